@@ -41,3 +41,31 @@ def drain(
             return stop.value
         if on_event is not None:
             on_event(event)
+
+
+class RunControl(CancelToken):
+    """A cancel token that can also pause: training loops call ``wait_if_paused``
+    between steps, and ``cancel`` (Stop) also ends a pause."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._running = threading.Event()
+        self._running.set()
+
+    def pause(self) -> None:
+        self._running.clear()
+
+    def resume(self) -> None:
+        self._running.set()
+
+    @property
+    def paused(self) -> bool:
+        return not self._running.is_set()
+
+    def cancel(self) -> None:
+        super().cancel()
+        self._running.set()
+
+    def wait_if_paused(self, poll_s: float = 0.1) -> None:
+        while not self._running.wait(poll_s):
+            pass
