@@ -1,0 +1,23 @@
+"""The inspector panels the main window shows as tabs.
+
+Each panel class takes ``(state: AppState, parent=None)`` and has ``shutdown()``,
+which stops its work cleanly and waits; the main window calls it on close.
+Add a panel here: one import and one entry.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QWidget
+
+from workbench.qt.app_state import AppState
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("InspectorPanels", text)
+
+
+def inspector_panels(state: AppState) -> list[tuple[str, QWidget]]:
+    """(tab title, panel) pairs, in the order the tabs appear."""
+    panels: list[tuple[str, QWidget]] = []
+    return panels
