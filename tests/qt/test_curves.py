@@ -1,0 +1,131 @@
+"""LiveCurvesWidget: points arrive, curves draw, smoothing, axes, overlays and export."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QImage
+
+from workbench.qt.curves import CURRENT_RUN, LiveCurvesWidget, XAxis, exponential_moving_average, read_curves_csv
+
+AXES = (XAxis("step", "Step"), XAxis("tokens", "Tokens seen"), XAxis("time", "Time (s)"))
+
+
+@pytest.fixture
+def curves(qtbot):
+    widget = LiveCurvesWidget(AXES)
+    widget.add_plot("loss", "Loss", stretch=3)
+    widget.add_plot("lr", "Learning rate")
+    widget.add_series("train loss", plot="loss", smoothing=True)
+    widget.add_series("val loss", plot="loss", symbol="o")
+    widget.add_series("lr", plot="lr")
+    qtbot.addWidget(widget)
+    widget.resize(800, 500)
+    widget.show()
+    return widget
+
+
+def _feed(widget: LiveCurvesWidget, steps: np.ndarray, losses: np.ndarray) -> None:
+    xs = np.column_stack([steps, steps * 768, steps * 0.05])  # (N, 3): step, tokens, seconds
+    widget.extend("train loss", xs, losses)
+
+
+def test_hand_computed_ema():
+    values = np.array([4.0, 2.0, 3.0, 1.0, 5.0])
+    expected, previous = [], values[0]
+    for value in values:
+        previous = 0.6 * previous + 0.4 * value
+        expected.append(previous)
+    np.testing.assert_allclose(exponential_moving_average(values, 0.6), expected)
+    # Smoothing in two pieces gives the same curve as in one.
+    head = exponential_moving_average(values[:2], 0.6)
+    tail = exponential_moving_average(values[2:], 0.6, previous=head[-1])
+    np.testing.assert_allclose(np.concatenate([head, tail]), expected)
+    np.testing.assert_array_equal(exponential_moving_average(values, 0.0), values)
+
+
+def test_points_arrive_and_draw_at_most_ten_times_a_second(curves, qtbot):
+    steps = np.arange(1, 501, dtype=float)
+    losses = 4.0 * np.exp(-steps / 200) + 1.0
+    _feed(curves, steps, losses)
+    curves.append("val loss", [250, 250 * 768, 12.5], 2.5)
+    curves.append("lr", [1, 768, 0.05], 1e-3)
+    assert curves.raw_item("train loss").getData()[0] is None  # buffered, not drawn yet
+    qtbot.waitUntil(lambda: curves.raw_item("train loss").getData()[0] is not None, timeout=2000)
+    x, y = curves.raw_item("train loss").getData()
+    assert len(x) == 500
+    np.testing.assert_array_equal(y, losses)
+    smoothed_x, smoothed_y = curves.smoothed_item("train loss").getData()
+    np.testing.assert_allclose(smoothed_y, exponential_moving_average(losses, curves.smoothing))
+    assert len(curves.raw_item("val loss").getData()[0]) == 1
+    assert curves.latest("lr") == pytest.approx(1e-3)
+
+
+def test_ema_follows_the_slider_and_incremental_points(curves):
+    rng = np.random.default_rng(0)
+    losses = rng.uniform(1, 3, size=300)
+    steps = np.arange(300, dtype=float)
+    _feed(curves, steps[:100], losses[:100])
+    curves.flush()
+    _feed(curves, steps[100:], losses[100:])
+    curves.flush()
+    np.testing.assert_allclose(curves.smoothed_item("train loss").getData()[1], exponential_moving_average(losses, 0.6))
+    curves.smoothing_slider.setValue(0.9)
+    assert curves.smoothing == pytest.approx(0.9)
+    np.testing.assert_allclose(curves.smoothed_item("train loss").getData()[1], exponential_moving_average(losses, 0.9))
+
+
+def test_x_axis_switch_redraws_with_the_chosen_column(curves):
+    steps = np.arange(1, 101, dtype=float)
+    _feed(curves, steps, np.linspace(3, 1, 100))
+    curves.flush()
+    np.testing.assert_array_equal(curves.raw_item("train loss").getData()[0], steps)
+    curves.x_axis_combo.setCurrentIndex(1)
+    assert curves.x_axis.key == "tokens"
+    np.testing.assert_array_equal(curves.raw_item("train loss").getData()[0], steps * 768)
+    curves.set_x_axis("time")
+    np.testing.assert_allclose(curves.smoothed_item("train loss").getData()[0], steps * 0.05)
+
+
+def test_log_axes_apply_to_every_plot(curves):
+    curves.log_y_box.setChecked(True)
+    curves.log_x_box.setChecked(True)
+    _feed(curves, np.arange(0, 50, dtype=float), np.linspace(3, 1, 50))  # step 0: log10(0) must not break drawing
+    curves.flush()
+    assert curves.raw_item("train loss").opts["logMode"] == [True, True]
+    assert curves.raw_item("lr").opts["logMode"] == [True, True]
+
+
+def test_overlay_keeps_the_previous_run_dimmed(curves):
+    _feed(curves, np.arange(1, 11, dtype=float), np.linspace(3, 2, 10))
+    curves.flush()
+    curves.keep_as_overlay("run 1")
+    assert curves.overlay_labels() == ["run 1"]
+    assert len(curves.points("train loss")) == 0
+    assert curves.clear_overlays_button.isEnabled()
+    legend_names = [label.text for _, label in curves._plots["loss"].legend.items]
+    assert "run 1: train loss" in legend_names
+    curves.clear_overlays()
+    assert curves.overlay_labels() == []
+    assert not curves.clear_overlays_button.isEnabled()
+
+
+def test_export_csv_and_png_reload_equal(curves, tmp_path):
+    steps = np.arange(1, 201, dtype=float)
+    losses = np.linspace(4, 1.5, 200)
+    _feed(curves, steps, losses)
+    curves.append("val loss", [200, 200 * 768, 10.0], 1.7)
+    curves.add_overlay("earlier", {"train loss": np.column_stack([steps, np.full(200, np.nan), steps, losses + 1])})
+    csv_path, png_path = tmp_path / "curves.csv", tmp_path / "curves.png"
+    curves.export_csv(csv_path)
+    curves.export_png(png_path)
+
+    table = read_curves_csv(csv_path)
+    np.testing.assert_array_equal(table[(CURRENT_RUN, "train loss")], curves.points("train loss"))
+    np.testing.assert_array_equal(table[(CURRENT_RUN, "val loss")], curves.points("val loss"))
+    assert np.isnan(table[("earlier", "train loss")][:, 1]).all()
+    np.testing.assert_array_equal(table[("earlier", "train loss")][:, -1], losses + 1)
+
+    image = QImage(str(png_path))
+    assert not image.isNull()
+    assert image.width() > 100 and image.height() > 100

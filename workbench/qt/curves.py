@@ -1,0 +1,513 @@
+"""Live curves: named series in stacked plots that share their x axis, redrawn at ~10 Hz.
+
+Appending is cheap: each series keeps its points in a numpy buffer that doubles when
+full, and a single-shot QTimer redraws only the series that changed. Each curve is
+one ``PlotDataItem`` fed with ``setData``, clipped to the view and peak-downsampled,
+so 100k points stay fluid and loss spikes stay visible. Nothing here knows about
+training: the training panel and the generative lab both describe their own series.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+from scipy.signal import lfilter
+from superqt import QLabeledDoubleSlider
+
+from workbench.core.atomic import write_bytes_atomic
+from workbench.core.errors import InvalidInputError
+
+REDRAW_INTERVAL_MS = 100  # at most 10 redraws a second, however fast points arrive
+CURRENT_RUN = "current"  # the run name of live series in exported CSV files
+
+# Distinct on both light and dark backgrounds (Tableau 10).
+PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f")
+# Overlays of earlier runs cycle through these so two old runs stay apart.
+OVERLAY_DASHES = (Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine, Qt.PenStyle.DashDotDotLine)
+
+
+@dataclass(frozen=True)
+class XAxis:
+    """One way to measure progress along x (step, tokens seen, wall time...)."""
+
+    key: str  # column name in exported CSV files
+    label: str  # shown to the person, already translated
+
+
+def exponential_moving_average(values: np.ndarray, smoothing: float, previous: float | None = None) -> np.ndarray:
+    """``ema[i] = smoothing * ema[i-1] + (1 - smoothing) * values[i]``, starting from
+    ``previous`` (or from the first value), so a longer series can be smoothed piece by piece."""
+    values = np.asarray(values, dtype=np.float64)
+    if values.size == 0 or smoothing <= 0.0:
+        return values.copy()
+    start = values[0] if previous is None else previous
+    # lfilter runs the recurrence in C: 100k points take about a millisecond.
+    smoothed, _ = lfilter([1.0 - smoothing], [1.0, -smoothing], values, zi=[smoothing * start])
+    return smoothed
+
+
+class _GrowingBuffer:
+    """Rows of floats appended at the end; the first ``len`` rows never change once written."""
+
+    def __init__(self, columns: int, capacity: int = 1024) -> None:
+        self._rows = np.empty((capacity, columns), dtype=np.float64)
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    def extend(self, rows: np.ndarray) -> None:  # rows: (n, columns)
+        needed = self._size + len(rows)
+        if needed > len(self._rows):
+            grown = np.empty((max(needed, 2 * len(self._rows)), self._rows.shape[1]), dtype=np.float64)
+            grown[: self._size] = self._rows[: self._size]
+            self._rows = grown
+        self._rows[self._size : needed] = rows
+        self._size = needed
+
+    def view(self) -> np.ndarray:  # (len, columns)
+        return self._rows[: self._size]
+
+    def clear(self) -> None:
+        self._size = 0
+
+
+def _pen(color: QColor, width: float = 1.5, alpha: int = 255, style: Qt.PenStyle = Qt.PenStyle.SolidLine):
+    shade = QColor(color)
+    shade.setAlpha(alpha)
+    return pg.mkPen(shade, width=width, style=style)
+
+
+def _curve_item(name: str | None, pen, symbol: str | None) -> pg.PlotDataItem:
+    item = pg.PlotDataItem(name=name, pen=pen)
+    if symbol:
+        item.setSymbol(symbol)
+        item.setSymbolSize(5)
+        item.setSymbolBrush(pg.mkBrush(pen.color()))
+        item.setSymbolPen(pg.mkPen(pen.color()))
+    item.setClipToView(True)
+    item.setDownsampling(auto=True, method="peak")
+    return item
+
+
+@dataclass
+class _Series:
+    name: str
+    plot_key: str
+    color: QColor
+    smoothing: bool
+    symbol: str | None
+    points: _GrowingBuffer  # (N, number of x axes + 1): every x axis, then y
+    raw_item: pg.PlotDataItem
+    smoothed_item: pg.PlotDataItem | None
+    smoothed: np.ndarray = field(default_factory=lambda: np.empty(0))  # EMA of the first len(smoothed) points
+    dirty: bool = False
+
+
+@dataclass
+class _Overlay:
+    """A finished run kept for comparison: its points, and one dimmed item per series."""
+
+    label: str
+    series: dict[str, np.ndarray]  # name -> (N, number of x axes + 1)
+    items: dict[str, pg.PlotDataItem]
+
+
+class LiveCurvesWidget(QWidget):
+    """Named series in one or more stacked plots with a shared x axis.
+
+    ``add_plot`` then ``add_series`` describe the curves; ``append``/``extend`` add points
+    from the GUI thread (cheap: they only buffer); the widget redraws at most every
+    ``REDRAW_INTERVAL_MS``. A toolbar switches the x axis, log scales and smoothing,
+    clears overlays and exports CSV/PNG.
+    """
+
+    def __init__(self, x_axes: Sequence[XAxis] | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._x_axes: tuple[XAxis, ...] = tuple(x_axes or (XAxis("step", self.tr("Step")),))
+        self._x_index = 0
+        self._log_x = False
+        self._log_y = False
+        self._smoothing = 0.6
+        self._plots: dict[str, pg.PlotItem] = {}
+        self._series: dict[str, _Series] = {}
+        self._overlays: list[_Overlay] = []
+        self._colors = itertools.cycle(PALETTE)
+
+        self._redraw_timer = QTimer(self)
+        self._redraw_timer.setSingleShot(True)
+        self._redraw_timer.setInterval(REDRAW_INTERVAL_MS)
+        self._redraw_timer.timeout.connect(self.flush)
+
+        self._graphics = pg.GraphicsLayoutWidget()
+        self._graphics.setBackground("w")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(self._build_toolbar())
+        layout.addWidget(self._graphics, 1)
+
+    # ----- toolbar -----------------------------------------------------------------
+
+    def _build_toolbar(self) -> QHBoxLayout:
+        bar = QHBoxLayout()
+        self.x_axis_combo = QComboBox()
+        for axis in self._x_axes:
+            self.x_axis_combo.addItem(axis.label, axis.key)
+        self.x_axis_combo.setToolTip(self.tr("What the horizontal axis counts."))
+        self.x_axis_combo.currentIndexChanged.connect(self.set_x_axis_index)
+        x_label = QLabel(self.tr("X axis:"))
+        x_label.setBuddy(self.x_axis_combo)
+        if len(self._x_axes) > 1:
+            bar.addWidget(x_label)
+            bar.addWidget(self.x_axis_combo)
+        else:
+            x_label.hide()
+            self.x_axis_combo.hide()
+
+        self.log_x_box = QCheckBox(self.tr("Log x"))
+        self.log_x_box.setToolTip(self.tr("Logarithmic horizontal axis: early steps get as much room as late ones."))
+        self.log_x_box.toggled.connect(self.set_log_x)
+        self.log_y_box = QCheckBox(self.tr("Log y"))
+        self.log_y_box.setToolTip(self.tr("Logarithmic vertical axis: small late improvements in loss become visible."))
+        self.log_y_box.toggled.connect(self.set_log_y)
+        bar.addWidget(self.log_x_box)
+        bar.addWidget(self.log_y_box)
+
+        smoothing_label = QLabel(self.tr("Smoothing:"))
+        self.smoothing_slider = QLabeledDoubleSlider(Qt.Orientation.Horizontal)
+        self.smoothing_slider.setRange(0.0, 0.99)
+        self.smoothing_slider.setDecimals(2)
+        self.smoothing_slider.setValue(self._smoothing)
+        self.smoothing_slider.setToolTip(
+            self.tr(
+                "How much the bold curve averages over recent points (exponential moving average). "
+                "0 shows the raw values; closer to 1 is smoother but reacts later."
+            )
+        )
+        self.smoothing_slider.setMinimumWidth(140)
+        self.smoothing_slider.valueChanged.connect(self.set_smoothing)
+        smoothing_label.setBuddy(self.smoothing_slider)
+        bar.addWidget(smoothing_label)
+        bar.addWidget(self.smoothing_slider, 1)
+
+        self.clear_overlays_button = QPushButton(self.tr("Clear overlays"))
+        self.clear_overlays_button.setToolTip(self.tr("Remove the dimmed curves of earlier runs."))
+        self.clear_overlays_button.clicked.connect(self.clear_overlays)
+        self.clear_overlays_button.setEnabled(False)
+        export_csv = QPushButton(self.tr("Export CSV…"))
+        export_csv.setToolTip(self.tr("Save every point of every curve as a table."))
+        export_csv.clicked.connect(self._ask_export_csv)
+        export_png = QPushButton(self.tr("Export PNG…"))
+        export_png.setToolTip(self.tr("Save the plots as they look now as an image."))
+        export_png.clicked.connect(self._ask_export_png)
+        bar.addWidget(self.clear_overlays_button)
+        bar.addWidget(export_csv)
+        bar.addWidget(export_png)
+        return bar
+
+    # ----- describing the curves ---------------------------------------------------
+
+    def add_plot(self, key: str, y_label: str, stretch: int = 1) -> pg.PlotItem:
+        """A new plot below the existing ones; its x axis follows the first plot's."""
+        if key in self._plots:
+            return self._plots[key]
+        row = len(self._plots)
+        plot = self._graphics.addPlot(row=row, col=0)
+        plot.setLabel("left", y_label)
+        plot.showGrid(x=True, y=True, alpha=0.25)
+        plot.addLegend(offset=(-10, 10))
+        plot.setClipToView(True)
+        plot.setLogMode(self._log_x, self._log_y)
+        self._graphics.ci.layout.setRowStretchFactor(row, stretch)
+        if self._plots:
+            plot.setXLink(next(iter(self._plots.values())))
+        self._plots[key] = plot
+        self._label_bottom_axis()
+        return plot
+
+    def add_series(
+        self,
+        name: str,
+        plot: str = "loss",
+        color: str | QColor | None = None,
+        smoothing: bool = False,
+        symbol: str | None = None,
+    ) -> None:
+        """A named curve in ``plot`` (created on demand). With ``smoothing`` the raw points
+        are drawn faint and their moving average bold; ``symbol`` marks sparse points ("o")."""
+        if name in self._series:
+            return
+        plot_item = self.add_plot(plot, plot) if plot not in self._plots else self._plots[plot]
+        qcolor = QColor(color or next(self._colors))
+        if smoothing:
+            raw_item = _curve_item(None, _pen(qcolor, width=1.0, alpha=70), symbol)
+            smoothed_item = _curve_item(name, _pen(qcolor, width=2.0), None)
+        else:
+            raw_item = _curve_item(name, _pen(qcolor, width=1.5), symbol)
+            smoothed_item = None
+        for item in (raw_item, smoothed_item):
+            if item is not None:
+                plot_item.addItem(item)  # takes the plot's log mode
+        self._series[name] = _Series(
+            name=name,
+            plot_key=plot,
+            color=qcolor,
+            smoothing=smoothing,
+            symbol=symbol,
+            points=_GrowingBuffer(len(self._x_axes) + 1),
+            raw_item=raw_item,
+            smoothed_item=smoothed_item,
+        )
+
+    def series_names(self) -> list[str]:
+        return list(self._series)
+
+    # ----- feeding points ----------------------------------------------------------
+
+    def append(self, name: str, x: float | Sequence[float], y: float) -> None:
+        """One point. ``x`` is one number, or one per x axis in the order given at construction."""
+        self.extend(name, np.reshape(np.asarray(x, dtype=np.float64), (1, -1)), [y])
+
+    def extend(self, name: str, xs: Iterable[float] | np.ndarray, ys: Iterable[float] | np.ndarray) -> None:
+        """Many points: ``xs`` is (N,) with one x axis, or (N, number of x axes)."""
+        series = self._series[name]
+        ys = np.asarray(ys, dtype=np.float64).reshape(-1)
+        xs = np.asarray(xs, dtype=np.float64).reshape(len(ys), -1)  # (N, axes)
+        if xs.shape[1] != len(self._x_axes):
+            raise ValueError(f"{name}: expected {len(self._x_axes)} x values per point, got {xs.shape[1]}")
+        series.points.extend(np.column_stack([xs, ys]))  # (N, axes + 1)
+        series.dirty = True
+        if not self._redraw_timer.isActive():
+            self._redraw_timer.start()
+
+    def points(self, name: str) -> np.ndarray:
+        """The points of a live series: (N, number of x axes + 1), the y value last."""
+        return self._series[name].points.view().copy()
+
+    def smoothed(self, name: str) -> np.ndarray:
+        """The moving average of a smoothed series at the current smoothing (brings it up to date)."""
+        return self._update_smoothed(self._series[name]).copy()
+
+    def latest(self, name: str) -> float | None:
+        view = self._series[name].points.view()
+        return float(view[-1, -1]) if len(view) else None
+
+    def raw_item(self, name: str) -> pg.PlotDataItem:
+        return self._series[name].raw_item
+
+    def smoothed_item(self, name: str) -> pg.PlotDataItem | None:
+        return self._series[name].smoothed_item
+
+    def clear(self) -> None:
+        """Forget the live points (overlays of earlier runs stay)."""
+        for series in self._series.values():
+            series.points.clear()
+            series.smoothed = np.empty(0)
+            series.dirty = True
+        self.flush()
+
+    # ----- drawing -----------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Redraw every series that received points since the last redraw."""
+        self._redraw_timer.stop()
+        for series in self._series.values():
+            if series.dirty:
+                self._draw_series(series)
+
+    def _draw_series(self, series: _Series) -> None:
+        view = series.points.view()
+        x = view[:, self._x_index]
+        series.raw_item.setData(x, view[:, -1])
+        if series.smoothed_item is not None:
+            series.smoothed_item.setData(x, self._update_smoothed(series))
+        series.dirty = False
+
+    def _update_smoothed(self, series: _Series) -> np.ndarray:
+        y = series.points.view()[:, -1]
+        done = len(series.smoothed)
+        if done < len(y):
+            previous = float(series.smoothed[-1]) if done else None
+            tail = exponential_moving_average(y[done:], self._smoothing, previous)
+            series.smoothed = np.concatenate([series.smoothed, tail])
+        return series.smoothed
+
+    def _redraw_all(self) -> None:
+        for series in self._series.values():
+            series.dirty = True
+        self.flush()
+        for overlay in self._overlays:
+            self._draw_overlay(overlay)
+
+    def _label_bottom_axis(self) -> None:
+        plots = list(self._plots.values())
+        for plot in plots[:-1]:
+            plot.setLabel("bottom", "")
+            plot.getAxis("bottom").setStyle(showValues=False)
+        if plots:
+            plots[-1].getAxis("bottom").setStyle(showValues=True)
+            plots[-1].setLabel("bottom", self._x_axes[self._x_index].label)
+
+    # ----- view options --------------------------------------------------------------
+
+    @property
+    def x_axis(self) -> XAxis:
+        return self._x_axes[self._x_index]
+
+    def set_x_axis(self, key: str) -> None:
+        index = next(i for i, axis in enumerate(self._x_axes) if axis.key == key)
+        self.x_axis_combo.setCurrentIndex(index)  # calls set_x_axis_index through the signal
+
+    def set_x_axis_index(self, index: int) -> None:
+        if index == self._x_index or not 0 <= index < len(self._x_axes):
+            return
+        self._x_index = index
+        self._label_bottom_axis()
+        self._redraw_all()
+        for plot in self._plots.values():
+            plot.enableAutoRange()
+
+    def set_log_x(self, on: bool) -> None:
+        self._log_x = on
+        self._apply_log_mode()
+
+    def set_log_y(self, on: bool) -> None:
+        self._log_y = on
+        self._apply_log_mode()
+
+    def _apply_log_mode(self) -> None:
+        for plot in self._plots.values():
+            plot.setLogMode(self._log_x, self._log_y)
+            plot.enableAutoRange()
+
+    def set_smoothing(self, smoothing: float) -> None:
+        self._smoothing = min(max(float(smoothing), 0.0), 0.99)
+        for series in self._series.values():
+            series.smoothed = np.empty(0)  # recomputed from the start with the new weight
+        self._redraw_all()
+
+    @property
+    def smoothing(self) -> float:
+        return self._smoothing
+
+    # ----- overlays of earlier runs --------------------------------------------------
+
+    def keep_as_overlay(self, label: str) -> None:
+        """Dim the live curves into an overlay called ``label`` and start the live series empty."""
+        kept = {name: s.points.view().copy() for name, s in self._series.items() if len(s.points)}
+        if kept:
+            self.add_overlay(label, kept)
+        self.clear()
+
+    def add_overlay(self, label: str, series: Mapping[str, np.ndarray]) -> None:
+        """Show an earlier run, dimmed: ``series`` maps a known series name to its points
+        (N, number of x axes + 1); an x column of NaN means that axis is unknown for it."""
+        dash = OVERLAY_DASHES[len(self._overlays) % len(OVERLAY_DASHES)]
+        items: dict[str, pg.PlotDataItem] = {}
+        for name, points in series.items():
+            if name not in self._series:
+                continue
+            live = self._series[name]
+            item = _curve_item(f"{label}: {name}", _pen(live.color, width=1.2, alpha=110, style=dash), None)
+            item.setZValue(-1)  # behind the live curves
+            self._plots[live.plot_key].addItem(item)
+            items[name] = item
+        overlay = _Overlay(label=label, series={n: np.asarray(series[n], dtype=np.float64) for n in items}, items=items)
+        self._overlays.append(overlay)
+        self._draw_overlay(overlay)
+        self.clear_overlays_button.setEnabled(True)
+
+    def _draw_overlay(self, overlay: _Overlay) -> None:
+        for name, item in overlay.items.items():
+            points = overlay.series[name]
+            x = points[:, self._x_index]
+            known = np.isfinite(x)
+            y = points[known, -1]
+            if self._series[name].smoothing:
+                y = exponential_moving_average(y, self._smoothing)
+            item.setData(x[known], y)
+
+    def overlay_labels(self) -> list[str]:
+        return [overlay.label for overlay in self._overlays]
+
+    def clear_overlays(self) -> None:
+        for overlay in self._overlays:
+            for name, item in overlay.items.items():
+                self._plots[self._series[name].plot_key].removeItem(item)
+        self._overlays.clear()
+        self.clear_overlays_button.setEnabled(False)
+
+    # ----- export --------------------------------------------------------------------
+
+    def export_csv(self, path: str | Path) -> None:
+        """Every point of the live series and the overlays: ``run, series, <x axes>, value``."""
+        text = io.StringIO()
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow(["run", "series", *(axis.key for axis in self._x_axes), "value"])
+        runs = [(CURRENT_RUN, {n: s.points.view() for n, s in self._series.items()})]
+        runs += [(overlay.label, overlay.series) for overlay in self._overlays]
+        for run, series in runs:
+            for name, points in series.items():
+                writer.writerows([run, name, *map(_csv_number, row)] for row in points)
+        write_bytes_atomic(Path(path), text.getvalue().encode("utf-8"))
+
+    def export_png(self, path: str | Path) -> None:
+        self.flush()
+        if not self._graphics.grab().save(str(path)):
+            raise InvalidInputError(f"Could not write an image to {path}.")
+
+    def _ask_export_csv(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Export curves"), "curves.csv", self.tr("CSV files (*.csv)"))
+        if path:
+            self._export_reporting_errors(self.export_csv, path)
+
+    def _ask_export_png(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Export image"), "curves.png", self.tr("PNG images (*.png)"))
+        if path:
+            self._export_reporting_errors(self.export_png, path)
+
+    def _export_reporting_errors(self, export, path: str) -> None:
+        try:
+            export(path)
+        except (OSError, InvalidInputError) as error:
+            QMessageBox.warning(self, self.tr("Export failed"), str(error))
+
+
+def _csv_number(value: float) -> str:
+    return "" if math.isnan(value) else repr(float(value))
+
+
+def read_curves_csv(path: str | Path) -> dict[tuple[str, str], np.ndarray]:
+    """Read a file written by ``export_csv``: (run, series) -> points (N, x axes + 1)."""
+    with open(path, newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        columns = len(header) - 2
+        grouped: dict[tuple[str, str], list[list[float]]] = {}
+        for row in reader:
+            values = [float(cell) if cell else math.nan for cell in row[2:]]
+            if len(values) != columns:
+                raise InvalidInputError(f"{path} is not a curves file: a row has {len(values)} values, not {columns}.")
+            grouped.setdefault((row[0], row[1]), []).append(values)
+    return {key: np.asarray(rows, dtype=np.float64) for key, rows in grouped.items()}
