@@ -1,6 +1,36 @@
-"""`workbench models` (being written)."""
+"""`workbench models`: list the catalog."""
+
+from __future__ import annotations
+
+import json
 
 
 def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser("models", help="(being written)")
-    parser.set_defaults(run=lambda args: print("not yet available") or 1)
+    parser = subparsers.add_parser("models", help="list the models the workbench knows about")
+    parser.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
+    parser.set_defaults(run=run)
+
+
+def _size(parameters: int | None) -> str:
+    if parameters is None:
+        return "?"
+    return f"{parameters / 1e6:.0f}M" if parameters >= 1e6 else f"{parameters / 1e3:.0f}K"
+
+
+def run(args) -> int:
+    from workbench.core.catalog import Catalog
+
+    entries = Catalog().entries()
+    if args.json:
+        print(json.dumps([e.to_json() for e in entries], indent=2))
+        return 0
+    rows = [("ID", "NAME", "SOURCE", "ARCH", "SIZE", "GENERATES", "INSTALLED")]
+    rows += [
+        (e.id, e.name, e.source, e.architecture, _size(e.parameters), "yes" if e.can_generate else "no",
+         "yes" if e.installed else "no")
+        for e in entries
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
+    return 0

@@ -10,7 +10,7 @@ import importlib.util
 import json
 import re
 from abc import ABC, abstractmethod
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -47,12 +47,16 @@ class ModelEntry:
         return self.location
 
     def to_json(self) -> dict:
-        data = asdict(self)
-        data.pop("locate")
-        data.pop("location")
-        data.pop("default")
-        data["location"] = self.location if self.locate is None else ""
-        return data
+        return {
+            "id": self.id,
+            "name": self.name,
+            "source": self.source,
+            "architecture": self.architecture,
+            "parameters": self.parameters,
+            "can_generate": self.can_generate,
+            "installed": self.installed,
+            "description": self.description,
+        }
 
 
 class ModelSource(ABC):

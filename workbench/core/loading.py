@@ -1,13 +1,38 @@
-"""Load a catalog entry onto a device and dtype; GGUF files are converted once and cached."""
+"""Load a catalog entry onto a device and dtype; GGUF files are converted once and cached.
+
+GGUF loading dequantizes every tensor (SmolLM2: about 16 s on 2 cores). The result
+is kept in the user cache as an ordinary Hugging Face folder keyed by the file's
+SHA-256 and ``CONVERTER_VERSION``, so the next load of the same file is a plain
+safetensors load.
+"""
 
 from __future__ import annotations
 
+import gc
+import hashlib
+import json
+import logging
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Generator
 
 import torch
 
-from workbench.core.catalog import ModelEntry
+from workbench.core import paths
+from workbench.core.atomic import atomic_directory
+from workbench.core.catalog import GGUF, HUB, Catalog, ModelEntry
+from workbench.core.errors import ModelLoadError, ModelNotFoundError, WorkbenchError
+from workbench.core.jobs import CancelToken, drain
+
+log = logging.getLogger(__name__)
+
+# Bump when the conversion changes, so old cache entries are rebuilt rather than trusted.
+CONVERTER_VERSION = 1
+_CACHE_MARKER = "workbench-cache.json"
+_WEIGHTS = "model.safetensors"
+
+DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
 
 @dataclass(frozen=True)
@@ -35,3 +60,319 @@ class LoadedModel:
     device: torch.device
     dtype: torch.dtype
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    @property
+    def can_generate(self) -> bool:
+        return self.entry.can_generate and hasattr(self.model, "generate")
+
+    @property
+    def is_encoder_decoder(self) -> bool:
+        return bool(getattr(self.model.config, "is_encoder_decoder", False))
+
+    @property
+    def has_chat_template(self) -> bool:
+        return bool(getattr(self.tokenizer, "chat_template", None))
+
+    @property
+    def context_length(self) -> int | None:
+        """Longest sequence the model was built for, or None when it does not say."""
+        config = self.model.config
+        for name in ("max_position_embeddings", "n_positions", "block_size", "max_sequence_length"):
+            value = getattr(config, name, None) or getattr(config.get_text_config(), name, None)
+            if isinstance(value, int) and value > 0:
+                return value
+        limit = getattr(self.tokenizer, "model_max_length", None)
+        return limit if isinstance(limit, int) and 0 < limit < 10**7 else None
+
+    def parameter_count(self) -> int:
+        return sum(p.numel() for p in self.model.parameters())
+
+    def memory_bytes(self) -> int:
+        tensors = list(self.model.parameters()) + list(self.model.buffers())
+        unique = {t.data_ptr(): t.numel() * t.element_size() for t in tensors}  # tied weights count once
+        return sum(unique.values())
+
+    def unload(self) -> None:
+        """Drop the weights now rather than whenever the garbage collector gets to them."""
+        with self.lock:
+            self.model.to("meta")
+        _free_device_memory(self.device)
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    try:
+        device = torch.device(name)
+    except RuntimeError as error:
+        raise ModelLoadError(f"Unknown device '{name}': use auto, cpu, cuda, cuda:N or mps.") from error
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ModelLoadError("CUDA was asked for, but this torch build or machine has no usable CUDA GPU.")
+    if device.type == "mps" and not torch.backends.mps.is_available():
+        raise ModelLoadError("MPS was asked for, but it is only available on Apple silicon Macs.")
+    return device
+
+
+def resolve_dtype(name: str, device: torch.device) -> torch.dtype:
+    if name == "auto":
+        if device.type == "cuda":
+            return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        if device.type == "mps":
+            return torch.float16
+        return torch.float32
+    if name not in DTYPES:
+        raise ModelLoadError(f"Unknown dtype '{name}': use auto, {', '.join(DTYPES)}.")
+    return DTYPES[name]
+
+
+def _free_device_memory(device: torch.device) -> None:
+    gc.collect()
+    if device.type == "cuda":
+        torch.cuda.empty_cache()
+    elif device.type == "mps":
+        torch.mps.empty_cache()
+
+
+def _quiet_transformers() -> None:
+    # Library progress bars and warnings go to the log, not onto the person's terminal.
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+
+
+def _register_workbench_architectures() -> None:
+    """Architectures trained in the workbench must be known to the Auto classes before loading."""
+    import importlib.util
+
+    if importlib.util.find_spec("workbench.core.training.architectures") is not None:
+        import workbench.core.training.architectures  # noqa: F401
+
+
+def _auto_class(config):
+    from transformers import AutoModel, AutoModelForCausalLM, AutoModelForSeq2SeqLM
+    from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+
+    if getattr(config, "is_encoder_decoder", False):
+        return AutoModelForSeq2SeqLM
+    architectures = getattr(config, "architectures", None) or []
+    if any(a.endswith(("ForCausalLM", "LMHeadModel")) for a in architectures):
+        return AutoModelForCausalLM
+    if not architectures and config.model_type in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES:
+        return AutoModelForCausalLM
+    return AutoModel
+
+
+def _load_folder(location: str, settings: LoadSettings, dtype: torch.dtype, **hub_options):
+    from transformers import AutoConfig, AutoTokenizer
+
+    config = AutoConfig.from_pretrained(location, **hub_options)
+    tokenizer = AutoTokenizer.from_pretrained(location, **hub_options)
+    model = _auto_class(config).from_pretrained(
+        location, config=config, dtype=dtype, attn_implementation=settings.attn_implementation, **hub_options
+    )
+    return model, tokenizer
+
+
+# --- GGUF conversion cache -------------------------------------------------------
+
+
+def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def gguf_cache_dir(gguf_path: Path) -> Path:
+    key = f"{file_sha256(gguf_path)[:32]}-v{CONVERTER_VERSION}"
+    return paths.cache_dir() / "gguf" / key
+
+
+def _cache_is_complete(folder: Path) -> bool:
+    """A complete entry has its marker, and every file still has the size the marker recorded."""
+    try:
+        marker = json.loads((folder / _CACHE_MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if marker.get("converter_version") != CONVERTER_VERSION:
+        return False
+    sizes = marker.get("file_sizes", {})
+    return bool(sizes) and all(
+        (folder / name).is_file() and (folder / name).stat().st_size == size for name, size in sizes.items()
+    )
+
+
+def _write_cache(folder: Path, model, tokenizer, source: Path) -> None:
+    from safetensors.torch import save_model
+
+    with atomic_directory(folder) as staging:
+        # save_pretrained refuses GGUF-loaded models; write the pieces ourselves.
+        model.config.save_pretrained(staging)
+        if getattr(model, "generation_config", None) is not None:
+            model.generation_config.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+        # save_model (unlike save_file) drops the duplicate of tied embeddings instead of failing.
+        save_model(model, str(staging / _WEIGHTS), metadata={"format": "pt"})
+        sizes = {p.name: p.stat().st_size for p in staging.iterdir() if p.is_file()}
+        marker = {"converter_version": CONVERTER_VERSION, "source": str(source), "file_sizes": sizes}
+        (staging / _CACHE_MARKER).write_text(json.dumps(marker, indent=2), encoding="utf-8")
+
+
+def _convert_gguf(path: Path, dtype: torch.dtype):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    _check_gguf_header(path)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
+        model = AutoModelForCausalLM.from_pretrained(
+            path.parent, gguf_file=path.name, dtype=torch.float32, attn_implementation="eager"
+        )
+    except WorkbenchError:
+        raise
+    except Exception as error:
+        raise ModelLoadError(f"{path.name} could not be read as a GGUF model ({type(error).__name__}: {error}).") from error
+    return model, tokenizer
+
+
+def _check_gguf_header(path: Path) -> None:
+    """Catch files that are not GGUF, or are cut short, before the slow conversion starts."""
+    from gguf import GGUFReader
+
+    with open(path, "rb") as handle:
+        if handle.read(4) != b"GGUF":
+            raise ModelLoadError(f"{path.name} is not a GGUF file (it does not start with the GGUF signature).")
+    try:
+        reader = GGUFReader(str(path))
+    except Exception as error:
+        raise ModelLoadError(f"{path.name} is a damaged or truncated GGUF file ({error}).") from error
+    size = path.stat().st_size
+    for tensor in reader.tensors:
+        if tensor.data_offset + tensor.n_bytes > size:
+            raise ModelLoadError(f"{path.name} is truncated: tensor {tensor.name} runs past the end of the file.")
+
+
+def _load_gguf(path: Path, settings: LoadSettings, dtype: torch.dtype, cancel: CancelToken):
+    if not path.is_file():
+        raise ModelNotFoundError(f"GGUF file not found: {path}")
+    yield LoadProgress("Checking the conversion cache")
+    folder = gguf_cache_dir(path)
+    if _cache_is_complete(folder):
+        try:
+            yield LoadProgress("Loading cached weights")
+            return _load_folder(str(folder), settings, dtype)
+        except Exception:  # a damaged entry is rebuilt, never trusted
+            log.warning("cache entry %s is damaged; converting again", folder, exc_info=True)
+    cancel.raise_if_cancelled()
+    yield LoadProgress("Converting GGUF weights (first load of this file only)")
+    model, tokenizer = _convert_gguf(path, dtype)
+    cancel.raise_if_cancelled()
+    yield LoadProgress("Saving converted weights to the cache")
+    _write_cache(folder, model, tokenizer, path)
+    if settings.attn_implementation != "eager":
+        model.set_attn_implementation(settings.attn_implementation)
+    return model.to(dtype), tokenizer
+
+
+def _hub_reachable(timeout_s: float = 3.0) -> bool:
+    """A quick look before transformers' own retries, which take half a minute to give up."""
+    import socket
+    from urllib.parse import urlparse
+
+    from huggingface_hub import constants
+
+    host = urlparse(constants.ENDPOINT).hostname or "huggingface.co"
+    try:
+        socket.create_connection((host, 443), timeout=timeout_s).close()
+        return True
+    except OSError:
+        return False
+
+
+def _load_hub(hub_id: str, settings: LoadSettings, dtype: torch.dtype):
+    from huggingface_hub import constants
+
+    try:
+        return _load_folder(hub_id, settings, dtype, local_files_only=True)
+    except OSError:
+        pass  # not cached yet: try the network below
+    not_cached = f"'{hub_id}' is not in the Hugging Face cache ({constants.HF_HUB_CACHE})"
+    if constants.HF_HUB_OFFLINE:
+        raise ModelNotFoundError(
+            f"{not_cached} and hub access is switched off (HF_HUB_OFFLINE): "
+            "download it where you are online, or open a local folder."
+        )
+    if not _hub_reachable():
+        raise ModelNotFoundError(
+            f"{not_cached} and the hub cannot be reached from here: connect to the network once, "
+            "or copy the model's files into a folder and open that folder."
+        )
+    try:
+        return _load_folder(hub_id, settings, dtype)
+    except OSError as error:
+        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        raise ModelNotFoundError(f"Could not get '{hub_id}' from the Hugging Face hub: {reason}") from error
+
+
+def load_model(
+    entry: ModelEntry, settings: LoadSettings = LoadSettings(), cancel: CancelToken | None = None
+) -> Generator[LoadProgress, None, LoadedModel]:
+    """Load ``entry``; yields its stages and returns the LoadedModel. Cancel is checked between stages."""
+    cancel = cancel or CancelToken()
+    _quiet_transformers()
+    _register_workbench_architectures()
+    device = resolve_device(settings.device)
+    dtype = resolve_dtype(settings.dtype, device)
+    yield LoadProgress(f"Locating {entry.name}")
+    location = entry.resolve_location()
+    cancel.raise_if_cancelled()
+    if location.lower().endswith(".gguf"):
+        model, tokenizer = yield from _load_gguf(Path(location), settings, dtype, cancel)
+    elif entry.source == HUB:
+        yield LoadProgress(f"Fetching {entry.id} from the Hugging Face cache or hub")
+        model, tokenizer = _load_hub(location, settings, dtype)
+    else:
+        yield LoadProgress("Loading weights")
+        model, tokenizer = _load_folder_checked(location, settings, dtype)
+    cancel.raise_if_cancelled()
+    yield LoadProgress(f"Moving to {device.type}", 0.9)
+    model = model.to(device=device, dtype=dtype).eval()
+    return LoadedModel(entry=entry, model=model, tokenizer=tokenizer, device=device, dtype=dtype)
+
+
+def _load_folder_checked(location: str, settings: LoadSettings, dtype: torch.dtype):
+    try:
+        return _load_folder(location, settings, dtype)
+    except WorkbenchError:
+        raise
+    except Exception as error:
+        raise ModelLoadError(f"{location} could not be loaded as a model ({type(error).__name__}: {error}).") from error
+
+
+def load_model_blocking(
+    ref: str | ModelEntry,
+    settings: LoadSettings = LoadSettings(),
+    catalog: Catalog | None = None,
+    on_progress: Callable[[LoadProgress], None] | None = None,
+    cancel: CancelToken | None = None,
+) -> LoadedModel:
+    """Resolve ``ref`` (id, path or hub id) and load it on this thread."""
+    entry = ref if isinstance(ref, ModelEntry) else (catalog or Catalog()).resolve(ref)
+    return drain(load_model(entry, settings, cancel), on_progress)
+
+
+def relocate(loaded: LoadedModel, device: str = "auto", dtype: str = "auto") -> LoadedModel:
+    """Move a loaded model to another device/dtype in place; the old copy's memory is released."""
+    target = resolve_device(device)
+    target_dtype = resolve_dtype(dtype, target)
+    with loaded.lock:
+        old_device = loaded.device
+        loaded.model.to(device=target, dtype=target_dtype)
+        loaded.device, loaded.dtype = target, target_dtype
+    _free_device_memory(old_device)
+    return loaded

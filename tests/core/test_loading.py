@@ -1,0 +1,120 @@
+import json
+
+import pytest
+import torch
+
+from workbench.core import loading
+from workbench.core.catalog import Catalog, gguf_entry
+from workbench.core.errors import ModelLoadError, ModelNotFoundError
+from workbench.core.jobs import CancelToken, drain
+from workbench.core.loading import LoadSettings, load_model, load_model_blocking, relocate
+
+
+@pytest.fixture
+def tiny_folder(tmp_path, tiny_loaded):
+    folder = tmp_path / "tiny"
+    tiny_loaded.model.save_pretrained(folder)
+    tiny_loaded.tokenizer.save_pretrained(folder)
+    return folder
+
+
+def test_load_folder_reports_stages_and_matches_the_saved_model(tiny_folder, tiny_loaded):
+    stages = []
+    loaded = load_model_blocking(str(tiny_folder), on_progress=lambda p: stages.append(p.stage))
+    assert stages[0].startswith("Locating") and any("Loading weights" in s for s in stages)
+    assert loaded.device == torch.device("cpu") and loaded.dtype == torch.float32
+    assert loaded.model.config._attn_implementation == "eager"
+    ids = torch.tensor([[1, 2, 3, 4]])
+    with torch.no_grad():
+        assert torch.equal(loaded.model(ids).logits, tiny_loaded.model(ids).logits)
+    assert loaded.has_chat_template and loaded.context_length == 128
+    tensors = list(tiny_loaded.model.parameters()) + list(tiny_loaded.model.buffers())
+    assert loaded.memory_bytes() == sum(t.numel() * t.element_size() for t in tensors)
+
+
+def test_dtype_choice_and_relocate(tiny_folder):
+    loaded = load_model_blocking(str(tiny_folder), LoadSettings(dtype="bfloat16"))
+    assert next(loaded.model.parameters()).dtype == torch.bfloat16
+    relocate(loaded, "cpu", "float32")
+    assert loaded.dtype == torch.float32 and next(loaded.model.parameters()).dtype == torch.float32
+
+
+def test_bad_device_and_dtype_are_one_line_errors(tiny_folder):
+    with pytest.raises(ModelLoadError, match="Unknown dtype"):
+        load_model_blocking(str(tiny_folder), LoadSettings(dtype="int3"))
+    if not torch.cuda.is_available():
+        with pytest.raises(ModelLoadError, match="no usable CUDA"):
+            load_model_blocking(str(tiny_folder), LoadSettings(device="cuda"))
+
+
+def test_cancel_stops_between_stages(tiny_folder):
+    cancel = CancelToken()
+    job = load_model(Catalog().resolve(str(tiny_folder)), cancel=cancel)
+    next(job)
+    cancel.cancel()
+    with pytest.raises(Exception, match="Cancelled"):
+        drain(job)
+
+
+def test_folder_with_config_but_no_weights_is_refused(tmp_path):
+    (tmp_path / "config.json").write_text(json.dumps({"model_type": "llama", "architectures": ["LlamaForCausalLM"]}))
+    with pytest.raises(ModelLoadError, match="could not be loaded"):
+        load_model_blocking(str(tmp_path))
+
+
+def test_not_gguf_and_truncated_gguf_are_refused(tmp_path):
+    bad = tmp_path / "bad.gguf"
+    bad.write_bytes(b"not a model at all")
+    with pytest.raises(ModelLoadError, match="not a GGUF file"):
+        load_model_blocking(str(bad))
+    cut = tmp_path / "cut.gguf"
+    cut.write_bytes(b"GGUF" + b"\x03\x00\x00\x00" + b"\x00" * 7)
+    with pytest.raises(ModelLoadError, match="damaged or truncated"):
+        load_model_blocking(str(cut))
+
+
+def test_hub_id_offline_says_where_files_must_be(monkeypatch):
+    monkeypatch.setattr("huggingface_hub.constants.HF_HUB_OFFLINE", True)
+    with pytest.raises(ModelNotFoundError, match="not in the Hugging Face cache"):
+        load_model_blocking("someone/not-cached-model")
+
+
+@pytest.fixture
+def fake_gguf(tmp_path, monkeypatch, tiny_loaded):
+    """A .gguf path whose conversion returns the tiny model, counting conversions."""
+    monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "model.gguf"
+    path.write_bytes(b"GGUF fake contents")
+    conversions = []
+
+    def convert(gguf_path, dtype):
+        conversions.append(gguf_path)
+        return tiny_loaded.model, tiny_loaded.tokenizer
+
+    monkeypatch.setattr(loading, "_convert_gguf", convert)
+    return path, conversions
+
+
+def test_gguf_conversion_is_cached_and_a_damaged_entry_is_rebuilt(fake_gguf, tiny_loaded):
+    path, conversions = fake_gguf
+    first = load_model_blocking(gguf_entry(path))
+    second = load_model_blocking(gguf_entry(path))
+    assert len(conversions) == 1  # the second load came from the cache
+    ids = torch.tensor([[5, 6, 7]])
+    with torch.no_grad():
+        assert torch.equal(first.model(ids).logits, second.model(ids).logits)
+    # Tied embeddings were saved once and are tied again after the cached load.
+    assert second.model.lm_head.weight.data_ptr() == second.model.model.embed_tokens.weight.data_ptr()
+
+    weights = loading.gguf_cache_dir(path) / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:100])  # truncate: the marker's sizes no longer match
+    third = load_model_blocking(gguf_entry(path))
+    assert len(conversions) == 2
+    with torch.no_grad():
+        assert torch.equal(third.model(ids).logits, first.model(ids).logits)
+
+
+def test_unload_releases_weights(tiny_folder):
+    loaded = load_model_blocking(str(tiny_folder))
+    loaded.unload()
+    assert next(loaded.model.parameters()).device.type == "meta"
