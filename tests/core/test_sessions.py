@@ -1,0 +1,136 @@
+"""Sessions: atomic save and restore, damaged files set aside, run export."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from workbench.core.errors import InvalidInputError
+from workbench.core.sessions import (
+    HISTORY_LIMIT,
+    EditorState,
+    Run,
+    RunSequence,
+    RunToken,
+    Session,
+    export_run,
+    open_session,
+    run_to_markdown,
+    save_session,
+    session_path,
+)
+
+
+def make_run(prompt: str = "What is the capital of France?") -> Run:
+    tokens = (
+        RunToken(" Paris", 0.8, ((" Paris", 0.8), (" Lyon", 0.1))),
+        RunToken(".", 0.6, ((".", 0.6), ("!", 0.2))),
+    )
+    return Run(
+        model_id="smollm2-135m-instruct",
+        model_name="SmolLM2-135M-Instruct",
+        prompt=prompt,
+        system_prompt="Be brief.",
+        chat=True,
+        settings={"mode": "sample", "temperature": 0.7, "stop_strings": ["```"]},
+        seed=1234,
+        sequences=(RunSequence(" Paris.", tokens),),
+        prompt_tokens=12,
+        stopped=False,
+        time_to_first_token_s=0.05,
+        tokens_per_s=31.5,
+        elapsed_s=0.2,
+    )
+
+
+def test_no_file_gives_a_fresh_session():
+    opened = open_session()
+    assert opened.problem is None
+    assert opened.session.runs == [] and opened.session.editor.prompt == ""
+
+
+def test_save_and_open_round_trip():
+    editor = EditorState(prompt="Once upon a time", system_prompt="You are terse.", chat=False,
+                         settings={"temperature": 1.3}, seed_locked=True, history=["a", "b"])
+    session = Session(editor=editor, runs=[make_run(), make_run("Second")])
+    save_session(session)
+    opened = open_session()
+    assert opened.problem is None
+    assert opened.session == session
+    assert opened.session.runs[0].sequences[0].tokens[0].alternatives[1] == (" Lyon", 0.1)
+    assert opened.session.runs[0].new_tokens == 2
+
+
+def test_damaged_file_is_set_aside_with_a_message():
+    path = session_path()
+    path.write_text('{"version": 1, "editor": {"prompt": "half', encoding="utf-8")
+    opened = open_session()
+    assert opened.problem is not None and "damaged" in opened.problem
+    assert opened.session.runs == []
+    assert not path.exists()
+    aside = list(path.parent.glob("session.damaged-*.json"))
+    assert len(aside) == 1 and aside[0].read_text(encoding="utf-8").endswith("half")
+
+
+def test_wrong_shape_is_also_set_aside():
+    session_path().write_text(json.dumps({"version": 1, "runs": [{"prompt": "no other fields"}]}), encoding="utf-8")
+    opened = open_session()
+    assert opened.problem is not None
+    assert list(session_path().parent.glob("session.damaged-*.json"))
+
+
+def test_history_keeps_most_recent_first_without_duplicates():
+    editor = EditorState()
+    for prompt in ["one", "two", "one", "  "]:
+        editor.remember_prompt(prompt)
+    assert editor.history == ["one", "two"]
+    for index in range(HISTORY_LIMIT + 5):
+        editor.remember_prompt(f"p{index}")
+    assert len(editor.history) == HISTORY_LIMIT and editor.history[0] == f"p{HISTORY_LIMIT + 4}"
+
+
+def test_export_json_and_markdown(tmp_path):
+    run = make_run()
+    export_run(run, tmp_path / "run.json")
+    data = json.loads((tmp_path / "run.json").read_text(encoding="utf-8"))
+    assert data["prompt"] == run.prompt and data["seed"] == 1234
+    export_run(run, tmp_path / "run.md")
+    markdown = (tmp_path / "run.md").read_text(encoding="utf-8")
+    assert "## Prompt" in markdown and " Paris." in markdown and "31.5 tokens/s" in markdown
+    # a stop string containing ``` must not break the fences
+    assert "````text" in run_to_markdown(run)
+    with pytest.raises(InvalidInputError):
+        export_run(run, tmp_path / "run.txt")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def test_kill_during_autosave_loop_leaves_a_readable_file(tmp_path):
+    """A process killed while it saves over and over leaves the old or the new session, never half."""
+    script = textwrap.dedent(
+        """
+        from workbench.core.sessions import EditorState, Session, save_session
+        import sys
+        index = 0
+        print("ready", flush=True)
+        while True:
+            index += 1
+            save_session(Session(editor=EditorState(prompt="x" * 20000 + str(index))))
+        """
+    )
+    env = {**os.environ}
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, env=env)
+    assert process.stdout.readline().strip() == b"ready"
+    import time
+
+    time.sleep(0.5)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    opened = open_session()
+    assert opened.problem is None
+    assert opened.session.editor.prompt.startswith("x" * 20000)

@@ -1,0 +1,270 @@
+"""Save and restore a working session: the editor's contents and the list of runs.
+
+The session is one JSON file written atomically, so a crash (even ``kill -9``)
+leaves the previous save or the new one. A file that cannot be read is renamed
+aside, never overwritten, and the caller gets a one-line message to show.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from workbench.core import paths
+from workbench.core.atomic import write_json_atomic, write_text_atomic
+from workbench.core.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from workbench.core.decoding import DecodingSettings
+    from workbench.core.generation import GenerationRecord
+
+SESSION_VERSION = 1
+HISTORY_LIMIT = 30  # recent prompts kept for the history menu
+
+
+@dataclass(frozen=True)
+class RunToken:
+    """One generated token as the output view shows it: its text, probability and top alternatives."""
+
+    text: str
+    prob: float
+    alternatives: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class RunSequence:
+    text: str
+    tokens: tuple[RunToken, ...] = ()
+
+
+@dataclass(frozen=True)
+class Run:
+    """One generation: what was asked, with which settings, and what came back."""
+
+    model_id: str
+    model_name: str
+    prompt: str
+    system_prompt: str
+    chat: bool | None
+    settings: dict[str, Any]  # DecodingSettings as plain data (see settings_to_dict)
+    seed: int | None
+    sequences: tuple[RunSequence, ...]
+    prompt_tokens: int
+    stopped: bool
+    time_to_first_token_s: float | None
+    tokens_per_s: float
+    elapsed_s: float
+    created: str = field(default_factory=lambda: datetime.now().isoformat(timespec="seconds"))
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    @property
+    def new_tokens(self) -> int:
+        return sum(len(sequence.tokens) for sequence in self.sequences)
+
+
+@dataclass
+class EditorState:
+    """What the person has typed and chosen but not necessarily run yet."""
+
+    prompt: str = ""
+    system_prompt: str = ""
+    chat: bool = True
+    settings: dict[str, Any] = field(default_factory=dict)  # empty = the engine's defaults
+    seed_locked: bool = False
+    history: list[str] = field(default_factory=list)  # most recent first
+
+    def remember_prompt(self, prompt: str) -> None:
+        if not prompt.strip():
+            return
+        self.history = [prompt] + [p for p in self.history if p != prompt]
+        del self.history[HISTORY_LIMIT:]
+
+
+@dataclass
+class Session:
+    editor: EditorState = field(default_factory=EditorState)
+    runs: list[Run] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class OpenedSession:
+    session: Session
+    problem: str | None = None  # one line for the person when the saved file had to be set aside
+
+
+def session_path() -> Path:
+    return paths.data_dir() / "session.json"
+
+
+# --- decoding settings as plain data -------------------------------------------
+
+
+def settings_to_dict(settings: DecodingSettings) -> dict[str, Any]:
+    data = dataclasses.asdict(settings)
+    data["stop_strings"] = list(data.get("stop_strings", ()))
+    return data
+
+
+def settings_from_dict(data: dict[str, Any]) -> DecodingSettings:
+    """Rebuild settings saved by any version: unknown keys are dropped, missing ones take defaults."""
+    from workbench.core.decoding import DecodingSettings
+
+    known = {f.name for f in dataclasses.fields(DecodingSettings)}
+    values = {key: value for key, value in data.items() if key in known}
+    if "stop_strings" in values:
+        values["stop_strings"] = tuple(values["stop_strings"])
+    return DecodingSettings(**values)
+
+
+# --- runs ------------------------------------------------------------------------
+
+
+def run_from_record(record: GenerationRecord) -> Run:
+    """The run worth keeping from a finished (or stopped) generation."""
+    request, result = record.request, record.result
+    sequences = tuple(
+        RunSequence(
+            text=sequence.text,
+            tokens=tuple(
+                RunToken(
+                    text=token.text,
+                    prob=float(token.prob),
+                    alternatives=tuple((alt.text, float(alt.prob)) for alt in token.alternatives),
+                )
+                for token in sequence.tokens
+            ),
+        )
+        for sequence in result.sequences
+    )
+    return Run(
+        model_id=record.loaded.entry.id,
+        model_name=record.loaded.entry.name,
+        prompt=request.prompt,
+        system_prompt=request.system_prompt,
+        chat=request.chat,
+        settings=settings_to_dict(request.settings),
+        seed=result.seed,
+        sequences=sequences,
+        prompt_tokens=len(result.prompt_token_ids),
+        stopped=result.stopped,
+        time_to_first_token_s=result.time_to_first_token_s,
+        tokens_per_s=float(result.tokens_per_s),
+        elapsed_s=float(result.elapsed_s),
+    )
+
+
+def _run_to_data(run: Run) -> dict[str, Any]:
+    return dataclasses.asdict(run)
+
+
+def _run_from_data(data: dict[str, Any]) -> Run:
+    sequences = tuple(
+        RunSequence(
+            text=str(sequence["text"]),
+            tokens=tuple(
+                RunToken(
+                    text=str(token["text"]),
+                    prob=float(token["prob"]),
+                    alternatives=tuple((str(text), float(prob)) for text, prob in token.get("alternatives", ())),
+                )
+                for token in sequence.get("tokens", ())
+            ),
+        )
+        for sequence in data["sequences"]
+    )
+    return Run(**{**data, "sequences": sequences, "settings": dict(data["settings"])})
+
+
+def run_to_json(run: Run) -> str:
+    return json.dumps(_run_to_data(run), indent=2, ensure_ascii=False)
+
+
+def run_to_markdown(run: Run) -> str:
+    def fence(text: str) -> str:
+        ticks = "```"
+        while ticks in text:  # a fence longer than any run of backticks inside
+            ticks += "`"
+        return f"{ticks}text\n{text}\n{ticks}"
+
+    ttft = "-" if run.time_to_first_token_s is None else f"{run.time_to_first_token_s:.2f} s"
+    lines = [
+        f"# Run {run.created}",
+        "",
+        f"- Model: {run.model_name} (`{run.model_id}`)",
+        f"- Mode: {'chat template' if run.chat is not False else 'raw text'}",
+        f"- Seed: {run.seed if run.seed is not None else '-'}",
+        f"- Prompt tokens: {run.prompt_tokens}; new tokens: {run.new_tokens}"
+        + (" (stopped early)" if run.stopped else ""),
+        f"- Time to first token: {ttft}; {run.tokens_per_s:.1f} tokens/s; {run.elapsed_s:.2f} s in all",
+        "",
+    ]
+    if run.system_prompt:
+        lines += ["## System prompt", "", fence(run.system_prompt), ""]
+    lines += ["## Prompt", "", fence(run.prompt), ""]
+    for index, sequence in enumerate(run.sequences, start=1):
+        title = "## Output" if len(run.sequences) == 1 else f"## Output {index}"
+        lines += [title, "", fence(sequence.text), ""]
+    lines += ["## Decoding settings", "", fence(json.dumps(run.settings, indent=2, ensure_ascii=False)), ""]
+    return "\n".join(lines)
+
+
+def export_run(run: Run, path: Path) -> None:
+    """Write ``run`` as Markdown (``.md``) or JSON (``.json``), chosen by the file's suffix."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in (".md", ".markdown"):
+        write_text_atomic(path, run_to_markdown(run))
+    elif suffix == ".json":
+        write_text_atomic(path, run_to_json(run))
+    else:
+        raise InvalidInputError(f"Cannot export to '{path.name}': use a .json or .md file name.")
+
+
+# --- the session file --------------------------------------------------------------
+
+
+def session_to_data(session: Session) -> dict[str, Any]:
+    return {
+        "version": SESSION_VERSION,
+        "editor": dataclasses.asdict(session.editor),
+        "runs": [_run_to_data(run) for run in session.runs],
+    }
+
+
+def session_from_data(data: dict[str, Any]) -> Session:
+    if not isinstance(data, dict) or data.get("version") != SESSION_VERSION:
+        raise ValueError("not a workbench session of a known version")
+    editor = data.get("editor", {})
+    known = {f.name for f in dataclasses.fields(EditorState)}
+    editor_state = EditorState(**{key: value for key, value in editor.items() if key in known})
+    if not isinstance(editor_state.prompt, str) or not isinstance(editor_state.history, list):
+        raise ValueError("editor state has the wrong shape")
+    return Session(editor=editor_state, runs=[_run_from_data(run) for run in data.get("runs", [])])
+
+
+def save_session(session: Session, path: Path | None = None) -> None:
+    write_json_atomic(path or session_path(), session_to_data(session))
+
+
+def open_session(path: Path | None = None) -> OpenedSession:
+    """The saved session, a fresh one when there is none, or a fresh one plus a message
+    when the file is damaged (it is renamed aside so nothing is lost)."""
+    path = Path(path or session_path())
+    if not path.exists():
+        return OpenedSession(Session())
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return OpenedSession(session_from_data(data))
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError):
+        aside = path.with_name(f"{path.stem}.damaged-{time.strftime('%Y%m%d-%H%M%S')}{path.suffix}")
+        path.replace(aside)
+        return OpenedSession(
+            Session(),
+            problem=f"The saved session could not be read, so a new one was started; the old file was kept as {aside}.",
+        )
