@@ -1,0 +1,22 @@
+"""The packaged default model loads offline from its pip package, through the conversion cache."""
+
+import torch
+
+from workbench.core import loading
+from workbench.core.catalog import Catalog
+
+
+def test_smollm2_loads_as_a_chat_model_with_eager_attention(smollm2):
+    assert smollm2.entry.id == "smollm2-135m-instruct"
+    assert smollm2.has_chat_template and smollm2.can_generate
+    assert smollm2.context_length == 8192
+    assert smollm2.model.config._attn_implementation == "eager"
+    assert smollm2.device == torch.device("cpu") and smollm2.dtype == torch.float32
+    assert 130e6 < smollm2.parameter_count() < 140e6
+
+
+def test_smollm2_conversion_is_in_the_cache(smollm2):
+    gguf = Catalog().resolve("smollm2-135m-instruct").resolve_location()
+    folder = loading.gguf_cache_dir(loading.Path(gguf))
+    assert loading._cache_is_complete(folder)
+    assert (folder / "model.safetensors").stat().st_size > 500e6  # dequantized to fp32
