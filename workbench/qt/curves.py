@@ -106,8 +106,9 @@ def _curve_item(name: str | None, pen, symbol: str | None) -> pg.PlotDataItem:
         item.setSymbolSize(5)
         item.setSymbolBrush(pg.mkBrush(pen.color()))
         item.setSymbolPen(pg.mkPen(pen.color()))
-    item.setClipToView(True)
-    item.setDownsampling(auto=True, method="peak")
+    # One min/max pair per pixel instead of pyqtgraph's five: wide lines are slow to draw
+    # in Qt's raster engine, and peak downsampling still keeps every spike (no setter exists).
+    item.opts["autoDownsampleFactor"] = 1.0
     return item
 
 
@@ -235,9 +236,12 @@ class LiveCurvesWidget(QWidget):
         row = len(self._plots)
         plot = self._graphics.addPlot(row=row, col=0)
         plot.setLabel("left", y_label)
-        plot.showGrid(x=True, y=True, alpha=0.25)
+        # No grid: pyqtgraph draws grid lines as translucent tick lines, which tripled the redraw time.
         plot.addLegend(offset=(-10, 10))
+        # The plot hands these to every curve added to it (and would override per-curve settings):
+        # draw only the visible range, at about one min/max pair per pixel so spikes stay visible.
         plot.setClipToView(True)
+        plot.setDownsampling(auto=True, mode="peak")
         plot.setLogMode(self._log_x, self._log_y)
         self._graphics.ci.layout.setRowStretchFactor(row, stretch)
         if self._plots:
