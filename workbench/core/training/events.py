@@ -1,0 +1,58 @@
+"""What a training run reports: small frozen records, safe to send across threads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class StatusEvent:
+    message: str  # "Reading corpus", "Training BPE tokenizer"...
+
+
+@dataclass(frozen=True)
+class CorpusStats:
+    characters: int
+    tokens: int
+    vocabulary: int
+    train_tokens: int
+    val_tokens: int
+
+
+@dataclass(frozen=True)
+class StepEvent:
+    step: int
+    train_loss: float
+    lr: float
+    tokens_per_s: float
+    tokens_seen: int
+    elapsed_s: float
+
+
+@dataclass(frozen=True)
+class EvalEvent:
+    step: int
+    val_loss: float
+    perplexity: float
+    train_loss: float | None
+    sample: str
+    tokens_seen: int
+    elapsed_s: float
+
+
+@dataclass(frozen=True)
+class CheckpointEvent:
+    step: int
+    path: str
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    out_dir: str
+    step: int
+    final_val_loss: float | None
+    stopped: bool
+    message: str
+
+
+TrainEvent = StatusEvent | CorpusStats | StepEvent | EvalEvent | CheckpointEvent

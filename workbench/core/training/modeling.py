@@ -1,0 +1,133 @@
+"""Building the model a run trains, and writing it as a folder every command can load.
+
+From scratch: ``WorkbenchGPT`` or ``WorkbenchRecurrent`` sized by the settings. Fine-tuning:
+a pretrained model loaded by ``workbench.core.loading``, trained whole or through LoRA
+adapters (``peft``); the saved final model has LoRA merged in, so it loads anywhere as a
+plain folder, and the adapter is kept beside it in ``adapter/``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from workbench.core.errors import InvalidSettingsError
+from workbench.core.training.architectures import (
+    WorkbenchGPTConfig,
+    WorkbenchGPTForCausalLM,
+    WorkbenchRecurrentConfig,
+    WorkbenchRecurrentForCausalLM,
+)
+from workbench.core.training.settings import RECURRENT_ARCHITECTURES, TrainSettings
+
+ADAPTER_FOLDER = "adapter"
+
+
+@dataclass
+class TrainableModel:
+    model: nn.Module  # what the optimizer trains (a peft wrapper for LoRA)
+    tokenizer: object
+    lora: bool
+
+
+def new_model(settings: TrainSettings, vocab_size: int) -> nn.Module:
+    if settings.arch == "gpt":
+        config = WorkbenchGPTConfig(
+            vocab_size=vocab_size,
+            block_size=settings.block_size,
+            n_layer=settings.n_layer,
+            n_head=settings.n_head,
+            n_embd=settings.n_embd,
+            dropout=settings.dropout,
+        )
+        return WorkbenchGPTForCausalLM(config)
+    if settings.arch in RECURRENT_ARCHITECTURES:
+        config = WorkbenchRecurrentConfig(
+            vocab_size=vocab_size,
+            cell=settings.arch,
+            n_layer=settings.n_layer,
+            n_embd=settings.n_embd,
+            dropout=settings.dropout,
+            block_size=settings.block_size,
+        )
+        return WorkbenchRecurrentForCausalLM(config)
+    raise InvalidSettingsError(f"'{settings.arch}' is not an architecture trained from scratch.")
+
+
+def load_base_model(settings: TrainSettings):
+    """The pretrained model to fine-tune, in float32 so the optimizer's small updates are not lost."""
+    from workbench.core.loading import LoadSettings, load_model_blocking
+
+    loaded = load_model_blocking(settings.base_model, LoadSettings(device=settings.device, dtype="float32"))
+    if not loaded.can_generate:
+        raise InvalidSettingsError(f"{loaded.entry.name} cannot generate text, so it cannot be fine-tuned as a language model.")
+    return loaded.model, loaded.tokenizer
+
+
+def with_lora(model: nn.Module, settings: TrainSettings) -> nn.Module:
+    from peft import LoraConfig, get_peft_model
+
+    config = LoraConfig(
+        r=settings.lora_rank,
+        lora_alpha=2 * settings.lora_rank,
+        lora_dropout=settings.dropout,
+        target_modules="all-linear",
+        task_type="CAUSAL_LM",
+    )
+    return get_peft_model(model, config)
+
+
+def resume_lora(base: nn.Module, checkpoint_folder: Path) -> nn.Module:
+    from peft import PeftModel
+
+    return PeftModel.from_pretrained(base, checkpoint_folder / ADAPTER_FOLDER, is_trainable=True)
+
+
+def load_checkpointed_model(folder: Path) -> nn.Module:
+    from transformers import AutoModelForCausalLM
+
+    return AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32, attn_implementation="eager")
+
+
+def describe(model: nn.Module, name: str, description: str) -> None:
+    """Friendly metadata that the model picker shows (read by ``catalog.folder_entry``)."""
+    config = model.config
+    config.workbench_name = name
+    config.workbench_description = description
+    config.workbench_parameters = sum(p.numel() for p in {id(p): p for p in model.parameters()}.values())
+
+
+def write_model_files(trainable: TrainableModel, folder: Path) -> None:
+    """A loadable transformers folder; for LoRA only the adapter (merging would end training)."""
+    if trainable.lora:
+        trainable.model.save_pretrained(folder / ADAPTER_FOLDER)
+    else:
+        trainable.model.save_pretrained(folder)
+    trainable.tokenizer.save_pretrained(folder)
+
+
+def publish_final_model(trainable: TrainableModel, out_dir: Path, name: str, description: str) -> None:
+    """Write the final model into ``out_dir`` file by file through a staging folder, so a
+    crash never leaves a half-written weights file (``out_dir`` also holds metrics and checkpoints)."""
+    model = trainable.model
+    staging = Path(tempfile.mkdtemp(prefix=".final.", dir=out_dir))
+    try:
+        if trainable.lora:
+            model.save_pretrained(staging / ADAPTER_FOLDER)
+            model = model.merge_and_unload()  # the run is over: fold the adapter into the weights
+        describe(model, name, description)
+        model.save_pretrained(staging)
+        trainable.tokenizer.save_pretrained(staging)
+        for item in staging.iterdir():
+            target = out_dir / item.name
+            if item.is_dir() and target.exists():
+                shutil.rmtree(target)
+            os.replace(item, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

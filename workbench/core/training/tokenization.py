@@ -1,0 +1,67 @@
+"""Tokenizers trained on a corpus, saved as ``PreTrainedTokenizerFast`` so every trained
+model goes through the same generation engine as a pretrained one."""
+
+from __future__ import annotations
+
+import numpy as np
+from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
+from transformers import PreTrainedTokenizerFast
+
+END_OF_TEXT = "<|endoftext|>"
+UNKNOWN = "<unk>"
+
+
+def _wrap(tokenizer: Tokenizer, **special) -> PreTrainedTokenizerFast:
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer,
+        eos_token=END_OF_TEXT,
+        pad_token=END_OF_TEXT,
+        clean_up_tokenization_spaces=False,
+        **special,
+    )
+
+
+def char_tokenizer(text: str) -> PreTrainedTokenizerFast:
+    """One token per character seen in ``text`` (sorted, as nanoGPT does); others map to <unk>."""
+    characters = sorted(set(text))
+    vocab = {END_OF_TEXT: 0, UNKNOWN: 1}
+    vocab.update({char: index + 2 for index, char in enumerate(characters) if char not in vocab})
+    tokenizer = Tokenizer(models.WordLevel(vocab=vocab, unk_token=UNKNOWN))
+    tokenizer.pre_tokenizer = pre_tokenizers.Split(Regex(r"[\s\S]"), behavior="isolated")  # every character alone
+    tokenizer.decoder = decoders.Fuse()  # join characters back with nothing in between
+    return _wrap(tokenizer, unk_token=UNKNOWN)
+
+
+def bpe_tokenizer(text: str, vocab_size: int) -> PreTrainedTokenizerFast:
+    """Byte-level BPE (GPT-2 style): any text round-trips, no unknown tokens."""
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=[END_OF_TEXT],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tokenizer.train_from_iterator(_chunks(text), trainer=trainer)
+    return _wrap(tokenizer)
+
+
+def _chunks(text: str, size: int = 1 << 16) -> list[str]:
+    """Pieces cut at line ends, so batch encoding in parallel matches encoding the whole text."""
+    pieces, start = [], 0
+    while start < len(text):
+        end = text.find("\n", start + size)
+        end = len(text) if end == -1 else end + 1
+        pieces.append(text[start:end])
+        start = end
+    return pieces
+
+
+def encode_corpus(tokenizer, text: str) -> np.ndarray:
+    """Token ids of the whole text as one compact array (uint16 when the vocabulary allows)."""
+    dtype = np.uint16 if len(tokenizer) <= np.iinfo(np.uint16).max + 1 else np.int32
+    backend = tokenizer.backend_tokenizer
+    encodings = backend.encode_batch(_chunks(text), add_special_tokens=False)
+    arrays = [np.asarray(encoding.ids, dtype=dtype) for encoding in encodings]
+    return np.concatenate(arrays) if arrays else np.zeros(0, dtype=dtype)

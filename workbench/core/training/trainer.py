@@ -1,0 +1,377 @@
+"""The training loop: a generator that yields progress events and returns a ``TrainResult``.
+
+It follows nanoGPT's ``train.py``: random blocks from one token array, AdamW with decay
+only on matrices, linear warmup then cosine decay to ``min_lr``, gradient clipping and
+accumulation. Differences, for a desktop app: pause/resume/stop through ``RunControl``,
+an eval at the last step whatever the interval, a fixed set of validation batches (so the
+validation curve is not noisier than the model), a sample text per eval drawn without
+touching the training random stream, and checkpoints that make a resumed run continue
+the same curve bit for bit.
+"""
+
+from __future__ import annotations
+
+import csv
+import inspect
+import math
+import shutil
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Generator
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from workbench.core.catalog import Catalog
+from workbench.core.errors import InvalidInputError, InvalidSettingsError
+from workbench.core.jobs import RunControl
+from workbench.core.training import modeling
+from workbench.core.training.checkpoints import has_checkpoint, load_checkpoint, save_checkpoint
+from workbench.core.training.corpus import read_corpus
+from workbench.core.training.events import (
+    CheckpointEvent,
+    CorpusStats,
+    EvalEvent,
+    StatusEvent,
+    StepEvent,
+    TrainEvent,
+    TrainResult,
+)
+from workbench.core.training.settings import TrainSettings
+from workbench.core.training.tokenization import bpe_tokenizer, char_tokenizer, encode_corpus
+
+CHECKPOINT_FOLDER = "checkpoint"
+METRICS_FILE = "metrics.csv"
+METRICS_COLUMNS = ("step", "train_loss", "val_loss", "lr", "tokens_per_s", "elapsed_s")
+
+
+def learning_rate(settings: TrainSettings, step: int) -> float:
+    """nanoGPT's schedule for 0-based ``step``: linear warmup, then cosine down to min_lr at max_iters."""
+    min_lr = settings.effective_min_lr
+    if step < settings.warmup_iters:
+        return settings.lr * (step + 1) / (settings.warmup_iters + 1)
+    if step > settings.max_iters:
+        return min_lr
+    span = max(1, settings.max_iters - settings.warmup_iters)
+    coefficient = 0.5 * (1.0 + math.cos(math.pi * (step - settings.warmup_iters) / span))
+    return min_lr + coefficient * (settings.lr - min_lr)
+
+
+def make_optimizer(model: torch.nn.Module, settings: TrainSettings, device: torch.device) -> torch.optim.AdamW:
+    """AdamW as nanoGPT configures it: weight decay on matrices only; fused kernel when the device has one."""
+    parameters = [p for p in model.parameters() if p.requires_grad]
+    groups = [
+        {"params": [p for p in parameters if p.dim() >= 2], "weight_decay": settings.weight_decay},
+        {"params": [p for p in parameters if p.dim() < 2], "weight_decay": 0.0},
+    ]
+    fused = "fused" in inspect.signature(torch.optim.AdamW).parameters and device.type in ("cuda", "cpu")
+    return torch.optim.AdamW(groups, lr=settings.lr, betas=(0.9, 0.99), fused=fused or None)
+
+
+class TokenBatches:
+    """Random (B, T) blocks from one split, like nanoGPT's ``get_batch``, from a seeded generator."""
+
+    def __init__(self, ids: np.ndarray, block_size: int, batch_size: int, device: torch.device) -> None:
+        self.data = torch.from_numpy(ids.astype(np.int32))  # (N,) int32: half the memory of int64
+        self.block_size = block_size
+        self.batch_size = batch_size
+        self.device = device
+        self._offsets = torch.arange(block_size + 1)  # (T+1,)
+
+    def sample(self, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+        starts = torch.randint(len(self.data) - self.block_size, (self.batch_size,), generator=generator)  # (B,)
+        chunk = self.data[starts[:, None] + self._offsets].long()  # (B, T+1)
+        if self.device.type == "cuda":
+            chunk = chunk.pin_memory().to(self.device, non_blocking=True)
+        else:
+            chunk = chunk.to(self.device)
+        return chunk[:, :-1], chunk[:, 1:]  # inputs (B, T), targets (B, T)
+
+
+def _next_token_loss(model: torch.nn.Module, inputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    logits = model(input_ids=inputs).logits  # (B, T, V)
+    return F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1))
+
+
+class MetricsLog:
+    """``metrics.csv``, one line per step, flushed as written so a crash loses nothing."""
+
+    def __init__(self, path: Path) -> None:
+        fresh = not path.exists() or path.stat().st_size == 0
+        self._handle = open(path, "a", newline="", encoding="utf-8")
+        self._writer = csv.writer(self._handle)
+        if fresh:
+            self._writer.writerow(METRICS_COLUMNS)
+            self._handle.flush()
+
+    def write(self, step: int, train_loss: float, val_loss: float | None, lr: float, tokens_per_s: float, elapsed_s: float) -> None:
+        val = "" if val_loss is None else f"{val_loss:.6f}"
+        self._writer.writerow((step, f"{train_loss:.6f}", val, f"{lr:.6e}", f"{tokens_per_s:.1f}", f"{elapsed_s:.3f}"))
+        self._handle.flush()
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+def _autocast(device: torch.device):
+    # bfloat16 matmuls on GPUs as nanoGPT does; CPUs and MPS train in float32.
+    enabled = device.type == "cuda" and torch.cuda.is_bf16_supported()
+    return torch.autocast(device.type, dtype=torch.bfloat16, enabled=enabled)
+
+
+class _Run:
+    """Everything one run holds; ``train`` drives it."""
+
+    def __init__(self, settings: TrainSettings, control: RunControl, resume: bool) -> None:
+        from workbench.core.loading import resolve_device
+
+        self.settings = settings
+        self.control = control
+        self.out_dir = Path(settings.out_dir).expanduser()
+        self.checkpoint_dir = self.out_dir / CHECKPOINT_FOLDER
+        self.device = resolve_device(settings.device)
+        self.resume = resume
+        self.step = 0
+        self.tokens_seen = 0
+        self.elapsed_s = 0.0
+        self.last_val_loss: float | None = None
+        self.recent_train_losses: list[float] = []
+
+    # --- setup ------------------------------------------------------------------
+
+    def check_out_dir(self) -> None:
+        if self.resume:
+            if not has_checkpoint(self.checkpoint_dir):
+                raise InvalidSettingsError(f"There is no checkpoint to resume in {self.out_dir}.")
+        elif self.out_dir.exists() and any(self.out_dir.iterdir()):
+            raise InvalidSettingsError(
+                f"{self.out_dir} already exists and is not empty: choose a new folder, or resume the run in it (--resume)."
+            )
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+
+    def prepare(self) -> Generator[TrainEvent, None, None]:
+        settings = self.settings
+        yield StatusEvent("Reading corpus")
+        text = read_corpus(settings.corpus).text
+        checkpoint = load_checkpoint(self.checkpoint_dir) if self.resume else None
+        base = None
+        if settings.is_finetune:
+            yield StatusEvent(f"Loading base model {settings.base_model}")
+            base, tokenizer = modeling.load_base_model(settings)
+        elif checkpoint is not None:
+            from transformers import AutoTokenizer
+
+            tokenizer = AutoTokenizer.from_pretrained(checkpoint.folder)
+        elif settings.tokenizer == "bpe":
+            yield StatusEvent("Training BPE tokenizer")
+            tokenizer = bpe_tokenizer(text, settings.vocab_size)
+        else:
+            tokenizer = char_tokenizer(text)
+        yield StatusEvent("Tokenizing corpus")
+        ids = encode_corpus(tokenizer, text)
+        split = int(len(ids) * (1 - settings.val_fraction))
+        train_ids, val_ids = ids[:split], ids[split:]
+        shortest = settings.block_size + 1
+        if min(len(train_ids), len(val_ids)) <= shortest:
+            raise InvalidInputError(
+                f"The corpus is too short: {len(ids)} tokens leave {len(val_ids)} for validation, and each split "
+                f"needs more than block size + 1 = {shortest}. Use more text, a smaller block size or a larger validation fraction."
+            )
+        yield CorpusStats(
+            characters=len(text),
+            tokens=len(ids),
+            vocabulary=len(tokenizer),
+            train_tokens=len(train_ids),
+            val_tokens=len(val_ids),
+        )
+        self.train_batches = TokenBatches(train_ids, settings.block_size, settings.batch_size, self.device)
+        self.val_batches = TokenBatches(val_ids, settings.block_size, settings.batch_size, self.device)
+        self.sample_prompt = torch.from_numpy(val_ids[: max(1, min(8, settings.block_size // 4))].astype(np.int64))
+
+        yield StatusEvent("Building model")
+        torch.manual_seed(settings.seed)
+        self.generator = torch.Generator().manual_seed(settings.seed)
+        model = self._build_model(base, tokenizer, checkpoint)
+        self.trainable = modeling.TrainableModel(model=model.to(self.device), tokenizer=tokenizer, lora=settings.lora)
+        self.optimizer = make_optimizer(model, settings, self.device)
+        if checkpoint is not None:
+            self._restore(checkpoint)
+
+    def _build_model(self, base, tokenizer, checkpoint):
+        settings = self.settings
+        if settings.is_finetune:
+            if settings.lora:
+                return modeling.resume_lora(base, checkpoint.folder) if checkpoint else modeling.with_lora(base, settings)
+            return modeling.load_checkpointed_model(checkpoint.folder) if checkpoint else base
+        if checkpoint is not None:
+            return modeling.load_checkpointed_model(checkpoint.folder)
+        return modeling.new_model(settings, vocab_size=len(tokenizer))
+
+    def _restore(self, checkpoint) -> None:
+        state, tensors = checkpoint.state, checkpoint.tensors
+        self.step = state["step"]
+        self.tokens_seen = state["tokens_seen"]
+        self.elapsed_s = state["elapsed_s"]
+        self.last_val_loss = state.get("last_val_loss")
+        self.recent_train_losses = list(state.get("recent_train_losses", []))
+        self.optimizer.load_state_dict(tensors["optimizer"])
+        self.generator.set_state(tensors["batch_rng"])
+        torch.set_rng_state(tensors["torch_rng"])
+        if self.device.type == "cuda" and "cuda_rng" in tensors:
+            torch.cuda.set_rng_state(tensors["cuda_rng"], self.device)
+        # The metrics of steps after the checkpoint were never saved with a model: drop them.
+        shutil.copyfile(checkpoint.folder / METRICS_FILE, self.out_dir / METRICS_FILE)
+
+    # --- the loop ----------------------------------------------------------------
+
+    def train_step(self) -> tuple[float, float]:
+        settings, model = self.settings, self.trainable.model
+        lr = learning_rate(settings, self.step)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        total = 0.0
+        for _ in range(settings.grad_accum):
+            inputs, targets = self.train_batches.sample(self.generator)
+            with _autocast(self.device):
+                loss = _next_token_loss(model, inputs, targets) / settings.grad_accum
+            loss.backward()
+            total += loss.item()
+        if math.isfinite(total):
+            if settings.grad_clip > 0:
+                torch.nn.utils.clip_grad_norm_(model.parameters(), settings.grad_clip)
+            self.optimizer.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        return total, lr
+
+    @torch.no_grad()
+    def evaluate(self) -> tuple[float, str]:
+        model = self.trainable.model
+        model.eval()
+        # The same validation batches at every eval: differences between evals come from the model.
+        generator = torch.Generator().manual_seed(self.settings.seed)
+        losses = []
+        for _ in range(self.settings.eval_iters):
+            inputs, targets = self.val_batches.sample(generator)
+            with _autocast(self.device):
+                losses.append(_next_token_loss(model, inputs, targets).item())
+        sample = self.sample_text() if self.settings.sample_tokens > 0 else ""
+        model.train()
+        return float(np.mean(losses)), sample
+
+    def sample_text(self) -> str:
+        from transformers import GenerationConfig
+
+        tokenizer = self.trainable.tokenizer
+        pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+        config = GenerationConfig(do_sample=True, max_new_tokens=self.settings.sample_tokens, pad_token_id=pad, top_k=0)
+        devices = [self.device] if self.device.type == "cuda" else []
+        # A private random stream, so sampling never shifts the training's dropout or batches.
+        with torch.random.fork_rng(devices=devices, device_type=self.device.type):
+            torch.manual_seed(self.settings.seed + self.step)
+            prompt = self.sample_prompt[None, :].to(self.device)  # (1, P)
+            output = self.trainable.model.generate(
+                input_ids=prompt, attention_mask=torch.ones_like(prompt), generation_config=config
+            )
+        return tokenizer.decode(output[0].tolist(), skip_special_tokens=True)
+
+    def checkpoint(self) -> CheckpointEvent:
+        settings = self.settings
+        if not self.trainable.lora:
+            modeling.describe(
+                self.trainable.model,
+                f"{self.out_dir.name} (checkpoint, step {self.step})",
+                self._description(),
+            )
+        tensors = {
+            "optimizer": self.optimizer.state_dict(),
+            "batch_rng": self.generator.get_state(),
+            "torch_rng": torch.get_rng_state(),
+        }
+        if self.device.type == "cuda":
+            tensors["cuda_rng"] = torch.cuda.get_rng_state(self.device)
+        state = {
+            "step": self.step,
+            "tokens_seen": self.tokens_seen,
+            "elapsed_s": self.elapsed_s,
+            "last_val_loss": self.last_val_loss,
+            "recent_train_losses": self.recent_train_losses,
+            "settings": asdict(settings),
+        }
+
+        def write_files(staging: Path) -> None:
+            modeling.write_model_files(self.trainable, staging)
+            shutil.copyfile(self.out_dir / METRICS_FILE, staging / METRICS_FILE)
+
+        save_checkpoint(self.checkpoint_dir, state=state, tensors=tensors, write_files=write_files)
+        if not self.trainable.lora:
+            Catalog().register_trained(self.checkpoint_dir)
+        return CheckpointEvent(step=self.step, path=str(self.checkpoint_dir))
+
+    def _description(self) -> str:
+        settings = self.settings
+        what = f"fine-tuned {settings.base_model}" + (" (LoRA)" if settings.lora else "") if settings.is_finetune else settings.arch.upper()
+        loss = f", validation loss {self.last_val_loss:.3f}" if self.last_val_loss is not None else ""
+        return f"{what} trained on {Path(settings.corpus).name} for {self.step} steps{loss}."
+
+    def finish(self) -> None:
+        modeling.publish_final_model(self.trainable, self.out_dir, self.out_dir.name, self._description())
+        Catalog().register_trained(self.out_dir)
+
+
+def train(settings: TrainSettings, control: RunControl | None = None, resume: bool = False) -> Generator[TrainEvent, None, TrainResult]:
+    """Train as ``settings`` says; yields StatusEvent, CorpusStats, StepEvent, EvalEvent and
+    CheckpointEvent. Stop (``control.cancel()``) checkpoints first and returns stopped=True."""
+    from transformers.utils import logging as hf_logging
+
+    settings.validate()
+    hf_logging.set_verbosity_error()
+    control = control or RunControl()
+    run = _Run(settings, control, resume)
+    run.check_out_dir()
+    yield from run.prepare()
+    model = run.trainable.model
+    model.train()
+    metrics = MetricsLog(run.out_dir / METRICS_FILE)
+    tokens_per_step = settings.batch_size * settings.block_size * settings.grad_accum
+    try:
+        while run.step < settings.max_iters:
+            control.wait_if_paused()
+            if control.cancelled:
+                yield run.checkpoint()
+                return TrainResult(str(run.out_dir), run.step, run.last_val_loss, True, f"Stopped at step {run.step}; checkpoint saved.")
+            started = time.perf_counter()
+            loss, lr = run.train_step()
+            if not math.isfinite(loss):
+                kept = f"the last good checkpoint is in {run.checkpoint_dir}" if has_checkpoint(run.checkpoint_dir) else "no checkpoint had been saved yet"
+                message = (
+                    f"Training stopped at step {run.step + 1}: the loss became {loss} (diverged). "
+                    f"Try a lower learning rate or stronger gradient clipping; {kept}."
+                )
+                return TrainResult(str(run.out_dir), run.step, run.last_val_loss, True, message)
+            run.step += 1
+            run.tokens_seen += tokens_per_step
+            duration = time.perf_counter() - started
+            run.elapsed_s += duration
+            tokens_per_s = tokens_per_step / duration if duration > 0 else 0.0
+            run.recent_train_losses.append(loss)
+            yield StepEvent(run.step, loss, lr, tokens_per_s, run.tokens_seen, run.elapsed_s)
+            val_loss = None
+            if run.step % settings.eval_interval == 0 or run.step == settings.max_iters:
+                eval_started = time.perf_counter()
+                val_loss, sample = run.evaluate()
+                run.elapsed_s += time.perf_counter() - eval_started
+                run.last_val_loss = val_loss
+                train_mean = float(np.mean(run.recent_train_losses))
+                run.recent_train_losses = []
+                yield EvalEvent(run.step, val_loss, math.exp(min(val_loss, 700.0)), train_mean, sample, run.tokens_seen, run.elapsed_s)
+            metrics.write(run.step, loss, val_loss, lr, tokens_per_s, run.elapsed_s)
+            if settings.checkpoint_interval and run.step % settings.checkpoint_interval == 0 and run.step < settings.max_iters:
+                yield run.checkpoint()
+        yield StatusEvent("Saving the trained model")
+        yield run.checkpoint()
+        run.finish()
+    finally:
+        metrics.close()
+    return TrainResult(str(run.out_dir), run.step, run.last_val_loss, False, f"Finished {run.step} steps; model saved in {run.out_dir}.")
