@@ -52,10 +52,13 @@ class JobRunner(QObject):
     cancelled = Signal()  # the job stopped by raising CancelledError
     failed = Signal(str)  # a one-line message for the person
 
-    def __init__(self, job_factory: JobFactory, parent: QObject | None = None) -> None:
+    def __init__(
+        self, job_factory: JobFactory, parent: QObject | None = None, control: CancelToken | None = None
+    ) -> None:
+        """``control``: the token handed to the job, e.g. a ``RunControl`` that can also pause it."""
         super().__init__(parent)
         self.job_factory = job_factory
-        self.cancel_token = CancelToken()
+        self.cancel_token = control if control is not None else CancelToken()
         self._thread = _JobThread(self)
 
     def start(self) -> None:
