@@ -493,3 +493,13 @@ def save_matrix_csv(matrix: np.ndarray, queries: Sequence[str], keys: Sequence[s
     for label, row in zip(queries, matrix):
         writer.writerow([label, *("" if np.isnan(v) else f"{v:.6g}" for v in row)])
     write_text_atomic(Path(path), text.getvalue())
+
+
+def text_token_ids(loaded, text: str, chat: bool = False) -> list[int]:
+    """The ids to capture for ``text``: raw, or wrapped in the model's chat template as a user turn."""
+    from workbench.core.decoding import DecodingSettings
+    from workbench.core.generation import GenerationRequest, prompt_token_ids
+
+    # No new tokens: only the capture's own length check applies.
+    request = GenerationRequest(prompt=text, settings=DecodingSettings(max_new_tokens=0), chat=chat)
+    return prompt_token_ids(loaded, request)

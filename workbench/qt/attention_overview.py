@@ -1,0 +1,124 @@
+"""The model overview: a layers × heads grid of small heatmaps, like bertviz's model view.
+
+SmolLM2 has 270 heads, so thumbnails (at most 64×64, block means of the full matrix) are
+made only when their cell is first painted, i.e. when it scrolls into view.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtWidgets import QWidget
+
+from workbench.core.attention import AttentionMap
+
+THUMBNAIL = 64
+_GAP = 6
+_LEFT = 34  # room for "L12"
+_TOP = 18  # room for "H3"
+
+
+def _block_sums(values: np.ndarray, size: int) -> np.ndarray:
+    """Sum of each block when ``values`` (R, C) is cut into at most size × size blocks."""
+    rows, columns = values.shape
+    row_starts = np.unique(np.linspace(0, rows, min(rows, size) + 1).astype(int))[:-1]
+    column_starts = np.unique(np.linspace(0, columns, min(columns, size) + 1).astype(int))[:-1]
+    return np.add.reduceat(np.add.reduceat(values, row_starts, axis=0), column_starts, axis=1)
+
+
+def thumbnail_values(matrix: np.ndarray, causal: bool, size: int = THUMBNAIL) -> np.ndarray:
+    """(≤size, ≤size) block means scaled to the matrix's own maximum; NaN where a block is all masked."""
+    visible = ~np.triu(np.ones(matrix.shape, dtype=bool), k=1) if causal else np.ones(matrix.shape, dtype=bool)
+    sums = _block_sums(np.where(visible, matrix, 0.0).astype(np.float32), size)
+    counts = _block_sums(visible.astype(np.float32), size)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        means = sums / counts  # (h, w); 0/0 = NaN for masked blocks
+    peak = np.nanmax(means) if np.isfinite(means).any() else 1.0
+    return means / max(float(peak), 1e-9)
+
+
+def _to_image(values: np.ndarray, lookup: np.ndarray) -> QImage:
+    rows, columns = values.shape
+    rgba = np.zeros((rows, columns, 4), dtype=np.uint8)
+    finite = np.isfinite(values)
+    indices = (np.clip(np.nan_to_num(values), 0, 1) * (len(lookup) - 1)).astype(int)
+    rgba[..., :3] = lookup[indices]
+    rgba[..., 3] = np.where(finite, 255, 0)
+    return QImage(rgba.data, columns, rows, columns * 4, QImage.Format.Format_RGBA8888).copy()
+
+
+class OverviewGrid(QWidget):
+    """Emits ``head_chosen(layer, head)`` when a thumbnail is clicked."""
+
+    head_chosen = Signal(int, int)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.attention_map: AttentionMap | None = None
+        self._lookup = pg.colormap.get("viridis").getLookupTable(nPts=256, alpha=False)
+        self._images: dict[tuple[int, int], QImage] = {}
+        self.setToolTip(self.tr("Every head of every layer, each scaled to its own maximum. Click one to open it."))
+
+    @property
+    def thumbnails_made(self) -> int:
+        return len(self._images)
+
+    def set_map(self, attention_map: AttentionMap | None) -> None:
+        self.attention_map = attention_map
+        self._images.clear()
+        self.setFixedSize(self.sizeHint())
+        self.update()
+
+    def set_color_map(self, name: str) -> None:
+        self._lookup = pg.colormap.get(name).getLookupTable(nPts=256, alpha=False)
+        self._images.clear()
+        self.update()
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        if self.attention_map is None:
+            return QSize(200, 100)
+        step = THUMBNAIL + _GAP
+        return QSize(_LEFT + self.attention_map.heads * step, _TOP + self.attention_map.layers * step)
+
+    def _cell_rect(self, layer: int, head: int) -> QRect:
+        step = THUMBNAIL + _GAP
+        return QRect(_LEFT + head * step, _TOP + layer * step, THUMBNAIL, THUMBNAIL)
+
+    def _image(self, layer: int, head: int) -> QImage:
+        key = (layer, head)
+        if key not in self._images:
+            attention_map = self.attention_map
+            values = thumbnail_values(attention_map.weights[layer, head], attention_map.causal)
+            self._images[key] = _to_image(values, self._lookup)
+        return self._images[key]
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802
+        painter = QPainter(self)
+        painter.fillRect(event.rect(), QColor("white"))
+        if self.attention_map is None:
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.tr("No capture yet."))
+            return
+        painter.setPen(QColor("#333"))
+        for head in range(self.attention_map.heads):
+            painter.drawText(self._cell_rect(0, head).translated(0, -_TOP).adjusted(0, 0, 0, _TOP - THUMBNAIL),
+                             Qt.AlignmentFlag.AlignCenter, f"H{head}")
+        for layer in range(self.attention_map.layers):
+            label = QRect(0, self._cell_rect(layer, 0).top(), _LEFT - 4, THUMBNAIL)
+            if label.intersects(event.rect()):
+                painter.drawText(label, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"L{layer}")
+            for head in range(self.attention_map.heads):
+                cell = self._cell_rect(layer, head)
+                if cell.intersects(event.rect()):  # only what is on screen is ever computed
+                    painter.fillRect(cell, QColor("#eeeeee"))
+                    painter.drawImage(cell, self._image(layer, head))
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        if self.attention_map is None or event.button() != Qt.MouseButton.LeftButton:
+            return
+        for layer in range(self.attention_map.layers):
+            for head in range(self.attention_map.heads):
+                if self._cell_rect(layer, head).contains(event.position().toPoint()):
+                    self.head_chosen.emit(layer, head)
+                    return

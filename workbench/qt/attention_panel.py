@@ -1,0 +1,425 @@
+"""The Attention panel: capture on a worker, then heatmap, token view and model overview.
+
+It follows generation: when a generation finishes (or is stopped) it captures prompt plus
+generated tokens by itself. The Capture button captures the text in its field instead,
+which is how encoders like minilm-l6, which do not generate, are inspected.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+from superqt import QElidingLabel, QLabeledSlider
+from superqt.utils import qthrottled, signals_blocked
+
+from workbench.core.attention import (
+    CROSS,
+    DECODER,
+    ENCODER,
+    SELF,
+    AttentionCapture,
+    AttentionMap,
+    CaptureEstimate,
+    CaptureProgress,
+    HeadView,
+    capture_job,
+    save_matrix_csv,
+    save_npz,
+    text_token_ids,
+)
+from workbench.core.errors import WorkbenchError
+from workbench.core.loading import LoadedModel
+from workbench.qt.app_state import AppState
+from workbench.qt.attention_heatmap import COLOR_MAPS, AttentionHeatmap, DisplayOptions
+from workbench.qt.attention_overview import OverviewGrid
+from workbench.qt.attention_token_view import TokenView
+from workbench.qt.workers import JobRunner
+
+_REDRAW_MS = 33  # at most ~30 redraws a second while a slider is dragged
+_ONE_HEAD = "head"
+
+
+@dataclass(frozen=True)
+class CaptureRequest:
+    loaded: LoadedModel
+    input_ids: tuple[int, ...]
+    decoder_input_ids: tuple[int, ...] | None = None
+
+
+class AttentionPanel(QWidget):
+    # Progress reported by the capture from its worker thread; Qt queues it to this thread.
+    _capture_progress = Signal(object)
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.capture: AttentionCapture | None = None
+        self.query = -1
+        self._runner: JobRunner | None = None
+        self._pending: CaptureRequest | None = None
+        self._schedule_redraw = qthrottled(self._redraw, timeout=_REDRAW_MS, leading=True, parent=self)
+        self._build()
+        self._capture_progress.connect(self._on_progress)
+        state.generation_finished.connect(self._on_generation_finished)
+        state.model_changed.connect(self._on_model_changed)
+        self._on_model_changed(state.loaded_model)
+
+    # --- layout -------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.text_edit = QLineEdit()
+        self.text_edit.setPlaceholderText(self.tr("Text to capture (after a generation its prompt appears here)"))
+        self.text_edit.returnPressed.connect(self.capture_text)
+        self.chat_check = QCheckBox(self.tr("Chat template"))
+        self.chat_check.setToolTip(self.tr("Wrap the text in the model's chat template, as a user message."))
+        self.capture_button = QPushButton(self.tr("Capture"))
+        self.capture_button.setToolTip(self.tr("Record the attention of every layer and head for this text."))
+        self.capture_button.clicked.connect(self.capture_text)
+        self.cancel_button = QPushButton(self.tr("Cancel"))
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.cancel_capture)
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(140)
+        self.progress.setVisible(False)
+        self.status = QElidingLabel()
+        source_row = QHBoxLayout()
+        for widget in (self.text_edit, self.chat_check, self.capture_button, self.cancel_button, self.progress):
+            source_row.addWidget(widget)
+        source_row.setStretch(0, 1)
+
+        self.set_combo = QComboBox()
+        self.set_combo.setToolTip(self.tr("Which attention of an encoder-decoder model to show."))
+        self.set_combo.currentIndexChanged.connect(self._on_set_changed)
+        self.layer_slider = QLabeledSlider(Qt.Orientation.Horizontal)
+        self.layer_slider.setToolTip(self.tr("The layer to show (0 is the one nearest the input)."))
+        self.layer_slider.setMinimumWidth(160)
+        self.layer_slider.valueChanged.connect(self._schedule_redraw)
+        self.aggregation_combo = QComboBox()
+        for label, data in ((self.tr("One head"), _ONE_HEAD), (self.tr("Mean over heads"), "mean"),
+                            (self.tr("Max over heads"), "max"), (self.tr("Rollout up to this layer"), "rollout")):
+            self.aggregation_combo.addItem(label, data)
+        self.aggregation_combo.setToolTip(self.tr(
+            "One head; the mean or the max over this layer's heads; or rollout, which follows attention "
+            "through all layers up to this one (Abnar & Zuidema)."))
+        self.aggregation_combo.currentIndexChanged.connect(self._on_aggregation_changed)
+        self.head_spin = QSpinBox()
+        self.head_spin.setPrefix(self.tr("head "))
+        self.head_spin.setToolTip(self.tr("Which head of the layer to show."))
+        self.head_spin.valueChanged.connect(self._schedule_redraw)
+        self.color_combo = QComboBox()
+        self.color_combo.addItems(COLOR_MAPS)
+        self.color_combo.setToolTip(self.tr("Colour map of the heatmap."))
+        self.color_combo.currentTextChanged.connect(self._on_color_map)
+        self.log_check = QCheckBox(self.tr("Log scale"))
+        self.log_check.setToolTip(self.tr("Colour by the logarithm of the weight, so small weights show too."))
+        self.log_check.toggled.connect(self._schedule_redraw)
+        self.sink_check = QCheckBox(self.tr("Hide first token"))
+        self.sink_check.setToolTip(self.tr(
+            "Leave out the first token's column: many heads park most of their attention there "
+            "(an 'attention sink'), which washes out the colours of everything else."))
+        self.sink_check.toggled.connect(self._schedule_redraw)
+        self.export_buttons = []
+        view_row = QHBoxLayout()
+        view_row.addWidget(self.set_combo)
+        view_row.addWidget(QLabel(self.tr("Layer")))
+        view_row.addWidget(self.layer_slider, 1)
+        for widget in (self.aggregation_combo, self.head_spin, self.color_combo, self.log_check, self.sink_check):
+            view_row.addWidget(widget)
+        for label, tip, action in ((self.tr("PNG…"), self.tr("Save the current view as an image."), self._ask_png),
+                                   (self.tr("NPZ…"), self.tr("Save every layer and head with the tokens (NumPy)."), self._ask_npz),
+                                   (self.tr("CSV…"), self.tr("Save the matrix shown as a table."), self._ask_csv)):
+            button = QPushButton(label)
+            button.setToolTip(tip)
+            button.clicked.connect(action)
+            view_row.addWidget(button)
+            self.export_buttons.append(button)
+
+        self.heatmap = AttentionHeatmap()
+        self.heatmap.hovered.connect(self._on_hover)
+        self.heatmap.query_clicked.connect(self.select_query)
+        self.token_view = TokenView()
+        self.token_view.token_clicked.connect(self.select_query)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.heatmap)
+        splitter.addWidget(self.token_view)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        self.overview = OverviewGrid()
+        self.overview.head_chosen.connect(self.open_head)
+        overview_scroll = QScrollArea()
+        overview_scroll.setWidget(self.overview)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(splitter, self.tr("Heatmap"))
+        self.tabs.addTab(overview_scroll, self.tr("Model overview"))
+        self.hover_label = QElidingLabel(self.tr("Hover over the heatmap to read a weight; click a row to pick a query token."))
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(source_row)
+        layout.addWidget(self.status)
+        layout.addLayout(view_row)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.hover_label)
+        self._set_view_enabled(False)
+
+    def _set_view_enabled(self, enabled: bool) -> None:
+        for widget in (self.set_combo, self.layer_slider, self.aggregation_combo, self.head_spin,
+                       self.color_combo, self.log_check, self.sink_check, *self.export_buttons):
+            widget.setEnabled(enabled)
+        if enabled:
+            self.head_spin.setEnabled(self.aggregation_combo.currentData() == _ONE_HEAD)
+
+    # --- capture --------------------------------------------------------------------
+
+    def capture_text(self) -> None:
+        """Capture the text in the field on the loaded model (the Capture button)."""
+        loaded = self.state.loaded_model
+        if loaded is None:
+            self._show_status(self.tr("Load a model first."), error=True)
+            return
+        try:
+            ids = text_token_ids(loaded, self.text_edit.text(), chat=self.chat_check.isChecked())
+        except WorkbenchError as error:
+            self._show_status(str(error), error=True)
+            return
+        self.start_capture(CaptureRequest(loaded, tuple(ids)))
+
+    def start_capture(self, request: CaptureRequest) -> None:
+        """Capture on a worker thread; a capture already running is cancelled and this one follows."""
+        if self._runner is not None and self._runner.is_running():
+            self._pending = request
+            self._runner.cancel()
+            return
+        self._pending = None
+
+        def job(cancel):
+            return capture_job(request.loaded, request.input_ids, decoder_input_ids=request.decoder_input_ids,
+                               cancel=cancel, on_progress=self._capture_progress.emit)
+
+        runner = JobRunner(job, parent=self)
+        runner.event.connect(self._on_estimate)
+        runner.finished.connect(self._on_captured)
+        runner.failed.connect(lambda message: self._show_status(message, error=True))
+        runner.cancelled.connect(lambda: self._show_status(self.tr("Capture cancelled.")))
+        for signal in (runner.finished, runner.failed, runner.cancelled):
+            signal.connect(self._on_runner_done)
+        self._runner = runner
+        self.capture_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.progress.setRange(0, 0)
+        self.progress.setVisible(True)
+        self._show_status(self.tr("Estimating the size of the capture…"))
+        runner.start()
+
+    def cancel_capture(self) -> None:
+        self._pending = None
+        if self._runner is not None:
+            self._runner.cancel()
+
+    def is_capturing(self) -> bool:
+        return self._runner is not None and self._runner.is_running()
+
+    def _on_estimate(self, estimate: CaptureEstimate) -> None:
+        self._show_status(self.tr("Capturing {0}…").format(estimate.describe()))
+
+    def _on_progress(self, progress: CaptureProgress) -> None:
+        self.progress.setRange(0, progress.layers_total)
+        self.progress.setValue(progress.layers_done)
+
+    def _on_runner_done(self, *_) -> None:
+        self.capture_button.setEnabled(True)
+        self.cancel_button.setEnabled(False)
+        self.progress.setVisible(False)
+        if self._pending is not None:
+            runner, self._runner = self._runner, None
+            if runner is not None:
+                runner.wait()
+            self.start_capture(self._pending)
+
+    def _on_captured(self, capture: AttentionCapture) -> None:
+        tokens = len(capture.main.queries)
+        self._show_status(self.tr("{0}: {1} tokens captured in {2:.1f} s, {3:.1f} MB kept as {4}.").format(
+            capture.model_name, tokens, capture.elapsed_s, capture.nbytes() / 2**20, capture.stored_dtype))
+        self.show_capture(capture)
+
+    def _on_generation_finished(self, record) -> None:
+        """Capture prompt plus generated tokens of the finished (or stopped) generation."""
+        loaded: LoadedModel = record.loaded
+        prompt_ids = tuple(record.result.prompt_token_ids)
+        generated = tuple(record.result.sequences[0].token_ids) if record.result.sequences else ()
+        with signals_blocked(self.text_edit):
+            self.text_edit.setText(record.request.prompt)
+        if loaded.is_encoder_decoder:
+            self.start_capture(CaptureRequest(loaded, prompt_ids, generated))
+        else:
+            self.start_capture(CaptureRequest(loaded, prompt_ids + generated))
+
+    def _on_model_changed(self, loaded: LoadedModel | None) -> None:
+        self.capture_button.setEnabled(loaded is not None and not self.is_capturing())
+        has_template = loaded is not None and loaded.has_chat_template
+        self.chat_check.setEnabled(has_template)
+        self.chat_check.setChecked(has_template and self.chat_check.isChecked())
+
+    def _show_status(self, text: str, error: bool = False) -> None:
+        self.status.setStyleSheet("color: #b00020;" if error else "")
+        self.status.setText(text)
+
+    # --- views ------------------------------------------------------------------------
+
+    def show_capture(self, capture: AttentionCapture) -> None:
+        self.capture = capture
+        names = {SELF: self.tr("Self-attention"), ENCODER: self.tr("Encoder self-attention"),
+                 DECODER: self.tr("Decoder self-attention"), CROSS: self.tr("Cross-attention")}
+        with signals_blocked(self.set_combo):
+            self.set_combo.clear()
+            for attention_map in capture.maps:
+                self.set_combo.addItem(names[attention_map.name], attention_map.name)
+        self.set_combo.setVisible(len(capture.maps) > 1)
+        self._set_view_enabled(True)
+        self._on_set_changed()
+
+    @property
+    def attention_map(self) -> AttentionMap | None:
+        if self.capture is None:
+            return None
+        return self.capture.map(self.set_combo.currentData() or self.capture.main.name)
+
+    def head_view(self) -> HeadView:
+        data = self.aggregation_combo.currentData()
+        return self.head_spin.value() if data == _ONE_HEAD else data
+
+    def _on_set_changed(self, *_) -> None:
+        attention_map = self.attention_map
+        if attention_map is None:
+            return
+        with signals_blocked(self.layer_slider), signals_blocked(self.head_spin):
+            self.layer_slider.setRange(0, attention_map.layers - 1)
+            self.layer_slider.setValue(min(self.layer_slider.value(), attention_map.layers - 1))
+            self.head_spin.setRange(0, attention_map.heads - 1)
+        # Rollout multiplies square self-attention matrices: not defined for cross-attention.
+        rollout_item = self.aggregation_combo.model().item(self.aggregation_combo.findData("rollout"))
+        rollout_item.setEnabled(attention_map.name != CROSS)
+        if attention_map.name == CROSS and self.aggregation_combo.currentData() == "rollout":
+            self.aggregation_combo.setCurrentIndex(self.aggregation_combo.findData("mean"))
+        self.heatmap.set_tokens(attention_map.queries.labels, attention_map.keys.labels)
+        self.token_view.set_tokens(attention_map.queries.labels, attention_map.keys.labels, attention_map.keys.special)
+        self.overview.set_map(attention_map)
+        self.query = len(attention_map.queries) - 1  # the last token: what the next token is predicted from
+        self._redraw()
+
+    def _on_aggregation_changed(self, *_) -> None:
+        self.head_spin.setEnabled(self.aggregation_combo.currentData() == _ONE_HEAD)
+        self._schedule_redraw()
+
+    def _on_color_map(self, name: str) -> None:
+        self.heatmap.set_color_map(name)
+        self.overview.set_color_map(name)
+
+    def display_options(self) -> DisplayOptions:
+        attention_map = self.attention_map
+        return DisplayOptions(causal=attention_map is not None and attention_map.causal,
+                              hide_sink=self.sink_check.isChecked(), log_scale=self.log_check.isChecked())
+
+    def _redraw(self) -> None:
+        attention_map = self.attention_map
+        if attention_map is None:
+            return
+        matrix = attention_map.matrix(self.layer_slider.value(), self.head_view())
+        self.heatmap.set_matrix(matrix, self.display_options())
+        self._show_query_row()
+
+    def flush_redraw(self) -> None:
+        """Run a redraw that the throttle is holding back now (benchmarks and tests)."""
+        self._schedule_redraw.flush()
+
+    def select_query(self, row: int) -> None:
+        """Show where query token ``row`` looks (a click on a heatmap row or a token in the text)."""
+        if 0 <= row < self.heatmap.matrix.shape[0]:
+            self.query = row
+            self._show_query_row()
+
+    def _show_query_row(self) -> None:
+        if not 0 <= self.query < self.heatmap.matrix.shape[0]:
+            return
+        row = self.heatmap.matrix[self.query].astype(np.float32)  # (Tk,)
+        if self.sink_check.isChecked():
+            row[0] = np.nan
+        self.token_view.show_query(self.query, row)
+
+    def open_head(self, layer: int, head: int) -> None:
+        """Open one head from the overview in the main heatmap."""
+        with signals_blocked(self.aggregation_combo), signals_blocked(self.head_spin), signals_blocked(self.layer_slider):
+            self.aggregation_combo.setCurrentIndex(self.aggregation_combo.findData(_ONE_HEAD))
+            self.head_spin.setValue(head)
+            self.layer_slider.setValue(layer)
+        self.head_spin.setEnabled(True)
+        self.tabs.setCurrentIndex(0)
+        self._redraw()
+
+    def _on_hover(self, row: int, column: int) -> None:
+        if row >= 0:
+            self.hover_label.setText(self.heatmap.hover_text(row, column))
+
+    # --- export -------------------------------------------------------------------------
+
+    def export_png(self, path: Path) -> None:
+        """The current tab (heatmap with token view, or the overview) as an image."""
+        if not self.tabs.currentWidget().grab().save(str(path), "PNG"):
+            raise WorkbenchError(f"Could not write the image {path}: check the folder exists and is writable.")
+
+    def export_npz(self, path: Path) -> None:
+        if self.capture is not None:
+            save_npz(self.capture, path)
+
+    def export_csv(self, path: Path) -> None:
+        attention_map = self.attention_map
+        if attention_map is not None:
+            save_matrix_csv(self.heatmap.matrix, attention_map.queries.labels, attention_map.keys.labels, path)
+
+    def _ask_and_save(self, title: str, file_filter: str, suffix: str, save) -> None:
+        name, _ = QFileDialog.getSaveFileName(self, title, f"attention{suffix}", file_filter)
+        if not name:
+            return
+        try:
+            save(Path(name))
+        except (WorkbenchError, OSError) as error:
+            self._show_status(str(error), error=True)
+        else:
+            self._show_status(self.tr("Saved {0}").format(name))
+
+    def _ask_png(self) -> None:
+        self._ask_and_save(self.tr("Save view as PNG"), self.tr("PNG image (*.png)"), ".png", self.export_png)
+
+    def _ask_npz(self) -> None:
+        self._ask_and_save(self.tr("Save attention as NPZ"), self.tr("NumPy archive (*.npz)"), ".npz", self.export_npz)
+
+    def _ask_csv(self) -> None:
+        self._ask_and_save(self.tr("Save matrix as CSV"), self.tr("CSV table (*.csv)"), ".csv", self.export_csv)
+
+    # --- lifecycle ----------------------------------------------------------------------
+
+    def shutdown(self) -> None:
+        """Stop a running capture and wait for its thread (the window calls this on close)."""
+        self._pending = None
+        self._schedule_redraw.cancel()
+        if self._runner is not None:
+            self._runner.cancel()
+            self._runner.wait()
