@@ -1,0 +1,538 @@
+"""Generate text with a loaded model and stream what happens, token by token.
+
+transformers' ``model.generate`` does the decoding; we listen in with two small hooks:
+a forward hook on the model keeps the raw next-token logits, a logits processor
+appended last keeps the scores after every sampling filter, and a stopping criterion
+(called once per step, after the token is chosen) pairs them with the chosen tokens,
+checks the cancel token and hands the step to the job. ``generate`` runs in a helper
+thread; the job generator yields events from a queue on the caller's thread.
+
+Beam search reorders its hypotheses until the end, so it cannot stream: it reports
+``BeamProgress`` per step and the beams, with per-token probabilities, at the end.
+"""
+
+from __future__ import annotations
+
+import queue
+import random
+import threading
+import time
+from dataclasses import dataclass
+from typing import Generator, Sequence
+
+import torch
+from transformers import (
+    GenerationConfig,
+    LogitsProcessor,
+    LogitsProcessorList,
+    MinPLogitsWarper,
+    StoppingCriteria,
+    StoppingCriteriaList,
+    TemperatureLogitsWarper,
+    TopKLogitsWarper,
+    TopPLogitsWarper,
+    TypicalLogitsWarper,
+)
+from transformers.generation.stopping_criteria import EosTokenCriteria, StopStringCriteria
+
+from workbench.core.decoding import MAX_SEED, DecodingSettings, to_generation_config
+from workbench.core.errors import InvalidInputError, WorkbenchError
+from workbench.core.jobs import CancelToken
+from workbench.core.loading import LoadedModel
+
+ALTERNATIVES = 5  # top alternatives reported with every token
+# Prompt tokens kept as context for the first decoded pieces, so a leading space
+# ("▁Paris" in SentencePiece vocabularies) is not lost at the start of the answer.
+_DECODE_CONTEXT = 4
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    prompt: str
+    settings: DecodingSettings = DecodingSettings()
+    system_prompt: str = ""
+    chat: bool | None = None  # None: use the chat template when the model has one
+
+
+@dataclass(frozen=True)
+class TokenAlternative:
+    token_id: int
+    text: str
+    prob: float  # under the raw model
+    filtered_prob: float = 0.0  # after the sampling filters (0 when filtered out)
+
+
+@dataclass(frozen=True)
+class TokenEvent:
+    sequence: int  # which return sequence (0 when there is one)
+    step: int  # 0 for the first generated token
+    token_id: int
+    text: str  # the new text this token completes ("" while a character's bytes are incomplete)
+    prob: float  # probability of this token under the raw model: softmax of its logits
+    filtered_prob: float  # probability after temperature, top-k/p, penalties...: what was sampled from
+    alternatives: tuple[TokenAlternative, ...]  # most likely tokens under the raw model, best first
+
+
+@dataclass(frozen=True)
+class BeamProgress:
+    step: int  # steps done
+    max_steps: int
+
+
+@dataclass(frozen=True)
+class SequenceResult:
+    token_ids: tuple[int, ...]  # generated ids (end-of-sequence included when produced, no padding)
+    text: str  # decoded generated text, cut before the first stop string
+    tokens: tuple[TokenEvent, ...]
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    prompt_token_ids: tuple[int, ...]
+    sequences: tuple[SequenceResult, ...]
+    time_to_first_token_s: float | None
+    tokens_per_s: float  # generated tokens (all sequences) per second of generation
+    elapsed_s: float
+    stopped: bool  # the user stopped it; the partial text is kept
+    seed: int | None  # the seed that reproduces a sampled run
+
+    @property
+    def text(self) -> str:
+        return self.sequences[0].text if self.sequences else ""
+
+
+@dataclass(frozen=True)
+class GenerationRecord:
+    loaded: LoadedModel
+    request: GenerationRequest
+    result: GenerationResult
+
+
+def context_length(loaded: LoadedModel) -> int | None:
+    """How many tokens (prompt + answer) the model can attend to, or None when unknown."""
+    known = getattr(loaded, "context_length", None)
+    if isinstance(known, int):
+        return known
+    config = loaded.model.config
+    text_config = config.get_text_config() if hasattr(config, "get_text_config") else config
+    length = getattr(text_config, "max_position_embeddings", None)
+    if isinstance(length, int) and length > 0:
+        return length
+    length = getattr(loaded.tokenizer, "model_max_length", None)
+    # Tokenizers without a limit report a huge sentinel (int(1e30)).
+    return length if isinstance(length, int) and 0 < length < 10**8 else None
+
+
+def _has_chat_template(loaded: LoadedModel) -> bool:
+    known = getattr(loaded, "has_chat_template", None)
+    if isinstance(known, bool):
+        return known
+    return bool(getattr(loaded.tokenizer, "chat_template", None))
+
+
+def uses_chat(loaded: LoadedModel, request: GenerationRequest) -> bool:
+    if request.chat is None:
+        return _has_chat_template(loaded)
+    if request.chat and not _has_chat_template(loaded):
+        raise InvalidInputError(
+            f"{loaded.entry.name} has no chat template: switch chat mode off to complete raw text."
+        )
+    return request.chat
+
+
+def prompt_token_ids(loaded: LoadedModel, request: GenerationRequest) -> list[int]:
+    """The ids the model will see: chat template applied (system + user) or raw text."""
+    if not request.prompt.strip():
+        raise InvalidInputError("The prompt is empty: type some text first.")
+    tokenizer = loaded.tokenizer
+    if uses_chat(loaded, request):
+        messages = [{"role": "user", "content": request.prompt}]
+        if request.system_prompt.strip():
+            messages.insert(0, {"role": "system", "content": request.system_prompt})
+        encoded = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True, return_dict=True)
+        ids = list(encoded["input_ids"])
+    else:
+        ids = list(tokenizer(request.prompt)["input_ids"])
+    limit = context_length(loaded)
+    wanted = len(ids) + request.settings.max_new_tokens
+    if limit is not None and wanted > limit:
+        raise InvalidInputError(
+            f"The prompt is {len(ids)} tokens and {request.settings.max_new_tokens} new tokens were asked for, "
+            f"but {loaded.entry.name} reads at most {limit} tokens: shorten the prompt or lower max new tokens."
+        )
+    return ids
+
+
+def _check_can_generate(loaded: LoadedModel) -> None:
+    if not loaded.entry.can_generate:
+        raise InvalidInputError(
+            f"{loaded.entry.name} is an encoder: it reads text but cannot generate it. Pick a generative model."
+        )
+
+
+# --------------------------------------------------------------------------- probabilities
+
+
+@dataclass(frozen=True)
+class _StepNumbers:
+    """One decoding step for every row, as plain CPU lists (what crosses the thread)."""
+
+    step: int
+    token_ids: list[int]  # (N,)
+    probs: list[float]  # (N,)
+    filtered_probs: list[float]  # (N,)
+    alternative_ids: list[list[int]]  # (N, K)
+    alternative_probs: list[list[float]]  # (N, K)
+    alternative_filtered_probs: list[list[float]]  # (N, K)
+    active: list[bool]  # (N,) False for rows already finished (their token is padding)
+
+
+def _step_numbers(
+    step: int, raw_logits: torch.Tensor, processed: torch.Tensor, chosen: torch.Tensor, active: list[bool]
+) -> _StepNumbers:
+    """Probabilities of the chosen tokens and the top alternatives, raw and filtered.
+
+    raw_logits, processed: (N, V); chosen: (N,). One transfer to the CPU per step.
+    """
+    raw_probs = torch.softmax(raw_logits.float(), dim=-1)  # (N, V)
+    filtered = torch.softmax(processed.float(), dim=-1)  # (N, V)
+    chosen = chosen[:, None]  # (N, 1)
+    alternative_probs, alternative_ids = raw_probs.topk(ALTERNATIVES, dim=-1)  # (N, K)
+    packed = torch.cat(
+        [
+            chosen.to(raw_probs.dtype),
+            raw_probs.gather(1, chosen),
+            filtered.gather(1, chosen),
+            alternative_ids.to(raw_probs.dtype),
+            alternative_probs,
+            filtered.gather(1, alternative_ids),
+        ],
+        dim=1,
+    ).cpu()  # (N, 3 + 3K)
+    k = ALTERNATIVES
+    return _StepNumbers(
+        step=step,
+        token_ids=chosen[:, 0].tolist(),
+        probs=packed[:, 1].tolist(),
+        filtered_probs=packed[:, 2].tolist(),
+        alternative_ids=packed[:, 3 : 3 + k].long().tolist(),
+        alternative_probs=packed[:, 3 + k : 3 + 2 * k].tolist(),
+        alternative_filtered_probs=packed[:, 3 + 2 * k :].tolist(),
+        active=active,
+    )
+
+
+# --------------------------------------------------------------------------- hooks into generate
+
+
+def _sampling_filters(config: GenerationConfig) -> LogitsProcessorList:
+    """The filters transformers applies when sampling, built from the same config and
+    in the same order as ``GenerationMixin._get_logits_processor``. They run after any
+    processor passed to ``generate``, so we apply them again to see what is sampled from."""
+    filters = LogitsProcessorList()
+    if not config.do_sample:
+        return filters
+    if config.temperature is not None and config.temperature != 1.0:
+        filters.append(TemperatureLogitsWarper(config.temperature))
+    if config.top_k:
+        filters.append(TopKLogitsWarper(top_k=config.top_k))
+    if config.top_p is not None and config.top_p < 1.0:
+        filters.append(TopPLogitsWarper(top_p=config.top_p))
+    if config.min_p is not None:
+        filters.append(MinPLogitsWarper(min_p=config.min_p))
+    if config.typical_p is not None and config.typical_p < 1.0:
+        filters.append(TypicalLogitsWarper(mass=config.typical_p))
+    return filters
+
+
+class _ProcessedScoresRecorder(LogitsProcessor):
+    """Sees the scores after generate's other processors (penalties, n-gram and
+    minimum-length rules) and applies the sampling filters: the scores sampled from."""
+
+    def __init__(self, sampling_filters: LogitsProcessorList) -> None:
+        self.sampling_filters = sampling_filters
+        self.scores: torch.Tensor | None = None
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        self.scores = self.sampling_filters(input_ids, scores) if self.sampling_filters else scores
+        return scores
+
+
+class _StepWatcher(StoppingCriteria):
+    """Called once per step after the token is chosen: cancels within one token and
+    reports the step (a ``_StepNumbers`` when streaming, ``BeamProgress`` for beams)."""
+
+    def __init__(
+        self,
+        streaming: bool,
+        sampling_filters: LogitsProcessorList,
+        max_steps: int,
+        prompt_length: int,
+        outbox: queue.Queue,
+        cancel: CancelToken,
+        abandon: threading.Event,
+        eos_token_ids: list[int],
+        stop_criteria: StopStringCriteria | None,
+    ) -> None:
+        self.streaming = streaming
+        self.max_steps = max_steps
+        self.prompt_length = prompt_length
+        self.outbox = outbox
+        self.cancel = cancel
+        self.abandon = abandon
+        self.raw_logits: torch.Tensor | None = None
+        self.processed = _ProcessedScoresRecorder(sampling_filters)
+        # Our own copies of generate's end conditions tell which rows have finished,
+        # so the padding generate appends to them is never reported as tokens.
+        self.eos_criteria = EosTokenCriteria(eos_token_ids) if eos_token_ids else None
+        self.stop_criteria = stop_criteria
+        self.finished: torch.Tensor | None = None  # (N,) bool
+        self.first_token_time: float | None = None
+
+    def keep_raw_logits(self, module, args, output) -> None:
+        self.raw_logits = output.logits[:, -1]  # (N, V)
+
+    def __call__(self, input_ids: torch.LongTensor, scores, **kwargs) -> torch.BoolTensor:
+        stopping = self.cancel.cancelled or self.abandon.is_set()
+        step = input_ids.shape[1] - self.prompt_length - 1
+        if self.first_token_time is None:
+            self.first_token_time = time.perf_counter()
+        if self.streaming:
+            self._report_tokens(step, input_ids)
+        else:
+            self.outbox.put(BeamProgress(step=step + 1, max_steps=self.max_steps))
+        return torch.full((input_ids.shape[0],), stopping, dtype=torch.bool, device=input_ids.device)
+
+    def _report_tokens(self, step: int, input_ids: torch.LongTensor) -> None:
+        if self.finished is None:
+            self.finished = torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
+        active = (~self.finished).tolist()
+        self.outbox.put(_step_numbers(step, self.raw_logits, self.processed.scores, input_ids[:, -1], active))
+        for criteria in (self.eos_criteria, self.stop_criteria):
+            if criteria is not None:
+                self.finished |= criteria(input_ids, None)
+
+
+# --------------------------------------------------------------------------- text assembly
+
+
+class _IncrementalDecoder:
+    """Turns one sequence's tokens into text pieces without ever splitting a character.
+
+    Decodes only a short window (the previous piece's tokens plus the new ones) and
+    holds text back while it ends in an incomplete UTF-8 character.
+    """
+
+    def __init__(self, tokenizer, context_ids: Sequence[int]) -> None:
+        self.tokenizer = tokenizer
+        self.ids: list[int] = list(context_ids)
+        self.prefix_offset = 0
+        self.read_offset = len(self.ids)
+
+    def add(self, token_id: int) -> str:
+        self.ids.append(token_id)
+        decode = self.tokenizer.decode
+        before = decode(self.ids[self.prefix_offset : self.read_offset], skip_special_tokens=True)
+        after = decode(self.ids[self.prefix_offset :], skip_special_tokens=True)
+        if len(after) <= len(before) or after.endswith("\ufffd"):
+            return ""
+        self.prefix_offset, self.read_offset = self.read_offset, len(self.ids)
+        return after[len(before) :]
+
+
+def _cut_at_stop_string(text: str, stop_strings: Sequence[str]) -> str:
+    cuts = [text.find(stop) for stop in stop_strings]
+    cuts = [cut for cut in cuts if cut >= 0]
+    return text[: min(cuts)] if cuts else text
+
+
+class _SequenceBuilder:
+    """Collects one sequence's tokens and events as they stream."""
+
+    def __init__(self, index: int, tokenizer, context_ids: Sequence[int]) -> None:
+        self.index = index
+        self.tokenizer = tokenizer
+        self.decoder = _IncrementalDecoder(tokenizer, context_ids)
+        self.events: list[TokenEvent] = []
+
+    def add(self, numbers: _StepNumbers, row: int, step: int, alternative_texts: list[str]) -> TokenEvent:
+        token_id = numbers.token_ids[row]
+        event = TokenEvent(
+            sequence=self.index,
+            step=step,
+            token_id=token_id,
+            text=self.decoder.add(token_id),
+            prob=numbers.probs[row],
+            filtered_prob=numbers.filtered_probs[row],
+            alternatives=tuple(
+                TokenAlternative(token_id=alt_id, text=alt_text, prob=prob, filtered_prob=filtered)
+                for alt_id, alt_text, prob, filtered in zip(
+                    numbers.alternative_ids[row],
+                    alternative_texts,
+                    numbers.alternative_probs[row],
+                    numbers.alternative_filtered_probs[row],
+                )
+            ),
+        )
+        self.events.append(event)
+        return event
+
+    def result(self, stop_strings: Sequence[str]) -> SequenceResult:
+        token_ids = tuple(event.token_id for event in self.events)
+        text = self.tokenizer.decode(list(token_ids), skip_special_tokens=True)
+        return SequenceResult(token_ids=token_ids, text=_cut_at_stop_string(text, stop_strings), tokens=tuple(self.events))
+
+
+def _events_for_step(numbers: _StepNumbers, builders: list[_SequenceBuilder], tokenizer) -> list[TokenEvent]:
+    rows = [row for row, active in enumerate(numbers.active) if active]
+    # One call decodes every alternative of every row, each on its own.
+    texts = tokenizer.batch_decode([[alt] for row in rows for alt in numbers.alternative_ids[row]])
+    k = ALTERNATIVES
+    return [builders[row].add(numbers, row, numbers.step, texts[i * k : (i + 1) * k]) for i, row in enumerate(rows)]
+
+
+# --------------------------------------------------------------------------- the job
+
+
+def _eos_token_ids(loaded: LoadedModel, config) -> list[int]:
+    for candidate in (config.eos_token_id, loaded.model.generation_config.eos_token_id, loaded.tokenizer.eos_token_id):
+        if candidate is not None:
+            return [candidate] if isinstance(candidate, int) else list(candidate)
+    return []
+
+
+class _Finished:
+    def __init__(self, output=None, error: BaseException | None = None) -> None:
+        self.output = output
+        self.error = error
+
+
+def generate(
+    loaded: LoadedModel, request: GenerationRequest, cancel: CancelToken | None = None
+) -> Generator[TokenEvent | BeamProgress, None, GenerationResult]:
+    """Stream a generation: TokenEvents (BeamProgress in beam mode), then the result.
+
+    Stopping (the cancel token) ends the run within one token and returns the
+    partial text with ``stopped=True``. Holds ``loaded.lock`` while running.
+    """
+    settings = request.settings
+    settings.validate()
+    _check_can_generate(loaded)
+    prompt_ids = prompt_token_ids(loaded, request)
+    cancel = cancel or CancelToken()
+    tokenizer = loaded.tokenizer
+    config = to_generation_config(settings, tokenizer)
+    beam = settings.mode == "beam"
+    seed = settings.seed
+    if seed is None and settings.mode == "sample":
+        seed = random.randint(0, MAX_SEED)
+    stop_strings = settings.stop_strings
+    eos_token_ids = _eos_token_ids(loaded, config)
+
+    with loaded.lock:
+        model = loaded.model
+        device = loaded.device
+        outbox: queue.Queue = queue.Queue()
+        abandon = threading.Event()  # set when the consumer goes away early
+        stop_criteria = StopStringCriteria(tokenizer, list(stop_strings)) if stop_strings and not beam else None
+        watcher = _StepWatcher(
+            streaming=not beam,
+            sampling_filters=_sampling_filters(config),
+            max_steps=settings.max_new_tokens,
+            prompt_length=len(prompt_ids),
+            outbox=outbox,
+            cancel=cancel,
+            abandon=abandon,
+            eos_token_ids=eos_token_ids,
+            stop_criteria=stop_criteria,
+        )
+        input_ids = torch.tensor([prompt_ids], dtype=torch.long, device=device)  # (1, T)
+        extra: dict = {"tokenizer": tokenizer} if stop_strings else {}
+        if beam:
+            # Beams are reordered every step: keep every step's distributions and
+            # pick each final beam's rows at the end (beam_indices).
+            config.update(return_dict_in_generate=True, output_scores=True, output_logits=True)
+        started = time.perf_counter()
+
+        def run_generate() -> None:
+            hook = None if beam else model.register_forward_hook(watcher.keep_raw_logits)
+            try:
+                if seed is not None:
+                    torch.manual_seed(seed)
+                with torch.inference_mode():
+                    output = model.generate(
+                        input_ids=input_ids,
+                        attention_mask=torch.ones_like(input_ids),
+                        generation_config=config,
+                        logits_processor=LogitsProcessorList([] if beam else [watcher.processed]),
+                        stopping_criteria=StoppingCriteriaList([watcher]),
+                        **extra,
+                    )
+                outbox.put(_Finished(output=output))
+            except BaseException as error:  # handed to the job's thread and raised there
+                outbox.put(_Finished(error=error))
+            finally:
+                if hook is not None:
+                    hook.remove()
+
+        worker = threading.Thread(target=run_generate, name="workbench-generate", daemon=True)
+        worker.start()
+        builders = [
+            _SequenceBuilder(index, tokenizer, prompt_ids[-_DECODE_CONTEXT:])
+            for index in range(settings.num_return_sequences)
+        ]
+        try:
+            while True:
+                item = outbox.get()
+                if isinstance(item, _Finished):
+                    break
+                if isinstance(item, BeamProgress):
+                    yield item
+                else:
+                    yield from _events_for_step(item, builders, tokenizer)
+        finally:
+            abandon.set()
+            worker.join()
+        elapsed = time.perf_counter() - started
+
+    if item.error is not None:
+        if isinstance(item.error, torch.OutOfMemoryError):
+            raise WorkbenchError("The model ran out of memory: lower max new tokens, beams or return sequences.")
+        raise item.error
+    if beam:
+        sequences = _beam_sequences(item.output, tokenizer, prompt_ids, stop_strings)
+    else:
+        sequences = [builder.result(stop_strings) for builder in builders]
+    generated = sum(len(sequence.token_ids) for sequence in sequences)
+    first = watcher.first_token_time
+    return GenerationResult(
+        prompt_token_ids=tuple(prompt_ids),
+        sequences=tuple(sequences),
+        time_to_first_token_s=None if first is None or beam else first - started,
+        tokens_per_s=generated / elapsed if elapsed > 0 else 0.0,
+        elapsed_s=elapsed,
+        stopped=cancel.cancelled,
+        seed=seed,
+    )
+
+
+def _beam_sequences(
+    output, tokenizer, prompt_ids: list[int], stop_strings: Sequence[str]
+) -> list[SequenceResult]:
+    """Rebuild each returned beam with the probabilities of its tokens at the step it chose them."""
+    prompt_length = len(prompt_ids)
+    sequences = []
+    for row, beam_rows in enumerate(output.beam_indices):  # beam_rows: (steps,), -1 after the beam ended
+        steps = int((beam_rows >= 0).sum())
+        chosen = output.sequences[row, prompt_length : prompt_length + steps]  # (S,)
+        raw = torch.stack([output.logits[step][beam_rows[step]] for step in range(steps)])  # (S, V)
+        processed = torch.stack([output.scores[step][beam_rows[step]] for step in range(steps)])  # (S, V)
+        # Each step of this beam is one row here.
+        numbers = _step_numbers(0, raw, processed, chosen, [True] * steps)
+        texts = tokenizer.batch_decode([[alt] for alternatives in numbers.alternative_ids for alt in alternatives])
+        builder = _SequenceBuilder(row, tokenizer, prompt_ids[-_DECODE_CONTEXT:])
+        k = ALTERNATIVES
+        for step in range(steps):
+            builder.add(numbers, step, step, texts[step * k : (step + 1) * k])
+        sequences.append(builder.result(stop_strings))
+    return sequences
