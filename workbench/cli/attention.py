@@ -1,6 +1,96 @@
-"""`workbench attention` (being written)."""
+"""`workbench attention`: capture every layer's attention for a prompt into an NPZ (and a PNG heatmap).
+
+NPZ contents: ``attentions`` float [layers, heads, T, T] (float16 when the capture is large),
+``tokens`` (readable labels, a unicode array that loads with allow_pickle=False), ``token_ids``,
+``special``. Encoder-decoder models: ``attentions`` is the encoder self-attention, plus
+``decoder_attentions`` [L, H, Td, Td], ``cross_attentions`` [L, H, Td, T], ``decoder_tokens``,
+``decoder_token_ids`` and ``decoder_special``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from workbench.core.errors import InvalidSettingsError, WorkbenchError
 
 
 def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser("attention", help="(being written)")
-    parser.set_defaults(run=lambda args: print("not yet available") or 1)
+    parser = subparsers.add_parser(
+        "attention",
+        help="capture the attention weights of every layer and head for a prompt",
+        description="Capture the attention of every layer and head for a prompt into an NPZ file, "
+        "and optionally draw one layer as a PNG heatmap.",
+    )
+    parser.add_argument("--model", default="smollm2-135m-instruct", help="model id, folder, .gguf file or hub id")
+    parser.add_argument("--prompt", required=True, help="the text to capture")
+    parser.add_argument("--out", required=True, type=Path, help="NPZ file to write")
+    parser.add_argument("--png", type=Path, help="also draw a heatmap of one layer into this PNG")
+    parser.add_argument("--layer", type=int, default=-1, help="layer for the PNG (negative counts from the end; default: last)")
+    parser.add_argument("--head", default="mean", help="head number, mean, max or rollout for the PNG (default: mean)")
+    parser.add_argument("--chat", action="store_true", help="wrap the prompt in the model's chat template (default: raw text)")
+    parser.add_argument("--target", default="", help="encoder-decoder models only: the decoder's text (default: just the start token)")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    parser.set_defaults(run=run)
+
+
+def _render_png(matrix, queries, keys, options, path: Path, title: str) -> None:
+    # Headless: draw with Qt's offscreen platform when there is no display.
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+    from PySide6.QtWidgets import QApplication
+
+    from workbench.qt.attention_heatmap import AttentionHeatmap
+
+    app = QApplication.instance() or QApplication(["workbench"])
+    heatmap = AttentionHeatmap()
+    heatmap.plot.setTitle(title, color="k")
+    heatmap.set_tokens(queries, keys)
+    heatmap.set_matrix(matrix, options)
+    side = min(2000, max(700, 14 * len(queries) + 250))
+    heatmap.resize(side + 80, side)
+    app.processEvents()
+    heatmap.save_png(path)
+
+
+def run(args: argparse.Namespace) -> int:
+    from workbench.core.attention import capture_attention, format_bytes, parse_head_view, save_npz, text_token_ids
+    from workbench.core.loading import LoadSettings, load_model_blocking
+
+    if args.out.suffix.lower() != ".npz":
+        raise InvalidSettingsError(f"--out must be an .npz file (got {args.out}).")
+    if args.png is not None and args.png.suffix.lower() != ".png":
+        raise InvalidSettingsError(f"--png must be a .png file (got {args.png}).")
+    head = parse_head_view(args.head)
+    loaded = load_model_blocking(args.model, LoadSettings(device=args.device))
+    input_ids = text_token_ids(loaded, args.prompt, chat=args.chat)
+    decoder_ids = None
+    if loaded.is_encoder_decoder and args.target:
+        decoder_ids = loaded.tokenizer(args.target, add_special_tokens=False)["input_ids"]
+    capture = capture_attention(loaded, input_ids, decoder_input_ids=decoder_ids)
+    main = capture.main
+    print(f"{capture.model_name}: {len(main.queries)} tokens, {main.layers} layers x {main.heads} heads, "
+          f"{format_bytes(capture.nbytes())} as {capture.stored_dtype}, captured in {capture.elapsed_s:.2f} s")
+    save_npz(capture, args.out)
+    print(f"wrote {args.out}")
+    if args.png is not None:
+        layer = args.layer if args.layer >= 0 else main.layers + args.layer
+        if not 0 <= layer < main.layers:
+            raise InvalidSettingsError(f"Layer {args.layer} does not exist: this model has layers 0 to {main.layers - 1}.")
+        from workbench.qt.attention_heatmap import DisplayOptions
+
+        matrix = main.matrix(layer, head)
+        view = f"head {head}" if isinstance(head, int) else head
+        title = f"{capture.model_name} · layer {layer} · {view}"
+        try:
+            _render_png(matrix, main.queries.labels, main.keys.labels, DisplayOptions(causal=main.causal), args.png, title)
+        except WorkbenchError:
+            raise
+        except Exception as error:  # no usable Qt platform on this machine
+            print(f"error: could not draw the PNG ({type(error).__name__}: {error}); the NPZ was written.", file=sys.stderr)
+            return 2
+        print(f"wrote {args.png}")
+    return 0

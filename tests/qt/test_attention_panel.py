@@ -1,0 +1,157 @@
+"""The Attention panel on a tiny random Llama: views, hover, clicks, generation follow-up, exports."""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pytest
+import torch
+from PySide6.QtCore import QPointF, Qt, QUrl
+
+from workbench.core.attention import capture_attention
+from workbench.core.catalog import FOLDER, ModelEntry
+from workbench.core.loading import LoadedModel
+from workbench.qt.app_state import AppState
+from workbench.qt.attention_panel import AttentionPanel
+
+TEXT = "The quick brown fox jumps over the lazy dog."
+
+
+@pytest.fixture
+def panel(qtbot, tiny_loaded):
+    state = AppState()
+    state.set_loaded_model(tiny_loaded)
+    widget = AttentionPanel(state)
+    qtbot.addWidget(widget)
+    widget.resize(1200, 800)
+    widget.show()
+    yield widget
+    widget.shutdown()
+
+
+@pytest.fixture
+def captured(panel, tiny_loaded):
+    capture = capture_attention(tiny_loaded, tiny_loaded.tokenizer(TEXT)["input_ids"])
+    panel.show_capture(capture)
+    return capture
+
+
+def _cell_viewport_pos(panel, row: int, column: int):
+    heatmap = panel.heatmap
+    scene_pos = heatmap.plot.getViewBox().mapViewToScene(QPointF(column, row))
+    return heatmap.mapFromScene(scene_pos)
+
+
+def test_layer_head_and_aggregation_change_the_matrix(panel, captured):
+    panel.layer_slider.setValue(1)
+    panel.head_spin.setValue(2)
+    panel.flush_redraw()
+    np.testing.assert_array_equal(panel.heatmap.matrix, captured.main.weights[1, 2])
+    panel.aggregation_combo.setCurrentIndex(panel.aggregation_combo.findData("rollout"))
+    panel.flush_redraw()
+    np.testing.assert_allclose(panel.heatmap.matrix, captured.main.matrix(1, "rollout"))
+    assert not panel.head_spin.isEnabled()
+    # The causal upper triangle is drawn empty (NaN), the weights themselves are kept.
+    assert np.isnan(panel.heatmap.image.image[0, 1]) and not np.isnan(panel.heatmap.matrix[0, 1])
+
+
+def test_sink_and_log_options_change_the_drawn_image(panel, captured):
+    panel.sink_check.setChecked(True)
+    panel.log_check.setChecked(True)
+    panel.flush_redraw()
+    drawn = panel.heatmap.image.image
+    assert np.isnan(drawn[:, 0]).all()
+    assert np.isclose(drawn[3, 2], np.log10(max(panel.heatmap.matrix[3, 2], 1e-4)))
+
+
+def test_hover_shows_query_key_and_weight(qtbot, panel, captured):
+    labels = captured.main.queries.labels
+    qtbot.mouseMove(panel.heatmap.viewport(), _cell_viewport_pos(panel, 5, 2))
+    qtbot.waitUntil(lambda: "→" in panel.hover_label.text(), timeout=2000)
+    weight = captured.main.weights[0, 0, 5, 2]
+    assert panel.hover_label.text() == f"{labels[5]} → {labels[2]}: {weight:.4f}"
+
+
+def test_clicking_a_heatmap_row_or_a_text_token_shows_that_query(qtbot, panel, captured):
+    qtbot.mouseClick(panel.heatmap.viewport(), Qt.MouseButton.LeftButton, pos=_cell_viewport_pos(panel, 4, 1))
+    assert panel.query == 4
+    np.testing.assert_allclose(panel.token_view.weights, captured.main.weights[0, 0, 4])
+    panel.token_view.text.anchorClicked.emit(QUrl("token:6"))
+    assert panel.query == 6
+    np.testing.assert_allclose(panel.token_view.bars.opts["height"], captured.main.weights[0, 0, 6])
+    assert "(token 6)" in panel.token_view.title.text()
+
+
+def test_overview_is_lazy_and_a_click_opens_the_head(qtbot, panel, captured):
+    assert panel.overview.thumbnails_made == 0  # nothing drawn before the tab is shown
+    panel.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: panel.overview.thumbnails_made == 8, timeout=2000)
+    cell = panel.overview._cell_rect(1, 3).center()
+    qtbot.mouseClick(panel.overview, Qt.MouseButton.LeftButton, pos=cell)
+    assert panel.tabs.currentIndex() == 0
+    assert (panel.layer_slider.value(), panel.head_view()) == (1, 3)
+    np.testing.assert_array_equal(panel.heatmap.matrix, captured.main.weights[1, 3])
+
+
+def test_exports_exist_and_reload_equal(panel, captured, tmp_path):
+    panel.layer_slider.setValue(1)
+    panel.aggregation_combo.setCurrentIndex(panel.aggregation_combo.findData("mean"))
+    panel.flush_redraw()
+    panel.export_png(tmp_path / "view.png")
+    panel.export_npz(tmp_path / "all.npz")
+    panel.export_csv(tmp_path / "matrix.csv")
+    assert (tmp_path / "view.png").stat().st_size > 1000
+    with np.load(tmp_path / "all.npz", allow_pickle=False) as data:
+        np.testing.assert_array_equal(data["attentions"], captured.main.weights)
+        assert tuple(data["tokens"]) == captured.main.queries.labels
+    rows = list(csv.reader(open(tmp_path / "matrix.csv", encoding="utf-8")))
+    table = np.array([row[1:] for row in rows[1:]], dtype=float)
+    np.testing.assert_allclose(table, captured.main.matrix(1, "mean"), rtol=1e-5, atol=1e-7)
+
+
+def test_follows_a_finished_generation_without_a_click(qtbot, panel, tiny_loaded):
+    from workbench.core.decoding import DecodingSettings
+    from workbench.core.generation import GenerationRecord, GenerationRequest, generate
+    from workbench.core.jobs import drain
+
+    request = GenerationRequest(prompt="The quick brown", settings=DecodingSettings(mode="greedy", max_new_tokens=6))
+    result = drain(generate(tiny_loaded, request))
+    panel.state.generation_finished.emit(GenerationRecord(tiny_loaded, request, result))
+    qtbot.waitUntil(lambda: panel.capture is not None, timeout=10000)
+    expected_ids = result.prompt_token_ids + result.sequences[0].token_ids
+    assert panel.capture.main.queries.ids == expected_ids
+    assert panel.text_edit.text() == "The quick brown"
+    assert panel.query == len(expected_ids) - 1
+
+
+def test_capture_button_on_an_encoder(qtbot, tiny_tokenizer):
+    from transformers import BertConfig, BertModel
+
+    torch.manual_seed(0)
+    model = BertModel(BertConfig(vocab_size=len(tiny_tokenizer), hidden_size=32, num_hidden_layers=2,
+                                 num_attention_heads=2, intermediate_size=64)).eval()
+    entry = ModelEntry(id="tiny-bert", name="Tiny BERT", source=FOLDER, architecture="bert", parameters=None,
+                       can_generate=False, installed=True)
+    loaded = LoadedModel(entry, model, tiny_tokenizer, torch.device("cpu"), torch.float32)
+    state = AppState()
+    state.set_loaded_model(loaded)
+    widget = AttentionPanel(state)
+    qtbot.addWidget(widget)
+    widget.text_edit.setText(TEXT)
+    qtbot.mouseClick(widget.capture_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: widget.capture is not None, timeout=10000)
+    assert not widget.capture.main.causal
+    assert not np.isnan(widget.heatmap.image.image).any()  # bidirectional: every cell drawn
+    assert "Tiny BERT" in widget.status.text()
+    widget.text_edit.setText("   ")
+    widget.capture_text()
+    assert "empty" in widget.status.text()
+    widget.shutdown()
+
+
+def test_shutdown_stops_a_running_capture(qtbot, panel, tiny_loaded):
+    panel.text_edit.setText(TEXT * 2)
+    panel.capture_text()
+    panel.shutdown()
+    assert not panel.is_capturing()
