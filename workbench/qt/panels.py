@@ -19,5 +19,8 @@ def _tr(text: str) -> str:
 
 def inspector_panels(state: AppState) -> list[tuple[str, QWidget]]:
     """(tab title, panel) pairs, in the order the tabs appear."""
+    from workbench.qt.attention_panel import AttentionPanel
+
     panels: list[tuple[str, QWidget]] = []
+    panels.append((_tr("Attention"), AttentionPanel(state)))
     return panels
