@@ -11,6 +11,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QWidget
 
 from workbench.qt.app_state import AppState
+from workbench.qt.attention_panel import AttentionPanel
 
 
 def _tr(text: str) -> str:
@@ -19,8 +20,6 @@ def _tr(text: str) -> str:
 
 def inspector_panels(state: AppState) -> list[tuple[str, QWidget]]:
     """(tab title, panel) pairs, in the order the tabs appear."""
-    from workbench.qt.attention_panel import AttentionPanel
-
     panels: list[tuple[str, QWidget]] = []
     panels.append((_tr("Attention"), AttentionPanel(state)))
     return panels
