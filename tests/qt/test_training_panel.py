@@ -1,0 +1,178 @@
+"""The training panel drives real (tiny) training runs: start, pause, resume, stop, continue,
+finish; the trained model reaches the catalog and generates through the engine."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TINY_TEXT
+from workbench.core.catalog import Catalog
+from workbench.core.decoding import DecodingSettings
+from workbench.core.generation import GenerationRequest, generate
+from workbench.core.jobs import drain
+from workbench.core.loading import load_model_blocking
+from workbench.core.training import trainer
+from workbench.core.training.checkpoints import has_checkpoint
+from workbench.qt.app_state import AppState
+from workbench.qt.training_panel import TrainingPanel
+
+TINY_GPT = dict(
+    arch="gpt",
+    tokenizer="char",
+    n_layer=1,
+    n_head=2,
+    n_embd=16,
+    block_size=16,
+    batch_size=4,
+    warmup_iters=5,
+    eval_iters=2,
+    sample_tokens=8,
+    checkpoint_interval=0,
+    device="cpu",
+)
+
+
+@pytest.fixture
+def corpus(tmp_path) -> Path:
+    path = tmp_path / "tiny.txt"
+    path.write_text(TINY_TEXT * 20, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def panel(qtbot):
+    state = AppState(Catalog())
+    widget = TrainingPanel(state)
+    qtbot.addWidget(widget)
+    yield widget
+    widget.shutdown()
+
+
+def _steps(panel: TrainingPanel) -> int:
+    return len(panel.curves.curves.points(panel.curves.train_name))
+
+
+def _last_step(panel: TrainingPanel) -> int:
+    return int(panel.curves.curves.points(panel.curves.train_name)[-1, 0])
+
+
+def test_start_pause_resume_stop_and_continue(panel, qtbot, corpus, tmp_path):
+    out_dir = tmp_path / "run"
+    panel.form.set_values(corpus=str(corpus), out_dir=str(out_dir), max_iters=5000, eval_interval=25, **TINY_GPT)
+    assert panel.start_button.isEnabled(), panel.problems_label.text()
+    catalog_news = []
+    panel.state.catalog_changed.connect(lambda: catalog_news.append(True))
+
+    panel.start_button.click()
+    qtbot.waitUntil(lambda: _steps(panel) >= 5, timeout=30_000)
+    assert not panel.start_button.isEnabled() and not panel.form.isEnabled()
+
+    panel.pause_button.click()
+    assert panel.pause_button.text() == "Resume"
+    qtbot.wait(400)  # the step under way when Pause was pressed still arrives
+    paused_at = _steps(panel)
+    qtbot.wait(400)
+    assert _steps(panel) == paused_at
+
+    panel.pause_button.click()
+    assert panel.pause_button.text() == "Pause"
+    qtbot.waitUntil(lambda: _steps(panel) > paused_at + 3, timeout=20_000)
+
+    panel.stop_button.click()
+    qtbot.waitUntil(lambda: panel.last_result is not None, timeout=30_000)
+    result = panel.last_result
+    assert result.stopped and not panel.is_running()
+    assert has_checkpoint(out_dir / trainer.CHECKPOINT_FOLDER)
+    assert catalog_news, "the model picker was not told about the checkpoint"
+    listed = {entry.location for entry in panel.state.catalog.entries()}
+    assert str((out_dir / trainer.CHECKPOINT_FOLDER).resolve()) in listed
+    assert panel.continue_button.isEnabled() and panel.start_button.isEnabled()
+
+    stopped_at = result.step
+    panel.continue_button.click()
+    qtbot.waitUntil(lambda: _last_step(panel) >= stopped_at + 3, timeout=30_000)
+    steps = panel.curves.curves.points(panel.curves.train_name)[:, 0]
+    assert list(steps) == list(range(1, len(steps) + 1)), "the resumed run does not continue the same curve"
+    panel.stop_button.click()
+    qtbot.waitUntil(lambda: panel.last_result is not None, timeout=30_000)
+
+
+def test_finished_model_is_listed_and_generates(panel, qtbot, corpus, tmp_path):
+    out_dir = tmp_path / "done"
+    panel.form.set_values(corpus=str(corpus), out_dir=str(out_dir), max_iters=30, eval_interval=10, **TINY_GPT)
+    panel.start_button.click()
+    qtbot.waitUntil(lambda: panel.last_result is not None, timeout=60_000)
+    result = panel.last_result
+    assert not result.stopped, result.message
+    assert panel.curves.samples.topLevelItemCount() == 3  # evals at steps 10, 20, 30
+    assert "perplexity" in panel.curves.readout.text()
+    losses = panel.curves.curves.points(panel.curves.val_name)[:, -1]
+    perplexity = float(panel.curves.readout.text().rsplit(" ", 1)[-1])
+    assert perplexity == pytest.approx(math.exp(losses[-1]), rel=1e-2)
+    assert str(panel.form.settings().out_dir) != str(out_dir), "the next run must get a new folder"
+
+    entry = next(e for e in panel.state.catalog.entries() if e.location == str(out_dir.resolve()))
+    assert entry.can_generate
+    loaded = load_model_blocking(entry)
+    request = GenerationRequest(prompt="The", settings=DecodingSettings(mode="greedy", max_new_tokens=5))
+    generated = drain(generate(loaded, request))
+    assert len(generated.sequences[0].token_ids) == 5
+
+    panel.curves.load_metrics(out_dir / trainer.METRICS_FILE)
+    assert panel.curves.curves.overlay_labels() == ["done"]
+
+
+def test_bad_settings_disable_start_with_a_message(panel, tmp_path, corpus):
+    assert not panel.start_button.isEnabled()  # no corpus yet
+    panel.form.set_values(corpus=str(corpus), n_embd=30, n_head=4)
+    assert not panel.start_button.isEnabled()
+    assert "divisible" in panel.problems_label.text()
+    panel.form.set_values(n_embd=32)
+    assert panel.start_button.isEnabled(), panel.problems_label.text()
+
+    latin1 = tmp_path / "latin1.txt"
+    latin1.write_bytes("café crème".encode("latin-1"))
+    panel.form.set_corpus(str(latin1))
+    assert "not UTF-8" in panel.problems_label.text()
+    assert not panel.start_button.isEnabled()
+
+    panel.form.set_corpus(str(corpus))
+    panel.form.set_values(arch="finetune")
+    assert "Load a model first" in panel.problems_label.text()
+
+
+def test_try_training_fills_in_the_sample_corpus(panel):
+    panel.form.try_button.click()
+    assert panel.form.settings().corpus.endswith("tang300.txt")
+    assert "characters" in panel.form.corpus_stats_label.text()
+    assert panel.start_button.isEnabled(), panel.problems_label.text()
+
+
+def test_diverged_loss_stops_with_a_clear_message(panel, qtbot, corpus, tmp_path, monkeypatch):
+    real_step = trainer._Run.train_step
+
+    def diverging_step(run):
+        loss, lr = real_step(run)
+        return (math.nan if run.step >= 3 else loss), lr
+
+    monkeypatch.setattr(trainer._Run, "train_step", diverging_step)
+    panel.form.set_values(corpus=str(corpus), out_dir=str(tmp_path / "nan"), max_iters=50, eval_interval=10, **TINY_GPT)
+    panel.start_button.click()
+    qtbot.waitUntil(lambda: panel.last_result is not None, timeout=30_000)
+    assert panel.last_result.stopped
+    assert "diverged" in panel.status_label.text()
+    assert "b00020" in panel.status_label.styleSheet()  # shown as a problem
+    assert not panel.continue_button.isEnabled()
+
+
+def test_shutdown_during_a_run_saves_a_checkpoint(panel, qtbot, corpus, tmp_path):
+    out_dir = tmp_path / "closing"
+    panel.form.set_values(corpus=str(corpus), out_dir=str(out_dir), max_iters=5000, eval_interval=1000, **TINY_GPT)
+    panel.start_button.click()
+    qtbot.waitUntil(lambda: _steps(panel) >= 3, timeout=30_000)
+    panel.shutdown()
+    assert not panel.is_running()
+    assert has_checkpoint(out_dir / trainer.CHECKPOINT_FOLDER)

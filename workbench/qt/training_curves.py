@@ -1,0 +1,169 @@
+"""What a training run looks like: loss and learning-rate curves, a perplexity readout, and
+the sample text of every evaluation. Earlier runs (live or from a metrics.csv) stay as overlays."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.core.errors import InvalidInputError
+from workbench.core.training.checkpoints import STATE_FILE
+from workbench.core.training.events import EvalEvent, StepEvent
+from workbench.core.training.trainer import CHECKPOINT_FOLDER, METRICS_COLUMNS
+from workbench.qt.curves import LiveCurvesWidget, XAxis
+
+
+def _float_or_nan(text: str) -> float:
+    return float(text) if text.strip() else math.nan
+
+
+def _tokens_per_step(run_folder: Path) -> float:
+    """Tokens one step consumes, from the run's saved settings; NaN when they are not there."""
+    for folder in (run_folder / CHECKPOINT_FOLDER, run_folder):
+        try:
+            settings = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))["settings"]
+            return float(settings["batch_size"] * settings["block_size"] * settings["grad_accum"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return math.nan
+
+
+def read_metrics_csv(path: str | Path) -> dict[str, np.ndarray]:
+    """A run's metrics.csv as columns (val_loss NaN between evaluations) plus ``tokens``
+    (NaN when the run's settings are not next to it)."""
+    path = Path(path)
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+    except (OSError, UnicodeDecodeError) as error:
+        raise InvalidInputError(f"Cannot read {path}: {error}.") from error
+    if not rows or any(column not in rows[0] for column in METRICS_COLUMNS):
+        raise InvalidInputError(f"{path} is not a training metrics file (columns {', '.join(METRICS_COLUMNS)}).")
+    try:
+        columns = {name: np.array([_float_or_nan(row[name]) for row in rows]) for name in METRICS_COLUMNS}
+    except ValueError as error:
+        raise InvalidInputError(f"{path} has a value that is not a number: {error}.") from error
+    columns["tokens"] = columns["step"] * _tokens_per_step(path.parent)
+    return columns
+
+
+class TrainingCurves(QWidget):
+    """Train loss (raw and smoothed), validation loss and learning rate by step, tokens seen or
+    time; perplexity; the sample texts. ``add_step``/``add_eval`` take the trainer's events."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.train_name = self.tr("train loss")
+        self.val_name = self.tr("validation loss")
+        self.lr_name = self.tr("learning rate")
+        self.curves = LiveCurvesWidget(
+            (XAxis("step", self.tr("Step")), XAxis("tokens", self.tr("Tokens seen")), XAxis("time", self.tr("Training time (s)")))
+        )
+        self.curves.add_plot("loss", self.tr("Loss (cross-entropy)"), stretch=3)
+        self.curves.add_plot("lr", self.tr("Learning rate"), stretch=1)
+        self.curves.add_series(self.train_name, plot="loss", color="#4e79a7", smoothing=True)
+        self.curves.add_series(self.val_name, plot="loss", color="#e15759", symbol="o")
+        self.curves.add_series(self.lr_name, plot="lr", color="#59a14f")
+
+        self.readout = QLabel(self.tr("No run yet."))
+        self.readout.setToolTip(
+            self.tr(
+                "Perplexity = e^(validation loss): the model is as unsure as if it picked among that many tokens. "
+                "Lower is better; a perfect model would reach 1."
+            )
+        )
+        self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        load_button = QPushButton(self.tr("Compare with a run…"))
+        load_button.setToolTip(self.tr("Overlay the curves of an earlier run from its metrics.csv."))
+        load_button.clicked.connect(self._ask_load_metrics)
+        header = QHBoxLayout()
+        header.addWidget(self.readout, 1)
+        header.addWidget(load_button)
+
+        self.samples = QTreeWidget()
+        self.samples.setHeaderLabels([self.tr("Step"), self.tr("Val loss"), self.tr("Sample text")])
+        self.samples.setRootIsDecorated(False)
+        self.samples.setWordWrap(True)
+        self.samples.setUniformRowHeights(False)
+        self.samples.setToolTip(self.tr("What the model writes at each evaluation: watch it go from noise to words."))
+        self.samples.header().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.samples.header().setStretchLastSection(True)
+
+        plots = QWidget()
+        plots_layout = QVBoxLayout(plots)
+        plots_layout.setContentsMargins(0, 0, 0, 0)
+        plots_layout.addLayout(header)
+        plots_layout.addWidget(self.curves, 1)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(plots)
+        splitter.addWidget(self.samples)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+
+    def start_run(self, previous_label: str) -> None:
+        """A new run begins: the current curves become a dimmed overlay named ``previous_label``."""
+        self.curves.keep_as_overlay(previous_label)
+        self.samples.clear()
+        self.readout.setText(self.tr("Starting…"))
+
+    def add_step(self, event: StepEvent) -> None:
+        x = (event.step, event.tokens_seen, event.elapsed_s)
+        self.curves.append(self.train_name, x, event.train_loss)
+        self.curves.append(self.lr_name, x, event.lr)
+
+    def add_eval(self, event: EvalEvent) -> None:
+        self.curves.append(self.val_name, (event.step, event.tokens_seen, event.elapsed_s), event.val_loss)
+        self.readout.setText(
+            self.tr("Step {step}: validation loss {loss:.3f}, perplexity {perplexity:.2f}").format(
+                step=event.step, loss=event.val_loss, perplexity=event.perplexity
+            )
+        )
+        item = QTreeWidgetItem([str(event.step), f"{event.val_loss:.3f}", event.sample.strip()])
+        item.setToolTip(2, event.sample)
+        self.samples.insertTopLevelItem(0, item)  # newest first
+
+    def load_metrics(self, path: str | Path) -> None:
+        """Overlay an earlier run from its metrics.csv, named after its folder."""
+        columns = read_metrics_csv(path)
+        x = np.column_stack([columns["step"], columns["tokens"], columns["elapsed_s"]])  # (N, 3)
+        evaluated = np.isfinite(columns["val_loss"])
+        self.curves.add_overlay(
+            Path(path).resolve().parent.name,
+            {
+                self.train_name: np.column_stack([x, columns["train_loss"]]),
+                self.val_name: np.column_stack([x[evaluated], columns["val_loss"][evaluated]]),
+                self.lr_name: np.column_stack([x, columns["lr"]]),
+            },
+        )
+
+    def _ask_load_metrics(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, self.tr("Choose an earlier run's metrics.csv"), "", self.tr("Metrics (metrics.csv *.csv)")
+        )
+        if not path:
+            return
+        try:
+            self.load_metrics(path)
+        except InvalidInputError as error:
+            QMessageBox.warning(self, self.tr("Cannot compare"), str(error))
