@@ -18,7 +18,6 @@ from workbench.core.generation import (
     GenerationRequest,
     TokenEvent,
     _IncrementalDecoder,
-    context_length,
     generate,
     prompt_token_ids,
 )
@@ -236,10 +235,6 @@ def test_chat_and_raw_prompts(tiny_loaded):
     assert prompt_token_ids(tiny_loaded, replace(chat, chat=None)) == prompt_token_ids(tiny_loaded, chat)
     plain = make_tiny_loaded(chat=False)
     assert prompt_token_ids(plain, replace(chat, chat=None)) == plain.tokenizer("Hello there")["input_ids"]
-
-
-def test_context_length_comes_from_the_model(tiny_loaded):
-    assert context_length(tiny_loaded) == 128
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,185 @@
-"""`workbench generate` (being written)."""
+"""`workbench generate`: stream text from a model to stdout, or print one JSON object."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import TextIO
+
+from workbench.core.decoding import PRESETS, DecodingSettings
+
+_BALANCED = PRESETS["Balanced"]
+_DEFAULTS = DecodingSettings()
 
 
 def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser("generate", help="(being written)")
-    parser.set_defaults(run=lambda args: print("not yet available") or 1)
+    parser = subparsers.add_parser(
+        "generate",
+        help="generate text with a model, streamed as it comes",
+        description="Generate text with a model. Sampling by default; --greedy or --beams N for the other modes.",
+    )
+    parser.add_argument("--model", default=None, help="catalog id, model folder, .gguf file or hub id (default: the default model)")
+    parser.add_argument("--prompt", required=True, help="the text to continue, or the user message in chat mode")
+    parser.add_argument("--system", default="", help="system message (chat mode)")
+    chat = parser.add_mutually_exclusive_group()
+    chat.add_argument("--chat", dest="chat", action="store_true", default=None, help="use the model's chat template (default when it has one)")
+    chat.add_argument("--raw", dest="chat", action="store_false", help="complete the prompt as plain text")
+
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--greedy", action="store_true", help="always take the most likely token")
+    mode.add_argument("--beams", type=int, metavar="N", help="beam search with N beams")
+    parser.add_argument("--temperature", type=float, default=_BALANCED.temperature)
+    parser.add_argument("--top-k", type=int, default=_BALANCED.top_k, help="0 turns it off")
+    parser.add_argument("--top-p", type=float, default=_BALANCED.top_p)
+    parser.add_argument("--min-p", type=float, default=_BALANCED.min_p, help="0 turns it off")
+    parser.add_argument("--typical-p", type=float, default=_BALANCED.typical_p)
+    parser.add_argument("--repetition-penalty", type=float, default=_BALANCED.repetition_penalty, help="1 turns it off")
+    parser.add_argument("--no-repeat-ngram-size", type=int, default=_DEFAULTS.no_repeat_ngram_size, help="0 turns it off")
+    parser.add_argument("--num-return-sequences", type=int, default=1, metavar="N")
+    parser.add_argument("--max-new-tokens", type=int, default=_DEFAULTS.max_new_tokens, metavar="N")
+    parser.add_argument("--min-new-tokens", type=int, default=_DEFAULTS.min_new_tokens, metavar="N")
+    parser.add_argument("--seed", type=int, default=None, help="makes sampling reproducible")
+    parser.add_argument("--stop", action="append", default=[], metavar="STR", help="stop when this text appears (repeatable)")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    parser.add_argument("--dtype", default="auto", help="auto, float32, bfloat16 or float16")
+    parser.add_argument("--json", action="store_true", help="print one JSON object at the end instead of streaming")
+    parser.set_defaults(run=run)
+
+
+def settings_from_args(args: argparse.Namespace) -> DecodingSettings:
+    mode = "greedy" if args.greedy else "beam" if args.beams is not None else "sample"
+    return DecodingSettings(
+        mode=mode,
+        temperature=args.temperature,
+        top_k=args.top_k,
+        top_p=args.top_p,
+        min_p=args.min_p,
+        typical_p=args.typical_p,
+        repetition_penalty=args.repetition_penalty,
+        no_repeat_ngram_size=args.no_repeat_ngram_size,
+        max_new_tokens=args.max_new_tokens,
+        min_new_tokens=args.min_new_tokens,
+        num_return_sequences=args.num_return_sequences,
+        num_beams=args.beams if args.beams is not None else _DEFAULTS.num_beams,
+        seed=args.seed,
+        stop_strings=tuple(args.stop),
+    )
+
+
+class _StreamedText:
+    """Writes one sequence's pieces as they come, holding back just enough text that a
+    stop string is never shown (the engine cuts it from the final text)."""
+
+    def __init__(self, out: TextIO, stop_strings: tuple[str, ...]) -> None:
+        self.out = out
+        self.stop_strings = stop_strings
+        self.hold = max((len(stop) for stop in stop_strings), default=1) - 1
+        self.pending = ""
+        self.written = 0  # characters written so far
+        self.stopped = False
+
+    def add(self, piece: str) -> None:
+        if self.stopped or not piece:
+            return
+        self.pending += piece
+        cuts = [cut for cut in (self.pending.find(stop) for stop in self.stop_strings) if cut >= 0]
+        if cuts:
+            self.stopped = True
+            self._write(self.pending[: min(cuts)])
+        else:
+            self._write(self.pending[: max(0, len(self.pending) - self.hold)])
+
+    def finish(self, final_text: str) -> None:
+        self.pending = ""
+        self._write(final_text[self.written :])
+        self.out.write("\n")
+
+    def _write(self, text: str) -> None:
+        if text:
+            self.out.write(text)
+            self.out.flush()
+            self.written += len(text)
+            self.pending = self.pending[len(text) :]
+
+
+def run_generation(loaded, request, out: TextIO, as_json: bool) -> int:
+    """Generate with an already loaded model and write text (streamed) or JSON to ``out``."""
+    from workbench.core.generation import TokenEvent, generate
+    from workbench.core.jobs import drain
+
+    settings = request.settings
+    # One sequence streams; several would interleave, and beams only exist at the end,
+    # so those are printed one after the other when done.
+    streamed = None
+    if not as_json and settings.mode != "beam" and settings.num_return_sequences == 1:
+        streamed = _StreamedText(out, settings.stop_strings)
+
+    def on_event(event) -> None:
+        if isinstance(event, TokenEvent):
+            streamed.add(event.text)
+
+    result = drain(generate(loaded, request), on_event if streamed else None)
+    if as_json:
+        first = result.sequences[0]
+        report = {
+            "text": first.text,
+            "token_ids": list(first.token_ids),
+            "prompt_token_ids": list(result.prompt_token_ids),
+            "time_to_first_token_s": result.time_to_first_token_s,
+            "tokens_per_s": result.tokens_per_s,
+            "elapsed_s": result.elapsed_s,
+            "seed": result.seed,
+        }
+        if len(result.sequences) > 1:
+            report["sequences"] = [{"text": s.text, "token_ids": list(s.token_ids)} for s in result.sequences]
+        out.write(json.dumps(report, ensure_ascii=False) + "\n")
+    elif streamed is not None:
+        streamed.finish(result.sequences[0].text)
+    elif len(result.sequences) == 1:
+        out.write(result.sequences[0].text + "\n")
+    else:
+        for index, sequence in enumerate(result.sequences):
+            out.write(f"--- sequence {index + 1} ---\n{sequence.text}\n")
+    out.flush()
+    return 0
+
+
+class _ProgressLine:
+    """Loading stages on one stderr line that rewrites itself."""
+
+    def __init__(self, err: TextIO) -> None:
+        self.err = err
+        self.width = 0
+
+    def __call__(self, progress) -> None:
+        text = progress.stage + (f" {progress.fraction:.0%}" if progress.fraction is not None else "")
+        self.width = max(self.width, len(text))
+        self.err.write("\r" + text.ljust(self.width))
+        self.err.flush()
+
+    def close(self) -> None:
+        if self.width:
+            self.err.write("\r" + " " * self.width + "\r")
+            self.err.flush()
+
+
+def run(args: argparse.Namespace) -> int:
+    from workbench.core.catalog import Catalog
+    from workbench.core.generation import GenerationRequest
+    from workbench.core.loading import LoadSettings, load_model_blocking
+
+    # Checked before the (slow) load so that a typo costs nothing.
+    settings = settings_from_args(args)
+    settings.validate()
+    catalog = Catalog()
+    ref = args.model or catalog.default_entry().id
+    progress = _ProgressLine(sys.stderr)
+    try:
+        loaded = load_model_blocking(
+            ref, LoadSettings(device=args.device, dtype=args.dtype), catalog=catalog, on_progress=progress
+        )
+    finally:
+        progress.close()
+    request = GenerationRequest(prompt=args.prompt, settings=settings, system_prompt=args.system, chat=args.chat)
+    return run_generation(loaded, request, sys.stdout, args.json)

@@ -108,32 +108,10 @@ class GenerationRecord:
     result: GenerationResult
 
 
-def context_length(loaded: LoadedModel) -> int | None:
-    """How many tokens (prompt + answer) the model can attend to, or None when unknown."""
-    known = getattr(loaded, "context_length", None)
-    if isinstance(known, int):
-        return known
-    config = loaded.model.config
-    text_config = config.get_text_config() if hasattr(config, "get_text_config") else config
-    length = getattr(text_config, "max_position_embeddings", None)
-    if isinstance(length, int) and length > 0:
-        return length
-    length = getattr(loaded.tokenizer, "model_max_length", None)
-    # Tokenizers without a limit report a huge sentinel (int(1e30)).
-    return length if isinstance(length, int) and 0 < length < 10**8 else None
-
-
-def _has_chat_template(loaded: LoadedModel) -> bool:
-    known = getattr(loaded, "has_chat_template", None)
-    if isinstance(known, bool):
-        return known
-    return bool(getattr(loaded.tokenizer, "chat_template", None))
-
-
 def uses_chat(loaded: LoadedModel, request: GenerationRequest) -> bool:
     if request.chat is None:
-        return _has_chat_template(loaded)
-    if request.chat and not _has_chat_template(loaded):
+        return loaded.has_chat_template
+    if request.chat and not loaded.has_chat_template:
         raise InvalidInputError(
             f"{loaded.entry.name} has no chat template: switch chat mode off to complete raw text."
         )
@@ -153,7 +131,7 @@ def prompt_token_ids(loaded: LoadedModel, request: GenerationRequest) -> list[in
         ids = list(encoded["input_ids"])
     else:
         ids = list(tokenizer(request.prompt)["input_ids"])
-    limit = context_length(loaded)
+    limit = loaded.context_length
     wanted = len(ids) + request.settings.max_new_tokens
     if limit is not None and wanted > limit:
         raise InvalidInputError(
@@ -164,7 +142,7 @@ def prompt_token_ids(loaded: LoadedModel, request: GenerationRequest) -> list[in
 
 
 def _check_can_generate(loaded: LoadedModel) -> None:
-    if not loaded.entry.can_generate:
+    if not loaded.can_generate:
         raise InvalidInputError(
             f"{loaded.entry.name} is an encoder: it reads text but cannot generate it. Pick a generative model."
         )
