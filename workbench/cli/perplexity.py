@@ -1,6 +1,41 @@
-"""`workbench perplexity` (being written)."""
+"""`workbench perplexity --model ID_OR_PATH --file PATH [--block-size N]`: how well a model predicts a text."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from workbench.core.jobs import drain
 
 
 def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser("perplexity", help="(being written)")
-    parser.set_defaults(run=lambda args: print("not yet available") or 1)
+    parser = subparsers.add_parser(
+        "perplexity",
+        help="mean next-token loss and perplexity of a model over a text file",
+        description="Mean next-token loss (nats per token) and perplexity = exp(loss) over a UTF-8 text file.",
+    )
+    parser.add_argument("--model", required=True, help="model id, folder (e.g. a trained model) or .gguf file")
+    parser.add_argument("--file", required=True, help="UTF-8 text file (or folder of .txt files)")
+    parser.add_argument("--block-size", type=int, default=None, help="tokens per block (default: min(512, model context))")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from workbench.core.loading import LoadSettings, load_model_blocking
+    from workbench.core.training.corpus import read_corpus
+    from workbench.core.training.perplexity import perplexity
+
+    text = read_corpus(args.file).text
+    loaded = load_model_blocking(args.model, LoadSettings(device=args.device))
+
+    def progress(event) -> None:
+        print(f"\rblock {event.blocks_done}/{event.blocks}", end="", file=sys.stderr, flush=True)
+
+    result = drain(perplexity(loaded, text, args.block_size), progress)
+    print(file=sys.stderr)
+    print(f"model: {loaded.entry.name}")
+    print(f"predicted tokens: {result.predicted_tokens} in {result.blocks} blocks of {result.block_size}")
+    print(f"mean loss: {result.mean_loss:.4f}")
+    print(f"perplexity: {result.perplexity:.4f}")
+    return 0

@@ -1,6 +1,151 @@
-"""`workbench train` (being written)."""
+"""`workbench train`: train a language model from scratch or fine-tune one, with a progress bar.
+
+Ctrl+C stops at the next step boundary, writes a checkpoint and exits with status 130;
+`--resume` continues from it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import signal
+import sys
+
+from workbench.core.training.settings import ARCHITECTURES, TOKENIZERS, TrainSettings
+
+INTERRUPTED = 130
+
+# One line of help per setting; the flag name and type come from TrainSettings itself.
+_HELP = {
+    "corpus": "UTF-8 text file, or folder of .txt files",
+    "out_dir": "folder for metrics.csv, checkpoints and the final model",
+    "arch": "model to train: gpt (Transformer), lstm, gru, rnn, or finetune a pretrained model",
+    "tokenizer": "char, bpe (trained on the corpus) or pretrained (fine-tuning; the default there)",
+    "base_model": "model to fine-tune (catalog id or folder)",
+    "lora": "fine-tune through LoRA adapters instead of all weights",
+    "lora_rank": "rank of the LoRA adapters",
+    "n_layer": "layers",
+    "n_head": "attention heads (gpt)",
+    "n_embd": "embedding / hidden size",
+    "block_size": "context length in tokens",
+    "batch_size": "sequences per micro-batch",
+    "grad_accum": "micro-batches per optimizer step",
+    "lr": "peak learning rate",
+    "min_lr": "learning rate at the end of the cosine decay (default lr/10)",
+    "warmup_iters": "steps of linear warmup",
+    "max_iters": "optimizer steps",
+    "eval_interval": "steps between evaluations (one always runs at the last step)",
+    "eval_iters": "validation batches per evaluation",
+    "dropout": "dropout probability",
+    "weight_decay": "AdamW weight decay",
+    "grad_clip": "clip the gradient norm to this (0: off)",
+    "vocab_size": "BPE vocabulary size",
+    "val_fraction": "fraction of the text, at its end, kept for validation",
+    "checkpoint_interval": "steps between checkpoints (0: only on stop and at the end)",
+    "seed": "random seed",
+    "device": "auto, cpu, cuda, cuda:N or mps",
+    "sample_tokens": "tokens in the sample generated at each evaluation (0: none)",
+}
+_CHOICES = {"arch": ARCHITECTURES, "tokenizer": TOKENIZERS}
+_FLAG_NAMES = {"out_dir": "--out"}
 
 
 def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser("train", help="(being written)")
-    parser.set_defaults(run=lambda args: print("not yet available") or 1)
+    parser = subparsers.add_parser(
+        "train",
+        help="train a GPT, LSTM, GRU or RNN from scratch, or fine-tune a pretrained model",
+        description="Train a language model on a text corpus. Writes OUT/metrics.csv, OUT/checkpoint and the final model in OUT.",
+    )
+    for field in dataclasses.fields(TrainSettings):
+        flag = _FLAG_NAMES.get(field.name, "--" + field.name.replace("_", "-"))
+        options: dict = {"dest": field.name, "help": _HELP[field.name]}
+        if field.default is dataclasses.MISSING:
+            options["required"] = True
+        elif field.type == "bool":
+            options["action"] = "store_true"
+        else:
+            options["default"] = None  # unset flags keep TrainSettings' defaults
+            options["type"] = {"int": int, "float": float, "float | None": float}.get(field.type, str)
+            if field.name in _CHOICES:
+                options["choices"] = _CHOICES[field.name]
+        parser.add_argument(flag, **options)
+    parser.add_argument("--resume", action="store_true", help="continue the run checkpointed in --out")
+    parser.set_defaults(run=run)
+
+
+def settings_from_args(args: argparse.Namespace) -> TrainSettings:
+    given = {
+        field.name: getattr(args, field.name)
+        for field in dataclasses.fields(TrainSettings)
+        if getattr(args, field.name) not in (None, False)
+    }
+    if given.get("arch") == "finetune":
+        given.setdefault("tokenizer", "pretrained")
+    return TrainSettings(**given)
+
+
+class _ProgressPrinter:
+    def __init__(self, max_iters: int) -> None:
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=max_iters, unit="step", file=sys.stderr, dynamic_ncols=True, mininterval=0.5, delay=0.1)
+        self.val_loss = None
+
+    def __call__(self, event) -> None:
+        from workbench.core.training import events
+
+        if isinstance(event, events.StepEvent):
+            if self.bar.n == 0:
+                self.bar.n = event.step - 1  # a resumed run starts part way
+                self.bar.set_description_str("training", refresh=False)
+            self.bar.update(event.step - self.bar.n)
+            postfix = {"loss": f"{event.train_loss:.4f}", "lr": f"{event.lr:.2e}", "tok/s": f"{event.tokens_per_s:.0f}"}
+            if self.val_loss is not None:
+                postfix["val"] = f"{self.val_loss:.4f}"
+            self.bar.set_postfix(postfix, refresh=False)
+        elif isinstance(event, events.EvalEvent):
+            self.val_loss = event.val_loss
+            sample = event.sample.replace("\n", " ⏎ ")[:100]
+            self.bar.write(f"step {event.step}: val loss {event.val_loss:.4f}, perplexity {event.perplexity:.2f} | {sample}")
+        elif isinstance(event, events.CorpusStats):
+            self.bar.write(
+                f"corpus: {event.characters} characters, {event.tokens} tokens, vocabulary {event.vocabulary}, "
+                f"train {event.train_tokens} / validation {event.val_tokens} tokens"
+            )
+        elif isinstance(event, events.StatusEvent):
+            self.bar.set_description_str(event.message, refresh=True)
+        elif isinstance(event, events.CheckpointEvent):
+            self.bar.set_description_str(f"checkpoint at step {event.step}", refresh=False)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def run(args: argparse.Namespace) -> int:
+    from workbench.core.jobs import RunControl, drain
+    from workbench.core.training.trainer import train
+
+    settings = settings_from_args(args)
+    control = RunControl()
+
+    def stop_gracefully(signum, frame) -> None:
+        print("\nstopping: writing a checkpoint (Ctrl+C again to abort at once)", file=sys.stderr)
+        control.cancel()
+        signal.signal(signal.SIGINT, previous)
+
+    previous = signal.signal(signal.SIGINT, stop_gracefully)
+    printer = _ProgressPrinter(settings.max_iters)
+    try:
+        result = drain(train(settings, control, resume=args.resume), printer)
+    finally:
+        printer.close()
+        signal.signal(signal.SIGINT, previous)
+    if result.stopped and not control.cancelled:  # diverged: the message says what to change
+        print(f"error: {result.message}", file=sys.stderr)
+        return 2
+    print(result.message, file=sys.stderr)
+    if result.stopped:
+        return INTERRUPTED
+    if result.final_val_loss is not None:
+        print(f"final validation loss: {result.final_val_loss:.4f}")
+    return 0

@@ -48,11 +48,14 @@ def bpe_tokenizer(text: str, vocab_size: int) -> PreTrainedTokenizerFast:
 
 
 def _chunks(text: str, size: int = 1 << 16) -> list[str]:
-    """Pieces cut at line ends, so batch encoding in parallel matches encoding the whole text."""
+    """Pieces of about ``size`` characters, cut just after a newline that sits between two
+    non-space characters: pre-tokenizers split there anyway, so encoding the pieces in a
+    parallel batch gives the same ids as encoding the whole text."""
     pieces, start = [], 0
     while start < len(text):
-        end = text.find("\n", start + size)
-        end = len(text) if end == -1 else end + 1
+        end = start + size
+        while end < len(text) and not (text[end - 1] == "\n" and not text[end - 2].isspace() and not text[end].isspace()):
+            end += 1
         pieces.append(text[start:end])
         start = end
     return pieces

@@ -326,7 +326,9 @@ def train(settings: TrainSettings, control: RunControl | None = None, resume: bo
     from transformers.utils import logging as hf_logging
 
     settings.validate()
+    # Library warnings and "writing shards" bars would garble the terminal and the logs.
     hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
     control = control or RunControl()
     run = _Run(settings, control, resume)
     run.check_out_dir()

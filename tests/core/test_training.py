@@ -1,0 +1,200 @@
+"""The trainer: losses fall, runs resume exactly, divergence stops cleanly, results load everywhere."""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import replace
+
+import pytest
+import torch
+
+from workbench.core.catalog import Catalog
+from workbench.core.errors import InvalidSettingsError
+from workbench.core.jobs import RunControl, drain
+from workbench.core.training import trainer as trainer_module
+from workbench.core.training.events import CheckpointEvent, CorpusStats, EvalEvent, StepEvent, TrainResult
+from workbench.core.training.settings import TrainSettings
+from workbench.core.training.trainer import METRICS_COLUMNS, learning_rate, train
+
+TEXT = (
+    "the cat sat on the mat. the dog sat on the log. a cat and a dog sat together.\n"
+    "春眠不覺曉，處處聞啼鳥。夜來風雨聲，花落知多少。\n"
+) * 30
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    path = tmp_path / "corpus.txt"
+    path.write_text(TEXT, encoding="utf-8")
+    return path
+
+
+def tiny_settings(corpus, out, **changes) -> TrainSettings:
+    base = TrainSettings(
+        corpus=str(corpus), out_dir=str(out), n_layer=1, n_head=2, n_embd=32, block_size=16, batch_size=8,
+        lr=1e-2, min_lr=1e-3, warmup_iters=2, max_iters=30, eval_interval=15, eval_iters=2,
+        checkpoint_interval=0, sample_tokens=8,
+    )
+    return replace(base, **changes)
+
+
+def run(settings, control=None, resume=False):
+    events = []
+    result = drain(train(settings, control or RunControl(), resume=resume), events.append)
+    return events, result
+
+
+def read_metrics(out):
+    with open(out / "metrics.csv", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.mark.parametrize("arch", ["gpt", "lstm", "gru", "rnn"])
+def test_loss_falls_for_every_architecture(corpus, tmp_path, arch):
+    events, result = run(tiny_settings(corpus, tmp_path / arch, arch=arch))
+    steps = [e for e in events if isinstance(e, StepEvent)]
+    assert [e.step for e in steps] == list(range(1, 31))
+    first = sum(e.train_loss for e in steps[:3]) / 3
+    last = sum(e.train_loss for e in steps[-3:]) / 3
+    assert last < first - 0.5, (arch, first, last)
+    assert not result.stopped and result.step == 30
+    evals = [e for e in events if isinstance(e, EvalEvent)]
+    assert [e.step for e in evals] == [15, 30]
+    assert evals[-1].val_loss == pytest.approx(result.final_val_loss)
+    assert evals[-1].perplexity == pytest.approx(math.exp(evals[-1].val_loss))
+    assert evals[-1].sample  # a sample generation at each eval
+
+
+def test_outputs_metrics_csv_and_a_loadable_registered_model(corpus, tmp_path):
+    out = tmp_path / "run"
+    events, result = run(tiny_settings(corpus, out, max_iters=12, eval_interval=5))
+    stats = next(e for e in events if isinstance(e, CorpusStats))
+    assert stats.characters == len(TEXT) == stats.tokens  # char level: one token per character
+    assert stats.train_tokens + stats.val_tokens == stats.tokens
+    rows = read_metrics(out)
+    assert tuple(rows[0].keys()) == METRICS_COLUMNS
+    assert [int(r["step"]) for r in rows] == list(range(1, 13))
+    assert [int(r["step"]) for r in rows if r["val_loss"]] == [5, 10, 12]  # and always the last step
+    for name in ("config.json", "model.safetensors", "tokenizer.json"):
+        assert (out / name).is_file()
+    entry = Catalog().resolve(str(out))
+    assert entry.parameters and entry.can_generate and "GPT" in entry.description
+    assert str(out.resolve()) in [e.id for e in Catalog().entries()]
+
+    from workbench.core.decoding import DecodingSettings
+    from workbench.core.generation import GenerationRequest, generate
+    from workbench.core.loading import load_model_blocking
+
+    loaded = load_model_blocking(str(out))
+    assert loaded.context_length == 16
+    request = GenerationRequest(prompt="the cat", settings=DecodingSettings(mode="greedy", max_new_tokens=8), chat=False)
+    generated = drain(generate(loaded, request))
+    assert len(generated.sequences[0].tokens) == 8
+    assert generated.sequences[0].text
+
+
+def test_learning_rate_warms_up_then_decays_to_min_lr():
+    settings = TrainSettings(corpus="c", out_dir="o", lr=1e-3, min_lr=1e-4, warmup_iters=10, max_iters=100)
+    assert learning_rate(settings, 0) == pytest.approx(1e-3 / 11)
+    assert learning_rate(settings, 10) == pytest.approx(1e-3)
+    assert learning_rate(settings, 55) == pytest.approx(5.5e-4)
+    assert learning_rate(settings, 100) == pytest.approx(1e-4)
+
+
+def test_stop_checkpoints_and_resume_continues_the_same_curve(corpus, tmp_path):
+    changes = dict(max_iters=12, eval_interval=4, dropout=0.1, checkpoint_interval=5)
+    _, straight = run(tiny_settings(corpus, tmp_path / "straight", **changes))
+
+    control = RunControl()
+    out = tmp_path / "resumed"
+    job = train(tiny_settings(corpus, out, **changes), control)
+    events = []
+    while True:
+        try:
+            event = next(job)
+        except StopIteration as stop:
+            stopped: TrainResult = stop.value
+            break
+        events.append(event)
+        if isinstance(event, StepEvent) and event.step == 7:
+            control.cancel()
+    assert stopped.stopped and stopped.step == 7
+    assert isinstance(events[-1], CheckpointEvent) and events[-1].step == 7
+    _, resumed = run(tiny_settings(corpus, out, **changes), resume=True)
+    assert resumed.step == 12
+
+    columns = ("step", "train_loss", "val_loss", "lr")
+    expected = [tuple(r[c] for c in columns) for r in read_metrics(tmp_path / "straight")]
+    assert [tuple(r[c] for c in columns) for r in read_metrics(out)] == expected
+    assert resumed.final_val_loss == straight.final_val_loss
+
+
+def test_resume_drops_metrics_written_after_the_checkpoint(corpus, tmp_path):
+    out = tmp_path / "run"
+    run(tiny_settings(corpus, out, max_iters=6, checkpoint_interval=3))
+    # Simulate a crash after step 6's metrics line but before its checkpoint: keep step 3's.
+    import shutil
+
+    checkpoint = out / "checkpoint"
+    shutil.rmtree(checkpoint)
+    run(tiny_settings(corpus, tmp_path / "short", max_iters=6, checkpoint_interval=3))
+    shutil.copytree(tmp_path / "short" / "checkpoint", checkpoint)
+    assert len(read_metrics(out)) == 6
+    run(tiny_settings(corpus, out, max_iters=8), resume=True)
+    assert [int(r["step"]) for r in read_metrics(out)] == list(range(1, 9))
+
+
+def test_diverging_loss_stops_with_a_message_and_keeps_the_checkpoint(corpus, tmp_path, monkeypatch):
+    real_loss = trainer_module._next_token_loss
+    calls = {"n": 0}
+
+    def loss_turning_nan(model, inputs, targets):
+        calls["n"] += 1
+        loss = real_loss(model, inputs, targets)
+        return loss * float("nan") if calls["n"] > 4 else loss
+
+    monkeypatch.setattr(trainer_module, "_next_token_loss", loss_turning_nan)
+    out = tmp_path / "run"
+    events, result = run(tiny_settings(corpus, out, checkpoint_interval=2, eval_interval=100))
+    assert result.stopped and result.step == 4
+    assert "loss became nan" in result.message and "lower learning rate" in result.message
+    assert "checkpoint" in result.message
+    from workbench.core.training.checkpoints import load_checkpoint
+
+    saved = load_checkpoint(out / "checkpoint")
+    assert saved.state["step"] == 4
+    weights = torch.load(out / "checkpoint" / "training_state.pt", weights_only=True)["optimizer"]
+    assert all(torch.isfinite(v).all() for s in weights["state"].values() for v in s.values() if torch.is_tensor(v))
+
+
+def test_existing_output_folder_is_refused_unless_resuming(corpus, tmp_path):
+    out = tmp_path / "busy"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me", encoding="utf-8")
+    with pytest.raises(InvalidSettingsError, match="not empty.*--resume"):
+        run(tiny_settings(corpus, out))
+    with pytest.raises(InvalidSettingsError, match="no checkpoint to resume"):
+        run(tiny_settings(corpus, out), resume=True)
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "keep me"
+
+
+def test_pause_holds_the_loop_until_resumed(corpus, tmp_path):
+    import threading
+
+    control = RunControl()
+    control.pause()
+    timer = threading.Timer(0.3, control.resume)
+    timer.start()
+    events, result = run(tiny_settings(corpus, tmp_path / "run", max_iters=3), control)
+    timer.join()
+    assert result.step == 3 and not result.stopped
+
+
+def test_corpus_too_short_for_the_block_size(tmp_path):
+    short = tmp_path / "short.txt"
+    short.write_text("tiny corpus", encoding="utf-8")
+    from workbench.core.errors import InvalidInputError
+
+    with pytest.raises(InvalidInputError, match="too short"):
+        run(tiny_settings(short, tmp_path / "out"))

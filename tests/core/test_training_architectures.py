@@ -1,0 +1,76 @@
+"""The from-scratch architectures behave as ordinary transformers causal LMs."""
+
+import pytest
+import torch
+from transformers import AutoModelForCausalLM
+
+from workbench.core.training.architectures import (
+    WorkbenchGPTConfig,
+    WorkbenchGPTForCausalLM,
+    WorkbenchRecurrentConfig,
+    WorkbenchRecurrentForCausalLM,
+)
+
+
+def tiny_gpt(block_size=16):
+    torch.manual_seed(0)
+    config = WorkbenchGPTConfig(vocab_size=40, block_size=block_size, n_layer=2, n_head=2, n_embd=16)
+    return WorkbenchGPTForCausalLM(config).eval()
+
+
+def tiny_recurrent(cell):
+    torch.manual_seed(0)
+    return WorkbenchRecurrentForCausalLM(WorkbenchRecurrentConfig(vocab_size=40, cell=cell, n_layer=2, n_embd=16)).eval()
+
+
+def test_gpt_attention_weights_path_matches_the_fused_path():
+    model = tiny_gpt()
+    ids = torch.randint(0, 40, (2, 12))
+    fused = model(ids).logits
+    explicit = model(ids, output_attentions=True)
+    torch.testing.assert_close(explicit.logits, fused, atol=1e-5, rtol=1e-5)
+    assert len(explicit.attentions) == 2
+    weights = explicit.attentions[0]  # (B, nh, T, T)
+    assert weights.shape == (2, 2, 12, 12)
+    torch.testing.assert_close(weights.sum(-1), torch.ones(2, 2, 12))
+    assert torch.all(weights.triu(1) == 0)  # causal: nothing from the future
+
+
+def test_gpt_ties_embeddings_and_counts_positions():
+    model = tiny_gpt()
+    assert model.lm_head.weight is model.transformer.wte.weight
+    with pytest.raises(ValueError, match="block size"):
+        model(torch.zeros(1, 17, dtype=torch.long))
+
+
+def test_gpt_padding_mask_hides_padded_positions():
+    model = tiny_gpt()
+    ids = torch.randint(0, 40, (2, 9))
+    mask = torch.tensor([[0, 0, 0, 1, 1, 1, 1, 1, 1], [1] * 9])  # first row left-padded
+    output = model(ids, attention_mask=mask, output_attentions=True)
+    assert torch.isfinite(output.logits).all()
+    weights = output.attentions[0]  # (B, nh, T, T)
+    assert torch.all(weights[0, :, 3:, :3] == 0)  # real tokens never look at padding
+    torch.testing.assert_close(model(ids, attention_mask=mask).logits, output.logits, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(output.logits[1], model(ids[1:]).logits[0], atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("make", [tiny_gpt, lambda: tiny_recurrent("rnn"), lambda: tiny_recurrent("gru"), lambda: tiny_recurrent("lstm")])
+def test_save_load_round_trip_and_generate_past_the_block_size(tmp_path, make):
+    model = make()
+    ids = torch.randint(0, 40, (1, 5))
+    model.save_pretrained(tmp_path)
+    reloaded = AutoModelForCausalLM.from_pretrained(tmp_path, attn_implementation="eager").eval()
+    assert type(reloaded) is type(model)
+    torch.testing.assert_close(reloaded(ids).logits, model(ids).logits)
+    greedy = reloaded.generate(ids, max_new_tokens=20, do_sample=False)  # 25 tokens > block size 16
+    assert greedy.shape == (1, 25)
+    # Greedy generation is the argmax of a plain forward pass at every step.
+    assert greedy[0, 5].item() == model(ids).logits[0, -1].argmax().item()
+    beams = reloaded.generate(ids, max_new_tokens=4, num_beams=3, num_return_sequences=2, do_sample=False)
+    assert beams.shape == (2, 9)
+
+
+def test_recurrent_cell_is_checked():
+    with pytest.raises(ValueError, match="cell"):
+        WorkbenchRecurrentConfig(cell="transformer")

@@ -1,0 +1,67 @@
+"""Training settings and corpus reading give one clear message per problem."""
+
+import pytest
+
+from workbench.core.errors import InvalidInputError, InvalidSettingsError
+from workbench.core.training.corpus import read_corpus
+from workbench.core.training.settings import TrainSettings
+
+
+def test_defaults_follow_nanogpt_and_are_valid():
+    settings = TrainSettings(corpus="c.txt", out_dir="out")
+    assert settings.problems() == []
+    assert settings.effective_min_lr == pytest.approx(1e-4)
+    assert (settings.weight_decay, settings.grad_clip, settings.warmup_iters) == (0.1, 1.0, 100)
+
+
+@pytest.mark.parametrize(
+    "changes, fragment",
+    [
+        ({"arch": "transformer"}, "Architecture must be one of"),
+        ({"n_embd": 130, "n_head": 4}, "divisible by the number of heads"),
+        ({"lr": 0}, "Learning rate must be above 0"),
+        ({"min_lr": 1.0}, "Minimum learning rate"),
+        ({"dropout": 1.0}, "Dropout"),
+        ({"val_fraction": 0}, "Validation fraction"),
+        ({"arch": "finetune", "tokenizer": "pretrained"}, "needs a base model"),
+        ({"tokenizer": "pretrained"}, "'pretrained' tokenizer is for fine-tuning"),
+        ({"lora": True}, "LoRA only applies"),
+        ({"batch_size": 0}, "Batch size must be at least 1"),
+    ],
+)
+def test_problems_are_human_messages(changes, fragment):
+    settings = TrainSettings(corpus="c.txt", out_dir="out", **changes)
+    assert any(fragment in problem for problem in settings.problems())
+    with pytest.raises(InvalidSettingsError, match=fragment):
+        settings.validate()
+
+
+def test_corpus_folder_joins_txt_files_in_sorted_order(tmp_path):
+    (tmp_path / "b.txt").write_text("second", encoding="utf-8")
+    (tmp_path / "a.txt").write_text("first", encoding="utf-8")
+    (tmp_path / "ignored.md").write_text("not text to train on", encoding="utf-8")
+    corpus = read_corpus(tmp_path)
+    assert corpus.text == "first\nsecond"
+    assert [p.name for p in corpus.files] == ["a.txt", "b.txt"]
+
+
+def test_non_utf8_corpus_names_the_file(tmp_path):
+    bad = tmp_path / "latin1.txt"
+    bad.write_bytes("café au lait".encode("latin-1"))
+    with pytest.raises(InvalidInputError, match=r"latin1\.txt is not UTF-8"):
+        read_corpus(bad)
+
+
+@pytest.mark.parametrize("content", ["", "  \n\n"])
+def test_empty_corpus_is_refused(tmp_path, content):
+    empty = tmp_path / "empty.txt"
+    empty.write_text(content, encoding="utf-8")
+    with pytest.raises(InvalidInputError, match="empty"):
+        read_corpus(empty)
+
+
+def test_missing_corpus_and_folder_without_text(tmp_path):
+    with pytest.raises(InvalidInputError, match="not found"):
+        read_corpus(tmp_path / "nope.txt")
+    with pytest.raises(InvalidInputError, match="no .txt files"):
+        read_corpus(tmp_path)

@@ -1,0 +1,49 @@
+"""Char-level and byte-level BPE tokenizers round-trip any text, Chinese included."""
+
+import numpy as np
+from transformers import AutoTokenizer
+
+from workbench.core.training.tokenization import UNKNOWN, bpe_tokenizer, char_tokenizer, encode_corpus
+
+CORPUS = "床前明月光，疑是地上霜。\n舉頭望明月，低頭思故鄉。\nThe quick brown fox  jumps\tover the lazy dog.\r\n"
+
+
+def test_char_tokenizer_round_trips_exactly_one_token_per_character(tmp_path):
+    tokenizer = char_tokenizer(CORPUS)
+    ids = tokenizer.encode(CORPUS)
+    assert len(ids) == len(CORPUS)
+    assert tokenizer.decode(ids) == CORPUS
+    tokenizer.save_pretrained(tmp_path)
+    reloaded = AutoTokenizer.from_pretrained(tmp_path)
+    assert reloaded.encode(CORPUS) == ids
+    assert reloaded.decode(ids) == CORPUS
+
+
+def test_char_tokenizer_maps_unseen_characters_to_unknown():
+    tokenizer = char_tokenizer("abc")
+    ids = tokenizer.encode("a床c")
+    assert ids[1] == tokenizer.convert_tokens_to_ids(UNKNOWN)
+    assert tokenizer.decode([ids[0], ids[2]]) == "ac"
+
+
+def test_char_tokenizer_is_sorted_like_nanogpt():
+    tokenizer = char_tokenizer("cab")
+    assert [tokenizer.convert_tokens_to_ids(c) for c in "abc"] == sorted(tokenizer.convert_tokens_to_ids(c) for c in "abc")
+
+
+def test_bpe_tokenizer_round_trips_unseen_text_and_respects_vocab_size(tmp_path):
+    tokenizer = bpe_tokenizer(CORPUS * 20, vocab_size=300)
+    assert len(tokenizer) <= 300
+    unseen = "Ünïcödé 😀 and 秋風 never seen"
+    assert tokenizer.decode(tokenizer.encode(unseen)) == unseen
+    assert len(tokenizer.encode(CORPUS)) < len(CORPUS.encode("utf-8"))  # merges learned
+    tokenizer.save_pretrained(tmp_path)
+    assert AutoTokenizer.from_pretrained(tmp_path).decode(tokenizer.encode(CORPUS)) == CORPUS
+
+
+def test_encode_corpus_matches_encoding_the_whole_text():
+    text = CORPUS * 3000  # several chunks
+    tokenizer = bpe_tokenizer(text, vocab_size=400)
+    ids = encode_corpus(tokenizer, text)
+    assert ids.dtype == np.uint16
+    assert ids.tolist() == tokenizer.encode(text)

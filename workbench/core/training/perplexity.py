@@ -1,0 +1,74 @@
+"""Mean next-token loss and perplexity of a model over a text."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Generator
+
+import torch
+import torch.nn.functional as F
+
+from workbench.core.errors import InvalidInputError
+from workbench.core.jobs import CancelToken
+from workbench.core.training.tokenization import encode_corpus
+
+DEFAULT_BLOCK_SIZE = 512
+BATCH_SIZE = 8
+
+
+@dataclass(frozen=True)
+class PerplexityProgress:
+    blocks_done: int
+    blocks: int
+
+
+@dataclass(frozen=True)
+class PerplexityResult:
+    mean_loss: float  # nats per predicted token
+    perplexity: float  # exp(mean_loss)
+    predicted_tokens: int
+    blocks: int
+    block_size: int
+
+
+def perplexity(
+    loaded, text: str, block_size: int | None = None, cancel: CancelToken | None = None
+) -> Generator[PerplexityProgress, None, PerplexityResult]:
+    """Split the tokens into consecutive blocks of ``block_size`` inputs; each block's targets
+    are its inputs shifted by one, so blocks share one token and every token after the
+    first is predicted exactly once."""
+    cancel = cancel or CancelToken()
+    limit = loaded.context_length
+    if block_size is None:
+        block_size = min(DEFAULT_BLOCK_SIZE, limit) if limit else DEFAULT_BLOCK_SIZE
+    if block_size < 1:
+        raise InvalidInputError("Block size must be at least 1.")
+    if limit and block_size > limit:
+        raise InvalidInputError(f"Block size {block_size} is longer than {loaded.entry.name}'s context of {limit} tokens.")
+    ids = torch.from_numpy(encode_corpus(loaded.tokenizer, text).astype("int64"))  # (N,)
+    if len(ids) < 2:
+        raise InvalidInputError("The text is too short: perplexity needs at least two tokens.")
+    starts = list(range(0, len(ids) - 1, block_size))
+    windows = [ids[start : start + block_size + 1] for start in starts]  # each (<= T+1,)
+    total_loss, predicted = 0.0, 0
+    with loaded.lock, torch.no_grad():
+        for first in range(0, len(windows), BATCH_SIZE):
+            cancel.raise_if_cancelled()
+            # Windows of one length share a batch; only the last window can be shorter.
+            for group in _same_length_groups(windows[first : first + BATCH_SIZE]):
+                chunk = torch.stack(group).to(loaded.device)  # (B, T+1)
+                logits = loaded.model(input_ids=chunk[:, :-1]).logits.float()  # (B, T, V)
+                targets = chunk[:, 1:]  # (B, T)
+                total_loss += F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1), reduction="sum").item()
+                predicted += targets.numel()
+            yield PerplexityProgress(min(first + BATCH_SIZE, len(windows)), len(windows))
+    mean_loss = total_loss / predicted
+    return PerplexityResult(mean_loss, math.exp(mean_loss), predicted, len(windows), block_size)
+
+
+def _same_length_groups(windows: list[torch.Tensor]) -> list[list[torch.Tensor]]:
+    groups: dict[int, list[torch.Tensor]] = {}
+    for window in windows:
+        groups.setdefault(len(window), []).append(window)
+    return list(groups.values())
