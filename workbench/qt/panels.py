@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QWidget
 
 from workbench.qt.app_state import AppState
 from workbench.qt.attention_panel import AttentionPanel
+from workbench.qt.training_panel import TrainingPanel
 
 
 def _tr(text: str) -> str:
@@ -22,4 +23,5 @@ def inspector_panels(state: AppState) -> list[tuple[str, QWidget]]:
     """(tab title, panel) pairs, in the order the tabs appear."""
     panels: list[tuple[str, QWidget]] = []
     panels.append((_tr("Attention"), AttentionPanel(state)))
+    panels.append((_tr("Training"), TrainingPanel(state)))
     return panels
