@@ -22,7 +22,7 @@ from workbench.core.errors import InvalidInputError
 
 if TYPE_CHECKING:
     from workbench.core.decoding import DecodingSettings
-    from workbench.core.generation import GenerationRecord
+    from workbench.core.generation import GenerationRecord, GenerationResult, TokenEvent
 
 SESSION_VERSION = 1
 HISTORY_LIMIT = 30  # recent prompts kept for the history menu
@@ -125,23 +125,24 @@ def settings_from_dict(data: dict[str, Any]) -> DecodingSettings:
 # --- runs ------------------------------------------------------------------------
 
 
+def token_from_event(event: TokenEvent) -> RunToken:
+    return RunToken(
+        text=event.text,
+        prob=float(event.prob),
+        alternatives=tuple((alt.text, float(alt.prob)) for alt in event.alternatives),
+    )
+
+
+def sequences_from_result(result: GenerationResult) -> tuple[RunSequence, ...]:
+    return tuple(
+        RunSequence(text=sequence.text, tokens=tuple(token_from_event(token) for token in sequence.tokens))
+        for sequence in result.sequences
+    )
+
+
 def run_from_record(record: GenerationRecord) -> Run:
     """The run worth keeping from a finished (or stopped) generation."""
     request, result = record.request, record.result
-    sequences = tuple(
-        RunSequence(
-            text=sequence.text,
-            tokens=tuple(
-                RunToken(
-                    text=token.text,
-                    prob=float(token.prob),
-                    alternatives=tuple((alt.text, float(alt.prob)) for alt in token.alternatives),
-                )
-                for token in sequence.tokens
-            ),
-        )
-        for sequence in result.sequences
-    )
     return Run(
         model_id=record.loaded.entry.id,
         model_name=record.loaded.entry.name,
@@ -150,7 +151,7 @@ def run_from_record(record: GenerationRecord) -> Run:
         chat=request.chat,
         settings=settings_to_dict(request.settings),
         seed=result.seed,
-        sequences=sequences,
+        sequences=sequences_from_result(result),
         prompt_tokens=len(result.prompt_token_ids),
         stopped=result.stopped,
         time_to_first_token_s=result.time_to_first_token_s,

@@ -51,6 +51,7 @@ class JobRunner(QObject):
     finished = Signal(object)  # the job's return value
     cancelled = Signal()  # the job stopped by raising CancelledError
     failed = Signal(str)  # a one-line message for the person
+    thread_ended = Signal()  # the thread has really stopped: safe to drop the last reference
 
     def __init__(
         self, job_factory: JobFactory, parent: QObject | None = None, control: CancelToken | None = None
@@ -60,6 +61,7 @@ class JobRunner(QObject):
         self.job_factory = job_factory
         self.cancel_token = control if control is not None else CancelToken()
         self._thread = _JobThread(self)
+        self._thread.finished.connect(self.thread_ended)
 
     def start(self) -> None:
         self._thread.start()

@@ -1,0 +1,249 @@
+"""The main window on a tiny random model: generate, stop, validation, runs, closing, sessions, loading."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+
+import pytest
+import torch
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QWidget
+
+from tests.conftest import make_tiny_loaded
+from workbench.core.decoding import DecodingSettings
+from workbench.core.generation import GenerationRequest
+from workbench.core.sessions import open_session, session_path
+from workbench.qt import main_window as main_window_module
+from workbench.qt.app_state import AppState
+from workbench.qt.main_window import MainWindow
+
+
+class SpyPanel(QWidget):
+    """Stands in for an inspector panel: records that the window asked it to stop."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.shut_down = False
+
+    def shutdown(self) -> None:
+        self.shut_down = True
+
+
+@pytest.fixture
+def make_window(qtbot, monkeypatch):
+    """Windows without inspector panels (they have their own tests), closed after the test."""
+    monkeypatch.setattr(main_window_module, "inspector_panels", lambda state: [])
+    windows: list[MainWindow] = []
+
+    def make(loaded=None) -> MainWindow:
+        window = MainWindow(AppState())
+        qtbot.addWidget(window)
+        if loaded is not None:
+            window.use_loaded_model(loaded)
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        window.close()
+
+
+@pytest.fixture
+def window(make_window, tiny_loaded):
+    return make_window(tiny_loaded)
+
+
+def set_prompt(window: MainWindow, prompt: str, **settings) -> None:
+    window.prompt_editor.set_contents(prompt, chat=False)
+    current = window.decoding_panel.settings()
+    window.decoding_panel.set_settings(dataclasses.replace(current, **settings))
+    window._count_prompt_tokens()  # skip the typing debounce
+
+
+def test_generate_streams_text_and_keeps_the_run(qtbot, window):
+    set_prompt(window, "The capital of France", mode="greedy", max_new_tokens=12, min_new_tokens=12)
+    assert window.generate_button.isEnabled(), window.blocked_label.text()
+    with qtbot.waitSignal(window.state.generation_finished, timeout=15_000) as finished:
+        qtbot.mouseClick(window.generate_button, Qt.MouseButton.LeftButton)
+    record = finished.args[0]
+    assert len(record.result.sequences[0].token_ids) == 12
+    assert window.output_view.sequence_text() == record.result.text != ""
+    assert "tokens/s" in window.speed_label.text()
+    assert window.runs_panel.list.count() == 1
+    run = window.runs_panel.runs()[0]
+    assert run.prompt == "The capital of France" and run.sequences[0].text == record.result.text
+    assert window.generate_button.isEnabled() and not window.stop_button.isEnabled()
+
+
+def test_generate_shortcut_and_several_sequences_get_tabs(qtbot, window):
+    set_prompt(window, "The quick brown fox", mode="sample", max_new_tokens=6, num_return_sequences=3)
+    # The offscreen platform never activates a window, so key presses cannot reach window
+    # shortcuts; check the binding, then trigger the action the shortcut triggers.
+    assert QKeySequence("Ctrl+Return") in window.generate_action.shortcuts()
+    assert QKeySequence("Esc") in window.stop_action.shortcuts()
+    with qtbot.waitSignal(window.state.generation_finished, timeout=15_000) as finished:
+        window.generate_action.trigger()
+    assert window.output_view.tabs.count() == 3
+    texts = [window.output_view.sequence_text(index) for index in range(3)]
+    assert texts == [sequence.text for sequence in finished.args[0].result.sequences]
+
+
+def test_stop_cancels_mid_run_and_keeps_partial_output(qtbot, window):
+    set_prompt(window, "The", mode="sample", max_new_tokens=120, min_new_tokens=120)
+    window.generate()
+    assert window.stop_button.isEnabled()
+    qtbot.waitUntil(lambda: window._streamed_tokens >= 2, timeout=15_000)
+    with qtbot.waitSignal(window.state.generation_finished, timeout=15_000) as finished:
+        qtbot.mouseClick(window.stop_button, Qt.MouseButton.LeftButton)
+    result = finished.args[0].result
+    assert result.stopped
+    assert 2 <= len(result.sequences[0].token_ids) < 120
+    assert window.output_view.sequence_text() == result.text
+    assert window.runs_panel.runs()[0].stopped
+
+
+def test_invalid_setting_disables_generate_with_a_message(window):
+    set_prompt(window, "Hello", mode="greedy", num_return_sequences=3, max_new_tokens=8)
+    assert not window.generate_button.isEnabled()
+    assert not window.generate_action.isEnabled()
+    assert "greedy decoding gives one answer" in window.decoding_panel.problems_label.text().lower()
+    assert window.blocked_label.text() != "" and not window.blocked_label.isHidden()
+    window.decoding_panel._knobs["num_return_sequences"].setValue(1)
+    assert window.generate_button.isEnabled()
+    assert window.decoding_panel.problems_label.isHidden()
+
+
+def test_a_too_long_request_is_explained_before_and_during_a_run(qtbot, window):
+    set_prompt(window, "The capital of France " * 20, max_new_tokens=100)
+    assert not window.generate_button.isEnabled()
+    assert "reads at most 128 tokens" in window.prompt_editor.token_label.text()
+    # Should a request slip through anyway, the worker's error is shown and the window stays usable.
+    window.generate(GenerationRequest("x " * 200, DecodingSettings(max_new_tokens=100), chat=False))
+    qtbot.waitUntil(lambda: not window.is_generating, timeout=15_000)
+    assert "reads at most" in window.banner.label.text() and not window.banner.isHidden()
+    set_prompt(window, "Short", max_new_tokens=4)
+    assert window.generate_button.isEnabled()
+
+
+def test_a_run_clicked_in_the_list_restores_prompt_settings_and_output(qtbot, window):
+    set_prompt(window, "Attention lets", mode="sample", temperature=1.3, top_k=7, max_new_tokens=8)
+    with qtbot.waitSignal(window.state.generation_finished, timeout=15_000) as finished:
+        window.generate()
+    result = finished.args[0].result
+    set_prompt(window, "Something else", mode="greedy", temperature=0.5, max_new_tokens=3)
+    window.output_view.begin(1)
+
+    item = window.runs_panel.list.item(0)
+    rect = window.runs_panel.list.visualItemRect(item)
+    qtbot.mouseClick(window.runs_panel.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+    assert window.prompt_editor.prompt() == "Attention lets"
+    settings = window.decoding_panel.settings()
+    assert (settings.mode, settings.temperature, settings.top_k, settings.max_new_tokens) == ("sample", 1.3, 7, 8)
+    assert settings.seed == result.seed and window.decoding_panel.seed_locked
+    assert window.output_view.sequence_text() == result.text
+    # The restored seed is locked: generating again reproduces the run exactly.
+    with qtbot.waitSignal(window.state.generation_finished, timeout=15_000) as again:
+        window.generate()
+    assert again.args[0].result.text == result.text
+
+
+def test_regenerate_draws_a_new_seed_unless_locked(qtbot, window):
+    set_prompt(window, "The quick", mode="sample", max_new_tokens=4)
+    seeds = []
+    for action in (window.generate, window.regenerate):
+        with qtbot.waitSignal(window.state.generation_finished, timeout=15_000) as finished:
+            action()
+        seeds.append(finished.args[0].result.seed)
+    assert seeds[0] != seeds[1]
+    window.decoding_panel.seed_lock.setChecked(True)  # locks the seed the last run used
+    with qtbot.waitSignal(window.state.generation_finished, timeout=15_000) as finished:
+        window.regenerate()
+    assert finished.args[0].result.seed == seeds[1]
+
+
+def test_continue_appends_the_output_to_the_prompt(qtbot, window):
+    set_prompt(window, "The quick brown", mode="greedy", max_new_tokens=5, min_new_tokens=5)
+    with qtbot.waitSignal(window.state.generation_finished, timeout=15_000) as first:
+        window.generate()
+    output = first.args[0].result.text
+    with qtbot.waitSignal(window.state.generation_finished, timeout=15_000) as second:
+        window.continue_output()
+    assert second.args[0].request.prompt == "The quick brown" + output
+    assert window.prompt_editor.prompt() == "The quick brown" + output
+
+
+def test_closing_during_generation_stops_every_thread_and_panel(qtbot, make_window, monkeypatch, tiny_loaded):
+    spy = SpyPanel()
+    monkeypatch.setattr(main_window_module, "inspector_panels", lambda state: [("Spy", spy)])
+    window = make_window(tiny_loaded)
+    set_prompt(window, "The", mode="sample", max_new_tokens=120, min_new_tokens=120)
+    window.generate()
+    qtbot.waitUntil(lambda: window._streamed_tokens >= 1, timeout=15_000)
+    window.close()
+    assert spy.shut_down
+    assert not window._generation_threads or all(not r.is_running() for r in window._generation_threads)
+    assert not any(thread.name == "workbench-generate" for thread in threading.enumerate())
+    assert open_session().problem is None  # the session was saved on close
+
+
+def test_session_autosaves_and_reopens(qtbot, make_window, tiny_loaded):
+    window = make_window(tiny_loaded)
+    set_prompt(window, "Once upon a time", mode="greedy", max_new_tokens=4)
+    with qtbot.waitSignal(window.state.generation_finished, timeout=15_000):
+        window.generate()
+    window.prompt_editor.prompt_edit.setPlainText("typed after the run")
+    # Within two seconds of the last change the session is on disk, without closing the window.
+    qtbot.waitUntil(lambda: open_session().session.editor.prompt == "typed after the run", timeout=2_000)
+    saved = open_session().session
+    assert len(saved.runs) == 1 and saved.editor.settings["mode"] == "greedy"
+
+    reopened = make_window(make_tiny_loaded())
+    assert reopened.prompt_editor.prompt() == "typed after the run"
+    assert reopened.runs_panel.list.count() == 1
+    assert reopened.decoding_panel.settings().mode == "greedy"
+    assert reopened.banner.isHidden()
+
+
+def test_a_damaged_session_is_set_aside_with_a_message(make_window):
+    session_path().write_text("{ not json", encoding="utf-8")
+    window = make_window()
+    assert not window.banner.isHidden()
+    assert "could not be read" in window.banner.label.text()
+    assert list(session_path().parent.glob("session.damaged-*.json"))
+    assert window.runs_panel.list.count() == 0
+
+
+def test_cancelled_load_keeps_the_previous_model_and_a_later_load_replaces_it(qtbot, window, tiny_loaded, tmp_path):
+    other = make_tiny_loaded(seed=1)
+    folder = tmp_path / "tiny-folder"
+    other.model.save_pretrained(folder)
+    other.tokenizer.save_pretrained(folder)
+    entry = window.state.catalog.resolve(str(folder))
+
+    with qtbot.waitSignal(window.loader.cancelled, timeout=5_000):
+        window.load_model(entry, window.model_picker.load_settings())
+        window.model_picker.cancel_button.click()
+    assert window.state.loaded_model is tiny_loaded  # at once, before the abandoned load ends
+    assert window.model_picker.cancel_button.isHidden()
+    qtbot.waitUntil(lambda: not window.loader._alive, timeout=15_000)
+    assert window.state.loaded_model is tiny_loaded
+
+    with qtbot.waitSignal(window.state.model_changed, timeout=15_000) as changed:
+        window.load_model(entry, window.model_picker.load_settings())
+    assert changed.args[0].entry.id == str(folder.resolve())
+    assert "tiny-folder" in window.model_picker.loaded_label.text()
+    assert tiny_loaded.model.device == torch.device("meta")  # the replaced model was freed
+
+
+def test_a_failed_load_shows_a_message_and_keeps_the_model(qtbot, window, tiny_loaded, tmp_path):
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "config.json").write_text("{}", encoding="utf-8")
+    entry = window.state.catalog.resolve(str(bad))
+    with qtbot.waitSignal(window.loader.failed, timeout=15_000):
+        window.load_model(entry, window.model_picker.load_settings())
+    assert not window.banner.isHidden() and window.banner.label.text()
+    assert window.state.loaded_model is tiny_loaded

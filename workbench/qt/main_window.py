@@ -1,0 +1,630 @@
+"""The window a person lives in: model bar on top, prompt and decoding controls on the
+left, the streamed output in the centre, runs and inspector panels in docks.
+
+Loading and generation run as core jobs on JobRunner threads; this class only reacts
+to their signals on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+
+from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.core.decoding import DecodingSettings
+from workbench.core.errors import InvalidInputError, InvalidSettingsError, WorkbenchError
+from workbench.core.generation import (
+    BeamProgress,
+    GenerationRecord,
+    GenerationRequest,
+    GenerationResult,
+    TokenEvent,
+    generate,
+    prompt_token_ids,
+)
+from workbench.core.loading import LoadedModel, LoadSettings
+from workbench.core.sessions import (
+    EditorState,
+    Run,
+    Session,
+    open_session,
+    run_from_record,
+    save_session,
+    sequences_from_result,
+    settings_from_dict,
+    settings_to_dict,
+    token_from_event,
+)
+from workbench.qt.app_state import AppState
+from workbench.qt.decoding_panel import DecodingPanel
+from workbench.qt.model_loader import ModelLoader
+from workbench.qt.model_picker import ModelPicker
+from workbench.qt.output_view import OutputView
+from workbench.qt.panels import inspector_panels
+from workbench.qt.prompt_editor import PromptEditor
+from workbench.qt.runs_panel import RunsPanel
+from workbench.qt.settings_store import app_settings
+from workbench.qt.theme import warning_color
+from workbench.qt.workers import JobRunner
+
+log = logging.getLogger(__name__)
+
+AUTOSAVE_DELAY_MS = 1000  # the session is on disk within about a second of any change
+TOKEN_COUNT_DELAY_MS = 250  # recount prompt tokens once typing pauses
+LIVE_STATS_INTERVAL_MS = 250
+
+
+class MessageBanner(QWidget):
+    """A dismissable one-line message above the output: errors never need a dialog."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        close = QToolButton()
+        close.setText("✕")
+        close.setToolTip(self.tr("Dismiss this message"))
+        close.clicked.connect(self.hide)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 2, 2, 2)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(close)
+        self.hide()
+
+    def show_message(self, text: str, problem: bool = True) -> None:
+        colour = warning_color(self.palette()).name() if problem else ""
+        self.label.setStyleSheet(f"color: {colour};" if colour else "")
+        self.label.setText(("⚠ " if problem else "") + text)
+        self.show()
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, state: AppState | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Generation Workbench"))
+        self.state = state or AppState()
+        self.store = app_settings()
+        self.session = Session()
+        self._generation: JobRunner | None = None
+        self._generation_threads: set[JobRunner] = set()
+        self._last_request: GenerationRequest | None = None
+        self._streamed_tokens = 0
+        self._beam_progress: BeamProgress | None = None
+        self._prompt_problem = ""
+        self._shut_down = False
+
+        self.loader = ModelLoader(self)
+        self._build_widgets()
+        self._build_docks()
+        self._build_menus()
+        self._connect()
+        self._restore_layout()
+        self._open_session()
+        self._on_model_changed(self.state.loaded_model)
+
+    # --- building ---------------------------------------------------------------------
+
+    def _build_widgets(self) -> None:
+        self.model_picker = ModelPicker(self.state.catalog)
+        model_bar = QToolBar(self.tr("Model"))
+        model_bar.setObjectName("model_bar")
+        model_bar.setMovable(False)
+        model_bar.addWidget(self.model_picker)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, model_bar)
+
+        self.prompt_editor = PromptEditor()
+        self.decoding_panel = DecodingPanel(self.store)
+        decoding_scroll = QScrollArea()
+        decoding_scroll.setWidgetResizable(True)
+        decoding_scroll.setWidget(self.decoding_panel)
+        decoding_scroll.setMinimumWidth(self.decoding_panel.minimumSizeHint().width() + 24)
+
+        self.generate_button = QPushButton(self.tr("Generate"))
+        self.generate_button.setToolTip(self.tr("Generate a continuation of the prompt (Ctrl+Enter)."))
+        self.generate_button.setDefault(True)
+        self.stop_button = QPushButton(self.tr("Stop"))
+        self.stop_button.setToolTip(self.tr("Stop generating and keep what was written so far (Esc)."))
+        self.regenerate_button = QPushButton(self.tr("Regenerate"))
+        self.regenerate_button.setToolTip(self.tr(
+            "Run the last prompt again with the current settings: a new seed, unless the seed is locked (Ctrl+R)."))
+        self.continue_button = QPushButton(self.tr("Continue"))
+        self.continue_button.setToolTip(self.tr(
+            "Append the output to the prompt and let the model go on from there (Ctrl+Shift+Enter)."))
+        buttons = QHBoxLayout()
+        for button in (self.generate_button, self.stop_button, self.regenerate_button, self.continue_button):
+            buttons.addWidget(button)
+        self.blocked_label = QLabel()
+        self.blocked_label.setWordWrap(True)
+        self.blocked_label.setStyleSheet(f"color: {warning_color(self.palette()).name()};")
+
+        prompt_side = QWidget()
+        prompt_layout = QVBoxLayout(prompt_side)
+        prompt_layout.setContentsMargins(6, 6, 6, 6)
+        prompt_layout.addWidget(self.prompt_editor, 1)
+        prompt_layout.addLayout(buttons)
+        prompt_layout.addWidget(self.blocked_label)
+
+        self.left_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.left_splitter.addWidget(prompt_side)
+        self.left_splitter.addWidget(decoding_scroll)
+        self.left_splitter.setStretchFactor(0, 1)
+        self.left_splitter.setStretchFactor(1, 1)
+
+        self.banner = MessageBanner()
+        self.output_view = OutputView()
+        output_side = QWidget()
+        output_layout = QVBoxLayout(output_side)
+        output_layout.setContentsMargins(6, 6, 6, 6)
+        output_layout.addWidget(self.banner)
+        output_layout.addWidget(self.output_view, 1)
+
+        self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.main_splitter.addWidget(self.left_splitter)
+        self.main_splitter.addWidget(output_side)
+        self.main_splitter.setStretchFactor(0, 0)
+        self.main_splitter.setStretchFactor(1, 1)
+        self.main_splitter.setSizes([420, 800])
+        self.setCentralWidget(self.main_splitter)
+
+        self.ttft_label = QLabel()
+        self.ttft_label.setToolTip(self.tr("Time to first token: how long the model took to start answering."))
+        self.speed_label = QLabel()
+        self.speed_label.setToolTip(self.tr("Generated tokens per second."))
+        self.statusBar().addPermanentWidget(self.ttft_label)
+        self.statusBar().addPermanentWidget(self.speed_label)
+
+        self._autosave_timer = self._single_shot_timer(AUTOSAVE_DELAY_MS, self.save_session_now)
+        self._token_count_timer = self._single_shot_timer(TOKEN_COUNT_DELAY_MS, self._count_prompt_tokens)
+        self._live_stats_timer = QTimer(self)
+        self._live_stats_timer.setInterval(LIVE_STATS_INTERVAL_MS)
+        self._live_stats_timer.timeout.connect(self._show_live_stats)
+
+    def _single_shot_timer(self, delay_ms: int, slot) -> QTimer:
+        timer = QTimer(self)
+        timer.setSingleShot(True)
+        timer.setInterval(delay_ms)
+        timer.timeout.connect(slot)
+        return timer
+
+    def _build_docks(self) -> None:
+        self.runs_panel = RunsPanel()
+        self.runs_dock = QDockWidget(self.tr("Runs"), self)
+        self.runs_dock.setObjectName("runs_dock")
+        self.runs_dock.setWidget(self.runs_panel)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.runs_dock)
+
+        self.panels = inspector_panels(self.state)
+        self.inspector_tabs = QTabWidget()
+        for title, panel in self.panels:
+            self.inspector_tabs.addTab(panel, title)
+        self.inspector_dock = QDockWidget(self.tr("Inspector"), self)
+        self.inspector_dock.setObjectName("inspector_dock")
+        self.inspector_dock.setWidget(self.inspector_tabs)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.inspector_dock)
+        self.inspector_dock.setVisible(bool(self.panels))
+
+    def _action(self, text: str, slot, shortcuts: tuple[str, ...] = (), tip: str = "") -> QAction:
+        action = QAction(text, self)
+        action.setShortcuts([QKeySequence(s) for s in shortcuts])
+        action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        self.addAction(action)  # shortcuts work wherever the focus is in the window
+        return action
+
+    def _build_menus(self) -> None:
+        self.generate_action = self._action(self.tr("&Generate"), lambda: self.generate(), ("Ctrl+Return", "Ctrl+Enter"))
+        self.stop_action = self._action(self.tr("&Stop"), self.stop, ("Esc",))
+        self.regenerate_action = self._action(self.tr("&Regenerate"), self.regenerate, ("Ctrl+R",))
+        self.continue_action = self._action(self.tr("&Continue"), self.continue_output,
+                                            ("Ctrl+Shift+Return", "Ctrl+Shift+Enter"))
+        menu_bar = self.menuBar()
+        file_menu = menu_bar.addMenu(self.tr("&File"))
+        file_menu.addAction(self._action(self.tr("Open model &folder…"), self.model_picker.open_folder, ("Ctrl+O",)))
+        file_menu.addAction(self._action(self.tr("Open &GGUF file…"), self.model_picker.open_gguf, ("Ctrl+Shift+O",)))
+        file_menu.addAction(self._action(self.tr("Load from &hub id…"), self.model_picker.open_hub_id))
+        file_menu.addSeparator()
+        file_menu.addAction(self._action(self.tr("Export run as &JSON…"), self.runs_panel.export_json_button.click))
+        file_menu.addAction(self._action(self.tr("Export run as &Markdown…"), self.runs_panel.export_md_button.click))
+        file_menu.addSeparator()
+        file_menu.addAction(self._action(self.tr("&Quit"), self.close, ("Ctrl+Q",)))
+        generate_menu = menu_bar.addMenu(self.tr("&Generate"))
+        for action in (self.generate_action, self.stop_action, self.regenerate_action, self.continue_action):
+            generate_menu.addAction(action)
+        view_menu = menu_bar.addMenu(self.tr("&View"))
+        view_menu.addAction(self.runs_dock.toggleViewAction())
+        view_menu.addAction(self.inspector_dock.toggleViewAction())
+        view_menu.addAction(self.output_view.colour_check.text(), self.output_view.colour_check.toggle)
+        help_menu = menu_bar.addMenu(self.tr("&Help"))
+        help_menu.addAction(self.tr("&About"), self._show_about)
+
+    def _connect(self) -> None:
+        self.generate_button.clicked.connect(lambda: self.generate())
+        self.stop_button.clicked.connect(self.stop)
+        self.regenerate_button.clicked.connect(self.regenerate)
+        self.continue_button.clicked.connect(self.continue_output)
+        self.prompt_editor.changed.connect(self._on_editor_changed)
+        self.decoding_panel.settings_changed.connect(self._on_editor_changed)
+        self.runs_panel.run_chosen.connect(self.restore_run)
+        self.runs_panel.runs_edited.connect(self._on_runs_edited)
+        self.runs_panel.message.connect(self.show_status)
+        self.model_picker.load_requested.connect(self.load_model)
+        self.model_picker.cancel_requested.connect(self.loader.cancel)
+        self.model_picker.message.connect(self.show_problem)
+        self.loader.progress.connect(self.model_picker.set_loading)
+        self.loader.loaded.connect(self.use_loaded_model)
+        self.loader.failed.connect(self._on_load_failed)
+        self.loader.cancelled.connect(self._on_load_cancelled)
+        self.state.model_changed.connect(self._on_model_changed)
+        self.state.catalog_changed.connect(self.model_picker.refresh)
+
+    # --- layout and session persistence ---------------------------------------------------
+
+    def _restore_layout(self) -> None:
+        store = self.store
+        if isinstance(geometry := store.value("window/geometry"), QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1400, 900)
+        if isinstance(state := store.value("window/state"), QByteArray):
+            self.restoreState(state)
+        for name, splitter in (("main", self.main_splitter), ("left", self.left_splitter)):
+            if isinstance(sizes := store.value(f"window/{name}_splitter"), QByteArray):
+                splitter.restoreState(sizes)
+        self.model_picker.set_load_settings(
+            LoadSettings(device=str(store.value("load/device", "auto")), dtype=str(store.value("load/dtype", "auto"))))
+        self.output_view.colour_check.setChecked(store.value("output/colour", "true") in (True, "true"))
+
+    def _save_layout(self) -> None:
+        store = self.store
+        store.setValue("window/geometry", self.saveGeometry())
+        store.setValue("window/state", self.saveState())
+        store.setValue("window/main_splitter", self.main_splitter.saveState())
+        store.setValue("window/left_splitter", self.left_splitter.saveState())
+        settings = self.model_picker.load_settings()
+        store.setValue("load/device", settings.device)
+        store.setValue("load/dtype", settings.dtype)
+        store.setValue("output/colour", self.output_view.colour_check.isChecked())
+        store.sync()
+
+    def _open_session(self) -> None:
+        opened = open_session()
+        self.session = opened.session
+        if opened.problem:
+            self.show_problem(opened.problem)
+        editor = self.session.editor
+        try:
+            settings = settings_from_dict(editor.settings) if editor.settings else DecodingSettings()
+        except TypeError:
+            settings = DecodingSettings()
+        self.decoding_panel.set_settings(settings, seed_locked=editor.seed_locked)
+        self.prompt_editor.set_contents(editor.prompt, editor.system_prompt, editor.chat)
+        self.prompt_editor.set_history(editor.history)
+        self.runs_panel.set_runs(self.session.runs)
+        self._autosave_timer.stop()  # nothing changed yet
+
+    def _editor_state(self) -> EditorState:
+        return EditorState(
+            prompt=self.prompt_editor.prompt(),
+            system_prompt=self.prompt_editor.system_edit.toPlainText(),
+            chat=self.prompt_editor.chat_switch.isChecked(),
+            settings=settings_to_dict(self.decoding_panel.settings()),
+            seed_locked=self.decoding_panel.seed_locked,
+            history=self.session.editor.history,
+        )
+
+    def save_session_now(self) -> None:
+        self._autosave_timer.stop()
+        self.session.editor = self._editor_state()
+        self.session.runs = self.runs_panel.runs()
+        try:
+            save_session(self.session)
+        except OSError as error:
+            self.show_problem(self.tr("The session could not be saved: {0}").format(error))
+
+    def _schedule_autosave(self) -> None:
+        if not self._autosave_timer.isActive():
+            self._autosave_timer.start()  # not restarted on each key: saved within a second of the first change
+
+    # --- messages --------------------------------------------------------------------
+
+    def show_problem(self, message: str) -> None:
+        self.banner.show_message(message)
+        self.statusBar().showMessage(message, 10_000)
+
+    def show_status(self, message: str) -> None:
+        self.statusBar().showMessage(message, 8_000)
+
+    def _show_about(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, self.tr("About Generation Workbench"), self.tr(
+            "Generation Workbench: watch language models generate, token by token."), parent=self)
+        box.setModal(False)
+        box.show()
+
+    # --- models ----------------------------------------------------------------------
+
+    def start_default_load(self) -> None:
+        """Load the catalog's default model (called once the window is on screen)."""
+        try:
+            entry = self.state.catalog.default_entry()
+        except StopIteration:
+            return
+        self.load_model(entry, self.model_picker.load_settings())
+
+    def load_model(self, entry, settings: LoadSettings) -> None:
+        self.banner.hide()
+        self.loader.load(entry, settings)
+
+    def use_loaded_model(self, loaded: LoadedModel) -> None:
+        """Make ``loaded`` the model everyone works on, and free the one it replaces."""
+        previous = self.state.loaded_model
+        self.state.set_loaded_model(loaded)
+        if previous is not None and previous is not loaded:
+            _free_when_idle(previous)
+        self.show_status(self.tr("Loaded {0}").format(loaded.entry.name))
+
+    def _on_load_failed(self, message: str) -> None:
+        self.model_picker.show_loaded(self.state.loaded_model)
+        self.show_problem(message)
+
+    def _on_load_cancelled(self) -> None:
+        self.model_picker.show_loaded(self.state.loaded_model)
+        self.show_status(self.tr("Loading cancelled; still using the previous model."))
+
+    def _on_model_changed(self, loaded: LoadedModel | None) -> None:
+        self.model_picker.show_loaded(loaded)
+        self.prompt_editor.set_chat_available(loaded is None or loaded.has_chat_template)
+        self._count_prompt_tokens()
+
+    # --- the editor ------------------------------------------------------------------
+
+    def _on_editor_changed(self) -> None:
+        self._token_count_timer.start()
+        self._schedule_autosave()
+        self._update_actions()
+
+    def _request_from_editor(self) -> GenerationRequest:
+        return GenerationRequest(
+            prompt=self.prompt_editor.prompt(),
+            settings=self.decoding_panel.settings(),
+            system_prompt=self.prompt_editor.system_prompt(),
+            chat=self.prompt_editor.chat(),
+        )
+
+    def _count_prompt_tokens(self) -> None:
+        loaded = self.state.loaded_model
+        self._prompt_problem = ""
+        if loaded is None or not loaded.can_generate:
+            self.prompt_editor.show_token_count(None, None)
+        elif not self.prompt_editor.prompt().strip():
+            self.prompt_editor.show_token_count(0, loaded.context_length)
+        else:
+            request = self._request_from_editor()
+            try:
+                count = len(prompt_token_ids(loaded, request))
+            except (InvalidInputError, InvalidSettingsError) as error:
+                self._prompt_problem = str(error)
+                self.prompt_editor.show_token_count(None, None, self._prompt_problem)
+            else:
+                self.prompt_editor.show_token_count(count, loaded.context_length)
+        self._update_actions()
+
+    def generate_blocked_reason(self) -> str:
+        """Why Generate cannot run now, in one line; "" when it can."""
+        loaded = self.state.loaded_model
+        if loaded is None:
+            return self.tr("Waiting for a model: pick one in the model bar.")
+        if not loaded.can_generate:
+            return self.tr("{0} is an encoder: it cannot generate text. Pick a generative model.").format(
+                loaded.entry.name)
+        problems = self.decoding_panel.problems()
+        if problems:
+            return self.tr("Fix the decoding settings first (see the messages under them).")
+        if not self.prompt_editor.prompt().strip():
+            return self.tr("Type a prompt to generate.")
+        return self._prompt_problem
+
+    def _update_actions(self) -> None:
+        running = self._generation is not None
+        reason = "" if running else self.generate_blocked_reason()
+        can_generate = not running and not reason
+        for widget in (self.generate_button, self.generate_action):
+            widget.setEnabled(can_generate)
+        for widget in (self.regenerate_button, self.regenerate_action):
+            widget.setEnabled(can_generate or (not running and self._last_request is not None
+                                               and self.state.loaded_model is not None
+                                               and not self.decoding_panel.problems()))
+        has_output = bool(self.output_view.sequence_text().strip())
+        for widget in (self.continue_button, self.continue_action):
+            widget.setEnabled(not running and self._last_request is not None and has_output
+                              and self.state.loaded_model is not None and not self.decoding_panel.problems())
+        for widget in (self.stop_button, self.stop_action):
+            widget.setEnabled(running)
+        self.blocked_label.setText(reason)
+        self.blocked_label.setVisible(bool(reason))
+
+    # --- generation ------------------------------------------------------------------
+
+    def generate(self, request: GenerationRequest | None = None) -> None:
+        if self._generation is not None or self.state.loaded_model is None:
+            return
+        if request is None:
+            if self.generate_blocked_reason():
+                return
+            request = self._request_from_editor()
+        loaded = self.state.loaded_model
+        self.session.editor.remember_prompt(request.prompt)
+        self.prompt_editor.set_history(self.session.editor.history)
+        self._last_request = request
+        self._streamed_tokens = 0
+        self.banner.hide()
+        self.output_view.begin(request.settings.num_return_sequences)
+        self.ttft_label.clear()
+        self.speed_label.clear()
+        runner = JobRunner(lambda cancel: generate(loaded, request, cancel), self)
+        runner.event.connect(self._on_generation_event)
+        runner.finished.connect(lambda result: self._on_generation_finished(runner, loaded, request, result))
+        runner.failed.connect(lambda message: self._on_generation_ended(runner, message))
+        runner.cancelled.connect(lambda: self._on_generation_ended(runner, ""))
+        runner.thread_ended.connect(lambda: self._forget_generation(runner))
+        self._generation = runner
+        self._generation_threads.add(runner)
+        runner.start()
+        self._live_stats_timer.start()
+        self._update_actions()
+        self.show_status(self.tr("Generating…"))
+
+    def stop(self) -> None:
+        if self._generation is not None:
+            self._generation.cancel()
+            self.show_status(self.tr("Stopping…"))
+
+    def regenerate(self) -> None:
+        if self._last_request is not None:
+            self.generate(dataclasses.replace(self._last_request, settings=self.decoding_panel.settings()))
+
+    def continue_output(self) -> None:
+        """Put prompt + output back in the editor as raw text and go on from there."""
+        request, loaded = self._last_request, self.state.loaded_model
+        output = self.output_view.sequence_text()
+        if request is None or loaded is None or not output:
+            return
+        if request.chat is not False and loaded.has_chat_template:
+            # Continue the assistant's answer: the templated prompt, then what it said so far.
+            messages = [{"role": "user", "content": request.prompt}]
+            if request.system_prompt.strip():
+                messages.insert(0, {"role": "system", "content": request.system_prompt})
+            prefix = loaded.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+        else:
+            prefix = request.prompt
+        self.prompt_editor.set_contents(prefix + output, "", chat=False)
+        self._count_prompt_tokens()
+        self.generate(self._request_from_editor())
+
+    def _on_generation_event(self, event: TokenEvent | BeamProgress) -> None:
+        if isinstance(event, TokenEvent):
+            self._streamed_tokens += 1
+            self.output_view.add_token(event.sequence, token_from_event(event))
+        else:
+            self._beam_progress = event
+
+    def _show_live_stats(self) -> None:
+        progress = self._beam_progress
+        if progress is not None:
+            self.speed_label.setText(self.tr("beam search: step {0} of at most {1}").format(
+                progress.step, progress.max_steps))
+        else:
+            self.speed_label.setText(self.tr("{0} tokens so far").format(self._streamed_tokens))
+
+    def _on_generation_finished(self, runner: JobRunner, loaded: LoadedModel,
+                                request: GenerationRequest, result: GenerationResult) -> None:
+        self._on_generation_ended(runner, "")
+        self.output_view.show_sequences(sequences_from_result(result))
+        ttft = result.time_to_first_token_s
+        self.ttft_label.setText(self.tr("first token {0:.0f} ms").format(ttft * 1000) if ttft is not None else "")
+        self.speed_label.setText(self.tr("{0:.1f} tokens/s").format(result.tokens_per_s))
+        self.output_view.set_info(self.tr("seed {0}").format(result.seed) if result.seed is not None else "")
+        self.decoding_panel.show_used_seed(result.seed)
+        record = GenerationRecord(loaded=loaded, request=request, result=result)
+        run = run_from_record(record)
+        self.runs_panel.add_run(run)
+        self.show_status(self.tr("Stopped: the partial output is kept.") if result.stopped else self.tr("Done."))
+        self._update_actions()
+        self._schedule_autosave()
+        self.state.generation_finished.emit(record)
+
+    def _on_generation_ended(self, runner: JobRunner, problem: str) -> None:
+        if runner is not self._generation:
+            return
+        self._generation = None
+        self._beam_progress = None
+        self._live_stats_timer.stop()
+        self.output_view.flush()
+        if problem:
+            self.show_problem(problem)
+        self._update_actions()
+
+    def _forget_generation(self, runner: JobRunner) -> None:
+        self._generation_threads.discard(runner)
+        runner.deleteLater()
+
+    @property
+    def is_generating(self) -> bool:
+        return self._generation is not None
+
+    # --- runs --------------------------------------------------------------------------
+
+    def restore_run(self, run: Run) -> None:
+        """Put a run's prompt, settings and output back, ready to run again."""
+        try:
+            settings = settings_from_dict({**run.settings, "seed": run.seed})
+        except TypeError:
+            settings = DecodingSettings()
+            self.show_problem(self.tr("This run's settings are from another version; defaults are shown."))
+        self.prompt_editor.set_contents(run.prompt, run.system_prompt, True if run.chat is None else run.chat)
+        self.decoding_panel.set_settings(settings)
+        self.output_view.show_sequences(run.sequences)
+        self._last_request = GenerationRequest(run.prompt, settings, run.system_prompt, run.chat)
+        loaded = self.state.loaded_model
+        if loaded is not None and loaded.entry.id != run.model_id:
+            self.show_status(self.tr("This run was made with {0}; {1} is loaded now.").format(
+                run.model_name, loaded.entry.name))
+        self._update_actions()
+
+    def _on_runs_edited(self) -> None:
+        self._schedule_autosave()
+
+    # --- closing -------------------------------------------------------------------------
+
+    def shutdown(self) -> None:
+        """Stop all work, wait for it, let every panel stop, and save. Safe to call twice."""
+        if self._shut_down:
+            return
+        self._shut_down = True
+        for timer in (self._token_count_timer, self._live_stats_timer):
+            timer.stop()
+        for runner in list(self._generation_threads):
+            runner.cancel()
+        for runner in list(self._generation_threads):
+            runner.wait()
+        self.loader.shutdown()
+        for _title, panel in self.panels:
+            try:
+                panel.shutdown()
+            except Exception:  # one panel failing to stop must not keep the others running
+                log.exception("panel shutdown failed")
+        self.save_session_now()
+        self._save_layout()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+
+def _free_when_idle(loaded: LoadedModel) -> None:
+    """Free a replaced model now when nothing is using it; otherwise the job using it
+    keeps it until it ends and the garbage collector takes it."""
+    lock: threading.RLock = loaded.lock
+    if lock.acquire(blocking=False):
+        try:
+            loaded.unload()
+        finally:
+            lock.release()

@@ -1,0 +1,162 @@
+"""The prompt editor: prompt, system prompt, Chat/Raw switch, live token count, history and samples."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPlainTextEdit,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+from superqt import QToggleSwitch
+from superqt.utils import signals_blocked
+
+from workbench.qt.theme import warning_color
+
+SAMPLES_FILE = Path(__file__).resolve().parents[2] / "resources" / "prompts" / "samples.json"
+
+
+@dataclass(frozen=True)
+class SamplePrompt:
+    title: str
+    prompt: str
+    system_prompt: str = ""
+    chat: bool = True
+
+
+def load_sample_prompts(path: Path = SAMPLES_FILE) -> list[SamplePrompt]:
+    """The sample prompts shipped in resources/; none (not an error) when the file is missing."""
+    try:
+        return [SamplePrompt(**item) for item in json.loads(path.read_text(encoding="utf-8"))]
+    except (OSError, ValueError, TypeError):
+        return []
+
+
+def _menu_title(text: str, limit: int = 60) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+class PromptEditor(QWidget):
+    changed = Signal()  # anything typed or switched
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._history: list[str] = []
+
+        self.chat_switch = QToggleSwitch(self.tr("Chat template"))
+        self.chat_switch.setChecked(True)
+        self.chat_switch.setToolTip(self.tr(
+            "On: your prompt is wrapped in the model's chat template as a user message (with the system prompt), "
+            "the way chat models were trained. Off: the model simply continues your raw text."))
+        self.chat_switch.toggled.connect(self._on_chat_toggled)
+
+        self.history_button = QToolButton()
+        self.history_button.setText(self.tr("History"))
+        self.history_button.setToolTip(self.tr("Prompts you ran recently."))
+        self.history_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        self.history_button.setMenu(QMenu(self.history_button))
+        self.history_button.menu().aboutToShow.connect(self._fill_history_menu)
+
+        self.samples_button = QToolButton()
+        self.samples_button.setText(self.tr("Samples"))
+        self.samples_button.setToolTip(self.tr("Example prompts to start from."))
+        self.samples_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        samples_menu = QMenu(self.samples_button)
+        for sample in load_sample_prompts():
+            samples_menu.addAction(sample.title).triggered.connect(lambda _=False, s=sample: self.use_sample(s))
+        self.samples_button.setMenu(samples_menu)
+        self.samples_button.setEnabled(not samples_menu.isEmpty())
+
+        top_row = QHBoxLayout()
+        top_row.addWidget(self.chat_switch)
+        top_row.addStretch(1)
+        top_row.addWidget(self.history_button)
+        top_row.addWidget(self.samples_button)
+
+        self.system_label = QLabel(self.tr("System prompt"))
+        self.system_edit = QPlainTextEdit()
+        self.system_edit.setPlaceholderText(self.tr("Optional: how the assistant should behave"))
+        self.system_edit.setToolTip(self.tr("Instructions given to a chat model before your message."))
+        self.system_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 12)
+        self.system_edit.textChanged.connect(self.changed)
+
+        self.prompt_edit = QPlainTextEdit()
+        self.prompt_edit.setPlaceholderText(self.tr("Type a prompt, then press Ctrl+Enter to generate"))
+        self.prompt_edit.textChanged.connect(self.changed)
+
+        self.token_label = QLabel()
+        self.token_label.setToolTip(self.tr(
+            "Tokens the model will read for this prompt (after the chat template), and the most it can read."))
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top_row)
+        layout.addWidget(self.system_label)
+        layout.addWidget(self.system_edit)
+        layout.addWidget(QLabel(self.tr("Prompt")))
+        layout.addWidget(self.prompt_edit, 1)
+        layout.addWidget(self.token_label)
+
+    # --- state --------------------------------------------------------------------
+
+    def prompt(self) -> str:
+        return self.prompt_edit.toPlainText()
+
+    def system_prompt(self) -> str:
+        return self.system_edit.toPlainText() if self.chat() else ""
+
+    def chat(self) -> bool:
+        return self.chat_switch.isEnabled() and self.chat_switch.isChecked()
+
+    def set_contents(self, prompt: str, system_prompt: str = "", chat: bool | None = None) -> None:
+        with signals_blocked(self.prompt_edit), signals_blocked(self.system_edit):
+            self.prompt_edit.setPlainText(prompt)
+            self.system_edit.setPlainText(system_prompt)
+        if chat is not None:
+            self.chat_switch.setChecked(chat)
+        self.changed.emit()
+
+    def use_sample(self, sample: SamplePrompt) -> None:
+        self.set_contents(sample.prompt, sample.system_prompt, sample.chat)
+
+    def set_history(self, history: list[str]) -> None:
+        self._history = list(history)
+
+    def set_chat_available(self, available: bool) -> None:
+        """A model without a chat template can only complete raw text."""
+        self.chat_switch.setEnabled(available)
+        self._on_chat_toggled()
+
+    def show_token_count(self, count: int | None, limit: int | None, problem: str = "") -> None:
+        if count is None:
+            self.token_label.setText(problem)
+        else:
+            limit_text = self.tr("{0} tokens (the model reads at most {1})").format(count, limit) if limit \
+                else self.tr("{0} tokens").format(count)
+            self.token_label.setText(limit_text + (f" — {problem}" if problem else ""))
+        colour = warning_color(self.palette()).name() if problem else ""
+        self.token_label.setStyleSheet(f"color: {colour};" if colour else "")
+
+    def _on_chat_toggled(self, *_args) -> None:
+        self.system_label.setVisible(self.chat())
+        self.system_edit.setVisible(self.chat())
+        self.changed.emit()
+
+    def _fill_history_menu(self) -> None:
+        menu = self.history_button.menu()
+        menu.clear()
+        for prompt in self._history:
+            action = menu.addAction(_menu_title(prompt))
+            action.setToolTip(prompt)
+            action.triggered.connect(lambda _=False, p=prompt: self.set_contents(p))
+        if not self._history:
+            menu.addAction(self.tr("No prompts yet")).setEnabled(False)

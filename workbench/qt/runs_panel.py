@@ -1,0 +1,103 @@
+"""The session's runs: one line per generation; a click restores it, buttons export it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
+
+from workbench.core.errors import WorkbenchError
+from workbench.core.sessions import Run, export_run
+
+
+def run_title(run: Run) -> str:
+    prompt = " ".join(run.prompt.split())
+    prompt = prompt if len(prompt) <= 48 else prompt[:47] + "…"
+    stopped = " ■" if run.stopped else ""
+    return f"{run.created[11:16]}  {run.model_name}  · {run.new_tokens} tok{stopped}\n{prompt}"
+
+
+class RunsPanel(QWidget):
+    run_chosen = Signal(object)  # Run
+    runs_edited = Signal()  # a run was removed or the list cleared
+    message = Signal(str)  # one line for the status bar
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.list = QListWidget()
+        self.list.setToolTip(self.tr("Click a run to put its prompt, settings and output back."))
+        self.list.setWordWrap(True)
+        self.list.itemClicked.connect(self._choose)
+        self.list.itemActivated.connect(self._choose)
+        self.export_json_button = QPushButton(self.tr("JSON…"))
+        self.export_json_button.setToolTip(self.tr("Save the selected run as a JSON file."))
+        self.export_json_button.clicked.connect(lambda: self._export_selected(".json"))
+        self.export_md_button = QPushButton(self.tr("Markdown…"))
+        self.export_md_button.setToolTip(self.tr("Save the selected run as a Markdown document."))
+        self.export_md_button.clicked.connect(lambda: self._export_selected(".md"))
+        self.remove_button = QPushButton(self.tr("Remove"))
+        self.remove_button.setToolTip(self.tr("Remove the selected run from the session."))
+        self.remove_button.clicked.connect(self._remove_selected)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.export_json_button)
+        buttons.addWidget(self.export_md_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.remove_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.list, 1)
+        layout.addLayout(buttons)
+        self.list.currentItemChanged.connect(self._update_buttons)
+        self._update_buttons()
+
+    def runs(self) -> list[Run]:
+        """Oldest first, as they are saved."""
+        return [self.list.item(row).data(Qt.ItemDataRole.UserRole) for row in range(self.list.count() - 1, -1, -1)]
+
+    def set_runs(self, runs: list[Run]) -> None:
+        self.list.clear()
+        for run in runs:
+            self.add_run(run)
+
+    def add_run(self, run: Run) -> None:
+        item = QListWidgetItem(run_title(run))
+        item.setData(Qt.ItemDataRole.UserRole, run)
+        item.setToolTip(run.prompt)
+        self.list.insertItem(0, item)  # newest on top
+
+    def selected_run(self) -> Run | None:
+        item = self.list.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def _choose(self, item: QListWidgetItem) -> None:
+        self.run_chosen.emit(item.data(Qt.ItemDataRole.UserRole))
+
+    def _update_buttons(self, *_args) -> None:
+        has_selection = self.list.currentItem() is not None
+        for button in (self.export_json_button, self.export_md_button, self.remove_button):
+            button.setEnabled(has_selection)
+
+    def _remove_selected(self) -> None:
+        row = self.list.currentRow()
+        if row >= 0:
+            self.list.takeItem(row)
+            self.runs_edited.emit()
+
+    def _export_selected(self, suffix: str) -> None:
+        run = self.selected_run()
+        if run is None:
+            return
+        kind = self.tr("JSON (*.json)") if suffix == ".json" else self.tr("Markdown (*.md)")
+        default = str(Path.home() / f"run-{run.created.replace(':', '')}{suffix}")
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Export run"), default, kind)
+        if not path:
+            return
+        if not Path(path).suffix:
+            path += suffix
+        try:
+            export_run(run, Path(path))
+        except (WorkbenchError, OSError) as error:
+            self.message.emit(self.tr("Could not export the run: {0}").format(error))
+        else:
+            self.message.emit(self.tr("Run saved to {0}").format(path))
