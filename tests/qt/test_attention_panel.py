@@ -7,7 +7,7 @@ import csv
 import numpy as np
 import pytest
 import torch
-from PySide6.QtCore import QPointF, Qt, QUrl
+from PySide6.QtCore import QPointF, Qt
 
 from workbench.core.attention import capture_attention
 from workbench.core.catalog import FOLDER, ModelEntry
@@ -52,8 +52,10 @@ def test_layer_head_and_aggregation_change_the_matrix(panel, captured):
     panel.flush_redraw()
     np.testing.assert_allclose(panel.heatmap.matrix, captured.main.matrix(1, "rollout"))
     assert not panel.head_spin.isEnabled()
-    # The causal upper triangle is drawn empty (NaN), the weights themselves are kept.
-    assert np.isnan(panel.heatmap.image.image[0, 1]) and not np.isnan(panel.heatmap.matrix[0, 1])
+    # The causal upper triangle is covered by the empty-cell mask; the diagonal and below are not.
+    mask = panel.heatmap.mask_item.path()
+    assert mask.contains(QPointF(1, 0)) and mask.contains(QPointF(5, 2))
+    assert not mask.contains(QPointF(0, 0)) and not mask.contains(QPointF(2, 5))
 
 
 def test_sink_and_log_options_change_the_drawn_image(panel, captured):
@@ -61,8 +63,10 @@ def test_sink_and_log_options_change_the_drawn_image(panel, captured):
     panel.log_check.setChecked(True)
     panel.flush_redraw()
     drawn = panel.heatmap.image.image
-    assert np.isnan(drawn[:, 0]).all()
+    assert panel.heatmap.mask_item.path().contains(QPointF(0, 7))  # first column hidden
     assert np.isclose(drawn[3, 2], np.log10(max(panel.heatmap.matrix[3, 2], 1e-4)))
+    # The colour scale ignores the hidden column, so the rest of the matrix uses all the colours.
+    assert np.isclose(panel.heatmap.color_bar.levels()[1], np.log10(panel.heatmap.matrix[:, 1:].max()))
 
 
 def test_hover_shows_query_key_and_weight(qtbot, panel, captured):
@@ -77,8 +81,10 @@ def test_clicking_a_heatmap_row_or_a_text_token_shows_that_query(qtbot, panel, c
     qtbot.mouseClick(panel.heatmap.viewport(), Qt.MouseButton.LeftButton, pos=_cell_viewport_pos(panel, 4, 1))
     assert panel.query == 4
     np.testing.assert_allclose(panel.token_view.weights, captured.main.weights[0, 0, 4])
-    panel.token_view.text.anchorClicked.emit(QUrl("token:6"))
-    assert panel.query == 6
+    strip = panel.token_view.strip
+    qtbot.mouseClick(strip, Qt.MouseButton.LeftButton, pos=strip.rects[6].center())
+    assert panel.query == 6 and strip.query == 6
+    assert np.isclose(strip.strength.max(), 1.0)  # the strongest key gets the full highlight
     np.testing.assert_allclose(panel.token_view.bars.opts["height"], captured.main.weights[0, 0, 6])
     assert "(token 6)" in panel.token_view.title.text()
 
@@ -142,7 +148,7 @@ def test_capture_button_on_an_encoder(qtbot, tiny_tokenizer):
     qtbot.mouseClick(widget.capture_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: widget.capture is not None, timeout=10000)
     assert not widget.capture.main.causal
-    assert not np.isnan(widget.heatmap.image.image).any()  # bidirectional: every cell drawn
+    assert widget.heatmap.mask_item.path().isEmpty()  # bidirectional: every cell drawn
     assert "Tiny BERT" in widget.status.text()
     widget.text_edit.setText("   ")
     widget.capture_text()

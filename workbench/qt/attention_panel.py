@@ -54,7 +54,8 @@ from workbench.qt.attention_overview import OverviewGrid
 from workbench.qt.attention_token_view import TokenView
 from workbench.qt.workers import JobRunner
 
-_REDRAW_MS = 33  # at most ~30 redraws a second while a slider is dragged
+_REDRAW_MS = 33  # the heatmap redraws at most ~30 times a second while a slider is dragged
+_TOKEN_VIEW_MS = 100  # the token view follows at 10 Hz, so it never slows the heatmap down
 _ONE_HEAD = "head"
 
 
@@ -77,6 +78,7 @@ class AttentionPanel(QWidget):
         self._runner: JobRunner | None = None
         self._pending: CaptureRequest | None = None
         self._schedule_redraw = qthrottled(self._redraw, timeout=_REDRAW_MS, leading=True, parent=self)
+        self._schedule_token_view = qthrottled(self._show_query_row, timeout=_TOKEN_VIEW_MS, leading=False, parent=self)
         self._build()
         self._capture_progress.connect(self._on_progress)
         state.generation_finished.connect(self._on_generation_finished)
@@ -344,11 +346,13 @@ class AttentionPanel(QWidget):
             return
         matrix = attention_map.matrix(self.layer_slider.value(), self.head_view())
         self.heatmap.set_matrix(matrix, self.display_options())
-        self._show_query_row()
+        self._schedule_token_view()
 
-    def flush_redraw(self) -> None:
-        """Run a redraw that the throttle is holding back now (benchmarks and tests)."""
+    def flush_redraw(self, token_view: bool = True) -> None:
+        """Run the redraws that the throttles are holding back now (benchmarks and tests)."""
         self._schedule_redraw.flush()
+        if token_view:
+            self._schedule_token_view.flush()
 
     def select_query(self, row: int) -> None:
         """Show where query token ``row`` looks (a click on a heatmap row or a token in the text)."""
@@ -420,6 +424,7 @@ class AttentionPanel(QWidget):
         """Stop a running capture and wait for its thread (the window calls this on close)."""
         self._pending = None
         self._schedule_redraw.cancel()
+        self._schedule_token_view.cancel()
         if self._runner is not None:
             self._runner.cancel()
             self._runner.wait()
