@@ -1,0 +1,307 @@
+"""Training speed and quality against a nanoGPT-style reference, side by side in one process.
+
+Builds a ~1 MB English character corpus from the Python standard library's sources
+(deterministic file order), then runs
+
+  (a) a plain-PyTorch loop written the way nanoGPT writes it (its ``model.py`` GPT:
+      pre-LayerNorm, no biases, tied embeddings, SDPA flash attention; its ``train.py``
+      loop: get_batch, warmup + cosine lr, AdamW betas (0.9, 0.99) fused where available,
+      grad clip, estimate_loss on train and val every eval_interval, a checkpoint when
+      the validation loss improves), including its data preparation, and
+  (b) the whole ``workbench train`` command with the issue's flags, into a temporary folder,
+
+and prints both wall times (start-up, evaluations and checkpoints included), the ratio
+ours/reference and both final validation losses. Targets: ratio <= 1.05, |diff| <= 0.03.
+
+    python benchmarks/training.py                  # the full 2000-iteration comparison (~3 min)
+    python benchmarks/training.py --max-iters 200  # a quick check
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import math
+import os
+import pickle
+import sysconfig
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn as nn
+from torch.nn import functional as F
+
+CORPUS_CHARACTERS = 1_000_000
+
+
+def build_corpus(path: Path) -> None:
+    """Concatenate standard-library .py files in name order until about 1 MB."""
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    pieces, size = [], 0
+    for source in sorted(stdlib.glob("*.py")):
+        text = source.read_text(encoding="utf-8", errors="replace")
+        pieces.append(text)
+        size += len(text)
+        if size >= CORPUS_CHARACTERS:
+            break
+    path.write_text("".join(pieces)[:CORPUS_CHARACTERS], encoding="utf-8")
+
+
+# --- (a) the reference: nanoGPT's model.py and train.py, condensed ----------------------
+
+
+@dataclass
+class GPTConfig:
+    block_size: int
+    vocab_size: int
+    n_layer: int
+    n_head: int
+    n_embd: int
+    dropout: float = 0.0
+    bias: bool = False
+
+
+class LayerNorm(nn.Module):
+    def __init__(self, ndim, bias):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(ndim))
+        self.bias = nn.Parameter(torch.zeros(ndim)) if bias else None
+
+    def forward(self, input):
+        return F.layer_norm(input, self.weight.shape, self.weight, self.bias, 1e-5)
+
+
+class CausalSelfAttention(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.c_attn = nn.Linear(config.n_embd, 3 * config.n_embd, bias=config.bias)
+        self.c_proj = nn.Linear(config.n_embd, config.n_embd, bias=config.bias)
+        self.attn_dropout = nn.Dropout(config.dropout)
+        self.resid_dropout = nn.Dropout(config.dropout)
+        self.n_head = config.n_head
+        self.n_embd = config.n_embd
+        self.dropout = config.dropout
+
+    def forward(self, x):
+        B, T, C = x.size()
+        q, k, v = self.c_attn(x).split(self.n_embd, dim=2)
+        k = k.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)  # (B, nh, T, hs)
+        q = q.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)  # (B, nh, T, hs)
+        v = v.view(B, T, self.n_head, C // self.n_head).transpose(1, 2)  # (B, nh, T, hs)
+        y = F.scaled_dot_product_attention(
+            q, k, v, attn_mask=None, dropout_p=self.dropout if self.training else 0, is_causal=True
+        )
+        y = y.transpose(1, 2).contiguous().view(B, T, C)
+        return self.resid_dropout(self.c_proj(y))
+
+
+class MLP(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.c_fc = nn.Linear(config.n_embd, 4 * config.n_embd, bias=config.bias)
+        self.gelu = nn.GELU()
+        self.c_proj = nn.Linear(4 * config.n_embd, config.n_embd, bias=config.bias)
+        self.dropout = nn.Dropout(config.dropout)
+
+    def forward(self, x):
+        return self.dropout(self.c_proj(self.gelu(self.c_fc(x))))
+
+
+class Block(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.ln_1 = LayerNorm(config.n_embd, bias=config.bias)
+        self.attn = CausalSelfAttention(config)
+        self.ln_2 = LayerNorm(config.n_embd, bias=config.bias)
+        self.mlp = MLP(config)
+
+    def forward(self, x):
+        x = x + self.attn(self.ln_1(x))
+        return x + self.mlp(self.ln_2(x))
+
+
+class GPT(nn.Module):
+    def __init__(self, config):
+        super().__init__()
+        self.config = config
+        self.transformer = nn.ModuleDict(
+            dict(
+                wte=nn.Embedding(config.vocab_size, config.n_embd),
+                wpe=nn.Embedding(config.block_size, config.n_embd),
+                drop=nn.Dropout(config.dropout),
+                h=nn.ModuleList([Block(config) for _ in range(config.n_layer)]),
+                ln_f=LayerNorm(config.n_embd, bias=config.bias),
+            )
+        )
+        self.lm_head = nn.Linear(config.n_embd, config.vocab_size, bias=False)
+        self.transformer.wte.weight = self.lm_head.weight
+        self.apply(self._init_weights)
+        for name, parameter in self.named_parameters():
+            if name.endswith("c_proj.weight"):
+                torch.nn.init.normal_(parameter, mean=0.0, std=0.02 / math.sqrt(2 * config.n_layer))
+
+    def _init_weights(self, module):
+        if isinstance(module, nn.Linear):
+            torch.nn.init.normal_(module.weight, mean=0.0, std=0.02)
+            if module.bias is not None:
+                torch.nn.init.zeros_(module.bias)
+        elif isinstance(module, nn.Embedding):
+            torch.nn.init.normal_(module.weight, mean=0.0, std=0.02)
+
+    def forward(self, idx, targets=None):
+        b, t = idx.size()
+        pos = torch.arange(0, t, dtype=torch.long, device=idx.device)
+        x = self.transformer.drop(self.transformer.wte(idx) + self.transformer.wpe(pos))
+        for block in self.transformer.h:
+            x = block(x)
+        logits = self.lm_head(self.transformer.ln_f(x))
+        loss = F.cross_entropy(logits.view(-1, logits.size(-1)), targets.view(-1), ignore_index=-1)
+        return logits, loss
+
+    def configure_optimizers(self, weight_decay, learning_rate, betas, device_type):
+        params = [p for p in self.parameters() if p.requires_grad]
+        groups = [
+            {"params": [p for p in params if p.dim() >= 2], "weight_decay": weight_decay},
+            {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
+        ]
+        fused = "fused" in inspect.signature(torch.optim.AdamW).parameters and device_type in ("cuda", "cpu")
+        return torch.optim.AdamW(groups, lr=learning_rate, betas=betas, fused=fused or None)
+
+
+def reference_run(corpus: Path, work: Path, max_iters: int, eval_interval: int) -> float:
+    """nanoGPT's prepare.py + train.py with the issue's settings; returns the last validation loss."""
+    # prepare.py (shakespeare_char)
+    data = corpus.read_text(encoding="utf-8")
+    chars = sorted(set(data))
+    stoi = {ch: i for i, ch in enumerate(chars)}
+    n = len(data)
+    train_ids = np.array([stoi[c] for c in data[: int(n * 0.9)]], dtype=np.uint16)
+    val_ids = np.array([stoi[c] for c in data[int(n * 0.9) :]], dtype=np.uint16)
+    train_ids.tofile(work / "train.bin")
+    val_ids.tofile(work / "val.bin")
+    with open(work / "meta.pkl", "wb") as handle:
+        pickle.dump({"vocab_size": len(chars), "stoi": stoi}, handle)
+
+    # train.py
+    batch_size, block_size, eval_iters, grad_clip = 12, 64, 20, 1.0
+    learning_rate, min_lr, warmup_iters, lr_decay_iters = 1e-3, 1e-4, 100, max_iters
+    device, device_type = "cpu", "cpu"
+    torch.manual_seed(1337)
+
+    def get_batch(split):
+        data = np.memmap(work / f"{split}.bin", dtype=np.uint16, mode="r")
+        ix = torch.randint(len(data) - block_size, (batch_size,))
+        x = torch.stack([torch.from_numpy(data[i : i + block_size].astype(np.int64)) for i in ix])
+        y = torch.stack([torch.from_numpy(data[i + 1 : i + 1 + block_size].astype(np.int64)) for i in ix])
+        return x.to(device), y.to(device)
+
+    model = GPT(GPTConfig(block_size=block_size, vocab_size=len(chars), n_layer=4, n_head=4, n_embd=128))
+    optimizer = model.configure_optimizers(0.1, learning_rate, (0.9, 0.99), device_type)
+
+    @torch.no_grad()
+    def estimate_loss():
+        out = {}
+        model.eval()
+        for split in ["train", "val"]:
+            losses = torch.zeros(eval_iters)
+            for k in range(eval_iters):
+                X, Y = get_batch(split)
+                _, loss = model(X, Y)
+                losses[k] = loss.item()
+            out[split] = losses.mean()
+        model.train()
+        return out
+
+    def get_lr(it):
+        if it < warmup_iters:
+            return learning_rate * (it + 1) / (warmup_iters + 1)
+        if it > lr_decay_iters:
+            return min_lr
+        decay_ratio = (it - warmup_iters) / (lr_decay_iters - warmup_iters)
+        coeff = 0.5 * (1.0 + math.cos(math.pi * decay_ratio))
+        return min_lr + coeff * (learning_rate - min_lr)
+
+    X, Y = get_batch("train")
+    iter_num, best_val_loss, val_loss = 0, 1e9, float("nan")
+    while True:
+        lr = get_lr(iter_num)
+        for param_group in optimizer.param_groups:
+            param_group["lr"] = lr
+        if iter_num % eval_interval == 0:
+            losses = estimate_loss()
+            val_loss = float(losses["val"])
+            if losses["val"] < best_val_loss:
+                best_val_loss = losses["val"]
+                if iter_num > 0:
+                    checkpoint = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "iter_num": iter_num}
+                    torch.save(checkpoint, work / "ckpt.pt")
+        _, loss = model(X, Y)
+        X, Y = get_batch("train")
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        if iter_num % 10 == 0:
+            loss.item()  # nanoGPT's log line
+        iter_num += 1
+        if iter_num > max_iters:
+            break
+    return val_loss
+
+
+# --- (b) ours: the CLI, end to end ----------------------------------------------------------
+
+
+def workbench_run(corpus: Path, out: Path, max_iters: int, eval_interval: int) -> float:
+    from workbench.cli import main
+
+    flags = (
+        f"train --corpus {corpus} --out {out} --arch gpt --tokenizer char --n-layer 4 --n-head 4 --n-embd 128 "
+        f"--block-size 64 --batch-size 12 --lr 1e-3 --min-lr 1e-4 --warmup-iters 100 --max-iters {max_iters} "
+        f"--eval-interval {eval_interval} --eval-iters 20 --dropout 0"
+    )
+    status = main(flags.split())
+    if status != 0:
+        raise SystemExit(f"workbench train failed with status {status}")
+    rows = (out / "metrics.csv").read_text(encoding="utf-8").splitlines()
+    return float(rows[-1].split(",")[2])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--max-iters", type=int, default=2000)
+    parser.add_argument("--ours-first", action="store_true", help="run ours before the reference")
+    args = parser.parse_args()
+    eval_interval = min(250, args.max_iters)
+    os.environ.setdefault("WORKBENCH_DATA_DIR", tempfile.mkdtemp(prefix="workbench-bench-data-"))
+    with tempfile.TemporaryDirectory(prefix="workbench-bench-") as folder:
+        work = Path(folder)
+        corpus = work / "corpus.txt"
+        build_corpus(corpus)
+        print(f"corpus: {corpus.stat().st_size / 1e6:.2f} MB from the Python standard library, torch threads: {torch.get_num_threads()}")
+        (work / "ref").mkdir()
+        runs = {
+            "reference": lambda: reference_run(corpus, work / "ref", args.max_iters, eval_interval),
+            "workbench": lambda: workbench_run(corpus, work / "ours", args.max_iters, eval_interval),
+        }
+        order = ["workbench", "reference"] if args.ours_first else ["reference", "workbench"]
+        seconds, losses = {}, {}
+        for name in order:
+            started = time.perf_counter()
+            losses[name] = runs[name]()
+            seconds[name] = time.perf_counter() - started
+            print(f"{name}: {seconds[name]:.1f} s, final val loss {losses[name]:.4f}", flush=True)
+    ratio = seconds["workbench"] / seconds["reference"]
+    difference = losses["workbench"] - losses["reference"]
+    print(f"max_iters={args.max_iters}")
+    print(f"reference (nanoGPT-style): {seconds['reference']:.1f} s, val loss {losses['reference']:.4f}")
+    print(f"workbench train:           {seconds['workbench']:.1f} s, val loss {losses['workbench']:.4f}")
+    print(f"time ratio ours/ref: {ratio:.3f} (target <= 1.05)   val loss difference: {difference:+.4f} (target |diff| <= 0.03)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,77 @@
+"""`workbench train` and `workbench perplexity` from the command line."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from workbench.cli import main
+from workbench.core.jobs import drain
+from workbench.core.training.perplexity import perplexity
+
+TEXT = "to be or not to be, that is the question.\n" * 40
+
+TINY = "--n-layer 1 --n-head 2 --n-embd 16 --block-size 16 --batch-size 4 --eval-iters 2 --sample-tokens 4 --warmup-iters 0"
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    path = tmp_path / "corpus.txt"
+    path.write_text(TEXT, encoding="utf-8")
+    return path
+
+
+def test_train_then_perplexity(corpus, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(f"train --corpus {corpus} --out {out} --arch gru --max-iters 6 --eval-interval 3 {TINY}".split()) == 0
+    assert "final validation loss" in capsys.readouterr().out
+    assert main(f"perplexity --model {out} --file {corpus} --block-size 16".split()) == 0
+    printed = capsys.readouterr().out
+    mean_loss = float(printed.split("mean loss:")[1].split()[0])
+    shown = float(printed.split("perplexity:")[1].split()[0])
+    assert shown == pytest.approx(math.exp(mean_loss), rel=1e-3)
+
+
+def test_refuses_a_non_empty_output_folder_unless_resuming(corpus, tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine", encoding="utf-8")
+    assert main(f"train --corpus {corpus} --out {out} --max-iters 2 {TINY}".split()) == 2
+    error = capsys.readouterr().err
+    assert "error:" in error and "--resume" in error
+    assert (out / "keep.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_bad_corpus_gets_one_line_error(tmp_path, capsys):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\xff\xfe not utf8 \xc3")
+    assert main(f"train --corpus {bad} --out {tmp_path / 'out'} {TINY}".split()) == 2
+    error = capsys.readouterr().err
+    assert "error:" in error and "bad.txt is not UTF-8" in error and "Traceback" not in error
+
+
+def test_resume_extends_a_finished_run(corpus, tmp_path):
+    out = tmp_path / "out"
+    assert main(f"train --corpus {corpus} --out {out} --arch rnn --max-iters 4 --eval-interval 2 {TINY}".split()) == 0
+    assert main(f"train --corpus {corpus} --out {out} --arch rnn --max-iters 6 --eval-interval 2 {TINY} --resume".split()) == 0
+    steps = [line.split(",")[0] for line in (out / "metrics.csv").read_text(encoding="utf-8").splitlines()[1:]]
+    assert steps == ["1", "2", "3", "4", "5", "6"]
+
+
+def test_perplexity_is_exp_of_the_mean_loss_over_every_token(tiny_loaded):
+    text = "The quick brown fox jumps over the lazy dog. " * 6
+    result = drain(perplexity(tiny_loaded, text, block_size=16))
+    assert result.perplexity == pytest.approx(math.exp(result.mean_loss))
+    ids = tiny_loaded.tokenizer(text, add_special_tokens=False)["input_ids"]
+    assert result.predicted_tokens == len(ids) - 1  # every token after the first, exactly once
+    # Blocks of 16 give the same loss as one pass when the model sees the same context per block.
+    with torch.no_grad():
+        expected, count = 0.0, 0
+        for start in range(0, len(ids) - 1, 16):
+            window = torch.tensor([ids[start : start + 17]])
+            logits = tiny_loaded.model(window[:, :-1]).logits
+            expected += torch.nn.functional.cross_entropy(logits[0], window[0, 1:], reduction="sum").item()
+            count += window.size(1) - 1
+    assert result.mean_loss == pytest.approx(expected / count, rel=1e-5)
