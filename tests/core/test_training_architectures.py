@@ -74,3 +74,20 @@ def test_save_load_round_trip_and_generate_past_the_block_size(tmp_path, make):
 def test_recurrent_cell_is_checked():
     with pytest.raises(ValueError, match="cell"):
         WorkbenchRecurrentConfig(cell="transformer")
+
+
+def test_attention_panel_capture_reads_the_trained_gpt():
+    from workbench.core.attention import capture_attention
+    from workbench.core.training.tokenization import char_tokenizer
+
+    tokenizer = char_tokenizer("abcdefghij 床前明月光")
+    config = WorkbenchGPTConfig(vocab_size=len(tokenizer), block_size=16, n_layer=2, n_head=2, n_embd=16)
+    model = WorkbenchGPTForCausalLM(config).eval()
+    ids = tokenizer.encode("abc 床前")
+    capture = capture_attention((model, tokenizer), ids)
+    weights = capture.main.weights  # (L, nh, T, T)
+    assert weights.shape == (2, 2, 6, 6)
+    assert capture.main.causal
+    with torch.no_grad():
+        expected = model(torch.tensor([ids]), output_attentions=True).attentions[1][0]
+    torch.testing.assert_close(torch.from_numpy(weights[1]).float(), expected, atol=1e-3, rtol=1e-3)

@@ -189,7 +189,9 @@ class Block(nn.Module):
 
 class _WorkbenchPreTrainedModel(PreTrainedModel):
     base_model_prefix = "transformer"
-    _supports_sdpa = True
+    # Reported as "eager" because weights are always available (``output_attentions``);
+    # the forward pass picks the fused SDPA kernel itself whenever they are not asked for.
+    _supports_sdpa = False
     _supports_attention_backend = False
 
     def _init_weights(self, module: nn.Module) -> None:
