@@ -1,0 +1,180 @@
+"""The generative lab's core: data, VAE and GAN training, checkpoints, PNG grids, CLI."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from workbench.cli import main as cli_main
+from workbench.core.errors import InvalidInputError, InvalidSettingsError
+from workbench.core.genlab.data import ImageSet, load_digits_set, load_image_folder
+from workbench.core.genlab.images import png_bytes, tile_grid, write_png
+from workbench.core.genlab.settings import GenLabSettings
+from workbench.core.genlab.storage import load_checkpoint, load_model, save_model
+from workbench.core.genlab.trainer import CheckpointEvent, EpochEnd, StepMetrics, train
+from workbench.core.jobs import RunControl, drain
+
+
+@pytest.fixture(scope="module")
+def small_digits() -> ImageSet:
+    """400 training digits: enough to learn something in a second."""
+    digits = load_digits_set()
+    return replace(digits, train=digits.train[:400], train_labels=digits.train_labels[:400])
+
+
+def quick(model: str, **changes) -> GenLabSettings:
+    return GenLabSettings.for_model(model, hidden_dim=64, batch_size=32, device="cpu", **changes)
+
+
+def run(settings, images, **kwargs):
+    events = []
+    result = drain(train(settings, images=images, **kwargs), events.append)
+    return result, events
+
+
+def test_digits_split_is_fixed_and_scaled():
+    digits = load_digits_set()
+    assert digits.train.shape == (1437, 64) and digits.held_out.shape == (360, 64)
+    assert digits.train.min() == 0.0 and digits.train.max() == 1.0
+    assert sorted(np.bincount(digits.held_out_labels)) [0] >= 35  # stratified: every digit held out
+    load_digits_set.cache_clear()
+    assert np.array_equal(load_digits_set().held_out, digits.held_out)
+
+
+def test_vae_losses_fall(small_digits):
+    result, events = run(quick("vae", epochs=6), small_digits)
+    first, last = result.history[0], result.history[-1]
+    assert last["total"] < 0.8 * first["total"]
+    assert last["reconstruction"] < first["reconstruction"]
+    assert result.history[-1]["kl"] > 0  # the posterior moved away from the prior: the latent is used
+    epochs = [e for e in events if isinstance(e, EpochEnd)]
+    assert len(epochs) == 6 and epochs[-1].samples.shape == (64, 8, 8)
+    assert epochs[-1].reconstructions.shape == epochs[-1].originals.shape == (16, 8, 8)
+    steps = [e for e in events if isinstance(e, StepMetrics)]
+    assert len(steps) == 6 * (400 // 32) and set(steps[0].values) == {"reconstruction", "kl", "total"}
+
+
+def test_gan_discriminator_learns_and_samples_approach_the_data(small_digits):
+    result, events = run(quick("gan", epochs=12, lr=1e-3), small_digits)
+    epochs = [e for e in events if isinstance(e, EpochEnd)]
+    data_mean = small_digits.train.mean(axis=0).reshape(8, 8)
+    distance = [float(np.abs(e.samples.mean(axis=0) - data_mean).mean()) for e in epochs]
+    assert distance[-1] < 0.6 * distance[0]
+    first_step = next(e for e in events if isinstance(e, StepMetrics))
+    assert first_step.values["d_loss"] > 1.2  # about log(4): D cannot tell yet
+    assert result.history[-1]["d_loss"] < first_step.values["d_loss"]
+    assert 0 <= result.history[-1]["d_fake"] <= result.history[-1]["d_real"] <= 1
+
+
+@pytest.mark.parametrize("kind", ["vae", "gan"])
+def test_checkpoint_reloads_to_identical_outputs(kind, small_digits, tmp_path):
+    result, events = run(quick(kind, epochs=2), small_digits, checkpoint_dir=tmp_path / "ckpt")
+    assert any(isinstance(e, CheckpointEvent) for e in events)
+    z = torch.randn(10, result.model.config.latent_dim)
+    reloaded = load_model(tmp_path / "ckpt")
+    assert torch.equal(reloaded.sample(z), result.model.sample(z))
+    save_model(tmp_path / "saved", reloaded)
+    assert torch.equal(load_model(tmp_path / "saved").sample(z), result.model.sample(z))
+
+
+def test_resume_continues_exactly_like_an_uninterrupted_run(small_digits, tmp_path):
+    settings = quick("gan", epochs=4, checkpoint_every=2)
+    straight, _ = run(settings, small_digits)
+    run(replace(settings, epochs=2), small_digits, checkpoint_dir=tmp_path / "ckpt")
+    resumed, _ = run(settings, small_digits, checkpoint_dir=tmp_path / "ckpt", resume=True)
+    assert resumed.epochs_done == 4 and len(resumed.history) == 4
+    for name, tensor in straight.model.state_dict().items():
+        assert torch.equal(tensor, resumed.model.state_dict()[name]), name
+
+
+def test_stop_checkpoints_and_returns_partial_result(small_digits, tmp_path):
+    control = RunControl()
+    job = train(quick("vae", epochs=50), control, images=small_digits, checkpoint_dir=tmp_path / "ckpt")
+    seen = 0
+
+    def on_event(event):
+        nonlocal seen
+        if isinstance(event, EpochEnd):
+            seen += 1
+            if seen == 2:
+                control.cancel()
+
+    result = drain(job, on_event)
+    assert result.stopped and result.epochs_done == 2 and "Stopped" in result.message
+    assert load_checkpoint(tmp_path / "ckpt").state["epoch"] == 2
+
+
+def test_settings_problems_are_human():
+    bad = GenLabSettings(model="gan", epochs=0, lr=-1.0, label_smoothing=0.7)
+    problems = bad.problems()
+    assert any("Epochs" in p for p in problems) and any("Learning rate" in p for p in problems)
+    assert any("Label smoothing" in p for p in problems)
+    with pytest.raises(InvalidSettingsError):
+        bad.validate()
+    with pytest.raises(InvalidSettingsError, match="vae or gan"):
+        GenLabSettings.for_model("diffusion")
+    assert GenLabSettings.for_model("gan", lr=None).lr == GenLabSettings.for_model("gan").lr
+
+
+def test_image_folder_reads_images_and_names_the_unreadable_file(tmp_path):
+    rng = np.random.default_rng(0)
+    for index in range(12):
+        write_png(tmp_path / f"digit{index:02}.png", rng.random((16, 16)))
+    (tmp_path / "notes.txt").write_text("not an image, ignored")
+    images = load_image_folder(tmp_path, size=8)
+    assert images.train.shape[1] == 64 and len(images.train) + len(images.held_out) == 12
+    assert 0.0 <= images.train.min() and images.train.max() <= 1.0
+
+    (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    with pytest.raises(InvalidInputError, match="broken.png") as error:
+        load_image_folder(tmp_path, size=8)
+    assert "\n" not in str(error.value)
+    with pytest.raises(InvalidInputError, match="does not exist"):
+        load_image_folder(tmp_path / "missing")
+
+
+def test_png_grid_round_trips_through_pillow(tmp_path):
+    from PIL import Image
+
+    images = np.linspace(0, 1, 5 * 4 * 3, dtype=np.float32).reshape(5, 4, 3)
+    grid = tile_grid(images, columns=3, padding=1)
+    assert grid.shape == (2 * 5 - 1, 3 * 4 - 1)
+    (tmp_path / "grid.png").write_bytes(png_bytes(grid, scale=2))
+    with Image.open(tmp_path / "grid.png") as png:
+        pixels = np.asarray(png)
+    assert pixels.shape == (grid.shape[0] * 2, grid.shape[1] * 2)
+    assert np.array_equal(pixels[::2, ::2], np.rint(grid * 255).astype(np.uint8))
+
+
+def test_cli_writes_metrics_png_and_model(tmp_path, capsys):
+    out = tmp_path / "run"
+    code = cli_main(["genlab", "--model", "vae", "--epochs", "2", "--hidden-dim", "32", "--device", "cpu", "--out", str(out)])
+    assert code == 0
+    rows = list(csv.DictReader((out / "metrics.csv").open()))
+    assert [row["epoch"] for row in rows] == ["1", "2"] and float(rows[1]["total"]) > 0
+    assert (out / "samples.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (out / "reconstructions.png").is_file()
+    assert load_model(out / "model").config.kind == "vae"
+
+
+def test_cli_bad_input_is_one_line_exit_2(tmp_path, capsys):
+    assert cli_main(["genlab", "--model", "gan", "--epochs", "0", "--out", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.startswith("error: Epochs must be")
+    assert cli_main(["genlab", "--images", str(tmp_path / "nowhere"), "--epochs", "1", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("error: Image folder") and "Traceback" not in "".join(err)
+
+
+def test_genlab_core_imports_without_qt():
+    code = (
+        "import sys; sys.modules.update({m: None for m in ('PySide6', 'pyqtgraph', 'superqt')});"
+        "import workbench.core.genlab.trainer, workbench.core.genlab.evaluation, workbench.cli.genlab"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,0 +1,267 @@
+"""Train a VAE or a GAN as a generator of events: step metrics, an image grid every epoch,
+checkpoints. Pause/stop come through a ``RunControl``; stop checkpoints, then returns."""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Generator
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from workbench.core.errors import InvalidSettingsError
+from workbench.core.genlab.data import ImageSet, load_image_set
+from workbench.core.genlab.models import GAN, VAE, GenerativeModel, ModelConfig, build_model
+from workbench.core.genlab.settings import GenLabSettings
+from workbench.core.genlab.storage import load_checkpoint, save_checkpoint
+from workbench.core.jobs import CancelToken, RunControl
+from workbench.core.loading import resolve_device
+
+SAMPLE_COUNT = 64  # images in the per-epoch sample grid (8 x 8)
+RECONSTRUCTION_COUNT = 16  # held-out images shown beside their VAE reconstructions
+GAN_BETAS = (0.5, 0.999)  # Radford et al.: a shorter momentum memory keeps the two players from oscillating
+
+METRICS = {
+    "vae": ("reconstruction", "kl", "total"),
+    "gan": ("d_loss", "g_loss", "d_real", "d_fake"),  # d_real = mean D(x), d_fake = mean D(G(z))
+}
+
+
+@dataclass(frozen=True)
+class StatusEvent:
+    message: str
+
+
+@dataclass(frozen=True)
+class StepMetrics:
+    epoch: int  # 1-based epoch this step belongs to
+    step: int  # optimizer steps so far, over the whole run
+    values: dict[str, float]  # METRICS[kind] -> value for this batch
+
+
+@dataclass(frozen=True)
+class EpochEnd:
+    epoch: int
+    epochs: int
+    step: int
+    means: dict[str, float]  # epoch means of the step metrics
+    samples: np.ndarray  # (SAMPLE_COUNT, H, W) from the fixed noise batch, in [0, 1]
+    originals: np.ndarray | None  # VAE: (RECONSTRUCTION_COUNT, H, W) held-out images
+    reconstructions: np.ndarray | None  # VAE: their posterior-mean reconstructions
+    snapshot: GenerativeModel  # a CPU copy for the view to sample/interpolate while training goes on
+    elapsed_s: float
+
+
+@dataclass(frozen=True)
+class CheckpointEvent:
+    epoch: int
+    path: str
+
+
+@dataclass(frozen=True)
+class GenLabResult:
+    settings: GenLabSettings
+    model: GenerativeModel  # on the CPU, in eval mode
+    epochs_done: int
+    step: int
+    history: tuple[dict[str, float], ...]  # per epoch: {"epoch", "step", "elapsed_s", *metric means}
+    stopped: bool
+    message: str
+    checkpoint: str | None
+
+
+GenLabEvent = StatusEvent | StepMetrics | EpochEnd | CheckpointEvent
+
+
+class _VaeStep:
+    def __init__(self, model: VAE, settings: GenLabSettings, generator: torch.Generator) -> None:
+        self.model, self.beta, self.generator = model, settings.beta, generator
+        self.optimizers = {"vae": torch.optim.Adam(model.parameters(), lr=settings.lr)}
+
+    def __call__(self, batch: torch.Tensor) -> dict[str, float]:
+        optimizer = self.optimizers["vae"]
+        loss, values = self.model.loss(batch, self.beta, self.generator)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        return values
+
+
+class _GanStep:
+    """One discriminator update, then one generator update with the non-saturating loss."""
+
+    def __init__(self, model: GAN, settings: GenLabSettings, generator: torch.Generator) -> None:
+        self.model, self.generator = model, generator
+        self.real_label = 1.0 - settings.label_smoothing  # one-sided smoothing: fakes stay at 0
+        self.optimizers = {
+            "discriminator": torch.optim.Adam(model.discriminator.parameters(), lr=settings.lr, betas=GAN_BETAS),
+            "generator": torch.optim.Adam(model.generator.parameters(), lr=settings.lr, betas=GAN_BETAS),
+        }
+
+    def __call__(self, real: torch.Tensor) -> dict[str, float]:
+        model, batch = self.model, real.shape[0]
+        z = torch.randn(batch, model.config.latent_dim, generator=self.generator, device=real.device)  # (B, latent)
+        fake = model.generate(z)  # (B, pixels)
+
+        real_logits = model.discriminate(real)  # (B,)
+        fake_logits = model.discriminate(fake.detach())  # (B,): no gradient into G for D's update
+        d_loss = F.binary_cross_entropy_with_logits(
+            real_logits, torch.full_like(real_logits, self.real_label)
+        ) + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+        self.optimizers["discriminator"].zero_grad(set_to_none=True)
+        d_loss.backward()
+        self.optimizers["discriminator"].step()
+
+        # Non-saturating: G maximises log D(G(z)) rather than minimising log(1 - D(G(z))),
+        # which gives strong gradients early on, when D easily rejects the fakes.
+        g_logits = model.discriminate(fake)  # (B,)
+        g_loss = F.binary_cross_entropy_with_logits(g_logits, torch.ones_like(g_logits))
+        self.optimizers["generator"].zero_grad(set_to_none=True)
+        g_loss.backward()
+        self.optimizers["generator"].step()
+        return {
+            "d_loss": d_loss.item(),
+            "g_loss": g_loss.item(),
+            "d_real": torch.sigmoid(real_logits).mean().item(),
+            "d_fake": torch.sigmoid(fake_logits).mean().item(),
+        }
+
+
+def _build_fresh(settings: GenLabSettings, images: ImageSet) -> GenerativeModel:
+    config = ModelConfig(settings.model, images.image_shape, settings.latent_dim, settings.hidden_dim)
+    # Seeded on a forked RNG so building a model never disturbs anyone else's random stream.
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(settings.seed)
+        return build_model(config)
+
+
+def _fixed_noise(settings: GenLabSettings, device: torch.device) -> torch.Tensor:
+    """The same noise batch every epoch (and after resume), so the grid shows progress, not luck."""
+    noise_generator = torch.Generator().manual_seed(settings.seed + 1)
+    return torch.randn(SAMPLE_COUNT, settings.latent_dim, generator=noise_generator).to(device)  # (S, latent)
+
+
+def _cpu_snapshot(model: GenerativeModel) -> GenerativeModel:
+    return copy.deepcopy(model).to("cpu").eval()
+
+
+def train(
+    settings: GenLabSettings,
+    control: CancelToken | None = None,
+    images: ImageSet | None = None,
+    checkpoint_dir: str | Path | None = None,
+    resume: bool = False,
+) -> Generator[GenLabEvent, None, GenLabResult]:
+    """Train for ``settings.epochs`` epochs (counting any resumed ones) and return the model.
+
+    With ``checkpoint_dir`` the run is checkpointed every ``settings.checkpoint_every`` epochs,
+    at the end and on stop; ``resume`` continues from the checkpoint there."""
+    settings.validate()
+    control = control or RunControl()
+    device = resolve_device(settings.device)
+    yield StatusEvent("Reading images")
+    images = images or load_image_set(settings.images, settings.image_size)
+    if len(images.train) < settings.batch_size:
+        raise InvalidSettingsError(
+            f"Batch size {settings.batch_size} is larger than the {len(images.train)} training images: lower it."
+        )
+
+    generator = torch.Generator(device=device).manual_seed(settings.seed)
+    history: list[dict[str, float]] = []
+    first_epoch, step = 1, 0
+    checkpoint = None
+    if resume:
+        if checkpoint_dir is None or not Path(checkpoint_dir).is_dir():
+            raise InvalidSettingsError(f"Nothing to resume: no checkpoint in '{checkpoint_dir}'.")
+        checkpoint = load_checkpoint(checkpoint_dir)
+        if checkpoint.model.config.kind != settings.model:
+            raise InvalidSettingsError(
+                f"The checkpoint holds a {checkpoint.model.config.kind.upper()}, not a {settings.model.upper()}."
+            )
+        model = checkpoint.model
+        history = list(checkpoint.state["history"])
+        first_epoch, step = checkpoint.state["epoch"] + 1, checkpoint.state["step"]
+        generator.set_state(checkpoint.generator_state)
+    else:
+        model = _build_fresh(settings, images)
+    model.to(device).train()
+    train_step = _VaeStep(model, settings, generator) if settings.model == "vae" else _GanStep(model, settings, generator)
+    if checkpoint is not None:
+        for name, optimizer in train_step.optimizers.items():
+            optimizer.load_state_dict(checkpoint.optimizer_states[name])
+
+    train_data = torch.from_numpy(np.array(images.train)).to(device)  # (N, pixels)
+    shown_originals = torch.from_numpy(np.array(images.held_out[:RECONSTRUCTION_COUNT])).to(device)  # (R, pixels)
+    fixed_noise = _fixed_noise(settings, device)
+    started = time.perf_counter() - (history[-1]["elapsed_s"] if history else 0.0)
+    saved_path: str | None = None
+
+    def checkpoint_now(epochs_done: int) -> CheckpointEvent | None:
+        nonlocal saved_path
+        if checkpoint_dir is None:
+            return None
+        state = {"epoch": epochs_done, "step": step, "settings": settings.to_dict(), "history": history}
+        saved_path = str(save_checkpoint(checkpoint_dir, model, train_step.optimizers, generator, state))
+        return CheckpointEvent(epochs_done, saved_path)
+
+    def result(epochs_done: int, stopped: bool, message: str) -> GenLabResult:
+        return GenLabResult(
+            settings, _cpu_snapshot(model), epochs_done, step, tuple(history), stopped, message, saved_path
+        )
+
+    yield StatusEvent(f"Training a {settings.model.upper()} on {len(images.train)} images")
+    for epoch in range(first_epoch, settings.epochs + 1):
+        sums = dict.fromkeys(METRICS[settings.model], 0.0)
+        order = torch.randperm(len(train_data), generator=generator, device=device)
+        # Drop the ragged last batch: a batch of 5 gives the GAN's discriminator a noisy, misleading step.
+        batches = order[: len(order) - len(order) % settings.batch_size].view(-1, settings.batch_size)
+        for indices in batches:
+            if isinstance(control, RunControl):
+                control.wait_if_paused()
+            if control.cancelled:
+                event = checkpoint_now(epoch - 1)
+                if event:
+                    yield event
+                return result(epoch - 1, True, f"Stopped during epoch {epoch}.")
+            values = train_step(train_data[indices])
+            step += 1
+            if not all(math.isfinite(v) for v in values.values()):
+                return result(
+                    epoch - 1,
+                    True,
+                    f"Training diverged at step {step} (a loss became NaN or infinite): lower the learning rate."
+                    + (" The last good checkpoint is kept." if saved_path else ""),
+                )
+            for name, value in values.items():
+                sums[name] += value
+            yield StepMetrics(epoch, step, values)
+
+        means = {name: total / len(batches) for name, total in sums.items()}
+        elapsed = time.perf_counter() - started
+        history.append({"epoch": epoch, "step": step, "elapsed_s": elapsed, **means})
+        model.eval()
+        samples = model.sample(fixed_noise).cpu().numpy()  # (S, pixels)
+        reconstructions = model.reconstruct(shown_originals).cpu().numpy() if isinstance(model, VAE) else None
+        model.train()
+        yield EpochEnd(
+            epoch=epoch,
+            epochs=settings.epochs,
+            step=step,
+            means=means,
+            samples=images.as_images(samples),
+            originals=images.as_images(shown_originals.cpu().numpy()) if reconstructions is not None else None,
+            reconstructions=images.as_images(reconstructions) if reconstructions is not None else None,
+            snapshot=_cpu_snapshot(model),
+            elapsed_s=elapsed,
+        )
+        if epoch % settings.checkpoint_every == 0 or epoch == settings.epochs:
+            event = checkpoint_now(epoch)
+            if event:
+                yield event
+    done = max(first_epoch - 1, settings.epochs)
+    return result(done, False, f"Trained {done} epochs in {time.perf_counter() - started:.1f} s.")
