@@ -68,7 +68,7 @@ def test_start_pause_resume_stop_and_continue(panel, qtbot, corpus, tmp_path):
 
     panel.start_button.click()
     qtbot.waitUntil(lambda: _steps(panel) >= 5, timeout=30_000)
-    assert not panel.start_button.isEnabled() and not panel.form.isEnabled()
+    assert not panel.start_button.isEnabled() and not panel.form.is_editable()
 
     panel.pause_button.click()
     assert panel.pause_button.text() == "Resume"
@@ -176,3 +176,26 @@ def test_shutdown_during_a_run_saves_a_checkpoint(panel, qtbot, corpus, tmp_path
     panel.shutdown()
     assert not panel.is_running()
     assert has_checkpoint(out_dir / trainer.CHECKPOINT_FOLDER)
+
+
+def test_fine_tunes_the_loaded_model_with_lora(panel, qtbot, corpus, tmp_path, tiny_loaded):
+    from dataclasses import replace
+
+    from workbench.core.catalog import folder_entry
+
+    base_dir = tmp_path / "base"
+    tiny_loaded.model.save_pretrained(base_dir)
+    tiny_loaded.tokenizer.save_pretrained(base_dir)
+    panel.state.set_loaded_model(replace(tiny_loaded, entry=folder_entry(base_dir)))
+    panel.form.set_values(
+        corpus=str(corpus), out_dir=str(tmp_path / "lora"), arch="finetune", lora=True, lora_rank=4,
+        block_size=16, batch_size=2, max_iters=6, eval_interval=3, eval_iters=1, sample_tokens=4,
+        warmup_iters=1, checkpoint_interval=0, device="cpu",
+    )
+    assert panel.form.settings().tokenizer == "pretrained"
+    assert panel.form.settings().base_model == str(base_dir.resolve())
+    assert panel.start_button.isEnabled(), panel.problems_label.text()
+    panel.start_button.click()
+    qtbot.waitUntil(lambda: panel.last_result is not None, timeout=60_000)
+    assert not panel.last_result.stopped, panel.last_result.message
+    assert _last_step(panel) == 6

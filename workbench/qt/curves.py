@@ -118,7 +118,6 @@ class _Series:
     plot_key: str
     color: QColor
     smoothing: bool
-    symbol: str | None
     points: _GrowingBuffer  # (N, number of x axes + 1): every x axis, then y
     raw_item: pg.PlotDataItem
     smoothed_item: pg.PlotDataItem | None
@@ -262,7 +261,7 @@ class LiveCurvesWidget(QWidget):
         are drawn faint and their moving average bold; ``symbol`` marks sparse points ("o")."""
         if name in self._series:
             return
-        plot_item = self.add_plot(plot, plot) if plot not in self._plots else self._plots[plot]
+        plot_item = self.add_plot(plot, plot)
         qcolor = QColor(color or next(self._colors))
         if smoothing:
             raw_item = _curve_item(None, _pen(qcolor, width=1.0, alpha=70), symbol)
@@ -278,7 +277,6 @@ class LiveCurvesWidget(QWidget):
             plot_key=plot,
             color=qcolor,
             smoothing=smoothing,
-            symbol=symbol,
             points=_GrowingBuffer(len(self._x_axes) + 1),
             raw_item=raw_item,
             smoothed_item=smoothed_item,

@@ -104,8 +104,10 @@ class TrainingCurves(QWidget):
         self.samples.setWordWrap(True)
         self.samples.setUniformRowHeights(False)
         self.samples.setToolTip(self.tr("What the model writes at each evaluation: watch it go from noise to words."))
+        for column in (0, 1):
+            self.samples.header().setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.samples.header().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.samples.header().setStretchLastSection(True)
+        self.samples.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # wrap, never scroll sideways
 
         plots = QWidget()
         plots_layout = QVBoxLayout(plots)
@@ -117,6 +119,7 @@ class TrainingCurves(QWidget):
         splitter.addWidget(self.samples)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        splitter.setSizes([600, 400])  # a ratio: the samples need room to be read
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
@@ -139,7 +142,11 @@ class TrainingCurves(QWidget):
                 step=event.step, loss=event.val_loss, perplexity=event.perplexity
             )
         )
-        item = QTreeWidgetItem([str(event.step), f"{event.val_loss:.3f}", event.sample.strip()])
+        # One wrapped paragraph per sample: the list's rows grow to fit wrapped text, not line breaks.
+        text = " ⏎ ".join(line for line in event.sample.strip().splitlines() if line.strip())
+        item = QTreeWidgetItem([str(event.step), f"{event.val_loss:.3f}", text])
+        for column in (0, 1):
+            item.setTextAlignment(column, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight)
         item.setToolTip(2, event.sample)
         self.samples.insertTopLevelItem(0, item)  # newest first
 

@@ -136,12 +136,13 @@ class TrainingForm(QWidget):
         self._base_model: str | None = None
         self._out_dir_is_automatic = True
 
+        self._inputs: list[QWidget] = []  # what a running training must not change
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._build_corpus_group())
-        layout.addWidget(self._build_model_group())
-        layout.addWidget(self._build_training_group())
-        layout.addWidget(self._build_output_group())
+        for group in (self._build_model_group(), self._build_training_group(), self._build_output_group()):
+            layout.addWidget(group)
+            self._inputs.append(group)
         layout.addStretch(1)
         self._update_visible_rows()
         self.new_output_folder()
@@ -165,6 +166,7 @@ class TrainingForm(QWidget):
         row.addWidget(self.corpus_edit, 1)
         row.addWidget(file_button)
         row.addWidget(folder_button)
+        self._inputs += [self.corpus_edit, file_button, folder_button]
         form.addLayout(row)
         self.try_button = QPushButton(self.tr("Try training on Tang poems"))
         self.try_button.setToolTip(
@@ -173,6 +175,7 @@ class TrainingForm(QWidget):
         self.try_button.clicked.connect(self.use_sample_corpus)
         self.try_button.setEnabled(SAMPLE_CORPUS.is_file())
         form.addWidget(self.try_button)
+        self._inputs.append(self.try_button)
         self.corpus_stats_label = QLabel(self.tr("No corpus chosen yet."))
         self.corpus_stats_label.setWordWrap(True)
         form.addWidget(self.corpus_stats_label)
@@ -266,6 +269,14 @@ class TrainingForm(QWidget):
         box.valueChanged.connect(self._on_changed)
         self._numbers[spec.name] = box
         self._add_row(form, spec.name, _tr(spec.label), box)
+
+    def set_editable(self, editable: bool) -> None:
+        """Lock the inputs while a run uses them; the corpus statistics stay readable."""
+        for widget in self._inputs:
+            widget.setEnabled(editable and (widget is not self.try_button or SAMPLE_CORPUS.is_file()))
+
+    def is_editable(self) -> bool:
+        return self.corpus_edit.isEnabled()
 
     # ----- reading and writing values --------------------------------------------------
 

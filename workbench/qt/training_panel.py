@@ -256,7 +256,7 @@ class TrainingPanel(QWidget):
         self.problems_label.setText("\n".join(problems))
         self.problems_label.setVisible(bool(problems))
         self.start_button.setEnabled(not running and not problems)
-        self.form.setEnabled(not running)
+        self.form.set_editable(not running)
         paused = running and self._control is not None and self._control.paused
         stopping = running and self._control is not None and self._control.cancelled
         self.pause_button.setEnabled(running and not stopping)
