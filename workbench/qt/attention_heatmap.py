@@ -153,6 +153,7 @@ class AttentionHeatmap(pg.GraphicsLayoutWidget):
         self.color_bar = pg.ColorBarItem(colorMap=pg.colormap.get("viridis"), interactive=False, width=14,
                                          colorMapMenu=False)
         self.color_bar.axis.setTextPen("k")
+        self.color_bar.axis.enableAutoSIPrefix(False)
         self.color_bar.setImageItem(self.image, insert_in=self.plot)
         self.matrix = np.zeros((0, 0), dtype=np.float32)
         self.options = DisplayOptions()

@@ -28,15 +28,18 @@ def _block_sums(values: np.ndarray, size: int) -> np.ndarray:
     return np.add.reduceat(np.add.reduceat(values, row_starts, axis=0), column_starts, axis=1)
 
 
-def thumbnail_values(matrix: np.ndarray, causal: bool, size: int = THUMBNAIL) -> np.ndarray:
-    """(≤size, ≤size) block means scaled to the matrix's own maximum; NaN where a block is all masked."""
+def thumbnail_values(matrix: np.ndarray, causal: bool, hide_sink: bool = False, size: int = THUMBNAIL) -> np.ndarray:
+    """(≤size, ≤size) block means on a square-root scale of the matrix's own maximum, so weak
+    patterns still show at thumbnail size; NaN where a block is all masked or hidden."""
     visible = ~np.triu(np.ones(matrix.shape, dtype=bool), k=1) if causal else np.ones(matrix.shape, dtype=bool)
+    if hide_sink and matrix.shape[1] > 1:
+        visible[:, 0] = False
     sums = _block_sums(np.where(visible, matrix, 0.0).astype(np.float32), size)
     counts = _block_sums(visible.astype(np.float32), size)
     with np.errstate(invalid="ignore", divide="ignore"):
         means = sums / counts  # (h, w); 0/0 = NaN for masked blocks
     peak = np.nanmax(means) if np.isfinite(means).any() else 1.0
-    return means / max(float(peak), 1e-9)
+    return np.sqrt(means / max(float(peak), 1e-9))
 
 
 def _to_image(values: np.ndarray, lookup: np.ndarray) -> QImage:
@@ -59,7 +62,10 @@ class OverviewGrid(QWidget):
         self.attention_map: AttentionMap | None = None
         self._lookup = pg.colormap.get("viridis").getLookupTable(nPts=256, alpha=False)
         self._images: dict[tuple[int, int], QImage] = {}
-        self.setToolTip(self.tr("Every head of every layer, each scaled to its own maximum. Click one to open it."))
+        self.hide_sink = False
+        self.setToolTip(self.tr(
+            "Every head of every layer, each on its own colour scale (square root of weight / its maximum). "
+            "Click one to open it in the heatmap."))
 
     @property
     def thumbnails_made(self) -> int:
@@ -70,6 +76,12 @@ class OverviewGrid(QWidget):
         self._images.clear()
         self.setFixedSize(self.sizeHint())
         self.update()
+
+    def set_hide_sink(self, hide: bool) -> None:
+        if hide != self.hide_sink:
+            self.hide_sink = hide
+            self._images.clear()
+            self.update()
 
     def set_color_map(self, name: str) -> None:
         self._lookup = pg.colormap.get(name).getLookupTable(nPts=256, alpha=False)
@@ -90,7 +102,7 @@ class OverviewGrid(QWidget):
         key = (layer, head)
         if key not in self._images:
             attention_map = self.attention_map
-            values = thumbnail_values(attention_map.weights[layer, head], attention_map.causal)
+            values = thumbnail_values(attention_map.weights[layer, head], attention_map.causal, self.hide_sink)
             self._images[key] = _to_image(values, self._lookup)
         return self._images[key]
 

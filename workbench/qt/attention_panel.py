@@ -138,7 +138,7 @@ class AttentionPanel(QWidget):
         self.sink_check.setToolTip(self.tr(
             "Leave out the first token's column: many heads park most of their attention there "
             "(an 'attention sink'), which washes out the colours of everything else."))
-        self.sink_check.toggled.connect(self._schedule_redraw)
+        self.sink_check.toggled.connect(self._on_sink_toggled)
         self.export_buttons = []
         view_row = QHBoxLayout()
         view_row.addWidget(self.set_combo)
@@ -329,6 +329,10 @@ class AttentionPanel(QWidget):
 
     def _on_aggregation_changed(self, *_) -> None:
         self.head_spin.setEnabled(self.aggregation_combo.currentData() == _ONE_HEAD)
+        self._schedule_redraw()
+
+    def _on_sink_toggled(self, hide: bool) -> None:
+        self.overview.set_hide_sink(hide)
         self._schedule_redraw()
 
     def _on_color_map(self, name: str) -> None:
