@@ -21,6 +21,7 @@ from workbench.core.attention import (
     parse_head_view,
     save_matrix_csv,
     save_npz,
+    text_token_ids,
 )
 from workbench.core.attention_tokens import token_sequence
 from workbench.core.errors import CancelledError, InvalidInputError, InvalidSettingsError
@@ -185,6 +186,15 @@ def test_npz_and_csv_exports_reload_equal(tiny_loaded, tmp_path):
     rows = list(csv.reader(open(tmp_path / "m.csv", encoding="utf-8")))
     assert rows[0][1:] == list(capture.main.keys.labels)
     np.testing.assert_allclose(np.array(rows[1:][2][1:], dtype=float), matrix[2], rtol=1e-5)
+
+
+def test_text_token_ids_raw_or_chat(tiny_loaded):
+    tokenizer = tiny_loaded.tokenizer
+    assert text_token_ids(tiny_loaded, "The fox") == tokenizer("The fox")["input_ids"]
+    chat = text_token_ids(tiny_loaded, "The fox", chat=True)
+    assert tokenizer.decode(chat) == "<|user|>The fox<|end|><|assistant|>"
+    with pytest.raises(InvalidInputError, match="empty"):
+        text_token_ids(tiny_loaded, "  ")
 
 
 class _WordTokenizer:

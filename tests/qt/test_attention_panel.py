@@ -161,3 +161,10 @@ def test_shutdown_stops_a_running_capture(qtbot, panel, tiny_loaded):
     panel.capture_text()
     panel.shutdown()
     assert not panel.is_capturing()
+
+
+def test_too_long_text_fails_with_one_line_and_keeps_the_view(qtbot, panel, captured):
+    panel.text_edit.setText("The quick brown fox " * 60)
+    panel.capture_text()
+    qtbot.waitUntil(lambda: not panel.is_capturing() and "reads at most 128" in panel.status.text(), timeout=10000)
+    assert panel.capture is captured and panel.capture_button.isEnabled()

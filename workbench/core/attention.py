@@ -496,10 +496,15 @@ def save_matrix_csv(matrix: np.ndarray, queries: Sequence[str], keys: Sequence[s
 
 
 def text_token_ids(loaded, text: str, chat: bool = False) -> list[int]:
-    """The ids to capture for ``text``: raw, or wrapped in the model's chat template as a user turn."""
-    from workbench.core.decoding import DecodingSettings
-    from workbench.core.generation import GenerationRequest, prompt_token_ids
-
-    # No new tokens: only the capture's own length check applies.
-    request = GenerationRequest(prompt=text, settings=DecodingSettings(max_new_tokens=0), chat=chat)
-    return prompt_token_ids(loaded, request)
+    """The ids to capture for ``text``: raw, or as a user turn in the model's chat template.
+    (Unlike a generation prompt: no system prompt and no room kept for new tokens.)"""
+    if not text.strip():
+        raise InvalidInputError("There is nothing to capture: the text is empty.")
+    tokenizer = loaded.tokenizer
+    if not chat:
+        return list(tokenizer(text)["input_ids"])
+    if not loaded.has_chat_template:
+        raise InvalidInputError(f"{loaded.entry.name} has no chat template: capture the raw text instead.")
+    messages = [{"role": "user", "content": text}]
+    encoded = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True, return_dict=True)
+    return list(encoded["input_ids"])
