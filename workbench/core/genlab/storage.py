@@ -1,7 +1,7 @@
-"""Save and load lab models and checkpoints: safetensors weights plus JSON, written atomically.
+"""Save and load lab models (safetensors weights + JSON, written atomically) and checkpoints.
 
-A checkpoint folder is a saved-model folder with the training state added, so
-"load model" accepts either."""
+Checkpoints go through the trainer's shared helpers (``workbench.core.training.checkpoints``)
+with the model files written into them, so "load model" accepts a checkpoint folder too."""
 
 from __future__ import annotations
 
@@ -16,13 +16,12 @@ from safetensors.torch import load_file, save_file
 from workbench.core.atomic import atomic_directory, write_json_atomic
 from workbench.core.errors import InvalidInputError
 from workbench.core.genlab.models import GenerativeModel, ModelConfig, build_model
+from workbench.core.training import checkpoints as training_checkpoints
 
 FORMAT = "workbench-genlab"
 FORMAT_VERSION = 1
 MODEL_FILE = "model.safetensors"
 CONFIG_FILE = "genlab.json"
-OPTIMIZER_FILE = "optimizer.safetensors"
-STATE_FILE = "training_state.json"
 
 
 @dataclass
@@ -65,30 +64,6 @@ def load_model(folder: str | Path, device: torch.device | str = "cpu") -> Genera
     return model.to(device).eval()
 
 
-def _flatten_optimizer(prefix: str, state_dict: dict) -> tuple[dict[str, torch.Tensor], dict]:
-    """Split an optimizer state_dict into tensors (for safetensors) and the json-able rest."""
-    tensors, plain = {}, {}
-    for index, slots in state_dict["state"].items():
-        for slot, value in slots.items():
-            if torch.is_tensor(value):
-                tensors[f"{prefix}.{index}.{slot}"] = value.detach().to("cpu").contiguous()
-            else:
-                plain[f"{index}.{slot}"] = value
-    return tensors, {"param_groups": state_dict["param_groups"], "plain_state": plain}
-
-
-def _unflatten_optimizer(prefix: str, tensors: dict[str, torch.Tensor], description: dict) -> dict:
-    state: dict[int, dict] = {}
-    for key, tensor in tensors.items():
-        if key.startswith(f"{prefix}."):
-            index, slot = key[len(prefix) + 1 :].split(".", 1)
-            state.setdefault(int(index), {})[slot] = tensor
-    for key, value in description["plain_state"].items():
-        index, slot = key.split(".", 1)
-        state.setdefault(int(index), {})[slot] = value
-    return {"state": state, "param_groups": description["param_groups"]}
-
-
 def save_checkpoint(
     folder: str | Path,
     model: GenerativeModel,
@@ -97,29 +72,16 @@ def save_checkpoint(
     state: dict,
 ) -> Path:
     """Replace ``folder`` with everything needed to continue the run exactly where it is."""
-    folder = Path(folder).expanduser()
-    tensors: dict[str, torch.Tensor] = {"generator_state": generator.get_state()}
-    optimizer_descriptions = {}
-    for name, optimizer in optimizers.items():
-        flat, description = _flatten_optimizer(name, optimizer.state_dict())
-        tensors.update(flat)
-        optimizer_descriptions[name] = description
-    with atomic_directory(folder) as staging:
-        _write_model(staging, model)
-        save_file(tensors, str(staging / OPTIMIZER_FILE))
-        write_json_atomic(staging / STATE_FILE, {**state, "optimizers": optimizer_descriptions})
-    return folder
+    tensors = {
+        "optimizers": {name: optimizer.state_dict() for name, optimizer in optimizers.items()},
+        "generator_state": generator.get_state(),
+    }
+    return training_checkpoints.save_checkpoint(
+        Path(folder).expanduser(), state=state, tensors=tensors, write_files=lambda staging: _write_model(staging, model)
+    )
 
 
 def load_checkpoint(folder: str | Path, device: torch.device | str = "cpu") -> Checkpoint:
-    folder = Path(folder).expanduser()
-    model = load_model(folder, device)
-    try:
-        state = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
-        tensors = load_file(str(folder / OPTIMIZER_FILE))
-    except (OSError, ValueError, SafetensorError) as error:
-        raise InvalidInputError(f"'{folder}' holds a model but no usable training state: {error}".splitlines()[0]) from error
-    optimizer_states = {
-        name: _unflatten_optimizer(name, tensors, description) for name, description in state.pop("optimizers").items()
-    }
-    return Checkpoint(model.train(), optimizer_states, tensors["generator_state"], state)
+    saved = training_checkpoints.load_checkpoint(Path(folder).expanduser())
+    model = load_model(saved.folder, device)
+    return Checkpoint(model.train(), saved.tensors["optimizers"], saved.tensors["generator_state"], saved.state)

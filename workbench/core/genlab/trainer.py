@@ -20,6 +20,7 @@ from workbench.core.genlab.models import GAN, VAE, GenerativeModel, ModelConfig,
 from workbench.core.genlab.settings import GenLabSettings
 from workbench.core.genlab.storage import load_checkpoint, save_checkpoint
 from workbench.core.jobs import CancelToken, RunControl
+from workbench.core.training.checkpoints import has_checkpoint
 from workbench.core.loading import resolve_device
 
 SAMPLE_COUNT = 64  # images in the per-epoch sample grid (8 x 8)
@@ -176,7 +177,7 @@ def train(
     first_epoch, step = 1, 0
     checkpoint = None
     if resume:
-        if checkpoint_dir is None or not Path(checkpoint_dir).is_dir():
+        if checkpoint_dir is None or not has_checkpoint(checkpoint_dir):
             raise InvalidSettingsError(f"Nothing to resume: no checkpoint in '{checkpoint_dir}'.")
         checkpoint = load_checkpoint(checkpoint_dir)
         if checkpoint.model.config.kind != settings.model:
