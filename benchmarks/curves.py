@@ -1,7 +1,7 @@
 """GUI-thread stalls while the loss curves receive 100k points at 10 Hz.
 
 A 5 ms QTimer measures how late the GUI thread serves it. Phase one (the reference)
-shows the curves with no traffic; phase two feeds 10k points per 100 ms tick into
+shows the training panel's loss view with no traffic; phase two feeds 10k points per 100 ms tick into
 the smoothed train loss and the learning rate (plus one validation point per tick),
 up to 100k points each, while the widget redraws itself. Both phases run in this one
 process, so the ratio is fair on a noisy machine. Target: p99 stall under 50 ms.
@@ -25,7 +25,7 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from workbench.qt.curves import LiveCurvesWidget, XAxis  # noqa: E402
+from workbench.qt.training_curves import TrainingCurves  # noqa: E402
 
 PROBE_MS = 5
 TICK_MS = 100
@@ -33,16 +33,12 @@ POINTS_PER_TICK = 10_000
 TOTAL_POINTS = 100_000
 
 
-def make_curves() -> LiveCurvesWidget:
-    curves = LiveCurvesWidget((XAxis("step", "Step"), XAxis("tokens", "Tokens seen"), XAxis("time", "Time (s)")))
-    curves.add_plot("loss", "Loss", stretch=3)
-    curves.add_plot("lr", "Learning rate")
-    curves.add_series("train loss", plot="loss", smoothing=True)
-    curves.add_series("val loss", plot="loss", symbol="o")
-    curves.add_series("lr", plot="lr")
-    curves.resize(1200, 700)
-    curves.show()
-    return curves
+def make_loss_panel() -> TrainingCurves:
+    """The training panel's loss view as the person sees it: loss and learning-rate plots, samples list."""
+    panel = TrainingCurves()
+    panel.resize(1200, 700)
+    panel.show()
+    return panel
 
 
 def measure_stalls(app: QApplication, seconds: float, on_tick=None) -> np.ndarray:
@@ -75,7 +71,7 @@ def measure_stalls(app: QApplication, seconds: float, on_tick=None) -> np.ndarra
     return np.asarray(lateness[1:])
 
 
-def feeder(curves: LiveCurvesWidget):
+def feeder(panel: TrainingCurves):
     rng = np.random.default_rng(0)
     sent = [0]
 
@@ -86,9 +82,9 @@ def feeder(curves: LiveCurvesWidget):
         xs = np.column_stack([steps, steps * 768, steps * 0.02])  # (N, 3): step, tokens, seconds
         loss = 1.5 + 3.0 * np.exp(-steps / 20_000) + rng.normal(0, 0.1, size=len(steps))
         lr = 1e-3 * (0.1 + 0.9 * 0.5 * (1 + np.cos(np.pi * steps / TOTAL_POINTS)))
-        curves.extend("train loss", xs, loss)
-        curves.extend("lr", xs, lr)
-        curves.append("val loss", xs[-1], float(loss[-100:].mean()))
+        panel.curves.extend(panel.train_name, xs, loss)
+        panel.curves.extend(panel.lr_name, xs, lr)
+        panel.curves.append(panel.val_name, xs[-1], float(loss[-100:].mean()))
         sent[0] += POINTS_PER_TICK
 
     return tick, sent
@@ -102,20 +98,20 @@ def describe(name: str, stalls: np.ndarray) -> str:
 def main() -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     print(f"Qt platform: {app.platformName()}")
-    curves = make_curves()
+    panel = make_loss_panel()
     measure_stalls(app, 1.0)  # warm-up: first paint, font caches
     seconds = TOTAL_POINTS / POINTS_PER_TICK * TICK_MS / 1000 + 2.0  # feeding, then redraws at 100k
     idle = measure_stalls(app, seconds)
-    tick, sent = feeder(curves)
+    tick, sent = feeder(panel)
     busy = measure_stalls(app, seconds, on_tick=tick)
-    drawn = len(curves.points("train loss"))
+    drawn = len(panel.curves.points(panel.train_name))
     print(describe("reference: curves idle, no traffic", idle))
     print(describe(f"ours: {sent[0] // 1000}k points at 10 Hz", busy))
     print(f"points in train loss: {drawn}; p99 ratio ours/reference: "
           f"{np.percentile(busy, 99) / max(np.percentile(idle, 99), 1e-3):.1f}x")
     verdict = "PASS" if np.percentile(busy, 99) < 50 else "FAIL"
     print(f"target p99 < 50 ms: {verdict}")
-    curves.close()
+    panel.close()
     return 0 if verdict == "PASS" else 1
 
 

@@ -199,3 +199,9 @@ def test_fine_tunes_the_loaded_model_with_lora(panel, qtbot, corpus, tmp_path, t
     qtbot.waitUntil(lambda: panel.last_result is not None, timeout=60_000)
     assert not panel.last_result.stopped, panel.last_result.message
     assert _last_step(panel) == 6
+
+
+def test_time_left_reads_naturally():
+    from workbench.qt.training_panel import _duration
+
+    assert [_duration(5), _duration(75), _duration(3725)] == ["5 s", "1 min 15 s", "1 h 02 min"]

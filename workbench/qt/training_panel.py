@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -38,10 +38,12 @@ _PROBLEM_STYLE = "color: #b00020;"
 def _duration(seconds: float) -> str:
     seconds = int(round(seconds))
     if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min {seconds % 60:02d} s"
-    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+        text = QCoreApplication.translate("TrainingPanel", "{s} s")
+    elif seconds < 3600:
+        text = QCoreApplication.translate("TrainingPanel", "{m} min {s:02d} s")
+    else:
+        text = QCoreApplication.translate("TrainingPanel", "{h} h {m:02d} min")
+    return text.format(h=seconds // 3600, m=seconds % 3600 // 60 if seconds >= 3600 else seconds // 60, s=seconds % 60)
 
 
 class TrainingPanel(QWidget):
