@@ -6,17 +6,20 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.conftest import TINY_TEXT
 from workbench.core.catalog import Catalog
 from workbench.core.decoding import DecodingSettings
+from workbench.core.errors import InvalidInputError
 from workbench.core.generation import GenerationRequest, generate
 from workbench.core.jobs import drain
 from workbench.core.loading import load_model_blocking
 from workbench.core.training import trainer
 from workbench.core.training.checkpoints import has_checkpoint
 from workbench.qt.app_state import AppState
+from workbench.qt.training_curves import read_metrics_csv
 from workbench.qt.training_panel import TrainingPanel
 
 TINY_GPT = dict(
@@ -121,8 +124,19 @@ def test_finished_model_is_listed_and_generates(panel, qtbot, corpus, tmp_path):
     generated = drain(generate(loaded, request))
     assert len(generated.sequences[0].token_ids) == 5
 
+    metrics = read_metrics_csv(out_dir / trainer.METRICS_FILE)
+    assert list(metrics["step"]) == list(range(1, 31))
+    assert list(metrics["tokens"]) == [step * 4 * 16 for step in range(1, 31)]  # batch 4 x block 16
+    assert np.isfinite(metrics["val_loss"]).sum() == 3
     panel.curves.load_metrics(out_dir / trainer.METRICS_FILE)
     assert panel.curves.curves.overlay_labels() == ["done"]
+
+
+def test_a_file_that_is_not_metrics_is_refused(tmp_path):
+    wrong = tmp_path / "metrics.csv"
+    wrong.write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(InvalidInputError, match="not a training metrics file"):
+        read_metrics_csv(wrong)
 
 
 def test_bad_settings_disable_start_with_a_message(panel, tmp_path, corpus):
