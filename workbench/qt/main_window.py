@@ -286,6 +286,9 @@ class MainWindow(QMainWindow):
             self.resize(1400, 900)
         if isinstance(state := store.value("window/state"), QByteArray):
             self.restoreState(state)
+        else:  # first start: the editor and output get most of the room
+            self.resizeDocks([self.inspector_dock], [280], Qt.Orientation.Vertical)
+            self.resizeDocks([self.runs_dock], [260], Qt.Orientation.Horizontal)
         for name, splitter in (("main", self.main_splitter), ("left", self.left_splitter)):
             if isinstance(sizes := store.value(f"window/{name}_splitter"), QByteArray):
                 splitter.restoreState(sizes)
