@@ -219,3 +219,20 @@ def test_time_left_reads_naturally():
     from workbench.qt.training_panel import _duration
 
     assert [_duration(5), _duration(75), _duration(3725)] == ["5 s", "1 min 15 s", "1 h 02 min"]
+
+
+def test_form_shows_only_the_fields_the_choice_uses(panel):
+    form = panel.form
+    form.set_values(arch="lstm", tokenizer="char")
+    assert form.number("n_head").isHidden() and not form.number("n_layer").isHidden()
+    assert form.number("vocab_size").isHidden()
+    form.set_values(tokenizer="bpe")
+    assert not form.number("vocab_size").isHidden()
+    form.set_values(arch="finetune")
+    assert form.settings().tokenizer == "pretrained"
+    assert form.number("n_layer").isHidden() and form.number("lora_rank").isHidden()
+    form.set_values(lora=True)
+    assert not form.number("lora_rank").isHidden() and not form.number("dropout").isHidden()
+    form.set_values(arch="gpt")
+    assert form.settings().tokenizer == "char" and not form.settings().lora
+    assert form.settings().min_lr is None  # "auto": a tenth of the learning rate

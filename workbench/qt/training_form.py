@@ -93,7 +93,7 @@ ARCHITECTURES = (
 )
 TOKENIZERS = (("char", "Characters"), ("bpe", "Byte-level BPE"), ("pretrained", "The base model's own"))
 _ONLY_FOR = {"n_head": {"gpt"}}  # fields that only some architectures use
-_NOT_FOR_FINETUNE = {"n_layer", "n_head", "n_embd", "dropout"}
+_NOT_FOR_FINETUNE = {"n_layer", "n_head", "n_embd"}  # the base model fixes its shape
 
 
 def _setting_default(name: str):
@@ -432,6 +432,7 @@ class TrainingForm(QWidget):
             "lora": finetune,
             "lora_rank": finetune and self.lora_box.isChecked(),
             "vocab_size": self.tokenizer_combo.currentData() == "bpe",
+            "dropout": not finetune or self.lora_box.isChecked(),  # LoRA adapters use it; a full fine-tune does not
         }
         for name in _NOT_FOR_FINETUNE:
             visible[name] = not finetune and arch in _ONLY_FOR.get(name, {arch})
