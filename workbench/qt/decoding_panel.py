@@ -17,11 +17,10 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
-from superqt import QCollapsible, QLabeledDoubleSlider, QLabeledSlider
+from superqt import QCollapsible, QLabeledDoubleSlider, QLabeledSlider, QLargeIntSpinBox
 from superqt.utils import signals_blocked
 
 from workbench.core.decoding import MAX_SEED, MODES, PRESETS, DecodingSettings
@@ -123,8 +122,8 @@ class DecodingPanel(QWidget):
             sections[knob.section].addRow(self._make_knob(knob))
 
         seed_form = self._add_section(layout, self.tr("Seed and stop strings"))
-        self.seed_spin = QSpinBox()
-        self.seed_spin.setRange(0, min(MAX_SEED, 2**31 - 1))  # QSpinBox holds a C int
+        self.seed_spin = QLargeIntSpinBox()  # seeds go up to 2**32 - 1, past a QSpinBox's C int
+        self.seed_spin.setRange(0, MAX_SEED)
         self.seed_spin.setToolTip(self.tr("Where the random number generator starts. With the seed locked, "
                                           "the same prompt and settings sample the same text again."))
         self.seed_lock = QCheckBox(self.tr("Lock"))
@@ -209,7 +208,7 @@ class DecodingPanel(QWidget):
                 slider.setValue(getattr(settings, name))
         with signals_blocked(self.seed_spin), signals_blocked(self.seed_lock):
             if settings.seed is not None:
-                self.seed_spin.setValue(min(settings.seed, self.seed_spin.maximum()))
+                self.seed_spin.setValue(settings.seed)
             self.seed_lock.setChecked(settings.seed is not None if seed_locked is None else seed_locked)
         with signals_blocked(self.stop_edit):
             self.stop_edit.setPlainText("\n".join(settings.stop_strings))
@@ -219,7 +218,7 @@ class DecodingPanel(QWidget):
         """After an unlocked run, show the seed it drew so it can be locked to repeat the run."""
         if seed is not None and not self.seed_lock.isChecked():
             with signals_blocked(self.seed_spin):
-                self.seed_spin.setValue(min(seed, self.seed_spin.maximum()))
+                self.seed_spin.setValue(seed)
 
     @property
     def seed_locked(self) -> bool:
