@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QWidget
 
 from workbench.qt.app_state import AppState
 from workbench.qt.attention_panel import AttentionPanel
+from workbench.qt.genlab_panel import GenLabPanel
 from workbench.qt.training_panel import TrainingPanel
 
 
@@ -24,4 +25,5 @@ def inspector_panels(state: AppState) -> list[tuple[str, QWidget]]:
     panels: list[tuple[str, QWidget]] = []
     panels.append((_tr("Attention"), AttentionPanel(state)))
     panels.append((_tr("Training"), TrainingPanel(state)))
+    panels.append((_tr("Generative lab"), GenLabPanel(state)))
     return panels

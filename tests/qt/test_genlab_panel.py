@@ -1,0 +1,76 @@
+"""The generative lab panel: a tiny run updates curves and grids; pause, stop, save and load work."""
+
+from __future__ import annotations
+
+import pytest
+
+from workbench.core.catalog import Catalog
+from workbench.core.errors import WorkbenchError
+from workbench.qt.app_state import AppState
+from workbench.qt.genlab_panel import GenLabPanel
+
+RUN_TIMEOUT_MS = 60_000
+
+
+@pytest.fixture
+def panel(qtbot):
+    widget = GenLabPanel(AppState(Catalog()))
+    qtbot.addWidget(widget)
+    yield widget
+    widget.shutdown()
+
+
+def configure(panel: GenLabPanel, model: str, epochs: int) -> None:
+    form = panel.form
+    form.model_combo.setCurrentIndex(form.model_combo.findData(model))
+    form.epochs.setValue(epochs)
+    form.hidden_dim.setValue(32)
+    form.device.setCurrentText("cpu")
+
+
+def test_vae_run_fills_curves_and_grids_then_saves_and_loads(panel, qtbot, tmp_path):
+    configure(panel, "vae", epochs=2)
+    assert panel.start_button.isEnabled()
+    panel.start_button.click()
+    assert panel.is_running() and not panel.start_button.isEnabled()
+    qtbot.waitUntil(lambda: panel.last_result is not None, timeout=RUN_TIMEOUT_MS)
+
+    assert panel.last_result.epochs_done == 2 and not panel.last_result.stopped
+    total = panel.curves["vae"].points("Total")
+    assert len(total) == 2 * (1437 // 64) and total[:, -1].min() > 0
+    assert panel.progress.value() == 2
+    assert panel.samples_view.grid.shape == (8 * 9 - 1, 8 * 9 - 1)
+    assert panel.reconstructions_view.grid is not None and panel.interpolation_view.grid is not None
+    before = panel.interpolation_view.grid.copy()
+    panel.to_index.setValue(7)  # another end point: another strip
+    assert (panel.interpolation_view.grid != before).any()
+
+    panel.save_model_to(tmp_path / "vae")
+    samples = panel.samples_view.grid.copy()
+    panel.samples_view.show_message("cleared")
+    panel.load_model_from(tmp_path / "vae")
+    assert (panel.samples_view.grid == samples).all()  # same weights, same fixed noise
+    (tmp_path / "busy").mkdir()
+    (tmp_path / "busy" / "thesis.txt").write_text("precious")
+    with pytest.raises(WorkbenchError, match="not empty"):
+        panel.save_model_to(tmp_path / "busy")
+    assert (tmp_path / "busy" / "thesis.txt").read_text() == "precious"
+
+
+def test_gan_run_pauses_resumes_and_stops(panel, qtbot):
+    configure(panel, "gan", epochs=10_000)
+    assert panel.form.label_smoothing.isVisibleTo(panel) and not panel.form.beta.isVisibleTo(panel)
+    panel.start()
+    qtbot.waitUntil(lambda: panel.samples_view.grid is not None, timeout=RUN_TIMEOUT_MS)
+    panel.toggle_pause()
+    assert panel.pause_button.text() == "Resume"
+    panel.toggle_pause()
+    assert panel.pause_button.text() == "Pause"
+    panel.stop()
+    qtbot.waitUntil(lambda: panel.last_result is not None, timeout=RUN_TIMEOUT_MS)
+    assert panel.last_result.stopped and "Stopped" in panel.status_label.text()
+    for name in ("D loss", "G loss", "D(x) real", "D(G(z)) fake"):
+        assert len(panel.curves["gan"].points(name)) > 0
+    assert panel.curve_stack.currentWidget() is panel.curves["gan"]
+    assert not panel.reconstructions_view.isVisibleTo(panel)
+    assert panel.start_button.isEnabled() and not panel.stop_button.isEnabled()

@@ -1,0 +1,463 @@
+"""The generative lab: train a VAE or a GAN on small images and watch it learn.
+
+The run is ``workbench.core.genlab.trainer.train`` on a ``JobRunner`` thread with a
+``RunControl`` (pause, resume, stop). Step metrics feed live curves; every epoch brings
+a sample grid from the fixed noise batch, VAE reconstructions beside their originals,
+and a CPU snapshot of the model that the latent interpolation uses on the GUI thread
+(it is a copy, so the worker never shares weights with the view).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.core import paths
+from workbench.core.errors import WorkbenchError
+from workbench.core.genlab.data import ImageSet, load_digits_set
+from workbench.core.genlab.images import interleave
+from workbench.core.genlab.models import VAE, GenerativeModel
+from workbench.core.genlab.storage import CONFIG_FILE, load_model, save_model
+from workbench.core.genlab.trainer import (
+    CheckpointEvent,
+    EpochEnd,
+    GenLabResult,
+    ImagesLoaded,
+    StatusEvent,
+    StepMetrics,
+    fixed_noise,
+    train,
+)
+from workbench.core.jobs import RunControl
+from workbench.qt.app_state import AppState
+from workbench.qt.curves import LiveCurvesWidget, XAxis
+from workbench.qt.genlab_form import GenLabForm
+from workbench.qt.genlab_image_view import ImageGridView
+from workbench.qt.workers import JobRunner
+
+_PROBLEM_STYLE = "color: #b00020;"
+INTERPOLATION_STEPS = 8
+
+
+class GenLabPanel(QWidget):
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self._runner: JobRunner | None = None
+        self._control: RunControl | None = None
+        self._run_settings = None  # GenLabSettings of the current or last run
+        self._run_count = 0
+        self._stop_requested = False
+        self.model: GenerativeModel | None = None  # latest snapshot, finished run or loaded model
+        self.images: ImageSet = load_digits_set()
+        self.last_result: GenLabResult | None = None
+
+        self.form = GenLabForm()
+        self.form.changed.connect(self._refresh_controls)
+        self.curves = {"vae": self._vae_curves(), "gan": self._gan_curves()}
+        self.curve_stack = QStackedWidget()
+        for widget in self.curves.values():
+            self.curve_stack.addWidget(widget)
+
+        self.samples_view = ImageGridView(self.tr("Samples"), columns=8)
+        self.reconstructions_view = ImageGridView(self.tr("Held-out digits | VAE reconstructions"), columns=8)
+        self.interpolation_view = ImageGridView(self.tr("Latent interpolation"), columns=INTERPOLATION_STEPS + 2)
+        for view in (self.samples_view, self.reconstructions_view, self.interpolation_view):
+            view.show_message(self.tr("Press Start"))
+
+        self.from_index = QSpinBox()
+        self.to_index = QSpinBox()
+        self.steps = QSpinBox()
+        self.steps.setRange(2, 16)
+        self.steps.setValue(INTERPOLATION_STEPS)
+        self.steps.setToolTip(self.tr("How many images the interpolation shows between the two ends."))
+        for box in (self.from_index, self.to_index, self.steps):
+            box.valueChanged.connect(self.update_interpolation)
+        self.to_index.setValue(1)
+
+        self._build_layout()
+        self.form.model_combo.currentIndexChanged.connect(self._show_model_kind)
+        self._show_model_kind()
+
+    # ----- construction ----------------------------------------------------------------
+
+    def _curves_widget(self) -> LiveCurvesWidget:
+        return LiveCurvesWidget([XAxis("step", self.tr("Step")), XAxis("epoch", self.tr("Epoch"))])
+
+    def _vae_curves(self) -> LiveCurvesWidget:
+        curves = self._curves_widget()
+        curves.add_plot("loss", self.tr("Loss per image (nats)"))
+        curves.add_series(self.tr("Total"), "loss", smoothing=True)
+        curves.add_series(self.tr("Reconstruction"), "loss", smoothing=True)
+        curves.add_series(self.tr("KL"), "loss", smoothing=True)
+        return curves
+
+    def _gan_curves(self) -> LiveCurvesWidget:
+        curves = self._curves_widget()
+        curves.add_plot("loss", self.tr("Loss"))
+        curves.add_series(self.tr("D loss"), "loss", smoothing=True)
+        curves.add_series(self.tr("G loss"), "loss", smoothing=True)
+        curves.add_plot("prob", self.tr("Discriminator output"))
+        curves.add_series(self.tr("D(x) real"), "prob", smoothing=True)
+        curves.add_series(self.tr("D(G(z)) fake"), "prob", smoothing=True)
+        return curves
+
+    def _series_names(self, kind: str) -> dict[str, str]:
+        """Core metric name -> curve name (translated)."""
+        if kind == "vae":
+            return {"total": self.tr("Total"), "reconstruction": self.tr("Reconstruction"), "kl": self.tr("KL")}
+        return {
+            "d_loss": self.tr("D loss"),
+            "g_loss": self.tr("G loss"),
+            "d_real": self.tr("D(x) real"),
+            "d_fake": self.tr("D(G(z)) fake"),
+        }
+
+    def _build_layout(self) -> None:
+        self.start_button = QPushButton(self.tr("Start"))
+        self.start_button.setToolTip(self.tr("Train a new model with these settings."))
+        self.start_button.clicked.connect(self.start)
+        self.pause_button = QPushButton(self.tr("Pause"))
+        self.pause_button.setToolTip(self.tr("Pause between two steps; Resume carries on exactly there."))
+        self.pause_button.clicked.connect(self.toggle_pause)
+        self.stop_button = QPushButton(self.tr("Stop"))
+        self.stop_button.setToolTip(self.tr("Stop after saving a checkpoint; the model trained so far stays here."))
+        self.stop_button.clicked.connect(self.stop)
+        self.save_button = QPushButton(self.tr("Save model…"))
+        self.save_button.setToolTip(self.tr("Save the model shown here (weights and settings) into a folder."))
+        self.save_button.clicked.connect(self._ask_save)
+        self.load_button = QPushButton(self.tr("Load model…"))
+        self.load_button.setToolTip(self.tr("Open a saved lab model (or a checkpoint folder) to sample and interpolate."))
+        self.load_button.clicked.connect(self._ask_load)
+        buttons = QGridLayout()
+        for index, button in enumerate(
+            (self.start_button, self.pause_button, self.stop_button, self.save_button, self.load_button)
+        ):
+            buttons.addWidget(button, index // 3, index % 3)
+
+        self.progress = QProgressBar()
+        self.progress.setFormat(self.tr("epoch %v of %m"))
+        self.status_label = QLabel(self.tr("Choose a model and press Start."))
+        self.status_label.setWordWrap(True)
+        self.problems_label = QLabel()
+        self.problems_label.setWordWrap(True)
+        self.problems_label.setStyleSheet(_PROBLEM_STYLE)
+
+        controls = QWidget()
+        controls_layout = QVBoxLayout(controls)
+        controls_layout.addWidget(self.form)
+        controls_layout.addWidget(self.problems_label)
+        controls_layout.addLayout(buttons)
+        controls_layout.addWidget(self.progress)
+        controls_layout.addWidget(self.status_label)
+        controls_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(controls)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(controls.sizeHint().width() + 24)
+
+        interpolation_controls = QHBoxLayout()
+        self.from_label = QLabel()
+        self.to_label = QLabel()
+        for label, box in ((self.from_label, self.from_index), (self.to_label, self.to_index)):
+            label.setBuddy(box)
+            interpolation_controls.addWidget(label)
+            interpolation_controls.addWidget(box)
+        steps_label = QLabel(self.tr("Steps"))
+        steps_label.setBuddy(self.steps)
+        interpolation_controls.addWidget(steps_label)
+        interpolation_controls.addWidget(self.steps)
+        interpolation_controls.addStretch(1)
+        interpolation = QWidget()
+        interpolation_layout = QVBoxLayout(interpolation)
+        interpolation_layout.setContentsMargins(0, 0, 0, 0)
+        interpolation_layout.addLayout(interpolation_controls)
+        interpolation_layout.addWidget(self.interpolation_view, 1)
+
+        grids = QSplitter(Qt.Orientation.Horizontal)
+        grids.addWidget(self.samples_view)
+        grids.addWidget(self.reconstructions_view)
+        lower = QSplitter(Qt.Orientation.Vertical)
+        lower.addWidget(grids)
+        lower.addWidget(interpolation)
+        lower.setStretchFactor(0, 3)
+        lower.setStretchFactor(1, 1)
+        right = QSplitter(Qt.Orientation.Vertical)
+        right.addWidget(self.curve_stack)
+        right.addWidget(lower)
+        right.setStretchFactor(0, 2)
+        right.setStretchFactor(1, 3)
+
+        outer = QHBoxLayout(self)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(scroll)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 1)
+        outer.addWidget(splitter)
+        self._refresh_controls()
+
+    # ----- commands -------------------------------------------------------------------
+
+    def is_running(self) -> bool:
+        return self._runner is not None and self._runner.is_running()
+
+    def start(self) -> None:
+        if self.is_running() or self.form.problems():
+            return
+        settings = self.form.settings()
+        curves = self.curves[settings.model]
+        if self._run_count:
+            curves.keep_as_overlay(self.tr("run {n}").format(n=self._run_count))
+        self._run_count += 1
+        self._run_settings = settings
+        self._stop_requested = False
+        self.last_result = None
+        self._control = RunControl()
+        checkpoint_dir = paths.data_dir() / "genlab" / f"{settings.model}-checkpoint"
+        self._runner = JobRunner(
+            lambda control: train(settings, control, checkpoint_dir=checkpoint_dir), parent=self, control=self._control
+        )
+        self._runner.event.connect(self._on_event)
+        self._runner.finished.connect(self._on_finished)
+        self._runner.failed.connect(self._on_failed)
+        self._runner.cancelled.connect(self._on_cancelled)
+        self.progress.setRange(0, settings.epochs)
+        self.progress.setValue(0)
+        self._set_status(self.tr("Starting…"))
+        self._runner.start()
+        self._refresh_controls()
+
+    def toggle_pause(self) -> None:
+        if not self.is_running() or self._control is None:
+            return
+        if self._control.paused:
+            self._control.resume()
+            self._set_status(self.tr("Running."))
+        else:
+            self._control.pause()
+            self._set_status(self.tr("Paused after the current step."))
+        self._refresh_controls()
+
+    def stop(self) -> None:
+        if not self.is_running() or self._control is None:
+            return
+        self._stop_requested = True
+        self._control.cancel()
+        self._set_status(self.tr("Stopping: saving a checkpoint…"))
+        self._refresh_controls()
+
+    def shutdown(self) -> None:
+        """Stop a run with a checkpoint and wait for it (the window is closing)."""
+        if self.is_running():
+            self._stop_requested = True
+            self._control.cancel()
+            self._runner.wait()
+
+    def save_model_to(self, folder: str | Path) -> None:
+        folder = Path(folder)
+        if folder.is_dir() and any(folder.iterdir()) and not (folder / CONFIG_FILE).is_file():
+            # Saving replaces the folder whole: never on top of unrelated files.
+            raise WorkbenchError(self.tr("'{folder}' is not empty: choose an empty or new folder.").format(folder=folder))
+        save_model(folder, self.model)
+        self._set_status(self.tr("Model saved to {folder}.").format(folder=folder))
+
+    def load_model_from(self, folder: str | Path) -> None:
+        model = load_model(folder)
+        self.model = model
+        digits = load_digits_set()
+        if model.config.image_shape == digits.image_shape:
+            self.images = digits  # held-out digits to reconstruct and interpolate
+        self.form.set_settings(
+            self.form.settings().with_changes(
+                model=model.config.kind, latent_dim=model.config.latent_dim, hidden_dim=model.config.hidden_dim
+            )
+        )
+        self._show_model_views()
+        self._set_status(self.tr("Loaded a {kind} from {folder}.").format(kind=model.config.kind.upper(), folder=folder))
+
+    # ----- run events -----------------------------------------------------------------
+
+    def _on_event(self, event) -> None:
+        if isinstance(event, StepMetrics):
+            curves = self.curves[self._run_settings.model]
+            batches = max(1, self._steps_per_epoch())
+            for name, value in event.values.items():
+                curves.append(self._series_names(self._run_settings.model)[name], (event.step, event.step / batches), value)
+        elif isinstance(event, EpochEnd):
+            first_snapshot = self.model is None
+            self.model = event.snapshot
+            if first_snapshot:
+                self._refresh_controls()
+            self.progress.setValue(event.epoch)
+            self.samples_view.set_images(event.samples)
+            if event.reconstructions is not None:
+                self.reconstructions_view.set_images(interleave(event.originals, event.reconstructions))
+            self.update_interpolation()
+            means = ", ".join(
+                f"{self._series_names(self._run_settings.model)[name]} {value:.3f}" for name, value in event.means.items()
+            )
+            paused = self.tr(" · paused") if self._control is not None and self._control.paused else ""
+            self._set_status(
+                self.tr("Epoch {epoch} of {epochs} · {means} · {seconds:.1f} s{paused}").format(
+                    epoch=event.epoch, epochs=event.epochs, means=means, seconds=event.elapsed_s, paused=paused
+                )
+            )
+        elif isinstance(event, ImagesLoaded):
+            self.images = event.images
+            self._configure_interpolation_inputs()
+        elif isinstance(event, StatusEvent):
+            self._set_status(event.message + "…")
+        elif isinstance(event, CheckpointEvent):
+            pass  # frequent and silent: the status line keeps the training figures
+
+    def _steps_per_epoch(self) -> int:
+        return len(self.images.train) // self._run_settings.batch_size
+
+    def _end_of_run(self) -> None:
+        # The result signal leaves the thread just before it ends: let it end before the next run.
+        if self._runner is not None:
+            self._runner.wait()
+        for curves in self.curves.values():
+            curves.flush()
+
+    def _on_finished(self, result: GenLabResult) -> None:
+        self._end_of_run()
+        self.last_result = result
+        self.model = result.model
+        diverged = result.stopped and not self._stop_requested
+        self._set_status(result.message, problem=diverged)
+        self.update_interpolation()
+        self._refresh_controls()
+
+    def _on_failed(self, message: str) -> None:
+        self._end_of_run()
+        self._set_status(message, problem=True)
+        self._refresh_controls()
+
+    def _on_cancelled(self) -> None:
+        self._end_of_run()
+        self._set_status(self.tr("Stopped."))
+        self._refresh_controls()
+
+    # ----- views ----------------------------------------------------------------------
+
+    def _show_model_kind(self) -> None:
+        kind = self.form.model
+        self.curve_stack.setCurrentWidget(self.curves[kind])
+        self.reconstructions_view.setVisible(kind == "vae")
+        self._configure_interpolation_inputs()
+
+    def _show_model_views(self) -> None:
+        """Fill the grids from ``self.model`` alone (a loaded model has no run events)."""
+        model = self.model
+        self.curve_stack.setCurrentWidget(self.curves[model.config.kind])
+        self.samples_view.set_images(self._as_images(model.sample(self._noise(model))))
+        if isinstance(model, VAE) and model.config.image_shape == self.images.image_shape:
+            originals = torch.from_numpy(np.array(self.images.held_out[:16]))
+            self.reconstructions_view.set_images(
+                interleave(self._as_images(originals), self._as_images(model.reconstruct(originals)))
+            )
+        self._configure_interpolation_inputs()
+        self.update_interpolation()
+
+    def _noise(self, model: GenerativeModel) -> torch.Tensor:
+        return fixed_noise(model.config.latent_dim, self.form.seed.value())
+
+    def _as_images(self, flat: torch.Tensor) -> np.ndarray:
+        shape = self.model.config.image_shape if self.model is not None else self.images.image_shape
+        return flat.detach().cpu().numpy().reshape(-1, *shape)
+
+    def _configure_interpolation_inputs(self) -> None:
+        """VAE: two held-out images; GAN: two samples of the fixed noise grid."""
+        if self.form.model == "vae":
+            self.from_label.setText(self.tr("From held-out image"))
+            self.to_label.setText(self.tr("to"))
+            tip = self.tr("Index of a held-out image (not used for training); its latent mean is one end of the line.")
+            top = len(self.images.held_out) - 1
+            self.interpolation_view.set_title(self.tr("Latent interpolation: original, decoded steps, original"))
+        else:
+            self.from_label.setText(self.tr("From sample"))
+            self.to_label.setText(self.tr("to"))
+            tip = self.tr("Number of a sample in the grid above (row by row from 0); its noise vector is one end.")
+            top = 63
+            self.interpolation_view.set_title(self.tr("Noise interpolation between two samples of the grid"))
+        for box in (self.from_index, self.to_index):
+            box.setRange(0, top)
+            box.setToolTip(tip)
+        self.update_interpolation()
+
+    def update_interpolation(self) -> None:
+        model = self.model
+        if model is None or model.config.kind != self.form.model:
+            return
+        steps = self.steps.value()
+        a, b = self.from_index.value(), self.to_index.value()
+        if isinstance(model, VAE):
+            if model.config.image_shape != self.images.image_shape:
+                self.interpolation_view.show_message(self.tr("This model was trained on images of another size."))
+                return
+            ends = torch.from_numpy(np.array(self.images.held_out[[a, b]]))  # (2, pixels)
+            line = model.interpolate(ends[0], ends[1], steps)  # (S, pixels)
+            strip = torch.cat([ends[:1], line, ends[1:]])  # originals at both ends
+        else:
+            noise = self._noise(model)
+            strip = model.interpolate(noise[a], noise[b], steps)
+        self.interpolation_view.columns = len(strip)
+        self.interpolation_view.set_images(self._as_images(strip))
+
+    def _set_status(self, text: str, problem: bool = False) -> None:
+        self.status_label.setText(text)
+        self.status_label.setStyleSheet(_PROBLEM_STYLE if problem else "")
+
+    def _refresh_controls(self) -> None:
+        running = self.is_running()
+        problems = [] if running else self.form.problems()
+        self.problems_label.setText("\n".join(problems))
+        self.problems_label.setVisible(bool(problems))
+        self.start_button.setEnabled(not running and not problems)
+        self.pause_button.setEnabled(running)
+        paused = running and self._control is not None and self._control.paused
+        self.pause_button.setText(self.tr("Resume") if paused else self.tr("Pause"))
+        self.stop_button.setEnabled(running)
+        self.form.setEnabled(not running)
+        self.save_button.setEnabled(self.model is not None)
+        self.load_button.setEnabled(not running)
+
+    # ----- dialogs --------------------------------------------------------------------
+
+    def _ask_save(self) -> None:
+        start = str(paths.data_dir() / "genlab" / f"{self.model.config.kind}-model")
+        folder = QFileDialog.getSaveFileName(self, self.tr("Save model as folder"), start)[0]
+        if folder:
+            self._report_errors(self.save_model_to, folder)
+
+    def _ask_load(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Open a saved lab model"), str(paths.data_dir() / "genlab"))
+        if folder:
+            self._report_errors(self.load_model_from, folder)
+            self._refresh_controls()
+
+    def _report_errors(self, action, folder: str) -> None:
+        try:
+            action(folder)
+        except (WorkbenchError, OSError) as error:
+            QMessageBox.warning(self, self.tr("Generative lab"), str(error))
