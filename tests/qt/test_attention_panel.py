@@ -74,7 +74,7 @@ def test_hover_shows_query_key_and_weight(qtbot, panel, captured):
     qtbot.mouseMove(panel.heatmap.viewport(), _cell_viewport_pos(panel, 5, 2))
     qtbot.waitUntil(lambda: "→" in panel.hover_label.text(), timeout=2000)
     weight = captured.main.weights[0, 0, 5, 2]
-    assert panel.hover_label.text() == f"{labels[5]} → {labels[2]}: {weight:.4f}"
+    assert panel.hover_label.text() == f"{labels[5]} → {labels[2]}: {weight:.4f}" == panel.heatmap.toolTip()
 
 
 def test_clicking_a_heatmap_row_or_a_text_token_shows_that_query(qtbot, panel, captured):
@@ -129,6 +129,17 @@ def test_follows_a_finished_generation_without_a_click(qtbot, panel, tiny_loaded
     assert panel.capture.main.queries.ids == expected_ids
     assert panel.text_edit.text() == "The quick brown"
     assert panel.query == len(expected_ids) - 1
+
+
+def test_a_new_request_replaces_a_running_capture(qtbot, panel, tiny_loaded):
+    from workbench.qt.attention_panel import CaptureRequest
+
+    panel.text_edit.setText(TEXT * 2)
+    panel.capture_text()
+    panel.start_capture(CaptureRequest(tiny_loaded, (5, 6, 7)))
+    qtbot.waitUntil(lambda: panel.capture is not None and not panel.is_capturing(), timeout=10000)
+    qtbot.wait(50)
+    assert panel.capture.main.queries.ids == (5, 6, 7)
 
 
 def test_capture_button_on_an_encoder(qtbot, tiny_tokenizer):

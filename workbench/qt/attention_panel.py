@@ -247,6 +247,8 @@ class AttentionPanel(QWidget):
         self.progress.setValue(progress.layers_done)
 
     def _on_runner_done(self, *_) -> None:
+        if self.sender() is not self._runner:
+            return  # a replaced run reporting late: the current one owns the controls
         self.capture_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
         self.progress.setVisible(False)
@@ -384,7 +386,9 @@ class AttentionPanel(QWidget):
 
     def _on_hover(self, row: int, column: int) -> None:
         if row >= 0:
-            self.hover_label.setText(self.heatmap.hover_text(row, column))
+            text = self.heatmap.hover_text(row, column)
+            self.hover_label.setText(text)
+            self.heatmap.setToolTip(text)
 
     # --- export -------------------------------------------------------------------------
 
