@@ -40,10 +40,14 @@ class TokenAxis(pg.AxisItem):
 
     def set_labels(self, labels: Sequence[str]) -> None:
         self.labels = tuple(elide(label) for label in labels)
+        metrics = QFontMetricsF(self.font())
+        widest = max((metrics.horizontalAdvance(label) for label in self.labels), default=20)
+        # Size the axis for its widest label now: pyqtgraph would only widen it after a first
+        # paint, and drops the labels that do not fit until then.
         if self.rotated:
-            metrics = QFontMetricsF(self.font())
-            width = max((metrics.horizontalAdvance(label) for label in self.labels), default=20)
-            self.setHeight(int(width) + 14)
+            self.setHeight(int(widest) + 14)
+        elif self.orientation in ("left", "right"):
+            self.setWidth(int(widest) + 16)
         self.picture = None
         self.update()
 
