@@ -1,10 +1,11 @@
 """Generate text with a loaded model and stream what happens, token by token.
 
-transformers' ``model.generate`` does the decoding; we listen in with two small hooks:
-a forward hook on the model keeps the raw next-token logits, a logits processor
-appended last keeps the scores after every sampling filter, and a stopping criterion
-(called once per step, after the token is chosen) pairs them with the chosen tokens,
-checks the cancel token and hands the step to the job. ``generate`` runs in a helper
+transformers' ``model.generate`` does the decoding; we listen in with small hooks:
+a forward hook on the model keeps the raw next-token logits, a logits processor keeps
+the scores after generate's processors (with the sampling filters applied again, as
+transformers runs them after ours), and a stopping criterion (called once per step,
+after the token is chosen) pairs them with the chosen tokens, checks the cancel token
+and hands the step to the job. ``generate`` runs in a helper
 thread; the job generator yields events from a queue on the caller's thread.
 
 Beam search reorders its hypotheses until the end, so it cannot stream: it reports
@@ -172,25 +173,29 @@ def _step_numbers(
 
     raw_logits, processed: (N, V); chosen: (N,). One transfer to the CPU per step.
     """
-    raw_probs = torch.softmax(raw_logits.float(), dim=-1)  # (N, V)
-    filtered = torch.softmax(processed.float(), dim=-1)  # (N, V)
+    # Probabilities as exp(score - logsumexp): only the few needed entries are
+    # exponentiated instead of two whole softmaxed vocabularies.
+    raw_logits = raw_logits.float()
+    processed = processed.float()
+    raw_norm = raw_logits.logsumexp(dim=-1, keepdim=True)  # (N, 1)
+    filtered_norm = processed.logsumexp(dim=-1, keepdim=True)  # (N, 1)
     chosen = chosen[:, None]  # (N, 1)
-    alternative_probs, alternative_ids = raw_probs.topk(ALTERNATIVES, dim=-1)  # (N, K)
+    alternative_logits, alternative_ids = raw_logits.topk(ALTERNATIVES, dim=-1)  # (N, K)
     packed = torch.cat(
         [
-            chosen.to(raw_probs.dtype),
-            raw_probs.gather(1, chosen),
-            filtered.gather(1, chosen),
-            alternative_ids.to(raw_probs.dtype),
-            alternative_probs,
-            filtered.gather(1, alternative_ids),
+            chosen.to(raw_logits.dtype),
+            (raw_logits.gather(1, chosen) - raw_norm).exp(),
+            (processed.gather(1, chosen) - filtered_norm).exp(),
+            alternative_ids.to(raw_logits.dtype),
+            (alternative_logits - raw_norm).exp(),
+            (processed.gather(1, alternative_ids) - filtered_norm).exp(),
         ],
         dim=1,
-    ).cpu()  # (N, 3 + 3K)
+    ).cpu()  # (N, 3 + 3K); float32 holds token ids exactly up to 2**24
     k = ALTERNATIVES
     return _StepNumbers(
         step=step,
-        token_ids=chosen[:, 0].tolist(),
+        token_ids=packed[:, 0].long().tolist(),
         probs=packed[:, 1].tolist(),
         filtered_probs=packed[:, 2].tolist(),
         alternative_ids=packed[:, 3 : 3 + k].long().tolist(),

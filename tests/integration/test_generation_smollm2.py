@@ -1,0 +1,34 @@
+"""The engine on the real packaged SmolLM2 (one shared load, see conftest.py)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from workbench.core.decoding import DecodingSettings, to_generation_config
+from workbench.core.generation import GenerationRequest, TokenEvent, generate, prompt_token_ids
+from workbench.core.jobs import drain
+
+pytestmark = pytest.mark.integration
+
+GREEDY = DecodingSettings(mode="greedy", max_new_tokens=24)
+
+
+def test_greedy_chat_answer_knows_the_capital_of_france(smollm2):
+    events = []
+    result = drain(generate(smollm2, GenerationRequest("What is the capital of France?", GREEDY)), events.append)
+    answer = result.sequences[0].text
+    assert "Paris" in answer
+    assert "".join(event.text for event in events if isinstance(event, TokenEvent)) == answer
+    assert all(0 < event.prob <= 1 for event in events)
+
+
+def test_greedy_equals_model_generate(smollm2):
+    request = GenerationRequest("The three primary colours are", GREEDY, chat=False)
+    result = drain(generate(smollm2, request))
+    ids = torch.tensor([prompt_token_ids(smollm2, request)], device=smollm2.device)  # (1, T)
+    with torch.inference_mode():
+        output = smollm2.model.generate(
+            ids, attention_mask=torch.ones_like(ids), generation_config=to_generation_config(GREEDY, smollm2.tokenizer)
+        )
+    assert list(result.sequences[0].token_ids) == output[0, ids.shape[1]:].tolist()
