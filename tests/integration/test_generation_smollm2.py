@@ -11,7 +11,7 @@ from workbench.core.jobs import drain
 
 pytestmark = pytest.mark.integration
 
-GREEDY = DecodingSettings(mode="greedy", max_new_tokens=24)
+GREEDY = DecodingSettings(mode="greedy", max_new_tokens=12)
 
 
 def test_greedy_chat_answer_knows_the_capital_of_france(smollm2):
