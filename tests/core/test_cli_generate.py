@@ -75,3 +75,16 @@ def test_streamed_text_never_shows_a_stop_string():
         streamed.add(piece)
     streamed.finish("Hello ")
     assert out.getvalue() == "Hello \n"
+
+
+def test_an_encoder_is_refused_before_loading(tmp_path, tiny_tokenizer, capsys):
+    from transformers import BertConfig, BertModel
+
+    folder = tmp_path / "tiny-bert"
+    config = BertConfig(vocab_size=len(tiny_tokenizer), hidden_size=16, num_hidden_layers=1,
+                        num_attention_heads=2, intermediate_size=32)
+    BertModel(config).save_pretrained(folder)
+    tiny_tokenizer.save_pretrained(folder)
+    assert main(["generate", "--model", str(folder), "--prompt", "Hi"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.strip() == "error: tiny-bert is an encoder: it reads text but cannot generate it. Pick a generative model."

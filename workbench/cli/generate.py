@@ -166,19 +166,18 @@ class _ProgressLine:
 
 def run(args: argparse.Namespace) -> int:
     from workbench.core.catalog import Catalog
-    from workbench.core.generation import GenerationRequest
+    from workbench.core.generation import GenerationRequest, require_generator
     from workbench.core.loading import LoadSettings, load_model_blocking
 
     # Checked before the (slow) load so that a typo costs nothing.
     settings = settings_from_args(args)
     settings.validate()
     catalog = Catalog()
-    ref = args.model or catalog.default_entry().id
+    entry = catalog.resolve(args.model) if args.model else catalog.default_entry()
+    require_generator(entry.name, entry.can_generate)
     progress = _ProgressLine(sys.stderr)
     try:
-        loaded = load_model_blocking(
-            ref, LoadSettings(device=args.device, dtype=args.dtype), catalog=catalog, on_progress=progress
-        )
+        loaded = load_model_blocking(entry, LoadSettings(device=args.device, dtype=args.dtype), on_progress=progress)
     finally:
         progress.close()
     request = GenerationRequest(prompt=args.prompt, settings=settings, system_prompt=args.system, chat=args.chat)

@@ -142,11 +142,10 @@ def prompt_token_ids(loaded: LoadedModel, request: GenerationRequest) -> list[in
     return ids
 
 
-def _check_can_generate(loaded: LoadedModel) -> None:
-    if not loaded.can_generate:
-        raise InvalidInputError(
-            f"{loaded.entry.name} is an encoder: it reads text but cannot generate it. Pick a generative model."
-        )
+def require_generator(name: str, can_generate: bool) -> None:
+    """Refuse an encoder (BERT, MiniLM) before any work is done on it."""
+    if not can_generate:
+        raise InvalidInputError(f"{name} is an encoder: it reads text but cannot generate it. Pick a generative model.")
 
 
 # --------------------------------------------------------------------------- probabilities
@@ -400,7 +399,7 @@ def generate(
     """
     settings = request.settings
     settings.validate()
-    _check_can_generate(loaded)
+    require_generator(loaded.entry.name, loaded.can_generate)
     prompt_ids = prompt_token_ids(loaded, request)
     cancel = cancel or CancelToken()
     tokenizer = loaded.tokenizer
