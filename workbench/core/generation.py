@@ -166,11 +166,11 @@ class _StepNumbers:
 
 
 def _step_numbers(
-    step: int, raw_logits: torch.Tensor, processed: torch.Tensor, chosen: torch.Tensor, active: list[bool]
+    step: int, raw_logits: torch.Tensor, processed: torch.Tensor, chosen: torch.Tensor, active: torch.Tensor
 ) -> _StepNumbers:
     """Probabilities of the chosen tokens and the top alternatives, raw and filtered.
 
-    raw_logits, processed: (N, V); chosen: (N,). One transfer to the CPU per step.
+    raw_logits, processed: (N, V); chosen, active: (N,). One transfer to the CPU per step.
     """
     # Probabilities as exp(score - logsumexp): only the few needed entries are
     # exponentiated instead of two whole softmaxed vocabularies.
@@ -188,9 +188,10 @@ def _step_numbers(
             alternative_ids.to(raw_logits.dtype),
             (alternative_logits - raw_norm).exp(),
             (processed.gather(1, alternative_ids) - filtered_norm).exp(),
+            active[:, None].to(raw_logits.dtype),
         ],
         dim=1,
-    ).cpu()  # (N, 3 + 3K); float32 holds token ids exactly up to 2**24
+    ).cpu()  # (N, 4 + 3K); float32 holds token ids exactly up to 2**24
     k = ALTERNATIVES
     return _StepNumbers(
         step=step,
@@ -199,8 +200,8 @@ def _step_numbers(
         filtered_probs=packed[:, 2].tolist(),
         alternative_ids=packed[:, 3 : 3 + k].long().tolist(),
         alternative_probs=packed[:, 3 + k : 3 + 2 * k].tolist(),
-        alternative_filtered_probs=packed[:, 3 + 2 * k :].tolist(),
-        active=active,
+        alternative_filtered_probs=packed[:, 3 + 2 * k : 3 + 3 * k].tolist(),
+        active=packed[:, -1].bool().tolist(),
     )
 
 
@@ -288,8 +289,7 @@ class _StepWatcher(StoppingCriteria):
     def _report_tokens(self, step: int, input_ids: torch.LongTensor) -> None:
         if self.finished is None:
             self.finished = torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
-        active = (~self.finished).tolist()
-        self.outbox.put(_step_numbers(step, self.raw_logits, self.processed.scores, input_ids[:, -1], active))
+        self.outbox.put(_step_numbers(step, self.raw_logits, self.processed.scores, input_ids[:, -1], ~self.finished))
         for criteria in (self.eos_criteria, self.stop_criteria):
             if criteria is not None:
                 self.finished |= criteria(input_ids, None)
@@ -510,7 +510,7 @@ def _beam_sequences(
         raw = torch.stack([output.logits[step][beam_rows[step]] for step in range(steps)])  # (S, V)
         processed = torch.stack([output.scores[step][beam_rows[step]] for step in range(steps)])  # (S, V)
         # Each step of this beam is one row here.
-        numbers = _step_numbers(0, raw, processed, chosen, [True] * steps)
+        numbers = _step_numbers(0, raw, processed, chosen, torch.ones_like(chosen, dtype=torch.bool))
         texts = tokenizer.batch_decode([[alt] for alternatives in numbers.alternative_ids for alt in alternatives])
         builder = _SequenceBuilder(row, tokenizer, prompt_ids[-_DECODE_CONTEXT:])
         k = ALTERNATIVES
