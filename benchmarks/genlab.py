@@ -12,6 +12,7 @@ Run: python benchmarks/genlab.py [--model vae|gan|both] [--samples 1000]
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
@@ -28,10 +29,12 @@ TRAINING_BUDGET_S = 180.0
 
 def _train(model: str, **overrides):
     settings = GenLabSettings.for_model(model, **overrides)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     result = drain(train(settings))
-    seconds = time.perf_counter() - started
-    print(f"{model}: trained {result.epochs_done} epochs ({result.step} steps) in {seconds:.1f} s "
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
+    # CPU time shows the work itself; wall time also counts waiting for a busy, shared machine.
+    print(f"{model}: trained {result.epochs_done} epochs ({result.step} steps) in {seconds:.1f} s wall, "
+          f"{cpu_seconds:.1f} s CPU, load average {os.getloadavg()[0]:.1f} "
           f"[budget {TRAINING_BUDGET_S:.0f} s] with {settings}")
     return result, seconds
 

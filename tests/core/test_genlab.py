@@ -15,6 +15,7 @@ import torch
 from workbench.cli import main as cli_main
 from workbench.core.errors import InvalidInputError, InvalidSettingsError
 from workbench.core.genlab.data import ImageSet, load_digits_set, load_image_folder
+from workbench.core.genlab.evaluation import DigitClassifier
 from workbench.core.genlab.images import png_bytes, tile_grid, write_png
 from workbench.core.genlab.settings import GenLabSettings
 from workbench.core.genlab.storage import load_checkpoint, load_model, save_model
@@ -61,16 +62,19 @@ def test_vae_losses_fall(small_digits):
     assert len(steps) == 6 * (400 // 32) and set(steps[0].values) == {"reconstruction", "kl", "total"}
 
 
-def test_gan_discriminator_learns_and_samples_approach_the_data(small_digits):
-    result, events = run(quick("gan", epochs=12, lr=1e-3), small_digits)
+def test_gan_learns_digits_a_classifier_recognises():
+    """Losses of a GAN need not fall; what must improve is the samples: real digits."""
+    digits = load_digits_set()
+    result, events = run(GenLabSettings.for_model("gan", epochs=40, device="cpu"), digits)
     epochs = [e for e in events if isinstance(e, EpochEnd)]
-    data_mean = small_digits.train.mean(axis=0).reshape(8, 8)
-    distance = [float(np.abs(e.samples.mean(axis=0) - data_mean).mean()) for e in epochs]
-    assert distance[-1] < 0.6 * distance[0]
+    classifier = DigitClassifier(digits)
+    first, last = (classifier.score(e.samples.reshape(len(e.samples), -1)) for e in (epochs[0], epochs[-1]))
+    assert last.confident_fraction >= first.confident_fraction + 0.1
+    assert last.classes_present >= 4
     first_step = next(e for e in events if isinstance(e, StepMetrics))
     assert first_step.values["d_loss"] > 1.2  # about log(4): D cannot tell yet
-    assert result.history[-1]["d_loss"] < first_step.values["d_loss"]
-    assert 0 <= result.history[-1]["d_fake"] <= result.history[-1]["d_real"] <= 1
+    assert result.history[-1]["d_loss"] < first_step.values["d_loss"]  # the discriminator's loss falls
+    assert 0 <= result.history[-1]["d_fake"] < result.history[-1]["d_real"] <= 1
 
 
 @pytest.mark.parametrize("kind", ["vae", "gan"])
@@ -178,3 +182,11 @@ def test_genlab_core_imports_without_qt():
         "import workbench.core.genlab.trainer, workbench.core.genlab.evaluation, workbench.cli.genlab"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_switching_model_takes_its_tuned_values_and_keeps_the_rest():
+    vae = GenLabSettings(seed=7, batch_size=32)
+    gan = vae.switched_to("gan")
+    assert (gan.model, gan.lr, gan.latent_dim) == ("gan", GenLabSettings.for_model("gan").lr, GenLabSettings.for_model("gan").latent_dim)
+    assert (gan.seed, gan.batch_size) == (7, 32)
+    assert gan.switched_to("vae") == vae

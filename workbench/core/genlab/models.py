@@ -38,6 +38,12 @@ def _mlp(sizes: list[int], activation: type[nn.Module]) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
+def latent_line(start: torch.Tensor, end: torch.Tensor, steps: int) -> torch.Tensor:
+    """(latent,) x 2 -> (steps, latent): evenly spaced points from start to end, both included."""
+    weights = torch.linspace(0, 1, steps, device=start.device, dtype=start.dtype)[:, None]  # (S, 1)
+    return (1 - weights) * start + weights * end
+
+
 class LeakyReLU02(nn.LeakyReLU):
     """The GAN literature's slope: keeps gradients flowing through the discriminator for negative inputs."""
 
@@ -86,15 +92,29 @@ class VAE(nn.Module):
 
     @torch.no_grad()
     def interpolate(self, a: torch.Tensor, b: torch.Tensor, steps: int) -> torch.Tensor:
-        """Decode evenly spaced points on the line between the posterior means of images a and b."""
+        """Decode evenly spaced points between the posterior means of images a and b (pixels,)."""
         means, _ = self.encode(torch.stack([a, b]))  # (2, latent)
-        weights = torch.linspace(0, 1, steps, device=means.device, dtype=means.dtype)[:, None]  # (S, 1)
-        z = (1 - weights) * means[0] + weights * means[1]  # (S, latent)
-        return self.decode(z)  # (S, pixels)
+        return self.decode(latent_line(means[0], means[1], steps))  # (S, pixels)
 
     @torch.no_grad()
     def sample(self, z: torch.Tensor) -> torch.Tensor:
         return self.decode(z)
+
+
+class MinibatchStdDiscriminator(nn.Module):
+    """An MLP that also sees how varied its batch is (Karras et al. 2018, "minibatch standard
+    deviation"): a generator that collapses onto a few digits makes batches too alike, which
+    the discriminator can then punish. On the 1,437 training digits this keeps all ten digits."""
+
+    def __init__(self, pixels: int, hidden: int) -> None:
+        super().__init__()
+        self.body = nn.Sequential(_mlp([pixels, hidden, hidden], LeakyReLU02), LeakyReLU02())
+        self.head = nn.Linear(hidden + 1, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.body(x)  # (B, hidden)
+        spread = h.std(dim=0, unbiased=False).mean().expand(h.shape[0], 1)  # (B, 1): one number per batch
+        return self.head(torch.cat([h, spread], dim=1)).squeeze(-1)  # (B,) logits
 
 
 class GAN(nn.Module):
@@ -107,17 +127,22 @@ class GAN(nn.Module):
         self.generator = nn.Sequential(
             _mlp([config.latent_dim, hidden, hidden, config.pixels], LeakyReLU02), nn.Sigmoid()
         )
-        self.discriminator = _mlp([config.pixels, hidden, hidden, 1], LeakyReLU02)
+        self.discriminator = MinibatchStdDiscriminator(config.pixels, hidden)
 
     def generate(self, z: torch.Tensor) -> torch.Tensor:
         return self.generator(z)  # (B, pixels) in [0, 1]
 
     def discriminate(self, x: torch.Tensor) -> torch.Tensor:
-        return self.discriminator(x).squeeze(-1)  # (B,) logits
+        return self.discriminator(x)  # (B,) logits
 
     @torch.no_grad()
     def sample(self, z: torch.Tensor) -> torch.Tensor:
         return self.generate(z)
+
+    @torch.no_grad()
+    def interpolate(self, a: torch.Tensor, b: torch.Tensor, steps: int) -> torch.Tensor:
+        """Generate from evenly spaced points between noise vectors a and b (latent,)."""
+        return self.generate(latent_line(a, b, steps))  # (S, pixels)
 
 
 GenerativeModel = VAE | GAN
