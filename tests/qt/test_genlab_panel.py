@@ -41,6 +41,8 @@ def test_vae_run_fills_curves_and_grids_then_saves_and_loads(panel, qtbot, tmp_p
     assert panel.progress.value() == 2
     assert panel.samples_view.grid.shape == (8 * 9 - 1, 8 * 9 - 1)
     assert panel.reconstructions_view.grid is not None and panel.interpolation_view.grid is not None
+    assert panel.from_index.value() != panel.to_index.value()  # a line between two different digits
+    assert panel.to_index.maximum() == 359  # every held-out digit can be an end
     before = panel.interpolation_view.grid.copy()
     panel.to_index.setValue(7)  # another end point: another strip
     assert (panel.interpolation_view.grid != before).any()

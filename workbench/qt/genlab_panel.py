@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from superqt.utils import signals_blocked
 
 from workbench.core import paths
 from workbench.core.errors import WorkbenchError
@@ -57,6 +58,12 @@ _PROBLEM_STYLE = "color: #b00020;"
 INTERPOLATION_STEPS = 8
 
 
+def _plain_axis(plot):
+    """Numbers as they are: no SI prefix rescaling (probabilities shown as '800 m' confuse)."""
+    plot.getAxis("left").enableAutoSIPrefix(False)
+    return plot
+
+
 class GenLabPanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -67,7 +74,7 @@ class GenLabPanel(QWidget):
         self._run_count = 0
         self._stop_requested = False
         self.model: GenerativeModel | None = None  # latest snapshot, finished run or loaded model
-        self.images: ImageSet = load_digits_set()
+        self.images: ImageSet | None = None  # of the last run (read on the worker) or of a loaded model
         self.last_result: GenLabResult | None = None
 
         self.form = GenLabForm()
@@ -91,7 +98,6 @@ class GenLabPanel(QWidget):
         self.steps.setToolTip(self.tr("How many images the interpolation shows between the two ends."))
         for box in (self.from_index, self.to_index, self.steps):
             box.valueChanged.connect(self.update_interpolation)
-        self.to_index.setValue(1)
 
         self._build_layout()
         self.form.model_combo.currentIndexChanged.connect(self._show_model_kind)
@@ -104,7 +110,7 @@ class GenLabPanel(QWidget):
 
     def _vae_curves(self) -> LiveCurvesWidget:
         curves = self._curves_widget()
-        curves.add_plot("loss", self.tr("Loss per image (nats)"))
+        _plain_axis(curves.add_plot("loss", self.tr("Loss per image (nats)")))
         curves.add_series(self.tr("Total"), "loss", smoothing=True)
         curves.add_series(self.tr("Reconstruction"), "loss", smoothing=True)
         curves.add_series(self.tr("KL"), "loss", smoothing=True)
@@ -112,10 +118,12 @@ class GenLabPanel(QWidget):
 
     def _gan_curves(self) -> LiveCurvesWidget:
         curves = self._curves_widget()
-        curves.add_plot("loss", self.tr("Loss"))
+        _plain_axis(curves.add_plot("loss", self.tr("Loss")))
         curves.add_series(self.tr("D loss"), "loss", smoothing=True)
         curves.add_series(self.tr("G loss"), "loss", smoothing=True)
-        curves.add_plot("prob", self.tr("Discriminator output"))
+        probabilities = _plain_axis(curves.add_plot("prob", self.tr("D output")))
+        probabilities.setYRange(0.0, 1.0, padding=0.02)  # a probability: the whole range tells the story
+        probabilities.enableAutoRange(y=False)
         curves.add_series(self.tr("D(x) real"), "prob", smoothing=True)
         curves.add_series(self.tr("D(G(z)) fake"), "prob", smoothing=True)
         return curves
@@ -204,8 +212,8 @@ class GenLabPanel(QWidget):
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self.curve_stack)
         right.addWidget(lower)
-        right.setStretchFactor(0, 2)
-        right.setStretchFactor(1, 3)
+        right.setStretchFactor(0, 1)
+        right.setStretchFactor(1, 1)
 
         outer = QHBoxLayout(self)
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -371,7 +379,7 @@ class GenLabPanel(QWidget):
         model = self.model
         self.curve_stack.setCurrentWidget(self.curves[model.config.kind])
         self.samples_view.set_images(self._as_images(model.sample(self._noise(model))))
-        if isinstance(model, VAE) and model.config.image_shape == self.images.image_shape:
+        if isinstance(model, VAE) and self._images_fit(model):
             originals = torch.from_numpy(np.array(self.images.held_out[:16]))
             self.reconstructions_view.set_images(
                 interleave(self._as_images(originals), self._as_images(model.reconstruct(originals)))
@@ -383,8 +391,10 @@ class GenLabPanel(QWidget):
         return fixed_noise(model.config.latent_dim, self.form.seed.value())
 
     def _as_images(self, flat: torch.Tensor) -> np.ndarray:
-        shape = self.model.config.image_shape if self.model is not None else self.images.image_shape
-        return flat.detach().cpu().numpy().reshape(-1, *shape)
+        return flat.detach().cpu().numpy().reshape(-1, *self.model.config.image_shape)
+
+    def _images_fit(self, model: GenerativeModel) -> bool:
+        return self.images is not None and self.images.image_shape == model.config.image_shape
 
     def _configure_interpolation_inputs(self) -> None:
         """VAE: two held-out images; GAN: two samples of the fixed noise grid."""
@@ -392,7 +402,7 @@ class GenLabPanel(QWidget):
             self.from_label.setText(self.tr("From held-out image"))
             self.to_label.setText(self.tr("to"))
             tip = self.tr("Index of a held-out image (not used for training); its latent mean is one end of the line.")
-            top = len(self.images.held_out) - 1
+            top = len(self.images.held_out) - 1 if self.images is not None else 0
             self.interpolation_view.set_title(self.tr("Latent interpolation: original, decoded steps, original"))
         else:
             self.from_label.setText(self.tr("From sample"))
@@ -400,9 +410,12 @@ class GenLabPanel(QWidget):
             tip = self.tr("Number of a sample in the grid above (row by row from 0); its noise vector is one end.")
             top = 63
             self.interpolation_view.set_title(self.tr("Noise interpolation between two samples of the grid"))
-        for box in (self.from_index, self.to_index):
-            box.setRange(0, top)
-            box.setToolTip(tip)
+        with signals_blocked(self.from_index), signals_blocked(self.to_index):
+            for box in (self.from_index, self.to_index):
+                box.setRange(0, top)
+                box.setToolTip(tip)
+            if self.from_index.value() == self.to_index.value():
+                self.to_index.setValue(min(top, self.from_index.value() + 1))  # a line needs two different ends
         self.update_interpolation()
 
     def update_interpolation(self) -> None:
@@ -412,7 +425,7 @@ class GenLabPanel(QWidget):
         steps = self.steps.value()
         a, b = self.from_index.value(), self.to_index.value()
         if isinstance(model, VAE):
-            if model.config.image_shape != self.images.image_shape:
+            if not self._images_fit(model):
                 self.interpolation_view.show_message(self.tr("This model was trained on images of another size."))
                 return
             ends = torch.from_numpy(np.array(self.images.held_out[[a, b]]))  # (2, pixels)

@@ -12,7 +12,7 @@ import numpy as np
 from workbench.core.atomic import write_bytes_atomic
 
 
-def tile_grid(images: np.ndarray, columns: int | None = None, padding: int = 1, background: float = 0.25) -> np.ndarray:
+def tile_grid(images: np.ndarray, columns: int | None = None, padding: int = 1, background: float = 0.5) -> np.ndarray:
     """(N, H, W) values in [0, 1] -> one (rows*(H+p)-p, cols*(W+p)-p) image; a square-ish grid by default."""
     count, height, width = images.shape
     columns = columns or max(1, math.ceil(math.sqrt(count)))
