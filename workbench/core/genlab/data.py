@@ -28,10 +28,6 @@ class ImageSet:
     train_labels: np.ndarray | None = None  # (N_train,) int
     held_out_labels: np.ndarray | None = None  # (N_held_out,) int
 
-    @property
-    def pixels(self) -> int:
-        return self.image_shape[0] * self.image_shape[1]
-
     def as_images(self, flat: np.ndarray) -> np.ndarray:
         """(N, H*W) -> (N, H, W)."""
         return flat.reshape(-1, *self.image_shape)

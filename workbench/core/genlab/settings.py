@@ -54,11 +54,6 @@ class GenLabSettings:
     def to_dict(self) -> dict[str, object]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
-    @classmethod
-    def from_dict(cls, values: dict[str, object]) -> "GenLabSettings":
-        known = {f.name for f in fields(cls)}
-        return cls(**{key: value for key, value in values.items() if key in known})
-
     def problems(self) -> list[str]:
         found = []
         if self.model not in MODEL_KINDS:
