@@ -1,10 +1,10 @@
 """The generative lab: train a VAE or a GAN on small images and watch it learn.
 
-The run is ``workbench.core.genlab.trainer.train`` on a ``JobRunner`` thread with a
-``RunControl`` (pause, resume, stop). Step metrics feed live curves; every epoch brings
-a sample grid from the fixed noise batch, VAE reconstructions beside their originals,
-and a CPU snapshot of the model that the latent interpolation uses on the GUI thread
-(it is a copy, so the worker never shares weights with the view).
+The run is ``workbench.core.genlab.trainer.train`` under a ``RunController`` (start,
+pause, resume, stop on a ``JobRunner`` thread). Step metrics feed live curves; every
+epoch brings a sample grid from the fixed noise batch, VAE reconstructions beside their
+originals, and a CPU snapshot of the model that the latent interpolation uses on the GUI
+thread (it is a copy, so the worker never shares weights with the view).
 """
 
 from __future__ import annotations
@@ -47,14 +47,12 @@ from workbench.core.genlab.trainer import (
     fixed_noise,
     train,
 )
-from workbench.core.jobs import RunControl
 from workbench.qt.app_state import AppState
 from workbench.qt.curves import LiveCurvesWidget, XAxis
 from workbench.qt.genlab_form import GenLabForm
 from workbench.qt.genlab_image_view import ImageGridView
-from workbench.qt.workers import JobRunner
+from workbench.qt.run_controls import RunController
 
-_PROBLEM_STYLE = "color: #b00020;"
 INTERPOLATION_STEPS = 8
 
 
@@ -68,11 +66,8 @@ class GenLabPanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self._runner: JobRunner | None = None
-        self._control: RunControl | None = None
         self._run_settings = None  # GenLabSettings of the current or last run
         self._run_count = 0
-        self._stop_requested = False
         self.model: GenerativeModel | None = None  # latest snapshot, finished run or loaded model
         self.images: ImageSet | None = None  # of the last run (read on the worker) or of a loaded model
         self.last_result: GenLabResult | None = None
@@ -140,15 +135,20 @@ class GenLabPanel(QWidget):
         }
 
     def _build_layout(self) -> None:
-        self.start_button = QPushButton(self.tr("Start"))
-        self.start_button.setToolTip(self.tr("Train a new model with these settings."))
+        self.run = RunController(
+            self.tr("Choose a model and press Start."),
+            stop_tip=self.tr("Stop after saving a checkpoint; the model trained so far stays here."),
+            parent=self,
+        )
+        self.run.event.connect(self._on_event)
+        self.run.finished.connect(self._on_finished)
+        self.run.ended.connect(self._flush_curves)
+        self.run.changed.connect(self._refresh_controls)
+        # The controller's widgets under the names the panel has always had.
+        run = self.run
+        self.start_button, self.pause_button, self.stop_button = run.start_button, run.pause_button, run.stop_button
+        self.status_label, self.problems_label = run.status_label, run.problems_label
         self.start_button.clicked.connect(self.start)
-        self.pause_button = QPushButton(self.tr("Pause"))
-        self.pause_button.setToolTip(self.tr("Pause between two steps; Resume carries on exactly there."))
-        self.pause_button.clicked.connect(self.toggle_pause)
-        self.stop_button = QPushButton(self.tr("Stop"))
-        self.stop_button.setToolTip(self.tr("Stop after saving a checkpoint; the model trained so far stays here."))
-        self.stop_button.clicked.connect(self.stop)
         self.save_button = QPushButton(self.tr("Save model…"))
         self.save_button.setToolTip(self.tr("Save the model shown here (weights and settings) into a folder."))
         self.save_button.clicked.connect(self._ask_save)
@@ -163,11 +163,6 @@ class GenLabPanel(QWidget):
 
         self.progress = QProgressBar()
         self.progress.setFormat(self.tr("epoch %v of %m"))
-        self.status_label = QLabel(self.tr("Choose a model and press Start."))
-        self.status_label.setWordWrap(True)
-        self.problems_label = QLabel()
-        self.problems_label.setWordWrap(True)
-        self.problems_label.setStyleSheet(_PROBLEM_STYLE)
 
         controls = QWidget()
         controls_layout = QVBoxLayout(controls)
@@ -226,7 +221,7 @@ class GenLabPanel(QWidget):
     # ----- commands -------------------------------------------------------------------
 
     def is_running(self) -> bool:
-        return self._runner is not None and self._runner.is_running()
+        return self.run.is_running()
 
     def start(self) -> None:
         if self.is_running() or self.form.problems():
@@ -237,48 +232,21 @@ class GenLabPanel(QWidget):
             curves.keep_as_overlay(self.tr("run {n}").format(n=self._run_count))
         self._run_count += 1
         self._run_settings = settings
-        self._stop_requested = False
         self.last_result = None
-        self._control = RunControl()
         checkpoint_dir = paths.data_dir() / "genlab" / f"{settings.model}-checkpoint"
-        self._runner = JobRunner(
-            lambda control: train(settings, control, checkpoint_dir=checkpoint_dir), parent=self, control=self._control
-        )
-        self._runner.event.connect(self._on_event)
-        self._runner.finished.connect(self._on_finished)
-        self._runner.failed.connect(self._on_failed)
-        self._runner.cancelled.connect(self._on_cancelled)
         self.progress.setRange(0, settings.epochs)
         self.progress.setValue(0)
-        self._set_status(self.tr("Starting…"))
-        self._runner.start()
-        self._refresh_controls()
+        self.run.launch(lambda control: train(settings, control, checkpoint_dir=checkpoint_dir))
 
     def toggle_pause(self) -> None:
-        if not self.is_running() or self._control is None:
-            return
-        if self._control.paused:
-            self._control.resume()
-            self._set_status(self.tr("Running."))
-        else:
-            self._control.pause()
-            self._set_status(self.tr("Paused after the current step."))
-        self._refresh_controls()
+        self.run.toggle_pause()
 
     def stop(self) -> None:
-        if not self.is_running() or self._control is None:
-            return
-        self._stop_requested = True
-        self._control.cancel()
-        self._set_status(self.tr("Stopping: saving a checkpoint…"))
-        self._refresh_controls()
+        self.run.stop()
 
     def shutdown(self) -> None:
         """Stop a run with a checkpoint and wait for it (the window is closing)."""
-        if self.is_running():
-            self._stop_requested = True
-            self._control.cancel()
-            self._runner.wait()
+        self.run.shutdown()
 
     def save_model_to(self, folder: str | Path) -> None:
         folder = Path(folder)
@@ -286,7 +254,7 @@ class GenLabPanel(QWidget):
             # Saving replaces the folder whole: never on top of unrelated files.
             raise WorkbenchError(self.tr("'{folder}' is not empty: choose an empty or new folder.").format(folder=folder))
         save_model(folder, self.model)
-        self._set_status(self.tr("Model saved to {folder}.").format(folder=folder))
+        self.run.set_status(self.tr("Model saved to {folder}.").format(folder=folder))
 
     def load_model_from(self, folder: str | Path) -> None:
         model = load_model(folder)
@@ -300,7 +268,7 @@ class GenLabPanel(QWidget):
             )
         )
         self._show_model_views()
-        self._set_status(self.tr("Loaded a {kind} from {folder}.").format(kind=model.config.kind.upper(), folder=folder))
+        self.run.set_status(self.tr("Loaded a {kind} from {folder}.").format(kind=model.config.kind.upper(), folder=folder))
 
     # ----- run events -----------------------------------------------------------------
 
@@ -323,8 +291,8 @@ class GenLabPanel(QWidget):
             means = ", ".join(
                 f"{self._series_names(self._run_settings.model)[name]} {value:.3f}" for name, value in event.means.items()
             )
-            paused = self.tr(" · paused") if self._control is not None and self._control.paused else ""
-            self._set_status(
+            paused = self.tr(" · paused") if self.run.paused else ""
+            self.run.set_status(
                 self.tr("Epoch {epoch} of {epochs} · {means} · {seconds:.1f} s{paused}").format(
                     epoch=event.epoch, epochs=event.epochs, means=means, seconds=event.elapsed_s, paused=paused
                 )
@@ -333,38 +301,21 @@ class GenLabPanel(QWidget):
             self.images = event.images
             self._configure_interpolation_inputs()
         elif isinstance(event, StatusEvent):
-            self._set_status(event.message + "…")
+            self.run.set_status(event.message + "…")
         elif isinstance(event, CheckpointEvent):
             pass  # frequent and silent: the status line keeps the training figures
 
     def _steps_per_epoch(self) -> int:
         return len(self.images.train) // self._run_settings.batch_size
 
-    def _end_of_run(self) -> None:
-        # The result signal leaves the thread just before it ends: let it end before the next run.
-        if self._runner is not None:
-            self._runner.wait()
+    def _flush_curves(self) -> None:
         for curves in self.curves.values():
             curves.flush()
 
     def _on_finished(self, result: GenLabResult) -> None:
-        self._end_of_run()
         self.last_result = result
         self.model = result.model
-        diverged = result.stopped and not self._stop_requested
-        self._set_status(result.message, problem=diverged)
         self.update_interpolation()
-        self._refresh_controls()
-
-    def _on_failed(self, message: str) -> None:
-        self._end_of_run()
-        self._set_status(message, problem=True)
-        self._refresh_controls()
-
-    def _on_cancelled(self) -> None:
-        self._end_of_run()
-        self._set_status(self.tr("Stopped."))
-        self._refresh_controls()
 
     # ----- views ----------------------------------------------------------------------
 
@@ -437,20 +388,9 @@ class GenLabPanel(QWidget):
         self.interpolation_view.columns = len(strip)
         self.interpolation_view.set_images(self._as_images(strip))
 
-    def _set_status(self, text: str, problem: bool = False) -> None:
-        self.status_label.setText(text)
-        self.status_label.setStyleSheet(_PROBLEM_STYLE if problem else "")
-
     def _refresh_controls(self) -> None:
         running = self.is_running()
-        problems = [] if running else self.form.problems()
-        self.problems_label.setText("\n".join(problems))
-        self.problems_label.setVisible(bool(problems))
-        self.start_button.setEnabled(not running and not problems)
-        self.pause_button.setEnabled(running)
-        paused = running and self._control is not None and self._control.paused
-        self.pause_button.setText(self.tr("Resume") if paused else self.tr("Pause"))
-        self.stop_button.setEnabled(running)
+        self.run.refresh(self.form.problems)
         self.form.setEnabled(not running)
         self.save_button.setEnabled(self.model is not None)
         self.load_button.setEnabled(not running)

@@ -1,7 +1,7 @@
 """The training studio: choose a corpus and a model, press Start, watch the loss fall.
 
-The run is ``workbench.core.training.trainer.train`` on a ``JobRunner`` thread with a
-``RunControl`` (pause, resume, stop); its events come back on the GUI thread and feed the
+The run is ``workbench.core.training.trainer.train`` under a ``RunController`` (start,
+pause, resume, stop on a ``JobRunner`` thread); its events come back on the GUI thread and feed the
 curves, the progress line and the sample list. Checkpoints and finished models are
 registered in the catalog by the trainer; the panel tells the rest of the window.
 """
@@ -13,7 +13,6 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QLabel,
     QProgressBar,
     QPushButton,
     QScrollArea,
@@ -22,7 +21,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.core.jobs import RunControl
 from workbench.core.loading import LoadedModel
 from workbench.core.training.events import CheckpointEvent, CorpusStats, EvalEvent, StatusEvent, StepEvent, TrainResult
 from workbench.core.training.settings import TrainSettings
@@ -30,9 +28,7 @@ from workbench.core.training.trainer import train
 from workbench.qt.app_state import AppState
 from workbench.qt.training_curves import TrainingCurves
 from workbench.qt.training_form import TrainingForm
-from workbench.qt.workers import JobRunner
-
-_PROBLEM_STYLE = "color: #b00020;"
+from workbench.qt.run_controls import RunController
 
 
 def _duration(seconds: float) -> str:
@@ -50,11 +46,8 @@ class TrainingPanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
-        self._runner: JobRunner | None = None
-        self._control: RunControl | None = None
         self._settings: TrainSettings | None = None  # of the current or last run
         self._resumable: TrainSettings | None = None  # a stopped run that Continue picks up
-        self._stop_requested = False
         self._first_step: StepEvent | None = None  # of this session of the run: the base of speed and ETA
         self.last_result: TrainResult | None = None
 
@@ -66,18 +59,19 @@ class TrainingPanel(QWidget):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setMinimumWidth(self.form.sizeHint().width() + 24)
 
-        self.problems_label = QLabel()
-        self.problems_label.setWordWrap(True)
-        self.problems_label.setStyleSheet(_PROBLEM_STYLE)
-        self.start_button = QPushButton(self.tr("Start"))
-        self.start_button.setToolTip(self.tr("Train a new model with these settings."))
+        self.run = RunController(
+            self.tr("Choose a corpus, or try the Tang poems."),
+            stop_tip=self.tr("Stop the run after saving a checkpoint; Continue can pick it up later."),
+            parent=self,
+        )
+        self.run.event.connect(self._on_event)
+        self.run.finished.connect(self._on_finished)
+        self.run.changed.connect(self._refresh_controls)
+        # The controller's widgets under the names the panel has always had.
+        run = self.run
+        self.start_button, self.pause_button, self.stop_button = run.start_button, run.pause_button, run.stop_button
+        self.status_label, self.problems_label = run.status_label, run.problems_label
         self.start_button.clicked.connect(self.start)
-        self.pause_button = QPushButton(self.tr("Pause"))
-        self.pause_button.setToolTip(self.tr("Pause the run between two steps; Resume carries on exactly there."))
-        self.pause_button.clicked.connect(self.toggle_pause)
-        self.stop_button = QPushButton(self.tr("Stop"))
-        self.stop_button.setToolTip(self.tr("Stop the run after saving a checkpoint; Continue can pick it up later."))
-        self.stop_button.clicked.connect(self.stop)
         self.continue_button = QPushButton(self.tr("Continue"))
         self.continue_button.setToolTip(self.tr("Carry on the stopped run from its checkpoint, on the same curve."))
         self.continue_button.clicked.connect(self.continue_run)
@@ -87,8 +81,6 @@ class TrainingPanel(QWidget):
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
         self.progress.setFormat("%v / %m")
-        self.status_label = QLabel(self.tr("Choose a corpus, or try the Tang poems."))
-        self.status_label.setWordWrap(True)
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -114,7 +106,7 @@ class TrainingPanel(QWidget):
     # ----- commands -------------------------------------------------------------------
 
     def is_running(self) -> bool:
-        return self._runner is not None and self._runner.is_running()
+        return self.run.is_running()
 
     def start(self) -> None:
         if self.is_running() or self.form.problems():
@@ -130,49 +122,24 @@ class TrainingPanel(QWidget):
         self._launch(self._resumable, resume=True)
 
     def toggle_pause(self) -> None:
-        if not self.is_running() or self._control is None:
-            return
-        if self._control.paused:
-            self._control.resume()
-            self.status_label.setText(self.tr("Running."))
-        else:
-            self._control.pause()
-            self.status_label.setText(self.tr("Paused after the current step."))
-        self._refresh_controls()
+        self.run.toggle_pause()
 
     def stop(self) -> None:
-        if not self.is_running() or self._control is None:
-            return
-        self._stop_requested = True
-        self._control.cancel()
-        self.status_label.setText(self.tr("Stopping: saving a checkpoint…"))
-        self._refresh_controls()
+        self.run.stop()
 
     def shutdown(self) -> None:
         """Stop a run with a checkpoint and wait for it (the window is closing)."""
-        if self.is_running():
-            self._stop_requested = True
-            self._control.cancel()
-            self._runner.wait()
+        self.run.shutdown()
 
     # ----- running --------------------------------------------------------------------
 
     def _launch(self, settings: TrainSettings, resume: bool) -> None:
         self._settings = settings
         self._resumable = None
-        self._stop_requested = False
         self._first_step = None
         self.last_result = None
-        self._control = RunControl()
-        self._runner = JobRunner(lambda control: train(settings, control, resume=resume), parent=self, control=self._control)
-        self._runner.event.connect(self._on_event)
-        self._runner.finished.connect(self._on_finished)
-        self._runner.failed.connect(self._on_failed)
-        self._runner.cancelled.connect(self._on_cancelled)
         self.progress.setRange(0, settings.max_iters)
-        self._set_status(self.tr("Starting…"))
-        self._runner.start()
-        self._refresh_controls()
+        self.run.launch(lambda control: train(settings, control, resume=resume))
 
     def _on_event(self, event) -> None:
         if isinstance(event, StepEvent):
@@ -181,14 +148,14 @@ class TrainingPanel(QWidget):
         elif isinstance(event, EvalEvent):
             self.curves.add_eval(event)
         elif isinstance(event, CheckpointEvent):
-            self._set_status(self.tr("Checkpoint saved at step {step}.").format(step=event.step))
+            self.run.set_status(self.tr("Checkpoint saved at step {step}.").format(step=event.step))
             self.state.catalog_changed.emit()
         elif isinstance(event, CorpusStats):
             self.form.show_corpus_stats(
                 event.characters, event.tokens, event.vocabulary, event.train_tokens, event.val_tokens
             )
         elif isinstance(event, StatusEvent):
-            self._set_status(event.message + "…")
+            self.run.set_status(event.message + "…")
 
     def _show_progress(self, event: StepEvent) -> None:
         self.progress.setValue(event.step)
@@ -202,49 +169,24 @@ class TrainingPanel(QWidget):
         tokens_per_s = (event.tokens_seen - first.tokens_seen) / seconds
         steps_per_s = (event.step - first.step) / seconds
         left = (self._settings.max_iters - event.step) / steps_per_s
-        paused = self._control is not None and self._control.paused
-        self.status_label.setText(
+        self.run.set_status(
             self.tr("Step {step} of {total} · {speed:,.0f} tokens/s · about {left} left{paused}").format(
                 step=event.step,
                 total=self._settings.max_iters,
                 speed=tokens_per_s,
                 left=_duration(left),
-                paused=self.tr(" · paused") if paused else "",
+                paused=self.tr(" · paused") if self.run.paused else "",
             )
         )
-        self.status_label.setStyleSheet("")
-
-    def _thread_ended(self) -> None:
-        # The result signal leaves the thread just before it ends: let it end before the next run.
-        if self._runner is not None:
-            self._runner.wait()
 
     def _on_finished(self, result: TrainResult) -> None:
-        self._thread_ended()
         self.last_result = result
         self.state.catalog_changed.emit()
-        diverged = result.stopped and not self._stop_requested
-        self._set_status(result.message, problem=diverged)
-        if result.stopped and not diverged:
+        if result.stopped and self.run.stop_requested:  # stopped by Stop, not diverged
             self._resumable = self._settings
         self.form.new_output_folder()  # the next Start writes a new run
-        self._refresh_controls()
-
-    def _on_failed(self, message: str) -> None:
-        self._thread_ended()
-        self._set_status(message, problem=True)
-        self._refresh_controls()
-
-    def _on_cancelled(self) -> None:
-        self._thread_ended()
-        self._set_status(self.tr("Stopped."))
-        self._refresh_controls()
 
     # ----- view -----------------------------------------------------------------------
-
-    def _set_status(self, text: str, problem: bool = False) -> None:
-        self.status_label.setText(text)
-        self.status_label.setStyleSheet(_PROBLEM_STYLE if problem else "")
 
     def _model_changed(self, loaded: LoadedModel | None) -> None:
         if loaded is None or not loaded.can_generate:
@@ -254,14 +196,6 @@ class TrainingPanel(QWidget):
 
     def _refresh_controls(self) -> None:
         running = self.is_running()
-        problems = [] if running else self.form.problems()
-        self.problems_label.setText("\n".join(problems))
-        self.problems_label.setVisible(bool(problems))
-        self.start_button.setEnabled(not running and not problems)
+        self.run.refresh(self.form.problems)
         self.form.set_editable(not running)
-        paused = running and self._control is not None and self._control.paused
-        stopping = running and self._control is not None and self._control.cancelled
-        self.pause_button.setEnabled(running and not stopping)
-        self.pause_button.setText(self.tr("Resume") if paused else self.tr("Pause"))
-        self.stop_button.setEnabled(running and not stopping)
         self.continue_button.setEnabled(not running and self._resumable is not None)

@@ -1,0 +1,147 @@
+"""Start, Pause/Resume and Stop for a panel that runs one long core job at a time.
+
+``RunController`` owns the buttons, the status and problems labels, the ``JobRunner``
+and its ``RunControl``; the panel lays the widgets out, starts runs with ``launch`` and
+reacts to ``event``, ``finished``, ``ended`` and ``changed``. Start stays the panel's:
+what a run needs (settings, curves) is the panel's business.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QLabel, QPushButton
+
+from workbench.core.jobs import RunControl
+from workbench.qt.workers import JobFactory, JobRunner
+
+PROBLEM_STYLE = "color: #b00020;"
+
+
+class RunController(QObject):
+    """One run at a time; the job's result must have ``stopped`` and ``message``."""
+
+    event = Signal(object)  # each event the job yields
+    finished = Signal(object)  # the job's result, once its thread has ended and the status shows it
+    ended = Signal()  # the run is over (finished, failed or cancelled) and its thread has ended
+    changed = Signal()  # running, paused or stopping changed: refresh what depends on it
+
+    def __init__(self, idle_message: str, stop_tip: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._runner: JobRunner | None = None
+        self.control: RunControl | None = None
+        self.stop_requested = False  # a result that stopped without it stopped itself (diverged)
+
+        self.start_button = QPushButton(self.tr("Start"))
+        self.start_button.setToolTip(self.tr("Train a new model with these settings."))
+        self.pause_button = QPushButton(self.tr("Pause"))
+        self.pause_button.setToolTip(self.tr("Pause the run between two steps; Resume carries on exactly there."))
+        self.pause_button.clicked.connect(self.toggle_pause)
+        self.stop_button = QPushButton(self.tr("Stop"))
+        self.stop_button.setToolTip(stop_tip)
+        self.stop_button.clicked.connect(self.stop)
+        self.status_label = QLabel(idle_message)
+        self.status_label.setWordWrap(True)
+        self.problems_label = QLabel()
+        self.problems_label.setWordWrap(True)
+        self.problems_label.setStyleSheet(PROBLEM_STYLE)
+
+    # ----- state ----------------------------------------------------------------------
+
+    def is_running(self) -> bool:
+        return self._runner is not None and self._runner.is_running()
+
+    @property
+    def paused(self) -> bool:
+        return self.is_running() and self.control is not None and self.control.paused
+
+    @property
+    def stopping(self) -> bool:
+        return self.is_running() and self.control is not None and self.control.cancelled
+
+    # ----- commands -------------------------------------------------------------------
+
+    def launch(self, job_factory: JobFactory) -> None:
+        self.stop_requested = False
+        self.control = RunControl()
+        self._runner = JobRunner(job_factory, parent=self, control=self.control)
+        self._runner.event.connect(self.event)
+        self._runner.finished.connect(self._on_finished)
+        self._runner.failed.connect(self._on_failed)
+        self._runner.cancelled.connect(self._on_cancelled)
+        self.set_status(self.tr("Starting…"))
+        self._runner.start()
+        self.changed.emit()
+
+    def toggle_pause(self) -> None:
+        if not self.is_running() or self.control is None:
+            return
+        if self.control.paused:
+            self.control.resume()
+            self.set_status(self.tr("Running."))
+        else:
+            self.control.pause()
+            self.set_status(self.tr("Paused after the current step."))
+        self.changed.emit()
+
+    def stop(self) -> None:
+        if not self.is_running() or self.control is None:
+            return
+        self.stop_requested = True
+        self.control.cancel()
+        self.set_status(self.tr("Stopping: saving a checkpoint…"))
+        self.changed.emit()
+
+    def shutdown(self) -> None:
+        """Stop a run with a checkpoint and wait for it (the window is closing)."""
+        if self.is_running():
+            self.stop_requested = True
+            self.control.cancel()
+            self._runner.wait()
+
+    # ----- view -----------------------------------------------------------------------
+
+    def set_status(self, text: str, problem: bool = False) -> None:
+        self.status_label.setText(text)
+        self.status_label.setStyleSheet(PROBLEM_STYLE if problem else "")
+
+    def refresh(self, problems: Callable[[], list[str]]) -> None:
+        """Show the settings' ``problems`` (asked only while idle) and enable the buttons."""
+        running = self.is_running()
+        problems = [] if running else problems()
+        self.problems_label.setText("\n".join(problems))
+        self.problems_label.setVisible(bool(problems))
+        self.start_button.setEnabled(not running and not problems)
+        # While stopping, a pause would hold the run before it can save its checkpoint.
+        self.pause_button.setEnabled(running and not self.stopping)
+        self.pause_button.setText(self.tr("Resume") if self.paused else self.tr("Pause"))
+        self.stop_button.setEnabled(running and not self.stopping)
+
+    # ----- run end --------------------------------------------------------------------
+
+    def _wait_for_thread(self) -> None:
+        # The result signal leaves the thread just before it ends: let it end before the next run.
+        if self._runner is not None:
+            self._runner.wait()
+
+    def _announce_end(self) -> None:
+        self.ended.emit()
+        self.changed.emit()
+
+    def _on_finished(self, result) -> None:
+        self._wait_for_thread()
+        diverged = result.stopped and not self.stop_requested
+        self.set_status(result.message, problem=diverged)
+        self.finished.emit(result)
+        self._announce_end()
+
+    def _on_failed(self, message: str) -> None:
+        self._wait_for_thread()
+        self.set_status(message, problem=True)
+        self._announce_end()
+
+    def _on_cancelled(self) -> None:
+        self._wait_for_thread()
+        self.set_status(self.tr("Stopped."))
+        self._announce_end()
