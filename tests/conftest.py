@@ -104,3 +104,12 @@ def tiny_tokenizer():
 @pytest.fixture
 def tiny_loaded():
     return make_tiny_loaded()
+
+
+@pytest.fixture
+def tiny_folder(tmp_path, tiny_loaded):
+    """``tiny_loaded`` saved as a Hugging Face model folder, for what loads by path (CLI, loader)."""
+    folder = tmp_path / "tiny-llama"
+    tiny_loaded.model.save_pretrained(folder)
+    tiny_loaded.tokenizer.save_pretrained(folder)
+    return folder

@@ -11,14 +11,6 @@ from workbench.cli import main
 from workbench.cli.generate import _StreamedText
 
 
-@pytest.fixture
-def tiny_folder(tmp_path, tiny_loaded):
-    folder = tmp_path / "tiny-model"
-    tiny_loaded.model.save_pretrained(folder)
-    tiny_loaded.tokenizer.save_pretrained(folder)
-    return folder
-
-
 def test_json_output_matches_the_engine(tiny_folder, tiny_loaded, capsys):
     from workbench.core.decoding import DecodingSettings
     from workbench.core.generation import GenerationRequest, generate

@@ -10,14 +10,6 @@ from workbench.core.jobs import CancelToken, drain
 from workbench.core.loading import LoadSettings, load_model, load_model_blocking, relocate
 
 
-@pytest.fixture
-def tiny_folder(tmp_path, tiny_loaded):
-    folder = tmp_path / "tiny"
-    tiny_loaded.model.save_pretrained(folder)
-    tiny_loaded.tokenizer.save_pretrained(folder)
-    return folder
-
-
 def test_load_folder_reports_stages_and_matches_the_saved_model(tiny_folder, tiny_loaded):
     stages = []
     loaded = load_model_blocking(str(tiny_folder), on_progress=lambda p: stages.append(p.stage))

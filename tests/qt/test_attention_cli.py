@@ -10,14 +10,6 @@ from PySide6.QtGui import QImage
 from workbench.cli import main
 
 
-@pytest.fixture
-def tiny_folder(tmp_path, tiny_loaded):
-    folder = tmp_path / "tiny-llama"
-    tiny_loaded.model.save_pretrained(folder)
-    tiny_loaded.tokenizer.save_pretrained(folder)
-    return folder
-
-
 def test_writes_npz_and_png(tiny_folder, tiny_loaded, tmp_path, capsys):
     out, png = tmp_path / "a.npz", tmp_path / "a.png"
     code = main(["attention", "--model", str(tiny_folder), "--prompt", "The quick brown fox", "--out", str(out),

@@ -192,14 +192,12 @@ def test_shutdown_during_a_run_saves_a_checkpoint(panel, qtbot, corpus, tmp_path
     assert has_checkpoint(out_dir / trainer.CHECKPOINT_FOLDER)
 
 
-def test_fine_tunes_the_loaded_model_with_lora(panel, qtbot, corpus, tmp_path, tiny_loaded):
+def test_fine_tunes_the_loaded_model_with_lora(panel, qtbot, corpus, tmp_path, tiny_loaded, tiny_folder):
     from dataclasses import replace
 
     from workbench.core.catalog import folder_entry
 
-    base_dir = tmp_path / "base"
-    tiny_loaded.model.save_pretrained(base_dir)
-    tiny_loaded.tokenizer.save_pretrained(base_dir)
+    base_dir = tiny_folder
     panel.state.set_loaded_model(replace(tiny_loaded, entry=folder_entry(base_dir)))
     panel.form.set_values(
         corpus=str(corpus), out_dir=str(tmp_path / "lora"), arch="finetune", lora=True, lora_rank=4,
