@@ -14,6 +14,7 @@ import os
 import sys
 from pathlib import Path
 
+from workbench.cli.options import add_device_argument
 from workbench.core.errors import InvalidSettingsError, WorkbenchError
 
 
@@ -32,7 +33,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--head", default="mean", help="head number, mean, max or rollout for the PNG (default: mean)")
     parser.add_argument("--chat", action="store_true", help="wrap the prompt in the model's chat template (default: raw text)")
     parser.add_argument("--target", default="", help="encoder-decoder models only: the decoder's text (default: just the start token)")
-    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    add_device_argument(parser)
     parser.set_defaults(run=run)
 
 

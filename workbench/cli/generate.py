@@ -7,6 +7,7 @@ import json
 import sys
 from typing import TextIO
 
+from workbench.cli.options import add_device_argument
 from workbench.core.decoding import PRESETS, DecodingSettings
 
 _BALANCED = PRESETS["Balanced"]
@@ -41,7 +42,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--min-new-tokens", type=int, default=_DEFAULTS.min_new_tokens, metavar="N")
     parser.add_argument("--seed", type=int, default=None, help="makes sampling reproducible")
     parser.add_argument("--stop", action="append", default=[], metavar="STR", help="stop when this text appears (repeatable)")
-    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    add_device_argument(parser)
     parser.add_argument("--dtype", default="auto", help="auto, float32, bfloat16 or float16")
     parser.add_argument("--json", action="store_true", help="print one JSON object at the end instead of streaming")
     parser.set_defaults(run=run)

@@ -8,6 +8,7 @@ import io
 import sys
 from pathlib import Path
 
+from workbench.cli.options import add_device_argument
 from workbench.core.atomic import write_text_atomic
 from workbench.core.genlab.images import interleave, tile_grid, write_png
 from workbench.core.genlab.settings import GenLabSettings
@@ -34,7 +35,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--beta", type=float, help="VAE: weight of the KL term")
     parser.add_argument("--label-smoothing", type=float, help="GAN: real images labelled 1 - this for the discriminator")
     parser.add_argument("--seed", type=int, help="random seed (same seed, same run)")
-    parser.add_argument("--device", help="auto, cpu, cuda, cuda:N or mps")
+    add_device_argument(parser, default=None)
     parser.add_argument("--images", help="a folder of images to train on instead of the digits")
     parser.add_argument("--image-size", type=int, help="side in pixels the folder's images are resized to")
     parser.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from workbench.cli.options import add_device_argument
 from workbench.core.jobs import drain
 
 
@@ -17,7 +18,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--model", required=True, help="model id, folder (e.g. a trained model) or .gguf file")
     parser.add_argument("--file", required=True, help="UTF-8 text file (or folder of .txt files)")
     parser.add_argument("--block-size", type=int, default=None, help="tokens per block (default: min(512, model context))")
-    parser.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    add_device_argument(parser)
     parser.set_defaults(run=run)
 
 
