@@ -51,7 +51,7 @@ from workbench.qt.app_state import AppState
 from workbench.qt.curves import LiveCurvesWidget, XAxis
 from workbench.qt.genlab_form import GenLabForm
 from workbench.qt.genlab_image_view import ImageGridView
-from workbench.qt.run_controls import RunController
+from workbench.qt.run_controls import RunControlsMixin
 
 INTERPOLATION_STEPS = 8
 
@@ -62,7 +62,7 @@ def _plain_axis(plot):
     return plot
 
 
-class GenLabPanel(QWidget):
+class GenLabPanel(RunControlsMixin, QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
@@ -135,20 +135,11 @@ class GenLabPanel(QWidget):
         }
 
     def _build_layout(self) -> None:
-        self.run = RunController(
+        run = self._init_run_controls(
             self.tr("Choose a model and press Start."),
             stop_tip=self.tr("Stop after saving a checkpoint; the model trained so far stays here."),
-            parent=self,
         )
-        self.run.event.connect(self._on_event)
-        self.run.finished.connect(self._on_finished)
-        self.run.ended.connect(self._flush_curves)
-        self.run.changed.connect(self._refresh_controls)
-        # The controller's widgets under the names the panel has always had.
-        run = self.run
-        self.start_button, self.pause_button, self.stop_button = run.start_button, run.pause_button, run.stop_button
-        self.status_label, self.problems_label = run.status_label, run.problems_label
-        self.start_button.clicked.connect(self.start)
+        run.ended.connect(self._flush_curves)
         self.save_button = QPushButton(self.tr("Save model…"))
         self.save_button.setToolTip(self.tr("Save the model shown here (weights and settings) into a folder."))
         self.save_button.clicked.connect(self._ask_save)
@@ -220,9 +211,6 @@ class GenLabPanel(QWidget):
 
     # ----- commands -------------------------------------------------------------------
 
-    def is_running(self) -> bool:
-        return self.run.is_running()
-
     def start(self) -> None:
         if self.is_running() or self.form.problems():
             return
@@ -237,16 +225,6 @@ class GenLabPanel(QWidget):
         self.progress.setRange(0, settings.epochs)
         self.progress.setValue(0)
         self.run.launch(lambda control: train(settings, control, checkpoint_dir=checkpoint_dir))
-
-    def toggle_pause(self) -> None:
-        self.run.toggle_pause()
-
-    def stop(self) -> None:
-        self.run.stop()
-
-    def shutdown(self) -> None:
-        """Stop a run with a checkpoint and wait for it (the window is closing)."""
-        self.run.shutdown()
 
     def save_model_to(self, folder: str | Path) -> None:
         folder = Path(folder)

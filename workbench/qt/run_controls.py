@@ -3,7 +3,8 @@
 ``RunController`` owns the buttons, the status and problems labels, the ``JobRunner``
 and its ``RunControl``; the panel lays the widgets out, starts runs with ``launch`` and
 reacts to ``event``, ``finished``, ``ended`` and ``changed``. Start stays the panel's:
-what a run needs (settings, curves) is the panel's business.
+what a run needs (settings, curves) is the panel's business. ``RunControlsMixin`` wires a
+panel to its controller and gives it the run commands and widget names panels share.
 """
 
 from __future__ import annotations
@@ -145,3 +146,38 @@ class RunController(QObject):
         self._wait_for_thread()
         self.set_status(self.tr("Stopped."))
         self._announce_end()
+
+
+class RunControlsMixin:
+    """For a QWidget panel that defines ``start``, ``_on_event``, ``_on_finished`` and
+    ``_refresh_controls``, and calls ``_init_run_controls`` in its constructor."""
+
+    run: RunController
+
+    def _init_run_controls(self, idle_message: str, stop_tip: str) -> RunController:
+        self.run = RunController(idle_message, stop_tip, parent=self)
+        self.run.event.connect(self._on_event)
+        self.run.finished.connect(self._on_finished)
+        self.run.changed.connect(self._refresh_controls)
+        self.run.start_button.clicked.connect(self.start)
+        return self.run
+
+    # The controller's widgets under the names the panels have always had.
+    start_button = property(lambda self: self.run.start_button)
+    pause_button = property(lambda self: self.run.pause_button)
+    stop_button = property(lambda self: self.run.stop_button)
+    status_label = property(lambda self: self.run.status_label)
+    problems_label = property(lambda self: self.run.problems_label)
+
+    def is_running(self) -> bool:
+        return self.run.is_running()
+
+    def toggle_pause(self) -> None:
+        self.run.toggle_pause()
+
+    def stop(self) -> None:
+        self.run.stop()
+
+    def shutdown(self) -> None:
+        """Stop a run with a checkpoint and wait for it (the window is closing)."""
+        self.run.shutdown()

@@ -28,7 +28,7 @@ from workbench.core.training.trainer import train
 from workbench.qt.app_state import AppState
 from workbench.qt.training_curves import TrainingCurves
 from workbench.qt.training_form import TrainingForm
-from workbench.qt.run_controls import RunController
+from workbench.qt.run_controls import RunControlsMixin
 
 
 def _duration(seconds: float) -> str:
@@ -42,7 +42,7 @@ def _duration(seconds: float) -> str:
     return text.format(h=seconds // 3600, m=seconds % 3600 // 60 if seconds >= 3600 else seconds // 60, s=seconds % 60)
 
 
-class TrainingPanel(QWidget):
+class TrainingPanel(RunControlsMixin, QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
@@ -59,19 +59,10 @@ class TrainingPanel(QWidget):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setMinimumWidth(self.form.sizeHint().width() + 24)
 
-        self.run = RunController(
+        self._init_run_controls(
             self.tr("Choose a corpus, or try the Tang poems."),
             stop_tip=self.tr("Stop the run after saving a checkpoint; Continue can pick it up later."),
-            parent=self,
         )
-        self.run.event.connect(self._on_event)
-        self.run.finished.connect(self._on_finished)
-        self.run.changed.connect(self._refresh_controls)
-        # The controller's widgets under the names the panel has always had.
-        run = self.run
-        self.start_button, self.pause_button, self.stop_button = run.start_button, run.pause_button, run.stop_button
-        self.status_label, self.problems_label = run.status_label, run.problems_label
-        self.start_button.clicked.connect(self.start)
         self.continue_button = QPushButton(self.tr("Continue"))
         self.continue_button.setToolTip(self.tr("Carry on the stopped run from its checkpoint, on the same curve."))
         self.continue_button.clicked.connect(self.continue_run)
@@ -105,9 +96,6 @@ class TrainingPanel(QWidget):
 
     # ----- commands -------------------------------------------------------------------
 
-    def is_running(self) -> bool:
-        return self.run.is_running()
-
     def start(self) -> None:
         if self.is_running() or self.form.problems():
             return
@@ -120,16 +108,6 @@ class TrainingPanel(QWidget):
         if self.is_running() or self._resumable is None:
             return
         self._launch(self._resumable, resume=True)
-
-    def toggle_pause(self) -> None:
-        self.run.toggle_pause()
-
-    def stop(self) -> None:
-        self.run.stop()
-
-    def shutdown(self) -> None:
-        """Stop a run with a checkpoint and wait for it (the window is closing)."""
-        self.run.shutdown()
 
     # ----- running --------------------------------------------------------------------
 
