@@ -62,6 +62,20 @@ def _last_step(panel: TrainingPanel) -> int:
     return int(panel.curves.curves.points(panel.curves.train_name)[-1, 0])
 
 
+def _wait_until_steps_settle(panel: TrainingPanel, qtbot, quiet_ms: int = 600, timeout_ms: int = 20_000) -> int:
+    """Pause acts between steps: the step under way still arrives, late on a busy machine.
+    Wait until no new step has come for ``quiet_ms`` and return the count."""
+    waited, last, quiet = 0, _steps(panel), 0
+    while quiet < quiet_ms:
+        assert waited < timeout_ms, "the run did not pause"
+        qtbot.wait(100)
+        waited += 100
+        now = _steps(panel)
+        quiet = quiet + 100 if now == last else 0
+        last = now
+    return last
+
+
 def test_start_pause_resume_stop_and_continue(panel, qtbot, corpus, tmp_path):
     out_dir = tmp_path / "run"
     panel.form.set_values(corpus=str(corpus), out_dir=str(out_dir), max_iters=5000, eval_interval=25, **TINY_GPT)
@@ -75,9 +89,8 @@ def test_start_pause_resume_stop_and_continue(panel, qtbot, corpus, tmp_path):
 
     panel.pause_button.click()
     assert panel.pause_button.text() == "Resume"
-    qtbot.wait(400)  # the step under way when Pause was pressed still arrives
-    paused_at = _steps(panel)
-    qtbot.wait(400)
+    paused_at = _wait_until_steps_settle(panel, qtbot)
+    qtbot.wait(1000)
     assert _steps(panel) == paused_at
 
     panel.pause_button.click()
