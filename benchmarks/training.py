@@ -15,6 +15,7 @@ ours/reference and both final validation losses. Targets: ratio <= 1.05, |diff| 
 
     python benchmarks/training.py                  # the full 2000-iteration comparison (~3 min)
     python benchmarks/training.py --max-iters 200  # a quick check
+    python benchmarks/training.py --max-iters 500 --repeats 3  # steadier on a busy machine
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
@@ -172,8 +174,24 @@ class GPT(nn.Module):
         return torch.optim.AdamW(groups, lr=learning_rate, betas=betas, fused=fused or None)
 
 
-def reference_run(corpus: Path, work: Path, max_iters: int, eval_interval: int) -> float:
-    """nanoGPT's prepare.py + train.py with the issue's settings; returns the last validation loss."""
+def full_validation_loss(logits_of, ids: np.ndarray, block_size: int = 64, batch_size: int = 64) -> float:
+    """Mean loss over the WHOLE validation split (consecutive blocks, every token predicted once):
+    the 20 random eval batches each run reports carry about +-0.02 of sampling noise."""
+    data = torch.from_numpy(ids.astype(np.int64))
+    windows = [data[s : s + block_size + 1] for s in range(0, len(data) - block_size - 1, block_size)]
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for first in range(0, len(windows), batch_size):
+            chunk = torch.stack(windows[first : first + batch_size])  # (B, T+1)
+            logits = logits_of(chunk[:, :-1])  # (B, T, V)
+            total += F.cross_entropy(logits.reshape(-1, logits.size(-1)), chunk[:, 1:].reshape(-1), reduction="sum").item()
+            count += chunk[:, 1:].numel()
+    return total / count
+
+
+def reference_run(corpus: Path, work: Path, max_iters: int, eval_interval: int) -> tuple[float, Callable[[], float]]:
+    """nanoGPT's prepare.py + train.py with the issue's settings; returns the last eval's
+    validation loss, and a function measuring the whole validation split (run untimed)."""
     # prepare.py (shakespeare_char)
     data = corpus.read_text(encoding="utf-8")
     chars = sorted(set(data))
@@ -250,13 +268,14 @@ def reference_run(corpus: Path, work: Path, max_iters: int, eval_interval: int) 
         iter_num += 1
         if iter_num > max_iters:
             break
-    return val_loss
+    model.eval()
+    return val_loss, lambda: full_validation_loss(lambda x: model(x, x.contiguous())[0], val_ids)
 
 
 # --- (b) ours: the CLI, end to end ----------------------------------------------------------
 
 
-def workbench_run(corpus: Path, out: Path, max_iters: int, eval_interval: int) -> float:
+def workbench_run(corpus: Path, out: Path, max_iters: int, eval_interval: int) -> tuple[float, Callable[[], float]]:
     from workbench.cli import main
 
     flags = (
@@ -268,14 +287,25 @@ def workbench_run(corpus: Path, out: Path, max_iters: int, eval_interval: int) -
     if status != 0:
         raise SystemExit(f"workbench train failed with status {status}")
     rows = (out / "metrics.csv").read_text(encoding="utf-8").splitlines()
-    return float(rows[-1].split(",")[2])
+    return float(rows[-1].split(",")[2]), lambda: _workbench_full_validation_loss(corpus, out)
+
+
+def _workbench_full_validation_loss(corpus: Path, out: Path) -> float:
+    from workbench.core.loading import load_model_blocking
+    from workbench.core.training.tokenization import encode_corpus
+
+    loaded = load_model_blocking(str(out))
+    ids = encode_corpus(loaded.tokenizer, corpus.read_text(encoding="utf-8"))
+    return full_validation_loss(lambda x: loaded.model(input_ids=x).logits, ids[int(len(ids) * 0.9) :])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--max-iters", type=int, default=2000)
-    parser.add_argument("--ours-first", action="store_true", help="run ours before the reference")
+    parser.add_argument("--repeats", type=int, default=1, help="run each side this many times, alternating, and keep the fastest")
     args = parser.parse_args()
+    if args.max_iters <= 100:
+        parser.error("--max-iters must be above the 100 warmup iterations")
     eval_interval = min(250, args.max_iters)
     os.environ.setdefault("WORKBENCH_DATA_DIR", tempfile.mkdtemp(prefix="workbench-bench-data-"))
     with tempfile.TemporaryDirectory(prefix="workbench-bench-") as folder:
@@ -283,24 +313,36 @@ def main() -> None:
         corpus = work / "corpus.txt"
         build_corpus(corpus)
         print(f"corpus: {corpus.stat().st_size / 1e6:.2f} MB from the Python standard library, torch threads: {torch.get_num_threads()}")
-        (work / "ref").mkdir()
-        runs = {
-            "reference": lambda: reference_run(corpus, work / "ref", args.max_iters, eval_interval),
-            "workbench": lambda: workbench_run(corpus, work / "ours", args.max_iters, eval_interval),
-        }
-        order = ["workbench", "reference"] if args.ours_first else ["reference", "workbench"]
-        seconds, losses = {}, {}
-        for name in order:
-            started = time.perf_counter()
-            losses[name] = runs[name]()
-            seconds[name] = time.perf_counter() - started
-            print(f"{name}: {seconds[name]:.1f} s, final val loss {losses[name]:.4f}", flush=True)
-    ratio = seconds["workbench"] / seconds["reference"]
-    difference = losses["workbench"] - losses["reference"]
-    print(f"max_iters={args.max_iters}")
-    print(f"reference (nanoGPT-style): {seconds['reference']:.1f} s, val loss {losses['reference']:.4f}")
-    print(f"workbench train:           {seconds['workbench']:.1f} s, val loss {losses['workbench']:.4f}")
-    print(f"time ratio ours/ref: {ratio:.3f} (target <= 1.05)   val loss difference: {difference:+.4f} (target |diff| <= 0.03)")
+
+        def reference(attempt: int):
+            (work / f"ref{attempt}").mkdir()
+            return reference_run(corpus, work / f"ref{attempt}", args.max_iters, eval_interval)
+
+        def workbench(attempt: int):
+            return workbench_run(corpus, work / f"ours{attempt}", args.max_iters, eval_interval)
+
+        runs = {"reference": reference, "workbench": workbench}
+        seconds: dict[str, list[float]] = {"reference": [], "workbench": []}
+        losses, full = {}, {}
+        for attempt in range(args.repeats):
+            # Alternate who goes first: on a shared machine, load drifts during a run.
+            order = ["reference", "workbench"] if attempt % 2 == 0 else ["workbench", "reference"]
+            for name in order:
+                started = time.perf_counter()
+                losses[name], measure_whole_split = runs[name](attempt)
+                seconds[name].append(time.perf_counter() - started)
+                full[name] = measure_whole_split()  # outside the timed part
+                print(f"{name}: {seconds[name][-1]:.1f} s, final val loss {losses[name]:.4f}, whole split {full[name]:.4f}", flush=True)
+    best = {name: min(times) for name, times in seconds.items()}
+    ratio = best["workbench"] / best["reference"]
+    print(f"max_iters={args.max_iters}, repeats={args.repeats} (fastest of each side)")
+    for name, label in (("reference", "reference (nanoGPT-style)"), ("workbench", "workbench train")):
+        print(f"{label:26s} {best[name]:7.1f} s   final val loss {losses[name]:.4f}   whole val split {full[name]:.4f}")
+    print(
+        f"time ratio ours/ref: {ratio:.3f} (target <= 1.05)   val loss difference: "
+        f"{losses['workbench'] - losses['reference']:+.4f} as reported, "
+        f"{full['workbench'] - full['reference']:+.4f} on the whole split (target |diff| <= 0.03)"
+    )
 
 
 if __name__ == "__main__":

@@ -55,7 +55,9 @@ def test_bad_corpus_gets_one_line_error(tmp_path, capsys):
 def test_resume_extends_a_finished_run(corpus, tmp_path):
     out = tmp_path / "out"
     assert main(f"train --corpus {corpus} --out {out} --arch rnn --max-iters 4 --eval-interval 2 {TINY}".split()) == 0
-    assert main(f"train --corpus {corpus} --out {out} --arch rnn --max-iters 6 --eval-interval 2 {TINY} --resume".split()) == 0
+    # Left-out flags keep the values the run started with; changing the model shape is refused.
+    assert main(f"train --corpus {corpus} --out {out} --n-embd 32 --resume".split()) == 2
+    assert main(f"train --corpus {corpus} --out {out} --max-iters 6 --resume".split()) == 0
     steps = [line.split(",")[0] for line in (out / "metrics.csv").read_text(encoding="utf-8").splitlines()[1:]]
     assert steps == ["1", "2", "3", "4", "5", "6"]
 

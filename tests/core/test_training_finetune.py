@@ -50,7 +50,7 @@ def test_full_finetune_lowers_the_loss_and_saves_a_loadable_model(settings):
     assert steps[-1].train_loss < steps[0].train_loss - 0.5
     loaded = load_model_blocking(settings.out_dir)
     assert type(loaded.model).__name__ == "LlamaForCausalLM"
-    assert loaded.model.config.workbench_description.startswith("fine-tuned")
+    assert "fine-tuned on corpus.txt" in loaded.model.config.workbench_description
 
 
 def test_lora_trains_only_adapters_and_saves_merged_model_plus_adapter(settings, base_folder, tmp_path):

@@ -74,11 +74,20 @@ def add_parser(subparsers) -> None:
 
 
 def settings_from_args(args: argparse.Namespace) -> TrainSettings:
+    """The flags given; with --resume, flags left out keep the values the run was started with."""
+    from pathlib import Path
+
+    from workbench.core.training.checkpoints import has_checkpoint, load_checkpoint
+    from workbench.core.training.trainer import CHECKPOINT_FOLDER
+
     given = {
         field.name: getattr(args, field.name)
         for field in dataclasses.fields(TrainSettings)
         if getattr(args, field.name) not in (None, False)
     }
+    checkpoint = Path(args.out_dir).expanduser() / CHECKPOINT_FOLDER
+    if args.resume and has_checkpoint(checkpoint):
+        given = {**load_checkpoint(checkpoint).state.get("settings", {}), **given}
     if given.get("arch") == "finetune":
         given.setdefault("tokenizer", "pretrained")
     return TrainSettings(**given)
@@ -97,6 +106,7 @@ class _ProgressPrinter:
         if isinstance(event, events.StepEvent):
             if self.bar.n == 0:
                 self.bar.n = event.step - 1  # a resumed run starts part way
+            if self.bar.desc != "training":
                 self.bar.set_description_str("training", refresh=False)
             self.bar.update(event.step - self.bar.n)
             postfix = {"loss": f"{event.train_loss:.4f}", "lr": f"{event.lr:.2e}", "tok/s": f"{event.tokens_per_s:.0f}"}
@@ -106,10 +116,11 @@ class _ProgressPrinter:
         elif isinstance(event, events.EvalEvent):
             self.val_loss = event.val_loss
             sample = event.sample.replace("\n", " ⏎ ")[:100]
-            self.bar.write(f"step {event.step}: val loss {event.val_loss:.4f}, perplexity {event.perplexity:.2f} | {sample}")
+            self.bar.write(file=sys.stderr, s=f"step {event.step}: val loss {event.val_loss:.4f}, perplexity {event.perplexity:.2f} | {sample}")
         elif isinstance(event, events.CorpusStats):
             self.bar.write(
-                f"corpus: {event.characters} characters, {event.tokens} tokens, vocabulary {event.vocabulary}, "
+                file=sys.stderr,
+                s=f"corpus: {event.characters} characters, {event.tokens} tokens, vocabulary {event.vocabulary}, "
                 f"train {event.train_tokens} / validation {event.val_tokens} tokens"
             )
         elif isinstance(event, events.StatusEvent):

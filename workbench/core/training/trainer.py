@@ -3,8 +3,8 @@
 It follows nanoGPT's ``train.py``: random blocks from one token array, AdamW with decay
 only on matrices, linear warmup then cosine decay to ``min_lr``, gradient clipping and
 accumulation. Differences, for a desktop app: pause/resume/stop through ``RunControl``,
-an eval at the last step whatever the interval, a fixed set of validation batches (so the
-validation curve is not noisier than the model), a sample text per eval drawn without
+an eval at the last step whatever the interval, validation blocks spread evenly over the
+split and the same at every eval (so the validation curve is not noisier than the model), a sample text per eval drawn without
 touching the training random stream, and checkpoints that make a resumed run continue
 the same curve bit for bit.
 """
@@ -45,6 +45,9 @@ from workbench.core.training.tokenization import bpe_tokenizer, char_tokenizer, 
 CHECKPOINT_FOLDER = "checkpoint"
 METRICS_FILE = "metrics.csv"
 METRICS_COLUMNS = ("step", "train_loss", "val_loss", "lr", "tokens_per_s", "elapsed_s")
+MODEL_DEFINING_SETTINGS = (
+    "arch", "tokenizer", "base_model", "lora", "lora_rank", "n_layer", "n_head", "n_embd", "block_size", "vocab_size",
+)
 
 
 def learning_rate(settings: TrainSettings, step: int) -> float:
@@ -82,6 +85,16 @@ class TokenBatches:
 
     def sample(self, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         starts = torch.randint(len(self.data) - self.block_size, (self.batch_size,), generator=generator)  # (B,)
+        return self._blocks(starts)
+
+    def evenly_spread(self, batches: int) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """``batches`` batches whose blocks are spread evenly over the whole split: a steadier
+        estimate of the split's loss than random blocks, and the same one at every eval."""
+        last_start = len(self.data) - self.block_size - 1
+        starts = torch.linspace(0, last_start, batches * self.batch_size).long()  # (n*B,)
+        return [self._blocks(chunk) for chunk in starts.split(self.batch_size)]
+
+    def _blocks(self, starts: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         chunk = self.data[starts[:, None] + self._offsets].long()  # (B, T+1)
         if self.device.type == "cuda":
             chunk = chunk.pin_memory().to(self.device, non_blocking=True)
@@ -156,14 +169,16 @@ class _Run:
         yield StatusEvent("Reading corpus")
         text = read_corpus(settings.corpus).text
         checkpoint = load_checkpoint(self.checkpoint_dir) if self.resume else None
+        if checkpoint is not None:
+            self.check_same_model(checkpoint)
         base = None
-        if settings.is_finetune:
-            yield StatusEvent(f"Loading base model {settings.base_model}")
-            base, tokenizer = modeling.load_base_model(settings)
-        elif checkpoint is not None:
+        if checkpoint is not None and not settings.lora:
             from transformers import AutoTokenizer
 
             tokenizer = AutoTokenizer.from_pretrained(checkpoint.folder)
+        elif settings.is_finetune:
+            yield StatusEvent(f"Loading base model {settings.base_model}")
+            base, tokenizer = modeling.load_base_model(settings)
         elif settings.tokenizer == "bpe":
             yield StatusEvent("Training BPE tokenizer")
             tokenizer = bpe_tokenizer(text, settings.vocab_size)
@@ -201,13 +216,25 @@ class _Run:
 
     def _build_model(self, base, tokenizer, checkpoint):
         settings = self.settings
-        if settings.is_finetune:
-            if settings.lora:
-                return modeling.resume_lora(base, checkpoint.folder) if checkpoint else modeling.with_lora(base, settings)
-            return modeling.load_checkpointed_model(checkpoint.folder) if checkpoint else base
+        if settings.lora:
+            return modeling.resume_lora(base, checkpoint.folder) if checkpoint else modeling.with_lora(base, settings)
         if checkpoint is not None:
             return modeling.load_checkpointed_model(checkpoint.folder)
-        return modeling.new_model(settings, vocab_size=len(tokenizer))
+        return base if settings.is_finetune else modeling.new_model(settings, vocab_size=len(tokenizer))
+
+    def check_same_model(self, checkpoint) -> None:
+        """Resuming with another model shape or data encoding cannot continue the same run."""
+        saved = checkpoint.state.get("settings", {})
+        current = asdict(self.settings)
+        changed = [
+            f"{name.replace('_', ' ')} {saved[name]!r} (now {current[name]!r})"
+            for name in MODEL_DEFINING_SETTINGS
+            if name in saved and saved[name] != current[name]
+        ]
+        if changed:
+            raise InvalidSettingsError(
+                f"The run in {self.out_dir} was started with {', '.join(changed)}: resume it with the same model settings."
+            )
 
     def _restore(self, checkpoint) -> None:
         state, tensors = checkpoint.state, checkpoint.tensors
@@ -249,11 +276,9 @@ class _Run:
     def evaluate(self) -> tuple[float, str]:
         model = self.trainable.model
         model.eval()
-        # The same validation batches at every eval: differences between evals come from the model.
-        generator = torch.Generator().manual_seed(self.settings.seed)
+        # The same validation blocks at every eval: differences between evals come from the model.
         losses = []
-        for _ in range(self.settings.eval_iters):
-            inputs, targets = self.val_batches.sample(generator)
+        for inputs, targets in self.val_batches.evenly_spread(self.settings.eval_iters):
             with _autocast(self.device):
                 losses.append(_next_token_loss(model, inputs, targets).item())
         sample = self.sample_text() if self.settings.sample_tokens > 0 else ""
@@ -311,9 +336,12 @@ class _Run:
 
     def _description(self) -> str:
         settings = self.settings
-        what = f"fine-tuned {settings.base_model}" + (" (LoRA)" if settings.lora else "") if settings.is_finetune else settings.arch.upper()
+        if settings.is_finetune:
+            what = f"{settings.base_model} fine-tuned" + (" with LoRA" if settings.lora else "")
+        else:
+            what = settings.arch.upper()
         loss = f", validation loss {self.last_val_loss:.3f}" if self.last_val_loss is not None else ""
-        return f"{what} trained on {Path(settings.corpus).name} for {self.step} steps{loss}."
+        return f"{what} on {Path(settings.corpus).name} for {self.step} steps{loss}."
 
     def finish(self) -> None:
         modeling.publish_final_model(self.trainable, self.out_dir, self.out_dir.name, self._description())
