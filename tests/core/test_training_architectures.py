@@ -91,3 +91,21 @@ def test_attention_panel_capture_reads_the_trained_gpt():
     with torch.no_grad():
         expected = model(torch.tensor([ids]), output_attentions=True).attentions[1][0]
     torch.testing.assert_close(torch.from_numpy(weights[1]).float(), expected, atol=1e-3, rtol=1e-3)
+
+
+def test_engine_lets_trained_models_generate_past_their_block_size():
+    from workbench.core.catalog import TRAINED, ModelEntry
+    from workbench.core.decoding import DecodingSettings
+    from workbench.core.generation import GenerationRequest, generate
+    from workbench.core.jobs import drain
+    from workbench.core.loading import LoadedModel
+    from workbench.core.training.tokenization import char_tokenizer
+
+    tokenizer = char_tokenizer("abcdefghij ")
+    config = WorkbenchGPTConfig(vocab_size=len(tokenizer), block_size=16, n_layer=2, n_head=2, n_embd=16)
+    entry = ModelEntry(id="t", name="tiny", source=TRAINED, architecture="workbench_gpt", parameters=None,
+                       can_generate=True, installed=True)
+    loaded = LoadedModel(entry, WorkbenchGPTForCausalLM(config).eval(), tokenizer, torch.device("cpu"), torch.float32)
+    request = GenerationRequest("abc", DecodingSettings(mode="greedy", max_new_tokens=40, min_new_tokens=40), chat=False)
+    result = drain(generate(loaded, request))
+    assert len(result.sequences[0].token_ids) == 40  # 3 + 40 tokens > block size 16

@@ -134,7 +134,7 @@ def prompt_token_ids(loaded: LoadedModel, request: GenerationRequest) -> list[in
         ids = list(tokenizer(request.prompt)["input_ids"])
     limit = loaded.context_length
     wanted = len(ids) + request.settings.max_new_tokens
-    if limit is not None and wanted > limit:
+    if limit is not None and wanted > limit and not loaded.slides_past_context:
         raise InvalidInputError(
             f"The prompt is {len(ids)} tokens and {request.settings.max_new_tokens} new tokens were asked for, "
             f"but {loaded.entry.name} reads at most {limit} tokens: shorten the prompt or lower max new tokens."

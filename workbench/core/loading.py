@@ -84,6 +84,12 @@ class LoadedModel:
         limit = getattr(self.tokenizer, "model_max_length", None)
         return limit if isinstance(limit, int) and 0 < limit < 10**7 else None
 
+    @property
+    def slides_past_context(self) -> bool:
+        """Models trained here read only their last ``context_length`` tokens, so they can
+        generate past it; pretrained models cannot."""
+        return bool(getattr(self.model.config, "slides_past_context", False))
+
     def parameter_count(self) -> int:
         return sum(p.numel() for p in self.model.parameters())
 

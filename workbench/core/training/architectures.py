@@ -28,6 +28,8 @@ RECURRENT_CELLS = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}
 
 class WorkbenchGPTConfig(PretrainedConfig):
     model_type = "workbench_gpt"
+    # Generation keeps going past block_size by reading only the last block_size tokens.
+    slides_past_context = True
     # Standard names, so generic code (caches, the loader's context_length) finds them.
     attribute_map = {
         "hidden_size": "n_embd",
@@ -60,6 +62,7 @@ class WorkbenchGPTConfig(PretrainedConfig):
 
 class WorkbenchRecurrentConfig(PretrainedConfig):
     model_type = "workbench_recurrent"
+    slides_past_context = True
     attribute_map = {"hidden_size": "n_embd", "num_hidden_layers": "n_layer"}
 
     def __init__(
