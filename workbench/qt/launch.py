@@ -20,8 +20,7 @@ def launch_gui(argv: list[str] | None = None) -> int:
         print("No display found: running a short command-line demo instead.")
         from workbench.cli import main as cli_main
 
-        cli_main(DEMO_ARGS)
-        return 0
+        return cli_main(DEMO_ARGS)
 
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
