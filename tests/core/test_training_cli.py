@@ -77,3 +77,29 @@ def test_perplexity_is_exp_of_the_mean_loss_over_every_token(tiny_loaded):
             expected += torch.nn.functional.cross_entropy(logits[0], window[0, 1:], reduction="sum").item()
             count += window.size(1) - 1
     assert result.mean_loss == pytest.approx(expected / count, rel=1e-5)
+
+
+def test_ctrl_c_checkpoints_and_exits_130(corpus, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from workbench.core.training import trainer
+    from workbench.core.training.checkpoints import has_checkpoint
+
+    out = tmp_path / "interrupted"
+    command = [sys.executable, "-m", "workbench", "train", "--corpus", str(corpus), "--out", str(out), *TINY.split(),
+               "--max-iters", "100000", "--eval-interval", "100000", "--checkpoint-interval", "100000"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    metrics = out / "metrics.csv"
+    deadline = time.monotonic() + 120
+    # Wait until a few steps are on disk, so the interrupt lands inside the training loop.
+    while not (metrics.exists() and len(metrics.read_text().splitlines()) > 5):
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+        time.sleep(0.2)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr
+    assert has_checkpoint(out / trainer.CHECKPOINT_FOLDER)
