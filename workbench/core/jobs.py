@@ -4,12 +4,20 @@ returns its result. Threads are added at the edge (the Qt workers, the CLI)."""
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from typing import Callable, Generator, TypeVar
 
 from workbench.core.errors import CancelledError
 
 Event = TypeVar("Event")
 Result = TypeVar("Result")
+
+
+@dataclass(frozen=True)
+class StatusEvent:
+    """What a job is doing now, for a status line: "Reading corpus", "Training BPE tokenizer"..."""
+
+    message: str
 
 
 class CancelToken:

@@ -20,7 +20,7 @@ from workbench.core.genlab.data import ImageSet, load_image_set
 from workbench.core.genlab.models import GAN, VAE, GenerativeModel, ModelConfig, build_model
 from workbench.core.genlab.settings import GenLabSettings
 from workbench.core.genlab.storage import load_checkpoint, save_checkpoint
-from workbench.core.jobs import CancelToken, RunControl
+from workbench.core.jobs import CancelToken, RunControl, StatusEvent
 from workbench.core.training.checkpoints import has_checkpoint
 from workbench.core.loading import resolve_device
 
@@ -32,11 +32,6 @@ METRICS = {
     "vae": ("reconstruction", "kl", "total"),
     "gan": ("d_loss", "g_loss", "d_real", "d_fake"),  # d_real = mean D(x), d_fake = mean D(G(z))
 }
-
-
-@dataclass(frozen=True)
-class StatusEvent:
-    message: str
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
-@dataclass(frozen=True)
-class StatusEvent:
-    message: str  # "Reading corpus", "Training BPE tokenizer"...
+from workbench.core.jobs import StatusEvent  # noqa: F401  (part of what a run reports)
 
 
 @dataclass(frozen=True)
