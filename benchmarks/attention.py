@@ -118,8 +118,8 @@ def redraw_report() -> None:
 
     from workbench.core.attention import capture_attention
     from workbench.core.loading import load_model_blocking
-    from workbench.qt.app_state import AppState
-    from workbench.qt.attention_panel import AttentionPanel
+    from workbench.qt.common.app_state import AppState
+    from workbench.qt.attention.panel import AttentionPanel
 
     app = QApplication.instance() or QApplication([])
     loaded = load_model_blocking(MODEL)

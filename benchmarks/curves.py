@@ -25,7 +25,7 @@ os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 from PySide6.QtCore import QElapsedTimer, QEventLoop, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from workbench.qt.training_curves import TrainingCurves  # noqa: E402
+from workbench.qt.training.curves import TrainingCurves  # noqa: E402
 
 PROBE_MS = 5
 TICK_MS = 100

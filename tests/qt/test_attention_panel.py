@@ -12,8 +12,8 @@ from PySide6.QtCore import QPointF, Qt
 from workbench.core.attention import capture_attention
 from workbench.core.catalog import FOLDER, ModelEntry
 from workbench.core.loading import LoadedModel
-from workbench.qt.app_state import AppState
-from workbench.qt.attention_panel import AttentionPanel
+from workbench.qt.common.app_state import AppState
+from workbench.qt.attention.panel import AttentionPanel
 
 TEXT = "The quick brown fox jumps over the lazy dog."
 
@@ -132,7 +132,7 @@ def test_follows_a_finished_generation_without_a_click(qtbot, panel, tiny_loaded
 
 
 def test_a_new_request_replaces_a_running_capture(qtbot, panel, tiny_loaded):
-    from workbench.qt.attention_panel import CaptureRequest
+    from workbench.qt.attention.panel import CaptureRequest
 
     panel.text_edit.setText(TEXT * 2)
     panel.capture_text()

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtGui import QImage
 
-from workbench.qt.curves import CURRENT_RUN, LiveCurvesWidget, XAxis, exponential_moving_average, read_curves_csv
+from workbench.qt.common.curves import CURRENT_RUN, LiveCurvesWidget, XAxis, exponential_moving_average, read_curves_csv
 
 AXES = (XAxis("step", "Step"), XAxis("tokens", "Tokens seen"), XAxis("time", "Time (s)"))
 

@@ -6,8 +6,8 @@ import pytest
 
 from workbench.core.catalog import Catalog
 from workbench.core.errors import WorkbenchError
-from workbench.qt.app_state import AppState
-from workbench.qt.genlab_panel import GenLabPanel
+from workbench.qt.common.app_state import AppState
+from workbench.qt.genlab.panel import GenLabPanel
 
 RUN_TIMEOUT_MS = 60_000
 

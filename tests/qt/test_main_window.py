@@ -16,7 +16,7 @@ from workbench.core.decoding import DecodingSettings
 from workbench.core.generation import GenerationRequest
 from workbench.core.sessions import open_session, session_path
 from workbench.qt import main_window as main_window_module
-from workbench.qt.app_state import AppState
+from workbench.qt.common.app_state import AppState
 from workbench.qt.main_window import MainWindow
 
 

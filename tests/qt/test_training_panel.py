@@ -18,9 +18,9 @@ from workbench.core.jobs import drain
 from workbench.core.loading import load_model_blocking
 from workbench.core.training import trainer
 from workbench.core.training.checkpoints import has_checkpoint
-from workbench.qt.app_state import AppState
-from workbench.qt.training_curves import read_metrics_csv
-from workbench.qt.training_panel import TrainingPanel
+from workbench.qt.common.app_state import AppState
+from workbench.qt.training.curves import read_metrics_csv
+from workbench.qt.training.panel import TrainingPanel
 
 TINY_GPT = dict(
     arch="gpt",
@@ -227,7 +227,7 @@ def test_fine_tunes_the_loaded_model_with_lora(panel, qtbot, corpus, tmp_path, t
 
 
 def test_time_left_reads_naturally():
-    from workbench.qt.training_panel import _duration
+    from workbench.qt.training.panel import _duration
 
     assert [_duration(5), _duration(75), _duration(3725)] == ["5 s", "1 min 15 s", "1 h 02 min"]
 

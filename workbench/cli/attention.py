@@ -44,7 +44,7 @@ def _render_png(matrix, queries, keys, options, path: Path, title: str) -> None:
     os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
     from PySide6.QtWidgets import QApplication
 
-    from workbench.qt.attention_heatmap import AttentionHeatmap
+    from workbench.qt.attention.heatmap import AttentionHeatmap
 
     app = QApplication.instance() or QApplication(["workbench"])
     heatmap = AttentionHeatmap()
@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
         layer = args.layer if args.layer >= 0 else main.layers + args.layer
         if not 0 <= layer < main.layers:
             raise InvalidSettingsError(f"Layer {args.layer} does not exist: this model has layers 0 to {main.layers - 1}.")
-        from workbench.qt.attention_heatmap import DisplayOptions
+        from workbench.qt.attention.heatmap import DisplayOptions
 
         matrix = main.matrix(layer, head)
         view = f"head {head}" if isinstance(head, int) else head

@@ -26,7 +26,7 @@ def launch_gui(argv: list[str] | None = None) -> int:
     from PySide6.QtWidgets import QApplication
 
     from workbench.qt.main_window import MainWindow
-    from workbench.qt.theme import apply_palette
+    from workbench.qt.common.theme import apply_palette
 
     app = QApplication.instance() or QApplication(sys.argv if argv is None else argv)
     app.setApplicationName("Generation Workbench")

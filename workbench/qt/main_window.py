@@ -53,17 +53,17 @@ from workbench.core.sessions import (
     settings_to_dict,
     token_from_event,
 )
-from workbench.qt.app_state import AppState
-from workbench.qt.decoding_panel import DecodingPanel
-from workbench.qt.model_loader import ModelLoader
-from workbench.qt.model_picker import ModelPicker
-from workbench.qt.output_view import OutputView
+from workbench.qt.common.app_state import AppState
+from workbench.qt.generation.decoding_panel import DecodingPanel
+from workbench.qt.generation.model_loader import ModelLoader
+from workbench.qt.generation.model_picker import ModelPicker
+from workbench.qt.generation.output_view import OutputView
 from workbench.qt.panels import inspector_panels
-from workbench.qt.prompt_editor import PromptEditor
-from workbench.qt.runs_panel import RunsPanel
-from workbench.qt.settings_store import app_settings
-from workbench.qt.theme import warning_color
-from workbench.qt.workers import JobRunner
+from workbench.qt.generation.prompt_editor import PromptEditor
+from workbench.qt.generation.runs_panel import RunsPanel
+from workbench.qt.common.settings_store import app_settings
+from workbench.qt.common.theme import warning_color
+from workbench.qt.common.jobs import JobRunner
 
 log = logging.getLogger(__name__)
 

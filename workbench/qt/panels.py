@@ -10,10 +10,10 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QWidget
 
-from workbench.qt.app_state import AppState
-from workbench.qt.attention_panel import AttentionPanel
-from workbench.qt.genlab_panel import GenLabPanel
-from workbench.qt.training_panel import TrainingPanel
+from workbench.qt.common.app_state import AppState
+from workbench.qt.attention.panel import AttentionPanel
+from workbench.qt.genlab.panel import GenLabPanel
+from workbench.qt.training.panel import TrainingPanel
 
 
 def _tr(text: str) -> str:

@@ -10,7 +10,7 @@ from PySide6.QtCore import QEvent, QPoint, QRect, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QLabel, QScrollArea, QToolTip, QVBoxLayout, QWidget
 
-from workbench.qt.attention_heatmap import TokenAxis
+from workbench.qt.attention.heatmap import TokenAxis
 
 _HIGHLIGHT = (255, 140, 0)  # orange reads well over black text at any strength
 _PAD = 2  # pixels of background on each side of a token

@@ -25,7 +25,7 @@ from superqt.utils import signals_blocked
 
 from workbench.core.decoding import MAX_SEED, MODES, PRESETS, DecodingSettings
 from workbench.core.sessions import settings_from_dict, settings_to_dict
-from workbench.qt.theme import warning_color
+from workbench.qt.common.theme import warning_color
 
 _USER_PRESETS_KEY = "decoding/user_presets"
 

@@ -25,10 +25,10 @@ from workbench.core.loading import LoadedModel
 from workbench.core.training.events import CheckpointEvent, CorpusStats, EvalEvent, StatusEvent, StepEvent, TrainResult
 from workbench.core.training.settings import TrainSettings
 from workbench.core.training.trainer import train
-from workbench.qt.app_state import AppState
-from workbench.qt.training_curves import TrainingCurves
-from workbench.qt.training_form import TrainingForm
-from workbench.qt.run_controls import RunControlsMixin
+from workbench.qt.common.app_state import AppState
+from workbench.qt.training.curves import TrainingCurves
+from workbench.qt.training.form import TrainingForm
+from workbench.qt.common.run_controls import RunControlsMixin
 
 
 def _duration(seconds: float) -> str:

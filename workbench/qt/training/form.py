@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
 
 from workbench.core import paths
 from workbench.core.errors import InvalidInputError
+from workbench.core.resources import sample_corpus
 from workbench.core.training.corpus import read_corpus
 from workbench.core.training.settings import TrainSettings
 
-SAMPLE_CORPUS = Path(__file__).resolve().parents[2] / "resources" / "corpora" / "tang300.txt"
 _CONTEXT = "TrainingForm"
 
 
@@ -173,7 +173,7 @@ class TrainingForm(QWidget):
             self.tr("Pick the bundled corpus (300 Tang poems) with a small character-level GPT: press Start and watch it learn.")
         )
         self.try_button.clicked.connect(self.use_sample_corpus)
-        self.try_button.setEnabled(SAMPLE_CORPUS.is_file())
+        self.try_button.setEnabled(sample_corpus().is_file())
         form.addWidget(self.try_button)
         self._inputs.append(self.try_button)
         self.corpus_stats_label = QLabel(self.tr("No corpus chosen yet."))
@@ -273,7 +273,7 @@ class TrainingForm(QWidget):
     def set_editable(self, editable: bool) -> None:
         """Lock the inputs while a run uses them; the corpus statistics stay readable."""
         for widget in self._inputs:
-            widget.setEnabled(editable and (widget is not self.try_button or SAMPLE_CORPUS.is_file()))
+            widget.setEnabled(editable and (widget is not self.try_button or sample_corpus().is_file()))
 
     def is_editable(self) -> bool:
         return self.corpus_edit.isEnabled()
@@ -341,7 +341,7 @@ class TrainingForm(QWidget):
     def use_sample_corpus(self) -> None:
         """The one-click start: Tang poems, character tokens, a small GPT."""
         self.set_values(arch="gpt", tokenizer="char")
-        self.set_corpus(str(SAMPLE_CORPUS))
+        self.set_corpus(str(sample_corpus()))
 
     def set_corpus(self, path: str) -> None:
         self.corpus_edit.setText(path)

@@ -48,11 +48,11 @@ from workbench.core.attention import (
 )
 from workbench.core.errors import WorkbenchError
 from workbench.core.loading import LoadedModel
-from workbench.qt.app_state import AppState
-from workbench.qt.attention_heatmap import COLOR_MAPS, AttentionHeatmap, DisplayOptions
-from workbench.qt.attention_overview import OverviewGrid
-from workbench.qt.attention_token_view import TokenView
-from workbench.qt.workers import JobRunner
+from workbench.qt.common.app_state import AppState
+from workbench.qt.attention.heatmap import COLOR_MAPS, AttentionHeatmap, DisplayOptions
+from workbench.qt.attention.overview import OverviewGrid
+from workbench.qt.attention.token_view import TokenView
+from workbench.qt.common.jobs import JobRunner
 
 _REDRAW_MS = 33  # the heatmap redraws at most ~30 times a second while a slider is dragged
 _TOKEN_VIEW_MS = 100  # the token view follows at 10 Hz, so it never slows the heatmap down

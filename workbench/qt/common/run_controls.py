@@ -15,7 +15,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QLabel, QPushButton
 
 from workbench.core.jobs import RunControl
-from workbench.qt.workers import JobFactory, JobRunner
+from workbench.qt.common.jobs import JobFactory, JobRunner
 
 PROBLEM_STYLE = "color: #b00020;"
 

@@ -11,7 +11,7 @@ from PySide6.QtCore import QObject, Signal
 
 from workbench.core.catalog import ModelEntry
 from workbench.core.loading import LoadedModel, LoadSettings, load_model
-from workbench.qt.workers import JobRunner
+from workbench.qt.common.jobs import JobRunner
 
 
 class ModelLoader(QObject):

@@ -28,7 +28,7 @@ from workbench.core.errors import InvalidInputError
 from workbench.core.training.checkpoints import STATE_FILE
 from workbench.core.training.events import EvalEvent, StepEvent
 from workbench.core.training.trainer import CHECKPOINT_FOLDER, METRICS_COLUMNS
-from workbench.qt.curves import LiveCurvesWidget, XAxis
+from workbench.qt.common.curves import LiveCurvesWidget, XAxis
 
 
 def _float_or_nan(text: str) -> float:

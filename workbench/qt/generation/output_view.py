@@ -14,7 +14,7 @@ from PySide6.QtGui import QTextCharFormat, QTextCursor, QTextFormat
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPlainTextEdit, QTabWidget, QToolTip, QVBoxLayout, QWidget
 
 from workbench.core.sessions import RunSequence, RunToken
-from workbench.qt.theme import probability_background
+from workbench.qt.common.theme import probability_background
 
 FLUSH_INTERVAL_MS = 33
 _TOKEN_INDEX = QTextFormat.Property.UserProperty + 1  # which token a character belongs to

@@ -19,9 +19,9 @@ from PySide6.QtWidgets import (
 from superqt import QToggleSwitch
 from superqt.utils import signals_blocked
 
-from workbench.qt.theme import warning_color
+from workbench.core.resources import sample_prompts_file
+from workbench.qt.common.theme import warning_color
 
-SAMPLES_FILE = Path(__file__).resolve().parents[2] / "resources" / "prompts" / "samples.json"
 
 
 @dataclass(frozen=True)
@@ -32,8 +32,9 @@ class SamplePrompt:
     chat: bool = True
 
 
-def load_sample_prompts(path: Path = SAMPLES_FILE) -> list[SamplePrompt]:
-    """The sample prompts shipped in resources/; none (not an error) when the file is missing."""
+def load_sample_prompts(path: Path | None = None) -> list[SamplePrompt]:
+    """The sample prompts the package ships; none (not an error) when the file is missing."""
+    path = path or sample_prompts_file()
     try:
         return [SamplePrompt(**item) for item in json.loads(path.read_text(encoding="utf-8"))]
     except (OSError, ValueError, TypeError):

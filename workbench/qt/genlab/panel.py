@@ -47,11 +47,11 @@ from workbench.core.genlab.trainer import (
     fixed_noise,
     train,
 )
-from workbench.qt.app_state import AppState
-from workbench.qt.curves import LiveCurvesWidget, XAxis
-from workbench.qt.genlab_form import GenLabForm
-from workbench.qt.genlab_image_view import ImageGridView
-from workbench.qt.run_controls import RunControlsMixin
+from workbench.qt.common.app_state import AppState
+from workbench.qt.common.curves import LiveCurvesWidget, XAxis
+from workbench.qt.genlab.form import GenLabForm
+from workbench.qt.genlab.image_view import ImageGridView
+from workbench.qt.common.run_controls import RunControlsMixin
 
 INTERPOLATION_STEPS = 8
 

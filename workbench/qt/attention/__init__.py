@@ -1,0 +1,1 @@
+"""The Attention inspector: heatmap, per-token view, layer x head overview."""

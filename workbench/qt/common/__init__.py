@@ -1,0 +1,1 @@
+"""What every feature package of the Qt layer shares: the job lifecycle, live curves, theme, app state."""

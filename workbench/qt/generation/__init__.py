@@ -1,0 +1,1 @@
+"""The generation view: model bar, prompt editor, decoding controls, streamed output, runs."""

@@ -1,0 +1,1 @@
+"""The Generative lab: VAE and GAN settings, curves and image grids."""

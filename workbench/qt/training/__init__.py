@@ -1,0 +1,1 @@
+"""The Training studio: settings form, live curves, run controls."""

@@ -1,0 +1,1 @@
+"""Data shipped inside the package (read with ``importlib.resources``): corpora and sample prompts."""
