@@ -8,7 +8,6 @@ safetensors load.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import logging
@@ -21,7 +20,8 @@ import torch
 
 from workbench.core import paths
 from workbench.core.atomic import atomic_directory
-from workbench.core.catalog import GGUF, HUB, Catalog, ModelEntry
+from workbench.core.catalog import HUB, Catalog, ModelEntry
+from workbench.core.devices import free_device_memory, resolve_device, resolve_dtype
 from workbench.core.errors import ModelLoadError, ModelNotFoundError, WorkbenchError
 from workbench.core.jobs import CancelToken, drain
 
@@ -31,9 +31,6 @@ log = logging.getLogger(__name__)
 CONVERTER_VERSION = 1
 _CACHE_MARKER = "workbench-cache.json"
 _WEIGHTS = "model.safetensors"
-
-DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
-
 
 @dataclass(frozen=True)
 class LoadSettings:
@@ -102,45 +99,7 @@ class LoadedModel:
         """Drop the weights now rather than whenever the garbage collector gets to them."""
         with self.lock:
             self.model.to("meta")
-        _free_device_memory(self.device)
-
-
-def resolve_device(name: str) -> torch.device:
-    if name == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        if torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    try:
-        device = torch.device(name)
-    except RuntimeError as error:
-        raise ModelLoadError(f"Unknown device '{name}': use auto, cpu, cuda, cuda:N or mps.") from error
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise ModelLoadError("CUDA was asked for, but this torch build or machine has no usable CUDA GPU.")
-    if device.type == "mps" and not torch.backends.mps.is_available():
-        raise ModelLoadError("MPS was asked for, but it is only available on Apple silicon Macs.")
-    return device
-
-
-def resolve_dtype(name: str, device: torch.device) -> torch.dtype:
-    if name == "auto":
-        if device.type == "cuda":
-            return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-        if device.type == "mps":
-            return torch.float16
-        return torch.float32
-    if name not in DTYPES:
-        raise ModelLoadError(f"Unknown dtype '{name}': use auto, {', '.join(DTYPES)}.")
-    return DTYPES[name]
-
-
-def _free_device_memory(device: torch.device) -> None:
-    gc.collect()
-    if device.type == "cuda":
-        torch.cuda.empty_cache()
-    elif device.type == "mps":
-        torch.mps.empty_cache()
+        free_device_memory(self.device)
 
 
 def _quiet_transformers() -> None:
@@ -380,5 +339,5 @@ def relocate(loaded: LoadedModel, device: str = "auto", dtype: str = "auto") -> 
         old_device = loaded.device
         loaded.model.to(device=target, dtype=target_dtype)
         loaded.device, loaded.dtype = target, target_dtype
-    _free_device_memory(old_device)
+    free_device_memory(old_device)
     return loaded

@@ -138,7 +138,7 @@ class _Run:
     """Everything one run holds; ``train`` drives it."""
 
     def __init__(self, settings: TrainSettings, control: RunControl, resume: bool) -> None:
-        from workbench.core.loading import resolve_device
+        from workbench.core.devices import resolve_device
 
         self.settings = settings
         self.control = control

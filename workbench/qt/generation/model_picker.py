@@ -19,8 +19,9 @@ from PySide6.QtWidgets import (
 from superqt import QElidingLabel, QSearchableComboBox
 
 from workbench.core.catalog import Catalog, ModelEntry
+from workbench.core.devices import DTYPES, available_devices
 from workbench.core.errors import WorkbenchError
-from workbench.core.loading import DTYPES, LoadedModel, LoadProgress, LoadSettings
+from workbench.core.loading import LoadedModel, LoadProgress, LoadSettings
 
 
 def _size_text(parameters: int | None) -> str:
@@ -46,15 +47,6 @@ def loaded_label(loaded: LoadedModel | None) -> str:
     return f"{loaded.entry.name} on {loaded.device.type} · {dtype} · {loaded.memory_bytes() / 2**20:.0f} MiB"
 
 
-def _available_devices() -> list[str]:
-    import torch
-
-    devices = ["auto", "cpu"]
-    if torch.cuda.is_available():
-        devices += ["cuda"] + [f"cuda:{index}" for index in range(torch.cuda.device_count())]
-    if torch.backends.mps.is_available():
-        devices.append("mps")
-    return devices
 
 
 class ModelPicker(QWidget):
@@ -84,7 +76,7 @@ class ModelPicker(QWidget):
         self.open_button.setMenu(open_menu)
 
         self.device_combo = QComboBox()
-        self.device_combo.addItems(_available_devices())
+        self.device_combo.addItems(available_devices())
         self.device_combo.setToolTip(self.tr("Where the model runs. Auto picks a GPU when there is one."))
         self.dtype_combo = QComboBox()
         self.dtype_combo.addItems(["auto", *DTYPES])

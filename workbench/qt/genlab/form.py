@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import torch
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -17,16 +16,8 @@ from PySide6.QtWidgets import (
 )
 from superqt.utils import signals_blocked
 
+from workbench.core.devices import available_devices
 from workbench.core.genlab.settings import GenLabSettings
-
-
-def _devices() -> list[str]:
-    devices = ["auto", "cpu"]
-    if torch.cuda.is_available():
-        devices.append("cuda")
-    if torch.backends.mps.is_available():
-        devices.append("mps")
-    return devices
 
 
 class GenLabForm(QWidget):
@@ -62,7 +53,7 @@ class GenLabForm(QWidget):
         )
         self.seed = self._int_box(0, 2**31 - 1, self.tr("Same seed and settings, same run: weights, batches and noise."))
         self.device = QComboBox()
-        self.device.addItems(_devices())
+        self.device.addItems(available_devices())
         self.device.setToolTip(self.tr("Where to train: auto picks a GPU when there is one."))
         self.images = QLineEdit()
         self.images.setPlaceholderText(self.tr("scikit-learn digits (8x8)"))

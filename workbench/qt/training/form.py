@@ -7,7 +7,6 @@ import time
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-import torch
 from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core import paths
+from workbench.core.devices import available_devices
 from workbench.core.errors import InvalidInputError
 from workbench.core.resources import sample_corpus
 from workbench.core.training.corpus import read_corpus
@@ -101,13 +101,6 @@ def _setting_default(name: str):
     return PANEL_DEFAULTS.get(name, defaults[name])
 
 
-def available_devices() -> list[str]:
-    devices = ["auto", "cpu"]
-    if torch.cuda.is_available():
-        devices += ["cuda"] + [f"cuda:{i}" for i in range(torch.cuda.device_count())]
-    if torch.backends.mps.is_available():
-        devices.append("mps")
-    return devices
 
 
 @dataclass(frozen=True)
