@@ -24,6 +24,8 @@ from workbench.core.sessions import (
     run_to_markdown,
     save_session,
     session_path,
+    session_to_data,
+    settings_from_dict,
 )
 
 
@@ -134,3 +136,44 @@ def test_kill_during_autosave_loop_leaves_a_readable_file(tmp_path):
     opened = open_session()
     assert opened.problem is None
     assert opened.session.editor.prompt.startswith("x" * 20000)
+
+
+def _write_session(editor: dict, runs: list | None = None) -> None:
+    session_path().write_text(json.dumps({"version": 1, "editor": editor, "runs": runs or []}), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("editor", "dropped"),
+    [
+        ({"prompt": "kept", "chat": "yes"}, "editor.chat"),
+        ({"prompt": "kept", "system_prompt": 5}, "editor.system_prompt"),
+        ({"prompt": "kept", "settings": {"top_k": "abc", "temperature": 0.3}}, "editor.settings.top_k"),
+    ],
+)
+def test_a_field_of_the_wrong_type_is_reset_and_the_rest_kept(editor, dropped):
+    _write_session(editor)
+    opened = open_session()
+    assert opened.problem is not None and dropped in opened.problem
+    assert opened.session.editor.prompt == "kept"
+    [kept_copy] = session_path().parent.glob("session.damaged-*.json")  # the original, word for word
+    assert json.loads(kept_copy.read_text(encoding="utf-8"))["editor"] == editor
+    if "settings" in editor:
+        assert opened.session.editor.settings == {"temperature": 0.3}
+        assert settings_from_dict(opened.session.editor.settings).temperature == 0.3
+
+
+def test_an_unreadable_run_is_dropped_and_the_other_runs_kept():
+    good = session_to_data(Session(runs=[make_run()]))["runs"][0]
+    _write_session({"prompt": "p"}, runs=[good, {"model_id": "x"}])
+    opened = open_session()
+    assert [run.id for run in opened.session.runs] == [good["id"]]
+    assert opened.problem is not None and "runs[1]" in opened.problem
+
+
+def test_two_damaged_files_set_aside_in_the_same_second_keep_both():
+    for content in ("{broken one", "{broken two"):
+        session_path().write_text(content, encoding="utf-8")
+        assert open_session().problem is not None
+    aside = sorted(session_path().parent.glob("session.damaged-*.json"))
+    assert len(aside) == 2
+    assert {path.read_text(encoding="utf-8") for path in aside} == {"{broken one", "{broken two"}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import shutil
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -239,14 +240,83 @@ def session_to_data(session: Session) -> dict[str, Any]:
 
 
 def session_from_data(data: dict[str, Any]) -> Session:
+    """The session in ``data``; raises ValueError when it is not a session at all."""
+    return _read_session(data)[0]
+
+
+def _read_session(data: Any) -> tuple[Session, list[str]]:
+    """The session, and the names of the fields that were unreadable and so left at their defaults."""
     if not isinstance(data, dict) or data.get("version") != SESSION_VERSION:
         raise ValueError("not a workbench session of a known version")
-    editor = data.get("editor", {})
-    known = {f.name for f in dataclasses.fields(EditorState)}
-    editor_state = EditorState(**{key: value for key, value in editor.items() if key in known})
-    if not isinstance(editor_state.prompt, str) or not isinstance(editor_state.history, list):
-        raise ValueError("editor state has the wrong shape")
-    return Session(editor=editor_state, runs=[_run_from_data(run) for run in data.get("runs", [])])
+    dropped: list[str] = []
+    editor_data = data.get("editor", {})
+    if not isinstance(editor_data, dict):
+        dropped.append("editor")
+        editor_data = {}
+    editor = EditorState()
+    for name, expected in _EDITOR_FIELD_TYPES.items():
+        if name not in editor_data:
+            continue
+        value = editor_data[name]
+        if name == "history" and isinstance(value, list):
+            value = [item for item in value if isinstance(item, str)]
+        if name == "settings" and isinstance(value, dict):
+            value, bad_keys = _readable_settings(value)
+            dropped += [f"editor.settings.{key}" for key in bad_keys]
+        if isinstance(value, expected) and not (expected is int and isinstance(value, bool)):
+            setattr(editor, name, value)
+        else:
+            dropped.append(f"editor.{name}")
+    runs: list[Run] = []
+    runs_data = data.get("runs", [])
+    for index, run_data in enumerate(runs_data if isinstance(runs_data, list) else []):
+        try:
+            runs.append(_run_from_data(run_data))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            dropped.append(f"runs[{index}]")
+    if not isinstance(runs_data, list):
+        dropped.append("runs")
+    return Session(editor=editor, runs=runs), dropped
+
+
+_EDITOR_FIELD_TYPES: dict[str, type] = {
+    "prompt": str,
+    "system_prompt": str,
+    "chat": bool,
+    "settings": dict,
+    "seed_locked": bool,
+    "history": list,
+}
+
+
+def _readable_settings(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """The saved decoding settings whose values have the type of the setting, and the keys that did not.
+    Values of the right type but out of range are kept: the decoding panel explains them in place."""
+    from workbench.core.decoding import DecodingSettings
+
+    defaults = settings_to_dict(DecodingSettings())
+    kept: dict[str, Any] = {}
+    bad: list[str] = []
+    for key, value in data.items():
+        if key not in defaults:
+            continue  # a setting of another version: dropped silently, as settings_from_dict does
+        if _same_kind(value, defaults[key], optional=key == "seed"):
+            kept[key] = value
+        else:
+            bad.append(key)
+    return kept, bad
+
+
+def _same_kind(value: Any, default: Any, optional: bool) -> bool:
+    if value is None:
+        return optional
+    if isinstance(value, bool) or isinstance(default, bool):
+        return isinstance(value, bool) and isinstance(default, bool)
+    if isinstance(default, float):
+        return isinstance(value, (int, float))
+    if isinstance(default, list):
+        return isinstance(value, list) and all(isinstance(item, str) for item in value)
+    return isinstance(value, type(default)) or (optional and isinstance(value, int))
 
 
 def save_session(session: Session, path: Path | None = None) -> None:
@@ -255,17 +325,33 @@ def save_session(session: Session, path: Path | None = None) -> None:
 
 def open_session(path: Path | None = None) -> OpenedSession:
     """The saved session, a fresh one when there is none, or a fresh one plus a message
-    when the file is damaged (it is renamed aside so nothing is lost)."""
+    when the file is damaged (it is renamed aside so nothing is lost). Fields that cannot
+    be read are reset to their defaults with a message; the rest of the session is kept."""
     path = Path(path or session_path())
     if not path.exists():
         return OpenedSession(Session())
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return OpenedSession(session_from_data(data))
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError):
-        aside = path.with_name(f"{path.stem}.damaged-{time.strftime('%Y%m%d-%H%M%S')}{path.suffix}")
+        session, dropped = _read_session(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, ValueError):
+        aside = _set_aside_name(path)
         path.replace(aside)
         return OpenedSession(
             Session(),
             problem=f"The saved session could not be read, so a new one was started; the old file was kept as {aside}.",
         )
+    if not dropped:
+        return OpenedSession(session)
+    # The next autosave drops those values for good: keep the file as it was beside it.
+    aside = _set_aside_name(path)
+    shutil.copy2(path, aside)
+    return OpenedSession(
+        session,
+        problem=f"Some saved values could not be read and were reset ({', '.join(dropped)}); the rest of the "
+        f"session was kept, and the file as it was is kept as {aside}.",
+    )
+
+
+def _set_aside_name(path: Path) -> Path:
+    """A name beside ``path`` that no earlier set-aside file has, even within the same second."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return path.with_name(f"{path.stem}.damaged-{stamp}-{uuid.uuid4().hex[:8]}{path.suffix}")

@@ -1,0 +1,35 @@
+"""The window opens on a session file with wrong values: the bad value is reset, the rest restored."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from workbench.core.sessions import session_path
+from workbench.qt import main_window as main_window_module
+from workbench.qt.common.app_state import AppState
+from workbench.qt.main_window import MainWindow
+
+
+@pytest.mark.parametrize(
+    ("editor", "reset"),
+    [
+        ({"prompt": "Keep me", "chat": "yes"}, "editor.chat"),
+        ({"prompt": "Keep me", "system_prompt": 5}, "editor.system_prompt"),
+        ({"prompt": "Keep me", "settings": {"top_k": "abc"}}, "editor.settings.top_k"),
+        # The right types but unusable values: restored, and explained by the decoding panel.
+        ({"prompt": "Keep me", "settings": {"mode": "bogus", "temperature": -3}}, None),
+    ],
+)
+def test_window_opens_on_a_session_with_a_bad_field(qtbot, monkeypatch, editor, reset):
+    monkeypatch.setattr(main_window_module, "inspector_panels", lambda state: [])
+    session_path().write_text(json.dumps({"version": 1, "editor": editor, "runs": []}), encoding="utf-8")
+    window = MainWindow(AppState())
+    qtbot.addWidget(window)
+    assert window.prompt_editor.prompt() == "Keep me"
+    if reset is not None:
+        assert reset in window.banner.label.text()
+    else:
+        assert window.decoding_panel.problems()
+    window.close()
