@@ -3,6 +3,9 @@
     python3 -m workbench.bootstrap app     # set up, then open the window (or a CLI demo without a display)
     python3 -m workbench.bootstrap test    # set up, then run the whole test suite headless
 
+Missing system libraries for Qt are installed with apt-get after asking (without a terminal,
+as in CI, without asking); add --no-system-packages to skip that step and get their names.
+
 Standard library only: it runs before anything is installed. Each step is skipped
 when it is already done, so a second run starts at once.
 """
@@ -20,6 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv"
 STAMP = VENV / ".workbench-setup"
+NO_SYSTEM_PACKAGES = "--no-system-packages"
 
 # The torch release the workbench is tested with. pip picks the build for this
 # machine (CUDA on Linux with NVIDIA, MPS-capable on Apple silicon, CPU elsewhere).
@@ -72,24 +76,30 @@ def missing_linux_packages() -> list[str]:
     return [package for package, library in wanted.items() if library not in known]
 
 
-def ensure_system_libraries() -> None:
+def ensure_system_libraries(allow_install: bool) -> None:
+    """Install the system libraries Qt needs, with consent: on a terminal the person is asked; without
+    one (CI) the step runs; ``--no-system-packages`` only names them."""
     if platform.system() != "Linux":
         return
     missing = missing_linux_packages()
     if not missing:
         return
+    packages = " ".join(missing)
     apt = shutil.which("apt-get")
     sudo = [] if os.geteuid() == 0 else (["sudo", "-n"] if shutil.which("sudo") else None)
-    if apt and sudo is not None:
-        say(f"installing the system libraries Qt needs: {' '.join(missing)}")
+    can_install = allow_install and apt is not None and sudo is not None
+    if can_install and sys.stdin.isatty():
+        say(f"Qt needs these system libraries to draw its window: {packages}.")
+        can_install = input("[workbench setup] Install them now with apt-get? [y/N] ").strip().lower() in ("y", "yes")
+    if can_install:
+        say(f"installing the system libraries Qt needs to draw its window: {packages}")
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         run([*sudo, apt, "-qq", "update"], env=env, stdout=subprocess.DEVNULL)
         run([*sudo, apt, "install", "-y", "-qq", "--no-install-recommends", *missing], env=env, stdout=subprocess.DEVNULL)
         return
     say(
-        "Qt needs these system libraries, which are missing: "
-        + " ".join(missing)
-        + " (Debian/Ubuntu package names; install them with your package manager, then run this again)."
+        f"Qt needs these system libraries, which are missing: {packages} "
+        "(Debian/Ubuntu package names; install them with your package manager, then run this again)."
     )
     sys.exit(1)
 
@@ -133,17 +143,20 @@ def main(argv: list[str]) -> int:
     if not argv or argv[0] not in ("app", "test"):
         print(__doc__.strip())
         return 2
-    ensure_system_libraries()
+    command, *rest = argv
+    allow_install = NO_SYSTEM_PACKAGES not in rest
+    rest = [arg for arg in rest if arg != NO_SYSTEM_PACKAGES]
+    ensure_system_libraries(allow_install)
     python = ensure_environment()
     os.chdir(ROOT)
-    if argv[0] == "app":
-        command = [str(python), "-m", "workbench", *argv[1:]]
+    if command == "app":
+        command_line = [str(python), "-m", "workbench", *rest]
     else:
-        command = [str(python), "-m", "pytest", *argv[1:]]
+        command_line = [str(python), "-m", "pytest", *rest]
     sys.stdout.flush()
     if os.name == "nt":
-        return subprocess.call(command)
-    os.execv(command[0], command)
+        return subprocess.call(command_line)
+    os.execv(command_line[0], command_line)
     return 0  # not reached: execv replaces this process
 
 
