@@ -110,3 +110,32 @@ def test_unload_releases_weights(tiny_folder):
     loaded = load_model_blocking(str(tiny_folder))
     loaded.unload()
     assert next(loaded.model.parameters()).device.type == "meta"
+
+
+def test_a_cache_damaged_in_the_middle_is_caught_by_its_checksum_and_rebuilt(fake_gguf, caplog):
+    path, conversions = fake_gguf
+    first = load_model_blocking(gguf_entry(path))
+    weights = loading.gguf_cache_dir(path) / "model.safetensors"
+    data = bytearray(weights.read_bytes())
+    middle = len(data) // 2
+    data[middle : middle + 64] = bytes(64)  # same size, damaged weights
+    weights.write_bytes(bytes(data))
+    with caplog.at_level("WARNING"):
+        second = load_model_blocking(gguf_entry(path))
+    assert len(conversions) == 2  # rebuilt, not trusted
+    [record] = [r for r in caplog.records if "damaged" in r.getMessage()]
+    assert "checksum" in record.getMessage() and record.exc_info is None  # one line, no traceback
+    ids = torch.tensor([[5, 6, 7]])
+    with torch.no_grad():
+        assert torch.equal(first.model(ids).logits, second.model(ids).logits)
+
+
+def test_a_cache_written_without_checksums_is_rebuilt(fake_gguf):
+    path, conversions = fake_gguf
+    load_model_blocking(gguf_entry(path))
+    marker_file = loading.gguf_cache_dir(path) / "workbench-cache.json"
+    marker = json.loads(marker_file.read_text(encoding="utf-8"))
+    del marker["file_crc32"]
+    marker_file.write_text(json.dumps(marker), encoding="utf-8")
+    load_model_blocking(gguf_entry(path))
+    assert len(conversions) == 2
