@@ -23,3 +23,11 @@ class InvalidInputError(WorkbenchError):
 
 class CancelledError(WorkbenchError):
     """Work stopped because the user asked it to."""
+
+
+class RemoteCodeRefusedError(ModelLoadError):
+    """The model ships its own Python code, and running it was not allowed."""
+
+    def __init__(self, message: str, files: list[str]) -> None:
+        super().__init__(message)
+        self.files = files  # the code that would run, for a dialog that asks first

@@ -23,7 +23,7 @@ from workbench.core import paths
 from workbench.core.atomic import atomic_directory
 from workbench.core.catalog import HUB, Catalog, ModelEntry
 from workbench.core.devices import free_device_memory, resolve_device, resolve_dtype
-from workbench.core.errors import ModelLoadError, ModelNotFoundError, WorkbenchError
+from workbench.core.errors import ModelLoadError, ModelNotFoundError, RemoteCodeRefusedError, WorkbenchError
 from workbench.core.jobs import CancelToken, drain
 
 log = logging.getLogger(__name__)
@@ -39,6 +39,8 @@ class LoadSettings:
     dtype: str = "auto"  # auto | float32 | bfloat16 | float16
     # Eager attention so the attention panel can read the weights (SDPA returns none).
     attn_implementation: str = "eager"
+    # Models that ship their own Python code (an ``auto_map``) load only when the person allowed it.
+    trust_remote_code: bool = False
 
 
 @dataclass(frozen=True)
@@ -136,12 +138,55 @@ def _auto_class(config):
 def _load_folder(location: str, settings: LoadSettings, dtype: torch.dtype, **hub_options):
     from transformers import AutoConfig, AutoTokenizer
 
-    config = AutoConfig.from_pretrained(location, **hub_options)
-    tokenizer = AutoTokenizer.from_pretrained(location, **hub_options)
+    # Said explicitly either way: left unset, transformers would ask on the terminal and wait.
+    trust = _allowed_remote_code(location, settings, hub_options)
+    config = AutoConfig.from_pretrained(location, trust_remote_code=trust, **hub_options)
+    tokenizer = AutoTokenizer.from_pretrained(location, trust_remote_code=trust, **hub_options)
     model = _auto_class(config).from_pretrained(
-        location, config=config, dtype=dtype, attn_implementation=settings.attn_implementation, **hub_options
+        location,
+        config=config,
+        dtype=dtype,
+        attn_implementation=settings.attn_implementation,
+        trust_remote_code=trust,
+        **hub_options,
     )
     return model, tokenizer
+
+
+def remote_code_files(location: str, **hub_options) -> list[str]:
+    """The Python files a model's ``auto_map`` (config or tokenizer) would import, read without running them."""
+    from transformers import PretrainedConfig
+    from transformers.models.auto.tokenization_auto import get_tokenizer_config
+
+    auto_maps = []
+    try:
+        auto_maps.append(PretrainedConfig.get_config_dict(location, **hub_options)[0].get("auto_map") or {})
+    except (OSError, ValueError):
+        pass  # no readable config: the load itself reports that
+    try:
+        auto_maps.append(get_tokenizer_config(location, **hub_options).get("auto_map") or {})
+    except (OSError, ValueError):
+        pass
+    modules: list[str] = []
+    for auto_map in auto_maps:
+        for reference in auto_map.values():
+            for name in reference if isinstance(reference, (list, tuple)) else [reference]:
+                if isinstance(name, str) and name:
+                    module = name.split("--")[-1].rsplit(".", 1)[0] + ".py"  # "repo--module.Class" -> module.py
+                    modules.append(module)
+    folder = Path(location)
+    return sorted({str(folder / module) if folder.is_dir() else f"{module} (from {location})" for module in modules})
+
+
+def _allowed_remote_code(location: str, settings: LoadSettings, hub_options: dict) -> bool:
+    files = remote_code_files(location, **hub_options)
+    if files and not settings.trust_remote_code:
+        raise RemoteCodeRefusedError(
+            f"{location} ships its own Python code, which would run on this machine: {', '.join(files)}. "
+            "Read it first; load with --trust-remote-code (or confirm in the window) only if you trust it.",
+            files,
+        )
+    return bool(files)
 
 
 # --- GGUF conversion cache -------------------------------------------------------

@@ -1,0 +1,66 @@
+"""A model folder that ships its own code: refused with the file named, run only when allowed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from workbench.core.errors import RemoteCodeRefusedError
+from workbench.core.loading import LoadSettings, load_model_blocking
+
+MODELING = """
+import os
+import pathlib
+
+from transformers import LlamaForCausalLM
+
+pathlib.Path(os.environ["WORKBENCH_TEST_MARKER"]).write_text("ran")
+
+
+class CustomForCausalLM(LlamaForCausalLM):
+    pass
+"""
+
+
+@pytest.fixture
+def custom_code_folder(tiny_folder, tmp_path, monkeypatch):
+    config_file = tiny_folder / "config.json"
+    config = json.loads(config_file.read_text(encoding="utf-8"))
+    config["auto_map"] = {"AutoModelForCausalLM": "modeling_custom.CustomForCausalLM"}
+    config_file.write_text(json.dumps(config), encoding="utf-8")
+    (tiny_folder / "modeling_custom.py").write_text(MODELING, encoding="utf-8")
+    marker = tmp_path / "marker"
+    monkeypatch.setenv("WORKBENCH_TEST_MARKER", str(marker))
+    return tiny_folder, marker
+
+
+def test_custom_code_is_refused_with_the_file_named_and_never_runs(custom_code_folder):
+    folder, marker = custom_code_folder
+    with pytest.raises(RemoteCodeRefusedError) as refused:
+        load_model_blocking(str(folder))
+    assert refused.value.files == [str(folder / "modeling_custom.py")]
+    assert str(folder / "modeling_custom.py") in str(refused.value) and "\n" not in str(refused.value)
+    assert not marker.exists()
+
+
+def test_custom_code_runs_when_allowed(custom_code_folder, tmp_path):
+    folder, marker = custom_code_folder
+    script = (
+        "import sys; from workbench.core.loading import LoadSettings, load_model_blocking; "
+        "loaded = load_model_blocking(sys.argv[1], LoadSettings(trust_remote_code=True)); "
+        "print(type(loaded.model).__name__)"
+    )
+    env = {**os.environ, "HF_MODULES_CACHE": str(tmp_path / "modules")}
+    done = subprocess.run([sys.executable, "-c", script, str(folder)], capture_output=True, text=True, env=env,
+                          stdin=subprocess.DEVNULL, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "CustomForCausalLM"
+    assert marker.read_text() == "ran"
+
+
+def test_settings_default_to_refusing():
+    assert LoadSettings().trust_remote_code is False
