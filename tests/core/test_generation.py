@@ -174,6 +174,24 @@ def test_cancel_stops_within_one_token_and_keeps_the_partial_text(tiny_loaded):
     assert not again.stopped and len(again.sequences[0].token_ids) == 24
 
 
+def test_cancel_lands_between_layers_even_in_the_prefill(tiny_loaded):
+    cancel = CancelToken()
+    layers = tiny_loaded.model.model.layers
+    later_layer_calls = []
+    # Stop while the first layer of the prompt's forward pass runs: the next layer must not run.
+    first = layers[0].register_forward_hook(lambda module, args, output: cancel.cancel())
+    last = layers[-1].register_forward_hook(lambda module, args, output: later_layer_calls.append(1))
+    try:
+        result = drain(generate(tiny_loaded, GenerationRequest(PROMPT, GREEDY, chat=False), cancel))
+    finally:
+        first.remove()
+        last.remove()
+    assert result.stopped and result.sequences[0].token_ids == ()
+    assert later_layer_calls == []
+    _, again = run(tiny_loaded, GREEDY)  # the hooks are gone and the engine stays usable
+    assert not again.stopped and len(again.sequences[0].token_ids) == 24
+
+
 def test_cancel_stops_beam_search(tiny_loaded):
     cancel = CancelToken()
     settings = DecodingSettings(mode="beam", num_beams=2, max_new_tokens=24)

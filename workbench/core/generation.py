@@ -241,6 +241,16 @@ class _ProcessedScoresRecorder(LogitsProcessor):
         return scores
 
 
+class _Interrupted(Exception):
+    """Raised inside the forward pass to stop it between two layers."""
+
+
+def _blocks(model: torch.nn.Module) -> list[torch.nn.Module]:
+    """The model's repeated layers: the longest ModuleList (decoder layers in every architecture we load)."""
+    lists = [module for module in model.modules() if isinstance(module, torch.nn.ModuleList)]
+    return list(max(lists, key=len)) if lists else []
+
+
 class _StepWatcher(StoppingCriteria):
     """Called once per step after the token is chosen: cancels within one token and
     reports the step (a ``_StepNumbers`` when streaming, ``BeamProgress`` for beams)."""
@@ -271,6 +281,12 @@ class _StepWatcher(StoppingCriteria):
         self.stop_criteria = stop_criteria
         self.finished: torch.Tensor | None = None  # (N,) bool
         self.first_token_time: float | None = None
+
+    def interrupt_if_stopping(self, module, args) -> None:
+        """A pre-hook on every block: a Stop lands within one layer's work, prefill included,
+        instead of waiting for the whole next token."""
+        if self.cancel.cancelled or self.abandon.is_set():
+            raise _Interrupted
 
     def keep_raw_logits(self, module, args, output) -> None:
         self.raw_logits = output.logits[:, -1]  # (N, V)
@@ -437,7 +453,9 @@ def generate(
         started = time.perf_counter()
 
         def run_generate() -> None:
-            hook = None if beam else model.register_forward_hook(watcher.keep_raw_logits)
+            hooks = [] if beam else [model.register_forward_hook(watcher.keep_raw_logits)]
+            if not beam:  # beams are kept whole: they stop between steps, as generate does
+                hooks += [block.register_forward_pre_hook(watcher.interrupt_if_stopping) for block in _blocks(model)]
             try:
                 if seed is not None:
                     torch.manual_seed(seed)
@@ -454,7 +472,7 @@ def generate(
             except BaseException as error:  # handed to the job's thread and raised there
                 outbox.put(_Finished(error=error))
             finally:
-                if hook is not None:
+                for hook in hooks:
                     hook.remove()
 
         worker = threading.Thread(target=run_generate, name="workbench-generate", daemon=True)
@@ -477,7 +495,7 @@ def generate(
             worker.join()
         elapsed = time.perf_counter() - started
 
-    if item.error is not None:
+    if item.error is not None and not isinstance(item.error, _Interrupted):
         if isinstance(item.error, torch.OutOfMemoryError):
             raise WorkbenchError("The model ran out of memory: lower max new tokens, beams or return sequences.")
         raise item.error
