@@ -48,8 +48,16 @@ def test_corpus_folder_joins_txt_files_in_sorted_order(tmp_path):
 def test_non_utf8_corpus_names_the_file(tmp_path):
     bad = tmp_path / "latin1.txt"
     bad.write_bytes("café au lait".encode("latin-1"))
-    with pytest.raises(InvalidInputError, match=r"latin1\.txt is not UTF-8"):
+    with pytest.raises(InvalidInputError, match=r"latin1\.txt is not UTF-8") as refused:
         read_corpus(bad)
+    assert "0xe9 at offset 3" in str(refused.value)  # "caf" then the latin-1 é
+
+
+def test_a_binary_file_is_not_a_corpus(tmp_path):
+    binary = tmp_path / "weights.txt"
+    binary.write_bytes(b"abc\x00\x01\x02")  # valid UTF-8, but not text
+    with pytest.raises(InvalidInputError, match=r"weights\.txt is not a text file: it has a NUL byte at offset 3"):
+        read_corpus(binary)
 
 
 @pytest.mark.parametrize("content", ["", "  \n\n"])

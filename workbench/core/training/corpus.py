@@ -20,11 +20,16 @@ def _read_utf8(path: Path) -> str:
     except OSError as error:
         raise InvalidInputError(f"Cannot read {path}: {error.strerror or error}.") from error
     try:
-        return data.decode("utf-8-sig")  # a byte-order mark is not part of the text
+        text = data.decode("utf-8-sig")  # a byte-order mark is not part of the text
     except UnicodeDecodeError as error:
+        bad = data[error.start]
         raise InvalidInputError(
-            f"{path} is not UTF-8 text (bad byte at position {error.start}): save it as UTF-8 and try again."
+            f"{path} is not UTF-8 text: the byte 0x{bad:02x} at offset {error.start} is not valid UTF-8. "
+            "Save it as UTF-8 and try again."
         ) from error
+    if "\0" in text:  # valid UTF-8 can still be a binary file
+        raise InvalidInputError(f"{path} is not a text file: it has a NUL byte at offset {data.index(0)}.")
+    return text
 
 
 def read_corpus(path: str | Path) -> Corpus:
