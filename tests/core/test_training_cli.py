@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
 import torch
 
 from workbench.cli import main
+from workbench.core.errors import InvalidInputError
 from workbench.core.jobs import drain
 from workbench.core.training.perplexity import perplexity
 
@@ -103,3 +105,18 @@ def test_ctrl_c_checkpoints_and_exits_130(corpus, tmp_path):
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr
     assert has_checkpoint(out / trainer.CHECKPOINT_FOLDER)
+
+
+def test_perplexity_of_an_encoder_is_refused_before_loading(corpus, capsys, monkeypatch):
+    from workbench.core import loading
+
+    monkeypatch.setattr(loading, "load_model", lambda *args, **kwargs: pytest.fail("an encoder was loaded"))
+    assert main(["perplexity", "--model", "minilm-l6", "--file", str(corpus)]) == 2
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and "is an encoder" in lines[0]
+
+
+def test_perplexity_refuses_an_encoder_it_is_handed(tiny_loaded):
+    encoder = dataclasses.replace(tiny_loaded, entry=dataclasses.replace(tiny_loaded.entry, can_generate=False))
+    with pytest.raises(InvalidInputError, match="no perplexity"):
+        drain(perplexity(encoder, "some text to score"))

@@ -23,12 +23,16 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from workbench.core.catalog import Catalog
     from workbench.core.loading import LoadSettings, load_model_blocking
     from workbench.core.training.corpus import read_corpus
-    from workbench.core.training.perplexity import perplexity
+    from workbench.core.training.perplexity import perplexity, require_next_token_model
 
+    # Everything that can be checked is checked before the (slow) load.
+    entry = Catalog().resolve(args.model)
+    require_next_token_model(entry.name, entry.can_generate)
     text = read_corpus(args.file).text
-    loaded = load_model_blocking(args.model, LoadSettings(device=args.device))
+    loaded = load_model_blocking(entry, LoadSettings(device=args.device))
 
     def progress(event) -> None:
         print(f"\rblock {event.blocks_done}/{event.blocks}", end="", file=sys.stderr, flush=True)

@@ -32,6 +32,15 @@ class PerplexityResult:
     block_size: int
 
 
+def require_next_token_model(name: str, can_generate: bool) -> None:
+    """Perplexity is a next-token measure: an encoder (BERT, MiniLM) has none."""
+    if not can_generate:
+        raise InvalidInputError(
+            f"{name} is an encoder: it does not predict the next token, so it has no perplexity. "
+            "Pick a generative model."
+        )
+
+
 def perplexity(
     loaded, text: str, block_size: int | None = None, cancel: CancelToken | None = None
 ) -> Generator[PerplexityProgress, None, PerplexityResult]:
@@ -39,6 +48,7 @@ def perplexity(
     are its inputs shifted by one, so blocks share one token and every token after the
     first is predicted exactly once."""
     cancel = cancel or CancelToken()
+    require_next_token_model(loaded.entry.name, loaded.can_generate)
     limit = loaded.context_length
     if block_size is None:
         block_size = min(DEFAULT_BLOCK_SIZE, limit) if limit else DEFAULT_BLOCK_SIZE
