@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from workbench.core.catalog import Catalog
-from workbench.core.errors import InvalidSettingsError
+from workbench.core.errors import InvalidInputError, InvalidSettingsError
 from workbench.core.jobs import RunControl, drain
 from workbench.core.training import trainer as trainer_module
 from workbench.core.training.events import CheckpointEvent, CorpusStats, EvalEvent, StepEvent, TrainResult
@@ -172,7 +172,7 @@ def test_existing_output_folder_is_refused_unless_resuming(corpus, tmp_path):
     out = tmp_path / "busy"
     out.mkdir()
     (out / "notes.txt").write_text("keep me", encoding="utf-8")
-    with pytest.raises(InvalidSettingsError, match="not empty.*--resume"):
+    with pytest.raises(InvalidInputError, match="not empty: choose a new folder, or resume"):
         run(tiny_settings(corpus, out))
     with pytest.raises(InvalidSettingsError, match="no checkpoint to resume"):
         run(tiny_settings(corpus, out), resume=True)

@@ -27,6 +27,7 @@ import torch.nn.functional as F
 from workbench.core.catalog import Catalog
 from workbench.core.errors import InvalidInputError, InvalidSettingsError
 from workbench.core.jobs import RunControl
+from workbench.core.outputs import prepare_output_folder
 from workbench.core.training import modeling
 from workbench.core.training.checkpoints import has_checkpoint, load_checkpoint, save_checkpoint
 from workbench.core.training.corpus import read_corpus
@@ -155,14 +156,9 @@ class _Run:
     # --- setup ------------------------------------------------------------------
 
     def check_out_dir(self) -> None:
-        if self.resume:
-            if not has_checkpoint(self.checkpoint_dir):
-                raise InvalidSettingsError(f"There is no checkpoint to resume in {self.out_dir}.")
-        elif self.out_dir.exists() and any(self.out_dir.iterdir()):
-            raise InvalidSettingsError(
-                f"{self.out_dir} already exists and is not empty: choose a new folder, or resume the run in it (--resume)."
-            )
-        self.out_dir.mkdir(parents=True, exist_ok=True)
+        prepare_output_folder(self.out_dir, resume=self.resume)
+        if self.resume and not has_checkpoint(self.checkpoint_dir):
+            raise InvalidSettingsError(f"There is no checkpoint to resume in {self.out_dir}.")
 
     def prepare(self) -> Generator[TrainEvent, None, None]:
         settings = self.settings

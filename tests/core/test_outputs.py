@@ -1,0 +1,49 @@
+"""Output folders are checked before any work: a file, a busy folder or an unwritable place is refused."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from workbench.core.errors import InvalidInputError
+from workbench.core.outputs import prepare_output_folder
+
+
+def test_a_new_folder_is_created_with_its_parents(tmp_path):
+    folder = prepare_output_folder(tmp_path / "runs" / "first")
+    assert folder.is_dir() and list(folder.iterdir()) == []  # the write probe left nothing behind
+
+
+def test_a_file_is_refused(tmp_path):
+    file = tmp_path / "results"
+    file.write_text("not a folder")
+    with pytest.raises(InvalidInputError, match="is a file, not a folder"):
+        prepare_output_folder(file)
+
+
+def test_a_folder_under_a_file_is_refused(tmp_path):
+    (tmp_path / "plain").write_text("a file")
+    with pytest.raises(InvalidInputError, match="Cannot write results in"):
+        prepare_output_folder(tmp_path / "plain" / "run")
+
+
+def test_a_busy_folder_is_refused_unless_resuming(tmp_path):
+    (tmp_path / "notes.txt").write_text("keep me")
+    with pytest.raises(InvalidInputError, match="not empty"):
+        prepare_output_folder(tmp_path)
+    assert prepare_output_folder(tmp_path, resume=True) == tmp_path
+    assert (tmp_path / "notes.txt").read_text() == "keep me"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes through file permissions")
+def test_a_read_only_folder_is_refused(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    with pytest.raises(InvalidInputError, match="Cannot write results in"):
+        prepare_output_folder(locked / "run")
+
+
+def test_proc_is_refused():
+    with pytest.raises(InvalidInputError, match="Cannot write results in"):
+        prepare_output_folder("/proc/workbench-run")
