@@ -160,7 +160,7 @@ def test_diverging_loss_stops_with_a_message_and_keeps_the_checkpoint(corpus, tm
     assert result.stopped and result.step == 4
     assert "loss became nan" in result.message and "lower learning rate" in result.message
     assert "checkpoint" in result.message
-    from workbench.core.training.checkpoints import load_checkpoint
+    from workbench.core.checkpoints import load_checkpoint
 
     saved = load_checkpoint(out / "checkpoint")
     assert saved.state["step"] == 4

@@ -87,8 +87,8 @@ def test_ctrl_c_checkpoints_and_exits_130(corpus, tmp_path):
     import sys
     import time
 
+    from workbench.core.checkpoints import has_checkpoint
     from workbench.core.training import trainer
-    from workbench.core.training.checkpoints import has_checkpoint
 
     out = tmp_path / "interrupted"
     command = [sys.executable, "-m", "workbench", "train", "--corpus", str(corpus), "--out", str(out), *TINY.split(),

@@ -179,3 +179,13 @@ def test_too_long_text_fails_with_one_line_and_keeps_the_view(qtbot, panel, capt
     panel.capture_text()
     qtbot.waitUntil(lambda: not panel.is_capturing() and "reads at most 128" in panel.status.text(), timeout=10000)
     assert panel.capture is captured and panel.capture_button.isEnabled()
+
+
+def test_the_cli_png_colours_match_the_window_heatmap():
+    import pyqtgraph as pg
+
+    from workbench.cli.attention_png import viridis
+
+    window = pg.colormap.get("viridis").getLookupTable(0.0, 1.0, 256, alpha=False)  # (256, 3) uint8
+    png = viridis(np.linspace(0.0, 1.0, 256))  # (256, 3) uint8
+    assert np.abs(png.astype(int) - window.astype(int)).max() <= 6

@@ -11,13 +11,13 @@ import pytest
 
 from tests.conftest import TINY_TEXT
 from workbench.core.catalog import Catalog
+from workbench.core.checkpoints import has_checkpoint
 from workbench.core.decoding import DecodingSettings
 from workbench.core.errors import InvalidInputError
 from workbench.core.generation import GenerationRequest, generate
 from workbench.core.jobs import drain
 from workbench.core.loading import load_model_blocking
 from workbench.core.training import trainer
-from workbench.core.training.checkpoints import has_checkpoint
 from workbench.qt.common.app_state import AppState
 from workbench.qt.training.curves import read_metrics_csv
 from workbench.qt.training.panel import TrainingPanel

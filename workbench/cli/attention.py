@@ -10,12 +10,10 @@ NPZ contents: ``attentions`` float [layers, heads, T, T] (float16 when the captu
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 from pathlib import Path
 
 from workbench.cli.options import add_device_argument
-from workbench.core.errors import InvalidSettingsError, WorkbenchError
+from workbench.core.errors import InvalidSettingsError
 
 
 def add_parser(subparsers) -> None:
@@ -35,26 +33,6 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--target", default="", help="encoder-decoder models only: the decoder's text (default: just the start token)")
     add_device_argument(parser)
     parser.set_defaults(run=run)
-
-
-def _render_png(matrix, queries, keys, options, path: Path, title: str) -> None:
-    # Headless: draw with Qt's offscreen platform when there is no display.
-    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
-    from PySide6.QtWidgets import QApplication
-
-    from workbench.qt.attention.heatmap import AttentionHeatmap
-
-    app = QApplication.instance() or QApplication(["workbench"])
-    heatmap = AttentionHeatmap()
-    heatmap.plot.setTitle(title, color="k")
-    heatmap.set_tokens(queries, keys)
-    heatmap.set_matrix(matrix, options)
-    side = min(2000, max(700, 14 * len(queries) + 250))
-    heatmap.resize(side + 80, side)
-    app.processEvents()
-    heatmap.save_png(path)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -81,17 +59,10 @@ def run(args: argparse.Namespace) -> int:
         layer = args.layer if args.layer >= 0 else main.layers + args.layer
         if not 0 <= layer < main.layers:
             raise InvalidSettingsError(f"Layer {args.layer} does not exist: this model has layers 0 to {main.layers - 1}.")
-        from workbench.qt.attention.heatmap import DisplayOptions
+        from workbench.cli.attention_png import write_heatmap_png
 
-        matrix = main.matrix(layer, head)
         view = f"head {head}" if isinstance(head, int) else head
         title = f"{capture.model_name} · layer {layer} · {view}"
-        try:
-            _render_png(matrix, main.queries.labels, main.keys.labels, DisplayOptions(causal=main.causal), args.png, title)
-        except WorkbenchError:
-            raise
-        except Exception as error:  # no usable Qt platform on this machine
-            print(f"error: could not draw the PNG ({type(error).__name__}: {error}); the NPZ was written.", file=sys.stderr)
-            return 2
+        write_heatmap_png(main.matrix(layer, head), main.queries.labels, main.keys.labels, args.png, title, main.causal)
         print(f"wrote {args.png}")
     return 0

@@ -77,7 +77,7 @@ def settings_from_args(args: argparse.Namespace) -> TrainSettings:
     """The flags given; with --resume, flags left out keep the values the run was started with."""
     from pathlib import Path
 
-    from workbench.core.training.checkpoints import has_checkpoint, load_checkpoint
+    from workbench.core.checkpoints import has_checkpoint, load_checkpoint
     from workbench.core.training.trainer import CHECKPOINT_FOLDER
 
     given = {

@@ -15,6 +15,8 @@ from typing import Sequence
 _BYTE_FALLBACK = re.compile(r"^<0x([0-9A-Fa-f]{2})>$")  # SentencePiece byte-fallback pieces
 _VISIBLE_WHITESPACE = str.maketrans({" ": "␣", "\n": "↵", "\t": "⇥", "\r": "␍"})
 _MAX_GROUP_BYTES = 8  # a UTF-8 character is at most 4 bytes; longer undecodable runs are given up on
+LABEL_CHARS = 14  # longer token labels are elided on the axes
+_NICE_STRIDES = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
 
 
 @dataclass(frozen=True)
@@ -94,3 +96,12 @@ def token_sequence(tokenizer, token_ids: Sequence[int]) -> TokenSequence:
     if group:
         _flush(group, labels)
     return TokenSequence(ids=ids, labels=tuple(labels), special=special)
+
+
+def elide(label: str, limit: int = LABEL_CHARS) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def label_stride(pixels_per_token: float, pixels_per_label: float) -> int:
+    """Label every token when they fit, else every 2nd, 5th, 10th...: the first stride whose labels do not overlap."""
+    return next((s for s in _NICE_STRIDES if s * pixels_per_token >= pixels_per_label), _NICE_STRIDES[-1])

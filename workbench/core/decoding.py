@@ -9,6 +9,7 @@ from typing import Literal
 from transformers import GenerationConfig
 
 from workbench.core.errors import InvalidSettingsError
+from workbench.core.transformers_helpers import pad_token_id
 
 DecodingMode = Literal["greedy", "sample", "beam"]
 MODES: tuple[str, ...] = ("greedy", "sample", "beam")
@@ -97,7 +98,6 @@ def to_generation_config(settings: DecodingSettings, tokenizer) -> GenerationCon
     """
     settings.validate()
     sampling = settings.mode == "sample"
-    pad_token_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     return GenerationConfig(
         do_sample=sampling,
         num_beams=settings.num_beams if settings.mode == "beam" else 1,
@@ -114,5 +114,5 @@ def to_generation_config(settings: DecodingSettings, tokenizer) -> GenerationCon
         repetition_penalty=settings.repetition_penalty,
         no_repeat_ngram_size=settings.no_repeat_ngram_size,
         stop_strings=list(settings.stop_strings) or None,
-        pad_token_id=pad_token_id,
+        pad_token_id=pad_token_id(tokenizer),
     )

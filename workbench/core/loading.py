@@ -25,6 +25,7 @@ from workbench.core.catalog import HUB, Catalog, ModelEntry
 from workbench.core.devices import free_device_memory, resolve_device, resolve_dtype
 from workbench.core.errors import ModelLoadError, ModelNotFoundError, RemoteCodeRefusedError, WorkbenchError
 from workbench.core.jobs import CancelToken, drain
+from workbench.core.transformers_helpers import quiet_transformers
 
 log = logging.getLogger(__name__)
 
@@ -103,22 +104,6 @@ class LoadedModel:
         with self.lock:
             self.model.to("meta")
         free_device_memory(self.device)
-
-
-def _quiet_transformers() -> None:
-    # Library progress bars and warnings go to the log, not onto the person's terminal.
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
-
-
-def _register_workbench_architectures() -> None:
-    """Architectures trained in the workbench must be known to the Auto classes before loading."""
-    import importlib.util
-
-    if importlib.util.find_spec("workbench.core.training.architectures") is not None:
-        import workbench.core.training.architectures  # noqa: F401
 
 
 def _auto_class(config):
@@ -364,9 +349,12 @@ def load_model(
     entry: ModelEntry, settings: LoadSettings = LoadSettings(), cancel: CancelToken | None = None
 ) -> Generator[LoadProgress, None, LoadedModel]:
     """Load ``entry``; yields its stages and returns the LoadedModel. Cancel is checked between stages."""
+    # Imported here: transformers takes seconds to import, and the window imports this module at start.
+    from workbench.core.architectures import register_architectures
+
     cancel = cancel or CancelToken()
-    _quiet_transformers()
-    _register_workbench_architectures()
+    quiet_transformers()
+    register_architectures()  # models trained in the workbench load like any other
     device = resolve_device(settings.device)
     dtype = resolve_dtype(settings.dtype, device)
     yield LoadProgress(f"Locating {entry.name}")

@@ -1,6 +1,6 @@
 """Save and load lab models (safetensors weights + JSON, written atomically) and checkpoints.
 
-Checkpoints go through the trainer's shared helpers (``workbench.core.training.checkpoints``)
+Checkpoints go through the helpers shared with language-model training (``workbench.core.checkpoints``)
 with the model files written into them, so "load model" accepts a checkpoint folder too."""
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from workbench.core import checkpoints as shared_checkpoints
 from workbench.core.atomic import atomic_directory, write_json_atomic
 from workbench.core.errors import InvalidInputError
 from workbench.core.genlab.models import GenerativeModel, ModelConfig, build_model
-from workbench.core.training import checkpoints as training_checkpoints
 
 FORMAT = "workbench-genlab"
 FORMAT_VERSION = 1
@@ -76,12 +76,12 @@ def save_checkpoint(
         "optimizers": {name: optimizer.state_dict() for name, optimizer in optimizers.items()},
         "generator_state": generator.get_state(),
     }
-    return training_checkpoints.save_checkpoint(
+    return shared_checkpoints.save_checkpoint(
         Path(folder).expanduser(), state=state, tensors=tensors, write_files=lambda staging: _write_model(staging, model)
     )
 
 
 def load_checkpoint(folder: str | Path, device: torch.device | str = "cpu") -> Checkpoint:
-    saved = training_checkpoints.load_checkpoint(Path(folder).expanduser())
+    saved = shared_checkpoints.load_checkpoint(Path(folder).expanduser())
     model = load_model(saved.folder, device)
     return Checkpoint(model.train(), saved.tensors["optimizers"], saved.tensors["generator_state"], saved.state)

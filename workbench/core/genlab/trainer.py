@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from workbench.core.checkpoints import has_checkpoint
 from workbench.core.devices import resolve_device
 from workbench.core.errors import InvalidSettingsError
 from workbench.core.genlab.data import ImageSet, load_image_set
@@ -22,7 +23,6 @@ from workbench.core.genlab.models import GAN, VAE, GenerativeModel, ModelConfig,
 from workbench.core.genlab.settings import GenLabSettings
 from workbench.core.genlab.storage import load_checkpoint, save_checkpoint
 from workbench.core.jobs import CancelToken, RunControl, StatusEvent
-from workbench.core.training.checkpoints import has_checkpoint
 
 SAMPLE_COUNT = 64  # images in the per-epoch sample grid (8 x 8)
 RECONSTRUCTION_COUNT = 16  # held-out images shown beside their VAE reconstructions

@@ -17,13 +17,14 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from workbench.core.errors import InvalidSettingsError
-from workbench.core.training.architectures import (
+from workbench.core.architectures import (
     WorkbenchGPTConfig,
     WorkbenchGPTForCausalLM,
     WorkbenchRecurrentConfig,
     WorkbenchRecurrentForCausalLM,
+    register_architectures,
 )
+from workbench.core.errors import InvalidSettingsError
 from workbench.core.training.settings import RECURRENT_ARCHITECTURES, TrainSettings
 
 ADAPTER_FOLDER = "adapter"
@@ -92,6 +93,7 @@ def resume_lora(base: nn.Module, checkpoint_folder: Path) -> nn.Module:
 def load_checkpointed_model(folder: Path) -> nn.Module:
     from transformers import AutoModelForCausalLM
 
+    register_architectures()
     return AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32, attn_implementation="eager")
 
 

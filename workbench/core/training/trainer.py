@@ -25,11 +25,11 @@ import torch
 import torch.nn.functional as F
 
 from workbench.core.catalog import Catalog
+from workbench.core.checkpoints import has_checkpoint, load_checkpoint, save_checkpoint
 from workbench.core.errors import InvalidInputError, InvalidSettingsError
 from workbench.core.jobs import RunControl
 from workbench.core.outputs import prepare_output_folder
 from workbench.core.training import modeling
-from workbench.core.training.checkpoints import has_checkpoint, load_checkpoint, save_checkpoint
 from workbench.core.training.corpus import read_corpus
 from workbench.core.training.events import (
     CheckpointEvent,
@@ -42,6 +42,7 @@ from workbench.core.training.events import (
 )
 from workbench.core.training.settings import TrainSettings
 from workbench.core.training.tokenization import bpe_tokenizer, char_tokenizer, encode_corpus
+from workbench.core.transformers_helpers import pad_token_id, quiet_transformers
 
 CHECKPOINT_FOLDER = "checkpoint"
 METRICS_FILE = "metrics.csv"
@@ -285,8 +286,9 @@ class _Run:
         from transformers import GenerationConfig
 
         tokenizer = self.trainable.tokenizer
-        pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-        config = GenerationConfig(do_sample=True, max_new_tokens=self.settings.sample_tokens, pad_token_id=pad, top_k=0)
+        config = GenerationConfig(
+            do_sample=True, max_new_tokens=self.settings.sample_tokens, pad_token_id=pad_token_id(tokenizer), top_k=0
+        )
         devices = [self.device] if self.device.type == "cuda" else []
         # A private random stream, so sampling never shifts the training's dropout or batches.
         with torch.random.fork_rng(devices=devices, device_type=self.device.type):
@@ -347,12 +349,8 @@ class _Run:
 def train(settings: TrainSettings, control: RunControl | None = None, resume: bool = False) -> Generator[TrainEvent, None, TrainResult]:
     """Train as ``settings`` says; yields StatusEvent, CorpusStats, StepEvent, EvalEvent and
     CheckpointEvent. Stop (``control.cancel()``) checkpoints first and returns stopped=True."""
-    from transformers.utils import logging as hf_logging
-
     settings.validate()
-    # Library warnings and "writing shards" bars would garble the terminal and the logs.
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
+    quiet_transformers()
     control = control or RunControl()
     run = _Run(settings, control, resume)
     run.check_out_dir()

@@ -17,15 +17,11 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QPainter, QPainterPath, QPolygonF
 from PySide6.QtWidgets import QGraphicsPathItem
 
+from workbench.core.attention_tokens import elide, label_stride
+
 _EMPTY_CELL = "#e6e6e6"
 LOG_FLOOR = 1e-4  # weights below this share the darkest colour on the log scale
-LABEL_CHARS = 14  # longer token labels are elided on the axes
 COLOR_MAPS = ("viridis", "inferno", "magma", "plasma", "cividis", "CET-L17")
-_NICE_STRIDES = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
-
-
-def elide(label: str, limit: int = LABEL_CHARS) -> str:
-    return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
 class TokenAxis(pg.AxisItem):
@@ -61,7 +57,7 @@ class TokenAxis(pg.AxisItem):
         first, last = max(0, math.ceil(minVal)), min(len(self.labels) - 1, math.floor(maxVal))
         pixels_per_token = size / max(maxVal - minVal, 1e-9)
         needed = self._line_height() * 1.05 if (self.rotated or self.orientation in ("left", "right")) else 60
-        stride = next((s for s in _NICE_STRIDES if s * pixels_per_token >= needed), _NICE_STRIDES[-1])
+        stride = label_stride(pixels_per_token, needed)
         start = math.ceil(first / stride) * stride
         return [(stride, list(range(start, last + 1, stride)))]
 

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.checkpoints import STATE_FILE
 from workbench.core.errors import InvalidInputError
-from workbench.core.training.checkpoints import STATE_FILE
 from workbench.core.training.events import EvalEvent, StepEvent
 from workbench.core.training.trainer import CHECKPOINT_FOLDER, METRICS_COLUMNS
 from workbench.qt.common.curves import LiveCurvesWidget, XAxis

@@ -1,13 +1,14 @@
-"""`workbench attention` on a tiny model folder: NPZ layout, headless PNG, one-line errors."""
+"""`workbench attention` on a tiny model folder: NPZ layout, PNG drawn without Qt, one-line errors."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
-from PySide6.QtGui import QImage
+from PIL import Image
 
 from workbench.cli import main
+from workbench.cli.attention_png import EMPTY_CELL, heatmap_side, viridis, write_heatmap_png
 
 
 def test_writes_npz_and_png(tiny_folder, tiny_loaded, tmp_path, capsys):
@@ -22,8 +23,8 @@ def test_writes_npz_and_png(tiny_folder, tiny_loaded, tmp_path, capsys):
         with torch.no_grad():
             expected = tiny_loaded.model(torch.tensor([ids]), output_attentions=True).attentions
         assert np.abs(data["attentions"] - torch.stack(expected)[:, 0].numpy()).max() < 1e-5
-    image = QImage(str(png))
-    assert not image.isNull() and image.width() >= 700
+    with Image.open(png) as image:
+        assert image.format == "PNG" and image.width >= 700
     assert f"{len(ids)} tokens, 2 layers x 4 heads" in capsys.readouterr().out
 
 
@@ -52,7 +53,29 @@ def test_bad_input_is_one_line_and_exit_2(tiny_folder, tmp_path, capsys, extra, 
 
 
 def test_unknown_model_and_wrong_suffix(tmp_path, capsys):
-    assert main(["attention", "--model", str(tmp_path / "nope"), "--prompt", "hi", "--out", str(tmp_path / "a.npz")]) == 2
+    missing_model = str(tmp_path / "nope")
+    assert main(["attention", "--model", missing_model, "--prompt", "hi", "--out", str(tmp_path / "a.npz")]) == 2
     assert main(["attention", "--model", "x", "--prompt", "hi", "--out", str(tmp_path / "a.txt")]) == 2
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 2 and ".npz" in err[1]
+
+
+def test_png_draws_the_matrix_in_viridis_with_the_causal_mask_grey(tmp_path):
+    matrix = np.tril(np.full((4, 4), 0.25, dtype=np.float32))
+    matrix[3, 0] = 1.0  # the peak: the brightest colour
+    path = tmp_path / "m.png"
+    write_heatmap_png(matrix, list("abcd"), list("abcd"), path, "title", causal=True)
+    with Image.open(path) as image:
+        pixels = np.asarray(image.convert("RGB"))  # (H, W, 3)
+    assert pixels.shape == (heatmap_side(4), heatmap_side(4) + 80, 3)
+    colours = {tuple(colour) for colour in pixels.reshape(-1, 3)}
+    assert tuple(viridis(np.array(1.0))) in colours and tuple(viridis(np.array(0.25))) in colours
+    assert EMPTY_CELL in colours  # the masked upper triangle
+    assert tuple(viridis(np.array(0.0))) in colours  # the colour bar's bottom
+
+
+def test_png_to_a_missing_folder_is_a_workbench_error(tmp_path):
+    from workbench.core.errors import WorkbenchError
+
+    with pytest.raises(WorkbenchError, match="Could not write the image"):
+        write_heatmap_png(np.eye(2), ["a", "b"], ["a", "b"], tmp_path / "no" / "m.png", "title")

@@ -4,7 +4,7 @@ A checkpoint is a folder written in one piece (``atomic_directory``): whatever t
 ``write_files`` puts there (for language models, a loadable transformers folder: config,
 safetensors weights, tokenizer), plus ``training_state.pt`` (optimizer state, random
 number generator states: tensors) and ``trainer_state.json`` (step, metrics, settings:
-plain data). The VAE/GAN lab reuses it with its own ``write_files``.
+plain data). Language-model training and the VAE/GAN lab each pass their own ``write_files``.
 """
 
 from __future__ import annotations

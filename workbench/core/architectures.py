@@ -5,11 +5,14 @@ Training uses the fused ``scaled_dot_product_attention`` kernel; asking for
 ``output_attentions`` switches to the explicit softmax path (same math) so the attention
 panel can read the weights. ``WorkbenchRecurrent`` is one class for RNN, GRU and LSTM.
 
-Both are registered with AutoConfig / AutoModelForCausalLM when this module is imported
-(``workbench.core.loading`` imports it), so a trained folder loads and generates like any
-pretrained model. Generation recomputes from the last ``block_size`` tokens at each step
-instead of keeping a cache: these models are small, and it keeps beam search and long
-generations correct without cache bookkeeping.
+``register_architectures()`` makes both known to AutoConfig / AutoModelForCausalLM
+(``workbench.core.loading`` and the trainer call it), so a trained folder loads and
+generates like any pretrained model. This module sits at the bottom of the core: it
+imports nothing from the workbench.
+
+Generation recomputes from the last ``block_size`` tokens at each step instead of keeping
+a cache: these models are small, and it keeps beam search and long generations correct
+without cache bookkeeping.
 """
 
 from __future__ import annotations
@@ -318,13 +321,15 @@ class WorkbenchRecurrentForCausalLM(_RecomputingGenerationMixin, _WorkbenchPreTr
         )
 
 
-def _register() -> None:
-    for config_class, model_class in (
-        (WorkbenchGPTConfig, WorkbenchGPTForCausalLM),
-        (WorkbenchRecurrentConfig, WorkbenchRecurrentForCausalLM),
-    ):
-        AutoConfig.register(config_class.model_type, config_class, exist_ok=True)
+# Every architecture defined here, by the ``model_type`` its config.json records.
+ARCHITECTURES: dict[str, tuple[type[PretrainedConfig], type[PreTrainedModel]]] = {
+    WorkbenchGPTConfig.model_type: (WorkbenchGPTConfig, WorkbenchGPTForCausalLM),
+    WorkbenchRecurrentConfig.model_type: (WorkbenchRecurrentConfig, WorkbenchRecurrentForCausalLM),
+}
+
+
+def register_architectures() -> None:
+    """Make the Auto classes load folders of these architectures. Safe to call repeatedly."""
+    for model_type, (config_class, model_class) in ARCHITECTURES.items():
+        AutoConfig.register(model_type, config_class, exist_ok=True)
         AutoModelForCausalLM.register(config_class, model_class, exist_ok=True)
-
-
-_register()

@@ -2,13 +2,15 @@
 
 import pytest
 import torch
-from transformers import AutoModelForCausalLM
+from transformers import AutoConfig, AutoModelForCausalLM
 
-from workbench.core.training.architectures import (
+from workbench.core.architectures import (
+    ARCHITECTURES,
     WorkbenchGPTConfig,
     WorkbenchGPTForCausalLM,
     WorkbenchRecurrentConfig,
     WorkbenchRecurrentForCausalLM,
+    register_architectures,
 )
 
 
@@ -20,7 +22,8 @@ def tiny_gpt(block_size=16):
 
 def tiny_recurrent(cell):
     torch.manual_seed(0)
-    return WorkbenchRecurrentForCausalLM(WorkbenchRecurrentConfig(vocab_size=40, cell=cell, n_layer=2, n_embd=16)).eval()
+    config = WorkbenchRecurrentConfig(vocab_size=40, cell=cell, n_layer=2, n_embd=16)
+    return WorkbenchRecurrentForCausalLM(config).eval()
 
 
 def test_gpt_attention_weights_path_matches_the_fused_path():
@@ -55,11 +58,14 @@ def test_gpt_padding_mask_hides_padded_positions():
     torch.testing.assert_close(output.logits[1], model(ids[1:]).logits[0], atol=1e-5, rtol=1e-5)
 
 
-@pytest.mark.parametrize("make", [tiny_gpt, lambda: tiny_recurrent("rnn"), lambda: tiny_recurrent("gru"), lambda: tiny_recurrent("lstm")])
+@pytest.mark.parametrize(
+    "make", [tiny_gpt, lambda: tiny_recurrent("rnn"), lambda: tiny_recurrent("gru"), lambda: tiny_recurrent("lstm")]
+)
 def test_save_load_round_trip_and_generate_past_the_block_size(tmp_path, make):
     model = make()
     ids = torch.randint(0, 40, (1, 5))
     model.save_pretrained(tmp_path)
+    register_architectures()
     reloaded = AutoModelForCausalLM.from_pretrained(tmp_path, attn_implementation="eager").eval()
     assert type(reloaded) is type(model)
     torch.testing.assert_close(reloaded(ids).logits, model(ids).logits)
@@ -69,6 +75,15 @@ def test_save_load_round_trip_and_generate_past_the_block_size(tmp_path, make):
     assert greedy[0, 5].item() == model(ids).logits[0, -1].argmax().item()
     beams = reloaded.generate(ids, max_new_tokens=4, num_beams=3, num_return_sequences=2, do_sample=False)
     assert beams.shape == (2, 9)
+
+
+def test_registry_names_every_architecture_for_the_auto_classes():
+    register_architectures()
+    assert set(ARCHITECTURES) == {"workbench_gpt", "workbench_recurrent"}
+    for model_type, (config_class, model_class) in ARCHITECTURES.items():
+        config = AutoConfig.for_model(model_type, vocab_size=40)
+        assert type(config) is config_class
+        assert type(AutoModelForCausalLM.from_config(config)) is model_class
 
 
 def test_recurrent_cell_is_checked():
@@ -106,6 +121,7 @@ def test_engine_lets_trained_models_generate_past_their_block_size():
     entry = ModelEntry(id="t", name="tiny", source=TRAINED, architecture="workbench_gpt", parameters=None,
                        can_generate=True, installed=True)
     loaded = LoadedModel(entry, WorkbenchGPTForCausalLM(config).eval(), tokenizer, torch.device("cpu"), torch.float32)
-    request = GenerationRequest("abc", DecodingSettings(mode="greedy", max_new_tokens=40, min_new_tokens=40), chat=False)
+    settings = DecodingSettings(mode="greedy", max_new_tokens=40, min_new_tokens=40)
+    request = GenerationRequest("abc", settings, chat=False)
     result = drain(generate(loaded, request))
     assert len(result.sequences[0].token_ids) == 40  # 3 + 40 tokens > block size 16

@@ -1,0 +1,34 @@
+"""``python -m workbench``: a command goes to the CLI; no command opens the window (the CLI demo without a display)."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+import workbench.cli
+from workbench import __main__ as entry
+
+
+@pytest.fixture
+def cli_calls(monkeypatch):
+    calls = []
+    monkeypatch.setattr(workbench.cli, "main", lambda argv: calls.append(argv) or 0)
+    return calls
+
+
+def test_no_display_prints_one_line_and_runs_the_cli_demo(monkeypatch, capsys, cli_calls):
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert not entry.has_display()
+    assert entry.main([]) == 0
+    assert cli_calls == [entry.DEMO_ARGS]
+    assert capsys.readouterr().out == "No display found: running a short command-line demo instead.\n"
+
+
+def test_a_command_goes_to_the_cli_and_prints_nothing_else(capsys, cli_calls):
+    assert entry.main(["models", "--json"]) == 0
+    assert cli_calls == [["models", "--json"]]
+    assert capsys.readouterr().out == ""
+

@@ -1,0 +1,17 @@
+"""How the workbench uses transformers' defaults, in one place for loading, decoding and training."""
+
+from __future__ import annotations
+
+
+def quiet_transformers() -> None:
+    """Library warnings and progress bars ("Loading weights", "writing shards") go to the log,
+    not onto the person's terminal, where they would garble the CLI's output."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()
+
+
+def pad_token_id(tokenizer) -> int | None:
+    """The tokenizer's padding token, or its end-of-text token for the many causal LMs that have none."""
+    return tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
