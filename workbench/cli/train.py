@@ -128,15 +128,26 @@ class _ProgressPrinter:
         elif isinstance(event, events.CheckpointEvent):
             self.bar.set_description_str(f"checkpoint at step {event.step}", refresh=False)
 
-    def close(self) -> None:
+    def close(self, keep: bool = True) -> None:
+        if not keep:
+            self.bar.clear()
+        self.bar.leave = keep
         self.bar.close()
 
 
 def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from workbench.core.jobs import RunControl, drain
+    from workbench.core.outputs import prepare_output_folder
+    from workbench.core.training.corpus import read_corpus
     from workbench.core.training.trainer import train
 
     settings = settings_from_args(args)
+    # Checked before the progress bar starts, so a mistake costs nothing and reads as one line.
+    settings.validate()
+    read_corpus(settings.corpus)  # read again by the trainer: a second read is cheap beside training
+    prepare_output_folder(Path(settings.out_dir), resume=args.resume, how_to_resume="--resume")
     control = RunControl()
 
     def stop_gracefully(signum, frame) -> None:
@@ -148,8 +159,12 @@ def run(args: argparse.Namespace) -> int:
     printer = _ProgressPrinter(settings.max_iters)
     try:
         result = drain(train(settings, control, resume=args.resume), printer)
-    finally:
+    except BaseException:
+        printer.close(keep=False)  # an error starts on its own line, not after a half-drawn bar
+        raise
+    else:
         printer.close()
+    finally:
         signal.signal(signal.SIGINT, previous)
     if result.stopped and not control.cancelled:  # diverged: the message says what to change
         print(f"error: {result.message}", file=sys.stderr)

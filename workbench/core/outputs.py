@@ -9,14 +9,16 @@ from pathlib import Path
 from workbench.core.errors import InvalidInputError
 
 
-def prepare_output_folder(folder: Path, resume: bool = False) -> Path:
-    """Create ``folder`` if needed and prove it writable; a non-empty folder is refused unless resuming."""
+def prepare_output_folder(folder: Path, resume: bool = False, how_to_resume: str = "") -> Path:
+    """Create ``folder`` if needed and prove it writable; a non-empty folder is refused unless resuming.
+    ``how_to_resume`` names the caller's way to resume (a CLI flag, a button) in that refusal."""
     folder = Path(folder).expanduser()
     if folder.exists() and not folder.is_dir():
         raise InvalidInputError(f"{folder} is a file, not a folder: choose a folder for the results.")
     if not resume and folder.is_dir() and any(folder.iterdir()):
         raise InvalidInputError(
-            f"{folder} already exists and is not empty: choose a new folder, or resume the run that is in it."
+            f"{folder} already exists and is not empty: choose a new folder, or resume the run that is in it"
+            + (f" ({how_to_resume})." if how_to_resume else ".")
         )
     try:
         folder.mkdir(parents=True, exist_ok=True)
