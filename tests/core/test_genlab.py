@@ -189,3 +189,18 @@ def test_switching_model_takes_its_tuned_values_and_keeps_the_rest():
     assert (gan.model, gan.lr, gan.latent_dim) == ("gan", GenLabSettings.for_model("gan").lr, GenLabSettings.for_model("gan").latent_dim)
     assert (gan.seed, gan.batch_size) == (7, 32)
     assert gan.switched_to("vae") == vae
+
+
+def test_cli_refuses_a_busy_or_unwritable_output_before_training(tmp_path, capsys, monkeypatch):
+    from workbench.cli import genlab as genlab_cli
+
+    monkeypatch.setattr(genlab_cli, "train", lambda *args, **kwargs: pytest.fail("training started"))
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "metrics.csv").write_text("an earlier run's metrics")
+    (tmp_path / "plain").write_text("a file")
+    for out in (busy, tmp_path / "plain", tmp_path / "plain" / "run", "/proc/genlab-run"):
+        assert cli_main(["genlab", "--epochs", "1", "--out", str(out)]) == 2
+        lines = capsys.readouterr().err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error:")
+    assert (busy / "metrics.csv").read_text() == "an earlier run's metrics"

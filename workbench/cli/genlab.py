@@ -15,6 +15,7 @@ from workbench.core.genlab.settings import GenLabSettings
 from workbench.core.genlab.storage import save_model
 from workbench.core.genlab.trainer import METRICS, CheckpointEvent, EpochEnd, GenLabResult, StatusEvent, train
 from workbench.core.jobs import RunControl, drain
+from workbench.core.outputs import prepare_output_folder
 
 PNG_SCALE = 4  # 8x8 digits are too small to see at one screen pixel each
 
@@ -72,7 +73,8 @@ def metrics_csv(result: GenLabResult) -> str:
 def run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     settings.validate()
-    out: Path = args.out.expanduser()
+    # Checked before training, so a run is never lost to a place it cannot be saved.
+    out = prepare_output_folder(args.out, resume=args.resume, how_to_resume="--resume")
     last_epoch: list[EpochEnd] = []
 
     def report(event) -> None:
