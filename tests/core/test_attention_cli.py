@@ -79,3 +79,44 @@ def test_png_to_a_missing_folder_is_a_workbench_error(tmp_path):
 
     with pytest.raises(WorkbenchError, match="Could not write the image"):
         write_heatmap_png(np.eye(2), ["a", "b"], ["a", "b"], tmp_path / "no" / "m.png", "title")
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--png", "x.png", "--layer", "99"], "Layer 99 does not exist"),
+        (["--png", "x.png", "--head", "99"], "Head 99 does not exist"),
+    ],
+)
+def test_png_options_are_checked_before_anything_is_written(tiny_folder, tmp_path, capsys, extra, message):
+    results = tmp_path / "results"
+    results.mkdir()
+    extra = [str(results / arg) if arg.endswith(".png") else arg for arg in extra]
+    assert main(["attention", "--model", str(tiny_folder), "--prompt", "hi", "--out", str(results / "a.npz"), *extra]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error:") and message in err[0]
+    assert list(results.iterdir()) == []  # neither the NPZ nor the PNG
+
+
+def bad_places(tmp_path):
+    (tmp_path / "plain").write_text("a file")
+    (tmp_path / "folder.npz").mkdir()
+    return {
+        "under /proc": "/proc/attention.npz",
+        "parent is a file": str(tmp_path / "plain" / "a.npz"),
+        "an existing folder": str(tmp_path / "folder.npz"),
+        "a missing folder": str(tmp_path / "nonexistent" / "sub" / "a.npz"),
+    }
+
+
+def test_output_places_that_cannot_be_written_are_refused_before_loading(tmp_path, capsys, monkeypatch):
+    from workbench.core import loading
+
+    monkeypatch.setattr(loading, "load_model", lambda *args, **kwargs: pytest.fail("the model was loaded"))
+    before = sorted(tmp_path.rglob("*"))
+    for place in bad_places(tmp_path).values():
+        assert main(["attention", "--prompt", "hi", "--out", place]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and err[0].startswith("error:"), (place, err)
+    assert not (tmp_path / "nonexistent").exists()  # no folder made behind the person's back
+    assert len(sorted(tmp_path.rglob("*"))) == len(before) + 2  # just the two places bad_places made

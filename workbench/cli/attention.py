@@ -14,6 +14,7 @@ from pathlib import Path
 
 from workbench.cli.options import add_device_argument
 from workbench.core.errors import InvalidSettingsError
+from workbench.core.outputs import check_output_file
 
 
 def add_parser(subparsers) -> None:
@@ -39,10 +40,9 @@ def run(args: argparse.Namespace) -> int:
     from workbench.core.attention import capture_attention, format_bytes, parse_head_view, save_npz, text_token_ids
     from workbench.core.loading import LoadSettings, load_model_blocking
 
-    if args.out.suffix.lower() != ".npz":
-        raise InvalidSettingsError(f"--out must be an .npz file (got {args.out}).")
-    if args.png is not None and args.png.suffix.lower() != ".png":
-        raise InvalidSettingsError(f"--png must be a .png file (got {args.png}).")
+    # Every option is checked before the model loads and before anything is written.
+    out = check_output_file(args.out, ".npz")
+    png = check_output_file(args.png, ".png") if args.png is not None else None
     head = parse_head_view(args.head)
     loaded = load_model_blocking(args.model, LoadSettings(device=args.device))
     input_ids = text_token_ids(loaded, args.prompt, chat=args.chat)
@@ -51,18 +51,21 @@ def run(args: argparse.Namespace) -> int:
         decoder_ids = loaded.tokenizer(args.target, add_special_tokens=False)["input_ids"]
     capture = capture_attention(loaded, input_ids, decoder_input_ids=decoder_ids)
     main = capture.main
-    print(f"{capture.model_name}: {len(main.queries)} tokens, {main.layers} layers x {main.heads} heads, "
-          f"{format_bytes(capture.nbytes())} as {capture.stored_dtype}, captured in {capture.elapsed_s:.2f} s")
-    save_npz(capture, args.out)
-    print(f"wrote {args.out}")
-    if args.png is not None:
-        layer = args.layer if args.layer >= 0 else main.layers + args.layer
+    layer = args.layer if args.layer >= 0 else main.layers + args.layer
+    if png is not None:
         if not 0 <= layer < main.layers:
             raise InvalidSettingsError(f"Layer {args.layer} does not exist: this model has layers 0 to {main.layers - 1}.")
+        if isinstance(head, int) and not 0 <= head < main.heads:
+            raise InvalidSettingsError(f"Head {head} does not exist: this model has heads 0 to {main.heads - 1}.")
+    print(f"{capture.model_name}: {len(main.queries)} tokens, {main.layers} layers x {main.heads} heads, "
+          f"{format_bytes(capture.nbytes())} as {capture.stored_dtype}, captured in {capture.elapsed_s:.2f} s")
+    save_npz(capture, out)
+    print(f"wrote {out}")
+    if png is not None:
         from workbench.cli.attention_png import write_heatmap_png
 
         view = f"head {head}" if isinstance(head, int) else head
         title = f"{capture.model_name} · layer {layer} · {view}"
-        write_heatmap_png(main.matrix(layer, head), main.queries.labels, main.keys.labels, args.png, title, main.causal)
-        print(f"wrote {args.png}")
+        write_heatmap_png(main.matrix(layer, head), main.queries.labels, main.keys.labels, png, title, main.causal)
+        print(f"wrote {png}")
     return 0

@@ -1,5 +1,5 @@
-"""Where a run writes its results, checked before the run starts so that no work is lost
-to a folder that turns out to be a file, full of another run, or not writable."""
+"""Where work writes its results, checked before the work starts so that nothing is lost to a
+place that turns out to be a file, a folder, full of another run, or not writable."""
 
 from __future__ import annotations
 
@@ -27,3 +27,23 @@ def prepare_output_folder(folder: Path, resume: bool = False, how_to_resume: str
     except OSError as error:
         raise InvalidInputError(f"Cannot write results in {folder}: {error.strerror or error}.") from error
     return folder
+
+
+def check_output_file(path: Path, suffix: str) -> Path:
+    """``path`` can be written as a ``suffix`` file: its folder exists and takes files, and it is
+    not itself a folder. Missing folders are not created behind the person's back."""
+    path = Path(path).expanduser()
+    if path.suffix.lower() != suffix:
+        raise InvalidInputError(f"{path} must be a {suffix} file.")
+    if path.is_dir():
+        raise InvalidInputError(f"{path} is a folder: give a file name ending in {suffix}.")
+    folder = path.parent
+    if not folder.is_dir():
+        what = "is a file" if folder.exists() else "does not exist"
+        raise InvalidInputError(f"Cannot write {path.name}: {folder} {what}. Create the folder first.")
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as error:
+        raise InvalidInputError(f"Cannot write {path}: {error.strerror or error}.") from error
+    return path
