@@ -141,13 +141,16 @@ def run(args: argparse.Namespace) -> int:
     from workbench.core.jobs import RunControl, drain
     from workbench.core.outputs import prepare_output_folder
     from workbench.core.training.corpus import read_corpus
-    from workbench.core.training.trainer import train
+    from workbench.core.checkpoints import load_checkpoint
+    from workbench.core.training.trainer import CHECKPOINT_FOLDER, RESUME_NEEDS, train
 
     settings = settings_from_args(args)
     # Checked before the progress bar starts, so a mistake costs nothing and reads as one line.
     settings.validate()
     read_corpus(settings.corpus)  # read again by the trainer: a second read is cheap beside training
     prepare_output_folder(Path(settings.out_dir), resume=args.resume, how_to_resume="--resume")
+    if args.resume:  # a damaged checkpoint is named now, not after the bar has started
+        load_checkpoint(Path(settings.out_dir) / CHECKPOINT_FOLDER, *RESUME_NEEDS)
     control = RunControl()
 
     def stop_gracefully(signum, frame) -> None:

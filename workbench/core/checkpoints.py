@@ -5,22 +5,29 @@ A checkpoint is a folder written in one piece (``atomic_directory``): whatever t
 safetensors weights, tokenizer), plus ``training_state.pt`` (optimizer state, random
 number generator states: tensors) and ``trainer_state.json`` (step, metrics, settings:
 plain data). Language-model training and the VAE/GAN lab each pass their own ``write_files``.
+
+Every file's CRC-32 is recorded at save time, so a damaged checkpoint is named as such before
+a resume trusts it (checkpoints written before the checksums are checked for structure only).
 """
 
 from __future__ import annotations
 
 import json
+import pickle
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 import torch
+from safetensors import SafetensorError, safe_open
 
 from workbench.core.atomic import atomic_directory
+from workbench.core.checksums import file_crc32
 from workbench.core.errors import InvalidInputError
 
 STATE_FILE = "trainer_state.json"
 TENSORS_FILE = "training_state.pt"
+CHECKSUMS_KEY = "file_crc32"
 
 
 @dataclass(frozen=True)
@@ -47,18 +54,65 @@ def save_checkpoint(
         if write_files is not None:
             write_files(staging)
         torch.save(tensors, staging / TENSORS_FILE)
+        checksums = {file.name: file_crc32(file) for file in sorted(staging.iterdir()) if file.is_file()}
+        state = {**state, CHECKSUMS_KEY: checksums}
         (staging / STATE_FILE).write_text(json.dumps(state, indent=2, ensure_ascii=False), encoding="utf-8")
     return folder
 
 
-def load_checkpoint(folder: str | Path) -> Checkpoint:
+def load_checkpoint(
+    folder: str | Path, required: tuple[str, ...] = (), required_tensors: tuple[str, ...] = ()
+) -> Checkpoint:
+    """The checkpoint in ``folder``; one clear InvalidInputError naming the damaged file when any part of it
+    (the ``required`` state and tensor keys included) cannot be trusted. Nothing in it runs: tensors load as data."""
     folder = Path(folder)
     if not has_checkpoint(folder):
         raise InvalidInputError(f"No checkpoint to resume in {folder}.")
+
+    def damaged(name: str, reason: str) -> InvalidInputError:
+        return InvalidInputError(
+            f"The checkpoint in {folder} cannot be resumed: {name} {reason}. Start a new run in another folder."
+        )
+
     try:
         state = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise damaged(STATE_FILE, "is damaged (it is not readable JSON)") from error
+    missing = [key for key in required if not isinstance(state, dict) or key not in state]
+    if missing:
+        raise damaged(STATE_FILE, f"lacks {', '.join(missing)}")
+    _check_files(folder, state.get(CHECKSUMS_KEY), damaged)
+    try:
         # weights_only: a checkpoint is data, never code to run.
         tensors = torch.load(folder / TENSORS_FILE, map_location="cpu", weights_only=True)
-    except (OSError, ValueError, RuntimeError) as error:
-        raise InvalidInputError(f"The checkpoint in {folder} is damaged and cannot be resumed ({error}).") from error
+    except pickle.UnpicklingError as error:
+        raise damaged(TENSORS_FILE, "holds objects other than tensors, so it was not loaded") from error
+    except (OSError, EOFError, ValueError, RuntimeError) as error:
+        raise damaged(TENSORS_FILE, "is damaged") from error
+    missing = [key for key in required_tensors if not isinstance(tensors, dict) or key not in tensors]
+    if missing:
+        raise damaged(TENSORS_FILE, f"lacks {', '.join(missing)}")
     return Checkpoint(folder=folder, state=state, tensors=tensors)
+
+
+def _check_files(folder: Path, checksums: Any, damaged: Callable[[str, str], InvalidInputError]) -> None:
+    if isinstance(checksums, dict):
+        for name, expected in checksums.items():
+            file = folder / name
+            if not file.is_file():
+                raise damaged(name, "is missing")
+            if file_crc32(file) != expected:
+                raise damaged(name, "does not match the checksum written with it")
+    # Older checkpoints carry no checksums: at least every JSON and safetensors file must read.
+    for file in sorted(folder.iterdir()):
+        if file.suffix == ".json" and file.name != STATE_FILE:
+            try:
+                json.loads(file.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as error:
+                raise damaged(file.name, "is damaged (it is not readable JSON)") from error
+        elif file.suffix == ".safetensors":
+            try:
+                with safe_open(str(file), framework="pt") as weights:
+                    weights.keys()
+            except (OSError, SafetensorError) as error:
+                raise damaged(file.name, "is damaged") from error

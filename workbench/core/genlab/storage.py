@@ -82,6 +82,8 @@ def save_checkpoint(
 
 
 def load_checkpoint(folder: str | Path, device: torch.device | str = "cpu") -> Checkpoint:
-    saved = shared_checkpoints.load_checkpoint(Path(folder).expanduser())
+    saved = shared_checkpoints.load_checkpoint(
+        Path(folder).expanduser(), required=("epoch", "step", "history"), required_tensors=("optimizers", "generator_state")
+    )
     model = load_model(saved.folder, device)
     return Checkpoint(model.train(), saved.tensors["optimizers"], saved.tensors["generator_state"], saved.state)

@@ -45,6 +45,8 @@ from workbench.core.training.tokenization import bpe_tokenizer, char_tokenizer, 
 from workbench.core.transformers_helpers import pad_token_id, quiet_transformers
 
 CHECKPOINT_FOLDER = "checkpoint"
+# What a resume reads: keys of the checkpoint's state, then of its tensors.
+RESUME_NEEDS = (("step", "tokens_seen", "elapsed_s", "settings"), ("optimizer", "batch_rng", "torch_rng"))
 METRICS_FILE = "metrics.csv"
 METRICS_COLUMNS = ("step", "train_loss", "val_loss", "lr", "tokens_per_s", "elapsed_s")
 MODEL_DEFINING_SETTINGS = (
@@ -165,7 +167,7 @@ class _Run:
         settings = self.settings
         yield StatusEvent("Reading corpus")
         text = read_corpus(settings.corpus).text
-        checkpoint = load_checkpoint(self.checkpoint_dir) if self.resume else None
+        checkpoint = load_checkpoint(self.checkpoint_dir, *RESUME_NEEDS) if self.resume else None
         if checkpoint is not None:
             self.check_same_model(checkpoint)
         base = None
