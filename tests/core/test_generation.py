@@ -17,11 +17,11 @@ from workbench.core.generation import (
     BeamProgress,
     GenerationRequest,
     TokenEvent,
-    _IncrementalDecoder,
     generate,
     prompt_token_ids,
 )
 from workbench.core.jobs import CancelToken, drain
+from workbench.core.text_stream import text_stream
 
 PROMPT = "The capital of France"
 GREEDY = DecodingSettings(mode="greedy", max_new_tokens=24)
@@ -88,6 +88,7 @@ def test_events_add_up_to_the_result(tiny_loaded):
     assert [event.step for event in events] == list(range(len(events)))
     assert tuple(event.token_id for event in events) == sequence.token_ids
     assert "".join(event.text for event in events) == sequence.text
+    assert sequence.text == tiny_loaded.tokenizer.decode(sequence.token_ids, skip_special_tokens=True)
     assert sequence.tokens == tuple(events)
     assert result.prompt_token_ids == tuple(prompt_token_ids(tiny_loaded, GenerationRequest(PROMPT, GREEDY, chat=False)))
     assert result.time_to_first_token_s is not None and 0 < result.time_to_first_token_s <= result.elapsed_s
@@ -237,8 +238,8 @@ def test_incremental_decoding_never_splits_a_character(tiny_tokenizer):
     text = "床前明月光，疑是地上霜。 The fox."
     ids = tiny_tokenizer(text)["input_ids"]
     assert len(ids) > len(text)  # some characters really are split over several tokens
-    decoder = _IncrementalDecoder(tiny_tokenizer, [])
-    pieces = [decoder.add(token_id) for token_id in ids]
+    stream = text_stream(tiny_tokenizer)
+    pieces = [stream.add(token_id) for token_id in ids]
     assert "".join(pieces) == text
     assert not any("\ufffd" in piece for piece in pieces)
 

@@ -8,6 +8,7 @@ import torch
 from workbench.core.decoding import DecodingSettings, to_generation_config
 from workbench.core.generation import GenerationRequest, TokenEvent, generate, prompt_token_ids
 from workbench.core.jobs import drain
+from workbench.core.text_stream import text_stream
 
 pytestmark = pytest.mark.integration
 
@@ -32,3 +33,13 @@ def test_greedy_equals_model_generate(smollm2):
             ids, attention_mask=torch.ones_like(ids), generation_config=to_generation_config(GREEDY, smollm2.tokenizer)
         )
     assert list(result.sequences[0].token_ids) == output[0, ids.shape[1]:].tolist()
+
+
+def test_streamed_text_equals_the_decoded_text_on_the_real_tokenizer(smollm2):
+    tokenizer = smollm2.tokenizer
+    text = "Paris: 床前明月光，疑是地上霜。 🦊 done."
+    ids = tokenizer(text)["input_ids"] + [tokenizer.eos_token_id]
+    stream = text_stream(tokenizer)
+    pieces = [stream.add(token_id) for token_id in ids]
+    assert "".join(pieces) == tokenizer.decode(ids, skip_special_tokens=True) == text
+    assert "" in pieces and not any("\ufffd" in piece for piece in pieces)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QImage
 
 from workbench.qt.common.curves import CURRENT_RUN, LiveCurvesWidget, XAxis, exponential_moving_average, read_curves_csv
@@ -42,6 +43,31 @@ def test_hand_computed_ema():
     tail = exponential_moving_average(values[2:], 0.6, previous=head[-1])
     np.testing.assert_allclose(np.concatenate([head, tail]), expected)
     np.testing.assert_array_equal(exponential_moving_average(values, 0.0), values)
+
+
+def test_ema_of_a_few_points_by_hand():
+    values = np.array([4.0, 2.0, 6.0, 0.0])
+    # 0.5 * previous + 0.5 * value, from the first value: 4, then 3, 4.5, 2.25.
+    np.testing.assert_allclose(exponential_moving_average(values, 0.5), [4.0, 3.0, 4.5, 2.25])
+    np.testing.assert_allclose(exponential_moving_average(values, 0.5, previous=2.0), [3.0, 2.5, 4.25, 2.125])
+
+
+@pytest.mark.parametrize("smoothing", [0.05, 0.6, 0.99])
+def test_ema_of_a_long_series_follows_the_recurrence(smoothing):
+    values = np.random.default_rng(1).uniform(0, 10, size=5000)
+    expected, previous = np.empty_like(values), 7.0
+    for index, value in enumerate(values):
+        previous = smoothing * previous + (1 - smoothing) * value
+        expected[index] = previous
+    np.testing.assert_allclose(exponential_moving_average(values, smoothing, previous=7.0), expected, rtol=1e-12)
+
+
+def test_closing_draws_the_points_held_back_and_stops_the_throttle(curves):
+    _feed(curves, np.arange(1, 11, dtype=float), np.linspace(3, 2, 10))
+    assert curves.raw_item("train loss").getData()[0] is None  # held back by the throttle
+    curves.close()
+    assert len(curves.raw_item("train loss").getData()[0]) == 10
+    assert not [timer for timer in curves.findChildren(QTimer) if timer.isActive()]
 
 
 def test_points_arrive_and_draw_at_most_ten_times_a_second(curves, qtbot):

@@ -40,6 +40,7 @@ from workbench.core.decoding import MAX_SEED, DecodingSettings, to_generation_co
 from workbench.core.errors import InvalidInputError, WorkbenchError
 from workbench.core.jobs import CancelToken
 from workbench.core.loading import LoadedModel
+from workbench.core.text_stream import text_stream
 
 ALTERNATIVES = 5  # top alternatives reported with every token
 # Prompt tokens kept as context for the first decoded pieces, so a leading space
@@ -314,30 +315,6 @@ class _StepWatcher(StoppingCriteria):
 # --------------------------------------------------------------------------- text assembly
 
 
-class _IncrementalDecoder:
-    """Turns one sequence's tokens into text pieces without ever splitting a character.
-
-    Decodes only a short window (the previous piece's tokens plus the new ones) and
-    holds text back while it ends in an incomplete UTF-8 character.
-    """
-
-    def __init__(self, tokenizer, context_ids: Sequence[int]) -> None:
-        self.tokenizer = tokenizer
-        self.ids: list[int] = list(context_ids)
-        self.prefix_offset = 0
-        self.read_offset = len(self.ids)
-
-    def add(self, token_id: int) -> str:
-        self.ids.append(token_id)
-        decode = self.tokenizer.decode
-        before = decode(self.ids[self.prefix_offset : self.read_offset], skip_special_tokens=True)
-        after = decode(self.ids[self.prefix_offset :], skip_special_tokens=True)
-        if len(after) <= len(before) or after.endswith("\ufffd"):
-            return ""
-        self.prefix_offset, self.read_offset = self.read_offset, len(self.ids)
-        return after[len(before) :]
-
-
 def _cut_at_stop_string(text: str, stop_strings: Sequence[str]) -> str:
     cuts = [text.find(stop) for stop in stop_strings]
     cuts = [cut for cut in cuts if cut >= 0]
@@ -349,8 +326,7 @@ class _SequenceBuilder:
 
     def __init__(self, index: int, tokenizer, context_ids: Sequence[int]) -> None:
         self.index = index
-        self.tokenizer = tokenizer
-        self.decoder = _IncrementalDecoder(tokenizer, context_ids)
+        self.text_stream = text_stream(tokenizer, context_ids)
         self.events: list[TokenEvent] = []
 
     def add(self, numbers: _StepNumbers, row: int, step: int, alternative_texts: list[str]) -> TokenEvent:
@@ -359,7 +335,7 @@ class _SequenceBuilder:
             sequence=self.index,
             step=step,
             token_id=token_id,
-            text=self.decoder.add(token_id),
+            text=self.text_stream.add(token_id),
             prob=numbers.probs[row],
             filtered_prob=numbers.filtered_probs[row],
             alternatives=tuple(
@@ -377,7 +353,8 @@ class _SequenceBuilder:
 
     def result(self, stop_strings: Sequence[str]) -> SequenceResult:
         token_ids = tuple(event.token_id for event in self.events)
-        text = self.tokenizer.decode(list(token_ids), skip_special_tokens=True)
+        # The streamed pieces are the text, so what was shown token by token is what is kept.
+        text = "".join(event.text for event in self.events)
         return SequenceResult(token_ids=token_ids, text=_cut_at_stop_string(text, stop_strings), tokens=tuple(self.events))
 
 

@@ -1,7 +1,7 @@
 """Live curves: named series in stacked plots that share their x axis, redrawn at ~10 Hz.
 
 Appending is cheap: each series keeps its points in a numpy buffer that doubles when
-full, and a single-shot QTimer redraws only the series that changed. Each curve is
+full, and a throttled redraw (superqt) draws only the series that changed. Each curve is
 one ``PlotDataItem`` fed with ``setData``, clipped to the view and peak-downsampled,
 so 100k points stay fluid and loss spikes stay visible. Nothing here knows about
 training: the training panel and the generative lab both describe their own series.
@@ -19,7 +19,7 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -32,11 +32,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from scipy.signal import lfilter
 from superqt import QLabeledDoubleSlider
+from superqt.utils import qthrottled
 
 from workbench.core.atomic import write_bytes_atomic
 from workbench.core.errors import InvalidInputError
+from workbench.qt.common.throttle import land_when_closed
 
 REDRAW_INTERVAL_MS = 100  # at most 10 redraws a second, however fast points arrive
 CURRENT_RUN = "current"  # the run name of live series in exported CSV files
@@ -62,8 +63,16 @@ def exponential_moving_average(values: np.ndarray, smoothing: float, previous: f
     if values.size == 0 or smoothing <= 0.0:
         return values.copy()
     start = values[0] if previous is None else previous
-    # lfilter runs the recurrence in C: 100k points take about a millisecond.
-    smoothed, _ = lfilter([1.0 - smoothing], [1.0, -smoothing], values, zi=[smoothing * start])
+    # A scan by doubling instead of a Python loop over the points (~50 ms for 100k): after
+    # the pass with step d, smoothed[i] sums its last 2d terms, each weighted smoothing**k.
+    # log2(N) vector passes take ~2 ms for 100k points; the weights only shrink, so they
+    # end in harmless underflow to 0 rather than overflow.
+    smoothed = (1.0 - smoothing) * values
+    smoothed[0] += smoothing * start
+    step, weight = 1, smoothing
+    while step < len(smoothed) and weight > 0.0:
+        smoothed[step:] += weight * smoothed[:-step]  # the right side is computed before the add
+        step, weight = 2 * step, weight * weight
     return smoothed
 
 
@@ -155,10 +164,9 @@ class LiveCurvesWidget(QWidget):
         self._overlays: list[_Overlay] = []
         self._colors = itertools.cycle(PALETTE)
 
-        self._redraw_timer = QTimer(self)
-        self._redraw_timer.setSingleShot(True)
-        self._redraw_timer.setInterval(REDRAW_INTERVAL_MS)
-        self._redraw_timer.timeout.connect(self.flush)
+        # Trailing: points that arrive together are drawn together, once the interval is up.
+        self._schedule_redraw = qthrottled(self._redraw_dirty, timeout=REDRAW_INTERVAL_MS, leading=False, parent=self)
+        land_when_closed(self, self._schedule_redraw)
 
         self._graphics = pg.GraphicsLayoutWidget()
         self._graphics.setBackground("w")
@@ -300,8 +308,7 @@ class LiveCurvesWidget(QWidget):
             raise ValueError(f"{name}: expected {len(self._x_axes)} x values per point, got {xs.shape[1]}")
         series.points.extend(np.column_stack([xs, ys]))  # (N, axes + 1)
         series.dirty = True
-        if not self._redraw_timer.isActive():
-            self._redraw_timer.start()
+        self._schedule_redraw()
 
     def points(self, name: str) -> np.ndarray:
         """The points of a live series: (N, number of x axes + 1), the y value last."""
@@ -327,13 +334,15 @@ class LiveCurvesWidget(QWidget):
             series.points.clear()
             series.smoothed = np.empty(0)
             series.dirty = True
-        self.flush()
+        self._redraw_dirty()
 
     # ----- drawing -----------------------------------------------------------------
 
     def flush(self) -> None:
-        """Redraw every series that received points since the last redraw."""
-        self._redraw_timer.stop()
+        """Redraw now every series that received points since the last redraw."""
+        self._schedule_redraw.flush(restart_timer=False)
+
+    def _redraw_dirty(self) -> None:
         for series in self._series.values():
             if series.dirty:
                 self._draw_series(series)
@@ -358,7 +367,7 @@ class LiveCurvesWidget(QWidget):
     def _redraw_all(self) -> None:
         for series in self._series.values():
             series.dirty = True
-        self.flush()
+        self._redraw_dirty()
         for overlay in self._overlays:
             self._draw_overlay(overlay)
 

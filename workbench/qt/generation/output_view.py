@@ -1,20 +1,22 @@
 """The generated text: one tab per return sequence, each token optionally coloured by its
 probability, with the top alternatives on hover.
 
-Tokens arrive one signal at a time but the text views are updated by a ~30 Hz timer
-that appends everything buffered since the last tick: never one redraw per token.
+Tokens arrive one signal at a time but the text views are updated by a ~30 Hz throttle
+that appends everything buffered since its last run: never one redraw per token.
 """
 
 from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QCoreApplication, QEvent, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent
 from PySide6.QtGui import QTextCharFormat, QTextCursor, QTextFormat
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPlainTextEdit, QTabWidget, QToolTip, QVBoxLayout, QWidget
+from superqt.utils import qthrottled
 
 from workbench.core.sessions import RunSequence, RunToken
 from workbench.qt.common.theme import probability_background
+from workbench.qt.common.throttle import land_when_closed
 
 FLUSH_INTERVAL_MS = 33
 _TOKEN_INDEX = QTextFormat.Property.UserProperty + 1  # which token a character belongs to
@@ -124,9 +126,8 @@ class OutputView(QWidget):
         layout.addWidget(self.tabs, 1)
 
         self._pending: dict[int, list[RunToken]] = {}
-        self._flush_timer = QTimer(self)
-        self._flush_timer.setInterval(FLUSH_INTERVAL_MS)
-        self._flush_timer.timeout.connect(self.flush)
+        self._schedule_append = qthrottled(self._append_pending, timeout=FLUSH_INTERVAL_MS, leading=False, parent=self)
+        land_when_closed(self, self._schedule_append)
         self.begin(1)
 
     def _view(self, index: int) -> SequenceView:
@@ -137,7 +138,7 @@ class OutputView(QWidget):
 
     def begin(self, sequences: int) -> None:
         """Clear for a new generation of ``sequences`` return sequences."""
-        self._flush_timer.stop()
+        self._schedule_append.cancel()
         self._pending.clear()
         self.tabs.clear()
         for index in range(sequences):
@@ -149,16 +150,17 @@ class OutputView(QWidget):
 
     def add_token(self, sequence: int, token: RunToken) -> None:
         self._pending.setdefault(sequence, []).append(token)
-        if not self._flush_timer.isActive():
-            self._flush_timer.start()
+        self._schedule_append()
 
     def flush(self) -> None:
+        """Append the buffered tokens now."""
+        self._schedule_append.flush(restart_timer=False)
+
+    def _append_pending(self) -> None:
         pending, self._pending = self._pending, {}
         for sequence, tokens in pending.items():
             if sequence < self.tabs.count():
                 self._view(sequence).append_tokens(tokens)
-        if not self._pending:
-            self._flush_timer.stop()
 
     def show_sequences(self, sequences: tuple[RunSequence, ...] | list[RunSequence]) -> None:
         """The final (or restored) sequences replace whatever was streamed."""

@@ -1,0 +1,48 @@
+"""OutputView: streamed tokens are appended by a ~30 Hz throttle, and the last ones always land."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QTimer
+
+from workbench.core.sessions import RunToken
+from workbench.qt.generation.output_view import OutputView
+
+
+@pytest.fixture
+def view(qtbot):
+    widget = OutputView()
+    qtbot.addWidget(widget)
+    return widget
+
+
+def tokens(*texts):
+    return [RunToken(text, 0.5, ()) for text in texts]
+
+
+def test_tokens_are_appended_together_after_the_interval(view, qtbot):
+    appended = []
+    original = view.views()[0].append_tokens
+    view.views()[0].append_tokens = lambda batch: (appended.append(len(batch)), original(batch))
+    for token in tokens("The", " fox", " jumps"):
+        view.add_token(0, token)
+    assert view.views()[0].toPlainText() == ""  # held back, not one redraw per token
+    qtbot.waitUntil(lambda: view.views()[0].toPlainText() == "The fox jumps", timeout=2000)
+    assert appended == [3]  # one append for the three tokens
+
+
+def test_flush_and_close_land_what_is_held_back(view):
+    view.add_token(0, tokens("Hello")[0])
+    assert view.sequence_text() == "Hello"  # reading the text flushes
+    view.add_token(0, tokens(" world")[0])
+    view.close()
+    assert view.views()[0].toPlainText() == "Hello world"
+    assert not [timer for timer in view.findChildren(QTimer) if timer.isActive()]
+
+
+def test_a_new_generation_drops_tokens_of_the_old_one(view):
+    view.add_token(0, tokens("old")[0])
+    view.begin(2)
+    view.add_token(1, tokens("new")[0])
+    view.flush()
+    assert [v.toPlainText() for v in view.views()] == ["", "new"]
