@@ -94,7 +94,7 @@ def test_stop_cancels_mid_run_and_keeps_partial_output(qtbot, window):
     set_prompt(window, "The", mode="sample", max_new_tokens=120, min_new_tokens=120)
     window.generate()
     assert window.stop_button.isEnabled()
-    qtbot.waitUntil(lambda: window._streamed_tokens >= 2, timeout=15_000)
+    qtbot.waitUntil(lambda: window.generation.streamed_tokens >= 2, timeout=15_000)
     with qtbot.waitSignal(window.state.generation_finished, timeout=15_000) as finished:
         qtbot.mouseClick(window.stop_button, Qt.MouseButton.LeftButton)
     result = finished.args[0].result
@@ -121,7 +121,7 @@ def test_a_too_long_request_is_explained_before_and_during_a_run(qtbot, window):
     assert "reads at most 128 tokens" in window.prompt_editor.token_label.text()
     # Should a request slip through anyway, the worker's error is shown and the window stays usable.
     window.generate(GenerationRequest("x " * 200, DecodingSettings(max_new_tokens=100), chat=False))
-    qtbot.waitUntil(lambda: not window.is_generating, timeout=15_000)
+    qtbot.waitUntil(lambda: not window.generation.is_running, timeout=15_000)
     assert "reads at most" in window.banner.label.text() and not window.banner.isHidden()
     set_prompt(window, "Short", max_new_tokens=4)
     assert window.generate_button.isEnabled()
@@ -181,10 +181,10 @@ def test_closing_during_generation_stops_every_thread_and_panel(qtbot, make_wind
     window = make_window(tiny_loaded)
     set_prompt(window, "The", mode="sample", max_new_tokens=120, min_new_tokens=120)
     window.generate()
-    qtbot.waitUntil(lambda: window._streamed_tokens >= 1, timeout=15_000)
+    qtbot.waitUntil(lambda: window.generation.streamed_tokens >= 1, timeout=15_000)
     window.close()
     assert spy.shut_down
-    assert not window._generation_threads or all(not r.is_running() for r in window._generation_threads)
+    assert not window.state.jobs.live()  # every thread ended, abandoned ones included
     assert not any(thread.name == "workbench-generate" for thread in threading.enumerate())
     assert open_session().problem is None  # the session was saved on close
 
@@ -228,7 +228,7 @@ def test_cancelled_load_keeps_the_previous_model_and_a_later_load_replaces_it(qt
         window.model_picker.cancel_button.click()
     assert window.state.loaded_model is tiny_loaded  # at once, before the abandoned load ends
     assert window.model_picker.cancel_button.isHidden()
-    qtbot.waitUntil(lambda: not window.loader._alive, timeout=15_000)
+    qtbot.waitUntil(lambda: not window.state.jobs.live(), timeout=15_000)
     assert window.state.loaded_model is tiny_loaded
 
     with qtbot.waitSignal(window.state.model_changed, timeout=15_000) as changed:
