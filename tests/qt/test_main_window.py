@@ -175,6 +175,19 @@ def test_continue_appends_the_output_to_the_prompt(qtbot, window):
     assert window.prompt_editor.prompt() == "The quick brown" + output
 
 
+def test_continue_after_a_chat_run_goes_on_with_the_assistant_turn(qtbot, window):
+    set_prompt(window, "Hello there", mode="greedy", max_new_tokens=3, min_new_tokens=3)
+    window.prompt_editor.set_contents("Hello there", "Be brief.", chat=True)
+    with qtbot.waitSignal(window.state.generation_finished, timeout=15_000) as first:
+        window.generate()
+    output = first.args[0].result.text
+    with qtbot.waitSignal(window.state.generation_finished, timeout=15_000) as second:
+        window.continue_output()
+    templated = "<|system|>Be brief.<|end|><|user|>Hello there<|end|><|assistant|>"
+    assert second.args[0].request.prompt == templated + output
+    assert second.args[0].request.chat is False
+
+
 def test_closing_during_generation_stops_every_thread_and_panel(qtbot, make_window, monkeypatch, tiny_loaded):
     spy = SpyPanel()
     monkeypatch.setattr(main_window_module, "inspector_panels", lambda state: [("Spy", spy)])
