@@ -92,7 +92,7 @@ class JobRegistry(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._live: dict[JobRunner, Job] = {}  # the registry keeps runners (and their threads) alive
+        self._live: dict[JobRunner, Job] = {}  # each run whose thread is alive, and the job that started it
         self.closing = False
 
     def live(self, job: Job | None = None) -> list[JobRunner]:
@@ -114,7 +114,9 @@ class JobRegistry(QObject):
         started = time.monotonic()
         announced = False
         for runner in runners:
-            while not runner.wait(_WAIT_STEP_MS):
+            # A runner that left ``_live`` has ended, and may already be deleted: the slow-wait
+            # notice processes events, which can deliver its thread_ended.
+            while runner in self._live and not runner.wait(_WAIT_STEP_MS):
                 if not announced and time.monotonic() - started > SLOW_WAIT_S:
                     announced = True
                     self.slow_wait.emit()
