@@ -94,7 +94,7 @@ def test_stop_cancels_mid_run_and_keeps_partial_output(qtbot, window):
     set_prompt(window, "The", mode="sample", max_new_tokens=120, min_new_tokens=120)
     window.generate()
     assert window.stop_button.isEnabled()
-    qtbot.waitUntil(lambda: window._streamed_tokens >= 2, timeout=15_000)
+    qtbot.waitUntil(lambda: window.generation.streamed_tokens >= 2, timeout=15_000)
     with qtbot.waitSignal(window.state.generation_finished, timeout=15_000) as finished:
         qtbot.mouseClick(window.stop_button, Qt.MouseButton.LeftButton)
     result = finished.args[0].result
@@ -121,7 +121,7 @@ def test_a_too_long_request_is_explained_before_and_during_a_run(qtbot, window):
     assert "reads at most 128 tokens" in window.prompt_editor.token_label.text()
     # Should a request slip through anyway, the worker's error is shown and the window stays usable.
     window.generate(GenerationRequest("x " * 200, DecodingSettings(max_new_tokens=100), chat=False))
-    qtbot.waitUntil(lambda: not window.is_generating, timeout=15_000)
+    qtbot.waitUntil(lambda: not window.generation.is_running, timeout=15_000)
     assert "reads at most" in window.banner.label.text() and not window.banner.isHidden()
     set_prompt(window, "Short", max_new_tokens=4)
     assert window.generate_button.isEnabled()
@@ -175,16 +175,29 @@ def test_continue_appends_the_output_to_the_prompt(qtbot, window):
     assert window.prompt_editor.prompt() == "The quick brown" + output
 
 
+def test_continue_after_a_chat_run_goes_on_with_the_assistant_turn(qtbot, window):
+    set_prompt(window, "Hello there", mode="greedy", max_new_tokens=3, min_new_tokens=3)
+    window.prompt_editor.set_contents("Hello there", "Be brief.", chat=True)
+    with qtbot.waitSignal(window.state.generation_finished, timeout=15_000) as first:
+        window.generate()
+    output = first.args[0].result.text
+    with qtbot.waitSignal(window.state.generation_finished, timeout=15_000) as second:
+        window.continue_output()
+    templated = "<|system|>Be brief.<|end|><|user|>Hello there<|end|><|assistant|>"
+    assert second.args[0].request.prompt == templated + output
+    assert second.args[0].request.chat is False
+
+
 def test_closing_during_generation_stops_every_thread_and_panel(qtbot, make_window, monkeypatch, tiny_loaded):
     spy = SpyPanel()
     monkeypatch.setattr(main_window_module, "inspector_panels", lambda state: [("Spy", spy)])
     window = make_window(tiny_loaded)
     set_prompt(window, "The", mode="sample", max_new_tokens=120, min_new_tokens=120)
     window.generate()
-    qtbot.waitUntil(lambda: window._streamed_tokens >= 1, timeout=15_000)
+    qtbot.waitUntil(lambda: window.generation.streamed_tokens >= 1, timeout=15_000)
     window.close()
     assert spy.shut_down
-    assert not window._generation_threads or all(not r.is_running() for r in window._generation_threads)
+    assert not window.state.jobs.live()  # every thread ended, abandoned ones included
     assert not any(thread.name == "workbench-generate" for thread in threading.enumerate())
     assert open_session().problem is None  # the session was saved on close
 
@@ -228,7 +241,7 @@ def test_cancelled_load_keeps_the_previous_model_and_a_later_load_replaces_it(qt
         window.model_picker.cancel_button.click()
     assert window.state.loaded_model is tiny_loaded  # at once, before the abandoned load ends
     assert window.model_picker.cancel_button.isHidden()
-    qtbot.waitUntil(lambda: not window.loader._alive, timeout=15_000)
+    qtbot.waitUntil(lambda: not window.state.jobs.live(), timeout=15_000)
     assert window.state.loaded_model is tiny_loaded
 
     with qtbot.waitSignal(window.state.model_changed, timeout=15_000) as changed:

@@ -19,6 +19,7 @@ from workbench.core.jobs import drain
 from workbench.core.loading import load_model_blocking
 from workbench.core.training import trainer
 from workbench.qt.common.app_state import AppState
+from workbench.qt.common.theme import warning_color
 from workbench.qt.training.curves import read_metrics_csv
 from workbench.qt.training.panel import TrainingPanel
 
@@ -191,7 +192,7 @@ def test_diverged_loss_stops_with_a_clear_message(panel, qtbot, corpus, tmp_path
     qtbot.waitUntil(lambda: panel.last_result is not None, timeout=30_000)
     assert panel.last_result.stopped
     assert "diverged" in panel.status_label.text()
-    assert "b00020" in panel.status_label.styleSheet()  # shown as a problem
+    assert warning_color(panel.palette()).name() in panel.status_label.styleSheet()  # shown as a problem
     assert not panel.continue_button.isEnabled()
 
 

@@ -22,6 +22,7 @@ import numpy as np
 from workbench.core.atomic import write_bytes_atomic, write_text_atomic
 from workbench.core.attention_tokens import TokenSequence, token_sequence
 from workbench.core.errors import InvalidInputError, InvalidSettingsError
+from workbench.core.generation import chat_messages
 from workbench.core.jobs import CancelToken
 
 HeadView = int | Literal["mean", "max", "rollout"]
@@ -505,6 +506,6 @@ def text_token_ids(loaded, text: str, chat: bool = False) -> list[int]:
         return list(tokenizer(text)["input_ids"])
     if not loaded.has_chat_template:
         raise InvalidInputError(f"{loaded.entry.name} has no chat template: capture the raw text instead.")
-    messages = [{"role": "user", "content": text}]
-    encoded = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True, return_dict=True)
+    encoded = tokenizer.apply_chat_template(chat_messages(text), add_generation_prompt=True, tokenize=True,
+                                            return_dict=True)
     return list(encoded["input_ids"])

@@ -120,15 +120,21 @@ def uses_chat(loaded: LoadedModel, request: GenerationRequest) -> bool:
     return request.chat
 
 
+def chat_messages(prompt: str, system_prompt: str = "") -> list[dict[str, str]]:
+    """The conversation a chat template is applied to: a system turn when there is one, then the user's."""
+    messages = [{"role": "user", "content": prompt}]
+    if system_prompt.strip():
+        messages.insert(0, {"role": "system", "content": system_prompt})
+    return messages
+
+
 def prompt_token_ids(loaded: LoadedModel, request: GenerationRequest) -> list[int]:
     """The ids the model will see: chat template applied (system + user) or raw text."""
     if not request.prompt.strip():
         raise InvalidInputError("The prompt is empty: type some text first.")
     tokenizer = loaded.tokenizer
     if uses_chat(loaded, request):
-        messages = [{"role": "user", "content": request.prompt}]
-        if request.system_prompt.strip():
-            messages.insert(0, {"role": "system", "content": request.system_prompt})
+        messages = chat_messages(request.prompt, request.system_prompt)
         encoded = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True, return_dict=True)
         ids = list(encoded["input_ids"])
     else:

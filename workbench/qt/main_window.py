@@ -1,19 +1,19 @@
 """The window a person lives in: model bar on top, prompt and decoding controls on the
 left, the streamed output in the centre, runs and inspector panels in docks.
 
-Loading and generation run as core jobs on JobRunner threads; this class only reacts
-to their signals on the GUI thread.
+The window is assembly: the model loader and the generation controller run the jobs;
+the window wires its widgets to their signals, keeps the session and closes cleanly.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import threading
 
-from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtCore import QByteArray, QEventLoop, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QHBoxLayout,
     QLabel,
@@ -28,25 +28,17 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from superqt.utils import qdebounced, qthrottled
 
 from workbench.core.decoding import DecodingSettings
-from workbench.core.errors import InvalidInputError, InvalidSettingsError, WorkbenchError
-from workbench.core.generation import (
-    BeamProgress,
-    GenerationRecord,
-    GenerationRequest,
-    GenerationResult,
-    TokenEvent,
-    generate,
-    prompt_token_ids,
-)
+from workbench.core.errors import InvalidInputError, InvalidSettingsError
+from workbench.core.generation import GenerationRecord, GenerationRequest, TokenEvent, prompt_token_ids
 from workbench.core.loading import LoadedModel, LoadSettings
 from workbench.core.sessions import (
     EditorState,
     Run,
     Session,
     open_session,
-    run_from_record,
     save_session,
     sequences_from_result,
     settings_from_dict,
@@ -54,22 +46,21 @@ from workbench.core.sessions import (
     token_from_event,
 )
 from workbench.qt.common.app_state import AppState
+from workbench.qt.common.settings_store import app_settings
+from workbench.qt.common.theme import warning_color
+from workbench.qt.generation.controller import GenerationController
 from workbench.qt.generation.decoding_panel import DecodingPanel
 from workbench.qt.generation.model_loader import ModelLoader
 from workbench.qt.generation.model_picker import ModelPicker
 from workbench.qt.generation.output_view import OutputView
-from workbench.qt.panels import inspector_panels
 from workbench.qt.generation.prompt_editor import PromptEditor
 from workbench.qt.generation.runs_panel import RunsPanel
-from workbench.qt.common.settings_store import app_settings
-from workbench.qt.common.theme import warning_color
-from workbench.qt.common.jobs import JobRunner
+from workbench.qt.panels import inspector_panels
 
 log = logging.getLogger(__name__)
 
 AUTOSAVE_DELAY_MS = 1000  # the session is on disk within about a second of any change
 TOKEN_COUNT_DELAY_MS = 250  # recount prompt tokens once typing pauses
-LIVE_STATS_INTERVAL_MS = 250
 
 
 class MessageBanner(QWidget):
@@ -104,15 +95,11 @@ class MainWindow(QMainWindow):
         self.state = state or AppState()
         self.store = app_settings()
         self.session = Session()
-        self._generation: JobRunner | None = None
-        self._generation_threads: set[JobRunner] = set()
-        self._last_request: GenerationRequest | None = None
-        self._streamed_tokens = 0
-        self._beam_progress: BeamProgress | None = None
         self._prompt_problem = ""
         self._shut_down = False
 
-        self.loader = ModelLoader(self)
+        self.loader = ModelLoader(self.state.jobs, self)
+        self.generation = GenerationController(self.state, self)
         self._build_widgets()
         self._build_docks()
         self._build_menus()
@@ -192,18 +179,9 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.ttft_label)
         self.statusBar().addPermanentWidget(self.speed_label)
 
-        self._autosave_timer = self._single_shot_timer(AUTOSAVE_DELAY_MS, self.save_session_now)
-        self._token_count_timer = self._single_shot_timer(TOKEN_COUNT_DELAY_MS, self._count_prompt_tokens)
-        self._live_stats_timer = QTimer(self)
-        self._live_stats_timer.setInterval(LIVE_STATS_INTERVAL_MS)
-        self._live_stats_timer.timeout.connect(self._show_live_stats)
-
-    def _single_shot_timer(self, delay_ms: int, slot) -> QTimer:
-        timer = QTimer(self)
-        timer.setSingleShot(True)
-        timer.setInterval(delay_ms)
-        timer.timeout.connect(slot)
-        return timer
+        # A throttle, not a debounce: typing on never holds the save back past a second of the first change.
+        self._schedule_autosave = qthrottled(self.save_session_now, timeout=AUTOSAVE_DELAY_MS, leading=False)
+        self._schedule_token_count = qdebounced(self._count_prompt_tokens, timeout=TOKEN_COUNT_DELAY_MS)
 
     def _build_docks(self) -> None:
         self.runs_panel = RunsPanel()
@@ -273,8 +251,15 @@ class MainWindow(QMainWindow):
         self.loader.loaded.connect(self.use_loaded_model)
         self.loader.failed.connect(self._on_load_failed)
         self.loader.cancelled.connect(self._on_load_cancelled)
+        self.generation.started.connect(self._on_generation_started)
+        self.generation.token_streamed.connect(self._on_token)
+        self.generation.live_stats.connect(self.speed_label.setText)
+        self.generation.finished.connect(self._on_generation_finished)
+        self.generation.failed.connect(self.show_problem)
+        self.generation.running_changed.connect(self._on_generation_running_changed)
         self.state.model_changed.connect(self._on_model_changed)
         self.state.catalog_changed.connect(self.model_picker.refresh)
+        self.state.jobs.slow_wait.connect(self._show_stopping)
 
     # --- layout and session persistence ---------------------------------------------------
 
@@ -322,7 +307,7 @@ class MainWindow(QMainWindow):
         self.prompt_editor.set_contents(editor.prompt, editor.system_prompt, editor.chat)
         self.prompt_editor.set_history(editor.history)
         self.runs_panel.set_runs(self.session.runs)
-        self._autosave_timer.stop()  # nothing changed yet
+        self._schedule_autosave.cancel()  # nothing changed yet
 
     def _editor_state(self) -> EditorState:
         return EditorState(
@@ -335,17 +320,13 @@ class MainWindow(QMainWindow):
         )
 
     def save_session_now(self) -> None:
-        self._autosave_timer.stop()
+        self._schedule_autosave.cancel()
         self.session.editor = self._editor_state()
         self.session.runs = self.runs_panel.runs()
         try:
             save_session(self.session)
         except OSError as error:
             self.show_problem(self.tr("The session could not be saved: {0}").format(error))
-
-    def _schedule_autosave(self) -> None:
-        if not self._autosave_timer.isActive():
-            self._autosave_timer.start()  # not restarted on each key: saved within a second of the first change
 
     # --- messages --------------------------------------------------------------------
 
@@ -400,7 +381,7 @@ class MainWindow(QMainWindow):
     # --- the editor ------------------------------------------------------------------
 
     def _on_editor_changed(self) -> None:
-        self._token_count_timer.start()
+        self._schedule_token_count()
         self._schedule_autosave()
         self._update_actions()
 
@@ -446,18 +427,19 @@ class MainWindow(QMainWindow):
         return self._prompt_problem
 
     def _update_actions(self) -> None:
-        running = self._generation is not None
+        running = self.generation.is_running
+        last_request = self.generation.last_request
         reason = "" if running else self.generate_blocked_reason()
         can_generate = not running and not reason
         for widget in (self.generate_button, self.generate_action):
             widget.setEnabled(can_generate)
         for widget in (self.regenerate_button, self.regenerate_action):
-            widget.setEnabled(can_generate or (not running and self._last_request is not None
+            widget.setEnabled(can_generate or (not running and last_request is not None
                                                and self.state.loaded_model is not None
                                                and not self.decoding_panel.problems()))
         has_output = bool(self.output_view.sequence_text().strip())
         for widget in (self.continue_button, self.continue_action):
-            widget.setEnabled(not running and self._last_request is not None and has_output
+            widget.setEnabled(not running and last_request is not None and has_output
                               and self.state.loaded_model is not None and not self.decoding_panel.problems())
         for widget in (self.stop_button, self.stop_action):
             widget.setEnabled(running)
@@ -467,111 +449,58 @@ class MainWindow(QMainWindow):
     # --- generation ------------------------------------------------------------------
 
     def generate(self, request: GenerationRequest | None = None) -> None:
-        if self._generation is not None or self.state.loaded_model is None:
-            return
+        """Generate ``request``, or what the editor holds when it can run."""
         if request is None:
-            if self.generate_blocked_reason():
+            if self.generation.is_running or self.generate_blocked_reason():
                 return
             request = self._request_from_editor()
-        loaded = self.state.loaded_model
+        self.generation.generate(request)
+
+    def stop(self) -> None:
+        if self.generation.stop():
+            self.show_status(self.tr("Stopping…"))
+
+    def regenerate(self) -> None:
+        self.generation.regenerate(self.decoding_panel.settings())
+
+    def continue_output(self) -> None:
+        """Put prompt + output back in the editor as raw text and go on from there."""
+        prompt = self.generation.continuation_prompt(self.output_view.sequence_text())
+        if prompt is None:
+            return
+        self.prompt_editor.set_contents(prompt, "", chat=False)
+        self._count_prompt_tokens()
+        self.generate(self._request_from_editor())
+
+    def _on_generation_started(self, request: GenerationRequest) -> None:
         self.session.editor.remember_prompt(request.prompt)
         self.prompt_editor.set_history(self.session.editor.history)
-        self._last_request = request
-        self._streamed_tokens = 0
         self.banner.hide()
         self.output_view.begin(request.settings.num_return_sequences)
         self.ttft_label.clear()
         self.speed_label.clear()
-        runner = JobRunner(lambda cancel: generate(loaded, request, cancel), self)
-        runner.event.connect(self._on_generation_event)
-        runner.finished.connect(lambda result: self._on_generation_finished(runner, loaded, request, result))
-        runner.failed.connect(lambda message: self._on_generation_ended(runner, message))
-        runner.cancelled.connect(lambda: self._on_generation_ended(runner, ""))
-        runner.thread_ended.connect(lambda: self._forget_generation(runner))
-        self._generation = runner
-        self._generation_threads.add(runner)
-        runner.start()
-        self._live_stats_timer.start()
-        self._update_actions()
         self.show_status(self.tr("Generating…"))
 
-    def stop(self) -> None:
-        if self._generation is not None:
-            self._generation.cancel()
-            self.show_status(self.tr("Stopping…"))
+    def _on_token(self, event: TokenEvent) -> None:
+        self.output_view.add_token(event.sequence, token_from_event(event))
 
-    def regenerate(self) -> None:
-        if self._last_request is not None:
-            self.generate(dataclasses.replace(self._last_request, settings=self.decoding_panel.settings()))
+    def _on_generation_running_changed(self, running: bool) -> None:
+        if not running:
+            self.output_view.flush()
+        self._update_actions()
 
-    def continue_output(self) -> None:
-        """Put prompt + output back in the editor as raw text and go on from there."""
-        request, loaded = self._last_request, self.state.loaded_model
-        output = self.output_view.sequence_text()
-        if request is None or loaded is None or not output:
-            return
-        if request.chat is not False and loaded.has_chat_template:
-            # Continue the assistant's answer: the templated prompt, then what it said so far.
-            messages = [{"role": "user", "content": request.prompt}]
-            if request.system_prompt.strip():
-                messages.insert(0, {"role": "system", "content": request.system_prompt})
-            prefix = loaded.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
-        else:
-            prefix = request.prompt
-        self.prompt_editor.set_contents(prefix + output, "", chat=False)
-        self._count_prompt_tokens()
-        self.generate(self._request_from_editor())
-
-    def _on_generation_event(self, event: TokenEvent | BeamProgress) -> None:
-        if isinstance(event, TokenEvent):
-            self._streamed_tokens += 1
-            self.output_view.add_token(event.sequence, token_from_event(event))
-        else:
-            self._beam_progress = event
-
-    def _show_live_stats(self) -> None:
-        progress = self._beam_progress
-        if progress is not None:
-            self.speed_label.setText(self.tr("beam search: step {0} of at most {1}").format(
-                progress.step, progress.max_steps))
-        else:
-            self.speed_label.setText(self.tr("{0} tokens so far").format(self._streamed_tokens))
-
-    def _on_generation_finished(self, runner: JobRunner, loaded: LoadedModel,
-                                request: GenerationRequest, result: GenerationResult) -> None:
-        self._on_generation_ended(runner, "")
+    def _on_generation_finished(self, record: GenerationRecord, run: Run) -> None:
+        result = record.result
         self.output_view.show_sequences(sequences_from_result(result))
         ttft = result.time_to_first_token_s
         self.ttft_label.setText(self.tr("first token {0:.0f} ms").format(ttft * 1000) if ttft is not None else "")
         self.speed_label.setText(self.tr("{0:.1f} tokens/s").format(result.tokens_per_s))
         self.output_view.set_info(self.tr("seed {0}").format(result.seed) if result.seed is not None else "")
         self.decoding_panel.show_used_seed(result.seed)
-        record = GenerationRecord(loaded=loaded, request=request, result=result)
-        run = run_from_record(record)
         self.runs_panel.add_run(run)
         self.show_status(self.tr("Stopped: the partial output is kept.") if result.stopped else self.tr("Done."))
         self._update_actions()
         self._schedule_autosave()
-        self.state.generation_finished.emit(record)
-
-    def _on_generation_ended(self, runner: JobRunner, problem: str) -> None:
-        if runner is not self._generation:
-            return
-        self._generation = None
-        self._beam_progress = None
-        self._live_stats_timer.stop()
-        self.output_view.flush()
-        if problem:
-            self.show_problem(problem)
-        self._update_actions()
-
-    def _forget_generation(self, runner: JobRunner) -> None:
-        self._generation_threads.discard(runner)
-        runner.deleteLater()
-
-    @property
-    def is_generating(self) -> bool:
-        return self._generation is not None
 
     # --- runs --------------------------------------------------------------------------
 
@@ -585,7 +514,7 @@ class MainWindow(QMainWindow):
         self.prompt_editor.set_contents(run.prompt, run.system_prompt, True if run.chat is None else run.chat)
         self.decoding_panel.set_settings(settings)
         self.output_view.show_sequences(run.sequences)
-        self._last_request = GenerationRequest(run.prompt, settings, run.system_prompt, run.chat)
+        self.generation.last_request = GenerationRequest(run.prompt, settings, run.system_prompt, run.chat)
         loaded = self.state.loaded_model
         if loaded is not None and loaded.entry.id != run.model_id:
             self.show_status(self.tr("This run was made with {0}; {1} is loaded now.").format(
@@ -598,24 +527,29 @@ class MainWindow(QMainWindow):
     # --- closing -------------------------------------------------------------------------
 
     def shutdown(self) -> None:
-        """Stop all work, wait for it, let every panel stop, and save. Safe to call twice."""
+        """Stop all work and wait for it, let every panel stop, and save. A stopped generation
+        still reaches the Runs list and the session. Safe to call twice."""
         if self._shut_down:
             return
         self._shut_down = True
-        for timer in (self._token_count_timer, self._live_stats_timer):
-            timer.stop()
-        for runner in list(self._generation_threads):
-            runner.cancel()
-        for runner in list(self._generation_threads):
-            runner.wait()
+        # From here on no job starts: not even the capture the Attention panel runs after a generation.
+        self.state.jobs.begin_closing()
+        self._schedule_token_count.cancel()
+        self.generation.shutdown()
         self.loader.shutdown()
         for _title, panel in self.panels:
             try:
                 panel.shutdown()
             except Exception:  # one panel failing to stop must not keep the others running
                 log.exception("panel shutdown failed")
+        self.state.jobs.shutdown()  # whatever a failed panel left running
         self.save_session_now()
         self._save_layout()
+
+    def _show_stopping(self) -> None:
+        self.statusBar().showMessage(self.tr("Stopping…"))
+        # The wait blocks the event loop: let the message paint, but take no input meanwhile.
+        QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()

@@ -52,7 +52,7 @@ from workbench.qt.common.app_state import AppState
 from workbench.qt.attention.heatmap import COLOR_MAPS, AttentionHeatmap, DisplayOptions
 from workbench.qt.attention.overview import OverviewGrid
 from workbench.qt.attention.token_view import TokenView
-from workbench.qt.common.jobs import JobRunner
+from workbench.qt.common.jobs import Job
 
 _REDRAW_MS = 33  # the heatmap redraws at most ~30 times a second while a slider is dragged
 _TOKEN_VIEW_MS = 100  # the token view follows at 10 Hz, so it never slows the heatmap down
@@ -75,8 +75,12 @@ class AttentionPanel(QWidget):
         self.state = state
         self.capture: AttentionCapture | None = None
         self.query = -1
-        self._runner: JobRunner | None = None
-        self._pending: CaptureRequest | None = None
+        self._capture_job = Job(state.jobs, parent=self)
+        self._capture_job.event.connect(self._on_estimate)
+        self._capture_job.finished.connect(self._on_captured)
+        self._capture_job.failed.connect(lambda message: self._show_status(message, error=True))
+        self._capture_job.cancelled.connect(lambda: self._show_status(self.tr("Capture cancelled.")))
+        self._capture_job.ended.connect(self._on_capture_ended)
         self._schedule_redraw = qthrottled(self._redraw, timeout=_REDRAW_MS, leading=True, parent=self)
         self._schedule_token_view = qthrottled(self._show_query_row, timeout=_TOKEN_VIEW_MS, leading=False, parent=self)
         self._build()
@@ -205,39 +209,25 @@ class AttentionPanel(QWidget):
         self.start_capture(CaptureRequest(loaded, tuple(ids)))
 
     def start_capture(self, request: CaptureRequest) -> None:
-        """Capture on a worker thread; a capture already running is cancelled and this one follows."""
-        if self._runner is not None and self._runner.is_running():
-            self._pending = request
-            self._runner.cancel()
-            return
-        self._pending = None
+        """Capture on a worker thread; a capture already running is cancelled and abandoned for this one."""
 
         def job(cancel):
             return capture_job(request.loaded, request.input_ids, decoder_input_ids=request.decoder_input_ids,
                                cancel=cancel, on_progress=self._capture_progress.emit)
 
-        runner = JobRunner(job, parent=self)
-        runner.event.connect(self._on_estimate)
-        runner.finished.connect(self._on_captured)
-        runner.failed.connect(lambda message: self._show_status(message, error=True))
-        runner.cancelled.connect(lambda: self._show_status(self.tr("Capture cancelled.")))
-        for signal in (runner.finished, runner.failed, runner.cancelled):
-            signal.connect(self._on_runner_done)
-        self._runner = runner
+        if not self._capture_job.start(job):
+            return  # the window is closing
         self.capture_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.progress.setRange(0, 0)
         self.progress.setVisible(True)
         self._show_status(self.tr("Estimating the size of the capture…"))
-        runner.start()
 
     def cancel_capture(self) -> None:
-        self._pending = None
-        if self._runner is not None:
-            self._runner.cancel()
+        self._capture_job.cancel()
 
     def is_capturing(self) -> bool:
-        return self._runner is not None and self._runner.is_running()
+        return self._capture_job.is_running
 
     def _on_estimate(self, estimate: CaptureEstimate) -> None:
         self._show_status(self.tr("Capturing {0}…").format(estimate.describe()))
@@ -246,17 +236,10 @@ class AttentionPanel(QWidget):
         self.progress.setRange(0, progress.layers_total)
         self.progress.setValue(progress.layers_done)
 
-    def _on_runner_done(self, *_) -> None:
-        if self.sender() is not self._runner:
-            return  # a replaced run reporting late: the current one owns the controls
+    def _on_capture_ended(self) -> None:
         self.capture_button.setEnabled(True)
         self.cancel_button.setEnabled(False)
         self.progress.setVisible(False)
-        if self._pending is not None:
-            runner, self._runner = self._runner, None
-            if runner is not None:
-                runner.wait()
-            self.start_capture(self._pending)
 
     def _on_captured(self, capture: AttentionCapture) -> None:
         tokens = len(capture.main.queries)
@@ -430,9 +413,6 @@ class AttentionPanel(QWidget):
 
     def shutdown(self) -> None:
         """Stop a running capture and wait for its thread (the window calls this on close)."""
-        self._pending = None
         self._schedule_redraw.cancel()
         self._schedule_token_view.cancel()
-        if self._runner is not None:
-            self._runner.cancel()
-            self._runner.wait()
+        self._capture_job.shutdown()

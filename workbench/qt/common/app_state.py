@@ -1,4 +1,4 @@
-"""What the panels share: the catalog, the loaded model, and news of finished runs.
+"""What the panels share: the catalog, the loaded model, news of finished runs, and the jobs.
 
 Panels take the state in their constructor and listen to its signals; they never
 talk to each other directly.
@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, Signal
 
 from workbench.core.catalog import Catalog
 from workbench.core.loading import LoadedModel
+from workbench.qt.common.jobs import JobRegistry
 
 
 class AppState(QObject):
@@ -24,6 +25,7 @@ class AppState(QObject):
         super().__init__(parent)
         self.catalog = catalog or Catalog()
         self._loaded_model: LoadedModel | None = None
+        self.jobs = JobRegistry(self)  # every job of the window and its panels: closing waits for them all
 
     @property
     def loaded_model(self) -> LoadedModel | None:

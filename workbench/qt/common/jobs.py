@@ -1,15 +1,21 @@
-"""Run a core job (a generator taking a CancelToken) on its own QThread.
+"""The one job lifecycle of the Qt layer: core jobs (generators taking a CancelToken) on QThreads.
 
-The job's events, result and failure arrive as signals on the GUI thread; the job
-itself never touches a widget.
+A ``Job`` owns at most one *current* run of one kind of work (a model load, a generation,
+a capture, a training run). Starting a run abandons the one before it: the latest request
+wins, the abandoned run is cancelled, its signals are ignored and its result is handed to
+``discard``. The ``JobRegistry`` that a window and its panels share holds every run whose
+thread is still alive, abandoned ones included, so closing can cancel and wait for all of
+them; once closing has begun no job starts. Jobs never touch a widget: their events,
+result and failure arrive as signals on the GUI thread.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from typing import Callable, Generator
 
-from PySide6.QtCore import QObject, QThread, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from workbench.core.errors import CancelledError, WorkbenchError
 from workbench.core.jobs import CancelToken
@@ -18,10 +24,13 @@ log = logging.getLogger(__name__)
 
 JobFactory = Callable[[CancelToken], Generator]
 
+SLOW_WAIT_S = 0.5  # a wait longer than this is announced, so closing never looks frozen
+_WAIT_STEP_MS = 50
+
 
 class _JobThread(QThread):
-    def __init__(self, runner: "JobRunner") -> None:
-        super().__init__()
+    def __init__(self, runner: JobRunner) -> None:
+        super().__init__(runner)
         self._runner = runner
 
     def run(self) -> None:
@@ -45,7 +54,7 @@ class _JobThread(QThread):
 
 
 class JobRunner(QObject):
-    """One run of one job. Connect the signals, then ``start()``; ``cancel()`` asks it to stop."""
+    """One run of one job on its own thread; ``Job`` creates, connects and keeps them."""
 
     event = Signal(object)  # each yielded event, in order
     finished = Signal(object)  # the job's return value
@@ -53,11 +62,10 @@ class JobRunner(QObject):
     failed = Signal(str)  # a one-line message for the person
     thread_ended = Signal()  # the thread has really stopped: safe to drop the last reference
 
-    def __init__(
-        self, job_factory: JobFactory, parent: QObject | None = None, control: CancelToken | None = None
-    ) -> None:
+    def __init__(self, job_factory: JobFactory, control: CancelToken | None, registry: JobRegistry) -> None:
         """``control``: the token handed to the job, e.g. a ``RunControl`` that can also pause it."""
-        super().__init__(parent)
+        # Owned by the registry, not by the panel that started it: a run outlives a closed panel.
+        super().__init__(registry)
         self.job_factory = job_factory
         self.cancel_token = control if control is not None else CancelToken()
         self._thread = _JobThread(self)
@@ -72,8 +80,154 @@ class JobRunner(QObject):
     def is_running(self) -> bool:
         return self._thread.isRunning()
 
-    def wait(self, timeout_ms: int = -1) -> bool:
-        """Block until the thread ends (use on shutdown only). True when it ended."""
-        if timeout_ms < 0:
-            return self._thread.wait()
+    def wait(self, timeout_ms: int) -> bool:
+        """Block until the thread ends or ``timeout_ms`` passes. True when it ended."""
         return self._thread.wait(timeout_ms)
+
+
+class JobRegistry(QObject):
+    """Every run whose thread is alive, for one window and its panels (``AppState.jobs``)."""
+
+    slow_wait = Signal()  # a wait for runs to end passed SLOW_WAIT_S: tell the person, and let it paint
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._live: dict[JobRunner, Job] = {}  # each run whose thread is alive, and the job that started it
+        self.closing = False
+
+    def live(self, job: Job | None = None) -> list[JobRunner]:
+        """The runs still on a thread: all of them, or ``job``'s."""
+        return [runner for runner, owner in self._live.items() if job is None or owner is job]
+
+    def add(self, runner: JobRunner, job: Job) -> None:
+        self._live[runner] = job
+        runner.thread_ended.connect(self._forget)
+
+    def begin_closing(self) -> None:
+        """From now on no job starts (a job started while closing would outlive the window)."""
+        self.closing = True
+
+    def cancel_and_wait(self, runners: list[JobRunner]) -> None:
+        """Cancel ``runners``, block until their threads end, then deliver their last signals."""
+        for runner in runners:
+            runner.cancel()
+        started = time.monotonic()
+        announced = False
+        for runner in runners:
+            # A runner that left ``_live`` has ended, and may already be deleted: the slow-wait
+            # notice processes events, which can deliver its thread_ended.
+            while runner in self._live and not runner.wait(_WAIT_STEP_MS):
+                if not announced and time.monotonic() - started > SLOW_WAIT_S:
+                    announced = True
+                    self.slow_wait.emit()
+        # Their results (a partial generation, a checkpointed training run) were queued to this
+        # thread: deliver them now, while the window can still record them.
+        QCoreApplication.sendPostedEvents()
+
+    def shutdown(self) -> None:
+        """Refuse new jobs, then cancel and wait for every live run (the window is closing)."""
+        self.begin_closing()
+        self.cancel_and_wait(self.live())
+
+    @Slot()
+    def _forget(self) -> None:
+        runner = self.sender()
+        if self._live.pop(runner, None) is not None:
+            runner.deleteLater()  # not at once: this slot runs inside the runner's own signal
+
+
+class Job(QObject):
+    """At most one current run of one kind of work: the latest request wins.
+
+    The signals tell about the current run only; ``ended`` follows whichever of
+    ``finished``, ``failed`` or ``cancelled`` ended it, once ``is_running`` is False.
+    """
+
+    event = Signal(object)
+    finished = Signal(object)
+    failed = Signal(str)
+    cancelled = Signal()
+    ended = Signal()
+
+    def __init__(
+        self, registry: JobRegistry, discard: Callable[[object], None] | None = None, parent: QObject | None = None
+    ) -> None:
+        """``discard`` frees the result of an abandoned run that finished anyway (a loaded model)."""
+        super().__init__(parent)
+        self._registry = registry
+        self._discard = discard
+        self._current: JobRunner | None = None
+        self._shut_down = False
+
+    @property
+    def is_running(self) -> bool:
+        return self._current is not None
+
+    @property
+    def control(self) -> CancelToken | None:
+        """The token of the current run (a ``RunControl`` when ``start`` was given one)."""
+        return self._current.cancel_token if self._current is not None else None
+
+    def start(self, job_factory: JobFactory, control: CancelToken | None = None) -> bool:
+        """Run ``job_factory`` on a new thread, abandoning the current run.
+        False, and nothing runs, once this job or its window is shutting down."""
+        if self._shut_down or self._registry.closing:
+            return False
+        self.abandon()
+        runner = JobRunner(job_factory, control, self._registry)
+        runner.event.connect(self._on_event)
+        runner.finished.connect(self._on_finished)
+        runner.failed.connect(self._on_failed)
+        runner.cancelled.connect(self._on_cancelled)
+        self._registry.add(runner, self)
+        self._current = runner
+        runner.start()
+        return True
+
+    def cancel(self) -> None:
+        """Ask the current run to stop; how it ended still arrives (a partial result, or ``cancelled``)."""
+        if self._current is not None:
+            self._current.cancel()
+
+    def abandon(self) -> None:
+        """Cancel the current run and forget it at once: nothing more is heard from it."""
+        runner, self._current = self._current, None
+        if runner is not None:
+            runner.cancel()
+
+    def shutdown(self) -> None:
+        """Refuse new runs, cancel this job's runs and wait for their threads; the current
+        run's end is delivered before this returns."""
+        self._shut_down = True
+        self._registry.cancel_and_wait(self._registry.live(self))
+
+    def _is_current(self) -> bool:
+        return self._current is not None and self.sender() is self._current
+
+    @Slot(object)
+    def _on_event(self, event) -> None:
+        if self._is_current():
+            self.event.emit(event)
+
+    @Slot(object)
+    def _on_finished(self, result) -> None:
+        if self._is_current():
+            self._current = None
+            self.finished.emit(result)
+            self.ended.emit()
+        elif self._discard is not None:
+            self._discard(result)
+
+    @Slot(str)
+    def _on_failed(self, message: str) -> None:
+        if self._is_current():
+            self._current = None
+            self.failed.emit(message)
+            self.ended.emit()
+
+    @Slot()
+    def _on_cancelled(self) -> None:
+        if self._is_current():
+            self._current = None
+            self.cancelled.emit()
+            self.ended.emit()

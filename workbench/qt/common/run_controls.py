@@ -1,7 +1,7 @@
 """Start, Pause/Resume and Stop for a panel that runs one long core job at a time.
 
-``RunController`` owns the buttons, the status and problems labels, the ``JobRunner``
-and its ``RunControl``; the panel lays the widgets out, starts runs with ``launch`` and
+``RunController`` owns the buttons, the status and problems labels, and the ``Job``
+whose runs get a ``RunControl``; the panel lays the widgets out, starts runs with ``launch`` and
 reacts to ``event``, ``finished``, ``ended`` and ``changed``. Start stays the panel's:
 what a run needs (settings, curves) is the panel's business. ``RunControlsMixin`` wires a
 panel to its controller and gives it the run commands and widget names panels share.
@@ -15,23 +15,29 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QLabel, QPushButton
 
 from workbench.core.jobs import RunControl
-from workbench.qt.common.jobs import JobFactory, JobRunner
+from workbench.qt.common.jobs import Job, JobFactory, JobRegistry
+from workbench.qt.common.theme import warning_color
 
-PROBLEM_STYLE = "color: #b00020;"
+
+def _problem_style(label: QLabel) -> str:
+    return f"color: {warning_color(label.palette()).name()};"
 
 
 class RunController(QObject):
     """One run at a time; the job's result must have ``stopped`` and ``message``."""
 
     event = Signal(object)  # each event the job yields
-    finished = Signal(object)  # the job's result, once its thread has ended and the status shows it
-    ended = Signal()  # the run is over (finished, failed or cancelled) and its thread has ended
+    finished = Signal(object)  # the job's result, once the status shows it
+    ended = Signal()  # the run is over (finished, failed or cancelled)
     changed = Signal()  # running, paused or stopping changed: refresh what depends on it
 
-    def __init__(self, idle_message: str, stop_tip: str, parent: QObject | None = None) -> None:
+    def __init__(self, jobs: JobRegistry, idle_message: str, stop_tip: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._runner: JobRunner | None = None
-        self.control: RunControl | None = None
+        self._job = Job(jobs, parent=self)
+        self._job.event.connect(self.event)
+        self._job.finished.connect(self._on_finished)
+        self._job.failed.connect(self._on_failed)
+        self._job.cancelled.connect(self._on_cancelled)
         self.stop_requested = False  # a result that stopped without it stopped itself (diverged)
 
         self.start_button = QPushButton(self.tr("Start"))
@@ -46,12 +52,16 @@ class RunController(QObject):
         self.status_label.setWordWrap(True)
         self.problems_label = QLabel()
         self.problems_label.setWordWrap(True)
-        self.problems_label.setStyleSheet(PROBLEM_STYLE)
+        self.problems_label.setStyleSheet(_problem_style(self.problems_label))
 
     # ----- state ----------------------------------------------------------------------
 
     def is_running(self) -> bool:
-        return self._runner is not None and self._runner.is_running()
+        return self._job.is_running
+
+    @property
+    def control(self) -> RunControl | None:
+        return self._job.control
 
     @property
     def paused(self) -> bool:
@@ -64,15 +74,10 @@ class RunController(QObject):
     # ----- commands -------------------------------------------------------------------
 
     def launch(self, job_factory: JobFactory) -> None:
+        if not self._job.start(job_factory, RunControl()):
+            return  # the window is closing
         self.stop_requested = False
-        self.control = RunControl()
-        self._runner = JobRunner(job_factory, parent=self, control=self.control)
-        self._runner.event.connect(self.event)
-        self._runner.finished.connect(self._on_finished)
-        self._runner.failed.connect(self._on_failed)
-        self._runner.cancelled.connect(self._on_cancelled)
         self.set_status(self.tr("Starting…"))
-        self._runner.start()
         self.changed.emit()
 
     def toggle_pause(self) -> None:
@@ -96,16 +101,14 @@ class RunController(QObject):
 
     def shutdown(self) -> None:
         """Stop a run with a checkpoint and wait for it (the window is closing)."""
-        if self.is_running():
-            self.stop_requested = True
-            self.control.cancel()
-            self._runner.wait()
+        self.stop()
+        self._job.shutdown()
 
     # ----- view -----------------------------------------------------------------------
 
     def set_status(self, text: str, problem: bool = False) -> None:
         self.status_label.setText(text)
-        self.status_label.setStyleSheet(PROBLEM_STYLE if problem else "")
+        self.status_label.setStyleSheet(_problem_style(self.status_label) if problem else "")
 
     def refresh(self, problems: Callable[[], list[str]]) -> None:
         """Show the settings' ``problems`` (asked only while idle) and enable the buttons."""
@@ -121,41 +124,33 @@ class RunController(QObject):
 
     # ----- run end --------------------------------------------------------------------
 
-    def _wait_for_thread(self) -> None:
-        # The result signal leaves the thread just before it ends: let it end before the next run.
-        if self._runner is not None:
-            self._runner.wait()
-
     def _announce_end(self) -> None:
         self.ended.emit()
         self.changed.emit()
 
     def _on_finished(self, result) -> None:
-        self._wait_for_thread()
         diverged = result.stopped and not self.stop_requested
         self.set_status(result.message, problem=diverged)
         self.finished.emit(result)
         self._announce_end()
 
     def _on_failed(self, message: str) -> None:
-        self._wait_for_thread()
         self.set_status(message, problem=True)
         self._announce_end()
 
     def _on_cancelled(self) -> None:
-        self._wait_for_thread()
         self.set_status(self.tr("Stopped."))
         self._announce_end()
 
 
 class RunControlsMixin:
-    """For a QWidget panel that defines ``start``, ``_on_event``, ``_on_finished`` and
-    ``_refresh_controls``, and calls ``_init_run_controls`` in its constructor."""
+    """For a QWidget panel that has ``state`` (an ``AppState``), defines ``start``, ``_on_event``,
+    ``_on_finished`` and ``_refresh_controls``, and calls ``_init_run_controls`` in its constructor."""
 
     run: RunController
 
     def _init_run_controls(self, idle_message: str, stop_tip: str) -> RunController:
-        self.run = RunController(idle_message, stop_tip, parent=self)
+        self.run = RunController(self.state.jobs, idle_message, stop_tip, parent=self)
         self.run.event.connect(self._on_event)
         self.run.finished.connect(self._on_finished)
         self.run.changed.connect(self._refresh_controls)

@@ -1,7 +1,7 @@
 """The generative lab: train a VAE or a GAN on small images and watch it learn.
 
 The run is ``workbench.core.genlab.trainer.train`` under a ``RunController`` (start,
-pause, resume, stop on a ``JobRunner`` thread). Step metrics feed live curves; every
+pause, resume, stop on a ``Job`` thread). Step metrics feed live curves; every
 epoch brings a sample grid from the fixed noise batch, VAE reconstructions beside their
 originals, and a CPU snapshot of the model that the latent interpolation uses on the GUI
 thread (it is a copy, so the worker never shares weights with the view).

@@ -1,7 +1,7 @@
 """The training studio: choose a corpus and a model, press Start, watch the loss fall.
 
 The run is ``workbench.core.training.trainer.train`` under a ``RunController`` (start,
-pause, resume, stop on a ``JobRunner`` thread); its events come back on the GUI thread and feed the
+pause, resume, stop on a ``Job`` thread); its events come back on the GUI thread and feed the
 curves, the progress line and the sample list. Checkpoints and finished models are
 registered in the catalog by the trainer; the panel tells the rest of the window.
 """

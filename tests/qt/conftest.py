@@ -1,0 +1,43 @@
+"""Every Qt test fails when it leaves a QThread running or a QTimer active (napari does the same):
+a thread left running aborts the process when Python destroys it, and a live timer fires into the
+next test."""
+
+from __future__ import annotations
+
+import traceback
+
+import pytest
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QThread, QTimer
+
+_THREAD_GRACE_MS = 10_000  # after a failure, let a leaked thread end before the next test starts
+
+
+def _tracking(real_start, started: dict[QObject, str]):
+    def start(self, *args) -> None:
+        started[self] = "".join(traceback.format_stack(limit=8)[:-1])
+        real_start(self, *args)
+
+    return start
+
+
+@pytest.fixture(autouse=True)
+def no_dangling_threads_or_timers(qapp, monkeypatch):
+    started: dict[QObject, str] = {}  # every thread and timer started during the test, with where
+    monkeypatch.setattr(QThread, "start", _tracking(QThread.start, started))
+    monkeypatch.setattr(QTimer, "start", _tracking(QTimer.start, started))
+    yield
+    # Widgets the test closed are deleted now, with their timers: what is left outlived its owner.
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    dangling = []
+    for thing, where in started.items():
+        if not shiboken6.isValid(thing):
+            continue
+        if isinstance(thing, QThread) and thing.isRunning():
+            dangling.append(f"a QThread still running, started at\n{where}")
+            thing.wait(_THREAD_GRACE_MS)
+        elif isinstance(thing, QTimer) and thing.isActive():
+            dangling.append(f"a QTimer still active, started at\n{where}")
+            thing.stop()
+    if dangling:
+        pytest.fail("The test left work behind:\n" + "\n".join(dangling), pytrace=False)

@@ -1,0 +1,103 @@
+"""The one job lifecycle: events and result of the current run, the latest request wins,
+abandoned results are discarded, and closing refuses new runs and waits for every thread."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from workbench.core.errors import InvalidInputError
+from workbench.qt.common.jobs import Job, JobRegistry
+
+
+@pytest.fixture
+def registry(qapp):
+    registry = JobRegistry()
+    yield registry
+    registry.shutdown()
+
+
+def counting(events: int):
+    def job(cancel):
+        for number in range(events):
+            cancel.raise_if_cancelled()
+            yield number
+        return events
+
+    return job
+
+
+def returning_when(released: threading.Event, value):
+    """A job that ignores cancel (like a load in the middle of reading a file)."""
+
+    def job(cancel):
+        yield from ()
+        released.wait(10)
+        return value
+
+    return job
+
+
+def until_cancelled(cancel):
+    yield from ()
+    while True:
+        cancel.raise_if_cancelled()
+        time.sleep(0.01)
+
+
+def test_a_run_reports_its_events_then_its_result(qtbot, registry):
+    job = Job(registry)
+    events, ended = [], []
+    job.event.connect(events.append)
+    job.ended.connect(lambda: ended.append(job.is_running))
+    with qtbot.waitSignal(job.finished, timeout=5_000) as finished:
+        assert job.start(counting(3))
+        assert job.is_running
+    assert events == [0, 1, 2] and finished.args == [3]
+    assert ended == [False]
+
+
+def test_a_failure_is_one_line_for_the_person(qtbot, registry):
+    def failing(cancel):
+        yield from ()
+        raise InvalidInputError("The prompt is empty.")
+
+    job = Job(registry)
+    with qtbot.waitSignal(job.failed, timeout=5_000) as failed:
+        job.start(failing)
+    assert failed.args == ["The prompt is empty."] and not job.is_running
+
+
+def test_the_latest_request_wins_and_the_abandoned_result_is_discarded(qtbot, registry):
+    discarded, results = [], []
+    job = Job(registry, discard=discarded.append)
+    job.finished.connect(results.append)
+    released = threading.Event()
+    job.start(returning_when(released, "first"))
+    job.start(returning_when(released, "second"))
+    released.set()
+    qtbot.waitUntil(lambda: not registry.live(), timeout=5_000)
+    assert results == ["second"] and discarded == ["first"]
+
+
+def test_cancel_keeps_the_run_current_until_it_says_how_it_ended(qtbot, registry):
+    job = Job(registry)
+    job.start(until_cancelled)
+    with qtbot.waitSignal(job.cancelled, timeout=5_000):
+        job.cancel()
+        assert job.is_running
+    assert not job.is_running
+
+
+def test_closing_waits_for_abandoned_runs_and_refuses_new_ones(registry):
+    job = Job(registry)
+    released = threading.Event()
+    job.start(returning_when(released, "abandoned"))
+    job.abandon()
+    assert not job.is_running and registry.live()
+    threading.Timer(0.2, released.set).start()
+    registry.shutdown()
+    assert not registry.live()
+    assert not job.start(counting(1)) and not job.is_running
