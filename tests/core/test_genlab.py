@@ -189,3 +189,15 @@ def test_switching_model_takes_its_tuned_values_and_keeps_the_rest():
     assert (gan.model, gan.lr, gan.latent_dim) == ("gan", GenLabSettings.for_model("gan").lr, GenLabSettings.for_model("gan").latent_dim)
     assert (gan.seed, gan.batch_size) == (7, 32)
     assert gan.switched_to("vae") == vae
+
+
+def test_cli_flags_override_the_models_tuned_values():
+    from workbench.cli import build_parser
+    from workbench.cli.genlab import _settings
+
+    def settings(*flags):
+        return _settings(build_parser().parse_args(["genlab", "--out", "x", *flags]))
+
+    assert settings("--model", "gan") == GenLabSettings.for_model("gan")
+    assert settings("--model", "gan", "--epochs", "3", "--beta", "0").epochs == 3
+    assert settings("--beta", "0").beta == 0.0  # 0 is a value, not "left out"

@@ -103,3 +103,24 @@ def test_ctrl_c_checkpoints_and_exits_130(corpus, tmp_path):
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr
     assert has_checkpoint(out / trainer.CHECKPOINT_FOLDER)
+
+
+@pytest.mark.parametrize(
+    ("flag", "message"),
+    [
+        ("--block-size 0", "error: Context length must be at least 1 (it is 0)."),
+        ("--batch-size 0", "error: Batch size must be at least 1 (it is 0)."),
+        ("--lr 0", "error: Learning rate must be greater than 0 (it is 0)."),
+        ("--n-head 0", "error: Attention heads must be at least 1 (it is 0)."),
+        ("--n-layer 0", "error: Layers must be at least 1 (it is 0)."),
+        ("--max-iters 0", "error: Training steps must be at least 1 (it is 0)."),
+        ("--lr inf", "error: Learning rate must be a finite number (it is inf)."),
+        ("--dropout nan", "error: Dropout must be a finite number (it is nan)."),
+    ],
+)
+def test_a_zero_or_non_finite_flag_is_used_and_refused(corpus, tmp_path, capsys, flag, message):
+    # A value typed on the command line is the value used: 0 is not "left out".
+    out = tmp_path / "out"
+    assert main(f"train --corpus {corpus} --out {out} {flag}".split()) == 2
+    assert capsys.readouterr().err.splitlines() == [message]
+    assert not out.exists()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workbench.core.settings_fields import DEVICE, DescribedSettings, Problem, setting, shown
+from workbench.core.settings_fields import DEVICE, FOLDER, DescribedSettings, Problem, setting, shown
 
 ARCHITECTURE_LABELS = {
     "gpt": "GPT (Transformer decoder)",
@@ -26,7 +26,7 @@ class TrainSettings(DescribedSettings):
         help="A UTF-8 text file, or a folder of .txt files: the text the model learns to continue.",
     )
     out_dir: str = setting(
-        label="Output folder", section="Output folder",
+        label="Output folder", kind=FOLDER, section="Output folder",
         help="Where the trained model, its checkpoints and metrics.csv are written. It must be new or empty.",
     )
     arch: str = setting(
