@@ -21,12 +21,13 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
-from superqt import QCollapsible, QLabeledDoubleSlider, QLabeledSlider
+from superqt import QCollapsible, QLabeledDoubleSlider, QLabeledSlider, QLargeIntSpinBox
 from superqt.utils import signals_blocked
 
 from workbench.core.devices import available_devices
@@ -171,11 +172,9 @@ class SettingsForm(QWidget):
             return self._combo(field)
         if field.value_type in (int, float):
             return self._number(field)
-        if info.kind == FOLDER:
-            return self._folder(field)
-        edit = QLineEdit()
-        edit.textChanged.connect(self.changed)
-        return _Control(edit, edit, edit.text, edit.setText)
+        if field.value_type is tuple:
+            return self._lines(field)
+        return self._text(field)
 
     def _combo(self, field: DescribedField) -> _Control:
         combo = QComboBox()
@@ -194,7 +193,9 @@ class SettingsForm(QWidget):
         low = -_LARGEST_INT if low is None else low
         high = _LARGEST_INT if high is None else high
         box: QWidget
-        if self._sliders:
+        if whole and high > _LARGEST_INT:
+            box = QLargeIntSpinBox()  # seeds go up to 2**32 - 1, past a C int
+        elif self._sliders:
             horizontal = Qt.Orientation.Horizontal
             box = QLabeledSlider(horizontal) if whole else QLabeledDoubleSlider(horizontal)
             if not whole:
@@ -206,6 +207,7 @@ class SettingsForm(QWidget):
                 box.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
             if info.special:
                 box.setSpecialValueText(self.translate(info.special))
+        if isinstance(box, QAbstractSpinBox):
             box.setKeyboardTracking(False)  # the finished number is checked, not each keystroke
         box.setRange(low, high)
         box.setSingleStep(info.step or (1 if whole else 10**-info.decimals))
@@ -213,17 +215,26 @@ class SettingsForm(QWidget):
 
         def read() -> Any:
             value = int(box.value()) if whole else round(box.value(), info.decimals)
-            return None if field.optional and value == low else value  # the minimum stands for "automatic"
+            # A minimum shown as special text ("auto") stands for None.
+            return None if field.optional and info.special and value == low else value
 
         def write(value: Any) -> None:
             box.setValue(low if value is None else value)
 
         return _Control(box, box, read, write)
 
-    def _folder(self, field: DescribedField) -> _Control:
+    def _text(self, field: DescribedField) -> _Control:
+        """A line of text; empty stands for None where the field allows it, and shows ``special``."""
         edit = QLineEdit()
         edit.setPlaceholderText(self.translate(field.info.special))
         edit.textChanged.connect(self.changed)
+
+        def read() -> str | None:
+            return (edit.text().strip() or None) if field.optional else edit.text()
+
+        control = _Control(edit, edit, read, lambda value: edit.setText(value or ""))
+        if field.info.kind != FOLDER:
+            return control
         browse = QPushButton(QCoreApplication.translate("SettingsForm", "Folder…"))
         browse.setToolTip(self.translate(field.info.help))
 
@@ -238,4 +249,16 @@ class SettingsForm(QWidget):
         row_layout.setContentsMargins(0, 0, 0, 0)
         row_layout.addWidget(edit, 1)
         row_layout.addWidget(browse)
-        return _Control(row, edit, lambda: edit.text().strip() or None, lambda value: edit.setText(value or ""))
+        return dataclasses.replace(control, widget=row)
+
+    def _lines(self, field: DescribedField) -> _Control:
+        """Several texts, one per line (empty lines are dropped)."""
+        edit = QPlainTextEdit()
+        edit.setPlaceholderText(QCoreApplication.translate("SettingsForm", "one per line"))
+        edit.setFixedHeight(edit.fontMetrics().lineSpacing() * 3 + 12)
+        edit.textChanged.connect(self.changed)
+
+        def read() -> tuple[str, ...]:
+            return tuple(line for line in edit.toPlainText().split("\n") if line)
+
+        return _Control(edit, edit, read, lambda value: edit.setPlainText("\n".join(value)))

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
-    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -70,19 +69,16 @@ class DecodingPanel(QWidget):
         seed_layout.setContentsMargins(0, 0, 0, 0)
         seed_layout.addWidget(self.seed_spin, 1)
         seed_layout.addWidget(self.seed_lock)
-        self.stop_edit = QPlainTextEdit()
-        self.stop_edit.setPlaceholderText(self.tr("one per line"))
-        self.stop_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 12)
-        self.stop_edit.textChanged.connect(self._on_changed)
 
         self.form = SettingsForm(
             DecodingSettings, [field.name for field in described_fields(DecodingSettings)],
-            custom={"seed": seed_row, "stop_strings": self.stop_edit}, sliders=True, collapsible=True,
+            custom={"seed": seed_row}, sliders=True, collapsible=True,
         )
         self.form.changed.connect(self._on_changed)
         self.mode_combo = self.form.control("mode")
         self.mode_combo.currentIndexChanged.connect(self._mode_switched)
-        self._knobs = {name: self.form.control(name) for name in self.form.values() if name != "mode"}
+        self._knobs = {name: self.form.control(name) for name, value in self.form.values().items()
+                       if isinstance(value, (int, float))}
         self._shown_mode = self.mode_combo.currentData()
 
         layout = QVBoxLayout(self)
@@ -101,12 +97,8 @@ class DecodingPanel(QWidget):
     # --- reading and writing ----------------------------------------------------------
 
     def settings(self) -> DecodingSettings:
-        stops = tuple(line for line in self.stop_edit.toPlainText().split("\n") if line)
-        return DecodingSettings(
-            seed=self.seed_spin.value() if self.seed_lock.isChecked() else None,
-            stop_strings=stops,
-            **self.form.values(),
-        )
+        seed = self.seed_spin.value() if self.seed_lock.isChecked() else None
+        return DecodingSettings(seed=seed, **self.form.values())
 
     def set_settings(self, settings: DecodingSettings, seed_locked: bool | None = None) -> None:
         self._shown_mode = settings.mode
@@ -116,8 +108,6 @@ class DecodingPanel(QWidget):
             if settings.seed is not None:
                 self.seed_spin.setValue(settings.seed)
             self.seed_lock.setChecked(settings.seed is not None if seed_locked is None else seed_locked)
-        with signals_blocked(self.stop_edit):
-            self.stop_edit.setPlainText("\n".join(settings.stop_strings))
         self._on_changed()
 
     def show_used_seed(self, seed: int | None) -> None:
