@@ -58,3 +58,17 @@ def test_switching_to_greedy_leaves_the_sampling_repetition_penalty_behind(decod
 def test_problems_are_shown_as_the_settings_word_them(decoding_panel):
     decoding_panel.set_settings(DecodingSettings(mode="beam", num_beams=1))
     assert decoding_panel.problems_label.text() == "⚠ Beam search needs at least 2 beams."
+
+
+def test_training_form_words_the_missing_base_model_for_the_panel(qtbot, tmp_path):
+    from workbench.qt.training.form import TrainingForm
+
+    form = TrainingForm()
+    qtbot.addWidget(form)
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("some text to learn from\n" * 20, encoding="utf-8")
+    form.set_values(corpus=str(corpus), arch="finetune")
+    problems = form.problems()
+    assert problems == ["Load a model first: fine-tuning continues training the loaded model."]
+    form.set_base_model("tiny", "Tiny")
+    assert form.problems() == [] and form.settings().base_model == "tiny"
