@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 
@@ -44,7 +45,7 @@ def test_streams_text_and_lists_several_sequences(tiny_folder, capsys):
     ("arguments", "message"),
     [
         (["--prompt", "  "], "error: The prompt is empty"),
-        (["--prompt", "Hi", "--top-p", "0"], "error: Top-p must be in (0, 1]"),
+        (["--prompt", "Hi", "--top-p", "0"], "error: Top-p must be greater than 0 and at most 1 (it is 0)."),
         (["--prompt", "Hi", "--max-new-tokens", "500"], "reads at most 128 tokens"),
         (["--prompt", "Hi", "--chat", "--beams", "1"], "error: Beam search needs at least 2 beams"),
     ],
@@ -80,3 +81,70 @@ def test_an_encoder_is_refused_before_loading(tmp_path, tiny_tokenizer, capsys):
     assert main(["generate", "--model", str(folder), "--prompt", "Hi"]) == 2
     captured = capsys.readouterr()
     assert captured.err.strip() == "error: tiny-bert is an encoder: it reads text but cannot generate it. Pick a generative model."
+
+
+def test_greedy_is_raw_transformers_greedy_token_for_token(tmp_path, capsys):
+    import torch
+
+    from tests.conftest import make_tiny_llama, make_tiny_tokenizer
+
+    tokenizer = make_tiny_tokenizer()
+    model = make_tiny_llama(tokenizer)
+    with torch.no_grad():  # weights wide enough that a repetition penalty would change the greedy text
+        for weight in model.parameters():
+            if weight.dim() == 2:
+                weight.normal_(0, 0.1)
+    folder = tmp_path / "tiny"
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+
+    prompt = "The quick brown fox"
+    assert main(["generate", "--model", str(folder), "--prompt", prompt, "--raw", "--greedy",
+                 "--max-new-tokens", "16", "--device", "cpu", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    input_ids = torch.tensor([tokenizer(prompt)["input_ids"]])
+    with torch.no_grad():
+        raw = model.generate(input_ids, do_sample=False, max_new_tokens=16, pad_token_id=tokenizer.pad_token_id)
+        penalised = model.generate(input_ids, do_sample=False, max_new_tokens=16, repetition_penalty=1.1,
+                                   pad_token_id=tokenizer.pad_token_id)
+    assert report["token_ids"] == raw[0, input_ids.shape[1]:].tolist()
+    assert not torch.equal(raw, penalised)  # so the test tells greedy from greedy with a penalty
+
+
+def _settings_for(*flags):
+    from workbench.cli import build_parser
+    from workbench.cli.generate import settings_from_args
+
+    return settings_from_args(build_parser().parse_args(["generate", "--prompt", "Hi", *flags]))
+
+
+def test_modes_start_from_their_own_defaults_and_flags_given_win():
+    from workbench.core.decoding import PRESETS
+
+    assert _settings_for() == PRESETS["Balanced"]
+    assert _settings_for("--greedy").repetition_penalty == 1.0  # Balanced's 1.1 is a sampling default
+    assert _settings_for("--beams", "3").repetition_penalty == 1.0
+    assert _settings_for("--beams", "3").num_beams == 3
+    assert _settings_for("--greedy", "--repetition-penalty", "1.3").repetition_penalty == 1.3
+    creative = _settings_for("--preset", "creative", "--temperature", "0.5", "--top-k", "0")
+    assert creative == dataclasses.replace(PRESETS["Creative"], temperature=0.5)
+    assert _settings_for("--preset", "beam-search", "--beams", "6") == dataclasses.replace(
+        PRESETS["Beam search"], num_beams=6)
+    assert _settings_for("--stop", "\n\n", "--stop", "END", "--seed", "0").stop_strings == ("\n\n", "END")
+    assert _settings_for("--seed", "0").seed == 0
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--temperature", "inf"], "error: Temperature must be a finite number (it is inf)."),
+        (["--repetition-penalty", "inf"], "error: Repetition penalty must be a finite number (it is inf)."),
+        (["--top-p", "nan"], "error: Top-p must be a finite number (it is nan)."),
+        (["--greedy", "--temperature", "0"], "error: Temperature must be greater than 0 (it is 0)."),
+    ],
+)
+def test_non_finite_and_out_of_range_values_are_one_error_line(tmp_path, capsys, flags, message):
+    # Checked before the model is looked up: the folder does not even exist.
+    assert main(["generate", "--model", str(tmp_path / "nowhere"), "--prompt", "Hi", *flags]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines() == [message]

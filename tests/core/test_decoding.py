@@ -18,23 +18,24 @@ def test_presets_are_valid(name):
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"mode": "nucleus"}, "decoding mode must be one of greedy, sample, beam"),
-        ({"temperature": 0.0}, "temperature must be greater than 0"),
-        ({"top_k": -1}, "top-k must be a whole number, 0 or more"),
-        ({"top_p": 0.0}, "top-p must be in (0, 1]"),
-        ({"top_p": 1.5}, "top-p must be in (0, 1]"),
-        ({"min_p": -0.1}, "min-p must be in [0, 1]"),
-        ({"typical_p": 0.0}, "typical-p must be in (0, 1]"),
-        ({"repetition_penalty": 0.0}, "repetition penalty must be greater than 0"),
-        ({"no_repeat_ngram_size": -2}, "no-repeat n-gram size must be 0 or more"),
-        ({"max_new_tokens": 0}, "max new tokens must be at least 1"),
-        ({"min_new_tokens": 200}, "min new tokens must be between 0 and max new tokens"),
-        ({"num_return_sequences": 0}, "number of return sequences must be at least 1"),
-        ({"mode": "greedy", "num_return_sequences": 2}, "greedy decoding gives one answer"),
-        ({"mode": "beam", "num_beams": 1}, "beam search needs at least 2 beams"),
-        ({"mode": "beam", "num_beams": 2, "num_return_sequences": 3}, "cannot exceed the number of beams"),
-        ({"seed": -1}, "seed must be between 0 and"),
-        ({"stop_strings": ("",)}, "stop strings cannot be empty"),
+        ({"mode": "nucleus"}, "Mode must be one of greedy, sample, beam (it is 'nucleus')."),
+        ({"temperature": 0.0}, "Temperature must be greater than 0 (it is 0)."),
+        ({"top_k": -1}, "Top-k must be at least 0 (it is -1)."),
+        ({"top_p": 0.0}, "Top-p must be greater than 0 and at most 1 (it is 0)."),
+        ({"top_p": 1.5}, "Top-p must be greater than 0 and at most 1 (it is 1.5)."),
+        ({"min_p": -0.1}, "Min-p must be between 0 and 1 (it is -0.1)."),
+        ({"typical_p": 0.0}, "Typical-p must be greater than 0 and at most 1 (it is 0)."),
+        ({"repetition_penalty": 0.0}, "Repetition penalty must be greater than 0 (it is 0)."),
+        ({"no_repeat_ngram_size": -2}, "No-repeat n-gram must be at least 0 (it is -2)."),
+        ({"max_new_tokens": 0}, "Max new tokens must be at least 1 (it is 0)."),
+        ({"min_new_tokens": 200}, "Min new tokens must be at most max new tokens (128)."),
+        ({"num_return_sequences": 0}, "Return sequences must be at least 1 (it is 0)."),
+        ({"mode": "greedy", "num_return_sequences": 2}, "Greedy decoding gives one answer"),
+        ({"mode": "beam", "num_beams": 1}, "Beam search needs at least 2 beams."),
+        ({"mode": "beam", "num_beams": 2, "num_return_sequences": 3},
+         "Return sequences cannot exceed the number of beams."),
+        ({"seed": -1}, "Seed must be between 0 and 4294967295 (it is -1)."),
+        ({"stop_strings": ("",)}, "Stop strings cannot be empty."),
     ],
 )
 def test_each_problem_has_a_plain_message(changes, message):
@@ -50,7 +51,7 @@ def test_each_problem_has_a_plain_message(changes, message):
 def test_several_problems_are_reported_together():
     settings = DecodingSettings(top_p=2.0, temperature=-1.0)
     assert len(settings.problems()) == 2
-    with pytest.raises(InvalidSettingsError, match="top-p"):
+    with pytest.raises(InvalidSettingsError, match="Top-p"):
         settings.validate()
 
 

@@ -261,7 +261,8 @@ def test_chat_and_raw_prompts(tiny_loaded):
     [
         (lambda: GenerationRequest("   "), InvalidInputError, "The prompt is empty"),
         (lambda: GenerationRequest("fox " * 200, chat=False), InvalidInputError, "reads at most 128 tokens"),
-        (lambda: GenerationRequest(PROMPT, DecodingSettings(top_p=0)), InvalidSettingsError, "Top-p must be in (0, 1]"),
+        (lambda: GenerationRequest(PROMPT, DecodingSettings(top_p=0)), InvalidSettingsError,
+         "Top-p must be greater than 0 and at most 1"),
     ],
 )
 def test_bad_input_gives_one_clear_line_and_the_engine_stays_usable(tiny_loaded, make_request, error, message):

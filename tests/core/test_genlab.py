@@ -204,3 +204,15 @@ def test_cli_refuses_a_busy_or_unwritable_output_before_training(tmp_path, capsy
         lines = capsys.readouterr().err.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("error:")
     assert (busy / "metrics.csv").read_text() == "an earlier run's metrics"
+
+
+def test_cli_flags_override_the_models_tuned_values():
+    from workbench.cli import build_parser
+    from workbench.cli.genlab import _settings
+
+    def settings(*flags):
+        return _settings(build_parser().parse_args(["genlab", "--out", "x", *flags]))
+
+    assert settings("--model", "gan") == GenLabSettings.for_model("gan")
+    assert settings("--model", "gan", "--epochs", "3", "--beta", "0").epochs == 3
+    assert settings("--beta", "0").beta == 0.0  # 0 is a value, not "left out"

@@ -120,3 +120,24 @@ def test_perplexity_refuses_an_encoder_it_is_handed(tiny_loaded):
     encoder = dataclasses.replace(tiny_loaded, entry=dataclasses.replace(tiny_loaded.entry, can_generate=False))
     with pytest.raises(InvalidInputError, match="no perplexity"):
         drain(perplexity(encoder, "some text to score"))
+
+
+@pytest.mark.parametrize(
+    ("flag", "message"),
+    [
+        ("--block-size 0", "error: Context length must be at least 1 (it is 0)."),
+        ("--batch-size 0", "error: Batch size must be at least 1 (it is 0)."),
+        ("--lr 0", "error: Learning rate must be greater than 0 (it is 0)."),
+        ("--n-head 0", "error: Attention heads must be at least 1 (it is 0)."),
+        ("--n-layer 0", "error: Layers must be at least 1 (it is 0)."),
+        ("--max-iters 0", "error: Training steps must be at least 1 (it is 0)."),
+        ("--lr inf", "error: Learning rate must be a finite number (it is inf)."),
+        ("--dropout nan", "error: Dropout must be a finite number (it is nan)."),
+    ],
+)
+def test_a_zero_or_non_finite_flag_is_used_and_refused(corpus, tmp_path, capsys, flag, message):
+    # A value typed on the command line is the value used: 0 is not "left out".
+    out = tmp_path / "out"
+    assert main(f"train --corpus {corpus} --out {out} {flag}".split()) == 2
+    assert capsys.readouterr().err.splitlines() == [message]
+    assert not out.exists()

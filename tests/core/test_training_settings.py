@@ -19,10 +19,10 @@ def test_defaults_follow_nanogpt_and_are_valid():
     [
         ({"arch": "transformer"}, "Architecture must be one of"),
         ({"n_embd": 130, "n_head": 4}, "divisible by the number of heads"),
-        ({"lr": 0}, "Learning rate must be above 0"),
-        ({"min_lr": 1.0}, "Minimum learning rate"),
+        ({"lr": 0}, "Learning rate must be greater than 0"),
+        ({"min_lr": 1.0}, "Final learning rate must be at most the learning rate"),
         ({"dropout": 1.0}, "Dropout"),
-        ({"val_fraction": 0}, "Validation fraction"),
+        ({"val_fraction": 0}, "Validation share must be greater than 0 and below 1"),
         ({"arch": "finetune", "tokenizer": "pretrained"}, "needs a base model"),
         ({"tokenizer": "pretrained"}, "'pretrained' tokenizer is for fine-tuning"),
         ({"lora": True}, "LoRA only applies"),

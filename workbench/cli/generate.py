@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from typing import TextIO
 
-from workbench.cli.options import add_device_argument
-from workbench.core.decoding import PRESETS, DecodingSettings
+from workbench.cli import options
+from workbench.core.decoding import MODE_DEFAULTS, PRESETS, DecodingSettings, with_mode
+from workbench.core.settings_fields import settings_to_data
 
-_BALANCED = PRESETS["Balanced"]
-_DEFAULTS = DecodingSettings()
+# Preset names as typed on a command line: "beam-search" for "Beam search".
+_PRESETS_BY_FLAG = {name.lower().replace(" ", "-"): name for name in PRESETS}
 
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "generate",
         help="generate text with a model, streamed as it comes",
-        description="Generate text with a model. Sampling by default; --greedy or --beams N for the other modes.",
+        description="Generate text with a model. Sampling (with the Balanced preset's values) by default; "
+        "--greedy or --beams N for the other modes, which start with every filter off. With --preset, the "
+        "preset's values apply first; any flag given overrides them.",
     )
     parser.add_argument("--model", default=None, help="catalog id, model folder, .gguf file or hub id (default: the default model)")
     parser.add_argument("--prompt", required=True, help="the text to continue, or the user message in chat mode")
@@ -30,42 +34,26 @@ def add_parser(subparsers) -> None:
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--greedy", action="store_true", help="always take the most likely token")
     mode.add_argument("--beams", type=int, metavar="N", help="beam search with N beams")
-    parser.add_argument("--temperature", type=float, default=_BALANCED.temperature)
-    parser.add_argument("--top-k", type=int, default=_BALANCED.top_k, help="0 turns it off")
-    parser.add_argument("--top-p", type=float, default=_BALANCED.top_p)
-    parser.add_argument("--min-p", type=float, default=_BALANCED.min_p, help="0 turns it off")
-    parser.add_argument("--typical-p", type=float, default=_BALANCED.typical_p)
-    parser.add_argument("--repetition-penalty", type=float, default=_BALANCED.repetition_penalty, help="1 turns it off")
-    parser.add_argument("--no-repeat-ngram-size", type=int, default=_DEFAULTS.no_repeat_ngram_size, help="0 turns it off")
-    parser.add_argument("--num-return-sequences", type=int, default=1, metavar="N")
-    parser.add_argument("--max-new-tokens", type=int, default=_DEFAULTS.max_new_tokens, metavar="N")
-    parser.add_argument("--min-new-tokens", type=int, default=_DEFAULTS.min_new_tokens, metavar="N")
-    parser.add_argument("--seed", type=int, default=None, help="makes sampling reproducible")
-    parser.add_argument("--stop", action="append", default=[], metavar="STR", help="stop when this text appears (repeatable)")
-    add_device_argument(parser)
+    parser.add_argument("--preset", choices=tuple(_PRESETS_BY_FLAG), help="start from a preset's settings")
+    options.add_settings_arguments(
+        parser, DecodingSettings, exclude=("mode", "num_beams"), flags={"stop_strings": "--stop"},
+        defaults=settings_to_data(MODE_DEFAULTS["sample"]),
+    )
+    options.add_device_argument(parser)
     parser.add_argument("--dtype", default="auto", help="auto, float32, bfloat16 or float16")
     parser.add_argument("--json", action="store_true", help="print one JSON object at the end instead of streaming")
     parser.set_defaults(run=run)
 
 
 def settings_from_args(args: argparse.Namespace) -> DecodingSettings:
-    mode = "greedy" if args.greedy else "beam" if args.beams is not None else "sample"
-    return DecodingSettings(
-        mode=mode,
-        temperature=args.temperature,
-        top_k=args.top_k,
-        top_p=args.top_p,
-        min_p=args.min_p,
-        typical_p=args.typical_p,
-        repetition_penalty=args.repetition_penalty,
-        no_repeat_ngram_size=args.no_repeat_ngram_size,
-        max_new_tokens=args.max_new_tokens,
-        min_new_tokens=args.min_new_tokens,
-        num_return_sequences=args.num_return_sequences,
-        num_beams=args.beams if args.beams is not None else _DEFAULTS.num_beams,
-        seed=args.seed,
-        stop_strings=tuple(args.stop),
-    )
+    """The preset's (or the mode's) settings first, then every flag given on top."""
+    mode = "greedy" if args.greedy else "beam" if args.beams is not None else None
+    base = PRESETS[_PRESETS_BY_FLAG[args.preset]] if args.preset else MODE_DEFAULTS[mode or "sample"]
+    if mode is not None and mode != base.mode:
+        base = with_mode(base, mode)
+    if args.beams is not None:
+        base = dataclasses.replace(base, num_beams=args.beams)
+    return options.settings_from_args(DecodingSettings, args, base=base)
 
 
 class _StreamedText:

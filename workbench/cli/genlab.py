@@ -8,7 +8,7 @@ import io
 import sys
 from pathlib import Path
 
-from workbench.cli.options import add_device_argument
+from workbench.cli import options
 from workbench.core.atomic import write_text_atomic
 from workbench.core.genlab.images import interleave, tile_grid, write_png
 from workbench.core.genlab.settings import GenLabSettings
@@ -25,40 +25,18 @@ def add_parser(subparsers) -> None:
         "genlab",
         help="train a VAE or GAN on small images (scikit-learn digits by default)",
         description="Train the generative lab's VAE or GAN and write metrics.csv, samples.png, "
-        "reconstructions.png (VAE), the model (model/) and a checkpoint (checkpoint/) into --out.",
+        "reconstructions.png (VAE), the model (model/) and a checkpoint (checkpoint/) into --out. "
+        "Flags left out take the chosen model's tuned values.",
     )
-    parser.add_argument("--model", choices=("vae", "gan"), default="vae", help="which generative model (default vae)")
-    parser.add_argument("--epochs", type=int, help="passes over the training images (default: the model's tuned value)")
-    parser.add_argument("--latent-dim", type=int, help="size of the latent/noise vector")
-    parser.add_argument("--hidden-dim", type=int, help="width of the hidden layers")
-    parser.add_argument("--lr", type=float, help="Adam learning rate")
-    parser.add_argument("--batch-size", type=int, help="images per optimizer step")
-    parser.add_argument("--beta", type=float, help="VAE: weight of the KL term")
-    parser.add_argument("--label-smoothing", type=float, help="GAN: real images labelled 1 - this for the discriminator")
-    parser.add_argument("--seed", type=int, help="random seed (same seed, same run)")
-    add_device_argument(parser, default=None)
-    parser.add_argument("--images", help="a folder of images to train on instead of the digits")
-    parser.add_argument("--image-size", type=int, help="side in pixels the folder's images are resized to")
+    options.add_settings_arguments(parser, GenLabSettings, defaults={"model": "vae"})
     parser.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
     parser.add_argument("--out", required=True, type=Path, help="folder for the results")
     parser.set_defaults(run=run)
 
 
 def _settings(args: argparse.Namespace) -> GenLabSettings:
-    return GenLabSettings.for_model(
-        args.model,
-        epochs=args.epochs,
-        latent_dim=args.latent_dim,
-        hidden_dim=args.hidden_dim,
-        lr=args.lr,
-        batch_size=args.batch_size,
-        beta=args.beta,
-        label_smoothing=args.label_smoothing,
-        seed=args.seed,
-        device=args.device,
-        images=args.images,
-        image_size=args.image_size,
-    )
+    """The model's tuned values, then every flag given."""
+    return options.settings_from_args(GenLabSettings, args, base=GenLabSettings.for_model(args.model or "vae"))
 
 
 def metrics_csv(result: GenLabResult) -> str:

@@ -1,12 +1,71 @@
-"""Command-line options that several commands share, spelled the same everywhere."""
+"""Command-line options that several commands share, spelled the same everywhere, and the flags
+generated from a settings class's field descriptions."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from workbench.core.settings_fields import DEVICE, FOLDER, described_fields, settings_from_data
 
 DEVICE_HELP = "auto, cpu, cuda, cuda:N or mps"
+_METAVARS = {int: "N", float: "X", str: "TEXT", DEVICE: "DEVICE", FOLDER: "DIR"}
 
 
 def add_device_argument(parser: argparse.ArgumentParser, default: str | None = "auto") -> None:
     """``--device``; ``default=None`` leaves the choice to the command's settings."""
     parser.add_argument("--device", default=default, help=DEVICE_HELP)
+
+
+def flag_name(field_name: str) -> str:
+    return "--" + field_name.replace("_", "-")
+
+
+def add_settings_arguments(
+    parser: argparse.ArgumentParser,
+    settings_class: type,
+    *,
+    exclude: Iterable[str] = (),
+    flags: Mapping[str, str] | None = None,
+    defaults: Mapping[str, Any] | None = None,
+) -> None:
+    """One flag per described field of ``settings_class``: ``--top-k`` for ``top_k`` (or the name in
+    ``flags``), typed from the field, helped by its label and help. Every flag defaults to None, so
+    that a value given on the command line is always the value used (``settings_from_args``).
+    ``defaults`` are the values the help shows (the field defaults when left out)."""
+    excluded, renamed = set(exclude), dict(flags or {})
+    for field in described_fields(settings_class):
+        if field.name in excluded:
+            continue
+        info = field.info
+        shown_default = field.default if defaults is None else defaults.get(field.name)
+        help_text = f"{info.label} — {info.help}"  # the label is what error messages call it
+        if shown_default not in (None, dataclasses.MISSING, ()) and field.value_type is not bool:
+            help_text += f" (default: {shown_default})"
+        options: dict[str, Any] = {"dest": field.name, "default": None, "help": help_text.replace("%", "%%")}
+        if field.value_type is bool:
+            options["action"] = "store_true"
+        elif field.value_type is tuple:
+            options.update(action="append", metavar="TEXT")
+        else:
+            options["type"] = field.value_type
+            if info.choices:
+                options["choices"] = info.choice_values
+            else:
+                options["metavar"] = _METAVARS.get(info.kind) or _METAVARS[field.value_type]
+        if field.required:
+            options["required"] = True
+        parser.add_argument(renamed.get(field.name, flag_name(field.name)), **options)
+
+
+def settings_from_args(settings_class: type, args: argparse.Namespace, base: Any = None) -> Any:
+    """The settings the command line asks for: every flag given, on top of ``base`` (the defaults
+    without one). A flag left out is None; any value typed, 0 included, is used."""
+    given = {
+        field.name: getattr(args, field.name)
+        for field in described_fields(settings_class)
+        if getattr(args, field.name, None) is not None
+    }
+    return settings_from_data(settings_class, given, base=base)

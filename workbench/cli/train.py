@@ -11,64 +11,20 @@ import dataclasses
 import signal
 import sys
 
-from workbench.core.training.settings import ARCHITECTURES, TOKENIZERS, TrainSettings
+from workbench.cli import options
+from workbench.core.training.settings import TrainSettings
 
 INTERRUPTED = 130
-
-# One line of help per setting; the flag name and type come from TrainSettings itself.
-_HELP = {
-    "corpus": "UTF-8 text file, or folder of .txt files",
-    "out_dir": "folder for metrics.csv, checkpoints and the final model",
-    "arch": "model to train: gpt (Transformer), lstm, gru, rnn, or finetune a pretrained model",
-    "tokenizer": "char, bpe (trained on the corpus) or pretrained (fine-tuning; the default there)",
-    "base_model": "model to fine-tune (catalog id or folder)",
-    "lora": "fine-tune through LoRA adapters instead of all weights",
-    "lora_rank": "rank of the LoRA adapters",
-    "n_layer": "layers",
-    "n_head": "attention heads (gpt)",
-    "n_embd": "embedding / hidden size",
-    "block_size": "context length in tokens",
-    "batch_size": "sequences per micro-batch",
-    "grad_accum": "micro-batches per optimizer step",
-    "lr": "peak learning rate",
-    "min_lr": "learning rate at the end of the cosine decay (default lr/10)",
-    "warmup_iters": "steps of linear warmup",
-    "max_iters": "optimizer steps",
-    "eval_interval": "steps between evaluations (one always runs at the last step)",
-    "eval_iters": "validation batches per evaluation",
-    "dropout": "dropout probability",
-    "weight_decay": "AdamW weight decay",
-    "grad_clip": "clip the gradient norm to this (0: off)",
-    "vocab_size": "BPE vocabulary size",
-    "val_fraction": "fraction of the text, at its end, kept for validation",
-    "checkpoint_interval": "steps between checkpoints (0: only on stop and at the end)",
-    "seed": "random seed",
-    "device": "auto, cpu, cuda, cuda:N or mps",
-    "sample_tokens": "tokens in the sample generated at each evaluation (0: none)",
-}
-_CHOICES = {"arch": ARCHITECTURES, "tokenizer": TOKENIZERS}
-_FLAG_NAMES = {"out_dir": "--out"}
 
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "train",
         help="train a GPT, LSTM, GRU or RNN from scratch, or fine-tune a pretrained model",
-        description="Train a language model on a text corpus. Writes OUT/metrics.csv, OUT/checkpoint and the final model in OUT.",
+        description="Train a language model on a text corpus. "
+        "Writes OUT/metrics.csv, OUT/checkpoint and the final model in OUT.",
     )
-    for field in dataclasses.fields(TrainSettings):
-        flag = _FLAG_NAMES.get(field.name, "--" + field.name.replace("_", "-"))
-        options: dict = {"dest": field.name, "help": _HELP[field.name]}
-        if field.default is dataclasses.MISSING:
-            options["required"] = True
-        elif field.type == "bool":
-            options["action"] = "store_true"
-        else:
-            options["default"] = None  # unset flags keep TrainSettings' defaults
-            options["type"] = {"int": int, "float": float, "float | None": float}.get(field.type, str)
-            if field.name in _CHOICES:
-                options["choices"] = _CHOICES[field.name]
-        parser.add_argument(flag, **options)
+    options.add_settings_arguments(parser, TrainSettings, flags={"out_dir": "--out"})
     parser.add_argument("--resume", action="store_true", help="continue the run checkpointed in --out")
     parser.set_defaults(run=run)
 
@@ -78,19 +34,17 @@ def settings_from_args(args: argparse.Namespace) -> TrainSettings:
     from pathlib import Path
 
     from workbench.core.checkpoints import has_checkpoint, load_checkpoint
-    from workbench.core.training.trainer import CHECKPOINT_FOLDER
+    from workbench.core.training.trainer import CHECKPOINT_FOLDER, RESUME_NEEDS
 
-    given = {
-        field.name: getattr(args, field.name)
-        for field in dataclasses.fields(TrainSettings)
-        if getattr(args, field.name) not in (None, False)
-    }
+    base = None
     checkpoint = Path(args.out_dir).expanduser() / CHECKPOINT_FOLDER
     if args.resume and has_checkpoint(checkpoint):
-        given = {**load_checkpoint(checkpoint).state.get("settings", {}), **given}
-    if given.get("arch") == "finetune":
-        given.setdefault("tokenizer", "pretrained")
-    return TrainSettings(**given)
+        # Loaded whole here, so a damaged checkpoint is named in one line before the progress bar starts.
+        base = TrainSettings(**load_checkpoint(checkpoint, *RESUME_NEEDS).state["settings"])
+    settings = options.settings_from_args(TrainSettings, args, base=base)
+    if settings.is_finetune and args.tokenizer is None:  # fine-tuning's own tokenizer, unless one was named
+        settings = dataclasses.replace(settings, tokenizer="pretrained")
+    return settings
 
 
 class _ProgressPrinter:
@@ -141,16 +95,13 @@ def run(args: argparse.Namespace) -> int:
     from workbench.core.jobs import RunControl, drain
     from workbench.core.outputs import prepare_output_folder
     from workbench.core.training.corpus import read_corpus
-    from workbench.core.checkpoints import load_checkpoint
-    from workbench.core.training.trainer import CHECKPOINT_FOLDER, RESUME_NEEDS, train
+    from workbench.core.training.trainer import train
 
     settings = settings_from_args(args)
     # Checked before the progress bar starts, so a mistake costs nothing and reads as one line.
     settings.validate()
     read_corpus(settings.corpus)  # read again by the trainer: a second read is cheap beside training
     prepare_output_folder(Path(settings.out_dir), resume=args.resume, how_to_resume="--resume")
-    if args.resume:  # a damaged checkpoint is named now, not after the bar has started
-        load_checkpoint(Path(settings.out_dir) / CHECKPOINT_FOLDER, *RESUME_NEEDS)
     control = RunControl()
 
     def stop_gracefully(signum, frame) -> None:

@@ -24,6 +24,7 @@ from workbench.core.attention_tokens import TokenSequence, token_sequence
 from workbench.core.errors import InvalidInputError, InvalidSettingsError
 from workbench.core.generation import chat_messages
 from workbench.core.jobs import CancelToken
+from workbench.core.settings_fields import DescribedSettings, setting
 
 HeadView = int | Literal["mean", "max", "rollout"]
 HEAD_AGGREGATIONS = ("mean", "max", "rollout")
@@ -36,23 +37,17 @@ SELF, ENCODER, DECODER, CROSS = "self", "encoder", "decoder", "cross"
 
 
 @dataclass(frozen=True)
-class CaptureSettings:
+class CaptureSettings(DescribedSettings):
     # Up to this size the weights are kept exactly (fp32); above it as fp16 (half the memory, ~1e-3 error).
-    fp32_limit_bytes: int = 512 * MIB
+    fp32_limit_bytes: int = setting(
+        512 * MIB, label="Exact (fp32) capture limit", minimum=0,
+        help="Captures up to this many bytes keep the attention weights exactly; bigger ones keep them as fp16.",
+    )
     # A capture that would need more than this (after fp16) is refused before it starts.
-    max_bytes: int = 4 * GIB
-
-    def problems(self) -> list[str]:
-        found = []
-        if self.fp32_limit_bytes < 0:
-            found.append("The fp32 limit cannot be negative.")
-        if self.max_bytes <= 0:
-            found.append("The memory limit for a capture must be more than 0 bytes.")
-        return found
-
-    def validate(self) -> None:
-        if problems := self.problems():
-            raise InvalidSettingsError(" ".join(problems))
+    max_bytes: int = setting(
+        4 * GIB, label="Capture memory limit", minimum=1,
+        help="A capture that would need more bytes than this is refused before it starts.",
+    )
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,12 @@ mapped to a transformers ``GenerationConfig`` in one place (``to_generation_conf
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from typing import Literal
 
 from transformers import GenerationConfig
 
-from workbench.core.errors import InvalidSettingsError
+from workbench.core.settings_fields import DescribedSettings, Problem, setting
 from workbench.core.transformers_helpers import pad_token_id
 
 DecodingMode = Literal["greedy", "sample", "beam"]
@@ -18,68 +18,97 @@ MAX_SEED = 2**32 - 1
 
 
 @dataclass(frozen=True)
-class DecodingSettings:
+class DecodingSettings(DescribedSettings):
     """Every knob of one generation. Filters at their neutral value are off
     (top-k 0, top-p 1, min-p 0, typical-p 1, repetition penalty 1, no-repeat n-gram 0)."""
 
-    mode: DecodingMode = "sample"
-    temperature: float = 0.7
-    top_k: int = 50
-    top_p: float = 0.9
-    min_p: float = 0.0
-    typical_p: float = 1.0
-    repetition_penalty: float = 1.0
-    no_repeat_ngram_size: int = 0
-    max_new_tokens: int = 128
-    min_new_tokens: int = 0
-    num_return_sequences: int = 1
-    num_beams: int = 4  # used in beam mode only
-    seed: int | None = None  # None: a fresh seed each run (reported in the result)
-    stop_strings: tuple[str, ...] = ()
+    mode: DecodingMode = setting(
+        "sample", label="Mode", choices={"greedy": "Greedy", "sample": "Sample", "beam": "Beam search"},
+        help="How the next token is chosen from the model's probabilities. Greedy: always take the single "
+        "likeliest token (same prompt, same answer). Sample: draw it at random from the filtered distribution. "
+        "Beam search: follow several candidate texts at once and keep the likeliest whole sequences.",
+    )
+    temperature: float = setting(
+        0.7, label="Temperature", minimum=0, exclusive_minimum=True, soft_minimum=0.05, soft_maximum=2.0,
+        decimals=2, section="Sampling",
+        help="Divides the scores before they become probabilities. Below 1 the likeliest tokens get even likelier "
+        "(safer text); above 1 the distribution flattens and unlikely tokens are picked more often (wilder text).",
+    )
+    top_k: int = setting(
+        50, label="Top-k", minimum=0, soft_maximum=200, section="Sampling",
+        help="Keep only the k likeliest next tokens and share the probability among them. 0 turns this filter off.",
+    )
+    top_p: float = setting(
+        0.9, label="Top-p", minimum=0, exclusive_minimum=True, maximum=1, soft_minimum=0.01, decimals=2,
+        section="Sampling",
+        help="Nucleus sampling: keep the smallest set of likeliest tokens whose probabilities add up to p, "
+        "drop the long tail. 1 turns it off.",
+    )
+    min_p: float = setting(
+        0.0, label="Min-p", minimum=0, maximum=1, decimals=2, section="Sampling",
+        help="Drop every token less likely than this fraction of the top token's probability: strict when the "
+        "model is sure, loose when it is not. 0 turns it off.",
+    )
+    typical_p: float = setting(
+        1.0, label="Typical-p", minimum=0, exclusive_minimum=True, maximum=1, soft_minimum=0.01, decimals=2,
+        section="Sampling",
+        help="Keep tokens whose surprise is close to the average surprise of the distribution, up to this much "
+        "probability. 1 turns it off.",
+    )
+    repetition_penalty: float = setting(
+        1.0, label="Repetition penalty", minimum=0, exclusive_minimum=True, soft_minimum=0.5, soft_maximum=2.0,
+        decimals=2, section="Repetition",
+        help="Makes every token already in the text less likely (above 1) or more likely (below 1). "
+        "1 turns it off.",
+    )
+    no_repeat_ngram_size: int = setting(
+        0, label="No-repeat n-gram", minimum=0, soft_maximum=10, section="Repetition",
+        help="Forbids any run of this many tokens from appearing twice. 0 turns it off.",
+    )
+    max_new_tokens: int = setting(
+        128, label="Max new tokens", minimum=1, soft_maximum=2048, section="Length",
+        help="Generation stops after this many new tokens.",
+    )
+    min_new_tokens: int = setting(
+        0, label="Min new tokens", minimum=0, soft_maximum=2048, section="Length",
+        help="The end-of-text token is forbidden until this many new tokens have been generated.",
+    )
+    num_return_sequences: int = setting(
+        1, label="Return sequences", minimum=1, soft_maximum=8, section="Beams and answers",
+        help="How many separate answers to produce from the same prompt; each gets its own tab.",
+    )
+    num_beams: int = setting(  # used in beam mode only
+        4, label="Beams", minimum=1, soft_maximum=16, section="Beams and answers",
+        help="Beam search keeps this many candidate continuations at every step and returns the ones with "
+        "the best total probability.",
+    )
+    seed: int | None = setting(  # None: a fresh seed each run (reported in the result)
+        None, label="Seed", minimum=0, maximum=MAX_SEED, section="Seed and stop strings",
+        help="Where the random number generator starts. The same seed, prompt and settings sample the same "
+        "text again.",
+    )
+    stop_strings: tuple[str, ...] = setting(
+        (), label="Stop strings", section="Seed and stop strings",
+        help="Generation stops as soon as the output contains one of these strings; the stop string itself "
+        "is cut off.",
+    )
 
-    def problems(self) -> list[str]:
-        """Every reason these settings cannot be used, one sentence each; [] when valid."""
-        found: list[str] = []
-        if self.mode not in MODES:
-            found.append(f"decoding mode must be one of {', '.join(MODES)} (got {self.mode!r})")
-        if not self.temperature > 0:
-            found.append("temperature must be greater than 0")
-        if not (isinstance(self.top_k, int) and self.top_k >= 0):
-            found.append("top-k must be a whole number, 0 or more (0 turns it off)")
-        if not 0 < self.top_p <= 1:
-            found.append("top-p must be in (0, 1]")
-        if not 0 <= self.min_p <= 1:
-            found.append("min-p must be in [0, 1]")
-        if not 0 < self.typical_p <= 1:
-            found.append("typical-p must be in (0, 1]")
-        if not self.repetition_penalty > 0:
-            found.append("repetition penalty must be greater than 0 (1 turns it off)")
-        if self.no_repeat_ngram_size < 0:
-            found.append("no-repeat n-gram size must be 0 or more (0 turns it off)")
-        if self.max_new_tokens < 1:
-            found.append("max new tokens must be at least 1")
-        if not 0 <= self.min_new_tokens <= max(self.max_new_tokens, 0):
-            found.append("min new tokens must be between 0 and max new tokens")
-        if self.num_return_sequences < 1:
-            found.append("number of return sequences must be at least 1")
-        elif self.mode == "greedy" and self.num_return_sequences > 1:
-            found.append("greedy decoding gives one answer: use sampling or beam search for several sequences")
+    def combination_problems(self) -> list[Problem]:
+        found = []
+        if self.min_new_tokens > self.max_new_tokens:
+            found.append(Problem(f"Min new tokens must be at most max new tokens ({self.max_new_tokens}).",
+                                 "min_new_tokens"))
+        if self.mode == "greedy" and self.num_return_sequences > 1:
+            found.append(Problem("Greedy decoding gives one answer: use sampling or beam search for several "
+                                 "sequences.", "num_return_sequences"))
         if self.mode == "beam":
             if self.num_beams < 2:
-                found.append("beam search needs at least 2 beams")
+                found.append(Problem("Beam search needs at least 2 beams.", "num_beams"))
             elif self.num_return_sequences > self.num_beams:
-                found.append("number of return sequences cannot exceed the number of beams")
-        if self.seed is not None and not 0 <= self.seed <= MAX_SEED:
-            found.append(f"seed must be between 0 and {MAX_SEED}")
+                found.append(Problem("Return sequences cannot exceed the number of beams.", "num_return_sequences"))
         if any(not stop for stop in self.stop_strings):
-            found.append("stop strings cannot be empty")
+            found.append(Problem("Stop strings cannot be empty.", "stop_strings"))
         return found
-
-    def validate(self) -> None:
-        found = self.problems()
-        if found:
-            message = "; ".join(found)
-            raise InvalidSettingsError(message[0].upper() + message[1:] + ".")
 
 
 PRESETS: dict[str, DecodingSettings] = {
@@ -88,6 +117,25 @@ PRESETS: dict[str, DecodingSettings] = {
     "Creative": DecodingSettings(mode="sample", temperature=1.1, top_k=0, top_p=0.95, min_p=0.05),
     "Beam search": DecodingSettings(mode="beam", num_beams=4, no_repeat_ngram_size=3),
 }
+# What each mode starts from when nothing else is chosen. Greedy and beam search keep every filter
+# off: a sampling default such as Balanced's repetition penalty must not follow them there.
+MODE_DEFAULTS: dict[str, DecodingSettings] = {
+    "greedy": PRESETS["Greedy"],
+    "sample": PRESETS["Balanced"],
+    "beam": DecodingSettings(mode="beam"),
+}
+
+
+def with_mode(settings: DecodingSettings, mode: str) -> DecodingSettings:
+    """``settings`` in another mode: values still at the old mode's default take the new mode's
+    default, values the person chose stay."""
+    old, new = MODE_DEFAULTS[settings.mode], MODE_DEFAULTS[mode]
+    kept_at_default = {
+        field.name: getattr(new, field.name)
+        for field in fields(DecodingSettings)
+        if getattr(settings, field.name) == getattr(old, field.name)
+    }
+    return replace(settings, **{**kept_at_default, "mode": mode})
 
 
 def to_generation_config(settings: DecodingSettings, tokenizer) -> GenerationConfig:

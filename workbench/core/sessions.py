@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from workbench.core import paths
 from workbench.core.atomic import write_json_atomic, write_text_atomic
 from workbench.core.errors import InvalidInputError
+from workbench.core.settings_fields import settings_from_data, settings_to_data
 
 if TYPE_CHECKING:
     from workbench.core.decoding import DecodingSettings
@@ -107,20 +108,14 @@ def session_path() -> Path:
 
 
 def settings_to_dict(settings: DecodingSettings) -> dict[str, Any]:
-    data = dataclasses.asdict(settings)
-    data["stop_strings"] = list(data.get("stop_strings", ()))
-    return data
+    return settings_to_data(settings)
 
 
 def settings_from_dict(data: dict[str, Any]) -> DecodingSettings:
     """Rebuild settings saved by any version: unknown keys are dropped, missing ones take defaults."""
     from workbench.core.decoding import DecodingSettings
 
-    known = {f.name for f in dataclasses.fields(DecodingSettings)}
-    values = {key: value for key, value in data.items() if key in known}
-    if "stop_strings" in values:
-        values["stop_strings"] = tuple(values["stop_strings"])
-    return DecodingSettings(**values)
+    return settings_from_data(DecodingSettings, data)
 
 
 # --- runs ------------------------------------------------------------------------

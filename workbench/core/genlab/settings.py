@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 
 from workbench.core.errors import InvalidSettingsError
+from workbench.core.settings_fields import DEVICE, FOLDER, DescribedSettings, setting
 
-MODEL_KINDS = ("vae", "gan")
+MODEL_LABELS = {"vae": "VAE (variational autoencoder)", "gan": "GAN (generative adversarial network)"}
+MODEL_KINDS = tuple(MODEL_LABELS)
 
 # What differs between the two models; everything else shares the dataclass defaults.
 # Tuned with benchmarks/genlab.py so the quality targets are met with margin in well under 3 minutes.
@@ -17,68 +19,82 @@ _MODEL_DEFAULTS: dict[str, dict[str, object]] = {
 
 
 @dataclass(frozen=True)
-class GenLabSettings:
-    model: str = "vae"  # vae | gan
-    epochs: int = 60
-    latent_dim: int = 16
-    hidden_dim: int = 256
-    lr: float = 3e-3
-    batch_size: int = 64
+class GenLabSettings(DescribedSettings):
+    model: str = setting(
+        "vae", label="Model", section="Model", choices=MODEL_LABELS,
+        help="VAE: squeezes each image into a few numbers and learns to rebuild it.\n"
+        "GAN: a generator learns to fool a discriminator that tells real images from made-up ones.",
+    )
+    latent_dim: int = setting(
+        16, label="Latent size", minimum=1, maximum=1024, section="Model",
+        help="How many numbers describe one image inside the model (the latent vector).",
+    )
+    hidden_dim: int = setting(
+        256, label="Hidden size", minimum=8, maximum=8192, section="Model",
+        help="Width of the hidden layers: bigger learns more, runs slower.",
+    )
     # VAE: weight of the KL term. 1 is the textbook ELBO, but with BCE over only 64 pixels it
     # squeezes the latent to ~3 nats and blurs digits into each other; 0.5 keeps them apart.
-    beta: float = 0.5
-    label_smoothing: float = 0.1  # GAN: real images are labelled 1 - label_smoothing for the discriminator
-    seed: int = 0
-    device: str = "auto"
-    images: str | None = None  # None = scikit-learn digits, else a folder of images
-    image_size: int = 8  # side of the square images read from a folder
-    checkpoint_every: int = 10  # epochs between checkpoints (when the run has a checkpoint folder)
+    beta: float = setting(
+        0.5, label="Beta (KL weight)", minimum=0, maximum=100, step=0.1, decimals=2, section="Model",
+        help="VAE: weight of the KL term. 1 is the textbook VAE; lower gives sharper reconstructions, higher a "
+        "smoother, more regular latent space.",
+    )
+    label_smoothing: float = setting(
+        0.1, label="Label smoothing", minimum=0, maximum=0.5, exclusive_maximum=True, soft_maximum=0.49,
+        step=0.05, decimals=2, section="Model",
+        help="GAN: the discriminator learns to call real images 1 minus this (0.1 -> 0.9), which keeps it from "
+        "getting overconfident. 0 turns it off.",
+    )
+    epochs: int = setting(
+        60, label="Epochs", minimum=1, maximum=100_000, section="Training",
+        help="Passes over all training images.",
+    )
+    lr: float = setting(
+        3e-3, label="Learning rate", minimum=0, exclusive_minimum=True, maximum=1, soft_minimum=0.00001,
+        step=0.0001, decimals=5, section="Training",
+        help="Adam learning rate: the size of each update step.",
+    )
+    batch_size: int = setting(
+        64, label="Batch size", minimum=1, maximum=4096, section="Training", help="Images per update step.",
+    )
+    seed: int = setting(
+        0, label="Seed", minimum=0, maximum=2**31 - 1, section="Training",
+        help="Same seed and settings, same run: weights, batches and noise.",
+    )
+    device: str = setting(
+        "auto", label="Device", kind=DEVICE, section="Training",
+        help="Where to train: auto (a GPU when there is one, else the CPU), cpu, cuda, cuda:N or mps.",
+    )
+    checkpoint_every: int = setting(  # used when the run has a checkpoint folder
+        10, label="Checkpoint every", minimum=1, soft_maximum=100_000, section="Training",
+        help="Epochs between checkpoints.",
+    )
+    images: str | None = setting(  # None = scikit-learn digits
+        None, label="Images", kind=FOLDER, special="scikit-learn digits (8x8)", section="Images",
+        help="Leave empty for the handwritten digits, or pick a folder of images (turned gray and resized).",
+    )
+    image_size: int = setting(
+        8, label="Image size", minimum=4, maximum=64, section="Images",
+        help="Side in pixels that folder images are resized to.",
+    )
 
     @classmethod
-    def for_model(cls, model: str, **overrides: object) -> "GenLabSettings":
+    def for_model(cls, model: str, **overrides: object) -> GenLabSettings:
         """The tuned defaults of ``model`` with ``overrides`` applied (None values are ignored)."""
         if model not in MODEL_KINDS:
             raise InvalidSettingsError(f"Unknown model '{model}': choose vae or gan.")
         chosen = {key: value for key, value in overrides.items() if value is not None}
         return cls(model=model, **{**_MODEL_DEFAULTS[model], **chosen})
 
-    def switched_to(self, model: str) -> "GenLabSettings":
+    def switched_to(self, model: str) -> GenLabSettings:
         """These settings for another model: its tuned values replace the model-specific ones."""
         if model not in MODEL_KINDS:
             raise InvalidSettingsError(f"Unknown model '{model}': choose vae or gan.")
         return replace(self, model=model, **_MODEL_DEFAULTS[model])
 
-    def with_changes(self, **changes: object) -> "GenLabSettings":
+    def with_changes(self, **changes: object) -> GenLabSettings:
         return replace(self, **changes)
 
     def to_dict(self) -> dict[str, object]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
-
-    def problems(self) -> list[str]:
-        found = []
-        if self.model not in MODEL_KINDS:
-            found.append(f"Unknown model '{self.model}': choose vae or gan.")
-        if not 1 <= self.epochs <= 100_000:
-            found.append(f"Epochs must be between 1 and 100000 (got {self.epochs}).")
-        if not 1 <= self.latent_dim <= 1024:
-            found.append(f"Latent size must be between 1 and 1024 (got {self.latent_dim}).")
-        if not 8 <= self.hidden_dim <= 8192:
-            found.append(f"Hidden layer size must be between 8 and 8192 (got {self.hidden_dim}).")
-        if not 0 < self.lr <= 1:
-            found.append(f"Learning rate must be above 0 and at most 1 (got {self.lr}).")
-        if not 1 <= self.batch_size <= 4096:
-            found.append(f"Batch size must be between 1 and 4096 (got {self.batch_size}).")
-        if not 0 <= self.beta <= 100:
-            found.append(f"Beta (KL weight) must be between 0 and 100 (got {self.beta}).")
-        if not 0 <= self.label_smoothing < 0.5:
-            found.append(f"Label smoothing must be at least 0 and below 0.5 (got {self.label_smoothing}).")
-        if not 4 <= self.image_size <= 64:
-            found.append(f"Image size must be between 4 and 64 pixels (got {self.image_size}).")
-        if self.checkpoint_every < 1:
-            found.append(f"Checkpoint interval must be at least 1 epoch (got {self.checkpoint_every}).")
-        return found
-
-    def validate(self) -> None:
-        found = self.problems()
-        if found:
-            raise InvalidSettingsError(" ".join(found))

@@ -4,103 +4,34 @@ device and output folder. It builds a ``TrainSettings`` and lists what is wrong 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QAbstractSpinBox,
-    QCheckBox,
-    QComboBox,
-    QDoubleSpinBox,
     QFileDialog,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
 from workbench.core import paths
-from workbench.core.devices import available_devices
 from workbench.core.errors import InvalidInputError
 from workbench.core.resources import sample_corpus
+from workbench.core.settings_fields import described_field, described_fields
 from workbench.core.training.corpus import read_corpus
 from workbench.core.training.settings import TrainSettings
-
-_CONTEXT = "TrainingForm"
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate(_CONTEXT, text)
-
-
-@dataclass(frozen=True)
-class NumberField:
-    """One numeric ``TrainSettings`` field and how to edit it."""
-
-    name: str  # the TrainSettings attribute
-    label: str
-    tooltip: str
-    minimum: float
-    maximum: float
-    step: float = 1
-    decimals: int = 0  # 0: a whole number
-    special: str = ""  # shown instead of the minimum value (which then means "off" or "automatic")
-    none_at_minimum: bool = False  # the minimum stands for None ("automatic") in TrainSettings
-
-
-MODEL_FIELDS = (
-    NumberField("n_layer", "Layers", "How many Transformer blocks (or recurrent layers) are stacked. More learn more, but train slower.", 1, 48),
-    NumberField("n_head", "Attention heads", "How many attention patterns each Transformer block learns side by side. Must divide the embedding size.", 1, 32),
-    NumberField("n_embd", "Embedding size", "Length of the vector that stands for each token inside the model. Bigger is stronger and slower.", 8, 2048, step=8),
-    NumberField("block_size", "Context length", "How many tokens the model sees at once when predicting the next one.", 8, 4096, step=8),
-    NumberField("dropout", "Dropout", "Share of activations randomly zeroed while training, against overfitting. 0 for small models and short runs.", 0, 0.9, step=0.05, decimals=2),
-    NumberField("vocab_size", "BPE vocabulary", "How many tokens the BPE tokenizer learns from the corpus (byte pieces merged into frequent chunks).", 260, 65535, step=100),
-    NumberField("lora_rank", "LoRA rank", "Size of the small low-rank matrices LoRA trains instead of the whole model. 8 is a good start.", 1, 256),
-)
-
-TRAINING_FIELDS = (
-    NumberField("max_iters", "Training steps", "How many optimizer steps to run in total.", 1, 1_000_000, step=100),
-    NumberField("batch_size", "Batch size", "How many text blocks are read per step. Bigger gives smoother steps and uses more memory.", 1, 1024),
-    NumberField("grad_accum", "Gradient accumulation", "Add up the gradients of this many batches before each step: a bigger batch without more memory.", 1, 64),
-    NumberField("lr", "Learning rate", "How big each step is. Too high and the loss jumps or becomes NaN; too low and it falls slowly.", 0.00001, 1.0, step=0.0001, decimals=5),
-    NumberField("min_lr", "Final learning rate", "The learning rate the cosine schedule decays to by the last step. Auto: a tenth of the learning rate.", 0, 1.0, step=0.00001, decimals=6, special="auto (lr ÷ 10)", none_at_minimum=True),
-    NumberField("warmup_iters", "Warmup steps", "Steps over which the learning rate rises from almost 0, so early updates do not wreck the fresh model.", 0, 100_000, step=10),
-    NumberField("weight_decay", "Weight decay", "Pulls weights gently toward zero at every step (AdamW), against overfitting.", 0, 1.0, step=0.01, decimals=3),
-    NumberField("grad_clip", "Gradient clipping", "Largest allowed gradient norm: cuts rare huge updates that would make the loss jump.", 0, 100.0, step=0.1, decimals=2, special="off"),
-    NumberField("eval_interval", "Evaluate every", "How many steps between measurements of the validation loss (with a sample text).", 1, 100_000, step=50),
-    NumberField("eval_iters", "Evaluation batches", "How many validation batches are averaged for each validation loss. More is steadier but slower.", 1, 1000),
-    NumberField("val_fraction", "Validation share", "Part of the corpus, taken from its end, kept aside to measure the validation loss.", 0.01, 0.5, step=0.01, decimals=2),
-    NumberField("sample_tokens", "Sample length", "Tokens generated as a sample text at each evaluation, to read what the model has learnt.", 0, 1024, step=16, special="no samples"),
-    NumberField("checkpoint_interval", "Checkpoint every", "Steps between saved checkpoints. A checkpoint is always saved on Stop and at the end.", 0, 1_000_000, step=100, special="only on stop and end"),
-    NumberField("seed", "Random seed", "Same seed and settings give the same run again.", 0, 2**31 - 1),
-)
+from workbench.qt.common.settings_form import SettingsForm
 
 # Small enough that a CPU run shows falling loss within seconds and samples every few seconds.
 PANEL_DEFAULTS = {"eval_interval": 100, "checkpoint_interval": 500}
-
-ARCHITECTURES = (
-    ("gpt", "GPT (Transformer decoder)"),
-    ("lstm", "LSTM"),
-    ("gru", "GRU"),
-    ("rnn", "Plain RNN"),
-    ("finetune", "Fine-tune the loaded model"),
-)
-TOKENIZERS = (("char", "Characters"), ("bpe", "Byte-level BPE"), ("pretrained", "The base model's own"))
+_OWN_ROWS = {"corpus", "out_dir"}  # edited in the form's own groups, with file pickers and statistics
 _ONLY_FOR = {"n_head": {"gpt"}}  # fields that only some architectures use
 _NOT_FOR_FINETUNE = {"n_layer", "n_head", "n_embd"}  # the base model fixes its shape
-
-
-def _setting_default(name: str):
-    defaults = {f.name: f.default for f in fields(TrainSettings)}
-    return PANEL_DEFAULTS.get(name, defaults[name])
-
-
 
 
 @dataclass(frozen=True)
@@ -123,8 +54,6 @@ class TrainingForm(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._numbers: dict[str, QSpinBox | QDoubleSpinBox] = {}
-        self._rows: dict[str, tuple[QFormLayout, QWidget]] = {}
         self._corpus_problem = ""
         self._base_model: str | None = None
         self._out_dir_is_automatic = True
@@ -133,9 +62,18 @@ class TrainingForm(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._build_corpus_group())
-        for group in (self._build_model_group(), self._build_training_group(), self._build_output_group()):
-            layout.addWidget(group)
-            self._inputs.append(group)
+        self.base_model_label = QLabel()
+        self.base_model_label.setWordWrap(True)
+        self.settings_form = SettingsForm(
+            TrainSettings, [field.name for field in described_fields(TrainSettings) if field.name not in _OWN_ROWS],
+            custom={"base_model": self.base_model_label},
+        )
+        self.settings_form.set_values(PANEL_DEFAULTS)
+        self.settings_form.changed.connect(self._on_changed)
+        self.settings_form.control("arch").currentIndexChanged.connect(self._architecture_changed)
+        for part in (self.settings_form, self._build_output_group()):
+            layout.addWidget(part)
+            self._inputs.append(part)
         layout.addStretch(1)
         self._update_visible_rows()
         self.new_output_folder()
@@ -174,63 +112,12 @@ class TrainingForm(QWidget):
         form.addWidget(self.corpus_stats_label)
         return group
 
-    def _build_model_group(self) -> QGroupBox:
-        group = QGroupBox(self.tr("Model"))
-        form = QFormLayout(group)
-        self.arch_combo = QComboBox()
-        for key, label in ARCHITECTURES:
-            self.arch_combo.addItem(_tr(label), key)
-        self.arch_combo.setToolTip(
-            self.tr(
-                "GPT reads the whole context with attention; LSTM, GRU and RNN read it one token at a time with a memory. "
-                "Fine-tuning continues training the model loaded in the workbench on your corpus."
-            )
-        )
-        self.arch_combo.currentIndexChanged.connect(self._architecture_changed)
-        form.addRow(self.tr("Architecture"), self.arch_combo)
-        self.base_model_label = QLabel()
-        self.base_model_label.setWordWrap(True)
-        self._add_row(form, "base_model", self.tr("Base model"), self.base_model_label)
-        self.tokenizer_combo = QComboBox()
-        for key, label in TOKENIZERS:
-            self.tokenizer_combo.addItem(_tr(label), key)
-        self.tokenizer_combo.setToolTip(
-            self.tr(
-                "How text is cut into tokens: single characters (small vocabulary, long sequences), "
-                "BPE pieces learnt from the corpus, or, for fine-tuning, the base model's own tokenizer."
-            )
-        )
-        self.tokenizer_combo.currentIndexChanged.connect(self._on_changed)
-        form.addRow(self.tr("Tokenizer"), self.tokenizer_combo)
-        self.lora_box = QCheckBox(self.tr("LoRA (train small adapters only)"))
-        self.lora_box.setToolTip(
-            self.tr("Freeze the base model and train small low-rank adapters: far less memory, often nearly as good.")
-        )
-        self.lora_box.toggled.connect(self._on_changed)
-        self._add_row(form, "lora", "", self.lora_box)
-        for spec in MODEL_FIELDS:
-            self._add_number(form, spec)
-        return group
-
-    def _build_training_group(self) -> QGroupBox:
-        group = QGroupBox(self.tr("Training"))
-        form = QFormLayout(group)
-        for spec in TRAINING_FIELDS:
-            self._add_number(form, spec)
-        self.device_combo = QComboBox()
-        self.device_combo.addItems(available_devices())
-        self.device_combo.setToolTip(self.tr("Where to train: auto picks a GPU when there is one, else the CPU."))
-        self.device_combo.currentIndexChanged.connect(self._on_changed)
-        form.addRow(self.tr("Device"), self.device_combo)
-        return group
-
     def _build_output_group(self) -> QGroupBox:
-        group = QGroupBox(self.tr("Output folder"))
+        out_dir = described_field(TrainSettings, "out_dir").info
+        group = QGroupBox(self.settings_form.translate(out_dir.label))
         row = QHBoxLayout(group)
         self.out_dir_edit = QLineEdit()
-        self.out_dir_edit.setToolTip(
-            self.tr("Where the trained model, its checkpoints and metrics.csv are written. It must be new or empty.")
-        )
+        self.out_dir_edit.setToolTip(self.settings_form.translate(out_dir.help))
         self.out_dir_edit.textEdited.connect(self._out_dir_edited)
         browse = QPushButton(self.tr("Browse…"))
         browse.setToolTip(self.tr("Choose the output folder."))
@@ -238,30 +125,6 @@ class TrainingForm(QWidget):
         row.addWidget(self.out_dir_edit, 1)
         row.addWidget(browse)
         return group
-
-    def _add_row(self, form: QFormLayout, key: str, label: str, widget: QWidget) -> None:
-        form.addRow(label, widget)
-        self._rows[key] = (form, widget)
-
-    def _add_number(self, form: QFormLayout, spec: NumberField) -> None:
-        box: QSpinBox | QDoubleSpinBox
-        if spec.decimals:
-            box = QDoubleSpinBox()
-            box.setDecimals(spec.decimals)
-        else:
-            box = QSpinBox()
-        box.setRange(spec.minimum, spec.maximum)  # type: ignore[arg-type]
-        box.setSingleStep(spec.step)  # type: ignore[arg-type]
-        box.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType if spec.decimals else QAbstractSpinBox.StepType.DefaultStepType)
-        if spec.special:
-            box.setSpecialValueText(_tr(spec.special))
-        default = _setting_default(spec.name)
-        box.setValue(spec.minimum if default is None else default)  # type: ignore[arg-type]
-        box.setToolTip(_tr(spec.tooltip))
-        box.setKeyboardTracking(False)  # validate the finished number, not each keystroke
-        box.valueChanged.connect(self._on_changed)
-        self._numbers[spec.name] = box
-        self._add_row(form, spec.name, _tr(spec.label), box)
 
     def set_editable(self, editable: bool) -> None:
         """Lock the inputs while a run uses them; the corpus statistics stay readable."""
@@ -273,45 +136,28 @@ class TrainingForm(QWidget):
 
     # ----- reading and writing values --------------------------------------------------
 
-    def number(self, name: str) -> QSpinBox | QDoubleSpinBox:
-        return self._numbers[name]
+    def number(self, name: str) -> QWidget:
+        return self.settings_form.control(name)
 
     def set_values(self, **values) -> None:
-        """Set fields by ``TrainSettings`` name (numbers, ``arch``, ``tokenizer``, ``corpus``, ``out_dir``, ``device``)."""
+        """Set fields by ``TrainSettings`` name, as edits would (choosing fine-tuning picks its tokenizer)."""
         for name, value in values.items():
-            if name in self._numbers:
-                self._numbers[name].setValue(value)
-            elif name == "arch":
-                self.arch_combo.setCurrentIndex(self.arch_combo.findData(value))
-            elif name == "tokenizer":
-                self.tokenizer_combo.setCurrentIndex(self.tokenizer_combo.findData(value))
-            elif name == "lora":
-                self.lora_box.setChecked(value)
-            elif name == "device":
-                self.device_combo.setCurrentText(value)
-            elif name == "corpus":
+            if name == "corpus":
                 self.set_corpus(value)
             elif name == "out_dir":
                 self.out_dir_edit.setText(value)
                 self._out_dir_is_automatic = False
             else:
-                raise KeyError(name)
+                self.settings_form.set_value(name, value)
         self._on_changed()
 
     def settings(self) -> TrainSettings:
-        numbers = {}
-        for spec in MODEL_FIELDS + TRAINING_FIELDS:
-            value = self._numbers[spec.name].value()
-            numbers[spec.name] = None if spec.none_at_minimum and value == spec.minimum else value
+        values = self.settings_form.values()
+        finetune = values["arch"] == "finetune"
         return TrainSettings(
             corpus=self.corpus_edit.text().strip(),
             out_dir=self.out_dir_edit.text().strip(),
-            arch=self.arch_combo.currentData(),
-            tokenizer=self.tokenizer_combo.currentData(),
-            base_model=self._base_model if self.arch_combo.currentData() == "finetune" else None,
-            lora=self.lora_box.isChecked() and self.arch_combo.currentData() == "finetune",
-            device=self.device_combo.currentText(),
-            **numbers,
+            **{**values, "base_model": self._base_model if finetune else None, "lora": values["lora"] and finetune},
         )
 
     def problems(self) -> list[str]:
@@ -320,10 +166,11 @@ class TrainingForm(QWidget):
         found: list[str] = []
         if settings.corpus and self._corpus_problem:
             found.append(self._corpus_problem)
-        if settings.is_finetune and not self._base_model:
-            found.append(self.tr("Load a model first: fine-tuning continues training the loaded model."))
-        # The core's own "needs a base model" names a CLI flag; the line above says it for the panel.
-        found += [p for p in settings.problems() if not p.startswith("Fine-tuning needs a base model")]
+        for problem in settings.problems():
+            if problem.field == "base_model":  # here the base model is the one loaded in the workbench
+                found.append(self.tr("Load a model first: fine-tuning continues training the loaded model."))
+            else:
+                found.append(problem)
         out_dir = Path(settings.out_dir).expanduser() if settings.out_dir else None
         if out_dir is not None and out_dir.is_dir() and any(out_dir.iterdir()):
             found.append(self.tr("The output folder already has files: choose a new folder."))
@@ -395,7 +242,7 @@ class TrainingForm(QWidget):
         if not self._out_dir_is_automatic:
             return
         corpus = Path(self.corpus_edit.text().strip()).stem or "corpus"
-        name = f"{self.arch_combo.currentData()}-{corpus}-{time.strftime('%Y%m%d-%H%M%S')}"
+        name = f"{self.settings_form.control('arch').currentData()}-{corpus}-{time.strftime('%Y%m%d-%H%M%S')}"
         self.out_dir_edit.setText(str(paths.trained_models_dir() / name))
 
     def _out_dir_edited(self) -> None:
@@ -411,27 +258,28 @@ class TrainingForm(QWidget):
 
     def _architecture_changed(self) -> None:
         # Fine-tuning needs the base model's tokenizer; a model from scratch needs its own.
-        finetune = self.arch_combo.currentData() == "finetune"
-        if finetune != (self.tokenizer_combo.currentData() == "pretrained"):
-            self.tokenizer_combo.setCurrentIndex(self.tokenizer_combo.findData("pretrained" if finetune else "char"))
+        values = self.settings_form.values()
+        finetune = values["arch"] == "finetune"
+        if finetune != (values["tokenizer"] == "pretrained"):
+            self.settings_form.set_value("tokenizer", "pretrained" if finetune else "char")
         self._refresh_automatic_out_dir()
         self._on_changed()
 
     def _update_visible_rows(self) -> None:
-        arch = self.arch_combo.currentData()
+        values = self.settings_form.values()
+        arch = values["arch"]
         finetune = arch == "finetune"
         visible = {
             "base_model": finetune,
             "lora": finetune,
-            "lora_rank": finetune and self.lora_box.isChecked(),
-            "vocab_size": self.tokenizer_combo.currentData() == "bpe",
-            "dropout": not finetune or self.lora_box.isChecked(),  # LoRA adapters use it; a full fine-tune does not
+            "lora_rank": finetune and values["lora"],
+            "vocab_size": values["tokenizer"] == "bpe",
+            "dropout": not finetune or values["lora"],  # LoRA adapters use it; a full fine-tune does not
         }
         for name in _NOT_FOR_FINETUNE:
             visible[name] = not finetune and arch in _ONLY_FOR.get(name, {arch})
-        for key, shown in visible.items():
-            form, widget = self._rows[key]
-            form.setRowVisible(widget, shown)
+        for name, shown in visible.items():
+            self.settings_form.set_row_visible(name, shown)
 
     def _on_changed(self) -> None:
         self._update_visible_rows()

@@ -1,0 +1,74 @@
+"""Forms built from the settings' field descriptions: a control per field, its help as tooltip,
+values read back unchanged, and the decoding panel's mode switch."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from PySide6.QtCore import QSettings
+
+from workbench.core.decoding import PRESETS, DecodingSettings
+from workbench.core.genlab.settings import GenLabSettings
+from workbench.core.settings_fields import described_fields
+from workbench.core.training.settings import TrainSettings
+from workbench.qt.common.settings_form import SettingsForm
+from workbench.qt.generation.decoding_panel import DecodingPanel
+
+
+@pytest.fixture
+def decoding_panel(qtbot, tmp_path):
+    panel = DecodingPanel(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(panel)
+    return panel
+
+
+@pytest.mark.parametrize("settings_class", [DecodingSettings, TrainSettings, GenLabSettings], ids=lambda c: c.__name__)
+def test_every_field_gets_a_control_with_its_help_and_default(qtbot, settings_class):
+    names = [field.name for field in described_fields(settings_class)]
+    form = SettingsForm(settings_class, names, sliders=settings_class is DecodingSettings)
+    qtbot.addWidget(form)
+    for field in described_fields(settings_class):
+        control = form.control(field.name)
+        assert control.toolTip() == field.info.help or control.parentWidget().toolTip() == field.info.help
+        # None with no special text to show it (the decoding seed) needs a panel's own control: the seed lock.
+        shows_default = field.default is not None or field.info.special or field.value_type is str
+        if field.default is not dataclasses.MISSING and shows_default:
+            assert form.values()[field.name] == field.default, field.name
+
+
+def test_decoding_panel_reads_back_what_it_shows(decoding_panel):
+    for settings in (*PRESETS.values(), DecodingSettings(seed=7, stop_strings=("END", "###"))):
+        decoding_panel.set_settings(settings)
+        assert decoding_panel.settings() == settings
+
+
+def test_switching_to_greedy_leaves_the_sampling_repetition_penalty_behind(decoding_panel):
+    decoding_panel.set_settings(PRESETS["Balanced"])
+    decoding_panel.mode_combo.setCurrentIndex(decoding_panel.mode_combo.findData("greedy"))
+    assert decoding_panel.settings() == PRESETS["Greedy"]
+    assert decoding_panel.preset_combo.currentData() == "Greedy"
+
+    decoding_panel.set_settings(dataclasses.replace(PRESETS["Balanced"], repetition_penalty=1.3))
+    decoding_panel.mode_combo.setCurrentIndex(decoding_panel.mode_combo.findData("beam"))
+    assert decoding_panel.settings().mode == "beam"
+    assert decoding_panel.settings().repetition_penalty == 1.3  # chosen by the person: it stays
+
+
+def test_problems_are_shown_as_the_settings_word_them(decoding_panel):
+    decoding_panel.set_settings(DecodingSettings(mode="beam", num_beams=1))
+    assert decoding_panel.problems_label.text() == "⚠ Beam search needs at least 2 beams."
+
+
+def test_training_form_words_the_missing_base_model_for_the_panel(qtbot, tmp_path):
+    from workbench.qt.training.form import TrainingForm
+
+    form = TrainingForm()
+    qtbot.addWidget(form)
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("some text to learn from\n" * 20, encoding="utf-8")
+    form.set_values(corpus=str(corpus), arch="finetune")
+    problems = form.problems()
+    assert problems == ["Load a model first: fine-tuning continues training the loaded model."]
+    form.set_base_model("tiny", "Tiny")
+    assert form.problems() == [] and form.settings().base_model == "tiny"

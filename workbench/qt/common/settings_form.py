@@ -1,0 +1,264 @@
+"""A form built from a settings class's field descriptions (core/settings_fields.py): one control per
+field, its tooltip from the help, grouped by section. Numbers get labelled sliders or spin boxes,
+choices and devices a combo box, switches a check box, folders a line edit with a browse button.
+Labels, help and sections are translated with the settings class's name as the context."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+from superqt import QCollapsible, QLabeledDoubleSlider, QLabeledSlider, QLargeIntSpinBox
+from superqt.utils import signals_blocked
+
+from workbench.core.devices import available_devices
+from workbench.core.settings_fields import DEVICE, FOLDER, DescribedField, described_fields
+
+_LARGEST_INT = 2**31 - 1  # a QSpinBox holds a C int
+
+
+@dataclasses.dataclass(frozen=True)
+class _Control:
+    """The widget that edits one field and how to read and write its value."""
+
+    widget: QWidget  # what is shown in the row
+    editor: QWidget  # what holds the value (the line edit inside a folder row)
+    read: Callable[[], Any]
+    write: Callable[[Any], None]
+
+
+class SettingsForm(QWidget):
+    """Controls for the ``names`` fields of ``settings_class``, in that order. ``custom`` gives a
+    panel's own widget for a field (labelled and helped like the others, read by the panel)."""
+
+    changed = Signal()  # any control was edited
+
+    def __init__(
+        self,
+        settings_class: type,
+        names: Sequence[str],
+        *,
+        custom: Mapping[str, QWidget] | None = None,
+        sliders: bool = False,
+        collapsible: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._context = settings_class.__name__
+        self._sliders = sliders
+        self._collapsible = collapsible
+        self._controls: dict[str, _Control] = {}
+        self._rows: dict[str, tuple[QFormLayout, QWidget]] = {}
+        self._sections: dict[str, QFormLayout] = {}
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        fields = {field.name: field for field in described_fields(settings_class)}
+        custom = custom or {}
+        for name in names:
+            field = fields[name]
+            if name in custom:
+                widget = custom[name]
+            else:
+                control = self._build(field)
+                self._controls[name] = control
+                if field.default is not dataclasses.MISSING:
+                    control.write(field.default)
+                widget = control.widget
+            self._add_row(field, widget)
+
+    def translate(self, text: str) -> str:
+        return QCoreApplication.translate(self._context, text)
+
+    # --- reading and writing ----------------------------------------------------------
+
+    def control(self, name: str) -> QWidget:
+        """The widget that holds ``name``'s value (a spin box, slider, combo box, check box or line edit)."""
+        return self._controls[name].editor
+
+    def values(self) -> dict[str, Any]:
+        """The value of every field this form edits (not the panel's own widgets)."""
+        return {name: control.read() for name, control in self._controls.items()}
+
+    def set_value(self, name: str, value: Any) -> None:
+        """Set one field as an edit would: its control's signals fire."""
+        self._controls[name].write(value)
+
+    def set_values(self, values: Mapping[str, Any]) -> None:
+        """Show ``values`` (other keys are ignored) without a signal per control; ``changed`` fires once."""
+        for name, control in self._controls.items():
+            if name in values:
+                with signals_blocked(control.editor):
+                    control.write(values[name])
+        self.changed.emit()
+
+    def set_row_visible(self, name: str, visible: bool) -> None:
+        form, widget = self._rows[name]
+        form.setRowVisible(widget, visible)
+
+    # --- building ---------------------------------------------------------------------
+
+    def _section(self, title: str) -> QFormLayout:
+        if title not in self._sections:
+            body = QWidget()
+            form = QFormLayout(body)
+            if not title:
+                form.setContentsMargins(0, 0, 0, 0)
+                self._layout.addWidget(body)
+            elif self._collapsible:
+                form.setContentsMargins(4, 0, 0, 0)
+                section = QCollapsible(self.translate(title))
+                section.addWidget(body)
+                section.expand(animate=False)
+                self._layout.addWidget(section)
+            else:
+                group = QGroupBox(self.translate(title))
+                QVBoxLayout(group).addWidget(body)
+                body.layout().setContentsMargins(0, 0, 0, 0)
+                self._layout.addWidget(group)
+            self._sections[title] = form
+        return self._sections[title]
+
+    def _add_row(self, field: DescribedField, widget: QWidget) -> None:
+        form = self._section(field.info.section)
+        label_text, tooltip = self.translate(field.info.label), self.translate(field.info.help)
+        widget.setToolTip(tooltip)
+        if isinstance(widget, QCheckBox):  # the box carries its own label
+            widget.setText(label_text)
+            row = widget
+            form.addRow(row)
+        elif self._sliders and isinstance(widget, (QLabeledSlider, QLabeledDoubleSlider)):
+            row = QWidget()  # the label above the slider, so the slider gets the whole width
+            row_layout = QVBoxLayout(row)
+            row_layout.setContentsMargins(0, 2, 0, 2)
+            row_layout.setSpacing(0)
+            label = QLabel(label_text)
+            label.setToolTip(tooltip)
+            row_layout.addWidget(label)
+            row_layout.addWidget(widget)
+            form.addRow(row)
+        else:
+            label = QLabel(label_text)
+            label.setToolTip(tooltip)
+            row = widget
+            form.addRow(label, row)
+        self._rows[field.name] = (form, row)
+
+    def _build(self, field: DescribedField) -> _Control:
+        info = field.info
+        if field.value_type is bool:
+            box = QCheckBox()
+            box.toggled.connect(self.changed)
+            return _Control(box, box, box.isChecked, box.setChecked)
+        if info.choices or info.kind == DEVICE:
+            return self._combo(field)
+        if field.value_type in (int, float):
+            return self._number(field)
+        if field.value_type is tuple:
+            return self._lines(field)
+        return self._text(field)
+
+    def _combo(self, field: DescribedField) -> _Control:
+        combo = QComboBox()
+        if field.info.kind == DEVICE:
+            combo.addItems(available_devices())
+            combo.currentIndexChanged.connect(self.changed)
+            return _Control(combo, combo, combo.currentText, combo.setCurrentText)
+        for value, label in field.info.choices:
+            combo.addItem(self.translate(label), value)
+        combo.currentIndexChanged.connect(self.changed)
+        return _Control(combo, combo, combo.currentData, lambda value: combo.setCurrentIndex(combo.findData(value)))
+
+    def _number(self, field: DescribedField) -> _Control:
+        info, whole = field.info, field.value_type is int
+        low, high = field.soft_range
+        low = -_LARGEST_INT if low is None else low
+        high = _LARGEST_INT if high is None else high
+        box: QWidget
+        if whole and high > _LARGEST_INT:
+            box = QLargeIntSpinBox()  # seeds go up to 2**32 - 1, past a C int
+        elif self._sliders:
+            horizontal = Qt.Orientation.Horizontal
+            box = QLabeledSlider(horizontal) if whole else QLabeledDoubleSlider(horizontal)
+            if not whole:
+                box.setDecimals(info.decimals)
+        else:
+            box = QSpinBox() if whole else QDoubleSpinBox()
+            if not whole:
+                box.setDecimals(info.decimals)
+                box.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
+            if info.special:
+                box.setSpecialValueText(self.translate(info.special))
+        if isinstance(box, QAbstractSpinBox):
+            box.setKeyboardTracking(False)  # the finished number is checked, not each keystroke
+        box.setRange(low, high)
+        box.setSingleStep(info.step or (1 if whole else 10**-info.decimals))
+        box.valueChanged.connect(self.changed)
+
+        def read() -> Any:
+            value = int(box.value()) if whole else round(box.value(), info.decimals)
+            # A minimum shown as special text ("auto") stands for None.
+            return None if field.optional and info.special and value == low else value
+
+        def write(value: Any) -> None:
+            box.setValue(low if value is None else value)
+
+        return _Control(box, box, read, write)
+
+    def _text(self, field: DescribedField) -> _Control:
+        """A line of text; empty stands for None where the field allows it, and shows ``special``."""
+        edit = QLineEdit()
+        edit.setPlaceholderText(self.translate(field.info.special))
+        edit.textChanged.connect(self.changed)
+
+        def read() -> str | None:
+            return (edit.text().strip() or None) if field.optional else edit.text()
+
+        control = _Control(edit, edit, read, lambda value: edit.setText(value or ""))
+        if field.info.kind != FOLDER:
+            return control
+        browse = QPushButton(QCoreApplication.translate("SettingsForm", "Folder…"))
+        browse.setToolTip(self.translate(field.info.help))
+
+        def choose() -> None:
+            folder = QFileDialog.getExistingDirectory(self, self.translate(field.info.label))
+            if folder:
+                edit.setText(folder)
+
+        browse.clicked.connect(choose)
+        row = QWidget()
+        row_layout = QHBoxLayout(row)
+        row_layout.setContentsMargins(0, 0, 0, 0)
+        row_layout.addWidget(edit, 1)
+        row_layout.addWidget(browse)
+        return dataclasses.replace(control, widget=row)
+
+    def _lines(self, field: DescribedField) -> _Control:
+        """Several texts, one per line (empty lines are dropped)."""
+        edit = QPlainTextEdit()
+        edit.setPlaceholderText(QCoreApplication.translate("SettingsForm", "one per line"))
+        edit.setFixedHeight(edit.fontMetrics().lineSpacing() * 3 + 12)
+        edit.textChanged.connect(self.changed)
+
+        def read() -> tuple[str, ...]:
+            return tuple(line for line in edit.toPlainText().split("\n") if line)
+
+        return _Control(edit, edit, read, lambda value: edit.setPlainText("\n".join(value)))
