@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from workbench.core import paths
 from workbench.core.atomic import write_json_atomic, write_text_atomic
 from workbench.core.errors import InvalidInputError
-from workbench.core.settings_fields import settings_from_data, settings_to_data
+from workbench.core.settings_fields import field_problems, settings_from_data, settings_to_data
 
 if TYPE_CHECKING:
     from workbench.core.decoding import DecodingSettings
@@ -285,33 +285,14 @@ _EDITOR_FIELD_TYPES: dict[str, type] = {
 
 
 def _readable_settings(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """The saved decoding settings whose values have the type of the setting, and the keys that did not.
-    Values of the right type but out of range are kept: the decoding panel explains them in place."""
+    """The saved decoding settings each valid on its own (type, bounds, choices: the settings' own
+    description), and the keys that were not. Combinations are left to the decoding panel to explain."""
     from workbench.core.decoding import DecodingSettings
 
-    defaults = settings_to_dict(DecodingSettings())
-    kept: dict[str, Any] = {}
-    bad: list[str] = []
-    for key, value in data.items():
-        if key not in defaults:
-            continue  # a setting of another version: dropped silently, as settings_from_dict does
-        if _same_kind(value, defaults[key], optional=key == "seed"):
-            kept[key] = value
-        else:
-            bad.append(key)
-    return kept, bad
-
-
-def _same_kind(value: Any, default: Any, optional: bool) -> bool:
-    if value is None:
-        return optional
-    if isinstance(value, bool) or isinstance(default, bool):
-        return isinstance(value, bool) and isinstance(default, bool)
-    if isinstance(default, float):
-        return isinstance(value, (int, float))
-    if isinstance(default, list):
-        return isinstance(value, list) and all(isinstance(item, str) for item in value)
-    return isinstance(value, type(default)) or (optional and isinstance(value, int))
+    known = {field.name for field in dataclasses.fields(DecodingSettings)}
+    bad = {problem.field for problem in field_problems(settings_from_dict(data))}
+    kept = {key: value for key, value in data.items() if key in known and key not in bad}
+    return kept, sorted(key for key in bad if key in data)
 
 
 def save_session(session: Session, path: Path | None = None) -> None:
