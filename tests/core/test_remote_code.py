@@ -64,3 +64,21 @@ def test_custom_code_runs_when_allowed(custom_code_folder, tmp_path):
 
 def test_settings_default_to_refusing():
     assert LoadSettings().trust_remote_code is False
+
+
+@pytest.mark.parametrize(
+    "command", [["generate", "--prompt", "hi", "--max-new-tokens", "4"], ["attention", "--prompt", "hi", "--out", "x.npz"]]
+)
+def test_the_cli_refuses_custom_code_in_one_line_unless_trusted(custom_code_folder, tmp_path, command):
+    folder, marker = custom_code_folder
+    env = {**os.environ, "HF_MODULES_CACHE": str(tmp_path / "modules")}
+    refused = subprocess.run([sys.executable, "-m", "workbench", *command, "--model", str(folder)], cwd=tmp_path,
+                             capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=120)
+    lines = refused.stderr.strip().splitlines()
+    assert refused.returncode == 2 and len(lines) == 1 and lines[0].startswith("error:"), refused.stderr
+    assert "modeling_custom.py" in lines[0] and "--trust-remote-code" in lines[0] and not marker.exists()
+    trusted = subprocess.run([sys.executable, "-m", "workbench", *command, "--model", str(folder),
+                              "--trust-remote-code"], cwd=tmp_path, capture_output=True, text=True, env=env,
+                             stdin=subprocess.DEVNULL, timeout=120)
+    assert trusted.returncode == 0, trusted.stderr
+    assert marker.read_text() == "ran"
