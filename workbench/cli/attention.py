@@ -28,10 +28,16 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--prompt", required=True, help="the text to capture")
     parser.add_argument("--out", required=True, type=Path, help="NPZ file to write")
     parser.add_argument("--png", type=Path, help="also draw a heatmap of one layer into this PNG")
-    parser.add_argument("--layer", type=int, default=-1, help="layer for the PNG (negative counts from the end; default: last)")
+    parser.add_argument(
+        "--layer", type=int, default=-1, help="layer for the PNG (negative counts from the end; default: last)"
+    )
     parser.add_argument("--head", default="mean", help="head number, mean, max or rollout for the PNG (default: mean)")
-    parser.add_argument("--chat", action="store_true", help="wrap the prompt in the model's chat template (default: raw text)")
-    parser.add_argument("--target", default="", help="encoder-decoder models only: the decoder's text (default: just the start token)")
+    parser.add_argument(
+        "--chat", action="store_true", help="wrap the prompt in the model's chat template (default: raw text)"
+    )
+    parser.add_argument(
+        "--target", default="", help="encoder-decoder models only: the decoder's text (default: just the start token)"
+    )
     add_device_argument(parser)
     add_trust_remote_code_argument(parser)
     parser.set_defaults(run=run)
@@ -58,7 +64,9 @@ def run(args: argparse.Namespace) -> int:
     layer = args.layer if args.layer >= 0 else main.layers + args.layer
     if png is not None:
         if not 0 <= layer < main.layers:
-            raise InvalidSettingsError(f"Layer {args.layer} does not exist: this model has layers 0 to {main.layers - 1}.")
+            raise InvalidSettingsError(
+                f"Layer {args.layer} does not exist: this model has layers 0 to {main.layers - 1}."
+            )
         if isinstance(head, int) and not 0 <= head < main.heads:
             raise InvalidSettingsError(f"Head {head} does not exist: this model has heads 0 to {main.heads - 1}.")
     print(f"{capture.model_name}: {len(main.queries)} tokens, {main.layers} layers x {main.heads} heads, "

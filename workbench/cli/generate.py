@@ -24,11 +24,19 @@ def add_parser(subparsers) -> None:
         "--greedy or --beams N for the other modes, which start with every filter off. With --preset, the "
         "preset's values apply first; any flag given overrides them.",
     )
-    parser.add_argument("--model", default=None, help="catalog id, model folder, .gguf file or hub id (default: the default model)")
+    parser.add_argument(
+        "--model", default=None, help="catalog id, model folder, .gguf file or hub id (default: the default model)"
+    )
     parser.add_argument("--prompt", required=True, help="the text to continue, or the user message in chat mode")
     parser.add_argument("--system", default="", help="system message (chat mode)")
     chat = parser.add_mutually_exclusive_group()
-    chat.add_argument("--chat", dest="chat", action="store_true", default=None, help="use the model's chat template (default when it has one)")
+    chat.add_argument(
+        "--chat",
+        dest="chat",
+        action="store_true",
+        default=None,
+        help="use the model's chat template (default when it has one)",
+    )
     chat.add_argument("--raw", dest="chat", action="store_false", help="complete the prompt as plain text")
 
     mode = parser.add_mutually_exclusive_group()

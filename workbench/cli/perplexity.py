@@ -17,7 +17,9 @@ def add_parser(subparsers) -> None:
     )
     parser.add_argument("--model", required=True, help="model id, folder (e.g. a trained model) or .gguf file")
     parser.add_argument("--file", required=True, help="UTF-8 text file (or folder of .txt files)")
-    parser.add_argument("--block-size", type=int, default=None, help="tokens per block (default: min(512, model context))")
+    parser.add_argument(
+        "--block-size", type=int, default=None, help="tokens per block (default: min(512, model context))"
+    )
     add_device_argument(parser)
     add_trust_remote_code_argument(parser)
     parser.set_defaults(run=run)

@@ -209,7 +209,9 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_menus(self) -> None:
-        self.generate_action = self._action(self.tr("&Generate"), lambda: self.generate(), ("Ctrl+Return", "Ctrl+Enter"))
+        self.generate_action = self._action(
+            self.tr("&Generate"), lambda: self.generate(), ("Ctrl+Return", "Ctrl+Enter")
+        )
         self.stop_action = self._action(self.tr("&Stop"), self.stop, ("Esc",))
         self.regenerate_action = self._action(self.tr("&Regenerate"), self.regenerate, ("Ctrl+R",))
         self.continue_action = self._action(self.tr("&Continue"), self.continue_output,

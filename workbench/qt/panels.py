@@ -10,8 +10,8 @@ from __future__ import annotations
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QWidget
 
-from workbench.qt.common.app_state import AppState
 from workbench.qt.attention.panel import AttentionPanel
+from workbench.qt.common.app_state import AppState
 from workbench.qt.genlab.panel import GenLabPanel
 from workbench.qt.training.panel import TrainingPanel
 
