@@ -67,7 +67,8 @@ def test_settings_default_to_refusing():
 
 
 @pytest.mark.parametrize(
-    "command", [["generate", "--prompt", "hi", "--max-new-tokens", "4"], ["attention", "--prompt", "hi", "--out", "x.npz"]]
+    "command",
+    [["generate", "--prompt", "hi", "--max-new-tokens", "4"], ["attention", "--prompt", "hi", "--out", "x.npz"]],
 )
 def test_the_cli_refuses_custom_code_in_one_line_unless_trusted(custom_code_folder, tmp_path, command):
     folder, marker = custom_code_folder
