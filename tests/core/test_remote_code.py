@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -11,31 +10,6 @@ import pytest
 
 from workbench.core.errors import RemoteCodeRefusedError
 from workbench.core.loading import LoadSettings, load_model_blocking
-
-MODELING = """
-import os
-import pathlib
-
-from transformers import LlamaForCausalLM
-
-pathlib.Path(os.environ["WORKBENCH_TEST_MARKER"]).write_text("ran")
-
-
-class CustomForCausalLM(LlamaForCausalLM):
-    pass
-"""
-
-
-@pytest.fixture
-def custom_code_folder(tiny_folder, tmp_path, monkeypatch):
-    config_file = tiny_folder / "config.json"
-    config = json.loads(config_file.read_text(encoding="utf-8"))
-    config["auto_map"] = {"AutoModelForCausalLM": "modeling_custom.CustomForCausalLM"}
-    config_file.write_text(json.dumps(config), encoding="utf-8")
-    (tiny_folder / "modeling_custom.py").write_text(MODELING, encoding="utf-8")
-    marker = tmp_path / "marker"
-    monkeypatch.setenv("WORKBENCH_TEST_MARKER", str(marker))
-    return tiny_folder, marker
 
 
 def test_custom_code_is_refused_with_the_file_named_and_never_runs(custom_code_folder):
