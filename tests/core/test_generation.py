@@ -284,3 +284,16 @@ def test_an_encoder_cannot_generate(tiny_loaded):
     encoder = replace(tiny_loaded, entry=replace(tiny_loaded.entry, can_generate=False, name="MiniLM"))
     with pytest.raises(InvalidInputError, match="MiniLM is an encoder"):
         drain(generate(encoder, GenerationRequest(PROMPT, GREEDY)))
+
+
+def test_a_run_that_cannot_fit_in_memory_is_refused_with_the_reason(tiny_loaded, monkeypatch):
+    from workbench.core import generation
+
+    settings = DecodingSettings(mode="beam", num_beams=8, max_new_tokens=24)
+    needed = generation.generation_memory_bytes(tiny_loaded, settings, 10)
+    config = tiny_loaded.model.config
+    kv = 2 * config.num_hidden_layers * 8 * (10 + 24) * config.num_key_value_heads * config.head_dim * 4
+    assert needed == kv + 2 * 24 * 8 * config.vocab_size * 4  # the cache plus each step's fp32 scores and logits
+    monkeypatch.setattr(generation, "free_memory_bytes", lambda device: needed // 2)
+    with pytest.raises(InvalidSettingsError, match=r"8 beams of 24 new tokens would need about .* GB free on cpu"):
+        drain(generate(tiny_loaded, GenerationRequest(PROMPT, settings, chat=False)))

@@ -73,14 +73,17 @@ class DecodingSettings(DescribedSettings):
         0, label="Min new tokens", minimum=0, soft_maximum=2048, section="Length",
         help="The end-of-text token is forbidden until this many new tokens have been generated.",
     )
+    # Each answer or beam is one more row the model runs at every step: past 64 a step takes minutes
+    # on a CPU, and generate checks the memory the rows need before it starts.
     num_return_sequences: int = setting(
-        1, label="Return sequences", minimum=1, soft_maximum=8, section="Beams and answers",
-        help="How many separate answers to produce from the same prompt; each gets its own tab.",
+        1, label="Return sequences", minimum=1, maximum=64, soft_maximum=8, section="Beams and answers",
+        help="How many separate answers to produce from the same prompt; each gets its own tab. Each one is run "
+        "at every step, so time and memory grow with it (at most 64).",
     )
     num_beams: int = setting(  # used in beam mode only
-        4, label="Beams", minimum=1, soft_maximum=16, section="Beams and answers",
+        4, label="Beams", minimum=1, maximum=64, soft_maximum=16, section="Beams and answers",
         help="Beam search keeps this many candidate continuations at every step and returns the ones with "
-        "the best total probability.",
+        "the best total probability. Each beam is run at every step, so time and memory grow with it (at most 64).",
     )
     seed: int | None = setting(  # None: a fresh seed each run (reported in the result)
         None, label="Seed", minimum=0, maximum=MAX_SEED, section="Seed and stop strings",

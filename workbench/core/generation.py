@@ -37,7 +37,8 @@ from transformers import (
 from transformers.generation.stopping_criteria import EosTokenCriteria, StopStringCriteria
 
 from workbench.core.decoding import MAX_SEED, DecodingSettings, to_generation_config
-from workbench.core.errors import InvalidInputError, WorkbenchError
+from workbench.core.devices import free_memory_bytes
+from workbench.core.errors import InvalidInputError, InvalidSettingsError, WorkbenchError
 from workbench.core.jobs import CancelToken
 from workbench.core.loading import LoadedModel
 from workbench.core.text_stream import text_stream
@@ -395,6 +396,38 @@ class _Finished:
         self.error = error
 
 
+def generation_memory_bytes(loaded: LoadedModel, settings: DecodingSettings, prompt_length: int) -> int | None:
+    """About what one run holds beyond the weights: the attention cache of every row (beam or
+    answer) at full length, plus, in beam mode, each step's scores and logits. None when the
+    model's config does not say its shape."""
+    config = loaded.model.config.get_text_config()
+    layers, heads = getattr(config, "num_hidden_layers", None), getattr(config, "num_attention_heads", None)
+    hidden = getattr(config, "hidden_size", None)
+    if not (layers and heads and hidden):
+        return None
+    kv_heads = getattr(config, "num_key_value_heads", None) or heads
+    head_dim = getattr(config, "head_dim", None) or hidden // heads
+    beam = settings.mode == "beam"
+    rows = settings.num_beams if beam else settings.num_return_sequences
+    element = next(loaded.model.parameters()).element_size()
+    cache = 2 * layers * rows * (prompt_length + settings.max_new_tokens) * kv_heads * head_dim * element  # keys+values
+    scores = 2 * settings.max_new_tokens * rows * config.vocab_size * 4 if beam else 0  # fp32 scores and logits
+    return cache + scores
+
+
+def _check_memory(loaded: LoadedModel, settings: DecodingSettings, prompt_length: int) -> None:
+    needed = generation_memory_bytes(loaded, settings, prompt_length)
+    free = free_memory_bytes(loaded.device)
+    if needed is None or free is None or needed <= 0.8 * free:  # leave room for activations and the rest
+        return
+    rows = (f"{settings.num_beams} beams" if settings.mode == "beam"
+            else f"{settings.num_return_sequences} return sequences")
+    raise InvalidSettingsError(
+        f"{rows} of {settings.max_new_tokens} new tokens would need about {needed / 2**30:.1f} GB beyond the weights, "
+        f"more than the {free / 2**30:.1f} GB free on {loaded.device.type}: use fewer, or fewer new tokens."
+    )
+
+
 def generate(
     loaded: LoadedModel, request: GenerationRequest, cancel: CancelToken | None = None
 ) -> Generator[TokenEvent | BeamProgress, None, GenerationResult]:
@@ -416,6 +449,7 @@ def generate(
         seed = random.randint(0, MAX_SEED)
     stop_strings = settings.stop_strings
     eos_token_ids = _eos_token_ids(loaded, config)
+    _check_memory(loaded, settings, len(prompt_ids))
 
     with loaded.lock:
         model = loaded.model
