@@ -48,6 +48,7 @@ CHECKPOINT_FOLDER = "checkpoint"
 # What a resume reads: keys of the checkpoint's state, then of its tensors.
 RESUME_NEEDS = (("step", "tokens_seen", "elapsed_s", "settings"), ("optimizer", "batch_rng", "torch_rng"))
 METRICS_FILE = "metrics.csv"
+SAVING_CHECKPOINT = "Saving a checkpoint"  # the status while one is written
 METRICS_COLUMNS = ("step", "train_loss", "val_loss", "lr", "tokens_per_s", "elapsed_s")
 MODEL_DEFINING_SETTINGS = (
     "arch", "tokenizer", "base_model", "lora", "lora_rank", "n_layer", "n_head", "n_embd", "block_size", "vocab_size",
@@ -365,6 +366,7 @@ def train(settings: TrainSettings, control: RunControl | None = None, resume: bo
         while run.step < settings.max_iters:
             control.wait_if_paused()
             if control.cancelled:
+                yield StatusEvent(SAVING_CHECKPOINT)
                 yield run.checkpoint()
                 return TrainResult(str(run.out_dir), run.step, run.last_val_loss, True, f"Stopped at step {run.step}; checkpoint saved.")
             started = time.perf_counter()
@@ -394,6 +396,7 @@ def train(settings: TrainSettings, control: RunControl | None = None, resume: bo
                 yield EvalEvent(run.step, val_loss, math.exp(min(val_loss, 700.0)), train_mean, sample, run.tokens_seen, run.elapsed_s)
             metrics.write(run.step, loss, val_loss, lr, tokens_per_s, run.elapsed_s)
             if settings.checkpoint_interval and run.step % settings.checkpoint_interval == 0 and run.step < settings.max_iters:
+                yield StatusEvent(SAVING_CHECKPOINT)  # a fine-tuned model takes seconds to write
                 yield run.checkpoint()
         yield StatusEvent("Saving the trained model")
         yield run.checkpoint()
