@@ -57,7 +57,7 @@ class PeakRss:
         while not self._stop.wait(0.005):
             self.peak = max(self.peak, self._process.memory_info().rss)
 
-    def __enter__(self) -> "PeakRss":
+    def __enter__(self) -> PeakRss:
         self._thread.start()
         return self
 
@@ -118,8 +118,8 @@ def redraw_report() -> None:
 
     from workbench.core.attention import capture_attention
     from workbench.core.loading import load_model_blocking
-    from workbench.qt.common.app_state import AppState
     from workbench.qt.attention.panel import AttentionPanel
+    from workbench.qt.common.app_state import AppState
 
     app = QApplication.instance() or QApplication([])
     loaded = load_model_blocking(MODEL)

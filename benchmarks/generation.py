@@ -79,11 +79,13 @@ def main() -> None:
     engine_rates, raw_rates = [], []
     for repeat in range(args.repeats):
         # Alternate which goes first so drifting machine load hits both alike.
-        order = (("engine", time_engine), ("raw", time_raw)) if repeat % 2 == 0 else (("raw", time_raw), ("engine", time_engine))
+        engine_first = (("engine", time_engine), ("raw", time_raw))
+        order = engine_first if repeat % 2 == 0 else engine_first[::-1]
         for name, measure in order:
             elapsed, tokens = in_worker_thread(measure, loaded, request)
             (engine_rates if name == "engine" else raw_rates).append(tokens / elapsed)
-            print(f"  repeat {repeat + 1} {name:6s} {tokens} tokens in {elapsed:6.2f} s = {tokens / elapsed:6.1f} tokens/s")
+            print(f"  repeat {repeat + 1} {name:6s} {tokens} tokens in {elapsed:6.2f} s = "
+                  f"{tokens / elapsed:6.1f} tokens/s")
 
     # Other work on the machine only ever slows a run down, so each side's best run is
     # the least noisy estimate of its speed (as timeit advises); medians shown too.

@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     classifier = DigitClassifier(digits)
     reference = classifier.score(digits.held_out)
     accuracy = float((classifier.labels(digits.held_out) == digits.held_out_labels).mean())
-    print(f"reference real held-out ({len(digits.held_out)}): {reference.describe()}; classifier accuracy {accuracy:.1%}")
+    print(f"reference real held-out ({len(digits.held_out)}): {reference.describe()}; "
+          f"classifier accuracy {accuracy:.1%}")
 
     passed = True
     if args.model in ("vae", "both"):

@@ -184,7 +184,9 @@ def full_validation_loss(logits_of, ids: np.ndarray, block_size: int = 64, batch
         for first in range(0, len(windows), batch_size):
             chunk = torch.stack(windows[first : first + batch_size])  # (B, T+1)
             logits = logits_of(chunk[:, :-1])  # (B, T, V)
-            total += F.cross_entropy(logits.reshape(-1, logits.size(-1)), chunk[:, 1:].reshape(-1), reduction="sum").item()
+            total += F.cross_entropy(
+                logits.reshape(-1, logits.size(-1)), chunk[:, 1:].reshape(-1), reduction="sum"
+            ).item()
             count += chunk[:, 1:].numel()
     return total / count
 
@@ -255,7 +257,9 @@ def reference_run(corpus: Path, work: Path, max_iters: int, eval_interval: int) 
             if losses["val"] < best_val_loss:
                 best_val_loss = losses["val"]
                 if iter_num > 0:
-                    checkpoint = {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "iter_num": iter_num}
+                    checkpoint = {
+                        "model": model.state_dict(), "optimizer": optimizer.state_dict(), "iter_num": iter_num
+                    }
                     torch.save(checkpoint, work / "ckpt.pt")
         _, loss = model(X, Y)
         X, Y = get_batch("train")
@@ -302,7 +306,9 @@ def _workbench_full_validation_loss(corpus: Path, out: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--max-iters", type=int, default=2000)
-    parser.add_argument("--repeats", type=int, default=1, help="run each side this many times, alternating, and keep the fastest")
+    parser.add_argument(
+        "--repeats", type=int, default=1, help="run each side this many times, alternating, and keep the fastest"
+    )
     args = parser.parse_args()
     if args.max_iters <= 100:
         parser.error("--max-iters must be above the 100 warmup iterations")
@@ -312,7 +318,8 @@ def main() -> None:
         work = Path(folder)
         corpus = work / "corpus.txt"
         build_corpus(corpus)
-        print(f"corpus: {corpus.stat().st_size / 1e6:.2f} MB from the Python standard library, torch threads: {torch.get_num_threads()}")
+        print(f"corpus: {corpus.stat().st_size / 1e6:.2f} MB from the Python standard library, "
+              f"torch threads: {torch.get_num_threads()}")
 
         def reference(attempt: int):
             (work / f"ref{attempt}").mkdir()
@@ -332,7 +339,8 @@ def main() -> None:
                 losses[name], measure_whole_split = runs[name](attempt)
                 seconds[name].append(time.perf_counter() - started)
                 full[name] = measure_whole_split()  # outside the timed part
-                print(f"{name}: {seconds[name][-1]:.1f} s, final val loss {losses[name]:.4f}, whole split {full[name]:.4f}", flush=True)
+                print(f"{name}: {seconds[name][-1]:.1f} s, final val loss {losses[name]:.4f}, "
+                      f"whole split {full[name]:.4f}", flush=True)
     best = {name: min(times) for name, times in seconds.items()}
     ratio = best["workbench"] / best["reference"]
     print(f"max_iters={args.max_iters}, repeats={args.repeats} (fastest of each side)")

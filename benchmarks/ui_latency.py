@@ -39,7 +39,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 
 def main() -> None:
-    app = QApplication.instance() or QApplication([])
+    _app = QApplication.instance() or QApplication([])  # kept referenced while the window runs
     from workbench.qt.main_window import MainWindow
 
     loaded = load_model_blocking("smollm2-135m-instruct")
@@ -73,7 +73,8 @@ def main() -> None:
     window.close()
 
     ratio = in_window.tokens_per_s / headless.tokens_per_s
-    print(f"headless engine: {headless.tokens_per_s:.1f} tokens/s; in the window: {in_window.tokens_per_s:.1f} tokens/s; "
+    print(f"headless engine: {headless.tokens_per_s:.1f} tokens/s; "
+          f"in the window: {in_window.tokens_per_s:.1f} tokens/s; "
           f"ratio {ratio:.2f} (target >= 0.9)")
     print(f"GUI event-loop stall over {len(stalls)} ticks in {time.perf_counter() - started:.1f} s: "
           f"p50 {statistics.median(stalls):.1f} ms, p99 {percentile(stalls, 0.99):.1f} ms, "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -113,3 +114,30 @@ def tiny_folder(tmp_path, tiny_loaded):
     tiny_loaded.model.save_pretrained(folder)
     tiny_loaded.tokenizer.save_pretrained(folder)
     return folder
+
+
+MODELING = """
+import os
+import pathlib
+
+from transformers import LlamaForCausalLM
+
+pathlib.Path(os.environ["WORKBENCH_TEST_MARKER"]).write_text("ran")
+
+
+class CustomForCausalLM(LlamaForCausalLM):
+    pass
+"""
+
+
+@pytest.fixture
+def custom_code_folder(tiny_folder, tmp_path, monkeypatch):
+    """``tiny_folder`` whose config maps to its own modelling file; running that file leaves a marker."""
+    config_file = tiny_folder / "config.json"
+    config = json.loads(config_file.read_text(encoding="utf-8"))
+    config["auto_map"] = {"AutoModelForCausalLM": "modeling_custom.CustomForCausalLM"}
+    config_file.write_text(json.dumps(config), encoding="utf-8")
+    (tiny_folder / "modeling_custom.py").write_text(MODELING, encoding="utf-8")
+    marker = tmp_path / "marker"
+    monkeypatch.setenv("WORKBENCH_TEST_MARKER", str(marker))
+    return tiny_folder, marker

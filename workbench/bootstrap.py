@@ -95,7 +95,11 @@ def ensure_system_libraries(allow_install: bool) -> None:
         say(f"installing the system libraries Qt needs to draw its window: {packages}")
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         run([*sudo, apt, "-qq", "update"], env=env, stdout=subprocess.DEVNULL)
-        run([*sudo, apt, "install", "-y", "-qq", "--no-install-recommends", *missing], env=env, stdout=subprocess.DEVNULL)
+        run(
+            [*sudo, apt, "install", "-y", "-qq", "--no-install-recommends", *missing],
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
         return
     say(
         f"Qt needs these system libraries, which are missing: {packages} "
@@ -117,7 +121,9 @@ def setup_fingerprint() -> str:
 
 
 def ensure_environment() -> Path:
-    if sys.version_info < (3, 10):
+    # This file runs under whatever interpreter started it, before the venv exists: the
+    # check is real even though the package itself requires Python 3.10.
+    if sys.version_info < (3, 10):  # noqa: UP036
         say(f"Python 3.10 or newer is needed; this is {platform.python_version()}.")
         sys.exit(1)
     python = venv_python()

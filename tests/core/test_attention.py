@@ -96,7 +96,9 @@ def test_t5_encoder_decoder_self_and_cross_attention():
     encoder_ids, decoder_ids = [5, 6, 7, 8, 1], [11, 12]
     capture = capture_attention((model, _WordTokenizer()), encoder_ids, decoder_input_ids=decoder_ids)
     model.set_attn_implementation("eager")
-    reference = _reference(model, input_ids=torch.tensor([encoder_ids]), decoder_input_ids=torch.tensor([[0, *decoder_ids]]))
+    reference = _reference(
+        model, input_ids=torch.tensor([encoder_ids]), decoder_input_ids=torch.tensor([[0, *decoder_ids]])
+    )
     assert [m.name for m in capture.maps] == [ENCODER, DECODER, CROSS]
     for name, expected in ((ENCODER, reference.encoder_attentions), (DECODER, reference.decoder_attentions),
                            (CROSS, reference.cross_attentions)):

@@ -92,7 +92,8 @@ def test_png_options_are_checked_before_anything_is_written(tiny_folder, tmp_pat
     results = tmp_path / "results"
     results.mkdir()
     extra = [str(results / arg) if arg.endswith(".png") else arg for arg in extra]
-    assert main(["attention", "--model", str(tiny_folder), "--prompt", "hi", "--out", str(results / "a.npz"), *extra]) == 2
+    command = ["attention", "--model", str(tiny_folder), "--prompt", "hi", "--out", str(results / "a.npz"), *extra]
+    assert main(command) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error:") and message in err[0]
     assert list(results.iterdir()) == []  # neither the NPZ nor the PNG

@@ -80,7 +80,9 @@ def test_an_encoder_is_refused_before_loading(tmp_path, tiny_tokenizer, capsys):
     tiny_tokenizer.save_pretrained(folder)
     assert main(["generate", "--model", str(folder), "--prompt", "Hi"]) == 2
     captured = capsys.readouterr()
-    assert captured.err.strip() == "error: tiny-bert is an encoder: it reads text but cannot generate it. Pick a generative model."
+    assert captured.err.strip() == (
+        "error: tiny-bert is an encoder: it reads text but cannot generate it. Pick a generative model."
+    )
 
 
 def test_greedy_is_raw_transformers_greedy_token_for_token(tmp_path, capsys):

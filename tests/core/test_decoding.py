@@ -63,7 +63,8 @@ def test_sampling_maps_every_knob(tiny_tokenizer):
     )
     config = to_generation_config(settings, tiny_tokenizer)
     assert config.do_sample is True and config.num_beams == 1
-    assert (config.temperature, config.top_k, config.top_p, config.min_p, config.typical_p) == (0.8, 20, 0.85, 0.05, 0.9)
+    sampling = (config.temperature, config.top_k, config.top_p, config.min_p, config.typical_p)
+    assert sampling == (0.8, 20, 0.85, 0.05, 0.9)
     assert config.repetition_penalty == 1.2 and config.no_repeat_ngram_size == 3
     assert (config.max_new_tokens, config.min_new_tokens, config.num_return_sequences) == (40, 5, 3)
     assert config.stop_strings == ["\n\n"]

@@ -90,7 +90,8 @@ def test_events_add_up_to_the_result(tiny_loaded):
     assert "".join(event.text for event in events) == sequence.text
     assert sequence.text == tiny_loaded.tokenizer.decode(sequence.token_ids, skip_special_tokens=True)
     assert sequence.tokens == tuple(events)
-    assert result.prompt_token_ids == tuple(prompt_token_ids(tiny_loaded, GenerationRequest(PROMPT, GREEDY, chat=False)))
+    expected_prompt = prompt_token_ids(tiny_loaded, GenerationRequest(PROMPT, GREEDY, chat=False))
+    assert result.prompt_token_ids == tuple(expected_prompt)
     assert result.time_to_first_token_s is not None and 0 < result.time_to_first_token_s <= result.elapsed_s
     assert result.tokens_per_s == pytest.approx(24 / result.elapsed_s)
 

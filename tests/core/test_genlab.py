@@ -158,7 +158,9 @@ def test_png_grid_round_trips_through_pillow(tmp_path):
 
 def test_cli_writes_metrics_png_and_model(tmp_path, capsys):
     out = tmp_path / "run"
-    code = cli_main(["genlab", "--model", "vae", "--epochs", "2", "--hidden-dim", "32", "--device", "cpu", "--out", str(out)])
+    code = cli_main(
+        ["genlab", "--model", "vae", "--epochs", "2", "--hidden-dim", "32", "--device", "cpu", "--out", str(out)]
+    )
     assert code == 0
     rows = list(csv.DictReader((out / "metrics.csv").open()))
     assert [row["epoch"] for row in rows] == ["1", "2"] and float(rows[1]["total"]) > 0
@@ -186,7 +188,8 @@ def test_genlab_core_imports_without_qt():
 def test_switching_model_takes_its_tuned_values_and_keeps_the_rest():
     vae = GenLabSettings(seed=7, batch_size=32)
     gan = vae.switched_to("gan")
-    assert (gan.model, gan.lr, gan.latent_dim) == ("gan", GenLabSettings.for_model("gan").lr, GenLabSettings.for_model("gan").latent_dim)
+    gan_defaults = GenLabSettings.for_model("gan")
+    assert (gan.model, gan.lr, gan.latent_dim) == ("gan", gan_defaults.lr, gan_defaults.latent_dim)
     assert (gan.seed, gan.batch_size) == (7, 32)
     assert gan.switched_to("vae") == vae
 

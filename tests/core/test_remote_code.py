@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -11,31 +10,6 @@ import pytest
 
 from workbench.core.errors import RemoteCodeRefusedError
 from workbench.core.loading import LoadSettings, load_model_blocking
-
-MODELING = """
-import os
-import pathlib
-
-from transformers import LlamaForCausalLM
-
-pathlib.Path(os.environ["WORKBENCH_TEST_MARKER"]).write_text("ran")
-
-
-class CustomForCausalLM(LlamaForCausalLM):
-    pass
-"""
-
-
-@pytest.fixture
-def custom_code_folder(tiny_folder, tmp_path, monkeypatch):
-    config_file = tiny_folder / "config.json"
-    config = json.loads(config_file.read_text(encoding="utf-8"))
-    config["auto_map"] = {"AutoModelForCausalLM": "modeling_custom.CustomForCausalLM"}
-    config_file.write_text(json.dumps(config), encoding="utf-8")
-    (tiny_folder / "modeling_custom.py").write_text(MODELING, encoding="utf-8")
-    marker = tmp_path / "marker"
-    monkeypatch.setenv("WORKBENCH_TEST_MARKER", str(marker))
-    return tiny_folder, marker
 
 
 def test_custom_code_is_refused_with_the_file_named_and_never_runs(custom_code_folder):
@@ -64,3 +38,22 @@ def test_custom_code_runs_when_allowed(custom_code_folder, tmp_path):
 
 def test_settings_default_to_refusing():
     assert LoadSettings().trust_remote_code is False
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["generate", "--prompt", "hi", "--max-new-tokens", "4"], ["attention", "--prompt", "hi", "--out", "x.npz"]],
+)
+def test_the_cli_refuses_custom_code_in_one_line_unless_trusted(custom_code_folder, tmp_path, command):
+    folder, marker = custom_code_folder
+    env = {**os.environ, "HF_MODULES_CACHE": str(tmp_path / "modules")}
+    refused = subprocess.run([sys.executable, "-m", "workbench", *command, "--model", str(folder)], cwd=tmp_path,
+                             capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, timeout=120)
+    lines = refused.stderr.strip().splitlines()
+    assert refused.returncode == 2 and len(lines) == 1 and lines[0].startswith("error:"), refused.stderr
+    assert "modeling_custom.py" in lines[0] and "--trust-remote-code" in lines[0] and not marker.exists()
+    trusted = subprocess.run([sys.executable, "-m", "workbench", *command, "--model", str(folder),
+                              "--trust-remote-code"], cwd=tmp_path, capture_output=True, text=True, env=env,
+                             stdin=subprocess.DEVNULL, timeout=120)
+    assert trusted.returncode == 0, trusted.stderr
+    assert marker.read_text() == "ran"

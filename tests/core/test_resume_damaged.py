@@ -16,7 +16,10 @@ import torch
 from workbench.cli import main
 from workbench.core.checksums import file_crc32
 
-TINY = "--n-layer 1 --n-head 2 --n-embd 16 --block-size 16 --batch-size 4 --eval-iters 2 --sample-tokens 4 --warmup-iters 0"
+TINY = (
+    "--n-layer 1 --n-head 2 --n-embd 16 --block-size 16 --batch-size 4 "
+    "--eval-iters 2 --sample-tokens 4 --warmup-iters 0"
+)
 
 
 @pytest.fixture(scope="module")

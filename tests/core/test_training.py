@@ -88,7 +88,9 @@ def test_outputs_metrics_csv_and_a_loadable_registered_model(corpus, tmp_path):
 
     loaded = load_model_blocking(str(out))
     assert loaded.context_length == 16
-    request = GenerationRequest(prompt="the cat", settings=DecodingSettings(mode="greedy", max_new_tokens=8), chat=False)
+    request = GenerationRequest(
+        prompt="the cat", settings=DecodingSettings(mode="greedy", max_new_tokens=8), chat=False
+    )
     generated = drain(generate(loaded, request))
     assert len(generated.sequences[0].tokens) == 8
     assert generated.sequences[0].text

@@ -15,7 +15,10 @@ from workbench.core.training.perplexity import perplexity
 
 TEXT = "to be or not to be, that is the question.\n" * 40
 
-TINY = "--n-layer 1 --n-head 2 --n-embd 16 --block-size 16 --batch-size 4 --eval-iters 2 --sample-tokens 4 --warmup-iters 0"
+TINY = (
+    "--n-layer 1 --n-head 2 --n-embd 16 --block-size 16 --batch-size 4 "
+    "--eval-iters 2 --sample-tokens 4 --warmup-iters 0"
+)
 
 
 @pytest.fixture

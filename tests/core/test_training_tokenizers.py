@@ -28,7 +28,8 @@ def test_char_tokenizer_maps_unseen_characters_to_unknown():
 
 def test_char_tokenizer_is_sorted_like_nanogpt():
     tokenizer = char_tokenizer("cab")
-    assert [tokenizer.convert_tokens_to_ids(c) for c in "abc"] == sorted(tokenizer.convert_tokens_to_ids(c) for c in "abc")
+    ids = [tokenizer.convert_tokens_to_ids(c) for c in "abc"]
+    assert ids == sorted(ids)
 
 
 def test_bpe_tokenizer_round_trips_unseen_text_and_respects_vocab_size(tmp_path):

@@ -12,8 +12,8 @@ from PySide6.QtCore import QPointF, Qt
 from workbench.core.attention import capture_attention
 from workbench.core.catalog import FOLDER, ModelEntry
 from workbench.core.loading import LoadedModel
-from workbench.qt.common.app_state import AppState
 from workbench.qt.attention.panel import AttentionPanel
+from workbench.qt.common.app_state import AppState
 
 TEXT = "The quick brown fox jumps over the lazy dog."
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from workbench.cli.options import add_device_argument
+from workbench.cli.options import add_device_argument, add_trust_remote_code_argument
 from workbench.core.errors import InvalidSettingsError
 from workbench.core.outputs import check_output_file
 
@@ -28,23 +28,33 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--prompt", required=True, help="the text to capture")
     parser.add_argument("--out", required=True, type=Path, help="NPZ file to write")
     parser.add_argument("--png", type=Path, help="also draw a heatmap of one layer into this PNG")
-    parser.add_argument("--layer", type=int, default=-1, help="layer for the PNG (negative counts from the end; default: last)")
+    parser.add_argument(
+        "--layer", type=int, default=-1, help="layer for the PNG (negative counts from the end; default: last)"
+    )
     parser.add_argument("--head", default="mean", help="head number, mean, max or rollout for the PNG (default: mean)")
-    parser.add_argument("--chat", action="store_true", help="wrap the prompt in the model's chat template (default: raw text)")
-    parser.add_argument("--target", default="", help="encoder-decoder models only: the decoder's text (default: just the start token)")
+    parser.add_argument(
+        "--chat", action="store_true", help="wrap the prompt in the model's chat template (default: raw text)"
+    )
+    parser.add_argument(
+        "--target", default="", help="encoder-decoder models only: the decoder's text (default: just the start token)"
+    )
     add_device_argument(parser)
+    add_trust_remote_code_argument(parser)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from workbench.core.attention import capture_attention, format_bytes, parse_head_view, save_npz, text_token_ids
+    from workbench.core.generation_data import require_prompt
     from workbench.core.loading import LoadSettings, load_model_blocking
 
     # Every option is checked before the model loads and before anything is written.
     out = check_output_file(args.out, ".npz")
     png = check_output_file(args.png, ".png") if args.png is not None else None
     head = parse_head_view(args.head)
-    loaded = load_model_blocking(args.model, LoadSettings(device=args.device))
+    require_prompt(args.prompt)
+    load_settings = LoadSettings(device=args.device, trust_remote_code=args.trust_remote_code)
+    loaded = load_model_blocking(args.model, load_settings)
     input_ids = text_token_ids(loaded, args.prompt, chat=args.chat)
     decoder_ids = None
     if loaded.is_encoder_decoder and args.target:
@@ -54,7 +64,9 @@ def run(args: argparse.Namespace) -> int:
     layer = args.layer if args.layer >= 0 else main.layers + args.layer
     if png is not None:
         if not 0 <= layer < main.layers:
-            raise InvalidSettingsError(f"Layer {args.layer} does not exist: this model has layers 0 to {main.layers - 1}.")
+            raise InvalidSettingsError(
+                f"Layer {args.layer} does not exist: this model has layers 0 to {main.layers - 1}."
+            )
         if isinstance(head, int) and not 0 <= head < main.heads:
             raise InvalidSettingsError(f"Head {head} does not exist: this model has heads 0 to {main.heads - 1}.")
     print(f"{capture.model_name}: {len(main.queries)} tokens, {main.layers} layers x {main.heads} heads, "

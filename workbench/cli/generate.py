@@ -24,11 +24,19 @@ def add_parser(subparsers) -> None:
         "--greedy or --beams N for the other modes, which start with every filter off. With --preset, the "
         "preset's values apply first; any flag given overrides them.",
     )
-    parser.add_argument("--model", default=None, help="catalog id, model folder, .gguf file or hub id (default: the default model)")
+    parser.add_argument(
+        "--model", default=None, help="catalog id, model folder, .gguf file or hub id (default: the default model)"
+    )
     parser.add_argument("--prompt", required=True, help="the text to continue, or the user message in chat mode")
     parser.add_argument("--system", default="", help="system message (chat mode)")
     chat = parser.add_mutually_exclusive_group()
-    chat.add_argument("--chat", dest="chat", action="store_true", default=None, help="use the model's chat template (default when it has one)")
+    chat.add_argument(
+        "--chat",
+        dest="chat",
+        action="store_true",
+        default=None,
+        help="use the model's chat template (default when it has one)",
+    )
     chat.add_argument("--raw", dest="chat", action="store_false", help="complete the prompt as plain text")
 
     mode = parser.add_mutually_exclusive_group()
@@ -40,6 +48,7 @@ def add_parser(subparsers) -> None:
         defaults=settings_to_data(MODE_DEFAULTS["sample"]),
     )
     options.add_device_argument(parser)
+    options.add_trust_remote_code_argument(parser)
     parser.add_argument("--dtype", default="auto", help="auto, float32, bfloat16 or float16")
     parser.add_argument("--json", action="store_true", help="print one JSON object at the end instead of streaming")
     parser.set_defaults(run=run)
@@ -135,13 +144,17 @@ def run_generation(loaded, request, out: TextIO, as_json: bool) -> int:
 
 
 class _ProgressLine:
-    """Loading stages on one stderr line that rewrites itself."""
+    """Loading stages on one stderr line that rewrites itself, on a terminal only: in a log or a
+    pipe, carriage returns would only wrap the lines that matter (an error) in noise."""
 
     def __init__(self, err: TextIO) -> None:
         self.err = err
         self.width = 0
+        self.live = err.isatty()
 
     def __call__(self, progress) -> None:
+        if not self.live:
+            return
         text = progress.stage + (f" {progress.fraction:.0%}" if progress.fraction is not None else "")
         self.width = max(self.width, len(text))
         self.err.write("\r" + text.ljust(self.width))
@@ -156,6 +169,7 @@ class _ProgressLine:
 def run(args: argparse.Namespace) -> int:
     from workbench.core.catalog import Catalog
     from workbench.core.generation import GenerationRequest, require_generator
+    from workbench.core.generation_data import require_prompt
     from workbench.core.loading import LoadSettings, load_model_blocking
 
     # Checked before the (slow) load so that a typo costs nothing.
@@ -164,9 +178,11 @@ def run(args: argparse.Namespace) -> int:
     catalog = Catalog()
     entry = catalog.resolve(args.model) if args.model else catalog.default_entry()
     require_generator(entry.name, entry.can_generate)
+    require_prompt(args.prompt)
+    load_settings = LoadSettings(device=args.device, dtype=args.dtype, trust_remote_code=args.trust_remote_code)
     progress = _ProgressLine(sys.stderr)
     try:
-        loaded = load_model_blocking(entry, LoadSettings(device=args.device, dtype=args.dtype), on_progress=progress)
+        loaded = load_model_blocking(entry, load_settings, on_progress=progress)
     finally:
         progress.close()
     request = GenerationRequest(prompt=args.prompt, settings=settings, system_prompt=args.system, chat=args.chat)

@@ -19,6 +19,15 @@ def add_device_argument(parser: argparse.ArgumentParser, default: str | None = "
     parser.add_argument("--device", default=default, help=DEVICE_HELP)
 
 
+def add_trust_remote_code_argument(parser: argparse.ArgumentParser) -> None:
+    """``--trust-remote-code``: the one way a command runs Python code shipped with a model."""
+    parser.add_argument(
+        "--trust-remote-code",
+        action="store_true",
+        help="allow a model that ships its own Python code to run it (read that code first)",
+    )
+
+
 def flag_name(field_name: str) -> str:
     return "--" + field_name.replace("_", "-")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from workbench.cli.options import add_device_argument
+from workbench.cli.options import add_device_argument, add_trust_remote_code_argument
 from workbench.core.jobs import drain
 
 
@@ -17,8 +17,11 @@ def add_parser(subparsers) -> None:
     )
     parser.add_argument("--model", required=True, help="model id, folder (e.g. a trained model) or .gguf file")
     parser.add_argument("--file", required=True, help="UTF-8 text file (or folder of .txt files)")
-    parser.add_argument("--block-size", type=int, default=None, help="tokens per block (default: min(512, model context))")
+    parser.add_argument(
+        "--block-size", type=int, default=None, help="tokens per block (default: min(512, model context))"
+    )
     add_device_argument(parser)
+    add_trust_remote_code_argument(parser)
     parser.set_defaults(run=run)
 
 
@@ -32,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     entry = Catalog().resolve(args.model)
     require_next_token_model(entry.name, entry.can_generate)
     text = read_corpus(args.file).text
-    loaded = load_model_blocking(entry, LoadSettings(device=args.device))
+    loaded = load_model_blocking(entry, LoadSettings(device=args.device, trust_remote_code=args.trust_remote_code))
 
     def progress(event) -> None:
         print(f"\rblock {event.blocks_done}/{event.blocks}", end="", file=sys.stderr, flush=True)

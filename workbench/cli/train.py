@@ -70,7 +70,10 @@ class _ProgressPrinter:
         elif isinstance(event, events.EvalEvent):
             self.val_loss = event.val_loss
             sample = event.sample.replace("\n", " ⏎ ")[:100]
-            self.bar.write(file=sys.stderr, s=f"step {event.step}: val loss {event.val_loss:.4f}, perplexity {event.perplexity:.2f} | {sample}")
+            self.bar.write(
+                file=sys.stderr,
+                s=f"step {event.step}: val loss {event.val_loss:.4f}, perplexity {event.perplexity:.2f} | {sample}",
+            )
         elif isinstance(event, events.CorpusStats):
             self.bar.write(
                 file=sys.stderr,

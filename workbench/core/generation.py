@@ -269,7 +269,9 @@ class _SequenceBuilder:
         token_ids = tuple(event.token_id for event in self.events)
         # The streamed pieces are the text, so what was shown token by token is what is kept.
         text = "".join(event.text for event in self.events)
-        return SequenceResult(token_ids=token_ids, text=_cut_at_stop_string(text, stop_strings), tokens=tuple(self.events))
+        return SequenceResult(
+            token_ids=token_ids, text=_cut_at_stop_string(text, stop_strings), tokens=tuple(self.events)
+        )
 
 
 def _events_for_step(numbers: _StepNumbers, builders: list[_SequenceBuilder], tokenizer) -> list[TokenEvent]:

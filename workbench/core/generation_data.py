@@ -94,10 +94,15 @@ def chat_messages(prompt: str, system_prompt: str = "") -> list[dict[str, str]]:
     return messages
 
 
+def require_prompt(prompt: str) -> None:
+    """An empty prompt is refused before any work (a model load included) is done for it."""
+    if not prompt.strip():
+        raise InvalidInputError("The prompt is empty: type some text first.")
+
+
 def prompt_token_ids(loaded: LoadedModel, request: GenerationRequest) -> list[int]:
     """The ids the model will see: chat template applied (system + user) or raw text."""
-    if not request.prompt.strip():
-        raise InvalidInputError("The prompt is empty: type some text first.")
+    require_prompt(request.prompt)
     tokenizer = loaded.tokenizer
     if uses_chat(loaded, request):
         messages = chat_messages(request.prompt, request.system_prompt)

@@ -254,7 +254,9 @@ def _convert_gguf(path: Path, dtype: torch.dtype):
     except WorkbenchError:
         raise
     except Exception as error:
-        raise ModelLoadError(f"{path.name} could not be read as a GGUF model ({type(error).__name__}: {error}).") from error
+        raise ModelLoadError(
+            f"{path.name} could not be read as a GGUF model ({type(error).__name__}: {error})."
+        ) from error
     return model, tokenizer
 
 

@@ -7,6 +7,7 @@ the window wires its widgets to their signals, keeps the session and closes clea
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 
@@ -50,10 +51,11 @@ from workbench.qt.common.settings_store import app_settings
 from workbench.qt.common.theme import warning_color
 from workbench.qt.generation.controller import GenerationController
 from workbench.qt.generation.decoding_panel import DecodingPanel
-from workbench.qt.generation.model_loader import ModelLoader
+from workbench.qt.generation.model_loader import ModelLoader, RemoteCodeRequest
 from workbench.qt.generation.model_picker import ModelPicker
 from workbench.qt.generation.output_view import OutputView
 from workbench.qt.generation.prompt_editor import PromptEditor
+from workbench.qt.generation.remote_code_dialog import confirm_remote_code
 from workbench.qt.generation.runs_panel import RunsPanel
 from workbench.qt.panels import inspector_panels
 
@@ -209,7 +211,9 @@ class MainWindow(QMainWindow):
         return action
 
     def _build_menus(self) -> None:
-        self.generate_action = self._action(self.tr("&Generate"), lambda: self.generate(), ("Ctrl+Return", "Ctrl+Enter"))
+        self.generate_action = self._action(
+            self.tr("&Generate"), lambda: self.generate(), ("Ctrl+Return", "Ctrl+Enter")
+        )
         self.stop_action = self._action(self.tr("&Stop"), self.stop, ("Esc",))
         self.regenerate_action = self._action(self.tr("&Regenerate"), self.regenerate, ("Ctrl+R",))
         self.continue_action = self._action(self.tr("&Continue"), self.continue_output,
@@ -250,6 +254,7 @@ class MainWindow(QMainWindow):
         self.loader.progress.connect(self.model_picker.set_loading)
         self.loader.loaded.connect(self.use_loaded_model)
         self.loader.failed.connect(self._on_load_failed)
+        self.loader.remote_code_requested.connect(self._on_remote_code_requested)
         self.loader.cancelled.connect(self._on_load_cancelled)
         self.generation.started.connect(self._on_generation_started)
         self.generation.token_streamed.connect(self._on_token)
@@ -368,6 +373,12 @@ class MainWindow(QMainWindow):
     def _on_load_failed(self, message: str) -> None:
         self.model_picker.show_loaded(self.state.loaded_model)
         self.show_problem(message)
+
+    def _on_remote_code_requested(self, request: RemoteCodeRequest) -> None:
+        if confirm_remote_code(self, request):
+            self.loader.load(request.entry, dataclasses.replace(request.settings, trust_remote_code=True))
+        else:
+            self._on_load_failed(request.message)
 
     def _on_load_cancelled(self) -> None:
         self.model_picker.show_loaded(self.state.loaded_model)

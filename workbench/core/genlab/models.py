@@ -24,7 +24,7 @@ class ModelConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, values: dict) -> "ModelConfig":
+    def from_dict(cls, values: dict) -> ModelConfig:
         return cls(values["kind"], tuple(values["image_shape"]), int(values["latent_dim"]), int(values["hidden_dim"]))
 
 
@@ -73,7 +73,9 @@ class VAE(nn.Module):
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(self.decode_logits(z))  # (B, pixels) in [0, 1]
 
-    def loss(self, x: torch.Tensor, beta: float, generator: torch.Generator | None = None) -> tuple[torch.Tensor, dict[str, float]]:
+    def loss(
+        self, x: torch.Tensor, beta: float, generator: torch.Generator | None = None
+    ) -> tuple[torch.Tensor, dict[str, float]]:
         """Negative ELBO per image: reconstruction (BCE summed over pixels) + beta * KL(q(z|x) || N(0, I))."""
         mean, log_var = self.encode(x)  # (B, latent)
         noise = torch.randn(mean.shape, generator=generator, device=mean.device, dtype=mean.dtype)

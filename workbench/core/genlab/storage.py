@@ -77,13 +77,18 @@ def save_checkpoint(
         "generator_state": generator.get_state(),
     }
     return shared_checkpoints.save_checkpoint(
-        Path(folder).expanduser(), state=state, tensors=tensors, write_files=lambda staging: _write_model(staging, model)
+        Path(folder).expanduser(),
+        state=state,
+        tensors=tensors,
+        write_files=lambda staging: _write_model(staging, model),
     )
 
 
 def load_checkpoint(folder: str | Path, device: torch.device | str = "cpu") -> Checkpoint:
     saved = shared_checkpoints.load_checkpoint(
-        Path(folder).expanduser(), required=("epoch", "step", "history"), required_tensors=("optimizers", "generator_state")
+        Path(folder).expanduser(),
+        required=("epoch", "step", "history"),
+        required_tensors=("optimizers", "generator_state"),
     )
     model = load_model(saved.folder, device)
     return Checkpoint(model.train(), saved.tensors["optimizers"], saved.tensors["generator_state"], saved.state)

@@ -220,7 +220,8 @@ def _train(
     else:
         model = _build_fresh(settings, images)
     model.to(device).train()
-    train_step = _VaeStep(model, settings, generator) if settings.model == "vae" else _GanStep(model, settings, generator)
+    step_class = _VaeStep if settings.model == "vae" else _GanStep
+    train_step = step_class(model, settings, generator)
     if checkpoint is not None:
         for name, optimizer in train_step.optimizers.items():
             optimizer.load_state_dict(checkpoint.optimizer_states[name])

@@ -67,7 +67,9 @@ def load_base_model(settings: TrainSettings):
 
     loaded = load_model_blocking(settings.base_model, LoadSettings(device=settings.device, dtype="float32"))
     if not loaded.can_generate:
-        raise InvalidSettingsError(f"{loaded.entry.name} cannot generate text, so it cannot be fine-tuned as a language model.")
+        raise InvalidSettingsError(
+            f"{loaded.entry.name} cannot generate text, so it cannot be fine-tuned as a language model."
+        )
     return loaded.model, loaded.tokenizer
 
 

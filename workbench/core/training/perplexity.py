@@ -55,7 +55,9 @@ def perplexity(
     if block_size < 1:
         raise InvalidInputError("Block size must be at least 1.")
     if limit and block_size > limit:
-        raise InvalidInputError(f"Block size {block_size} is longer than {loaded.entry.name}'s context of {limit} tokens.")
+        raise InvalidInputError(
+            f"Block size {block_size} is longer than {loaded.entry.name}'s context of {limit} tokens."
+        )
     ids = torch.from_numpy(encode_corpus(loaded.tokenizer, text).astype("int64"))  # (N,)
     if len(ids) < 2:
         raise InvalidInputError("The text is too short: perplexity needs at least two tokens.")
@@ -70,7 +72,9 @@ def perplexity(
                 chunk = torch.stack(group).to(loaded.device)  # (B, T+1)
                 logits = loaded.model(input_ids=chunk[:, :-1]).logits.float()  # (B, T, V)
                 targets = chunk[:, 1:]  # (B, T)
-                total_loss += F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1), reduction="sum").item()
+                total_loss += F.cross_entropy(
+                    logits.reshape(-1, logits.size(-1)), targets.reshape(-1), reduction="sum"
+                ).item()
                 predicted += targets.numel()
             yield PerplexityProgress(min(first + BATCH_SIZE, len(windows)), len(windows))
     mean_loss = total_loss / predicted

@@ -54,7 +54,9 @@ def _chunks(text: str, size: int = 1 << 16) -> list[str]:
     pieces, start = [], 0
     while start < len(text):
         end = start + size
-        while end < len(text) and not (text[end - 1] == "\n" and not text[end - 2].isspace() and not text[end].isspace()):
+        while end < len(text) and not (
+            text[end - 1] == "\n" and not text[end - 2].isspace() and not text[end].isspace()
+        ):
             end += 1
         pieces.append(text[start:end])
         start = end

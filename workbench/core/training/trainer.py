@@ -4,8 +4,9 @@ It follows nanoGPT's ``train.py``: random blocks from one token array, AdamW wit
 only on matrices, linear warmup then cosine decay to ``min_lr``, gradient clipping and
 accumulation. Differences, for a desktop app: pause/resume/stop through ``RunControl``,
 an eval at the last step whatever the interval, validation blocks spread evenly over the
-split and the same at every eval (so the validation curve is not noisier than the model), a sample text per eval drawn without
-touching the training random stream, and checkpoints that make a resumed run continue
+split and the same at every eval (so the validation curve is not noisier than the model),
+a sample text per eval drawn without touching the training random stream, and checkpoints
+that make a resumed run continue
 the same curve bit for bit.
 """
 
@@ -124,7 +125,9 @@ class MetricsLog:
             self._writer.writerow(METRICS_COLUMNS)
             self._handle.flush()
 
-    def write(self, step: int, train_loss: float, val_loss: float | None, lr: float, tokens_per_s: float, elapsed_s: float) -> None:
+    def write(
+        self, step: int, train_loss: float, val_loss: float | None, lr: float, tokens_per_s: float, elapsed_s: float
+    ) -> None:
         val = "" if val_loss is None else f"{val_loss:.6f}"
         self._writer.writerow((step, f"{train_loss:.6f}", val, f"{lr:.6e}", f"{tokens_per_s:.1f}", f"{elapsed_s:.3f}"))
         self._handle.flush()
@@ -192,7 +195,8 @@ class _Run:
         if min(len(train_ids), len(val_ids)) <= shortest:
             raise InvalidInputError(
                 f"The corpus is too short: {len(ids)} tokens leave {len(val_ids)} for validation, and each split "
-                f"needs more than block size + 1 = {shortest}. Use more text, a smaller block size or a larger validation fraction."
+                f"needs more than block size + 1 = {shortest}. "
+                "Use more text, a smaller block size or a larger validation fraction."
             )
         yield CorpusStats(
             characters=len(text),
@@ -233,7 +237,8 @@ class _Run:
         ]
         if changed:
             raise InvalidSettingsError(
-                f"The run in {self.out_dir} was started with {', '.join(changed)}: resume it with the same model settings."
+                f"The run in {self.out_dir} was started with {', '.join(changed)}: "
+                "resume it with the same model settings."
             )
 
     def _restore(self, checkpoint) -> None:
@@ -349,7 +354,9 @@ class _Run:
         Catalog().register_trained(self.out_dir)
 
 
-def train(settings: TrainSettings, control: RunControl | None = None, resume: bool = False) -> Generator[TrainEvent, None, TrainResult]:
+def train(
+    settings: TrainSettings, control: RunControl | None = None, resume: bool = False
+) -> Generator[TrainEvent, None, TrainResult]:
     """Train as ``settings`` says; yields StatusEvent, CorpusStats, StepEvent, EvalEvent and
     CheckpointEvent. Stop (``control.cancel()``) checkpoints first and returns stopped=True."""
     settings.validate()
@@ -368,11 +375,16 @@ def train(settings: TrainSettings, control: RunControl | None = None, resume: bo
             if control.cancelled:
                 yield StatusEvent(SAVING_CHECKPOINT)
                 yield run.checkpoint()
-                return TrainResult(str(run.out_dir), run.step, run.last_val_loss, True, f"Stopped at step {run.step}; checkpoint saved.")
+                message = f"Stopped at step {run.step}; checkpoint saved."
+                return TrainResult(str(run.out_dir), run.step, run.last_val_loss, True, message)
             started = time.perf_counter()
             loss, lr = run.train_step()
             if not math.isfinite(loss):
-                kept = f"the last good checkpoint is in {run.checkpoint_dir}" if has_checkpoint(run.checkpoint_dir) else "no checkpoint had been saved yet"
+                kept = (
+                    f"the last good checkpoint is in {run.checkpoint_dir}"
+                    if has_checkpoint(run.checkpoint_dir)
+                    else "no checkpoint had been saved yet"
+                )
                 message = (
                     f"Training stopped at step {run.step + 1}: the loss became {loss} (diverged). "
                     f"Try a lower learning rate or stronger gradient clipping; {kept}."
@@ -393,9 +405,11 @@ def train(settings: TrainSettings, control: RunControl | None = None, resume: bo
                 run.last_val_loss = val_loss
                 train_mean = float(np.mean(run.recent_train_losses))
                 run.recent_train_losses = []
-                yield EvalEvent(run.step, val_loss, math.exp(min(val_loss, 700.0)), train_mean, sample, run.tokens_seen, run.elapsed_s)
+                perplexity = math.exp(min(val_loss, 700.0))
+                yield EvalEvent(run.step, val_loss, perplexity, train_mean, sample, run.tokens_seen, run.elapsed_s)
             metrics.write(run.step, loss, val_loss, lr, tokens_per_s, run.elapsed_s)
-            if settings.checkpoint_interval and run.step % settings.checkpoint_interval == 0 and run.step < settings.max_iters:
+            interval = settings.checkpoint_interval
+            if interval and run.step % interval == 0 and run.step < settings.max_iters:
                 yield StatusEvent(SAVING_CHECKPOINT)  # a fine-tuned model takes seconds to write
                 yield run.checkpoint()
         yield StatusEvent("Saving the trained model")
@@ -403,4 +417,5 @@ def train(settings: TrainSettings, control: RunControl | None = None, resume: bo
         run.finish()
     finally:
         metrics.close()
-    return TrainResult(str(run.out_dir), run.step, run.last_val_loss, False, f"Finished {run.step} steps; model saved in {run.out_dir}.")
+    message = f"Finished {run.step} steps; model saved in {run.out_dir}."
+    return TrainResult(str(run.out_dir), run.step, run.last_val_loss, False, message)

@@ -48,10 +48,10 @@ from workbench.core.attention import (
 )
 from workbench.core.errors import WorkbenchError
 from workbench.core.loading import LoadedModel
-from workbench.qt.common.app_state import AppState
 from workbench.qt.attention.heatmap import COLOR_MAPS, AttentionHeatmap, DisplayOptions
 from workbench.qt.attention.overview import OverviewGrid
 from workbench.qt.attention.token_view import TokenView
+from workbench.qt.common.app_state import AppState
 from workbench.qt.common.jobs import Job
 
 _REDRAW_MS = 33  # the heatmap redraws at most ~30 times a second while a slider is dragged
@@ -150,9 +150,12 @@ class AttentionPanel(QWidget):
         view_row.addWidget(self.layer_slider, 1)
         for widget in (self.aggregation_combo, self.head_spin, self.color_combo, self.log_check, self.sink_check):
             view_row.addWidget(widget)
-        for label, tip, action in ((self.tr("PNG…"), self.tr("Save the current view as an image."), self._ask_png),
-                                   (self.tr("NPZ…"), self.tr("Save every layer and head with the tokens (NumPy)."), self._ask_npz),
-                                   (self.tr("CSV…"), self.tr("Save the matrix shown as a table."), self._ask_csv)):
+        exports = (
+            (self.tr("PNG…"), self.tr("Save the current view as an image."), self._ask_png),
+            (self.tr("NPZ…"), self.tr("Save every layer and head with the tokens (NumPy)."), self._ask_npz),
+            (self.tr("CSV…"), self.tr("Save the matrix shown as a table."), self._ask_csv),
+        )
+        for label, tip, action in exports:
             button = QPushButton(label)
             button.setToolTip(tip)
             button.clicked.connect(action)
@@ -176,7 +179,9 @@ class AttentionPanel(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(splitter, self.tr("Heatmap"))
         self.tabs.addTab(overview_scroll, self.tr("Model overview"))
-        self.hover_label = QElidingLabel(self.tr("Hover over the heatmap to read a weight; click a row to pick a query token."))
+        self.hover_label = QElidingLabel(
+            self.tr("Hover over the heatmap to read a weight; click a row to pick a query token.")
+        )
 
         layout = QVBoxLayout(self)
         layout.addLayout(source_row)
@@ -359,7 +364,11 @@ class AttentionPanel(QWidget):
 
     def open_head(self, layer: int, head: int) -> None:
         """Open one head from the overview in the main heatmap."""
-        with signals_blocked(self.aggregation_combo), signals_blocked(self.head_spin), signals_blocked(self.layer_slider):
+        with (
+            signals_blocked(self.aggregation_combo),
+            signals_blocked(self.head_spin),
+            signals_blocked(self.layer_slider),
+        ):
             self.aggregation_combo.setCurrentIndex(self.aggregation_combo.findData(_ONE_HEAD))
             self.head_spin.setValue(head)
             self.layer_slider.setValue(layer)

@@ -125,7 +125,12 @@ class TokenView(QWidget):
         self.title = QLabel(self.tr("Click a query token (a heatmap row or a word below)."))
         self.title.setWordWrap(True)
         self.strip = TokenStrip()
-        self.strip.setToolTip(self.tr("The text, coloured by how much the chosen token attends to each token. Click a token to choose it."))
+        self.strip.setToolTip(
+            self.tr(
+                "The text, coloured by how much the chosen token attends to each token. "
+                "Click a token to choose it."
+            )
+        )
         self.strip.token_clicked.connect(self.token_clicked)
         strip_scroll = QScrollArea()
         strip_scroll.setWidgetResizable(True)

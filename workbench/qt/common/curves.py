@@ -436,7 +436,7 @@ class LiveCurvesWidget(QWidget):
         (N, number of x axes + 1); an x column of NaN means that axis is unknown for it."""
         dash = OVERLAY_DASHES[len(self._overlays) % len(OVERLAY_DASHES)]
         items: dict[str, pg.PlotDataItem] = {}
-        for name, points in series.items():
+        for name in series:
             if name not in self._series:
                 continue
             live = self._series[name]
@@ -489,12 +489,16 @@ class LiveCurvesWidget(QWidget):
             raise InvalidInputError(f"Could not write an image to {path}.")
 
     def _ask_export_csv(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, self.tr("Export curves"), "curves.csv", self.tr("CSV files (*.csv)"))
+        path, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Export curves"), "curves.csv", self.tr("CSV files (*.csv)")
+        )
         if path:
             self._export_reporting_errors(self.export_csv, path)
 
     def _ask_export_png(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, self.tr("Export image"), "curves.png", self.tr("PNG images (*.png)"))
+        path, _ = QFileDialog.getSaveFileName(
+            self, self.tr("Export image"), "curves.png", self.tr("PNG images (*.png)")
+        )
         if path:
             self._export_reporting_errors(self.export_png, path)
 

@@ -7,25 +7,51 @@ freed instead of being used.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from PySide6.QtCore import QObject, Signal
 
 from workbench.core.catalog import ModelEntry
-from workbench.core.loading import LoadSettings, load_model
+from workbench.core.errors import RemoteCodeRefusedError
+from workbench.core.loading import LoadedModel, LoadSettings, load_model
 from workbench.qt.common.jobs import Job, JobRegistry
+
+
+@dataclass(frozen=True)
+class RemoteCodeRequest:
+    """A load that stopped because the model ships its own code: the window asks the person."""
+
+    entry: ModelEntry
+    settings: LoadSettings
+    files: tuple[str, ...]
+    message: str
+
+
+def _load_or_ask(entry: ModelEntry, settings: LoadSettings, cancel):
+    try:
+        return (yield from load_model(entry, settings, cancel))
+    except RemoteCodeRefusedError as refused:
+        return RemoteCodeRequest(entry, settings, tuple(refused.files), str(refused))
+
+
+def _free(result) -> None:
+    if isinstance(result, LoadedModel):
+        result.unload()
 
 
 class ModelLoader(QObject):
     progress = Signal(object)  # LoadProgress of the current load
     loaded = Signal(object)  # LoadedModel
+    remote_code_requested = Signal(object)  # RemoteCodeRequest: load again only if the person agrees
     failed = Signal(str)
     cancelled = Signal()
 
     def __init__(self, jobs: JobRegistry, parent: QObject | None = None) -> None:
         super().__init__(parent)
         # An abandoned load that finishes anyway: nobody else holds its model.
-        self._job = Job(jobs, discard=lambda model: model.unload(), parent=self)
+        self._job = Job(jobs, discard=_free, parent=self)
         self._job.event.connect(self.progress)
-        self._job.finished.connect(self.loaded)
+        self._job.finished.connect(self._on_finished)
         self._job.failed.connect(self.failed)
 
     @property
@@ -34,7 +60,13 @@ class ModelLoader(QObject):
 
     def load(self, entry: ModelEntry, settings: LoadSettings) -> None:
         self.cancel()
-        self._job.start(lambda cancel: load_model(entry, settings, cancel))
+        self._job.start(lambda cancel: _load_or_ask(entry, settings, cancel))
+
+    def _on_finished(self, result) -> None:
+        if isinstance(result, RemoteCodeRequest):
+            self.remote_code_requested.emit(result)
+        else:
+            self.loaded.emit(result)
 
     def cancel(self) -> None:
         """Abandon the current load; the window keeps the model it had."""

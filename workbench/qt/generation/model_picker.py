@@ -38,7 +38,10 @@ def _size_text(parameters: int | None) -> str:
 def entry_label(entry: ModelEntry) -> str:
     installed = "installed" if entry.installed else "not installed"
     generates = "" if entry.can_generate else " · encoder only"
-    return f"{entry.name} — {entry.architecture} · {_size_text(entry.parameters)} · {entry.source}, {installed}{generates}"
+    return (
+        f"{entry.name} — {entry.architecture} · {_size_text(entry.parameters)} · {entry.source}, "
+        f"{installed}{generates}"
+    )
 
 
 def loaded_label(loaded: LoadedModel | None) -> str:
@@ -120,7 +123,8 @@ class ModelPicker(QWidget):
     def refresh(self) -> None:
         """List the catalog again (a model was trained or registered), keeping the choice."""
         chosen = self.combo.currentData()
-        extra = {key: entry for key, entry in self._entries.items() if key not in {e.id for e in self._catalog.entries()}}
+        listed = {e.id for e in self._catalog.entries()}
+        extra = {key: entry for key, entry in self._entries.items() if key not in listed}
         self._entries = {entry.id: entry for entry in self._catalog.entries()}
         self._entries.update(extra)
         self.combo.clear()

@@ -23,7 +23,6 @@ from workbench.core.resources import sample_prompts_file
 from workbench.qt.common.theme import warning_color
 
 
-
 @dataclass(frozen=True)
 class SamplePrompt:
     title: str

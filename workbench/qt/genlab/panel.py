@@ -49,9 +49,9 @@ from workbench.core.genlab.trainer import (
 )
 from workbench.qt.common.app_state import AppState
 from workbench.qt.common.curves import LiveCurvesWidget, XAxis
+from workbench.qt.common.run_controls import RunControlsMixin
 from workbench.qt.genlab.form import GenLabForm
 from workbench.qt.genlab.image_view import ImageGridView
-from workbench.qt.common.run_controls import RunControlsMixin
 
 INTERPOLATION_STEPS = 8
 
@@ -144,7 +144,9 @@ class GenLabPanel(RunControlsMixin, QWidget):
         self.save_button.setToolTip(self.tr("Save the model shown here (weights and settings) into a folder."))
         self.save_button.clicked.connect(self._ask_save)
         self.load_button = QPushButton(self.tr("Load model…"))
-        self.load_button.setToolTip(self.tr("Open a saved lab model (or a checkpoint folder) to sample and interpolate."))
+        self.load_button.setToolTip(
+            self.tr("Open a saved lab model (or a checkpoint folder) to sample and interpolate.")
+        )
         self.load_button.clicked.connect(self._ask_load)
         buttons = QGridLayout()
         for index, button in enumerate(
@@ -230,7 +232,9 @@ class GenLabPanel(RunControlsMixin, QWidget):
         folder = Path(folder)
         if folder.is_dir() and any(folder.iterdir()) and not (folder / CONFIG_FILE).is_file():
             # Saving replaces the folder whole: never on top of unrelated files.
-            raise WorkbenchError(self.tr("'{folder}' is not empty: choose an empty or new folder.").format(folder=folder))
+            raise WorkbenchError(
+                self.tr("'{folder}' is not empty: choose an empty or new folder.").format(folder=folder)
+            )
         save_model(folder, self.model)
         self.run.set_status(self.tr("Model saved to {folder}.").format(folder=folder))
 
@@ -246,7 +250,9 @@ class GenLabPanel(RunControlsMixin, QWidget):
             )
         )
         self._show_model_views()
-        self.run.set_status(self.tr("Loaded a {kind} from {folder}.").format(kind=model.config.kind.upper(), folder=folder))
+        self.run.set_status(
+            self.tr("Loaded a {kind} from {folder}.").format(kind=model.config.kind.upper(), folder=folder)
+        )
 
     # ----- run events -----------------------------------------------------------------
 
@@ -254,8 +260,9 @@ class GenLabPanel(RunControlsMixin, QWidget):
         if isinstance(event, StepMetrics):
             curves = self.curves[self._run_settings.model]
             batches = max(1, self._steps_per_epoch())
+            names = self._series_names(self._run_settings.model)
             for name, value in event.values.items():
-                curves.append(self._series_names(self._run_settings.model)[name], (event.step, event.step / batches), value)
+                curves.append(names[name], (event.step, event.step / batches), value)
         elif isinstance(event, EpochEnd):
             first_snapshot = self.model is None
             self.model = event.snapshot
@@ -266,9 +273,8 @@ class GenLabPanel(RunControlsMixin, QWidget):
             if event.reconstructions is not None:
                 self.reconstructions_view.set_images(interleave(event.originals, event.reconstructions))
             self.update_interpolation()
-            means = ", ".join(
-                f"{self._series_names(self._run_settings.model)[name]} {value:.3f}" for name, value in event.means.items()
-            )
+            names = self._series_names(self._run_settings.model)
+            means = ", ".join(f"{names[name]} {value:.3f}" for name, value in event.means.items())
             paused = self.tr(" · paused") if self.run.paused else ""
             self.run.set_status(
                 self.tr("Epoch {epoch} of {epochs} · {means} · {seconds:.1f} s{paused}").format(
@@ -382,7 +388,9 @@ class GenLabPanel(RunControlsMixin, QWidget):
             self._report_errors(self.save_model_to, folder)
 
     def _ask_load(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, self.tr("Open a saved lab model"), str(paths.data_dir() / "genlab"))
+        folder = QFileDialog.getExistingDirectory(
+            self, self.tr("Open a saved lab model"), str(paths.data_dir() / "genlab")
+        )
         if folder:
             self._report_errors(self.load_model_from, folder)
             self._refresh_controls()

@@ -75,7 +75,11 @@ class TrainingCurves(QWidget):
         self.val_name = self.tr("validation loss")
         self.lr_name = self.tr("learning rate")
         self.curves = LiveCurvesWidget(
-            (XAxis("step", self.tr("Step")), XAxis("tokens", self.tr("Tokens seen")), XAxis("time", self.tr("Training time (s)")))
+            (
+                XAxis("step", self.tr("Step")),
+                XAxis("tokens", self.tr("Tokens seen")),
+                XAxis("time", self.tr("Training time (s)")),
+            )
         )
         self.curves.add_plot("loss", self.tr("Loss (cross-entropy)"), stretch=3)
         self.curves.add_plot("lr", self.tr("Learning rate"), stretch=1)

@@ -86,7 +86,9 @@ class TrainingForm(QWidget):
         row = QHBoxLayout()
         self.corpus_edit = QLineEdit()
         self.corpus_edit.setPlaceholderText(self.tr("A UTF-8 text file, or a folder of .txt files"))
-        self.corpus_edit.setToolTip(self.tr("The text the model learns to continue. Chinese and any other language work."))
+        self.corpus_edit.setToolTip(
+            self.tr("The text the model learns to continue. Chinese and any other language work.")
+        )
         self.corpus_edit.editingFinished.connect(self._corpus_edited)
         file_button = QPushButton(self.tr("File…"))
         file_button.setToolTip(self.tr("Choose one text file."))
@@ -101,7 +103,10 @@ class TrainingForm(QWidget):
         form.addLayout(row)
         self.try_button = QPushButton(self.tr("Try training on Tang poems"))
         self.try_button.setToolTip(
-            self.tr("Pick the bundled corpus (300 Tang poems) with a small character-level GPT: press Start and watch it learn.")
+            self.tr(
+                "Pick the bundled corpus (300 Tang poems) with a small character-level GPT: "
+                "press Start and watch it learn."
+            )
         )
         self.try_button.clicked.connect(self.use_sample_corpus)
         self.try_button.setEnabled(sample_corpus().is_file())
@@ -207,7 +212,9 @@ class TrainingForm(QWidget):
         self._refresh_automatic_out_dir()
         self._on_changed()
 
-    def show_corpus_stats(self, characters: int, tokens: int, vocabulary: int, train_tokens: int, val_tokens: int) -> None:
+    def show_corpus_stats(
+        self, characters: int, tokens: int, vocabulary: int, train_tokens: int, val_tokens: int
+    ) -> None:
         """The trainer's own count, once the run has tokenized the corpus."""
         self.corpus_stats_label.setText(
             self.tr(
@@ -217,7 +224,9 @@ class TrainingForm(QWidget):
         )
 
     def _choose_corpus_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("Choose a text file"), "", self.tr("Text files (*.txt);;All files (*)"))
+        path, _ = QFileDialog.getOpenFileName(
+            self, self.tr("Choose a text file"), "", self.tr("Text files (*.txt);;All files (*)")
+        )
         if path:
             self.set_corpus(path)
 
@@ -250,7 +259,9 @@ class TrainingForm(QWidget):
         self._on_changed()
 
     def _choose_out_dir(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, self.tr("Choose an empty output folder"), str(paths.trained_models_dir()))
+        path = QFileDialog.getExistingDirectory(
+            self, self.tr("Choose an empty output folder"), str(paths.trained_models_dir())
+        )
         if path:
             self.set_values(out_dir=path)
 

@@ -26,9 +26,9 @@ from workbench.core.training.events import CheckpointEvent, CorpusStats, EvalEve
 from workbench.core.training.settings import TrainSettings
 from workbench.core.training.trainer import train
 from workbench.qt.common.app_state import AppState
+from workbench.qt.common.run_controls import RunControlsMixin
 from workbench.qt.training.curves import TrainingCurves
 from workbench.qt.training.form import TrainingForm
-from workbench.qt.common.run_controls import RunControlsMixin
 
 
 def _duration(seconds: float) -> str:

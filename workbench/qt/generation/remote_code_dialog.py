@@ -1,0 +1,37 @@
+"""Asks before a model's own Python code runs: the files are named, and their code can be read first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from workbench.qt.generation.model_loader import RemoteCodeRequest
+
+_SHOWN_CHARACTERS = 20_000  # enough to read a modelling file; the rest stays on disk
+
+
+def _code_of(files: tuple[str, ...]) -> str:
+    parts = []
+    for name in files:
+        path = Path(name)
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")[:_SHOWN_CHARACTERS]
+        except OSError:
+            text = "(downloaded from the hub when the model loads: not on this machine yet)"
+        parts.append(f"# ---- {name}\n{text}")
+    return "\n\n".join(parts)
+
+
+def confirm_remote_code(parent: QWidget, request: RemoteCodeRequest) -> bool:
+    box = QMessageBox(QMessageBox.Icon.Warning, parent.tr("Run this model's own code?"), "", parent=parent)
+    box.setText(parent.tr(
+        "{name} ships its own Python code. Loading it runs that code on this computer, with your rights:\n\n{files}\n\n"
+        "Read it (Show Details) and load only a model you trust."
+    ).format(name=request.entry.name, files="\n".join(request.files)))
+    box.setDetailedText(_code_of(request.files))
+    load = box.addButton(parent.tr("Run the code and load"), QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
+    return box.clickedButton() is load
