@@ -1,4 +1,6 @@
 import json
+import threading
+import time
 
 import pytest
 import torch
@@ -139,3 +141,63 @@ def test_a_cache_written_without_checksums_is_rebuilt(fake_gguf):
     marker_file.write_text(json.dumps(marker), encoding="utf-8")
     load_model_blocking(gguf_entry(path))
     assert len(conversions) == 2
+
+
+def converting_tensor_by_tensor(tiny_loaded, tensors: int, on_tensor=lambda index: None):
+    """A conversion that walks its tensors the way transformers' GGUF loader does: through the
+    module's ``tqdm``."""
+    from transformers import modeling_gguf_pytorch_utils
+
+    def convert(gguf_path, dtype):
+        for index in modeling_gguf_pytorch_utils.tqdm(list(range(tensors)), desc="Converting"):
+            on_tensor(index)
+        return tiny_loaded.model, tiny_loaded.tokenizer
+
+    return convert
+
+
+def test_the_gguf_conversion_reports_each_tensor_and_draws_no_bar(fake_gguf, tiny_loaded, monkeypatch, capfd):
+    path, _ = fake_gguf
+    monkeypatch.setattr(loading, "_convert_gguf", converting_tensor_by_tensor(tiny_loaded, 40))
+    progress = []
+    load_model_blocking(gguf_entry(path), on_progress=progress.append)
+    fractions = [p.fraction for p in progress if p.stage.startswith("Converting GGUF")]
+    assert len(fractions) == 42  # the start, each of the 40 tensors, the end
+    assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
+    assert "Converting" not in capfd.readouterr().err  # no library progress bar on the terminal
+
+
+def test_the_gguf_conversion_tells_the_time_left(fake_gguf, tiny_loaded, monkeypatch):
+    path, _ = fake_gguf
+    clock = [0.0]
+    real_time_left = loading.TimeLeft
+    monkeypatch.setattr(loading, "TimeLeft", lambda: real_time_left(lambda: clock[0]))
+    monkeypatch.setattr(loading, "_convert_gguf", converting_tensor_by_tensor(
+        tiny_loaded, 10, on_tensor=lambda index: clock.__setitem__(0, 2.0 * (index + 1))))
+    progress = []
+    load_model_blocking(gguf_entry(path), on_progress=progress.append)
+    left = {p.fraction: p.seconds_left for p in progress if p.stage.startswith("Converting GGUF")}
+    assert left[0.0] is None
+    assert left[0.5] == pytest.approx(10.0)  # the first 5 tensors took 10 s: 10 s for the other half
+
+
+def test_a_cancel_stops_the_gguf_conversion_at_the_next_tensor(fake_gguf, tiny_loaded, monkeypatch):
+    path, _ = fake_gguf
+    cancel = CancelToken()
+    converted = []
+
+    def convert_one(index: int) -> None:
+        converted.append(index)
+        while index == 10 and not cancel.cancelled:  # tensor 10 lasts until Cancel is pressed
+            time.sleep(0.01)
+
+    monkeypatch.setattr(loading, "_convert_gguf", converting_tensor_by_tensor(tiny_loaded, 100, convert_one))
+    job = load_model(gguf_entry(path), cancel=cancel)
+    for progress in job:
+        if progress.fraction and progress.fraction >= 0.1:
+            cancel.cancel()
+            break
+    with pytest.raises(Exception, match="Cancelled"):
+        drain(job)
+    assert converted == list(range(11))
+    assert not any(thread.name == "workbench-gguf-convert" for thread in threading.enumerate())

@@ -13,7 +13,7 @@ from workbench.core.catalog import Catalog
 from workbench.core.errors import InvalidInputError, InvalidSettingsError
 from workbench.core.jobs import RunControl, drain
 from workbench.core.training import trainer as trainer_module
-from workbench.core.training.events import CheckpointEvent, CorpusStats, EvalEvent, StepEvent, TrainResult
+from workbench.core.training.events import CheckpointEvent, CorpusStats, EvalEvent, StatusEvent, StepEvent, TrainResult
 from workbench.core.training.settings import TrainSettings
 from workbench.core.training.trainer import METRICS_COLUMNS, learning_rate, train
 
@@ -123,6 +123,9 @@ def test_stop_checkpoints_and_resume_continues_the_same_curve(corpus, tmp_path):
             control.cancel()
     assert stopped.stopped and stopped.step == 7
     assert isinstance(events[-1], CheckpointEvent) and events[-1].step == 7
+    # Each checkpoint (the periodic one at step 5 and the stop's) is announced while it is written.
+    announced = [events[index - 1] for index, event in enumerate(events) if isinstance(event, CheckpointEvent)]
+    assert len(announced) == 2 and all(event == StatusEvent(trainer_module.SAVING_CHECKPOINT) for event in announced)
     _, resumed = run(tiny_settings(corpus, out, **changes), resume=True)
     assert resumed.step == 12
 

@@ -118,7 +118,8 @@ def test_exports_exist_and_reload_equal(panel, captured, tmp_path):
 
 def test_follows_a_finished_generation_without_a_click(qtbot, panel, tiny_loaded):
     from workbench.core.decoding import DecodingSettings
-    from workbench.core.generation import GenerationRecord, GenerationRequest, generate
+    from workbench.core.generation import GenerationRequest, generate
+    from workbench.core.generation_data import GenerationRecord
     from workbench.core.jobs import drain
 
     request = GenerationRequest(prompt="The quick brown", settings=DecodingSettings(mode="greedy", max_new_tokens=6))

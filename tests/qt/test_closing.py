@@ -39,7 +39,7 @@ def window(qtbot, tiny_loaded):
 
 
 def panel_of(window: MainWindow, kind: type):
-    return next(panel for _title, panel in window.panels if isinstance(panel, kind))
+    return next(tab.panel for _title, tab in window.panels if isinstance(tab.panel, kind))
 
 
 def assert_closed_cleanly(window: MainWindow) -> None:

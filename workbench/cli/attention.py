@@ -45,7 +45,7 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from workbench.core.attention import capture_attention, format_bytes, parse_head_view, save_npz, text_token_ids
-    from workbench.core.generation import require_prompt
+    from workbench.core.generation_data import require_prompt
     from workbench.core.loading import LoadSettings, load_model_blocking
 
     # Every option is checked before the model loads and before anything is written.

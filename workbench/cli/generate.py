@@ -168,7 +168,8 @@ class _ProgressLine:
 
 def run(args: argparse.Namespace) -> int:
     from workbench.core.catalog import Catalog
-    from workbench.core.generation import GenerationRequest, require_generator, require_prompt
+    from workbench.core.generation import GenerationRequest, require_generator
+    from workbench.core.generation_data import require_prompt
     from workbench.core.loading import LoadSettings, load_model_blocking
 
     # Checked before the (slow) load so that a typo costs nothing.

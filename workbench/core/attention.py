@@ -22,7 +22,7 @@ import numpy as np
 from workbench.core.atomic import write_bytes_atomic, write_text_atomic
 from workbench.core.attention_tokens import TokenSequence, token_sequence
 from workbench.core.errors import InvalidInputError, InvalidSettingsError
-from workbench.core.generation import chat_messages
+from workbench.core.generation_data import chat_messages
 from workbench.core.jobs import CancelToken
 from workbench.core.settings_fields import DescribedSettings, setting
 

@@ -4,12 +4,13 @@ mapped to a transformers ``GenerationConfig`` in one place (``to_generation_conf
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from typing import Literal
-
-from transformers import GenerationConfig
+from typing import TYPE_CHECKING, Literal
 
 from workbench.core.settings_fields import DescribedSettings, Problem, setting
 from workbench.core.transformers_helpers import pad_token_id
+
+if TYPE_CHECKING:
+    from transformers import GenerationConfig
 
 DecodingMode = Literal["greedy", "sample", "beam"]
 MODES: tuple[str, ...] = ("greedy", "sample", "beam")
@@ -147,6 +148,8 @@ def to_generation_config(settings: DecodingSettings, tokenizer) -> GenerationCon
     Neutral values are written out explicitly so that a model's own defaults
     (its generation_config.json) never switch on a filter the user turned off.
     """
+    from transformers import GenerationConfig  # seconds to import: only when generating, not at start-up
+
     settings.validate()
     sampling = settings.mode == "sample"
     return GenerationConfig(

@@ -1,21 +1,29 @@
 """Which devices and dtypes this machine offers, and what "auto" means on it: the one place
-that asks torch about CUDA and MPS."""
+that asks torch about CUDA and MPS.
+
+torch takes seconds to import and the window lists these choices at start-up, so it is
+imported by the functions that ask it, never by this module."""
 
 from __future__ import annotations
 
 import gc
 import os
-
-import torch
+from typing import TYPE_CHECKING
 
 from workbench.core.errors import ModelLoadError
 
-DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
+if TYPE_CHECKING:
+    import torch
+
+DTYPES = ("float32", "bfloat16", "float16")  # names of torch dtypes
+EVERY_MACHINE_DEVICES = ("auto", "cpu")  # offered without asking torch
 
 
 def available_devices() -> list[str]:
     """The device choices a form offers: auto, cpu, then each GPU this machine has."""
-    devices = ["auto", "cpu"]
+    import torch
+
+    devices = list(EVERY_MACHINE_DEVICES)
     if torch.cuda.is_available():
         devices += ["cuda"] + [f"cuda:{index}" for index in range(torch.cuda.device_count())]
     if torch.backends.mps.is_available():
@@ -24,6 +32,8 @@ def available_devices() -> list[str]:
 
 
 def resolve_device(name: str) -> torch.device:
+    import torch
+
     if name == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")
@@ -42,6 +52,8 @@ def resolve_device(name: str) -> torch.device:
 
 
 def resolve_dtype(name: str, device: torch.device) -> torch.dtype:
+    import torch
+
     if name == "auto":
         if device.type == "cuda":
             return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
@@ -50,10 +62,12 @@ def resolve_dtype(name: str, device: torch.device) -> torch.dtype:
         return torch.float32
     if name not in DTYPES:
         raise ModelLoadError(f"Unknown dtype '{name}': use auto, {', '.join(DTYPES)}.")
-    return DTYPES[name]
+    return getattr(torch, name)
 
 
 def free_device_memory(device: torch.device) -> None:
+    import torch
+
     gc.collect()
     if device.type == "cuda":
         torch.cuda.empty_cache()
@@ -64,6 +78,8 @@ def free_device_memory(device: torch.device) -> None:
 def free_memory_bytes(device: torch.device) -> int | None:
     """Memory free for new tensors on ``device`` now; None where it cannot be told."""
     if device.type == "cuda":
+        import torch
+
         return torch.cuda.mem_get_info(device)[0]
     if device.type == "cpu" and hasattr(os, "sysconf"):
         try:

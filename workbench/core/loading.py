@@ -3,7 +3,8 @@
 GGUF loading dequantizes every tensor (SmolLM2: about 16 s on 2 cores). The result
 is kept in the user cache as an ordinary Hugging Face folder keyed by the file's
 SHA-256 and ``CONVERTER_VERSION``, so the next load of the same file is a plain
-safetensors load.
+safetensors load. The conversion runs on a helper thread and reports each tensor, so the
+load yields a real fraction and time left, and can be cancelled between tensors.
 """
 
 from __future__ import annotations
@@ -11,12 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import queue
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Generator
-
-import torch
+from typing import TYPE_CHECKING, Callable, Generator
 
 from workbench.core import paths
 from workbench.core.atomic import atomic_directory
@@ -25,7 +25,11 @@ from workbench.core.checksums import file_crc32
 from workbench.core.devices import free_device_memory, resolve_device, resolve_dtype
 from workbench.core.errors import ModelLoadError, ModelNotFoundError, RemoteCodeRefusedError, WorkbenchError
 from workbench.core.jobs import CancelToken, drain
+from workbench.core.progress import TimeLeft
 from workbench.core.transformers_helpers import quiet_transformers
+
+if TYPE_CHECKING:  # torch and transformers take seconds to import: the loading job imports them, not the window
+    import torch
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +52,7 @@ class LoadSettings:
 class LoadProgress:
     stage: str  # a short sentence for the status line, e.g. "Converting GGUF weights"
     fraction: float | None = None  # 0..1 when known
+    seconds_left: float | None = None  # estimated from the pace so far, when there is one
 
 
 @dataclass
@@ -237,6 +242,7 @@ def _write_cache(folder: Path, model, tokenizer, source: Path) -> None:
 
 
 def _convert_gguf(path: Path, dtype: torch.dtype):
+    import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     _check_gguf_header(path)
@@ -252,6 +258,59 @@ def _convert_gguf(path: Path, dtype: torch.dtype):
             f"{path.name} could not be read as a GGUF model ({type(error).__name__}: {error})."
         ) from error
     return model, tokenizer
+
+
+# Per thread: where the GGUF conversion running on that thread reports each tensor.
+_conversion = threading.local()
+
+
+def _report_each_tensor(tensors, *_args, **_kwargs):
+    """Stands in for the tqdm that transformers' GGUF loader wraps its tensor loop in: each
+    tensor goes to the converting thread's report, and no bar is drawn on stderr."""
+    report = getattr(_conversion, "report", None)
+    for done, tensor in enumerate(tensors):
+        if report is not None:
+            report(done / len(tensors))
+        yield tensor
+    if report is not None:
+        report(1.0)
+
+
+def _convert_reporting_tensors(path: Path, dtype: torch.dtype, cancel: CancelToken):
+    """``_convert_gguf`` on a helper thread, yielding the share of tensors converted and the time
+    left; a cancel stops it at the next tensor."""
+    from transformers import modeling_gguf_pytorch_utils
+
+    # Its one use of tqdm is the tensor loop. Replaced for good: the replacement reports only to a
+    # thread that asked for it, so conversions on other threads are unaffected.
+    modeling_gguf_pytorch_utils.tqdm = _report_each_tensor
+    stage = "Converting GGUF weights (first load of this file only)"
+    yield LoadProgress(stage, 0.0)
+    reports: queue.Queue[LoadProgress | None] = queue.Queue()
+    outcome: dict[str, object] = {}
+    time_left = TimeLeft()
+
+    def report(fraction: float) -> None:
+        cancel.raise_if_cancelled()
+        reports.put(LoadProgress(stage, fraction, time_left.seconds_left(fraction)))
+
+    def convert() -> None:
+        _conversion.report = report
+        try:
+            outcome["converted"] = _convert_gguf(path, dtype)
+        except BaseException as error:  # handed to the loading thread, which raises it
+            outcome["error"] = error
+        finally:
+            reports.put(None)
+
+    helper = threading.Thread(target=convert, name="workbench-gguf-convert", daemon=True)
+    helper.start()
+    while (progress := reports.get()) is not None:
+        yield progress
+    helper.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["converted"]
 
 
 def _check_gguf_header(path: Path) -> None:
@@ -286,8 +345,7 @@ def _load_gguf(path: Path, settings: LoadSettings, dtype: torch.dtype, cancel: C
     if problem:
         log.warning("The converted copy of %s in the cache is damaged (%s): converting again.", path.name, problem)
     cancel.raise_if_cancelled()
-    yield LoadProgress("Converting GGUF weights (first load of this file only)")
-    model, tokenizer = _convert_gguf(path, dtype)
+    model, tokenizer = yield from _convert_reporting_tensors(path, dtype, cancel)
     cancel.raise_if_cancelled()
     yield LoadProgress("Saving converted weights to the cache")
     _write_cache(folder, model, tokenizer, path)

@@ -24,7 +24,7 @@ from workbench.core.settings_fields import field_problems, settings_from_data, s
 
 if TYPE_CHECKING:
     from workbench.core.decoding import DecodingSettings
-    from workbench.core.generation import GenerationRecord, GenerationResult, TokenEvent
+    from workbench.core.generation_data import GenerationRecord, GenerationResult, TokenEvent
 
 SESSION_VERSION = 1
 HISTORY_LIMIT = 30  # recent prompts kept for the history menu

@@ -33,7 +33,7 @@ from superqt.utils import qdebounced, qthrottled
 
 from workbench.core.decoding import DecodingSettings
 from workbench.core.errors import InvalidInputError, InvalidSettingsError
-from workbench.core.generation import GenerationRecord, GenerationRequest, TokenEvent, prompt_token_ids
+from workbench.core.generation_data import GenerationRecord, GenerationRequest, TokenEvent, prompt_token_ids
 from workbench.core.loading import LoadedModel, LoadSettings
 from workbench.core.sessions import (
     EditorState,

@@ -2,28 +2,77 @@
 
 Each panel class takes ``(state: AppState, parent=None)`` and has ``shutdown()``,
 which stops its work cleanly and waits; the main window calls it on close.
-Add a panel here: one import and one entry.
+Add a panel here: one entry.
+
+The panels import torch, pyqtgraph and the trainers: seconds the window does not wait for
+at start-up. Each tab is a ``LazyPanel`` that builds its panel when the tab is first painted
+or once a model is loaded (torch is in memory then), whichever comes first.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication
-from PySide6.QtWidgets import QWidget
+import importlib
 
-from workbench.qt.attention.panel import AttentionPanel
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, QTimer
+from PySide6.QtGui import QPaintEvent
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from workbench.core.loading import LoadedModel
 from workbench.qt.common.app_state import AppState
-from workbench.qt.genlab.panel import GenLabPanel
-from workbench.qt.training.panel import TrainingPanel
+
+# (tab title, module, class), in the order the tabs appear.
+_PANELS = (
+    (QT_TRANSLATE_NOOP("InspectorPanels", "Attention"), "workbench.qt.attention.panel", "AttentionPanel"),
+    (QT_TRANSLATE_NOOP("InspectorPanels", "Training"), "workbench.qt.training.panel", "TrainingPanel"),
+    (QT_TRANSLATE_NOOP("InspectorPanels", "Generative lab"), "workbench.qt.genlab.panel", "GenLabPanel"),
+)
 
 
 def _tr(text: str) -> str:
     return QCoreApplication.translate("InspectorPanels", text)
 
 
+class LazyPanel(QWidget):
+    """Stands in for a panel until it is built; ``panel`` is the real one (None before)."""
+
+    def __init__(self, state: AppState, module: str, class_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.panel: QWidget | None = None
+        self._module, self._class_name = module, class_name
+        self._build_scheduled = False
+        self._waiting = QLabel(_tr("Opening the panel…"))
+        self._waiting.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._waiting)
+        state.model_changed.connect(self._on_model_changed)
+
+    def build(self) -> QWidget:
+        """The real panel, built now if it was not yet."""
+        if self.panel is None:
+            self.state.model_changed.disconnect(self._on_model_changed)
+            panel_class = getattr(importlib.import_module(self._module), self._class_name)
+            self.panel = panel_class(self.state, self)
+            self._waiting.hide()
+            self.layout().addWidget(self.panel)
+        return self.panel
+
+    def shutdown(self) -> None:
+        if self.panel is not None:
+            self.panel.shutdown()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self.panel is None and not self._build_scheduled:
+            self._build_scheduled = True
+            QTimer.singleShot(0, self, self.build)  # after this paint, so the window is on screen first
+
+    def _on_model_changed(self, loaded: LoadedModel | None) -> None:
+        if loaded is not None:
+            self.build()
+
+
 def inspector_panels(state: AppState) -> list[tuple[str, QWidget]]:
     """(tab title, panel) pairs, in the order the tabs appear."""
-    panels: list[tuple[str, QWidget]] = []
-    panels.append((_tr("Attention"), AttentionPanel(state)))
-    panels.append((_tr("Training"), TrainingPanel(state)))
-    panels.append((_tr("Generative lab"), GenLabPanel(state)))
-    return panels
+    return [(_tr(title), LazyPanel(state, module, class_name)) for title, module, class_name in _PANELS]

@@ -49,6 +49,7 @@ CHECKPOINT_FOLDER = "checkpoint"
 # What a resume reads: keys of the checkpoint's state, then of its tensors.
 RESUME_NEEDS = (("step", "tokens_seen", "elapsed_s", "settings"), ("optimizer", "batch_rng", "torch_rng"))
 METRICS_FILE = "metrics.csv"
+SAVING_CHECKPOINT = "Saving a checkpoint"  # the status while one is written
 METRICS_COLUMNS = ("step", "train_loss", "val_loss", "lr", "tokens_per_s", "elapsed_s")
 MODEL_DEFINING_SETTINGS = (
     "arch", "tokenizer", "base_model", "lora", "lora_rank", "n_layer", "n_head", "n_embd", "block_size", "vocab_size",
@@ -372,6 +373,7 @@ def train(
         while run.step < settings.max_iters:
             control.wait_if_paused()
             if control.cancelled:
+                yield StatusEvent(SAVING_CHECKPOINT)
                 yield run.checkpoint()
                 message = f"Stopped at step {run.step}; checkpoint saved."
                 return TrainResult(str(run.out_dir), run.step, run.last_val_loss, True, message)
@@ -408,6 +410,7 @@ def train(
             metrics.write(run.step, loss, val_loss, lr, tokens_per_s, run.elapsed_s)
             interval = settings.checkpoint_interval
             if interval and run.step % interval == 0 and run.step < settings.max_iters:
+                yield StatusEvent(SAVING_CHECKPOINT)  # a fine-tuned model takes seconds to write
                 yield run.checkpoint()
         yield StatusEvent("Saving the trained model")
         yield run.checkpoint()

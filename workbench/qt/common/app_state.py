@@ -16,7 +16,7 @@ from workbench.qt.common.jobs import JobRegistry
 class AppState(QObject):
     # The model every panel works on changed (a LoadedModel, or None while nothing is loaded).
     model_changed = Signal(object)
-    # A generation finished or was stopped: carries a workbench.core.generation.GenerationRecord.
+    # A generation finished or was stopped: carries a workbench.core.generation_data.GenerationRecord.
     generation_finished = Signal(object)
     # A model was trained, checkpointed or registered: model pickers should list again.
     catalog_changed = Signal()

@@ -12,14 +12,13 @@ import dataclasses
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from workbench.core.decoding import DecodingSettings
-from workbench.core.generation import (
+from workbench.core.generation_data import (
     BeamProgress,
     GenerationRecord,
     GenerationRequest,
     GenerationResult,
     TokenEvent,
     chat_messages,
-    generate,
 )
 from workbench.core.loading import LoadedModel
 from workbench.core.sessions import run_from_record
@@ -65,6 +64,8 @@ class GenerationController(QObject):
         loaded = self.state.loaded_model
         if self.is_running or loaded is None:
             return False
+        from workbench.core.generation import generate  # torch: imported by the model load, not at start-up
+
         if not self._job.start(lambda cancel: generate(loaded, request, cancel)):
             return False
         self._running = (loaded, request)

@@ -19,9 +19,10 @@ from PySide6.QtWidgets import (
 from superqt import QElidingLabel, QSearchableComboBox
 
 from workbench.core.catalog import Catalog, ModelEntry
-from workbench.core.devices import DTYPES, available_devices
+from workbench.core.devices import DTYPES
 from workbench.core.errors import WorkbenchError
 from workbench.core.loading import LoadedModel, LoadProgress, LoadSettings
+from workbench.qt.common.device_combo import DeviceComboBox
 
 
 def _size_text(parameters: int | None) -> str:
@@ -78,8 +79,7 @@ class ModelPicker(QWidget):
         open_menu.addAction(self.tr("Hub id…"), self.open_hub_id)
         self.open_button.setMenu(open_menu)
 
-        self.device_combo = QComboBox()
-        self.device_combo.addItems(available_devices())
+        self.device_combo = DeviceComboBox()
         self.device_combo.setToolTip(self.tr("Where the model runs. Auto picks a GPU when there is one."))
         self.dtype_combo = QComboBox()
         self.dtype_combo.addItems(["auto", *DTYPES])
@@ -142,7 +142,7 @@ class ModelPicker(QWidget):
         return LoadSettings(device=self.device_combo.currentText(), dtype=self.dtype_combo.currentText())
 
     def set_load_settings(self, settings: LoadSettings) -> None:
-        self.device_combo.setCurrentText(settings.device)
+        self.device_combo.set_device(settings.device)
         self.dtype_combo.setCurrentText(settings.dtype)
 
     def request_load(self) -> None:
@@ -182,14 +182,23 @@ class ModelPicker(QWidget):
     # --- load state -------------------------------------------------------------------
 
     def set_loading(self, progress: LoadProgress) -> None:
-        self.stage_label.setText(progress.stage)
+        stage = progress.stage
+        if progress.seconds_left is not None:
+            stage = self.tr("{0} · about {1} left").format(stage, self._duration_text(progress.seconds_left))
+        self.stage_label.setText(stage)
         if progress.fraction is None:
             self.progress_bar.setRange(0, 0)  # busy: the stage gives no fraction
         else:
             self.progress_bar.setRange(0, 100)
             self.progress_bar.setValue(round(progress.fraction * 100))
+        self.progress_bar.setTextVisible(progress.fraction is not None)  # the percentage
         for widget in (self.stage_label, self.progress_bar, self.cancel_button):
             widget.setVisible(True)
+
+    def _duration_text(self, seconds: float) -> str:
+        if seconds < 90:
+            return self.tr("{0} s").format(max(1, round(seconds)))
+        return self.tr("{0} min").format(round(seconds / 60))
 
     def set_idle(self) -> None:
         for widget in (self.stage_label, self.progress_bar, self.cancel_button):

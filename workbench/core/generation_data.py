@@ -1,0 +1,120 @@
+"""What a generation takes and what it streams back, and the tokens the model reads: plain
+data and tokenizer calls, no torch, so the window imports them at start-up while
+``generation.py`` (torch, transformers) waits until something is generated."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from workbench.core.decoding import DecodingSettings
+from workbench.core.errors import InvalidInputError
+
+if TYPE_CHECKING:
+    from workbench.core.loading import LoadedModel
+
+
+@dataclass(frozen=True)
+class GenerationRequest:
+    prompt: str
+    settings: DecodingSettings = DecodingSettings()
+    system_prompt: str = ""
+    chat: bool | None = None  # None: use the chat template when the model has one
+
+
+@dataclass(frozen=True)
+class TokenAlternative:
+    token_id: int
+    text: str
+    prob: float  # under the raw model
+    filtered_prob: float = 0.0  # after the sampling filters (0 when filtered out)
+
+
+@dataclass(frozen=True)
+class TokenEvent:
+    sequence: int  # which return sequence (0 when there is one)
+    step: int  # 0 for the first generated token
+    token_id: int
+    text: str  # the new text this token completes ("" while a character's bytes are incomplete)
+    prob: float  # probability of this token under the raw model: softmax of its logits
+    filtered_prob: float  # probability after temperature, top-k/p, penalties...: what was sampled from
+    alternatives: tuple[TokenAlternative, ...]  # most likely tokens under the raw model, best first
+
+
+@dataclass(frozen=True)
+class BeamProgress:
+    step: int  # steps done
+    max_steps: int
+
+
+@dataclass(frozen=True)
+class SequenceResult:
+    token_ids: tuple[int, ...]  # generated ids (end-of-sequence included when produced, no padding)
+    text: str  # decoded generated text, cut before the first stop string
+    tokens: tuple[TokenEvent, ...]
+
+
+@dataclass(frozen=True)
+class GenerationResult:
+    prompt_token_ids: tuple[int, ...]
+    sequences: tuple[SequenceResult, ...]
+    time_to_first_token_s: float | None
+    tokens_per_s: float  # generated tokens (all sequences) per second of generation
+    elapsed_s: float
+    stopped: bool  # the user stopped it; the partial text is kept
+    seed: int | None  # the seed that reproduces a sampled run
+
+    @property
+    def text(self) -> str:
+        return self.sequences[0].text if self.sequences else ""
+
+
+@dataclass(frozen=True)
+class GenerationRecord:
+    loaded: LoadedModel
+    request: GenerationRequest
+    result: GenerationResult
+
+
+def uses_chat(loaded: LoadedModel, request: GenerationRequest) -> bool:
+    if request.chat is None:
+        return loaded.has_chat_template
+    if request.chat and not loaded.has_chat_template:
+        raise InvalidInputError(
+            f"{loaded.entry.name} has no chat template: switch chat mode off to complete raw text."
+        )
+    return request.chat
+
+
+def chat_messages(prompt: str, system_prompt: str = "") -> list[dict[str, str]]:
+    """The conversation a chat template is applied to: a system turn when there is one, then the user's."""
+    messages = [{"role": "user", "content": prompt}]
+    if system_prompt.strip():
+        messages.insert(0, {"role": "system", "content": system_prompt})
+    return messages
+
+
+def require_prompt(prompt: str) -> None:
+    """An empty prompt is refused before any work (a model load included) is done for it."""
+    if not prompt.strip():
+        raise InvalidInputError("The prompt is empty: type some text first.")
+
+
+def prompt_token_ids(loaded: LoadedModel, request: GenerationRequest) -> list[int]:
+    """The ids the model will see: chat template applied (system + user) or raw text."""
+    require_prompt(request.prompt)
+    tokenizer = loaded.tokenizer
+    if uses_chat(loaded, request):
+        messages = chat_messages(request.prompt, request.system_prompt)
+        encoded = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True, return_dict=True)
+        ids = list(encoded["input_ids"])
+    else:
+        ids = list(tokenizer(request.prompt)["input_ids"])
+    limit = loaded.context_length
+    wanted = len(ids) + request.settings.max_new_tokens
+    if limit is not None and wanted > limit and not loaded.slides_past_context:
+        raise InvalidInputError(
+            f"The prompt is {len(ids)} tokens and {request.settings.max_new_tokens} new tokens were asked for, "
+            f"but {loaded.entry.name} reads at most {limit} tokens: shorten the prompt or lower max new tokens."
+        )
+    return ids
