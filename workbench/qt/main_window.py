@@ -311,7 +311,7 @@ class MainWindow(QMainWindow):
             for name, splitter in (("main", self.main_splitter), ("left", self.left_splitter)):
                 if isinstance(sizes := store.value(f"window/{name}_splitter"), QByteArray):
                     splitter.restoreState(sizes)
-        else:  # first start: the editor and output get most of the room, the decoding settings half the column
+        else:  # first start: the output gets most of the room; the prompt at most two fifths of its column
             self.generate_page.resizeDocks([self.runs_dock], [260], Qt.Orientation.Horizontal)
             prompt_height = min(self.left_splitter.widget(0).sizeHint().height(), self.height() * 2 // 5)
             self.left_splitter.setSizes([prompt_height, self.height() - prompt_height])
