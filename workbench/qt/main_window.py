@@ -1,5 +1,6 @@
-"""The window a person lives in: model bar on top, prompt and decoding controls on the
-left, the streamed output in the centre, runs and inspector panels in docks.
+"""The window a person lives in: model bar on top, then pages switched with Ctrl+1, Ctrl+2...:
+"Generate" (prompt and decoding controls on the left, the streamed output in the centre, the
+runs in a dock) and one page per inspector panel (attention, training, the lab).
 
 The window is assembly: the model loader and the generation controller run the jobs;
 the window wires its widgets to their signals, keeps the session and closes cleanly.
@@ -12,10 +13,11 @@ import logging
 import threading
 
 from PySide6.QtCore import QByteArray, QEventLoop, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -63,6 +65,12 @@ log = logging.getLogger(__name__)
 
 AUTOSAVE_DELAY_MS = 1000  # the session is on disk within about a second of any change
 TOKEN_COUNT_DELAY_MS = 250  # recount prompt tokens once typing pauses
+# Passed to saveState/restoreState: bumped whenever the docks or pages change, so that a layout
+# saved by an older version is ignored instead of misapplied.
+LAYOUT_VERSION = 2
+_DOCK = QDockWidget.DockWidgetFeature
+LOCKED_DOCK = _DOCK.DockWidgetClosable
+UNLOCKED_DOCK = LOCKED_DOCK | _DOCK.DockWidgetMovable | _DOCK.DockWidgetFloatable
 
 
 class MessageBanner(QWidget):
@@ -103,7 +111,7 @@ class MainWindow(QMainWindow):
         self.loader = ModelLoader(self.state.jobs, self)
         self.generation = GenerationController(self.state, self)
         self._build_widgets()
-        self._build_docks()
+        self._build_pages()
         self._build_menus()
         self._connect()
         self._restore_layout()
@@ -122,10 +130,11 @@ class MainWindow(QMainWindow):
 
         self.prompt_editor = PromptEditor()
         self.decoding_panel = DecodingPanel(self.store)
-        decoding_scroll = QScrollArea()
-        decoding_scroll.setWidgetResizable(True)
-        decoding_scroll.setWidget(self.decoding_panel)
-        decoding_scroll.setMinimumWidth(self.decoding_panel.minimumSizeHint().width() + 24)
+        self.decoding_scroll = QScrollArea()
+        self.decoding_scroll.setWidgetResizable(True)
+        self.decoding_scroll.setWidget(self.decoding_panel)
+        self.decoding_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.decoding_scroll.setMinimumWidth(self.decoding_panel.minimumSizeHint().width() + 24)
 
         self.generate_button = QPushButton(self.tr("Generate"))
         self.generate_button.setToolTip(self.tr("Generate a continuation of the prompt (Ctrl+Enter)."))
@@ -152,10 +161,12 @@ class MainWindow(QMainWindow):
         prompt_layout.addLayout(buttons)
         prompt_layout.addWidget(self.blocked_label)
 
+        # The prompt keeps its natural height; the decoding settings fill the rest of the column.
         self.left_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.left_splitter.setChildrenCollapsible(False)
         self.left_splitter.addWidget(prompt_side)
-        self.left_splitter.addWidget(decoding_scroll)
-        self.left_splitter.setStretchFactor(0, 1)
+        self.left_splitter.addWidget(self.decoding_scroll)
+        self.left_splitter.setStretchFactor(0, 0)
         self.left_splitter.setStretchFactor(1, 1)
 
         self.banner = MessageBanner()
@@ -172,7 +183,6 @@ class MainWindow(QMainWindow):
         self.main_splitter.setStretchFactor(0, 0)
         self.main_splitter.setStretchFactor(1, 1)
         self.main_splitter.setSizes([420, 800])
-        self.setCentralWidget(self.main_splitter)
 
         self.ttft_label = QLabel()
         self.ttft_label.setToolTip(self.tr("Time to first token: how long the model took to start answering."))
@@ -185,22 +195,26 @@ class MainWindow(QMainWindow):
         self._schedule_autosave = qthrottled(self.save_session_now, timeout=AUTOSAVE_DELAY_MS, leading=False)
         self._schedule_token_count = qdebounced(self._count_prompt_tokens, timeout=TOKEN_COUNT_DELAY_MS)
 
-    def _build_docks(self) -> None:
+    def _build_pages(self) -> None:
+        # The Generate page is a main window of its own, so that its Runs dock is not on the other pages.
+        self.generate_page = QMainWindow()
+        self.generate_page.setWindowFlags(Qt.WindowType.Widget)
+        self.generate_page.setObjectName("generate_page")
+        self.generate_page.setCentralWidget(self.main_splitter)
         self.runs_panel = RunsPanel()
-        self.runs_dock = QDockWidget(self.tr("Runs"), self)
+        self.runs_dock = QDockWidget(self.tr("Runs"), self.generate_page)
         self.runs_dock.setObjectName("runs_dock")
         self.runs_dock.setWidget(self.runs_panel)
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.runs_dock)
+        self.runs_dock.setFeatures(LOCKED_DOCK)  # a drag near its edge must not tear it off
+        self.generate_page.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.runs_dock)
 
+        self.pages = QTabWidget()
+        self.pages.setDocumentMode(True)
+        self.pages.addTab(self.generate_page, self.tr("Generate"))
         self.panels = inspector_panels(self.state)
-        self.inspector_tabs = QTabWidget()
         for title, panel in self.panels:
-            self.inspector_tabs.addTab(panel, title)
-        self.inspector_dock = QDockWidget(self.tr("Inspector"), self)
-        self.inspector_dock.setObjectName("inspector_dock")
-        self.inspector_dock.setWidget(self.inspector_tabs)
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.inspector_dock)
-        self.inspector_dock.setVisible(bool(self.panels))
+            self.pages.addTab(_scrolling(panel), title)
+        self.setCentralWidget(self.pages)
 
     def _action(self, text: str, slot, shortcuts: tuple[str, ...] = (), tip: str = "") -> QAction:
         action = QAction(text, self)
@@ -232,8 +246,27 @@ class MainWindow(QMainWindow):
         for action in (self.generate_action, self.stop_action, self.regenerate_action, self.continue_action):
             generate_menu.addAction(action)
         view_menu = menu_bar.addMenu(self.tr("&View"))
+        self.page_actions = QActionGroup(self)
+        for index in range(self.pages.count()):
+            shortcut = f"Ctrl+{index + 1}"
+            action = self._action(self.pages.tabText(index),
+                                  lambda _checked=False, page=index: self.pages.setCurrentIndex(page),
+                                  (shortcut,) if index < 9 else ())
+            action.setCheckable(True)
+            self.page_actions.addAction(action)
+            view_menu.addAction(action)
+            if index < 9:
+                self.pages.setTabToolTip(index, QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText))
+        self.page_actions.actions()[0].setChecked(True)
+        self.pages.currentChanged.connect(lambda index: self.page_actions.actions()[index].setChecked(True))
+        view_menu.addSeparator()
         view_menu.addAction(self.runs_dock.toggleViewAction())
-        view_menu.addAction(self.inspector_dock.toggleViewAction())
+        self.unlock_action = QAction(self.tr("Unlock panels"), self)
+        self.unlock_action.setCheckable(True)
+        self.unlock_action.setStatusTip(self.tr("Let panels be dragged to another side or out of the window."))
+        self.unlock_action.toggled.connect(self._set_panels_unlocked)
+        view_menu.addAction(self.unlock_action)
+        view_menu.addSeparator()
         view_menu.addAction(self.output_view.colour_check.text(), self.output_view.colour_check.toggle)
         help_menu = menu_bar.addMenu(self.tr("&Help"))
         help_menu.addAction(self.tr("&About"), self._show_about)
@@ -270,18 +303,21 @@ class MainWindow(QMainWindow):
 
     def _restore_layout(self) -> None:
         store = self.store
-        if isinstance(geometry := store.value("window/geometry"), QByteArray):
-            self.restoreGeometry(geometry)
-        else:
-            self.resize(1400, 900)
-        if isinstance(state := store.value("window/state"), QByteArray):
-            self.restoreState(state)
-        else:  # first start: the editor and output get most of the room
-            self.resizeDocks([self.inspector_dock], [280], Qt.Orientation.Vertical)
-            self.resizeDocks([self.runs_dock], [260], Qt.Orientation.Horizontal)
-        for name, splitter in (("main", self.main_splitter), ("left", self.left_splitter)):
-            if isinstance(sizes := store.value(f"window/{name}_splitter"), QByteArray):
-                splitter.restoreState(sizes)
+        # restoreGeometry moves and shrinks a saved geometry onto the current screen.
+        if not (isinstance(geometry := store.value("window/geometry"), QByteArray) and self.restoreGeometry(geometry)):
+            self.setGeometry(self.screen().availableGeometry())
+            self.setWindowState(Qt.WindowState.WindowMaximized)
+        self.unlock_action.setChecked(store.value("window/panels_unlocked", "false") in (True, "true"))
+        # Splitter sizes were saved with the dock layout: a layout from an older version goes with its sizes.
+        states = [(self, store.value("window/state")), (self.generate_page, store.value("window/generate_state"))]
+        if all(isinstance(state, QByteArray) and part.restoreState(state, LAYOUT_VERSION) for part, state in states):
+            for name, splitter in (("main", self.main_splitter), ("left", self.left_splitter)):
+                if isinstance(sizes := store.value(f"window/{name}_splitter"), QByteArray):
+                    splitter.restoreState(sizes)
+        else:  # first start: the output gets most of the room; the prompt at most two fifths of its column
+            self.generate_page.resizeDocks([self.runs_dock], [260], Qt.Orientation.Horizontal)
+            prompt_height = min(self.left_splitter.widget(0).sizeHint().height(), self.height() * 2 // 5)
+            self.left_splitter.setSizes([prompt_height, self.height() - prompt_height])
         self.model_picker.set_load_settings(
             LoadSettings(device=str(store.value("load/device", "auto")), dtype=str(store.value("load/dtype", "auto"))))
         self.output_view.colour_check.setChecked(store.value("output/colour", "true") in (True, "true"))
@@ -289,7 +325,9 @@ class MainWindow(QMainWindow):
     def _save_layout(self) -> None:
         store = self.store
         store.setValue("window/geometry", self.saveGeometry())
-        store.setValue("window/state", self.saveState())
+        store.setValue("window/state", self.saveState(LAYOUT_VERSION))
+        store.setValue("window/generate_state", self.generate_page.saveState(LAYOUT_VERSION))
+        store.setValue("window/panels_unlocked", self.unlock_action.isChecked())
         store.setValue("window/main_splitter", self.main_splitter.saveState())
         store.setValue("window/left_splitter", self.left_splitter.saveState())
         settings = self.model_picker.load_settings()
@@ -297,6 +335,11 @@ class MainWindow(QMainWindow):
         store.setValue("load/dtype", settings.dtype)
         store.setValue("output/colour", self.output_view.colour_check.isChecked())
         store.sync()
+
+    def _set_panels_unlocked(self, unlocked: bool) -> None:
+        """Locked (the default), docks stay where they are; unlocked, they can be moved or floated."""
+        for dock in self.findChildren(QDockWidget):
+            dock.setFeatures(UNLOCKED_DOCK if unlocked else LOCKED_DOCK)
 
     def _open_session(self) -> None:
         opened = open_session()
@@ -565,6 +608,16 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
         super().closeEvent(event)
+
+
+def _scrolling(page: QWidget) -> QScrollArea:
+    """``page`` in a scroll area: a window smaller than the page needs scrolls it instead of
+    growing past the screen."""
+    scroll = QScrollArea()
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setWidgetResizable(True)
+    scroll.setWidget(page)
+    return scroll
 
 
 def _free_when_idle(loaded: LoadedModel) -> None:

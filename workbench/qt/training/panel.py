@@ -89,6 +89,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
         splitter.setStretchFactor(0, 0)
         splitter.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)  # a full page: wide enough for a 1280-pixel screen
         layout.addWidget(splitter)
 
         state.model_changed.connect(self._model_changed)

@@ -1,0 +1,190 @@
+"""The window on real screens: it fits a 1366x768 laptop and a 1280x720 (150 %) screen, nothing is cut
+off, every decoding control can be scrolled to, Ctrl+1..4 switch pages, docks stay put unless
+unlocked, and a layout saved by an older version is ignored."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QByteArray, QPoint, QRect, QSize, Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractScrollArea,
+    QAbstractSlider,
+    QAbstractSpinBox,
+    QComboBox,
+    QDockWidget,
+    QWidget,
+)
+
+from workbench.qt import main_window as main_window_module
+from workbench.qt.attention.panel import AttentionPanel
+from workbench.qt.common.app_state import AppState
+from workbench.qt.common.settings_store import app_settings
+from workbench.qt.genlab.panel import GenLabPanel
+from workbench.qt.main_window import MainWindow
+from workbench.qt.training.panel import TrainingPanel
+
+TASKBAR = 40
+# (width, height) left for the window: a 1366x768 laptop, a 1920x1080 screen at 150 % (1280x720)
+# and at 100 %, each less a taskbar.
+SCREENS = [(1366, 768 - TASKBAR), (1280, 720 - TASKBAR), (1920, 1080 - TASKBAR)]
+
+
+@pytest.fixture
+def make_window(qtbot):
+    def make() -> MainWindow:
+        window = MainWindow(AppState())
+        qtbot.addWidget(window)  # closed (and so shut down and saved) at the end of the test
+        return window
+
+    return make
+
+
+@pytest.fixture
+def shown_window(make_window, qtbot):
+    window = make_window()
+    window.setWindowState(Qt.WindowState.WindowNoState)  # sized by the test, not by the offscreen screen
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+def in_scrolled_content(widget: QWidget) -> bool:
+    """Inside a scroll area's viewport: clipped by design, reachable by scrolling."""
+    parent = widget.parentWidget()
+    while parent is not None:
+        area = parent.parentWidget()
+        if isinstance(area, QAbstractScrollArea) and area.viewport() is parent:
+            return True
+        parent = area
+    return False
+
+
+def cut_off_widgets(window: MainWindow) -> list[str]:
+    problems = []
+    for widget in window.findChildren(QWidget):
+        if not widget.isVisible() or widget.isWindow() or in_scrolled_content(widget):
+            continue
+        rect = QRect(widget.mapTo(window, QPoint(0, 0)), widget.size())
+        if not window.rect().contains(rect):
+            problems.append(f"{type(widget).__name__} {widget.objectName()!r} at {rect} outside {window.rect()}")
+    return problems
+
+
+def test_the_minimum_size_fits_a_laptop_and_a_scaled_full_hd_screen(make_window):
+    minimum = make_window().minimumSizeHint()
+    # Room to spare for a title bar under the 1280x720 screen's taskbar.
+    assert minimum.width() <= 1200 and minimum.height() <= 650, minimum
+    for width, height in SCREENS:
+        assert minimum.boundedTo(QSize(width, height)) == minimum
+
+
+@pytest.mark.parametrize("width, height", SCREENS)
+def test_nothing_is_cut_off_on_any_page(qtbot, shown_window, width, height):
+    window = shown_window
+    window.resize(width, height)
+    assert window.size() == QSize(width, height)
+    for index in range(window.pages.count()):
+        window.pages.setCurrentIndex(index)
+        qtbot.wait(10)  # let the page lay itself out
+        assert cut_off_widgets(window) == [], window.pages.tabText(index)
+        page = window.pages.currentWidget()
+        if index > 0:  # the inspector pages scroll only on screens smaller than these
+            assert page.horizontalScrollBar().maximum() == 0 and page.verticalScrollBar().maximum() == 0
+    assert not window.runs_dock.isVisible()  # on the Generate page only
+    window.pages.setCurrentIndex(0)
+    assert window.runs_dock.isVisible()
+
+
+def test_every_decoding_control_can_be_scrolled_to_in_a_tall_column(qtbot, shown_window):
+    window = shown_window
+    window.resize(*SCREENS[0])
+    qtbot.wait(10)
+    scroll = window.decoding_scroll
+    # The settings fill the column under the prompt, not a strip of it.
+    assert scroll.height() >= window.left_splitter.height() * 2 // 5
+    controls = [widget for kind in (QAbstractSlider, QAbstractSpinBox, QComboBox, QAbstractButton)
+                for widget in window.decoding_panel.findChildren(kind) if widget.isVisible()]
+    assert len(controls) > 15
+    viewport = scroll.viewport()
+    for control in controls:
+        # The whole control (ensureWidgetVisible would only bring a spin box's text cursor into view).
+        centre = control.mapTo(scroll.widget(), control.rect().center())
+        scroll.ensureVisible(centre.x(), centre.y(), control.width() // 2 + 1, control.height() // 2 + 1)
+        rect = QRect(control.mapTo(viewport, QPoint(0, 0)), control.size())
+        assert viewport.rect().contains(rect), control.toolTip() or type(control).__name__
+
+
+def test_ctrl_number_switches_between_generate_and_the_inspector_pages(make_window):
+    window = make_window()
+    titles = [window.pages.tabText(index) for index in range(window.pages.count())]
+    assert titles == ["Generate", "Attention", "Training", "Generative lab"]
+    actions = window.page_actions.actions()
+    # The offscreen platform cannot deliver key presses to window shortcuts: check the bindings.
+    assert [action.shortcut() for action in actions] == [QKeySequence(f"Ctrl+{n}") for n in range(1, 5)]
+    for action, kind in zip(actions[1:], (AttentionPanel, TrainingPanel, GenLabPanel)):
+        action.trigger()
+        assert isinstance(window.pages.currentWidget().widget(), kind)
+        assert action.isChecked()
+    actions[0].trigger()
+    assert window.pages.currentWidget() is window.generate_page
+    window.pages.setCurrentIndex(2)  # a click on a tab: the View menu follows
+    assert actions[2].isChecked() and not actions[0].isChecked()
+
+
+def test_docks_are_locked_until_unlocked_and_the_choice_is_kept(make_window):
+    window = make_window()
+    docks = window.findChildren(QDockWidget)
+    assert docks and all(dock.features() == QDockWidget.DockWidgetFeature.DockWidgetClosable for dock in docks)
+    window.unlock_action.trigger()
+    assert all(dock.features() & QDockWidget.DockWidgetFeature.DockWidgetFloatable for dock in docks)
+    window.close()
+    reopened = make_window()
+    assert reopened.unlock_action.isChecked()
+    assert reopened.runs_dock.features() & QDockWidget.DockWidgetFeature.DockWidgetMovable
+
+
+@pytest.fixture
+def without_panels(monkeypatch):
+    monkeypatch.setattr(main_window_module, "inspector_panels", lambda state: [])
+
+
+def test_the_dock_layout_and_splitters_come_back(make_window, without_panels):
+    window = make_window()
+    window.runs_dock.hide()
+    window.left_splitter.setSizes([300, 200])
+    sizes = window.left_splitter.sizes()
+    window.close()
+    reopened = make_window()
+    assert reopened.runs_dock.isHidden()
+    assert reopened.left_splitter.sizes() == sizes
+
+
+def test_a_layout_saved_by_an_older_version_is_ignored(make_window, without_panels):
+    window = make_window()
+    window.runs_dock.hide()
+    window.left_splitter.setSizes([500, 10])
+    squeezed = window.left_splitter.sizes()
+    window.close()
+    store = app_settings()
+    # What the previous version saved: its states carry no version number (0).
+    store.setValue("window/state", window.saveState())
+    store.setValue("window/generate_state", window.generate_page.saveState())
+    store.sync()
+    reopened = make_window()
+    assert not reopened.runs_dock.isHidden()
+    assert reopened.left_splitter.sizes() != squeezed
+    store.setValue("window/generate_state", QByteArray(b"not a state at all"))
+    assert not make_window().runs_dock.isHidden()
+
+
+def test_first_start_fills_the_screen_and_a_window_saved_off_screen_comes_back_on_it(make_window, without_panels):
+    window = make_window()
+    assert window.windowState() & Qt.WindowState.WindowMaximized
+    window.setWindowState(Qt.WindowState.WindowNoState)
+    window.setGeometry(5000, 4000, 1300, 700)  # on a second monitor that is gone now
+    window.close()
+    reopened = make_window()
+    available = reopened.screen().availableGeometry()
+    assert available.contains(reopened.geometry().topLeft())
