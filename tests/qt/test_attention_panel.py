@@ -229,7 +229,8 @@ def test_fit_restores_the_whole_matrix_after_zooming(qtbot, panel, long_capture)
 def _shows_whole_matrix(view, tokens: int) -> bool:
     """Every cell in view, and no more room than square cells need: one axis fits exactly."""
     (left, right), (top, bottom) = view.viewRange()
-    inside = left <= -0.5 + 1e-6 and right >= tokens - 0.5 - 1e-6 and top <= -0.5 + 1e-6 and bottom >= tokens - 0.5 - 1e-6
+    edge = tokens - 0.5 - 1e-6
+    inside = max(left, top) <= -0.5 + 1e-6 and min(right, bottom) >= edge
     return inside and min(right - left, bottom - top) == pytest.approx(tokens)
 
 

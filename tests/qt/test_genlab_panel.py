@@ -85,8 +85,8 @@ def test_plots_are_readable_at_common_screen_sizes(panel, qtbot, size):
     panel.show()
     for kind in ("vae", "gan"):
         panel.form.model_combo.setCurrentIndex(panel.form.model_combo.findData(kind))
-        plots = panel.curves[kind]._plots.values()
-        qtbot.waitUntil(lambda: all(plot.getViewBox().height() >= PLOT_MIN_HEIGHT for plot in plots))
+        plots = list(panel.curves[kind]._plots.values())
+        qtbot.waitUntil(lambda plots=plots: all(plot.getViewBox().height() >= PLOT_MIN_HEIGHT for plot in plots))
         for plot in plots:
             labels = [plot.getAxis(axis).labelString() for axis in ("left", "bottom")]
             assert not any("(x" in label for label in labels), labels  # no SI-prefix scaling on empty plots
