@@ -7,12 +7,13 @@ import csv
 import numpy as np
 import pytest
 import torch
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 
 from workbench.core.attention import capture_attention
 from workbench.core.catalog import FOLDER, ModelEntry
 from workbench.core.loading import LoadedModel
 from workbench.qt.attention.panel import AttentionPanel
+from workbench.qt.attention.token_view import BARS_MIN_HEIGHT
 from workbench.qt.common.app_state import AppState
 
 TEXT = "The quick brown fox jumps over the lazy dog."
@@ -190,3 +191,61 @@ def test_the_cli_png_colours_match_the_window_heatmap():
     window = pg.colormap.get("viridis").getLookupTable(0.0, 1.0, 256, alpha=False)  # (256, 3) uint8
     png = viridis(np.linspace(0.0, 1.0, 256))  # (256, 3) uint8
     assert np.abs(png.astype(int) - window.astype(int)).max() <= 6
+
+
+@pytest.fixture
+def long_capture(tiny_loaded):
+    """94 tokens: too many to label every one at these sizes."""
+    ids = tiny_loaded.tokenizer(TEXT * 10)["input_ids"][:94]
+    return capture_attention(tiny_loaded, ids)
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+def test_cells_are_square_and_the_selected_token_is_labelled(qtbot, panel, long_capture, size):
+    panel.resize(*size)
+    panel.show_capture(long_capture)
+    panel.select_query(41)
+    view = panel.heatmap.plot.getViewBox()
+    qtbot.waitUntil(lambda: view.width() > 300)
+    cell_width, cell_height = view.viewPixelSize()  # view units per pixel: one cell is 1 x 1
+    assert cell_width == pytest.approx(cell_height, rel=0.05)
+    assert _shows_whole_matrix(view, 94)
+    for axis in (panel.heatmap.left_axis, panel.heatmap.bottom_axis):
+        (_, shown), = axis.tickValues(*axis.range, axis.height() if axis is panel.heatmap.left_axis else axis.width())
+        assert 41 in shown and len(shown) < 94  # a subset, with the selected token among it
+        assert axis.selected == 41
+    assert panel.heatmap.selection_boxes[0].rect() == QRectF(-0.5, 40.5, 94, 1)  # row 41 outlined
+    assert panel.heatmap.selection_boxes[1].rect() == QRectF(40.5, -0.5, 1, 94)  # and its column
+
+
+def test_fit_restores_the_whole_matrix_after_zooming(qtbot, panel, long_capture):
+    panel.show_capture(long_capture)
+    view = panel.heatmap.plot.getViewBox()
+    view.scaleBy((0.25, 0.25))
+    assert view.viewRange()[1][1] - view.viewRange()[1][0] < 50
+    panel.fit_button.click()
+    assert _shows_whole_matrix(view, 94)
+
+
+def _shows_whole_matrix(view, tokens: int) -> bool:
+    """Every cell in view, and no more room than square cells need: one axis fits exactly."""
+    (left, right), (top, bottom) = view.viewRange()
+    edge = tokens - 0.5 - 1e-6
+    inside = max(left, top) <= -0.5 + 1e-6 and min(right, bottom) >= edge
+    return inside and min(right - left, bottom - top) == pytest.approx(tokens)
+
+
+def test_bars_keep_their_height_and_name_the_strongest_keys(qtbot, panel, captured):
+    panel.resize(1366, 300)  # a short window: the bars keep a readable height
+    panel.select_query(6)
+    bars = panel.token_view.bars_plot
+    qtbot.waitUntil(lambda: bars.getViewBox().height() >= BARS_MIN_HEIGHT)
+    weights = captured.main.weights[0, 0, 6]
+    strongest = np.argsort(-weights, kind="stable")[:3]
+    labels = [(label.textItem.toPlainText(), label.pos().x()) for label in panel.token_view.bar_labels]
+    assert labels == [(captured.main.keys.labels[key], key) for key in strongest]
+
+
+def test_the_attention_choice_shows_only_for_encoder_decoder_captures(panel, captured):
+    assert not panel.set_combo.isVisibleTo(panel) and not panel.set_label.isVisibleTo(panel)
+    assert panel.set_label.buddy() is panel.set_combo

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QPointF, QTimer
 from PySide6.QtGui import QImage
 
-from workbench.qt.common.curves import CURRENT_RUN, LiveCurvesWidget, XAxis, exponential_moving_average, read_curves_csv
+from workbench.qt.common.curves import (
+    CURRENT_RUN,
+    PLOT_MIN_HEIGHT,
+    LiveCurvesWidget,
+    XAxis,
+    exponential_moving_average,
+    read_curves_csv,
+)
 
 AXES = (XAxis("step", "Step"), XAxis("tokens", "Tokens seen"), XAxis("time", "Time (s)"))
 
@@ -155,3 +162,37 @@ def test_export_csv_and_png_reload_equal(curves, tmp_path):
     image = QImage(str(png_path))
     assert not image.isNull()
     assert image.width() > 100 and image.height() > 100
+
+
+def test_hover_readout_shows_each_curve_at_the_nearest_point(curves, qtbot):
+    steps = np.arange(1, 11, dtype=float)
+    _feed(curves, steps, 10.0 - steps)  # train loss at step s is 10 - s
+    curves.extend("val loss", np.column_stack([[5.0], [5.0 * 768], [0.25]]), [4.5])
+    curves.flush()
+    smoothed = curves.smoothed("train loss")[6]
+    expected = f"Step 7: train loss 3 (smoothed {smoothed:.4g}) · val loss 4.5 at 5"
+    assert curves.readout_at(7.2) == expected
+    # The same through the mouse: the readout follows the cursor over the plot.
+    view = curves._plots["loss"].getViewBox()
+    qtbot.waitUntil(lambda: view.viewRange()[0][0] < 7.2 < view.viewRange()[0][1])  # auto-range has run
+    scene_pos = view.mapViewToScene(QPointF(7.2, 5.0))
+    qtbot.mouseMove(curves._graphics.viewport(), curves._graphics.mapFromScene(scene_pos))
+    qtbot.waitUntil(lambda: curves.readout.text() == expected, timeout=2000)
+
+
+def test_plots_keep_their_height_legends_and_plain_axis_units(qtbot):
+    widget = LiveCurvesWidget(AXES)
+    for key in ("loss", "lr", "grad"):
+        widget.add_plot(key, key)
+    for name in ("train loss", "val loss", "lr", "grad norm"):
+        widget.add_series(name, plot="grad" if name == "grad norm" else "lr" if name == "lr" else "loss")
+    qtbot.addWidget(widget)
+    widget.resize(600, 300)  # too small for three plots: they scroll instead of squashing
+    widget.show()
+    qtbot.waitUntil(lambda: all(p.getViewBox().height() >= PLOT_MIN_HEIGHT for p in widget._plots.values()))
+    for plot in widget._plots.values():
+        for axis in ("left", "bottom"):
+            assert "(x" not in plot.getAxis(axis).labelString()  # empty plots too: no "Step (x0.001)"
+        # The legend sits in the row above the data, not over the curves.
+        assert plot.legend.sceneBoundingRect().bottom() <= plot.getViewBox().sceneBoundingRect().top()
+    assert [label.text for _, label in widget._plots["loss"].legend.items] == ["train loss", "val loss"]

@@ -7,6 +7,7 @@ import pytest
 from workbench.core.catalog import Catalog
 from workbench.core.errors import WorkbenchError
 from workbench.qt.common.app_state import AppState
+from workbench.qt.common.curves import PLOT_MIN_HEIGHT
 from workbench.qt.genlab.panel import GenLabPanel
 
 RUN_TIMEOUT_MS = 60_000
@@ -76,3 +77,16 @@ def test_gan_run_pauses_resumes_and_stops(panel, qtbot):
     assert panel.curve_stack.currentWidget() is panel.curves["gan"]
     assert not panel.reconstructions_view.isVisibleTo(panel)
     assert panel.start_button.isEnabled() and not panel.stop_button.isEnabled()
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+def test_plots_are_readable_at_common_screen_sizes(panel, qtbot, size):
+    panel.resize(*size)
+    panel.show()
+    for kind in ("vae", "gan"):
+        panel.form.model_combo.setCurrentIndex(panel.form.model_combo.findData(kind))
+        plots = list(panel.curves[kind]._plots.values())
+        qtbot.waitUntil(lambda plots=plots: all(plot.getViewBox().height() >= PLOT_MIN_HEIGHT for plot in plots))
+        for plot in plots:
+            labels = [plot.getAxis(axis).labelString() for axis in ("left", "bottom")]
+            assert not any("(x" in label for label in labels), labels  # no SI-prefix scaling on empty plots

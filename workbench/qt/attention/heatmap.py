@@ -1,7 +1,9 @@
 """The attention heatmap: an ImageItem with token labels on both axes and a colour bar.
 
 Follows pyqtgraph's MatrixDisplayExample: row-major image shifted half a cell so cell
-(row, column) sits on integer ticks, y inverted so the first query is on top.
+(row, column) sits on integer ticks, y inverted so the first query is on top. The aspect
+is locked so cells stay square: a wide view shows the matrix with room beside it rather
+than cells stretched into bars.
 """
 
 from __future__ import annotations
@@ -14,29 +16,37 @@ from typing import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QPainter, QPainterPath, QPolygonF
-from PySide6.QtWidgets import QGraphicsPathItem
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsRectItem
 
 from workbench.core.attention_tokens import elide, label_stride
 
 _EMPTY_CELL = "#e6e6e6"
+SELECTION_COLOR = "#1565c0"  # the chosen token: its label, its row and column, its box in the text
 LOG_FLOOR = 1e-4  # weights below this share the darkest colour on the log scale
 COLOR_MAPS = ("viridis", "inferno", "magma", "plasma", "cividis", "CET-L17")
 
 
 class TokenAxis(pg.AxisItem):
     """An axis whose ticks are token labels. It labels as many tokens as fit (every one when
-    zoomed in, every 2nd, 5th, 10th... when not). ``rotated`` draws labels vertically, so a
-    horizontal axis can label one token per text line instead of one per word width."""
+    zoomed in, every 2nd, 5th, 10th... when not), and always the selected token (bold, in the
+    selection colour) and the hovered one (bold), dropping the neighbours they would overlap.
+    ``rotated`` draws labels vertically, so a horizontal axis can label one token per text line
+    instead of one per word width."""
 
     def __init__(self, orientation: str, rotated: bool = False) -> None:
         super().__init__(orientation)
         self.labels: tuple[str, ...] = ()
         self.rotated = rotated
+        self.selected = -1
+        self.hovered = -1
+        self._bold_font = QFont(self.font())
+        self._bold_font.setBold(True)
 
     def set_labels(self, labels: Sequence[str]) -> None:
         self.labels = tuple(elide(label) for label in labels)
-        metrics = QFontMetricsF(self.font())
+        self.selected = self.hovered = -1
+        metrics = QFontMetricsF(self._bold_font)  # the widest label may be drawn bold
         widest = max((metrics.horizontalAdvance(label) for label in self.labels), default=20)
         # Size the axis for its widest label now: pyqtgraph would only widen it after a first
         # paint, and drops the labels that do not fit until then.
@@ -46,6 +56,13 @@ class TokenAxis(pg.AxisItem):
             self.setWidth(int(widest) + 16)
         self.picture = None
         self.update()
+
+    def set_marked(self, selected: int, hovered: int) -> None:
+        """Token indices always labelled (-1 for none)."""
+        if (selected, hovered) != (self.selected, self.hovered):
+            self.selected, self.hovered = selected, hovered
+            self.picture = None
+            self.update()
 
     def _line_height(self) -> float:
         return QFontMetricsF(self.font()).height()
@@ -59,31 +76,42 @@ class TokenAxis(pg.AxisItem):
         needed = self._line_height() * 1.05 if (self.rotated or self.orientation in ("left", "right")) else 60
         stride = label_stride(pixels_per_token, needed)
         start = math.ceil(first / stride) * stride
-        return [(stride, list(range(start, last + 1, stride)))]
+        marked = {index for index in (self.selected, self.hovered) if first <= index <= last}
+        room = needed / pixels_per_token  # in tokens: how close a neighbour may sit to a marked label
+        regular = [v for v in range(start, last + 1, stride) if all(abs(v - m) >= room for m in marked)]
+        return [(stride, sorted(marked.union(regular)))]
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802
         return [self.labels[int(v)] if 0 <= int(v) < len(self.labels) else "" for v in values]
 
-    def drawPicture(self, p: QPainter, axisSpec, tickSpecs, textSpecs):  # noqa: N802
-        if not self.rotated:
-            super().drawPicture(p, axisSpec, tickSpecs, textSpecs)
-            return
-        super().drawPicture(p, axisSpec, tickSpecs, [])
+    def _index_at(self, position: QPointF) -> int:
+        """The token whose tick is at ``position`` (local coordinates), inverting AxisItem's mapping."""
+        bounds = self.mapRectFromParent(self.geometry())
         low, high = self.range
-        width = self.boundingRect().width()
+        if self.orientation in ("left", "right"):
+            return round(low + (bounds.height() - position.y()) * (high - low) / max(bounds.height(), 1e-9))
+        return round(low + position.x() * (high - low) / max(bounds.width(), 1e-9))
+
+    def drawPicture(self, p: QPainter, axisSpec, tickSpecs, textSpecs):  # noqa: N802
+        # The tick lines as pyqtgraph draws them; the labels here, so each can have its own font.
+        super().drawPicture(p, axisSpec, tickSpecs, [])
+        bounds = self.mapRectFromParent(self.geometry())
         line = self._line_height()
-        p.setFont(self.font())
-        p.setPen(self.textPen())
         for _, start, _ in tickSpecs:
-            index = round(low + start.x() * (high - low) / max(width, 1e-9))  # pixel back to token index
+            index = self._index_at(start)
             if not 0 <= index < len(self.labels):
                 continue
+            p.setFont(self._bold_font if index in (self.selected, self.hovered) else self.font())
+            p.setPen(QColor(SELECTION_COLOR) if index == self.selected else self.textPen().color())
             p.save()
-            p.translate(start.x(), 6)
-            p.rotate(-90)
-            # After rotating, "left" runs down the axis: right-align so labels end at the plot.
-            p.drawText(QRectF(-self.height(), -line / 2, self.height() - 2, line),
-                       int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), self.labels[index])
+            if self.rotated:
+                p.translate(start.x(), 6)
+                p.rotate(-90)
+                # After rotating, "left" runs down the axis: right-align so labels end at the plot.
+                text_rect = QRectF(-self.height(), -line / 2, self.height() - 2, line)
+            else:  # a left axis: labels end just before the tick
+                text_rect = QRectF(0, start.y() - line / 2, bounds.width() - 8, line)
+            p.drawText(text_rect, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), self.labels[index])
             p.restore()
 
 
@@ -125,7 +153,7 @@ def mask_path(rows: int, columns: int, options: DisplayOptions) -> QPainterPath:
 
 class AttentionHeatmap(pg.GraphicsLayoutWidget):
     """Shows one (queries × keys) matrix. Emits ``hovered(row, column)`` (-1, -1 when off the
-    image) and ``query_clicked(row)``."""
+    image) and ``query_clicked(row)``. ``select_token`` outlines a row and a column."""
 
     hovered = Signal(int, int)
     query_clicked = Signal(int)
@@ -140,6 +168,7 @@ class AttentionHeatmap(pg.GraphicsLayoutWidget):
             axis.setPen("k")
         self.plot = self.addPlot(axisItems={"left": self.left_axis, "bottom": self.bottom_axis})
         self.plot.invertY(True)
+        self.plot.setAspectLocked(True)  # square cells: a row and a column of one token look alike
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.image = pg.ImageItem(axisOrder="row-major")
@@ -150,6 +179,15 @@ class AttentionHeatmap(pg.GraphicsLayoutWidget):
         self.mask_item.setZValue(1)
         self.plot.addItem(self.mask_item)
         self._mask_key: tuple = ()
+        self.selection_boxes = (QGraphicsRectItem(), QGraphicsRectItem())  # the selected row, the selected column
+        for box in self.selection_boxes:
+            pen = QPen(QColor(SELECTION_COLOR), 2)
+            pen.setCosmetic(True)  # 2 screen pixels at any zoom
+            box.setPen(pen)
+            box.setZValue(2)
+            box.setVisible(False)
+            self.plot.addItem(box)
+        self.selected = (-1, -1)
         self.color_bar = pg.ColorBarItem(colorMap=pg.colormap.get("viridis"), interactive=False, width=14,
                                          colorMapMenu=False)
         self.color_bar.axis.setTextPen("k")
@@ -161,14 +199,31 @@ class AttentionHeatmap(pg.GraphicsLayoutWidget):
         self.key_labels: tuple[str, ...] = ()
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+        self.setMinimumSize(240, 240)  # below this the axis labels leave no room for the cells
 
     def set_tokens(self, query_labels: Sequence[str], key_labels: Sequence[str]) -> None:
         """New token sequences (a new capture): axes relabelled and the view reset."""
         self.query_labels, self.key_labels = tuple(query_labels), tuple(key_labels)
         self.left_axis.set_labels(self.query_labels)
         self.bottom_axis.set_labels(self.key_labels)
-        self.plot.setLimits(xMin=-0.5, xMax=len(key_labels) - 0.5, yMin=-0.5, yMax=len(query_labels) - 0.5)
-        self.plot.setRange(xRange=(-0.5, len(key_labels) - 0.5), yRange=(-0.5, len(query_labels) - 0.5), padding=0)
+        self.select_token(-1, -1)
+        self.fit()
+
+    def fit(self) -> None:
+        """The whole matrix in view with square cells (after zooming or panning)."""
+        self.plot.setRange(xRange=(-0.5, len(self.key_labels) - 0.5), yRange=(-0.5, len(self.query_labels) - 0.5),
+                           padding=0)
+
+    def select_token(self, row: int, column: int) -> None:
+        """Outline query ``row`` and key ``column`` and always label them (-1: none)."""
+        self.selected = (row, column)
+        row_box, column_box = self.selection_boxes
+        row_box.setVisible(0 <= row < len(self.query_labels))
+        row_box.setRect(QRectF(-0.5, row - 0.5, len(self.key_labels), 1))
+        column_box.setVisible(0 <= column < len(self.key_labels))
+        column_box.setRect(QRectF(column - 0.5, -0.5, 1, len(self.query_labels)))
+        self.left_axis.set_marked(row, self.left_axis.hovered)
+        self.bottom_axis.set_marked(column, self.bottom_axis.hovered)
 
     def set_matrix(self, matrix: np.ndarray, options: DisplayOptions = DisplayOptions()) -> None:
         """Show ``matrix`` (raw weights, kept for hover and export) drawn with ``options``."""
@@ -204,8 +259,10 @@ class AttentionHeatmap(pg.GraphicsLayoutWidget):
         return f"{self.query_labels[row]} → {self.key_labels[column]}: {shown}"
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
-        cell = self.cell_at(scene_pos)
-        self.hovered.emit(*(cell or (-1, -1)))
+        row, column = self.cell_at(scene_pos) or (-1, -1)
+        self.left_axis.set_marked(self.selected[0], row)
+        self.bottom_axis.set_marked(self.selected[1], column)
+        self.hovered.emit(row, column)
 
     def _on_mouse_clicked(self, event) -> None:
         cell = self.cell_at(event.scenePos())

@@ -115,6 +115,11 @@ class AttentionPanel(QWidget):
         self.set_combo = QComboBox()
         self.set_combo.setToolTip(self.tr("Which attention of an encoder-decoder model to show."))
         self.set_combo.currentIndexChanged.connect(self._on_set_changed)
+        # Only encoder-decoder captures have more than one attention to choose from.
+        self.set_label = QLabel(self.tr("Attention"))
+        self.set_label.setBuddy(self.set_combo)
+        for widget in (self.set_label, self.set_combo):
+            widget.setVisible(False)
         self.layer_slider = QLabeledSlider(Qt.Orientation.Horizontal)
         self.layer_slider.setToolTip(self.tr("The layer to show (0 is the one nearest the input)."))
         self.layer_slider.setMinimumWidth(160)
@@ -143,12 +148,16 @@ class AttentionPanel(QWidget):
             "Leave out the first token's column: many heads park most of their attention there "
             "(an 'attention sink'), which washes out the colours of everything else."))
         self.sink_check.toggled.connect(self._on_sink_toggled)
+        self.fit_button = QPushButton(self.tr("Fit"))
+        self.fit_button.setToolTip(self.tr("Show the whole matrix again after zooming or panning (mouse wheel, drag)."))
         self.export_buttons = []
         view_row = QHBoxLayout()
+        view_row.addWidget(self.set_label)
         view_row.addWidget(self.set_combo)
         view_row.addWidget(QLabel(self.tr("Layer")))
         view_row.addWidget(self.layer_slider, 1)
-        for widget in (self.aggregation_combo, self.head_spin, self.color_combo, self.log_check, self.sink_check):
+        for widget in (self.aggregation_combo, self.head_spin, self.color_combo, self.log_check, self.sink_check,
+                       self.fit_button):
             view_row.addWidget(widget)
         exports = (
             (self.tr("PNG…"), self.tr("Save the current view as an image."), self._ask_png),
@@ -165,6 +174,7 @@ class AttentionPanel(QWidget):
         self.heatmap = AttentionHeatmap()
         self.heatmap.hovered.connect(self._on_hover)
         self.heatmap.query_clicked.connect(self.select_query)
+        self.fit_button.clicked.connect(self.heatmap.fit)
         self.token_view = TokenView()
         self.token_view.token_clicked.connect(self.select_query)
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -193,7 +203,7 @@ class AttentionPanel(QWidget):
 
     def _set_view_enabled(self, enabled: bool) -> None:
         for widget in (self.set_combo, self.layer_slider, self.aggregation_combo, self.head_spin,
-                       self.color_combo, self.log_check, self.sink_check, *self.export_buttons):
+                       self.color_combo, self.log_check, self.sink_check, self.fit_button, *self.export_buttons):
             widget.setEnabled(enabled)
         if enabled:
             self.head_spin.setEnabled(self.aggregation_combo.currentData() == _ONE_HEAD)
@@ -284,7 +294,8 @@ class AttentionPanel(QWidget):
             self.set_combo.clear()
             for attention_map in capture.maps:
                 self.set_combo.addItem(names[attention_map.name], attention_map.name)
-        self.set_combo.setVisible(len(capture.maps) > 1)
+        for widget in (self.set_label, self.set_combo):
+            widget.setVisible(len(capture.maps) > 1)
         self._set_view_enabled(True)
         self._on_set_changed()
 
@@ -361,6 +372,8 @@ class AttentionPanel(QWidget):
         if self.sink_check.isChecked():
             row[0] = np.nan
         self.token_view.show_query(self.query, row)
+        # In self-attention the token is also a key: its column shows who looks at it.
+        self.heatmap.select_token(self.query, self.query if self.attention_map.name != CROSS else -1)
 
     def open_head(self, layer: int, head: int) -> None:
         """Open one head from the overview in the main heatmap."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import numpy as np
@@ -10,10 +11,13 @@ from PySide6.QtCore import QEvent, QPoint, QRect, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QLabel, QScrollArea, QToolTip, QVBoxLayout, QWidget
 
+from workbench.core.attention_tokens import elide
 from workbench.qt.attention.heatmap import TokenAxis
 
 _HIGHLIGHT = (255, 140, 0)  # orange reads well over black text at any strength
 _PAD = 2  # pixels of background on each side of a token
+BARS_MIN_HEIGHT = 140  # pixels of bars, not counting the token axis, so the chart never collapses to a line
+LABELLED_BARS = 3  # the strongest bars carry their token's text: the axis may skip them
 
 
 def _running_text(label: str) -> str:
@@ -144,12 +148,18 @@ class TokenView(QWidget):
         self.bars_plot.getAxis("left").enableAutoSIPrefix(False)
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.8, brush=pg.mkBrush(*_HIGHLIGHT), pen=None)
         self.bars_plot.addItem(self.bars)
+        self.bars_plot.getViewBox().setMinimumHeight(BARS_MIN_HEIGHT)
+        self.bar_labels = [pg.TextItem(color="k", anchor=(0.5, 1.0)) for _ in range(LABELLED_BARS)]
+        for label in self.bar_labels:
+            label.setVisible(False)
+            self.bars_plot.addItem(label)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.title)
         layout.addWidget(self.bars_plot, 3)
         layout.addWidget(strip_scroll, 2)
         self.query_labels: tuple[str, ...] = ()
+        self.key_labels: tuple[str, ...] = ()
         self.weights = np.zeros(0, dtype=np.float32)
         self.query = -1
 
@@ -158,15 +168,28 @@ class TokenView(QWidget):
         self.key_axis.set_labels(key_labels)
         self.bars_plot.setLimits(xMin=-0.5, xMax=len(key_labels) - 0.5)
         self.bars_plot.setXRange(-0.5, len(key_labels) - 0.5, padding=0)
+        # The bars' own minimum, plus the token axis sized for this capture's labels and the margins.
+        plot_item = self.bars_plot.getPlotItem()
+        plot_item.layout.invalidate()
+        self.bars_plot.setMinimumHeight(math.ceil(plot_item.effectiveSizeHint(Qt.SizeHint.MinimumSize).height()))
+        self.key_labels = tuple(key_labels)
         self.strip.set_tokens(key_labels, key_special)
         self.query = -1
         self.weights = np.zeros(len(key_labels), dtype=np.float32)
         self.bars.setOpts(x=np.arange(len(key_labels)), height=self.weights, width=0.8)
+        for label in self.bar_labels:
+            label.setVisible(False)
 
     def show_query(self, query: int, weights: np.ndarray) -> None:
         """``weights`` is the query's row of the current matrix (NaN where hidden)."""
         self.query, self.weights = query, np.nan_to_num(weights.astype(np.float32), nan=0.0)
         self.bars.setOpts(height=self.weights)
-        self.bars_plot.setYRange(0, max(float(self.weights.max(initial=0.0)), 1e-6), padding=0.05)
+        peak = max(float(self.weights.max(initial=0.0)), 1e-6)
+        self.bars_plot.setYRange(0, peak * 1.15, padding=0.02)  # headroom for the labels of the strongest bars
+        strongest = np.argsort(-self.weights, kind="stable")[:LABELLED_BARS]
+        for label, key in zip(self.bar_labels, strongest):
+            label.setText(elide(self.key_labels[key]))  # as the axis writes it, so the two can be matched
+            label.setPos(float(key), float(self.weights[key]))
+            label.setVisible(bool(self.weights[key] > 0))
         self.title.setText(self.tr("Where “{0}” (token {1}) looks").format(self.query_labels[query], query))
         self.strip.set_weights(query, self.weights)

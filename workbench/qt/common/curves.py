@@ -5,6 +5,9 @@ full, and a throttled redraw (superqt) draws only the series that changed. Each 
 one ``PlotDataItem`` fed with ``setData``, clipped to the view and peak-downsampled,
 so 100k points stay fluid and loss spikes stay visible. Nothing here knows about
 training: the training panel and the generative lab both describe their own series.
+
+Each plot keeps a readable height (the plots scroll rather than squash), has its legend
+in a row above its data, and hovering shows the value of every curve under the cursor.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -29,10 +32,12 @@ from PySide6.QtWidgets import (
     QLabel,
     QMessageBox,
     QPushButton,
+    QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
-from superqt import QLabeledDoubleSlider
+from superqt import QElidingLabel, QLabeledDoubleSlider
 from superqt.utils import qthrottled
 
 from workbench.core.atomic import write_bytes_atomic
@@ -40,6 +45,9 @@ from workbench.core.errors import InvalidInputError
 from workbench.qt.common.throttle import land_when_closed
 
 REDRAW_INTERVAL_MS = 100  # at most 10 redraws a second, however fast points arrive
+READOUT_INTERVAL_MS = 50  # the hover readout follows the mouse at most 20 times a second
+PLOT_MIN_HEIGHT = 150  # pixels of data area below which tick labels overlap and curves blur together
+LEGEND_COLUMNS = 4  # legend entries per row above a plot; more entries wrap to a new row
 CURRENT_RUN = "current"  # the run name of live series in exported CSV files
 
 # Distinct on both light and dark backgrounds (Tableau 10).
@@ -160,20 +168,34 @@ class LiveCurvesWidget(QWidget):
         self._log_y = False
         self._smoothing = 0.6
         self._plots: dict[str, pg.PlotItem] = {}
+        self._cursor_lines: list[pg.InfiniteLine] = []
         self._series: dict[str, _Series] = {}
         self._overlays: list[_Overlay] = []
         self._colors = itertools.cycle(PALETTE)
 
         # Trailing: points that arrive together are drawn together, once the interval is up.
         self._schedule_redraw = qthrottled(self._redraw_dirty, timeout=REDRAW_INTERVAL_MS, leading=False, parent=self)
-        land_when_closed(self, self._schedule_redraw)
+        self._schedule_readout = qthrottled(
+            self._show_readout_at, timeout=READOUT_INTERVAL_MS, leading=True, parent=self
+        )
+        land_when_closed(self, self._schedule_redraw, self._schedule_readout)
 
         self._graphics = pg.GraphicsLayoutWidget()
         self._graphics.setBackground("w")
+        self._graphics.scene().sigMouseMoved.connect(self._schedule_readout)
+        self.readout = QElidingLabel(self.tr("Hover over a plot to read the values under the cursor."))
+        self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # The plots keep their minimum height; a small window scrolls through them instead.
+        self._scroll = scroll = QScrollArea()
+        scroll.setWidget(self._graphics)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(self._build_toolbar())
-        layout.addWidget(self._graphics, 1)
+        layout.addWidget(self.readout)
+        layout.addWidget(scroll, 1)
 
     # ----- toolbar -----------------------------------------------------------------
 
@@ -240,22 +262,43 @@ class LiveCurvesWidget(QWidget):
         """A new plot below the existing ones; its x axis follows the first plot's."""
         if key in self._plots:
             return self._plots[key]
-        row = len(self._plots)
-        plot = self._graphics.addPlot(row=row, col=0)
+        row = 2 * len(self._plots)  # a legend row above each plot
+        # The legend sits in its own row, so curves never hide it and it never hides them.
+        legend = pg.LegendItem(colCount=LEGEND_COLUMNS, labelTextColor="#333333", frame=False)
+        legend.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)  # entries side by side, not spread
+        self._graphics.addItem(legend, row=row, col=0)
+        self._graphics.ci.layout.setAlignment(legend, Qt.AlignmentFlag.AlignLeft)
+        plot = self._graphics.addPlot(row=row + 1, col=0)
+        plot.legend = legend  # where PlotItem.addItem puts named curves, and removeItem takes them from
         plot.setLabel("left", y_label)
+        for axis in ("left", "bottom"):
+            plot.getAxis(axis).enableAutoSIPrefix(False)  # "Step (x0.001)" reads as a bug, not as units
+        plot.getViewBox().setMinimumHeight(PLOT_MIN_HEIGHT)
+        cursor_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#999999", style=Qt.PenStyle.DotLine))
+        cursor_line.setVisible(False)
+        plot.addItem(cursor_line, ignoreBounds=True)
+        self._cursor_lines.append(cursor_line)
         # No grid: pyqtgraph draws grid lines as translucent tick lines, which tripled the redraw time.
-        plot.addLegend(offset=(-10, 10))
         # The plot hands these to every curve added to it (and would override per-curve settings):
         # draw only the visible range, at about one min/max pair per pixel so spikes stay visible.
         plot.setClipToView(True)
         plot.setDownsampling(auto=True, mode="peak")
         plot.setLogMode(self._log_x, self._log_y)
-        self._graphics.ci.layout.setRowStretchFactor(row, stretch)
+        self._graphics.ci.layout.setRowStretchFactor(row + 1, stretch)
         if self._plots:
             plot.setXLink(next(iter(self._plots.values())))
         self._plots[key] = plot
         self._label_bottom_axis()
+        self._fit_minimum_height()
         return plot
+
+    def _fit_minimum_height(self) -> None:
+        """Make the scrolled area as tall as the plots' minimum heights plus legends and axes,
+        and keep about one whole plot in view however small the window."""
+        self._graphics.ci.layout.invalidate()
+        needed = math.ceil(self._graphics.ci.effectiveSizeHint(Qt.SizeHint.MinimumSize).height())
+        self._graphics.setMinimumHeight(needed)
+        self._scroll.setMinimumHeight(needed // len(self._plots))
 
     def add_series(
         self,
@@ -280,6 +323,7 @@ class LiveCurvesWidget(QWidget):
         for item in (raw_item, smoothed_item):
             if item is not None:
                 plot_item.addItem(item)  # takes the plot's log mode
+        self._fit_minimum_height()
         self._series[name] = _Series(
             name=name,
             plot_key=plot,
@@ -380,6 +424,53 @@ class LiveCurvesWidget(QWidget):
             plots[-1].getAxis("bottom").setStyle(showValues=True)
             plots[-1].setLabel("bottom", self._x_axes[self._x_index].label)
 
+    # ----- hover readout ---------------------------------------------------------------
+
+    def readout_at(self, x: float) -> str:
+        """Each live series' value at its point nearest to ``x`` (in the current x axis's units);
+        empty when no series has points yet."""
+        header_x, parts = None, []
+        for series in self._series.values():
+            view = series.points.view()
+            if not len(view):
+                continue
+            index = self._nearest_index(view[:, self._x_index], x)
+            point_x, value = view[index, self._x_index], view[index, -1]
+            if header_x is None:
+                header_x = point_x
+            if series.smoothing:
+                part = self.tr("{name} {value} (smoothed {smoothed})").format(
+                    name=series.name, value=_number(value), smoothed=_number(self._update_smoothed(series)[index])
+                )
+            else:
+                part = f"{series.name} {_number(value)}"
+            if point_x != header_x:  # sparse series (validation loss) say where their nearest point is
+                part += " " + self.tr("at {x}").format(x=_number(point_x))
+            parts.append(part)
+        if header_x is None:
+            return ""
+        return f"{self.x_axis.label} {_number(header_x)}: " + " · ".join(parts)
+
+    def _nearest_index(self, xs: np.ndarray, x: float) -> int:
+        """Nearest as the eye sees it: in log10 units when the x axis is logarithmic."""
+        if self._log_x:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                xs, x = np.log10(xs), math.log10(x) if x > 0 else -math.inf
+        distance = np.nan_to_num(np.abs(xs - x), nan=np.inf)
+        return int(np.argmin(distance))
+
+    def _show_readout_at(self, scene_pos: QPointF) -> None:
+        hovered = [plot for plot in self._plots.values() if plot.getViewBox().sceneBoundingRect().contains(scene_pos)]
+        if not hovered:
+            return
+        view_x = hovered[0].getViewBox().mapSceneToView(scene_pos).x()  # log10(x) on a log axis
+        for line in self._cursor_lines:
+            line.setPos(view_x)
+            line.setVisible(True)
+        text = self.readout_at(10.0**view_x if self._log_x else view_x)
+        if text:
+            self.readout.setText(text)
+
     # ----- view options --------------------------------------------------------------
 
     @property
@@ -448,6 +539,7 @@ class LiveCurvesWidget(QWidget):
         self._overlays.append(overlay)
         self._draw_overlay(overlay)
         self.clear_overlays_button.setEnabled(True)
+        self._fit_minimum_height()
 
     def _draw_overlay(self, overlay: _Overlay) -> None:
         for name, item in overlay.items.items():
@@ -468,6 +560,7 @@ class LiveCurvesWidget(QWidget):
                 self._plots[self._series[name].plot_key].removeItem(item)
         self._overlays.clear()
         self.clear_overlays_button.setEnabled(False)
+        self._fit_minimum_height()
 
     # ----- export --------------------------------------------------------------------
 
@@ -507,6 +600,12 @@ class LiveCurvesWidget(QWidget):
             export(path)
         except (OSError, InvalidInputError) as error:
             QMessageBox.warning(self, self.tr("Export failed"), str(error))
+
+
+def _number(value: float) -> str:
+    """Whole numbers (steps, epochs) as integers, the rest with four significant digits."""
+    value = float(value)
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.4g}"
 
 
 def _csv_number(value: float) -> str:

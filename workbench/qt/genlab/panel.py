@@ -56,12 +56,6 @@ from workbench.qt.genlab.image_view import ImageGridView
 INTERPOLATION_STEPS = 8
 
 
-def _plain_axis(plot):
-    """Numbers as they are: no SI prefix rescaling (probabilities shown as '800 m' confuse)."""
-    plot.getAxis("left").enableAutoSIPrefix(False)
-    return plot
-
-
 class GenLabPanel(RunControlsMixin, QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -105,7 +99,7 @@ class GenLabPanel(RunControlsMixin, QWidget):
 
     def _vae_curves(self) -> LiveCurvesWidget:
         curves = self._curves_widget()
-        _plain_axis(curves.add_plot("loss", self.tr("Loss per image (nats)")))
+        curves.add_plot("loss", self.tr("Loss per image (nats)"))
         curves.add_series(self.tr("Total"), "loss", smoothing=True)
         curves.add_series(self.tr("Reconstruction"), "loss", smoothing=True)
         curves.add_series(self.tr("KL"), "loss", smoothing=True)
@@ -113,10 +107,10 @@ class GenLabPanel(RunControlsMixin, QWidget):
 
     def _gan_curves(self) -> LiveCurvesWidget:
         curves = self._curves_widget()
-        _plain_axis(curves.add_plot("loss", self.tr("Loss")))
+        curves.add_plot("loss", self.tr("Loss"))
         curves.add_series(self.tr("D loss"), "loss", smoothing=True)
         curves.add_series(self.tr("G loss"), "loss", smoothing=True)
-        probabilities = _plain_axis(curves.add_plot("prob", self.tr("D output")))
+        probabilities = curves.add_plot("prob", self.tr("D output"))
         probabilities.setYRange(0.0, 1.0, padding=0.02)  # a probability: the whole range tells the story
         probabilities.enableAutoRange(y=False)
         curves.add_series(self.tr("D(x) real"), "prob", smoothing=True)
@@ -202,6 +196,7 @@ class GenLabPanel(RunControlsMixin, QWidget):
         right.addWidget(lower)
         right.setStretchFactor(0, 1)
         right.setStretchFactor(1, 1)
+        right.setSizes([600, 400])  # a ratio: the curves need their plots' height, the 8x8 grids less
 
         outer = QHBoxLayout(self)
         splitter = QSplitter(Qt.Orientation.Horizontal)
