@@ -41,6 +41,8 @@ def test_the_visible_inspector_tab_is_built_after_the_window_is_painted(qtbot):
     window.show()
     qtbot.waitExposed(window)
     attention, training, _genlab = (tab for _title, tab in window.panels)
+    assert attention.panel is None  # the Generate page is shown first: nothing built yet
+    window.pages.setCurrentIndex(1)  # Ctrl+2: the Attention page
     qtbot.waitUntil(lambda: attention.panel is not None, timeout=10_000)
     assert isinstance(attention.panel, AttentionPanel)
     assert training.panel is None  # its tab has not been shown yet

@@ -125,7 +125,7 @@ def test_ctrl_number_switches_between_generate_and_the_inspector_pages(make_wind
     assert [action.shortcut() for action in actions] == [QKeySequence(f"Ctrl+{n}") for n in range(1, 5)]
     for action, kind in zip(actions[1:], (AttentionPanel, TrainingPanel, GenLabPanel)):
         action.trigger()
-        assert isinstance(window.pages.currentWidget().widget(), kind)
+        assert isinstance(window.pages.currentWidget().widget().build(), kind)  # a LazyPanel until first shown
         assert action.isChecked()
     actions[0].trigger()
     assert window.pages.currentWidget() is window.generate_page
