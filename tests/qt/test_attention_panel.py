@@ -220,7 +220,8 @@ def test_a_restored_run_of_another_model_clears_the_view_and_names_it(qtbot, pan
     import dataclasses
 
     other = dataclasses.replace(tiny_loaded.entry, id="other-model", name="Another model")
-    panel.state.run_restored.emit(_run_of(LoadedModel(other, None, None, torch.device("cpu"), torch.float32), "Hi", "!"))
+    other_loaded = LoadedModel(other, None, None, torch.device("cpu"), torch.float32)
+    panel.state.run_restored.emit(_run_of(other_loaded, "Hi", "!"))
     assert panel.capture is None and panel.heatmap.matrix.size == 0
     assert "Another model" in panel.status.text()
     assert not panel.layer_slider.isEnabled()
