@@ -193,6 +193,7 @@ def test_the_cli_png_colours_match_the_window_heatmap():
     assert np.abs(png.astype(int) - window.astype(int)).max() <= 6
 
 
+<<<<<<< HEAD
 @pytest.fixture
 def long_capture(tiny_loaded):
     """94 tokens: too many to label every one at these sizes."""
@@ -249,3 +250,39 @@ def test_bars_keep_their_height_and_name_the_strongest_keys(qtbot, panel, captur
 def test_the_attention_choice_shows_only_for_encoder_decoder_captures(panel, captured):
     assert not panel.set_combo.isVisibleTo(panel) and not panel.set_label.isVisibleTo(panel)
     assert panel.set_label.buddy() is panel.set_combo
+=======
+def test_the_hover_readout_clears_when_the_model_changes(qtbot, panel, captured):
+    qtbot.mouseMove(panel.heatmap.viewport(), _cell_viewport_pos(panel, 4, 1))
+    qtbot.waitUntil(lambda: "→" in panel.hover_label.text(), timeout=2000)
+    panel.state.set_loaded_model(None)
+    assert "→" not in panel.hover_label.text() and panel.heatmap.toolTip() == ""
+
+
+def _run_of(loaded, prompt: str, output: str):
+    from workbench.core.sessions import Run, RunSequence
+
+    return Run(model_id=loaded.entry.id, model_name=loaded.entry.name, prompt=prompt, system_prompt="", chat=False,
+               settings={}, seed=1, sequences=(RunSequence(output),), prompt_tokens=3, stopped=False,
+               time_to_first_token_s=0.01, tokens_per_s=50.0, elapsed_s=0.1)
+
+
+def test_a_restored_run_of_the_loaded_model_is_captured_again(qtbot, panel, captured, tiny_loaded):
+    run = _run_of(tiny_loaded, "The quick", " brown fox")
+    panel.state.run_restored.emit(run)
+    qtbot.waitUntil(lambda: panel.capture is not captured and panel.capture is not None, timeout=10000)
+    tokenizer = tiny_loaded.tokenizer
+    expected = tokenizer("The quick")["input_ids"] + tokenizer(" brown fox", add_special_tokens=False)["input_ids"]
+    assert panel.capture.main.queries.ids == tuple(expected)
+    assert panel.text_edit.text() == "The quick"
+
+
+def test_a_restored_run_of_another_model_clears_the_view_and_names_it(qtbot, panel, captured, tiny_loaded):
+    import dataclasses
+
+    other = dataclasses.replace(tiny_loaded.entry, id="other-model", name="Another model")
+    other_loaded = LoadedModel(other, None, None, torch.device("cpu"), torch.float32)
+    panel.state.run_restored.emit(_run_of(other_loaded, "Hi", "!"))
+    assert panel.capture is None and panel.heatmap.matrix.size == 0
+    assert "Another model" in panel.status.text()
+    assert not panel.layer_slider.isEnabled()
+>>>>>>> gui-train

@@ -167,3 +167,25 @@ def test_closing_the_app_while_it_generates_exits_cleanly():
     assert "QThread: Destroyed" not in process.stderr
     runs = open_session().session.runs
     assert len(runs) == 1 and runs[0].stopped
+
+
+def test_closing_during_training_says_it_saves_a_checkpoint(qtbot, window, tmp_path, monkeypatch):
+    slow_checkpoint = trainer._Run.checkpoint
+
+    def checkpoint(run):
+        time.sleep(1.0)  # a large model's checkpoint: closing must say what it waits for
+        return slow_checkpoint(run)
+
+    monkeypatch.setattr(trainer._Run, "checkpoint", checkpoint)
+    corpus = tmp_path / "tiny.txt"
+    corpus.write_text(TINY_TEXT * 20, encoding="utf-8")
+    training = panel_of(window, TrainingPanel)
+    training.form.set_values(corpus=str(corpus), out_dir=str(tmp_path / "run"), max_iters=5000, **TINY_GPT)
+    training.start_button.click()
+    qtbot.waitUntil(lambda: len(training.curves.curves.points(training.curves.train_name)) >= 3, timeout=30_000)
+    messages = []
+    window.statusBar().messageChanged.connect(messages.append)
+    window.close()
+    assert_closed_cleanly(window)
+    assert "Saving checkpoint…" in messages
+    assert training.last_result is not None and training.last_result.stopped

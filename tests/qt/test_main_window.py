@@ -260,3 +260,40 @@ def test_a_failed_load_shows_a_message_and_keeps_the_model(qtbot, window, tiny_l
         window.load_model(entry, window.model_picker.load_settings())
     assert not window.banner.isHidden() and window.banner.label.text()
     assert window.state.loaded_model is tiny_loaded
+
+
+def _encoder_of(loaded):
+    from workbench.core.loading import LoadedModel
+
+    entry = dataclasses.replace(loaded.entry, id="tiny-encoder", name="Tiny encoder", can_generate=False)
+    return LoadedModel(entry, loaded.model, loaded.tokenizer, loaded.device, loaded.dtype)
+
+
+def test_regenerate_and_continue_are_off_for_a_model_that_cannot_generate(qtbot, window, tiny_loaded):
+    set_prompt(window, "The quick", mode="greedy", max_new_tokens=3)
+    with qtbot.waitSignal(window.state.generation_finished, timeout=15_000):
+        window.generate()
+    assert window.regenerate_button.isEnabled() and window.continue_button.isEnabled()
+    window.state.set_loaded_model(_encoder_of(tiny_loaded))  # not use_loaded_model: it would free tiny_loaded
+    assert not window.regenerate_button.isEnabled() and not window.regenerate_action.isEnabled()
+    assert not window.continue_button.isEnabled() and not window.continue_action.isEnabled()
+    assert "encoder" in window.blocked_label.text() and "color" in window.blocked_label.styleSheet()
+
+
+def test_the_first_launch_hint_is_in_the_normal_text_colour(make_window):
+    window = make_window()  # no model yet
+    assert "pick one" in window.blocked_label.text() and window.blocked_label.styleSheet() == ""
+
+
+def test_a_restored_run_shows_its_own_timings(qtbot, window):
+    set_prompt(window, "Attention lets", mode="greedy", max_new_tokens=4)
+    with qtbot.waitSignal(window.state.generation_finished, timeout=15_000):
+        window.generate()
+    run = window.runs_panel.runs()[0]
+    window.ttft_label.clear()
+    window.speed_label.setText("999.0 tokens/s")
+    with qtbot.waitSignal(window.state.run_restored) as restored:
+        window.restore_run(run)
+    assert restored.args[0] is run
+    assert window.speed_label.text() == f"{run.tokens_per_s:.1f} tokens/s"
+    assert window.ttft_label.text() == f"first token {run.time_to_first_token_s * 1000:.0f} ms"

@@ -152,7 +152,6 @@ class MainWindow(QMainWindow):
             buttons.addWidget(button)
         self.blocked_label = QLabel()
         self.blocked_label.setWordWrap(True)
-        self.blocked_label.setStyleSheet(f"color: {warning_color(self.palette()).name()};")
 
         prompt_side = QWidget()
         prompt_layout = QVBoxLayout(prompt_side)
@@ -480,23 +479,30 @@ class MainWindow(QMainWindow):
             return self.tr("Type a prompt to generate.")
         return self._prompt_problem
 
+    def _generate_hint(self) -> bool:
+        """True when what blocks Generate is a next step to take (no model yet, no prompt), not a problem."""
+        return self.state.loaded_model is None or not self.prompt_editor.prompt().strip()
+
     def _update_actions(self) -> None:
         running = self.generation.is_running
         last_request = self.generation.last_request
         reason = "" if running else self.generate_blocked_reason()
         can_generate = not running and not reason
+        loaded = self.state.loaded_model
+        # Regenerate and Continue reuse the last request on the loaded model: it must be able to generate.
+        can_rerun = (not running and last_request is not None and loaded is not None and loaded.can_generate
+                     and not self.decoding_panel.problems())
         for widget in (self.generate_button, self.generate_action):
             widget.setEnabled(can_generate)
         for widget in (self.regenerate_button, self.regenerate_action):
-            widget.setEnabled(can_generate or (not running and last_request is not None
-                                               and self.state.loaded_model is not None
-                                               and not self.decoding_panel.problems()))
+            widget.setEnabled(can_generate or can_rerun)
         has_output = bool(self.output_view.sequence_text().strip())
         for widget in (self.continue_button, self.continue_action):
-            widget.setEnabled(not running and last_request is not None and has_output
-                              and self.state.loaded_model is not None and not self.decoding_panel.problems())
+            widget.setEnabled(can_rerun and has_output)
         for widget in (self.stop_button, self.stop_action):
             widget.setEnabled(running)
+        problem = bool(reason) and not self._generate_hint()
+        self.blocked_label.setStyleSheet(f"color: {warning_color(self.palette()).name()};" if problem else "")
         self.blocked_label.setText(reason)
         self.blocked_label.setVisible(bool(reason))
 
@@ -546,15 +552,17 @@ class MainWindow(QMainWindow):
     def _on_generation_finished(self, record: GenerationRecord, run: Run) -> None:
         result = record.result
         self.output_view.show_sequences(sequences_from_result(result))
-        ttft = result.time_to_first_token_s
-        self.ttft_label.setText(self.tr("first token {0:.0f} ms").format(ttft * 1000) if ttft is not None else "")
-        self.speed_label.setText(self.tr("{0:.1f} tokens/s").format(result.tokens_per_s))
+        self._show_timings(result.time_to_first_token_s, result.tokens_per_s)
         self.output_view.set_info(self.tr("seed {0}").format(result.seed) if result.seed is not None else "")
         self.decoding_panel.show_used_seed(result.seed)
         self.runs_panel.add_run(run)
         self.show_status(self.tr("Stopped: the partial output is kept.") if result.stopped else self.tr("Done."))
         self._update_actions()
         self._schedule_autosave()
+
+    def _show_timings(self, ttft: float | None, tokens_per_s: float) -> None:
+        self.ttft_label.setText(self.tr("first token {0:.0f} ms").format(ttft * 1000) if ttft is not None else "")
+        self.speed_label.setText(self.tr("{0:.1f} tokens/s").format(tokens_per_s))
 
     # --- runs --------------------------------------------------------------------------
 
@@ -568,7 +576,9 @@ class MainWindow(QMainWindow):
         self.prompt_editor.set_contents(run.prompt, run.system_prompt, True if run.chat is None else run.chat)
         self.decoding_panel.set_settings(settings)
         self.output_view.show_sequences(run.sequences)
+        self._show_timings(run.time_to_first_token_s, run.tokens_per_s)
         self.generation.last_request = GenerationRequest(run.prompt, settings, run.system_prompt, run.chat)
+        self.state.run_restored.emit(run)
         loaded = self.state.loaded_model
         if loaded is not None and loaded.entry.id != run.model_id:
             self.show_status(self.tr("This run was made with {0}; {1} is loaded now.").format(
@@ -600,8 +610,8 @@ class MainWindow(QMainWindow):
         self.save_session_now()
         self._save_layout()
 
-    def _show_stopping(self) -> None:
-        self.statusBar().showMessage(self.tr("Stopping…"))
+    def _show_stopping(self, what: str) -> None:
+        self.statusBar().showMessage(what or self.tr("Stopping…"))
         # The wait blocks the event loop: let the message paint, but take no input meanwhile.
         QApplication.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)
 

@@ -241,6 +241,14 @@ class AttentionHeatmap(pg.GraphicsLayoutWidget):
         if self.color_bar.axis.labelText != label:  # relabelling re-lays out the axis: only on change
             self.color_bar.axis.setLabel(label, color="k")
 
+    def clear_matrix(self) -> None:
+        """Show no matrix (the capture went away with its model or run)."""
+        self.set_tokens([], [])
+        self.matrix = np.zeros((0, 0), dtype=np.float32)
+        self.image.clear()
+        self._mask_key = None
+        self.mask_item.setPath(QPainterPath())
+
     def set_color_map(self, name: str) -> None:
         self.color_bar.setColorMap(pg.colormap.get(name))
 

@@ -46,8 +46,11 @@ from workbench.core.attention import (
     save_npz,
     text_token_ids,
 )
+from workbench.core.decoding import DecodingSettings
 from workbench.core.errors import WorkbenchError
+from workbench.core.generation import GenerationRequest, prompt_token_ids
 from workbench.core.loading import LoadedModel
+from workbench.core.sessions import Run
 from workbench.qt.attention.heatmap import COLOR_MAPS, AttentionHeatmap, DisplayOptions
 from workbench.qt.attention.overview import OverviewGrid
 from workbench.qt.attention.token_view import TokenView
@@ -87,6 +90,7 @@ class AttentionPanel(QWidget):
         self._capture_progress.connect(self._on_progress)
         state.generation_finished.connect(self._on_generation_finished)
         state.model_changed.connect(self._on_model_changed)
+        state.run_restored.connect(self._on_run_restored)
         self._on_model_changed(state.loaded_model)
 
     # --- layout -------------------------------------------------------------------
@@ -189,9 +193,7 @@ class AttentionPanel(QWidget):
         self.tabs = QTabWidget()
         self.tabs.addTab(splitter, self.tr("Heatmap"))
         self.tabs.addTab(overview_scroll, self.tr("Model overview"))
-        self.hover_label = QElidingLabel(
-            self.tr("Hover over the heatmap to read a weight; click a row to pick a query token.")
-        )
+        self.hover_label = QElidingLabel(self._hover_hint())
 
         layout = QVBoxLayout(self)
         layout.addLayout(source_row)
@@ -200,6 +202,14 @@ class AttentionPanel(QWidget):
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.hover_label)
         self._set_view_enabled(False)
+
+    def _hover_hint(self) -> str:
+        return self.tr("Hover over the heatmap to read a weight; click a row to pick a query token.")
+
+    def _clear_hover(self) -> None:
+        """A readout of another model's (or run's) weights must not stay on screen."""
+        self.hover_label.setText(self._hover_hint())
+        self.heatmap.setToolTip("")
 
     def _set_view_enabled(self, enabled: bool) -> None:
         for widget in (self.set_combo, self.layer_slider, self.aggregation_combo, self.head_spin,
@@ -274,7 +284,44 @@ class AttentionPanel(QWidget):
         else:
             self.start_capture(CaptureRequest(loaded, prompt_ids + generated))
 
+    def _on_run_restored(self, run: Run) -> None:
+        """Show the restored run's attention: captured again on the loaded model when the run
+        was made with it, else the views clear and say which model the run needs."""
+        loaded = self.state.loaded_model
+        if loaded is None or loaded.entry.id != run.model_id:
+            self.clear_capture(self.tr("This run was made with {0}: load it to see the run's attention.").format(
+                run.model_name))
+            return
+        try:
+            request = GenerationRequest(run.prompt, DecodingSettings(max_new_tokens=1), run.system_prompt, run.chat)
+            prompt_ids = tuple(prompt_token_ids(loaded, request))
+        except WorkbenchError as error:
+            self.clear_capture(str(error))
+            return
+        output = run.sequences[0].text if run.sequences else ""
+        generated = tuple(loaded.tokenizer(output, add_special_tokens=False)["input_ids"]) if output else ()
+        with signals_blocked(self.text_edit):
+            self.text_edit.setText(run.prompt)
+        if loaded.is_encoder_decoder:
+            self.start_capture(CaptureRequest(loaded, prompt_ids, generated))
+        else:
+            self.start_capture(CaptureRequest(loaded, prompt_ids + generated))
+
+    def clear_capture(self, message: str) -> None:
+        """Show nothing, and ``message`` saying why."""
+        self._capture_job.abandon()
+        self._on_capture_ended()
+        self.capture = None
+        self.query = -1
+        self.heatmap.clear_matrix()
+        self.token_view.set_tokens([], [], [])
+        self.overview.set_map(None)
+        self._set_view_enabled(False)
+        self._clear_hover()
+        self._show_status(message)
+
     def _on_model_changed(self, loaded: LoadedModel | None) -> None:
+        self._clear_hover()
         self.capture_button.setEnabled(loaded is not None and not self.is_capturing())
         has_template = loaded is not None and loaded.has_chat_template
         self.chat_check.setEnabled(has_template)

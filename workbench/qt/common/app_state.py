@@ -18,6 +18,8 @@ class AppState(QObject):
     model_changed = Signal(object)
     # A generation finished or was stopped: carries a workbench.core.generation_data.GenerationRecord.
     generation_finished = Signal(object)
+    # A run from the Runs list was put back in the editor: carries a workbench.core.sessions.Run.
+    run_restored = Signal(object)
     # A model was trained, checkpointed or registered: model pickers should list again.
     catalog_changed = Signal()
 

@@ -88,7 +88,9 @@ class JobRunner(QObject):
 class JobRegistry(QObject):
     """Every run whose thread is alive, for one window and its panels (``AppState.jobs``)."""
 
-    slow_wait = Signal()  # a wait for runs to end passed SLOW_WAIT_S: tell the person, and let it paint
+    # A wait for runs to end passed SLOW_WAIT_S: tell the person, and let it paint. Carries what the
+    # run waited on does as it stops (its job's ``stopping_message``, "" when it has none).
+    slow_wait = Signal(str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -112,14 +114,15 @@ class JobRegistry(QObject):
         for runner in runners:
             runner.cancel()
         started = time.monotonic()
-        announced = False
+        announced: str | None = None
         for runner in runners:
             # A runner that left ``_live`` has ended, and may already be deleted: the slow-wait
             # notice processes events, which can deliver its thread_ended.
             while runner in self._live and not runner.wait(_WAIT_STEP_MS):
-                if not announced and time.monotonic() - started > SLOW_WAIT_S:
-                    announced = True
-                    self.slow_wait.emit()
+                message = self._live[runner].stopping_message if runner in self._live else ""
+                if announced != message and time.monotonic() - started > SLOW_WAIT_S:
+                    announced = message
+                    self.slow_wait.emit(message)
         # Their results (a partial generation, a checkpointed training run) were queued to this
         # thread: deliver them now, while the window can still record them.
         QCoreApplication.sendPostedEvents()
@@ -150,10 +153,16 @@ class Job(QObject):
     ended = Signal()
 
     def __init__(
-        self, registry: JobRegistry, discard: Callable[[object], None] | None = None, parent: QObject | None = None
+        self,
+        registry: JobRegistry,
+        discard: Callable[[object], None] | None = None,
+        parent: QObject | None = None,
+        stopping_message: str = "",
     ) -> None:
-        """``discard`` frees the result of an abandoned run that finished anyway (a loaded model)."""
+        """``discard`` frees the result of an abandoned run that finished anyway (a loaded model).
+        ``stopping_message`` says what a slow stop waits for ("Saving checkpoint…"), for closing to show."""
         super().__init__(parent)
+        self.stopping_message = stopping_message
         self._registry = registry
         self._discard = discard
         self._current: JobRunner | None = None

@@ -33,7 +33,8 @@ class RunController(QObject):
 
     def __init__(self, jobs: JobRegistry, idle_message: str, stop_tip: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._job = Job(jobs, parent=self)
+        # Both trainers save a checkpoint when stopped: closing the window waits for it.
+        self._job = Job(jobs, parent=self, stopping_message=self.tr("Saving checkpoint…"))
         self._job.event.connect(self.event)
         self._job.finished.connect(self._on_finished)
         self._job.failed.connect(self._on_failed)

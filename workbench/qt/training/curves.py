@@ -7,6 +7,7 @@ import csv
 import json
 import math
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 from PySide6.QtCore import Qt
@@ -67,7 +68,7 @@ def read_metrics_csv(path: str | Path) -> dict[str, np.ndarray]:
 
 class TrainingCurves(QWidget):
     """Train loss (raw and smoothed), validation loss and learning rate by step, tokens seen or
-    time; perplexity; the sample texts. ``add_step``/``add_eval`` take the trainer's events."""
+    time; perplexity; the sample texts. ``add_steps``/``add_eval`` take the trainer's events."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -134,10 +135,10 @@ class TrainingCurves(QWidget):
         self.samples.clear()
         self.readout.setText(self.tr("Starting…"))
 
-    def add_step(self, event: StepEvent) -> None:
-        x = (event.step, event.tokens_seen, event.elapsed_s)
-        self.curves.append(self.train_name, x, event.train_loss)
-        self.curves.append(self.lr_name, x, event.lr)
+    def add_steps(self, events: Sequence[StepEvent]) -> None:
+        x = np.array([(event.step, event.tokens_seen, event.elapsed_s) for event in events], dtype=np.float64)  # (N, 3)
+        self.curves.extend(self.train_name, x, [event.train_loss for event in events])
+        self.curves.extend(self.lr_name, x, [event.lr for event in events])
 
     def add_eval(self, event: EvalEvent) -> None:
         self.curves.append(self.val_name, (event.step, event.tokens_seen, event.elapsed_s), event.val_loss)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from workbench.core.loading import LoadedModel
 from workbench.core.training.events import CheckpointEvent, CorpusStats, EvalEvent, StatusEvent, StepEvent, TrainResult
 from workbench.core.training.settings import TrainSettings
+from workbench.core.training.step_batches import StepBatch, batch_steps
 from workbench.core.training.trainer import train
 from workbench.qt.common.app_state import AppState
 from workbench.qt.common.run_controls import RunControlsMixin
@@ -118,12 +119,13 @@ class TrainingPanel(RunControlsMixin, QWidget):
         self._first_step = None
         self.last_result = None
         self.progress.setRange(0, settings.max_iters)
-        self.run.launch(lambda control: train(settings, control, resume=resume))
+        # Steps arrive in batches a few times a second: a wakeup per step would slow the trainer.
+        self.run.launch(lambda control: batch_steps(train(settings, control, resume=resume), control))
 
     def _on_event(self, event) -> None:
-        if isinstance(event, StepEvent):
-            self.curves.add_step(event)
-            self._show_progress(event)
+        if isinstance(event, StepBatch):
+            self.curves.add_steps(event.steps)
+            self._show_progress(event.steps[-1])
         elif isinstance(event, EvalEvent):
             self.curves.add_eval(event)
         elif isinstance(event, CheckpointEvent):

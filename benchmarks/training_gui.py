@@ -1,0 +1,121 @@
+"""Training from the window against the CLI: tokens/s with the same settings and seed.
+
+The settings are the training form's "Try training on Tang poems" preset, cut to a few hundred
+steps. The CLI side drains the core trainer on this thread with the progress printer of
+`workbench train`; the window side starts the real TrainingPanel (shown, offscreen) and runs
+the event loop until the run ends. Each repeat runs both, alternating who goes first (the load
+of a shared machine drifts), and the fastest of each side counts. Tokens/s is the tokens of all
+steps over the wall time of the whole run (setup, evaluations and checkpoints included, the
+same work on both sides). The validation losses must be identical. Target: window/CLI >= 0.95.
+
+    python benchmarks/training_gui.py [--steps 300] [--repeats 2]
+
+Everything is written under one temporary folder (data, settings and output folders).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import io
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+_TEMP = Path(tempfile.mkdtemp(prefix="workbench-bench-training-gui-"))
+os.environ["WORKBENCH_DATA_DIR"] = str(_TEMP / "data")
+os.environ["WORKBENCH_CONFIG_DIR"] = str(_TEMP / "config")
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
+
+import torch  # noqa: E402
+from PySide6.QtCore import QEventLoop  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from workbench.cli.train import _ProgressPrinter  # noqa: E402
+from workbench.core.catalog import Catalog  # noqa: E402
+from workbench.core.jobs import RunControl, drain  # noqa: E402
+from workbench.core.training.settings import TrainSettings  # noqa: E402
+from workbench.core.training.trainer import train  # noqa: E402
+from workbench.qt.common.app_state import AppState  # noqa: E402
+from workbench.qt.training.panel import TrainingPanel  # noqa: E402
+
+
+@dataclasses.dataclass
+class Measured:
+    seconds: float
+    val_loss: float | None
+    gui_cpu_s: float = 0.0  # CPU time of the GUI thread during a window run
+
+
+def tang_settings(panel: TrainingPanel, steps: int) -> TrainSettings:
+    """The form's one-click preset, as a person gets it, with ``steps`` steps."""
+    panel.form.use_sample_corpus()
+    panel.form.set_values(max_iters=steps)
+    return panel.form.settings()
+
+
+def cli_run(settings: TrainSettings) -> Measured:
+    started = time.perf_counter()
+    with contextlib.redirect_stderr(io.StringIO()):  # the progress bar, drawn as the CLI draws it, unseen
+        printer = _ProgressPrinter(settings.max_iters)
+        result = drain(train(settings, RunControl()), printer)
+        printer.close()
+    return Measured(time.perf_counter() - started, result.final_val_loss)
+
+
+def window_run(panel: TrainingPanel, settings: TrainSettings) -> Measured:
+    panel.form.set_values(out_dir=settings.out_dir)
+    loop = QEventLoop()  # the window's own event loop: idle waits sleep, as in the app
+    ended: list[float] = []
+    panel.run.ended.connect(loop.quit)
+    panel.run.ended.connect(lambda: ended.append(time.perf_counter()))
+    started, gui_started = time.perf_counter(), time.thread_time()
+    panel.start()
+    loop.exec()
+    gui_cpu_s = time.thread_time() - gui_started
+    panel.run.ended.disconnect(loop.quit)
+    if panel.last_result is None:
+        raise SystemExit(f"the window's run did not finish: {panel.status_label.text()}")
+    return Measured(ended[-1] - started, panel.last_result.final_val_loss, gui_cpu_s)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--repeats", type=int, default=2)
+    args = parser.parse_args()
+
+    _app = QApplication.instance() or QApplication(sys.argv)  # held for the whole run
+    panel = TrainingPanel(AppState(Catalog()))
+    panel.resize(1400, 800)
+    panel.show()
+    settings = tang_settings(panel, args.steps)
+    tokens = settings.max_iters * settings.batch_size * settings.block_size * settings.grad_accum
+    print(f"Tang-poem preset: {settings.max_iters} steps, {tokens:,} tokens; torch threads {torch.get_num_threads()}, "
+          f"{os.cpu_count()} CPUs (a shared machine makes the numbers noisy)", flush=True)
+
+    best: dict[str, Measured] = {}
+    for attempt in range(args.repeats):
+        order = ("cli", "window") if attempt % 2 == 0 else ("window", "cli")
+        for side in order:
+            run_settings = dataclasses.replace(settings, out_dir=str(_TEMP / f"{side}-{attempt}"))
+            measured = cli_run(run_settings) if side == "cli" else window_run(panel, run_settings)
+            print(f"{side:6s} run {attempt + 1}: {tokens / measured.seconds:9,.0f} tokens/s "
+                  f"({measured.seconds:.1f} s), validation loss {measured.val_loss:.6f}"
+                  + (f", GUI thread busy {measured.gui_cpu_s:.2f} s" if side == "window" else ""), flush=True)
+            if side not in best or measured.seconds < best[side].seconds:
+                best[side] = measured
+    panel.shutdown()
+    cli_speed, window_speed = (tokens / best[side].seconds for side in ("cli", "window"))
+    same = best["cli"].val_loss == best["window"].val_loss
+    print(f"CLI {cli_speed:,.0f} tokens/s, validation loss {best['cli'].val_loss:.6f}; "
+          f"window {window_speed:,.0f} tokens/s, validation loss {best['window'].val_loss:.6f} "
+          f"({'identical' if same else 'DIFFERENT'}); window/CLI (target >= 0.95): {window_speed / cli_speed:.3f}")
+
+
+if __name__ == "__main__":
+    main()
