@@ -193,7 +193,6 @@ def test_the_cli_png_colours_match_the_window_heatmap():
     assert np.abs(png.astype(int) - window.astype(int)).max() <= 6
 
 
-<<<<<<< HEAD
 @pytest.fixture
 def long_capture(tiny_loaded):
     """94 tokens: too many to label every one at these sizes."""
@@ -250,7 +249,8 @@ def test_bars_keep_their_height_and_name_the_strongest_keys(qtbot, panel, captur
 def test_the_attention_choice_shows_only_for_encoder_decoder_captures(panel, captured):
     assert not panel.set_combo.isVisibleTo(panel) and not panel.set_label.isVisibleTo(panel)
     assert panel.set_label.buddy() is panel.set_combo
-=======
+
+
 def test_the_hover_readout_clears_when_the_model_changes(qtbot, panel, captured):
     qtbot.mouseMove(panel.heatmap.viewport(), _cell_viewport_pos(panel, 4, 1))
     qtbot.waitUntil(lambda: "→" in panel.hover_label.text(), timeout=2000)
@@ -285,4 +285,3 @@ def test_a_restored_run_of_another_model_clears_the_view_and_names_it(qtbot, pan
     assert panel.capture is None and panel.heatmap.matrix.size == 0
     assert "Another model" in panel.status.text()
     assert not panel.layer_slider.isEnabled()
->>>>>>> gui-train
