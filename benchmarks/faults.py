@@ -162,7 +162,8 @@ def train_cases() -> list[Case]:
         "an empty training_state.pt": lambda c: (c / "training_state.pt").write_bytes(b""),
         "halved weights": lambda c: halve(c / "model.safetensors"),
         "empty weights": lambda c: (c / "model.safetensors").write_bytes(b""),
-        "zeroed weights": lambda c: (c / "model.safetensors").write_bytes(bytes((c / "model.safetensors").stat().st_size)),
+        "zeroed weights": lambda c: (c / "model.safetensors").write_bytes(
+            bytes((c / "model.safetensors").stat().st_size)),
         "trainer_state.json = {}": lambda c: (c / "trainer_state.json").write_text("{}"),
         "an empty tokenizer.json": lambda c: (c / "tokenizer.json").write_text(""),
         "an empty config.json": lambda c: (c / "config.json").write_text(""),
@@ -173,7 +174,8 @@ def train_cases() -> list[Case]:
               for what, damage in damages.items()]
     cases += [
         Case("train on a missing corpus", [*base[:2], "nowhere.txt", *base[3:]]),
-        Case("train on a Latin-1 corpus", [*base[:2], "latin1.txt", *base[3:]], write("latin1.txt", "café".encode("latin-1") * 50)),
+        Case("train on a Latin-1 corpus", [*base[:2], "latin1.txt", *base[3:]],
+             write("latin1.txt", "café".encode("latin-1") * 50)),
         Case("train on a binary file", [*base[:2], "blob.txt", *base[3:]], write("blob.txt", b"\x00\x01" * 500)),
         Case("train on an empty corpus", [*base[:2], "empty.txt", *base[3:]], write("empty.txt", "  \n")),
         Case("train on a folder without .txt", [*base[:2], "texts", *base[3:]], write("texts/a.md", "markdown")),
@@ -230,7 +232,8 @@ def perplexity_cases() -> list[Case]:
     return [
         Case("perplexity with an encoder", ["perplexity", "--model", "minilm-l6", "--file", "{corpus}/poems.txt"]),
         Case("perplexity on a missing file", [*base[:3], "--file", "nowhere.txt"]),
-        Case("perplexity on a Latin-1 file", [*base[:3], "--file", "latin1.txt"], write("latin1.txt", "é".encode("latin-1") * 9)),
+        Case("perplexity on a Latin-1 file", [*base[:3], "--file", "latin1.txt"],
+             write("latin1.txt", "é".encode("latin-1") * 9)),
         Case("perplexity on an empty file", [*base[:3], "--file", "empty.txt"], write("empty.txt", "")),
         Case("perplexity --block-size 0", [*base, "--block-size", "0"]),
         Case("perplexity --block-size past the context", [*base, "--block-size", "100000"]),
@@ -275,6 +278,10 @@ SESSION_SCRIPT = textwrap.dedent("""
 """)
 
 
+def session(editor: dict, runs: list | None = None) -> str:
+    return json.dumps({"version": 1, "editor": editor, "runs": runs or []})
+
+
 def session_case(name: str, contents: list[str]) -> Case:
     return Case(name, ["-c", SESSION_SCRIPT, json.dumps(contents)], check=quiet_success)
 
@@ -292,9 +299,9 @@ def fault_cases() -> list[Case]:
         session_case("a truncated session file", ['{"version": 1, "editor": {"prompt": "hal']),
         session_case("two damaged session files in one second", ["{one", "{two"]),
         session_case("a session of an unknown version", [json.dumps({"version": 99})]),
-        session_case("a session field of the wrong type", [json.dumps({"version": 1, "editor": {**editor, "chat": "yes"}})]),
-        session_case("a session with a bad setting", [json.dumps({"version": 1, "editor": {**editor, "settings": {"top_k": "abc"}}})]),
-        session_case("a session with an unreadable run", [json.dumps({"version": 1, "editor": editor, "runs": [{"x": 1}]})]),
+        session_case("a session field of the wrong type", [session({**editor, "chat": "yes"})]),
+        session_case("a session with a bad setting", [session({**editor, "settings": {"top_k": "abc"}})]),
+        session_case("a session with an unreadable run", [session(editor, runs=[{"x": 1}])]),
     ]
 
 
