@@ -13,9 +13,14 @@ from __future__ import annotations
 
 import os
 import statistics
+import tempfile
 import time
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The window autosaves its session and layout: into a scratch folder, never the user's own.
+_SCRATCH = tempfile.TemporaryDirectory(prefix="workbench-ui-latency-")
+os.environ["WORKBENCH_DATA_DIR"] = f"{_SCRATCH.name}/data"
+os.environ["WORKBENCH_CONFIG_DIR"] = f"{_SCRATCH.name}/config"
 
 from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
