@@ -68,8 +68,10 @@ def build_fixtures(folder: Path) -> dict[str, Path]:
 
 
 def scratch_env(folder: Path) -> dict[str, str]:
-    return {**os.environ, "WORKBENCH_DATA_DIR": str(folder / "user-data"), "HF_HUB_OFFLINE": "1",
-            "WORKBENCH_CONFIG_DIR": str(folder / "user-config"), "HF_MODULES_CACHE": str(folder / "modules")}
+    """The user folders, beside (not inside) the folder whose files a case must leave alone."""
+    users = folder.parent / f"{folder.name}-user"
+    return {**os.environ, "WORKBENCH_DATA_DIR": str(users / "data"), "HF_HUB_OFFLINE": "1",
+            "WORKBENCH_CONFIG_DIR": str(users / "config"), "HF_MODULES_CACHE": str(users / "modules")}
 
 
 def snapshot(folder: Path) -> dict[str, str]:

@@ -6,14 +6,22 @@ import argparse
 import importlib
 import os
 import sys
+from typing import NoReturn
 
 from workbench.core.errors import WorkbenchError
 
 COMMANDS = ("models", "generate", "attention", "train", "perplexity", "genlab")
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes read like every other error: one line, exit 2 (the usage is one --help away)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="workbench",
         description="Generation Workbench. With no arguments it opens the window; with a command it runs headless.",
     )

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from workbench.cli import options
 from workbench.core.atomic import write_text_atomic
+from workbench.core.genlab.data import load_image_set
 from workbench.core.genlab.images import interleave, tile_grid, write_png
 from workbench.core.genlab.settings import GenLabSettings
 from workbench.core.genlab.storage import save_model
@@ -51,7 +52,9 @@ def metrics_csv(result: GenLabResult) -> str:
 def run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     settings.validate()
-    # Checked before training, so a run is never lost to a place it cannot be saved.
+    # Checked before training, so a run is never lost to a place it cannot be saved; a bad image
+    # folder is one line before anything is written.
+    images = load_image_set(settings.images, settings.image_size)
     out = prepare_output_folder(args.out, resume=args.resume, how_to_resume="--resume")
     last_epoch: list[EpochEnd] = []
 
@@ -65,7 +68,8 @@ def run(args: argparse.Namespace) -> int:
         elif isinstance(event, CheckpointEvent):
             print(f"checkpoint: {event.path}", file=sys.stderr)
 
-    result = drain(train(settings, RunControl(), checkpoint_dir=out / "checkpoint", resume=args.resume), report)
+    job = train(settings, RunControl(), images=images, checkpoint_dir=out / "checkpoint", resume=args.resume)
+    result = drain(job, report)
     write_text_atomic(out / "metrics.csv", metrics_csv(result))
     save_model(out / "model", result.model)
     if last_epoch:

@@ -51,7 +51,9 @@ class _ProgressPrinter:
     def __init__(self, max_iters: int) -> None:
         from tqdm import tqdm
 
-        self.bar = tqdm(total=max_iters, unit="step", file=sys.stderr, dynamic_ncols=True, mininterval=0.5, delay=0.1)
+        # disable=None: drawn on a terminal only; in a log, evaluation lines (bar.write) still print.
+        self.bar = tqdm(total=max_iters, unit="step", file=sys.stderr, dynamic_ncols=True, mininterval=0.5, delay=0.1,
+                        disable=None)
         self.val_loss = None
 
     def __call__(self, event) -> None:

@@ -15,6 +15,8 @@ def prepare_output_folder(folder: Path, resume: bool = False, how_to_resume: str
     folder = Path(folder).expanduser()
     if folder.exists() and not folder.is_dir():
         raise InvalidInputError(f"{folder} is a file, not a folder: choose a folder for the results.")
+    if resume and not folder.is_dir():
+        raise InvalidInputError(f"There is no run to resume in {folder}: the folder does not exist.")
     if not resume and folder.is_dir() and any(folder.iterdir()):
         raise InvalidInputError(
             f"{folder} already exists and is not empty: choose a new folder, or resume the run that is in it"

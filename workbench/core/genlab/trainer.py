@@ -180,6 +180,8 @@ def train(
     With ``checkpoint_dir`` the run is checkpointed every ``settings.checkpoint_every`` epochs,
     at the end and on stop; ``resume`` continues from the checkpoint there."""
     settings.validate()
+    if resume and (checkpoint_dir is None or not has_checkpoint(checkpoint_dir)):
+        raise InvalidSettingsError(f"Nothing to resume: no checkpoint in '{checkpoint_dir}'.")
     device = resolve_device(settings.device)
     with _one_cpu_thread(device):
         return (yield from _train(settings, control or RunControl(), device, images, checkpoint_dir, resume))
@@ -206,8 +208,6 @@ def _train(
     first_epoch, step = 1, 0
     checkpoint = None
     if resume:
-        if checkpoint_dir is None or not has_checkpoint(checkpoint_dir):
-            raise InvalidSettingsError(f"Nothing to resume: no checkpoint in '{checkpoint_dir}'.")
         checkpoint = load_checkpoint(checkpoint_dir)
         if checkpoint.model.config.kind != settings.model:
             raise InvalidSettingsError(
