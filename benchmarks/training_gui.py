@@ -1,12 +1,13 @@
 """Training from the window against the CLI: tokens/s with the same settings and seed.
 
 The settings are the training form's "Try training on Tang poems" preset, cut to a few hundred
-steps. The CLI side drains the core trainer on this thread with the progress printer of
-`workbench train`; the window side starts the real TrainingPanel (shown, offscreen) and runs
-the event loop until the run ends. Each repeat runs both, alternating who goes first (the load
-of a shared machine drifts), and the fastest of each side counts. Tokens/s is the tokens of all
-steps over the wall time of the whole run (setup, evaluations and checkpoints included, the
-same work on both sides). The validation losses must be identical. Target: window/CLI >= 0.95.
+steps. The CLI side is the real `workbench train` in its own process, as a person runs it; the
+window side starts the real TrainingPanel (shown, offscreen) in this process and runs the event
+loop until the run ends. Each repeat runs both, alternating who goes first (the load of a shared
+machine drifts), and the fastest of each side counts. Tokens/s is the tokens of all steps over the
+trainer's own elapsed time at the last step (`elapsed_s` in each run's metrics.csv: evaluations
+and checkpoints included, process start-up not), the same work on both sides. The validation
+losses must be identical. Target: window/CLI >= 0.95.
 
     python benchmarks/training_gui.py [--steps 300] [--repeats 2]
 
@@ -16,10 +17,10 @@ Everything is written under one temporary folder (data, settings and output fold
 from __future__ import annotations
 
 import argparse
-import contextlib
+import csv
 import dataclasses
-import io
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -35,11 +36,10 @@ import torch  # noqa: E402
 from PySide6.QtCore import QEventLoop  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from workbench.cli.train import _ProgressPrinter  # noqa: E402
+from workbench.cli.options import flag_name  # noqa: E402
 from workbench.core.catalog import Catalog  # noqa: E402
-from workbench.core.jobs import RunControl, drain  # noqa: E402
 from workbench.core.training.settings import TrainSettings  # noqa: E402
-from workbench.core.training.trainer import train  # noqa: E402
+from workbench.core.training.trainer import METRICS_FILE  # noqa: E402
 from workbench.qt.common.app_state import AppState  # noqa: E402
 from workbench.qt.training.panel import TrainingPanel  # noqa: E402
 
@@ -59,28 +59,37 @@ def tang_settings(panel: TrainingPanel, steps: int) -> TrainSettings:
 
 
 def cli_run(settings: TrainSettings) -> Measured:
-    started = time.perf_counter()
-    with contextlib.redirect_stderr(io.StringIO()):  # the progress bar, drawn as the CLI draws it, unseen
-        printer = _ProgressPrinter(settings.max_iters)
-        result = drain(train(settings, RunControl()), printer)
-        printer.close()
-    return Measured(time.perf_counter() - started, result.final_val_loss)
+    """`workbench train` with the same settings, in a process of its own (the CLI as a person runs it)."""
+    command = [sys.executable, "-m", "workbench", "train"]
+    for name, value in dataclasses.asdict(settings).items():
+        flag = "--out" if name == "out_dir" else flag_name(name)
+        if isinstance(value, bool):
+            command += [flag] if value else []
+        elif value is not None:
+            command += [flag, str(value)]
+    subprocess.run(command, check=True, capture_output=True, text=True)
+    return measured_from_metrics(Path(settings.out_dir))
+
+
+def measured_from_metrics(out_dir: Path, gui_cpu_s: float = 0.0) -> Measured:
+    with open(out_dir / METRICS_FILE, encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    val_losses = [float(row["val_loss"]) for row in rows if row["val_loss"]]
+    return Measured(float(rows[-1]["elapsed_s"]), val_losses[-1] if val_losses else None, gui_cpu_s)
 
 
 def window_run(panel: TrainingPanel, settings: TrainSettings) -> Measured:
     panel.form.set_values(out_dir=settings.out_dir)
     loop = QEventLoop()  # the window's own event loop: idle waits sleep, as in the app
-    ended: list[float] = []
     panel.run.ended.connect(loop.quit)
-    panel.run.ended.connect(lambda: ended.append(time.perf_counter()))
-    started, gui_started = time.perf_counter(), time.thread_time()
+    gui_started = time.thread_time()
     panel.start()
     loop.exec()
     gui_cpu_s = time.thread_time() - gui_started
     panel.run.ended.disconnect(loop.quit)
     if panel.last_result is None:
         raise SystemExit(f"the window's run did not finish: {panel.status_label.text()}")
-    return Measured(ended[-1] - started, panel.last_result.final_val_loss, gui_cpu_s)
+    return measured_from_metrics(Path(settings.out_dir), gui_cpu_s)
 
 
 def main() -> None:

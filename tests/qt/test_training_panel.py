@@ -248,3 +248,28 @@ def test_form_shows_only_the_fields_the_choice_uses(panel):
     form.set_values(arch="gpt")
     assert form.settings().tokenizer == "char" and not form.settings().lora
     assert form.settings().min_lr is None  # "auto": a tenth of the learning rate
+
+
+def test_a_run_stopped_before_a_restart_is_continued_with_its_settings(qtbot, corpus, tmp_path):
+    out_dir = tmp_path / "interrupted"
+    first = TrainingPanel(AppState(Catalog()))
+    qtbot.addWidget(first)
+    first.form.set_values(corpus=str(corpus), out_dir=str(out_dir), max_iters=5000, eval_interval=25,
+                          **{**TINY_GPT, "n_embd": 24, "block_size": 24})
+    first.start_button.click()
+    qtbot.waitUntil(lambda: _steps(first) >= 5, timeout=30_000)
+    first.shutdown()  # what closing the window does: stop with a checkpoint
+    stopped_at = first.last_result.step
+    first.close()
+
+    again = TrainingPanel(AppState(Catalog()))  # the next session of the app
+    qtbot.addWidget(again)
+    assert again.continue_button.isEnabled()
+    assert again.form.settings().out_dir == str(out_dir) and again.form.settings().n_embd == 24
+    assert f"stopped at step {stopped_at}" in again.status_label.text()
+    again.continue_button.click()
+    qtbot.waitUntil(lambda: _steps(again) >= 3, timeout=30_000)
+    assert _last_step(again) > stopped_at  # the same run carries on, not a new one from step 1
+    again.stop_button.click()
+    qtbot.waitUntil(lambda: again.last_result is not None, timeout=30_000)
+    again.shutdown()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import inspect
+import json
 import math
 import shutil
 import time
@@ -26,7 +27,7 @@ import torch
 import torch.nn.functional as F
 
 from workbench.core.catalog import Catalog
-from workbench.core.checkpoints import has_checkpoint, load_checkpoint, save_checkpoint
+from workbench.core.checkpoints import STATE_FILE, has_checkpoint, load_checkpoint, save_checkpoint
 from workbench.core.errors import InvalidInputError, InvalidSettingsError
 from workbench.core.jobs import RunControl
 from workbench.core.outputs import prepare_output_folder
@@ -353,6 +354,16 @@ class _Run:
         modeling.publish_final_model(self.trainable, self.out_dir, self.out_dir.name, self._description())
         Catalog().register_trained(self.out_dir)
 
+
+
+def stopped_run(out_dir: str | Path) -> tuple[TrainSettings, int] | None:
+    """The settings and step of the run checkpointed in ``out_dir``, or None when there is no readable
+    checkpoint there (resuming checks the whole checkpoint; this only offers it)."""
+    try:
+        state = json.loads((Path(out_dir) / CHECKPOINT_FOLDER / STATE_FILE).read_text(encoding="utf-8"))
+        return TrainSettings(**state["settings"]), int(state["step"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 def train(
     settings: TrainSettings, control: RunControl | None = None, resume: bool = False

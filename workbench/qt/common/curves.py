@@ -44,7 +44,7 @@ from workbench.core.atomic import write_bytes_atomic
 from workbench.core.errors import InvalidInputError
 from workbench.qt.common.throttle import land_when_closed
 
-REDRAW_INTERVAL_MS = 100  # at most 10 redraws a second, however fast points arrive
+REDRAW_INTERVAL_MS = 250  # at most 4 redraws a second: a redraw costs the trainer more than a smoother curve gives
 READOUT_INTERVAL_MS = 50  # the hover readout follows the mouse at most 20 times a second
 PLOT_MIN_HEIGHT = 150  # pixels of data area below which tick labels overlap and curves blur together
 LEGEND_COLUMNS = 4  # legend entries per row above a plot; more entries wrap to a new row

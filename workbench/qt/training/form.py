@@ -156,6 +156,10 @@ class TrainingForm(QWidget):
                 self.settings_form.set_value(name, value)
         self._on_changed()
 
+    def shows(self, name: str) -> bool:
+        """Whether ``set_values`` can show the setting ``name`` (the base model follows the loaded one)."""
+        return name in ("corpus", "out_dir") or name in self.settings_form.values()
+
     def settings(self) -> TrainSettings:
         values = self.settings_form.values()
         finetune = values["arch"] == "finetune"

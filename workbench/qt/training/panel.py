@@ -8,6 +8,7 @@ registered in the catalog by the trainer; the panel tells the rest of the window
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt
@@ -25,9 +26,10 @@ from workbench.core.loading import LoadedModel
 from workbench.core.training.events import CheckpointEvent, CorpusStats, EvalEvent, StatusEvent, StepEvent, TrainResult
 from workbench.core.training.settings import TrainSettings
 from workbench.core.training.step_batches import StepBatch, batch_steps
-from workbench.core.training.trainer import train
+from workbench.core.training.trainer import stopped_run, train
 from workbench.qt.common.app_state import AppState
 from workbench.qt.common.run_controls import RunControlsMixin
+from workbench.qt.common.settings_store import app_settings
 from workbench.qt.training.curves import TrainingCurves
 from workbench.qt.training.form import TrainingForm
 
@@ -41,6 +43,18 @@ def _duration(seconds: float) -> str:
     else:
         text = QCoreApplication.translate("TrainingPanel", "{h} h {m:02d} min")
     return text.format(h=seconds // 3600, m=seconds % 3600 // 60 if seconds >= 3600 else seconds // 60, s=seconds % 60)
+
+
+_STOPPED_RUN_KEY = "training/stopped_run"  # the output folder of a run that Continue can pick up
+
+
+def _remember_stopped_run(out_dir: str | None) -> None:
+    store = app_settings()
+    if out_dir:
+        store.setValue(_STOPPED_RUN_KEY, out_dir)
+    else:
+        store.remove(_STOPPED_RUN_KEY)
+    store.sync()
 
 
 class TrainingPanel(RunControlsMixin, QWidget):
@@ -95,6 +109,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
 
         state.model_changed.connect(self._model_changed)
         self._model_changed(state.loaded_model)
+        self._offer_stopped_run()
 
     # ----- commands -------------------------------------------------------------------
 
@@ -163,9 +178,25 @@ class TrainingPanel(RunControlsMixin, QWidget):
     def _on_finished(self, result: TrainResult) -> None:
         self.last_result = result
         self.state.catalog_changed.emit()
-        if result.stopped and self.run.stop_requested:  # stopped by Stop, not diverged
+        if result.stopped and self.run.stop_requested:  # stopped by Stop (or closing), not diverged
             self._resumable = self._settings
+        _remember_stopped_run(self._resumable.out_dir if self._resumable else None)
         self.form.new_output_folder()  # the next Start writes a new run
+
+    def _offer_stopped_run(self) -> None:
+        """A run stopped in an earlier session (closing the window stops runs) waits for Continue,
+        with its settings in the form."""
+        folder = app_settings().value(_STOPPED_RUN_KEY)
+        found = stopped_run(folder) if folder else None
+        if found is None:
+            _remember_stopped_run(None)
+            return
+        settings, step = found
+        self._settings = self._resumable = settings
+        self.form.set_values(**{name: value for name, value in asdict(settings).items() if self.form.shows(name)})
+        self.run.set_status(self.tr("The run in {folder} stopped at step {step}: Continue carries it on.").format(
+            folder=settings.out_dir, step=step))
+        self._refresh_controls()
 
     # ----- view -----------------------------------------------------------------------
 
