@@ -1,0 +1,46 @@
+"""The bad inputs and faults the issues named, through the real CLI in fresh processes.
+
+Each case comes from `benchmarks/faults.py` (the whole table of 129 runs there): it keeps its
+promise when it exits 2 with exactly one `error:` line on stderr, no traceback, and the files
+of its folder exactly as they were (fault cases check their own outcome).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+_SPEC = importlib.util.spec_from_file_location("faults", Path(__file__).parents[2] / "benchmarks" / "faults.py")
+faults = importlib.util.module_from_spec(_SPEC)
+sys.modules["faults"] = faults
+_SPEC.loader.exec_module(faults)
+
+NAMED_IN_THE_ISSUES = (
+    "generate --temperature 'inf'", "generate --repetition-penalty 'inf'", "generate --beams '1000'",
+    "generate with an empty prompt", "generate a model that ships its own code",
+    "train --block-size 0", "train --batch-size 0", "train --lr 0", "train --n-head 0", "train --n-layer 0",
+    "train --max-iters 0", "train on a Latin-1 corpus", "train on a binary file", "train on a missing corpus",
+    "train --out an existing file", "train --out under /proc",
+    "genlab --out a busy folder", "genlab --out under /proc",
+    "attention --out under /proc", "attention --out under a file", "attention --out an existing folder",
+    "attention --out in a missing folder", "attention --layer 99", "attention --head 99",
+    "perplexity with an encoder",
+    "two damaged session files in one second", "a session field of the wrong type", "a session with a bad setting",
+)
+CASES = {case.name: case for case in (*faults.generate_cases(), *faults.train_cases(), *faults.genlab_cases(),
+                                      *faults.attention_cases(), *faults.perplexity_cases(), *faults.fault_cases())}
+RESUME_DAMAGES = [name for name in CASES if name.startswith("train --resume with")]
+
+
+@pytest.fixture(scope="module")
+def fixtures(tmp_path_factory):
+    return faults.build_fixtures(tmp_path_factory.mktemp("fixtures"))
+
+
+@pytest.mark.parametrize("name", [*NAMED_IN_THE_ISSUES, *RESUME_DAMAGES])
+def test_the_promise_holds(name, fixtures, tmp_path):
+    _case, problem = faults.run_case(CASES[name], 0, tmp_path, fixtures)
+    assert problem is None, problem
