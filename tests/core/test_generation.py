@@ -297,3 +297,11 @@ def test_a_run_that_cannot_fit_in_memory_is_refused_with_the_reason(tiny_loaded,
     monkeypatch.setattr(generation, "free_memory_bytes", lambda device: needed // 2)
     with pytest.raises(InvalidSettingsError, match=r"8 beams of 24 new tokens would need about .* GB free on cpu"):
         drain(generate(tiny_loaded, GenerationRequest(PROMPT, settings, chat=False)))
+
+
+def test_free_memory_on_the_cpu_counts_what_the_kernel_can_give_back():
+    from workbench.core.devices import free_memory_bytes
+
+    free = free_memory_bytes(torch.device("cpu"))
+    meminfo = dict(line.split(":", 1) for line in open("/proc/meminfo", encoding="ascii"))
+    assert abs(free - int(meminfo["MemAvailable"].split()[0]) * 1024) < 2**28  # read a moment apart
