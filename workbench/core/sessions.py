@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_origin, get_type_hints
 
 from workbench.core import paths
 from workbench.core.atomic import write_json_atomic, write_text_atomic
@@ -249,7 +249,7 @@ def _read_session(data: Any) -> tuple[Session, list[str]]:
         dropped.append("editor")
         editor_data = {}
     editor = EditorState()
-    for name, expected in _EDITOR_FIELD_TYPES.items():
+    for name, expected in _editor_field_types().items():
         if name not in editor_data:
             continue
         value = editor_data[name]
@@ -274,14 +274,9 @@ def _read_session(data: Any) -> tuple[Session, list[str]]:
     return Session(editor=editor, runs=runs), dropped
 
 
-_EDITOR_FIELD_TYPES: dict[str, type] = {
-    "prompt": str,
-    "system_prompt": str,
-    "chat": bool,
-    "settings": dict,
-    "seed_locked": bool,
-    "history": list,
-}
+def _editor_field_types() -> dict[str, type]:
+    """Each EditorState field and the plain type its saved value must have (``list[str]`` -> list)."""
+    return {name: get_origin(hint) or hint for name, hint in get_type_hints(EditorState).items()}
 
 
 def _readable_settings(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
