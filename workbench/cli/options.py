@@ -28,6 +28,10 @@ def add_trust_remote_code_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _comma_separated(text: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in text.split(",") if item.strip())
+
+
 def flag_name(field_name: str) -> str:
     return "--" + field_name.replace("_", "-")
 
@@ -56,6 +60,8 @@ def add_settings_arguments(
         options: dict[str, Any] = {"dest": field.name, "default": None, "help": help_text.replace("%", "%%")}
         if field.value_type is bool:
             options["action"] = "store_true"
+        elif field.value_type is tuple and info.choices:  # an order of the choices, comma-separated
+            options.update(type=_comma_separated, metavar=",".join(info.choice_values))
         elif field.value_type is tuple:
             options.update(action="append", metavar="TEXT")
         else:

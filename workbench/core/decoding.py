@@ -14,6 +14,17 @@ if TYPE_CHECKING:
 
 DecodingMode = Literal["greedy", "sample", "beam"]
 MODES: tuple[str, ...] = ("greedy", "sample", "beam")
+# The sampler chain's stages, in the order transformers applies them (GenerationMixin._get_logits_processor).
+SAMPLER_STAGES: dict[str, str] = {
+    "repetition_penalty": "Repetition penalty",
+    "no_repeat_ngram": "No-repeat n-gram",
+    "min_new_tokens": "Min new tokens",
+    "temperature": "Temperature",
+    "top_k": "Top-k",
+    "top_p": "Top-p",
+    "min_p": "Min-p",
+    "typical_p": "Typical-p",
+}
 # torch.manual_seed takes any 64-bit value; keep to 32 bits so seeds are easy to type and share.
 MAX_SEED = 2**32 - 1
 
@@ -90,6 +101,12 @@ class DecodingSettings(DescribedSettings):
         None, label="Seed", minimum=0, maximum=MAX_SEED, section="Seed and stop strings",
         help="Where the random number generator starts. The same seed, prompt and settings sample the same "
         "text again.",
+    )
+    sampler_order: tuple[str, ...] = setting(
+        tuple(SAMPLER_STAGES), label="Sampler order", choices=SAMPLER_STAGES, section="Sampler order",
+        help="The order in which the filters are applied to the model's scores (only the active ones run). The "
+        "default is transformers' order; llama.cpp, for one, applies temperature last. Order changes the "
+        "result: top-p after temperature keeps a different set than top-p before it.",
     )
     stop_strings: tuple[str, ...] = setting(
         (), label="Stop strings", section="Seed and stop strings",

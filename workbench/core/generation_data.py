@@ -4,6 +4,7 @@ data and tokenizer calls, no torch, so the window imports them at start-up while
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,8 @@ class GenerationRequest:
     settings: DecodingSettings = DecodingSettings()
     system_prompt: str = ""
     chat: bool | None = None  # None: use the chat template when the model has one
+    trace: bool = False  # record every sampler stage of every token (TokenEvent.trace)
+    live_attention: bool = False  # stream each step's attention rows (AttentionRows) for the first sequence
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,27 @@ class TokenAlternative:
 
 
 @dataclass(frozen=True)
+class StageTrace:
+    """The distribution after one stage of the sampler chain ("raw": the model's own)."""
+
+    name: str  # "raw" or a name of SAMPLER_STAGES
+    survivors: int  # tokens whose score is still finite
+    chosen_prob: float  # the chosen token's probability after this stage (0 when it was cut)
+    top: tuple[tuple[int, float], ...]  # (token id, probability) of the likeliest tokens after it, best first
+
+
+@dataclass(frozen=True)
+class TokenTrace:
+    """Why this token: the raw distribution, then each active stage in the order applied.
+    The last stage is the distribution the token was drawn from (or the argmax of, in greedy)."""
+
+    chosen_rank: int  # 0 when the chosen token was the raw model's likeliest
+    stages: tuple[StageTrace, ...]
+    token_texts: dict[int, str]  # the text of every token id in the stages' tops
+    beam: bool = False  # beam search: the raw distribution only (the chain does not apply)
+
+
+@dataclass(frozen=True)
 class TokenEvent:
     sequence: int  # which return sequence (0 when there is one)
     step: int  # 0 for the first generated token
@@ -39,6 +63,24 @@ class TokenEvent:
     prob: float  # probability of this token under the raw model: softmax of its logits
     filtered_prob: float  # probability after temperature, top-k/p, penalties...: what was sampled from
     alternatives: tuple[TokenAlternative, ...]  # most likely tokens under the raw model, best first
+    entropy: float = 0.0  # of the raw next-token distribution, in nats
+    trace: TokenTrace | None = None  # with GenerationRequest.trace
+
+    @property
+    def surprisal(self) -> float:
+        """-log p of the chosen token under the raw model, in nats."""
+        return -math.log(self.prob) if self.prob > 0 else math.inf
+
+
+@dataclass(frozen=True, eq=False)
+class AttentionRows:
+    """The attention of one forward step of the first sequence, from the step's own pass:
+    ``weights`` (layers, heads, queries, keys) is the prompt's whole block at step 0, then one
+    query row per step (the token fed in at position ``first_query``)."""
+
+    step: int
+    first_query: int  # position of the first query row in prompt + generated tokens
+    weights: object  # numpy (L, H, Q, K) float16 on the CPU
 
 
 @dataclass(frozen=True)

@@ -178,10 +178,24 @@ def _field_problem(field: DescribedField, value: Any) -> str | None:
     elif kind is tuple:
         if not isinstance(value, tuple) or not all(isinstance(item, str) for item in value):
             return f"{info.label} must be a list of texts (it is {shown(value)})."
+        if info.choices:  # an order of the choices: each exactly once
+            return _order_problem(info, value)
     elif not isinstance(value, str):
         return f"{info.label} must be text (it is {shown(value)})."
     if info.choices and value not in info.choice_values:
         return f"{info.label} must be one of {', '.join(map(str, info.choice_values))} (it is {shown(value)})."
+    return None
+
+
+def _order_problem(info: SettingInfo, value: tuple[str, ...]) -> str | None:
+    unknown = [item for item in value if item not in info.choice_values]
+    if unknown:
+        return f"{info.label} names unknown steps: {', '.join(unknown)} (known: {', '.join(info.choice_values)})."
+    missing = [item for item in info.choice_values if item not in value]
+    repeated = sorted({item for item in value if value.count(item) > 1})
+    if missing or repeated:
+        wrong = [f"missing {', '.join(missing)}"] * bool(missing) + [f"repeated {', '.join(repeated)}"] * bool(repeated)
+        return f"{info.label} must list each of its {len(info.choice_values)} steps once ({'; '.join(wrong)})."
     return None
 
 

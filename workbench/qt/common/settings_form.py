@@ -11,6 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QAbstractSpinBox,
     QCheckBox,
     QComboBox,
@@ -21,6 +22,8 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
@@ -168,6 +171,8 @@ class SettingsForm(QWidget):
             box = QCheckBox()
             box.toggled.connect(self.changed)
             return _Control(box, box, box.isChecked, box.setChecked)
+        if field.value_type is tuple and info.choices:
+            return self._order(field)
         if info.choices or info.kind == DEVICE:
             return self._combo(field)
         if field.value_type in (int, float):
@@ -250,6 +255,30 @@ class SettingsForm(QWidget):
         row_layout.addWidget(edit, 1)
         row_layout.addWidget(browse)
         return dataclasses.replace(control, widget=row)
+
+    def _order(self, field: DescribedField) -> _Control:
+        """An order of the field's choices, rearranged by dragging the rows."""
+        listing = QListWidget()
+        listing.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
+        listing.setToolTip(QCoreApplication.translate("SettingsForm", "Drag the rows to change the order."))
+        labels = dict(field.info.choices)
+        listing.model().rowsMoved.connect(self.changed)
+
+        def read() -> tuple[str, ...]:
+            return tuple(listing.item(row).data(Qt.ItemDataRole.UserRole) for row in range(listing.count()))
+
+        def write(value: tuple[str, ...]) -> None:
+            listing.clear()
+            for name in value:
+                item = QListWidgetItem(self.translate(labels.get(name, name)))
+                item.setData(Qt.ItemDataRole.UserRole, name)
+                listing.addItem(item)
+            row_height = listing.sizeHintForRow(0)
+            listing.setFixedHeight(row_height * max(1, listing.count()) + 2 * listing.frameWidth() + 4)
+            if not listing.signalsBlocked():  # as an edit would (set_values blocks it and fires once)
+                self.changed.emit()
+
+        return _Control(listing, listing, read, write)
 
     def _lines(self, field: DescribedField) -> _Control:
         """Several texts, one per line (empty lines are dropped)."""
