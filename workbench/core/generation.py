@@ -1,12 +1,12 @@
 """Generate text with a loaded model and stream what happens, token by token.
 
 transformers' ``model.generate`` does the decoding; we listen in with small hooks:
-a forward hook on the model keeps the raw next-token logits, a logits processor keeps
-the scores after generate's processors (with the sampling filters applied again, as
-transformers runs them after ours), and a stopping criterion (called once per step,
-after the token is chosen) pairs them with the chosen tokens, checks the cancel token
-and hands the step to the job. ``generate`` runs in a helper
-thread; the job generator yields events from a queue on the caller's thread.
+the sampler chain (``sampler_chain.py``, a logits processor applying the filters in the
+settings' order) keeps the raw scores and what the token is chosen from, and a stopping
+criterion (called once per step, after the token is chosen) pairs them with the chosen
+tokens, checks the cancel token and hands the step to the job, with the step's trace and
+attention rows when asked for. ``generate`` runs in a helper thread; the job generator
+yields events from a queue on the caller's thread.
 
 Beam search reorders its hypotheses until the end, so it cannot stream: it reports
 ``BeamProgress`` per step and the beams, with per-token probabilities, at the end.
@@ -18,38 +18,30 @@ import queue
 import random
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Generator, Sequence
 
 import torch
-from transformers import (
-    GenerationConfig,
-    LogitsProcessor,
-    LogitsProcessorList,
-    MinPLogitsWarper,
-    StoppingCriteria,
-    StoppingCriteriaList,
-    TemperatureLogitsWarper,
-    TopKLogitsWarper,
-    TopPLogitsWarper,
-    TypicalLogitsWarper,
-)
+from transformers import LogitsProcessorList, StoppingCriteria, StoppingCriteriaList
 from transformers.generation.stopping_criteria import EosTokenCriteria, StopStringCriteria
 
 from workbench.core.decoding import MAX_SEED, DecodingSettings, to_generation_config
 from workbench.core.devices import free_memory_bytes
 from workbench.core.errors import InvalidInputError, InvalidSettingsError, WorkbenchError
 from workbench.core.generation_data import (
+    AttentionRows,
     BeamProgress,
     GenerationRequest,
     GenerationResult,
     SequenceResult,
     TokenAlternative,
     TokenEvent,
+    TokenTrace,
     prompt_token_ids,
 )
 from workbench.core.jobs import CancelToken
 from workbench.core.loading import LoadedModel
+from workbench.core.sampler_chain import SamplerChain, TraceNumbers, chain_stages, trace_numbers, without_chain
 from workbench.core.text_stream import text_stream
 
 ALTERNATIVES = 5  # top alternatives reported with every token
@@ -78,7 +70,9 @@ class _StepNumbers:
     alternative_ids: list[list[int]]  # (N, K)
     alternative_probs: list[list[float]]  # (N, K)
     alternative_filtered_probs: list[list[float]]  # (N, K)
+    entropy: list[float]  # (N,) of the raw distribution, nats
     active: list[bool]  # (N,) False for rows already finished (their token is padding)
+    trace: TraceNumbers | None = None
 
 
 def _step_numbers(
@@ -93,6 +87,7 @@ def _step_numbers(
     raw_logits = raw_logits.float()
     processed = processed.float()
     raw_norm = raw_logits.logsumexp(dim=-1, keepdim=True)  # (N, 1)
+    entropy = torch.special.entr((raw_logits - raw_norm).exp()).sum(dim=-1, keepdim=True)  # (N, 1)
     filtered_norm = processed.logsumexp(dim=-1, keepdim=True)  # (N, 1)
     chosen = chosen[:, None]  # (N, 1)
     alternative_logits, alternative_ids = raw_logits.topk(ALTERNATIVES, dim=-1)  # (N, K)
@@ -104,10 +99,11 @@ def _step_numbers(
             alternative_ids.to(raw_logits.dtype),
             (alternative_logits - raw_norm).exp(),
             (processed.gather(1, alternative_ids) - filtered_norm).exp(),
+            entropy,
             active[:, None].to(raw_logits.dtype),
         ],
         dim=1,
-    ).cpu()  # (N, 4 + 3K); float32 holds token ids exactly up to 2**24
+    ).cpu()  # (N, 5 + 3K); float32 holds token ids exactly up to 2**24
     k = ALTERNATIVES
     return _StepNumbers(
         step=step,
@@ -117,44 +113,12 @@ def _step_numbers(
         alternative_ids=packed[:, 3 : 3 + k].long().tolist(),
         alternative_probs=packed[:, 3 + k : 3 + 2 * k].tolist(),
         alternative_filtered_probs=packed[:, 3 + 2 * k : 3 + 3 * k].tolist(),
+        entropy=packed[:, -2].tolist(),
         active=packed[:, -1].bool().tolist(),
     )
 
 
 # --------------------------------------------------------------------------- hooks into generate
-
-
-def _sampling_filters(config: GenerationConfig) -> LogitsProcessorList:
-    """The filters transformers applies when sampling, built from the same config and
-    in the same order as ``GenerationMixin._get_logits_processor``. They run after any
-    processor passed to ``generate``, so we apply them again to see what is sampled from."""
-    filters = LogitsProcessorList()
-    if not config.do_sample:
-        return filters
-    if config.temperature is not None and config.temperature != 1.0:
-        filters.append(TemperatureLogitsWarper(config.temperature))
-    if config.top_k:
-        filters.append(TopKLogitsWarper(top_k=config.top_k))
-    if config.top_p is not None and config.top_p < 1.0:
-        filters.append(TopPLogitsWarper(top_p=config.top_p))
-    if config.min_p is not None:
-        filters.append(MinPLogitsWarper(min_p=config.min_p))
-    if config.typical_p is not None and config.typical_p < 1.0:
-        filters.append(TypicalLogitsWarper(mass=config.typical_p))
-    return filters
-
-
-class _ProcessedScoresRecorder(LogitsProcessor):
-    """Sees the scores after generate's other processors (penalties, n-gram and
-    minimum-length rules) and applies the sampling filters: the scores sampled from."""
-
-    def __init__(self, sampling_filters: LogitsProcessorList) -> None:
-        self.sampling_filters = sampling_filters
-        self.scores: torch.Tensor | None = None
-
-    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
-        self.scores = self.sampling_filters(input_ids, scores) if self.sampling_filters else scores
-        return scores
 
 
 class _Interrupted(Exception):
@@ -169,12 +133,13 @@ def _blocks(model: torch.nn.Module) -> list[torch.nn.Module]:
 
 class _StepWatcher(StoppingCriteria):
     """Called once per step after the token is chosen: cancels within one token and
-    reports the step (a ``_StepNumbers`` when streaming, ``BeamProgress`` for beams)."""
+    reports the step (a ``_StepNumbers`` and the step's ``AttentionRows`` when streaming,
+    ``BeamProgress`` for beams)."""
 
     def __init__(
         self,
-        streaming: bool,
-        sampling_filters: LogitsProcessorList,
+        chain: SamplerChain | None,  # None for beams: they stream nothing
+        attention,  # a LiveAttentionRecorder, or None
         max_steps: int,
         prompt_length: int,
         outbox: queue.Queue,
@@ -183,14 +148,13 @@ class _StepWatcher(StoppingCriteria):
         eos_token_ids: list[int],
         stop_criteria: StopStringCriteria | None,
     ) -> None:
-        self.streaming = streaming
+        self.chain = chain
+        self.attention = attention
         self.max_steps = max_steps
         self.prompt_length = prompt_length
         self.outbox = outbox
         self.cancel = cancel
         self.abandon = abandon
-        self.raw_logits: torch.Tensor | None = None
-        self.processed = _ProcessedScoresRecorder(sampling_filters)
         # Our own copies of generate's end conditions tell which rows have finished,
         # so the padding generate appends to them is never reported as tokens.
         self.eos_criteria = EosTokenCriteria(eos_token_ids) if eos_token_ids else None
@@ -204,15 +168,12 @@ class _StepWatcher(StoppingCriteria):
         if self.cancel.cancelled or self.abandon.is_set():
             raise _Interrupted
 
-    def keep_raw_logits(self, module, args, output) -> None:
-        self.raw_logits = output.logits[:, -1]  # (N, V)
-
     def __call__(self, input_ids: torch.LongTensor, scores, **kwargs) -> torch.BoolTensor:
         stopping = self.cancel.cancelled or self.abandon.is_set()
         step = input_ids.shape[1] - self.prompt_length - 1
         if self.first_token_time is None:
             self.first_token_time = time.perf_counter()
-        if self.streaming:
+        if self.chain is not None:
             self._report_tokens(step, input_ids)
         else:
             self.outbox.put(BeamProgress(step=step + 1, max_steps=self.max_steps))
@@ -221,7 +182,15 @@ class _StepWatcher(StoppingCriteria):
     def _report_tokens(self, step: int, input_ids: torch.LongTensor) -> None:
         if self.finished is None:
             self.finished = torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
-        self.outbox.put(_step_numbers(step, self.raw_logits, self.processed.scores, input_ids[:, -1], ~self.finished))
+        chain, chosen = self.chain, input_ids[:, -1]
+        numbers = _step_numbers(step, chain.raw, chain.final, chosen, ~self.finished)
+        if chain.record:
+            numbers = replace(numbers, trace=trace_numbers(chain.raw, chain.recorded, chosen))
+        self.outbox.put(numbers)
+        if self.attention is not None and not self.finished[0]:
+            rows = self.attention.take(step)
+            if rows is not None:
+                self.outbox.put(rows)
         for criteria in (self.eos_criteria, self.stop_criteria):
             if criteria is not None:
                 self.finished |= criteria(input_ids, None)
@@ -244,7 +213,9 @@ class _SequenceBuilder:
         self.text_stream = text_stream(tokenizer, context_ids)
         self.events: list[TokenEvent] = []
 
-    def add(self, numbers: _StepNumbers, row: int, step: int, alternative_texts: list[str]) -> TokenEvent:
+    def add(
+        self, numbers: _StepNumbers, row: int, step: int, alternative_texts: list[str], trace: TokenTrace | None
+    ) -> TokenEvent:
         token_id = numbers.token_ids[row]
         event = TokenEvent(
             sequence=self.index,
@@ -262,6 +233,8 @@ class _SequenceBuilder:
                     numbers.alternative_filtered_probs[row],
                 )
             ),
+            entropy=numbers.entropy[row],
+            trace=trace,
         )
         self.events.append(event)
         return event
@@ -275,12 +248,42 @@ class _SequenceBuilder:
         )
 
 
+def _token_texts(tokenizer, token_ids) -> dict[int, str]:
+    """Each distinct token on its own, decoded in one call."""
+    unique = list(dict.fromkeys(token_ids))
+    return dict(zip(unique, tokenizer.batch_decode([[token_id] for token_id in unique])))
+
+
+def _row_trace(numbers: TraceNumbers, row: int, texts: dict[int, str], beam: bool = False) -> TokenTrace:
+    stages = numbers.stages(row)
+    return TokenTrace(
+        chosen_rank=numbers.chosen_rank[row],
+        stages=stages,
+        token_texts={token_id: texts[token_id] for stage in stages for token_id, _ in stage.top},
+        beam=beam,
+    )
+
+
+def _trace_ids(trace: TraceNumbers | None, rows: Sequence[int]) -> list[int]:
+    if trace is None:
+        return []
+    return [token_id for row in rows for stage in trace.top_ids[row] for token_id in stage]
+
+
 def _events_for_step(numbers: _StepNumbers, builders: list[_SequenceBuilder], tokenizer) -> list[TokenEvent]:
     rows = [row for row, active in enumerate(numbers.active) if active]
-    # One call decodes every alternative of every row, each on its own.
-    texts = tokenizer.batch_decode([[alt] for row in rows for alt in numbers.alternative_ids[row]])
-    k = ALTERNATIVES
-    return [builders[row].add(numbers, row, numbers.step, texts[i * k : (i + 1) * k]) for i, row in enumerate(rows)]
+    alternative_ids = [alt for row in rows for alt in numbers.alternative_ids[row]]
+    texts = _token_texts(tokenizer, alternative_ids + _trace_ids(numbers.trace, rows))
+    return [
+        builders[row].add(
+            numbers,
+            row,
+            numbers.step,
+            [texts[alt] for alt in numbers.alternative_ids[row]],
+            None if numbers.trace is None else _row_trace(numbers.trace, row, texts),
+        )
+        for row in rows
+    ]
 
 
 # --------------------------------------------------------------------------- the job
@@ -297,6 +300,12 @@ class _Finished:
     def __init__(self, output=None, error: BaseException | None = None) -> None:
         self.output = output
         self.error = error
+
+
+def _live_attention(model: torch.nn.Module):
+    from workbench.core.live_attention import LiveAttentionRecorder
+
+    return LiveAttentionRecorder(model)
 
 
 def generation_memory_bytes(loaded: LoadedModel, settings: DecodingSettings, prompt_length: int) -> int | None:
@@ -360,9 +369,14 @@ def generate(
         outbox: queue.Queue = queue.Queue()
         abandon = threading.Event()  # set when the consumer goes away early
         stop_criteria = StopStringCriteria(tokenizer, list(stop_strings)) if stop_strings and not beam else None
+        chain = None
+        if not beam:  # beams keep transformers' own processors: each beam's chain is not one token's story
+            chain = SamplerChain(chain_stages(settings, len(prompt_ids), eos_token_ids, device), record=request.trace)
+            config = without_chain(config, model.generation_config)
+        attention = _live_attention(model) if request.live_attention and not beam else None
         watcher = _StepWatcher(
-            streaming=not beam,
-            sampling_filters=_sampling_filters(config),
+            chain=chain,
+            attention=attention,
             max_steps=settings.max_new_tokens,
             prompt_length=len(prompt_ids),
             outbox=outbox,
@@ -380,9 +394,11 @@ def generate(
         started = time.perf_counter()
 
         def run_generate() -> None:
-            hooks = [] if beam else [model.register_forward_hook(watcher.keep_raw_logits)]
+            hooks = []
             if not beam:  # beams are kept whole: they stop between steps, as generate does
-                hooks += [block.register_forward_pre_hook(watcher.interrupt_if_stopping) for block in _blocks(model)]
+                hooks = [block.register_forward_pre_hook(watcher.interrupt_if_stopping) for block in _blocks(model)]
+            if attention is not None:
+                attention.attach()
             try:
                 if seed is not None:
                     torch.manual_seed(seed)
@@ -391,7 +407,7 @@ def generate(
                         input_ids=input_ids,
                         attention_mask=torch.ones_like(input_ids),
                         generation_config=config,
-                        logits_processor=LogitsProcessorList([] if beam else [watcher.processed]),
+                        logits_processor=LogitsProcessorList([] if beam else [chain]),
                         stopping_criteria=StoppingCriteriaList([watcher]),
                         **extra,
                     )
@@ -401,6 +417,8 @@ def generate(
             finally:
                 for hook in hooks:
                     hook.remove()
+                if attention is not None:
+                    attention.detach()
 
         worker = threading.Thread(target=run_generate, name="workbench-generate", daemon=True)
         worker.start()
@@ -413,7 +431,7 @@ def generate(
                 item = outbox.get()
                 if isinstance(item, _Finished):
                     break
-                if isinstance(item, BeamProgress):
+                if isinstance(item, (BeamProgress, AttentionRows)):
                     yield item
                 else:
                     yield from _events_for_step(item, builders, tokenizer)
@@ -427,7 +445,7 @@ def generate(
             raise WorkbenchError("The model ran out of memory: lower max new tokens, beams or return sequences.")
         raise item.error
     if beam:
-        sequences = _beam_sequences(item.output, tokenizer, prompt_ids, stop_strings)
+        sequences = _beam_sequences(item.output, tokenizer, prompt_ids, stop_strings, request.trace)
     else:
         sequences = [builder.result(stop_strings) for builder in builders]
     generated = sum(len(sequence.token_ids) for sequence in sequences)
@@ -444,7 +462,7 @@ def generate(
 
 
 def _beam_sequences(
-    output, tokenizer, prompt_ids: list[int], stop_strings: Sequence[str]
+    output, tokenizer, prompt_ids: list[int], stop_strings: Sequence[str], trace: bool
 ) -> list[SequenceResult]:
     """Rebuild each returned beam with the probabilities of its tokens at the step it chose them."""
     prompt_length = len(prompt_ids)
@@ -456,10 +474,12 @@ def _beam_sequences(
         processed = torch.stack([output.scores[step][beam_rows[step]] for step in range(steps)])  # (S, V)
         # Each step of this beam is one row here.
         numbers = _step_numbers(0, raw, processed, chosen, torch.ones_like(chosen, dtype=torch.bool))
-        texts = tokenizer.batch_decode([[alt] for alternatives in numbers.alternative_ids for alt in alternatives])
+        raw_trace = trace_numbers(raw, [], chosen) if trace else None  # the chain does not apply to beams
+        alternative_ids = [alt for alternatives in numbers.alternative_ids for alt in alternatives]
+        texts = _token_texts(tokenizer, alternative_ids + _trace_ids(raw_trace, range(steps)))
         builder = _SequenceBuilder(row, tokenizer, prompt_ids[-_DECODE_CONTEXT:])
-        k = ALTERNATIVES
         for step in range(steps):
-            builder.add(numbers, step, step, texts[step * k : (step + 1) * k])
+            step_trace = None if raw_trace is None else _row_trace(raw_trace, step, texts, beam=True)
+            builder.add(numbers, step, step, [texts[alt] for alt in numbers.alternative_ids[step]], step_trace)
         sequences.append(builder.result(stop_strings))
     return sequences
