@@ -24,6 +24,13 @@ def add_parser(subparsers) -> None:
         "--greedy or --beams N for the other modes, which start with every filter off. With --preset, the "
         "preset's values apply first; any flag given overrides them.",
     )
+    add_generation_arguments(parser)
+    parser.add_argument("--json", action="store_true", help="print one JSON object at the end instead of streaming")
+    parser.set_defaults(run=run)
+
+
+def add_generation_arguments(parser: argparse.ArgumentParser) -> None:
+    """The model, the prompt and every decoding flag: what `generate` and `inspect` share."""
     parser.add_argument(
         "--model", default=None, help="catalog id, model folder, .gguf file or hub id (default: the default model)"
     )
@@ -50,8 +57,6 @@ def add_parser(subparsers) -> None:
     options.add_device_argument(parser)
     options.add_trust_remote_code_argument(parser)
     parser.add_argument("--dtype", default="auto", help="auto, float32, bfloat16 or float16")
-    parser.add_argument("--json", action="store_true", help="print one JSON object at the end instead of streaming")
-    parser.set_defaults(run=run)
 
 
 def settings_from_args(args: argparse.Namespace) -> DecodingSettings:
@@ -166,7 +171,8 @@ class _ProgressLine:
             self.err.flush()
 
 
-def run(args: argparse.Namespace) -> int:
+def load_for_generation(args: argparse.Namespace):
+    """Check every generation flag, then load the model with a progress line: (loaded model, request)."""
     from workbench.core.catalog import Catalog
     from workbench.core.generation import GenerationRequest, require_generator
     from workbench.core.generation_data import require_prompt
@@ -186,4 +192,9 @@ def run(args: argparse.Namespace) -> int:
     finally:
         progress.close()
     request = GenerationRequest(prompt=args.prompt, settings=settings, system_prompt=args.system, chat=args.chat)
+    return loaded, request
+
+
+def run(args: argparse.Namespace) -> int:
+    loaded, request = load_for_generation(args)
     return run_generation(loaded, request, sys.stdout, args.json)

@@ -1,0 +1,61 @@
+"""`workbench inspect` on a tiny model saved as a folder: the documented JSON, the engine's numbers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from workbench.cli import main
+from workbench.core.decoding import DecodingSettings
+from workbench.core.generation import GenerationRequest, generate
+from workbench.core.jobs import drain
+
+TOP_K_FIRST = "top_k,temperature,repetition_penalty,no_repeat_ngram,min_new_tokens,top_p,min_p,typical_p"
+
+
+def inspect(tiny_folder, out, *extra) -> dict:
+    code = main(["inspect", "--model", str(tiny_folder), "--prompt", "The capital of France", "--raw",
+                 "--max-new-tokens", "6", "--device", "cpu", "--out", str(out), *extra])
+    assert code == 0
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_writes_every_stage_of_every_token_as_the_engine_computes_them(tiny_folder, tiny_loaded, tmp_path):
+    report = inspect(tiny_folder, tmp_path / "trace.json", "--seed", "5", "--top-k", "7", "--temperature", "0.8",
+                     "--sampler-order", TOP_K_FIRST)
+    settings = DecodingSettings(mode="sample", top_k=7, temperature=0.8, top_p=0.9, repetition_penalty=1.1,
+                                max_new_tokens=6, seed=5, sampler_order=tuple(TOP_K_FIRST.split(",")))
+    expected = drain(generate(tiny_loaded, GenerationRequest("The capital of France", settings, chat=False,
+                                                             trace=True)))
+    assert set(report) == {"model", "prompt_token_ids", "settings", "seed", "tokens"}
+    assert report["seed"] == 5 and report["settings"]["sampler_order"] == TOP_K_FIRST.split(",")
+    assert report["prompt_token_ids"] == list(expected.prompt_token_ids)
+    for written, event in zip(report["tokens"], expected.sequences[0].tokens, strict=True):
+        assert written["token_id"] == event.token_id and written["text"] == event.text
+        assert written["entropy"] == pytest.approx(event.entropy)
+        assert written["surprisal"] == pytest.approx(event.surprisal)
+        assert [s["name"] for s in written["stages"]] == ["raw", "top_k", "temperature", "repetition_penalty",
+                                                          "top_p"]
+        assert written["stages"][1]["survivors"] == 7
+        for stage, traced in zip(written["stages"], event.trace.stages):
+            assert stage["chosen_prob"] == pytest.approx(traced.chosen_prob)
+            assert [token_id for token_id, _ in stage["top"]] == [token_id for token_id, _ in traced.top]
+            assert [prob for _, prob in stage["top"]] == pytest.approx([prob for _, prob in traced.top], abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--out", "trace.txt"], "must be a .json file"),
+        (["--out", "missing/trace.json"], "Create the folder first"),
+        (["--out", "trace.json", "--sampler-order", "top_k"], "Sampler order must list each of its 8 steps once"),
+        (["--out", "trace.json", "--sampler-order", "top_k,banana"], "Sampler order names unknown steps: banana"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(tiny_folder, tmp_path, monkeypatch, capsys, arguments, message):
+    monkeypatch.chdir(tmp_path)
+    code = main(["inspect", "--model", str(tiny_folder), "--prompt", "Hi", "--raw", *arguments])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "trace.json").exists()

@@ -1,0 +1,53 @@
+"""`workbench inspect`: generate with the why-this-token trace (and the logit lens) into a JSON file.
+
+The file: ``{"model", "prompt_token_ids", "settings", "seed", "tokens": [{"step", "token_id", "text",
+"entropy", "surprisal", "stages": [{"name", "survivors", "chosen_prob", "top": [[id, prob], ...]}]}],
+"lens": {...}}`` (``lens`` only with ``--lens``; see README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+from pathlib import Path
+
+from workbench.cli.generate import add_generation_arguments, load_for_generation
+from workbench.core.outputs import check_output_file
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "inspect",
+        help="generate and record why each token was chosen (sampler stages, entropy, logit lens) as JSON",
+        description="Generate text as `workbench generate` does, recording for every new token the raw "
+        "distribution and what each sampler stage did to it; with --lens, also each layer's guess for the "
+        "next token at every position. Writes one JSON file.",
+    )
+    add_generation_arguments(parser)
+    parser.add_argument("--lens", action="store_true", help="also compute the logit lens of prompt + generation")
+    parser.add_argument("--out", required=True, type=Path, help="JSON file to write")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from workbench.core.atomic import write_text_atomic
+    from workbench.core.generation import generate
+    from workbench.core.inspection import inspection_report
+    from workbench.core.jobs import drain
+
+    out = check_output_file(args.out, ".json")  # before the load: a bad path costs nothing
+    loaded, request = load_for_generation(args)
+    request = dataclasses.replace(request, trace=True)
+    result = drain(generate(loaded, request))
+    lens = None
+    if args.lens:
+        from workbench.core.lens import logit_lens
+
+        sequence = result.sequences[0].token_ids if result.sequences else ()
+        lens = drain(logit_lens(loaded, [*result.prompt_token_ids, *sequence]))
+    report = inspection_report(loaded.entry.name, request, result, lens)
+    write_text_atomic(out, json.dumps(report, ensure_ascii=False) + "\n")
+    print(f"{loaded.entry.name}: {len(report['tokens'])} tokens traced" + (", lens computed" if lens else ""))
+    print(f"wrote {out}")
+    return 0

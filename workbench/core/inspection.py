@@ -1,0 +1,55 @@
+"""Why-this-token numbers as plain JSON data: what `workbench inspect` writes and the Token panel exports."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from workbench.core.generation_data import GenerationRequest, GenerationResult, StageTrace, TokenEvent
+from workbench.core.settings_fields import settings_to_data
+
+if TYPE_CHECKING:
+    from workbench.core.lens import LogitLens
+
+
+def _finite_or_none(value: float) -> float | None:
+    return value if math.isfinite(value) else None  # JSON has no infinity
+
+
+def stage_json(stage: StageTrace) -> dict[str, Any]:
+    return {
+        "name": stage.name,
+        "survivors": stage.survivors,
+        "chosen_prob": stage.chosen_prob,
+        "top": [[token_id, prob] for token_id, prob in stage.top],
+    }
+
+
+def token_json(event: TokenEvent) -> dict[str, Any]:
+    """One generated token: its raw entropy and surprisal (nats) and every stage of its trace."""
+    stages = event.trace.stages if event.trace is not None else ()
+    return {
+        "step": event.step,
+        "token_id": event.token_id,
+        "text": event.text,
+        "entropy": event.entropy,
+        "surprisal": _finite_or_none(event.surprisal),
+        "stages": [stage_json(stage) for stage in stages],
+    }
+
+
+def inspection_report(
+    model_name: str, request: GenerationRequest, result: GenerationResult, lens: LogitLens | None = None
+) -> dict[str, Any]:
+    """The first sequence's tokens with their traces, and the lens when one was computed."""
+    tokens = result.sequences[0].tokens if result.sequences else ()
+    report: dict[str, Any] = {
+        "model": model_name,
+        "prompt_token_ids": list(result.prompt_token_ids),
+        "settings": settings_to_data(request.settings),
+        "seed": result.seed,
+        "tokens": [token_json(token) for token in tokens],
+    }
+    if lens is not None:
+        report["lens"] = lens.to_json()
+    return report
