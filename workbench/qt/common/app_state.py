@@ -6,18 +6,38 @@ talk to each other directly.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from PySide6.QtCore import QObject, Signal
 
 from workbench.core.catalog import Catalog
+from workbench.core.generation_data import GenerationRequest
 from workbench.core.loading import LoadedModel
 from workbench.qt.common.jobs import JobRegistry
+
+
+@dataclass(frozen=True)
+class LiveGeneration:
+    """A generation as it starts: token i of sequence s sits at position len(prompt_token_ids) + i."""
+
+    loaded: LoadedModel
+    request: GenerationRequest
+    prompt_token_ids: tuple[int, ...]
 
 
 class AppState(QObject):
     # The model every panel works on changed (a LoadedModel, or None while nothing is loaded).
     model_changed = Signal(object)
+    # A generation started: carries a LiveGeneration (the model, the request, the prompt's token ids).
+    generation_started = Signal(object)
+    # Each streamed TokenEvent of the running generation, in order (with its trace).
+    token_streamed = Signal(object)
+    # Each step's AttentionRows while the generation streams (only while live_attention is wanted).
+    attention_rows = Signal(object)
     # A generation finished or was stopped: carries a workbench.core.generation_data.GenerationRecord.
     generation_finished = Signal(object)
+    # The one token selection every view follows: (sequence, position in prompt + generated tokens).
+    token_selected = Signal(int, int)
     # A run from the Runs list was put back in the editor: carries a workbench.core.sessions.Run.
     run_restored = Signal(object)
     # A model was trained, checkpointed or registered: model pickers should list again.
@@ -28,6 +48,26 @@ class AppState(QObject):
         self.catalog = catalog or Catalog()
         self._loaded_model: LoadedModel | None = None
         self.jobs = JobRegistry(self)  # every job of the window and its panels: closing waits for them all
+        # Panels that show attention while tokens stream say so here; generation then records the rows.
+        self._live_attention_viewers: set[int] = set()
+        self.selected_token: tuple[int, int] | None = None
+
+    @property
+    def live_attention(self) -> bool:
+        return bool(self._live_attention_viewers)
+
+    def want_live_attention(self, viewer: QObject, wanted: bool) -> None:
+        """``viewer`` shows attention as it streams (True while it is visible)."""
+        if wanted:
+            self._live_attention_viewers.add(id(viewer))
+        else:
+            self._live_attention_viewers.discard(id(viewer))
+
+    def select_token(self, sequence: int, position: int) -> None:
+        """Select a token in every view; selecting the selected token again does nothing."""
+        if self.selected_token != (sequence, position):
+            self.selected_token = (sequence, position)
+            self.token_selected.emit(sequence, position)
 
     @property
     def loaded_model(self) -> LoadedModel | None:

@@ -12,17 +12,20 @@ import dataclasses
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from workbench.core.decoding import DecodingSettings
+from workbench.core.errors import WorkbenchError
 from workbench.core.generation_data import (
+    AttentionRows,
     BeamProgress,
     GenerationRecord,
     GenerationRequest,
     GenerationResult,
     TokenEvent,
     chat_messages,
+    prompt_token_ids,
 )
 from workbench.core.loading import LoadedModel
 from workbench.core.sessions import run_from_record
-from workbench.qt.common.app_state import AppState
+from workbench.qt.common.app_state import AppState, LiveGeneration
 from workbench.qt.common.jobs import Job
 
 LIVE_STATS_INTERVAL_MS = 250
@@ -60,11 +63,18 @@ class GenerationController(QObject):
 
     def generate(self, request: GenerationRequest) -> bool:
         """Start ``request`` on the loaded model; False when a run is on, nothing is loaded,
-        or the window is closing."""
+        or the window is closing. The window always records the trace (the Token panel shows
+        it), and attention rows while a panel shows them live."""
         loaded = self.state.loaded_model
         if self.is_running or loaded is None:
             return False
         from workbench.core.generation import generate  # torch: imported by the model load, not at start-up
+
+        request = dataclasses.replace(request, trace=True, live_attention=self.state.live_attention)
+        try:
+            prompt_ids = tuple(prompt_token_ids(loaded, request))
+        except WorkbenchError:
+            prompt_ids = ()  # the run itself reports the problem, as a failed run
 
         if not self._job.start(lambda cancel: generate(loaded, request, cancel)):
             return False
@@ -73,6 +83,7 @@ class GenerationController(QObject):
         self.streamed_tokens = 0
         self._live_stats_timer.start()
         self.started.emit(request)
+        self.state.generation_started.emit(LiveGeneration(loaded, request, prompt_ids))
         self.running_changed.emit(True)
         return True
 
@@ -108,10 +119,13 @@ class GenerationController(QObject):
 
     # --- the running job ------------------------------------------------------------------
 
-    def _on_event(self, event: TokenEvent | BeamProgress) -> None:
+    def _on_event(self, event: TokenEvent | BeamProgress | AttentionRows) -> None:
         if isinstance(event, TokenEvent):
             self.streamed_tokens += 1
             self.token_streamed.emit(event)
+            self.state.token_streamed.emit(event)
+        elif isinstance(event, AttentionRows):
+            self.state.attention_rows.emit(event)
         else:
             self._beam_progress = event
 
