@@ -53,8 +53,14 @@ def _piece_bytes(piece: str, byte_level: bool) -> bytes:
     return piece.replace("▁", " ").encode("utf-8")  # SentencePiece marks a leading space with '▁'
 
 
-def _visible(text: str) -> str:
+def visible_text(text: str) -> str:
+    """Whitespace drawn as marks (␣ ↵ ⇥) and an empty piece as ∅, so every token shows."""
     return text.translate(_VISIBLE_WHITESPACE) or "∅"
+
+
+def single_token_labels(tokenizer, token_ids: Sequence[int]) -> list[str]:
+    """Each token decoded on its own, made visible: labels for alternatives, which are not a running text."""
+    return [visible_text(text) for text in tokenizer.batch_decode([[int(token_id)] for token_id in token_ids])]
 
 
 def _special_label(piece: str) -> str:
@@ -63,7 +69,7 @@ def _special_label(piece: str) -> str:
 
 
 def _flush(group: list[tuple[int, bytes]], labels: list[str]) -> None:
-    text = _visible(b"".join(data for _, data in group).decode("utf-8", errors="replace"))
+    text = visible_text(b"".join(data for _, data in group).decode("utf-8", errors="replace"))
     for part, (index, _) in enumerate(group, start=1):
         labels[index] = text if len(group) == 1 else f"{text}({part}/{len(group)})"
     group.clear()

@@ -15,7 +15,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -55,6 +54,7 @@ from workbench.qt.attention.heatmap import COLOR_MAPS, AttentionHeatmap, Display
 from workbench.qt.attention.overview import OverviewGrid
 from workbench.qt.attention.token_view import TokenView
 from workbench.qt.common.app_state import AppState
+from workbench.qt.common.export import ask_and_save
 from workbench.qt.common.jobs import Job
 
 _REDRAW_MS = 33  # the heatmap redraws at most ~30 times a second while a slider is dragged
@@ -459,15 +459,7 @@ class AttentionPanel(QWidget):
             save_matrix_csv(self.heatmap.matrix, attention_map.queries.labels, attention_map.keys.labels, path)
 
     def _ask_and_save(self, title: str, file_filter: str, suffix: str, save) -> None:
-        name, _ = QFileDialog.getSaveFileName(self, title, f"attention{suffix}", file_filter)
-        if not name:
-            return
-        try:
-            save(Path(name))
-        except (WorkbenchError, OSError) as error:
-            self._show_status(str(error), error=True)
-        else:
-            self._show_status(self.tr("Saved {0}").format(name))
+        ask_and_save(self, title, f"attention{suffix}", file_filter, save, self._show_status)
 
     def _ask_png(self) -> None:
         self._ask_and_save(self.tr("Save view as PNG"), self.tr("PNG image (*.png)"), ".png", self.export_png)

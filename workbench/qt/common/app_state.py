@@ -25,6 +25,14 @@ class LiveGeneration:
     prompt_token_ids: tuple[int, ...]
 
 
+@dataclass(frozen=True, eq=False)
+class LensResult:
+    """A logit lens the Lens page computed: ``lens.token_ids`` says which text, ``loaded`` which model."""
+
+    loaded: LoadedModel
+    lens: object  # a workbench.core.lens.LogitLens (numpy arrays; torch is not imported for it)
+
+
 class AppState(QObject):
     # The model every panel works on changed (a LoadedModel, or None while nothing is loaded).
     model_changed = Signal(object)
@@ -38,6 +46,8 @@ class AppState(QObject):
     generation_finished = Signal(object)
     # The one token selection every view follows: (sequence, position in prompt + generated tokens).
     token_selected = Signal(int, int)
+    # The Lens page finished a logit lens: carries a LensResult (the Token page shows the selected token's column).
+    lens_ready = Signal(object)
     # A run from the Runs list was put back in the editor: carries a workbench.core.sessions.Run.
     run_restored = Signal(object)
     # A model was trained, checkpointed or registered: model pickers should list again.

@@ -1,0 +1,140 @@
+"""The Token page on a tiny random Llama: the sampler chain with struck-out tokens, the selection,
+the attention row, and the JSON export."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from workbench.core.attention import capture_attention
+from workbench.core.decoding import DecodingSettings
+from workbench.core.generation import GenerationRequest, generate
+from workbench.core.generation_data import GenerationRecord
+from workbench.core.jobs import drain
+from workbench.qt.common.app_state import AppState, LiveGeneration
+from workbench.qt.token.chain import SHOWN_TOKENS
+from workbench.qt.token.panel import TokenPanel
+
+TOP_K = 3
+
+
+@pytest.fixture
+def state(tiny_loaded):
+    state = AppState()
+    state.set_loaded_model(tiny_loaded)
+    return state
+
+
+@pytest.fixture
+def panel(qtbot, state):
+    widget = TokenPanel(state)
+    qtbot.addWidget(widget)
+    widget.resize(1366, 700)
+    widget.show()
+    yield widget
+    widget.shutdown()
+
+
+def _top_k_record(loaded) -> GenerationRecord:
+    settings = DecodingSettings(mode="sample", temperature=0.8, top_k=TOP_K, top_p=1.0, max_new_tokens=5, seed=1)
+    request = GenerationRequest(prompt="The quick brown", settings=settings, chat=False, trace=True)
+    return GenerationRecord(loaded, request, drain(generate(loaded, request)))
+
+
+@pytest.fixture
+def record(state, tiny_loaded):
+    record = _top_k_record(tiny_loaded)
+    state.generation_finished.emit(record)
+    return record
+
+
+def test_top_k_chart_strikes_out_the_tokens_it_cut(qtbot, panel, state, record):
+    prompt = len(record.result.prompt_token_ids)
+    event = record.result.sequences[0].tokens[2]
+    state.select_token(0, prompt + 2)
+    names = [stage.name for stage in event.trace.stages]
+    assert names == ["raw", "temperature", "top_k"]
+    assert len(panel.stage_charts) == 3
+    temperature, top_k = event.trace.stages[1], event.trace.stages[2]
+    bars = panel.stage_charts[2].bars
+    kept, cut = [bar for bar in bars if not bar.cut], [bar for bar in bars if bar.cut]
+    assert len(kept) == TOP_K and top_k.survivors == TOP_K
+    # The 4th and later tokens of the stage before are the ones struck out, at their earlier probability.
+    expected = temperature.top[TOP_K:SHOWN_TOKENS]
+    texts = event.trace.token_texts
+    assert [bar.label for bar in cut] == [texts[token_id].replace(" ", "␣") or "∅" for token_id, _ in expected]
+    assert [bar.note for bar in cut] == [f"{prob:.3f}" if prob >= 0.001 else f"{prob:.1e}" for _, prob in expected]
+    assert not any(bar.cut for bar in panel.stage_charts[0].bars)  # the raw model cuts nothing
+    assert sum(bar.chosen for bar in bars) == 1
+    assert "drawn from this" in panel.stage_charts[2].title_lines[-1]
+    assert "Top-k (3)" == panel.stage_charts[2].title_lines[0]
+
+
+def test_selecting_through_the_state_updates_the_page(qtbot, panel, state, record):
+    prompt = len(record.result.prompt_token_ids)
+    tokens = record.result.sequences[0].tokens
+    state.select_token(0, prompt)
+    assert panel.selected.event is tokens[0]
+    assert "generated token 1 of sequence 1" in panel.header.text()
+    state.select_token(0, prompt + 3)
+    assert panel.selected.event is tokens[3]
+    assert f"entropy {tokens[3].entropy:.3f} nats" in panel.header.text()
+    state.select_token(0, 1)  # a prompt token: no chain
+    assert panel.selected.event is None and not panel.stage_charts
+    assert "only for generated tokens" in panel.chain_note.text()
+
+
+def test_streamed_tokens_are_shown_as_they_arrive(qtbot, panel, state, record, tiny_loaded):
+    prompt_ids = record.result.prompt_token_ids
+    state.generation_started.emit(LiveGeneration(tiny_loaded, record.request, prompt_ids))
+    state.select_token(0, len(prompt_ids) + 1)
+    assert panel.selected is None  # not streamed yet
+    for event in record.result.sequences[0].tokens[:2]:
+        state.token_streamed.emit(event)
+    assert panel.selected.event is record.result.sequences[0].tokens[1]
+    assert len(panel.stage_charts) == 3
+    assert "once the generation finishes" in panel.attention_row.title.text()
+
+
+def test_the_attention_row_is_the_predicting_position_of_a_capture(qtbot, panel, state, record, tiny_loaded):
+    ids = record.result.prompt_token_ids + record.result.sequences[0].token_ids
+    position = len(record.result.prompt_token_ids) + 2
+    state.select_token(0, position)
+    qtbot.waitUntil(lambda: panel.attention_row.weights.size > 0, timeout=10000)
+    capture = capture_attention(tiny_loaded, ids)
+    layer = panel.attention_row.layer_spin.value()
+    assert layer == capture.main.layers - 1
+    expected = capture.main.weights[layer, :, position - 1, :position].mean(axis=0)  # (heads, keys) -> (keys,)
+    np.testing.assert_allclose(panel.attention_row.weights, expected, rtol=1e-5, atol=1e-7)
+    panel.attention_row.layer_spin.setValue(0)
+    np.testing.assert_allclose(panel.attention_row.weights,
+                               capture.main.weights[0, :, position - 1, :position].mean(axis=0), rtol=1e-5, atol=1e-7)
+
+
+def test_json_export_equals_the_trace(qtbot, panel, state, record, tmp_path):
+    position = len(record.result.prompt_token_ids) + 1
+    state.select_token(0, position)
+    qtbot.waitUntil(lambda: panel.attention_row.weights.size > 0, timeout=10000)
+    panel.export_json(tmp_path / "token.json")
+    panel.export_png(tmp_path / "token.png")
+    assert (tmp_path / "token.png").stat().st_size > 1000
+    data = json.loads((tmp_path / "token.json").read_text(encoding="utf-8"))
+    event = record.result.sequences[0].tokens[1]
+    assert data["position"] == position and data["token"]["token_id"] == event.token_id
+    assert data["token"]["entropy"] == event.entropy
+    assert len(data["token"]["stages"]) == len(event.trace.stages)
+    for written, stage in zip(data["token"]["stages"], event.trace.stages):
+        assert written["name"] == stage.name and written["survivors"] == stage.survivors
+        assert written["chosen_prob"] == stage.chosen_prob
+        assert [tuple(pair) for pair in written["top"]] == list(stage.top)
+    assert data["attention"]["weights"] == pytest.approx(panel.attention_row.weights.tolist())
+    assert data["lens"] is None  # no lens computed
+
+
+def test_a_restored_run_or_another_model_clears_the_page(qtbot, panel, state, record):
+    state.select_token(0, len(record.result.prompt_token_ids))
+    state.set_loaded_model(None)
+    assert panel.selected is None and panel.generation is None
+    assert not panel.json_button.isEnabled()

@@ -1,0 +1,32 @@
+"""Save to a file the person picks: one dialog, and one status line for how it went."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QFileDialog, QWidget
+
+from workbench.core.errors import WorkbenchError
+
+
+def ask_and_save(
+    parent: QWidget,
+    title: str,
+    default_name: str,
+    file_filter: str,
+    save: Callable[[Path], None],
+    report: Callable[[str, bool], None],
+) -> None:
+    """Ask for a file name, then ``save`` there; ``report(message, is_error)`` gets one line
+    (nothing when the person closed the dialog). A failed save is a message, never a dialog."""
+    name, _ = QFileDialog.getSaveFileName(parent, title, default_name, file_filter)
+    if not name:
+        return
+    try:
+        save(Path(name))
+    except (WorkbenchError, OSError) as error:
+        report(str(error), True)
+    else:
+        report(QCoreApplication.translate("Export", "Saved {0}").format(name), False)

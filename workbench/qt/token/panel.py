@@ -1,0 +1,486 @@
+"""The Token page: why the selected token came out.
+
+It follows the one selection (``AppState.token_selected``) over the window's last generation:
+the streamed events as they come, then the finished record's. For a generated token it shows
+the sampler chain (raw, then each stage, the last being what the token was drawn from), and
+for any token after the first its logit-lens column and its attention row, both read at the
+position before it: the one whose output predicted it. The lens comes from the Lens page
+(``AppState.lens_ready``); the attention row from a capture of the whole generation, made
+here in the background while this page is shown, once per sequence.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+from superqt import QElidingLabel
+
+from workbench.core.atomic import write_text_atomic
+from workbench.core.attention import CaptureEstimate, capture_job
+from workbench.core.attention_tokens import single_token_labels, token_sequence, visible_text
+from workbench.core.decoding import SAMPLER_STAGES, DecodingSettings
+from workbench.core.errors import WorkbenchError
+from workbench.core.generation_data import GenerationRecord, TokenEvent, TokenTrace
+from workbench.core.inspection import token_json
+from workbench.core.loading import LoadedModel
+from workbench.qt.common.app_state import AppState, LensResult, LiveGeneration
+from workbench.qt.common.export import ask_and_save
+from workbench.qt.common.jobs import Job
+from workbench.qt.token.attention_row import AttentionRowChart
+from workbench.qt.token.bars import Bar, BarChart
+from workbench.qt.token.chain import ChainRow, chain_rows
+
+# The settings field that holds each stage's strength, where it is not named like the stage.
+_STAGE_FIELDS = {"no_repeat_ngram": "no_repeat_ngram_size"}
+
+
+def format_prob(prob: float) -> str:
+    return f"{prob:.3f}" if prob >= 0.001 or prob == 0 else f"{prob:.1e}"
+
+
+@dataclass
+class _Generation:
+    """The window's last generation as far as it has come: events per sequence, in step order."""
+
+    loaded: LoadedModel
+    settings: DecodingSettings
+    prompt_ids: tuple[int, ...]
+    events: dict[int, list[TokenEvent]] = field(default_factory=dict)
+    finished: bool = False
+
+    def token_ids(self, sequence: int) -> tuple[int, ...]:
+        return self.prompt_ids + tuple(event.token_id for event in self.events.get(sequence, ()))
+
+    def event_at(self, sequence: int, position: int) -> TokenEvent | None:
+        """The generated token at ``position`` (None for a prompt token)."""
+        step = position - len(self.prompt_ids)
+        events = self.events.get(sequence, [])
+        return events[step] if 0 <= step < len(events) else None
+
+
+@dataclass(frozen=True)
+class _Selected:
+    """The selected token, resolved against the generation."""
+
+    sequence: int
+    position: int
+    token_ids: tuple[int, ...]  # the whole sequence: prompt + generated so far
+    labels: tuple[str, ...]  # readable, one per token
+    event: TokenEvent | None  # None for a prompt token
+
+    @property
+    def predictor(self) -> int:
+        """The position whose output predicted this token (-1 for the first token)."""
+        return self.position - 1
+
+
+class TokenPanel(QWidget):
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.generation: _Generation | None = None
+        self.lens_result: LensResult | None = None
+        self.selected: _Selected | None = None
+        self.head_means: dict[int, np.ndarray] = {}  # per sequence: (layers, T, T) attention, mean over heads
+        self._capturing_sequence: int | None = None
+        self._build()
+        self._attention_job = Job(state.jobs, parent=self)
+        self._attention_job.event.connect(self._on_capture_estimate)
+        self._attention_job.finished.connect(self._on_captured)
+        self._attention_job.failed.connect(self.attention_row.clear)
+        self._attention_job.cancelled.connect(
+            lambda: self.attention_row.clear(self.tr("The attention capture was cancelled.")))
+        state.generation_started.connect(self._on_generation_started)
+        state.token_streamed.connect(self._on_token_streamed)
+        state.generation_finished.connect(self._on_generation_finished)
+        state.token_selected.connect(self.refresh)
+        state.lens_ready.connect(self._on_lens_ready)
+        state.model_changed.connect(self._on_model_changed)
+        state.run_restored.connect(self._on_run_restored)
+        self.refresh()
+
+    # --- layout -------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.header = QLabel()
+        self.header.setTextFormat(Qt.TextFormat.PlainText)
+        self.header.setWordWrap(True)
+        font = self.header.font()
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.header.setFont(font)
+        self.png_button = QPushButton(self.tr("PNG…"))
+        self.png_button.setToolTip(self.tr("Save this page as an image."))
+        self.png_button.clicked.connect(self._ask_png)
+        self.json_button = QPushButton(self.tr("JSON…"))
+        self.json_button.setToolTip(self.tr("Save this token's numbers: every sampler stage, "
+                                            "its lens column and its attention row."))
+        self.json_button.clicked.connect(self._ask_json)
+        header_row = QHBoxLayout()
+        header_row.addWidget(self.header, 1)
+        header_row.addWidget(self.png_button, 0, Qt.AlignmentFlag.AlignTop)
+        header_row.addWidget(self.json_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.status = QElidingLabel()
+
+        self.chain_note = QLabel()
+        self.chain_note.setWordWrap(True)
+        self.chain_row = QHBoxLayout()
+        self.chain_row.setContentsMargins(0, 0, 0, 0)
+        self.chain_row.addStretch(1)
+        chain_widget = QWidget()
+        chain_widget.setLayout(self.chain_row)
+        self.chain_scroll = QScrollArea()
+        self.chain_scroll.setWidgetResizable(True)
+        self.chain_scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.chain_scroll.setWidget(chain_widget)
+        self.stage_charts: list[BarChart] = []
+
+        self.lens_hint = QLabel()
+        self.lens_hint.setWordWrap(True)
+        self.lens_chart = BarChart(label_width=44, bar_width=110, note_width=230)
+        self.lens_scroll = QScrollArea()
+        self.lens_scroll.setWidget(self.lens_chart)
+        lens_box = QWidget()
+        lens_layout = QVBoxLayout(lens_box)
+        lens_layout.setContentsMargins(0, 0, 0, 0)
+        lens_layout.addWidget(self.lens_hint)
+        lens_layout.addWidget(self.lens_scroll, 1)
+        self.attention_row = AttentionRowChart()
+        self.attention_row.layer_changed.connect(self._show_attention_row)
+        below = QSplitter(Qt.Orientation.Horizontal)
+        below.addWidget(lens_box)
+        below.addWidget(self.attention_row)
+        below.setStretchFactor(0, 2)
+        below.setStretchFactor(1, 3)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(header_row)
+        layout.addWidget(self.status)
+        layout.addWidget(self.chain_note)
+        layout.addWidget(self.chain_scroll)
+        layout.addWidget(below, 1)
+
+    def _show_status(self, text: str, error: bool = False) -> None:
+        self.status.setStyleSheet("color: #b00020;" if error else "")
+        self.status.setText(text)
+
+    # --- following the generation -------------------------------------------------------
+
+    def _on_generation_started(self, live: LiveGeneration) -> None:
+        self._forget_generation()
+        self.generation = _Generation(live.loaded, live.request.settings, live.prompt_token_ids)
+        self.refresh()
+
+    def _on_token_streamed(self, event: TokenEvent) -> None:
+        generation = self.generation
+        if generation is None:
+            return
+        generation.events.setdefault(event.sequence, []).append(event)
+        if self.state.selected_token == (event.sequence, len(generation.prompt_ids) + event.step):
+            self.refresh()  # the selected token just arrived
+
+    def _on_generation_finished(self, record: GenerationRecord) -> None:
+        self._forget_generation()
+        result = record.result
+        events = {index: list(sequence.tokens) for index, sequence in enumerate(result.sequences)}
+        self.generation = _Generation(record.loaded, record.request.settings, tuple(result.prompt_token_ids),
+                                      events, finished=True)
+        self.refresh()
+
+    def _on_lens_ready(self, result: LensResult) -> None:
+        self.lens_result = result
+        self._show_lens_column()
+
+    def _on_model_changed(self, loaded: LoadedModel | None) -> None:
+        if self.generation is not None and self.generation.loaded is not loaded:
+            self._forget_generation()
+            self.generation = None
+            self.refresh()
+        if self.lens_result is not None and self.lens_result.loaded is not loaded:
+            self.lens_result = None
+            self._show_lens_column()
+
+    def _on_run_restored(self, _run) -> None:
+        self._forget_generation()
+        self.generation = None
+        self.refresh(message=self.tr("A run from the list keeps no trace: generate again to see why each "
+                                     "token came out."))
+
+    def _forget_generation(self) -> None:
+        self._attention_job.abandon()
+        self._capturing_sequence = None
+        self.head_means = {}
+
+    # --- showing the selected token ---------------------------------------------------------
+
+    def _resolve(self) -> _Selected | None:
+        generation, selection = self.generation, self.state.selected_token
+        if generation is None or selection is None:
+            return None
+        sequence, position = selection
+        ids = generation.token_ids(sequence)
+        if not 0 <= position < len(ids):
+            return None
+        labels = token_sequence(generation.loaded.tokenizer, ids).labels
+        return _Selected(sequence, position, ids, labels, generation.event_at(sequence, position))
+
+    def refresh(self, *_, message: str | None = None) -> None:
+        """Show the selected token (the slot of ``token_selected``)."""
+        self.selected = selected = self._resolve()
+        for button in (self.png_button, self.json_button):
+            button.setEnabled(selected is not None)
+        if selected is None:
+            if message is None and self.generation is None:
+                message = self.tr("Generate some text, then click a token (in the output, a heatmap or the "
+                                  "lens) to see why it came out.")
+            elif message is None:
+                message = self.tr("The selected token is not there (yet): click a token of this generation.")
+            self.header.setText(message)
+            self._show_chain(None)
+            self.lens_chart.set_content([], [])
+            self.lens_scroll.setVisible(False)
+            self.lens_hint.setText("")
+            self.attention_row.clear("")
+            return
+        self.header.setText(self._header_text(selected))
+        self._show_chain(selected)
+        self._show_lens_column()
+        self._show_attention_row()
+
+    def _header_text(self, selected: _Selected) -> str:
+        label = selected.labels[selected.position]
+        event = selected.event
+        if event is None:
+            return self.tr("“{0}” · position {1} · a prompt token").format(label, selected.position)
+        rank = str(event.trace.chosen_rank + 1) if event.trace is not None else "?"
+        return self.tr(
+            "“{0}” · position {1} · generated token {2} of sequence {3}\n"
+            "raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nats"
+        ).format(label, selected.position, event.step + 1, selected.sequence + 1, format_prob(event.prob), rank,
+                 event.entropy, event.surprisal)
+
+    # --- the sampler chain ----------------------------------------------------------------------
+
+    def _show_chain(self, selected: _Selected | None) -> None:
+        for chart in self.stage_charts:
+            chart.setParent(None)
+            chart.deleteLater()
+        self.stage_charts = []
+        trace = selected.event.trace if selected is not None and selected.event is not None else None
+        self.chain_scroll.setVisible(trace is not None)
+        if selected is None:
+            self.chain_note.setText("")
+            return
+        if selected.event is None:
+            self.chain_note.setText(self.tr("The sampler chain exists only for generated tokens: a prompt token "
+                                            "was read, not chosen. Its lens column and attention row are below."))
+            return
+        if trace is None:
+            self.chain_note.setText(self.tr("This token was generated without a trace."))
+            return
+        self.chain_note.setText(self._chain_note(trace))
+        rows = chain_rows(trace.stages, selected.event.token_id)
+        scale = max(row.prob for stage in rows for row in stage) or 1.0  # one scale: bars compare across stages
+        for index, stage_rows in enumerate(rows):
+            chart = BarChart(label_width=88, bar_width=78, note_width=50)
+            chart.set_content(self._stage_title(trace, index),
+                              [self._chain_bar(row, trace, selected, scale) for row in stage_rows])
+            self.chain_row.insertWidget(index, chart, 0, Qt.AlignmentFlag.AlignTop)
+            self.stage_charts.append(chart)
+        self.chain_scroll.setFixedHeight(max(chart.sizeHint().height() for chart in self.stage_charts)
+                                         + self.chain_scroll.horizontalScrollBar().sizeHint().height() + 4)
+
+    def _chain_note(self, trace: TokenTrace) -> str:
+        if trace.beam:
+            return self.tr("Beam search: only the raw distribution is recorded. The sampler chain does not "
+                           "apply: beams keep the likeliest whole sequences.")
+        return self.tr("The sampler chain, in the order applied. Bars share one scale; the chosen token is "
+                       "orange; struck-out grey tokens were cut by that stage (shown at their probability "
+                       "before it).")
+
+    def _stage_title(self, trace: TokenTrace, index: int) -> list[str]:
+        stage = trace.stages[index]
+        if stage.name == "raw":
+            lines = [self.tr("Raw model"), self.tr("{0} tokens").format(stage.survivors)]
+        else:
+            name = QCoreApplication.translate("DecodingSettings", SAMPLER_STAGES[stage.name])
+            value = getattr(self.generation.settings, _STAGE_FIELDS.get(stage.name, stage.name))
+            lines = [f"{name} ({value})", self.tr("{0} tokens left").format(stage.survivors)]
+        if index == len(trace.stages) - 1 and not trace.beam:
+            sampled = self.generation.settings.mode == "sample"
+            lines.append(self.tr("→ drawn from this") if sampled else self.tr("→ the likeliest of this"))
+        return lines
+
+    def _chain_bar(self, row: ChainRow, trace: TokenTrace, selected: _Selected, scale: float) -> Bar:
+        if row.token_id in trace.token_texts:
+            label = visible_text(trace.token_texts[row.token_id])
+        else:  # the chosen token ranked below every listed one
+            label = selected.labels[selected.position]
+        tip = self.tr("“{0}” (id {1}): probability {2}").format(label, row.token_id, format_prob(row.prob))
+        if row.cut:
+            tip = self.tr("“{0}” (id {1}): cut by this stage; its probability before it was {2}").format(
+                label, row.token_id, format_prob(row.prob))
+        return Bar(label, row.prob / scale, format_prob(row.prob), chosen=row.chosen, cut=row.cut, tip=tip)
+
+    # --- the lens column ----------------------------------------------------------------------
+
+    def _lens_applies(self) -> bool:
+        """The lens was computed by this model on a text that matches the selected token's up to
+        and including it: what the layers saw before it is then exactly this generation's."""
+        selected, result, generation = self.selected, self.lens_result, self.generation
+        if selected is None or result is None or generation is None or selected.predictor < 0:
+            return False
+        end = selected.position + 1
+        return result.loaded is generation.loaded and tuple(result.lens.token_ids[:end]) == selected.token_ids[:end]
+
+    def _show_lens_column(self) -> None:
+        selected = self.selected
+        if selected is None:
+            return
+        applies = self._lens_applies()
+        self.lens_scroll.setVisible(applies)
+        if not applies:
+            self.lens_chart.set_content([], [])
+            if selected.predictor < 0:
+                self.lens_hint.setText(self.tr("Logit lens: the first token has no position before it, "
+                                               "so nothing predicted it."))
+            else:
+                self.lens_hint.setText(self.tr("Logit lens: open the Lens page to compute it for this generation "
+                                               "(a forward pass); this token's column then shows here."))
+            return
+        lens, column = self.lens_result.lens, selected.predictor
+        token_label = selected.labels[selected.position]
+        self.lens_hint.setText(self.tr("Logit lens at position {0}, which predicted “{1}”: each layer's "
+                                       "probability of it, its rank, and the layer's top guess.").format(
+            column, token_label))
+        top_ids = lens.top_ids[:, column, 0]  # (layers,)
+        top_labels = single_token_labels(self.generation.loaded.tokenizer, top_ids.tolist())
+        bars = []
+        for layer, name in enumerate(lens.layers):
+            prob, rank = float(lens.next_token_prob[layer, column]), int(lens.next_token_rank[layer, column])
+            note = self.tr("{0} · rank {1} · top “{2}” {3}").format(
+                format_prob(prob), rank + 1, top_labels[layer], format_prob(float(lens.top_probs[layer, column, 0])))
+            bars.append(Bar(name, prob, note, chosen=rank == 0, tip=note))
+        self.lens_chart.set_content([self.tr("layer · p(“{0}”)").format(token_label)], bars)
+
+    # --- the attention row --------------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        self._show_attention_row()  # a capture waits until the page is seen: it costs a forward pass
+
+    def _show_attention_row(self, *_) -> None:
+        selected, generation = self.selected, self.generation
+        if selected is None or generation is None:
+            return
+        if selected.predictor < 0:
+            self.attention_row.clear(self.tr("Attention: the first token has no position before it to look "
+                                             "from."))
+        elif generation.loaded.is_encoder_decoder:
+            self.attention_row.clear(self.tr("Attention rows are shown for decoder-only models."))
+        elif not generation.finished:
+            self.attention_row.clear(self.tr("Attention: captured once the generation finishes."))
+        elif selected.sequence in self.head_means:
+            means = self.head_means[selected.sequence]  # (layers, T, T)
+            self.attention_row.set_layers(means.shape[0])
+            layer, query = self.attention_row.layer_spin.value(), selected.predictor
+            title = self.tr("Where position {0} looked when it produced “{1}” (layer {2}, mean over heads)").format(
+                query, selected.labels[selected.position], layer)
+            weights = means[layer, query, : query + 1]  # (keys,): a token sees itself and the ones before
+            self.attention_row.show_row(title, selected.labels[: query + 1], weights)
+        elif self.isVisible() and self._capturing_sequence != selected.sequence:
+            self._start_capture(selected.sequence, generation)
+
+    def _start_capture(self, sequence: int, generation: _Generation) -> None:
+        loaded, ids = generation.loaded, generation.token_ids(sequence)
+
+        def job(cancel):
+            capture = yield from capture_job(loaded, ids, cancel=cancel)
+            return capture.main.weights.mean(axis=1, dtype=np.float32)  # (L, H, T, T) -> (L, T, T)
+
+        if self._attention_job.start(job):
+            self._capturing_sequence = sequence
+            self.attention_row.clear(self.tr("Attention: capturing…"))
+
+    def _on_capture_estimate(self, estimate: CaptureEstimate) -> None:
+        self.attention_row.clear(self.tr("Attention: capturing {0}…").format(estimate.describe()))
+
+    def _on_captured(self, means: np.ndarray) -> None:
+        self.head_means[self._capturing_sequence] = means
+        self._capturing_sequence = None
+        self._show_attention_row()
+
+    def is_capturing(self) -> bool:
+        return self._attention_job.is_running
+
+    # --- export ---------------------------------------------------------------------------------
+
+    def token_report(self) -> dict[str, Any]:
+        """The selected token's numbers: its trace (as ``workbench inspect`` writes it), lens column and
+        attention row (null where not computed)."""
+        selected = self.selected
+        if selected is None:
+            raise WorkbenchError("No token is selected: click a token first.")
+        token = token_json(selected.event) if selected.event is not None else {
+            "token_id": selected.token_ids[selected.position], "text": selected.labels[selected.position]}
+        report: dict[str, Any] = {"sequence": selected.sequence, "position": selected.position, "token": token,
+                                  "lens": None, "attention": None}
+        column = selected.predictor
+        if self._lens_applies():
+            lens = self.lens_result.lens
+            report["lens"] = {
+                "position": column,
+                "layers": list(lens.layers),
+                "token_prob": lens.next_token_prob[:, column].tolist(),
+                "token_rank": lens.next_token_rank[:, column].tolist(),
+                "top": [[[int(i), float(p)] for i, p in zip(ids, probs)]
+                        for ids, probs in zip(lens.top_ids[:, column], lens.top_probs[:, column])],
+            }
+        if self.attention_row.weights.size and selected.sequence in self.head_means:
+            report["attention"] = {
+                "query": column,
+                "layer": self.attention_row.layer_spin.value(),
+                "heads": "mean",
+                "key_token_ids": list(selected.token_ids[: column + 1]),
+                "weights": self.attention_row.weights.tolist(),
+            }
+        return report
+
+    def export_json(self, path: Path) -> None:
+        write_text_atomic(Path(path), json.dumps(self.token_report(), ensure_ascii=False, indent=1))
+
+    def export_png(self, path: Path) -> None:
+        if not self.grab().save(str(path), "PNG"):
+            raise WorkbenchError(f"Could not write the image {path}: check the folder exists and is writable.")
+
+    def _default_name(self, suffix: str) -> str:
+        selected = self.selected
+        return f"token-{selected.sequence}-{selected.position}{suffix}" if selected is not None else f"token{suffix}"
+
+    def _ask_png(self) -> None:
+        ask_and_save(self, self.tr("Save the Token page as PNG"), self._default_name(".png"),
+                     self.tr("PNG image (*.png)"), self.export_png, self._show_status)
+
+    def _ask_json(self) -> None:
+        ask_and_save(self, self.tr("Save this token's numbers as JSON"), self._default_name(".json"),
+                     self.tr("JSON (*.json)"), self.export_json, self._show_status)
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    def shutdown(self) -> None:
+        """Stop a running attention capture and wait for its thread (the window calls this on close)."""
+        self._attention_job.shutdown()
