@@ -24,6 +24,7 @@ from workbench.qt.common.app_state import AppState
 _PANELS = (
     (QT_TRANSLATE_NOOP("InspectorPanels", "Attention"), "workbench.qt.attention.panel", "AttentionPanel"),
     (QT_TRANSLATE_NOOP("InspectorPanels", "Token"), "workbench.qt.token.panel", "TokenPanel"),
+    (QT_TRANSLATE_NOOP("InspectorPanels", "Lens"), "workbench.qt.lens.panel", "LensPanel"),
     (QT_TRANSLATE_NOOP("InspectorPanels", "Training"), "workbench.qt.training.panel", "TrainingPanel"),
     (QT_TRANSLATE_NOOP("InspectorPanels", "Generative lab"), "workbench.qt.genlab.panel", "GenLabPanel"),
 )

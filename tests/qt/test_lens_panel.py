@@ -1,0 +1,106 @@
+"""The Lens page on a tiny random Llama: the grid fills with progress, can be cancelled, follows
+a generation once opened, and a column click selects its token on the Token page too."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF, Qt
+
+from workbench.core.decoding import DecodingSettings
+from workbench.core.generation import GenerationRequest, generate
+from workbench.core.generation_data import GenerationRecord
+from workbench.core.jobs import drain
+from workbench.core.lens import LensProgress, logit_lens
+from workbench.qt.common.app_state import AppState
+from workbench.qt.lens.panel import LensPanel
+from workbench.qt.token.panel import TokenPanel
+
+TEXT = "The quick brown fox jumps over the lazy dog."
+
+
+@pytest.fixture
+def state(tiny_loaded):
+    state = AppState()
+    state.set_loaded_model(tiny_loaded)
+    return state
+
+
+@pytest.fixture
+def panel(qtbot, state):
+    widget = LensPanel(state)
+    qtbot.addWidget(widget)
+    widget.resize(1366, 700)
+    widget.show()
+    yield widget
+    widget.shutdown()
+
+
+def _column_pos(panel, layer: int, column: int):
+    scene_pos = panel.grid.plot.getViewBox().mapViewToScene(QPointF(column, layer))
+    return panel.grid.mapFromScene(scene_pos)
+
+
+def test_the_grid_fills_with_progress(qtbot, panel, tiny_loaded):
+    progress = []
+    panel.lens_job.event.connect(progress.append)
+    panel.text_edit.setText(TEXT)
+    panel.compute_button.click()
+    assert panel.progress.isVisible() and panel.cancel_button.isEnabled()
+    qtbot.waitUntil(lambda: panel.lens is not None, timeout=10000)
+    assert progress == [LensProgress(done, 3) for done in (1, 2, 3)]
+    assert not panel.progress.isVisible() and not panel.cancel_button.isEnabled()
+    expected = drain(logit_lens(tiny_loaded, tiny_loaded.tokenizer(TEXT)["input_ids"]))
+    np.testing.assert_array_equal(panel.grid.values, expected.next_token_prob[:, :-1])  # (layers, T-1)
+    assert panel.grid.bottom_axis.labels[0] == panel.next_labels[0]
+    panel.colour_combo.setCurrentIndex(1)  # rank, log scale
+    np.testing.assert_allclose(panel.grid.values, np.log10(expected.next_token_rank[:, :-1] + 1.0))
+
+
+def test_cancel_leaves_no_half_grid(qtbot, panel, tiny_loaded):
+    panel.text_edit.setText(TEXT * 2)
+    panel.compute_text()
+    panel.cancel_button.click()
+    qtbot.waitUntil(lambda: not panel.is_computing(), timeout=10000)
+    assert "cancelled" in panel.status.text()
+    assert panel.lens is None and panel.grid.values.size == 0
+    assert panel.compute_button.isEnabled() and not panel.progress.isVisible()
+
+
+def test_hover_reads_the_top_5(qtbot, panel):
+    panel.text_edit.setText(TEXT)
+    panel.compute_text()
+    qtbot.waitUntil(lambda: panel.lens is not None, timeout=10000)
+    qtbot.mouseMove(panel.grid.viewport(), _column_pos(panel, 1, 4))
+    qtbot.waitUntil(lambda: "Top 5" in panel.hover_label.text(), timeout=2000)
+    assert panel.hover_label.text() == panel.hover_text(1, 4)
+    assert f"rank {panel.lens.next_token_rank[1, 4] + 1}" in panel.hover_label.text()
+
+
+def test_a_generation_is_read_once_the_page_was_opened_and_a_click_selects_its_token(qtbot, state, tiny_loaded):
+    lens_page = LensPanel(state)
+    token_page = TokenPanel(state)
+    for widget in (lens_page, token_page):
+        qtbot.addWidget(widget)
+    request = GenerationRequest(prompt="The quick brown", chat=False, trace=True,
+                                settings=DecodingSettings(mode="greedy", max_new_tokens=5))
+    result = drain(generate(tiny_loaded, request))
+    state.generation_finished.emit(GenerationRecord(tiny_loaded, request, result))
+    assert not lens_page.is_computing()  # never opened: no forward pass spent
+    lens_page.resize(1000, 600)
+    lens_page.show()  # opened: the waiting generation is read now
+    qtbot.waitUntil(lambda: lens_page.lens is not None, timeout=10000)
+    ids = result.prompt_token_ids + result.sequences[0].token_ids
+    assert lens_page.lens.token_ids == ids
+    column = len(result.prompt_token_ids) + 1
+    qtbot.mouseClick(lens_page.grid.viewport(), Qt.MouseButton.LeftButton, pos=_column_pos(lens_page, 0, column))
+    assert state.selected_token == (0, column + 1)
+    assert lens_page.grid.selected_column == column
+    assert token_page.selected.event is result.sequences[0].tokens[2]
+    lens = lens_page.lens
+    assert [bar.label for bar in token_page.lens_chart.bars] == list(lens.layers)
+    assert [bar.length for bar in token_page.lens_chart.bars] == pytest.approx(lens.next_token_prob[:, column])
+    state.select_token(0, 3)
+    assert lens_page.grid.selected_column == 2
+    lens_page.shutdown()
+    token_page.shutdown()

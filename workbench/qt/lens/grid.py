@@ -1,0 +1,108 @@
+"""The logit-lens grid: layers down (the embeddings on top), positions across, one coloured cell each.
+
+Drawn as the attention heatmap is (an ImageItem shifted half a cell, token labels on the
+axes), but cells are not square: a text has many more positions than a model has layers.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPen
+from PySide6.QtWidgets import QGraphicsRectItem
+
+from workbench.qt.attention.heatmap import SELECTION_COLOR, TokenAxis
+
+
+class LensGrid(pg.GraphicsLayoutWidget):
+    """Emits ``hovered(layer, column)`` ((-1, -1) off the grid) and ``column_clicked(column)``."""
+
+    hovered = Signal(int, int)
+    column_clicked = Signal(int)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setBackground("w")
+        self.left_axis = TokenAxis("left")
+        self.bottom_axis = TokenAxis("bottom", rotated=True)
+        for axis in (self.left_axis, self.bottom_axis):
+            axis.setTextPen("k")
+            axis.setPen("k")
+        self.plot = self.addPlot(axisItems={"left": self.left_axis, "bottom": self.bottom_axis})
+        self.plot.invertY(True)  # the embeddings on top, the last layer at the bottom: the order they run in
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.setMouseEnabled(x=True, y=False)  # long texts zoom and pan across; every layer stays in view
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.plot.addItem(self.image)
+        self.column_box = QGraphicsRectItem()
+        pen = QPen(QColor(SELECTION_COLOR), 2)
+        pen.setCosmetic(True)
+        self.column_box.setPen(pen)
+        self.column_box.setZValue(2)
+        self.column_box.setVisible(False)
+        self.plot.addItem(self.column_box)
+        self.color_bar = pg.ColorBarItem(colorMap=pg.colormap.get("viridis"), interactive=False, width=14,
+                                         colorMapMenu=False)
+        self.color_bar.axis.setTextPen("k")
+        self.color_bar.axis.enableAutoSIPrefix(False)
+        self.color_bar.setImageItem(self.image, insert_in=self.plot)
+        self.values = np.zeros((0, 0), dtype=np.float32)  # (layers, columns) as drawn
+        self.selected_column = -1
+        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+
+    def set_labels(self, layer_labels: Sequence[str], column_labels: Sequence[str]) -> None:
+        self.left_axis.set_labels(layer_labels)
+        self.bottom_axis.set_labels(column_labels)
+        self.plot.setLimits(xMin=-0.5, xMax=max(len(column_labels), 1) - 0.5)
+        self.plot.setRange(xRange=(-0.5, len(column_labels) - 0.5), yRange=(-0.5, len(layer_labels) - 0.5),
+                           padding=0)
+        self.select_column(-1)
+
+    def set_values(self, values: np.ndarray, levels: tuple[float, float], color_map: pg.ColorMap, label: str) -> None:
+        """``values`` (layers, columns), coloured from ``levels[0]`` to ``levels[1]``."""
+        self.values = values
+        self.image.setImage(values, autoLevels=False, levels=levels)
+        self.image.setRect(QRectF(-0.5, -0.5, values.shape[1], values.shape[0]))
+        self.color_bar.setColorMap(color_map)
+        self.color_bar.setLevels(levels)
+        if self.color_bar.axis.labelText != label:
+            self.color_bar.axis.setLabel(label, color="k")
+
+    def clear_grid(self) -> None:
+        self.values = np.zeros((0, 0), dtype=np.float32)
+        self.image.clear()
+        self.set_labels([], [])
+
+    def select_column(self, column: int) -> None:
+        """Outline ``column`` and always label it (-1: none)."""
+        self.selected_column = column
+        layers, columns = self.values.shape if self.values.size else (len(self.left_axis.labels), 0)
+        self.column_box.setVisible(0 <= column < columns)
+        self.column_box.setRect(QRectF(column - 0.5, -0.5, 1, layers))
+        self.bottom_axis.set_marked(column, self.bottom_axis.hovered)
+
+    def cell_at(self, scene_pos: QPointF) -> tuple[int, int] | None:
+        if not self.plot.sceneBoundingRect().contains(scene_pos):
+            return None
+        point = self.plot.getViewBox().mapSceneToView(scene_pos)
+        layer, column = math.floor(point.y() + 0.5), math.floor(point.x() + 0.5)
+        if 0 <= layer < self.values.shape[0] and 0 <= column < self.values.shape[1]:
+            return layer, column
+        return None
+
+    def _on_mouse_moved(self, scene_pos: QPointF) -> None:
+        layer, column = self.cell_at(scene_pos) or (-1, -1)
+        self.left_axis.set_marked(-1, layer)
+        self.bottom_axis.set_marked(self.selected_column, column)
+        self.hovered.emit(layer, column)
+
+    def _on_mouse_clicked(self, event) -> None:
+        cell = self.cell_at(event.scenePos())
+        if cell is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.column_clicked.emit(cell[1])

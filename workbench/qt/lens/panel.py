@@ -1,0 +1,260 @@
+"""The Lens page: the logit lens of a generation (prompt + first sequence) or of typed text.
+
+Each layer's residual stream, through the model's own final norm and unembedding, is a guess at
+the next token; the grid colours each (layer, position) by how likely that guess made the token
+that really came next. It costs a forward pass, so generations are only read once this page has
+been opened; the result goes to ``AppState.lens_ready`` for the Token page's lens column.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+from superqt import QElidingLabel
+
+from workbench.core.attention import text_token_ids
+from workbench.core.attention_tokens import single_token_labels, token_sequence
+from workbench.core.errors import WorkbenchError
+from workbench.core.generation_data import GenerationRecord
+from workbench.core.lens import LensProgress, LogitLens, logit_lens
+from workbench.core.loading import LoadedModel
+from workbench.qt.common.app_state import AppState, LensResult
+from workbench.qt.common.jobs import Job
+from workbench.qt.lens.grid import LensGrid
+from workbench.qt.token.panel import format_prob
+
+_PROBABILITY, _RANK = "probability", "rank"
+
+
+@dataclass(frozen=True)
+class LensRequest:
+    loaded: LoadedModel
+    token_ids: tuple[int, ...]
+    from_generation: bool  # positions are the generation's: a click selects that token everywhere
+
+
+class LensPanel(QWidget):
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.lens: LogitLens | None = None
+        self.request: LensRequest | None = None  # what ``lens`` was computed for
+        self._running: LensRequest | None = None
+        self._waiting_record: GenerationRecord | None = None  # a generation finished before the page was opened
+        self._opened = False
+        self._top_labels: dict[int, str] = {}  # token id -> readable text, for the hover readout
+        self.next_labels: tuple[str, ...] = ()  # column i: the token at position i + 1, readable
+        self.lens_job = Job(state.jobs, parent=self)
+        self.lens_job.event.connect(self._on_progress)
+        self.lens_job.finished.connect(self._on_lens)
+        self.lens_job.failed.connect(lambda message: self._show_status(message, error=True))
+        self.lens_job.cancelled.connect(lambda: self._show_status(self.tr("Logit lens cancelled.")))
+        self.lens_job.ended.connect(self._on_ended)
+        self._build()
+        state.generation_finished.connect(self._on_generation_finished)
+        state.model_changed.connect(self._on_model_changed)
+        state.token_selected.connect(self._on_token_selected)
+        self._on_model_changed(state.loaded_model)
+
+    def _build(self) -> None:
+        self.text_edit = QLineEdit()
+        self.text_edit.setPlaceholderText(self.tr("Text to read through the layers (after a generation, its "
+                                                  "prompt and answer are read by themselves)"))
+        self.text_edit.returnPressed.connect(self.compute_text)
+        self.compute_button = QPushButton(self.tr("Compute"))
+        self.compute_button.setToolTip(self.tr("Read every layer's guess at the next token for this text "
+                                               "(one forward pass)."))
+        self.compute_button.clicked.connect(self.compute_text)
+        self.cancel_button = QPushButton(self.tr("Cancel"))
+        self.cancel_button.setEnabled(False)
+        self.cancel_button.clicked.connect(self.lens_job.cancel)
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(160)
+        self.progress.setFormat(self.tr("%v of %m layers"))
+        self.progress.setVisible(False)
+        source_row = QHBoxLayout()
+        for widget in (self.text_edit, self.compute_button, self.cancel_button, self.progress):
+            source_row.addWidget(widget)
+        source_row.setStretch(0, 1)
+        self.status = QElidingLabel()
+        self.colour_combo = QComboBox()
+        self.colour_combo.addItem(self.tr("Probability of the real next token"), _PROBABILITY)
+        self.colour_combo.addItem(self.tr("Rank of the real next token (log scale)"), _RANK)
+        self.colour_combo.setToolTip(self.tr("Colour each cell by the probability the layer gives the token that "
+                                             "really came next, or by its rank among all tokens (1 = top guess)."))
+        self.colour_combo.currentIndexChanged.connect(self._draw)
+        options_row = QHBoxLayout()
+        options_row.addWidget(QLabel(self.tr("Colour by")))
+        options_row.addWidget(self.colour_combo)
+        options_row.addStretch(1)
+        self.grid = LensGrid()
+        self.grid.hovered.connect(self._on_hover)
+        self.grid.column_clicked.connect(self._on_column_clicked)
+        self.hover_label = QElidingLabel(self._hover_hint())
+        layout = QVBoxLayout(self)
+        layout.addLayout(source_row)
+        layout.addWidget(self.status)
+        layout.addLayout(options_row)
+        layout.addWidget(self.grid, 1)
+        layout.addWidget(self.hover_label)
+
+    def _hover_hint(self) -> str:
+        return self.tr("Hover over a cell for that layer's top 5; click a column to select the token it predicts.")
+
+    def _show_status(self, text: str, error: bool = False) -> None:
+        self.status.setStyleSheet("color: #b00020;" if error else "")
+        self.status.setText(text)
+
+    # --- computing ------------------------------------------------------------------------
+
+    def compute_text(self) -> None:
+        """The lens of the text in the field, on the loaded model (the Compute button)."""
+        loaded = self.state.loaded_model
+        if loaded is None:
+            self._show_status(self.tr("Load a model first."), error=True)
+            return
+        try:
+            ids = text_token_ids(loaded, self.text_edit.text())
+        except WorkbenchError as error:
+            self._show_status(str(error), error=True)
+            return
+        self.start(LensRequest(loaded, tuple(ids), from_generation=False))
+
+    def start(self, request: LensRequest) -> None:
+        """Compute on a worker thread; the grid empties now, so a cancel never leaves half a grid."""
+        if not self.lens_job.start(lambda cancel: logit_lens(request.loaded, request.token_ids, cancel=cancel)):
+            return  # the window is closing
+        self._running = request
+        self._clear()
+        self.compute_button.setEnabled(False)
+        self.cancel_button.setEnabled(True)
+        self.progress.setRange(0, 0)
+        self.progress.setVisible(True)
+        self._show_status(self.tr("Reading {0} tokens through every layer…").format(len(request.token_ids)))
+
+    def cancel(self) -> None:
+        self.lens_job.cancel()
+
+    def is_computing(self) -> bool:
+        return self.lens_job.is_running
+
+    def _on_progress(self, progress: LensProgress) -> None:
+        self.progress.setRange(0, progress.layers_total)
+        self.progress.setValue(progress.layers_done)
+
+    def _on_ended(self) -> None:
+        self.compute_button.setEnabled(self.state.loaded_model is not None)
+        self.cancel_button.setEnabled(False)
+        self.progress.setVisible(False)
+        self._running = None
+
+    def _on_lens(self, lens: LogitLens) -> None:
+        self.lens, self.request = lens, self._running
+        tokenizer = self.request.loaded.tokenizer
+        unique = np.unique(lens.top_ids).tolist()
+        self._top_labels = dict(zip(unique, single_token_labels(tokenizer, unique)))
+        # Column i is position i, which predicts token i + 1: labelled with that token.
+        self.next_labels = token_sequence(tokenizer, lens.token_ids).labels[1:]
+        self.grid.set_labels(lens.layers, self.next_labels)
+        self._draw()
+        self._on_token_selected(*(self.state.selected_token or (-1, -1)))
+        self._show_status(self.tr("{0}: {1} layers × {2} positions.").format(
+            self.request.loaded.entry.name, len(lens.layers), len(lens.token_ids) - 1))
+        self.state.lens_ready.emit(LensResult(self.request.loaded, lens))
+
+    def _clear(self) -> None:
+        self.lens = self.request = None
+        self.grid.clear_grid()
+        self.hover_label.setText(self._hover_hint())
+        self.grid.setToolTip("")
+
+    # --- following the window ----------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        self._opened = True
+        record, self._waiting_record = self._waiting_record, None
+        if record is not None:
+            self._on_generation_finished(record)
+
+    def _on_generation_finished(self, record: GenerationRecord) -> None:
+        """Read prompt + first sequence, once this page has been opened (until then, remember it)."""
+        if not self._opened:
+            self._waiting_record = record
+            return
+        generated = record.result.sequences[0].token_ids if record.result.sequences else ()
+        self.start(LensRequest(record.loaded, tuple(record.result.prompt_token_ids) + tuple(generated),
+                               from_generation=True))
+
+    def _on_model_changed(self, loaded: LoadedModel | None) -> None:
+        if self.request is not None and self.request.loaded is not loaded:
+            self._show_status(self.tr("The model changed: compute the lens again."))
+            self._clear()
+        if self._running is not None and self._running.loaded is not loaded:
+            self.lens_job.abandon()
+            self._on_ended()
+        self._waiting_record = None
+        self.compute_button.setEnabled(loaded is not None and not self.is_computing())
+
+    def _on_token_selected(self, sequence: int, position: int) -> None:
+        following = self.request is not None and self.request.from_generation and sequence == 0
+        self.grid.select_column(position - 1 if following else -1)
+
+    def _on_column_clicked(self, column: int) -> None:
+        if self.request is not None and self.request.from_generation:
+            self.state.select_token(0, column + 1)
+        else:  # typed text: its positions are not the generation's, so only this grid marks it
+            self.grid.select_column(column)
+
+    # --- drawing ----------------------------------------------------------------------------------
+
+    def _draw(self, *_) -> None:
+        lens = self.lens
+        if lens is None:
+            return
+        if self.colour_combo.currentData() == _RANK:
+            ranks = lens.next_token_rank[:, :-1]  # (layers, T-1): the last position has no next token
+            vocabulary = max(len(self.request.loaded.tokenizer), 2)
+            color_map = pg.colormap.get("viridis", skipCache=True)
+            color_map.reverse()  # rank 1 (the top guess) bright, as probability 1 is
+            self.grid.set_values(np.log10(ranks + 1.0).astype(np.float32), (0.0, math.log10(vocabulary)), color_map,
+                                 self.tr("log₁₀ rank"))
+        else:
+            self.grid.set_values(lens.next_token_prob[:, :-1], (0.0, 1.0), pg.colormap.get("viridis"),
+                                 self.tr("probability of the next token"))
+
+    def hover_text(self, layer: int, column: int) -> str:
+        lens = self.lens
+        top = " · ".join(
+            f"“{self._top_labels[int(token_id)]}” {format_prob(float(prob))}"
+            for token_id, prob in zip(lens.top_ids[layer, column], lens.top_probs[layer, column])
+        )
+        return self.tr("Layer {0}, position {1} → next “{2}”: p {3}, rank {4}. Top 5: {5}").format(
+            lens.layers[layer], column, self.next_labels[column],
+            format_prob(float(lens.next_token_prob[layer, column])), int(lens.next_token_rank[layer, column]) + 1, top)
+
+    def _on_hover(self, layer: int, column: int) -> None:
+        if layer >= 0 and self.lens is not None:
+            text = self.hover_text(layer, column)
+            self.hover_label.setText(text)
+            self.grid.setToolTip(text)
+
+    # --- lifecycle ------------------------------------------------------------------------------
+
+    def shutdown(self) -> None:
+        """Stop a running lens and wait for its thread (the window calls this on close)."""
+        self.lens_job.shutdown()
