@@ -7,7 +7,8 @@ from typing import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QSpinBox, QVBoxLayout, QWidget
+from superqt import QElidingLabel
 
 from workbench.qt.attention.heatmap import TokenAxis
 from workbench.qt.token.bars import CHOSEN_COLOR
@@ -20,8 +21,7 @@ class AttentionRowChart(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.title = QLabel()
-        self.title.setWordWrap(True)
+        self.title = QElidingLabel()  # one line, so the page fits 768 pixels
         self.layer_spin = QSpinBox()
         self.layer_spin.setPrefix(self.tr("layer "))
         self.layer_spin.setToolTip(self.tr("The layer whose attention is shown, averaged over its heads "
@@ -33,6 +33,7 @@ class AttentionRowChart(QWidget):
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.setMinimumHeight(120)  # the page must fit 768 pixels: the bars give way first
         self.plot.getAxis("left").setLabel(self.tr("weight"))
         self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.8, brush=pg.mkBrush(CHOSEN_COLOR), pen=None)
@@ -59,6 +60,7 @@ class AttentionRowChart(QWidget):
     def show_row(self, title: str, key_labels: Sequence[str], weights: np.ndarray) -> None:
         """``weights`` (keys,): the query's attention over ``key_labels``."""
         self.title.setText(title)
+        self.title.setToolTip(title)
         self.weights = weights
         self.key_axis.set_labels(key_labels)
         self.key_axis.set_marked(int(np.argmax(weights)) if weights.size else -1, -1)
@@ -70,6 +72,7 @@ class AttentionRowChart(QWidget):
     def clear(self, message: str) -> None:
         """No row: ``message`` says why (or what is being done to get one)."""
         self.title.setText(message)
+        self.title.setToolTip(message)
         self.weights = np.zeros(0, dtype=np.float32)
         self.key_axis.set_labels([])
         self.bars.setOpts(x=[], height=[])

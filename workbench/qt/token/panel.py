@@ -117,9 +117,10 @@ class TokenPanel(QWidget):
     # --- layout -------------------------------------------------------------------------
 
     def _build(self) -> None:
+        # No label here wraps: a wrapping label makes the page ask its scroll area for its preferred
+        # height, not its minimum, and the page would scroll at 1366x768.
         self.header = QLabel()
         self.header.setTextFormat(Qt.TextFormat.PlainText)
-        self.header.setWordWrap(True)
         font = self.header.font()
         font.setPointSizeF(font.pointSizeF() * 1.15)
         self.header.setFont(font)
@@ -135,9 +136,9 @@ class TokenPanel(QWidget):
         header_row.addWidget(self.png_button, 0, Qt.AlignmentFlag.AlignTop)
         header_row.addWidget(self.json_button, 0, Qt.AlignmentFlag.AlignTop)
         self.status = QElidingLabel()
+        self.status.setVisible(False)
 
-        self.chain_note = QLabel()
-        self.chain_note.setWordWrap(True)
+        self.chain_note = QElidingLabel()
         self.chain_row = QHBoxLayout()
         self.chain_row.setContentsMargins(0, 0, 0, 0)
         self.chain_row.addStretch(1)
@@ -149,11 +150,14 @@ class TokenPanel(QWidget):
         self.chain_scroll.setWidget(chain_widget)
         self.stage_charts: list[BarChart] = []
 
-        self.lens_hint = QLabel()
-        self.lens_hint.setWordWrap(True)
-        self.lens_chart = BarChart(label_width=44, bar_width=110, note_width=230)
+        self.lens_hint = QElidingLabel()
+        self.lens_chart = BarChart(label_width=44, bar_width=70, note_width=280)
         self.lens_scroll = QScrollArea()
         self.lens_scroll.setWidget(self.lens_chart)
+        # As wide as the chart: the attention row takes the rest of the width.
+        self.lens_scroll.setMaximumWidth(self.lens_chart.sizeHint().width()
+                                         + self.lens_scroll.verticalScrollBar().sizeHint().width()
+                                         + 2 * self.lens_scroll.frameWidth() + 2)
         lens_box = QWidget()
         lens_layout = QVBoxLayout(lens_box)
         lens_layout.setContentsMargins(0, 0, 0, 0)
@@ -164,8 +168,8 @@ class TokenPanel(QWidget):
         below = QSplitter(Qt.Orientation.Horizontal)
         below.addWidget(lens_box)
         below.addWidget(self.attention_row)
-        below.setStretchFactor(0, 2)
-        below.setStretchFactor(1, 3)
+        below.setStretchFactor(0, 0)
+        below.setStretchFactor(1, 1)
 
         layout = QVBoxLayout(self)
         layout.addLayout(header_row)
@@ -177,6 +181,7 @@ class TokenPanel(QWidget):
     def _show_status(self, text: str, error: bool = False) -> None:
         self.status.setStyleSheet("color: #b00020;" if error else "")
         self.status.setText(text)
+        self.status.setVisible(bool(text))  # an empty line would push the charts down
 
     # --- following the generation -------------------------------------------------------
 
@@ -353,6 +358,7 @@ class TokenPanel(QWidget):
             return
         applies = self._lens_applies()
         self.lens_scroll.setVisible(applies)
+        self.lens_hint.setVisible(not applies)
         if not applies:
             self.lens_chart.set_content([], [])
             if selected.predictor < 0:
@@ -364,9 +370,6 @@ class TokenPanel(QWidget):
             return
         lens, column = self.lens_result.lens, selected.predictor
         token_label = selected.labels[selected.position]
-        self.lens_hint.setText(self.tr("Logit lens at position {0}, which predicted “{1}”: each layer's "
-                                       "probability of it, its rank, and the layer's top guess.").format(
-            column, token_label))
         top_ids = lens.top_ids[:, column, 0]  # (layers,)
         top_labels = single_token_labels(self.generation.loaded.tokenizer, top_ids.tolist())
         bars = []
@@ -375,7 +378,9 @@ class TokenPanel(QWidget):
             note = self.tr("{0} · rank {1} · top “{2}” {3}").format(
                 format_prob(prob), rank + 1, top_labels[layer], format_prob(float(lens.top_probs[layer, column, 0])))
             bars.append(Bar(name, prob, note, chosen=rank == 0, tip=note))
-        self.lens_chart.set_content([self.tr("layer · p(“{0}”)").format(token_label)], bars)
+        title = [self.tr("Logit lens at position {0}, which predicted “{1}”").format(column, token_label),
+                 self.tr("layer · its probability of “{0}” · rank · its top guess").format(token_label)]
+        self.lens_chart.set_content(title, bars)
 
     # --- the attention row --------------------------------------------------------------------
 
