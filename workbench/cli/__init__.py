@@ -10,7 +10,7 @@ from typing import NoReturn
 
 from workbench.core.errors import WorkbenchError
 
-COMMANDS = ("models", "generate", "inspection", "attention", "train", "perplexity", "genlab")  # module names
+COMMANDS = ("models", "generate", "inspection", "compare", "attention", "train", "perplexity", "genlab")  # module names
 
 
 class _Parser(argparse.ArgumentParser):
