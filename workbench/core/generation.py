@@ -37,6 +37,7 @@ from workbench.core.generation_data import (
     TokenAlternative,
     TokenEvent,
     TokenTrace,
+    prefill_token_ids,
     prompt_token_ids,
 )
 from workbench.core.jobs import CancelToken
@@ -239,12 +240,12 @@ class _SequenceBuilder:
         self.events.append(event)
         return event
 
-    def result(self, stop_strings: Sequence[str]) -> SequenceResult:
+    def result(self, stop_strings: Sequence[str], prefill_text: str) -> SequenceResult:
         token_ids = tuple(event.token_id for event in self.events)
         # The streamed pieces are the text, so what was shown token by token is what is kept.
         text = "".join(event.text for event in self.events)
         return SequenceResult(
-            token_ids=token_ids, text=_cut_at_stop_string(text, stop_strings), tokens=tuple(self.events)
+            token_ids=token_ids, text=prefill_text + _cut_at_stop_string(text, stop_strings), tokens=tuple(self.events)
         )
 
 
@@ -302,6 +303,17 @@ class _Finished:
         self.error = error
 
 
+def prefill_text(loaded: LoadedModel, request: GenerationRequest, prompt_ids: list[int] | None = None) -> str:
+    """The prefill as the answer shows it: the typed text as typed, then the forced tokens decoded
+    in the context of what precedes them (so a leading space is kept)."""
+    if not request.prefill_ids:
+        return request.prefill
+    prompt_ids = prompt_ids if prompt_ids is not None else prompt_token_ids(loaded, request)
+    forced_start = len(prompt_ids) - len(request.prefill_ids)
+    stream = text_stream(loaded.tokenizer, prompt_ids[max(0, forced_start - _DECODE_CONTEXT) : forced_start])
+    return request.prefill + "".join(stream.add(token_id) for token_id in request.prefill_ids)
+
+
 def _live_attention(model: torch.nn.Module):
     from workbench.core.live_attention import LiveAttentionRecorder
 
@@ -352,6 +364,8 @@ def generate(
     settings.validate()
     require_generator(loaded.entry.name, loaded.can_generate)
     prompt_ids = prompt_token_ids(loaded, request)
+    prefill_length = len(prefill_token_ids(loaded, request))
+    answer_start = prefill_text(loaded, request, prompt_ids)
     cancel = cancel or CancelToken()
     tokenizer = loaded.tokenizer
     config = to_generation_config(settings, tokenizer)
@@ -445,9 +459,9 @@ def generate(
             raise WorkbenchError("The model ran out of memory: lower max new tokens, beams or return sequences.")
         raise item.error
     if beam:
-        sequences = _beam_sequences(item.output, tokenizer, prompt_ids, stop_strings, request.trace)
+        sequences = _beam_sequences(item.output, tokenizer, prompt_ids, stop_strings, request.trace, answer_start)
     else:
-        sequences = [builder.result(stop_strings) for builder in builders]
+        sequences = [builder.result(stop_strings, answer_start) for builder in builders]
     generated = sum(len(sequence.token_ids) for sequence in sequences)
     first = watcher.first_token_time
     return GenerationResult(
@@ -458,11 +472,13 @@ def generate(
         elapsed_s=elapsed,
         stopped=cancel.cancelled,
         seed=seed,
+        prefill_text=answer_start,
+        prefill_length=prefill_length,
     )
 
 
 def _beam_sequences(
-    output, tokenizer, prompt_ids: list[int], stop_strings: Sequence[str], trace: bool
+    output, tokenizer, prompt_ids: list[int], stop_strings: Sequence[str], trace: bool, prefill_text: str
 ) -> list[SequenceResult]:
     """Rebuild each returned beam with the probabilities of its tokens at the step it chose them."""
     prompt_length = len(prompt_ids)
@@ -481,5 +497,5 @@ def _beam_sequences(
         for step in range(steps):
             step_trace = None if raw_trace is None else _row_trace(raw_trace, step, texts, beam=True)
             builder.add(numbers, step, step, [texts[alt] for alt in numbers.alternative_ids[step]], step_trace)
-        sequences.append(builder.result(stop_strings))
+        sequences.append(builder.result(stop_strings, prefill_text))
     return sequences
