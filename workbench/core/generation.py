@@ -50,6 +50,7 @@ from workbench.core.generation_data import (
 )
 from workbench.core.jobs import CancelToken
 from workbench.core.loading import LoadedModel
+from workbench.core.model_parts import decoder_blocks
 from workbench.core.text_stream import text_stream
 
 ALTERNATIVES = 5  # top alternatives reported with every token
@@ -159,12 +160,6 @@ class _ProcessedScoresRecorder(LogitsProcessor):
 
 class _Interrupted(Exception):
     """Raised inside the forward pass to stop it between two layers."""
-
-
-def _blocks(model: torch.nn.Module) -> list[torch.nn.Module]:
-    """The model's repeated layers: the longest ModuleList (decoder layers in every architecture we load)."""
-    lists = [module for module in model.modules() if isinstance(module, torch.nn.ModuleList)]
-    return list(max(lists, key=len)) if lists else []
 
 
 class _StepWatcher(StoppingCriteria):
@@ -382,7 +377,8 @@ def generate(
         def run_generate() -> None:
             hooks = [] if beam else [model.register_forward_hook(watcher.keep_raw_logits)]
             if not beam:  # beams are kept whole: they stop between steps, as generate does
-                hooks += [block.register_forward_pre_hook(watcher.interrupt_if_stopping) for block in _blocks(model)]
+                blocks = decoder_blocks(model)
+                hooks += [block.register_forward_pre_hook(watcher.interrupt_if_stopping) for block in blocks]
             try:
                 if seed is not None:
                     torch.manual_seed(seed)
