@@ -189,17 +189,16 @@ def logit_lens(
                 stop = min(start + chunk_positions, count)
                 predicting = max(0, min(stop, count - 1) - start)  # positions of the chunk that have a next token
                 with torch.inference_mode():
-                    logits = head(norm(residual[None, start:stop]))[0].float()  # (c, V)
-                    log_total = logits.logsumexp(dim=-1, keepdim=True)  # (c, 1)
-                    chunk_top_logits, chunk_top_ids = logits.topk(top_k, dim=-1)  # (c, k)
-                    top_ids[layer, start:stop] = chunk_top_ids.cpu().numpy()
-                    top_probs[layer, start:stop] = (chunk_top_logits - log_total).exp().cpu().numpy()
+                    # softmax, as the model's output distribution is read everywhere else (same rounding)
+                    probs = head(norm(residual[None, start:stop]))[0].float().softmax(dim=-1)  # (c, V)
+                    chunk_top = probs.topk(top_k, dim=-1)  # (c, k)
+                    top_ids[layer, start:stop] = chunk_top.indices.cpu().numpy()
+                    top_probs[layer, start:stop] = chunk_top.values.cpu().numpy()
                     if predicting:
-                        scored = logits[:predicting]  # (p, V)
-                        next_logits = scored.gather(1, next_ids[start : start + predicting])  # (p, 1)
-                        probs = (next_logits - log_total[:predicting]).exp()[:, 0]  # (p,)
-                        ranks = (scored > next_logits).sum(dim=-1)  # (p,): tokens the layer found likelier
-                        next_token_prob[layer, start : start + predicting] = probs.cpu().numpy()
+                        predicted = probs[:predicting]  # (p, V)
+                        next_probs = predicted.gather(1, next_ids[start : start + predicting])  # (p, 1)
+                        ranks = (predicted > next_probs).sum(dim=-1)  # (p,): tokens the layer found likelier
+                        next_token_prob[layer, start : start + predicting] = next_probs[:, 0].cpu().numpy()
                         next_token_rank[layer, start : start + predicting] = ranks.cpu().numpy()
             yield LensProgress(layer + 1, layers_total)
 
