@@ -12,7 +12,7 @@ import torch
 
 from tests.conftest import make_tiny_llama, make_tiny_loaded
 from workbench.cli import main
-from workbench.core.compare import score_text, same_tokenizer
+from workbench.core.compare import same_tokenizer, score_text
 from workbench.core.jobs import CancelToken, drain
 
 TEXT = "The moon 月光 shines on the frost, and the capital of France is Paris."

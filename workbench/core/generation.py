@@ -42,6 +42,7 @@ from workbench.core.generation_data import (
 )
 from workbench.core.jobs import CancelToken
 from workbench.core.loading import LoadedModel
+from workbench.core.model_parts import decoder_blocks
 from workbench.core.sampler_chain import SamplerChain, TraceNumbers, chain_stages, trace_numbers, without_chain
 from workbench.core.text_stream import text_stream
 
@@ -126,12 +127,6 @@ class _Interrupted(Exception):
     """Raised inside the forward pass to stop it between two layers."""
 
 
-def _blocks(model: torch.nn.Module) -> list[torch.nn.Module]:
-    """The model's repeated layers: the longest ModuleList (decoder layers in every architecture we load)."""
-    lists = [module for module in model.modules() if isinstance(module, torch.nn.ModuleList)]
-    return list(max(lists, key=len)) if lists else []
-
-
 class _StepWatcher(StoppingCriteria):
     """Called once per step after the token is chosen: cancels within one token and
     reports the step (a ``_StepNumbers`` and the step's ``AttentionRows`` when streaming,
@@ -188,9 +183,9 @@ class _StepWatcher(StoppingCriteria):
         if chain.record:
             numbers = replace(numbers, trace=trace_numbers(chain.raw, chain.recorded, chosen))
         self.outbox.put(numbers)
-        if self.attention is not None and not self.finished[0]:
-            rows = self.attention.take(step)
-            if rows is not None:
+        if self.attention is not None:
+            rows = self.attention.take(step)  # taken even when unused: a finished first row pads on
+            if rows is not None and not self.finished[0]:
                 self.outbox.put(rows)
         for criteria in (self.eos_criteria, self.stop_criteria):
             if criteria is not None:
@@ -315,9 +310,14 @@ def prefill_text(loaded: LoadedModel, request: GenerationRequest, prompt_ids: li
 
 
 def _live_attention(model: torch.nn.Module):
+    """A recorder of each step's attention rows, or None when the model cannot hand them out (fused
+    attention kernels): the generation itself does not need them."""
     from workbench.core.live_attention import LiveAttentionRecorder
 
-    return LiveAttentionRecorder(model)
+    try:
+        return LiveAttentionRecorder(model)
+    except InvalidInputError:
+        return None
 
 
 def generation_memory_bytes(loaded: LoadedModel, settings: DecodingSettings, prompt_length: int) -> int | None:
@@ -410,7 +410,8 @@ def generate(
         def run_generate() -> None:
             hooks = []
             if not beam:  # beams are kept whole: they stop between steps, as generate does
-                hooks = [block.register_forward_pre_hook(watcher.interrupt_if_stopping) for block in _blocks(model)]
+                blocks = decoder_blocks(model)
+                hooks = [block.register_forward_pre_hook(watcher.interrupt_if_stopping) for block in blocks]
             if attention is not None:
                 attention.attach()
             try:
