@@ -7,6 +7,7 @@ talk to each other directly.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
@@ -14,6 +15,9 @@ from workbench.core.catalog import Catalog
 from workbench.core.generation_data import GenerationRequest
 from workbench.core.loading import LoadedModel
 from workbench.qt.common.jobs import JobRegistry
+
+if TYPE_CHECKING:
+    from workbench.core.lens import LogitLens
 
 
 @dataclass(frozen=True)
@@ -30,7 +34,7 @@ class LensResult:
     """A logit lens the Lens page computed: ``lens.token_ids`` says which text, ``loaded`` which model."""
 
     loaded: LoadedModel
-    lens: object  # a workbench.core.lens.LogitLens (numpy arrays; torch is not imported for it)
+    lens: LogitLens
 
 
 class AppState(QObject):
