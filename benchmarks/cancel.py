@@ -72,7 +72,7 @@ def main() -> None:
         delay = rng.uniform(0, args.window)
         for way in (("between layers", "between tokens") if trial % 2 == 0 else ("between tokens", "between layers")):
             if way == "between tokens":
-                with mock.patch.object(generation, "_blocks", lambda model: []):
+                with mock.patch.object(generation, "decoder_blocks", lambda model: []):
                     latency, had_tokens = one_cancel(loaded, request, delay)
             else:
                 latency, had_tokens = one_cancel(loaded, request, delay)

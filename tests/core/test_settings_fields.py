@@ -10,7 +10,7 @@ import pytest
 
 from workbench.cli import build_parser
 from workbench.core.attention import CaptureSettings
-from workbench.core.decoding import MODE_DEFAULTS, PRESETS, DecodingSettings, with_mode
+from workbench.core.decoding import MODE_DEFAULTS, PRESETS, SAMPLER_STAGES, DecodingSettings, with_mode
 from workbench.core.errors import InvalidSettingsError
 from workbench.core.genlab.settings import GenLabSettings
 from workbench.core.sessions import settings_from_dict, settings_to_dict
@@ -86,7 +86,8 @@ def test_every_described_field_has_a_flag_that_defaults_to_none(command, setting
 def test_every_decoding_field_survives_a_session_round_trip():
     changed = DecodingSettings(mode="beam", temperature=1.3, top_k=7, top_p=0.8, min_p=0.1, typical_p=0.7,
                                repetition_penalty=1.2, no_repeat_ngram_size=2, max_new_tokens=9, min_new_tokens=3,
-                               num_return_sequences=2, num_beams=5, seed=11, stop_strings=("a", "b"))
+                               num_return_sequences=2, num_beams=5, seed=11, stop_strings=("a", "b"),
+                               sampler_order=tuple(reversed(SAMPLER_STAGES)))
     assert all(getattr(changed, f.name) != getattr(DecodingSettings(), f.name) for f in dataclasses.fields(changed))
     assert settings_from_dict(settings_to_dict(changed)) == changed
     assert settings_from_dict({**settings_to_dict(changed), "from_a_later_version": 1}) == changed

@@ -72,3 +72,23 @@ def test_training_form_words_the_missing_base_model_for_the_panel(qtbot, tmp_pat
     assert problems == ["Load a model first: fine-tuning continues training the loaded model."]
     form.set_base_model("tiny", "Tiny")
     assert form.problems() == [] and form.settings().base_model == "tiny"
+
+
+def test_the_sampler_order_is_a_list_to_drag_and_reads_back_in_its_new_order(qtbot):
+    from PySide6.QtWidgets import QListWidget
+
+    from workbench.core.decoding import SAMPLER_STAGES
+
+    form = SettingsForm(DecodingSettings, ["sampler_order"])
+    qtbot.addWidget(form)
+    listing = form.control("sampler_order")
+    assert isinstance(listing, QListWidget) and listing.count() == len(SAMPLER_STAGES)
+    assert listing.item(3).text() == "Temperature"
+    # Drag temperature to the end, as a person would: the model moves the row.
+    with qtbot.waitSignal(form.changed):
+        listing.model().moveRow(listing.model().index(3, 0).parent(), 3, listing.model().index(3, 0).parent(), 8)
+    order = form.values()["sampler_order"]
+    assert order[-1] == "temperature" and sorted(order) == sorted(SAMPLER_STAGES)
+    assert DecodingSettings(sampler_order=order).problems() == []
+    form.set_values({"sampler_order": tuple(reversed(SAMPLER_STAGES))})
+    assert form.values()["sampler_order"] == tuple(reversed(SAMPLER_STAGES))

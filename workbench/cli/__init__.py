@@ -10,7 +10,8 @@ from typing import NoReturn
 
 from workbench.core.errors import WorkbenchError
 
-COMMANDS = ("models", "generate", "inspection", "attention", "train", "perplexity", "genlab")  # module names
+# Module names, one per command, in the order --help lists them.
+COMMANDS = ("models", "generate", "inspection", "compare", "tree", "attention", "train", "perplexity", "genlab")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -29,6 +29,13 @@ def add_parser(subparsers) -> None:
     parser.set_defaults(run=run)
 
 
+def _token_ids(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(item) for item in text.split(",") if item.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"token ids are whole numbers separated by commas, not {text!r}") from None
+
+
 def add_generation_arguments(parser: argparse.ArgumentParser) -> None:
     """The model, the prompt and every decoding flag: what `generate` and `inspect` share."""
     parser.add_argument(
@@ -36,6 +43,11 @@ def add_generation_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--prompt", required=True, help="the text to continue, or the user message in chat mode")
     parser.add_argument("--system", default="", help="system message (chat mode)")
+    prefill = parser.add_mutually_exclusive_group()
+    prefill.add_argument("--prefill", default="", metavar="TEXT",
+                         help="the answer starts with this text (in chat mode, right after the assistant's turn opens)")
+    prefill.add_argument("--prefill-ids", type=_token_ids, default=(), metavar="ID,ID,...",
+                         help="the answer starts with these exact token ids")
     chat = parser.add_mutually_exclusive_group()
     chat.add_argument(
         "--chat",
@@ -93,6 +105,11 @@ class _StreamedText:
         else:
             self._write(self.pending[: max(0, len(self.pending) - self.hold)])
 
+    def write_prefix(self, text: str) -> None:
+        """Text the answer starts with (the prefill): shown as it is, never cut by a stop string."""
+        self._write(text)
+        self.pending = ""
+
     def finish(self, final_text: str) -> None:
         self.pending = ""
         self._write(final_text[self.written :])
@@ -108,7 +125,7 @@ class _StreamedText:
 
 def run_generation(loaded, request, out: TextIO, as_json: bool) -> int:
     """Generate with an already loaded model and write text (streamed) or JSON to ``out``."""
-    from workbench.core.generation import TokenEvent, generate
+    from workbench.core.generation import TokenEvent, generate, prefill_text
     from workbench.core.jobs import drain
 
     settings = request.settings
@@ -122,6 +139,8 @@ def run_generation(loaded, request, out: TextIO, as_json: bool) -> int:
         if isinstance(event, TokenEvent):
             streamed.add(event.text)
 
+    if streamed is not None:
+        streamed.write_prefix(prefill_text(loaded, request))  # checks the request: a refused one writes nothing
     result = drain(generate(loaded, request), on_event if streamed else None)
     if as_json:
         first = result.sequences[0]
@@ -191,7 +210,8 @@ def load_for_generation(args: argparse.Namespace):
         loaded = load_model_blocking(entry, load_settings, on_progress=progress)
     finally:
         progress.close()
-    request = GenerationRequest(prompt=args.prompt, settings=settings, system_prompt=args.system, chat=args.chat)
+    request = GenerationRequest(prompt=args.prompt, settings=settings, system_prompt=args.system, chat=args.chat,
+                                prefill=args.prefill, prefill_ids=args.prefill_ids)
     return loaded, request
 
 

@@ -24,6 +24,7 @@ from workbench.core.attention_tokens import TokenSequence, token_sequence
 from workbench.core.errors import InvalidInputError, InvalidSettingsError
 from workbench.core.generation_data import chat_messages
 from workbench.core.jobs import CancelToken
+from workbench.core.model_parts import attention_targets
 from workbench.core.settings_fields import DescribedSettings, setting
 
 HeadView = int | Literal["mean", "max", "rollout"]
@@ -192,39 +193,6 @@ def _config_value(config, *names: str) -> int | None:
     return None
 
 
-def _attention_targets(model) -> list[tuple[str, object, int]]:
-    """(key, module, output index) for each module whose output transformers reads for
-    ``output_attentions``, in forward order; key is "attentions" or "cross_attentions"."""
-    from transformers import PreTrainedModel
-    from transformers.utils.output_capturing import OutputRecorder
-
-    recorders: list[tuple[str, OutputRecorder]] = []
-    for module in model.modules():
-        if not isinstance(module, PreTrainedModel):
-            continue
-        for key, specs in (getattr(module, "_can_record_outputs", None) or {}).items():
-            if key not in ("attentions", "cross_attentions"):
-                continue
-            for spec in specs if isinstance(specs, list) else [specs]:
-                if not isinstance(spec, OutputRecorder):  # a bare class (or class-name suffix) means index 1
-                    spec = OutputRecorder(
-                        target_class=None if isinstance(spec, str) else spec,
-                        index=1,
-                        class_name=spec if isinstance(spec, str) else None,
-                    )
-                recorders.append((key, spec))
-    targets = []
-    for name, module in model.named_modules():
-        for key, spec in recorders:
-            by_class = spec.target_class is not None and isinstance(module, spec.target_class)
-            by_name = spec.class_name is not None and name.endswith(spec.class_name)
-            in_layer = spec.layer_name is None or f".{spec.layer_name.strip('.')}." in f".{name}."
-            if (by_class or by_name) and in_layer:
-                targets.append((key, module, spec.index))
-                break
-    return targets
-
-
 def _set_names(model, targets: list[tuple[str, object, int]]) -> list[str]:
     """The attention set each target feeds: SELF, or ENCODER/DECODER/CROSS for encoder-decoder models."""
     if not getattr(model.config, "is_encoder_decoder", False):
@@ -298,7 +266,7 @@ def estimate_capture(
     settings.validate()
     model, _, _ = _unpack(source)
     _check_length(model, input_ids)
-    targets = _attention_targets(model)
+    targets = attention_targets(model)
     names = _set_names(model, targets)
     heads = _config_value(model.config, "num_attention_heads", "num_heads", "n_head") or 1
     if not targets:  # no hooks known: the capture falls back to output_attentions
@@ -402,7 +370,7 @@ def capture_attention(
     estimate = estimate_capture(source, input_ids, decoder_input_ids, settings)
     encoder_decoder = bool(getattr(model.config, "is_encoder_decoder", False))
     decoder_ids = _decoder_start(model, decoder_input_ids) if encoder_decoder else None
-    targets = _attention_targets(model)
+    targets = attention_targets(model)
     names = _set_names(model, targets)
     counts = {name: names.count(name) for name in names} or {SELF: estimate.layers}
     recorder = _Recorder(counts, np.dtype(estimate.stored_dtype), cancel, on_progress)

@@ -37,10 +37,12 @@ from workbench.core.generation_data import (
     TokenAlternative,
     TokenEvent,
     TokenTrace,
+    prefill_token_ids,
     prompt_token_ids,
 )
 from workbench.core.jobs import CancelToken
 from workbench.core.loading import LoadedModel
+from workbench.core.model_parts import decoder_blocks
 from workbench.core.sampler_chain import SamplerChain, TraceNumbers, chain_stages, trace_numbers, without_chain
 from workbench.core.text_stream import text_stream
 
@@ -125,12 +127,6 @@ class _Interrupted(Exception):
     """Raised inside the forward pass to stop it between two layers."""
 
 
-def _blocks(model: torch.nn.Module) -> list[torch.nn.Module]:
-    """The model's repeated layers: the longest ModuleList (decoder layers in every architecture we load)."""
-    lists = [module for module in model.modules() if isinstance(module, torch.nn.ModuleList)]
-    return list(max(lists, key=len)) if lists else []
-
-
 class _StepWatcher(StoppingCriteria):
     """Called once per step after the token is chosen: cancels within one token and
     reports the step (a ``_StepNumbers`` and the step's ``AttentionRows`` when streaming,
@@ -187,9 +183,9 @@ class _StepWatcher(StoppingCriteria):
         if chain.record:
             numbers = replace(numbers, trace=trace_numbers(chain.raw, chain.recorded, chosen))
         self.outbox.put(numbers)
-        if self.attention is not None and not self.finished[0]:
-            rows = self.attention.take(step)
-            if rows is not None:
+        if self.attention is not None:
+            rows = self.attention.take(step)  # taken even when unused: a finished first row pads on
+            if rows is not None and not self.finished[0]:
                 self.outbox.put(rows)
         for criteria in (self.eos_criteria, self.stop_criteria):
             if criteria is not None:
@@ -239,12 +235,12 @@ class _SequenceBuilder:
         self.events.append(event)
         return event
 
-    def result(self, stop_strings: Sequence[str]) -> SequenceResult:
+    def result(self, stop_strings: Sequence[str], prefill_text: str) -> SequenceResult:
         token_ids = tuple(event.token_id for event in self.events)
         # The streamed pieces are the text, so what was shown token by token is what is kept.
         text = "".join(event.text for event in self.events)
         return SequenceResult(
-            token_ids=token_ids, text=_cut_at_stop_string(text, stop_strings), tokens=tuple(self.events)
+            token_ids=token_ids, text=prefill_text + _cut_at_stop_string(text, stop_strings), tokens=tuple(self.events)
         )
 
 
@@ -302,10 +298,26 @@ class _Finished:
         self.error = error
 
 
+def prefill_text(loaded: LoadedModel, request: GenerationRequest, prompt_ids: list[int] | None = None) -> str:
+    """The prefill as the answer shows it: the typed text as typed, then the forced tokens decoded
+    in the context of what precedes them (so a leading space is kept)."""
+    if not request.prefill_ids:
+        return request.prefill
+    prompt_ids = prompt_ids if prompt_ids is not None else prompt_token_ids(loaded, request)
+    forced_start = len(prompt_ids) - len(request.prefill_ids)
+    stream = text_stream(loaded.tokenizer, prompt_ids[max(0, forced_start - _DECODE_CONTEXT) : forced_start])
+    return request.prefill + "".join(stream.add(token_id) for token_id in request.prefill_ids)
+
+
 def _live_attention(model: torch.nn.Module):
+    """A recorder of each step's attention rows, or None when the model cannot hand them out (fused
+    attention kernels): the generation itself does not need them."""
     from workbench.core.live_attention import LiveAttentionRecorder
 
-    return LiveAttentionRecorder(model)
+    try:
+        return LiveAttentionRecorder(model)
+    except InvalidInputError:
+        return None
 
 
 def generation_memory_bytes(loaded: LoadedModel, settings: DecodingSettings, prompt_length: int) -> int | None:
@@ -352,6 +364,8 @@ def generate(
     settings.validate()
     require_generator(loaded.entry.name, loaded.can_generate)
     prompt_ids = prompt_token_ids(loaded, request)
+    prefill_length = len(prefill_token_ids(loaded, request))
+    answer_start = prefill_text(loaded, request, prompt_ids)
     cancel = cancel or CancelToken()
     tokenizer = loaded.tokenizer
     config = to_generation_config(settings, tokenizer)
@@ -396,7 +410,8 @@ def generate(
         def run_generate() -> None:
             hooks = []
             if not beam:  # beams are kept whole: they stop between steps, as generate does
-                hooks = [block.register_forward_pre_hook(watcher.interrupt_if_stopping) for block in _blocks(model)]
+                blocks = decoder_blocks(model)
+                hooks = [block.register_forward_pre_hook(watcher.interrupt_if_stopping) for block in blocks]
             if attention is not None:
                 attention.attach()
             try:
@@ -445,9 +460,9 @@ def generate(
             raise WorkbenchError("The model ran out of memory: lower max new tokens, beams or return sequences.")
         raise item.error
     if beam:
-        sequences = _beam_sequences(item.output, tokenizer, prompt_ids, stop_strings, request.trace)
+        sequences = _beam_sequences(item.output, tokenizer, prompt_ids, stop_strings, request.trace, answer_start)
     else:
-        sequences = [builder.result(stop_strings) for builder in builders]
+        sequences = [builder.result(stop_strings, answer_start) for builder in builders]
     generated = sum(len(sequence.token_ids) for sequence in sequences)
     first = watcher.first_token_time
     return GenerationResult(
@@ -458,11 +473,13 @@ def generate(
         elapsed_s=elapsed,
         stopped=cancel.cancelled,
         seed=seed,
+        prefill_text=answer_start,
+        prefill_length=prefill_length,
     )
 
 
 def _beam_sequences(
-    output, tokenizer, prompt_ids: list[int], stop_strings: Sequence[str], trace: bool
+    output, tokenizer, prompt_ids: list[int], stop_strings: Sequence[str], trace: bool, prefill_text: str
 ) -> list[SequenceResult]:
     """Rebuild each returned beam with the probabilities of its tokens at the step it chose them."""
     prompt_length = len(prompt_ids)
@@ -481,5 +498,5 @@ def _beam_sequences(
         for step in range(steps):
             step_trace = None if raw_trace is None else _row_trace(raw_trace, step, texts, beam=True)
             builder.add(numbers, step, step, [texts[alt] for alt in numbers.alternative_ids[step]], step_trace)
-        sequences.append(builder.result(stop_strings))
+        sequences.append(builder.result(stop_strings, prefill_text))
     return sequences

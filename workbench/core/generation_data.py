@@ -26,6 +26,9 @@ class GenerationRequest:
     settings: DecodingSettings = DecodingSettings()
     system_prompt: str = ""
     chat: bool | None = None  # None: use the chat template when the model has one
+    # The answer starts with this text, then these exact tokens (a fork's path); the model goes on from there.
+    prefill: str = ""
+    prefill_ids: tuple[int, ...] = ()
     trace: bool = False  # record every sampler stage of every token (TokenEvent.trace)
     live_attention: bool = False  # stream each step's attention rows (AttentionRows) for the first sequence
 
@@ -97,19 +100,21 @@ class BeamProgress:
 @dataclass(frozen=True)
 class SequenceResult:
     token_ids: tuple[int, ...]  # generated ids (end-of-sequence included when produced, no padding)
-    text: str  # decoded generated text, cut before the first stop string
+    text: str  # the prefill, then the decoded generated text cut before the first stop string
     tokens: tuple[TokenEvent, ...]
 
 
 @dataclass(frozen=True)
 class GenerationResult:
-    prompt_token_ids: tuple[int, ...]
+    prompt_token_ids: tuple[int, ...]  # what the model read: the prompt, then the prefill
     sequences: tuple[SequenceResult, ...]
     time_to_first_token_s: float | None
     tokens_per_s: float  # generated tokens (all sequences) per second of generation
     elapsed_s: float
     stopped: bool  # the user stopped it; the partial text is kept
     seed: int | None  # the seed that reproduces a sampled run
+    prefill_text: str = ""  # what every sequence's text starts with
+    prefill_length: int = 0  # the prefill's tokens: the last ones of prompt_token_ids
 
     @property
     def text(self) -> str:
@@ -147,8 +152,21 @@ def require_prompt(prompt: str) -> None:
         raise InvalidInputError("The prompt is empty: type some text first.")
 
 
+def prefill_token_ids(loaded: LoadedModel, request: GenerationRequest) -> list[int]:
+    """The tokens the answer is made to start with: the prefill text's, then the given ids."""
+    tokenizer = loaded.tokenizer
+    ids = list(tokenizer(request.prefill, add_special_tokens=False)["input_ids"]) if request.prefill else []
+    vocabulary = len(tokenizer)
+    wrong = [token_id for token_id in request.prefill_ids if not 0 <= token_id < vocabulary]
+    if wrong:
+        raise InvalidInputError(
+            f"Prefill token ids must be between 0 and {vocabulary - 1} for {loaded.entry.name} (got {wrong[0]})."
+        )
+    return ids + list(request.prefill_ids)
+
+
 def prompt_token_ids(loaded: LoadedModel, request: GenerationRequest) -> list[int]:
-    """The ids the model will see: chat template applied (system + user) or raw text."""
+    """The ids the model will see: chat template applied (system + user) or raw text, then the prefill."""
     require_prompt(request.prompt)
     tokenizer = loaded.tokenizer
     if uses_chat(loaded, request):
@@ -157,6 +175,7 @@ def prompt_token_ids(loaded: LoadedModel, request: GenerationRequest) -> list[in
         ids = list(encoded["input_ids"])
     else:
         ids = list(tokenizer(request.prompt)["input_ids"])
+    ids += prefill_token_ids(loaded, request)
     limit = loaded.context_length
     wanted = len(ids) + request.settings.max_new_tokens
     if limit is not None and wanted > limit and not loaded.slides_past_context:

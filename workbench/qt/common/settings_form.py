@@ -63,12 +63,14 @@ class SettingsForm(QWidget):
         custom: Mapping[str, QWidget] | None = None,
         sliders: bool = False,
         collapsible: bool = False,
+        collapsed: Sequence[str] = (),
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._context = settings_class.__name__
         self._sliders = sliders
         self._collapsible = collapsible
+        self._collapsed = set(collapsed)  # sections that start folded (advanced ones)
         self._controls: dict[str, _Control] = {}
         self._rows: dict[str, tuple[QFormLayout, QWidget]] = {}
         self._sections: dict[str, QFormLayout] = {}
@@ -130,7 +132,8 @@ class SettingsForm(QWidget):
                 form.setContentsMargins(4, 0, 0, 0)
                 section = QCollapsible(self.translate(title))
                 section.addWidget(body)
-                section.expand(animate=False)
+                if title not in self._collapsed:
+                    section.expand(animate=False)
                 self._layout.addWidget(section)
             else:
                 group = QGroupBox(self.translate(title))

@@ -72,7 +72,7 @@ class DecodingPanel(QWidget):
 
         self.form = SettingsForm(
             DecodingSettings, [field.name for field in described_fields(DecodingSettings)],
-            custom={"seed": seed_row}, sliders=True, collapsible=True,
+            custom={"seed": seed_row}, sliders=True, collapsible=True, collapsed=("Sampler order",),
         )
         self.form.changed.connect(self._on_changed)
         self.mode_combo = self.form.control("mode")

@@ -1,0 +1,114 @@
+"""Scoring one text under several models: log-probs equal a plain forward pass, KL to itself is 0,
+bits per byte by hand, and `workbench compare --json` on model folders."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from tests.conftest import make_tiny_llama, make_tiny_loaded
+from workbench.cli import main
+from workbench.core.compare import same_tokenizer, score_text
+from workbench.core.jobs import CancelToken, drain
+
+TEXT = "The moon 月光 shines on the frost, and the capital of France is Paris."
+
+
+def forward_log_probs(loaded, ids) -> torch.Tensor:
+    with torch.inference_mode():
+        return loaded.model(torch.tensor([ids])).logits[0, :-1].float().log_softmax(-1)  # (T-1, V)
+
+
+def other_tokenizer_loaded():
+    """A tiny model whose tokenizer differs (a smaller vocabulary): positions do not line up."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    from tests.conftest import TINY_TEXT
+
+    base = Tokenizer(models.BPE())
+    base.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    base.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=270, special_tokens=["<|endoftext|>", "<|pad|>"],
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    base.train_from_iterator([TINY_TEXT], trainer=trainer)
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=base, eos_token="<|endoftext|>", pad_token="<|pad|>")
+    loaded = make_tiny_loaded()
+    return type(loaded)(entry=loaded.entry, model=make_tiny_llama(tokenizer, seed=3), tokenizer=tokenizer,
+                        device=loaded.device, dtype=loaded.dtype)
+
+
+def test_log_probs_equal_a_plain_forward_pass_and_bits_per_byte_by_hand(tiny_loaded):
+    [score] = drain(score_text([tiny_loaded], TEXT))
+    ids = tiny_loaded.tokenizer(TEXT)["input_ids"]
+    assert list(score.token_ids) == ids
+    expected = forward_log_probs(tiny_loaded, ids).gather(1, torch.tensor(ids[1:])[:, None])[:, 0]
+    np.testing.assert_allclose(score.logprobs, expected.double().numpy(), atol=1e-5)
+    assert score.mean_logprob == pytest.approx(float(expected.mean()), abs=1e-5)
+    first_piece = tiny_loaded.tokenizer.decode(ids[:1])
+    covered = len(TEXT.encode("utf-8")) - len(first_piece.encode("utf-8"))
+    assert score.covered_bytes == covered
+    assert score.bits_per_byte == pytest.approx(-float(expected.sum()) / math.log(2) / covered, rel=1e-6)
+
+
+def test_kl_to_itself_is_zero_and_to_another_model_is_its_definition(tiny_loaded):
+    other = make_tiny_loaded(seed=5)
+    first, itself, different = drain(score_text([tiny_loaded, tiny_loaded, other], TEXT))
+    assert np.all(first.kl_to_first == 0) and np.allclose(itself.kl_to_first, 0, atol=1e-6)
+    ids = list(first.token_ids)
+    p_log, q_log = forward_log_probs(tiny_loaded, ids), forward_log_probs(other, ids)
+    expected = (p_log.exp() * (p_log - q_log)).sum(-1).double().numpy()
+    np.testing.assert_allclose(different.kl_to_first, expected, atol=1e-5)
+    assert different.kl_to_first.min() >= 0 and different.kl_to_first.mean() > 0
+
+
+def test_a_different_tokenizer_gets_bits_per_byte_and_no_kl(tiny_loaded):
+    other = other_tokenizer_loaded()
+    assert not same_tokenizer(tiny_loaded.tokenizer, other.tokenizer)
+    first, second = drain(score_text([tiny_loaded, other], TEXT))
+    assert second.kl_to_first is None and len(second.token_ids) != len(first.token_ids)
+    assert math.isfinite(second.bits_per_byte) and "kl_to_first" not in second.to_json()
+
+
+def test_cancel_stops_between_models(tiny_loaded):
+    cancel = CancelToken()
+    job = score_text([tiny_loaded, tiny_loaded], TEXT, cancel)
+    next(job)
+    cancel.cancel()
+    with pytest.raises(StopIteration) as stopped:
+        next(job)
+    assert len(stopped.value.value) == 1
+
+
+def test_cli_prints_the_documented_json(tiny_folder, tmp_path, capsys):
+    text_file = tmp_path / "text.txt"
+    text_file.write_text(TEXT, encoding="utf-8")
+    code = main(["compare", "--model", str(tiny_folder), "--model", str(tiny_folder), "--text-file", str(text_file),
+                 "--device", "cpu", "--json"])
+    assert code == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [m["model"] for m in report["models"]] == [str(tiny_folder)] * 2
+    for model in report["models"]:
+        assert set(model) == {"model", "token_ids", "logprobs", "mean_logprob", "bits_per_byte", "kl_to_first"}
+        assert len(model["logprobs"]) == len(model["token_ids"]) - 1
+    assert report["models"][1]["kl_to_first"] == pytest.approx([0.0] * len(report["models"][1]["logprobs"]))
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--text", "Hi"], "Comparing needs at least two models"),
+        (["--model", "{folder}", "--text", "   "], "The text is empty"),
+        (["--model", "{folder}", "--text-file", "missing.txt"], "No such file or directory"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(tiny_folder, tmp_path, monkeypatch, capsys, arguments, message):
+    monkeypatch.chdir(tmp_path)
+    arguments = [argument.format(folder=tiny_folder) for argument in arguments]
+    code = main(["compare", "--model", str(tiny_folder), *arguments])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and len(err.strip().splitlines()) == 1

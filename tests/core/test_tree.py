@@ -1,0 +1,106 @@
+"""The tree of generations: forks keep their parent's path, the export round-trips and replays,
+damaged exports are refused in one line."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from tests.core.test_generation import GREEDY, PROMPT
+from workbench.cli import main
+from workbench.core.decoding import DecodingSettings
+from workbench.core.errors import InvalidInputError
+from workbench.core.generation import generate
+from workbench.core.generation_data import GenerationRequest
+from workbench.core.jobs import drain
+from workbench.core.tree import GenerationTree, replay, weights_hash
+
+SEEDED = DecodingSettings(mode="sample", temperature=1.0, top_k=20, top_p=0.95, max_new_tokens=10, seed=None)
+
+
+def grown_tree(loaded, model="tiny") -> GenerationTree:
+    """A root (greedy), a fork at token 3 with the runner-up (greedy), and a sampled fork of that fork."""
+    tree = GenerationTree(model=model, weights_hash=weights_hash(loaded), prompt=PROMPT, chat=False)
+    request = GenerationRequest(PROMPT, replace(GREEDY, max_new_tokens=10), chat=False)
+    root_result = drain(generate(loaded, request))
+    root = tree.add_result(request, root_result)
+    alternative = root_result.sequences[0].tokens[3].alternatives[1]
+    fork = tree.fork_request(root.id, 3, (alternative.token_id,), request.settings)
+    child = tree.add_result(fork, drain(generate(loaded, fork)), root.id, 3, alternative.text, alternative.prob)
+    sampled_fork = tree.fork_request(child.id, 6, (child.answer_ids[6],), SEEDED)
+    tree.add_result(sampled_fork, drain(generate(loaded, sampled_fork)), child.id, 6, "")
+    return tree
+
+
+def test_a_fork_keeps_its_parents_path_and_forced_token(tiny_loaded):
+    tree = grown_tree(tiny_loaded)
+    root, child, grandchild = tree.nodes.values()
+    assert child.answer_ids[:3] == root.answer_ids[:3] and child.answer_ids[3] != root.answer_ids[3]
+    assert child.prefill_ids == root.answer_ids[:3] + (child.answer_ids[3],)
+    assert grandchild.answer_ids[:7] == child.answer_ids[:7]
+    assert grandchild.seed is not None and root.seed is None
+    assert [node.id for node in tree.path(grandchild.id)] == [root.id, child.id, grandchild.id]
+    assert child.cumulative_logprob < 0 and child.forced_prob > 0
+    tree.remove_subtree(child.id)
+    assert list(tree.nodes) == [root.id]
+
+
+def test_the_export_round_trips_and_every_node_replays_exactly(tiny_loaded):
+    tree = grown_tree(tiny_loaded)
+    again = GenerationTree.from_data(json.loads(json.dumps(tree.to_data())))
+    assert again.to_data() == tree.to_data()
+    outcomes = drain(replay(tiny_loaded, again))
+    assert [outcome.matches for outcome in outcomes] == [True, True, True]
+    assert [outcome.replayed_text for outcome in outcomes] == [node.text for node in tree.nodes.values()]
+
+
+def test_replay_tells_a_changed_node(tiny_loaded):
+    tree = grown_tree(tiny_loaded)
+    root = tree.root
+    tree.replace_node(replace(root, token_ids=root.token_ids[:-1] + (root.token_ids[-1] + 1,)))
+    outcomes = drain(replay(tiny_loaded, tree))
+    assert [outcome.matches for outcome in outcomes] == [False, True, True]
+
+
+def test_weights_hash_tells_other_weights(tiny_loaded):
+    from tests.conftest import make_tiny_loaded
+
+    assert weights_hash(tiny_loaded) == weights_hash(make_tiny_loaded())
+    assert weights_hash(tiny_loaded) != weights_hash(make_tiny_loaded(seed=1))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda data: data.update(format="other"), "not a generation tree"),
+        (lambda data: data.pop("prompt"), "The tree has no prompt"),
+        (lambda data: data["nodes"][1].update(parent="nowhere"), "every node's parent"),
+        (lambda data: data["nodes"][0]["settings"].update(top_k=-1), "Top-k must be at least 0"),
+        (lambda data: data["nodes"][0].update(token_ids=["a"]), "token_ids must be int"),
+    ],
+)
+def test_a_damaged_tree_is_refused_with_what_is_wrong(tiny_loaded, change, message):
+    data = grown_tree(tiny_loaded).to_data()
+    change(data)
+    with pytest.raises(InvalidInputError, match=message):
+        GenerationTree.from_data(data)
+
+
+def test_cli_replay_reports_matches_and_exit_status(tiny_folder, tiny_loaded, tmp_path, capsys):
+    tree = grown_tree(tiny_loaded, model=str(tiny_folder))
+    path = tmp_path / "tree.json"
+    path.write_text(json.dumps(tree.to_data()), encoding="utf-8")
+    assert main(["tree", "replay", str(path), "--device", "cpu", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [node["matches"] for node in report["nodes"]] == [True, True, True]
+    data = tree.to_data()
+    data["nodes"][2]["token_ids"][0] += 1
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert main(["tree", "replay", str(path), "--device", "cpu"]) == 1
+    assert "2 of 3 nodes match" in capsys.readouterr().out
+    path.write_text("{broken", encoding="utf-8")
+    assert main(["tree", "replay", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "is not JSON" in err and len(err.strip().splitlines()) == 1

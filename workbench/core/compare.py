@@ -1,0 +1,133 @@
+"""One text scored by several models (teacher forcing): per-token log-probabilities, their mean, bits
+per byte (comparable across tokenizers), and, for models sharing the first one's tokenizer, the
+per-position KL divergence between the first model's next-token distribution and theirs."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Generator, Sequence
+
+import numpy as np
+import torch
+
+from workbench.core.errors import InvalidInputError
+from workbench.core.jobs import CancelToken
+from workbench.core.loading import LoadedModel
+
+_KL_CHUNK = 128  # positions whose two full distributions are held at once
+
+
+@dataclass(frozen=True, eq=False)
+class TextScore:
+    """The text under one model. ``logprobs[i]`` is log p(token i+1 | tokens 0..i), in nats."""
+
+    model: str
+    token_ids: tuple[int, ...]
+    logprobs: np.ndarray  # (T-1,) float64
+    covered_bytes: int  # UTF-8 bytes of the text after the first token: what the log-probs pay for
+    kl_to_first: np.ndarray | None  # (T-1,) float64 KL(first || this) per position; None: other tokenizer
+
+    @property
+    def mean_logprob(self) -> float:
+        return float(self.logprobs.mean()) if self.logprobs.size else math.nan
+
+    @property
+    def bits_per_byte(self) -> float:
+        return float(-self.logprobs.sum() / math.log(2) / self.covered_bytes) if self.covered_bytes else math.nan
+
+    def to_json(self) -> dict:
+        report = {
+            "model": self.model,
+            "token_ids": list(self.token_ids),
+            "logprobs": self.logprobs.tolist(),
+            "mean_logprob": self.mean_logprob,
+            "bits_per_byte": self.bits_per_byte,
+        }
+        if self.kl_to_first is not None:
+            report["kl_to_first"] = self.kl_to_first.tolist()
+        return report
+
+
+@dataclass(frozen=True)
+class CompareProgress:
+    models_done: int
+    models_total: int
+
+
+def same_tokenizer(first, other) -> bool:
+    """The same token-to-id map and the same special tokens: positions and distributions line up."""
+    return first.get_vocab() == other.get_vocab() and first.special_tokens_map == other.special_tokens_map
+
+
+def _encode(loaded: LoadedModel, text: str) -> tuple[list[int], int]:
+    """The text's ids as the tokenizer makes them (its own special tokens, no chat template) and the
+    UTF-8 length of the text after the first token."""
+    encoded = loaded.tokenizer(text, return_offsets_mapping=True)
+    ids, offsets = list(encoded["input_ids"]), encoded["offset_mapping"]
+    if len(ids) < 2:
+        raise InvalidInputError(f"The text is {len(ids)} token long for {loaded.entry.name}: scoring needs two.")
+    limit = getattr(loaded.model.config.get_text_config(), "max_position_embeddings", None)
+    if limit is not None and len(ids) > limit:
+        raise InvalidInputError(
+            f"The text is {len(ids)} tokens for {loaded.entry.name}, which reads at most {limit}: shorten it."
+        )
+    first_end = offsets[0][1]
+    return ids, len(text[first_end:].encode("utf-8"))
+
+
+def _next_token_logits(loaded: LoadedModel, ids: Sequence[int]) -> torch.Tensor:
+    """(T-1, V) scores of every next token, on the model's device: one forward pass."""
+    input_ids = torch.tensor([ids], device=loaded.device)  # (1, T)
+    with torch.inference_mode():
+        return loaded.model(input_ids=input_ids).logits[0, :-1]  # (T-1, V)
+
+
+def _token_log_probs(logits: torch.Tensor, ids: Sequence[int]) -> np.ndarray:
+    """log p of each actual next token: its score minus the log-sum-exp (no (T, V) softmax kept)."""
+    with torch.inference_mode():
+        targets = torch.tensor(ids[1:], device=logits.device)[:, None]  # (T-1, 1)
+        picked = logits.gather(1, targets)[:, 0].float() - logits.float().logsumexp(dim=-1)  # (T-1,)
+    return picked.double().cpu().numpy()
+
+
+def _kl(reference: torch.Tensor, other: torch.Tensor) -> np.ndarray:
+    """KL(reference || other) per position, a chunk of positions at a time. Both (T-1, V) logits."""
+    parts = []
+    with torch.inference_mode():
+        for start in range(0, reference.shape[0], _KL_CHUNK):
+            p_log = reference[start : start + _KL_CHUNK].float().log_softmax(dim=-1)  # (C, V)
+            q_log = other[start : start + _KL_CHUNK].to(p_log.device).float().log_softmax(dim=-1)  # (C, V)
+            parts.append((p_log.exp() * (p_log - q_log)).sum(dim=-1).clamp_min(0))  # rounding can dip below 0
+    return torch.cat(parts).double().cpu().numpy()
+
+
+def score_text(
+    models: Sequence[LoadedModel], text: str, cancel: CancelToken | None = None
+) -> Generator[CompareProgress, None, list[TextScore]]:
+    """Score ``text`` under every model in order; a model at a time, each under its lock."""
+    if not text.strip():
+        raise InvalidInputError("The text is empty: give some text to score.")
+    for loaded in models:
+        if not loaded.can_generate:
+            raise InvalidInputError(f"{loaded.entry.name} is an encoder: it cannot score the next token.")
+    cancel = cancel or CancelToken()
+    scores: list[TextScore] = []
+    first_logits: torch.Tensor | None = None  # (T-1, V) kept while a later model shares the tokenizer
+    sharing = [same_tokenizer(models[0].tokenizer, loaded.tokenizer) for loaded in models]
+    for index, loaded in enumerate(models):
+        if cancel.cancelled:
+            return scores
+        ids, covered = _encode(loaded, text)
+        with loaded.lock:
+            logits = _next_token_logits(loaded, ids)  # (T-1, V)
+        kl = None
+        if index == 0:
+            kl = np.zeros(len(ids) - 1)  # a model against itself
+            first_logits = logits if any(sharing[1:]) else None
+        elif sharing[index]:
+            kl = _kl(first_logits, logits)
+        scores.append(TextScore(loaded.entry.id, tuple(ids), _token_log_probs(logits, ids), covered, kl))
+        del logits
+        yield CompareProgress(index + 1, len(models))
+    return scores

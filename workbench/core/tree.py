@@ -1,0 +1,287 @@
+"""A tree of generations for one prompt: the root answers it; every other node forks at a position of
+its parent's answer with a forced token (or typed text) and goes on with its own settings and seed.
+
+A node's answer is its prefill (the parent's answer up to the fork, then the forced tokens) followed by
+what it generated. Everything needed to generate a node again is in the tree: the model id and a hash
+of its weights, the prompt, each node's settings, seed and prefill ids. ``replay`` regenerates every
+node and says which answers came out the same (greedy and seeded runs do, on the same machine).
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+import zlib
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Generator
+
+from workbench.core.decoding import DecodingSettings
+from workbench.core.errors import InvalidInputError
+from workbench.core.generation_data import GenerationRequest, GenerationResult
+from workbench.core.jobs import CancelToken
+from workbench.core.settings_fields import field_problems, settings_from_data, settings_to_data
+
+if TYPE_CHECKING:
+    from workbench.core.loading import LoadedModel
+
+TREE_FORMAT = "workbench-tree/1"
+
+
+@dataclass(frozen=True)
+class TreeNode:
+    id: str
+    parent: str | None  # None for the root
+    fork_position: int  # how many tokens of the parent's answer the prefill keeps (0 for the root)
+    prefill_ids: tuple[int, ...]  # the answer's forced start: the parent's answer to the fork, then the forced
+    forced_text: str  # what was forced at the fork, as text ("" for the root)
+    forced_prob: float | None  # the raw probability of the first forced token at the fork, when known
+    settings: DecodingSettings
+    seed: int | None  # the seed that reproduces a sampled node
+    token_ids: tuple[int, ...]  # generated after the prefill
+    logprobs: tuple[float, ...]  # raw log-probability of each generated token
+    text: str  # the whole answer: prefill then generated
+    label: str = ""
+    collapsed: bool = False
+
+    @property
+    def answer_ids(self) -> tuple[int, ...]:
+        return self.prefill_ids + self.token_ids
+
+    @property
+    def cumulative_logprob(self) -> float:
+        """Log-probability of the generated tokens under the raw model (the forced ones excluded)."""
+        return math.fsum(self.logprobs)
+
+
+@dataclass
+class GenerationTree:
+    model: str  # catalog id, folder or hub id: what `load_model` takes
+    weights_hash: str  # weights_hash() of the model the nodes were generated with
+    prompt: str
+    system_prompt: str = ""
+    chat: bool | None = None
+    nodes: dict[str, TreeNode] = field(default_factory=dict)  # in the order they were made
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    # --- shape ----------------------------------------------------------------------------
+
+    @property
+    def root(self) -> TreeNode | None:
+        return next((node for node in self.nodes.values() if node.parent is None), None)
+
+    def children(self, node_id: str) -> list[TreeNode]:
+        return [node for node in self.nodes.values() if node.parent == node_id]
+
+    def path(self, node_id: str) -> list[TreeNode]:
+        """The nodes from the root down to ``node_id``."""
+        path = []
+        node = self.nodes.get(node_id)
+        while node is not None:
+            path.append(node)
+            node = self.nodes.get(node.parent) if node.parent else None
+        return path[::-1]
+
+    def subtree_ids(self, node_id: str) -> list[str]:
+        found = [node_id]
+        for child in self.children(node_id):
+            found += self.subtree_ids(child.id)
+        return found
+
+    # --- editing ------------------------------------------------------------------------------
+
+    def request(self, node: TreeNode) -> GenerationRequest:
+        """The request that generates ``node`` (again)."""
+        settings = replace(node.settings, seed=node.seed) if node.settings.mode == "sample" else node.settings
+        return GenerationRequest(self.prompt, settings, self.system_prompt, self.chat, prefill_ids=node.prefill_ids)
+
+    def fork_request(
+        self, parent_id: str, position: int, forced_ids: tuple[int, ...], settings: DecodingSettings
+    ) -> GenerationRequest:
+        """Generate from the parent's answer cut after ``position`` tokens, then ``forced_ids``."""
+        parent = self.nodes[parent_id]
+        if not 0 <= position <= len(parent.answer_ids):
+            raise InvalidInputError(f"The fork position {position} is outside the answer (0 to "
+                                    f"{len(parent.answer_ids)} tokens).")
+        if not forced_ids:
+            raise InvalidInputError("A fork needs a token or some text to force.")
+        prefill = parent.answer_ids[:position] + tuple(forced_ids)
+        return GenerationRequest(self.prompt, settings, self.system_prompt, self.chat, prefill_ids=prefill)
+
+    def add_result(
+        self,
+        request: GenerationRequest,
+        result: GenerationResult,
+        parent_id: str | None = None,
+        fork_position: int = 0,
+        forced_text: str = "",
+        forced_prob: float | None = None,
+    ) -> TreeNode:
+        """A node for a generation's first sequence (the root when ``parent_id`` is None)."""
+        if parent_id is None and self.root is not None:
+            raise InvalidInputError("This tree has a root already: fork from one of its nodes.")
+        sequence = result.sequences[0]
+        node = TreeNode(
+            id=uuid.uuid4().hex[:12],
+            parent=parent_id,
+            fork_position=fork_position,
+            # the prefill as tokens (a typed prefill too), so the node replays from exactly these
+            prefill_ids=result.prompt_token_ids[len(result.prompt_token_ids) - result.prefill_length :],
+            forced_text=forced_text,
+            forced_prob=forced_prob,
+            settings=request.settings,
+            seed=result.seed,
+            token_ids=tuple(sequence.token_ids),
+            logprobs=tuple(math.log(token.prob) if token.prob > 0 else -math.inf for token in sequence.tokens),
+            text=sequence.text,
+        )
+        self.nodes[node.id] = node
+        return node
+
+    def replace_node(self, node: TreeNode) -> None:
+        self.nodes[node.id] = node
+
+    def remove_subtree(self, node_id: str) -> None:
+        for removed in self.subtree_ids(node_id):
+            del self.nodes[removed]
+
+    # --- plain data (the session and the export) --------------------------------------------------
+
+    def to_data(self) -> dict[str, Any]:
+        return {
+            "format": TREE_FORMAT,
+            "id": self.id,
+            "model": self.model,
+            "weights_hash": self.weights_hash,
+            "prompt": self.prompt,
+            "system_prompt": self.system_prompt,
+            "chat": self.chat,
+            "nodes": [_node_to_data(node) for node in self.nodes.values()],
+        }
+
+    @classmethod
+    def from_data(cls, data: Any) -> GenerationTree:
+        """A tree saved by ``to_data``; InvalidInputError naming what is wrong otherwise."""
+        if not isinstance(data, dict) or data.get("format") != TREE_FORMAT:
+            raise InvalidInputError(f"This is not a generation tree (its format is not {TREE_FORMAT}).")
+        try:
+            tree = cls(
+                model=_typed(data["model"], str, "model"),
+                weights_hash=_typed(data["weights_hash"], str, "weights_hash"),
+                prompt=_typed(data["prompt"], str, "prompt"),
+                system_prompt=_typed(data.get("system_prompt", ""), str, "system_prompt"),
+                chat=data.get("chat"),
+                id=_typed(data.get("id", uuid.uuid4().hex), str, "id"),
+            )
+            for index, node_data in enumerate(_typed(data["nodes"], list, "nodes")):
+                node = _node_from_data(node_data, index)
+                tree.nodes[node.id] = node
+        except KeyError as missing:
+            raise InvalidInputError(f"The tree has no {missing.args[0]}.") from None
+        roots = [node for node in tree.nodes.values() if node.parent is None]
+        orphans = [node.id for node in tree.nodes.values() if node.parent is not None and node.parent not in tree.nodes]
+        if len(roots) != 1 or orphans:
+            raise InvalidInputError("The tree is broken: it needs exactly one root and every node's parent in it.")
+        return tree
+
+
+def _typed(value: Any, kind: type, name: str) -> Any:
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise InvalidInputError(f"The tree's {name} must be {kind.__name__} (it is {value!r:.40}).")
+    return value
+
+
+def _node_to_data(node: TreeNode) -> dict[str, Any]:
+    return {
+        "id": node.id,
+        "parent": node.parent,
+        "fork_position": node.fork_position,
+        "prefill_ids": list(node.prefill_ids),
+        "forced_text": node.forced_text,
+        "forced_prob": node.forced_prob,
+        "settings": settings_to_data(node.settings),
+        "seed": node.seed,
+        "token_ids": list(node.token_ids),
+        "logprobs": [value if math.isfinite(value) else None for value in node.logprobs],
+        "text": node.text,
+        "label": node.label,
+        "collapsed": node.collapsed,
+    }
+
+
+def _node_from_data(data: Any, index: int) -> TreeNode:
+    where = f"nodes[{index}]"
+    data = _typed(data, dict, where)
+    settings = settings_from_data(DecodingSettings, _typed(data["settings"], dict, f"{where}.settings"))
+    problems = field_problems(settings)
+    if problems:
+        raise InvalidInputError(f"The tree's {where}.settings are not valid: {problems[0]}")
+    ids = [_typed(token, int, f"{where}.token_ids") for token in _typed(data["token_ids"], list, where)]
+    prefill = [_typed(token, int, f"{where}.prefill_ids") for token in _typed(data["prefill_ids"], list, where)]
+    logprobs = [-math.inf if value is None else float(value) for value in _typed(data["logprobs"], list, where)]
+    seed = data.get("seed")
+    return TreeNode(
+        id=_typed(data["id"], str, f"{where}.id"),
+        parent=data.get("parent"),
+        fork_position=_typed(data.get("fork_position", 0), int, f"{where}.fork_position"),
+        prefill_ids=tuple(prefill),
+        forced_text=_typed(data.get("forced_text", ""), str, f"{where}.forced_text"),
+        forced_prob=data.get("forced_prob"),
+        settings=settings,
+        seed=None if seed is None else _typed(seed, int, f"{where}.seed"),
+        token_ids=tuple(ids),
+        logprobs=tuple(logprobs),
+        text=_typed(data["text"], str, f"{where}.text"),
+        label=_typed(data.get("label", ""), str, f"{where}.label"),
+        collapsed=bool(data.get("collapsed", False)),
+    )
+
+
+# --- weights and replay ---------------------------------------------------------------------------------
+
+
+def weights_hash(loaded: LoadedModel) -> str:
+    """A CRC-32 over every parameter and buffer, by name, with the dtype: the same weights loaded the
+    same way hash the same, whatever file they came from."""
+    import torch
+
+    crc = 0
+    with torch.inference_mode():
+        for name, tensor in sorted(loaded.model.state_dict().items()):
+            crc = zlib.crc32(name.encode(), crc)
+            crc = zlib.crc32(tensor.detach().contiguous().cpu().view(torch.uint8).numpy().tobytes(), crc)
+    return f"crc32:{crc:08x}:{str(loaded.dtype).removeprefix('torch.')}"
+
+
+@dataclass(frozen=True)
+class NodeReplay:
+    node_id: str
+    label: str
+    matches: bool
+    saved_text: str
+    replayed_text: str
+
+
+@dataclass(frozen=True)
+class ReplayProgress:
+    nodes_done: int
+    nodes_total: int
+
+
+def replay(
+    loaded: LoadedModel, tree: GenerationTree, cancel: CancelToken | None = None
+) -> Generator[ReplayProgress, None, list[NodeReplay]]:
+    """Generate every node again, in the order they were made, and compare the generated tokens."""
+    from workbench.core.generation import generate
+    from workbench.core.jobs import drain
+
+    cancel = cancel or CancelToken()
+    outcomes = []
+    for index, node in enumerate(tree.nodes.values()):
+        if cancel.cancelled:
+            break
+        result = drain(generate(loaded, tree.request(node), cancel))
+        sequence = result.sequences[0]
+        outcomes.append(NodeReplay(node.id, node.label, tuple(sequence.token_ids) == node.token_ids, node.text,
+                                   sequence.text))
+        yield ReplayProgress(index + 1, len(tree.nodes))
+    return outcomes
