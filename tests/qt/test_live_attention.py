@@ -1,6 +1,7 @@
 """Live attention in the Attention panel: the heatmap grows one row per step as tokens stream,
-each row equal to the post-hoc capture of the same text, and the capture after the run
-replaces the live view (with the last token's row, which no step computes)."""
+each row equal to the post-hoc capture of the same text (rows sliced from a capture, then a
+real generation in the window), and the capture after the run replaces the live view (with
+the last token's row, which no step computes)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from tests.qt.test_main_window import set_prompt
 from workbench.core.attention import capture_attention
 from workbench.core.decoding import DecodingSettings
 from workbench.core.generation import generate
@@ -16,6 +18,7 @@ from workbench.core.generation_data import AttentionRows, GenerationRecord, Gene
 from workbench.core.jobs import drain
 from workbench.qt.attention.panel import AttentionPanel
 from workbench.qt.common.app_state import AppState, LiveGeneration
+from workbench.qt.main_window import MainWindow
 
 NEW_TOKENS = 6
 
@@ -105,3 +108,36 @@ def test_a_generation_started_without_live_rows_leaves_the_view_alone(panel, sta
     state.attention_rows.emit(rows_of_step(capture.main.weights, len(result.prompt_token_ids), 0))
     panel.flush_live()
     assert panel.live is None and panel.capture is capture
+
+
+def test_a_generation_in_the_window_streams_rows_that_equal_the_capture(qtbot, tiny_loaded):
+    window = MainWindow(AppState())
+    qtbot.addWidget(window)
+    window.use_loaded_model(tiny_loaded)
+    window.show()
+    window.pages.setCurrentIndex(1)  # the Attention page: shown, it asks for live rows
+    panel = window.panels[0][1].panel
+    assert window.state.live_attention
+    set_prompt(window, "The quick brown fox", mode="greedy", max_new_tokens=NEW_TOKENS, min_new_tokens=NEW_TOKENS)
+    streamed: list[AttentionRows] = []
+    window.state.attention_rows.connect(streamed.append)
+    live_rows_at_the_end = []
+    # Before the panel's own capture lands: what was drawn live, the last layer's mean over heads.
+    window.state.generation_finished.connect(
+        lambda record: (panel.flush_live(), panel.flush_redraw(), live_rows_at_the_end.append(panel.heatmap.matrix)))
+    panel.aggregation_combo.setCurrentIndex(panel.aggregation_combo.findData("mean"))
+    panel.layer_slider.setValue(1)
+    with qtbot.waitSignal(window.state.generation_finished, timeout=15_000) as finished:
+        window.generate()
+    qtbot.waitUntil(lambda: panel.live is None and not panel.is_capturing(), timeout=10_000)
+    result = finished.args[0].result
+    prompt_length = len(result.prompt_token_ids)
+    assert [(rows.step, rows.first_query) for rows in streamed] == [(0, 0)] + [
+        (step, prompt_length + step - 1) for step in range(1, NEW_TOKENS)]
+
+    capture = capture_attention(tiny_loaded, result.prompt_token_ids + result.sequences[0].token_ids)
+    shown = prompt_length + NEW_TOKENS - 1  # every token but the last was fed back in
+    (live_matrix,) = live_rows_at_the_end
+    np.testing.assert_allclose(live_matrix, capture.main.matrix(1, "mean")[:shown, :shown], atol=2e-3)
+    np.testing.assert_allclose(panel.heatmap.matrix, capture.main.matrix(1, "mean"), atol=1e-6)
+    window.close()

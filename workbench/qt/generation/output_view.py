@@ -11,7 +11,7 @@ import dataclasses
 import html
 
 from PySide6.QtCore import QCoreApplication, QEvent, QPoint, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QMouseEvent, QTextCharFormat, QTextCursor, QTextFormat
+from PySide6.QtGui import QColor, QMouseEvent, QTextCharFormat, QTextCursor, QTextFormat
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -115,7 +115,8 @@ class SequenceView(QPlainTextEdit):
         self.append_tokens(tokens)
 
     def mark_token(self, index: int) -> None:
-        """Underline token ``index`` (-1: none) over its probability tint, which stays as it is."""
+        """Underline token ``index`` (-1: none) and write it in the selection colour, over its
+        probability tint, which stays as it is."""
         self.marked = index
         selections = []
         if 0 <= index < len(self.token_spans) and self.token_spans[index][0] < self.token_spans[index][1]:
@@ -126,7 +127,7 @@ class SequenceView(QPlainTextEdit):
             selection.format.setFontUnderline(True)
             selection.format.setUnderlineStyle(QTextCharFormat.UnderlineStyle.SingleUnderline)
             selection.format.setUnderlineColor(QColor(SELECTION_COLOR))
-            selection.format.setFontWeight(QFont.Weight.Bold)
+            selection.format.setForeground(QColor(SELECTION_COLOR))
             selections.append(selection)
         self.setExtraSelections(selections)
 
