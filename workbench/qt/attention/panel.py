@@ -415,6 +415,7 @@ class AttentionPanel(QWidget):
             len(capture.main.queries)))
         self.follows_generation = True
         self.show_capture(capture)
+        self._show_query_row()  # now, not after the token view's throttle: the row outline must not blink as it grows
 
     def _stop_live(self) -> None:
         self._schedule_live.cancel()
