@@ -66,7 +66,6 @@ class EntropyStrip(QWidget):
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.setMouseEnabled(x=False, y=False)  # a click selects a token; the strip always shows them all
-        self.plot.showGrid(y=True, alpha=0.2)
         text_color = self.palette().color(QPalette.ColorRole.Text)
         for name in ("left", "bottom"):
             axis = self.plot.getAxis(name)
