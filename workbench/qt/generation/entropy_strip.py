@@ -122,10 +122,6 @@ class EntropyStrip(QWidget):
         self.selected = (sequence, step)
         self._place_marker()
 
-    def flush(self) -> None:
-        """Draw what is held back now (tests)."""
-        self._schedule_redraw.flush(restart_timer=False)
-
     # --- drawing ------------------------------------------------------------------
 
     @property
