@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import signal
 import subprocess
@@ -31,8 +32,8 @@ from workbench.core.sessions import (
 
 def make_run(prompt: str = "What is the capital of France?") -> Run:
     tokens = (
-        RunToken(" Paris", 0.8, ((" Paris", 0.8), (" Lyon", 0.1))),
-        RunToken(".", 0.6, ((".", 0.6), ("!", 0.2))),
+        RunToken(" Paris", 0.8, ((" Paris", 0.8), (" Lyon", 0.1)), entropy=0.9),
+        RunToken(".", 0.6, ((".", 0.6), ("!", 0.2)), entropy=1.25),
     )
     return Run(
         model_id="smollm2-135m-instruct",
@@ -67,6 +68,20 @@ def test_save_and_open_round_trip():
     assert opened.session == session
     assert opened.session.runs[0].sequences[0].tokens[0].alternatives[1] == (" Lyon", 0.1)
     assert opened.session.runs[0].new_tokens == 2
+    assert [token.entropy for token in opened.session.runs[0].sequences[0].tokens] == [0.9, 1.25]
+
+
+def test_runs_saved_before_entropies_were_kept_load_without_them():
+    session = Session(runs=[make_run()])
+    data = session_to_data(session)
+    for token in data["runs"][0]["sequences"][0]["tokens"]:
+        del token["entropy"]
+    session_path().write_text(json.dumps(data), encoding="utf-8")
+    opened = open_session()
+    assert opened.problem is None
+    tokens = opened.session.runs[0].sequences[0].tokens
+    assert [token.entropy for token in tokens] == [None, None]
+    assert tokens[0].surprisal == pytest.approx(-math.log(0.8))
 
 
 def test_damaged_file_is_set_aside_with_a_message():

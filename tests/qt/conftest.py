@@ -10,6 +10,10 @@ import pytest
 import shiboken6
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QThread, QTimer
 
+from workbench.qt import main_window as main_window_module
+from workbench.qt.common.app_state import AppState
+from workbench.qt.main_window import MainWindow
+
 _THREAD_GRACE_MS = 10_000  # after a failure, let a leaked thread end before the next test starts
 
 
@@ -41,3 +45,27 @@ def no_dangling_threads_or_timers(qapp, monkeypatch):
             thing.stop()
     if dangling:
         pytest.fail("The test left work behind:\n" + "\n".join(dangling), pytrace=False)
+
+
+@pytest.fixture
+def make_window(qtbot, monkeypatch):
+    """Windows without inspector panels (they have their own tests), closed after the test."""
+    monkeypatch.setattr(main_window_module, "inspector_panels", lambda state: [])
+    windows: list[MainWindow] = []
+
+    def make(loaded=None) -> MainWindow:
+        window = MainWindow(AppState())
+        qtbot.addWidget(window)
+        if loaded is not None:
+            window.use_loaded_model(loaded)
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        window.close()
+
+
+@pytest.fixture
+def window(make_window, tiny_loaded):
+    return make_window(tiny_loaded)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import threading
 
-import pytest
 import torch
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
@@ -16,7 +15,6 @@ from workbench.core.decoding import DecodingSettings
 from workbench.core.generation import GenerationRequest
 from workbench.core.sessions import open_session, session_path
 from workbench.qt import main_window as main_window_module
-from workbench.qt.common.app_state import AppState
 from workbench.qt.main_window import MainWindow
 
 
@@ -29,30 +27,6 @@ class SpyPanel(QWidget):
 
     def shutdown(self) -> None:
         self.shut_down = True
-
-
-@pytest.fixture
-def make_window(qtbot, monkeypatch):
-    """Windows without inspector panels (they have their own tests), closed after the test."""
-    monkeypatch.setattr(main_window_module, "inspector_panels", lambda state: [])
-    windows: list[MainWindow] = []
-
-    def make(loaded=None) -> MainWindow:
-        window = MainWindow(AppState())
-        qtbot.addWidget(window)
-        if loaded is not None:
-            window.use_loaded_model(loaded)
-        windows.append(window)
-        return window
-
-    yield make
-    for window in windows:
-        window.close()
-
-
-@pytest.fixture
-def window(make_window, tiny_loaded):
-    return make_window(tiny_loaded)
 
 
 def set_prompt(window: MainWindow, prompt: str, **settings) -> None:

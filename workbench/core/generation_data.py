@@ -15,6 +15,11 @@ if TYPE_CHECKING:
     from workbench.core.loading import LoadedModel
 
 
+def surprisal(prob: float) -> float:
+    """-log p in nats: how unexpected a token of probability ``prob`` was."""
+    return -math.log(prob) if prob > 0 else math.inf
+
+
 @dataclass(frozen=True)
 class GenerationRequest:
     prompt: str
@@ -72,7 +77,7 @@ class TokenEvent:
     @property
     def surprisal(self) -> float:
         """-log p of the chosen token under the raw model, in nats."""
-        return -math.log(self.prob) if self.prob > 0 else math.inf
+        return surprisal(self.prob)
 
 
 @dataclass(frozen=True, eq=False)

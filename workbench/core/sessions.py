@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, get_origin, get_type_hints
 from workbench.core import paths
 from workbench.core.atomic import write_json_atomic, write_text_atomic
 from workbench.core.errors import InvalidInputError
+from workbench.core.generation_data import surprisal
 from workbench.core.settings_fields import field_problems, settings_from_data, settings_to_data
 
 if TYPE_CHECKING:
@@ -32,11 +33,18 @@ HISTORY_LIMIT = 30  # recent prompts kept for the history menu
 
 @dataclass(frozen=True)
 class RunToken:
-    """One generated token as the output view shows it: its text, probability and top alternatives."""
+    """One generated token as the output view and the entropy strip show it: its text, probability,
+    top alternatives and the raw distribution's entropy."""
 
     text: str
     prob: float
     alternatives: tuple[tuple[str, float], ...] = ()
+    entropy: float | None = None  # nats; None in runs saved before entropies were kept
+
+    @property
+    def surprisal(self) -> float:
+        """-log p of the token under the raw model, in nats."""
+        return surprisal(self.prob)
 
 
 @dataclass(frozen=True)
@@ -126,6 +134,7 @@ def token_from_event(event: TokenEvent) -> RunToken:
         text=event.text,
         prob=float(event.prob),
         alternatives=tuple((alt.text, float(alt.prob)) for alt in event.alternatives),
+        entropy=float(event.entropy),
     )
 
 
@@ -169,6 +178,7 @@ def _run_from_data(data: dict[str, Any]) -> Run:
                     text=str(token["text"]),
                     prob=float(token["prob"]),
                     alternatives=tuple((str(text), float(prob)) for text, prob in token.get("alternatives", ())),
+                    entropy=None if token.get("entropy") is None else float(token["entropy"]),
                 )
                 for token in sequence.get("tokens", ())
             ),

@@ -43,16 +43,16 @@ from workbench.core.sessions import (
     Session,
     open_session,
     save_session,
-    sequences_from_result,
     settings_from_dict,
     settings_to_dict,
     token_from_event,
 )
-from workbench.qt.common.app_state import AppState
+from workbench.qt.common.app_state import AppState, LiveGeneration
 from workbench.qt.common.settings_store import app_settings
 from workbench.qt.common.theme import warning_color
 from workbench.qt.generation.controller import GenerationController
 from workbench.qt.generation.decoding_panel import DecodingPanel
+from workbench.qt.generation.entropy_strip import EntropyStrip
 from workbench.qt.generation.model_loader import ModelLoader, RemoteCodeRequest
 from workbench.qt.generation.model_picker import ModelPicker
 from workbench.qt.generation.output_view import OutputView
@@ -107,6 +107,7 @@ class MainWindow(QMainWindow):
         self.session = Session()
         self._prompt_problem = ""
         self._shut_down = False
+        self.prompt_length = 0  # of the generation on screen: its first generated token is at this position
 
         self.loader = ModelLoader(self.state.jobs, self)
         self.generation = GenerationController(self.state, self)
@@ -170,11 +171,13 @@ class MainWindow(QMainWindow):
 
         self.banner = MessageBanner()
         self.output_view = OutputView()
+        self.entropy_strip = EntropyStrip()
         output_side = QWidget()
         output_layout = QVBoxLayout(output_side)
         output_layout.setContentsMargins(6, 6, 6, 6)
         output_layout.addWidget(self.banner)
         output_layout.addWidget(self.output_view, 1)
+        output_layout.addWidget(self.entropy_strip)
 
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.main_splitter.addWidget(self.left_splitter)
@@ -288,13 +291,17 @@ class MainWindow(QMainWindow):
         self.loader.failed.connect(self._on_load_failed)
         self.loader.remote_code_requested.connect(self._on_remote_code_requested)
         self.loader.cancelled.connect(self._on_load_cancelled)
-        self.generation.started.connect(self._on_generation_started)
+        self.state.generation_started.connect(self._on_generation_started)
         self.generation.token_streamed.connect(self._on_token)
         self.generation.live_stats.connect(self.speed_label.setText)
         self.generation.finished.connect(self._on_generation_finished)
         self.generation.failed.connect(self.show_problem)
         self.generation.running_changed.connect(self._on_generation_running_changed)
         self.state.model_changed.connect(self._on_model_changed)
+        self.state.token_selected.connect(self._on_token_selected)
+        self.output_view.token_clicked.connect(self._select_generated_token)
+        self.output_view.tabs.currentChanged.connect(self.entropy_strip.show_sequence)
+        self.entropy_strip.token_clicked.connect(self._select_generated_token)
         self.state.catalog_changed.connect(self.model_picker.refresh)
         self.state.jobs.slow_wait.connect(self._show_stopping)
 
@@ -532,17 +539,22 @@ class MainWindow(QMainWindow):
         self._count_prompt_tokens()
         self.generate(self._request_from_editor())
 
-    def _on_generation_started(self, request: GenerationRequest) -> None:
+    def _on_generation_started(self, live: LiveGeneration) -> None:
+        request = live.request
         self.session.editor.remember_prompt(request.prompt)
         self.prompt_editor.set_history(self.session.editor.history)
         self.banner.hide()
+        self.prompt_length = len(live.prompt_token_ids)
         self.output_view.begin(request.settings.num_return_sequences)
+        self.entropy_strip.begin(request.settings.num_return_sequences)
         self.ttft_label.clear()
         self.speed_label.clear()
         self.show_status(self.tr("Generating…"))
 
     def _on_token(self, event: TokenEvent) -> None:
-        self.output_view.add_token(event.sequence, token_from_event(event))
+        token = token_from_event(event)
+        self.output_view.add_token(event.sequence, token)
+        self.entropy_strip.add_token(event.sequence, token)
 
     def _on_generation_running_changed(self, running: bool) -> None:
         if not running:
@@ -551,7 +563,7 @@ class MainWindow(QMainWindow):
 
     def _on_generation_finished(self, record: GenerationRecord, run: Run) -> None:
         result = record.result
-        self.output_view.show_sequences(sequences_from_result(result))
+        self._show_sequences(run)
         self._show_timings(result.time_to_first_token_s, result.tokens_per_s)
         self.output_view.set_info(self.tr("seed {0}").format(result.seed) if result.seed is not None else "")
         self.decoding_panel.show_used_seed(result.seed)
@@ -559,6 +571,24 @@ class MainWindow(QMainWindow):
         self.show_status(self.tr("Stopped: the partial output is kept.") if result.stopped else self.tr("Done."))
         self._update_actions()
         self._schedule_autosave()
+
+    def _show_sequences(self, run: Run) -> None:
+        """A finished or restored run's output, replacing what was streamed."""
+        self.prompt_length = run.prompt_tokens
+        self.output_view.show_sequences(run.sequences)
+        self.entropy_strip.show_sequences(run.sequences)
+        self.entropy_strip.show_sequence(self.output_view.tabs.currentIndex())
+
+    # --- the one token selection --------------------------------------------------------
+    # Views count a sequence's generated tokens from 0; the selection counts positions in prompt + output.
+
+    def _select_generated_token(self, sequence: int, step: int) -> None:
+        self.state.select_token(sequence, self.prompt_length + step)
+
+    def _on_token_selected(self, sequence: int, position: int) -> None:
+        step = position - self.prompt_length  # a prompt token: nothing to mark here
+        self.output_view.select_token(sequence, step if step >= 0 else -1)
+        self.entropy_strip.select_token(sequence, step if step >= 0 else -1)
 
     def _show_timings(self, ttft: float | None, tokens_per_s: float) -> None:
         self.ttft_label.setText(self.tr("first token {0:.0f} ms").format(ttft * 1000) if ttft is not None else "")
@@ -575,7 +605,7 @@ class MainWindow(QMainWindow):
             self.show_problem(self.tr("This run's settings are from another version; defaults are shown."))
         self.prompt_editor.set_contents(run.prompt, run.system_prompt, True if run.chat is None else run.chat)
         self.decoding_panel.set_settings(settings)
-        self.output_view.show_sequences(run.sequences)
+        self._show_sequences(run)
         self._show_timings(run.time_to_first_token_s, run.tokens_per_s)
         self.generation.last_request = GenerationRequest(run.prompt, settings, run.system_prompt, run.chat)
         self.state.run_restored.emit(run)

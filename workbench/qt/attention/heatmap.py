@@ -20,9 +20,9 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPaint
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsRectItem
 
 from workbench.core.attention_tokens import elide, label_stride
+from workbench.qt.common.theme import SELECTION_COLOR
 
 _EMPTY_CELL = "#e6e6e6"
-SELECTION_COLOR = "#1565c0"  # the chosen token: its label, its row and column, its box in the text
 LOG_FLOOR = 1e-4  # weights below this share the darkest colour on the log scale
 COLOR_MAPS = ("viridis", "inferno", "magma", "plasma", "cividis", "CET-L17")
 
@@ -84,7 +84,7 @@ class TokenAxis(pg.AxisItem):
     def tickStrings(self, values, scale, spacing):  # noqa: N802
         return [self.labels[int(v)] if 0 <= int(v) < len(self.labels) else "" for v in values]
 
-    def _index_at(self, position: QPointF) -> int:
+    def index_at(self, position: QPointF) -> int:
         """The token whose tick is at ``position`` (local coordinates), inverting AxisItem's mapping."""
         bounds = self.mapRectFromParent(self.geometry())
         low, high = self.range
@@ -98,7 +98,7 @@ class TokenAxis(pg.AxisItem):
         bounds = self.mapRectFromParent(self.geometry())
         line = self._line_height()
         for _, start, _ in tickSpecs:
-            index = self._index_at(start)
+            index = self.index_at(start)
             if not 0 <= index < len(self.labels):
                 continue
             p.setFont(self._bold_font if index in (self.selected, self.hovered) else self.font())
@@ -153,10 +153,12 @@ def mask_path(rows: int, columns: int, options: DisplayOptions) -> QPainterPath:
 
 class AttentionHeatmap(pg.GraphicsLayoutWidget):
     """Shows one (queries × keys) matrix. Emits ``hovered(row, column)`` (-1, -1 when off the
-    image) and ``query_clicked(row)``. ``select_token`` outlines a row and a column."""
+    image), ``query_clicked(row)`` for a cell or a query label and ``key_clicked(column)`` for a
+    key label. ``select_token`` outlines a row and a column."""
 
     hovered = Signal(int, int)
     query_clicked = Signal(int)
+    key_clicked = Signal(int)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -272,10 +274,24 @@ class AttentionHeatmap(pg.GraphicsLayoutWidget):
         self.bottom_axis.set_marked(self.selected[1], column)
         self.hovered.emit(row, column)
 
+    def label_at(self, scene_pos: QPointF) -> tuple[TokenAxis, int] | None:
+        """The axis and token whose label is under ``scene_pos``, if any."""
+        for axis in (self.left_axis, self.bottom_axis):
+            if axis.sceneBoundingRect().contains(scene_pos):
+                index = axis.index_at(axis.mapFromScene(scene_pos))
+                return (axis, index) if 0 <= index < len(axis.labels) else None
+        return None
+
     def _on_mouse_clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
         cell = self.cell_at(event.scenePos())
-        if cell is not None and event.button() == Qt.MouseButton.LeftButton:
+        label = self.label_at(event.scenePos())
+        if cell is not None:
             self.query_clicked.emit(cell[0])
+        elif label is not None:
+            axis, index = label
+            (self.query_clicked if axis is self.left_axis else self.key_clicked).emit(index)
 
     def save_png(self, path: Path) -> None:
         if not self.grab().save(str(path), "PNG"):

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QHideEvent, QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -45,20 +47,23 @@ from workbench.core.attention import (
     save_npz,
     text_token_ids,
 )
+from workbench.core.attention_tokens import token_sequence
 from workbench.core.decoding import DecodingSettings
 from workbench.core.errors import WorkbenchError
 from workbench.core.generation import GenerationRequest, prompt_token_ids
+from workbench.core.generation_data import AttentionRows, TokenEvent
 from workbench.core.loading import LoadedModel
 from workbench.core.sessions import Run
 from workbench.qt.attention.heatmap import COLOR_MAPS, AttentionHeatmap, DisplayOptions
 from workbench.qt.attention.overview import OverviewGrid
 from workbench.qt.attention.token_view import TokenView
-from workbench.qt.common.app_state import AppState
+from workbench.qt.common.app_state import AppState, LiveGeneration
 from workbench.qt.common.export import ask_and_save
 from workbench.qt.common.jobs import Job
 
 _REDRAW_MS = 33  # the heatmap redraws at most ~30 times a second while a slider is dragged
 _TOKEN_VIEW_MS = 100  # the token view follows at 10 Hz, so it never slows the heatmap down
+_LIVE_MS = 100  # while tokens stream, the heatmap grows at most 10 times a second
 _ONE_HEAD = "head"
 
 
@@ -69,6 +74,44 @@ class CaptureRequest:
     decoder_input_ids: tuple[int, ...] | None = None
 
 
+class LiveAttention:
+    """The attention of the running generation's first sequence, gathered row by row from its
+    ``AttentionRows`` into one (layers, heads, T, T) float16 array sized for the whole run: the
+    zeros are only committed to memory as rows are written, L*H*T values per step."""
+
+    def __init__(self, loaded: LoadedModel, prompt_ids: Sequence[int], max_new_tokens: int) -> None:
+        self.tokenizer = loaded.tokenizer
+        self.model_name = loaded.entry.name
+        self.token_ids = list(prompt_ids)
+        self.capacity = len(prompt_ids) + max_new_tokens
+        self.weights: np.ndarray | None = None
+        self.rows = 0  # query rows received: positions 0..rows-1
+        self._tokens = token_sequence(self.tokenizer, [])
+
+    def add_token(self, token_id: int) -> None:
+        self.token_ids.append(token_id)
+
+    def append(self, rows: AttentionRows) -> None:
+        weights = rows.weights  # (L, H, Q, K)
+        layers, heads, queries, keys = weights.shape
+        if self.weights is None:
+            self.weights = np.zeros((layers, heads, self.capacity, self.capacity), dtype=np.float16)
+        end = rows.first_query + queries
+        self.weights[:, :, rows.first_query:end, :keys] = weights
+        self.rows = max(self.rows, end)
+
+    def capture(self) -> AttentionCapture | None:
+        """What has streamed so far, as a capture of the tokens that have their rows (None before the first)."""
+        shown = min(self.rows, len(self.token_ids))  # a row whose token has not streamed yet waits for it
+        if self.weights is None or shown == 0:
+            return None
+        if len(self._tokens) != shown:
+            self._tokens = token_sequence(self.tokenizer, self.token_ids[:shown])
+        weights = self.weights[:, :, :shown, :shown]
+        return AttentionCapture(self.model_name, (AttentionMap(SELF, weights, self._tokens, self._tokens),),
+                                "float16", 0.0)
+
+
 class AttentionPanel(QWidget):
     # Progress reported by the capture from its worker thread; Qt queues it to this thread.
     _capture_progress = Signal(object)
@@ -77,6 +120,10 @@ class AttentionPanel(QWidget):
         super().__init__(parent)
         self.state = state
         self.capture: AttentionCapture | None = None
+        self.live: LiveAttention | None = None  # the generation streaming now, while its rows come in
+        # True when rows and columns are positions of the generation (prompt + output), which the
+        # one token selection shares; text captured from the field is the panel's own.
+        self.follows_generation = False
         self.query = -1
         self._capture_job = Job(state.jobs, parent=self)
         self._capture_job.event.connect(self._on_estimate)
@@ -86,8 +133,13 @@ class AttentionPanel(QWidget):
         self._capture_job.ended.connect(self._on_capture_ended)
         self._schedule_redraw = qthrottled(self._redraw, timeout=_REDRAW_MS, leading=True, parent=self)
         self._schedule_token_view = qthrottled(self._show_query_row, timeout=_TOKEN_VIEW_MS, leading=False, parent=self)
+        self._schedule_live = qthrottled(self._show_live, timeout=_LIVE_MS, leading=False, parent=self)
         self._build()
         self._capture_progress.connect(self._on_progress)
+        state.generation_started.connect(self._on_generation_started)
+        state.token_streamed.connect(self._on_token_streamed)
+        state.attention_rows.connect(self._on_attention_rows)
+        state.token_selected.connect(self._on_token_selected)
         state.generation_finished.connect(self._on_generation_finished)
         state.model_changed.connect(self._on_model_changed)
         state.run_restored.connect(self._on_run_restored)
@@ -177,10 +229,11 @@ class AttentionPanel(QWidget):
 
         self.heatmap = AttentionHeatmap()
         self.heatmap.hovered.connect(self._on_hover)
-        self.heatmap.query_clicked.connect(self.select_query)
+        self.heatmap.query_clicked.connect(self._on_token_clicked)
+        self.heatmap.key_clicked.connect(self._on_key_clicked)
         self.fit_button.clicked.connect(self.heatmap.fit)
         self.token_view = TokenView()
-        self.token_view.token_clicked.connect(self.select_query)
+        self.token_view.token_clicked.connect(self._on_token_clicked)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.heatmap)
         splitter.addWidget(self.token_view)
@@ -204,7 +257,7 @@ class AttentionPanel(QWidget):
         self._set_view_enabled(False)
 
     def _hover_hint(self) -> str:
-        return self.tr("Hover over the heatmap to read a weight; click a row to pick a query token.")
+        return self.tr("Hover over the heatmap to read a weight; click a row or a label to select its token.")
 
     def _clear_hover(self) -> None:
         """A readout of another model's (or run's) weights must not stay on screen."""
@@ -231,6 +284,7 @@ class AttentionPanel(QWidget):
         except WorkbenchError as error:
             self._show_status(str(error), error=True)
             return
+        self.follows_generation = False
         self.start_capture(CaptureRequest(loaded, tuple(ids)))
 
     def start_capture(self, request: CaptureRequest) -> None:
@@ -267,6 +321,7 @@ class AttentionPanel(QWidget):
         self.progress.setVisible(False)
 
     def _on_captured(self, capture: AttentionCapture) -> None:
+        self._stop_live()  # the capture has the last token's row too, which no step computed
         tokens = len(capture.main.queries)
         self._show_status(self.tr("{0}: {1} tokens captured in {2:.1f} s, {3:.1f} MB kept as {4}.").format(
             capture.model_name, tokens, capture.elapsed_s, capture.nbytes() / 2**20, capture.stored_dtype))
@@ -279,6 +334,7 @@ class AttentionPanel(QWidget):
         generated = tuple(record.result.sequences[0].token_ids) if record.result.sequences else ()
         with signals_blocked(self.text_edit):
             self.text_edit.setText(record.request.prompt)
+        self.follows_generation = not loaded.is_encoder_decoder
         if loaded.is_encoder_decoder:
             self.start_capture(CaptureRequest(loaded, prompt_ids, generated))
         else:
@@ -302,6 +358,7 @@ class AttentionPanel(QWidget):
         generated = tuple(loaded.tokenizer(output, add_special_tokens=False)["input_ids"]) if output else ()
         with signals_blocked(self.text_edit):
             self.text_edit.setText(run.prompt)
+        self.follows_generation = not loaded.is_encoder_decoder
         if loaded.is_encoder_decoder:
             self.start_capture(CaptureRequest(loaded, prompt_ids, generated))
         else:
@@ -309,6 +366,7 @@ class AttentionPanel(QWidget):
 
     def clear_capture(self, message: str) -> None:
         """Show nothing, and ``message`` saying why."""
+        self._stop_live()
         self._capture_job.abandon()
         self._on_capture_ended()
         self.capture = None
@@ -319,6 +377,75 @@ class AttentionPanel(QWidget):
         self._set_view_enabled(False)
         self._clear_hover()
         self._show_status(message)
+
+    # --- live attention ----------------------------------------------------------------
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        super().showEvent(event)
+        self.state.want_live_attention(self, True)  # generations started from now on stream their rows here
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802
+        super().hideEvent(event)
+        self.state.want_live_attention(self, False)
+
+    def _on_generation_started(self, live: LiveGeneration) -> None:
+        self._stop_live()
+        if not live.request.live_attention or live.loaded.is_encoder_decoder:
+            return
+        # The previous run's capture would replace this run's rows when it lands.
+        self._capture_job.abandon()
+        self._on_capture_ended()
+        self.live = LiveAttention(live.loaded, live.prompt_token_ids, live.request.settings.max_new_tokens)
+
+    def _on_token_streamed(self, event: TokenEvent) -> None:
+        if self.live is not None and event.sequence == 0:
+            self.live.add_token(event.token_id)
+
+    def _on_attention_rows(self, rows: AttentionRows) -> None:
+        if self.live is not None:
+            self.live.append(rows)
+            self._schedule_live()
+
+    def _show_live(self) -> None:
+        """The rows streamed so far: only the layer and head shown are drawn (no overview, no rollout)."""
+        capture = self.live.capture() if self.live is not None else None
+        if capture is None:
+            return
+        self._show_status(self.tr("Following the generation: {0} tokens, one more row per token as it streams.").format(
+            len(capture.main.queries)))
+        self.follows_generation = True
+        self.show_capture(capture)
+        self._show_query_row()  # now, not after the token view's throttle: the row outline must not blink as it grows
+
+    def _stop_live(self) -> None:
+        self._schedule_live.cancel()
+        self.live = None
+
+    def flush_live(self) -> None:
+        """Draw the streamed rows held back now (tests and benchmarks)."""
+        self._schedule_live.flush(restart_timer=False)
+
+    # --- the one token selection ----------------------------------------------------------
+
+    def _selected_row(self, rows: int) -> int:
+        """The selected token's row in what is shown, or -1 when it is not there."""
+        selected = self.state.selected_token
+        if self.follows_generation and selected is not None and selected[0] == 0 and 0 <= selected[1] < rows:
+            return selected[1]
+        return -1
+
+    def _on_token_clicked(self, position: int) -> None:
+        self.select_query(position)
+        if self.follows_generation:  # rows are positions of the generation's first sequence
+            self.state.select_token(0, position)
+
+    def _on_key_clicked(self, column: int) -> None:
+        if self.attention_map is not None and self.attention_map.name != CROSS:  # a key is a query token too
+            self._on_token_clicked(column)
+
+    def _on_token_selected(self, sequence: int, position: int) -> None:
+        if self.follows_generation and sequence == 0:
+            self.select_query(position)
 
     def _on_model_changed(self, loaded: LoadedModel | None) -> None:
         self._clear_hover()
@@ -365,14 +492,19 @@ class AttentionPanel(QWidget):
             self.layer_slider.setValue(min(self.layer_slider.value(), attention_map.layers - 1))
             self.head_spin.setRange(0, attention_map.heads - 1)
         # Rollout multiplies square self-attention matrices: not defined for cross-attention.
+        # Live rows are drawn one layer and head at a time: rollout and the overview need all of them, after the run.
+        rollout = attention_map.name != CROSS and self.live is None
         rollout_item = self.aggregation_combo.model().item(self.aggregation_combo.findData("rollout"))
-        rollout_item.setEnabled(attention_map.name != CROSS)
-        if attention_map.name == CROSS and self.aggregation_combo.currentData() == "rollout":
+        rollout_item.setEnabled(rollout)
+        if not rollout and self.aggregation_combo.currentData() == "rollout":
             self.aggregation_combo.setCurrentIndex(self.aggregation_combo.findData("mean"))
         self.heatmap.set_tokens(attention_map.queries.labels, attention_map.keys.labels)
         self.token_view.set_tokens(attention_map.queries.labels, attention_map.keys.labels, attention_map.keys.special)
-        self.overview.set_map(attention_map)
-        self.query = len(attention_map.queries) - 1  # the last token: what the next token is predicted from
+        self.overview.set_map(attention_map if self.live is None else None)
+        rows = len(attention_map.queries)
+        selected = self._selected_row(rows)
+        # The selected token, else the last one: what the next token is predicted from.
+        self.query = selected if selected >= 0 else rows - 1
         self._redraw()
 
     def _on_aggregation_changed(self, *_) -> None:
@@ -476,4 +608,5 @@ class AttentionPanel(QWidget):
         """Stop a running capture and wait for its thread (the window calls this on close)."""
         self._schedule_redraw.cancel()
         self._schedule_token_view.cancel()
+        self._stop_live()
         self._capture_job.shutdown()

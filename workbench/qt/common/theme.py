@@ -5,6 +5,9 @@ from __future__ import annotations
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
+# The selected token, in every view: its heatmap labels, row and column, its underline in the text, its strip marker.
+SELECTION_COLOR = "#1565c0"
+
 
 def apply_palette(app: QApplication) -> None:
     """Fusion draws the same on every platform; switching style resets the palette to the

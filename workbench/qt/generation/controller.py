@@ -32,7 +32,6 @@ LIVE_STATS_INTERVAL_MS = 250
 
 
 class GenerationController(QObject):
-    started = Signal(object)  # the GenerationRequest that now runs
     token_streamed = Signal(object)  # each TokenEvent, in order
     live_stats = Signal(str)  # how far the run is, a few times a second
     finished = Signal(object, object)  # GenerationRecord and its Run, of a finished or stopped run
@@ -82,7 +81,6 @@ class GenerationController(QObject):
         self.last_request = request
         self.streamed_tokens = 0
         self._live_stats_timer.start()
-        self.started.emit(request)
         self.state.generation_started.emit(LiveGeneration(loaded, request, prompt_ids))
         self.running_changed.emit(True)
         return True

@@ -7,15 +7,26 @@ that appends everything buffered since its last run: never one redraw per token.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 
-from PySide6.QtCore import QCoreApplication, QEvent
-from PySide6.QtGui import QTextCharFormat, QTextCursor, QTextFormat
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPlainTextEdit, QTabWidget, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtCore import QCoreApplication, QEvent, QPoint, Qt, Signal
+from PySide6.QtGui import QColor, QMouseEvent, QTextCharFormat, QTextCursor, QTextFormat
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QTabWidget,
+    QTextEdit,
+    QToolTip,
+    QVBoxLayout,
+    QWidget,
+)
 from superqt.utils import qthrottled
 
 from workbench.core.sessions import RunSequence, RunToken
-from workbench.qt.common.theme import probability_background
+from workbench.qt.common.theme import SELECTION_COLOR, probability_background
 from workbench.qt.common.throttle import land_when_closed
 
 FLUSH_INTERVAL_MS = 33
@@ -38,26 +49,36 @@ def token_tooltip(token: RunToken) -> str:
 
 
 class SequenceView(QPlainTextEdit):
-    """One sequence's text. Keeps its tokens so it can re-colour and explain them on hover."""
+    """One sequence's text. Keeps its tokens and where each sits in the text, so it can
+    re-colour them, explain them on hover and mark the selected one."""
+
+    token_clicked = Signal(int)  # the token's index in this sequence
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setReadOnly(True)
         self.tokens: list[RunToken] = []
+        self.token_spans: list[tuple[int, int]] = []  # (first, end) character of each token in the text
         self.colour_tokens = True
+        self.marked = -1
 
     def append_tokens(self, tokens: list[RunToken]) -> None:
         scrollbar = self.verticalScrollBar()
         follow = scrollbar.value() >= scrollbar.maximum() - 4  # keep following the end unless scrolled up
         cursor = QTextCursor(self.document())
         cursor.movePosition(QTextCursor.MoveOperation.End)
+        first_new = len(self.tokens)
         cursor.beginEditBlock()
         for token in tokens:
+            start = cursor.position()
             self._insert(cursor, token, len(self.tokens))
             self.tokens.append(token)
+            self.token_spans.append((start, cursor.position()))
         cursor.endEditBlock()
         if follow:
             scrollbar.setValue(scrollbar.maximum())
+        if first_new <= self.marked < len(self.tokens):  # the marked token just arrived
+            self.mark_token(self.marked)
 
     def _insert(self, cursor: QTextCursor, token: RunToken, index: int) -> None:
         if not token.text:
@@ -68,10 +89,14 @@ class SequenceView(QPlainTextEdit):
             text_format.setBackground(probability_background(self.palette(), token.prob))
         cursor.insertText(token.text, text_format)
 
-    def show_sequence(self, sequence: RunSequence) -> None:
-        """Show a finished sequence: its tokens, cut where its final text ends (stop strings)."""
+    def _clear_tokens(self) -> None:
         self.clear()
         self.tokens = []
+        self.token_spans = []
+
+    def show_sequence(self, sequence: RunSequence) -> None:
+        """Show a finished sequence: its tokens, cut where its final text ends (stop strings)."""
+        self._clear_tokens()
         if not "".join(t.text for t in sequence.tokens).startswith(sequence.text):
             self.setPlainText(sequence.text)  # tokens do not spell the text: show the text alone
             return
@@ -80,32 +105,65 @@ class SequenceView(QPlainTextEdit):
         for token in sequence.tokens:
             if remaining <= 0:
                 break
-            shown.append(RunToken(token.text[:remaining], token.prob, token.alternatives))
+            shown.append(dataclasses.replace(token, text=token.text[:remaining]))
             remaining -= len(token.text)
         self.append_tokens(shown)
 
     def recolour(self) -> None:
-        tokens, self.tokens = self.tokens, []
-        self.clear()
+        tokens = self.tokens
+        self._clear_tokens()
         self.append_tokens(tokens)
 
-    def viewportEvent(self, event: QEvent) -> bool:
+    def mark_token(self, index: int) -> None:
+        """Underline token ``index`` (-1: none) and write it in the selection colour, over its
+        probability tint, which stays as it is."""
+        self.marked = index
+        selections = []
+        if 0 <= index < len(self.token_spans) and self.token_spans[index][0] < self.token_spans[index][1]:
+            selection = QTextEdit.ExtraSelection()
+            selection.cursor = QTextCursor(self.document())
+            selection.cursor.setPosition(self.token_spans[index][0])
+            selection.cursor.setPosition(self.token_spans[index][1], QTextCursor.MoveMode.KeepAnchor)
+            selection.format.setFontUnderline(True)
+            selection.format.setUnderlineStyle(QTextCharFormat.UnderlineStyle.SingleUnderline)
+            selection.format.setUnderlineColor(QColor(SELECTION_COLOR))
+            selection.format.setForeground(QColor(SELECTION_COLOR))
+            selections.append(selection)
+        self.setExtraSelections(selections)
+
+    def token_at(self, point: QPoint) -> int:
+        """The index of the token under ``point`` (viewport coordinates), or -1."""
+        cursor = self.cursorForPosition(point)
+        # The format at a position belongs to the character before it: look one ahead.
+        cursor.movePosition(QTextCursor.MoveOperation.NextCharacter)
+        index = cursor.charFormat().property(_TOKEN_INDEX)
+        return index if isinstance(index, int) and 0 <= index < len(self.tokens) else -1
+
+    def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802
         if event.type() == QEvent.Type.ToolTip:
-            cursor = self.cursorForPosition(event.pos())
-            # The format at a position belongs to the character before it: look one ahead.
-            cursor.movePosition(QTextCursor.MoveOperation.NextCharacter)
-            index = cursor.charFormat().property(_TOKEN_INDEX)
-            if isinstance(index, int) and 0 <= index < len(self.tokens):
+            index = self.token_at(event.pos())
+            if index >= 0:
                 QToolTip.showText(event.globalPos(), token_tooltip(self.tokens[index]), self)
             else:
                 QToolTip.hideText()
             return True
         return super().viewportEvent(event)
 
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        super().mouseReleaseEvent(event)
+        # A click selects its token; a drag selects text to copy, as in any text view.
+        if event.button() == Qt.MouseButton.LeftButton and not self.textCursor().hasSelection():
+            index = self.token_at(event.position().toPoint())
+            if index >= 0:
+                self.token_clicked.emit(index)
+
 
 class OutputView(QWidget):
+    token_clicked = Signal(int, int)  # (sequence, step): a token clicked in the text
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.marked: tuple[int, int] = (-1, -1)  # the selected (sequence, step), kept across new views
         self.colour_check = QCheckBox(self.tr("Colour tokens by probability"))
         self.colour_check.setChecked(True)
         self.colour_check.setToolTip(self.tr(
@@ -144,9 +202,18 @@ class OutputView(QWidget):
         for index in range(sequences):
             view = SequenceView()
             view.colour_tokens = self.colour_check.isChecked()
+            view.token_clicked.connect(lambda step, sequence=index: self.token_clicked.emit(sequence, step))
+            if self.marked[0] == index:
+                view.marked = self.marked[1]
             title = self.tr("Output") if sequences == 1 else self.tr("Answer {0}").format(index + 1)
             self.tabs.addTab(view, title)
         self.info_label.clear()
+
+    def select_token(self, sequence: int, step: int) -> None:
+        """Mark token ``step`` of ``sequence`` (-1: none), now or when it arrives."""
+        self.marked = (sequence, step)
+        for index, view in enumerate(self.views()):
+            view.mark_token(step if index == sequence else -1)
 
     def add_token(self, sequence: int, token: RunToken) -> None:
         self._pending.setdefault(sequence, []).append(token)

@@ -1,0 +1,103 @@
+"""The entropy and surprisal strip under the output: the streamed tokens' own numbers, drawn by a
+throttle, per sequence tab, with a hover readout; restored runs too, old ones without entropies."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPointF
+
+from tests.qt.test_main_window import set_prompt
+from workbench.core.sessions import RunToken, open_session, session_path
+from workbench.qt.generation.entropy_strip import EntropyStrip
+
+
+@pytest.fixture
+def strip(qtbot):
+    widget = EntropyStrip()
+    qtbot.addWidget(widget)
+    widget.resize(800, 110)
+    widget.show()
+    return widget
+
+
+def point_pos(strip: EntropyStrip, step: int, value: float):
+    """Where the point of ``step`` at ``value`` is, in the plot widget's viewport."""
+    scene_pos = strip.plot.getViewBox().mapViewToScene(QPointF(step, value))
+    return strip.plot_widget.mapFromScene(scene_pos)
+
+
+def points_drawn(strip: EntropyStrip) -> int:
+    steps, _ = strip.surprisal_points.getData()
+    return 0 if steps is None else len(steps)
+
+
+def test_the_strip_shows_each_streamed_tokens_entropy_and_surprisal(qtbot, window):
+    set_prompt(window, "The capital of France", mode="sample", max_new_tokens=10, min_new_tokens=10)
+    streamed = []
+    window.state.token_streamed.connect(streamed.append)
+    with qtbot.waitSignal(window.state.generation_finished, timeout=15_000):
+        window.generate()
+    entropy, surprisal = window.entropy_strip.values()
+    np.testing.assert_allclose(entropy, [event.entropy for event in streamed], rtol=1e-6)
+    np.testing.assert_allclose(surprisal, [event.surprisal for event in streamed], rtol=1e-6)
+    assert window.entropy_strip.entropy_curve.getData()[1].tolist() == entropy.tolist()
+
+
+def test_streamed_tokens_are_drawn_together_by_the_throttle(qtbot, strip):
+    strip.begin(1)
+    for prob in (0.5, 0.25, 0.125):
+        strip.add_token(0, RunToken("a", prob, (), entropy=1.0))
+    assert points_drawn(strip) == 0  # held back, not one redraw per token
+    qtbot.waitUntil(lambda: points_drawn(strip) == 3, timeout=2000)
+    assert strip.surprisal_points.getData()[1] == pytest.approx([math.log(2), math.log(4), math.log(8)])
+
+
+def test_the_strip_follows_the_sequence_tab_and_reads_out_the_hovered_token(qtbot, window):
+    set_prompt(window, "The quick", mode="sample", max_new_tokens=6, num_return_sequences=2)
+    with qtbot.waitSignal(window.state.generation_finished, timeout=15_000) as finished:
+        window.generate()
+    second = finished.args[0].result.sequences[1].tokens
+    window.output_view.tabs.setCurrentIndex(1)
+    strip = window.entropy_strip
+    assert strip.values()[0].tolist() == pytest.approx([token.entropy for token in second])
+    window.show()
+    qtbot.waitExposed(window)
+
+
+    def hovering_the_third_point() -> bool:
+        qtbot.mouseMove(strip.plot_widget.viewport(), point_pos(strip, 2, second[2].entropy))  # once laid out
+        return "token 3 " in strip.readout.text()
+
+    qtbot.waitUntil(hovering_the_third_point, timeout=2000)
+    assert f"{second[2].entropy:.2f}" in strip.readout.text()
+    assert f"{second[2].surprisal:.2f}" in strip.readout.text()
+
+
+def test_a_restored_run_keeps_its_entropies_and_an_old_one_says_it_has_none(qtbot, make_window, tiny_loaded):
+    window = make_window(tiny_loaded)
+    set_prompt(window, "Attention lets", mode="greedy", max_new_tokens=5, min_new_tokens=5)
+    with qtbot.waitSignal(window.state.generation_finished, timeout=15_000) as finished:
+        window.generate()
+    tokens = finished.args[0].result.sequences[0].tokens
+    window.close()  # saves the session
+
+    reopened = make_window(tiny_loaded)
+    reopened.restore_run(reopened.runs_panel.runs()[0])
+    assert reopened.entropy_strip.values()[0].tolist() == pytest.approx([token.entropy for token in tokens])
+    reopened.close()
+
+    data = json.loads(session_path().read_text(encoding="utf-8"))
+    for token in data["runs"][0]["sequences"][0]["tokens"]:
+        del token["entropy"]  # as a session saved before entropies were kept
+    session_path().write_text(json.dumps(data), encoding="utf-8")
+    assert open_session().problem is None
+    old = make_window(tiny_loaded)
+    old.restore_run(old.runs_panel.runs()[0])
+    entropy, surprisal = old.entropy_strip.values()
+    assert np.isnan(entropy).all()
+    assert surprisal.tolist() == pytest.approx([token.surprisal for token in tokens])
+    assert "without entropies" in old.entropy_strip.readout.text()

@@ -1,0 +1,177 @@
+"""The entropy and surprisal strip under the output: for each generated token of the sequence
+shown, the entropy of the raw next-token distribution (how unsure the model was) and the
+surprisal of the chosen token (-log p: how unexpected the pick was), both in nats, so the
+uncertain places of a long answer stand out. Clicking a point selects its token.
+
+Streamed tokens are buffered and drawn by a ~10 Hz throttle, like every live curve.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from superqt import QElidingLabel
+from superqt.utils import qthrottled
+
+from workbench.core.sessions import RunSequence, RunToken
+from workbench.qt.common.theme import SELECTION_COLOR
+from workbench.qt.common.throttle import land_when_closed
+from workbench.qt.generation.output_view import visible_token_text
+
+REDRAW_INTERVAL_MS = 100
+PLOT_HEIGHT = 76  # with the legend line above it, the strip stays about 100 px tall
+ENTROPY_COLOR = "#7b1fa2"
+SURPRISAL_COLOR = "#ef6c00"
+
+
+def _finite(values: list[float | None]) -> np.ndarray:
+    """Values as floats, with the missing and infinite ones as NaN (left out of the plot and its range)."""
+    array = np.array([math.nan if value is None else value for value in values], dtype=np.float64)
+    array[~np.isfinite(array)] = math.nan
+    return array
+
+
+class EntropyStrip(QWidget):
+    token_clicked = Signal(int, int)  # (sequence, step) of the point clicked
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.sequences: list[list[RunToken]] = [[]]
+        self.shown = 0  # the sequence on screen: the output view's current tab
+        self.selected: tuple[int, int] = (-1, -1)
+        legend = QLabel(
+            f"<span style='color:{ENTROPY_COLOR}'>━ {html.escape(self.tr('entropy'))}</span>&nbsp;&nbsp;"
+            f"<span style='color:{SURPRISAL_COLOR}'>● {html.escape(self.tr('surprisal'))}</span>&nbsp;&nbsp;"
+            f"{html.escape(self.tr('(nats, per token)'))}")
+        legend.setToolTip(self.tr(
+            "Entropy: how spread out the model's raw next-token distribution was (high: unsure). "
+            "Surprisal: -log p of the token it chose (high: an unexpected pick). Click a point to select its token."))
+        self.readout = QElidingLabel()
+        self.readout.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        header = QHBoxLayout()
+        header.setContentsMargins(0, 0, 0, 0)
+        header.addWidget(legend)
+        header.addWidget(self.readout, 1)
+
+        self.plot_widget = pg.PlotWidget()
+        self.plot_widget.setFixedHeight(PLOT_HEIGHT)
+        self.plot_widget.setBackground(self.palette().color(QPalette.ColorRole.Base))
+        self.plot = self.plot_widget.getPlotItem()
+        self.plot.setMenuEnabled(False)
+        self.plot.hideButtons()
+        self.plot.setMouseEnabled(x=False, y=False)  # a click selects a token; the strip always shows them all
+        text_color = self.palette().color(QPalette.ColorRole.Text)
+        for name in ("left", "bottom"):
+            axis = self.plot.getAxis(name)
+            axis.setTextPen(text_color)
+            axis.setPen(text_color)
+        self.plot.getAxis("left").setWidth(32)
+        self.entropy_curve = self.plot.plot(pen=pg.mkPen(ENTROPY_COLOR, width=1.5), connect="finite")
+        self.surprisal_points = self.plot.plot(pen=None, symbol="o", symbolSize=5, symbolPen=None,
+                                               symbolBrush=SURPRISAL_COLOR)
+        self.marker = pg.InfiniteLine(angle=90, pen=pg.mkPen(SELECTION_COLOR, width=2))
+        self.marker.setVisible(False)
+        self.plot.addItem(self.marker, ignoreBounds=True)
+        self.plot_widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.plot_widget.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(header)
+        layout.addWidget(self.plot_widget)
+
+        self._schedule_redraw = qthrottled(self._redraw, timeout=REDRAW_INTERVAL_MS, leading=False, parent=self)
+        land_when_closed(self, self._schedule_redraw)
+        self._redraw()
+
+    # --- data ------------------------------------------------------------------------
+
+    def begin(self, sequences: int) -> None:
+        """Clear for a new generation of ``sequences`` return sequences."""
+        self.sequences = [[] for _ in range(max(1, sequences))]
+        self.shown = 0
+        self._redraw()
+
+    def add_token(self, sequence: int, token: RunToken) -> None:
+        if sequence < len(self.sequences):
+            self.sequences[sequence].append(token)
+            if sequence == self.shown:
+                self._schedule_redraw()
+
+    def show_sequences(self, sequences: tuple[RunSequence, ...] | list[RunSequence]) -> None:
+        """The final (or restored) sequences replace whatever was streamed."""
+        self.sequences = [list(sequence.tokens) for sequence in sequences] or [[]]
+        self.shown = min(self.shown, len(self.sequences) - 1)
+        self._redraw()
+
+    def show_sequence(self, index: int) -> None:
+        """Show sequence ``index`` (the output view's tab)."""
+        if 0 <= index < len(self.sequences) and index != self.shown:
+            self.shown = index
+            self._redraw()
+
+    def select_token(self, sequence: int, step: int) -> None:
+        """Mark token ``step`` of ``sequence`` (-1: none)."""
+        self.selected = (sequence, step)
+        self._place_marker()
+
+    # --- drawing ------------------------------------------------------------------
+
+    @property
+    def tokens(self) -> list[RunToken]:
+        return self.sequences[self.shown]
+
+    def values(self) -> tuple[np.ndarray, np.ndarray]:
+        """Entropy and surprisal of each token shown (NaN where unknown)."""
+        return _finite([t.entropy for t in self.tokens]), _finite([t.surprisal for t in self.tokens])
+
+    def _redraw(self) -> None:
+        entropy, surprisal = self.values()
+        steps = np.arange(len(entropy))
+        self.entropy_curve.setData(steps, entropy)
+        self.surprisal_points.setData(steps, surprisal)
+        self.plot.setXRange(-0.5, max(len(steps), 2) - 0.5, padding=0)
+        self._place_marker()
+        self.readout.setText(self._idle_text())
+
+    def _idle_text(self) -> str:
+        if any(token.entropy is None for token in self.tokens):
+            return self.tr("This run was saved without entropies: surprisal only.")
+        return self.tr("Hover a point to read it; click it to select the token.") if self.tokens else ""
+
+    def _place_marker(self) -> None:
+        sequence, step = self.selected
+        shown = sequence == self.shown and 0 <= step < len(self.tokens)
+        self.marker.setVisible(shown)
+        if shown:
+            self.marker.setValue(step)
+
+    def step_at(self, scene_pos: QPointF) -> int:
+        """The token nearest the point under ``scene_pos``, or -1 off the plot."""
+        view_box = self.plot.getViewBox()
+        if not view_box.sceneBoundingRect().contains(scene_pos) or not self.tokens:
+            return -1
+        step = round(view_box.mapSceneToView(scene_pos).x())
+        return step if 0 <= step < len(self.tokens) else -1
+
+    def readout_text(self, step: int) -> str:
+        token = self.tokens[step]
+        entropy = self.tr("unknown") if token.entropy is None else f"{token.entropy:.2f}"
+        return self.tr("token {0} {1}: entropy {2}, surprisal {3:.2f} nats").format(
+            step + 1, visible_token_text(token.text), entropy, token.surprisal)
+
+    def _on_mouse_moved(self, scene_pos: QPointF) -> None:
+        step = self.step_at(scene_pos)
+        self.readout.setText(self.readout_text(step) if step >= 0 else self._idle_text())
+
+    def _on_mouse_clicked(self, event) -> None:
+        step = self.step_at(event.scenePos())
+        if step >= 0 and event.button() == Qt.MouseButton.LeftButton:
+            self.token_clicked.emit(self.shown, step)
