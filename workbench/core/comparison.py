@@ -88,7 +88,7 @@ class ModelCache:
     Used from the comparison's thread; a new run waits while an abandoned one still loads."""
 
     def __init__(self, load: ModelLoad) -> None:
-        self._load = load
+        self.load = load  # used for models not in the cache yet
         self._models: dict[str, LoadedModel] = {}
         self._lock = threading.RLock()
 
@@ -105,7 +105,7 @@ class ModelCache:
     def get(self, ref: str, cancel: CancelToken) -> Generator[LoadProgress, None, LoadedModel]:
         with self._lock:
             if ref not in self._models:
-                self._models[ref] = yield from self._load(ref, cancel)
+                self._models[ref] = yield from self.load(ref, cancel)
             return self._models[ref]
 
     def clear(self) -> None:
