@@ -11,6 +11,7 @@ from workbench.core.catalog import Catalog
 from workbench.core.loading import LoadProgress
 from workbench.qt.attention.panel import AttentionPanel
 from workbench.qt.common.app_state import AppState
+from workbench.qt.compare.panel import ComparePanel
 from workbench.qt.genlab.panel import GenLabPanel
 from workbench.qt.lens.panel import LensPanel
 from workbench.qt.main_window import MainWindow
@@ -33,7 +34,8 @@ def test_the_inspector_panels_are_built_once_a_model_is_loaded(qtbot, tiny_loade
     tabs = [tab for _title, tab in window.panels]
     assert all(isinstance(tab, LazyPanel) and tab.panel is None for tab in tabs)
     window.use_loaded_model(tiny_loaded)
-    assert [type(tab.panel) for tab in tabs] == [AttentionPanel, TokenPanel, LensPanel, TrainingPanel, GenLabPanel]
+    assert [type(tab.panel) for tab in tabs] == [AttentionPanel, TokenPanel, LensPanel, ComparePanel, TrainingPanel,
+                                                GenLabPanel]
     window.close()
 
 
@@ -42,7 +44,7 @@ def test_the_visible_inspector_tab_is_built_after_the_window_is_painted(qtbot):
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
-    attention, _token, _lens, training, _genlab = (tab for _title, tab in window.panels)
+    attention, _token, _lens, _compare, training, _genlab = (tab for _title, tab in window.panels)
     assert attention.panel is None  # the Generate page is shown first: nothing built yet
     window.pages.setCurrentIndex(1)  # Ctrl+2: the Attention page
     qtbot.waitUntil(lambda: attention.panel is not None, timeout=10_000)

@@ -21,6 +21,7 @@ from workbench.qt import main_window as main_window_module
 from workbench.qt.attention.panel import AttentionPanel
 from workbench.qt.common.app_state import AppState
 from workbench.qt.common.settings_store import app_settings
+from workbench.qt.compare.panel import ComparePanel
 from workbench.qt.genlab.panel import GenLabPanel
 from workbench.qt.lens.panel import LensPanel
 from workbench.qt.main_window import MainWindow
@@ -121,11 +122,12 @@ def test_every_decoding_control_can_be_scrolled_to_in_a_tall_column(qtbot, shown
 def test_ctrl_number_switches_between_generate_and_the_inspector_pages(make_window):
     window = make_window()
     titles = [window.pages.tabText(index) for index in range(window.pages.count())]
-    assert titles == ["Generate", "Attention", "Token", "Lens", "Training", "Generative lab"]
+    assert titles == ["Generate", "Attention", "Token", "Lens", "Compare", "Training", "Generative lab"]
     actions = window.page_actions.actions()
     # The offscreen platform cannot deliver key presses to window shortcuts: check the bindings.
-    assert [action.shortcut() for action in actions] == [QKeySequence(f"Ctrl+{n}") for n in range(1, 7)]
-    for action, kind in zip(actions[1:], (AttentionPanel, TokenPanel, LensPanel, TrainingPanel, GenLabPanel)):
+    assert [action.shortcut() for action in actions] == [QKeySequence(f"Ctrl+{n}") for n in range(1, 8)]
+    for action, kind in zip(actions[1:], (AttentionPanel, TokenPanel, LensPanel, ComparePanel, TrainingPanel,
+                                             GenLabPanel)):
         action.trigger()
         assert isinstance(window.pages.currentWidget().widget().build(), kind)  # a LazyPanel until first shown
         assert action.isChecked()

@@ -27,6 +27,10 @@ class TextScore:
     logprobs: np.ndarray  # (T-1,) float64
     covered_bytes: int  # UTF-8 bytes of the text after the first token: what the log-probs pay for
     kl_to_first: np.ndarray | None  # (T-1,) float64 KL(first || this) per position; None: other tokenizer
+    offsets: tuple[tuple[int, int], ...] = ()  # (T,) each token's characters in the text, [start, end)
+    # With ``score_text(top=k)``: the k likeliest next tokens at each position and their log-probabilities.
+    top_ids: np.ndarray | None = None  # (T-1, k) int64
+    top_logprobs: np.ndarray | None = None  # (T-1, k) float64
 
     @property
     def mean_logprob(self) -> float:
@@ -60,9 +64,9 @@ def same_tokenizer(first, other) -> bool:
     return first.get_vocab() == other.get_vocab() and first.special_tokens_map == other.special_tokens_map
 
 
-def _encode(loaded: LoadedModel, text: str) -> tuple[list[int], int]:
-    """The text's ids as the tokenizer makes them (its own special tokens, no chat template) and the
-    UTF-8 length of the text after the first token."""
+def _encode(loaded: LoadedModel, text: str) -> tuple[list[int], int, list[tuple[int, int]]]:
+    """The text's ids as the tokenizer makes them (its own special tokens, no chat template), the
+    UTF-8 length of the text after the first token, and each token's character span."""
     encoded = loaded.tokenizer(text, return_offsets_mapping=True)
     ids, offsets = list(encoded["input_ids"]), encoded["offset_mapping"]
     if len(ids) < 2:
@@ -73,7 +77,7 @@ def _encode(loaded: LoadedModel, text: str) -> tuple[list[int], int]:
             f"The text is {len(ids)} tokens for {loaded.entry.name}, which reads at most {limit}: shorten it."
         )
     first_end = offsets[0][1]
-    return ids, len(text[first_end:].encode("utf-8"))
+    return ids, len(text[first_end:].encode("utf-8")), [(int(start), int(end)) for start, end in offsets]
 
 
 def _next_token_logits(loaded: LoadedModel, ids: Sequence[int]) -> torch.Tensor:
@@ -91,6 +95,14 @@ def _token_log_probs(logits: torch.Tensor, ids: Sequence[int]) -> np.ndarray:
     return picked.double().cpu().numpy()
 
 
+def _top(logits: torch.Tensor, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``count`` likeliest next tokens at every position and their log-probabilities."""
+    with torch.inference_mode():
+        values, ids = logits.float().topk(count, dim=-1)  # (T-1, k)
+        values = values - logits.float().logsumexp(dim=-1, keepdim=True)
+    return ids.cpu().numpy(), values.double().cpu().numpy()
+
+
 def _kl(reference: torch.Tensor, other: torch.Tensor) -> np.ndarray:
     """KL(reference || other) per position, a chunk of positions at a time. Both (T-1, V) logits."""
     parts = []
@@ -103,9 +115,10 @@ def _kl(reference: torch.Tensor, other: torch.Tensor) -> np.ndarray:
 
 
 def score_text(
-    models: Sequence[LoadedModel], text: str, cancel: CancelToken | None = None
+    models: Sequence[LoadedModel], text: str, cancel: CancelToken | None = None, top: int = 0
 ) -> Generator[CompareProgress, None, list[TextScore]]:
-    """Score ``text`` under every model in order; a model at a time, each under its lock."""
+    """Score ``text`` under every model in order; a model at a time, each under its lock.
+    ``top``: also keep each position's ``top`` likeliest next tokens (for a reader comparing them)."""
     if not text.strip():
         raise InvalidInputError("The text is empty: give some text to score.")
     for loaded in models:
@@ -118,7 +131,7 @@ def score_text(
     for index, loaded in enumerate(models):
         if cancel.cancelled:
             return scores
-        ids, covered = _encode(loaded, text)
+        ids, covered, offsets = _encode(loaded, text)
         with loaded.lock:
             logits = _next_token_logits(loaded, ids)  # (T-1, V)
         kl = None
@@ -127,7 +140,9 @@ def score_text(
             first_logits = logits if any(sharing[1:]) else None
         elif sharing[index]:
             kl = _kl(first_logits, logits)
-        scores.append(TextScore(loaded.entry.id, tuple(ids), _token_log_probs(logits, ids), covered, kl))
+        top_ids, top_logprobs = _top(logits, min(top, logits.shape[-1])) if top else (None, None)
+        scores.append(TextScore(loaded.entry.id, tuple(ids), _token_log_probs(logits, ids), covered, kl,
+                                tuple(offsets), top_ids, top_logprobs))
         del logits
         yield CompareProgress(index + 1, len(models))
     return scores

@@ -113,6 +113,9 @@ class MainWindow(QMainWindow):
         self.generation = GenerationController(self.state, self)
         self._build_widgets()
         self._build_pages()
+        self.state.editor_request = self._request_from_editor
+        self.state.session_runs = self.runs_panel.runs
+        self.state.load_settings = self.model_picker.load_settings
         self._build_menus()
         self._connect()
         self._restore_layout()

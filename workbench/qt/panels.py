@@ -25,6 +25,7 @@ _PANELS = (
     (QT_TRANSLATE_NOOP("InspectorPanels", "Attention"), "workbench.qt.attention.panel", "AttentionPanel"),
     (QT_TRANSLATE_NOOP("InspectorPanels", "Token"), "workbench.qt.token.panel", "TokenPanel"),
     (QT_TRANSLATE_NOOP("InspectorPanels", "Lens"), "workbench.qt.lens.panel", "LensPanel"),
+    (QT_TRANSLATE_NOOP("InspectorPanels", "Compare"), "workbench.qt.compare.panel", "ComparePanel"),
     (QT_TRANSLATE_NOOP("InspectorPanels", "Training"), "workbench.qt.training.panel", "TrainingPanel"),
     (QT_TRANSLATE_NOOP("InspectorPanels", "Generative lab"), "workbench.qt.genlab.panel", "GenLabPanel"),
 )

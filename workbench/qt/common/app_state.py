@@ -7,13 +7,14 @@ talk to each other directly.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QObject, Signal
 
 from workbench.core.catalog import Catalog
 from workbench.core.generation_data import GenerationRequest
-from workbench.core.loading import LoadedModel
+from workbench.core.loading import LoadedModel, LoadSettings
+from workbench.core.sessions import Run
 from workbench.qt.common.jobs import JobRegistry
 
 if TYPE_CHECKING:
@@ -65,6 +66,12 @@ class AppState(QObject):
         # Panels that show attention while tokens stream say so here; generation then records the rows.
         self._live_attention_viewers: set[int] = set()
         self.selected_token: tuple[int, int] | None = None
+        # What the Generate page holds, for pages that start from it (Compare); the window sets these,
+        # and they are read on the GUI thread only: the editor's prompt and settings, the session's runs
+        # (oldest first), the model bar's device and dtype.
+        self.editor_request: Callable[[], GenerationRequest] = lambda: GenerationRequest("")
+        self.session_runs: Callable[[], list[Run]] = list
+        self.load_settings: Callable[[], LoadSettings] = LoadSettings
 
     @property
     def live_attention(self) -> bool:

@@ -1,0 +1,195 @@
+"""The N-way comparison: columns stream in turn, the scored-by-each-model matrix equals plain forward
+passes, KL of a model to itself is 0, another tokenizer is compared per character, models are loaded
+once and freed when no column uses them, cancel stops, and the exports carry the same numbers."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+
+from tests.conftest import make_tiny_loaded
+from tests.core.test_compare import other_tokenizer_loaded
+from workbench.core.comparison import (
+    BITS_PER_BYTE,
+    MEAN_LOGPROB,
+    ColumnFinished,
+    ColumnStarted,
+    ColumnToken,
+    CompareColumn,
+    ModelCache,
+    ModelLoading,
+    ScoringProgress,
+    comparison_to_json,
+    comparison_to_markdown,
+    run_comparison,
+    settings_summary,
+)
+from workbench.core.decoding import DecodingSettings
+from workbench.core.errors import CancelledError, InvalidInputError
+from workbench.core.jobs import CancelToken, drain
+from workbench.core.loading import LoadProgress
+
+PROMPT = "The capital of France is"
+GREEDY = DecodingSettings(mode="greedy", max_new_tokens=12, min_new_tokens=12)
+SAMPLED = DecodingSettings(mode="sample", temperature=1.2, max_new_tokens=12, min_new_tokens=12)
+
+
+def _named(loaded, ref: str):
+    return replace(loaded, entry=replace(loaded.entry, id=ref, name=ref))
+
+
+# "tiny" and "tiny-copy" are the same weights under two names; "other" has another tokenizer.
+FACTORIES = {
+    "tiny": lambda: make_tiny_loaded(seed=0),
+    "tiny-copy": lambda: make_tiny_loaded(seed=0),
+    "tiny-5": lambda: make_tiny_loaded(seed=5),
+    "other": other_tokenizer_loaded,
+}
+
+
+class CountingLoader:
+    def __init__(self) -> None:
+        self.loads: list[str] = []
+
+    def __call__(self, ref: str, cancel: CancelToken):
+        self.loads.append(ref)
+        yield LoadProgress(f"Loading {ref}")
+        return _named(FACTORIES[ref](), ref)
+
+
+COLUMNS = (
+    CompareColumn("tiny", GREEDY, label="greedy"),
+    CompareColumn("tiny", SAMPLED, seed=7, label="sampled"),
+    CompareColumn("tiny-copy", GREEDY),
+    CompareColumn("other", GREEDY),
+)
+
+
+@pytest.fixture(scope="module")
+def compared():
+    loader = CountingLoader()
+    events = []
+    comparison = drain(run_comparison(COLUMNS, PROMPT, ModelCache(loader), chat=False), events.append)
+    return comparison, events, loader
+
+
+def mean_logprob_by_forward_pass(loaded, text: str) -> float:
+    ids = loaded.tokenizer(text)["input_ids"]
+    with torch.inference_mode():
+        log_probs = loaded.model(torch.tensor([ids])).logits[0, :-1].float().log_softmax(-1)  # (T-1, V)
+    return float(log_probs.gather(1, torch.tensor(ids[1:])[:, None]).mean())
+
+
+def test_columns_stream_in_turn_then_are_scored(compared):
+    comparison, events, loader = compared
+    assert loader.loads == ["tiny", "tiny-copy", "other"]  # a model two columns share loads once
+    kinds = [type(event) for event in events]
+    assert kinds[0] is ModelLoading and kinds.count(ColumnStarted) == 4 and kinds.count(ScoringProgress) == 4
+    for index in range(4):
+        started = events.index(next(e for e in events if isinstance(e, ColumnStarted) and e.column == index))
+        finished = events.index(next(e for e in events if isinstance(e, ColumnFinished) and e.column == index))
+        tokens = [e for e in events[started:finished] if isinstance(e, ColumnToken)]
+        assert len(tokens) == 12 and all(token.column == index for token in tokens)
+        stats = comparison.outcomes[index].stats
+        assert stats.length == 12 and stats.tokens_per_s > 0 and stats.time_to_first_token_s is not None
+        surprisals = [-math.log(token.token.prob) for token in tokens]
+        assert stats.mean_surprisal == pytest.approx(sum(surprisals) / 12)
+    assert comparison.outcomes[1].result.seed == 7
+    assert settings_summary(SAMPLED) == "sample T 1.2 · top-k 50 · top-p 0.9 · 12 tokens"
+
+
+def test_each_cell_is_a_plain_forward_pass_over_the_answer(compared):
+    comparison, _, _ = compared
+    matrix = comparison.matrix(MEAN_LOGPROB)
+    assert matrix.shape == (4, 4)
+    models = {ref: _named(factory(), ref) for ref, factory in FACTORIES.items()}
+    for i, column in enumerate(COLUMNS):
+        for j, outcome in enumerate(comparison.outcomes):
+            expected = mean_logprob_by_forward_pass(models[column.model_ref], outcome.text)
+            assert matrix[i, j] == pytest.approx(expected, abs=1e-5)
+    bits = comparison.matrix(BITS_PER_BYTE)
+    assert np.all(np.isfinite(bits)) and np.all(bits > 0)
+
+
+def test_kl_of_a_model_to_itself_is_zero_and_the_hover_has_both_top_fives(compared):
+    comparison, _, _ = compared
+    itself = comparison.disagreement(0, 2)  # the same weights under another name
+    assert itself.per_token and itself.reference_values is None
+    assert len(itself.values) == len(comparison.scores[0][0].token_ids) - 1 == len(itself.labels)
+    np.testing.assert_allclose(itself.values, 0, atol=1e-6)
+    reference_top, other_top = comparison.top_tokens(0, 0, 3), comparison.top_tokens(2, 0, 3)
+    assert len(reference_top) == 5 and [label for label, _ in reference_top] == [label for label, _ in other_top]
+    assert sum(prob for _, prob in reference_top) <= 1 and reference_top[0][1] >= reference_top[-1][1]
+
+
+def test_a_different_tokenizer_gets_surprisal_per_character(compared):
+    comparison, _, _ = compared
+    assert comparison.tokenizers_differ and not comparison.shares_tokenizer[0][3] and comparison.shares_tokenizer[0][2]
+    text = comparison.outcomes[0].text
+    strip = comparison.disagreement(0, 3)
+    assert not strip.per_token and len(strip.values) == len(strip.reference_values) == len(text) == len(strip.labels)
+    # Weighted by each character's bytes, the strip gives back the model's whole surprisal of the text.
+    char_bytes = np.array([len(char.encode("utf-8")) for char in text])
+    other_score = comparison.scores[3][0]
+    assert np.nansum(strip.values * char_bytes) == pytest.approx(-other_score.logprobs.sum() / math.log(2), rel=1e-9)
+    assert np.nansum(strip.values * char_bytes) / other_score.covered_bytes == pytest.approx(
+        comparison.matrix(BITS_PER_BYTE)[3, 0], rel=1e-9)
+
+
+def test_the_exports_carry_the_same_numbers(compared):
+    comparison, _, _ = compared
+    data = json.loads(comparison_to_json(comparison))
+    assert data["prompt"] == PROMPT and data["tokenizers_differ"] is True
+    for metric in (MEAN_LOGPROB, BITS_PER_BYTE):
+        np.testing.assert_allclose(np.array(data["matrix"][metric], dtype=float), comparison.matrix(metric))
+    for column, outcome in zip(data["columns"], comparison.outcomes):
+        assert column["text"] == outcome.text and column["length"] == outcome.stats.length
+        assert column["mean_surprisal"] == pytest.approx(outcome.stats.mean_surprisal)
+    assert data["columns"][1]["seed"] == 7 and data["columns"][1]["settings"]["temperature"] == 1.2
+    markdown = comparison_to_markdown(comparison)
+    for value in comparison.matrix(BITS_PER_BYTE).ravel():
+        assert f"{value:.4f}" in markdown
+    assert "only bits per byte compare" in markdown and "mean log-probability" not in markdown
+    assert all(outcome.text in markdown for outcome in comparison.outcomes)
+
+
+def test_the_cache_keeps_models_between_runs_and_frees_unused_ones():
+    loader = CountingLoader()
+    cache = ModelCache(loader)
+    columns = [CompareColumn("tiny", GREEDY), CompareColumn("tiny-5", GREEDY)]
+    drain(run_comparison(columns, PROMPT, cache, chat=False))
+    kept = drain(cache.get("tiny", CancelToken()))
+    dropped = drain(cache.get("tiny-5", CancelToken()))
+    drain(run_comparison(columns[:1], PROMPT, cache, chat=False))
+    assert loader.loads == ["tiny", "tiny-5"] and cache.refs == ["tiny"]
+    assert drain(cache.get("tiny", CancelToken())) is kept
+    assert next(dropped.model.parameters()).device.type == "meta"  # freed
+    cache.clear()
+    assert cache.refs == []
+
+
+def test_cancel_while_a_column_streams_raises_cancelled():
+    cancel = CancelToken()
+    job = run_comparison(COLUMNS[:2], PROMPT, ModelCache(CountingLoader()), chat=False, cancel=cancel)
+    with pytest.raises(CancelledError):
+        for event in job:
+            if isinstance(event, ColumnToken):
+                cancel.cancel()
+                assert event.column == 0
+
+
+@pytest.mark.parametrize(("columns", "prompt", "message"), [
+    ([], PROMPT, "1 to 6 columns"),
+    ([CompareColumn("tiny", GREEDY)] * 7, PROMPT, "1 to 6 columns"),
+    ([CompareColumn("tiny", GREEDY)], "  ", "The prompt is empty"),
+])
+def test_bad_requests_are_refused_before_any_load(columns, prompt, message):
+    loader = CountingLoader()
+    with pytest.raises(InvalidInputError, match=message):
+        drain(run_comparison(columns, prompt, ModelCache(loader)))
+    assert loader.loads == []

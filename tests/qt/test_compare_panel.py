@@ -1,0 +1,102 @@
+"""The Compare page on tiny random models: three columns stream and fill (texts, stats, a 3x3 matrix,
+the strips and their hover), Stop ends it cleanly, and both exports carry the numbers shown."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QFileDialog
+
+from tests.conftest import make_tiny_loaded
+from workbench.core.comparison import BITS_PER_BYTE, MEAN_LOGPROB, ColumnToken, CompareColumn
+from workbench.core.decoding import DecodingSettings
+from workbench.core.loading import LoadProgress
+from workbench.qt.common.app_state import AppState
+from workbench.qt.compare.panel import ComparePanel
+
+GREEDY = DecodingSettings(mode="greedy", max_new_tokens=10, min_new_tokens=10)
+SAMPLED = DecodingSettings(mode="sample", temperature=1.2, max_new_tokens=10, min_new_tokens=10)
+SEEDS = {"tiny": 0, "tiny-5": 5}
+
+
+def load_tiny(ref: str, cancel):
+    yield LoadProgress(f"Loading {ref}")
+    loaded = make_tiny_loaded(chat=False, seed=SEEDS[ref])
+    return replace(loaded, entry=replace(loaded.entry, id=ref, name=ref))
+
+
+@pytest.fixture
+def panel(qtbot):
+    widget = ComparePanel(AppState(), load=load_tiny)
+    qtbot.addWidget(widget)
+    for column in (CompareColumn("tiny", GREEDY), CompareColumn("tiny", SAMPLED, seed=3),
+                   CompareColumn("tiny-5", GREEDY)):
+        widget.add_column(column)
+    widget.resize(1366, 720)
+    widget.show()
+    widget.prompt_edit.setPlainText("The capital of France is")
+    yield widget
+    widget.shutdown()
+
+
+def test_three_columns_fill(qtbot, panel):
+    tokens = []
+    panel.job.event.connect(lambda event: tokens.append(event) if isinstance(event, ColumnToken) else None)
+    panel.run_button.click()
+    assert panel.stop_button.isEnabled() and not panel.run_button.isEnabled() and panel.progress.isVisible()
+    qtbot.waitUntil(lambda: panel.comparison is not None and not panel.is_running(), timeout=30000)
+    comparison = panel.comparison
+    assert [event.column for event in tokens] == [0] * 10 + [1] * 10 + [2] * 10  # in turn
+    for card, outcome in zip(panel.cards, comparison.outcomes):
+        assert card.text_view.toPlainText() == outcome.text and outcome.text
+        assert f"{outcome.stats.length} tok" in card.stats_label.text() and "tok/s" in card.stats_label.text()
+    assert comparison.outcomes[1].result.seed == 3 and "seed 3" in panel.cards[1].stats_label.text()
+    values = comparison.matrix(MEAN_LOGPROB)
+    assert panel.matrix.rowCount() == panel.matrix.columnCount() == 3
+    assert [[panel.matrix.item(i, j).text() for j in range(3)] for i in range(3)] == \
+        [[f"{value:.3f}" for value in row] for row in values]
+    assert panel.metric_combo.isEnabled()  # one tokenizer: both measures apply
+    panel.metric_combo.setCurrentIndex(panel.metric_combo.findData(BITS_PER_BYTE))
+    assert panel.matrix.item(2, 0).text() == f"{comparison.matrix(BITS_PER_BYTE)[2, 0]:.3f}"
+    assert len(panel.strips.strips) == 2 and all(strip.per_token for strip in panel.strips.strips)
+    np.testing.assert_allclose(panel.strips.strips[0].values, 0, atol=1e-6)  # column 2 runs column 1's model
+    panel._on_strip_hovered(1, 2)
+    assert panel.hover_label.text() == panel.hover_text(1, 2) and "KL" in panel.hover_text(1, 2)
+    assert panel.hover_text(1, 2).count("“") == 1 + 5 + 5  # the token, then both models' top 5
+    panel.reference_combo.setCurrentIndex(2)
+    assert [strip.other for strip in panel.strips.strips] == [0, 1]
+    assert panel.export_md_button.isEnabled() and panel.run_button.isEnabled()
+
+
+def test_stop_ends_it_cleanly(qtbot, panel):
+    for card in panel.cards:
+        card._settings = replace(card._settings, max_new_tokens=100, min_new_tokens=100)
+    panel.job.event.connect(lambda event: panel.stop_button.click() if isinstance(event, ColumnToken) else None)
+    panel.run()
+    qtbot.waitUntil(lambda: not panel.is_running(), timeout=30000)
+    assert "Cancelled" in panel.status.text() and panel.comparison is None
+    assert panel.matrix.rowCount() == 0 and not panel.progress.isVisible()
+    assert panel.run_button.isEnabled() and not panel.stop_button.isEnabled()
+    assert all(card.model_combo.isEnabled() for card in panel.cards)
+    assert panel.cache.refs == ["tiny"]  # kept for the next run
+
+
+def test_exports_carry_the_numbers_shown(qtbot, panel, tmp_path, monkeypatch):
+    panel.run()
+    qtbot.waitUntil(lambda: panel.comparison is not None and not panel.is_running(), timeout=30000)
+    comparison = panel.comparison
+    for suffix in (".md", ".json"):
+        target = tmp_path / f"comparison{suffix}"
+        monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_args, target=target: (str(target), ""))
+        (panel.export_md_button if suffix == ".md" else panel.export_json_button).click()
+        assert panel.status.text().startswith("Saved")
+    data = json.loads((tmp_path / "comparison.json").read_text(encoding="utf-8"))
+    for metric in (MEAN_LOGPROB, BITS_PER_BYTE):
+        np.testing.assert_allclose(np.array(data["matrix"][metric]), comparison.matrix(metric))
+    assert [column["text"] for column in data["columns"]] == [card.text_view.toPlainText() for card in panel.cards]
+    markdown = (tmp_path / "comparison.md").read_text(encoding="utf-8")
+    for value in comparison.matrix(MEAN_LOGPROB).ravel():
+        assert f"{value:.4f}" in markdown

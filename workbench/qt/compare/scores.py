@@ -1,0 +1,107 @@
+"""What the Compare page shows once every answer is scored: the scored-by-each-model matrix and the
+strips of where two models disagree on the reference answer."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Signal
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
+
+from workbench.core.comparison import BITS_PER_BYTE, Comparison, Disagreement
+from workbench.qt.common.theme import probability_background
+
+STRIP_HEIGHT = 70
+_REFERENCE_PEN = pg.mkPen((90, 90, 90), width=1)
+_OTHER_BRUSH = (215, 95, 40, 150)
+
+
+class ScoreMatrix(QTableWidget):
+    """Cell (i, j): column j's answer under column i's model; greener is likelier (for that model)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+
+    def show_matrix(self, comparison: Comparison, titles: list[str], names: list[str], metric: str) -> None:
+        """``titles``: the columns' numbers; ``names``: their models'."""
+        values = comparison.matrix(metric)  # (n, n)
+        unit = self.tr("bits per byte") if metric == BITS_PER_BYTE else self.tr("nats per token")
+        self.clear()
+        self.setRowCount(len(titles))
+        self.setColumnCount(len(titles))
+        self.setHorizontalHeaderLabels([self.tr("answer {0}").format(title) for title in titles])
+        self.setVerticalHeaderLabels([self.tr("scored by {0} · {1}").format(title, name)
+                                      for title, name in zip(titles, names)])
+        finite = values[np.isfinite(values)]
+        low, high = (finite.min(), finite.max()) if finite.size else (0.0, 0.0)
+        for i, row in enumerate(values):
+            for j, value in enumerate(row):
+                scored = math.isfinite(value)
+                item = QTableWidgetItem(f"{value:.3f}" if scored else "–")
+                item.setToolTip(self.tr("Answer {0} under the model of column {1} ({2}): {3} {4}").format(
+                    titles[j], titles[i], names[i], f"{value:.4f}" if scored else self.tr("not scored (too short)"),
+                    unit))
+                if scored:
+                    likely = (value - low) / (high - low) if high > low else 1.0
+                    if metric == BITS_PER_BYTE:
+                        likely = 1.0 - likely  # fewer bits: the model found the answer likelier
+                    item.setBackground(probability_background(self.palette(), likely))
+                self.setItem(i, j, item)
+
+
+class DisagreementStrips(pg.GraphicsLayoutWidget):
+    """One strip per other column, across the reference answer. Emits ``hovered(strip, x)``
+    ((-1, -1) off the strips): x is a token position (KL) or a character (surprisal)."""
+
+    hovered = Signal(int, int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setBackground("w")
+        self.strips: list[Disagreement] = []
+        self._plots: list[pg.PlotItem] = []
+        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+
+    def show_strips(self, strips: list[Disagreement], titles: list[str], units: list[str]) -> None:
+        self.clear()
+        self.strips, self._plots = strips, []
+        first_of_kind: dict[bool, pg.PlotItem] = {}  # token positions and characters are different axes
+        for row, (strip, title, unit) in enumerate(zip(strips, titles, units)):
+            plot = self.addPlot(row=row, col=0)
+            plot.setMenuEnabled(False)
+            plot.hideButtons()
+            plot.setMouseEnabled(x=True, y=False)
+            plot.setLabel("left", unit)
+            plot.getAxis("left").enableAutoSIPrefix(False)
+            plot.setTitle(title, size="9pt")
+            for axis in ("left", "bottom"):
+                plot.getAxis(axis).setTextPen("k")
+                plot.getAxis(axis).setPen("k")
+            edges = np.arange(len(strip.values) + 1)
+            # Positions nothing scored (the first token's characters) are drawn at 0 and named on hover.
+            plot.plot(edges, np.nan_to_num(strip.values), stepMode="center", fillLevel=0, brush=_OTHER_BRUSH,
+                      pen=pg.mkPen(_OTHER_BRUSH[:3]))
+            if strip.reference_values is not None:
+                plot.plot(edges, np.nan_to_num(strip.reference_values), stepMode="center", pen=_REFERENCE_PEN)
+            finite = strip.values[np.isfinite(strip.values)]
+            plot.setYRange(0, max(float(finite.max()) if finite.size else 0.0, 0.01))  # all zero: a flat strip
+            if strip.per_token in first_of_kind:
+                plot.setXLink(first_of_kind[strip.per_token])
+            first_of_kind.setdefault(strip.per_token, plot)
+            self._plots.append(plot)
+        for plot in self._plots:
+            plot.setMinimumHeight(STRIP_HEIGHT)
+
+    def _on_mouse_moved(self, position: QPointF) -> None:
+        for index, plot in enumerate(self._plots):
+            if plot.sceneBoundingRect().contains(position):
+                x = math.floor(plot.vb.mapSceneToView(position).x())
+                if 0 <= x < len(self.strips[index].values):
+                    self.hovered.emit(index, x)
+                    return
+        self.hovered.emit(-1, -1)
