@@ -62,3 +62,49 @@ def test_the_model_bar_shows_the_percentage_and_the_time_left(qtbot):
     assert picker.progress_bar.maximum() == 0 and not picker.progress_bar.isTextVisible()
     assert picker.stage_label.text() == "Locating"
     window.close()
+
+
+# Records which thread first imports each heavy module, then opens every inspector page right after start.
+_OPEN_EVERY_PAGE = """
+import sys, tempfile, threading, time
+from pathlib import Path
+HEAVY = {heavy!r}
+imported_on_gui_thread = []
+
+class Recorder:
+    def find_spec(self, name, path=None, target=None):
+        if name in HEAVY and threading.current_thread() is threading.main_thread():
+            imported_on_gui_thread.append(name)
+        return None
+
+sys.meta_path.insert(0, Recorder())
+from PySide6.QtWidgets import QApplication
+from workbench.core.catalog import Catalog, folder_entry
+from workbench.core.loading import LoadSettings
+from workbench.qt.common.app_state import AppState
+from workbench.qt.main_window import MainWindow
+
+app = QApplication([])
+window = MainWindow(AppState(Catalog()))
+window.show()
+# A load imports transformers on its thread meanwhile (an empty folder: it fails once the imports are done).
+window.load_model(folder_entry(Path(tempfile.mkdtemp())), LoadSettings())
+tabs = [tab for _title, tab in window.panels]
+for page in range(1, window.pages.count()):
+    window.pages.setCurrentIndex(page)  # Ctrl+2, Ctrl+3...: as fast as a person can press them
+    app.processEvents()
+deadline = time.monotonic() + 120
+while any(tab.panel is None for tab in tabs) and time.monotonic() < deadline:
+    app.processEvents()
+    time.sleep(0.01)
+print(imported_on_gui_thread, [type(tab.panel).__name__ for tab in tabs])
+window.close()
+"""
+
+
+def test_opening_the_inspector_pages_before_a_model_is_loaded_imports_torch_off_the_gui_thread():
+    """Each page shows "Loading the panel…" while its module imports on a job's thread (a model load
+    could be importing transformers at the same time); the panels are built once the imports are done."""
+    code = _OPEN_EVERY_PAGE.format(heavy=HEAVY)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180, check=True)
+    assert result.stdout.strip() == "[] ['AttentionPanel', 'TrainingPanel', 'GenLabPanel']", result.stderr

@@ -26,7 +26,7 @@ from workbench.core.devices import free_device_memory, resolve_device, resolve_d
 from workbench.core.errors import ModelLoadError, ModelNotFoundError, RemoteCodeRefusedError, WorkbenchError
 from workbench.core.jobs import CancelToken, drain
 from workbench.core.progress import TimeLeft
-from workbench.core.transformers_helpers import quiet_transformers
+from workbench.core.transformers_helpers import imports_in_turn, quiet_transformers
 
 if TYPE_CHECKING:  # torch and transformers take seconds to import: the loading job imports them, not the window
     import torch
@@ -398,12 +398,15 @@ def load_model(
     entry: ModelEntry, settings: LoadSettings = LoadSettings(), cancel: CancelToken | None = None
 ) -> Generator[LoadProgress, None, LoadedModel]:
     """Load ``entry``; yields its stages and returns the LoadedModel. Cancel is checked between stages."""
-    # Imported here: transformers takes seconds to import, and the window imports this module at start.
-    from workbench.core.architectures import register_architectures
-
     cancel = cancel or CancelToken()
-    quiet_transformers()
-    register_architectures()  # models trained in the workbench load like any other
+    with imports_in_turn():
+        # Imported here: transformers takes seconds to import, and the window imports this module at start.
+        from transformers import AutoConfig, AutoTokenizer  # noqa: F401  (their modules, before the panels')
+
+        from workbench.core.architectures import register_architectures
+
+        quiet_transformers()
+        register_architectures()  # models trained in the workbench load like any other
     device = resolve_device(settings.device)
     dtype = resolve_dtype(settings.dtype, device)
     yield LoadProgress(f"Locating {entry.name}")
