@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-import torch
 from safetensors import SafetensorError, safe_open
 
 from workbench.core.atomic import atomic_directory
@@ -49,6 +48,8 @@ def save_checkpoint(
     write_files: Callable[[Path], None] | None = None,
 ) -> Path:
     """Write the checkpoint into a staging folder and swap it in whole: a crash midway leaves the previous one."""
+    import torch  # here, not at the top: the catalog (imported at the window's start) reads STATE_FILE
+
     folder = Path(folder)
     with atomic_directory(folder) as staging:
         if write_files is not None:
@@ -82,6 +83,8 @@ def load_checkpoint(
     if missing:
         raise damaged(STATE_FILE, f"lacks {', '.join(missing)}")
     _check_files(folder, state.get(CHECKSUMS_KEY), damaged)
+    import torch
+
     try:
         # weights_only: a checkpoint is data, never code to run.
         tensors = torch.load(folder / TENSORS_FILE, map_location="cpu", weights_only=True)
