@@ -7,8 +7,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from workbench.core.catalog import Catalog
-from workbench.core.loading import LoadProgress
+from workbench.core.catalog import Catalog, gguf_entry
+from workbench.core.loading import LoadProgress, LoadSettings
 from workbench.qt.attention.panel import AttentionPanel
 from workbench.qt.common.app_state import AppState
 from workbench.qt.genlab.panel import GenLabPanel
@@ -108,3 +108,22 @@ def test_opening_the_inspector_pages_before_a_model_is_loaded_imports_torch_off_
     code = _OPEN_EVERY_PAGE.format(heavy=HEAVY)
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180, check=True)
     assert result.stdout.strip() == "[] ['AttentionPanel', 'TrainingPanel', 'GenLabPanel']", result.stderr
+
+
+def test_the_model_bar_shows_a_real_loads_percentage_as_it_goes(qtbot, tiny_gguf):
+    window = MainWindow(AppState(Catalog()))
+    qtbot.addWidget(window)
+    picker = window.model_picker
+    shown = []  # what the bar showed as each report arrived (the picker has handled it already)
+    window.loader.progress.connect(lambda progress: shown.append(
+        (progress.fraction, picker.progress_bar.maximum(), picker.progress_bar.value(),
+         picker.progress_bar.isTextVisible())
+    ))
+    with qtbot.waitSignal(window.state.model_changed, timeout=60_000):
+        window.load_model(gguf_entry(tiny_gguf), LoadSettings())  # a first load: the conversion's stages
+    determinate = [row for row in shown if row[0] is not None and 0 < row[0] < 1]
+    assert len(determinate) > 20
+    assert all(maximum == 100 and value == round(fraction * 100) and text
+               for fraction, maximum, value, text in determinate)
+    assert [row[2] for row in determinate] == sorted(row[2] for row in determinate)
+    window.close()
