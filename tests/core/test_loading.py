@@ -166,7 +166,7 @@ def test_a_first_gguf_load_reports_one_percentage_through_all_its_stages(tiny_gg
     assert loaded.parameter_count() > 0
     fractions = _determinate(progress)
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
-    stages = [p.stage.removesuffix(" (first load of this file only)") for p in progress if p.fraction is not None]
+    stages = [p.stage.removesuffix(" (first load only)") for p in progress if p.fraction is not None]
     assert list(dict.fromkeys(stages)) == list(loading._GGUF_STAGES)  # every stage, in order
     converting = [p.fraction for p in progress if p.stage.startswith("Converting GGUF weights")]
     assert len(converting) > 20  # each of the file's 21 tensors, not only the stage's start

@@ -67,7 +67,7 @@ _GGUF_STAGES = {
     _TENSOR_NAMES: 6.3, _CONVERTING: 2.2, _WEIGHTS_LOOP: 0.1, _SAVING: 1.1, _MOVING: 0.03,
 }
 _CONVERSION_ONLY = _GGUF_STAGES.keys() - _FOLDER_STAGES.keys()  # the stages a second load of the file skips
-_FIRST_LOAD = " (first load of this file only)"
+_FIRST_LOAD = " (first load only)"
 
 Result = TypeVar("Result")
 

@@ -119,9 +119,11 @@ class ModelPicker(QWidget):
         self.load_button.setToolTip(self.tr("Load the chosen model with this device and number format."))
         self.load_button.clicked.connect(self.request_load)
 
-        self.stage_label = QLabel()
+        # Elided, never wider than the bar allows: a long stage name must not widen the window.
+        self.stage_label = QElidingLabel()
+        self.stage_label.setMinimumWidth(120)
         self.progress_bar = QProgressBar()
-        self.progress_bar.setMaximumWidth(120)
+        self.progress_bar.setFixedWidth(150)
         self.progress_bar.setTextVisible(False)
         self.cancel_button = QPushButton(self.tr("Cancel"))
         self.cancel_button.setToolTip(self.tr("Stop loading and keep the model you had."))
@@ -142,7 +144,7 @@ class ModelPicker(QWidget):
         layout.addWidget(QLabel(self.tr("Dtype")))
         layout.addWidget(self.dtype_combo)
         layout.addWidget(self.load_button)
-        layout.addWidget(self.stage_label)
+        layout.addWidget(self.stage_label, 2)
         layout.addWidget(self.progress_bar)
         layout.addWidget(self.cancel_button)
         layout.addWidget(self.loaded_label, 1)
@@ -273,16 +275,18 @@ class ModelPicker(QWidget):
     # --- load state -------------------------------------------------------------------
 
     def set_loading(self, progress: LoadProgress) -> None:
-        stage = progress.stage
-        if progress.seconds_left is not None:
-            stage = self.tr("{0} · about {1} left").format(stage, self._duration_text(progress.seconds_left))
-        self.stage_label.setText(stage)
+        self.stage_label.setText(progress.stage)
+        self.stage_label.setToolTip(progress.stage)
         if progress.fraction is None:
             self.progress_bar.setRange(0, 0)  # busy: the stage gives no fraction
         else:
             self.progress_bar.setRange(0, 100)
             self.progress_bar.setValue(round(progress.fraction * 100))
-        self.progress_bar.setTextVisible(progress.fraction is not None)  # the percentage
+            # In the bar, not after the stage: a long stage name is elided, the time left never is.
+            left = "" if progress.seconds_left is None else self.tr(" · {0} left").format(
+                self._duration_text(progress.seconds_left))
+            self.progress_bar.setFormat("%p%" + left)
+        self.progress_bar.setTextVisible(progress.fraction is not None)
         for widget in (self.stage_label, self.progress_bar, self.cancel_button):
             widget.setVisible(True)
 
