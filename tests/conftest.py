@@ -97,6 +97,62 @@ def make_tiny_loaded(chat: bool = True, seed: int = 0):
     return LoadedModel(entry=entry, model=model, tokenizer=tokenizer, device=torch.device("cpu"), dtype=torch.float32)
 
 
+def write_tiny_gguf(path, loaded) -> None:
+    """``loaded``'s Llama and byte-level BPE tokenizer as a float32 GGUF file that transformers reads
+    back to the same model: a real GGUF load, in a second."""
+    import json
+
+    import numpy as np
+    from gguf import GGUFWriter, TokenType
+
+    config, tokenizer = loaded.model.config, loaded.tokenizer
+    writer = GGUFWriter(str(path), "llama")
+    writer.add_name("tiny llama")
+    writer.add_context_length(config.max_position_embeddings)
+    writer.add_embedding_length(config.hidden_size)
+    writer.add_block_count(config.num_hidden_layers)
+    writer.add_feed_forward_length(config.intermediate_size)
+    writer.add_head_count(config.num_attention_heads)
+    writer.add_head_count_kv(config.num_key_value_heads)
+    writer.add_rope_dimension_count(config.hidden_size // config.num_attention_heads)
+    writer.add_layer_norm_rms_eps(config.rms_norm_eps)
+    writer.add_vocab_size(config.vocab_size)
+    bpe = json.loads(tokenizer.backend_tokenizer.to_str())["model"]
+    tokens = sorted(bpe["vocab"], key=bpe["vocab"].get)
+    writer.add_tokenizer_model("gpt2")
+    writer.add_token_list(tokens)
+    special = set(tokenizer.all_special_tokens)
+    writer.add_token_types([TokenType.CONTROL if token in special else TokenType.NORMAL for token in tokens])
+    writer.add_token_merges([merge if isinstance(merge, str) else " ".join(merge) for merge in bpe["merges"]])
+    writer.add_eos_token_id(tokenizer.eos_token_id)
+    writer.add_pad_token_id(tokenizer.pad_token_id)
+    names = {"model.embed_tokens.weight": "token_embd.weight", "model.norm.weight": "output_norm.weight"}
+    layer_names = {
+        "self_attn.q_proj": "attn_q", "self_attn.k_proj": "attn_k", "self_attn.v_proj": "attn_v",
+        "self_attn.o_proj": "attn_output", "mlp.gate_proj": "ffn_gate", "mlp.up_proj": "ffn_up",
+        "mlp.down_proj": "ffn_down", "input_layernorm": "attn_norm", "post_attention_layernorm": "ffn_norm",
+    }
+    for layer in range(config.num_hidden_layers):
+        for hf_name, gguf_name in layer_names.items():
+            names[f"model.layers.{layer}.{hf_name}.weight"] = f"blk.{layer}.{gguf_name}.weight"
+    for name, tensor in loaded.model.state_dict().items():
+        if name in names:  # the output layer is tied to the embeddings
+            writer.add_tensor(names[name], tensor.detach().numpy().astype(np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+
+
+@pytest.fixture
+def tiny_gguf(tmp_path, tiny_loaded, monkeypatch):
+    """A real GGUF file, with a conversion cache of its own: its first load converts it."""
+    monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(tmp_path / "cache"))
+    path = tmp_path / "tiny-llama.gguf"
+    write_tiny_gguf(path, tiny_loaded)
+    return path
+
+
 @pytest.fixture
 def tiny_tokenizer():
     return make_tiny_tokenizer()

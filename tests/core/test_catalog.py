@@ -1,4 +1,5 @@
 import json
+import os
 
 import pytest
 
@@ -60,3 +61,72 @@ def test_trained_models_register_and_appear(tmp_path):
     catalog.register_trained(folder)  # registering twice lists it once
     trained = [e for e in Catalog().entries() if e.source == TRAINED]
     assert [(e.name, e.location) for e in trained] == [("My GPT", str(folder.resolve()))]
+
+
+def _model_folder(folder, name, step=None):
+    """A final model folder, or with ``step`` a checkpoint (its trainer_state.json says the step)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "config.json").write_text(
+        json.dumps({"model_type": "gpt2", "architectures": ["GPT2LMHeadModel"], "workbench_name": name})
+    )
+    if step is not None:
+        (folder / "trainer_state.json").write_text(json.dumps({"step": step}))
+    return folder
+
+
+def test_trained_models_are_grouped_by_run_newest_first(tmp_path):
+    finished = tmp_path / "finished"
+    _model_folder(finished / "checkpoint", "finished (checkpoint, step 500)", step=500)
+    _model_folder(finished, "finished")  # the final model is written into the run's folder last
+    stopped = _model_folder(tmp_path / "stopped" / "checkpoint", "stopped (checkpoint, step 300)", step=300).parent
+    catalog = Catalog()
+    for folder in (finished / "checkpoint", finished, stopped / "checkpoint"):
+        catalog.register_trained(folder)
+    os.utime(finished, (1_000, 1_000))
+    os.utime(finished / "checkpoint", (1_000, 1_000))
+    os.utime(stopped, (2_000, 2_000))  # the stopped run changed last
+    os.utime(stopped / "checkpoint", (2_000, 2_000))
+
+    runs = catalog.trained.runs()
+    assert [(run.folder, run.name) for run in runs] == [
+        (stopped.resolve(), "stopped"), (finished.resolve(), "finished")
+    ]
+    # A finished run loads its final model; a stopped one its latest checkpoint. Each variant can be loaded too.
+    assert runs[1].entry.location == str(finished.resolve())
+    assert runs[0].entry.location == str((stopped / "checkpoint").resolve())
+    assert [(v.checkpoint, v.step) for v in runs[1].variants] == [(False, None), (True, 500)]
+    trained = [entry for entry in catalog.entries() if entry.source == TRAINED]
+    assert [entry.id for entry in trained] == [runs[0].entry.id, runs[1].entry.id]  # one entry per run
+    assert catalog.resolve(str((finished / "checkpoint").resolve())).source == TRAINED
+
+    os.utime(finished, (3_000, 3_000))  # the finished run is continued: newest again
+    assert [run.folder for run in catalog.trained.runs()] == [finished.resolve(), stopped.resolve()]
+
+
+def test_runs_below_the_trained_models_folder_are_found_without_registering(tmp_path):
+    from workbench.core import paths
+
+    run = paths.trained_models_dir() / "tang-gpt"
+    _model_folder(run / "checkpoint", "tang-gpt (checkpoint, step 40)", step=40)
+    runs = Catalog().trained.runs()
+    assert [(found.name, [variant.step for variant in found.variants]) for found in runs] == [("tang-gpt", [40])]
+
+
+def test_the_cli_lists_one_entry_per_run_with_its_variants(tmp_path, capsys):
+    from workbench import cli
+
+    run = _model_folder(tmp_path / "run" / "checkpoint", "run (checkpoint, step 7)", step=7).parent
+    _model_folder(run, "run")  # the final model lands in the run's own folder
+    Catalog().register_trained(run)
+    Catalog().register_trained(run / "checkpoint")
+    assert cli.main(["models", "--json"]) == 0
+    trained = [entry for entry in json.loads(capsys.readouterr().out) if entry["source"] == TRAINED]
+    assert [(entry["name"], entry["variants"]) for entry in trained] == [
+        ("run", [
+            {"id": str(run.resolve()), "checkpoint": False, "step": None},
+            {"id": str((run / "checkpoint").resolve()), "checkpoint": True, "step": 7},
+        ])
+    ]
+    assert cli.main(["models"]) == 0
+    table = capsys.readouterr().out
+    assert table.count(str(run.resolve())) == 1 and "checkpoint" not in table

@@ -9,7 +9,7 @@ from workbench.core import loading
 from workbench.core.catalog import Catalog, gguf_entry
 from workbench.core.errors import ModelLoadError, ModelNotFoundError
 from workbench.core.jobs import CancelToken, drain
-from workbench.core.loading import LoadSettings, load_model, load_model_blocking, relocate
+from workbench.core.loading import LoadProgress, LoadSettings, load_model, load_model_blocking, relocate
 
 
 def test_load_folder_reports_stages_and_matches_the_saved_model(tiny_folder, tiny_loaded):
@@ -156,29 +156,46 @@ def converting_tensor_by_tensor(tiny_loaded, tensors: int, on_tensor=lambda inde
     return convert
 
 
-def test_the_gguf_conversion_reports_each_tensor_and_draws_no_bar(fake_gguf, tiny_loaded, monkeypatch, capfd):
-    path, _ = fake_gguf
-    monkeypatch.setattr(loading, "_convert_gguf", converting_tensor_by_tensor(tiny_loaded, 40))
+def _determinate(progress: list[LoadProgress]) -> list[float]:
+    return [p.fraction for p in progress if p.fraction is not None]
+
+
+def test_a_first_gguf_load_reports_one_percentage_through_all_its_stages(tiny_gguf, capfd):
     progress = []
-    load_model_blocking(gguf_entry(path), on_progress=progress.append)
-    fractions = [p.fraction for p in progress if p.stage.startswith("Converting GGUF")]
-    assert len(fractions) == 42  # the start, each of the 40 tensors, the end
-    assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
-    assert "Converting" not in capfd.readouterr().err  # no library progress bar on the terminal
+    loaded = load_model_blocking(gguf_entry(tiny_gguf), on_progress=progress.append)
+    assert loaded.parameter_count() > 0
+    fractions = _determinate(progress)
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    stages = [p.stage.removesuffix(" (first load only)") for p in progress if p.fraction is not None]
+    assert list(dict.fromkeys(stages)) == list(loading._GGUF_STAGES)  # every stage, in order
+    converting = [p.fraction for p in progress if p.stage.startswith("Converting GGUF weights")]
+    assert len(converting) > 20  # each of the file's 21 tensors, not only the stage's start
+    assert len({p.fraction for p in progress if p.stage.startswith("Matching tensor names")}) > 10  # each module
+    assert "it/s" not in capfd.readouterr().err  # no library progress bar on the terminal
+
+    progress = []
+    load_model_blocking(gguf_entry(tiny_gguf), on_progress=progress.append)  # from the cache now
+    stages = [p.stage for p in progress if p.fraction is not None]
+    assert list(dict.fromkeys(stages)) == list(loading._CACHED_GGUF_STAGES)
+    assert _determinate(progress) == sorted(_determinate(progress)) and _determinate(progress)[-1] == 1.0
 
 
-def test_the_gguf_conversion_tells_the_time_left(fake_gguf, tiny_loaded, monkeypatch):
-    path, _ = fake_gguf
+def test_a_folder_load_reports_each_tensor_it_reads_with_the_time_left(tiny_folder, monkeypatch):
     clock = [0.0]
-    real_time_left = loading.TimeLeft
-    monkeypatch.setattr(loading, "TimeLeft", lambda: real_time_left(lambda: clock[0]))
-    monkeypatch.setattr(loading, "_convert_gguf", converting_tensor_by_tensor(
-        tiny_loaded, 10, on_tensor=lambda index: clock.__setitem__(0, 2.0 * (index + 1))))
+
+    def ticking() -> float:  # each look at the clock is a second later
+        clock[0] += 1.0
+        return clock[0]
+
+    real_stages = loading.Stages
+    monkeypatch.setattr(loading, "Stages", lambda weights: real_stages(weights, ticking))
     progress = []
-    load_model_blocking(gguf_entry(path), on_progress=progress.append)
-    left = {p.fraction: p.seconds_left for p in progress if p.stage.startswith("Converting GGUF")}
-    assert left[0.0] is None
-    assert left[0.5] == pytest.approx(10.0)  # the first 5 tensors took 10 s: 10 s for the other half
+    load_model_blocking(Catalog().resolve(str(tiny_folder)), on_progress=progress.append)
+    fractions = _determinate(progress)
+    assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
+    weights = [p for p in progress if p.stage == "Loading weights"]
+    assert len(weights) > 10  # the tiny Llama's tensors, one by one
+    assert all(p.seconds_left is not None for p in weights[1:]) and progress[-1].seconds_left == 0.0
 
 
 def test_a_cancel_stops_the_gguf_conversion_at_the_next_tensor(fake_gguf, tiny_loaded, monkeypatch):
@@ -200,4 +217,4 @@ def test_a_cancel_stops_the_gguf_conversion_at_the_next_tensor(fake_gguf, tiny_l
     with pytest.raises(Exception, match="Cancelled"):
         drain(job)
     assert converted == list(range(11))
-    assert not any(thread.name == "workbench-gguf-convert" for thread in threading.enumerate())
+    assert not any(thread.name == "workbench-load" for thread in threading.enumerate())

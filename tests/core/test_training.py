@@ -13,7 +13,15 @@ from workbench.core.catalog import Catalog
 from workbench.core.errors import InvalidInputError, InvalidSettingsError
 from workbench.core.jobs import RunControl, drain
 from workbench.core.training import trainer as trainer_module
-from workbench.core.training.events import CheckpointEvent, CorpusStats, EvalEvent, StatusEvent, StepEvent, TrainResult
+from workbench.core.training.events import (
+    CheckpointEvent,
+    CorpusStats,
+    EvalEvent,
+    SavingProgress,
+    StatusEvent,
+    StepEvent,
+    TrainResult,
+)
 from workbench.core.training.settings import TrainSettings
 from workbench.core.training.trainer import METRICS_COLUMNS, learning_rate, train
 
@@ -124,7 +132,10 @@ def test_stop_checkpoints_and_resume_continues_the_same_curve(corpus, tmp_path):
     assert stopped.stopped and stopped.step == 7
     assert isinstance(events[-1], CheckpointEvent) and events[-1].step == 7
     # Each checkpoint (the periodic one at step 5 and the stop's) is announced while it is written.
-    announced = [events[index - 1] for index, event in enumerate(events) if isinstance(event, CheckpointEvent)]
+    announced = [
+        next(earlier for earlier in reversed(events[:index]) if not isinstance(earlier, SavingProgress))
+        for index, event in enumerate(events) if isinstance(event, CheckpointEvent)
+    ]
     assert len(announced) == 2 and all(event == StatusEvent(trainer_module.SAVING_CHECKPOINT) for event in announced)
     _, resumed = run(tiny_settings(corpus, out, **changes), resume=True)
     assert resumed.step == 12
@@ -203,3 +214,36 @@ def test_corpus_too_short_for_the_block_size(tmp_path):
 
     with pytest.raises(InvalidInputError, match="too short"):
         run(tiny_settings(short, tmp_path / "out"))
+
+
+def test_saving_a_checkpoint_reports_how_far_it_is_with_the_time_left(tmp_path, monkeypatch):
+    from workbench.core import checkpoints
+
+    clock = [0.0]
+
+    def ticking() -> float:  # each look at the clock is a second later
+        clock[0] += 1.0
+        return clock[0]
+
+    real_stages = checkpoints.Stages
+    monkeypatch.setattr(checkpoints, "Stages", lambda weights: real_stages(weights, ticking))
+    reports = []
+    folder = drain(checkpoints.saving_checkpoint(
+        tmp_path / "checkpoint", state={"step": 3}, tensors={"optimizer": torch.zeros(1000)},
+        write_files=lambda staging: (staging / "weights.bin").write_bytes(b"w" * 4000),
+    ), reports.append)
+    fractions = [report.fraction for report in reports]
+    assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
+    assert len(set(fractions)) >= 4  # the model files, the training state, each file's checksum
+    assert all(report.seconds_left is not None for report in reports[2:]) and reports[-1].seconds_left == 0.0
+    assert checkpoints.load_checkpoint(folder).state["step"] == 3
+
+
+def test_each_checkpoint_of_a_run_reports_its_writing_before_it_is_announced(corpus, tmp_path):
+    events, _ = run(tiny_settings(corpus, tmp_path / "out", checkpoint_interval=10))
+    kinds = [type(event).__name__ for event in events if isinstance(event, (SavingProgress, CheckpointEvent))]
+    announced = [index for index, kind in enumerate(kinds) if kind == "CheckpointEvent"]
+    assert len(announced) == 3  # steps 10 and 20, and the last
+    for start, end in zip([-1, *announced], announced):
+        saving = kinds[start + 1:end]
+        assert saving and set(saving) == {"SavingProgress"}

@@ -5,6 +5,7 @@ import torch
 from workbench.core import loading
 from workbench.core.catalog import Catalog
 from workbench.core.jobs import CancelToken, drain
+from workbench.core.progress import Stages
 
 
 def test_smollm2_loads_as_a_chat_model_with_eager_attention(smollm2):
@@ -19,5 +20,6 @@ def test_smollm2_loads_as_a_chat_model_with_eager_attention(smollm2):
 def test_smollm2_conversion_is_in_the_cache(smollm2):
     gguf = Catalog().resolve("smollm2-135m-instruct").resolve_location()
     folder = loading.gguf_cache_dir(loading.Path(gguf))
-    assert drain(loading._cache_problem(folder, CancelToken())) is None  # sizes and checksums hold
+    stages = Stages(loading._CACHED_GGUF_STAGES)
+    assert drain(loading._cache_problem(folder, CancelToken(), stages)) is None  # sizes and checksums hold
     assert (folder / "model.safetensors").stat().st_size > 500e6  # dequantized to fp32

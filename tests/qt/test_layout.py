@@ -192,3 +192,20 @@ def test_first_start_fills_the_screen_and_a_window_saved_off_screen_comes_back_o
     reopened = make_window()
     available = reopened.screen().availableGeometry()
     assert available.contains(reopened.geometry().topLeft())
+
+
+@pytest.mark.parametrize("width, height", SCREENS)
+def test_the_training_samples_have_room_to_be_read(qtbot, shown_window, width, height):
+    """Under the plots at full width where the two do not fit side by side (1280 and 1366 wide), beside them
+    on a full HD screen: the sample text column is wide, and a few samples show without scrolling."""
+    window = shown_window
+    window.resize(width, height)
+    window.pages.setCurrentIndex(2)
+    panel = window.pages.currentWidget().widget().build()
+    qtbot.wait(10)
+    samples = panel.curves.samples
+    qtbot.waitUntil(lambda: samples.header().sectionSize(2) > 0)
+    assert samples.header().sectionSize(2) >= 450
+    assert samples.height() >= 120
+    beside = panel.curves.splitter.orientation() == Qt.Orientation.Horizontal
+    assert beside == (width >= 1920)

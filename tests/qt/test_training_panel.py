@@ -11,13 +11,15 @@ import pytest
 
 from tests.conftest import TINY_TEXT
 from workbench.core.catalog import Catalog
-from workbench.core.checkpoints import has_checkpoint
+from workbench.core.checkpoints import SavingProgress, has_checkpoint
 from workbench.core.decoding import DecodingSettings
 from workbench.core.errors import InvalidInputError
 from workbench.core.generation import GenerationRequest, generate
 from workbench.core.jobs import drain
 from workbench.core.loading import load_model_blocking
 from workbench.core.training import trainer
+from workbench.core.training.events import CheckpointEvent
+from workbench.core.training.settings import TrainSettings
 from workbench.qt.common.app_state import AppState
 from workbench.qt.common.theme import warning_color
 from workbench.qt.training.curves import read_metrics_csv
@@ -273,3 +275,13 @@ def test_a_run_stopped_before_a_restart_is_continued_with_its_settings(qtbot, co
     again.stop_button.click()
     qtbot.waitUntil(lambda: again.last_result is not None, timeout=30_000)
     again.shutdown()
+
+
+def test_saving_a_checkpoint_shows_its_percentage_and_time_left_then_the_steps_again(panel, corpus, tmp_path):
+    panel._settings = TrainSettings(corpus=str(corpus), out_dir=str(tmp_path / "run"), max_iters=400)
+    panel._on_event(SavingProgress(0.4, 3.2))
+    assert (panel.progress.maximum(), panel.progress.value()) == (100, 40)
+    assert panel.progress.text() == "Saving a checkpoint: 40%"
+    assert panel.status_label.text() == "Saving a checkpoint… 40% · about 3 s left"
+    panel._on_event(CheckpointEvent(step=200, path=str(tmp_path / "run" / "checkpoint")))
+    assert (panel.progress.maximum(), panel.progress.value(), panel.progress.text()) == (400, 200, "200 / 400")

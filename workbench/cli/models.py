@@ -20,9 +20,19 @@ def _size(parameters: int | None) -> str:
 def run(args) -> int:
     from workbench.core.catalog import Catalog
 
-    entries = Catalog().entries()
+    catalog = Catalog()
+    entries = catalog.entries()  # one per training run: its final model, or its latest checkpoint
     if args.json:
-        print(json.dumps([e.to_json() for e in entries], indent=2))
+        runs = {run.entry.id: run for run in catalog.trained.runs()}
+        listed = []
+        for entry in entries:
+            listed.append(entry.to_json())
+            if entry.id in runs:  # what else of the run can be loaded, by id
+                listed[-1]["variants"] = [
+                    {"id": variant.entry.id, "checkpoint": variant.checkpoint, "step": variant.step}
+                    for variant in runs[entry.id].variants
+                ]
+        print(json.dumps(listed, indent=2))
         return 0
     rows = [("ID", "NAME", "SOURCE", "ARCH", "SIZE", "GENERATES", "INSTALLED")]
     rows += [

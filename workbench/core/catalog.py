@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from workbench.core import paths
+from workbench.core.checkpoints import STATE_FILE
 from workbench.core.errors import ModelNotFoundError
 
 # Sources the loader knows how to open.
@@ -204,9 +205,48 @@ def hub_entry(hub_id: str) -> ModelEntry:
     )
 
 
+@dataclass(frozen=True)
+class TrainedVariant:
+    """One loadable folder of a training run: its final model, or a checkpoint."""
+
+    entry: ModelEntry
+    checkpoint: bool
+    step: int | None = None  # of a checkpoint, when its state says
+
+
+@dataclass(frozen=True)
+class TrainedRun:
+    """A training run: its output folder, whose final model and checkpoints are its variants."""
+
+    folder: Path
+    name: str
+    modified: float  # the newest change to the run's folders (seconds since the epoch)
+    variants: tuple[TrainedVariant, ...]  # the final model first, then checkpoints, latest step first
+
+    @property
+    def entry(self) -> ModelEntry:
+        """What choosing the run loads: its final model, or the latest checkpoint of a stopped run."""
+        return self.variants[0].entry
+
+
+def _is_checkpoint(folder: Path) -> bool:
+    return (folder / STATE_FILE).is_file()
+
+
+def _variant(folder: Path) -> TrainedVariant:
+    entry = folder_entry(folder, source=TRAINED)
+    if not _is_checkpoint(folder):
+        return TrainedVariant(entry, checkpoint=False)
+    try:
+        step = json.loads((folder / STATE_FILE).read_text(encoding="utf-8")).get("step")
+    except (OSError, ValueError, AttributeError):
+        step = None
+    return TrainedVariant(entry, checkpoint=True, step=step if isinstance(step, int) else None)
+
+
 class TrainedSource(ModelSource):
-    """Models trained in the workbench: every folder registered in ``trained.json``
-    and every model folder below the trained-models directory."""
+    """Models trained in the workbench: every folder registered in ``trained.json`` and every
+    model folder (final model or checkpoint) below the trained-models directory, grouped by run."""
 
     def __init__(self, registry: Path | None = None) -> None:
         self._registry = registry
@@ -220,7 +260,9 @@ class TrainedSource(ModelSource):
             listed = json.loads(self.registry.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             listed = []
-        below = [p.parent for p in paths.trained_models_dir().glob("*/config.json")]
+        trained = paths.trained_models_dir()
+        # Final models, then the checkpoints of runs (finished or stopped) below them.
+        below = [p.parent for pattern in ("*/config.json", f"*/*/{STATE_FILE}") for p in trained.glob(pattern)]
         seen: dict[str, Path] = {}
         for folder in [Path(p) for p in listed] + below:
             if (folder / "config.json").is_file():
@@ -235,8 +277,31 @@ class TrainedSource(ModelSource):
             folders.append(str(Path(folder).resolve()))
         write_json_atomic(self.registry, folders)
 
+    def runs(self) -> list[TrainedRun]:
+        """One run per training output folder, the most recently changed first. A checkpoint
+        folder belongs to the run of the folder it sits in."""
+        by_run: dict[Path, list[Path]] = {}
+        for folder in self.registered_folders():
+            run_folder = folder.parent if _is_checkpoint(folder) else folder
+            by_run.setdefault(run_folder, []).append(folder)
+        runs = [self._run(run_folder, folders) for run_folder, folders in by_run.items()]
+        return sorted(runs, key=lambda run: run.modified, reverse=True)
+
+    @staticmethod
+    def _run(run_folder: Path, folders: list[Path]) -> TrainedRun:
+        variants = [_variant(folder) for folder in folders]
+        # The final model first, then checkpoints from the latest step down.
+        variants.sort(key=lambda variant: (variant.checkpoint, -(variant.step or 0)))
+        final = next((variant for variant in variants if not variant.checkpoint), None)
+        modified = max(folder.stat().st_mtime for folder in [run_folder, *folders] if folder.exists())
+        return TrainedRun(run_folder, final.entry.name if final else run_folder.name, modified, tuple(variants))
+
     def entries(self) -> list[ModelEntry]:
-        return [folder_entry(folder, source=TRAINED) for folder in self.registered_folders()]
+        return [run.entry for run in self.runs()]
+
+    def variant_entries(self) -> list[ModelEntry]:
+        """Every loadable folder of every run, checkpoints included."""
+        return [variant.entry for run in self.runs() for variant in run.variants]
 
 
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
@@ -261,7 +326,7 @@ class Catalog:
         ref = ref.strip()
         if not ref:
             raise ModelNotFoundError("No model given.")
-        for entry in self.entries():
+        for entry in self.entries() + self.trained.variant_entries():
             if entry.id == ref:
                 return entry
         path = Path(ref).expanduser()

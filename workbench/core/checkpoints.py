@@ -8,6 +8,10 @@ plain data). Language-model training and the VAE/GAN lab each pass their own ``w
 
 Every file's CRC-32 is recorded at save time, so a damaged checkpoint is named as such before
 a resume trusts it (checkpoints written before the checksums are checked for structure only).
+``saving_checkpoint`` reports how far the writing is, for a window to show while it waits.
+
+torch is imported inside the functions: the catalog, which the window imports at start-up, reads
+``STATE_FILE`` from here.
 """
 
 from __future__ import annotations
@@ -16,14 +20,15 @@ import json
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Generator
 
-import torch
 from safetensors import SafetensorError, safe_open
 
 from workbench.core.atomic import atomic_directory
 from workbench.core.checksums import file_crc32
 from workbench.core.errors import InvalidInputError
+from workbench.core.jobs import drain
+from workbench.core.progress import Stages
 
 STATE_FILE = "trainer_state.json"
 TENSORS_FILE = "training_state.pt"
@@ -41,6 +46,54 @@ def has_checkpoint(folder: str | Path) -> bool:
     return (Path(folder) / STATE_FILE).is_file()
 
 
+@dataclass(frozen=True)
+class SavingProgress:
+    """How far the writing of a checkpoint is (0..1), with the seconds left once there is a pace."""
+
+    fraction: float
+    seconds_left: float | None
+
+
+# Each part's share of the writing, by the bytes it writes for an AdamW run: the optimizer keeps two
+# numbers per weight, so the training state is twice the model files; reading everything back for the
+# checksums goes several times faster than writing it.
+_MODEL_FILES, _TRAINING_STATE, _CHECKSUMS = "model files", "training state", "checksums"
+_SAVING_STAGES = {_MODEL_FILES: 1.0, _TRAINING_STATE: 2.0, _CHECKSUMS: 0.5}
+
+
+def saving_checkpoint(
+    folder: str | Path,
+    *,
+    state: dict[str, Any],
+    tensors: dict[str, Any],
+    write_files: Callable[[Path], None] | None = None,
+) -> Generator[SavingProgress, None, Path]:
+    """Write the checkpoint into a staging folder and swap it in whole: a crash midway leaves the previous one.
+    Yields the share written after each part and before each file's checksum."""
+    import torch
+
+    stages = Stages(_SAVING_STAGES)
+    folder = Path(folder)
+    with atomic_directory(folder) as staging:
+        yield SavingProgress(*stages.at(_MODEL_FILES))
+        if write_files is not None:
+            write_files(staging)
+        yield SavingProgress(*stages.at(_TRAINING_STATE))
+        torch.save(tensors, staging / TENSORS_FILE)
+        files = sorted(file for file in staging.iterdir() if file.is_file())
+        total = sum(file.stat().st_size for file in files) or 1
+        checksums: dict[str, int] = {}
+        summed = 0
+        for file in files:
+            yield SavingProgress(*stages.at(_CHECKSUMS, summed / total))
+            checksums[file.name] = file_crc32(file)
+            summed += file.stat().st_size
+        state = {**state, CHECKSUMS_KEY: checksums}
+        (staging / STATE_FILE).write_text(json.dumps(state, indent=2, ensure_ascii=False), encoding="utf-8")
+    yield SavingProgress(*stages.at(_CHECKSUMS, 1.0))
+    return folder
+
+
 def save_checkpoint(
     folder: str | Path,
     *,
@@ -48,16 +101,8 @@ def save_checkpoint(
     tensors: dict[str, Any],
     write_files: Callable[[Path], None] | None = None,
 ) -> Path:
-    """Write the checkpoint into a staging folder and swap it in whole: a crash midway leaves the previous one."""
-    folder = Path(folder)
-    with atomic_directory(folder) as staging:
-        if write_files is not None:
-            write_files(staging)
-        torch.save(tensors, staging / TENSORS_FILE)
-        checksums = {file.name: file_crc32(file) for file in sorted(staging.iterdir()) if file.is_file()}
-        state = {**state, CHECKSUMS_KEY: checksums}
-        (staging / STATE_FILE).write_text(json.dumps(state, indent=2, ensure_ascii=False), encoding="utf-8")
-    return folder
+    """``saving_checkpoint`` to the end, for callers that show no progress."""
+    return drain(saving_checkpoint(folder, state=state, tensors=tensors, write_files=write_files))
 
 
 def load_checkpoint(
@@ -82,6 +127,8 @@ def load_checkpoint(
     if missing:
         raise damaged(STATE_FILE, f"lacks {', '.join(missing)}")
     _check_files(folder, state.get(CHECKSUMS_KEY), damaged)
+    import torch
+
     try:
         # weights_only: a checkpoint is data, never code to run.
         tensors = torch.load(folder / TENSORS_FILE, map_location="cpu", weights_only=True)

@@ -1,10 +1,12 @@
 """Load a catalog entry onto a device and dtype; GGUF files are converted once and cached.
 
-GGUF loading dequantizes every tensor (SmolLM2: about 16 s on 2 cores). The result
+GGUF loading dequantizes every tensor (SmolLM2: about 30 s on 2 cores, all stages). The result
 is kept in the user cache as an ordinary Hugging Face folder keyed by the file's
 SHA-256 and ``CONVERTER_VERSION``, so the next load of the same file is a plain
-safetensors load. The conversion runs on a helper thread and reports each tensor, so the
-load yields a real fraction and time left, and can be cancelled between tensors.
+safetensors load. Every load runs transformers on a helper thread that reports each stage, and
+within a stage each tensor (the GGUF tensor loop, transformers' "Loading weights" loop, the modules
+whose tensor names are matched): the load yields one percentage over all its stages, weighted by
+their measured share of the time, with the time left, and a cancel stops it at the next report.
 """
 
 from __future__ import annotations
@@ -16,17 +18,23 @@ import queue
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Generator
+from typing import TYPE_CHECKING, Callable, Generator, TypeVar
 
 from workbench.core import paths
 from workbench.core.atomic import atomic_directory
 from workbench.core.catalog import HUB, Catalog, ModelEntry
 from workbench.core.checksums import file_crc32
 from workbench.core.devices import free_device_memory, resolve_device, resolve_dtype
-from workbench.core.errors import ModelLoadError, ModelNotFoundError, RemoteCodeRefusedError, WorkbenchError
+from workbench.core.errors import (
+    CancelledError,
+    ModelLoadError,
+    ModelNotFoundError,
+    RemoteCodeRefusedError,
+    WorkbenchError,
+)
 from workbench.core.jobs import CancelToken, drain
-from workbench.core.progress import TimeLeft
-from workbench.core.transformers_helpers import quiet_transformers
+from workbench.core.progress import Stages
+from workbench.core.transformers_helpers import imports_in_turn, quiet_transformers
 
 if TYPE_CHECKING:  # torch and transformers take seconds to import: the loading job imports them, not the window
     import torch
@@ -37,6 +45,31 @@ log = logging.getLogger(__name__)
 CONVERTER_VERSION = 1
 _CACHE_MARKER = "workbench-cache.json"
 _WEIGHTS = "model.safetensors"
+
+# Each stage's share of a load's time, measured on a 2-core machine (SmolLM2-135M Q4_1: 30 s for the
+# first load of the GGUF file, under 1 s from the cache), so one percentage moves through every stage.
+_READING = "Reading the configuration and tokenizer"
+_WEIGHTS_LOOP = "Loading weights"  # transformers' own name for its loop over the tensors
+_MOVING = "Moving to the device"
+_FOLDER_STAGES = {_READING: 0.23, _WEIGHTS_LOOP: 0.37, _MOVING: 0.03}
+_VERIFYING = "Verifying cached weights"
+_CACHED_GGUF_STAGES = {_VERIFYING: 0.21, **_FOLDER_STAGES}
+_CHECKING = "Checking the GGUF file"
+_TOKENIZER_METADATA = "Reading the tokenizer from the GGUF file"
+_BUILDING_TOKENIZER = "Building the tokenizer"
+_CONFIG_METADATA = "Reading the model settings from the GGUF file"
+_TENSOR_INDEX = "Reading the GGUF tensor index"
+_TENSOR_NAMES = "Matching tensor names"
+_CONVERTING = "Converting GGUF weights"
+_SAVING = "Saving converted weights to the cache"
+_GGUF_STAGES = {
+    _CHECKING: 3.1, _TOKENIZER_METADATA: 4.4, _BUILDING_TOKENIZER: 0.3, _CONFIG_METADATA: 3.4, _TENSOR_INDEX: 3.7,
+    _TENSOR_NAMES: 6.3, _CONVERTING: 2.2, _WEIGHTS_LOOP: 0.1, _SAVING: 1.1, _MOVING: 0.03,
+}
+_CONVERSION_ONLY = _GGUF_STAGES.keys() - _FOLDER_STAGES.keys()  # the stages a second load of the file skips
+_FIRST_LOAD = " (first load only)"
+
+Result = TypeVar("Result")
 
 @dataclass(frozen=True)
 class LoadSettings:
@@ -128,6 +161,7 @@ def _auto_class(config):
 def _load_folder(location: str, settings: LoadSettings, dtype: torch.dtype, **hub_options):
     from transformers import AutoConfig, AutoTokenizer
 
+    _report(_READING)
     # Said explicitly either way: left unset, transformers would ask on the terminal and wait.
     trust = _allowed_remote_code(location, settings, hub_options)
     config = AutoConfig.from_pretrained(location, trust_remote_code=trust, **hub_options)
@@ -195,7 +229,7 @@ def gguf_cache_dir(gguf_path: Path) -> Path:
     return paths.cache_dir() / "gguf" / key
 
 
-def _cache_problem(folder: Path, cancel: CancelToken) -> Generator[LoadProgress, None, str | None]:
+def _cache_problem(folder: Path, cancel: CancelToken, stages: Stages) -> Generator[LoadProgress, None, str | None]:
     """Why the cache entry cannot be trusted ("" when it is missing); None when every file still has
     the size and CRC-32 recorded when it was written. Yields the verification's progress."""
     try:
@@ -212,7 +246,7 @@ def _cache_problem(folder: Path, cancel: CancelToken) -> Generator[LoadProgress,
         file = folder / name
         if not file.is_file() or file.stat().st_size != sizes.get(name):
             return f"{name} is missing or has changed size"
-        yield LoadProgress("Verifying cached weights", done / total)
+        yield _progress(stages, _VERIFYING, done / total)
         cancel.raise_if_cancelled()
         if file_crc32(file) != expected:
             return f"{name} does not match its checksum"
@@ -220,7 +254,7 @@ def _cache_problem(folder: Path, cancel: CancelToken) -> Generator[LoadProgress,
     return None
 
 
-def _write_cache(folder: Path, model, tokenizer, source: Path) -> None:
+def _write_cache(folder: Path, model, tokenizer, source: Path, stages: Stages) -> Generator[LoadProgress, None, None]:
     from safetensors.torch import save_model
 
     with atomic_directory(folder) as staging:
@@ -229,16 +263,21 @@ def _write_cache(folder: Path, model, tokenizer, source: Path) -> None:
         if getattr(model, "generation_config", None) is not None:
             model.generation_config.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
+        # Measured: the weights take about two thirds of the writing, their checksums the rest.
+        yield _progress(stages, _SAVING, 0.05)
         # save_model (unlike save_file) drops the duplicate of tied embeddings instead of failing.
         save_model(model, str(staging / _WEIGHTS), metadata={"format": "pt"})
         files = [p for p in staging.iterdir() if p.is_file()]
-        marker = {
-            "converter_version": CONVERTER_VERSION,
-            "source": str(source),
-            "file_sizes": {p.name: p.stat().st_size for p in files},
-            "file_crc32": {p.name: file_crc32(p) for p in files},
-        }
+        sizes = {p.name: p.stat().st_size for p in files}
+        checksums, summed = {}, 0
+        for file in files:
+            yield _progress(stages, _SAVING, 0.65 + 0.35 * summed / (sum(sizes.values()) or 1))
+            checksums[file.name] = file_crc32(file)
+            summed += sizes[file.name]
+        marker = {"converter_version": CONVERTER_VERSION, "source": str(source), "file_sizes": sizes,
+                  "file_crc32": checksums}
         (staging / _CACHE_MARKER).write_text(json.dumps(marker, indent=2), encoding="utf-8")
+    yield _progress(stages, _SAVING, 1.0)
 
 
 def _convert_gguf(path: Path, dtype: torch.dtype):
@@ -246,8 +285,12 @@ def _convert_gguf(path: Path, dtype: torch.dtype):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     _check_gguf_header(path)
+    _report(_TOKENIZER_METADATA)
     try:
+        _progress_hooks.after_metadata = _BUILDING_TOKENIZER
         tokenizer = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
+        _report(_CONFIG_METADATA)
+        _progress_hooks.after_metadata = _TENSOR_INDEX
         model = AutoModelForCausalLM.from_pretrained(
             path.parent, gguf_file=path.name, dtype=torch.float32, attn_implementation="eager"
         )
@@ -260,57 +303,124 @@ def _convert_gguf(path: Path, dtype: torch.dtype):
     return model, tokenizer
 
 
-# Per thread: where the GGUF conversion running on that thread reports each tensor.
-_conversion = threading.local()
+# Per thread: where the load running on that thread reports (``_with_progress`` sets it), and
+# which stage follows a GGUF metadata read.
+_progress_hooks = threading.local()
 
 
-def _report_each_tensor(tensors, *_args, **_kwargs):
-    """Stands in for the tqdm that transformers' GGUF loader wraps its tensor loop in: each
-    tensor goes to the converting thread's report, and no bar is drawn on stderr."""
-    report = getattr(_conversion, "report", None)
-    for done, tensor in enumerate(tensors):
-        if report is not None:
-            report(done / len(tensors))
-        yield tensor
+def _report(stage: str, within: float = 0.0) -> None:
+    report = getattr(_progress_hooks, "report", None)
     if report is not None:
-        report(1.0)
+        report(stage, within)
 
 
-def _convert_reporting_tensors(path: Path, dtype: torch.dtype, cancel: CancelToken):
-    """``_convert_gguf`` on a helper thread, yielding the share of tensors converted and the time
-    left; a cancel stops it at the next tensor."""
-    from transformers import modeling_gguf_pytorch_utils
+def _counting(items, stage: str, total: int):
+    """Iterates ``items``, reporting to the loading thread the share of them done in ``stage``."""
+    for done, item in enumerate(items):
+        _report(stage, done / max(total, 1))
+        yield item
+    _report(stage, 1.0)
 
-    # Its one use of tqdm is the tensor loop. Replaced for good: the replacement reports only to a
-    # thread that asked for it, so conversions on other threads are unaffected.
-    modeling_gguf_pytorch_utils.tqdm = _report_each_tensor
-    stage = "Converting GGUF weights (first load of this file only)"
-    yield LoadProgress(stage, 0.0)
+
+class _CountingBar:
+    """A transformers progress bar whose loop also reports to the loading thread."""
+
+    def __init__(self, bar, stage: str, total: int) -> None:
+        self._bar, self._stage, self._total = bar, stage, total
+
+    def __iter__(self):
+        return _counting(self._bar, self._stage, self._total)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exception) -> None:
+        self._bar.__exit__(*exception)
+
+    def __getattr__(self, name: str):
+        return getattr(self._bar, name)
+
+
+def _install_progress_hooks() -> None:
+    """Once per process. Each hook reports only to a thread that asked (``_with_progress``), so loads
+    on other threads are unaffected, and no bar is drawn on stderr (``quiet_transformers``)."""
+    from transformers import modeling_gguf_pytorch_utils as gguf_utils
+    from transformers.utils import logging as hf_logging
+
+    if getattr(_install_progress_hooks, "installed", False):
+        return
+    _install_progress_hooks.installed = True
+    previous_hook = hf_logging.set_tqdm_hook(None)
+
+    def loading_weights_bar(factory, args, kwargs):
+        bar = previous_hook(factory, args, kwargs) if previous_hook is not None else factory(*args, **kwargs)
+        if kwargs.get("desc") == _WEIGHTS_LOOP and args and hasattr(args[0], "__len__"):
+            return _CountingBar(bar, _WEIGHTS_LOOP, len(args[0]))
+        return bar
+
+    hf_logging.set_tqdm_hook(loading_weights_bar)
+    # The GGUF loader's one use of tqdm is its tensor loop.
+    gguf_utils.tqdm = lambda tensors, *_args, **_kwargs: _counting(tensors, _CONVERTING, len(tensors))
+    read_checkpoint = gguf_utils.load_gguf_checkpoint
+    map_names = gguf_utils.get_gguf_hf_weights_map
+
+    def load_gguf_checkpoint(*args, **kwargs):
+        loaded = read_checkpoint(*args, **kwargs)
+        if not kwargs.get("return_tensors"):  # a read of the metadata only: the next stage begins
+            _report(getattr(_progress_hooks, "after_metadata", _TENSOR_INDEX))
+        return loaded
+
+    def get_gguf_hf_weights_map(model, *args, **kwargs):
+        # Called once per module, recursively: the tensor index has been read when the first call comes.
+        if getattr(_progress_hooks, "modules_left", None) is None:
+            _progress_hooks.modules_total = sum(1 for _ in model.modules()) if model is not None else 1
+            _progress_hooks.modules_left = _progress_hooks.modules_total
+            try:
+                return map_names(model, *args, **kwargs)
+            finally:
+                _progress_hooks.modules_left = None
+        _progress_hooks.modules_left -= 1
+        _report(_TENSOR_NAMES, 1 - _progress_hooks.modules_left / _progress_hooks.modules_total)
+        return map_names(model, *args, **kwargs)
+
+    gguf_utils.load_gguf_checkpoint = load_gguf_checkpoint
+    gguf_utils.get_gguf_hf_weights_map = get_gguf_hf_weights_map
+
+
+def _progress(stages: Stages, stage: str, within: float = 0.0) -> LoadProgress:
+    fraction, seconds_left = stages.at(stage, within)
+    return LoadProgress(stage + (_FIRST_LOAD if stage in _CONVERSION_ONLY else ""), fraction, seconds_left)
+
+
+def _with_progress(work: Callable[[], Result], stages: Stages, cancel: CancelToken) -> Generator[
+    LoadProgress, None, Result
+]:
+    """``work()`` on a helper thread, yielding the stages and fractions it reports as one percentage
+    with the time left; a cancel stops it at its next report."""
     reports: queue.Queue[LoadProgress | None] = queue.Queue()
     outcome: dict[str, object] = {}
-    time_left = TimeLeft()
 
-    def report(fraction: float) -> None:
+    def report(stage: str, within: float) -> None:
         cancel.raise_if_cancelled()
-        reports.put(LoadProgress(stage, fraction, time_left.seconds_left(fraction)))
+        reports.put(_progress(stages, stage, within))
 
-    def convert() -> None:
-        _conversion.report = report
+    def run() -> None:
+        _progress_hooks.report = report
         try:
-            outcome["converted"] = _convert_gguf(path, dtype)
+            outcome["result"] = work()
         except BaseException as error:  # handed to the loading thread, which raises it
             outcome["error"] = error
         finally:
             reports.put(None)
 
-    helper = threading.Thread(target=convert, name="workbench-gguf-convert", daemon=True)
+    helper = threading.Thread(target=run, name="workbench-load", daemon=True)
     helper.start()
     while (progress := reports.get()) is not None:
         yield progress
     helper.join()
     if "error" in outcome:
         raise outcome["error"]
-    return outcome["converted"]
+    return outcome["result"]
 
 
 def _check_gguf_header(path: Path) -> None:
@@ -333,25 +443,28 @@ def _check_gguf_header(path: Path) -> None:
 def _load_gguf(path: Path, settings: LoadSettings, dtype: torch.dtype, cancel: CancelToken):
     if not path.is_file():
         raise ModelNotFoundError(f"GGUF file not found: {path}")
-    yield LoadProgress("Checking the conversion cache")
     folder = gguf_cache_dir(path)
-    problem = yield from _cache_problem(folder, cancel)
+    cached = Stages(_CACHED_GGUF_STAGES)
+    problem = yield from _cache_problem(folder, cancel, cached)
     if problem is None:
         try:
-            yield LoadProgress("Loading cached weights")
-            return _load_folder(str(folder), settings, dtype)
+            loaded = yield from _with_progress(lambda: _load_folder(str(folder), settings, dtype), cached, cancel)
+            return loaded, cached
+        except CancelledError:
+            raise
         except Exception as error:  # a damaged entry is rebuilt, never trusted
             problem = f"it could not be loaded: {type(error).__name__}"
     if problem:
         log.warning("The converted copy of %s in the cache is damaged (%s): converting again.", path.name, problem)
     cancel.raise_if_cancelled()
-    model, tokenizer = yield from _convert_reporting_tensors(path, dtype, cancel)
+    stages = Stages(_GGUF_STAGES)
+    yield _progress(stages, _CHECKING)
+    model, tokenizer = yield from _with_progress(lambda: _convert_gguf(path, dtype), stages, cancel)
     cancel.raise_if_cancelled()
-    yield LoadProgress("Saving converted weights to the cache")
-    _write_cache(folder, model, tokenizer, path)
+    yield from _write_cache(folder, model, tokenizer, path, stages)
     if settings.attn_implementation != "eager":
         model.set_attn_implementation(settings.attn_implementation)
-    return model.to(dtype), tokenizer
+    return (model.to(dtype), tokenizer), stages
 
 
 def _hub_reachable(timeout_s: float = 3.0) -> bool:
@@ -398,28 +511,37 @@ def load_model(
     entry: ModelEntry, settings: LoadSettings = LoadSettings(), cancel: CancelToken | None = None
 ) -> Generator[LoadProgress, None, LoadedModel]:
     """Load ``entry``; yields its stages and returns the LoadedModel. Cancel is checked between stages."""
-    # Imported here: transformers takes seconds to import, and the window imports this module at start.
-    from workbench.core.architectures import register_architectures
-
     cancel = cancel or CancelToken()
-    quiet_transformers()
-    register_architectures()  # models trained in the workbench load like any other
+    with imports_in_turn():
+        # Imported here: transformers takes seconds to import, and the window imports this module at start.
+        from transformers import AutoConfig, AutoTokenizer  # noqa: F401  (their modules, before the panels')
+
+        from workbench.core.architectures import register_architectures
+
+        quiet_transformers()
+        register_architectures()  # models trained in the workbench load like any other
     device = resolve_device(settings.device)
     dtype = resolve_dtype(settings.dtype, device)
+    _install_progress_hooks()
     yield LoadProgress(f"Locating {entry.name}")
     location = entry.resolve_location()
     cancel.raise_if_cancelled()
     if location.lower().endswith(".gguf"):
-        model, tokenizer = yield from _load_gguf(Path(location), settings, dtype, cancel)
+        (model, tokenizer), stages = yield from _load_gguf(Path(location), settings, dtype, cancel)
     elif entry.source == HUB:
+        # Downloads come first, of unknown length: no fraction until the weights are read.
         yield LoadProgress(f"Fetching {entry.id} from the Hugging Face cache or hub")
-        model, tokenizer = _load_hub(location, settings, dtype)
+        stages = Stages(_FOLDER_STAGES)
+        model, tokenizer = yield from _with_progress(lambda: _load_hub(location, settings, dtype), stages, cancel)
     else:
-        yield LoadProgress("Loading weights")
-        model, tokenizer = _load_folder_checked(location, settings, dtype)
+        stages = Stages(_FOLDER_STAGES)
+        model, tokenizer = yield from _with_progress(
+            lambda: _load_folder_checked(location, settings, dtype), stages, cancel
+        )
     cancel.raise_if_cancelled()
-    yield LoadProgress(f"Moving to {device.type}", 0.9)
+    yield _progress(stages, _MOVING)
     model = model.to(device=device, dtype=dtype).eval()
+    yield _progress(stages, _MOVING, 1.0)
     return LoadedModel(entry=entry, model=model, tokenizer=tokenizer, device=device, dtype=dtype)
 
 

@@ -2,6 +2,22 @@
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
+from typing import Iterator
+
+# transformers resolves its names lazily, module by module. Two threads importing it at once can each
+# meet the other's half-imported modules ("cannot import name 'GenerationConfig' from 'transformers'"),
+# so the first imports (a model load, an inspector panel built while it loads) take turns.
+_importing = threading.RLock()
+
+
+@contextmanager
+def imports_in_turn() -> Iterator[None]:
+    """Import torch or transformers inside this block: no other thread imports through it meanwhile."""
+    with _importing:
+        yield
+
 
 def quiet_transformers() -> None:
     """Library warnings and progress bars ("Loading weights", "writing shards") go to the log,

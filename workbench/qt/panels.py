@@ -6,19 +6,26 @@ Add a panel here: one entry.
 
 The panels import torch, pyqtgraph and the trainers: seconds the window does not wait for
 at start-up. Each tab is a ``LazyPanel`` that builds its panel when the tab is first painted
-or once a model is loaded (torch is in memory then), whichever comes first.
+or once a model is loaded (torch is in memory then), whichever comes first. A tab painted
+before that imports its panel's module on a job's thread, showing "Loading the panel…", and
+builds the panel on the GUI thread once the import is done: the GUI thread never imports torch.
 """
 
 from __future__ import annotations
 
 import importlib
+from types import ModuleType
+from typing import Generator
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QPaintEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from workbench.core.jobs import CancelToken
 from workbench.core.loading import LoadedModel
+from workbench.core.transformers_helpers import imports_in_turn
 from workbench.qt.common.app_state import AppState
+from workbench.qt.common.jobs import Job
 
 # (tab title, module, class), in the order the tabs appear.
 _PANELS = (
@@ -35,6 +42,13 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("InspectorPanels", text)
 
 
+def _import_module(name: str, _cancel: CancelToken) -> Generator[None, None, ModuleType]:
+    """A job (a generator, like every job) that only imports: an import cannot stop halfway."""
+    yield from ()
+    with imports_in_turn():  # a model may be loading meanwhile
+        return importlib.import_module(name)
+
+
 class LazyPanel(QWidget):
     """Stands in for a panel until it is built; ``panel`` is the real one (None before)."""
 
@@ -43,8 +57,11 @@ class LazyPanel(QWidget):
         self.state = state
         self.panel: QWidget | None = None
         self._module, self._class_name = module, class_name
-        self._build_scheduled = False
-        self._waiting = QLabel(_tr("Opening the panel…"))
+        self._import_started = False
+        self._importing = Job(state.jobs, parent=self)
+        self._importing.finished.connect(lambda _module: self.build())
+        self._importing.failed.connect(self._show_import_failure)
+        self._waiting = QLabel(_tr("Loading the panel…"))
         self._waiting.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -52,7 +69,7 @@ class LazyPanel(QWidget):
         state.model_changed.connect(self._on_model_changed)
 
     def build(self) -> QWidget:
-        """The real panel, built now if it was not yet."""
+        """The real panel, built now if it was not yet (importing its module here if its job has not)."""
         if self.panel is None:
             self.state.model_changed.disconnect(self._on_model_changed)
             panel_class = getattr(importlib.import_module(self._module), self._class_name)
@@ -67,9 +84,16 @@ class LazyPanel(QWidget):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
-        if self.panel is None and not self._build_scheduled:
-            self._build_scheduled = True
-            QTimer.singleShot(0, self, self.build)  # after this paint, so the window is on screen first
+        if self.panel is None and not self._import_started:
+            self._import_started = True
+            QTimer.singleShot(0, self, self._start_import)  # after this paint, so the window is on screen first
+
+    def _start_import(self) -> None:
+        # On a job's thread: importing torch takes seconds, and the window keeps painting meanwhile.
+        self._importing.start(lambda cancel: _import_module(self._module, cancel))
+
+    def _show_import_failure(self, message: str) -> None:
+        self._waiting.setText(_tr("The panel could not be loaded: {0}").format(message))
 
     def _on_model_changed(self, loaded: LoadedModel | None) -> None:
         if loaded is not None:

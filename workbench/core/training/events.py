@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from workbench.core.checkpoints import SavingProgress
 from workbench.core.jobs import StatusEvent  # noqa: F401  (part of what a run reports)
 
 
@@ -52,4 +53,4 @@ class TrainResult:
     message: str
 
 
-TrainEvent = StatusEvent | CorpusStats | StepEvent | EvalEvent | CheckpointEvent
+TrainEvent = StatusEvent | CorpusStats | StepEvent | EvalEvent | SavingProgress | CheckpointEvent

@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 
 from workbench.core.catalog import Catalog
-from workbench.core.checkpoints import STATE_FILE, has_checkpoint, load_checkpoint, save_checkpoint
+from workbench.core.checkpoints import STATE_FILE, SavingProgress, has_checkpoint, load_checkpoint, saving_checkpoint
 from workbench.core.errors import InvalidInputError, InvalidSettingsError
 from workbench.core.jobs import RunControl
 from workbench.core.outputs import prepare_output_folder
@@ -308,7 +308,8 @@ class _Run:
             )
         return tokenizer.decode(output[0].tolist(), skip_special_tokens=True)
 
-    def checkpoint(self) -> CheckpointEvent:
+    def checkpoint(self) -> Generator[SavingProgress | CheckpointEvent, None, None]:
+        """Writes the checkpoint, yielding how far the writing is, then the CheckpointEvent."""
         settings = self.settings
         if not self.trainable.lora:
             modeling.describe(
@@ -336,10 +337,10 @@ class _Run:
             modeling.write_model_files(self.trainable, staging)
             shutil.copyfile(self.out_dir / METRICS_FILE, staging / METRICS_FILE)
 
-        save_checkpoint(self.checkpoint_dir, state=state, tensors=tensors, write_files=write_files)
+        yield from saving_checkpoint(self.checkpoint_dir, state=state, tensors=tensors, write_files=write_files)
         if not self.trainable.lora:
             Catalog().register_trained(self.checkpoint_dir)
-        return CheckpointEvent(step=self.step, path=str(self.checkpoint_dir))
+        yield CheckpointEvent(step=self.step, path=str(self.checkpoint_dir))
 
     def _description(self) -> str:
         settings = self.settings
@@ -368,8 +369,8 @@ def stopped_run(out_dir: str | Path) -> tuple[TrainSettings, int] | None:
 def train(
     settings: TrainSettings, control: RunControl | None = None, resume: bool = False
 ) -> Generator[TrainEvent, None, TrainResult]:
-    """Train as ``settings`` says; yields StatusEvent, CorpusStats, StepEvent, EvalEvent and
-    CheckpointEvent. Stop (``control.cancel()``) checkpoints first and returns stopped=True."""
+    """Train as ``settings`` says; yields StatusEvent, CorpusStats, StepEvent, EvalEvent, SavingProgress
+    and CheckpointEvent. Stop (``control.cancel()``) checkpoints first and returns stopped=True."""
     settings.validate()
     quiet_transformers()
     control = control or RunControl()
@@ -385,7 +386,7 @@ def train(
             control.wait_if_paused()
             if control.cancelled:
                 yield StatusEvent(SAVING_CHECKPOINT)
-                yield run.checkpoint()
+                yield from run.checkpoint()
                 message = f"Stopped at step {run.step}; checkpoint saved."
                 return TrainResult(str(run.out_dir), run.step, run.last_val_loss, True, message)
             started = time.perf_counter()
@@ -422,9 +423,9 @@ def train(
             interval = settings.checkpoint_interval
             if interval and run.step % interval == 0 and run.step < settings.max_iters:
                 yield StatusEvent(SAVING_CHECKPOINT)  # a fine-tuned model takes seconds to write
-                yield run.checkpoint()
+                yield from run.checkpoint()
         yield StatusEvent("Saving the trained model")
-        yield run.checkpoint()
+        yield from run.checkpoint()
         run.finish()
     finally:
         metrics.close()

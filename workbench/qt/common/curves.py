@@ -300,6 +300,10 @@ class LiveCurvesWidget(QWidget):
         self._graphics.setMinimumHeight(needed)
         self._scroll.setMinimumHeight(needed // len(self._plots))
 
+    def unscrolled_height(self) -> int:
+        """The height at which every plot shows whole, without scrolling."""
+        return self.minimumSizeHint().height() - self._scroll.minimumHeight() + self._graphics.minimumHeight()
+
     def add_series(
         self,
         name: str,

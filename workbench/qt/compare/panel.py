@@ -58,6 +58,7 @@ from workbench.qt.common.theme import warning_color
 from workbench.qt.common.throttle import land_when_closed
 from workbench.qt.compare.column import ColumnCard
 from workbench.qt.compare.scores import DisagreementStrips, ScoreMatrix
+from workbench.qt.generation.model_picker import variant_label
 from workbench.qt.generation.output_view import FLUSH_INTERVAL_MS
 from workbench.qt.token.panel import format_prob
 
@@ -282,11 +283,13 @@ class ComparePanel(QWidget):
             runs_menu.addAction(f"{run.created[11:16]}  {run.model_name} · {prompt}",
                                 _bound(self.add_from_run, run))
         runs_menu.setEnabled(bool(runs))
-        trained_menu = menu.addMenu(self.tr("From a model trained here"))
-        trained = self.state.catalog.trained.entries()
-        for entry in trained:
-            trained_menu.addAction(entry.name, _bound(self.add_from_model, entry.id))
-        trained_menu.setEnabled(bool(trained))
+        trained_menu = menu.addMenu(self.tr("From a model or checkpoint trained here"))
+        trained_runs = self.state.catalog.trained.runs()
+        for run in trained_runs:
+            for variant in run.variants:  # the final model and every checkpoint
+                trained_menu.addAction(f"{run.name} — {variant_label(variant)}",
+                                       _bound(self.add_from_model, variant.entry.id))
+        trained_menu.setEnabled(bool(trained_runs))
 
     def _refresh_models(self) -> None:
         entries = self.state.catalog.entries()

@@ -1,9 +1,14 @@
 """The model bar: pick a model from the catalog (or open one), choose device and dtype,
-watch the load, cancel it; the loaded model, its device and memory always in view."""
+watch the load, cancel it; the loaded model, its device and memory always in view.
+
+The picker's list is a tree: the catalog's models, then a collapsible "Trained here" group with
+one row per training run (newest first) whose own rows are its final model and checkpoints.
+Typing searches the models at the top level."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QModelIndex, QObject, Qt, Signal
+from PySide6.QtGui import QStandardItem
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -14,11 +19,12 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QToolButton,
+    QTreeView,
     QWidget,
 )
 from superqt import QElidingLabel, QSearchableComboBox
 
-from workbench.core.catalog import Catalog, ModelEntry
+from workbench.core.catalog import TRAINED, Catalog, ModelEntry, TrainedRun, TrainedVariant
 from workbench.core.devices import DTYPES
 from workbench.core.errors import WorkbenchError
 from workbench.core.loading import LoadedModel, LoadProgress, LoadSettings
@@ -51,6 +57,30 @@ def loaded_label(loaded: LoadedModel | None) -> str:
     return f"{loaded.entry.name} on {loaded.device.type} · {dtype} · {loaded.memory_bytes() / 2**20:.0f} MiB"
 
 
+_ENTRY_ID = Qt.ItemDataRole.UserRole  # where QComboBox.addItem keeps an item's data: the entry id
+
+
+def variant_label(variant: TrainedVariant) -> str:
+    """A run's final model or checkpoint, as a person tells them apart."""
+    if not variant.checkpoint:
+        return QCoreApplication.translate("ModelPicker", "final model")
+    if variant.step is None:
+        return QCoreApplication.translate("ModelPicker", "checkpoint")
+    return QCoreApplication.translate("ModelPicker", "checkpoint, step {0}").format(variant.step)
+
+
+class _TreeItem(QStandardItem):
+    """A row whose text in the list differs from the text the combo's field shows once it is chosen:
+    under its run, "checkpoint, step 300" is enough; in the field, the run's name must come first."""
+
+    def __init__(self, text: str, field_text: str) -> None:
+        super().__init__(text)
+        self._field_text = field_text
+
+    def data(self, role: int = Qt.ItemDataRole.UserRole + 1):
+        if role == Qt.ItemDataRole.EditRole:  # what an editable combo puts in its field
+            return self._field_text
+        return super().data(role)
 
 
 class ModelPicker(QWidget):
@@ -61,9 +91,17 @@ class ModelPicker(QWidget):
     def __init__(self, catalog: Catalog, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._catalog = catalog
-        self._entries: dict[str, ModelEntry] = {}
+        self._entries: dict[str, ModelEntry] = {}  # every entry the list can load, by id
+        self._opened: dict[str, ModelEntry] = {}  # opened by path or hub id: listed, though not in the catalog
 
         self.combo = QSearchableComboBox()
+        self.tree = QTreeView()
+        self.tree.setHeaderHidden(True)
+        self.combo.setView(self.tree)
+        # After setView, so this filter sees the popup's clicks before the combo's own (which would close it).
+        self.tree.viewport().installEventFilter(self)
+        self.tree.expanded.connect(self._fit_popup)
+        self.tree.collapsed.connect(self._fit_popup)
         self.combo.setMinimumContentsLength(34)
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.combo.setToolTip(self.tr("Models you can load: type to search. Choosing one loads it."))
@@ -90,9 +128,11 @@ class ModelPicker(QWidget):
         self.load_button.setToolTip(self.tr("Load the chosen model with this device and number format."))
         self.load_button.clicked.connect(self.request_load)
 
-        self.stage_label = QLabel()
+        # Elided, never wider than the bar allows: a long stage name must not widen the window.
+        self.stage_label = QElidingLabel()
+        self.stage_label.setMinimumWidth(120)
         self.progress_bar = QProgressBar()
-        self.progress_bar.setMaximumWidth(120)
+        self.progress_bar.setFixedWidth(150)
         self.progress_bar.setTextVisible(False)
         self.cancel_button = QPushButton(self.tr("Cancel"))
         self.cancel_button.setToolTip(self.tr("Stop loading and keep the model you had."))
@@ -113,7 +153,7 @@ class ModelPicker(QWidget):
         layout.addWidget(QLabel(self.tr("Dtype")))
         layout.addWidget(self.dtype_combo)
         layout.addWidget(self.load_button)
-        layout.addWidget(self.stage_label)
+        layout.addWidget(self.stage_label, 2)
         layout.addWidget(self.progress_bar)
         layout.addWidget(self.cancel_button)
         layout.addWidget(self.loaded_label, 1)
@@ -123,20 +163,78 @@ class ModelPicker(QWidget):
     def refresh(self) -> None:
         """List the catalog again (a model was trained or registered), keeping the choice."""
         chosen = self.combo.currentData()
-        listed = {e.id for e in self._catalog.entries()}
-        extra = {key: entry for key, entry in self._entries.items() if key not in listed}
-        self._entries = {entry.id: entry for entry in self._catalog.entries()}
-        self._entries.update(extra)
+        runs = self._catalog.trained.runs()
+        listed = [entry for entry in self._catalog.entries() if entry.source != TRAINED]
+        listed_ids = {entry.id for entry in listed}
+        listed_ids.update(variant.entry.id for run in runs for variant in run.variants)
+        listed += [entry for entry in self._opened.values() if entry.id not in listed_ids]
+        self._entries = {entry.id: entry for entry in listed}
         self.combo.clear()
-        for entry in self._entries.values():
+        for entry in listed:
             self.combo.addItem(entry_label(entry), entry.id)
             self.combo.setItemData(self.combo.count() - 1, entry.description, Qt.ItemDataRole.ToolTipRole)
+        if runs:
+            self._add_trained_group(runs)
         self.select(chosen or next((e.id for e in self._entries.values() if e.default), ""))
 
+    def _add_trained_group(self, runs: list[TrainedRun]) -> None:
+        group = QStandardItem(self.tr("Trained here ({0})").format(len(runs)))
+        group.setFlags(Qt.ItemFlag.ItemIsEnabled)  # a heading: a click opens or closes it, loads nothing
+        group.setToolTip(self.tr("Models trained in the workbench, newest run first. Open a run to load "
+                                 "one of its checkpoints."))
+        for run in runs:
+            run_item = _TreeItem(self._run_label(run), self._run_label(run))
+            run_item.setData(run.entry.id, _ENTRY_ID)
+            run_item.setToolTip(f"{run.entry.description}\n{run.folder}")
+            for variant in run.variants:
+                text = self._variant_label(variant)
+                variant_item = _TreeItem(text, f"{run.name} — {text}")
+                variant_item.setData(variant.entry.id, _ENTRY_ID)
+                variant_item.setToolTip(variant.entry.location)
+                run_item.appendRow(variant_item)
+                self._entries[variant.entry.id] = variant.entry
+            group.appendRow(run_item)
+        self.combo.model().appendRow(group)
+        self.tree.expand(group.index())
+
+    def _run_label(self, run: TrainedRun) -> str:
+        entry, latest = run.entry, run.variants[0]
+        state = self.tr("stopped, {0}").format(self._variant_label(latest)) if latest.checkpoint else ""
+        details = " · ".join(part for part in (entry.architecture, _size_text(entry.parameters), state) if part)
+        return f"{run.name} — {details}"
+
+    def _variant_label(self, variant: TrainedVariant) -> str:
+        return variant_label(variant)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """In the list, a click on a heading or on a run's arrow opens or closes it instead of choosing."""
+        if watched is self.tree.viewport() and event.type() in (
+            QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, QEvent.Type.MouseButtonDblClick
+        ):
+            position = event.position().toPoint()
+            index = self.tree.indexAt(position)
+            on_arrow = position.x() < self.tree.visualRect(index).x()
+            is_heading = not index.flags() & Qt.ItemFlag.ItemIsSelectable
+            if index.isValid() and self.tree.model().hasChildren(index) and (on_arrow or is_heading):
+                if event.type() == QEvent.Type.MouseButtonRelease:
+                    self.tree.setExpanded(index, not self.tree.isExpanded(index))
+                return True
+        return super().eventFilter(watched, event)
+
+    def _fit_popup(self) -> None:
+        if self.tree.isVisible():
+            self.combo.showPopup()  # shown again, it takes the height of the rows now open
+
     def select(self, entry_id: str) -> None:
-        index = self.combo.findData(entry_id)
-        if index >= 0:
-            self.combo.setCurrentIndex(index)
+        model = self.combo.model()
+        found = model.match(
+            model.index(0, 0), _ENTRY_ID, entry_id, 1, Qt.MatchFlag.MatchExactly | Qt.MatchFlag.MatchRecursive
+        )
+        if found:
+            # QComboBox chooses rows under its root index: for a run's variant, the run is the root a moment.
+            self.combo.setRootModelIndex(found[0].parent())
+            self.combo.setCurrentIndex(found[0].row())
+            self.combo.setRootModelIndex(QModelIndex())
 
     def load_settings(self) -> LoadSettings:
         return LoadSettings(device=self.device_combo.currentText(), dtype=self.dtype_combo.currentText())
@@ -158,8 +256,8 @@ class ModelPicker(QWidget):
             self.message.emit(str(error))
             return
         if entry.id not in self._entries:
-            self._entries[entry.id] = entry
-            self.combo.addItem(entry_label(entry), entry.id)
+            self._opened[entry.id] = entry
+            self.refresh()
         self.select(entry.id)
         self.request_load()
 
@@ -182,16 +280,18 @@ class ModelPicker(QWidget):
     # --- load state -------------------------------------------------------------------
 
     def set_loading(self, progress: LoadProgress) -> None:
-        stage = progress.stage
-        if progress.seconds_left is not None:
-            stage = self.tr("{0} · about {1} left").format(stage, self._duration_text(progress.seconds_left))
-        self.stage_label.setText(stage)
+        self.stage_label.setText(progress.stage)
+        self.stage_label.setToolTip(progress.stage)
         if progress.fraction is None:
             self.progress_bar.setRange(0, 0)  # busy: the stage gives no fraction
         else:
             self.progress_bar.setRange(0, 100)
             self.progress_bar.setValue(round(progress.fraction * 100))
-        self.progress_bar.setTextVisible(progress.fraction is not None)  # the percentage
+            # In the bar, not after the stage: a long stage name is elided, the time left never is.
+            left = "" if progress.seconds_left is None else self.tr(" · {0} left").format(
+                self._duration_text(progress.seconds_left))
+            self.progress_bar.setFormat("%p%" + left)
+        self.progress_bar.setTextVisible(progress.fraction is not None)
         for widget in (self.stage_label, self.progress_bar, self.cancel_button):
             widget.setVisible(True)
 

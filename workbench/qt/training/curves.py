@@ -11,6 +11,7 @@ from typing import Sequence
 
 import numpy as np
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -30,6 +31,11 @@ from workbench.core.errors import InvalidInputError
 from workbench.core.training.events import EvalEvent, StepEvent
 from workbench.core.training.trainer import CHECKPOINT_FOLDER, METRICS_COLUMNS
 from workbench.qt.common.curves import LiveCurvesWidget, XAxis
+
+# Below this width the samples go under the plots: the plots' toolbar needs about 830 px, and a
+# sample line is read comfortably in about 450.
+SIDE_BY_SIDE_MIN_WIDTH = 1300
+SAMPLES_MIN_HEIGHT = 120  # under the plots: the header and a few wrapped samples
 
 
 def _float_or_nan(text: str) -> float:
@@ -113,21 +119,39 @@ class TrainingCurves(QWidget):
             self.samples.header().setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.samples.header().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.samples.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # wrap, never scroll sideways
+        self.samples.setMinimumHeight(SAMPLES_MIN_HEIGHT)
 
-        plots = QWidget()
+        self._plots = plots = QWidget()
         plots_layout = QVBoxLayout(plots)
         plots_layout.setContentsMargins(0, 0, 0, 0)
         plots_layout.addLayout(header)
         plots_layout.addWidget(self.curves, 1)
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(plots)
-        splitter.addWidget(self.samples)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setSizes([600, 400])  # a ratio: the samples need room to be read
+        self._side_by_side: bool | None = None  # the samples beside the plots, or under them; set once sized
+        self.splitter = QSplitter()
+        self.splitter.addWidget(plots)
+        self.splitter.addWidget(self.samples)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(splitter)
+        layout.addWidget(self.splitter)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """The samples sit beside the plots when both fit side by side, else under them, at full width."""
+        super().resizeEvent(event)
+        wide = event.size().width() >= SIDE_BY_SIDE_MIN_WIDTH
+        if wide != self._side_by_side:
+            self._side_by_side = wide
+            self.splitter.setOrientation(Qt.Orientation.Horizontal if wide else Qt.Orientation.Vertical)
+            if wide:
+                width = event.size().width()
+                self.splitter.setSizes([width * 3 // 5, width * 2 // 5])
+            else:  # the plots keep the height they need to show whole; the samples get the rest
+                height = event.size().height()
+                plots = self._plots.minimumSizeHint().height() - self.curves.minimumSizeHint().height()
+                plots += self.curves.unscrolled_height()
+                samples = max(SAMPLES_MIN_HEIGHT, min(height * 2 // 5, height - plots))
+                self.splitter.setSizes([height - samples, samples])
 
     def start_run(self, previous_label: str) -> None:
         """A new run begins: the current curves become a dimmed overlay named ``previous_label``."""

@@ -23,7 +23,15 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.loading import LoadedModel
-from workbench.core.training.events import CheckpointEvent, CorpusStats, EvalEvent, StatusEvent, StepEvent, TrainResult
+from workbench.core.training.events import (
+    CheckpointEvent,
+    CorpusStats,
+    EvalEvent,
+    SavingProgress,
+    StatusEvent,
+    StepEvent,
+    TrainResult,
+)
 from workbench.core.training.settings import TrainSettings
 from workbench.core.training.step_batches import StepBatch, batch_steps
 from workbench.core.training.trainer import stopped_run, train
@@ -133,7 +141,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
         self._resumable = None
         self._first_step = None
         self.last_result = None
-        self.progress.setRange(0, settings.max_iters)
+        self._show_steps_bar()
         # Steps arrive in batches a few times a second: a wakeup per step would slow the trainer.
         self.run.launch(lambda control: batch_steps(train(settings, control, resume=resume), control))
 
@@ -143,7 +151,10 @@ class TrainingPanel(RunControlsMixin, QWidget):
             self._show_progress(event.steps[-1])
         elif isinstance(event, EvalEvent):
             self.curves.add_eval(event)
+        elif isinstance(event, SavingProgress):
+            self._show_saving(event)
         elif isinstance(event, CheckpointEvent):
+            self._show_steps_bar(event.step)
             self.run.set_status(self.tr("Checkpoint saved at step {step}.").format(step=event.step))
             self.state.catalog_changed.emit()
         elif isinstance(event, CorpusStats):
@@ -152,6 +163,19 @@ class TrainingPanel(RunControlsMixin, QWidget):
             )
         elif isinstance(event, StatusEvent):
             self.run.set_status(event.message + "…")
+
+    def _show_steps_bar(self, step: int = 0) -> None:
+        self.progress.setRange(0, self._settings.max_iters)
+        self.progress.setFormat("%v / %m")
+        self.progress.setValue(step)
+
+    def _show_saving(self, event: SavingProgress) -> None:
+        """While a checkpoint is written, the bar shows how much of it, and the status line the time left."""
+        self.progress.setRange(0, 100)
+        self.progress.setFormat(self.tr("Saving a checkpoint: %p%"))
+        self.progress.setValue(round(event.fraction * 100))
+        left = "" if event.seconds_left is None else self.tr(" · about {0} left").format(_duration(event.seconds_left))
+        self.run.set_status(self.tr("Saving a checkpoint… {0}%{1}").format(round(event.fraction * 100), left))
 
     def _show_progress(self, event: StepEvent) -> None:
         self.progress.setValue(event.step)

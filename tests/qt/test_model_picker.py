@@ -1,0 +1,75 @@
+"""The model picker's "Trained here" group: one collapsible row per training run, newest first,
+whose rows are the run's final model and checkpoints; choosing any of them loads that folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+
+from workbench.core.catalog import Catalog
+from workbench.qt.common.app_state import AppState
+from workbench.qt.main_window import MainWindow
+
+
+def _run(tiny_folder, run, final: bool, step: int, modified: float):
+    """A training run's folder: a checkpoint at ``step``, and the final model when it finished."""
+    shutil.copytree(tiny_folder, run / "checkpoint")
+    (run / "checkpoint" / "trainer_state.json").write_text(json.dumps({"step": step}))
+    Catalog().register_trained(run / "checkpoint")
+    if final:
+        for item in tiny_folder.iterdir():
+            shutil.copy(item, run / item.name)
+        Catalog().register_trained(run)
+    for folder in (run, run / "checkpoint"):
+        os.utime(folder, (modified, modified))
+    return run
+
+
+def _click(tree, index, on_arrow: bool = False) -> None:
+    rect = tree.visualRect(index)
+    point = QPoint(rect.x() - tree.indentation() // 2, rect.center().y()) if on_arrow else rect.center()
+    QTest.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
+
+
+def test_two_runs_are_two_collapsible_rows_newest_first_and_a_checkpoint_can_be_loaded(qtbot, tiny_folder, tmp_path):
+    older = _run(tiny_folder, tmp_path / "older", final=True, step=200, modified=1_000)
+    newer = _run(tiny_folder, tmp_path / "newer", final=False, step=50, modified=2_000)  # stopped at step 50
+    window = MainWindow(AppState(Catalog()))
+    qtbot.addWidget(window)
+    window.show()
+    picker, tree = window.model_picker, window.model_picker.tree
+    model = picker.combo.model()
+
+    group = model.index(model.rowCount() - 1, 0)
+    assert group.data() == "Trained here (2)" and tree.isExpanded(group)
+    runs = [model.index(row, 0, group) for row in range(model.rowCount(group))]
+    assert [run.data(Qt.ItemDataRole.UserRole) for run in runs] == [
+        str((newer / "checkpoint").resolve()),  # a stopped run loads its latest checkpoint
+        str(older.resolve()),  # a finished run its final model
+    ]
+    assert runs[0].data().startswith("newer — ") and "stopped, checkpoint, step 50" in runs[0].data()
+    assert [model.index(row, 0, runs[1]).data() for row in range(model.rowCount(runs[1]))] == [
+        "final model", "checkpoint, step 200"
+    ]
+    assert not any(tree.isExpanded(run) for run in runs)  # collapsed until opened
+
+    picker.combo.showPopup()
+    qtbot.waitUntil(tree.isVisible)
+    _click(tree, group)  # the heading closes and opens; it loads nothing
+    assert not tree.isExpanded(group) and tree.isVisible()
+    _click(tree, group)
+    older_run = model.index(1, 0, group)
+    _click(tree, older_run, on_arrow=True)  # the arrow opens the run without choosing it
+    assert tree.isExpanded(older_run) and tree.isVisible()
+
+    checkpoint = model.index(1, 0, older_run)
+    tree.setCurrentIndex(checkpoint)  # where the pointer rests, as a hover does
+    with qtbot.waitSignal(window.state.model_changed, timeout=20_000) as changed:
+        _click(tree, checkpoint)
+    assert changed.args[0].entry.location == str((older / "checkpoint").resolve())
+    assert picker.combo.currentText() == "older — checkpoint, step 200"
+    window.close()
