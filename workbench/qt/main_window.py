@@ -695,6 +695,8 @@ class MainWindow(QMainWindow):
         if step >= len(tokens):
             return  # a saved branch: its alternatives come back with "Show in inspector"
         title = self.tr("Fork at token {0} {1}: write instead…").format(step + 1, visible_token_text(tokens[step].text))
+        if self.fork_popup is not None:
+            self.fork_popup.deleteLater()  # closed by now: a popup closes before anything else gets a click
         self.fork_popup = ForkPopup(title, alternatives(tokens[step]), self)
         self.fork_popup.chosen.connect(lambda choice: self.fork_at(step, choice))
         self.fork_popup.show_at(anchor)

@@ -61,7 +61,6 @@ class ForkPopup(QFrame):
 
     def __init__(self, title: str, choices: list[Alternative], parent: QWidget | None = None) -> None:
         super().__init__(parent, Qt.WindowType.Popup)
-        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.setFrameShape(QFrame.Shape.StyledPanel)
         heading = QLabel(title)
         heading.setWordWrap(True)
