@@ -86,7 +86,7 @@ def test_a_clicked_token_forks_a_branch_that_streams_under_its_parent(qtbot, sho
     assert not rows[1].isHidden() and any(row.isHidden() for row in rows)
 
     streamed = []
-    window.state.token_streamed.connect(lambda _event: streamed.append(window.tree_dock_widget._placeholder.text(2)))
+    window.state.token_streamed.connect(lambda _event: streamed.append(window.tree_dock_widget._placeholder.text(1)))
     with qtbot.waitSignal(window.trees.node_added, timeout=15_000) as added:
         qtbot.mouseClick(popup.list.viewport(), Qt.MouseButton.LeftButton,
                          pos=popup.list.visualItemRect(rows[1]).center())
@@ -159,7 +159,7 @@ def test_rename_collapse_and_delete(qtbot, window, monkeypatch):
     dock = window.tree_dock_widget
     monkeypatch.setattr(QInputDialog, "getText", lambda *args, **kwargs: ("my branch", True))
     dock.rename(tree, child.id)
-    assert tree.nodes[child.id].label == "my branch" and dock.item(child.id).text(1) == "my branch"
+    assert tree.nodes[child.id].label == "my branch" and dock.item(child.id).text(3) == "my branch"
     dock.item(root.id).setExpanded(False)
     assert tree.nodes[root.id].collapsed
     dock.refresh()

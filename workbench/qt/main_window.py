@@ -358,7 +358,7 @@ class MainWindow(QMainWindow):
                 if isinstance(sizes := store.value(f"window/{name}_splitter"), QByteArray):
                     splitter.restoreState(sizes)
         else:  # first start: the output gets most of the room; the prompt at most two fifths of its column
-            self.generate_page.resizeDocks([self.runs_dock], [340], Qt.Orientation.Horizontal)
+            self.generate_page.resizeDocks([self.runs_dock], [400], Qt.Orientation.Horizontal)
             self.generate_page.resizeDocks([self.runs_dock, self.tree_dock], [1, 2], Qt.Orientation.Vertical)
             prompt_height = min(self.left_splitter.widget(0).sizeHint().height(), self.height() * 2 // 5)
             self.left_splitter.setSizes([prompt_height, self.height() - prompt_height])
@@ -710,6 +710,9 @@ class MainWindow(QMainWindow):
         return self.trees.fork(tree, node_id, step, choice, self.decoding_panel.settings())
 
     def compare_branches(self, tree: GenerationTree, node_ids: list[str]) -> None:
+        if self.side_by_side_dock.isHidden():  # opened at a third of the page: the output keeps the most room
+            self.generate_page.resizeDocks([self.side_by_side_dock], [self.generate_page.height() // 3],
+                                           Qt.Orientation.Vertical)
         self.side_by_side_dock.show()
         self.side_by_side_dock.raise_()
         self.side_by_side.compare(tree, node_ids)

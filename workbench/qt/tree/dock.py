@@ -36,7 +36,7 @@ from workbench.qt.generation.output_view import visible_token_text
 from workbench.qt.tree.keeper import Branch, TreeKeeper
 
 _NODE_ID = Qt.ItemDataRole.UserRole
-FORK, BRANCH, TOKENS, LOGPROB = range(4)  # the columns
+FORK, TOKENS, LOGPROB, BRANCH = range(4)  # the columns: the text last, where the width to spare goes
 
 
 def one_line(text: str, limit: int = 80) -> str:
@@ -96,12 +96,14 @@ class TreeDock(QWidget):
         top.addWidget(self.export_button)
 
         self.view = QTreeWidget()
-        self.view.setHeaderLabels([self.tr("Fork"), self.tr("Branch"), self.tr("Tokens"), self.tr("log p")])
+        self.view.setHeaderLabels([self.tr("Fork"), self.tr("Tokens"), self.tr("log p"), self.tr("Branch")])
         header = self.view.headerItem()
         header.setToolTip(FORK, self.tr("The token forced where this branch left its parent, and its raw probability."))
         header.setToolTip(TOKENS, self.tr("Tokens this branch generated (the forced ones not counted)."))
         header.setToolTip(LOGPROB, self.tr("Cumulative log-probability of its generated tokens under the raw model."))
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.setIndentation(12)  # deep forks keep room for their text
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the text elides instead
         self.view.setToolTip(self.tr(
             "Click a branch to show its answer; Ctrl+click a second one to compare the two. "
             "Right-click for more. Click a token in the output to fork there."))
@@ -188,7 +190,7 @@ class TreeDock(QWidget):
         self._placeholder = None
         tree = self.shown_tree
         if tree is not None and tree.root is not None:
-            prompt_item = QTreeWidgetItem([self.tr("Prompt"), one_line(tree.prompt)])
+            prompt_item = QTreeWidgetItem([self.tr("Prompt"), "", "", one_line(tree.prompt)])
             prompt_item.setToolTip(BRANCH, tree.prompt)
             prompt_item.setFlags(Qt.ItemFlag.ItemIsEnabled)
             self.view.addTopLevelItem(prompt_item)
@@ -209,9 +211,9 @@ class TreeDock(QWidget):
     def _add_node(self, parent_item: QTreeWidgetItem, tree: GenerationTree, node: TreeNode) -> None:
         item = QTreeWidgetItem(parent_item, [
             edge_text(node),
-            node.label or one_line(added_text(tree, node)),
             str(len(node.token_ids)),
             f"{node.cumulative_logprob:.2f}",
+            node.label or one_line(added_text(tree, node)),
         ])
         item.setData(FORK, _NODE_ID, node.id)
         for column in (TOKENS, LOGPROB):
@@ -237,8 +239,8 @@ class TreeDock(QWidget):
             return
         parent = self.item(running.parent_id)
         if parent is not None:
-            self._placeholder = QTreeWidgetItem(parent, [visible_token_text(running.forced_text),
-                                                         self.tr("generating…"), "0", ""])
+            self._placeholder = QTreeWidgetItem(parent, [visible_token_text(running.forced_text), "0", "",
+                                                         self.tr("generating…")])
             self._placeholder.setFlags(Qt.ItemFlag.ItemIsEnabled)
             parent.setExpanded(True)
 
