@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 
 import pytest
 
@@ -153,8 +154,9 @@ def test_kill_during_autosave_loop_leaves_a_readable_file(tmp_path):
     assert opened.session.editor.prompt.startswith("x" * 20000)
 
 
-def _write_session(editor: dict, runs: list | None = None) -> None:
-    session_path().write_text(json.dumps({"version": 1, "editor": editor, "runs": runs or []}), encoding="utf-8")
+def _write_session(editor: dict, runs: list | None = None, trees: list | None = None) -> None:
+    data = {"version": 1, "editor": editor, "runs": runs or [], "trees": trees or []}
+    session_path().write_text(json.dumps(data), encoding="utf-8")
 
 
 @pytest.mark.parametrize(
@@ -192,3 +194,34 @@ def test_two_damaged_files_set_aside_in_the_same_second_keep_both():
     aside = sorted(session_path().parent.glob("session.damaged-*.json"))
     assert len(aside) == 2
     assert {path.read_text(encoding="utf-8") for path in aside} == {"{broken one", "{broken two"}
+
+
+def _tree_data(prompt: str) -> dict:
+    """A one-node tree as the window saves it (no model needed: the node is written by hand)."""
+    node = {"id": "root", "parent": None, "prefill_ids": [5], "settings": {"mode": "greedy"}, "token_ids": [7, 8],
+            "logprobs": [-0.5, None], "text": "A B C"}
+    return {"format": "workbench-tree/1", "model": "tiny", "weights_hash": "", "prompt": prompt, "nodes": [node]}
+
+
+def test_trees_and_the_prefill_survive_a_save_and_open():
+    from workbench.core.tree import GenerationTree
+
+    tree = GenerationTree.from_data(_tree_data("Colours"))
+    tree.replace_node(replace(tree.root, label="first"))
+    session = Session(editor=EditorState(prompt="p", prefill="Sure,"), trees=[tree])
+    save_session(session)
+    opened = open_session()
+    assert opened.problem is None
+    assert opened.session.editor.prefill == "Sure,"
+    [again] = opened.session.trees
+    assert again.to_data() == tree.to_data() and again.root.label == "first"
+
+
+def test_a_damaged_tree_is_dropped_with_a_message_and_the_other_trees_kept():
+    broken = _tree_data("Broken")
+    broken["nodes"][0]["parent"] = "nowhere"  # no root left
+    _write_session({"prompt": "p"}, trees=[_tree_data("Kept"), broken, "not a tree"])
+    opened = open_session()
+    assert [tree.prompt for tree in opened.session.trees] == ["Kept"]
+    assert opened.problem is not None and "trees[1], trees[2]" in opened.problem
+    assert opened.session.editor.prompt == "p"

@@ -4,6 +4,7 @@ damaged exports are refused in one line."""
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import replace
 
 import pytest
@@ -15,7 +16,7 @@ from workbench.core.errors import InvalidInputError
 from workbench.core.generation import generate
 from workbench.core.generation_data import GenerationRequest
 from workbench.core.jobs import drain
-from workbench.core.tree import GenerationTree, replay, weights_hash
+from workbench.core.tree import GenerationTree, replay, score_branches, shared_start, weights_hash
 
 SEEDED = DecodingSettings(mode="sample", temperature=1.0, top_k=20, top_p=0.95, max_new_tokens=10, seed=None)
 
@@ -104,3 +105,18 @@ def test_cli_replay_reports_matches_and_exit_status(tiny_folder, tiny_loaded, tm
     assert main(["tree", "replay", str(path)]) == 2
     err = capsys.readouterr().err
     assert "is not JSON" in err and len(err.strip().splitlines()) == 1
+
+
+def test_branches_scored_by_the_model_match_their_generation(tiny_loaded):
+    tree = grown_tree(tiny_loaded)
+    root, child, _grandchild = tree.nodes.values()
+    root_score, child_score = drain(score_branches(tiny_loaded, tree, [root.id, child.id]))
+    assert shared_start(tree, [root.id, child.id]) == 3 == root_score.start == child_score.start
+    # After the fork: the forced token, then what the child generated, read back with the logprobs it was made with.
+    assert len(child_score.logprobs) == len(child.answer_ids) - 3
+    assert child_score.logprobs[1:] == pytest.approx(child.logprobs, abs=1e-4)
+    assert math.exp(child_score.logprobs[0]) == pytest.approx(child.forced_prob, abs=1e-5)
+    assert root_score.logprobs == pytest.approx(root.logprobs[3:], abs=1e-4)
+    assert child_score.total_logprob == pytest.approx(sum(child_score.logprobs))
+    assert all(entropy > 0 for entropy in child_score.entropies)
+    assert "".join(child_score.token_texts) == child.text[len(tiny_loaded.tokenizer.decode(root.answer_ids[:3])):]

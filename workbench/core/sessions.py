@@ -1,4 +1,4 @@
-"""Save and restore a working session: the editor's contents and the list of runs.
+"""Save and restore a working session: the editor's contents, the list of runs and the trees of generations.
 
 The session is one JSON file written atomically, so a crash (even ``kill -9``)
 leaves the previous save or the new one. A file that cannot be read is renamed
@@ -22,6 +22,7 @@ from workbench.core.atomic import write_json_atomic, write_text_atomic
 from workbench.core.errors import InvalidInputError
 from workbench.core.generation_data import surprisal
 from workbench.core.settings_fields import field_problems, settings_from_data, settings_to_data
+from workbench.core.tree import GenerationTree
 
 if TYPE_CHECKING:
     from workbench.core.decoding import DecodingSettings
@@ -72,6 +73,7 @@ class Run:
     elapsed_s: float
     created: str = field(default_factory=lambda: datetime.now().isoformat(timespec="seconds"))
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    prefill_text: str = ""  # what every sequence's text starts with (not generated, not coloured)
 
     @property
     def new_tokens(self) -> int:
@@ -85,6 +87,7 @@ class EditorState:
     prompt: str = ""
     system_prompt: str = ""
     chat: bool = True
+    prefill: str = ""  # the text the answer is made to start with
     settings: dict[str, Any] = field(default_factory=dict)  # empty = the engine's defaults
     seed_locked: bool = False
     history: list[str] = field(default_factory=list)  # most recent first
@@ -100,6 +103,7 @@ class EditorState:
 class Session:
     editor: EditorState = field(default_factory=EditorState)
     runs: list[Run] = field(default_factory=list)
+    trees: list[GenerationTree] = field(default_factory=list)  # newest first
 
 
 @dataclass(frozen=True)
@@ -162,6 +166,7 @@ def run_from_record(record: GenerationRecord) -> Run:
         time_to_first_token_s=result.time_to_first_token_s,
         tokens_per_s=float(result.tokens_per_s),
         elapsed_s=float(result.elapsed_s),
+        prefill_text=result.prefill_text,
     )
 
 
@@ -241,6 +246,7 @@ def session_to_data(session: Session) -> dict[str, Any]:
         "version": SESSION_VERSION,
         "editor": dataclasses.asdict(session.editor),
         "runs": [_run_to_data(run) for run in session.runs],
+        "trees": [tree.to_data() for tree in session.trees],
     }
 
 
@@ -281,7 +287,16 @@ def _read_session(data: Any) -> tuple[Session, list[str]]:
             dropped.append(f"runs[{index}]")
     if not isinstance(runs_data, list):
         dropped.append("runs")
-    return Session(editor=editor, runs=runs), dropped
+    trees: list[GenerationTree] = []
+    trees_data = data.get("trees", [])
+    for index, tree_data in enumerate(trees_data if isinstance(trees_data, list) else []):
+        try:
+            trees.append(GenerationTree.from_data(tree_data))
+        except (InvalidInputError, KeyError, TypeError, ValueError, AttributeError):
+            dropped.append(f"trees[{index}]")
+    if not isinstance(trees_data, list):
+        dropped.append("trees")
+    return Session(editor=editor, runs=runs, trees=trees), dropped
 
 
 def _editor_field_types() -> dict[str, type]:

@@ -5,6 +5,8 @@ A node's answer is its prefill (the parent's answer up to the fork, then the for
 what it generated. Everything needed to generate a node again is in the tree: the model id and a hash
 of its weights, the prompt, each node's settings, seed and prefill ids. ``replay`` regenerates every
 node and says which answers came out the same (greedy and seeded runs do, on the same machine).
+``score_branches`` reads branches back through the model, so two continuations of one fork compare
+by the model's own log-probabilities.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Generator
 
 from workbench.core.decoding import DecodingSettings
-from workbench.core.errors import InvalidInputError
+from workbench.core.errors import CancelledError, InvalidInputError
 from workbench.core.generation_data import GenerationRequest, GenerationResult
 from workbench.core.jobs import CancelToken
 from workbench.core.settings_fields import field_problems, settings_from_data, settings_to_data
@@ -285,3 +287,67 @@ def replay(
                                    sequence.text))
         yield ReplayProgress(index + 1, len(tree.nodes))
     return outcomes
+
+
+# --- branches scored by the model ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BranchScore:
+    """A node's answer after its first ``start`` tokens, read back by the model (teacher forcing): the
+    log-probability of each token under the raw model and the entropy of the distribution it came from."""
+
+    node_id: str
+    start: int  # answer tokens before the first scored one: the start the compared branches share
+    token_texts: tuple[str, ...]
+    logprobs: tuple[float, ...]  # nats
+    entropies: tuple[float, ...]  # nats
+
+    @property
+    def total_logprob(self) -> float:
+        return math.fsum(self.logprobs)
+
+    @property
+    def mean_logprob(self) -> float:
+        return self.total_logprob / len(self.logprobs) if self.logprobs else math.nan
+
+
+def shared_start(tree: GenerationTree, node_ids: list[str]) -> int:
+    """How many answer tokens the nodes have in common from the start: where their branches part."""
+    answers = [tree.nodes[node_id].answer_ids for node_id in node_ids]
+    length = min(len(answer) for answer in answers)
+    return next((index for index in range(length) if len({answer[index] for answer in answers}) > 1), length)
+
+
+def score_branches(
+    loaded: LoadedModel, tree: GenerationTree, node_ids: list[str], cancel: CancelToken | None = None
+) -> Generator[ReplayProgress, None, list[BranchScore]]:
+    """Score every node's answer after the start they share, one forward pass each: forced tokens
+    included, so "which continuation did the model prefer" covers the whole branch."""
+    import torch
+
+    from workbench.core.generation_data import prompt_token_ids
+    from workbench.core.text_stream import text_stream
+
+    cancel = cancel or CancelToken()
+    start = shared_start(tree, node_ids)
+    scores = []
+    for index, node_id in enumerate(node_ids):
+        if cancel.cancelled:
+            raise CancelledError("Scoring stopped.")
+        node = tree.nodes[node_id]
+        with_prefill = prompt_token_ids(loaded, tree.request(node))
+        context = with_prefill[: len(with_prefill) - len(node.prefill_ids)]  # the prompt as the model read it
+        ids = context + list(node.answer_ids)
+        first = len(context) + start  # position of the first scored token
+        with loaded.lock, torch.inference_mode():
+            logits = loaded.model(input_ids=torch.tensor([ids], device=loaded.device)).logits[0]  # (T, V)
+            log_p = logits[first - 1 : -1].float().log_softmax(dim=-1)  # (N, V): row i predicts token first + i
+            targets = torch.tensor(ids[first:], device=log_p.device)[:, None]  # (N, 1)
+            picked = log_p.gather(1, targets)[:, 0].double().cpu().tolist()
+            entropies = (-(log_p.exp() * log_p).nansum(dim=-1)).double().cpu().tolist()
+        stream = text_stream(loaded.tokenizer, ids[:first])
+        texts = tuple(stream.add(token_id) for token_id in ids[first:])
+        scores.append(BranchScore(node_id, start, texts, tuple(picked), tuple(entropies)))
+        yield ReplayProgress(index + 1, len(node_ids))
+    return scores

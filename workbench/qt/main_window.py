@@ -1,6 +1,7 @@
 """The window a person lives in: model bar on top, then pages switched with Ctrl+1, Ctrl+2...:
 "Generate" (prompt and decoding controls on the left, the streamed output in the centre, the
-runs in a dock) and one page per inspector panel (attention, training, the lab).
+runs and the tree of generations in docks, two branches side by side in a dock below) and one
+page per inspector panel (attention, training, the lab).
 
 The window is assembly: the model loader and the generation controller run the jobs;
 the window wires its widgets to their signals, keeps the session and closes cleanly.
@@ -12,7 +13,7 @@ import dataclasses
 import logging
 import threading
 
-from PySide6.QtCore import QByteArray, QEventLoop, Qt
+from PySide6.QtCore import QByteArray, QEventLoop, QPoint, Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -40,13 +41,16 @@ from workbench.core.loading import LoadedModel, LoadSettings
 from workbench.core.sessions import (
     EditorState,
     Run,
+    RunSequence,
     Session,
     open_session,
+    run_from_record,
     save_session,
     settings_from_dict,
     settings_to_dict,
     token_from_event,
 )
+from workbench.core.tree import GenerationTree
 from workbench.qt.common.app_state import AppState, LiveGeneration
 from workbench.qt.common.settings_store import app_settings
 from workbench.qt.common.theme import warning_color
@@ -55,11 +59,15 @@ from workbench.qt.generation.decoding_panel import DecodingPanel
 from workbench.qt.generation.entropy_strip import EntropyStrip
 from workbench.qt.generation.model_loader import ModelLoader, RemoteCodeRequest
 from workbench.qt.generation.model_picker import ModelPicker
-from workbench.qt.generation.output_view import OutputView
+from workbench.qt.generation.output_view import OutputView, visible_token_text
 from workbench.qt.generation.prompt_editor import PromptEditor
 from workbench.qt.generation.remote_code_dialog import confirm_remote_code
 from workbench.qt.generation.runs_panel import RunsPanel
 from workbench.qt.panels import inspector_panels
+from workbench.qt.tree.dock import TreeDock
+from workbench.qt.tree.fork_popup import ForkChoice, ForkPopup, alternatives
+from workbench.qt.tree.keeper import TreeKeeper
+from workbench.qt.tree.side_by_side import SideBySideView
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +75,7 @@ AUTOSAVE_DELAY_MS = 1000  # the session is on disk within about a second of any 
 TOKEN_COUNT_DELAY_MS = 250  # recount prompt tokens once typing pauses
 # Passed to saveState/restoreState: bumped whenever the docks or pages change, so that a layout
 # saved by an older version is ignored instead of misapplied.
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
 _DOCK = QDockWidget.DockWidgetFeature
 LOCKED_DOCK = _DOCK.DockWidgetClosable
 UNLOCKED_DOCK = LOCKED_DOCK | _DOCK.DockWidgetMovable | _DOCK.DockWidgetFloatable
@@ -108,9 +116,12 @@ class MainWindow(QMainWindow):
         self._prompt_problem = ""
         self._shut_down = False
         self.prompt_length = 0  # of the generation on screen: its first generated token is at this position
+        self.shown_node: tuple[GenerationTree, str] | None = None  # the tree node whose answer is on screen
+        self.fork_popup: ForkPopup | None = None
 
         self.loader = ModelLoader(self.state.jobs, self)
         self.generation = GenerationController(self.state, self)
+        self.trees = TreeKeeper(self.state, self.generation, self)
         self._build_widgets()
         self._build_pages()
         self.state.editor_request = self._request_from_editor
@@ -212,6 +223,19 @@ class MainWindow(QMainWindow):
         self.runs_dock.setWidget(self.runs_panel)
         self.runs_dock.setFeatures(LOCKED_DOCK)  # a drag near its edge must not tear it off
         self.generate_page.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.runs_dock)
+        self.tree_dock_widget = TreeDock(self.state, self.trees)
+        self.tree_dock = QDockWidget(self.tr("Tree"), self.generate_page)
+        self.tree_dock.setObjectName("tree_dock")
+        self.tree_dock.setWidget(self.tree_dock_widget)
+        self.tree_dock.setFeatures(LOCKED_DOCK)
+        self.generate_page.splitDockWidget(self.runs_dock, self.tree_dock, Qt.Orientation.Vertical)
+        self.side_by_side = SideBySideView(self.state)
+        self.side_by_side_dock = QDockWidget(self.tr("Branches side by side"), self.generate_page)
+        self.side_by_side_dock.setObjectName("side_by_side_dock")
+        self.side_by_side_dock.setWidget(self.side_by_side)
+        self.side_by_side_dock.setFeatures(LOCKED_DOCK)
+        self.generate_page.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.side_by_side_dock)
+        self.side_by_side_dock.hide()  # until two branches are compared
 
         self.pages = QTabWidget()
         self.pages.setDocumentMode(True)
@@ -266,6 +290,8 @@ class MainWindow(QMainWindow):
         self.pages.currentChanged.connect(lambda index: self.page_actions.actions()[index].setChecked(True))
         view_menu.addSeparator()
         view_menu.addAction(self.runs_dock.toggleViewAction())
+        view_menu.addAction(self.tree_dock.toggleViewAction())
+        view_menu.addAction(self.side_by_side_dock.toggleViewAction())
         self.unlock_action = QAction(self.tr("Unlock panels"), self)
         self.unlock_action.setCheckable(True)
         self.unlock_action.setStatusTip(self.tr("Let panels be dragged to another side or out of the window."))
@@ -305,6 +331,17 @@ class MainWindow(QMainWindow):
         self.output_view.token_clicked.connect(self._select_generated_token)
         self.output_view.tabs.currentChanged.connect(self.entropy_strip.show_sequence)
         self.entropy_strip.token_clicked.connect(self._select_generated_token)
+        self.output_view.token_menu_requested.connect(self.open_fork_popup)
+        self.trees.changed.connect(self._schedule_autosave)
+        self.trees.folding_changed.connect(self._schedule_autosave)
+        self.trees.message.connect(self.show_problem)
+        self.trees.node_added.connect(self._on_node_added)
+        self.trees.node_replayed.connect(self.show_node)
+        self.tree_dock_widget.node_chosen.connect(self.show_node)
+        self.tree_dock_widget.regenerate_requested.connect(
+            lambda tree, node_id: self.trees.regenerate(tree, node_id, self.decoding_panel.settings()))
+        self.tree_dock_widget.compare_requested.connect(self.compare_branches)
+        self.tree_dock_widget.message.connect(self.show_status)
         self.state.catalog_changed.connect(self.model_picker.refresh)
         self.state.jobs.slow_wait.connect(self._show_stopping)
 
@@ -324,7 +361,8 @@ class MainWindow(QMainWindow):
                 if isinstance(sizes := store.value(f"window/{name}_splitter"), QByteArray):
                     splitter.restoreState(sizes)
         else:  # first start: the output gets most of the room; the prompt at most two fifths of its column
-            self.generate_page.resizeDocks([self.runs_dock], [260], Qt.Orientation.Horizontal)
+            self.generate_page.resizeDocks([self.runs_dock], [400], Qt.Orientation.Horizontal)
+            self.generate_page.resizeDocks([self.runs_dock, self.tree_dock], [1, 2], Qt.Orientation.Vertical)
             prompt_height = min(self.left_splitter.widget(0).sizeHint().height(), self.height() * 2 // 5)
             self.left_splitter.setSizes([prompt_height, self.height() - prompt_height])
         self.model_picker.set_load_settings(
@@ -361,9 +399,10 @@ class MainWindow(QMainWindow):
         except TypeError:
             settings = DecodingSettings()
         self.decoding_panel.set_settings(settings, seed_locked=editor.seed_locked)
-        self.prompt_editor.set_contents(editor.prompt, editor.system_prompt, editor.chat)
+        self.prompt_editor.set_contents(editor.prompt, editor.system_prompt, editor.chat, editor.prefill)
         self.prompt_editor.set_history(editor.history)
         self.runs_panel.set_runs(self.session.runs)
+        self.trees.set_trees(self.session.trees)
         self._schedule_autosave.cancel()  # nothing changed yet
 
     def _editor_state(self) -> EditorState:
@@ -371,6 +410,7 @@ class MainWindow(QMainWindow):
             prompt=self.prompt_editor.prompt(),
             system_prompt=self.prompt_editor.system_edit.toPlainText(),
             chat=self.prompt_editor.chat_switch.isChecked(),
+            prefill=self.prompt_editor.prefill(),
             settings=settings_to_dict(self.decoding_panel.settings()),
             seed_locked=self.decoding_panel.seed_locked,
             history=self.session.editor.history,
@@ -380,6 +420,7 @@ class MainWindow(QMainWindow):
         self._schedule_autosave.cancel()
         self.session.editor = self._editor_state()
         self.session.runs = self.runs_panel.runs()
+        self.session.trees = self.trees.trees
         try:
             save_session(self.session)
         except OSError as error:
@@ -454,6 +495,7 @@ class MainWindow(QMainWindow):
             settings=self.decoding_panel.settings(),
             system_prompt=self.prompt_editor.system_prompt(),
             chat=self.prompt_editor.chat(),
+            prefill=self.prompt_editor.prefill(),
         )
 
     def _count_prompt_tokens(self) -> None:
@@ -538,7 +580,7 @@ class MainWindow(QMainWindow):
         prompt = self.generation.continuation_prompt(self.output_view.sequence_text())
         if prompt is None:
             return
-        self.prompt_editor.set_contents(prompt, "", chat=False)
+        self.prompt_editor.set_contents(prompt, "", chat=False, prefill="")  # the output already holds it
         self._count_prompt_tokens()
         self.generate(self._request_from_editor())
 
@@ -547,8 +589,9 @@ class MainWindow(QMainWindow):
         self.session.editor.remember_prompt(request.prompt)
         self.prompt_editor.set_history(self.session.editor.history)
         self.banner.hide()
+        self.shown_node = None  # the output shows the new answer now; it becomes a node when it ends
         self.prompt_length = len(live.prompt_token_ids)
-        self.output_view.begin(request.settings.num_return_sequences)
+        self.output_view.begin(request.settings.num_return_sequences, live.prefill_text)
         self.entropy_strip.begin(request.settings.num_return_sequences)
         self.ttft_label.clear()
         self.speed_label.clear()
@@ -578,7 +621,7 @@ class MainWindow(QMainWindow):
     def _show_sequences(self, run: Run) -> None:
         """A finished or restored run's output, replacing what was streamed."""
         self.prompt_length = run.prompt_tokens
-        self.output_view.show_sequences(run.sequences)
+        self.output_view.show_sequences(run.sequences, run.prefill_text)
         self.entropy_strip.show_sequences(run.sequences)
         self.entropy_strip.show_sequence(self.output_view.tabs.currentIndex())
 
@@ -606,17 +649,76 @@ class MainWindow(QMainWindow):
         except TypeError:
             settings = DecodingSettings()
             self.show_problem(self.tr("This run's settings are from another version; defaults are shown."))
-        self.prompt_editor.set_contents(run.prompt, run.system_prompt, True if run.chat is None else run.chat)
+        self.prompt_editor.set_contents(run.prompt, run.system_prompt, True if run.chat is None else run.chat,
+                                        run.prefill_text)
         self.decoding_panel.set_settings(settings)
         self._show_sequences(run)
         self._show_timings(run.time_to_first_token_s, run.tokens_per_s)
-        self.generation.last_request = GenerationRequest(run.prompt, settings, run.system_prompt, run.chat)
+        self.generation.last_request = GenerationRequest(run.prompt, settings, run.system_prompt, run.chat,
+                                                         prefill=run.prefill_text)
+        self.shown_node = None
         self.state.run_restored.emit(run)
         loaded = self.state.loaded_model
         if loaded is not None and loaded.entry.id != run.model_id:
             self.show_status(self.tr("This run was made with {0}; {1} is loaded now.").format(
                 run.model_name, loaded.entry.name))
         self._update_actions()
+
+    # --- the tree of generations ------------------------------------------------------------
+
+    def _on_node_added(self, tree: GenerationTree, node_id: str) -> None:
+        self.shown_node = (tree, node_id)  # the answer on screen is this node's
+        self.tree_dock_widget.select_node(tree, node_id)
+
+    def show_node(self, tree: GenerationTree, node_id: str) -> None:
+        """Show a node's answer: with its tokens and inspector when this session generated it, as text otherwise."""
+        self.shown_node = (tree, node_id)
+        record = self.trees.records.get(node_id)
+        if record is not None:
+            self._show_sequences(run_from_record(record))
+            self._show_timings(record.result.time_to_first_token_s, record.result.tokens_per_s)
+            self.output_view.set_info(self.tr("seed {0}").format(record.result.seed)
+                                      if record.result.seed is not None else "")
+            self.state.generation_finished.emit(record)  # the inspector pages follow the node shown
+        else:
+            sequence = RunSequence(tree.nodes[node_id].text)
+            self.prompt_length = 0
+            self.output_view.show_sequences([sequence])
+            self.entropy_strip.show_sequences([sequence])
+            self.output_view.set_info(self.tr(
+                "Saved branch: text only. Right-click it in the Tree, “Show in inspector”, to generate it again."))
+        self._update_actions()
+
+    def open_fork_popup(self, sequence: int, step: int, anchor: QPoint) -> None:
+        """The alternatives of a clicked token of the node on screen, to fork there."""
+        if sequence != 0 or self.shown_node is None or self.shown_node[1] not in self.shown_node[0].nodes:
+            return
+        record = self.trees.records.get(self.shown_node[1])
+        tokens = record.result.sequences[0].tokens if record is not None else ()
+        if step >= len(tokens):
+            return  # a saved branch: its alternatives come back with "Show in inspector"
+        title = self.tr("Fork at token {0} {1}: write instead…").format(step + 1, visible_token_text(tokens[step].text))
+        if self.fork_popup is not None:
+            self.fork_popup.deleteLater()  # closed by now: a popup closes before anything else gets a click
+        self.fork_popup = ForkPopup(title, alternatives(tokens[step]), self)
+        self.fork_popup.chosen.connect(lambda choice: self.fork_at(step, choice))
+        self.fork_popup.show_at(anchor)
+
+    def fork_at(self, step: int, choice: ForkChoice) -> bool:
+        """A new branch from the node on screen: its answer up to generated token ``step``, then ``choice``,
+        with the current decoding settings. The node itself stays."""
+        if self.shown_node is None:
+            return False
+        tree, node_id = self.shown_node
+        return self.trees.fork(tree, node_id, step, choice, self.decoding_panel.settings())
+
+    def compare_branches(self, tree: GenerationTree, node_ids: list[str]) -> None:
+        if self.side_by_side_dock.isHidden():  # opened at a third of the page: the output keeps the most room
+            self.generate_page.resizeDocks([self.side_by_side_dock], [self.generate_page.height() // 3],
+                                           Qt.Orientation.Vertical)
+        self.side_by_side_dock.show()
+        self.side_by_side_dock.raise_()
+        self.side_by_side.compare(tree, node_ids)
 
     def _on_runs_edited(self) -> None:
         self._schedule_autosave()

@@ -23,11 +23,13 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class LiveGeneration:
-    """A generation as it starts: token i of sequence s sits at position len(prompt_token_ids) + i."""
+    """A generation as it starts: token i of sequence s sits at position len(prompt_token_ids) + i
+    (the prompt's tokens include the prefill's: the answer starts with ``prefill_text``)."""
 
     loaded: LoadedModel
     request: GenerationRequest
     prompt_token_ids: tuple[int, ...]
+    prefill_text: str = ""
 
 
 @dataclass(frozen=True, eq=False)

@@ -67,13 +67,15 @@ class GenerationController(QObject):
         loaded = self.state.loaded_model
         if self.is_running or loaded is None:
             return False
-        from workbench.core.generation import generate  # torch: imported by the model load, not at start-up
+        # torch: imported by the model load, not at start-up
+        from workbench.core.generation import generate, prefill_text
 
         request = dataclasses.replace(request, trace=True, live_attention=self.state.live_attention)
         try:
             prompt_ids = tuple(prompt_token_ids(loaded, request))
+            answer_start = prefill_text(loaded, request, list(prompt_ids))
         except WorkbenchError:
-            prompt_ids = ()  # the run itself reports the problem, as a failed run
+            prompt_ids, answer_start = (), ""  # the run itself reports the problem, as a failed run
 
         if not self._job.start(lambda cancel: generate(loaded, request, cancel)):
             return False
@@ -81,7 +83,7 @@ class GenerationController(QObject):
         self.last_request = request
         self.streamed_tokens = 0
         self._live_stats_timer.start()
-        self.state.generation_started.emit(LiveGeneration(loaded, request, prompt_ids))
+        self.state.generation_started.emit(LiveGeneration(loaded, request, prompt_ids, answer_start))
         self.running_changed.emit(True)
         return True
 

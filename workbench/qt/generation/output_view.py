@@ -1,5 +1,7 @@
-"""The generated text: one tab per return sequence, each token optionally coloured by its
-probability, with the top alternatives on hover.
+"""The generated text: one tab per return sequence, the answer's prefill first (plain: it was not
+generated), then each token optionally coloured by its probability, with the top alternatives on hover.
+A click selects a token; a click that stays a single click (no double-click follows) also asks for
+the token's menu, where the window offers to fork at it.
 
 Tokens arrive one signal at a time but the text views are updated by a ~30 Hz throttle
 that appends everything buffered since its last run: never one redraw per token.
@@ -10,9 +12,10 @@ from __future__ import annotations
 import dataclasses
 import html
 
-from PySide6.QtCore import QCoreApplication, QEvent, QPoint, Qt, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QTextCharFormat, QTextCursor, QTextFormat
+from PySide6.QtCore import QCoreApplication, QEvent, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QHideEvent, QMouseEvent, QTextCharFormat, QTextCursor, QTextFormat
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QHBoxLayout,
     QLabel,
@@ -53,14 +56,22 @@ class SequenceView(QPlainTextEdit):
     re-colour them, explain them on hover and mark the selected one."""
 
     token_clicked = Signal(int)  # the token's index in this sequence
+    token_menu_requested = Signal(int, QPoint)  # the token's index and where its menu goes (global)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setReadOnly(True)
+        self.prefill = ""  # the answer's forced start, shown before the tokens
         self.tokens: list[RunToken] = []
         self.token_spans: list[tuple[int, int]] = []  # (first, end) character of each token in the text
         self.colour_tokens = True
         self.marked = -1
+        # The menu waits out the double-click interval: a double-click selects a word and opens nothing.
+        self._menu_token = -1
+        self._menu_timer = QTimer(self)
+        self._menu_timer.setSingleShot(True)
+        self._menu_timer.setInterval(QApplication.doubleClickInterval())
+        self._menu_timer.timeout.connect(self._request_menu)
 
     def append_tokens(self, tokens: list[RunToken]) -> None:
         scrollbar = self.verticalScrollBar()
@@ -93,14 +104,22 @@ class SequenceView(QPlainTextEdit):
         self.clear()
         self.tokens = []
         self.token_spans = []
+        if self.prefill:
+            QTextCursor(self.document()).insertText(self.prefill, QTextCharFormat())
+
+    def set_prefill(self, prefill: str) -> None:
+        """Start over with ``prefill`` as the answer's start (before any token)."""
+        self.prefill = prefill
+        self._clear_tokens()
 
     def show_sequence(self, sequence: RunSequence) -> None:
-        """Show a finished sequence: its tokens, cut where its final text ends (stop strings)."""
+        """Show a finished sequence: its prefill, then its tokens, cut where its final text ends (stop strings)."""
         self._clear_tokens()
-        if not "".join(t.text for t in sequence.tokens).startswith(sequence.text):
+        generated = sequence.text.removeprefix(self.prefill) if sequence.text.startswith(self.prefill) else None
+        if generated is None or not "".join(t.text for t in sequence.tokens).startswith(generated):
             self.setPlainText(sequence.text)  # tokens do not spell the text: show the text alone
             return
-        remaining = len(sequence.text)
+        remaining = len(generated)
         shown: list[RunToken] = []
         for token in sequence.tokens:
             if remaining <= 0:
@@ -156,10 +175,31 @@ class SequenceView(QPlainTextEdit):
             index = self.token_at(event.position().toPoint())
             if index >= 0:
                 self.token_clicked.emit(index)
+                self._menu_token = index
+                self._menu_timer.start()
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        self._menu_timer.stop()
+        super().mouseDoubleClickEvent(event)
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802
+        self._menu_timer.stop()  # no menu for a view that went away
+        super().hideEvent(event)
+
+    def token_anchor(self, index: int) -> QPoint:
+        """Just under token ``index``'s first character, in global coordinates: where its menu opens."""
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(self.token_spans[index][0])
+        return self.viewport().mapToGlobal(self.cursorRect(cursor).bottomLeft())
+
+    def _request_menu(self) -> None:
+        if 0 <= self._menu_token < len(self.tokens):
+            self.token_menu_requested.emit(self._menu_token, self.token_anchor(self._menu_token))
 
 
 class OutputView(QWidget):
     token_clicked = Signal(int, int)  # (sequence, step): a token clicked in the text
+    token_menu_requested = Signal(int, int, QPoint)  # (sequence, step, global anchor): a single click, settled
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -194,15 +234,18 @@ class OutputView(QWidget):
     def views(self) -> list[SequenceView]:
         return [self._view(index) for index in range(self.tabs.count())]
 
-    def begin(self, sequences: int) -> None:
-        """Clear for a new generation of ``sequences`` return sequences."""
+    def begin(self, sequences: int, prefill: str = "") -> None:
+        """Clear for a new generation of ``sequences`` return sequences, each answer starting with ``prefill``."""
         self._schedule_append.cancel()
         self._pending.clear()
         self.tabs.clear()
         for index in range(sequences):
             view = SequenceView()
             view.colour_tokens = self.colour_check.isChecked()
+            view.set_prefill(prefill)
             view.token_clicked.connect(lambda step, sequence=index: self.token_clicked.emit(sequence, step))
+            view.token_menu_requested.connect(
+                lambda step, anchor, sequence=index: self.token_menu_requested.emit(sequence, step, anchor))
             if self.marked[0] == index:
                 view.marked = self.marked[1]
             title = self.tr("Output") if sequences == 1 else self.tr("Answer {0}").format(index + 1)
@@ -229,9 +272,9 @@ class OutputView(QWidget):
             if sequence < self.tabs.count():
                 self._view(sequence).append_tokens(tokens)
 
-    def show_sequences(self, sequences: tuple[RunSequence, ...] | list[RunSequence]) -> None:
+    def show_sequences(self, sequences: tuple[RunSequence, ...] | list[RunSequence], prefill: str = "") -> None:
         """The final (or restored) sequences replace whatever was streamed."""
-        self.begin(max(1, len(sequences)))
+        self.begin(max(1, len(sequences)), prefill)
         for index, sequence in enumerate(sequences):
             self._view(index).show_sequence(sequence)
 

@@ -1,4 +1,5 @@
-"""The prompt editor: prompt, system prompt, Chat/Raw switch, live token count, history and samples."""
+"""The prompt editor: prompt, system prompt, the answer's start, Chat/Raw switch, live token count,
+history and samples."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QMenu,
     QPlainTextEdit,
     QToolButton,
@@ -93,6 +95,14 @@ class PromptEditor(QWidget):
         self.prompt_edit.setPlaceholderText(self.tr("Type a prompt, then press Ctrl+Enter to generate"))
         self.prompt_edit.textChanged.connect(self.changed)
 
+        self.prefill_edit = QLineEdit()
+        self.prefill_edit.setPlaceholderText(self.tr("Answer starts with…"))
+        self.prefill_edit.setToolTip(self.tr(
+            "Optional: the model's answer is made to start with this text and goes on from there "
+            "(with the chat template, right after the opening of the assistant's turn)."))
+        self.prefill_edit.setClearButtonEnabled(True)
+        self.prefill_edit.textChanged.connect(self.changed)
+
         self.token_label = QLabel()
         self.token_label.setToolTip(self.tr(
             "Tokens the model will read for this prompt (after the chat template), and the most it can read."))
@@ -104,6 +114,7 @@ class PromptEditor(QWidget):
         layout.addWidget(self.system_edit)
         layout.addWidget(QLabel(self.tr("Prompt")))
         layout.addWidget(self.prompt_edit, 1)
+        layout.addWidget(self.prefill_edit)
         layout.addWidget(self.token_label)
 
     # --- state --------------------------------------------------------------------
@@ -117,10 +128,18 @@ class PromptEditor(QWidget):
     def chat(self) -> bool:
         return self.chat_switch.isEnabled() and self.chat_switch.isChecked()
 
-    def set_contents(self, prompt: str, system_prompt: str = "", chat: bool | None = None) -> None:
-        with signals_blocked(self.prompt_edit), signals_blocked(self.system_edit):
+    def prefill(self) -> str:
+        return self.prefill_edit.text()
+
+    def set_contents(
+        self, prompt: str, system_prompt: str = "", chat: bool | None = None, prefill: str | None = None
+    ) -> None:
+        """``prefill`` None keeps the answer's start as it is (a prompt from the history)."""
+        with signals_blocked(self.prompt_edit), signals_blocked(self.system_edit), signals_blocked(self.prefill_edit):
             self.prompt_edit.setPlainText(prompt)
             self.system_edit.setPlainText(system_prompt)
+            if prefill is not None:
+                self.prefill_edit.setText(prefill)
         if chat is not None:
             self.chat_switch.setChecked(chat)
         self.changed.emit()

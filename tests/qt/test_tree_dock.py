@@ -1,0 +1,240 @@
+"""Fork at any token and the Tree dock, on a tiny random model: a clicked token's popup forks a branch
+that streams under its parent; typed text forks too; the prefill field starts the answer; trees
+survive a restart (a damaged one is dropped with a message); rename, collapse, delete; the JSON export
+replays exactly; two branches side by side are scored by the model."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QTextCursor
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox
+
+from tests.qt.test_main_window import set_prompt
+from workbench.core.decoding import DecodingSettings
+from workbench.core.jobs import drain
+from workbench.core.sessions import session_path
+from workbench.core.tree import GenerationTree, replay, weights_hash
+from workbench.qt.main_window import MainWindow
+from workbench.qt.tree.fork_popup import ForkChoice
+
+PROMPT = "The quick brown"
+NEW_TOKENS = 10
+
+
+def generate_root(qtbot, window: MainWindow, prompt: str = PROMPT, **settings):
+    """A greedy answer from the editor: the root of the prompt's tree (or another answer in it)."""
+    settings = {"mode": "greedy", "max_new_tokens": NEW_TOKENS, "min_new_tokens": NEW_TOKENS, **settings}
+    set_prompt(window, prompt, **settings)
+    with qtbot.waitSignal(window.trees.node_added, timeout=15_000) as added:
+        window.generate()
+    tree, node_id = added.args
+    return tree, tree.nodes[node_id]
+
+
+def click_token(qtbot, window: MainWindow, step: int) -> None:
+    view = window.output_view.views()[0]
+    cursor = QTextCursor(view.document())
+    cursor.setPosition(view.token_spans[step][0])
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.cursorRect(cursor).center() + QPoint(2, 0))
+
+
+def open_popup(qtbot, window: MainWindow, step: int):
+    click_token(qtbot, window, step)
+    qtbot.waitUntil(lambda: window.fork_popup is not None, timeout=3_000)
+    popup = window.fork_popup
+    if not popup.isVisible():
+        # The offscreen platform closes a popup the moment it becomes the active window (a desktop
+        # does not); shown again, it stays.
+        popup.show()
+    qtbot.waitUntil(popup.isVisible, timeout=1_000)
+    return popup
+
+
+def fork(qtbot, window: MainWindow, step: int, choice: ForkChoice):
+    with qtbot.waitSignal(window.trees.node_added, timeout=15_000) as added:
+        assert window.fork_at(step, choice)
+    tree, node_id = added.args
+    return tree.nodes[node_id]
+
+
+@pytest.fixture
+def shown(window, qtbot):
+    window.resize(1366, 768)
+    window.show()
+    window.activateWindow()  # a popup closes at once while its application has no active window
+    qtbot.waitActive(window)
+    return window
+
+
+def test_a_clicked_token_forks_a_branch_that_streams_under_its_parent(qtbot, shown):
+    window = shown
+    tree, root = generate_root(qtbot, window)
+    step = 3
+    window.decoding_panel.set_settings(DecodingSettings(mode="greedy", max_new_tokens=40))
+    popup = open_popup(qtbot, window, step)
+    assert window.state.selected_token[1] == window.prompt_length + step  # the click selected it as well
+    rows = [popup.list.topLevelItem(row) for row in range(popup.list.topLevelItemCount())]
+    assert len(rows) == 20
+    event = window.trees.records[root.id].result.sequences[0].tokens[step]
+    assert [row.data(0, Qt.ItemDataRole.UserRole).token_id for row in rows] == [i for i, _ in event.trace.stages[0].top]
+    wanted = rows[1].data(0, Qt.ItemDataRole.UserRole)
+    popup.search.setText(wanted.text)
+    assert not rows[1].isHidden() and any(row.isHidden() for row in rows)
+
+    streamed = []
+    window.state.token_streamed.connect(lambda _event: streamed.append(window.tree_dock_widget._placeholder.text(1)))
+    with qtbot.waitSignal(window.trees.node_added, timeout=15_000) as added:
+        qtbot.mouseClick(popup.list.viewport(), Qt.MouseButton.LeftButton,
+                         pos=popup.list.visualItemRect(rows[1]).center())
+    child = tree.nodes[added.args[1]]
+    assert streamed[:2] == ["1", "2"]  # the placeholder under the parent counted the tokens as they came
+    assert child.parent == root.id and root.id in tree.nodes  # the original branch stays
+    assert child.answer_ids[:step] == root.answer_ids[:step] and child.answer_ids[step] == wanted.token_id
+    assert child.forced_prob == pytest.approx(wanted.raw_prob)
+    assert window.output_view.sequence_text() == child.text  # the new branch's whole answer, prefill first
+    assert window.output_view.views()[0].prefill and child.text.startswith(window.output_view.views()[0].prefill)
+    assert window.tree_dock_widget.selected_node_ids() == [child.id]
+    assert window.tree_dock_widget.item(child.id).parent() is window.tree_dock_widget.item(root.id)
+
+
+def test_typed_text_forks_too(qtbot, shown):
+    window = shown
+    tree, root = generate_root(qtbot, window)
+    popup = open_popup(qtbot, window, 2)
+    qtbot.keyClicks(popup.typed, " fox jumps")
+    with qtbot.waitSignal(window.trees.node_added, timeout=15_000) as added:
+        qtbot.keyClick(popup.typed, Qt.Key.Key_Return)
+    child = tree.nodes[added.args[1]]
+    forced = tuple(window.state.loaded_model.tokenizer(" fox jumps", add_special_tokens=False)["input_ids"])
+    assert child.prefill_ids == root.answer_ids[:2] + forced
+    assert child.forced_text == " fox jumps" and " fox jumps" in child.text
+
+
+def test_a_double_click_selects_a_word_and_opens_no_popup(qtbot, shown):
+    window = shown
+    generate_root(qtbot, window)
+    view = window.output_view.views()[0]
+    cursor = QTextCursor(view.document())
+    cursor.setPosition(view.token_spans[4][0])
+    pos = view.cursorRect(cursor).center() + QPoint(2, 0)
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+    qtbot.wait(QApplication.doubleClickInterval() + 100)
+    assert window.fork_popup is None
+
+
+def test_the_prefill_field_starts_the_answer_and_counts_as_prompt(qtbot, window):
+    window.prompt_editor.prefill_edit.setText(" jumps over")
+    tree, root = generate_root(qtbot, window)
+    view = window.output_view.views()[0]
+    assert view.prefill == " jumps over" and view.toPlainText().startswith(" jumps over")
+    assert window.output_view.sequence_text() == root.text
+    record = window.trees.records[root.id]
+    assert window.prompt_length == len(record.result.prompt_token_ids)  # the prefill's tokens are prompt positions
+    assert view.token_spans[0][0] == len(" jumps over")  # generated token 0 starts after the plain prefill
+    window.save_session_now()
+    saved = json.loads(session_path().read_text(encoding="utf-8"))
+    assert saved["editor"]["prefill"] == " jumps over"
+
+
+def test_a_new_prompt_starts_a_tree_and_the_same_prompt_adds_an_answer(qtbot, window):
+    tree, root = generate_root(qtbot, window)
+    again_tree, again = generate_root(qtbot, window)
+    assert again_tree is tree and again.parent == root.id and again.fork_position == 0
+    other_tree, _ = generate_root(qtbot, window, "Attention lets every")
+    assert window.trees.trees == [other_tree, tree]  # newest first
+    dock = window.tree_dock_widget
+    assert dock.selector.count() == 2 and dock.shown_tree is other_tree
+    dock.selector.setCurrentIndex(1)
+    assert dock.shown_tree is tree and dock.item(again.id) is not None
+
+
+def test_rename_collapse_and_delete(qtbot, window, monkeypatch):
+    tree, root = generate_root(qtbot, window)
+    child = fork(qtbot, window, 2, ForkChoice(" x", (7,)))
+    dock = window.tree_dock_widget
+    monkeypatch.setattr(QInputDialog, "getText", lambda *args, **kwargs: ("my branch", True))
+    dock.rename(tree, child.id)
+    assert tree.nodes[child.id].label == "my branch" and dock.item(child.id).text(3) == "my branch"
+    dock.item(root.id).setExpanded(False)
+    assert tree.nodes[root.id].collapsed
+    dock.refresh()
+    assert not dock.item(root.id).isExpanded()
+    monkeypatch.setattr(QMessageBox, "question", lambda *args: QMessageBox.StandardButton.Yes)
+    dock.delete(tree, child.id)
+    assert list(tree.nodes) == [root.id] and dock.item(child.id) is None
+    dock.delete(tree, root.id)
+    assert window.trees.trees == [] and dock.view.topLevelItemCount() == 0
+
+
+def test_trees_survive_a_restart_and_a_damaged_one_is_dropped(qtbot, make_window, tiny_loaded):
+    window = make_window(tiny_loaded)
+    tree, root = generate_root(qtbot, window)
+    child = fork(qtbot, window, 3, ForkChoice(" x", (7,)))
+    window.close()
+    again = make_window(tiny_loaded)
+    [restored] = again.trees.trees
+    assert restored.to_data() == tree.to_data()
+    assert again.tree_dock_widget.item(child.id) is not None
+    # A saved branch has no tokens: its text is shown, and "Show in inspector" generates it again, exactly.
+    again.show_node(restored, child.id)
+    assert again.output_view.sequence_text() == child.text
+    assert "Show in inspector" in again.output_view.info_label.text()
+    with qtbot.waitSignal(again.trees.node_replayed, timeout=15_000):
+        assert again.trees.show_in_inspector(restored, child.id)
+    assert child.id in again.trees.records and again.output_view.views()[0].tokens
+    again.close()
+
+    data = json.loads(session_path().read_text(encoding="utf-8"))
+    data["trees"].append({**data["trees"][0], "nodes": []})  # no root: broken
+    session_path().write_text(json.dumps(data), encoding="utf-8")
+    third = make_window(tiny_loaded)
+    assert [kept.id for kept in third.trees.trees] == [tree.id]
+    assert "trees[1]" in third.banner.label.text()
+
+
+def test_the_exported_tree_replays_exactly(qtbot, window, tiny_loaded, tmp_path, monkeypatch):
+    tree, root = generate_root(qtbot, window)
+    fork(qtbot, window, 4, ForkChoice(" y", (9,)))
+    window.decoding_panel.set_settings(DecodingSettings(
+        mode="sample", max_new_tokens=NEW_TOKENS))
+    with qtbot.waitSignal(window.trees.node_added, timeout=15_000):
+        assert window.trees.regenerate(tree, root.id, window.decoding_panel.settings())  # sampled, with its seed
+    path = tmp_path / "tree.json"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (str(path), ""))
+    window.tree_dock_widget.export_shown()
+    qtbot.waitUntil(path.exists, timeout=10_000)
+    exported = GenerationTree.from_data(json.loads(path.read_text(encoding="utf-8")))
+    assert exported.weights_hash == weights_hash(tiny_loaded) and len(exported.nodes) == 3
+    assert [outcome.matches for outcome in drain(replay(tiny_loaded, exported))] == [True, True, True]
+
+
+def test_two_siblings_side_by_side_are_scored_by_the_model(qtbot, window):
+    tree, root = generate_root(qtbot, window)
+    event = window.trees.records[root.id].result.sequences[0].tokens[3]
+    (first_id, first_prob), (second_id, second_prob) = event.trace.stages[0].top[1:3]
+    first = fork(qtbot, window, 3, ForkChoice("a", (first_id,), first_prob))
+    window.show_node(tree, root.id)
+    second = fork(qtbot, window, 3, ForkChoice("b", (second_id,), second_prob))
+    dock = window.tree_dock_widget
+    dock.view.clearSelection()
+    dock.item(first.id).setSelected(True)
+    dock.item(second.id).setSelected(True)
+    assert dock.compare_button.isEnabled()
+    view = window.side_by_side
+    with qtbot.waitSignal(view._job.finished, timeout=10_000):
+        dock.compare_button.click()
+    assert window.side_by_side_dock.isVisible() or not window.isVisible()
+    for column, node in zip(view.columns, (first, second)):
+        score = column.score
+        assert score.start == 3 and len(score.logprobs) == len(node.token_ids) + 1
+        # The forced token's log-probability, then the branch's own generation: the model's own numbers.
+        assert score.total_logprob == pytest.approx(math.log(node.forced_prob) + sum(node.logprobs), abs=1e-3)
+        assert f"{score.total_logprob:.2f}" in column.totals.text()
+        surprisals = [token.surprisal for token in column.strip.tokens]
+        assert -sum(surprisals) == pytest.approx(score.total_logprob)
+    assert "The model prefers" in view.heading.text()

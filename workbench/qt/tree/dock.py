@@ -1,0 +1,342 @@
+"""The Tree dock: the trees of generations, one shown at a time (newest first in the selector).
+
+The top item is the prompt; under it each node is a branch: the edge into it (the forced token and
+its raw probability), its label or the text it added, how many tokens it generated and their
+cumulative log-probability under the raw model. A fork being generated shows as a growing
+placeholder under its parent. Selecting one node shows its answer; selecting two compares them.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QPoint, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QInputDialog,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from workbench.core.atomic import write_json_atomic
+from workbench.core.generation_data import TokenEvent
+from workbench.core.tree import GenerationTree, TreeNode, weights_hash
+from workbench.qt.common.app_state import AppState
+from workbench.qt.common.export import ask_and_save
+from workbench.qt.common.jobs import Job
+from workbench.qt.generation.output_view import visible_token_text
+from workbench.qt.tree.keeper import Branch, TreeKeeper
+
+_NODE_ID = Qt.ItemDataRole.UserRole
+FORK, TOKENS, LOGPROB, BRANCH = range(4)  # the columns: the text last, where the width to spare goes
+
+
+def one_line(text: str, limit: int = 80) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def added_text(tree: GenerationTree, node: TreeNode) -> str:
+    """What the node's answer adds to its parent's: the text after the part they share."""
+    if node.parent is None:
+        return node.text
+    return node.text[len(os.path.commonprefix([tree.nodes[node.parent].text, node.text])):]
+
+
+def edge_text(node: TreeNode) -> str:
+    """The edge into ``node``: the token forced at its fork and its raw probability."""
+    if node.parent is None:
+        return QCoreApplication.translate("TreeDock", "answer")
+    if not node.forced_text and node.fork_position == 0:
+        return QCoreApplication.translate("TreeDock", "another answer")
+    prob = f" {node.forced_prob:.1%}" if node.forced_prob is not None else ""
+    return visible_token_text(node.forced_text) + prob
+
+
+def _hash_weights(loaded):
+    def job(_cancel):
+        yield from ()  # nothing to report on the way: one pass over the weights
+        with loaded.lock:
+            return weights_hash(loaded)
+
+    return job
+
+
+class TreeDock(QWidget):
+    node_chosen = Signal(object, str)  # (GenerationTree, node id): show this node's answer
+    regenerate_requested = Signal(object, str)  # (GenerationTree, node id)
+    compare_requested = Signal(object, list)  # (GenerationTree, [node id, node id])
+    message = Signal(str)  # one line for the status bar
+
+    def __init__(self, state: AppState, keeper: TreeKeeper, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.keeper = keeper
+        self.shown_tree_id: str | None = None
+        self._placeholder: QTreeWidgetItem | None = None
+
+        self.selector = QComboBox()
+        self.selector.setToolTip(self.tr("One tree per prompt, newest first."))
+        self.selector.currentIndexChanged.connect(self._on_tree_picked)
+        self.export_button = QPushButton(self.tr("Export JSON…"))
+        self.export_button.setToolTip(self.tr(
+            "Save this tree with everything needed to generate it again: model, weights hash, settings, seeds, "
+            "forced tokens. `workbench tree replay FILE` checks it."))
+        self.export_button.clicked.connect(self.export_shown)
+        top = QHBoxLayout()
+        top.addWidget(self.selector, 1)
+        top.addWidget(self.export_button)
+
+        self.view = QTreeWidget()
+        self.view.setHeaderLabels([self.tr("Fork"), self.tr("Tokens"), self.tr("log p"), self.tr("Branch")])
+        header = self.view.headerItem()
+        header.setToolTip(FORK, self.tr("The token forced where this branch left its parent, and its raw probability."))
+        header.setToolTip(TOKENS, self.tr("Tokens this branch generated (the forced ones not counted)."))
+        header.setToolTip(LOGPROB, self.tr("Cumulative log-probability of its generated tokens under the raw model."))
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.setIndentation(12)  # deep forks keep room for their text
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the text elides instead
+        self.view.setToolTip(self.tr(
+            "Click a branch to show its answer; Ctrl+click a second one to compare the two. "
+            "Right-click for more. Click a token in the output to fork there."))
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._open_menu)
+        self.view.itemSelectionChanged.connect(self._on_selection_changed)
+        self.view.itemCollapsed.connect(lambda item: self._set_collapsed(item, True))
+        self.view.itemExpanded.connect(lambda item: self._set_collapsed(item, False))
+
+        self.compare_button = QPushButton(self.tr("Compare the two selected"))
+        self.compare_button.setToolTip(self.tr("Both branches after their fork, side by side, scored by the model."))
+        self.compare_button.clicked.connect(self._compare_selected)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addLayout(top)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.compare_button)
+
+        self._exporting: GenerationTree | None = None  # the tree whose weights hash is being computed
+        self._hash_job = Job(state.jobs, parent=self)
+        self._hash_job.finished.connect(self._hashed)
+        self._hash_job.failed.connect(self.message)
+        keeper.changed.connect(self.refresh)
+        state.token_streamed.connect(self._on_token)
+        self.refresh()
+
+    # --- what is shown ----------------------------------------------------------------
+
+    @property
+    def shown_tree(self) -> GenerationTree | None:
+        return self.keeper.tree(self.shown_tree_id) if self.shown_tree_id else None
+
+    def show_tree(self, tree_id: str) -> None:
+        self.shown_tree_id = tree_id
+        self.refresh()
+
+    def select_node(self, tree: GenerationTree, node_id: str) -> None:
+        """Show ``tree`` with ``node_id`` selected, without asking for it to be shown again."""
+        self.shown_tree_id = tree.id
+        self.refresh()
+        item = self.item(node_id)
+        if item is not None:
+            self.view.blockSignals(True)
+            self.view.clearSelection()
+            self.view.setCurrentItem(item)
+            self.view.blockSignals(False)
+            self.view.scrollToItem(item)
+            self._update_buttons()
+
+    def item(self, node_id: str) -> QTreeWidgetItem | None:
+        found = [item for item in self._node_items() if item.data(FORK, _NODE_ID) == node_id]
+        return found[0] if found else None
+
+    def selected_node_ids(self) -> list[str]:
+        return [item.data(FORK, _NODE_ID) for item in self.view.selectedItems() if item.data(FORK, _NODE_ID)]
+
+    def _node_items(self) -> list[QTreeWidgetItem]:
+        items, stack = [], [self.view.topLevelItem(i) for i in range(self.view.topLevelItemCount())]
+        while stack:
+            item = stack.pop()
+            items.append(item)
+            stack += [item.child(i) for i in range(item.childCount())]
+        return items
+
+    # --- drawing ------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Redraw from the keeper, keeping the tree shown and the selection."""
+        trees = self.keeper.trees
+        if self.shown_tree is None:
+            self.shown_tree_id = trees[0].id if trees else None
+        self.selector.blockSignals(True)
+        self.selector.clear()
+        for tree in trees:
+            self.selector.addItem(self.tr("{0} · {1} branches").format(one_line(tree.prompt, 48), len(tree.nodes)),
+                                  tree.id)
+            self.selector.setItemData(self.selector.count() - 1, tree.prompt, Qt.ItemDataRole.ToolTipRole)
+        self.selector.setCurrentIndex(self.selector.findData(self.shown_tree_id))
+        self.selector.blockSignals(False)
+
+        selected = set(self.selected_node_ids())
+        self.view.blockSignals(True)
+        self.view.clear()
+        self._placeholder = None
+        tree = self.shown_tree
+        if tree is not None and tree.root is not None:
+            prompt_item = QTreeWidgetItem([self.tr("Prompt"), "", "", one_line(tree.prompt)])
+            prompt_item.setToolTip(BRANCH, tree.prompt)
+            prompt_item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            self.view.addTopLevelItem(prompt_item)
+            self._add_node(prompt_item, tree, tree.root)
+            prompt_item.setExpanded(True)
+            self._add_placeholder(tree)
+            for item in self._node_items():
+                node_id = item.data(FORK, _NODE_ID)
+                item.setSelected(node_id in selected)
+                if node_id in tree.nodes:
+                    item.setExpanded(not tree.nodes[node_id].collapsed)
+        for column in (FORK, TOKENS, LOGPROB):
+            self.view.resizeColumnToContents(column)
+        self.view.blockSignals(False)
+        self.export_button.setEnabled(tree is not None)
+        self._update_buttons()
+
+    def _add_node(self, parent_item: QTreeWidgetItem, tree: GenerationTree, node: TreeNode) -> None:
+        item = QTreeWidgetItem(parent_item, [
+            edge_text(node),
+            str(len(node.token_ids)),
+            f"{node.cumulative_logprob:.2f}",
+            node.label or one_line(added_text(tree, node)),
+        ])
+        item.setData(FORK, _NODE_ID, node.id)
+        for column in (TOKENS, LOGPROB):
+            item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        item.setToolTip(BRANCH, self._node_tooltip(tree, node))
+        for child in tree.children(node.id):
+            self._add_node(item, tree, child)
+
+    def _node_tooltip(self, tree: GenerationTree, node: TreeNode) -> str:
+        settings = node.settings
+        mode = self.tr("greedy") if settings.mode == "greedy" else self.tr("{0}, seed {1}").format(
+            settings.mode, node.seed)
+        mean = node.cumulative_logprob / len(node.logprobs) if node.logprobs else 0.0
+        return self.tr(
+            "{0}\n\nForked after {1} tokens of its parent's answer. {2} tokens generated ({3}); "
+            "log p {4:.2f} in all, {5:.2f} per token."
+        ).format(one_line(node.text, 400), node.fork_position, len(node.token_ids), mode, node.cumulative_logprob,
+                 mean)
+
+    def _add_placeholder(self, tree: GenerationTree) -> None:
+        running = self.keeper.running
+        if not (self.keeper.generation.is_running and isinstance(running, Branch) and running.tree_id == tree.id):
+            return
+        parent = self.item(running.parent_id)
+        if parent is not None:
+            self._placeholder = QTreeWidgetItem(parent, [visible_token_text(running.forced_text), "0", "",
+                                                         self.tr("generating…")])
+            self._placeholder.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            parent.setExpanded(True)
+
+    def _on_token(self, event: TokenEvent) -> None:
+        if self._placeholder is not None and event.sequence == 0:
+            self._placeholder.setText(TOKENS, str(event.step + 1))
+
+    # --- choosing ---------------------------------------------------------------------------
+
+    def _on_tree_picked(self, index: int) -> None:
+        self.show_tree(self.selector.itemData(index))
+
+    def _on_selection_changed(self) -> None:
+        self._update_buttons()
+        ids = self.selected_node_ids()
+        if len(ids) == 1 and self.shown_tree is not None:
+            self.node_chosen.emit(self.shown_tree, ids[0])
+
+    def _update_buttons(self) -> None:
+        self.compare_button.setEnabled(len(self.selected_node_ids()) == 2)
+
+    def _compare_selected(self) -> None:
+        if self.shown_tree is not None and len(self.selected_node_ids()) == 2:
+            self.compare_requested.emit(self.shown_tree, self.selected_node_ids())
+
+    def _set_collapsed(self, item: QTreeWidgetItem, collapsed: bool) -> None:
+        node_id, tree = item.data(FORK, _NODE_ID), self.shown_tree
+        if tree is not None and node_id in tree.nodes:
+            self.keeper.set_collapsed(tree, node_id, collapsed)
+
+    # --- the context menu -------------------------------------------------------------------
+
+    def _open_menu(self, pos: QPoint) -> None:
+        item, tree = self.view.itemAt(pos), self.shown_tree
+        node_id = item.data(FORK, _NODE_ID) if item is not None else None
+        if tree is None or node_id not in tree.nodes:
+            return
+        node = tree.nodes[node_id]
+        menu = QMenu(self)
+        menu.addAction(self.tr("Show in inspector"), lambda: self.keeper.show_in_inspector(tree, node_id)).setToolTip(
+            self.tr("Send this branch to the Attention, Token and Lens pages (a saved branch is generated again, "
+                    "exactly, first)."))
+        menu.addAction(self.tr("Regenerate (new seed)"), lambda: self.regenerate_requested.emit(tree, node_id))
+        siblings = [sibling for sibling in tree.children(node.parent) if sibling.id != node_id] if node.parent else []
+        compare_menu = menu.addMenu(self.tr("Compare with sibling"))
+        for sibling in siblings:
+            compare_menu.addAction(
+                f"{edge_text(sibling)}  {sibling.label or one_line(added_text(tree, sibling), 40)}",
+                lambda sibling_id=sibling.id: self.compare_requested.emit(tree, [node_id, sibling_id]))
+        compare_menu.setEnabled(bool(siblings))
+        menu.addSeparator()
+        menu.addAction(self.tr("Rename…"), lambda: self.rename(tree, node_id))
+        if tree.children(node_id):
+            menu.addAction(self.tr("Expand") if node.collapsed else self.tr("Collapse"),
+                           lambda: item.setExpanded(node.collapsed))
+        menu.addAction(self.tr("Delete branch and its forks…"), lambda: self.delete(tree, node_id))
+        menu.exec(self.view.viewport().mapToGlobal(pos))
+
+    def rename(self, tree: GenerationTree, node_id: str) -> None:
+        label, accepted = QInputDialog.getText(self, self.tr("Rename branch"), self.tr("Label (empty: its text):"),
+                                               text=tree.nodes[node_id].label)
+        if accepted:
+            self.keeper.rename(tree, node_id, label.strip())
+
+    def delete(self, tree: GenerationTree, node_id: str) -> None:
+        count = len(tree.subtree_ids(node_id))
+        question = self.tr("Delete this whole tree ({0} branches)?").format(count) \
+            if tree.nodes[node_id].parent is None else self.tr("Delete this branch and the {0} forked from it?").format(
+                count - 1)
+        if QMessageBox.question(self, self.tr("Delete"), question) == QMessageBox.StandardButton.Yes:
+            self.keeper.delete_subtree(tree, node_id)
+
+    # --- export ----------------------------------------------------------------------------
+
+    def export_shown(self) -> None:
+        """Save the shown tree as JSON; first its model's weights hash, in a job, when that model is loaded."""
+        tree, loaded = self.shown_tree, self.state.loaded_model
+        if tree is None:
+            return
+        if loaded is None or loaded.entry.id != tree.model:
+            if not tree.weights_hash:
+                self.message.emit(self.tr("{0} is not loaded: the export has no weights hash to check a replay "
+                                          "against.").format(tree.model))
+            self._save(tree)
+            return
+        self._exporting = tree
+        self.message.emit(self.tr("Hashing the weights of {0}…").format(loaded.entry.name))
+        self._hash_job.start(_hash_weights(loaded))
+
+    def _hashed(self, digest: str) -> None:
+        tree, self._exporting = self._exporting, None
+        tree.weights_hash = digest
+        self.keeper.changed.emit()  # the session keeps the hash too
+        self._save(tree)
+
+    def _save(self, tree: GenerationTree) -> None:
+        ask_and_save(self, self.tr("Export tree"), str(Path.home() / f"tree-{tree.id[:8]}.json"),
+                     self.tr("JSON (*.json)"), lambda path: write_json_atomic(path, tree.to_data()),
+                     lambda text, _problem: self.message.emit(text))

@@ -1,0 +1,108 @@
+"""Two branches side by side: each one's tokens after the point where they part, coloured by the
+probability the model gives them when it reads the branch back (forced tokens included), with the
+total and mean log-probability and a per-token entropy and surprisal strip. The heading says which
+continuation the model preferred, per token, so branches of different lengths compare fairly."""
+
+from __future__ import annotations
+
+import html
+import math
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+
+from workbench.core.sessions import RunSequence, RunToken
+from workbench.core.tree import BranchScore, GenerationTree, TreeNode, score_branches
+from workbench.qt.common.app_state import AppState
+from workbench.qt.common.jobs import Job
+from workbench.qt.generation.entropy_strip import EntropyStrip
+from workbench.qt.generation.output_view import SequenceView
+from workbench.qt.tree.dock import added_text, edge_text, one_line
+
+NAMES = ("A", "B")
+
+
+class BranchColumn(QWidget):
+    """One branch: its title, its totals, its tokens and its strip."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.score: BranchScore | None = None
+        self.title = QLabel()
+        self.title.setWordWrap(True)
+        self.totals = QLabel()
+        self.totals.setToolTip(self.tr("Log-probabilities (nats) of the branch's tokens after the fork, forced "
+                                       "ones included, as the model reads them back."))
+        self.text = SequenceView()
+        self.strip = EntropyStrip()
+        # The text and the strip mark the same token.
+        self.text.token_clicked.connect(lambda step: self.strip.select_token(0, step))
+        self.strip.token_clicked.connect(lambda _sequence, step: self.text.mark_token(step))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.title)
+        layout.addWidget(self.totals)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.strip)
+
+    def show_score(self, title: str, score: BranchScore) -> None:
+        self.score = score
+        self.title.setText(title)
+        self.totals.setText(self.tr("log p {0:.2f} in all · {1:.3f} per token · {2} tokens").format(
+            score.total_logprob, score.mean_logprob, len(score.logprobs)))
+        tokens = tuple(RunToken(text, math.exp(logprob), entropy=entropy)
+                       for text, logprob, entropy in zip(score.token_texts, score.logprobs, score.entropies))
+        sequence = RunSequence("".join(score.token_texts), tokens)
+        self.text.show_sequence(sequence)
+        self.strip.show_sequences([sequence])
+
+
+class SideBySideView(QWidget):
+    message = Signal(str)  # one line for the status bar
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.state = state
+        self.heading = QLabel(self.tr("Select two branches in the Tree dock and press Compare."))
+        self.heading.setWordWrap(True)
+        self.heading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.columns = (BranchColumn(), BranchColumn())
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        for column in self.columns:
+            splitter.addWidget(column)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.heading)
+        layout.addWidget(splitter, 1)
+        self._compared: list[TreeNode] = []
+        self._tree: GenerationTree | None = None
+        self._job = Job(state.jobs, parent=self)
+        self._job.finished.connect(self._on_scored)
+        self._job.failed.connect(self.heading.setText)
+
+    def compare(self, tree: GenerationTree, node_ids: list[str]) -> bool:
+        """Score the two nodes after the start they share, in a job; False when the tree's model is not loaded."""
+        loaded = self.state.loaded_model
+        if loaded is None or loaded.entry.id != tree.model:
+            self.heading.setText(self.tr("Load {0} to score these branches: the model reads them back.").format(
+                tree.model))
+            return False
+        self._tree, self._compared = tree, [tree.nodes[node_id] for node_id in node_ids]
+        self.heading.setText(self.tr("Scoring both branches under {0}…").format(loaded.entry.name))
+        return self._job.start(lambda cancel: score_branches(loaded, tree, list(node_ids), cancel))
+
+    def _on_scored(self, scores: list[BranchScore]) -> None:
+        for name, column, node, score in zip(NAMES, self.columns, self._compared, scores):
+            label = node.label or one_line(added_text(self._tree, node), 60)
+            column.show_score(f"<b>{name}</b> · {html.escape(edge_text(node))} · {html.escape(label)}", score)
+        first, second = scores
+        if not (first.logprobs and second.logprobs):
+            self.heading.setText(self.tr("One branch ends where they part: there is nothing to compare."))
+            return
+        preferred = 0 if first.mean_logprob >= second.mean_logprob else 1
+        self.heading.setText(self.tr(
+            "The model prefers {0}: {1:.3f} against {2:.3f} nats per token after the fork "
+            "(in all {3:.2f} over {4} tokens against {5:.2f} over {6})."
+        ).format(NAMES[preferred], scores[preferred].mean_logprob, scores[1 - preferred].mean_logprob,
+                 scores[preferred].total_logprob, len(scores[preferred].logprobs),
+                 scores[1 - preferred].total_logprob, len(scores[1 - preferred].logprobs)))
