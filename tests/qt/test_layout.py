@@ -200,7 +200,8 @@ def test_the_training_samples_have_room_to_be_read(qtbot, shown_window, width, h
     on a full HD screen: the sample text column is wide, and a few samples show without scrolling."""
     window = shown_window
     window.resize(width, height)
-    window.pages.setCurrentIndex(2)
+    titles = [window.pages.tabText(index) for index in range(window.pages.count())]
+    window.pages.setCurrentIndex(titles.index("Training"))
     panel = window.pages.currentWidget().widget().build()
     qtbot.wait(10)
     samples = panel.curves.samples
