@@ -63,7 +63,7 @@ from workbench.qt.common.jobs import Job
 
 _REDRAW_MS = 33  # the heatmap redraws at most ~30 times a second while a slider is dragged
 _TOKEN_VIEW_MS = 100  # the token view follows at 10 Hz, so it never slows the heatmap down
-_LIVE_MS = 300  # while tokens stream, the heatmap grows ~3 times a second: each redraw takes the generation a core for ~15 ms
+_LIVE_MS = 300  # while tokens stream, the heatmap grows ~3 times a second: a redraw costs the generation ~15 ms
 _ONE_HEAD = "head"
 
 
