@@ -4,6 +4,7 @@ a generation once opened, and a column click selects its token on the Token page
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
@@ -12,7 +13,6 @@ from workbench.core.generation import GenerationRequest, generate
 from workbench.core.generation_data import GenerationRecord
 from workbench.core.jobs import drain
 from workbench.core.lens import LensProgress, logit_lens
-from workbench.qt.common.app_state import AppState
 from workbench.qt.lens.panel import LensPanel
 from workbench.qt.token.panel import TokenPanel
 
@@ -20,20 +20,8 @@ TEXT = "The quick brown fox jumps over the lazy dog."
 
 
 @pytest.fixture
-def state(tiny_loaded):
-    state = AppState()
-    state.set_loaded_model(tiny_loaded)
-    return state
-
-
-@pytest.fixture
-def panel(qtbot, state):
-    widget = LensPanel(state)
-    qtbot.addWidget(widget)
-    widget.resize(1366, 700)
-    widget.show()
-    yield widget
-    widget.shutdown()
+def panel(show_panel, state):
+    return show_panel(LensPanel, state, 1366, 700)
 
 
 def _column_pos(panel, layer: int, column: int):
@@ -53,8 +41,11 @@ def test_the_grid_fills_with_progress(qtbot, panel, tiny_loaded):
     expected = drain(logit_lens(tiny_loaded, tiny_loaded.tokenizer(TEXT)["input_ids"]))
     np.testing.assert_array_equal(panel.grid.values, expected.next_token_prob[:, :-1])  # (layers, T-1)
     assert panel.grid.bottom_axis.labels[0] == panel.next_labels[0]
+    viridis = pg.colormap.get("viridis").getLookupTable(nPts=8)
     panel.colour_combo.setCurrentIndex(1)  # rank, log scale
     np.testing.assert_allclose(panel.grid.values, np.log10(expected.next_token_rank[:, :-1] + 1.0))
+    # The reversed map for ranks is the lens's own: every other viridis in the window stays as it was.
+    np.testing.assert_array_equal(pg.colormap.get("viridis").getLookupTable(nPts=8), viridis)
 
 
 def test_cancel_leaves_no_half_grid(qtbot, panel, tiny_loaded):

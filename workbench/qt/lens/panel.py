@@ -8,6 +8,7 @@ been opened; the result goes to ``AppState.lens_ready`` for the Token page's len
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass
 
@@ -229,7 +230,9 @@ class LensPanel(QWidget):
         if self.colour_combo.currentData() == _RANK:
             ranks = lens.next_token_rank[:, :-1]  # (layers, T-1): the last position has no next token
             vocabulary = max(len(self.request.loaded.tokenizer), 2)
-            color_map = pg.colormap.get("viridis", skipCache=True)
+            # A copy: pyqtgraph caches its maps (even with skipCache) and reverse() works in place,
+            # which would turn every other viridis in the window upside down.
+            color_map = copy.deepcopy(pg.colormap.get("viridis"))
             color_map.reverse()  # rank 1 (the top guess) bright, as probability 1 is
             self.grid.set_values(np.log10(ranks + 1.0).astype(np.float32), (0.0, math.log10(vocabulary)), color_map,
                                  self.tr("log₁₀ rank"))
