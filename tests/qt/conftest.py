@@ -69,3 +69,29 @@ def make_window(qtbot, monkeypatch):
 @pytest.fixture
 def window(make_window, tiny_loaded):
     return make_window(tiny_loaded)
+
+
+@pytest.fixture
+def state(tiny_loaded):
+    """An AppState with the tiny model loaded, as the inspector panels see it in the window."""
+    state = AppState()
+    state.set_loaded_model(tiny_loaded)
+    return state
+
+
+@pytest.fixture
+def show_panel(qtbot):
+    """show_panel(PanelClass, state, width, height): an inspector panel shown at that size, shut down after the test."""
+    panels = []
+
+    def show(panel_class, state: AppState, width: int, height: int):
+        panel = panel_class(state)
+        qtbot.addWidget(panel)
+        panel.resize(width, height)
+        panel.show()
+        panels.append(panel)
+        return panel
+
+    yield show
+    for panel in panels:
+        panel.shutdown()

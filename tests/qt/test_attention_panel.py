@@ -20,15 +20,8 @@ TEXT = "The quick brown fox jumps over the lazy dog."
 
 
 @pytest.fixture
-def panel(qtbot, tiny_loaded):
-    state = AppState()
-    state.set_loaded_model(tiny_loaded)
-    widget = AttentionPanel(state)
-    qtbot.addWidget(widget)
-    widget.resize(1200, 800)
-    widget.show()
-    yield widget
-    widget.shutdown()
+def panel(show_panel, state):
+    return show_panel(AttentionPanel, state, 1200, 800)
 
 
 @pytest.fixture

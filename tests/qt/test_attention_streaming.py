@@ -24,20 +24,8 @@ NEW_TOKENS = 6
 
 
 @pytest.fixture
-def state(tiny_loaded):
-    state = AppState()
-    state.set_loaded_model(tiny_loaded)
-    return state
-
-
-@pytest.fixture
-def panel(qtbot, state):
-    widget = AttentionPanel(state)
-    qtbot.addWidget(widget)
-    widget.resize(1200, 800)
-    widget.show()
-    yield widget
-    widget.shutdown()
+def panel(show_panel, state):
+    return show_panel(AttentionPanel, state, 1200, 800)
 
 
 @pytest.fixture

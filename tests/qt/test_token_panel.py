@@ -13,7 +13,7 @@ from workbench.core.decoding import DecodingSettings
 from workbench.core.generation import GenerationRequest, generate
 from workbench.core.generation_data import GenerationRecord
 from workbench.core.jobs import drain
-from workbench.qt.common.app_state import AppState, LiveGeneration
+from workbench.qt.common.app_state import LiveGeneration
 from workbench.qt.token.chain import SHOWN_TOKENS
 from workbench.qt.token.panel import TokenPanel
 
@@ -21,20 +21,8 @@ TOP_K = 3
 
 
 @pytest.fixture
-def state(tiny_loaded):
-    state = AppState()
-    state.set_loaded_model(tiny_loaded)
-    return state
-
-
-@pytest.fixture
-def panel(qtbot, state):
-    widget = TokenPanel(state)
-    qtbot.addWidget(widget)
-    widget.resize(1366, 700)
-    widget.show()
-    yield widget
-    widget.shutdown()
+def panel(show_panel, state):
+    return show_panel(TokenPanel, state, 1366, 700)
 
 
 def _top_k_record(loaded) -> GenerationRecord:
