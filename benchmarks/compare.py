@@ -12,30 +12,14 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import threading
-import time
 
 import torch
+from worker_thread import on_worker_thread
 
 from workbench.core.compare import score_text
 from workbench.core.jobs import drain
 from workbench.core.loading import load_model_blocking
 from workbench.core.resources import sample_corpus
-
-
-def on_worker_thread(function) -> float:
-    """Seconds ``function`` takes on a fresh thread, as the window runs it (see benchmarks/generation.py)."""
-    elapsed: list[float] = []
-
-    def measure() -> None:
-        started = time.perf_counter()
-        function()
-        elapsed.append(time.perf_counter() - started)
-
-    worker = threading.Thread(target=measure)
-    worker.start()
-    worker.join()
-    return elapsed[0]
 
 
 def main() -> None:
@@ -64,7 +48,7 @@ def main() -> None:
     for repeat in range(args.repeats):
         pair = (("bare", bare), ("score_text", scored))
         for name, function in pair if repeat % 2 == 0 else pair[::-1]:  # alternate who goes first
-            times[name].append(on_worker_thread(function))
+            times[name].append(on_worker_thread(function)[0])
             print(f"  repeat {repeat + 1} {name:10s} {times[name][-1]:6.2f} s")
     for name, values in times.items():
         print(f"{name}: best {min(values):.2f} s, median {statistics.median(values):.2f} s")

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import threading
 import time
-from typing import Callable
 
 import torch
+from worker_thread import on_worker_thread
 
 from workbench.core.decoding import DecodingSettings, to_generation_config
 from workbench.core.generation import GenerationRequest, TokenEvent, generate, prompt_token_ids
@@ -42,20 +41,6 @@ def time_raw(loaded, request: GenerationRequest) -> tuple[float, int]:
     return elapsed, output.shape[1] - ids.shape[1]
 
 
-def in_worker_thread(measure: Callable, *args) -> tuple[float, int]:
-    """Run one measurement on a fresh thread, as the app and the engine run the model.
-
-    On a loaded 2-core machine, torch's OpenMP regions entered from the main thread
-    can be ten times slower than from another thread (each tiny softmax waits for a
-    second core), which would compare threads, not generation code.
-    """
-    outcome: list = []
-    worker = threading.Thread(target=lambda: outcome.append(measure(*args)))
-    worker.start()
-    worker.join()
-    return outcome[0]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="smollm2-135m-instruct")
@@ -73,8 +58,8 @@ def main() -> None:
     request = GenerationRequest(PROMPT, settings)
     print(f"model {loaded.entry.id} on {loaded.device} ({loaded.dtype}), greedy, {args.tokens} new tokens, "
           f"torch threads {torch.get_num_threads()}")
-    in_worker_thread(time_raw, loaded, request)  # warm-up: first-call allocations and caches
-    in_worker_thread(time_engine, loaded, request)
+    on_worker_thread(time_raw, loaded, request)  # warm-up: first-call allocations and caches
+    on_worker_thread(time_engine, loaded, request)
 
     engine_rates, raw_rates = [], []
     for repeat in range(args.repeats):
@@ -82,7 +67,7 @@ def main() -> None:
         engine_first = (("engine", time_engine), ("raw", time_raw))
         order = engine_first if repeat % 2 == 0 else engine_first[::-1]
         for name, measure in order:
-            elapsed, tokens = in_worker_thread(measure, loaded, request)
+            elapsed, tokens = on_worker_thread(measure, loaded, request)[1]  # timed around generate alone
             (engine_rates if name == "engine" else raw_rates).append(tokens / elapsed)
             print(f"  repeat {repeat + 1} {name:6s} {tokens} tokens in {elapsed:6.2f} s = "
                   f"{tokens / elapsed:6.1f} tokens/s")

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import threading
-import time
-from typing import Callable
 
 import numpy as np
 import torch
+from worker_thread import on_worker_thread
 
 from workbench.core.jobs import drain
 from workbench.core.lens import logit_lens
@@ -49,22 +47,6 @@ def run_bare(loaded, ids: list[int]) -> np.ndarray:
     return np.stack([next_probs for next_probs, _, _ in rows])  # (L+1, T-1)
 
 
-def in_worker_thread(measure: Callable, *args) -> tuple[float, np.ndarray]:
-    """Time one run on a fresh thread, as the app runs jobs (on a 2-core machine torch's OpenMP
-    regions entered from the main thread can be much slower, which would compare threads)."""
-    outcome: list = []
-
-    def timed() -> None:
-        started = time.perf_counter()
-        result = measure(*args)
-        outcome.append((time.perf_counter() - started, result))
-
-    worker = threading.Thread(target=timed)
-    worker.start()
-    worker.join()
-    return outcome[0]
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="smollm2-135m-instruct")
@@ -80,8 +62,8 @@ def main() -> None:
     assert len(ids) == args.tokens, "benchmark text too short"
     print(f"model {loaded.entry.id} on {loaded.device} ({loaded.dtype}), T = {len(ids)}, "
           f"torch threads {torch.get_num_threads()}")
-    _, lens_probs = in_worker_thread(run_lens, loaded, ids)  # warm-up, and both compute the same numbers
-    _, bare_probs = in_worker_thread(run_bare, loaded, ids)
+    _, lens_probs = on_worker_thread(run_lens, loaded, ids)  # warm-up, and both compute the same numbers
+    _, bare_probs = on_worker_thread(run_bare, loaded, ids)
     difference = np.abs(lens_probs[:, :-1] - bare_probs).max()
     assert difference <= 1e-5, f"the lens and the bare computation disagree by {difference}"
 
@@ -90,7 +72,7 @@ def main() -> None:
         # Alternate which goes first so drifting machine load hits both alike.
         order = (("lens", run_lens), ("bare", run_bare))
         for name, measure in order if pair % 2 == 0 else order[::-1]:
-            elapsed, _ = in_worker_thread(measure, loaded, ids)
+            elapsed, _ = on_worker_thread(measure, loaded, ids)
             times[name].append(elapsed)
             print(f"  pair {pair + 1} {name}: {elapsed:6.2f} s")
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import statistics
-import threading
-import time
+
+from worker_thread import on_worker_thread
 
 from workbench.core.decoding import PRESETS
 from workbench.core.generation import GenerationRequest, generate
@@ -26,18 +26,9 @@ VARIANTS = {"plain": {}, "trace": {"trace": True}, "live attention": {"live_atte
 
 
 def time_engine(loaded, request: GenerationRequest) -> float:
-    """Tokens per second of one run, on a fresh thread as the window runs it (see benchmarks/generation.py)."""
-    outcome: list[float] = []
-
-    def measure() -> None:
-        started = time.perf_counter()
-        result = drain(generate(loaded, request))
-        outcome.append(len(result.sequences[0].token_ids) / (time.perf_counter() - started))
-
-    worker = threading.Thread(target=measure)
-    worker.start()
-    worker.join()
-    return outcome[0]
+    """Tokens per second of one run, on a fresh thread as the window runs it."""
+    elapsed, result = on_worker_thread(drain, generate(loaded, request))
+    return len(result.sequences[0].token_ids) / elapsed
 
 
 def main() -> None:
