@@ -151,14 +151,10 @@ def mask_path(rows: int, columns: int, options: DisplayOptions) -> QPainterPath:
     return path
 
 
-class AttentionHeatmap(pg.GraphicsLayoutWidget):
-    """Shows one (queries × keys) matrix. Emits ``hovered(row, column)`` (-1, -1 when off the
-    image), ``query_clicked(row)`` for a cell or a query label and ``key_clicked(column)`` for a
-    key label. ``select_token`` outlines a row and a column."""
-
-    hovered = Signal(int, int)
-    query_clicked = Signal(int)
-    key_clicked = Signal(int)
+class TokenImage(pg.GraphicsLayoutWidget):
+    """An image of per-token values with token labels on both axes (the first row on top), a colour
+    bar and outlines for the selection: the base of the attention heatmap and the lens grid. A
+    subclass handles ``_on_mouse_moved(scene_pos)`` and ``_on_mouse_clicked(event)``."""
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -170,37 +166,54 @@ class AttentionHeatmap(pg.GraphicsLayoutWidget):
             axis.setPen("k")
         self.plot = self.addPlot(axisItems={"left": self.left_axis, "bottom": self.bottom_axis})
         self.plot.invertY(True)
-        self.plot.setAspectLocked(True)  # square cells: a row and a column of one token look alike
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.image = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.image)
+        self.color_bar = pg.ColorBarItem(colorMap=pg.colormap.get("viridis"), interactive=False, width=14,
+                                         colorMapMenu=False)
+        self.color_bar.axis.setTextPen("k")
+        self.color_bar.axis.enableAutoSIPrefix(False)
+        self.color_bar.setImageItem(self.image, insert_in=self.plot)
+        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+
+    def add_selection_box(self) -> QGraphicsRectItem:
+        """A hidden outline in the selection colour, 2 screen pixels wide at any zoom, over the image."""
+        box = QGraphicsRectItem()
+        pen = QPen(QColor(SELECTION_COLOR), 2)
+        pen.setCosmetic(True)
+        box.setPen(pen)
+        box.setZValue(2)
+        box.setVisible(False)
+        self.plot.addItem(box)
+        return box
+
+
+class AttentionHeatmap(TokenImage):
+    """Shows one (queries × keys) matrix. Emits ``hovered(row, column)`` (-1, -1 when off the
+    image), ``query_clicked(row)`` for a cell or a query label and ``key_clicked(column)`` for a
+    key label. ``select_token`` outlines a row and a column."""
+
+    hovered = Signal(int, int)
+    query_clicked = Signal(int)
+    key_clicked = Signal(int)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.plot.setAspectLocked(True)  # square cells: a row and a column of one token look alike
         self.mask_item = QGraphicsPathItem()  # empty cells, drawn as light grey over the image
         self.mask_item.setBrush(QBrush(QColor(_EMPTY_CELL)))
         self.mask_item.setPen(Qt.PenStyle.NoPen)
         self.mask_item.setZValue(1)
         self.plot.addItem(self.mask_item)
         self._mask_key: tuple = ()
-        self.selection_boxes = (QGraphicsRectItem(), QGraphicsRectItem())  # the selected row, the selected column
-        for box in self.selection_boxes:
-            pen = QPen(QColor(SELECTION_COLOR), 2)
-            pen.setCosmetic(True)  # 2 screen pixels at any zoom
-            box.setPen(pen)
-            box.setZValue(2)
-            box.setVisible(False)
-            self.plot.addItem(box)
+        self.selection_boxes = (self.add_selection_box(), self.add_selection_box())  # the selected row, column
         self.selected = (-1, -1)
-        self.color_bar = pg.ColorBarItem(colorMap=pg.colormap.get("viridis"), interactive=False, width=14,
-                                         colorMapMenu=False)
-        self.color_bar.axis.setTextPen("k")
-        self.color_bar.axis.enableAutoSIPrefix(False)
-        self.color_bar.setImageItem(self.image, insert_in=self.plot)
         self.matrix = np.zeros((0, 0), dtype=np.float32)
         self.options = DisplayOptions()
         self.query_labels: tuple[str, ...] = ()
         self.key_labels: tuple[str, ...] = ()
-        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
-        self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self.setMinimumSize(240, 240)  # below this the axis labels leave no room for the cells
 
     def set_tokens(self, query_labels: Sequence[str], key_labels: Sequence[str]) -> None:

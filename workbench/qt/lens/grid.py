@@ -12,13 +12,11 @@ from typing import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPen
-from PySide6.QtWidgets import QGraphicsRectItem
 
-from workbench.qt.attention.heatmap import SELECTION_COLOR, TokenAxis
+from workbench.qt.attention.heatmap import TokenImage
 
 
-class LensGrid(pg.GraphicsLayoutWidget):
+class LensGrid(TokenImage):
     """Emits ``hovered(layer, column)`` ((-1, -1) off the grid) and ``column_clicked(column)``."""
 
     hovered = Signal(int, int)
@@ -26,35 +24,10 @@ class LensGrid(pg.GraphicsLayoutWidget):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.setBackground("w")
-        self.left_axis = TokenAxis("left")
-        self.bottom_axis = TokenAxis("bottom", rotated=True)
-        for axis in (self.left_axis, self.bottom_axis):
-            axis.setTextPen("k")
-            axis.setPen("k")
-        self.plot = self.addPlot(axisItems={"left": self.left_axis, "bottom": self.bottom_axis})
-        self.plot.invertY(True)  # the embeddings on top, the last layer at the bottom: the order they run in
-        self.plot.setMenuEnabled(False)
-        self.plot.hideButtons()
         self.plot.setMouseEnabled(x=True, y=False)  # long texts zoom and pan across; every layer stays in view
-        self.image = pg.ImageItem(axisOrder="row-major")
-        self.plot.addItem(self.image)
-        self.column_box = QGraphicsRectItem()
-        pen = QPen(QColor(SELECTION_COLOR), 2)
-        pen.setCosmetic(True)
-        self.column_box.setPen(pen)
-        self.column_box.setZValue(2)
-        self.column_box.setVisible(False)
-        self.plot.addItem(self.column_box)
-        self.color_bar = pg.ColorBarItem(colorMap=pg.colormap.get("viridis"), interactive=False, width=14,
-                                         colorMapMenu=False)
-        self.color_bar.axis.setTextPen("k")
-        self.color_bar.axis.enableAutoSIPrefix(False)
-        self.color_bar.setImageItem(self.image, insert_in=self.plot)
+        self.column_box = self.add_selection_box()
         self.values = np.zeros((0, 0), dtype=np.float32)  # (layers, columns) as drawn
         self.selected_column = -1
-        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
-        self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
 
     def set_labels(self, layer_labels: Sequence[str], column_labels: Sequence[str]) -> None:
         self.left_axis.set_labels(layer_labels)
