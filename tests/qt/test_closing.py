@@ -69,7 +69,8 @@ def test_closing_during_generation_records_the_partial_run_and_starts_no_capture
     window.close()
     assert_closed_cleanly(window)
     runs = window.runs_panel.runs()
-    assert len(runs) == 1 and runs[0].stopped and runs[0].sequences[0].text
+    # Its tokens, not its text: a few random bytes of the tiny model may decode to no text yet.
+    assert len(runs) == 1 and runs[0].stopped and runs[0].sequences[0].tokens
     saved = open_session().session
     assert len(saved.runs) == 1 and saved.runs[0].stopped
     assert panel_of(window, AttentionPanel).capture is None  # the automatic capture never started
