@@ -11,7 +11,9 @@ from typing import NoReturn
 from workbench.core.errors import WorkbenchError
 
 # Module names, one per command, in the order --help lists them.
-COMMANDS = ("models", "generate", "inspection", "compare", "tree", "attention", "train", "perplexity", "genlab")
+COMMANDS = (
+    "models", "generate", "inspection", "compare", "tree", "attention", "heads", "train", "perplexity", "genlab",
+)
 
 
 class _Parser(argparse.ArgumentParser):

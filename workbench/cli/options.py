@@ -59,7 +59,8 @@ def add_settings_arguments(
             help_text += f" (default: {shown_default})"
         options: dict[str, Any] = {"dest": field.name, "default": None, "help": help_text.replace("%", "%%")}
         if field.value_type is bool:
-            options["action"] = "store_true"
+            # A setting that is on by default needs a way off: --name and --no-name.
+            options["action"] = argparse.BooleanOptionalAction if field.default is True else "store_true"
         elif field.value_type is tuple and info.choices:  # an order of the choices, comma-separated
             options.update(type=_comma_separated, metavar=",".join(info.choice_values))
         elif field.value_type is tuple:

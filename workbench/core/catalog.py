@@ -244,6 +244,13 @@ def _variant(folder: Path) -> TrainedVariant:
     return TrainedVariant(entry, checkpoint=True, step=step if isinstance(step, int) else None)
 
 
+def run_checkpoints(run_folder: Path) -> list[TrainedVariant]:
+    """The checkpoints saved in a training run's output folder, from the earliest step."""
+    states = Path(run_folder).glob(f"*/{STATE_FILE}")
+    folders = [state.parent for state in states if (state.parent / "config.json").is_file()]
+    return sorted((_variant(folder) for folder in folders), key=lambda variant: variant.step or 0)
+
+
 class TrainedSource(ModelSource):
     """Models trained in the workbench: every folder registered in ``trained.json`` and every
     model folder (final model or checkpoint) below the trained-models directory, grouped by run."""

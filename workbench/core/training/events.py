@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from workbench.core.checkpoints import SavingProgress
+from workbench.core.head_scores import HeadScores
 from workbench.core.jobs import StatusEvent  # noqa: F401  (part of what a run reports)
 
 
@@ -36,6 +37,7 @@ class EvalEvent:
     sample: str
     tokens_seen: int
     elapsed_s: float
+    head_scores: HeadScores | None = None  # (L, H) each; None when off or the model has no attention
 
 
 @dataclass(frozen=True)

@@ -131,6 +131,12 @@ class TrainSettings(DescribedSettings):
         64, label="Sample length", minimum=0, soft_maximum=1024, step=16, special="no samples", section="Training",
         help="Tokens generated as a sample text at each evaluation, to read what the model has learnt. 0: none.",
     )
+    head_scores: bool = setting(
+        True, label="Score attention heads", section="Training",
+        help="At every evaluation, score each attention head on a random sequence repeated twice: how much it "
+        "looks at the previous token, at the token that followed this one last time (an induction head) and at "
+        "the first token. One short forward pass; models with attention only.",
+    )
     checkpoint_interval: int = setting(
         500, label="Checkpoint every", minimum=0, soft_maximum=1_000_000, step=100, special="only on stop and end",
         section="Training",

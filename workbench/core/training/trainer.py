@@ -29,6 +29,7 @@ import torch.nn.functional as F
 from workbench.core.catalog import Catalog
 from workbench.core.checkpoints import STATE_FILE, SavingProgress, has_checkpoint, load_checkpoint, saving_checkpoint
 from workbench.core.errors import InvalidInputError, InvalidSettingsError
+from workbench.core.head_scores import HeadScores, head_scores
 from workbench.core.jobs import RunControl
 from workbench.core.outputs import prepare_output_folder
 from workbench.core.training import modeling
@@ -42,7 +43,7 @@ from workbench.core.training.events import (
     TrainEvent,
     TrainResult,
 )
-from workbench.core.training.settings import TrainSettings
+from workbench.core.training.settings import RECURRENT_ARCHITECTURES, TrainSettings
 from workbench.core.training.tokenization import bpe_tokenizer, char_tokenizer, encode_corpus
 from workbench.core.transformers_helpers import pad_token_id, quiet_transformers
 
@@ -279,7 +280,7 @@ class _Run:
         return total, lr
 
     @torch.no_grad()
-    def evaluate(self) -> tuple[float, str]:
+    def evaluate(self) -> tuple[float, str, HeadScores | None]:
         model = self.trainable.model
         model.eval()
         # The same validation blocks at every eval: differences between evals come from the model.
@@ -288,8 +289,15 @@ class _Run:
             with _autocast(self.device):
                 losses.append(_next_token_loss(model, inputs, targets).item())
         sample = self.sample_text() if self.settings.sample_tokens > 0 else ""
+        scores = self.score_heads() if self.settings.head_scores else None
         model.train()
-        return float(np.mean(losses)), sample
+        return float(np.mean(losses)), sample, scores
+
+    def score_heads(self) -> HeadScores | None:
+        """The heads' scores on the repeated probe, or None for a model without attention."""
+        if self.settings.arch in RECURRENT_ARCHITECTURES and not self.settings.is_finetune:
+            return None
+        return head_scores((self.trainable.model, self.trainable.tokenizer), self.settings.block_size)
 
     def sample_text(self) -> str:
         from transformers import GenerationConfig
@@ -412,13 +420,14 @@ def train(
             val_loss = None
             if run.step % settings.eval_interval == 0 or run.step == settings.max_iters:
                 eval_started = time.perf_counter()
-                val_loss, sample = run.evaluate()
+                val_loss, sample, scores = run.evaluate()
                 run.elapsed_s += time.perf_counter() - eval_started
                 run.last_val_loss = val_loss
                 train_mean = float(np.mean(run.recent_train_losses))
                 run.recent_train_losses = []
                 perplexity = math.exp(min(val_loss, 700.0))
-                yield EvalEvent(run.step, val_loss, perplexity, train_mean, sample, run.tokens_seen, run.elapsed_s)
+                yield EvalEvent(run.step, val_loss, perplexity, train_mean, sample, run.tokens_seen, run.elapsed_s,
+                                scores)
             metrics.write(run.step, loss, val_loss, lr, tokens_per_s, run.elapsed_s)
             interval = settings.checkpoint_interval
             if interval and run.step % interval == 0 and run.step < settings.max_iters:
