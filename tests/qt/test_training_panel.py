@@ -15,14 +15,15 @@ from workbench.core.checkpoints import SavingProgress, has_checkpoint
 from workbench.core.decoding import DecodingSettings
 from workbench.core.errors import InvalidInputError
 from workbench.core.generation import GenerationRequest, generate
+from workbench.core.head_scores import HeadScores, head_scores
 from workbench.core.jobs import drain
 from workbench.core.loading import load_model_blocking
 from workbench.core.training import trainer
-from workbench.core.training.events import CheckpointEvent
+from workbench.core.training.events import CheckpointEvent, EvalEvent
 from workbench.core.training.settings import TrainSettings
 from workbench.qt.common.app_state import AppState
 from workbench.qt.common.theme import warning_color
-from workbench.qt.training.curves import read_metrics_csv
+from workbench.qt.training.curves import STRONG_HEAD, TrainingCurves, read_metrics_csv
 from workbench.qt.training.panel import TrainingPanel
 
 TINY_GPT = dict(
@@ -139,6 +140,15 @@ def test_finished_model_is_listed_and_generates(panel, qtbot, corpus, tmp_path):
     request = GenerationRequest(prompt="The", settings=DecodingSettings(mode="greedy", max_new_tokens=5))
     generated = drain(generate(loaded, request))
     assert len(generated.sequences[0].token_ids) == 5
+
+    # The heads plot: one line per head, an induction score per evaluation, the last one the final model's.
+    heads = [panel.curves.head_name(0, head) for head in range(2)]
+    assert all(name in panel.curves.curves.series_names() for name in heads)
+    final = head_scores(loaded, loaded.context_length).induction[0]
+    for head, name in enumerate(heads):
+        points = panel.curves.curves.points(name)
+        assert list(points[:, 0]) == [10, 20, 30]
+        assert points[-1, -1] == pytest.approx(final[head], abs=1e-5)
 
     metrics = read_metrics_csv(out_dir / trainer.METRICS_FILE)
     assert list(metrics["step"]) == list(range(1, 31))
@@ -285,3 +295,24 @@ def test_saving_a_checkpoint_shows_its_percentage_and_time_left_then_the_steps_a
     assert panel.status_label.text() == "Saving a checkpoint… 40% · about 3 s left"
     panel._on_event(CheckpointEvent(step=200, path=str(tmp_path / "run" / "checkpoint")))
     assert (panel.progress.maximum(), panel.progress.value(), panel.progress.text()) == (400, 200, "200 / 400")
+
+
+def test_only_the_strong_heads_are_named_in_the_legend(qtbot):
+    curves = TrainingCurves()
+    qtbot.addWidget(curves)
+    weak, strong = STRONG_HEAD / 2, STRONG_HEAD + 0.1
+
+    def evaluate(step: int, induction: list[list[float]]) -> None:
+        scores = np.array(induction, dtype=np.float32)  # (L, H)
+        curves.add_eval(EvalEvent(step, 2.0, 7.4, 2.1, "", step * 64, step / 10.0,
+                                  HeadScores(np.zeros_like(scores), scores, np.zeros_like(scores))))
+
+    def named() -> list[str]:
+        legend = curves.curves._plots["heads"].legend
+        return [label.text for _, label in legend.items]
+
+    evaluate(10, [[weak, weak], [weak, strong]])
+    assert named() == [curves.head_name(1, 1)]
+    evaluate(20, [[strong, weak], [weak, weak]])  # one head forms, the other fades
+    assert named() == [curves.head_name(0, 0)]
+    assert curves.curves.points(curves.head_name(1, 1))[:, -1] == pytest.approx([strong, weak])

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from workbench.core.checkpoints import STATE_FILE
 from workbench.core.errors import InvalidInputError
+from workbench.core.head_scores import HeadScores
 from workbench.core.training.events import EvalEvent, StepEvent
 from workbench.core.training.trainer import CHECKPOINT_FOLDER, METRICS_COLUMNS
 from workbench.qt.common.curves import LiveCurvesWidget, XAxis
@@ -36,6 +37,7 @@ from workbench.qt.common.curves import LiveCurvesWidget, XAxis
 # sample line is read comfortably in about 450.
 SIDE_BY_SIDE_MIN_WIDTH = 1300
 SAMPLES_MIN_HEIGHT = 120  # under the plots: the header and a few wrapped samples
+STRONG_HEAD = 0.3  # a head whose latest induction score reaches this is named in the legend
 
 
 def _float_or_nan(text: str) -> float:
@@ -171,6 +173,8 @@ class TrainingCurves(QWidget):
                 step=event.step, loss=event.val_loss, perplexity=event.perplexity
             )
         )
+        if event.head_scores is not None:
+            self._add_head_scores((event.step, event.tokens_seen, event.elapsed_s), event.head_scores)
         # One wrapped paragraph per sample: the list's rows grow to fit wrapped text, not line breaks.
         text = " ⏎ ".join(line for line in event.sample.strip().splitlines() if line.strip())
         item = QTreeWidgetItem([str(event.step), f"{event.val_loss:.3f}", text])
@@ -178,6 +182,25 @@ class TrainingCurves(QWidget):
             item.setTextAlignment(column, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight)
         item.setToolTip(2, event.sample)
         self.samples.insertTopLevelItem(0, item)  # newest first
+
+    def head_name(self, layer: int, head: int) -> str:
+        return self.tr("L{0} H{1}").format(layer + 1, head + 1)
+
+    def _add_head_scores(self, x: tuple[float, float, float], scores: HeadScores) -> None:
+        """One line per head under the loss: its induction score at each evaluation. Only the heads
+        scoring at least STRONG_HEAD now are named in the legend, so that forty heads stay readable."""
+        plot = self.curves.add_plot("heads", self.tr("Induction score per head"), stretch=2)
+        for layer, head in np.ndindex(scores.induction.shape):
+            name = self.head_name(layer, head)
+            self.curves.add_series(name, plot="heads")
+            self.curves.append(name, x, float(scores.induction[layer, head]))
+            item = self.curves.raw_item(name)
+            named = plot.legend.getLabel(item) is not None
+            if named != (scores.induction[layer, head] >= STRONG_HEAD):
+                if named:
+                    plot.legend.removeItem(item)
+                else:
+                    plot.legend.addItem(item, name)
 
     def load_metrics(self, path: str | Path) -> None:
         """Overlay an earlier run from its metrics.csv, named after its folder."""
