@@ -11,7 +11,8 @@ Builds a ~1 MB English character corpus from the Python standard library's sourc
   (b) the whole ``workbench train`` command with the issue's flags, into a temporary folder,
 
 and prints both wall times (start-up, evaluations and checkpoints included), the ratio
-ours/reference and both final validation losses. Targets: ratio <= 1.05, |diff| <= 0.03.
+ours/reference and both final validation losses. Targets: ratio <= 1.05, |diff| <= 0.03. It also runs
+(b) with --no-head-scores and prints that ratio: what scoring the heads at each evaluation costs.
 
     python benchmarks/training.py                  # the full 2000-iteration comparison (~3 min)
     python benchmarks/training.py --max-iters 200  # a quick check
@@ -279,13 +280,15 @@ def reference_run(corpus: Path, work: Path, max_iters: int, eval_interval: int) 
 # --- (b) ours: the CLI, end to end ----------------------------------------------------------
 
 
-def workbench_run(corpus: Path, out: Path, max_iters: int, eval_interval: int) -> tuple[float, Callable[[], float]]:
+def workbench_run(
+    corpus: Path, out: Path, max_iters: int, eval_interval: int, head_scores: bool = True
+) -> tuple[float, Callable[[], float]]:
     from workbench.cli import main
 
     flags = (
         f"train --corpus {corpus} --out {out} --arch gpt --tokenizer char --n-layer 4 --n-head 4 --n-embd 128 "
         f"--block-size 64 --batch-size 12 --lr 1e-3 --min-lr 1e-4 --warmup-iters 100 --max-iters {max_iters} "
-        f"--eval-interval {eval_interval} --eval-iters 20 --dropout 0"
+        f"--eval-interval {eval_interval} --eval-iters 20 --dropout 0 {'' if head_scores else '--no-head-scores'}"
     )
     status = main(flags.split())
     if status != 0:
@@ -301,6 +304,9 @@ def _workbench_full_validation_loss(corpus: Path, out: Path) -> float:
     loaded = load_model_blocking(str(out))
     ids = encode_corpus(loaded.tokenizer, corpus.read_text(encoding="utf-8"))
     return full_validation_loss(lambda x: loaded.model(input_ids=x).logits, ids[int(len(ids) * 0.9) :])
+
+
+NO_HEADS = "workbench train --no-head-scores"
 
 
 def main() -> None:
@@ -328,12 +334,15 @@ def main() -> None:
         def workbench(attempt: int):
             return workbench_run(corpus, work / f"ours{attempt}", args.max_iters, eval_interval)
 
-        runs = {"reference": reference, "workbench": workbench}
-        seconds: dict[str, list[float]] = {"reference": [], "workbench": []}
+        def workbench_without_head_scores(attempt: int):
+            return workbench_run(corpus, work / f"plain{attempt}", args.max_iters, eval_interval, head_scores=False)
+
+        runs = {"reference": reference, "workbench": workbench, NO_HEADS: workbench_without_head_scores}
+        seconds: dict[str, list[float]] = {name: [] for name in runs}
         losses, full = {}, {}
         for attempt in range(args.repeats):
-            # Alternate who goes first: on a shared machine, load drifts during a run.
-            order = ["reference", "workbench"] if attempt % 2 == 0 else ["workbench", "reference"]
+            # Rotate who goes first: on a shared machine, load drifts during a run.
+            order = list(runs)[attempt % 3:] + list(runs)[:attempt % 3]
             for name in order:
                 started = time.perf_counter()
                 losses[name], measure_whole_split = runs[name](attempt)
@@ -344,8 +353,10 @@ def main() -> None:
     best = {name: min(times) for name, times in seconds.items()}
     ratio = best["workbench"] / best["reference"]
     print(f"max_iters={args.max_iters}, repeats={args.repeats} (fastest of each side)")
-    for name, label in (("reference", "reference (nanoGPT-style)"), ("workbench", "workbench train")):
-        print(f"{label:26s} {best[name]:7.1f} s   final val loss {losses[name]:.4f}   whole val split {full[name]:.4f}")
+    labels = {"reference": "reference (nanoGPT-style)", "workbench": "workbench train", NO_HEADS: NO_HEADS}
+    for name, label in labels.items():
+        print(f"{label:40s} {best[name]:7.1f} s   final val loss {losses[name]:.4f}   whole val split {full[name]:.4f}")
+    print(f"head scores off: time ratio ours/ref {best[NO_HEADS] / best['reference']:.3f}")
     print(
         f"time ratio ours/ref: {ratio:.3f} (target <= 1.05)   val loss difference: "
         f"{losses['workbench'] - losses['reference']:+.4f} as reported, "

@@ -190,6 +190,10 @@ class TrainingCurves(QWidget):
         """One line per head under the loss: its induction score at each evaluation. Only the heads
         scoring at least STRONG_HEAD now are named in the legend, so that forty heads stay readable."""
         plot = self.curves.add_plot("heads", self.tr("Induction score per head"), stretch=2)
+        # Scores are shares of attention: on a fixed 0-1 scale a forming head rises visibly, and noise
+        # around 0.02 is not blown up to fill the plot.
+        plot.setYRange(0.0, 1.0, padding=0.02)
+        plot.enableAutoRange(y=False)
         for layer, head in np.ndindex(scores.induction.shape):
             name = self.head_name(layer, head)
             self.curves.add_series(name, plot="heads")
