@@ -246,9 +246,13 @@ def _variant(folder: Path) -> TrainedVariant:
 
 def run_checkpoints(run_folder: Path) -> list[TrainedVariant]:
     """The checkpoints saved in a training run's output folder, from the earliest step."""
-    states = Path(run_folder).glob(f"*/{STATE_FILE}")
-    folders = [state.parent for state in states if (state.parent / "config.json").is_file()]
-    return sorted((_variant(folder) for folder in folders), key=lambda variant: variant.step or 0)
+    states = sorted(Path(run_folder).glob(f"*/{STATE_FILE}"))
+    by_step: dict[int | None, TrainedVariant] = {}
+    for state in states:
+        if (state.parent / "config.json").is_file():
+            variant = _variant(state.parent)
+            by_step.setdefault(variant.step, variant)  # the resume checkpoint and the last evaluation share a step
+    return sorted(by_step.values(), key=lambda variant: variant.step or 0)
 
 
 class TrainedSource(ModelSource):

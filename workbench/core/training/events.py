@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from workbench.core.checkpoints import SavingProgress
 from workbench.core.head_scores import HeadScores
 from workbench.core.jobs import StatusEvent  # noqa: F401  (part of what a run reports)
+from workbench.core.training.snapshots import SnapshotEvent  # noqa: F401  (part of what a run reports)
 
 
 @dataclass(frozen=True)
@@ -55,4 +56,4 @@ class TrainResult:
     message: str
 
 
-TrainEvent = StatusEvent | CorpusStats | StepEvent | EvalEvent | SavingProgress | CheckpointEvent
+TrainEvent = StatusEvent | CorpusStats | StepEvent | EvalEvent | SavingProgress | CheckpointEvent | SnapshotEvent

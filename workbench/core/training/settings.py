@@ -137,6 +137,16 @@ class TrainSettings(DescribedSettings):
         "looks at the previous token, at the token that followed this one last time (an induction head) and at "
         "the first token. One short forward pass; models with attention only.",
     )
+    keep_last_checkpoints: int = setting(
+        2, label="Keep the latest", minimum=0, soft_maximum=100, special="none", section="Training",
+        help="At every evaluation the model is saved as it is then, to open while training goes on. This many "
+        "of the latest are kept (the resume checkpoint is separate).",
+    )
+    keep_log_spaced_checkpoints: int = setting(
+        4, label="Keep spread out", minimum=0, soft_maximum=100, special="none", section="Training",
+        help="Also keep this many of the saved evaluations spread evenly on a log scale of steps (early "
+        "training changes fastest). With both at 0 no evaluation is saved.",
+    )
     checkpoint_interval: int = setting(
         500, label="Checkpoint every", minimum=0, soft_maximum=1_000_000, step=100, special="only on stop and end",
         section="Training",

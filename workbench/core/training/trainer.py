@@ -44,6 +44,7 @@ from workbench.core.training.events import (
     TrainResult,
 )
 from workbench.core.training.settings import RECURRENT_ARCHITECTURES, TrainSettings
+from workbench.core.training.snapshots import SnapshotEvent, save_snapshot
 from workbench.core.training.tokenization import bpe_tokenizer, char_tokenizer, encode_corpus
 from workbench.core.transformers_helpers import pad_token_id, quiet_transformers
 
@@ -350,6 +351,22 @@ class _Run:
             Catalog().register_trained(self.checkpoint_dir)
         yield CheckpointEvent(step=self.step, path=str(self.checkpoint_dir))
 
+    @property
+    def keeps_snapshots(self) -> bool:
+        """The model of each evaluation is kept to open later (not for LoRA: an adapter needs its base)."""
+        settings = self.settings
+        return (settings.keep_last_checkpoints + settings.keep_log_spaced_checkpoints) > 0 and not settings.lora
+
+    def snapshot(self) -> SnapshotEvent:
+        """Save the model as it is at this evaluation, listed as one of the run's checkpoints."""
+        modeling.describe(self.trainable.model, f"{self.out_dir.name} (step {self.step})", self._description())
+        event = save_snapshot(
+            self.out_dir, self.step, lambda folder: modeling.write_model_files(self.trainable, folder),
+            self.settings.keep_last_checkpoints, self.settings.keep_log_spaced_checkpoints,
+        )
+        Catalog().register_trained(Path(event.path))
+        return event
+
     def _description(self) -> str:
         settings = self.settings
         if settings.is_finetune:
@@ -428,6 +445,8 @@ def train(
                 perplexity = math.exp(min(val_loss, 700.0))
                 yield EvalEvent(run.step, val_loss, perplexity, train_mean, sample, run.tokens_seen, run.elapsed_s,
                                 scores)
+                if run.keeps_snapshots:
+                    yield run.snapshot()
             metrics.write(run.step, loss, val_loss, lr, tokens_per_s, run.elapsed_s)
             interval = settings.checkpoint_interval
             if interval and run.step % interval == 0 and run.step < settings.max_iters:

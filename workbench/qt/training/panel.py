@@ -22,12 +22,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.attention import format_bytes
 from workbench.core.loading import LoadedModel
 from workbench.core.training.events import (
     CheckpointEvent,
     CorpusStats,
     EvalEvent,
     SavingProgress,
+    SnapshotEvent,
     StatusEvent,
     StepEvent,
     TrainResult,
@@ -157,6 +159,10 @@ class TrainingPanel(RunControlsMixin, QWidget):
             self._show_steps_bar(event.step)
             self.run.set_status(self.tr("Checkpoint saved at step {step}.").format(step=event.step))
             self.state.catalog_changed.emit()
+        elif isinstance(event, SnapshotEvent):
+            self.run.set_status(self.tr("Saved the model of step {0}: {1} steps kept, {2} on disk.").format(
+                event.step, len(event.kept), format_bytes(event.disk_bytes)))
+            self.state.catalog_changed.emit()  # the picker lists it under the run
         elif isinstance(event, CorpusStats):
             self.form.show_corpus_stats(
                 event.characters, event.tokens, event.vocabulary, event.train_tokens, event.val_tokens

@@ -1,0 +1,53 @@
+"""The model of each evaluation: kept by the retention rule, loadable, listed as the run's checkpoints."""
+
+from __future__ import annotations
+
+import torch
+
+from tests.core.test_training import corpus, run, tiny_settings  # noqa: F401  (corpus is a fixture)
+from workbench.core.catalog import TrainedSource, run_checkpoints
+from workbench.core.loading import load_model_blocking
+from workbench.core.training.snapshots import SnapshotEvent, kept_steps, snapshot_steps
+
+
+def test_the_latest_and_a_log_spaced_selection_are_kept():
+    steps = range(100, 3001, 100)
+    # Log-spaced points from 100 to 3000: 100, 311, 965, 3000; the nearest steps on a log scale.
+    assert kept_steps(steps, last=3, log_spaced=4) == {100, 300, 1000, 2800, 2900, 3000}
+    assert kept_steps(steps, last=0, log_spaced=1) == {3000}
+    assert kept_steps(steps, last=2, log_spaced=0) == {2900, 3000}
+    assert kept_steps([], last=2, log_spaced=3) == set()
+
+
+def test_a_run_keeps_the_models_the_rule_names_and_each_one_loads(corpus, tmp_path):  # noqa: F811
+    settings = tiny_settings(corpus, tmp_path / "run", max_iters=30, eval_interval=5,
+                             keep_last_checkpoints=2, keep_log_spaced_checkpoints=2)
+    events, result = run(settings)
+    snapshots = [event for event in events if isinstance(event, SnapshotEvent)]
+    assert [event.step for event in snapshots] == [5, 10, 15, 20, 25, 30]
+    assert snapshots[-1].kept == (5, 25, 30)  # the latest two, and the log-spaced ends 5 and 30
+    kept = snapshot_steps(tmp_path / "run")
+    assert list(kept) == [5, 25, 30]
+    on_disk = sum(file.stat().st_size for folder in kept.values() for file in folder.rglob("*") if file.is_file())
+    assert snapshots[-1].disk_bytes == on_disk
+
+    # The last evaluation's model is the final model; the resume checkpoint shares its step.
+    assert [variant.step for variant in run_checkpoints(result.out_dir)] == [5, 25, 30]
+    final, last = load_model_blocking(result.out_dir), load_model_blocking(str(kept[30]))
+    ids = torch.tensor([[2, 3, 4, 5]])
+    torch.testing.assert_close(last.model(input_ids=ids).logits, final.model(input_ids=ids).logits)
+    early = load_model_blocking(str(kept[5]))
+    assert not torch.allclose(early.model(input_ids=ids).logits, final.model(input_ids=ids).logits)
+
+
+def test_the_picker_lists_them_under_their_run(corpus, tmp_path):  # noqa: F811
+    run(tiny_settings(corpus, tmp_path / "run", max_iters=20, eval_interval=10))
+    source = TrainedSource()
+    (trained,) = [entry for entry in source.runs() if entry.folder == (tmp_path / "run").resolve()]
+    assert {variant.step for variant in trained.variants if variant.checkpoint} == {10, 20}
+
+
+def test_none_are_saved_when_both_counts_are_zero(corpus, tmp_path):  # noqa: F811
+    events, _ = run(tiny_settings(corpus, tmp_path / "run", keep_last_checkpoints=0, keep_log_spaced_checkpoints=0))
+    assert not any(isinstance(event, SnapshotEvent) for event in events)
+    assert snapshot_steps(tmp_path / "run") == {}

@@ -1,0 +1,78 @@
+"""The model as it was at each evaluation: a loadable folder per step beside the run's resume
+checkpoint, so any step can be opened, generated from and inspected while training goes on.
+
+Keeping one per evaluation would fill the disk, so after each new one only the latest few and a
+selection spread evenly on a log scale of steps are kept: early training changes fastest, so the
+kept steps crowd there (100, 300, 1000, 3000...) as the run grows.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from workbench.core.atomic import atomic_directory
+from workbench.core.checkpoints import STATE_FILE
+
+SNAPSHOT_PATTERN = re.compile(r"step-(\d+)")
+
+
+@dataclass(frozen=True)
+class SnapshotEvent:
+    """The model of ``step`` was saved in ``path``; ``kept`` are the steps kept now, using ``disk_bytes``."""
+
+    step: int
+    path: str
+    kept: tuple[int, ...]
+    disk_bytes: int
+
+
+def snapshot_folder(out_dir: Path, step: int) -> Path:
+    return out_dir / f"step-{step:07d}"
+
+
+def snapshot_steps(out_dir: Path) -> dict[int, Path]:
+    """The snapshots saved in a run's folder, by step."""
+    found = {}
+    for folder in Path(out_dir).glob("step-*"):
+        match = SNAPSHOT_PATTERN.fullmatch(folder.name)
+        if match and (folder / STATE_FILE).is_file():
+            found[int(match.group(1))] = folder
+    return dict(sorted(found.items()))
+
+
+def kept_steps(steps: Sequence[int], last: int, log_spaced: int) -> set[int]:
+    """The ``last`` latest of ``steps``, plus, for ``log_spaced`` points spread evenly on a log
+    scale from the first step to the latest, the step nearest each point (on that scale)."""
+    ordered = sorted(set(steps))
+    if not ordered:
+        return set()
+    kept = set(ordered[-last:]) if last > 0 else set()
+    first, latest = max(ordered[0], 1), max(ordered[-1], 1)
+    for index in range(log_spaced):
+        fraction = index / (log_spaced - 1) if log_spaced > 1 else 1.0
+        target = math.log(first) + fraction * (math.log(latest) - math.log(first))
+        kept.add(min(ordered, key=lambda step: (abs(math.log(max(step, 1)) - target), step)))
+    return kept
+
+
+def save_snapshot(
+    out_dir: Path, step: int, write_files: Callable[[Path], None], last: int, log_spaced: int
+) -> SnapshotEvent:
+    """Write the snapshot of ``step`` whole (or not at all), then delete those no longer kept."""
+    folder = snapshot_folder(out_dir, step)
+    with atomic_directory(folder) as staging:
+        write_files(staging)
+        (staging / STATE_FILE).write_text(json.dumps({"step": step, "snapshot": True}), encoding="utf-8")
+    saved = snapshot_steps(out_dir)
+    kept = kept_steps(list(saved), last, log_spaced) | {step}
+    for old_step, old_folder in saved.items():
+        if old_step not in kept:
+            shutil.rmtree(old_folder, ignore_errors=True)
+    disk = sum(file.stat().st_size for step_kept in kept for file in saved[step_kept].rglob("*") if file.is_file())
+    return SnapshotEvent(step, str(folder), tuple(sorted(kept)), disk)
