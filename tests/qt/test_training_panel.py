@@ -20,6 +20,7 @@ from workbench.core.jobs import drain
 from workbench.core.loading import load_model_blocking
 from workbench.core.training import trainer
 from workbench.core.training.events import CheckpointEvent, EvalEvent
+from workbench.core.training.probes import PROBES_FILE, read_probes
 from workbench.core.training.settings import TrainSettings
 from workbench.qt.common.app_state import AppState
 from workbench.qt.common.theme import warning_color
@@ -149,6 +150,14 @@ def test_finished_model_is_listed_and_generates(panel, qtbot, corpus, tmp_path):
         points = panel.curves.curves.points(name)
         assert list(points[:, 0]) == [10, 20, 30]
         assert points[-1, -1] == pytest.approx(final[head], abs=1e-5)
+
+    # The probes (the validation text's first lines here): a loss curve each, a table row per evaluation.
+    probes = read_probes(out_dir / PROBES_FILE)
+    assert panel.curves.probes_table.topLevelItemCount() == len(probes) and {p.step for p in probes} == {10, 20, 30}
+    first = probes[0]
+    assert panel.curves.curves.points(panel.curves.probe_name(first.probe))[0, -1] == pytest.approx(first.loss)
+    newest = panel.curves.probes_table.topLevelItem(0)
+    assert newest.text(0) == "30" and newest.text(2) == f"{probes[-len(set(p.probe for p in probes))].loss:.3f}"
 
     metrics = read_metrics_csv(out_dir / trainer.METRICS_FILE)
     assert list(metrics["step"]) == list(range(1, 31))
@@ -280,7 +289,8 @@ def test_a_run_stopped_before_a_restart_is_continued_with_its_settings(qtbot, co
     assert again.form.settings().out_dir == str(out_dir) and again.form.settings().n_embd == 24
     assert f"stopped at step {stopped_at}" in again.status_label.text()
     again.continue_button.click()
-    qtbot.waitUntil(lambda: _steps(again) >= 3, timeout=30_000)
+    qtbot.waitUntil(lambda: _steps(again) >= 3 or again.last_result is not None, timeout=30_000)
+    assert _steps(again) >= 3, (again.status_label.text(), again.last_result)
     assert _last_step(again) > stopped_at  # the same run carries on, not a new one from step 1
     again.stop_button.click()
     qtbot.waitUntil(lambda: again.last_result is not None, timeout=30_000)

@@ -22,9 +22,10 @@ def add_parser(subparsers) -> None:
         "train",
         help="train a GPT, LSTM, GRU or RNN from scratch, or fine-tune a pretrained model",
         description="Train a language model on a text corpus. "
-        "Writes OUT/metrics.csv, OUT/checkpoint and the final model in OUT.",
+        "Writes OUT/metrics.csv, OUT/probes.jsonl, OUT/checkpoint, the model of each kept evaluation and the final "
+        "model in OUT.",
     )
-    options.add_settings_arguments(parser, TrainSettings, flags={"out_dir": "--out"})
+    options.add_settings_arguments(parser, TrainSettings, flags={"out_dir": "--out", "probes": "--probe"})
     parser.add_argument("--resume", action="store_true", help="continue the run checkpointed in --out")
     parser.set_defaults(run=run)
 
@@ -34,13 +35,14 @@ def settings_from_args(args: argparse.Namespace) -> TrainSettings:
     from pathlib import Path
 
     from workbench.core.checkpoints import has_checkpoint, load_checkpoint
+    from workbench.core.settings_fields import settings_from_data
     from workbench.core.training.trainer import CHECKPOINT_FOLDER, RESUME_NEEDS
 
     base = None
     checkpoint = Path(args.out_dir).expanduser() / CHECKPOINT_FOLDER
     if args.resume and has_checkpoint(checkpoint):
         # Loaded whole here, so a damaged checkpoint is named in one line before the progress bar starts.
-        base = TrainSettings(**load_checkpoint(checkpoint, *RESUME_NEEDS).state["settings"])
+        base = settings_from_data(TrainSettings, load_checkpoint(checkpoint, *RESUME_NEEDS).state["settings"])
     settings = options.settings_from_args(TrainSettings, args, base=base)
     if settings.is_finetune and args.tokenizer is None:  # fine-tuning's own tokenizer, unless one was named
         settings = dataclasses.replace(settings, tokenizer="pretrained")

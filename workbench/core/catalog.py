@@ -212,6 +212,7 @@ class TrainedVariant:
     entry: ModelEntry
     checkpoint: bool
     step: int | None = None  # of a checkpoint, when its state says
+    snapshot: bool = False  # the model kept from an evaluation, not the checkpoint a run resumes from
 
 
 @dataclass(frozen=True)
@@ -238,10 +239,11 @@ def _variant(folder: Path) -> TrainedVariant:
     if not _is_checkpoint(folder):
         return TrainedVariant(entry, checkpoint=False)
     try:
-        step = json.loads((folder / STATE_FILE).read_text(encoding="utf-8")).get("step")
+        state = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
+        step, snapshot = state.get("step"), state.get("snapshot") is True
     except (OSError, ValueError, AttributeError):
-        step = None
-    return TrainedVariant(entry, checkpoint=True, step=step if isinstance(step, int) else None)
+        step, snapshot = None, False
+    return TrainedVariant(entry, checkpoint=True, step=step if isinstance(step, int) else None, snapshot=snapshot)
 
 
 def run_checkpoints(run_folder: Path) -> list[TrainedVariant]:
@@ -301,8 +303,9 @@ class TrainedSource(ModelSource):
     @staticmethod
     def _run(run_folder: Path, folders: list[Path]) -> TrainedRun:
         variants = [_variant(folder) for folder in folders]
-        # The final model first, then checkpoints from the latest step down.
-        variants.sort(key=lambda variant: (variant.checkpoint, -(variant.step or 0)))
+        # The final model first, then checkpoints from the latest step down; at one step the checkpoint
+        # the run resumes from before the model kept from that evaluation.
+        variants.sort(key=lambda variant: (variant.checkpoint, -(variant.step or 0), variant.snapshot))
         final = next((variant for variant in variants if not variant.checkpoint), None)
         modified = max(folder.stat().st_mtime for folder in [run_folder, *folders] if folder.exists())
         return TrainedRun(run_folder, final.entry.name if final else run_folder.name, modified, tuple(variants))

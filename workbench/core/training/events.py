@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from workbench.core.checkpoints import SavingProgress
 from workbench.core.head_scores import HeadScores
 from workbench.core.jobs import StatusEvent  # noqa: F401  (part of what a run reports)
+from workbench.core.training.probes import ProbeRecord
 from workbench.core.training.snapshots import SnapshotEvent  # noqa: F401  (part of what a run reports)
 
 
@@ -39,6 +40,7 @@ class EvalEvent:
     tokens_seen: int
     elapsed_s: float
     head_scores: HeadScores | None = None  # (L, H) each; None when off or the model has no attention
+    probes: tuple[ProbeRecord, ...] = ()
 
 
 @dataclass(frozen=True)

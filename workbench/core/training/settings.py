@@ -131,6 +131,11 @@ class TrainSettings(DescribedSettings):
         64, label="Sample length", minimum=0, soft_maximum=1024, step=16, special="no samples", section="Training",
         help="Tokens generated as a sample text at each evaluation, to read what the model has learnt. 0: none.",
     )
+    probes: tuple[str, ...] = setting(
+        (), label="Probe texts", section="Training",
+        help="Texts read at every evaluation, one per line: their loss, the model's greedy continuation and "
+        "its five likeliest next tokens. Empty: the first lines of the validation text.",
+    )
     head_scores: bool = setting(
         True, label="Score attention heads", section="Training",
         help="At every evaluation, score each attention head on a random sequence repeated twice: how much it "

@@ -32,6 +32,7 @@ from workbench.core.errors import InvalidInputError, InvalidSettingsError
 from workbench.core.head_scores import HeadScores, head_scores
 from workbench.core.jobs import RunControl
 from workbench.core.outputs import prepare_output_folder
+from workbench.core.settings_fields import settings_from_data
 from workbench.core.training import modeling
 from workbench.core.training.corpus import read_corpus
 from workbench.core.training.events import (
@@ -43,6 +44,7 @@ from workbench.core.training.events import (
     TrainEvent,
     TrainResult,
 )
+from workbench.core.training.probes import PROBES_FILE, ProbeRecord, ProbesLog, default_probes, probe_records
 from workbench.core.training.settings import RECURRENT_ARCHITECTURES, TrainSettings
 from workbench.core.training.snapshots import SnapshotEvent, save_snapshot
 from workbench.core.training.tokenization import bpe_tokenizer, char_tokenizer, encode_corpus
@@ -52,6 +54,8 @@ CHECKPOINT_FOLDER = "checkpoint"
 # What a resume reads: keys of the checkpoint's state, then of its tensors.
 RESUME_NEEDS = (("step", "tokens_seen", "elapsed_s", "settings"), ("optimizer", "batch_rng", "torch_rng"))
 METRICS_FILE = "metrics.csv"
+PROBE_SOURCE_TOKENS = 4000  # default probes come from the first lines of the validation text
+PROBE_CONTINUATION_TOKENS = 24
 SAVING_CHECKPOINT = "Saving a checkpoint"  # the status while one is written
 METRICS_COLUMNS = ("step", "train_loss", "val_loss", "lr", "tokens_per_s", "elapsed_s")
 MODEL_DEFINING_SETTINGS = (
@@ -211,6 +215,7 @@ class _Run:
         self.train_batches = TokenBatches(train_ids, settings.block_size, settings.batch_size, self.device)
         self.val_batches = TokenBatches(val_ids, settings.block_size, settings.batch_size, self.device)
         self.sample_prompt = torch.from_numpy(val_ids[: max(1, min(8, settings.block_size // 4))].astype(np.int64))
+        self.probes = settings.probes or default_probes(tokenizer.decode(val_ids[:PROBE_SOURCE_TOKENS].tolist()))
 
         yield StatusEvent("Building model")
         torch.manual_seed(settings.seed)
@@ -281,7 +286,7 @@ class _Run:
         return total, lr
 
     @torch.no_grad()
-    def evaluate(self) -> tuple[float, str, HeadScores | None]:
+    def evaluate(self) -> tuple[float, str, HeadScores | None, tuple[ProbeRecord, ...]]:
         model = self.trainable.model
         model.eval()
         # The same validation blocks at every eval: differences between evals come from the model.
@@ -291,8 +296,10 @@ class _Run:
                 losses.append(_next_token_loss(model, inputs, targets).item())
         sample = self.sample_text() if self.settings.sample_tokens > 0 else ""
         scores = self.score_heads() if self.settings.head_scores else None
+        probes = probe_records(model, self.trainable.tokenizer, self.probes, self.step, self.settings.block_size,
+                               PROBE_CONTINUATION_TOKENS)
         model.train()
-        return float(np.mean(losses)), sample, scores
+        return float(np.mean(losses)), sample, scores, probes
 
     def score_heads(self) -> HeadScores | None:
         """The heads' scores on the repeated probe, or None for a model without attention."""
@@ -387,7 +394,7 @@ def stopped_run(out_dir: str | Path) -> tuple[TrainSettings, int] | None:
     checkpoint there (resuming checks the whole checkpoint; this only offers it)."""
     try:
         state = json.loads((Path(out_dir) / CHECKPOINT_FOLDER / STATE_FILE).read_text(encoding="utf-8"))
-        return TrainSettings(**state["settings"]), int(state["step"])
+        return settings_from_data(TrainSettings, state["settings"]), int(state["step"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -405,6 +412,7 @@ def train(
     model = run.trainable.model
     model.train()
     metrics = MetricsLog(run.out_dir / METRICS_FILE)
+    probes_log = ProbesLog(run.out_dir / PROBES_FILE, resumed_step=run.step if resume else None)
     tokens_per_step = settings.batch_size * settings.block_size * settings.grad_accum
     try:
         while run.step < settings.max_iters:
@@ -437,14 +445,15 @@ def train(
             val_loss = None
             if run.step % settings.eval_interval == 0 or run.step == settings.max_iters:
                 eval_started = time.perf_counter()
-                val_loss, sample, scores = run.evaluate()
+                val_loss, sample, scores, probes = run.evaluate()
+                probes_log.write(probes)
                 run.elapsed_s += time.perf_counter() - eval_started
                 run.last_val_loss = val_loss
                 train_mean = float(np.mean(run.recent_train_losses))
                 run.recent_train_losses = []
                 perplexity = math.exp(min(val_loss, 700.0))
                 yield EvalEvent(run.step, val_loss, perplexity, train_mean, sample, run.tokens_seen, run.elapsed_s,
-                                scores)
+                                scores, probes)
                 if run.keeps_snapshots:
                     yield run.snapshot()
             metrics.write(run.step, loss, val_loss, lr, tokens_per_s, run.elapsed_s)
@@ -457,5 +466,6 @@ def train(
         run.finish()
     finally:
         metrics.close()
+        probes_log.close()
     message = f"Finished {run.step} steps; model saved in {run.out_dir}."
     return TrainResult(str(run.out_dir), run.step, run.last_val_loss, False, message)

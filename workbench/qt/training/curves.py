@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSplitter,
+    QTabWidget,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -30,6 +31,7 @@ from workbench.core.checkpoints import STATE_FILE
 from workbench.core.errors import InvalidInputError
 from workbench.core.head_scores import HeadScores
 from workbench.core.training.events import EvalEvent, StepEvent
+from workbench.core.training.probes import ProbeRecord
 from workbench.core.training.trainer import CHECKPOINT_FOLDER, METRICS_COLUMNS
 from workbench.qt.common.curves import LiveCurvesWidget, XAxis
 
@@ -123,6 +125,23 @@ class TrainingCurves(QWidget):
         self.samples.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # wrap, never scroll sideways
         self.samples.setMinimumHeight(SAMPLES_MIN_HEIGHT)
 
+        self.probes_table = QTreeWidget()
+        self.probes_table.setHeaderLabels(
+            [self.tr("Step"), self.tr("Probe"), self.tr("Loss"), self.tr("Greedy continuation"), self.tr("Next tokens")]
+        )
+        self.probes_table.setRootIsDecorated(False)
+        self.probes_table.setWordWrap(True)
+        self.probes_table.setToolTip(self.tr(
+            "The probe texts read at each evaluation: their loss, how the model continues them (greedy) and the "
+            "five tokens it finds likeliest next. Set them in the form's Probe texts; without them the run probes "
+            "the first lines of its validation text."))
+        for column in (0, 1, 2):
+            self.probes_table.header().setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.probes_table.header().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.evaluations = QTabWidget()
+        self.evaluations.addTab(self.samples, self.tr("Samples"))
+        self.evaluations.addTab(self.probes_table, self.tr("Probes"))
+
         self._plots = plots = QWidget()
         plots_layout = QVBoxLayout(plots)
         plots_layout.setContentsMargins(0, 0, 0, 0)
@@ -131,7 +150,7 @@ class TrainingCurves(QWidget):
         self._side_by_side: bool | None = None  # the samples beside the plots, or under them; set once sized
         self.splitter = QSplitter()
         self.splitter.addWidget(plots)
-        self.splitter.addWidget(self.samples)
+        self.splitter.addWidget(self.evaluations)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
         layout = QVBoxLayout(self)
@@ -159,6 +178,7 @@ class TrainingCurves(QWidget):
         """A new run begins: the current curves become a dimmed overlay named ``previous_label``."""
         self.curves.keep_as_overlay(previous_label)
         self.samples.clear()
+        self.probes_table.clear()
         self.readout.setText(self.tr("Starting…"))
 
     def add_steps(self, events: Sequence[StepEvent]) -> None:
@@ -173,8 +193,10 @@ class TrainingCurves(QWidget):
                 step=event.step, loss=event.val_loss, perplexity=event.perplexity
             )
         )
+        x = (event.step, event.tokens_seen, event.elapsed_s)
         if event.head_scores is not None:
-            self._add_head_scores((event.step, event.tokens_seen, event.elapsed_s), event.head_scores)
+            self._add_head_scores(x, event.head_scores)
+        self._add_probes(x, event.probes)
         # One wrapped paragraph per sample: the list's rows grow to fit wrapped text, not line breaks.
         text = " ⏎ ".join(line for line in event.sample.strip().splitlines() if line.strip())
         item = QTreeWidgetItem([str(event.step), f"{event.val_loss:.3f}", text])
@@ -182,6 +204,22 @@ class TrainingCurves(QWidget):
             item.setTextAlignment(column, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight)
         item.setToolTip(2, event.sample)
         self.samples.insertTopLevelItem(0, item)  # newest first
+
+    def probe_name(self, probe: int) -> str:
+        return self.tr("probe {0} loss").format(probe + 1)
+
+    def _add_probes(self, x: tuple[float, float, float], records: Sequence[ProbeRecord]) -> None:
+        """Each probe's loss joins the loss plot; its row (continuation, next tokens) tops the table."""
+        for record in reversed(records):
+            name = self.probe_name(record.probe)
+            self.curves.add_series(name, plot="loss", symbol="t")
+            self.curves.append(name, x, record.loss)
+            top = "  ".join(f"“{text}” {probability:.0%}" for text, probability in record.top)
+            item = QTreeWidgetItem([str(record.step), str(record.probe + 1), f"{record.loss:.3f}",
+                                    record.continuation.replace("\n", " ⏎ "), top])
+            item.setToolTip(1, record.text)
+            item.setToolTip(3, record.text + record.continuation)
+            self.probes_table.insertTopLevelItem(0, item)  # newest first
 
     def head_name(self, layer: int, head: int) -> str:
         return self.tr("L{0} H{1}").format(layer + 1, head + 1)

@@ -1,0 +1,107 @@
+"""Probe texts: what the model makes of a few fixed texts at every evaluation of a run.
+
+For each probe: its loss (the mean next-token cross-entropy over its tokens, as the validation
+loss is measured), the model's greedy continuation of it, and the five likeliest next tokens at
+its end. Without probes of its own a run probes the first lines of its validation text, which
+the model never trains on. ``probes.jsonl`` in the run's folder keeps one line per evaluation
+and probe.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+PROBES_FILE = "probes.jsonl"
+DEFAULT_PROBES = 3
+TOP = 5
+
+
+@dataclass(frozen=True)
+class ProbeRecord:
+    step: int
+    probe: int  # index in the run's probe list
+    text: str
+    loss: float  # nats per predicted token
+    continuation: str  # greedy
+    top: tuple[tuple[str, float], ...]  # the likeliest next tokens after the text, with probabilities
+
+
+def default_probes(val_text: str, count: int = DEFAULT_PROBES, max_characters: int = 200) -> tuple[str, ...]:
+    """The first ``count`` non-empty lines of the validation text (held out from training)."""
+    lines = [line.strip()[:max_characters] for line in val_text.splitlines()]
+    return tuple(line for line in lines if len(line) > 1)[:count]
+
+
+def probe_token_ids(tokenizer, text: str, block_size: int) -> list[int]:
+    """The probe's tokens, cut to the context so that the continuation still has room."""
+    return list(tokenizer(text, add_special_tokens=False)["input_ids"])[: max(2, block_size // 2)]
+
+
+def probe_records(model, tokenizer, probes: Sequence[str], step: int, block_size: int,
+                  continuation_tokens: int) -> tuple[ProbeRecord, ...]:
+    """Each probe read by ``model`` as it is now (it must be in eval mode; the caller holds no_grad).
+    torch is imported here: the events that carry the records cross to the window, which must not
+    import it at start-up."""
+    import torch
+    import torch.nn.functional as F
+    from transformers import GenerationConfig
+
+    from workbench.core.transformers_helpers import pad_token_id
+
+    device = next(model.parameters()).device
+    records = []
+    for index, text in enumerate(probes):
+        ids = probe_token_ids(tokenizer, text, block_size)
+        if len(ids) < 2:
+            continue
+        inputs = torch.tensor([ids], device=device)  # (1, T)
+        logits = model(input_ids=inputs).logits[0].float()  # (T, V)
+        loss = F.cross_entropy(logits[:-1], inputs[0, 1:]).item()
+        probs = logits[-1].softmax(dim=-1)  # (V,)
+        top = probs.topk(min(TOP, probs.numel()))
+        room = max(0, min(continuation_tokens, block_size - len(ids)))
+        continuation = ""
+        if room:
+            config = GenerationConfig(do_sample=False, max_new_tokens=room, pad_token_id=pad_token_id(tokenizer))
+            output = model.generate(input_ids=inputs, attention_mask=torch.ones_like(inputs), generation_config=config)
+            continuation = tokenizer.decode(output[0, len(ids):].tolist(), skip_special_tokens=True)
+        top_tokens = tuple((tokenizer.decode([int(i)]), round(float(p), 6))
+                           for i, p in zip(top.indices.tolist(), top.values.tolist()))
+        records.append(ProbeRecord(step, index, text, float(np.float32(loss)), continuation, top_tokens))
+    return tuple(records)
+
+
+class ProbesLog:
+    """``probes.jsonl``: one object per evaluation and probe, flushed as written. A resumed run first
+    drops the lines after the step it resumes from, as the curves do."""
+
+    def __init__(self, path: Path, resumed_step: int | None = None) -> None:
+        if resumed_step is not None and path.exists():
+            kept = [line for line in path.read_text(encoding="utf-8").splitlines()
+                    if line.strip() and json.loads(line)["step"] <= resumed_step]
+            path.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
+        self._handle = open(path, "a", encoding="utf-8")
+
+    def write(self, records: Sequence[ProbeRecord]) -> None:
+        for record in records:
+            self._handle.write(json.dumps(asdict(record), ensure_ascii=False) + "\n")
+        self._handle.flush()
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+def read_probes(path: str | Path) -> list[ProbeRecord]:
+    """The records of a run's ``probes.jsonl``."""
+    records = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            data = json.loads(line)
+            data["top"] = tuple(tuple(pair) for pair in data["top"])
+            records.append(ProbeRecord(**data))
+    return records
