@@ -10,8 +10,9 @@ import shutil
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
-from workbench.core.catalog import Catalog
+from workbench.core.catalog import Catalog, TrainedVariant
 from workbench.qt.common.app_state import AppState
+from workbench.qt.generation.model_picker import variant_label
 from workbench.qt.main_window import MainWindow
 
 
@@ -73,3 +74,9 @@ def test_two_runs_are_two_collapsible_rows_newest_first_and_a_checkpoint_can_be_
     assert changed.args[0].entry.location == str((older / "checkpoint").resolve())
     assert picker.combo.currentText() == "older — checkpoint, step 200"
     window.close()
+
+
+def test_a_kept_evaluation_reads_apart_from_the_checkpoint_a_run_resumes_from(tiny_loaded):
+    entry = tiny_loaded.entry
+    assert variant_label(TrainedVariant(entry, checkpoint=True, step=600, snapshot=True)) == "evaluation at step 600"
+    assert variant_label(TrainedVariant(entry, checkpoint=True, step=612)) == "checkpoint, step 612"

@@ -66,6 +66,8 @@ def variant_label(variant: TrainedVariant) -> str:
         return QCoreApplication.translate("ModelPicker", "final model")
     if variant.step is None:
         return QCoreApplication.translate("ModelPicker", "checkpoint")
+    if variant.snapshot:  # kept from an evaluation; the checkpoint is where Continue resumes
+        return QCoreApplication.translate("ModelPicker", "evaluation at step {0}").format(variant.step)
     return QCoreApplication.translate("ModelPicker", "checkpoint, step {0}").format(variant.step)
 
 
