@@ -7,11 +7,13 @@ import csv
 import numpy as np
 import pytest
 import torch
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
 
 from workbench.core.attention import capture_attention
 from workbench.core.catalog import FOLDER, ModelEntry
+from workbench.core.head_scores import head_scores
 from workbench.core.loading import LoadedModel
+from workbench.qt.attention.overview import score_color
 from workbench.qt.attention.panel import AttentionPanel
 from workbench.qt.attention.token_view import BARS_MIN_HEIGHT
 from workbench.qt.common.app_state import AppState
@@ -92,6 +94,22 @@ def test_overview_is_lazy_and_a_click_opens_the_head(qtbot, panel, captured):
     assert panel.tabs.currentIndex() == 0
     assert (panel.layer_slider.value(), panel.head_view()) == (1, 3)
     np.testing.assert_array_equal(panel.heatmap.matrix, captured.main.weights[1, 3])
+
+
+def test_the_overview_colours_heads_by_the_models_own_scores(qtbot, panel, captured, tiny_loaded):
+    panel.tabs.setCurrentIndex(1)
+    colouring = panel.head_colouring
+    colouring.combo.setCurrentIndex(colouring.combo.findData("induction"))
+    qtbot.waitUntil(lambda: colouring.scores is not None, timeout=10_000)
+    expected = head_scores(tiny_loaded, tiny_loaded.context_length)
+    np.testing.assert_allclose(panel.overview.head_scores, expected.induction, atol=1e-6)
+    colouring.combo.setCurrentIndex(colouring.combo.findData("sink"))  # no second computation
+    np.testing.assert_allclose(panel.overview.head_scores, expected.sink, atol=1e-6)
+    image = panel.overview.grab().toImage()
+    frame = panel.overview._cell_rect(0, 0).topLeft() - QPoint(2, 2)
+    assert image.pixelColor(frame) == score_color(float(expected.sink[0, 0]))  # the frame shows the score
+    panel.state.set_loaded_model(None)  # another model: its own scores, computed when asked
+    assert colouring.scores is None and panel.overview.head_scores is None and colouring.kind is None
 
 
 def test_exports_exist_and_reload_equal(panel, captured, tmp_path):

@@ -74,5 +74,5 @@ def _table(scores: HeadScores) -> str:
     for layer in range(scores.layers):
         for head in range(scores.heads):
             values = (getattr(scores, name)[layer, head] for name in SCORE_NAMES)
-            lines.append(f"{layer + 1:>5} {head + 1:>4}  " + "  ".join(f"{value:>14.4f}" for value in values))
+            lines.append(f"{layer:>5} {head:>4}  " + "  ".join(f"{value:>14.4f}" for value in values))
     return "\n".join(lines)

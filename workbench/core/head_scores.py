@@ -18,6 +18,7 @@ For a head with attention ``A`` (query x key) on that sequence:
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,3 +105,9 @@ def head_scores(source, context_length: int | None, cancel: CancelToken | None =
     probe = repeated_probe(tokenizer, context_length)
     capture = capture_attention(source, probe.token_ids, cancel=cancel)
     return scores_from_attention(capture.main.weights, probe.offset, probe.repeat)
+
+
+def head_scores_job(source, context_length: int | None, cancel: CancelToken) -> Generator[str, None, HeadScores]:
+    """``head_scores`` as a job for a window: says what it does, then returns the scores."""
+    yield "Scoring every head on a repeated random sequence"
+    return head_scores(source, context_length, cancel)

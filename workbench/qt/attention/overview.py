@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRect, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QWidget
 
 from workbench.core.attention import AttentionMap
@@ -18,6 +18,7 @@ THUMBNAIL = 64
 _GAP = 6
 _LEFT = 34  # room for "L12"
 _TOP = 18  # room for "H3"
+_FRAME = 4  # a scored head's frame, drawn in the gap around its thumbnail
 
 
 def _block_sums(values: np.ndarray, size: int) -> np.ndarray:
@@ -52,6 +53,14 @@ def _to_image(values: np.ndarray, lookup: np.ndarray) -> QImage:
     return QImage(rgba.data, columns, rows, columns * 4, QImage.Format.Format_RGBA8888).copy()
 
 
+def score_color(score: float) -> QColor:
+    """Light grey at 0 to strong red at 1: a faint frame for an idle head, a bold one for a specialist."""
+    share = float(np.clip(score, 0.0, 1.0))
+    low, high = np.array([221, 221, 221]), np.array([198, 40, 40])
+    red, green, blue = (low + share * (high - low)).round().astype(int)
+    return QColor(int(red), int(green), int(blue))
+
+
 class OverviewGrid(QWidget):
     """Emits ``head_chosen(layer, head)`` when a thumbnail is clicked."""
 
@@ -63,6 +72,7 @@ class OverviewGrid(QWidget):
         self._lookup = pg.colormap.get("viridis").getLookupTable(nPts=256, alpha=False)
         self._images: dict[tuple[int, int], QImage] = {}
         self.hide_sink = False
+        self.head_scores: np.ndarray | None = None  # (L, H) in 0..1: each head framed in its score's colour
         self.setToolTip(self.tr(
             "Every head of every layer, each on its own colour scale (square root of weight / its maximum). "
             "Click one to open it in the heatmap."))
@@ -82,6 +92,16 @@ class OverviewGrid(QWidget):
             self.hide_sink = hide
             self._images.clear()
             self.update()
+
+    def set_head_scores(self, scores: np.ndarray | None) -> None:
+        """Frame each head in the colour of its score (L, H), written on it; None: no frames."""
+        self.head_scores = scores
+        self.update()
+
+    def _scores_fit(self) -> bool:
+        scores, attention_map = self.head_scores, self.attention_map
+        return scores is not None and attention_map is not None and scores.shape == (attention_map.layers,
+                                                                                     attention_map.heads)
 
     def set_color_map(self, name: str) -> None:
         self._lookup = pg.colormap.get(name).getLookupTable(nPts=256, alpha=False)
@@ -113,6 +133,7 @@ class OverviewGrid(QWidget):
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.tr("No capture yet."))
             return
         painter.setPen(QColor("#333"))
+        scored = self._scores_fit()
         for head in range(self.attention_map.heads):
             painter.drawText(self._cell_rect(0, head).translated(0, -_TOP).adjusted(0, 0, 0, _TOP - THUMBNAIL),
                              Qt.AlignmentFlag.AlignCenter, f"H{head}")
@@ -125,6 +146,20 @@ class OverviewGrid(QWidget):
                 if cell.intersects(event.rect()):  # only what is on screen is ever computed
                     painter.fillRect(cell, QColor("#eeeeee"))
                     painter.drawImage(cell, self._image(layer, head))
+                    if scored:
+                        self._paint_score(painter, cell, float(self.head_scores[layer, head]))
+
+    def _paint_score(self, painter: QPainter, cell: QRect, score: float) -> None:
+        pen = QPen(score_color(score), _FRAME)
+        pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+        painter.save()
+        painter.setPen(pen)
+        painter.drawRect(cell.adjusted(-_FRAME // 2, -_FRAME // 2, _FRAME // 2, _FRAME // 2))
+        label = QRect(cell.right() - 30, cell.bottom() - 14, 31, 15)
+        painter.fillRect(label, QColor(255, 255, 255, 210))
+        painter.setPen(QColor("#111"))
+        painter.drawText(label, Qt.AlignmentFlag.AlignCenter, f"{score:.2f}")
+        painter.restore()
 
     def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         if self.attention_map is None or event.button() != Qt.MouseButton.LeftButton:

@@ -54,6 +54,7 @@ from workbench.core.generation import GenerationRequest, prompt_token_ids
 from workbench.core.generation_data import AttentionRows, TokenEvent
 from workbench.core.loading import LoadedModel
 from workbench.core.sessions import Run
+from workbench.qt.attention.head_colouring import HeadColouring
 from workbench.qt.attention.heatmap import COLOR_MAPS, AttentionHeatmap, DisplayOptions
 from workbench.qt.attention.overview import OverviewGrid
 from workbench.qt.attention.token_view import TokenView
@@ -243,9 +244,15 @@ class AttentionPanel(QWidget):
         self.overview.head_chosen.connect(self.open_head)
         overview_scroll = QScrollArea()
         overview_scroll.setWidget(self.overview)
+        self.head_colouring = HeadColouring(self.state, self.overview)
+        overview_page = QWidget()
+        overview_layout = QVBoxLayout(overview_page)
+        overview_layout.setContentsMargins(0, 4, 0, 0)
+        overview_layout.addWidget(self.head_colouring)
+        overview_layout.addWidget(overview_scroll, 1)
         self.tabs = QTabWidget()
         self.tabs.addTab(splitter, self.tr("Heatmap"))
-        self.tabs.addTab(overview_scroll, self.tr("Model overview"))
+        self.tabs.addTab(overview_page, self.tr("Model overview"))
         self.hover_label = QElidingLabel(self._hover_hint())
 
         layout = QVBoxLayout(self)
@@ -610,3 +617,4 @@ class AttentionPanel(QWidget):
         self._schedule_token_view.cancel()
         self._stop_live()
         self._capture_job.shutdown()
+        self.head_colouring.shutdown()

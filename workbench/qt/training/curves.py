@@ -222,7 +222,7 @@ class TrainingCurves(QWidget):
             self.probes_table.insertTopLevelItem(0, item)  # newest first
 
     def head_name(self, layer: int, head: int) -> str:
-        return self.tr("L{0} H{1}").format(layer + 1, head + 1)
+        return self.tr("L{0} H{1}").format(layer, head)  # numbered from 0, as on the Attention page
 
     def _add_head_scores(self, x: tuple[float, float, float], scores: HeadScores) -> None:
         """One line per head under the loss: its induction score at each evaluation. Only the heads
