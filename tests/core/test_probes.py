@@ -38,6 +38,7 @@ def test_each_evaluation_records_every_probe_as_the_kept_model_reads_it(corpus, 
     assert [text for text, _ in record.top] == [loaded.tokenizer.decode([i]) for i in probs.topk(5).indices.tolist()]
     assert record.top[0][1] == pytest.approx(probs.max().item(), rel=1e-4)
     assert record.continuation  # greedy, up to the context's room
+    assert record.drift == ()  # trained from scratch: no base to drift from
 
 
 def test_without_probes_a_run_reads_the_first_lines_of_its_validation_text(corpus, tmp_path):  # noqa: F811

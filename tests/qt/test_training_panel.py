@@ -246,6 +246,11 @@ def test_fine_tunes_the_loaded_model_with_lora(panel, qtbot, corpus, tmp_path, t
     qtbot.waitUntil(lambda: panel.last_result is not None, timeout=60_000)
     assert not panel.last_result.stopped, panel.last_result.message
     assert _last_step(panel) == 6
+    # The drift column: the largest KL from the base over each probe, as probes.jsonl records it.
+    records = read_probes(tmp_path / "lora" / PROBES_FILE)
+    last = [record for record in records if record.step == 6]
+    newest = panel.curves.probes_table.topLevelItem(0)  # the last evaluation's first probe
+    assert newest.text(0) == "6" and newest.text(3) == f"{max(last[0].drift):.3f}"
 
 
 def test_time_left_reads_naturally():

@@ -29,6 +29,7 @@ class ProbeRecord:
     loss: float  # nats per predicted token
     continuation: str  # greedy
     top: tuple[tuple[str, float], ...]  # the likeliest next tokens after the text, with probabilities
+    drift: tuple[float, ...] = ()  # fine-tuning: KL(base || current) of the next-token distribution per position
 
 
 def default_probes(val_text: str, count: int = DEFAULT_PROBES, max_characters: int = 200) -> tuple[str, ...]:
@@ -42,8 +43,26 @@ def probe_token_ids(tokenizer, text: str, block_size: int) -> list[int]:
     return list(tokenizer(text, add_special_tokens=False)["input_ids"])[: max(2, block_size // 2)]
 
 
+def probe_log_probs(model, tokenizer, probes: Sequence[str], block_size: int) -> list:
+    """The model's next-token log-probabilities at every position of each probe ((T, V) float16 tensors
+    on the CPU; None for a probe too short to read): the base a fine-tune's drift is measured from."""
+    import torch
+
+    device = next(model.parameters()).device
+    read = []
+    with torch.no_grad():
+        for text in probes:
+            ids = probe_token_ids(tokenizer, text, block_size)
+            if len(ids) < 2:
+                read.append(None)
+                continue
+            logits = model(input_ids=torch.tensor([ids], device=device)).logits[0].float()  # (T, V)
+            read.append(logits.log_softmax(dim=-1).to("cpu", torch.float16))
+    return read
+
+
 def probe_records(model, tokenizer, probes: Sequence[str], step: int, block_size: int,
-                  continuation_tokens: int) -> tuple[ProbeRecord, ...]:
+                  continuation_tokens: int, base_log_probs: Sequence | None = None) -> tuple[ProbeRecord, ...]:
     """Each probe read by ``model`` as it is now (it must be in eval mode; the caller holds no_grad).
     torch is imported here: the events that carry the records cross to the window, which must not
     import it at start-up."""
@@ -72,7 +91,13 @@ def probe_records(model, tokenizer, probes: Sequence[str], step: int, block_size
             continuation = tokenizer.decode(output[0, len(ids):].tolist(), skip_special_tokens=True)
         top_tokens = tuple((tokenizer.decode([int(i)]), round(float(p), 6))
                            for i, p in zip(top.indices.tolist(), top.values.tolist()))
-        records.append(ProbeRecord(step, index, text, float(np.float32(loss)), continuation, top_tokens))
+        drift: tuple[float, ...] = ()
+        if base_log_probs is not None and base_log_probs[index] is not None:
+            base = base_log_probs[index].to(device).float()  # (T, V)
+            current = logits.log_softmax(dim=-1)  # (T, V)
+            kl = (base.exp() * (base - current)).sum(dim=-1).clamp_min(0)  # (T,) rounding can dip below 0
+            drift = tuple(round(value, 7) for value in kl.tolist())
+        records.append(ProbeRecord(step, index, text, float(np.float32(loss)), continuation, top_tokens, drift))
     return tuple(records)
 
 
@@ -103,5 +128,6 @@ def read_probes(path: str | Path) -> list[ProbeRecord]:
         if line.strip():
             data = json.loads(line)
             data["top"] = tuple(tuple(pair) for pair in data["top"])
+            data["drift"] = tuple(data.get("drift", ()))
             records.append(ProbeRecord(**data))
     return records

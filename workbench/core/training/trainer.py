@@ -44,7 +44,14 @@ from workbench.core.training.events import (
     TrainEvent,
     TrainResult,
 )
-from workbench.core.training.probes import PROBES_FILE, ProbeRecord, ProbesLog, default_probes, probe_records
+from workbench.core.training.probes import (
+    PROBES_FILE,
+    ProbeRecord,
+    ProbesLog,
+    default_probes,
+    probe_log_probs,
+    probe_records,
+)
 from workbench.core.training.settings import RECURRENT_ARCHITECTURES, TrainSettings
 from workbench.core.training.snapshots import SnapshotEvent, save_snapshot
 from workbench.core.training.tokenization import bpe_tokenizer, char_tokenizer, encode_corpus
@@ -225,6 +232,17 @@ class _Run:
         self.optimizer = make_optimizer(model, settings, self.device)
         if checkpoint is not None:
             self._restore(checkpoint)
+        self.base_probe_log_probs = self._base_probe_log_probs(tokenizer, checkpoint) if settings.is_finetune else None
+
+    def _base_probe_log_probs(self, tokenizer, checkpoint) -> list:
+        """What the base model makes of each probe, for the drift: read before the first step (a fresh LoRA
+        adapter changes nothing yet), or from a fresh load of the base when resuming."""
+        model = self.trainable.model if checkpoint is None else modeling.load_base_model(self.settings)[0]
+        was_training = model.training
+        model.eval()
+        read = probe_log_probs(model, tokenizer, self.probes, self.settings.block_size)
+        model.train(was_training)
+        return read
 
     def _build_model(self, base, tokenizer, checkpoint):
         settings = self.settings
@@ -297,7 +315,7 @@ class _Run:
         sample = self.sample_text() if self.settings.sample_tokens > 0 else ""
         scores = self.score_heads() if self.settings.head_scores else None
         probes = probe_records(model, self.trainable.tokenizer, self.probes, self.step, self.settings.block_size,
-                               PROBE_CONTINUATION_TOKENS)
+                               PROBE_CONTINUATION_TOKENS, self.base_probe_log_probs)
         model.train()
         return float(np.mean(losses)), sample, scores, probes
 

@@ -127,7 +127,8 @@ class TrainingCurves(QWidget):
 
         self.probes_table = QTreeWidget()
         self.probes_table.setHeaderLabels(
-            [self.tr("Step"), self.tr("Probe"), self.tr("Loss"), self.tr("Greedy continuation"), self.tr("Next tokens")]
+            [self.tr("Step"), self.tr("Probe"), self.tr("Loss"), self.tr("Drift"), self.tr("Greedy continuation"),
+             self.tr("Next tokens")]
         )
         self.probes_table.setRootIsDecorated(False)
         self.probes_table.setWordWrap(True)
@@ -135,9 +136,9 @@ class TrainingCurves(QWidget):
             "The probe texts read at each evaluation: their loss, how the model continues them (greedy) and the "
             "five tokens it finds likeliest next. Set them in the form's Probe texts; without them the run probes "
             "the first lines of its validation text."))
-        for column in (0, 1, 2):
+        for column in (0, 1, 2, 3):
             self.probes_table.header().setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        self.probes_table.header().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.probes_table.header().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.evaluations = QTabWidget()
         self.evaluations.addTab(self.samples, self.tr("Samples"))
         self.evaluations.addTab(self.probes_table, self.tr("Probes"))
@@ -215,10 +216,13 @@ class TrainingCurves(QWidget):
             self.curves.add_series(name, plot="loss", symbol="t")
             self.curves.append(name, x, record.loss)
             top = "  ".join(f"“{text}” {probability:.0%}" for text, probability in record.top)
-            item = QTreeWidgetItem([str(record.step), str(record.probe + 1), f"{record.loss:.3f}",
+            drift = f"{max(record.drift):.3f}" if record.drift else "—"
+            item = QTreeWidgetItem([str(record.step), str(record.probe + 1), f"{record.loss:.3f}", drift,
                                     record.continuation.replace("\n", " ⏎ "), top])
             item.setToolTip(1, record.text)
-            item.setToolTip(3, record.text + record.continuation)
+            item.setToolTip(3, self.tr("Fine-tuning: the largest KL(base ‖ now) of the next-token distribution over "
+                                       "the probe's positions, in nats: where the model moved most from its base."))
+            item.setToolTip(4, record.text + record.continuation)
             self.probes_table.insertTopLevelItem(0, item)  # newest first
 
     def head_name(self, layer: int, head: int) -> str:
