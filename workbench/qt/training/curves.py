@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
+import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from workbench.core.attention_tokens import visible_text
 from workbench.core.checkpoints import STATE_FILE
 from workbench.core.errors import InvalidInputError
 from workbench.core.head_scores import HeadScores
@@ -34,6 +36,7 @@ from workbench.core.training.events import EvalEvent, StepEvent
 from workbench.core.training.probes import ProbeRecord
 from workbench.core.training.trainer import CHECKPOINT_FOLDER, METRICS_COLUMNS
 from workbench.qt.common.curves import LiveCurvesWidget, XAxis
+from workbench.qt.common.theme import SELECTION_COLOR
 
 # Below this width the samples go under the plots: the plots' toolbar needs about 830 px, and a
 # sample line is read comfortably in about 450.
@@ -148,6 +151,7 @@ class TrainingCurves(QWidget):
         plots_layout.setContentsMargins(0, 0, 0, 0)
         plots_layout.addLayout(header)
         plots_layout.addWidget(self.curves, 1)
+        self._step_marker: pg.InfiniteLine | None = None  # the step the checkpoint scrubber shows
         self._side_by_side: bool | None = None  # the samples beside the plots, or under them; set once sized
         self.splitter = QSplitter()
         self.splitter.addWidget(plots)
@@ -180,6 +184,8 @@ class TrainingCurves(QWidget):
         self.curves.keep_as_overlay(previous_label)
         self.samples.clear()
         self.probes_table.clear()
+        if self._step_marker is not None:
+            self._step_marker.setVisible(False)
         self.readout.setText(self.tr("Starting…"))
 
     def add_steps(self, events: Sequence[StepEvent]) -> None:
@@ -206,6 +212,23 @@ class TrainingCurves(QWidget):
         item.setToolTip(2, event.sample)
         self.samples.insertTopLevelItem(0, item)  # newest first
 
+    def mark_step(self, step: int) -> None:
+        """A dashed line on the loss plot at the step the checkpoint scrubber shows."""
+        if self._step_marker is None:
+            pen = pg.mkPen(SELECTION_COLOR, width=2, style=Qt.PenStyle.DashLine)
+            self._step_marker = pg.InfiniteLine(angle=90, pen=pen)
+            self.curves.add_plot("loss", "").addItem(self._step_marker, ignoreBounds=True)
+        self._step_marker.setValue(step if self.curves.x_axis.key == "step" else self._x_of_step(step))
+        self._step_marker.setVisible(True)
+
+    def _x_of_step(self, step: int) -> float:
+        """Where ``step`` sits on the current x axis (tokens seen or seconds), from the train-loss points."""
+        points = self.curves.points(self.train_name)  # (N, x axes + 1): step first, the loss last
+        if not len(points):
+            return float(step)
+        row = min(int(np.searchsorted(points[:, 0], step)), len(points) - 1)
+        return float(points[row, self.curves.x_axis_combo.currentIndex()])
+
     def probe_name(self, probe: int) -> str:
         return self.tr("probe {0} loss").format(probe + 1)
 
@@ -215,7 +238,7 @@ class TrainingCurves(QWidget):
             name = self.probe_name(record.probe)
             self.curves.add_series(name, plot="loss", symbol="t")
             self.curves.append(name, x, record.loss)
-            top = "  ".join(f"“{text}” {probability:.0%}" for text, probability in record.top)
+            top = "  ".join(f"“{visible_text(text)}” {probability:.0%}" for text, probability in record.top)
             drift = f"{max(record.drift):.3f}" if record.drift else "—"
             item = QTreeWidgetItem([str(record.step), str(record.probe + 1), f"{record.loss:.3f}", drift,
                                     record.continuation.replace("\n", " ⏎ "), top])

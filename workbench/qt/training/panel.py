@@ -42,6 +42,7 @@ from workbench.qt.common.run_controls import RunControlsMixin
 from workbench.qt.common.settings_store import app_settings
 from workbench.qt.training.curves import TrainingCurves
 from workbench.qt.training.form import TrainingForm
+from workbench.qt.training.scrubber import CheckpointScrubber
 
 
 def _duration(seconds: float) -> str:
@@ -108,6 +109,9 @@ class TrainingPanel(RunControlsMixin, QWidget):
         left_layout.addWidget(self.status_label)
 
         self.curves = TrainingCurves()
+        self.scrubber = CheckpointScrubber(state)
+        self.scrubber.step_shown.connect(self.curves.mark_step)
+        self.curves.evaluations.addTab(self.scrubber, self.tr("Checkpoints"))
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(self.curves)
@@ -140,6 +144,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
 
     def _launch(self, settings: TrainSettings, resume: bool) -> None:
         self._settings = settings
+        self.scrubber.set_run(settings.out_dir, settings.block_size)
         self._resumable = None
         self._first_step = None
         self.last_result = None
@@ -153,6 +158,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
             self._show_progress(event.steps[-1])
         elif isinstance(event, EvalEvent):
             self.curves.add_eval(event)
+            self.scrubber.set_probes([record.text for record in event.probes])
         elif isinstance(event, SavingProgress):
             self._show_saving(event)
         elif isinstance(event, CheckpointEvent):
@@ -160,6 +166,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
             self.run.set_status(self.tr("Checkpoint saved at step {step}.").format(step=event.step))
             self.state.catalog_changed.emit()
         elif isinstance(event, SnapshotEvent):
+            self.scrubber.set_steps(event.kept)
             self.run.set_status(self.tr("Saved the model of step {0}: {1} steps kept, {2} on disk.").format(
                 event.step, len(event.kept), format_bytes(event.disk_bytes)))
             self.state.catalog_changed.emit()  # the picker lists it under the run
@@ -241,3 +248,8 @@ class TrainingPanel(RunControlsMixin, QWidget):
         self.run.refresh(self.form.problems)
         self.form.set_editable(not running)
         self.continue_button.setEnabled(not running and self._resumable is not None)
+
+    def shutdown(self) -> None:
+        """Stop the run with a checkpoint and the scrubber's reading, and wait for both (closing)."""
+        self.scrubber.shutdown()
+        super().shutdown()

@@ -1,0 +1,72 @@
+"""The checkpoint scrubber on a real (tiny) run: each kept step's reading is that step's model's own
+computation, scrubbing shows a different heatmap per step, a second visit is served from the cache,
+and the loss plot marks the step shown."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from tests.conftest import TINY_TEXT
+from tests.qt.test_training_panel import TINY_GPT
+from workbench.core.attention import capture_attention
+from workbench.core.catalog import Catalog
+from workbench.core.jobs import CancelToken, drain
+from workbench.core.loading import load_model_blocking
+from workbench.core.training.probes import probe_token_ids
+from workbench.core.training.scrub import read_step
+from workbench.core.training.snapshots import snapshot_steps
+from workbench.qt.common.app_state import AppState
+from workbench.qt.training.panel import TrainingPanel
+
+PROBE = "the quick brown fox"
+
+
+@pytest.fixture
+def trained(qtbot, tmp_path):
+    corpus = tmp_path / "tiny.txt"
+    corpus.write_text(TINY_TEXT * 20, encoding="utf-8")
+    panel = TrainingPanel(AppState(Catalog()))
+    qtbot.addWidget(panel)
+    panel.resize(1920, 1000)
+    panel.show()
+    panel.form.set_values(corpus=str(corpus), out_dir=str(tmp_path / "run"), max_iters=60, eval_interval=20,
+                          probes=(PROBE,), **TINY_GPT)
+    panel.start_button.click()
+    qtbot.waitUntil(lambda: panel.last_result is not None, timeout=60_000)
+    yield panel, tmp_path / "run"
+    panel.shutdown()
+
+
+def test_a_reading_is_the_kept_models_own_computation(tmp_path, trained):
+    _, run = trained
+    folder = snapshot_steps(run)[20]
+    reading = drain(read_step(folder, 20, PROBE, 16, CancelToken()))
+    loaded = load_model_blocking(str(folder))
+    ids = probe_token_ids(loaded.tokenizer, PROBE, 16)
+    np.testing.assert_allclose(reading.attention.weights, capture_attention(loaded, ids).main.weights, atol=1e-6)
+    with torch.no_grad():
+        probs = loaded.model(input_ids=torch.tensor([ids])).logits[0, -1].softmax(-1)
+    assert reading.next_tokens[0][1] == pytest.approx(probs.max().item(), rel=1e-5)
+    assert reading.lens.next_token_prob.shape == (loaded.model.config.num_hidden_layers + 1, len(ids))
+
+
+def test_scrubbing_across_three_steps_changes_the_heatmap_and_moves_the_marker(qtbot, trained):
+    panel, _ = trained
+    scrubber = panel.scrubber
+    assert scrubber.steps == [20, 40, 60]
+    panel.curves.evaluations.setCurrentWidget(scrubber)
+    matrices = {}
+    for index, step in enumerate(scrubber.steps):
+        scrubber.slider.setValue(index)
+        qtbot.waitUntil(lambda step=step: scrubber.shown is not None and scrubber.shown.step == step, timeout=60_000)
+        assert "read on the CPU" in scrubber.status.text(), scrubber.status.text()
+        matrices[step] = scrubber.heatmap.matrix.copy()
+        assert panel.curves._step_marker.value() == step
+    assert not np.allclose(matrices[20], matrices[60])  # the model learnt between them
+    scrubber.slider.setValue(0)  # back to the first: from the cache, no new job
+    assert scrubber.shown.step == 20 and not scrubber.job.is_running
+    np.testing.assert_array_equal(scrubber.heatmap.matrix, matrices[20])
+    induction = scrubber.shown.head_scores.induction
+    np.testing.assert_allclose(scrubber.heads_grid.values, induction)

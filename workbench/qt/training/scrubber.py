@@ -1,0 +1,174 @@
+"""The checkpoint scrubber: a slider over the run's kept steps; for the chosen probe, that step's
+attention (a layer and head), its logit lens, the heads' induction scores and its next tokens.
+
+Each (step, probe) is read once on a worker (``core/training/scrub.py``) and cached, so scrubbing
+back and forth is immediate after the first pass. ``step_shown`` tells the curves where to put
+their marker.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QSpinBox, QTabWidget, QVBoxLayout, QWidget
+from superqt import QElidingLabel
+
+from workbench.core.training.scrub import StepReading, read_step
+from workbench.core.training.snapshots import snapshot_folder
+from workbench.qt.attention.heatmap import AttentionHeatmap
+from workbench.qt.common.app_state import AppState
+from workbench.qt.common.jobs import Job
+from workbench.qt.lens.grid import LensGrid
+
+
+class CheckpointScrubber(QWidget):
+    step_shown = Signal(int)  # the step whose reading is on screen
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.out_dir: Path | None = None
+        self.block_size = 0
+        self.steps: list[int] = []
+        self.probes: list[str] = []
+        self.readings: dict[tuple[int, str], StepReading] = {}
+        self.shown: StepReading | None = None
+
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setToolTip(self.tr("The run's kept evaluations: drag to read the probe with the model of "
+                                       "each step. The first reading of a step takes a moment; then it is instant."))
+        self.slider.valueChanged.connect(self._request)
+        self.step_label = QLabel()
+        self.probe_combo = QComboBox()
+        self.probe_combo.setToolTip(self.tr("The probe text the model of the chosen step reads."))
+        self.probe_combo.currentIndexChanged.connect(self._request)
+        self.layer_spin, self.head_spin = QSpinBox(), QSpinBox()
+        for spin, tip in ((self.layer_spin, self.tr("Layer (from 0)")), (self.head_spin, self.tr("Head (from 0)"))):
+            spin.setToolTip(tip)
+            spin.valueChanged.connect(self._show_attention)
+        top = QHBoxLayout()
+        top.addWidget(QLabel(self.tr("Step")))
+        top.addWidget(self.slider, 1)
+        top.addWidget(self.step_label)
+        top.addWidget(QLabel(self.tr("Probe")))
+        top.addWidget(self.probe_combo, 1)
+        top.addWidget(QLabel(self.tr("Layer")))
+        top.addWidget(self.layer_spin)
+        top.addWidget(QLabel(self.tr("Head")))
+        top.addWidget(self.head_spin)
+
+        self.heatmap = AttentionHeatmap()
+        self.lens_grid = LensGrid()
+        self.heads_grid = LensGrid()
+        self.views = QTabWidget()
+        self.views.addTab(self.heatmap, self.tr("Attention"))
+        self.views.addTab(self.lens_grid, self.tr("Logit lens"))
+        self.views.addTab(self.heads_grid, self.tr("Induction scores"))
+        self.next_tokens = QElidingLabel()
+        self.next_tokens.setToolTip(self.tr("The tokens the model of this step finds likeliest after the probe."))
+        self.status = QElidingLabel(self.tr("The kept evaluations of a run appear here as it trains."))
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.views, 1)
+        layout.addWidget(self.next_tokens)
+        layout.addWidget(self.status)
+
+        self.job = Job(state.jobs, parent=self)
+        self.job.event.connect(self.status.setText)
+        self.job.finished.connect(self._on_reading)
+        self.job.failed.connect(self.status.setText)
+        self._set_enabled()
+
+    # --- what there is to scrub ------------------------------------------------------------
+
+    def set_run(self, out_dir: str | Path, block_size: int) -> None:
+        """A new run: forget the old one's steps and readings."""
+        self.job.abandon()
+        self.out_dir, self.block_size = Path(out_dir), block_size
+        self.steps, self.readings, self.shown = [], {}, None
+        self.probe_combo.clear()
+        self._set_enabled()
+
+    def set_probes(self, texts: list[str]) -> None:
+        if texts != self.probes:
+            self.probes = list(texts)
+            self.probe_combo.clear()
+            self.probe_combo.addItems(self.probes)
+
+    def set_steps(self, steps: tuple[int, ...]) -> None:
+        """The steps kept now (older ones may have been dropped by the retention rule)."""
+        at_end = self.slider.value() == self.slider.maximum()
+        current = self.current_step()
+        self.steps = sorted(steps)
+        self.readings = {key: reading for key, reading in self.readings.items() if key[0] in self.steps}
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, max(0, len(self.steps) - 1))
+        index = len(self.steps) - 1 if at_end or current not in self.steps else self.steps.index(current)
+        self.slider.setValue(index)
+        self.slider.blockSignals(False)
+        self._set_enabled()
+        self.step_label.setText(str(self.current_step() or ""))
+
+    def current_step(self) -> int | None:
+        return self.steps[self.slider.value()] if self.steps else None
+
+    def _set_enabled(self) -> None:
+        for widget in (self.slider, self.probe_combo, self.layer_spin, self.head_spin):
+            widget.setEnabled(bool(self.steps))
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def _request(self) -> None:
+        step, probe = self.current_step(), self.probe_combo.currentText()
+        self.step_label.setText(str(step or ""))
+        if step is None or not probe or self.out_dir is None or not self.isVisible():
+            return
+        if (step, probe) in self.readings:
+            self._show(self.readings[(step, probe)])
+            return
+        folder, block_size = snapshot_folder(self.out_dir, step), self.block_size
+        self.job.start(lambda cancel: read_step(folder, step, probe, block_size, cancel))
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        self._request()  # read nothing until someone looks
+
+    def _on_reading(self, reading: StepReading) -> None:
+        self.readings[(reading.step, reading.probe)] = reading
+        if (reading.step, reading.probe) == (self.current_step(), self.probe_combo.currentText()):
+            self._show(reading)
+
+    def _show(self, reading: StepReading) -> None:
+        self.shown = reading
+        attention = reading.attention
+        for spin, count in ((self.layer_spin, attention.layers), (self.head_spin, attention.heads)):
+            spin.blockSignals(True)
+            spin.setRange(0, count - 1)
+            spin.blockSignals(False)
+        self.heatmap.set_tokens(attention.queries.labels, attention.keys.labels)
+        self._show_attention()
+        lens = reading.lens
+        labels = attention.queries.labels
+        self.lens_grid.set_labels(lens.layers, labels[:-1])
+        self.lens_grid.set_values(lens.next_token_prob[:, :-1], (0.0, 1.0), pg.colormap.get("viridis"),
+                                  self.tr("probability of the next token"))
+        induction = reading.head_scores.induction  # (L, H)
+        self.heads_grid.set_labels([f"L{layer}" for layer in range(induction.shape[0])],
+                                   [f"H{head}" for head in range(induction.shape[1])])
+        self.heads_grid.set_values(induction.astype(np.float32), (0.0, 1.0), pg.colormap.get("viridis"),
+                                   self.tr("induction score"))
+        self.next_tokens.setText(self.tr("Next: ") + "  ".join(f"“{text}” {p:.0%}" for text, p in reading.next_tokens))
+        self.status.setText(self.tr("Step {0}, read on the CPU.").format(reading.step))
+        self.step_shown.emit(reading.step)
+
+    def _show_attention(self) -> None:
+        if self.shown is not None:
+            weights = self.shown.attention.weights[self.layer_spin.value(), self.head_spin.value()]  # (T, T)
+            self.heatmap.set_matrix(weights.astype(np.float32))
+
+    def shutdown(self) -> None:
+        self.job.shutdown()
