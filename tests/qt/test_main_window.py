@@ -11,8 +11,10 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QWidget
 
 from tests.conftest import make_tiny_loaded
+from workbench.core.catalog import folder_entry
 from workbench.core.decoding import DecodingSettings
 from workbench.core.generation import GenerationRequest
+from workbench.core.loading import LoadSettings
 from workbench.core.sessions import open_session, session_path
 from workbench.qt import main_window as main_window_module
 from workbench.qt.main_window import MainWindow
@@ -271,3 +273,12 @@ def test_a_restored_run_shows_its_own_timings(qtbot, window):
     assert restored.args[0] is run
     assert window.speed_label.text() == f"{run.tokens_per_s:.1f} tokens/s"
     assert window.ttft_label.text() == f"first token {run.time_to_first_token_s * 1000:.0f} ms"
+
+
+def test_a_panel_can_ask_the_window_to_open_a_model(qtbot, make_window, tiny_folder):
+    window = make_window()
+    entry = folder_entry(tiny_folder)
+    with qtbot.waitSignal(window.state.model_changed, timeout=30_000):
+        window.state.open_model_requested.emit(entry, LoadSettings(device="cpu"))
+    assert window.state.loaded_model.entry.location == entry.location
+    assert str(window.state.loaded_model.device) == "cpu"

@@ -70,3 +70,16 @@ def test_scrubbing_across_three_steps_changes_the_heatmap_and_moves_the_marker(q
     np.testing.assert_array_equal(scrubber.heatmap.matrix, matrices[20])
     induction = scrubber.shown.head_scores.induction
     np.testing.assert_allclose(scrubber.heads_grid.values, induction)
+
+
+def test_open_asks_the_window_to_load_that_step_on_the_cpu_while_training(qtbot, trained):
+    panel, run = trained
+    requests = []
+    panel.state.open_model_requested.connect(lambda entry, settings: requests.append((entry, settings)))
+    panel.scrubber.slider.setValue(1)
+    panel.scrubber.open_button.click()
+    entry, settings = requests[-1]
+    assert entry.location == str(snapshot_steps(run)[40]) and settings.device == "auto"  # the run has ended
+    panel.scrubber.is_training = lambda: True
+    panel.scrubber.open_button.click()
+    assert requests[-1][1].device == "cpu" and "on the CPU" in panel.scrubber.status.text()

@@ -343,6 +343,7 @@ class MainWindow(QMainWindow):
         self.tree_dock_widget.compare_requested.connect(self.compare_branches)
         self.tree_dock_widget.message.connect(self.show_status)
         self.state.catalog_changed.connect(self.model_picker.refresh)
+        self.state.open_model_requested.connect(self.load_model)
         self.state.jobs.slow_wait.connect(self._show_stopping)
 
     # --- layout and session persistence ---------------------------------------------------

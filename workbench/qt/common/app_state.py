@@ -59,6 +59,8 @@ class AppState(QObject):
     run_restored = Signal(object)
     # A model was trained, checkpointed or registered: model pickers should list again.
     catalog_changed = Signal()
+    # A panel asks the window to load a model: carries (ModelEntry, LoadSettings).
+    open_model_requested = Signal(object, object)
 
     def __init__(self, catalog: Catalog | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)

@@ -111,6 +111,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
         self.curves = TrainingCurves()
         self.scrubber = CheckpointScrubber(state)
         self.scrubber.step_shown.connect(self.curves.mark_step)
+        self.scrubber.is_training = self.is_running
         self.curves.evaluations.addTab(self.scrubber, self.tr("Checkpoints"))
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)

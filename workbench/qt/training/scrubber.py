@@ -8,14 +8,27 @@ their marker.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QSpinBox, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 from superqt import QElidingLabel
 
+from workbench.core.catalog import TRAINED, folder_entry
+from workbench.core.loading import LoadSettings
 from workbench.core.training.scrub import StepReading, read_step
 from workbench.core.training.snapshots import snapshot_folder
 from workbench.qt.attention.heatmap import AttentionHeatmap
@@ -69,14 +82,24 @@ class CheckpointScrubber(QWidget):
         self.next_tokens = QElidingLabel()
         self.next_tokens.setToolTip(self.tr("The tokens the model of this step finds likeliest after the probe."))
         self.status = QElidingLabel(self.tr("The kept evaluations of a run appear here as it trains."))
+        self.open_button = QPushButton(self.tr("Open in the window"))
+        self.open_button.setToolTip(self.tr(
+            "Load the model of this step as the window's model, to generate from and inspect on every page. "
+            "While the run trains it loads on the CPU, leaving the training device to the run."))
+        self.open_button.clicked.connect(self.open_step)
+        self.is_training: Callable[[], bool] = lambda: False  # the panel's: while a run trains, open on the CPU
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.open_button)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addWidget(self.views, 1)
         layout.addWidget(self.next_tokens)
-        layout.addWidget(self.status)
+        layout.addLayout(bottom)
 
+        self.state = state
         self.job = Job(state.jobs, parent=self)
         self.job.event.connect(self.status.setText)
         self.job.finished.connect(self._on_reading)
@@ -116,7 +139,20 @@ class CheckpointScrubber(QWidget):
     def current_step(self) -> int | None:
         return self.steps[self.slider.value()] if self.steps else None
 
+    def open_step(self) -> None:
+        """Ask the window to load the model of the step shown (on the CPU while the run trains)."""
+        step = self.current_step()
+        if step is None or self.out_dir is None:
+            return
+        training = self.is_training()
+        device = "cpu" if training else "auto"
+        entry = folder_entry(snapshot_folder(self.out_dir, step), source=TRAINED)
+        self.state.open_model_requested.emit(entry, LoadSettings(device=device))
+        where = self.tr("on the CPU, beside the training run") if training else self.tr("on the default device")
+        self.status.setText(self.tr("Opening the model of step {0} {1}…").format(step, where))
+
     def _set_enabled(self) -> None:
+        self.open_button.setEnabled(bool(self.steps))
         for widget in (self.slider, self.probe_combo, self.layer_spin, self.head_spin):
             widget.setEnabled(bool(self.steps))
 
