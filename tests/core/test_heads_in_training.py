@@ -14,6 +14,8 @@ from workbench.core.catalog import run_checkpoints
 from workbench.core.head_scores import head_scores
 from workbench.core.loading import load_model_blocking
 from workbench.core.training.events import EvalEvent
+from workbench.core.training.step_log import read_step_log
+from workbench.core.training.trainer import HEADS_FILE
 
 
 @pytest.fixture
@@ -23,13 +25,16 @@ def trained(corpus, tmp_path):  # noqa: F811
 
 
 def test_every_evaluation_of_a_transformer_carries_its_heads_scores(trained):
-    events, _ = trained
+    events, result = trained
     evals = [event for event in events if isinstance(event, EvalEvent)]
     assert [event.step for event in evals] == [15, 30]
     for event in evals:
         scores = event.head_scores
         assert scores.induction.shape == scores.previous_token.shape == scores.sink.shape == (2, 2)
         assert np.all((scores.sink >= 0) & (scores.sink <= 1))
+    # heads.jsonl keeps them, in the format of `workbench heads --json` with the step.
+    written = read_step_log(f"{result.out_dir}/{HEADS_FILE}")
+    assert written == [{"step": event.step, **event.head_scores.to_json()} for event in evals]
 
 
 def test_a_recurrent_model_or_scores_off_reports_none(corpus, tmp_path):  # noqa: F811

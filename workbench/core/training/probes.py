@@ -4,17 +4,18 @@ For each probe: its loss (the mean next-token cross-entropy over its tokens, as 
 loss is measured), the model's greedy continuation of it, and the five likeliest next tokens at
 its end. Without probes of its own a run probes the first lines of its validation text, which
 the model never trains on. ``probes.jsonl`` in the run's folder keeps one line per evaluation
-and probe.
+and probe (a ``StepLog``).
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from workbench.core.training.step_log import read_step_log
 
 PROBES_FILE = "probes.jsonl"
 DEFAULT_PROBES = 3
@@ -101,33 +102,11 @@ def probe_records(model, tokenizer, probes: Sequence[str], step: int, block_size
     return tuple(records)
 
 
-class ProbesLog:
-    """``probes.jsonl``: one object per evaluation and probe, flushed as written. A resumed run first
-    drops the lines after the step it resumes from, as the curves do."""
-
-    def __init__(self, path: Path, resumed_step: int | None = None) -> None:
-        if resumed_step is not None and path.exists():
-            kept = [line for line in path.read_text(encoding="utf-8").splitlines()
-                    if line.strip() and json.loads(line)["step"] <= resumed_step]
-            path.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
-        self._handle = open(path, "a", encoding="utf-8")
-
-    def write(self, records: Sequence[ProbeRecord]) -> None:
-        for record in records:
-            self._handle.write(json.dumps(asdict(record), ensure_ascii=False) + "\n")
-        self._handle.flush()
-
-    def close(self) -> None:
-        self._handle.close()
-
-
 def read_probes(path: str | Path) -> list[ProbeRecord]:
     """The records of a run's ``probes.jsonl``."""
     records = []
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            data = json.loads(line)
-            data["top"] = tuple(tuple(pair) for pair in data["top"])
-            data["drift"] = tuple(data.get("drift", ()))
-            records.append(ProbeRecord(**data))
+    for data in read_step_log(path):
+        data["top"] = tuple(tuple(pair) for pair in data["top"])
+        data["drift"] = tuple(data.get("drift", ()))
+        records.append(ProbeRecord(**data))
     return records

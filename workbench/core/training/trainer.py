@@ -47,13 +47,13 @@ from workbench.core.training.events import (
 from workbench.core.training.probes import (
     PROBES_FILE,
     ProbeRecord,
-    ProbesLog,
     default_probes,
     probe_log_probs,
     probe_records,
 )
 from workbench.core.training.settings import RECURRENT_ARCHITECTURES, TrainSettings
 from workbench.core.training.snapshots import SnapshotEvent, save_snapshot
+from workbench.core.training.step_log import StepLog
 from workbench.core.training.tokenization import bpe_tokenizer, char_tokenizer, encode_corpus
 from workbench.core.transformers_helpers import pad_token_id, quiet_transformers
 
@@ -61,6 +61,7 @@ CHECKPOINT_FOLDER = "checkpoint"
 # What a resume reads: keys of the checkpoint's state, then of its tensors.
 RESUME_NEEDS = (("step", "tokens_seen", "elapsed_s", "settings"), ("optimizer", "batch_rng", "torch_rng"))
 METRICS_FILE = "metrics.csv"
+HEADS_FILE = "heads.jsonl"  # the heads' scores at each evaluation, in the format of `workbench heads --json`
 PROBE_SOURCE_TOKENS = 4000  # default probes come from the first lines of the validation text
 PROBE_CONTINUATION_TOKENS = 24
 SAVING_CHECKPOINT = "Saving a checkpoint"  # the status while one is written
@@ -430,7 +431,9 @@ def train(
     model = run.trainable.model
     model.train()
     metrics = MetricsLog(run.out_dir / METRICS_FILE)
-    probes_log = ProbesLog(run.out_dir / PROBES_FILE, resumed_step=run.step if resume else None)
+    resumed_step = run.step if resume else None
+    probes_log = StepLog(run.out_dir / PROBES_FILE, resumed_step)
+    heads_log = StepLog(run.out_dir / HEADS_FILE, resumed_step)
     tokens_per_step = settings.batch_size * settings.block_size * settings.grad_accum
     try:
         while run.step < settings.max_iters:
@@ -464,7 +467,9 @@ def train(
             if run.step % settings.eval_interval == 0 or run.step == settings.max_iters:
                 eval_started = time.perf_counter()
                 val_loss, sample, scores, probes = run.evaluate()
-                probes_log.write(probes)
+                probes_log.write(asdict(record) for record in probes)
+                if scores is not None:
+                    heads_log.write([{"step": run.step, **scores.to_json()}])
                 run.elapsed_s += time.perf_counter() - eval_started
                 run.last_val_loss = val_loss
                 train_mean = float(np.mean(run.recent_train_losses))
@@ -485,5 +490,6 @@ def train(
     finally:
         metrics.close()
         probes_log.close()
+        heads_log.close()
     message = f"Finished {run.step} steps; model saved in {run.out_dir}."
     return TrainResult(str(run.out_dir), run.step, run.last_val_loss, False, message)
