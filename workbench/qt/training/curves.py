@@ -234,10 +234,11 @@ class TrainingCurves(QWidget):
 
     def _add_probes(self, x: tuple[float, float, float], records: Sequence[ProbeRecord]) -> None:
         """Each probe's loss joins the loss plot; its row (continuation, next tokens) tops the table."""
-        for record in reversed(records):
+        for record in records:  # in probe order, so the legend reads probe 1, 2, 3
             name = self.probe_name(record.probe)
             self.curves.add_series(name, plot="loss", symbol="t")
             self.curves.append(name, x, record.loss)
+        for record in reversed(records):  # inserted at the top: the first probe ends up first
             top = "  ".join(f"“{visible_text(text)}” {probability:.0%}" for text, probability in record.top)
             drift = f"{max(record.drift):.3f}" if record.drift else "—"
             item = QTreeWidgetItem([str(record.step), str(record.probe + 1), f"{record.loss:.3f}", drift,
