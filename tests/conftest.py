@@ -55,6 +55,8 @@ def make_tiny_llama(tokenizer, seed: int = 0):
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
+    from workbench.core.transformers_helpers import models_built_in_turn
+
     torch.manual_seed(seed)
     config = LlamaConfig(
         vocab_size=len(tokenizer),
@@ -70,7 +72,8 @@ def make_tiny_llama(tokenizer, seed: int = 0):
         tie_word_embeddings=True,
         attn_implementation="eager",
     )
-    model = LlamaForCausalLM(config).eval()
+    with models_built_in_turn():  # tests build them on worker threads too
+        model = LlamaForCausalLM(config).eval()
     model.generation_config.pad_token_id = tokenizer.pad_token_id
     model.generation_config.eos_token_id = tokenizer.eos_token_id
     return model

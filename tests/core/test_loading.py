@@ -6,10 +6,13 @@ import pytest
 import torch
 
 from workbench.core import loading
+from workbench.core.architectures import WorkbenchGPTForCausalLM
 from workbench.core.catalog import Catalog, gguf_entry
 from workbench.core.errors import ModelLoadError, ModelNotFoundError
 from workbench.core.jobs import CancelToken, drain
 from workbench.core.loading import LoadProgress, LoadSettings, load_model, load_model_blocking, relocate
+from workbench.core.training.modeling import load_checkpointed_model, new_model
+from workbench.core.training.settings import TrainSettings
 
 
 def test_load_folder_reports_stages_and_matches_the_saved_model(tiny_folder, tiny_loaded):
@@ -218,3 +221,34 @@ def test_a_cancel_stops_the_gguf_conversion_at_the_next_tensor(fake_gguf, tiny_l
         drain(job)
     assert converted == list(range(11))
     assert not any(thread.name == "workbench-load" for thread in threading.enumerate())
+
+
+def test_a_model_built_while_another_loads_still_ties_its_output_layer(tmp_path, monkeypatch):
+    """transformers switches weight tying off class-wide while it builds a model: a model built on another
+    thread meanwhile would keep an untied (or meta) output layer, for the rest of the process if the two
+    builds interleave. Builds take turns."""
+    settings = TrainSettings(corpus="", out_dir=str(tmp_path), n_layer=1, n_head=2, n_embd=16, block_size=8)
+    new_model(settings, vocab_size=40).save_pretrained(tmp_path / "saved")
+    inside_load, release = threading.Event(), threading.Event()
+    build = WorkbenchGPTForCausalLM.__init__
+
+    def paused_in_the_loaders_build(self, *args, **kwargs):
+        if threading.current_thread().name == "loader":
+            inside_load.set()
+            release.wait(10)
+        build(self, *args, **kwargs)
+
+    monkeypatch.setattr(WorkbenchGPTForCausalLM, "__init__", paused_in_the_loaders_build)
+    models = {}
+    loader = threading.Thread(name="loader", target=lambda: models.update(
+        loaded=load_checkpointed_model(tmp_path / "saved")))
+    loader.start()
+    assert inside_load.wait(10)
+    builder = threading.Thread(target=lambda: models.update(built=new_model(settings, vocab_size=40)))
+    builder.start()
+    builder.join(0.3)  # long enough to build, were it not waiting for its turn
+    release.set()
+    loader.join(10)
+    builder.join(10)
+    for model in models.values():
+        assert model.lm_head.weight is model.transformer.wte.weight

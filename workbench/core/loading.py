@@ -34,7 +34,7 @@ from workbench.core.errors import (
 )
 from workbench.core.jobs import CancelToken, drain
 from workbench.core.progress import Stages
-from workbench.core.transformers_helpers import imports_in_turn, quiet_transformers
+from workbench.core.transformers_helpers import imports_in_turn, models_built_in_turn, quiet_transformers
 
 if TYPE_CHECKING:  # torch and transformers take seconds to import: the loading job imports them, not the window
     import torch
@@ -166,14 +166,15 @@ def _load_folder(location: str, settings: LoadSettings, dtype: torch.dtype, **hu
     trust = _allowed_remote_code(location, settings, hub_options)
     config = AutoConfig.from_pretrained(location, trust_remote_code=trust, **hub_options)
     tokenizer = AutoTokenizer.from_pretrained(location, trust_remote_code=trust, **hub_options)
-    model = _auto_class(config).from_pretrained(
-        location,
-        config=config,
-        dtype=dtype,
-        attn_implementation=settings.attn_implementation,
-        trust_remote_code=trust,
-        **hub_options,
-    )
+    with models_built_in_turn():
+        model = _auto_class(config).from_pretrained(
+            location,
+            config=config,
+            dtype=dtype,
+            attn_implementation=settings.attn_implementation,
+            trust_remote_code=trust,
+            **hub_options,
+        )
     return model, tokenizer
 
 
@@ -291,9 +292,10 @@ def _convert_gguf(path: Path, dtype: torch.dtype):
         tokenizer = AutoTokenizer.from_pretrained(path.parent, gguf_file=path.name)
         _report(_CONFIG_METADATA)
         _progress_hooks.after_metadata = _TENSOR_INDEX
-        model = AutoModelForCausalLM.from_pretrained(
-            path.parent, gguf_file=path.name, dtype=torch.float32, attn_implementation="eager"
-        )
+        with models_built_in_turn():
+            model = AutoModelForCausalLM.from_pretrained(
+                path.parent, gguf_file=path.name, dtype=torch.float32, attn_implementation="eager"
+            )
     except WorkbenchError:
         raise
     except Exception as error:

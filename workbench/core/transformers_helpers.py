@@ -19,6 +19,20 @@ def imports_in_turn() -> Iterator[None]:
         yield
 
 
+# transformers builds a model by patching class-wide state for the length of the build: ``from_pretrained``
+# switches ``PreTrainedModel.tie_weights`` off and sets torch's default dtype. Two builds on two threads
+# interleave those patches: one can restore the other's "off", and from then on no tied model ties its
+# output layer (its ``lm_head`` stays on the meta device, or trains untied). So models are built in turn.
+_building = threading.RLock()
+
+
+@contextmanager
+def models_built_in_turn() -> Iterator[None]:
+    """Build (load, convert, construct or wrap) a model inside this block: no other thread builds one meanwhile."""
+    with _building:
+        yield
+
+
 def quiet_transformers() -> None:
     """Library warnings and progress bars ("Loading weights", "writing shards") go to the log,
     not onto the person's terminal, where they would garble the CLI's output."""

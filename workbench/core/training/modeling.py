@@ -26,6 +26,7 @@ from workbench.core.architectures import (
 )
 from workbench.core.errors import InvalidSettingsError
 from workbench.core.training.settings import RECURRENT_ARCHITECTURES, TrainSettings
+from workbench.core.transformers_helpers import models_built_in_turn
 
 ADAPTER_FOLDER = "adapter"
 
@@ -47,7 +48,8 @@ def new_model(settings: TrainSettings, vocab_size: int) -> nn.Module:
             n_embd=settings.n_embd,
             dropout=settings.dropout,
         )
-        return WorkbenchGPTForCausalLM(config)
+        with models_built_in_turn():
+            return WorkbenchGPTForCausalLM(config)
     if settings.arch in RECURRENT_ARCHITECTURES:
         config = WorkbenchRecurrentConfig(
             vocab_size=vocab_size,
@@ -57,7 +59,8 @@ def new_model(settings: TrainSettings, vocab_size: int) -> nn.Module:
             dropout=settings.dropout,
             block_size=settings.block_size,
         )
-        return WorkbenchRecurrentForCausalLM(config)
+        with models_built_in_turn():
+            return WorkbenchRecurrentForCausalLM(config)
     raise InvalidSettingsError(f"'{settings.arch}' is not an architecture trained from scratch.")
 
 
@@ -83,20 +86,23 @@ def with_lora(model: nn.Module, settings: TrainSettings) -> nn.Module:
         target_modules="all-linear",
         task_type="CAUSAL_LM",
     )
-    return get_peft_model(model, config)
+    with models_built_in_turn():
+        return get_peft_model(model, config)
 
 
 def resume_lora(base: nn.Module, checkpoint_folder: Path) -> nn.Module:
     from peft import PeftModel
 
-    return PeftModel.from_pretrained(base, checkpoint_folder / ADAPTER_FOLDER, is_trainable=True)
+    with models_built_in_turn():
+        return PeftModel.from_pretrained(base, checkpoint_folder / ADAPTER_FOLDER, is_trainable=True)
 
 
 def load_checkpointed_model(folder: Path) -> nn.Module:
     from transformers import AutoModelForCausalLM
 
     register_architectures()
-    return AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32, attn_implementation="eager")
+    with models_built_in_turn():
+        return AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32, attn_implementation="eager")
 
 
 def describe(model: nn.Module, name: str, description: str) -> None:
