@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from tests.core.test_training import corpus, run, tiny_settings  # noqa: F401  (corpus is a fixture)
+from tests.core.test_training import run, tiny_settings
 from workbench.cli import main
 from workbench.core.catalog import run_checkpoints
 from workbench.core.head_scores import head_scores
@@ -19,7 +19,7 @@ from workbench.core.training.trainer import HEADS_FILE
 
 
 @pytest.fixture
-def trained(corpus, tmp_path):  # noqa: F811
+def trained(corpus, tmp_path):
     events, result = run(tiny_settings(corpus, tmp_path / "run", n_layer=2, checkpoint_interval=15))
     return events, result
 
@@ -37,7 +37,7 @@ def test_every_evaluation_of_a_transformer_carries_its_heads_scores(trained):
     assert written == [{"step": event.step, **event.head_scores.to_json()} for event in evals]
 
 
-def test_a_recurrent_model_or_scores_off_reports_none(corpus, tmp_path):  # noqa: F811
+def test_a_recurrent_model_or_scores_off_reports_none(corpus, tmp_path):
     for name, changes in (("lstm", {"arch": "lstm"}), ("off", {"head_scores": False})):
         events, _ = run(tiny_settings(corpus, tmp_path / name, **changes))
         assert all(event.head_scores is None for event in events if isinstance(event, EvalEvent))

@@ -7,7 +7,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from tests.core.test_training import TEXT, corpus, run, tiny_settings  # noqa: F401  (corpus is a fixture)
+from tests.core.conftest import TEXT
+from tests.core.test_training import run, tiny_settings
 from workbench.cli import build_parser
 from workbench.cli.train import settings_from_args
 from workbench.core.jobs import RunControl
@@ -19,7 +20,7 @@ from workbench.core.training.snapshots import snapshot_steps
 PROBES = ("the cat sat on the mat.", "a dog and a cat")
 
 
-def test_each_evaluation_records_every_probe_as_the_kept_model_reads_it(corpus, tmp_path):  # noqa: F811
+def test_each_evaluation_records_every_probe_as_the_kept_model_reads_it(corpus, tmp_path):
     events, result = run(tiny_settings(corpus, tmp_path / "run", probes=PROBES))
     evals = [event for event in events if isinstance(event, EvalEvent)]
     assert [[(record.step, record.probe) for record in event.probes] for event in evals] == \
@@ -41,14 +42,14 @@ def test_each_evaluation_records_every_probe_as_the_kept_model_reads_it(corpus, 
     assert record.drift == ()  # trained from scratch: no base to drift from
 
 
-def test_without_probes_a_run_reads_the_first_lines_of_its_validation_text(corpus, tmp_path):  # noqa: F811
+def test_without_probes_a_run_reads_the_first_lines_of_its_validation_text(corpus, tmp_path):
     events, _ = run(tiny_settings(corpus, tmp_path / "run"))
     records = next(event for event in events if isinstance(event, EvalEvent)).probes
     assert records and all(record.text in TEXT for record in records)
     assert default_probes("\n a line \n\nx\nsecond line\nthird\nfourth") == ("a line", "second line", "third")
 
 
-def test_a_resumed_run_drops_the_records_after_its_checkpoint(corpus, tmp_path):  # noqa: F811
+def test_a_resumed_run_drops_the_records_after_its_checkpoint(corpus, tmp_path):
     settings = tiny_settings(corpus, tmp_path / "run", probes=PROBES[:1], eval_interval=5)
     control = RunControl()
     events = []

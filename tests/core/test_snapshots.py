@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from tests.core.test_training import corpus, run, tiny_settings  # noqa: F401  (corpus is a fixture)
+from tests.core.test_training import run, tiny_settings
 from workbench.core.catalog import TrainedSource, run_checkpoints
 from workbench.core.loading import load_model_blocking
 from workbench.core.training.snapshots import SnapshotEvent, kept_steps, snapshot_steps
@@ -19,7 +19,7 @@ def test_the_latest_and_a_log_spaced_selection_are_kept():
     assert kept_steps([], last=2, log_spaced=3) == set()
 
 
-def test_a_run_keeps_the_models_the_rule_names_and_each_one_loads(corpus, tmp_path):  # noqa: F811
+def test_a_run_keeps_the_models_the_rule_names_and_each_one_loads(corpus, tmp_path):
     settings = tiny_settings(corpus, tmp_path / "run", max_iters=30, eval_interval=5,
                              keep_last_checkpoints=2, keep_log_spaced_checkpoints=2)
     events, result = run(settings)
@@ -40,14 +40,14 @@ def test_a_run_keeps_the_models_the_rule_names_and_each_one_loads(corpus, tmp_pa
     assert not torch.allclose(early.model(input_ids=ids).logits, final.model(input_ids=ids).logits)
 
 
-def test_the_picker_lists_them_under_their_run(corpus, tmp_path):  # noqa: F811
+def test_the_picker_lists_them_under_their_run(corpus, tmp_path):
     run(tiny_settings(corpus, tmp_path / "run", max_iters=20, eval_interval=10))
     source = TrainedSource()
     (trained,) = [entry for entry in source.runs() if entry.folder == (tmp_path / "run").resolve()]
     assert {variant.step for variant in trained.variants if variant.checkpoint} == {10, 20}
 
 
-def test_none_are_saved_when_both_counts_are_zero(corpus, tmp_path):  # noqa: F811
+def test_none_are_saved_when_both_counts_are_zero(corpus, tmp_path):
     events, _ = run(tiny_settings(corpus, tmp_path / "run", keep_last_checkpoints=0, keep_log_spaced_checkpoints=0))
     assert not any(isinstance(event, SnapshotEvent) for event in events)
     assert snapshot_steps(tmp_path / "run") == {}

@@ -9,6 +9,7 @@ from dataclasses import replace
 import pytest
 import torch
 
+from tests.core.conftest import TEXT
 from workbench.core.catalog import Catalog
 from workbench.core.errors import InvalidInputError, InvalidSettingsError
 from workbench.core.jobs import RunControl, drain
@@ -24,18 +25,6 @@ from workbench.core.training.events import (
 )
 from workbench.core.training.settings import TrainSettings
 from workbench.core.training.trainer import METRICS_COLUMNS, learning_rate, train
-
-TEXT = (
-    "the cat sat on the mat. the dog sat on the log. a cat and a dog sat together.\n"
-    "春眠不覺曉，處處聞啼鳥。夜來風雨聲，花落知多少。\n"
-) * 30
-
-
-@pytest.fixture
-def corpus(tmp_path):
-    path = tmp_path / "corpus.txt"
-    path.write_text(TEXT, encoding="utf-8")
-    return path
 
 
 def tiny_settings(corpus, out, **changes) -> TrainSettings:

@@ -1,4 +1,5 @@
-"""Fine-tuning a pretrained causal LM in full or through LoRA; the result loads as a plain folder."""
+"""Fine-tuning a pretrained causal LM in full or through LoRA; the result loads as a plain folder; the drift
+from the base (KL(base || now) per probe position) equals a direct computation, and is zero against itself."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ import torch
 from tests.conftest import make_tiny_loaded
 from workbench.core.jobs import RunControl, drain
 from workbench.core.loading import load_model_blocking
-from workbench.core.training.events import StepEvent
+from workbench.core.training.events import EvalEvent, StepEvent
 from workbench.core.training.modeling import ADAPTER_FOLDER
+from workbench.core.training.probes import PROBES_FILE, probe_log_probs, probe_records, probe_token_ids, read_probes
 from workbench.core.training.settings import TrainSettings
+from workbench.core.training.snapshots import snapshot_steps
 from workbench.core.training.trainer import train
 
 TEXT = "The capital of France is Paris. The quick brown fox jumps over the lazy dog.\n" * 40
@@ -84,3 +87,48 @@ def test_lora_resume_continues_the_same_curve(settings, tmp_path):
             return [(r["step"], r["train_loss"], r["val_loss"]) for r in csv.DictReader(handle)]
 
     assert losses(tmp_path / "out") == losses(tmp_path / "straight")
+
+
+# --- drift: per probe position, KL(base || now) of the next-token distributions ---------------------
+
+PROBE = "The capital of France is"
+
+
+def evaluations(settings, resume=False):
+    events = []
+    drain(train(settings, RunControl(), resume), events.append)
+    return [event for event in events if isinstance(event, EvalEvent)]
+
+
+def kl_per_position(base, current, ids) -> torch.Tensor:
+    with torch.no_grad():
+        p = base.model(input_ids=ids).logits[0].log_softmax(-1)  # (T, V)
+        q = current.model(input_ids=ids).logits[0].log_softmax(-1)  # (T, V)
+    return (p.exp() * (p - q)).sum(-1)  # (T,)
+
+
+def test_full_finetune_drift_equals_kl_of_the_base_to_the_kept_model(settings, base_folder):
+    evals = evaluations(replace(settings, probes=(PROBE,)))
+    record = evals[0].probes[0]
+    base = load_model_blocking(str(base_folder))
+    kept = load_model_blocking(str(snapshot_steps(settings.out_dir)[record.step]))
+    ids = torch.tensor([probe_token_ids(base.tokenizer, PROBE, settings.block_size)])  # (1, T)
+    expected = kl_per_position(base, kept, ids)
+    assert len(record.drift) == ids.shape[1]
+    torch.testing.assert_close(torch.tensor(record.drift), expected.clamp_min(0), atol=2e-3, rtol=2e-2)  # fp16 base
+    assert max(record.drift) > 0  # it trained: the distributions moved
+    assert read_probes(settings.out_dir + "/" + PROBES_FILE)[0].drift == record.drift
+
+
+def test_the_drift_of_a_model_against_itself_is_zero(tiny_loaded):
+    model, tokenizer = tiny_loaded.model, tiny_loaded.tokenizer
+    base = probe_log_probs(model, tokenizer, (PROBE,), block_size=32)
+    with torch.no_grad():
+        (record,) = probe_records(model, tokenizer, (PROBE,), step=0, block_size=32, continuation_tokens=0,
+                                  base_log_probs=base)
+    assert len(record.drift) == len(probe_token_ids(tokenizer, PROBE, 32)) and max(record.drift) < 1e-3  # fp16 base
+
+
+def test_lora_drift_is_measured_too(settings):
+    evals = evaluations(replace(settings, lora=True, probes=(PROBE,)))
+    assert max(evals[-1].probes[0].drift) > 0

@@ -323,7 +323,7 @@ def test_only_the_strong_heads_are_named_in_the_legend(qtbot):
                                   HeadScores(np.zeros_like(scores), scores, np.zeros_like(scores))))
 
     def named() -> list[str]:
-        legend = curves.curves._plots["heads"].legend
+        legend = curves.curves.plot("heads").legend
         return [label.text for _, label in legend.items]
 
     evaluate(10, [[weak, weak], [weak, strong]])

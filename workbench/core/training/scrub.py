@@ -11,16 +11,12 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from workbench.core.attention import AttentionMap, capture_attention
 from workbench.core.attention_tokens import single_token_labels
 from workbench.core.head_scores import HeadScores, head_scores
 from workbench.core.jobs import CancelToken, drain
 from workbench.core.lens import LogitLens, logit_lens
 from workbench.core.training.probes import probe_token_ids
-
-NEXT_TOKENS = 10
 
 
 @dataclass(frozen=True)
@@ -37,8 +33,6 @@ def read_step(folder: str | Path, step: int, probe: str, block_size: int,
               cancel: CancelToken) -> Generator[str, None, StepReading]:
     """Load the model kept at ``step`` (in ``folder``) on the CPU and read ``probe`` with it; yields
     what it is doing, for a status line."""
-    import torch
-
     from workbench.core.loading import LoadSettings, load_model_blocking
 
     yield f"Loading the model of step {step} on the CPU"
@@ -48,10 +42,9 @@ def read_step(folder: str | Path, step: int, probe: str, block_size: int,
     yield f"Reading the probe with the model of step {step}"
     attention = capture_attention(loaded, ids, cancel=cancel).main
     lens = drain(logit_lens(loaded, ids, cancel=cancel))
-    with torch.no_grad():
-        logits = loaded.model(input_ids=torch.tensor([ids])).logits[0, -1].float()  # (V,)
-    top = logits.softmax(dim=-1).topk(min(NEXT_TOKENS, logits.numel()))
-    labels = single_token_labels(loaded.tokenizer, top.indices.tolist())  # readable: a newline shows as ⏎
-    next_tokens = tuple((label, float(np.float32(p))) for label, p in zip(labels, top.values.tolist()))
+    # The lens's last layer is the model's own output: its top 5 at the last position are the next tokens.
+    top_ids, top_probs = lens.top_ids[-1, -1], lens.top_probs[-1, -1]  # (5,) each
+    labels = single_token_labels(loaded.tokenizer, top_ids.tolist())  # readable: a newline shows as ⏎
+    next_tokens = tuple((label, float(p)) for label, p in zip(labels, top_probs.tolist()))
     scores = head_scores(loaded, block_size, cancel)
     return StepReading(step, probe, attention, lens, next_tokens, scores)

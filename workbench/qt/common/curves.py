@@ -292,6 +292,10 @@ class LiveCurvesWidget(QWidget):
         self._fit_minimum_height()
         return plot
 
+    def plot(self, key: str) -> pg.PlotItem:
+        """The plot made by ``add_plot(key, ...)``."""
+        return self._plots[key]
+
     def _fit_minimum_height(self) -> None:
         """Make the scrolled area as tall as the plots' minimum heights plus legends and axes,
         and keep about one whole plot in view however small the window."""

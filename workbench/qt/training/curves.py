@@ -217,7 +217,7 @@ class TrainingCurves(QWidget):
         if self._step_marker is None:
             pen = pg.mkPen(SELECTION_COLOR, width=2, style=Qt.PenStyle.DashLine)
             self._step_marker = pg.InfiniteLine(angle=90, pen=pen)
-            self.curves.add_plot("loss", "").addItem(self._step_marker, ignoreBounds=True)
+            self.curves.plot("loss").addItem(self._step_marker, ignoreBounds=True)
         self._step_marker.setValue(step if self.curves.x_axis.key == "step" else self._x_of_step(step))
         self._step_marker.setVisible(True)
 
