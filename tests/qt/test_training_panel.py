@@ -21,10 +21,11 @@ from workbench.core.loading import load_model_blocking
 from workbench.core.training import trainer
 from workbench.core.training.events import CheckpointEvent, EvalEvent
 from workbench.core.training.probes import PROBES_FILE, read_probes
+from workbench.core.training.run_history import read_metrics_csv
 from workbench.core.training.settings import TrainSettings
 from workbench.qt.common.app_state import AppState
 from workbench.qt.common.theme import warning_color
-from workbench.qt.training.curves import STRONG_HEAD, TrainingCurves, read_metrics_csv
+from workbench.qt.training.curves import STRONG_HEAD, TrainingCurves
 from workbench.qt.training.panel import TrainingPanel
 
 TINY_GPT = dict(
@@ -293,10 +294,12 @@ def test_a_run_stopped_before_a_restart_is_continued_with_its_settings(qtbot, co
     assert again.continue_button.isEnabled()
     assert again.form.settings().out_dir == str(out_dir) and again.form.settings().n_embd == 24
     assert f"stopped at step {stopped_at}" in again.status_label.text()
+    assert _steps(again) == stopped_at and _last_step(again) == stopped_at  # its curve so far, drawn again
     again.continue_button.click()
-    qtbot.waitUntil(lambda: _steps(again) >= 3 or again.last_result is not None, timeout=30_000)
-    assert _steps(again) >= 3, (again.status_label.text(), again.last_result)
-    assert _last_step(again) > stopped_at  # the same run carries on, not a new one from step 1
+    qtbot.waitUntil(lambda: _last_step(again) >= stopped_at + 3 or again.last_result is not None, timeout=30_000)
+    assert _last_step(again) >= stopped_at + 3, (again.status_label.text(), again.last_result)
+    steps = again.curves.curves.points(again.curves.train_name)[:, 0]
+    assert list(steps) == list(range(1, len(steps) + 1))  # the same run carries on, on one curve
     again.stop_button.click()
     qtbot.waitUntil(lambda: again.last_result is not None, timeout=30_000)
     again.shutdown()
@@ -331,3 +334,31 @@ def test_only_the_strong_heads_are_named_in_the_legend(qtbot):
     evaluate(20, [[strong, weak], [weak, weak]])  # one head forms, the other fades
     assert named() == [curves.head_name(0, 0)]
     assert curves.curves.points(curves.head_name(1, 1))[:, -1] == pytest.approx([strong, weak])
+
+
+def test_a_run_opened_from_its_folder_is_drawn_as_it_was_watched(panel, qtbot, corpus, tmp_path):
+    out_dir = tmp_path / "watched"
+    panel.form.set_values(corpus=str(corpus), out_dir=str(out_dir), max_iters=40, eval_interval=20,
+                          probes=("the quick brown fox",), **TINY_GPT)
+    panel.start_button.click()
+    qtbot.waitUntil(lambda: panel.last_result is not None, timeout=60_000)
+    watched = {name: panel.curves.curves.points(name).copy()
+               for name in (panel.curves.val_name, panel.curves.probe_name(0), panel.curves.head_name(0, 1))}
+    watched_probes = panel.curves.probes_table.topLevelItemCount()
+
+    reopened = TrainingPanel(AppState(Catalog()))  # another session opens the finished run
+    qtbot.addWidget(reopened)
+    reopened.open_run(out_dir)
+    for name, points in watched.items():
+        np.testing.assert_allclose(reopened.curves.curves.points(name)[:, [0, -1]], points[:, [0, -1]], atol=1e-5)
+    assert reopened.curves.curves.points(reopened.curves.train_name).shape[0] == 40
+    assert reopened.curves.probes_table.topLevelItemCount() == watched_probes == 2
+    assert reopened.curves.samples.topLevelItemCount() == 2
+    assert reopened.scrubber.steps == [20, 40] and reopened.scrubber.probes == ["the quick brown fox"]
+    assert not reopened.continue_button.isEnabled()  # finished: nothing to continue
+    assert "shown up to step 40" in reopened.status_label.text()
+
+
+def test_a_folder_that_is_not_a_run_is_one_line(panel, tmp_path):
+    with pytest.raises(InvalidInputError, match="is not a training run"):
+        panel.open_run(tmp_path)

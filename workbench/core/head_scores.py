@@ -60,6 +60,11 @@ class HeadScores:
         return {"layers": self.layers, "heads": self.heads,
                 "scores": {name: getattr(self, name).round(6).tolist() for name in SCORE_NAMES}}
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> HeadScores:
+        """Read back what ``to_json`` wrote (a line of a run's heads.jsonl)."""
+        return cls(*(np.asarray(data["scores"][name], dtype=np.float32) for name in SCORE_NAMES))
+
 
 def repeated_probe(tokenizer, context_length: int | None) -> RepeatedProbe:
     """The probe sequence for this tokenizer and context length (see the module's docstring)."""

@@ -62,6 +62,7 @@ CHECKPOINT_FOLDER = "checkpoint"
 RESUME_NEEDS = (("step", "tokens_seen", "elapsed_s", "settings"), ("optimizer", "batch_rng", "torch_rng"))
 METRICS_FILE = "metrics.csv"
 HEADS_FILE = "heads.jsonl"  # the heads' scores at each evaluation, in the format of `workbench heads --json`
+SAMPLES_FILE = "samples.jsonl"  # the sample text of each evaluation
 PROBE_SOURCE_TOKENS = 4000  # default probes come from the first lines of the validation text
 PROBE_CONTINUATION_TOKENS = 24
 SAVING_CHECKPOINT = "Saving a checkpoint"  # the status while one is written
@@ -434,6 +435,7 @@ def train(
     resumed_step = run.step if resume else None
     probes_log = StepLog(run.out_dir / PROBES_FILE, resumed_step)
     heads_log = StepLog(run.out_dir / HEADS_FILE, resumed_step)
+    samples_log = StepLog(run.out_dir / SAMPLES_FILE, resumed_step)
     tokens_per_step = settings.batch_size * settings.block_size * settings.grad_accum
     try:
         while run.step < settings.max_iters:
@@ -470,6 +472,7 @@ def train(
                 probes_log.write(asdict(record) for record in probes)
                 if scores is not None:
                     heads_log.write([{"step": run.step, **scores.to_json()}])
+                samples_log.write([{"step": run.step, "sample": sample}])
                 run.elapsed_s += time.perf_counter() - eval_started
                 run.last_val_loss = val_loss
                 train_mean = float(np.mean(run.recent_train_losses))
@@ -491,5 +494,6 @@ def train(
         metrics.close()
         probes_log.close()
         heads_log.close()
+        samples_log.close()
     message = f"Finished {run.step} steps; model saved in {run.out_dir}."
     return TrainResult(str(run.out_dir), run.step, run.last_val_loss, False, message)

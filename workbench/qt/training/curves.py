@@ -3,9 +3,6 @@ the sample text of every evaluation. Earlier runs (live or from a metrics.csv) s
 
 from __future__ import annotations
 
-import csv
-import json
-import math
 from pathlib import Path
 from typing import Sequence
 
@@ -29,12 +26,11 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.attention_tokens import visible_text
-from workbench.core.checkpoints import STATE_FILE
 from workbench.core.errors import InvalidInputError
 from workbench.core.head_scores import HeadScores
 from workbench.core.training.events import EvalEvent, StepEvent
 from workbench.core.training.probes import ProbeRecord
-from workbench.core.training.trainer import CHECKPOINT_FOLDER, METRICS_COLUMNS
+from workbench.core.training.run_history import RunHistory, read_metrics_csv
 from workbench.qt.common.curves import LiveCurvesWidget, XAxis
 from workbench.qt.common.theme import SELECTION_COLOR
 
@@ -43,40 +39,6 @@ from workbench.qt.common.theme import SELECTION_COLOR
 SIDE_BY_SIDE_MIN_WIDTH = 1300
 SAMPLES_MIN_HEIGHT = 120  # under the plots: the header and a few wrapped samples
 STRONG_HEAD = 0.3  # a head whose latest induction score reaches this is named in the legend
-
-
-def _float_or_nan(text: str) -> float:
-    return float(text) if text.strip() else math.nan
-
-
-def _tokens_per_step(run_folder: Path) -> float:
-    """Tokens one step consumes, from the run's saved settings; NaN when they are not there."""
-    for folder in (run_folder / CHECKPOINT_FOLDER, run_folder):
-        try:
-            settings = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))["settings"]
-            return float(settings["batch_size"] * settings["block_size"] * settings["grad_accum"])
-        except (OSError, ValueError, KeyError, TypeError):
-            continue
-    return math.nan
-
-
-def read_metrics_csv(path: str | Path) -> dict[str, np.ndarray]:
-    """A run's metrics.csv as columns (val_loss NaN between evaluations) plus ``tokens``
-    (NaN when the run's settings are not next to it)."""
-    path = Path(path)
-    try:
-        with open(path, newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-    except (OSError, UnicodeDecodeError) as error:
-        raise InvalidInputError(f"Cannot read {path}: {error}.") from error
-    if not rows or any(column not in rows[0] for column in METRICS_COLUMNS):
-        raise InvalidInputError(f"{path} is not a training metrics file (columns {', '.join(METRICS_COLUMNS)}).")
-    try:
-        columns = {name: np.array([_float_or_nan(row[name]) for row in rows]) for name in METRICS_COLUMNS}
-    except ValueError as error:
-        raise InvalidInputError(f"{path} has a value that is not a number: {error}.") from error
-    columns["tokens"] = columns["step"] * _tokens_per_step(path.parent)
-    return columns
 
 
 class TrainingCurves(QWidget):
@@ -211,6 +173,13 @@ class TrainingCurves(QWidget):
             item.setTextAlignment(column, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight)
         item.setToolTip(2, event.sample)
         self.samples.insertTopLevelItem(0, item)  # newest first
+
+    def show_history(self, history: RunHistory) -> None:
+        """Draw a run read back from its folder as if it had been watched: its steps, then each evaluation."""
+        if history.steps:
+            self.add_steps(history.steps)
+        for event in history.evaluations:
+            self.add_eval(event)
 
     def mark_step(self, step: int) -> None:
         """A dashed line on the loss plot at the step the checkpoint scrubber shows."""

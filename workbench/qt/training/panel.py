@@ -13,7 +13,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
+    QFileDialog,
     QHBoxLayout,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QScrollArea,
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.attention import format_bytes
+from workbench.core.errors import InvalidInputError
 from workbench.core.loading import LoadedModel
 from workbench.core.training.events import (
     CheckpointEvent,
@@ -34,6 +37,7 @@ from workbench.core.training.events import (
     StepEvent,
     TrainResult,
 )
+from workbench.core.training.run_history import RunHistory, read_run
 from workbench.core.training.settings import TrainSettings
 from workbench.core.training.step_batches import StepBatch, batch_steps
 from workbench.core.training.trainer import stopped_run, train
@@ -92,8 +96,14 @@ class TrainingPanel(RunControlsMixin, QWidget):
         self.continue_button = QPushButton(self.tr("Continue"))
         self.continue_button.setToolTip(self.tr("Carry on the stopped run from its checkpoint, on the same curve."))
         self.continue_button.clicked.connect(self.continue_run)
+        self.open_run_button = QPushButton(self.tr("Open a run…"))
+        self.open_run_button.setToolTip(self.tr(
+            "Show a run from its folder: its curves, samples, probes, head scores and kept checkpoints. "
+            "A stopped run can then be continued."))
+        self.open_run_button.clicked.connect(self._ask_open_run)
         buttons = QHBoxLayout()
-        for button in (self.start_button, self.pause_button, self.stop_button, self.continue_button):
+        for button in (self.start_button, self.pause_button, self.stop_button, self.continue_button,
+                       self.open_run_button):
             buttons.addWidget(button)
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
@@ -135,6 +145,49 @@ class TrainingPanel(RunControlsMixin, QWidget):
         previous = Path(self._settings.out_dir).name if self._settings else self.tr("previous run")
         self.curves.start_run(previous)
         self._launch(settings, resume=False)
+
+    def open_run(self, folder: str | Path) -> None:
+        """Show the run in ``folder`` as it was left; a stopped run waits for Continue. Raises
+        InvalidInputError (one line) when the folder is not a run."""
+        if self.is_running():
+            return
+        found = stopped_run(folder)
+        unfinished = found is not None and found[1] < found[0].max_iters
+        # A stopped run resumes from its checkpoint's step: draw no more than it will keep.
+        history = read_run(folder, up_to_step=found[1] if unfinished else None)
+        self._show_history(history)
+        self._resumable = history.settings if unfinished else None
+        if history.settings is not None:
+            self._settings = history.settings
+            self._show_settings(history.settings)
+        step = history.steps[-1].step if history.steps else 0
+        if unfinished:
+            message = self.tr("The run in {folder} stopped at step {step}: Continue carries it on.")
+        else:
+            message = self.tr("The run in {folder}, shown up to step {step}.")
+        self.run.set_status(message.format(folder=folder, step=step))
+        self._refresh_controls()
+
+    def _ask_open_run(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Choose a run's folder"))
+        if not folder:
+            return
+        try:
+            self.open_run(folder)
+        except InvalidInputError as error:
+            QMessageBox.warning(self, self.tr("Cannot open the run"), str(error))
+
+    def _show_history(self, history: RunHistory) -> None:
+        previous = Path(self._settings.out_dir).name if self._settings else self.tr("previous run")
+        self.curves.start_run(previous)
+        self.curves.show_history(history)
+        self.scrubber.set_run(history.folder, history.settings.block_size if history.settings else 0)
+        probes = history.evaluations[-1].probes if history.evaluations else ()
+        self.scrubber.set_probes([record.text for record in probes])
+        self.scrubber.set_steps(history.snapshots if history.settings else ())
+
+    def _show_settings(self, settings: TrainSettings) -> None:
+        self.form.set_values(**{name: value for name, value in asdict(settings).items() if self.form.shows(name)})
 
     def continue_run(self) -> None:
         if self.is_running() or self._resumable is None:
@@ -229,12 +282,15 @@ class TrainingPanel(RunControlsMixin, QWidget):
         if found is None:
             _remember_stopped_run(None)
             return
-        settings, step = found
-        self._settings = self._resumable = settings
-        self.form.set_values(**{name: value for name, value in asdict(settings).items() if self.form.shows(name)})
-        self.run.set_status(self.tr("The run in {folder} stopped at step {step}: Continue carries it on.").format(
-            folder=settings.out_dir, step=step))
-        self._refresh_controls()
+        try:
+            self.open_run(folder)
+        except InvalidInputError:  # its metrics are gone: it can still be continued
+            settings, step = found
+            self._settings = self._resumable = settings
+            self._show_settings(settings)
+            self.run.set_status(self.tr("The run in {folder} stopped at step {step}: Continue carries it on.").format(
+                folder=settings.out_dir, step=step))
+            self._refresh_controls()
 
     # ----- view -----------------------------------------------------------------------
 
@@ -249,6 +305,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
         self.run.refresh(self.form.problems)
         self.form.set_editable(not running)
         self.continue_button.setEnabled(not running and self._resumable is not None)
+        self.open_run_button.setEnabled(not running)
 
     def shutdown(self) -> None:
         """Stop the run with a checkpoint and the scrubber's reading, and wait for both (closing)."""
