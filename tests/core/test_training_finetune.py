@@ -107,8 +107,9 @@ def kl_per_position(base, current, ids) -> torch.Tensor:
     return (p.exp() * (p - q)).sum(-1)  # (T,)
 
 
-def test_full_finetune_drift_equals_kl_of_the_base_to_the_kept_model(settings, base_folder):
-    evals = evaluations(replace(settings, probes=(PROBE,)))
+@pytest.mark.parametrize("lora", [False, True], ids=["full", "lora"])
+def test_the_drift_equals_kl_of_the_base_to_the_kept_model(settings, base_folder, lora):
+    evals = evaluations(replace(settings, probes=(PROBE,), lora=lora))
     record = evals[0].probes[0]
     base = load_model_blocking(str(base_folder))
     kept = load_model_blocking(str(snapshot_steps(settings.out_dir)[record.step]))
@@ -129,6 +130,11 @@ def test_the_drift_of_a_model_against_itself_is_zero(tiny_loaded):
     assert len(record.drift) == len(probe_token_ids(tokenizer, PROBE, 32)) and max(record.drift) < 1e-3  # fp16 base
 
 
-def test_lora_drift_is_measured_too(settings):
-    evals = evaluations(replace(settings, lora=True, probes=(PROBE,)))
-    assert max(evals[-1].probes[0].drift) > 0
+def test_a_lora_runs_kept_model_is_the_base_with_the_adapter_folded_in(settings):
+    evaluations(replace(settings, lora=True))
+    kept = load_model_blocking(str(snapshot_steps(settings.out_dir)[settings.max_iters])).model
+    final = load_model_blocking(settings.out_dir).model  # merged by peft's merge_and_unload at the end
+    merged = final.state_dict()
+    assert kept.state_dict().keys() == merged.keys()
+    for name, weight in kept.state_dict().items():
+        torch.testing.assert_close(weight, merged[name], msg=name)

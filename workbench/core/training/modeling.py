@@ -122,6 +122,29 @@ def write_model_files(trainable: TrainableModel, folder: Path) -> None:
     trainable.tokenizer.save_pretrained(folder)
 
 
+def merged_state_dict(peft_model: nn.Module) -> dict[str, torch.Tensor]:
+    """The weights of a LoRA model with its adapter folded in (W + B A x scale per adapted layer), under
+    the base model's own names, computed beside the training weights rather than merged into them."""
+    from peft.tuners.lora import LoraLayer
+
+    base = peft_model.get_base_model()
+    deltas = {f"{name}.base_layer.weight": module.get_delta_weight(module.active_adapters[0])
+              for name, module in base.named_modules() if isinstance(module, LoraLayer)}
+    with torch.no_grad():
+        return {key.replace(".base_layer.", "."): (tensor + deltas[key] if key in deltas else tensor).detach()
+                for key, tensor in base.state_dict().items() if "lora_" not in key}
+
+
+def write_snapshot_files(trainable: TrainableModel, folder: Path) -> None:
+    """The model as it is at an evaluation, as a plain folder any command loads; a LoRA model is
+    written with its adapter folded in, while the run goes on training the adapter."""
+    if trainable.lora:
+        trainable.model.get_base_model().save_pretrained(folder, state_dict=merged_state_dict(trainable.model))
+        trainable.tokenizer.save_pretrained(folder)
+    else:
+        write_model_files(trainable, folder)
+
+
 def publish_final_model(trainable: TrainableModel, out_dir: Path, name: str, description: str) -> None:
     """Write the final model into ``out_dir`` file by file through a staging folder, so a
     crash never leaves a half-written weights file (``out_dir`` also holds metrics and checkpoints)."""

@@ -380,15 +380,15 @@ class _Run:
 
     @property
     def keeps_snapshots(self) -> bool:
-        """The model of each evaluation is kept to open later (not for LoRA: an adapter needs its base)."""
+        """The model of each evaluation is kept to open later (a LoRA model with its adapter folded in)."""
         settings = self.settings
-        return (settings.keep_last_checkpoints + settings.keep_log_spaced_checkpoints) > 0 and not settings.lora
+        return (settings.keep_last_checkpoints + settings.keep_log_spaced_checkpoints) > 0
 
     def snapshot(self) -> SnapshotEvent:
         """Save the model as it is at this evaluation, listed as one of the run's checkpoints."""
         modeling.describe(self.trainable.model, f"{self.out_dir.name} (step {self.step})", self._description())
         event = save_snapshot(
-            self.out_dir, self.step, lambda folder: modeling.write_model_files(self.trainable, folder),
+            self.out_dir, self.step, lambda folder: modeling.write_snapshot_files(self.trainable, folder),
             self.settings.keep_last_checkpoints, self.settings.keep_log_spaced_checkpoints,
         )
         Catalog().register_trained(Path(event.path))
