@@ -6,12 +6,15 @@ from __future__ import annotations
 import csv
 from dataclasses import replace
 
+import numpy as np
 import pytest
 import torch
+from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from tests.conftest import make_tiny_loaded
-from workbench.core.jobs import RunControl, drain
+from workbench.core.jobs import CancelToken, RunControl, drain
 from workbench.core.loading import load_model_blocking
+from workbench.core.training.drift import DriftReader
 from workbench.core.training.events import EvalEvent, StepEvent
 from workbench.core.training.modeling import ADAPTER_FOLDER
 from workbench.core.training.probes import PROBES_FILE, probe_log_probs, probe_records, probe_token_ids, read_probes
@@ -138,3 +141,26 @@ def test_a_lora_runs_kept_model_is_the_base_with_the_adapter_folded_in(settings)
     assert kept.state_dict().keys() == merged.keys()
     for name, weight in kept.state_dict().items():
         torch.testing.assert_close(weight, merged[name], msg=name)
+
+
+def test_a_drift_detail_is_both_models_own_computation(settings, base_folder):
+    settings = replace(settings, lora=True, probes=(PROBE,))
+    record = evaluations(settings)[-1].probes[0]
+    folder = snapshot_steps(settings.out_dir)[record.step]
+    position = 3
+    reader = DriftReader(str(base_folder))
+    detail = drain(reader.read(folder, record.step, PROBE, settings.block_size, position, CancelToken()))
+    assert detail.kl == pytest.approx(record.drift[position], abs=2e-3, rel=2e-2)  # the base's log-probs are fp16
+    assert detail.tokens == record.tokens[: position + 1]
+    for model_folder, top, rows in ((base_folder, detail.base_top, detail.base_attention),
+                                    (folder, detail.kept_top, detail.kept_attention)):
+        model = AutoModelForCausalLM.from_pretrained(model_folder, dtype=torch.float32, attn_implementation="eager")
+        ids = torch.tensor([probe_token_ids(AutoTokenizer.from_pretrained(model_folder), PROBE, settings.block_size)])
+        with torch.no_grad():
+            out = model(input_ids=ids, output_attentions=True)
+        probs = out.logits[0, position].softmax(-1)  # (V,)
+        expected = probs.topk(5)
+        np.testing.assert_allclose([p for _, p in top], expected.values.numpy(), atol=1e-5)
+        expected_rows = torch.stack(out.attentions)[:, 0, :, position, : position + 1]  # (L, H, position + 1)
+        np.testing.assert_allclose(rows, expected_rows.numpy(), atol=1e-5)
+    assert np.abs(detail.attention_change).max() > 0  # LoRA on every linear layer moved the attention

@@ -31,6 +31,7 @@ class ProbeRecord:
     continuation: str  # greedy
     top: tuple[tuple[str, float], ...]  # the likeliest next tokens after the text, with probabilities
     drift: tuple[float, ...] = ()  # fine-tuning: KL(base || current) of the next-token distribution per position
+    tokens: tuple[str, ...] = ()  # the probe's tokens as a person reads them, one per position
 
 
 def default_probes(val_text: str, count: int = DEFAULT_PROBES, max_characters: int = 200) -> tuple[str, ...]:
@@ -71,6 +72,7 @@ def probe_records(model, tokenizer, probes: Sequence[str], step: int, block_size
     import torch.nn.functional as F
     from transformers import GenerationConfig
 
+    from workbench.core.attention_tokens import token_sequence
     from workbench.core.transformers_helpers import pad_token_id
 
     device = next(model.parameters()).device
@@ -98,7 +100,8 @@ def probe_records(model, tokenizer, probes: Sequence[str], step: int, block_size
             current = logits.log_softmax(dim=-1)  # (T, V)
             kl = (base.exp() * (base - current)).sum(dim=-1).clamp_min(0)  # (T,) rounding can dip below 0
             drift = tuple(round(value, 7) for value in kl.tolist())
-        records.append(ProbeRecord(step, index, text, float(np.float32(loss)), continuation, top_tokens, drift))
+        records.append(ProbeRecord(step, index, text, float(np.float32(loss)), continuation, top_tokens, drift,
+                                   token_sequence(tokenizer, ids).labels))
     return tuple(records)
 
 
@@ -108,5 +111,6 @@ def read_probes(path: str | Path) -> list[ProbeRecord]:
     for data in read_step_log(path):
         data["top"] = tuple(tuple(pair) for pair in data["top"])
         data["drift"] = tuple(data.get("drift", ()))
+        data["tokens"] = tuple(data.get("tokens", ()))
         records.append(ProbeRecord(**data))
     return records
