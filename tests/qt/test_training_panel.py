@@ -3,11 +3,13 @@ finish; the trained model reaches the catalog and generates through the engine."
 
 from __future__ import annotations
 
+import gc
 import math
 from pathlib import Path
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QCoreApplication, QEvent
 
 from tests.conftest import TINY_TEXT
 from workbench.core.catalog import Catalog
@@ -58,6 +60,11 @@ def panel(qtbot):
     qtbot.addWidget(widget)
     yield widget
     widget.shutdown()
+    widget.close()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    # Collect the panel's pyqtgraph items now that Qt has deleted it: left to a later test, a collection
+    # in the middle of that test's painting could crash it.
+    gc.collect()
 
 
 def _steps(panel: TrainingPanel) -> int:
@@ -252,6 +259,17 @@ def test_fine_tunes_the_loaded_model_with_lora(panel, qtbot, corpus, tmp_path, t
     last = [record for record in records if record.step == 6]
     newest = panel.curves.probes_table.topLevelItem(0)  # the last evaluation's first probe
     assert newest.text(0) == "6" and newest.text(3) == f"{max(last[0].drift):.3f}"
+    # The Drift tab: a strip per probe with its recorded drift; a click compares base and step 6 there.
+    drift = panel.drift
+    assert len(drift.strips) == len(last)
+    np.testing.assert_allclose(drift.strips[0].values[0], last[0].drift, atol=1e-6)
+    panel.curves.evaluations.setCurrentWidget(drift)
+    drift.strips[0].column_clicked.emit(2)
+    qtbot.waitUntil(lambda: drift.shown is not None, timeout=30_000)
+    assert drift.shown.step == 6 and drift.shown.position == 2
+    assert drift.shown.kl == pytest.approx(last[0].drift[2], abs=2e-3, rel=2e-2)
+    assert drift.change.values.shape == (2 * 4, 3)  # (layers x heads, tokens up to the clicked one)
+    assert "Base" in drift.base_top.text() and "Step 6" in drift.kept_top.text()
 
 
 def test_time_left_reads_naturally():

@@ -45,6 +45,7 @@ from workbench.qt.common.app_state import AppState
 from workbench.qt.common.run_controls import RunControlsMixin
 from workbench.qt.common.settings_store import app_settings
 from workbench.qt.training.curves import TrainingCurves
+from workbench.qt.training.drift import DriftView
 from workbench.qt.training.form import TrainingForm
 from workbench.qt.training.scrubber import CheckpointScrubber
 
@@ -123,6 +124,8 @@ class TrainingPanel(RunControlsMixin, QWidget):
         self.scrubber.step_shown.connect(self.curves.mark_step)
         self.scrubber.is_training = self.is_running
         self.curves.evaluations.addTab(self.scrubber, self.tr("Checkpoints"))
+        self.drift = DriftView(state)
+        self.curves.evaluations.addTab(self.drift, self.tr("Drift"))
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(left)
         splitter.addWidget(self.curves)
@@ -181,10 +184,17 @@ class TrainingPanel(RunControlsMixin, QWidget):
         previous = Path(self._settings.out_dir).name if self._settings else self.tr("previous run")
         self.curves.start_run(previous)
         self.curves.show_history(history)
-        self.scrubber.set_run(history.folder, history.settings.block_size if history.settings else 0)
+        self._set_run(history.folder, history.settings)
         probes = history.evaluations[-1].probes if history.evaluations else ()
         self.scrubber.set_probes([record.text for record in probes])
         self.scrubber.set_steps(history.snapshots if history.settings else ())
+        self.drift.show_records(probes)
+
+    def _set_run(self, out_dir: str | Path, settings: TrainSettings | None) -> None:
+        """The evaluation views follow the run in ``out_dir`` (without its settings they show nothing to read)."""
+        block_size = settings.block_size if settings else 0
+        self.scrubber.set_run(out_dir, block_size)
+        self.drift.set_run(out_dir, settings.base_model if settings and settings.is_finetune else None, block_size)
 
     def _show_settings(self, settings: TrainSettings) -> None:
         self.form.set_values(**{name: value for name, value in asdict(settings).items() if self.form.shows(name)})
@@ -198,7 +208,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
 
     def _launch(self, settings: TrainSettings, resume: bool) -> None:
         self._settings = settings
-        self.scrubber.set_run(settings.out_dir, settings.block_size)
+        self._set_run(settings.out_dir, settings)
         self._resumable = None
         self._first_step = None
         self.last_result = None
@@ -213,6 +223,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
         elif isinstance(event, EvalEvent):
             self.curves.add_eval(event)
             self.scrubber.set_probes([record.text for record in event.probes])
+            self.drift.show_records(event.probes)
         elif isinstance(event, SavingProgress):
             self._show_saving(event)
         elif isinstance(event, CheckpointEvent):
@@ -310,4 +321,5 @@ class TrainingPanel(RunControlsMixin, QWidget):
     def shutdown(self) -> None:
         """Stop the run with a checkpoint and the scrubber's reading, and wait for both (closing)."""
         self.scrubber.shutdown()
+        self.drift.shutdown()
         super().shutdown()

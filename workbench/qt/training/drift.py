@@ -1,0 +1,206 @@
+"""The Drift tab of a fine-tuning run: where the model is moving away from its base.
+
+One strip per probe text, one cell per token, coloured by the KL divergence KL(base ‖ now) of the
+next-token distribution there (nats), as the latest evaluation recorded it. Clicking a token loads
+the base and the model kept at that evaluation on the CPU (``core/training/drift.py``, once for
+both) and shows their five likeliest next tokens side by side and each head's change of attention
+row at that token (now minus base).
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QSplitter, QVBoxLayout, QWidget
+from superqt import QElidingLabel
+
+from workbench.core.attention_tokens import visible_text
+from workbench.core.training.drift import DriftDetail, DriftReader
+from workbench.core.training.probes import ProbeRecord
+from workbench.core.training.snapshots import snapshot_steps
+from workbench.qt.common.app_state import AppState
+from workbench.qt.common.jobs import Job
+from workbench.qt.lens.grid import LensGrid
+
+STRIP_HEIGHT = 120  # one row of cells with its rotated token labels and colour bar
+_DRIFT_MAP = "inferno"
+_CHANGE_MAP = "CET-D1"  # diverging: blue for attention taken away, red for attention added
+
+
+class _ProbeStrip(LensGrid):
+    """One probe's row of cells; says which strip it is with each click and hover (bound methods, not
+    lambdas: a lambda holding the view would keep the pyqtgraph items for the garbage collector)."""
+
+    token_clicked = Signal(int, int)  # (strip, position)
+    token_hovered = Signal(int, int)  # (strip, position); position -1 off the cells
+
+    def __init__(self, index: int) -> None:
+        super().__init__()
+        self.index = index
+        self.setMinimumHeight(STRIP_HEIGHT)
+        self.column_clicked.connect(self._clicked)
+        self.hovered.connect(self._hovered)
+
+    def _clicked(self, position: int) -> None:
+        self.token_clicked.emit(self.index, position)
+
+    def _hovered(self, _row: int, position: int) -> None:
+        self.token_hovered.emit(self.index, position)
+
+
+class DriftView(QWidget):
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.records: list[ProbeRecord] = []  # the latest evaluation's, with drift
+        self.out_dir: Path | None = None
+        self.block_size = 0
+        self.reader: DriftReader | None = None
+        self.shown: DriftDetail | None = None
+
+        self.header = QLabel(self.tr("The drift from the base model shows here when a run fine-tunes."))
+        self.header.setWordWrap(True)
+        self.header.setToolTip(self.tr(
+            "KL(base ‖ now) of the next-token distribution at each token of each probe, in nats: 0 where the "
+            "fine-tuned model still predicts as its base did, larger where it has moved."))
+        self.strips: list[_ProbeStrip] = []
+        self._strips_box = QWidget()
+        self._strips_layout = QVBoxLayout(self._strips_box)
+        self._strips_layout.setContentsMargins(0, 0, 0, 0)
+        scroll = QScrollArea()
+        scroll.setWidget(self._strips_box)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+        self.base_top, self.kept_top = QLabel(), QLabel()
+        for label in (self.base_top, self.kept_top):
+            label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        tops = QHBoxLayout()
+        tops.addWidget(self.base_top, 1)
+        tops.addWidget(self.kept_top, 1)
+        self.change = LensGrid()
+        self.change.setToolTip(self.tr(
+            "Each head's attention row at the clicked token: the fine-tuned model's minus the base's. "
+            "Red: attention added to that earlier token; blue: attention taken away."))
+        self.change.hovered.connect(self._show_change_at)
+        self.readout = QElidingLabel()
+        detail = QWidget()
+        detail_layout = QVBoxLayout(detail)
+        detail_layout.setContentsMargins(0, 0, 0, 0)
+        detail_layout.addLayout(tops)
+        detail_layout.addWidget(self.change, 1)
+        detail_layout.addWidget(self.readout)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(scroll)
+        splitter.addWidget(detail)
+        self.status = QElidingLabel(self.tr("Click a token of a strip to compare the two models there."))
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.header)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.status)
+
+        self.job = Job(state.jobs, parent=self)
+        self.job.event.connect(self.status.setText)
+        self.job.finished.connect(self._show_detail)
+        self.job.failed.connect(self.status.setText)
+
+    # --- what there is to show -------------------------------------------------------------------
+
+    def set_run(self, out_dir: str | Path, base_model: str | None, block_size: int) -> None:
+        """A new run: a fine-tune of ``base_model`` (None: not a fine-tune, nothing to show)."""
+        self.job.abandon()
+        self.out_dir, self.block_size = Path(out_dir), block_size
+        if self.reader is None or self.reader.base_model != base_model:
+            self.reader = DriftReader(base_model) if base_model else None  # the old models go with it
+        self.show_records([])
+
+    def show_records(self, records: Sequence[ProbeRecord]) -> None:
+        """The probes of the latest evaluation: one strip each (records without drift show nothing)."""
+        self.records = [record for record in records if record.drift]
+        while len(self.strips) < len(self.records):  # strips are kept for the next evaluation, not rebuilt
+            self._add_strip()
+        for index, strip in enumerate(self.strips):
+            strip.setVisible(index < len(self.records))
+        for strip, record in zip(self.strips, self.records):
+            labels = list(record.tokens) or [str(position) for position in range(len(record.drift))]
+            strip.set_labels([self.tr("probe {0}").format(record.probe + 1)], labels)
+            drift = np.array([record.drift], dtype=np.float32)  # (1, T)
+            strip.set_values(drift, (0.0, max(float(drift.max()), 1e-3)), pg.colormap.get(_DRIFT_MAP),
+                             self.tr("KL, nats"))
+            strip.setToolTip(record.text)
+        if self.records:
+            self.header.setText(self.tr(
+                "Drift from the base at step {0}: KL(base ‖ now) per token, in nats. Click a token to compare "
+                "the two models there.").format(self.records[0].step))
+
+    def _add_strip(self) -> None:
+        strip = _ProbeStrip(len(self.strips))
+        strip.token_clicked.connect(self.compare_at)
+        strip.token_hovered.connect(self._show_drift_at)
+        self._strips_layout.addWidget(strip)
+        self.strips.append(strip)
+
+    # --- one token, both models ----------------------------------------------------------------
+
+    def compare_at(self, strip: int, position: int) -> None:
+        """Compare the base and the model kept at the strip's step at token ``position`` (in the background)."""
+        if strip >= len(self.records):
+            return
+        record = self.records[strip]
+        for index, other in enumerate(self.strips):
+            other.select_column(position if index == strip else -1)
+        folder = snapshot_steps(self.out_dir).get(record.step) if self.out_dir else None
+        if self.reader is None or folder is None:
+            self.status.setText(self.tr("The model of step {0} is not kept: set Keep the latest above 0 to compare "
+                                        "at every evaluation.").format(record.step))
+            return
+        reader, block_size = self.reader, self.block_size
+        self.job.start(lambda cancel: reader.read(folder, record.step, record.text, block_size, position, cancel))
+
+    def _show_detail(self, detail: DriftDetail) -> None:
+        self.shown = detail
+        token = html.escape(visible_text(detail.tokens[-1]))
+        self.base_top.setText(self._top_html(self.tr("Base, after “{0}”").format(token), detail.base_top))
+        self.kept_top.setText(self._top_html(self.tr("Step {0}, after “{1}”").format(detail.step, token),
+                                             detail.kept_top))
+        change = detail.attention_change  # (L, H, T)
+        layers, heads, _ = change.shape
+        rows = [self.tr("L{0} H{1}").format(layer, head) for layer in range(layers) for head in range(heads)]
+        self.change.set_labels(rows, list(detail.tokens))
+        reach = max(float(np.abs(change).max()), 1e-3)
+        self.change.set_values(change.reshape(layers * heads, -1), (-reach, reach), pg.colormap.get(_CHANGE_MAP),
+                               self.tr("attention now − base"))
+        self.status.setText(self.tr("Token {0} of probe “{1}”: KL {2:.4f} nats.").format(
+            detail.position, detail.probe, detail.kl))
+
+    def _top_html(self, title: str, top: tuple[tuple[str, float], ...]) -> str:
+        rows = "".join(f"<tr><td>“{html.escape(visible_text(text))}”</td><td align='right'>{p:.1%}</td></tr>"
+                       for text, p in top)
+        return f"<b>{html.escape(title)}</b><table cellspacing='4'>{rows}</table>"
+
+    def _show_drift_at(self, strip: int, position: int) -> None:
+        record = self.records[strip] if strip < len(self.records) else None
+        if record is not None and 0 <= position < len(record.drift):
+            token = record.tokens[position] if position < len(record.tokens) else str(position)
+            self.readout.setText(self.tr("Probe {0}, “{1}”: KL {2:.4f} nats").format(
+                record.probe + 1, visible_text(token), record.drift[position]))
+
+    def _show_change_at(self, row: int, column: int) -> None:
+        detail = self.shown
+        if detail is None or row < 0 or column < 0:
+            return
+        heads = detail.base_attention.shape[1]
+        layer, head = divmod(row, heads)
+        base, kept = detail.base_attention[layer, head, column], detail.kept_attention[layer, head, column]
+        self.readout.setText(self.tr("L{0} H{1} → “{2}”: base {3:.3f}, now {4:.3f} ({5:+.3f})").format(
+            layer, head, visible_text(detail.tokens[column]), base, kept, kept - base))
+
+    def shutdown(self) -> None:
+        self.job.shutdown()
