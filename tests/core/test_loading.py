@@ -99,16 +99,18 @@ def test_gguf_conversion_is_cached_and_a_damaged_entry_is_rebuilt(fake_gguf, tin
     assert len(conversions) == 1  # the second load came from the cache
     ids = torch.tensor([[5, 6, 7]])
     with torch.no_grad():
-        assert torch.equal(first.model(ids).logits, second.model(ids).logits)
+        expected = first.model(ids).logits
+        assert torch.equal(expected, second.model(ids).logits)
     # Tied embeddings were saved once and are tied again after the cached load.
     assert second.model.lm_head.weight.data_ptr() == second.model.model.embed_tokens.weight.data_ptr()
 
     weights = loading.gguf_cache_dir(path) / "model.safetensors"
+    del first, second  # they read their weights from this file (memory-mapped), which is damaged now
     weights.write_bytes(weights.read_bytes()[:100])  # truncate: the marker's sizes no longer match
     third = load_model_blocking(gguf_entry(path))
     assert len(conversions) == 2
     with torch.no_grad():
-        assert torch.equal(third.model(ids).logits, first.model(ids).logits)
+        assert torch.equal(third.model(ids).logits, expected)
 
 
 def test_unload_releases_weights(tiny_folder):
@@ -120,6 +122,10 @@ def test_unload_releases_weights(tiny_folder):
 def test_a_cache_damaged_in_the_middle_is_caught_by_its_checksum_and_rebuilt(fake_gguf, caplog):
     path, conversions = fake_gguf
     first = load_model_blocking(gguf_entry(path))
+    ids = torch.tensor([[5, 6, 7]])
+    with torch.no_grad():
+        expected = first.model(ids).logits
+    del first  # it reads its weights from the file damaged below (memory-mapped)
     weights = loading.gguf_cache_dir(path) / "model.safetensors"
     data = bytearray(weights.read_bytes())
     middle = len(data) // 2
@@ -130,9 +136,8 @@ def test_a_cache_damaged_in_the_middle_is_caught_by_its_checksum_and_rebuilt(fak
     assert len(conversions) == 2  # rebuilt, not trusted
     [record] = [r for r in caplog.records if "damaged" in r.getMessage()]
     assert "checksum" in record.getMessage() and record.exc_info is None  # one line, no traceback
-    ids = torch.tensor([[5, 6, 7]])
     with torch.no_grad():
-        assert torch.equal(first.model(ids).logits, second.model(ids).logits)
+        assert torch.equal(expected, second.model(ids).logits)
 
 
 def test_a_cache_written_without_checksums_is_rebuilt(fake_gguf):

@@ -23,3 +23,12 @@ def test_smollm2_conversion_is_in_the_cache(smollm2):
     stages = Stages(loading._CACHED_GGUF_STAGES)
     assert drain(loading._cache_problem(folder, CancelToken(), stages)) is None  # sizes and checksums hold
     assert (folder / "model.safetensors").stat().st_size > 500e6  # dequantized to fp32
+
+
+def test_the_converted_smollm2_saves_like_any_model(smollm2, tmp_path):
+    """Its weights are plain floats: nothing marks it as GGUF-quantized, so fine-tuning it can keep
+    and publish models (transformers refuses to save a model it believes GGUF-quantized)."""
+    assert getattr(smollm2.model, "hf_quantizer", None) is None
+    assert "quantization_config" not in smollm2.model.config.to_dict()
+    smollm2.model.save_pretrained(tmp_path / "saved")
+    assert (tmp_path / "saved" / "config.json").is_file()

@@ -10,6 +10,7 @@ import torch
 
 from tests.conftest import TINY_TEXT
 from tests.qt.test_training_panel import TINY_GPT
+from workbench.core import devices
 from workbench.core.attention import capture_attention
 from workbench.core.catalog import Catalog
 from workbench.core.jobs import CancelToken, drain
@@ -18,6 +19,7 @@ from workbench.core.training.probes import probe_token_ids
 from workbench.core.training.scrub import read_step
 from workbench.core.training.snapshots import snapshot_steps
 from workbench.qt.common.app_state import AppState
+from workbench.qt.training import scrubber as scrubber_module
 from workbench.qt.training.panel import TrainingPanel
 
 PROBE = "the quick brown fox"
@@ -72,7 +74,7 @@ def test_scrubbing_across_three_steps_changes_the_heatmap_and_moves_the_marker(q
     np.testing.assert_allclose(scrubber.heads_grid.values, induction)
 
 
-def test_open_asks_the_window_to_load_that_step_on_the_cpu_while_training(qtbot, trained):
+def test_open_asks_the_window_to_load_that_step_beside_the_training_run(qtbot, trained, monkeypatch):
     panel, run = trained
     requests = []
     panel.state.open_model_requested.connect(lambda entry, settings: requests.append((entry, settings)))
@@ -80,6 +82,15 @@ def test_open_asks_the_window_to_load_that_step_on_the_cpu_while_training(qtbot,
     panel.scrubber.open_button.click()
     entry, settings = requests[-1]
     assert entry.location == str(snapshot_steps(run)[40]) and settings.device == "auto"  # the run has ended
-    panel.scrubber.is_training = lambda: True
+    panel.scrubber.training_device = lambda: "cpu"
     panel.scrubber.open_button.click()
-    assert requests[-1][1].device == "cpu" and "on the CPU" in panel.scrubber.status.text()
+    assert requests[-1][1].device == "cpu" and "on the CPU, beside" in panel.scrubber.status.text()
+    # Training on a GPU: there when its free memory holds the weights twice over, else on the CPU.
+    panel.scrubber.training_device = lambda: "cuda"
+    monkeypatch.setattr(scrubber_module, "resolve_device", torch.device)
+    weights = (snapshot_steps(run)[40] / "model.safetensors").stat().st_size
+    for free, expected in ((2 * weights, "cuda"), (2 * weights - 1, "cpu")):
+        monkeypatch.setattr(devices, "free_memory_bytes", lambda device, free=free: free)
+        panel.scrubber.open_button.click()
+        assert requests[-1][1].device == expected, panel.scrubber.status.text()
+    assert "cuda has too little free memory" in panel.scrubber.status.text()

@@ -94,3 +94,21 @@ def free_memory_bytes(device: torch.device) -> int | None:
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
         return None
+
+
+# A model opened beside a training run needs its weights and about as much again (activations,
+# attention captures), and the run's own memory must keep some room to move.
+BESIDE_TRAINING_MARGIN = 2.0
+
+
+def device_beside_training(training_device: torch.device, weights_bytes: int) -> torch.device:
+    """Where a model of ``weights_bytes`` opens while a run trains on ``training_device``: on that
+    device when its free memory holds the weights twice over, else on the CPU."""
+    import torch
+
+    if training_device.type == "cpu":
+        return training_device
+    free = free_memory_bytes(training_device)
+    if free is not None and free >= BESIDE_TRAINING_MARGIN * weights_bytes:
+        return training_device
+    return torch.device("cpu")

@@ -11,10 +11,12 @@ their measured share of the time, with the time left, and a cancel stops it at t
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import logging
 import queue
+import shutil
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,7 +44,7 @@ if TYPE_CHECKING:  # torch and transformers take seconds to import: the loading 
 log = logging.getLogger(__name__)
 
 # Bump when the conversion changes, so old cache entries are rebuilt rather than trusted.
-CONVERTER_VERSION = 1
+CONVERTER_VERSION = 2  # 2: the config of a converted model no longer names GGUF
 _CACHE_MARKER = "workbench-cache.json"
 _WEIGHTS = "model.safetensors"
 
@@ -64,8 +66,8 @@ _CONVERTING = "Converting GGUF weights"
 _SAVING = "Saving converted weights to the cache"
 _GGUF_STAGES = {
     _CHECKING: 3.1, _TOKENIZER_METADATA: 4.4, _BUILDING_TOKENIZER: 0.3, _CONFIG_METADATA: 3.4, _TENSOR_INDEX: 3.7,
-    _TENSOR_NAMES: 6.3, _CONVERTING: 2.2, _WEIGHTS_LOOP: 0.1, _SAVING: 1.1, _MOVING: 0.03,
-}
+    _TENSOR_NAMES: 6.3, _CONVERTING: 2.2, _WEIGHTS_LOOP: 0.1, _SAVING: 1.1, _READING: 0.6, _MOVING: 0.03,
+}  # after saving, the converted copy is read back (_READING, then weights the bar has already passed)
 _CONVERSION_ONLY = _GGUF_STAGES.keys() - _FOLDER_STAGES.keys()  # the stages a second load of the file skips
 _FIRST_LOAD = " (first load only)"
 
@@ -259,8 +261,13 @@ def _write_cache(folder: Path, model, tokenizer, source: Path, stages: Stages) -
     from safetensors.torch import save_model
 
     with atomic_directory(folder) as staging:
-        # save_pretrained refuses GGUF-loaded models; write the pieces ourselves.
-        model.config.save_pretrained(staging)
+        # save_pretrained refuses GGUF-loaded models; write the pieces ourselves. The weights are
+        # dequantized floats, so the config says nothing of GGUF: a model loaded from here saves, fine-tunes
+        # and snapshots like any other.
+        config = copy.deepcopy(model.config)
+        if hasattr(config, "quantization_config"):
+            del config.quantization_config
+        config.save_pretrained(staging)
         if getattr(model, "generation_config", None) is not None:
             model.generation_config.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
@@ -464,9 +471,18 @@ def _load_gguf(path: Path, settings: LoadSettings, dtype: torch.dtype, cancel: C
     model, tokenizer = yield from _with_progress(lambda: _convert_gguf(path, dtype), stages, cancel)
     cancel.raise_if_cancelled()
     yield from _write_cache(folder, model, tokenizer, path, stages)
-    if settings.attn_implementation != "eager":
-        model.set_attn_implementation(settings.attn_implementation)
-    return (model.to(dtype), tokenizer), stages
+    _remove_older_conversions(folder)
+    del model  # the converted copy is read back: every load of a GGUF model then comes from the same files
+    loaded = yield from _with_progress(lambda: _load_folder(str(folder), settings, dtype), stages, cancel)
+    return loaded, stages
+
+
+def _remove_older_conversions(folder: Path) -> None:
+    """Converted copies of the same GGUF file by an earlier converter version take disk for nothing."""
+    source_key = folder.name.rsplit("-v", 1)[0]
+    for older in folder.parent.glob(f"{source_key}-v*"):
+        if older != folder and older.is_dir():
+            shutil.rmtree(older, ignore_errors=True)
 
 
 def _hub_reachable(timeout_s: float = 3.0) -> bool:

@@ -122,7 +122,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
         self.curves = TrainingCurves()
         self.scrubber = CheckpointScrubber(state)
         self.scrubber.step_shown.connect(self.curves.mark_step)
-        self.scrubber.is_training = self.is_running
+        self.scrubber.training_device = self._training_device
         self.curves.evaluations.addTab(self.scrubber, self.tr("Checkpoints"))
         self.drift = DriftView(state)
         self.curves.evaluations.addTab(self.drift, self.tr("Drift"))
@@ -189,6 +189,9 @@ class TrainingPanel(RunControlsMixin, QWidget):
         self.scrubber.set_probes([record.text for record in probes])
         self.scrubber.set_steps(history.snapshots if history.settings else ())
         self.drift.show_records(probes)
+
+    def _training_device(self) -> str | None:
+        return self._settings.device if self.is_running() and self._settings else None
 
     def _set_run(self, out_dir: str | Path, settings: TrainSettings | None) -> None:
         """The evaluation views follow the run in ``out_dir`` (without its settings they show nothing to read)."""

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from superqt import QElidingLabel
 
 from workbench.core.catalog import TRAINED, folder_entry
+from workbench.core.devices import device_beside_training, resolve_device
 from workbench.core.loading import LoadSettings
 from workbench.core.training.scrub import StepReading, read_step
 from workbench.core.training.snapshots import snapshot_folder
@@ -87,7 +88,8 @@ class CheckpointScrubber(QWidget):
             "Load the model of this step as the window's model, to generate from and inspect on every page. "
             "While the run trains it loads on the CPU, leaving the training device to the run."))
         self.open_button.clicked.connect(self.open_step)
-        self.is_training: Callable[[], bool] = lambda: False  # the panel's: while a run trains, open on the CPU
+        # The panel's: the device a run trains on now (None when none trains), to open a step beside it.
+        self.training_device: Callable[[], str | None] = lambda: None
         bottom = QHBoxLayout()
         bottom.addWidget(self.status, 1)
         bottom.addWidget(self.open_button)
@@ -140,15 +142,27 @@ class CheckpointScrubber(QWidget):
         return self.steps[self.slider.value()] if self.steps else None
 
     def open_step(self) -> None:
-        """Ask the window to load the model of the step shown (on the CPU while the run trains)."""
+        """Ask the window to load the model of the step shown: beside a training run, on the run's
+        device when its free memory allows, else on the CPU."""
         step = self.current_step()
         if step is None or self.out_dir is None:
             return
-        training = self.is_training()
-        device = "cpu" if training else "auto"
-        entry = folder_entry(snapshot_folder(self.out_dir, step), source=TRAINED)
-        self.state.open_model_requested.emit(entry, LoadSettings(device=device))
-        where = self.tr("on the CPU, beside the training run") if training else self.tr("on the default device")
+        folder = snapshot_folder(self.out_dir, step)
+        training_on = self.training_device()
+        if training_on is None:
+            device, where = "auto", self.tr("on the default device")
+        else:
+            weights = sum(file.stat().st_size for file in folder.glob("*.safetensors"))
+            chosen = device_beside_training(resolve_device(training_on), weights)
+            device = str(chosen)
+            if chosen.type != "cpu":
+                where = self.tr("on {0}, beside the training run").format(device)
+            elif resolve_device(training_on).type == "cpu":
+                where = self.tr("on the CPU, beside the training run")
+            else:
+                where = self.tr("on the CPU: {0} has too little free memory beside the training run").format(
+                    training_on)
+        self.state.open_model_requested.emit(folder_entry(folder, source=TRAINED), LoadSettings(device=device))
         self.status.setText(self.tr("Opening the model of step {0} {1}…").format(step, where))
 
     def _set_enabled(self) -> None:
