@@ -1,4 +1,5 @@
-"""Whatever goes wrong in a command reaches the person as one `error:` line and exit 2."""
+"""Whatever goes wrong in a command reaches the person as one `error:` line: exit 2 for a mistake, 1 for
+a fault of the workbench (its traceback kept in a file)."""
 
 from __future__ import annotations
 
@@ -13,3 +14,15 @@ def test_a_refused_file_is_one_line(monkeypatch, capsys):
     monkeypatch.setattr(models, "run", refuse)
     assert cli.main(["models"]) == 2
     assert capsys.readouterr().err == "error: Permission denied: /etc/shadow\n"
+
+
+def test_an_unexpected_fault_is_one_line_with_the_traceback_in_a_file(monkeypatch, capsys, tmp_path):
+    def fail(args):
+        raise ValueError("The model is quantized with gguf and is not serializable\nsecond line")
+
+    monkeypatch.setattr(models, "run", fail)
+    assert cli.main(["models"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: unexpected ValueError: The model is quantized")
+    report = tmp_path / "data" / cli.FAULT_REPORT
+    assert str(report) in err and "Traceback" in report.read_text(encoding="utf-8")

@@ -6,9 +6,13 @@ import argparse
 import importlib
 import os
 import sys
+import traceback
 from typing import NoReturn
 
+from workbench.core import paths
 from workbench.core.errors import WorkbenchError
+
+FAULT_REPORT = "last-cli-fault.txt"  # in the data folder: the traceback of an unexpected failure
 
 # Module names, one per command, in the order --help lists them.
 COMMANDS = (
@@ -53,3 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as error:  # a fault of ours: one line here, the whole story in a file for the report
+        report = paths.data_dir() / FAULT_REPORT
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_text("".join(traceback.format_exception(error)), encoding="utf-8")
+        print(f"error: unexpected {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''} "
+              f"(a fault of the workbench; the details are in {report})", file=sys.stderr)
+        return 1
