@@ -13,6 +13,8 @@ from tests.qt.test_training_panel import TINY_GPT
 from workbench.core import devices
 from workbench.core.attention import capture_attention
 from workbench.core.catalog import Catalog
+from workbench.core.decoding import DecodingSettings
+from workbench.core.generation import GenerationRequest, generate
 from workbench.core.jobs import CancelToken, drain
 from workbench.core.loading import load_model_blocking
 from workbench.core.training.probes import probe_token_ids
@@ -94,3 +96,24 @@ def test_open_asks_the_window_to_load_that_step_beside_the_training_run(qtbot, t
         panel.scrubber.open_button.click()
         assert requests[-1][1].device == expected, panel.scrubber.status.text()
     assert "cuda has too little free memory" in panel.scrubber.status.text()
+
+
+def test_a_step_opened_while_the_run_trains_generates(qtbot, tmp_path):
+    corpus = tmp_path / "tiny.txt"
+    corpus.write_text(TINY_TEXT * 20, encoding="utf-8")
+    panel = TrainingPanel(AppState(Catalog()))
+    qtbot.addWidget(panel)
+    requests = []
+    panel.state.open_model_requested.connect(lambda entry, settings: requests.append((entry, settings)))
+    panel.form.set_values(corpus=str(corpus), out_dir=str(tmp_path / "run"), max_iters=100_000, eval_interval=20,
+                          **TINY_GPT)
+    panel.start_button.click()
+    qtbot.waitUntil(lambda: bool(panel.scrubber.steps), timeout=60_000)
+    panel.scrubber.open_button.click()
+    assert panel.is_running()
+    entry, settings = requests[-1]
+    loaded = load_model_blocking(entry, settings)  # what the window does with the request
+    request = GenerationRequest(prompt="the", settings=DecodingSettings(mode="greedy", max_new_tokens=5))
+    assert len(drain(generate(loaded, request)).sequences[0].token_ids) == 5
+    assert panel.is_running()  # the run went on meanwhile
+    panel.shutdown()
