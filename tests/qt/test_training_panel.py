@@ -269,7 +269,7 @@ def test_fine_tunes_the_loaded_model_with_lora(panel, qtbot, corpus, tmp_path, t
     assert drift.shown.step == 6 and drift.shown.position == 2
     assert drift.shown.kl == pytest.approx(last[0].drift[2], abs=2e-3, rel=2e-2)
     assert drift.change.values.shape == (2 * 4, 3)  # (layers x heads, tokens up to the clicked one)
-    assert "Base" in drift.base_top.text() and "Step 6" in drift.kept_top.text()
+    assert "base" in drift.tops.text() and "step 6" in drift.tops.text()
 
 
 def test_time_left_reads_naturally():

@@ -28,6 +28,8 @@ from workbench.qt.common.jobs import Job
 from workbench.qt.lens.grid import LensGrid
 
 STRIP_HEIGHT = 120  # one row of cells with its rotated token labels and colour bar
+VISIBLE_STRIPS = 3  # more scroll
+CONTENT_MIN_HEIGHT = 440  # the strips and a readable comparison grid
 _DRIFT_MAP = "inferno"
 _CHANGE_MAP = "CET-D1"  # diverging: blue for attention taken away, red for attention added
 
@@ -42,7 +44,7 @@ class _ProbeStrip(LensGrid):
     def __init__(self, index: int) -> None:
         super().__init__()
         self.index = index
-        self.setMinimumHeight(STRIP_HEIGHT)
+        self.setFixedHeight(STRIP_HEIGHT)
         self.column_clicked.connect(self._clicked)
         self.hovered.connect(self._hovered)
 
@@ -71,18 +73,17 @@ class DriftView(QWidget):
         self._strips_box = QWidget()
         self._strips_layout = QVBoxLayout(self._strips_box)
         self._strips_layout.setContentsMargins(0, 0, 0, 0)
+        self._strips_layout.addStretch(1)  # strips keep their height at the top
         scroll = QScrollArea()
         scroll.setWidget(self._strips_box)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
-        self.base_top, self.kept_top = QLabel(), QLabel()
-        for label in (self.base_top, self.kept_top):
-            label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        tops = QHBoxLayout()
-        tops.addWidget(self.base_top, 1)
-        tops.addWidget(self.kept_top, 1)
+        # One table beside the grid, not above it: the tab is short on a laptop screen.
+        self.tops = QLabel()
+        self.tops.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        self.tops.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.tops.setToolTip(self.tr("The five likeliest next tokens after the clicked token, for each model."))
         self.change = LensGrid()
         self.change.setToolTip(self.tr(
             "Each head's attention row at the clicked token: the fine-tuned model's minus the base's. "
@@ -90,20 +91,35 @@ class DriftView(QWidget):
         self.change.hovered.connect(self._show_change_at)
         self.readout = QElidingLabel()
         detail = QWidget()
-        detail_layout = QVBoxLayout(detail)
+        detail_layout = QHBoxLayout(detail)
         detail_layout.setContentsMargins(0, 0, 0, 0)
-        detail_layout.addLayout(tops)
+        detail_layout.addWidget(self.tops)
         detail_layout.addWidget(self.change, 1)
-        detail_layout.addWidget(self.readout)
-        splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter = splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(scroll)
         splitter.addWidget(detail)
+        splitter.setStretchFactor(0, 0)  # the strips keep their height; a taller tab goes to the comparison
+        splitter.setStretchFactor(1, 1)
+        scroll.setMinimumHeight(STRIP_HEIGHT)
         self.status = QElidingLabel(self.tr("Click a token of a strip to compare the two models there."))
 
+        # The strips and the comparison scroll inside the tab when it is short (under the plots on a
+        # laptop screen) rather than stretching the whole page.
+        content = QWidget()
+        content.setMinimumHeight(CONTENT_MIN_HEIGHT)
+        content_layout = QVBoxLayout(content)
+        content_layout.setContentsMargins(0, 0, 0, 0)
+        content_layout.addWidget(splitter)
+        outer = QScrollArea()
+        outer.setWidget(content)
+        outer.setWidgetResizable(True)
+        outer.setMinimumHeight(0)
+        outer.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.header)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(outer, 1)
+        layout.addWidget(self.readout)
         layout.addWidget(self.status)
 
         self.job = Job(state.jobs, parent=self)
@@ -135,7 +151,10 @@ class DriftView(QWidget):
             strip.set_values(drift, (0.0, max(float(drift.max()), 1e-3)), pg.colormap.get(_DRIFT_MAP),
                              self.tr("KL, nats"))
             strip.setToolTip(record.text)
-        if self.records:
+        if self.records:  # up to three strips in view; the comparison takes the rest
+            strips_height = min(len(self.records), VISIBLE_STRIPS) * (STRIP_HEIGHT + 6)
+            total = sum(self.splitter.sizes()) or self.height()
+            self.splitter.setSizes([strips_height, max(total - strips_height, STRIP_HEIGHT)])
             self.header.setText(self.tr(
                 "Drift from the base at step {0}: KL(base ‖ now) per token, in nats. Click a token to compare "
                 "the two models there.").format(self.records[0].step))
@@ -144,7 +163,7 @@ class DriftView(QWidget):
         strip = _ProbeStrip(len(self.strips))
         strip.token_clicked.connect(self.compare_at)
         strip.token_hovered.connect(self._show_drift_at)
-        self._strips_layout.addWidget(strip)
+        self._strips_layout.insertWidget(len(self.strips), strip)
         self.strips.append(strip)
 
     # --- one token, both models ----------------------------------------------------------------
@@ -166,10 +185,7 @@ class DriftView(QWidget):
 
     def _show_detail(self, detail: DriftDetail) -> None:
         self.shown = detail
-        token = html.escape(visible_text(detail.tokens[-1]))
-        self.base_top.setText(self._top_html(self.tr("Base, after “{0}”").format(token), detail.base_top))
-        self.kept_top.setText(self._top_html(self.tr("Step {0}, after “{1}”").format(detail.step, token),
-                                             detail.kept_top))
+        self.tops.setText(self._tops_html(detail))
         change = detail.attention_change  # (L, H, T)
         layers, heads, _ = change.shape
         rows = [self.tr("L{0} H{1}").format(layer, head) for layer in range(layers) for head in range(heads)]
@@ -180,10 +196,19 @@ class DriftView(QWidget):
         self.status.setText(self.tr("Token {0} of probe “{1}”: KL {2:.4f} nats.").format(
             detail.position, detail.probe, detail.kl))
 
-    def _top_html(self, title: str, top: tuple[tuple[str, float], ...]) -> str:
-        rows = "".join(f"<tr><td>“{html.escape(visible_text(text))}”</td><td align='right'>{p:.1%}</td></tr>"
-                       for text, p in top)
-        return f"<b>{html.escape(title)}</b><table cellspacing='4'>{rows}</table>"
+    def _tops_html(self, detail: DriftDetail) -> str:
+        """After the clicked token: the base's five likeliest next tokens beside the kept model's."""
+        def cells(pair: tuple[str, float] | None) -> str:
+            if pair is None:
+                return "<td></td><td></td>"
+            return f"<td>“{html.escape(visible_text(pair[0]))}”</td><td align='right'>{pair[1]:.1%}</td>"
+
+        rows = "".join(f"<tr>{cells(base)}<td width='12'></td>{cells(kept)}</tr>"
+                       for base, kept in zip(detail.base_top, detail.kept_top))
+        title = self.tr("After “{0}”").format(html.escape(visible_text(detail.tokens[-1])))
+        base, kept = html.escape(self.tr("base")), html.escape(self.tr("step {0}").format(detail.step))
+        return (f"<b>{title}</b><table cellspacing='2'><tr><th colspan='2' align='left'>{base}</th><td></td>"
+                f"<th colspan='2' align='left'>{kept}</th></tr>{rows}</table>")
 
     def _show_drift_at(self, strip: int, position: int) -> None:
         record = self.records[strip] if strip < len(self.records) else None

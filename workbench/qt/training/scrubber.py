@@ -37,6 +37,8 @@ from workbench.qt.common.app_state import AppState
 from workbench.qt.common.jobs import Job
 from workbench.qt.lens.grid import LensGrid
 
+SMALLEST_VIEW = 120  # pixels: the tab sits under the plots on a laptop screen
+
 
 class CheckpointScrubber(QWidget):
     step_shown = Signal(int)  # the step whose reading is on screen
@@ -74,6 +76,7 @@ class CheckpointScrubber(QWidget):
         top.addWidget(self.head_spin)
 
         self.heatmap = AttentionHeatmap()
+        self.heatmap.setMinimumSize(SMALLEST_VIEW, SMALLEST_VIEW)  # under the plots on a laptop screen: short
         self.lens_grid = LensGrid()
         self.heads_grid = LensGrid()
         self.views = QTabWidget()
