@@ -23,6 +23,7 @@ from workbench.core.atomic import write_bytes_atomic, write_text_atomic
 from workbench.core.attention_tokens import TokenSequence, token_sequence
 from workbench.core.errors import InvalidInputError, InvalidSettingsError
 from workbench.core.generation_data import chat_messages
+from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import CancelToken
 from workbench.core.model_parts import attention_targets
 from workbench.core.settings_fields import DescribedSettings, setting
@@ -41,13 +42,22 @@ SELF, ENCODER, DECODER, CROSS = "self", "encoder", "decoder", "cross"
 class CaptureSettings(DescribedSettings):
     # Up to this size the weights are kept exactly (fp32); above it as fp16 (half the memory, ~1e-3 error).
     fp32_limit_bytes: int = setting(
-        512 * MIB, label="Exact (fp32) capture limit", minimum=0,
-        help="Captures up to this many bytes keep the attention weights exactly; bigger ones keep them as fp16.",
+        512 * MIB,
+        label=QT_TRANSLATE_NOOP("CaptureSettings", "Exact (fp32) capture limit"),
+        minimum=0,
+        help=QT_TRANSLATE_NOOP(
+            "CaptureSettings",
+            "Captures up to this many bytes keep the attention weights exactly; bigger ones keep them as fp16.",
+        ),
     )
     # A capture that would need more than this (after fp16) is refused before it starts.
     max_bytes: int = setting(
-        4 * GIB, label="Capture memory limit", minimum=1,
-        help="A capture that would need more bytes than this is refused before it starts.",
+        4 * GIB,
+        label=QT_TRANSLATE_NOOP("CaptureSettings", "Capture memory limit"),
+        minimum=1,
+        help=QT_TRANSLATE_NOOP(
+            "CaptureSettings", "A capture that would need more bytes than this is refused before it starts."
+        ),
     )
 
 
@@ -259,7 +269,9 @@ def _check_length(model, input_ids: Sequence[int]) -> None:
 
 
 def estimate_capture(
-    source, input_ids: Sequence[int], decoder_input_ids: Sequence[int] | None = None,
+    source,
+    input_ids: Sequence[int],
+    decoder_input_ids: Sequence[int] | None = None,
     settings: CaptureSettings = CaptureSettings(),
 ) -> CaptureEstimate:
     """Size of a capture before running it; raises InvalidInputError when it is over the limit."""
@@ -273,8 +285,12 @@ def estimate_capture(
         names = [SELF] * (_config_value(model.config, "num_hidden_layers", "num_layers", "n_layer") or 1)
     encoder_tokens = len(input_ids)
     decoder_tokens = len(_decoder_start(model, decoder_input_ids)) if ENCODER in names else 0
-    sizes = {SELF: encoder_tokens**2, ENCODER: encoder_tokens**2, DECODER: decoder_tokens**2,
-             CROSS: decoder_tokens * encoder_tokens}
+    sizes = {
+        SELF: encoder_tokens**2,
+        ENCODER: encoder_tokens**2,
+        DECODER: decoder_tokens**2,
+        CROSS: decoder_tokens * encoder_tokens,
+    }
     fp32 = sum(heads * sizes[name] * 4 for name in names)
     dtype = "float32" if fp32 <= settings.fp32_limit_bytes else "float16"
     stored = fp32 if dtype == "float32" else fp32 // 2
@@ -414,7 +430,11 @@ def capture_job(
     forward pass runs), then returns the capture."""
     yield estimate_capture(source, input_ids, decoder_input_ids, settings)
     return capture_attention(
-        source, input_ids, decoder_input_ids=decoder_input_ids, settings=settings, cancel=cancel,
+        source,
+        input_ids,
+        decoder_input_ids=decoder_input_ids,
+        settings=settings,
+        cancel=cancel,
         on_progress=on_progress,
     )
 
@@ -433,13 +453,18 @@ def npz_arrays(capture: AttentionCapture) -> dict[str, np.ndarray]:
     for attention_map in capture.maps:
         arrays[_NPZ_NAMES[attention_map.name]] = attention_map.weights
     main = capture.main.queries
-    arrays.update(tokens=np.array(main.labels, dtype=str), token_ids=np.array(main.ids, dtype=np.int64),
-                  special=np.array(main.special, dtype=bool))
+    arrays.update(
+        tokens=np.array(main.labels, dtype=str),
+        token_ids=np.array(main.ids, dtype=np.int64),
+        special=np.array(main.special, dtype=bool),
+    )
     if len(capture.maps) > 1:
         decoder = capture.map(DECODER).queries
-        arrays.update(decoder_tokens=np.array(decoder.labels, dtype=str),
-                      decoder_token_ids=np.array(decoder.ids, dtype=np.int64),
-                      decoder_special=np.array(decoder.special, dtype=bool))
+        arrays.update(
+            decoder_tokens=np.array(decoder.labels, dtype=str),
+            decoder_token_ids=np.array(decoder.ids, dtype=np.int64),
+            decoder_special=np.array(decoder.special, dtype=bool),
+        )
     return arrays
 
 
@@ -469,6 +494,7 @@ def text_token_ids(loaded, text: str, chat: bool = False) -> list[int]:
         return list(tokenizer(text)["input_ids"])
     if not loaded.has_chat_template:
         raise InvalidInputError(f"{loaded.entry.name} has no chat template: capture the raw text instead.")
-    encoded = tokenizer.apply_chat_template(chat_messages(text), add_generation_prompt=True, tokenize=True,
-                                            return_dict=True)
+    encoded = tokenizer.apply_chat_template(
+        chat_messages(text), add_generation_prompt=True, tokenize=True, return_dict=True
+    )
     return list(encoded["input_ids"])

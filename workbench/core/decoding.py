@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Literal
 
+from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.settings_fields import DescribedSettings, Problem, setting
 from workbench.core.transformers_helpers import pad_token_id
 
@@ -16,14 +17,14 @@ DecodingMode = Literal["greedy", "sample", "beam"]
 MODES: tuple[str, ...] = ("greedy", "sample", "beam")
 # The sampler chain's stages, in the order transformers applies them (GenerationMixin._get_logits_processor).
 SAMPLER_STAGES: dict[str, str] = {
-    "repetition_penalty": "Repetition penalty",
-    "no_repeat_ngram": "No-repeat n-gram",
-    "min_new_tokens": "Min new tokens",
-    "temperature": "Temperature",
-    "top_k": "Top-k",
-    "top_p": "Top-p",
-    "min_p": "Min-p",
-    "typical_p": "Typical-p",
+    "repetition_penalty": QT_TRANSLATE_NOOP("DecodingSettings", "Repetition penalty"),
+    "no_repeat_ngram": QT_TRANSLATE_NOOP("DecodingSettings", "No-repeat n-gram"),
+    "min_new_tokens": QT_TRANSLATE_NOOP("DecodingSettings", "Min new tokens"),
+    "temperature": QT_TRANSLATE_NOOP("DecodingSettings", "Temperature"),
+    "top_k": QT_TRANSLATE_NOOP("DecodingSettings", "Top-k"),
+    "top_p": QT_TRANSLATE_NOOP("DecodingSettings", "Top-p"),
+    "min_p": QT_TRANSLATE_NOOP("DecodingSettings", "Min-p"),
+    "typical_p": QT_TRANSLATE_NOOP("DecodingSettings", "Typical-p"),
 }
 # torch.manual_seed takes any 64-bit value; keep to 32 bits so seeds are easy to type and share.
 MAX_SEED = 2**32 - 1
@@ -35,93 +36,205 @@ class DecodingSettings(DescribedSettings):
     (top-k 0, top-p 1, min-p 0, typical-p 1, repetition penalty 1, no-repeat n-gram 0)."""
 
     mode: DecodingMode = setting(
-        "sample", label="Mode", choices={"greedy": "Greedy", "sample": "Sample", "beam": "Beam search"},
-        help="How the next token is chosen from the model's probabilities. Greedy: always take the single "
-        "likeliest token (same prompt, same answer). Sample: draw it at random from the filtered distribution. "
-        "Beam search: follow several candidate texts at once and keep the likeliest whole sequences.",
+        "sample",
+        label=QT_TRANSLATE_NOOP("DecodingSettings", "Mode"),
+        choices={
+            "greedy": QT_TRANSLATE_NOOP("DecodingSettings", "Greedy"),
+            "sample": QT_TRANSLATE_NOOP("DecodingSettings", "Sample"),
+            "beam": QT_TRANSLATE_NOOP("DecodingSettings", "Beam search"),
+        },
+        help=QT_TRANSLATE_NOOP(
+            "DecodingSettings",
+            "How the next token is chosen from the model's probabilities. Greedy: always take the single "
+            "likeliest token (same prompt, same answer). Sample: draw it at random from the filtered distribution. "
+            "Beam search: follow several candidate texts at once and keep the likeliest whole sequences.",
+        ),
     )
     temperature: float = setting(
-        0.7, label="Temperature", minimum=0, exclusive_minimum=True, soft_minimum=0.05, soft_maximum=2.0,
-        decimals=2, section="Sampling",
-        help="Divides the scores before they become probabilities. Below 1 the likeliest tokens get even likelier "
-        "(safer text); above 1 the distribution flattens and unlikely tokens are picked more often (wilder text).",
+        0.7,
+        label=QT_TRANSLATE_NOOP("DecodingSettings", "Temperature"),
+        minimum=0,
+        exclusive_minimum=True,
+        soft_minimum=0.05,
+        soft_maximum=2.0,
+        decimals=2,
+        section=QT_TRANSLATE_NOOP("DecodingSettings", "Sampling"),
+        help=QT_TRANSLATE_NOOP(
+            "DecodingSettings",
+            "Divides the scores before they become probabilities. Below 1 the likeliest tokens get even likelier "
+            "(safer text); above 1 the distribution flattens and unlikely tokens are picked more often (wilder text).",
+        ),
     )
     top_k: int = setting(
-        50, label="Top-k", minimum=0, soft_maximum=200, section="Sampling",
-        help="Keep only the k likeliest next tokens and share the probability among them. 0 turns this filter off.",
+        50,
+        label=QT_TRANSLATE_NOOP("DecodingSettings", "Top-k"),
+        minimum=0,
+        soft_maximum=200,
+        section=QT_TRANSLATE_NOOP("DecodingSettings", "Sampling"),
+        help=QT_TRANSLATE_NOOP(
+            "DecodingSettings",
+            "Keep only the k likeliest next tokens and share the probability among them. 0 turns this filter off.",
+        ),
     )
     top_p: float = setting(
-        0.9, label="Top-p", minimum=0, exclusive_minimum=True, maximum=1, soft_minimum=0.01, decimals=2,
-        section="Sampling",
-        help="Nucleus sampling: keep the smallest set of likeliest tokens whose probabilities add up to p, "
-        "drop the long tail. 1 turns it off.",
+        0.9,
+        label=QT_TRANSLATE_NOOP("DecodingSettings", "Top-p"),
+        minimum=0,
+        exclusive_minimum=True,
+        maximum=1,
+        soft_minimum=0.01,
+        decimals=2,
+        section=QT_TRANSLATE_NOOP("DecodingSettings", "Sampling"),
+        help=QT_TRANSLATE_NOOP(
+            "DecodingSettings",
+            "Nucleus sampling: keep the smallest set of likeliest tokens whose probabilities add up to p, "
+            "drop the long tail. 1 turns it off.",
+        ),
     )
     min_p: float = setting(
-        0.0, label="Min-p", minimum=0, maximum=1, decimals=2, section="Sampling",
-        help="Drop every token less likely than this fraction of the top token's probability: strict when the "
-        "model is sure, loose when it is not. 0 turns it off.",
+        0.0,
+        label=QT_TRANSLATE_NOOP("DecodingSettings", "Min-p"),
+        minimum=0,
+        maximum=1,
+        decimals=2,
+        section=QT_TRANSLATE_NOOP("DecodingSettings", "Sampling"),
+        help=QT_TRANSLATE_NOOP(
+            "DecodingSettings",
+            "Drop every token less likely than this fraction of the top token's probability: strict when the "
+            "model is sure, loose when it is not. 0 turns it off.",
+        ),
     )
     typical_p: float = setting(
-        1.0, label="Typical-p", minimum=0, exclusive_minimum=True, maximum=1, soft_minimum=0.01, decimals=2,
-        section="Sampling",
-        help="Keep tokens whose surprise is close to the average surprise of the distribution, up to this much "
-        "probability. 1 turns it off.",
+        1.0,
+        label=QT_TRANSLATE_NOOP("DecodingSettings", "Typical-p"),
+        minimum=0,
+        exclusive_minimum=True,
+        maximum=1,
+        soft_minimum=0.01,
+        decimals=2,
+        section=QT_TRANSLATE_NOOP("DecodingSettings", "Sampling"),
+        help=QT_TRANSLATE_NOOP(
+            "DecodingSettings",
+            "Keep tokens whose surprise is close to the average surprise of the distribution, up to this much "
+            "probability. 1 turns it off.",
+        ),
     )
     repetition_penalty: float = setting(
-        1.0, label="Repetition penalty", minimum=0, exclusive_minimum=True, soft_minimum=0.5, soft_maximum=2.0,
-        decimals=2, section="Repetition",
-        help="Makes every token already in the text less likely (above 1) or more likely (below 1). "
-        "1 turns it off.",
+        1.0,
+        label=QT_TRANSLATE_NOOP("DecodingSettings", "Repetition penalty"),
+        minimum=0,
+        exclusive_minimum=True,
+        soft_minimum=0.5,
+        soft_maximum=2.0,
+        decimals=2,
+        section=QT_TRANSLATE_NOOP("DecodingSettings", "Repetition"),
+        help=QT_TRANSLATE_NOOP(
+            "DecodingSettings",
+            "Makes every token already in the text less likely (above 1) or more likely (below 1). 1 turns it off.",
+        ),
     )
     no_repeat_ngram_size: int = setting(
-        0, label="No-repeat n-gram", minimum=0, soft_maximum=10, section="Repetition",
-        help="Forbids any run of this many tokens from appearing twice. 0 turns it off.",
+        0,
+        label=QT_TRANSLATE_NOOP("DecodingSettings", "No-repeat n-gram"),
+        minimum=0,
+        soft_maximum=10,
+        section=QT_TRANSLATE_NOOP("DecodingSettings", "Repetition"),
+        help=QT_TRANSLATE_NOOP(
+            "DecodingSettings", "Forbids any run of this many tokens from appearing twice. 0 turns it off."
+        ),
     )
     max_new_tokens: int = setting(
-        128, label="Max new tokens", minimum=1, soft_maximum=2048, section="Length",
-        help="Generation stops after this many new tokens.",
+        128,
+        label=QT_TRANSLATE_NOOP("DecodingSettings", "Max new tokens"),
+        minimum=1,
+        soft_maximum=2048,
+        section=QT_TRANSLATE_NOOP("DecodingSettings", "Length"),
+        help=QT_TRANSLATE_NOOP("DecodingSettings", "Generation stops after this many new tokens."),
     )
     min_new_tokens: int = setting(
-        0, label="Min new tokens", minimum=0, soft_maximum=2048, section="Length",
-        help="The end-of-text token is forbidden until this many new tokens have been generated.",
+        0,
+        label=QT_TRANSLATE_NOOP("DecodingSettings", "Min new tokens"),
+        minimum=0,
+        soft_maximum=2048,
+        section=QT_TRANSLATE_NOOP("DecodingSettings", "Length"),
+        help=QT_TRANSLATE_NOOP(
+            "DecodingSettings", "The end-of-text token is forbidden until this many new tokens have been generated."
+        ),
     )
     # Each answer or beam is one more row the model runs at every step: past 64 a step takes minutes
     # on a CPU, and generate checks the memory the rows need before it starts.
     num_return_sequences: int = setting(
-        1, label="Return sequences", minimum=1, maximum=64, soft_maximum=8, section="Beams and answers",
-        help="How many separate answers to produce from the same prompt; each gets its own tab. Each one is run "
-        "at every step, so time and memory grow with it (at most 64).",
+        1,
+        label=QT_TRANSLATE_NOOP("DecodingSettings", "Return sequences"),
+        minimum=1,
+        maximum=64,
+        soft_maximum=8,
+        section=QT_TRANSLATE_NOOP("DecodingSettings", "Beams and answers"),
+        help=QT_TRANSLATE_NOOP(
+            "DecodingSettings",
+            "How many separate answers to produce from the same prompt; each gets its own tab. Each one is run "
+            "at every step, so time and memory grow with it (at most 64).",
+        ),
     )
     num_beams: int = setting(  # used in beam mode only
-        4, label="Beams", minimum=1, maximum=64, soft_maximum=16, section="Beams and answers",
-        help="Beam search keeps this many candidate continuations at every step and returns the ones with "
-        "the best total probability. Each beam is run at every step, so time and memory grow with it (at most 64).",
+        4,
+        label=QT_TRANSLATE_NOOP("DecodingSettings", "Beams"),
+        minimum=1,
+        maximum=64,
+        soft_maximum=16,
+        section=QT_TRANSLATE_NOOP("DecodingSettings", "Beams and answers"),
+        help=QT_TRANSLATE_NOOP(
+            "DecodingSettings",
+            "Beam search keeps this many candidate continuations at every step and returns the ones with "
+            "the best total probability. Each beam is run at every step, so time and memory grow with it (at most 64).",
+        ),
     )
     seed: int | None = setting(  # None: a fresh seed each run (reported in the result)
-        None, label="Seed", minimum=0, maximum=MAX_SEED, section="Seed and stop strings",
-        help="Where the random number generator starts. The same seed, prompt and settings sample the same "
-        "text again.",
+        None,
+        label=QT_TRANSLATE_NOOP("DecodingSettings", "Seed"),
+        minimum=0,
+        maximum=MAX_SEED,
+        section=QT_TRANSLATE_NOOP("DecodingSettings", "Seed and stop strings"),
+        help=QT_TRANSLATE_NOOP(
+            "DecodingSettings",
+            "Where the random number generator starts. The same seed, prompt and settings sample the same text again.",
+        ),
     )
     sampler_order: tuple[str, ...] = setting(
-        tuple(SAMPLER_STAGES), label="Sampler order", choices=SAMPLER_STAGES, section="Sampler order",
-        help="The order in which the filters are applied to the model's scores (only the active ones run). The "
-        "default is transformers' order; llama.cpp, for one, applies temperature last. Order changes the "
-        "result: top-p after temperature keeps a different set than top-p before it.",
+        tuple(SAMPLER_STAGES),
+        label=QT_TRANSLATE_NOOP("DecodingSettings", "Sampler order"),
+        choices=SAMPLER_STAGES,
+        section=QT_TRANSLATE_NOOP("DecodingSettings", "Sampler order"),
+        help=QT_TRANSLATE_NOOP(
+            "DecodingSettings",
+            "The order in which the filters are applied to the model's scores (only the active ones run). The "
+            "default is transformers' order; llama.cpp, for one, applies temperature last. Order changes the "
+            "result: top-p after temperature keeps a different set than top-p before it.",
+        ),
     )
     stop_strings: tuple[str, ...] = setting(
-        (), label="Stop strings", section="Seed and stop strings",
-        help="Generation stops as soon as the output contains one of these strings; the stop string itself "
-        "is cut off.",
+        (),
+        label=QT_TRANSLATE_NOOP("DecodingSettings", "Stop strings"),
+        section=QT_TRANSLATE_NOOP("DecodingSettings", "Seed and stop strings"),
+        help=QT_TRANSLATE_NOOP(
+            "DecodingSettings",
+            "Generation stops as soon as the output contains one of these strings; the stop string itself is cut off.",
+        ),
     )
 
     def combination_problems(self) -> list[Problem]:
         found = []
         if self.min_new_tokens > self.max_new_tokens:
-            found.append(Problem(f"Min new tokens must be at most max new tokens ({self.max_new_tokens}).",
-                                 "min_new_tokens"))
+            found.append(
+                Problem(f"Min new tokens must be at most max new tokens ({self.max_new_tokens}).", "min_new_tokens")
+            )
         if self.mode == "greedy" and self.num_return_sequences > 1:
-            found.append(Problem("Greedy decoding gives one answer: use sampling or beam search for several "
-                                 "sequences.", "num_return_sequences"))
+            found.append(
+                Problem(
+                    "Greedy decoding gives one answer: use sampling or beam search for several sequences.",
+                    "num_return_sequences",
+                )
+            )
         if self.mode == "beam":
             if self.num_beams < 2:
                 found.append(Problem("Beam search needs at least 2 beams.", "num_beams"))

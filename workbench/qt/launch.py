@@ -9,11 +9,13 @@ def launch_gui(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
+    from workbench.qt.common.language import install_language
     from workbench.qt.common.theme import apply_palette
     from workbench.qt.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv if argv is None else argv)
     app.setApplicationName("Generation Workbench")
+    install_language(app)
     apply_palette(app)
     window = MainWindow()
     window.show()

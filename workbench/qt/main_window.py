@@ -52,6 +52,7 @@ from workbench.core.sessions import (
 )
 from workbench.core.tree import GenerationTree
 from workbench.qt.common.app_state import AppState, LiveGeneration
+from workbench.qt.common.language import LANGUAGES, SYSTEM, choose_language, chosen_language, effective_language
 from workbench.qt.common.settings_store import app_settings
 from workbench.qt.common.theme import warning_color
 from workbench.qt.generation.controller import GenerationController
@@ -110,6 +111,7 @@ class MainWindow(QMainWindow):
     def __init__(self, state: AppState | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Generation Workbench"))
+        self._started_language = chosen_language()
         self.state = state or AppState()
         self.store = app_settings()
         self.session = Session()
@@ -299,6 +301,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.unlock_action)
         view_menu.addSeparator()
         view_menu.addAction(self.output_view.colour_check.text(), self.output_view.colour_check.toggle)
+        self._add_language_menu(view_menu)
         help_menu = menu_bar.addMenu(self.tr("&Help"))
         help_menu.addAction(self.tr("&About"), self._show_about)
 
@@ -435,6 +438,24 @@ class MainWindow(QMainWindow):
 
     def show_status(self, message: str) -> None:
         self.statusBar().showMessage(message, 8_000)
+
+    def _add_language_menu(self, view_menu) -> None:
+        """View → Language: English, 中文 or the system's; the choice applies at the next start."""
+        menu = view_menu.addMenu(self.tr("&Language"))
+        self.language_actions = QActionGroup(self)
+        chosen = chosen_language()
+        for code, name in ((SYSTEM, self.tr("Follow the system")), *LANGUAGES.items()):
+            action = menu.addAction(name)
+            action.setCheckable(True)
+            action.setChecked(code == chosen)
+            action.setData(code)
+            action.triggered.connect(lambda _checked=False, code=code: self._choose_language(code))
+            self.language_actions.addAction(action)
+
+    def _choose_language(self, code: str) -> None:
+        choose_language(code)
+        if effective_language(code) != effective_language(self._started_language):
+            self.statusBar().showMessage(self.tr("The interface changes language when the workbench next starts."))
 
     def _show_about(self) -> None:
         box = QMessageBox(QMessageBox.Icon.Information, self.tr("About Generation Workbench"), self.tr(

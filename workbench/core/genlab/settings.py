@@ -5,9 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 
 from workbench.core.errors import InvalidSettingsError
+from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.settings_fields import DEVICE, FOLDER, DescribedSettings, setting
 
-MODEL_LABELS = {"vae": "VAE (variational autoencoder)", "gan": "GAN (generative adversarial network)"}
+MODEL_LABELS = {
+    "vae": QT_TRANSLATE_NOOP("GenLabSettings", "VAE (variational autoencoder)"),
+    "gan": QT_TRANSLATE_NOOP("GenLabSettings", "GAN (generative adversarial network)"),
+}
 MODEL_KINDS = tuple(MODEL_LABELS)
 
 # What differs between the two models; everything else shares the dataclass defaults.
@@ -21,62 +25,137 @@ _MODEL_DEFAULTS: dict[str, dict[str, object]] = {
 @dataclass(frozen=True)
 class GenLabSettings(DescribedSettings):
     model: str = setting(
-        "vae", label="Model", section="Model", choices=MODEL_LABELS,
-        help="VAE: squeezes each image into a few numbers and learns to rebuild it.\n"
-        "GAN: a generator learns to fool a discriminator that tells real images from made-up ones.",
+        "vae",
+        label=QT_TRANSLATE_NOOP("GenLabSettings", "Model"),
+        section=QT_TRANSLATE_NOOP("GenLabSettings", "Model"),
+        choices=MODEL_LABELS,
+        help=QT_TRANSLATE_NOOP(
+            "GenLabSettings",
+            "VAE: squeezes each image into a few numbers and learns to rebuild it.\n"
+            "GAN: a generator learns to fool a discriminator that tells real images from made-up ones.",
+        ),
     )
     latent_dim: int = setting(
-        16, label="Latent size", minimum=1, maximum=1024, section="Model",
-        help="How many numbers describe one image inside the model (the latent vector).",
+        16,
+        label=QT_TRANSLATE_NOOP("GenLabSettings", "Latent size"),
+        minimum=1,
+        maximum=1024,
+        section=QT_TRANSLATE_NOOP("GenLabSettings", "Model"),
+        help=QT_TRANSLATE_NOOP(
+            "GenLabSettings", "How many numbers describe one image inside the model (the latent vector)."
+        ),
     )
     hidden_dim: int = setting(
-        256, label="Hidden size", minimum=8, maximum=8192, section="Model",
-        help="Width of the hidden layers: bigger learns more, runs slower.",
+        256,
+        label=QT_TRANSLATE_NOOP("GenLabSettings", "Hidden size"),
+        minimum=8,
+        maximum=8192,
+        section=QT_TRANSLATE_NOOP("GenLabSettings", "Model"),
+        help=QT_TRANSLATE_NOOP("GenLabSettings", "Width of the hidden layers: bigger learns more, runs slower."),
     )
     # VAE: weight of the KL term. 1 is the textbook ELBO, but with BCE over only 64 pixels it
     # squeezes the latent to ~3 nats and blurs digits into each other; 0.5 keeps them apart.
     beta: float = setting(
-        0.5, label="Beta (KL weight)", minimum=0, maximum=100, step=0.1, decimals=2, section="Model",
-        help="VAE: weight of the KL term. 1 is the textbook VAE; lower gives sharper reconstructions, higher a "
-        "smoother, more regular latent space.",
+        0.5,
+        label=QT_TRANSLATE_NOOP("GenLabSettings", "Beta (KL weight)"),
+        minimum=0,
+        maximum=100,
+        step=0.1,
+        decimals=2,
+        section=QT_TRANSLATE_NOOP("GenLabSettings", "Model"),
+        help=QT_TRANSLATE_NOOP(
+            "GenLabSettings",
+            "VAE: weight of the KL term. 1 is the textbook VAE; lower gives sharper reconstructions, higher a "
+            "smoother, more regular latent space.",
+        ),
     )
     label_smoothing: float = setting(
-        0.1, label="Label smoothing", minimum=0, maximum=0.5, exclusive_maximum=True, soft_maximum=0.49,
-        step=0.05, decimals=2, section="Model",
-        help="GAN: the discriminator learns to call real images 1 minus this (0.1 -> 0.9), which keeps it from "
-        "getting overconfident. 0 turns it off.",
+        0.1,
+        label=QT_TRANSLATE_NOOP("GenLabSettings", "Label smoothing"),
+        minimum=0,
+        maximum=0.5,
+        exclusive_maximum=True,
+        soft_maximum=0.49,
+        step=0.05,
+        decimals=2,
+        section=QT_TRANSLATE_NOOP("GenLabSettings", "Model"),
+        help=QT_TRANSLATE_NOOP(
+            "GenLabSettings",
+            "GAN: the discriminator learns to call real images 1 minus this (0.1 -> 0.9), which keeps it from "
+            "getting overconfident. 0 turns it off.",
+        ),
     )
     epochs: int = setting(
-        60, label="Epochs", minimum=1, maximum=100_000, section="Training",
-        help="Passes over all training images.",
+        60,
+        label=QT_TRANSLATE_NOOP("GenLabSettings", "Epochs"),
+        minimum=1,
+        maximum=100_000,
+        section=QT_TRANSLATE_NOOP("GenLabSettings", "Training"),
+        help=QT_TRANSLATE_NOOP("GenLabSettings", "Passes over all training images."),
     )
     lr: float = setting(
-        3e-3, label="Learning rate", minimum=0, exclusive_minimum=True, maximum=1, soft_minimum=0.00001,
-        step=0.0001, decimals=5, section="Training",
-        help="Adam learning rate: the size of each update step.",
+        3e-3,
+        label=QT_TRANSLATE_NOOP("GenLabSettings", "Learning rate"),
+        minimum=0,
+        exclusive_minimum=True,
+        maximum=1,
+        soft_minimum=0.00001,
+        step=0.0001,
+        decimals=5,
+        section=QT_TRANSLATE_NOOP("GenLabSettings", "Training"),
+        help=QT_TRANSLATE_NOOP("GenLabSettings", "Adam learning rate: the size of each update step."),
     )
     batch_size: int = setting(
-        64, label="Batch size", minimum=1, maximum=4096, section="Training", help="Images per update step.",
+        64,
+        label=QT_TRANSLATE_NOOP("GenLabSettings", "Batch size"),
+        minimum=1,
+        maximum=4096,
+        section=QT_TRANSLATE_NOOP("GenLabSettings", "Training"),
+        help=QT_TRANSLATE_NOOP("GenLabSettings", "Images per update step."),
     )
     seed: int = setting(
-        0, label="Seed", minimum=0, maximum=2**31 - 1, section="Training",
-        help="Same seed and settings, same run: weights, batches and noise.",
+        0,
+        label=QT_TRANSLATE_NOOP("GenLabSettings", "Seed"),
+        minimum=0,
+        maximum=2**31 - 1,
+        section=QT_TRANSLATE_NOOP("GenLabSettings", "Training"),
+        help=QT_TRANSLATE_NOOP("GenLabSettings", "Same seed and settings, same run: weights, batches and noise."),
     )
     device: str = setting(
-        "auto", label="Device", kind=DEVICE, section="Training",
-        help="Where to train: auto (a GPU when there is one, else the CPU), cpu, cuda, cuda:N or mps.",
+        "auto",
+        label=QT_TRANSLATE_NOOP("GenLabSettings", "Device"),
+        kind=DEVICE,
+        section=QT_TRANSLATE_NOOP("GenLabSettings", "Training"),
+        help=QT_TRANSLATE_NOOP(
+            "GenLabSettings", "Where to train: auto (a GPU when there is one, else the CPU), cpu, cuda, cuda:N or mps."
+        ),
     )
     checkpoint_every: int = setting(  # used when the run has a checkpoint folder
-        10, label="Checkpoint every", minimum=1, soft_maximum=100_000, section="Training",
-        help="Epochs between checkpoints.",
+        10,
+        label=QT_TRANSLATE_NOOP("GenLabSettings", "Checkpoint every"),
+        minimum=1,
+        soft_maximum=100_000,
+        section=QT_TRANSLATE_NOOP("GenLabSettings", "Training"),
+        help=QT_TRANSLATE_NOOP("GenLabSettings", "Epochs between checkpoints."),
     )
     images: str | None = setting(  # None = scikit-learn digits
-        None, label="Images", kind=FOLDER, special="scikit-learn digits (8x8)", section="Images",
-        help="Leave empty for the handwritten digits, or pick a folder of images (turned gray and resized).",
+        None,
+        label=QT_TRANSLATE_NOOP("GenLabSettings", "Images"),
+        kind=FOLDER,
+        special=QT_TRANSLATE_NOOP("GenLabSettings", "scikit-learn digits (8x8)"),
+        section=QT_TRANSLATE_NOOP("GenLabSettings", "Images"),
+        help=QT_TRANSLATE_NOOP(
+            "GenLabSettings",
+            "Leave empty for the handwritten digits, or pick a folder of images (turned gray and resized).",
+        ),
     )
     image_size: int = setting(
-        8, label="Image size", minimum=4, maximum=64, section="Images",
-        help="Side in pixels that folder images are resized to.",
+        8,
+        label=QT_TRANSLATE_NOOP("GenLabSettings", "Image size"),
+        minimum=4,
+        maximum=64,
+        section=QT_TRANSLATE_NOOP("GenLabSettings", "Images"),
+        help=QT_TRANSLATE_NOOP("GenLabSettings", "Side in pixels that folder images are resized to."),
     )
 
     @classmethod

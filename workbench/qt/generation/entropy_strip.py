@@ -45,10 +45,12 @@ class EntropyStrip(QWidget):
         self.sequences: list[list[RunToken]] = [[]]
         self.shown = 0  # the sequence on screen: the output view's current tab
         self.selected: tuple[int, int] = (-1, -1)
+        # Translated outside the f-string: lupdate does not read calls inside one.
+        entropy, surprisal, unit = self.tr("entropy"), self.tr("surprisal"), self.tr("(nats, per token)")
         legend = QLabel(
-            f"<span style='color:{ENTROPY_COLOR}'>━ {html.escape(self.tr('entropy'))}</span>&nbsp;&nbsp;"
-            f"<span style='color:{SURPRISAL_COLOR}'>● {html.escape(self.tr('surprisal'))}</span>&nbsp;&nbsp;"
-            f"{html.escape(self.tr('(nats, per token)'))}")
+            f"<span style='color:{ENTROPY_COLOR}'>━ {html.escape(entropy)}</span>&nbsp;&nbsp;"
+            f"<span style='color:{SURPRISAL_COLOR}'>● {html.escape(surprisal)}</span>&nbsp;&nbsp;"
+            f"{html.escape(unit)}")
         legend.setToolTip(self.tr(
             "Entropy: how spread out the model's raw next-token distribution was (high: unsure). "
             "Surprisal: -log p of the token it chose (high: an unexpected pick). Click a point to select its token."))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from workbench.qt.generation.model_loader import RemoteCodeRequest
@@ -24,13 +25,15 @@ def _code_of(files: tuple[str, ...]) -> str:
 
 
 def confirm_remote_code(parent: QWidget, request: RemoteCodeRequest) -> bool:
-    box = QMessageBox(QMessageBox.Icon.Warning, parent.tr("Run this model's own code?"), "", parent=parent)
-    box.setText(parent.tr(
+    title = QCoreApplication.translate("RemoteCodeDialog", "Run this model's own code?")
+    box = QMessageBox(QMessageBox.Icon.Warning, title, "", parent=parent)
+    box.setText(QCoreApplication.translate("RemoteCodeDialog",
         "{name} ships its own Python code. Loading it runs that code on this computer, with your rights:\n\n{files}\n\n"
         "Read it (Show Details) and load only a model you trust."
     ).format(name=request.entry.name, files="\n".join(request.files)))
     box.setDetailedText(_code_of(request.files))
-    load = box.addButton(parent.tr("Run the code and load"), QMessageBox.ButtonRole.AcceptRole)
+    load = box.addButton(QCoreApplication.translate("RemoteCodeDialog", "Run the code and load"),
+                         QMessageBox.ButtonRole.AcceptRole)
     box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     box.exec()

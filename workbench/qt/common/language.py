@@ -1,0 +1,73 @@
+"""The interface language: English or Simplified Chinese, following the system locale unless the
+person chose one (View → Language; it applies at the next start).
+
+The translations are Qt's own: ``workbench/resources/translations/workbench_zh_CN.ts`` (written from
+the code by ``pyside6-lupdate``: ``python -m workbench.bootstrap translations``) compiled by
+``pyside6-lrelease`` into the ``.qm`` beside it, plus Qt's ``qtbase_zh_CN.qm`` for its own dialogs and
+buttons. A CJK font fallback keeps Chinese labels and tokens from showing as empty boxes.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication
+
+from workbench.qt.common.settings_store import app_settings
+
+ENGLISH, CHINESE, SYSTEM = "en", "zh_CN", "system"
+LANGUAGES = {ENGLISH: "English", CHINESE: "中文"}  # each named in its own language
+_LANGUAGE_KEY = "view/language"
+# Tried in turn for characters the interface font lacks (Debian/Ubuntu: fonts-noto-cjk).
+CJK_FONTS = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "WenQuanYi Micro Hei", "Microsoft YaHei",
+             "PingFang SC")
+
+
+def translations_dir() -> Path:
+    return Path(str(resources.files("workbench.resources") / "translations"))
+
+
+def chosen_language() -> str:
+    """The language asked for in View → Language, or SYSTEM."""
+    value = app_settings().value(_LANGUAGE_KEY, SYSTEM)
+    return value if value in (ENGLISH, CHINESE, SYSTEM) else SYSTEM
+
+
+def choose_language(language: str) -> None:
+    store = app_settings()
+    store.setValue(_LANGUAGE_KEY, language)
+    store.sync()
+
+
+def effective_language(chosen: str | None = None) -> str:
+    """What the interface shows: the choice, or Chinese when the system locale is Chinese."""
+    chosen = chosen or chosen_language()
+    if chosen != SYSTEM:
+        return chosen
+    return CHINESE if QLocale.system().language() == QLocale.Language.Chinese else ENGLISH
+
+
+def install_language(app: QApplication, language: str | None = None) -> list[QTranslator]:
+    """Install the translators for ``language`` (default: the effective one) and the CJK font fallback.
+    Returns the translators, children of ``app`` so that they live as long as it."""
+    set_cjk_fallback(app)
+    if (language or effective_language()) != CHINESE:
+        return []
+    installed = []
+    for folder, name in ((translations_dir(), "workbench_zh_CN"),
+                         (QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath), "qtbase_zh_CN")):
+        translator = QTranslator(app)
+        if translator.load(name, str(folder)):
+            QCoreApplication.installTranslator(translator)
+            installed.append(translator)
+    return installed
+
+
+def set_cjk_fallback(app: QApplication) -> None:
+    font = QFont(app.font())
+    families = [family for family in font.families() if family not in CJK_FONTS] + list(CJK_FONTS)
+    font.setFamilies(families)
+    app.setFont(font)

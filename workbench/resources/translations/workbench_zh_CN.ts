@@ -1,0 +1,3134 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>AttentionHeatmap</name>
+    <message>
+        <source>log₁₀ weight</source>
+        <translation>log₁₀ 权重</translation>
+    </message>
+    <message>
+        <source>weight</source>
+        <translation>权重</translation>
+    </message>
+    <message>
+        <source>masked (a token cannot see later tokens)</source>
+        <translation>已屏蔽（词元无法看到后面的词元）</translation>
+    </message>
+</context>
+<context>
+    <name>AttentionPanel</name>
+    <message>
+        <source>Capture cancelled.</source>
+        <translation>已取消捕获。</translation>
+    </message>
+    <message>
+        <source>Text to capture (after a generation its prompt appears here)</source>
+        <translation>要捕获的文本（生成之后，其提示词会显示在这里）</translation>
+    </message>
+    <message>
+        <source>Chat template</source>
+        <translation>对话模板</translation>
+    </message>
+    <message>
+        <source>Wrap the text in the model&apos;s chat template, as a user message.</source>
+        <translation>将文本作为用户消息，套用模型的对话模板。</translation>
+    </message>
+    <message>
+        <source>Capture</source>
+        <translation>捕获</translation>
+    </message>
+    <message>
+        <source>Record the attention of every layer and head for this text.</source>
+        <translation>记录这段文本在每一层、每个头上的注意力。</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Which attention of an encoder-decoder model to show.</source>
+        <translation>要显示编码器-解码器模型的哪种注意力。</translation>
+    </message>
+    <message>
+        <source>Attention</source>
+        <translation>注意力</translation>
+    </message>
+    <message>
+        <source>The layer to show (0 is the one nearest the input).</source>
+        <translation>要显示的层（0 为最靠近输入的层）。</translation>
+    </message>
+    <message>
+        <source>One head</source>
+        <translation>单个头</translation>
+    </message>
+    <message>
+        <source>Mean over heads</source>
+        <translation>各头平均</translation>
+    </message>
+    <message>
+        <source>Max over heads</source>
+        <translation>各头最大值</translation>
+    </message>
+    <message>
+        <source>Rollout up to this layer</source>
+        <translation>Rollout（至本层）</translation>
+    </message>
+    <message>
+        <source>One head; the mean or the max over this layer&apos;s heads; or rollout, which follows attention through all layers up to this one (Abnar &amp; Zuidema).</source>
+        <translation>单个头；本层各头的平均值或最大值；或 rollout，即沿注意力逐层追踪，直到本层为止（Abnar &amp; Zuidema）。</translation>
+    </message>
+    <message>
+        <source>head </source>
+        <translation>头 </translation>
+    </message>
+    <message>
+        <source>Which head of the layer to show.</source>
+        <translation>要显示该层的哪个头。</translation>
+    </message>
+    <message>
+        <source>Colour map of the heatmap.</source>
+        <translation>热力图的配色方案。</translation>
+    </message>
+    <message>
+        <source>Log scale</source>
+        <translation>对数刻度</translation>
+    </message>
+    <message>
+        <source>Colour by the logarithm of the weight, so small weights show too.</source>
+        <translation>按权重的对数着色，使较小的权重也能显示出来。</translation>
+    </message>
+    <message>
+        <source>Hide first token</source>
+        <translation>隐藏首个词元</translation>
+    </message>
+    <message>
+        <source>Leave out the first token&apos;s column: many heads park most of their attention there (an &apos;attention sink&apos;), which washes out the colours of everything else.</source>
+        <translation>不显示第一个词元所在的列：许多头会把大部分注意力停放在那里（“注意力汇聚”），从而冲淡其余所有位置的颜色。</translation>
+    </message>
+    <message>
+        <source>Fit</source>
+        <translation>适应窗口</translation>
+    </message>
+    <message>
+        <source>Show the whole matrix again after zooming or panning (mouse wheel, drag).</source>
+        <translation>缩放或平移（鼠标滚轮、拖动）之后，重新显示整个矩阵。</translation>
+    </message>
+    <message>
+        <source>Layer</source>
+        <translation>层</translation>
+    </message>
+    <message>
+        <source>PNG…</source>
+        <translation>PNG…</translation>
+    </message>
+    <message>
+        <source>Save the current view as an image.</source>
+        <translation>将当前视图保存为图像。</translation>
+    </message>
+    <message>
+        <source>NPZ…</source>
+        <translation>NPZ…</translation>
+    </message>
+    <message>
+        <source>Save every layer and head with the tokens (NumPy).</source>
+        <translation>保存所有层和头以及对应的词元（NumPy 格式）。</translation>
+    </message>
+    <message>
+        <source>CSV…</source>
+        <translation>CSV…</translation>
+    </message>
+    <message>
+        <source>Save the matrix shown as a table.</source>
+        <translation>将当前显示的矩阵保存为表格。</translation>
+    </message>
+    <message>
+        <source>Heatmap</source>
+        <translation>热力图</translation>
+    </message>
+    <message>
+        <source>Model overview</source>
+        <translation>模型概览</translation>
+    </message>
+    <message>
+        <source>Hover over the heatmap to read a weight; click a row or a label to select its token.</source>
+        <translation>将鼠标悬停在热力图上可读取权重；点击某一行或某个标签可选中对应的词元。</translation>
+    </message>
+    <message>
+        <source>Load a model first.</source>
+        <translation>请先加载模型。</translation>
+    </message>
+    <message>
+        <source>Estimating the size of the capture…</source>
+        <translation>正在估算捕获数据的大小…</translation>
+    </message>
+    <message>
+        <source>Capturing {0}…</source>
+        <translation>正在捕获 {0}…</translation>
+    </message>
+    <message>
+        <source>{0}: {1} tokens captured in {2:.1f} s, {3:.1f} MB kept as {4}.</source>
+        <translation>{0}：{2:.1f} 秒内捕获了 {1} 个词元，以 {4} 格式保留 {3:.1f} MB。</translation>
+    </message>
+    <message>
+        <source>This run was made with {0}: load it to see the run&apos;s attention.</source>
+        <translation>这次生成使用的是 {0}：加载该模型即可查看这次生成的注意力。</translation>
+    </message>
+    <message>
+        <source>Following the generation: {0} tokens, one more row per token as it streams.</source>
+        <translation>正在跟随生成：{0} 个词元，流式输出时每个词元增加一行。</translation>
+    </message>
+    <message>
+        <source>Self-attention</source>
+        <translation>自注意力</translation>
+    </message>
+    <message>
+        <source>Encoder self-attention</source>
+        <translation>编码器自注意力</translation>
+    </message>
+    <message>
+        <source>Decoder self-attention</source>
+        <translation>解码器自注意力</translation>
+    </message>
+    <message>
+        <source>Cross-attention</source>
+        <translation>交叉注意力</translation>
+    </message>
+    <message>
+        <source>Save view as PNG</source>
+        <translation>将视图保存为 PNG</translation>
+    </message>
+    <message>
+        <source>PNG image (*.png)</source>
+        <translation>PNG 图像 (*.png)</translation>
+    </message>
+    <message>
+        <source>Save attention as NPZ</source>
+        <translation>将注意力保存为 NPZ</translation>
+    </message>
+    <message>
+        <source>NumPy archive (*.npz)</source>
+        <translation>NumPy 归档 (*.npz)</translation>
+    </message>
+    <message>
+        <source>Save matrix as CSV</source>
+        <translation>将矩阵保存为 CSV</translation>
+    </message>
+    <message>
+        <source>CSV table (*.csv)</source>
+        <translation>CSV 表格 (*.csv)</translation>
+    </message>
+</context>
+<context>
+    <name>AttentionRowChart</name>
+    <message>
+        <source>layer </source>
+        <translation>层 </translation>
+    </message>
+    <message>
+        <source>The layer whose attention is shown, averaged over its heads (0 is the one nearest the input).</source>
+        <translation>显示其注意力的层，按各头取平均（0 为最靠近输入的层）。</translation>
+    </message>
+    <message>
+        <source>weight</source>
+        <translation>权重</translation>
+    </message>
+</context>
+<context>
+    <name>BranchColumn</name>
+    <message>
+        <source>Log-probabilities (nats) of the branch&apos;s tokens after the fork, forced ones included, as the model reads them back.</source>
+        <translation>分叉之后该分支各词元（包括强制词元）的对数概率（nats），由模型重新读取得出。</translation>
+    </message>
+    <message>
+        <source>log p {0:.2f} in all · {1:.3f} per token · {2} tokens</source>
+        <translation>log p 总计 {0:.2f} · 每词元 {1:.3f} · {2} 个词元</translation>
+    </message>
+</context>
+<context>
+    <name>CaptureSettings</name>
+    <message>
+        <source>Exact (fp32) capture limit</source>
+        <translation>精确（fp32）捕获上限</translation>
+    </message>
+    <message>
+        <source>Captures up to this many bytes keep the attention weights exactly; bigger ones keep them as fp16.</source>
+        <translation>不超过此字节数的捕获会精确保留注意力权重；更大的捕获以 fp16 保存。</translation>
+    </message>
+    <message>
+        <source>Capture memory limit</source>
+        <translation>捕获内存上限</translation>
+    </message>
+    <message>
+        <source>A capture that would need more bytes than this is refused before it starts.</source>
+        <translation>所需字节数超过此值的捕获会在开始前被拒绝。</translation>
+    </message>
+</context>
+<context>
+    <name>CheckpointScrubber</name>
+    <message>
+        <source>The run&apos;s kept evaluations: drag to read the probe with the model of each step. The first reading of a step takes a moment; then it is instant.</source>
+        <translation>该训练运行保留的评估：拖动滑块，用每一步的模型读取探针文本。每一步首次读取需要片刻，之后即时显示。</translation>
+    </message>
+    <message>
+        <source>The probe text the model of the chosen step reads.</source>
+        <translation>所选步的模型读取的探针文本。</translation>
+    </message>
+    <message>
+        <source>Layer (from 0)</source>
+        <translation>层（从 0 开始）</translation>
+    </message>
+    <message>
+        <source>Head (from 0)</source>
+        <translation>头（从 0 开始）</translation>
+    </message>
+    <message>
+        <source>Step</source>
+        <translation>步</translation>
+    </message>
+    <message>
+        <source>Probe</source>
+        <translation>探针</translation>
+    </message>
+    <message>
+        <source>Layer</source>
+        <translation>层</translation>
+    </message>
+    <message>
+        <source>Head</source>
+        <translation>头</translation>
+    </message>
+    <message>
+        <source>Attention</source>
+        <translation>注意力</translation>
+    </message>
+    <message>
+        <source>Logit lens</source>
+        <translation>逻辑透镜</translation>
+    </message>
+    <message>
+        <source>Induction scores</source>
+        <translation>诱导分数</translation>
+    </message>
+    <message>
+        <source>The tokens the model of this step finds likeliest after the probe.</source>
+        <translation>此步的模型认为探针之后最可能出现的词元。</translation>
+    </message>
+    <message>
+        <source>The kept evaluations of a run appear here as it trains.</source>
+        <translation>训练过程中，运行保留的评估会显示在这里。</translation>
+    </message>
+    <message>
+        <source>Open in the window</source>
+        <translation>在窗口中打开</translation>
+    </message>
+    <message>
+        <source>Load the model of this step as the window&apos;s model, to generate from and inspect on every page. While the run trains it loads on the CPU, leaving the training device to the run.</source>
+        <translation>将此步的模型加载为窗口的当前模型，以便在各个页面中生成和检查。训练进行期间，它会加载到 CPU 上，把训练设备留给训练运行。</translation>
+    </message>
+    <message>
+        <source>on the default device</source>
+        <translation>在默认设备上</translation>
+    </message>
+    <message>
+        <source>on {0}, beside the training run</source>
+        <translation>在 {0} 上，与训练运行并行</translation>
+    </message>
+    <message>
+        <source>on the CPU, beside the training run</source>
+        <translation>在 CPU 上，与训练运行并行</translation>
+    </message>
+    <message>
+        <source>on the CPU: {0} has too little free memory beside the training run</source>
+        <translation>在 CPU 上：{0} 的空闲内存不足以与训练运行并存</translation>
+    </message>
+    <message>
+        <source>Opening the model of step {0} {1}…</source>
+        <translation>正在打开第 {0} 步的模型（{1}）…</translation>
+    </message>
+    <message>
+        <source>probability of the next token</source>
+        <translation>下一词元的概率</translation>
+    </message>
+    <message>
+        <source>induction score</source>
+        <translation>诱导分数</translation>
+    </message>
+    <message>
+        <source>Next: </source>
+        <translation>下一个：</translation>
+    </message>
+    <message>
+        <source>Step {0}, read on the CPU.</source>
+        <translation>第 {0} 步，在 CPU 上读取。</translation>
+    </message>
+</context>
+<context>
+    <name>ColumnCard</name>
+    <message>
+        <source>The model this column generates with and scores with: type to search.</source>
+        <translation>此列用于生成和评分的模型：输入以搜索。</translation>
+    </message>
+    <message>
+        <source>Remove this column</source>
+        <translation>移除此列</translation>
+    </message>
+    <message>
+        <source>Edit…</source>
+        <translation>编辑…</translation>
+    </message>
+    <message>
+        <source>Change this column&apos;s decoding settings.</source>
+        <translation>更改此列的解码设置。</translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation>种子</translation>
+    </message>
+    <message>
+        <source>Checked: this column samples from this seed every run. Unchecked: a new seed each run (shown afterwards).</source>
+        <translation>勾选：此列每次运行都从此种子开始采样。不勾选：每次运行使用新种子（运行后显示）。</translation>
+    </message>
+    <message>
+        <source>Time to first token · generated tokens per second · length in tokens · mean surprisal of the generated tokens under the raw model (nats).</source>
+        <translation>首词元时间 · 每秒生成词元数 · 长度（词元）· 生成词元在原始模型下的平均惊奇度（nats）。</translation>
+    </message>
+    <message>
+        <source>waiting…</source>
+        <translation>等待中…</translation>
+    </message>
+    <message>
+        <source>{0:.0f} ms</source>
+        <translation>{0:.0f} ms</translation>
+    </message>
+    <message>
+        <source> · seed {0}</source>
+        <translation> · 种子 {0}</translation>
+    </message>
+    <message>
+        <source>{0} · {1:.1f} tok/s · {2} tok · {3:.2f} nats{4}</source>
+        <translation>{0} · {1:.1f} 词元/秒 · {2} 词元 · {3:.2f} nats{4}</translation>
+    </message>
+</context>
+<context>
+    <name>ComparePanel</name>
+    <message>
+        <source>Cancelled: the answers so far are kept; scoring needs every column.</source>
+        <translation>已取消：已有的回答会保留；评分需要所有列都完成。</translation>
+    </message>
+    <message>
+        <source>The prompt every column answers</source>
+        <translation>每一列都要回答的提示词</translation>
+    </message>
+    <message>
+        <source>Use the Generate prompt</source>
+        <translation>使用生成页的提示词</translation>
+    </message>
+    <message>
+        <source>Copy the prompt from the Generate page.</source>
+        <translation>从生成页复制提示词。</translation>
+    </message>
+    <message>
+        <source>Run</source>
+        <translation>运行</translation>
+    </message>
+    <message>
+        <source>Generate every column in turn, then score every answer with every column&apos;s model.</source>
+        <translation>依次为每一列生成，然后用每一列的模型为每个回答评分。</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>Stop the comparison; the answers so far are kept.</source>
+        <translation>停止比较；已有的回答会保留。</translation>
+    </message>
+    <message>
+        <source>Add column</source>
+        <translation>添加列</translation>
+    </message>
+    <message>
+        <source>Add a column from the Generate page&apos;s settings, from a run in the history or from a model trained here.</source>
+        <translation>根据生成页的设置、历史中的某次运行或在此训练的模型添加一列。</translation>
+    </message>
+    <message>
+        <source>Markdown…</source>
+        <translation>Markdown…</translation>
+    </message>
+    <message>
+        <source>Save the comparison (table, matrix, answers) as Markdown.</source>
+        <translation>将比较结果（表格、矩阵、回答）保存为 Markdown。</translation>
+    </message>
+    <message>
+        <source>JSON…</source>
+        <translation>JSON…</translation>
+    </message>
+    <message>
+        <source>Save the comparison and its numbers as JSON.</source>
+        <translation>将比较结果及其数值保存为 JSON。</translation>
+    </message>
+    <message>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <source>Mean log-probability per token</source>
+        <translation>每词元平均对数概率</translation>
+    </message>
+    <message>
+        <source>Bits per byte</source>
+        <translation>每字节比特数</translation>
+    </message>
+    <message>
+        <source>Mean log-probability per token (nats; higher: likelier) compares models that share a tokenizer; bits per byte (lower: likelier) compares any.</source>
+        <translation>每词元平均对数概率（nats；越高越可能）用于比较共用同一分词器的模型；每字节比特数（越低越可能）可比较任意模型。</translation>
+    </message>
+    <message>
+        <source>Scored by each model</source>
+        <translation>各模型的评分</translation>
+    </message>
+    <message>
+        <source>The answer the other models are read on, and the model they are compared with.</source>
+        <translation>供其他模型读取的回答，以及与它们作比较的模型。</translation>
+    </message>
+    <message>
+        <source>Where they disagree, on the answer of</source>
+        <translation>分歧之处，所用回答来自</translation>
+    </message>
+    <message>
+        <source>Hover over a strip: the two models&apos; top 5 at that token, or their bits per byte at that character.</source>
+        <translation>将鼠标悬停在条带上：查看两个模型在该词元处的前 5 名，或它们在该字符处的每字节比特数。</translation>
+    </message>
+    <message>
+        <source>A comparison has at most {0} columns.</source>
+        <translation>一次比较最多 {0} 列。</translation>
+    </message>
+    <message>
+        <source>This run&apos;s settings are from another version.</source>
+        <translation>此运行的设置来自另一版本。</translation>
+    </message>
+    <message>
+        <source>run {0}</source>
+        <translation>运行 {0}</translation>
+    </message>
+    <message>
+        <source>From the Generate settings</source>
+        <translation>来自生成页设置</translation>
+    </message>
+    <message>
+        <source>From a run</source>
+        <translation>来自一次运行</translation>
+    </message>
+    <message>
+        <source>From a model or checkpoint trained here</source>
+        <translation>来自在此训练的模型或检查点</translation>
+    </message>
+    <message>
+        <source>Starting…</source>
+        <translation>正在启动…</translation>
+    </message>
+    <message>
+        <source>Column {0}: {1}…</source>
+        <translation>第 {0} 列：{1}…</translation>
+    </message>
+    <message>
+        <source>generating…</source>
+        <translation>正在生成…</translation>
+    </message>
+    <message>
+        <source>Column {0}: {1} is answering…</source>
+        <translation>第 {0} 列：{1} 正在回答…</translation>
+    </message>
+    <message>
+        <source>Scoring every answer under every model: {0} of {1}…</source>
+        <translation>正在用每个模型为每个回答评分：{0} / {1}…</translation>
+    </message>
+    <message>
+        <source>Done: {0} answers, each scored by every column&apos;s model.</source>
+        <translation>完成：{0} 个回答，均已由每一列的模型评分。</translation>
+    </message>
+    <message>
+        <source>Bits per byte only: column(s) {0} tokenize differently from column 1, so a token is not the same unit in every row.</source>
+        <translation>仅用每字节比特数：第 {0} 列的分词方式与第 1 列不同，因此各行中的词元并非同一单位。</translation>
+    </message>
+    <message>
+        <source>Every model shares one tokenizer.</source>
+        <translation>所有模型共用同一个分词器。</translation>
+    </message>
+    <message>
+        <source>KL(column {0} ‖ column {1}) per token{2}</source>
+        <translation>每词元 KL(第 {0} 列 ‖ 第 {1} 列){2}</translation>
+    </message>
+    <message>
+        <source> (the same model: 0)</source>
+        <translation>（同一模型：0）</translation>
+    </message>
+    <message>
+        <source>nats</source>
+        <translation>nats</translation>
+    </message>
+    <message>
+        <source>column {0} (filled) vs column {1} (line): bits per byte per character, other tokenizer</source>
+        <translation>第 {0} 列（填充）对比第 {1} 列（线条）：逐字符的每字节比特数，分词器不同</translation>
+    </message>
+    <message>
+        <source>bits/byte</source>
+        <translation>比特/字节</translation>
+    </message>
+    <message>
+        <source>Add a second column to see where the models disagree.</source>
+        <translation>添加第二列，查看模型之间的分歧之处。</translation>
+    </message>
+    <message>
+        <source>Character {0} “{1}”: column {2} {3}, column {4} {5} bits per byte.</source>
+        <translation>字符 {0} “{1}”：第 {2} 列 {3}，第 {4} 列 {5} 比特/字节。</translation>
+    </message>
+    <message>
+        <source>Position {0} → “{1}”: KL {2:.3f} nats&lt;br&gt;&lt;b&gt;column {3}&lt;/b&gt;: {4}&lt;br&gt;&lt;b&gt;column {5}&lt;/b&gt;: {6}</source>
+        <translation>位置 {0} → “{1}”：KL {2:.3f} nats&lt;br&gt;&lt;b&gt;第 {3} 列&lt;/b&gt;：{4}&lt;br&gt;&lt;b&gt;第 {5} 列&lt;/b&gt;：{6}</translation>
+    </message>
+    <message>
+        <source>Markdown (*.md)</source>
+        <translation>Markdown (*.md)</translation>
+    </message>
+    <message>
+        <source>JSON (*.json)</source>
+        <translation>JSON (*.json)</translation>
+    </message>
+    <message>
+        <source>Export the comparison</source>
+        <translation>导出比较结果</translation>
+    </message>
+</context>
+<context>
+    <name>DecodingDialog</name>
+    <message>
+        <source>Decoding settings of this column</source>
+        <translation>此列的解码设置</translation>
+    </message>
+</context>
+<context>
+    <name>DecodingPanel</name>
+    <message>
+        <source>Ready-made settings. Your own presets are listed after the built-in ones.</source>
+        <translation>现成的设置。你自己的预设列在内置预设之后。</translation>
+    </message>
+    <message>
+        <source>Save…</source>
+        <translation>保存…</translation>
+    </message>
+    <message>
+        <source>Save the current settings as a preset of your own.</source>
+        <translation>将当前设置保存为你自己的预设。</translation>
+    </message>
+    <message>
+        <source>Reset</source>
+        <translation>重置</translation>
+    </message>
+    <message>
+        <source>Put every setting back to its default.</source>
+        <translation>将所有设置恢复为默认值。</translation>
+    </message>
+    <message>
+        <source>Preset</source>
+        <translation>预设</translation>
+    </message>
+    <message>
+        <source>Lock</source>
+        <translation>锁定</translation>
+    </message>
+    <message>
+        <source>Locked: every run uses this seed. Unlocked: each run draws a new seed (shown here afterwards, so you can lock it to repeat a run).</source>
+        <translation>锁定：每次运行都使用此种子。未锁定：每次运行抽取新种子（运行后显示在此处，便于锁定后重现该次运行）。</translation>
+    </message>
+    <message>
+        <source>Custom</source>
+        <translation>自定义</translation>
+    </message>
+    <message>
+        <source>Save preset</source>
+        <translation>保存预设</translation>
+    </message>
+    <message>
+        <source>Name of the preset:</source>
+        <translation>预设名称：</translation>
+    </message>
+</context>
+<context>
+    <name>DecodingSettings</name>
+    <message>
+        <source>Repetition penalty</source>
+        <translation>重复惩罚</translation>
+    </message>
+    <message>
+        <source>No-repeat n-gram</source>
+        <translation>禁止重复 n-gram</translation>
+    </message>
+    <message>
+        <source>Min new tokens</source>
+        <translation>最少新词元数</translation>
+    </message>
+    <message>
+        <source>Temperature</source>
+        <translation>温度</translation>
+    </message>
+    <message>
+        <source>Top-k</source>
+        <translation>Top-k</translation>
+    </message>
+    <message>
+        <source>Top-p</source>
+        <translation>Top-p</translation>
+    </message>
+    <message>
+        <source>Min-p</source>
+        <translation>Min-p</translation>
+    </message>
+    <message>
+        <source>Typical-p</source>
+        <translation>Typical-p</translation>
+    </message>
+    <message>
+        <source>Mode</source>
+        <translation>模式</translation>
+    </message>
+    <message>
+        <source>Greedy</source>
+        <translation>贪心</translation>
+    </message>
+    <message>
+        <source>Sample</source>
+        <translation>采样</translation>
+    </message>
+    <message>
+        <source>Beam search</source>
+        <translation>束搜索</translation>
+    </message>
+    <message>
+        <source>How the next token is chosen from the model&apos;s probabilities. Greedy: always take the single likeliest token (same prompt, same answer). Sample: draw it at random from the filtered distribution. Beam search: follow several candidate texts at once and keep the likeliest whole sequences.</source>
+        <translation>如何根据模型给出的概率选出下一个词元。贪心：总是取最可能的那一个词元（同样的提示词，同样的回答）。采样：从过滤后的分布中随机抽取。束搜索：同时跟踪多个候选文本，保留整体概率最高的完整序列。</translation>
+    </message>
+    <message>
+        <source>Sampling</source>
+        <translation>采样</translation>
+    </message>
+    <message>
+        <source>Divides the scores before they become probabilities. Below 1 the likeliest tokens get even likelier (safer text); above 1 the distribution flattens and unlikely tokens are picked more often (wilder text).</source>
+        <translation>在分数转换为概率之前用它去除。小于 1 时，最可能的词元变得更加可能（文本更稳妥）；大于 1 时，分布变得平坦，不太可能的词元更常被选中（文本更天马行空）。</translation>
+    </message>
+    <message>
+        <source>Keep only the k likeliest next tokens and share the probability among them. 0 turns this filter off.</source>
+        <translation>只保留最可能的 k 个下一个词元，并在它们之间重新分配概率。设为 0 则关闭此过滤。</translation>
+    </message>
+    <message>
+        <source>Nucleus sampling: keep the smallest set of likeliest tokens whose probabilities add up to p, drop the long tail. 1 turns it off.</source>
+        <translation>核采样：保留概率之和达到 p 的最小一组最可能词元，舍弃长尾。设为 1 则关闭。</translation>
+    </message>
+    <message>
+        <source>Drop every token less likely than this fraction of the top token&apos;s probability: strict when the model is sure, loose when it is not. 0 turns it off.</source>
+        <translation>舍弃概率低于最可能词元概率这一比例的所有词元：模型有把握时严格，没把握时宽松。设为 0 则关闭。</translation>
+    </message>
+    <message>
+        <source>Keep tokens whose surprise is close to the average surprise of the distribution, up to this much probability. 1 turns it off.</source>
+        <translation>保留惊奇度接近分布平均惊奇度的词元，直到累计概率达到该值。设为 1 则关闭。</translation>
+    </message>
+    <message>
+        <source>Repetition</source>
+        <translation>重复</translation>
+    </message>
+    <message>
+        <source>Makes every token already in the text less likely (above 1) or more likely (below 1). 1 turns it off.</source>
+        <translation>让文本中已出现过的每个词元变得更不可能（大于 1）或更可能（小于 1）。设为 1 则关闭。</translation>
+    </message>
+    <message>
+        <source>Forbids any run of this many tokens from appearing twice. 0 turns it off.</source>
+        <translation>禁止任何由这么多个词元组成的片段出现两次。设为 0 则关闭。</translation>
+    </message>
+    <message>
+        <source>Max new tokens</source>
+        <translation>最多新词元数</translation>
+    </message>
+    <message>
+        <source>Length</source>
+        <translation>长度</translation>
+    </message>
+    <message>
+        <source>Generation stops after this many new tokens.</source>
+        <translation>生成这么多个新词元后停止。</translation>
+    </message>
+    <message>
+        <source>The end-of-text token is forbidden until this many new tokens have been generated.</source>
+        <translation>在生成这么多个新词元之前，禁止出现文本结束词元。</translation>
+    </message>
+    <message>
+        <source>Return sequences</source>
+        <translation>返回序列数</translation>
+    </message>
+    <message>
+        <source>Beams and answers</source>
+        <translation>束与回答</translation>
+    </message>
+    <message>
+        <source>How many separate answers to produce from the same prompt; each gets its own tab. Each one is run at every step, so time and memory grow with it (at most 64).</source>
+        <translation>用同一个提示词生成多少个独立的回答；每个回答有自己的标签页。每一步都要为每个回答运行一次模型，因此时间和内存随之增长（最多 64）。</translation>
+    </message>
+    <message>
+        <source>Beams</source>
+        <translation>束数</translation>
+    </message>
+    <message>
+        <source>Beam search keeps this many candidate continuations at every step and returns the ones with the best total probability. Each beam is run at every step, so time and memory grow with it (at most 64).</source>
+        <translation>束搜索在每一步保留这么多个候选续写，并返回总概率最高的那些。每一步都要为每个束运行一次模型，因此时间和内存随之增长（最多 64）。</translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation>种子</translation>
+    </message>
+    <message>
+        <source>Seed and stop strings</source>
+        <translation>种子与停止字符串</translation>
+    </message>
+    <message>
+        <source>Where the random number generator starts. The same seed, prompt and settings sample the same text again.</source>
+        <translation>随机数生成器的起点。相同的种子、提示词和设置会再次采样出相同的文本。</translation>
+    </message>
+    <message>
+        <source>Sampler order</source>
+        <translation>采样器顺序</translation>
+    </message>
+    <message>
+        <source>The order in which the filters are applied to the model&apos;s scores (only the active ones run). The default is transformers&apos; order; llama.cpp, for one, applies temperature last. Order changes the result: top-p after temperature keeps a different set than top-p before it.</source>
+        <translation>各过滤器作用于模型分数的顺序（只运行已启用的过滤器）。默认采用 transformers 的顺序；而例如 llama.cpp 会最后才应用温度。顺序会改变结果：在温度之后做 top-p 与在温度之前做 top-p，保留的词元集合不同。</translation>
+    </message>
+    <message>
+        <source>Stop strings</source>
+        <translation>停止字符串</translation>
+    </message>
+    <message>
+        <source>Generation stops as soon as the output contains one of these strings; the stop string itself is cut off.</source>
+        <translation>输出中一旦出现其中任一字符串就停止生成；停止字符串本身会被截去。</translation>
+    </message>
+</context>
+<context>
+    <name>DriftView</name>
+    <message>
+        <source>The drift from the base model shows here when a run fine-tunes.</source>
+        <translation>当训练是在微调模型时，这里会显示相对基础模型的漂移。</translation>
+    </message>
+    <message>
+        <source>KL(base ‖ now) of the next-token distribution at each token of each probe, in nats: 0 where the fine-tuned model still predicts as its base did, larger where it has moved.</source>
+        <translation>每条探针在每个词元处下一词元分布的 KL(base ‖ now)，单位为 nats：微调后的模型仍与基础模型预测一致之处为 0，偏离越多之处越大。</translation>
+    </message>
+    <message>
+        <source>The five likeliest next tokens after the clicked token, for each model.</source>
+        <translation>每个模型在所点击词元之后最可能的五个下一个词元。</translation>
+    </message>
+    <message>
+        <source>Each head&apos;s attention row at the clicked token: the fine-tuned model&apos;s minus the base&apos;s. Red: attention added to that earlier token; blue: attention taken away.</source>
+        <translation>每个头在所点击词元处的注意力行：微调后模型的减去基础模型的。红色：对该较早词元增加的注意力；蓝色：被移走的注意力。</translation>
+    </message>
+    <message>
+        <source>Click a token of a strip to compare the two models there.</source>
+        <translation>点击某一条带中的词元，可在该处比较两个模型。</translation>
+    </message>
+    <message>
+        <source>probe {0}</source>
+        <translation>探针 {0}</translation>
+    </message>
+    <message>
+        <source>KL, nats</source>
+        <translation>KL，nats</translation>
+    </message>
+    <message>
+        <source>Drift from the base at step {0}: KL(base ‖ now) per token, in nats. Click a token to compare the two models there.</source>
+        <translation>第 {0} 步相对基础模型的漂移：每个词元的 KL(base ‖ now)，单位为 nats。点击词元可在该处比较两个模型。</translation>
+    </message>
+    <message>
+        <source>The model of step {0} is not kept: set Keep the latest above 0 to compare at every evaluation.</source>
+        <translation>第 {0} 步的模型未保留：将上方的“保留最近”设为大于 0，即可在每次评估时进行比较。</translation>
+    </message>
+    <message>
+        <source>L{0} H{1}</source>
+        <translation>L{0} H{1}</translation>
+    </message>
+    <message>
+        <source>attention now − base</source>
+        <translation>注意力：当前 − 基础</translation>
+    </message>
+    <message>
+        <source>Token {0} of probe “{1}”: KL {2:.4f} nats.</source>
+        <translation>探针“{1}”的词元 {0}：KL {2:.4f} nats。</translation>
+    </message>
+    <message>
+        <source>After “{0}”</source>
+        <translation>“{0}”之后</translation>
+    </message>
+    <message>
+        <source>base</source>
+        <translation>基础</translation>
+    </message>
+    <message>
+        <source>step {0}</source>
+        <translation>第 {0} 步</translation>
+    </message>
+    <message>
+        <source>Probe {0}, “{1}”: KL {2:.4f} nats</source>
+        <translation>探针 {0}，“{1}”：KL {2:.4f} nats</translation>
+    </message>
+    <message>
+        <source>L{0} H{1} → “{2}”: base {3:.3f}, now {4:.3f} ({5:+.3f})</source>
+        <translation>L{0} H{1} → “{2}”：基础 {3:.3f}，当前 {4:.3f}（{5:+.3f}）</translation>
+    </message>
+</context>
+<context>
+    <name>EntropyStrip</name>
+    <message>
+        <source>entropy</source>
+        <translation>熵</translation>
+    </message>
+    <message>
+        <source>surprisal</source>
+        <translation>惊奇度</translation>
+    </message>
+    <message>
+        <source>(nats, per token)</source>
+        <translation>（nats，每个词元）</translation>
+    </message>
+    <message>
+        <source>Entropy: how spread out the model&apos;s raw next-token distribution was (high: unsure). Surprisal: -log p of the token it chose (high: an unexpected pick). Click a point to select its token.</source>
+        <translation>熵：模型原始的下一词元分布有多分散（高：不确定）。惊奇度：所选词元的 -log p（高：出乎意料的选择）。点击某个点可选中对应词元。</translation>
+    </message>
+    <message>
+        <source>This run was saved without entropies: surprisal only.</source>
+        <translation>该运行保存时未包含熵：仅有惊奇度。</translation>
+    </message>
+    <message>
+        <source>Hover a point to read it; click it to select the token.</source>
+        <translation>悬停在点上查看数值；点击可选中该词元。</translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <source>token {0} {1}: entropy {2}, surprisal {3:.2f} nats</source>
+        <translation>词元 {0} {1}：熵 {2}，惊奇度 {3:.2f} nats</translation>
+    </message>
+</context>
+<context>
+    <name>Export</name>
+    <message>
+        <source>Saved {0}</source>
+        <translation>已保存 {0}</translation>
+    </message>
+</context>
+<context>
+    <name>ForkPopup</name>
+    <message>
+        <source>Search the alternatives</source>
+        <translation>搜索候选词元</translation>
+    </message>
+    <message>
+        <source>Token</source>
+        <translation>词元</translation>
+    </message>
+    <message>
+        <source>Raw</source>
+        <translation>原始</translation>
+    </message>
+    <message>
+        <source>Final</source>
+        <translation>最终</translation>
+    </message>
+    <message>
+        <source>The model&apos;s own probability for this token.</source>
+        <translation>模型自身给此词元的概率。</translation>
+    </message>
+    <message>
+        <source>The probability it was drawn with, after temperature and the filters (0: filtered out).</source>
+        <translation>抽取时所用的概率，即经过温度和各过滤器之后的概率（0：已被过滤）。</translation>
+    </message>
+    <message>
+        <source>…or type your own text</source>
+        <translation>…或输入你自己的文本</translation>
+    </message>
+    <message>
+        <source>Fork</source>
+        <translation>分叉</translation>
+    </message>
+    <message>
+        <source>Go on from here with the text typed, with the current decoding settings.</source>
+        <translation>以输入的文本、按当前解码设置从此处继续。</translation>
+    </message>
+</context>
+<context>
+    <name>GenLabPanel</name>
+    <message>
+        <source>Samples</source>
+        <translation>样本</translation>
+    </message>
+    <message>
+        <source>Held-out digits | VAE reconstructions</source>
+        <translation>留出的数字图像 | VAE 重建结果</translation>
+    </message>
+    <message>
+        <source>Latent interpolation</source>
+        <translation>潜空间插值</translation>
+    </message>
+    <message>
+        <source>Press Start</source>
+        <translation>请按“开始”</translation>
+    </message>
+    <message>
+        <source>How many images the interpolation shows between the two ends.</source>
+        <translation>插值在两端之间显示的图像数量。</translation>
+    </message>
+    <message>
+        <source>Step</source>
+        <translation>步</translation>
+    </message>
+    <message>
+        <source>Epoch</source>
+        <translation>轮次</translation>
+    </message>
+    <message>
+        <source>Loss per image (nats)</source>
+        <translation>每张图像的损失（nats）</translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation>总计</translation>
+    </message>
+    <message>
+        <source>Reconstruction</source>
+        <translation>重建</translation>
+    </message>
+    <message>
+        <source>KL</source>
+        <translation>KL</translation>
+    </message>
+    <message>
+        <source>Loss</source>
+        <translation>损失</translation>
+    </message>
+    <message>
+        <source>D loss</source>
+        <translation>D 损失</translation>
+    </message>
+    <message>
+        <source>G loss</source>
+        <translation>G 损失</translation>
+    </message>
+    <message>
+        <source>D output</source>
+        <translation>D 输出</translation>
+    </message>
+    <message>
+        <source>D(x) real</source>
+        <translation>D(x) 真样本</translation>
+    </message>
+    <message>
+        <source>D(G(z)) fake</source>
+        <translation>D(G(z)) 假样本</translation>
+    </message>
+    <message>
+        <source>Choose a model and press Start.</source>
+        <translation>选择一个模型，然后按“开始”。</translation>
+    </message>
+    <message>
+        <source>Stop after saving a checkpoint; the model trained so far stays here.</source>
+        <translation>保存检查点后停止；已训练的模型保留在此处。</translation>
+    </message>
+    <message>
+        <source>Save model…</source>
+        <translation>保存模型…</translation>
+    </message>
+    <message>
+        <source>Save the model shown here (weights and settings) into a folder.</source>
+        <translation>将此处显示的模型（权重和设置）保存到文件夹。</translation>
+    </message>
+    <message>
+        <source>Load model…</source>
+        <translation>加载模型…</translation>
+    </message>
+    <message>
+        <source>Open a saved lab model (or a checkpoint folder) to sample and interpolate.</source>
+        <translation>打开已保存的实验室模型（或检查点文件夹），用于采样和插值。</translation>
+    </message>
+    <message>
+        <source>epoch %v of %m</source>
+        <translation>第 %v / %m 轮</translation>
+    </message>
+    <message>
+        <source>Steps</source>
+        <translation>步数</translation>
+    </message>
+    <message>
+        <source>run {n}</source>
+        <translation>运行 {n}</translation>
+    </message>
+    <message>
+        <source>&apos;{folder}&apos; is not empty: choose an empty or new folder.</source>
+        <translation>“{folder}”不是空文件夹：请选择一个空文件夹或新文件夹。</translation>
+    </message>
+    <message>
+        <source>Model saved to {folder}.</source>
+        <translation>模型已保存到 {folder}。</translation>
+    </message>
+    <message>
+        <source>Loaded a {kind} from {folder}.</source>
+        <translation>已从 {folder} 加载 {kind}。</translation>
+    </message>
+    <message>
+        <source> · paused</source>
+        <translation> · 已暂停</translation>
+    </message>
+    <message>
+        <source>Epoch {epoch} of {epochs} · {means} · {seconds:.1f} s{paused}</source>
+        <translation>第 {epoch} / {epochs} 轮 · {means} · {seconds:.1f} s{paused}</translation>
+    </message>
+    <message>
+        <source>From held-out image</source>
+        <translation>从留出图像</translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation>到</translation>
+    </message>
+    <message>
+        <source>Index of a held-out image (not used for training); its latent mean is one end of the line.</source>
+        <translation>留出图像（未用于训练）的索引；它的潜变量均值是插值线的一端。</translation>
+    </message>
+    <message>
+        <source>Latent interpolation: original, decoded steps, original</source>
+        <translation>潜空间插值：原图、解码的中间步骤、原图</translation>
+    </message>
+    <message>
+        <source>From sample</source>
+        <translation>从样本</translation>
+    </message>
+    <message>
+        <source>Number of a sample in the grid above (row by row from 0); its noise vector is one end.</source>
+        <translation>上方网格中样本的编号（从 0 开始逐行计数）；它的噪声向量是一端。</translation>
+    </message>
+    <message>
+        <source>Noise interpolation between two samples of the grid</source>
+        <translation>网格中两个样本之间的噪声插值</translation>
+    </message>
+    <message>
+        <source>This model was trained on images of another size.</source>
+        <translation>此模型是用另一尺寸的图像训练的。</translation>
+    </message>
+    <message>
+        <source>Save model as folder</source>
+        <translation>将模型保存为文件夹</translation>
+    </message>
+    <message>
+        <source>Open a saved lab model</source>
+        <translation>打开已保存的实验室模型</translation>
+    </message>
+    <message>
+        <source>Generative lab</source>
+        <translation>生成模型实验室</translation>
+    </message>
+</context>
+<context>
+    <name>GenLabSettings</name>
+    <message>
+        <source>VAE (variational autoencoder)</source>
+        <translation>VAE（变分自编码器）</translation>
+    </message>
+    <message>
+        <source>GAN (generative adversarial network)</source>
+        <translation>GAN（生成对抗网络）</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>VAE: squeezes each image into a few numbers and learns to rebuild it.
+GAN: a generator learns to fool a discriminator that tells real images from made-up ones.</source>
+        <translation>VAE：把每张图像压缩成少量数字，并学习将其重建。
+GAN：生成器学习骗过判别器，判别器负责区分真实图像与生成的图像。</translation>
+    </message>
+    <message>
+        <source>Latent size</source>
+        <translation>潜空间维度</translation>
+    </message>
+    <message>
+        <source>How many numbers describe one image inside the model (the latent vector).</source>
+        <translation>模型内部用多少个数字描述一张图像（潜向量）。</translation>
+    </message>
+    <message>
+        <source>Hidden size</source>
+        <translation>隐藏层大小</translation>
+    </message>
+    <message>
+        <source>Width of the hidden layers: bigger learns more, runs slower.</source>
+        <translation>隐藏层的宽度：越大学得越多，运行越慢。</translation>
+    </message>
+    <message>
+        <source>Beta (KL weight)</source>
+        <translation>Beta（KL 权重）</translation>
+    </message>
+    <message>
+        <source>VAE: weight of the KL term. 1 is the textbook VAE; lower gives sharper reconstructions, higher a smoother, more regular latent space.</source>
+        <translation>VAE：KL 项的权重。1 为标准 VAE；更低则重建更清晰，更高则潜空间更平滑、更规整。</translation>
+    </message>
+    <message>
+        <source>Label smoothing</source>
+        <translation>标签平滑</translation>
+    </message>
+    <message>
+        <source>GAN: the discriminator learns to call real images 1 minus this (0.1 -&gt; 0.9), which keeps it from getting overconfident. 0 turns it off.</source>
+        <translation>GAN：判别器学习把真实图像判为 1 减去该值（0.1 -&gt; 0.9），以免其过度自信。设为 0 则关闭。</translation>
+    </message>
+    <message>
+        <source>Epochs</source>
+        <translation>轮数</translation>
+    </message>
+    <message>
+        <source>Training</source>
+        <translation>训练</translation>
+    </message>
+    <message>
+        <source>Passes over all training images.</source>
+        <translation>遍历全部训练图像的次数。</translation>
+    </message>
+    <message>
+        <source>Learning rate</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <source>Adam learning rate: the size of each update step.</source>
+        <translation>Adam 学习率：每次更新的步长。</translation>
+    </message>
+    <message>
+        <source>Batch size</source>
+        <translation>批大小</translation>
+    </message>
+    <message>
+        <source>Images per update step.</source>
+        <translation>每次更新使用的图像数。</translation>
+    </message>
+    <message>
+        <source>Seed</source>
+        <translation>种子</translation>
+    </message>
+    <message>
+        <source>Same seed and settings, same run: weights, batches and noise.</source>
+        <translation>相同的种子和设置会得到相同的训练：权重、批次和噪声都一样。</translation>
+    </message>
+    <message>
+        <source>Device</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <source>Where to train: auto (a GPU when there is one, else the CPU), cpu, cuda, cuda:N or mps.</source>
+        <translation>训练位置：auto（有 GPU 时用 GPU，否则用 CPU）、cpu、cuda、cuda:N 或 mps。</translation>
+    </message>
+    <message>
+        <source>Checkpoint every</source>
+        <translation>检查点间隔</translation>
+    </message>
+    <message>
+        <source>Epochs between checkpoints.</source>
+        <translation>两次保存检查点之间的轮数。</translation>
+    </message>
+    <message>
+        <source>Images</source>
+        <translation>图像</translation>
+    </message>
+    <message>
+        <source>scikit-learn digits (8x8)</source>
+        <translation>scikit-learn 手写数字（8x8）</translation>
+    </message>
+    <message>
+        <source>Leave empty for the handwritten digits, or pick a folder of images (turned gray and resized).</source>
+        <translation>留空则使用手写数字数据集，或选择一个图像文件夹（转为灰度并缩放）。</translation>
+    </message>
+    <message>
+        <source>Image size</source>
+        <translation>图像尺寸</translation>
+    </message>
+    <message>
+        <source>Side in pixels that folder images are resized to.</source>
+        <translation>文件夹中的图像缩放到的边长（像素）。</translation>
+    </message>
+</context>
+<context>
+    <name>GenerationController</name>
+    <message>
+        <source>beam search: step {0} of at most {1}</source>
+        <translation>束搜索：第 {0} 步，最多 {1} 步</translation>
+    </message>
+    <message>
+        <source>{0} tokens so far</source>
+        <translation>目前已生成 {0} 个词元</translation>
+    </message>
+</context>
+<context>
+    <name>HeadColouring</name>
+    <message>
+        <source>nothing</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>previous-token score</source>
+        <translation>前一词元得分</translation>
+    </message>
+    <message>
+        <source>induction score</source>
+        <translation>诱导得分</translation>
+    </message>
+    <message>
+        <source>first-token (sink) score</source>
+        <translation>首词元（汇聚）得分</translation>
+    </message>
+    <message>
+        <source>Frame each head in the colour of its score on a random sequence repeated twice (the loaded model): its mean attention to the previous token, to the token that followed the current one last time (an induction head), or to the first token. The number is the score, from 0 to 1.</source>
+        <translation>在一段重复两次的随机序列上（使用已加载的模型）为每个头打分，并按得分用颜色给头加框：得分是它对前一个词元、对上一次出现时紧随当前词元之后的那个词元（诱导头）或对第一个词元的平均注意力。数值即得分，范围为 0 到 1。</translation>
+    </message>
+    <message>
+        <source>Colour heads by</source>
+        <translation>头着色依据</translation>
+    </message>
+    <message>
+        <source>Scoring every head…</source>
+        <translation>正在为所有头打分…</translation>
+    </message>
+    <message>
+        <source>Scores of {0}.</source>
+        <translation>{0} 的得分。</translation>
+    </message>
+    <message>
+        <source>Load a model first.</source>
+        <translation>请先加载模型。</translation>
+    </message>
+</context>
+<context>
+    <name>InspectorPanels</name>
+    <message>
+        <source>Attention</source>
+        <translation>注意力</translation>
+    </message>
+    <message>
+        <source>Token</source>
+        <translation>词元</translation>
+    </message>
+    <message>
+        <source>Lens</source>
+        <translation>透镜</translation>
+    </message>
+    <message>
+        <source>Compare</source>
+        <translation>比较</translation>
+    </message>
+    <message>
+        <source>Training</source>
+        <translation>训练</translation>
+    </message>
+    <message>
+        <source>Generative lab</source>
+        <translation>生成模型实验室</translation>
+    </message>
+</context>
+<context>
+    <name>LensPanel</name>
+    <message>
+        <source>Logit lens cancelled.</source>
+        <translation>逻辑透镜已取消。</translation>
+    </message>
+    <message>
+        <source>Text to read through the layers (after a generation, its prompt and answer are read by themselves)</source>
+        <translation>要逐层读取的文本（生成之后，会分别读取其提示词和回答）</translation>
+    </message>
+    <message>
+        <source>Compute</source>
+        <translation>计算</translation>
+    </message>
+    <message>
+        <source>Read every layer&apos;s guess at the next token for this text (one forward pass).</source>
+        <translation>读取每一层对该文本下一个词元的猜测（一次前向传播）。</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>%v of %m layers</source>
+        <translation>%v / %m 层</translation>
+    </message>
+    <message>
+        <source>Probability of the real next token</source>
+        <translation>真实下一词元的概率</translation>
+    </message>
+    <message>
+        <source>Rank of the real next token (log scale)</source>
+        <translation>真实下一词元的排名（对数刻度）</translation>
+    </message>
+    <message>
+        <source>Colour each cell by the probability the layer gives the token that really came next, or by its rank among all tokens (1 = top guess).</source>
+        <translation>按该层给实际出现的下一词元的概率为每个单元格着色，或按该词元在所有词元中的排名着色（1 = 首选猜测）。</translation>
+    </message>
+    <message>
+        <source>Colour by</source>
+        <translation>着色依据</translation>
+    </message>
+    <message>
+        <source>Hover over a cell for that layer&apos;s top 5; click a column to select the token it predicts.</source>
+        <translation>将鼠标悬停在单元格上可查看该层的前 5 名；点击某一列可选中它所预测的词元。</translation>
+    </message>
+    <message>
+        <source>Load a model first.</source>
+        <translation>请先加载模型。</translation>
+    </message>
+    <message>
+        <source>Reading {0} tokens through every layer…</source>
+        <translation>正在逐层读取 {0} 个词元…</translation>
+    </message>
+    <message>
+        <source>{0}: {1} layers × {2} positions.</source>
+        <translation>{0}：{1} 层 × {2} 个位置。</translation>
+    </message>
+    <message>
+        <source>The model changed: compute the lens again.</source>
+        <translation>模型已更改：请重新计算逻辑透镜。</translation>
+    </message>
+    <message>
+        <source>log₁₀ rank</source>
+        <translation>log₁₀ 排名</translation>
+    </message>
+    <message>
+        <source>probability of the next token</source>
+        <translation>下一词元的概率</translation>
+    </message>
+    <message>
+        <source>Layer {0}, position {1} → next “{2}”: p {3}, rank {4}. Top 5: {5}</source>
+        <translation>第 {0} 层，位置 {1} → 下一个 “{2}”：p {3}，排名 {4}。前 5 名：{5}</translation>
+    </message>
+</context>
+<context>
+    <name>LiveCurvesWidget</name>
+    <message>
+        <source>Step</source>
+        <translation>步数</translation>
+    </message>
+    <message>
+        <source>Hover over a plot to read the values under the cursor.</source>
+        <translation>将鼠标悬停在图上，可读取光标处的数值。</translation>
+    </message>
+    <message>
+        <source>What the horizontal axis counts.</source>
+        <translation>横轴所计量的量。</translation>
+    </message>
+    <message>
+        <source>X axis:</source>
+        <translation>X 轴：</translation>
+    </message>
+    <message>
+        <source>Log x</source>
+        <translation>对数 x</translation>
+    </message>
+    <message>
+        <source>Logarithmic horizontal axis: early steps get as much room as late ones.</source>
+        <translation>对数横轴：早期步骤与后期步骤占据同样多的空间。</translation>
+    </message>
+    <message>
+        <source>Log y</source>
+        <translation>对数 y</translation>
+    </message>
+    <message>
+        <source>Logarithmic vertical axis: small late improvements in loss become visible.</source>
+        <translation>对数纵轴：后期损失的微小改善也能看得清楚。</translation>
+    </message>
+    <message>
+        <source>Smoothing:</source>
+        <translation>平滑：</translation>
+    </message>
+    <message>
+        <source>How much the bold curve averages over recent points (exponential moving average). 0 shows the raw values; closer to 1 is smoother but reacts later.</source>
+        <translation>粗线对近期数据点的平均程度（指数移动平均）。0 显示原始值；越接近 1 越平滑，但反应越滞后。</translation>
+    </message>
+    <message>
+        <source>Clear overlays</source>
+        <translation>清除叠加曲线</translation>
+    </message>
+    <message>
+        <source>Remove the dimmed curves of earlier runs.</source>
+        <translation>移除之前训练的淡色曲线。</translation>
+    </message>
+    <message>
+        <source>Export CSV…</source>
+        <translation>导出 CSV…</translation>
+    </message>
+    <message>
+        <source>Save every point of every curve as a table.</source>
+        <translation>将每条曲线的每个数据点保存为表格。</translation>
+    </message>
+    <message>
+        <source>Export PNG…</source>
+        <translation>导出 PNG…</translation>
+    </message>
+    <message>
+        <source>Save the plots as they look now as an image.</source>
+        <translation>将图表按当前的样子保存为图像。</translation>
+    </message>
+    <message>
+        <source>{name} {value} (smoothed {smoothed})</source>
+        <translation>{name} {value}（平滑后 {smoothed}）</translation>
+    </message>
+    <message>
+        <source>at {x}</source>
+        <translation>位于 {x}</translation>
+    </message>
+    <message>
+        <source>Export curves</source>
+        <translation>导出曲线</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>CSV 文件 (*.csv)</translation>
+    </message>
+    <message>
+        <source>Export image</source>
+        <translation>导出图像</translation>
+    </message>
+    <message>
+        <source>PNG images (*.png)</source>
+        <translation>PNG 图像 (*.png)</translation>
+    </message>
+    <message>
+        <source>Export failed</source>
+        <translation>导出失败</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Generation Workbench</source>
+        <translation>生成工作台</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Generate</source>
+        <translation>生成</translation>
+    </message>
+    <message>
+        <source>Generate a continuation of the prompt (Ctrl+Enter).</source>
+        <translation>续写提示词（Ctrl+Enter）。</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>Stop generating and keep what was written so far (Esc).</source>
+        <translation>停止生成，并保留已写出的内容（Esc）。</translation>
+    </message>
+    <message>
+        <source>Regenerate</source>
+        <translation>重新生成</translation>
+    </message>
+    <message>
+        <source>Run the last prompt again with the current settings: a new seed, unless the seed is locked (Ctrl+R).</source>
+        <translation>用当前设置再次运行上一个提示词：除非锁定了种子，否则使用新种子（Ctrl+R）。</translation>
+    </message>
+    <message>
+        <source>Continue</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <source>Append the output to the prompt and let the model go on from there (Ctrl+Shift+Enter).</source>
+        <translation>将输出追加到提示词末尾，让模型接着往下写（Ctrl+Shift+Enter）。</translation>
+    </message>
+    <message>
+        <source>Time to first token: how long the model took to start answering.</source>
+        <translation>首词元时间：模型开始作答所用的时间。</translation>
+    </message>
+    <message>
+        <source>Generated tokens per second.</source>
+        <translation>每秒生成的词元数。</translation>
+    </message>
+    <message>
+        <source>Runs</source>
+        <translation>运行记录</translation>
+    </message>
+    <message>
+        <source>Tree</source>
+        <translation>分支树</translation>
+    </message>
+    <message>
+        <source>Branches side by side</source>
+        <translation>分支并排对比</translation>
+    </message>
+    <message>
+        <source>&amp;Generate</source>
+        <translation>生成(&amp;G)</translation>
+    </message>
+    <message>
+        <source>&amp;Stop</source>
+        <translation>停止(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Regenerate</source>
+        <translation>重新生成(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Continue</source>
+        <translation>继续(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Open model &amp;folder…</source>
+        <translation>打开模型文件夹(&amp;F)…</translation>
+    </message>
+    <message>
+        <source>Open &amp;GGUF file…</source>
+        <translation>打开 GGUF 文件(&amp;G)…</translation>
+    </message>
+    <message>
+        <source>Load from &amp;hub id…</source>
+        <translation>从 Hub ID 加载(&amp;H)…</translation>
+    </message>
+    <message>
+        <source>Export run as &amp;JSON…</source>
+        <translation>将运行导出为 JSON(&amp;J)…</translation>
+    </message>
+    <message>
+        <source>Export run as &amp;Markdown…</source>
+        <translation>将运行导出为 Markdown(&amp;M)…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <source>Unlock panels</source>
+        <translation>解锁面板</translation>
+    </message>
+    <message>
+        <source>Let panels be dragged to another side or out of the window.</source>
+        <translation>允许将面板拖到另一侧或拖出窗口。</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;About</source>
+        <translation>关于(&amp;A)</translation>
+    </message>
+    <message>
+        <source>The session could not be saved: {0}</source>
+        <translation>无法保存会话：{0}</translation>
+    </message>
+    <message>
+        <source>&amp;Language</source>
+        <translation>语言(&amp;L)</translation>
+    </message>
+    <message>
+        <source>Follow the system</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <source>The interface changes language when the workbench next starts.</source>
+        <translation>界面语言将在工作台下次启动时切换。</translation>
+    </message>
+    <message>
+        <source>About Generation Workbench</source>
+        <translation>关于生成工作台</translation>
+    </message>
+    <message>
+        <source>Generation Workbench: watch language models generate, token by token.</source>
+        <translation>生成工作台：逐词元观察语言模型如何生成文本。</translation>
+    </message>
+    <message>
+        <source>Loaded {0}</source>
+        <translation>已加载 {0}</translation>
+    </message>
+    <message>
+        <source>Loading cancelled; still using the previous model.</source>
+        <translation>加载已取消；仍在使用之前的模型。</translation>
+    </message>
+    <message>
+        <source>Waiting for a model: pick one in the model bar.</source>
+        <translation>等待模型：请在模型栏中选择一个。</translation>
+    </message>
+    <message>
+        <source>{0} is an encoder: it cannot generate text. Pick a generative model.</source>
+        <translation>{0} 是编码器：无法生成文本。请选择生成式模型。</translation>
+    </message>
+    <message>
+        <source>Fix the decoding settings first (see the messages under them).</source>
+        <translation>请先修正解码设置（见其下方的提示信息）。</translation>
+    </message>
+    <message>
+        <source>Type a prompt to generate.</source>
+        <translation>请输入提示词以开始生成。</translation>
+    </message>
+    <message>
+        <source>Stopping…</source>
+        <translation>正在停止…</translation>
+    </message>
+    <message>
+        <source>Generating…</source>
+        <translation>正在生成…</translation>
+    </message>
+    <message>
+        <source>seed {0}</source>
+        <translation>种子 {0}</translation>
+    </message>
+    <message>
+        <source>Stopped: the partial output is kept.</source>
+        <translation>已停止：部分输出已保留。</translation>
+    </message>
+    <message>
+        <source>Done.</source>
+        <translation>完成。</translation>
+    </message>
+    <message>
+        <source>first token {0:.0f} ms</source>
+        <translation>首词元 {0:.0f} ms</translation>
+    </message>
+    <message>
+        <source>{0:.1f} tokens/s</source>
+        <translation>{0:.1f} 词元/秒</translation>
+    </message>
+    <message>
+        <source>This run&apos;s settings are from another version; defaults are shown.</source>
+        <translation>此运行的设置来自另一版本；显示的是默认值。</translation>
+    </message>
+    <message>
+        <source>This run was made with {0}; {1} is loaded now.</source>
+        <translation>此运行使用的是 {0}；当前加载的是 {1}。</translation>
+    </message>
+    <message>
+        <source>Saved branch: text only. Right-click it in the Tree, “Show in inspector”, to generate it again.</source>
+        <translation>已保存的分支：仅含文本。在分支树中右键点击它，选择“在检查器中显示”，即可重新生成。</translation>
+    </message>
+    <message>
+        <source>Fork at token {0} {1}: write instead…</source>
+        <translation>在词元 {0} {1} 处分叉：改写为…</translation>
+    </message>
+</context>
+<context>
+    <name>MessageBanner</name>
+    <message>
+        <source>Dismiss this message</source>
+        <translation>关闭此消息</translation>
+    </message>
+</context>
+<context>
+    <name>ModelPicker</name>
+    <message>
+        <source>final model</source>
+        <translation>最终模型</translation>
+    </message>
+    <message>
+        <source>checkpoint</source>
+        <translation>检查点</translation>
+    </message>
+    <message>
+        <source>evaluation at step {0}</source>
+        <translation>第 {0} 步的评估</translation>
+    </message>
+    <message>
+        <source>checkpoint, step {0}</source>
+        <translation>检查点，第 {0} 步</translation>
+    </message>
+    <message>
+        <source>Models you can load: type to search. Choosing one loads it.</source>
+        <translation>可加载的模型：输入文字即可搜索。选中即加载。</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <source>Load a model from a folder, a GGUF file or a Hugging Face hub id.</source>
+        <translation>从文件夹、GGUF 文件或 Hugging Face Hub ID 加载模型。</translation>
+    </message>
+    <message>
+        <source>Open folder…</source>
+        <translation>打开文件夹…</translation>
+    </message>
+    <message>
+        <source>Open GGUF…</source>
+        <translation>打开 GGUF…</translation>
+    </message>
+    <message>
+        <source>Hub id…</source>
+        <translation>Hub ID…</translation>
+    </message>
+    <message>
+        <source>Where the model runs. Auto picks a GPU when there is one.</source>
+        <translation>模型运行的位置。自动（Auto）会在有 GPU 时选用 GPU。</translation>
+    </message>
+    <message>
+        <source>Number format of the weights. float32 is exact and safe on a CPU; bfloat16/float16 halve the memory on a GPU. Auto picks for the device.</source>
+        <translation>权重的数值格式。float32 精确，在 CPU 上也稳妥；bfloat16/float16 在 GPU 上可让显存占用减半。自动（Auto）会根据设备选择。</translation>
+    </message>
+    <message>
+        <source>Load</source>
+        <translation>加载</translation>
+    </message>
+    <message>
+        <source>Load the chosen model with this device and number format.</source>
+        <translation>以所选的设备和数值格式加载所选模型。</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Stop loading and keep the model you had.</source>
+        <translation>停止加载，保留原来的模型。</translation>
+    </message>
+    <message>
+        <source>No model loaded</source>
+        <translation>未加载模型</translation>
+    </message>
+    <message>
+        <source>The model in use, where it runs, and the memory its weights take.</source>
+        <translation>当前使用的模型、其运行位置，以及其权重占用的内存。</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Device</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <source>Dtype</source>
+        <translation>数据类型</translation>
+    </message>
+    <message>
+        <source>Trained here ({0})</source>
+        <translation>本地训练（{0}）</translation>
+    </message>
+    <message>
+        <source>Models trained in the workbench, newest run first. Open a run to load one of its checkpoints.</source>
+        <translation>在工作台中训练的模型，最新的训练在前。打开某次训练即可加载它的某个检查点。</translation>
+    </message>
+    <message>
+        <source>stopped, {0}</source>
+        <translation>已停止，{0}</translation>
+    </message>
+    <message>
+        <source>Open a model folder (Hugging Face format)</source>
+        <translation>打开模型文件夹（Hugging Face 格式）</translation>
+    </message>
+    <message>
+        <source>Open a GGUF file</source>
+        <translation>打开 GGUF 文件</translation>
+    </message>
+    <message>
+        <source>GGUF models (*.gguf)</source>
+        <translation>GGUF 模型 (*.gguf)</translation>
+    </message>
+    <message>
+        <source>Hugging Face hub id</source>
+        <translation>Hugging Face Hub ID</translation>
+    </message>
+    <message>
+        <source>Model id, for example HuggingFaceTB/SmolLM2-135M-Instruct:</source>
+        <translation>模型 ID，例如 HuggingFaceTB/SmolLM2-135M-Instruct：</translation>
+    </message>
+    <message>
+        <source> · {0} left</source>
+        <translation> · 剩余 {0}</translation>
+    </message>
+    <message>
+        <source>{0} s</source>
+        <translation>{0} 秒</translation>
+    </message>
+    <message>
+        <source>{0} min</source>
+        <translation>{0} 分钟</translation>
+    </message>
+</context>
+<context>
+    <name>OutputView</name>
+    <message>
+        <source>Most likely next tokens:</source>
+        <translation>最可能的下一个词元：</translation>
+    </message>
+    <message>
+        <source>Colour tokens by probability</source>
+        <translation>按概率为词元着色</translation>
+    </message>
+    <message>
+        <source>Tint each token by how likely the model thought it was: green expected, red surprising. Hover a token to see the alternatives the model considered.</source>
+        <translation>按模型认为每个词元的可能程度为其着色：绿色表示符合预期，红色表示出乎意料。将鼠标悬停在词元上，可查看模型考虑过的其他候选。</translation>
+    </message>
+    <message>
+        <source>Output</source>
+        <translation>输出</translation>
+    </message>
+    <message>
+        <source>Answer {0}</source>
+        <translation>回答 {0}</translation>
+    </message>
+</context>
+<context>
+    <name>OverviewGrid</name>
+    <message>
+        <source>Every head of every layer, each on its own colour scale (square root of weight / its maximum). Click one to open it in the heatmap.</source>
+        <translation>每一层的每个注意力头，各自使用独立的色阶（权重 / 其最大值 的平方根）。点击其中一个可在热力图中打开。</translation>
+    </message>
+    <message>
+        <source>No capture yet.</source>
+        <translation>尚未捕获。</translation>
+    </message>
+</context>
+<context>
+    <name>PromptEditor</name>
+    <message>
+        <source>Chat template</source>
+        <translation>对话模板</translation>
+    </message>
+    <message>
+        <source>On: your prompt is wrapped in the model&apos;s chat template as a user message (with the system prompt), the way chat models were trained. Off: the model simply continues your raw text.</source>
+        <translation>开启：你的提示词会作为用户消息（连同系统提示词）套入模型的对话模板，与对话模型的训练方式一致。关闭：模型直接续写你的原始文本。</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>历史</translation>
+    </message>
+    <message>
+        <source>Prompts you ran recently.</source>
+        <translation>最近运行过的提示词。</translation>
+    </message>
+    <message>
+        <source>Samples</source>
+        <translation>示例</translation>
+    </message>
+    <message>
+        <source>Example prompts to start from.</source>
+        <translation>可供起步的示例提示词。</translation>
+    </message>
+    <message>
+        <source>System prompt</source>
+        <translation>系统提示词</translation>
+    </message>
+    <message>
+        <source>Optional: how the assistant should behave</source>
+        <translation>可选：助手应如何表现</translation>
+    </message>
+    <message>
+        <source>Instructions given to a chat model before your message.</source>
+        <translation>在你的消息之前提供给对话模型的指令。</translation>
+    </message>
+    <message>
+        <source>Type a prompt, then press Ctrl+Enter to generate</source>
+        <translation>输入提示词，然后按 Ctrl+Enter 生成</translation>
+    </message>
+    <message>
+        <source>Answer starts with…</source>
+        <translation>回答开头为…</translation>
+    </message>
+    <message>
+        <source>Optional: the model&apos;s answer is made to start with this text and goes on from there (with the chat template, right after the opening of the assistant&apos;s turn).</source>
+        <translation>可选：强制模型的回答以这段文本开头，并从这里接着写（使用对话模板时，紧接在助手轮次的开头之后）。</translation>
+    </message>
+    <message>
+        <source>Tokens the model will read for this prompt (after the chat template), and the most it can read.</source>
+        <translation>模型将为该提示词读取的词元数（套用对话模板后），以及它最多能读取的词元数。</translation>
+    </message>
+    <message>
+        <source>Prompt</source>
+        <translation>提示词</translation>
+    </message>
+    <message>
+        <source>{0} tokens (the model reads at most {1})</source>
+        <translation>{0} 个词元（模型最多读取 {1} 个）</translation>
+    </message>
+    <message>
+        <source>{0} tokens</source>
+        <translation>{0} 个词元</translation>
+    </message>
+    <message>
+        <source>No prompts yet</source>
+        <translation>尚无提示词</translation>
+    </message>
+</context>
+<context>
+    <name>RemoteCodeDialog</name>
+    <message>
+        <source>Run this model&apos;s own code?</source>
+        <translation>运行该模型自带的代码？</translation>
+    </message>
+    <message>
+        <source>{name} ships its own Python code. Loading it runs that code on this computer, with your rights:
+
+{files}
+
+Read it (Show Details) and load only a model you trust.</source>
+        <translation>{name} 附带了自己的 Python 代码。加载它会以你的权限在这台计算机上运行这些代码：
+
+{files}
+
+请先阅读代码（显示详细信息），只加载你信任的模型。</translation>
+    </message>
+    <message>
+        <source>Run the code and load</source>
+        <translation>运行代码并加载</translation>
+    </message>
+</context>
+<context>
+    <name>RunController</name>
+    <message>
+        <source>Saving checkpoint…</source>
+        <translation>正在保存检查点…</translation>
+    </message>
+    <message>
+        <source>Start</source>
+        <translation>开始</translation>
+    </message>
+    <message>
+        <source>Train a new model with these settings.</source>
+        <translation>用这些设置训练一个新模型。</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Pause the run between two steps; Resume carries on exactly there.</source>
+        <translation>在两步之间暂停训练；“继续”会从该处精确接续。</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>Starting…</source>
+        <translation>正在启动…</translation>
+    </message>
+    <message>
+        <source>Running.</source>
+        <translation>运行中。</translation>
+    </message>
+    <message>
+        <source>Paused after the current step.</source>
+        <translation>已在当前步之后暂停。</translation>
+    </message>
+    <message>
+        <source>Stopping: saving a checkpoint…</source>
+        <translation>正在停止：保存检查点…</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <source>Stopped.</source>
+        <translation>已停止。</translation>
+    </message>
+</context>
+<context>
+    <name>RunsPanel</name>
+    <message>
+        <source>Click a run to put its prompt, settings and output back.</source>
+        <translation>点击一次运行，恢复其提示词、设置和输出。</translation>
+    </message>
+    <message>
+        <source>JSON…</source>
+        <translation>JSON…</translation>
+    </message>
+    <message>
+        <source>Save the selected run as a JSON file.</source>
+        <translation>将选中的运行保存为 JSON 文件。</translation>
+    </message>
+    <message>
+        <source>Markdown…</source>
+        <translation>Markdown…</translation>
+    </message>
+    <message>
+        <source>Save the selected run as a Markdown document.</source>
+        <translation>将选中的运行保存为 Markdown 文档。</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <source>Remove the selected run from the session.</source>
+        <translation>从本次会话中移除选中的运行。</translation>
+    </message>
+    <message>
+        <source>JSON (*.json)</source>
+        <translation>JSON (*.json)</translation>
+    </message>
+    <message>
+        <source>Markdown (*.md)</source>
+        <translation>Markdown (*.md)</translation>
+    </message>
+    <message>
+        <source>Export run</source>
+        <translation>导出运行</translation>
+    </message>
+    <message>
+        <source>Could not export the run: {0}</source>
+        <translation>无法导出该运行：{0}</translation>
+    </message>
+    <message>
+        <source>Run saved to {0}</source>
+        <translation>运行已保存到 {0}</translation>
+    </message>
+</context>
+<context>
+    <name>ScoreMatrix</name>
+    <message>
+        <source>bits per byte</source>
+        <translation>bits/字节</translation>
+    </message>
+    <message>
+        <source>nats per token</source>
+        <translation>nats/词元</translation>
+    </message>
+    <message>
+        <source>answer {0}</source>
+        <translation>回答 {0}</translation>
+    </message>
+    <message>
+        <source>scored by {0} · {1}</source>
+        <translation>由 {0} 打分 · {1}</translation>
+    </message>
+    <message>
+        <source>Answer {0} under the model of column {1} ({2}): {3} {4}</source>
+        <translation>回答 {0} 在第 {1} 列模型（{2}）下：{3} {4}</translation>
+    </message>
+    <message>
+        <source>not scored (too short)</source>
+        <translation>未打分（太短）</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsForm</name>
+    <message>
+        <source>Folder…</source>
+        <translation>文件夹…</translation>
+    </message>
+    <message>
+        <source>Drag the rows to change the order.</source>
+        <translation>拖动行以调整顺序。</translation>
+    </message>
+    <message>
+        <source>one per line</source>
+        <translation>每行一条</translation>
+    </message>
+</context>
+<context>
+    <name>SideBySideView</name>
+    <message>
+        <source>Select two branches in the Tree dock and press Compare.</source>
+        <translation>在“树”面板中选择两个分支，然后点击“比较”。</translation>
+    </message>
+    <message>
+        <source>Load {0} to score these branches: the model reads them back.</source>
+        <translation>加载 {0} 才能为这些分支打分：由模型重新读取它们。</translation>
+    </message>
+    <message>
+        <source>Scoring both branches under {0}…</source>
+        <translation>正在用 {0} 为两个分支打分…</translation>
+    </message>
+    <message>
+        <source>One branch ends where they part: there is nothing to compare.</source>
+        <translation>其中一个分支在分叉处就结束了：没有可比较的内容。</translation>
+    </message>
+    <message>
+        <source>The model prefers {0}: {1:.3f} against {2:.3f} nats per token after the fork (in all {3:.2f} over {4} tokens against {5:.2f} over {6}).</source>
+        <translation>模型更偏好 {0}：分叉之后每词元 {1:.3f} nats，对方为 {2:.3f} nats（总计：{4} 个词元共 {3:.2f}，对方 {6} 个词元共 {5:.2f}）。</translation>
+    </message>
+</context>
+<context>
+    <name>TokenPanel</name>
+    <message>
+        <source>The attention capture was cancelled.</source>
+        <translation>注意力捕获已取消。</translation>
+    </message>
+    <message>
+        <source>PNG…</source>
+        <translation>PNG…</translation>
+    </message>
+    <message>
+        <source>Save this page as an image.</source>
+        <translation>将此页保存为图片。</translation>
+    </message>
+    <message>
+        <source>JSON…</source>
+        <translation>JSON…</translation>
+    </message>
+    <message>
+        <source>Save this token&apos;s numbers: every sampler stage, its lens column and its attention row.</source>
+        <translation>保存此词元的数值：每个采样阶段、它的逻辑透镜列和注意力行。</translation>
+    </message>
+    <message>
+        <source>A run from the list keeps no trace: generate again to see why each token came out.</source>
+        <translation>列表中的运行记录不保留追踪数据：请重新生成，查看每个词元是怎么来的。</translation>
+    </message>
+    <message>
+        <source>Generate some text, then click a token (in the output, a heatmap or the lens) to see why it came out.</source>
+        <translation>先生成一段文本，再点击一个词元（在输出、热力图或逻辑透镜中），查看它是怎么来的。</translation>
+    </message>
+    <message>
+        <source>The selected token is not there (yet): click a token of this generation.</source>
+        <translation>所选词元（尚）不在此处：请点击本次生成中的一个词元。</translation>
+    </message>
+    <message>
+        <source>“{0}” · position {1} · a prompt token</source>
+        <translation>“{0}” · 位置 {1} · 提示词词元</translation>
+    </message>
+    <message>
+        <source>“{0}” · position {1} · generated token {2} of sequence {3}
+raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nats</source>
+        <translation>“{0}” · 位置 {1} · 序列 {3} 的第 {2} 个生成词元
+原始概率 {4} · 排名 {5} · 熵 {6:.3f} nats · 惊奇度 {7:.3f} nats</translation>
+    </message>
+    <message>
+        <source>The sampler chain exists only for generated tokens: a prompt token was read, not chosen. Its lens column and attention row are below.</source>
+        <translation>采样链只适用于生成的词元：提示词词元是读入的，而非选出的。它的逻辑透镜列和注意力行见下方。</translation>
+    </message>
+    <message>
+        <source>This token was generated without a trace.</source>
+        <translation>此词元生成时没有留下追踪数据。</translation>
+    </message>
+    <message>
+        <source>Beam search: only the raw distribution is recorded. The sampler chain does not apply: beams keep the likeliest whole sequences.</source>
+        <translation>束搜索：只记录原始分布。采样链不适用：束搜索保留的是整体最可能的序列。</translation>
+    </message>
+    <message>
+        <source>The sampler chain, in the order applied. Bars share one scale; the chosen token is orange; struck-out grey tokens were cut by that stage (shown at their probability before it).</source>
+        <translation>采样链，按应用顺序排列。各条形共用同一刻度；所选词元为橙色；划掉的灰色词元被该阶段剔除（显示的是它们在该阶段之前的概率）。</translation>
+    </message>
+    <message>
+        <source>Raw model</source>
+        <translation>原始模型</translation>
+    </message>
+    <message>
+        <source>{0} tokens</source>
+        <translation>{0} 个词元</translation>
+    </message>
+    <message>
+        <source>{0} tokens left</source>
+        <translation>剩余 {0} 个词元</translation>
+    </message>
+    <message>
+        <source>→ drawn from this</source>
+        <translation>→ 从中抽取</translation>
+    </message>
+    <message>
+        <source>→ the likeliest of this</source>
+        <translation>→ 取其中最可能者</translation>
+    </message>
+    <message>
+        <source>“{0}” (id {1}): probability {2}</source>
+        <translation>“{0}”（id {1}）：概率 {2}</translation>
+    </message>
+    <message>
+        <source>“{0}” (id {1}): cut by this stage; its probability before it was {2}</source>
+        <translation>“{0}”（id {1}）：被此阶段剔除；此前概率为 {2}</translation>
+    </message>
+    <message>
+        <source>Logit lens: the first token has no position before it, so nothing predicted it.</source>
+        <translation>逻辑透镜：第一个词元之前没有位置，因此没有谁预测过它。</translation>
+    </message>
+    <message>
+        <source>Logit lens: open the Lens page to compute it for this generation (a forward pass); this token&apos;s column then shows here.</source>
+        <translation>逻辑透镜：打开逻辑透镜页为本次生成进行计算（一次前向传播）；之后此词元的列会显示在这里。</translation>
+    </message>
+    <message>
+        <source>{0} · rank {1} · top “{2}” {3}</source>
+        <translation>{0} · 排名 {1} · 首选 “{2}” {3}</translation>
+    </message>
+    <message>
+        <source>Logit lens at position {0}, which predicted “{1}”</source>
+        <translation>位置 {0} 处的逻辑透镜，该位置预测出了 “{1}”</translation>
+    </message>
+    <message>
+        <source>layer · its probability of “{0}” · rank · its top guess</source>
+        <translation>层 · 给 “{0}” 的概率 · 排名 · 首选猜测</translation>
+    </message>
+    <message>
+        <source>Attention: the first token has no position before it to look from.</source>
+        <translation>注意力：第一个词元之前没有位置，无从查看注意力。</translation>
+    </message>
+    <message>
+        <source>Attention rows are shown for decoder-only models.</source>
+        <translation>仅对仅解码器模型显示注意力行。</translation>
+    </message>
+    <message>
+        <source>Attention: captured once the generation finishes.</source>
+        <translation>注意力：生成完成后捕获。</translation>
+    </message>
+    <message>
+        <source>Where position {0} looked when it produced “{1}” (layer {2}, mean over heads)</source>
+        <translation>位置 {0} 生成 “{1}” 时关注的位置（第 {2} 层，各头平均）</translation>
+    </message>
+    <message>
+        <source>Attention: capturing…</source>
+        <translation>注意力：正在捕获…</translation>
+    </message>
+    <message>
+        <source>Attention: capturing {0}…</source>
+        <translation>注意力：正在捕获 {0}…</translation>
+    </message>
+    <message>
+        <source>Save the Token page as PNG</source>
+        <translation>将词元页保存为 PNG</translation>
+    </message>
+    <message>
+        <source>PNG image (*.png)</source>
+        <translation>PNG 图片 (*.png)</translation>
+    </message>
+    <message>
+        <source>Save this token&apos;s numbers as JSON</source>
+        <translation>将此词元的数值保存为 JSON</translation>
+    </message>
+    <message>
+        <source>JSON (*.json)</source>
+        <translation>JSON (*.json)</translation>
+    </message>
+</context>
+<context>
+    <name>TokenView</name>
+    <message>
+        <source>Click a query token (a heatmap row or a word below).</source>
+        <translation>点击一个查询词元（热力图的一行或下方的一个词）。</translation>
+    </message>
+    <message>
+        <source>The text, coloured by how much the chosen token attends to each token. Click a token to choose it.</source>
+        <translation>文本按所选词元对每个词元的关注程度着色。点击一个词元即可选中它。</translation>
+    </message>
+    <message>
+        <source>weight</source>
+        <translation>权重</translation>
+    </message>
+    <message>
+        <source>Where “{0}” (token {1}) looks</source>
+        <translation>“{0}”（词元 {1}）关注的位置</translation>
+    </message>
+</context>
+<context>
+    <name>TrainSettings</name>
+    <message>
+        <source>GPT (Transformer decoder)</source>
+        <translation>GPT（Transformer 解码器）</translation>
+    </message>
+    <message>
+        <source>LSTM</source>
+        <translation>LSTM</translation>
+    </message>
+    <message>
+        <source>GRU</source>
+        <translation>GRU</translation>
+    </message>
+    <message>
+        <source>Plain RNN</source>
+        <translation>普通 RNN</translation>
+    </message>
+    <message>
+        <source>Fine-tune a pretrained model</source>
+        <translation>微调预训练模型</translation>
+    </message>
+    <message>
+        <source>Characters</source>
+        <translation>字符</translation>
+    </message>
+    <message>
+        <source>Byte-level BPE</source>
+        <translation>字节级 BPE</translation>
+    </message>
+    <message>
+        <source>The base model&apos;s own</source>
+        <translation>基础模型自带</translation>
+    </message>
+    <message>
+        <source>Corpus</source>
+        <translation>语料</translation>
+    </message>
+    <message>
+        <source>A UTF-8 text file, or a folder of .txt files: the text the model learns to continue.</source>
+        <translation>一个 UTF-8 文本文件，或包含 .txt 文件的文件夹：模型要学习续写的文本。</translation>
+    </message>
+    <message>
+        <source>Output folder</source>
+        <translation>输出文件夹</translation>
+    </message>
+    <message>
+        <source>Where the trained model, its checkpoints and metrics.csv are written. It must be new or empty.</source>
+        <translation>训练好的模型、检查点和 metrics.csv 写入的位置。必须是新建的或空的文件夹。</translation>
+    </message>
+    <message>
+        <source>Architecture</source>
+        <translation>架构</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>GPT reads the whole context with attention; LSTM, GRU and RNN read it one token at a time with a memory. Fine-tuning continues training a pretrained model on your corpus.</source>
+        <translation>GPT 通过注意力一次读取整个上下文；LSTM、GRU 和 RNN 借助记忆逐个词元读取。微调则是在你的语料上继续训练一个预训练模型。</translation>
+    </message>
+    <message>
+        <source>Base model</source>
+        <translation>基础模型</translation>
+    </message>
+    <message>
+        <source>The model to fine-tune: a catalog id or a model folder.</source>
+        <translation>要微调的模型：目录中的 ID 或模型文件夹。</translation>
+    </message>
+    <message>
+        <source>Tokenizer</source>
+        <translation>分词器</translation>
+    </message>
+    <message>
+        <source>How text is cut into tokens: single characters (small vocabulary, long sequences), BPE pieces learnt from the corpus, or, for fine-tuning, the base model&apos;s own tokenizer.</source>
+        <translation>文本如何切分为词元：单个字符（词表小、序列长）、从语料中学到的 BPE 片段，或者在微调时使用基础模型自带的分词器。</translation>
+    </message>
+    <message>
+        <source>LoRA (train small adapters only)</source>
+        <translation>LoRA（只训练小型适配器）</translation>
+    </message>
+    <message>
+        <source>Freeze the base model and train small low-rank adapters: far less memory, often nearly as good.</source>
+        <translation>冻结基础模型，只训练小型低秩适配器：显存占用少得多，效果往往相差无几。</translation>
+    </message>
+    <message>
+        <source>Layers</source>
+        <translation>层数</translation>
+    </message>
+    <message>
+        <source>How many Transformer blocks (or recurrent layers) are stacked. More learn more, but train slower.</source>
+        <translation>堆叠多少个 Transformer 块（或循环层）。层数越多学得越多，但训练更慢。</translation>
+    </message>
+    <message>
+        <source>Attention heads</source>
+        <translation>注意力头数</translation>
+    </message>
+    <message>
+        <source>How many attention patterns each Transformer block learns side by side. Must divide the embedding size.</source>
+        <translation>每个 Transformer 块并行学习多少种注意力模式。必须能整除嵌入维度。</translation>
+    </message>
+    <message>
+        <source>Embedding size</source>
+        <translation>嵌入维度</translation>
+    </message>
+    <message>
+        <source>Length of the vector that stands for each token inside the model. Bigger is stronger and slower.</source>
+        <translation>模型内部表示每个词元的向量长度。越大模型越强，也越慢。</translation>
+    </message>
+    <message>
+        <source>Context length</source>
+        <translation>上下文长度</translation>
+    </message>
+    <message>
+        <source>How many tokens the model sees at once when predicting the next one (the block size).</source>
+        <translation>模型预测下一个词元时一次能看到多少个词元（即块大小）。</translation>
+    </message>
+    <message>
+        <source>Dropout</source>
+        <translation>Dropout</translation>
+    </message>
+    <message>
+        <source>Share of activations randomly zeroed while training, against overfitting. 0 for small models and short runs.</source>
+        <translation>训练时随机置零的激活值比例，用于防止过拟合。小模型和短时间训练设为 0。</translation>
+    </message>
+    <message>
+        <source>BPE vocabulary size</source>
+        <translation>BPE 词表大小</translation>
+    </message>
+    <message>
+        <source>How many tokens the BPE tokenizer learns from the corpus (byte pieces merged into frequent chunks).</source>
+        <translation>BPE 分词器从语料中学习多少个词元（字节片段合并成高频片段）。</translation>
+    </message>
+    <message>
+        <source>LoRA rank</source>
+        <translation>LoRA 秩</translation>
+    </message>
+    <message>
+        <source>Size of the small low-rank matrices LoRA trains instead of the whole model. 8 is a good start.</source>
+        <translation>LoRA 代替整个模型所训练的小型低秩矩阵的大小。8 是不错的起点。</translation>
+    </message>
+    <message>
+        <source>Training steps</source>
+        <translation>训练步数</translation>
+    </message>
+    <message>
+        <source>Training</source>
+        <translation>训练</translation>
+    </message>
+    <message>
+        <source>How many optimizer steps to run in total.</source>
+        <translation>总共运行多少个优化器步。</translation>
+    </message>
+    <message>
+        <source>Batch size</source>
+        <translation>批大小</translation>
+    </message>
+    <message>
+        <source>How many text blocks are read per step. Bigger gives smoother steps and uses more memory.</source>
+        <translation>每步读取多少个文本块。越大每步越平稳，占用内存也越多。</translation>
+    </message>
+    <message>
+        <source>Gradient accumulation</source>
+        <translation>梯度累积</translation>
+    </message>
+    <message>
+        <source>Add up the gradients of this many batches before each step: a bigger batch without more memory.</source>
+        <translation>每步之前累加这么多个批次的梯度：不增加内存就能获得更大的批。</translation>
+    </message>
+    <message>
+        <source>Learning rate</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <source>How big each step is. Too high and the loss jumps or becomes NaN; too low and it falls slowly.</source>
+        <translation>每一步的步长。太高会使损失跳变或变成 NaN；太低则下降缓慢。</translation>
+    </message>
+    <message>
+        <source>Final learning rate</source>
+        <translation>最终学习率</translation>
+    </message>
+    <message>
+        <source>auto (lr ÷ 10)</source>
+        <translation>自动（lr ÷ 10）</translation>
+    </message>
+    <message>
+        <source>The learning rate the cosine schedule decays to by the last step. Auto: a tenth of the learning rate.</source>
+        <translation>余弦调度在最后一步衰减到的学习率。自动：学习率的十分之一。</translation>
+    </message>
+    <message>
+        <source>Warmup steps</source>
+        <translation>预热步数</translation>
+    </message>
+    <message>
+        <source>Steps over which the learning rate rises from almost 0, so early updates do not wreck the fresh model.</source>
+        <translation>学习率从接近 0 逐渐升高所经历的步数，以免早期更新破坏刚初始化的模型。</translation>
+    </message>
+    <message>
+        <source>Weight decay</source>
+        <translation>权重衰减</translation>
+    </message>
+    <message>
+        <source>Pulls weights gently toward zero at every step (AdamW), against overfitting.</source>
+        <translation>每一步都把权重轻轻拉向零（AdamW），用于防止过拟合。</translation>
+    </message>
+    <message>
+        <source>Gradient clipping</source>
+        <translation>梯度裁剪</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Largest allowed gradient norm: cuts rare huge updates that would make the loss jump. 0 turns it off.</source>
+        <translation>允许的最大梯度范数：截断少见的、会让损失跳变的巨大更新。设为 0 则关闭。</translation>
+    </message>
+    <message>
+        <source>Evaluate every</source>
+        <translation>评估间隔</translation>
+    </message>
+    <message>
+        <source>How many steps between measurements of the validation loss (with a sample text); one always runs at the last step.</source>
+        <translation>每隔多少步测量一次验证损失（并生成一段样例文本）；最后一步总会评估一次。</translation>
+    </message>
+    <message>
+        <source>Evaluation batches</source>
+        <translation>评估批次数</translation>
+    </message>
+    <message>
+        <source>How many validation batches are averaged for each validation loss. More is steadier but slower.</source>
+        <translation>每次计算验证损失时平均多少个验证批次。越多越稳定，但越慢。</translation>
+    </message>
+    <message>
+        <source>Validation share</source>
+        <translation>验证集比例</translation>
+    </message>
+    <message>
+        <source>Part of the corpus, taken from its end, kept aside to measure the validation loss.</source>
+        <translation>从语料末尾划出、用于测量验证损失的部分。</translation>
+    </message>
+    <message>
+        <source>Sample length</source>
+        <translation>样例长度</translation>
+    </message>
+    <message>
+        <source>no samples</source>
+        <translation>不生成样例</translation>
+    </message>
+    <message>
+        <source>Tokens generated as a sample text at each evaluation, to read what the model has learnt. 0: none.</source>
+        <translation>每次评估时生成的样例文本词元数，用于查看模型学到了什么。0：不生成。</translation>
+    </message>
+    <message>
+        <source>Probe texts</source>
+        <translation>探针文本</translation>
+    </message>
+    <message>
+        <source>Texts read at every evaluation, one per line: their loss, the model&apos;s greedy continuation and its five likeliest next tokens. Empty: the first lines of the validation text.</source>
+        <translation>每次评估时读取的文本，每行一条：记录其损失、模型的贪心续写及最可能的五个下一个词元。留空：使用验证文本的前几行。</translation>
+    </message>
+    <message>
+        <source>Score attention heads</source>
+        <translation>为注意力头打分</translation>
+    </message>
+    <message>
+        <source>At every evaluation, score each attention head on a random sequence repeated twice: how much it looks at the previous token, at the token that followed this one last time (an induction head) and at the first token. One short forward pass; models with attention only.</source>
+        <translation>每次评估时，在一段重复两次的随机序列上为每个注意力头打分：它对前一个词元、对上一次出现时紧随当前词元之后的那个词元（诱导头）以及对第一个词元的关注程度。只需一次短的前向传播；仅适用于含注意力的模型。</translation>
+    </message>
+    <message>
+        <source>Keep the latest</source>
+        <translation>保留最近</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>At every evaluation the model is saved as it is then, to open while training goes on. This many of the latest are kept (the resume checkpoint is separate).</source>
+        <translation>每次评估时都会保存模型当时的状态，可在训练进行中打开。保留最近的这么多个（用于恢复的检查点另行保存）。</translation>
+    </message>
+    <message>
+        <source>Keep spread out</source>
+        <translation>分散保留</translation>
+    </message>
+    <message>
+        <source>Also keep this many of the saved evaluations spread evenly on a log scale of steps (early training changes fastest). With both at 0 no evaluation is saved.</source>
+        <translation>另外按步数的对数刻度均匀地保留这么多个已保存的评估（训练早期变化最快）。两项都为 0 时不保存任何评估。</translation>
+    </message>
+    <message>
+        <source>Checkpoint every</source>
+        <translation>检查点间隔</translation>
+    </message>
+    <message>
+        <source>only on stop and end</source>
+        <translation>仅在停止和结束时</translation>
+    </message>
+    <message>
+        <source>Steps between saved checkpoints. A checkpoint is always saved on stop and at the end; 0 saves only then.</source>
+        <translation>两次保存检查点之间的步数。停止和结束时总会保存检查点；设为 0 则只在这两个时候保存。</translation>
+    </message>
+    <message>
+        <source>Random seed</source>
+        <translation>随机种子</translation>
+    </message>
+    <message>
+        <source>Same seed and settings give the same run again.</source>
+        <translation>相同的种子和设置会重现同样的训练。</translation>
+    </message>
+    <message>
+        <source>Device</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <source>Where to train: auto (a GPU when there is one, else the CPU), cpu, cuda, cuda:N or mps.</source>
+        <translation>训练位置：auto（有 GPU 时用 GPU，否则用 CPU）、cpu、cuda、cuda:N 或 mps。</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingCurves</name>
+    <message>
+        <source>train loss</source>
+        <translation>训练损失</translation>
+    </message>
+    <message>
+        <source>validation loss</source>
+        <translation>验证损失</translation>
+    </message>
+    <message>
+        <source>learning rate</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <source>Step</source>
+        <translation>步数</translation>
+    </message>
+    <message>
+        <source>Tokens seen</source>
+        <translation>已见词元数</translation>
+    </message>
+    <message>
+        <source>Training time (s)</source>
+        <translation>训练时间（秒）</translation>
+    </message>
+    <message>
+        <source>Loss (cross-entropy)</source>
+        <translation>损失（交叉熵）</translation>
+    </message>
+    <message>
+        <source>Learning rate</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <source>No run yet.</source>
+        <translation>尚无训练。</translation>
+    </message>
+    <message>
+        <source>Perplexity = e^(validation loss): the model is as unsure as if it picked among that many tokens. Lower is better; a perfect model would reach 1.</source>
+        <translation>困惑度 = e^(验证损失)：模型的不确定程度相当于在这么多个词元中挑选。越低越好；完美的模型会达到 1。</translation>
+    </message>
+    <message>
+        <source>Compare with a run…</source>
+        <translation>与其他训练比较…</translation>
+    </message>
+    <message>
+        <source>Overlay the curves of an earlier run from its metrics.csv.</source>
+        <translation>根据 metrics.csv 叠加显示之前某次训练的曲线。</translation>
+    </message>
+    <message>
+        <source>Val loss</source>
+        <translation>验证损失</translation>
+    </message>
+    <message>
+        <source>Sample text</source>
+        <translation>样例文本</translation>
+    </message>
+    <message>
+        <source>What the model writes at each evaluation: watch it go from noise to words.</source>
+        <translation>模型在每次评估时写出的内容：看它从乱码逐渐变成词句。</translation>
+    </message>
+    <message>
+        <source>Probe</source>
+        <translation>探针</translation>
+    </message>
+    <message>
+        <source>Loss</source>
+        <translation>损失</translation>
+    </message>
+    <message>
+        <source>Drift</source>
+        <translation>漂移</translation>
+    </message>
+    <message>
+        <source>Greedy continuation</source>
+        <translation>贪心续写</translation>
+    </message>
+    <message>
+        <source>Next tokens</source>
+        <translation>下一个词元</translation>
+    </message>
+    <message>
+        <source>The probe texts read at each evaluation: their loss, how the model continues them (greedy) and the five tokens it finds likeliest next. Set them in the form&apos;s Probe texts; without them the run probes the first lines of its validation text.</source>
+        <translation>每次评估时读取的探针文本：记录其损失、模型如何（贪心地）续写，以及模型认为最可能的五个下一个词元。可在表单的“探针文本”中设置；未设置时使用验证文本的前几行作为探针。</translation>
+    </message>
+    <message>
+        <source>Samples</source>
+        <translation>样例</translation>
+    </message>
+    <message>
+        <source>Probes</source>
+        <translation>探针</translation>
+    </message>
+    <message>
+        <source>Starting…</source>
+        <translation>正在启动…</translation>
+    </message>
+    <message>
+        <source>Step {step}: validation loss {loss:.3f}, perplexity {perplexity:.2f}</source>
+        <translation>第 {step} 步：验证损失 {loss:.3f}，困惑度 {perplexity:.2f}</translation>
+    </message>
+    <message>
+        <source>probe {0} loss</source>
+        <translation>探针 {0} 损失</translation>
+    </message>
+    <message>
+        <source>Fine-tuning: the largest KL(base ‖ now) of the next-token distribution over the probe&apos;s positions, in nats: where the model moved most from its base.</source>
+        <translation>微调：探针各位置上下一词元分布的最大 KL(base ‖ now)，单位为 nats：即模型相对基础模型变化最大之处。</translation>
+    </message>
+    <message>
+        <source>L{0} H{1}</source>
+        <translation>L{0} H{1}</translation>
+    </message>
+    <message>
+        <source>Induction score per head</source>
+        <translation>每个头的诱导得分</translation>
+    </message>
+    <message>
+        <source>Choose an earlier run&apos;s metrics.csv</source>
+        <translation>选择之前某次训练的 metrics.csv</translation>
+    </message>
+    <message>
+        <source>Metrics (metrics.csv *.csv)</source>
+        <translation>指标文件 (metrics.csv *.csv)</translation>
+    </message>
+    <message>
+        <source>Cannot compare</source>
+        <translation>无法比较</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingForm</name>
+    <message>
+        <source>Corpus</source>
+        <translation>语料</translation>
+    </message>
+    <message>
+        <source>A UTF-8 text file, or a folder of .txt files</source>
+        <translation>一个 UTF-8 文本文件，或包含 .txt 文件的文件夹</translation>
+    </message>
+    <message>
+        <source>The text the model learns to continue. Chinese and any other language work.</source>
+        <translation>模型要学习续写的文本。中文及其他任何语言均可。</translation>
+    </message>
+    <message>
+        <source>File…</source>
+        <translation>文件…</translation>
+    </message>
+    <message>
+        <source>Choose one text file.</source>
+        <translation>选择一个文本文件。</translation>
+    </message>
+    <message>
+        <source>Folder…</source>
+        <translation>文件夹…</translation>
+    </message>
+    <message>
+        <source>Choose a folder: every .txt file in it is joined into one corpus.</source>
+        <translation>选择一个文件夹：其中所有 .txt 文件会合并成一份语料。</translation>
+    </message>
+    <message>
+        <source>Try training on Tang poems</source>
+        <translation>试试用唐诗训练</translation>
+    </message>
+    <message>
+        <source>Pick the bundled corpus (300 Tang poems) with a small character-level GPT: press Start and watch it learn.</source>
+        <translation>选用自带的语料（300 首唐诗）和一个小型字符级 GPT：按“开始”，看它如何学习。</translation>
+    </message>
+    <message>
+        <source>No corpus chosen yet.</source>
+        <translation>尚未选择语料。</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>Choose the output folder.</source>
+        <translation>选择输出文件夹。</translation>
+    </message>
+    <message>
+        <source>Load a model first: fine-tuning continues training the loaded model.</source>
+        <translation>请先加载模型：微调是在已加载的模型上继续训练。</translation>
+    </message>
+    <message>
+        <source>The output folder already has files: choose a new folder.</source>
+        <translation>输出文件夹中已有文件：请选择一个新文件夹。</translation>
+    </message>
+    <message>
+        <source>{characters:,} characters, {distinct:,} different ones, in {files} file(s).</source>
+        <translation>{characters:,} 个字符，其中不同字符 {distinct:,} 个，共 {files} 个文件。</translation>
+    </message>
+    <message>
+        <source>{characters:,} characters → {tokens:,} tokens from a vocabulary of {vocabulary:,}; {train:,} for training, {val:,} for validation.</source>
+        <translation>{characters:,} 个字符 → {tokens:,} 个词元，词表大小 {vocabulary:,}；{train:,} 个用于训练，{val:,} 个用于验证。</translation>
+    </message>
+    <message>
+        <source>Choose a text file</source>
+        <translation>选择文本文件</translation>
+    </message>
+    <message>
+        <source>Text files (*.txt);;All files (*)</source>
+        <translation>文本文件 (*.txt);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Choose a folder of .txt files</source>
+        <translation>选择包含 .txt 文件的文件夹</translation>
+    </message>
+    <message>
+        <source>No model loaded: load one in the model picker.</source>
+        <translation>未加载模型：请在模型选择器中加载一个。</translation>
+    </message>
+    <message>
+        <source>Choose an empty output folder</source>
+        <translation>选择一个空的输出文件夹</translation>
+    </message>
+</context>
+<context>
+    <name>TrainingPanel</name>
+    <message>
+        <source>{s} s</source>
+        <translation>{s} 秒</translation>
+    </message>
+    <message>
+        <source>{m} min {s:02d} s</source>
+        <translation>{m} 分 {s:02d} 秒</translation>
+    </message>
+    <message>
+        <source>{h} h {m:02d} min</source>
+        <translation>{h} 小时 {m:02d} 分</translation>
+    </message>
+    <message>
+        <source>Choose a corpus, or try the Tang poems.</source>
+        <translation>选择一个语料，或者试试唐诗。</translation>
+    </message>
+    <message>
+        <source>Stop the run after saving a checkpoint; Continue can pick it up later.</source>
+        <translation>保存检查点后停止训练；之后可用“继续”接着训练。</translation>
+    </message>
+    <message>
+        <source>Continue</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <source>Carry on the stopped run from its checkpoint, on the same curve.</source>
+        <translation>从检查点接着进行已停止的训练，沿用同一条曲线。</translation>
+    </message>
+    <message>
+        <source>Open a run…</source>
+        <translation>打开训练…</translation>
+    </message>
+    <message>
+        <source>Show a run from its folder: its curves, samples, probes, head scores and kept checkpoints. A stopped run can then be continued.</source>
+        <translation>从文件夹中显示一次训练：其曲线、样例、探针、注意力头得分和保留的检查点。已停止的训练随后可以继续。</translation>
+    </message>
+    <message>
+        <source>Checkpoints</source>
+        <translation>检查点</translation>
+    </message>
+    <message>
+        <source>Drift</source>
+        <translation>漂移</translation>
+    </message>
+    <message>
+        <source>previous run</source>
+        <translation>上次训练</translation>
+    </message>
+    <message>
+        <source>The run in {folder} stopped at step {step}: Continue carries it on.</source>
+        <translation>{folder} 中的训练停在第 {step} 步：点击“继续”可接着训练。</translation>
+    </message>
+    <message>
+        <source>The run in {folder}, shown up to step {step}.</source>
+        <translation>{folder} 中的训练，显示至第 {step} 步。</translation>
+    </message>
+    <message>
+        <source>Choose a run&apos;s folder</source>
+        <translation>选择训练所在的文件夹</translation>
+    </message>
+    <message>
+        <source>Cannot open the run</source>
+        <translation>无法打开该训练</translation>
+    </message>
+    <message>
+        <source>Checkpoint saved at step {step}.</source>
+        <translation>已在第 {step} 步保存检查点。</translation>
+    </message>
+    <message>
+        <source>Saved the model of step {0}: {1} steps kept, {2} on disk.</source>
+        <translation>已保存第 {0} 步的模型：共保留 {1} 个步骤的模型，占用磁盘 {2}。</translation>
+    </message>
+    <message>
+        <source>Saving a checkpoint: %p%</source>
+        <translation>正在保存检查点：%p%</translation>
+    </message>
+    <message>
+        <source> · about {0} left</source>
+        <translation> · 约剩 {0}</translation>
+    </message>
+    <message>
+        <source>Saving a checkpoint… {0}%{1}</source>
+        <translation>正在保存检查点… {0}%{1}</translation>
+    </message>
+    <message>
+        <source>Step {step} of {total} · {speed:,.0f} tokens/s · about {left} left{paused}</source>
+        <translation>第 {step}/{total} 步 · {speed:,.0f} 词元/秒 · 约剩 {left}{paused}</translation>
+    </message>
+    <message>
+        <source> · paused</source>
+        <translation> · 已暂停</translation>
+    </message>
+</context>
+<context>
+    <name>TreeDock</name>
+    <message>
+        <source>answer</source>
+        <translation>回答</translation>
+    </message>
+    <message>
+        <source>another answer</source>
+        <translation>另一个回答</translation>
+    </message>
+    <message>
+        <source>One tree per prompt, newest first.</source>
+        <translation>每个提示词一棵树，最新的在最前。</translation>
+    </message>
+    <message>
+        <source>Export JSON…</source>
+        <translation>导出 JSON…</translation>
+    </message>
+    <message>
+        <source>Save this tree with everything needed to generate it again: model, weights hash, settings, seeds, forced tokens. `workbench tree replay FILE` checks it.</source>
+        <translation>保存这棵树以及重新生成它所需的一切：模型、权重哈希、设置、种子和强制词元。可用 `workbench tree replay FILE` 进行校验。</translation>
+    </message>
+    <message>
+        <source>Fork</source>
+        <translation>分叉</translation>
+    </message>
+    <message>
+        <source>Tokens</source>
+        <translation>词元数</translation>
+    </message>
+    <message>
+        <source>log p</source>
+        <translation>log p</translation>
+    </message>
+    <message>
+        <source>Branch</source>
+        <translation>分支</translation>
+    </message>
+    <message>
+        <source>The token forced where this branch left its parent, and its raw probability.</source>
+        <translation>该分支离开父分支时被强制的词元，及其原始概率。</translation>
+    </message>
+    <message>
+        <source>Tokens this branch generated (the forced ones not counted).</source>
+        <translation>该分支生成的词元数（不计强制词元）。</translation>
+    </message>
+    <message>
+        <source>Cumulative log-probability of its generated tokens under the raw model.</source>
+        <translation>其生成词元在原始模型下的累计对数概率。</translation>
+    </message>
+    <message>
+        <source>Click a branch to show its answer; Ctrl+click a second one to compare the two. Right-click for more. Click a token in the output to fork there.</source>
+        <translation>点击分支可显示其回答；按住 Ctrl 再点击另一个分支可比较两者。右键单击可查看更多操作。点击输出中的词元可在该处分叉。</translation>
+    </message>
+    <message>
+        <source>Compare the two selected</source>
+        <translation>比较所选的两个</translation>
+    </message>
+    <message>
+        <source>Both branches after their fork, side by side, scored by the model.</source>
+        <translation>将两个分支在分叉之后的内容并排显示，并由模型打分。</translation>
+    </message>
+    <message>
+        <source>{0} · {1} branches</source>
+        <translation>{0} · {1} 个分支</translation>
+    </message>
+    <message>
+        <source>Prompt</source>
+        <translation>提示词</translation>
+    </message>
+    <message>
+        <source>greedy</source>
+        <translation>贪心</translation>
+    </message>
+    <message>
+        <source>{0}, seed {1}</source>
+        <translation>{0}，种子 {1}</translation>
+    </message>
+    <message>
+        <source>{0}
+
+Forked after {1} tokens of its parent&apos;s answer. {2} tokens generated ({3}); log p {4:.2f} in all, {5:.2f} per token.</source>
+        <translation>{0}
+
+在父分支回答的 {1} 个词元之后分叉。生成了 {2} 个词元（{3}）；log p 总计 {4:.2f}，每词元 {5:.2f}。</translation>
+    </message>
+    <message>
+        <source>generating…</source>
+        <translation>正在生成…</translation>
+    </message>
+    <message>
+        <source>Show in inspector</source>
+        <translation>在检查器中显示</translation>
+    </message>
+    <message>
+        <source>Send this branch to the Attention, Token and Lens pages (a saved branch is generated again, exactly, first).</source>
+        <translation>将该分支发送到注意力、词元和透镜页面（已保存的分支会先被精确地重新生成一遍）。</translation>
+    </message>
+    <message>
+        <source>Regenerate (new seed)</source>
+        <translation>重新生成（新种子）</translation>
+    </message>
+    <message>
+        <source>Compare with sibling</source>
+        <translation>与兄弟分支比较</translation>
+    </message>
+    <message>
+        <source>Rename…</source>
+        <translation>重命名…</translation>
+    </message>
+    <message>
+        <source>Expand</source>
+        <translation>展开</translation>
+    </message>
+    <message>
+        <source>Collapse</source>
+        <translation>折叠</translation>
+    </message>
+    <message>
+        <source>Delete branch and its forks…</source>
+        <translation>删除分支及其分叉…</translation>
+    </message>
+    <message>
+        <source>Rename branch</source>
+        <translation>重命名分支</translation>
+    </message>
+    <message>
+        <source>Label (empty: its text):</source>
+        <translation>标签（留空则使用其文本）：</translation>
+    </message>
+    <message>
+        <source>Delete this whole tree ({0} branches)?</source>
+        <translation>删除整棵树（{0} 个分支）？</translation>
+    </message>
+    <message>
+        <source>Delete this branch and the {0} forked from it?</source>
+        <translation>删除此分支以及从它分叉出的 {0} 个分支？</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>{0} is not loaded: the export has no weights hash to check a replay against.</source>
+        <translation>{0} 未加载：导出文件中将没有权重哈希，无法用来校验重放。</translation>
+    </message>
+    <message>
+        <source>Hashing the weights of {0}…</source>
+        <translation>正在计算 {0} 的权重哈希…</translation>
+    </message>
+    <message>
+        <source>Export tree</source>
+        <translation>导出树</translation>
+    </message>
+    <message>
+        <source>JSON (*.json)</source>
+        <translation>JSON (*.json)</translation>
+    </message>
+</context>
+<context>
+    <name>TreeKeeper</name>
+    <message>
+        <source>This tree was made with {0}: load it to generate in this tree.</source>
+        <translation>这棵树是用 {0} 生成的：加载该模型才能在这棵树中生成。</translation>
+    </message>
+    <message>
+        <source>A generation is running: wait for it or stop it first.</source>
+        <translation>正在生成中：请等待其完成，或先将其停止。</translation>
+    </message>
+    <message>
+        <source>Generated again, this node came out differently (another device or other weights?): the output shows the new answer; the node keeps its saved one.</source>
+        <translation>重新生成后，该节点的结果与之前不同（换了设备或权重？）：输出区显示新的回答；节点保留其已保存的回答。</translation>
+    </message>
+</context>
+</TS>
