@@ -23,7 +23,7 @@ from workbench.core.attention import (
     save_npz,
     text_token_ids,
 )
-from workbench.core.attention_tokens import token_sequence
+from workbench.core.attention_tokens import text_of_labels, token_sequence
 from workbench.core.errors import CancelledError, InvalidInputError, InvalidSettingsError
 from workbench.core.jobs import CancelToken, drain
 
@@ -169,7 +169,9 @@ def test_readable_token_labels(tiny_tokenizer):
     tokens = token_sequence(tiny_tokenizer, ids)
     joined = "".join(tokens.labels)
     assert "␣" in joined and "↵" in joined and "Ġ" not in joined and "Ċ" not in joined
-    assert any(label.startswith("床") for label in tokens.labels)  # bytes of one character decoded together
+    # A token holding part of a character shows its bytes and the character they help make.
+    assert any(label.startswith("⟨") and label.endswith(":床⟩") for label in tokens.labels), tokens.labels
+    assert text_of_labels(tokens.labels[:-1]) == "Hello world\n床前 x"  # the labels are the text, exactly
     assert tokens.labels[-1] == "<|endoftext|>" and tokens.special[-1] and not any(tokens.special[:-1])
 
 

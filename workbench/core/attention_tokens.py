@@ -1,8 +1,11 @@
 """Readable token labels for heatmap axes: byte-level pieces decoded to text, whitespace made visible.
 
-Byte-level BPE (GPT-2, SmolLM2) spells bytes as odd letters ('Ġ' is a space, 'Ċ' a newline) and
-splits one Chinese character across several tokens. Labels decode the bytes, and tokens that
-only make a character together are labelled with that character and their part, e.g. "床(1/3)".
+Byte-level BPE (GPT-2, SmolLM2, Gemma's byte fallback) spells bytes as odd letters ('Ġ' is a space,
+'Ċ' a newline) and splits one Chinese character across several tokens. A label shows what its token
+really is: the whole characters it holds as text, and the bytes of a character it shares with its
+neighbours as a chip naming that character: 床 split in two reads ``⟨e5 ba:床⟩`` then ``⟨8a:床⟩``. A
+token read alone (an alternative in a top-k list) has no neighbours: ``⟨e5 ba⟩``. ``text_of_labels``
+joins labels back into the exact text.
 """
 
 from __future__ import annotations
@@ -58,9 +61,52 @@ def visible_text(text: str) -> str:
     return text.translate(_VISIBLE_WHITESPACE) or "∅"
 
 
+_VISIBLE_MARKS = {mark: chr(code) for code, mark in _VISIBLE_WHITESPACE.items()}
+_CHIP = re.compile(r"⟨([0-9a-f]{2}(?: [0-9a-f]{2})*)(?::[^⟩]*)?⟩")
+
+
 def single_token_labels(tokenizer, token_ids: Sequence[int]) -> list[str]:
-    """Each token decoded on its own, made visible: labels for alternatives, which are not a running text."""
-    return [visible_text(text) for text in tokenizer.batch_decode([[int(token_id)] for token_id in token_ids])]
+    """Each token labelled on its own: labels for alternatives, which are not a running text."""
+    return [token_sequence(tokenizer, [token_id]).labels[0] for token_id in token_ids]
+
+
+def byte_chip(data: bytes, character: str | None = None) -> str:
+    """Bytes that are not a whole character on their own, e.g. ⟨e5 ba:床⟩ (with the character they help make)."""
+    hex_bytes = " ".join(f"{byte:02x}" for byte in data)
+    return f"⟨{hex_bytes}:{character}⟩" if character else f"⟨{hex_bytes}⟩"
+
+
+def text_of_labels(labels: Sequence[str]) -> str:
+    """The text a run of labels stands for: chips give back their bytes, visible marks their whitespace."""
+    data, last = bytearray(), 0
+    joined = "".join(label for label in labels if label != "∅")
+    for chip in _CHIP.finditer(joined):
+        data += _unmark(joined[last:chip.start()]).encode("utf-8") + bytes.fromhex(chip.group(1))
+        last = chip.end()
+    data += _unmark(joined[last:]).encode("utf-8")
+    return data.decode("utf-8", errors="replace")
+
+
+def _unmark(text: str) -> str:
+    return "".join(_VISIBLE_MARKS.get(char, char) for char in text)
+
+
+def _characters(data: bytes) -> list[tuple[int, int, str | None]]:
+    """(start, end, character) for each UTF-8 character of ``data``; a byte that starts none: (i, i + 1, None)."""
+    spans, start = [], 0
+    while start < len(data):
+        for length in (1, 2, 3, 4):
+            try:
+                character = data[start:start + length].decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            spans.append((start, start + length, character))
+            start += length
+            break
+        else:
+            spans.append((start, start + 1, None))
+            start += 1
+    return spans
 
 
 def _special_label(piece: str) -> str:
@@ -69,9 +115,25 @@ def _special_label(piece: str) -> str:
 
 
 def _flush(group: list[tuple[int, bytes]], labels: list[str]) -> None:
-    text = visible_text(b"".join(data for _, data in group).decode("utf-8", errors="replace"))
-    for part, (index, _) in enumerate(group, start=1):
-        labels[index] = text if len(group) == 1 else f"{text}({part}/{len(group)})"
+    """Label each token of ``group`` (tokens whose bytes decode only together) by its own bytes."""
+    joined = b"".join(data for _, data in group)
+    characters = _characters(joined)
+    start = 0
+    for index, data in group:
+        end = start + len(data)
+        parts: list[tuple[str | None, bytes]] = []  # (character, bytes): whole, shared, or none (None)
+        for first, last, character in characters:
+            if last <= start or first >= end:
+                continue
+            own = joined[max(first, start):min(last, end)]
+            if parts and character is None and parts[-1][0] is None:  # stray bytes make one chip
+                parts[-1] = (None, parts[-1][1] + own)
+            else:
+                parts.append((character, own))
+        labels[index] = "".join(
+            visible_text(character) if character is not None and len(own) == len(character.encode("utf-8"))
+            else byte_chip(own, character) for character, own in parts) or "∅"
+        start = end
     group.clear()
 
 

@@ -1,0 +1,41 @@
+"""Chinese text end to end under the packaged models' real tokenizers: every token label shows what the
+token really is and the labels join back into the exact sentence; streaming never shows U+FFFD."""
+
+from pathlib import Path
+
+import pytest
+from transformers import AutoTokenizer
+
+from workbench.core.attention_tokens import single_token_labels, text_of_labels, token_sequence
+from workbench.core.catalog import Catalog
+from workbench.core.text_stream import text_stream
+
+SENTENCES = (
+    "床前明月光，疑是地上霜。举头望明月，低头思故乡。",
+    "注意力机制让每个词元都能看到它前面的词元 (attention)。\n你好！",
+)
+
+
+@pytest.fixture(scope="module", params=["smollm2-135m-instruct", "gemma3-270m"])
+def tokenizer(request):
+    gguf = Path(Catalog().resolve(request.param).resolve_location())
+    return AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)  # the tokenizer the model loads with
+
+
+@pytest.mark.parametrize("sentence", SENTENCES)
+def test_token_labels_join_back_into_the_exact_sentence(tokenizer, sentence):
+    ids = tokenizer(sentence, add_special_tokens=False)["input_ids"]
+    labels = token_sequence(tokenizer, ids).labels
+    assert text_of_labels(labels) == sentence
+    assert not any("\ufffd" in label for label in labels)
+    # Read alone (an alternative in a top-k list), a piece of a character is a chip of its bytes.
+    assert not any("\ufffd" in label for label in single_token_labels(tokenizer, ids))
+
+
+@pytest.mark.parametrize("sentence", SENTENCES)
+def test_streaming_chinese_never_shows_a_replacement_character(tokenizer, sentence):
+    ids = tokenizer(sentence, add_special_tokens=False)["input_ids"]
+    stream = text_stream(tokenizer)
+    pieces = [stream.add(token_id) for token_id in ids]
+    assert not any("\ufffd" in piece for piece in pieces)
+    assert "".join(pieces).lstrip() == sentence.lstrip()
