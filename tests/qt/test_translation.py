@@ -63,3 +63,13 @@ def test_the_window_speaks_chinese_with_the_translator(qtbot, chinese):
     menus = [action.text() for action in window.menuBar().actions()]
     assert menus[0].startswith("文件") and menus[2].startswith("视图"), menus
     assert window.generate_button.text() != "Generate"
+
+
+def test_the_cores_stages_and_statuses_are_shown_in_chinese(chinese):
+    from workbench.core.loading import LoadProgress
+    from workbench.core.training.trainer import SAVING_CHECKPOINT
+    from workbench.qt.common.language import translated_stage
+
+    assert translated_stage(LoadProgress("Converting GGUF weights", 0.5, first_load_only=True)) == "转换 GGUF 权重（仅首次加载）"
+    assert QCoreApplication.translate("StatusEvent", SAVING_CHECKPOINT) == "保存检查点"
+    assert LoadProgress("Converting GGUF weights", first_load_only=True).text == "Converting GGUF weights (first load only)"

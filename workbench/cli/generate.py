@@ -179,7 +179,7 @@ class _ProgressLine:
     def __call__(self, progress) -> None:
         if not self.live:
             return
-        text = progress.stage + (f" {progress.fraction:.0%}" if progress.fraction is not None else "")
+        text = progress.text + (f" {progress.fraction:.0%}" if progress.fraction is not None else "")
         self.width = max(self.width, len(text))
         self.err.write("\r" + text.ljust(self.width))
         self.err.flush()

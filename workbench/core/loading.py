@@ -34,6 +34,7 @@ from workbench.core.errors import (
     RemoteCodeRefusedError,
     WorkbenchError,
 )
+from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import CancelToken, drain
 from workbench.core.progress import Stages
 from workbench.core.transformers_helpers import imports_in_turn, models_built_in_turn, quiet_transformers
@@ -50,26 +51,27 @@ _WEIGHTS = "model.safetensors"
 
 # Each stage's share of a load's time, measured on a 2-core machine (SmolLM2-135M Q4_1: 30 s for the
 # first load of the GGUF file, under 1 s from the cache), so one percentage moves through every stage.
-_READING = "Reading the configuration and tokenizer"
-_WEIGHTS_LOOP = "Loading weights"  # transformers' own name for its loop over the tensors
-_MOVING = "Moving to the device"
+_READING = QT_TRANSLATE_NOOP("LoadProgress", "Reading the configuration and tokenizer")
+# transformers' own name for its loop over the tensors
+_WEIGHTS_LOOP = QT_TRANSLATE_NOOP("LoadProgress", "Loading weights")
+_MOVING = QT_TRANSLATE_NOOP("LoadProgress", "Moving to the device")
 _FOLDER_STAGES = {_READING: 0.23, _WEIGHTS_LOOP: 0.37, _MOVING: 0.03}
-_VERIFYING = "Verifying cached weights"
+_VERIFYING = QT_TRANSLATE_NOOP("LoadProgress", "Verifying cached weights")
 _CACHED_GGUF_STAGES = {_VERIFYING: 0.21, **_FOLDER_STAGES}
-_CHECKING = "Checking the GGUF file"
-_TOKENIZER_METADATA = "Reading the tokenizer from the GGUF file"
-_BUILDING_TOKENIZER = "Building the tokenizer"
-_CONFIG_METADATA = "Reading the model settings from the GGUF file"
-_TENSOR_INDEX = "Reading the GGUF tensor index"
-_TENSOR_NAMES = "Matching tensor names"
-_CONVERTING = "Converting GGUF weights"
-_SAVING = "Saving converted weights to the cache"
+_CHECKING = QT_TRANSLATE_NOOP("LoadProgress", "Checking the GGUF file")
+_TOKENIZER_METADATA = QT_TRANSLATE_NOOP("LoadProgress", "Reading the tokenizer from the GGUF file")
+_BUILDING_TOKENIZER = QT_TRANSLATE_NOOP("LoadProgress", "Building the tokenizer")
+_CONFIG_METADATA = QT_TRANSLATE_NOOP("LoadProgress", "Reading the model settings from the GGUF file")
+_TENSOR_INDEX = QT_TRANSLATE_NOOP("LoadProgress", "Reading the GGUF tensor index")
+_TENSOR_NAMES = QT_TRANSLATE_NOOP("LoadProgress", "Matching tensor names")
+_CONVERTING = QT_TRANSLATE_NOOP("LoadProgress", "Converting GGUF weights")
+_SAVING = QT_TRANSLATE_NOOP("LoadProgress", "Saving converted weights to the cache")
 _GGUF_STAGES = {
     _CHECKING: 3.1, _TOKENIZER_METADATA: 4.4, _BUILDING_TOKENIZER: 0.3, _CONFIG_METADATA: 3.4, _TENSOR_INDEX: 3.7,
     _TENSOR_NAMES: 6.3, _CONVERTING: 2.2, _WEIGHTS_LOOP: 0.1, _SAVING: 1.1, _READING: 0.6, _MOVING: 0.03,
 }  # after saving, the converted copy is read back (_READING, then weights the bar has already passed)
 _CONVERSION_ONLY = _GGUF_STAGES.keys() - _FOLDER_STAGES.keys()  # the stages a second load of the file skips
-_FIRST_LOAD = " (first load only)"
+_FIRST_LOAD = QT_TRANSLATE_NOOP("LoadProgress", " (first load only)")
 
 Result = TypeVar("Result")
 
@@ -88,6 +90,11 @@ class LoadProgress:
     stage: str  # a short sentence for the status line, e.g. "Converting GGUF weights"
     fraction: float | None = None  # 0..1 when known
     seconds_left: float | None = None  # estimated from the pace so far, when there is one
+    first_load_only: bool = False  # a stage of a GGUF file's conversion, which later loads skip
+
+    @property
+    def text(self) -> str:
+        return self.stage + (_FIRST_LOAD if self.first_load_only else "")
 
 
 @dataclass
@@ -398,7 +405,7 @@ def _install_progress_hooks() -> None:
 
 def _progress(stages: Stages, stage: str, within: float = 0.0) -> LoadProgress:
     fraction, seconds_left = stages.at(stage, within)
-    return LoadProgress(stage + (_FIRST_LOAD if stage in _CONVERSION_ONLY else ""), fraction, seconds_left)
+    return LoadProgress(stage, fraction, seconds_left, first_load_only=stage in _CONVERSION_ONLY)
 
 
 def _with_progress(work: Callable[[], Result], stages: Stages, cancel: CancelToken) -> Generator[

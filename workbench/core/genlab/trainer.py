@@ -22,6 +22,7 @@ from workbench.core.genlab.data import ImageSet, load_image_set
 from workbench.core.genlab.models import GAN, VAE, GenerativeModel, ModelConfig, build_model
 from workbench.core.genlab.settings import GenLabSettings
 from workbench.core.genlab.storage import load_checkpoint, save_checkpoint
+from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import CancelToken, RunControl, StatusEvent
 
 SAMPLE_COUNT = 64  # images in the per-epoch sample grid (8 x 8)
@@ -195,7 +196,7 @@ def _train(
     checkpoint_dir: str | Path | None,
     resume: bool,
 ) -> Generator[GenLabEvent, None, GenLabResult]:
-    yield StatusEvent("Reading images")
+    yield StatusEvent(QT_TRANSLATE_NOOP("StatusEvent", "Reading images"))
     images = images or load_image_set(settings.images, settings.image_size)
     yield ImagesLoaded(images)
     if len(images.train) < settings.batch_size:

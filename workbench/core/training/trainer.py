@@ -30,6 +30,7 @@ from workbench.core.catalog import Catalog
 from workbench.core.checkpoints import STATE_FILE, SavingProgress, has_checkpoint, load_checkpoint, saving_checkpoint
 from workbench.core.errors import InvalidInputError, InvalidSettingsError
 from workbench.core.head_scores import HeadScores, head_scores
+from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import RunControl
 from workbench.core.outputs import prepare_output_folder
 from workbench.core.settings_fields import settings_from_data
@@ -65,7 +66,7 @@ HEADS_FILE = "heads.jsonl"  # the heads' scores at each evaluation, in the forma
 SAMPLES_FILE = "samples.jsonl"  # the sample text of each evaluation
 PROBE_SOURCE_TOKENS = 4000  # default probes come from the first lines of the validation text
 PROBE_CONTINUATION_TOKENS = 24
-SAVING_CHECKPOINT = "Saving a checkpoint"  # the status while one is written
+SAVING_CHECKPOINT = QT_TRANSLATE_NOOP("StatusEvent", "Saving a checkpoint")  # the status while one is written
 METRICS_COLUMNS = ("step", "train_loss", "val_loss", "lr", "tokens_per_s", "elapsed_s")
 MODEL_DEFINING_SETTINGS = (
     "arch", "tokenizer", "base_model", "lora", "lora_rank", "n_layer", "n_head", "n_embd", "block_size", "vocab_size",
@@ -185,7 +186,7 @@ class _Run:
 
     def prepare(self) -> Generator[TrainEvent, None, None]:
         settings = self.settings
-        yield StatusEvent("Reading corpus")
+        yield StatusEvent(QT_TRANSLATE_NOOP("StatusEvent", "Reading corpus"))
         text = read_corpus(settings.corpus).text
         checkpoint = load_checkpoint(self.checkpoint_dir, *RESUME_NEEDS) if self.resume else None
         if checkpoint is not None:
@@ -199,11 +200,11 @@ class _Run:
             yield StatusEvent(f"Loading base model {settings.base_model}")
             base, tokenizer = modeling.load_base_model(settings)
         elif settings.tokenizer == "bpe":
-            yield StatusEvent("Training BPE tokenizer")
+            yield StatusEvent(QT_TRANSLATE_NOOP("StatusEvent", "Training BPE tokenizer"))
             tokenizer = bpe_tokenizer(text, settings.vocab_size)
         else:
             tokenizer = char_tokenizer(text)
-        yield StatusEvent("Tokenizing corpus")
+        yield StatusEvent(QT_TRANSLATE_NOOP("StatusEvent", "Tokenizing corpus"))
         ids = encode_corpus(tokenizer, text)
         split = int(len(ids) * (1 - settings.val_fraction))
         train_ids, val_ids = ids[:split], ids[split:]
@@ -226,7 +227,7 @@ class _Run:
         self.sample_prompt = torch.from_numpy(val_ids[: max(1, min(8, settings.block_size // 4))].astype(np.int64))
         self.probes = settings.probes or default_probes(tokenizer.decode(val_ids[:PROBE_SOURCE_TOKENS].tolist()))
 
-        yield StatusEvent("Building model")
+        yield StatusEvent(QT_TRANSLATE_NOOP("StatusEvent", "Building model"))
         torch.manual_seed(settings.seed)
         self.generator = torch.Generator().manual_seed(settings.seed)
         model = self._build_model(base, tokenizer, checkpoint)
@@ -487,7 +488,7 @@ def train(
             if interval and run.step % interval == 0 and run.step < settings.max_iters:
                 yield StatusEvent(SAVING_CHECKPOINT)  # a fine-tuned model takes seconds to write
                 yield from run.checkpoint()
-        yield StatusEvent("Saving the trained model")
+        yield StatusEvent(QT_TRANSLATE_NOOP("StatusEvent", "Saving the trained model"))
         yield from run.checkpoint()
         run.finish()
     finally:

@@ -71,3 +71,11 @@ def set_cjk_fallback(app: QApplication) -> None:
     families = [family for family in font.families() if family not in CJK_FONTS] + list(CJK_FONTS)
     font.setFamilies(families)
     app.setFont(font)
+
+
+def translated_stage(progress) -> str:
+    """A model load's stage (``core.loading.LoadProgress``) in the interface's language."""
+    text = QCoreApplication.translate("LoadProgress", progress.stage)
+    if progress.first_load_only:
+        text += QCoreApplication.translate("LoadProgress", " (first load only)")
+    return text

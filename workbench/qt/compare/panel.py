@@ -54,6 +54,7 @@ from workbench.core.sessions import RunToken, settings_from_dict, token_from_eve
 from workbench.qt.common.app_state import AppState
 from workbench.qt.common.export import ask_and_save
 from workbench.qt.common.jobs import Job
+from workbench.qt.common.language import translated_stage
 from workbench.qt.common.theme import warning_color
 from workbench.qt.common.throttle import land_when_closed
 from workbench.qt.compare.column import ColumnCard
@@ -346,7 +347,7 @@ class ComparePanel(QWidget):
             self._pending.setdefault(event.column, []).append(token_from_event(event.token))
             self._schedule_paint()
         elif isinstance(event, ModelLoading):
-            self._show_status(self.tr("Column {0}: {1}…").format(event.column + 1, event.progress.stage))
+            self._show_status(self.tr("Column {0}: {1}…").format(event.column + 1, translated_stage(event.progress)))
         elif isinstance(event, ColumnStarted):
             self._running_cards[event.column].show_status(self.tr("generating…"))
             self._show_status(self.tr("Column {0}: {1} is answering…").format(event.column + 1, event.model_name))

@@ -29,6 +29,7 @@ from workbench.core.devices import DTYPES
 from workbench.core.errors import WorkbenchError
 from workbench.core.loading import LoadedModel, LoadProgress, LoadSettings
 from workbench.qt.common.device_combo import DeviceComboBox
+from workbench.qt.common.language import translated_stage
 
 
 def _size_text(parameters: int | None) -> str:
@@ -282,8 +283,9 @@ class ModelPicker(QWidget):
     # --- load state -------------------------------------------------------------------
 
     def set_loading(self, progress: LoadProgress) -> None:
-        self.stage_label.setText(progress.stage)
-        self.stage_label.setToolTip(progress.stage)
+        stage = translated_stage(progress)
+        self.stage_label.setText(stage)
+        self.stage_label.setToolTip(stage)
         if progress.fraction is None:
             self.progress_bar.setRange(0, 0)  # busy: the stage gives no fraction
         else:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QFileDialog,
     QGridLayout,
@@ -280,7 +280,7 @@ class GenLabPanel(RunControlsMixin, QWidget):
             self.images = event.images
             self._configure_interpolation_inputs()
         elif isinstance(event, StatusEvent):
-            self.run.set_status(event.message + "…")
+            self.run.set_status(QCoreApplication.translate("StatusEvent", event.message) + "…")
         elif isinstance(event, CheckpointEvent):
             pass  # frequent and silent: the status line keeps the training figures
 

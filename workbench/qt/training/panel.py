@@ -243,7 +243,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
                 event.characters, event.tokens, event.vocabulary, event.train_tokens, event.val_tokens
             )
         elif isinstance(event, StatusEvent):
-            self.run.set_status(event.message + "…")
+            self.run.set_status(QCoreApplication.translate("StatusEvent", event.message) + "…")
 
     def _show_steps_bar(self, step: int = 0) -> None:
         self.progress.setRange(0, self._settings.max_iters)

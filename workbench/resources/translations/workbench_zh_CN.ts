@@ -1506,6 +1506,61 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
     </message>
 </context>
 <context>
+    <name>LoadProgress</name>
+    <message>
+        <source>Reading the configuration and tokenizer</source>
+        <translation>读取配置和分词器</translation>
+    </message>
+    <message>
+        <source>Loading weights</source>
+        <translation>加载权重</translation>
+    </message>
+    <message>
+        <source>Moving to the device</source>
+        <translation>移到设备上</translation>
+    </message>
+    <message>
+        <source>Verifying cached weights</source>
+        <translation>校验缓存的权重</translation>
+    </message>
+    <message>
+        <source>Checking the GGUF file</source>
+        <translation>检查 GGUF 文件</translation>
+    </message>
+    <message>
+        <source>Reading the tokenizer from the GGUF file</source>
+        <translation>从 GGUF 文件读取分词器</translation>
+    </message>
+    <message>
+        <source>Building the tokenizer</source>
+        <translation>构建分词器</translation>
+    </message>
+    <message>
+        <source>Reading the model settings from the GGUF file</source>
+        <translation>从 GGUF 文件读取模型设置</translation>
+    </message>
+    <message>
+        <source>Reading the GGUF tensor index</source>
+        <translation>读取 GGUF 张量索引</translation>
+    </message>
+    <message>
+        <source>Matching tensor names</source>
+        <translation>匹配张量名称</translation>
+    </message>
+    <message>
+        <source>Converting GGUF weights</source>
+        <translation>转换 GGUF 权重</translation>
+    </message>
+    <message>
+        <source>Saving converted weights to the cache</source>
+        <translation>将转换后的权重存入缓存</translation>
+    </message>
+    <message>
+        <source> (first load only)</source>
+        <translation>（仅首次加载）</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>Generation Workbench</source>
@@ -2155,6 +2210,37 @@ Read it (Show Details) and load only a model you trust.</source>
     <message>
         <source>The model prefers {0}: {1:.3f} against {2:.3f} nats per token after the fork (in all {3:.2f} over {4} tokens against {5:.2f} over {6}).</source>
         <translation>模型更偏好 {0}：分叉之后每词元 {1:.3f} nats，对方为 {2:.3f} nats（总计：{4} 个词元共 {3:.2f}，对方 {6} 个词元共 {5:.2f}）。</translation>
+    </message>
+</context>
+<context>
+    <name>StatusEvent</name>
+    <message>
+        <source>Reading images</source>
+        <translation>读取图像</translation>
+    </message>
+    <message>
+        <source>Saving a checkpoint</source>
+        <translation>保存检查点</translation>
+    </message>
+    <message>
+        <source>Reading corpus</source>
+        <translation>读取语料</translation>
+    </message>
+    <message>
+        <source>Training BPE tokenizer</source>
+        <translation>训练 BPE 分词器</translation>
+    </message>
+    <message>
+        <source>Tokenizing corpus</source>
+        <translation>对语料分词</translation>
+    </message>
+    <message>
+        <source>Building model</source>
+        <translation>构建模型</translation>
+    </message>
+    <message>
+        <source>Saving the trained model</source>
+        <translation>保存训练好的模型</translation>
     </message>
 </context>
 <context>
