@@ -70,6 +70,7 @@ def test_the_cores_stages_and_statuses_are_shown_in_chinese(chinese):
     from workbench.core.training.trainer import SAVING_CHECKPOINT
     from workbench.qt.common.language import translated_stage
 
-    assert translated_stage(LoadProgress("Converting GGUF weights", 0.5, first_load_only=True)) == "转换 GGUF 权重（仅首次加载）"
+    converting = LoadProgress("Converting GGUF weights", 0.5, first_load_only=True)
+    assert translated_stage(converting) == "转换 GGUF 权重（仅首次加载）"
+    assert converting.text == "Converting GGUF weights (first load only)"  # the command line's
     assert QCoreApplication.translate("StatusEvent", SAVING_CHECKPOINT) == "保存检查点"
-    assert LoadProgress("Converting GGUF weights", first_load_only=True).text == "Converting GGUF weights (first load only)"
