@@ -8,6 +8,9 @@ from transformers import AutoTokenizer
 
 from workbench.core.attention_tokens import single_token_labels, text_of_labels, token_sequence
 from workbench.core.catalog import Catalog
+from workbench.core.decoding import DecodingSettings
+from workbench.core.generation import GenerationRequest, generate
+from workbench.core.jobs import drain
 from workbench.core.text_stream import text_stream
 
 SENTENCES = (
@@ -39,3 +42,13 @@ def test_streaming_chinese_never_shows_a_replacement_character(tokenizer, senten
     pieces = [stream.add(token_id) for token_id in ids]
     assert not any("\ufffd" in piece for piece in pieces)
     assert "".join(pieces).lstrip() == sentence.lstrip()
+
+
+def test_generating_chinese_shows_no_replacement_character_anywhere(smollm2):
+    settings = DecodingSettings(mode="greedy", max_new_tokens=12)
+    request = GenerationRequest(prompt="床前明月光，疑是地上霜。", settings=settings)
+    result = drain(generate(smollm2, request))
+    tokens = result.sequences[0].tokens
+    assert tokens and not any("\ufffd" in token.text for token in tokens)
+    shown = [alternative.text for token in tokens for alternative in token.alternatives]
+    assert shown and not any("\ufffd" in text for text in shown)  # a character's first bytes show as a chip

@@ -25,6 +25,7 @@ import torch
 from transformers import LogitsProcessorList, StoppingCriteria, StoppingCriteriaList
 from transformers.generation.stopping_criteria import EosTokenCriteria, StopStringCriteria
 
+from workbench.core.attention_tokens import single_token_labels
 from workbench.core.decoding import MAX_SEED, DecodingSettings, to_generation_config
 from workbench.core.devices import free_memory_bytes
 from workbench.core.errors import InvalidInputError, InvalidSettingsError, WorkbenchError
@@ -245,9 +246,13 @@ class _SequenceBuilder:
 
 
 def _token_texts(tokenizer, token_ids) -> dict[int, str]:
-    """Each distinct token on its own, decoded in one call."""
+    """Each distinct token on its own, decoded in one call. A token that holds only part of a character
+    (a Chinese character's first bytes) decodes to U+FFFD: it is shown as a chip of its bytes instead."""
     unique = list(dict.fromkeys(token_ids))
-    return dict(zip(unique, tokenizer.batch_decode([[token_id] for token_id in unique])))
+    texts = dict(zip(unique, tokenizer.batch_decode([[token_id] for token_id in unique])))
+    partial = [token_id for token_id, text in texts.items() if "\ufffd" in text]
+    texts.update(zip(partial, single_token_labels(tokenizer, partial)))
+    return texts
 
 
 def _row_trace(numbers: TraceNumbers, row: int, texts: dict[int, str], beam: bool = False) -> TokenTrace:
