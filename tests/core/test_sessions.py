@@ -34,7 +34,7 @@ from workbench.core.sessions import (
 def make_run(prompt: str = "What is the capital of France?") -> Run:
     tokens = (
         RunToken(" Paris", 0.8, ((" Paris", 0.8), (" Lyon", 0.1)), entropy=0.9),
-        RunToken(".", 0.6, ((".", 0.6), ("!", 0.2)), entropy=1.25),
+        RunToken(".", 0.6, ((".", 0.6), ("!", 0.2)), entropy=1.25, label="."),
     )
     return Run(
         model_id="smollm2-135m-instruct",
@@ -70,6 +70,19 @@ def test_save_and_open_round_trip():
     assert opened.session.runs[0].sequences[0].tokens[0].alternatives[1] == (" Lyon", 0.1)
     assert opened.session.runs[0].new_tokens == 2
     assert [token.entropy for token in opened.session.runs[0].sequences[0].tokens] == [0.9, 1.25]
+
+
+def test_token_labels_are_kept_and_older_runs_load_without_them():
+    first_bytes = RunToken("", 0.4, (("⟨e5 ba⟩", 0.4),), entropy=2.0, label="⟨e5 ba⟩")  # a character's first bytes
+    run = make_run()
+    run = replace(run, sequences=(RunSequence(" Paris.", run.sequences[0].tokens + (first_bytes,)),))
+    save_session(Session(runs=[run]))
+    assert open_session().session.runs[0].sequences[0].tokens[-1] == first_bytes
+    data = session_to_data(Session(runs=[make_run()]))
+    for token in data["runs"][0]["sequences"][0]["tokens"]:
+        del token["label"]
+    session_path().write_text(json.dumps(data), encoding="utf-8")
+    assert [token.label for token in open_session().session.runs[0].sequences[0].tokens] == ["", ""]
 
 
 def test_runs_saved_before_entropies_were_kept_load_without_them():

@@ -50,5 +50,8 @@ def test_generating_chinese_shows_no_replacement_character_anywhere(smollm2):
     result = drain(generate(smollm2, request))
     tokens = result.sequences[0].tokens
     assert tokens and not any("\ufffd" in token.text for token in tokens)
+    # A token whose text waits for the rest of its character is shown by its bytes.
+    assert all(token.label.startswith("⟨") for token in tokens if token.text == "")
+    assert all(token.label for token in tokens) and not any("\ufffd" in token.label for token in tokens)
     shown = [alternative.text for token in tokens for alternative in token.alternatives]
     assert shown and not any("\ufffd" in text for text in shown)  # a character's first bytes show as a chip

@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import QTimer
 
 from workbench.core.sessions import RunToken
-from workbench.qt.generation.output_view import OutputView
+from workbench.qt.generation.output_view import OutputView, token_tooltip
 
 
 @pytest.fixture
@@ -46,3 +46,8 @@ def test_a_new_generation_drops_tokens_of_the_old_one(view):
     view.add_token(1, tokens("new")[0])
     view.flush()
     assert [v.toPlainText() for v in view.views()] == ["", "new"]
+
+
+def test_a_tokens_first_bytes_show_as_their_chip_in_the_hover():
+    tip = token_tooltip(RunToken("", 0.4, (("⟨e5 ba⟩", 0.4),), label="⟨e5 ba⟩"))
+    assert "<b>⟨e5 ba⟩</b>" in tip and "\ufffd" not in tip

@@ -207,6 +207,7 @@ class _SequenceBuilder:
 
     def __init__(self, index: int, tokenizer, context_ids: Sequence[int]) -> None:
         self.index = index
+        self.tokenizer = tokenizer
         self.text_stream = text_stream(tokenizer, context_ids)
         self.events: list[TokenEvent] = []
 
@@ -232,6 +233,7 @@ class _SequenceBuilder:
             ),
             entropy=numbers.entropy[row],
             trace=trace,
+            label=single_token_labels(self.tokenizer, [token_id])[0],
         )
         self.events.append(event)
         return event

@@ -73,6 +73,7 @@ class TokenEvent:
     alternatives: tuple[TokenAlternative, ...]  # most likely tokens under the raw model, best first
     entropy: float = 0.0  # of the raw next-token distribution, in nats
     trace: TokenTrace | None = None  # with GenerationRequest.trace
+    label: str = ""  # the token as a person reads it alone: its text, or a chip of a character's bytes (⟨e5 ba⟩)
 
     @property
     def surprisal(self) -> float:

@@ -41,6 +41,7 @@ class RunToken:
     prob: float
     alternatives: tuple[tuple[str, float], ...] = ()
     entropy: float | None = None  # nats; None in runs saved before entropies were kept
+    label: str = ""  # the token read alone (a chip for a character's first bytes); "" in runs saved before labels
 
     @property
     def surprisal(self) -> float:
@@ -139,6 +140,7 @@ def token_from_event(event: TokenEvent) -> RunToken:
         prob=float(event.prob),
         alternatives=tuple((alt.text, float(alt.prob)) for alt in event.alternatives),
         entropy=float(event.entropy),
+        label=event.label,
     )
 
 
@@ -184,6 +186,7 @@ def _run_from_data(data: dict[str, Any]) -> Run:
                     prob=float(token["prob"]),
                     alternatives=tuple((str(text), float(prob)) for text, prob in token.get("alternatives", ())),
                     entropy=None if token.get("entropy") is None else float(token["entropy"]),
+                    label=str(token.get("label", "")),
                 )
                 for token in sequence.get("tokens", ())
             ),

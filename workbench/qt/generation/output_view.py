@@ -46,7 +46,9 @@ def token_tooltip(token: RunToken) -> str:
         f"<tr><td>{html.escape(visible_token_text(text))}</td><td align='right'>{prob:.1%}</td></tr>"
         for text, prob in token.alternatives
     )
-    chosen = f"<b>{html.escape(visible_token_text(token.text))}</b> {token.prob:.1%}"
+    # A character's first bytes stream as "" (the text waits for the rest): show the token's bytes then.
+    shown = visible_token_text(token.text) if token.text or not token.label else token.label
+    chosen = f"<b>{html.escape(shown)}</b> {token.prob:.1%}"
     title = QCoreApplication.translate("OutputView", "Most likely next tokens:")
     return f"{chosen}<br>{title}<table>{rows}</table>" if rows else chosen
 
