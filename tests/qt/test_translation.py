@@ -66,11 +66,21 @@ def test_the_window_speaks_chinese_with_the_translator(qtbot, chinese):
 
 
 def test_the_cores_stages_and_statuses_are_shown_in_chinese(chinese):
-    from workbench.core.loading import LoadProgress
+    from workbench.core.loading import _CONVERTING, LoadProgress
     from workbench.core.training.trainer import SAVING_CHECKPOINT
     from workbench.qt.common.language import translated_stage
 
-    converting = LoadProgress("Converting GGUF weights", 0.5, first_load_only=True)
+    converting = LoadProgress(_CONVERTING, 0.5, first_load_only=True)  # as a GGUF conversion reports it
     assert translated_stage(converting) == "转换 GGUF 权重（仅首次加载）"
     assert converting.text == "Converting GGUF weights (first load only)"  # the command line's
     assert QCoreApplication.translate("StatusEvent", SAVING_CHECKPOINT) == "保存检查点"
+
+
+def test_a_core_message_with_values_is_translated_and_filled_in(chinese):
+    from workbench.core.training.scrub import LOADING_STEP
+    from workbench.qt.common.language import translated
+
+    message = LOADING_STEP.fill(step=600)
+    assert message == "Loading the model of step 600 on the CPU"  # what the command line prints
+    assert translated(message) == "正在 CPU 上加载第 600 步的模型"
+    assert translated("plain text") == "plain text"

@@ -26,6 +26,7 @@ import numpy as np
 
 from workbench.core.attention import capture_attention
 from workbench.core.errors import InvalidInputError
+from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import CancelToken
 
 MAX_REPEAT = 50
@@ -114,5 +115,5 @@ def head_scores(source, context_length: int | None, cancel: CancelToken | None =
 
 def head_scores_job(source, context_length: int | None, cancel: CancelToken) -> Generator[str, None, HeadScores]:
     """``head_scores`` as a job for a window: says what it does, then returns the scores."""
-    yield "Scoring every head on a repeated random sequence"
+    yield QT_TRANSLATE_NOOP("StatusEvent", "Scoring every head on a repeated random sequence")
     return head_scores(source, context_length, cancel)

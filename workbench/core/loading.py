@@ -548,14 +548,15 @@ def load_model(
     device = resolve_device(settings.device)
     dtype = resolve_dtype(settings.dtype, device)
     _install_progress_hooks()
-    yield LoadProgress(f"Locating {entry.name}")
+    yield LoadProgress(QT_TRANSLATE_NOOP("LoadProgress", "Locating {name}").fill(name=entry.name))
     location = entry.resolve_location()
     cancel.raise_if_cancelled()
     if location.lower().endswith(".gguf"):
         (model, tokenizer), stages = yield from _load_gguf(Path(location), settings, dtype, cancel)
     elif entry.source == HUB:
         # Downloads come first, of unknown length: no fraction until the weights are read.
-        yield LoadProgress(f"Fetching {entry.id} from the Hugging Face cache or hub")
+        yield LoadProgress(QT_TRANSLATE_NOOP("LoadProgress", "Fetching {id} from the Hugging Face cache or hub").fill(
+            id=entry.id))
         stages = Stages(_FOLDER_STAGES)
         model, tokenizer = yield from _with_progress(lambda: _load_hub(location, settings, dtype), stages, cancel)
     else:

@@ -246,7 +246,8 @@ def _train(
             settings, _cpu_snapshot(model), epochs_done, step, tuple(history), stopped, message, saved_path
         )
 
-    yield StatusEvent(f"Training a {settings.model.upper()} on {len(images.train)} images")
+    yield StatusEvent(QT_TRANSLATE_NOOP("StatusEvent", "Training a {model} on {count} images").fill(
+        model=settings.model.upper(), count=len(images.train)))
     for epoch in range(first_epoch, settings.epochs + 1):
         sums = dict.fromkeys(METRICS[settings.model], 0.0)
         order = torch.randperm(len(train_data), generator=generator, device=device)

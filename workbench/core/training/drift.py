@@ -16,8 +16,10 @@ import numpy as np
 
 from workbench.core.attention import capture_attention
 from workbench.core.attention_tokens import single_token_labels, token_sequence
+from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import CancelToken
 from workbench.core.training.probes import TOP, probe_token_ids
+from workbench.core.training.scrub import LOADING_STEP
 
 
 @dataclass(frozen=True)
@@ -50,10 +52,11 @@ class DriftReader:
 
         on_cpu = LoadSettings(device="cpu", dtype="float32")
         if self._base is None:
-            yield f"Loading the base model {self.base_model} on the CPU"
+            yield QT_TRANSLATE_NOOP("StatusEvent", "Loading the base model {model} on the CPU").fill(
+                model=self.base_model)
             self._base = load_model_blocking(self.base_model, on_cpu)
         if self._kept[0] != Path(folder):
-            yield f"Loading the model of step {step} on the CPU"
+            yield LOADING_STEP.fill(step=step)
             self._kept = (None, None)  # the previous one goes before the next one loads
             self._kept = (Path(folder), load_model_blocking(str(folder), on_cpu))
         cancel.raise_if_cancelled()
@@ -62,7 +65,8 @@ class DriftReader:
         if not 0 <= position < len(ids):
             raise IndexError(f"The probe has {len(ids)} tokens; there is no token {position}.")
         prefix = ids[: position + 1]  # causal: the row and the next token at ``position`` see no further
-        yield f"Reading token {position} of the probe with both models"
+        yield QT_TRANSLATE_NOOP("StatusEvent", "Reading token {position} of the probe with both models").fill(
+            position=position)
         base_log_probs, base_rows = _read(base, prefix, cancel)
         kept_log_probs, kept_rows = _read(kept, prefix, cancel)
         kl = float(np.sum(np.exp(base_log_probs) * (base_log_probs - kept_log_probs)))

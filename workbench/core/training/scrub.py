@@ -14,9 +14,12 @@ from pathlib import Path
 from workbench.core.attention import AttentionMap, capture_attention
 from workbench.core.attention_tokens import single_token_labels
 from workbench.core.head_scores import HeadScores, head_scores
+from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import CancelToken, drain
 from workbench.core.lens import LogitLens, logit_lens
 from workbench.core.training.probes import probe_token_ids
+
+LOADING_STEP = QT_TRANSLATE_NOOP("StatusEvent", "Loading the model of step {step} on the CPU")
 
 
 @dataclass(frozen=True)
@@ -35,11 +38,11 @@ def read_step(folder: str | Path, step: int, probe: str, block_size: int,
     what it is doing, for a status line."""
     from workbench.core.loading import LoadSettings, load_model_blocking
 
-    yield f"Loading the model of step {step} on the CPU"
+    yield LOADING_STEP.fill(step=step)
     loaded = load_model_blocking(str(folder), LoadSettings(device="cpu", dtype="float32"))
     ids = probe_token_ids(loaded.tokenizer, probe, block_size)
     cancel.raise_if_cancelled()
-    yield f"Reading the probe with the model of step {step}"
+    yield QT_TRANSLATE_NOOP("StatusEvent", "Reading the probe with the model of step {step}").fill(step=step)
     attention = capture_attention(loaded, ids, cancel=cancel).main
     lens = drain(logit_lens(loaded, ids, cancel=cancel))
     # The lens's last layer is the model's own output: its top 5 at the last position are the next tokens.

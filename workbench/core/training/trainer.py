@@ -197,7 +197,8 @@ class _Run:
 
             tokenizer = AutoTokenizer.from_pretrained(checkpoint.folder)
         elif settings.is_finetune:
-            yield StatusEvent(f"Loading base model {settings.base_model}")
+            loading = QT_TRANSLATE_NOOP("StatusEvent", "Loading base model {model}")
+            yield StatusEvent(loading.fill(model=settings.base_model))
             base, tokenizer = modeling.load_base_model(settings)
         elif settings.tokenizer == "bpe":
             yield StatusEvent(QT_TRANSLATE_NOOP("StatusEvent", "Training BPE tokenizer"))
@@ -444,20 +445,21 @@ def train(
             if control.cancelled:
                 yield StatusEvent(SAVING_CHECKPOINT)
                 yield from run.checkpoint()
-                message = f"Stopped at step {run.step}; checkpoint saved."
+                stopped = QT_TRANSLATE_NOOP("TrainResult", "Stopped at step {step}; checkpoint saved.")
+                message = stopped.fill(step=run.step)
                 return TrainResult(str(run.out_dir), run.step, run.last_val_loss, True, message)
             started = time.perf_counter()
             loss, lr = run.train_step()
             if not math.isfinite(loss):
-                kept = (
-                    f"the last good checkpoint is in {run.checkpoint_dir}"
-                    if has_checkpoint(run.checkpoint_dir)
-                    else "no checkpoint had been saved yet"
-                )
-                message = (
-                    f"Training stopped at step {run.step + 1}: the loss became {loss} (diverged). "
-                    f"Try a lower learning rate or stronger gradient clipping; {kept}."
-                )
+                if has_checkpoint(run.checkpoint_dir):
+                    template = QT_TRANSLATE_NOOP(
+                        "TrainResult", "Training stopped at step {step}: the loss became {loss} (diverged). Try a "
+                        "lower learning rate or stronger gradient clipping; the last good checkpoint is in {folder}.")
+                else:
+                    template = QT_TRANSLATE_NOOP(
+                        "TrainResult", "Training stopped at step {step}: the loss became {loss} (diverged). Try a "
+                        "lower learning rate or stronger gradient clipping; no checkpoint had been saved yet.")
+                message = template.fill(step=run.step + 1, loss=loss, folder=run.checkpoint_dir)
                 return TrainResult(str(run.out_dir), run.step, run.last_val_loss, True, message)
             run.step += 1
             run.tokens_seen += tokens_per_step
@@ -496,5 +498,6 @@ def train(
         probes_log.close()
         heads_log.close()
         samples_log.close()
-    message = f"Finished {run.step} steps; model saved in {run.out_dir}."
+    message = QT_TRANSLATE_NOOP("TrainResult", "Finished {steps} steps; model saved in {folder}.").fill(
+        steps=run.step, folder=run.out_dir)
     return TrainResult(str(run.out_dir), run.step, run.last_val_loss, False, message)

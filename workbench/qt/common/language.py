@@ -16,6 +16,7 @@ from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
+from workbench.core.i18n import Text
 from workbench.qt.common.settings_store import app_settings
 
 ENGLISH, CHINESE, SYSTEM = "en", "zh_CN", "system"
@@ -73,9 +74,18 @@ def set_cjk_fallback(app: QApplication) -> None:
     app.setFont(font)
 
 
+def translated(text: str) -> str:
+    """A text from the core in the interface's language: a marked ``Text`` is translated (its template,
+    then its values filled in); any other text is shown as it is."""
+    if not isinstance(text, Text):
+        return text
+    template = QCoreApplication.translate(text.context, text.template)
+    return template.format(**text.values) if text.values else template
+
+
 def translated_stage(progress) -> str:
     """A model load's stage (``core.loading.LoadProgress``) in the interface's language."""
-    text = QCoreApplication.translate("LoadProgress", progress.stage)
+    text = translated(progress.stage)
     if progress.first_load_only:
         text += QCoreApplication.translate("LoadProgress", " (first load only)")
     return text

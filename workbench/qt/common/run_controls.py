@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QLabel, QPushButton
 
 from workbench.core.jobs import RunControl
 from workbench.qt.common.jobs import Job, JobFactory, JobRegistry
+from workbench.qt.common.language import translated
 from workbench.qt.common.theme import warning_color
 
 
@@ -131,7 +132,7 @@ class RunController(QObject):
 
     def _on_finished(self, result) -> None:
         diverged = result.stopped and not self.stop_requested
-        self.set_status(result.message, problem=diverged)
+        self.set_status(translated(result.message), problem=diverged)
         self.finished.emit(result)
         self._announce_end()
 

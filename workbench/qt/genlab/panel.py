@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFileDialog,
     QGridLayout,
@@ -49,6 +49,7 @@ from workbench.core.genlab.trainer import (
 )
 from workbench.qt.common.app_state import AppState
 from workbench.qt.common.curves import LiveCurvesWidget, XAxis
+from workbench.qt.common.language import translated
 from workbench.qt.common.run_controls import RunControlsMixin
 from workbench.qt.genlab.form import GenLabForm
 from workbench.qt.genlab.image_view import ImageGridView
@@ -280,7 +281,7 @@ class GenLabPanel(RunControlsMixin, QWidget):
             self.images = event.images
             self._configure_interpolation_inputs()
         elif isinstance(event, StatusEvent):
-            self.run.set_status(QCoreApplication.translate("StatusEvent", event.message) + "…")
+            self.run.set_status(translated(event.message) + "…")
         elif isinstance(event, CheckpointEvent):
             pass  # frequent and silent: the status line keeps the training figures
 

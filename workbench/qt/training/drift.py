@@ -25,6 +25,7 @@ from workbench.core.training.probes import ProbeRecord
 from workbench.core.training.snapshots import snapshot_steps
 from workbench.qt.common.app_state import AppState
 from workbench.qt.common.jobs import Job
+from workbench.qt.common.language import translated
 from workbench.qt.lens.grid import LensGrid
 
 STRIP_HEIGHT = 120  # one row of cells with its rotated token labels and colour bar
@@ -123,7 +124,7 @@ class DriftView(QWidget):
         layout.addWidget(self.status)
 
         self.job = Job(state.jobs, parent=self)
-        self.job.event.connect(self.status.setText)
+        self.job.event.connect(self._show_status)
         self.job.finished.connect(self._show_detail)
         self.job.failed.connect(self.status.setText)
 
@@ -226,6 +227,9 @@ class DriftView(QWidget):
         base, kept = detail.base_attention[layer, head, column], detail.kept_attention[layer, head, column]
         self.readout.setText(self.tr("L{0} H{1} → “{2}”: base {3:.3f}, now {4:.3f} ({5:+.3f})").format(
             layer, head, visible_text(detail.tokens[column]), base, kept, kept - base))
+
+    def _show_status(self, message: str) -> None:
+        self.status.setText(translated(message))  # what the job is doing, in the interface's language
 
     def shutdown(self) -> None:
         self.job.shutdown()

@@ -42,6 +42,7 @@ from workbench.core.training.settings import TrainSettings
 from workbench.core.training.step_batches import StepBatch, batch_steps
 from workbench.core.training.trainer import stopped_run, train
 from workbench.qt.common.app_state import AppState
+from workbench.qt.common.language import translated
 from workbench.qt.common.run_controls import RunControlsMixin
 from workbench.qt.common.settings_store import app_settings
 from workbench.qt.training.curves import TrainingCurves
@@ -243,7 +244,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
                 event.characters, event.tokens, event.vocabulary, event.train_tokens, event.val_tokens
             )
         elif isinstance(event, StatusEvent):
-            self.run.set_status(QCoreApplication.translate("StatusEvent", event.message) + "…")
+            self.run.set_status(translated(event.message) + "…")
 
     def _show_steps_bar(self, step: int = 0) -> None:
         self.progress.setRange(0, self._settings.max_iters)

@@ -35,6 +35,7 @@ from workbench.core.training.snapshots import snapshot_folder
 from workbench.qt.attention.heatmap import AttentionHeatmap
 from workbench.qt.common.app_state import AppState
 from workbench.qt.common.jobs import Job
+from workbench.qt.common.language import translated
 from workbench.qt.lens.grid import LensGrid
 
 SMALLEST_VIEW = 120  # pixels: the tab sits under the plots on a laptop screen
@@ -106,7 +107,7 @@ class CheckpointScrubber(QWidget):
 
         self.state = state
         self.job = Job(state.jobs, parent=self)
-        self.job.event.connect(self.status.setText)
+        self.job.event.connect(self._show_status)
         self.job.finished.connect(self._on_reading)
         self.job.failed.connect(self.status.setText)
         self._set_enabled()
@@ -222,6 +223,9 @@ class CheckpointScrubber(QWidget):
         if self.shown is not None:
             weights = self.shown.attention.weights[self.layer_spin.value(), self.head_spin.value()]  # (T, T)
             self.heatmap.set_matrix(weights.astype(np.float32))
+
+    def _show_status(self, message: str) -> None:
+        self.status.setText(translated(message))  # what the job is doing, in the interface's language
 
     def shutdown(self) -> None:
         self.job.shutdown()

@@ -1559,6 +1559,14 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
         <source> (first load only)</source>
         <translation>（仅首次加载）</translation>
     </message>
+    <message>
+        <source>Locating {name}</source>
+        <translation>正在定位 {name}</translation>
+    </message>
+    <message>
+        <source>Fetching {id} from the Hugging Face cache or hub</source>
+        <translation>正在从 Hugging Face 缓存或 Hub 获取 {id}</translation>
+    </message>
 </context>
 <context>
     <name>MainWindow</name>
@@ -2219,12 +2227,20 @@ Read it (Show Details) and load only a model you trust.</source>
         <translation>读取图像</translation>
     </message>
     <message>
+        <source>Training a {model} on {count} images</source>
+        <translation>正在用 {count} 张图像训练 {model}</translation>
+    </message>
+    <message>
         <source>Saving a checkpoint</source>
         <translation>保存检查点</translation>
     </message>
     <message>
         <source>Reading corpus</source>
         <translation>读取语料</translation>
+    </message>
+    <message>
+        <source>Loading base model {model}</source>
+        <translation>正在加载基础模型 {model}</translation>
     </message>
     <message>
         <source>Training BPE tokenizer</source>
@@ -2241,6 +2257,26 @@ Read it (Show Details) and load only a model you trust.</source>
     <message>
         <source>Saving the trained model</source>
         <translation>保存训练好的模型</translation>
+    </message>
+    <message>
+        <source>Scoring every head on a repeated random sequence</source>
+        <translation>正在用重复的随机序列为每个注意力头打分</translation>
+    </message>
+    <message>
+        <source>Loading the base model {model} on the CPU</source>
+        <translation>正在 CPU 上加载基础模型 {model}</translation>
+    </message>
+    <message>
+        <source>Reading token {position} of the probe with both models</source>
+        <translation>正在用两个模型读取探针的第 {position} 个词元</translation>
+    </message>
+    <message>
+        <source>Loading the model of step {step} on the CPU</source>
+        <translation>正在 CPU 上加载第 {step} 步的模型</translation>
+    </message>
+    <message>
+        <source>Reading the probe with the model of step {step}</source>
+        <translation>正在用第 {step} 步的模型读取探针</translation>
     </message>
 </context>
 <context>
@@ -2409,6 +2445,25 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
     <message>
         <source>Where “{0}” (token {1}) looks</source>
         <translation>“{0}”（词元 {1}）关注的位置</translation>
+    </message>
+</context>
+<context>
+    <name>TrainResult</name>
+    <message>
+        <source>Stopped at step {step}; checkpoint saved.</source>
+        <translation>已在第 {step} 步停止；检查点已保存。</translation>
+    </message>
+    <message>
+        <source>Training stopped at step {step}: the loss became {loss} (diverged). Try a lower learning rate or stronger gradient clipping; the last good checkpoint is in {folder}.</source>
+        <translation>训练在第 {step} 步停止：损失变为 {loss}（发散）。请尝试更低的学习率或更强的梯度裁剪；最后一个正常的检查点在 {folder}。</translation>
+    </message>
+    <message>
+        <source>Training stopped at step {step}: the loss became {loss} (diverged). Try a lower learning rate or stronger gradient clipping; no checkpoint had been saved yet.</source>
+        <translation>训练在第 {step} 步停止：损失变为 {loss}（发散）。请尝试更低的学习率或更强的梯度裁剪；此前尚未保存任何检查点。</translation>
+    </message>
+    <message>
+        <source>Finished {steps} steps; model saved in {folder}.</source>
+        <translation>已完成 {steps} 步；模型已保存到 {folder}。</translation>
     </message>
 </context>
 <context>
