@@ -84,3 +84,14 @@ def test_a_core_message_with_values_is_translated_and_filled_in(chinese):
     assert message == "Loading the model of step 600 on the CPU"  # what the command line prints
     assert translated(message) == "正在 CPU 上加载第 600 步的模型"
     assert translated("plain text") == "plain text"
+
+
+def test_a_settings_problem_reads_in_chinese(chinese):
+    from dataclasses import replace
+
+    from workbench.core.decoding import DecodingSettings
+    from workbench.qt.common.language import translated
+
+    [problem] = replace(DecodingSettings(), min_new_tokens=20, max_new_tokens=10).problems()
+    assert problem == "Min new tokens must be at most max new tokens (10)." and problem.field == "min_new_tokens"
+    assert translated(problem) == "最少新词元数不能超过最多新词元数（10）。"

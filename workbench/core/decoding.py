@@ -226,22 +226,37 @@ class DecodingSettings(DescribedSettings):
         found = []
         if self.min_new_tokens > self.max_new_tokens:
             found.append(
-                Problem(f"Min new tokens must be at most max new tokens ({self.max_new_tokens}).", "min_new_tokens")
+                Problem(
+                    QT_TRANSLATE_NOOP(
+                        "SettingsProblem", "Min new tokens must be at most max new tokens ({maximum})."
+                    ).fill(maximum=self.max_new_tokens),
+                    "min_new_tokens",
+                )
             )
         if self.mode == "greedy" and self.num_return_sequences > 1:
             found.append(
                 Problem(
-                    "Greedy decoding gives one answer: use sampling or beam search for several sequences.",
+                    QT_TRANSLATE_NOOP(
+                        "SettingsProblem",
+                        "Greedy decoding gives one answer: use sampling or beam search for several sequences.",
+                    ),
                     "num_return_sequences",
                 )
             )
         if self.mode == "beam":
             if self.num_beams < 2:
-                found.append(Problem("Beam search needs at least 2 beams.", "num_beams"))
+                found.append(
+                    Problem(QT_TRANSLATE_NOOP("SettingsProblem", "Beam search needs at least 2 beams."), "num_beams")
+                )
             elif self.num_return_sequences > self.num_beams:
-                found.append(Problem("Return sequences cannot exceed the number of beams.", "num_return_sequences"))
+                found.append(
+                    Problem(
+                        QT_TRANSLATE_NOOP("SettingsProblem", "Return sequences cannot exceed the number of beams."),
+                        "num_return_sequences",
+                    )
+                )
         if any(not stop for stop in self.stop_strings):
-            found.append(Problem("Stop strings cannot be empty.", "stop_strings"))
+            found.append(Problem(QT_TRANSLATE_NOOP("SettingsProblem", "Stop strings cannot be empty."), "stop_strings"))
         return found
 
 

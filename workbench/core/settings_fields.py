@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from workbench.core.errors import InvalidSettingsError
+from workbench.core.i18n import Text
 
 _METADATA_KEY = "setting"
 
@@ -121,14 +122,17 @@ def described_field(settings_class: type, name: str) -> DescribedField:
 # --- validation ----------------------------------------------------------------------------
 
 
-class Problem(str):
+class Problem(Text):
     """One sentence saying what is wrong, tagged with the field it is about (None: several fields),
-    so that a form can word it for its own context."""
+    so that a form can word it for its own context. A marked message stays translatable."""
 
     field: str | None
 
     def __new__(cls, message: str, field: str | None = None) -> Problem:
-        problem = super().__new__(cls, message)
+        if isinstance(message, Text):
+            problem = super().__new__(cls, message.context, message.template, message.values)
+        else:
+            problem = super().__new__(cls, "", message)
         problem.field = field
         return problem
 

@@ -404,40 +404,69 @@ class TrainSettings(DescribedSettings):
     def combination_problems(self) -> list[Problem]:
         found = []
         if not self.corpus.strip():
-            found.append(Problem("Choose a corpus: a UTF-8 text file or a folder of .txt files.", "corpus"))
+            found.append(
+                Problem(
+                    QT_TRANSLATE_NOOP(
+                        "SettingsProblem", "Choose a corpus: a UTF-8 text file or a folder of .txt files."
+                    ),
+                    "corpus",
+                )
+            )
         if not self.out_dir.strip():
-            found.append(Problem("Choose an output folder for the trained model.", "out_dir"))
+            found.append(
+                Problem(
+                    QT_TRANSLATE_NOOP("SettingsProblem", "Choose an output folder for the trained model."), "out_dir"
+                )
+            )
         if self.is_finetune:
             if not self.base_model:
-                found.append(Problem("Fine-tuning needs a base model.", "base_model"))
+                found.append(
+                    Problem(QT_TRANSLATE_NOOP("SettingsProblem", "Fine-tuning needs a base model."), "base_model")
+                )
             if self.tokenizer != "pretrained":
                 found.append(
                     Problem(
-                        "Fine-tuning uses the base model's tokenizer: choose the 'pretrained' tokenizer.", "tokenizer"
+                        QT_TRANSLATE_NOOP(
+                            "SettingsProblem",
+                            "Fine-tuning uses the base model's tokenizer: choose the 'pretrained' tokenizer.",
+                        ),
+                        "tokenizer",
                     )
                 )
         else:
             if self.tokenizer == "pretrained":
                 found.append(
                     Problem(
-                        "The 'pretrained' tokenizer is for fine-tuning; choose 'char' or 'bpe' to train from scratch.",
+                        QT_TRANSLATE_NOOP(
+                            "SettingsProblem",
+                            "The 'pretrained' tokenizer is for fine-tuning; choose 'char' or 'bpe' to "
+                            "train from scratch.",
+                        ),
                         "tokenizer",
                     )
                 )
             if self.lora:
-                found.append(Problem("LoRA only applies to fine-tuning a pretrained model.", "lora"))
+                found.append(
+                    Problem(
+                        QT_TRANSLATE_NOOP("SettingsProblem", "LoRA only applies to fine-tuning a pretrained model."),
+                        "lora",
+                    )
+                )
         if self.arch == "gpt" and self.n_embd % self.n_head:
             found.append(
                 Problem(
-                    f"Embedding size ({self.n_embd}) must be divisible by the number of heads ({self.n_head}).",
+                    QT_TRANSLATE_NOOP(
+                        "SettingsProblem", "Embedding size ({size}) must be divisible by the number of heads ({heads})."
+                    ).fill(size=self.n_embd, heads=self.n_head),
                     "n_embd",
                 )
             )
         if self.min_lr is not None and self.min_lr > self.lr:
             found.append(
                 Problem(
-                    f"Final learning rate must be at most the learning rate {shown(self.lr)} "
-                    f"(it is {shown(self.min_lr)}).",
+                    QT_TRANSLATE_NOOP(
+                        "SettingsProblem", "Final learning rate must be at most the learning rate {lr} (it is {value})."
+                    ).fill(lr=shown(self.lr), value=shown(self.min_lr)),
                     "min_lr",
                 )
             )

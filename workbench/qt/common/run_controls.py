@@ -116,7 +116,7 @@ class RunController(QObject):
         """Show the settings' ``problems`` (asked only while idle) and enable the buttons."""
         running = self.is_running()
         problems = [] if running else problems()
-        self.problems_label.setText("\n".join(problems))
+        self.problems_label.setText("\n".join(translated(problem) for problem in problems))
         self.problems_label.setVisible(bool(problems))
         self.start_button.setEnabled(not running and not problems)
         # While stopping, a pause would hold the run before it can save its checkpoint.

@@ -27,6 +27,7 @@ from workbench.core.comparison import ColumnOutcome, CompareColumn, settings_sum
 from workbench.core.decoding import MAX_SEED, DecodingSettings
 from workbench.core.sessions import RunToken, sequences_from_result
 from workbench.core.settings_fields import described_fields
+from workbench.qt.common.language import translated
 from workbench.qt.common.settings_form import SettingsForm
 from workbench.qt.common.theme import warning_color
 from workbench.qt.generation.output_view import SequenceView
@@ -68,7 +69,7 @@ class DecodingDialog(QDialog):
 
     def _check(self) -> None:
         problems = self.settings().problems()
-        self.problems_label.setText("\n".join(f"⚠ {problem}" for problem in problems))
+        self.problems_label.setText("\n".join(f"⚠ {translated(problem)}" for problem in problems))
         self.problems_label.setVisible(bool(problems))
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not problems)
 

@@ -23,6 +23,7 @@ from superqt.utils import signals_blocked
 from workbench.core.decoding import MAX_SEED, PRESETS, DecodingSettings, with_mode
 from workbench.core.sessions import settings_from_dict, settings_to_dict
 from workbench.core.settings_fields import described_fields
+from workbench.qt.common.language import translated
 from workbench.qt.common.settings_form import SettingsForm
 from workbench.qt.common.theme import warning_color
 
@@ -136,7 +137,7 @@ class DecodingPanel(QWidget):
             self._knobs[name].setEnabled(sampling)
         self._knobs["num_beams"].setEnabled(settings.mode == "beam")
         found = settings.problems()
-        self.problems_label.setText("\n".join(f"⚠ {problem}" for problem in found))
+        self.problems_label.setText("\n".join(f"⚠ {translated(problem)}" for problem in found))
         self.problems_label.setVisible(bool(found))
         self._show_matching_preset(settings)
         self.settings_changed.emit()

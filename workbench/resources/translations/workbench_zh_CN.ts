@@ -2198,6 +2198,61 @@ Read it (Show Details) and load only a model you trust.</source>
     </message>
 </context>
 <context>
+    <name>SettingsProblem</name>
+    <message>
+        <source>Min new tokens must be at most max new tokens ({maximum}).</source>
+        <translation>最少新词元数不能超过最多新词元数（{maximum}）。</translation>
+    </message>
+    <message>
+        <source>Greedy decoding gives one answer: use sampling or beam search for several sequences.</source>
+        <translation>贪心解码只给出一个回答：要生成多个序列，请使用采样或束搜索。</translation>
+    </message>
+    <message>
+        <source>Beam search needs at least 2 beams.</source>
+        <translation>束搜索至少需要 2 个束。</translation>
+    </message>
+    <message>
+        <source>Return sequences cannot exceed the number of beams.</source>
+        <translation>返回序列数不能超过束的数量。</translation>
+    </message>
+    <message>
+        <source>Stop strings cannot be empty.</source>
+        <translation>停止字符串不能为空。</translation>
+    </message>
+    <message>
+        <source>Choose a corpus: a UTF-8 text file or a folder of .txt files.</source>
+        <translation>请选择语料：一个 UTF-8 文本文件，或一个包含 .txt 文件的文件夹。</translation>
+    </message>
+    <message>
+        <source>Choose an output folder for the trained model.</source>
+        <translation>请为训练好的模型选择输出文件夹。</translation>
+    </message>
+    <message>
+        <source>Fine-tuning needs a base model.</source>
+        <translation>微调需要一个基础模型。</translation>
+    </message>
+    <message>
+        <source>Fine-tuning uses the base model&apos;s tokenizer: choose the &apos;pretrained&apos; tokenizer.</source>
+        <translation>微调使用基础模型自带的分词器：请选择“pretrained”分词器。</translation>
+    </message>
+    <message>
+        <source>The &apos;pretrained&apos; tokenizer is for fine-tuning; choose &apos;char&apos; or &apos;bpe&apos; to train from scratch.</source>
+        <translation>“pretrained”分词器仅用于微调；从头训练请选择“char”或“bpe”。</translation>
+    </message>
+    <message>
+        <source>LoRA only applies to fine-tuning a pretrained model.</source>
+        <translation>LoRA 只适用于微调预训练模型。</translation>
+    </message>
+    <message>
+        <source>Embedding size ({size}) must be divisible by the number of heads ({heads}).</source>
+        <translation>嵌入维度（{size}）必须能被注意力头数（{heads}）整除。</translation>
+    </message>
+    <message>
+        <source>Final learning rate must be at most the learning rate {lr} (it is {value}).</source>
+        <translation>最终学习率不能超过学习率 {lr}（当前为 {value}）。</translation>
+    </message>
+</context>
+<context>
     <name>SideBySideView</name>
     <message>
         <source>Select two branches in the Tree dock and press Compare.</source>
