@@ -5,7 +5,7 @@ unlocked, and a layout saved by an older version is ignored."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QByteArray, QPoint, QRect, QSize, Qt
+from PySide6.QtCore import QByteArray, QCoreApplication, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from workbench.qt import main_window as main_window_module
 from workbench.qt.attention.panel import AttentionPanel
 from workbench.qt.common.app_state import AppState
+from workbench.qt.common.language import CHINESE, install_language
 from workbench.qt.common.settings_store import app_settings
 from workbench.qt.compare.panel import ComparePanel
 from workbench.qt.genlab.panel import GenLabPanel
@@ -85,7 +86,26 @@ def test_the_minimum_size_fits_a_laptop_and_a_scaled_full_hd_screen(make_window)
 
 @pytest.mark.parametrize("width, height", SCREENS)
 def test_nothing_is_cut_off_on_any_page(qtbot, shown_window, width, height):
-    window = shown_window
+    assert_every_page_fits(qtbot, shown_window, width, height)
+
+
+@pytest.mark.parametrize("width, height", SCREENS)
+def test_nothing_is_cut_off_in_chinese(qtbot, qapp, make_window, width, height):
+    """Chinese labels are shorter but the CJK font is taller."""
+    installed = install_language(qapp, CHINESE)
+    try:
+        window = make_window()
+        window.setWindowState(Qt.WindowState.WindowNoState)
+        window.show()
+        qtbot.waitExposed(window)
+        assert window.windowTitle() == "生成工作台"
+        assert_every_page_fits(qtbot, window, width, height)
+    finally:
+        for translator in installed:
+            QCoreApplication.removeTranslator(translator)
+
+
+def assert_every_page_fits(qtbot, window, width, height) -> None:
     window.resize(width, height)
     assert window.size() == QSize(width, height)
     for index in range(window.pages.count()):
@@ -204,6 +224,8 @@ def test_the_training_samples_have_room_to_be_read(qtbot, shown_window, width, h
     window.pages.setCurrentIndex(titles.index("Training"))
     panel = window.pages.currentWidget().widget().build()
     qtbot.wait(10)
+    page = window.pages.currentWidget()  # the built panel fits: no scrolling at these sizes
+    assert page.horizontalScrollBar().maximum() == 0 and page.verticalScrollBar().maximum() == 0
     samples = panel.curves.samples
     qtbot.waitUntil(lambda: samples.header().sectionSize(2) > 0)
     assert samples.header().sectionSize(2) >= 450

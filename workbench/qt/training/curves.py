@@ -74,7 +74,7 @@ class TrainingCurves(QWidget):
         load_button = QPushButton(self.tr("Compare with a run…"))
         load_button.setToolTip(self.tr("Overlay the curves of an earlier run from its metrics.csv."))
         load_button.clicked.connect(self._ask_load_metrics)
-        header = QHBoxLayout()
+        self.header = header = QHBoxLayout()  # the panel adds its own run buttons here
         header.addWidget(self.readout, 1)
         header.addWidget(load_button)
 

@@ -89,7 +89,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
         scroll.setWidget(self.form)
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(self.form.sizeHint().width() + 24)
+        scroll.setMinimumWidth(self.form.minimumSizeHint().width() + 24)
 
         self._init_run_controls(
             self.tr("Choose a corpus, or try the Tang poems."),
@@ -104,8 +104,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
             "A stopped run can then be continued."))
         self.open_run_button.clicked.connect(self._ask_open_run)
         buttons = QHBoxLayout()
-        for button in (self.start_button, self.pause_button, self.stop_button, self.continue_button,
-                       self.open_run_button):
+        for button in (self.start_button, self.pause_button, self.stop_button, self.continue_button):
             buttons.addWidget(button)
         self.progress = QProgressBar()
         self.progress.setTextVisible(True)
@@ -121,6 +120,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
         left_layout.addWidget(self.status_label)
 
         self.curves = TrainingCurves()
+        self.curves.header.insertWidget(1, self.open_run_button)  # beside "Compare with a run…", over the curves
         self.scrubber = CheckpointScrubber(state)
         self.scrubber.step_shown.connect(self.curves.mark_step)
         self.scrubber.training_device = self._training_device

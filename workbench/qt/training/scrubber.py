@@ -38,7 +38,7 @@ from workbench.qt.common.jobs import Job
 from workbench.qt.common.language import translated
 from workbench.qt.lens.grid import LensGrid
 
-SMALLEST_VIEW = 120  # pixels: the tab sits under the plots on a laptop screen
+SMALLEST_VIEW = 64  # pixels: the tab sits under the plots on a laptop screen (a 1280x720 one too)
 
 
 class CheckpointScrubber(QWidget):
