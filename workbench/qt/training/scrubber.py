@@ -157,11 +157,12 @@ class CheckpointScrubber(QWidget):
             device, where = "auto", self.tr("on the default device")
         else:
             weights = sum(file.stat().st_size for file in folder.glob("*.safetensors"))
-            chosen = device_beside_training(resolve_device(training_on), weights)
+            training_device = resolve_device(training_on)
+            chosen = device_beside_training(training_device, weights)
             device = str(chosen)
             if chosen.type != "cpu":
                 where = self.tr("on {0}, beside the training run").format(device)
-            elif resolve_device(training_on).type == "cpu":
+            elif training_device.type == "cpu":
                 where = self.tr("on the CPU, beside the training run")
             else:
                 where = self.tr("on the CPU: {0} has too little free memory beside the training run").format(
