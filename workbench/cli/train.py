@@ -1,7 +1,8 @@
 """`workbench train`: train a language model from scratch or fine-tune one, with a progress bar.
 
 Ctrl+C stops at the next step boundary, writes a checkpoint and exits with status 130;
-`--resume` continues from it.
+`--resume` continues from it. Under ``torchrun`` every process runs this command; rank 0 alone
+checks the output folder first and draws the progress.
 """
 
 from __future__ import annotations
@@ -78,6 +79,13 @@ class _ProgressPrinter:
                 file=sys.stderr,
                 s=f"step {event.step}: val loss {event.val_loss:.4f}, perplexity {event.perplexity:.2f} | {sample}",
             )
+        elif isinstance(event, events.BatchLayout):
+            processes = f" x {event.processes} processes" if event.processes > 1 else ""
+            self.bar.write(
+                file=sys.stderr,
+                s=f"effective batch: {event.effective_batch} blocks per step ({event.batch_size} per batch x "
+                f"{event.grad_accum} accumulated{processes}) on {event.device}",
+            )
         elif isinstance(event, events.CorpusStats):
             self.bar.write(
                 file=sys.stderr,
@@ -102,31 +110,42 @@ def run(args: argparse.Namespace) -> int:
     from workbench.core.jobs import RunControl, drain
     from workbench.core.outputs import prepare_output_folder
     from workbench.core.training.corpus import read_corpus
+    from workbench.core.training.distributed import launched_processes
     from workbench.core.training.trainer import train
 
     settings = settings_from_args(args)
+    processes = launched_processes()
     # Checked before the progress bar starts, so a mistake costs nothing and reads as one line.
     settings.validate()
     read_corpus(settings.corpus)  # read again by the trainer: a second read is cheap beside training
-    prepare_output_folder(Path(settings.out_dir), resume=args.resume, how_to_resume="--resume")
+    if processes.is_main:
+        prepare_output_folder(Path(settings.out_dir), resume=args.resume, how_to_resume="--resume")
     control = RunControl()
 
     def stop_gracefully(signum, frame) -> None:
-        print("\nstopping: writing a checkpoint (Ctrl+C again to abort at once)", file=sys.stderr)
+        if processes.is_main and not control.cancelled:
+            print("\nstopping: writing a checkpoint (Ctrl+C again to abort at once)", file=sys.stderr)
         control.cancel()
-        signal.signal(signal.SIGINT, previous)
+        if not processes.distributed:
+            signal.signal(signal.SIGINT, previous)
+        # Under torchrun a Ctrl+C reaches every process, and torchrun passes it on again: all of them agree on
+        # the step to stop after, and rank 0 writes the checkpoint.
 
     previous = signal.signal(signal.SIGINT, stop_gracefully)
-    printer = _ProgressPrinter(settings.max_iters)
+    printer = _ProgressPrinter(settings.max_iters) if processes.is_main else (lambda event: None)
     try:
         result = drain(train(settings, control, resume=args.resume), printer)
     except BaseException:
-        printer.close(keep=False)  # an error starts on its own line, not after a half-drawn bar
+        if processes.is_main:
+            printer.close(keep=False)  # an error starts on its own line, not after a half-drawn bar
         raise
     else:
-        printer.close()
+        if processes.is_main:
+            printer.close()
     finally:
         signal.signal(signal.SIGINT, previous)
+    if not processes.is_main:  # rank 0 reports the run
+        return INTERRUPTED if result.stopped else 0
     if result.stopped and not control.cancelled:  # diverged: the message says what to change
         print(f"error: {result.message}", file=sys.stderr)
         return 2

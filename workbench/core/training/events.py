@@ -21,6 +21,21 @@ class CorpusStats:
 
 
 @dataclass(frozen=True)
+class BatchLayout:
+    """How many blocks one step learns from: ``batch_size`` per process x ``grad_accum`` micro-batches x
+    ``processes`` (torchrun's world size)."""
+
+    batch_size: int
+    grad_accum: int
+    processes: int
+    device: str
+
+    @property
+    def effective_batch(self) -> int:
+        return self.batch_size * self.grad_accum * self.processes
+
+
+@dataclass(frozen=True)
 class StepEvent:
     step: int
     train_loss: float
@@ -58,4 +73,6 @@ class TrainResult:
     message: str
 
 
-TrainEvent = StatusEvent | CorpusStats | StepEvent | EvalEvent | SavingProgress | CheckpointEvent | SnapshotEvent
+TrainEvent = (
+    StatusEvent | CorpusStats | BatchLayout | StepEvent | EvalEvent | SavingProgress | CheckpointEvent | SnapshotEvent
+)

@@ -20,6 +20,8 @@ import numpy as np
 from workbench.core.checkpoints import STATE_FILE
 from workbench.core.errors import InvalidInputError
 from workbench.core.head_scores import HeadScores
+from workbench.core.i18n import QT_TRANSLATE_NOOP
+from workbench.core.settings_fields import settings_from_data
 from workbench.core.training.events import EvalEvent, StepEvent
 from workbench.core.training.probes import PROBES_FILE, read_probes
 from workbench.core.training.settings import TrainSettings
@@ -30,6 +32,7 @@ from workbench.core.training.trainer import (
     HEADS_FILE,
     METRICS_COLUMNS,
     METRICS_FILE,
+    RUN_FILE,
     SAMPLES_FILE,
     stopped_run,
 )
@@ -48,43 +51,118 @@ def _float_or_nan(text: str) -> float:
     return float(text) if text.strip() else math.nan
 
 
-def _tokens_per_step(run_folder: Path) -> float:
-    """Tokens one step consumes, from the run's saved settings; NaN when they are not there."""
-    for folder in (run_folder / CHECKPOINT_FOLDER, run_folder):
+def _run_layout(run_folder: Path) -> dict | None:
+    """The run's settings and number of processes: from ``run.json``, written as the run starts, else
+    (runs of earlier versions) from its checkpoint or final model; None when none is readable."""
+    for path in (run_folder / RUN_FILE, run_folder / CHECKPOINT_FOLDER / STATE_FILE, run_folder / STATE_FILE):
         try:
-            settings = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))["settings"]
-            return float(settings["batch_size"] * settings["block_size"] * settings["grad_accum"])
-        except (OSError, ValueError, KeyError, TypeError):
+            state = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(state.get("settings"), dict):
+                return state
+        except (OSError, ValueError, AttributeError):
             continue
-    return math.nan
+    return None
+
+
+def run_settings(run_folder: str | Path) -> TrainSettings | None:
+    """The settings the run in ``run_folder`` trains with, None when it says none (or ones not valid here)."""
+    layout = _run_layout(Path(run_folder))
+    try:
+        return settings_from_data(TrainSettings, layout["settings"]) if layout else None
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def tokens_per_step(run_folder: Path) -> float:
+    """Tokens one step consumes (all processes together), from the run's settings; NaN when they are not there."""
+    layout = _run_layout(run_folder)
+    try:
+        settings = layout["settings"]
+        processes = layout.get("world_size", 1)
+        return float(settings["batch_size"] * settings["block_size"] * settings["grad_accum"] * processes)
+    except (KeyError, TypeError):
+        return math.nan
+
+
+def _metrics_rows(path: Path) -> list[dict[str, str]]:
+    """The rows of a metrics.csv, checked to be one (InvalidInputError in one line when not)."""
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+    except (OSError, UnicodeDecodeError) as error:
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP("Errors", "Cannot read {path}: {reason}.").fill(path=path, reason=str(error))
+        ) from error
+    if not rows or any(column not in rows[0] for column in METRICS_COLUMNS):
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP("Errors", "{path} is not a training metrics file (columns {columns}).").fill(
+                path=path, columns=", ".join(METRICS_COLUMNS)
+            )
+        )
+    return rows
+
+
+def _not_a_number(path: Path, error: ValueError) -> InvalidInputError:
+    return InvalidInputError(
+        QT_TRANSLATE_NOOP("Errors", "{path} has a value that is not a number: {reason}.").fill(
+            path=path, reason=str(error)
+        )
+    )
 
 
 def read_metrics_csv(path: str | Path) -> dict[str, np.ndarray]:
     """A run's metrics.csv as columns (val_loss NaN between evaluations) plus ``tokens``
     (NaN when the run's settings are not next to it)."""
     path = Path(path)
-    try:
-        with open(path, newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
-    except (OSError, UnicodeDecodeError) as error:
-        raise InvalidInputError(f"Cannot read {path}: {error}.") from error
-    if not rows or any(column not in rows[0] for column in METRICS_COLUMNS):
-        raise InvalidInputError(f"{path} is not a training metrics file (columns {', '.join(METRICS_COLUMNS)}).")
+    rows = _metrics_rows(path)
     try:
         columns = {name: np.array([_float_or_nan(row[name]) for row in rows]) for name in METRICS_COLUMNS}
     except ValueError as error:
-        raise InvalidInputError(f"{path} has a value that is not a number: {error}.") from error
-    columns["tokens"] = columns["step"] * _tokens_per_step(path.parent)
+        raise _not_a_number(path, error) from error
+    columns["tokens"] = columns["step"] * tokens_per_step(path.parent)
     return columns
 
 
-def _by_step(path: Path) -> dict[int, list[dict]]:
-    """The lines of a step log grouped by step; none when the run did not write it."""
-    grouped: dict[int, list[dict]] = {}
-    if path.is_file():
-        for record in read_step_log(path):
-            grouped.setdefault(record["step"], []).append(record)
-    return grouped
+def step_event(row: dict[str, str], tokens_per_step: float) -> StepEvent:
+    """The StepEvent the trainer yielded for a row of its metrics.csv (ValueError when a value is not a number)."""
+    step = int(row["step"])
+    tokens = 0 if math.isnan(tokens_per_step) else int(step * tokens_per_step)
+    return StepEvent(step, float(row["train_loss"]), float(row["lr"]), float(row["tokens_per_s"]), tokens,
+                     float(row["elapsed_s"]))
+
+
+class _EvaluationLogs:
+    """The run's samples, head scores and probes of each evaluation, read once."""
+
+    def __init__(self, folder: Path) -> None:
+        self.heads = self._by_step(folder / HEADS_FILE)
+        self.samples = self._by_step(folder / SAMPLES_FILE)
+        self.probes: dict[int, list] = {}
+        if (folder / PROBES_FILE).is_file():
+            for record in read_probes(folder / PROBES_FILE):
+                self.probes.setdefault(record.step, []).append(record)
+
+    @staticmethod
+    def _by_step(path: Path) -> dict[int, list[dict]]:
+        """The lines of a step log grouped by step; none when the run did not write it."""
+        grouped: dict[int, list[dict]] = {}
+        if path.is_file():
+            for record in read_step_log(path):
+                grouped.setdefault(record["step"], []).append(record)
+        return grouped
+
+    def event(self, step: StepEvent, val_loss: float, train_mean: float) -> EvalEvent:
+        """The EvalEvent of the evaluation at ``step`` (the last one written for it, when a resume repeated it)."""
+        number = step.step
+        scores = HeadScores.from_json(self.heads[number][-1]) if number in self.heads else None
+        sample = self.samples[number][-1]["sample"] if number in self.samples else ""
+        return EvalEvent(number, val_loss, math.exp(min(val_loss, 700.0)), train_mean, sample, step.tokens_seen,
+                         step.elapsed_s, scores, tuple(self.probes.get(number, ())))
+
+
+def evaluation_event(folder: Path, step: StepEvent, val_loss: float, train_mean: float) -> EvalEvent:
+    """The evaluation at ``step`` as the trainer yielded it, from the run's logs."""
+    return _EvaluationLogs(folder).event(step, val_loss, train_mean)
 
 
 def read_run(folder: str | Path, up_to_step: int | None = None) -> RunHistory:
@@ -92,35 +170,28 @@ def read_run(folder: str | Path, up_to_step: int | None = None) -> RunHistory:
     continues from its checkpoint's step, so the panel draws only what the resumed run keeps)."""
     folder = Path(folder)
     if not (folder / METRICS_FILE).is_file():
-        raise InvalidInputError(f"{folder} is not a training run: it has no {METRICS_FILE}.")
-    columns = read_metrics_csv(folder / METRICS_FILE)
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP("Errors", "{folder} is not a training run: it has no {file}.").fill(
+                folder=folder, file=METRICS_FILE
+            )
+        )
+    rows = _metrics_rows(folder / METRICS_FILE)
     last = math.inf if up_to_step is None else up_to_step
-    heads = _by_step(folder / HEADS_FILE)
-    samples = _by_step(folder / SAMPLES_FILE)
-    probes: dict[int, list] = {}
-    if (folder / PROBES_FILE).is_file():
-        for record in read_probes(folder / PROBES_FILE):
-            probes.setdefault(record.step, []).append(record)
-
+    tokens = tokens_per_step(folder)
+    logs = _EvaluationLogs(folder)
     steps, evaluations, since_eval = [], [], []
-    for row in range(len(columns["step"])):
-        step = int(columns["step"][row])
-        if step > last:
-            break
-        tokens = columns["tokens"][row]
-        event = StepEvent(step, float(columns["train_loss"][row]), float(columns["lr"][row]),
-                          float(columns["tokens_per_s"][row]), 0 if math.isnan(tokens) else int(tokens),
-                          float(columns["elapsed_s"][row]))
-        steps.append(event)
-        since_eval.append(event.train_loss)
-        val_loss = float(columns["val_loss"][row])
-        if math.isnan(val_loss):
-            continue
-        scores = HeadScores.from_json(heads[step][-1]) if step in heads else None
-        sample = samples[step][-1]["sample"] if step in samples else ""
-        evaluations.append(EvalEvent(step, val_loss, math.exp(min(val_loss, 700.0)), float(np.mean(since_eval)),
-                                     sample, event.tokens_seen, event.elapsed_s, scores, tuple(probes.get(step, ()))))
-        since_eval = []
+    try:
+        for row in rows:
+            event = step_event(row, tokens)
+            if event.step > last:
+                break
+            steps.append(event)
+            since_eval.append(event.train_loss)
+            if row["val_loss"].strip():
+                evaluations.append(logs.event(event, float(row["val_loss"]), float(np.mean(since_eval))))
+                since_eval = []
+    except ValueError as error:
+        raise _not_a_number(folder / METRICS_FILE, error) from error
     found = stopped_run(folder)
     kept = tuple(step for step in snapshot_steps(folder) if step <= last)
-    return RunHistory(folder, found[0] if found else None, tuple(steps), tuple(evaluations), kept)
+    return RunHistory(folder, found[0] if found else run_settings(folder), tuple(steps), tuple(evaluations), kept)

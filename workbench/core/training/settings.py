@@ -383,6 +383,26 @@ class TrainSettings(DescribedSettings):
         section=QT_TRANSLATE_NOOP("TrainSettings", "Training"),
         help=QT_TRANSLATE_NOOP("TrainSettings", "Same seed and settings give the same run again."),
     )
+    compile: bool = setting(
+        False,
+        label=QT_TRANSLATE_NOOP("TrainSettings", "Compile the model"),
+        section=QT_TRANSLATE_NOOP("TrainSettings", "Speed"),
+        help=QT_TRANSLATE_NOOP(
+            "TrainSettings",
+            "Compile the training step with torch.compile: faster steps on a GPU after a slow first one "
+            "(a minute or more). Evaluations, samples and probes run the model uncompiled.",
+        ),
+    )
+    bf16: bool = setting(
+        True,
+        label=QT_TRANSLATE_NOOP("TrainSettings", "bfloat16 on GPUs"),
+        section=QT_TRANSLATE_NOOP("TrainSettings", "Speed"),
+        help=QT_TRANSLATE_NOOP(
+            "TrainSettings",
+            "On a GPU that supports it, compute in bfloat16 (autocast, as nanoGPT does) while the weights stay "
+            "in float32; off computes in float32. CPUs always train in float32.",
+        ),
+    )
     device: str = setting(
         "auto",
         label=QT_TRANSLATE_NOOP("TrainSettings", "Device"),
@@ -390,6 +410,18 @@ class TrainSettings(DescribedSettings):
         section=QT_TRANSLATE_NOOP("TrainSettings", "Training"),
         help=QT_TRANSLATE_NOOP(
             "TrainSettings", "Where to train: auto (a GPU when there is one, else the CPU), cpu, cuda, cuda:N or mps."
+        ),
+    )
+
+    tensorboard: str | None = setting(
+        None,
+        label=QT_TRANSLATE_NOOP("TrainSettings", "TensorBoard folder"),
+        kind=FOLDER,
+        section=QT_TRANSLATE_NOOP("TrainSettings", "Output folder"),
+        help=QT_TRANSLATE_NOOP(
+            "TrainSettings",
+            "Also write the losses, learning rate and speed as TensorBoard events in this folder, so TensorBoard "
+            "and other dashboards read the run. Empty: no events.",
         ),
     )
 

@@ -26,6 +26,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from workbench.core.atomic import write_json_atomic
 from workbench.core.catalog import Catalog
 from workbench.core.checkpoints import STATE_FILE, SavingProgress, has_checkpoint, load_checkpoint, saving_checkpoint
 from workbench.core.errors import InvalidInputError, InvalidSettingsError
@@ -36,7 +37,17 @@ from workbench.core.outputs import prepare_output_folder
 from workbench.core.settings_fields import settings_from_data
 from workbench.core.training import modeling
 from workbench.core.training.corpus import read_corpus
+from workbench.core.training.distributed import (
+    end_group,
+    from_main,
+    launched_processes,
+    process_device,
+    start_group,
+    step_agreement,
+    wait_for_all,
+)
 from workbench.core.training.events import (
+    BatchLayout,
     CheckpointEvent,
     CorpusStats,
     EvalEvent,
@@ -55,6 +66,7 @@ from workbench.core.training.probes import (
 from workbench.core.training.settings import RECURRENT_ARCHITECTURES, TrainSettings
 from workbench.core.training.snapshots import SnapshotEvent, save_snapshot
 from workbench.core.training.step_log import StepLog
+from workbench.core.training.tensorboard import TensorBoardLog
 from workbench.core.training.tokenization import bpe_tokenizer, char_tokenizer, encode_corpus
 from workbench.core.transformers_helpers import pad_token_id, quiet_transformers
 
@@ -62,6 +74,7 @@ CHECKPOINT_FOLDER = "checkpoint"
 # What a resume reads: keys of the checkpoint's state, then of its tensors.
 RESUME_NEEDS = (("step", "tokens_seen", "elapsed_s", "settings"), ("optimizer", "batch_rng", "torch_rng"))
 METRICS_FILE = "metrics.csv"
+RUN_FILE = "run.json"  # the run's settings and batch layout, written as it starts (what a follower reads)
 HEADS_FILE = "heads.jsonl"  # the heads' scores at each evaluation, in the format of `workbench heads --json`
 SAMPLES_FILE = "samples.jsonl"  # the sample text of each evaluation
 PROBE_SOURCE_TOKENS = 4000  # default probes come from the first lines of the validation text
@@ -153,9 +166,9 @@ class MetricsLog:
         self._handle.close()
 
 
-def _autocast(device: torch.device):
+def _autocast(device: torch.device, bf16: bool):
     # bfloat16 matmuls on GPUs as nanoGPT does; CPUs and MPS train in float32.
-    enabled = device.type == "cuda" and torch.cuda.is_bf16_supported()
+    enabled = bf16 and device.type == "cuda" and torch.cuda.is_bf16_supported()
     return torch.autocast(device.type, dtype=torch.bfloat16, enabled=enabled)
 
 
@@ -169,7 +182,9 @@ class _Run:
         self.control = control
         self.out_dir = Path(settings.out_dir).expanduser()
         self.checkpoint_dir = self.out_dir / CHECKPOINT_FOLDER
-        self.device = resolve_device(settings.device)
+        self.processes = launched_processes()
+        self.device = process_device(self.processes, resolve_device(settings.device))
+        self.stop_agreed = False  # all processes were told that one of them was asked to stop
         self.resume = resume
         self.step = 0
         self.tokens_seen = 0
@@ -180,7 +195,9 @@ class _Run:
     # --- setup ------------------------------------------------------------------
 
     def check_out_dir(self) -> None:
-        prepare_output_folder(self.out_dir, resume=self.resume)
+        if self.processes.is_main:
+            prepare_output_folder(self.out_dir, resume=self.resume)
+        wait_for_all(self.processes)
         if self.resume and not has_checkpoint(self.checkpoint_dir):
             raise InvalidSettingsError(f"There is no checkpoint to resume in {self.out_dir}.")
 
@@ -202,7 +219,9 @@ class _Run:
             base, tokenizer = modeling.load_base_model(settings)
         elif settings.tokenizer == "bpe":
             yield StatusEvent(QT_TRANSLATE_NOOP("StatusEvent", "Training BPE tokenizer"))
-            tokenizer = bpe_tokenizer(text, settings.vocab_size)
+            # Learnt once, by rank 0: every process must cut the text the same way.
+            tokenizer = from_main(self.processes, bpe_tokenizer(text, settings.vocab_size) if self.processes.is_main
+                                  else None)
         else:
             tokenizer = char_tokenizer(text)
         yield StatusEvent(QT_TRANSLATE_NOOP("StatusEvent", "Tokenizing corpus"))
@@ -223,6 +242,7 @@ class _Run:
             train_tokens=len(train_ids),
             val_tokens=len(val_ids),
         )
+        yield BatchLayout(settings.batch_size, settings.grad_accum, self.processes.world_size, str(self.device))
         self.train_batches = TokenBatches(train_ids, settings.block_size, settings.batch_size, self.device)
         self.val_batches = TokenBatches(val_ids, settings.block_size, settings.batch_size, self.device)
         self.sample_prompt = torch.from_numpy(val_ids[: max(1, min(8, settings.block_size // 4))].astype(np.int64))
@@ -236,7 +256,28 @@ class _Run:
         self.optimizer = make_optimizer(model, settings, self.device)
         if checkpoint is not None:
             self._restore(checkpoint)
+        if self.processes.rank > 0:
+            # Each process reads its own batches and draws its own dropout, also when resuming with another
+            # number of processes (rank 0 continues the saved streams).
+            own_seed = settings.seed + 1_000_003 * self.processes.rank + self.step
+            self.generator.manual_seed(own_seed)
+            torch.manual_seed(own_seed)
+        self.step_model = self._step_model()
         self.base_probe_log_probs = self._base_probe_log_probs(tokenizer, checkpoint) if settings.is_finetune else None
+
+    def _step_model(self) -> torch.nn.Module:
+        """What the training step calls: the model, compiled when asked, wrapped for several processes.
+        Evaluations, samples, probes and saving use the plain model (``trainable.model``), whose weights
+        these share."""
+        model = self.trainable.model
+        if self.settings.compile:
+            model = torch.compile(model)
+        if self.processes.distributed:
+            from torch.nn.parallel import DistributedDataParallel
+
+            device_ids = [self.device.index] if self.device.type == "cuda" else None
+            model = DistributedDataParallel(model, device_ids=device_ids)
+        return model
 
     def _base_probe_log_probs(self, tokenizer, checkpoint) -> list:
         """What the base model makes of each probe, for the drift: read before the first step (a fresh LoRA
@@ -289,17 +330,21 @@ class _Run:
     # --- the loop ----------------------------------------------------------------
 
     def train_step(self) -> tuple[float, float]:
-        settings, model = self.settings, self.trainable.model
+        settings, model = self.settings, self.step_model
         lr = learning_rate(settings, self.step)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
         total = 0.0
-        for _ in range(settings.grad_accum):
+        for micro_step in range(settings.grad_accum):
+            if self.processes.distributed:
+                # Gradients are averaged between processes once per step, after the last micro-batch (nanoGPT).
+                model.require_backward_grad_sync = micro_step == settings.grad_accum - 1
             inputs, targets = self.train_batches.sample(self.generator)
-            with _autocast(self.device):
+            with _autocast(self.device, settings.bf16):
                 loss = _next_token_loss(model, inputs, targets) / settings.grad_accum
             loss.backward()
             total += loss.item()
+        total, self.stop_agreed = step_agreement(self.processes, total, self.control.cancelled, self.device)
         if math.isfinite(total):
             if settings.grad_clip > 0:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), settings.grad_clip)
@@ -314,7 +359,7 @@ class _Run:
         # The same validation blocks at every eval: differences between evals come from the model.
         losses = []
         for inputs, targets in self.val_batches.evenly_spread(self.settings.eval_iters):
-            with _autocast(self.device):
+            with _autocast(self.device, self.settings.bf16):
                 losses.append(_next_token_loss(model, inputs, targets).item())
         sample = self.sample_text() if self.settings.sample_tokens > 0 else ""
         scores = self.score_heads() if self.settings.head_scores else None
@@ -369,6 +414,8 @@ class _Run:
             "last_val_loss": self.last_val_loss,
             "recent_train_losses": self.recent_train_losses,
             "settings": asdict(settings),
+            "world_size": self.processes.world_size,
+            "effective_batch": self.effective_batch,
         }
 
         def write_files(staging: Path) -> None:
@@ -379,6 +426,21 @@ class _Run:
         if not self.trainable.lora:
             Catalog().register_trained(self.checkpoint_dir)
         yield CheckpointEvent(step=self.step, path=str(self.checkpoint_dir))
+
+    @property
+    def effective_batch(self) -> int:
+        """Blocks one step learns from: the batch of each process, accumulated, times the processes."""
+        return self.settings.batch_size * self.settings.grad_accum * self.processes.world_size
+
+    def write_run_file(self) -> None:
+        """The settings and batch layout, so the run's folder says how it is trained while it trains."""
+        layout = {
+            "settings": asdict(self.settings),
+            "world_size": self.processes.world_size,
+            "effective_batch": self.effective_batch,
+            "device": str(self.device),
+        }
+        write_json_atomic(self.out_dir / RUN_FILE, layout)
 
     @property
     def keeps_snapshots(self) -> bool:
@@ -420,31 +482,74 @@ def stopped_run(out_dir: str | Path) -> tuple[TrainSettings, int] | None:
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
+class _RunFiles:
+    """What rank 0 writes as the run goes: metrics.csv, the probes', heads' and samples' logs, and
+    TensorBoard events when asked. A resumed run first drops what came after its checkpoint."""
+
+    def __init__(self, run: _Run) -> None:
+        resumed_step = run.step if run.resume else None
+        self.metrics = MetricsLog(run.out_dir / METRICS_FILE)
+        self.probes = StepLog(run.out_dir / PROBES_FILE, resumed_step)
+        self.heads = StepLog(run.out_dir / HEADS_FILE, resumed_step)
+        self.samples = StepLog(run.out_dir / SAMPLES_FILE, resumed_step)
+        folder = run.settings.tensorboard
+        self.tensorboard = TensorBoardLog(folder, resumed_step) if folder else None
+
+    def step(self, event: StepEvent, val_loss: float | None) -> None:
+        self.metrics.write(event.step, event.train_loss, val_loss, event.lr, event.tokens_per_s, event.elapsed_s)
+        if self.tensorboard:
+            self.tensorboard.step(event.step, event.train_loss, event.lr, event.tokens_per_s)
+
+    def evaluation(self, event: EvalEvent) -> None:
+        self.probes.write(asdict(record) for record in event.probes)
+        if event.head_scores is not None:
+            self.heads.write([{"step": event.step, **event.head_scores.to_json()}])
+        self.samples.write([{"step": event.step, "sample": event.sample}])
+        if self.tensorboard:
+            self.tensorboard.evaluation(event.step, event.val_loss, event.train_loss)
+
+    def close(self) -> None:
+        for log in (self.metrics, self.probes, self.heads, self.samples, self.tensorboard):
+            if log:
+                log.close()
+
+
 def train(
     settings: TrainSettings, control: RunControl | None = None, resume: bool = False
 ) -> Generator[TrainEvent, None, TrainResult]:
-    """Train as ``settings`` says; yields StatusEvent, CorpusStats, StepEvent, EvalEvent, SavingProgress
-    and CheckpointEvent. Stop (``control.cancel()``) checkpoints first and returns stopped=True."""
+    """Train as ``settings`` says; yields StatusEvent, CorpusStats, BatchLayout, StepEvent, EvalEvent,
+    SavingProgress and CheckpointEvent. Stop (``control.cancel()``) checkpoints first and returns stopped=True.
+    Under ``torchrun`` every process runs this; rank 0 alone evaluates and writes the run's files."""
     settings.validate()
     quiet_transformers()
     control = control or RunControl()
     run = _Run(settings, control, resume)
+    started_group = start_group(run.processes, run.device)
+    try:
+        result = yield from _train(run)
+        wait_for_all(run.processes)  # the others wait while rank 0 writes the last checkpoint and model
+        return result
+    finally:
+        if started_group:
+            end_group()
+
+
+def _train(run: _Run) -> Generator[TrainEvent, None, TrainResult]:
+    settings, control, main = run.settings, run.control, run.processes.is_main
     run.check_out_dir()
     yield from run.prepare()
-    model = run.trainable.model
-    model.train()
-    metrics = MetricsLog(run.out_dir / METRICS_FILE)
-    resumed_step = run.step if resume else None
-    probes_log = StepLog(run.out_dir / PROBES_FILE, resumed_step)
-    heads_log = StepLog(run.out_dir / HEADS_FILE, resumed_step)
-    samples_log = StepLog(run.out_dir / SAMPLES_FILE, resumed_step)
-    tokens_per_step = settings.batch_size * settings.block_size * settings.grad_accum
+    run.trainable.model.train()
+    files = _RunFiles(run) if main else None
+    if main:
+        run.write_run_file()
+    tokens_per_step = run.effective_batch * settings.block_size
     try:
         while run.step < settings.max_iters:
             control.wait_if_paused()
-            if control.cancelled:
+            if run.stop_agreed or (control.cancelled and not run.processes.distributed):
                 yield StatusEvent(SAVING_CHECKPOINT)
-                yield from run.checkpoint()
+                if main:
+                    yield from run.checkpoint()
                 stopped = QT_TRANSLATE_NOOP("TrainResult", "Stopped at step {step}; checkpoint saved.")
                 message = stopped.fill(step=run.step)
                 return TrainResult(str(run.out_dir), run.step, run.last_val_loss, True, message)
@@ -467,37 +572,36 @@ def train(
             run.elapsed_s += duration
             tokens_per_s = tokens_per_step / duration if duration > 0 else 0.0
             run.recent_train_losses.append(loss)
-            yield StepEvent(run.step, loss, lr, tokens_per_s, run.tokens_seen, run.elapsed_s)
+            step_event = StepEvent(run.step, loss, lr, tokens_per_s, run.tokens_seen, run.elapsed_s)
+            yield step_event
             val_loss = None
-            if run.step % settings.eval_interval == 0 or run.step == settings.max_iters:
+            if main and (run.step % settings.eval_interval == 0 or run.step == settings.max_iters):
                 eval_started = time.perf_counter()
                 val_loss, sample, scores, probes = run.evaluate()
-                probes_log.write(asdict(record) for record in probes)
-                if scores is not None:
-                    heads_log.write([{"step": run.step, **scores.to_json()}])
-                samples_log.write([{"step": run.step, "sample": sample}])
                 run.elapsed_s += time.perf_counter() - eval_started
                 run.last_val_loss = val_loss
                 train_mean = float(np.mean(run.recent_train_losses))
                 run.recent_train_losses = []
                 perplexity = math.exp(min(val_loss, 700.0))
-                yield EvalEvent(run.step, val_loss, perplexity, train_mean, sample, run.tokens_seen, run.elapsed_s,
-                                scores, probes)
+                eval_event = EvalEvent(run.step, val_loss, perplexity, train_mean, sample, run.tokens_seen,
+                                       run.elapsed_s, scores, probes)
+                files.evaluation(eval_event)
+                yield eval_event
                 if run.keeps_snapshots:
                     yield run.snapshot()
-            metrics.write(run.step, loss, val_loss, lr, tokens_per_s, run.elapsed_s)
+            if main:
+                files.step(step_event, val_loss)
             interval = settings.checkpoint_interval
-            if interval and run.step % interval == 0 and run.step < settings.max_iters:
+            if main and interval and run.step % interval == 0 and run.step < settings.max_iters:
                 yield StatusEvent(SAVING_CHECKPOINT)  # a fine-tuned model takes seconds to write
                 yield from run.checkpoint()
-        yield StatusEvent(QT_TRANSLATE_NOOP("StatusEvent", "Saving the trained model"))
-        yield from run.checkpoint()
-        run.finish()
+        if main:
+            yield StatusEvent(QT_TRANSLATE_NOOP("StatusEvent", "Saving the trained model"))
+            yield from run.checkpoint()
+            run.finish()
     finally:
-        metrics.close()
-        probes_log.close()
-        heads_log.close()
-        samples_log.close()
+        if files:
+            files.close()
     message = QT_TRANSLATE_NOOP("TrainResult", "Finished {steps} steps; model saved in {folder}.").fill(
         steps=run.step, folder=run.out_dir)
     return TrainResult(str(run.out_dir), run.step, run.last_val_loss, False, message)

@@ -3,7 +3,9 @@
 The run is ``workbench.core.training.trainer.train`` under a ``RunController`` (start,
 pause, resume, stop on a ``Job`` thread); its events come back on the GUI thread and feed the
 curves, the progress line and the sample list. Checkpoints and finished models are
-registered in the catalog by the trainer; the panel tells the rest of the window.
+registered in the catalog by the trainer; the panel tells the rest of the window. A run opened
+from its folder is followed: what another process (a ``torchrun`` job, another machine through a
+shared folder) writes there appears as it is written.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from workbench.core.training.events import (
     StepEvent,
     TrainResult,
 )
+from workbench.core.training.run_follower import RunUpdate
 from workbench.core.training.run_history import RunHistory, read_run
 from workbench.core.training.settings import TrainSettings
 from workbench.core.training.step_batches import StepBatch, batch_steps
@@ -47,6 +50,7 @@ from workbench.qt.common.run_controls import RunControlsMixin
 from workbench.qt.common.settings_store import app_settings
 from workbench.qt.training.curves import TrainingCurves
 from workbench.qt.training.drift import DriftView
+from workbench.qt.training.following import RunFollowing
 from workbench.qt.training.form import TrainingForm
 from workbench.qt.training.scrubber import CheckpointScrubber
 
@@ -101,7 +105,8 @@ class TrainingPanel(RunControlsMixin, QWidget):
         self.open_run_button = QPushButton(self.tr("Open a run…"))
         self.open_run_button.setToolTip(self.tr(
             "Show a run from its folder: its curves, samples, probes, head scores and kept checkpoints. "
-            "A stopped run can then be continued."))
+            "A stopped run can then be continued. A run that another process is writing (torchrun, another "
+            "machine through a shared folder) is followed as it trains."))
         self.open_run_button.clicked.connect(self._ask_open_run)
         buttons = QHBoxLayout()
         for button in (self.start_button, self.pause_button, self.stop_button, self.continue_button):
@@ -136,6 +141,9 @@ class TrainingPanel(RunControlsMixin, QWidget):
         layout.setContentsMargins(4, 4, 4, 4)  # a full page: wide enough for a 1280-pixel screen
         layout.addWidget(splitter)
 
+        self.following = RunFollowing(self)
+        self.following.updated.connect(self._show_update)
+
         state.model_changed.connect(self._model_changed)
         self._model_changed(state.loaded_model)
         self._offer_stopped_run()
@@ -157,6 +165,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
             return
         found = stopped_run(folder)
         unfinished = found is not None and found[1] < found[0].max_iters
+        self.following.prepare(folder)  # before reading: what is written meanwhile comes with the next look
         # A stopped run resumes from its checkpoint's step: draw no more than it will keep.
         history = read_run(folder, up_to_step=found[1] if unfinished else None)
         self._show_history(history)
@@ -165,6 +174,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
             self._settings = history.settings
             self._show_settings(history.settings)
         step = history.steps[-1].step if history.steps else 0
+        self.following.start(step)
         if unfinished:
             message = self.tr("The run in {folder} stopped at step {step}: Continue carries it on.")
         else:
@@ -191,6 +201,34 @@ class TrainingPanel(RunControlsMixin, QWidget):
         self.scrubber.set_steps(history.snapshots if history.settings else ())
         self.drift.show_records(probes)
 
+    def _show_update(self, update: RunUpdate) -> None:
+        """What the followed run's folder gained since the last look."""
+        folder = self.following.folder
+        if update.restarted:  # resumed from its checkpoint: read it again
+            self.open_run(folder)
+            return
+        if update.settings is not None:
+            self._settings = update.settings
+            self._set_run(folder, update.settings)
+            self._show_settings(update.settings)
+        if update.steps:
+            self._resumable = None  # another process is writing it: Continue here would write it twice
+            self.curves.add_steps(update.steps)
+            last = update.steps[-1].step
+            if self._settings is not None:
+                self.progress.setRange(0, self._settings.max_iters)
+                self.progress.setValue(last)
+            self.run.set_status(self.tr("Following the run in {folder}: step {step}.").format(
+                folder=folder, step=last))
+            self._refresh_controls()
+        for event in update.evaluations:
+            self.curves.add_eval(event)
+            self.scrubber.set_probes([record.text for record in event.probes])
+            self.drift.show_records(event.probes)
+        if update.snapshots is not None:
+            self.scrubber.set_steps(update.snapshots)
+            self.state.catalog_changed.emit()
+
     def _training_device(self) -> str | None:
         return self._settings.device if self.is_running() and self._settings else None
 
@@ -211,6 +249,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
     # ----- running --------------------------------------------------------------------
 
     def _launch(self, settings: TrainSettings, resume: bool) -> None:
+        self.following.stop()
         self._settings = settings
         self._set_run(settings.out_dir, settings)
         self._resumable = None
@@ -324,6 +363,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
 
     def shutdown(self) -> None:
         """Stop the run with a checkpoint and the scrubber's reading, and wait for both (closing)."""
+        self.following.stop()
         self.scrubber.shutdown()
         self.drift.shutdown()
         super().shutdown()

@@ -1,0 +1,87 @@
+"""`workbench train` under torchrun (two CPU processes with gloo), and its TensorBoard events."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from workbench.cli import main
+from workbench.core.resources import sample_corpus
+from workbench.core.training.run_history import read_metrics_csv
+
+# Small enough for two CPU processes on a 2-core machine; BPE so rank 0's tokenizer must reach rank 1.
+RUN = (
+    "--n-layer 2 --n-head 2 --n-embd 64 --block-size 64 --max-iters 120 --eval-interval 60 --eval-iters 10 "
+    "--tokenizer bpe --vocab-size 400 --sample-tokens 8 --device cpu --checkpoint-interval 0"
+)
+
+
+def _train_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "workbench", "train", *args]
+
+
+def _torchrun(processes: int, *args: str) -> subprocess.CompletedProcess:
+    launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={processes}"]
+    return subprocess.run([*launcher, "-m", "workbench", "train", *args], capture_output=True, text=True, timeout=600)
+
+
+def _final_val_loss(out) -> float:
+    val_loss = read_metrics_csv(out / "metrics.csv")["val_loss"]
+    return float(val_loss[~np.isnan(val_loss)][-1])
+
+
+@pytest.mark.slow
+def test_two_processes_train_like_one_with_the_same_effective_batch(tmp_path):
+    corpus = sample_corpus()
+    two, one = tmp_path / "two", tmp_path / "one"
+    launched = _torchrun(2, "--corpus", str(corpus), "--out", str(two), "--batch-size", "8", *RUN.split())
+    assert launched.returncode == 0, launched.stderr[-3000:]
+    assert "effective batch: 16 blocks per step (8 per batch x 1 accumulated x 2 processes)" in launched.stderr
+    single = subprocess.run(
+        _train_command("--corpus", str(corpus), "--out", str(one), "--batch-size", "8", "--grad-accum", "2",
+                       *RUN.split()),
+        capture_output=True, text=True, timeout=600,
+    )
+    assert single.returncode == 0, single.stderr[-3000:]
+
+    # Rank 0 alone wrote the run: one metrics.csv at the top, one row per step.
+    with open(two / "metrics.csv", encoding="utf-8") as handle:
+        steps = [int(row["step"]) for row in csv.DictReader(handle)]
+    assert steps == list(range(1, 121))
+    assert abs(_final_val_loss(two) - _final_val_loss(one)) < 0.05
+
+    # The checkpoint of the two-process run resumes in one process.
+    resumed = subprocess.run(
+        _train_command("--corpus", str(corpus), "--out", str(two), "--resume", "--max-iters", "140"),
+        capture_output=True, text=True, timeout=600,
+    )
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert "effective batch: 8 blocks per step (8 per batch x 1 accumulated)" in resumed.stderr
+    assert read_metrics_csv(two / "metrics.csv")["step"][-1] == 140
+
+
+def test_tensorboard_events_hold_the_run_losses(tmp_path, capsys):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("to be or not to be, that is the question.\n" * 40, encoding="utf-8")
+    out, events = tmp_path / "out", tmp_path / "tensorboard"
+    tiny = "--n-layer 1 --n-head 2 --n-embd 16 --block-size 16 --batch-size 4 --eval-iters 2 --sample-tokens 4"
+    assert main(f"train --corpus {corpus} --out {out} --max-iters 8 --eval-interval 4 --tensorboard {events} "
+                f"{tiny}".split()) == 0
+    reader = EventAccumulator(str(events))
+    reader.Reload()
+    metrics = read_metrics_csv(out / "metrics.csv")
+    steps = metrics["step"].astype(int).tolist()
+    train = {event.step: event.value for event in reader.Scalars("loss/train")}
+    assert train == pytest.approx(dict(zip(steps, metrics["train_loss"].tolist())), rel=1e-6)
+    val = {event.step: event.value for event in reader.Scalars("loss/val")}
+    evaluated = ~np.isnan(metrics["val_loss"])
+    assert val == pytest.approx(dict(zip(metrics["step"][evaluated].astype(int).tolist(),
+                                         metrics["val_loss"][evaluated].tolist())), rel=1e-6)
+    assert set(val) == {4, 8}
+    assert [event.step for event in reader.Scalars("lr")] == list(range(1, 9))

@@ -1,0 +1,45 @@
+"""RunFollower reads what a run's folder gains: whole rows only, evaluations with their logs, restarts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from workbench.core.training.run_follower import RunFollower
+from workbench.core.training.run_history import read_run
+from workbench.core.training.trainer import METRICS_FILE, SAMPLES_FILE, MetricsLog
+
+
+def test_whole_rows_evaluations_and_a_restart_arrive_in_order(tmp_path):
+    log = MetricsLog(tmp_path / METRICS_FILE)
+    log.write(1, 3.0, None, 1e-3, 100.0, 0.1)
+    log.write(2, 2.8, None, 1e-3, 100.0, 0.2)
+    follower = RunFollower(tmp_path)
+    log.write(3, 2.6, None, 1e-3, 100.0, 0.3)  # written between the follower's start and the read
+    history = read_run(tmp_path)
+    follower.shown_up_to(history.steps[-1].step)
+    assert not follower.poll()  # step 3 was read with the run: not shown twice
+
+    with open(tmp_path / METRICS_FILE, "a", encoding="utf-8") as handle:
+        handle.write("4,2.4")  # caught half-written
+        handle.flush()
+        assert not follower.poll()
+        handle.write("00000,,1.0e-03,100.0,0.400\n")
+    update = follower.poll()
+    assert [(event.step, event.train_loss) for event in update.steps] == [(4, 2.4)]
+
+    # The trainer writes an evaluation's sample before its metrics row: the evaluation arrives whole.
+    (tmp_path / SAMPLES_FILE).write_text(json.dumps({"step": 5, "sample": "to be"}) + "\n", encoding="utf-8")
+    log.write(5, 2.2, 2.5, 1e-3, 100.0, 0.5)
+    update = follower.poll()
+    assert [event.step for event in update.steps] == [5]
+    [evaluation] = update.evaluations
+    assert (evaluation.step, evaluation.val_loss, evaluation.sample) == (5, 2.5, "to be")
+    assert evaluation.train_loss == pytest.approx(2.3)  # the mean of the steps since the follower began (4, 5)
+
+    # Resumed from a checkpoint at step 2: the file is rewritten shorter.
+    log.close()
+    lines = (tmp_path / METRICS_FILE).read_text(encoding="utf-8").splitlines(keepends=True)
+    (tmp_path / METRICS_FILE).write_text("".join(lines[:3]), encoding="utf-8")
+    assert follower.poll().restarted

@@ -1,0 +1,87 @@
+"""Training on several processes with ``torchrun``: which process this is, and what the processes agree on.
+
+``torchrun --nproc-per-node N -m workbench train ...`` starts N copies of the same command with
+``RANK``, ``LOCAL_RANK`` and ``WORLD_SIZE`` set (on several machines, with ``--nnodes`` and
+``--rdzv-endpoint``). Each copy trains a replica under DistributedDataParallel on its own batches;
+gradients are averaged at every step, so the replicas stay equal. Rank 0 alone writes the run's files.
+Without those variables the run is one process and nothing here does anything.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+import torch.distributed as dist
+
+
+@dataclass(frozen=True)
+class Processes:
+    rank: int = 0
+    local_rank: int = 0
+    world_size: int = 1
+
+    @property
+    def is_main(self) -> bool:
+        """The process that writes the run's files and reports its progress."""
+        return self.rank == 0
+
+    @property
+    def distributed(self) -> bool:
+        return self.world_size > 1
+
+
+def launched_processes() -> Processes:
+    """Which of the processes ``torchrun`` started this one is (one process when not under torchrun)."""
+    world_size = int(os.environ.get("WORLD_SIZE", "1"))
+    if world_size <= 1:
+        return Processes()
+    return Processes(int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0")), world_size)
+
+
+def process_device(processes: Processes, device: torch.device) -> torch.device:
+    """Each process of a machine takes its own GPU (``LOCAL_RANK``); CPUs are shared."""
+    if processes.distributed and device.type == "cuda":
+        return torch.device("cuda", processes.local_rank)
+    return device
+
+
+def start_group(processes: Processes, device: torch.device) -> bool:
+    """Join the processes' group (nccl between GPUs, gloo between CPUs); True when this call started it."""
+    if not processes.distributed or dist.is_initialized():
+        return False
+    if device.type == "cuda":
+        torch.cuda.set_device(device)
+    dist.init_process_group(backend="nccl" if device.type == "cuda" else "gloo")
+    return True
+
+
+def end_group() -> None:
+    if dist.is_initialized():
+        dist.destroy_process_group()
+
+
+def from_main(processes: Processes, value: Any) -> Any:
+    """Rank 0's ``value`` on every process (any picklable object), so all ranks use the same one."""
+    if not processes.distributed:
+        return value
+    box = [value if processes.is_main else None]
+    dist.broadcast_object_list(box, src=0)
+    return box[0]
+
+
+def wait_for_all(processes: Processes) -> None:
+    if processes.distributed:
+        dist.barrier()
+
+
+def step_agreement(processes: Processes, loss: float, stop: bool, device: torch.device) -> tuple[float, bool]:
+    """The step's loss averaged over the processes, and whether any of them was asked to stop: one
+    all-reduce, so every rank logs the same loss and stops (or diverges) at the same step."""
+    if not processes.distributed:
+        return loss, stop
+    both = torch.tensor([loss, float(stop)], dtype=torch.float64, device=device)  # (2,)
+    dist.all_reduce(both, op=dist.ReduceOp.SUM)
+    return both[0].item() / processes.world_size, both[1].item() > 0

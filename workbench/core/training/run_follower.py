@@ -1,0 +1,135 @@
+"""Following a run that another process writes (a ``torchrun`` job, a run on another machine seen
+through a mounted or synced folder): what its files gained since the last look.
+
+``poll`` is cheap enough to call a few times a second: it reads only the bytes ``metrics.csv`` gained,
+and a whole step log only when an evaluation arrives. Only complete lines count, so a row caught
+half-written is read at the next poll. The trainer writes an evaluation's samples, probes and head
+scores before its metrics row, so an evaluation arrives whole. When ``metrics.csv`` shrinks, or starts
+again from an earlier step (the run was resumed from its checkpoint), the update says ``restarted``:
+read the run again with ``read_run``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from workbench.core.training.events import EvalEvent, StepEvent
+from workbench.core.training.run_history import evaluation_event, run_settings, step_event, tokens_per_step
+from workbench.core.training.settings import TrainSettings
+from workbench.core.training.snapshots import snapshot_steps
+from workbench.core.training.trainer import METRICS_COLUMNS, METRICS_FILE
+
+
+@dataclass(frozen=True)
+class RunUpdate:
+    steps: tuple[StepEvent, ...] = ()
+    evaluations: tuple[EvalEvent, ...] = ()
+    snapshots: tuple[int, ...] | None = None  # the kept steps, when they changed
+    settings: TrainSettings | None = None  # the run's settings, once when they first appear
+    restarted: bool = False  # the files were rewritten from an earlier step: read the run again
+
+    def __bool__(self) -> bool:
+        return bool(self.steps or self.evaluations or self.snapshots is not None or self.settings or self.restarted)
+
+
+class RunFollower:
+    """What a run's folder gains. Created before the run is read (``read_run``), then told the last step
+    shown (``shown_up_to``), so no row written in between is missed or shown twice."""
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder)
+        self._metrics = self.folder / METRICS_FILE
+        self._offset = self._end_of_complete_rows()  # read_run reads these (and maybe more: skipped by step)
+        self._last_step = 0  # the last step shown
+        self._last_read: int | None = None  # the last step this follower read from the file
+        self._since_eval: list[float] = []
+        self._snapshots = tuple(snapshot_steps(self.folder))
+        self._settings_known = run_settings(self.folder) is not None
+
+    def shown_up_to(self, step: int) -> None:
+        self._last_step = step
+
+    def _end_of_complete_rows(self) -> int:
+        """Where the last complete row ends: a row caught half-written is read whole at a later poll."""
+        size = self._size()
+        try:
+            with open(self._metrics, "rb") as handle:
+                handle.seek(max(0, size - 4096))
+                tail = handle.read(size - handle.tell())
+        except OSError:
+            return 0
+        return size - len(tail) + tail.rfind(b"\n") + 1
+
+    def _size(self) -> int:
+        try:
+            return self._metrics.stat().st_size
+        except OSError:
+            return 0
+
+    def poll(self) -> RunUpdate:
+        size = self._size()
+        if size < self._offset:  # rewritten shorter: resumed from a checkpoint
+            return self._restart()
+        steps, evaluations = [], []
+        if size > self._offset:
+            steps, evaluations = self._events(self._new_rows(size))
+            if steps is None:
+                return self._restart()
+        snapshots = tuple(snapshot_steps(self.folder))
+        changed = snapshots != self._snapshots
+        self._snapshots = snapshots
+        settings = None
+        if not self._settings_known:
+            settings = run_settings(self.folder)
+            self._settings_known = settings is not None
+        return RunUpdate(tuple(steps), tuple(evaluations), snapshots if changed else None, settings)
+
+    def _restart(self) -> RunUpdate:
+        self._offset, self._last_step, self._last_read, self._since_eval = self._end_of_complete_rows(), 0, None, []
+        self._snapshots = tuple(snapshot_steps(self.folder))
+        return RunUpdate(restarted=True)
+
+    def _new_rows(self, size: int) -> list[dict[str, str]]:
+        try:
+            with open(self._metrics, "rb") as handle:
+                handle.seek(self._offset)
+                data = handle.read(size - self._offset)
+        except OSError:  # moved or removed meanwhile: nothing new
+            return []
+        complete = data[: data.rfind(b"\n") + 1]  # a row caught half-written waits for the next poll
+        starts_file = self._offset == 0
+        self._offset += len(complete)
+        text = complete.decode("utf-8", errors="replace")
+        if starts_file:
+            return list(csv.DictReader(io.StringIO(text)))
+        return list(csv.DictReader(io.StringIO(text), fieldnames=METRICS_COLUMNS))
+
+    def _events(self, rows: list[dict[str, str]]) -> tuple[list[StepEvent] | None, list[EvalEvent]]:
+        """The rows' events (None when the rows go back to an earlier step: the run restarted)."""
+        tokens = tokens_per_step(self.folder)
+        steps, evaluations = [], []
+        for row in rows:
+            try:
+                event = step_event(row, tokens)
+                val_loss = float(row["val_loss"]) if row["val_loss"].strip() else None
+            except (ValueError, TypeError, AttributeError):  # not a row the trainer writes: nothing to draw
+                continue
+            if self._last_read is not None and event.step <= self._last_read:
+                return None, []
+            self._last_read = event.step
+            if event.step <= self._last_step:  # already drawn from read_run
+                continue
+            self._last_step = event.step
+            steps.append(event)
+            self._since_eval.append(event.train_loss)
+            if val_loss is not None:
+                train_mean = float(np.mean(self._since_eval))
+                evaluations.append(evaluation_event(self.folder, event, val_loss, train_mean))
+                self._since_eval = []
+        return steps, evaluations
+

@@ -1,0 +1,46 @@
+"""Following a run that another process writes: a few looks a second at its folder (``RunFollower``),
+what it gained handed to the Training panel as the trainer's own events would be."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from workbench.core.training.run_follower import RunFollower, RunUpdate
+
+POLL_INTERVAL_MS = 250  # a point shows well within a second of its write; a look costs a stat and a read
+
+
+class RunFollowing(QObject):
+    updated = Signal(object)  # RunUpdate
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._follower: RunFollower | None = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(POLL_INTERVAL_MS)
+        self._timer.timeout.connect(self._look)
+
+    @property
+    def folder(self) -> Path | None:
+        return self._follower.folder if self._follower else None
+
+    def prepare(self, folder: str | Path) -> RunFollower:
+        """Call before reading the run, then ``start(step shown)``: nothing written in between is lost."""
+        self.stop()
+        self._follower = RunFollower(folder)
+        return self._follower
+
+    def start(self, shown_up_to: int) -> None:
+        self._follower.shown_up_to(shown_up_to)
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+        self._follower = None
+
+    def _look(self) -> None:
+        update: RunUpdate = self._follower.poll()
+        if update:
+            self.updated.emit(update)
