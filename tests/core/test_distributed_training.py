@@ -64,6 +64,26 @@ def test_two_processes_train_like_one_with_the_same_effective_batch(tmp_path):
     assert read_metrics_csv(two / "metrics.csv")["step"][-1] == 140
 
 
+@pytest.mark.slow
+def test_fsdp_trains_the_same_model_as_ddp_and_its_checkpoint_resumes_in_one_process(tmp_path):
+    corpus = sample_corpus()
+    short = [*RUN.split(), "--max-iters", "40", "--eval-interval", "40", "--batch-size", "8"]
+    losses = {}
+    for name, extra in (("ddp", []), ("fsdp", ["--fsdp"])):
+        launched = _torchrun(2, "--corpus", str(corpus), "--out", str(tmp_path / name), *short, *extra)
+        assert launched.returncode == 0, launched.stderr[-3000:]
+        losses[name] = _final_val_loss(tmp_path / name)
+    # Sharding changes where the weights live, not the arithmetic of a step.
+    assert losses["fsdp"] == pytest.approx(losses["ddp"], abs=1e-3)
+    # The gathered weights and the optimizer state by name resume in one process.
+    resumed = subprocess.run(
+        _train_command("--corpus", str(corpus), "--out", str(tmp_path / "fsdp"), "--resume", "--max-iters", "50"),
+        capture_output=True, text=True, timeout=600,
+    )
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert read_metrics_csv(tmp_path / "fsdp" / "metrics.csv")["step"][-1] == 50
+
+
 def test_tensorboard_events_hold_the_run_losses(tmp_path, capsys):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 

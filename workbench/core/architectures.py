@@ -225,6 +225,7 @@ class _WorkbenchPreTrainedModel(PreTrainedModel):
 
 class WorkbenchGPTForCausalLM(_RecomputingGenerationMixin, _WorkbenchPreTrainedModel):
     config_class = WorkbenchGPTConfig
+    _no_split_modules = ["Block"]  # the unit that device maps and FSDP keep whole
     _tied_weights_keys = {"lm_head.weight": "transformer.wte.weight"}
 
     def __init__(self, config: WorkbenchGPTConfig) -> None:

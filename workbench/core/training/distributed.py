@@ -85,3 +85,38 @@ def step_agreement(processes: Processes, loss: float, stop: bool, device: torch.
     both = torch.tensor([loss, float(stop)], dtype=torch.float64, device=device)  # (2,)
     dist.all_reduce(both, op=dist.ReduceOp.SUM)
     return both[0].item() / processes.world_size, both[1].item() > 0
+
+
+def shard_model(model: torch.nn.Module) -> None:
+    """FSDP (``fully_shard``): each decoder block, then the rest, split over the processes, so each
+    holds a slice of the weights, gradients and optimizer state and gathers a block's weights only
+    while it computes. The blocks are the classes the model names in ``_no_split_modules``."""
+    from torch.distributed.fsdp import fully_shard
+
+    block_names = set(getattr(model, "_no_split_modules", None) or ())
+    for module in [module for module in model.modules() if type(module).__name__ in block_names]:
+        fully_shard(module)
+    fully_shard(model)
+
+
+def full_model_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """Every weight whole, on the CPU (gathered from the shards: every process must call this; rank 0
+    receives the weights, the others an empty dict)."""
+    from torch.distributed.checkpoint.state_dict import StateDictOptions, get_model_state_dict
+
+    return get_model_state_dict(model, options=StateDictOptions(full_state_dict=True, cpu_offload=True))
+
+
+def full_optimizer_state(model: torch.nn.Module, optimizer: torch.optim.Optimizer) -> dict:
+    """The optimizer's state keyed by parameter name, whole and on the CPU: the same for one process,
+    DDP and FSDP, so a checkpoint resumes in any of them (collective under FSDP, like ``full_model_state``)."""
+    from torch.distributed.checkpoint.state_dict import StateDictOptions, get_optimizer_state_dict
+
+    return get_optimizer_state_dict(model, optimizer, options=StateDictOptions(full_state_dict=True,
+                                                                                cpu_offload=True))
+
+
+def load_full_optimizer_state(model: torch.nn.Module, optimizer: torch.optim.Optimizer, state: dict) -> None:
+    from torch.distributed.checkpoint.state_dict import StateDictOptions, set_optimizer_state_dict
+
+    set_optimizer_state_dict(model, optimizer, state, options=StateDictOptions(full_state_dict=True))

@@ -25,6 +25,7 @@ from workbench.core.architectures import (
     register_architectures,
 )
 from workbench.core.errors import InvalidSettingsError
+from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.training.settings import RECURRENT_ARCHITECTURES, TrainSettings
 from workbench.core.transformers_helpers import models_built_in_turn
 
@@ -61,7 +62,9 @@ def new_model(settings: TrainSettings, vocab_size: int) -> nn.Module:
         )
         with models_built_in_turn():
             return WorkbenchRecurrentForCausalLM(config)
-    raise InvalidSettingsError(f"'{settings.arch}' is not an architecture trained from scratch.")
+    raise InvalidSettingsError(
+        QT_TRANSLATE_NOOP("Errors", "'{arch}' is not an architecture trained from scratch.").fill(arch=settings.arch)
+    )
 
 
 def load_base_model(settings: TrainSettings):
@@ -71,7 +74,9 @@ def load_base_model(settings: TrainSettings):
     loaded = load_model_blocking(settings.base_model, LoadSettings(device=settings.device, dtype="float32"))
     if not loaded.can_generate:
         raise InvalidSettingsError(
-            f"{loaded.entry.name} cannot generate text, so it cannot be fine-tuned as a language model."
+            QT_TRANSLATE_NOOP(
+                "Errors", "{model} cannot generate text, so it cannot be fine-tuned as a language model."
+            ).fill(model=loaded.entry.name)
         )
     return loaded.model, loaded.tokenizer
 
@@ -105,6 +110,15 @@ def load_checkpointed_model(folder: Path) -> nn.Module:
         return AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32, attn_implementation="eager")
 
 
+def model_from_state(model_class: type, config, state: dict[str, torch.Tensor]) -> nn.Module:
+    """A plain model of ``model_class`` holding ``state`` (the weights gathered from FSDP's shards), to write."""
+    with models_built_in_turn(), torch.device("meta"):
+        model = model_class(config)
+    model.load_state_dict(state, assign=True)
+    model.tie_weights()
+    return model
+
+
 def describe(model: nn.Module, name: str, description: str) -> None:
     """Friendly metadata that the model picker shows (read by ``catalog.folder_entry``)."""
     config = model.config
@@ -128,11 +142,17 @@ def merged_state_dict(peft_model: nn.Module) -> dict[str, torch.Tensor]:
     from peft.tuners.lora import LoraLayer
 
     base = peft_model.get_base_model()
-    deltas = {f"{name}.base_layer.weight": module.get_delta_weight(module.active_adapters[0])
-              for name, module in base.named_modules() if isinstance(module, LoraLayer)}
+    deltas = {
+        f"{name}.base_layer.weight": module.get_delta_weight(module.active_adapters[0])
+        for name, module in base.named_modules()
+        if isinstance(module, LoraLayer)
+    }
     with torch.no_grad():
-        return {key.replace(".base_layer.", "."): (tensor + deltas[key] if key in deltas else tensor).detach()
-                for key, tensor in base.state_dict().items() if "lora_" not in key}
+        return {
+            key.replace(".base_layer.", "."): (tensor + deltas[key] if key in deltas else tensor).detach()
+            for key, tensor in base.state_dict().items()
+            if "lora_" not in key
+        }
 
 
 def write_snapshot_files(trainable: TrainableModel, folder: Path) -> None:

@@ -403,6 +403,17 @@ class TrainSettings(DescribedSettings):
             "in float32; off computes in float32. CPUs always train in float32.",
         ),
     )
+    fsdp: bool = setting(
+        False,
+        label=QT_TRANSLATE_NOOP("TrainSettings", "Shard the model over the processes (FSDP)"),
+        section=QT_TRANSLATE_NOOP("TrainSettings", "Speed"),
+        help=QT_TRANSLATE_NOOP(
+            "TrainSettings",
+            "Under torchrun, split the weights, gradients and optimizer state over the processes (PyTorch's "
+            "fully_shard), so a model too big for one GPU trains on several; every process then also evaluates. "
+            "GPT and full fine-tuning only, not LoRA or recurrent models. Without torchrun it changes nothing.",
+        ),
+    )
     device: str = setting(
         "auto",
         label=QT_TRANSLATE_NOOP("TrainSettings", "Device"),
@@ -484,6 +495,16 @@ class TrainSettings(DescribedSettings):
                         "lora",
                     )
                 )
+        if self.fsdp and (self.lora or self.arch in RECURRENT_ARCHITECTURES):
+            found.append(
+                Problem(
+                    QT_TRANSLATE_NOOP(
+                        "SettingsProblem", "FSDP shards GPT models and full fine-tuning; turn it off for LoRA and "
+                        "recurrent models."
+                    ),
+                    "fsdp",
+                )
+            )
         if self.arch == "gpt" and self.n_embd % self.n_head:
             found.append(
                 Problem(

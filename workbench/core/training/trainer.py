@@ -40,8 +40,12 @@ from workbench.core.training.corpus import read_corpus
 from workbench.core.training.distributed import (
     end_group,
     from_main,
+    full_model_state,
+    full_optimizer_state,
     launched_processes,
+    load_full_optimizer_state,
     process_device,
+    shard_model,
     start_group,
     step_agreement,
     wait_for_all,
@@ -98,14 +102,18 @@ def learning_rate(settings: TrainSettings, step: int) -> float:
     return min_lr + coefficient * (settings.lr - min_lr)
 
 
-def make_optimizer(model: torch.nn.Module, settings: TrainSettings, device: torch.device) -> torch.optim.AdamW:
+def make_optimizer(
+    model: torch.nn.Module, settings: TrainSettings, device: torch.device, sharded: bool = False
+) -> torch.optim.AdamW:
     """AdamW as nanoGPT configures it: weight decay on matrices only; fused kernel when the device has one."""
     parameters = [p for p in model.parameters() if p.requires_grad]
     groups = [
         {"params": [p for p in parameters if p.dim() >= 2], "weight_decay": settings.weight_decay},
         {"params": [p for p in parameters if p.dim() < 2], "weight_decay": 0.0},
     ]
+    # The fused kernel takes plain tensors, not FSDP's sharded ones.
     fused = "fused" in inspect.signature(torch.optim.AdamW).parameters and device.type in ("cuda", "cpu")
+    fused = fused and not sharded
     return torch.optim.AdamW(groups, lr=settings.lr, betas=(0.9, 0.99), fused=fused or None)
 
 
@@ -185,6 +193,7 @@ class _Run:
         self.processes = launched_processes()
         self.device = process_device(self.processes, resolve_device(settings.device))
         self.stop_agreed = False  # all processes were told that one of them was asked to stop
+        self.sharded = settings.fsdp and self.processes.distributed
         self.resume = resume
         self.step = 0
         self.tokens_seen = 0
@@ -252,8 +261,11 @@ class _Run:
         torch.manual_seed(settings.seed)
         self.generator = torch.Generator().manual_seed(settings.seed)
         model = self._build_model(base, tokenizer, checkpoint)
+        self.model_class = type(model)  # sharding makes it a subclass; saving builds a plain one
+        if self.sharded:
+            shard_model(model)  # on the CPU: each process then moves only its own slice to the device
         self.trainable = modeling.TrainableModel(model=model.to(self.device), tokenizer=tokenizer, lora=settings.lora)
-        self.optimizer = make_optimizer(model, settings, self.device)
+        self.optimizer = make_optimizer(model, settings, self.device, self.sharded)
         if checkpoint is not None:
             self._restore(checkpoint)
         if self.processes.rank > 0:
@@ -272,7 +284,7 @@ class _Run:
         model = self.trainable.model
         if self.settings.compile:
             model = torch.compile(model)
-        if self.processes.distributed:
+        if self.processes.distributed and not self.sharded:  # a sharded model syncs its own gradients
             from torch.nn.parallel import DistributedDataParallel
 
             device_ids = [self.device.index] if self.device.type == "cuda" else None
@@ -319,7 +331,14 @@ class _Run:
         self.elapsed_s = state["elapsed_s"]
         self.last_val_loss = state.get("last_val_loss")
         self.recent_train_losses = list(state.get("recent_train_losses", []))
-        self.optimizer.load_state_dict(tensors["optimizer"])
+        if state.get("optimizer_by_name"):
+            load_full_optimizer_state(self.trainable.model, self.optimizer, tensors["optimizer"])
+        elif self.sharded:
+            raise InvalidSettingsError(QT_TRANSLATE_NOOP(
+                "Errors", "The checkpoint in {folder} comes from an earlier version that FSDP cannot resume: "
+                "resume it without --fsdp.").fill(folder=checkpoint.folder))
+        else:
+            self.optimizer.load_state_dict(tensors["optimizer"])
         self.generator.set_state(tensors["batch_rng"])
         torch.set_rng_state(tensors["torch_rng"])
         if self.device.type == "cuda" and "cuda_rng" in tensors:
@@ -336,9 +355,12 @@ class _Run:
             group["lr"] = lr
         total = 0.0
         for micro_step in range(settings.grad_accum):
-            if self.processes.distributed:
-                # Gradients are averaged between processes once per step, after the last micro-batch (nanoGPT).
-                model.require_backward_grad_sync = micro_step == settings.grad_accum - 1
+            # Gradients are averaged between processes once per step, after the last micro-batch (nanoGPT).
+            last_micro_step = micro_step == settings.grad_accum - 1
+            if self.sharded:
+                self.trainable.model.set_requires_gradient_sync(last_micro_step)
+            elif self.processes.distributed:
+                model.require_backward_grad_sync = last_micro_step
             inputs, targets = self.train_batches.sample(self.generator)
             with _autocast(self.device, settings.bf16):
                 loss = _next_token_loss(model, inputs, targets) / settings.grad_accum
@@ -391,17 +413,42 @@ class _Run:
             )
         return tokenizer.decode(output[0].tolist(), skip_special_tokens=True)
 
+    @property
+    def saves(self) -> bool:
+        """This process takes part in saving: rank 0 writes; under FSDP every process gathers the weights."""
+        return self.processes.is_main or self.sharded
+
+    @property
+    def evaluates(self) -> bool:
+        """Rank 0 evaluates alone, except under FSDP, where every forward pass needs every process."""
+        return self.processes.is_main or self.sharded
+
+    def _writable(self) -> modeling.TrainableModel | None:
+        """The model to write: the trained one, or under FSDP a plain copy of the gathered weights on rank 0
+        (None on the other processes, once they have given their slices)."""
+        if not self.sharded:
+            return self.trainable
+        state = full_model_state(self.trainable.model)
+        if not self.processes.is_main:
+            return None
+        model = modeling.model_from_state(self.model_class, self.trainable.model.config, state)
+        return modeling.TrainableModel(model=model, tokenizer=self.trainable.tokenizer, lora=False)
+
     def checkpoint(self) -> Generator[SavingProgress | CheckpointEvent, None, None]:
         """Writes the checkpoint, yielding how far the writing is, then the CheckpointEvent."""
         settings = self.settings
-        if not self.trainable.lora:
+        optimizer_state = full_optimizer_state(self.trainable.model, self.optimizer)
+        trainable = self._writable()
+        if trainable is None:
+            return
+        if not trainable.lora:
             modeling.describe(
-                self.trainable.model,
+                trainable.model,
                 f"{self.out_dir.name} (checkpoint, step {self.step})",
                 self._description(),
             )
         tensors = {
-            "optimizer": self.optimizer.state_dict(),
+            "optimizer": optimizer_state,
             "batch_rng": self.generator.get_state(),
             "torch_rng": torch.get_rng_state(),
         }
@@ -416,10 +463,11 @@ class _Run:
             "settings": asdict(settings),
             "world_size": self.processes.world_size,
             "effective_batch": self.effective_batch,
+            "optimizer_by_name": True,  # resumes in one process, under DDP or FSDP alike
         }
 
         def write_files(staging: Path) -> None:
-            modeling.write_model_files(self.trainable, staging)
+            modeling.write_model_files(trainable, staging)
             shutil.copyfile(self.out_dir / METRICS_FILE, staging / METRICS_FILE)
 
         yield from saving_checkpoint(self.checkpoint_dir, state=state, tensors=tensors, write_files=write_files)
@@ -448,11 +496,15 @@ class _Run:
         settings = self.settings
         return (settings.keep_last_checkpoints + settings.keep_log_spaced_checkpoints) > 0
 
-    def snapshot(self) -> SnapshotEvent:
-        """Save the model as it is at this evaluation, listed as one of the run's checkpoints."""
-        modeling.describe(self.trainable.model, f"{self.out_dir.name} (step {self.step})", self._description())
+    def snapshot(self) -> SnapshotEvent | None:
+        """Save the model as it is at this evaluation, listed as one of the run's checkpoints (None on the
+        processes that do not write)."""
+        trainable = self._writable()
+        if trainable is None:
+            return None
+        modeling.describe(trainable.model, f"{self.out_dir.name} (step {self.step})", self._description())
         event = save_snapshot(
-            self.out_dir, self.step, lambda folder: modeling.write_snapshot_files(self.trainable, folder),
+            self.out_dir, self.step, lambda folder: modeling.write_snapshot_files(trainable, folder),
             self.settings.keep_last_checkpoints, self.settings.keep_log_spaced_checkpoints,
         )
         Catalog().register_trained(Path(event.path))
@@ -468,7 +520,10 @@ class _Run:
         return f"{what} on {Path(settings.corpus).name} for {self.step} steps{loss}."
 
     def finish(self) -> None:
-        modeling.publish_final_model(self.trainable, self.out_dir, self.out_dir.name, self._description())
+        trainable = self._writable()
+        if trainable is None:
+            return
+        modeling.publish_final_model(trainable, self.out_dir, self.out_dir.name, self._description())
         Catalog().register_trained(self.out_dir)
 
 
@@ -548,7 +603,7 @@ def _train(run: _Run) -> Generator[TrainEvent, None, TrainResult]:
             control.wait_if_paused()
             if run.stop_agreed or (control.cancelled and not run.processes.distributed):
                 yield StatusEvent(SAVING_CHECKPOINT)
-                if main:
+                if run.saves:
                     yield from run.checkpoint()
                 stopped = QT_TRANSLATE_NOOP("TrainResult", "Stopped at step {step}; checkpoint saved.")
                 message = stopped.fill(step=run.step)
@@ -575,7 +630,7 @@ def _train(run: _Run) -> Generator[TrainEvent, None, TrainResult]:
             step_event = StepEvent(run.step, loss, lr, tokens_per_s, run.tokens_seen, run.elapsed_s)
             yield step_event
             val_loss = None
-            if main and (run.step % settings.eval_interval == 0 or run.step == settings.max_iters):
+            if run.evaluates and (run.step % settings.eval_interval == 0 or run.step == settings.max_iters):
                 eval_started = time.perf_counter()
                 val_loss, sample, scores, probes = run.evaluate()
                 run.elapsed_s += time.perf_counter() - eval_started
@@ -585,17 +640,18 @@ def _train(run: _Run) -> Generator[TrainEvent, None, TrainResult]:
                 perplexity = math.exp(min(val_loss, 700.0))
                 eval_event = EvalEvent(run.step, val_loss, perplexity, train_mean, sample, run.tokens_seen,
                                        run.elapsed_s, scores, probes)
-                files.evaluation(eval_event)
+                if main:
+                    files.evaluation(eval_event)
                 yield eval_event
-                if run.keeps_snapshots:
-                    yield run.snapshot()
+                if run.keeps_snapshots and (snapshot := run.snapshot()):
+                    yield snapshot
             if main:
                 files.step(step_event, val_loss)
             interval = settings.checkpoint_interval
-            if main and interval and run.step % interval == 0 and run.step < settings.max_iters:
+            if run.saves and interval and run.step % interval == 0 and run.step < settings.max_iters:
                 yield StatusEvent(SAVING_CHECKPOINT)  # a fine-tuned model takes seconds to write
                 yield from run.checkpoint()
-        if main:
+        if run.saves:
             yield StatusEvent(QT_TRANSLATE_NOOP("StatusEvent", "Saving the trained model"))
             yield from run.checkpoint()
             run.finish()
