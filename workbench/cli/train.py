@@ -124,7 +124,8 @@ def run(args: argparse.Namespace) -> int:
 
     def stop_gracefully(signum, frame) -> None:
         if processes.is_main and not control.cancelled:
-            print("\nstopping: writing a checkpoint (Ctrl+C again to abort at once)", file=sys.stderr)
+            again = "every process stops after this step" if processes.distributed else "Ctrl+C again to abort at once"
+            print(f"\nstopping: writing a checkpoint ({again})", file=sys.stderr)
         control.cancel()
         if not processes.distributed:
             signal.signal(signal.SIGINT, previous)
