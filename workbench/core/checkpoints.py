@@ -27,12 +27,40 @@ from safetensors import SafetensorError, safe_open
 from workbench.core.atomic import atomic_directory
 from workbench.core.checksums import file_crc32
 from workbench.core.errors import InvalidInputError
+from workbench.core.i18n import QT_TRANSLATE_NOOP, Text
 from workbench.core.jobs import drain
 from workbench.core.progress import Stages
 
 STATE_FILE = "trainer_state.json"
 TENSORS_FILE = "training_state.pt"
 CHECKSUMS_KEY = "file_crc32"
+
+# Why a checkpoint cannot be resumed, each a whole sentence for the translation.
+_NOT_JSON = QT_TRANSLATE_NOOP(
+    "Errors",
+    "The checkpoint in {folder} cannot be resumed: {name} is damaged (it is not readable JSON). "
+    "Start a new run in another folder.",
+)
+_DAMAGED = QT_TRANSLATE_NOOP(
+    "Errors", "The checkpoint in {folder} cannot be resumed: {name} is damaged. Start a new run in another folder."
+)
+_LACKS = QT_TRANSLATE_NOOP(
+    "Errors",
+    "The checkpoint in {folder} cannot be resumed: {name} lacks {keys}. Start a new run in another folder.",
+)
+_NOT_TENSORS = QT_TRANSLATE_NOOP(
+    "Errors",
+    "The checkpoint in {folder} cannot be resumed: {name} holds objects other than tensors, so it was not loaded. "
+    "Start a new run in another folder.",
+)
+_MISSING = QT_TRANSLATE_NOOP(
+    "Errors", "The checkpoint in {folder} cannot be resumed: {name} is missing. Start a new run in another folder."
+)
+_CHECKSUM = QT_TRANSLATE_NOOP(
+    "Errors",
+    "The checkpoint in {folder} cannot be resumed: {name} does not match the checksum written with it. "
+    "Start a new run in another folder.",
+)
 
 
 @dataclass(frozen=True)
@@ -112,20 +140,18 @@ def load_checkpoint(
     (the ``required`` state and tensor keys included) cannot be trusted. Nothing in it runs: tensors load as data."""
     folder = Path(folder)
     if not has_checkpoint(folder):
-        raise InvalidInputError(f"No checkpoint to resume in {folder}.")
+        raise InvalidInputError(QT_TRANSLATE_NOOP("Errors", "No checkpoint to resume in {folder}.").fill(folder=folder))
 
-    def damaged(name: str, reason: str) -> InvalidInputError:
-        return InvalidInputError(
-            f"The checkpoint in {folder} cannot be resumed: {name} {reason}. Start a new run in another folder."
-        )
+    def damaged(name: str, reason: Text, **values: Any) -> InvalidInputError:
+        return InvalidInputError(reason.fill(folder=folder, name=name, **values))
 
     try:
         state = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
-        raise damaged(STATE_FILE, "is damaged (it is not readable JSON)") from error
+        raise damaged(STATE_FILE, _NOT_JSON) from error
     missing = [key for key in required if not isinstance(state, dict) or key not in state]
     if missing:
-        raise damaged(STATE_FILE, f"lacks {', '.join(missing)}")
+        raise damaged(STATE_FILE, _LACKS, keys=", ".join(missing))
     _check_files(folder, state.get(CHECKSUMS_KEY), damaged)
     import torch
 
@@ -133,33 +159,33 @@ def load_checkpoint(
         # weights_only: a checkpoint is data, never code to run.
         tensors = torch.load(folder / TENSORS_FILE, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:
-        raise damaged(TENSORS_FILE, "holds objects other than tensors, so it was not loaded") from error
+        raise damaged(TENSORS_FILE, _NOT_TENSORS) from error
     except (OSError, EOFError, ValueError, RuntimeError) as error:
-        raise damaged(TENSORS_FILE, "is damaged") from error
+        raise damaged(TENSORS_FILE, _DAMAGED) from error
     missing = [key for key in required_tensors if not isinstance(tensors, dict) or key not in tensors]
     if missing:
-        raise damaged(TENSORS_FILE, f"lacks {', '.join(missing)}")
+        raise damaged(TENSORS_FILE, _LACKS, keys=", ".join(missing))
     return Checkpoint(folder=folder, state=state, tensors=tensors)
 
 
-def _check_files(folder: Path, checksums: Any, damaged: Callable[[str, str], InvalidInputError]) -> None:
+def _check_files(folder: Path, checksums: Any, damaged: Callable[..., InvalidInputError]) -> None:
     if isinstance(checksums, dict):
         for name, expected in checksums.items():
             file = folder / name
             if not file.is_file():
-                raise damaged(name, "is missing")
+                raise damaged(name, _MISSING)
             if file_crc32(file) != expected:
-                raise damaged(name, "does not match the checksum written with it")
+                raise damaged(name, _CHECKSUM)
     # Older checkpoints carry no checksums: at least every JSON and safetensors file must read.
     for file in sorted(folder.iterdir()):
         if file.suffix == ".json" and file.name != STATE_FILE:
             try:
                 json.loads(file.read_text(encoding="utf-8"))
             except (OSError, ValueError) as error:
-                raise damaged(file.name, "is damaged (it is not readable JSON)") from error
+                raise damaged(file.name, _NOT_JSON) from error
         elif file.suffix == ".safetensors":
             try:
                 with safe_open(str(file), framework="pt") as weights:
                     weights.keys()
             except (OSError, SafetensorError) as error:
-                raise damaged(file.name, "is damaged") from error
+                raise damaged(file.name, _DAMAGED) from error

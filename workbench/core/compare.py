@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from workbench.core.errors import InvalidInputError
+from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import CancelToken
 from workbench.core.loading import LoadedModel
 
@@ -70,11 +71,17 @@ def _encode(loaded: LoadedModel, text: str) -> tuple[list[int], int, list[tuple[
     encoded = loaded.tokenizer(text, return_offsets_mapping=True)
     ids, offsets = list(encoded["input_ids"]), encoded["offset_mapping"]
     if len(ids) < 2:
-        raise InvalidInputError(f"The text is {len(ids)} token long for {loaded.entry.name}: scoring needs two.")
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP("Errors", "The text is {count} token long for {model}: scoring needs two.").fill(
+                count=len(ids), model=loaded.entry.name
+            )
+        )
     limit = getattr(loaded.model.config.get_text_config(), "max_position_embeddings", None)
     if limit is not None and len(ids) > limit:
         raise InvalidInputError(
-            f"The text is {len(ids)} tokens for {loaded.entry.name}, which reads at most {limit}: shorten it."
+            QT_TRANSLATE_NOOP(
+                "Errors", "The text is {count} tokens for {model}, which reads at most {limit}: shorten it."
+            ).fill(count=len(ids), model=loaded.entry.name, limit=limit)
         )
     first_end = offsets[0][1]
     return ids, len(text[first_end:].encode("utf-8")), [(int(start), int(end)) for start, end in offsets]
@@ -120,10 +127,14 @@ def score_text(
     """Score ``text`` under every model in order; a model at a time, each under its lock.
     ``top``: also keep each position's ``top`` likeliest next tokens (for a reader comparing them)."""
     if not text.strip():
-        raise InvalidInputError("The text is empty: give some text to score.")
+        raise InvalidInputError(QT_TRANSLATE_NOOP("Errors", "The text is empty: give some text to score."))
     for loaded in models:
         if not loaded.can_generate:
-            raise InvalidInputError(f"{loaded.entry.name} is an encoder: it cannot score the next token.")
+            raise InvalidInputError(
+                QT_TRANSLATE_NOOP("Errors", "{model} is an encoder: it cannot score the next token.").fill(
+                    model=loaded.entry.name
+                )
+            )
     cancel = cancel or CancelToken()
     scores: list[TextScore] = []
     first_logits: torch.Tensor | None = None  # (T-1, V) kept while a later model shares the tokenizer
@@ -141,8 +152,18 @@ def score_text(
         elif sharing[index]:
             kl = _kl(first_logits, logits)
         top_ids, top_logprobs = _top(logits, min(top, logits.shape[-1])) if top else (None, None)
-        scores.append(TextScore(loaded.entry.id, tuple(ids), _token_log_probs(logits, ids), covered, kl,
-                                tuple(offsets), top_ids, top_logprobs))
+        scores.append(
+            TextScore(
+                loaded.entry.id,
+                tuple(ids),
+                _token_log_probs(logits, ids),
+                covered,
+                kl,
+                tuple(offsets),
+                top_ids,
+                top_logprobs,
+            )
+        )
         del logits
         yield CompareProgress(index + 1, len(models))
     return scores

@@ -27,6 +27,7 @@ from workbench.core.attention_tokens import single_token_labels, visible_text
 from workbench.core.decoding import DecodingSettings
 from workbench.core.errors import InvalidInputError
 from workbench.core.generation_data import GenerationRequest, GenerationResult, TokenEvent, require_prompt
+from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import CancelToken
 from workbench.core.settings_fields import settings_to_data
 
@@ -59,9 +60,11 @@ def settings_summary(settings: DecodingSettings) -> str:
     if settings.mode == "sample":
         parts[0] += f" T {settings.temperature:g}"
         neutral = DecodingSettings(top_k=0, top_p=1.0, min_p=0.0, typical_p=1.0)
-        parts += [f"{label} {getattr(settings, name):g}" for name, label in
-                  (("top_k", "top-k"), ("top_p", "top-p"), ("min_p", "min-p"), ("typical_p", "typical-p"))
-                  if getattr(settings, name) != getattr(neutral, name)]
+        parts += [
+            f"{label} {getattr(settings, name):g}"
+            for name, label in (("top_k", "top-k"), ("top_p", "top-p"), ("min_p", "min-p"), ("typical_p", "typical-p"))
+            if getattr(settings, name) != getattr(neutral, name)
+        ]
     elif settings.mode == "beam":
         parts[0] += f" ×{settings.num_beams}"
     if settings.repetition_penalty != 1.0:
@@ -229,8 +232,9 @@ class Comparison:
 
     def matrix(self, metric: str) -> np.ndarray:
         """(n, n) ``metric`` (MEAN_LOGPROB or BITS_PER_BYTE) of answer j under model i; nan when unscored."""
-        return np.array([[getattr(score, metric) if score is not None else math.nan for score in row]
-                         for row in self.scores])
+        return np.array(
+            [[getattr(score, metric) if score is not None else math.nan for score in row] for row in self.scores]
+        )
 
     def disagreement(self, reference: int, other: int) -> Disagreement | None:
         """None when the reference answer could not be scored."""
@@ -240,10 +244,22 @@ class Comparison:
         text = self.outcomes[reference].text
         if self.shares_tokenizer[reference][other]:
             labels = self.token_labels[reference_score.model]
-            return Disagreement(reference, other, True, other_score.kl_to_first, None,
-                                tuple(labels[token_id] for token_id in reference_score.token_ids[1:]))
-        return Disagreement(reference, other, False, per_character_bits(other_score, text),
-                            per_character_bits(reference_score, text), tuple(visible_text(char) for char in text))
+            return Disagreement(
+                reference,
+                other,
+                True,
+                other_score.kl_to_first,
+                None,
+                tuple(labels[token_id] for token_id in reference_score.token_ids[1:]),
+            )
+        return Disagreement(
+            reference,
+            other,
+            False,
+            per_character_bits(other_score, text),
+            per_character_bits(reference_score, text),
+            tuple(visible_text(char) for char in text),
+        )
 
     def top_tokens(self, scorer: int, text: int, position: int) -> list[tuple[str, float]]:
         """Model ``scorer``'s likeliest next tokens at ``position`` of answer ``text``: (label, probability)."""
@@ -251,8 +267,10 @@ class Comparison:
         if score is None or score.top_ids is None:
             return []
         labels = self.token_labels[score.model]
-        return [(labels[int(token_id)], math.exp(logprob))
-                for token_id, logprob in zip(score.top_ids[position], score.top_logprobs[position])]
+        return [
+            (labels[int(token_id)], math.exp(logprob))
+            for token_id, logprob in zip(score.top_ids[position], score.top_logprobs[position])
+        ]
 
 
 # --------------------------------------------------------------------------- the job
@@ -261,7 +279,11 @@ class Comparison:
 def _validate(columns: Sequence[CompareColumn], prompt: str) -> None:
     require_prompt(prompt)
     if not 1 <= len(columns) <= MAX_COLUMNS:
-        raise InvalidInputError(f"A comparison has 1 to {MAX_COLUMNS} columns (got {len(columns)}).")
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP("Errors", "A comparison has 1 to {maximum} columns (got {count}).").fill(
+                maximum=MAX_COLUMNS, count=len(columns)
+            )
+        )
     for column in columns:
         column.generation_settings().validate()
 
@@ -289,14 +311,17 @@ def run_comparison(
         if column.model_ref not in models:
             loading = cache.get(column.model_ref, cancel)
             models[column.model_ref] = yield from _tagged(
-                loading, lambda progress, index=index: ModelLoading(index, progress))
+                loading, lambda progress, index=index: ModelLoading(index, progress)
+            )
             cancel.raise_if_cancelled()
         loaded = models[column.model_ref]
         yield ColumnStarted(index, loaded.entry.name)
         request = GenerationRequest(prompt, column.generation_settings(), system_prompt, chat)
         # Beam search streams no tokens (only its progress): its column fills when it finishes.
-        result = yield from _tagged(generate(loaded, request, cancel), lambda event, index=index: (
-            ColumnToken(index, event) if isinstance(event, TokenEvent) else None))
+        result = yield from _tagged(
+            generate(loaded, request, cancel),
+            lambda event, index=index: ColumnToken(index, event) if isinstance(event, TokenEvent) else None,
+        )
         cancel.raise_if_cancelled()  # a stopped column would score a partial text
         outcome = ColumnOutcome(loaded.entry.id, loaded.entry.name, result, column_stats(result))
         outcomes.append(outcome)
@@ -380,8 +405,10 @@ def comparison_to_data(comparison: Comparison) -> dict:
         "tokenizers_differ": comparison.tokenizers_differ,
         "shares_tokenizer": [list(row) for row in comparison.shares_tokenizer],
         # Row i: scored by column i's model; column j: column j's answer.
-        "matrix": {metric: [[_number(value) for value in row] for row in comparison.matrix(metric).tolist()]
-                   for metric in (MEAN_LOGPROB, BITS_PER_BYTE)},
+        "matrix": {
+            metric: [[_number(value) for value in row] for row in comparison.matrix(metric).tolist()]
+            for metric in (MEAN_LOGPROB, BITS_PER_BYTE)
+        },
     }
 
 
@@ -404,19 +431,28 @@ def comparison_to_markdown(comparison: Comparison) -> str:
     lines = ["# Comparison", "", "**Prompt**", "", _fence(comparison.prompt), ""]
     if comparison.system_prompt:
         lines += ["**System prompt**", "", _fence(comparison.system_prompt), ""]
-    lines += ["| Column | Model | Settings | Seed | First token (s) | Tokens/s | Length | Mean surprisal (nats) |",
-              "|---|---|---|---|---|---|---|---|"]
+    lines += [
+        "| Column | Model | Settings | Seed | First token (s) | Tokens/s | Length | Mean surprisal (nats) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for index, (column, outcome) in enumerate(zip(comparison.columns, comparison.outcomes)):
         stats = outcome.stats
         ttft = _cell(stats.time_to_first_token_s, 3) if stats.time_to_first_token_s is not None else "–"
         seed = "–" if outcome.result.seed is None else str(outcome.result.seed)
-        lines.append(f"| {titles[index]} | {outcome.model_name} | {settings_summary(column.settings)} | {seed} | "
-                     f"{ttft} | {_cell(stats.tokens_per_s, 1)} | {stats.length} | {_cell(stats.mean_surprisal)} |")
+        lines.append(
+            f"| {titles[index]} | {outcome.model_name} | {settings_summary(column.settings)} | {seed} | "
+            f"{ttft} | {_cell(stats.tokens_per_s, 1)} | {stats.length} | {_cell(stats.mean_surprisal)} |"
+        )
     metrics = (BITS_PER_BYTE,) if comparison.tokenizers_differ else (MEAN_LOGPROB, BITS_PER_BYTE)
     headings = {MEAN_LOGPROB: "mean log-probability per token (nats)", BITS_PER_BYTE: "bits per byte"}
     for metric in metrics:
-        lines += ["", f"## Scored by each model: {headings[metric]}", "",
-                  "Row: the model scoring; column: the answer scored (teacher forcing on the answer alone).", ""]
+        lines += [
+            "",
+            f"## Scored by each model: {headings[metric]}",
+            "",
+            "Row: the model scoring; column: the answer scored (teacher forcing on the answer alone).",
+            "",
+        ]
         if metric == BITS_PER_BYTE and comparison.tokenizers_differ:
             lines += ["The tokenizers differ, so only bits per byte compare across models.", ""]
         lines += ["| scored by \\ answer | " + " | ".join(titles) + " |", "|---" * (n + 1) + "|"]

@@ -11,6 +11,7 @@ import os
 from typing import TYPE_CHECKING
 
 from workbench.core.errors import ModelLoadError
+from workbench.core.i18n import QT_TRANSLATE_NOOP
 
 if TYPE_CHECKING:
     import torch
@@ -43,11 +44,17 @@ def resolve_device(name: str) -> torch.device:
     try:
         device = torch.device(name)
     except RuntimeError as error:
-        raise ModelLoadError(f"Unknown device '{name}': use auto, cpu, cuda, cuda:N or mps.") from error
+        raise ModelLoadError(
+            QT_TRANSLATE_NOOP("Errors", "Unknown device '{name}': use auto, cpu, cuda, cuda:N or mps.").fill(name=name)
+        ) from error
     if device.type == "cuda" and not torch.cuda.is_available():
-        raise ModelLoadError("CUDA was asked for, but this torch build or machine has no usable CUDA GPU.")
+        raise ModelLoadError(
+            QT_TRANSLATE_NOOP("Errors", "CUDA was asked for, but this torch build or machine has no usable CUDA GPU.")
+        )
     if device.type == "mps" and not torch.backends.mps.is_available():
-        raise ModelLoadError("MPS was asked for, but it is only available on Apple silicon Macs.")
+        raise ModelLoadError(
+            QT_TRANSLATE_NOOP("Errors", "MPS was asked for, but it is only available on Apple silicon Macs.")
+        )
     return device
 
 
@@ -61,7 +68,11 @@ def resolve_dtype(name: str, device: torch.device) -> torch.dtype:
             return torch.float16
         return torch.float32
     if name not in DTYPES:
-        raise ModelLoadError(f"Unknown dtype '{name}': use auto, {', '.join(DTYPES)}.")
+        raise ModelLoadError(
+            QT_TRANSLATE_NOOP("Errors", "Unknown dtype '{name}': use auto, {dtypes}.").fill(
+                name=name, dtypes=", ".join(DTYPES)
+            )
+        )
     return getattr(torch, name)
 
 

@@ -41,6 +41,7 @@ from workbench.core.generation_data import (
     prefill_token_ids,
     prompt_token_ids,
 )
+from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import CancelToken
 from workbench.core.loading import LoadedModel
 from workbench.core.model_parts import decoder_blocks
@@ -56,7 +57,11 @@ _DECODE_CONTEXT = 4
 def require_generator(name: str, can_generate: bool) -> None:
     """Refuse an encoder (BERT, MiniLM) before any work is done on it."""
     if not can_generate:
-        raise InvalidInputError(f"{name} is an encoder: it reads text but cannot generate it. Pick a generative model.")
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP(
+                "Errors", "{name} is an encoder: it reads text but cannot generate it. Pick a generative model."
+            ).fill(name=name)
+        )
 
 
 # --------------------------------------------------------------------------- probabilities
@@ -351,11 +356,28 @@ def _check_memory(loaded: LoadedModel, settings: DecodingSettings, prompt_length
     free = free_memory_bytes(loaded.device)
     if needed is None or free is None or needed <= 0.8 * free:  # leave room for activations and the rest
         return
-    rows = (f"{settings.num_beams} beams" if settings.mode == "beam"
-            else f"{settings.num_return_sequences} return sequences")
+    if settings.mode == "beam":
+        message = QT_TRANSLATE_NOOP(
+            "Errors",
+            "{rows} beams of {new_tokens} new tokens would need about {needed_gb:.1f} GB beyond the weights, "
+            "more than the {free_gb:.1f} GB free on {device}: use fewer, or fewer new tokens.",
+        )
+        rows = settings.num_beams
+    else:
+        message = QT_TRANSLATE_NOOP(
+            "Errors",
+            "{rows} return sequences of {new_tokens} new tokens would need about {needed_gb:.1f} GB beyond the "
+            "weights, more than the {free_gb:.1f} GB free on {device}: use fewer, or fewer new tokens.",
+        )
+        rows = settings.num_return_sequences
     raise InvalidSettingsError(
-        f"{rows} of {settings.max_new_tokens} new tokens would need about {needed / 2**30:.1f} GB beyond the weights, "
-        f"more than the {free / 2**30:.1f} GB free on {loaded.device.type}: use fewer, or fewer new tokens."
+        message.fill(
+            rows=rows,
+            new_tokens=settings.max_new_tokens,
+            needed_gb=needed / 2**30,
+            free_gb=free / 2**30,
+            device=loaded.device.type,
+        )
     )
 
 
@@ -464,7 +486,11 @@ def generate(
 
     if item.error is not None and not isinstance(item.error, _Interrupted):
         if isinstance(item.error, torch.OutOfMemoryError):
-            raise WorkbenchError("The model ran out of memory: lower max new tokens, beams or return sequences.")
+            raise WorkbenchError(
+                QT_TRANSLATE_NOOP(
+                    "Errors", "The model ran out of memory: lower max new tokens, beams or return sequences."
+                )
+            )
         raise item.error
     if beam:
         sequences = _beam_sequences(item.output, tokenizer, prompt_ids, stop_strings, request.trace, answer_start)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from workbench.core.decoding import DecodingSettings
 from workbench.core.errors import InvalidInputError
+from workbench.core.i18n import QT_TRANSLATE_NOOP
 
 if TYPE_CHECKING:
     from workbench.core.loading import LoadedModel
@@ -134,7 +135,9 @@ def uses_chat(loaded: LoadedModel, request: GenerationRequest) -> bool:
         return loaded.has_chat_template
     if request.chat and not loaded.has_chat_template:
         raise InvalidInputError(
-            f"{loaded.entry.name} has no chat template: switch chat mode off to complete raw text."
+            QT_TRANSLATE_NOOP(
+                "Errors", "{model} has no chat template: switch chat mode off to complete raw text."
+            ).fill(model=loaded.entry.name)
         )
     return request.chat
 
@@ -150,7 +153,7 @@ def chat_messages(prompt: str, system_prompt: str = "") -> list[dict[str, str]]:
 def require_prompt(prompt: str) -> None:
     """An empty prompt is refused before any work (a model load included) is done for it."""
     if not prompt.strip():
-        raise InvalidInputError("The prompt is empty: type some text first.")
+        raise InvalidInputError(QT_TRANSLATE_NOOP("Errors", "The prompt is empty: type some text first."))
 
 
 def prefill_token_ids(loaded: LoadedModel, request: GenerationRequest) -> list[int]:
@@ -161,7 +164,9 @@ def prefill_token_ids(loaded: LoadedModel, request: GenerationRequest) -> list[i
     wrong = [token_id for token_id in request.prefill_ids if not 0 <= token_id < vocabulary]
     if wrong:
         raise InvalidInputError(
-            f"Prefill token ids must be between 0 and {vocabulary - 1} for {loaded.entry.name} (got {wrong[0]})."
+            QT_TRANSLATE_NOOP(
+                "Errors", "Prefill token ids must be between 0 and {last} for {model} (got {wrong})."
+            ).fill(last=vocabulary - 1, model=loaded.entry.name, wrong=wrong[0])
         )
     return ids + list(request.prefill_ids)
 
@@ -181,7 +186,10 @@ def prompt_token_ids(loaded: LoadedModel, request: GenerationRequest) -> list[in
     wanted = len(ids) + request.settings.max_new_tokens
     if limit is not None and wanted > limit and not loaded.slides_past_context:
         raise InvalidInputError(
-            f"The prompt is {len(ids)} tokens and {request.settings.max_new_tokens} new tokens were asked for, "
-            f"but {loaded.entry.name} reads at most {limit} tokens: shorten the prompt or lower max new tokens."
+            QT_TRANSLATE_NOOP(
+                "Errors",
+                "The prompt is {count} tokens and {new_tokens} new tokens were asked for, "
+                "but {model} reads at most {limit} tokens: shorten the prompt or lower max new tokens.",
+            ).fill(count=len(ids), new_tokens=request.settings.max_new_tokens, model=loaded.entry.name, limit=limit)
         )
     return ids

@@ -58,8 +58,11 @@ class HeadScores:
 
     def to_json(self) -> dict[str, Any]:
         """The format of ``workbench heads --json``: per score, a list of H values per layer."""
-        return {"layers": self.layers, "heads": self.heads,
-                "scores": {name: getattr(self, name).round(6).tolist() for name in SCORE_NAMES}}
+        return {
+            "layers": self.layers,
+            "heads": self.heads,
+            "scores": {name: getattr(self, name).round(6).tolist() for name in SCORE_NAMES},
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> HeadScores:
@@ -76,7 +79,11 @@ def repeated_probe(tokenizer, context_length: int | None) -> RepeatedProbe:
     limit = context_length if context_length else 2 * MAX_REPEAT + offset
     repeat = min(MAX_REPEAT, (limit - offset) // 2)
     if repeat < 2:
-        raise InvalidInputError(f"The model reads at most {limit} tokens: too few to repeat a sequence in.")
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP(
+                "Errors", "The model reads at most {limit} tokens: too few to repeat a sequence in."
+            ).fill(limit=limit)
+        )
     generator = torch.Generator().manual_seed(0)
     vocabulary = len(tokenizer)
     if vocabulary >= LARGE_VOCABULARY:
@@ -85,7 +92,9 @@ def repeated_probe(tokenizer, context_length: int | None) -> RepeatedProbe:
         special = set(getattr(tokenizer, "all_special_ids", None) or [])
         ordinary = [token_id for token_id in range(vocabulary) if token_id not in special]
         if not ordinary:
-            raise InvalidInputError("The tokenizer has no ordinary tokens to build the probe from.")
+            raise InvalidInputError(
+                QT_TRANSLATE_NOOP("Errors", "The tokenizer has no ordinary tokens to build the probe from.")
+            )
         drawn = [ordinary[i] for i in torch.randint(0, len(ordinary), (repeat,), generator=generator).tolist()]
     return RepeatedProbe(tuple([bos] * offset + drawn + drawn), offset, repeat)
 

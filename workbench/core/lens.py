@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Generator, Sequence
 import numpy as np
 
 from workbench.core.errors import InvalidInputError, InvalidSettingsError
+from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import CancelToken
 from workbench.core.model_parts import decoder_blocks
 
@@ -54,8 +55,10 @@ class LogitLens:
             layer_probs[-1] = None
             layer_ranks[-1] = None
         top = [
-            [[[token_id, prob] for token_id, prob in zip(position_ids, position_probs)]
-             for position_ids, position_probs in zip(layer_ids, layer_probs)]
+            [
+                [[token_id, prob] for token_id, prob in zip(position_ids, position_probs)]
+                for position_ids, position_probs in zip(layer_ids, layer_probs)
+            ]
             for layer_ids, layer_probs in zip(self.top_ids.tolist(), self.top_probs.tolist())
         ]
         return {
@@ -78,7 +81,8 @@ class _ResidualStream:
         self._cancel = cancel
         in_blocks = {id(module) for block in blocks for module in block.modules()}
         norms = [
-            module for module in model.modules()
+            module
+            for module in model.modules()
             if id(module) not in in_blocks and "norm" in type(module).__name__.lower()
         ]
         self._handles = [blocks[0].register_forward_pre_hook(self._keep_embeddings, with_kwargs=True)]
@@ -106,16 +110,32 @@ class _ResidualStream:
 def _refuse_unless_lens_applies(loaded: LoadedModel, token_ids: list[int], chunk_positions: int) -> None:
     name = loaded.entry.name
     if chunk_positions < 1:
-        raise InvalidSettingsError(f"Chunk size must be at least 1 position (it is {chunk_positions}).")
+        raise InvalidSettingsError(
+            QT_TRANSLATE_NOOP("Errors", "Chunk size must be at least 1 position (it is {chunk}).").fill(
+                chunk=chunk_positions
+            )
+        )
     if not loaded.can_generate or loaded.is_encoder_decoder or loaded.model.get_output_embeddings() is None:
-        raise InvalidInputError(f"{name} does not predict the next token with one stack of layers: no logit lens.")
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP(
+                "Errors", "{name} does not predict the next token with one stack of layers: no logit lens."
+            ).fill(name=name)
+        )
     if not decoder_blocks(loaded.model):
-        raise InvalidInputError(f"{name} has no stack of transformer blocks to read between: it has no logit lens.")
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP(
+                "Errors", "{name} has no stack of transformer blocks to read between: it has no logit lens."
+            ).fill(name=name)
+        )
     if not token_ids:
-        raise InvalidInputError("There is nothing to read: the text is empty.")
+        raise InvalidInputError(QT_TRANSLATE_NOOP("Errors", "There is nothing to read: the text is empty."))
     limit = loaded.context_length
     if limit is not None and len(token_ids) > limit:
-        raise InvalidInputError(f"The text is {len(token_ids)} tokens long; {name} reads at most {limit}.")
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP("Errors", "The text is {count} tokens long; {name} reads at most {limit}.").fill(
+                count=len(token_ids), name=name, limit=limit
+            )
+        )
 
 
 def _matches(ours: torch.Tensor, theirs: torch.Tensor) -> bool:
@@ -137,7 +157,10 @@ def _final_norm(stream: _ResidualStream, head, model_logits: torch.Tensor, name:
         if _matches(head(norm(last[None, -1:]))[0, 0], model_logits):
             return norm
     raise InvalidInputError(
-        f"{name} does more between its last layer and its output than a norm: the logit lens cannot repeat it."
+        QT_TRANSLATE_NOOP(
+            "Errors",
+            "{name} does more between its last layer and its output than a norm: the logit lens cannot repeat it.",
+        ).fill(name=name)
     )
 
 
@@ -174,8 +197,13 @@ def logit_lens(
         finally:
             stream.remove()
         if len(stream.residuals) != layers_total:
-            raise InvalidInputError(f"{loaded.entry.name} did not run through its layers one after the other: "
-                                    "the logit lens cannot read between them.")
+            raise InvalidInputError(
+                QT_TRANSLATE_NOOP(
+                    "Errors",
+                    "{name} did not run through its layers one after the other: "
+                    "the logit lens cannot read between them.",
+                ).fill(name=loaded.entry.name)
+            )
         with torch.inference_mode():
             norm = _final_norm(stream, head, model_logits, loaded.entry.name)
         next_token_prob = np.full((layers_total, count), np.nan, dtype=np.float32)  # (L+1, T)

@@ -14,6 +14,7 @@ import numpy as np
 
 from workbench.core.errors import InvalidInputError
 from workbench.core.generation_data import AttentionRows
+from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.model_parts import attention_targets
 
 
@@ -23,15 +24,22 @@ class LiveAttentionRecorder:
 
     def __init__(self, model) -> None:
         if getattr(model.config, "_attn_implementation", "eager") != "eager":
-            raise InvalidInputError("Live attention needs eager attention: the fused kernels return no weights.")
+            raise InvalidInputError(
+                QT_TRANSLATE_NOOP(
+                    "Errors", "Live attention needs eager attention: the fused kernels return no weights."
+                )
+            )
         encoder = {id(module) for module in model.get_encoder().modules()} if model.config.is_encoder_decoder else set()
         self._targets = [
-            (module, index) for key, module, index in attention_targets(model)
+            (module, index)
+            for key, module, index in attention_targets(model)
             if key == "attentions" and id(module) not in encoder
         ]
         if not self._targets:
             raise InvalidInputError(
-                f"{type(model).__name__} does not hand out its attention weights during generation."
+                QT_TRANSLATE_NOOP("Errors", "{model} does not hand out its attention weights during generation.").fill(
+                    model=type(model).__name__
+                )
             )
         self._handles: list = []
         self._layer_rows: list[np.ndarray] = []  # each (H, Q, K) float16, in layer order

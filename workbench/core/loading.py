@@ -67,13 +67,23 @@ _TENSOR_NAMES = QT_TRANSLATE_NOOP("LoadProgress", "Matching tensor names")
 _CONVERTING = QT_TRANSLATE_NOOP("LoadProgress", "Converting GGUF weights")
 _SAVING = QT_TRANSLATE_NOOP("LoadProgress", "Saving converted weights to the cache")
 _GGUF_STAGES = {
-    _CHECKING: 3.1, _TOKENIZER_METADATA: 4.4, _BUILDING_TOKENIZER: 0.3, _CONFIG_METADATA: 3.4, _TENSOR_INDEX: 3.7,
-    _TENSOR_NAMES: 6.3, _CONVERTING: 2.2, _WEIGHTS_LOOP: 0.1, _SAVING: 1.1, _READING: 0.6, _MOVING: 0.03,
+    _CHECKING: 3.1,
+    _TOKENIZER_METADATA: 4.4,
+    _BUILDING_TOKENIZER: 0.3,
+    _CONFIG_METADATA: 3.4,
+    _TENSOR_INDEX: 3.7,
+    _TENSOR_NAMES: 6.3,
+    _CONVERTING: 2.2,
+    _WEIGHTS_LOOP: 0.1,
+    _SAVING: 1.1,
+    _READING: 0.6,
+    _MOVING: 0.03,
 }  # after saving, the converted copy is read back (_READING, then weights the bar has already passed)
 _CONVERSION_ONLY = _GGUF_STAGES.keys() - _FOLDER_STAGES.keys()  # the stages a second load of the file skips
 _FIRST_LOAD = QT_TRANSLATE_NOOP("LoadProgress", " (first load only)")
 
 Result = TypeVar("Result")
+
 
 @dataclass(frozen=True)
 class LoadSettings:
@@ -216,8 +226,11 @@ def _allowed_remote_code(location: str, settings: LoadSettings, hub_options: dic
     files = remote_code_files(location, **hub_options)
     if files and not settings.trust_remote_code:
         raise RemoteCodeRefusedError(
-            f"{location} ships its own Python code, which would run on this machine: {', '.join(files)}. "
-            "Read it first; load with --trust-remote-code (or confirm in the window) only if you trust it.",
+            QT_TRANSLATE_NOOP(
+                "Errors",
+                "{location} ships its own Python code, which would run on this machine: {files}. "
+                "Read it first; load with --trust-remote-code (or confirm in the window) only if you trust it.",
+            ).fill(location=location, files=", ".join(files)),
             files,
         )
     return bool(files)
@@ -289,8 +302,12 @@ def _write_cache(folder: Path, model, tokenizer, source: Path, stages: Stages) -
             yield _progress(stages, _SAVING, 0.65 + 0.35 * summed / (sum(sizes.values()) or 1))
             checksums[file.name] = file_crc32(file)
             summed += sizes[file.name]
-        marker = {"converter_version": CONVERTER_VERSION, "source": str(source), "file_sizes": sizes,
-                  "file_crc32": checksums}
+        marker = {
+            "converter_version": CONVERTER_VERSION,
+            "source": str(source),
+            "file_sizes": sizes,
+            "file_crc32": checksums,
+        }
         (staging / _CACHE_MARKER).write_text(json.dumps(marker, indent=2), encoding="utf-8")
     yield _progress(stages, _SAVING, 1.0)
 
@@ -314,7 +331,9 @@ def _convert_gguf(path: Path, dtype: torch.dtype):
         raise
     except Exception as error:
         raise ModelLoadError(
-            f"{path.name} could not be read as a GGUF model ({type(error).__name__}: {error})."
+            QT_TRANSLATE_NOOP("Errors", "{name} could not be read as a GGUF model ({kind}: {reason}).").fill(
+                name=path.name, kind=type(error).__name__, reason=str(error)
+            )
         ) from error
     return model, tokenizer
 
@@ -408,9 +427,9 @@ def _progress(stages: Stages, stage: str, within: float = 0.0) -> LoadProgress:
     return LoadProgress(stage, fraction, seconds_left, first_load_only=stage in _CONVERSION_ONLY)
 
 
-def _with_progress(work: Callable[[], Result], stages: Stages, cancel: CancelToken) -> Generator[
-    LoadProgress, None, Result
-]:
+def _with_progress(
+    work: Callable[[], Result], stages: Stages, cancel: CancelToken
+) -> Generator[LoadProgress, None, Result]:
     """``work()`` on a helper thread, yielding the stages and fractions it reports as one percentage
     with the time left; a cancel stops it at its next report."""
     reports: queue.Queue[LoadProgress | None] = queue.Queue()
@@ -445,20 +464,32 @@ def _check_gguf_header(path: Path) -> None:
 
     with open(path, "rb") as handle:
         if handle.read(4) != b"GGUF":
-            raise ModelLoadError(f"{path.name} is not a GGUF file (it does not start with the GGUF signature).")
+            raise ModelLoadError(
+                QT_TRANSLATE_NOOP(
+                    "Errors", "{name} is not a GGUF file (it does not start with the GGUF signature)."
+                ).fill(name=path.name)
+            )
     try:
         reader = GGUFReader(str(path))
     except Exception as error:
-        raise ModelLoadError(f"{path.name} is a damaged or truncated GGUF file ({error}).") from error
+        raise ModelLoadError(
+            QT_TRANSLATE_NOOP("Errors", "{name} is a damaged or truncated GGUF file ({reason}).").fill(
+                name=path.name, reason=str(error)
+            )
+        ) from error
     size = path.stat().st_size
     for tensor in reader.tensors:
         if tensor.data_offset + tensor.n_bytes > size:
-            raise ModelLoadError(f"{path.name} is truncated: tensor {tensor.name} runs past the end of the file.")
+            raise ModelLoadError(
+                QT_TRANSLATE_NOOP("Errors", "{name} is truncated: tensor {tensor} runs past the end of the file.").fill(
+                    name=path.name, tensor=tensor.name
+                )
+            )
 
 
 def _load_gguf(path: Path, settings: LoadSettings, dtype: torch.dtype, cancel: CancelToken):
     if not path.is_file():
-        raise ModelNotFoundError(f"GGUF file not found: {path}")
+        raise ModelNotFoundError(QT_TRANSLATE_NOOP("Errors", "GGUF file not found: {path}").fill(path=path))
     folder = gguf_cache_dir(path)
     cached = Stages(_CACHED_GGUF_STAGES)
     problem = yield from _cache_problem(folder, cancel, cached)
@@ -514,22 +545,31 @@ def _load_hub(hub_id: str, settings: LoadSettings, dtype: torch.dtype):
         return _load_folder(hub_id, settings, dtype, local_files_only=True)
     except OSError:
         pass  # not cached yet: try the network below
-    not_cached = f"'{hub_id}' is not in the Hugging Face cache ({constants.HF_HUB_CACHE})"
     if constants.HF_HUB_OFFLINE:
         raise ModelNotFoundError(
-            f"{not_cached} and hub access is switched off (HF_HUB_OFFLINE): "
-            "download it where you are online, or open a local folder."
+            QT_TRANSLATE_NOOP(
+                "Errors",
+                "'{hub_id}' is not in the Hugging Face cache ({cache}) and hub access is switched off "
+                "(HF_HUB_OFFLINE): download it where you are online, or open a local folder.",
+            ).fill(hub_id=hub_id, cache=constants.HF_HUB_CACHE)
         )
     if not _hub_reachable():
         raise ModelNotFoundError(
-            f"{not_cached} and the hub cannot be reached from here: connect to the network once, "
-            "or copy the model's files into a folder and open that folder."
+            QT_TRANSLATE_NOOP(
+                "Errors",
+                "'{hub_id}' is not in the Hugging Face cache ({cache}) and the hub cannot be reached from here: "
+                "connect to the network once, or copy the model's files into a folder and open that folder.",
+            ).fill(hub_id=hub_id, cache=constants.HF_HUB_CACHE)
         )
     try:
         return _load_folder(hub_id, settings, dtype)
     except OSError as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise ModelNotFoundError(f"Could not get '{hub_id}' from the Hugging Face hub: {reason}") from error
+        raise ModelNotFoundError(
+            QT_TRANSLATE_NOOP("Errors", "Could not get '{hub_id}' from the Hugging Face hub: {reason}").fill(
+                hub_id=hub_id, reason=reason
+            )
+        ) from error
 
 
 def load_model(
@@ -555,8 +595,9 @@ def load_model(
         (model, tokenizer), stages = yield from _load_gguf(Path(location), settings, dtype, cancel)
     elif entry.source == HUB:
         # Downloads come first, of unknown length: no fraction until the weights are read.
-        yield LoadProgress(QT_TRANSLATE_NOOP("LoadProgress", "Fetching {id} from the Hugging Face cache or hub").fill(
-            id=entry.id))
+        yield LoadProgress(
+            QT_TRANSLATE_NOOP("LoadProgress", "Fetching {id} from the Hugging Face cache or hub").fill(id=entry.id)
+        )
         stages = Stages(_FOLDER_STAGES)
         model, tokenizer = yield from _with_progress(lambda: _load_hub(location, settings, dtype), stages, cancel)
     else:
@@ -577,7 +618,11 @@ def _load_folder_checked(location: str, settings: LoadSettings, dtype: torch.dty
     except WorkbenchError:
         raise
     except Exception as error:
-        raise ModelLoadError(f"{location} could not be loaded as a model ({type(error).__name__}: {error}).") from error
+        raise ModelLoadError(
+            QT_TRANSLATE_NOOP("Errors", "{location} could not be loaded as a model ({kind}: {reason}).").fill(
+                location=location, kind=type(error).__name__, reason=str(error)
+            )
+        ) from error
 
 
 def load_model_blocking(

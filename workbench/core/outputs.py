@@ -7,6 +7,7 @@ import tempfile
 from pathlib import Path
 
 from workbench.core.errors import InvalidInputError
+from workbench.core.i18n import QT_TRANSLATE_NOOP
 
 
 def prepare_output_folder(folder: Path, resume: bool = False, how_to_resume: str = "") -> Path:
@@ -14,20 +15,42 @@ def prepare_output_folder(folder: Path, resume: bool = False, how_to_resume: str
     ``how_to_resume`` names the caller's way to resume (a CLI flag, a button) in that refusal."""
     folder = Path(folder).expanduser()
     if folder.exists() and not folder.is_dir():
-        raise InvalidInputError(f"{folder} is a file, not a folder: choose a folder for the results.")
-    if resume and not folder.is_dir():
-        raise InvalidInputError(f"There is no run to resume in {folder}: the folder does not exist.")
-    if not resume and folder.is_dir() and any(folder.iterdir()):
         raise InvalidInputError(
-            f"{folder} already exists and is not empty: choose a new folder, or resume the run that is in it"
-            + (f" ({how_to_resume})." if how_to_resume else ".")
+            QT_TRANSLATE_NOOP("Errors", "{folder} is a file, not a folder: choose a folder for the results.").fill(
+                folder=folder
+            )
+        )
+    if resume and not folder.is_dir():
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP("Errors", "There is no run to resume in {folder}: the folder does not exist.").fill(
+                folder=folder
+            )
+        )
+    if not resume and folder.is_dir() and any(folder.iterdir()):
+        if how_to_resume:
+            raise InvalidInputError(
+                QT_TRANSLATE_NOOP(
+                    "Errors",
+                    "{folder} already exists and is not empty: choose a new folder, or resume the run that is in it "
+                    "({how_to_resume}).",
+                ).fill(folder=folder, how_to_resume=how_to_resume)
+            )
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP(
+                "Errors",
+                "{folder} already exists and is not empty: choose a new folder, or resume the run that is in it.",
+            ).fill(folder=folder)
         )
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as error:
-        raise InvalidInputError(f"Cannot write results in {folder}: {error.strerror or error}.") from error
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP("Errors", "Cannot write results in {folder}: {reason}.").fill(
+                folder=folder, reason=error.strerror or str(error)
+            )
+        ) from error
     return folder
 
 
@@ -36,16 +59,31 @@ def check_output_file(path: Path, suffix: str) -> Path:
     not itself a folder. Missing folders are not created behind the person's back."""
     path = Path(path).expanduser()
     if path.suffix.lower() != suffix:
-        raise InvalidInputError(f"{path} must be a {suffix} file.")
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP("Errors", "{path} must be a {suffix} file.").fill(path=path, suffix=suffix)
+        )
     if path.is_dir():
-        raise InvalidInputError(f"{path} is a folder: give a file name ending in {suffix}.")
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP("Errors", "{path} is a folder: give a file name ending in {suffix}.").fill(
+                path=path, suffix=suffix
+            )
+        )
     folder = path.parent
     if not folder.is_dir():
-        what = "is a file" if folder.exists() else "does not exist"
-        raise InvalidInputError(f"Cannot write {path.name}: {folder} {what}. Create the folder first.")
+        if folder.exists():
+            message = QT_TRANSLATE_NOOP("Errors", "Cannot write {name}: {folder} is a file. Create the folder first.")
+        else:
+            message = QT_TRANSLATE_NOOP(
+                "Errors", "Cannot write {name}: {folder} does not exist. Create the folder first."
+            )
+        raise InvalidInputError(message.fill(name=path.name, folder=folder))
     try:
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as error:
-        raise InvalidInputError(f"Cannot write {path}: {error.strerror or error}.") from error
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP("Errors", "Cannot write {path}: {reason}.").fill(
+                path=path, reason=error.strerror or str(error)
+            )
+        ) from error
     return path

@@ -21,6 +21,7 @@ from workbench.core import paths
 from workbench.core.atomic import write_json_atomic, write_text_atomic
 from workbench.core.errors import InvalidInputError
 from workbench.core.generation_data import surprisal
+from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.settings_fields import field_problems, settings_from_data, settings_to_data
 from workbench.core.tree import GenerationTree
 
@@ -238,7 +239,9 @@ def export_run(run: Run, path: Path) -> None:
     elif suffix == ".json":
         write_text_atomic(path, run_to_json(run))
     else:
-        raise InvalidInputError(f"Cannot export to '{path.name}': use a .json or .md file name.")
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP("Errors", "Cannot export to '{name}': use a .json or .md file name.").fill(name=path.name)
+        )
 
 
 # --- the session file --------------------------------------------------------------

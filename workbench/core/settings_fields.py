@@ -216,7 +216,8 @@ def field_problems(settings: Any) -> list[Problem]:
 def raise_problems(problems: list[str]) -> None:
     """The one way problems become an error: every sentence, in order, on one line."""
     if problems:
-        raise InvalidSettingsError(" ".join(problems))
+        # One problem is raised as it is, so that a marked text stays translatable in the window.
+        raise InvalidSettingsError(problems[0] if len(problems) == 1 else " ".join(problems))
 
 
 class DescribedSettings:

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Generator
 from workbench.core.decoding import DecodingSettings
 from workbench.core.errors import CancelledError, InvalidInputError
 from workbench.core.generation_data import GenerationRequest, GenerationResult
+from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import CancelToken
 from workbench.core.settings_fields import field_problems, settings_from_data, settings_to_data
 
@@ -102,10 +103,13 @@ class GenerationTree:
         """Generate from the parent's answer cut after ``position`` tokens, then ``forced_ids``."""
         parent = self.nodes[parent_id]
         if not 0 <= position <= len(parent.answer_ids):
-            raise InvalidInputError(f"The fork position {position} is outside the answer (0 to "
-                                    f"{len(parent.answer_ids)} tokens).")
+            raise InvalidInputError(
+                QT_TRANSLATE_NOOP(
+                    "Errors", "The fork position {position} is outside the answer (0 to {count} tokens)."
+                ).fill(position=position, count=len(parent.answer_ids))
+            )
         if not forced_ids:
-            raise InvalidInputError("A fork needs a token or some text to force.")
+            raise InvalidInputError(QT_TRANSLATE_NOOP("Errors", "A fork needs a token or some text to force."))
         prefill = parent.answer_ids[:position] + tuple(forced_ids)
         return GenerationRequest(self.prompt, settings, self.system_prompt, self.chat, prefill_ids=prefill)
 
@@ -120,7 +124,9 @@ class GenerationTree:
     ) -> TreeNode:
         """A node for a generation's first sequence (the root when ``parent_id`` is None)."""
         if parent_id is None and self.root is not None:
-            raise InvalidInputError("This tree has a root already: fork from one of its nodes.")
+            raise InvalidInputError(
+                QT_TRANSLATE_NOOP("Errors", "This tree has a root already: fork from one of its nodes.")
+            )
         sequence = result.sequences[0]
         node = TreeNode(
             id=uuid.uuid4().hex[:12],
@@ -164,7 +170,11 @@ class GenerationTree:
     def from_data(cls, data: Any) -> GenerationTree:
         """A tree saved by ``to_data``; InvalidInputError naming what is wrong otherwise."""
         if not isinstance(data, dict) or data.get("format") != TREE_FORMAT:
-            raise InvalidInputError(f"This is not a generation tree (its format is not {TREE_FORMAT}).")
+            raise InvalidInputError(
+                QT_TRANSLATE_NOOP("Errors", "This is not a generation tree (its format is not {format}).").fill(
+                    format=TREE_FORMAT
+                )
+            )
         try:
             tree = cls(
                 model=_typed(data["model"], str, "model"),
@@ -178,17 +188,27 @@ class GenerationTree:
                 node = _node_from_data(node_data, index)
                 tree.nodes[node.id] = node
         except KeyError as missing:
-            raise InvalidInputError(f"The tree has no {missing.args[0]}.") from None
+            raise InvalidInputError(
+                QT_TRANSLATE_NOOP("Errors", "The tree has no {key}.").fill(key=missing.args[0])
+            ) from None
         roots = [node for node in tree.nodes.values() if node.parent is None]
         orphans = [node.id for node in tree.nodes.values() if node.parent is not None and node.parent not in tree.nodes]
         if len(roots) != 1 or orphans:
-            raise InvalidInputError("The tree is broken: it needs exactly one root and every node's parent in it.")
+            raise InvalidInputError(
+                QT_TRANSLATE_NOOP(
+                    "Errors", "The tree is broken: it needs exactly one root and every node's parent in it."
+                )
+            )
         return tree
 
 
 def _typed(value: Any, kind: type, name: str) -> Any:
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise InvalidInputError(f"The tree's {name} must be {kind.__name__} (it is {value!r:.40}).")
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP("Errors", "The tree's {name} must be {kind} (it is {value!r:.40}).").fill(
+                name=name, kind=kind.__name__, value=value
+            )
+        )
     return value
 
 
@@ -216,7 +236,11 @@ def _node_from_data(data: Any, index: int) -> TreeNode:
     settings = settings_from_data(DecodingSettings, _typed(data["settings"], dict, f"{where}.settings"))
     problems = field_problems(settings)
     if problems:
-        raise InvalidInputError(f"The tree's {where}.settings are not valid: {problems[0]}")
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP("Errors", "The tree's {where}.settings are not valid: {problem}").fill(
+                where=where, problem=problems[0]
+            )
+        )
     ids = [_typed(token, int, f"{where}.token_ids") for token in _typed(data["token_ids"], list, where)]
     prefill = [_typed(token, int, f"{where}.prefill_ids") for token in _typed(data["prefill_ids"], list, where)]
     logprobs = [-math.inf if value is None else float(value) for value in _typed(data["logprobs"], list, where)]
@@ -283,8 +307,9 @@ def replay(
             break
         result = drain(generate(loaded, tree.request(node), cancel))
         sequence = result.sequences[0]
-        outcomes.append(NodeReplay(node.id, node.label, tuple(sequence.token_ids) == node.token_ids, node.text,
-                                   sequence.text))
+        outcomes.append(
+            NodeReplay(node.id, node.label, tuple(sequence.token_ids) == node.token_ids, node.text, sequence.text)
+        )
         yield ReplayProgress(index + 1, len(tree.nodes))
     return outcomes
 

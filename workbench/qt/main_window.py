@@ -52,7 +52,14 @@ from workbench.core.sessions import (
 )
 from workbench.core.tree import GenerationTree
 from workbench.qt.common.app_state import AppState, LiveGeneration
-from workbench.qt.common.language import LANGUAGES, SYSTEM, choose_language, chosen_language, effective_language
+from workbench.qt.common.language import (
+    LANGUAGES,
+    SYSTEM,
+    choose_language,
+    chosen_language,
+    effective_language,
+    error_text,
+)
 from workbench.qt.common.settings_store import app_settings
 from workbench.qt.common.theme import warning_color
 from workbench.qt.generation.controller import GenerationController
@@ -532,7 +539,7 @@ class MainWindow(QMainWindow):
             try:
                 count = len(prompt_token_ids(loaded, request))
             except (InvalidInputError, InvalidSettingsError) as error:
-                self._prompt_problem = str(error)
+                self._prompt_problem = error_text(error)
                 self.prompt_editor.show_token_count(None, None, self._prompt_problem)
             else:
                 self.prompt_editor.show_token_count(count, loaded.context_length)

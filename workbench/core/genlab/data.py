@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from workbench.core.errors import InvalidInputError
+from workbench.core.i18n import QT_TRANSLATE_NOOP
 
 # The split never changes, so held-out scores are comparable between runs and machines.
 SPLIT_SEED = 20240607
@@ -53,13 +54,19 @@ def _read_grayscale(path: Path, size: int) -> np.ndarray:
     try:
         from PIL import Image, UnidentifiedImageError
     except ImportError as error:
-        raise InvalidInputError("Reading an image folder needs Pillow: pip install pillow.") from error
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP("Errors", "Reading an image folder needs Pillow: pip install pillow.")
+        ) from error
     try:
         with Image.open(path) as image:
             small = image.convert("L").resize((size, size), Image.Resampling.LANCZOS)
             return np.asarray(small, dtype=np.float32).reshape(-1) / 255.0  # (size*size,)
     except (UnidentifiedImageError, OSError, ValueError) as error:
-        raise InvalidInputError(f"Cannot read '{path.name}' as an image ({error}); remove or fix it.") from error
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP("Errors", "Cannot read '{name}' as an image ({reason}); remove or fix it.").fill(
+                name=path.name, reason=str(error)
+            )
+        ) from error
 
 
 def load_image_folder(folder: str | Path, size: int = 8) -> ImageSet:
@@ -69,13 +76,21 @@ def load_image_folder(folder: str | Path, size: int = 8) -> ImageSet:
     run never trains on a silently smaller set than the user thinks."""
     folder = Path(folder).expanduser()
     if not folder.is_dir():
-        raise InvalidInputError(f"Image folder '{folder}' does not exist or is not a folder.")
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP("Errors", "Image folder '{folder}' does not exist or is not a folder.").fill(
+                folder=folder
+            )
+        )
     if not 4 <= size <= 64:
-        raise InvalidInputError(f"Image size {size} is out of range: choose 4 to 64 pixels.")
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP("Errors", "Image size {size} is out of range: choose 4 to 64 pixels.").fill(size=size)
+        )
     files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
     if len(files) < MIN_FOLDER_IMAGES:
         raise InvalidInputError(
-            f"Image folder '{folder}' has {len(files)} image files; the lab needs at least {MIN_FOLDER_IMAGES}."
+            QT_TRANSLATE_NOOP(
+                "Errors", "Image folder '{folder}' has {count} image files; the lab needs at least {minimum}."
+            ).fill(folder=folder, count=len(files), minimum=MIN_FOLDER_IMAGES)
         )
     pixels = np.stack([_read_grayscale(path, size) for path in files])  # (N, size*size)
     order = np.random.default_rng(SPLIT_SEED).permutation(len(pixels))

@@ -162,14 +162,18 @@ class GenLabSettings(DescribedSettings):
     def for_model(cls, model: str, **overrides: object) -> GenLabSettings:
         """The tuned defaults of ``model`` with ``overrides`` applied (None values are ignored)."""
         if model not in MODEL_KINDS:
-            raise InvalidSettingsError(f"Unknown model '{model}': choose vae or gan.")
+            raise InvalidSettingsError(
+                QT_TRANSLATE_NOOP("Errors", "Unknown model '{model}': choose vae or gan.").fill(model=model)
+            )
         chosen = {key: value for key, value in overrides.items() if value is not None}
         return cls(model=model, **{**_MODEL_DEFAULTS[model], **chosen})
 
     def switched_to(self, model: str) -> GenLabSettings:
         """These settings for another model: its tuned values replace the model-specific ones."""
         if model not in MODEL_KINDS:
-            raise InvalidSettingsError(f"Unknown model '{model}': choose vae or gan.")
+            raise InvalidSettingsError(
+                QT_TRANSLATE_NOOP("Errors", "Unknown model '{model}': choose vae or gan.").fill(model=model)
+            )
         return replace(self, model=model, **_MODEL_DEFAULTS[model])
 
     def with_changes(self, **changes: object) -> GenLabSettings:

@@ -17,6 +17,7 @@ from workbench.core import checkpoints as shared_checkpoints
 from workbench.core.atomic import atomic_directory, write_json_atomic
 from workbench.core.errors import InvalidInputError
 from workbench.core.genlab.models import GenerativeModel, ModelConfig, build_model
+from workbench.core.i18n import QT_TRANSLATE_NOOP
 
 FORMAT = "workbench-genlab"
 FORMAT_VERSION = 1
@@ -51,7 +52,11 @@ def load_model(folder: str | Path, device: torch.device | str = "cpu") -> Genera
     folder = Path(folder).expanduser()
     config_path = folder / CONFIG_FILE
     if not config_path.is_file():
-        raise InvalidInputError(f"'{folder}' is not a saved lab model: it has no {CONFIG_FILE}.")
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP("Errors", "'{folder}' is not a saved lab model: it has no {file}.").fill(
+                folder=folder, file=CONFIG_FILE
+            )
+        )
     try:
         description = json.loads(config_path.read_text(encoding="utf-8"))
         if description.get("format") != FORMAT:
@@ -60,7 +65,12 @@ def load_model(folder: str | Path, device: torch.device | str = "cpu") -> Genera
         model = build_model(config)
         model.load_state_dict(load_file(str(folder / MODEL_FILE)))
     except (OSError, ValueError, KeyError, TypeError, RuntimeError, SafetensorError) as error:
-        raise InvalidInputError(f"Cannot load the lab model in '{folder}': {error}".splitlines()[0]) from error
+        reason = (str(error).splitlines() or [""])[0]  # the first line of a long library message
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP("Errors", "Cannot load the lab model in '{folder}': {reason}").fill(
+                folder=folder, reason=reason
+            )
+        ) from error
     return model.to(device).eval()
 
 

@@ -182,7 +182,9 @@ def train(
     at the end and on stop; ``resume`` continues from the checkpoint there."""
     settings.validate()
     if resume and (checkpoint_dir is None or not has_checkpoint(checkpoint_dir)):
-        raise InvalidSettingsError(f"Nothing to resume: no checkpoint in '{checkpoint_dir}'.")
+        raise InvalidSettingsError(
+            QT_TRANSLATE_NOOP("Errors", "Nothing to resume: no checkpoint in '{folder}'.").fill(folder=checkpoint_dir)
+        )
     device = resolve_device(settings.device)
     with _one_cpu_thread(device):
         return (yield from _train(settings, control or RunControl(), device, images, checkpoint_dir, resume))
@@ -201,7 +203,9 @@ def _train(
     yield ImagesLoaded(images)
     if len(images.train) < settings.batch_size:
         raise InvalidSettingsError(
-            f"Batch size {settings.batch_size} is larger than the {len(images.train)} training images: lower it."
+            QT_TRANSLATE_NOOP(
+                "Errors", "Batch size {batch_size} is larger than the {count} training images: lower it."
+            ).fill(batch_size=settings.batch_size, count=len(images.train))
         )
 
     generator = torch.Generator(device=device).manual_seed(settings.seed)
@@ -212,7 +216,9 @@ def _train(
         checkpoint = load_checkpoint(checkpoint_dir)
         if checkpoint.model.config.kind != settings.model:
             raise InvalidSettingsError(
-                f"The checkpoint holds a {checkpoint.model.config.kind.upper()}, not a {settings.model.upper()}."
+                QT_TRANSLATE_NOOP("Errors", "The checkpoint holds a {kind}, not a {model}.").fill(
+                    kind=checkpoint.model.config.kind.upper(), model=settings.model.upper()
+                )
             )
         model = checkpoint.model
         history = list(checkpoint.state["history"])
@@ -246,8 +252,11 @@ def _train(
             settings, _cpu_snapshot(model), epochs_done, step, tuple(history), stopped, message, saved_path
         )
 
-    yield StatusEvent(QT_TRANSLATE_NOOP("StatusEvent", "Training a {model} on {count} images").fill(
-        model=settings.model.upper(), count=len(images.train)))
+    yield StatusEvent(
+        QT_TRANSLATE_NOOP("StatusEvent", "Training a {model} on {count} images").fill(
+            model=settings.model.upper(), count=len(images.train)
+        )
+    )
     for epoch in range(first_epoch, settings.epochs + 1):
         sums = dict.fromkeys(METRICS[settings.model], 0.0)
         order = torch.randperm(len(train_data), generator=generator, device=device)

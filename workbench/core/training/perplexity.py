@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from workbench.core.errors import InvalidInputError
+from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import CancelToken
 from workbench.core.training.tokenization import encode_corpus
 
@@ -36,8 +37,11 @@ def require_next_token_model(name: str, can_generate: bool) -> None:
     """Perplexity is a next-token measure: an encoder (BERT, MiniLM) has none."""
     if not can_generate:
         raise InvalidInputError(
-            f"{name} is an encoder: it does not predict the next token, so it has no perplexity. "
-            "Pick a generative model."
+            QT_TRANSLATE_NOOP(
+                "Errors",
+                "{name} is an encoder: it does not predict the next token, so it has no perplexity. "
+                "Pick a generative model.",
+            ).fill(name=name)
         )
 
 
@@ -53,14 +57,18 @@ def perplexity(
     if block_size is None:
         block_size = min(DEFAULT_BLOCK_SIZE, limit) if limit else DEFAULT_BLOCK_SIZE
     if block_size < 1:
-        raise InvalidInputError("Block size must be at least 1.")
+        raise InvalidInputError(QT_TRANSLATE_NOOP("Errors", "Block size must be at least 1."))
     if limit and block_size > limit:
         raise InvalidInputError(
-            f"Block size {block_size} is longer than {loaded.entry.name}'s context of {limit} tokens."
+            QT_TRANSLATE_NOOP(
+                "Errors", "Block size {block_size} is longer than {model}'s context of {limit} tokens."
+            ).fill(block_size=block_size, model=loaded.entry.name, limit=limit)
         )
     ids = torch.from_numpy(encode_corpus(loaded.tokenizer, text).astype("int64"))  # (N,)
     if len(ids) < 2:
-        raise InvalidInputError("The text is too short: perplexity needs at least two tokens.")
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP("Errors", "The text is too short: perplexity needs at least two tokens.")
+        )
     starts = list(range(0, len(ids) - 1, block_size))
     windows = [ids[start : start + block_size + 1] for start in starts]  # each (<= T+1,)
     total_loss, predicted = 0.0, 0

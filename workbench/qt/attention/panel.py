@@ -61,6 +61,7 @@ from workbench.qt.attention.token_view import TokenView
 from workbench.qt.common.app_state import AppState, LiveGeneration
 from workbench.qt.common.export import ask_and_save
 from workbench.qt.common.jobs import Job
+from workbench.qt.common.language import error_text
 
 _REDRAW_MS = 33  # the heatmap redraws at most ~30 times a second while a slider is dragged
 _TOKEN_VIEW_MS = 100  # the token view follows at 10 Hz, so it never slows the heatmap down
@@ -289,7 +290,7 @@ class AttentionPanel(QWidget):
         try:
             ids = text_token_ids(loaded, self.text_edit.text(), chat=self.chat_check.isChecked())
         except WorkbenchError as error:
-            self._show_status(str(error), error=True)
+            self._show_status(error_text(error), error=True)
             return
         self.follows_generation = False
         self.start_capture(CaptureRequest(loaded, tuple(ids)))
@@ -359,7 +360,7 @@ class AttentionPanel(QWidget):
             request = GenerationRequest(run.prompt, DecodingSettings(max_new_tokens=1), run.system_prompt, run.chat)
             prompt_ids = tuple(prompt_token_ids(loaded, request))
         except WorkbenchError as error:
-            self.clear_capture(str(error))
+            self.clear_capture(error_text(error))
             return
         output = run.sequences[0].text if run.sequences else ""
         generated = tuple(loaded.tokenizer(output, add_special_tokens=False)["input_ids"]) if output else ()

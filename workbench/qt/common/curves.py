@@ -42,6 +42,7 @@ from superqt.utils import qthrottled
 
 from workbench.core.atomic import write_bytes_atomic
 from workbench.core.errors import InvalidInputError
+from workbench.qt.common.language import error_text
 from workbench.qt.common.throttle import land_when_closed
 
 REDRAW_INTERVAL_MS = 250  # at most 4 redraws a second: a redraw costs the trainer more than a smoother curve gives
@@ -607,7 +608,7 @@ class LiveCurvesWidget(QWidget):
         try:
             export(path)
         except (OSError, InvalidInputError) as error:
-            QMessageBox.warning(self, self.tr("Export failed"), str(error))
+            QMessageBox.warning(self, self.tr("Export failed"), error_text(error))
 
 
 def _number(value: float) -> str:

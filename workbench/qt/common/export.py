@@ -9,6 +9,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from workbench.core.errors import WorkbenchError
+from workbench.qt.common.language import error_text
 
 
 def ask_and_save(
@@ -27,6 +28,6 @@ def ask_and_save(
     try:
         save(Path(name))
     except (WorkbenchError, OSError) as error:
-        report(str(error), True)
+        report(error_text(error), True)
     else:
         report(QCoreApplication.translate("Export", "Saved {0}").format(name), False)

@@ -19,7 +19,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from workbench.core.errors import CancelledError, WorkbenchError
 from workbench.core.jobs import CancelToken
-from workbench.qt.common.language import translated
+from workbench.qt.common.language import error_text
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class _JobThread(QThread):
         except CancelledError:
             runner.cancelled.emit()
         except WorkbenchError as error:  # translated here, while the message is still a marked Text
-            runner.failed.emit(translated(error.args[0]) if error.args else str(error))
+            runner.failed.emit(error_text(error))
         except Exception as error:  # a bug or a library failure: one line for the person, the trace for the log
             log.exception("job failed")
             runner.failed.emit(f"Unexpected error: {type(error).__name__}: {error}")

@@ -83,6 +83,13 @@ def translated(text: str) -> str:
     return template.format(**text.values) if text.values else template
 
 
+def error_text(error: BaseException) -> str:
+    """An error's message in the interface's language: the core's marked message translated, any other
+    error's own text."""
+    message = error.args[0] if len(error.args) == 1 else None
+    return translated(message) if isinstance(message, Text) else str(error)
+
+
 def translated_stage(progress) -> str:
     """A model load's stage (``core.loading.LoadProgress``) in the interface's language."""
     text = translated(progress.stage)

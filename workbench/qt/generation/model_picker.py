@@ -29,7 +29,7 @@ from workbench.core.devices import DTYPES
 from workbench.core.errors import WorkbenchError
 from workbench.core.loading import LoadedModel, LoadProgress, LoadSettings
 from workbench.qt.common.device_combo import DeviceComboBox
-from workbench.qt.common.language import translated_stage
+from workbench.qt.common.language import error_text, translated_stage
 
 
 def _size_text(parameters: int | None) -> str:
@@ -256,7 +256,7 @@ class ModelPicker(QWidget):
         try:
             entry = self._catalog.resolve(reference)
         except WorkbenchError as error:
-            self.message.emit(str(error))
+            self.message.emit(error_text(error))
             return
         if entry.id not in self._entries:
             self._opened[entry.id] = entry

@@ -49,7 +49,7 @@ from workbench.core.genlab.trainer import (
 )
 from workbench.qt.common.app_state import AppState
 from workbench.qt.common.curves import LiveCurvesWidget, XAxis
-from workbench.qt.common.language import translated
+from workbench.qt.common.language import error_text, translated
 from workbench.qt.common.run_controls import RunControlsMixin
 from workbench.qt.genlab.form import GenLabForm
 from workbench.qt.genlab.image_view import ImageGridView
@@ -395,4 +395,4 @@ class GenLabPanel(RunControlsMixin, QWidget):
         try:
             action(folder)
         except (WorkbenchError, OSError) as error:
-            QMessageBox.warning(self, self.tr("Generative lab"), str(error))
+            QMessageBox.warning(self, self.tr("Generative lab"), error_text(error))

@@ -35,6 +35,7 @@ from workbench.core.lens import LensProgress, LogitLens, logit_lens
 from workbench.core.loading import LoadedModel
 from workbench.qt.common.app_state import AppState, LensResult
 from workbench.qt.common.jobs import Job
+from workbench.qt.common.language import error_text
 from workbench.qt.lens.grid import LensGrid
 from workbench.qt.token.panel import format_prob
 
@@ -131,7 +132,7 @@ class LensPanel(QWidget):
         try:
             ids = text_token_ids(loaded, self.text_edit.text())
         except WorkbenchError as error:
-            self._show_status(str(error), error=True)
+            self._show_status(error_text(error), error=True)
             return
         self.start(LensRequest(loaded, tuple(ids), from_generation=False))
 

@@ -32,6 +32,7 @@ from workbench.core.training.events import EvalEvent, StepEvent
 from workbench.core.training.probes import ProbeRecord
 from workbench.core.training.run_history import RunHistory, read_metrics_csv
 from workbench.qt.common.curves import LiveCurvesWidget, XAxis
+from workbench.qt.common.language import error_text
 from workbench.qt.common.theme import SELECTION_COLOR
 
 # Below this width the samples go under the plots: the plots' toolbar needs about 830 px, and a
@@ -264,4 +265,4 @@ class TrainingCurves(QWidget):
         try:
             self.load_metrics(path)
         except InvalidInputError as error:
-            QMessageBox.warning(self, self.tr("Cannot compare"), str(error))
+            QMessageBox.warning(self, self.tr("Cannot compare"), error_text(error))

@@ -25,6 +25,7 @@ from workbench.core.resources import sample_corpus
 from workbench.core.settings_fields import described_field, described_fields
 from workbench.core.training.corpus import read_corpus
 from workbench.core.training.settings import TrainSettings
+from workbench.qt.common.language import error_text
 from workbench.qt.common.settings_form import SettingsForm
 
 # Small enough that a CPU run shows falling loss within seconds and samples every few seconds.
@@ -205,8 +206,8 @@ class TrainingForm(QWidget):
             try:
                 preview = preview_corpus(path)
             except InvalidInputError as error:
-                self._corpus_problem = str(error)
-                self.corpus_stats_label.setText(str(error))
+                self._corpus_problem = error_text(error)
+                self.corpus_stats_label.setText(error_text(error))
             else:
                 self.corpus_stats_label.setText(
                     self.tr("{characters:,} characters, {distinct:,} different ones, in {files} file(s).").format(

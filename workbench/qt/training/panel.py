@@ -45,7 +45,7 @@ from workbench.core.training.settings import TrainSettings
 from workbench.core.training.step_batches import StepBatch, batch_steps
 from workbench.core.training.trainer import stopped_run, train
 from workbench.qt.common.app_state import AppState
-from workbench.qt.common.language import translated
+from workbench.qt.common.language import error_text, translated
 from workbench.qt.common.run_controls import RunControlsMixin
 from workbench.qt.common.settings_store import app_settings
 from workbench.qt.training.curves import TrainingCurves
@@ -189,7 +189,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
         try:
             self.open_run(folder)
         except InvalidInputError as error:
-            QMessageBox.warning(self, self.tr("Cannot open the run"), str(error))
+            QMessageBox.warning(self, self.tr("Cannot open the run"), error_text(error))
 
     def _show_history(self, history: RunHistory) -> None:
         previous = Path(self._settings.out_dir).name if self._settings else self.tr("previous run")

@@ -19,6 +19,7 @@ from workbench.core.errors import InvalidInputError
 from workbench.core.generation_data import GenerationRecord, GenerationRequest
 from workbench.core.tree import GenerationTree, TreeNode
 from workbench.qt.common.app_state import AppState, LiveGeneration
+from workbench.qt.common.language import error_text
 from workbench.qt.generation.controller import GenerationController
 from workbench.qt.tree.fork_popup import ForkChoice
 
@@ -89,7 +90,7 @@ class TreeKeeper(QObject):
         try:
             request = tree.fork_request(node_id, position, forced_ids, settings)
         except InvalidInputError as error:
-            self.message.emit(str(error))
+            self.message.emit(error_text(error))
             return False
         return self._start(request, Branch(tree.id, node_id, position, choice.text, forced_prob))
 

