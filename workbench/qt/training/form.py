@@ -31,7 +31,7 @@ from workbench.qt.common.settings_form import SettingsForm
 # Small enough that a CPU run shows falling loss within seconds and samples every few seconds.
 PANEL_DEFAULTS = {"eval_interval": 100, "checkpoint_interval": 500}
 _OWN_ROWS = {"corpus", "out_dir"}  # edited in the form's own groups, with file pickers and statistics
-_COMMAND_LINE_ONLY = {"fsdp"}  # for torchrun's processes: the window trains in one
+_CLI_ONLY = {"fsdp"}  # for torchrun's processes: the window trains in one
 _ONLY_FOR = {"n_head": {"gpt"}}  # fields that only some architectures use
 _NOT_FOR_FINETUNE = {"n_layer", "n_head", "n_embd"}  # the base model fixes its shape
 
@@ -68,7 +68,7 @@ class TrainingForm(QWidget):
         self.base_model_label.setWordWrap(True)
         self.settings_form = SettingsForm(
             TrainSettings,
-            [field.name for field in described_fields(TrainSettings) if field.name not in _OWN_ROWS | _COMMAND_LINE_ONLY],
+            [field.name for field in described_fields(TrainSettings) if field.name not in _OWN_ROWS | _CLI_ONLY],
             custom={"base_model": self.base_model_label},
         )
         self.settings_form.set_values(PANEL_DEFAULTS)
