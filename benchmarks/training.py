@@ -29,6 +29,7 @@ import pickle
 import sysconfig
 import tempfile
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -192,9 +193,33 @@ def full_validation_loss(logits_of, ids: np.ndarray, block_size: int = 64, batch
     return total / count
 
 
-def reference_run(corpus: Path, work: Path, max_iters: int, eval_interval: int) -> tuple[float, Callable[[], float]]:
+@dataclass(frozen=True)
+class RunShape:
+    """Model and batch sizes; the defaults are the issue's CPU settings (benchmarks/gpu.py passes larger ones)."""
+
+    n_layer: int = 4
+    n_head: int = 4
+    n_embd: int = 128
+    block_size: int = 64
+    batch_size: int = 12
+    warmup_iters: int = 100
+
+
+def reference_run(
+    corpus: Path,
+    work: Path,
+    max_iters: int,
+    eval_interval: int,
+    shape: RunShape = RunShape(),
+    device: str = "cpu",
+    dtype: str = "float32",
+    compile: bool = False,
+    on_first_step: Callable[[], None] | None = None,
+) -> tuple[float, Callable[[], float]]:
     """nanoGPT's prepare.py + train.py with the issue's settings; returns the last eval's
-    validation loss, and a function measuring the whole validation split (run untimed)."""
+    validation loss, and a function measuring the whole validation split (run untimed).
+    On a GPU, as nanoGPT: ``dtype`` "bfloat16" autocasts, ``compile`` wraps the model in torch.compile
+    (evaluations too). ``on_first_step`` is called once the first step has finished."""
     # prepare.py (shakespeare_char)
     data = corpus.read_text(encoding="utf-8")
     chars = sorted(set(data))
@@ -208,9 +233,11 @@ def reference_run(corpus: Path, work: Path, max_iters: int, eval_interval: int) 
         pickle.dump({"vocab_size": len(chars), "stoi": stoi}, handle)
 
     # train.py
-    batch_size, block_size, eval_iters, grad_clip = 12, 64, 20, 1.0
-    learning_rate, min_lr, warmup_iters, lr_decay_iters = 1e-3, 1e-4, 100, max_iters
-    device, device_type = "cpu", "cpu"
+    batch_size, block_size, eval_iters, grad_clip = shape.batch_size, shape.block_size, 20, 1.0
+    learning_rate, min_lr, warmup_iters, lr_decay_iters = 1e-3, 1e-4, shape.warmup_iters, max_iters
+    device_type = "cuda" if "cuda" in device else "cpu"
+    autocast = device_type == "cuda" and dtype != "float32"
+    ctx = torch.autocast(device_type=device_type, dtype=getattr(torch, dtype)) if autocast else nullcontext()
     torch.manual_seed(1337)
 
     def get_batch(split):
@@ -218,10 +245,15 @@ def reference_run(corpus: Path, work: Path, max_iters: int, eval_interval: int) 
         ix = torch.randint(len(data) - block_size, (batch_size,))
         x = torch.stack([torch.from_numpy(data[i : i + block_size].astype(np.int64)) for i in ix])
         y = torch.stack([torch.from_numpy(data[i + 1 : i + 1 + block_size].astype(np.int64)) for i in ix])
+        if device_type == "cuda":
+            return x.pin_memory().to(device, non_blocking=True), y.pin_memory().to(device, non_blocking=True)
         return x.to(device), y.to(device)
 
-    model = GPT(GPTConfig(block_size=block_size, vocab_size=len(chars), n_layer=4, n_head=4, n_embd=128))
+    config = GPTConfig(block_size, len(chars), shape.n_layer, shape.n_head, shape.n_embd)
+    model = raw_model = GPT(config).to(device)
     optimizer = model.configure_optimizers(0.1, learning_rate, (0.9, 0.99), device_type)
+    if compile:
+        model = torch.compile(model)
 
     @torch.no_grad()
     def estimate_loss():
@@ -231,7 +263,8 @@ def reference_run(corpus: Path, work: Path, max_iters: int, eval_interval: int) 
             losses = torch.zeros(eval_iters)
             for k in range(eval_iters):
                 X, Y = get_batch(split)
-                _, loss = model(X, Y)
+                with ctx:
+                    _, loss = model(X, Y)
                 losses[k] = loss.item()
             out[split] = losses.mean()
         model.train()
@@ -259,10 +292,11 @@ def reference_run(corpus: Path, work: Path, max_iters: int, eval_interval: int) 
                 best_val_loss = losses["val"]
                 if iter_num > 0:
                     checkpoint = {
-                        "model": model.state_dict(), "optimizer": optimizer.state_dict(), "iter_num": iter_num
+                        "model": raw_model.state_dict(), "optimizer": optimizer.state_dict(), "iter_num": iter_num
                     }
                     torch.save(checkpoint, work / "ckpt.pt")
-        _, loss = model(X, Y)
+        with ctx:
+            _, loss = model(X, Y)
         X, Y = get_batch("train")
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
@@ -270,11 +304,14 @@ def reference_run(corpus: Path, work: Path, max_iters: int, eval_interval: int) 
         optimizer.zero_grad(set_to_none=True)
         if iter_num % 10 == 0:
             loss.item()  # nanoGPT's log line
+        if iter_num == 0 and on_first_step is not None:
+            on_first_step()
         iter_num += 1
         if iter_num > max_iters:
             break
-    model.eval()
-    return val_loss, lambda: full_validation_loss(lambda x: model(x, x.contiguous())[0], val_ids)
+    raw_model.eval()
+    logits_of = lambda x: raw_model(x.to(device), x.contiguous().to(device))[0].cpu()  # noqa: E731
+    return val_loss, lambda: full_validation_loss(logits_of, val_ids)
 
 
 # --- (b) ours: the CLI, end to end ----------------------------------------------------------
