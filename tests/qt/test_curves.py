@@ -9,6 +9,7 @@ from PySide6.QtGui import QImage
 
 from workbench.qt.common.curves import (
     CURRENT_RUN,
+    PALETTE,
     PLOT_MIN_HEIGHT,
     LiveCurvesWidget,
     XAxis,
@@ -196,3 +197,15 @@ def test_plots_keep_their_height_legends_and_plain_axis_units(qtbot):
         # The legend sits in the row above the data, not over the curves.
         assert plot.legend.sceneBoundingRect().bottom() <= plot.getViewBox().sceneBoundingRect().top()
     assert [label.text for _, label in widget._plots["loss"].legend.items] == ["train loss", "val loss"]
+
+
+def test_series_without_a_colour_avoid_the_ones_given(qtbot):
+    widget = LiveCurvesWidget(AXES)
+    qtbot.addWidget(widget)
+    widget.add_plot("loss", "Loss")
+    widget.add_series("train loss", plot="loss", color=PALETTE[0])
+    widget.add_series("val loss", plot="loss", color=PALETTE[2])
+    for probe in range(3):
+        widget.add_series(f"probe {probe}", plot="loss")
+    colors = [widget._series[name].color.name() for name in widget.series_names()]
+    assert len(set(colors)) == 5 and colors[2:] == [PALETTE[1], PALETTE[3], PALETTE[4]]

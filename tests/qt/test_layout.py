@@ -232,3 +232,11 @@ def test_the_training_samples_have_room_to_be_read(qtbot, shown_window, width, h
     assert samples.height() >= 120
     beside = panel.curves.splitter.orientation() == Qt.Orientation.Horizontal
     assert beside == (width >= 1920)
+    # The tabs that draw a heatmap get the room to read it; back on the samples, the plots get theirs back.
+    plots_height = panel.curves.splitter.sizes()[0]
+    for tab in (panel.scrubber, panel.drift):
+        panel.curves.evaluations.setCurrentWidget(tab)
+        qtbot.wait(10)
+        assert panel.scrubber.heatmap.height() >= 80 if tab is panel.scrubber else tab.height() >= 200  # was 40
+    panel.curves.evaluations.setCurrentWidget(samples)
+    assert panel.curves.splitter.sizes()[0] == plots_height

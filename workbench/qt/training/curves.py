@@ -121,6 +121,7 @@ class TrainingCurves(QWidget):
         self.splitter.addWidget(self.evaluations)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
+        self.evaluations.currentChanged.connect(self._fit_under_plots)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
@@ -135,12 +136,22 @@ class TrainingCurves(QWidget):
             if wide:
                 width = event.size().width()
                 self.splitter.setSizes([width * 3 // 5, width * 2 // 5])
-            else:  # the plots keep the height they need to show whole; the samples get the rest
-                height = event.size().height()
-                plots = self._plots.minimumSizeHint().height() - self.curves.minimumSizeHint().height()
-                plots += self.curves.unscrolled_height()
-                samples = max(SAMPLES_MIN_HEIGHT, min(height * 2 // 5, height - plots))
-                self.splitter.setSizes([height - samples, samples])
+            else:
+                self._fit_under_plots()
+
+    def _fit_under_plots(self) -> None:
+        """Under the plots, the plots keep the height they need to show whole and the samples get the rest;
+        a tab that draws a heatmap (``needs_room``: Checkpoints, Drift) takes three fifths, the plots scroll."""
+        if self._side_by_side is not False:
+            return
+        height = self.splitter.height()
+        if getattr(self.evaluations.currentWidget(), "needs_room", False):
+            tabs = height * 3 // 5
+        else:
+            plots = self._plots.minimumSizeHint().height() - self.curves.minimumSizeHint().height()
+            plots += self.curves.unscrolled_height()
+            tabs = max(SAMPLES_MIN_HEIGHT, min(height * 2 // 5, height - plots))
+        self.splitter.setSizes([height - tabs, tabs])
 
     def start_run(self, previous_label: str) -> None:
         """A new run begins: the current curves become a dimmed overlay named ``previous_label``."""

@@ -57,6 +57,8 @@ class _ProbeStrip(LensGrid):
 
 
 class DriftView(QWidget):
+    needs_room = True  # under the plots, the Training curves give this tab most of the height
+
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.records: list[ProbeRecord] = []  # the latest evaluation's, with drift

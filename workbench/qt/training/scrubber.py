@@ -44,6 +44,8 @@ SMALLEST_VIEW = 64  # pixels: the tab sits under the plots on a laptop screen (a
 class CheckpointScrubber(QWidget):
     step_shown = Signal(int)  # the step whose reading is on screen
 
+    needs_room = True  # under the plots, the Training curves give this tab most of the height
+
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.out_dir: Path | None = None
