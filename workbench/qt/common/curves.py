@@ -173,7 +173,7 @@ class LiveCurvesWidget(QWidget):
         self._series: dict[str, _Series] = {}
         self._overlays: list[_Overlay] = []
         self._colors = itertools.cycle(PALETTE)
-        self._colors_taken: set[str] = set()  # by series given their own colour: others avoid them
+        self._colors_taken: dict[str, set[str]] = {}  # by plot: the colours its series use
 
         # Trailing: points that arrive together are drawn together, once the interval is up.
         self._schedule_redraw = qthrottled(self._redraw_dirty, timeout=REDRAW_INTERVAL_MS, leading=False, parent=self)
@@ -310,12 +310,12 @@ class LiveCurvesWidget(QWidget):
         """The height at which every plot shows whole, without scrolling."""
         return self.minimumSizeHint().height() - self._scroll.minimumHeight() + self._graphics.minimumHeight()
 
-    def _free_color(self) -> str:
-        """The next palette colour no series uses yet, so a probe never takes the training loss's blue (once
-        all are taken, the palette goes round again)."""
+    def _free_color(self, taken: set[str]) -> str:
+        """The next palette colour no series of the plot uses yet, so a probe never takes the training loss's
+        blue (once all are taken, the palette goes round again)."""
         for _ in PALETTE:
             color = next(self._colors)
-            if color not in self._colors_taken:
+            if color not in taken:
                 return color
         return next(self._colors)
 
@@ -332,8 +332,9 @@ class LiveCurvesWidget(QWidget):
         if name in self._series:
             return
         plot_item = self.add_plot(plot, plot)
-        qcolor = QColor(color or self._free_color())
-        self._colors_taken.add(qcolor.name())
+        taken = self._colors_taken.setdefault(plot, set())
+        qcolor = QColor(color or self._free_color(taken))
+        taken.add(qcolor.name())
         if smoothing:
             raw_item = _curve_item(None, _pen(qcolor, width=1.0, alpha=70), symbol)
             smoothed_item = _curve_item(name, _pen(qcolor, width=2.0), None)
