@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -23,6 +24,20 @@ from superqt.utils import signals_blocked
 
 from workbench.core.resources import sample_prompts_file
 from workbench.qt.common.theme import warning_color
+
+
+class ComposingTextEdit(QPlainTextEdit):
+    """A text box whose placeholder steps aside while an input method composes (pinyin not yet
+    committed): the composing text is not in the document yet, so Qt would draw both over each other."""
+
+    def __init__(self, placeholder: str = "") -> None:
+        super().__init__()
+        self._placeholder = placeholder
+        self.setPlaceholderText(placeholder)
+
+    def inputMethodEvent(self, event: QInputMethodEvent) -> None:  # noqa: N802 (Qt's name)
+        self.setPlaceholderText("" if event.preeditString() else self._placeholder)
+        super().inputMethodEvent(event)
 
 
 @dataclass(frozen=True)
@@ -85,14 +100,12 @@ class PromptEditor(QWidget):
         top_row.addWidget(self.samples_button)
 
         self.system_label = QLabel(self.tr("System prompt"))
-        self.system_edit = QPlainTextEdit()
-        self.system_edit.setPlaceholderText(self.tr("Optional: how the assistant should behave"))
+        self.system_edit = ComposingTextEdit(self.tr("Optional: how the assistant should behave"))
         self.system_edit.setToolTip(self.tr("Instructions given to a chat model before your message."))
         self.system_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 12)
         self.system_edit.textChanged.connect(self.changed)
 
-        self.prompt_edit = QPlainTextEdit()
-        self.prompt_edit.setPlaceholderText(self.tr("Type a prompt, then press Ctrl+Enter to generate"))
+        self.prompt_edit = ComposingTextEdit(self.tr("Type a prompt, then press Ctrl+Enter to generate"))
         self.prompt_edit.textChanged.connect(self.changed)
 
         self.prefill_edit = QLineEdit()
