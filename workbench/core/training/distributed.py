@@ -77,14 +77,16 @@ def wait_for_all(processes: Processes) -> None:
         dist.barrier()
 
 
-def step_agreement(processes: Processes, loss: float, stop: bool, device: torch.device) -> tuple[float, bool]:
-    """The step's loss averaged over the processes, and whether any of them was asked to stop: one
-    all-reduce, so every rank logs the same loss and stops (or diverges) at the same step."""
+def step_agreement(processes: Processes, loss: torch.Tensor, stop: bool) -> tuple[float, bool]:
+    """The step's loss (a 0-d tensor on the device, read here: the step's one wait for the device) averaged
+    over the processes, and whether any of them was asked to stop: one all-reduce, so every rank logs the
+    same loss and stops (or diverges) at the same step."""
     if not processes.distributed:
-        return loss, stop
-    both = torch.tensor([loss, float(stop)], dtype=torch.float64, device=device)  # (2,)
+        return loss.item(), stop
+    both = torch.stack([loss.double(), torch.tensor(float(stop), dtype=torch.float64, device=loss.device)])  # (2,)
     dist.all_reduce(both, op=dist.ReduceOp.SUM)
-    return both[0].item() / processes.world_size, both[1].item() > 0
+    total, stops = both.tolist()
+    return total / processes.world_size, stops > 0
 
 
 def shard_model(model: torch.nn.Module) -> None:

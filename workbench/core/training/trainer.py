@@ -353,7 +353,7 @@ class _Run:
         lr = learning_rate(settings, self.step)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
-        total = 0.0
+        total = torch.zeros((), device=self.device)  # summed on the device: read once per step, not per micro-batch
         for micro_step in range(settings.grad_accum):
             # Gradients are averaged between processes once per step, after the last micro-batch (nanoGPT).
             last_micro_step = micro_step == settings.grad_accum - 1
@@ -365,8 +365,8 @@ class _Run:
             with _autocast(self.device, settings.bf16):
                 loss = _next_token_loss(model, inputs, targets) / settings.grad_accum
             loss.backward()
-            total += loss.item()
-        total, self.stop_agreed = step_agreement(self.processes, total, self.control.cancelled, self.device)
+            total += loss.detach()
+        total, self.stop_agreed = step_agreement(self.processes, total, self.control.cancelled)
         if math.isfinite(total):
             if settings.grad_clip > 0:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), settings.grad_clip)
