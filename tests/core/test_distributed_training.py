@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import csv
+import json
+import signal
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -82,6 +85,27 @@ def test_fsdp_trains_the_same_model_as_ddp_and_its_checkpoint_resumes_in_one_pro
     )
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert read_metrics_csv(tmp_path / "fsdp" / "metrics.csv")["step"][-1] == 50
+
+
+@pytest.mark.slow
+def test_ctrl_c_under_torchrun_stops_every_process_after_one_step_with_a_checkpoint(tmp_path):
+    out = tmp_path / "run"
+    launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node=2"]
+    command = [*launcher, "-m", "workbench", "train", "--corpus", str(sample_corpus()), "--out", str(out),
+               *RUN.split(), "--max-iters", "100000", "--batch-size", "8"]
+    run = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 300
+        while not ((out / "metrics.csv").is_file() and len((out / "metrics.csv").read_text().splitlines()) > 5):
+            assert run.poll() is None and time.monotonic() < deadline
+            time.sleep(0.2)
+        run.send_signal(signal.SIGINT)  # what a Ctrl+C in torchrun's terminal does
+        _, stderr = run.communicate(timeout=120)
+    finally:
+        run.kill()
+    assert "Stopped at step" in stderr and "checkpoint saved" in stderr, stderr[-3000:]
+    state = json.loads((out / "checkpoint" / "trainer_state.json").read_text(encoding="utf-8"))
+    assert state["step"] == read_metrics_csv(out / "metrics.csv")["step"][-1] and state["world_size"] == 2
 
 
 def test_tensorboard_events_hold_the_run_losses(tmp_path, capsys):

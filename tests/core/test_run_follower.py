@@ -18,7 +18,7 @@ def test_whole_rows_evaluations_and_a_restart_arrive_in_order(tmp_path):
     follower = RunFollower(tmp_path)
     log.write(3, 2.6, None, 1e-3, 100.0, 0.3)  # written between the follower's start and the read
     history = read_run(tmp_path)
-    follower.shown_up_to(history.steps[-1].step)
+    follower.shown_up_to(history.steps[-1].step, [event.train_loss for event in history.steps])
     assert not follower.poll()  # step 3 was read with the run: not shown twice
 
     with open(tmp_path / METRICS_FILE, "a", encoding="utf-8") as handle:
@@ -36,10 +36,32 @@ def test_whole_rows_evaluations_and_a_restart_arrive_in_order(tmp_path):
     assert [event.step for event in update.steps] == [5]
     [evaluation] = update.evaluations
     assert (evaluation.step, evaluation.val_loss, evaluation.sample) == (5, 2.5, "to be")
-    assert evaluation.train_loss == pytest.approx(2.3)  # the mean of the steps since the follower began (4, 5)
+    assert evaluation.train_loss == pytest.approx(2.6)  # since the last evaluation (none): steps 1-5, as the trainer
 
     # Resumed from a checkpoint at step 2: the file is rewritten shorter.
     log.close()
     lines = (tmp_path / METRICS_FILE).read_text(encoding="utf-8").splitlines(keepends=True)
     (tmp_path / METRICS_FILE).write_text("".join(lines[:3]), encoding="utf-8")
     assert follower.poll().restarted
+
+
+def test_a_file_replaced_by_one_of_the_same_length_or_longer_is_a_restart(tmp_path):
+    log = MetricsLog(tmp_path / METRICS_FILE)
+    for step in (1, 2, 3):
+        log.write(step, 3.0, None, 1e-3, 100.0, step / 10)
+    log.close()
+    follower = RunFollower(tmp_path)
+    follower.shown_up_to(3)
+    # A synced copy of a resumed run: other numbers in the part already read, and more rows.
+    text = (tmp_path / METRICS_FILE).read_text(encoding="utf-8").replace("3.000000", "2.900000")
+    (tmp_path / METRICS_FILE).write_text(text + "4,2.8,,1.0e-03,100.0,0.4\n", encoding="utf-8")
+    assert follower.poll().restarted
+
+
+def test_read_run_leaves_a_row_caught_half_written(tmp_path):
+    log = MetricsLog(tmp_path / METRICS_FILE)
+    log.write(1, 3.0, None, 1e-3, 100.0, 0.1)
+    log.close()
+    with open(tmp_path / METRICS_FILE, "a", encoding="utf-8") as handle:
+        handle.write("2,2.9")
+    assert [event.step for event in read_run(tmp_path).steps] == [1]

@@ -135,6 +135,20 @@ def test_stop_checkpoints_and_resume_continues_the_same_curve(corpus, tmp_path):
     assert resumed.final_val_loss == straight.final_val_loss
 
 
+def test_a_run_stopped_before_its_first_step_resumes_the_same_curve(corpus, tmp_path):
+    # Nothing to keep of an optimizer that has taken no step: a resume starts it fresh, as the straight run does.
+    changes = dict(max_iters=6, eval_interval=3)
+    run(tiny_settings(corpus, tmp_path / "straight", **changes))
+    control = RunControl()
+    control.cancel()  # Stop pressed while the model was being built
+    _, stopped = run(tiny_settings(corpus, tmp_path / "stopped", **changes), control)
+    assert stopped.stopped and stopped.step == 0
+    run(tiny_settings(corpus, tmp_path / "stopped", **changes), resume=True)
+    columns = ("step", "train_loss", "val_loss", "lr")
+    expected = [tuple(r[c] for c in columns) for r in read_metrics(tmp_path / "straight")]
+    assert [tuple(r[c] for c in columns) for r in read_metrics(tmp_path / "stopped")] == expected
+
+
 def test_resume_drops_metrics_written_after_the_checkpoint(corpus, tmp_path):
     out = tmp_path / "run"
     run(tiny_settings(corpus, out, max_iters=6, checkpoint_interval=3))

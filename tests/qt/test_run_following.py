@@ -5,6 +5,7 @@ kept steps as it trains."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -114,3 +115,64 @@ def test_a_training_run_in_another_process_is_followed_to_its_end(panel, qtbot, 
     panel.scrubber.slider.setValue(1)
     panel.scrubber.open_button.click()
     assert requests[-1].location == str(out / "step-0000400")
+
+
+def _run_with_a_checkpoint(tmp_path):
+    """A finished 40-step run made to look like one of 1000 steps checkpointed at step 20 (so its steps 21-40
+    are either being written now or were left by a crash)."""
+    from workbench.core.jobs import drain
+    from workbench.core.training.settings import TrainSettings
+    from workbench.core.training.trainer import CHECKPOINT_FOLDER, train
+
+    corpus = tmp_path / "tiny.txt"
+    corpus.write_text(TINY_TEXT * 20, encoding="utf-8")
+    out = tmp_path / "run"
+    drain(train(TrainSettings(corpus=str(corpus), out_dir=str(out), n_layer=1, n_head=2, n_embd=16, block_size=16,
+                              batch_size=4, eval_iters=2, sample_tokens=4, device="cpu", max_iters=40,
+                              eval_interval=20, checkpoint_interval=20)))
+    state_file = out / CHECKPOINT_FOLDER / "trainer_state.json"
+    state = json.loads(state_file.read_text(encoding="utf-8"))
+    state["step"], state["settings"]["max_iters"] = 20, 1000
+    state_file.write_text(json.dumps(state), encoding="utf-8")
+    return out
+
+
+def test_a_run_training_now_is_drawn_whole_and_cannot_be_continued_here(panel, qtbot, tmp_path):
+    out = _run_with_a_checkpoint(tmp_path)
+    panel.open_run(out)  # just written: another process trains it
+    assert panel.curves.curves.points(panel.curves.train_name)[-1, 0] == 40  # no gap after the checkpoint
+    assert not panel.continue_button.isEnabled() and "Following the run" in panel.status_label.text()
+    log = MetricsLog(out / METRICS_FILE)
+    log.write(41, 2.0, None, 1e-3, 1000.0, 4.1)
+    log.close()
+    qtbot.waitUntil(lambda: panel.curves.curves.points(panel.curves.train_name)[-1, 0] == 41, timeout=5_000)
+
+
+def test_a_run_left_by_a_crash_is_drawn_up_to_its_checkpoint_for_continue(panel, tmp_path):
+    out = _run_with_a_checkpoint(tmp_path)
+    an_hour_ago = time.time() - 3600
+    for path in (out, out / METRICS_FILE):
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    panel.open_run(out)
+    assert panel.curves.curves.points(panel.curves.train_name)[-1, 0] == 20  # Continue redoes 21-40
+    assert panel.continue_button.isEnabled() and "stopped at step 20" in panel.status_label.text()
+
+
+def test_a_followed_run_rewritten_in_two_goes_is_read_again_and_followed_on(panel, qtbot, tmp_path):
+    folder = tmp_path / "run"
+    folder.mkdir()
+    log = MetricsLog(folder / METRICS_FILE)
+    for step in range(1, 11):
+        log.write(step, 3.0, None, 1e-3, 1000.0, step / 10)
+    log.close()
+    panel.open_run(folder)
+    whole = (folder / METRICS_FILE).read_text(encoding="utf-8")
+    (folder / METRICS_FILE).write_text(whole[:20], encoding="utf-8")  # a resume copying back: half a header
+    qtbot.wait(700)  # looked at while half copied: not a metrics file yet
+    kept = "".join(whole.splitlines(keepends=True)[:6])  # the checkpoint's metrics: steps 1-5
+    (folder / METRICS_FILE).write_text(kept + "6,2.5,,1.0e-03,1000.0,0.6\n", encoding="utf-8")
+    qtbot.waitUntil(lambda: panel.curves.curves.points(panel.curves.train_name)[-1, 0] == 6, timeout=15_000)
+    np.testing.assert_array_equal(panel.curves.curves.points(panel.curves.train_name)[:, 0], np.arange(1, 7))
+    with open(folder / METRICS_FILE, "a", encoding="utf-8") as handle:
+        handle.write("7,2.4,,1.0e-03,1000.0,0.7\n")
+    qtbot.waitUntil(lambda: panel.curves.curves.points(panel.curves.train_name)[-1, 0] == 7, timeout=5_000)

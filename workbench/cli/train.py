@@ -107,6 +107,7 @@ class _ProgressPrinter:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from workbench.core.errors import WorkbenchError
     from workbench.core.jobs import RunControl, drain
     from workbench.core.outputs import prepare_output_folder
     from workbench.core.training.corpus import read_corpus
@@ -127,18 +128,28 @@ def run(args: argparse.Namespace) -> int:
             again = "every process stops after this step" if processes.distributed else "Ctrl+C again to abort at once"
             print(f"\nstopping: writing a checkpoint ({again})", file=sys.stderr)
         control.cancel()
+        # Under torchrun the processes run in sessions of their own: torchrun passes a Ctrl+C on to each (and
+        # kills them after its --shutdown-timeout, 30 s by default); they agree on the step to stop after and
+        # rank 0 writes the checkpoint. A second Ctrl+C aborts only a run of one process.
         if not processes.distributed:
             signal.signal(signal.SIGINT, previous)
-        # Under torchrun a Ctrl+C reaches every process, and torchrun passes it on again: all of them agree on
-        # the step to stop after, and rank 0 writes the checkpoint.
 
     previous = signal.signal(signal.SIGINT, stop_gracefully)
     printer = _ProgressPrinter(settings.max_iters) if processes.is_main else (lambda event: None)
     try:
         result = drain(train(settings, control, resume=args.resume), printer)
-    except BaseException:
+    except Exception as error:
+        if processes.distributed and not processes.is_main and not isinstance(error, WorkbenchError):
+            # Most often rank 0 stopped (and says why): this process lost it in a collective.
+            first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+            print(f"error: process {processes.rank} stopped with the run ({first_line})", file=sys.stderr)
+            return 1
         if processes.is_main:
             printer.close(keep=False)  # an error starts on its own line, not after a half-drawn bar
+        raise
+    except BaseException:  # a second Ctrl+C
+        if processes.is_main:
+            printer.close(keep=False)
         raise
     else:
         if processes.is_main:
@@ -146,8 +157,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
     if not processes.is_main:  # rank 0 reports the run
-        return INTERRUPTED if result.stopped else 0
-    if result.stopped and not control.cancelled:  # diverged: the message says what to change
+        return 2 if result.diverged else INTERRUPTED if result.stopped else 0
+    if result.diverged:  # the message says what to change
         print(f"error: {result.message}", file=sys.stderr)
         return 2
     print(result.message, file=sys.stderr)

@@ -64,7 +64,7 @@ def read_corpus(path: str | Path) -> Corpus:
             message = QT_TRANSLATE_NOOP("Errors", "The corpus file {path} is empty: it needs some text to learn from.")
         else:
             message = QT_TRANSLATE_NOOP(
-                "Errors", "The corpus folder's .txt files {path} is empty: it needs some text to learn from."
+                "Errors", "The .txt files in the corpus folder {path} are empty: they need some text to learn from."
             )
         raise InvalidInputError(message.fill(path=path))
     return Corpus(text=text, files=files)

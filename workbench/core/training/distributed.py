@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import torch
 import torch.distributed as dist
+
+GROUP_TIMEOUT = timedelta(hours=2)
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,9 @@ def start_group(processes: Processes, device: torch.device) -> bool:
         return False
     if device.type == "cuda":
         torch.cuda.set_device(device)
-    dist.init_process_group(backend="nccl" if device.type == "cuda" else "gloo")
+    # The others wait in a collective while rank 0 alone learns the BPE vocabulary, evaluates or writes a
+    # checkpoint: minutes on a big corpus or model, past the 10-minute default.
+    dist.init_process_group(backend="nccl" if device.type == "cuda" else "gloo", timeout=GROUP_TIMEOUT)
     return True
 
 

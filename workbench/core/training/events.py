@@ -71,6 +71,7 @@ class TrainResult:
     final_val_loss: float | None
     stopped: bool
     message: str
+    diverged: bool = False  # stopped because the loss stopped being a number
 
 
 TrainEvent = (

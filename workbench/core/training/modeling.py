@@ -67,11 +67,12 @@ def new_model(settings: TrainSettings, vocab_size: int) -> nn.Module:
     )
 
 
-def load_base_model(settings: TrainSettings):
-    """The pretrained model to fine-tune, in float32 so the optimizer's small updates are not lost."""
+def load_base_model(settings: TrainSettings, device: str | None = None):
+    """The pretrained model to fine-tune, in float32 so the optimizer's small updates are not lost; on
+    ``device`` (the settings' device when None)."""
     from workbench.core.loading import LoadSettings, load_model_blocking
 
-    loaded = load_model_blocking(settings.base_model, LoadSettings(device=settings.device, dtype="float32"))
+    loaded = load_model_blocking(settings.base_model, LoadSettings(device=device or settings.device, dtype="float32"))
     if not loaded.can_generate:
         raise InvalidSettingsError(
             QT_TRANSLATE_NOOP(

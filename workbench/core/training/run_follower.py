@@ -5,8 +5,9 @@ through a mounted or synced folder): what its files gained since the last look.
 and a whole step log only when an evaluation arrives. Only complete lines count, so a row caught
 half-written is read at the next poll. The trainer writes an evaluation's samples, probes and head
 scores before its metrics row, so an evaluation arrives whole. When ``metrics.csv`` shrinks, or starts
-again from an earlier step (the run was resumed from its checkpoint), the update says ``restarted``:
-read the run again with ``read_run``.
+again from an earlier step, or the bytes before the part already read change (the run was resumed from
+its checkpoint, or a synced copy replaced the file), the update says ``restarted``: read the run again
+with ``read_run``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ class RunUpdate:
         return bool(self.steps or self.evaluations or self.snapshots is not None or self.settings or self.restarted)
 
 
+KNOWN_TAIL_BYTES = 64  # the bytes just before the part read: the same file still, when they are unchanged
+
+
 class RunFollower:
     """What a run's folder gains. Created before the run is read (``read_run``), then told the last step
     shown (``shown_up_to``), so no row written in between is missed or shown twice."""
@@ -45,14 +49,26 @@ class RunFollower:
         self.folder = Path(folder)
         self._metrics = self.folder / METRICS_FILE
         self._offset = self._end_of_complete_rows()  # read_run reads these (and maybe more: skipped by step)
+        self._known_tail = self._bytes_before(self._offset)
         self._last_step = 0  # the last step shown
         self._last_read: int | None = None  # the last step this follower read from the file
         self._since_eval: list[float] = []
         self._snapshots = tuple(snapshot_steps(self.folder))
         self._settings_known = run_settings(self.folder) is not None
 
-    def shown_up_to(self, step: int) -> None:
+    def shown_up_to(self, step: int, since_evaluation: list[float] | tuple[float, ...] = ()) -> None:
+        """``step`` is the last one drawn; ``since_evaluation``, the training losses drawn after the last
+        evaluation (the next evaluation's training mean includes them, as the trainer's does)."""
         self._last_step = step
+        self._since_eval = list(since_evaluation)
+
+    def _bytes_before(self, offset: int) -> bytes:
+        try:
+            with open(self._metrics, "rb") as handle:
+                handle.seek(max(0, offset - KNOWN_TAIL_BYTES))
+                return handle.read(min(offset, KNOWN_TAIL_BYTES))
+        except OSError:
+            return b""
 
     def _end_of_complete_rows(self) -> int:
         """Where the last complete row ends: a row caught half-written is read whole at a later poll."""
@@ -73,7 +89,7 @@ class RunFollower:
 
     def poll(self) -> RunUpdate:
         size = self._size()
-        if size < self._offset:  # rewritten shorter: resumed from a checkpoint
+        if size < self._offset or self._bytes_before(self._offset) != self._known_tail:  # rewritten
             return self._restart()
         steps, evaluations = [], []
         if size > self._offset:
@@ -91,6 +107,7 @@ class RunFollower:
 
     def _restart(self) -> RunUpdate:
         self._offset, self._last_step, self._last_read, self._since_eval = self._end_of_complete_rows(), 0, None, []
+        self._known_tail = self._bytes_before(self._offset)
         self._snapshots = tuple(snapshot_steps(self.folder))
         return RunUpdate(restarted=True)
 
@@ -104,6 +121,7 @@ class RunFollower:
         complete = data[: data.rfind(b"\n") + 1]  # a row caught half-written waits for the next poll
         starts_file = self._offset == 0
         self._offset += len(complete)
+        self._known_tail = (self._known_tail + complete)[-KNOWN_TAIL_BYTES:]
         text = complete.decode("utf-8", errors="replace")
         if starts_file:
             return list(csv.DictReader(io.StringIO(text)))

@@ -10,6 +10,7 @@ trainer yielded while it ran, so a panel draws both the same way.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 from dataclasses import dataclass
@@ -85,10 +86,11 @@ def tokens_per_step(run_folder: Path) -> float:
 
 
 def _metrics_rows(path: Path) -> list[dict[str, str]]:
-    """The rows of a metrics.csv, checked to be one (InvalidInputError in one line when not)."""
+    """The complete rows of a metrics.csv (a row another process is writing waits: it ends at the last line
+    break), checked to be one (InvalidInputError in one line when not)."""
     try:
-        with open(path, newline="", encoding="utf-8") as handle:
-            rows = list(csv.DictReader(handle))
+        text = path.read_text(encoding="utf-8")
+        rows = list(csv.DictReader(io.StringIO(text[: text.rfind("\n") + 1])))
     except (OSError, UnicodeDecodeError) as error:
         raise InvalidInputError(
             QT_TRANSLATE_NOOP("Errors", "Cannot read {path}: {reason}.").fill(path=path, reason=str(error))
@@ -102,7 +104,7 @@ def _metrics_rows(path: Path) -> list[dict[str, str]]:
     return rows
 
 
-def _not_a_number(path: Path, error: ValueError) -> InvalidInputError:
+def _not_a_number(path: Path, error: Exception) -> InvalidInputError:
     return InvalidInputError(
         QT_TRANSLATE_NOOP("Errors", "{path} has a value that is not a number: {reason}.").fill(
             path=path, reason=str(error)
@@ -117,7 +119,7 @@ def read_metrics_csv(path: str | Path) -> dict[str, np.ndarray]:
     rows = _metrics_rows(path)
     try:
         columns = {name: np.array([_float_or_nan(row[name]) for row in rows]) for name in METRICS_COLUMNS}
-    except ValueError as error:
+    except (ValueError, AttributeError) as error:
         raise _not_a_number(path, error) from error
     columns["tokens"] = columns["step"] * tokens_per_step(path.parent)
     return columns
@@ -190,7 +192,7 @@ def read_run(folder: str | Path, up_to_step: int | None = None) -> RunHistory:
             if row["val_loss"].strip():
                 evaluations.append(logs.event(event, float(row["val_loss"]), float(np.mean(since_eval))))
                 since_eval = []
-    except ValueError as error:
+    except (ValueError, TypeError) as error:
         raise _not_a_number(folder / METRICS_FILE, error) from error
     found = stopped_run(folder)
     kept = tuple(step for step in snapshot_steps(folder) if step <= last)

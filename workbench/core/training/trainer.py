@@ -206,9 +206,18 @@ class _Run:
     def check_out_dir(self) -> None:
         if self.processes.is_main:
             prepare_output_folder(self.out_dir, resume=self.resume)
+            if self.settings.tensorboard:  # before the corpus and model: a wrong folder costs nothing
+                try:
+                    Path(self.settings.tensorboard).expanduser().mkdir(parents=True, exist_ok=True)
+                except OSError as error:
+                    raise InvalidSettingsError(QT_TRANSLATE_NOOP(
+                        "Errors", "Cannot write TensorBoard events in {folder}: {reason}").fill(
+                        folder=self.settings.tensorboard, reason=error.strerror or str(error))) from error
         wait_for_all(self.processes)
         if self.resume and not has_checkpoint(self.checkpoint_dir):
-            raise InvalidSettingsError(f"There is no checkpoint to resume in {self.out_dir}.")
+            raise InvalidSettingsError(
+                QT_TRANSLATE_NOOP("Errors", "There is no checkpoint to resume in {folder}.").fill(folder=self.out_dir)
+            )
 
     def prepare(self) -> Generator[TrainEvent, None, None]:
         settings = self.settings
@@ -225,7 +234,7 @@ class _Run:
         elif settings.is_finetune:
             loading = QT_TRANSLATE_NOOP("StatusEvent", "Loading base model {model}")
             yield StatusEvent(loading.fill(model=settings.base_model))
-            base, tokenizer = modeling.load_base_model(settings)
+            base, tokenizer = modeling.load_base_model(settings, self._base_device)
         elif settings.tokenizer == "bpe":
             yield StatusEvent(QT_TRANSLATE_NOOP("StatusEvent", "Training BPE tokenizer"))
             # Learnt once, by rank 0: every process must cut the text the same way.
@@ -239,11 +248,10 @@ class _Run:
         train_ids, val_ids = ids[:split], ids[split:]
         shortest = settings.block_size + 1
         if min(len(train_ids), len(val_ids)) <= shortest:
-            raise InvalidInputError(
-                f"The corpus is too short: {len(ids)} tokens leave {len(val_ids)} for validation, and each split "
-                f"needs more than block size + 1 = {shortest}. "
-                "Use more text, a smaller block size or a larger validation fraction."
-            )
+            raise InvalidInputError(QT_TRANSLATE_NOOP(
+                "Errors", "The corpus is too short: {tokens} tokens leave {val_tokens} for validation, and each split "
+                "needs more than block size + 1 = {shortest}. Use more text, a smaller block size or a larger "
+                "validation fraction.").fill(tokens=len(ids), val_tokens=len(val_ids), shortest=shortest))
         yield CorpusStats(
             characters=len(text),
             tokens=len(ids),
@@ -277,6 +285,12 @@ class _Run:
         self.step_model = self._step_model()
         self.base_probe_log_probs = self._base_probe_log_probs(tokenizer, checkpoint) if settings.is_finetune else None
 
+    @property
+    def _base_device(self) -> str:
+        """Where a base model loads: this process's device, or its CPU when it is to be sharded (each process
+        then moves only its own slice to the GPU)."""
+        return "cpu" if self.sharded else str(self.device)
+
     def _step_model(self) -> torch.nn.Module:
         """What the training step calls: the model, compiled when asked, wrapped for several processes.
         Evaluations, samples, probes and saving use the plain model (``trainable.model``), whose weights
@@ -294,7 +308,8 @@ class _Run:
     def _base_probe_log_probs(self, tokenizer, checkpoint) -> list:
         """What the base model makes of each probe, for the drift: read before the first step (a fresh LoRA
         adapter changes nothing yet), or from a fresh load of the base when resuming."""
-        model = self.trainable.model if checkpoint is None else modeling.load_base_model(self.settings)[0]
+        model = self.trainable.model if checkpoint is None else modeling.load_base_model(self.settings,
+                                                                                           self._base_device)[0]
         was_training = model.training
         model.eval()
         read = probe_log_probs(model, tokenizer, self.probes, self.settings.block_size)
@@ -319,10 +334,9 @@ class _Run:
             if name in saved and saved[name] != current[name]
         ]
         if changed:
-            raise InvalidSettingsError(
-                f"The run in {self.out_dir} was started with {', '.join(changed)}: "
-                "resume it with the same model settings."
-            )
+            raise InvalidSettingsError(QT_TRANSLATE_NOOP(
+                "Errors", "The run in {folder} was started with {changes}: resume it with the same model settings."
+            ).fill(folder=self.out_dir, changes=", ".join(changed)))
 
     def _restore(self, checkpoint) -> None:
         state, tensors = checkpoint.state, checkpoint.tensors
@@ -331,7 +345,9 @@ class _Run:
         self.elapsed_s = state["elapsed_s"]
         self.last_val_loss = state.get("last_val_loss")
         self.recent_train_losses = list(state.get("recent_train_losses", []))
-        if state.get("optimizer_by_name"):
+        if state.get("optimizer_by_name") and not tensors["optimizer"]:
+            pass  # saved before the first step: a fresh optimizer is the same
+        elif state.get("optimizer_by_name"):
             load_full_optimizer_state(self.trainable.model, self.optimizer, tensors["optimizer"])
         elif self.sharded:
             raise InvalidSettingsError(QT_TRANSLATE_NOOP(
@@ -344,7 +360,8 @@ class _Run:
         if self.device.type == "cuda" and "cuda_rng" in tensors:
             torch.cuda.set_rng_state(tensors["cuda_rng"], self.device)
         # The metrics of steps after the checkpoint were never saved with a model: drop them.
-        shutil.copyfile(checkpoint.folder / METRICS_FILE, self.out_dir / METRICS_FILE)
+        if self.processes.is_main:
+            shutil.copyfile(checkpoint.folder / METRICS_FILE, self.out_dir / METRICS_FILE)
 
     # --- the loop ----------------------------------------------------------------
 
@@ -408,8 +425,10 @@ class _Run:
         with torch.random.fork_rng(devices=devices, device_type=self.device.type):
             torch.manual_seed(self.settings.seed + self.step)
             prompt = self.sample_prompt[None, :].to(self.device)  # (1, P)
+            # synced_gpus: under FSDP every process takes part in every forward pass, even one whose sample ended.
             output = self.trainable.model.generate(
-                input_ids=prompt, attention_mask=torch.ones_like(prompt), generation_config=config
+                input_ids=prompt, attention_mask=torch.ones_like(prompt), generation_config=config,
+                synced_gpus=self.sharded,
             )
         return tokenizer.decode(output[0].tolist(), skip_special_tokens=True)
 
@@ -437,7 +456,9 @@ class _Run:
     def checkpoint(self) -> Generator[SavingProgress | CheckpointEvent, None, None]:
         """Writes the checkpoint, yielding how far the writing is, then the CheckpointEvent."""
         settings = self.settings
-        optimizer_state = full_optimizer_state(self.trainable.model, self.optimizer)
+        # Before the first step there is nothing to keep (reading it by name would take a step to fill it in).
+        has_state = bool(self.optimizer.state)  # the same on every process
+        optimizer_state = full_optimizer_state(self.trainable.model, self.optimizer) if has_state else {}
         trainable = self._writable()
         if trainable is None:
             return
@@ -620,13 +641,14 @@ def _train(run: _Run) -> Generator[TrainEvent, None, TrainResult]:
                         "TrainResult", "Training stopped at step {step}: the loss became {loss} (diverged). Try a "
                         "lower learning rate or stronger gradient clipping; no checkpoint had been saved yet.")
                 message = template.fill(step=run.step + 1, loss=loss, folder=run.checkpoint_dir)
-                return TrainResult(str(run.out_dir), run.step, run.last_val_loss, True, message)
+                return TrainResult(str(run.out_dir), run.step, run.last_val_loss, True, message, diverged=True)
             run.step += 1
             run.tokens_seen += tokens_per_step
             duration = time.perf_counter() - started
             run.elapsed_s += duration
             tokens_per_s = tokens_per_step / duration if duration > 0 else 0.0
-            run.recent_train_losses.append(loss)
+            if run.evaluates:
+                run.recent_train_losses.append(loss)
             step_event = StepEvent(run.step, loss, lr, tokens_per_s, run.tokens_seen, run.elapsed_s)
             yield step_event
             val_loss = None

@@ -32,8 +32,8 @@ class RunFollowing(QObject):
         self._follower = RunFollower(folder)
         return self._follower
 
-    def start(self, shown_up_to: int) -> None:
-        self._follower.shown_up_to(shown_up_to)
+    def start(self, shown_up_to: int, since_evaluation: list[float]) -> None:
+        self._follower.shown_up_to(shown_up_to, since_evaluation)
         self._timer.start()
 
     def stop(self) -> None:

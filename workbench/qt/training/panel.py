@@ -10,10 +10,11 @@ shared folder) writes there appears as it is written.
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -43,7 +44,7 @@ from workbench.core.training.run_follower import RunUpdate
 from workbench.core.training.run_history import RunHistory, read_run
 from workbench.core.training.settings import TrainSettings
 from workbench.core.training.step_batches import StepBatch, batch_steps
-from workbench.core.training.trainer import stopped_run, train
+from workbench.core.training.trainer import METRICS_FILE, stopped_run, train
 from workbench.qt.common.app_state import AppState
 from workbench.qt.common.language import error_text, translated
 from workbench.qt.common.run_controls import RunControlsMixin
@@ -64,6 +65,20 @@ def _duration(seconds: float) -> str:
     else:
         text = QCoreApplication.translate("TrainingPanel", "{h} h {m:02d} min")
     return text.format(h=seconds // 3600, m=seconds % 3600 // 60 if seconds >= 3600 else seconds // 60, s=seconds % 60)
+
+
+# A followed run whose files are caught half-rewritten is read again this often, this many times.
+OPEN_AGAIN_INTERVAL_MS, OPEN_AGAIN_TRIES = 500, 20
+WRITTEN_LATELY_S = 120  # a run folder written this recently is taken for one that trains now
+
+
+def _written_lately(folder: Path) -> bool:
+    """Whether another process seems to be writing the run now (its metrics or folder changed lately)."""
+    try:
+        newest = max(path.stat().st_mtime for path in (folder, folder / METRICS_FILE) if path.exists())
+    except (OSError, ValueError):
+        return False
+    return time.time() - newest < WRITTEN_LATELY_S
 
 
 _STOPPED_RUN_KEY = "training/stopped_run"  # the output folder of a run that Continue can pick up
@@ -164,19 +179,26 @@ class TrainingPanel(RunControlsMixin, QWidget):
         if self.is_running():
             return
         found = stopped_run(folder)
-        unfinished = found is not None and found[1] < found[0].max_iters
         self.following.prepare(folder)  # before reading: what is written meanwhile comes with the next look
-        # A stopped run resumes from its checkpoint's step: draw no more than it will keep.
-        history = read_run(folder, up_to_step=found[1] if unfinished else None)
+        history = read_run(folder)
+        last = history.steps[-1].step if history.steps else 0
+        # Steps past the checkpoint: written by a run that trains now, or left by one that crashed.
+        live = found is not None and last > found[1] and _written_lately(Path(folder))
+        unfinished = found is not None and found[1] < found[0].max_iters and not live
+        if unfinished and last > found[1]:  # a stopped run resumes from its checkpoint: draw what it keeps
+            history = read_run(folder, up_to_step=found[1])
         self._show_history(history)
         self._resumable = history.settings if unfinished else None
         if history.settings is not None:
             self._settings = history.settings
             self._show_settings(history.settings)
         step = history.steps[-1].step if history.steps else 0
-        self.following.start(step)
+        last_evaluation = history.evaluations[-1].step if history.evaluations else 0
+        self.following.start(step, [event.train_loss for event in history.steps if event.step > last_evaluation])
         if unfinished:
             message = self.tr("The run in {folder} stopped at step {step}: Continue carries it on.")
+        elif (found is None or found[1] < found[0].max_iters) and _written_lately(Path(folder)):
+            message = self.tr("Following the run in {folder}: step {step}.")
         else:
             message = self.tr("The run in {folder}, shown up to step {step}.")
         self.run.set_status(message.format(folder=folder, step=step))
@@ -204,8 +226,9 @@ class TrainingPanel(RunControlsMixin, QWidget):
     def _show_update(self, update: RunUpdate) -> None:
         """What the followed run's folder gained since the last look."""
         folder = self.following.folder
-        if update.restarted:  # resumed from its checkpoint: read it again
-            self.open_run(folder)
+        if update.restarted or (update.steps and self._resumable is not None):
+            # Resumed from its checkpoint (maybe elsewhere), or taken up again: read it again.
+            self._open_again(folder)
             return
         if update.settings is not None:
             self._settings = update.settings
@@ -228,6 +251,15 @@ class TrainingPanel(RunControlsMixin, QWidget):
         if update.snapshots is not None:
             self.scrubber.set_steps(update.snapshots)
             self.state.catalog_changed.emit()
+
+    def _open_again(self, folder: Path, tries: int = OPEN_AGAIN_TRIES) -> None:
+        """Read a followed run again; a file caught half-rewritten is tried again shortly."""
+        try:
+            self.open_run(folder)
+        except InvalidInputError:
+            self.following.stop()
+            if tries > 1:
+                QTimer.singleShot(OPEN_AGAIN_INTERVAL_MS, lambda: self._open_again(folder, tries - 1))
 
     def _training_device(self) -> str | None:
         return self._settings.device if self.is_running() and self._settings else None

@@ -1283,8 +1283,8 @@
         <translation>语料文件 {path} 为空：需要一些可供学习的文本。</translation>
     </message>
     <message>
-        <source>The corpus folder&apos;s .txt files {path} is empty: it needs some text to learn from.</source>
-        <translation>语料文件夹 {path} 中的 .txt 文件为空：需要一些可供学习的文本。</translation>
+        <source>The .txt files in the corpus folder {path} are empty: they need some text to learn from.</source>
+        <translation>语料文件夹 {path} 中的 .txt 文件都是空的：需要一些文本才能学习。</translation>
     </message>
     <message>
         <source>&apos;{arch}&apos; is not an architecture trained from scratch.</source>
@@ -1357,6 +1357,22 @@
     <message>
         <source>The tree&apos;s {where}.settings are not valid: {problem}</source>
         <translation>分支树的 {where}.settings 无效：{problem}</translation>
+    </message>
+    <message>
+        <source>Cannot write TensorBoard events in {folder}: {reason}</source>
+        <translation>无法在 {folder} 中写入 TensorBoard 事件：{reason}</translation>
+    </message>
+    <message>
+        <source>There is no checkpoint to resume in {folder}.</source>
+        <translation>{folder} 中没有可继续的检查点。</translation>
+    </message>
+    <message>
+        <source>The corpus is too short: {tokens} tokens leave {val_tokens} for validation, and each split needs more than block size + 1 = {shortest}. Use more text, a smaller block size or a larger validation fraction.</source>
+        <translation>语料太短：{tokens} 个词元中只有 {val_tokens} 个留作验证，而每个划分都需要多于 块大小 + 1 = {shortest} 个。请使用更多文本、更小的块大小或更大的验证比例。</translation>
+    </message>
+    <message>
+        <source>The run in {folder} was started with {changes}: resume it with the same model settings.</source>
+        <translation>{folder} 中的训练开始时使用的是 {changes}：请用相同的模型设置继续训练。</translation>
     </message>
     <message>
         <source>The checkpoint in {folder} comes from an earlier version that FSDP cannot resume: resume it without --fsdp.</source>
