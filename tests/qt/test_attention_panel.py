@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
+from PySide6.QtGui import QFontMetricsF
 
 from workbench.core.attention import capture_attention
 from workbench.core.catalog import FOLDER, ModelEntry
@@ -296,3 +297,15 @@ def test_a_restored_run_of_another_model_clears_the_view_and_names_it(qtbot, pan
     assert panel.capture is None and panel.heatmap.matrix.size == 0
     assert "Another model" in panel.status.text()
     assert not panel.layer_slider.isEnabled()
+
+
+def test_token_labels_that_fit_a_line_stay_upright_under_the_heatmap(qtbot):
+    from workbench.qt.attention.heatmap import AttentionHeatmap
+
+    heatmap = AttentionHeatmap()
+    qtbot.addWidget(heatmap)
+    heatmap.set_tokens(["床", "前", "明"], ["床", "前", "明"])
+    assert heatmap.bottom_axis.upright  # a Chinese character reads upright, not on its side
+    heatmap.set_tokens(["床前明月光"], ["Attention", "heads"])
+    assert not heatmap.bottom_axis.upright
+    assert heatmap.bottom_axis.maximumHeight() > QFontMetricsF(heatmap.bottom_axis.font()).horizontalAdvance("Attention")

@@ -32,12 +32,14 @@ class TokenAxis(pg.AxisItem):
     zoomed in, every 2nd, 5th, 10th... when not), and always the selected token (bold, in the
     selection colour) and the hovered one (bold), dropping the neighbours they would overlap.
     ``rotated`` draws labels vertically, so a horizontal axis can label one token per text line
-    instead of one per word width."""
+    instead of one per word width; labels no wider than a line (a Chinese character, a letter) stay
+    upright, as turning them on their side makes them hard to read."""
 
     def __init__(self, orientation: str, rotated: bool = False) -> None:
         super().__init__(orientation)
         self.labels: tuple[str, ...] = ()
         self.rotated = rotated
+        self.upright = False  # a rotated axis whose labels all fit upright in one line's width
         self.selected = -1
         self.hovered = -1
         self._bold_font = QFont(self.font())
@@ -50,7 +52,10 @@ class TokenAxis(pg.AxisItem):
         widest = max((metrics.horizontalAdvance(label) for label in self.labels), default=20)
         # Size the axis for its widest label now: pyqtgraph would only widen it after a first
         # paint, and drops the labels that do not fit until then.
-        if self.rotated:
+        self.upright = self.rotated and widest <= self._line_height()
+        if self.upright:
+            self.setHeight(int(self._line_height()) + 14)
+        elif self.rotated:
             self.setHeight(int(widest) + 14)
         elif self.orientation in ("left", "right"):
             self.setWidth(int(widest) + 16)
@@ -104,14 +109,19 @@ class TokenAxis(pg.AxisItem):
             p.setFont(self._bold_font if index in (self.selected, self.hovered) else self.font())
             p.setPen(QColor(SELECTION_COLOR) if index == self.selected else self.textPen().color())
             p.save()
-            if self.rotated:
+            if self.upright:
+                text_rect = QRectF(start.x() - line, 6, 2 * line, line)
+                alignment = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
+            elif self.rotated:
+                alignment = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                 p.translate(start.x(), 6)
                 p.rotate(-90)
                 # After rotating, "left" runs down the axis: right-align so labels end at the plot.
                 text_rect = QRectF(-self.height(), -line / 2, self.height() - 2, line)
             else:  # a left axis: labels end just before the tick
+                alignment = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                 text_rect = QRectF(0, start.y() - line / 2, bounds.width() - 8, line)
-            p.drawText(text_rect, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter), self.labels[index])
+            p.drawText(text_rect, int(alignment), self.labels[index])
             p.restore()
 
 
