@@ -308,4 +308,5 @@ def test_token_labels_that_fit_a_line_stay_upright_under_the_heatmap(qtbot):
     assert heatmap.bottom_axis.upright  # a Chinese character reads upright, not on its side
     heatmap.set_tokens(["床前明月光"], ["Attention", "heads"])
     assert not heatmap.bottom_axis.upright
-    assert heatmap.bottom_axis.maximumHeight() > QFontMetricsF(heatmap.bottom_axis.font()).horizontalAdvance("Attention")
+    widest = QFontMetricsF(heatmap.bottom_axis.font()).horizontalAdvance("Attention")
+    assert heatmap.bottom_axis.maximumHeight() > widest  # on its side, as tall as the longest label
