@@ -104,6 +104,16 @@ class _ProgressPrinter:
         self.bar.close()
 
 
+class _QuietPrinter:
+    """What the processes other than rank 0 show under torchrun: nothing (rank 0 reports the run)."""
+
+    def __call__(self, event) -> None:
+        pass
+
+    def close(self, keep: bool = True) -> None:
+        pass
+
+
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -135,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
             signal.signal(signal.SIGINT, previous)
 
     previous = signal.signal(signal.SIGINT, stop_gracefully)
-    printer = _ProgressPrinter(settings.max_iters) if processes.is_main else (lambda event: None)
+    printer = _ProgressPrinter(settings.max_iters) if processes.is_main else _QuietPrinter()
     try:
         result = drain(train(settings, control, resume=args.resume), printer)
     except Exception as error:
@@ -144,16 +154,13 @@ def run(args: argparse.Namespace) -> int:
             first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
             print(f"error: process {processes.rank} stopped with the run ({first_line})", file=sys.stderr)
             return 1
-        if processes.is_main:
-            printer.close(keep=False)  # an error starts on its own line, not after a half-drawn bar
+        printer.close(keep=False)  # an error starts on its own line, not after a half-drawn bar
         raise
     except BaseException:  # a second Ctrl+C
-        if processes.is_main:
-            printer.close(keep=False)
+        printer.close(keep=False)
         raise
     else:
-        if processes.is_main:
-            printer.close()
+        printer.close()
     finally:
         signal.signal(signal.SIGINT, previous)
     if not processes.is_main:  # rank 0 reports the run

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,7 +44,8 @@ KNOWN_TAIL_BYTES = 64  # the bytes just before the part read: the same file stil
 
 class RunFollower:
     """What a run's folder gains. Created before the run is read (``read_run``), then told the last step
-    shown (``shown_up_to``), so no row written in between is missed or shown twice."""
+    shown (``shown_up_to``), so no row written in between is missed or shown twice. Once it says
+    ``restarted``, it says so at every look: read the run again with a new follower."""
 
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
@@ -55,6 +57,7 @@ class RunFollower:
         self._since_eval: list[float] = []
         self._snapshots = tuple(snapshot_steps(self.folder))
         self._settings_known = run_settings(self.folder) is not None
+        self._tokens_per_step = tokens_per_step(self.folder)  # NaN until the run says its settings
 
     def shown_up_to(self, step: int, since_evaluation: list[float] | tuple[float, ...] = ()) -> None:
         """``step`` is the last one drawn; ``since_evaluation``, the training losses drawn after the last
@@ -90,12 +93,12 @@ class RunFollower:
     def poll(self) -> RunUpdate:
         size = self._size()
         if size < self._offset or self._bytes_before(self._offset) != self._known_tail:  # rewritten
-            return self._restart()
+            return RunUpdate(restarted=True)
         steps, evaluations = [], []
         if size > self._offset:
             steps, evaluations = self._events(self._new_rows(size))
             if steps is None:
-                return self._restart()
+                return RunUpdate(restarted=True)
         snapshots = tuple(snapshot_steps(self.folder))
         changed = snapshots != self._snapshots
         self._snapshots = snapshots
@@ -104,12 +107,6 @@ class RunFollower:
             settings = run_settings(self.folder)
             self._settings_known = settings is not None
         return RunUpdate(tuple(steps), tuple(evaluations), snapshots if changed else None, settings)
-
-    def _restart(self) -> RunUpdate:
-        self._offset, self._last_step, self._last_read, self._since_eval = self._end_of_complete_rows(), 0, None, []
-        self._known_tail = self._bytes_before(self._offset)
-        self._snapshots = tuple(snapshot_steps(self.folder))
-        return RunUpdate(restarted=True)
 
     def _new_rows(self, size: int) -> list[dict[str, str]]:
         try:
@@ -129,7 +126,9 @@ class RunFollower:
 
     def _events(self, rows: list[dict[str, str]]) -> tuple[list[StepEvent] | None, list[EvalEvent]]:
         """The rows' events (None when the rows go back to an earlier step: the run restarted)."""
-        tokens = tokens_per_step(self.folder)
+        if math.isnan(self._tokens_per_step):
+            self._tokens_per_step = tokens_per_step(self.folder)
+        tokens = self._tokens_per_step
         steps, evaluations = [], []
         for row in rows:
             try:

@@ -433,13 +433,9 @@ class _Run:
         return tokenizer.decode(output[0].tolist(), skip_special_tokens=True)
 
     @property
-    def saves(self) -> bool:
-        """This process takes part in saving: rank 0 writes; under FSDP every process gathers the weights."""
-        return self.processes.is_main or self.sharded
-
-    @property
-    def evaluates(self) -> bool:
-        """Rank 0 evaluates alone, except under FSDP, where every forward pass needs every process."""
+    def joins_rank_0(self) -> bool:
+        """This process evaluates and saves: rank 0 does alone, except under FSDP, where every forward pass
+        and every gathering of the weights needs every process."""
         return self.processes.is_main or self.sharded
 
     def _writable(self) -> modeling.TrainableModel | None:
@@ -624,7 +620,7 @@ def _train(run: _Run) -> Generator[TrainEvent, None, TrainResult]:
             control.wait_if_paused()
             if run.stop_agreed or (control.cancelled and not run.processes.distributed):
                 yield StatusEvent(SAVING_CHECKPOINT)
-                if run.saves:
+                if run.joins_rank_0:
                     yield from run.checkpoint()
                 stopped = QT_TRANSLATE_NOOP("TrainResult", "Stopped at step {step}; checkpoint saved.")
                 message = stopped.fill(step=run.step)
@@ -647,12 +643,12 @@ def _train(run: _Run) -> Generator[TrainEvent, None, TrainResult]:
             duration = time.perf_counter() - started
             run.elapsed_s += duration
             tokens_per_s = tokens_per_step / duration if duration > 0 else 0.0
-            if run.evaluates:
+            if run.joins_rank_0:
                 run.recent_train_losses.append(loss)
             step_event = StepEvent(run.step, loss, lr, tokens_per_s, run.tokens_seen, run.elapsed_s)
             yield step_event
             val_loss = None
-            if run.evaluates and (run.step % settings.eval_interval == 0 or run.step == settings.max_iters):
+            if run.joins_rank_0 and (run.step % settings.eval_interval == 0 or run.step == settings.max_iters):
                 eval_started = time.perf_counter()
                 val_loss, sample, scores, probes = run.evaluate()
                 run.elapsed_s += time.perf_counter() - eval_started
@@ -670,10 +666,10 @@ def _train(run: _Run) -> Generator[TrainEvent, None, TrainResult]:
             if main:
                 files.step(step_event, val_loss)
             interval = settings.checkpoint_interval
-            if run.saves and interval and run.step % interval == 0 and run.step < settings.max_iters:
+            if run.joins_rank_0 and interval and run.step % interval == 0 and run.step < settings.max_iters:
                 yield StatusEvent(SAVING_CHECKPOINT)  # a fine-tuned model takes seconds to write
                 yield from run.checkpoint()
-        if run.saves:
+        if run.joins_rank_0:
             yield StatusEvent(QT_TRANSLATE_NOOP("StatusEvent", "Saving the trained model"))
             yield from run.checkpoint()
             run.finish()

@@ -182,8 +182,9 @@ class TrainingPanel(RunControlsMixin, QWidget):
         self.following.prepare(folder)  # before reading: what is written meanwhile comes with the next look
         history = read_run(folder)
         last = history.steps[-1].step if history.steps else 0
+        written_lately = _written_lately(Path(folder))
         # Steps past the checkpoint: written by a run that trains now, or left by one that crashed.
-        live = found is not None and last > found[1] and _written_lately(Path(folder))
+        live = found is not None and last > found[1] and written_lately
         unfinished = found is not None and found[1] < found[0].max_iters and not live
         if unfinished and last > found[1]:  # a stopped run resumes from its checkpoint: draw what it keeps
             history = read_run(folder, up_to_step=found[1])
@@ -197,7 +198,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
         self.following.start(step, [event.train_loss for event in history.steps if event.step > last_evaluation])
         if unfinished:
             message = self.tr("The run in {folder} stopped at step {step}: Continue carries it on.")
-        elif (found is None or found[1] < found[0].max_iters) and _written_lately(Path(folder)):
+        elif (found is None or found[1] < found[0].max_iters) and written_lately:
             message = self.tr("Following the run in {folder}: step {step}.")
         else:
             message = self.tr("The run in {folder}, shown up to step {step}.")
