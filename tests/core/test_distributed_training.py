@@ -129,3 +129,15 @@ def test_tensorboard_events_hold_the_run_losses(tmp_path, capsys):
                                          metrics["val_loss"][evaluated].tolist())), rel=1e-6)
     assert set(val) == {4, 8}
     assert [event.step for event in reader.Scalars("lr")] == list(range(1, 9))
+
+
+def test_a_tensorboard_folder_that_cannot_be_written_is_one_line_before_training(tmp_path, capsys):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("to be or not to be, that is the question.\n" * 40, encoding="utf-8")
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("not a folder", encoding="utf-8")
+    assert main(f"train --corpus {corpus} --out {tmp_path / 'out'} --max-iters 2 --tensorboard {blocked / 'tb'}"
+                .split()) == 2
+    error = capsys.readouterr().err
+    assert "error: Cannot write TensorBoard events in" in error and "Traceback" not in error
+    assert not (tmp_path / "out" / "metrics.csv").exists()  # stopped before any training
