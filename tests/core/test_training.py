@@ -187,6 +187,77 @@ def test_diverging_loss_stops_with_a_message_and_keeps_the_checkpoint(corpus, tm
     assert all(torch.isfinite(v).all() for s in weights["state"].values() for v in s.values() if torch.is_tensor(v))
 
 
+@pytest.fixture
+def queued_ahead(monkeypatch):
+    """The GPU's schedule on the CPU: the next step queued before this one's loss is read. Records each
+    launch as (0-based index, steps finished when it was queued) and the weights after it."""
+    monkeypatch.setattr(trainer_module._Run, "launches_ahead", property(lambda run: True))
+    launches = []
+    real_launch = trainer_module._Run.launch_step
+
+    def recording_launch(run, index):
+        launched = real_launch(run, index)
+        weights = [parameter.detach().clone() for parameter in run.trainable.model.parameters()]
+        launches.append((index, run.step, weights))
+        return launched
+
+    monkeypatch.setattr(trainer_module._Run, "launch_step", recording_launch)
+    return launches
+
+
+def test_steps_queued_ahead_train_exactly_as_steps_read_one_by_one(corpus, tmp_path, queued_ahead):
+    changes = dict(max_iters=12, eval_interval=4, dropout=0.1, checkpoint_interval=5)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(trainer_module._Run, "launches_ahead", property(lambda run: False))
+        _, one_by_one = run(tiny_settings(corpus, tmp_path / "one_by_one", **changes))
+    queued_ahead.clear()
+    events, ahead = run(tiny_settings(corpus, tmp_path / "ahead", **changes))
+    # Queued before the previous step's loss was read: never after an evaluation (4, 8), a checkpoint (5, 10)
+    # or the last step.
+    assert [index for index, finished, _ in queued_ahead if index > finished] == [1, 2, 3, 6, 7, 9, 11]
+    assert [e.step for e in events if isinstance(e, StepEvent)] == list(range(1, 13))
+    columns = ("step", "train_loss", "val_loss", "lr")
+    expected = [tuple(r[c] for c in columns) for r in read_metrics(tmp_path / "one_by_one")]
+    assert [tuple(r[c] for c in columns) for r in read_metrics(tmp_path / "ahead")] == expected
+    assert ahead.final_val_loss == one_by_one.final_val_loss
+
+
+def test_stop_with_a_step_queued_ahead_keeps_that_step_and_resumes_the_same_curve(corpus, tmp_path, queued_ahead):
+    changes = dict(max_iters=12, eval_interval=4, dropout=0.1)
+    run(tiny_settings(corpus, tmp_path / "straight", **changes))
+    control = RunControl()
+    out = tmp_path / "stopped"
+    stopped = drain(
+        train(tiny_settings(corpus, out, **changes), control),
+        lambda event: isinstance(event, StepEvent) and event.step == 6 and control.cancel(),
+    )
+    assert stopped.stopped and stopped.step == 7  # step 7 was computing when Stop came: it is kept, not lost
+    assert [int(r["step"]) for r in read_metrics(out)] == list(range(1, 8))
+    run(tiny_settings(corpus, out, **changes), resume=True)
+    columns = ("step", "train_loss", "val_loss", "lr")
+    expected = [tuple(r[c] for c in columns) for r in read_metrics(tmp_path / "straight")]
+    assert [tuple(r[c] for c in columns) for r in read_metrics(out)] == expected
+
+
+def test_a_diverging_step_queued_ahead_leaves_the_weights_as_they_were(corpus, tmp_path, monkeypatch, queued_ahead):
+    real_loss = trainer_module._next_token_loss
+    calls = {"n": 0}
+
+    def loss_turning_nan(model, inputs, targets):
+        calls["n"] += 1
+        loss = real_loss(model, inputs, targets)
+        return loss * float("nan") if calls["n"] > 4 else loss
+
+    monkeypatch.setattr(trainer_module, "_next_token_loss", loss_turning_nan)
+    _, result = run(tiny_settings(corpus, tmp_path / "run", checkpoint_interval=2, eval_interval=100))
+    assert result.diverged and result.step == 4
+    weights = {index: after for index, _, after in queued_ahead}
+    assert 5 in weights  # step 6 was queued before step 5's loss was read
+    for index in (4, 5):  # the optimizer skipped the non-finite steps on the device
+        assert all(torch.equal(before, after) for before, after in zip(weights[3], weights[index]))
+    assert all(torch.isfinite(after).all() for after in weights[5])
+
+
 def test_existing_output_folder_is_refused_unless_resuming(corpus, tmp_path):
     out = tmp_path / "busy"
     out.mkdir()

@@ -209,13 +209,14 @@ def test_try_training_fills_in_the_sample_corpus(panel):
 
 
 def test_diverged_loss_stops_with_a_clear_message(panel, qtbot, corpus, tmp_path, monkeypatch):
-    real_step = trainer._Run.train_step
+    real_loss = trainer._next_token_loss
+    calls = {"n": 0}
 
-    def diverging_step(run):
-        loss, lr = real_step(run)
-        return (math.nan if run.step >= 3 else loss), lr
+    def diverging_loss(model, inputs, targets):
+        calls["n"] += 1
+        return real_loss(model, inputs, targets) * (math.nan if calls["n"] > 3 else 1.0)
 
-    monkeypatch.setattr(trainer._Run, "train_step", diverging_step)
+    monkeypatch.setattr(trainer, "_next_token_loss", diverging_loss)
     panel.form.set_values(corpus=str(corpus), out_dir=str(tmp_path / "nan"), max_iters=50, eval_interval=10, **TINY_GPT)
     panel.start_button.click()
     qtbot.waitUntil(lambda: panel.last_result is not None, timeout=30_000)

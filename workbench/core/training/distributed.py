@@ -82,16 +82,34 @@ def wait_for_all(processes: Processes) -> None:
         dist.barrier()
 
 
-def step_agreement(processes: Processes, loss: torch.Tensor, stop: bool) -> tuple[float, bool]:
-    """The step's loss (a 0-d tensor on the device, read here: the step's one wait for the device) averaged
-    over the processes, and whether any of them was asked to stop: one all-reduce, so every rank logs the
-    same loss and stops (or diverges) at the same step."""
-    if not processes.distributed:
-        return loss.item(), stop
-    both = torch.stack([loss.double(), torch.tensor(float(stop), dtype=torch.float64, device=loss.device)])  # (2,)
-    dist.all_reduce(both, op=dist.ReduceOp.SUM)
-    total, stops = both.tolist()
-    return total / processes.world_size, stops > 0
+class StepAgreement:
+    """A step's loss averaged over the processes and whether any of them was asked to stop, on its way to
+    the host: one all-reduce, so every rank logs the same loss and stops (or diverges) at the same step.
+    Nothing here waits for the device: on a GPU the two numbers are copied to pinned memory behind the
+    step's work, and ``read`` waits for that copy alone, so the next step can be queued first."""
+
+    def __init__(self, processes: Processes, loss: torch.Tensor, stop: bool) -> None:
+        # new_full fills on the device; a tensor made from a Python number would be copied there, and wait.
+        both = torch.stack([loss.double(), loss.new_full((), float(stop), dtype=torch.float64)])  # (2,)
+        if processes.distributed:
+            dist.all_reduce(both, op=dist.ReduceOp.SUM)
+        self.non_finite = (~torch.isfinite(both[0])).float()  # (): on the device, for the optimizer to skip
+        self._world_size = processes.world_size
+        self._copied: torch.cuda.Event | None = None
+        if both.is_cuda:
+            self._host = torch.empty(2, dtype=torch.float64, pin_memory=True)
+            self._host.copy_(both, non_blocking=True)
+            self._copied = torch.cuda.Event()
+            self._copied.record()
+        else:
+            self._host = both
+
+    def read(self) -> tuple[float, bool]:
+        """(the loss averaged over the processes, whether any of them was asked to stop)."""
+        if self._copied is not None:
+            self._copied.synchronize()
+        total, stops = self._host.tolist()
+        return total / self._world_size, stops > 0
 
 
 def shard_model(model: torch.nn.Module) -> None:

@@ -18,7 +18,7 @@ import json
 import math
 import shutil
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Generator
 
@@ -38,6 +38,7 @@ from workbench.core.settings_fields import settings_from_data
 from workbench.core.training import modeling
 from workbench.core.training.corpus import read_corpus
 from workbench.core.training.distributed import (
+    StepAgreement,
     end_group,
     from_main,
     full_model_state,
@@ -47,7 +48,6 @@ from workbench.core.training.distributed import (
     process_device,
     shard_model,
     start_group,
-    step_agreement,
     wait_for_all,
 )
 from workbench.core.training.events import (
@@ -172,6 +172,13 @@ class MetricsLog:
 
     def close(self) -> None:
         self._handle.close()
+
+
+@dataclass(frozen=True)
+class _LaunchedStep:
+    lr: float
+    launched_at: float  # perf_counter when its work began to be queued
+    agreement: StepAgreement
 
 
 def _autocast(device: torch.device, bf16: bool):
@@ -365,9 +372,34 @@ class _Run:
 
     # --- the loop ----------------------------------------------------------------
 
-    def train_step(self) -> tuple[float, float]:
+    @property
+    def launches_ahead(self) -> bool:
+        """On a GPU the next step is queued before this one's loss is read, so the GPU never idles while the
+        host reads a loss, logs it and prepares the next batch. It needs an optimizer that skips a non-finite
+        step on the device itself (the fused AdamW); a CPU computes each call at once and gains nothing."""
+        return self.device.type == "cuda" and bool(self.optimizer.defaults.get("fused"))
+
+    def may_launch_after(self, step: int) -> bool:
+        """Whether the step after ``step`` (1-based, in flight) may be queued before ``step``'s loss is read:
+        not when something needs the model as ``step`` leaves it (an evaluation, a checkpoint, the end) or
+        the run is about to stop or pause. Under torchrun every process decides alike, from the schedule and
+        the agreed stop only: a step queued by some processes and not others would wait for them forever."""
+        settings = self.settings
+        if not self.launches_ahead or self.stop_agreed or step >= settings.max_iters:
+            return False
+        if step % settings.eval_interval == 0:
+            return False
+        if settings.checkpoint_interval and step % settings.checkpoint_interval == 0:
+            return False
+        return self.processes.distributed or not (self.control.cancelled or self.control.paused)
+
+    def launch_step(self, index: int) -> _LaunchedStep:
+        """Queues step ``index`` (0-based): its micro-batches, the agreement on its loss and the optimizer's
+        update, which is skipped when the loss is not finite. On a GPU with the fused optimizer nothing here
+        waits for the device (``launches_ahead``); otherwise the loss is read here, before the update."""
         settings, model = self.settings, self.step_model
-        lr = learning_rate(settings, self.step)
+        launched_at = time.perf_counter()
+        lr = learning_rate(settings, index)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
         total = torch.zeros((), device=self.device)  # summed on the device: read once per step, not per micro-batch
@@ -383,13 +415,18 @@ class _Run:
                 loss = _next_token_loss(model, inputs, targets) / settings.grad_accum
             loss.backward()
             total += loss.detach()
-        total, self.stop_agreed = step_agreement(self.processes, total, self.control.cancelled)
-        if math.isfinite(total):
+        agreement = StepAgreement(self.processes, total, self.control.cancelled)
+        if self.launches_ahead:
+            self.optimizer.found_inf = agreement.non_finite  # the fused update leaves weights and moments as they are
+            update = True
+        else:
+            update = math.isfinite(agreement.read()[0])
+        if update:
             if settings.grad_clip > 0:
                 torch.nn.utils.clip_grad_norm_(model.parameters(), settings.grad_clip)
             self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
-        return total, lr
+        return _LaunchedStep(lr, launched_at, agreement)
 
     @torch.no_grad()
     def evaluate(self) -> tuple[float, str, HeadScores | None, tuple[ProbeRecord, ...]]:
@@ -615,18 +652,23 @@ def _train(run: _Run) -> Generator[TrainEvent, None, TrainResult]:
     if main:
         run.write_run_file()
     tokens_per_step = run.effective_batch * settings.block_size
+    in_flight: _LaunchedStep | None = None  # queued, its loss not read yet
+    last_read_at = 0.0
     try:
         while run.step < settings.max_iters:
-            control.wait_if_paused()
-            if run.stop_agreed or (control.cancelled and not run.processes.distributed):
-                yield StatusEvent(SAVING_CHECKPOINT)
-                if run.joins_rank_0:
-                    yield from run.checkpoint()
-                stopped = QT_TRANSLATE_NOOP("TrainResult", "Stopped at step {step}; checkpoint saved.")
-                message = stopped.fill(step=run.step)
-                return TrainResult(str(run.out_dir), run.step, run.last_val_loss, True, message)
-            started = time.perf_counter()
-            loss, lr = run.train_step()
+            if in_flight is None:
+                control.wait_if_paused()
+                if run.stop_agreed or (control.cancelled and not run.processes.distributed):
+                    yield StatusEvent(SAVING_CHECKPOINT)
+                    if run.joins_rank_0:
+                        yield from run.checkpoint()
+                    stopped = QT_TRANSLATE_NOOP("TrainResult", "Stopped at step {step}; checkpoint saved.")
+                    message = stopped.fill(step=run.step)
+                    return TrainResult(str(run.out_dir), run.step, run.last_val_loss, True, message)
+                in_flight = run.launch_step(run.step)
+            following = run.launch_step(run.step + 1) if run.may_launch_after(run.step + 1) else None
+            loss, stop = in_flight.agreement.read()
+            run.stop_agreed = run.stop_agreed or stop
             if not math.isfinite(loss):
                 if has_checkpoint(run.checkpoint_dir):
                     template = QT_TRANSLATE_NOOP(
@@ -640,7 +682,10 @@ def _train(run: _Run) -> Generator[TrainEvent, None, TrainResult]:
                 return TrainResult(str(run.out_dir), run.step, run.last_val_loss, True, message, diverged=True)
             run.step += 1
             run.tokens_seen += tokens_per_step
-            duration = time.perf_counter() - started
+            read_at = time.perf_counter()
+            # A step queued while the one before was still computing began when that one's loss was read.
+            duration = read_at - max(in_flight.launched_at, last_read_at)
+            lr, in_flight, last_read_at = in_flight.lr, following, read_at
             run.elapsed_s += duration
             tokens_per_s = tokens_per_step / duration if duration > 0 else 0.0
             if run.joins_rank_0:
