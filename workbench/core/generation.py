@@ -90,37 +90,34 @@ def _step_numbers(
 
     raw_logits, processed: (N, V); chosen, active: (N,). One transfer to the CPU per step.
     """
-    # Probabilities as exp(score - logsumexp): only the few needed entries are
-    # exponentiated instead of two whole softmaxed vocabularies.
-    raw_logits = raw_logits.float()
-    processed = processed.float()
-    raw_norm = raw_logits.logsumexp(dim=-1, keepdim=True)  # (N, 1)
-    entropy = torch.special.entr((raw_logits - raw_norm).exp()).sum(dim=-1, keepdim=True)  # (N, 1)
-    filtered_norm = processed.logsumexp(dim=-1, keepdim=True)  # (N, 1)
-    chosen = chosen[:, None]  # (N, 1)
-    alternative_logits, alternative_ids = raw_logits.topk(ALTERNATIVES, dim=-1)  # (N, K)
+    # One log-softmax per distribution (a single fused kernel each; the filtered one is the raw one when no
+    # filter is active), then only the few needed entries are exponentiated: the engine's per-token cost.
+    raw_log_probs = raw_logits.float().log_softmax(dim=-1)  # (N, V)
+    filtered_log_probs = raw_log_probs if processed is raw_logits else processed.float().log_softmax(dim=-1)  # (N, V)
+    # Entropy -sum(p log p); a token the model rules out (-inf, p = 0) adds nothing (nansum skips its 0 * -inf).
+    entropy = -(raw_log_probs.exp() * raw_log_probs).nansum(dim=-1, keepdim=True)  # (N, 1)
+    _, alternative_ids = raw_log_probs.topk(ALTERNATIVES, dim=-1)  # (N, K)
+    ids = torch.cat([chosen[:, None], alternative_ids], dim=1)  # (N, 1 + K): the chosen token, then the likeliest
     packed = torch.cat(
         [
-            chosen.to(raw_logits.dtype),
-            (raw_logits.gather(1, chosen) - raw_norm).exp(),
-            (processed.gather(1, chosen) - filtered_norm).exp(),
-            alternative_ids.to(raw_logits.dtype),
-            (alternative_logits - raw_norm).exp(),
-            (processed.gather(1, alternative_ids) - filtered_norm).exp(),
+            ids.to(raw_log_probs.dtype),  # float32 holds token ids exactly up to 2**24
+            raw_log_probs.gather(1, ids).exp(),
+            filtered_log_probs.gather(1, ids).exp(),
             entropy,
-            active[:, None].to(raw_logits.dtype),
+            active[:, None].to(raw_log_probs.dtype),
         ],
         dim=1,
-    ).cpu()  # (N, 5 + 3K); float32 holds token ids exactly up to 2**24
-    k = ALTERNATIVES
+    ).cpu()  # (N, 3 (1 + K) + 2): one transfer
+    width = 1 + ALTERNATIVES
+    ids, probs, filtered = packed[:, :width].long(), packed[:, width : 2 * width], packed[:, 2 * width : 3 * width]
     return _StepNumbers(
         step=step,
-        token_ids=packed[:, 0].long().tolist(),
-        probs=packed[:, 1].tolist(),
-        filtered_probs=packed[:, 2].tolist(),
-        alternative_ids=packed[:, 3 : 3 + k].long().tolist(),
-        alternative_probs=packed[:, 3 + k : 3 + 2 * k].tolist(),
-        alternative_filtered_probs=packed[:, 3 + 2 * k : 3 + 3 * k].tolist(),
+        token_ids=ids[:, 0].tolist(),
+        probs=probs[:, 0].tolist(),
+        filtered_probs=filtered[:, 0].tolist(),
+        alternative_ids=ids[:, 1:].tolist(),
+        alternative_probs=probs[:, 1:].tolist(),
+        alternative_filtered_probs=filtered[:, 1:].tolist(),
         entropy=packed[:, -2].tolist(),
         active=packed[:, -1].bool().tolist(),
     )
@@ -210,10 +207,10 @@ def _cut_at_stop_string(text: str, stop_strings: Sequence[str]) -> str:
 class _SequenceBuilder:
     """Collects one sequence's tokens and events as they stream."""
 
-    def __init__(self, index: int, tokenizer, context_ids: Sequence[int]) -> None:
+    def __init__(self, index: int, token_texts: _TokenTexts, context_ids: Sequence[int]) -> None:
         self.index = index
-        self.tokenizer = tokenizer
-        self.text_stream = text_stream(tokenizer, context_ids)
+        self.token_texts = token_texts
+        self.text_stream = text_stream(token_texts.tokenizer, context_ids)
         self.events: list[TokenEvent] = []
 
     def add(
@@ -238,7 +235,7 @@ class _SequenceBuilder:
             ),
             entropy=numbers.entropy[row],
             trace=trace,
-            label=single_token_labels(self.tokenizer, [token_id])[0],
+            label=self.token_texts.label(token_id),
         )
         self.events.append(event)
         return event
@@ -252,14 +249,32 @@ class _SequenceBuilder:
         )
 
 
-def _token_texts(tokenizer, token_ids) -> dict[int, str]:
-    """Each distinct token on its own, decoded in one call. A token that holds only part of a character
-    (a Chinese character's first bytes) decodes to U+FFFD: it is shown as a chip of its bytes instead."""
-    unique = list(dict.fromkeys(token_ids))
-    texts = dict(zip(unique, tokenizer.batch_decode([[token_id] for token_id in unique])))
-    partial = [token_id for token_id, text in texts.items() if "\ufffd" in text]
-    texts.update(zip(partial, single_token_labels(tokenizer, partial)))
-    return texts
+class _TokenTexts:
+    """Tokens' texts on their own and their labels, decoded once per generation: the same alternatives come
+    back step after step, and decoding them was the consumer's main cost per token (it competes with the
+    generating thread for the interpreter)."""
+
+    def __init__(self, tokenizer) -> None:
+        self.tokenizer = tokenizer
+        self._texts: dict[int, str] = {}
+        self._labels: dict[int, str] = {}
+
+    def texts(self, token_ids: Sequence[int]) -> dict[int, str]:
+        """A mapping that holds every one of ``token_ids``. A token that holds only part of a character
+        (a Chinese character's first bytes) decodes to U+FFFD: it is shown as a chip of its bytes instead."""
+        missing = [token_id for token_id in dict.fromkeys(token_ids) if token_id not in self._texts]
+        if missing:
+            decoded = dict(zip(missing, self.tokenizer.batch_decode([[token_id] for token_id in missing])))
+            partial = [token_id for token_id, text in decoded.items() if "\ufffd" in text]
+            decoded.update(zip(partial, single_token_labels(self.tokenizer, partial)))
+            self._texts.update(decoded)
+        return self._texts
+
+    def label(self, token_id: int) -> str:
+        """The token as a label: its text, or a chip of its bytes (``single_token_labels``)."""
+        if token_id not in self._labels:
+            self._labels[token_id] = single_token_labels(self.tokenizer, [token_id])[0]
+        return self._labels[token_id]
 
 
 def _row_trace(numbers: TraceNumbers, row: int, texts: dict[int, str], beam: bool = False) -> TokenTrace:
@@ -278,10 +293,12 @@ def _trace_ids(trace: TraceNumbers | None, rows: Sequence[int]) -> list[int]:
     return [token_id for row in rows for stage in trace.top_ids[row] for token_id in stage]
 
 
-def _events_for_step(numbers: _StepNumbers, builders: list[_SequenceBuilder], tokenizer) -> list[TokenEvent]:
+def _events_for_step(
+    numbers: _StepNumbers, builders: list[_SequenceBuilder], token_texts: _TokenTexts
+) -> list[TokenEvent]:
     rows = [row for row, active in enumerate(numbers.active) if active]
     alternative_ids = [alt for row in rows for alt in numbers.alternative_ids[row]]
-    texts = _token_texts(tokenizer, alternative_ids + _trace_ids(numbers.trace, rows))
+    texts = token_texts.texts(alternative_ids + _trace_ids(numbers.trace, rows))
     return [
         builders[row].add(
             numbers,
@@ -466,8 +483,9 @@ def generate(
 
         worker = threading.Thread(target=run_generate, name="workbench-generate", daemon=True)
         worker.start()
+        token_texts = _TokenTexts(tokenizer)
         builders = [
-            _SequenceBuilder(index, tokenizer, prompt_ids[-_DECODE_CONTEXT:])
+            _SequenceBuilder(index, token_texts, prompt_ids[-_DECODE_CONTEXT:])
             for index in range(settings.num_return_sequences)
         ]
         try:
@@ -478,7 +496,7 @@ def generate(
                 if isinstance(item, (BeamProgress, AttentionRows)):
                     yield item
                 else:
-                    yield from _events_for_step(item, builders, tokenizer)
+                    yield from _events_for_step(item, builders, token_texts)
         finally:
             abandon.set()
             worker.join()
@@ -516,6 +534,7 @@ def _beam_sequences(
 ) -> list[SequenceResult]:
     """Rebuild each returned beam with the probabilities of its tokens at the step it chose them."""
     prompt_length = len(prompt_ids)
+    token_texts = _TokenTexts(tokenizer)
     sequences = []
     for row, beam_rows in enumerate(output.beam_indices):  # beam_rows: (steps,), -1 after the beam ended
         steps = int((beam_rows >= 0).sum())
@@ -526,8 +545,8 @@ def _beam_sequences(
         numbers = _step_numbers(0, raw, processed, chosen, torch.ones_like(chosen, dtype=torch.bool))
         raw_trace = trace_numbers(raw, [], chosen) if trace else None  # the chain does not apply to beams
         alternative_ids = [alt for alternatives in numbers.alternative_ids for alt in alternatives]
-        texts = _token_texts(tokenizer, alternative_ids + _trace_ids(raw_trace, range(steps)))
-        builder = _SequenceBuilder(row, tokenizer, prompt_ids[-_DECODE_CONTEXT:])
+        texts = token_texts.texts(alternative_ids + _trace_ids(raw_trace, range(steps)))
+        builder = _SequenceBuilder(row, token_texts, prompt_ids[-_DECODE_CONTEXT:])
         for step in range(steps):
             step_trace = None if raw_trace is None else _row_trace(raw_trace, step, texts, beam=True)
             builder.add(numbers, step, step, [texts[alt] for alt in numbers.alternative_ids[step]], step_trace)
