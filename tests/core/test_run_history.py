@@ -6,8 +6,11 @@ import numpy as np
 import pytest
 
 from tests.core.test_training import run, tiny_settings
+from workbench.core.jobs import RunControl, drain
 from workbench.core.training.events import EvalEvent, StepEvent
-from workbench.core.training.run_history import read_run
+from workbench.core.training.run_follower import RunFollower
+from workbench.core.training.run_history import read_metrics_csv, read_run
+from workbench.core.training.trainer import train
 
 
 def test_the_history_of_a_run_is_what_it_reported_live(corpus, tmp_path):
@@ -33,3 +36,23 @@ def test_a_resumable_run_is_read_up_to_its_checkpoint(corpus, tmp_path):
     history = read_run(result.out_dir, up_to_step=15)
     assert history.steps[-1].step == 15 and [e.step for e in history.evaluations] == [15]
     assert history.snapshots == (15,)
+
+
+
+def test_tokens_follow_a_resume_that_changes_the_batch(corpus, tmp_path):
+    # A resume may change the batch (or, under torchrun, the number of processes): the steps before keep their
+    # size on the tokens axis, in the run's folder as in the trainer's own events.
+    out = tmp_path / "run"
+    control, first = RunControl(), []
+    drain(
+        train(tiny_settings(corpus, out, max_iters=8, eval_interval=4), control),
+        lambda event: first.append(event) or (isinstance(event, StepEvent) and event.step == 3 and control.cancel()),
+    )
+    follower = RunFollower(out)
+    resumed, _ = run(tiny_settings(corpus, out, max_iters=8, eval_interval=4, batch_size=4), resume=True)
+    live = [event.tokens_seen for event in first + resumed if isinstance(event, StepEvent)]
+    block = 16
+    assert live == [8 * block * step for step in (1, 2, 3)] + [3 * 8 * block + 4 * block * step for step in range(1, 6)]
+    assert [event.tokens_seen for event in read_run(out).steps] == live
+    assert read_metrics_csv(out / "metrics.csv")["tokens"].tolist() == live
+    assert [event.tokens_seen for event in follower.poll().steps] == live[3:]

@@ -14,17 +14,16 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from workbench.core.training.events import EvalEvent, StepEvent
-from workbench.core.training.run_history import evaluation_event, run_settings, step_event, tokens_per_step
+from workbench.core.training.run_history import evaluation_event, run_settings, step_event, token_counts
 from workbench.core.training.settings import TrainSettings
 from workbench.core.training.snapshots import snapshot_steps
-from workbench.core.training.trainer import METRICS_COLUMNS, METRICS_FILE
+from workbench.core.training.trainer import METRICS_COLUMNS, METRICS_FILE, RUN_FILE
 
 
 @dataclass(frozen=True)
@@ -57,7 +56,8 @@ class RunFollower:
         self._since_eval: list[float] = []
         self._snapshots = tuple(snapshot_steps(self.folder))
         self._settings_known = run_settings(self.folder) is not None
-        self._tokens_per_step = tokens_per_step(self.folder)  # NaN until the run says its settings
+        self._layout_written = self._run_file_written()
+        self._token_counts = token_counts(self.folder)  # unknown until the run says its settings
 
     def shown_up_to(self, step: int, since_evaluation: list[float] | tuple[float, ...] = ()) -> None:
         """``step`` is the last one drawn; ``since_evaluation``, the training losses drawn after the last
@@ -83,6 +83,12 @@ class RunFollower:
         except OSError:
             return 0
         return size - len(tail) + tail.rfind(b"\n") + 1
+
+    def _run_file_written(self) -> int | None:
+        try:
+            return (self.folder / RUN_FILE).stat().st_mtime_ns
+        except OSError:
+            return None
 
     def _size(self) -> int:
         try:
@@ -126,9 +132,10 @@ class RunFollower:
 
     def _events(self, rows: list[dict[str, str]]) -> tuple[list[StepEvent] | None, list[EvalEvent]]:
         """The rows' events (None when the rows go back to an earlier step: the run restarted)."""
-        if math.isnan(self._tokens_per_step):
-            self._tokens_per_step = tokens_per_step(self.folder)
-        tokens = self._tokens_per_step
+        written = self._run_file_written()
+        if written != self._layout_written or not self._token_counts.sizes:  # a resume may change the batch
+            self._layout_written, self._token_counts = written, token_counts(self.folder)
+        tokens = self._token_counts
         steps, evaluations = [], []
         for row in rows:
             try:

@@ -74,15 +74,38 @@ def run_settings(run_folder: str | Path) -> TrainSettings | None:
         return None
 
 
-def tokens_per_step(run_folder: Path) -> float:
-    """Tokens one step consumes (all processes together), from the run's settings; NaN when they are not there."""
+@dataclass(frozen=True)
+class TokenCounts:
+    """Tokens a run has learnt from after each step, all processes together: a resume may change the batch
+    or the number of processes, so each stretch of steps has its own size."""
+
+    sizes: tuple[tuple[int, int], ...]  # (first step of the stretch, tokens per step), in step order; () unknown
+
+    def at(self, steps):
+        """Tokens after ``steps`` (a number or an array of them); NaN when the run does not say its sizes."""
+        steps = np.asarray(steps, dtype=float)
+        if not self.sizes:
+            return np.full_like(steps, math.nan)
+        starts = np.array([start for start, _ in self.sizes], dtype=float)  # (S,)
+        sizes = np.array([size for _, size in self.sizes], dtype=float)  # (S,)
+        before = np.concatenate([[0.0], np.cumsum(np.diff(starts) * sizes[:-1])])  # (S,) tokens at each start
+        stretch = np.clip(np.searchsorted(starts, steps, side="right") - 1, 0, None)
+        return before[stretch] + (steps - starts[stretch]) * sizes[stretch]
+
+
+def token_counts(run_folder: Path) -> TokenCounts:
+    """The sizes of the run's steps, from its ``run.json`` or checkpoint (runs of earlier versions: one size,
+    from their settings and number of processes); unknown when neither says."""
     layout = _run_layout(run_folder)
     try:
+        history = layout.get("batch_history")
+        if history:
+            return TokenCounts(tuple((int(size["from_step"]), int(size["tokens_per_step"])) for size in history))
         settings = layout["settings"]
         processes = layout.get("world_size", 1)
-        return float(settings["batch_size"] * settings["block_size"] * settings["grad_accum"] * processes)
-    except (KeyError, TypeError):
-        return math.nan
+        return TokenCounts(((0, settings["batch_size"] * settings["block_size"] * settings["grad_accum"] * processes),))
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return TokenCounts(())
 
 
 def _metrics_rows(path: Path) -> list[dict[str, str]]:
@@ -121,14 +144,14 @@ def read_metrics_csv(path: str | Path) -> dict[str, np.ndarray]:
         columns = {name: np.array([_float_or_nan(row[name]) for row in rows]) for name in METRICS_COLUMNS}
     except (ValueError, AttributeError) as error:
         raise _not_a_number(path, error) from error
-    columns["tokens"] = columns["step"] * tokens_per_step(path.parent)
+    columns["tokens"] = token_counts(path.parent).at(columns["step"])
     return columns
 
 
-def step_event(row: dict[str, str], tokens_per_step: float) -> StepEvent:
+def step_event(row: dict[str, str], counts: TokenCounts) -> StepEvent:
     """The StepEvent the trainer yielded for a row of its metrics.csv (ValueError when a value is not a number)."""
     step = int(row["step"])
-    tokens = 0 if math.isnan(tokens_per_step) else int(step * tokens_per_step)
+    tokens = 0 if not counts.sizes else int(counts.at(step))
     return StepEvent(step, float(row["train_loss"]), float(row["lr"]), float(row["tokens_per_s"]), tokens,
                      float(row["elapsed_s"]))
 
@@ -179,7 +202,7 @@ def read_run(folder: str | Path, up_to_step: int | None = None) -> RunHistory:
         )
     rows = _metrics_rows(folder / METRICS_FILE)
     last = math.inf if up_to_step is None else up_to_step
-    tokens = tokens_per_step(folder)
+    tokens = token_counts(folder)
     logs = _EvaluationLogs(folder)
     steps, evaluations, since_eval = [], [], []
     try:

@@ -204,6 +204,8 @@ class _Run:
         self.resume = resume
         self.step = 0
         self.tokens_seen = 0
+        # Tokens per step from each step on: a resume may change the batch or the number of processes.
+        self.batch_history: list[dict[str, int]] = []
         self.elapsed_s = 0.0
         self.last_val_loss: float | None = None
         self.recent_train_losses: list[float] = []
@@ -283,6 +285,10 @@ class _Run:
         self.optimizer = make_optimizer(model, settings, self.device, self.sharded)
         if checkpoint is not None:
             self._restore(checkpoint)
+        tokens_per_step = self.effective_batch * settings.block_size
+        self.batch_history = [layout for layout in self.batch_history if layout["from_step"] < self.step]
+        if not self.batch_history or self.batch_history[-1]["tokens_per_step"] != tokens_per_step:
+            self.batch_history.append({"from_step": self.step, "tokens_per_step": tokens_per_step})
         if self.processes.rank > 0:
             # Each process reads its own batches and draws its own dropout, also when resuming with another
             # number of processes (rank 0 continues the saved streams).
@@ -349,6 +355,9 @@ class _Run:
         state, tensors = checkpoint.state, checkpoint.tensors
         self.step = state["step"]
         self.tokens_seen = state["tokens_seen"]
+        # Checkpoints of earlier versions kept no history: their steps all had the same size.
+        earlier = [{"from_step": 0, "tokens_per_step": self.tokens_seen // max(1, self.step)}]
+        self.batch_history = list(state.get("batch_history") or earlier)
         self.elapsed_s = state["elapsed_s"]
         self.last_val_loss = state.get("last_val_loss")
         self.recent_train_losses = list(state.get("recent_train_losses", []))
@@ -517,6 +526,7 @@ class _Run:
             "settings": asdict(settings),
             "world_size": self.processes.world_size,
             "effective_batch": self.effective_batch,
+            "batch_history": self.batch_history,
             "optimizer_by_name": True,  # resumes in one process, under DDP or FSDP alike
         }
 
@@ -540,6 +550,7 @@ class _Run:
             "settings": asdict(self.settings),
             "world_size": self.processes.world_size,
             "effective_batch": self.effective_batch,
+            "batch_history": self.batch_history,
             "device": str(self.device),
         }
         write_json_atomic(self.out_dir / RUN_FILE, layout)
