@@ -63,8 +63,16 @@ def test_resume_extends_a_finished_run(corpus, tmp_path):
     # Left-out flags keep the values the run started with; changing the model shape is refused.
     assert main(f"train --corpus {corpus} --out {out} --n-embd 32 --resume".split()) == 2
     assert main(f"train --corpus {corpus} --out {out} --max-iters 6 --resume".split()) == 0
+    assert main(f"train --out {out} --max-iters 8 --resume".split()) == 0  # on the run's own corpus
     steps = [line.split(",")[0] for line in (out / "metrics.csv").read_text(encoding="utf-8").splitlines()[1:]]
-    assert steps == ["1", "2", "3", "4", "5", "6"]
+    assert steps == ["1", "2", "3", "4", "5", "6", "7", "8"]
+
+
+def test_corpus_is_required_unless_resuming_a_checkpointed_run(tmp_path, capsys):
+    assert main(f"train --out {tmp_path / 'new'} {TINY}".split()) == 2
+    assert "error: --corpus is required" in capsys.readouterr().err
+    assert main(f"train --out {tmp_path / 'none'} --resume".split()) == 2
+    assert "error: There is no checkpoint to resume in" in capsys.readouterr().err
 
 
 def test_perplexity_is_exp_of_the_mean_loss_over_every_token(tiny_loaded):

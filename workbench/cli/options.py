@@ -43,11 +43,13 @@ def add_settings_arguments(
     exclude: Iterable[str] = (),
     flags: Mapping[str, str] | None = None,
     defaults: Mapping[str, Any] | None = None,
+    optional: Iterable[str] = (),
 ) -> None:
     """One flag per described field of ``settings_class``: ``--top-k`` for ``top_k`` (or the name in
     ``flags``), typed from the field, helped by its label and help. Every flag defaults to None, so
     that a value given on the command line is always the value used (``settings_from_args``).
-    ``defaults`` are the values the help shows (the field defaults when left out)."""
+    ``defaults`` are the values the help shows (the field defaults when left out). Fields in ``optional``
+    are not required on the command line even without a default: the command finds them itself."""
     excluded, renamed = set(exclude), dict(flags or {})
     for field in described_fields(settings_class):
         if field.name in excluded:
@@ -71,7 +73,7 @@ def add_settings_arguments(
                 options["choices"] = info.choice_values
             else:
                 options["metavar"] = _METAVARS.get(info.kind) or _METAVARS[field.value_type]
-        if field.required:
+        if field.required and field.name not in optional:
             options["required"] = True
         parser.add_argument(renamed.get(field.name, flag_name(field.name)), **options)
 

@@ -13,6 +13,8 @@ import signal
 import sys
 
 from workbench.cli import options
+from workbench.core.errors import InvalidSettingsError
+from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.training.settings import TrainSettings
 
 INTERRUPTED = 130
@@ -26,8 +28,13 @@ def add_parser(subparsers) -> None:
         "Writes OUT/metrics.csv, OUT/probes.jsonl, OUT/checkpoint, the model of each kept evaluation and the final "
         "model in OUT.",
     )
-    options.add_settings_arguments(parser, TrainSettings, flags={"out_dir": "--out", "probes": "--probe"})
-    parser.add_argument("--resume", action="store_true", help="continue the run checkpointed in --out")
+    options.add_settings_arguments(
+        parser, TrainSettings, flags={"out_dir": "--out", "probes": "--probe"}, optional=("corpus",)
+    )
+    parser.add_argument(
+        "--resume", action="store_true", help="continue the run checkpointed in --out (on its own corpus unless "
+        "--corpus names another)"
+    )
     parser.set_defaults(run=run)
 
 
@@ -44,6 +51,12 @@ def settings_from_args(args: argparse.Namespace) -> TrainSettings:
     if args.resume and has_checkpoint(checkpoint):
         # Loaded whole here, so a damaged checkpoint is named in one line before the progress bar starts.
         base = settings_from_data(TrainSettings, load_checkpoint(checkpoint, *RESUME_NEEDS).state["settings"])
+    elif args.resume:
+        raise InvalidSettingsError(
+            QT_TRANSLATE_NOOP("Errors", "There is no checkpoint to resume in {folder}.").fill(folder=args.out_dir)
+        )
+    elif args.corpus is None:
+        raise InvalidSettingsError("--corpus is required: the text file or folder to train on")
     settings = options.settings_from_args(TrainSettings, args, base=base)
     if settings.is_finetune and args.tokenizer is None:  # fine-tuning's own tokenizer, unless one was named
         settings = dataclasses.replace(settings, tokenizer="pretrained")
