@@ -245,8 +245,10 @@ def _encoder_of(loaded):
     return LoadedModel(entry, loaded.model, loaded.tokenizer, loaded.device, loaded.dtype)
 
 
-def test_regenerate_and_continue_are_off_for_a_model_that_cannot_generate(qtbot, window, tiny_loaded):
+def test_regenerate_and_continue_are_off_before_a_generation_and_for_a_model_that_cannot_generate(qtbot, window, tiny_loaded):
     set_prompt(window, "The quick", mode="greedy", max_new_tokens=3)
+    assert window.generate_button.isEnabled()
+    assert not window.regenerate_button.isEnabled() and not window.regenerate_action.isEnabled()  # nothing to rerun
     with qtbot.waitSignal(window.state.generation_finished, timeout=15_000):
         window.generate()
     assert window.regenerate_button.isEnabled() and window.continue_button.isEnabled()

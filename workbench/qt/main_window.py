@@ -575,8 +575,8 @@ class MainWindow(QMainWindow):
                      and not self.decoding_panel.problems())
         for widget in (self.generate_button, self.generate_action):
             widget.setEnabled(can_generate)
-        for widget in (self.regenerate_button, self.regenerate_action):
-            widget.setEnabled(can_generate or can_rerun)
+        for widget in (self.regenerate_button, self.regenerate_action):  # there is a last prompt to run again
+            widget.setEnabled(can_rerun)
         has_output = bool(self.output_view.sequence_text().strip())
         for widget in (self.continue_button, self.continue_action):
             widget.setEnabled(can_rerun and has_output)

@@ -2,7 +2,7 @@
 person chose one (View → Language; it applies at the next start).
 
 The translations are Qt's own: ``workbench/resources/translations/workbench_zh_CN.ts`` (written from
-the code by ``pyside6-lupdate``: ``python -m workbench.bootstrap translations``) compiled by
+the code by ``pyside6-lupdate``: ``python -m workbench.qt.translations``) compiled by
 ``pyside6-lrelease`` into the ``.qm`` beside it, plus Qt's ``qtbase_zh_CN.qm`` for its own dialogs and
 buttons. A CJK font fallback keeps Chinese labels and tokens from showing as empty boxes.
 """
