@@ -190,7 +190,8 @@ def test_cancel_lands_between_layers_even_in_the_prefill(tiny_loaded):
         last.remove()
     assert result.stopped and result.sequences[0].token_ids == ()
     assert later_layer_calls == []
-    _, again = run(tiny_loaded, GREEDY)  # the hooks are gone and the engine stays usable
+    assert all("forward" not in layer.__dict__ for layer in layers)  # the checks are gone
+    _, again = run(tiny_loaded, GREEDY)  # the engine stays usable
     assert not again.stopped and len(again.sequences[0].token_ids) == 24
 
 
@@ -305,3 +306,22 @@ def test_free_memory_on_the_cpu_counts_what_the_kernel_can_give_back():
     free = free_memory_bytes(torch.device("cpu"))
     meminfo = dict(line.split(":", 1) for line in open("/proc/meminfo", encoding="ascii"))
     assert abs(free - int(meminfo["MemAvailable"].split()[0]) * 1024) < 2**28  # read a moment apart
+
+
+def test_a_forward_set_on_a_block_itself_is_kept(tiny_loaded):
+    # accelerate (device maps, offloading) replaces a block's forward on the block itself: checking each block
+    # for a Stop wraps it while generating and puts it back after.
+    layer = tiny_loaded.model.model.layers[0]
+    calls = []
+
+    def own_forward(*args, **kwargs):
+        calls.append(1)
+        return type(layer).forward(layer, *args, **kwargs)
+
+    layer.forward = own_forward
+    try:
+        _, result = run(tiny_loaded, GREEDY)
+        assert len(result.sequences[0].token_ids) == 24 and len(calls) == 24  # the prompt, then a pass per token
+        assert layer.forward is own_forward
+    finally:
+        del layer.forward
