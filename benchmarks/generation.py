@@ -2,13 +2,20 @@
 against plain ``model.generate`` with the same model, prompt and settings, measured
 side by side in one run. The last line is the ratio; the target is at least 0.95.
 
-    python benchmarks/generation.py [--model ID] [--tokens 128] [--repeats 5] [--threads N]
+    python benchmarks/generation.py [--model ID] [--tokens 128] [--repeats 5] [--threads N] [--narrow]
+
+``--narrow`` keeps the model's depth and vocabulary but makes it 64 wide with random weights, on one
+thread: each token then costs about what launching its few hundred operations costs, as on a GPU whose
+host cannot launch kernels as fast as the GPU runs them. The engine's own work per token (the streamed
+numbers, the Stop checks, the events) weighs most there, so this is the CPU stand-in for that case.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
+import tempfile
 import time
 
 import torch
@@ -41,18 +48,41 @@ def time_raw(loaded, request: GenerationRequest) -> tuple[float, int]:
     return elapsed, output.shape[1] - ids.shape[1]
 
 
+def narrow_copy(loaded):
+    """A model of ``loaded``'s depth and vocabulary, 64 wide, with seeded random weights (0.05, so greedy
+    decoding does not repeat one token), loaded by the workbench's loader from a temporary folder."""
+    from transformers import AutoModelForCausalLM
+
+    config = loaded.model.config.__class__.from_dict(loaded.model.config.to_dict())
+    config.update(dict(hidden_size=64, intermediate_size=128, num_attention_heads=4, num_key_value_heads=1,
+                       head_dim=16, initializer_range=0.05))
+    folder = tempfile.mkdtemp(prefix="workbench-bench-narrow-")
+    torch.manual_seed(0)
+    AutoModelForCausalLM.from_config(config).save_pretrained(folder)
+    loaded.tokenizer.save_pretrained(folder)
+    loaded.unload()
+    narrow = load_model_blocking(folder)
+    shutil.rmtree(folder)  # read into memory by now
+    return narrow
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="smollm2-135m-instruct")
     parser.add_argument("--tokens", type=int, default=128)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
+    parser.add_argument("--narrow", action="store_true", help="the model's depth and vocabulary, 64 wide, random "
+                        "weights, one thread: bound by launching operations, as a GPU on a slow host")
     args = parser.parse_args()
     if args.threads:
         # On a busy machine, fewer threads than cores avoids waiting for a second core in every op.
         torch.set_num_threads(args.threads)
 
     loaded = load_model_blocking(args.model)
+    if args.narrow:
+        torch.set_num_threads(1)
+        loaded = narrow_copy(loaded)
     # min_new_tokens = max_new_tokens: both sides produce exactly the same number of tokens.
     settings = DecodingSettings(mode="greedy", max_new_tokens=args.tokens, min_new_tokens=args.tokens)
     request = GenerationRequest(PROMPT, settings)
