@@ -245,7 +245,7 @@ def _encoder_of(loaded):
     return LoadedModel(entry, loaded.model, loaded.tokenizer, loaded.device, loaded.dtype)
 
 
-def test_regenerate_and_continue_are_off_before_a_generation_and_for_a_model_that_cannot_generate(qtbot, window, tiny_loaded):
+def test_regenerate_and_continue_wait_for_a_generation_and_a_model_that_can_generate(qtbot, window, tiny_loaded):
     set_prompt(window, "The quick", mode="greedy", max_new_tokens=3)
     assert window.generate_button.isEnabled()
     assert not window.regenerate_button.isEnabled() and not window.regenerate_action.isEnabled()  # nothing to rerun
