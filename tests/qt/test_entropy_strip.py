@@ -103,9 +103,9 @@ def test_a_restored_run_keeps_its_entropies_and_an_old_one_says_it_has_none(qtbo
     assert "without entropies" in old.entropy_strip.readout.text()
 
 
-def test_an_empty_strip_shows_no_numbers_and_says_what_will_appear(strip):
-    assert "appear here" in strip.readout.text()
-    assert not strip.plot.getAxis("bottom").style["showValues"] and not strip.plot.getAxis("left").style["showValues"]
+def test_an_empty_strip_shows_no_ticks_and_says_what_will_appear(strip):
+    assert "stream" in strip.readout.text()
+    assert strip.plot.getAxis("bottom")._tickLevels == [[], []] and strip.plot.getAxis("left")._tickLevels == [[], []]
     strip.add_token(0, RunToken(text="a", prob=0.5, entropy=1.0))
     strip._redraw()
-    assert strip.plot.getAxis("bottom").style["showValues"] and "Hover a point" in strip.readout.text()
+    assert strip.plot.getAxis("bottom")._tickLevels is None and "Hover a point" in strip.readout.text()

@@ -140,8 +140,8 @@ class EntropyStrip(QWidget):
         self.entropy_curve.setData(steps, entropy)
         self.surprisal_points.setData(steps, surprisal)
         self.plot.setXRange(-0.5, max(len(steps), 2) - 0.5, padding=0)
-        for name in ("left", "bottom"):  # an empty strip shows no numbers of tokens that do not exist
-            self.plot.getAxis(name).setStyle(showValues=bool(len(steps)))
+        for name in ("left", "bottom"):  # an empty strip has no ticks: there are no tokens to number yet
+            self.plot.getAxis(name).setTicks(None if len(steps) else [[], []])
         self._place_marker()
         self.readout.setText(self._idle_text())
 
@@ -149,7 +149,7 @@ class EntropyStrip(QWidget):
         if any(token.entropy is None for token in self.tokens):
             return self.tr("This run was saved without entropies: surprisal only.")
         if not self.tokens:
-            return self.tr("Each token's entropy and surprisal appear here as it streams.")
+            return self.tr("Drawn as the tokens stream.")
         return self.tr("Hover a point to read it; click it to select the token.")
 
     def _place_marker(self) -> None:

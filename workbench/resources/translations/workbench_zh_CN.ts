@@ -904,8 +904,8 @@
         <translation>该运行保存时未包含熵：仅有惊奇度。</translation>
     </message>
     <message>
-        <source>Each token&apos;s entropy and surprisal appear here as it streams.</source>
-        <translation>每个词元生成时，它的熵和惊奇度会显示在这里。</translation>
+        <source>Drawn as the tokens stream.</source>
+        <translation>随词元生成逐个绘出。</translation>
     </message>
     <message>
         <source>Hover a point to read it; click it to select the token.</source>
