@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -27,9 +28,9 @@ def _train_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "workbench", "train", *args]
 
 
-def _torchrun(processes: int, *args: str) -> subprocess.CompletedProcess:
+def _torchrun(processes: int, *args: str, entry: tuple[str, ...] = ("-m", "workbench", "train")):
     launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={processes}"]
-    return subprocess.run([*launcher, "-m", "workbench", "train", *args], capture_output=True, text=True, timeout=600)
+    return subprocess.run([*launcher, *entry, *args], capture_output=True, text=True, timeout=600)
 
 
 def _final_val_loss(out) -> float:
@@ -65,6 +66,22 @@ def test_two_processes_train_like_one_with_the_same_effective_batch(tmp_path):
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert "effective batch: 8 blocks per step (8 per batch x 1 accumulated)" in resumed.stderr
     assert read_metrics_csv(two / "metrics.csv")["step"][-1] == 140
+
+
+@pytest.mark.slow
+def test_steps_queued_ahead_under_torchrun_train_the_same_curve(tmp_path):
+    # The GPU's schedule (the next step queued before this one's loss is read) forced on two CPU processes:
+    # every process queues the same steps and collectives, and the curve is the one read step by step.
+    corpus = sample_corpus()
+    short = [*RUN.split(), "--max-iters", "30", "--eval-interval", "10", "--checkpoint-interval", "15"]
+    ahead = str(Path(__file__).with_name("launched_ahead_train.py"))
+    curves = {}
+    for name, entry in (("one_by_one", ("-m", "workbench", "train")), ("ahead", (ahead,))):
+        launched = _torchrun(2, "--corpus", str(corpus), "--out", str(tmp_path / name), *short, entry=entry)
+        assert launched.returncode == 0, launched.stderr[-3000:]
+        with open(tmp_path / name / "metrics.csv", encoding="utf-8") as handle:
+            curves[name] = [(row["step"], row["train_loss"], row["val_loss"]) for row in csv.DictReader(handle)]
+    assert len(curves["ahead"]) == 30 and curves["ahead"] == curves["one_by_one"]
 
 
 @pytest.mark.slow

@@ -164,3 +164,30 @@ def test_sampler_order_must_name_each_stage_once():
     assert replace(FILTERED, sampler_order=tuple(reversed(SAMPLER_STAGES))).problems() == []
     problems = replace(FILTERED, sampler_order=("top_k", "top_k")).problems()
     assert "repeated top_k" in problems[0] and "missing" in problems[0]
+
+
+def test_step_numbers_of_masked_certain_and_broken_distributions():
+    # Compared with torch.distributions: tokens a processor ruled out (-inf) add nothing to the entropy, a
+    # certain pick has entropy +0 (not -0), and a row of NaN logits (an fp16 overflow) reads NaN, not 0.
+    from workbench.core.generation import ALTERNATIVES, _step_numbers
+
+    torch.manual_seed(0)
+    raw = torch.randn(4, 50)  # (N, V)
+    raw[1, 10:] = -math.inf
+    raw[2] = -math.inf
+    raw[2, 7] = 0.0
+    raw[3] = math.nan
+    filtered = raw.clone()
+    filtered[0, :25] = -math.inf
+    chosen = torch.tensor([30, 3, 7, 0])
+    numbers = _step_numbers(0, raw, filtered, chosen, torch.ones(4, dtype=torch.bool))
+    for row in (0, 1):
+        expected = torch.distributions.Categorical(logits=raw[row])
+        assert numbers.entropy[row] == pytest.approx(float(expected.entropy()), abs=1e-5)
+        assert numbers.probs[row] == pytest.approx(float(expected.probs[chosen[row]]), abs=1e-6)
+        top = expected.probs.topk(ALTERNATIVES)
+        assert numbers.alternative_ids[row] == top.indices.tolist()
+        assert numbers.alternative_probs[row] == pytest.approx(top.values.tolist(), abs=1e-6)
+    assert numbers.filtered_probs[0] == pytest.approx(float(filtered[0].softmax(-1)[30]), abs=1e-6)
+    assert numbers.entropy[2] == 0.0 and math.copysign(1.0, numbers.entropy[2]) == 1.0 and numbers.probs[2] == 1.0
+    assert math.isnan(numbers.entropy[3]) and math.isnan(numbers.probs[3])

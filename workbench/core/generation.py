@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import queue
 import random
 import threading
@@ -96,8 +97,11 @@ def _step_numbers(
     # filter is active), then only the few needed entries are exponentiated: the engine's per-token cost.
     raw_log_probs = raw_logits.float().log_softmax(dim=-1)  # (N, V)
     filtered_log_probs = raw_log_probs if processed is raw_logits else processed.float().log_softmax(dim=-1)  # (N, V)
-    # Entropy -sum(p log p); a token the model rules out (-inf, p = 0) adds nothing (nansum skips its 0 * -inf).
-    entropy = -(raw_log_probs.exp() * raw_log_probs).nansum(dim=-1, keepdim=True)  # (N, 1)
+    # Entropy -sum(p log p): a token ruled out (log p = -inf, p = 0) adds nothing, a NaN stays NaN, and
+    # 0 - sum keeps a certain pick's entropy at +0 (not -0).
+    entropy = 0.0 - torch.linalg.vecdot(
+        raw_log_probs.exp(), raw_log_probs.nan_to_num(nan=math.nan, neginf=0.0)
+    )[:, None]  # (N, 1)
     _, alternative_ids = raw_log_probs.topk(ALTERNATIVES, dim=-1)  # (N, K)
     ids = torch.cat([chosen[:, None], alternative_ids], dim=1)  # (N, 1 + K): the chosen token, then the likeliest
     packed = torch.cat(
@@ -202,15 +206,17 @@ def _checked_before_each(blocks: Sequence[torch.nn.Module], check: Callable[[], 
     """Runs ``check`` before each of ``blocks`` while the context lasts. Each block's ``forward`` is wrapped
     rather than given a forward pre-hook: any hook sends every call of the module down ``Module``'s slow
     path, about 7 us a block (2 % of a token of a 30-layer model when the host launches the kernels)."""
-    own = [block.__dict__.get("forward") for block in blocks]  # a forward set on the block itself (accelerate's)
-    for block in blocks:
-        block.forward = functools.partial(_checked_forward, check, block.forward)
+    blocks = list(dict.fromkeys(blocks))  # a block listed twice is wrapped once
+    own: dict[torch.nn.Module, Callable | None] = {}  # a forward set on the block itself (accelerate's), or None
     try:
+        for block in blocks:
+            own[block] = block.__dict__.get("forward")
+            block.forward = functools.partial(_checked_forward, check, block.forward)
         yield
     finally:
-        for block, previous in zip(blocks, own):
+        for block, previous in own.items():
             if previous is None:
-                del block.forward
+                block.__dict__.pop("forward", None)
             else:
                 block.forward = previous
 

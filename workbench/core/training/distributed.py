@@ -89,18 +89,22 @@ class StepAgreement:
     step's work, and ``read`` waits for that copy alone, so the next step can be queued first."""
 
     def __init__(self, processes: Processes, loss: torch.Tensor, stop: bool) -> None:
+        dtype = torch.float32 if loss.device.type == "mps" else torch.float64  # MPS has no float64
         # new_full fills on the device; a tensor made from a Python number would be copied there, and wait.
-        both = torch.stack([loss.double(), loss.new_full((), float(stop), dtype=torch.float64)])  # (2,)
+        both = torch.stack([loss.to(dtype), loss.new_full((), float(stop), dtype=dtype)])  # (2,)
         if processes.distributed:
             dist.all_reduce(both, op=dist.ReduceOp.SUM)
         self.non_finite = (~torch.isfinite(both[0])).float()  # (): on the device, for the optimizer to skip
         self._world_size = processes.world_size
         self._copied: torch.cuda.Event | None = None
         if both.is_cuda:
-            self._host = torch.empty(2, dtype=torch.float64, pin_memory=True)
-            self._host.copy_(both, non_blocking=True)
-            self._copied = torch.cuda.Event()
-            self._copied.record()
+            # On the loss's own GPU and its stream: the process's current device may be another one (cuda:1
+            # trained in one process), whose stream knows nothing of this copy.
+            with torch.cuda.device(both.device):
+                self._host = torch.empty(2, dtype=dtype, pin_memory=True)
+                self._host.copy_(both, non_blocking=True)
+                self._copied = torch.cuda.Event()
+                self._copied.record(torch.cuda.current_stream(both.device))
         else:
             self._host = both
 
