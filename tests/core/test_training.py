@@ -164,7 +164,9 @@ def test_resume_drops_metrics_written_after_the_checkpoint(corpus, tmp_path):
     assert [int(r["step"]) for r in read_metrics(out)] == list(range(1, 9))
 
 
-def test_diverging_loss_stops_with_a_message_and_keeps_the_checkpoint(corpus, tmp_path, monkeypatch):
+@pytest.fixture
+def loss_turns_nan(monkeypatch):
+    """The loss becomes NaN from the fifth batch on."""
     real_loss = trainer_module._next_token_loss
     calls = {"n": 0}
 
@@ -174,6 +176,9 @@ def test_diverging_loss_stops_with_a_message_and_keeps_the_checkpoint(corpus, tm
         return loss * float("nan") if calls["n"] > 4 else loss
 
     monkeypatch.setattr(trainer_module, "_next_token_loss", loss_turning_nan)
+
+
+def test_diverging_loss_stops_with_a_message_and_keeps_the_checkpoint(corpus, tmp_path, loss_turns_nan):
     out = tmp_path / "run"
     events, result = run(tiny_settings(corpus, out, checkpoint_interval=2, eval_interval=100))
     assert result.stopped and result.step == 4
@@ -239,16 +244,7 @@ def test_stop_with_a_step_queued_ahead_keeps_that_step_and_resumes_the_same_curv
     assert [tuple(r[c] for c in columns) for r in read_metrics(out)] == expected
 
 
-def test_a_diverging_step_queued_ahead_leaves_the_weights_as_they_were(corpus, tmp_path, monkeypatch, queued_ahead):
-    real_loss = trainer_module._next_token_loss
-    calls = {"n": 0}
-
-    def loss_turning_nan(model, inputs, targets):
-        calls["n"] += 1
-        loss = real_loss(model, inputs, targets)
-        return loss * float("nan") if calls["n"] > 4 else loss
-
-    monkeypatch.setattr(trainer_module, "_next_token_loss", loss_turning_nan)
+def test_a_diverging_step_queued_ahead_leaves_the_weights_as_they_were(corpus, tmp_path, loss_turns_nan, queued_ahead):
     _, result = run(tiny_settings(corpus, tmp_path / "run", checkpoint_interval=2, eval_interval=100))
     assert result.diverged and result.step == 4
     weights = {index: after for index, _, after in queued_ahead}
