@@ -122,6 +122,16 @@ class Bench:
 
             torch.cuda.synchronize()
 
+    def start_even(self) -> None:
+        """Before a timed side: the other side's objects collected and its cached GPU blocks returned, so
+        neither inherits the other's memory pool (or its fragments)."""
+        gc.collect()
+        if self.cuda:
+            import torch
+
+            torch.cuda.synchronize()
+            torch.cuda.empty_cache()
+
 
 def model_name(folder: Path) -> str:
     return folder.name.removesuffix("-tiny").removesuffix("-random")
@@ -572,6 +582,7 @@ def section_training(bench: Bench) -> None:
                 }
                 seconds, first, losses = {}, {}, {}
                 for side in ("reference", "workbench") if (index + pair) % 2 == 0 else ("workbench", "reference"):
+                    bench.start_even()
                     started = time.perf_counter()
                     losses[side], first[side] = sides[side]()
                     seconds[side] = time.perf_counter() - started
