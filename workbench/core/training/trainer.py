@@ -6,8 +6,9 @@ accumulation. Differences, for a desktop app: pause/resume/stop through ``RunCon
 an eval at the last step whatever the interval, validation blocks spread evenly over the
 split and the same at every eval (so the validation curve is not noisier than the model),
 a sample text per eval drawn without touching the training random stream, and checkpoints
-that make a resumed run continue
-the same curve bit for bit.
+that make a resumed run continue the same curve bit for bit. Like nanoGPT, a GPU does not wait
+for the host at every step: the next step is queued before this one's loss is read
+(``_Run.may_launch_after``).
 """
 
 from __future__ import annotations
