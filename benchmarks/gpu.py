@@ -26,6 +26,7 @@ and parity do not need trained weights. Everything is written to temporary folde
 point there). Each row is printed as soon as it is measured and appended to ``--out``, so a timeout still
 leaves the finished rows; no new measurement starts after ``--budget-s`` (420 s).
 
+``.gpu-carry`` is built here by ``python benchmarks/gpu_carry.py`` (ignored by git; about 36 MB).
 On the GPU machine (repo root, .gpu-carry carried; it needs torch, transformers, peft, safetensors,
 scikit-learn, and no Qt), the exact command:
 

@@ -122,3 +122,28 @@ def test_quick_cpu_run_measures_every_section_without_qt(tmp_path, models):
     # Nothing went to the user's folders.
     assert not list((tmp_path / "home").rglob("*generation-workbench*"))
     assert seconds < 120, f"the quick run took {seconds:.0f} s"
+
+
+def test_the_carried_model_files_build_the_model_gpu_py_measures(tmp_path, tiny_loaded):
+    # benchmarks/gpu_carry.py writes a loaded model's config and tokenizer without weights; gpu.py builds a model
+    # of that shape with random weights, which the workbench's loader opens with the same tokenizer.
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import gpu
+        import gpu_carry
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    from workbench.core.loading import load_model_blocking
+
+    template = tmp_path / "carry" / "tiny"
+    gpu_carry.write_model_files(tiny_loaded, template)
+    assert not list(template.glob("*.safetensors"))
+    folder, trained = gpu.prepare_model(template, tmp_path / "scratch", quick=False)
+    assert not trained
+    built = load_model_blocking(str(folder))
+    try:
+        assert built.model.config.num_hidden_layers == tiny_loaded.model.config.num_hidden_layers
+        assert built.tokenizer("The quick brown fox")["input_ids"] == tiny_loaded.tokenizer("The quick brown fox")[
+            "input_ids"]
+    finally:
+        built.unload()
