@@ -14,7 +14,6 @@ import sys
 
 from workbench.cli import options
 from workbench.core.errors import InvalidSettingsError
-from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.training.settings import TrainSettings
 
 INTERRUPTED = 130
@@ -44,7 +43,7 @@ def settings_from_args(args: argparse.Namespace) -> TrainSettings:
 
     from workbench.core.checkpoints import has_checkpoint, load_checkpoint
     from workbench.core.settings_fields import settings_from_data
-    from workbench.core.training.trainer import CHECKPOINT_FOLDER, RESUME_NEEDS
+    from workbench.core.training.trainer import CHECKPOINT_FOLDER, RESUME_NEEDS, nothing_to_resume
 
     base = None
     checkpoint = Path(args.out_dir).expanduser() / CHECKPOINT_FOLDER
@@ -52,9 +51,7 @@ def settings_from_args(args: argparse.Namespace) -> TrainSettings:
         # Loaded whole here, so a damaged checkpoint is named in one line before the progress bar starts.
         base = settings_from_data(TrainSettings, load_checkpoint(checkpoint, *RESUME_NEEDS).state["settings"])
     elif args.resume:
-        raise InvalidSettingsError(
-            QT_TRANSLATE_NOOP("Errors", "There is no checkpoint to resume in {folder}.").fill(folder=args.out_dir)
-        )
+        raise nothing_to_resume(args.out_dir)
     elif args.corpus is None:
         raise InvalidSettingsError("--corpus is required: the text file or folder to train on")
     settings = options.settings_from_args(TrainSettings, args, base=base)

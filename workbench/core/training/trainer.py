@@ -225,9 +225,7 @@ class _Run:
                         folder=self.settings.tensorboard, reason=error.strerror or str(error))) from error
         wait_for_all(self.processes)
         if self.resume and not has_checkpoint(self.checkpoint_dir):
-            raise InvalidSettingsError(
-                QT_TRANSLATE_NOOP("Errors", "There is no checkpoint to resume in {folder}.").fill(folder=self.out_dir)
-            )
+            raise nothing_to_resume(self.out_dir)
 
     def prepare(self) -> Generator[TrainEvent, None, None]:
         settings = self.settings
@@ -286,10 +284,9 @@ class _Run:
         self.optimizer = make_optimizer(model, settings, self.device, self.sharded)
         if checkpoint is not None:
             self._restore(checkpoint)
-        tokens_per_step = self.effective_batch * settings.block_size
         self.batch_history = [layout for layout in self.batch_history if layout["from_step"] < self.step]
-        if not self.batch_history or self.batch_history[-1]["tokens_per_step"] != tokens_per_step:
-            self.batch_history.append({"from_step": self.step, "tokens_per_step": tokens_per_step})
+        if not self.batch_history or self.batch_history[-1]["tokens_per_step"] != self.tokens_per_step:
+            self.batch_history.append({"from_step": self.step, "tokens_per_step": self.tokens_per_step})
         if self.processes.rank > 0:
             # Each process reads its own batches and draws its own dropout, also when resuming with another
             # number of processes (rank 0 continues the saved streams).
@@ -545,6 +542,10 @@ class _Run:
         """Blocks one step learns from: the batch of each process, accumulated, times the processes."""
         return self.settings.batch_size * self.settings.grad_accum * self.processes.world_size
 
+    @property
+    def tokens_per_step(self) -> int:
+        return self.effective_batch * self.settings.block_size
+
     def write_run_file(self) -> None:
         """The settings and batch layout, so the run's folder says how it is trained while it trains."""
         layout = {
@@ -592,6 +593,12 @@ class _Run:
         modeling.publish_final_model(trainable, self.out_dir, self.out_dir.name, self._description())
         Catalog().register_trained(self.out_dir)
 
+
+
+def nothing_to_resume(out_dir: str | Path) -> InvalidSettingsError:
+    return InvalidSettingsError(
+        QT_TRANSLATE_NOOP("Errors", "There is no checkpoint to resume in {folder}.").fill(folder=out_dir)
+    )
 
 
 def stopped_run(out_dir: str | Path) -> tuple[TrainSettings, int] | None:
@@ -663,7 +670,7 @@ def _train(run: _Run) -> Generator[TrainEvent, None, TrainResult]:
     files = _RunFiles(run) if main else None
     if main:
         run.write_run_file()
-    tokens_per_step = run.effective_batch * settings.block_size
+    tokens_per_step = run.tokens_per_step
     in_flight: _LaunchedStep | None = None  # queued, its loss not read yet
     last_read_at = 0.0
     try:
