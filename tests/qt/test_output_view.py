@@ -48,6 +48,16 @@ def test_a_new_generation_drops_tokens_of_the_old_one(view):
     assert [v.toPlainText() for v in view.views()] == ["", "new"]
 
 
+def test_the_text_is_kept_as_generated_carriage_returns_included(view):
+    # The document turns "\r" into a line break; Continue must hand the model back what it wrote.
+    view.begin(1, prefill="Sure:")
+    for token in tokens(" a\r", "\r", "b"):
+        view.add_token(0, token)
+    assert view.sequence_text() == "Sure: a\r\rb"
+    view.views()[0].recolour()
+    assert view.sequence_text() == "Sure: a\r\rb"
+
+
 def test_a_tokens_first_bytes_show_as_their_chip_in_the_hover():
     tip = token_tooltip(RunToken("", 0.4, (("⟨e5 ba⟩", 0.4),), label="⟨e5 ba⟩"))
     assert "<b>⟨e5 ba⟩</b>" in tip and "\ufffd" not in tip

@@ -65,6 +65,9 @@ class SequenceView(QPlainTextEdit):
         self.setReadOnly(True)
         self.prefill = ""  # the answer's forced start, shown before the tokens
         self.tokens: list[RunToken] = []
+        # The text as generated: the document turns a "\r" into a line break, which would change what
+        # Continue hands back to the model.
+        self.shown_text = ""
         self.token_spans: list[tuple[int, int]] = []  # (first, end) character of each token in the text
         self.colour_tokens = True
         self.marked = -1
@@ -86,6 +89,7 @@ class SequenceView(QPlainTextEdit):
             start = cursor.position()
             self._insert(cursor, token, len(self.tokens))
             self.tokens.append(token)
+            self.shown_text += token.text
             self.token_spans.append((start, cursor.position()))
         cursor.endEditBlock()
         if follow:
@@ -106,6 +110,7 @@ class SequenceView(QPlainTextEdit):
         self.clear()
         self.tokens = []
         self.token_spans = []
+        self.shown_text = self.prefill
         if self.prefill:
             QTextCursor(self.document()).insertText(self.prefill, QTextCharFormat())
 
@@ -120,6 +125,7 @@ class SequenceView(QPlainTextEdit):
         generated = sequence.text.removeprefix(self.prefill) if sequence.text.startswith(self.prefill) else None
         if generated is None or not "".join(t.text for t in sequence.tokens).startswith(generated):
             self.setPlainText(sequence.text)  # tokens do not spell the text: show the text alone
+            self.shown_text = sequence.text
             return
         remaining = len(generated)
         shown: list[RunToken] = []
@@ -286,7 +292,7 @@ class OutputView(QWidget):
     def sequence_text(self, index: int | None = None) -> str:
         self.flush()
         view = self._view(self.tabs.currentIndex() if index is None else index)
-        return view.toPlainText() if view is not None else ""
+        return view.shown_text if view is not None else ""
 
     def _set_colouring(self, enabled: bool) -> None:
         self.flush()
