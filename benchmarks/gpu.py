@@ -14,8 +14,8 @@ Sections, cheapest and most important first (``--only`` picks some, e.g. ``--onl
 5. training: the core trainer (what ``workbench train`` runs, without its progress bar) vs the nanoGPT-style
    reference loop of benchmarks/training.py on one 1 MB character corpus, with nanoGPT's shakespeare-char GPU
    shape (6 layers, 6 heads, 384 wide, block 256, batch 64; lr 1e-3 -> 1e-4, warmup 100, dropout 0) for
-   500 iterations, evaluations (20 batches) at 250 and 500: bf16 autocast, then both with torch.compile, then
-   fp32 (no autocast); two pairs each, in turn, median ratio. TF32 stays at torch's default (off) for both
+   500 iterations, evaluations (20 batches) at 250 and 500: fp32 (no autocast), bf16 autocast, then both with
+   torch.compile; two pairs each, in turn, median ratio. TF32 stays at torch's default (off) for both
    sides. Targets: time ratio <= 1.05, final validation losses within 0.03.
 
 Models: for each folder under ``--models`` (default .gpu-carry/models: config.json and tokenizer files of
@@ -555,10 +555,10 @@ def section_training(bench: Bench) -> None:
         f"{max_iters} iters, {shape.n_layer} layers, {shape.n_head} heads, {shape.n_embd} wide, block "
         f"{shape.block_size}, batch {shape.batch_size}, {corpus.stat().st_size / 1e6:.2f} MB char corpus"
     )
-    configs = (  # name, our settings, the reference's dtype and compile
+    configs = (  # name, our settings, the reference's dtype and compile; fp32 first: it missed on the H100
+        ("fp32 (no autocast)", {"bf16": False}, "float32", False),
         ("bf16 autocast", {"bf16": True}, "bfloat16", False),
         ("torch.compile + bf16", {"bf16": True, "compile": True}, "bfloat16", True),
-        ("fp32 (no autocast)", {"bf16": False}, "float32", False),
     )
     for index, (name, speed, ref_dtype, compiled) in enumerate(configs):
         measures = f"core trainer vs nanoGPT-style reference, {name}: {described}, {pairs} pair(s)"
