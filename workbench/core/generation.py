@@ -33,6 +33,7 @@ from workbench.core.decoding import MAX_SEED, DecodingSettings, to_generation_co
 from workbench.core.devices import free_memory_bytes
 from workbench.core.errors import InvalidInputError, InvalidSettingsError, WorkbenchError
 from workbench.core.generation_data import (
+    AttentionRows,
     BeamProgress,
     GenerationRequest,
     GenerationResult,
@@ -71,7 +72,7 @@ def require_generator(name: str, can_generate: bool) -> None:
 
 @dataclass(frozen=True)
 class _StepNumbers:
-    """One decoding step for every row, as plain CPU lists."""
+    """One decoding step for every row, as plain CPU lists (what crosses the thread)."""
 
     step: int
     token_ids: list[int]  # (N,)
@@ -137,17 +138,12 @@ class _Interrupted(Exception):
 
 class _StepWatcher(StoppingCriteria):
     """Called once per step after the token is chosen: cancels within one token and
-    reports the step (the step's list of ``TokenEvent`` and its ``AttentionRows`` when streaming,
-    ``BeamProgress`` for beams).
-
-    The events are built here, on the generating thread, and cross as one finished list: a consumer
-    that built them itself would take the interpreter from the generating thread at every torch
-    operation while it works (about 4 % of the speed when the host launching kernels is the bound)."""
+    reports the step (a ``_StepNumbers`` and the step's ``AttentionRows`` when streaming,
+    ``BeamProgress`` for beams)."""
 
     def __init__(
         self,
         chain: SamplerChain | None,  # None for beams: they stream nothing
-        builders: list[_SequenceBuilder],
         attention,  # a LiveAttentionRecorder, or None
         max_steps: int,
         prompt_length: int,
@@ -158,7 +154,6 @@ class _StepWatcher(StoppingCriteria):
         stop_criteria: StopStringCriteria | None,
     ) -> None:
         self.chain = chain
-        self.builders = builders
         self.attention = attention
         self.max_steps = max_steps
         self.prompt_length = prompt_length
@@ -196,7 +191,7 @@ class _StepWatcher(StoppingCriteria):
         numbers = _step_numbers(step, chain.raw, chain.final, chosen, ~self.finished)
         if chain.record:
             numbers = replace(numbers, trace=trace_numbers(chain.raw, chain.recorded, chosen))
-        self.outbox.put(_events_for_step(numbers, self.builders))
+        self.outbox.put(numbers)
         if self.attention is not None:
             rows = self.attention.take(step)  # taken even when unused: a finished first row pads on
             if rows is not None and not self.finished[0]:
@@ -287,7 +282,8 @@ class _SequenceBuilder:
 
 class _TokenTexts:
     """Tokens' texts on their own and their labels, decoded once per generation: the same alternatives come
-    back step after step, and decoding them was the main cost of building a step's events."""
+    back step after step, and decoding them was the consumer's main cost per token (it competes with the
+    generating thread for the interpreter)."""
 
     def __init__(self, tokenizer) -> None:
         self.tokenizer = tokenizer
@@ -328,10 +324,12 @@ def _trace_ids(trace: TraceNumbers | None, rows: Sequence[int]) -> list[int]:
     return [token_id for row in rows for stage in trace.top_ids[row] for token_id in stage]
 
 
-def _events_for_step(numbers: _StepNumbers, builders: list[_SequenceBuilder]) -> list[TokenEvent]:
+def _events_for_step(
+    numbers: _StepNumbers, builders: list[_SequenceBuilder], token_texts: _TokenTexts
+) -> list[TokenEvent]:
     rows = [row for row, active in enumerate(numbers.active) if active]
     alternative_ids = [alt for row in rows for alt in numbers.alternative_ids[row]]
-    texts = builders[0].token_texts.texts(alternative_ids + _trace_ids(numbers.trace, rows))
+    texts = token_texts.texts(alternative_ids + _trace_ids(numbers.trace, rows))
     return [
         builders[row].add(
             numbers,
@@ -467,14 +465,8 @@ def generate(
             chain = SamplerChain(chain_stages(settings, len(prompt_ids), eos_token_ids, device), record=request.trace)
             config = without_chain(config, model.generation_config)
         attention = _live_attention(model) if request.live_attention and not beam else None
-        token_texts = _TokenTexts(tokenizer)
-        builders = [  # filled on the generating thread, read here once it has ended
-            _SequenceBuilder(index, token_texts, prompt_ids[-_DECODE_CONTEXT:])
-            for index in range(settings.num_return_sequences)
-        ]
         watcher = _StepWatcher(
             chain=chain,
-            builders=builders,
             attention=attention,
             max_steps=settings.max_new_tokens,
             prompt_length=len(prompt_ids),
@@ -517,15 +509,20 @@ def generate(
 
         worker = threading.Thread(target=run_generate, name="workbench-generate", daemon=True)
         worker.start()
+        token_texts = _TokenTexts(tokenizer)
+        builders = [
+            _SequenceBuilder(index, token_texts, prompt_ids[-_DECODE_CONTEXT:])
+            for index in range(settings.num_return_sequences)
+        ]
         try:
             while True:
                 item = outbox.get()
                 if isinstance(item, _Finished):
                     break
-                if isinstance(item, list):  # one step's TokenEvents
-                    yield from item
-                else:
+                if isinstance(item, (BeamProgress, AttentionRows)):
                     yield item
+                else:
+                    yield from _events_for_step(item, builders, token_texts)
         finally:
             abandon.set()
             worker.join()
