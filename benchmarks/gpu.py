@@ -6,7 +6,8 @@ Sections, cheapest and most important first (``--only`` picks some, e.g. ``--onl
    unloaded the app's way (``LoadedModel.unload``), then Gemma the same, then gc. Target: back within 50 MB.
 2. generation: engine streaming (probabilities + top-5 alternatives) vs raw ``model.generate``, greedy,
    128 tokens, fp32 / bf16 / fp16, pairs alternating which goes first; median of the pairs' ratios, and
-   greedy parity (the same token ids). Target: ratio >= 0.95, parity.
+   greedy parity (the same token ids). Target: ratio >= 0.95, parity. Also shown, to read through the host's
+   stalls (single runs swung ±20 % on the H100): the ratio of the median times between two tokens.
 3. attention: the workbench's capture vs ``model(ids, output_attentions=True)`` (the whole eager model, each
    layer then copied to the CPU as ours keeps it) at T = 1024 and 4096: time and peak extra GPU memory
    (``max_memory_allocated`` after ``reset_peak_memory_stats``, minus what was allocated before).
@@ -252,24 +253,60 @@ def section_memory(bench: Bench) -> None:
 PROMPT = "Explain how a transformer language model chooses the next word."
 
 
-def engine_ids(loaded, request) -> list[int]:
+@dataclass(frozen=True)
+class Timed:
+    """One generation, timed: its whole time, the time each new token arrived, and the tokens."""
+
+    seconds: float
+    stamps: list[float]
+    token_ids: list[int]
+
+
+def engine_run(loaded, request) -> Timed:
     from workbench.core.generation import generate
     from workbench.core.jobs import drain
 
-    return list(drain(generate(loaded, request)).sequences[0].token_ids)
+    stamps: list[float] = []
+    started = time.perf_counter()
+    result = drain(generate(loaded, request), lambda _event: stamps.append(time.perf_counter()))
+    return Timed(time.perf_counter() - started, stamps, list(result.sequences[0].token_ids))
 
 
-def raw_ids(loaded, request) -> list[int]:
+def raw_run(loaded, request) -> Timed:
+    """Raw ``model.generate``, with one more stopping criterion that only reads the clock as each token is
+    chosen: no transfer, one tensor OR per step beside the model's ~1,000 operations (a streamer would copy
+    each token to the host and wait for it, slowing the reference)."""
     import torch
+    from transformers import StoppingCriteria, StoppingCriteriaList
 
     from workbench.core.decoding import to_generation_config
     from workbench.core.generation import prompt_token_ids
 
+    class Stamp(StoppingCriteria):
+        def __init__(self) -> None:
+            self.stamps: list[float] = []
+            self.never: torch.Tensor | None = None  # (B,) False, made once
+
+        def __call__(self, input_ids, scores, **kwargs):
+            self.stamps.append(time.perf_counter())
+            if self.never is None:
+                self.never = torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
+            return self.never
+
     ids = torch.tensor([prompt_token_ids(loaded, request)], device=loaded.device)  # (1, T)
     config = to_generation_config(request.settings, loaded.tokenizer)
+    stamp = Stamp()
+    started = time.perf_counter()
     with torch.inference_mode():
-        output = loaded.model.generate(ids, attention_mask=torch.ones_like(ids), generation_config=config)
-    return output[0, ids.shape[1] :].tolist()
+        output = loaded.model.generate(ids, attention_mask=torch.ones_like(ids), generation_config=config,
+                                       stopping_criteria=StoppingCriteriaList([stamp]))
+    seconds = time.perf_counter() - started
+    return Timed(seconds, stamp.stamps, output[0, ids.shape[1]:].tolist())
+
+
+def median_interval(stamps: list[float]) -> float:
+    """The median time between consecutive tokens: the steady speed, unmoved by a few stalls of the host."""
+    return statistics.median(later - earlier for earlier, later in zip(stamps, stamps[1:]))
 
 
 def first_difference(a: list[int], b: list[int]) -> int:
@@ -277,7 +314,6 @@ def first_difference(a: list[int], b: list[int]) -> int:
 
 
 def section_generation(bench: Bench) -> None:
-    from generation import time_engine, time_raw
     from worker_thread import on_worker_thread
 
     from workbench.core.decoding import DecodingSettings
@@ -301,19 +337,23 @@ def section_generation(bench: Bench) -> None:
                 settings = DecodingSettings(mode="greedy", max_new_tokens=tokens, min_new_tokens=tokens)
                 request = GenerationRequest(PROMPT, settings)
                 # The untimed first runs (allocations, kernels, caches) give the token ids for parity.
-                ours = on_worker_thread(engine_ids, loaded, request)[1]
-                theirs = on_worker_thread(raw_ids, loaded, request)[1]
+                ours = on_worker_thread(engine_run, loaded, request)[1].token_ids
+                theirs = on_worker_thread(raw_run, loaded, request)[1].token_ids
                 parity = ours == theirs
-                ratios, engine_rates, raw_rates = [], [], []
+                ratios, steady_ratios, engine_rates, raw_rates = [], [], [], []
                 for pair in range(pairs):
-                    rates = {}
-                    order = (("engine", time_engine), ("raw", time_raw))
+                    rates, intervals = {}, {}
+                    order = (("engine", engine_run), ("raw", raw_run))
                     for name, measure in order if pair % 2 == 0 else order[::-1]:
-                        elapsed, count = on_worker_thread(measure, loaded, request)[1]
-                        rates[name] = count / elapsed
+                        run = on_worker_thread(measure, loaded, request)[1]
+                        if len(run.token_ids) != tokens or len(run.stamps) != tokens:
+                            raise RuntimeError(f"{name} gave {len(run.token_ids)} tokens, not {tokens}")
+                        rates[name] = tokens / run.seconds
+                        intervals[name] = median_interval(run.stamps)
                     engine_rates.append(rates["engine"])
                     raw_rates.append(rates["raw"])
                     ratios.append(rates["engine"] / rates["raw"])
+                    steady_ratios.append(intervals["raw"] / intervals["engine"])
                 ratio = statistics.median(ratios)
                 same = (
                     f"same token ids ({len(set(ours))} distinct)"
@@ -326,7 +366,9 @@ def section_generation(bench: Bench) -> None:
                 result = (
                     f"engine {statistics.median(engine_rates):.1f} vs raw {statistics.median(raw_rates):.1f} "
                     f"tokens/s (medians); median ratio **{ratio:.3f}** (pairs: "
-                    f"{', '.join(f'{r:.3f}' for r in ratios)}); greedy parity: {same}"
+                    f"{', '.join(f'{r:.3f}' for r in ratios)}); steady speed (median time between tokens) "
+                    f"ratio {statistics.median(steady_ratios):.3f} (pairs: "
+                    f"{', '.join(f'{r:.3f}' for r in steady_ratios)}); greedy parity: {same}"
                 )
                 ok = parity if bench.quick else parity and ratio >= 0.95
                 bench.row("generation", measures, result, "ratio ≥ 0.95, same token ids", ok)

@@ -113,6 +113,7 @@ def test_quick_cpu_run_measures_every_section_without_qt(tmp_path, models):
     assert "FAILED" not in done.stdout, done.stdout + done.stderr[-3000:]
     generation = [row for row in rows if row.startswith("| generation |")]
     assert len(generation) == 6 and all("same token ids" in row for row in generation), generation
+    assert all("steady speed (median time between tokens) ratio" in row for row in generation), generation
     # The file holds the same table, ready to paste.
     written = out.read_text(encoding="utf-8").splitlines()
     assert written[written.index("| section | measures (side by side, one run) | result | target | ok |") + 1 :] == [
