@@ -68,6 +68,19 @@ def test_resume_extends_a_finished_run(corpus, tmp_path):
     assert steps == ["1", "2", "3", "4", "5", "6", "7", "8"]
 
 
+def test_resume_from_another_folder_finds_the_corpus_named_relative_to_the_first(tmp_path, monkeypatch):
+    first, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
+    first.mkdir()
+    elsewhere.mkdir()
+    (first / "poems.txt").write_text(TEXT, encoding="utf-8")
+    monkeypatch.chdir(first)
+    assert main(f"train --corpus poems.txt --out run --arch rnn --max-iters 2 --eval-interval 2 {TINY}".split()) == 0
+    monkeypatch.chdir(elsewhere)
+    assert main(f"train --out {first / 'run'} --max-iters 4 --resume".split()) == 0
+    assert len((first / "run" / "metrics.csv").read_text(encoding="utf-8").splitlines()) == 1 + 4
+    assert not (elsewhere / "run").exists()
+
+
 def test_corpus_is_required_unless_resuming_a_checkpointed_run(tmp_path, capsys):
     assert main(f"train --out {tmp_path / 'new'} {TINY}".split()) == 2
     assert "error: --corpus is required" in capsys.readouterr().err

@@ -57,7 +57,26 @@ def settings_from_args(args: argparse.Namespace) -> TrainSettings:
     settings = options.settings_from_args(TrainSettings, args, base=base)
     if settings.is_finetune and args.tokenizer is None:  # fine-tuning's own tokenizer, unless one was named
         settings = dataclasses.replace(settings, tokenizer="pretrained")
-    return settings
+    return _with_absolute_paths(settings, args)
+
+
+def _with_absolute_paths(settings: TrainSettings, args: argparse.Namespace) -> TrainSettings:
+    """The files and folders named on this command line, made absolute: the run keeps them in its checkpoint,
+    and a --resume typed in another folder must find the same corpus (a base model given as a catalog id
+    stays as it is)."""
+    from pathlib import Path
+
+    def absolute(path: str) -> str:
+        return str(Path(path).expanduser().resolve())
+
+    changes = {}
+    if args.corpus is not None:
+        changes["corpus"] = absolute(args.corpus)
+    if args.tensorboard is not None:
+        changes["tensorboard"] = absolute(args.tensorboard)
+    if args.base_model is not None and Path(args.base_model).expanduser().exists():
+        changes["base_model"] = absolute(args.base_model)
+    return dataclasses.replace(settings, **changes)
 
 
 class _ProgressPrinter:
