@@ -117,3 +117,19 @@ def test_a_step_opened_while_the_run_trains_generates(qtbot, tmp_path):
     assert len(drain(generate(loaded, request)).sequences[0].token_ids) == 5
     assert panel.is_running()  # the run went on meanwhile
     panel.shutdown()
+
+
+def test_a_second_run_lists_its_probes_and_the_scrubber_follows_its_newest_step(qtbot, trained, tmp_path):
+    panel, run = trained
+    scrubber = panel.scrubber
+    panel.curves.evaluations.setCurrentWidget(scrubber)  # someone is looking: the newest step is read
+    panel.form.set_values(out_dir=str(tmp_path / "second"), max_iters=40)
+    panel.start_button.click()
+    qtbot.waitUntil(lambda: panel.last_result is not None and panel.last_result.out_dir.endswith("second"),
+                    timeout=60_000)
+    assert [scrubber.probe_combo.itemText(i) for i in range(scrubber.probe_combo.count())] == [PROBE]
+    assert scrubber.steps == [20, 40]
+    # Nobody moved the slider: it followed the newest step, and what is shown is that step's reading.
+    qtbot.waitUntil(lambda: scrubber.shown is not None and scrubber.shown.step == 40, timeout=60_000)
+    assert scrubber.step_label.text() == "40" and panel.curves._step_marker.value() == 40
+    assert scrubber.out_dir == tmp_path / "second"

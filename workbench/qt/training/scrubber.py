@@ -121,6 +121,7 @@ class CheckpointScrubber(QWidget):
         self.job.abandon()
         self.out_dir, self.block_size = Path(out_dir), block_size
         self.steps, self.readings, self.shown = [], {}, None
+        self.probes = []  # a new run may probe the same texts: they are listed again
         self.probe_combo.clear()
         self._set_enabled()
 
@@ -142,7 +143,10 @@ class CheckpointScrubber(QWidget):
         self.slider.setValue(index)
         self.slider.blockSignals(False)
         self._set_enabled()
-        self.step_label.setText(str(self.current_step() or ""))
+        if self.current_step() != current:  # following the newest step: read it, as a move of the slider would
+            self._request()
+        else:
+            self.step_label.setText(str(self.current_step() or ""))
 
     def current_step(self) -> int | None:
         return self.steps[self.slider.value()] if self.steps else None
