@@ -92,3 +92,36 @@ def test_the_sampler_order_is_a_list_to_drag_and_reads_back_in_its_new_order(qtb
     assert DecodingSettings(sampler_order=order).problems() == []
     form.set_values({"sampler_order": tuple(reversed(SAMPLER_STAGES))})
     assert form.values()["sampler_order"] == tuple(reversed(SAMPLER_STAGES))
+
+
+def _wheel_down(widget) -> bool:
+    """A wheel notch over ``widget``; whether the widget took it (an ignored one goes on to the parents when it
+    comes from the mouse, so the scroll area scrolls; one sent by a program goes no further)."""
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    centre = QPointF(widget.rect().center())
+    event = QWheelEvent(centre, QPointF(widget.mapToGlobal(centre.toPoint())), QPoint(), QPoint(0, -120),
+                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(widget, event)
+    return event.isAccepted()
+
+
+def test_the_wheel_passes_over_the_decoding_controls_until_one_is_clicked_into(qtbot, decoding_panel):
+    from PySide6.QtWidgets import QAbstractSlider, QAbstractSpinBox, QComboBox
+
+    decoding_panel.show()
+    qtbot.waitExposed(decoding_panel)
+    before = decoding_panel.settings()
+    slider = decoding_panel.form.control("top_k").findChild(QAbstractSlider)
+    decimal = decoding_panel.form.control("temperature").findChild(QAbstractSlider)
+    for widget in (slider, decimal, decoding_panel.preset_combo, decoding_panel.form.control("mode"),
+                   decoding_panel.seed_spin):
+        assert isinstance(widget, (QAbstractSlider, QAbstractSpinBox, QComboBox))
+        assert not _wheel_down(widget), type(widget)  # left to the scroll area
+        assert decoding_panel.settings() == before, type(widget)
+    slider.setFocus()  # clicked into: the wheel is the slider's
+    qtbot.waitUntil(slider.hasFocus)
+    assert _wheel_down(slider)
+    assert decoding_panel.settings().top_k != before.top_k

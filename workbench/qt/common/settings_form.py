@@ -35,6 +35,7 @@ from superqt.utils import signals_blocked
 
 from workbench.core.devices import available_devices
 from workbench.core.settings_fields import DEVICE, FOLDER, DescribedField, described_fields
+from workbench.qt.common.wheel_guard import scroll_past
 
 _LARGEST_INT = 2**31 - 1  # a QSpinBox holds a C int
 
@@ -89,6 +90,7 @@ class SettingsForm(QWidget):
                     control.write(field.default)
                 widget = control.widget
             self._add_row(field, widget)
+        scroll_past(self)
 
     def translate(self, text: str) -> str:
         return QCoreApplication.translate(self._context, text)

@@ -26,6 +26,7 @@ from workbench.core.settings_fields import described_fields
 from workbench.qt.common.language import translated
 from workbench.qt.common.settings_form import SettingsForm
 from workbench.qt.common.theme import warning_color
+from workbench.qt.common.wheel_guard import scroll_past
 
 _USER_PRESETS_KEY = "decoding/user_presets"
 _SAMPLING_ONLY = {"temperature", "top_k", "top_p", "min_p", "typical_p"}
@@ -91,6 +92,7 @@ class DecodingPanel(QWidget):
         self.problems_label.setStyleSheet(f"color: {warning_color(self.palette()).name()};")
         layout.addWidget(self.problems_label)
         layout.addStretch(1)
+        scroll_past(self)  # the preset and the seed too, not only the form's controls
 
         self._reload_presets()
         self.set_settings(DecodingSettings())

@@ -49,6 +49,7 @@ from workbench.qt.common.app_state import AppState
 from workbench.qt.common.language import error_text, translated
 from workbench.qt.common.run_controls import RunControlsMixin
 from workbench.qt.common.settings_store import app_settings
+from workbench.qt.common.wheel_guard import scroll_past
 from workbench.qt.training.curves import TrainingCurves
 from workbench.qt.training.drift import DriftView
 from workbench.qt.training.following import RunFollowing
@@ -104,6 +105,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
 
         self.form = TrainingForm()
         self.form.changed.connect(self._refresh_controls)
+        scroll_past(self.form)  # the corpus, preset and model widgets beside the described settings too
         scroll = QScrollArea()
         scroll.setWidget(self.form)
         scroll.setWidgetResizable(True)
