@@ -334,3 +334,20 @@ def test_a_block_listed_twice_is_checked_once_and_unwrapped():
     with _checked_before_each([block, block], lambda: checks.append(1)):
         block(torch.zeros(1, 2))
     assert checks == [1] and "forward" not in block.__dict__
+
+
+@pytest.mark.parametrize("error", [
+    RuntimeError("[enforce fail at alloc_cpu.cpp:127] DefaultCPUAllocator: can't allocate memory"),
+    torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB."),
+], ids=["cpu", "cuda"])
+def test_running_out_of_memory_says_what_to_lower(tiny_loaded, monkeypatch, error):
+    from workbench.core.errors import WorkbenchError
+
+    def allocate(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(tiny_loaded.model, "generate", allocate)
+    with pytest.raises(WorkbenchError, match="ran out of memory: lower max new tokens"):
+        drain(generate(tiny_loaded, GenerationRequest("Hello", DecodingSettings(mode="greedy", max_new_tokens=4))))
+    monkeypatch.undo()
+    assert drain(generate(tiny_loaded, GenerationRequest("Hello", DecodingSettings(max_new_tokens=2)))).sequences

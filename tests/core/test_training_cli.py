@@ -81,6 +81,35 @@ def test_resume_from_another_folder_finds_the_corpus_named_relative_to_the_first
     assert not (elsewhere / "run").exists()
 
 
+@pytest.mark.parametrize("error", [
+    RuntimeError("[enforce fail at alloc_cpu.cpp:127] DefaultCPUAllocator: can't allocate memory: you tried to "
+                 "allocate 408000000000 bytes."),
+    torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 380.00 GiB."),
+], ids=["cpu", "cuda"])
+def test_a_batch_too_big_for_memory_is_one_line_and_leaves_the_folder_as_it_was(
+    corpus, tmp_path, capsys, monkeypatch, error
+):
+    from workbench.core.training import trainer
+
+    out, board = tmp_path / "out", tmp_path / "board"
+    board.mkdir()
+    (board / "other-run.tfevents").write_text("another run's events", encoding="utf-8")  # a shared folder
+    command = f"train --corpus {corpus} --out {out} --tensorboard {board} --max-iters 2 {TINY}".split()
+    real_sample = trainer.TokenBatches.sample
+
+    def allocate(self, generator):
+        raise error
+
+    monkeypatch.setattr(trainer.TokenBatches, "sample", allocate)
+    assert main(command) == 2
+    printed = capsys.readouterr().err
+    assert "error: Training ran out of memory at step 1 (4 blocks of 16 tokens a batch on cpu): lower the batch " \
+           "size" in printed and "Traceback" not in printed and "fault" not in printed, printed
+    assert list(out.iterdir()) == [] and [path.name for path in board.iterdir()] == ["other-run.tfevents"]
+    monkeypatch.setattr(trainer.TokenBatches, "sample", real_sample)
+    assert main(command) == 0  # the same command, once memory allows
+
+
 def test_corpus_is_required_unless_resuming_a_checkpointed_run(tmp_path, capsys):
     assert main(f"train --out {tmp_path / 'new'} {TINY}".split()) == 2
     assert "error: --corpus is required" in capsys.readouterr().err

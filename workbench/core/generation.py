@@ -30,7 +30,7 @@ from transformers.generation.stopping_criteria import EosTokenCriteria, StopStri
 
 from workbench.core.attention_tokens import single_token_labels
 from workbench.core.decoding import MAX_SEED, DecodingSettings, to_generation_config
-from workbench.core.devices import free_memory_bytes
+from workbench.core.devices import free_memory_bytes, is_out_of_memory
 from workbench.core.errors import InvalidInputError, InvalidSettingsError, WorkbenchError
 from workbench.core.generation_data import (
     AttentionRows,
@@ -529,7 +529,7 @@ def generate(
         elapsed = time.perf_counter() - started
 
     if item.error is not None and not isinstance(item.error, _Interrupted):
-        if isinstance(item.error, torch.OutOfMemoryError):
+        if is_out_of_memory(item.error):
             raise WorkbenchError(
                 QT_TRANSLATE_NOOP(
                     "Errors", "The model ran out of memory: lower max new tokens, beams or return sequences."

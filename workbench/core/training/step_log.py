@@ -15,6 +15,7 @@ class StepLog:
             kept = [line for line in path.read_text(encoding="utf-8").splitlines()
                     if line.strip() and json.loads(line)["step"] <= resumed_step]
             path.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
+        self.path = path
         self._handle = open(path, "a", encoding="utf-8")
 
     def write(self, records: Iterable[dict[str, Any]]) -> None:

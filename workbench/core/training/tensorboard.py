@@ -24,7 +24,10 @@ class TensorBoardLog:
             )
             raise InvalidSettingsError(needs) from error
         purge_step = None if resumed_step is None else resumed_step + 1
-        self._writer = SummaryWriter(log_dir=str(Path(folder).expanduser()), purge_step=purge_step)
+        folder = Path(folder).expanduser()
+        before = set(folder.iterdir()) if folder.is_dir() else set()
+        self._writer = SummaryWriter(log_dir=str(folder), purge_step=purge_step)
+        self.created = sorted(set(folder.iterdir()) - before)  # this writer's event file (the folder may be shared)
 
     def step(self, step: int, train_loss: float, lr: float, tokens_per_s: float) -> None:
         self._writer.add_scalar("loss/train", train_loss, step)

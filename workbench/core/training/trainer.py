@@ -30,7 +30,7 @@ import torch.nn.functional as F
 from workbench.core.atomic import write_json_atomic
 from workbench.core.catalog import Catalog
 from workbench.core.checkpoints import STATE_FILE, SavingProgress, has_checkpoint, load_checkpoint, saving_checkpoint
-from workbench.core.errors import InvalidInputError, InvalidSettingsError
+from workbench.core.errors import InvalidInputError, InvalidSettingsError, WorkbenchError
 from workbench.core.head_scores import HeadScores, head_scores
 from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import RunControl
@@ -158,6 +158,7 @@ class MetricsLog:
 
     def __init__(self, path: Path) -> None:
         fresh = not path.exists() or path.stat().st_size == 0
+        self.path = path
         self._handle = open(path, "a", newline="", encoding="utf-8")
         self._writer = csv.writer(self._handle)
         if fresh:
@@ -641,6 +642,14 @@ class _RunFiles:
             if log:
                 log.close()
 
+    def discard(self) -> None:
+        """Closes and deletes these files: a new run that failed before its first step leaves its folder as it
+        found it, so the same command can be run again once the problem is fixed."""
+        self.close()
+        created = [log.path for log in (self.metrics, self.probes, self.heads, self.samples)]
+        for path in created + (self.tensorboard.created if self.tensorboard else []):
+            path.unlink(missing_ok=True)
+
 
 def train(
     settings: TrainSettings, control: RunControl | None = None, resume: bool = False
@@ -737,8 +746,23 @@ def _train(run: _Run) -> Generator[TrainEvent, None, TrainResult]:
             yield StatusEvent(QT_TRANSLATE_NOOP("StatusEvent", "Saving the trained model"))
             yield from run.checkpoint()
             run.finish()
+    except Exception as error:
+        from workbench.core.devices import is_out_of_memory
+
+        if is_out_of_memory(error):
+            raise WorkbenchError(QT_TRANSLATE_NOOP(
+                "Errors", "Training ran out of memory at step {step} ({batch} blocks of {block} tokens a batch on "
+                "{device}): lower the batch size or the block size (gradient accumulation keeps the effective batch)."
+            ).fill(step=run.step + 1, batch=settings.batch_size, block=settings.block_size,
+                   device=run.device)) from error
+        raise
     finally:
-        if files:
+        # A new run that ends with no step made and nothing saved (out of memory, diverged at once) leaves its
+        # folder as it found it: the same command can be run again once the problem is fixed.
+        if files and not run.resume and run.step == 0 and not has_checkpoint(run.checkpoint_dir):
+            files.discard()
+            (run.out_dir / RUN_FILE).unlink(missing_ok=True)
+        elif files:
             files.close()
     message = QT_TRANSLATE_NOOP("TrainResult", "Finished {steps} steps; model saved in {folder}.").fill(
         steps=run.step, folder=run.out_dir)

@@ -1382,6 +1382,10 @@
         <source>The checkpoint in {folder} comes from an earlier version that FSDP cannot resume: resume it without --fsdp.</source>
         <translation>{folder} 中的检查点来自较早的版本，FSDP 无法从它继续：请去掉 --fsdp 继续训练。</translation>
     </message>
+    <message>
+        <source>Training ran out of memory at step {step} ({batch} blocks of {block} tokens a batch on {device}): lower the batch size or the block size (gradient accumulation keeps the effective batch).</source>
+        <translation>训练在第 {step} 步时内存不足（{device} 上每批 {batch} 个块，每块 {block} 个词元）：请减小批大小或块大小（梯度累积可保持有效批大小不变）。</translation>
+    </message>
 </context>
 <context>
     <name>Export</name>
