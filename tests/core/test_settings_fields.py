@@ -100,3 +100,14 @@ def test_switching_mode_leaves_sampling_defaults_behind_and_keeps_choices():
     assert with_mode(chosen, "beam").repetition_penalty == 1.3
     assert with_mode(chosen, "beam").max_new_tokens == 40
     assert with_mode(with_mode(PRESETS["Balanced"], "greedy"), "sample") == PRESETS["Balanced"]
+
+
+def test_sample_greedy_sample_comes_back_to_the_sampling_settings_left_there():
+    # A penalty of 1.0 chosen while sampling is greedy's default too: without what was left in sampling,
+    # coming back would take Balanced's 1.1 instead.
+    sampling = dataclasses.replace(PRESETS["Balanced"], repetition_penalty=1.0, temperature=0.9)
+    greedy = with_mode(sampling, "greedy")
+    assert greedy.repetition_penalty == 1.0 and greedy.mode == "greedy"
+    assert with_mode(greedy, "sample", left_there=sampling) == sampling
+    longer = dataclasses.replace(greedy, max_new_tokens=300)  # changed while greedy: it comes along
+    assert with_mode(longer, "sample", left_there=sampling) == dataclasses.replace(sampling, max_new_tokens=300)

@@ -8,7 +8,7 @@ import dataclasses
 import pytest
 from PySide6.QtCore import QSettings
 
-from workbench.core.decoding import PRESETS, DecodingSettings
+from workbench.core.decoding import MODE_DEFAULTS, PRESETS, DecodingSettings
 from workbench.core.genlab.settings import GenLabSettings
 from workbench.core.settings_fields import described_fields
 from workbench.core.training.settings import TrainSettings
@@ -53,6 +53,19 @@ def test_switching_to_greedy_leaves_the_sampling_repetition_penalty_behind(decod
     decoding_panel.mode_combo.setCurrentIndex(decoding_panel.mode_combo.findData("beam"))
     assert decoding_panel.settings().mode == "beam"
     assert decoding_panel.settings().repetition_penalty == 1.3  # chosen by the person: it stays
+
+
+def test_the_panel_starts_on_what_the_cli_samples_with_and_a_mode_round_trip_changes_nothing(decoding_panel):
+    assert decoding_panel.settings() == MODE_DEFAULTS["sample"]
+    assert decoding_panel.preset_combo.currentData() == "Balanced"  # not "Custom"
+    mine = dataclasses.replace(MODE_DEFAULTS["sample"], repetition_penalty=1.0, top_k=20)
+    decoding_panel.set_settings(mine)
+    for mode in ("greedy", "sample", "beam", "sample"):
+        decoding_panel.mode_combo.setCurrentIndex(decoding_panel.mode_combo.findData(mode))
+    assert decoding_panel.settings() == mine
+    decoding_panel.set_settings(PRESETS["Creative"])
+    decoding_panel.reset_button.click()
+    assert decoding_panel.settings() == MODE_DEFAULTS["sample"]
 
 
 def test_problems_are_shown_as_the_settings_word_them(decoding_panel):

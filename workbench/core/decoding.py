@@ -275,10 +275,11 @@ MODE_DEFAULTS: dict[str, DecodingSettings] = {
 }
 
 
-def with_mode(settings: DecodingSettings, mode: str) -> DecodingSettings:
-    """``settings`` in another mode: values still at the old mode's default take the new mode's
-    default, values the person chose stay."""
-    old, new = MODE_DEFAULTS[settings.mode], MODE_DEFAULTS[mode]
+def with_mode(settings: DecodingSettings, mode: str, left_there: DecodingSettings | None = None) -> DecodingSettings:
+    """``settings`` in another mode: values still at the old mode's default take the new mode's default, or
+    the value left in that mode (``left_there``: the settings last shown in it), values the person chose stay.
+    So Sample -> Greedy -> Sample comes back to the same sampling settings."""
+    old, new = MODE_DEFAULTS[settings.mode], left_there or MODE_DEFAULTS[mode]
     kept_at_default = {
         field.name: getattr(new, field.name)
         for field in fields(DecodingSettings)

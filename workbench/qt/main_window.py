@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 from superqt.utils import qdebounced, qthrottled
 
-from workbench.core.decoding import DecodingSettings
+from workbench.core.decoding import MODE_DEFAULTS
 from workbench.core.errors import InvalidInputError, InvalidSettingsError
 from workbench.core.generation_data import GenerationRecord, GenerationRequest, TokenEvent, prompt_token_ids
 from workbench.core.loading import LoadedModel, LoadSettings
@@ -406,9 +406,9 @@ class MainWindow(QMainWindow):
             self.show_problem(opened.problem)
         editor = self.session.editor
         try:
-            settings = settings_from_dict(editor.settings) if editor.settings else DecodingSettings()
+            settings = settings_from_dict(editor.settings) if editor.settings else MODE_DEFAULTS["sample"]
         except TypeError:
-            settings = DecodingSettings()
+            settings = MODE_DEFAULTS["sample"]
         self.decoding_panel.set_settings(settings, seed_locked=editor.seed_locked)
         self.prompt_editor.set_contents(editor.prompt, editor.system_prompt, editor.chat, editor.prefill)
         self.prompt_editor.set_history(editor.history)
@@ -676,7 +676,7 @@ class MainWindow(QMainWindow):
         try:
             settings = settings_from_dict({**run.settings, "seed": run.seed})
         except TypeError:
-            settings = DecodingSettings()
+            settings = MODE_DEFAULTS["sample"]
             self.show_problem(self.tr("This run's settings are from another version; defaults are shown."))
         self.prompt_editor.set_contents(run.prompt, run.system_prompt, True if run.chat is None else run.chat,
                                         run.prefill_text)

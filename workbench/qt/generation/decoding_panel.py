@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from superqt import QLargeIntSpinBox
 from superqt.utils import signals_blocked
 
-from workbench.core.decoding import MAX_SEED, PRESETS, DecodingSettings, with_mode
+from workbench.core.decoding import MAX_SEED, MODE_DEFAULTS, PRESETS, DecodingSettings, with_mode
 from workbench.core.sessions import settings_from_dict, settings_to_dict
 from workbench.core.settings_fields import described_fields
 from workbench.qt.common.language import translated
@@ -52,7 +52,7 @@ class DecodingPanel(QWidget):
         self.save_preset_button.clicked.connect(self._ask_and_save_preset)
         self.reset_button = QPushButton(self.tr("Reset"))
         self.reset_button.setToolTip(self.tr("Put every setting back to its default."))
-        self.reset_button.clicked.connect(lambda: self.set_settings(DecodingSettings()))
+        self.reset_button.clicked.connect(lambda: self.set_settings(MODE_DEFAULTS["sample"]))
         preset_row = QHBoxLayout()
         preset_row.addWidget(QLabel(self.tr("Preset")))
         preset_row.addWidget(self.preset_combo, 1)
@@ -94,8 +94,9 @@ class DecodingPanel(QWidget):
         layout.addStretch(1)
         scroll_past(self)  # the preset and the seed too, not only the form's controls
 
+        self._left_in_mode: dict[str, DecodingSettings] = {}  # what each mode showed when the person left it
         self._reload_presets()
-        self.set_settings(DecodingSettings())
+        self.set_settings(MODE_DEFAULTS["sample"])  # what `workbench generate` samples with
 
     # --- reading and writing ----------------------------------------------------------
 
@@ -130,7 +131,9 @@ class DecodingPanel(QWidget):
         # Values still at the old mode's default take the new mode's, so that a sampling default
         # (Balanced's repetition penalty) does not follow the person into greedy or beam search.
         previous = dataclasses.replace(self.settings(), mode=self._shown_mode)
-        self.set_settings(with_mode(previous, self.mode_combo.currentData()), seed_locked=self.seed_locked)
+        self._left_in_mode[previous.mode] = previous
+        mode = self.mode_combo.currentData()
+        self.set_settings(with_mode(previous, mode, self._left_in_mode.get(mode)), seed_locked=self.seed_locked)
 
     def _on_changed(self, *_args) -> None:
         settings = self.settings()
