@@ -61,3 +61,34 @@ def test_the_text_is_kept_as_generated_carriage_returns_included(view):
 def test_a_tokens_first_bytes_show_as_their_chip_in_the_hover():
     tip = token_tooltip(RunToken("", 0.4, (("⟨e5 ba⟩", 0.4),), label="⟨e5 ba⟩"))
     assert "<b>⟨e5 ba⟩</b>" in tip and "\ufffd" not in tip
+
+
+def test_a_marked_token_stays_underlined_alone_while_tokens_stream_after_it(view):
+    sequence = view.views()[0]
+    sequence.append_tokens(tokens("The", " fox"))
+    sequence.mark_token(1)  # " fox", the last token so far: its selection ends at the document's end
+    sequence.append_tokens(tokens(" jumps", " over"))
+    [selection] = sequence.extraSelections()
+    assert (selection.cursor.selectionStart(), selection.cursor.selectionEnd()) == sequence.token_spans[1] == (3, 7)
+    sequence.mark_token(4)  # marked before it arrives: drawn once it does, and only it
+    assert sequence.extraSelections() == []
+    sequence.append_tokens(tokens(" the", " dog"))
+    [selection] = sequence.extraSelections()
+    assert (selection.cursor.selectionStart(), selection.cursor.selectionEnd()) == sequence.token_spans[4] == (18, 22)
+
+
+def test_a_click_beside_a_line_or_below_the_text_finds_no_token(view, qtbot):
+    from PySide6.QtCore import QPoint
+
+    sequence = view.views()[0]
+    view.resize(600, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    sequence.append_tokens(tokens("Hello", "\n", "world"))
+    sequence.moveCursor(sequence.textCursor().MoveOperation.Start)
+    start = sequence.cursorRect()
+    on_hello = start.center() + QPoint(8, 0)
+    assert sequence.token_at(on_hello) == 0
+    assert sequence.token_at(QPoint(sequence.viewport().width() - 5, on_hello.y())) == -1  # right of "Hello⏎"
+    assert sequence.token_at(on_hello + QPoint(0, start.height())) == 2  # "world", the next line
+    assert sequence.token_at(on_hello + QPoint(0, 4 * start.height())) == -1  # below the last line

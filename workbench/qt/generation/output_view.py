@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import html
 
-from PySide6.QtCore import QCoreApplication, QEvent, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QHideEvent, QMouseEvent, QTextCharFormat, QTextCursor, QTextFormat
 from PySide6.QtWidgets import (
     QApplication,
@@ -83,7 +83,6 @@ class SequenceView(QPlainTextEdit):
         follow = scrollbar.value() >= scrollbar.maximum() - 4  # keep following the end unless scrolled up
         cursor = QTextCursor(self.document())
         cursor.movePosition(QTextCursor.MoveOperation.End)
-        first_new = len(self.tokens)
         cursor.beginEditBlock()
         for token in tokens:
             start = cursor.position()
@@ -94,7 +93,9 @@ class SequenceView(QPlainTextEdit):
         cursor.endEditBlock()
         if follow:
             scrollbar.setValue(scrollbar.maximum())
-        if first_new <= self.marked < len(self.tokens):  # the marked token just arrived
+        if 0 <= self.marked < len(self.tokens):
+            # Drawn again for the marked token that just arrived, and for one marked before: text inserted at the
+            # end of its selection would stretch the underline over every new token.
             self.mark_token(self.marked)
 
     def _insert(self, cursor: QTextCursor, token: RunToken, index: int) -> None:
@@ -159,12 +160,28 @@ class SequenceView(QPlainTextEdit):
         self.setExtraSelections(selections)
 
     def token_at(self, point: QPoint) -> int:
-        """The index of the token under ``point`` (viewport coordinates), or -1."""
-        cursor = self.cursorForPosition(point)
-        # The format at a position belongs to the character before it: look one ahead.
-        cursor.movePosition(QTextCursor.MoveOperation.NextCharacter)
-        index = cursor.charFormat().property(_TOKEN_INDEX)
-        return index if isinstance(index, int) and 0 <= index < len(self.tokens) else -1
+        """The index of the token under ``point`` (viewport coordinates), or -1: also beside a line's end and
+        below the text, where the nearest character is not under the pointer."""
+        boundary = self.cursorForPosition(point).position()  # the nearest gap: the character is after or before it
+        for position in (boundary, boundary - 1):
+            if position >= 0 and self._character_box(position).contains(QPointF(point)):
+                cursor = QTextCursor(self.document())
+                cursor.setPosition(position + 1)  # the format at a position is the character's before it
+                index = cursor.charFormat().property(_TOKEN_INDEX)
+                return index if isinstance(index, int) and 0 <= index < len(self.tokens) else -1
+        return -1
+
+    def _character_box(self, position: int) -> QRectF:
+        """Where the character at ``position`` is drawn, in viewport coordinates (empty for a line break)."""
+        block = self.document().findBlock(position)
+        offset = position - block.position()
+        layout = block.layout()
+        if not block.isValid() or layout is None or offset >= len(block.text()):  # past the text: the break
+            return QRectF()
+        line = layout.lineForTextPosition(offset)
+        left, right = line.cursorToX(offset)[0], line.cursorToX(offset + 1)[0]
+        top_left = self.blockBoundingGeometry(block).translated(self.contentOffset()).topLeft()
+        return QRectF(top_left.x() + min(left, right), top_left.y() + line.y(), abs(right - left), line.height())
 
     def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802
         if event.type() == QEvent.Type.ToolTip:
