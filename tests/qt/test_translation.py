@@ -116,3 +116,19 @@ def test_a_core_error_reads_in_chinese(tmp_path, chinese):
     # Errors a panel catches itself read the same way; an error from elsewhere keeps its own text.
     assert error_text(raised.value) == f"找不到语料：{tmp_path / 'missing.txt'}"
     assert error_text(OSError(28, "No space left on device")) == "[Errno 28] No space left on device"
+
+
+def test_the_model_bar_and_the_runs_list_speak_chinese(chinese):
+    from workbench.core.catalog import Catalog
+    from workbench.core.sessions import Run, RunSequence, RunToken
+    from workbench.qt.generation.model_picker import entry_label, loaded_label
+    from workbench.qt.generation.runs_panel import run_title
+
+    entry = next(entry for entry in Catalog().entries() if entry.id == "smollm2-135m-instruct")
+    assert "135M 参数 · 随包附带, 已安装" in entry_label(entry), entry_label(entry)
+    assert loaded_label(None) == "未加载模型"
+    tokens = tuple(RunToken("字", 0.5, ()) for _ in range(12))
+    run = Run(model_id="m", model_name="SmolLM2", prompt="你好", system_prompt="", chat=True, settings={}, seed=None,
+              sequences=(RunSequence("字" * 12, tokens),), prompt_tokens=3, stopped=False,
+              time_to_first_token_s=0.1, tokens_per_s=10.0, elapsed_s=1.2)
+    assert "· 12 词元" in run_title(run)

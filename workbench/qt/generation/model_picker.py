@@ -24,38 +24,49 @@ from PySide6.QtWidgets import (
 )
 from superqt import QElidingLabel, QSearchableComboBox
 
-from workbench.core.catalog import TRAINED, Catalog, ModelEntry, TrainedRun, TrainedVariant
+from workbench.core.catalog import FOLDER, GGUF, HUB, PACKAGED, TRAINED, Catalog, ModelEntry, TrainedRun, TrainedVariant
 from workbench.core.devices import DTYPES
 from workbench.core.errors import WorkbenchError
+from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.loading import LoadedModel, LoadProgress, LoadSettings
 from workbench.qt.common.device_combo import DeviceComboBox
 from workbench.qt.common.language import error_text, translated_stage
 
+_SOURCES = {  # where a model comes from, as the combo box says it
+    PACKAGED: QT_TRANSLATE_NOOP("ModelPicker", "packaged"),
+    FOLDER: QT_TRANSLATE_NOOP("ModelPicker", "folder"),
+    GGUF: QT_TRANSLATE_NOOP("ModelPicker", "GGUF"),
+    HUB: QT_TRANSLATE_NOOP("ModelPicker", "hub"),
+    TRAINED: QT_TRANSLATE_NOOP("ModelPicker", "trained here"),
+}
+_INSTALLED = {True: QT_TRANSLATE_NOOP("ModelPicker", "installed"),
+              False: QT_TRANSLATE_NOOP("ModelPicker", "not installed")}
+
 
 def _size_text(parameters: int | None) -> str:
     if parameters is None:
-        return "size unknown"
+        return QCoreApplication.translate("ModelPicker", "size unknown")
     if parameters >= 1e9:
-        return f"{parameters / 1e9:.1f}B params"
+        return QCoreApplication.translate("ModelPicker", "{0:.1f}B params").format(parameters / 1e9)
     if parameters >= 1e6:
-        return f"{parameters / 1e6:.0f}M params"
-    return f"{parameters / 1e3:.0f}K params"
+        return QCoreApplication.translate("ModelPicker", "{0:.0f}M params").format(parameters / 1e6)
+    return QCoreApplication.translate("ModelPicker", "{0:.0f}K params").format(parameters / 1e3)
 
 
 def entry_label(entry: ModelEntry) -> str:
-    installed = "installed" if entry.installed else "not installed"
-    generates = "" if entry.can_generate else " · encoder only"
-    return (
-        f"{entry.name} — {entry.architecture} · {_size_text(entry.parameters)} · {entry.source}, "
-        f"{installed}{generates}"
-    )
+    translate = QCoreApplication.translate
+    installed = translate("ModelPicker", _INSTALLED[entry.installed])
+    generates = "" if entry.can_generate else translate("ModelPicker", " · encoder only")
+    source = translate("ModelPicker", _SOURCES[entry.source]) if entry.source in _SOURCES else entry.source
+    return f"{entry.name} — {entry.architecture} · {_size_text(entry.parameters)} · {source}, {installed}{generates}"
 
 
 def loaded_label(loaded: LoadedModel | None) -> str:
     if loaded is None:
-        return "No model loaded"
+        return QCoreApplication.translate("ModelPicker", "No model loaded")
     dtype = str(loaded.dtype).removeprefix("torch.")
-    return f"{loaded.entry.name} on {loaded.device.type} · {dtype} · {loaded.memory_bytes() / 2**20:.0f} MiB"
+    return QCoreApplication.translate("ModelPicker", "{0} on {1} · {2} · {3:.0f} MiB").format(
+        loaded.entry.name, loaded.device.type, dtype, loaded.memory_bytes() / 2**20)
 
 
 _ENTRY_ID = Qt.ItemDataRole.UserRole  # where QComboBox.addItem keeps an item's data: the entry id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
 
 from workbench.core.errors import WorkbenchError
@@ -15,7 +15,8 @@ def run_title(run: Run) -> str:
     prompt = " ".join(run.prompt.split())
     prompt = prompt if len(prompt) <= 48 else prompt[:47] + "…"
     stopped = " ■" if run.stopped else ""
-    return f"{run.created[11:16]}  {run.model_name}  · {run.new_tokens} tok{stopped}\n{prompt}"
+    tokens = QCoreApplication.translate("RunsPanel", "{0} tok").format(run.new_tokens)
+    return f"{run.created[11:16]}  {run.model_name}  · {tokens}{stopped}\n{prompt}"
 
 
 class RunsPanel(QWidget):

@@ -2268,6 +2268,58 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
 <context>
     <name>ModelPicker</name>
     <message>
+        <source>packaged</source>
+        <translation>随包附带</translation>
+    </message>
+    <message>
+        <source>folder</source>
+        <translation>文件夹</translation>
+    </message>
+    <message>
+        <source>GGUF</source>
+        <translation>GGUF</translation>
+    </message>
+    <message>
+        <source>hub</source>
+        <translation>Hub</translation>
+    </message>
+    <message>
+        <source>trained here</source>
+        <translation>在此训练</translation>
+    </message>
+    <message>
+        <source>installed</source>
+        <translation>已安装</translation>
+    </message>
+    <message>
+        <source>not installed</source>
+        <translation>未安装</translation>
+    </message>
+    <message>
+        <source>size unknown</source>
+        <translation>大小未知</translation>
+    </message>
+    <message>
+        <source>{0:.1f}B params</source>
+        <translation>{0:.1f}B 参数</translation>
+    </message>
+    <message>
+        <source>{0:.0f}M params</source>
+        <translation>{0:.0f}M 参数</translation>
+    </message>
+    <message>
+        <source>{0:.0f}K params</source>
+        <translation>{0:.0f}K 参数</translation>
+    </message>
+    <message>
+        <source> · encoder only</source>
+        <translation> · 仅编码器</translation>
+    </message>
+    <message>
+        <source>{0} on {1} · {2} · {3:.0f} MiB</source>
+        <translation>{0}，运行于 {1} · {2} · {3:.0f} MiB</translation>
+    </message>
+    <message>
         <source>final model</source>
         <translation>最终模型</translation>
     </message>
@@ -2577,6 +2629,10 @@ Read it (Show Details) and load only a model you trust.</source>
 </context>
 <context>
     <name>RunsPanel</name>
+    <message>
+        <source>{0} tok</source>
+        <translation>{0} 词元</translation>
+    </message>
     <message>
         <source>Click a run to put its prompt, settings and output back.</source>
         <translation>点击一次运行，恢复其提示词、设置和输出。</translation>
