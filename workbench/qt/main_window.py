@@ -59,6 +59,7 @@ from workbench.qt.common.language import (
     chosen_language,
     effective_language,
     error_text,
+    translated,
 )
 from workbench.qt.common.settings_store import app_settings
 from workbench.qt.common.theme import warning_color
@@ -554,8 +555,8 @@ class MainWindow(QMainWindow):
             return self.tr("{0} is an encoder: it cannot generate text. Pick a generative model.").format(
                 loaded.entry.name)
         problems = self.decoding_panel.problems()
-        if problems:
-            return self.tr("Fix the decoding settings first (see the messages under them).")
+        if problems:  # the first one named here: the panel's own list may be scrolled out of view
+            return self.tr("Fix the decoding settings first: {0}").format(translated(problems[0]))
         if not self.prompt_editor.prompt().strip():
             return self.tr("Type a prompt to generate.")
         return self._prompt_problem

@@ -2206,8 +2206,8 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
         <translation>{0} 是编码器：无法生成文本。请选择生成式模型。</translation>
     </message>
     <message>
-        <source>Fix the decoding settings first (see the messages under them).</source>
-        <translation>请先修正解码设置（见其下方的提示信息）。</translation>
+        <source>Fix the decoding settings first: {0}</source>
+        <translation>请先修正解码设置：{0}</translation>
     </message>
     <message>
         <source>Type a prompt to generate.</source>
