@@ -96,6 +96,9 @@ def test_open_asks_the_window_to_load_that_step_beside_the_training_run(qtbot, t
         panel.scrubber.open_button.click()
         assert requests[-1][1].device == expected, panel.scrubber.status.text()
     assert "cuda has too little free memory" in panel.scrubber.status.text()
+    # Once the window has loaded it, the line says so instead of "Opening…".
+    panel.state.model_changed.emit(load_model_blocking(entry.location))
+    assert panel.scrubber.status.text() == "The model of step 40 is loaded: the Generate page uses it."
 
 
 def test_a_step_opened_while_the_run_trains_generates(qtbot, tmp_path):

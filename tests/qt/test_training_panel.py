@@ -381,3 +381,19 @@ def test_a_run_opened_from_its_folder_is_drawn_as_it_was_watched(panel, qtbot, c
 def test_a_folder_that_is_not_a_run_is_one_line(panel, tmp_path):
     with pytest.raises(InvalidInputError, match="is not a training run"):
         panel.open_run(tmp_path)
+
+
+def test_the_status_says_what_is_missing_then_ready_and_the_readout_waits_for_an_evaluation(panel, corpus, tmp_path,
+                                                                                            qtbot):
+    assert panel.status_label.text() == "Choose a corpus, or try the Tang poems."
+    panel.form.set_values(corpus=str(corpus), out_dir=str(tmp_path / "run"), max_iters=4, eval_interval=4,
+                          **TINY_GPT)
+    assert panel.status_label.text() == "Ready: Start runs with these settings."
+    panel.form.set_values(corpus="")
+    assert panel.status_label.text() == "Choose a corpus, or try the Tang poems."
+    panel.form.set_values(corpus=str(corpus))
+    panel.start_button.click()
+    assert panel.curves.readout.text() == "The validation loss and perplexity appear at the first evaluation."
+    qtbot.waitUntil(lambda: panel.last_result is not None, timeout=60_000)
+    assert panel.curves.readout.text().startswith("Step 4: validation loss")
+    assert "Ready" not in panel.status_label.text()  # the run's own outcome stays

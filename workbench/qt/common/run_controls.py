@@ -50,6 +50,7 @@ class RunController(QObject):
         self.stop_button = QPushButton(self.tr("Stop"))
         self.stop_button.setToolTip(stop_tip)
         self.stop_button.clicked.connect(self.stop)
+        self._idle_messages = (idle_message, self.tr("Ready: Start runs with these settings."))
         self.status_label = QLabel(idle_message)
         self.status_label.setWordWrap(True)
         self.problems_label = QLabel()
@@ -116,6 +117,8 @@ class RunController(QObject):
         """Show the settings' ``problems`` (asked only while idle) and enable the buttons."""
         running = self.is_running()
         problems = [] if running else problems()
+        if not running and self.status_label.text() in self._idle_messages:  # no run yet: what is missing, or ready
+            self.set_status(self._idle_messages[not problems])
         self.problems_label.setText("\n".join(translated(problem) for problem in problems))
         self.problems_label.setVisible(bool(problems))
         self.start_button.setEnabled(not running and not problems)

@@ -160,7 +160,7 @@ class TrainingCurves(QWidget):
         self.probes_table.clear()
         if self._step_marker is not None:
             self._step_marker.setVisible(False)
-        self.readout.setText(self.tr("Starting…"))
+        self.readout.setText(self.tr("The validation loss and perplexity appear at the first evaluation."))
 
     def add_steps(self, events: Sequence[StepEvent]) -> None:
         x = np.array([(event.step, event.tokens_seen, event.elapsed_s) for event in events], dtype=np.float64)  # (N, 3)

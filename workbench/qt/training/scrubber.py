@@ -108,6 +108,8 @@ class CheckpointScrubber(QWidget):
         layout.addLayout(bottom)
 
         self.state = state
+        self._opening: tuple[str, int] | None = None  # where the model the window was asked to load is, its step
+        state.model_changed.connect(self._on_model_changed)
         self.job = Job(state.jobs, parent=self)
         self.job.event.connect(self._show_status)
         self.job.finished.connect(self._on_reading)
@@ -173,8 +175,20 @@ class CheckpointScrubber(QWidget):
             else:
                 where = self.tr("on the CPU: {0} has too little free memory beside the training run").format(
                     training_on)
-        self.state.open_model_requested.emit(folder_entry(folder, source=TRAINED), LoadSettings(device=device))
         self.status.setText(self.tr("Opening the model of step {0} {1}…").format(step, where))
+        entry = folder_entry(folder, source=TRAINED)
+        self._opening = (entry.location, step)
+        self.state.open_model_requested.emit(entry, LoadSettings(device=device))
+
+    def _on_model_changed(self, loaded) -> None:
+        if self._opening is None or loaded is None:
+            return
+        location, step = self._opening
+        if loaded.entry.location == location:
+            self.status.setText(self.tr("The model of step {0} is loaded: the Generate page uses it.").format(step))
+        else:
+            self.status.clear()
+        self._opening = None
 
     def _set_enabled(self) -> None:
         self.open_button.setEnabled(bool(self.steps))

@@ -347,6 +347,10 @@
         <translation>正在打开第 {0} 步的模型（{1}）…</translation>
     </message>
     <message>
+        <source>The model of step {0} is loaded: the Generate page uses it.</source>
+        <translation>第 {0} 步的模型已加载：“生成”页面将使用它。</translation>
+    </message>
+    <message>
         <source>probability of the next token</source>
         <translation>下一词元的概率</translation>
     </message>
@@ -2603,6 +2607,10 @@ Read it (Show Details) and load only a model you trust.</source>
         <translation>停止</translation>
     </message>
     <message>
+        <source>Ready: Start runs with these settings.</source>
+        <translation>就绪：按“开始”即按这些设置运行。</translation>
+    </message>
+    <message>
         <source>Starting…</source>
         <translation>正在启动…</translation>
     </message>
@@ -3502,8 +3510,8 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
         <translation>探针</translation>
     </message>
     <message>
-        <source>Starting…</source>
-        <translation>正在启动…</translation>
+        <source>The validation loss and perplexity appear at the first evaluation.</source>
+        <translation>验证损失和困惑度将在第一次评估时显示。</translation>
     </message>
     <message>
         <source>Step {step}: validation loss {loss:.3f}, perplexity {perplexity:.2f}</source>
