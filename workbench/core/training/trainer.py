@@ -269,6 +269,7 @@ class _Run:
             val_tokens=len(val_ids),
         )
         yield BatchLayout(settings.batch_size, settings.grad_accum, self.processes.world_size, str(self.device))
+        self._check_batch_fits(len(tokenizer))
         self.train_batches = TokenBatches(train_ids, settings.block_size, settings.batch_size, self.device)
         self.val_batches = TokenBatches(val_ids, settings.block_size, settings.batch_size, self.device)
         self.sample_prompt = torch.from_numpy(val_ids[: max(1, min(8, settings.block_size // 4))].astype(np.int64))
@@ -557,6 +558,22 @@ class _Run:
             "device": str(self.device),
         }
         write_json_atomic(self.out_dir / RUN_FILE, layout)
+
+    def _check_batch_fits(self, vocabulary: int) -> None:
+        """Refuses a batch whose logits and their gradient alone (float32) exceed the device's free memory, before
+        anything is allocated: asked for terabytes, the allocator may grant them and the system then kill us."""
+        from workbench.core.devices import free_memory_bytes
+
+        settings = self.settings
+        needed = 2 * 4 * settings.batch_size * settings.block_size * vocabulary  # a lower bound: the model needs more
+        free = free_memory_bytes(self.device)
+        if free is not None and needed > free:
+            raise InvalidSettingsError(QT_TRANSLATE_NOOP(
+                "Errors", "One batch of {batch} blocks of {block} tokens needs at least {needed_gb:.1f} GB for its "
+                "logits (a vocabulary of {vocabulary}), more than the {free_gb:.1f} GB free on {device}: lower the "
+                "batch size or the block size (gradient accumulation keeps the effective batch)."
+            ).fill(batch=settings.batch_size, block=settings.block_size, needed_gb=needed / 2**30,
+                   vocabulary=vocabulary, free_gb=free / 2**30, device=self.device.type))
 
     @property
     def keeps_snapshots(self) -> bool:

@@ -1387,6 +1387,10 @@
         <translation>{folder} 中的检查点来自较早的版本，FSDP 无法从它继续：请去掉 --fsdp 继续训练。</translation>
     </message>
     <message>
+        <source>One batch of {batch} blocks of {block} tokens needs at least {needed_gb:.1f} GB for its logits (a vocabulary of {vocabulary}), more than the {free_gb:.1f} GB free on {device}: lower the batch size or the block size (gradient accumulation keeps the effective batch).</source>
+        <translation>一批 {batch} 个块、每块 {block} 个词元，仅其 logits（词表大小 {vocabulary}）就至少需要 {needed_gb:.1f} GB，超过了 {device} 上空闲的 {free_gb:.1f} GB：请减小批大小或块大小（梯度累积可保持有效批大小不变）。</translation>
+    </message>
+    <message>
         <source>Training ran out of memory at step {step} ({batch} blocks of {block} tokens a batch on {device}): lower the batch size or the block size (gradient accumulation keeps the effective batch).</source>
         <translation>训练在第 {step} 步时内存不足（{device} 上每批 {batch} 个块，每块 {block} 个词元）：请减小批大小或块大小（梯度累积可保持有效批大小不变）。</translation>
     </message>
