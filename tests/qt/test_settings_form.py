@@ -138,3 +138,17 @@ def test_the_wheel_passes_over_the_decoding_controls_until_one_is_clicked_into(q
     qtbot.waitUntil(slider.hasFocus)
     assert _wheel_down(slider)
     assert decoding_panel.settings().top_k != before.top_k
+
+
+def test_the_training_form_names_each_group_once(qtbot):
+    from PySide6.QtWidgets import QGroupBox
+    from superqt import QCollapsible
+
+    from workbench.qt.training.form import TrainingForm
+
+    form = TrainingForm()
+    qtbot.addWidget(form)
+    titles = [box.title() for box in form.findChildren(QGroupBox)] + [
+        section.text() for section in form.findChildren(QCollapsible)]
+    assert "Output folder" in titles and "Logging" in titles
+    assert len(titles) == len(set(titles)), titles

@@ -428,7 +428,7 @@ class TrainSettings(DescribedSettings):
         None,
         label=QT_TRANSLATE_NOOP("TrainSettings", "TensorBoard folder"),
         kind=FOLDER,
-        section=QT_TRANSLATE_NOOP("TrainSettings", "Output folder"),
+        section=QT_TRANSLATE_NOOP("TrainSettings", "Logging"),
         help=QT_TRANSLATE_NOOP(
             "TrainSettings",
             "Also write the losses, learning rate and speed as TensorBoard events in this folder, so TensorBoard "

@@ -3415,6 +3415,10 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
         <translation>TensorBoard 文件夹</translation>
     </message>
     <message>
+        <source>Logging</source>
+        <translation>日志</translation>
+    </message>
+    <message>
         <source>Also write the losses, learning rate and speed as TensorBoard events in this folder, so TensorBoard and other dashboards read the run. Empty: no events.</source>
         <translation>同时将损失、学习率和速度作为 TensorBoard 事件写入此文件夹，以便 TensorBoard 及其他看板读取这次训练。留空：不写入事件。</translation>
     </message>
