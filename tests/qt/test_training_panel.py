@@ -311,7 +311,9 @@ def test_a_run_stopped_before_a_restart_is_continued_with_its_settings(qtbot, co
     again = TrainingPanel(AppState(Catalog()))  # the next session of the app
     qtbot.addWidget(again)
     assert again.continue_button.isEnabled()
-    assert again.form.settings().out_dir == str(out_dir) and again.form.settings().n_embd == 24
+    assert again.form.settings().n_embd == 24
+    # Start trains a new model like it in a fresh folder (the run's own is not empty); Continue carries it on.
+    assert again.form.settings().out_dir != str(out_dir) and again.start_button.isEnabled()
     assert f"stopped at step {stopped_at}" in again.status_label.text()
     assert _steps(again) == stopped_at and _last_step(again) == stopped_at  # its curve so far, drawn again
     again.continue_button.click()

@@ -274,7 +274,11 @@ class TrainingPanel(RunControlsMixin, QWidget):
         self.drift.set_run(out_dir, settings.base_model if settings and settings.is_finetune else None, block_size)
 
     def _show_settings(self, settings: TrainSettings) -> None:
-        self.form.set_values(**{name: value for name, value in asdict(settings).items() if self.form.shows(name)})
+        """A run's settings in the form, ready for Start to train a new model like it in a fresh folder (the shown
+        run's own folder is not empty: Continue carries that run on)."""
+        shown = {name: value for name, value in asdict(settings).items() if self.form.shows(name) and name != "out_dir"}
+        self.form.set_values(**shown)
+        self.form.new_output_folder()
 
     def continue_run(self) -> None:
         if self.is_running() or self._resumable is None:
