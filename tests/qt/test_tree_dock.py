@@ -238,3 +238,25 @@ def test_two_siblings_side_by_side_are_scored_by_the_model(qtbot, window):
         surprisals = [token.surprisal for token in column.strip.tokens]
         assert -sum(surprisals) == pytest.approx(score.total_logprob)
     assert "The model prefers" in view.heading.text()
+
+
+def test_a_branch_is_labelled_by_what_it_adds_from_its_fork():
+    from workbench.core.tree import GenerationTree, TreeNode
+    from workbench.qt.tree.dock import added_text
+
+    def node(node_id, parent, text, fork_position=0, forced=""):
+        return TreeNode(id=node_id, parent=parent, fork_position=fork_position, prefill_ids=(), forced_text=forced,
+                        forced_prob=None, settings=DecodingSettings(), seed=None, token_ids=(), logprobs=(), text=text)
+
+    tree = GenerationTree(model="m", weights_hash="h", prompt="Name three colours.")
+    for made in (node("root", None, "1. Blue: This is a fundamental colour."),
+                 node("again", "root", "1. Blue: This is a fundamental hue."),  # another answer from the start
+                 node("short", "root", "1. Blue"),  # a stopped re-run: all of it is shared with the first
+                 node("fork", "root", "1. Blue: This is the sky.", fork_position=5, forced=" the"),
+                 node("then", "root", "1. Blue: This is then red.", fork_position=5, forced=" then")):
+        tree.nodes[made.id] = made
+    assert added_text(tree, tree.nodes["root"]) == "1. Blue: This is a fundamental colour."
+    assert added_text(tree, tree.nodes["again"]) == "1. Blue: This is a fundamental hue."
+    assert added_text(tree, tree.nodes["short"]) == "1. Blue"
+    assert added_text(tree, tree.nodes["fork"]) == " the sky."
+    assert added_text(tree, tree.nodes["then"]) == " then red."  # not "n red.": the forced token begins it

@@ -46,9 +46,13 @@ def one_line(text: str, limit: int = 80) -> str:
 
 def added_text(tree: GenerationTree, node: TreeNode) -> str:
     """What the node's answer adds to its parent's: the text after the part they share."""
-    if node.parent is None:
+    if node.parent is None or (node.fork_position == 0 and not node.forced_text):  # another answer from the start
         return node.text
-    return node.text[len(os.path.commonprefix([tree.nodes[node.parent].text, node.text])):]
+    shared = len(os.path.commonprefix([tree.nodes[node.parent].text, node.text]))
+    if node.forced_text:  # the added text begins with the forced token, even where it starts like the parent's
+        start = node.text.rfind(node.forced_text, 0, shared + len(node.forced_text))
+        shared = min(shared, start) if start >= 0 else shared
+    return node.text[shared:]
 
 
 def edge_text(node: TreeNode) -> str:
@@ -178,8 +182,8 @@ class TreeDock(QWidget):
         self.selector.blockSignals(True)
         self.selector.clear()
         for tree in trees:
-            self.selector.addItem(self.tr("{0} · {1} branches").format(one_line(tree.prompt, 48), len(tree.nodes)),
-                                  tree.id)
+            branches = self.tr("{0} · 1 branch") if len(tree.nodes) == 1 else self.tr("{0} · {1} branches")
+            self.selector.addItem(branches.format(one_line(tree.prompt, 48), len(tree.nodes)), tree.id)
             self.selector.setItemData(self.selector.count() - 1, tree.prompt, Qt.ItemDataRole.ToolTipRole)
         self.selector.setCurrentIndex(self.selector.findData(self.shown_tree_id))
         self.selector.blockSignals(False)
@@ -306,10 +310,14 @@ class TreeDock(QWidget):
             self.keeper.rename(tree, node_id, label.strip())
 
     def delete(self, tree: GenerationTree, node_id: str) -> None:
-        count = len(tree.subtree_ids(node_id))
-        question = self.tr("Delete this whole tree ({0} branches)?").format(count) \
-            if tree.nodes[node_id].parent is None else self.tr("Delete this branch and the {0} forked from it?").format(
-                count - 1)
+        forked = len(tree.subtree_ids(node_id)) - 1  # below this node
+        if tree.nodes[node_id].parent is None:
+            question = self.tr("Delete this whole tree (1 branch)?") if not forked else self.tr(
+                "Delete this whole tree ({0} branches)?").format(forked + 1)
+        elif forked:
+            question = self.tr("Delete this branch and the {0} forked from it?").format(forked)
+        else:
+            question = self.tr("Delete this branch?")
         if QMessageBox.question(self, self.tr("Delete"), question) == QMessageBox.StandardButton.Yes:
             self.keeper.delete_subtree(tree, node_id)
 

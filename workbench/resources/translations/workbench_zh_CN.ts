@@ -3807,6 +3807,10 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
         <translation>{0} · {1} 个分支</translation>
     </message>
     <message>
+        <source>{0} · 1 branch</source>
+        <translation>{0} · 1 个分支</translation>
+    </message>
+    <message>
         <source>Prompt</source>
         <translation>提示词</translation>
     </message>
@@ -3871,12 +3875,20 @@ Forked after {1} tokens of its parent&apos;s answer. {2} tokens generated ({3});
         <translation>标签（留空则使用其文本）：</translation>
     </message>
     <message>
+        <source>Delete this whole tree (1 branch)?</source>
+        <translation>删除整棵树（1 个分支）？</translation>
+    </message>
+    <message>
         <source>Delete this whole tree ({0} branches)?</source>
         <translation>删除整棵树（{0} 个分支）？</translation>
     </message>
     <message>
         <source>Delete this branch and the {0} forked from it?</source>
         <translation>删除此分支以及从它分叉出的 {0} 个分支？</translation>
+    </message>
+    <message>
+        <source>Delete this branch?</source>
+        <translation>删除这个分支？</translation>
     </message>
     <message>
         <source>Delete</source>
