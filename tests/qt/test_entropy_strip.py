@@ -109,3 +109,13 @@ def test_an_empty_strip_shows_no_ticks_and_says_what_will_appear(strip):
     strip.add_token(0, RunToken(text="a", prob=0.5, entropy=1.0))
     strip._redraw()
     assert strip.plot.getAxis("bottom")._tickLevels is None and "Hover a point" in strip.readout.text()
+
+
+def test_the_token_axis_counts_from_one_as_the_readout_and_fork_popup_do(strip):
+    for index in range(10):
+        strip.add_token(0, RunToken(text=f" t{index}", prob=0.5, entropy=1.0))
+    strip._redraw()
+    axis = strip.plot.getAxis("bottom")
+    positions = [0.0, 4.0, 8.0]  # where the points of the 1st, 5th and 9th tokens sit
+    assert axis.tickStrings(positions, 1.0, 4.0) == ["1", "5", "9"]
+    assert strip.readout_text(8).startswith("token 9 ")

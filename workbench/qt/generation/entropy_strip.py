@@ -37,6 +37,13 @@ def _finite(values: list[float | None]) -> np.ndarray:
     return array
 
 
+class _TokenNumberAxis(pg.AxisItem):
+    """Numbers the tokens from 1, as the readout, the fork popup and the hover do (the points sit at 0, 1, …)."""
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph's name)
+        return super().tickStrings([value + 1 for value in values], scale, spacing)
+
+
 class EntropyStrip(QWidget):
     token_clicked = Signal(int, int)  # (sequence, step) of the point clicked
 
@@ -61,7 +68,7 @@ class EntropyStrip(QWidget):
         header.addWidget(legend)
         header.addWidget(self.readout, 1)
 
-        self.plot_widget = pg.PlotWidget()
+        self.plot_widget = pg.PlotWidget(axisItems={"bottom": _TokenNumberAxis("bottom")})
         self.plot_widget.setFixedHeight(PLOT_HEIGHT)
         self.plot_widget.setBackground(self.palette().color(QPalette.ColorRole.Base))
         self.plot = self.plot_widget.getPlotItem()
