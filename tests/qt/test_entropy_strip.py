@@ -118,4 +118,6 @@ def test_the_token_axis_counts_from_one_as_the_readout_and_fork_popup_do(strip):
     axis = strip.plot.getAxis("bottom")
     positions = [0.0, 4.0, 8.0]  # where the points of the 1st, 5th and 9th tokens sit
     assert axis.tickStrings(positions, 1.0, 4.0) == ["1", "5", "9"]
+    major = axis.tickValues(-0.5, 9.5, 600)[0]  # the points of tokens 1 to 10 span -0.5 to 9.5
+    assert all(position + 1 == round(position + 1) and (position + 1) % major[0] == 0 for position in major[1])
     assert strip.readout_text(8).startswith("token 9 ")

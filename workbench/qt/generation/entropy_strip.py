@@ -40,6 +40,11 @@ def _finite(values: list[float | None]) -> np.ndarray:
 class _TokenNumberAxis(pg.AxisItem):
     """Numbers the tokens from 1, as the readout, the fork popup and the hover do (the points sit at 0, 1, …)."""
 
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802, N803 (pyqtgraph's names)
+        # Round token numbers (10, 20, …), not round positions (the 11th, 21st, …).
+        return [(spacing, [value - 1 for value in values])
+                for spacing, values in super().tickValues(minVal + 1, maxVal + 1, size)]
+
     def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph's name)
         return super().tickStrings([value + 1 for value in values], scale, spacing)
 
