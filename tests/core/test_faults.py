@@ -1,6 +1,6 @@
 """The bad inputs and faults the issues named, through the real CLI in fresh processes.
 
-Each case comes from `benchmarks/faults.py` (the whole table of 129 runs there): it keeps its
+Each case comes from `benchmarks/faults.py` (the whole table of 130 runs there): it keeps its
 promise when it exits 2 with exactly one `error:` line on stderr, no traceback, and the files
 of its folder exactly as they were (fault cases check their own outcome).
 """
