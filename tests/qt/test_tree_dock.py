@@ -260,3 +260,12 @@ def test_a_branch_is_labelled_by_what_it_adds_from_its_fork():
     assert added_text(tree, tree.nodes["short"]) == "1. Blue"
     assert added_text(tree, tree.nodes["fork"]) == " the sky."
     assert added_text(tree, tree.nodes["then"]) == " then red."  # not "n red.": the forced token begins it
+
+
+def test_a_run_restored_from_the_runs_list_shows_its_prompts_tree(qtbot, window):
+    first, _ = generate_root(qtbot, window, "The quick brown")
+    second, _ = generate_root(qtbot, window, "Once upon a time")
+    assert window.tree_dock_widget.shown_tree_id == second.id
+    run = next(run for run in window.runs_panel.runs() if run.prompt == "The quick brown")
+    window.restore_run(run)
+    assert window.tree_dock_widget.shown_tree_id == first.id

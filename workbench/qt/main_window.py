@@ -687,6 +687,9 @@ class MainWindow(QMainWindow):
         self.generation.last_request = GenerationRequest(run.prompt, settings, run.system_prompt, run.chat,
                                                          prefill=run.prefill_text)
         self.shown_node = None
+        tree = self.trees.tree_of(run.model_id, run.prompt, run.system_prompt, run.chat)
+        if tree is not None:  # the Tree dock follows to this prompt's answers
+            self.tree_dock_widget.show_tree(tree.id)
         self.state.run_restored.emit(run)
         loaded = self.state.loaded_model
         if loaded is not None and loaded.entry.id != run.model_id:

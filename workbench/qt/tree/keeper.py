@@ -160,11 +160,16 @@ class TreeKeeper(QObject):
         self.changed.emit()
         self.node_added.emit(tree, node.id)
 
+    def tree_of(self, model: str, prompt: str, system_prompt: str, chat: bool | None) -> GenerationTree | None:
+        """The tree of answers to this prompt, as written in the editor, by this model."""
+        key = (model, prompt, system_prompt, chat)
+        return next((tree for tree in self.trees if (tree.model, tree.prompt, tree.system_prompt, tree.chat) == key),
+                    None)
+
     def _add_from_editor(self, record: GenerationRecord) -> tuple[GenerationTree, TreeNode]:
         request = record.request
         key = (record.loaded.entry.id, request.prompt, request.system_prompt, request.chat)
-        tree = next((tree for tree in self.trees if (tree.model, tree.prompt, tree.system_prompt, tree.chat) == key),
-                    None)
+        tree = self.tree_of(*key)
         if tree is None:
             # The weights hash waits for an export: hashing every parameter on each new prompt is not free.
             tree = GenerationTree(model=key[0], weights_hash="", prompt=request.prompt,
