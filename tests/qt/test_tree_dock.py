@@ -99,6 +99,9 @@ def test_a_clicked_token_forks_a_branch_that_streams_under_its_parent(qtbot, sho
     assert window.output_view.views()[0].prefill and child.text.startswith(window.output_view.views()[0].prefill)
     assert window.tree_dock_widget.selected_node_ids() == [child.id]
     assert window.tree_dock_widget.item(child.id).parent() is window.tree_dock_widget.item(root.id)
+    # The window's keyboard focus is back in the answer, not in the model combo box, where a keystroke would
+    # search for a model (offscreen, the closed popup stays the active window: the window's own focus is read).
+    assert window.focusWidget() is window.output_view.views()[0], window.focusWidget()
 
 
 def test_typed_text_forks_too(qtbot, shown):

@@ -734,8 +734,14 @@ class MainWindow(QMainWindow):
         if self.fork_popup is not None:
             self.fork_popup.deleteLater()  # closed by now: a popup closes before anything else gets a click
         self.fork_popup = ForkPopup(title, alternatives(tokens[step]), self)
-        self.fork_popup.chosen.connect(lambda choice: self.fork_at(step, choice))
+        self.fork_popup.chosen.connect(lambda choice: self._fork_chosen(step, choice))
         self.fork_popup.show_at(anchor)
+
+    def _fork_chosen(self, step: int, choice: ForkChoice) -> None:
+        # Back to the output the token was picked in (the new branch's answer takes it over): left to Qt, the
+        # focus lands in the model combo box, where the next keystroke would search for another model.
+        self.output_view.focus_answer()
+        self.fork_at(step, choice)
 
     def fork_at(self, step: int, choice: ForkChoice) -> bool:
         """A new branch from the node on screen: its answer up to generated token ``step``, then ``choice``,

@@ -263,6 +263,9 @@ class OutputView(QWidget):
         """Clear for a new generation of ``sequences`` return sequences, each answer starting with ``prefill``."""
         self._schedule_append.cancel()
         self._pending.clear()
+        # The window's focus child, active or not (a popup may be the active window): a removed answer would
+        # hand it down the focus chain, to the model combo box.
+        focused = self.window().focusWidget() in self.views()
         self.tabs.clear()
         for index in range(sequences):
             view = SequenceView()
@@ -276,6 +279,12 @@ class OutputView(QWidget):
             title = self.tr("Output") if sequences == 1 else self.tr("Answer {0}").format(index + 1)
             self.tabs.addTab(view, title)
         self.info_label.clear()
+        if focused:  # the new answer keeps the focus the old one had
+            self.focus_answer()
+
+    def focus_answer(self) -> None:
+        if self.tabs.currentWidget() is not None:
+            self.tabs.currentWidget().setFocus()
 
     def select_token(self, sequence: int, step: int) -> None:
         """Mark token ``step`` of ``sequence`` (-1: none), now or when it arrives."""
