@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, QTimer
+from PySide6.QtCore import QPointF, QRectF, QTimer
 from PySide6.QtGui import QImage
 
 from workbench.qt.common.curves import (
@@ -213,3 +213,23 @@ def test_series_without_a_colour_avoid_the_ones_given(qtbot):
     loss_colors = [widget._series[name].color.name() for name in ("train loss", "val loss", "probe 0", "probe 1",
                                                                    "probe 2")]
     assert len(set(loss_colors)) == 5
+
+
+def test_a_legend_with_long_overlay_names_wraps_within_the_width(curves, qtbot):
+    legend = curves._plots["loss"].legend
+    assert legend.columnCount == len(legend.items)  # short names: all in one row
+
+    def right_edge() -> float:
+        curves._graphics.ci.layout.activate()
+        return max(label.mapRectToScene(QRectF(0, 0, label.preferredWidth(), 1)).right() for _, label in legend.items)
+
+    _feed(curves, np.arange(1, 11, dtype=float), np.linspace(3, 2, 10))
+    curves.extend("val loss", np.array([[10.0, 7680.0, 0.5]]), [2.1])
+    curves.flush()
+    curves.keep_as_overlay("gpt-tang300-20261127-104603, 6 layers of 384, lr 3e-4")  # two entries too wide for one row
+    narrow = legend.columnCount
+    assert len(legend.items) == 4 and narrow < 4
+    assert right_edge() <= curves._graphics.viewport().width(), (right_edge(), narrow)
+    curves.resize(1800, 500)  # room again: more entries a row
+    qtbot.waitUntil(lambda: legend.columnCount > narrow, timeout=2_000)
+    assert right_edge() <= curves._graphics.viewport().width()

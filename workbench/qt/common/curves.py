@@ -48,7 +48,9 @@ from workbench.qt.common.throttle import land_when_closed
 REDRAW_INTERVAL_MS = 250  # at most 4 redraws a second: a redraw costs the trainer more than a smoother curve gives
 READOUT_INTERVAL_MS = 50  # the hover readout follows the mouse at most 20 times a second
 PLOT_MIN_HEIGHT = 150  # pixels of data area below which tick labels overlap and curves blur together
-LEGEND_COLUMNS = 4  # legend entries per row above a plot; more entries wrap to a new row
+LEGEND_COLUMNS = 4  # legend entries per row above a plot at most; more entries wrap to a new row
+LEGEND_SPACING = 12  # between two entries of a legend row
+LEGEND_MARGIN = 24  # the legend's own margins and the scroll bar
 CURRENT_RUN = "current"  # the run name of live series in exported CSV files
 
 # Distinct on both light and dark backgrounds (Tableau 10).
@@ -298,9 +300,35 @@ class LiveCurvesWidget(QWidget):
         """The plot made by ``add_plot(key, ...)``."""
         return self._plots[key]
 
+    def _fit_legends(self) -> bool:
+        """As many legend columns (up to LEGEND_COLUMNS) as fit the width, so a long overlay name wraps to a new
+        row instead of running off the right edge; whether any legend changed."""
+        width = self._graphics.viewport().width() - LEGEND_MARGIN
+        changed = False
+        for plot in self._plots.values():
+            legend = plot.legend
+            entries = [sample.boundingRect().width() + label.preferredWidth() + LEGEND_SPACING
+                       for sample, label in legend.items]  # in the order the rows fill
+            columns = 1
+            for count in range(min(LEGEND_COLUMNS, len(entries)), 1, -1):
+                # A column of the legend's grid is as wide as its widest entry.
+                if sum(max(entries[column::count]) for column in range(count)) <= width:
+                    columns = count
+                    break
+            if columns != legend.columnCount:
+                legend.setColumnCount(columns)
+                changed = True
+        return changed
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        if self._plots and self._fit_legends():
+            self._fit_minimum_height()
+
     def _fit_minimum_height(self) -> None:
         """Make the scrolled area as tall as the plots' minimum heights plus legends and axes,
         and keep about one whole plot in view however small the window."""
+        self._fit_legends()
         self._graphics.ci.layout.invalidate()
         needed = math.ceil(self._graphics.ci.effectiveSizeHint(Qt.SizeHint.MinimumSize).height())
         self._graphics.setMinimumHeight(needed)
