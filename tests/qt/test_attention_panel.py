@@ -143,6 +143,26 @@ def test_follows_a_finished_generation_without_a_click(qtbot, panel, tiny_loaded
     assert panel.capture.main.queries.ids == expected_ids
     assert panel.text_edit.text() == "The quick brown"
     assert panel.query == len(expected_ids) - 1
+    # The chat switch says how the prompt was made: Capture again reads the same prompt tokens.
+    assert panel.chat_check.isChecked() == tiny_loaded.has_chat_template
+    panel.capture_text()
+    qtbot.waitUntil(lambda: panel.capture.main.queries.ids != expected_ids, timeout=10000)
+    assert panel.capture.main.queries.ids == result.prompt_token_ids
+
+
+def test_a_chat_generation_is_shown_with_the_chat_switch_on(qtbot, panel, tiny_loaded):
+    from workbench.core.decoding import DecodingSettings
+    from workbench.core.generation import GenerationRequest, generate
+    from workbench.core.generation_data import GenerationRecord
+    from workbench.core.jobs import drain
+
+    assert tiny_loaded.has_chat_template
+    panel.chat_check.setChecked(False)
+    request = GenerationRequest(prompt="Hi", settings=DecodingSettings(mode="greedy", max_new_tokens=3), chat=True)
+    result = drain(generate(tiny_loaded, request))
+    panel.state.generation_finished.emit(GenerationRecord(tiny_loaded, request, result))
+    qtbot.waitUntil(lambda: panel.capture is not None, timeout=10000)
+    assert panel.chat_check.isChecked()
 
 
 def test_a_new_request_replaces_a_running_capture(qtbot, panel, tiny_loaded):

@@ -51,7 +51,7 @@ from workbench.core.attention_tokens import token_sequence
 from workbench.core.decoding import DecodingSettings
 from workbench.core.errors import WorkbenchError
 from workbench.core.generation import GenerationRequest, prompt_token_ids
-from workbench.core.generation_data import AttentionRows, TokenEvent
+from workbench.core.generation_data import AttentionRows, TokenEvent, uses_chat
 from workbench.core.loading import LoadedModel
 from workbench.core.sessions import Run
 from workbench.qt.attention.head_colouring import HeadColouring
@@ -340,8 +340,7 @@ class AttentionPanel(QWidget):
         loaded: LoadedModel = record.loaded
         prompt_ids = tuple(record.result.prompt_token_ids)
         generated = tuple(record.result.sequences[0].token_ids) if record.result.sequences else ()
-        with signals_blocked(self.text_edit):
-            self.text_edit.setText(record.request.prompt)
+        self._show_text(record.request.prompt, uses_chat(loaded, record.request))
         self.follows_generation = not loaded.is_encoder_decoder
         if loaded.is_encoder_decoder:
             self.start_capture(CaptureRequest(loaded, prompt_ids, generated))
@@ -364,13 +363,18 @@ class AttentionPanel(QWidget):
             return
         output = run.sequences[0].text if run.sequences else ""
         generated = tuple(loaded.tokenizer(output, add_special_tokens=False)["input_ids"]) if output else ()
-        with signals_blocked(self.text_edit):
-            self.text_edit.setText(run.prompt)
+        self._show_text(run.prompt, uses_chat(loaded, request))
         self.follows_generation = not loaded.is_encoder_decoder
         if loaded.is_encoder_decoder:
             self.start_capture(CaptureRequest(loaded, prompt_ids, generated))
         else:
             self.start_capture(CaptureRequest(loaded, prompt_ids + generated))
+
+    def _show_text(self, prompt: str, chat: bool) -> None:
+        """The text box and the chat switch as the captured tokens were made: Capture again gives the same."""
+        with signals_blocked(self.text_edit), signals_blocked(self.chat_check):
+            self.text_edit.setText(prompt)
+            self.chat_check.setChecked(chat)
 
     def clear_capture(self, message: str) -> None:
         """Show nothing, and ``message`` saying why."""
