@@ -126,3 +126,15 @@ def test_a_restored_run_or_another_model_clears_the_page(qtbot, panel, state, re
     state.set_loaded_model(None)
     assert panel.selected is None and panel.generation is None
     assert not panel.json_button.isEnabled()
+
+
+def test_a_stage_that_leaves_one_token_says_so_and_the_lens_hint_wraps(qtbot, panel, state, tiny_loaded):
+    settings = DecodingSettings(mode="sample", temperature=0.8, top_k=1, top_p=1.0, max_new_tokens=3, seed=1)
+    request = GenerationRequest(prompt="The quick brown", settings=settings, chat=False, trace=True)
+    record = GenerationRecord(tiny_loaded, request, drain(generate(tiny_loaded, request)))
+    state.generation_finished.emit(record)
+    state.select_token(0, len(record.result.prompt_token_ids) + 1)
+    assert panel.stage_charts[-1].title_lines[:2] == ("Top-k (1)", "1 token left")
+    # No lens computed yet: the hint stands in for the chart, whole, on as many lines as it needs.
+    assert panel.lens_hint.isVisibleTo(panel) and panel.lens_hint.wordWrap()
+    assert panel.lens_hint.text().endswith("this token's column then shows here.")

@@ -150,7 +150,9 @@ class TokenPanel(QWidget):
         self.chain_scroll.setWidget(chain_widget)
         self.stage_charts: list[BarChart] = []
 
-        self.lens_hint = QElidingLabel()
+        self.lens_hint = QLabel()  # shown instead of the chart, which leaves it the height to wrap
+        self.lens_hint.setWordWrap(True)
+        self.lens_hint.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.lens_chart = BarChart(label_width=44, bar_width=70, note_width=280)
         self.lens_scroll = QScrollArea()
         self.lens_scroll.setWidget(self.lens_chart)
@@ -324,7 +326,9 @@ class TokenPanel(QWidget):
         else:
             name = QCoreApplication.translate("DecodingSettings", SAMPLER_STAGES[stage.name])
             value = getattr(self.generation.settings, _STAGE_FIELDS.get(stage.name, stage.name))
-            lines = [f"{name} ({value})", self.tr("{0} tokens left").format(stage.survivors)]
+            left = self.tr("1 token left") if stage.survivors == 1 else self.tr("{0} tokens left").format(
+                stage.survivors)
+            lines = [f"{name} ({value})", left]
         if index == len(trace.stages) - 1 and not trace.beam:
             sampled = self.generation.settings.mode == "sample"
             lines.append(self.tr("→ drawn from this") if sampled else self.tr("→ the likeliest of this"))

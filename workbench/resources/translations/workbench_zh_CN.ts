@@ -2950,6 +2950,10 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
         <translation>剩余 {0} 个词元</translation>
     </message>
     <message>
+        <source>1 token left</source>
+        <translation>剩余 1 个词元</translation>
+    </message>
+    <message>
         <source>→ drawn from this</source>
         <translation>→ 从中抽取</translation>
     </message>
