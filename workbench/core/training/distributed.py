@@ -10,6 +10,7 @@ Without those variables the run is one process and nothing here does anything.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -18,6 +19,7 @@ import torch
 import torch.distributed as dist
 
 GROUP_TIMEOUT = timedelta(hours=2)
+GLOO_CLEANUP_S = 0.2  # the workers need microseconds once they hold the lock: ample on a loaded machine
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,12 @@ def start_group(processes: Processes, device: torch.device) -> bool:
 
 def end_group() -> None:
     if dist.is_initialized():
+        # A gloo worker frees a collective's tensors just after reporting it done, and freeing a tensor made in
+        # Python takes the interpreter lock. The group's destructor joins its workers while holding that lock
+        # (it runs when DDP's reducer or the group is released), so a worker still freeing the last barrier's
+        # tensors then waits for the lock forever: seen as a process that never exits, about one run in eight.
+        # Sleeping hands the workers the lock to finish first.
+        time.sleep(GLOO_CLEANUP_S)
         dist.destroy_process_group()
 
 
