@@ -198,9 +198,9 @@ def test_a_zero_or_non_finite_flag_is_used_and_refused(corpus, tmp_path, capsys,
 
 def test_a_batch_whose_logits_cannot_fit_is_refused_before_anything_is_allocated(corpus, tmp_path, capsys,
                                                                                  monkeypatch):
-    from workbench.core import devices
+    from workbench.core.training import trainer
 
-    monkeypatch.setattr(devices, "free_memory_bytes", lambda device: 2**30)
+    monkeypatch.setattr(trainer, "free_memory_bytes", lambda device: 2**30)
     out = tmp_path / "out"
     # 2 x 4 bytes x 10^6 blocks x 16 tokens x a vocabulary of ~20: about 2.5 GB of logits and their gradient.
     assert main(f"train --corpus {corpus} --out {out} --max-iters 2 {TINY} --batch-size 1000000".split()) == 2

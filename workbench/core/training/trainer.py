@@ -30,6 +30,7 @@ import torch.nn.functional as F
 from workbench.core.atomic import write_json_atomic
 from workbench.core.catalog import Catalog
 from workbench.core.checkpoints import STATE_FILE, SavingProgress, has_checkpoint, load_checkpoint, saving_checkpoint
+from workbench.core.devices import free_memory_bytes, is_out_of_memory, resolve_device
 from workbench.core.errors import InvalidInputError, InvalidSettingsError, WorkbenchError
 from workbench.core.head_scores import HeadScores, head_scores
 from workbench.core.i18n import QT_TRANSLATE_NOOP
@@ -193,8 +194,6 @@ class _Run:
     """Everything one run holds; ``train`` drives it."""
 
     def __init__(self, settings: TrainSettings, control: RunControl, resume: bool) -> None:
-        from workbench.core.devices import resolve_device
-
         self.settings = settings
         self.control = control
         self.out_dir = Path(settings.out_dir).expanduser()
@@ -562,8 +561,6 @@ class _Run:
     def _check_batch_fits(self, vocabulary: int) -> None:
         """Refuses a batch whose logits and their gradient alone (float32) exceed the device's free memory, before
         anything is allocated: asked for terabytes, the allocator may grant them and the system then kill us."""
-        from workbench.core.devices import free_memory_bytes
-
         settings = self.settings
         needed = 2 * 4 * settings.batch_size * settings.block_size * vocabulary  # a lower bound: the model needs more
         free = free_memory_bytes(self.device)
@@ -764,8 +761,6 @@ def _train(run: _Run) -> Generator[TrainEvent, None, TrainResult]:
             yield from run.checkpoint()
             run.finish()
     except Exception as error:
-        from workbench.core.devices import is_out_of_memory
-
         if is_out_of_memory(error):
             raise WorkbenchError(QT_TRANSLATE_NOOP(
                 "Errors", "Training ran out of memory at step {step} ({batch} blocks of {block} tokens a batch on "
