@@ -143,6 +143,22 @@ def test_regenerate_draws_a_new_seed_unless_locked(qtbot, window):
     assert finished.args[0].result.seed == seeds[1]
 
 
+def test_the_focus_stays_out_of_the_seed_box_while_runs_come_and_go(qtbot, window):
+    """The seed box takes the wheel and keystrokes once it has the focus: a run must not hand it the focus, neither
+    by disabling the button that had it nor by showing the seed it drew."""
+    from PySide6.QtWidgets import QApplication
+
+    window.show()
+    qtbot.waitExposed(window)
+    set_prompt(window, "The quick", mode="sample", max_new_tokens=4)
+    for button in (window.generate_button, window.regenerate_button):
+        button.setFocus()
+        qtbot.waitUntil(button.hasFocus)
+        with qtbot.waitSignal(window.state.generation_finished, timeout=15_000):
+            qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        assert QApplication.focusWidget() is window.output_view.tabs.currentWidget()
+
+
 def test_continue_appends_the_output_to_the_prompt(qtbot, window):
     set_prompt(window, "The quick brown", mode="greedy", max_new_tokens=5, min_new_tokens=5)
     with qtbot.waitSignal(window.state.generation_finished, timeout=15_000) as first:

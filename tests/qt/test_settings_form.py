@@ -122,6 +122,7 @@ def _wheel_down(widget) -> bool:
 
 
 def test_the_wheel_passes_over_the_decoding_controls_until_one_is_clicked_into(qtbot, decoding_panel):
+    from PySide6.QtCore import QPoint, Qt
     from PySide6.QtWidgets import QAbstractSlider, QAbstractSpinBox, QComboBox
 
     decoding_panel.show()
@@ -134,10 +135,19 @@ def test_the_wheel_passes_over_the_decoding_controls_until_one_is_clicked_into(q
         assert isinstance(widget, (QAbstractSlider, QAbstractSpinBox, QComboBox))
         assert not _wheel_down(widget), type(widget)  # left to the scroll area
         assert decoding_panel.settings() == before, type(widget)
-    slider.setFocus()  # clicked into: the wheel is the slider's
+    # The focus alone does not arm a control: Tab gives it, and so does a run button that is disabled while it
+    # had the focus (Regenerate hands it to the seed), without the person choosing that control.
+    seed = decoding_panel.seed_spin
+    seed.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(seed.hasFocus)
+    assert not _wheel_down(seed) and decoding_panel.settings() == before
+    qtbot.mouseClick(seed.lineEdit(), Qt.MouseButton.LeftButton)  # clicked into: the wheel is the seed's
+    assert _wheel_down(seed)
+    qtbot.mouseClick(slider, Qt.MouseButton.LeftButton, pos=QPoint(2, slider.height() // 2))
     qtbot.waitUntil(slider.hasFocus)
     assert _wheel_down(slider)
     assert decoding_panel.settings().top_k != before.top_k
+    assert not _wheel_down(seed)  # it lost the focus: clicked into again before the wheel moves it
 
 
 def test_the_training_form_names_each_group_once(qtbot):

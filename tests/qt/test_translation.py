@@ -132,3 +132,27 @@ def test_the_model_bar_and_the_runs_list_speak_chinese(chinese):
               sequences=(RunSequence("字" * 12, tokens),), prompt_tokens=3, stopped=False,
               time_to_first_token_s=0.1, tokens_per_s=10.0, elapsed_s=1.2)
     assert "· 12 词元" in run_title(run)
+
+
+def test_the_presets_a_compare_column_and_the_lens_rows_speak_chinese(qtbot, tmp_path, chinese, tiny_loaded):
+    from PySide6.QtCore import QSettings
+
+    from workbench.core.comparison import CompareColumn, settings_summary
+    from workbench.core.decoding import PRESETS
+    from workbench.core.jobs import drain
+    from workbench.core.lens import logit_lens
+    from workbench.qt.common.language import translated
+    from workbench.qt.compare.column import ColumnCard
+    from workbench.qt.generation.decoding_panel import DecodingPanel
+
+    panel = DecodingPanel(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(panel)
+    shown = [panel.preset_combo.itemText(index) for index in range(panel.preset_combo.count())]
+    assert shown[:5] == ["自定义", "贪心", "均衡", "创意", "束搜索"], shown
+    balanced = PRESETS["Balanced"]
+    assert settings_summary(balanced) == "sample T 0.7 · top-k 50 · top-p 0.9 · rep 1.1 · 128 tokens"  # the CLI's
+    card = ColumnCard([], CompareColumn("m", balanced))
+    qtbot.addWidget(card)
+    assert card.settings_label.text() == "采样 T 0.7 · top-k 50 · top-p 0.9 · 重复惩罚 1.1 · 128 个词元"
+    lens = drain(logit_lens(tiny_loaded, [1, 2, 3]))
+    assert lens.layers[0] == "embed" and translated(lens.layers[0]) == "嵌入"

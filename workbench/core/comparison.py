@@ -54,11 +54,20 @@ class CompareColumn:
         return replace(self.settings, seed=self.seed, num_return_sequences=1)
 
 
-def settings_summary(settings: DecodingSettings) -> str:
-    """The settings that shape a column's text, in a few words: "sample T 1.2 · top-k 50 · 24 tokens"."""
-    parts = [settings.mode]
+_MODE_WORDS = {
+    "greedy": QT_TRANSLATE_NOOP("SettingsSummary", "greedy"),
+    "sample": QT_TRANSLATE_NOOP("SettingsSummary", "sample"),
+    "beam": QT_TRANSLATE_NOOP("SettingsSummary", "beam"),
+}
+
+
+def settings_summary_parts(settings: DecodingSettings) -> list[str]:
+    """The settings that shape a column's text, in a few words: "sample", "T 1.2", "top-k 50", "24 tokens".
+    The words are marked ``Text``s, so the window shows them in its language; the numbers and the filters'
+    names (top-k, top-p) read the same in every language."""
+    parts: list[str] = [_MODE_WORDS[settings.mode]]
     if settings.mode == "sample":
-        parts[0] += f" T {settings.temperature:g}"
+        parts.append(f"T {settings.temperature:g}")
         neutral = DecodingSettings(top_k=0, top_p=1.0, min_p=0.0, typical_p=1.0)
         parts += [
             f"{label} {getattr(settings, name):g}"
@@ -66,11 +75,18 @@ def settings_summary(settings: DecodingSettings) -> str:
             if getattr(settings, name) != getattr(neutral, name)
         ]
     elif settings.mode == "beam":
-        parts[0] += f" ×{settings.num_beams}"
+        parts.append(f"×{settings.num_beams}")
     if settings.repetition_penalty != 1.0:
-        parts.append(f"rep {settings.repetition_penalty:g}")
-    parts.append(f"{settings.max_new_tokens} tokens")
-    return " · ".join(parts)
+        parts.append(QT_TRANSLATE_NOOP("SettingsSummary", "rep {penalty}").fill(penalty=f"{settings.repetition_penalty:g}"))
+    parts.append(QT_TRANSLATE_NOOP("SettingsSummary", "{count} tokens").fill(count=settings.max_new_tokens))
+    return parts
+
+
+def settings_summary(settings: DecodingSettings) -> str:
+    """``settings_summary_parts`` in one English line: "sample T 1.2 · top-k 50 · 24 tokens"."""
+    parts = settings_summary_parts(settings)
+    head = 2 if settings.mode != "greedy" else 1  # the mode and its temperature or beams read as one
+    return " · ".join([" ".join(parts[:head]), *parts[head:]])
 
 
 # --------------------------------------------------------------------------- models kept between runs

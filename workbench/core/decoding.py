@@ -260,11 +260,16 @@ class DecodingSettings(DescribedSettings):
         return found
 
 
+# The names are the presets' keys in saved settings: English ``Text``s, shown translated by the window.
 PRESETS: dict[str, DecodingSettings] = {
-    "Greedy": DecodingSettings(mode="greedy"),
-    "Balanced": DecodingSettings(mode="sample", temperature=0.7, top_k=50, top_p=0.9, repetition_penalty=1.1),
-    "Creative": DecodingSettings(mode="sample", temperature=1.1, top_k=0, top_p=0.95, min_p=0.05),
-    "Beam search": DecodingSettings(mode="beam", num_beams=4, no_repeat_ngram_size=3),
+    QT_TRANSLATE_NOOP("Presets", "Greedy"): DecodingSettings(mode="greedy"),
+    QT_TRANSLATE_NOOP("Presets", "Balanced"): DecodingSettings(
+        mode="sample", temperature=0.7, top_k=50, top_p=0.9, repetition_penalty=1.1
+    ),
+    QT_TRANSLATE_NOOP("Presets", "Creative"): DecodingSettings(
+        mode="sample", temperature=1.1, top_k=0, top_p=0.95, min_p=0.05
+    ),
+    QT_TRANSLATE_NOOP("Presets", "Beam search"): DecodingSettings(mode="beam", num_beams=4, no_repeat_ngram_size=3),
 }
 # What each mode starts from when nothing else is chosen. Greedy and beam search keep every filter
 # off: a sampling default such as Balanced's repetition penalty must not follow them there.

@@ -230,5 +230,5 @@ def logit_lens(
                         next_token_rank[layer, start : start + predicting] = ranks.cpu().numpy()
             yield LensProgress(layer + 1, layers_total)
 
-    layer_names = ("embed", *(str(layer) for layer in range(1, layers_total)))
+    layer_names = (QT_TRANSLATE_NOOP("Lens", "embed"), *(str(layer) for layer in range(1, layers_total)))
     return LogitLens(layer_names, tuple(token_ids), next_token_prob, next_token_rank, top_ids, top_probs)

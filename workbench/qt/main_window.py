@@ -574,13 +574,20 @@ class MainWindow(QMainWindow):
         # Regenerate and Continue reuse the last request on the loaded model: it must be able to generate.
         can_rerun = (not running and last_request is not None and loaded is not None and loaded.can_generate
                      and not self.decoding_panel.problems())
+        has_output = bool(self.output_view.sequence_text().strip())
+        enabled = {self.generate_button: can_generate, self.regenerate_button: can_rerun,
+                   self.continue_button: can_rerun and has_output}
+        if not enabled.get(QApplication.focusWidget(), True):
+            # Left to Qt, a disabled button hands its focus to the next control, the seed: the next wheel notch
+            # or keystroke would change it. The answer takes it, as after a fork, or the prompt before any answer.
+            if not self.output_view.focus_answer():
+                self.prompt_editor.prompt_edit.setFocus()
         for widget in (self.generate_button, self.generate_action):
             widget.setEnabled(can_generate)
         for widget in (self.regenerate_button, self.regenerate_action):  # there is a last prompt to run again
             widget.setEnabled(can_rerun)
-        has_output = bool(self.output_view.sequence_text().strip())
         for widget in (self.continue_button, self.continue_action):
-            widget.setEnabled(can_rerun and has_output)
+            widget.setEnabled(enabled[self.continue_button])
         for widget in (self.stop_button, self.stop_action):
             widget.setEnabled(running)
         problem = bool(reason) and not self._generate_hint()

@@ -8,24 +8,37 @@ from PySide6.QtWidgets import QAbstractSlider, QAbstractSpinBox, QComboBox, QScr
 
 _WHEELED = (QAbstractSlider, QAbstractSpinBox, QComboBox)
 _GUARDED = "workbenchScrollPast"
+_CLICKED = "workbenchClickedInto"
 
 
 class _WheelGuard(QObject):
+    """Lets the wheel through to an editor clicked into since it last lost the focus. The focus alone is not
+    enough: Tab, or a disabled button handing its focus on, would otherwise arm an editor the person never chose."""
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
-        if event.type() == QEvent.Type.Wheel and isinstance(watched, QWidget) and not watched.hasFocus():
+        editor = watched if watched.property(_GUARDED) else watched.parent()  # a spin box's own line edit
+        kind = event.type()
+        if kind == QEvent.Type.MouseButtonPress:
+            editor.setProperty(_CLICKED, True)
+        elif kind == QEvent.Type.FocusOut and watched is editor:
+            editor.setProperty(_CLICKED, False)
+        elif kind == QEvent.Type.Wheel and not (editor.hasFocus() and editor.property(_CLICKED)):
             event.ignore()  # ignored and filtered: Qt hands the wheel to the parents, and the panel scrolls
             return True
         return False
 
 
 def scroll_past(widget: QWidget) -> None:
-    """``widget`` and the sliders, spin boxes and combo boxes inside it change by the wheel only with the focus
-    (a click or Tab gives it; the wheel no longer does)."""
+    """``widget`` and the sliders, spin boxes and combo boxes inside it change by the wheel only once clicked into
+    (the focus from Tab or the wheel does not count)."""
     guard = _WheelGuard(widget)
     for editor in [widget, *widget.findChildren(QWidget)]:
         if isinstance(editor, QScrollBar) or editor.property(_GUARDED):  # a combo's list scrolls; a form inside a panel
             continue
         if isinstance(editor, _WHEELED):
             editor.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
-            editor.installEventFilter(guard)
             editor.setProperty(_GUARDED, True)
+            editor.installEventFilter(guard)
+            line_edit = editor.lineEdit() if isinstance(editor, (QAbstractSpinBox, QComboBox)) else None
+            if line_edit is not None:  # a click lands on it, the wheel and the focus on the editor
+                line_edit.installEventFilter(guard)

@@ -108,17 +108,22 @@ class DecodingPanel(QWidget):
         self._shown_mode = settings.mode
         with signals_blocked(self.form):
             self.form.set_values(dataclasses.asdict(settings))
-        with signals_blocked(self.seed_spin), signals_blocked(self.seed_lock):
-            if settings.seed is not None:
-                self.seed_spin.setValue(settings.seed)
+        if settings.seed is not None:
+            self._show_seed(settings.seed)
+        with signals_blocked(self.seed_lock):
             self.seed_lock.setChecked(settings.seed is not None if seed_locked is None else seed_locked)
         self._on_changed()
 
     def show_used_seed(self, seed: int | None) -> None:
         """After an unlocked run, show the seed it drew so it can be locked to repeat the run."""
         if seed is not None and not self.seed_lock.isChecked():
-            with signals_blocked(self.seed_spin):
-                self.seed_spin.setValue(seed)
+            self._show_seed(seed)
+
+    def _show_seed(self, seed: int) -> None:
+        # Its line edit's signals too: superqt's spin box answers its own text change by taking the focus, so a
+        # seed shown after each run would pull the focus into the seed box (and the next keystroke or notch).
+        with signals_blocked(self.seed_spin), signals_blocked(self.seed_spin.lineEdit()):
+            self.seed_spin.setValue(seed)
 
     @property
     def seed_locked(self) -> bool:
@@ -170,7 +175,7 @@ class DecodingPanel(QWidget):
             self.preset_combo.clear()
             self.preset_combo.addItem(self.tr("Custom"), None)
             for name in self._all_presets():
-                self.preset_combo.addItem(self.tr(name) if name in PRESETS else name, name)
+                self.preset_combo.addItem(translated(name), name)  # a built-in name is a Text, a person's is not
 
     def _show_matching_preset(self, settings: DecodingSettings) -> None:
         comparable = dataclasses.replace(settings, seed=None)

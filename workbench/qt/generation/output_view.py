@@ -282,9 +282,12 @@ class OutputView(QWidget):
         if focused:  # the new answer keeps the focus the old one had
             self.focus_answer()
 
-    def focus_answer(self) -> None:
-        if self.tabs.currentWidget() is not None:
-            self.tabs.currentWidget().setFocus()
+    def focus_answer(self) -> bool:
+        """Gives the answer on screen the focus; False when there is none yet."""
+        if self.tabs.currentWidget() is None:
+            return False
+        self.tabs.currentWidget().setFocus()
+        return True
 
     def select_token(self, sequence: int, step: int) -> None:
         """Mark token ``step`` of ``sequence`` (-1: none), now or when it arrives."""

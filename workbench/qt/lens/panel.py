@@ -35,7 +35,7 @@ from workbench.core.lens import LensProgress, LogitLens, logit_lens
 from workbench.core.loading import LoadedModel
 from workbench.qt.common.app_state import AppState, LensResult
 from workbench.qt.common.jobs import Job
-from workbench.qt.common.language import error_text
+from workbench.qt.common.language import error_text, translated
 from workbench.qt.lens.grid import LensGrid
 from workbench.qt.token.panel import format_prob
 
@@ -171,7 +171,7 @@ class LensPanel(QWidget):
         self._top_labels = dict(zip(unique, single_token_labels(tokenizer, unique)))
         # Column i is position i, which predicts token i + 1: labelled with that token.
         self.next_labels = token_sequence(tokenizer, lens.token_ids).labels[1:]
-        self.grid.set_labels(lens.layers, self.next_labels)
+        self.grid.set_labels([translated(layer) for layer in lens.layers], self.next_labels)
         self._draw()
         self._on_token_selected(*(self.state.selected_token or (-1, -1)))
         self._show_status(self.tr("{0}: {1} layers × {2} positions.").format(
@@ -248,7 +248,7 @@ class LensPanel(QWidget):
             for token_id, prob in zip(lens.top_ids[layer, column], lens.top_probs[layer, column])
         )
         return self.tr("Layer {0}, position {1} → next “{2}”: p {3}, rank {4}. Top 5: {5}").format(
-            lens.layers[layer], column, self.next_labels[column],
+            translated(lens.layers[layer]), column, self.next_labels[column],
             format_prob(float(lens.next_token_prob[layer, column])), int(lens.next_token_rank[layer, column]) + 1, top)
 
     def _on_hover(self, layer: int, column: int) -> None:

@@ -1815,6 +1815,13 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
     </message>
 </context>
 <context>
+    <name>Lens</name>
+    <message>
+        <source>embed</source>
+        <translation>嵌入</translation>
+    </message>
+</context>
+<context>
     <name>LensPanel</name>
     <message>
         <source>Logit lens cancelled.</source>
@@ -2491,6 +2498,25 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
     </message>
 </context>
 <context>
+    <name>Presets</name>
+    <message>
+        <source>Greedy</source>
+        <translation>贪心</translation>
+    </message>
+    <message>
+        <source>Balanced</source>
+        <translation>均衡</translation>
+    </message>
+    <message>
+        <source>Creative</source>
+        <translation>创意</translation>
+    </message>
+    <message>
+        <source>Beam search</source>
+        <translation>束搜索</translation>
+    </message>
+</context>
+<context>
     <name>PromptEditor</name>
     <message>
         <source>Chat template</source>
@@ -2793,6 +2819,29 @@ Read it (Show Details) and load only a model you trust.</source>
     <message>
         <source>Final learning rate must be at most the learning rate {lr} (it is {value}).</source>
         <translation>最终学习率不能超过学习率 {lr}（当前为 {value}）。</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsSummary</name>
+    <message>
+        <source>greedy</source>
+        <translation>贪心</translation>
+    </message>
+    <message>
+        <source>sample</source>
+        <translation>采样</translation>
+    </message>
+    <message>
+        <source>beam</source>
+        <translation>束搜索</translation>
+    </message>
+    <message>
+        <source>rep {penalty}</source>
+        <translation>重复惩罚 {penalty}</translation>
+    </message>
+    <message>
+        <source>{count} tokens</source>
+        <translation>{count} 个词元</translation>
     </message>
 </context>
 <context>
