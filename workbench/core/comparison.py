@@ -77,7 +77,8 @@ def settings_summary_parts(settings: DecodingSettings) -> list[str]:
     elif settings.mode == "beam":
         parts.append(f"×{settings.num_beams}")
     if settings.repetition_penalty != 1.0:
-        parts.append(QT_TRANSLATE_NOOP("SettingsSummary", "rep {penalty}").fill(penalty=f"{settings.repetition_penalty:g}"))
+        penalty = f"{settings.repetition_penalty:g}"
+        parts.append(QT_TRANSLATE_NOOP("SettingsSummary", "rep {penalty}").fill(penalty=penalty))
     parts.append(QT_TRANSLATE_NOOP("SettingsSummary", "{count} tokens").fill(count=settings.max_new_tokens))
     return parts
 
