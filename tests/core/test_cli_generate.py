@@ -142,7 +142,18 @@ def test_modes_start_from_their_own_defaults_and_flags_given_win():
         (["--temperature", "inf"], "error: Temperature must be a finite number (it is inf)."),
         (["--repetition-penalty", "inf"], "error: Repetition penalty must be a finite number (it is inf)."),
         (["--top-p", "nan"], "error: Top-p must be a finite number (it is nan)."),
-        (["--greedy", "--temperature", "0"], "error: Temperature must be greater than 0 (it is 0)."),
+        (["--temperature", "0"], "error: Temperature must be at least 0.01 (it is 0)."),
+        (["--temperature", "1e-45"], "error: Temperature must be at least 0.01 (it is 1e-45)."),
+        # A flag that would do nothing in the mode asked for is refused, not dropped.
+        (["--greedy", "--temperature", "0.3"],
+         "error: --temperature shapes sampling, and greedy decoding does not sample: leave it out, or sample instead."),
+        (["--beams", "4", "--top-k", "5"],
+         "error: --top-k shapes sampling, and beam search does not sample: leave it out, or sample instead."),
+        (["--preset", "greedy", "--min-p", "0.1"],
+         "error: --min-p shapes sampling, and greedy decoding does not sample: leave it out, or sample instead."),
+        # A preset is a whole way of decoding: Beam search's no-repeat 3 must not follow into greedy.
+        (["--preset", "beam-search", "--greedy"],
+         "error: --preset beam-search uses beam search, --greedy greedy decoding: give one of them."),
     ],
 )
 def test_non_finite_and_out_of_range_values_are_one_error_line(tmp_path, capsys, flags, message):

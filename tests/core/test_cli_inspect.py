@@ -48,6 +48,8 @@ def test_writes_every_stage_of_every_token_as_the_engine_computes_them(tiny_fold
     ("arguments", "message"),
     [
         (["--out", "trace.txt"], "must be a .json file"),
+        (["--out", ""], "Give a file name ending in .json."),
+        (["--out", "earlier.json"], "earlier.json already exists: give a new file name, or move the old file away."),
         (["--out", "missing/trace.json"], "Create the folder first"),
         (["--out", "trace.json", "--sampler-order", "top_k"], "Sampler order must list each of its 8 steps once"),
         (["--out", "trace.json", "--sampler-order", "top_k,banana"], "Sampler order names unknown steps: banana"),
@@ -55,7 +57,9 @@ def test_writes_every_stage_of_every_token_as_the_engine_computes_them(tiny_fold
 )
 def test_bad_input_is_one_line_and_exit_2(tiny_folder, tmp_path, monkeypatch, capsys, arguments, message):
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "earlier.json").write_text("an earlier result")
     code = main(["inspect", "--model", str(tiny_folder), "--prompt", "Hi", "--raw", *arguments])
     err = capsys.readouterr().err
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "trace.json").exists()
+    assert (tmp_path / "earlier.json").read_text() == "an earlier result"  # never replaced

@@ -19,7 +19,8 @@ def test_presets_are_valid(name):
     ("changes", "message"),
     [
         ({"mode": "nucleus"}, "Mode must be one of greedy, sample, beam (it is 'nucleus')."),
-        ({"temperature": 0.0}, "Temperature must be greater than 0 (it is 0)."),
+        ({"temperature": 0.0}, "Temperature must be at least 0.01 (it is 0)."),
+        ({"temperature": 1e-45}, "Temperature must be at least 0.01 (it is 1e-45)."),
         ({"top_k": -1}, "Top-k must be at least 0 (it is -1)."),
         ({"top_p": 0.0}, "Top-p must be greater than 0 and at most 1 (it is 0)."),
         ({"top_p": 1.5}, "Top-p must be greater than 0 and at most 1 (it is 1.5)."),

@@ -47,3 +47,19 @@ def test_a_read_only_folder_is_refused(tmp_path):
 def test_proc_is_refused():
     with pytest.raises(InvalidInputError, match="Cannot write results in"):
         prepare_output_folder("/proc/workbench-run")
+
+
+def test_an_output_file_is_never_written_over(tmp_path):
+    from workbench.core.outputs import check_output_file
+
+    earlier = tmp_path / "attention.npz"
+    earlier.write_bytes(b"an earlier capture")
+    with pytest.raises(InvalidInputError, match="already exists: give a new file name"):
+        check_output_file(earlier, ".npz")
+    (tmp_path / "gone.png").symlink_to(tmp_path / "nowhere.png")  # a dangling link would be written through
+    with pytest.raises(InvalidInputError, match="already exists"):
+        check_output_file(tmp_path / "gone.png", ".png")
+    with pytest.raises(InvalidInputError, match="Give a file name ending in .json"):
+        check_output_file("", ".json")
+    assert check_output_file(tmp_path / "new.npz", ".npz") == tmp_path / "new.npz"
+    assert earlier.read_bytes() == b"an earlier capture"

@@ -100,6 +100,9 @@ def test_switching_mode_leaves_sampling_defaults_behind_and_keeps_choices():
     assert with_mode(chosen, "beam").repetition_penalty == 1.3
     assert with_mode(chosen, "beam").max_new_tokens == 40
     assert with_mode(with_mode(PRESETS["Balanced"], "greedy"), "sample") == PRESETS["Balanced"]
+    # A preset's filter is the preset's, not the person's: Beam search's no-repeat 3 stays with beams.
+    assert with_mode(PRESETS["Beam search"], "greedy") == MODE_DEFAULTS["greedy"]
+    assert with_mode(PRESETS["Creative"], "greedy") == MODE_DEFAULTS["greedy"]
 
 
 def test_sample_greedy_sample_comes_back_to_the_sampling_settings_left_there():

@@ -9,10 +9,12 @@ import sys
 from typing import TextIO
 
 from workbench.cli import options
-from workbench.core.decoding import MODE_DEFAULTS, PRESETS, DecodingSettings, with_mode
+from workbench.core.decoding import MODE_DEFAULTS, PRESETS, SAMPLING_ONLY, DecodingSettings
+from workbench.core.errors import InvalidSettingsError
 from workbench.core.settings_fields import settings_to_data
 
 # Preset names as typed on a command line: "beam-search" for "Beam search".
+_MODE_WORDS = {"greedy": "greedy decoding", "sample": "sampling", "beam": "beam search"}
 _PRESETS_BY_FLAG = {name.lower().replace(" ", "-"): name for name in PRESETS}
 
 
@@ -76,7 +78,17 @@ def settings_from_args(args: argparse.Namespace) -> DecodingSettings:
     mode = "greedy" if args.greedy else "beam" if args.beams is not None else None
     base = PRESETS[_PRESETS_BY_FLAG[args.preset]] if args.preset else MODE_DEFAULTS[mode or "sample"]
     if mode is not None and mode != base.mode:
-        base = with_mode(base, mode)
+        # A preset is a whole way of decoding: half of one under another mode would be neither.
+        flag = "--greedy" if args.greedy else "--beams"
+        raise InvalidSettingsError(
+            f"--preset {args.preset} uses {_MODE_WORDS[base.mode]}, {flag} {_MODE_WORDS[mode]}: give one of them."
+        )
+    ignored = [name for name in SAMPLING_ONLY if getattr(args, name) is not None]
+    if base.mode != "sample" and ignored:
+        flag = "--" + ignored[0].replace("_", "-")
+        raise InvalidSettingsError(
+            f"{flag} shapes sampling, and {_MODE_WORDS[base.mode]} does not sample: leave it out, or sample instead."
+        )
     if args.beams is not None:
         base = dataclasses.replace(base, num_beams=args.beams)
     return options.settings_from_args(DecodingSettings, args, base=base)

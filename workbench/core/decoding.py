@@ -53,8 +53,7 @@ class DecodingSettings(DescribedSettings):
     temperature: float = setting(
         0.7,
         label=QT_TRANSLATE_NOOP("DecodingSettings", "Temperature"),
-        minimum=0,
-        exclusive_minimum=True,
+        minimum=0.01,  # the scores are divided by it: near 0 they overflow to inf and no token can be drawn
         soft_minimum=0.05,
         soft_maximum=2.0,
         decimals=2,
@@ -260,6 +259,9 @@ class DecodingSettings(DescribedSettings):
         return found
 
 
+# The knobs that shape the random draw: greedy and beam search never draw, so these do nothing there.
+SAMPLING_ONLY = ("temperature", "top_k", "top_p", "min_p", "typical_p")
+
 # The names are the presets' keys in saved settings: English ``Text``s, shown translated by the window.
 PRESETS: dict[str, DecodingSettings] = {
     QT_TRANSLATE_NOOP("Presets", "Greedy"): DecodingSettings(mode="greedy"),
@@ -281,14 +283,16 @@ MODE_DEFAULTS: dict[str, DecodingSettings] = {
 
 
 def with_mode(settings: DecodingSettings, mode: str, left_there: DecodingSettings | None = None) -> DecodingSettings:
-    """``settings`` in another mode: values still at the old mode's default take the new mode's default, or
-    the value left in that mode (``left_there``: the settings last shown in it), values the person chose stay.
-    So Sample -> Greedy -> Sample comes back to the same sampling settings."""
-    old, new = MODE_DEFAULTS[settings.mode], left_there or MODE_DEFAULTS[mode]
+    """``settings`` in another mode: values still at the old mode's default, or at a value one of its presets
+    gives (Beam search's no-repeat 3), take the new mode's default or the value left in that mode
+    (``left_there``: the settings last shown in it); values the person chose stay. So Sample -> Greedy -> Sample
+    comes back to the same sampling settings, and a preset's filters never follow into another mode."""
+    new = left_there or MODE_DEFAULTS[mode]
+    givens = [MODE_DEFAULTS[settings.mode], *(preset for preset in PRESETS.values() if preset.mode == settings.mode)]
     kept_at_default = {
         field.name: getattr(new, field.name)
         for field in fields(DecodingSettings)
-        if getattr(settings, field.name) == getattr(old, field.name)
+        if any(getattr(settings, field.name) == getattr(given, field.name) for given in givens)
     }
     return replace(settings, **{**kept_at_default, "mode": mode})
 

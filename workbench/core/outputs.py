@@ -55,9 +55,13 @@ def prepare_output_folder(folder: Path, resume: bool = False, how_to_resume: str
 
 
 def check_output_file(path: Path, suffix: str) -> Path:
-    """``path`` can be written as a ``suffix`` file: its folder exists and takes files, and it is
-    not itself a folder. Missing folders are not created behind the person's back."""
+    """``path`` can be written as a new ``suffix`` file: its folder exists and takes files, and nothing is
+    there yet (an earlier result is never replaced). Missing folders are not created behind the person's back."""
     path = Path(path).expanduser()
+    if not path.name:  # "" reads as the current folder
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP("Errors", "Give a file name ending in {suffix}.").fill(suffix=suffix)
+        )
     if path.suffix.lower() != suffix:
         raise InvalidInputError(
             QT_TRANSLATE_NOOP("Errors", "{path} must be a {suffix} file.").fill(path=path, suffix=suffix)
@@ -66,6 +70,12 @@ def check_output_file(path: Path, suffix: str) -> Path:
         raise InvalidInputError(
             QT_TRANSLATE_NOOP("Errors", "{path} is a folder: give a file name ending in {suffix}.").fill(
                 path=path, suffix=suffix
+            )
+        )
+    if path.exists() or path.is_symlink():
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP("Errors", "{path} already exists: give a new file name, or move the old file away.").fill(
+                path=path
             )
         )
     folder = path.parent

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from superqt import QLargeIntSpinBox
 from superqt.utils import signals_blocked
 
-from workbench.core.decoding import MAX_SEED, MODE_DEFAULTS, PRESETS, DecodingSettings, with_mode
+from workbench.core.decoding import MAX_SEED, MODE_DEFAULTS, PRESETS, SAMPLING_ONLY, DecodingSettings, with_mode
 from workbench.core.sessions import settings_from_dict, settings_to_dict
 from workbench.core.settings_fields import described_fields
 from workbench.qt.common.language import translated
@@ -29,7 +29,6 @@ from workbench.qt.common.theme import warning_color
 from workbench.qt.common.wheel_guard import scroll_past
 
 _USER_PRESETS_KEY = "decoding/user_presets"
-_SAMPLING_ONLY = {"temperature", "top_k", "top_p", "min_p", "typical_p"}
 
 
 class DecodingPanel(QWidget):
@@ -143,7 +142,7 @@ class DecodingPanel(QWidget):
     def _on_changed(self, *_args) -> None:
         settings = self.settings()
         sampling = settings.mode == "sample"
-        for name in _SAMPLING_ONLY:
+        for name in SAMPLING_ONLY:
             self._knobs[name].setEnabled(sampling)
         self._knobs["num_beams"].setEnabled(settings.mode == "beam")
         found = settings.problems()

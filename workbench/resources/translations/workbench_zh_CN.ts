@@ -1243,12 +1243,20 @@
         <translation>无法在 {folder} 中写入结果：{reason}。</translation>
     </message>
     <message>
+        <source>Give a file name ending in {suffix}.</source>
+        <translation>请给出以 {suffix} 结尾的文件名。</translation>
+    </message>
+    <message>
         <source>{path} must be a {suffix} file.</source>
         <translation>{path} 必须是 {suffix} 文件。</translation>
     </message>
     <message>
         <source>{path} is a folder: give a file name ending in {suffix}.</source>
         <translation>{path} 是文件夹：请给出以 {suffix} 结尾的文件名。</translation>
+    </message>
+    <message>
+        <source>{path} already exists: give a new file name, or move the old file away.</source>
+        <translation>{path} 已存在：请换一个新文件名，或先把旧文件移走。</translation>
     </message>
     <message>
         <source>Cannot write {name}: {folder} is a file. Create the folder first.</source>
