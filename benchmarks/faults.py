@@ -176,9 +176,12 @@ def train_cases() -> list[Case]:
               for what, damage in damages.items()]
     cases += [
         # Terabytes of logits: refused before anything is allocated (granted, they would get the process killed);
-        # the folder the CLI made is left empty, so the same command runs once the batch is lowered.
+        # the folder made for the run goes again, so the same command runs once the batch is lowered.
         Case("train --batch-size 3000000000", [*base, "--batch-size", "3000000000"],
-             check=too_big_a_batch_leaves_the_folder_empty),
+             check=refused_once_started("error: One batch of 3000000000 blocks")),
+        Case("fine-tune with a block longer than the base model reads",
+             [*base, "--arch", "finetune", "--base-model", "{tiny}", "--block-size", "129"],
+             check=refused_once_started("error: Block size 129 is longer than")),
         Case("train on a missing corpus", [*base[:2], "nowhere.txt", *base[3:]]),
         Case("train on a Latin-1 corpus", [*base[:2], "latin1.txt", *base[3:]],
              write("latin1.txt", "café".encode("latin-1") * 50)),
@@ -264,14 +267,19 @@ def checkpointed_on_interrupt(result: subprocess.CompletedProcess, case: Path) -
                                          else "no checkpoint written on Ctrl+C")
 
 
-def too_big_a_batch_leaves_the_folder_empty(result: subprocess.CompletedProcess, case: Path) -> str | None:
-    lines = result.stderr.strip().splitlines()  # the corpus and batch lines come first: the run had started
-    errors = [line for line in lines if line.startswith("error:")]
-    if result.returncode != 2 or "Traceback" in result.stderr or len(errors) != 1 or errors[0] != lines[-1] \
-            or not errors[0].startswith("error: One batch of 3000000000 blocks"):
-        return f"exit {result.returncode}: {result.stderr.strip()[-300:]!r}"
-    left = [path.name for path in (case / "out").iterdir()] if (case / "out").exists() else []
-    return f"left {left} in the run's folder" if left else None
+def refused_once_started(error_start: str) -> Callable[[subprocess.CompletedProcess, Path], str | None]:
+    """A run refused once it has begun (its status lines come first): the one error line is the last, and the
+    folder made for the run is gone again."""
+
+    def check(result: subprocess.CompletedProcess, case: Path) -> str | None:
+        lines = result.stderr.strip().splitlines()
+        errors = [line for line in lines if line.startswith("error:")]
+        if result.returncode != 2 or "Traceback" in result.stderr or len(errors) != 1 or errors[0] != lines[-1] \
+                or not errors[0].startswith(error_start):
+            return f"exit {result.returncode}: {result.stderr.strip()[-300:]!r}"
+        return "left the run's folder behind" if (case / "out").exists() else None
+
+    return check
 
 
 def quiet_success(result: subprocess.CompletedProcess, case: Path) -> str | None:

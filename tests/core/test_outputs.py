@@ -7,12 +7,21 @@ import os
 import pytest
 
 from workbench.core.errors import InvalidInputError
-from workbench.core.outputs import prepare_output_folder
+from workbench.core.outputs import check_output_folder, prepare_output_folder, remove_made_folders
 
 
-def test_a_new_folder_is_created_with_its_parents(tmp_path):
-    folder = prepare_output_folder(tmp_path / "runs" / "first")
+def test_a_new_folder_is_created_with_its_parents_and_can_be_removed_again(tmp_path):
+    folder = tmp_path / "runs" / "first"
+    assert check_output_folder(folder) == folder and not (tmp_path / "runs").exists()  # a check makes nothing
+    made = prepare_output_folder(folder)
+    assert made == [folder, tmp_path / "runs"]
     assert folder.is_dir() and list(folder.iterdir()) == []  # the write probe left nothing behind
+    remove_made_folders(made)
+    assert list(tmp_path.iterdir()) == []
+    made = prepare_output_folder(folder)
+    (folder / "metrics.csv").write_text("step\n")
+    remove_made_folders(made)  # something was written: it all stays
+    assert (folder / "metrics.csv").exists()
 
 
 def test_a_file_is_refused(tmp_path):
@@ -32,7 +41,7 @@ def test_a_busy_folder_is_refused_unless_resuming(tmp_path):
     (tmp_path / "notes.txt").write_text("keep me")
     with pytest.raises(InvalidInputError, match="not empty"):
         prepare_output_folder(tmp_path)
-    assert prepare_output_folder(tmp_path, resume=True) == tmp_path
+    assert prepare_output_folder(tmp_path, resume=True) == []
     assert (tmp_path / "notes.txt").read_text() == "keep me"
 
 

@@ -164,3 +164,12 @@ def test_a_drift_detail_is_both_models_own_computation(settings, base_folder):
         expected_rows = torch.stack(out.attentions)[:, 0, :, position, : position + 1]  # (L, H, position + 1)
         np.testing.assert_allclose(rows, expected_rows.numpy(), atol=1e-5)
     assert np.abs(detail.attention_change).max() > 0  # LoRA on every linear layer moved the attention
+
+
+def test_a_block_longer_than_the_base_model_reads_is_refused_before_training(settings):
+    from workbench.core.errors import InvalidSettingsError
+
+    context = make_tiny_loaded(chat=False).model.config.max_position_embeddings
+    with pytest.raises(InvalidSettingsError, match=f"Block size {context + 1} is longer than .* reads "
+                                                   f"\\({context} tokens\\): use at most {context}"):
+        run(replace(settings, block_size=context + 1))

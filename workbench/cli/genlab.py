@@ -55,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
     # Checked before training, so a run is never lost to a place it cannot be saved; a bad image
     # folder is one line before anything is written.
     images = load_image_set(settings.images, settings.image_size)
-    out = prepare_output_folder(args.out, resume=args.resume, how_to_resume="--resume")
+    out = Path(args.out).expanduser()
+    prepare_output_folder(out, resume=args.resume, how_to_resume="--resume")
     last_epoch: list[EpochEnd] = []
 
     def report(event) -> None:

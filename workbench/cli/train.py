@@ -148,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
 
     from workbench.core.errors import WorkbenchError
     from workbench.core.jobs import RunControl, drain
-    from workbench.core.outputs import prepare_output_folder
+    from workbench.core.outputs import check_output_folder
     from workbench.core.training.corpus import read_corpus
     from workbench.core.training.distributed import launched_processes
     from workbench.core.training.trainer import train
@@ -159,7 +159,8 @@ def run(args: argparse.Namespace) -> int:
     settings.validate()
     read_corpus(settings.corpus)  # read again by the trainer: a second read is cheap beside training
     if processes.is_main:
-        prepare_output_folder(Path(settings.out_dir), resume=args.resume, how_to_resume="--resume")
+        # Only checked: the trainer makes it, and removes it again if the run is refused before its first step.
+        check_output_folder(Path(settings.out_dir), resume=args.resume, how_to_resume="--resume")
     control = RunControl()
 
     def stop_gracefully(signum, frame) -> None:

@@ -3,6 +3,8 @@ place that turns out to be a file, a folder, full of another run, or not writabl
 
 from __future__ import annotations
 
+import errno
+import os
 import tempfile
 from pathlib import Path
 
@@ -10,9 +12,10 @@ from workbench.core.errors import InvalidInputError
 from workbench.core.i18n import QT_TRANSLATE_NOOP
 
 
-def prepare_output_folder(folder: Path, resume: bool = False, how_to_resume: str = "") -> Path:
-    """Create ``folder`` if needed and prove it writable; a non-empty folder is refused unless resuming.
-    ``how_to_resume`` names the caller's way to resume (a CLI flag, a button) in that refusal."""
+def check_output_folder(folder: Path, resume: bool = False, how_to_resume: str = "") -> Path:
+    """``folder`` can take a run's results: it is a folder or can be made one where it stands, it is empty unless
+    resuming, and files can be written there. Nothing is created. ``how_to_resume`` names the caller's way to
+    resume (a CLI flag, a button) in the refusal of a busy folder."""
     folder = Path(folder).expanduser()
     if folder.exists() and not folder.is_dir():
         raise InvalidInputError(
@@ -41,9 +44,11 @@ def prepare_output_folder(folder: Path, resume: bool = False, how_to_resume: str
                 "{folder} already exists and is not empty: choose a new folder, or resume the run that is in it.",
             ).fill(folder=folder)
         )
+    standing = next(place for place in (folder, *folder.parents) if place.exists())  # where it would be made
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=folder):
+        if not standing.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR))
+        with tempfile.TemporaryFile(dir=standing):
             pass
     except OSError as error:
         raise InvalidInputError(
@@ -52,6 +57,32 @@ def prepare_output_folder(folder: Path, resume: bool = False, how_to_resume: str
             )
         ) from error
     return folder
+
+
+def prepare_output_folder(folder: Path, resume: bool = False, how_to_resume: str = "") -> list[Path]:
+    """``check_output_folder``, then make the folder (and its missing parents). Returns the folders it made, the
+    deepest first, so that work refused before it wrote anything can leave the place as it found it
+    (``remove_made_folders``)."""
+    folder = check_output_folder(folder, resume, how_to_resume)
+    made = [place for place in (folder, *folder.parents) if not place.exists()]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP("Errors", "Cannot write results in {folder}: {reason}.").fill(
+                folder=folder, reason=error.strerror or str(error)
+            )
+        ) from error
+    return made
+
+
+def remove_made_folders(made: list[Path]) -> None:
+    """Removes the folders ``prepare_output_folder`` made, deepest first, as long as they are empty."""
+    for place in made:
+        try:
+            place.rmdir()
+        except OSError:
+            return  # something was written there after all: it stays, and so do the folders above it
 
 
 def check_output_file(path: Path, suffix: str) -> Path:

@@ -79,6 +79,13 @@ def load_base_model(settings: TrainSettings, device: str | None = None):
                 "Errors", "{model} cannot generate text, so it cannot be fine-tuned as a language model."
             ).fill(model=loaded.entry.name)
         )
+    limit = loaded.context_length
+    if limit is not None and settings.block_size > limit:  # past it, learnt positions run out (or RoPE's are untrained)
+        raise InvalidSettingsError(
+            QT_TRANSLATE_NOOP(
+                "Errors", "Block size {block} is longer than {model} reads ({limit} tokens): use at most {limit}."
+            ).fill(block=settings.block_size, model=loaded.entry.name, limit=limit)
+        )
     return loaded.model, loaded.tokenizer
 
 

@@ -35,7 +35,7 @@ from workbench.core.errors import InvalidInputError, InvalidSettingsError, Workb
 from workbench.core.head_scores import HeadScores, head_scores
 from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import RunControl
-from workbench.core.outputs import prepare_output_folder
+from workbench.core.outputs import prepare_output_folder, remove_made_folders
 from workbench.core.settings_fields import settings_from_data
 from workbench.core.training import modeling
 from workbench.core.training.corpus import read_corpus
@@ -210,12 +210,13 @@ class _Run:
         self.elapsed_s = 0.0
         self.last_val_loss: float | None = None
         self.recent_train_losses: list[float] = []
+        self.made_folders: list[Path] = []  # the run's folder and parents made for it, removed if it makes no step
 
     # --- setup ------------------------------------------------------------------
 
     def check_out_dir(self) -> None:
         if self.processes.is_main:
-            prepare_output_folder(self.out_dir, resume=self.resume)
+            self.made_folders = prepare_output_folder(self.out_dir, resume=self.resume)
             if self.settings.tensorboard:  # before the corpus and model: a wrong folder costs nothing
                 try:
                     Path(self.settings.tensorboard).expanduser().mkdir(parents=True, exist_ok=True)
@@ -688,7 +689,11 @@ def train(
 def _train(run: _Run) -> Generator[TrainEvent, None, TrainResult]:
     settings, control, main = run.settings, run.control, run.processes.is_main
     run.check_out_dir()
-    yield from run.prepare()
+    try:
+        yield from run.prepare()
+    except BaseException:  # refused (a corpus, a base model that does not fit): the place is left as it was
+        remove_made_folders(run.made_folders)
+        raise
     run.trainable.model.train()
     files = _RunFiles(run) if main else None
     if main:
@@ -774,6 +779,7 @@ def _train(run: _Run) -> Generator[TrainEvent, None, TrainResult]:
         if files and not run.resume and run.step == 0 and not has_checkpoint(run.checkpoint_dir):
             files.discard()
             (run.out_dir / RUN_FILE).unlink(missing_ok=True)
+            remove_made_folders(run.made_folders)
         elif files:
             files.close()
     message = QT_TRANSLATE_NOOP("TrainResult", "Finished {steps} steps; model saved in {folder}.").fill(

@@ -1311,6 +1311,10 @@
         <translation>{model} 无法生成文本，因此不能作为语言模型进行微调。</translation>
     </message>
     <message>
+        <source>Block size {block} is longer than {model} reads ({limit} tokens): use at most {limit}.</source>
+        <translation>块大小 {block} 超过了 {model} 能读取的长度（{limit} 个词元）：最多用 {limit}。</translation>
+    </message>
+    <message>
         <source>{name} is an encoder: it does not predict the next token, so it has no perplexity. Pick a generative model.</source>
         <translation>{name} 是编码器：它不预测下一个词元，因此没有困惑度。请选择一个生成式模型。</translation>
     </message>
