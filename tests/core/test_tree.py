@@ -80,6 +80,14 @@ def test_weights_hash_tells_other_weights(tiny_loaded):
         (lambda data: data["nodes"][1].update(parent="nowhere"), "every node's parent"),
         (lambda data: data["nodes"][0]["settings"].update(top_k=-1), "Top-k must be at least 0"),
         (lambda data: data["nodes"][0].update(token_ids=["a"]), "token_ids must be int"),
+        (lambda data: data["nodes"][0].update(token_ids="abc"), r"nodes\[0\].token_ids must be list"),
+        (lambda data: data["nodes"][0].update(token_ids=[-3]), r"nodes\[0\].token_ids must be at least 0"),
+        (lambda data: data["nodes"][0].update(logprobs=["a"]), r"nodes\[0\].logprobs must be a number \(it is 'a'\)"),
+        (lambda data: data["nodes"][0].update(logprobs=[True]), "logprobs must be a number"),
+        (lambda data: data["nodes"][1].update(forced_prob="high"), r"nodes\[1\].forced_prob must be a number"),
+        (lambda data: data["nodes"][1].update(fork_position=-1), r"nodes\[1\].fork_position must be at least 0"),
+        (lambda data: data["nodes"][1].update(parent=7), r"nodes\[1\].parent must be str"),
+        (lambda data: data.update(chat="yes"), "The tree's chat must be bool"),
     ],
 )
 def test_a_damaged_tree_is_refused_with_what_is_wrong(tiny_loaded, change, message):

@@ -181,7 +181,7 @@ class GenerationTree:
                 weights_hash=_typed(data["weights_hash"], str, "weights_hash"),
                 prompt=_typed(data["prompt"], str, "prompt"),
                 system_prompt=_typed(data.get("system_prompt", ""), str, "system_prompt"),
-                chat=data.get("chat"),
+                chat=_typed(data.get("chat"), bool, "chat", optional=True),
                 id=_typed(data.get("id", uuid.uuid4().hex), str, "id"),
             )
             for index, node_data in enumerate(_typed(data["nodes"], list, "nodes")):
@@ -202,11 +202,28 @@ class GenerationTree:
         return tree
 
 
-def _typed(value: Any, kind: type, name: str) -> Any:
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+_NUMBER = (int, float)
+
+
+def _typed(value: Any, kind: type | tuple[type, ...], name: str, optional: bool = False) -> Any:
+    """``value`` when it is a ``kind`` (``_NUMBER``: an int or a float; never a bool), or None where ``optional``."""
+    if optional and value is None:
+        return value
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        kind_name = "a number" if kind is _NUMBER else kind.__name__
         raise InvalidInputError(
             QT_TRANSLATE_NOOP("Errors", "The tree's {name} must be {kind} (it is {value!r:.40}).").fill(
-                name=name, kind=kind.__name__, value=value
+                name=name, kind=kind_name, value=value
+            )
+        )
+    return value
+
+
+def _position(value: Any, name: str) -> int:
+    if _typed(value, int, name) < 0:
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP("Errors", "The tree's {name} must be at least 0 (it is {value}).").fill(
+                name=name, value=value
             )
         )
     return value
@@ -241,24 +258,26 @@ def _node_from_data(data: Any, index: int) -> TreeNode:
                 where=where, problem=problems[0]
             )
         )
-    ids = [_typed(token, int, f"{where}.token_ids") for token in _typed(data["token_ids"], list, where)]
-    prefill = [_typed(token, int, f"{where}.prefill_ids") for token in _typed(data["prefill_ids"], list, where)]
-    logprobs = [-math.inf if value is None else float(value) for value in _typed(data["logprobs"], list, where)]
-    seed = data.get("seed")
+    ids = [_position(token, f"{where}.token_ids") for token in _typed(data["token_ids"], list, f"{where}.token_ids")]
+    prefill = [_position(token, f"{where}.prefill_ids")
+               for token in _typed(data["prefill_ids"], list, f"{where}.prefill_ids")]
+    logprobs = [-math.inf if value is None else float(_typed(value, _NUMBER, f"{where}.logprobs"))
+                for value in _typed(data["logprobs"], list, f"{where}.logprobs")]
+    forced_prob = _typed(data.get("forced_prob"), _NUMBER, f"{where}.forced_prob", optional=True)
     return TreeNode(
         id=_typed(data["id"], str, f"{where}.id"),
-        parent=data.get("parent"),
-        fork_position=_typed(data.get("fork_position", 0), int, f"{where}.fork_position"),
+        parent=_typed(data.get("parent"), str, f"{where}.parent", optional=True),
+        fork_position=_position(data.get("fork_position", 0), f"{where}.fork_position"),
         prefill_ids=tuple(prefill),
         forced_text=_typed(data.get("forced_text", ""), str, f"{where}.forced_text"),
-        forced_prob=data.get("forced_prob"),
+        forced_prob=None if forced_prob is None else float(forced_prob),
         settings=settings,
-        seed=None if seed is None else _typed(seed, int, f"{where}.seed"),
+        seed=_typed(data.get("seed"), int, f"{where}.seed", optional=True),
         token_ids=tuple(ids),
         logprobs=tuple(logprobs),
         text=_typed(data["text"], str, f"{where}.text"),
         label=_typed(data.get("label", ""), str, f"{where}.label"),
-        collapsed=bool(data.get("collapsed", False)),
+        collapsed=_typed(data.get("collapsed", False), bool, f"{where}.collapsed"),
     )
 
 
