@@ -208,3 +208,12 @@ def test_a_batch_whose_logits_cannot_fit_is_refused_before_anything_is_allocated
     assert "error: One batch of 1000000 blocks of 16 tokens needs at least" in printed, printed
     assert "more than the 1.0 GB free on cpu: lower the batch size" in printed and "Traceback" not in printed
     assert not out.exists()  # made for the run, removed with its refusal
+
+
+def test_an_empty_probe_text_is_refused_not_silently_dropped(corpus, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["train", "--corpus", str(corpus), "--out", str(out), "--probe", "床前", "--probe", " "]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "error: A probe text is empty: give it some text, or give no probe texts at all to read the first lines of "
+        "the validation text."]
+    assert not out.exists()

@@ -461,6 +461,17 @@ class TrainSettings(DescribedSettings):
                     QT_TRANSLATE_NOOP("SettingsProblem", "Choose an output folder for the trained model."), "out_dir"
                 )
             )
+        if any(not probe.strip() for probe in self.probes):
+            found.append(
+                Problem(
+                    QT_TRANSLATE_NOOP(
+                        "SettingsProblem",
+                        "A probe text is empty: give it some text, or give no probe texts at all to read the first "
+                        "lines of the validation text.",
+                    ),
+                    "probes",
+                )
+            )
         if self.is_finetune:
             if not self.base_model:
                 found.append(

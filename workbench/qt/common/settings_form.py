@@ -286,13 +286,13 @@ class SettingsForm(QWidget):
         return _Control(listing, listing, read, write)
 
     def _lines(self, field: DescribedField) -> _Control:
-        """Several texts, one per line (empty lines are dropped)."""
+        """Several texts, one per line (blank lines are dropped)."""
         edit = QPlainTextEdit()
         edit.setPlaceholderText(QCoreApplication.translate("SettingsForm", "one per line"))
         edit.setFixedHeight(edit.fontMetrics().lineSpacing() * 3 + 12)
         edit.textChanged.connect(self.changed)
 
         def read() -> tuple[str, ...]:
-            return tuple(line for line in edit.toPlainText().split("\n") if line)
+            return tuple(line for line in edit.toPlainText().split("\n") if line.strip())
 
         return _Control(edit, edit, read, lambda value: edit.setPlainText("\n".join(value)))
