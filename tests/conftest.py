@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -172,6 +173,16 @@ def tiny_folder(tmp_path, tiny_loaded):
     folder = tmp_path / "tiny-llama"
     tiny_loaded.model.save_pretrained(folder)
     tiny_loaded.tokenizer.save_pretrained(folder)
+    return folder
+
+
+def drop_chat_template(folder: Path) -> Path:
+    """``folder``'s model without its chat template: a base model's."""
+    tokenizer_config = folder / "tokenizer_config.json"
+    config = json.loads(tokenizer_config.read_text())
+    config.pop("chat_template", None)
+    tokenizer_config.write_text(json.dumps(config))
+    (folder / "chat_template.jinja").unlink(missing_ok=True)
     return folder
 
 

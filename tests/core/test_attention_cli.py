@@ -7,6 +7,7 @@ import pytest
 import torch
 from PIL import Image
 
+from tests.conftest import drop_chat_template
 from workbench.cli import main
 from workbench.cli.attention_png import EMPTY_CELL, heatmap_side, viridis, write_heatmap_png
 
@@ -32,20 +33,18 @@ def test_writes_npz_and_png(tiny_folder, tiny_loaded, tmp_path, capsys):
     ("extra", "message"),
     [
         (["--prompt", "   "], "empty"),
-        (["--prompt", "hi", "--head", "all"], "Unknown head"),
+        (["--prompt", "hi", "--png", "x.png", "--head", "all"], "Unknown head"),
         (["--prompt", "hi", "--png", "x.png", "--layer", "7"], "Layer 7 does not exist"),
         (["--prompt", "hi", "--chat"], "no chat template"),
+        # A flag that would do nothing is refused, not dropped.
+        (["--prompt", "hi", "--layer", "1"], "--layer and --head choose what --png draws: give --png too."),
+        (["--prompt", "hi", "--head", "mean"], "--layer and --head choose what --png draws"),
+        (["--prompt", "hi", "--target", "Bonjour"], "--target is the decoder's text of an encoder-decoder model"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(tiny_folder, tmp_path, capsys, extra, message):
-    tokenizer_config = tiny_folder / "tokenizer_config.json"
     if "--chat" in extra:  # a model without a chat template
-        import json
-
-        config = json.loads(tokenizer_config.read_text())
-        config.pop("chat_template", None)
-        tokenizer_config.write_text(json.dumps(config))
-        (tiny_folder / "chat_template.jinja").unlink(missing_ok=True)
+        drop_chat_template(tiny_folder)
     code = main(["attention", "--model", str(tiny_folder), "--out", str(tmp_path / "a.npz"), *extra])
     err = capsys.readouterr().err
     assert code == 2

@@ -8,6 +8,7 @@ import json
 
 import pytest
 
+from tests.conftest import drop_chat_template
 from workbench.cli import main
 from workbench.cli.generate import _StreamedText
 
@@ -48,12 +49,26 @@ def test_streams_text_and_lists_several_sequences(tiny_folder, capsys):
         (["--prompt", "Hi", "--top-p", "0"], "error: Top-p must be greater than 0 and at most 1 (it is 0)."),
         (["--prompt", "Hi", "--max-new-tokens", "500"], "reads at most 128 tokens"),
         (["--prompt", "Hi", "--chat", "--beams", "1"], "error: Beam search needs at least 2 beams"),
+        (["--prompt", "Hi", "--system", "Be brief.", "--raw"],
+         "error: --system is a chat turn, and --raw completes plain text: give one of them."),
     ],
 )
 def test_bad_input_is_one_line_and_exit_status_2(tiny_folder, capsys, arguments, message):
     assert main(["generate", "--model", str(tiny_folder), *arguments]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert message in err[-1] and "Traceback" not in "".join(err)
+
+
+def test_a_system_message_for_a_model_without_a_chat_template_is_refused(tiny_folder, capsys):
+    drop_chat_template(tiny_folder)
+    assert main(["generate", "--model", str(tiny_folder), "--prompt", "Hi", "--system", "Be brief."]) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "error: tiny-llama has no chat template, so a --system message has nowhere to go: leave it out.")
+
+
+def test_an_empty_model_is_refused_not_taken_for_the_default(capsys):
+    assert main(["generate", "--model", " ", "--prompt", "Hi"]) == 2
+    assert capsys.readouterr().err.splitlines() == ["error: No model given."]
 
 
 def test_missing_model_is_one_line(tmp_path, capsys):

@@ -63,3 +63,26 @@ def test_bad_input_is_one_line_and_exit_2(tiny_folder, tmp_path, monkeypatch, ca
     assert code == 2 and message in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "trace.json").exists()
     assert (tmp_path / "earlier.json").read_text() == "an earlier result"  # never replaced
+
+
+def test_every_return_sequence_is_written_with_the_models_own_probabilities(tiny_folder, tiny_loaded, tmp_path):
+    import torch
+
+    report = inspect(tiny_folder, tmp_path / "three.json", "--seed", "11", "--num-return-sequences", "3",
+                     "--top-k", "0", "--top-p", "1", "--repetition-penalty", "1")  # plain sampling: the raw stage is all
+    sequences = [report["tokens"], *report["more_sequences"]]
+    assert len(sequences) == 3 and all(len(tokens) == 6 for tokens in sequences)
+    prompt = report["prompt_token_ids"]
+    with torch.no_grad():
+        for tokens in sequences:
+            ids = torch.tensor([prompt + [token["token_id"] for token in tokens]])  # (1, T)
+            probs = tiny_loaded.model(ids).logits[0, len(prompt) - 1 : -1].float().softmax(-1)  # (6, V): independent
+            for position, token in enumerate(tokens):
+                [raw, temperature] = token["stages"]  # Balanced's 0.7 stays: only the filters were turned off
+                assert raw["name"] == "raw" and temperature["name"] == "temperature"
+                assert raw["chosen_prob"] == pytest.approx(probs[position, token["token_id"]].item(), abs=1e-5)
+                expected_top = probs[position].topk(5)
+                assert [token_id for token_id, _ in raw["top"][:5]] == expected_top.indices.tolist()
+                assert [prob for _, prob in raw["top"][:5]] == pytest.approx(expected_top.values.tolist(), abs=1e-5)
+                entropy = -(probs[position] * probs[position].log()).sum().item()
+                assert token["entropy"] == pytest.approx(entropy, abs=1e-4)

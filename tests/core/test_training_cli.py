@@ -57,11 +57,16 @@ def test_bad_corpus_gets_one_line_error(tmp_path, capsys):
     assert "error:" in error and "bad.txt is not UTF-8" in error and "Traceback" not in error
 
 
-def test_resume_extends_a_finished_run(corpus, tmp_path):
+def test_resume_extends_a_finished_run(corpus, tmp_path, capsys):
     out = tmp_path / "out"
     assert main(f"train --corpus {corpus} --out {out} --arch rnn --max-iters 4 --eval-interval 2 {TINY}".split()) == 0
     # Left-out flags keep the values the run started with; changing the model shape is refused.
     assert main(f"train --corpus {corpus} --out {out} --n-embd 32 --resume".split()) == 2
+    capsys.readouterr()
+    assert main(f"train --out {out} --max-iters 3 --resume".split()) == 2  # would train nothing
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"error: The run in {out} has made 4 steps already, and 3 were asked for: ask for more training steps to "
+        "train it on.")
     assert main(f"train --corpus {corpus} --out {out} --max-iters 6 --resume".split()) == 0
     assert main(f"train --out {out} --max-iters 8 --resume".split()) == 0  # on the run's own corpus
     steps = [line.split(",")[0] for line in (out / "metrics.csv").read_text(encoding="utf-8").splitlines()[1:]]

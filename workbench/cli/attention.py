@@ -29,9 +29,9 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--out", required=True, type=Path, help="NPZ file to write")
     parser.add_argument("--png", type=Path, help="also draw a heatmap of one layer into this PNG")
     parser.add_argument(
-        "--layer", type=int, default=-1, help="layer for the PNG (negative counts from the end; default: last)"
+        "--layer", type=int, help="layer for the PNG (negative counts from the end; default: last)"
     )
-    parser.add_argument("--head", default="mean", help="head number, mean, max or rollout for the PNG (default: mean)")
+    parser.add_argument("--head", help="head number, mean, max or rollout for the PNG (default: mean)")
     parser.add_argument(
         "--chat", action="store_true", help="wrap the prompt in the model's chat template (default: raw text)"
     )
@@ -51,21 +51,26 @@ def run(args: argparse.Namespace) -> int:
     # Every option is checked before the model loads and before anything is written.
     out = check_output_file(args.out, ".npz")
     png = check_output_file(args.png, ".png") if args.png is not None else None
-    head = parse_head_view(args.head)
+    if png is None and (args.layer is not None or args.head is not None):
+        raise InvalidSettingsError("--layer and --head choose what --png draws: give --png too.")
+    head = parse_head_view(args.head or "mean")
     require_prompt(args.prompt)
     load_settings = LoadSettings(device=args.device, trust_remote_code=args.trust_remote_code)
     loaded = load_model_blocking(args.model, load_settings)
+    if args.target and not loaded.is_encoder_decoder:
+        raise InvalidSettingsError(
+            f"--target is the decoder's text of an encoder-decoder model, and {loaded.entry.name} is not one."
+        )
     input_ids = text_token_ids(loaded, args.prompt, chat=args.chat)
-    decoder_ids = None
-    if loaded.is_encoder_decoder and args.target:
-        decoder_ids = loaded.tokenizer(args.target, add_special_tokens=False)["input_ids"]
+    decoder_ids = loaded.tokenizer(args.target, add_special_tokens=False)["input_ids"] if args.target else None
     capture = capture_attention(loaded, input_ids, decoder_input_ids=decoder_ids)
     main = capture.main
-    layer = args.layer if args.layer >= 0 else main.layers + args.layer
+    asked = -1 if args.layer is None else args.layer
+    layer = asked if asked >= 0 else main.layers + asked
     if png is not None:
         if not 0 <= layer < main.layers:
             raise InvalidSettingsError(
-                f"Layer {args.layer} does not exist: this model has layers 0 to {main.layers - 1}."
+                f"Layer {asked} does not exist: this model has layers 0 to {main.layers - 1}."
             )
         if isinstance(head, int) and not 0 <= head < main.heads:
             raise InvalidSettingsError(f"Head {head} does not exist: this model has heads 0 to {main.heads - 1}.")

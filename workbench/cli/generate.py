@@ -213,15 +213,21 @@ def load_for_generation(args: argparse.Namespace):
     settings = settings_from_args(args)
     settings.validate()
     catalog = Catalog()
-    entry = catalog.resolve(args.model) if args.model else catalog.default_entry()
+    entry = catalog.default_entry() if args.model is None else catalog.resolve(args.model)
     require_generator(entry.name, entry.can_generate)
     require_prompt(args.prompt)
+    if args.system and args.chat is False:
+        raise InvalidSettingsError("--system is a chat turn, and --raw completes plain text: give one of them.")
     load_settings = LoadSettings(device=args.device, dtype=args.dtype, trust_remote_code=args.trust_remote_code)
     progress = _ProgressLine(sys.stderr)
     try:
         loaded = load_model_blocking(entry, load_settings, on_progress=progress)
     finally:
         progress.close()
+    if args.system and not loaded.has_chat_template:
+        raise InvalidSettingsError(
+            f"{loaded.entry.name} has no chat template, so a --system message has nowhere to go: leave it out."
+        )
     request = GenerationRequest(prompt=args.prompt, settings=settings, system_prompt=args.system, chat=args.chat,
                                 prefill=args.prefill, prefill_ids=args.prefill_ids)
     return loaded, request

@@ -2,7 +2,8 @@
 
 The file: ``{"model", "prompt_token_ids", "settings", "seed", "tokens": [{"step", "token_id", "text",
 "entropy", "surprisal", "stages": [{"name", "survivors", "chosen_prob", "top": [[id, prob], ...]}]}],
-"lens": {...}}`` (``lens`` only with ``--lens``; see README.md).
+"more_sequences": [[token, ...], ...], "lens": {...}}`` (``more_sequences`` only with several return
+sequences, ``lens`` only with ``--lens``, of the first sequence; see README.md).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
         lens = drain(logit_lens(loaded, [*result.prompt_token_ids, *sequence]))
     report = inspection_report(loaded.entry.name, request, result, lens)
     write_text_atomic(out, json.dumps(report, ensure_ascii=False) + "\n")
-    print(f"{loaded.entry.name}: {len(report['tokens'])} tokens traced" + (", lens computed" if lens else ""))
+    traced = sum(len(sequence.tokens) for sequence in result.sequences)
+    print(f"{loaded.entry.name}: {traced} tokens traced" + (", lens computed" if lens else ""))
     print(f"wrote {out}")
     return 0

@@ -41,15 +41,18 @@ def token_json(event: TokenEvent) -> dict[str, Any]:
 def inspection_report(
     model_name: str, request: GenerationRequest, result: GenerationResult, lens: LogitLens | None = None
 ) -> dict[str, Any]:
-    """The first sequence's tokens with their traces, and the lens when one was computed."""
-    tokens = result.sequences[0].tokens if result.sequences else ()
+    """The first sequence's tokens with their traces, the other sequences' the same way (``more_sequences``,
+    only when there are several), and the first sequence's lens when one was computed."""
+    traced = [[token_json(token) for token in sequence.tokens] for sequence in result.sequences] or [[]]
     report: dict[str, Any] = {
         "model": model_name,
         "prompt_token_ids": list(result.prompt_token_ids),
         "settings": settings_to_data(request.settings),
         "seed": result.seed,
-        "tokens": [token_json(token) for token in tokens],
+        "tokens": traced[0],
     }
+    if len(traced) > 1:
+        report["more_sequences"] = traced[1:]
     if lens is not None:
         report["lens"] = lens.to_json()
     return report

@@ -235,6 +235,7 @@ class _Run:
         checkpoint = load_checkpoint(self.checkpoint_dir, *RESUME_NEEDS) if self.resume else None
         if checkpoint is not None:
             self.check_same_model(checkpoint)
+            self.check_steps_left(checkpoint)
         base = None
         if checkpoint is not None and not settings.lora:
             from transformers import AutoTokenizer
@@ -350,6 +351,15 @@ class _Run:
             raise InvalidSettingsError(QT_TRANSLATE_NOOP(
                 "Errors", "The run in {folder} was started with {changes}: resume it with the same model settings."
             ).fill(folder=self.out_dir, changes=", ".join(changed)))
+
+    def check_steps_left(self, checkpoint) -> None:
+        """Resuming a run that has made its steps would train none: a larger number of steps is what was meant."""
+        made = checkpoint.state["step"]
+        if made >= self.settings.max_iters:
+            raise InvalidSettingsError(QT_TRANSLATE_NOOP(
+                "Errors", "The run in {folder} has made {made} steps already, and {steps} were asked for: ask for "
+                "more training steps to train it on.").fill(folder=self.out_dir, made=made,
+                                                            steps=self.settings.max_iters))
 
     def _restore(self, checkpoint) -> None:
         state, tensors = checkpoint.state, checkpoint.tensors
