@@ -69,7 +69,7 @@ def test_every_return_sequence_is_written_with_the_models_own_probabilities(tiny
     import torch
 
     report = inspect(tiny_folder, tmp_path / "three.json", "--seed", "11", "--num-return-sequences", "3",
-                     "--top-k", "0", "--top-p", "1", "--repetition-penalty", "1")  # plain sampling: the raw stage is all
+                     "--top-k", "0", "--top-p", "1", "--repetition-penalty", "1")  # filters off
     sequences = [report["tokens"], *report["more_sequences"]]
     assert len(sequences) == 3 and all(len(tokens) == 6 for tokens in sequences)
     prompt = report["prompt_token_ids"]

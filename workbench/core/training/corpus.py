@@ -53,7 +53,9 @@ def read_corpus(path: str | Path) -> Corpus:
         files = tuple(sorted(p for p in path.rglob("*.txt") if p.is_file()))
         if not files:
             raise InvalidInputError(
-                QT_TRANSLATE_NOOP("Errors", "The folder {path} has no .txt files to train on.").fill(path=path)
+                QT_TRANSLATE_NOOP(
+                    "Errors", "The folder {path} has no .txt files: give a text file or a folder that holds some."
+                ).fill(path=path)
             )
     else:
         files = (path,)
@@ -61,10 +63,8 @@ def read_corpus(path: str | Path) -> Corpus:
     text = "\n".join(t for t in texts if t)
     if not text.strip():
         if path.is_file():
-            message = QT_TRANSLATE_NOOP("Errors", "The corpus file {path} is empty: it needs some text to learn from.")
+            message = QT_TRANSLATE_NOOP("Errors", "The text file {path} is empty: give one with some text.")
         else:
-            message = QT_TRANSLATE_NOOP(
-                "Errors", "The .txt files in the corpus folder {path} are empty: they need some text to learn from."
-            )
+            message = QT_TRANSLATE_NOOP("Errors", "The .txt files in the folder {path} are empty: give some with text.")
         raise InvalidInputError(message.fill(path=path))
     return Corpus(text=text, files=files)

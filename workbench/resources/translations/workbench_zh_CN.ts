@@ -1291,16 +1291,16 @@
         <translation>找不到语料：{path}</translation>
     </message>
     <message>
-        <source>The folder {path} has no .txt files to train on.</source>
-        <translation>文件夹 {path} 中没有可用于训练的 .txt 文件。</translation>
+        <source>The folder {path} has no .txt files: give a text file or a folder that holds some.</source>
+        <translation>文件夹 {path} 中没有 .txt 文件：请给出一个文本文件，或一个含有 .txt 文件的文件夹。</translation>
     </message>
     <message>
-        <source>The corpus file {path} is empty: it needs some text to learn from.</source>
-        <translation>语料文件 {path} 为空：需要一些可供学习的文本。</translation>
+        <source>The text file {path} is empty: give one with some text.</source>
+        <translation>文本文件 {path} 为空：请给出一个有内容的文件。</translation>
     </message>
     <message>
-        <source>The .txt files in the corpus folder {path} are empty: they need some text to learn from.</source>
-        <translation>语料文件夹 {path} 中的 .txt 文件都是空的：需要一些文本才能学习。</translation>
+        <source>The .txt files in the folder {path} are empty: give some with text.</source>
+        <translation>文件夹 {path} 中的 .txt 文件都是空的：请给出有内容的文件。</translation>
     </message>
     <message>
         <source>&apos;{arch}&apos; is not an architecture trained from scratch.</source>
@@ -1375,6 +1375,10 @@
         <translation>分支树的 {name} 必须是 {kind}（当前为 {value!r:.40}）。</translation>
     </message>
     <message>
+        <source>The tree&apos;s {name} must be at least 0 (it is {value}).</source>
+        <translation>分支树的 {name} 必须不小于 0（当前为 {value}）。</translation>
+    </message>
+    <message>
         <source>The tree&apos;s {where}.settings are not valid: {problem}</source>
         <translation>分支树的 {where}.settings 无效：{problem}</translation>
     </message>
@@ -1393,6 +1397,10 @@
     <message>
         <source>The run in {folder} was started with {changes}: resume it with the same model settings.</source>
         <translation>{folder} 中的训练开始时使用的是 {changes}：请用相同的模型设置继续训练。</translation>
+    </message>
+    <message>
+        <source>The run in {folder} has made {made} steps already, and {steps} were asked for: ask for more training steps to train it on.</source>
+        <translation>{folder} 中的训练已完成 {made} 步，而要求的是 {steps} 步：要继续训练，请设置更多的训练步数。</translation>
     </message>
     <message>
         <source>The checkpoint in {folder} comes from an earlier version that FSDP cannot resume: resume it without --fsdp.</source>
@@ -2803,6 +2811,10 @@ Read it (Show Details) and load only a model you trust.</source>
     <message>
         <source>Choose an output folder for the trained model.</source>
         <translation>请为训练好的模型选择输出文件夹。</translation>
+    </message>
+    <message>
+        <source>A probe text is empty: give it some text, or give no probe texts at all to read the first lines of the validation text.</source>
+        <translation>有一条探针文本为空：请填入文本；或者完全不给探针文本，以读取验证文本的前几行。</translation>
     </message>
     <message>
         <source>Fine-tuning needs a base model.</source>
