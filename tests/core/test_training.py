@@ -277,13 +277,27 @@ def test_pause_holds_the_loop_until_resumed(corpus, tmp_path):
     assert result.step == 3 and not result.stopped
 
 
-def test_corpus_too_short_for_the_block_size(tmp_path):
-    short = tmp_path / "short.txt"
-    short.write_text("tiny corpus", encoding="utf-8")
+@pytest.mark.parametrize(
+    ("characters", "val_fraction", "advice"),
+    [
+        (11, 0.1, "Use more text or a smaller block size."),  # no split of the text holds two blocks
+        (100, 0.1, "Use more text, a smaller block size or a larger validation fraction."),
+        (100, 0.9, "Use more text, a smaller block size or a smaller validation fraction."),
+    ],
+)
+def test_corpus_too_short_for_the_block_size_gets_the_advice_that_helps(tmp_path, characters, val_fraction, advice):
     from workbench.core.errors import InvalidInputError
 
-    with pytest.raises(InvalidInputError, match="too short"):
-        run(tiny_settings(short, tmp_path / "out"))
+    short = tmp_path / "short.txt"
+    short.write_text("abcdefghij" * (characters // 10) + "k" * (characters % 10), encoding="utf-8")
+    with pytest.raises(InvalidInputError) as refused:
+        run(tiny_settings(short, tmp_path / "out", val_fraction=val_fraction))
+    message = refused.value.args[0]
+    train_tokens = int(characters * (1 - val_fraction))
+    assert message == (f"The corpus is too short: {characters} tokens leave {train_tokens} for training and "
+                       f"{characters - train_tokens} for validation, and each needs more than block size + 1 = 17. "
+                       f"{advice}")
+    assert not (tmp_path / "out").exists()
 
 
 def test_saving_a_checkpoint_reports_how_far_it_is_with_the_time_left(tmp_path, monkeypatch):

@@ -79,6 +79,7 @@ def test_the_cores_stages_and_statuses_are_shown_in_chinese(chinese):
 
 
 def test_a_core_message_with_values_is_translated_and_filled_in(chinese):
+    from workbench.core.i18n import QT_TRANSLATE_NOOP
     from workbench.core.training.scrub import LOADING_STEP
     from workbench.qt.common.language import translated
 
@@ -86,6 +87,12 @@ def test_a_core_message_with_values_is_translated_and_filled_in(chinese):
     assert message == "Loading the model of step 600 on the CPU"  # what the command line prints
     assert translated(message) == "正在 CPU 上加载第 600 步的模型"
     assert translated("plain text") == "plain text"
+    # A value that is itself a marked text is translated too: the advice inside a message.
+    advice = QT_TRANSLATE_NOOP("Errors", "Use more text or a smaller block size.")
+    nested = QT_TRANSLATE_NOOP("Errors", "The corpus is too short: {tokens} tokens leave {train_tokens} for training "
+                               "and {val_tokens} for validation, and each needs more than block size + 1 = {shortest}. "
+                               "{advice}").fill(tokens=11, train_tokens=9, val_tokens=2, shortest=17, advice=advice)
+    assert translated(nested).endswith("每一部分都需要多于块大小 + 1 = 17 个。请使用更多文本，或更小的块大小。")
 
 
 def test_a_settings_problem_reads_in_chinese(chinese):

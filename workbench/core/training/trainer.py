@@ -258,10 +258,20 @@ class _Run:
         train_ids, val_ids = ids[:split], ids[split:]
         shortest = settings.block_size + 1
         if min(len(train_ids), len(val_ids)) <= shortest:
+            # Only the advice that can help: no split of too few tokens holds two blocks.
+            if len(ids) <= 2 * shortest:
+                advice = QT_TRANSLATE_NOOP("Errors", "Use more text or a smaller block size.")
+            elif len(val_ids) <= shortest:
+                advice = QT_TRANSLATE_NOOP("Errors", "Use more text, a smaller block size or a larger validation "
+                                                     "fraction.")
+            else:
+                advice = QT_TRANSLATE_NOOP("Errors", "Use more text, a smaller block size or a smaller validation "
+                                                     "fraction.")
             raise InvalidInputError(QT_TRANSLATE_NOOP(
-                "Errors", "The corpus is too short: {tokens} tokens leave {val_tokens} for validation, and each split "
-                "needs more than block size + 1 = {shortest}. Use more text, a smaller block size or a larger "
-                "validation fraction.").fill(tokens=len(ids), val_tokens=len(val_ids), shortest=shortest))
+                "Errors", "The corpus is too short: {tokens} tokens leave {train_tokens} for training and {val_tokens} "
+                "for validation, and each needs more than block size + 1 = {shortest}. {advice}").fill(
+                tokens=len(ids), train_tokens=len(train_ids), val_tokens=len(val_ids), shortest=shortest,
+                advice=advice))
         yield CorpusStats(
             characters=len(text),
             tokens=len(ids),

@@ -76,11 +76,12 @@ def set_cjk_fallback(app: QApplication) -> None:
 
 def translated(text: str) -> str:
     """A text from the core in the interface's language: a marked ``Text`` is translated (its template,
-    then its values filled in); any other text is shown as it is."""
+    then its values filled in, themselves translated where they are marked); any other text is shown as it is."""
     if not isinstance(text, Text):
         return text
     template = QCoreApplication.translate(text.context, text.template)
-    return template.format(**text.values) if text.values else template
+    values = {name: translated(value) if isinstance(value, Text) else value for name, value in text.values.items()}
+    return template.format(**values) if values else template
 
 
 def error_text(error: BaseException) -> str:

@@ -1387,12 +1387,24 @@
         <translation>无法在 {folder} 中写入 TensorBoard 事件：{reason}</translation>
     </message>
     <message>
-        <source>There is no checkpoint to resume in {folder}.</source>
-        <translation>{folder} 中没有可继续的检查点。</translation>
+        <source>Use more text or a smaller block size.</source>
+        <translation>请使用更多文本，或更小的块大小。</translation>
     </message>
     <message>
-        <source>The corpus is too short: {tokens} tokens leave {val_tokens} for validation, and each split needs more than block size + 1 = {shortest}. Use more text, a smaller block size or a larger validation fraction.</source>
-        <translation>语料太短：{tokens} 个词元中只有 {val_tokens} 个留作验证，而每个划分都需要多于 块大小 + 1 = {shortest} 个。请使用更多文本、更小的块大小或更大的验证比例。</translation>
+        <source>Use more text, a smaller block size or a larger validation fraction.</source>
+        <translation>请使用更多文本、更小的块大小或更大的验证集比例。</translation>
+    </message>
+    <message>
+        <source>Use more text, a smaller block size or a smaller validation fraction.</source>
+        <translation>请使用更多文本、更小的块大小或更小的验证集比例。</translation>
+    </message>
+    <message>
+        <source>The corpus is too short: {tokens} tokens leave {train_tokens} for training and {val_tokens} for validation, and each needs more than block size + 1 = {shortest}. {advice}</source>
+        <translation>语料太短：{tokens} 个词元中 {train_tokens} 个用于训练、{val_tokens} 个用于验证，而每一部分都需要多于块大小 + 1 = {shortest} 个。{advice}</translation>
+    </message>
+    <message>
+        <source>There is no checkpoint to resume in {folder}.</source>
+        <translation>{folder} 中没有可继续的检查点。</translation>
     </message>
     <message>
         <source>The run in {folder} was started with {changes}: resume it with the same model settings.</source>
