@@ -61,6 +61,9 @@ def test_trained_models_register_and_appear(tmp_path):
     catalog.register_trained(folder)  # registering twice lists it once
     trained = [e for e in Catalog().entries() if e.source == TRAINED]
     assert [(e.name, e.location) for e in trained] == [("My GPT", str(folder.resolve()))]
+    with pytest.raises(ModelNotFoundError) as unknown:  # names the packaged ids, not every run trained here
+        catalog.resolve("no-such-model")
+    assert str(folder) not in str(unknown.value) and "smollm2-135m-instruct" in str(unknown.value)
 
 
 def _model_folder(folder, name, step=None):

@@ -374,7 +374,8 @@ class Catalog:
             )
         if _HUB_ID.match(ref) and not ref.startswith((".", "/", "~")):
             return hub_entry(ref)
-        known = ", ".join(e.id for e in self.entries())
+        # The packaged ids: runs trained here are named by their folders, and there may be hundreds of them.
+        known = ", ".join(entry.id for entry in self.entries() if entry.source == PACKAGED)
         raise ModelNotFoundError(
             QT_TRANSLATE_NOOP(
                 "Errors", "Unknown model '{ref}': not a known id ({known}), an existing path, or a hub id."
