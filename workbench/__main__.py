@@ -21,15 +21,20 @@ def has_display() -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if argv or not has_display():
-        from workbench.cli import main as cli_main
+    try:
+        if argv or not has_display():
+            # Imported in here: a Ctrl+C during the seconds torch takes to import is an interruption too.
+            from workbench.cli import main as cli_main
 
-        if not argv:
-            print("No display found: running a short command-line demo instead.")
-        return cli_main(argv or DEMO_ARGS)
-    from workbench.qt.launch import launch_gui
+            if not argv:
+                print("No display found: running a short command-line demo instead.")
+            return cli_main(argv or DEMO_ARGS)
+        from workbench.qt.launch import launch_gui
 
-    return launch_gui()
+        return launch_gui()
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -32,3 +32,17 @@ def test_a_command_goes_to_the_cli_and_prints_nothing_else(capsys, cli_calls):
     assert cli_calls == [["models", "--json"]]
     assert capsys.readouterr().out == ""
 
+
+
+def test_ctrl_c_while_the_libraries_import_is_an_interruption_not_a_traceback(monkeypatch, capsys):
+    import types
+
+    class Importing(types.ModuleType):
+        """The CLI still importing torch when Ctrl+C comes."""
+
+        def __getattr__(self, name):
+            raise KeyboardInterrupt
+
+    monkeypatch.setitem(sys.modules, "workbench.cli", Importing("workbench.cli"))
+    assert entry.main(["generate", "--prompt", "hi"]) == 130
+    assert capsys.readouterr().err == "interrupted\n"
