@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
@@ -152,8 +153,14 @@ def test_a_new_prompt_starts_a_tree_and_the_same_prompt_adds_an_answer(qtbot, wi
     assert window.trees.trees == [other_tree, tree]  # newest first
     dock = window.tree_dock_widget
     assert dock.selector.count() == 2 and dock.shown_tree is other_tree
+    model = Path(tree.model).name  # the same prompt asked of two models makes two trees: the list tells them apart
+    assert dock.selector.itemText(1) == f"{PROMPT} · {model} · 2 branches", dock.selector.itemText(1)
     dock.selector.setCurrentIndex(1)
     assert dock.shown_tree is tree and dock.item(again.id) is not None
+    # Another answer to the prompt stands beside the first, both under the prompt, not under the first answer.
+    prompt_item = dock.view.topLevelItem(0)
+    assert dock.item(again.id).parent() is prompt_item and dock.item(root.id).parent() is prompt_item
+    assert dock.item(again.id).text(0) == "another answer" and dock.item(root.id).childCount() == 0
 
 
 def test_rename_collapse_and_delete(qtbot, window, monkeypatch):

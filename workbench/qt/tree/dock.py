@@ -44,9 +44,15 @@ def one_line(text: str, limit: int = 80) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
+def starts_over(fork_position: int, forced_text: str) -> bool:
+    """A branch that keeps none of its parent's answer and forces nothing: another answer to the prompt, shown
+    beside the first answer rather than under it."""
+    return fork_position == 0 and not forced_text
+
+
 def added_text(tree: GenerationTree, node: TreeNode) -> str:
     """What the node's answer adds to its parent's: the text after the part they share."""
-    if node.parent is None or (node.fork_position == 0 and not node.forced_text):  # another answer from the start
+    if node.parent is None or starts_over(node.fork_position, node.forced_text):
         return node.text
     shared = len(os.path.commonprefix([tree.nodes[node.parent].text, node.text]))
     if node.forced_text:  # the added text begins with the forced token, even where it starts like the parent's
@@ -59,7 +65,7 @@ def edge_text(node: TreeNode) -> str:
     """The edge into ``node``: the token forced at its fork and its raw probability."""
     if node.parent is None:
         return QCoreApplication.translate("TreeDock", "answer")
-    if not node.forced_text and node.fork_position == 0:
+    if starts_over(node.fork_position, node.forced_text):
         return QCoreApplication.translate("TreeDock", "another answer")
     prob = f" {node.forced_prob:.1%}" if node.forced_prob is not None else ""
     return visible_token_text(node.forced_text) + prob
@@ -183,8 +189,11 @@ class TreeDock(QWidget):
         self.selector.clear()
         for tree in trees:
             branches = self.tr("{0} · 1 branch") if len(tree.nodes) == 1 else self.tr("{0} · {1} branches")
-            self.selector.addItem(branches.format(one_line(tree.prompt, 48), len(tree.nodes)), tree.id)
-            self.selector.setItemData(self.selector.count() - 1, tree.prompt, Qt.ItemDataRole.ToolTipRole)
+            # The model too: the same prompt asked of two models makes two trees.
+            model = Path(tree.model).name or tree.model  # a folder's name, or the catalog id
+            self.selector.addItem(branches.format(f"{one_line(tree.prompt, 40)} · {model}", len(tree.nodes)), tree.id)
+            self.selector.setItemData(self.selector.count() - 1, f"{tree.prompt}\n\n{tree.model}",
+                                      Qt.ItemDataRole.ToolTipRole)
         self.selector.setCurrentIndex(self.selector.findData(self.shown_tree_id))
         self.selector.blockSignals(False)
 
@@ -198,7 +207,7 @@ class TreeDock(QWidget):
             prompt_item.setToolTip(BRANCH, tree.prompt)
             prompt_item.setFlags(Qt.ItemFlag.ItemIsEnabled)
             self.view.addTopLevelItem(prompt_item)
-            self._add_node(prompt_item, tree, tree.root)
+            self._add_node(prompt_item, prompt_item, tree, tree.root)
             prompt_item.setExpanded(True)
             self._add_placeholder(tree)
             for item in self._node_items():
@@ -212,7 +221,8 @@ class TreeDock(QWidget):
         self.export_button.setEnabled(tree is not None)
         self._update_buttons()
 
-    def _add_node(self, parent_item: QTreeWidgetItem, tree: GenerationTree, node: TreeNode) -> None:
+    def _add_node(self, prompt_item: QTreeWidgetItem, parent_item: QTreeWidgetItem, tree: GenerationTree,
+                  node: TreeNode) -> None:
         item = QTreeWidgetItem(parent_item, [
             edge_text(node),
             str(len(node.token_ids)),
@@ -224,7 +234,8 @@ class TreeDock(QWidget):
             item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         item.setToolTip(BRANCH, self._node_tooltip(tree, node))
         for child in tree.children(node.id):
-            self._add_node(item, tree, child)
+            under = prompt_item if starts_over(child.fork_position, child.forced_text) else item
+            self._add_node(prompt_item, under, tree, child)
 
     def _node_tooltip(self, tree: GenerationTree, node: TreeNode) -> str:
         settings = node.settings
@@ -241,7 +252,10 @@ class TreeDock(QWidget):
         running = self.keeper.running
         if not (self.keeper.generation.is_running and isinstance(running, Branch) and running.tree_id == tree.id):
             return
-        parent = self.item(running.parent_id)
+        if starts_over(running.fork_position, running.forced_text):
+            parent = self.view.topLevelItem(0)  # the prompt
+        else:
+            parent = self.item(running.parent_id)
         if parent is not None:
             self._placeholder = QTreeWidgetItem(parent, [visible_token_text(running.forced_text), "0", "",
                                                          self.tr("generating…")])
