@@ -260,11 +260,12 @@ def test_fit_restores_the_whole_matrix_after_zooming(qtbot, panel, long_capture)
 
 
 def _shows_whole_matrix(view, tokens: int) -> bool:
-    """Every cell in view, and no more room than square cells need: one axis fits exactly."""
+    """Every cell in view, against the left and bottom axes (where the token labels are), and no more room than
+    square cells need: one axis fits exactly."""
     (left, right), (top, bottom) = view.viewRange()
-    edge = tokens - 0.5 - 1e-6
-    inside = max(left, top) <= -0.5 + 1e-6 and min(right, bottom) >= edge
-    return inside and min(right - left, bottom - top) == pytest.approx(tokens)
+    against_axes = left == pytest.approx(-0.5) and bottom == pytest.approx(tokens - 0.5)
+    inside = top <= -0.5 + 1e-6 and right >= tokens - 0.5 - 1e-6
+    return against_axes and inside and min(right - left, bottom - top) == pytest.approx(tokens)
 
 
 def test_bars_keep_their_height_and_name_the_strongest_keys(qtbot, panel, captured):

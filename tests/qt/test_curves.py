@@ -137,11 +137,13 @@ def test_overlay_keeps_the_previous_run_dimmed(curves):
     assert curves.overlay_labels() == ["run 1"]
     assert len(curves.points("train loss")) == 0
     assert curves.clear_overlays_button.isEnabled()
+    # One legend entry a plot for the whole earlier run: its curves keep their series' colours, dashed.
     legend_names = [label.text for _, label in curves._plots["loss"].legend.items]
-    assert "run 1: train loss" in legend_names
+    assert legend_names == ["train loss", "val loss", "run 1 (dashed, same colours)"]
     curves.clear_overlays()
     assert curves.overlay_labels() == []
     assert not curves.clear_overlays_button.isEnabled()
+    assert [label.text for _, label in curves._plots["loss"].legend.items] == ["train loss", "val loss"]
 
 
 def test_export_csv_and_png_reload_equal(curves, tmp_path):
@@ -196,6 +198,7 @@ def test_plots_keep_their_height_legends_and_plain_axis_units(qtbot):
             assert "(x" not in plot.getAxis(axis).labelString()  # empty plots too: no "Step (x0.001)"
         # The legend sits in the row above the data, not over the curves.
         assert plot.legend.sceneBoundingRect().bottom() <= plot.getViewBox().sceneBoundingRect().top()
+        assert plot.getAxis("bottom").style["showValues"]  # each plot numbers its steps: the last may be scrolled away
     assert [label.text for _, label in widget._plots["loss"].legend.items] == ["train loss", "val loss"]
 
 
@@ -226,9 +229,10 @@ def test_a_legend_with_long_overlay_names_wraps_within_the_width(curves, qtbot):
     _feed(curves, np.arange(1, 11, dtype=float), np.linspace(3, 2, 10))
     curves.extend("val loss", np.array([[10.0, 7680.0, 0.5]]), [2.1])
     curves.flush()
-    curves.keep_as_overlay("gpt-tang300-20261127-104603, 6 layers of 384, lr 3e-4")  # two entries too wide for one row
+    # Too wide for one row with the two live entries.
+    curves.keep_as_overlay("gpt-tang300-20261127-104603, 6 layers of 384 wide, lr 3e-4, block 256, batch 64")
     narrow = legend.columnCount
-    assert len(legend.items) == 4 and narrow < 4
+    assert len(legend.items) == 3 and narrow < 3
     assert right_edge() <= curves._graphics.viewport().width(), (right_edge(), narrow)
     curves.resize(1800, 500)  # room again: more entries a row
     qtbot.waitUntil(lambda: legend.columnCount > narrow, timeout=2_000)

@@ -225,6 +225,10 @@ class AttentionHeatmap(TokenImage):
         self.query_labels: tuple[str, ...] = ()
         self.key_labels: tuple[str, ...] = ()
         self.setMinimumSize(240, 240)  # below this the axis labels leave no room for the cells
+        self._fitted = True  # the whole matrix in view, as ``fit`` places it: kept so through resizes
+        view = self.plot.getViewBox()
+        view.sigResized.connect(self._keep_fitted)
+        view.sigRangeChangedManually.connect(self._zoomed)
 
     def set_tokens(self, query_labels: Sequence[str], key_labels: Sequence[str]) -> None:
         """New token sequences (a new capture): axes relabelled and the view reset."""
@@ -235,9 +239,27 @@ class AttentionHeatmap(TokenImage):
         self.fit()
 
     def fit(self) -> None:
-        """The whole matrix in view with square cells (after zooming or panning)."""
-        self.plot.setRange(xRange=(-0.5, len(self.key_labels) - 0.5), yRange=(-0.5, len(self.query_labels) - 0.5),
+        """The whole matrix in view with square cells (after zooming or panning), against its axes: the room
+        square cells leave over goes right of it or above it, never between the cells and their token labels
+        (centred, a wide area put the labels a hand's width from their rows)."""
+        self._fitted = True
+        rows, columns = len(self.query_labels), len(self.key_labels)
+        view = self.plot.getViewBox()
+        width, height = view.width(), view.height()  # pixels
+        if not (rows and columns and width > 0 and height > 0):
+            self.plot.setRange(xRange=(-0.5, columns - 0.5), yRange=(-0.5, rows - 0.5), padding=0)
+            return
+        cell = min(width / columns, height / rows)  # pixels a side
+        # The first query row is drawn on top (inverted y): its last row sits on the bottom axis.
+        self.plot.setRange(xRange=(-0.5, width / cell - 0.5), yRange=(rows - 0.5 - height / cell, rows - 0.5),
                            padding=0)
+
+    def _keep_fitted(self) -> None:
+        if self._fitted:
+            self.fit()
+
+    def _zoomed(self, *_changed) -> None:
+        self._fitted = False  # the person's zoom stays until Fit
 
     def select_token(self, row: int, column: int) -> None:
         """Outline query ``row`` and key ``column`` and always label them (-1: none)."""

@@ -56,6 +56,7 @@ CURRENT_RUN = "current"  # the run name of live series in exported CSV files
 # Distinct on both light and dark backgrounds (Tableau 10).
 PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f")
 # Overlays of earlier runs cycle through these so two old runs stay apart.
+OVERLAY_LEGEND_COLOR = "#777777"  # an overlay's legend entry: its dash, in no series' colour
 OVERLAY_DASHES = (Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine, Qt.PenStyle.DashDotDotLine)
 
 
@@ -152,6 +153,9 @@ class _Overlay:
     label: str
     series: dict[str, np.ndarray]  # name -> (N, number of x axes + 1)
     items: dict[str, pg.PlotDataItem]
+    # One legend entry per plot it draws in, for all its curves there: five dimmed copies of names already in
+    # the legend would take the rows the plot needs (a curve's colour says which series it is).
+    legend_samples: dict[str, pg.PlotDataItem] = field(default_factory=dict)
 
 
 class LiveCurvesWidget(QWidget):
@@ -465,12 +469,12 @@ class LiveCurvesWidget(QWidget):
             self._draw_overlay(overlay)
 
     def _label_bottom_axis(self) -> None:
+        """Every plot numbers its x axis (the plots scroll: the last one is often out of view); the last one
+        names it."""
         plots = list(self._plots.values())
         for plot in plots[:-1]:
             plot.setLabel("bottom", "")
-            plot.getAxis("bottom").setStyle(showValues=False)
         if plots:
-            plots[-1].getAxis("bottom").setStyle(showValues=True)
             plots[-1].setLabel("bottom", self._x_axes[self._x_index].label)
 
     # ----- hover readout ---------------------------------------------------------------
@@ -576,15 +580,22 @@ class LiveCurvesWidget(QWidget):
         (N, number of x axes + 1); an x column of NaN means that axis is unknown for it."""
         dash = OVERLAY_DASHES[len(self._overlays) % len(OVERLAY_DASHES)]
         items: dict[str, pg.PlotDataItem] = {}
+        legend_samples: dict[str, pg.PlotDataItem] = {}
         for name in series:
             if name not in self._series:
                 continue
             live = self._series[name]
-            item = _curve_item(f"{label}: {name}", _pen(live.color, width=1.2, alpha=110, style=dash), None)
+            item = _curve_item(None, _pen(live.color, width=1.2, alpha=110, style=dash), None)
             item.setZValue(-1)  # behind the live curves
-            self._plots[live.plot_key].addItem(item)
+            plot = self._plots[live.plot_key]
+            plot.addItem(item)
             items[name] = item
-        overlay = _Overlay(label=label, series={n: np.asarray(series[n], dtype=np.float64) for n in items}, items=items)
+            if live.plot_key not in legend_samples:
+                sample = pg.PlotDataItem(pen=_pen(QColor(OVERLAY_LEGEND_COLOR), width=1.2, style=dash))
+                plot.legend.addItem(sample, self.tr("{0} (dashed, same colours)").format(label))
+                legend_samples[live.plot_key] = sample
+        overlay = _Overlay(label=label, series={n: np.asarray(series[n], dtype=np.float64) for n in items}, items=items,
+                           legend_samples=legend_samples)
         self._overlays.append(overlay)
         self._draw_overlay(overlay)
         self.clear_overlays_button.setEnabled(True)
@@ -607,6 +618,8 @@ class LiveCurvesWidget(QWidget):
         for overlay in self._overlays:
             for name, item in overlay.items.items():
                 self._plots[self._series[name].plot_key].removeItem(item)
+            for key, sample in overlay.legend_samples.items():
+                self._plots[key].legend.removeItem(sample)
         self._overlays.clear()
         self.clear_overlays_button.setEnabled(False)
         self._fit_minimum_height()

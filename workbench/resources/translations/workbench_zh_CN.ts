@@ -2003,6 +2003,10 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
         <translation>位于 {x}</translation>
     </message>
     <message>
+        <source>{0} (dashed, same colours)</source>
+        <translation>{0}（虚线，颜色相同）</translation>
+    </message>
+    <message>
         <source>Export curves</source>
         <translation>导出曲线</translation>
     </message>
