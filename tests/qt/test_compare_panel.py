@@ -43,13 +43,22 @@ def panel(qtbot):
 
 
 def test_three_columns_fill(qtbot, panel):
-    tokens = []
-    panel.job.event.connect(lambda event: tokens.append(event) if isinstance(event, ColumnToken) else None)
+    tokens, progress = [], []
+
+    def seen(event) -> None:
+        if isinstance(event, ColumnToken):
+            tokens.append(event)
+            progress.append(panel.progress.value() / panel.progress.maximum())  # after the panel took it in
+
+    panel.job.event.connect(seen)
     panel.run_button.click()
     assert panel.stop_button.isEnabled() and not panel.run_button.isEnabled() and panel.progress.isVisible()
     qtbot.waitUntil(lambda: panel.comparison is not None and not panel.is_running(), timeout=30000)
     comparison = panel.comparison
     assert [event.column for event in tokens] == [0] * 10 + [1] * 10 + [2] * 10  # in turn
+    # The bar moves with every token of a column's answer, not only when a column ends: 3 generations, 3 scorings.
+    assert progress[:10] == pytest.approx([step / 10 / 6 for step in range(1, 11)])
+    assert progress == sorted(progress)
     for card, outcome in zip(panel.cards, comparison.outcomes):
         assert card.text_view.toPlainText() == outcome.text and outcome.text
         assert f"{outcome.stats.length} tok" in card.stats_label.text() and "tok/s" in card.stats_label.text()

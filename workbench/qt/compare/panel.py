@@ -63,6 +63,8 @@ from workbench.qt.generation.model_picker import variant_label
 from workbench.qt.generation.output_view import FLUSH_INTERVAL_MS
 from workbench.qt.token.panel import format_prob
 
+_PROGRESS_UNITS = 1000  # the progress bar's steps for one column's generation (or one answer's scoring)
+
 
 class ComparePanel(QWidget):
     def __init__(self, state: AppState, parent: QWidget | None = None, load: ModelLoad | None = None) -> None:
@@ -75,6 +77,7 @@ class ComparePanel(QWidget):
         self.cards: list[ColumnCard] = []
         self.comparison: Comparison | None = None
         self._running_cards: list[ColumnCard] = []
+        self._token_budgets: list[int] = []  # each running column's max new tokens
         self._pending: dict[int, list[RunToken]] = {}  # streamed tokens not painted yet, per column
         self._prompt_filled = False
         self.job = Job(state.jobs, parent=self)
@@ -330,7 +333,9 @@ class ComparePanel(QWidget):
         for card in self.cards:
             card.begin()
             card.set_editable(False)
-        self.progress.setRange(0, 2 * len(columns))  # each column generated, then each answer scored
+        # Each column generated, token by token, then each answer scored: a long answer moves the bar too.
+        self._token_budgets = [column.settings.max_new_tokens for column in columns]
+        self.progress.setRange(0, 2 * len(columns) * _PROGRESS_UNITS)
         self.progress.setValue(0)
         self.progress.setVisible(True)
         self._show_status(self.tr("Starting…"))
@@ -346,6 +351,8 @@ class ComparePanel(QWidget):
         if isinstance(event, ColumnToken):
             self._pending.setdefault(event.column, []).append(token_from_event(event.token))
             self._schedule_paint()
+            share = min(1.0, (event.token.step + 1) / self._token_budgets[event.column])
+            self.progress.setValue(round((event.column + share) * _PROGRESS_UNITS))
         elif isinstance(event, ModelLoading):
             self._show_status(self.tr("Column {0}: {1}…").format(event.column + 1, translated_stage(event.progress)))
         elif isinstance(event, ColumnStarted):
@@ -354,9 +361,9 @@ class ComparePanel(QWidget):
         elif isinstance(event, ColumnFinished):
             self._paint_pending()
             self._running_cards[event.column].show_outcome(event.outcome)
-            self.progress.setValue(event.column + 1)
+            self.progress.setValue((event.column + 1) * _PROGRESS_UNITS)
         elif isinstance(event, ScoringProgress):
-            self.progress.setValue(len(self._running_cards) + event.texts_done)
+            self.progress.setValue((len(self._running_cards) + event.texts_done) * _PROGRESS_UNITS)
             self._show_status(self.tr("Scoring every answer under every model: {0} of {1}…").format(
                 event.texts_done, event.texts_total))
 
