@@ -399,3 +399,17 @@ def test_the_status_says_what_is_missing_then_ready_and_the_readout_waits_for_an
     qtbot.waitUntil(lambda: panel.last_result is not None, timeout=60_000)
     assert panel.curves.readout.text().startswith("Step 4: validation loss")
     assert "Ready" not in panel.status_label.text()  # the run's own outcome stays
+
+
+def test_a_status_that_wraps_to_a_second_line_does_not_move_the_buttons(qtbot, panel):
+    panel.resize(1366, 700)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.run.set_status("Step 40 of 5000")
+    qtbot.wait(50)
+    top = panel.start_button.mapTo(panel, panel.start_button.rect().topLeft()).y()
+    panel.run.set_status("Finished 5000 steps; model saved in /home/someone/workbench/runs/gpt-tang300-20261127-125235"
+                         " which is a long way down")
+    qtbot.wait(50)
+    assert panel.status_label.height() >= 2 * panel.status_label.fontMetrics().lineSpacing()
+    assert panel.start_button.mapTo(panel, panel.start_button.rect().topLeft()).y() == top

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QLabel, QPushButton
 
 from workbench.core.jobs import RunControl
@@ -53,6 +53,10 @@ class RunController(QObject):
         self._idle_messages = (idle_message, self.tr("Ready: Start runs with these settings."))
         self.status_label = QLabel(idle_message)
         self.status_label.setWordWrap(True)
+        self.status_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        # Two lines kept for it: a status that wraps to a second line must not move the buttons above it
+        # under the mouse (a click meant for Pause missed).
+        self.status_label.setMinimumHeight(2 * self.status_label.fontMetrics().lineSpacing())
         self.problems_label = QLabel()
         self.problems_label.setWordWrap(True)
         self.problems_label.setStyleSheet(_problem_style(self.problems_label))
