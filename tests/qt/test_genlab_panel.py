@@ -90,3 +90,18 @@ def test_plots_are_readable_at_common_screen_sizes(panel, qtbot, size):
         for plot in plots:
             labels = [plot.getAxis(axis).labelString() for axis in ("left", "bottom")]
             assert not any("(x" in label for label in labels), labels  # no SI-prefix scaling on empty plots
+
+
+def test_an_image_folder_that_cannot_serve_is_said_before_start(panel, qtbot, tmp_path):
+    from PIL import Image
+
+    images = panel.form.settings_form.control("images")
+    images.setText(str(tmp_path / "no such folder"))
+    assert not panel.run.start_button.isEnabled()
+    assert "does not exist or is not a folder" in panel.run.problems_label.text()
+    for index in range(3):  # too few to learn from
+        Image.new("L", (8, 8), color=index * 80).save(tmp_path / f"{index}.png")
+    images.setText(str(tmp_path))
+    assert "has 3 image files; the lab needs at least" in panel.run.problems_label.text()
+    images.setText("")  # back to the digits: nothing in the way
+    assert panel.run.start_button.isEnabled() and not panel.run.problems_label.isVisible()

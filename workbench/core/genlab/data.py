@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from workbench.core.errors import InvalidInputError
-from workbench.core.i18n import QT_TRANSLATE_NOOP
+from workbench.core.i18n import QT_TRANSLATE_NOOP, Text
 
 # The split never changes, so held-out scores are comparable between runs and machines.
 SPLIT_SEED = 20240607
@@ -69,29 +69,40 @@ def _read_grayscale(path: Path, size: int) -> np.ndarray:
         ) from error
 
 
+def _image_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def image_folder_problem(folder: str | Path) -> Text | None:
+    """Why ``folder`` cannot be the lab's images, found by listing it (no image is read), or None: the window
+    says it before Start, not after."""
+    folder = Path(folder).expanduser()
+    if not folder.is_dir():
+        return QT_TRANSLATE_NOOP("Errors", "Image folder '{folder}' does not exist or is not a folder.").fill(
+            folder=folder
+        )
+    count = len(_image_files(folder))
+    if count < MIN_FOLDER_IMAGES:
+        return QT_TRANSLATE_NOOP(
+            "Errors", "Image folder '{folder}' has {count} image files; the lab needs at least {minimum}."
+        ).fill(folder=folder, count=count, minimum=MIN_FOLDER_IMAGES)
+    return None
+
+
 def load_image_folder(folder: str | Path, size: int = 8) -> ImageSet:
     """Every image file in ``folder`` (not sub-folders), grayscale, resized to size x size.
 
     An image file that cannot be decoded stops the load with a message naming it, so a
     run never trains on a silently smaller set than the user thinks."""
     folder = Path(folder).expanduser()
-    if not folder.is_dir():
-        raise InvalidInputError(
-            QT_TRANSLATE_NOOP("Errors", "Image folder '{folder}' does not exist or is not a folder.").fill(
-                folder=folder
-            )
-        )
+    problem = image_folder_problem(folder)
+    if problem is not None:
+        raise InvalidInputError(problem)
     if not 4 <= size <= 64:
         raise InvalidInputError(
             QT_TRANSLATE_NOOP("Errors", "Image size {size} is out of range: choose 4 to 64 pixels.").fill(size=size)
         )
-    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
-    if len(files) < MIN_FOLDER_IMAGES:
-        raise InvalidInputError(
-            QT_TRANSLATE_NOOP(
-                "Errors", "Image folder '{folder}' has {count} image files; the lab needs at least {minimum}."
-            ).fill(folder=folder, count=len(files), minimum=MIN_FOLDER_IMAGES)
-        )
+    files = _image_files(folder)
     pixels = np.stack([_read_grayscale(path, size) for path in files])  # (N, size*size)
     order = np.random.default_rng(SPLIT_SEED).permutation(len(pixels))
     n_held_out = max(1, round(len(pixels) * HELD_OUT_FRACTION))

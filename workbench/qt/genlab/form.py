@@ -9,6 +9,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 from superqt.utils import signals_blocked
 
+from workbench.core.genlab.data import image_folder_problem
 from workbench.core.genlab.settings import GenLabSettings
 from workbench.core.settings_fields import described_fields
 from workbench.qt.common.settings_form import SettingsForm
@@ -49,7 +50,13 @@ class GenLabForm(QWidget):
         self._on_changed()
 
     def problems(self) -> list[str]:
-        return self.settings().problems()
+        settings = self.settings()
+        found: list[str] = list(settings.problems())
+        if settings.images not in (None, "", "digits"):  # a folder: listed, not read, on every edit
+            problem = image_folder_problem(settings.images)
+            if problem is not None:
+                found.append(problem)
+        return found
 
     def _model_chosen(self) -> None:
         # Each model has its own tuned epochs, latent size and learning rate; the rest stays as typed.
