@@ -219,3 +219,53 @@ def test_cli_flags_override_the_models_tuned_values():
     assert settings("--model", "gan") == GenLabSettings.for_model("gan")
     assert settings("--model", "gan", "--epochs", "3", "--beta", "0").epochs == 3
     assert settings("--beta", "0").beta == 0.0  # 0 is a value, not "left out"
+
+
+def test_the_vae_reports_the_negative_elbo_of_its_own_numbers(small_digits):
+    """Reconstruction and KL as torch.distributions computes them from the same encoder outputs and noise."""
+    from torch.distributions import Bernoulli, Normal, kl_divergence
+
+    from workbench.core.genlab.models import ModelConfig, build_model
+
+    model = build_model(ModelConfig("vae", small_digits.image_shape, latent_dim=4, hidden_dim=32))
+    x = torch.from_numpy(np.array(small_digits.train[:16]))  # (B, pixels) in [0, 1]
+    total, parts = model.loss(x, beta=0.5, generator=torch.Generator().manual_seed(7))
+    with torch.no_grad():
+        mean, log_var = model.encode(x)  # (B, latent)
+        noise = torch.randn(mean.shape, generator=torch.Generator().manual_seed(7))
+        posterior = Normal(mean, torch.exp(0.5 * log_var))
+        z = mean + posterior.stddev * noise
+        # A pixel's intensity as a (continuous) Bernoulli target: -log p summed over pixels, per image.
+        reconstruction = -Bernoulli(logits=model.decode_logits(z), validate_args=False).log_prob(x).sum() / len(x)
+        kl = kl_divergence(posterior, Normal(torch.zeros_like(mean), torch.ones_like(mean))).sum() / len(x)
+    assert parts["reconstruction"] == pytest.approx(reconstruction.item(), rel=1e-5)
+    assert parts["kl"] == pytest.approx(kl.item(), rel=1e-5)
+    assert parts["total"] == pytest.approx(reconstruction.item() + 0.5 * kl.item(), rel=1e-5) == total.item()
+
+
+def test_a_gan_step_reports_its_discriminators_own_judgements(small_digits):
+    """D(x), D(G(z)) and both losses recomputed with logsigmoid from copies of the networks the step used:
+    the discriminator's numbers before its update, the generator's loss under the updated discriminator."""
+    import copy
+
+    import torch.nn.functional as F
+
+    from workbench.core.genlab.models import ModelConfig, build_model
+    from workbench.core.genlab.trainer import _GanStep
+
+    settings = GenLabSettings.for_model("gan", label_smoothing=0.1)
+    model = build_model(ModelConfig("gan", small_digits.image_shape, settings.latent_dim, settings.hidden_dim))
+    before = copy.deepcopy(model)
+    real = torch.from_numpy(np.array(small_digits.train[:32]))  # (B, pixels)
+    metrics = _GanStep(model, settings, torch.Generator().manual_seed(3))(real)
+    with torch.no_grad():
+        z = torch.randn(len(real), settings.latent_dim, generator=torch.Generator().manual_seed(3))
+        fake = before.generate(z)
+        real_logits, fake_logits = before.discriminate(real), before.discriminate(fake)
+        d_loss = -(0.9 * F.logsigmoid(real_logits) + 0.1 * F.logsigmoid(-real_logits)).mean() \
+            - F.logsigmoid(-fake_logits).mean()
+        g_loss = -F.logsigmoid(model.discriminate(fake)).mean()  # the updated D judging the step's fakes
+    assert metrics["d_real"] == pytest.approx(torch.sigmoid(real_logits).mean().item(), rel=1e-5)
+    assert metrics["d_fake"] == pytest.approx(torch.sigmoid(fake_logits).mean().item(), rel=1e-5)
+    assert metrics["d_loss"] == pytest.approx(d_loss.item(), rel=1e-5)
+    assert metrics["g_loss"] == pytest.approx(g_loss.item(), rel=1e-5)

@@ -148,11 +148,22 @@ def test_every_return_sequence_has_its_own_trace(tiny_loaded):
 
 
 def test_beam_search_traces_the_raw_distribution_only(tiny_loaded):
-    settings = DecodingSettings(mode="beam", num_beams=3, max_new_tokens=6)
+    settings = DecodingSettings(mode="beam", num_beams=3, num_return_sequences=3, max_new_tokens=6)
     _, result = run(tiny_loaded, settings, trace=True)
     token = result.sequences[0].tokens[0]
     assert token.trace.beam and [stage.name for stage in token.trace.stages] == ["raw"]
     assert token.trace.stages[0].chosen_prob == pytest.approx(token.prob, abs=1e-6)
+    # Every token of every returned beam, against the model's own forward pass over that beam's text: beams are
+    # reordered each step, and a row taken from the wrong beam would still look like a probability.
+    prompt = list(result.prompt_token_ids)
+    for sequence in result.sequences:
+        ids = torch.tensor([prompt + list(sequence.token_ids)])  # (1, T)
+        with torch.no_grad():
+            probs = tiny_loaded.model(ids).logits[0, len(prompt) - 1 : -1].float().softmax(-1)  # (steps, V)
+        for step, token in enumerate(sequence.tokens):
+            assert token.trace.stages[0].chosen_prob == pytest.approx(probs[step, token.token_id].item(), abs=1e-5)
+            top = probs[step].topk(5)
+            assert [token_id for token_id, _ in token.trace.stages[0].top[:5]] == top.indices.tolist()
 
 
 def test_no_trace_unless_asked(tiny_loaded):

@@ -331,3 +331,35 @@ def test_each_checkpoint_of_a_run_reports_its_writing_before_it_is_announced(cor
     for start, end in zip([-1, *announced], announced):
         saving = kinds[start + 1:end]
         assert saving and set(saving) == {"SavingProgress"}
+
+
+@pytest.mark.parametrize("arch", ["gpt", "lstm"])
+def test_the_reported_validation_loss_is_the_saved_models_own(corpus, tmp_path, arch):
+    """The final validation loss, recomputed from what was written: the model and tokenizer loaded by
+    transformers, the corpus cut by that tokenizer, torch's cross-entropy on the evenly spread validation
+    blocks the trainer documents."""
+    import numpy as np
+    import torch.nn.functional as F
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from workbench.core.architectures import register_architectures
+
+    register_architectures()  # the folder's model_type is the workbench's own
+    settings = tiny_settings(corpus, tmp_path / "out", arch=arch, max_iters=20, eval_interval=20, eval_iters=3)
+    events, result = run(settings)
+    [last_eval] = [event for event in events if isinstance(event, EvalEvent) and event.step == 20]
+    model = AutoModelForCausalLM.from_pretrained(result.out_dir).eval()
+    tokenizer = AutoTokenizer.from_pretrained(result.out_dir)
+    ids = torch.tensor(tokenizer(corpus.read_text(encoding="utf-8"), add_special_tokens=False)["input_ids"])
+    val = ids[int(len(ids) * (1 - settings.val_fraction)):]
+    block, batch = settings.block_size, settings.batch_size
+    starts = torch.linspace(0, len(val) - block - 1, settings.eval_iters * batch).long()  # (n*B,)
+    losses = []
+    with torch.no_grad():
+        for chunk in starts.split(batch):
+            windows = torch.stack([val[start : start + block + 1] for start in chunk.tolist()])  # (B, T+1)
+            logits = model(windows[:, :-1]).logits  # (B, T, V)
+            losses.append(F.cross_entropy(logits.flatten(0, 1), windows[:, 1:].flatten()).item())
+    assert last_eval.val_loss == pytest.approx(float(np.mean(losses)), abs=1e-5)
+    assert result.final_val_loss == last_eval.val_loss
+    assert float(read_metrics(tmp_path / "out")[-1]["val_loss"]) == pytest.approx(last_eval.val_loss, abs=1e-6)
