@@ -237,6 +237,7 @@ def test_the_training_samples_have_room_to_be_read(qtbot, shown_window, width, h
     for tab in (panel.scrubber, panel.drift):
         panel.curves.evaluations.setCurrentWidget(tab)
         qtbot.wait(10)
-        assert panel.scrubber.heatmap.height() >= 80 if tab is panel.scrubber else tab.height() >= 200  # was 40
+        heights = (panel.scrubber.heatmap.height(), tab.height())
+        assert panel.scrubber.heatmap.height() >= 80 if tab is panel.scrubber else tab.height() >= 200, heights
     panel.curves.evaluations.setCurrentWidget(samples)
     assert panel.curves.splitter.sizes()[0] == plots_height

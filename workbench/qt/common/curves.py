@@ -47,7 +47,7 @@ from workbench.qt.common.throttle import land_when_closed
 
 REDRAW_INTERVAL_MS = 250  # at most 4 redraws a second: a redraw costs the trainer more than a smoother curve gives
 READOUT_INTERVAL_MS = 50  # the hover readout follows the mouse at most 20 times a second
-PLOT_MIN_HEIGHT = 150  # pixels of data area below which tick labels overlap and curves blur together
+PLOT_MIN_HEIGHT = 140  # pixels of data area below which tick labels overlap and curves blur together
 LEGEND_COLUMNS = 4  # legend entries per row above a plot at most; more entries wrap to a new row
 LEGEND_SPACING = 12  # between two entries of a legend row
 LEGEND_MARGIN = 24  # the legend's own margins and the scroll bar
@@ -469,13 +469,14 @@ class LiveCurvesWidget(QWidget):
             self._draw_overlay(overlay)
 
     def _label_bottom_axis(self) -> None:
-        """Every plot numbers its x axis (the plots scroll: the last one is often out of view); the last one
-        names it."""
+        """The first plot numbers its x axis too, not only the last one, which names it: the plots scroll, and
+        the last is often out of view. Those between share the numbers (a row of them each would take the
+        height a heatmap under the plots needs on a small screen)."""
         plots = list(self._plots.values())
-        for plot in plots[:-1]:
-            plot.setLabel("bottom", "")
-        if plots:
-            plots[-1].setLabel("bottom", self._x_axes[self._x_index].label)
+        for index, plot in enumerate(plots):
+            last = index == len(plots) - 1
+            plot.getAxis("bottom").setStyle(showValues=index == 0 or last)
+            plot.setLabel("bottom", self._x_axes[self._x_index].label if last else "")
 
     # ----- hover readout ---------------------------------------------------------------
 

@@ -51,12 +51,13 @@ class RunController(QObject):
         self.stop_button.setToolTip(stop_tip)
         self.stop_button.clicked.connect(self.stop)
         self._idle_messages = (idle_message, self.tr("Ready: Start runs with these settings."))
-        self.status_label = QLabel(idle_message)
+        # Two lines kept for it: a status that wraps to a second line must not move the buttons above it
+        # under the mouse (a click meant for Pause missed). Measured as the label lays two lines out, in its font.
+        self.status_label = QLabel("A\nA")
         self.status_label.setWordWrap(True)
         self.status_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        # Two lines kept for it: a status that wraps to a second line must not move the buttons above it
-        # under the mouse (a click meant for Pause missed).
-        self.status_label.setMinimumHeight(2 * self.status_label.fontMetrics().lineSpacing())
+        self.status_label.setMinimumHeight(self.status_label.sizeHint().height())
+        self.status_label.setText(idle_message)
         self.problems_label = QLabel()
         self.problems_label.setWordWrap(True)
         self.problems_label.setStyleSheet(_problem_style(self.problems_label))
