@@ -12,6 +12,14 @@ from workbench.core.errors import InvalidInputError
 from workbench.core.i18n import QT_TRANSLATE_NOOP
 
 
+def _cannot_write_in(folder: Path, error: OSError) -> InvalidInputError:
+    return InvalidInputError(
+        QT_TRANSLATE_NOOP("Errors", "Cannot write results in {folder}: {reason}.").fill(
+            folder=folder, reason=error.strerror or str(error)
+        )
+    )
+
+
 def check_output_folder(folder: Path, resume: bool = False, how_to_resume: str = "") -> Path:
     """``folder`` can take a run's results: it is a folder or can be made one where it stands, it is empty unless
     resuming, and files can be written there. Nothing is created. ``how_to_resume`` names the caller's way to
@@ -51,11 +59,7 @@ def check_output_folder(folder: Path, resume: bool = False, how_to_resume: str =
         with tempfile.TemporaryFile(dir=standing):
             pass
     except OSError as error:
-        raise InvalidInputError(
-            QT_TRANSLATE_NOOP("Errors", "Cannot write results in {folder}: {reason}.").fill(
-                folder=folder, reason=error.strerror or str(error)
-            )
-        ) from error
+        raise _cannot_write_in(folder, error) from error
     return folder
 
 
@@ -68,11 +72,7 @@ def prepare_output_folder(folder: Path, resume: bool = False, how_to_resume: str
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise InvalidInputError(
-            QT_TRANSLATE_NOOP("Errors", "Cannot write results in {folder}: {reason}.").fill(
-                folder=folder, reason=error.strerror or str(error)
-            )
-        ) from error
+        raise _cannot_write_in(folder, error) from error
     return made
 
 
