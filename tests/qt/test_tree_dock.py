@@ -167,6 +167,21 @@ def test_rename_collapse_and_delete(qtbot, window, monkeypatch):
     tree, root = generate_root(qtbot, window)
     child = fork(qtbot, window, 2, ForkChoice(" x", (7,)))
     dock = window.tree_dock_widget
+    from PySide6.QtCore import QCoreApplication, QEvent, QTimer
+    from PySide6.QtWidgets import QMenu
+
+    shown = []
+
+    def close_the_menu() -> None:
+        menu = QApplication.activePopupWidget()
+        shown.append([action.text() for action in menu.actions()])
+        menu.close()
+
+    for _ in range(3):  # right-clicks on the fork: the menu each time, none left behind
+        QTimer.singleShot(50, close_the_menu)
+        dock._open_menu(dock.view.visualItemRect(dock.item(child.id)).center())
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert len(shown) == 3 and "Rename…" in shown[0] and dock.findChildren(QMenu) == []
     monkeypatch.setattr(QInputDialog, "getText", lambda *args, **kwargs: ("my branch", True))
     dock.rename(tree, child.id)
     assert tree.nodes[child.id].label == "my branch" and dock.item(child.id).text(3) == "my branch"

@@ -316,6 +316,7 @@ class TreeDock(QWidget):
                            lambda: item.setExpanded(node.collapsed))
         menu.addAction(self.tr("Delete branch and its forks…"), lambda: self.delete(tree, node_id))
         menu.exec(self.view.viewport().mapToGlobal(pos))
+        menu.deleteLater()  # owned by the dock: each right-click would otherwise leave a menu behind
 
     def rename(self, tree: GenerationTree, node_id: str) -> None:
         label, accepted = QInputDialog.getText(self, self.tr("Rename branch"), self.tr("Label (empty: its text):"),
