@@ -206,13 +206,14 @@ def test_a_batch_whose_logits_cannot_fit_is_refused_before_anything_is_allocated
     from workbench.core.training import trainer
 
     monkeypatch.setattr(trainer, "free_memory_bytes", lambda device: 2**30)
-    out = tmp_path / "out"
+    out, board = tmp_path / "out", tmp_path / "boards" / "new"
     # 2 x 4 bytes x 10^6 blocks x 16 tokens x a vocabulary of ~20: about 2.5 GB of logits and their gradient.
-    assert main(f"train --corpus {corpus} --out {out} --max-iters 2 {TINY} --batch-size 1000000".split()) == 2
+    assert main(f"train --corpus {corpus} --out {out} --tensorboard {board} --max-iters 2 {TINY} "
+                "--batch-size 1000000".split()) == 2
     printed = capsys.readouterr().err
     assert "error: One batch of 1000000 blocks of 16 tokens needs at least" in printed, printed
     assert "more than the 1.0 GB free on cpu: lower the batch size" in printed and "Traceback" not in printed
-    assert not out.exists()  # made for the run, removed with its refusal
+    assert not out.exists() and not (tmp_path / "boards").exists()  # made for the run, removed with its refusal
 
 
 def test_an_empty_probe_text_is_refused_not_silently_dropped(corpus, tmp_path, capsys):

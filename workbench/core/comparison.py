@@ -61,10 +61,10 @@ _MODE_WORDS = {
 }
 
 
-def settings_summary_parts(settings: DecodingSettings) -> list[str]:
-    """The settings that shape a column's text, in a few words: "sample", "T 1.2", "top-k 50", "24 tokens".
-    The words are marked ``Text``s, so the window shows them in its language; the numbers and the filters'
-    names (top-k, top-p) read the same in every language."""
+def settings_summary(settings: DecodingSettings, translate: Callable[[str], str] = str) -> str:
+    """The settings that shape a column's text, in a few words: "sample T 1.2 · top-k 50 · 24 tokens". The words
+    are marked ``Text``s that ``translate`` puts in the window's language; the numbers and the filters' names
+    (top-k, top-p) read the same in every language."""
     parts: list[str] = [_MODE_WORDS[settings.mode]]
     if settings.mode == "sample":
         parts.append(f"T {settings.temperature:g}")
@@ -80,12 +80,7 @@ def settings_summary_parts(settings: DecodingSettings) -> list[str]:
         penalty = f"{settings.repetition_penalty:g}"
         parts.append(QT_TRANSLATE_NOOP("SettingsSummary", "rep {penalty}").fill(penalty=penalty))
     parts.append(QT_TRANSLATE_NOOP("SettingsSummary", "{count} tokens").fill(count=settings.max_new_tokens))
-    return parts
-
-
-def settings_summary(settings: DecodingSettings) -> str:
-    """``settings_summary_parts`` in one English line: "sample T 1.2 · top-k 50 · 24 tokens"."""
-    parts = settings_summary_parts(settings)
+    parts = [translate(part) for part in parts]
     head = 2 if settings.mode != "greedy" else 1  # the mode and its temperature or beams read as one
     return " · ".join([" ".join(parts[:head]), *parts[head:]])
 

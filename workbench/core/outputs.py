@@ -68,7 +68,7 @@ def prepare_output_folder(folder: Path, resume: bool = False, how_to_resume: str
     deepest first, so that work refused before it wrote anything can leave the place as it found it
     (``remove_made_folders``)."""
     folder = check_output_folder(folder, resume, how_to_resume)
-    made = [place for place in (folder, *folder.parents) if not place.exists()]
+    made = missing_folders(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
@@ -76,13 +76,18 @@ def prepare_output_folder(folder: Path, resume: bool = False, how_to_resume: str
     return made
 
 
+def missing_folders(folder: Path) -> list[Path]:
+    """``folder`` and its parents that do not exist yet, the deepest first: what making it will make."""
+    return [place for place in (folder, *folder.parents) if not place.exists()]
+
+
 def remove_made_folders(made: list[Path]) -> None:
-    """Removes the folders ``prepare_output_folder`` made, deepest first, as long as they are empty."""
+    """Removes the folders made for work (``missing_folders``, deepest first) that are still empty."""
     for place in made:
         try:
             place.rmdir()
         except OSError:
-            return  # something was written there after all: it stays, and so do the folders above it
+            continue  # something was written there after all: it stays (and the folders above it are not empty)
 
 
 def check_output_file(path: Path, suffix: str) -> Path:

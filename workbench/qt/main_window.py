@@ -582,12 +582,11 @@ class MainWindow(QMainWindow):
             # or keystroke would change it. The answer takes it, as after a fork, or the prompt before any answer.
             if not self.output_view.focus_answer():
                 self.prompt_editor.prompt_edit.setFocus()
-        for widget in (self.generate_button, self.generate_action):
-            widget.setEnabled(can_generate)
-        for widget in (self.regenerate_button, self.regenerate_action):  # there is a last prompt to run again
-            widget.setEnabled(can_rerun)
-        for widget in (self.continue_button, self.continue_action):
-            widget.setEnabled(enabled[self.continue_button])
+        actions = {self.generate_button: self.generate_action, self.regenerate_button: self.regenerate_action,
+                   self.continue_button: self.continue_action}
+        for button, can in enabled.items():
+            button.setEnabled(can)
+            actions[button].setEnabled(can)
         for widget in (self.stop_button, self.stop_action):
             widget.setEnabled(running)
         problem = bool(reason) and not self._generate_hint()

@@ -35,7 +35,7 @@ from workbench.core.errors import InvalidInputError, InvalidSettingsError, Workb
 from workbench.core.head_scores import HeadScores, head_scores
 from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import RunControl
-from workbench.core.outputs import prepare_output_folder, remove_made_folders
+from workbench.core.outputs import missing_folders, prepare_output_folder, remove_made_folders
 from workbench.core.settings_fields import settings_from_data
 from workbench.core.training import modeling
 from workbench.core.training.corpus import read_corpus
@@ -210,7 +210,7 @@ class _Run:
         self.elapsed_s = 0.0
         self.last_val_loss: float | None = None
         self.recent_train_losses: list[float] = []
-        self.made_folders: list[Path] = []  # the run's folder and parents made for it, removed if it makes no step
+        self.made_folders: list[Path] = []  # made for the run (its folder, TensorBoard's), removed if it makes no step
 
     # --- setup ------------------------------------------------------------------
 
@@ -218,8 +218,10 @@ class _Run:
         if self.processes.is_main:
             self.made_folders = prepare_output_folder(self.out_dir, resume=self.resume)
             if self.settings.tensorboard:  # before the corpus and model: a wrong folder costs nothing
+                board = Path(self.settings.tensorboard).expanduser()
+                self.made_folders += missing_folders(board)
                 try:
-                    Path(self.settings.tensorboard).expanduser().mkdir(parents=True, exist_ok=True)
+                    board.mkdir(parents=True, exist_ok=True)
                 except OSError as error:
                     raise InvalidSettingsError(QT_TRANSLATE_NOOP(
                         "Errors", "Cannot write TensorBoard events in {folder}: {reason}").fill(

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from superqt import QElidingLabel, QLargeIntSpinBox, QSearchableComboBox
 
 from workbench.core.catalog import ModelEntry
-from workbench.core.comparison import ColumnOutcome, CompareColumn, settings_summary_parts
+from workbench.core.comparison import ColumnOutcome, CompareColumn, settings_summary
 from workbench.core.decoding import MAX_SEED, DecodingSettings
 from workbench.core.sessions import RunToken, sequences_from_result
 from workbench.core.settings_fields import described_fields
@@ -176,9 +176,7 @@ class ColumnCard(QFrame):
             self.edited.emit()
 
     def _show_settings(self) -> None:
-        parts = [translated(part) for part in settings_summary_parts(self._settings)]
-        head = 1 if self._settings.mode == "greedy" else 2
-        summary = " · ".join([" ".join(parts[:head]), *parts[head:]])
+        summary = settings_summary(self._settings, translated)
         self.settings_label.setText(summary)
         self.settings_label.setToolTip(summary)
 
