@@ -1,9 +1,10 @@
 """Every Qt test fails when it leaves a QThread running or a QTimer active (napari does the same):
 a thread left running aborts the process when Python destroys it, and a live timer fires into the
-next test."""
+next test. Each test's cyclic garbage is collected when it ends, on the GUI thread."""
 
 from __future__ import annotations
 
+import gc
 import traceback
 
 import pytest
@@ -33,6 +34,10 @@ def no_dangling_threads_or_timers(qapp, monkeypatch):
     yield
     # Widgets the test closed are deleted now, with their timers: what is left outlived its owner.
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    # pyqtgraph's menus and control widgets have no Qt parent and sit in reference cycles. Left to a later
+    # test, Python's collector may free them on that test's worker thread, and a widget destroyed off the
+    # GUI thread deadlocks or crashes Qt.
+    gc.collect()
     dangling = []
     for thing, where in started.items():
         if not shiboken6.isValid(thing):

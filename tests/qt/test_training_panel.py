@@ -3,13 +3,11 @@ finish; the trained model reaches the catalog and generates through the engine."
 
 from __future__ import annotations
 
-import gc
 import math
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QCoreApplication, QEvent
 
 from tests.conftest import TINY_TEXT
 from workbench.core.catalog import Catalog
@@ -61,10 +59,6 @@ def panel(qtbot):
     yield widget
     widget.shutdown()
     widget.close()
-    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    # Collect the panel's pyqtgraph items now that Qt has deleted it: left to a later test, a collection
-    # in the middle of that test's painting could crash it.
-    gc.collect()
 
 
 def _steps(panel: TrainingPanel) -> int:
