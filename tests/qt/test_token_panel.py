@@ -71,7 +71,24 @@ def test_selecting_through_the_state_updates_the_page(qtbot, panel, state, recor
     assert f"entropy {tokens[3].entropy:.3f} nats" in panel.header.text()
     state.select_token(0, 1)  # a prompt token: no chain
     assert panel.selected.event is None and not panel.stage_charts
-    assert "only for generated tokens" in panel.chain_note.text()
+    assert "only for generated tokens" in panel.chain_note.text() and "a prompt token" in panel.header.text()
+    state.clear_selection()
+    assert panel.selected is None and "click a token" in panel.header.text()
+
+
+def test_a_token_the_answer_was_made_to_start_with_is_said_given_not_prompt(qtbot, panel, state, tiny_loaded):
+    forced = tuple(tiny_loaded.tokenizer(" fox", add_special_tokens=False)["input_ids"])
+    request = GenerationRequest(prompt="The quick brown", settings=DecodingSettings(mode="greedy", max_new_tokens=3),
+                                chat=False, prefill_ids=forced, trace=True)
+    record = GenerationRecord(tiny_loaded, request, drain(generate(tiny_loaded, request)))
+    state.generation_finished.emit(record)
+    prompt_ids = record.result.prompt_token_ids
+    state.select_token(0, len(prompt_ids) - 1)  # the forced token
+    assert panel.selected.event is None and panel.selected.given
+    assert "given as the start of the answer" in panel.header.text()
+    assert "given as the start of the answer" in panel.chain_note.text()
+    state.select_token(0, len(prompt_ids) - len(forced) - 1)  # the prompt's last token
+    assert not panel.selected.given and "a prompt token" in panel.header.text()
 
 
 def test_streamed_tokens_are_shown_as_they_arrive(qtbot, panel, state, record, tiny_loaded):

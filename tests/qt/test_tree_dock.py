@@ -105,6 +105,22 @@ def test_a_clicked_token_forks_a_branch_that_streams_under_its_parent(qtbot, sho
     assert window.focusWidget() is window.output_view.views()[0], window.focusWidget()
 
 
+def test_a_fork_keeps_its_forced_token_selected_and_a_new_prompt_selects_nothing(qtbot, shown):
+    window = shown
+    tree, root = generate_root(qtbot, window)
+    step = 3
+    click_token(qtbot, window, step)
+    position = window.prompt_length + step
+    assert window.state.selected_token == (0, position)
+    fork(qtbot, window, step, ForkChoice("!"))
+    assert window.state.selected_token == (0, position)  # the same context before it: the forced token
+    assert window.output_view.views()[0].marked == -1  # now part of the answer's given start, not generated
+
+    generate_root(qtbot, window, "Attention lets every")
+    assert window.state.selected_token is None  # nothing of the new answer was clicked
+    assert window.output_view.views()[0].marked == -1 and not window.entropy_strip.marker.isVisible()
+
+
 def test_typed_text_forks_too(qtbot, shown):
     window = shown
     tree, root = generate_root(qtbot, window)

@@ -126,6 +126,8 @@ class MainWindow(QMainWindow):
         self._prompt_problem = ""
         self._shut_down = False
         self.prompt_length = 0  # of the generation on screen: its first generated token is at this position
+        # The token ids on screen, per sequence (prompt + answer); empty for a restored run, which keeps none.
+        self.shown_ids: list[list[int]] = []
         self.shown_node: tuple[GenerationTree, str] | None = None  # the tree node whose answer is on screen
         self.fork_popup: ForkPopup | None = None
 
@@ -626,14 +628,20 @@ class MainWindow(QMainWindow):
         self.prompt_editor.set_history(self.session.editor.history)
         self.banner.hide()
         self.shown_node = None  # the output shows the new answer now; it becomes a node when it ends
+        shown_ids = [list(live.prompt_token_ids) for _ in range(request.settings.num_return_sequences)]
+        self._keep_selection_if_same_context(shown_ids)
         self.prompt_length = len(live.prompt_token_ids)
+        self.shown_ids = shown_ids
         self.output_view.begin(request.settings.num_return_sequences, live.prefill_text)
         self.entropy_strip.begin(request.settings.num_return_sequences)
+        self._on_token_selected(*(self.state.selected_token or (-1, -1)))  # its step moved with the prompt
         self.ttft_label.clear()
         self.speed_label.clear()
         self.show_status(self.tr("Generating…"))
 
     def _on_token(self, event: TokenEvent) -> None:
+        if event.sequence < len(self.shown_ids):
+            self.shown_ids[event.sequence].append(event.token_id)
         token = token_from_event(event)
         self.output_view.add_token(event.sequence, token)
         self.entropy_strip.add_token(event.sequence, token)
@@ -645,7 +653,7 @@ class MainWindow(QMainWindow):
 
     def _on_generation_finished(self, record: GenerationRecord, run: Run) -> None:
         result = record.result
-        self._show_sequences(run)
+        self._show_sequences(run, _token_ids(record))
         self._show_timings(result.time_to_first_token_s, result.tokens_per_s)
         self.output_view.set_info(self.tr("seed {0}").format(result.seed) if result.seed is not None else "")
         self.decoding_panel.show_used_seed(result.seed)
@@ -654,12 +662,16 @@ class MainWindow(QMainWindow):
         self._update_actions()
         self._schedule_autosave()
 
-    def _show_sequences(self, run: Run) -> None:
-        """A finished or restored run's output, replacing what was streamed."""
+    def _show_sequences(self, run: Run, token_ids: list[list[int]]) -> None:
+        """A finished or restored run's output, replacing what was streamed; ``token_ids``: its ids per
+        sequence, when they are known."""
+        self._keep_selection_if_same_context(token_ids)
         self.prompt_length = run.prompt_tokens
+        self.shown_ids = token_ids
         self.output_view.show_sequences(run.sequences, run.prefill_text)
         self.entropy_strip.show_sequences(run.sequences)
         self.entropy_strip.show_sequence(self.output_view.tabs.currentIndex())
+        self._on_token_selected(*(self.state.selected_token or (-1, -1)))
 
     # --- the one token selection --------------------------------------------------------
     # Views count a sequence's generated tokens from 0; the selection counts positions in prompt + output.
@@ -667,8 +679,20 @@ class MainWindow(QMainWindow):
     def _select_generated_token(self, sequence: int, step: int) -> None:
         self.state.select_token(sequence, self.prompt_length + step)
 
+    def _keep_selection_if_same_context(self, token_ids: list[list[int]]) -> None:
+        """What comes on screen (``token_ids`` per sequence) keeps the selection only where its token is read
+        after the same tokens as before (a fork keeps its forced token selected); otherwise none is selected."""
+        selected = self.state.selected_token
+        if selected is None:
+            return
+        sequence, position = selected
+        before = self.shown_ids[sequence] if sequence < len(self.shown_ids) else []
+        after = token_ids[sequence] if sequence < len(token_ids) else []
+        if not (position < min(len(before), len(after)) and before[:position] == after[:position]):
+            self.state.clear_selection()
+
     def _on_token_selected(self, sequence: int, position: int) -> None:
-        step = position - self.prompt_length  # a prompt token: nothing to mark here
+        step = position - self.prompt_length if position >= 0 else -1  # a prompt token: nothing to mark here
         self.output_view.select_token(sequence, step if step >= 0 else -1)
         self.entropy_strip.select_token(sequence, step if step >= 0 else -1)
 
@@ -688,7 +712,7 @@ class MainWindow(QMainWindow):
         self.prompt_editor.set_contents(run.prompt, run.system_prompt, True if run.chat is None else run.chat,
                                         run.prefill_text)
         self.decoding_panel.set_settings(settings)
-        self._show_sequences(run)
+        self._show_sequences(run, [])
         self._show_timings(run.time_to_first_token_s, run.tokens_per_s)
         self.generation.last_request = GenerationRequest(run.prompt, settings, run.system_prompt, run.chat,
                                                          prefill=run.prefill_text)
@@ -714,14 +738,16 @@ class MainWindow(QMainWindow):
         self.shown_node = (tree, node_id)
         record = self.trees.records.get(node_id)
         if record is not None:
-            self._show_sequences(run_from_record(record))
+            self._show_sequences(run_from_record(record), _token_ids(record))
             self._show_timings(record.result.time_to_first_token_s, record.result.tokens_per_s)
             self.output_view.set_info(self.tr("seed {0}").format(record.result.seed)
                                       if record.result.seed is not None else "")
             self.state.generation_finished.emit(record)  # the inspector pages follow the node shown
         else:
             sequence = RunSequence(tree.nodes[node_id].text)
+            self.state.clear_selection()
             self.prompt_length = 0
+            self.shown_ids = []
             self.output_view.show_sequences([sequence])
             self.entropy_strip.show_sequences([sequence])
             self.output_view.set_info(self.tr(
@@ -798,6 +824,12 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
         super().closeEvent(event)
+
+
+def _token_ids(record: GenerationRecord) -> list[list[int]]:
+    """Each sequence's token ids: prompt, then answer."""
+    prompt = list(record.result.prompt_token_ids)
+    return [prompt + [token.token_id for token in sequence.tokens] for sequence in record.result.sequences]
 
 
 def _scrolling(page: QWidget) -> QScrollArea:

@@ -51,7 +51,8 @@ class AppState(QObject):
     attention_rows = Signal(object)
     # A generation finished or was stopped: carries a workbench.core.generation_data.GenerationRecord.
     generation_finished = Signal(object)
-    # The one token selection every view follows: (sequence, position in prompt + generated tokens).
+    # The one token selection every view follows: (sequence, position in prompt + generated tokens);
+    # position -1: none.
     token_selected = Signal(int, int)
     # The Lens page finished a logit lens: carries a LensResult (the Token page shows the selected token's column).
     lens_ready = Signal(object)
@@ -93,6 +94,12 @@ class AppState(QObject):
         if self.selected_token != (sequence, position):
             self.selected_token = (sequence, position)
             self.token_selected.emit(sequence, position)
+
+    def clear_selection(self) -> None:
+        """No token selected: every view unmarks (``token_selected`` carries position -1)."""
+        if self.selected_token is not None:
+            self.selected_token = None
+            self.token_selected.emit(-1, -1)
 
     @property
     def loaded_model(self) -> LoadedModel | None:

@@ -35,7 +35,13 @@ from workbench.core.attention import CaptureEstimate, capture_job
 from workbench.core.attention_tokens import single_token_labels, token_sequence, visible_text
 from workbench.core.decoding import SAMPLER_STAGES, DecodingSettings
 from workbench.core.errors import WorkbenchError
-from workbench.core.generation_data import GenerationRecord, TokenEvent, TokenTrace
+from workbench.core.generation_data import (
+    GenerationRecord,
+    GenerationRequest,
+    TokenEvent,
+    TokenTrace,
+    prefill_token_ids,
+)
 from workbench.core.inspection import token_json
 from workbench.core.loading import LoadedModel
 from workbench.qt.common.app_state import AppState, LensResult, LiveGeneration
@@ -59,9 +65,20 @@ class _Generation:
 
     loaded: LoadedModel
     settings: DecodingSettings
-    prompt_ids: tuple[int, ...]
+    prompt_ids: tuple[int, ...]  # the answer's given start (a prefill, a fork's path) included
+    given: int  # how many of prompt_ids are the answer's given start
     events: dict[int, list[TokenEvent]] = field(default_factory=dict)
     finished: bool = False
+
+    @classmethod
+    def starting(cls, loaded: LoadedModel, request: GenerationRequest, prompt_ids: tuple[int, ...],
+                 events: dict[int, list[TokenEvent]] | None = None, finished: bool = False) -> _Generation:
+        return cls(loaded, request.settings, prompt_ids, len(prefill_token_ids(loaded, request)), events or {},
+                   finished)
+
+    def is_given(self, position: int) -> bool:
+        """Whether ``position`` holds a token the answer was made to start with: given, not chosen."""
+        return len(self.prompt_ids) - self.given <= position < len(self.prompt_ids)
 
     def token_ids(self, sequence: int) -> tuple[int, ...]:
         return self.prompt_ids + tuple(event.token_id for event in self.events.get(sequence, ()))
@@ -82,6 +99,7 @@ class _Selected:
     token_ids: tuple[int, ...]  # the whole sequence: prompt + generated so far
     labels: tuple[str, ...]  # readable, one per token
     event: TokenEvent | None  # None for a prompt token
+    given: bool  # a token the answer was made to start with (a prefill, a fork's path): read, not chosen
 
     @property
     def predictor(self) -> int:
@@ -189,7 +207,7 @@ class TokenPanel(QWidget):
 
     def _on_generation_started(self, live: LiveGeneration) -> None:
         self._forget_generation()
-        self.generation = _Generation(live.loaded, live.request.settings, live.prompt_token_ids)
+        self.generation = _Generation.starting(live.loaded, live.request, live.prompt_token_ids)
         self.refresh()
 
     def _on_token_streamed(self, event: TokenEvent) -> None:
@@ -204,8 +222,8 @@ class TokenPanel(QWidget):
         self._forget_generation()
         result = record.result
         events = {index: list(sequence.tokens) for index, sequence in enumerate(result.sequences)}
-        self.generation = _Generation(record.loaded, record.request.settings, tuple(result.prompt_token_ids),
-                                      events, finished=True)
+        self.generation = _Generation.starting(record.loaded, record.request, tuple(result.prompt_token_ids),
+                                               events, finished=True)
         self.refresh()
 
     def _on_lens_ready(self, result: LensResult) -> None:
@@ -243,7 +261,8 @@ class TokenPanel(QWidget):
         if not 0 <= position < len(ids):
             return None
         labels = token_sequence(generation.loaded.tokenizer, ids).labels
-        return _Selected(sequence, position, ids, labels, generation.event_at(sequence, position))
+        return _Selected(sequence, position, ids, labels, generation.event_at(sequence, position),
+                         generation.is_given(position))
 
     def refresh(self, *_, message: str | None = None) -> None:
         """Show the selected token (the slot of ``token_selected``)."""
@@ -271,6 +290,9 @@ class TokenPanel(QWidget):
     def _header_text(self, selected: _Selected) -> str:
         label = selected.labels[selected.position]
         event = selected.event
+        if event is None and selected.given:
+            return self.tr("“{0}” · position {1} · given as the start of the answer (a prefill or a fork), "
+                           "not chosen").format(label, selected.position)
         if event is None:
             return self.tr("“{0}” · position {1} · a prompt token").format(label, selected.position)
         rank = str(event.trace.chosen_rank + 1) if event.trace is not None else "?"
@@ -293,8 +315,12 @@ class TokenPanel(QWidget):
             self.chain_note.setText("")
             return
         if selected.event is None:
-            self.chain_note.setText(self.tr("The sampler chain exists only for generated tokens: a prompt token "
-                                            "was read, not chosen. Its lens column and attention row are below."))
+            self.chain_note.setText(
+                self.tr("The sampler chain exists only for generated tokens: this one was given as the start of "
+                        "the answer, read, not chosen. Its lens column and attention row are below.")
+                if selected.given else
+                self.tr("The sampler chain exists only for generated tokens: a prompt token was read, not chosen. "
+                        "Its lens column and attention row are below."))
             return
         if trace is None:
             self.chain_note.setText(self.tr("This token was generated without a trace."))
@@ -407,7 +433,8 @@ class TokenPanel(QWidget):
             means = self.head_means[selected.sequence]  # (layers, T, T)
             self.attention_row.set_layers(means.shape[0])
             layer, query = self.attention_row.layer_spin.value(), selected.predictor
-            title = self.tr("Where position {0} looked when it produced “{1}” (layer {2}, mean over heads)").format(
+            title = self.tr("Where position {0} looked as it predicted the next token, here “{1}” (layer {2}, "
+                            "mean over heads)").format(
                 query, selected.labels[selected.position], layer)
             weights = means[layer, query, : query + 1]  # (keys,): a token sees itself and the ones before
             self.attention_row.show_row(title, selected.labels[: query + 1], weights)
