@@ -122,6 +122,7 @@ def test_a_run_clicked_in_the_list_restores_prompt_settings_and_output(qtbot, wi
     settings = window.decoding_panel.settings()
     assert (settings.mode, settings.temperature, settings.top_k, settings.max_new_tokens) == ("sample", 1.3, 7, 8)
     assert settings.seed == result.seed and window.decoding_panel.seed_locked
+    assert f"seed {result.seed} locked" in window.statusBar().currentMessage()  # said, not done quietly
     assert window.output_view.sequence_text() == result.text
     # The restored seed is locked: generating again reproduces the run exactly.
     with qtbot.waitSignal(window.state.generation_finished, timeout=15_000) as again:

@@ -711,7 +711,7 @@ class MainWindow(QMainWindow):
             self.show_problem(self.tr("This run's settings are from another version; defaults are shown."))
         self.prompt_editor.set_contents(run.prompt, run.system_prompt, True if run.chat is None else run.chat,
                                         run.prefill_text)
-        self.decoding_panel.set_settings(settings)
+        self.decoding_panel.set_settings(settings)  # its seed locked: Generate repeats the run exactly
         self._show_sequences(run, [])
         self._show_timings(run.time_to_first_token_s, run.tokens_per_s)
         self.generation.last_request = GenerationRequest(run.prompt, settings, run.system_prompt, run.chat,
@@ -721,10 +721,16 @@ class MainWindow(QMainWindow):
         if tree is not None:  # the Tree dock follows to this prompt's answers
             self.tree_dock_widget.show_tree(tree.id)
         self.state.run_restored.emit(run)
+        notes = []
+        if run.seed is not None:
+            notes.append(self.tr("Restored with its seed {0} locked: Generate repeats this run; untick Lock for new "
+                                 "draws.").format(run.seed))
         loaded = self.state.loaded_model
         if loaded is not None and loaded.entry.id != run.model_id:
-            self.show_status(self.tr("This run was made with {0}; {1} is loaded now.").format(
+            notes.append(self.tr("This run was made with {0}; {1} is loaded now.").format(
                 run.model_name, loaded.entry.name))
+        if notes:
+            self.show_status(" ".join(notes))
         self._update_actions()
 
     # --- the tree of generations ------------------------------------------------------------
