@@ -13,6 +13,7 @@ from workbench.core.genlab.settings import GenLabSettings
 from workbench.core.settings_fields import described_fields
 from workbench.core.training.settings import TrainSettings
 from workbench.qt.common.settings_form import SettingsForm
+from workbench.qt.compare.column import DecodingDialog
 from workbench.qt.generation.decoding_panel import DecodingPanel
 
 
@@ -53,6 +54,30 @@ def test_switching_to_greedy_leaves_the_sampling_repetition_penalty_behind(decod
     decoding_panel.mode_combo.setCurrentIndex(decoding_panel.mode_combo.findData("beam"))
     assert decoding_panel.settings().mode == "beam"
     assert decoding_panel.settings().repetition_penalty == 1.3  # chosen by the person: it stays
+
+
+@pytest.fixture(params=["Generate page", "Compare column"])
+def decoding_form(request, qtbot, decoding_panel):
+    """The Generate page's panel, or a Compare column's dialog: both follow the mode the same way."""
+    if request.param == "Generate page":
+        return decoding_panel
+    dialog = DecodingDialog(PRESETS["Balanced"])
+    qtbot.addWidget(dialog)
+    return dialog
+
+
+def test_a_mode_switch_leaves_the_presets_filters_behind_and_disables_unused_knobs(decoding_form):
+    decoding_form.set_settings(dataclasses.replace(PRESETS["Beam search"], max_new_tokens=30))
+    mode = decoding_form.mode_rules.mode_combo
+    mode.setCurrentIndex(mode.findData("greedy"))
+    assert decoding_form.settings() == dataclasses.replace(PRESETS["Greedy"], max_new_tokens=30)
+    knobs = decoding_form.form
+    assert not any(knobs.control(name).isEnabled() for name in ("temperature", "top_k", "top_p", "num_beams"))
+    mode.setCurrentIndex(mode.findData("beam"))
+    assert decoding_form.settings() == dataclasses.replace(PRESETS["Beam search"], max_new_tokens=30)
+    assert knobs.control("num_beams").isEnabled() and not knobs.control("temperature").isEnabled()
+    mode.setCurrentIndex(mode.findData("sample"))
+    assert knobs.control("temperature").isEnabled() and not knobs.control("num_beams").isEnabled()
 
 
 def test_the_panel_starts_on_what_the_cli_samples_with_and_a_mode_round_trip_changes_nothing(decoding_panel):

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from superqt import QElidingLabel, QLargeIntSpinBox, QSearchableComboBox
+from superqt.utils import signals_blocked
 
 from workbench.core.catalog import ModelEntry
 from workbench.core.comparison import ColumnOutcome, CompareColumn, settings_summary
@@ -30,6 +31,7 @@ from workbench.core.settings_fields import described_fields
 from workbench.qt.common.language import translated
 from workbench.qt.common.settings_form import SettingsForm
 from workbench.qt.common.theme import warning_color
+from workbench.qt.generation.decoding_mode import DecodingModeRules
 from workbench.qt.generation.output_view import SequenceView
 
 COLUMN_WIDTH = 330  # four columns side by side fit a 1366-pixel window; more scroll
@@ -45,8 +47,8 @@ class DecodingDialog(QDialog):
         self.setWindowTitle(self.tr("Decoding settings of this column"))
         names = [field.name for field in described_fields(DecodingSettings) if field.name not in _COLUMN_OWN]
         self.form = SettingsForm(DecodingSettings, names, collapsible=True, collapsed=("Sampler order",))
-        self.form.set_values(dataclasses.asdict(settings))
         self._seed = settings.seed
+        self.mode_rules = DecodingModeRules(self.form, self.settings, self.set_settings)
         self.problems_label = QLabel()
         self.problems_label.setWordWrap(True)
         self.problems_label.setStyleSheet(f"color: {warning_color(self.palette()).name()};")
@@ -62,13 +64,21 @@ class DecodingDialog(QDialog):
         layout.addWidget(self.buttons)
         self.resize(420, 560)
         self.form.changed.connect(self._check)
-        self._check()
+        self.set_settings(settings)
 
     def settings(self) -> DecodingSettings:
         return DecodingSettings(seed=self._seed, **self.form.values())
 
+    def set_settings(self, settings: DecodingSettings) -> None:
+        self.mode_rules.shown(settings)
+        with signals_blocked(self.form):
+            self.form.set_values(dataclasses.asdict(settings))
+        self._check()
+
     def _check(self) -> None:
-        problems = self.settings().problems()
+        settings = self.settings()
+        self.mode_rules.enable_knobs(settings)
+        problems = settings.problems()
         self.problems_label.setText("\n".join(f"⚠ {translated(problem)}" for problem in problems))
         self.problems_label.setVisible(bool(problems))
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not problems)

@@ -20,13 +20,14 @@ from PySide6.QtWidgets import (
 from superqt import QLargeIntSpinBox
 from superqt.utils import signals_blocked
 
-from workbench.core.decoding import MAX_SEED, MODE_DEFAULTS, PRESETS, SAMPLING_ONLY, DecodingSettings, with_mode
+from workbench.core.decoding import MAX_SEED, MODE_DEFAULTS, PRESETS, DecodingSettings
 from workbench.core.sessions import settings_from_dict, settings_to_dict
 from workbench.core.settings_fields import described_fields
 from workbench.qt.common.language import translated
 from workbench.qt.common.settings_form import SettingsForm
 from workbench.qt.common.theme import warning_color
 from workbench.qt.common.wheel_guard import scroll_past
+from workbench.qt.generation.decoding_mode import DecodingModeRules
 
 _USER_PRESETS_KEY = "decoding/user_presets"
 
@@ -76,11 +77,9 @@ class DecodingPanel(QWidget):
             custom={"seed": seed_row}, sliders=True, collapsible=True, collapsed=("Sampler order",),
         )
         self.form.changed.connect(self._on_changed)
-        self.mode_combo = self.form.control("mode")
-        self.mode_combo.currentIndexChanged.connect(self._mode_switched)
-        self._knobs = {name: self.form.control(name) for name, value in self.form.values().items()
-                       if isinstance(value, (int, float))}
-        self._shown_mode = self.mode_combo.currentData()
+        self.mode_rules = DecodingModeRules(
+            self.form, self.settings, lambda settings: self.set_settings(settings, seed_locked=self.seed_locked))
+        self.mode_combo = self.mode_rules.mode_combo
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -93,7 +92,6 @@ class DecodingPanel(QWidget):
         layout.addStretch(1)
         scroll_past(self)  # the preset and the seed too, not only the form's controls
 
-        self._left_in_mode: dict[str, DecodingSettings] = {}  # what each mode showed when the person left it
         self._reload_presets()
         self.set_settings(MODE_DEFAULTS["sample"])  # what `workbench generate` samples with
 
@@ -104,7 +102,7 @@ class DecodingPanel(QWidget):
         return DecodingSettings(seed=seed, **self.form.values())
 
     def set_settings(self, settings: DecodingSettings, seed_locked: bool | None = None) -> None:
-        self._shown_mode = settings.mode
+        self.mode_rules.shown(settings)
         with signals_blocked(self.form):
             self.form.set_values(dataclasses.asdict(settings))
         if settings.seed is not None:
@@ -131,20 +129,9 @@ class DecodingPanel(QWidget):
     def problems(self) -> list[str]:
         return self.settings().problems()
 
-    def _mode_switched(self) -> None:
-        # Values still at the old mode's default take the new mode's, so that a sampling default
-        # (Balanced's repetition penalty) does not follow the person into greedy or beam search.
-        previous = dataclasses.replace(self.settings(), mode=self._shown_mode)
-        self._left_in_mode[previous.mode] = previous
-        mode = self.mode_combo.currentData()
-        self.set_settings(with_mode(previous, mode, self._left_in_mode.get(mode)), seed_locked=self.seed_locked)
-
     def _on_changed(self, *_args) -> None:
         settings = self.settings()
-        sampling = settings.mode == "sample"
-        for name in SAMPLING_ONLY:
-            self._knobs[name].setEnabled(sampling)
-        self._knobs["num_beams"].setEnabled(settings.mode == "beam")
+        self.mode_rules.enable_knobs(settings)
         found = settings.problems()
         self.problems_label.setText("\n".join(f"⚠ {translated(problem)}" for problem in found))
         self.problems_label.setVisible(bool(found))
