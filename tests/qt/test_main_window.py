@@ -89,7 +89,7 @@ def test_invalid_setting_disables_generate_with_a_message(window):
     assert window.blocked_label.text() == ("Fix the decoding settings first: Greedy decoding gives one answer: use "
                                            "sampling or beam search for several sequences.")
     assert not window.blocked_label.isHidden()
-    window.decoding_panel._knobs["num_return_sequences"].setValue(1)
+    window.decoding_panel.form.control("num_return_sequences").setValue(1)
     assert window.generate_button.isEnabled()
     assert window.decoding_panel.problems_label.isHidden()
 

@@ -2297,6 +2297,10 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
         <translation>此运行的设置来自另一版本；显示的是默认值。</translation>
     </message>
     <message>
+        <source>Restored with its seed {0} locked: Generate repeats this run; untick Lock for new draws.</source>
+        <translation>已恢复，并锁定其种子 {0}：点“生成”会重现这次运行；取消勾选“锁定”即可重新抽取。</translation>
+    </message>
+    <message>
         <source>This run was made with {0}; {1} is loaded now.</source>
         <translation>此运行使用的是 {0}；当前加载的是 {1}。</translation>
     </message>
@@ -3001,6 +3005,10 @@ Read it (Show Details) and load only a model you trust.</source>
         <translation>所选词元（尚）不在此处：请点击本次生成中的一个词元。</translation>
     </message>
     <message>
+        <source>“{0}” · position {1} · given as the start of the answer (a prefill or a fork), not chosen</source>
+        <translation>“{0}” · 位置 {1} · 作为回答的开头给定（预填或分叉），不是选出来的</translation>
+    </message>
+    <message>
         <source>“{0}” · position {1} · a prompt token</source>
         <translation>“{0}” · 位置 {1} · 提示词词元</translation>
     </message>
@@ -3009,6 +3017,10 @@ Read it (Show Details) and load only a model you trust.</source>
 raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nats</source>
         <translation>“{0}” · 位置 {1} · 序列 {3} 的第 {2} 个生成词元
 原始概率 {4} · 排名 {5} · 熵 {6:.3f} nats · 惊奇度 {7:.3f} nats</translation>
+    </message>
+    <message>
+        <source>The sampler chain exists only for generated tokens: this one was given as the start of the answer, read, not chosen. Its lens column and attention row are below.</source>
+        <translation>采样链只存在于生成的词元：这个词元是作为回答的开头给定的，被读入而不是被选出。它的透镜列和注意力行在下方。</translation>
     </message>
     <message>
         <source>The sampler chain exists only for generated tokens: a prompt token was read, not chosen. Its lens column and attention row are below.</source>
@@ -3091,8 +3103,8 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
         <translation>注意力：生成完成后捕获。</translation>
     </message>
     <message>
-        <source>Where position {0} looked when it produced “{1}” (layer {2}, mean over heads)</source>
-        <translation>位置 {0} 生成 “{1}” 时关注的位置（第 {2} 层，各头平均）</translation>
+        <source>Where position {0} looked as it predicted the next token, here “{1}” (layer {2}, mean over heads)</source>
+        <translation>位置 {0} 在预测下一个词元（这里是“{1}”）时看向哪里（第 {2} 层，各头平均）</translation>
     </message>
     <message>
         <source>Attention: capturing…</source>
