@@ -77,7 +77,10 @@ def test_weights_hash_tells_other_weights(tiny_loaded):
     [
         (lambda data: data.update(format="other"), "not a generation tree"),
         (lambda data: data.pop("prompt"), "The tree has no prompt"),
-        (lambda data: data["nodes"][1].update(parent="nowhere"), "every node's parent"),
+        (lambda data: data["nodes"][1].update(parent="nowhere"), "every node's parents must lead to it"),
+        (lambda data: data["nodes"][1].update(parent=data["nodes"][1]["id"]), "every node's parents must lead"),
+        (lambda data: (data["nodes"][1].update(parent=data["nodes"][2]["id"]),
+                       data["nodes"][2].update(parent=data["nodes"][1]["id"])), "every node's parents must lead"),
         (lambda data: data["nodes"][0]["settings"].update(top_k=-1), "Top-k must be at least 0"),
         (lambda data: data["nodes"][0].update(token_ids=["a"]), "token_ids must be int"),
         (lambda data: data["nodes"][0].update(token_ids="abc"), r"nodes\[0\].token_ids must be list"),

@@ -192,14 +192,29 @@ class GenerationTree:
                 QT_TRANSLATE_NOOP("Errors", "The tree has no {key}.").fill(key=missing.args[0])
             ) from None
         roots = [node for node in tree.nodes.values() if node.parent is None]
-        orphans = [node.id for node in tree.nodes.values() if node.parent is not None and node.parent not in tree.nodes]
-        if len(roots) != 1 or orphans:
+        if len(roots) != 1 or len(_reached_from_root(tree)) != len(tree.nodes):
             raise InvalidInputError(
                 QT_TRANSLATE_NOOP(
-                    "Errors", "The tree is broken: it needs exactly one root and every node's parent in it."
+                    "Errors",
+                    "The tree is broken: it needs exactly one root, and every node's parents must lead to it.",
                 )
             )
         return tree
+
+
+def _reached_from_root(tree: GenerationTree) -> set[str]:
+    """The nodes whose parents lead to a root: not one whose parent is missing, nor a cycle of parents."""
+    children: dict[str | None, list[str]] = {}
+    for node in tree.nodes.values():
+        children.setdefault(node.parent, []).append(node.id)
+    reached: set[str] = set()
+    waiting = list(children.get(None, []))
+    while waiting:
+        node_id = waiting.pop()
+        if node_id not in reached:
+            reached.add(node_id)
+            waiting += children.get(node_id, [])
+    return reached
 
 
 _NUMBER = (int, float)
