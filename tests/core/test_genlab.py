@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import signal
 import subprocess
 import sys
 from dataclasses import replace
@@ -269,3 +270,45 @@ def test_a_gan_step_reports_its_discriminators_own_judgements(small_digits):
     assert metrics["d_fake"] == pytest.approx(torch.sigmoid(fake_logits).mean().item(), rel=1e-5)
     assert metrics["d_loss"] == pytest.approx(d_loss.item(), rel=1e-5)
     assert metrics["g_loss"] == pytest.approx(g_loss.item(), rel=1e-5)
+
+
+def test_ctrl_c_checkpoints_writes_the_results_and_exits_130(tmp_path):
+    out = tmp_path / "interrupted"
+    command = [sys.executable, "-m", "workbench", "genlab", "--model", "gan", "--epochs", "100000",
+               "--checkpoint-every", "100000", "--device", "cpu", "--out", str(out)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines = []
+    # Wait for two epochs, so the interrupt lands inside the training loop, far from a scheduled checkpoint.
+    while sum(line.startswith("epoch ") for line in lines) < 2:
+        line = process.stderr.readline()
+        assert line or process.poll() is None, "".join(lines)
+        lines.append(line)
+    process.send_signal(signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr and "stopping: writing a checkpoint" in stderr
+    epochs = load_checkpoint(out / "checkpoint").state["epoch"]
+    assert epochs >= 2  # the last whole epoch, not the last scheduled checkpoint (there was none)
+    assert len(list(csv.DictReader((out / "metrics.csv").open()))) == epochs
+    assert (out / "samples.png").is_file() and load_model(out / "model").config.kind == "gan"
+    assert "Stopped during epoch" in stdout
+
+
+def test_cli_resume_refuses_no_epochs_left_and_says_what_it_trained(tmp_path, capsys):
+    out = tmp_path / "run"
+    small = ["--model", "vae", "--hidden-dim", "16", "--device", "cpu", "--out", str(out)]
+    assert cli_main(["genlab", "--epochs", "2", *small]) == 0
+    capsys.readouterr()
+    assert cli_main(["genlab", "--epochs", "1", "--resume", *small]) == 2
+    assert "has trained 2 epochs already, and 1 were asked for" in capsys.readouterr().err
+    assert cli_main(["genlab", "--epochs", "3", "--resume", *small]) == 0
+    said = capsys.readouterr().out
+    assert "Trained epochs 3 to 3" in said and "reconstructions.png" in said
+
+
+def test_cli_refuses_an_image_size_without_images_and_a_refused_run_leaves_no_folder(tmp_path, capsys):
+    assert cli_main(["genlab", "--epochs", "1", "--image-size", "16", "--out", str(tmp_path / "a")]) == 2
+    assert "give --images too" in capsys.readouterr().err
+    assert cli_main(["genlab", "--epochs", "1", "--device", "cuda:7", "--out", str(tmp_path / "b")]) == 2
+    assert capsys.readouterr().err.startswith("error:")
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()

@@ -9,14 +9,16 @@ import sys
 from pathlib import Path
 
 from workbench.cli import options
+from workbench.cli.interrupt import INTERRUPTED, first_ctrl_c_stops
 from workbench.core.atomic import write_text_atomic
+from workbench.core.errors import InvalidSettingsError
 from workbench.core.genlab.data import load_image_set
 from workbench.core.genlab.images import interleave, tile_grid, write_png
 from workbench.core.genlab.settings import GenLabSettings
 from workbench.core.genlab.storage import save_model
 from workbench.core.genlab.trainer import METRICS, CheckpointEvent, EpochEnd, GenLabResult, StatusEvent, train
 from workbench.core.jobs import RunControl, drain
-from workbench.core.outputs import prepare_output_folder
+from workbench.core.outputs import prepare_output_folder, remove_made_folders
 
 PNG_SCALE = 4  # 8x8 digits are too small to see at one screen pixel each
 
@@ -52,11 +54,13 @@ def metrics_csv(result: GenLabResult) -> str:
 def run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     settings.validate()
+    if args.image_size is not None and not settings.images:
+        raise InvalidSettingsError("--image-size scales the images of --images: give --images too.")
     # Checked before training, so a run is never lost to a place it cannot be saved; a bad image
     # folder is one line before anything is written.
     images = load_image_set(settings.images, settings.image_size)
     out = Path(args.out).expanduser()
-    prepare_output_folder(out, resume=args.resume, how_to_resume="--resume")
+    made = prepare_output_folder(out, resume=args.resume, how_to_resume="--resume")
     last_epoch: list[EpochEnd] = []
 
     def report(event) -> None:
@@ -69,19 +73,33 @@ def run(args: argparse.Namespace) -> int:
         elif isinstance(event, CheckpointEvent):
             print(f"checkpoint: {event.path}", file=sys.stderr)
 
-    job = train(settings, RunControl(), images=images, checkpoint_dir=out / "checkpoint", resume=args.resume)
-    result = drain(job, report)
-    write_text_atomic(out / "metrics.csv", metrics_csv(result))
-    save_model(out / "model", result.model)
-    if last_epoch:
-        epoch = last_epoch[0]
-        write_png(out / "samples.png", tile_grid(epoch.samples), PNG_SCALE)
-        if epoch.reconstructions is not None:
-            pairs = interleave(epoch.originals, epoch.reconstructions)
-            write_png(out / "reconstructions.png", tile_grid(pairs, columns=8), PNG_SCALE)
-    if result.stopped:  # only a diverged run stops on its own here; its message says what to change
+    control = RunControl()
+    job = train(settings, control, images=images, checkpoint_dir=out / "checkpoint", resume=args.resume)
+    try:
+        with first_ctrl_c_stops(control, "stopping: writing a checkpoint (Ctrl+C again to abort at once)"):
+            result = drain(job, report)
+    except BaseException:  # refused (a device, a checkpoint) or aborted: a folder made for nothing goes
+        remove_made_folders(made)
+        raise
+    written = _write_results(out, result, last_epoch[0] if last_epoch else None)
+    if result.diverged:  # its message says what to change
         print(f"error: {result.message}", file=sys.stderr)
         return 2
     print(result.message)
-    print(f"wrote {out / 'metrics.csv'}, {out / 'samples.png'}, {out / 'model'}")
-    return 0
+    print("wrote " + ", ".join(str(path) for path in written))
+    return INTERRUPTED if result.stopped else 0
+
+
+def _write_results(out: Path, result: GenLabResult, epoch: EpochEnd | None) -> list[Path]:
+    """Metrics, the model and the last epoch's pictures; returns what was written."""
+    written = [out / "metrics.csv", out / "model"]
+    write_text_atomic(written[0], metrics_csv(result))
+    save_model(written[1], result.model)
+    if epoch is not None:
+        written.append(out / "samples.png")
+        write_png(written[-1], tile_grid(epoch.samples), PNG_SCALE)
+        if epoch.reconstructions is not None:
+            written.append(out / "reconstructions.png")
+            pairs = interleave(epoch.originals, epoch.reconstructions)
+            write_png(written[-1], tile_grid(pairs, columns=8), PNG_SCALE)
+    return written

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import signal
 import sys
 
 from workbench.cli import options
+from workbench.cli.interrupt import INTERRUPTED, first_ctrl_c_stops
 from workbench.core.errors import InvalidSettingsError
 from workbench.core.training.settings import TrainSettings
-
-INTERRUPTED = 130
 
 
 def add_parser(subparsers) -> None:
@@ -162,37 +160,27 @@ def run(args: argparse.Namespace) -> int:
         # Only checked: the trainer makes it, and removes it again if the run is refused before its first step.
         check_output_folder(Path(settings.out_dir), resume=args.resume, how_to_resume="--resume")
     control = RunControl()
-
-    def stop_gracefully(signum, frame) -> None:
-        if processes.is_main and not control.cancelled:
-            again = "every process stops after this step" if processes.distributed else "Ctrl+C again to abort at once"
-            print(f"\nstopping: writing a checkpoint ({again})", file=sys.stderr)
-        control.cancel()
-        # Under torchrun the processes run in sessions of their own: torchrun passes a Ctrl+C on to each (and
-        # kills them after its --shutdown-timeout, 30 s by default); they agree on the step to stop after and
-        # rank 0 writes the checkpoint. A second Ctrl+C aborts only a run of one process.
-        if not processes.distributed:
-            signal.signal(signal.SIGINT, previous)
-
-    previous = signal.signal(signal.SIGINT, stop_gracefully)
+    again = "every process stops after this step" if processes.distributed else "Ctrl+C again to abort at once"
     printer = _ProgressPrinter(settings.max_iters) if processes.is_main else _QuietPrinter()
-    try:
-        result = drain(train(settings, control, resume=args.resume), printer)
-    except Exception as error:
-        if processes.distributed and not processes.is_main and not isinstance(error, WorkbenchError):
-            # Most often rank 0 stopped (and says why): this process lost it in a collective.
-            first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
-            print(f"error: process {processes.rank} stopped with the run ({first_line})", file=sys.stderr)
-            return 1
-        printer.close(keep=False)  # an error starts on its own line, not after a half-drawn bar
-        raise
-    except BaseException:  # a second Ctrl+C
-        printer.close(keep=False)
-        raise
-    else:
-        printer.close()
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    # Under torchrun the processes run in sessions of their own: torchrun passes a Ctrl+C on to each (and
+    # kills them after its --shutdown-timeout, 30 s by default); they agree on the step to stop after and
+    # rank 0 writes the checkpoint. A second Ctrl+C aborts only a run of one process.
+    with first_ctrl_c_stops(control, f"stopping: writing a checkpoint ({again})" if processes.is_main else None,
+                            second_aborts=not processes.distributed):
+        try:
+            result = drain(train(settings, control, resume=args.resume), printer)
+        except Exception as error:
+            if processes.distributed and not processes.is_main and not isinstance(error, WorkbenchError):
+                # Most often rank 0 stopped (and says why): this process lost it in a collective.
+                first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+                print(f"error: process {processes.rank} stopped with the run ({first_line})", file=sys.stderr)
+                return 1
+            printer.close(keep=False)  # an error starts on its own line, not after a half-drawn bar
+            raise
+        except BaseException:  # a second Ctrl+C
+            printer.close(keep=False)
+            raise
+    printer.close()
     if not processes.is_main:  # rank 0 reports the run
         return 2 if result.diverged else INTERRUPTED if result.stopped else 0
     if result.diverged:  # the message says what to change

@@ -73,9 +73,10 @@ class GenLabResult:
     epochs_done: int
     step: int
     history: tuple[dict[str, float], ...]  # per epoch: {"epoch", "step", "elapsed_s", *metric means}
-    stopped: bool
+    stopped: bool  # by a stop (``control``) or because it diverged
     message: str
     checkpoint: str | None
+    diverged: bool = False
 
 
 GenLabEvent = StatusEvent | ImagesLoaded | StepMetrics | EpochEnd | CheckpointEvent
@@ -220,6 +221,13 @@ def _train(
                     kind=checkpoint.model.config.kind.upper(), model=settings.model.upper()
                 )
             )
+        if checkpoint.state["epoch"] >= settings.epochs:
+            raise InvalidSettingsError(
+                QT_TRANSLATE_NOOP(
+                    "Errors", "The checkpoint has trained {done} epochs already, and {epochs} were asked for: ask "
+                    "for more epochs to go on."
+                ).fill(done=checkpoint.state["epoch"], epochs=settings.epochs)
+            )
         model = checkpoint.model
         history = list(checkpoint.state["history"])
         first_epoch, step = checkpoint.state["epoch"] + 1, checkpoint.state["step"]
@@ -247,9 +255,9 @@ def _train(
         saved_path = str(save_checkpoint(checkpoint_dir, model, train_step.optimizers, generator, state))
         return CheckpointEvent(epochs_done, saved_path)
 
-    def result(epochs_done: int, stopped: bool, message: str) -> GenLabResult:
+    def result(epochs_done: int, stopped: bool, message: str, diverged: bool = False) -> GenLabResult:
         return GenLabResult(
-            settings, _cpu_snapshot(model), epochs_done, step, tuple(history), stopped, message, saved_path
+            settings, _cpu_snapshot(model), epochs_done, step, tuple(history), stopped, message, saved_path, diverged
         )
 
     yield StatusEvent(
@@ -278,6 +286,7 @@ def _train(
                     True,
                     f"Training diverged at step {step} (a loss became NaN or infinite): lower the learning rate."
                     + (" The last good checkpoint is kept." if saved_path else ""),
+                    diverged=True,
                 )
             for name, value in values.items():
                 sums[name] += value
@@ -305,5 +314,8 @@ def _train(
             event = checkpoint_now(epoch)
             if event:
                 yield event
-    done = max(first_epoch - 1, settings.epochs)
-    return result(done, False, f"Trained {done} epochs in {time.perf_counter() - started:.1f} s.")
+    elapsed = time.perf_counter() - started  # the whole run's, a resumed one's earlier epochs included
+    if first_epoch == 1:
+        return result(settings.epochs, False, f"Trained {settings.epochs} epochs in {elapsed:.1f} s.")
+    return result(settings.epochs, False,
+                  f"Trained epochs {first_epoch} to {settings.epochs} ({elapsed:.1f} s for all {settings.epochs}).")
