@@ -192,6 +192,23 @@ def test_diverging_loss_stops_with_a_message_and_keeps_the_checkpoint(corpus, tm
     assert all(torch.isfinite(v).all() for s in weights["state"].values() for v in s.values() if torch.is_tensor(v))
 
 
+def test_a_new_run_diverging_before_its_first_checkpoint_leaves_no_folder(corpus, tmp_path, loss_turns_nan):
+    out = tmp_path / "runs" / "run"
+    settings = tiny_settings(corpus, out, checkpoint_interval=100, eval_interval=100)
+    _, result = run(settings)
+    assert result.diverged and result.step == 4 and "no checkpoint" in result.message
+    # Nothing to resume, so nothing is kept that would refuse the same command once the learning rate is fixed.
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_tensorboard_folder_that_cannot_be_made_leaves_no_run_folder(corpus, tmp_path):
+    (tmp_path / "plain").write_text("a file")
+    settings = replace(tiny_settings(corpus, tmp_path / "run"), tensorboard=str(tmp_path / "plain" / "tb"))
+    with pytest.raises(InvalidSettingsError, match="Cannot write TensorBoard events"):
+        run(settings)
+    assert not (tmp_path / "run").exists()
+
+
 @pytest.fixture
 def queued_ahead(monkeypatch):
     """The GPU's schedule on the CPU: the next step queued before this one's loss is read. Records each

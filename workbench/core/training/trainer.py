@@ -223,6 +223,7 @@ class _Run:
                 try:
                     board.mkdir(parents=True, exist_ok=True)
                 except OSError as error:
+                    remove_made_folders(self.made_folders)  # the run's folder too: refused, nothing is left
                     raise InvalidSettingsError(QT_TRANSLATE_NOOP(
                         "Errors", "Cannot write TensorBoard events in {folder}: {reason}").fill(
                         folder=self.settings.tensorboard, reason=error.strerror or str(error))) from error
@@ -680,8 +681,8 @@ class _RunFiles:
                 log.close()
 
     def discard(self) -> None:
-        """Closes and deletes these files: a new run that failed before its first step leaves its folder as it
-        found it, so the same command can be run again once the problem is fixed."""
+        """Closes and deletes these files: a new run that failed before its first checkpoint leaves its folder as
+        it found it, so the same command can be run again once the problem is fixed."""
         self.close()
         created = [log.path for log in (self.metrics, self.probes, self.heads, self.samples)]
         for path in created + (self.tensorboard.created if self.tensorboard else []):
@@ -796,9 +797,10 @@ def _train(run: _Run) -> Generator[TrainEvent, None, TrainResult]:
                    device=run.device)) from error
         raise
     finally:
-        # A new run that ends with no step made and nothing saved (out of memory, diverged at once) leaves its
-        # folder as it found it: the same command can be run again once the problem is fixed.
-        if files and not run.resume and run.step == 0 and not has_checkpoint(run.checkpoint_dir):
+        # A new run that ends with no checkpoint saved (out of memory, diverged before its first checkpoint)
+        # leaves its folder as it found it: with nothing to resume, a folder kept would only refuse the same
+        # command once the problem is fixed.
+        if files and not run.resume and not has_checkpoint(run.checkpoint_dir):
             files.discard()
             (run.out_dir / RUN_FILE).unlink(missing_ok=True)
             remove_made_folders(run.made_folders)
