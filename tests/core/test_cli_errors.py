@@ -3,6 +3,12 @@ a fault of the workbench (its traceback kept in a file)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
+import pytest
+
 from workbench import cli
 from workbench.cli import models
 
@@ -26,3 +32,21 @@ def test_an_unexpected_fault_is_one_line_with_the_traceback_in_a_file(monkeypatc
     assert err.count("\n") == 1 and err.startswith("error: unexpected ValueError: The model is quantized")
     report = tmp_path / "data" / cli.FAULT_REPORT
     assert str(report) in err and "Traceback" in report.read_text(encoding="utf-8")
+
+
+def test_an_unknown_argument_points_to_its_commands_help(capsys):
+    for argv, command in ((["generate", "--prompt", "x", "--stop", "XYZ", "Paris"], "generate"),
+                          (["tree", "replay", "tree.json", "extra"], "tree replay")):
+        with pytest.raises(SystemExit) as exit_:
+            cli.main(argv)
+        assert exit_.value.code == 2
+        assert capsys.readouterr().err == f"error: unrecognized arguments: {argv[-1]} (see workbench {command} --help)\n"
+
+
+def test_a_closed_standard_output_is_one_line_before_any_work():
+    done = subprocess.run([sys.executable, "-m", "workbench", "generate", "--prompt", "hi", "--greedy"],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, close_fds=True,
+                          preexec_fn=lambda: os.close(1))
+    assert done.returncode == 2
+    assert done.stderr == "error: standard output is closed: run it with its output going to a terminal, a file " \
+                          "or a pipe\n"

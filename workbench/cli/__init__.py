@@ -39,8 +39,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The parser of the (sub)command ``args`` chose, whose --help explains its arguments."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and getattr(args, action.dest, None) in action.choices:
+            return _command_parser(action.choices[getattr(args, action.dest)], args)
+    return parser
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # said by the command's own parser, which points to the command's --help
+        _command_parser(parser, args).error(f"unrecognized arguments: {' '.join(extra)}")
+    if sys.stdout is None:  # started with its standard output closed (`>&-`): what it prints would be lost
+        print("error: standard output is closed: run it with its output going to a terminal, a file or a pipe",
+              file=sys.stderr)
+        return 2
     try:
         return args.run(args) or 0
     except WorkbenchError as error:
