@@ -40,7 +40,8 @@ def test_an_unknown_argument_points_to_its_commands_help(capsys):
         with pytest.raises(SystemExit) as exit_:
             cli.main(argv)
         assert exit_.value.code == 2
-        assert capsys.readouterr().err == f"error: unrecognized arguments: {argv[-1]} (see workbench {command} --help)\n"
+        said = capsys.readouterr().err
+        assert said == f"error: unrecognized arguments: {argv[-1]} (see workbench {command} --help)\n"
 
 
 def test_a_closed_standard_output_is_one_line_before_any_work():
