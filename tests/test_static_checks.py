@@ -45,3 +45,13 @@ def test_every_third_party_package_imported_is_a_declared_dependency():
         name for name in imported if not {_normalized(d) for d in providers.get(name, [name])} & declared
     )
     assert not undeclared, f"imported under workbench/ but missing from pyproject's dependencies: {undeclared}"
+
+
+def test_every_shared_core_module_is_under_the_contract_that_keeps_training_and_the_lab_out():
+    tomllib = pytest.importorskip("tomllib")
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+    training_and_lab = ["workbench.core.training", "workbench.core.genlab"]
+    shared = next(c for c in contracts["contracts"] if c.get("forbidden_modules") == training_and_lab)
+    modules = {f"workbench.core.{path.stem}" for path in (ROOT / "workbench" / "core").glob("*.py")}
+    modules.discard("workbench.core.__init__")
+    assert modules - set(shared["source_modules"]) == set(), "a new shared core module goes into the contract's list"

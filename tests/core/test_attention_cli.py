@@ -29,6 +29,14 @@ def test_writes_npz_and_png(tiny_folder, tiny_loaded, tmp_path, capsys):
     assert f"{len(ids)} tokens, 2 layers x 4 heads" in capsys.readouterr().out
 
 
+def test_without_model_it_reads_the_default_model(tiny_folder, tmp_path, monkeypatch, capsys):
+    from workbench.core.catalog import Catalog
+
+    monkeypatch.setattr(Catalog, "default_entry", lambda catalog: catalog.resolve(str(tiny_folder)))
+    assert main(["attention", "--prompt", "The quick brown fox", "--out", str(tmp_path / "a.npz")]) == 0
+    assert "2 layers x 4 heads" in capsys.readouterr().out
+
+
 @pytest.mark.parametrize(
     ("extra", "message"),
     [

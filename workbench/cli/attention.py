@@ -24,7 +24,9 @@ def add_parser(subparsers) -> None:
         description="Capture the attention of every layer and head for a prompt into an NPZ file, "
         "and optionally draw one layer as a PNG heatmap.",
     )
-    parser.add_argument("--model", default="smollm2-135m-instruct", help="model id, folder, .gguf file or hub id")
+    parser.add_argument(
+        "--model", default=None, help="catalog id, model folder, .gguf file or hub id (default: the default model)"
+    )
     parser.add_argument("--prompt", required=True, help="the text to capture")
     parser.add_argument("--out", required=True, type=Path, help="NPZ file to write")
     parser.add_argument("--png", type=Path, help="also draw a heatmap of one layer into this PNG")
@@ -45,6 +47,7 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from workbench.core.attention import capture_attention, format_bytes, parse_head_view, save_npz, text_token_ids
+    from workbench.core.catalog import Catalog
     from workbench.core.generation_data import require_prompt
     from workbench.core.loading import LoadSettings, load_model_blocking
 
@@ -56,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
     head = parse_head_view(args.head or "mean")
     require_prompt(args.prompt)
     load_settings = LoadSettings(device=args.device, trust_remote_code=args.trust_remote_code)
-    loaded = load_model_blocking(args.model, load_settings)
+    catalog = Catalog()
+    loaded = load_model_blocking(catalog.default_entry() if args.model is None else args.model, load_settings, catalog)
     if args.target and not loaded.is_encoder_decoder:
         raise InvalidSettingsError(
             f"--target is the decoder's text of an encoder-decoder model, and {loaded.entry.name} is not one."

@@ -67,6 +67,7 @@ def add_settings_arguments(
             options.update(type=_comma_separated, metavar=",".join(info.choice_values))
         elif field.value_type is tuple:
             options.update(action="append", metavar="TEXT")
+            options["help"] += " (one text a flag: repeat the flag for more)"
         else:
             options["type"] = field.value_type
             if info.choices:

@@ -321,8 +321,8 @@ class TrainSettings(DescribedSettings):
         section=QT_TRANSLATE_NOOP("TrainSettings", "Training"),
         help=QT_TRANSLATE_NOOP(
             "TrainSettings",
-            "Texts read at every evaluation, one per line: their loss, the model's greedy continuation and "
-            "its five likeliest next tokens. Empty: the first lines of the validation text.",
+            "Texts read at every evaluation: their loss, the model's greedy continuation and its five likeliest "
+            "next tokens. Empty: the first lines of the validation text.",
         ),
     )
     head_scores: bool = setting(

@@ -1139,6 +1139,10 @@
         <translation>该检查点保存的是 {kind}，而不是 {model}。</translation>
     </message>
     <message>
+        <source>The checkpoint has trained {done} epochs already, and {epochs} were asked for: ask for more epochs to go on.</source>
+        <translation>检查点已经训练了 {done} 轮，而这次要求 {epochs} 轮：要继续，请要求更多轮数。</translation>
+    </message>
+    <message>
         <source>The model reads at most {limit} tokens: too few to repeat a sequence in.</source>
         <translation>模型最多读取 {limit} 个词元：太少，无法在其中重复一个序列。</translation>
     </message>
@@ -1367,8 +1371,8 @@
         <translation>分支树缺少 {key}。</translation>
     </message>
     <message>
-        <source>The tree is broken: it needs exactly one root and every node&apos;s parent in it.</source>
-        <translation>分支树已损坏：它必须恰好有一个根节点，且每个节点的父节点都在树中。</translation>
+        <source>The tree is broken: it needs exactly one root, and every node&apos;s parents must lead to it.</source>
+        <translation>这棵树已损坏：它需要恰好一个根，而且每个节点沿父节点都必须能回到这个根。</translation>
     </message>
     <message>
         <source>The tree&apos;s {name} must be {kind} (it is {value!r:.40}).</source>
@@ -3428,8 +3432,8 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
         <translation>探针文本</translation>
     </message>
     <message>
-        <source>Texts read at every evaluation, one per line: their loss, the model&apos;s greedy continuation and its five likeliest next tokens. Empty: the first lines of the validation text.</source>
-        <translation>每次评估时读取的文本，每行一条：记录其损失、模型的贪心续写及最可能的五个下一个词元。留空：使用验证文本的前几行。</translation>
+        <source>Texts read at every evaluation: their loss, the model&apos;s greedy continuation and its five likeliest next tokens. Empty: the first lines of the validation text.</source>
+        <translation>每次评估时读取的文本：记录它们的损失、模型的贪心续写及其最可能的五个下一个词元。留空：使用验证文本的前几行。</translation>
     </message>
     <message>
         <source>Score attention heads</source>
