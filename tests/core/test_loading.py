@@ -59,6 +59,15 @@ def test_folder_with_config_but_no_weights_is_refused(tmp_path):
         load_model_blocking(str(tmp_path))
 
 
+@pytest.mark.parametrize(("config", "said"), [("", "is not a valid JSON file"),
+                                              ('{"model_type": "nonsense"}', "model type `nonsense`")])
+def test_a_damaged_config_is_said_in_one_line_not_called_an_encoder(tiny_folder, config, said):
+    (tiny_folder / "config.json").write_text(config, encoding="utf-8")
+    with pytest.raises(ModelLoadError, match=said) as refused:
+        load_model_blocking(str(tiny_folder))
+    assert "\n" not in str(refused.value) and "encoder" not in str(refused.value)
+
+
 def test_not_gguf_and_truncated_gguf_are_refused(tmp_path):
     bad = tmp_path / "bad.gguf"
     bad.write_bytes(b"not a model at all")

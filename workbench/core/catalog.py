@@ -166,7 +166,11 @@ def _read_config(folder: Path) -> dict:
 
 
 def _config_can_generate(config: dict) -> bool:
+    """Whether the config names a generative model; a config that names no architecture (unreadable, damaged)
+    is let through, so that loading it says what is wrong with it rather than calling it an encoder."""
     architectures = config.get("architectures") or []
+    if not architectures:
+        return True
     if any(a.endswith(("ForCausalLM", "LMHeadModel", "ForConditionalGeneration")) for a in architectures):
         return True
     return bool(config.get("is_decoder") or config.get("is_encoder_decoder"))

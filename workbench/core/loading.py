@@ -620,9 +620,14 @@ def _load_folder_checked(location: str, settings: LoadSettings, dtype: torch.dty
     except Exception as error:
         raise ModelLoadError(
             QT_TRANSLATE_NOOP("Errors", "{location} could not be loaded as a model ({kind}: {reason}).").fill(
-                location=location, kind=type(error).__name__, reason=str(error)
+                location=location, kind=type(error).__name__, reason=_first_line(str(error))
             )
         ) from error
+
+
+def _first_line(text: str) -> str:
+    """A library's message cut to its first line: an error is one line (the rest is advice like pip commands)."""
+    return text.strip().splitlines()[0] if text.strip() else text
 
 
 def load_model_blocking(
