@@ -49,6 +49,16 @@ def test_without_probes_a_run_reads_the_first_lines_of_its_validation_text(corpu
     assert default_probes("\n a line \n\nx\nsecond line\nthird\nfourth") == ("a line", "second line", "third")
 
 
+def test_default_probes_leave_out_a_character_the_split_cut():
+    from tests.conftest import make_tiny_tokenizer
+
+    tokenizer = make_tiny_tokenizer()
+    ids = tokenizer("春眠不覺曉，處處聞啼鳥。\n夜來風雨聲，花落知多少。", add_special_tokens=False)["input_ids"]
+    cut = tokenizer.decode(ids[1:-1])  # a byte-level BPE splits 春 and 。 into several tokens
+    assert cut.startswith("\ufffd") and cut.endswith("\ufffd")
+    assert default_probes(cut) == ("眠不覺曉，處處聞啼鳥。", "夜來風雨聲，花落知多少")
+
+
 def test_a_resumed_run_drops_the_records_after_its_checkpoint(corpus, tmp_path):
     settings = tiny_settings(corpus, tmp_path / "run", probes=PROBES[:1], eval_interval=5)
     control = RunControl()

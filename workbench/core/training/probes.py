@@ -35,8 +35,9 @@ class ProbeRecord:
 
 
 def default_probes(val_text: str, count: int = DEFAULT_PROBES, max_characters: int = 200) -> tuple[str, ...]:
-    """The first ``count`` non-empty lines of the validation text (held out from training)."""
-    lines = [line.strip()[:max_characters] for line in val_text.splitlines()]
+    """The first ``count`` non-empty lines of the validation text (held out from training). The text is decoded
+    from token ids split at any token, so a character cut at either end reads as U+FFFD: it is left out."""
+    lines = [line.strip().strip("\ufffd").strip()[:max_characters] for line in val_text.splitlines()]
     return tuple(line for line in lines if len(line) > 1)[:count]
 
 
