@@ -48,8 +48,14 @@ def test_vae_run_fills_curves_and_grids_then_saves_and_loads(panel, qtbot, tmp_p
     panel.to_index.setValue(7)  # another end point: another strip
     assert (panel.interpolation_view.grid != before).any()
 
-    panel.save_model_to(tmp_path / "vae")
     samples = panel.samples_view.grid.copy()
+    configure(panel, "gan", epochs=2)  # the VAE's pictures and figures are not the GAN's
+    assert panel.samples_view.grid is None and panel.interpolation_view.grid is None
+    assert "Epoch" not in panel.run.status_label.text()
+    configure(panel, "vae", epochs=2)  # back to the VAE at hand: its pictures again
+    assert (panel.samples_view.grid == samples).all() and panel.interpolation_view.grid is not None
+
+    panel.save_model_to(tmp_path / "vae")
     panel.samples_view.show_message("cleared")
     panel.load_model_from(tmp_path / "vae")
     assert (panel.samples_view.grid == samples).all()  # same weights, same fixed noise

@@ -304,6 +304,14 @@ class GenLabPanel(RunControlsMixin, QWidget):
         self.curve_stack.setCurrentWidget(self.curves[kind])
         self.reconstructions_view.setVisible(kind == "vae")
         self._configure_interpolation_inputs()
+        if self.model is None or self.is_running():
+            return
+        if self.model.config.kind == kind:  # back to the kind of the model at hand: its pictures again
+            self._show_model_views()
+        else:  # the other kind's pictures and figures are not this kind's
+            for view in (self.samples_view, self.interpolation_view):
+                view.show_message(self.tr("Press Start"))
+            self.run.set_status("")
 
     def _show_model_views(self) -> None:
         """Fill the grids from ``self.model`` alone (a loaded model has no run events)."""
