@@ -115,7 +115,10 @@ def test_start_pause_resume_stop_and_continue(panel, qtbot, corpus, tmp_path):
     assert panel.continue_button.isEnabled() and panel.start_button.isEnabled()
 
     stopped_at = result.step
+    kept, probes = list(panel.scrubber.steps), list(panel.scrubber.probes)
+    assert kept and probes  # evaluations every 25 steps kept their models
     panel.continue_button.click()
+    assert panel.scrubber.steps == kept and panel.scrubber.probes == probes  # still listed while it goes on
     qtbot.waitUntil(lambda: _last_step(panel) >= stopped_at + 3, timeout=30_000)
     steps = panel.curves.curves.points(panel.curves.train_name)[:, 0]
     assert list(steps) == list(range(1, len(steps) + 1)), "the resumed run does not continue the same curve"

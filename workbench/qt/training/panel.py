@@ -290,7 +290,8 @@ class TrainingPanel(RunControlsMixin, QWidget):
     def _launch(self, settings: TrainSettings, resume: bool) -> None:
         self.following.stop()
         self._settings = settings
-        self._set_run(settings.out_dir, settings)
+        if not (resume and self.scrubber.out_dir == Path(settings.out_dir)):
+            self._set_run(settings.out_dir, settings)  # a run continued keeps its kept steps and probes listed
         self._resumable = None
         self._first_step = None
         self.last_result = None
