@@ -304,3 +304,19 @@ def test_a_panel_can_ask_the_window_to_open_a_model(qtbot, make_window, tiny_fol
         window.state.open_model_requested.emit(entry, LoadSettings(device="cpu"))
     assert window.state.loaded_model.entry.location == entry.location
     assert str(window.state.loaded_model.device) == "cpu"
+
+
+def test_the_answer_on_screen_comes_back_at_the_next_start_beside_a_newer_prompt(qtbot, make_window, tiny_loaded):
+    window = make_window(tiny_loaded)
+    set_prompt(window, "The quick", mode="sample", max_new_tokens=5)
+    with qtbot.waitSignal(window.state.generation_finished, timeout=15_000) as finished:
+        window.generate()
+    shown = finished.args[0].result
+    window.prompt_editor.set_contents("A prompt typed after the run, not run yet")
+    window.close()
+
+    again = make_window(tiny_loaded)
+    assert again.prompt_editor.prompt() == "A prompt typed after the run, not run yet"  # the editor as it was
+    assert again.output_view.sequence_text() == shown.text  # and the answer that was on screen
+    assert f"seed {shown.seed}" in again.output_view.info_label.text()
+    assert again.tree_dock_widget.shown_tree_id == again.trees.trees[0].id  # the tree of that answer's prompt

@@ -106,6 +106,7 @@ class Session:
     editor: EditorState = field(default_factory=EditorState)
     runs: list[Run] = field(default_factory=list)
     trees: list[GenerationTree] = field(default_factory=list)  # newest first
+    shown_run_id: str = ""  # the run whose answer was on screen ("" when none, or a tree node's)
 
 
 @dataclass(frozen=True)
@@ -253,6 +254,7 @@ def session_to_data(session: Session) -> dict[str, Any]:
         "editor": dataclasses.asdict(session.editor),
         "runs": [_run_to_data(run) for run in session.runs],
         "trees": [tree.to_data() for tree in session.trees],
+        "shown_run_id": session.shown_run_id,
     }
 
 
@@ -302,7 +304,11 @@ def _read_session(data: Any) -> tuple[Session, list[str]]:
             dropped.append(f"trees[{index}]")
     if not isinstance(trees_data, list):
         dropped.append("trees")
-    return Session(editor=editor, runs=runs, trees=trees), dropped
+    shown_run_id = data.get("shown_run_id", "")
+    if not isinstance(shown_run_id, str):
+        dropped.append("shown_run_id")
+        shown_run_id = ""
+    return Session(editor=editor, runs=runs, trees=trees, shown_run_id=shown_run_id), dropped
 
 
 def _editor_field_types() -> dict[str, type]:

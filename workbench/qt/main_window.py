@@ -128,6 +128,7 @@ class MainWindow(QMainWindow):
         self.prompt_length = 0  # of the generation on screen: its first generated token is at this position
         # The token ids on screen, per sequence (prompt + answer); empty for a restored run, which keeps none.
         self.shown_ids: list[list[int]] = []
+        self.shown_run_id = ""  # the run whose answer is on screen, shown again at the next start
         self.shown_node: tuple[GenerationTree, str] | None = None  # the tree node whose answer is on screen
         self.fork_popup: ForkPopup | None = None
 
@@ -417,6 +418,9 @@ class MainWindow(QMainWindow):
         self.prompt_editor.set_history(editor.history)
         self.runs_panel.set_runs(self.session.runs)
         self.trees.set_trees(self.session.trees)
+        shown = next((run for run in self.session.runs if run.id == self.session.shown_run_id), None)
+        if shown is not None:  # the answer on screen when the window closed (the editor may hold a newer prompt)
+            self._show_run(shown)
         self._schedule_autosave.cancel()  # nothing changed yet
 
     def _editor_state(self) -> EditorState:
@@ -435,6 +439,7 @@ class MainWindow(QMainWindow):
         self.session.editor = self._editor_state()
         self.session.runs = self.runs_panel.runs()
         self.session.trees = self.trees.trees
+        self.session.shown_run_id = self.shown_run_id
         try:
             save_session(self.session)
         except OSError as error:
@@ -658,6 +663,7 @@ class MainWindow(QMainWindow):
         self.output_view.set_info(self.tr("seed {0}").format(result.seed) if result.seed is not None else "")
         self.decoding_panel.show_used_seed(result.seed)
         self.runs_panel.add_run(run)
+        self.shown_run_id = run.id
         self.show_status(self.tr("Stopped: the partial output is kept.") if result.stopped else self.tr("Done."))
         self._update_actions()
         self._schedule_autosave()
@@ -712,15 +718,10 @@ class MainWindow(QMainWindow):
         self.prompt_editor.set_contents(run.prompt, run.system_prompt, True if run.chat is None else run.chat,
                                         run.prefill_text)
         self.decoding_panel.set_settings(settings)  # its seed locked: Generate repeats the run exactly
-        self._show_sequences(run, [])
-        self._show_timings(run.time_to_first_token_s, run.tokens_per_s)
         self.generation.last_request = GenerationRequest(run.prompt, settings, run.system_prompt, run.chat,
                                                          prefill=run.prefill_text)
-        self.shown_node = None
-        tree = self.trees.tree_of(run.model_id, run.prompt, run.system_prompt, run.chat)
-        if tree is not None:  # the Tree dock follows to this prompt's answers
-            self.tree_dock_widget.show_tree(tree.id)
-        self.state.run_restored.emit(run)
+        self._show_run(run)
+        self._schedule_autosave()
         notes = []
         if run.seed is not None:
             notes.append(self.tr("Restored with its seed {0} locked: Generate repeats this run; untick Lock for new "
@@ -733,6 +734,18 @@ class MainWindow(QMainWindow):
             self.show_status(" ".join(notes))
         self._update_actions()
 
+    def _show_run(self, run: Run) -> None:
+        """A run's answer on screen, with its timings; the Tree dock follows to its prompt's tree."""
+        self._show_sequences(run, [])
+        self._show_timings(run.time_to_first_token_s, run.tokens_per_s)
+        self.output_view.set_info(self.tr("seed {0}").format(run.seed) if run.seed is not None else "")
+        self.shown_node = None
+        self.shown_run_id = run.id
+        tree = self.trees.tree_of(run.model_id, run.prompt, run.system_prompt, run.chat)
+        if tree is not None:  # the Tree dock follows to this prompt's answers
+            self.tree_dock_widget.show_tree(tree.id)
+        self.state.run_restored.emit(run)
+
     # --- the tree of generations ------------------------------------------------------------
 
     def _on_node_added(self, tree: GenerationTree, node_id: str) -> None:
@@ -742,6 +755,7 @@ class MainWindow(QMainWindow):
     def show_node(self, tree: GenerationTree, node_id: str) -> None:
         """Show a node's answer: with its tokens and inspector when this session generated it, as text otherwise."""
         self.shown_node = (tree, node_id)
+        self.shown_run_id = ""
         record = self.trees.records.get(node_id)
         if record is not None:
             self._show_sequences(run_from_record(record), _token_ids(record))
