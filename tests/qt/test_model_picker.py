@@ -7,12 +7,13 @@ import json
 import os
 import shutil
 
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import QCoreApplication, QPoint, Qt
 from PySide6.QtTest import QTest
 
 from workbench.core.catalog import Catalog, TrainedVariant
 from workbench.qt.common.app_state import AppState
-from workbench.qt.generation.model_picker import variant_label
+from workbench.qt.common.language import CHINESE, install_language
+from workbench.qt.generation.model_picker import entry_label, variant_label
 from workbench.qt.main_window import MainWindow
 
 
@@ -80,3 +81,21 @@ def test_a_kept_evaluation_reads_apart_from_the_checkpoint_a_run_resumes_from(ti
     entry = tiny_loaded.entry
     assert variant_label(TrainedVariant(entry, checkpoint=True, step=600, snapshot=True)) == "evaluation at step 600"
     assert variant_label(TrainedVariant(entry, checkpoint=True, step=612)) == "checkpoint, step 612"
+
+
+
+def test_the_chosen_models_name_stays_in_view_and_its_place_reads_in_chinese(qtbot, qapp):
+    window = MainWindow(AppState(Catalog()))
+    qtbot.addWidget(window)
+    picker = window.model_picker
+    picker.combo.setCurrentIndex(picker.combo.count() - 1)
+    picker.combo.setCurrentIndex(0)
+    assert picker.combo.lineEdit().cursorPosition() == 0  # the start, the model's name, is in view
+    installed = install_language(qapp, CHINESE)
+    try:
+        label = entry_label(Catalog().default_entry())
+        assert "随包附带，已安装" in label and ", " not in label
+    finally:
+        for translator in installed:
+            QCoreApplication.removeTranslator(translator)
+    window.close()

@@ -132,7 +132,7 @@ def test_the_model_bar_and_the_runs_list_speak_chinese(chinese):
     from workbench.qt.generation.runs_panel import run_title
 
     entry = next(entry for entry in Catalog().entries() if entry.id == "smollm2-135m-instruct")
-    assert "135M 参数 · 随包附带, 已安装" in entry_label(entry), entry_label(entry)
+    assert "135M 参数 · 随包附带，已安装" in entry_label(entry), entry_label(entry)
     assert loaded_label(None) == "未加载模型"
     tokens = tuple(RunToken("字", 0.5, ()) for _ in range(12))
     run = Run(model_id="m", model_name="SmolLM2", prompt="你好", system_prompt="", chat=True, settings={}, seed=None,

@@ -58,7 +58,8 @@ def entry_label(entry: ModelEntry) -> str:
     installed = translate("ModelPicker", _INSTALLED[entry.installed])
     generates = "" if entry.can_generate else translate("ModelPicker", " · encoder only")
     source = translate("ModelPicker", _SOURCES[entry.source]) if entry.source in _SOURCES else entry.source
-    return f"{entry.name} — {entry.architecture} · {_size_text(entry.parameters)} · {source}, {installed}{generates}"
+    where = translate("ModelPicker", "{0}, {1}").format(source, installed)  # Chinese joins them with "，"
+    return f"{entry.name} — {entry.architecture} · {_size_text(entry.parameters)} · {where}{generates}"
 
 
 def loaded_label(loaded: LoadedModel | None) -> str:
@@ -120,6 +121,7 @@ class ModelPicker(QWidget):
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.combo.setToolTip(self.tr("Models you can load: type to search. Choosing one loads it."))
         self.combo.activated.connect(lambda _index: self.request_load())
+        self.combo.currentIndexChanged.connect(self._show_name_first)
 
         self.open_button = QToolButton()
         self.open_button.setText(self.tr("Open"))
@@ -238,6 +240,12 @@ class ModelPicker(QWidget):
     def _fit_popup(self) -> None:
         if self.tree.isVisible():
             self.combo.showPopup()  # shown again, it takes the height of the rows now open
+
+    def _show_name_first(self) -> None:
+        # The search box holds the whole label with its cursor at the end, which scrolls the model's name out of
+        # a narrow box: the start is what says which model it is.
+        if self.combo.lineEdit() is not None:
+            self.combo.lineEdit().setCursorPosition(0)
 
     def select(self, entry_id: str) -> None:
         model = self.combo.model()

@@ -2375,6 +2375,10 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
         <translation> · 仅编码器</translation>
     </message>
     <message>
+        <source>{0}, {1}</source>
+        <translation>{0}，{1}</translation>
+    </message>
+    <message>
         <source>{0} on {1} · {2} · {3:.0f} MiB</source>
         <translation>{0}，运行于 {1} · {2} · {3:.0f} MiB</translation>
     </message>
@@ -3293,7 +3297,7 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
     </message>
     <message>
         <source>Dropout</source>
-        <translation>Dropout</translation>
+        <translation>Dropout 丢弃率</translation>
     </message>
     <message>
         <source>Share of activations randomly zeroed while training, against overfitting. 0 for small models and short runs.</source>
