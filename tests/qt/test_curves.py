@@ -17,7 +17,7 @@ from workbench.qt.common.curves import (
     read_curves_csv,
 )
 
-AXES = (XAxis("step", "Step"), XAxis("tokens", "Tokens seen"), XAxis("time", "Time (s)"))
+AXES = (XAxis("step", "Step", whole=True), XAxis("tokens", "Tokens seen", whole=True), XAxis("time", "Time (s)"))
 
 
 @pytest.fixture
@@ -238,3 +238,13 @@ def test_a_legend_with_long_overlay_names_wraps_within_the_width(curves, qtbot):
     curves.resize(1800, 500)  # room again: more entries a row
     qtbot.waitUntil(lambda: legend.columnCount > narrow, timeout=2_000)
     assert right_edge() <= curves._graphics.viewport().width()
+
+
+def test_steps_are_ticked_at_whole_numbers_and_seconds_anywhere(curves):
+    def ticks() -> list[float]:
+        axis = curves.plot("loss").getAxis("bottom")
+        return [value for _, values in axis.tickValues(1.0, 3.0, 600) for value in values]
+
+    assert ticks() and all(value == round(value) for value in ticks())  # steps 1, 2, 3: never 1.5
+    curves.set_x_axis("time")
+    assert any(value != round(value) for value in ticks())  # 1.5 s is a time

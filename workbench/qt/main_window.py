@@ -68,7 +68,7 @@ from workbench.qt.generation.decoding_panel import DecodingPanel
 from workbench.qt.generation.entropy_strip import EntropyStrip
 from workbench.qt.generation.model_loader import ModelLoader, RemoteCodeRequest
 from workbench.qt.generation.model_picker import ModelPicker
-from workbench.qt.generation.output_view import OutputView, visible_token_text
+from workbench.qt.generation.output_view import OutputView, shown_token
 from workbench.qt.generation.prompt_editor import PromptEditor
 from workbench.qt.generation.remote_code_dialog import confirm_remote_code
 from workbench.qt.generation.runs_panel import RunsPanel
@@ -782,7 +782,7 @@ class MainWindow(QMainWindow):
         tokens = record.result.sequences[0].tokens if record is not None else ()
         if step >= len(tokens):
             return  # a saved branch: its alternatives come back with "Show in inspector"
-        title = self.tr("Fork at token {0} {1}: write instead…").format(step + 1, visible_token_text(tokens[step].text))
+        title = self.tr("Fork at token {0} {1}: write instead…").format(step + 1, shown_token(tokens[step]))
         if self.fork_popup is not None:
             self.fork_popup.deleteLater()  # closed by now: a popup closes before anything else gets a click
         self.fork_popup = ForkPopup(title, alternatives(tokens[step]), self)

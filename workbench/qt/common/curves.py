@@ -42,6 +42,7 @@ from superqt.utils import qthrottled
 
 from workbench.core.atomic import write_bytes_atomic
 from workbench.core.errors import InvalidInputError
+from workbench.qt.common.axes import WholeNumberAxis
 from workbench.qt.common.language import error_text
 from workbench.qt.common.throttle import land_when_closed
 
@@ -66,6 +67,7 @@ class XAxis:
 
     key: str  # column name in exported CSV files
     label: str  # shown to the person, already translated
+    whole: bool = False  # a count (steps, tokens): ticked at whole numbers only
 
 
 def exponential_moving_average(values: np.ndarray, smoothing: float, previous: float | None = None) -> np.ndarray:
@@ -169,7 +171,7 @@ class LiveCurvesWidget(QWidget):
 
     def __init__(self, x_axes: Sequence[XAxis] | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._x_axes: tuple[XAxis, ...] = tuple(x_axes or (XAxis("step", self.tr("Step")),))
+        self._x_axes: tuple[XAxis, ...] = tuple(x_axes or (XAxis("step", self.tr("Step"), whole=True),))
         self._x_index = 0
         self._log_x = False
         self._log_y = False
@@ -276,7 +278,8 @@ class LiveCurvesWidget(QWidget):
         legend.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)  # entries side by side, not spread
         self._graphics.addItem(legend, row=row, col=0)
         self._graphics.ci.layout.setAlignment(legend, Qt.AlignmentFlag.AlignLeft)
-        plot = self._graphics.addPlot(row=row + 1, col=0)
+        plot = self._graphics.addPlot(row=row + 1, col=0, axisItems={"bottom": WholeNumberAxis(orientation="bottom")})
+        plot.getAxis("bottom").whole = self.x_axis.whole
         plot.legend = legend  # where PlotItem.addItem puts named curves, and removeItem takes them from
         plot.setLabel("left", y_label)
         for axis in ("left", "bottom"):
@@ -539,6 +542,8 @@ class LiveCurvesWidget(QWidget):
         if index == self._x_index or not 0 <= index < len(self._x_axes):
             return
         self._x_index = index
+        for plot in self._plots.values():
+            plot.getAxis("bottom").whole = self.x_axis.whole
         self._label_bottom_axis()
         self._redraw_all()
         for plot in self._plots.values():

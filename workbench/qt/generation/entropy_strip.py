@@ -20,9 +20,10 @@ from superqt import QElidingLabel
 from superqt.utils import qthrottled
 
 from workbench.core.sessions import RunSequence, RunToken
+from workbench.qt.common.axes import WholeNumberAxis
 from workbench.qt.common.theme import SELECTION_COLOR
 from workbench.qt.common.throttle import land_when_closed
-from workbench.qt.generation.output_view import visible_token_text
+from workbench.qt.generation.output_view import shown_token
 
 REDRAW_INTERVAL_MS = 250  # 4 Hz, like every live curve: on 2 cores each redraw is time the generation waits
 PLOT_HEIGHT = 76  # with the legend line above it, the strip stays about 100 px tall
@@ -37,7 +38,7 @@ def _finite(values: list[float | None]) -> np.ndarray:
     return array
 
 
-class _TokenNumberAxis(pg.AxisItem):
+class _TokenNumberAxis(WholeNumberAxis):
     """Numbers the tokens from 1, as the readout, the fork popup and the hover do (the points sit at 0, 1, …)."""
 
     def tickValues(self, minVal, maxVal, size):  # noqa: N802, N803 (pyqtgraph's names)
@@ -183,7 +184,7 @@ class EntropyStrip(QWidget):
         token = self.tokens[step]
         entropy = self.tr("unknown") if token.entropy is None else f"{token.entropy:.2f}"
         return self.tr("token {0} {1}: entropy {2}, surprisal {3:.2f} nats").format(
-            step + 1, visible_token_text(token.text), entropy, token.surprisal)
+            step + 1, shown_token(token), entropy, token.surprisal)
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
         step = self.step_at(scene_pos)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 from superqt.utils import qthrottled
 
+from workbench.core.generation_data import TokenEvent
 from workbench.core.sessions import RunSequence, RunToken
 from workbench.qt.common.theme import SELECTION_COLOR, probability_background
 from workbench.qt.common.throttle import land_when_closed
@@ -41,14 +42,18 @@ def visible_token_text(text: str) -> str:
     return "“" + text.replace("\n", "⏎").replace("\t", "⇥").replace(" ", "·") + "”"
 
 
+def shown_token(token: RunToken | TokenEvent) -> str:
+    """A generated token as labels show it. A character's first bytes stream as "" (the text waits for the
+    rest): the token's byte chip (its ``label``) is shown then."""
+    return visible_token_text(token.text) if token.text or not token.label else token.label
+
+
 def token_tooltip(token: RunToken) -> str:
     rows = "".join(
         f"<tr><td>{html.escape(visible_token_text(text))}</td><td align='right'>{prob:.1%}</td></tr>"
         for text, prob in token.alternatives
     )
-    # A character's first bytes stream as "" (the text waits for the rest): show the token's bytes then.
-    shown = visible_token_text(token.text) if token.text or not token.label else token.label
-    chosen = f"<b>{html.escape(shown)}</b> {token.prob:.1%}"
+    chosen = f"<b>{html.escape(shown_token(token))}</b> {token.prob:.1%}"
     title = QCoreApplication.translate("OutputView", "Most likely next tokens:")
     return f"{chosen}<br>{title}<table>{rows}</table>" if rows else chosen
 

@@ -96,7 +96,7 @@ class GenLabPanel(RunControlsMixin, QWidget):
     # ----- construction ----------------------------------------------------------------
 
     def _curves_widget(self) -> LiveCurvesWidget:
-        return LiveCurvesWidget([XAxis("step", self.tr("Step")), XAxis("epoch", self.tr("Epoch"))])
+        return LiveCurvesWidget([XAxis("step", self.tr("Step"), whole=True), XAxis("epoch", self.tr("Epoch"))])
 
     def _vae_curves(self) -> LiveCurvesWidget:
         curves = self._curves_widget()

@@ -53,8 +53,8 @@ class TrainingCurves(QWidget):
         self.lr_name = self.tr("learning rate")
         self.curves = LiveCurvesWidget(
             (
-                XAxis("step", self.tr("Step")),
-                XAxis("tokens", self.tr("Tokens seen")),
+                XAxis("step", self.tr("Step"), whole=True),
+                XAxis("tokens", self.tr("Tokens seen"), whole=True),
                 XAxis("time", self.tr("Training time (s)")),
             )
         )
