@@ -17,6 +17,7 @@ from workbench.core.generation import GenerationRequest
 from workbench.core.loading import LoadSettings
 from workbench.core.sessions import open_session, session_path
 from workbench.qt import main_window as main_window_module
+from workbench.qt.common.app_state import AppState
 from workbench.qt.main_window import MainWindow
 
 
@@ -320,3 +321,15 @@ def test_the_answer_on_screen_comes_back_at_the_next_start_beside_a_newer_prompt
     assert again.output_view.sequence_text() == shown.text  # and the answer that was on screen
     assert f"seed {shown.seed}" in again.output_view.info_label.text()
     assert again.tree_dock_widget.shown_tree_id == again.trees.trees[0].id  # the tree of that answer's prompt
+
+
+def test_the_answers_timings_show_on_the_generate_page_only(qtbot):
+    window = MainWindow(AppState())
+    qtbot.addWidget(window)
+    window._show_timings(0.05, 12.5)
+    assert window.pages.count() > 1 and not window.speed_label.isHidden()
+    window.pages.setCurrentIndex(1)
+    assert window.speed_label.isHidden() and window.ttft_label.isHidden()
+    window.pages.setCurrentIndex(0)
+    assert not window.speed_label.isHidden() and window.speed_label.text() == "12.5 tokens/s"
+    window.close()

@@ -301,6 +301,7 @@ class MainWindow(QMainWindow):
                 self.pages.setTabToolTip(index, QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText))
         self.page_actions.actions()[0].setChecked(True)
         self.pages.currentChanged.connect(lambda index: self.page_actions.actions()[index].setChecked(True))
+        self.pages.currentChanged.connect(self._show_generation_timings)
         view_menu.addSeparator()
         view_menu.addAction(self.runs_dock.toggleViewAction())
         view_menu.addAction(self.tree_dock.toggleViewAction())
@@ -701,6 +702,11 @@ class MainWindow(QMainWindow):
         step = position - self.prompt_length if position >= 0 else -1  # a prompt token: nothing to mark here
         self.output_view.select_token(sequence, step if step >= 0 else -1)
         self.entropy_strip.select_token(sequence, step if step >= 0 else -1)
+
+    def _show_generation_timings(self, page: int) -> None:
+        # The Generate page's answer's timings: beside another page's work they read as its own.
+        for label in (self.ttft_label, self.speed_label):
+            label.setVisible(self.pages.widget(page) is self.generate_page)
 
     def _show_timings(self, ttft: float | None, tokens_per_s: float) -> None:
         self.ttft_label.setText(self.tr("first token {0:.0f} ms").format(ttft * 1000) if ttft is not None else "")
