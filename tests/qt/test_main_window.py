@@ -65,6 +65,8 @@ def test_generate_shortcut_and_several_sequences_get_tabs(qtbot, window):
     assert window.output_view.tabs.count() == 3
     texts = [window.output_view.sequence_text(index) for index in range(3)]
     assert texts == [sequence.text for sequence in finished.args[0].result.sequences]
+    lengths = " + ".join(str(len(sequence.tokens)) for sequence in finished.args[0].result.sequences)
+    assert f"3 answers: {lengths} tok" in window.runs_panel.list.item(0).text()  # each answer, not their sum
 
 
 def test_stop_cancels_mid_run_and_keeps_partial_output(qtbot, window):
@@ -333,3 +335,14 @@ def test_the_answers_timings_show_on_the_generate_page_only(qtbot):
     window.pages.setCurrentIndex(0)
     assert not window.speed_label.isHidden() and window.speed_label.text() == "12.5 tokens/s"
     window.close()
+
+
+def test_beam_search_says_why_its_answer_stays_empty_until_it_ends(qtbot, window):
+    set_prompt(window, "The quick", mode="beam", num_beams=2, max_new_tokens=4)
+    started = []
+    window.state.generation_started.connect(lambda _live: started.append(window.output_view.info_label.text()))
+    with qtbot.waitSignal(window.state.generation_finished, timeout=15_000) as finished:
+        window.generate()
+    assert started and "the answers appear when it ends" in started[0]
+    assert window.output_view.info_label.text() == ""  # the answer is there: nothing left to explain
+    assert window.output_view.sequence_text() == finished.args[0].result.text

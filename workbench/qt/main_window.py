@@ -640,6 +640,10 @@ class MainWindow(QMainWindow):
         self.shown_ids = shown_ids
         self.output_view.begin(request.settings.num_return_sequences, live.prefill_text)
         self.entropy_strip.begin(request.settings.num_return_sequences)
+        # Beam search streams nothing: say why the answer stays empty (the last answer's seed is not this one's).
+        self.output_view.set_info(self.tr("Beam search: the answers appear when it ends (until then the best beam "
+                                          "can still change); its progress is in the status bar.")
+                                  if request.settings.mode == "beam" else "")
         self._on_token_selected(*(self.state.selected_token or (-1, -1)))  # its step moved with the prompt
         self.ttft_label.clear()
         self.speed_label.clear()

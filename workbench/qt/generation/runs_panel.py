@@ -15,7 +15,12 @@ def run_title(run: Run) -> str:
     prompt = " ".join(run.prompt.split())
     prompt = prompt if len(prompt) <= 48 else prompt[:47] + "…"
     stopped = " ■" if run.stopped else ""
-    tokens = QCoreApplication.translate("RunsPanel", "{0} tok").format(run.new_tokens)
+    lengths = [len(sequence.tokens) for sequence in run.sequences]
+    if len(lengths) > 1:  # each answer's length, as the tabs and the tree count them, not their sum
+        tokens = QCoreApplication.translate("RunsPanel", "{0} answers: {1} tok").format(
+            len(lengths), " + ".join(str(length) for length in lengths))
+    else:
+        tokens = QCoreApplication.translate("RunsPanel", "{0} tok").format(run.new_tokens)
     return f"{run.created[11:16]}  {run.model_name}  · {tokens}{stopped}\n{prompt}"
 
 

@@ -402,16 +402,16 @@
         <translation>等待中…</translation>
     </message>
     <message>
-        <source>{0:.0f} ms</source>
-        <translation>{0:.0f} ms</translation>
+        <source>first token {0:.0f} ms</source>
+        <translation>首词元 {0:.0f} ms</translation>
+    </message>
+    <message>
+        <source>{0} · {1:.1f} tok/s · {2} tok · mean surprisal {3:.2f} nats{4}</source>
+        <translation>{0} · {1:.1f} 词元/秒 · {2} 词元 · 平均惊奇度 {3:.2f} nats{4}</translation>
     </message>
     <message>
         <source> · seed {0}</source>
         <translation> · 种子 {0}</translation>
-    </message>
-    <message>
-        <source>{0} · {1:.1f} tok/s · {2} tok · {3:.2f} nats{4}</source>
-        <translation>{0} · {1:.1f} 词元/秒 · {2} 词元 · {3:.2f} nats{4}</translation>
     </message>
 </context>
 <context>
@@ -2273,6 +2273,10 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
         <translation>正在停止…</translation>
     </message>
     <message>
+        <source>Beam search: the answers appear when it ends (until then the best beam can still change); its progress is in the status bar.</source>
+        <translation>束搜索：结束时才显示答案（在此之前最佳的束仍可能改变）；进度见状态栏。</translation>
+    </message>
+    <message>
         <source>Generating…</source>
         <translation>正在生成…</translation>
     </message>
@@ -2715,6 +2719,10 @@ Read it (Show Details) and load only a model you trust.</source>
 </context>
 <context>
     <name>RunsPanel</name>
+    <message>
+        <source>{0} answers: {1} tok</source>
+        <translation>{0} 个回答：{1} 词元</translation>
+    </message>
     <message>
         <source>{0} tok</source>
         <translation>{0} 词元</translation>
