@@ -157,6 +157,7 @@ class ModelPicker(QWidget):
         self.loaded_label = QElidingLabel(self.tr("No model loaded"))
         self.loaded_label.setToolTip(self.tr("The model in use, where it runs, and the memory its weights take."))
         self.loaded_label.setMinimumWidth(200)
+        self.loaded_label.setElideMode(Qt.TextElideMode.ElideMiddle)  # the name and the memory stay in view
         self.loaded_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
         layout = QHBoxLayout(self)
@@ -330,5 +331,7 @@ class ModelPicker(QWidget):
     def show_loaded(self, loaded: LoadedModel | None) -> None:
         self.set_idle()
         self.loaded_label.setText(loaded_label(loaded))
+        self.loaded_label.setToolTip(loaded_label(loaded) + "\n" + self.tr(
+            "The model in use, where it runs, and the memory its weights take."))
         if loaded is not None:
             self.select(loaded.entry.id)
