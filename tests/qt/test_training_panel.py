@@ -313,6 +313,7 @@ def test_a_run_stopped_before_a_restart_is_continued_with_its_settings(qtbot, co
     assert again.form.settings().out_dir != str(out_dir) and again.start_button.isEnabled()
     assert f"stopped at step {stopped_at}" in again.status_label.text()
     assert _steps(again) == stopped_at and _last_step(again) == stopped_at  # its curve so far, drawn again
+    assert (again.progress.value(), again.progress.maximum()) == (stopped_at, 5000)  # and how far it is
     again.continue_button.click()
     qtbot.waitUntil(lambda: _last_step(again) >= stopped_at + 3 or again.last_result is not None, timeout=30_000)
     assert _last_step(again) >= stopped_at + 3, (again.status_label.text(), again.last_result)

@@ -196,6 +196,8 @@ class TrainingPanel(RunControlsMixin, QWidget):
             self._settings = history.settings
             self._show_settings(history.settings)
         step = history.steps[-1].step if history.steps else 0
+        if history.settings is not None:
+            self._show_steps_bar(step)  # how far the run is, as while it trains
         last_evaluation = history.evaluations[-1].step if history.evaluations else 0
         self.following.start(step, [event.train_loss for event in history.steps if event.step > last_evaluation])
         if unfinished:
@@ -382,6 +384,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
             settings, step = found
             self._settings = self._resumable = settings
             self._show_settings(settings)
+            self._show_steps_bar(step)
             self.run.set_status(self.tr("The run in {folder} stopped at step {step}: Continue carries it on.").format(
                 folder=settings.out_dir, step=step))
             self._refresh_controls()
