@@ -312,3 +312,12 @@ def test_cli_refuses_an_image_size_without_images_and_a_refused_run_leaves_no_fo
     assert cli_main(["genlab", "--epochs", "1", "--device", "cuda:7", "--out", str(tmp_path / "b")]) == 2
     assert capsys.readouterr().err.startswith("error:")
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+def test_help_shows_each_flags_default_for_both_models(capsys):
+    with pytest.raises(SystemExit):
+        cli_main(["genlab", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    vae, gan = GenLabSettings.for_model("vae"), GenLabSettings.for_model("gan")
+    assert f"(default: {vae.epochs} (VAE), {gan.epochs} (GAN))" in shown
+    assert f"(default: {vae.batch_size})" in shown and "(default: )" not in shown

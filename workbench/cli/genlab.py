@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import io
 import sys
 from pathlib import Path
@@ -31,10 +32,16 @@ def add_parser(subparsers) -> None:
         "reconstructions.png (VAE), the model (model/) and a checkpoint (checkpoint/) into --out. "
         "Flags left out take the chosen model's tuned values.",
     )
-    options.add_settings_arguments(parser, GenLabSettings, defaults={"model": "vae"})
+    options.add_settings_arguments(parser, GenLabSettings, defaults=_tuned_defaults())
     parser.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
     parser.add_argument("--out", required=True, type=Path, help="folder for the results")
     parser.set_defaults(run=run)
+
+
+def _tuned_defaults() -> dict[str, object]:
+    """What the help shows as each flag's default: one value, or the VAE's and the GAN's tuned ones."""
+    vae, gan = (dataclasses.asdict(GenLabSettings.for_model(kind)) for kind in ("vae", "gan"))
+    return {name: value if value == gan[name] else f"{value} (VAE), {gan[name]} (GAN)" for name, value in vae.items()}
 
 
 def _settings(args: argparse.Namespace) -> GenLabSettings:

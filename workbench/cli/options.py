@@ -10,7 +10,7 @@ from typing import Any
 
 from workbench.core.settings_fields import DEVICE, FOLDER, described_fields, settings_from_data
 
-DEVICE_HELP = "auto, cpu, cuda, cuda:N or mps"
+DEVICE_HELP = "auto, cpu, cuda, cuda:N or mps (default: auto, a GPU when there is one)"
 _METAVARS = {int: "N", float: "X", str: "TEXT", DEVICE: "DEVICE", FOLDER: "DIR"}
 
 
@@ -57,7 +57,7 @@ def add_settings_arguments(
         info = field.info
         shown_default = field.default if defaults is None else defaults.get(field.name)
         help_text = f"{info.label} — {info.help}"  # the label is what error messages call it
-        if shown_default not in (None, dataclasses.MISSING, ()) and field.value_type is not bool:
+        if shown_default not in (None, dataclasses.MISSING, (), "") and field.value_type is not bool:
             help_text += f" (default: {shown_default})"
         options: dict[str, Any] = {"dest": field.name, "default": None, "help": help_text.replace("%", "%%")}
         if field.value_type is bool:

@@ -196,7 +196,8 @@ class DecodingSettings(DescribedSettings):
         section=QT_TRANSLATE_NOOP("DecodingSettings", "Seed and stop strings"),
         help=QT_TRANSLATE_NOOP(
             "DecodingSettings",
-            "Where the random number generator starts. The same seed, prompt and settings sample the same text again.",
+            "Where the random number generator starts. The same seed, prompt and settings sample the same text again. "
+            "Left out: each run draws a new one, and reports it.",
         ),
     )
     sampler_order: tuple[str, ...] = setting(

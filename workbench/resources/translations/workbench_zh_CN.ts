@@ -794,8 +794,8 @@
         <translation>种子与停止字符串</translation>
     </message>
     <message>
-        <source>Where the random number generator starts. The same seed, prompt and settings sample the same text again.</source>
-        <translation>随机数生成器的起点。相同的种子、提示词和设置会再次采样出相同的文本。</translation>
+        <source>Where the random number generator starts. The same seed, prompt and settings sample the same text again. Left out: each run draws a new one, and reports it.</source>
+        <translation>随机数生成器的起点。相同的种子、提示词和设置会再次采样出相同的文本。不给出时：每次运行抽取一个新种子，并报告它。</translation>
     </message>
     <message>
         <source>Sampler order</source>
