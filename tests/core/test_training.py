@@ -192,13 +192,20 @@ def test_diverging_loss_stops_with_a_message_and_keeps_the_checkpoint(corpus, tm
     assert all(torch.isfinite(v).all() for s in weights["state"].values() for v in s.values() if torch.is_tensor(v))
 
 
-def test_a_new_run_diverging_before_its_first_checkpoint_leaves_no_folder(corpus, tmp_path, loss_turns_nan):
+def test_a_new_run_diverging_before_it_saved_anything_leaves_no_folder(corpus, tmp_path, loss_turns_nan):
     out = tmp_path / "runs" / "run"
     settings = tiny_settings(corpus, out, checkpoint_interval=100, eval_interval=100)
     _, result = run(settings)
     assert result.diverged and result.step == 4 and "no checkpoint" in result.message
     # Nothing to resume, so nothing is kept that would refuse the same command once the learning rate is fixed.
     assert not (tmp_path / "runs").exists()
+
+
+def test_a_run_diverging_after_it_kept_a_model_keeps_it_with_its_curves(corpus, tmp_path, loss_turns_nan):
+    out = tmp_path / "run"
+    _, result = run(tiny_settings(corpus, out, checkpoint_interval=100, eval_interval=2))
+    assert result.diverged and (out / "step-0000002").is_dir()  # the evaluation's model, kept
+    assert [int(row["step"]) for row in read_metrics(out)][:2] == [1, 2]  # with the curve that led to it
 
 
 def test_a_tensorboard_folder_that_cannot_be_made_leaves_no_run_folder(corpus, tmp_path):

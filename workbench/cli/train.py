@@ -157,7 +157,7 @@ def run(args: argparse.Namespace) -> int:
     settings.validate()
     read_corpus(settings.corpus)  # read again by the trainer: a second read is cheap beside training
     if processes.is_main:
-        # Only checked: the trainer makes it, and removes it again if the run is refused before its first step.
+        # Only checked: the trainer makes it, and removes it again if the run is refused or ends having saved nothing.
         check_output_folder(Path(settings.out_dir), resume=args.resume, how_to_resume="--resume")
     control = RunControl()
     again = "every process stops after this step" if processes.distributed else "Ctrl+C again to abort at once"

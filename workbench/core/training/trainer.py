@@ -70,7 +70,7 @@ from workbench.core.training.probes import (
     probe_records,
 )
 from workbench.core.training.settings import RECURRENT_ARCHITECTURES, TrainSettings
-from workbench.core.training.snapshots import SnapshotEvent, save_snapshot
+from workbench.core.training.snapshots import SnapshotEvent, save_snapshot, snapshot_steps
 from workbench.core.training.step_log import StepLog
 from workbench.core.training.tensorboard import TensorBoardLog
 from workbench.core.training.tokenization import bpe_tokenizer, char_tokenizer, encode_corpus
@@ -210,7 +210,7 @@ class _Run:
         self.elapsed_s = 0.0
         self.last_val_loss: float | None = None
         self.recent_train_losses: list[float] = []
-        self.made_folders: list[Path] = []  # made for the run (its folder, TensorBoard's), removed if it makes no step
+        self.made_folders: list[Path] = []  # made for the run (its folder, TensorBoard's), removed if it saves nothing
 
     # --- setup ------------------------------------------------------------------
 
@@ -681,8 +681,8 @@ class _RunFiles:
                 log.close()
 
     def discard(self) -> None:
-        """Closes and deletes these files: a new run that failed before its first checkpoint leaves its folder as
-        it found it, so the same command can be run again once the problem is fixed."""
+        """Closes and deletes these files: a new run that failed before it saved anything leaves its folder as it
+        found it, so the same command can be run again once the problem is fixed."""
         self.close()
         created = [log.path for log in (self.metrics, self.probes, self.heads, self.samples)]
         for path in created + (self.tensorboard.created if self.tensorboard else []):
@@ -797,10 +797,10 @@ def _train(run: _Run) -> Generator[TrainEvent, None, TrainResult]:
                    device=run.device)) from error
         raise
     finally:
-        # A new run that ends with no checkpoint saved (out of memory, diverged before its first checkpoint)
-        # leaves its folder as it found it: with nothing to resume, a folder kept would only refuse the same
-        # command once the problem is fixed.
-        if files and not run.resume and not has_checkpoint(run.checkpoint_dir):
+        # A new run that ends with nothing saved, no checkpoint and no kept model (out of memory, diverged before
+        # its first evaluation) leaves its folder as it found it: kept, it would only refuse the same command once
+        # the problem is fixed. A kept model is never thrown away, nor the curves that go with it.
+        if files and not run.resume and not has_checkpoint(run.checkpoint_dir) and not snapshot_steps(run.out_dir):
             files.discard()
             (run.out_dir / RUN_FILE).unlink(missing_ok=True)
             remove_made_folders(run.made_folders)
