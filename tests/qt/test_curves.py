@@ -245,6 +245,12 @@ def test_steps_are_ticked_at_whole_numbers_and_seconds_anywhere(curves):
         axis = curves.plot("loss").getAxis("bottom")
         return [value for _, values in axis.tickValues(1.0, 3.0, 600) for value in values]
 
+    axis = curves.plot("loss").getAxis("bottom")
     assert ticks() and all(value == round(value) for value in ticks())  # steps 1, 2, 3: never 1.5
+    assert [axis.tickStrings(values, 1.0, spacing) for spacing, values in axis.tickValues(1.0, 3.0, 600)] == [
+        ["1", "2", "3"]]  # not "1.0"
+    curves.set_log_x(True)
+    assert any(values for _, values in axis.tickValues(2.3, 2.9, 600))  # steps 200 to 800 on a log axis
+    curves.set_log_x(False)
     curves.set_x_axis("time")
     assert any(value != round(value) for value in ticks())  # 1.5 s is a time

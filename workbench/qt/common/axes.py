@@ -15,9 +15,11 @@ class WholeNumberAxis(pg.AxisItem):
 
     def tickValues(self, minVal, maxVal, size):  # noqa: N802, N803 (pyqtgraph's names)
         levels = super().tickValues(minVal, maxVal, size)
-        if not self.whole:
+        if not self.whole or self.logMode:  # on a log axis the values are exponents: 10^2.3 is a whole step
             return levels
-        kept = [(spacing, whole) for spacing, values in levels if (whole := [v for v in values if v == round(v)])]
+        # A level's spacing sets the decimals of its labels: at least 1, so that 2 reads "2", not "2.0".
+        kept = [(max(spacing, 1.0), whole) for spacing, values in levels
+                if (whole := [value for value in values if value == round(value)])]
         if kept:
             return kept
         return [(1.0, [float(value) for value in range(math.ceil(minVal), math.floor(maxVal) + 1)])]
