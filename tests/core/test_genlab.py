@@ -321,3 +321,14 @@ def test_help_shows_each_flags_default_for_both_models(capsys):
     vae, gan = GenLabSettings.for_model("vae"), GenLabSettings.for_model("gan")
     assert f"(default: {vae.epochs} (VAE), {gan.epochs} (GAN))" in shown
     assert f"(default: {vae.batch_size})" in shown and "(default: )" not in shown
+    assert "(default: vae)" in shown  # the model itself: what is used when --model is left out
+
+
+def test_a_diverged_resume_keeps_the_good_model_and_pictures(tmp_path, capsys):
+    out = tmp_path / "run"
+    small = ["--model", "vae", "--hidden-dim", "16", "--device", "cpu", "--out", str(out)]
+    assert cli_main(["genlab", "--epochs", "1", *small]) == 0
+    good = {path.name: path.read_bytes() for path in [out / "samples.png", *(out / "model").iterdir()]}
+    assert cli_main(["genlab", "--epochs", "3", "--lr", "1e30", "--resume", *small]) == 2
+    assert "diverged" in capsys.readouterr().err
+    assert {path.name: path.read_bytes() for path in [out / "samples.png", *(out / "model").iterdir()]} == good

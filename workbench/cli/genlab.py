@@ -41,7 +41,8 @@ def add_parser(subparsers) -> None:
 def _tuned_defaults() -> dict[str, object]:
     """What the help shows as each flag's default: one value, or the VAE's and the GAN's tuned ones."""
     vae, gan = (dataclasses.asdict(GenLabSettings.for_model(kind)) for kind in ("vae", "gan"))
-    return {name: value if value == gan[name] else f"{value} (VAE), {gan[name]} (GAN)" for name, value in vae.items()}
+    tuned = {name: value if value == gan[name] else f"{value} (VAE), {gan[name]} (GAN)" for name, value in vae.items()}
+    return {**tuned, "model": "vae"}
 
 
 def _settings(args: argparse.Namespace) -> GenLabSettings:
@@ -88,10 +89,11 @@ def run(args: argparse.Namespace) -> int:
     except BaseException:  # refused (a device, a checkpoint) or aborted: a folder made for nothing goes
         remove_made_folders(made)
         raise
-    written = _write_results(out, result, last_epoch[0] if last_epoch else None)
-    if result.diverged:  # its message says what to change
+    if result.diverged:  # its message says what to change; the model and pictures of a good epoch stay
+        write_text_atomic(out / "metrics.csv", metrics_csv(result))
         print(f"error: {result.message}", file=sys.stderr)
         return 2
+    written = _write_results(out, result, last_epoch[0] if last_epoch else None)
     print(result.message)
     print("wrote " + ", ".join(str(path) for path in written))
     return INTERRUPTED if result.stopped else 0
