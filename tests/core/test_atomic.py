@@ -22,3 +22,11 @@ def test_atomic_files_and_folders_get_the_permissions_of_plain_ones(tmp_path):
     assert _mode(tmp_path / "step-0000010") == _mode(tmp_path / "plain")
     assert _mode(tmp_path / "step-0000010" / "model.safetensors") == _mode(tmp_path / "plain.txt")
     assert [path.name for path in tmp_path.iterdir() if path.name.startswith(".")] == []  # no staging left
+
+
+def test_a_replaced_file_keeps_its_own_permissions(tmp_path):
+    session = tmp_path / "session.json"
+    write_text_atomic(session, "{}")
+    session.chmod(0o600)  # made private by its owner
+    write_text_atomic(session, '{"runs": []}')
+    assert session.read_text() == '{"runs": []}' and _mode(session) == 0o600

@@ -3,8 +3,9 @@
 import json
 import os
 import shutil
+import stat
 import tempfile
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -16,11 +17,24 @@ def _read_umask() -> int:
 
 
 # tempfile makes its files 0600 and folders 0700, private to their owner. What is written here is a result
-# (a model, a run's files, a checkpoint that other processes of a cluster run read): it gets the permissions
-# any file the person writes gets, as open() and mkdir() would give it.
+# (a model, a run's files, a checkpoint that other processes of a cluster run read): a new one gets the
+# permissions any file the person writes gets, as open() and mkdir() would give it; a replaced one keeps its own
+# (a session someone made private stays private).
 _UMASK = _read_umask()
 FILE_MODE = 0o666 & ~_UMASK
 FOLDER_MODE = 0o777 & ~_UMASK
+
+
+def _set_mode(path: Path, mode: int) -> None:
+    with suppress(OSError):  # a file system without POSIX permissions (FAT, some network shares) keeps its own
+        os.chmod(path, mode)
+
+
+def _mode_of(path: Path, default: int) -> int:
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return default
 
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
@@ -29,10 +43,10 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            os.fchmod(handle.fileno(), FILE_MODE)
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        _set_mode(Path(tmp), _mode_of(path, FILE_MODE))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -54,7 +68,7 @@ def atomic_directory(final: Path) -> Iterator[Path]:
     final.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
     try:
-        staging.chmod(FOLDER_MODE)
+        _set_mode(staging, _mode_of(final, FOLDER_MODE))
         yield staging
         old = None
         if final.exists():
