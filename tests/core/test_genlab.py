@@ -115,6 +115,22 @@ def test_stop_checkpoints_and_returns_partial_result(small_digits, tmp_path):
     assert load_checkpoint(tmp_path / "ckpt").state["epoch"] == 2
 
 
+@pytest.mark.parametrize("kind", ["vae", "gan"])
+def test_a_stop_inside_an_epoch_resumes_exactly_like_an_uninterrupted_run(kind, small_digits, tmp_path):
+    settings = quick(kind, epochs=2, checkpoint_every=100)
+    straight, _ = run(settings, small_digits)
+    control = RunControl()
+    job = train(settings, control, images=small_digits, checkpoint_dir=tmp_path / "ckpt")
+    stopped = drain(job, lambda event: isinstance(event, StepMetrics) and event.step == 5 and control.cancel())
+    assert stopped.stopped and stopped.step == 5 and stopped.epochs_done == 0  # inside the first epoch
+    resumed, _ = run(settings, small_digits, checkpoint_dir=tmp_path / "ckpt", resume=True)
+    assert resumed.step == straight.step
+    for name, tensor in straight.model.state_dict().items():
+        assert torch.equal(tensor, resumed.model.state_dict()[name]), name
+    assert [row["total" if kind == "vae" else "d_loss"] for row in resumed.history] == pytest.approx(
+        [row["total" if kind == "vae" else "d_loss"] for row in straight.history])
+
+
 def test_settings_problems_are_human():
     bad = GenLabSettings(model="gan", epochs=0, lr=-1.0, label_smoothing=0.7)
     problems = bad.problems()

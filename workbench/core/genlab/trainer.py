@@ -213,6 +213,7 @@ def _train(
     history: list[dict[str, float]] = []
     first_epoch, step = 1, 0
     checkpoint = None
+    stopped_inside: dict | None = None
     if resume:
         checkpoint = load_checkpoint(checkpoint_dir)
         if checkpoint.model.config.kind != settings.model:
@@ -231,6 +232,7 @@ def _train(
         model = checkpoint.model
         history = list(checkpoint.state["history"])
         first_epoch, step = checkpoint.state["epoch"] + 1, checkpoint.state["step"]
+        stopped_inside = checkpoint.state.get("inside_epoch")  # a stop cut that epoch short: go on inside it
         generator.set_state(checkpoint.generator_state)
     else:
         model = _build_fresh(settings, images)
@@ -247,11 +249,15 @@ def _train(
     started = time.perf_counter() - (history[-1]["elapsed_s"] if history else 0.0)
     saved_path: str | None = None
 
-    def checkpoint_now(epochs_done: int) -> CheckpointEvent | None:
+    def checkpoint_now(epochs_done: int, inside_epoch: dict | None = None) -> CheckpointEvent | None:
+        """``inside_epoch``: where a stop cut the next epoch short (its batch order, the batches done and their
+        metric sums), so that a resume trains exactly the batches an uninterrupted run would have."""
         nonlocal saved_path
         if checkpoint_dir is None:
             return None
         state = {"epoch": epochs_done, "step": step, "settings": settings.to_dict(), "history": history}
+        if inside_epoch is not None:
+            state["inside_epoch"] = inside_epoch
         saved_path = str(save_checkpoint(checkpoint_dir, model, train_step.optimizers, generator, state))
         return CheckpointEvent(epochs_done, saved_path)
 
@@ -266,15 +272,22 @@ def _train(
         )
     )
     for epoch in range(first_epoch, settings.epochs + 1):
-        sums = dict.fromkeys(METRICS[settings.model], 0.0)
-        order = torch.randperm(len(train_data), generator=generator, device=device)
+        if stopped_inside is not None:  # the batches of the epoch a stop cut short, from the first one not done
+            order = torch.tensor(stopped_inside["order"], dtype=torch.int64, device=device)  # (N,)
+            sums, first_batch = dict(stopped_inside["sums"]), stopped_inside["batches_done"]
+            stopped_inside = None
+        else:
+            order = torch.randperm(len(train_data), generator=generator, device=device)  # (N,)
+            sums, first_batch = dict.fromkeys(METRICS[settings.model], 0.0), 0
         # Drop the ragged last batch: a batch of 5 gives the GAN's discriminator a noisy, misleading step.
-        batches = order[: len(order) - len(order) % settings.batch_size].view(-1, settings.batch_size)
-        for indices in batches:
+        batches = order[: len(order) - len(order) % settings.batch_size].view(-1, settings.batch_size)  # (B, batch)
+        for batch_index in range(first_batch, len(batches)):
+            indices = batches[batch_index]
             if isinstance(control, RunControl):
                 control.wait_if_paused()
             if control.cancelled:
-                event = checkpoint_now(epoch - 1)
+                inside = {"order": order.tolist(), "batches_done": batch_index, "sums": sums}
+                event = checkpoint_now(epoch - 1, inside)
                 if event:
                     yield event
                 return result(epoch - 1, True, f"Stopped during epoch {epoch}.")
