@@ -133,8 +133,10 @@ class ColumnCard(QFrame):
         seed_row.addWidget(self.seed_spin, 1)
 
         self.text_view = SequenceView()
+        # Each figure named, on two lines of their own: a wrapping label would make the scrolling row of columns
+        # taller than its view (QScrollArea sizes it by the label's height for some other width).
         self.stats_label = QLabel()
-        self.stats_label.setWordWrap(True)  # each figure is named, on two lines in a narrow column
+        self.stats_label.setMinimumHeight(self.stats_label.fontMetrics().lineSpacing() * 2)  # "waiting…" too
         self.stats_label.setToolTip(self.tr("Time to first token · generated tokens per second · length in tokens · "
                                             "mean surprisal of the generated tokens under the raw model (nats)."))
         layout = QVBoxLayout(self)
@@ -211,5 +213,5 @@ class ColumnCard(QFrame):
         first = self.tr("first token {0:.0f} ms").format(stats.time_to_first_token_s * 1000) \
             if stats.time_to_first_token_s is not None else "–"
         seed = self.tr(" · seed {0}").format(outcome.result.seed) if outcome.result.seed is not None else ""
-        self.stats_label.setText(self.tr("{0} · {1:.1f} tok/s · {2} tok · mean surprisal {3:.2f} nats{4}").format(
+        self.stats_label.setText(self.tr("{0} · {1:.1f} tok/s · {2} tok\nmean surprisal {3:.2f} nats{4}").format(
             first, stats.tokens_per_s, stats.length, stats.mean_surprisal, seed))

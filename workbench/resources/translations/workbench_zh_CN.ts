@@ -406,8 +406,10 @@
         <translation>首词元 {0:.0f} ms</translation>
     </message>
     <message>
-        <source>{0} · {1:.1f} tok/s · {2} tok · mean surprisal {3:.2f} nats{4}</source>
-        <translation>{0} · {1:.1f} 词元/秒 · {2} 词元 · 平均惊奇度 {3:.2f} nats{4}</translation>
+        <source>{0} · {1:.1f} tok/s · {2} tok
+mean surprisal {3:.2f} nats{4}</source>
+        <translation>{0} · {1:.1f} 词元/秒 · {2} 词元
+平均惊奇度 {3:.2f} nats{4}</translation>
     </message>
     <message>
         <source> · seed {0}</source>
