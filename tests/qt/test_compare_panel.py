@@ -63,6 +63,10 @@ def test_three_columns_fill(qtbot, panel):
         assert card.text_view.toPlainText() == outcome.text and outcome.text
         assert f"{outcome.stats.length} tok" in card.stats_label.text() and "tok/s" in card.stats_label.text()
     assert comparison.outcomes[1].result.seed == 3 and "seed 3" in panel.cards[1].stats_label.text()
+    assert "first token" in panel.cards[0].stats_label.text() and "mean surprisal" in panel.cards[0].stats_label.text()
+    qtbot.wait(50)  # laid out again with the figures
+    # The row of columns fits its view: with the figures under them, the cards are not cut off at the bottom.
+    assert panel.columns_widget.height() <= panel.columns_scroll.viewport().height()
     values = comparison.matrix(MEAN_LOGPROB)
     assert panel.matrix.rowCount() == panel.matrix.columnCount() == 3
     assert [[panel.matrix.item(i, j).text() for j in range(3)] for i in range(3)] == \
