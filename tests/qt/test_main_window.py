@@ -8,7 +8,7 @@ import threading
 import torch
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QMenu, QWidget
 
 from tests.conftest import make_tiny_loaded
 from workbench.core.catalog import folder_entry
@@ -131,6 +131,7 @@ def test_a_run_clicked_in_the_list_restores_prompt_settings_and_output(qtbot, wi
     with qtbot.waitSignal(window.state.generation_finished, timeout=15_000) as again:
         window.generate()
     assert again.args[0].result.text == result.text
+    assert window.runs_panel.selected_run().id == window.shown_run_id  # the export buttons take the new run
 
 
 def test_regenerate_draws_a_new_seed_unless_locked(qtbot, window):
@@ -323,6 +324,8 @@ def test_the_answer_on_screen_comes_back_at_the_next_start_beside_a_newer_prompt
     assert again.output_view.sequence_text() == shown.text  # and the answer that was on screen
     assert f"seed {shown.seed}" in again.output_view.info_label.text()
     assert again.tree_dock_widget.shown_tree_id == again.trees.trees[0].id  # the tree of that answer's prompt
+    assert again.regenerate_action.isEnabled() and again.continue_action.isEnabled()  # and it can be taken on
+    assert again.runs_panel.selected_run().id == again.shown_run_id  # the run the export buttons take
 
 
 def test_the_answers_timings_show_on_the_generate_page_only(qtbot):
@@ -346,3 +349,13 @@ def test_beam_search_says_why_its_answer_stays_empty_until_it_ends(qtbot, window
     assert started and "the answers appear when it ends" in started[0]
     assert window.output_view.info_label.text() == ""  # the answer is there: nothing left to explain
     assert window.output_view.sequence_text() == finished.args[0].result.text
+
+
+def test_the_view_menus_colour_toggle_shows_and_follows_the_check_box(window):
+    [action] = [action for menu in window.menuBar().findChildren(QMenu) for action in menu.actions()
+                if action.text() == window.output_view.colour_check.text()]
+    assert action.isCheckable() and action.isChecked() == window.output_view.colour_check.isChecked()
+    action.trigger()
+    assert not action.isChecked() and not window.output_view.colour_check.isChecked()
+    window.output_view.colour_check.setChecked(True)
+    assert action.isChecked()

@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 from superqt.utils import qdebounced, qthrottled
 
-from workbench.core.decoding import MODE_DEFAULTS
+from workbench.core.decoding import MODE_DEFAULTS, DecodingSettings
 from workbench.core.errors import InvalidInputError, InvalidSettingsError
 from workbench.core.generation_data import GenerationRecord, GenerationRequest, TokenEvent, prompt_token_ids
 from workbench.core.loading import LoadedModel, LoadSettings
@@ -312,7 +312,11 @@ class MainWindow(QMainWindow):
         self.unlock_action.toggled.connect(self._set_panels_unlocked)
         view_menu.addAction(self.unlock_action)
         view_menu.addSeparator()
-        view_menu.addAction(self.output_view.colour_check.text(), self.output_view.colour_check.toggle)
+        colour = view_menu.addAction(self.output_view.colour_check.text())
+        colour.setCheckable(True)  # the menu shows the state, and stays with the check box either way
+        colour.setChecked(self.output_view.colour_check.isChecked())
+        colour.toggled.connect(self.output_view.colour_check.setChecked)
+        self.output_view.colour_check.toggled.connect(colour.setChecked)
         self._add_language_menu(view_menu)
         help_menu = menu_bar.addMenu(self.tr("&Help"))
         help_menu.addAction(self.tr("&About"), self._show_about)
@@ -720,16 +724,13 @@ class MainWindow(QMainWindow):
 
     def restore_run(self, run: Run) -> None:
         """Put a run's prompt, settings and output back, ready to run again."""
-        try:
-            settings = settings_from_dict({**run.settings, "seed": run.seed})
-        except TypeError:
+        settings = _settings_of(run)
+        if settings is None:
             settings = MODE_DEFAULTS["sample"]
             self.show_problem(self.tr("This run's settings are from another version; defaults are shown."))
         self.prompt_editor.set_contents(run.prompt, run.system_prompt, True if run.chat is None else run.chat,
                                         run.prefill_text)
         self.decoding_panel.set_settings(settings)  # its seed locked: Generate repeats the run exactly
-        self.generation.last_request = GenerationRequest(run.prompt, settings, run.system_prompt, run.chat,
-                                                         prefill=run.prefill_text)
         self._show_run(run)
         self._schedule_autosave()
         notes = []
@@ -745,12 +746,17 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _show_run(self, run: Run) -> None:
-        """A run's answer on screen, with its timings; the Tree dock follows to its prompt's tree."""
+        """A run's answer on screen, with its timings, ready for Regenerate and Continue; the Tree dock follows to
+        its prompt's tree."""
+        settings = _settings_of(run) or MODE_DEFAULTS["sample"]
+        self.generation.last_request = GenerationRequest(run.prompt, settings, run.system_prompt, run.chat,
+                                                         prefill=run.prefill_text)
         self._show_sequences(run, [])
         self._show_timings(run.time_to_first_token_s, run.tokens_per_s)
         self.output_view.set_info(self.tr("seed {0}").format(run.seed) if run.seed is not None else "")
         self.shown_node = None
         self.shown_run_id = run.id
+        self.runs_panel.select_run(run.id)
         tree = self.trees.tree_of(run.model_id, run.prompt, run.system_prompt, run.chat)
         if tree is not None:  # the Tree dock follows to this prompt's answers
             self.tree_dock_widget.show_tree(tree.id)
@@ -854,6 +860,14 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()
         super().closeEvent(event)
+
+
+def _settings_of(run: Run) -> DecodingSettings | None:
+    """The settings a run was made with, its seed included; None for a run saved by another version."""
+    try:
+        return settings_from_dict({**run.settings, "seed": run.seed})
+    except TypeError:
+        return None
 
 
 def _token_ids(record: GenerationRecord) -> list[list[int]]:

@@ -71,6 +71,14 @@ class RunsPanel(QWidget):
         item.setData(Qt.ItemDataRole.UserRole, run)
         item.setToolTip(run.prompt)
         self.list.insertItem(0, item)  # newest on top
+        self.list.setCurrentItem(item)  # the run on screen is the one the export buttons take
+
+    def select_run(self, run_id: str) -> None:
+        """Highlight the run with ``run_id`` (the one on screen), without putting it back."""
+        for row in range(self.list.count()):
+            if self.list.item(row).data(Qt.ItemDataRole.UserRole).id == run_id:
+                self.list.setCurrentRow(row)
+                return
 
     def selected_run(self) -> Run | None:
         item = self.list.currentItem()
