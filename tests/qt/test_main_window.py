@@ -359,3 +359,11 @@ def test_the_view_menus_colour_toggle_shows_and_follows_the_check_box(window):
     assert not action.isChecked() and not window.output_view.colour_check.isChecked()
     window.output_view.colour_check.setChecked(True)
     assert action.isChecked()
+
+
+def test_a_greyed_chat_switch_says_why(window):
+    window.prompt_editor.set_chat_available(False)
+    assert not window.prompt_editor.chat_switch.isEnabled()
+    assert "no chat template" in window.prompt_editor.chat_switch.toolTip()
+    window.prompt_editor.set_chat_available(True)
+    assert window.prompt_editor.chat_switch.toolTip().startswith("On: your prompt is wrapped")

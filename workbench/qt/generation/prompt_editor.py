@@ -71,9 +71,10 @@ class PromptEditor(QWidget):
 
         self.chat_switch = QToggleSwitch(self.tr("Chat template"))
         self.chat_switch.setChecked(True)
-        self.chat_switch.setToolTip(self.tr(
+        self._chat_help = self.tr(
             "On: your prompt is wrapped in the model's chat template as a user message (with the system prompt), "
-            "the way chat models were trained. Off: the model simply continues your raw text."))
+            "the way chat models were trained. Off: the model simply continues your raw text.")
+        self.chat_switch.setToolTip(self._chat_help)
         self.chat_switch.toggled.connect(self._on_chat_toggled)
 
         self.history_button = QToolButton()
@@ -166,6 +167,8 @@ class PromptEditor(QWidget):
     def set_chat_available(self, available: bool) -> None:
         """A model without a chat template can only complete raw text."""
         self.chat_switch.setEnabled(available)
+        self.chat_switch.setToolTip(self._chat_help if available else self.tr(
+            "This model has no chat template (a base model): it continues your raw text."))
         self._on_chat_toggled()
 
     def show_token_count(self, count: int | None, limit: int | None, problem: str = "") -> None:

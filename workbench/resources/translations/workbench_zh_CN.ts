@@ -2629,6 +2629,10 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
         <translation>提示词</translation>
     </message>
     <message>
+        <source>This model has no chat template (a base model): it continues your raw text.</source>
+        <translation>这个模型没有对话模板（是基础模型）：它直接续写你的原始文本。</translation>
+    </message>
+    <message>
         <source>{0} tokens (the model reads at most {1})</source>
         <translation>{0} 个词元（模型最多读取 {1} 个）</translation>
     </message>
