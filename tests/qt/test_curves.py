@@ -157,6 +157,7 @@ def test_export_csv_and_png_reload_equal(curves, tmp_path):
     curves.export_png(png_path)
 
     table = read_curves_csv(csv_path)
+    assert f"\n{CURRENT_RUN},val loss,200,153600,10.0,1.7\n" in csv_path.read_text()  # counts as counts
     np.testing.assert_array_equal(table[(CURRENT_RUN, "train loss")], curves.points("train loss"))
     np.testing.assert_array_equal(table[(CURRENT_RUN, "val loss")], curves.points("val loss"))
     assert np.isnan(table[("earlier", "train loss")][:, 1]).all()

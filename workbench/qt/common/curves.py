@@ -639,9 +639,10 @@ class LiveCurvesWidget(QWidget):
         writer.writerow(["run", "series", *(axis.key for axis in self._x_axes), "value"])
         runs = [(CURRENT_RUN, {n: s.points.view() for n, s in self._series.items()})]
         runs += [(overlay.label, overlay.series) for overlay in self._overlays]
+        wholes = [axis.whole for axis in self._x_axes] + [False]  # steps and token counts written as 768, not 768.0
         for run, series in runs:
             for name, points in series.items():
-                writer.writerows([run, name, *map(_csv_number, row)] for row in points)
+                writer.writerows([run, name, *map(_csv_number, row, wholes)] for row in points)
         write_bytes_atomic(Path(path), text.getvalue().encode("utf-8"))
 
     def export_png(self, path: str | Path) -> None:
@@ -676,8 +677,10 @@ def _number(value: float) -> str:
     return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.4g}"
 
 
-def _csv_number(value: float) -> str:
-    return "" if math.isnan(value) else repr(float(value))
+def _csv_number(value: float, whole: bool = False) -> str:
+    if math.isnan(value):
+        return ""
+    return str(int(value)) if whole and value == round(value) else repr(float(value))
 
 
 def read_curves_csv(path: str | Path) -> dict[tuple[str, str], np.ndarray]:
