@@ -80,6 +80,8 @@ def test_a_clicked_token_forks_a_branch_that_streams_under_its_parent(qtbot, sho
     assert window.state.selected_token[1] == window.prompt_length + step  # the click selected it as well
     rows = [popup.list.topLevelItem(row) for row in range(popup.list.topLevelItemCount())]
     assert len(rows) == 20
+    widest = max(popup.list.fontMetrics().horizontalAdvance(row.text(2)) for row in rows)
+    assert popup.list.columnWidth(2) >= widest and not popup.list.horizontalScrollBar().isVisible()  # whole
     event = window.trees.records[root.id].result.sequences[0].tokens[step]
     assert [row.data(0, Qt.ItemDataRole.UserRole).token_id for row in rows] == [i for i, _ in event.trace.stages[0].top]
     wanted = rows[1].data(0, Qt.ItemDataRole.UserRole)

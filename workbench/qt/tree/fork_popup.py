@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -84,7 +85,12 @@ class ForkPopup(QFrame):
             for column in (1, 2):
                 item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight)
             self.list.addTopLevelItem(item)
-        self.list.resizeColumnToContents(0)
+        # The probabilities always whole; the token takes the width that is left (a long one elides).
+        header = self.list.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.list.setVisible(bool(choices))
         self.search.setVisible(bool(choices))
         self.typed = QLineEdit()
