@@ -367,3 +367,15 @@ def test_a_greyed_chat_switch_says_why(window):
     assert "no chat template" in window.prompt_editor.chat_switch.toolTip()
     window.prompt_editor.set_chat_available(True)
     assert window.prompt_editor.chat_switch.toolTip().startswith("On: your prompt is wrapped")
+
+
+def test_an_answer_brought_back_says_when_another_model_is_loaded(qtbot, make_window, tiny_loaded):
+    window = make_window(tiny_loaded)
+    set_prompt(window, "The quick", mode="greedy", max_new_tokens=3)
+    with qtbot.waitSignal(window.state.generation_finished, timeout=15_000):
+        window.generate()
+    window.close()
+    other = dataclasses.replace(tiny_loaded, entry=dataclasses.replace(tiny_loaded.entry, id="other", name="Other"))
+    again = make_window(other)
+    said = again.statusBar().currentMessage()
+    assert f"made with {tiny_loaded.entry.name}" in said and "Other is loaded now" in said

@@ -208,8 +208,12 @@ def test_rename_collapse_and_delete(qtbot, window, monkeypatch):
     dock.refresh()
     assert not dock.item(root.id).isExpanded()
     monkeypatch.setattr(QMessageBox, "question", lambda *args: QMessageBox.StandardButton.Yes)
+    assert window.shown_node[1] == child.id and window.output_view.sequence_text() == child.text
     dock.delete(tree, child.id)
     assert list(tree.nodes) == [root.id] and dock.item(child.id) is None
+    # The answer on screen was the deleted branch's: it goes too, rather than stay with tokens that cannot fork.
+    assert window.shown_node is None and window.output_view.sequence_text() == ""
+    assert "deleted" in window.output_view.info_label.text()
     dock.delete(tree, root.id)
     assert window.trees.trees == [] and dock.view.topLevelItemCount() == 0
 

@@ -352,6 +352,7 @@ class MainWindow(QMainWindow):
         self.entropy_strip.token_clicked.connect(self._select_generated_token)
         self.output_view.token_menu_requested.connect(self.open_fork_popup)
         self.trees.changed.connect(self._schedule_autosave)
+        self.trees.changed.connect(self._forget_a_deleted_shown_node)
         self.trees.folding_changed.connect(self._schedule_autosave)
         self.trees.message.connect(self.show_problem)
         self.trees.node_added.connect(self._on_node_added)
@@ -500,10 +501,10 @@ class MainWindow(QMainWindow):
     def use_loaded_model(self, loaded: LoadedModel) -> None:
         """Make ``loaded`` the model everyone works on, and free the one it replaces."""
         previous = self.state.loaded_model
+        self.show_status(self.tr("Loaded {0}").format(loaded.entry.name))  # before what the new model has to say
         self.state.set_loaded_model(loaded)
         if previous is not None and previous is not loaded:
             _free_when_idle(previous)
-        self.show_status(self.tr("Loaded {0}").format(loaded.entry.name))
 
     def _on_load_failed(self, message: str) -> None:
         self.model_picker.show_loaded(self.state.loaded_model)
@@ -523,6 +524,17 @@ class MainWindow(QMainWindow):
         self.model_picker.show_loaded(loaded)
         self.prompt_editor.set_chat_available(loaded is None or loaded.has_chat_template)
         self._count_prompt_tokens()
+        shown = next((run for run in self.runs_panel.runs() if run.id == self.shown_run_id), None)
+        if shown is not None:  # an answer brought back at the start, say, made with another model
+            self._say_if_made_with_another_model(shown)
+
+    def _say_if_made_with_another_model(self, run: Run, before: str = "") -> None:
+        loaded = self.state.loaded_model
+        if loaded is not None and loaded.entry.id != run.model_id:
+            before += self.tr("This run was made with {0}; {1} is loaded now.").format(run.model_name,
+                                                                                        loaded.entry.name)
+        if before:
+            self.show_status(before)
 
     # --- the editor ------------------------------------------------------------------
 
@@ -733,16 +745,9 @@ class MainWindow(QMainWindow):
         self.decoding_panel.set_settings(settings)  # its seed locked: Generate repeats the run exactly
         self._show_run(run)
         self._schedule_autosave()
-        notes = []
-        if run.seed is not None:
-            notes.append(self.tr("Restored with its seed {0} locked: Generate repeats this run; untick Lock for new "
-                                 "draws.").format(run.seed))
-        loaded = self.state.loaded_model
-        if loaded is not None and loaded.entry.id != run.model_id:
-            notes.append(self.tr("This run was made with {0}; {1} is loaded now.").format(
-                run.model_name, loaded.entry.name))
-        if notes:
-            self.show_status(" ".join(notes))
+        locked = self.tr("Restored with its seed {0} locked: Generate repeats this run; untick Lock for new "
+                         "draws.").format(run.seed) + " " if run.seed is not None else ""
+        self._say_if_made_with_another_model(run, locked)
         self._update_actions()
 
     def _show_run(self, run: Run) -> None:
@@ -763,6 +768,21 @@ class MainWindow(QMainWindow):
         self.state.run_restored.emit(run)
 
     # --- the tree of generations ------------------------------------------------------------
+
+    def _forget_a_deleted_shown_node(self) -> None:
+        """The node on screen was deleted from its tree: its answer goes from the screen too (it could not be
+        forked any more)."""
+        if self.shown_node is None:
+            return
+        tree, node_id = self.shown_node
+        if node_id not in tree.nodes or tree not in self.trees.trees:
+            self.shown_node, self.shown_run_id = None, ""
+            self.state.clear_selection()
+            self.prompt_length, self.shown_ids = 0, []
+            self.output_view.show_sequences([])
+            self.entropy_strip.show_sequences([])
+            self.output_view.set_info(self.tr("The answer on screen was deleted from the Tree."))
+            self._update_actions()
 
     def _on_node_added(self, tree: GenerationTree, node_id: str) -> None:
         self.shown_node = (tree, node_id)  # the answer on screen is this node's
