@@ -255,3 +255,12 @@ def test_steps_are_ticked_at_whole_numbers_and_seconds_anywhere(curves):
     curves.set_log_x(False)
     curves.set_x_axis("time")
     assert any(value != round(value) for value in ticks())  # 1.5 s is a time
+
+
+def test_export_waits_for_a_point_to_save(curves, qtbot):
+    assert not any(button.isEnabled() for button in curves.export_buttons)  # an empty table, a blank image
+    curves.append("train loss", [1, 768, 0.05], 4.0)
+    curves.flush()
+    assert all(button.isEnabled() for button in curves.export_buttons)
+    curves.clear()
+    assert not any(button.isEnabled() for button in curves.export_buttons)

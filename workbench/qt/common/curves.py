@@ -261,10 +261,18 @@ class LiveCurvesWidget(QWidget):
         export_png = QPushButton(self.tr("Export PNG…"))
         export_png.setToolTip(self.tr("Save the plots as they look now as an image."))
         export_png.clicked.connect(self._ask_export_png)
+        self.export_buttons = (export_csv, export_png)
+        for button in self.export_buttons:
+            button.setEnabled(False)  # until there is a point to save
         bar.addWidget(self.clear_overlays_button)
         bar.addWidget(export_csv)
         bar.addWidget(export_png)
         return bar
+
+    def _enable_export(self) -> None:
+        has_points = bool(self._overlays) or any(len(series.points) for series in self._series.values())
+        for button in self.export_buttons:
+            button.setEnabled(has_points)
 
     # ----- describing the curves ---------------------------------------------------
 
@@ -446,6 +454,7 @@ class LiveCurvesWidget(QWidget):
         for series in self._series.values():
             if series.dirty:
                 self._draw_series(series)
+        self._enable_export()
 
     def _draw_series(self, series: _Series) -> None:
         view = series.points.view()
@@ -605,6 +614,7 @@ class LiveCurvesWidget(QWidget):
         self._overlays.append(overlay)
         self._draw_overlay(overlay)
         self.clear_overlays_button.setEnabled(True)
+        self._enable_export()
         self._fit_minimum_height()
 
     def _draw_overlay(self, overlay: _Overlay) -> None:
@@ -628,6 +638,7 @@ class LiveCurvesWidget(QWidget):
                 self._plots[key].legend.removeItem(sample)
         self._overlays.clear()
         self.clear_overlays_button.setEnabled(False)
+        self._enable_export()
         self._fit_minimum_height()
 
     # ----- export --------------------------------------------------------------------
