@@ -424,9 +424,9 @@ class MainWindow(QMainWindow):
         self.prompt_editor.set_history(editor.history)
         self.runs_panel.set_runs(self.session.runs)
         self.trees.set_trees(self.session.trees)
-        shown = next((run for run in self.session.runs if run.id == self.session.shown_run_id), None)
+        shown = self.runs_panel.run_with_id(self.session.shown_run_id)
         if shown is not None:  # the answer on screen when the window closed (the editor may hold a newer prompt)
-            self._show_run(shown)
+            self._show_run(shown, _settings_of(shown) or MODE_DEFAULTS["sample"])
         self._schedule_autosave.cancel()  # nothing changed yet
 
     def _editor_state(self) -> EditorState:
@@ -524,7 +524,7 @@ class MainWindow(QMainWindow):
         self.model_picker.show_loaded(loaded)
         self.prompt_editor.set_chat_available(loaded is None or loaded.has_chat_template)
         self._count_prompt_tokens()
-        shown = next((run for run in self.runs_panel.runs() if run.id == self.shown_run_id), None)
+        shown = self.runs_panel.run_with_id(self.shown_run_id)
         if shown is not None:  # an answer brought back at the start, say, made with another model
             self._say_if_made_with_another_model(shown)
 
@@ -681,7 +681,7 @@ class MainWindow(QMainWindow):
         result = record.result
         self._show_sequences(run, _token_ids(record))
         self._show_timings(result.time_to_first_token_s, result.tokens_per_s)
-        self.output_view.set_info(self.tr("seed {0}").format(result.seed) if result.seed is not None else "")
+        self._show_seed(result.seed)
         self.decoding_panel.show_used_seed(result.seed)
         self.runs_panel.add_run(run)
         self.shown_run_id = run.id
@@ -723,6 +723,16 @@ class MainWindow(QMainWindow):
         self.output_view.select_token(sequence, step if step >= 0 else -1)
         self.entropy_strip.select_token(sequence, step if step >= 0 else -1)
 
+    def _show_text_only(self, sequences: list[RunSequence]) -> None:
+        """Answers with no token ids behind them (a saved branch's text, or none): no selection points into them."""
+        self.state.clear_selection()
+        self.prompt_length, self.shown_ids = 0, []
+        self.output_view.show_sequences(sequences)
+        self.entropy_strip.show_sequences(sequences)
+
+    def _show_seed(self, seed: int | None) -> None:
+        self.output_view.set_info(self.tr("seed {0}").format(seed) if seed is not None else "")
+
     def _show_generation_timings(self, page: int) -> None:
         # The Generate page's answer's timings: beside another page's work they read as its own.
         for label in (self.ttft_label, self.speed_label):
@@ -743,22 +753,21 @@ class MainWindow(QMainWindow):
         self.prompt_editor.set_contents(run.prompt, run.system_prompt, True if run.chat is None else run.chat,
                                         run.prefill_text)
         self.decoding_panel.set_settings(settings)  # its seed locked: Generate repeats the run exactly
-        self._show_run(run)
+        self._show_run(run, settings)
         self._schedule_autosave()
         locked = self.tr("Restored with its seed {0} locked: Generate repeats this run; untick Lock for new "
                          "draws.").format(run.seed) + " " if run.seed is not None else ""
         self._say_if_made_with_another_model(run, locked)
         self._update_actions()
 
-    def _show_run(self, run: Run) -> None:
-        """A run's answer on screen, with its timings, ready for Regenerate and Continue; the Tree dock follows to
-        its prompt's tree."""
-        settings = _settings_of(run) or MODE_DEFAULTS["sample"]
+    def _show_run(self, run: Run, settings: DecodingSettings) -> None:
+        """A run's answer on screen, with its timings, ready for Regenerate and Continue with ``settings``; the
+        Tree dock follows to its prompt's tree."""
         self.generation.last_request = GenerationRequest(run.prompt, settings, run.system_prompt, run.chat,
                                                          prefill=run.prefill_text)
         self._show_sequences(run, [])
         self._show_timings(run.time_to_first_token_s, run.tokens_per_s)
-        self.output_view.set_info(self.tr("seed {0}").format(run.seed) if run.seed is not None else "")
+        self._show_seed(run.seed)
         self.shown_node = None
         self.shown_run_id = run.id
         self.runs_panel.select_run(run.id)
@@ -777,10 +786,7 @@ class MainWindow(QMainWindow):
         tree, node_id = self.shown_node
         if node_id not in tree.nodes or tree not in self.trees.trees:
             self.shown_node, self.shown_run_id = None, ""
-            self.state.clear_selection()
-            self.prompt_length, self.shown_ids = 0, []
-            self.output_view.show_sequences([])
-            self.entropy_strip.show_sequences([])
+            self._show_text_only([])
             self.output_view.set_info(self.tr("The answer on screen was deleted from the Tree."))
             self._update_actions()
 
@@ -796,16 +802,10 @@ class MainWindow(QMainWindow):
         if record is not None:
             self._show_sequences(run_from_record(record), _token_ids(record))
             self._show_timings(record.result.time_to_first_token_s, record.result.tokens_per_s)
-            self.output_view.set_info(self.tr("seed {0}").format(record.result.seed)
-                                      if record.result.seed is not None else "")
+            self._show_seed(record.result.seed)
             self.state.generation_finished.emit(record)  # the inspector pages follow the node shown
         else:
-            sequence = RunSequence(tree.nodes[node_id].text)
-            self.state.clear_selection()
-            self.prompt_length = 0
-            self.shown_ids = []
-            self.output_view.show_sequences([sequence])
-            self.entropy_strip.show_sequences([sequence])
+            self._show_text_only([RunSequence(tree.nodes[node_id].text)])
             self.output_view.set_info(self.tr(
                 "Saved branch: text only. Right-click it in the Tree, “Show in inspector”, to generate it again."))
         self._update_actions()

@@ -73,12 +73,20 @@ class RunsPanel(QWidget):
         self.list.insertItem(0, item)  # newest on top
         self.list.setCurrentItem(item)  # the run on screen is the one the export buttons take
 
+    def _row_of(self, run_id: str) -> int:
+        """The row of the run with ``run_id``; -1 when it is not listed."""
+        runs = (self.list.item(row).data(Qt.ItemDataRole.UserRole) for row in range(self.list.count()))
+        return next((row for row, run in enumerate(runs) if run.id == run_id), -1)
+
+    def run_with_id(self, run_id: str) -> Run | None:
+        row = self._row_of(run_id)
+        return self.list.item(row).data(Qt.ItemDataRole.UserRole) if row >= 0 else None
+
     def select_run(self, run_id: str) -> None:
         """Highlight the run with ``run_id`` (the one on screen), without putting it back."""
-        for row in range(self.list.count()):
-            if self.list.item(row).data(Qt.ItemDataRole.UserRole).id == run_id:
-                self.list.setCurrentRow(row)
-                return
+        row = self._row_of(run_id)
+        if row >= 0:
+            self.list.setCurrentRow(row)
 
     def selected_run(self) -> Run | None:
         item = self.list.currentItem()
