@@ -188,6 +188,19 @@ def test_continue_after_a_chat_run_goes_on_with_the_assistant_turn(qtbot, window
     assert second.args[0].request.chat is False
 
 
+def test_an_answer_the_model_ends_at_once_says_so(qtbot, make_window):
+    loaded = make_tiny_loaded()
+    loaded.model.model.norm.weight.data.zero_()  # every logit 0: greedy takes id 0, the end of text
+    assert loaded.tokenizer.convert_ids_to_tokens(0) == loaded.tokenizer.eos_token
+    window = make_window(loaded)
+    set_prompt(window, "The quick brown", mode="greedy", max_new_tokens=5)
+    with qtbot.waitSignal(window.state.generation_finished, timeout=15_000) as finished:
+        window.generate()
+    assert finished.args[0].result.sequences[0].token_ids == (0,)
+    assert window.output_view.sequence_text() == ""
+    assert "ended the text at its first step" in window.output_view.info_label.text()
+
+
 def test_closing_during_generation_stops_every_thread_and_panel(qtbot, make_window, monkeypatch, tiny_loaded):
     spy = SpyPanel()
     monkeypatch.setattr(main_window_module, "inspector_panels", lambda state: [("Spy", spy)])

@@ -285,6 +285,11 @@ def test_two_siblings_side_by_side_are_scored_by_the_model(qtbot, window):
         surprisals = [token.surprisal for token in column.strip.tokens]
         assert -sum(surprisals) == pytest.approx(score.total_logprob)
     assert "The model prefers" in view.heading.text()
+    # A compared branch deleted from the Tree takes the comparison with it: no score of a branch that is gone.
+    window.trees.delete_subtree(tree, second.id)
+    assert all(column.score is None and column.strip.tokens == [] for column in view.columns)
+    assert "deleted" in view.heading.text()
+    assert view.columns[0].text.shown_text == ""
 
 
 def test_a_branch_is_labelled_by_what_it_adds_from_its_fork():

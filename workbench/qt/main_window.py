@@ -353,6 +353,7 @@ class MainWindow(QMainWindow):
         self.output_view.token_menu_requested.connect(self.open_fork_popup)
         self.trees.changed.connect(self._schedule_autosave)
         self.trees.changed.connect(self._forget_a_deleted_shown_node)
+        self.trees.changed.connect(lambda: self.side_by_side.forget_deleted(self.trees.trees))
         self.trees.folding_changed.connect(self._schedule_autosave)
         self.trees.message.connect(self.show_problem)
         self.trees.node_added.connect(self._on_node_added)
@@ -683,6 +684,11 @@ class MainWindow(QMainWindow):
         self._show_timings(result.time_to_first_token_s, result.tokens_per_s)
         self._show_seed(result.seed)
         self.decoding_panel.show_used_seed(result.seed)
+        if not result.stopped and all(len(sequence.token_ids) <= 1 and sequence.text == result.prefill_text
+                                      for sequence in result.sequences):
+            # An empty page alone reads as a failure: say the model chose to end (Continue on an ended answer).
+            self.output_view.set_info(self.tr("The model ended the text at its first step: this answer has no "
+                                              "new text. Change the prompt, or sample for another start."))
         self.runs_panel.add_run(run)
         self.shown_run_id = run.id
         self.show_status(self.tr("Stopped: the partial output is kept.") if result.stopped else self.tr("Done."))

@@ -45,6 +45,13 @@ class BranchColumn(QWidget):
         layout.addWidget(self.text, 1)
         layout.addWidget(self.strip)
 
+    def clear(self) -> None:
+        self.score = None
+        self.title.clear()
+        self.totals.clear()
+        self.text.show_sequence(RunSequence("", ()))
+        self.strip.show_sequences([])
+
     def show_score(self, title: str, score: BranchScore) -> None:
         self.score = score
         self.title.setText(title)
@@ -90,6 +97,18 @@ class SideBySideView(QWidget):
         self._tree, self._compared = tree, [tree.nodes[node_id] for node_id in node_ids]
         self.heading.setText(self.tr("Scoring both branches under {0}…").format(loaded.entry.name))
         return self._job.start(lambda cancel: score_branches(loaded, tree, list(node_ids), cancel))
+
+    def forget_deleted(self, trees: list[GenerationTree]) -> None:
+        """A compared branch was deleted (or its tree, or the session's trees replaced): its column goes, a
+        score of a branch that no longer exists would mislead."""
+        if not self._compared or (self._tree in trees and all(node.id in self._tree.nodes for node in self._compared)):
+            return
+        self._job.abandon()  # a score on its way would fill the columns again
+        self._tree, self._compared = None, []
+        for column in self.columns:
+            column.clear()
+        self.heading.setText(self.tr("A compared branch was deleted from the Tree. Select two branches in the Tree "
+                                     "dock and press Compare."))
 
     def _on_scored(self, scores: list[BranchScore]) -> None:
         for name, column, node, score in zip(NAMES, self.columns, self._compared, scores):

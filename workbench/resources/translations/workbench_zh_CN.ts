@@ -2283,6 +2283,10 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
         <translation>正在生成…</translation>
     </message>
     <message>
+        <source>The model ended the text at its first step: this answer has no new text. Change the prompt, or sample for another start.</source>
+        <translation>模型在第一步就结束了文本：这个回答没有新的文字。请修改提示词，或用采样换一个开头。</translation>
+    </message>
+    <message>
         <source>seed {0}</source>
         <translation>种子 {0}</translation>
     </message>
@@ -2927,6 +2931,10 @@ Read it (Show Details) and load only a model you trust.</source>
     <message>
         <source>Scoring both branches under {0}…</source>
         <translation>正在用 {0} 为两个分支打分…</translation>
+    </message>
+    <message>
+        <source>A compared branch was deleted from the Tree. Select two branches in the Tree dock and press Compare.</source>
+        <translation>一个参与比较的分支已从“树”中删除。请在“树”面板中选择两个分支，然后点击“比较”。</translation>
     </message>
     <message>
         <source>One branch ends where they part: there is nothing to compare.</source>
