@@ -7,6 +7,8 @@ import json
 
 import numpy as np
 import pytest
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QFileDialog
 
 from workbench.core.attention import capture_attention
 from workbench.core.decoding import DecodingSettings
@@ -136,6 +138,25 @@ def test_json_export_equals_the_trace(qtbot, panel, state, record, tmp_path):
         assert [tuple(pair) for pair in written["top"]] == list(stage.top)
     assert data["attention"]["weights"] == pytest.approx(panel.attention_row.weights.tolist())
     assert data["lens"] is None  # no lens computed
+    assert data["given"] is False
+
+
+def test_png_export_leaves_out_the_buttons_and_a_saved_line_goes_with_its_token(
+        qtbot, panel, state, record, tmp_path, monkeypatch):
+    prompt = len(record.result.prompt_token_ids)
+    state.select_token(0, prompt + 1)
+    path = tmp_path / "token.png"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (str(path), ""))
+    on_screen = panel.grab().toImage()
+    panel.png_button.click()
+    assert panel.status.isVisible() and str(path) in panel.status.text()
+    assert panel.png_button.isVisible() and panel.json_button.isVisible()
+    saved = QImage(str(path))
+    for button in (panel.png_button, panel.json_button):
+        area = button.geometry()
+        assert saved.copy(area) != on_screen.copy(area)  # the button is not in the image
+    state.select_token(0, prompt + 2)
+    assert not panel.status.isVisible()  # "Saved …" spoke of the token before
 
 
 def test_a_restored_run_or_another_model_clears_the_page(qtbot, panel, state, record):

@@ -267,6 +267,7 @@ class TokenPanel(QWidget):
     def refresh(self, *_, message: str | None = None) -> None:
         """Show the selected token (the slot of ``token_selected``)."""
         self.selected = selected = self._resolve()
+        self._show_status("")  # "Saved …" spoke of the token shown before
         for button in (self.png_button, self.json_button):
             button.setEnabled(selected is not None)
         if selected is None:
@@ -470,11 +471,11 @@ class TokenPanel(QWidget):
         attention row (null where not computed)."""
         selected = self.selected
         if selected is None:
-            raise WorkbenchError("No token is selected: click a token first.")
+            raise WorkbenchError(self.tr("No token is selected: click a token first."))
         token = token_json(selected.event) if selected.event is not None else {
             "token_id": selected.token_ids[selected.position], "text": selected.labels[selected.position]}
         report: dict[str, Any] = {"sequence": selected.sequence, "position": selected.position, "token": token,
-                                  "lens": None, "attention": None}
+                                  "given": selected.given, "lens": None, "attention": None}
         column = selected.predictor
         if self._lens_applies():
             lens = self.lens_result.lens
@@ -500,8 +501,18 @@ class TokenPanel(QWidget):
         write_text_atomic(Path(path), json.dumps(self.token_report(), ensure_ascii=False, indent=1))
 
     def export_png(self, path: Path) -> None:
-        if not self.grab().save(str(path), "PNG"):
-            raise WorkbenchError(f"Could not write the image {path}: check the folder exists and is writable.")
+        """The page as it reads, without its own buttons and status line."""
+        chrome = [widget for widget in (self.png_button, self.json_button, self.status) if widget.isVisible()]
+        for widget in chrome:
+            widget.setVisible(False)
+        try:
+            image = self.grab()
+        finally:
+            for widget in chrome:
+                widget.setVisible(True)
+        if not image.save(str(path), "PNG"):
+            raise WorkbenchError(self.tr("Could not write the image {0}: check the folder exists and is "
+                                         "writable.").format(path))
 
     def _default_name(self, suffix: str) -> str:
         selected = self.selected

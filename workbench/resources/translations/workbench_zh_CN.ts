@@ -3149,6 +3149,14 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
         <translation>注意力：正在捕获 {0}…</translation>
     </message>
     <message>
+        <source>No token is selected: click a token first.</source>
+        <translation>没有选中的词元：请先点击一个词元。</translation>
+    </message>
+    <message>
+        <source>Could not write the image {0}: check the folder exists and is writable.</source>
+        <translation>无法写入图片 {0}：请检查文件夹是否存在且可写。</translation>
+    </message>
+    <message>
         <source>Save the Token page as PNG</source>
         <translation>将词元页保存为 PNG</translation>
     </message>
