@@ -223,3 +223,9 @@ def test_an_empty_probe_text_is_refused_not_silently_dropped(corpus, tmp_path, c
         "error: A probe text is empty: give it some text, or give no probe texts at all to read the first lines of "
         "the validation text."]
     assert not out.exists()
+
+
+def test_fsdp_without_torchrun_says_it_trains_unsharded(corpus, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(f"train --corpus {corpus} --out {out} --fsdp --max-iters 2 --eval-interval 2 {TINY}".split()) == 0
+    assert "note: --fsdp shards the model over torchrun's processes; this run is one process" in capsys.readouterr().err

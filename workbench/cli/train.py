@@ -159,6 +159,9 @@ def run(args: argparse.Namespace) -> int:
     if processes.is_main:
         # Only checked: the trainer makes it, and removes it again if the run is refused or ends having saved nothing.
         check_output_folder(Path(settings.out_dir), resume=args.resume, how_to_resume="--resume")
+    if settings.fsdp and not processes.distributed:  # said once, so nobody waits for a sharding that never comes
+        print("note: --fsdp shards the model over torchrun's processes; this run is one process, so it trains "
+              "unsharded (start it with torchrun --nproc-per-node N to shard)", file=sys.stderr)
     control = RunControl()
     again = "every process stops after this step" if processes.distributed else "Ctrl+C again to abort at once"
     printer = _ProgressPrinter(settings.max_iters) if processes.is_main else _QuietPrinter()
