@@ -95,6 +95,23 @@ def test_a_core_message_with_values_is_translated_and_filled_in(chinese):
     assert translated(nested).endswith("每一部分都需要多于块大小 + 1 = 17 个。请使用更多文本，或更小的块大小。")
 
 
+def test_a_generative_lab_run_ends_with_a_chinese_line(chinese):
+    from dataclasses import replace
+
+    from workbench.core.genlab.data import load_digits_set
+    from workbench.core.genlab.settings import GenLabSettings
+    from workbench.core.genlab.trainer import train
+    from workbench.core.jobs import drain
+    from workbench.qt.common.language import translated
+
+    digits = load_digits_set()
+    images = replace(digits, train=digits.train[:64], train_labels=digits.train_labels[:64])
+    settings = GenLabSettings.for_model("vae", hidden_dim=16, batch_size=32, epochs=1, device="cpu")
+    result = drain(train(settings, images=images))
+    assert result.message.startswith("Trained 1 epochs in")  # the command line's
+    assert translated(result.message).startswith("已训练 1 轮，用时")
+
+
 def test_a_settings_problem_reads_in_chinese(chinese):
     from dataclasses import replace
 

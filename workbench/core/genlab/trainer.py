@@ -290,17 +290,17 @@ def _train(
                 event = checkpoint_now(epoch - 1, inside)
                 if event:
                     yield event
-                return result(epoch - 1, True, f"Stopped during epoch {epoch}.")
+                return result(epoch - 1, True,
+                              QT_TRANSLATE_NOOP("GenLabResult", "Stopped during epoch {epoch}.").fill(epoch=epoch))
             values = train_step(train_data[indices])
             step += 1
             if not all(math.isfinite(v) for v in values.values()):
-                return result(
-                    epoch - 1,
-                    True,
-                    f"Training diverged at step {step} (a loss became NaN or infinite): lower the learning rate."
-                    + (" The last good checkpoint is kept." if saved_path else ""),
-                    diverged=True,
-                )
+                diverged = (QT_TRANSLATE_NOOP("GenLabResult", "Training diverged at step {step} (a loss became NaN "
+                                              "or infinite): lower the learning rate. The last good checkpoint is "
+                                              "kept.") if saved_path else
+                            QT_TRANSLATE_NOOP("GenLabResult", "Training diverged at step {step} (a loss became NaN "
+                                              "or infinite): lower the learning rate."))
+                return result(epoch - 1, True, diverged.fill(step=step), diverged=True)
             for name, value in values.items():
                 sums[name] += value
             yield StepMetrics(epoch, step, values)
@@ -329,6 +329,8 @@ def _train(
                 yield event
     elapsed = time.perf_counter() - started  # the whole run's, a resumed one's earlier epochs included
     if first_epoch == 1:
-        return result(settings.epochs, False, f"Trained {settings.epochs} epochs in {elapsed:.1f} s.")
-    return result(settings.epochs, False,
-                  f"Trained epochs {first_epoch} to {settings.epochs} ({elapsed:.1f} s for all {settings.epochs}).")
+        trained = QT_TRANSLATE_NOOP("GenLabResult", "Trained {epochs} epochs in {seconds:.1f} s.")
+    else:
+        trained = QT_TRANSLATE_NOOP("GenLabResult", "Trained epochs {first} to {epochs} ({seconds:.1f} s for all "
+                                    "{epochs}).")
+    return result(settings.epochs, False, trained.fill(first=first_epoch, epochs=settings.epochs, seconds=elapsed))

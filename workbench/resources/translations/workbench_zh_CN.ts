@@ -1651,6 +1651,29 @@ mean surprisal {3:.2f} nats{4}</source>
     </message>
 </context>
 <context>
+    <name>GenLabResult</name>
+    <message>
+        <source>Stopped during epoch {epoch}.</source>
+        <translation>在第 {epoch} 轮中途停止。</translation>
+    </message>
+    <message>
+        <source>Training diverged at step {step} (a loss became NaN or infinite): lower the learning rate. The last good checkpoint is kept.</source>
+        <translation>训练在第 {step} 步发散（某个损失变成了 NaN 或无穷大）：请降低学习率。最后一个正常的检查点已保留。</translation>
+    </message>
+    <message>
+        <source>Training diverged at step {step} (a loss became NaN or infinite): lower the learning rate.</source>
+        <translation>训练在第 {step} 步发散（某个损失变成了 NaN 或无穷大）：请降低学习率。</translation>
+    </message>
+    <message>
+        <source>Trained {epochs} epochs in {seconds:.1f} s.</source>
+        <translation>已训练 {epochs} 轮，用时 {seconds:.1f} s。</translation>
+    </message>
+    <message>
+        <source>Trained epochs {first} to {epochs} ({seconds:.1f} s for all {epochs}).</source>
+        <translation>已训练第 {first} 至 {epochs} 轮（全部 {epochs} 轮共用时 {seconds:.1f} s）。</translation>
+    </message>
+</context>
+<context>
     <name>GenLabSettings</name>
     <message>
         <source>VAE (variational autoencoder)</source>
