@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -51,6 +50,7 @@ from workbench.core.sessions import (
     token_from_event,
 )
 from workbench.core.tree import GenerationTree
+from workbench.qt.about import show_about
 from workbench.qt.common.app_state import AppState, LiveGeneration
 from workbench.qt.common.language import (
     LANGUAGES,
@@ -319,7 +319,7 @@ class MainWindow(QMainWindow):
         self.output_view.colour_check.toggled.connect(colour.setChecked)
         self._add_language_menu(view_menu)
         help_menu = menu_bar.addMenu(self.tr("&Help"))
-        help_menu.addAction(self.tr("&About"), self._show_about)
+        help_menu.addAction(self.tr("&About"), lambda: show_about(self))
 
     def _connect(self) -> None:
         self.generate_button.clicked.connect(lambda: self.generate())
@@ -478,12 +478,6 @@ class MainWindow(QMainWindow):
         choose_language(code)
         if effective_language(code) != effective_language(self._started_language):
             self.statusBar().showMessage(self.tr("The interface changes language when the workbench next starts."))
-
-    def _show_about(self) -> None:
-        box = QMessageBox(QMessageBox.Icon.Information, self.tr("About Generation Workbench"), self.tr(
-            "Generation Workbench: watch language models generate, token by token."), parent=self)
-        box.setModal(False)
-        box.show()
 
     # --- models ----------------------------------------------------------------------
 

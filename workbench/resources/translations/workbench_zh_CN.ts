@@ -2,6 +2,41 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>About</name>
+    <message>
+        <source>not installed</source>
+        <translation>未安装</translation>
+    </message>
+    <message>
+        <source>Watch language models generate, token by token, and look inside: what the raw model wanted and what each sampling filter did, where each head looked, at which layer the answer formed, what another branch or model would have said, and what a model learns while it trains.</source>
+        <translation>逐个词元地观察语言模型生成文本，并看清其内部：原始模型想要什么、每个采样过滤器做了什么、每个注意力头看向哪里、答案在哪一层成形、另一个分支或另一个模型会说什么，以及模型在训练中学到了什么。</translation>
+    </message>
+    <message>
+        <source>Data (session, trained models)</source>
+        <translation>数据（会话、训练的模型）</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>Cache (can be deleted)</source>
+        <translation>缓存（可以删除）</translation>
+    </message>
+    <message>
+        <source>Generation Workbench</source>
+        <translation>生成工作台</translation>
+    </message>
+    <message>
+        <source>Devices</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <source>About Generation Workbench</source>
+        <translation>关于生成工作台</translation>
+    </message>
+</context>
+<context>
     <name>AttentionHeatmap</name>
     <message>
         <source>log₁₀ weight</source>
@@ -2260,14 +2295,6 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
     <message>
         <source>The interface changes language when the workbench next starts.</source>
         <translation>界面语言将在工作台下次启动时切换。</translation>
-    </message>
-    <message>
-        <source>About Generation Workbench</source>
-        <translation>关于生成工作台</translation>
-    </message>
-    <message>
-        <source>Generation Workbench: watch language models generate, token by token.</source>
-        <translation>生成工作台：逐词元观察语言模型如何生成文本。</translation>
     </message>
     <message>
         <source>Loaded {0}</source>
