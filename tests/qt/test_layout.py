@@ -169,6 +169,24 @@ def test_docks_are_locked_until_unlocked_and_the_choice_is_kept(make_window):
     assert reopened.runs_dock.features() & QDockWidget.DockWidgetFeature.DockWidgetMovable
 
 
+def test_branches_side_by_side_open_under_the_output_only_and_not_again_at_start(qtbot, shown_window, make_window):
+    from workbench.core.tree import GenerationTree
+
+    window = shown_window
+    window.resize(1366, 768 - TASKBAR)
+    qtbot.waitUntil(lambda: window.height() == 768 - TASKBAR)
+    left_height = window.left_splitter.height()
+    window.compare_branches(GenerationTree(model="a model not loaded", weights_hash="", prompt="p"), [])
+    qtbot.waitUntil(window.side_by_side_dock.isVisible)
+    QCoreApplication.processEvents()
+    assert window.left_splitter.height() == left_height  # the decoding controls keep their room
+    dock_left = window.side_by_side_dock.mapTo(window, QPoint(0, 0)).x()
+    assert dock_left >= window.output_page.mapTo(window, QPoint(0, 0)).x()
+    assert window.side_by_side_dock.height() >= window.output_page.height() // 3
+    window.close()
+    assert make_window().side_by_side_dock.isHidden()  # an empty comparison does not come back
+
+
 @pytest.fixture
 def without_panels(monkeypatch):
     monkeypatch.setattr(main_window_module, "inspector_panels", lambda state: [])

@@ -84,7 +84,7 @@ AUTOSAVE_DELAY_MS = 1000  # the session is on disk within about a second of any 
 TOKEN_COUNT_DELAY_MS = 250  # recount prompt tokens once typing pauses
 # Passed to saveState/restoreState: bumped whenever the docks or pages change, so that a layout
 # saved by an older version is ignored instead of misapplied.
-LAYOUT_VERSION = 3
+LAYOUT_VERSION = 4
 _DOCK = QDockWidget.DockWidgetFeature
 LOCKED_DOCK = _DOCK.DockWidgetClosable
 UNLOCKED_DOCK = LOCKED_DOCK | _DOCK.DockWidgetMovable | _DOCK.DockWidgetFloatable
@@ -205,10 +205,16 @@ class MainWindow(QMainWindow):
         output_layout.addWidget(self.banner)
         output_layout.addWidget(self.output_view, 1)
         output_layout.addWidget(self.entropy_strip)
+        # A main window of its own, for the side-by-side dock: under the output, the prompt and decoding
+        # column keeps its height (a dock of the page would take the whole width).
+        self.output_page = QMainWindow()
+        self.output_page.setWindowFlags(Qt.WindowType.Widget)
+        self.output_page.setObjectName("output_page")
+        self.output_page.setCentralWidget(output_side)
 
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.main_splitter.addWidget(self.left_splitter)
-        self.main_splitter.addWidget(output_side)
+        self.main_splitter.addWidget(self.output_page)
         self.main_splitter.setStretchFactor(0, 0)
         self.main_splitter.setStretchFactor(1, 1)
         self.main_splitter.setSizes([420, 800])
@@ -243,12 +249,12 @@ class MainWindow(QMainWindow):
         self.tree_dock.setFeatures(LOCKED_DOCK)
         self.generate_page.splitDockWidget(self.runs_dock, self.tree_dock, Qt.Orientation.Vertical)
         self.side_by_side = SideBySideView(self.state)
-        self.side_by_side_dock = QDockWidget(self.tr("Branches side by side"), self.generate_page)
+        self.side_by_side_dock = QDockWidget(self.tr("Branches side by side"), self.output_page)
         self.side_by_side_dock.setObjectName("side_by_side_dock")
         self.side_by_side_dock.setWidget(self.side_by_side)
         self.side_by_side_dock.setFeatures(LOCKED_DOCK)
-        self.generate_page.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.side_by_side_dock)
-        self.side_by_side_dock.hide()  # until two branches are compared
+        self.output_page.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.side_by_side_dock)
+        self.side_by_side_dock.hide()  # until two branches are compared (its state is not saved: it would reopen empty)
 
         self.pages = QTabWidget()
         self.pages.setDocumentMode(True)
@@ -840,9 +846,9 @@ class MainWindow(QMainWindow):
         return self.trees.fork(tree, node_id, step, choice, self.decoding_panel.settings())
 
     def compare_branches(self, tree: GenerationTree, node_ids: list[str]) -> None:
-        if self.side_by_side_dock.isHidden():  # opened at a third of the page: the output keeps the most room
-            self.generate_page.resizeDocks([self.side_by_side_dock], [self.generate_page.height() // 3],
-                                           Qt.Orientation.Vertical)
+        if self.side_by_side_dock.isHidden():  # opened at half the column: the answer on screen stays readable
+            self.output_page.resizeDocks([self.side_by_side_dock], [self.output_page.height() // 2],
+                                         Qt.Orientation.Vertical)
         self.side_by_side_dock.show()
         self.side_by_side_dock.raise_()
         self.side_by_side.compare(tree, node_ids)
