@@ -3,11 +3,13 @@ the strips and their hover), Stop ends it cleanly, and both exports carry the nu
 
 from __future__ import annotations
 
+import html
 import json
 from dataclasses import replace
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QPointF
 from PySide6.QtWidgets import QFileDialog
 
 from tests.conftest import make_tiny_loaded
@@ -79,6 +81,12 @@ def test_three_columns_fill(qtbot, panel):
     panel._on_strip_hovered(1, 2)
     assert panel.hover_label.text() == panel.hover_text(1, 2) and "KL" in panel.hover_text(1, 2)
     assert panel.hover_text(1, 2).count("“") == 1 + 5 + 5  # the token, then both models' top 5
+    # Tokens are counted from 1, as on the other strips; KL starts at the answer's 2nd token, value 2 is its 4th.
+    strip, plot = panel.strips.strips[1], panel.strips._plots[1]
+    assert panel.hover_text(1, 2).startswith(f"Token 4 “{html.escape(strip.labels[2])}”")
+    with qtbot.waitSignal(panel.strips.hovered) as hovered:
+        panel.strips._on_mouse_moved(plot.vb.mapViewToScene(QPointF(4.3, 0.0)))
+    assert hovered.args == [1, 2]
     panel.reference_combo.setCurrentIndex(2)
     assert [strip.other for strip in panel.strips.strips] == [0, 1]
     assert panel.export_md_button.isEnabled() and panel.run_button.isEnabled()

@@ -58,7 +58,7 @@ from workbench.qt.common.language import translated_stage
 from workbench.qt.common.theme import warning_color
 from workbench.qt.common.throttle import land_when_closed
 from workbench.qt.compare.column import ColumnCard
-from workbench.qt.compare.scores import DisagreementStrips, ScoreMatrix
+from workbench.qt.compare.scores import DisagreementStrips, ScoreMatrix, first_number
 from workbench.qt.generation.model_picker import variant_label
 from workbench.qt.generation.output_view import FLUSH_INTERVAL_MS
 from workbench.qt.token.panel import format_prob
@@ -466,14 +466,14 @@ class ComparePanel(QWidget):
         label = html.escape(strip.labels[x])
         if not strip.per_token:
             return self.tr("Character {0} “{1}”: column {2} {3}, column {4} {5} bits per byte.").format(
-                x, label, other + 1, _bits(strip.values[x]), reference + 1, _bits(strip.reference_values[x]))
+                x + first_number(strip), label, other + 1, _bits(strip.values[x]), reference + 1, _bits(strip.reference_values[x]))
 
         def top(scorer: int) -> str:
             return " · ".join(f"“{html.escape(text)}” {format_prob(prob)}"
                               for text, prob in comparison.top_tokens(scorer, reference, x))
 
-        return self.tr("Position {0} → “{1}”: KL {2:.3f} nats<br><b>column {3}</b>: {4}<br><b>column {5}</b>: {6}"
-                       ).format(x, label, strip.values[x], reference + 1, top(reference), other + 1, top(other))
+        return self.tr("Token {0} “{1}”: KL {2:.3f} nats<br><b>column {3}</b>: {4}<br><b>column {5}</b>: {6}"
+                       ).format(x + first_number(strip), label, strip.values[x], reference + 1, top(reference), other + 1, top(other))
 
     def _on_strip_hovered(self, strip_index: int, x: int) -> None:
         if strip_index >= 0 and self.comparison is not None:

@@ -11,6 +11,7 @@ from PySide6.QtCore import QPointF, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 from workbench.core.comparison import BITS_PER_BYTE, Comparison, Disagreement
+from workbench.qt.common.axes import WholeNumberAxis
 from workbench.qt.common.theme import probability_background
 
 STRIP_HEIGHT = 70
@@ -54,6 +55,12 @@ class ScoreMatrix(QTableWidget):
                 self.setItem(i, j, item)
 
 
+def first_number(strip: Disagreement) -> int:
+    """What a person calls value 0 of ``strip``: counted from 1 as the other strips count tokens, a KL
+    strip starts at the answer's 2nd token (the first is predicted by nothing in the answer)."""
+    return 2 if strip.per_token else 1
+
+
 class DisagreementStrips(pg.GraphicsLayoutWidget):
     """One strip per other column, across the reference answer. Emits ``hovered(strip, x)``
     ((-1, -1) off the strips): x is a token position (KL) or a character (surprisal)."""
@@ -72,7 +79,7 @@ class DisagreementStrips(pg.GraphicsLayoutWidget):
         self.strips, self._plots = strips, []
         first_of_kind: dict[bool, pg.PlotItem] = {}  # token positions and characters are different axes
         for row, (strip, title, unit) in enumerate(zip(strips, titles, units)):
-            plot = self.addPlot(row=row, col=0)
+            plot = self.addPlot(row=row, col=0, axisItems={"bottom": WholeNumberAxis("bottom")})
             plot.setMenuEnabled(False)
             plot.hideButtons()
             plot.setMouseEnabled(x=True, y=False)
@@ -82,7 +89,7 @@ class DisagreementStrips(pg.GraphicsLayoutWidget):
             for axis in ("left", "bottom"):
                 plot.getAxis(axis).setTextPen("k")
                 plot.getAxis(axis).setPen("k")
-            edges = np.arange(len(strip.values) + 1)
+            edges = np.arange(len(strip.values) + 1) + first_number(strip) - 0.5  # value i centred on its number
             # Positions nothing scored (the first token's characters) are drawn at 0 and named on hover.
             plot.plot(edges, np.nan_to_num(strip.values), stepMode="center", fillLevel=0, brush=_OTHER_BRUSH,
                       pen=pg.mkPen(_OTHER_BRUSH[:3]))
@@ -100,7 +107,7 @@ class DisagreementStrips(pg.GraphicsLayoutWidget):
     def _on_mouse_moved(self, position: QPointF) -> None:
         for index, plot in enumerate(self._plots):
             if plot.sceneBoundingRect().contains(position):
-                x = math.floor(plot.vb.mapSceneToView(position).x())
+                x = math.floor(plot.vb.mapSceneToView(position).x() + 0.5) - first_number(self.strips[index])
                 if 0 <= x < len(self.strips[index].values):
                     self.hovered.emit(index, x)
                     return

@@ -626,8 +626,8 @@ mean surprisal {3:.2f} nats{4}</source>
         <translation>字符 {0} “{1}”：第 {2} 列 {3}，第 {4} 列 {5} 比特/字节。</translation>
     </message>
     <message>
-        <source>Position {0} → “{1}”: KL {2:.3f} nats&lt;br&gt;&lt;b&gt;column {3}&lt;/b&gt;: {4}&lt;br&gt;&lt;b&gt;column {5}&lt;/b&gt;: {6}</source>
-        <translation>位置 {0} → “{1}”：KL {2:.3f} nats&lt;br&gt;&lt;b&gt;第 {3} 列&lt;/b&gt;：{4}&lt;br&gt;&lt;b&gt;第 {5} 列&lt;/b&gt;：{6}</translation>
+        <source>Token {0} “{1}”: KL {2:.3f} nats&lt;br&gt;&lt;b&gt;column {3}&lt;/b&gt;: {4}&lt;br&gt;&lt;b&gt;column {5}&lt;/b&gt;: {6}</source>
+        <translation>第 {0} 个词元 “{1}”：KL {2:.3f} nats&lt;br&gt;&lt;b&gt;第 {3} 列&lt;/b&gt;：{4}&lt;br&gt;&lt;b&gt;第 {5} 列&lt;/b&gt;：{6}</translation>
     </message>
     <message>
         <source>Markdown (*.md)</source>
