@@ -463,17 +463,17 @@ class ComparePanel(QWidget):
     def hover_text(self, strip_index: int, x: int) -> str:
         comparison, strip = self.comparison, self.strips.strips[strip_index]
         reference, other = strip.reference, strip.other
-        label = html.escape(strip.labels[x])
+        label, number = html.escape(strip.labels[x]), x + first_number(strip)
         if not strip.per_token:
             return self.tr("Character {0} “{1}”: column {2} {3}, column {4} {5} bits per byte.").format(
-                x + first_number(strip), label, other + 1, _bits(strip.values[x]), reference + 1, _bits(strip.reference_values[x]))
+                number, label, other + 1, _bits(strip.values[x]), reference + 1, _bits(strip.reference_values[x]))
 
         def top(scorer: int) -> str:
             return " · ".join(f"“{html.escape(text)}” {format_prob(prob)}"
                               for text, prob in comparison.top_tokens(scorer, reference, x))
 
         return self.tr("Token {0} “{1}”: KL {2:.3f} nats<br><b>column {3}</b>: {4}<br><b>column {5}</b>: {6}"
-                       ).format(x + first_number(strip), label, strip.values[x], reference + 1, top(reference), other + 1, top(other))
+                       ).format(number, label, strip.values[x], reference + 1, top(reference), other + 1, top(other))
 
     def _on_strip_hovered(self, strip_index: int, x: int) -> None:
         if strip_index >= 0 and self.comparison is not None:
