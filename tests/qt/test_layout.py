@@ -84,6 +84,18 @@ def test_the_minimum_size_fits_a_laptop_and_a_scaled_full_hd_screen(make_window)
         assert minimum.boundedTo(QSize(width, height)) == minimum
 
 
+def test_a_long_line_over_the_output_wraps_instead_of_widening_the_window(qtbot, shown_window):
+    window = shown_window
+    window.resize(*SCREENS[1])
+    # The longest such line: the one a beam search shows while it runs.
+    window.output_view.set_info("Beam search: the answers appear when it ends (until then the best beam can still "
+                                "change); its progress is in the status bar.")
+    for _ in range(10):  # a layout request climbs one parent an event loop pass
+        QCoreApplication.processEvents()
+    assert window.minimumSizeHint().width() <= SCREENS[1][0]
+    assert window.size() == QSize(*SCREENS[1]) and cut_off_widgets(window) == []
+
+
 @pytest.mark.parametrize("width, height", SCREENS)
 def test_nothing_is_cut_off_on_any_page(qtbot, shown_window, width, height):
     assert_every_page_fits(qtbot, shown_window, width, height)

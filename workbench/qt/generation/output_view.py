@@ -240,17 +240,20 @@ class OutputView(QWidget):
             "Tint each token by how likely the model thought it was: green expected, red surprising. "
             "Hover a token to see the alternatives the model considered."))
         self.colour_check.toggled.connect(self._set_colouring)
+        # Its own row, wrapped: beside the check box a long line would widen the window past a laptop screen.
         self.info_label = QLabel()
+        self.info_label.setWordWrap(True)
+        self.info_label.setVisible(False)
         header = QHBoxLayout()
         header.addWidget(self.colour_check)
         header.addStretch(1)
-        header.addWidget(self.info_label)
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(header)
+        layout.addWidget(self.info_label)
         layout.addWidget(self.tabs, 1)
 
         self._pending: dict[int, list[RunToken]] = {}
@@ -283,7 +286,7 @@ class OutputView(QWidget):
                 view.marked = self.marked[1]
             title = self.tr("Output") if sequences == 1 else self.tr("Answer {0}").format(index + 1)
             self.tabs.addTab(view, title)
-        self.info_label.clear()
+        self.set_info("")
         if focused:  # the new answer keeps the focus the old one had
             self.focus_answer()
 
@@ -322,6 +325,7 @@ class OutputView(QWidget):
 
     def set_info(self, text: str) -> None:
         self.info_label.setText(text)
+        self.info_label.setVisible(bool(text))
 
     def sequence_text(self, index: int | None = None) -> str:
         self.flush()
