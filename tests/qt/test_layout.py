@@ -96,6 +96,22 @@ def test_a_long_line_over_the_output_wraps_instead_of_widening_the_window(qtbot,
     assert window.size() == QSize(*SCREENS[1]) and cut_off_widgets(window) == []
 
 
+def test_a_long_status_line_stops_short_of_the_timings(qtbot, shown_window):
+    window = shown_window
+    window.resize(*SCREENS[0])
+    window._show_timings(0.052, 36.4)
+    qtbot.wait(10)
+    window.show_problem("'nobody/no-such-model' is not in the Hugging Face cache (/home/someone/.cache/huggingface/hub) "
+                        "and the hub cannot be reached from here: connect to the network once, or copy the model's "
+                        "files into a folder and open that folder.")
+    bar = window.statusBar()
+    shown = bar.currentMessage()
+    assert shown.startswith("'nobody/no-such-model' is not") and shown.endswith("…")
+    assert bar.fontMetrics().horizontalAdvance(shown) < window.ttft_label.mapTo(bar, QPoint(0, 0)).x()
+    window.show_status("Done.")
+    assert bar.currentMessage() == "Done."
+
+
 @pytest.mark.parametrize("width, height", SCREENS)
 def test_nothing_is_cut_off_on_any_page(qtbot, shown_window, width, height):
     assert_every_page_fits(qtbot, shown_window, width, height)

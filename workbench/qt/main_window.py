@@ -462,10 +462,19 @@ class MainWindow(QMainWindow):
 
     def show_problem(self, message: str) -> None:
         self.banner.show_message(message)
-        self.statusBar().showMessage(message, 10_000)
+        self._status_line(message, 10_000)
 
     def show_status(self, message: str) -> None:
-        self.statusBar().showMessage(message, 8_000)
+        self._status_line(message, 8_000)
+
+    def _status_line(self, message: str, timeout_ms: int) -> None:
+        """One line, cut with an ellipsis before the timings on the right: Qt would draw a long one under them
+        (a problem's whole text is in the banner)."""
+        bar, line = self.statusBar(), " ".join(message.split())
+        if bar.isVisible():
+            timings = sum(label.width() + 12 for label in (self.ttft_label, self.speed_label) if label.isVisible())
+            line = bar.fontMetrics().elidedText(line, Qt.TextElideMode.ElideRight, max(bar.width() - timings - 24, 80))
+        bar.showMessage(line, timeout_ms)
 
     def _add_language_menu(self, view_menu) -> None:
         """View → Language: English, 中文 or the system's; the choice applies at the next start."""
