@@ -173,6 +173,10 @@ def test_the_wheel_passes_over_the_decoding_controls_until_one_is_clicked_into(q
     assert _wheel_down(slider)
     assert decoding_panel.settings().top_k != before.top_k
     assert not _wheel_down(seed)  # it lost the focus: clicked into again before the wheel moves it
+    # The wheel over the panel elsewhere scrolls it: the slider it brings under the pointer lets the wheel pass.
+    _wheel_down(decoding_panel)
+    top_k = decoding_panel.settings().top_k
+    assert slider.hasFocus() and not _wheel_down(slider) and decoding_panel.settings().top_k == top_k
 
 
 def test_the_training_form_names_each_group_once(qtbot):
