@@ -99,3 +99,31 @@ def test_the_chosen_models_name_stays_in_view_and_its_place_reads_in_chinese(qtb
         for translator in installed:
             QCoreApplication.removeTranslator(translator)
     window.close()
+
+
+def test_a_search_that_matches_nothing_loads_nothing_and_says_so(qtbot):
+    window = MainWindow(AppState(Catalog()))
+    qtbot.addWidget(window)
+    picker = window.model_picker
+    chosen = picker.combo.currentText()
+    requested = []
+    picker.load_requested.connect(lambda entry, settings: requested.append(entry))
+    picker.combo.lineEdit().setText("zzz-not-a-model")
+    with qtbot.waitSignal(picker.message) as said:
+        picker.load_button.click()
+    assert requested == [] and "No model in the list matches “zzz-not-a-model”" in said.args[0]
+    picker.combo.lineEdit().setText(chosen)  # the choice's own name loads it
+    picker.load_button.click()
+    assert len(requested) == 1
+
+
+def test_a_hub_id_that_fails_to_load_leaves_the_list(qtbot):
+    window = MainWindow(AppState(Catalog()))
+    qtbot.addWidget(window)
+    picker = window.model_picker
+    listed = set(picker._entries)
+    with qtbot.waitSignal(window.loader.failed, timeout=20_000) as failed:
+        picker.open_reference("nobody-here/no-such-model-xyz")
+    assert "nobody-here/no-such-model-xyz" in failed.args[0]
+    assert set(picker._entries) == listed  # it would only fail again
+    assert window.banner.isVisibleTo(window) and "no-such-model-xyz" in window.banner.label.text()

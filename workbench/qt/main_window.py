@@ -517,7 +517,7 @@ class MainWindow(QMainWindow):
             _free_when_idle(previous)
 
     def _on_load_failed(self, message: str) -> None:
-        self.model_picker.show_loaded(self.state.loaded_model)
+        self.model_picker.load_failed(self.state.loaded_model)
         self.show_problem(message)
 
     def _on_remote_code_requested(self, request: RemoteCodeRequest) -> None:

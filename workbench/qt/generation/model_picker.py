@@ -108,6 +108,8 @@ class ModelPicker(QWidget):
         self._catalog = catalog
         self._entries: dict[str, ModelEntry] = {}  # every entry the list can load, by id
         self._opened: dict[str, ModelEntry] = {}  # opened by path or hub id: listed, though not in the catalog
+        self._opening: str | None = None  # the id of an opened entry on its first load: unlisted again if it fails
+        self._chosen_text = ""  # what the search box said when an entry was chosen: anything else is a search
 
         self.combo = QSearchableComboBox()
         self.tree = QTreeView()
@@ -247,6 +249,7 @@ class ModelPicker(QWidget):
         # a narrow box: the start is what says which model it is.
         if self.combo.lineEdit() is not None:
             self.combo.lineEdit().setCursorPosition(0)
+            self._chosen_text = self.combo.lineEdit().text()
 
     def select(self, entry_id: str) -> None:
         model = self.combo.model()
@@ -267,6 +270,11 @@ class ModelPicker(QWidget):
         self.dtype_combo.setCurrentText(settings.dtype)
 
     def request_load(self) -> None:
+        typed = self.combo.lineEdit().text().strip() if self.combo.lineEdit() is not None else ""
+        if typed and typed != self._chosen_text.strip():  # Load on a search that matched nothing: not the last choice
+            self.message.emit(self.tr("No model in the list matches “{0}”: choose one from the list, or Open a "
+                                      "folder, a GGUF file or a hub id.").format(typed))
+            return
         entry = self._entries.get(self.combo.currentData())
         if entry is not None:
             self.load_requested.emit(entry, self.load_settings())
@@ -280,9 +288,19 @@ class ModelPicker(QWidget):
             return
         if entry.id not in self._entries:
             self._opened[entry.id] = entry
+            self._opening = entry.id
             self.refresh()
         self.select(entry.id)
         self.request_load()
+
+    def load_failed(self, loaded: LoadedModel | None) -> None:
+        """The load asked for failed: a folder, file or hub id opened for it leaves the list again (it would
+        only fail again), and the list shows the model still in use."""
+        opening, self._opening = self._opening, None
+        if opening is not None and (loaded is None or loaded.entry.id != opening):
+            self._opened.pop(opening, None)
+            self.refresh()
+        self.show_loaded(loaded)
 
     def open_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, self.tr("Open a model folder (Hugging Face format)"))
@@ -334,4 +352,6 @@ class ModelPicker(QWidget):
         self.loaded_label.setToolTip(loaded_label(loaded) + "\n" + self.tr(
             "The model in use, where it runs, and the memory its weights take."))
         if loaded is not None:
+            if loaded.entry.id == self._opening:
+                self._opening = None  # loaded once: it stays listed
             self.select(loaded.entry.id)

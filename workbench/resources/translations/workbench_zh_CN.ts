@@ -2543,6 +2543,10 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
         <translation>已停止，{0}</translation>
     </message>
     <message>
+        <source>No model in the list matches “{0}”: choose one from the list, or Open a folder, a GGUF file or a hub id.</source>
+        <translation>列表中没有与“{0}”匹配的模型：请从列表中选择一个，或用“打开”打开文件夹、GGUF 文件或 hub id。</translation>
+    </message>
+    <message>
         <source>Open a model folder (Hugging Face format)</source>
         <translation>打开模型文件夹（Hugging Face 格式）</translation>
     </message>
