@@ -214,6 +214,7 @@ def test_rename_collapse_and_delete(qtbot, window, monkeypatch):
     # The answer on screen was the deleted branch's: it goes too, rather than stay with tokens that cannot fork.
     assert window.shown_node is None and window.output_view.sequence_text() == ""
     assert "deleted" in window.output_view.info_label.text()
+    assert window.runs_panel.selected_run() is None  # no run claims to be the answer on screen
     dock.delete(tree, root.id)
     assert window.trees.trees == [] and dock.view.topLevelItemCount() == 0
 
@@ -265,7 +266,9 @@ def test_two_siblings_side_by_side_are_scored_by_the_model(qtbot, window):
     event = window.trees.records[root.id].result.sequences[0].tokens[3]
     (first_id, first_prob), (second_id, second_prob) = event.trace.stages[0].top[1:3]
     first = fork(qtbot, window, 3, ForkChoice("a", (first_id,), first_prob))
+    assert window.runs_panel.selected_run() is not None  # the fork's run, just made
     window.show_node(tree, root.id)
+    assert window.runs_panel.selected_run() is None  # a branch chosen in the Tree is no run of the list
     second = fork(qtbot, window, 3, ForkChoice("b", (second_id,), second_prob))
     dock = window.tree_dock_widget
     dock.view.clearSelection()

@@ -801,6 +801,7 @@ class MainWindow(QMainWindow):
         tree, node_id = self.shown_node
         if node_id not in tree.nodes or tree not in self.trees.trees:
             self.shown_node, self.shown_run_id = None, ""
+            self.runs_panel.select_run("")
             self._show_text_only([])
             self.output_view.set_info(self.tr("The answer on screen was deleted from the Tree."))
             self._update_actions()
@@ -813,6 +814,7 @@ class MainWindow(QMainWindow):
         """Show a node's answer: with its tokens and inspector when this session generated it, as text otherwise."""
         self.shown_node = (tree, node_id)
         self.shown_run_id = ""
+        self.runs_panel.select_run("")  # a highlighted run would claim to be the answer on screen
         record = self.trees.records.get(node_id)
         if record is not None:
             self._show_sequences(run_from_record(record), _token_ids(record))

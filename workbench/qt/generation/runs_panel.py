@@ -83,10 +83,14 @@ class RunsPanel(QWidget):
         return self.list.item(row).data(Qt.ItemDataRole.UserRole) if row >= 0 else None
 
     def select_run(self, run_id: str) -> None:
-        """Highlight the run with ``run_id`` (the one on screen), without putting it back."""
+        """Highlight the run with ``run_id`` (the one on screen), without putting it back; none for an id
+        that is not listed (a branch from the Tree on screen)."""
         row = self._row_of(run_id)
         if row >= 0:
             self.list.setCurrentRow(row)
+        else:
+            self.list.setCurrentRow(-1)
+            self.list.clearSelection()
 
     def selected_run(self) -> Run | None:
         item = self.list.currentItem()
