@@ -101,9 +101,9 @@ def test_a_long_status_line_stops_short_of_the_timings(qtbot, shown_window):
     window.resize(*SCREENS[0])
     window._show_timings(0.052, 36.4)
     qtbot.wait(10)
-    window.show_problem("'nobody/no-such-model' is not in the Hugging Face cache (/home/someone/.cache/huggingface/hub) "
-                        "and the hub cannot be reached from here: connect to the network once, or copy the model's "
-                        "files into a folder and open that folder.")
+    window.show_problem("'nobody/no-such-model' is not in the Hugging Face cache (/home/someone/.cache/huggingface/"
+                        "hub) and the hub cannot be reached from here: connect to the network once, or copy the "
+                        "model's files into a folder and open that folder.")
     bar = window.statusBar()
     shown = bar.currentMessage()
     assert shown.startswith("'nobody/no-such-model' is not") and shown.endswith("…")

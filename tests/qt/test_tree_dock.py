@@ -20,6 +20,7 @@ from workbench.core.jobs import drain
 from workbench.core.sessions import session_path
 from workbench.core.tree import GenerationTree, replay, weights_hash
 from workbench.qt.main_window import MainWindow
+from workbench.qt.tree.dock import shown_siblings
 from workbench.qt.tree.fork_popup import ForkChoice
 
 PROMPT = "The quick brown"
@@ -179,6 +180,8 @@ def test_a_new_prompt_starts_a_tree_and_the_same_prompt_adds_an_answer(qtbot, wi
     prompt_item = dock.view.topLevelItem(0)
     assert dock.item(again.id).parent() is prompt_item and dock.item(root.id).parent() is prompt_item
     assert dock.item(again.id).text(0) == "another answer" and dock.item(root.id).childCount() == 0
+    # What is listed beside a branch is what "Compare with sibling" offers.
+    assert shown_siblings(tree, root) == [again] and shown_siblings(tree, again) == [root]
 
 
 def test_rename_collapse_and_delete(qtbot, window, monkeypatch):
@@ -190,9 +193,12 @@ def test_rename_collapse_and_delete(qtbot, window, monkeypatch):
 
     shown = []
 
+    enabled = {}
+
     def close_the_menu() -> None:
         menu = QApplication.activePopupWidget()
         shown.append([action.text() for action in menu.actions()])
+        enabled.update((action.text(), action.isEnabled()) for action in menu.actions())
         menu.close()
 
     for _ in range(3):  # right-clicks on the fork: the menu each time, none left behind
@@ -200,6 +206,8 @@ def test_rename_collapse_and_delete(qtbot, window, monkeypatch):
         dock._open_menu(dock.view.visualItemRect(dock.item(child.id)).center())
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     assert len(shown) == 3 and "Rename…" in shown[0] and dock.findChildren(QMenu) == []
+    # A greedy branch: another seed would give it again; the current settings may not.
+    assert not enabled["Regenerate (new seed)"] and enabled["Regenerate with the current settings"]
     monkeypatch.setattr(QInputDialog, "getText", lambda *args, **kwargs: ("my branch", True))
     dock.rename(tree, child.id)
     assert tree.nodes[child.id].label == "my branch" and dock.item(child.id).text(3) == "my branch"
@@ -324,3 +332,23 @@ def test_a_run_restored_from_the_runs_list_shows_its_prompts_tree(qtbot, window)
     run = next(run for run in window.runs_panel.runs() if run.prompt == "The quick brown")
     window.restore_run(run)
     assert window.tree_dock_widget.shown_tree_id == first.id
+
+
+def test_regenerate_with_a_new_seed_draws_again_with_the_branchs_own_settings(qtbot, window):
+    from PySide6.QtCore import QTimer
+
+    tree, root = generate_root(qtbot, window, mode="sample", temperature=1.0)
+    window.decoding_panel.set_settings(DecodingSettings(mode="greedy", max_new_tokens=NEW_TOKENS))
+    dock = window.tree_dock_widget
+
+    def choose() -> None:
+        menu = QApplication.activePopupWidget()
+        next(action for action in menu.actions() if action.text() == "Regenerate (new seed)").trigger()
+        menu.close()
+
+    QTimer.singleShot(50, choose)
+    with qtbot.waitSignal(window.trees.node_added, timeout=15_000) as added:
+        dock._open_menu(dock.view.visualItemRect(dock.item(root.id)).center())
+    again = tree.nodes[added.args[1]]
+    assert again.settings.mode == "sample" and again.settings.temperature == 1.0  # not the greedy panel's
+    assert again.seed is not None and again.seed != root.seed

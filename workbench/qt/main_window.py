@@ -365,8 +365,8 @@ class MainWindow(QMainWindow):
         self.trees.node_added.connect(self._on_node_added)
         self.trees.node_replayed.connect(self.show_node)
         self.tree_dock_widget.node_chosen.connect(self.show_node)
-        self.tree_dock_widget.regenerate_requested.connect(
-            lambda tree, node_id: self.trees.regenerate(tree, node_id, self.decoding_panel.settings()))
+        self.tree_dock_widget.regenerate_requested.connect(lambda tree, node_id, settings: self.trees.regenerate(
+            tree, node_id, settings or self.decoding_panel.settings()))
         self.tree_dock_widget.compare_requested.connect(self.compare_branches)
         self.tree_dock_widget.message.connect(self.show_status)
         self.state.catalog_changed.connect(self.model_picker.refresh)

@@ -9,6 +9,7 @@ placeholder under its parent. Selecting one node shows its answer; selecting two
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QPoint, Qt, Signal
@@ -50,6 +51,17 @@ def starts_over(fork_position: int, forced_text: str) -> bool:
     return fork_position == 0 and not forced_text
 
 
+def shown_siblings(tree: GenerationTree, node: TreeNode) -> list[TreeNode]:
+    """The branches listed beside ``node``: the other answers to the prompt for an answer from the start (the
+    first one included), its parent's other forks otherwise."""
+    def from_start(other: TreeNode) -> bool:
+        return other.parent is None or starts_over(other.fork_position, other.forced_text)
+
+    if from_start(node):
+        return [other for other in tree.nodes.values() if other.id != node.id and from_start(other)]
+    return [other for other in tree.children(node.parent) if other.id != node.id and not from_start(other)]
+
+
 def added_text(tree: GenerationTree, node: TreeNode) -> str:
     """What the node's answer adds to its parent's: the text after the part they share."""
     if node.parent is None or starts_over(node.fork_position, node.forced_text):
@@ -82,7 +94,8 @@ def _hash_weights(loaded):
 
 class TreeDock(QWidget):
     node_chosen = Signal(object, str)  # (GenerationTree, node id): show this node's answer
-    regenerate_requested = Signal(object, str)  # (GenerationTree, node id)
+    # (GenerationTree, node id, DecodingSettings or None): again from its fork, with these settings or the current ones
+    regenerate_requested = Signal(object, str, object)
     compare_requested = Signal(object, list)  # (GenerationTree, [node id, node id])
     message = Signal(str)  # one line for the status bar
 
@@ -301,8 +314,17 @@ class TreeDock(QWidget):
         menu.addAction(self.tr("Show in inspector"), lambda: self.keeper.show_in_inspector(tree, node_id)).setToolTip(
             self.tr("Send this branch to the Attention, Token and Lens pages (a saved branch is generated again, "
                     "exactly, first)."))
-        menu.addAction(self.tr("Regenerate (new seed)"), lambda: self.regenerate_requested.emit(tree, node_id))
-        siblings = [sibling for sibling in tree.children(node.parent) if sibling.id != node_id] if node.parent else []
+        again = menu.addAction(self.tr("Regenerate (new seed)"), lambda: self.regenerate_requested.emit(
+            tree, node_id, replace(node.settings, seed=None)))
+        sampled = node.settings.mode == "sample"
+        again.setEnabled(sampled)  # greedy and beam search give the same answer whatever the seed
+        again.setToolTip(self.tr("The same settings, another draw: a sibling beside this branch.") if sampled else
+                         self.tr("This branch was not sampled: another seed would give the same answer."))
+        menu.addAction(self.tr("Regenerate with the current settings"),
+                       lambda: self.regenerate_requested.emit(tree, node_id, None)).setToolTip(
+            self.tr("From the same fork, with the decoding settings on the left: a sibling beside this branch."))
+        menu.setToolTipsVisible(True)
+        siblings = shown_siblings(tree, node)
         compare_menu = menu.addMenu(self.tr("Compare with sibling"))
         for sibling in siblings:
             compare_menu.addAction(

@@ -4048,6 +4048,22 @@ Forked after {1} tokens of its parent&apos;s answer. {2} tokens generated ({3});
         <translation>重新生成（新种子）</translation>
     </message>
     <message>
+        <source>The same settings, another draw: a sibling beside this branch.</source>
+        <translation>同样的设置，重新抽样：在这个分支旁边得到一个兄弟分支。</translation>
+    </message>
+    <message>
+        <source>This branch was not sampled: another seed would give the same answer.</source>
+        <translation>这个分支不是采样得到的：换一个种子也会得到同样的回答。</translation>
+    </message>
+    <message>
+        <source>Regenerate with the current settings</source>
+        <translation>用当前设置重新生成</translation>
+    </message>
+    <message>
+        <source>From the same fork, with the decoding settings on the left: a sibling beside this branch.</source>
+        <translation>从同一个分叉点出发，使用左侧的解码设置：在这个分支旁边得到一个兄弟分支。</translation>
+    </message>
+    <message>
         <source>Compare with sibling</source>
         <translation>与兄弟分支比较</translation>
     </message>
