@@ -352,3 +352,12 @@ def test_regenerate_with_a_new_seed_draws_again_with_the_branchs_own_settings(qt
     again = tree.nodes[added.args[1]]
     assert again.settings.mode == "sample" and again.settings.temperature == 1.0  # not the greedy panel's
     assert again.seed is not None and again.seed != root.seed
+
+
+def test_a_token_of_an_answer_without_its_tokens_says_how_to_fork_it(qtbot, window):
+    generate_root(qtbot, window)
+    window.restore_run(window.runs_panel.runs()[0])  # as after a restart: the run's text, no tokens to fork from
+    window.open_fork_popup(0, 2, QPoint(10, 10))
+    assert window.fork_popup is None and "Show in inspector" in window.statusBar().currentMessage()
+    window.open_fork_popup(1, 2, QPoint(10, 10))
+    assert window.fork_popup is None and "first answer" in window.statusBar().currentMessage()

@@ -829,12 +829,16 @@ class MainWindow(QMainWindow):
 
     def open_fork_popup(self, sequence: int, step: int, anchor: QPoint) -> None:
         """The alternatives of a clicked token of the node on screen, to fork there."""
-        if sequence != 0 or self.shown_node is None or self.shown_node[1] not in self.shown_node[0].nodes:
+        if sequence != 0:
+            self.show_status(self.tr("Forks grow from the first answer: the Tree keeps that one."))
             return
-        record = self.trees.records.get(self.shown_node[1])
+        shown = self.shown_node
+        record = self.trees.records.get(shown[1]) if shown is not None and shown[1] in shown[0].nodes else None
         tokens = record.result.sequences[0].tokens if record is not None else ()
-        if step >= len(tokens):
-            return  # a saved branch: its alternatives come back with "Show in inspector"
+        if step >= len(tokens):  # an answer from an earlier session, or one whose branch was deleted
+            self.show_status(self.tr("This answer keeps its text only: right-click its branch in the Tree, “Show in "
+                                     "inspector”, to generate it again (exactly), then click a token to fork there."))
+            return
         title = self.tr("Fork at token {0} {1}: write instead…").format(step + 1, shown_token(tokens[step]))
         if self.fork_popup is not None:
             self.fork_popup.deleteLater()  # closed by now: a popup closes before anything else gets a click

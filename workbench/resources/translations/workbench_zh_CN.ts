@@ -2377,6 +2377,14 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
         <translation>已保存的分支：仅含文本。在分支树中右键点击它，选择“在检查器中显示”，即可重新生成。</translation>
     </message>
     <message>
+        <source>Forks grow from the first answer: the Tree keeps that one.</source>
+        <translation>分叉只能从第一个回答长出：树保存的是那一个。</translation>
+    </message>
+    <message>
+        <source>This answer keeps its text only: right-click its branch in the Tree, “Show in inspector”, to generate it again (exactly), then click a token to fork there.</source>
+        <translation>这个回答只保留了文本：在“树”中右键它的分支，选“在检查器中显示”，重新（精确地）生成它，然后点击一个词元即可从那里分叉。</translation>
+    </message>
+    <message>
         <source>Fork at token {0} {1}: write instead…</source>
         <translation>在词元 {0} {1} 处分叉：改写为…</translation>
     </message>
