@@ -113,6 +113,10 @@ def test_start_pause_resume_stop_and_continue(panel, qtbot, corpus, tmp_path):
     listed = {entry.location for entry in panel.state.catalog.entries()}
     assert str((out_dir / trainer.CHECKPOINT_FOLDER).resolve()) in listed
     assert panel.continue_button.isEnabled() and panel.start_button.isEnabled()
+    # The output folder turns to a new run's: the status and Continue say where Continue writes.
+    assert panel.form.settings().out_dir != str(out_dir)
+    assert f"Continue carries it on in {out_dir.name}" in panel.run.status_label.text()
+    assert str(out_dir) in panel.continue_button.toolTip()
 
     stopped_at = result.step
     kept, probes = list(panel.scrubber.steps), list(panel.scrubber.probes)

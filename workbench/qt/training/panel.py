@@ -367,6 +367,10 @@ class TrainingPanel(RunControlsMixin, QWidget):
         self.state.catalog_changed.emit()
         if result.stopped and self.run.stop_requested:  # stopped by Stop (or closing), not diverged
             self._resumable = self._settings
+            # The output folder below turns to a new one: say which folder each button writes to.
+            self.run.set_status(translated(result.message) + " " + self.tr(
+                "Continue carries it on in {0}; Start begins a new run in the output folder below.").format(
+                Path(self._settings.out_dir).name))
         _remember_stopped_run(self._resumable.out_dir if self._resumable else None)
         self.form.new_output_folder()  # the next Start writes a new run
 
@@ -402,6 +406,8 @@ class TrainingPanel(RunControlsMixin, QWidget):
         self.run.refresh(self.form.problems)
         self.form.set_editable(not running)
         self.continue_button.setEnabled(not running and self._resumable is not None)
+        self.continue_button.setToolTip(self.tr("Carry on the stopped run from its checkpoint, on the same curve.") + (
+            "\n" + self.tr("It goes on in {0}.").format(self._resumable.out_dir) if self._resumable else ""))
         self.open_run_button.setEnabled(not running)
 
     def shutdown(self) -> None:

@@ -3917,6 +3917,14 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
         <translation>无法打开该训练</translation>
     </message>
     <message>
+        <source>Continue carries it on in {0}; Start begins a new run in the output folder below.</source>
+        <translation>“继续”会在 {0} 中接着训练；“开始”会在下方的输出文件夹中开始一次新的运行。</translation>
+    </message>
+    <message>
+        <source>It goes on in {0}.</source>
+        <translation>它会在 {0} 中继续。</translation>
+    </message>
+    <message>
         <source>Following the run in {folder}: step {step}.</source>
         <translation>正在跟踪 {folder} 中的训练：第 {step} 步。</translation>
     </message>
