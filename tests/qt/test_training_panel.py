@@ -354,6 +354,8 @@ def test_only_the_strong_heads_are_named_in_the_legend(qtbot):
 
     evaluate(10, [[weak, weak], [weak, strong]])
     assert named() == [curves.head_name(1, 1)]
+    # One evaluation is one point a head: marked, or a line of one point would draw nothing.
+    assert curves.curves.raw_item(curves.head_name(0, 0)).opts["symbol"] == "o"
     evaluate(20, [[strong, weak], [weak, weak]])  # one head forms, the other fades
     assert named() == [curves.head_name(0, 0)]
     assert curves.curves.points(curves.head_name(1, 1))[:, -1] == pytest.approx([strong, weak])

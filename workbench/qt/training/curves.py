@@ -243,7 +243,7 @@ class TrainingCurves(QWidget):
         plot.enableAutoRange(y=False)
         for layer, head in np.ndindex(scores.induction.shape):
             name = self.head_name(layer, head)
-            self.curves.add_series(name, plot="heads")
+            self.curves.add_series(name, plot="heads", symbol="o")  # one point per evaluation: a lone one shows too
             self.curves.append(name, x, float(scores.induction[layer, head]))
             item = self.curves.raw_item(name)
             named = plot.legend.getLabel(item) is not None
