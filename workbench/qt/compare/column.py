@@ -138,7 +138,8 @@ class ColumnCard(QFrame):
         self.stats_label = QLabel()
         self.stats_label.setMinimumHeight(self.stats_label.fontMetrics().lineSpacing() * 2)  # "waiting…" too
         self.stats_label.setToolTip(self.tr("Time to first token · generated tokens per second · length in tokens · "
-                                            "mean surprisal of the generated tokens under the raw model (nats)."))
+                                            "mean surprisal of the generated tokens under the raw model (nats), "
+                                            "read after the prompt as they were generated."))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(model_row)

@@ -427,11 +427,13 @@ class ComparePanel(QWidget):
             self.metric_combo.setCurrentIndex(self.metric_combo.findData(BITS_PER_BYTE))
             differing = sorted({j + 1 for i, row in enumerate(comparison.shares_tokenizer)
                                 for j, shared in enumerate(row) if not shared and i == 0})
-            self.metric_note.setText(self.tr("Bits per byte only: column(s) {0} tokenize differently from column 1, "
-                                             "so a token is not the same unit in every row.").format(
-                ", ".join(str(number) for number in differing)))
+            note = self.tr("Bits per byte only: column(s) {0} tokenize differently from column 1, so a token is "
+                           "not the same unit in every row.").format(", ".join(str(number) for number in differing))
         else:
-            self.metric_note.setText(self.tr("Every model shares one tokenizer."))
+            note = self.tr("Every model shares one tokenizer.")
+        # Else the figures seem to contradict the mean surprisal under each column, which is read after the prompt.
+        self.metric_note.setText(note + " " + self.tr("Each answer is read alone, without the prompt, so that every "
+                                                      "model reads the same text."))
         self.metric_combo.setEnabled(not forced)
         names = [outcome.model_name for outcome in comparison.outcomes]
         self.matrix.show_matrix(comparison, self._titles(), names, self.metric_combo.currentData())

@@ -429,8 +429,8 @@
         <translation>勾选：此列每次运行都从此种子开始采样。不勾选：每次运行使用新种子（运行后显示）。</translation>
     </message>
     <message>
-        <source>Time to first token · generated tokens per second · length in tokens · mean surprisal of the generated tokens under the raw model (nats).</source>
-        <translation>首词元时间 · 每秒生成词元数 · 长度（词元）· 生成词元在原始模型下的平均惊奇度（nats）。</translation>
+        <source>Time to first token · generated tokens per second · length in tokens · mean surprisal of the generated tokens under the raw model (nats), read after the prompt as they were generated.</source>
+        <translation>首词元时间 · 每秒生成词元数 · 长度（词元）· 生成词元在原始模型下的平均惊奇度（nats），与生成时一样在提示词之后读取。</translation>
     </message>
     <message>
         <source>waiting…</source>
@@ -596,6 +596,10 @@ mean surprisal {3:.2f} nats{4}</source>
     <message>
         <source>Every model shares one tokenizer.</source>
         <translation>所有模型共用同一个分词器。</translation>
+    </message>
+    <message>
+        <source>Each answer is read alone, without the prompt, so that every model reads the same text.</source>
+        <translation>每个回答都单独读取，不带提示词，这样每个模型读到的是同样的文本。</translation>
     </message>
     <message>
         <source>KL(column {0} ‖ column {1}) per token{2}</source>
