@@ -51,9 +51,10 @@ def test_vae_run_fills_curves_and_grids_then_saves_and_loads(panel, qtbot, tmp_p
     samples = panel.samples_view.grid.copy()
     configure(panel, "gan", epochs=2)  # the VAE's pictures and figures are not the GAN's
     assert panel.samples_view.grid is None and panel.interpolation_view.grid is None
-    assert "Epoch" not in panel.run.status_label.text()
+    assert "Epoch" not in panel.run.status_label.text() and not panel.progress.isVisibleTo(panel)
     configure(panel, "vae", epochs=2)  # back to the VAE at hand: its pictures again
     assert (panel.samples_view.grid == samples).all() and panel.interpolation_view.grid is not None
+    assert panel.progress.isVisibleTo(panel) and panel.progress.value() == 2
 
     panel.save_model_to(tmp_path / "vae")
     panel.samples_view.show_message("cleared")
@@ -78,6 +79,8 @@ def test_gan_run_pauses_resumes_and_stops(panel, qtbot):
     panel.stop()
     qtbot.waitUntil(lambda: panel.last_result is not None, timeout=RUN_TIMEOUT_MS)
     assert panel.last_result.stopped and "Stopped" in panel.status_label.text()
+    # The bar counts whole epochs; the line names the epoch in progress too.
+    assert f"epochs done: {panel.progress.value()}." in panel.status_label.text()
     for name in ("D loss", "G loss", "D(x) real", "D(G(z)) fake"):
         assert len(panel.curves["gan"].points(name)) > 0
     assert panel.curve_stack.currentWidget() is panel.curves["gan"]

@@ -290,8 +290,8 @@ def _train(
                 event = checkpoint_now(epoch - 1, inside)
                 if event:
                     yield event
-                return result(epoch - 1, True,
-                              QT_TRANSLATE_NOOP("GenLabResult", "Stopped during epoch {epoch}.").fill(epoch=epoch))
+                stopped = QT_TRANSLATE_NOOP("GenLabResult", "Stopped during epoch {epoch}; epochs done: {done}.")
+                return result(epoch - 1, True, stopped.fill(epoch=epoch, done=epoch - 1))
             values = train_step(train_data[indices])
             step += 1
             if not all(math.isfinite(v) for v in values.values()):

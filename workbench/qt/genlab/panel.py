@@ -222,6 +222,7 @@ class GenLabPanel(RunControlsMixin, QWidget):
         checkpoint_dir = paths.data_dir() / "genlab" / f"{settings.model}-checkpoint"
         self.progress.setRange(0, settings.epochs)
         self.progress.setValue(0)
+        self.progress.setVisible(True)
         self.run.launch(lambda control: train(settings, control, checkpoint_dir=checkpoint_dir))
 
     def save_model_to(self, folder: str | Path) -> None:
@@ -306,7 +307,9 @@ class GenLabPanel(RunControlsMixin, QWidget):
         self._configure_interpolation_inputs()
         if self.model is None or self.is_running():
             return
-        if self.model.config.kind == kind:  # back to the kind of the model at hand: its pictures again
+        same_kind = self.model.config.kind == kind
+        self.progress.setVisible(same_kind)  # the epochs of the model at hand, not of this kind
+        if same_kind:  # back to the kind of the model at hand: its pictures again
             self._show_model_views()
         else:  # the other kind's pictures and figures are not this kind's
             for view in (self.samples_view, self.interpolation_view):

@@ -1692,8 +1692,8 @@ mean surprisal {3:.2f} nats{4}</source>
 <context>
     <name>GenLabResult</name>
     <message>
-        <source>Stopped during epoch {epoch}.</source>
-        <translation>在第 {epoch} 轮中途停止。</translation>
+        <source>Stopped during epoch {epoch}; epochs done: {done}.</source>
+        <translation>在第 {epoch} 轮中途停止；已完成 {done} 轮。</translation>
     </message>
     <message>
         <source>Training diverged at step {step} (a loss became NaN or infinite): lower the learning rate. The last good checkpoint is kept.</source>
