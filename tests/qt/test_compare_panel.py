@@ -121,3 +121,18 @@ def test_exports_carry_the_numbers_shown(qtbot, panel, tmp_path, monkeypatch):
     markdown = (tmp_path / "comparison.md").read_text(encoding="utf-8")
     for value in comparison.matrix(MEAN_LOGPROB).ravel():
         assert f"{value:.4f}" in markdown
+
+
+def test_the_runs_to_add_read_apart_by_how_they_were_decoded(panel):
+    from workbench.core.sessions import Run, settings_to_dict
+
+    def run(settings, seed):
+        return Run("tiny", "Tiny", "Explain what a rainbow is in one sentence, please.", "", False,
+                   settings_to_dict(settings), seed, (), 5, False, None, 1.0, 1.0)
+
+    panel.state.session_runs = lambda: [run(GREEDY, None), run(SAMPLED, 7)]
+    panel._fill_add_menu()
+    runs_menu = next(action.menu() for action in panel.add_menu.actions() if action.text() == "From a run")
+    texts = [action.text() for action in runs_menu.actions()]
+    assert texts[0].endswith("Explain what a rainbow is in one senten… · sample T 1.2 · top-k 50 · top-p 0.9 · 10 tokens · seed 7")
+    assert texts[1].endswith("Explain what a rainbow is in one senten… · greedy · 10 tokens")

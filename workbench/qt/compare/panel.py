@@ -49,12 +49,13 @@ from workbench.core.comparison import (
     comparison_to_json,
     comparison_to_markdown,
     run_comparison,
+    settings_summary,
 )
 from workbench.core.sessions import RunToken, settings_from_dict, token_from_event
 from workbench.qt.common.app_state import AppState
 from workbench.qt.common.export import ask_and_save
 from workbench.qt.common.jobs import Job
-from workbench.qt.common.language import translated_stage
+from workbench.qt.common.language import translated, translated_stage
 from workbench.qt.common.theme import warning_color
 from workbench.qt.common.throttle import land_when_closed
 from workbench.qt.compare.column import ColumnCard
@@ -283,9 +284,17 @@ class ComparePanel(QWidget):
         runs_menu = menu.addMenu(self.tr("From a run"))
         runs = list(reversed(self.state.session_runs()))[:30]  # the newest first, as the Runs list shows them
         for run in runs:
-            prompt = " ".join(run.prompt.split())[:40]
-            runs_menu.addAction(f"{run.created[11:16]}  {run.model_name} · {prompt}",
-                                _bound(self.add_from_run, run))
+            prompt = " ".join(run.prompt.split())
+            prompt = prompt if len(prompt) <= 40 else prompt[:39] + "…"
+            try:  # how it was decoded tells apart two runs of one prompt
+                settings = settings_from_dict(run.settings)
+                decoding = settings_summary(settings, translated)
+                if settings.mode == "sample" and run.seed is not None:
+                    decoding += " · " + self.tr("seed {0}").format(run.seed)
+            except TypeError:  # settings from another version: add_from_run says so
+                decoding = ""
+            text = " · ".join(part for part in (run.model_name, prompt, decoding) if part)
+            runs_menu.addAction(f"{run.created[11:16]}  {text}", _bound(self.add_from_run, run))
         runs_menu.setEnabled(bool(runs))
         trained_menu = menu.addMenu(self.tr("From a model or checkpoint trained here"))
         trained_runs = self.state.catalog.trained.runs()

@@ -562,6 +562,10 @@ mean surprisal {3:.2f} nats{4}</source>
         <translation>来自一次运行</translation>
     </message>
     <message>
+        <source>seed {0}</source>
+        <translation type="unfinished">种子 {0}</translation>
+    </message>
+    <message>
         <source>From a model or checkpoint trained here</source>
         <translation>来自在此训练的模型或检查点</translation>
     </message>
