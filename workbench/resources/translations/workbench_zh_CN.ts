@@ -563,7 +563,7 @@ mean surprisal {3:.2f} nats{4}</source>
     </message>
     <message>
         <source>seed {0}</source>
-        <translation type="unfinished">种子 {0}</translation>
+        <translation>种子 {0}</translation>
     </message>
     <message>
         <source>From a model or checkpoint trained here</source>
