@@ -392,3 +392,23 @@ def test_an_answer_brought_back_says_when_another_model_is_loaded(qtbot, make_wi
     again = make_window(other)
     said = again.statusBar().currentMessage()
     assert f"made with {tiny_loaded.entry.name}" in said and "Other is loaded now" in said
+
+
+def test_prompt_characters_a_character_model_never_saw_are_counted(qtbot, make_window):
+    from tests.conftest import make_tiny_llama
+    from workbench.core.catalog import FOLDER, ModelEntry
+    from workbench.core.loading import LoadedModel
+    from workbench.core.training.tokenization import char_tokenizer
+
+    tokenizer = char_tokenizer("床前明月光，疑是地上霜。")
+    model = make_tiny_llama(tokenizer)
+    entry = ModelEntry(id="poems", name="Poems", source=FOLDER, architecture="llama", parameters=1,
+                       can_generate=True, installed=True)
+    window = make_window(LoadedModel(entry=entry, model=model, tokenizer=tokenizer, device=torch.device("cpu"),
+                                     dtype=torch.float32))
+    set_prompt(window, "明月 moon", max_new_tokens=20)
+    label = window.prompt_editor.token_label.text()
+    assert label.startswith("7 tokens") and "5 unknown to this model, read as <unk>" in label
+    assert window.generate_button.isEnabled()  # a warning: the model reads them all the same
+    set_prompt(window, "明月光")
+    assert "unknown" not in window.prompt_editor.token_label.text()

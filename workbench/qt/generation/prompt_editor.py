@@ -118,6 +118,7 @@ class PromptEditor(QWidget):
         self.prefill_edit.textChanged.connect(self.changed)
 
         self.token_label = QLabel()
+        self.token_label.setWordWrap(True)  # a problem can be long: it must not widen the column
         self.token_label.setToolTip(self.tr(
             "Tokens the model will read for this prompt (after the chat template), and the most it can read."))
 

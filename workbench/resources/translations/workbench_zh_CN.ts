@@ -2313,6 +2313,10 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
         <translation>加载已取消；仍在使用之前的模型。</translation>
     </message>
     <message>
+        <source>{0} unknown to this model, read as {1}</source>
+        <translation>其中 {0} 个是这个模型不认识的，读作 {1}</translation>
+    </message>
+    <message>
         <source>Waiting for a model: pick one in the model bar.</source>
         <translation>等待模型：请在模型栏中选择一个。</translation>
     </message>
