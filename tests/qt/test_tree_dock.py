@@ -211,10 +211,20 @@ def test_rename_collapse_and_delete(qtbot, window, monkeypatch):
     monkeypatch.setattr(QInputDialog, "getText", lambda *args, **kwargs: ("my branch", True))
     dock.rename(tree, child.id)
     assert tree.nodes[child.id].label == "my branch" and dock.item(child.id).text(3) == "my branch"
+    dock.view.clearSelection()
+    dock.item(root.id).setSelected(True)
+    dock.item(child.id).setSelected(True)
+    assert dock.compare_button.isEnabled()
     dock.item(root.id).setExpanded(False)
     assert tree.nodes[root.id].collapsed
+    # Folded out of sight, the fork is no longer one of the two Compare would read.
+    assert dock.selected_node_ids() == [root.id] and not dock.compare_button.isEnabled()
+    dock.item(child.id).setSelected(True)  # as a selection restored by a redraw would be
     dock.refresh()
-    assert not dock.item(root.id).isExpanded()
+    assert not dock.item(root.id).isExpanded() and dock.selected_node_ids() == [root.id]
+    dock.item(root.id).setExpanded(True)
+    dock.view.clearSelection()
+    dock.item(child.id).setSelected(True)  # the fork's answer on screen again
     monkeypatch.setattr(QMessageBox, "question", lambda *args: QMessageBox.StandardButton.Yes)
     assert window.shown_node[1] == child.id and window.output_view.sequence_text() == child.text
     dock.delete(tree, child.id)

@@ -51,6 +51,26 @@ def starts_over(fork_position: int, forced_text: str) -> bool:
     return fork_position == 0 and not forced_text
 
 
+def _with_descendants(item: QTreeWidgetItem) -> list[QTreeWidgetItem]:
+    """``item``, then every item under it."""
+    items, stack = [], [item]
+    while stack:
+        item = stack.pop()
+        items.append(item)
+        stack += [item.child(index) for index in range(item.childCount())]
+    return items
+
+
+def _in_sight(item: QTreeWidgetItem) -> bool:
+    """No item above ``item`` is folded."""
+    parent = item.parent()
+    while parent is not None:
+        if not parent.isExpanded():
+            return False
+        parent = parent.parent()
+    return True
+
+
 def shown_siblings(tree: GenerationTree, node: TreeNode) -> list[TreeNode]:
     """The branches listed beside ``node``: the other answers to the prompt for an answer from the start (the
     first one included), its parent's other forks otherwise."""
@@ -184,12 +204,8 @@ class TreeDock(QWidget):
         return [item.data(FORK, _NODE_ID) for item in self.view.selectedItems() if item.data(FORK, _NODE_ID)]
 
     def _node_items(self) -> list[QTreeWidgetItem]:
-        items, stack = [], [self.view.topLevelItem(i) for i in range(self.view.topLevelItemCount())]
-        while stack:
-            item = stack.pop()
-            items.append(item)
-            stack += [item.child(i) for i in range(item.childCount())]
-        return items
+        return [item for top in range(self.view.topLevelItemCount()) for item in _with_descendants(
+            self.view.topLevelItem(top))]
 
     # --- drawing ------------------------------------------------------------------------
 
@@ -223,9 +239,9 @@ class TreeDock(QWidget):
             self._add_node(prompt_item, prompt_item, tree, tree.root)
             prompt_item.setExpanded(True)
             self._add_placeholder(tree)
-            for item in self._node_items():
+            for item in self._node_items():  # a parent before its children: whether it is folded is known
                 node_id = item.data(FORK, _NODE_ID)
-                item.setSelected(node_id in selected)
+                item.setSelected(node_id in selected and _in_sight(item))
                 if node_id in tree.nodes:
                     item.setExpanded(not tree.nodes[node_id].collapsed)
         for column in (FORK, TOKENS, LOGPROB):
@@ -299,6 +315,9 @@ class TreeDock(QWidget):
 
     def _set_collapsed(self, item: QTreeWidgetItem, collapsed: bool) -> None:
         node_id, tree = item.data(FORK, _NODE_ID), self.shown_tree
+        if collapsed:  # a branch folded out of sight is not one of the two that Compare reads
+            for hidden in _with_descendants(item)[1:]:
+                hidden.setSelected(False)
         if tree is not None and node_id in tree.nodes:
             self.keeper.set_collapsed(tree, node_id, collapsed)
 
