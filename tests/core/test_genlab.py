@@ -320,6 +320,15 @@ def test_cli_resume_refuses_no_epochs_left_and_says_what_it_trained(tmp_path, ca
     assert cli_main(["genlab", "--epochs", "3", "--resume", *small]) == 0
     said = capsys.readouterr().out
     assert "Trained epochs 3 to 3" in said and "reconstructions.png" in said
+    # Flags left out keep the run's values (its kind and sizes too); another shape is refused in one line.
+    assert cli_main(["genlab", "--epochs", "4", "--resume", "--device", "cpu", "--out", str(out)]) == 0
+    assert "Trained epochs 4 to 4" in capsys.readouterr().out
+    assert cli_main(["genlab", "--epochs", "5", "--resume", "--latent-dim", "4", "--out", str(out)]) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"error: The run in {out} was started with latent size 16 (now 4): resume it with the same model settings, "
+        "or start a new run in another folder.")
+    assert cli_main(["genlab", "--epochs", "5", "--resume", "--model", "gan", "--out", str(out)]) == 2
+    assert "The checkpoint holds a VAE, not a GAN." in capsys.readouterr().err
 
 
 def test_cli_refuses_an_image_size_without_images_and_a_refused_run_leaves_no_folder(tmp_path, capsys):

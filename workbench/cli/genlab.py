@@ -16,10 +16,11 @@ from workbench.core.errors import InvalidSettingsError
 from workbench.core.genlab.data import load_image_set
 from workbench.core.genlab.images import interleave, tile_grid, write_png
 from workbench.core.genlab.settings import GenLabSettings
-from workbench.core.genlab.storage import save_model
+from workbench.core.genlab.storage import checkpoint_settings, save_model
 from workbench.core.genlab.trainer import METRICS, CheckpointEvent, EpochEnd, GenLabResult, StatusEvent, train
 from workbench.core.jobs import RunControl, drain
 from workbench.core.outputs import prepare_output_folder, remove_made_folders
+from workbench.core.settings_fields import settings_from_data
 
 PNG_SCALE = 4  # 8x8 digits are too small to see at one screen pixel each
 
@@ -33,7 +34,8 @@ def add_parser(subparsers) -> None:
         "Flags left out take the chosen model's tuned values.",
     )
     options.add_settings_arguments(parser, GenLabSettings, defaults=_tuned_defaults())
-    parser.add_argument("--resume", action="store_true", help="continue from the checkpoint in --out")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue from the checkpoint in --out; flags left out keep the run's values")
     parser.add_argument("--out", required=True, type=Path, help="folder for the results")
     parser.set_defaults(run=run)
 
@@ -46,8 +48,14 @@ def _tuned_defaults() -> dict[str, object]:
 
 
 def _settings(args: argparse.Namespace) -> GenLabSettings:
-    """The model's tuned values, then every flag given."""
-    return options.settings_from_args(GenLabSettings, args, base=GenLabSettings.for_model(args.model or "vae"))
+    """The model's tuned values (resuming: the run's own), then every flag given."""
+    saved = checkpoint_settings(Path(args.out).expanduser() / "checkpoint") if args.resume else None
+    if saved is not None:  # flags left out keep the values the run started with, as train --resume does
+        kind = saved.get("model") if saved.get("model") in ("vae", "gan") else "vae"
+        base = settings_from_data(GenLabSettings, saved, base=GenLabSettings.for_model(kind))
+    else:
+        base = GenLabSettings.for_model(args.model or "vae")
+    return options.settings_from_args(GenLabSettings, args, base=base)
 
 
 def metrics_csv(result: GenLabResult) -> str:

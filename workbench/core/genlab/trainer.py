@@ -136,6 +136,24 @@ class _GanStep:
         }
 
 
+def _check_same_shape(saved: ModelConfig, asked: ModelConfig, folder: Path) -> None:
+    """A checkpoint resumes only as the model it holds: another latent or hidden size, or images of another
+    size, would not fit its weights."""
+    for name, field in ((QT_TRANSLATE_NOOP("Errors", "latent size"), "latent_dim"),
+                        (QT_TRANSLATE_NOOP("Errors", "hidden size"), "hidden_dim"),
+                        (QT_TRANSLATE_NOOP("Errors", "image size"), "image_shape")):
+        was, now = getattr(saved, field), getattr(asked, field)
+        if was != now:
+            raise InvalidSettingsError(QT_TRANSLATE_NOOP(
+                "Errors", "The run in {folder} was started with {name} {was} (now {now}): resume it with the same "
+                "model settings, or start a new run in another folder.").fill(
+                folder=folder.parent, name=name, was=_shape_text(was), now=_shape_text(now)))
+
+
+def _shape_text(value) -> str:
+    return "x".join(str(side) for side in value) if isinstance(value, tuple) else str(value)
+
+
 def _build_fresh(settings: GenLabSettings, images: ImageSet) -> GenerativeModel:
     config = ModelConfig(settings.model, images.image_shape, settings.latent_dim, settings.hidden_dim)
     # Seeded on a forked RNG so building a model never disturbs anyone else's random stream.
@@ -222,6 +240,8 @@ def _train(
                     kind=checkpoint.model.config.kind.upper(), model=settings.model.upper()
                 )
             )
+        _check_same_shape(checkpoint.model.config, ModelConfig(
+            settings.model, images.image_shape, settings.latent_dim, settings.hidden_dim), checkpoint_dir)
         if checkpoint.state["epoch"] >= settings.epochs:
             raise InvalidSettingsError(
                 QT_TRANSLATE_NOOP(

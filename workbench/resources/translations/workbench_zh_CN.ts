@@ -1172,6 +1172,22 @@ mean surprisal {3:.2f} nats{4}</source>
         <translation>无法加载“{folder}”中的实验室模型：{reason}</translation>
     </message>
     <message>
+        <source>latent size</source>
+        <translation>潜空间维度</translation>
+    </message>
+    <message>
+        <source>hidden size</source>
+        <translation>隐藏层大小</translation>
+    </message>
+    <message>
+        <source>image size</source>
+        <translation>图像大小</translation>
+    </message>
+    <message>
+        <source>The run in {folder} was started with {name} {was} (now {now}): resume it with the same model settings, or start a new run in another folder.</source>
+        <translation>{folder} 中的运行开始时{name}为 {was}（现在为 {now}）：请用相同的模型设置续训，或在另一个文件夹中开始新的运行。</translation>
+    </message>
+    <message>
         <source>Nothing to resume: no checkpoint in &apos;{folder}&apos;.</source>
         <translation>无可继续：“{folder}”中没有检查点。</translation>
     </message>
