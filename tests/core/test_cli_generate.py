@@ -40,6 +40,14 @@ def test_streams_text_and_lists_several_sequences(tiny_folder, capsys):
                  "--num-return-sequences", "2", "--max-new-tokens", "6", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert len(report["sequences"]) == 2 and report["seed"] == 3
+    # A sampled answer streamed with a seed drawn for it says which: --seed gives it again.
+    common = ["generate", "--model", str(tiny_folder), "--prompt", "Hello", "--max-new-tokens", "6", "--raw"]
+    assert main(common) == 0
+    sampled = capsys.readouterr()
+    seed = int(sampled.err.split("seed: ")[1].split()[0])
+    assert main([*common, "--seed", str(seed)]) == 0
+    again = capsys.readouterr()
+    assert again.out == sampled.out and "seed:" not in again.err  # given, it is not news
 
 
 @pytest.mark.parametrize(

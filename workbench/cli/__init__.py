@@ -70,7 +70,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error.strerror or error}{where}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        # On a terminal the ^C echo lands after streamed text: the word starts a line of its own.
+        print(("\n" if sys.stderr.isatty() else "") + "interrupted", file=sys.stderr)
         return 130
     except Exception as error:  # a fault of ours: one line here, the whole story in a file for the report
         report = paths.data_dir() / FAULT_REPORT

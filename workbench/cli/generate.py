@@ -178,6 +178,8 @@ def run_generation(loaded, request, out: TextIO, as_json: bool) -> int:
         for index, sequence in enumerate(result.sequences):
             out.write(f"--- sequence {index + 1} ---\n{sequence.text}\n")
     out.flush()
+    if not as_json and settings.seed is None and result.seed is not None:  # a drawn seed: the way back to this text
+        print(f"seed: {result.seed} (--seed {result.seed} gives this answer again)", file=sys.stderr)
     return 0
 
 
