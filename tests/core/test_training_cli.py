@@ -33,7 +33,9 @@ def test_train_then_perplexity(corpus, tmp_path, capsys):
     assert main(f"train --corpus {corpus} --out {out} --arch gru --max-iters 6 --eval-interval 3 {TINY}".split()) == 0
     assert "final validation loss" in capsys.readouterr().out
     assert main(f"perplexity --model {out} --file {corpus} --block-size 16".split()) == 0
-    printed = capsys.readouterr().out
+    captured = capsys.readouterr()
+    printed = captured.out
+    assert "\r" not in captured.err  # progress is drawn on a terminal only
     mean_loss = float(printed.split("mean loss:")[1].split()[0])
     shown = float(printed.split("perplexity:")[1].split()[0])
     assert shown == pytest.approx(math.exp(mean_loss), rel=1e-3)
@@ -137,6 +139,23 @@ def test_perplexity_is_exp_of_the_mean_loss_over_every_token(tiny_loaded):
             expected += torch.nn.functional.cross_entropy(logits[0], window[0, 1:], reduction="sum").item()
             count += window.size(1) - 1
     assert result.mean_loss == pytest.approx(expected / count, rel=1e-5)
+
+
+def test_perplexity_reads_fewer_blocks_at_once_the_longer_they_are(tiny_loaded, monkeypatch):
+    from workbench.core.training import perplexity as module
+
+    text = "The quick brown fox jumps over the lazy dog. " * 6
+    monkeypatch.setattr(module, "BATCH_TOKENS", 32)
+    batches = []
+    model = tiny_loaded.model
+    original = model.forward
+    monkeypatch.setattr(model, "forward", lambda *args, **kwargs: batches.append(kwargs["input_ids"].shape)
+                        or original(*args, **kwargs))
+    whole = drain(perplexity(tiny_loaded, text, block_size=16))
+    assert max(shape[0] for shape in batches) == 2  # 32 tokens a pass: two blocks of 16
+    batches.clear()
+    assert drain(perplexity(tiny_loaded, text, block_size=48)).blocks == len(batches)  # longer than that: one
+    assert all(shape[0] == 1 for shape in batches) and whole.predicted_tokens > 0
 
 
 def test_ctrl_c_checkpoints_and_exits_130(corpus, tmp_path):

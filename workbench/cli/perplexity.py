@@ -40,8 +40,11 @@ def run(args: argparse.Namespace) -> int:
     def progress(event) -> None:
         print(f"\rblock {event.blocks_done}/{event.blocks}", end="", file=sys.stderr, flush=True)
 
-    result = drain(perplexity(loaded, text, args.block_size), progress)
-    print(file=sys.stderr)
+    # On a terminal only, as the other commands: in a log or a pipe, carriage returns are noise.
+    on_terminal = sys.stderr.isatty()
+    result = drain(perplexity(loaded, text, args.block_size), progress if on_terminal else None)
+    if on_terminal:
+        print(file=sys.stderr)
     print(f"model: {loaded.entry.name}")
     print(f"predicted tokens: {result.predicted_tokens} in {result.blocks} blocks of {result.block_size}")
     print(f"mean loss: {result.mean_loss:.4f}")

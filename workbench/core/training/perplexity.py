@@ -15,7 +15,9 @@ from workbench.core.jobs import CancelToken
 from workbench.core.training.tokenization import encode_corpus
 
 DEFAULT_BLOCK_SIZE = 512
-BATCH_SIZE = 8
+# Tokens read in one forward pass: 8 blocks of the default size, fewer of longer ones (the logits and, with
+# eager attention, the (T, T) scores grow with it: 3 blocks of 8192 took 11.6 GB), one block at the least.
+BATCH_TOKENS = 8 * DEFAULT_BLOCK_SIZE
 
 
 @dataclass(frozen=True)
@@ -72,11 +74,12 @@ def perplexity(
     starts = list(range(0, len(ids) - 1, block_size))
     windows = [ids[start : start + block_size + 1] for start in starts]  # each (<= T+1,)
     total_loss, predicted = 0.0, 0
+    batch_size = max(1, BATCH_TOKENS // block_size)
     with loaded.lock, torch.no_grad():
-        for first in range(0, len(windows), BATCH_SIZE):
+        for first in range(0, len(windows), batch_size):
             cancel.raise_if_cancelled()
             # Windows of one length share a batch; only the last window can be shorter.
-            for group in _same_length_groups(windows[first : first + BATCH_SIZE]):
+            for group in _same_length_groups(windows[first : first + batch_size]):
                 chunk = torch.stack(group).to(loaded.device)  # (B, T+1)
                 logits = loaded.model(input_ids=chunk[:, :-1]).logits.float()  # (B, T, V)
                 targets = chunk[:, 1:]  # (B, T)
@@ -84,7 +87,7 @@ def perplexity(
                     logits.reshape(-1, logits.size(-1)), targets.reshape(-1), reduction="sum"
                 ).item()
                 predicted += targets.numel()
-            yield PerplexityProgress(min(first + BATCH_SIZE, len(windows)), len(windows))
+            yield PerplexityProgress(min(first + batch_size, len(windows)), len(windows))
     mean_loss = total_loss / predicted
     return PerplexityResult(mean_loss, math.exp(mean_loss), predicted, len(windows), block_size)
 
