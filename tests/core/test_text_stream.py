@@ -94,3 +94,15 @@ def test_sentencepiece_answer_keeps_the_space_its_first_token_starts_with():
 )
 def test_fast_tokenizers_use_the_library_stream(make_tokenizer, kind):
     assert isinstance(text_stream(make_tokenizer()), kind)
+
+
+def test_a_text_cut_inside_a_character_leaves_that_character_out():
+    from workbench.core.text_stream import complete_text
+
+    tokenizer = make_tiny_tokenizer()
+    ids = tokenizer("月光 on the 霰", add_special_tokens=False)["input_ids"]  # 霰: not in the training text, 3 bytes
+    assert tokenizer.decode(ids[:-1]).endswith("\ufffd")  # the last character's bytes cut short
+    assert complete_text(tokenizer, ids[:-1]) == "月光 on the "
+    assert complete_text(tokenizer, ids) == "月光 on the 霰"
+    context = tokenizer("月光", add_special_tokens=False)["input_ids"]
+    assert complete_text(tokenizer, ids[len(context):], context_ids=context) == " on the 霰"

@@ -58,3 +58,10 @@ def text_stream(tokenizer, context_ids: Sequence[int] = ()) -> TextStream:
     if backend_tokenizer is not None:
         return _LibraryTextStream(backend_tokenizer, context_ids)
     return _PythonTextStream(tokenizer, context_ids)
+
+
+def complete_text(tokenizer, ids: Sequence[int], context_ids: Sequence[int] = ()) -> str:
+    """``ids`` as text after ``context_ids``, as the streamed answer shows it: a last character whose bytes have
+    not all come (a sample cut at its length) is left out, not shown as a replacement character."""
+    stream = text_stream(tokenizer, context_ids)
+    return "".join(stream.add(token_id) for token_id in ids)

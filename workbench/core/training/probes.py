@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from workbench.core.text_stream import complete_text
 from workbench.core.training.step_log import read_step_log
 
 PROBES_FILE = "probes.jsonl"
@@ -92,7 +93,7 @@ def probe_records(model, tokenizer, probes: Sequence[str], step: int, block_size
         if room:
             config = GenerationConfig(do_sample=False, max_new_tokens=room, pad_token_id=pad_token_id(tokenizer))
             output = model.generate(input_ids=inputs, attention_mask=torch.ones_like(inputs), generation_config=config)
-            continuation = tokenizer.decode(output[0, len(ids):].tolist(), skip_special_tokens=True)
+            continuation = complete_text(tokenizer, output[0, len(ids):].tolist(), context_ids=ids)
         top_tokens = tuple((tokenizer.decode([int(i)]), round(float(p), 6))
                            for i, p in zip(top.indices.tolist(), top.values.tolist()))
         drift: tuple[float, ...] = ()

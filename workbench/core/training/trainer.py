@@ -37,6 +37,7 @@ from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import RunControl
 from workbench.core.outputs import missing_folders, prepare_output_folder, remove_made_folders
 from workbench.core.settings_fields import settings_from_data
+from workbench.core.text_stream import complete_text
 from workbench.core.training import modeling
 from workbench.core.training.corpus import read_corpus
 from workbench.core.training.distributed import (
@@ -499,7 +500,7 @@ class _Run:
                 input_ids=prompt, attention_mask=torch.ones_like(prompt), generation_config=config,
                 synced_gpus=self.sharded,
             )
-        return tokenizer.decode(output[0].tolist(), skip_special_tokens=True)
+        return complete_text(tokenizer, output[0].tolist())
 
     @property
     def joins_rank_0(self) -> bool:
