@@ -181,6 +181,7 @@ def test_cli_writes_metrics_png_and_model(tmp_path, capsys):
     assert code == 0
     rows = list(csv.DictReader((out / "metrics.csv").open()))
     assert [row["epoch"] for row in rows] == ["1", "2"] and float(rows[1]["total"]) > 0
+    assert len(rows[1]["total"].split(".")[1]) == 6 and len(rows[1]["elapsed_s"].split(".")[1]) == 3
     assert (out / "samples.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert (out / "reconstructions.png").is_file()
     assert load_model(out / "model").config.kind == "vae"

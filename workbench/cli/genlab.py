@@ -63,7 +63,9 @@ def metrics_csv(result: GenLabResult) -> str:
     columns = ["epoch", "step", "elapsed_s", *METRICS[result.settings.model]]
     writer = csv.DictWriter(text, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(result.history)
+    for row in result.history:  # as train's metrics.csv: 6 decimals a loss, milliseconds a time
+        writer.writerow({name: f"{value:.3f}" if name == "elapsed_s" else f"{value:.6f}" if isinstance(value, float)
+                         else value for name, value in row.items()})
     return text.getvalue()
 
 
