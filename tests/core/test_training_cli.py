@@ -248,3 +248,14 @@ def test_fsdp_without_torchrun_says_it_trains_unsharded(corpus, tmp_path, capsys
     out = tmp_path / "out"
     assert main(f"train --corpus {corpus} --out {out} --fsdp --max-iters 2 --eval-interval 2 {TINY}".split()) == 0
     assert "note: --fsdp shards the model over torchrun's processes; this run is one process" in capsys.readouterr().err
+
+
+def test_a_run_continued_on_a_text_its_vocabulary_lacks_says_how_much_is_unknown(corpus, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(f"train --corpus {corpus} --out {out} --arch rnn --max-iters 2 --eval-interval 2 {TINY}".split()) == 0
+    assert "unknown" not in capsys.readouterr().err
+    other = tmp_path / "other.txt"
+    other.write_text("to be or not to be, XYZ!\n" * 40, encoding="utf-8")  # X, Y, Z and ! are new
+    assert main(f"train --corpus {other} --out {out} --max-iters 4 --resume".split()) == 0
+    warning = next(line for line in capsys.readouterr().err.splitlines() if line.startswith("warning:"))
+    assert warning.startswith("warning: 160 of the corpus's tokens (16%) are unknown to the run's vocabulary")

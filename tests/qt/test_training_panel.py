@@ -417,3 +417,15 @@ def test_a_status_that_wraps_to_a_second_line_does_not_move_the_buttons(qtbot, p
     qtbot.wait(50)
     assert panel.status_label.height() >= 2 * panel.status_label.fontMetrics().lineSpacing()
     assert panel.start_button.mapTo(panel, panel.start_button.rect().topLeft()).y() == top
+
+
+def test_the_corpus_line_says_how_much_a_continued_runs_vocabulary_lacks(qtbot):
+    from workbench.core.training.events import CorpusStats
+    from workbench.qt.training.form import TrainingForm
+
+    form = TrainingForm()
+    qtbot.addWidget(form)
+    form.show_corpus_stats(CorpusStats(1000, 1000, 40, 900, 100))
+    assert "unknown" not in form.corpus_stats_label.text()
+    form.show_corpus_stats(CorpusStats(1000, 1000, 40, 900, 100, unknown=160))
+    assert form.corpus_stats_label.text().endswith("160 of them (16%) are unknown to the run's vocabulary.")

@@ -119,6 +119,10 @@ class _ProgressPrinter:
                 s=f"corpus: {event.characters} characters, {event.tokens} tokens, vocabulary {event.vocabulary}, "
                 f"train {event.train_tokens} / validation {event.val_tokens} tokens"
             )
+            if event.unknown:  # a run continued on another text: what its vocabulary lacks is all one token
+                self.bar.write(file=sys.stderr, s=f"warning: {event.unknown} of the corpus's tokens "
+                               f"({event.unknown / event.tokens:.0%}) are unknown to the run's vocabulary: the model "
+                               "reads each as the same <unk> token")
         elif isinstance(event, events.StatusEvent):
             self.bar.set_description_str(event.message, refresh=True)
         elif isinstance(event, events.CheckpointEvent):

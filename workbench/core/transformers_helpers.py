@@ -48,3 +48,14 @@ def quiet_transformers() -> None:
 def pad_token_id(tokenizer) -> int | None:
     """The tokenizer's padding token, or its end-of-text token for the many causal LMs that have none."""
     return tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+
+
+def unknown_token_count(tokenizer, ids) -> int:
+    """How many of ``ids`` are the tokenizer's unknown token: text it has no token for (a character-level model
+    trained on Chinese poems reading English). 0 where the unknown token doubles as another special token."""
+    unknown = tokenizer.unk_token_id
+    if unknown is None or unknown in {tokenizer.eos_token_id, tokenizer.bos_token_id, tokenizer.pad_token_id}:
+        return 0
+    import numpy as np
+
+    return int(np.count_nonzero(np.asarray(ids) == unknown))

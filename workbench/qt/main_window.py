@@ -49,6 +49,7 @@ from workbench.core.sessions import (
     settings_to_dict,
     token_from_event,
 )
+from workbench.core.transformers_helpers import unknown_token_count
 from workbench.core.tree import GenerationTree
 from workbench.qt.about import show_about
 from workbench.qt.common.app_state import AppState, LiveGeneration
@@ -577,7 +578,7 @@ class MainWindow(QMainWindow):
                 self._prompt_problem = error_text(error)
                 self.prompt_editor.show_token_count(None, None, self._prompt_problem)
             else:
-                unknown = _unknown_tokens(loaded.tokenizer, ids)
+                unknown = unknown_token_count(loaded.tokenizer, ids)
                 # A warning, not a block: the model reads them, as one token it knows nothing about.
                 warning = self.tr("{0} unknown to this model, read as {1}").format(
                     unknown, loaded.tokenizer.unk_token) if unknown else ""
@@ -919,15 +920,6 @@ def _token_ids(record: GenerationRecord) -> list[list[int]]:
     """Each sequence's token ids: prompt, then answer."""
     prompt = list(record.result.prompt_token_ids)
     return [prompt + [token.token_id for token in sequence.tokens] for sequence in record.result.sequences]
-
-
-def _unknown_tokens(tokenizer, ids) -> int:
-    """How many of ``ids`` are the tokenizer's unknown token: text it has no token for (a character-level model
-    trained on Chinese poems reading English). 0 where the unknown token doubles as another special token."""
-    unknown = tokenizer.unk_token_id
-    if unknown is None or unknown in {tokenizer.eos_token_id, tokenizer.bos_token_id, tokenizer.pad_token_id}:
-        return 0
-    return sum(token == unknown for token in ids)
 
 
 def _scrolling(page: QWidget) -> QScrollArea:

@@ -18,6 +18,7 @@ class CorpusStats:
     vocabulary: int
     train_tokens: int
     val_tokens: int
+    unknown: int = 0  # tokens read as the unknown token: characters a resumed run's vocabulary never had
 
 
 @dataclass(frozen=True)

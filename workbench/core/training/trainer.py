@@ -75,7 +75,7 @@ from workbench.core.training.snapshots import SnapshotEvent, save_snapshot, snap
 from workbench.core.training.step_log import StepLog
 from workbench.core.training.tensorboard import TensorBoardLog
 from workbench.core.training.tokenization import bpe_tokenizer, char_tokenizer, encode_corpus
-from workbench.core.transformers_helpers import pad_token_id, quiet_transformers
+from workbench.core.transformers_helpers import pad_token_id, quiet_transformers, unknown_token_count
 
 CHECKPOINT_FOLDER = "checkpoint"
 # What a resume reads: keys of the checkpoint's state, then of its tensors.
@@ -276,15 +276,16 @@ class _Run:
                 "for validation, and each needs more than block size + 1 = {shortest}. {advice}").fill(
                 tokens=len(ids), train_tokens=len(train_ids), val_tokens=len(val_ids), shortest=shortest,
                 advice=advice))
+        self._check_batch_fits(len(tokenizer))  # before the run's figures: a refused run says one line
         yield CorpusStats(
             characters=len(text),
             tokens=len(ids),
             vocabulary=len(tokenizer),
             train_tokens=len(train_ids),
             val_tokens=len(val_ids),
+            unknown=unknown_token_count(tokenizer, ids),
         )
         yield BatchLayout(settings.batch_size, settings.grad_accum, self.processes.world_size, str(self.device))
-        self._check_batch_fits(len(tokenizer))
         self.train_batches = TokenBatches(train_ids, settings.block_size, settings.batch_size, self.device)
         self.val_batches = TokenBatches(val_ids, settings.block_size, settings.batch_size, self.device)
         self.sample_prompt = torch.from_numpy(val_ids[: max(1, min(8, settings.block_size // 4))].astype(np.int64))

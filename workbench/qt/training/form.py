@@ -24,6 +24,7 @@ from workbench.core.errors import InvalidInputError
 from workbench.core.resources import sample_corpus
 from workbench.core.settings_fields import described_field, described_fields
 from workbench.core.training.corpus import read_corpus
+from workbench.core.training.events import CorpusStats
 from workbench.core.training.settings import TrainSettings
 from workbench.qt.common.language import error_text
 from workbench.qt.common.settings_form import SettingsForm
@@ -219,16 +220,17 @@ class TrainingForm(QWidget):
         self._refresh_automatic_out_dir()
         self._on_changed()
 
-    def show_corpus_stats(
-        self, characters: int, tokens: int, vocabulary: int, train_tokens: int, val_tokens: int
-    ) -> None:
+    def show_corpus_stats(self, stats: CorpusStats) -> None:
         """The trainer's own count, once the run has tokenized the corpus."""
-        self.corpus_stats_label.setText(
-            self.tr(
-                "{characters:,} characters → {tokens:,} tokens from a vocabulary of {vocabulary:,}; "
-                "{train:,} for training, {val:,} for validation."
-            ).format(characters=characters, tokens=tokens, vocabulary=vocabulary, train=train_tokens, val=val_tokens)
-        )
+        text = self.tr(
+            "{characters:,} characters → {tokens:,} tokens from a vocabulary of {vocabulary:,}; "
+            "{train:,} for training, {val:,} for validation."
+        ).format(characters=stats.characters, tokens=stats.tokens, vocabulary=stats.vocabulary,
+                 train=stats.train_tokens, val=stats.val_tokens)
+        if stats.unknown:  # a run continued on another text: what its vocabulary lacks is all one token
+            text += " " + self.tr("{0:,} of them ({1:.0%}) are unknown to the run's vocabulary.").format(
+                stats.unknown, stats.unknown / stats.tokens)
+        self.corpus_stats_label.setText(text)
 
     def _choose_corpus_file(self) -> None:
         path, _ = QFileDialog.getOpenFileName(

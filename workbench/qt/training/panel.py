@@ -321,9 +321,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
                 event.step, len(event.kept), format_bytes(event.disk_bytes)))
             self.state.catalog_changed.emit()  # the picker lists it under the run
         elif isinstance(event, CorpusStats):
-            self.form.show_corpus_stats(
-                event.characters, event.tokens, event.vocabulary, event.train_tokens, event.val_tokens
-            )
+            self.form.show_corpus_stats(event)
         elif isinstance(event, StatusEvent):
             self.run.set_status(translated(event.message) + "…")
 
