@@ -335,7 +335,7 @@ def test_the_answer_on_screen_comes_back_at_the_next_start_beside_a_newer_prompt
     again = make_window(tiny_loaded)
     assert again.prompt_editor.prompt() == "A prompt typed after the run, not run yet"  # the editor as it was
     assert again.output_view.sequence_text() == shown.text  # and the answer that was on screen
-    assert f"seed {shown.seed}" in again.output_view.info_label.text()
+    assert again.output_view.seed_label.text() == f"seed {shown.seed}"
     assert again.tree_dock_widget.shown_tree_id == again.trees.trees[0].id  # the tree of that answer's prompt
     assert again.regenerate_action.isEnabled() and again.continue_action.isEnabled()  # and it can be taken on
     assert again.runs_panel.selected_run().id == again.shown_run_id  # the run the export buttons take

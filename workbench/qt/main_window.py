@@ -751,7 +751,7 @@ class MainWindow(QMainWindow):
         self.entropy_strip.show_sequences(sequences)
 
     def _show_seed(self, seed: int | None) -> None:
-        self.output_view.set_info(self.tr("seed {0}").format(seed) if seed is not None else "")
+        self.output_view.set_seed(self.tr("seed {0}").format(seed) if seed is not None else "")
 
     def _show_generation_timings(self, page: int) -> None:
         # The Generate page's answer's timings: beside another page's work they read as its own.

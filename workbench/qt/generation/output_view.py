@@ -244,9 +244,12 @@ class OutputView(QWidget):
         self.info_label = QLabel()
         self.info_label.setWordWrap(True)
         self.info_label.setVisible(False)
+        self.seed_label = QLabel()  # short: it keeps its place beside the check box
+        self.seed_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         header = QHBoxLayout()
         header.addWidget(self.colour_check)
         header.addStretch(1)
+        header.addWidget(self.seed_label)
 
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
@@ -287,6 +290,7 @@ class OutputView(QWidget):
             title = self.tr("Output") if sequences == 1 else self.tr("Answer {0}").format(index + 1)
             self.tabs.addTab(view, title)
         self.set_info("")
+        self.seed_label.clear()
         if focused:  # the new answer keeps the focus the old one had
             self.focus_answer()
 
@@ -324,8 +328,12 @@ class OutputView(QWidget):
             self._view(index).show_sequence(sequence)
 
     def set_info(self, text: str) -> None:
+        """A line over the answer that explains it (empty: none)."""
         self.info_label.setText(text)
         self.info_label.setVisible(bool(text))
+
+    def set_seed(self, text: str) -> None:
+        self.seed_label.setText(text)
 
     def sequence_text(self, index: int | None = None) -> str:
         self.flush()
