@@ -325,7 +325,7 @@ def test_cli_resume_refuses_no_epochs_left_and_says_what_it_trained(tmp_path, ca
     assert cli_main(["genlab", "--epochs", "4", "--resume", "--device", "cpu", "--out", str(out)]) == 0
     assert "Trained epochs 4 to 4" in capsys.readouterr().out
     assert cli_main(["genlab", "--epochs", "5", "--resume", "--latent-dim", "4", "--out", str(out)]) == 2
-    assert capsys.readouterr().err.splitlines()[-1] == (
+    assert capsys.readouterr().err.strip() == (
         f"error: The run in {out} was started with latent size 16 (now 4): resume it with the same model settings, "
         "or start a new run in another folder.")
     assert cli_main(["genlab", "--epochs", "5", "--resume", "--model", "gan", "--out", str(out)]) == 2

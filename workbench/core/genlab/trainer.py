@@ -217,8 +217,9 @@ def _train(
     checkpoint_dir: str | Path | None,
     resume: bool,
 ) -> Generator[GenLabEvent, None, GenLabResult]:
-    yield StatusEvent(QT_TRANSLATE_NOOP("StatusEvent", "Reading images"))
-    images = images or load_image_set(settings.images, settings.image_size)
+    if images is None:  # said only when read here (the command line reads them before it starts)
+        yield StatusEvent(QT_TRANSLATE_NOOP("StatusEvent", "Reading images"))
+        images = load_image_set(settings.images, settings.image_size)
     yield ImagesLoaded(images)
     if len(images.train) < settings.batch_size:
         raise InvalidSettingsError(
