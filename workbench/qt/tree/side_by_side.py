@@ -31,6 +31,7 @@ class BranchColumn(QWidget):
         self.title = QLabel()
         self.title.setWordWrap(True)
         self.totals = QLabel()
+        self.totals.setWordWrap(True)  # two columns share the output's width: neither may push the page wider
         self.totals.setToolTip(self.tr("Log-probabilities (nats) of the branch's tokens after the fork, forced "
                                        "ones included, as the model reads them back."))
         self.text = SequenceView()
