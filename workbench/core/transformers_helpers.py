@@ -7,6 +7,8 @@ import warnings
 from contextlib import contextmanager
 from typing import Iterator
 
+import numpy as np
+
 # transformers resolves its names lazily, module by module. Two threads importing it at once can each
 # meet the other's half-imported modules ("cannot import name 'GenerationConfig' from 'transformers'"),
 # so the first imports (a model load, an inspector panel built while it loads) take turns.
@@ -56,6 +58,4 @@ def unknown_token_count(tokenizer, ids) -> int:
     unknown = tokenizer.unk_token_id
     if unknown is None or unknown in {tokenizer.eos_token_id, tokenizer.bos_token_id, tokenizer.pad_token_id}:
         return 0
-    import numpy as np
-
     return int(np.count_nonzero(np.asarray(ids) == unknown))

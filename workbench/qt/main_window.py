@@ -493,7 +493,7 @@ class MainWindow(QMainWindow):
     def _choose_language(self, code: str) -> None:
         choose_language(code)
         if effective_language(code) != effective_language(self._started_language):
-            self.statusBar().showMessage(self.tr("The interface changes language when the workbench next starts."))
+            self.show_status(self.tr("The interface changes language when the workbench next starts."))
 
     # --- models ----------------------------------------------------------------------
 

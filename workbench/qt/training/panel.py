@@ -116,8 +116,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
             self.tr("Choose a corpus, or try the Tang poems."),
             stop_tip=self.tr("Stop the run after saving a checkpoint; Continue can pick it up later."),
         )
-        self.continue_button = QPushButton(self.tr("Continue"))
-        self.continue_button.setToolTip(self.tr("Carry on the stopped run from its checkpoint, on the same curve."))
+        self.continue_button = QPushButton(self.tr("Continue"))  # its tooltip names the run: _refresh_controls
         self.continue_button.clicked.connect(self.continue_run)
         self.open_run_button = QPushButton(self.tr("Open a run…"))
         self.open_run_button.setToolTip(self.tr(
@@ -164,6 +163,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
         state.model_changed.connect(self._model_changed)
         self._model_changed(state.loaded_model)
         self._offer_stopped_run()
+        self._refresh_controls()
 
     # ----- commands -------------------------------------------------------------------
 
