@@ -74,6 +74,16 @@ def has_checkpoint(folder: str | Path) -> bool:
     return (Path(folder) / STATE_FILE).is_file()
 
 
+def read_state(folder: str | Path) -> dict[str, Any] | None:
+    """The JSON state of the checkpoint in ``folder`` alone (its settings, step...), to offer or describe a run;
+    None when it is missing or unreadable. Resuming reads and checks the whole checkpoint (``load_checkpoint``)."""
+    try:
+        state = json.loads((Path(folder) / STATE_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return state if isinstance(state, dict) else None
+
+
 @dataclass(frozen=True)
 class SavingProgress:
     """How far the writing of a checkpoint is (0..1), with the seconds left once there is a pace."""

@@ -77,11 +77,8 @@ def load_model(folder: str | Path, device: torch.device | str = "cpu") -> Genera
 def checkpoint_settings(folder: str | Path) -> dict | None:
     """The settings the run of the checkpoint in ``folder`` was started with, as saved (JSON data); None when
     there is no checkpoint to read them from (resuming then says so)."""
-    try:
-        state = json.loads((Path(folder).expanduser() / shared_checkpoints.STATE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    settings = state.get("settings") if isinstance(state, dict) else None
+    state = shared_checkpoints.read_state(Path(folder).expanduser())
+    settings = state.get("settings") if state is not None else None
     return settings if isinstance(settings, dict) else None
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import inspect
-import json
 import math
 import shutil
 import time
@@ -29,7 +28,7 @@ import torch.nn.functional as F
 
 from workbench.core.atomic import write_json_atomic
 from workbench.core.catalog import Catalog
-from workbench.core.checkpoints import STATE_FILE, SavingProgress, has_checkpoint, load_checkpoint, saving_checkpoint
+from workbench.core.checkpoints import SavingProgress, has_checkpoint, load_checkpoint, read_state, saving_checkpoint
 from workbench.core.devices import free_memory_bytes, is_out_of_memory, resolve_device
 from workbench.core.errors import InvalidInputError, InvalidSettingsError, WorkbenchError
 from workbench.core.head_scores import HeadScores, head_scores
@@ -645,11 +644,12 @@ def nothing_to_resume(out_dir: str | Path) -> InvalidSettingsError:
 def stopped_run(out_dir: str | Path) -> tuple[TrainSettings, int] | None:
     """The settings and step of the run checkpointed in ``out_dir``, or None when there is no readable
     checkpoint there (resuming checks the whole checkpoint; this only offers it)."""
+    state = read_state(Path(out_dir) / CHECKPOINT_FOLDER)
     try:
-        state = json.loads((Path(out_dir) / CHECKPOINT_FOLDER / STATE_FILE).read_text(encoding="utf-8"))
         return settings_from_data(TrainSettings, state["settings"]), int(state["step"])
-    except (OSError, ValueError, KeyError, TypeError):
+    except (KeyError, TypeError, ValueError):  # no state, or one without what a run needs
         return None
+
 
 class _RunFiles:
     """What rank 0 writes as the run goes: metrics.csv, the probes', heads' and samples' logs, and
