@@ -204,6 +204,27 @@ def test_plots_keep_their_height_legends_and_plain_axis_units(qtbot):
     assert [plot.getAxis("bottom").style["showValues"] for plot in widget._plots.values()] == [True, False, True]
 
 
+def test_the_first_plot_stays_whole_in_view_when_the_widget_is_squeezed(qtbot):
+    """However short the widget, the loss plot shows whole with its legend, even one wrapped onto two rows;
+    the plots under it scroll."""
+    widget = LiveCurvesWidget(AXES)
+    for key in ("loss", "lr", "heads"):
+        widget.add_plot(key, key)
+    for name in ("train loss", "validation loss", "probe 1 loss", "probe 2 loss", "probe 3 loss"):
+        widget.add_series(name, plot="loss")
+    widget.add_series("lr", plot="lr")
+    qtbot.addWidget(widget)
+    widget.resize(700, 100)  # below its minimum: it takes the minimum
+    widget.show()
+    loss = widget.plot("loss")
+    qtbot.waitUntil(lambda: loss.legend.columnCount < len(loss.legend.items))  # wrapped onto a second row
+    qtbot.wait(50)
+    viewport = widget._scroll.viewport()
+    bottom = widget._graphics.mapFromScene(loss.sceneBoundingRect().bottomLeft())
+    assert widget._graphics.mapTo(viewport, bottom).y() <= viewport.height()
+    assert widget._scroll.verticalScrollBar().maximum() > 0  # the others scroll
+
+
 def test_series_without_a_colour_avoid_the_ones_given(qtbot):
     widget = LiveCurvesWidget(AXES)
     qtbot.addWidget(widget)

@@ -342,12 +342,17 @@ class LiveCurvesWidget(QWidget):
 
     def _fit_minimum_height(self) -> None:
         """Make the scrolled area as tall as the plots' minimum heights plus legends and axes,
-        and keep about one whole plot in view however small the window."""
+        and keep the first plot (the loss) whole in view however small the window: the others scroll."""
         self._fit_legends()
-        self._graphics.ci.layout.invalidate()
+        layout = self._graphics.ci.layout
+        layout.invalidate()
         needed = math.ceil(self._graphics.ci.effectiveSizeHint(Qt.SizeHint.MinimumSize).height())
         self._graphics.setMinimumHeight(needed)
-        self._scroll.setMinimumHeight(needed // len(self._plots))
+        first = next(iter(self._plots.values()))
+        top = layout.getContentsMargins()[1]
+        first_whole = (top + first.legend.effectiveSizeHint(Qt.SizeHint.MinimumSize).height()
+                       + layout.verticalSpacing() + first.effectiveSizeHint(Qt.SizeHint.MinimumSize).height())
+        self._scroll.setMinimumHeight(min(needed, math.ceil(first_whole) + layout.verticalSpacing()))
 
     def unscrolled_height(self) -> int:
         """The height at which every plot shows whole, without scrolling."""

@@ -96,7 +96,8 @@ class CheckpointScrubber(QWidget):
         self.open_button.clicked.connect(self.open_step)
         # The panel's: the device a run trains on now (None when none trains), to open a step beside it.
         self.training_device: Callable[[], str | None] = lambda: None
-        bottom = QHBoxLayout()
+        bottom = QHBoxLayout()  # one row under the views: under the plots on a laptop screen, height is short
+        bottom.addWidget(self.next_tokens, 1)
         bottom.addWidget(self.status, 1)
         bottom.addWidget(self.open_button)
 
@@ -104,7 +105,6 @@ class CheckpointScrubber(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addWidget(self.views, 1)
-        layout.addWidget(self.next_tokens)
         layout.addLayout(bottom)
 
         self.state = state
