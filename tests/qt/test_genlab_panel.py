@@ -6,6 +6,8 @@ import pytest
 
 from workbench.core.catalog import Catalog
 from workbench.core.errors import WorkbenchError
+from workbench.core.genlab.models import ModelConfig, build_model
+from workbench.core.genlab.storage import save_model
 from workbench.qt.common.app_state import AppState
 from workbench.qt.common.curves import PLOT_MIN_HEIGHT
 from workbench.qt.genlab.panel import GenLabPanel
@@ -86,6 +88,34 @@ def test_gan_run_pauses_resumes_and_stops(panel, qtbot):
     assert panel.curve_stack.currentWidget() is panel.curves["gan"]
     assert not panel.reconstructions_view.isVisibleTo(panel)
     assert panel.start_button.isEnabled() and not panel.stop_button.isEnabled()
+
+
+def test_a_loaded_gan_shows_a_gans_views_whatever_the_form_showed(panel, tmp_path):
+    save_model(tmp_path / "gan", build_model(ModelConfig("gan", (8, 8), latent_dim=8, hidden_dim=16)))
+    assert panel.form.model == "vae"
+    panel.load_model_from(tmp_path / "gan")
+    assert panel.form.model == "gan" and panel.curve_stack.currentWidget() is panel.curves["gan"]
+    assert not panel.reconstructions_view.isVisibleTo(panel)  # no "VAE reconstructions" pane for a GAN
+    assert not panel.progress.isVisibleTo(panel)  # no run made it: no epochs to count
+    assert panel.samples_view.grid is not None
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
+def test_the_pictures_get_room_and_the_first_plot_shows_whole(panel, qtbot, size):
+    """On a full HD screen the GAN's two plots show whole and the pictures keep two fifths; on a laptop
+    the pictures get most of the height, the first plot stays whole and the second scrolls."""
+    panel.form.model_combo.setCurrentIndex(panel.form.model_combo.findData("gan"))
+    panel.resize(*size)
+    panel.show()
+    curves = panel.curves["gan"]
+    qtbot.waitUntil(lambda: panel._fitted and curves.height() > 0)
+    qtbot.wait(20)
+    scrolled = curves._scroll.verticalScrollBar().maximum() > 0
+    assert scrolled == (size[1] < 1080)
+    loss = curves.plot("loss")
+    bottom = curves._graphics.mapFromScene(loss.sceneBoundingRect().bottomLeft())
+    assert curves._graphics.mapTo(curves._scroll.viewport(), bottom).y() <= curves._scroll.viewport().height()
+    assert panel.samples_view.graphics.height() >= (150 if size[1] < 1080 else 250)
 
 
 @pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QGridLayout,
@@ -55,6 +56,8 @@ from workbench.qt.genlab.form import GenLabForm
 from workbench.qt.genlab.image_view import ImageGridView
 
 INTERPOLATION_STEPS = 8
+# The curves show all their plots when that takes at most this share of the page's height; else this one.
+CURVES_SHARE_MAX, CURVES_SHARE_SHORT = 0.6, 0.45
 
 
 class GenLabPanel(RunControlsMixin, QWidget):
@@ -90,6 +93,8 @@ class GenLabPanel(RunControlsMixin, QWidget):
             box.valueChanged.connect(self.update_interpolation)
 
         self._build_layout()
+        self._progress_kind: str | None = None  # the kind of the run the progress bar counts the epochs of
+        self._fitted = False  # whether the curves and the pictures have shared the page's height yet
         self.form.model_combo.currentIndexChanged.connect(self._show_model_kind)
         self._show_model_kind()
 
@@ -192,12 +197,12 @@ class GenLabPanel(RunControlsMixin, QWidget):
         lower.addWidget(interpolation)
         lower.setStretchFactor(0, 3)
         lower.setStretchFactor(1, 1)
-        right = QSplitter(Qt.Orientation.Vertical)
+        lower.setSizes([700, 300])  # a ratio: the one-row strip needs less height than the square grids
+        self._right = right = QSplitter(Qt.Orientation.Vertical)  # its heights: _fit_pictures, once sized
         right.addWidget(self.curve_stack)
         right.addWidget(lower)
         right.setStretchFactor(0, 1)
         right.setStretchFactor(1, 1)
-        right.setSizes([600, 400])  # a ratio: the curves need their plots' height, the 8x8 grids less
 
         outer = QHBoxLayout(self)
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -206,6 +211,23 @@ class GenLabPanel(RunControlsMixin, QWidget):
         splitter.setStretchFactor(1, 1)
         outer.addWidget(splitter)
         self._refresh_controls()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        if not self._fitted:  # once: later the splitter keeps its ratio, or the user's
+            self._fitted = True
+            QTimer.singleShot(0, self, self._fit_pictures)  # after the layouts have placed the splitter
+
+    def _fit_pictures(self) -> None:
+        """The curves get the height that shows all their plots when that leaves the pictures two fifths or more
+        (a full HD screen); else the pictures get most of it (a laptop): the first plot stays whole, the
+        second scrolls. The pictures are what the lab is about."""
+        height = self._right.height() - self._right.handleWidth()  # what the two share
+        curves = self.curve_stack.currentWidget()
+        wanted = curves.unscrolled_height()
+        if wanted > height * CURVES_SHARE_MAX:
+            wanted = max(curves.minimumSizeHint().height(), int(height * CURVES_SHARE_SHORT))
+        self._right.setSizes([wanted, height - wanted])
 
     # ----- commands -------------------------------------------------------------------
 
@@ -218,6 +240,7 @@ class GenLabPanel(RunControlsMixin, QWidget):
             curves.keep_as_overlay(self.tr("run {n}").format(n=self._run_count))
         self._run_count += 1
         self._run_settings = settings
+        self._progress_kind = settings.model
         self.last_result = None
         checkpoint_dir = paths.data_dir() / "genlab" / f"{settings.model}-checkpoint"
         self.progress.setRange(0, settings.epochs)
@@ -246,7 +269,8 @@ class GenLabPanel(RunControlsMixin, QWidget):
                 model=model.config.kind, latent_dim=model.config.latent_dim, hidden_dim=model.config.hidden_dim
             )
         )
-        self._show_model_views()
+        self._progress_kind = None  # no run made it: no epochs to count
+        self._show_model_kind()  # the form's kind may have changed without a signal: the views of this kind
         self.run.set_status(
             self.tr("Loaded a {kind} from {folder}.").format(kind=model.config.kind.upper(), folder=folder)
         )
@@ -303,13 +327,14 @@ class GenLabPanel(RunControlsMixin, QWidget):
     def _show_model_kind(self) -> None:
         kind = self.form.model
         self.curve_stack.setCurrentWidget(self.curves[kind])
+        if self._fitted:
+            self._fit_pictures()  # this kind's plots
         self.reconstructions_view.setVisible(kind == "vae")
+        self.progress.setVisible(kind == self._progress_kind)  # the epochs of this kind's run, never another's
         self._configure_interpolation_inputs()
         if self.model is None or self.is_running():
             return
-        same_kind = self.model.config.kind == kind
-        self.progress.setVisible(same_kind)  # the epochs of the model at hand, not of this kind
-        if same_kind:  # back to the kind of the model at hand: its pictures again
+        if self.model.config.kind == kind:  # back to the kind of the model at hand: its pictures again
             self._show_model_views()
         else:  # the other kind's pictures and figures are not this kind's
             for view in (self.samples_view, self.interpolation_view):
