@@ -101,6 +101,21 @@ def test_the_chosen_models_name_stays_in_view_and_its_place_reads_in_chinese(qtb
     window.close()
 
 
+def test_the_loaded_models_line_shows_whole_on_a_laptop_screen(qtbot):
+    """The line naming the model in use asks for its whole width: the model list gives way, not the line."""
+    window = MainWindow(AppState(Catalog()))
+    qtbot.addWidget(window)
+    window.setWindowState(Qt.WindowState.WindowNoState)  # sized by the test, not by the offscreen screen
+    window.show()
+    qtbot.waitExposed(window)
+    window.resize(1366, 768)
+    label = window.model_picker.loaded_label
+    text = "SmolLM2-135M-Instruct，运行于 cpu · float32 · 513 MiB"  # the Chinese line, the longest
+    label.setText(text)
+    qtbot.waitUntil(lambda: label.width() >= label.fontMetrics().horizontalAdvance(text))
+    window.close()
+
+
 def test_a_search_that_matches_nothing_loads_nothing_and_says_so(qtbot):
     window = MainWindow(AppState(Catalog()))
     qtbot.addWidget(window)

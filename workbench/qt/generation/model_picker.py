@@ -7,7 +7,7 @@ Typing searches the models at the top level."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QEvent, QModelIndex, QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QModelIndex, QObject, QSize, Qt, Signal
 from PySide6.QtGui import QStandardItem
 from PySide6.QtWidgets import (
     QComboBox,
@@ -68,6 +68,19 @@ def loaded_label(loaded: LoadedModel | None) -> str:
     dtype = str(loaded.dtype).removeprefix("torch.")
     return QCoreApplication.translate("ModelPicker", "{0} on {1} · {2} · {3:.0f} MiB").format(
         loaded.entry.name, loaded.device.type, dtype, loaded.memory_bytes() / 2**20)
+
+
+class _WholeTextLabel(QElidingLabel):
+    """Asks the row for its whole text's width (superqt's label asks for the width it has), so it elides
+    only when the row cannot give that."""
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        hint = super().sizeHint()
+        return QSize(max(self.minimumWidth(), self.fontMetrics().horizontalAdvance(self.text()) + 4), hint.height())
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        super().setText(text)
+        self.updateGeometry()  # a new width to ask for
 
 
 _ENTRY_ID = Qt.ItemDataRole.UserRole  # where QComboBox.addItem keeps an item's data: the entry id
@@ -156,7 +169,7 @@ class ModelPicker(QWidget):
         self.cancel_button.setToolTip(self.tr("Stop loading and keep the model you had."))
         self.cancel_button.clicked.connect(self.cancel_requested)
 
-        self.loaded_label = QElidingLabel(self.tr("No model loaded"))
+        self.loaded_label = _WholeTextLabel(self.tr("No model loaded"))
         self.loaded_label.setToolTip(self.tr("The model in use, where it runs, and the memory its weights take."))
         self.loaded_label.setMinimumWidth(200)
         self.loaded_label.setElideMode(Qt.TextElideMode.ElideMiddle)  # the name and the memory stay in view
@@ -175,7 +188,7 @@ class ModelPicker(QWidget):
         layout.addWidget(self.stage_label, 2)
         layout.addWidget(self.progress_bar)
         layout.addWidget(self.cancel_button)
-        layout.addWidget(self.loaded_label, 1)
+        layout.addWidget(self.loaded_label)  # no stretch: its whole text first, the model list the rest
         self.set_idle()
         self.refresh()
 
