@@ -141,6 +141,43 @@ def test_perplexity_is_exp_of_the_mean_loss_over_every_token(tiny_loaded):
     assert result.mean_loss == pytest.approx(expected / count, rel=1e-5)
 
 
+def test_perplexity_reads_the_start_token_first_in_every_block_as_the_model_always_does(tiny_loaded):
+    """A tokenizer that starts every text with a token (Gemma's and Llama's <bos>): one block gives
+    transformers' own loss on the encoded text; shorter blocks each read it first, then their tokens."""
+    from tokenizers.processors import TemplateProcessing
+
+    from workbench.core.transformers_helpers import leading_special_ids
+
+    tokenizer, model = tiny_loaded.tokenizer, tiny_loaded.model
+    assert leading_special_ids(tokenizer) == []
+    bos = tokenizer.convert_tokens_to_ids("<|endoftext|>")
+    tokenizer.backend_tokenizer.post_processor = TemplateProcessing(
+        single="<|endoftext|> $A", special_tokens=[("<|endoftext|>", bos)])
+    assert leading_special_ids(tokenizer) == [bos]
+    text = "The quick brown fox jumps over the lazy dog. " * 3
+    encoded = tokenizer(text)["input_ids"]  # (1 + N,): the text as the model reads it
+    whole = drain(perplexity(tiny_loaded, text, block_size=len(encoded) - 1))
+    with torch.no_grad():
+        ids = torch.tensor([encoded])
+        expected = model(input_ids=ids, labels=ids).loss.item()
+    assert whole.blocks == 1 and whole.predicted_tokens == len(encoded) - 1  # every token of the text
+    assert whole.mean_loss == pytest.approx(expected, rel=1e-5)
+
+    blocks = drain(perplexity(tiny_loaded, text, block_size=16))
+    text_ids = encoded[1:]
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for start in range(0, len(text_ids) - 1, 16):
+            window = text_ids[start : start + 17]
+            logits = model(input_ids=torch.tensor([[bos] + window[:-1]])).logits[0]  # (1 + T, V)
+            counted = slice(0, None) if start == 0 else slice(1, None)  # the first token once, in the first block
+            targets = torch.tensor(window)[counted]
+            total += torch.nn.functional.cross_entropy(logits[counted], targets, reduction="sum").item()
+            count += len(targets)
+    assert blocks.predicted_tokens == count == len(text_ids)
+    assert blocks.mean_loss == pytest.approx(total / count, rel=1e-5)
+
+
 def test_perplexity_reads_fewer_blocks_at_once_the_longer_they_are(tiny_loaded, monkeypatch):
     from workbench.core.training import perplexity as module
 

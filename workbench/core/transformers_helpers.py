@@ -59,3 +59,15 @@ def unknown_token_count(tokenizer, ids) -> int:
     if unknown is None or unknown in {tokenizer.eos_token_id, tokenizer.bos_token_id, tokenizer.pad_token_id}:
         return 0
     return int(np.count_nonzero(np.asarray(ids) == unknown))
+
+
+def leading_special_ids(tokenizer) -> list[int]:
+    """The ids the tokenizer puts before any text it encodes: the start-of-text token of Llama or Gemma,
+    which those models read first in training and expect there; none for GPT-2, SmolLM2 or the
+    tokenizers trained here."""
+    plain = list(tokenizer("a", add_special_tokens=False)["input_ids"])
+    marked = list(tokenizer("a")["input_ids"])
+    for start in range(len(marked) - len(plain) + 1):
+        if plain and marked[start : start + len(plain)] == plain:
+            return marked[:start]
+    return []

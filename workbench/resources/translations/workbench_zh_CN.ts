@@ -1392,6 +1392,10 @@ mean surprisal {3:.2f} nats{4}</source>
         <translation>块大小 {block_size} 超过了 {model} 的上下文长度（{limit} 个词元）。</translation>
     </message>
     <message>
+        <source>Block size {block_size} is longer than the {limit} tokens {model} reads after its start-of-text token.</source>
+        <translation>块大小 {block_size} 超过了 {model} 在开头词元之后能读取的 {limit} 个词元。</translation>
+    </message>
+    <message>
         <source>The text is too short: perplexity needs at least two tokens.</source>
         <translation>文本太短：计算困惑度至少需要两个词元。</translation>
     </message>
