@@ -125,6 +125,42 @@ def test_filtered_probabilities_follow_the_filters(tiny_loaded):
         assert all(alt.filtered_prob == 0 for alt in event.alternatives[3:])
 
 
+def test_the_models_own_generation_config_adds_no_filter_of_its_own(tiny_loaded, monkeypatch):
+    """A model whose generation_config.json suppresses tokens and cuts off unlikely ones: greedy still takes
+    the likeliest token of the model's scores, and generate applies no processor but the traced chain."""
+    model = tiny_loaded.model
+    _, plain = run(tiny_loaded, GREEDY)
+    favourite = plain.sequences[0].token_ids[0]
+    model.generation_config.suppress_tokens = [favourite]
+    model.generation_config.epsilon_cutoff = 0.2
+    built = []
+    own = model._get_logits_processor
+    monkeypatch.setattr(model, "_get_logits_processor", lambda *args, **kwargs: built.append(own(*args, **kwargs))
+                        or built[-1])
+    events, greedy = run(tiny_loaded, GREEDY)
+    assert greedy.sequences[0].token_ids == plain.sequences[0].token_ids  # the model's argmax, suppressed or not
+    run(tiny_loaded, SAMPLE)
+    assert [[type(processor).__name__ for processor in processors] for processors in built] == [["SamplerChain"]] * 2
+    assert model.generation_config.suppress_tokens == [favourite]  # the model's own config is left as it was
+
+
+def test_a_model_whose_end_only_its_tokenizer_names_stops_there(tiny_loaded, monkeypatch):
+    """Models trained here keep their end-of-text token in the tokenizer alone: generate stops at it too,
+    so the speed counts the passes really made."""
+    model, tokenizer = tiny_loaded.model, tiny_loaded.tokenizer
+    _, plain = run(tiny_loaded, GREEDY)
+    end = plain.sequences[0].token_ids[3]
+    model.generation_config.eos_token_id = None
+    tokenizer.eos_token = tokenizer.convert_ids_to_tokens(end)
+    passes = []
+    forward = model.forward
+    monkeypatch.setattr(model, "forward", lambda *args, **kwargs: passes.append(1) or forward(*args, **kwargs))
+    _, result = run(tiny_loaded, GREEDY)
+    ids = result.sequences[0].token_ids
+    assert ids[-1] == end and end not in ids[:-1]
+    assert len(passes) == len(ids)  # the prompt's pass gives the first token; none after the end
+
+
 def test_several_sequences_stream_and_stop_separately(tiny_loaded):
     stop_token = frequent_token(tiny_loaded)
     tiny_loaded.model.generation_config.eos_token_id = [tiny_loaded.tokenizer.eos_token_id, stop_token]

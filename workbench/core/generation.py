@@ -201,6 +201,31 @@ class _StepWatcher(StoppingCriteria):
                 self.finished |= criteria(input_ids, None)
 
 
+# What ``generate`` may take from a model's own generation_config.json: its special tokens (a translation model's
+# forced first token names the target language) and cache. transformers fills every setting the request's config
+# leaves unset from there, and a filter of the model's (suppress_tokens, sequence_bias, epsilon_cutoff...) would
+# act on every token unseen: outside the chain the trace shows, and in greedy, which takes the likeliest token of
+# the model's own scores.
+_TAKEN_FROM_THE_MODEL = (
+    "bos_token_id", "eos_token_id", "pad_token_id", "decoder_start_token_id", "forced_bos_token_id",
+    "cache_implementation",
+)
+
+
+@contextlib.contextmanager
+def _model_settings_limited_to_tokens(model: torch.nn.Module):
+    """While the context lasts (the model's lock held), the model's generation config keeps only its tokens."""
+    from transformers import GenerationConfig
+
+    own = model.generation_config
+    kept = {name: getattr(own, name) for name in _TAKEN_FROM_THE_MODEL if getattr(own, name, None) is not None}
+    model.generation_config = GenerationConfig(**kept)
+    try:
+        yield
+    finally:
+        model.generation_config = own
+
+
 @contextlib.contextmanager
 def _checked_before_each(blocks: Sequence[torch.nn.Module], check: Callable[[], None]):
     """Runs ``check`` before each of ``blocks`` while the context lasts. Each block's ``forward`` is wrapped
@@ -452,6 +477,8 @@ def generate(
         seed = random.randint(0, MAX_SEED)
     stop_strings = settings.stop_strings
     eos_token_ids = _eos_token_ids(loaded, config)
+    # generate stops where the engine does, also when only the tokenizer names the end (models trained here)
+    config.eos_token_id = eos_token_ids or None
     _check_memory(loaded, settings, len(prompt_ids))
 
     with loaded.lock:
@@ -463,7 +490,7 @@ def generate(
         chain = None
         if not beam:  # beams keep transformers' own processors: each beam's chain is not one token's story
             chain = SamplerChain(chain_stages(settings, len(prompt_ids), eos_token_ids, device), record=request.trace)
-            config = without_chain(config, model.generation_config)
+            config = without_chain(config)
         attention = _live_attention(model) if request.live_attention and not beam else None
         watcher = _StepWatcher(
             chain=chain,
@@ -491,7 +518,8 @@ def generate(
             try:
                 if seed is not None:
                     torch.manual_seed(seed)
-                with torch.inference_mode(), _checked_before_each(blocks, watcher.interrupt_if_stopping):
+                with (torch.inference_mode(), _checked_before_each(blocks, watcher.interrupt_if_stopping),
+                      _model_settings_limited_to_tokens(model)):
                     output = model.generate(
                         input_ids=input_ids,
                         attention_mask=torch.ones_like(input_ids),

@@ -63,15 +63,15 @@ def chain_stages(
     return [(name, built[name]) for name in settings.sampler_order if name in built]
 
 
-def without_chain(config: GenerationConfig, model_config: GenerationConfig) -> GenerationConfig:
-    """``config`` with every filter of the chain neutral, so ``generate`` applies none of them.
-    Neutral values are explicit: a None would be filled in from the model's own generation config."""
+def without_chain(config: GenerationConfig) -> GenerationConfig:
+    """``config`` with every filter of the chain neutral, so ``generate`` applies none of them. Neutral
+    values are explicit where one adds no work; min_p and min_new_tokens have none (a 0 still builds a
+    processor), and None stays None as the engine generates with the model's own generation config limited
+    to its tokens."""
     neutral = GenerationConfig(**config.to_dict())
     neutral.update(
-        repetition_penalty=1.0, no_repeat_ngram_size=0, min_new_tokens=0,
-        temperature=1.0, top_k=0, top_p=1.0, typical_p=1.0,
-        # min_p has no neutral value that adds no work; None is neutral unless the model's config sets one
-        min_p=None if model_config.min_p is None else 0.0,
+        repetition_penalty=1.0, no_repeat_ngram_size=0, min_new_tokens=None,
+        temperature=1.0, top_k=0, top_p=1.0, typical_p=1.0, min_p=None,
     )
     return neutral
 
