@@ -47,7 +47,7 @@ class DecodingSettings(DescribedSettings):
             "DecodingSettings",
             "How the next token is chosen from the model's probabilities. Greedy: always take the single "
             "likeliest token (same prompt, same answer). Sample: draw it at random from the filtered distribution. "
-            "Beam search: follow several candidate texts at once and keep the likeliest whole sequences.",
+            "Beam search: follow several candidate texts at once and keep those likeliest per token.",
         ),
     )
     temperature: float = setting(
@@ -72,7 +72,8 @@ class DecodingSettings(DescribedSettings):
         section=QT_TRANSLATE_NOOP("DecodingSettings", "Sampling"),
         help=QT_TRANSLATE_NOOP(
             "DecodingSettings",
-            "Keep only the k likeliest next tokens and share the probability among them. 0 turns this filter off.",
+            "Keep only the k likeliest next tokens (and any tied with the k-th) and share the probability among them. "
+            "0 turns this filter off.",
         ),
     )
     top_p: float = setting(
@@ -184,8 +185,10 @@ class DecodingSettings(DescribedSettings):
         section=QT_TRANSLATE_NOOP("DecodingSettings", "Beams and answers"),
         help=QT_TRANSLATE_NOOP(
             "DecodingSettings",
-            "Beam search keeps this many candidate continuations at every step and returns the ones with "
-            "the best total probability. Each beam is run at every step, so time and memory grow with it (at most 64).",
+            "Beam search keeps this many candidate continuations at every step and returns the ones with the best "
+            "score: the sum of their tokens' log-probabilities divided by their length (transformers' length penalty "
+            "1), so an answer does not win by being short. Each beam is run at every step, so time and memory grow "
+            "with it (at most 64).",
         ),
     )
     seed: int | None = setting(  # None: a fresh seed each run (reported in the result)
@@ -218,7 +221,9 @@ class DecodingSettings(DescribedSettings):
         section=QT_TRANSLATE_NOOP("DecodingSettings", "Seed and stop strings"),
         help=QT_TRANSLATE_NOOP(
             "DecodingSettings",
-            "Generation stops as soon as the output contains one of these strings; the stop string itself is cut off.",
+            "Generation stops as soon as one of these strings appears at the end of the text (transformers' check: "
+            "the newest token may run past it, and the prompt's last characters count). Where it lies within the "
+            "answer, it is cut off.",
         ),
     )
 

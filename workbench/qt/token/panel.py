@@ -341,7 +341,7 @@ class TokenPanel(QWidget):
     def _chain_note(self, trace: TokenTrace) -> str:
         if trace.beam:
             return self.tr("Beam search: only the raw distribution is recorded. The sampler chain does not "
-                           "apply: beams keep the likeliest whole sequences.")
+                           "apply: beams keep the sequences likeliest per token.")
         return self.tr("The sampler chain, in the order applied. Bars share one scale; the chosen token is "
                        "orange; struck-out grey tokens were cut by that stage (shown at their probability "
                        "before it).")

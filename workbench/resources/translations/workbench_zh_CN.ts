@@ -755,10 +755,6 @@ mean surprisal {3:.2f} nats{4}</source>
         <translation>束搜索</translation>
     </message>
     <message>
-        <source>How the next token is chosen from the model&apos;s probabilities. Greedy: always take the single likeliest token (same prompt, same answer). Sample: draw it at random from the filtered distribution. Beam search: follow several candidate texts at once and keep the likeliest whole sequences.</source>
-        <translation>如何根据模型给出的概率选出下一个词元。贪心：总是取最可能的那一个词元（同样的提示词，同样的回答）。采样：从过滤后的分布中随机抽取。束搜索：同时跟踪多个候选文本，保留整体概率最高的完整序列。</translation>
-    </message>
-    <message>
         <source>Sampling</source>
         <translation>采样</translation>
     </message>
@@ -767,8 +763,12 @@ mean surprisal {3:.2f} nats{4}</source>
         <translation>在分数转换为概率之前用它去除。小于 1 时，最可能的词元变得更加可能（文本更稳妥）；大于 1 时，分布变得平坦，不太可能的词元更常被选中（文本更天马行空）。</translation>
     </message>
     <message>
-        <source>Keep only the k likeliest next tokens and share the probability among them. 0 turns this filter off.</source>
-        <translation>只保留最可能的 k 个下一个词元，并在它们之间重新分配概率。设为 0 则关闭此过滤。</translation>
+        <source>How the next token is chosen from the model&apos;s probabilities. Greedy: always take the single likeliest token (same prompt, same answer). Sample: draw it at random from the filtered distribution. Beam search: follow several candidate texts at once and keep those likeliest per token.</source>
+        <translation>如何根据模型给出的概率选出下一个词元。贪心：总是取最可能的那一个词元（同样的提示词，同样的回答）。采样：从过滤后的分布中随机抽取。束搜索：同时跟踪多个候选文本，保留平均每个词元概率最高的序列。</translation>
+    </message>
+    <message>
+        <source>Keep only the k likeliest next tokens (and any tied with the k-th) and share the probability among them. 0 turns this filter off.</source>
+        <translation>只保留最可能的 k 个下一个词元（以及与第 k 个并列的词元），并在它们之间重新分配概率。设为 0 则关闭此过滤。</translation>
     </message>
     <message>
         <source>Nucleus sampling: keep the smallest set of likeliest tokens whose probabilities add up to p, drop the long tail. 1 turns it off.</source>
@@ -827,8 +827,12 @@ mean surprisal {3:.2f} nats{4}</source>
         <translation>束数</translation>
     </message>
     <message>
-        <source>Beam search keeps this many candidate continuations at every step and returns the ones with the best total probability. Each beam is run at every step, so time and memory grow with it (at most 64).</source>
-        <translation>束搜索在每一步保留这么多个候选续写，并返回总概率最高的那些。每一步都要为每个束运行一次模型，因此时间和内存随之增长（最多 64）。</translation>
+        <source>Beam search keeps this many candidate continuations at every step and returns the ones with the best score: the sum of their tokens&apos; log-probabilities divided by their length (transformers&apos; length penalty 1), so an answer does not win by being short. Each beam is run at every step, so time and memory grow with it (at most 64).</source>
+        <translation>束搜索在每一步保留这么多个候选续写，并返回得分最高的那些：得分是各词元对数概率之和除以长度（transformers 的长度惩罚为 1），因此回答不会仅因为短而胜出。每一步都要为每个束运行一次模型，因此时间和内存随之增长（最多 64）。</translation>
+    </message>
+    <message>
+        <source>Generation stops as soon as one of these strings appears at the end of the text (transformers&apos; check: the newest token may run past it, and the prompt&apos;s last characters count). Where it lies within the answer, it is cut off.</source>
+        <translation>文本末尾一旦出现其中任一字符串就停止生成（按 transformers 的检查方式：最新的词元可以超出它，提示词的最后几个字符也算在内）。落在回答中的部分会被截去。</translation>
     </message>
     <message>
         <source>Seed</source>
@@ -853,10 +857,6 @@ mean surprisal {3:.2f} nats{4}</source>
     <message>
         <source>Stop strings</source>
         <translation>停止字符串</translation>
-    </message>
-    <message>
-        <source>Generation stops as soon as the output contains one of these strings; the stop string itself is cut off.</source>
-        <translation>输出中一旦出现其中任一字符串就停止生成；停止字符串本身会被截去。</translation>
     </message>
 </context>
 <context>
@@ -3159,8 +3159,8 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
         <translation>此词元生成时没有留下追踪数据。</translation>
     </message>
     <message>
-        <source>Beam search: only the raw distribution is recorded. The sampler chain does not apply: beams keep the likeliest whole sequences.</source>
-        <translation>束搜索：只记录原始分布。采样链不适用：束搜索保留的是整体最可能的序列。</translation>
+        <source>Beam search: only the raw distribution is recorded. The sampler chain does not apply: beams keep the sequences likeliest per token.</source>
+        <translation>束搜索：只记录原始分布。采样链不适用：束搜索保留的是平均每个词元最可能的序列。</translation>
     </message>
     <message>
         <source>The sampler chain, in the order applied. Bars share one scale; the chosen token is orange; struck-out grey tokens were cut by that stage (shown at their probability before it).</source>
