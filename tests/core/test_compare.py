@@ -9,12 +9,14 @@ import math
 import numpy as np
 import pytest
 import torch
+from transformers.convert_slow_tokenizer import bytes_to_unicode
 
 from tests.conftest import make_tiny_llama, make_tiny_loaded
 from workbench.cli import main
 from workbench.core.compare import same_tokenizer, score_text
 from workbench.core.jobs import CancelToken, drain
 
+BYTE_DECODER = {char: byte for byte, char in bytes_to_unicode().items()}
 TEXT = "The moon 月光 shines on the frost, and the capital of France is Paris."
 
 
@@ -53,6 +55,20 @@ def test_log_probs_equal_a_plain_forward_pass_and_bits_per_byte_by_hand(tiny_loa
     covered = len(TEXT.encode("utf-8")) - len(first_piece.encode("utf-8"))
     assert score.covered_bytes == covered
     assert score.bits_per_byte == pytest.approx(-float(expected.sum()) / math.log(2) / covered, rel=1e-6)
+
+
+def test_bits_per_byte_counts_the_bytes_after_a_first_token_that_is_part_of_a_character(tiny_loaded):
+    """床 split into byte tokens: the bytes the first token holds are left out, the rest of 床 counted."""
+    text = "床前明月光，疑是地上霜。"
+    tokenizer = tiny_loaded.tokenizer
+    [score] = drain(score_text([tiny_loaded], text))
+    ids = list(score.token_ids)
+    pieces = [tokenizer.convert_ids_to_tokens(i) for i in ids]
+    first = bytes(BYTE_DECODER[char] for char in pieces[0])  # byte-level BPE spells bytes as letters
+    assert len(first) < len("床".encode())  # the case at hand: 床 is split
+    assert score.covered_bytes == len(text.encode("utf-8")) - len(first)
+    expected = forward_log_probs(tiny_loaded, ids).gather(1, torch.tensor(ids[1:])[:, None])[:, 0]
+    assert score.bits_per_byte == pytest.approx(-float(expected.sum()) / math.log(2) / score.covered_bytes, rel=1e-6)
 
 
 def test_kl_to_itself_is_zero_and_to_another_model_is_its_definition(tiny_loaded):

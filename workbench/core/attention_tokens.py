@@ -56,6 +56,12 @@ def _piece_bytes(piece: str, byte_level: bool) -> bytes:
     return piece.replace("▁", " ").encode("utf-8")  # SentencePiece marks a leading space with '▁'
 
 
+def token_bytes(tokenizer, token_id: int) -> bytes:
+    """The bytes of text one token stands for: part of a character's for a piece of a split one."""
+    piece = tokenizer.convert_ids_to_tokens(int(token_id))
+    return _piece_bytes(piece, _is_byte_level(tokenizer))
+
+
 def visible_text(text: str) -> str:
     """Whitespace drawn as marks (␣ ↵ ⇥) and an empty piece as ∅, so every token shows."""
     return text.translate(_VISIBLE_WHITESPACE) or "∅"

@@ -11,6 +11,7 @@ from typing import Generator, Sequence
 import numpy as np
 import torch
 
+from workbench.core.attention_tokens import token_bytes
 from workbench.core.errors import InvalidInputError
 from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import CancelToken
@@ -67,7 +68,7 @@ def same_tokenizer(first, other) -> bool:
 
 def _encode(loaded: LoadedModel, text: str) -> tuple[list[int], int, list[tuple[int, int]]]:
     """The text's ids as the tokenizer makes them (its own special tokens, no chat template), the
-    UTF-8 length of the text after the first token, and each token's character span."""
+    UTF-8 length of the text the tokens after the first stand for, and each token's character span."""
     encoded = loaded.tokenizer(text, return_offsets_mapping=True)
     ids, offsets = list(encoded["input_ids"]), encoded["offset_mapping"]
     if len(ids) < 2:
@@ -83,8 +84,12 @@ def _encode(loaded: LoadedModel, text: str) -> tuple[list[int], int, list[tuple[
                 "Errors", "The text is {count} tokens for {model}, which reads at most {limit}: shorten it."
             ).fill(count=len(ids), model=loaded.entry.name, limit=limit)
         )
-    first_end = offsets[0][1]
-    return ids, len(text[first_end:].encode("utf-8")), [(int(start), int(end)) for start, end in offsets]
+    (first_start, first_end), next_start = offsets[0], offsets[1][0]
+    if next_start < first_end:  # the first token is part of a character (床 split in bytes): count the rest's
+        covered = len(text[first_start:].encode("utf-8")) - len(token_bytes(loaded.tokenizer, ids[0]))
+    else:
+        covered = len(text[first_end:].encode("utf-8"))
+    return ids, covered, [(int(start), int(end)) for start, end in offsets]
 
 
 def _next_token_logits(loaded: LoadedModel, ids: Sequence[int]) -> torch.Tensor:
