@@ -100,7 +100,20 @@ def test_columns_stream_in_turn_then_are_scored(compared):
         surprisals = [-math.log(token.token.prob) for token in tokens]
         assert stats.mean_surprisal == pytest.approx(sum(surprisals) / 12)
     assert comparison.outcomes[1].result.seed == 7
-    assert settings_summary(SAMPLED) == "sample T 1.2 · top-k 50 · top-p 0.9 · 12 tokens"
+    assert settings_summary(SAMPLED) == "sample T 1.2 · top-k 50 · top-p 0.9 · exactly 12 tokens"
+
+
+def test_the_summary_names_every_setting_that_changes_the_text():
+    """Two columns whose summaries read the same make the same text: the beam preset's no-repeat, a minimum
+    length, stop strings and a changed filter order all show."""
+    from workbench.core.decoding import PRESETS
+
+    assert settings_summary(PRESETS["Beam search"]) != settings_summary(DecodingSettings(mode="beam"))
+    changed = replace(SAMPLED, min_new_tokens=4, stop_strings=("\n\n", "。"),
+                      sampler_order=tuple(reversed(SAMPLED.sampler_order)))
+    assert settings_summary(changed) == ("sample T 1.2 · top-k 50 · top-p 0.9 · own filter order · at least 4 tokens · "
+                                         '12 tokens · stop at "\\n\\n", "。"')
+    assert "no repeated 3-grams" in settings_summary(PRESETS["Beam search"])
 
 
 def test_each_cell_is_a_plain_forward_pass_over_the_answer(compared):

@@ -135,5 +135,5 @@ def test_the_runs_to_add_read_apart_by_how_they_were_decoded(panel):
     runs_menu = next(action.menu() for action in panel.add_menu.actions() if action.text() == "From a run")
     texts = [action.text() for action in runs_menu.actions()]
     assert texts[0].endswith(
-        "Explain what a rainbow is in one senten… · sample T 1.2 · top-k 50 · top-p 0.9 · 10 tokens · seed 7")
-    assert texts[1].endswith("Explain what a rainbow is in one senten… · greedy · 10 tokens")
+        "Explain what a rainbow is in one senten… · sample T 1.2 · top-k 50 · top-p 0.9 · exactly 10 tokens · seed 7")
+    assert texts[1].endswith("Explain what a rainbow is in one senten… · greedy · exactly 10 tokens")

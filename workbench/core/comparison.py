@@ -62,7 +62,7 @@ _MODE_WORDS = {
 
 
 def settings_summary(settings: DecodingSettings, translate: Callable[[str], str] = str) -> str:
-    """The settings that shape a column's text, in a few words: "sample T 1.2 · top-k 50 · 24 tokens". The words
+    """Every setting that shapes a column's text, in a few words: "sample T 1.2 · top-k 50 · 24 tokens". The words
     are marked ``Text``s that ``translate`` puts in the window's language; the numbers and the filters' names
     (top-k, top-p) read the same in every language."""
     parts: list[str] = [_MODE_WORDS[settings.mode]]
@@ -79,7 +79,21 @@ def settings_summary(settings: DecodingSettings, translate: Callable[[str], str]
     if settings.repetition_penalty != 1.0:
         penalty = f"{settings.repetition_penalty:g}"
         parts.append(QT_TRANSLATE_NOOP("SettingsSummary", "rep {penalty}").fill(penalty=penalty))
-    parts.append(QT_TRANSLATE_NOOP("SettingsSummary", "{count} tokens").fill(count=settings.max_new_tokens))
+    if settings.no_repeat_ngram_size:
+        size = settings.no_repeat_ngram_size
+        parts.append(QT_TRANSLATE_NOOP("SettingsSummary", "no repeated {n}-grams").fill(n=size))
+    if settings.mode != "beam" and settings.sampler_order != DecodingSettings().sampler_order:
+        parts.append(QT_TRANSLATE_NOOP("SettingsSummary", "own filter order"))  # the order changes the text
+    if settings.min_new_tokens >= settings.max_new_tokens:  # the end of text is forbidden to the last token
+        parts.append(QT_TRANSLATE_NOOP("SettingsSummary", "exactly {count} tokens").fill(count=settings.max_new_tokens))
+    else:
+        if settings.min_new_tokens:
+            least = settings.min_new_tokens
+            parts.append(QT_TRANSLATE_NOOP("SettingsSummary", "at least {count} tokens").fill(count=least))
+        parts.append(QT_TRANSLATE_NOOP("SettingsSummary", "{count} tokens").fill(count=settings.max_new_tokens))
+    if settings.stop_strings:
+        shown = ", ".join(json.dumps(text, ensure_ascii=False) for text in settings.stop_strings)  # "\n" visible
+        parts.append(QT_TRANSLATE_NOOP("SettingsSummary", "stop at {strings}").fill(strings=shown))
     parts = [translate(part) for part in parts]
     head = 2 if settings.mode != "greedy" else 1  # the mode and its temperature or beams read as one
     return " · ".join([" ".join(parts[:head]), *parts[head:]])

@@ -3008,8 +3008,28 @@ Read it (Show Details) and load only a model you trust.</source>
         <translation>重复惩罚 {penalty}</translation>
     </message>
     <message>
+        <source>no repeated {n}-grams</source>
+        <translation>不重复 {n}-gram</translation>
+    </message>
+    <message>
+        <source>own filter order</source>
+        <translation>自定义过滤顺序</translation>
+    </message>
+    <message>
+        <source>exactly {count} tokens</source>
+        <translation>正好 {count} 个词元</translation>
+    </message>
+    <message>
+        <source>at least {count} tokens</source>
+        <translation>至少 {count} 个词元</translation>
+    </message>
+    <message>
         <source>{count} tokens</source>
         <translation>{count} 个词元</translation>
+    </message>
+    <message>
+        <source>stop at {strings}</source>
+        <translation>遇 {strings} 停止</translation>
     </message>
 </context>
 <context>
