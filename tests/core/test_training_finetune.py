@@ -9,6 +9,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from tests.conftest import make_tiny_loaded
@@ -173,3 +174,53 @@ def test_a_block_longer_than_the_base_model_reads_is_refused_before_training(set
     with pytest.raises(InvalidSettingsError, match=f"Block size {context + 1} is longer than .* reads "
                                                    f"\\({context} tokens\\): use at most {context}"):
         run(replace(settings, block_size=context + 1))
+
+
+@pytest.fixture
+def bos_base_folder(tmp_path):
+    """A base model whose tokenizer starts every text with a token, as Gemma's and Llama's <bos>."""
+    from tokenizers.processors import TemplateProcessing
+
+    loaded = make_tiny_loaded(chat=False)
+    tokenizer = loaded.tokenizer
+    bos = tokenizer.convert_tokens_to_ids("<|endoftext|>")
+    tokenizer.backend_tokenizer.post_processor = TemplateProcessing(
+        single="<|endoftext|> $A", special_tokens=[("<|endoftext|>", bos)])
+    tokenizer.bos_token = "<|endoftext|>"
+    folder = tmp_path / "bos-base"
+    loaded.model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def test_a_bos_models_blocks_and_probes_start_with_its_bos_as_it_always_read_them(settings, bos_base_folder):
+    """Every training and validation block reads <bos> first and predicts nothing from it (the text before a
+    block is unseen); a probe is read as a text's start: its loss is transformers' own on the encoded text."""
+    from workbench.core.training.trainer import TokenBatches, _next_token_loss
+
+    base = load_model_blocking(str(bos_base_folder))
+    model, tokenizer = base.model, base.tokenizer
+    bos = tokenizer.bos_token_id
+    ids = np.array(tokenizer(TEXT, add_special_tokens=False)["input_ids"])
+    batches = TokenBatches(ids, block_size=16, batch_size=3, device=torch.device("cpu"), prefix=[bos])
+    inputs, targets = batches.evenly_spread(1)[0]
+    assert inputs.shape == targets.shape == (3, 17) and (inputs[:, 0] == bos).all() and (targets[:, 0] == -100).all()
+    blocks = torch.stack([torch.from_numpy(ids[start : start + 17]) for start in np.linspace(0, len(ids) - 17, 3)
+                          .astype(int)])  # (B, T+1) the same blocks, cut by hand
+    with torch.no_grad():
+        logits = model(input_ids=torch.cat([torch.full((3, 1), bos), blocks[:, :-1]], dim=1)).logits  # (B, 1+T, V)
+        expected = F.cross_entropy(logits[:, 1:].reshape(-1, logits.size(-1)), blocks[:, 1:].reshape(-1))
+        assert _next_token_loss(model, inputs, targets).item() == pytest.approx(expected.item(), rel=1e-5)
+
+        (record,) = probe_records(model, tokenizer, (PROBE,), step=0, block_size=32, continuation_tokens=0)
+        encoded = torch.tensor([tokenizer(PROBE)["input_ids"]])  # <bos> first
+        assert encoded[0, 0] == bos and probe_token_ids(tokenizer, PROBE, 32) == encoded[0].tolist()
+        assert record.loss == pytest.approx(model(input_ids=encoded, labels=encoded).loss.item(), rel=1e-5)
+
+
+def test_a_bos_model_fine_tunes_and_its_samples_show_no_bos(settings, bos_base_folder):
+    steps, result = run(replace(settings, base_model=str(bos_base_folder), probes=(PROBE,)))
+    assert steps[-1].train_loss < steps[0].train_loss
+    samples = [event.sample for event in evaluations(replace(settings, base_model=str(bos_base_folder),
+                                                             out_dir=settings.out_dir + "-again"))]
+    assert samples and not any("<|endoftext|>" in sample for sample in samples)

@@ -27,7 +27,7 @@ from workbench.core.architectures import (
 from workbench.core.errors import InvalidSettingsError
 from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.training.settings import RECURRENT_ARCHITECTURES, TrainSettings
-from workbench.core.transformers_helpers import models_built_in_turn
+from workbench.core.transformers_helpers import leading_special_ids, models_built_in_turn
 
 ADAPTER_FOLDER = "adapter"
 
@@ -80,6 +80,8 @@ def load_base_model(settings: TrainSettings, device: str | None = None):
             ).fill(model=loaded.entry.name)
         )
     limit = loaded.context_length
+    if limit is not None:  # a block reads the tokenizer's start-of-text token first (trainer.TokenBatches)
+        limit -= len(leading_special_ids(loaded.tokenizer))
     if limit is not None and settings.block_size > limit:  # past it, learnt positions run out (or RoPE's are untrained)
         raise InvalidSettingsError(
             QT_TRANSLATE_NOOP(

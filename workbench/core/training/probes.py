@@ -17,6 +17,7 @@ import numpy as np
 
 from workbench.core.text_stream import complete_text
 from workbench.core.training.step_log import read_step_log
+from workbench.core.transformers_helpers import leading_special_ids, pad_token_id
 
 PROBES_FILE = "probes.jsonl"
 DEFAULT_PROBES = 3
@@ -43,8 +44,11 @@ def default_probes(val_text: str, count: int = DEFAULT_PROBES, max_characters: i
 
 
 def probe_token_ids(tokenizer, text: str, block_size: int) -> list[int]:
-    """The probe's tokens, cut to the context so that the continuation still has room."""
-    return list(tokenizer(text, add_special_tokens=False)["input_ids"])[: max(2, block_size // 2)]
+    """The probe's tokens, cut to the context so that the continuation still has room, after the tokenizer's
+    start-of-text token where it has one (Gemma's <bos>): a probe is read as a text's start, as the model
+    reads one."""
+    ids = list(tokenizer(text, add_special_tokens=False)["input_ids"])[: max(2, block_size // 2)]
+    return leading_special_ids(tokenizer) + ids
 
 
 def probe_log_probs(model, tokenizer, probes: Sequence[str], block_size: int) -> list:
@@ -75,7 +79,6 @@ def probe_records(model, tokenizer, probes: Sequence[str], step: int, block_size
     from transformers import GenerationConfig
 
     from workbench.core.attention_tokens import token_sequence
-    from workbench.core.transformers_helpers import pad_token_id
 
     device = next(model.parameters()).device
     records = []

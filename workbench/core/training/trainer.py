@@ -20,7 +20,7 @@ import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Generator
+from typing import Generator, Sequence
 
 import numpy as np
 import torch
@@ -74,7 +74,12 @@ from workbench.core.training.snapshots import SnapshotEvent, save_snapshot, snap
 from workbench.core.training.step_log import StepLog
 from workbench.core.training.tensorboard import TensorBoardLog
 from workbench.core.training.tokenization import bpe_tokenizer, char_tokenizer, encode_corpus
-from workbench.core.transformers_helpers import pad_token_id, quiet_transformers, unknown_token_count
+from workbench.core.transformers_helpers import (
+    leading_special_ids,
+    pad_token_id,
+    quiet_transformers,
+    unknown_token_count,
+)
 
 CHECKPOINT_FOLDER = "checkpoint"
 # What a resume reads: keys of the checkpoint's state, then of its tensors.
@@ -120,14 +125,20 @@ def make_optimizer(
 
 
 class TokenBatches:
-    """Random (B, T) blocks from one split, like nanoGPT's ``get_batch``, from a seeded generator."""
+    """Random (B, T) blocks from one split, like nanoGPT's ``get_batch``, from a seeded generator. A
+    tokenizer's ``prefix`` (Gemma's <bos>, which the base model read first in all its training) starts every
+    block: (B, P+T) inputs, with nothing to predict inside the prefix nor, from it, a block's first token
+    (the text before it is unseen)."""
 
-    def __init__(self, ids: np.ndarray, block_size: int, batch_size: int, device: torch.device) -> None:
+    def __init__(self, ids: np.ndarray, block_size: int, batch_size: int, device: torch.device,
+                 prefix: Sequence[int] = ()) -> None:
         self.data = torch.from_numpy(ids.astype(np.int32))  # (N,) int32: half the memory of int64
         self.block_size = block_size
         self.batch_size = batch_size
         self.device = device
         self._offsets = torch.arange(block_size + 1)  # (T+1,)
+        self._prefix = torch.tensor([list(prefix)], dtype=torch.long, device=device) if prefix else None  # (1, P)
+        self._unpredicted = torch.full((1, len(prefix)), IGNORED, dtype=torch.long, device=device)  # (1, P)
 
     def sample(self, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         starts = torch.randint(len(self.data) - self.block_size, (self.batch_size,), generator=generator)  # (B,)
@@ -146,12 +157,20 @@ class TokenBatches:
             chunk = chunk.pin_memory().to(self.device, non_blocking=True)
         else:
             chunk = chunk.to(self.device)
-        return chunk[:, :-1], chunk[:, 1:]  # inputs (B, T), targets (B, T)
+        inputs, targets = chunk[:, :-1], chunk[:, 1:]  # (B, T) each
+        if self._prefix is None:
+            return inputs, targets
+        rows = len(chunk)
+        return (torch.cat([self._prefix.expand(rows, -1), inputs], dim=1),  # (B, P+T)
+                torch.cat([self._unpredicted.expand(rows, -1), targets], dim=1))  # (B, P+T)
+
+
+IGNORED = -100  # a target cross_entropy skips (its default ignore_index)
 
 
 def _next_token_loss(model: torch.nn.Module, inputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     logits = model(input_ids=inputs).logits  # (B, T, V)
-    return F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1))
+    return F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1), ignore_index=IGNORED)
 
 
 class MetricsLog:
@@ -285,9 +304,11 @@ class _Run:
             unknown=unknown_token_count(tokenizer, ids),
         )
         yield BatchLayout(settings.batch_size, settings.grad_accum, self.processes.world_size, str(self.device))
-        self.train_batches = TokenBatches(train_ids, settings.block_size, settings.batch_size, self.device)
-        self.val_batches = TokenBatches(val_ids, settings.block_size, settings.batch_size, self.device)
-        self.sample_prompt = torch.from_numpy(val_ids[: max(1, min(8, settings.block_size // 4))].astype(np.int64))
+        prefix = leading_special_ids(tokenizer)  # a base model's <bos>: empty for the tokenizers trained here
+        self.train_batches = TokenBatches(train_ids, settings.block_size, settings.batch_size, self.device, prefix)
+        self.val_batches = TokenBatches(val_ids, settings.block_size, settings.batch_size, self.device, prefix)
+        sample_start = val_ids[: max(1, min(8, settings.block_size // 4))].tolist()
+        self.sample_prompt = torch.tensor(prefix + sample_start, dtype=torch.int64)
         self.probes = settings.probes or default_probes(tokenizer.decode(val_ids[:PROBE_SOURCE_TOKENS].tolist()))
 
         yield StatusEvent(QT_TRANSLATE_NOOP("StatusEvent", "Building model"))
