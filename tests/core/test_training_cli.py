@@ -178,6 +178,19 @@ def test_perplexity_reads_the_start_token_first_in_every_block_as_the_model_alwa
     assert blocks.mean_loss == pytest.approx(total / count, rel=1e-5)
 
 
+def test_perplexity_runs_the_fused_attention_kernel_and_gives_the_eager_one_back(tiny_loaded, monkeypatch):
+    """It reads no attention weights: SDPA while it reads (no (T, T) scores kept), eager again after, for the
+    attention pages; the loss is the eager forward pass's (the test above)."""
+    model = tiny_loaded.model
+    assert model.config._attn_implementation == "eager"
+    seen = []
+    original = model.forward
+    monkeypatch.setattr(model, "forward", lambda *args, **kwargs: seen.append(model.config._attn_implementation)
+                        or original(*args, **kwargs))
+    drain(perplexity(tiny_loaded, "The quick brown fox jumps over the lazy dog. " * 3, block_size=16))
+    assert seen and set(seen) == {"sdpa"} and model.config._attn_implementation == "eager"
+
+
 def test_perplexity_reads_fewer_blocks_at_once_the_longer_they_are(tiny_loaded, monkeypatch):
     from workbench.core.training import perplexity as module
 

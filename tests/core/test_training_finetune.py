@@ -224,3 +224,18 @@ def test_a_bos_model_fine_tunes_and_its_samples_show_no_bos(settings, bos_base_f
     samples = [event.sample for event in evaluations(replace(settings, base_model=str(bos_base_folder),
                                                              out_dir=settings.out_dir + "-again"))]
     assert samples and not any("<|endoftext|>" in sample for sample in samples)
+
+
+def test_a_sample_never_starts_with_half_a_character(settings, tmp_path):
+    """The validation text starts where the split fell: inside 床 when the tokenizer spells it in bytes."""
+    from workbench.core.training.tokenization import encode_corpus
+
+    tokenizer = make_tiny_loaded(chat=False).tokenizer
+    poem = "床前明月光，疑是地上霜。舉頭望明月，低頭思故鄉。\n" * 40
+    ids = encode_corpus(tokenizer, poem).tolist()  # as the trainer cuts it
+    fraction = next(f for f in (0.1, 0.11, 0.12, 0.13)  # the validation text starts with a continuation byte
+                    if tokenizer.decode(ids[int(len(ids) * (1 - f)):][:4]).startswith("\ufffd"))
+    corpus = tmp_path / "poem.txt"
+    corpus.write_text(poem, encoding="utf-8")
+    samples = [event.sample for event in evaluations(replace(settings, corpus=str(corpus), val_fraction=fraction))]
+    assert samples and not any(sample.startswith("\ufffd") for sample in samples)

@@ -71,3 +71,18 @@ def leading_special_ids(tokenizer) -> list[int]:
         if plain and marked[start : start + len(plain)] == plain:
             return marked[:start]
     return []
+
+
+@contextmanager
+def fused_attention(model) -> Iterator[None]:
+    """While the context lasts (the model's lock held), a model loaded with eager attention (for the
+    attention pages) runs transformers' fused kernel (SDPA) instead, where its class has one: work that
+    reads no attention weights (perplexity) then keeps no (T, T) score matrix per head."""
+    if getattr(model.config, "_attn_implementation", None) != "eager" or not getattr(model, "_supports_sdpa", False):
+        yield
+        return
+    model.set_attn_implementation("sdpa")
+    try:
+        yield
+    finally:
+        model.set_attn_implementation("eager")

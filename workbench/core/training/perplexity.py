@@ -13,11 +13,11 @@ from workbench.core.errors import InvalidInputError
 from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import CancelToken
 from workbench.core.training.tokenization import encode_corpus
-from workbench.core.transformers_helpers import leading_special_ids
+from workbench.core.transformers_helpers import fused_attention, leading_special_ids
 
 DEFAULT_BLOCK_SIZE = 512
-# Tokens read in one forward pass: 8 blocks of the default size, fewer of longer ones (the logits and, with
-# eager attention, the (T, T) scores grow with it: 3 blocks of 8192 took 11.6 GB), one block at the least.
+# Tokens read in one forward pass: 8 blocks of the default size, fewer of longer ones (the logits grow with it,
+# and the (T, T) scores of a model without a fused kernel: 3 blocks of 8192 took 11.6 GB eager), one at the least.
 BATCH_TOKENS = 8 * DEFAULT_BLOCK_SIZE
 
 
@@ -85,7 +85,7 @@ def perplexity(
     windows = [_labelled(prefix, ids[start : start + block_size + 1], first=start == 0) for start in starts]
     total_loss, predicted = 0.0, 0
     batch_size = max(1, BATCH_TOKENS // block_size)
-    with loaded.lock, torch.no_grad():
+    with loaded.lock, torch.no_grad(), fused_attention(loaded.model):
         for first in range(0, len(windows), batch_size):
             cancel.raise_if_cancelled()
             # Windows of one length share a batch; only the last window can be shorter.

@@ -521,7 +521,8 @@ class _Run:
                 input_ids=prompt, attention_mask=torch.ones_like(prompt), generation_config=config,
                 synced_gpus=self.sharded,
             )
-        return complete_text(tokenizer, output[0].tolist())
+        # The validation text starts where the split fell, maybe inside a character cut in byte tokens.
+        return complete_text(tokenizer, output[0].tolist()).lstrip("\ufffd")
 
     @property
     def joins_rank_0(self) -> bool:
