@@ -200,6 +200,35 @@ def test_an_unreadable_run_is_dropped_and_the_other_runs_kept():
     assert opened.problem is not None and "runs[1]" in opened.problem
 
 
+@pytest.mark.parametrize("field, value", [
+    ("prompt", 123), ("created", 5), ("tokens_per_s", "fast"), ("time_to_first_token_s", "x"), ("chat", "yes"),
+    ("prefill_text", 5), ("system_prompt", ["a"]), ("seed", "abc"), ("prompt_tokens", True), ("settings", []),
+])
+def test_a_run_with_a_field_of_the_wrong_type_is_dropped_not_shown(field, value):
+    """The window would fail on it (at start-up, for the run on screen): dropped with a message, the rest kept."""
+    good = session_to_data(Session(runs=[make_run()]))["runs"][0]
+    bad = {**session_to_data(Session(runs=[make_run("other")]))["runs"][0], field: value}
+    _write_session({"prompt": "p"}, runs=[good, bad])
+    opened = open_session()
+    assert [run.id for run in opened.session.runs] == [good["id"]]
+    assert opened.problem is not None and "runs[1]" in opened.problem
+
+
+def test_a_runs_unreadable_setting_takes_its_default_and_the_run_stays():
+    data = session_to_data(Session(runs=[make_run()]))["runs"][0]
+    data["settings"] = {**data["settings"], "temperature": "hot"}
+    _write_session({"prompt": "p"}, runs=[data])
+    opened = open_session()
+    assert opened.session.runs[0].settings == {"mode": "sample", "stop_strings": ["```"]}
+    assert "runs[0].settings.temperature" in opened.problem
+
+
+def test_absurdly_nested_json_is_set_aside_like_any_damaged_file():
+    session_path().write_text("[" * 100_000, encoding="utf-8")
+    opened = open_session()
+    assert opened.problem is not None and "new one was started" in opened.problem
+
+
 def test_two_damaged_files_set_aside_in_the_same_second_keep_both():
     for content in ("{broken one", "{broken two"):
         session_path().write_text(content, encoding="utf-8")

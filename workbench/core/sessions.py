@@ -11,11 +11,12 @@ import dataclasses
 import json
 import shutil
 import time
+import types
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, get_origin, get_type_hints
+from typing import TYPE_CHECKING, Any, Union, get_args, get_origin, get_type_hints
 
 from workbench.core import paths
 from workbench.core.atomic import write_json_atomic, write_text_atomic
@@ -178,7 +179,27 @@ def _run_to_data(run: Run) -> dict[str, Any]:
     return dataclasses.asdict(run)
 
 
-def _run_from_data(data: dict[str, Any]) -> Run:
+def _fits(value: Any, hint: Any) -> bool:
+    """Whether a saved value has the type a field is annotated with (an int for a float; never a bool for
+    a number); containers by their outer type."""
+    if get_origin(hint) in (Union, types.UnionType):
+        return any(_fits(value, arg) for arg in get_args(hint))
+    if hint is type(None):
+        return value is None
+    if hint in (int, float) and isinstance(value, bool):
+        return False
+    if hint is float:
+        return isinstance(value, (int, float))
+    return isinstance(value, get_origin(hint) or hint)
+
+
+def _run_from_data(data: dict[str, Any]) -> tuple[Run, list[str]]:
+    """The run, and the keys of its decoding settings that were unreadable (left to their defaults). Raises
+    ValueError when a field has the wrong type: a run the window cannot show is dropped whole."""
+    for name, hint in get_type_hints(Run).items():
+        if name in data and name != "sequences" and not _fits(data[name], hint):
+            raise ValueError(f"{name} is {data[name]!r:.40}")
+    settings, bad_settings = _readable_settings(data["settings"])
     sequences = tuple(
         RunSequence(
             text=str(sequence["text"]),
@@ -195,7 +216,7 @@ def _run_from_data(data: dict[str, Any]) -> Run:
         )
         for sequence in data["sequences"]
     )
-    return Run(**{**data, "sequences": sequences, "settings": dict(data["settings"])})
+    return Run(**{**data, "sequences": sequences, "settings": settings}), bad_settings
 
 
 def run_to_json(run: Run) -> str:
@@ -290,9 +311,12 @@ def _read_session(data: Any) -> tuple[Session, list[str]]:
     runs_data = data.get("runs", [])
     for index, run_data in enumerate(runs_data if isinstance(runs_data, list) else []):
         try:
-            runs.append(_run_from_data(run_data))
+            run, bad_settings = _run_from_data(run_data)
         except (KeyError, TypeError, ValueError, AttributeError):
             dropped.append(f"runs[{index}]")
+            continue
+        runs.append(run)
+        dropped += [f"runs[{index}].settings.{key}" for key in bad_settings]
     if not isinstance(runs_data, list):
         dropped.append("runs")
     trees: list[GenerationTree] = []
@@ -340,7 +364,7 @@ def open_session(path: Path | None = None) -> OpenedSession:
         return OpenedSession(Session())
     try:
         session, dropped = _read_session(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, UnicodeDecodeError, ValueError):
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: absurdly nested JSON
         aside = _set_aside_name(path)
         path.replace(aside)
         return OpenedSession(
