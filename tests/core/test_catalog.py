@@ -133,3 +133,31 @@ def test_the_cli_lists_one_entry_per_run_with_its_variants(tmp_path, capsys):
     assert cli.main(["models"]) == 0
     table = capsys.readouterr().out
     assert table.count(str(run.resolve())) == 1 and "checkpoint" not in table
+
+
+@pytest.mark.parametrize("config", ['["x"]', '{"workbench_name": 5, "model_type": [], "architectures": "GPT"}',
+                                    "[" * 5000])
+def test_a_damaged_config_among_the_trained_models_does_not_stop_the_list(tmp_path, config):
+    """A hand-edited or damaged config.json lists under its folder's name; the other models list as ever."""
+    good = _model_folder(tmp_path / "good", "good")
+    bad = _model_folder(tmp_path / "bad", "bad")
+    (bad / "config.json").write_text(config)
+    catalog = Catalog()
+    catalog.register_trained(good)
+    catalog.register_trained(bad)
+    names = {entry.name for entry in catalog.entries() if entry.source == TRAINED}
+    assert names == {"good", "bad"}
+
+
+def test_a_damaged_list_of_trained_models_is_read_for_what_it_holds(tmp_path):
+    good = _model_folder(tmp_path / "good", "good")
+    Catalog().trained.registry.write_text(json.dumps([5, None, str(good)]))
+    assert [entry.name for entry in Catalog().entries() if entry.source == TRAINED] == ["good"]
+
+
+def test_a_list_of_trained_models_that_cannot_be_written_leaves_the_run_be(tmp_path):
+    """Registering is a convenience for the model picker: a data folder that cannot take it stops nothing."""
+    from workbench.core.catalog import TrainedSource
+
+    (tmp_path / "a-file").write_text("")
+    TrainedSource(registry=tmp_path / "a-file" / "trained.json").register(_model_folder(tmp_path / "run", "run"))

@@ -30,3 +30,17 @@ def test_window_opens_on_a_session_with_a_bad_field(qtbot, monkeypatch, editor, 
     assert reset in window.banner.label.text()
     assert window.decoding_panel.problems() == []  # reset values are the defaults, which work
     window.close()
+
+
+def test_window_opens_on_a_data_folder_it_cannot_write_and_says_so(qtbot, monkeypatch, tmp_path):
+    """A file where the data folder should be (or a read-only disk, a folder left owned by root): the window
+    opens, names the folder, and a failed autosave says why instead of stopping the window."""
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    monkeypatch.setenv("WORKBENCH_DATA_DIR", str(blocked))
+    monkeypatch.setattr(main_window_module, "inspector_panels", lambda state: [])
+    window = MainWindow(AppState())
+    qtbot.addWidget(window)
+    assert f"{blocked} cannot be written" in window.banner.label.text()
+    window.save_session_now()
+    assert "The session could not be saved" in window.banner.label.text()

@@ -159,16 +159,25 @@ class PackagedSource(ModelSource):
 
 
 def _read_config(folder: Path) -> dict:
+    """The folder's config.json, or {} when it is missing or not a JSON object (a damaged or hand-edited file:
+    loading that model says what is wrong; listing it must not stop the whole list)."""
     try:
-        return json.loads((folder / "config.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
         return {}
+    return config if isinstance(config, dict) else {}
+
+
+def _text(config: dict, key: str, default: str) -> str:
+    value = config.get(key)
+    return value if isinstance(value, str) and value else default
 
 
 def _config_can_generate(config: dict) -> bool:
     """Whether the config names a generative model; a config that names no architecture (unreadable, damaged)
     is let through, so that loading it says what is wrong with it rather than calling it an encoder."""
-    architectures = config.get("architectures") or []
+    listed = config.get("architectures")
+    architectures = [name for name in listed if isinstance(name, str)] if isinstance(listed, list) else []
     if not architectures:
         return True
     if any(a.endswith(("ForCausalLM", "LMHeadModel", "ForConditionalGeneration")) for a in architectures):
@@ -181,13 +190,13 @@ def folder_entry(folder: Path, source: str = FOLDER) -> ModelEntry:
     config = _read_config(folder)
     return ModelEntry(
         id=str(folder),
-        name=config.get("workbench_name") or folder.name,
+        name=_text(config, "workbench_name", folder.name),
         source=source,
-        architecture=config.get("model_type", "unknown"),
-        parameters=config.get("workbench_parameters"),
+        architecture=_text(config, "model_type", "unknown"),
+        parameters=parameters if isinstance(parameters := config.get("workbench_parameters"), int) else None,
         can_generate=_config_can_generate(config),
         installed=True,
-        description=config.get("workbench_description", str(folder)),
+        description=_text(config, "workbench_description", str(folder)),
         location=str(folder),
     )
 
@@ -287,8 +296,9 @@ class TrainedSource(ModelSource):
     def registered_folders(self) -> list[Path]:
         try:
             listed = json.loads(self.registry.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             listed = []
+        listed = [item for item in listed if isinstance(item, str)] if isinstance(listed, list) else []
         trained = paths.trained_models_dir()
         # Final models, then the checkpoints of runs (finished or stopped) below them.
         below = [p.parent for pattern in ("*/config.json", f"*/*/{STATE_FILE}") for p in trained.glob(pattern)]
@@ -304,7 +314,10 @@ class TrainedSource(ModelSource):
         folders = [str(p) for p in self.registered_folders()]
         if str(Path(folder).resolve()) not in folders:
             folders.append(str(Path(folder).resolve()))
-        write_json_atomic(self.registry, folders)
+        try:
+            write_json_atomic(self.registry, folders)
+        except OSError:  # a data folder that cannot be written: the list is a convenience, the run goes on
+            pass
 
     def runs(self) -> list[TrainedRun]:
         """One run per training output folder, the most recently changed first. A checkpoint

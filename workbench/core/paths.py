@@ -12,10 +12,19 @@ import platformdirs
 _APP = "generation-workbench"
 
 
-def _dir(env_var: str, default: str) -> Path:
-    path = Path(os.environ.get(env_var) or default)
-    path.mkdir(parents=True, exist_ok=True)
+def _made(path: Path) -> Path:
+    """``path``, made when missing. A folder that cannot be made (a read-only disk, a file in the way, one
+    left owned by root) is returned all the same: reading it finds nothing, and a write there fails with
+    its own message, so the rest of the workbench still works (``writable`` tells the window to say so)."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        pass
     return path
+
+
+def _dir(env_var: str, default: str) -> Path:
+    return _made(Path(os.environ.get(env_var) or default))
 
 
 def cache_dir() -> Path:
@@ -35,6 +44,9 @@ def config_dir() -> Path:
 
 def trained_models_dir() -> Path:
     """Default home of models trained in the workbench."""
-    path = data_dir() / "trained"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return _made(data_dir() / "trained")
+
+
+def writable(folder: Path) -> bool:
+    """Whether files can be written in ``folder`` (a folder, with write access, on a writable disk)."""
+    return folder.is_dir() and os.access(folder, os.W_OK)

@@ -366,7 +366,10 @@ def open_session(path: Path | None = None) -> OpenedSession:
         session, dropped = _read_session(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: absurdly nested JSON
         aside = _set_aside_name(path)
-        path.replace(aside)
+        try:
+            path.replace(aside)
+        except OSError:  # a folder that cannot be written: the file stays where it is, and no autosave replaces it
+            aside = path
         return OpenedSession(
             Session(),
             problem=f"The saved session could not be read, so a new one was started; the old file was kept as {aside}.",
@@ -375,7 +378,10 @@ def open_session(path: Path | None = None) -> OpenedSession:
         return OpenedSession(session)
     # The next autosave drops those values for good: keep the file as it was beside it.
     aside = _set_aside_name(path)
-    shutil.copy2(path, aside)
+    try:
+        shutil.copy2(path, aside)
+    except OSError:  # as above
+        aside = path
     return OpenedSession(
         session,
         problem=f"Some saved values could not be read and were reset ({', '.join(dropped)}); the rest of the "

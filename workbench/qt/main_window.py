@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 from superqt.utils import qdebounced, qthrottled
 
+from workbench.core import paths
 from workbench.core.decoding import MODE_DEFAULTS, DecodingSettings
 from workbench.core.errors import InvalidInputError, InvalidSettingsError
 from workbench.core.generation_data import GenerationRecord, GenerationRequest, TokenEvent, prompt_token_ids
@@ -422,6 +423,12 @@ class MainWindow(QMainWindow):
         self.session = opened.session
         if opened.problem:
             self.show_problem(opened.problem)
+        unwritable = [str(folder) for folder in (paths.data_dir(), paths.config_dir()) if not paths.writable(folder)]
+        if unwritable:  # a folder left owned by root, a read-only disk: say it now, not at the first lost run
+            self.show_problem(self.tr(
+                "{0} cannot be written: runs, trees, settings and trained models made now will not be kept. Make "
+                "it writable, or move it with WORKBENCH_DATA_DIR or WORKBENCH_CONFIG_DIR.").format(
+                    " and ".join(unwritable)))
         editor = self.session.editor
         try:
             settings = settings_from_dict(editor.settings) if editor.settings else MODE_DEFAULTS["sample"]

@@ -64,7 +64,7 @@ def load_model(folder: str | Path, device: torch.device | str = "cpu") -> Genera
         config = ModelConfig.from_dict(description["config"])
         model = build_model(config)
         model.load_state_dict(load_file(str(folder / MODEL_FILE)))
-    except (OSError, ValueError, KeyError, TypeError, RuntimeError, SafetensorError) as error:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RuntimeError, SafetensorError) as error:
         reason = (str(error).splitlines() or [""])[0]  # the first line of a long library message
         raise InvalidInputError(
             QT_TRANSLATE_NOOP("Errors", "Cannot load the lab model in '{folder}': {reason}").fill(

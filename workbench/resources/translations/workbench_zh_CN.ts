@@ -2309,6 +2309,10 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
         <translation>关于(&amp;A)</translation>
     </message>
     <message>
+        <source>{0} cannot be written: runs, trees, settings and trained models made now will not be kept. Make it writable, or move it with WORKBENCH_DATA_DIR or WORKBENCH_CONFIG_DIR.</source>
+        <translation>{0} 无法写入：现在产生的运行记录、分支树、设置和训练的模型都不会被保存。请让它可写，或用 WORKBENCH_DATA_DIR 或 WORKBENCH_CONFIG_DIR 换一个位置。</translation>
+    </message>
+    <message>
         <source>The session could not be saved: {0}</source>
         <translation>无法保存会话：{0}</translation>
     </message>
