@@ -429,3 +429,35 @@ def test_the_corpus_line_says_how_much_a_continued_runs_vocabulary_lacks(qtbot):
     assert "unknown" not in form.corpus_stats_label.text()
     form.show_corpus_stats(CorpusStats(1000, 1000, 40, 900, 100, unknown=160))
     assert form.corpus_stats_label.text().endswith("160 of them (16%) are unknown to the run's vocabulary.")
+
+
+@pytest.mark.parametrize("remembered", ["a list", "bad settings"])
+def test_a_hand_edited_stopped_run_is_not_offered_and_the_page_opens(qtbot, tmp_path, remembered):
+    """workbench.ini's "a, b" reads back as a list; a checkpoint's state edited to an unreadable learning rate:
+    the Training page opens all the same, offering nothing to continue."""
+    import json
+
+    from workbench.qt.common.settings_store import app_settings
+    from workbench.qt.training.panel import _STOPPED_RUN_KEY
+
+    run = tmp_path / "run"
+    (run / "checkpoint").mkdir(parents=True)
+    state = {"settings": {"corpus": "c.txt", "out_dir": str(run), "lr": "fast"}, "step": 5}
+    (run / "checkpoint" / "trainer_state.json").write_text(json.dumps(state))
+    app_settings().setValue(_STOPPED_RUN_KEY, [str(run), "b"] if remembered == "a list" else str(run))
+    panel = TrainingPanel(AppState(Catalog()))
+    qtbot.addWidget(panel)
+    assert not panel.continue_button.isEnabled()
+    panel.shutdown()
+
+
+def test_a_run_whose_last_log_line_was_cut_short_opens(panel, qtbot, corpus, tmp_path):
+    """A crash or a full disk cut samples.jsonl's last line: the run opens with what was whole."""
+    out_dir = tmp_path / "cut"
+    panel.form.set_values(corpus=str(corpus), out_dir=str(out_dir), max_iters=20, eval_interval=10, **TINY_GPT)
+    panel.start_button.click()
+    qtbot.waitUntil(lambda: panel.last_result is not None, timeout=30_000)
+    with open(out_dir / trainer.SAMPLES_FILE, "a", encoding="utf-8") as log:
+        log.write('{"step": 30, "sample": "cut sh')
+    panel.open_run(out_dir)
+    assert panel.curves.samples.topLevelItemCount() == 2  # the evaluations at steps 10 and 20

@@ -8,13 +8,28 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from workbench.core.atomic import write_text_atomic
+
+
+def _records(path: Path) -> list[tuple[str, dict[str, Any]]]:
+    """Each record of the file with its line. A line that is not a whole record (the last one, cut short by
+    a crash or a full disk) is left out: the run stays readable and resumable."""
+    records = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and isinstance(record.get("step"), int):
+            records.append((line, record))
+    return records
+
 
 class StepLog:
     def __init__(self, path: Path, resumed_step: int | None = None) -> None:
         if resumed_step is not None and path.exists():
-            kept = [line for line in path.read_text(encoding="utf-8").splitlines()
-                    if line.strip() and json.loads(line)["step"] <= resumed_step]
-            path.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
+            kept = [line for line, record in _records(path) if record["step"] <= resumed_step]
+            write_text_atomic(path, "".join(line + "\n" for line in kept))
         self.path = path
         self._handle = open(path, "a", encoding="utf-8")
 
@@ -28,4 +43,4 @@ class StepLog:
 
 
 def read_step_log(path: str | Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [record for _, record in _records(Path(path))]

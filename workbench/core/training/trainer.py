@@ -35,7 +35,7 @@ from workbench.core.head_scores import HeadScores, head_scores
 from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import RunControl
 from workbench.core.outputs import missing_folders, prepare_output_folder, remove_made_folders
-from workbench.core.settings_fields import settings_from_data
+from workbench.core.settings_fields import field_problems, settings_from_data
 from workbench.core.text_stream import complete_text
 from workbench.core.training import modeling
 from workbench.core.training.corpus import read_corpus
@@ -668,9 +668,10 @@ def stopped_run(out_dir: str | Path) -> tuple[TrainSettings, int] | None:
     checkpoint there (resuming checks the whole checkpoint; this only offers it)."""
     state = read_state(Path(out_dir) / CHECKPOINT_FOLDER)
     try:
-        return settings_from_data(TrainSettings, state["settings"]), int(state["step"])
-    except (KeyError, TypeError, ValueError):  # no state, or one without what a run needs
+        settings, step = settings_from_data(TrainSettings, state["settings"]), int(state["step"])
+    except (KeyError, TypeError, ValueError, AttributeError):  # no state, or one without what a run needs
         return None
+    return None if field_problems(settings) else (settings, step)  # a hand-edited state the form cannot show
 
 
 class _RunFiles:

@@ -215,7 +215,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
             return
         try:
             self.open_run(folder)
-        except InvalidInputError as error:
+        except (InvalidInputError, OSError) as error:
             QMessageBox.warning(self, self.tr("Cannot open the run"), error_text(error))
 
     def _show_history(self, history: RunHistory) -> None:
@@ -376,13 +376,13 @@ class TrainingPanel(RunControlsMixin, QWidget):
         """A run stopped in an earlier session (closing the window stops runs) waits for Continue,
         with its settings in the form."""
         folder = app_settings().value(_STOPPED_RUN_KEY)
-        found = stopped_run(folder) if folder else None
+        found = stopped_run(folder) if isinstance(folder, str) and folder else None  # INI gives lists for "a, b"
         if found is None:
             _remember_stopped_run(None)
             return
         try:
             self.open_run(folder)
-        except InvalidInputError:  # its metrics are gone: it can still be continued
+        except (InvalidInputError, OSError):  # its metrics are gone or unreadable: it can still be continued
             settings, step = found
             self._settings = self._resumable = settings
             self._show_settings(settings)
