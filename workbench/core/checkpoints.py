@@ -24,7 +24,7 @@ from typing import Any, Callable, Generator
 
 from safetensors import SafetensorError, safe_open
 
-from workbench.core.atomic import atomic_directory
+from workbench.core.atomic import atomic_directory, recover_replaced
 from workbench.core.checksums import file_crc32
 from workbench.core.errors import InvalidInputError
 from workbench.core.i18n import QT_TRANSLATE_NOOP, Text
@@ -71,12 +71,14 @@ class Checkpoint:
 
 
 def has_checkpoint(folder: str | Path) -> bool:
+    recover_replaced(Path(folder))  # a save killed between its two renames set the last checkpoint aside
     return (Path(folder) / STATE_FILE).is_file()
 
 
 def read_state(folder: str | Path) -> dict[str, Any] | None:
     """The JSON state of the checkpoint in ``folder`` alone (its settings, step...), to offer or describe a run;
     None when it is missing or unreadable. Resuming reads and checks the whole checkpoint (``load_checkpoint``)."""
+    recover_replaced(Path(folder))
     try:
         state = json.loads((Path(folder) / STATE_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
