@@ -11,6 +11,7 @@ import torch
 
 from tests.core.conftest import TEXT
 from workbench.core.catalog import Catalog
+from workbench.core.checkpoints import has_checkpoint
 from workbench.core.errors import InvalidInputError, InvalidSettingsError
 from workbench.core.jobs import RunControl, drain
 from workbench.core.training import trainer as trainer_module
@@ -387,3 +388,21 @@ def test_the_reported_validation_loss_is_the_saved_models_own(corpus, tmp_path, 
     assert last_eval.val_loss == pytest.approx(float(np.mean(losses)), abs=1e-5)
     assert result.final_val_loss == last_eval.val_loss
     assert float(read_metrics(tmp_path / "out")[-1]["val_loss"]) == pytest.approx(last_eval.val_loss, abs=1e-6)
+
+
+def test_stop_ends_an_evaluations_long_sample_at_once(corpus, tmp_path):
+    """Stop pressed as an evaluation begins: its sample ends at the next token (4096 tokens would take long),
+    and the run stops with its checkpoint."""
+    control = RunControl()
+    events = []
+
+    def watch(event):
+        events.append(event)
+        if isinstance(event, StepEvent) and event.step == 1:
+            control.cancel()  # the evaluation of step 1 comes next
+
+    settings = tiny_settings(corpus, tmp_path / "run", eval_interval=1, sample_tokens=4096)
+    result = drain(train(settings, control), watch)
+    [evaluation] = [event for event in events if isinstance(event, EvalEvent)]
+    assert len(evaluation.sample) < 40 and result.stopped and result.step == 1
+    assert has_checkpoint(tmp_path / "run" / "checkpoint")

@@ -306,6 +306,7 @@ class TrainSettings(DescribedSettings):
         64,
         label=QT_TRANSLATE_NOOP("TrainSettings", "Sample length"),
         minimum=0,
+        maximum=4096,  # each evaluation waits for its sample
         soft_maximum=1024,
         step=16,
         special=QT_TRANSLATE_NOOP("TrainSettings", "no samples"),

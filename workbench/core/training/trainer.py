@@ -25,6 +25,7 @@ from typing import Generator, Sequence
 import numpy as np
 import torch
 import torch.nn.functional as F
+from transformers import StoppingCriteria, StoppingCriteriaList
 
 from workbench.core.atomic import write_json_atomic
 from workbench.core.catalog import Catalog
@@ -166,6 +167,16 @@ class TokenBatches:
 
 
 IGNORED = -100  # a target cross_entropy skips (its default ignore_index)
+
+
+class _StopWhenCancelled(StoppingCriteria):
+    """Ends an evaluation's sample at the next token once Stop is pressed: a long sample must not hold it up."""
+
+    def __init__(self, control: RunControl) -> None:
+        self.control = control
+
+    def __call__(self, input_ids: torch.LongTensor, scores, **kwargs) -> torch.BoolTensor:
+        return torch.full((input_ids.shape[0],), self.control.cancelled, dtype=torch.bool, device=input_ids.device)
 
 
 def _next_token_loss(model: torch.nn.Module, inputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
@@ -516,10 +527,12 @@ class _Run:
         with torch.random.fork_rng(devices=devices, device_type=self.device.type):
             torch.manual_seed(self.settings.seed + self.step)
             prompt = self.sample_prompt[None, :].to(self.device)  # (1, P)
-            # synced_gpus: under FSDP every process takes part in every forward pass, even one whose sample ended.
+            # synced_gpus: under FSDP every process takes part in every forward pass, even one whose sample ended
+            # (so there a Stop waits for the sample: a process leaving early would leave the others waiting).
+            stop = [] if self.sharded else [_StopWhenCancelled(self.control)]
             output = self.trainable.model.generate(
                 input_ids=prompt, attention_mask=torch.ones_like(prompt), generation_config=config,
-                synced_gpus=self.sharded,
+                synced_gpus=self.sharded, stopping_criteria=StoppingCriteriaList(stop),
             )
         # The validation text starts where the split fell, maybe inside a character cut in byte tokens.
         return complete_text(tokenizer, output[0].tolist()).lstrip("\ufffd")
