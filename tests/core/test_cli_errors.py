@@ -34,6 +34,38 @@ def test_an_unexpected_fault_is_one_line_with_the_traceback_in_a_file(monkeypatc
     assert str(report) in err and "Traceback" in report.read_text(encoding="utf-8")
 
 
+@pytest.mark.parametrize("error, said", [
+    (RuntimeError("Error while serializing: I/O error: No space left on device (os error 28)"), "The disk is full"),
+    (OSError(28, "No space left on device"), "No space left on device"),
+    (RuntimeError("[enforce fail at alloc_cpu.cpp:127] data. DefaultCPUAllocator: can't allocate memory: you "
+                  "tried to allocate 40000000000 bytes."), "Not enough memory"),
+    (MemoryError(), "Not enough memory"),
+])
+def test_a_full_disk_or_too_little_memory_is_a_mistake_to_act_on_not_a_fault(monkeypatch, capsys, error, said):
+    """safetensors' and the allocator's errors are no bug of the workbench: one line, exit 2, no report."""
+    def fail(args):
+        raise error
+
+    monkeypatch.setattr(models, "run", fail)
+    assert cli.main(["models"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and said in err and "fault of the workbench" not in err and err.count("\n") == 1
+
+
+def test_a_fault_report_that_cannot_be_written_comes_with_the_line(monkeypatch, capsys, tmp_path):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    monkeypatch.setenv("WORKBENCH_DATA_DIR", str(blocked))
+
+    def fail(args):
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(models, "run", fail)
+    assert cli.main(["models"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: unexpected ValueError: a bug (a fault of the workbench; Traceback")
+
+
 def test_an_unknown_argument_points_to_its_commands_help(capsys):
     for argv, command in ((["generate", "--prompt", "x", "--stop", "XYZ", "Paris"], "generate"),
                           (["tree", "replay", "tree.json", "extra"], "tree replay")):

@@ -70,6 +70,17 @@ def test_a_failure_is_one_line_for_the_person(qtbot, registry):
     assert failed.args == ["The prompt is empty."] and not job.is_running
 
 
+def test_a_full_disk_is_said_as_such_not_as_an_unexpected_error(qtbot, registry):
+    def failing(cancel):
+        yield from ()
+        raise RuntimeError("Error while serializing: I/O error: No space left on device (os error 28)")
+
+    job = Job(registry)
+    with qtbot.waitSignal(job.failed, timeout=5_000) as failed:
+        job.start(failing)
+    assert failed.args[0].startswith("The disk is full (") and "Unexpected" not in failed.args[0]
+
+
 def test_the_latest_request_wins_and_the_abandoned_result_is_discarded(qtbot, registry):
     discarded, results = [], []
     job = Job(registry, discard=discarded.append)

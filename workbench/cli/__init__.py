@@ -10,7 +10,7 @@ import traceback
 from typing import NoReturn
 
 from workbench.core import paths
-from workbench.core.errors import WorkbenchError
+from workbench.core.errors import WorkbenchError, plain_error
 
 FAULT_REPORT = "last-cli-fault.txt"  # in the data folder: the traceback of an unexpected failure
 
@@ -74,9 +74,16 @@ def main(argv: list[str] | None = None) -> int:
         print(("\n" if sys.stderr.isatty() else "") + "interrupted", file=sys.stderr)
         return 130
     except Exception as error:  # a fault of ours: one line here, the whole story in a file for the report
+        plain = plain_error(error)  # unless it is a full disk or too little memory
+        if plain is not None:
+            print(f"error: {plain}", file=sys.stderr)
+            return 2
         report = paths.data_dir() / FAULT_REPORT
-        report.parent.mkdir(parents=True, exist_ok=True)
-        report.write_text("".join(traceback.format_exception(error)), encoding="utf-8")
+        try:
+            report.write_text("".join(traceback.format_exception(error)), encoding="utf-8")
+            where = f"the details are in {report}"
+        except OSError:  # a data folder that cannot be written: the trace goes with the line
+            where = "".join(traceback.format_exception(error)).rstrip()
         print(f"error: unexpected {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''} "
-              f"(a fault of the workbench; the details are in {report})", file=sys.stderr)
+              f"(a fault of the workbench; {where})", file=sys.stderr)
         return 1

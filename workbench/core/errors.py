@@ -1,5 +1,9 @@
 """Errors meant for a person: the message is one clear line, shown as is."""
 
+import errno
+
+from workbench.core.i18n import QT_TRANSLATE_NOOP
+
 
 class WorkbenchError(Exception):
     """A problem the user can act on. ``str(error)`` is the one-line message."""
@@ -31,3 +35,24 @@ class RemoteCodeRefusedError(ModelLoadError):
     def __init__(self, message: str, files: list[str]) -> None:
         super().__init__(message)
         self.files = files  # the code that would run, for a dialog that asks first
+
+
+_DISK_FULL = ("No space left on device", "os error 28", "Disk quota exceeded")
+_NO_MEMORY = ("can't allocate memory", "out of memory", "Cannot allocate memory")
+
+
+def plain_error(error: BaseException) -> WorkbenchError | None:
+    """A library's failure the person can act on, said as such: a full disk or too little memory (a
+    safetensors or allocator error would read as a fault of the workbench). None for anything else."""
+    text = str(error)
+    reason = (text.splitlines() or [type(error).__name__])[0]
+    if getattr(error, "errno", None) == errno.ENOSPC or any(words in text for words in _DISK_FULL):
+        return WorkbenchError(QT_TRANSLATE_NOOP(
+            "Errors", "The disk is full ({reason}): free some space, or write elsewhere, and try again. What was "
+            "saved before is kept.").fill(reason=reason))
+    if isinstance(error, MemoryError) or type(error).__name__ == "OutOfMemoryError" or (
+            isinstance(error, RuntimeError) and any(words in text for words in _NO_MEMORY)):
+        return WorkbenchError(QT_TRANSLATE_NOOP(
+            "Errors", "Not enough memory ({reason}): try a smaller model, batch, context or sample.").fill(
+                reason=reason))
+    return None

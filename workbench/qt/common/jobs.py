@@ -17,7 +17,7 @@ from typing import Callable, Generator
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
-from workbench.core.errors import CancelledError, WorkbenchError
+from workbench.core.errors import CancelledError, WorkbenchError, plain_error
 from workbench.core.jobs import CancelToken
 from workbench.qt.common.language import error_text
 
@@ -50,6 +50,10 @@ class _JobThread(QThread):
         except WorkbenchError as error:  # translated here, while the message is still a marked Text
             runner.failed.emit(error_text(error))
         except Exception as error:  # a bug or a library failure: one line for the person, the trace for the log
+            plain = plain_error(error)  # a full disk or too little memory is not a bug
+            if plain is not None:
+                runner.failed.emit(error_text(plain))
+                return
             log.exception("job failed")
             runner.failed.emit(f"Unexpected error: {type(error).__name__}: {error}")
 

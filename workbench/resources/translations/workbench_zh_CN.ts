@@ -1495,6 +1495,14 @@ mean surprisal {3:.2f} nats{4}</source>
         <source>Training ran out of memory at step {step} ({batch} blocks of {block} tokens a batch on {device}): lower the batch size or the block size (gradient accumulation keeps the effective batch).</source>
         <translation>训练在第 {step} 步时内存不足（{device} 上每批 {batch} 个块，每块 {block} 个词元）：请减小批大小或块大小（梯度累积可保持有效批大小不变）。</translation>
     </message>
+    <message>
+        <source>The disk is full ({reason}): free some space, or write elsewhere, and try again. What was saved before is kept.</source>
+        <translation>磁盘已满（{reason}）：请腾出空间或改写到别处，然后重试。之前保存的内容都还在。</translation>
+    </message>
+    <message>
+        <source>Not enough memory ({reason}): try a smaller model, batch, context or sample.</source>
+        <translation>内存不足（{reason}）：请换用更小的模型、批次、上下文或样本。</translation>
+    </message>
 </context>
 <context>
     <name>Export</name>
