@@ -1947,6 +1947,17 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
     </message>
 </context>
 <context>
+    <name>Launch</name>
+    <message>
+        <source>Generation Workbench is already open</source>
+        <translation>Generation Workbench 已经打开</translation>
+    </message>
+    <message>
+        <source>The workbench is already open: switch to its window. A second window would save over the first one&apos;s runs and prompt.</source>
+        <translation>工作台已经打开：请切换到那个窗口。第二个窗口会覆盖第一个窗口的运行记录和提示词。</translation>
+    </message>
+</context>
+<context>
     <name>Lens</name>
     <message>
         <source>embed</source>
