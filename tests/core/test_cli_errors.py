@@ -66,6 +66,16 @@ def test_a_fault_report_that_cannot_be_written_comes_with_the_line(monkeypatch, 
     assert err.startswith("error: unexpected ValueError: a bug (a fault of the workbench; Traceback")
 
 
+def test_an_argument_that_is_not_utf8_is_one_line_before_any_work(capsys, tmp_path):
+    """A Latin-1 prompt or file name reaches Python as surrogates: said at once, nothing made."""
+    out = tmp_path / "run"
+    latin1 = b"caf\xe9".decode("utf-8", "surrogateescape")
+    assert cli.main(["train", "--corpus", f"{latin1}.txt", "--out", str(out)]) == 2
+    assert capsys.readouterr().err == (
+        "error: the argument “caf\ufffd.txt” is not UTF-8 text: retype it, or rename the file it names\n")
+    assert not out.exists()
+
+
 def test_an_unknown_argument_points_to_its_commands_help(capsys):
     for argv, command in ((["generate", "--prompt", "x", "--stop", "XYZ", "Paris"], "generate"),
                           (["tree", "replay", "tree.json", "extra"], "tree replay")):

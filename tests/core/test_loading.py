@@ -53,10 +53,18 @@ def test_cancel_stops_between_stages(tiny_folder):
         drain(job)
 
 
-def test_folder_with_config_but_no_weights_is_refused(tmp_path):
-    (tmp_path / "config.json").write_text(json.dumps({"model_type": "llama", "architectures": ["LlamaForCausalLM"]}))
+def test_folder_with_config_but_no_weights_is_refused(tiny_folder):
+    for weights in tiny_folder.glob("*.safetensors"):
+        weights.unlink()
     with pytest.raises(ModelLoadError, match="could not be loaded"):
-        load_model_blocking(str(tmp_path))
+        load_model_blocking(str(tiny_folder))
+
+
+def test_a_folder_without_a_tokenizer_says_so(tiny_folder):
+    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "chat_template.jinja"):
+        (tiny_folder / name).unlink(missing_ok=True)
+    with pytest.raises(ModelLoadError, match="has no tokenizer \\(tokenizer.json or tokenizer_config.json is missing"):
+        load_model_blocking(str(tiny_folder))
 
 
 @pytest.mark.parametrize(("config", "said"), [("", "is not a valid JSON file"),
@@ -266,3 +274,15 @@ def test_a_model_built_while_another_loads_still_ties_its_output_layer(tmp_path,
     builder.join(10)
     for model in models.values():
         assert model.lm_head.weight is model.transformer.wte.weight
+
+
+def test_a_hand_edited_heads_count_that_cannot_split_the_width_is_refused_at_load(tmp_path, tiny_tokenizer):
+    """It loaded, then failed on the first token with a reshape error called a fault of the workbench."""
+    settings = TrainSettings(corpus="", out_dir=str(tmp_path), n_layer=1, n_head=2, n_embd=16, block_size=8)
+    folder = tmp_path / "edited"
+    new_model(settings, vocab_size=len(tiny_tokenizer)).save_pretrained(folder)
+    tiny_tokenizer.save_pretrained(folder)
+    config = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps({**config, "n_head": 3}))
+    with pytest.raises(ModelLoadError, match=r"n_embd \(16\) must be a multiple of n_head \(3\)"):
+        load_model_blocking(str(folder))

@@ -267,3 +267,20 @@ def test_a_damaged_tree_is_dropped_with_a_message_and_the_other_trees_kept():
     assert [tree.prompt for tree in opened.session.trees] == ["Kept"]
     assert opened.problem is not None and "trees[1], trees[2]" in opened.problem
     assert opened.session.editor.prompt == "p"
+
+
+def test_an_autosave_turns_only_new_runs_into_json(monkeypatch):
+    """A session of many long runs took seconds to save at every autosave: each run's text is made once, and
+    the file reads back as the session."""
+    from workbench.core import sessions
+
+    made = []
+    to_data = sessions._run_to_data
+    monkeypatch.setattr(sessions, "_run_to_data", lambda run: made.append(run.prompt) or to_data(run))
+    session = Session(runs=[make_run("first"), make_run("second")])
+    save_session(session)
+    session.runs.append(make_run("third"))
+    save_session(session)
+    assert made == ["first", "second", "third"]
+    assert json.loads(session_path().read_text(encoding="utf-8")) == json.loads(json.dumps(session_to_data(session)))
+    assert [run.prompt for run in open_session().session.runs] == ["first", "second", "third"]

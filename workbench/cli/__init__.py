@@ -47,8 +47,23 @@ def _command_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -
     return parser
 
 
+def _not_utf8(argv: list[str]) -> str | None:
+    """The first argument that is not UTF-8 text (a Latin-1 prompt or file name reaches Python as surrogates,
+    which fail deep inside a run, after its folder is made), shown with its bad bytes replaced."""
+    for argument in argv:
+        try:
+            argument.encode("utf-8")
+        except UnicodeEncodeError:
+            return argument.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    bad = _not_utf8(sys.argv[1:] if argv is None else argv)
+    if bad is not None:
+        print(f"error: the argument “{bad}” is not UTF-8 text: retype it, or rename the file it names", file=sys.stderr)
+        return 2
     args, extra = parser.parse_known_args(argv)
     if extra:  # said by the command's own parser, which points to the command's --help
         _command_parser(parser, args).error(f"unrecognized arguments: {' '.join(extra)}")

@@ -118,6 +118,8 @@ def _shifted_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
 class CausalSelfAttention(nn.Module):
     def __init__(self, config: WorkbenchGPTConfig) -> None:
         super().__init__()
+        if config.n_head < 1 or config.n_embd % config.n_head:  # a hand-edited config.json: said at load
+            raise ValueError(f"n_embd ({config.n_embd}) must be a multiple of n_head ({config.n_head})")
         self.n_head = config.n_head
         self.n_embd = config.n_embd
         self.dropout = config.dropout

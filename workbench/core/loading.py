@@ -612,7 +612,17 @@ def load_model(
     return LoadedModel(entry=entry, model=model, tokenizer=tokenizer, device=device, dtype=dtype)
 
 
+# Any one of these in a folder is a tokenizer transformers can read (fast, or one it converts).
+_TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model", "vocab.json", "vocab.txt",
+                    "spiece.model", "sentencepiece.bpe.model")
+
+
 def _load_folder_checked(location: str, settings: LoadSettings, dtype: torch.dtype):
+    folder = Path(location)
+    if folder.is_dir() and not any((folder / name).is_file() for name in _TOKENIZER_FILES):
+        raise ModelLoadError(QT_TRANSLATE_NOOP(
+            "Errors", "{location} has no tokenizer (tokenizer.json or tokenizer_config.json is missing): copy the "
+            "tokenizer files in with the model's.").fill(location=location))
     try:
         return _load_folder(location, settings, dtype)
     except WorkbenchError:

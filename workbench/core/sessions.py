@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union, get_args, get_origin, get_type_hints
 
 from workbench.core import paths
-from workbench.core.atomic import write_json_atomic, write_text_atomic
+from workbench.core.atomic import write_text_atomic
 from workbench.core.errors import InvalidInputError
 from workbench.core.generation_data import surprisal
 from workbench.core.i18n import QT_TRANSLATE_NOOP
@@ -351,8 +351,37 @@ def _readable_settings(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]
     return kept, sorted(key for key in bad if key in data)
 
 
+class _RunTexts:
+    """Each run's JSON text, made once: a run does not change once made, and a session of many long runs took
+    seconds to turn into JSON at every autosave, on the window's thread."""
+
+    def __init__(self) -> None:
+        self._texts: dict[int, tuple[Run, str]] = {}  # by the run object's identity (a Run is not hashable)
+
+    def texts(self, runs: list[Run]) -> list[str]:
+        kept = {}
+        for run in runs:
+            cached = self._texts.get(id(run))
+            if cached is None or cached[0] is not run:
+                cached = (run, json.dumps(_run_to_data(run), ensure_ascii=False))
+            kept[id(run)] = cached
+        self._texts = kept  # runs removed from the session are forgotten
+        return [text for _, text in kept.values()]
+
+
+_run_texts = _RunTexts()
+
+
+def session_to_json(session: Session) -> str:
+    """``session_to_data`` as JSON text, each run's part made once (``_RunTexts``)."""
+    data = session_to_data(Session(session.editor, [], session.trees, session.shown_run_id))
+    head = json.dumps({key: value for key, value in data.items() if key != "runs"}, ensure_ascii=False)
+    runs = ", ".join(_run_texts.texts(session.runs))
+    return f'{head[:-1]}, "runs": [{runs}]}}'
+
+
 def save_session(session: Session, path: Path | None = None) -> None:
-    write_json_atomic(path or session_path(), session_to_data(session))
+    write_text_atomic(path or session_path(), session_to_json(session))
 
 
 def open_session(path: Path | None = None) -> OpenedSession:

@@ -35,7 +35,7 @@ from workbench.core.errors import InvalidInputError, InvalidSettingsError, Workb
 from workbench.core.head_scores import HeadScores, head_scores
 from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import RunControl
-from workbench.core.outputs import missing_folders, prepare_output_folder, remove_made_folders
+from workbench.core.outputs import RunFolderLock, missing_folders, prepare_output_folder, remove_made_folders
 from workbench.core.settings_fields import field_problems, settings_from_data
 from workbench.core.text_stream import complete_text
 from workbench.core.training import modeling
@@ -748,11 +748,22 @@ def train(
 
 
 def _train(run: _Run) -> Generator[TrainEvent, None, TrainResult]:
-    settings, control, main = run.settings, run.control, run.processes.is_main
     run.check_out_dir()
+    lock = RunFolderLock(run.out_dir) if run.processes.is_main else None  # rank 0 writes the folder
+    try:
+        return (yield from _train_in_folder(run, lock))
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _train_in_folder(run: _Run, lock: RunFolderLock | None) -> Generator[TrainEvent, None, TrainResult]:
+    settings, control, main = run.settings, run.control, run.processes.is_main
     try:
         yield from run.prepare()
     except BaseException:  # refused (a corpus, a base model that does not fit): the place is left as it was
+        if lock is not None:
+            lock.release()  # its file would keep the folder from being removed
         remove_made_folders(run.made_folders)
         raise
     run.trainable.model.train()
@@ -841,6 +852,8 @@ def _train(run: _Run) -> Generator[TrainEvent, None, TrainResult]:
         if files and not run.resume and not has_checkpoint(run.checkpoint_dir) and not snapshot_steps(run.out_dir):
             files.discard()
             (run.out_dir / RUN_FILE).unlink(missing_ok=True)
+            if lock is not None:
+                lock.release()
             remove_made_folders(run.made_folders)
         elif files:
             files.close()

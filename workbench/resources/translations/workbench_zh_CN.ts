@@ -1284,6 +1284,10 @@ mean surprisal {3:.2f} nats{4}</source>
         <translation>无法从 Hugging Face Hub 获取“{hub_id}”：{reason}</translation>
     </message>
     <message>
+        <source>{location} has no tokenizer (tokenizer.json or tokenizer_config.json is missing): copy the tokenizer files in with the model&apos;s.</source>
+        <translation>{location} 没有分词器（缺少 tokenizer.json 或 tokenizer_config.json）：请把分词器文件和模型文件一起复制进来。</translation>
+    </message>
+    <message>
         <source>{location} could not be loaded as a model ({kind}: {reason}).</source>
         <translation>无法将 {location} 加载为模型（{kind}：{reason}）。</translation>
     </message>
@@ -1334,6 +1338,10 @@ mean surprisal {3:.2f} nats{4}</source>
     <message>
         <source>Cannot write {path}: {reason}.</source>
         <translation>无法写入 {path}：{reason}。</translation>
+    </message>
+    <message>
+        <source>Another process is training in {folder}: let it finish, or stop it, before running there.</source>
+        <translation>另一个进程正在 {folder} 中训练：请等它结束或先停止它，再在那里运行。</translation>
     </message>
     <message>
         <source>Cannot export to &apos;{name}&apos;: use a .json or .md file name.</source>
