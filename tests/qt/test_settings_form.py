@@ -191,3 +191,19 @@ def test_the_training_form_names_each_group_once(qtbot):
         section.text() for section in form.findChildren(QCollapsible)]
     assert "Output folder" in titles and "Logging" in titles
     assert len(titles) == len(set(titles)), titles
+
+
+def test_hand_edited_user_presets_that_cannot_be_read_are_skipped_and_the_panel_opens(qtbot):
+    """workbench.ini edited by hand: a preset that is not settings, or has a value out of its bounds, is left out."""
+    import json
+
+    from workbench.qt.common.settings_store import app_settings
+    from workbench.qt.generation.decoding_panel import _USER_PRESETS_KEY, DecodingPanel
+
+    store = app_settings()
+    store.setValue(_USER_PRESETS_KEY, json.dumps(
+        {"number": 5, "hot": {"temperature": "hot"}, "cold": {"mode": "sample", "temperature": 0.2}}))
+    panel = DecodingPanel(store)
+    qtbot.addWidget(panel)
+    names = [panel.preset_combo.itemData(index) for index in range(panel.preset_combo.count())]
+    assert "cold" in names and "number" not in names and "hot" not in names

@@ -22,7 +22,7 @@ from superqt.utils import signals_blocked
 
 from workbench.core.decoding import MAX_SEED, MODE_DEFAULTS, PRESETS, DecodingSettings
 from workbench.core.sessions import settings_from_dict, settings_to_dict
-from workbench.core.settings_fields import described_fields
+from workbench.core.settings_fields import described_fields, field_problems
 from workbench.qt.common.language import translated
 from workbench.qt.common.settings_form import SettingsForm
 from workbench.qt.common.theme import warning_color
@@ -151,9 +151,11 @@ class DecodingPanel(QWidget):
         presets = dict(PRESETS)
         for name, data in self._user_presets().items():
             try:
-                presets[name] = settings_from_dict(data)
-            except TypeError:
-                continue  # a preset from an incompatible version is skipped, not fatal
+                settings = settings_from_dict(data)
+            except (TypeError, AttributeError):  # from an incompatible version, or hand-edited into another shape
+                continue
+            if isinstance(name, str) and not field_problems(settings):  # a value out of its bounds: skipped too
+                presets[name] = settings
         return presets
 
     def _reload_presets(self) -> None:
