@@ -130,6 +130,20 @@ def test_gguf_conversion_is_cached_and_a_damaged_entry_is_rebuilt(fake_gguf, tin
         assert torch.equal(third.model(ids).logits, expected)
 
 
+def test_a_cache_that_cannot_be_written_leaves_the_gguf_model_usable(fake_gguf, tiny_loaded, monkeypatch, tmp_path):
+    """A read-only or full cache: the converted model is used from memory, converted again at the next load."""
+    path, conversions = fake_gguf
+    blocked = tmp_path / "cache-is-a-file"
+    blocked.write_text("")
+    monkeypatch.setenv("WORKBENCH_CACHE_DIR", str(blocked))
+    loaded = load_model_blocking(gguf_entry(path))
+    ids = torch.tensor([[5, 6, 7]])
+    with torch.no_grad():
+        assert torch.equal(loaded.model(ids).logits, tiny_loaded.model(ids).logits)
+    load_model_blocking(gguf_entry(path))
+    assert len(conversions) == 2
+
+
 def test_unload_releases_weights(tiny_folder):
     loaded = load_model_blocking(str(tiny_folder))
     loaded.unload()

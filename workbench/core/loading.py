@@ -508,7 +508,12 @@ def _load_gguf(path: Path, settings: LoadSettings, dtype: torch.dtype, cancel: C
     yield _progress(stages, _CHECKING)
     model, tokenizer = yield from _with_progress(lambda: _convert_gguf(path, dtype), stages, cancel)
     cancel.raise_if_cancelled()
-    yield from _write_cache(folder, model, tokenizer, path, stages)
+    try:
+        yield from _write_cache(folder, model, tokenizer, path, stages)
+    except OSError as error:  # a cache that cannot be written (read-only, full): this load goes on from memory
+        log.warning("The converted copy of %s cannot be cached in %s (%s): it is converted at every load.",
+                    path.name, folder.parent, error)
+        return (model.to(dtype), tokenizer), stages
     _remove_older_conversions(folder)
     del model  # the converted copy is read back: every load of a GGUF model then comes from the same files
     loaded = yield from _with_progress(lambda: _load_folder(str(folder), settings, dtype), stages, cancel)
