@@ -176,3 +176,19 @@ def test_a_followed_run_rewritten_in_two_goes_is_read_again_and_followed_on(pane
     with open(folder / METRICS_FILE, "a", encoding="utf-8") as handle:
         handle.write("7,2.4,,1.0e-03,1000.0,0.7\n")
     qtbot.waitUntil(lambda: panel.curves.curves.points(panel.curves.train_name)[-1, 0] == 7, timeout=5_000)
+
+
+def test_a_followed_run_whose_folder_is_deleted_stops_following_and_says_so(panel, qtbot, tmp_path):
+    import shutil
+
+    folder = tmp_path / "run"
+    folder.mkdir()
+    log = MetricsLog(folder / METRICS_FILE)
+    for step in (1, 2):
+        log.write(step, 3.0, None, 1e-3, 1000.0, step / 10)
+    log.close()
+    panel.open_run(folder)
+    assert "Following the run" in panel.status_label.text()
+    shutil.rmtree(folder)
+    qtbot.waitUntil(lambda: "is gone" in panel.status_label.text(), timeout=5_000)
+    assert panel.following.folder is None and len(panel.curves.curves.points(panel.curves.train_name)) == 2

@@ -14,6 +14,7 @@ POLL_INTERVAL_MS = 250  # a point shows well within a second of its write; a loo
 
 class RunFollowing(QObject):
     updated = Signal(object)  # RunUpdate
+    gone = Signal(str)  # the followed folder, deleted or moved away: following has stopped
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -41,6 +42,11 @@ class RunFollowing(QObject):
         self._follower = None
 
     def _look(self) -> None:
+        folder = self._follower.folder
+        if not folder.is_dir():  # deleted, moved, or its share unmounted: what is on screen stays
+            self.stop()
+            self.gone.emit(str(folder))
+            return
         update: RunUpdate = self._follower.poll()
         if update:
             self.updated.emit(update)

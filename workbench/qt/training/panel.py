@@ -159,6 +159,9 @@ class TrainingPanel(RunControlsMixin, QWidget):
 
         self.following = RunFollowing(self)
         self.following.updated.connect(self._show_update)
+        self.following.gone.connect(lambda folder: self.run.set_status(self.tr(
+            "The run's folder {folder} is gone: following has stopped; what it showed stays here.").format(
+                folder=folder)))
 
         state.model_changed.connect(self._model_changed)
         self._model_changed(state.loaded_model)

@@ -3984,6 +3984,10 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
         <translation>漂移</translation>
     </message>
     <message>
+        <source>The run&apos;s folder {folder} is gone: following has stopped; what it showed stays here.</source>
+        <translation>这次运行的文件夹 {folder} 已不存在：已停止跟踪；已显示的内容保留在这里。</translation>
+    </message>
+    <message>
         <source>previous run</source>
         <translation>上次训练</translation>
     </message>
