@@ -50,6 +50,8 @@ def test_types_and_choices_are_checked_from_the_annotation():
     problems = GenLabSettings(epochs=2.5, model="diffusion", images=None).problems()
     assert problems == ["Model must be one of vae, gan (it is 'diffusion').",
                         "Epochs must be a whole number (it is 2.5)."]
+    # 16.0 hand-edited into a saved state reads as what it is, not as the 16 it is refused against.
+    assert GenLabSettings(latent_dim=16.0).problems() == ["Latent size must be a whole number (it is 16.0)."]
     assert TrainSettings(corpus="c", out_dir="o", lora="yes").problems() == [
         "LoRA (train small adapters only) must be true or false (it is 'yes')."]
 

@@ -174,7 +174,8 @@ def _field_problem(field: DescribedField, value: Any) -> str | None:
     if kind in (int, float):
         if isinstance(value, bool) or not isinstance(value, int if kind is int else (int, float)):
             kind_text = "a whole number" if kind is int else "a number"
-            return f"{info.label} must be {kind_text} (it is {shown(value)})."
+            it_is = repr(value) if isinstance(value, float) else shown(value)  # 16.0, which shown() writes 16
+            return f"{info.label} must be {kind_text} (it is {it_is})."
         if not math.isfinite(value):
             return f"{info.label} must be a finite number (it is {shown(value)})."
         if not _in_range(info, value):
