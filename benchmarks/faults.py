@@ -302,6 +302,28 @@ SESSION_SCRIPT = textwrap.dedent("""
 """)
 
 
+LATIN1 = b"caf\xe9".decode("utf-8", "surrogateescape")  # what a Latin-1 terminal or file name hands Python
+RUN = {"model_id": "m", "model_name": "M", "prompt": "p", "system_prompt": "", "chat": True, "settings": {},
+       "seed": 1, "sequences": [], "prompt_tokens": 3, "stopped": False, "time_to_first_token_s": 0.1,
+       "tokens_per_s": 10.0, "elapsed_s": 1.0}
+
+
+def cut_last_sample_line(case: Path, fixtures: dict[str, Path]) -> None:
+    """The fixture run, copied, its samples.jsonl ending in a line a crash or a full disk cut short."""
+    shutil.copytree(fixtures["run"], case / "run")
+    with open(case / "run" / "samples.jsonl", "a", encoding="utf-8") as log:
+        log.write('{"step": 9, "sample": "cut sh')
+
+
+def damaged_registry(case: Path, fixtures: dict[str, Path]) -> None:
+    """A trained model whose config.json is a list, and a trained.json holding numbers, in the user data."""
+    data = Path(scratch_env(case)["WORKBENCH_DATA_DIR"])
+    shutil.copytree(fixtures["tiny"], case / "damaged")
+    (case / "damaged" / "config.json").write_text('["x"]')
+    data.mkdir(parents=True, exist_ok=True)
+    (data / "trained.json").write_text(json.dumps([5, None, str(case / "damaged")]))
+
+
 def session(editor: dict, runs: list | None = None) -> str:
     return json.dumps({"version": 1, "editor": editor, "runs": runs or []})
 
@@ -326,6 +348,16 @@ def fault_cases() -> list[Case]:
         session_case("a session field of the wrong type", [session({**editor, "chat": "yes"})]),
         session_case("a session with a bad setting", [session({**editor, "settings": {"top_k": "abc"}})]),
         session_case("a session with an unreadable run", [session(editor, runs=[{"x": 1}])]),
+        session_case("a session run of the wrong type", [session(editor, runs=[{**RUN, "prompt": 123}])]),
+        session_case("absurdly nested session JSON", ["[" * 100_000]),
+        Case("generate with a Latin-1 prompt", ["generate", "--model", "{tiny}", "--prompt", LATIN1]),
+        Case("train with a Latin-1 corpus name", ["train", "--corpus", f"{LATIN1}.txt", "--out", "out", *TINY_TRAIN],
+             write(f"{LATIN1}.txt", "text " * 400)),
+        Case("models with a data folder that is a file", ["models"], check=quiet_success,
+             env={"WORKBENCH_DATA_DIR": "/dev/null"}),
+        Case("resume a run whose last sample line was cut", ["train", "--out", "run", "--resume", "--max-iters", "6"],
+             cut_last_sample_line, check=quiet_success),
+        Case("models with a damaged trained.json and config.json", ["models"], damaged_registry, check=quiet_success),
     ]
 
 
