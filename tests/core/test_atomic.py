@@ -3,7 +3,6 @@ a save killed midway loses neither the last version nor disk space for good."""
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 import time
@@ -39,13 +38,17 @@ def test_a_replaced_file_keeps_its_own_permissions(tmp_path):
 def test_a_save_killed_between_its_renames_gets_its_last_version_back(tmp_path):
     """Killed after setting the old folder aside and before renaming the new one in: the old one returns,
     so a checkpoint that was saved is never reported missing."""
-    from workbench.core.checkpoints import STATE_FILE, has_checkpoint
+    from workbench.core.checkpoints import STATE_FILE, has_checkpoint, read_state
 
     final = tmp_path / "checkpoint"
     with atomic_directory(final) as staging:
         (staging / STATE_FILE).write_text('{"step": 5}')
     os.replace(final, tmp_path / ".checkpoint.old")  # where the kill left it
-    assert has_checkpoint(final) and json.loads((final / STATE_FILE).read_text()) == {"step": 5}
+    assert has_checkpoint(final) and read_state(final) == {"step": 5}  # read where it is: a reader renames nothing
+    assert not final.exists()
+    with atomic_directory(final) as staging:  # the next save (under the run's lock) puts it back first
+        (staging / STATE_FILE).write_text('{"step": 6}')
+    assert read_state(final) == {"step": 6} and not (tmp_path / ".checkpoint.old").exists()
 
 
 def test_what_killed_saves_left_is_removed_at_the_next_save_once_stale(tmp_path):

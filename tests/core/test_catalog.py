@@ -189,3 +189,13 @@ def test_a_gemma_file_cut_short_by_a_kill_is_assembled_again(tmp_path, monkeypat
     target.write_bytes(b"the who")  # what a kill left
     assert Path(catalog._gemma3_path()).read_bytes() == whole
     assert catalog._gemma3_path() == str(target) and list(target.parent.glob(".*.tmp")) == []
+
+    import threading  # two first loads at once (two panels, one process): each assembles its own copy
+
+    target.unlink()
+    found, threads = [], [threading.Thread(target=lambda: found.append(catalog._gemma3_path())) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert found == [str(target)] * 2 and target.read_bytes() == whole

@@ -74,6 +74,8 @@ def test_an_argument_that_is_not_utf8_is_one_line_before_any_work(capsys, tmp_pa
     assert capsys.readouterr().err == (
         "error: the argument “caf\ufffd.txt” is not UTF-8 text: retype it, or rename the file it names\n")
     assert not out.exists()
+    assert cli.main(["generate", "--prompt", "x\ud800y"]) == 2  # a lone surrogate handed over directly
+    assert capsys.readouterr().err.startswith("error: the argument “x\\ud800y” is not UTF-8 text")
 
 
 def test_an_unknown_argument_points_to_its_commands_help(capsys):

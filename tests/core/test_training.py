@@ -410,15 +410,15 @@ def test_stop_ends_an_evaluations_long_sample_at_once(corpus, tmp_path):
 
 def test_a_second_process_cannot_train_in_a_run_folder_in_use(corpus, tmp_path):
     """Resumed there while it trains, a second run would write over its checkpoint: refused in one line; once
-    the first has ended (or died) the folder is free, and no lock file is left in it."""
+    the first has ended (or died) the folder is free. The folder itself is locked: nothing is left in it."""
     import subprocess
     import sys
 
-    from workbench.core.outputs import RUN_LOCK, RunFolderLock
+    from workbench.core.outputs import RunFolderLock
 
     out = tmp_path / "busy"
     run(tiny_settings(corpus, out, max_iters=4, eval_interval=4, checkpoint_interval=2))
-    assert not (out / RUN_LOCK).exists()
+    files = sorted(path.name for path in out.iterdir())
     holder = subprocess.Popen([sys.executable, "-c", (
         "import sys, time; from workbench.core.outputs import RunFolderLock; lock = RunFolderLock(sys.argv[1]); "
         "print('held', flush=True); time.sleep(60)"), str(out)], stdout=subprocess.PIPE, text=True)
@@ -429,6 +429,7 @@ def test_a_second_process_cannot_train_in_a_run_folder_in_use(corpus, tmp_path):
     finally:
         holder.kill()
         holder.wait()
+    assert sorted(path.name for path in out.iterdir()) == files  # the killed holder left nothing behind
     RunFolderLock(out).release()  # the dead process's lock is free to take
     _, result = run(tiny_settings(corpus, out, max_iters=8, eval_interval=4), resume=True)
-    assert result.step == 8 and not (out / RUN_LOCK).exists()
+    assert result.step == 8

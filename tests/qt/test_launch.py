@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import workbench.cli
 import workbench.qt.launch
 from workbench import __main__ as entry
@@ -28,10 +30,46 @@ def test_a_second_window_on_the_same_session_says_the_first_is_open_and_opens_no
     first = QLockFile(str(paths.data_dir() / workbench.qt.launch.WINDOW_LOCK))  # what the open window holds
     assert first.tryLock(0)
     said, built = [], []
-    monkeypatch.setattr(QMessageBox, "information", lambda parent, title, text: said.append(title))
+    monkeypatch.setattr(QMessageBox, "exec", lambda box: said.append(box.text()) or 0)  # closed: Close
     monkeypatch.setattr(main_window, "MainWindow", lambda *args: built.append(args))
     try:
         assert workbench.qt.launch.launch_gui([]) == 0
     finally:
         first.unlock()
-    assert said == ["Generation Workbench is already open"] and built == []
+    assert len(said) == 1 and said[0].startswith(f"The workbench is already open (process {os.getpid()} on ")
+    assert built == []
+
+
+def test_a_window_lock_whose_window_is_gone_can_be_taken_over(qapp, monkeypatch, tmp_path):
+    """A lock another machine left in a shared data folder: Qt cannot tell it is stale, the person can."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from workbench.core import paths
+    from workbench.qt import main_window
+
+    lock = paths.data_dir() / workbench.qt.launch.WINDOW_LOCK
+    lock.write_text("4242\npython3.11\nother-machine\n\n\n")
+
+    def open_anyway(box):
+        box.buttons()[-1].click()  # "Open it here anyway"
+        return 0
+
+    held_while_shown = []
+    monkeypatch.setattr(QMessageBox, "exec", open_anyway)
+    monkeypatch.setattr(main_window, "MainWindow", lambda *args: _Shown(lambda: held_while_shown.append(
+        lock.read_text())))
+    monkeypatch.setattr(qapp, "exec", lambda: 0)
+    assert workbench.qt.launch.launch_gui([]) == 0
+    [held] = held_while_shown
+    assert held.startswith(f"{os.getpid()}\n")  # taken over by this process while its window is open
+
+
+class _Shown:
+    def __init__(self, on_show) -> None:
+        self._on_show = on_show
+
+    def show(self) -> None:
+        self._on_show()
+
+    def start_default_load(self) -> None:
+        pass

@@ -54,7 +54,10 @@ def _not_utf8(argv: list[str]) -> str | None:
         try:
             argument.encode("utf-8")
         except UnicodeEncodeError:
-            return argument.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            try:  # bytes the system could not decode: shown as U+FFFD
+                return argument.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            except UnicodeEncodeError:  # other lone surrogates (handed over directly): shown escaped
+                return argument.encode("utf-8", "backslashreplace").decode("utf-8")
     return None
 
 

@@ -66,9 +66,17 @@ def write_json_atomic(path: Path, value: Any) -> None:
 STALE_STAGING_S = 600
 
 
-def staging_name(final: Path) -> Path:
-    """A name beside ``final`` to write its next version under before renaming it into place."""
-    return final.with_name(f".{final.name}.{os.getpid()}.tmp")
+def new_staging_file(final: Path) -> Path:
+    """A new empty file beside ``final``, of its own (other threads and processes get others), to write the
+    next version of ``final`` in before renaming it into place."""
+    fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
+    os.close(fd)
+    return Path(name)
+
+
+def set_aside(final: Path) -> Path:
+    """Where ``atomic_directory`` moves the last version of ``final`` while it renames the new one in."""
+    return final.with_name(f".{final.name}.old")
 
 
 def remove_stale_staging(final: Path) -> None:
@@ -90,7 +98,7 @@ def recover_replaced(final: Path) -> None:
     """A process killed between ``atomic_directory``'s two renames left no ``final``, only its last version
     set aside: put that back."""
     final = Path(final)
-    old = final.with_name(f".{final.name}.old")
+    old = set_aside(final)
     if not final.exists() and old.is_dir():
         with suppress(OSError):
             os.replace(old, final)
@@ -109,7 +117,7 @@ def atomic_directory(final: Path) -> Iterator[Path]:
         yield staging
         old = None
         if final.exists():
-            old = final.with_name(f".{final.name}.old")
+            old = set_aside(final)
             shutil.rmtree(old, ignore_errors=True)
             os.replace(final, old)
         os.replace(staging, final)

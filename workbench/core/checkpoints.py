@@ -24,7 +24,7 @@ from typing import Any, Callable, Generator
 
 from safetensors import SafetensorError, safe_open
 
-from workbench.core.atomic import atomic_directory, recover_replaced
+from workbench.core.atomic import atomic_directory, set_aside
 from workbench.core.checksums import file_crc32
 from workbench.core.errors import InvalidInputError
 from workbench.core.i18n import QT_TRANSLATE_NOOP, Text
@@ -70,17 +70,24 @@ class Checkpoint:
     tensors: dict[str, Any]  # optimizer state dicts, RNG states...
 
 
+def readable_place(folder: str | Path) -> Path:
+    """Where the checkpoint of ``folder`` is read from: the folder, or the last checkpoint a save killed between
+    its two renames left set aside (the next save puts it back, under the run's lock; a reader renaming it
+    could break a save in progress)."""
+    folder = Path(folder)
+    aside = set_aside(folder)
+    return aside if not folder.exists() and aside.is_dir() else folder
+
+
 def has_checkpoint(folder: str | Path) -> bool:
-    recover_replaced(Path(folder))  # a save killed between its two renames set the last checkpoint aside
-    return (Path(folder) / STATE_FILE).is_file()
+    return (readable_place(folder) / STATE_FILE).is_file()
 
 
 def read_state(folder: str | Path) -> dict[str, Any] | None:
     """The JSON state of the checkpoint in ``folder`` alone (its settings, step...), to offer or describe a run;
     None when it is missing or unreadable. Resuming reads and checks the whole checkpoint (``load_checkpoint``)."""
-    recover_replaced(Path(folder))
     try:
-        state = json.loads((Path(folder) / STATE_FILE).read_text(encoding="utf-8"))
+        state = json.loads((readable_place(folder) / STATE_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     return state if isinstance(state, dict) else None
@@ -150,9 +157,9 @@ def load_checkpoint(
 ) -> Checkpoint:
     """The checkpoint in ``folder``; one clear InvalidInputError naming the damaged file when any part of it
     (the ``required`` state and tensor keys included) cannot be trusted. Nothing in it runs: tensors load as data."""
-    folder = Path(folder)
     if not has_checkpoint(folder):
         raise InvalidInputError(QT_TRANSLATE_NOOP("Errors", "No checkpoint to resume in {folder}.").fill(folder=folder))
+    folder = readable_place(folder)
 
     def damaged(name: str, reason: Text, **values: Any) -> InvalidInputError:
         return InvalidInputError(reason.fill(folder=folder, name=name, **values))

@@ -135,29 +135,26 @@ def check_output_file(path: Path, suffix: str) -> Path:
     return path
 
 
-RUN_LOCK = ".workbench.lock"  # in a run's folder while a process trains there
-
-
 class RunFolderLock:
     """Keeps a second process from training in ``folder`` while this one does (a run resumed there twice
-    would write over this one's checkpoint). The lock goes with the process, a killed one too; where the
-    system or the file system has no locks, nothing is guarded."""
+    would write over this one's checkpoint). The folder itself is locked, so no file is left in it, and the
+    lock goes with the process, a killed one too; where the system or the file system has no locks, nothing
+    is guarded."""
 
     def __init__(self, folder: Path) -> None:
-        self.path = Path(folder) / RUN_LOCK
-        self._handle = None
+        self._fd: int | None = None
         try:
             import fcntl
         except ImportError:  # Windows
             return
         try:
-            handle = open(self.path, "a")
-        except OSError:  # a folder that cannot take the file: training there says why soon enough
+            fd = os.open(folder, os.O_RDONLY)
+        except OSError:  # a folder that cannot be opened: training there says why soon enough
             return
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            handle.close()
+            os.close(fd)
             raise InvalidInputError(
                 QT_TRANSLATE_NOOP(
                     "Errors", "Another process is training in {folder}: let it finish, or stop it, before running "
@@ -165,13 +162,12 @@ class RunFolderLock:
                 ).fill(folder=Path(folder))
             ) from None
         except OSError:  # a file system without locks
-            handle.close()
+            os.close(fd)
             return
-        self._handle = handle
+        self._fd = fd
 
     def release(self) -> None:
-        """Let go of the folder (again: nothing), removing the lock file so the folder can be left as found."""
-        if self._handle is not None:
-            self.path.unlink(missing_ok=True)
-            self._handle.close()
-            self._handle = None
+        """Let go of the folder (again: nothing)."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None

@@ -25,11 +25,24 @@ def launch_gui(argv: list[str] | None = None) -> int:
     lock = QLockFile(str(paths.data_dir() / WINDOW_LOCK))
     lock.setStaleLockTime(0)  # stale only when its process is gone, however long the window has been open
     if not lock.tryLock(200) and lock.error() == QLockFile.LockError.LockFailedError:
-        QMessageBox.information(None, QCoreApplication.translate("Launch", "Generation Workbench is already open"),
-                                QCoreApplication.translate(
-                                    "Launch", "The workbench is already open: switch to its window. A second window "
-                                    "would save over the first one's runs and prompt."))
-        return 0
+        # Qt can tell a live window only on this machine: a data folder shared with another one (a network
+        # home, a reused container volume) may hold the lock of a window long gone. The person can tell.
+        pid, host, _ = lock.getLockInfo()
+        box = QMessageBox(QMessageBox.Icon.Information,
+                          QCoreApplication.translate("Launch", "Generation Workbench is already open"),
+                          QCoreApplication.translate(
+                              "Launch", "The workbench is already open (process {0} on {1}): switch to its window. A "
+                              "second window would save over the first one's runs and prompt.").format(pid, host))
+        box.addButton(QMessageBox.StandardButton.Close)
+        anyway = box.addButton(QCoreApplication.translate("Launch", "Open it here anyway"),
+                               QMessageBox.ButtonRole.DestructiveRole)
+        anyway.setToolTip(QCoreApplication.translate(
+            "Launch", "Only if that window is gone (a crash on another machine sharing this data folder)."))
+        box.exec()
+        if box.clickedButton() is not anyway:
+            return 0
+        lock.removeStaleLockFile()
+        lock.tryLock(0)
     window = MainWindow()
     window.show()
     # Load after the first paint, so the window is on screen at once.

@@ -306,8 +306,7 @@ class TrainSettings(DescribedSettings):
         64,
         label=QT_TRANSLATE_NOOP("TrainSettings", "Sample length"),
         minimum=0,
-        maximum=4096,  # each evaluation waits for its sample
-        soft_maximum=1024,
+        soft_maximum=1024,  # no hard limit: runs saved before keep theirs, and Stop ends a long sample at once
         step=16,
         special=QT_TRANSLATE_NOOP("TrainSettings", "no samples"),
         section=QT_TRANSLATE_NOOP("TrainSettings", "Training"),

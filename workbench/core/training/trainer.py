@@ -751,19 +751,17 @@ def _train(run: _Run) -> Generator[TrainEvent, None, TrainResult]:
     run.check_out_dir()
     lock = RunFolderLock(run.out_dir) if run.processes.is_main else None  # rank 0 writes the folder
     try:
-        return (yield from _train_in_folder(run, lock))
+        return (yield from _train_in_folder(run))
     finally:
         if lock is not None:
             lock.release()
 
 
-def _train_in_folder(run: _Run, lock: RunFolderLock | None) -> Generator[TrainEvent, None, TrainResult]:
+def _train_in_folder(run: _Run) -> Generator[TrainEvent, None, TrainResult]:
     settings, control, main = run.settings, run.control, run.processes.is_main
     try:
         yield from run.prepare()
     except BaseException:  # refused (a corpus, a base model that does not fit): the place is left as it was
-        if lock is not None:
-            lock.release()  # its file would keep the folder from being removed
         remove_made_folders(run.made_folders)
         raise
     run.trainable.model.train()
@@ -852,8 +850,6 @@ def _train_in_folder(run: _Run, lock: RunFolderLock | None) -> Generator[TrainEv
         if files and not run.resume and not has_checkpoint(run.checkpoint_dir) and not snapshot_steps(run.out_dir):
             files.discard()
             (run.out_dir / RUN_FILE).unlink(missing_ok=True)
-            if lock is not None:
-                lock.release()
             remove_made_folders(run.made_folders)
         elif files:
             files.close()

@@ -1961,8 +1961,16 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
         <translation>Generation Workbench 已经打开</translation>
     </message>
     <message>
-        <source>The workbench is already open: switch to its window. A second window would save over the first one&apos;s runs and prompt.</source>
-        <translation>工作台已经打开：请切换到那个窗口。第二个窗口会覆盖第一个窗口的运行记录和提示词。</translation>
+        <source>The workbench is already open (process {0} on {1}): switch to its window. A second window would save over the first one&apos;s runs and prompt.</source>
+        <translation>工作台已经打开（{1} 上的进程 {0}）：请切换到那个窗口。第二个窗口会覆盖第一个窗口的运行记录和提示词。</translation>
+    </message>
+    <message>
+        <source>Open it here anyway</source>
+        <translation>仍在这里打开</translation>
+    </message>
+    <message>
+        <source>Only if that window is gone (a crash on another machine sharing this data folder).</source>
+        <translation>仅当那个窗口已不存在时（例如共享此数据文件夹的另一台机器上发生了崩溃）。</translation>
     </message>
 </context>
 <context>
