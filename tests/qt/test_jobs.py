@@ -59,26 +59,27 @@ def test_a_run_reports_its_events_then_its_result(qtbot, registry):
     assert ended == [False]
 
 
-def test_a_failure_is_one_line_for_the_person(qtbot, registry):
+def _failure_said(qtbot, registry, error: Exception) -> tuple[str, Job]:
+    """What a job that raises ``error`` says through ``failed``."""
     def failing(cancel):
         yield from ()
-        raise InvalidInputError("The prompt is empty.")
+        raise error
 
     job = Job(registry)
     with qtbot.waitSignal(job.failed, timeout=5_000) as failed:
         job.start(failing)
-    assert failed.args == ["The prompt is empty."] and not job.is_running
+    return failed.args[0], job
+
+
+def test_a_failure_is_one_line_for_the_person(qtbot, registry):
+    said, job = _failure_said(qtbot, registry, InvalidInputError("The prompt is empty."))
+    assert said == "The prompt is empty." and not job.is_running
 
 
 def test_a_full_disk_is_said_as_such_not_as_an_unexpected_error(qtbot, registry):
-    def failing(cancel):
-        yield from ()
-        raise RuntimeError("Error while serializing: I/O error: No space left on device (os error 28)")
-
-    job = Job(registry)
-    with qtbot.waitSignal(job.failed, timeout=5_000) as failed:
-        job.start(failing)
-    assert failed.args[0].startswith("The disk is full (") and "Unexpected" not in failed.args[0]
+    said, _ = _failure_said(qtbot, registry, RuntimeError(
+        "Error while serializing: I/O error: No space left on device (os error 28)"))
+    assert said.startswith("The disk is full (") and "Unexpected" not in said
 
 
 def test_the_latest_request_wins_and_the_abandoned_result_is_discarded(qtbot, registry):

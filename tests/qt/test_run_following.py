@@ -58,13 +58,18 @@ def _shown_at(panel: TrainingPanel) -> dict[int, float]:
     return shown
 
 
-def test_points_written_by_another_process_show_within_a_second(panel, qtbot, tmp_path):
-    folder = tmp_path / "run"
+def _two_steps_written(folder):
+    """A run folder whose metrics.csv holds steps 1 and 2, as a trainer in another process wrote them."""
     folder.mkdir()
     log = MetricsLog(folder / METRICS_FILE)
     for step in (1, 2):
         log.write(step, 3.0, None, 1e-3, 1000.0, step / 10)
     log.close()
+    return folder
+
+
+def test_points_written_by_another_process_show_within_a_second(panel, qtbot, tmp_path):
+    folder = _two_steps_written(tmp_path / "run")
     shown = _shown_at(panel)
     panel.open_run(folder)
     writer = subprocess.Popen([sys.executable, "-c", WRITER, str(folder)])
@@ -181,12 +186,7 @@ def test_a_followed_run_rewritten_in_two_goes_is_read_again_and_followed_on(pane
 def test_a_followed_run_whose_folder_is_deleted_stops_following_and_says_so(panel, qtbot, tmp_path):
     import shutil
 
-    folder = tmp_path / "run"
-    folder.mkdir()
-    log = MetricsLog(folder / METRICS_FILE)
-    for step in (1, 2):
-        log.write(step, 3.0, None, 1e-3, 1000.0, step / 10)
-    log.close()
+    folder = _two_steps_written(tmp_path / "run")
     panel.open_run(folder)
     assert "Following the run" in panel.status_label.text()
     shutil.rmtree(folder)
