@@ -137,3 +137,17 @@ def test_the_runs_to_add_read_apart_by_how_they_were_decoded(panel):
     assert texts[0].endswith(
         "Explain what a rainbow is in one senten… · sample T 1.2 · top-k 50 · top-p 0.9 · exactly 10 tokens · seed 7")
     assert texts[1].endswith("Explain what a rainbow is in one senten… · greedy · exactly 10 tokens")
+
+
+def test_a_columns_settings_dialog_is_deleted_by_qt_once_closed(qtbot, panel):
+    """Left to Python, the dialog's reference cycle was collected on whichever thread the garbage collector ran
+    next (a model loader's), and destroying widgets there crashed the window."""
+    from PySide6.QtCore import QCoreApplication, QEvent, QTimer
+
+    from workbench.qt.compare.column import DecodingDialog
+
+    card = panel.cards[0]
+    QTimer.singleShot(0, lambda: QCoreApplication.instance().activeModalWidget().accept())
+    card.edit_settings()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert card.findChildren(DecodingDialog) == []

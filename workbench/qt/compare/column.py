@@ -184,10 +184,16 @@ class ColumnCard(QFrame):
 
     def edit_settings(self) -> None:
         dialog = DecodingDialog(self._settings, self)
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            self._settings = dialog.settings()
-            self._show_settings()
-            self.edited.emit()
+        try:
+            if dialog.exec() == QDialog.DialogCode.Accepted:
+                self._settings = dialog.settings()
+                self._show_settings()
+                self.edited.emit()
+        finally:
+            # Deleted by Qt, on this thread: left to Python, the dialog's reference cycle (its mode rules hold its
+            # own methods) was collected on whichever thread the garbage collector next ran, a model loader's,
+            # and destroying widgets there crashed the window.
+            dialog.deleteLater()
 
     def _show_settings(self) -> None:
         summary = settings_summary(self._settings, translated)

@@ -37,4 +37,6 @@ def confirm_remote_code(parent: QWidget, request: RemoteCodeRequest) -> bool:
     box.addButton(QMessageBox.StandardButton.Cancel)
     box.setDefaultButton(QMessageBox.StandardButton.Cancel)
     box.exec()
-    return box.clickedButton() is load
+    allowed = box.clickedButton() is load
+    box.deleteLater()  # Qt's, on this thread: not left to the garbage collector's
+    return allowed
