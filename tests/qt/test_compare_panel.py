@@ -137,6 +137,10 @@ def test_the_runs_to_add_read_apart_by_how_they_were_decoded(panel):
     assert texts[0].endswith(
         "Explain what a rainbow is in one senten… · sample T 1.2 · top-k 50 · top-p 0.9 · exactly 10 tokens · seed 7")
     assert texts[1].endswith("Explain what a rainbow is in one senten… · greedy · exactly 10 tokens")
+    assert "on this page's prompt" in runs_menu.actions()[0].toolTip()
+    runs_menu.actions()[0].trigger()  # the column says where it came from
+    card = panel.cards[-1]
+    assert card.number_label.text().startswith(f"{len(panel.cards)} · run ")
 
 
 def test_a_columns_settings_dialog_is_deleted_by_qt_once_closed(qtbot, panel):

@@ -371,3 +371,14 @@ def test_a_token_of_an_answer_without_its_tokens_says_how_to_fork_it(qtbot, wind
     assert window.fork_popup is None and "Show in inspector" in window.statusBar().currentMessage()
     window.open_fork_popup(1, 2, QPoint(10, 10))
     assert window.fork_popup is None and "first answer" in window.statusBar().currentMessage()
+
+
+def test_the_side_by_side_strips_say_they_wait_for_the_scores_not_for_a_stream(qtbot):
+    from workbench.qt.common.app_state import AppState
+    from workbench.qt.generation.entropy_strip import EntropyStrip
+    from workbench.qt.tree.side_by_side import SideBySideView
+
+    view = SideBySideView(AppState())
+    qtbot.addWidget(view)
+    assert [strip.readout.text() for strip in view.findChildren(EntropyStrip)] == [
+        "Drawn once both branches are scored."] * 2

@@ -175,7 +175,8 @@ class ColumnCard(QFrame):
         return CompareColumn(self.model_ref(), self._settings, seed, self._label)
 
     def set_number(self, number: int) -> None:
-        self.number_label.setText(str(number))
+        """The column's number, and where it came from (a run's decoding) when it did."""
+        self.number_label.setText(f"{number} · {self._label}" if self._label else str(number))
 
     def set_editable(self, editable: bool) -> None:
         for widget in (self.model_combo, self.edit_button, self.seed_check, self.remove_button):

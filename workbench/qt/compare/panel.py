@@ -282,6 +282,7 @@ class ComparePanel(QWidget):
         menu.clear()
         menu.addAction(self.tr("From the Generate settings"), self.add_from_generate)
         runs_menu = menu.addMenu(self.tr("From a run"))
+        runs_menu.setToolTipsVisible(True)
         runs = list(reversed(self.state.session_runs()))[:30]  # the newest first, as the Runs list shows them
         for run in runs:
             prompt = " ".join(run.prompt.split())
@@ -294,7 +295,10 @@ class ComparePanel(QWidget):
             except TypeError:  # settings from another version: add_from_run says so
                 decoding = ""
             text = " · ".join(part for part in (run.model_name, prompt, decoding) if part)
-            runs_menu.addAction(f"{run.created[11:16]}  {text}", _bound(self.add_from_run, run))
+            action = runs_menu.addAction(f"{run.created[11:16]}  {text}", _bound(self.add_from_run, run))
+            action.setToolTip(self.tr(
+                "A column decoding as this run did: its model, settings and seed, on this page's prompt (a branch's "
+                "forced start is not carried over)."))
         runs_menu.setEnabled(bool(runs))
         trained_menu = menu.addMenu(self.tr("From a model or checkpoint trained here"))
         trained_runs = self.state.catalog.trained.runs()

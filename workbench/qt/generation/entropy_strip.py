@@ -58,6 +58,7 @@ class EntropyStrip(QWidget):
         self.sequences: list[list[RunToken]] = [[]]
         self.shown = 0  # the sequence on screen: the output view's current tab
         self.selected: tuple[int, int] = (-1, -1)
+        self.empty_text = self.tr("Drawn as the tokens stream.")  # what an empty strip says; a scoring view: its own
         # Translated outside the f-string: lupdate does not read calls inside one.
         entropy, surprisal, unit = self.tr("entropy"), self.tr("surprisal"), self.tr("(nats, per token)")
         legend = QLabel(
@@ -162,7 +163,7 @@ class EntropyStrip(QWidget):
         if any(token.entropy is None for token in self.tokens):
             return self.tr("This run was saved without entropies: surprisal only.")
         if not self.tokens:
-            return self.tr("Drawn as the tokens stream.")
+            return self.empty_text
         return self.tr("Hover a point to read it; click it to select the token.")
 
     def _place_marker(self) -> None:

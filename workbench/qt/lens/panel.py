@@ -85,8 +85,10 @@ class LensPanel(QWidget):
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.lens_job.cancel)
         self.progress = QProgressBar()
-        self.progress.setMaximumWidth(160)
         self.progress.setFormat(self.tr("%v of %m layers"))
+        # Wide enough for its text beside the bar (some styles draw it outside): "27 of 31 layers" ran past it.
+        widest = self.progress.format().replace("%v", "888").replace("%m", "888")
+        self.progress.setFixedWidth(max(160, self.progress.fontMetrics().horizontalAdvance(widest) + 60))
         self.progress.setVisible(False)
         source_row = QHBoxLayout()
         for widget in (self.text_edit, self.compute_button, self.cancel_button, self.progress):

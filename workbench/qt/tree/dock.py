@@ -139,11 +139,13 @@ class TreeDock(QWidget):
         top.addWidget(self.export_button)
 
         self.view = QTreeWidget()
-        self.view.setHeaderLabels([self.tr("Fork"), self.tr("Tokens"), self.tr("log p"), self.tr("Branch")])
+        self.view.setHeaderLabels([self.tr("Fork"), self.tr("Tokens"), self.tr("log p (nats)"), self.tr("Branch")])
         header = self.view.headerItem()
         header.setToolTip(FORK, self.tr("The token forced where this branch left its parent, and its raw probability."))
         header.setToolTip(TOKENS, self.tr("Tokens this branch generated (the forced ones not counted)."))
-        header.setToolTip(LOGPROB, self.tr("Cumulative log-probability of its generated tokens under the raw model."))
+        header.setToolTip(LOGPROB, self.tr(
+            "Cumulative log-probability (natural log, nats) of its generated tokens under the raw model: the sum, "
+            "not a mean, so longer branches read lower. The side-by-side view counts from where two branches part."))
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.view.setIndentation(12)  # deep forks keep room for their text
         self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the text elides instead

@@ -36,6 +36,8 @@ class BranchColumn(QWidget):
                                        "ones included, as the model reads them back."))
         self.text = SequenceView()
         self.strip = EntropyStrip()
+        self.strip.empty_text = self.tr("Drawn once both branches are scored.")
+        self.strip.show_sequences([])
         # The text and the strip mark the same token.
         self.text.token_clicked.connect(lambda step: self.strip.select_token(0, step))
         self.strip.token_clicked.connect(lambda _sequence, step: self.text.mark_token(step))
@@ -56,8 +58,8 @@ class BranchColumn(QWidget):
     def show_score(self, title: str, score: BranchScore) -> None:
         self.score = score
         self.title.setText(title)
-        self.totals.setText(self.tr("log p {0:.2f} in all · {1:.3f} per token · {2} tokens").format(
-            score.total_logprob, score.mean_logprob, len(score.logprobs)))
+        totals = self.tr("After the fork: log p {0:.2f} nats in all · {1:.3f} per token · {2} tokens")
+        self.totals.setText(totals.format(score.total_logprob, score.mean_logprob, len(score.logprobs)))
         tokens = tuple(RunToken(text, math.exp(logprob), entropy=entropy)
                        for text, logprob, entropy in zip(score.token_texts, score.logprobs, score.entropies))
         sequence = RunSequence("".join(score.token_texts), tokens)

@@ -276,8 +276,12 @@
         <translation>分叉之后该分支各词元（包括强制词元）的对数概率（nats），由模型重新读取得出。</translation>
     </message>
     <message>
-        <source>log p {0:.2f} in all · {1:.3f} per token · {2} tokens</source>
-        <translation>log p 总计 {0:.2f} · 每词元 {1:.3f} · {2} 个词元</translation>
+        <source>Drawn once both branches are scored.</source>
+        <translation>两个分支都评分后绘制。</translation>
+    </message>
+    <message>
+        <source>After the fork: log p {0:.2f} nats in all · {1:.3f} per token · {2} tokens</source>
+        <translation>分叉之后：log p 共 {0:.2f} nats · 每个词元 {1:.3f} · {2} 个词元</translation>
     </message>
 </context>
 <context>
@@ -564,6 +568,10 @@ mean surprisal {3:.2f} nats{4}</source>
     <message>
         <source>seed {0}</source>
         <translation>种子 {0}</translation>
+    </message>
+    <message>
+        <source>A column decoding as this run did: its model, settings and seed, on this page&apos;s prompt (a branch&apos;s forced start is not carried over).</source>
+        <translation>按这次运行的方式解码的一列：它的模型、设置和种子，用本页的提示词（分支的强制开头不会带过来）。</translation>
     </message>
     <message>
         <source>From a model or checkpoint trained here</source>
@@ -4087,12 +4095,12 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
         <translation>词元数</translation>
     </message>
     <message>
-        <source>log p</source>
-        <translation>log p</translation>
-    </message>
-    <message>
         <source>Branch</source>
         <translation>分支</translation>
+    </message>
+    <message>
+        <source>log p (nats)</source>
+        <translation>log p（nats）</translation>
     </message>
     <message>
         <source>The token forced where this branch left its parent, and its raw probability.</source>
@@ -4103,8 +4111,8 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
         <translation>该分支生成的词元数（不计强制词元）。</translation>
     </message>
     <message>
-        <source>Cumulative log-probability of its generated tokens under the raw model.</source>
-        <translation>其生成词元在原始模型下的累计对数概率。</translation>
+        <source>Cumulative log-probability (natural log, nats) of its generated tokens under the raw model: the sum, not a mean, so longer branches read lower. The side-by-side view counts from where two branches part.</source>
+        <translation>其生成词元在原始模型下的累计对数概率（自然对数，nats）：是总和而非平均，所以越长的分支数值越低。并排对比视图从两个分支分开处开始计算。</translation>
     </message>
     <message>
         <source>Click a branch to show its answer; Ctrl+click a second one to compare the two. Right-click for more. Click a token in the output to fork there.</source>
