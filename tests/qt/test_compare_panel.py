@@ -155,3 +155,15 @@ def test_a_columns_settings_dialog_is_deleted_by_qt_once_closed(qtbot, panel):
     card.edit_settings()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     assert card.findChildren(DecodingDialog) == []
+
+
+def test_before_a_run_the_strips_say_what_they_will_show(qtbot):
+    import pyqtgraph as pg
+
+    from workbench.qt.compare.scores import DisagreementStrips
+
+    strips = DisagreementStrips()
+    qtbot.addWidget(strips)
+    labels = [item for item in strips.ci.items if isinstance(item, pg.LabelItem)]
+    assert [label.text for label in labels] == [
+        "After a run: where each answer's model parts from the reference, along its text."]

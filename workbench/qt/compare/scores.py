@@ -7,7 +7,8 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Signal
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 from workbench.core.comparison import BITS_PER_BYTE, Comparison, Disagreement
@@ -27,6 +28,15 @@ class ScoreMatrix(QTableWidget):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
+        super().paintEvent(event)
+        if self.rowCount() == 0:  # before a run: say what will be here, not a blank box
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().placeholderText().color())
+            painter.drawText(self.viewport().rect().adjusted(8, 8, -8, -8),
+                             Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                             self.tr("After a run: each answer scored under every column's model."))
 
     def show_matrix(self, comparison: Comparison, titles: list[str], names: list[str], metric: str) -> None:
         """``titles``: the columns' numbers; ``names``: their models'."""
@@ -73,10 +83,14 @@ class DisagreementStrips(pg.GraphicsLayoutWidget):
         self.strips: list[Disagreement] = []
         self._plots: list[pg.PlotItem] = []
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.show_strips([], [], [])
 
     def show_strips(self, strips: list[Disagreement], titles: list[str], units: list[str]) -> None:
         self.clear()
         self.strips, self._plots = strips, []
+        if not strips:  # before a run: say what will be here, not a blank box
+            self.addLabel(self.tr("After a run: where each answer's model parts from the reference, along its text."),
+                          color="#666666")
         first_of_kind: dict[bool, pg.PlotItem] = {}  # token positions and characters are different axes
         for row, (strip, title, unit) in enumerate(zip(strips, titles, units)):
             plot = self.addPlot(row=row, col=0, axisItems={"bottom": WholeNumberAxis("bottom")})

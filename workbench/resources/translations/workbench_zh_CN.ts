@@ -868,6 +868,13 @@ mean surprisal {3:.2f} nats{4}</source>
     </message>
 </context>
 <context>
+    <name>DisagreementStrips</name>
+    <message>
+        <source>After a run: where each answer&apos;s model parts from the reference, along its text.</source>
+        <translation>运行之后：这里沿着参考回答的文本显示每个回答的模型在哪里与参考分歧。</translation>
+    </message>
+</context>
+<context>
     <name>DriftView</name>
     <message>
         <source>The drift from the base model shows here when a run fine-tunes.</source>
@@ -2933,6 +2940,10 @@ Read it (Show Details) and load only a model you trust.</source>
 </context>
 <context>
     <name>ScoreMatrix</name>
+    <message>
+        <source>After a run: each answer scored under every column&apos;s model.</source>
+        <translation>运行之后：这里显示每个回答在每一列的模型下的得分。</translation>
+    </message>
     <message>
         <source>bits per byte</source>
         <translation>bits/字节</translation>
