@@ -142,3 +142,15 @@ def test_a_hub_id_that_fails_to_load_leaves_the_list(qtbot):
     assert "nobody-here/no-such-model-xyz" in failed.args[0]
     assert set(picker._entries) == listed  # it would only fail again
     assert window.banner.isVisibleTo(window) and "no-such-model-xyz" in window.banner.label.text()
+
+
+def test_the_model_box_keeps_the_name_in_view_while_it_narrows_for_a_load(qtbot):
+    from workbench.core.loading import LoadProgress
+
+    window = MainWindow(AppState(Catalog()))
+    qtbot.addWidget(window)
+    line = window.model_picker.combo.lineEdit()
+    line.setCursorPosition(len(line.text()))  # where typing or Qt leaves it: the end of the label in view
+    window.model_picker.set_loading(LoadProgress("Checking the GGUF file", 0.0))
+    assert line.cursorPosition() == 0  # the start, the model's name, is what says which model it is
+    window.close()

@@ -349,6 +349,9 @@ class ModelPicker(QWidget):
         self.progress_bar.setTextVisible(progress.fraction is not None)
         for widget in (self.stage_label, self.progress_bar, self.cancel_button):
             widget.setVisible(True)
+        line = self.combo.lineEdit()
+        if line is not None and not line.hasFocus():  # the box narrows for the progress: its start stays in view
+            line.setCursorPosition(0)
 
     def _duration_text(self, seconds: float) -> str:
         if seconds < 90:
