@@ -296,6 +296,8 @@ def test_two_siblings_side_by_side_are_scored_by_the_model(qtbot, window):
     view = window.side_by_side
     with qtbot.waitSignal(view._job.finished, timeout=10_000):
         dock.compare_button.click()
+        assert view.busy.isVisibleTo(view)  # something moves while the model reads both branches
+    qtbot.waitUntil(lambda: not view.busy.isVisibleTo(view))
     assert window.side_by_side_dock.isVisible() or not window.isVisible()
     for column, node in zip(view.columns, (first, second)):
         score = column.score

@@ -9,7 +9,7 @@ import html
 import math
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QSplitter, QVBoxLayout, QWidget
 
 from workbench.core.sessions import RunSequence, RunToken
 from workbench.core.tree import BranchScore, GenerationTree, TreeNode, score_branches
@@ -76,19 +76,27 @@ class SideBySideView(QWidget):
         self.heading = QLabel(self.tr("Select two branches in the Tree dock and press Compare."))
         self.heading.setWordWrap(True)
         self.heading.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.busy = QProgressBar()  # scoring takes seconds on a CPU: something moves meanwhile
+        self.busy.setRange(0, 0)
+        self.busy.setFixedWidth(120)
+        self.busy.setVisible(False)
         self.columns = (BranchColumn(), BranchColumn())
         splitter = QSplitter(Qt.Orientation.Horizontal)
         for column in self.columns:
             splitter.addWidget(column)
+        heading_row = QHBoxLayout()
+        heading_row.addWidget(self.heading, 1)
+        heading_row.addWidget(self.busy)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.heading)
+        layout.addLayout(heading_row)
         layout.addWidget(splitter, 1)
         self._compared: list[TreeNode] = []
         self._tree: GenerationTree | None = None
         self._job = Job(state.jobs, parent=self)
         self._job.finished.connect(self._on_scored)
         self._job.failed.connect(self.heading.setText)
+        self._job.ended.connect(lambda: self.busy.setVisible(False))
 
     def compare(self, tree: GenerationTree, node_ids: list[str]) -> bool:
         """Score the two nodes after the start they share, in a job; False when the tree's model is not loaded."""
@@ -99,7 +107,9 @@ class SideBySideView(QWidget):
             return False
         self._tree, self._compared = tree, [tree.nodes[node_id] for node_id in node_ids]
         self.heading.setText(self.tr("Scoring both branches under {0}…").format(loaded.entry.name))
-        return self._job.start(lambda cancel: score_branches(loaded, tree, list(node_ids), cancel))
+        started = self._job.start(lambda cancel: score_branches(loaded, tree, list(node_ids), cancel))
+        self.busy.setVisible(started)
+        return started
 
     def forget_deleted(self, trees: list[GenerationTree]) -> None:
         """A compared branch was deleted (or its tree, or the session's trees replaced): its column goes, a
@@ -107,6 +117,7 @@ class SideBySideView(QWidget):
         if not self._compared or (self._tree in trees and all(node.id in self._tree.nodes for node in self._compared)):
             return
         self._job.abandon()  # a score on its way would fill the columns again
+        self.busy.setVisible(False)
         self._tree, self._compared = None, []
         for column in self.columns:
             column.clear()
