@@ -106,6 +106,8 @@ class LensPanel(QWidget):
         options_row.addWidget(self.colour_combo)
         options_row.addStretch(1)
         self.grid = LensGrid()
+        self.grid.set_axis_titles(self.tr("layer (the embeddings on top)"),
+                                  self.tr("the token each position predicts (the one that came next)"))
         self.grid.hovered.connect(self._on_hover)
         self.grid.column_clicked.connect(self._on_column_clicked)
         self.hover_label = QElidingLabel(self._hover_hint())

@@ -2038,6 +2038,14 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
         <translation>着色依据</translation>
     </message>
     <message>
+        <source>layer (the embeddings on top)</source>
+        <translation>层（嵌入在最上方）</translation>
+    </message>
+    <message>
+        <source>the token each position predicts (the one that came next)</source>
+        <translation>每个位置预测的词元（实际出现的下一个词元）</translation>
+    </message>
+    <message>
         <source>Hover over a cell for that layer&apos;s top 5; click a column to select the token it predicts.</source>
         <translation>将鼠标悬停在单元格上可查看该层的前 5 名；点击某一列可选中它所预测的词元。</translation>
     </message>
