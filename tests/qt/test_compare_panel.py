@@ -151,7 +151,15 @@ def test_a_columns_settings_dialog_is_deleted_by_qt_once_closed(qtbot, panel):
     from workbench.qt.compare.column import DecodingDialog
 
     card = panel.cards[0]
-    QTimer.singleShot(0, lambda: QCoreApplication.instance().activeModalWidget().accept())
+
+    def accept_when_shown() -> None:
+        dialog = QCoreApplication.instance().activeModalWidget()
+        if dialog is None:  # not on screen yet: a busy machine takes longer
+            QTimer.singleShot(10, accept_when_shown)
+        else:
+            dialog.accept()
+
+    QTimer.singleShot(0, accept_when_shown)
     card.edit_settings()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     assert card.findChildren(DecodingDialog) == []
@@ -167,3 +175,17 @@ def test_before_a_run_the_strips_say_what_they_will_show(qtbot):
     labels = [item for item in strips.ci.items if isinstance(item, pg.LabelItem)]
     assert [label.text for label in labels] == [
         "After a run: where each answer's model parts from the reference, along its text."]
+
+
+def test_a_columns_settings_start_from_a_preset_and_keep_its_seed(qtbot):
+    from workbench.core.decoding import PRESETS
+    from workbench.qt.compare.column import DecodingDialog
+
+    dialog = DecodingDialog(replace(SAMPLED, seed=42))
+    qtbot.addWidget(dialog)
+    names = [dialog.preset_combo.itemData(index) for index in range(dialog.preset_combo.count())]
+    assert names == [None, *PRESETS]
+    greedy = names.index("Greedy")
+    dialog.preset_combo.setCurrentIndex(greedy)
+    dialog.preset_combo.activated.emit(greedy)
+    assert dialog.settings() == replace(PRESETS["Greedy"], seed=42)  # the preset exactly: nothing of sampling stays

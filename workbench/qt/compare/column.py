@@ -25,7 +25,7 @@ from superqt.utils import signals_blocked
 
 from workbench.core.catalog import ModelEntry
 from workbench.core.comparison import ColumnOutcome, CompareColumn, settings_summary
-from workbench.core.decoding import MAX_SEED, DecodingSettings
+from workbench.core.decoding import MAX_SEED, PRESETS, DecodingSettings
 from workbench.core.sessions import RunToken, sequences_from_result
 from workbench.core.settings_fields import described_fields
 from workbench.qt.common.language import translated
@@ -49,6 +49,13 @@ class DecodingDialog(QDialog):
         self.form = SettingsForm(DecodingSettings, names, collapsible=True, collapsed=("Sampler order",))
         self._seed = settings.seed
         self.mode_rules = DecodingModeRules(self.form, self.settings, self.set_settings)
+        # The Generate page's built-in presets: "greedy against creative" is two picks, not a dozen knobs.
+        self.preset_combo = QComboBox()
+        self.preset_combo.addItem(self.tr("Start from a preset…"), None)
+        for name in PRESETS:
+            self.preset_combo.addItem(translated(name), name)
+        self.preset_combo.setToolTip(self.tr("Fill the form with a preset's settings; this column's seed stays."))
+        self.preset_combo.activated.connect(self._apply_preset)
         self.problems_label = QLabel()
         self.problems_label.setWordWrap(True)
         self.problems_label.setStyleSheet(f"color: {warning_color(self.palette()).name()};")
@@ -59,6 +66,7 @@ class DecodingDialog(QDialog):
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.form)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.preset_combo)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.problems_label)
         layout.addWidget(self.buttons)
@@ -74,6 +82,11 @@ class DecodingDialog(QDialog):
         with signals_blocked(self.form):
             self.form.set_values(dataclasses.asdict(settings))
         self._check()
+
+    def _apply_preset(self, index: int) -> None:
+        name = self.preset_combo.itemData(index)
+        if name is not None:
+            self.set_settings(dataclasses.replace(PRESETS[name], seed=self._seed))
 
     def _check(self) -> None:
         settings = self.settings()

@@ -664,6 +664,14 @@ mean surprisal {3:.2f} nats{4}</source>
         <source>Decoding settings of this column</source>
         <translation>此列的解码设置</translation>
     </message>
+    <message>
+        <source>Start from a preset…</source>
+        <translation>从预设开始…</translation>
+    </message>
+    <message>
+        <source>Fill the form with a preset&apos;s settings; this column&apos;s seed stays.</source>
+        <translation>用预设的设置填充表单；这一列的种子保持不变。</translation>
+    </message>
 </context>
 <context>
     <name>DecodingPanel</name>
