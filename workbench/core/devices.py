@@ -76,17 +76,6 @@ def resolve_dtype(name: str, device: torch.device) -> torch.dtype:
     return getattr(torch, name)
 
 
-def is_out_of_memory(error: BaseException) -> bool:
-    """Whether ``error`` says a device's memory ran out: CUDA raises its own type, the CPU and MPS allocators a
-    RuntimeError that says so."""
-    import torch
-
-    if isinstance(error, torch.OutOfMemoryError):
-        return True
-    text = str(error)
-    return isinstance(error, RuntimeError) and ("can't allocate memory" in text or "out of memory" in text)
-
-
 def free_device_memory(device: torch.device) -> None:
     import torch
 

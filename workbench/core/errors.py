@@ -41,6 +41,13 @@ _DISK_FULL = ("No space left on device", "os error 28", "Disk quota exceeded")
 _NO_MEMORY = ("can't allocate memory", "out of memory", "Cannot allocate memory")
 
 
+def is_out_of_memory(error: BaseException) -> bool:
+    """Whether ``error`` says memory ran out: Python's MemoryError, or the RuntimeError torch's allocators raise
+    (CUDA's ``OutOfMemoryError`` is one; the CPU and MPS allocators say so in the message)."""
+    return isinstance(error, MemoryError) or (
+        isinstance(error, RuntimeError) and any(words in str(error) for words in _NO_MEMORY))
+
+
 def plain_error(error: BaseException) -> WorkbenchError | None:
     """A library's failure the person can act on, said as such: a full disk or too little memory (a
     safetensors or allocator error would read as a fault of the workbench). None for anything else."""
@@ -50,8 +57,7 @@ def plain_error(error: BaseException) -> WorkbenchError | None:
         return WorkbenchError(QT_TRANSLATE_NOOP(
             "Errors", "The disk is full ({reason}): free some space, or write elsewhere, and try again. What was "
             "saved before is kept.").fill(reason=reason))
-    if isinstance(error, MemoryError) or type(error).__name__ == "OutOfMemoryError" or (
-            isinstance(error, RuntimeError) and any(words in text for words in _NO_MEMORY)):
+    if is_out_of_memory(error):
         return WorkbenchError(QT_TRANSLATE_NOOP(
             "Errors", "Not enough memory ({reason}): try a smaller model, batch, context or sample.").fill(
                 reason=reason))

@@ -30,8 +30,8 @@ from transformers.generation.stopping_criteria import EosTokenCriteria, StopStri
 
 from workbench.core.attention_tokens import single_token_labels
 from workbench.core.decoding import MAX_SEED, DecodingSettings, to_generation_config
-from workbench.core.devices import free_memory_bytes, is_out_of_memory
-from workbench.core.errors import InvalidInputError, InvalidSettingsError, WorkbenchError
+from workbench.core.devices import free_memory_bytes
+from workbench.core.errors import InvalidInputError, InvalidSettingsError, WorkbenchError, is_out_of_memory
 from workbench.core.generation_data import (
     AttentionRows,
     BeamProgress,

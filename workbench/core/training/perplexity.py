@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from workbench.core.errors import InvalidInputError
 from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import CancelToken
-from workbench.core.training.tokenization import encode_corpus
+from workbench.core.training.tokenization import IGNORED_LABEL, encode_corpus
 from workbench.core.transformers_helpers import fused_attention, leading_special_ids
 
 DEFAULT_BLOCK_SIZE = 512
@@ -94,15 +94,14 @@ def perplexity(
                 labels = torch.stack([labels for _, labels in group]).to(loaded.device)  # (B, P+T)
                 logits = loaded.model(input_ids=inputs).logits.float()  # (B, P+T, V)
                 total_loss += F.cross_entropy(
-                    logits.reshape(-1, logits.size(-1)), labels.reshape(-1), ignore_index=IGNORED, reduction="sum"
+                    logits.reshape(-1, logits.size(-1)), labels.reshape(-1), ignore_index=IGNORED_LABEL, reduction="sum"
                 ).item()
-                predicted += int((labels != IGNORED).sum())
+                predicted += int((labels != IGNORED_LABEL).sum())
             yield PerplexityProgress(min(first + batch_size, len(windows)), len(windows))
     mean_loss = total_loss / predicted
     return PerplexityResult(mean_loss, math.exp(mean_loss), predicted, len(windows), block_size)
 
 
-IGNORED = -100  # a label cross_entropy skips
 Labelled = tuple[torch.Tensor, torch.Tensor]  # a block's inputs and labels, as _labelled makes them
 
 
@@ -112,9 +111,9 @@ def _labelled(prefix: torch.Tensor, window: torch.Tensor, first: bool) -> Labell
     block (the block before predicted it)."""
     tokens = torch.cat([prefix, window])  # (P+T+1,)
     labels = tokens[1:].clone()  # (P+T,): position i predicts token i+1
-    labels[: max(len(prefix) - 1, 0)] = IGNORED
+    labels[: max(len(prefix) - 1, 0)] = IGNORED_LABEL
     if len(prefix) and not first:
-        labels[len(prefix) - 1] = IGNORED
+        labels[len(prefix) - 1] = IGNORED_LABEL
     return tokens[:-1], labels
 
 

@@ -9,6 +9,7 @@ from transformers import PreTrainedTokenizerFast
 
 END_OF_TEXT = "<|endoftext|>"
 UNKNOWN = "<unk>"
+IGNORED_LABEL = -100  # a target no loss counts (cross_entropy's default ignore_index): inside a <bos> prefix
 
 
 def _wrap(tokenizer: Tokenizer, **special) -> PreTrainedTokenizerFast:

@@ -30,8 +30,8 @@ from transformers import StoppingCriteria, StoppingCriteriaList
 from workbench.core.atomic import write_json_atomic
 from workbench.core.catalog import Catalog
 from workbench.core.checkpoints import SavingProgress, has_checkpoint, load_checkpoint, read_state, saving_checkpoint
-from workbench.core.devices import free_memory_bytes, is_out_of_memory, resolve_device
-from workbench.core.errors import InvalidInputError, InvalidSettingsError, WorkbenchError
+from workbench.core.devices import free_memory_bytes, resolve_device
+from workbench.core.errors import InvalidInputError, InvalidSettingsError, WorkbenchError, is_out_of_memory
 from workbench.core.head_scores import HeadScores, head_scores
 from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import RunControl
@@ -74,7 +74,7 @@ from workbench.core.training.settings import RECURRENT_ARCHITECTURES, TrainSetti
 from workbench.core.training.snapshots import SnapshotEvent, save_snapshot, snapshot_steps
 from workbench.core.training.step_log import StepLog
 from workbench.core.training.tensorboard import TensorBoardLog
-from workbench.core.training.tokenization import bpe_tokenizer, char_tokenizer, encode_corpus
+from workbench.core.training.tokenization import IGNORED_LABEL, bpe_tokenizer, char_tokenizer, encode_corpus
 from workbench.core.transformers_helpers import (
     leading_special_ids,
     pad_token_id,
@@ -139,7 +139,7 @@ class TokenBatches:
         self.device = device
         self._offsets = torch.arange(block_size + 1)  # (T+1,)
         self._prefix = torch.tensor([list(prefix)], dtype=torch.long, device=device) if prefix else None  # (1, P)
-        self._unpredicted = torch.full((1, len(prefix)), IGNORED, dtype=torch.long, device=device)  # (1, P)
+        self._unpredicted = torch.full((1, len(prefix)), IGNORED_LABEL, dtype=torch.long, device=device)  # (1, P)
 
     def sample(self, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
         starts = torch.randint(len(self.data) - self.block_size, (self.batch_size,), generator=generator)  # (B,)
@@ -166,9 +166,6 @@ class TokenBatches:
                 torch.cat([self._unpredicted.expand(rows, -1), targets], dim=1))  # (B, P+T)
 
 
-IGNORED = -100  # a target cross_entropy skips (its default ignore_index)
-
-
 class _StopWhenCancelled(StoppingCriteria):
     """Ends an evaluation's sample at the next token once Stop is pressed: a long sample must not hold it up."""
 
@@ -181,7 +178,7 @@ class _StopWhenCancelled(StoppingCriteria):
 
 def _next_token_loss(model: torch.nn.Module, inputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     logits = model(input_ids=inputs).logits  # (B, T, V)
-    return F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1), ignore_index=IGNORED)
+    return F.cross_entropy(logits.reshape(-1, logits.size(-1)), targets.reshape(-1), ignore_index=IGNORED_LABEL)
 
 
 class MetricsLog:
