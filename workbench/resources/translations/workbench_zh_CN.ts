@@ -1240,11 +1240,11 @@ mean surprisal {3:.2f} nats{4}</source>
     </message>
     <message>
         <source>{name} does not predict the next token with one stack of layers: no logit lens.</source>
-        <translation>{name} 并非用一叠层来预测下一个词元：无法使用logit 透镜。</translation>
+        <translation>{name} 并非用一叠层来预测下一个词元：无法使用 logit 透镜。</translation>
     </message>
     <message>
         <source>{name} has no stack of transformer blocks to read between: it has no logit lens.</source>
-        <translation>{name} 没有可在其间读取的 Transformer 块堆叠：无法使用logit 透镜。</translation>
+        <translation>{name} 没有可在其间读取的 Transformer 块堆叠：无法使用 logit 透镜。</translation>
     </message>
     <message>
         <source>There is nothing to read: the text is empty.</source>
@@ -2071,7 +2071,7 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
     </message>
     <message>
         <source>The model changed: compute the lens again.</source>
-        <translation>模型已更改：请重新计算logit 透镜。</translation>
+        <translation>模型已更改：请重新计算 logit 透镜。</translation>
     </message>
     <message>
         <source>log₁₀ rank</source>
@@ -3212,7 +3212,7 @@ Read it (Show Details) and load only a model you trust.</source>
     </message>
     <message>
         <source>Save this token&apos;s numbers: every sampler stage, its lens column and its attention row.</source>
-        <translation>保存此词元的数值：每个采样阶段、它的logit 透镜列和注意力行。</translation>
+        <translation>保存此词元的数值：每个采样阶段、它的 logit 透镜列和注意力行。</translation>
     </message>
     <message>
         <source>A run from the list keeps no trace: generate again to see why each token came out.</source>
@@ -3220,7 +3220,7 @@ Read it (Show Details) and load only a model you trust.</source>
     </message>
     <message>
         <source>Generate some text, then click a token (in the output, a heatmap or the lens) to see why it came out.</source>
-        <translation>先生成一段文本，再点击一个词元（在输出、热力图或logit 透镜中），查看它是怎么来的。</translation>
+        <translation>先生成一段文本，再点击一个词元（在输出、热力图或 logit 透镜中），查看它是怎么来的。</translation>
     </message>
     <message>
         <source>The selected token is not there (yet): click a token of this generation.</source>
@@ -3246,7 +3246,7 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
     </message>
     <message>
         <source>The sampler chain exists only for generated tokens: a prompt token was read, not chosen. Its lens column and attention row are below.</source>
-        <translation>采样链只适用于生成的词元：提示词词元是读入的，而非选出的。它的logit 透镜列和注意力行见下方。</translation>
+        <translation>采样链只适用于生成的词元：提示词词元是读入的，而非选出的。它的 logit 透镜列和注意力行见下方。</translation>
     </message>
     <message>
         <source>This token was generated without a trace.</source>
@@ -3298,7 +3298,7 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
     </message>
     <message>
         <source>Logit lens: open the Lens page to compute it for this generation (a forward pass); this token&apos;s column then shows here.</source>
-        <translation>logit 透镜：打开logit 透镜页为本次生成进行计算（一次前向传播）；之后此词元的列会显示在这里。</translation>
+        <translation>logit 透镜：打开 logit 透镜页为本次生成进行计算（一次前向传播）；之后此词元的列会显示在这里。</translation>
     </message>
     <message>
         <source>{0} · rank {1} · top “{2}” {3}</source>
@@ -3306,7 +3306,7 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
     </message>
     <message>
         <source>Logit lens at position {0}, which predicted “{1}”</source>
-        <translation>位置 {0} 处的logit 透镜，该位置预测出了 “{1}”</translation>
+        <translation>位置 {0} 处的 logit 透镜，该位置预测出了 “{1}”</translation>
     </message>
     <message>
         <source>layer · its probability of “{0}” · rank · its top guess</source>
