@@ -74,6 +74,10 @@ def test_scrubbing_across_three_steps_changes_the_heatmap_and_moves_the_marker(q
     np.testing.assert_array_equal(scrubber.heatmap.matrix, matrices[20])
     induction = scrubber.shown.head_scores.induction
     np.testing.assert_allclose(scrubber.heads_grid.values, induction)
+    # Column i of the lens is position i's guess at token i + 1, so it is labelled with that token.
+    tokens = scrubber.shown.attention.queries.labels
+    assert scrubber.lens_grid.bottom_axis.labels == tuple(tokens[1:])
+    np.testing.assert_array_equal(scrubber.lens_grid.values, scrubber.shown.lens.next_token_prob[:, :-1])
 
 
 def test_open_asks_the_window_to_load_that_step_beside_the_training_run(qtbot, trained, monkeypatch):

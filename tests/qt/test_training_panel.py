@@ -102,7 +102,8 @@ def test_start_pause_resume_stop_and_continue(panel, qtbot, corpus, tmp_path):
 
     panel.pause_button.click()
     assert panel.pause_button.text() == "Pause"
-    qtbot.waitUntil(lambda: _steps(panel) > paused_at + 3, timeout=20_000)
+    # Past the first evaluation (step 25), however slowly a busy machine steps.
+    qtbot.waitUntil(lambda: _steps(panel) > paused_at + 3 and bool(panel.scrubber.steps), timeout=60_000)
 
     panel.stop_button.click()
     qtbot.waitUntil(lambda: panel.last_result is not None, timeout=30_000)

@@ -48,17 +48,27 @@ class TokenAxis(pg.AxisItem):
     def set_labels(self, labels: Sequence[str]) -> None:
         self.labels = tuple(elide(label) for label in labels)
         self.selected = self.hovered = -1
+        self._fit_size()
+
+    def set_title(self, title: str) -> None:
+        """What the axis's tokens are, written beside their labels."""
+        self.setLabel(title, color="k")
+        self._fit_size()
+
+    def _fit_size(self) -> None:
+        """Size the axis for its widest label now (pyqtgraph would only widen it after a first paint, and
+        drops the labels that do not fit until then), plus its title's line: a fixed size leaves the title
+        no room of its own."""
         metrics = QFontMetricsF(self._bold_font)  # the widest label may be drawn bold
         widest = max((metrics.horizontalAdvance(label) for label in self.labels), default=20)
-        # Size the axis for its widest label now: pyqtgraph would only widen it after a first
-        # paint, and drops the labels that do not fit until then.
+        title = self.label.boundingRect().height() if self.label.isVisible() else 0.0
         self.upright = self.rotated and widest <= self._line_height()
         if self.upright:
-            self.setHeight(int(self._line_height()) + 14)
+            self.setHeight(int(self._line_height() + title) + 14)
         elif self.rotated:
-            self.setHeight(int(widest) + 14)
+            self.setHeight(int(widest + title) + 14)
         elif self.orientation in ("left", "right"):
-            self.setWidth(int(widest) + 16)
+            self.setWidth(int(widest + title) + 16)
         self.picture = None
         self.update()
 
@@ -188,6 +198,12 @@ class TokenImage(pg.GraphicsLayoutWidget):
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
 
+    def set_axis_titles(self, rows: str, columns: str) -> None:
+        """What the rows and the columns are (one class serves tokens x tokens, layers x positions, heads x
+        tokens)."""
+        self.left_axis.set_title(rows)
+        self.bottom_axis.set_title(columns)
+
     def add_selection_box(self) -> QGraphicsRectItem:
         """A hidden outline in the selection colour, 2 screen pixels wide at any zoom, over the image."""
         box = QGraphicsRectItem()
@@ -225,6 +241,7 @@ class AttentionHeatmap(TokenImage):
         self.query_labels: tuple[str, ...] = ()
         self.key_labels: tuple[str, ...] = ()
         self.setMinimumSize(240, 240)  # below this the axis labels leave no room for the cells
+        self.set_axis_titles(self.tr("query: the token that looks"), self.tr("key: the token looked at"))
         self._fitted = True  # the whole matrix in view, as ``fit`` places it: kept so through resizes
         view = self.plot.getViewBox()
         view.sigResized.connect(self._keep_fitted)

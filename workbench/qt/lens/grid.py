@@ -37,11 +37,6 @@ class LensGrid(TokenImage):
                            padding=0)
         self.select_column(-1)
 
-    def set_axis_titles(self, rows: str, columns: str) -> None:
-        """What the rows and the columns are (the grid serves layers x positions and layers x heads alike)."""
-        self.plot.setLabel("left", rows, color="k")
-        self.plot.setLabel("bottom", columns, color="k")
-
     def set_values(self, values: np.ndarray, levels: tuple[float, float], color_map: pg.ColorMap, label: str) -> None:
         """``values`` (layers, columns), coloured from ``levels[0]`` to ``levels[1]``."""
         self.values = values

@@ -91,6 +91,7 @@ class DriftView(QWidget):
         self.change.setToolTip(self.tr(
             "Each head's attention row at the clicked token: the fine-tuned model's minus the base's. "
             "Red: attention added to that earlier token; blue: attention taken away."))
+        self.change.set_axis_titles(self.tr("layer and head"), self.tr("the token attended to"))
         self.change.hovered.connect(self._show_change_at)
         self.readout = QElidingLabel()
         detail = QWidget()

@@ -32,7 +32,7 @@ from workbench.core.devices import device_beside_training, resolve_device
 from workbench.core.loading import LoadSettings
 from workbench.core.training.scrub import StepReading, read_step
 from workbench.core.training.snapshots import snapshot_folder
-from workbench.qt.attention.heatmap import AttentionHeatmap
+from workbench.qt.attention.heatmap import AttentionHeatmap, DisplayOptions
 from workbench.qt.common.app_state import AppState
 from workbench.qt.common.jobs import Job
 from workbench.qt.common.language import translated
@@ -81,7 +81,10 @@ class CheckpointScrubber(QWidget):
         self.heatmap = AttentionHeatmap()
         self.heatmap.setMinimumSize(SMALLEST_VIEW, SMALLEST_VIEW)  # under the plots on a laptop screen: short
         self.lens_grid = LensGrid()
+        self.lens_grid.set_axis_titles(self.tr("layer (the embeddings on top)"),
+                                       self.tr("the token each position predicts (the one that came next)"))
         self.heads_grid = LensGrid()
+        self.heads_grid.set_axis_titles(self.tr("layer"), self.tr("head"))
         self.views = QTabWidget()
         self.views.addTab(self.heatmap, self.tr("Attention"))
         self.views.addTab(self.lens_grid, self.tr("Logit lens"))
@@ -227,8 +230,8 @@ class CheckpointScrubber(QWidget):
         self.heatmap.set_tokens(attention.queries.labels, attention.keys.labels)
         self._show_attention()
         lens = reading.lens
-        labels = attention.queries.labels
-        self.lens_grid.set_labels(lens.layers, labels[:-1])
+        # Column i holds position i's guess at token i + 1: labelled by that token, as on the Lens page.
+        self.lens_grid.set_labels([translated(layer) for layer in lens.layers], attention.queries.labels[1:])
         self.lens_grid.set_values(lens.next_token_prob[:, :-1], (0.0, 1.0), pg.colormap.get("viridis"),
                                   self.tr("probability of the next token"))
         induction = reading.head_scores.induction  # (L, H)
@@ -243,7 +246,8 @@ class CheckpointScrubber(QWidget):
     def _show_attention(self) -> None:
         if self.shown is not None:
             weights = self.shown.attention.weights[self.layer_spin.value(), self.head_spin.value()]  # (T, T)
-            self.heatmap.set_matrix(weights.astype(np.float32))
+            # The future cells of a causal model are left empty, as on the Attention page.
+            self.heatmap.set_matrix(weights.astype(np.float32), DisplayOptions(causal=self.shown.attention.causal))
 
     def _show_status(self, message: str) -> None:
         self.status.setText(translated(message))  # what the job is doing, in the interface's language

@@ -39,6 +39,14 @@
 <context>
     <name>AttentionHeatmap</name>
     <message>
+        <source>query: the token that looks</source>
+        <translation>查询：正在看的词元</translation>
+    </message>
+    <message>
+        <source>key: the token looked at</source>
+        <translation>键：被看的词元</translation>
+    </message>
+    <message>
         <source>log₁₀ weight</source>
         <translation>log₁₀ 权重</translation>
     </message>
@@ -335,6 +343,22 @@
     </message>
     <message>
         <source>Head</source>
+        <translation>头</translation>
+    </message>
+    <message>
+        <source>layer (the embeddings on top)</source>
+        <translation>层（嵌入在最上方）</translation>
+    </message>
+    <message>
+        <source>the token each position predicts (the one that came next)</source>
+        <translation>每个位置预测的词元（实际出现的下一个词元）</translation>
+    </message>
+    <message>
+        <source>layer</source>
+        <translation>层</translation>
+    </message>
+    <message>
+        <source>head</source>
         <translation>头</translation>
     </message>
     <message>
@@ -899,6 +923,14 @@ mean surprisal {3:.2f} nats{4}</source>
     <message>
         <source>Each head&apos;s attention row at the clicked token: the fine-tuned model&apos;s minus the base&apos;s. Red: attention added to that earlier token; blue: attention taken away.</source>
         <translation>每个头在所点击词元处的注意力行：微调后模型的减去基础模型的。红色：对该较早词元增加的注意力；蓝色：被移走的注意力。</translation>
+    </message>
+    <message>
+        <source>layer and head</source>
+        <translation>层与头</translation>
+    </message>
+    <message>
+        <source>the token attended to</source>
+        <translation>被关注的词元</translation>
     </message>
     <message>
         <source>Click a token of a strip to compare the two models there.</source>
