@@ -48,6 +48,16 @@ def test_a_fork_keeps_its_parents_path_and_forced_token(tiny_loaded):
     assert list(tree.nodes) == [root.id]
 
 
+def test_a_runs_answer_finds_the_node_it_was_added_as(tiny_loaded):
+    tree = grown_tree(tiny_loaded)
+    root, child, grandchild = tree.nodes.values()
+    assert tree.node_with_answer(child.text, None) is child
+    assert tree.node_with_answer(grandchild.text, grandchild.seed) is grandchild
+    assert tree.node_with_answer(grandchild.text, grandchild.seed + 1) is None  # another draw, another run
+    again = tree.add_result(tree.request(root), drain(generate(tiny_loaded, tree.request(root))), root.id)
+    assert again.text == root.text and tree.node_with_answer(root.text, None) is again  # the newest
+
+
 def test_the_export_round_trips_and_every_node_replays_exactly(tiny_loaded):
     tree = grown_tree(tiny_loaded)
     again = GenerationTree.from_data(json.loads(json.dumps(tree.to_data())))

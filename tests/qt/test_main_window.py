@@ -337,6 +337,7 @@ def test_the_answer_on_screen_comes_back_at_the_next_start_beside_a_newer_prompt
     assert again.output_view.sequence_text() == shown.text  # and the answer that was on screen
     assert again.output_view.seed_label.text() == f"seed {shown.seed}"
     assert again.tree_dock_widget.shown_tree_id == again.trees.trees[0].id  # the tree of that answer's prompt
+    assert again.tree_dock_widget.selected_node_ids() == [again.trees.trees[0].root.id]  # and its branch
     assert again.regenerate_action.isEnabled() and again.continue_action.isEnabled()  # and it can be taken on
     assert again.runs_panel.selected_run().id == again.shown_run_id  # the run the export buttons take
 

@@ -344,6 +344,7 @@ def test_a_run_restored_from_the_runs_list_shows_its_prompts_tree(qtbot, window)
     run = next(run for run in window.runs_panel.runs() if run.prompt == "The quick brown")
     window.restore_run(run)
     assert window.tree_dock_widget.shown_tree_id == first.id
+    assert window.tree_dock_widget.selected_node_ids() == [first.root.id]  # the branch of that answer
 
 
 def test_regenerate_with_a_new_seed_draws_again_with_the_branchs_own_settings(qtbot, window):

@@ -84,6 +84,12 @@ class GenerationTree:
             node = self.nodes.get(node.parent) if node.parent else None
         return path[::-1]
 
+    def node_with_answer(self, text: str, seed: int | None) -> TreeNode | None:
+        """The newest node whose whole answer is ``text``, drawn with ``seed``: the node a run of the Runs
+        list was added as (a run keeps no node id; both come from the same generation's first sequence)."""
+        return next((node for node in reversed(self.nodes.values()) if node.text == text and node.seed == seed),
+                    None)
+
     def subtree_ids(self, node_id: str) -> list[str]:
         found = [node_id]
         for child in self.children(node_id):

@@ -799,7 +799,10 @@ class MainWindow(QMainWindow):
         self.shown_run_id = run.id
         self.runs_panel.select_run(run.id)
         tree = self.trees.tree_of(run.model_id, run.prompt, run.system_prompt, run.chat)
-        if tree is not None:  # the Tree dock follows to this prompt's answers
+        node = tree.node_with_answer(run.sequences[0].text, run.seed) if tree is not None and run.sequences else None
+        if node is not None:  # the Tree dock follows to this answer's branch
+            self.tree_dock_widget.select_node(tree, node.id)
+        elif tree is not None:  # or to this prompt's answers
             self.tree_dock_widget.show_tree(tree.id)
         self.state.run_restored.emit(run)
 
