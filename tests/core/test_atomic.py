@@ -63,3 +63,29 @@ def test_what_killed_saves_left_is_removed_at_the_next_save_once_stale(tmp_path)
     with atomic_directory(final) as staging:
         (staging / "x").write_text("x")
     assert not stale.exists() and fresh.exists()  # one another process may still be writing is left alone
+
+
+def test_a_new_folder_is_on_the_disk_before_the_last_version_is_removed(tmp_path, monkeypatch):
+    """A power cut right after the save must find the new checkpoint's data written, not only its names."""
+    from workbench.core import atomic
+
+    events = []
+    real_fsync, real_rmtree = os.fsync, atomic.shutil.rmtree
+    monkeypatch.setattr(atomic.os, "fsync", lambda fd: (events.append(("sync", os.readlink(f"/proc/self/fd/{fd}"))),
+                                                        real_fsync(fd))[1])
+    monkeypatch.setattr(atomic.shutil, "rmtree", lambda path, **kw: (events.append(("remove", str(path))),
+                                                                     real_rmtree(path, **kw))[1])
+    final = tmp_path / "checkpoint"
+    with atomic_directory(final) as staging:
+        (staging / "model.bin").write_bytes(b"old")
+    events.clear()
+    with atomic_directory(final) as staging:
+        (staging / "model.bin").write_bytes(b"new")
+        staged = staging
+    synced = [path for kind, path in events if kind == "sync"]
+    assert str(staged / "model.bin") in synced and str(tmp_path) in synced
+    assert events[-1] == ("remove", str(atomic.set_aside(final)))  # the last version, once the new one is in
+    removed_old = len(events) - 1
+    assert events.index(("sync", str(staged / "model.bin"))) < removed_old
+    assert events.index(("sync", str(tmp_path))) < removed_old
+    assert (final / "model.bin").read_bytes() == b"new"

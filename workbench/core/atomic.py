@@ -49,6 +49,7 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
             os.fsync(handle.fileno())
         _set_mode(Path(tmp), _mode_of(path, FILE_MODE))
         os.replace(tmp, path)
+        _sync_folder(path.parent)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -104,6 +105,27 @@ def recover_replaced(final: Path) -> None:
             os.replace(old, final)
 
 
+def _sync_folder(folder: Path) -> None:
+    """Flush a folder's entries (names made or renamed in it) to the disk. Windows cannot open a folder:
+    there NTFS journals the names itself."""
+    with suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _sync_tree(root: Path) -> None:
+    """Flush every file under ``root``, then the folders that name them, so that a power cut after the
+    rename finds the new version whole on the disk, not names pointing at data never written."""
+    for folder, _, files in os.walk(root):
+        for name in files:
+            with open(os.path.join(folder, name), "rb") as handle:
+                os.fsync(handle.fileno())
+        _sync_folder(Path(folder))
+
+
 @contextmanager
 def atomic_directory(final: Path) -> Iterator[Path]:
     """Yield a fresh staging folder beside ``final``; on success it replaces ``final`` whole."""
@@ -115,12 +137,14 @@ def atomic_directory(final: Path) -> Iterator[Path]:
     try:
         _set_mode(staging, _mode_of(final, FOLDER_MODE))
         yield staging
+        _sync_tree(staging)
         old = None
         if final.exists():
             old = set_aside(final)
             shutil.rmtree(old, ignore_errors=True)
             os.replace(final, old)
         os.replace(staging, final)
+        _sync_folder(final.parent)  # the new name on the disk before the last version goes
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     except BaseException:
