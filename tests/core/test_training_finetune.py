@@ -239,3 +239,38 @@ def test_a_sample_never_starts_with_half_a_character(settings, tmp_path):
     corpus.write_text(poem, encoding="utf-8")
     samples = [event.sample for event in evaluations(replace(settings, corpus=str(corpus), val_fraction=fraction))]
     assert samples and not any(sample.startswith("\ufffd") for sample in samples)
+
+
+def test_a_finetunes_head_scores_are_its_models_own_as_workbench_heads_gives_them(settings, capsys):
+    """The scores at an evaluation read the probe at the model's own context, not the run's block size: the
+    final model's line of heads.jsonl equals `workbench heads` on it and a direct computation from
+    transformers' attentions."""
+    import json
+
+    from workbench.cli import main
+    from workbench.core.head_scores import repeated_probe
+    from workbench.core.training.step_log import read_step_log
+    from workbench.core.training.trainer import HEADS_FILE
+
+    _, result = run(settings)
+    last = read_step_log(f"{result.out_dir}/{HEADS_FILE}")[-1]
+    assert last["step"] == settings.max_iters
+    assert main(["heads", "--model", result.out_dir, "--device", "cpu", "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+
+    model = AutoModelForCausalLM.from_pretrained(result.out_dir, attn_implementation="eager").eval()
+    tokenizer = AutoTokenizer.from_pretrained(result.out_dir)
+    probe = repeated_probe(tokenizer, model.config.max_position_embeddings)
+    assert probe.repeat > settings.block_size  # a longer probe than the blocks the run trained on
+    with torch.no_grad():
+        attentions = model(torch.tensor([probe.token_ids]), output_attentions=True).attentions
+    weights = torch.stack(attentions)[:, 0]  # (L, H, T, T)
+    start, n = probe.offset, probe.repeat
+    second = torch.arange(start + n, start + 2 * n)
+    queries = torch.arange(start + 1, start + 2 * n)
+    expected = {"previous_token": weights[:, :, queries, queries - 1].mean(-1),
+                "induction": weights[:, :, second, second - n + 1].mean(-1),
+                "sink": weights[:, :, 1:, 0].mean(-1)}
+    for name, values in expected.items():
+        np.testing.assert_allclose(last["scores"][name], values.numpy(), atol=1e-5)
+        np.testing.assert_allclose(printed["scores"][name], values.numpy(), atol=1e-5)

@@ -37,7 +37,12 @@ from workbench.core.errors import (
 from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import CancelToken, drain
 from workbench.core.progress import Stages
-from workbench.core.transformers_helpers import imports_in_turn, models_built_in_turn, quiet_transformers
+from workbench.core.transformers_helpers import (
+    context_length_of,
+    imports_in_turn,
+    models_built_in_turn,
+    quiet_transformers,
+)
 
 if TYPE_CHECKING:  # torch and transformers take seconds to import: the loading job imports them, not the window
     import torch
@@ -134,13 +139,7 @@ class LoadedModel:
     @property
     def context_length(self) -> int | None:
         """Longest sequence the model was built for, or None when it does not say."""
-        config = self.model.config
-        for name in ("max_position_embeddings", "n_positions", "block_size", "max_sequence_length"):
-            value = getattr(config, name, None) or getattr(config.get_text_config(), name, None)
-            if isinstance(value, int) and value > 0:
-                return value
-        limit = getattr(self.tokenizer, "model_max_length", None)
-        return limit if isinstance(limit, int) and 0 < limit < 10**7 else None
+        return context_length_of(self.model, self.tokenizer)
 
     @property
     def slides_past_context(self) -> bool:

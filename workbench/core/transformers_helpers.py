@@ -86,3 +86,14 @@ def fused_attention(model) -> Iterator[None]:
         yield
     finally:
         model.set_attn_implementation("eager")
+
+
+def context_length_of(model, tokenizer) -> int | None:
+    """Longest sequence ``model`` was built for, or None when neither it nor its tokenizer says."""
+    config = model.config
+    for name in ("max_position_embeddings", "n_positions", "block_size", "max_sequence_length"):
+        value = getattr(config, name, None) or getattr(config.get_text_config(), name, None)
+        if isinstance(value, int) and value > 0:
+            return value
+    limit = getattr(tokenizer, "model_max_length", None)
+    return limit if isinstance(limit, int) and 0 < limit < 10**7 else None

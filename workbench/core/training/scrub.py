@@ -49,5 +49,5 @@ def read_step(folder: str | Path, step: int, probe: str, block_size: int,
     top_ids, top_probs = lens.top_ids[-1, -1], lens.top_probs[-1, -1]  # (5,) each
     labels = single_token_labels(loaded.tokenizer, top_ids.tolist())  # readable: a newline shows as ⏎
     next_tokens = tuple((label, float(p)) for label, p in zip(labels, top_probs.tolist()))
-    scores = head_scores(loaded, block_size, cancel)
+    scores = head_scores(loaded, loaded.context_length, cancel)  # as the run and `workbench heads` score them
     return StepReading(step, probe, attention, lens, next_tokens, scores)

@@ -76,6 +76,7 @@ from workbench.core.training.step_log import StepLog
 from workbench.core.training.tensorboard import TensorBoardLog
 from workbench.core.training.tokenization import IGNORED_LABEL, bpe_tokenizer, char_tokenizer, encode_corpus
 from workbench.core.transformers_helpers import (
+    context_length_of,
     leading_special_ids,
     pad_token_id,
     quiet_transformers,
@@ -510,7 +511,10 @@ class _Run:
         """The heads' scores on the repeated probe, or None for a model without attention."""
         if self.settings.arch in RECURRENT_ARCHITECTURES and not self.settings.is_finetune:
             return None
-        return head_scores((self.trainable.model, self.trainable.tokenizer), self.settings.block_size)
+        # On the model's own context, not the run's block size: the scores of a kept model are then the ones
+        # `workbench heads` gives it (a fine-tune reads further than the blocks it is trained on).
+        model, tokenizer = self.trainable.model, self.trainable.tokenizer
+        return head_scores((model, tokenizer), context_length_of(model, tokenizer))
 
     def sample_text(self) -> str:
         from transformers import GenerationConfig
