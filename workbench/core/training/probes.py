@@ -1,10 +1,11 @@
 """Probe texts: what the model makes of a few fixed texts at every evaluation of a run.
 
-For each probe: its loss (the mean next-token cross-entropy over its tokens, as the validation
-loss is measured), the model's greedy continuation of it, and the five likeliest next tokens at
-its end. Without probes of its own a run probes the first lines of its validation text, which
-the model never trains on. ``probes.jsonl`` in the run's folder keeps one line per evaluation
-and probe (a ``StepLog``).
+For each probe: its loss (the mean next-token cross-entropy over its tokens, as transformers' own
+``labels=`` loss measures it: after a ``<bos>`` the tokenizer puts first, the first token counts too,
+predicted from ``<bos>``, where a validation block's first token is only read), the model's greedy
+continuation of it, and the five likeliest next tokens at its end. Without probes of its own a
+run probes the first lines of its validation text, which the model never trains on.
+``probes.jsonl`` in the run's folder keeps one line per evaluation and probe (a ``StepLog``).
 """
 
 from __future__ import annotations
@@ -52,8 +53,9 @@ def probe_token_ids(tokenizer, text: str, block_size: int) -> list[int]:
 
 
 def probe_log_probs(model, tokenizer, probes: Sequence[str], block_size: int) -> list:
-    """The model's next-token log-probabilities at every position of each probe ((T, V) float16 tensors
-    on the CPU; None for a probe too short to read): the base a fine-tune's drift is measured from."""
+    """The model's next-token log-probabilities at every position of each probe ((T, V) float32 tensors
+    on the CPU; None for a probe too short to read): the base a fine-tune's drift is measured from. Kept
+    in float32: float16 put a floor of ~3e-4 nats under the drift, as large as an early fine-tune's."""
     import torch
 
     device = next(model.parameters()).device
@@ -65,7 +67,7 @@ def probe_log_probs(model, tokenizer, probes: Sequence[str], block_size: int) ->
                 read.append(None)
                 continue
             logits = model(input_ids=torch.tensor([ids], device=device)).logits[0].float()  # (T, V)
-            read.append(logits.log_softmax(dim=-1).to("cpu", torch.float16))
+            read.append(logits.log_softmax(dim=-1).cpu())
     return read
 
 
