@@ -433,3 +433,23 @@ def test_a_second_process_cannot_train_in_a_run_folder_in_use(corpus, tmp_path):
     RunFolderLock(out).release()  # the dead process's lock is free to take
     _, result = run(tiny_settings(corpus, out, max_iters=8, eval_interval=4), resume=True)
     assert result.step == 8
+
+
+def test_a_steps_train_loss_with_gradient_accumulation_is_the_mean_of_its_micro_batches(corpus, tmp_path,
+                                                                                        monkeypatch):
+    """Each micro-batch's loss is divided by the accumulation and summed: the step reports their mean."""
+    micro_losses = []
+    real_loss = trainer_module._next_token_loss
+
+    def recorded(model, inputs, targets):
+        loss = real_loss(model, inputs, targets)
+        if model.training:  # the step's micro-batches, not an evaluation's
+            micro_losses.append(loss.item())
+        return loss
+
+    monkeypatch.setattr(trainer_module, "_next_token_loss", recorded)
+    events, _ = run(tiny_settings(corpus, tmp_path / "run", grad_accum=3, max_iters=4, eval_interval=4))
+    steps = [event for event in events if isinstance(event, StepEvent)]
+    assert len(micro_losses) == 3 * len(steps) == 12
+    for index, step in enumerate(steps):
+        assert step.train_loss == pytest.approx(sum(micro_losses[3 * index: 3 * index + 3]) / 3, rel=1e-6)

@@ -76,7 +76,8 @@ class VAE(nn.Module):
     def loss(
         self, x: torch.Tensor, beta: float, generator: torch.Generator | None = None
     ) -> tuple[torch.Tensor, dict[str, float]]:
-        """Negative ELBO per image: reconstruction (BCE summed over pixels) + beta * KL(q(z|x) || N(0, I))."""
+        """Reconstruction (BCE summed over pixels) + beta * KL(q(z|x) || N(0, I)), per image: the negative ELBO
+        when beta is 1 (beta-VAE weighs the KL otherwise)."""
         mean, log_var = self.encode(x)  # (B, latent)
         noise = torch.randn(mean.shape, generator=generator, device=mean.device, dtype=mean.dtype)
         z = mean + torch.exp(0.5 * log_var) * noise  # reparameterisation: gradients flow through mean and log_var

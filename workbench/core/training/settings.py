@@ -221,7 +221,8 @@ class TrainSettings(DescribedSettings):
         section=QT_TRANSLATE_NOOP("TrainSettings", "Training"),
         help=QT_TRANSLATE_NOOP(
             "TrainSettings",
-            "The learning rate the cosine schedule decays to by the last step. Auto: a tenth of the learning rate.",
+            "The learning rate the cosine schedule decays to, reached as the last step ends (nanoGPT's schedule). "
+            "Auto: a tenth of the learning rate.",
         ),
     )
     warmup_iters: int = setting(

@@ -88,7 +88,8 @@ class GenLabPanel(RunControlsMixin, QWidget):
         self.steps = QSpinBox()
         self.steps.setRange(2, 16)
         self.steps.setValue(INTERPOLATION_STEPS)
-        self.steps.setToolTip(self.tr("How many images the interpolation shows between the two ends."))
+        self.steps.setToolTip(self.tr("How many generated images the line shows, from one end to the other "
+                                      "(the VAE's line also shows the two real images it starts and ends at)."))
         for box in (self.from_index, self.to_index, self.steps):
             box.valueChanged.connect(self.update_interpolation)
 

@@ -354,7 +354,9 @@ class TrainingPanel(RunControlsMixin, QWidget):
         steps_per_s = (event.step - first.step) / seconds
         left = (self._settings.max_iters - event.step) / steps_per_s
         self.run.set_status(
-            self.tr("Step {step} of {total} · {speed:,.0f} tokens/s · about {left} left{paused}").format(
+            # Overall: evaluations, samples and probes included, as the time left must count them (metrics.csv's
+            # tokens_per_s is each step's own).
+            self.tr("Step {step} of {total} · {speed:,.0f} tokens/s overall · about {left} left{paused}").format(
                 step=event.step,
                 total=self._settings.max_iters,
                 speed=tokens_per_s,

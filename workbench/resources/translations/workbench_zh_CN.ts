@@ -1632,8 +1632,8 @@ mean surprisal {3:.2f} nats{4}</source>
         <translation>请按“开始”</translation>
     </message>
     <message>
-        <source>How many images the interpolation shows between the two ends.</source>
-        <translation>插值在两端之间显示的图像数量。</translation>
+        <source>How many generated images the line shows, from one end to the other (the VAE&apos;s line also shows the two real images it starts and ends at).</source>
+        <translation>这条插值线从一端到另一端显示多少张生成的图像（VAE 的线还会在两端显示它起止的两张真实图像）。</translation>
     </message>
     <message>
         <source>Step</source>
@@ -3618,8 +3618,8 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
         <translation>自动（lr ÷ 10）</translation>
     </message>
     <message>
-        <source>The learning rate the cosine schedule decays to by the last step. Auto: a tenth of the learning rate.</source>
-        <translation>余弦调度在最后一步衰减到的学习率。自动：学习率的十分之一。</translation>
+        <source>The learning rate the cosine schedule decays to, reached as the last step ends (nanoGPT&apos;s schedule). Auto: a tenth of the learning rate.</source>
+        <translation>余弦调度衰减到的学习率，在最后一步结束时达到（nanoGPT 的调度）。自动：学习率的十分之一。</translation>
     </message>
     <message>
         <source>Warmup steps</source>
@@ -4083,6 +4083,10 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
         <translation>无法打开该训练</translation>
     </message>
     <message>
+        <source>Step {step} of {total} · {speed:,.0f} tokens/s overall · about {left} left{paused}</source>
+        <translation>第 {step}/{total} 步 · 总体 {speed:,.0f} 词元/秒 · 约剩 {left}{paused}</translation>
+    </message>
+    <message>
         <source>Continue carries it on in {0}; Start begins a new run in the output folder below.</source>
         <translation>“继续”会在 {0} 中接着训练；“开始”会在下方的输出文件夹中开始一次新的运行。</translation>
     </message>
@@ -4113,10 +4117,6 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
     <message>
         <source>Saving a checkpoint… {0}%{1}</source>
         <translation>正在保存检查点… {0}%{1}</translation>
-    </message>
-    <message>
-        <source>Step {step} of {total} · {speed:,.0f} tokens/s · about {left} left{paused}</source>
-        <translation>第 {step}/{total} 步 · {speed:,.0f} 词元/秒 · 约剩 {left}{paused}</translation>
     </message>
     <message>
         <source> · paused</source>
