@@ -97,6 +97,22 @@ def test_invalid_setting_disables_generate_with_a_message(window):
     assert window.decoding_panel.problems_label.isHidden()
 
 
+def test_a_long_prompt_is_counted_on_a_worker_and_a_newer_one_wins(qtbot, window):
+    long_prompt = "The capital of France is Paris. " * (main_window_module.LONG_PROMPT_CHARS // 30)
+    set_prompt(window, long_prompt, max_new_tokens=4)
+    assert window.prompt_editor.token_label.text() == "Counting the prompt's tokens…"  # the window goes on
+    expected = len(window.state.loaded_model.tokenizer(long_prompt)["input_ids"])
+    qtbot.waitUntil(lambda: f"The prompt is {expected} tokens" in window.prompt_editor.token_label.text(),
+                    timeout=15_000)
+    assert not window.generate_button.isEnabled()  # longer than the model reads, as a short count would say
+    set_prompt(window, long_prompt, max_new_tokens=4)
+    set_prompt(window, "Short", max_new_tokens=4)  # typed while the long one is counted
+    qtbot.wait(500)  # the long count, abandoned, ends and is dropped
+    short = len(window.state.loaded_model.tokenizer("Short")["input_ids"])
+    assert window.prompt_editor.token_label.text().startswith(f"{short} tokens")
+    assert window.generate_button.isEnabled()
+
+
 def test_a_too_long_request_is_explained_before_and_during_a_run(qtbot, window):
     set_prompt(window, "The capital of France " * 20, max_new_tokens=100)
     assert not window.generate_button.isEnabled()

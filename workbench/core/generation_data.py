@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Generator
 
 from workbench.core.decoding import DecodingSettings
 from workbench.core.errors import InvalidInputError
 from workbench.core.i18n import QT_TRANSLATE_NOOP
+from workbench.core.transformers_helpers import unknown_token_count
 
 if TYPE_CHECKING:
     from workbench.core.loading import LoadedModel
@@ -169,6 +170,17 @@ def prefill_token_ids(loaded: LoadedModel, request: GenerationRequest) -> list[i
             ).fill(last=vocabulary - 1, model=loaded.entry.name, wrong=wrong[0])
         )
     return ids + list(request.prefill_ids)
+
+
+COUNTING_TOKENS = QT_TRANSLATE_NOOP("StatusEvent", "Counting the prompt's tokens…")
+
+
+def prompt_token_count(loaded: LoadedModel, request: GenerationRequest) -> Generator[str, None, tuple[int, int]]:
+    """How many tokens the model will see, and how many of them its tokenizer does not know (read as its
+    unknown token), as a job: a prompt of a million characters takes a second to encode."""
+    yield COUNTING_TOKENS
+    ids = prompt_token_ids(loaded, request)
+    return len(ids), unknown_token_count(loaded.tokenizer, ids)
 
 
 def prompt_token_ids(loaded: LoadedModel, request: GenerationRequest) -> list[int]:

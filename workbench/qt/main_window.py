@@ -36,7 +36,14 @@ from superqt.utils import qdebounced, qthrottled
 from workbench.core import paths
 from workbench.core.decoding import MODE_DEFAULTS, DecodingSettings
 from workbench.core.errors import InvalidInputError, InvalidSettingsError
-from workbench.core.generation_data import GenerationRecord, GenerationRequest, TokenEvent, prompt_token_ids
+from workbench.core.generation_data import (
+    COUNTING_TOKENS,
+    GenerationRecord,
+    GenerationRequest,
+    TokenEvent,
+    prompt_token_count,
+)
+from workbench.core.jobs import drain
 from workbench.core.loading import LoadedModel, LoadSettings
 from workbench.core.sessions import (
     EditorState,
@@ -50,10 +57,10 @@ from workbench.core.sessions import (
     settings_to_dict,
     token_from_event,
 )
-from workbench.core.transformers_helpers import unknown_token_count
 from workbench.core.tree import GenerationTree
 from workbench.qt.about import show_about
 from workbench.qt.common.app_state import AppState, LiveGeneration
+from workbench.qt.common.jobs import Job
 from workbench.qt.common.language import (
     LANGUAGES,
     SYSTEM,
@@ -84,6 +91,7 @@ log = logging.getLogger(__name__)
 
 AUTOSAVE_DELAY_MS = 1000  # the session is on disk within about a second of any change
 TOKEN_COUNT_DELAY_MS = 250  # recount prompt tokens once typing pauses
+LONG_PROMPT_CHARS = 20_000  # a prompt this long is counted on a worker: encoding it takes tens of ms or more
 # Passed to saveState/restoreState: bumped whenever the docks or pages change, so that a layout
 # saved by an older version is ignored instead of misapplied.
 LAYOUT_VERSION = 4
@@ -231,6 +239,9 @@ class MainWindow(QMainWindow):
         # A throttle, not a debounce: typing on never holds the save back past a second of the first change.
         self._schedule_autosave = qthrottled(self.save_session_now, timeout=AUTOSAVE_DELAY_MS, leading=False)
         self._schedule_token_count = qdebounced(self._count_prompt_tokens, timeout=TOKEN_COUNT_DELAY_MS)
+        self.token_count_job = Job(self.state.jobs, parent=self)
+        self.token_count_job.finished.connect(self._show_prompt_count)
+        self.token_count_job.failed.connect(self._show_prompt_problem)
 
     def _build_pages(self) -> None:
         # The Generate page is a main window of its own, so that its Runs dock is not on the other pages.
@@ -573,23 +584,40 @@ class MainWindow(QMainWindow):
     def _count_prompt_tokens(self) -> None:
         loaded = self.state.loaded_model
         self._prompt_problem = ""
+        self.token_count_job.abandon()  # a long prompt's count still under way is out of date
         if loaded is None or not loaded.can_generate:
             self.prompt_editor.show_token_count(None, None)
         elif not self.prompt_editor.prompt().strip():
             self.prompt_editor.show_token_count(0, loaded.context_length)
-        else:
+        elif len(self.prompt_editor.prompt()) + len(self.prompt_editor.system_prompt()) >= LONG_PROMPT_CHARS:
+            # Encoding a pasted book takes about a second: on a worker (the tokenizer lets go of the GIL).
             request = self._request_from_editor()
+            self.prompt_editor.show_counting(translated(COUNTING_TOKENS))
+            self.token_count_job.start(lambda _cancel: prompt_token_count(loaded, request))
+        else:
             try:
-                ids = prompt_token_ids(loaded, request)
+                counted = drain(prompt_token_count(loaded, self._request_from_editor()))
             except (InvalidInputError, InvalidSettingsError) as error:
-                self._prompt_problem = error_text(error)
-                self.prompt_editor.show_token_count(None, None, self._prompt_problem)
+                self._show_prompt_problem(error_text(error))
             else:
-                unknown = unknown_token_count(loaded.tokenizer, ids)
-                # A warning, not a block: the model reads them, as one token it knows nothing about.
-                warning = self.tr("{0} unknown to this model, read as {1}").format(
-                    unknown, loaded.tokenizer.unk_token) if unknown else ""
-                self.prompt_editor.show_token_count(len(ids), loaded.context_length, warning)
+                self._show_prompt_count(counted)
+            return
+        self._update_actions()
+
+    def _show_prompt_count(self, counted: tuple[int, int]) -> None:
+        loaded = self.state.loaded_model
+        if loaded is None:
+            return
+        count, unknown = counted
+        # A warning, not a block: the model reads them, as one token it knows nothing about.
+        warning = self.tr("{0} unknown to this model, read as {1}").format(
+            unknown, loaded.tokenizer.unk_token) if unknown else ""
+        self.prompt_editor.show_token_count(count, loaded.context_length, warning)
+        self._update_actions()
+
+    def _show_prompt_problem(self, problem: str) -> None:
+        self._prompt_problem = problem
+        self.prompt_editor.show_token_count(None, None, problem)
         self._update_actions()
 
     def generate_blocked_reason(self) -> str:

@@ -182,6 +182,11 @@ class PromptEditor(QWidget):
         colour = warning_color(self.palette()).name() if problem else ""
         self.token_label.setStyleSheet(f"color: {colour};" if colour else "")
 
+    def show_counting(self, message: str) -> None:
+        """The count of a long prompt is under way (on a worker)."""
+        self.token_label.setText(message)
+        self.token_label.setStyleSheet("")
+
     def _on_chat_toggled(self, *_args) -> None:
         self.system_label.setVisible(self.chat())
         self.system_edit.setVisible(self.chat())

@@ -3223,6 +3223,10 @@ Read it (Show Details) and load only a model you trust.</source>
         <source>Reading the probe with the model of step {step}</source>
         <translation>正在用第 {step} 步的模型读取探针</translation>
     </message>
+    <message>
+        <source>Counting the prompt&apos;s tokens…</source>
+        <translation>正在统计提示的词元数…</translation>
+    </message>
 </context>
 <context>
     <name>TokenPanel</name>
