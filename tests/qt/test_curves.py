@@ -146,6 +146,20 @@ def test_overlay_keeps_the_previous_run_dimmed(curves):
     assert [label.text for _, label in curves._plots["loss"].legend.items] == ["train loss", "val loss"]
 
 
+def test_a_new_short_run_beside_a_long_one_fills_the_view(curves, qtbot):
+    view = curves.plot("loss").getViewBox()
+    _feed(curves, np.arange(1, 701, dtype=float), np.linspace(3, 2, 700))
+    curves.flush()
+    qtbot.waitUntil(lambda: view.viewRange()[0][1] >= 700, timeout=5_000)
+    curves.keep_as_overlay("run 1")
+    _feed(curves, np.arange(1, 21, dtype=float), np.linspace(3, 2.5, 20))
+    curves.flush()
+    qtbot.waitUntil(lambda: view.viewRange()[0][1] < 100, timeout=5_000)  # fits the 20 steps, not the 700
+    curves.add_overlay("compared", {"train loss": np.column_stack([np.arange(1, 301.0), np.full(300, np.nan),
+                                                                   np.arange(1, 301.0), np.full(300, 2.0)])})
+    qtbot.waitUntil(lambda: view.viewRange()[0][1] >= 300, timeout=5_000)  # a run asked for is shown whole
+
+
 def test_export_csv_and_png_reload_equal(curves, tmp_path):
     steps = np.arange(1, 201, dtype=float)
     losses = np.linspace(4, 1.5, 200)

@@ -589,15 +589,22 @@ class LiveCurvesWidget(QWidget):
     # ----- overlays of earlier runs --------------------------------------------------
 
     def keep_as_overlay(self, label: str) -> None:
-        """Dim the live curves into an overlay called ``label`` and start the live series empty."""
+        """Dim the live curves into an overlay called ``label`` and start the live series empty. The overlays
+        then stop setting the view's range: a new run starting at step 0 beside a long one would be a few
+        pixels at the left edge; the view follows it, and the overlays are drawn as far as it reaches."""
         kept = {name: s.points.view().copy() for name, s in self._series.items() if len(s.points)}
+        earlier = [(overlay.label, overlay.series) for overlay in self._overlays]
         if kept:
-            self.add_overlay(label, kept)
+            earlier.append((label, kept))
+        self.clear_overlays()  # drawn again, out of the range (pyqtgraph cannot change that of an item it holds)
+        for overlay_label, series in earlier:
+            self.add_overlay(overlay_label, series, sets_range=False)
         self.clear()
 
-    def add_overlay(self, label: str, series: Mapping[str, np.ndarray]) -> None:
+    def add_overlay(self, label: str, series: Mapping[str, np.ndarray], sets_range: bool = True) -> None:
         """Show an earlier run, dimmed: ``series`` maps a known series name to its points
-        (N, number of x axes + 1); an x column of NaN means that axis is unknown for it."""
+        (N, number of x axes + 1); an x column of NaN means that axis is unknown for it. ``sets_range``: the
+        view's range takes it in, as it does the live curves."""
         dash = OVERLAY_DASHES[len(self._overlays) % len(OVERLAY_DASHES)]
         items: dict[str, pg.PlotDataItem] = {}
         legend_samples: dict[str, pg.PlotDataItem] = {}
@@ -608,7 +615,7 @@ class LiveCurvesWidget(QWidget):
             item = _curve_item(None, _pen(live.color, width=1.2, alpha=110, style=dash), None)
             item.setZValue(-1)  # behind the live curves
             plot = self._plots[live.plot_key]
-            plot.addItem(item)
+            plot.addItem(item, ignoreBounds=not sets_range)
             items[name] = item
             if live.plot_key not in legend_samples:
                 sample = pg.PlotDataItem(pen=_pen(QColor(OVERLAY_LEGEND_COLOR), width=1.2, style=dash))
