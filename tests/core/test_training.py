@@ -453,3 +453,13 @@ def test_a_steps_train_loss_with_gradient_accumulation_is_the_mean_of_its_micro_
     assert len(micro_losses) == 3 * len(steps) == 12
     for index, step in enumerate(steps):
         assert step.train_loss == pytest.approx(sum(micro_losses[3 * index: 3 * index + 3]) / 3, rel=1e-6)
+
+
+def test_each_evaluation_is_announced_before_it_runs(corpus, tmp_path):
+    """An evaluation takes seconds on a real model: the window says so rather than look stuck on a step."""
+    events, _ = run(tiny_settings(corpus, tmp_path / "run"))
+    for index, event in enumerate(events):
+        if isinstance(event, EvalEvent):
+            before = events[index - 1]
+            assert isinstance(before, StatusEvent) and before.message == f"Evaluating at step {event.step}: " \
+                                                                          "validation loss, sample, probes"

@@ -93,6 +93,7 @@ SAMPLES_FILE = "samples.jsonl"  # the sample text of each evaluation
 PROBE_SOURCE_TOKENS = 4000  # default probes come from the first lines of the validation text
 PROBE_CONTINUATION_TOKENS = 24
 SAVING_CHECKPOINT = QT_TRANSLATE_NOOP("StatusEvent", "Saving a checkpoint")  # the status while one is written
+EVALUATING = QT_TRANSLATE_NOOP("StatusEvent", "Evaluating at step {step}: validation loss, sample, probes")
 METRICS_COLUMNS = ("step", "train_loss", "val_loss", "lr", "tokens_per_s", "elapsed_s")
 MODEL_DEFINING_SETTINGS = (
     "arch", "tokenizer", "base_model", "lora", "lora_rank", "n_layer", "n_head", "n_embd", "block_size", "vocab_size",
@@ -812,6 +813,8 @@ def _train_in_folder(run: _Run) -> Generator[TrainEvent, None, TrainResult]:
             yield step_event
             val_loss = None
             if run.joins_rank_0 and (run.step % settings.eval_interval == 0 or run.step == settings.max_iters):
+                # It takes a while (validation batches, a sample, probes, head scores): said, so it is not a hang.
+                yield StatusEvent(EVALUATING.fill(step=run.step))
                 eval_started = time.perf_counter()
                 val_loss, sample, scores, probes = run.evaluate()
                 run.elapsed_s += time.perf_counter() - eval_started

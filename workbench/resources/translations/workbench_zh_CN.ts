@@ -3180,6 +3180,10 @@ Read it (Show Details) and load only a model you trust.</source>
         <translation>保存检查点</translation>
     </message>
     <message>
+        <source>Evaluating at step {step}: validation loss, sample, probes</source>
+        <translation>正在评估第 {step} 步：验证损失、样例、探针</translation>
+    </message>
+    <message>
         <source>Reading corpus</source>
         <translation>读取语料</translation>
     </message>
