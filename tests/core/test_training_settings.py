@@ -14,6 +14,22 @@ def test_defaults_follow_nanogpt_and_are_valid():
     assert (settings.weight_decay, settings.grad_clip, settings.warmup_iters) == (0.1, 1.0, 100)
 
 
+@pytest.mark.parametrize("changes, lr", [
+    ({}, 1e-3),
+    ({"arch": "lstm"}, 1e-3),
+    ({"arch": "finetune", "tokenizer": "pretrained", "base_model": "m"}, 5e-5),
+    ({"arch": "finetune", "tokenizer": "pretrained", "base_model": "m", "lora": True}, 2e-4),
+    ({"arch": "finetune", "tokenizer": "pretrained", "base_model": "m", "lr": 3e-4}, 3e-4),  # typed: used as is
+])
+def test_an_auto_learning_rate_suits_the_kind_of_run(changes, lr):
+    """A full fine-tune at a from-scratch 1e-3 undoes the pretrained weights within a few steps."""
+    from workbench.core.training.trainer import learning_rate
+
+    settings = TrainSettings(corpus="c.txt", out_dir="out", **changes)
+    assert settings.effective_lr == lr and settings.effective_min_lr == pytest.approx(lr / 10)
+    assert learning_rate(settings, settings.warmup_iters) == pytest.approx(lr)  # what the optimizer is given
+
+
 @pytest.mark.parametrize(
     "changes, fragment",
     [

@@ -116,7 +116,8 @@ def test_start_pause_resume_stop_and_continue(panel, qtbot, corpus, tmp_path):
     assert panel.continue_button.isEnabled() and panel.start_button.isEnabled()
     # The output folder turns to a new run's: the status and Continue say where Continue writes.
     assert panel.form.settings().out_dir != str(out_dir)
-    assert f"Continue carries it on in {out_dir.name}" in panel.run.status_label.text()
+    assert f"Continue goes on in {out_dir.name}" in panel.run.status_label.text()
+    assert panel.run.status_label.toolTip() == str(out_dir)  # the whole path, which two lines may not hold
     assert str(out_dir) in panel.continue_button.toolTip()
 
     stopped_at = result.step
@@ -124,6 +125,7 @@ def test_start_pause_resume_stop_and_continue(panel, qtbot, corpus, tmp_path):
     assert kept and probes  # evaluations every 25 steps kept their models
     panel.continue_button.click()
     assert panel.scrubber.steps == kept and panel.scrubber.probes == probes  # still listed while it goes on
+    assert panel.form.settings().out_dir == str(out_dir)  # the form names the folder it writes to
     qtbot.waitUntil(lambda: _last_step(panel) >= stopped_at + 3, timeout=30_000)
     steps = panel.curves.curves.points(panel.curves.train_name)[:, 0]
     assert list(steps) == list(range(1, len(steps) + 1)), "the resumed run does not continue the same curve"

@@ -22,6 +22,9 @@ TOKENIZER_LABELS = {
 ARCHITECTURES = tuple(ARCHITECTURE_LABELS)
 TOKENIZERS = tuple(TOKENIZER_LABELS)
 RECURRENT_ARCHITECTURES = ("lstm", "gru", "rnn")
+# What "auto" means for the learning rate: nanoGPT's for a small model from scratch; a pretrained model's
+# weights are already good, so a full fine-tune takes small steps, and LoRA's fresh adapters larger ones.
+AUTO_LEARNING_RATES = {"scratch": 1e-3, "finetune": 5e-5, "lora": 2e-4}
 
 
 @dataclass(frozen=True)
@@ -195,19 +198,21 @@ class TrainSettings(DescribedSettings):
             "Add up the gradients of this many batches before each step: a bigger batch without more memory.",
         ),
     )
-    lr: float = setting(
-        1e-3,
+    lr: float | None = setting(  # None -> AUTO_LEARNING_RATES for the architecture
+        None,
         label=QT_TRANSLATE_NOOP("TrainSettings", "Learning rate"),
         minimum=0,
         exclusive_minimum=True,
-        soft_minimum=0.00001,
         soft_maximum=1.0,
         step=0.0001,
         decimals=5,
+        special=QT_TRANSLATE_NOOP("TrainSettings", "auto"),
         section=QT_TRANSLATE_NOOP("TrainSettings", "Training"),
         help=QT_TRANSLATE_NOOP(
             "TrainSettings",
-            "How big each step is. Too high and the loss jumps or becomes NaN; too low and it falls slowly.",
+            "How big each step is. Too high and the loss jumps or becomes NaN; too low and it falls slowly. Auto: "
+            "0.001 for a model from scratch, 0.00005 for a full fine-tune, 0.0002 for LoRA (a pretrained model's "
+            "weights are already good: big steps undo them).",
         ),
     )
     min_lr: float | None = setting(  # None -> lr/10
@@ -438,8 +443,16 @@ class TrainSettings(DescribedSettings):
     )
 
     @property
+    def effective_lr(self) -> float:
+        if self.lr is not None:
+            return self.lr
+        if not self.is_finetune:
+            return AUTO_LEARNING_RATES["scratch"]
+        return AUTO_LEARNING_RATES["lora" if self.lora else "finetune"]
+
+    @property
     def effective_min_lr(self) -> float:
-        return self.lr / 10 if self.min_lr is None else self.min_lr
+        return self.effective_lr / 10 if self.min_lr is None else self.min_lr
 
     @property
     def is_finetune(self) -> bool:
@@ -526,12 +539,12 @@ class TrainSettings(DescribedSettings):
                     "n_embd",
                 )
             )
-        if self.min_lr is not None and self.min_lr > self.lr:
+        if self.min_lr is not None and self.min_lr > self.effective_lr:
             found.append(
                 Problem(
                     QT_TRANSLATE_NOOP(
                         "SettingsProblem", "Final learning rate must be at most the learning rate {lr} (it is {value})."
-                    ).fill(lr=shown(self.lr), value=shown(self.min_lr)),
+                    ).fill(lr=shown(self.effective_lr), value=shown(self.min_lr)),
                     "min_lr",
                 )
             )

@@ -104,12 +104,12 @@ def learning_rate(settings: TrainSettings, step: int) -> float:
     """nanoGPT's schedule for 0-based ``step``: linear warmup, then cosine down to min_lr at max_iters."""
     min_lr = settings.effective_min_lr
     if step < settings.warmup_iters:
-        return settings.lr * (step + 1) / (settings.warmup_iters + 1)
+        return settings.effective_lr * (step + 1) / (settings.warmup_iters + 1)
     if step > settings.max_iters:
         return min_lr
     span = max(1, settings.max_iters - settings.warmup_iters)
     coefficient = 0.5 * (1.0 + math.cos(math.pi * (step - settings.warmup_iters) / span))
-    return min_lr + coefficient * (settings.lr - min_lr)
+    return min_lr + coefficient * (settings.effective_lr - min_lr)
 
 
 def make_optimizer(
@@ -124,7 +124,7 @@ def make_optimizer(
     # The fused kernel takes plain tensors, not FSDP's sharded ones.
     fused = "fused" in inspect.signature(torch.optim.AdamW).parameters and device.type in ("cuda", "cpu")
     fused = fused and not sharded
-    return torch.optim.AdamW(groups, lr=settings.lr, betas=(0.9, 0.99), fused=fused or None)
+    return torch.optim.AdamW(groups, lr=settings.effective_lr, betas=(0.9, 0.99), fused=fused or None)
 
 
 class TokenBatches:

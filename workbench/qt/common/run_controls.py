@@ -104,7 +104,7 @@ class RunController(QObject):
             return
         self.stop_requested = True
         self.control.cancel()
-        self.set_status(self.tr("Stopping: saving a checkpoint…"))
+        self.set_status(self.tr("Stopping: the step under way ends, then a checkpoint is saved…"))
         self.changed.emit()
 
     def shutdown(self) -> None:
@@ -114,8 +114,10 @@ class RunController(QObject):
 
     # ----- view -----------------------------------------------------------------------
 
-    def set_status(self, text: str, problem: bool = False) -> None:
+    def set_status(self, text: str, problem: bool = False, tip: str = "") -> None:
+        """``tip``: what the two lines kept for the status leave out (a run's whole folder path)."""
         self.status_label.setText(text)
+        self.status_label.setToolTip(tip)
         self.status_label.setStyleSheet(_problem_style(self.status_label) if problem else "")
 
     def refresh(self, problems: Callable[[], list[str]]) -> None:

@@ -257,7 +257,7 @@ class GenLabPanel(RunControlsMixin, QWidget):
                 self.tr("'{folder}' is not empty: choose an empty or new folder.").format(folder=folder)
             )
         save_model(folder, self.model)
-        self.run.set_status(self.tr("Model saved to {folder}.").format(folder=folder))
+        self.run.set_status(self.tr("Model saved to {folder}.").format(folder=Path(folder).name), tip=str(folder))
 
     def load_model_from(self, folder: str | Path) -> None:
         model = load_model(folder)

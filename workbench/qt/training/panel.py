@@ -209,7 +209,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
             message = self.tr("Following the run in {folder}: step {step}.")
         else:
             message = self.tr("The run in {folder}, shown up to step {step}.")
-        self.run.set_status(message.format(folder=folder, step=step))
+        self.run.set_status(message.format(folder=Path(folder).name, step=step), tip=str(folder))
         self._refresh_controls()
 
     def _ask_open_run(self) -> None:
@@ -288,6 +288,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
     def continue_run(self) -> None:
         if self.is_running() or self._resumable is None:
             return
+        self.form.set_values(out_dir=self._resumable.out_dir)  # the folder it writes to, while it runs
         self._launch(self._resumable, resume=True)
 
     # ----- running --------------------------------------------------------------------
@@ -372,8 +373,8 @@ class TrainingPanel(RunControlsMixin, QWidget):
             self._resumable = self._settings
             # The output folder below turns to a new one: say which folder each button writes to.
             self.run.set_status(translated(result.message) + " " + self.tr(
-                "Continue carries it on in {0}; Start begins a new run in the output folder below.").format(
-                Path(self._settings.out_dir).name))
+                "Continue goes on in {0}; Start begins a new run.").format(Path(self._settings.out_dir).name),
+                tip=self._settings.out_dir)
         _remember_stopped_run(self._resumable.out_dir if self._resumable else None)
         self.form.new_output_folder()  # the next Start writes a new run
 
@@ -393,7 +394,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
             self._show_settings(settings)
             self._show_steps_bar(step)
             self.run.set_status(self.tr("The run in {folder} stopped at step {step}: Continue carries it on.").format(
-                folder=settings.out_dir, step=step))
+                folder=Path(settings.out_dir).name, step=step), tip=settings.out_dir)
             self._refresh_controls()
 
     # ----- view -----------------------------------------------------------------------

@@ -2915,8 +2915,8 @@ Read it (Show Details) and load only a model you trust.</source>
         <translation>已在当前步之后暂停。</translation>
     </message>
     <message>
-        <source>Stopping: saving a checkpoint…</source>
-        <translation>正在停止：保存检查点…</translation>
+        <source>Stopping: the step under way ends, then a checkpoint is saved…</source>
+        <translation>正在停止：先完成进行中的这一步，再保存检查点…</translation>
     </message>
     <message>
         <source>Resume</source>
@@ -3614,8 +3614,12 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
         <translation>学习率</translation>
     </message>
     <message>
-        <source>How big each step is. Too high and the loss jumps or becomes NaN; too low and it falls slowly.</source>
-        <translation>每一步的步长。太高会使损失跳变或变成 NaN；太低则下降缓慢。</translation>
+        <source>auto</source>
+        <translation>自动</translation>
+    </message>
+    <message>
+        <source>How big each step is. Too high and the loss jumps or becomes NaN; too low and it falls slowly. Auto: 0.001 for a model from scratch, 0.00005 for a full fine-tune, 0.0002 for LoRA (a pretrained model&apos;s weights are already good: big steps undo them).</source>
+        <translation>每一步走多大。太大时损失会跳动或变成 NaN；太小时下降缓慢。自动：从头训练的模型用 0.001，全量微调用 0.00005，LoRA 用 0.0002（预训练模型的权重已经很好：步子太大会把它们破坏掉）。</translation>
     </message>
     <message>
         <source>Final learning rate</source>
@@ -4047,6 +4051,10 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
         <translation>继续</translation>
     </message>
     <message>
+        <source>Continue goes on in {0}; Start begins a new run.</source>
+        <translation>“继续”会在 {0} 中接着训练；“开始”会开始一次新的运行。</translation>
+    </message>
+    <message>
         <source>Carry on the stopped run from its checkpoint, on the same curve.</source>
         <translation>从检查点接着进行已停止的训练，沿用同一条曲线。</translation>
     </message>
@@ -4093,10 +4101,6 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
     <message>
         <source>Step {step} of {total} · {speed:,.0f} tokens/s overall · about {left} left{paused}</source>
         <translation>第 {step}/{total} 步 · 总体 {speed:,.0f} 词元/秒 · 约剩 {left}{paused}</translation>
-    </message>
-    <message>
-        <source>Continue carries it on in {0}; Start begins a new run in the output folder below.</source>
-        <translation>“继续”会在 {0} 中接着训练；“开始”会在下方的输出文件夹中开始一次新的运行。</translation>
     </message>
     <message>
         <source>It goes on in {0}.</source>
