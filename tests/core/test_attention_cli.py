@@ -95,7 +95,12 @@ def test_png_to_a_missing_folder_is_a_workbench_error(tmp_path):
         (["--png", "x.png", "--head", "99"], "Head 99 does not exist"),
     ],
 )
-def test_png_options_are_checked_before_anything_is_written(tiny_folder, tmp_path, capsys, extra, message):
+def test_png_options_are_checked_before_anything_is_written(tiny_folder, tmp_path, capsys, monkeypatch, extra,
+                                                            message):
+    from workbench.core import attention
+
+    captured = []
+    monkeypatch.setattr(attention, "capture_attention", lambda *args, **kwargs: captured.append(args))
     results = tmp_path / "results"
     results.mkdir()
     extra = [str(results / arg) if arg.endswith(".png") else arg for arg in extra]
@@ -104,6 +109,7 @@ def test_png_options_are_checked_before_anything_is_written(tiny_folder, tmp_pat
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error:") and message in err[0]
     assert list(results.iterdir()) == []  # neither the NPZ nor the PNG
+    assert captured == []  # nor the capture's work: the layers and heads are known before it
 
 
 def bad_places(tmp_path):

@@ -290,6 +290,13 @@ def test_existing_output_folder_is_refused_unless_resuming(corpus, tmp_path):
     assert (out / "notes.txt").read_text(encoding="utf-8") == "keep me"
 
 
+def test_resuming_with_another_model_shape_names_the_setting_by_its_label(corpus, tmp_path):
+    out = tmp_path / "run"
+    run(tiny_settings(corpus, out, max_iters=4, eval_interval=4))
+    with pytest.raises(InvalidSettingsError, match=r"was started with Embedding size 32 \(now 64\): resume it"):
+        run(tiny_settings(corpus, out, max_iters=8, n_embd=64), resume=True)
+
+
 def test_pause_holds_the_loop_until_resumed(corpus, tmp_path):
     import threading
 

@@ -101,6 +101,7 @@ def test_weights_hash_tells_other_weights(tiny_loaded):
         (lambda data: data["nodes"][1].update(fork_position=-1), r"nodes\[1\].fork_position must be at least 0"),
         (lambda data: data["nodes"][1].update(parent=7), r"nodes\[1\].parent must be str"),
         (lambda data: data.update(chat="yes"), "The tree's chat must be bool"),
+        (lambda data: data["nodes"][2].update(seed=-5), r"nodes\[2\].seed must be between 0 and 4294967295"),
     ],
 )
 def test_a_damaged_tree_is_refused_with_what_is_wrong(tiny_loaded, change, message):
@@ -126,6 +127,18 @@ def test_cli_replay_reports_matches_and_exit_status(tiny_folder, tiny_loaded, tm
     assert main(["tree", "replay", str(path)]) == 2
     err = capsys.readouterr().err
     assert "is not JSON" in err and len(err.strip().splitlines()) == 1
+
+
+def test_replay_checks_every_nodes_ids_for_the_model_before_it_generates_any(tiny_loaded, monkeypatch):
+    from workbench.core import generation
+
+    data = grown_tree(tiny_loaded).to_data()
+    data["nodes"][2]["prefill_ids"] = [10**9]  # the last node: a check as it comes would replay the others first
+    generated = []
+    monkeypatch.setattr(generation, "generate", lambda *args, **kwargs: generated.append(args) or iter(()))
+    with pytest.raises(InvalidInputError, match="Prefill token ids must be between 0 and"):
+        drain(replay(tiny_loaded, GenerationTree.from_data(data)))
+    assert generated == []
 
 
 def test_branches_scored_by_the_model_match_their_generation(tiny_loaded):

@@ -25,7 +25,8 @@ def add_parser(subparsers) -> None:
         "and optionally draw one layer as a PNG heatmap.",
     )
     parser.add_argument(
-        "--model", default=None, help="catalog id, model folder, .gguf file or hub id (default: the default model)"
+        "--model", default=None,
+        help="catalog id, model folder, .gguf file or hub id (owner/name; default: the default model)",
     )
     parser.add_argument("--prompt", required=True, help="the text to capture")
     parser.add_argument("--out", required=True, type=Path, help="NPZ file to write")
@@ -46,7 +47,14 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from workbench.core.attention import capture_attention, format_bytes, parse_head_view, save_npz, text_token_ids
+    from workbench.core.attention import (
+        capture_attention,
+        estimate_capture,
+        format_bytes,
+        parse_head_view,
+        save_npz,
+        text_token_ids,
+    )
     from workbench.core.catalog import Catalog
     from workbench.core.generation_data import require_prompt
     from workbench.core.loading import LoadSettings, load_model_blocking
@@ -67,17 +75,18 @@ def run(args: argparse.Namespace) -> int:
         )
     input_ids = text_token_ids(loaded, args.prompt, chat=args.chat)
     decoder_ids = loaded.tokenizer(args.target, add_special_tokens=False)["input_ids"] if args.target else None
+    planned = estimate_capture(loaded, input_ids, decoder_ids)  # the layers and heads, before the capture's work
+    asked = -1 if args.layer is None else args.layer
+    layer = asked if asked >= 0 else planned.layers + asked
+    if png is not None:
+        if not 0 <= layer < planned.layers:
+            raise InvalidSettingsError(
+                f"Layer {asked} does not exist: this model has layers 0 to {planned.layers - 1}."
+            )
+        if isinstance(head, int) and not 0 <= head < planned.heads:
+            raise InvalidSettingsError(f"Head {head} does not exist: this model has heads 0 to {planned.heads - 1}.")
     capture = capture_attention(loaded, input_ids, decoder_input_ids=decoder_ids)
     main = capture.main
-    asked = -1 if args.layer is None else args.layer
-    layer = asked if asked >= 0 else main.layers + asked
-    if png is not None:
-        if not 0 <= layer < main.layers:
-            raise InvalidSettingsError(
-                f"Layer {asked} does not exist: this model has layers 0 to {main.layers - 1}."
-            )
-        if isinstance(head, int) and not 0 <= head < main.heads:
-            raise InvalidSettingsError(f"Head {head} does not exist: this model has heads 0 to {main.heads - 1}.")
     print(f"{capture.model_name}: {len(main.queries)} tokens, {main.layers} layers x {main.heads} heads, "
           f"{format_bytes(capture.nbytes())} as {capture.stored_dtype}, captured in {capture.elapsed_s:.2f} s")
     save_npz(capture, out)

@@ -41,7 +41,8 @@ def _token_ids(text: str) -> tuple[int, ...]:
 def add_generation_arguments(parser: argparse.ArgumentParser) -> None:
     """The model, the prompt and every decoding flag: what `generate` and `inspect` share."""
     parser.add_argument(
-        "--model", default=None, help="catalog id, model folder, .gguf file or hub id (default: the default model)"
+        "--model", default=None,
+        help="catalog id, model folder, .gguf file or hub id (owner/name; default: the default model)",
     )
     parser.add_argument("--prompt", required=True, help="the text to continue, or the user message in chat mode")
     parser.add_argument("--system", default="", help="system message (chat mode)")

@@ -22,8 +22,8 @@ def add_parser(subparsers) -> None:
         "train",
         help="train a GPT, LSTM, GRU or RNN from scratch, or fine-tune a pretrained model",
         description="Train a language model on a text corpus. "
-        "Writes OUT/metrics.csv, OUT/probes.jsonl, OUT/checkpoint, the model of each kept evaluation and the final "
-        "model in OUT.",
+        "Writes OUT/metrics.csv, OUT/probes.jsonl, OUT/heads.jsonl, OUT/samples.jsonl, OUT/run.json, OUT/checkpoint, "
+        "the model of each kept evaluation and the final model in OUT.",
     )
     options.add_settings_arguments(
         parser, TrainSettings, flags={"out_dir": "--out", "probes": "--probe"}, optional=("corpus",)

@@ -409,6 +409,6 @@ class Catalog:
         known = ", ".join(entry.id for entry in self.entries() if entry.source == PACKAGED)
         raise ModelNotFoundError(
             QT_TRANSLATE_NOOP(
-                "Errors", "Unknown model '{ref}': not a known id ({known}), an existing path, or a hub id."
+                "Errors", "Unknown model '{ref}': not a known id ({known}), an existing path, or a hub id (owner/name)."
             ).fill(ref=ref, known=known)
         )

@@ -17,9 +17,9 @@ import zlib
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Generator
 
-from workbench.core.decoding import DecodingSettings
+from workbench.core.decoding import MAX_SEED, DecodingSettings
 from workbench.core.errors import CancelledError, InvalidInputError
-from workbench.core.generation_data import GenerationRequest, GenerationResult
+from workbench.core.generation_data import GenerationRequest, GenerationResult, prompt_token_ids
 from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import CancelToken
 from workbench.core.settings_fields import field_problems, settings_from_data, settings_to_data
@@ -268,6 +268,17 @@ def _node_to_data(node: TreeNode) -> dict[str, Any]:
     }
 
 
+def _seed(value: Any, where: str) -> int | None:
+    seed = _typed(value, int, where, optional=True)
+    if seed is not None and not 0 <= seed <= MAX_SEED:
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP("Errors", "The tree's {where} must be between 0 and {maximum} (it is {value}).").fill(
+                where=where, maximum=MAX_SEED, value=seed
+            )
+        )
+    return seed
+
+
 def _node_from_data(data: Any, index: int) -> TreeNode:
     where = f"nodes[{index}]"
     data = _typed(data, dict, where)
@@ -293,7 +304,7 @@ def _node_from_data(data: Any, index: int) -> TreeNode:
         forced_text=_typed(data.get("forced_text", ""), str, f"{where}.forced_text"),
         forced_prob=None if forced_prob is None else float(forced_prob),
         settings=settings,
-        seed=_typed(data.get("seed"), int, f"{where}.seed", optional=True),
+        seed=_seed(data.get("seed"), f"{where}.seed"),
         token_ids=tuple(ids),
         logprobs=tuple(logprobs),
         text=_typed(data["text"], str, f"{where}.text"),
@@ -341,6 +352,8 @@ def replay(
     from workbench.core.jobs import drain
 
     cancel = cancel or CancelToken()
+    for node in tree.nodes.values():  # every node's ids checked for this model before the first is generated
+        prompt_token_ids(loaded, tree.request(node))
     outcomes = []
     for index, node in enumerate(tree.nodes.values()):
         if cancel.cancelled:
@@ -391,7 +404,6 @@ def score_branches(
     included, so "which continuation did the model prefer" covers the whole branch."""
     import torch
 
-    from workbench.core.generation_data import prompt_token_ids
     from workbench.core.text_stream import text_stream
 
     cancel = cancel or CancelToken()

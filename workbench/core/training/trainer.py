@@ -36,7 +36,7 @@ from workbench.core.head_scores import HeadScores, head_scores
 from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import RunControl
 from workbench.core.outputs import RunFolderLock, missing_folders, prepare_output_folder, remove_made_folders
-from workbench.core.settings_fields import field_problems, settings_from_data
+from workbench.core.settings_fields import described_fields, field_problems, settings_from_data
 from workbench.core.text_stream import complete_text
 from workbench.core.training import modeling
 from workbench.core.training.corpus import read_corpus
@@ -387,15 +387,13 @@ class _Run:
         """Resuming with another model shape or data encoding cannot continue the same run."""
         saved = checkpoint.state.get("settings", {})
         current = asdict(self.settings)
-        changed = [
-            f"{name.replace('_', ' ')} {saved[name]!r} (now {current[name]!r})"
-            for name in MODEL_DEFINING_SETTINGS
-            if name in saved and saved[name] != current[name]
-        ]
-        if changed:
-            raise InvalidSettingsError(QT_TRANSLATE_NOOP(
-                "Errors", "The run in {folder} was started with {changes}: resume it with the same model settings."
-            ).fill(folder=self.out_dir, changes=", ".join(changed)))
+        labels = {field.name: field.info.label for field in described_fields(TrainSettings)}
+        for name in MODEL_DEFINING_SETTINGS:
+            if name in saved and saved[name] != current[name]:
+                raise InvalidSettingsError(QT_TRANSLATE_NOOP(
+                    "Errors", "The run in {folder} was started with {name} {was} (now {now}): resume it with the same "
+                    "model settings."
+                ).fill(folder=self.out_dir, name=labels[name], was=saved[name], now=current[name]))
 
     def check_steps_left(self, checkpoint) -> None:
         """Resuming a run that has made its steps would train none: a larger number of steps is what was meant."""

@@ -1095,8 +1095,8 @@ mean surprisal {3:.2f} nats{4}</source>
         <translation>{path} 不是模型：需要一个模型文件夹或 .gguf 文件。</translation>
     </message>
     <message>
-        <source>Unknown model &apos;{ref}&apos;: not a known id ({known}), an existing path, or a hub id.</source>
-        <translation>未知的模型“{ref}”：它既不是已知的 ID（{known}），也不是已有的路径或 Hub ID。</translation>
+        <source>Unknown model &apos;{ref}&apos;: not a known id ({known}), an existing path, or a hub id (owner/name).</source>
+        <translation>未知模型“{ref}”：它不是已知的 id（{known}），不是存在的路径，也不是 hub id（owner/name）。</translation>
     </message>
     <message>
         <source>The checkpoint in {folder} cannot be resumed: {name} is damaged (it is not readable JSON). Start a new run in another folder.</source>
@@ -1511,6 +1511,10 @@ mean surprisal {3:.2f} nats{4}</source>
         <translation>分支树的 {name} 必须不小于 0（当前为 {value}）。</translation>
     </message>
     <message>
+        <source>The tree&apos;s {where} must be between 0 and {maximum} (it is {value}).</source>
+        <translation>树的 {where} 必须在 0 到 {maximum} 之间（现在是 {value}）。</translation>
+    </message>
+    <message>
         <source>The tree&apos;s {where}.settings are not valid: {problem}</source>
         <translation>分支树的 {where}.settings 无效：{problem}</translation>
     </message>
@@ -1535,12 +1539,12 @@ mean surprisal {3:.2f} nats{4}</source>
         <translation>语料太短：{tokens} 个词元中 {train_tokens} 个用于训练、{val_tokens} 个用于验证，而每一部分都需要多于块大小 + 1 = {shortest} 个。{advice}</translation>
     </message>
     <message>
-        <source>There is no checkpoint to resume in {folder}.</source>
-        <translation>{folder} 中没有可继续的检查点。</translation>
+        <source>The run in {folder} was started with {name} {was} (now {now}): resume it with the same model settings.</source>
+        <translation>{folder} 中的运行开始时{name}为 {was}（现在为 {now}）：请用相同的模型设置续训。</translation>
     </message>
     <message>
-        <source>The run in {folder} was started with {changes}: resume it with the same model settings.</source>
-        <translation>{folder} 中的训练开始时使用的是 {changes}：请用相同的模型设置继续训练。</translation>
+        <source>There is no checkpoint to resume in {folder}.</source>
+        <translation>{folder} 中没有可继续的检查点。</translation>
     </message>
     <message>
         <source>The run in {folder} has made {made} steps already, and {steps} were asked for: ask for more training steps to train it on.</source>
