@@ -68,6 +68,13 @@ def test_vae_run_fills_curves_and_grids_then_saves_and_loads(panel, qtbot, tmp_p
         panel.save_model_to(tmp_path / "busy")
     assert (tmp_path / "busy" / "thesis.txt").read_text() == "precious"
 
+    # Never saved by hand, the run's model is not lost to a quit: the next window's lab shows it again.
+    again = GenLabPanel(AppState(Catalog()))
+    qtbot.addWidget(again)
+    assert (again.samples_view.grid == samples).all()
+    assert "The last VAE trained here (epoch 2) is back" in again.run.status_label.text()
+    again.shutdown()
+
 
 def test_gan_run_pauses_resumes_and_stops(panel, qtbot):
     configure(panel, "gan", epochs=10_000)

@@ -14,9 +14,11 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from workbench.core import checkpoints as shared_checkpoints
+from workbench.core import paths
 from workbench.core.atomic import atomic_directory, write_json_atomic
 from workbench.core.errors import InvalidInputError
 from workbench.core.genlab.models import GenerativeModel, ModelConfig, build_model
+from workbench.core.genlab.settings import MODEL_KINDS
 from workbench.core.i18n import QT_TRANSLATE_NOOP
 
 FORMAT = "workbench-genlab"
@@ -100,6 +102,27 @@ def save_checkpoint(
         tensors=tensors,
         write_files=lambda staging: _write_model(staging, model),
     )
+
+
+def window_checkpoint_dir(kind: str) -> Path:
+    """Where the window's lab runs of ``kind`` are checkpointed, as they go and as they end (the CLI's go to
+    ``--out``): the next run of that kind replaces it."""
+    return paths.data_dir() / "genlab" / f"{kind}-checkpoint"
+
+
+def last_window_run() -> tuple[Path, dict] | None:
+    """The folder to read the newest of the window's lab checkpoints from, and its state; None when there is
+    none readable."""
+    found = []
+    for kind in MODEL_KINDS:
+        folder = shared_checkpoints.readable_place(window_checkpoint_dir(kind))
+        state = shared_checkpoints.read_state(folder)
+        if isinstance(state, dict):
+            found.append(((folder / shared_checkpoints.STATE_FILE).stat().st_mtime, folder, state))
+    if not found:
+        return None
+    _, folder, state = max(found, key=lambda saved: saved[0])
+    return folder, state
 
 
 def load_checkpoint(folder: str | Path, device: torch.device | str = "cpu") -> Checkpoint:

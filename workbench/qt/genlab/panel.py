@@ -37,7 +37,7 @@ from workbench.core.errors import WorkbenchError
 from workbench.core.genlab.data import ImageSet, load_digits_set
 from workbench.core.genlab.images import interleave
 from workbench.core.genlab.models import VAE, GenerativeModel
-from workbench.core.genlab.storage import CONFIG_FILE, load_model, save_model
+from workbench.core.genlab.storage import CONFIG_FILE, last_window_run, load_model, save_model, window_checkpoint_dir
 from workbench.core.genlab.trainer import (
     CheckpointEvent,
     EpochEnd,
@@ -98,6 +98,7 @@ class GenLabPanel(RunControlsMixin, QWidget):
         self._fitted = False  # whether the curves and the pictures have shared the page's height yet
         self.form.model_combo.currentIndexChanged.connect(self._show_model_kind)
         self._show_model_kind()
+        self._restore_last_model()
 
     # ----- construction ----------------------------------------------------------------
 
@@ -243,7 +244,7 @@ class GenLabPanel(RunControlsMixin, QWidget):
         self._run_settings = settings
         self._progress_kind = settings.model
         self.last_result = None
-        checkpoint_dir = paths.data_dir() / "genlab" / f"{settings.model}-checkpoint"
+        checkpoint_dir = window_checkpoint_dir(settings.model)
         self.progress.setRange(0, settings.epochs)
         self.progress.setValue(0)
         self.progress.setVisible(True)
@@ -275,6 +276,21 @@ class GenLabPanel(RunControlsMixin, QWidget):
         self.run.set_status(
             self.tr("Loaded a {kind} from {folder}.").format(kind=model.config.kind.upper(), folder=folder)
         )
+
+    def _restore_last_model(self) -> None:
+        """The newest lab run's model back from the checkpoint it saved as it ended or stopped (closing the window
+        stops a run): quitting loses no model; the next run of its kind replaces it."""
+        last = last_window_run()
+        if last is None:
+            return
+        folder, state = last
+        try:
+            self.load_model_from(folder)
+        except (WorkbenchError, OSError):
+            return  # damaged: the next run of its kind replaces it
+        self.run.set_status(self.tr("The last {kind} trained here (epoch {epoch}) is back from its checkpoint: Save "
+                                    "model… keeps it; Start trains a new one in its place.").format(
+            kind=self.model.config.kind.upper(), epoch=state.get("epoch", "?")), tip=str(folder))
 
     # ----- run events -----------------------------------------------------------------
 

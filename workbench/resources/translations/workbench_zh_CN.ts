@@ -1736,6 +1736,10 @@ mean surprisal {3:.2f} nats{4}</source>
         <translation>已从 {folder} 加载 {kind}。</translation>
     </message>
     <message>
+        <source>The last {kind} trained here (epoch {epoch}) is back from its checkpoint: Save model… keeps it; Start trains a new one in its place.</source>
+        <translation>上次在这里训练的 {kind}（第 {epoch} 轮）已从其检查点恢复：“保存模型…”可保留它；“开始”会训练一个新的来替换它。</translation>
+    </message>
+    <message>
         <source> · paused</source>
         <translation> · 已暂停</translation>
     </message>
