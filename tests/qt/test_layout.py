@@ -281,12 +281,15 @@ def test_the_training_samples_have_room_to_be_read(qtbot, shown_window, width, h
     assert samples.height() >= 120
     beside = panel.curves.splitter.orientation() == Qt.Orientation.Horizontal
     assert beside == (width >= 1920)
-    # The tabs that draw a heatmap get the room to read it; back on the samples, the plots get theirs back.
-    plots_height = panel.curves.splitter.sizes()[0]
-    for tab in (panel.scrubber, panel.drift):
+    # The tabs that draw a heatmap get the room to read it, and keep it: the tab bar stays where the next click
+    # on a tab goes.
+    sizes = []
+    for tab in (panel.scrubber, panel.drift, samples, panel.curves.probes_table):
         panel.curves.evaluations.setCurrentWidget(tab)
         qtbot.wait(10)
-        heights = (panel.scrubber.heatmap.height(), tab.height())
-        assert panel.scrubber.heatmap.height() >= 80 if tab is panel.scrubber else tab.height() >= 200, heights
-    panel.curves.evaluations.setCurrentWidget(samples)
-    assert panel.curves.splitter.sizes()[0] == plots_height
+        sizes.append(panel.curves.splitter.sizes())
+        if tab is panel.scrubber:
+            assert panel.scrubber.heatmap.height() >= 80, panel.scrubber.heatmap.height()
+        elif tab is panel.drift:
+            assert tab.height() >= 200, tab.height()
+    assert all(each == sizes[0] for each in sizes), sizes

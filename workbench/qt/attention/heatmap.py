@@ -37,6 +37,7 @@ class TokenAxis(pg.AxisItem):
 
     def __init__(self, orientation: str, rotated: bool = False) -> None:
         super().__init__(orientation)
+        self.enableAutoSIPrefix(False)  # its values are token positions: a title must never read "(x0.001)"
         self.labels: tuple[str, ...] = ()
         self.rotated = rotated
         self.upright = False  # a rotated axis whose labels all fit upright in one line's width

@@ -121,7 +121,10 @@ class TrainingCurves(QWidget):
         self.splitter.addWidget(self.evaluations)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
-        self.evaluations.currentChanged.connect(self._fit_under_plots)
+        # Once a tab that draws a heatmap has been opened, the tabs keep its room: a tab bar that moved at each
+        # change of tab put the next click into the tab's content instead of on a tab.
+        self._heatmap_room = False
+        self.evaluations.currentChanged.connect(self._on_tab_changed)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
@@ -139,13 +142,19 @@ class TrainingCurves(QWidget):
             else:
                 self._fit_under_plots()
 
+    def _on_tab_changed(self) -> None:
+        if not self._heatmap_room and getattr(self.evaluations.currentWidget(), "needs_room", False):
+            self._heatmap_room = True
+            self._fit_under_plots()
+
     def _fit_under_plots(self) -> None:
         """Under the plots, the plots keep the height they need to show whole and the samples get the rest;
-        a tab that draws a heatmap (``needs_room``: Checkpoints, Drift) takes three fifths, the plots scroll."""
+        once a tab that draws a heatmap (``needs_room``: Checkpoints, Drift) is opened, the tabs take three
+        fifths, the plots scroll."""
         if self._side_by_side is not False:
             return
         height = self.splitter.height()
-        if getattr(self.evaluations.currentWidget(), "needs_room", False):
+        if self._heatmap_room:
             tabs = height * 3 // 5
         else:
             plots = self._plots.minimumSizeHint().height() - self.curves.minimumSizeHint().height()
