@@ -255,6 +255,7 @@ def test_fine_tunes_the_loaded_model_with_lora(panel, qtbot, corpus, tmp_path, t
     assert panel.form.settings().tokenizer == "pretrained"
     assert panel.form.settings().base_model == str(base_dir.resolve())
     assert panel.start_button.isEnabled(), panel.problems_label.text()
+    assert panel.drift._outer.isHidden()  # no drift yet: the tab says why rather than draw empty strips
     panel.start_button.click()
     qtbot.waitUntil(lambda: panel.last_result is not None, timeout=60_000)
     assert not panel.last_result.stopped, panel.last_result.message
@@ -266,13 +267,13 @@ def test_fine_tunes_the_loaded_model_with_lora(panel, qtbot, corpus, tmp_path, t
     assert newest.text(0) == "6" and newest.text(3) == f"{max(last[0].drift):.3f}"
     # The Drift tab: a strip per probe with its recorded drift; a click compares base and step 6 there.
     drift = panel.drift
-    assert len(drift.strips) == len(last)
+    assert not drift._outer.isHidden() and len(drift.strips) == len(last)
     np.testing.assert_allclose(drift.strips[0].values[0], last[0].drift, atol=1e-6)
     panel.curves.evaluations.setCurrentWidget(drift)
     drift.strips[0].column_clicked.emit(2)
     qtbot.waitUntil(lambda: drift.shown is not None, timeout=30_000)
     assert drift.shown.step == 6 and drift.shown.position == 2
-    assert drift.shown.kl == pytest.approx(last[0].drift[2], abs=2e-3, rel=2e-2)
+    assert drift.shown.kl == pytest.approx(last[0].drift[2], abs=1e-5, rel=1e-4)
     assert drift.change.values.shape == (2 * 4, 3)  # (layers x heads, tokens up to the clicked one)
     assert "base" in drift.tops.text() and "step 6" in drift.tops.text()
 

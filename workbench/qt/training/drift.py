@@ -114,7 +114,7 @@ class DriftView(QWidget):
         content_layout = QVBoxLayout(content)
         content_layout.setContentsMargins(0, 0, 0, 0)
         content_layout.addWidget(splitter)
-        outer = QScrollArea()
+        self._outer = outer = QScrollArea()
         outer.setWidget(content)
         outer.setWidgetResizable(True)
         outer.setMinimumHeight(0)
@@ -130,6 +130,7 @@ class DriftView(QWidget):
         self.job.event.connect(self._show_status)
         self.job.finished.connect(self._show_detail)
         self.job.failed.connect(self.status.setText)
+        self.show_records([])
 
     # --- what there is to show -------------------------------------------------------------------
 
@@ -144,6 +145,9 @@ class DriftView(QWidget):
     def show_records(self, records: Sequence[ProbeRecord]) -> None:
         """The probes of the latest evaluation: one strip each (records without drift show nothing)."""
         self.records = [record for record in records if record.drift]
+        # Empty strips and an empty grid said nothing: until a fine-tune's drift comes, the header alone says why.
+        for widget in (self._outer, self.readout, self.status):
+            widget.setVisible(bool(self.records))
         while len(self.strips) < len(self.records):  # strips are kept for the next evaluation, not rebuilt
             self._add_strip()
         for index, strip in enumerate(self.strips):
