@@ -37,6 +37,22 @@ def _click(tree, index, on_arrow: bool = False) -> None:
     QTest.mouseClick(tree.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
 
 
+def test_a_run_that_trains_now_is_not_called_stopped(qtbot, tiny_folder, tmp_path):
+    from workbench.core.outputs import RunFolderLock
+
+    folder = _run(tiny_folder, tmp_path / "going", final=False, step=50, modified=2_000)
+    lock = RunFolderLock(folder)  # as the trainer holds it while it trains, here or in another process
+    window = MainWindow(AppState(Catalog()))
+    qtbot.addWidget(window)
+    model = window.model_picker.combo.model()
+    label = model.index(0, 0, model.index(model.rowCount() - 1, 0)).data()
+    assert "training, checkpoint, step 50" in label, label
+    lock.release()
+    window.state.catalog_changed.emit()  # as the panel says when a run ends
+    label = model.index(0, 0, model.index(model.rowCount() - 1, 0)).data()
+    assert "stopped, checkpoint, step 50" in label, label
+
+
 def test_two_runs_are_two_collapsible_rows_newest_first_and_a_checkpoint_can_be_loaded(qtbot, tiny_folder, tmp_path):
     older = _run(tiny_folder, tmp_path / "older", final=True, step=200, modified=1_000)
     newer = _run(tiny_folder, tmp_path / "newer", final=False, step=50, modified=2_000)  # stopped at step 50

@@ -20,6 +20,7 @@ from workbench.core.atomic import new_staging_file, remove_stale_staging, write_
 from workbench.core.checkpoints import STATE_FILE
 from workbench.core.errors import ModelNotFoundError
 from workbench.core.i18n import QT_TRANSLATE_NOOP
+from workbench.core.outputs import training_in
 
 # Sources the loader knows how to open.
 PACKAGED = "packaged"
@@ -264,6 +265,7 @@ class TrainedRun:
     name: str
     modified: float  # the newest change to the run's folders (seconds since the epoch)
     variants: tuple[TrainedVariant, ...]  # the final model first, then checkpoints, latest step first
+    training: bool = False  # a process trains in the folder now (its checkpoint is not a stopped run's)
 
     @property
     def entry(self) -> ModelEntry:
@@ -351,7 +353,8 @@ class TrainedSource(ModelSource):
         variants.sort(key=lambda variant: (variant.checkpoint, -(variant.step or 0), variant.snapshot))
         final = next((variant for variant in variants if not variant.checkpoint), None)
         modified = max(folder.stat().st_mtime for folder in [run_folder, *folders] if folder.exists())
-        return TrainedRun(run_folder, final.entry.name if final else run_folder.name, modified, tuple(variants))
+        return TrainedRun(run_folder, final.entry.name if final else run_folder.name, modified, tuple(variants),
+                          training_in(run_folder))
 
     def entries(self) -> list[ModelEntry]:
         return [run.entry for run in self.runs()]

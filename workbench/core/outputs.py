@@ -135,6 +135,28 @@ def check_output_file(path: Path, suffix: str) -> Path:
     return path
 
 
+def training_in(folder: Path) -> bool:
+    """Whether a process (this one included) trains in ``folder`` now: it holds the folder's ``RunFolderLock``.
+    False where the system or the file system has no locks."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        return False
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)  # a lock of its own: another open of the folder conflicts
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)  # and the shared lock with it
+    return False
+
+
 class RunFolderLock:
     """Keeps a second process from training in ``folder`` while this one does (a run resumed there twice
     would write over this one's checkpoint). The folder itself is locked, so no file is left in it, and the

@@ -231,7 +231,12 @@ class ModelPicker(QWidget):
 
     def _run_label(self, run: TrainedRun) -> str:
         entry, latest = run.entry, run.variants[0]
-        state = self.tr("stopped, {0}").format(self._variant_label(latest)) if latest.checkpoint else ""
+        if not latest.checkpoint:
+            state = ""
+        elif run.training:
+            state = self.tr("training, {0}").format(self._variant_label(latest))
+        else:
+            state = self.tr("stopped, {0}").format(self._variant_label(latest))
         details = " · ".join(part for part in (entry.architecture, _size_text(entry.parameters), state) if part)
         return f"{run.name} — {details}"
 

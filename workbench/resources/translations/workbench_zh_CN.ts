@@ -2689,6 +2689,10 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
         <translation>在工作台中训练的模型，最新的训练在前。打开某次训练即可加载它的某个检查点。</translation>
     </message>
     <message>
+        <source>training, {0}</source>
+        <translation>训练中，{0}</translation>
+    </message>
+    <message>
         <source>stopped, {0}</source>
         <translation>已停止，{0}</translation>
     </message>
