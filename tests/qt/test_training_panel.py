@@ -169,7 +169,9 @@ def test_finished_model_is_listed_and_generates(panel, qtbot, corpus, tmp_path):
     first = probes[0]
     assert panel.curves.curves.points(panel.curves.probe_name(first.probe))[0, -1] == pytest.approx(first.loss)
     newest = panel.curves.probes_table.topLevelItem(0)
-    assert newest.text(0) == "30" and newest.text(2) == f"{probes[-len(set(p.probe for p in probes))].loss:.3f}"
+    newest_probe = probes[-len(set(p.probe for p in probes))]
+    assert newest.text(0) == "30" and newest.text(2) == f"{newest_probe.loss:.3f}"
+    assert newest.text(1).startswith(f"1 · {newest_probe.text[:5]}")  # which probe: its number and text
 
     metrics = read_metrics_csv(out_dir / trainer.METRICS_FILE)
     assert list(metrics["step"]) == list(range(1, 31))

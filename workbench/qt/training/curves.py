@@ -40,6 +40,7 @@ from workbench.qt.common.theme import SELECTION_COLOR
 SIDE_BY_SIDE_MIN_WIDTH = 1300
 SAMPLES_MIN_HEIGHT = 120  # under the plots: the header and a few wrapped samples
 STRONG_HEAD = 0.3  # a head whose latest induction score reaches this is named in the legend
+PROBE_TEXT_SHOWN = 12  # characters of a probe's text in its table row (the whole text is its tooltip)
 
 
 class TrainingCurves(QWidget):
@@ -231,7 +232,10 @@ class TrainingCurves(QWidget):
         for record in reversed(records):  # inserted at the top: the first probe ends up first
             top = "  ".join(f"“{visible_text(text)}” {probability:.0%}" for text, probability in record.top)
             drift = f"{max(record.drift):.3f}" if record.drift else "—"
-            item = QTreeWidgetItem([str(record.step), str(record.probe + 1), f"{record.loss:.3f}", drift,
+            # The probe's number (its curve's name) and the start of its text: which probe the row reads.
+            text = record.text.replace("\n", " ⏎ ")
+            named = f"{record.probe + 1} · {text[:PROBE_TEXT_SHOWN]}{'…' if len(text) > PROBE_TEXT_SHOWN else ''}"
+            item = QTreeWidgetItem([str(record.step), named, f"{record.loss:.3f}", drift,
                                     record.continuation.replace("\n", " ⏎ "), top])
             item.setToolTip(1, record.text)
             item.setToolTip(3, self.tr("Fine-tuning: the largest KL(base ‖ now) of the next-token distribution over "
