@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, QRectF, QTimer
+from PySide6.QtCore import QEvent, QPointF, QRectF, QTimer
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
 
 from workbench.qt.common.curves import (
     CURRENT_RUN,
@@ -186,16 +187,21 @@ def test_hover_readout_shows_each_curve_at_the_nearest_point(curves, qtbot):
     steps = np.arange(1, 11, dtype=float)
     _feed(curves, steps, 10.0 - steps)  # train loss at step s is 10 - s
     curves.extend("val loss", np.column_stack([[5.0], [5.0 * 768], [0.25]]), [4.5])
+    curves.extend("lr", np.column_stack([steps, steps * 768, steps * 0.05]), steps / 1000)
     curves.flush()
     smoothed = curves.smoothed("train loss")[6]
     expected = f"Step 7: train loss 3 (smoothed {smoothed:.4g}) · val loss 4.5 at 5"
-    assert curves.readout_at(7.2) == expected
+    assert curves.readout_at(7.2, "loss") == expected
+    assert curves.readout_at(7.2) == expected + " · lr 0.007"  # every plot's
     # The same through the mouse: the readout follows the cursor over the plot.
     view = curves._plots["loss"].getViewBox()
     qtbot.waitUntil(lambda: view.viewRange()[0][0] < 7.2 < view.viewRange()[0][1])  # auto-range has run
     scene_pos = view.mapViewToScene(QPointF(7.2, 5.0))
     qtbot.mouseMove(curves._graphics.viewport(), curves._graphics.mapFromScene(scene_pos))
-    qtbot.waitUntil(lambda: curves.readout.text() == expected, timeout=2000)
+    qtbot.waitUntil(lambda: curves.readout.text() == expected, timeout=2000)  # the hovered plot's series
+    assert curves.readout.toolTip() == expected  # whole, where the line elides it
+    QApplication.sendEvent(curves._graphics, QEvent(QEvent.Type.Leave))  # the mouse leaves the plots
+    assert curves.readout.text().startswith("Hover over a plot") and curves.readout.toolTip() == ""
 
 
 def test_plots_keep_their_height_legends_and_plain_axis_units(qtbot):

@@ -22,7 +22,7 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -193,8 +193,10 @@ class LiveCurvesWidget(QWidget):
         self._graphics = pg.GraphicsLayoutWidget()
         self._graphics.setBackground("w")
         self._graphics.scene().sigMouseMoved.connect(self._schedule_readout)
-        self.readout = QElidingLabel(self.tr("Hover over a plot to read the values under the cursor."))
+        self._readout_hint = self.tr("Hover over a plot to read the values under the cursor.")
+        self.readout = QElidingLabel(self._readout_hint)
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._graphics.installEventFilter(self)  # the mouse leaving the plots clears the readout
         # The plots keep their minimum height; a small window scrolls through them instead.
         self._scroll = scroll = QScrollArea()
         scroll.setWidget(self._graphics)
@@ -497,13 +499,13 @@ class LiveCurvesWidget(QWidget):
 
     # ----- hover readout ---------------------------------------------------------------
 
-    def readout_at(self, x: float) -> str:
-        """Each live series' value at its point nearest to ``x`` (in the current x axis's units);
-        empty when no series has points yet."""
+    def readout_at(self, x: float, plot_key: str | None = None) -> str:
+        """Each live series' value (of plot ``plot_key`` alone, when given) at its point nearest to ``x`` (in the
+        current x axis's units); empty when no series has points yet."""
         header_x, parts = None, []
         for series in self._series.values():
             view = series.points.view()
-            if not len(view):
+            if not len(view) or plot_key not in (None, series.plot_key):
                 continue
             index = self._nearest_index(view[:, self._x_index], x)
             point_x, value = view[index, self._x_index], view[index, -1]
@@ -531,16 +533,31 @@ class LiveCurvesWidget(QWidget):
         return int(np.argmin(distance))
 
     def _show_readout_at(self, scene_pos: QPointF) -> None:
-        hovered = [plot for plot in self._plots.values() if plot.getViewBox().sceneBoundingRect().contains(scene_pos)]
+        hovered = [key for key, plot in self._plots.items()
+                   if plot.getViewBox().sceneBoundingRect().contains(scene_pos)]
         if not hovered:
             return
-        view_x = hovered[0].getViewBox().mapSceneToView(scene_pos).x()  # log10(x) on a log axis
+        view_x = self._plots[hovered[0]].getViewBox().mapSceneToView(scene_pos).x()  # log10(x) on a log axis
         for line in self._cursor_lines:
             line.setPos(view_x)
             line.setVisible(True)
-        text = self.readout_at(10.0**view_x if self._log_x else view_x)
+        # The hovered plot's series only: forty heads' scores after the losses left the losses unread.
+        text = self.readout_at(10.0**view_x if self._log_x else view_x, hovered[0])
         if text:
             self.readout.setText(text)
+            self.readout.setToolTip(text)  # whole, where the line elides it
+
+    def _clear_readout(self) -> None:
+        self._schedule_readout.cancel()
+        for line in self._cursor_lines:
+            line.setVisible(False)
+        self.readout.setText(self._readout_hint)
+        self.readout.setToolTip("")
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if watched is self._graphics and event.type() == QEvent.Type.Leave:
+            self._clear_readout()
+        return super().eventFilter(watched, event)
 
     # ----- view options --------------------------------------------------------------
 
