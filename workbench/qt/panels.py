@@ -19,13 +19,15 @@ from typing import Generator
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QPaintEvent
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from workbench.core.jobs import CancelToken
 from workbench.core.loading import LoadedModel
 from workbench.core.transformers_helpers import imports_in_turn
 from workbench.qt.common.app_state import AppState
 from workbench.qt.common.jobs import Job
+
+BUSY_BAR_WIDTH = 240  # pixels: a bar that moves, not a page-wide stripe
 
 # (tab title, module, class), in the order the tabs appear.
 _PANELS = (
@@ -61,8 +63,20 @@ class LazyPanel(QWidget):
         self._importing = Job(state.jobs, parent=self)
         self._importing.finished.connect(lambda _module: self.build())
         self._importing.failed.connect(self._show_import_failure)
-        self._waiting = QLabel(_tr("Loading the panel…"))
-        self._waiting.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # A first start imports torch and its libraries here: seconds on a laptop, more on a busy one.
+        self._waiting = QWidget()
+        self._waiting_label = QLabel(_tr("Loading the panel: the first time, torch and its libraries take a few "
+                                         "seconds…"))
+        self._waiting_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._waiting_label.setWordWrap(True)
+        self._busy = busy = QProgressBar()
+        busy.setRange(0, 0)  # no percentage to give: it moves, so the page is not taken for frozen
+        busy.setMaximumWidth(BUSY_BAR_WIDTH)
+        waiting_layout = QVBoxLayout(self._waiting)
+        waiting_layout.addStretch(1)
+        waiting_layout.addWidget(self._waiting_label)
+        waiting_layout.addWidget(busy, 0, Qt.AlignmentFlag.AlignHCenter)
+        waiting_layout.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._waiting)
@@ -93,7 +107,8 @@ class LazyPanel(QWidget):
         self._importing.start(lambda cancel: _import_module(self._module, cancel))
 
     def _show_import_failure(self, message: str) -> None:
-        self._waiting.setText(_tr("The panel could not be loaded: {0}").format(message))
+        self._waiting_label.setText(_tr("The panel could not be loaded: {0}").format(message))
+        self._busy.hide()
 
     def _on_model_changed(self, loaded: LoadedModel | None) -> None:
         if loaded is not None:
