@@ -65,8 +65,8 @@ class LazyPanel(QWidget):
         self._importing.failed.connect(self._show_import_failure)
         # A first start imports torch and its libraries here: seconds on a laptop, more on a busy one.
         self._waiting = QWidget()
-        self._waiting_label = QLabel(_tr("Loading the panel: the first time, torch and its libraries take a few "
-                                         "seconds…"))
+        self._waiting_label = QLabel(QCoreApplication.translate(
+            "InspectorPanels", "Loading the panel: the first time, torch and its libraries take a few seconds…"))
         self._waiting_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._waiting_label.setWordWrap(True)
         self._busy = busy = QProgressBar()
@@ -107,7 +107,8 @@ class LazyPanel(QWidget):
         self._importing.start(lambda cancel: _import_module(self._module, cancel))
 
     def _show_import_failure(self, message: str) -> None:
-        self._waiting_label.setText(_tr("The panel could not be loaded: {0}").format(message))
+        self._waiting_label.setText(
+            QCoreApplication.translate("InspectorPanels", "The panel could not be loaded: {0}").format(message))
         self._busy.hide()
 
     def _on_model_changed(self, loaded: LoadedModel | None) -> None:

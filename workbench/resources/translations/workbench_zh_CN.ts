@@ -2016,6 +2016,14 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
         <source>Generative lab</source>
         <translation>生成模型实验室</translation>
     </message>
+    <message>
+        <source>Loading the panel: the first time, torch and its libraries take a few seconds…</source>
+        <translation>正在加载此页：第一次加载时，torch 及其相关库需要几秒钟…</translation>
+    </message>
+    <message>
+        <source>The panel could not be loaded: {0}</source>
+        <translation>此页无法加载：{0}</translation>
+    </message>
 </context>
 <context>
     <name>Launch</name>
