@@ -97,6 +97,28 @@ def test_overview_is_lazy_and_a_click_opens_the_head(qtbot, panel, captured):
     np.testing.assert_array_equal(panel.heatmap.matrix, captured.main.weights[1, 3])
 
 
+def test_a_wide_overview_lays_its_layers_in_blocks_side_by_side():
+    """30 layers of 9 heads in one column used a third of a full HD screen and scrolled for ever."""
+    from workbench.core.attention import SELF, AttentionMap
+    from workbench.core.attention_tokens import TokenSequence
+    from workbench.qt.attention.overview import OverviewGrid
+
+    grid = OverviewGrid()
+    layers, heads = 30, 9
+    weights = np.tril(np.ones((layers, heads, 6, 6), dtype=np.float32))  # (L, H, T, T)
+    tokens = TokenSequence((1,) * 6, ("a",) * 6, (False,) * 6)
+    grid.set_map(AttentionMap(SELF, weights, tokens, tokens))
+    narrow_height = grid.height()
+    grid.fit_width(2100)
+    assert grid.blocks == 3 and grid.width() <= 2100 and grid.height() < narrow_height / 2.5
+    cells = {(layer, head): grid._cell_rect(layer, head) for layer in range(layers) for head in range(heads)}
+    assert all(grid.rect().contains(cell) for cell in cells.values())
+    assert len({(cell.x(), cell.y()) for cell in cells.values()}) == layers * heads  # none on another
+    assert cells[(10, 0)].left() > cells[(9, heads - 1)].right()  # layer 10 starts the second block
+    grid.fit_width(1880)  # a full HD screen's view: two blocks of 15 layers
+    assert grid.blocks == 2 and grid.width() <= 1880 and grid._cell_rect(15, 0).top() == grid._cell_rect(0, 0).top()
+
+
 def test_the_overview_colours_heads_by_the_models_own_scores(qtbot, panel, captured, tiny_loaded):
     panel.tabs.setCurrentIndex(1)
     colouring = panel.head_colouring

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRect, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QWidget
 
@@ -19,6 +19,7 @@ _GAP = 6
 _LEFT = 34  # room for "L12"
 _TOP = 18  # room for "H3"
 _FRAME = 4  # a scored head's frame, drawn in the gap around its thumbnail
+_BLOCK_GAP = 24  # between blocks of layers laid side by side
 
 
 def _block_sums(values: np.ndarray, size: int) -> np.ndarray:
@@ -73,6 +74,8 @@ class OverviewGrid(QWidget):
         self._images: dict[tuple[int, int], QImage] = {}
         self.hide_sink = False
         self.head_scores: np.ndarray | None = None  # (L, H) in 0..1: each head framed in its score's colour
+        self.blocks = 1  # blocks of layers side by side: a wide view shows 30 layers in fewer rows
+        self._width = 0  # the width to fill, from the view that shows the grid (0: one block)
         self.setToolTip(self.tr(
             "Every head of every layer, each on its own colour scale (square root of weight / its maximum). "
             "Click one to open it in the heatmap."))
@@ -84,6 +87,34 @@ class OverviewGrid(QWidget):
     def set_map(self, attention_map: AttentionMap | None) -> None:
         self.attention_map = attention_map
         self._images.clear()
+        self._lay_out()
+
+    def follow_width_of(self, view: QWidget) -> None:
+        """Lay the layers out in as many blocks side by side as ``view`` (the scroll area's viewport) fits."""
+        view.installEventFilter(self)
+        self.fit_width(view.width())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.Resize:
+            self.fit_width(watched.width())
+        return super().eventFilter(watched, event)
+
+    def fit_width(self, width: int) -> None:
+        self._width = width
+        self._lay_out()
+
+    def _block_width(self) -> int:
+        return _LEFT + self.attention_map.heads * (THUMBNAIL + _GAP) + _BLOCK_GAP
+
+    def _rows(self) -> int:
+        """Layers per block."""
+        return -(-self.attention_map.layers // self.blocks)
+
+    def _lay_out(self) -> None:
+        if self.attention_map is not None:
+            fitting = max(1, (self._width + _BLOCK_GAP) // self._block_width())
+            self.blocks = min(fitting, self.attention_map.layers)
+            self.blocks = -(-self.attention_map.layers // self._rows())  # no block left empty by the rounding
         self.setFixedSize(self.sizeHint())
         self.update()
 
@@ -111,12 +142,12 @@ class OverviewGrid(QWidget):
     def sizeHint(self) -> QSize:  # noqa: N802
         if self.attention_map is None:
             return QSize(200, 100)
-        step = THUMBNAIL + _GAP
-        return QSize(_LEFT + self.attention_map.heads * step, _TOP + self.attention_map.layers * step)
+        return QSize(self.blocks * self._block_width() - _BLOCK_GAP, _TOP + self._rows() * (THUMBNAIL + _GAP))
 
     def _cell_rect(self, layer: int, head: int) -> QRect:
-        step = THUMBNAIL + _GAP
-        return QRect(_LEFT + head * step, _TOP + layer * step, THUMBNAIL, THUMBNAIL)
+        step, rows = THUMBNAIL + _GAP, self._rows()
+        left = (layer // rows) * self._block_width() + _LEFT
+        return QRect(left + head * step, _TOP + (layer % rows) * step, THUMBNAIL, THUMBNAIL)
 
     def _image(self, layer: int, head: int) -> QImage:
         key = (layer, head)
@@ -134,11 +165,14 @@ class OverviewGrid(QWidget):
             return
         painter.setPen(QColor("#333"))
         scored = self._scores_fit()
-        for head in range(self.attention_map.heads):
-            painter.drawText(self._cell_rect(0, head).translated(0, -_TOP).adjusted(0, 0, 0, _TOP - THUMBNAIL),
-                             Qt.AlignmentFlag.AlignCenter, f"H{head}")
+        for block in range(self.blocks):  # each block's heads named over it
+            for head in range(self.attention_map.heads):
+                cell = self._cell_rect(block * self._rows(), head)
+                painter.drawText(cell.translated(0, -_TOP).adjusted(0, 0, 0, _TOP - THUMBNAIL),
+                                 Qt.AlignmentFlag.AlignCenter, f"H{head}")
         for layer in range(self.attention_map.layers):
-            label = QRect(0, self._cell_rect(layer, 0).top(), _LEFT - 4, THUMBNAIL)
+            first = self._cell_rect(layer, 0)
+            label = QRect(first.left() - _LEFT, first.top(), _LEFT - 4, THUMBNAIL)
             if label.intersects(event.rect()):
                 painter.drawText(label, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, f"L{layer}")
             for head in range(self.attention_map.heads):

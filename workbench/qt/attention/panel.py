@@ -245,6 +245,7 @@ class AttentionPanel(QWidget):
         self.overview.head_chosen.connect(self.open_head)
         overview_scroll = QScrollArea()
         overview_scroll.setWidget(self.overview)
+        self.overview.follow_width_of(overview_scroll.viewport())
         self.head_colouring = HeadColouring(self.state, self.overview)
         overview_page = QWidget()
         overview_layout = QVBoxLayout(overview_page)
