@@ -194,12 +194,11 @@ class GenLabPanel(RunControlsMixin, QWidget):
         grids = QSplitter(Qt.Orientation.Horizontal)
         grids.addWidget(self.samples_view)
         grids.addWidget(self.reconstructions_view)
-        lower = QSplitter(Qt.Orientation.Vertical)
+        self._lower = lower = QSplitter(Qt.Orientation.Vertical)  # the GAN's, without reconstructions: side by side
         lower.addWidget(grids)
         lower.addWidget(interpolation)
         lower.setStretchFactor(0, 3)
         lower.setStretchFactor(1, 1)
-        lower.setSizes([700, 300])  # a ratio: the one-row strip needs less height than the square grids
         self._right = right = QSplitter(Qt.Orientation.Vertical)  # its heights: _fit_pictures, once sized
         right.addWidget(self.curve_stack)
         right.addWidget(lower)
@@ -230,6 +229,18 @@ class GenLabPanel(RunControlsMixin, QWidget):
         if wanted > height * CURVES_SHARE_MAX:
             wanted = max(curves.minimumSizeHint().height(), int(height * CURVES_SHARE_SHORT))
         self._right.setSizes([wanted, height - wanted])
+        self._arrange_pictures()
+
+    def _arrange_pictures(self) -> None:
+        """A GAN has no reconstructions: its samples and its interpolation sit side by side, so the sample grid
+        gets the whole height rather than being a stamp in the middle of a wide empty row."""
+        if self.form.model == "vae":
+            self._lower.setOrientation(Qt.Orientation.Vertical)
+            self._lower.setSizes([700, 300])  # a ratio: the one-row strip needs less height than the square grids
+        else:
+            self._lower.setOrientation(Qt.Orientation.Horizontal)
+            square = self._lower.height()  # the grid is square: the rest of the width goes to the strip
+            self._lower.setSizes([square, max(self._lower.width() - square, square)])
 
     # ----- commands -------------------------------------------------------------------
 
@@ -347,6 +358,7 @@ class GenLabPanel(RunControlsMixin, QWidget):
         if self._fitted:
             self._fit_pictures()  # this kind's plots
         self.reconstructions_view.setVisible(kind == "vae")
+        self._arrange_pictures()
         self.progress.setVisible(kind == self._progress_kind)  # the epochs of this kind's run, never another's
         self._configure_interpolation_inputs()
         if self.model is None or self.is_running():
