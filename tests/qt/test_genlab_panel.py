@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import QPoint
 
 from workbench.core.catalog import Catalog
 from workbench.core.errors import WorkbenchError
@@ -123,6 +124,10 @@ def test_the_pictures_get_room_and_the_first_plot_shows_whole(panel, qtbot, size
     bottom = curves._graphics.mapFromScene(loss.sceneBoundingRect().bottomLeft())
     assert curves._graphics.mapTo(curves._scroll.viewport(), bottom).y() <= curves._scroll.viewport().height()
     assert panel.samples_view.graphics.height() >= (150 if size[1] < 1080 else 250)
+    # Beside the interpolation, the GAN's sample grid has the pictures' whole height (no reconstructions).
+    assert panel.samples_view.height() >= panel._lower.height() - 10
+    samples_right = panel.samples_view.mapTo(panel, QPoint(panel.samples_view.width(), 0)).x()
+    assert samples_right <= panel.interpolation_view.mapTo(panel, QPoint(0, 0)).x()  # side by side
 
 
 @pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
