@@ -55,8 +55,9 @@ def test_vae_run_fills_curves_and_grids_then_saves_and_loads(panel, qtbot, tmp_p
     configure(panel, "gan", epochs=2)  # the VAE's pictures and figures are not the GAN's
     assert panel.samples_view.grid is None and panel.interpolation_view.grid is None
     assert "Epoch" not in panel.run.status_label.text() and not panel.progress.isVisibleTo(panel)
-    configure(panel, "vae", epochs=2)  # back to the VAE at hand: its pictures again
+    configure(panel, "vae", epochs=2)  # back to the VAE at hand: its pictures and its run's status again
     assert (panel.samples_view.grid == samples).all() and panel.interpolation_view.grid is not None
+    assert panel.run.status_label.text().startswith("Trained 2 epochs in ")
     assert panel.progress.isVisibleTo(panel) and panel.progress.value() == 2
 
     panel.save_model_to(tmp_path / "vae")

@@ -95,6 +95,8 @@ class GenLabPanel(RunControlsMixin, QWidget):
 
         self._build_layout()
         self._progress_kind: str | None = None  # the kind of the run the progress bar counts the epochs of
+        self._model_status: tuple[str, bool, str] = ("", False, "")  # the model at hand's status, while another
+        # kind is shown: (text, problem, tooltip) as ``set_status`` takes them
         self._fitted = False  # whether the curves and the pictures have shared the page's height yet
         self.form.model_combo.currentIndexChanged.connect(self._show_model_kind)
         self._show_model_kind()
@@ -363,9 +365,12 @@ class GenLabPanel(RunControlsMixin, QWidget):
         self._configure_interpolation_inputs()
         if self.model is None or self.is_running():
             return
-        if self.model.config.kind == kind:  # back to the kind of the model at hand: its pictures again
+        if self.model.config.kind == kind:  # back to the kind of the model at hand: its pictures and status again
             self._show_model_views()
+            self.run.set_status(*self._model_status)
         else:  # the other kind's pictures and figures are not this kind's
+            if self.run.status_label.text():
+                self._model_status = (self.run.status_label.text(), False, self.run.status_label.toolTip())
             for view in (self.samples_view, self.interpolation_view):
                 view.show_message(self.tr("Press Start"))
             self.run.set_status("")
