@@ -7,6 +7,8 @@ import os
 import stat
 import time
 
+import pytest
+
 from workbench.core.atomic import STALE_STAGING_S, atomic_directory, write_text_atomic
 
 
@@ -65,6 +67,7 @@ def test_what_killed_saves_left_is_removed_at_the_next_save_once_stale(tmp_path)
     assert not stale.exists() and fresh.exists()  # one another process may still be writing is left alone
 
 
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="names each synced descriptor through /proc")
 def test_a_new_folder_is_on_the_disk_before_the_last_version_is_removed(tmp_path, monkeypatch):
     """A power cut right after the save must find the new checkpoint's data written, not only its names."""
     from workbench.core import atomic

@@ -72,3 +72,19 @@ def test_an_output_file_is_never_written_over(tmp_path):
         check_output_file("", ".json")
     assert check_output_file(tmp_path / "new.npz", ".npz") == tmp_path / "new.npz"
     assert earlier.read_bytes() == b"an earlier capture"
+
+
+@pytest.mark.skipif(os.name == "nt", reason="folder locks are POSIX flocks")
+def test_a_window_looking_at_a_run_for_a_moment_does_not_refuse_its_training(tmp_path):
+    """The model picker checks whether each run trains now with a shared lock held for a moment; a trainer
+    taking the folder then waits that moment out instead of saying another process trains there."""
+    import threading
+
+    from workbench.core import outputs
+
+    glance = outputs._locked_folder(tmp_path, exclusive=False)  # as training_in holds it
+    threading.Timer(0.05, os.close, (glance,)).start()
+    lock = outputs.RunFolderLock(tmp_path)
+    assert outputs.training_in(tmp_path)
+    lock.release()
+    assert not outputs.training_in(tmp_path)

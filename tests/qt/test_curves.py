@@ -200,6 +200,10 @@ def test_hover_readout_shows_each_curve_at_the_nearest_point(curves, qtbot):
     qtbot.mouseMove(curves._graphics.viewport(), curves._graphics.mapFromScene(scene_pos))
     qtbot.waitUntil(lambda: curves.readout.text() == expected, timeout=2000)  # the hovered plot's series
     assert curves.readout.toolTip() == expected  # whole, where the line elides it
+    lr_view = curves._plots["lr"].getViewBox()
+    curves.clear()  # no points anywhere: hovering a plot says so rather than keep the old step's values
+    curves._show_readout_at(lr_view.mapViewToScene(QPointF(7.2, 0.005)))
+    assert curves.readout.text().startswith("Hover over a plot")
     QApplication.sendEvent(curves._graphics, QEvent(QEvent.Type.Leave))  # the mouse leaves the plots
     assert curves.readout.text().startswith("Hover over a plot") and curves.readout.toolTip() == ""
 

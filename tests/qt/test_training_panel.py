@@ -133,6 +133,20 @@ def test_start_pause_resume_stop_and_continue(panel, qtbot, corpus, tmp_path):
     qtbot.waitUntil(lambda: panel.last_result is not None, timeout=30_000)
 
 
+def test_a_continue_refused_at_once_gives_start_a_new_folder_again(panel, qtbot, corpus, tmp_path):
+    """Continue shows the run's folder in the form while it runs; refused (here its checkpoint is gone), the
+    form must not keep that folder, which would block Start too."""
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    (gone / "metrics.csv").write_text("step,train_loss,val_loss,lr,tokens_per_s,elapsed_s\n", encoding="utf-8")
+    panel.form.set_values(corpus=str(corpus), **TINY_GPT)  # as a stopped run leaves the form
+    panel._resumable = TrainSettings(corpus=str(corpus), out_dir=str(gone), max_iters=10, **TINY_GPT)
+    panel.continue_run()
+    qtbot.waitUntil(lambda: not panel.is_running(), timeout=30_000)
+    assert "no checkpoint to resume" in panel.run.status_label.text()
+    assert panel.form.settings().out_dir != str(gone) and panel.start_button.isEnabled(), panel.problems_label.text()
+
+
 def test_finished_model_is_listed_and_generates(panel, qtbot, corpus, tmp_path):
     out_dir = tmp_path / "done"
     panel.form.set_values(corpus=str(corpus), out_dir=str(out_dir), max_iters=30, eval_interval=10, **TINY_GPT)
@@ -278,6 +292,8 @@ def test_fine_tunes_the_loaded_model_with_lora(panel, qtbot, corpus, tmp_path, t
     assert drift.shown.kl == pytest.approx(last[0].drift[2], abs=1e-5, rel=1e-4)
     assert drift.change.values.shape == (2 * 4, 3)  # (layers x heads, tokens up to the clicked one)
     assert "base" in drift.tops.text() and "step 6" in drift.tops.text()
+    drift.set_run(tmp_path / "scratch", None, 16)  # a run from scratch next: the fine-tune's step is not its own
+    assert drift.header.text().startswith("The drift from the base model shows here") and drift._outer.isHidden()
 
 
 def test_time_left_reads_naturally():

@@ -116,13 +116,23 @@ def _sync_folder(folder: Path) -> None:
             os.close(fd)
 
 
+# Windows flushes a file only through a handle that may write it (_commit); elsewhere reading is enough.
+_SYNC_OPEN_FLAGS = os.O_RDWR if os.name == "nt" else os.O_RDONLY
+
+
 def _sync_tree(root: Path) -> None:
     """Flush every file under ``root``, then the folders that name them, so that a power cut after the
     rename finds the new version whole on the disk, not names pointing at data never written."""
     for folder, _, files in os.walk(root):
         for name in files:
-            with open(os.path.join(folder, name), "rb") as handle:
-                os.fsync(handle.fileno())
+            try:
+                fd = os.open(os.path.join(folder, name), _SYNC_OPEN_FLAGS)
+            except PermissionError:  # a file its writer made read-only (Windows): the system flushes it in time
+                continue
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
         _sync_folder(Path(folder))
 
 

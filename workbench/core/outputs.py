@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import os
 import tempfile
+import time
 from pathlib import Path
 
 from workbench.core.errors import InvalidInputError
@@ -135,24 +136,40 @@ def check_output_file(path: Path, suffix: str) -> Path:
     return path
 
 
+LOCK_ATTEMPTS, LOCK_RETRY_S = 10, 0.02  # a folder lock is refused only after 0.2 s of others holding it
+
+
+def _locked_folder(folder: Path, exclusive: bool) -> int | None:
+    """An open descriptor of ``folder`` holding a flock on it (shared or exclusive), or None where the system
+    or the file system has no locks, or the folder cannot be opened (training there says why soon enough).
+    Raises BlockingIOError while another open of the folder, in any process, holds a conflicting one."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        return None
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise
+    except OSError:  # a file system without locks
+        os.close(fd)
+        return None
+    return fd
+
+
 def training_in(folder: Path) -> bool:
     """Whether a process (this one included) trains in ``folder`` now: it holds the folder's ``RunFolderLock``.
     False where the system or the file system has no locks."""
     try:
-        import fcntl
-    except ImportError:  # Windows
-        return False
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)  # a lock of its own: another open of the folder conflicts
+        fd = _locked_folder(folder, exclusive=False)
     except BlockingIOError:
         return True
-    except OSError:
-        return False
-    finally:
+    if fd is not None:
         os.close(fd)  # and the shared lock with it
     return False
 
@@ -165,28 +182,19 @@ class RunFolderLock:
 
     def __init__(self, folder: Path) -> None:
         self._fd: int | None = None
-        try:
-            import fcntl
-        except ImportError:  # Windows
-            return
-        try:
-            fd = os.open(folder, os.O_RDONLY)
-        except OSError:  # a folder that cannot be opened: training there says why soon enough
-            return
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            raise InvalidInputError(
-                QT_TRANSLATE_NOOP(
-                    "Errors", "Another process is training in {folder}: let it finish, or stop it, before running "
-                    "there."
-                ).fill(folder=Path(folder))
-            ) from None
-        except OSError:  # a file system without locks
-            os.close(fd)
-            return
-        self._fd = fd
+        for _attempt in range(LOCK_ATTEMPTS):
+            try:
+                self._fd = _locked_folder(folder, exclusive=True)
+                return
+            except BlockingIOError:
+                # A window listing the runs holds a shared lock for a moment (``training_in``): wait that out.
+                time.sleep(LOCK_RETRY_S)
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP(
+                "Errors", "Another process is training in {folder}: let it finish, or stop it, before running "
+                "there."
+            ).fill(folder=Path(folder))
+        )
 
     def release(self) -> None:
         """Let go of the folder (again: nothing)."""

@@ -543,9 +543,8 @@ class LiveCurvesWidget(QWidget):
             line.setVisible(True)
         # The hovered plot's series only: forty heads' scores after the losses left the losses unread.
         text = self.readout_at(10.0**view_x if self._log_x else view_x, hovered[0])
-        if text:
-            self.readout.setText(text)
-            self.readout.setToolTip(text)  # whole, where the line elides it
+        self.readout.setText(text or self._readout_hint)  # a plot with no points yet: nothing to read there
+        self.readout.setToolTip(text)  # whole, where the line elides it
 
     def _clear_readout(self) -> None:
         self._schedule_readout.cancel()

@@ -67,7 +67,8 @@ class DriftView(QWidget):
         self.reader: DriftReader | None = None
         self.shown: DriftDetail | None = None
 
-        self.header = QLabel(self.tr("The drift from the base model shows here when a run fine-tunes."))
+        self._waiting_text = self.tr("The drift from the base model shows here when a run fine-tunes.")
+        self.header = QLabel(self._waiting_text)
         self.header.setWordWrap(True)
         self.header.setToolTip(self.tr(
             "KL(base ‖ now) of the next-token distribution at each token of each probe, in nats: 0 where the "
@@ -159,7 +160,9 @@ class DriftView(QWidget):
             strip.set_values(drift, (0.0, max(float(drift.max()), 1e-3)), pg.colormap.get(_DRIFT_MAP),
                              self.tr("KL, nats"))
             strip.setToolTip(record.text)
-        if self.records:  # up to three strips in view; the comparison takes the rest
+        if not self.records:
+            self.header.setText(self._waiting_text)  # not the last run's step: that run is gone from here
+        else:  # up to three strips in view; the comparison takes the rest
             strips_height = min(len(self.records), VISIBLE_STRIPS) * (STRIP_HEIGHT + 6)
             total = sum(self.splitter.sizes()) or self.height()
             self.splitter.setSizes([strips_height, max(total - strips_height, STRIP_HEIGHT)])

@@ -290,6 +290,11 @@ class TrainingPanel(RunControlsMixin, QWidget):
             return
         self.form.set_values(out_dir=self._resumable.out_dir)  # the folder it writes to, while it runs
         self._launch(self._resumable, resume=True)
+        self.run.ended.connect(self._after_continue, Qt.ConnectionType.SingleShotConnection)
+
+    def _after_continue(self) -> None:
+        if self.last_result is None:  # refused before its first step: Start needs a new folder again
+            self.form.new_output_folder()
 
     # ----- running --------------------------------------------------------------------
 
