@@ -180,15 +180,21 @@ def test_the_focus_stays_out_of_the_seed_box_while_runs_come_and_go(qtbot, windo
         assert QApplication.focusWidget() is window.output_view.tabs.currentWidget()
 
 
-def test_continue_appends_the_output_to_the_prompt(qtbot, window):
+def test_continue_goes_on_from_the_answer_with_the_prompt_kept(qtbot, window):
     set_prompt(window, "The quick brown", mode="greedy", max_new_tokens=5, min_new_tokens=5)
     with qtbot.waitSignal(window.state.generation_finished, timeout=15_000) as first:
         window.generate()
     output = first.args[0].result.text
     with qtbot.waitSignal(window.state.generation_finished, timeout=15_000) as second:
         window.continue_output()
-    assert second.args[0].request.prompt == "The quick brown" + output
-    assert window.prompt_editor.prompt() == "The quick brown" + output
+    request, result = second.args[0].request, second.args[0].result
+    assert (request.prompt, request.prefill) == ("The quick brown", output)  # the prompt is still the person's
+    assert result.text.startswith(output) and len(result.sequences[0].token_ids) == 5
+    # What the model read: the prompt, then the answer so far, as an independent encoding gives them.
+    tokenizer = window.state.loaded_model.tokenizer
+    expected = tokenizer("The quick brown")["input_ids"] + tokenizer(output, add_special_tokens=False)["input_ids"]
+    assert list(result.prompt_token_ids) == expected
+    assert window.trees.trees[0].prompt == "The quick brown" and len(window.trees.trees) == 1  # the same tree
 
 
 def test_continue_after_a_chat_run_goes_on_with_the_assistant_turn(qtbot, window):
@@ -199,9 +205,23 @@ def test_continue_after_a_chat_run_goes_on_with_the_assistant_turn(qtbot, window
     output = first.args[0].result.text
     with qtbot.waitSignal(window.state.generation_finished, timeout=15_000) as second:
         window.continue_output()
+    request, result = second.args[0].request, second.args[0].result
+    assert (request.prompt, request.system_prompt, request.chat, request.prefill) == (
+        "Hello there", "Be brief.", True, output)
     templated = "<|system|>Be brief.<|end|><|user|>Hello there<|end|><|assistant|>"
-    assert second.args[0].request.prompt == templated + output
-    assert second.args[0].request.chat is False
+    assert window.state.loaded_model.tokenizer.decode(result.prompt_token_ids) == templated + output
+    assert window.prompt_editor.prompt() == "Hello there"  # not the template's markup
+
+
+def test_a_prompt_from_the_history_keeps_the_system_prompt_and_ctrl_z_brings_the_draft_back(qtbot, window):
+    editor = window.prompt_editor
+    editor.set_history(["An old prompt"])
+    editor.set_contents("My draft", "You are terse.", chat=True)
+    editor._fill_history_menu()  # as the menu does when it opens
+    next(action for action in editor.history_button.menu().actions() if action.toolTip() == "An old prompt").trigger()
+    assert editor.prompt() == "An old prompt" and editor.system_prompt() == "You are terse."
+    editor.prompt_edit.undo()
+    assert editor.prompt() == "My draft"
 
 
 def test_an_answer_the_model_ends_at_once_says_so(qtbot, make_window):

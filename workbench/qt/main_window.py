@@ -184,7 +184,8 @@ class MainWindow(QMainWindow):
             "Run the last prompt again with the current settings: a new seed, unless the seed is locked (Ctrl+R)."))
         self.continue_button = QPushButton(self.tr("Continue"))
         self.continue_button.setToolTip(self.tr(
-            "Append the output to the prompt and let the model go on from there (Ctrl+Shift+Enter)."))
+            "Let the model go on from the answer: the prompt stays, and the answer so far becomes Answer starts "
+            "with… (Ctrl+Shift+Enter)."))
         buttons = QHBoxLayout()
         for button in (self.generate_button, self.stop_button, self.regenerate_button, self.continue_button):
             buttons.addWidget(button)
@@ -686,11 +687,14 @@ class MainWindow(QMainWindow):
         self.generation.regenerate(self.decoding_panel.settings())
 
     def continue_output(self) -> None:
-        """Put prompt + output back in the editor as raw text and go on from there."""
-        prompt = self.generation.continuation_prompt(self.output_view.sequence_text())
-        if prompt is None:
+        """Go on from the answer on screen: the same prompt, system prompt and chat template, with that answer as
+        what the next one starts with (Answer starts with…), so the prompt stays the person's own text and the
+        new answer joins the same prompt's tree."""
+        request, answer = self.generation.last_request, self.output_view.sequence_text()
+        if request is None or not answer:
             return
-        self.prompt_editor.set_contents(prompt, "", chat=False, prefill="")  # the output already holds it
+        chat = True if request.chat is None else request.chat
+        self.prompt_editor.set_contents(request.prompt, request.system_prompt, chat, prefill=answer)
         self._count_prompt_tokens()
         self.generate(self._request_from_editor())
 

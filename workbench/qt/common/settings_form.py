@@ -290,6 +290,7 @@ class SettingsForm(QWidget):
         edit = QPlainTextEdit()
         edit.setPlaceholderText(QCoreApplication.translate("SettingsForm", "one per line"))
         edit.setFixedHeight(edit.fontMetrics().lineSpacing() * 3 + 12)
+        edit.setTabChangesFocus(True)  # a form's field: Tab moves to the next one
         edit.textChanged.connect(self.changed)
 
         def read() -> tuple[str, ...]:

@@ -20,7 +20,6 @@ from workbench.core.generation_data import (
     GenerationRequest,
     GenerationResult,
     TokenEvent,
-    chat_messages,
     prompt_token_ids,
 )
 from workbench.core.loading import LoadedModel
@@ -98,20 +97,6 @@ class GenerationController(QObject):
         """The last request again with ``settings``."""
         if self.last_request is not None:
             self.generate(dataclasses.replace(self.last_request, settings=settings))
-
-    def continuation_prompt(self, output: str) -> str | None:
-        """The last prompt as the model read it, then ``output``: raw text the model can go on
-        from. None when there is nothing to continue."""
-        request, loaded = self.last_request, self.state.loaded_model
-        if request is None or loaded is None or not output:
-            return None
-        if request.chat is not False and loaded.has_chat_template:
-            # Continue the assistant's answer: the templated prompt, then what it said so far.
-            messages = chat_messages(request.prompt, request.system_prompt)
-            prefix = loaded.tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
-        else:
-            prefix = request.prompt
-        return prefix + output
 
     def shutdown(self) -> None:
         """Stop the run and wait for it; a stopped run's partial result is reported before this returns."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QInputMethodEvent
+from PySide6.QtGui import QInputMethodEvent, QTextCursor
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -102,6 +102,7 @@ class PromptEditor(QWidget):
 
         self.system_label = QLabel(self.tr("System prompt"))
         self.system_edit = ComposingTextEdit(self.tr("Optional: how the assistant should behave"))
+        self.system_edit.setTabChangesFocus(True)  # Tab moves on (the prompt itself keeps tabs, for code)
         self.system_edit.setToolTip(self.tr("Instructions given to a chat model before your message."))
         self.system_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 12)
         self.system_edit.textChanged.connect(self.changed)
@@ -147,14 +148,17 @@ class PromptEditor(QWidget):
         return self.prefill_edit.text()
 
     def set_contents(
-        self, prompt: str, system_prompt: str = "", chat: bool | None = None, prefill: str | None = None
+        self, prompt: str, system_prompt: str | None = None, chat: bool | None = None, prefill: str | None = None
     ) -> None:
-        """``prefill`` None keeps the answer's start as it is (a prompt from the history)."""
+        """``system_prompt`` or ``prefill`` None keeps it as it is (a prompt from the history). Each text is
+        replaced as an edit, so Ctrl+Z in its box brings back what was there."""
         with signals_blocked(self.prompt_edit), signals_blocked(self.system_edit), signals_blocked(self.prefill_edit):
-            self.prompt_edit.setPlainText(prompt)
-            self.system_edit.setPlainText(system_prompt)
-            if prefill is not None:
-                self.prefill_edit.setText(prefill)
+            _replace_text(self.prompt_edit, prompt)
+            if system_prompt is not None:
+                _replace_text(self.system_edit, system_prompt)
+            if prefill is not None and prefill != self.prefill_edit.text():
+                self.prefill_edit.selectAll()
+                self.prefill_edit.insert(prefill)
         if chat is not None:
             self.chat_switch.setChecked(chat)
         self.changed.emit()
@@ -201,3 +205,15 @@ class PromptEditor(QWidget):
             action.triggered.connect(lambda _=False, p=prompt: self.set_contents(p))
         if not self._history:
             menu.addAction(self.tr("No prompts yet")).setEnabled(False)
+
+
+def _replace_text(edit: QPlainTextEdit, text: str) -> None:
+    """``edit``'s whole text replaced in one undoable step (setPlainText would forget the undo history)."""
+    if edit.toPlainText() == text:
+        return
+    cursor = edit.textCursor()
+    cursor.beginEditBlock()
+    cursor.select(QTextCursor.SelectionType.Document)
+    cursor.insertText(text)
+    cursor.endEditBlock()
+    edit.setTextCursor(cursor)

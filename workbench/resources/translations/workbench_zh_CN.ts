@@ -2335,10 +2335,6 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
         <translation>继续</translation>
     </message>
     <message>
-        <source>Append the output to the prompt and let the model go on from there (Ctrl+Shift+Enter).</source>
-        <translation>将输出追加到提示词末尾，让模型接着往下写（Ctrl+Shift+Enter）。</translation>
-    </message>
-    <message>
         <source>Time to first token: how long the model took to start answering.</source>
         <translation>首词元时间：模型开始作答所用的时间。</translation>
     </message>
@@ -2493,6 +2489,10 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
     <message>
         <source>Stopped: the partial output is kept.</source>
         <translation>已停止：部分输出已保留。</translation>
+    </message>
+    <message>
+        <source>Let the model go on from the answer: the prompt stays, and the answer so far becomes Answer starts with… (Ctrl+Shift+Enter).</source>
+        <translation>让模型从回答处接着生成：提示词保持不变，已有的回答成为“回答开头为…”的内容（Ctrl+Shift+Enter）。</translation>
     </message>
     <message>
         <source>Done.</source>
