@@ -129,6 +129,17 @@ def test_cli_replay_reports_matches_and_exit_status(tiny_folder, tiny_loaded, tm
     assert "is not JSON" in err and len(err.strip().splitlines()) == 1
 
 
+def test_a_branch_stopped_short_replays_to_its_own_length_and_matches(tiny_loaded):
+    tree = GenerationTree(model="tiny", weights_hash="", prompt=PROMPT, chat=False)
+    request = GenerationRequest(PROMPT, replace(GREEDY, max_new_tokens=10, min_new_tokens=10), chat=False)
+    whole = tree.add_result(request, drain(generate(tiny_loaded, request)))
+    stopped = replace(whole, token_ids=whole.token_ids[:4], logprobs=whole.logprobs[:4])  # Stop after 4 of 10
+    tree.replace_node(stopped)
+    assert tree.request(stopped).settings.max_new_tokens == 4
+    (outcome,) = drain(replay(tiny_loaded, tree))
+    assert outcome.matches, (outcome.saved_text, outcome.replayed_text)
+
+
 def test_replay_checks_every_nodes_ids_for_the_model_before_it_generates_any(tiny_loaded, monkeypatch):
     from workbench.core import generation
 

@@ -99,8 +99,12 @@ class GenerationTree:
     # --- editing ------------------------------------------------------------------------------
 
     def request(self, node: TreeNode) -> GenerationRequest:
-        """The request that generates ``node`` (again)."""
+        """The request that generates ``node`` (again): as long as the node, no longer, so a branch stopped short
+        comes out the same (beam search keeps its own length: its beams are ranked with the length it had)."""
         settings = replace(node.settings, seed=node.seed) if node.settings.mode == "sample" else node.settings
+        length = len(node.token_ids)
+        if settings.mode != "beam" and 0 < length < settings.max_new_tokens:
+            settings = replace(settings, max_new_tokens=length, min_new_tokens=min(settings.min_new_tokens, length))
         return GenerationRequest(self.prompt, settings, self.system_prompt, self.chat, prefill_ids=node.prefill_ids)
 
     def fork_request(
