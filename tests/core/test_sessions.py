@@ -214,6 +214,21 @@ def test_a_run_with_a_field_of_the_wrong_type_is_dropped_not_shown(field, value)
     assert opened.problem is not None and "runs[1]" in opened.problem
 
 
+@pytest.mark.parametrize("key, value", [
+    ("prob", float("nan")), ("prob", 1.5), ("prob", float("inf")), ("entropy", float("nan")), ("entropy", -1.0),
+    ("alternatives", [[" Paris", float("nan")]]),
+])
+def test_a_run_with_a_token_number_that_cannot_be_is_dropped_not_shown(key, value):
+    """json reads NaN and Infinity: a NaN probability stopped the window at every start (the colour of its token)."""
+    good = session_to_data(Session(runs=[make_run()]))["runs"][0]
+    bad = session_to_data(Session(runs=[make_run("other")]))["runs"][0]
+    bad["sequences"][0]["tokens"][0][key] = value
+    _write_session({"prompt": "p"}, runs=[good, bad])
+    opened = open_session()
+    assert [run.id for run in opened.session.runs] == [good["id"]]
+    assert opened.problem is not None and "runs[1]" in opened.problem
+
+
 def test_a_runs_unreadable_setting_takes_its_default_and_the_run_stays():
     data = session_to_data(Session(runs=[make_run()]))["runs"][0]
     data["settings"] = {**data["settings"], "temperature": "hot"}

@@ -97,6 +97,7 @@ def test_weights_hash_tells_other_weights(tiny_loaded):
         (lambda data: data["nodes"][0].update(token_ids=[-3]), r"nodes\[0\].token_ids must be at least 0"),
         (lambda data: data["nodes"][0].update(logprobs=["a"]), r"nodes\[0\].logprobs must be a number \(it is 'a'\)"),
         (lambda data: data["nodes"][0].update(logprobs=[True]), "logprobs must be a number"),
+        (lambda data: data["nodes"][0].update(logprobs=[float("nan")]), "logprobs must be a number"),
         (lambda data: data["nodes"][1].update(forced_prob="high"), r"nodes\[1\].forced_prob must be a number"),
         (lambda data: data["nodes"][1].update(fork_position=-1), r"nodes\[1\].fork_position must be at least 0"),
         (lambda data: data["nodes"][1].update(parent=7), r"nodes\[1\].parent must be str"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import shutil
 import time
 import types
@@ -193,6 +194,21 @@ def _fits(value: Any, hint: Any) -> bool:
     return isinstance(value, get_origin(hint) or hint)
 
 
+def _probability(value: Any) -> float:
+    """A saved probability: a number from 0 to 1 (JSON as Python reads it has NaN and Infinity too)."""
+    number = float(value)
+    if not 0.0 <= number <= 1.0:  # NaN fails it too
+        raise ValueError(f"a probability is {value!r:.40}")
+    return number
+
+
+def _entropy(value: Any) -> float:
+    number = float(value)
+    if not (math.isfinite(number) and number >= 0.0):
+        raise ValueError(f"an entropy is {value!r:.40}")
+    return number
+
+
 def _run_from_data(data: dict[str, Any]) -> tuple[Run, list[str]]:
     """The run, and the keys of its decoding settings that were unreadable (left to their defaults). Raises
     ValueError when a field has the wrong type: a run the window cannot show is dropped whole."""
@@ -206,9 +222,9 @@ def _run_from_data(data: dict[str, Any]) -> tuple[Run, list[str]]:
             tokens=tuple(
                 RunToken(
                     text=str(token["text"]),
-                    prob=float(token["prob"]),
-                    alternatives=tuple((str(text), float(prob)) for text, prob in token.get("alternatives", ())),
-                    entropy=None if token.get("entropy") is None else float(token["entropy"]),
+                    prob=_probability(token["prob"]),
+                    alternatives=tuple((str(text), _probability(prob)) for text, prob in token.get("alternatives", ())),
+                    entropy=None if token.get("entropy") is None else _entropy(token["entropy"]),
                     label=str(token.get("label", "")),
                 )
                 for token in sequence.get("tokens", ())

@@ -234,7 +234,8 @@ def _typed(value: Any, kind: type | tuple[type, ...], name: str, optional: bool 
     """``value`` when it is a ``kind`` (``_NUMBER``: an int or a float; never a bool), or None where ``optional``."""
     if optional and value is None:
         return value
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+    wrong_number = kind is _NUMBER and isinstance(value, float) and math.isnan(value)  # json reads NaN too
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool or wrong_number:
         kind_name = "a number" if kind is _NUMBER else kind.__name__
         raise InvalidInputError(
             QT_TRANSLATE_NOOP("Errors", "The tree's {name} must be {kind} (it is {value!r:.40}).").fill(

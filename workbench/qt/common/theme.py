@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -30,7 +32,8 @@ def _blend(base: QColor, tint: QColor, amount: float) -> QColor:
 def probability_background(palette: QPalette, prob: float) -> QColor:
     """A background for a token chosen with probability ``prob``: unlikely tokens glow warm,
     confident ones cool. Mixed into the palette's base colour so the text colour stays readable."""
-    prob = min(max(prob, 0.0), 1.0)
+    # A broken model's NaN counts as the least likely: the colour must never stop the drawing.
+    prob = min(max(prob, 0.0), 1.0) if math.isfinite(prob) else 0.0
     hue = round(120 * prob)  # 0 red (surprising) .. 120 green (expected)
     tint = QColor.fromHsv(hue, 200, 230)
     return _blend(palette.color(QPalette.ColorRole.Base), tint, 0.45 if is_dark(palette) else 0.35)
