@@ -30,13 +30,21 @@ def test_a_second_window_on_the_same_session_says_the_first_is_open_and_opens_no
     first = QLockFile(str(paths.data_dir() / workbench.qt.launch.WINDOW_LOCK))  # what the open window holds
     assert first.tryLock(0)
     said, built = [], []
-    monkeypatch.setattr(QMessageBox, "exec", lambda box: said.append(box.text()) or 0)  # closed: Close
+    safe = []  # Enter and Esc must close: "Open it here anyway" would let two windows save over each other
+
+    def close(box):
+        said.append(box.text())
+        safe.append((box.standardButton(box.defaultButton()), box.standardButton(box.escapeButton())))
+        return 0
+
+    monkeypatch.setattr(QMessageBox, "exec", close)
     monkeypatch.setattr(main_window, "MainWindow", lambda *args: built.append(args))
     try:
         assert workbench.qt.launch.launch_gui([]) == 0
     finally:
         first.unlock()
     assert len(said) == 1 and said[0].startswith(f"The workbench is already open (process {os.getpid()} on ")
+    assert safe == [(QMessageBox.StandardButton.Close, QMessageBox.StandardButton.Close)]
     assert built == []
 
 

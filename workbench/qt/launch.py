@@ -33,9 +33,12 @@ def launch_gui(argv: list[str] | None = None) -> int:
                           QCoreApplication.translate(
                               "Launch", "The workbench is already open (process {0} on {1}): switch to its window. A "
                               "second window would save over the first one's runs and prompt.").format(pid, host))
-        box.addButton(QMessageBox.StandardButton.Close)
+        close = box.addButton(QMessageBox.StandardButton.Close)
         anyway = box.addButton(QCoreApplication.translate("Launch", "Open it here anyway"),
                                QMessageBox.ButtonRole.DestructiveRole)
+        anyway.setAutoDefault(False)
+        box.setDefaultButton(close)  # Enter and Esc take the safe way; opening anyway needs a deliberate click
+        box.setEscapeButton(close)
         anyway.setToolTip(QCoreApplication.translate(
             "Launch", "Only if that window is gone (a crash on another machine sharing this data folder)."))
         box.exec()
