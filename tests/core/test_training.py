@@ -470,3 +470,27 @@ def test_each_evaluation_is_announced_before_it_runs(corpus, tmp_path):
             before = events[index - 1]
             assert isinstance(before, StatusEvent) and before.message == f"Evaluating at step {event.step}: " \
                                                                           "validation loss, sample, probes"
+
+
+def test_a_copied_run_goes_on_in_its_copy(corpus, tmp_path):
+    """A run moved, renamed or copied (a backup) is offered and continued where it is now: Continue on the copy
+    trained the original folder, or failed when that was gone."""
+    import shutil
+
+    from workbench.core.training.run_history import read_run
+    from workbench.core.training.trainer import stopped_run
+
+    original = tmp_path / "original"
+    control = RunControl()
+    job = train(tiny_settings(corpus, original, max_iters=8, eval_interval=4), control)
+    for event in job:
+        if isinstance(event, StepEvent) and event.step == 3:
+            control.cancel()
+    copy = tmp_path / "backup"
+    shutil.copytree(original, copy)
+    offered, step = stopped_run(copy)
+    assert offered.out_dir == str(copy) and read_run(copy).settings.out_dir == str(copy)
+    before = read_metrics(original)
+    _, result = run(offered, resume=True)
+    assert result.out_dir == str(copy) and result.step == 8
+    assert read_metrics(original) == before  # the original is left as it was

@@ -13,7 +13,7 @@ import csv
 import io
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -66,12 +66,14 @@ def _run_layout(run_folder: Path) -> dict | None:
 
 
 def run_settings(run_folder: str | Path) -> TrainSettings | None:
-    """The settings the run in ``run_folder`` trains with, None when it says none (or ones not valid here)."""
+    """The settings the run in ``run_folder`` trains with, None when it says none (or ones not valid here); its
+    folder is ``run_folder``, wherever it started."""
     layout = _run_layout(Path(run_folder))
     try:
-        return settings_from_data(TrainSettings, layout["settings"]) if layout else None
+        settings = settings_from_data(TrainSettings, layout["settings"]) if layout else None
     except (ValueError, KeyError, TypeError):
         return None
+    return replace(settings, out_dir=str(run_folder)) if settings is not None else None
 
 
 @dataclass(frozen=True)

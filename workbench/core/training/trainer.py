@@ -18,7 +18,7 @@ import inspect
 import math
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Generator, Sequence
 
@@ -678,13 +678,16 @@ def nothing_to_resume(out_dir: str | Path) -> InvalidSettingsError:
 
 def stopped_run(out_dir: str | Path) -> tuple[TrainSettings, int] | None:
     """The settings and step of the run checkpointed in ``out_dir``, or None when there is no readable
-    checkpoint there (resuming checks the whole checkpoint; this only offers it)."""
+    checkpoint there (resuming checks the whole checkpoint; this only offers it). The settings name ``out_dir``
+    as the run's folder: a run moved, renamed or copied goes on where it is now, not where it started."""
     state = read_state(Path(out_dir) / CHECKPOINT_FOLDER)
     try:
         settings, step = settings_from_data(TrainSettings, state["settings"]), int(state["step"])
     except (KeyError, TypeError, ValueError, AttributeError):  # no state, or one without what a run needs
         return None
-    return None if field_problems(settings) else (settings, step)  # a hand-edited state the form cannot show
+    if field_problems(settings):  # a hand-edited state the form cannot show
+        return None
+    return replace(settings, out_dir=str(out_dir)), step
 
 
 class _RunFiles:
