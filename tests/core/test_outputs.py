@@ -88,3 +88,18 @@ def test_a_window_looking_at_a_run_for_a_moment_does_not_refuse_its_training(tmp
     assert outputs.training_in(tmp_path)
     lock.release()
     assert not outputs.training_in(tmp_path)
+
+
+def test_a_path_the_system_cannot_look_up_is_one_clear_line_everywhere(tmp_path):
+    """A name over 255 bytes made exists() and is_dir() raise an OSError: a traceback and no message."""
+    from workbench.core.catalog import Catalog
+    from workbench.core.genlab.data import image_folder_problem
+    from workbench.core.outputs import check_output_file
+    from workbench.core.training.corpus import read_corpus
+
+    too_long = str(tmp_path / ("x" * 300))
+    for look in (lambda: Catalog().resolve(too_long), lambda: read_corpus(too_long),
+                 lambda: check_output_folder(too_long), lambda: check_output_file(too_long + ".npz", ".npz")):
+        with pytest.raises(InvalidInputError, match="cannot be used: File name too long"):
+            look()
+    assert "cannot be used: File name too long" in image_folder_problem(too_long)

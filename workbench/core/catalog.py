@@ -389,7 +389,7 @@ class Catalog:
         for entry in self.entries() + self.trained.variant_entries():
             if entry.id == ref:
                 return entry
-        path = Path(ref).expanduser()
+        path = paths.usable(Path(ref).expanduser())
         if path.exists():
             if path.is_dir():
                 if not (path / "config.json").is_file():

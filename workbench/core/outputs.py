@@ -9,6 +9,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from workbench.core import paths
 from workbench.core.errors import InvalidInputError
 from workbench.core.i18n import QT_TRANSLATE_NOOP
 
@@ -25,7 +26,7 @@ def check_output_folder(folder: Path, resume: bool = False, how_to_resume: str =
     """``folder`` can take a run's results: it is a folder or can be made one where it stands, it is empty unless
     resuming, and files can be written there. Nothing is created. ``how_to_resume`` names the caller's way to
     resume (a CLI flag, a button) in the refusal of a busy folder."""
-    folder = Path(folder).expanduser()
+    folder = paths.usable(Path(folder).expanduser())
     if folder.exists() and not folder.is_dir():
         raise InvalidInputError(
             QT_TRANSLATE_NOOP("Errors", "{folder} is a file, not a folder: choose a folder for the results.").fill(
@@ -94,7 +95,7 @@ def remove_made_folders(made: list[Path]) -> None:
 def check_output_file(path: Path, suffix: str) -> Path:
     """``path`` can be written as a new ``suffix`` file: its folder exists and takes files, and nothing is
     there yet (an earlier result is never replaced). Missing folders are not created behind the person's back."""
-    path = Path(path).expanduser()
+    path = paths.usable(Path(path).expanduser())
     if not path.name:  # "" reads as the current folder
         raise InvalidInputError(
             QT_TRANSLATE_NOOP("Errors", "Give a file name ending in {suffix}.").fill(suffix=suffix)

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import platformdirs
 
+from workbench.core.errors import InvalidInputError
+from workbench.core.i18n import QT_TRANSLATE_NOOP
+
 _APP = "generation-workbench"
 
 
@@ -50,3 +53,16 @@ def trained_models_dir() -> Path:
 def writable(folder: Path) -> bool:
     """Whether files can be written in ``folder`` (a folder, with write access, on a writable disk)."""
     return folder.is_dir() and os.access(folder, os.W_OK)
+
+
+def usable(path: Path) -> Path:
+    """``path`` when the system can look it up; else InvalidInputError saying why (a name over 255 bytes, a
+    path over the system's limit), where ``exists()`` and ``is_dir()`` would raise an OSError on first look."""
+    try:
+        path.exists()
+    except OSError as error:
+        shown = str(path) if len(str(path)) <= 60 else f"{str(path)[:60]}…"
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP("Errors", "{path} cannot be used: {reason}.").fill(path=shown, reason=error.strerror)
+        ) from error
+    return path

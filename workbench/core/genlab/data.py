@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from workbench.core import paths
 from workbench.core.errors import InvalidInputError
 from workbench.core.i18n import QT_TRANSLATE_NOOP, Text
 
@@ -76,7 +77,10 @@ def _image_files(folder: Path) -> list[Path]:
 def image_folder_problem(folder: str | Path) -> Text | None:
     """Why ``folder`` cannot be the lab's images, found by listing it (no image is read), or None: the window
     says it before Start, not after."""
-    folder = Path(folder).expanduser()
+    try:
+        folder = paths.usable(Path(folder).expanduser())
+    except InvalidInputError as error:
+        return error.args[0]
     if not folder.is_dir():
         return QT_TRANSLATE_NOOP("Errors", "Image folder '{folder}' does not exist or is not a folder.").fill(
             folder=folder

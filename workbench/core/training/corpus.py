@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from workbench.core import paths
 from workbench.core.errors import InvalidInputError
 from workbench.core.i18n import QT_TRANSLATE_NOOP
 
@@ -46,7 +47,7 @@ def _read_utf8(path: Path) -> str:
 
 def read_corpus(path: str | Path) -> Corpus:
     """The whole corpus as one string; files of a folder are joined in sorted order."""
-    path = Path(path).expanduser()
+    path = paths.usable(Path(path).expanduser())
     if not path.exists():
         raise InvalidInputError(QT_TRANSLATE_NOOP("Errors", "Corpus not found: {path}").fill(path=path))
     if path.is_dir():

@@ -184,9 +184,14 @@ class TrainingForm(QWidget):
                 found.append(self.tr("Load a model first: fine-tuning continues training the loaded model."))
             else:
                 found.append(problem)
-        out_dir = Path(settings.out_dir).expanduser() if settings.out_dir else None
-        if out_dir is not None and out_dir.is_dir() and any(out_dir.iterdir()):
-            found.append(self.tr("The output folder already has files: choose a new folder."))
+        if settings.out_dir:
+            try:
+                out_dir = paths.usable(Path(settings.out_dir).expanduser())
+            except InvalidInputError as error:
+                found.append(error_text(error))
+            else:
+                if out_dir.is_dir() and any(out_dir.iterdir()):
+                    found.append(self.tr("The output folder already has files: choose a new folder."))
         return found
 
     # ----- corpus ----------------------------------------------------------------------

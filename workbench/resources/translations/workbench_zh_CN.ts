@@ -1570,6 +1570,10 @@ mean surprisal {3:.2f} nats{4}</source>
         <source>Not enough memory ({reason}): try a smaller model, batch, context or sample.</source>
         <translation>内存不足（{reason}）：请换用更小的模型、批次、上下文或样本。</translation>
     </message>
+    <message>
+        <source>{path} cannot be used: {reason}.</source>
+        <translation>{path} 无法使用：{reason}。</translation>
+    </message>
 </context>
 <context>
     <name>Export</name>
