@@ -101,6 +101,8 @@ def test_a_long_prompt_is_counted_on_a_worker_and_a_newer_one_wins(qtbot, window
     long_prompt = "The capital of France is Paris. " * (main_window_module.LONG_PROMPT_CHARS // 30)
     set_prompt(window, long_prompt, max_new_tokens=4)
     assert window.prompt_editor.token_label.text() == "Counting the prompt's tokens…"  # the window goes on
+    window.generate()  # Ctrl+Enter before the count: it waits for it rather than encode on this thread
+    assert not window.generation.is_running and window.generate_blocked_reason() == "Counting the prompt's tokens…"
     expected = len(window.state.loaded_model.tokenizer(long_prompt)["input_ids"])
     qtbot.waitUntil(lambda: f"The prompt is {expected} tokens" in window.prompt_editor.token_label.text(),
                     timeout=15_000)

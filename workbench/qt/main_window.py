@@ -134,6 +134,7 @@ class MainWindow(QMainWindow):
         self.store = app_settings()
         self.session = Session()
         self._prompt_problem = ""
+        self._prompt_counted = True  # the editor's text as it is now has been counted (a long one on a worker)
         self._shut_down = False
         self.prompt_length = 0  # of the generation on screen: its first generated token is at this position
         # The token ids on screen, per sequence (prompt + answer); empty for a restored run, which keeps none.
@@ -569,6 +570,7 @@ class MainWindow(QMainWindow):
     # --- the editor ------------------------------------------------------------------
 
     def _on_editor_changed(self) -> None:
+        self._prompt_counted = False
         self._schedule_token_count()
         self._schedule_autosave()
         self._update_actions()
@@ -590,7 +592,7 @@ class MainWindow(QMainWindow):
             self.prompt_editor.show_token_count(None, None)
         elif not self.prompt_editor.prompt().strip():
             self.prompt_editor.show_token_count(0, loaded.context_length)
-        elif len(self.prompt_editor.prompt()) + len(self.prompt_editor.system_prompt()) >= LONG_PROMPT_CHARS:
+        elif self._is_long_prompt():
             # Encoding a pasted book takes about a second: on a worker (the tokenizer lets go of the GIL).
             request = self._request_from_editor()
             self.prompt_editor.show_counting(translated(COUNTING_TOKENS))
@@ -605,7 +607,11 @@ class MainWindow(QMainWindow):
             return
         self._update_actions()
 
+    def _is_long_prompt(self) -> bool:
+        return len(self.prompt_editor.prompt()) + len(self.prompt_editor.system_prompt()) >= LONG_PROMPT_CHARS
+
     def _show_prompt_count(self, counted: tuple[int, int]) -> None:
+        self._prompt_counted = True
         loaded = self.state.loaded_model
         if loaded is None:
             return
@@ -617,6 +623,7 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _show_prompt_problem(self, problem: str) -> None:
+        self._prompt_counted = True
         self._prompt_problem = problem
         self.prompt_editor.show_token_count(None, None, problem)
         self._update_actions()
@@ -634,6 +641,8 @@ class MainWindow(QMainWindow):
             return self.tr("Fix the decoding settings first: {0}").format(translated(problems[0]))
         if not self.prompt_editor.prompt().strip():
             return self.tr("Type a prompt to generate.")
+        if not self._prompt_counted and self._is_long_prompt():  # encoding it on this thread would freeze the window
+            return translated(COUNTING_TOKENS)
         return self._prompt_problem
 
     def _generate_hint(self) -> bool:
@@ -674,6 +683,8 @@ class MainWindow(QMainWindow):
     def generate(self, request: GenerationRequest | None = None) -> None:
         """Generate ``request``, or what the editor holds when it can run."""
         if request is None:
+            if not self._prompt_counted and self._is_long_prompt():
+                self._schedule_token_count.flush()  # count it now, on a worker: Generate waits for it
             if self.generation.is_running or self.generate_blocked_reason():
                 return
             request = self._request_from_editor()
