@@ -160,6 +160,19 @@ def test_image_folder_reads_images_and_names_the_unreadable_file(tmp_path):
         load_image_folder(tmp_path / "missing")
 
 
+def test_an_image_too_big_to_open_safely_is_named(tmp_path, monkeypatch):
+    """Pillow refuses a decompression bomb with its own error: it was an "Unexpected error" naming no file."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for index in range(12):
+        write_png(tmp_path / f"digit{index:02}.png", rng.random((8, 8)))
+    write_png(tmp_path / "huge.png", rng.random((16, 16)))
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 100)  # 256 pixels is over twice the limit: refused as a bomb
+    with pytest.raises(InvalidInputError, match="Cannot read 'huge.png' as an image"):
+        load_image_folder(tmp_path, size=8)
+
+
 def test_png_grid_round_trips_through_pillow(tmp_path):
     from PIL import Image
 

@@ -62,7 +62,8 @@ def _read_grayscale(path: Path, size: int) -> np.ndarray:
         with Image.open(path) as image:
             small = image.convert("L").resize((size, size), Image.Resampling.LANCZOS)
             return np.asarray(small, dtype=np.float32).reshape(-1) / 255.0  # (size*size,)
-    except (UnidentifiedImageError, OSError, ValueError) as error:
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as error:
+        # DecompressionBombError: Pillow refuses an image too big to open safely (over 179 million pixels).
         raise InvalidInputError(
             QT_TRANSLATE_NOOP("Errors", "Cannot read '{name}' as an image ({reason}); remove or fix it.").fill(
                 name=path.name, reason=str(error)
