@@ -44,3 +44,21 @@ def test_window_opens_on_a_data_folder_it_cannot_write_and_says_so(qtbot, monkey
     assert f"{blocked} cannot be written" in window.banner.label.text()
     window.save_session_now()
     assert "The session could not be saved" in window.banner.label.text()
+
+
+def test_a_settings_file_that_cannot_be_written_is_said_at_start_and_when_a_setting_is_lost(qtbot, monkeypatch):
+    """The config folder takes files, but workbench.ini itself cannot be written (a folder in its place, one
+    left owned by root): presets and the language were dropped without a word."""
+    from workbench.core import paths
+    from workbench.qt.common.language import CHINESE
+
+    ini = paths.config_dir() / "workbench.ini"
+    ini.mkdir()
+    monkeypatch.setattr(main_window_module, "inspector_panels", lambda state: [])
+    window = MainWindow(AppState())
+    qtbot.addWidget(window)
+    assert f"{ini} cannot be written" in window.banner.label.text()
+    assert window.decoding_panel.save_preset("mine") is False
+    window.banner.hide()
+    window._choose_language(CHINESE)
+    assert f"{ini} cannot be written: this setting will not be kept" in window.banner.label.text()

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import threading
+from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QEventLoop, QPoint, Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
@@ -426,6 +428,10 @@ class MainWindow(QMainWindow):
         store.setValue("output/colour", self.output_view.colour_check.isChecked())
         store.sync()
 
+    def _settings_not_written(self) -> str:
+        return self.tr("{0} cannot be written: this setting will not be kept. Make it writable, or move the "
+                       "settings with WORKBENCH_CONFIG_DIR.").format(self.store.fileName())
+
     def _set_panels_unlocked(self, unlocked: bool) -> None:
         """Locked (the default), docks stay where they are; unlocked, they can be moved or floated."""
         for dock in self.findChildren(QDockWidget):
@@ -437,6 +443,9 @@ class MainWindow(QMainWindow):
         if opened.problem:
             self.show_problem(opened.problem)
         unwritable = [str(folder) for folder in (paths.data_dir(), paths.config_dir()) if not paths.writable(folder)]
+        ini = Path(self.store.fileName())
+        if paths.writable(paths.config_dir()) and ini.exists() and not (ini.is_file() and os.access(ini, os.W_OK)):
+            unwritable.append(str(ini))  # the folder takes files, but the settings file itself cannot be written
         if unwritable:  # a folder left owned by root, a read-only disk: say it now, not at the first lost run
             self.show_problem(self.tr(
                 "{0} cannot be written: runs, trees, settings and trained models made now will not be kept. Make "
@@ -511,8 +520,9 @@ class MainWindow(QMainWindow):
             self.language_actions.addAction(action)
 
     def _choose_language(self, code: str) -> None:
-        choose_language(code)
-        if effective_language(code) != effective_language(self._started_language):
+        if not choose_language(code):
+            self.show_problem(self._settings_not_written())
+        elif effective_language(code) != effective_language(self._started_language):
             self.show_status(self.tr("The interface changes language when the workbench next starts."))
 
     # --- models ----------------------------------------------------------------------

@@ -17,7 +17,7 @@ from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
 from workbench.core.i18n import Text
-from workbench.qt.common.settings_store import app_settings
+from workbench.qt.common.settings_store import app_settings, written
 
 ENGLISH, CHINESE, SYSTEM = "en", "zh_CN", "system"
 LANGUAGES = {ENGLISH: "English", CHINESE: "中文"}  # each named in its own language
@@ -37,10 +37,11 @@ def chosen_language() -> str:
     return value if value in (ENGLISH, CHINESE, SYSTEM) else SYSTEM
 
 
-def choose_language(language: str) -> None:
+def choose_language(language: str) -> bool:
+    """Remember ``language`` for the next start; False when the settings file cannot be written."""
     store = app_settings()
     store.setValue(_LANGUAGE_KEY, language)
-    store.sync()
+    return written(store)
 
 
 def effective_language(chosen: str | None = None) -> str:

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QInputDialog,
     QLabel,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -25,6 +26,7 @@ from workbench.core.sessions import settings_from_dict, settings_to_dict
 from workbench.core.settings_fields import described_fields, field_problems
 from workbench.qt.common.language import translated
 from workbench.qt.common.settings_form import SettingsForm
+from workbench.qt.common.settings_store import written
 from workbench.qt.common.theme import warning_color
 from workbench.qt.common.wheel_guard import scroll_past
 from workbench.qt.generation.decoding_mode import DecodingModeRules
@@ -177,15 +179,19 @@ class DecodingPanel(QWidget):
             preset = self._all_presets()[name]
             self.set_settings(preset, seed_locked=self.seed_locked)
 
-    def save_preset(self, name: str) -> None:
+    def save_preset(self, name: str) -> bool:
+        """Keep the current settings as preset ``name``; False when the settings file cannot be written."""
         presets = self._user_presets()
         presets[name] = settings_to_dict(dataclasses.replace(self.settings(), seed=None))
         self._store.setValue(_USER_PRESETS_KEY, json.dumps(presets))
         self._reload_presets()
         self._show_matching_preset(self.settings())
+        return written(self._store)
 
     def _ask_and_save_preset(self) -> None:
         name, accepted = QInputDialog.getText(self, self.tr("Save preset"), self.tr("Name of the preset:"))
         name = name.strip()
-        if accepted and name and name not in PRESETS:
-            self.save_preset(name)
+        if accepted and name and name not in PRESETS and not self.save_preset(name):
+            QMessageBox.warning(self, self.tr("Preset not kept"), self.tr(
+                "{0} cannot be written: the preset lasts until the window closes. Make the file writable, or move "
+                "the settings with WORKBENCH_CONFIG_DIR.").format(self._store.fileName()))

@@ -743,6 +743,14 @@ mean surprisal {3:.2f} nats{4}</source>
         <source>Name of the preset:</source>
         <translation>预设名称：</translation>
     </message>
+    <message>
+        <source>Preset not kept</source>
+        <translation>预设未能保存</translation>
+    </message>
+    <message>
+        <source>{0} cannot be written: the preset lasts until the window closes. Make the file writable, or move the settings with WORKBENCH_CONFIG_DIR.</source>
+        <translation>无法写入 {0}：该预设只保留到窗口关闭。请让该文件可写，或用 WORKBENCH_CONFIG_DIR 移动设置。</translation>
+    </message>
 </context>
 <context>
     <name>DecodingSettings</name>
@@ -2421,6 +2429,10 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
     <message>
         <source>&amp;About</source>
         <translation>关于(&amp;A)</translation>
+    </message>
+    <message>
+        <source>{0} cannot be written: this setting will not be kept. Make it writable, or move the settings with WORKBENCH_CONFIG_DIR.</source>
+        <translation>无法写入 {0}：此设置不会被保留。请让它可写，或用 WORKBENCH_CONFIG_DIR 移动设置。</translation>
     </message>
     <message>
         <source>{0} cannot be written: runs, trees, settings and trained models made now will not be kept. Make it writable, or move it with WORKBENCH_DATA_DIR or WORKBENCH_CONFIG_DIR.</source>
