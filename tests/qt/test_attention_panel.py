@@ -353,3 +353,10 @@ def test_token_labels_that_fit_a_line_stay_upright_under_the_heatmap(qtbot):
     assert not heatmap.bottom_axis.upright
     widest = QFontMetricsF(heatmap.bottom_axis.font()).horizontalAdvance("Attention")
     assert heatmap.bottom_axis.maximumHeight() > widest  # on its side, as tall as the longest label
+
+
+def test_a_long_pasted_text_reaches_the_capture_whole(qtbot, panel):
+    """QLineEdit cut a paste at 32,767 characters without a word: the capture's length check must see it all."""
+    panel.text_edit.setText("a" * 40_000)
+    assert len(panel.text_edit.text()) == 40_000
+

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QProgressBar,
     QPushButton,
     QScrollArea,
@@ -62,6 +61,7 @@ from workbench.qt.common.app_state import AppState, LiveGeneration
 from workbench.qt.common.export import ask_and_save
 from workbench.qt.common.jobs import Job
 from workbench.qt.common.language import error_text
+from workbench.qt.common.text_line import model_text_line
 
 _REDRAW_MS = 33  # the heatmap redraws at most ~30 times a second while a slider is dragged
 _TOKEN_VIEW_MS = 100  # the token view follows at 10 Hz, so it never slows the heatmap down
@@ -150,7 +150,7 @@ class AttentionPanel(QWidget):
     # --- layout -------------------------------------------------------------------
 
     def _build(self) -> None:
-        self.text_edit = QLineEdit()
+        self.text_edit = model_text_line()
         self.text_edit.setPlaceholderText(self.tr("Text to capture (after a generation its prompt appears here)"))
         self.text_edit.returnPressed.connect(self.capture_text)
         self.chat_check = QCheckBox(self.tr("Chat template"))

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QProgressBar,
     QPushButton,
     QVBoxLayout,
@@ -36,6 +35,7 @@ from workbench.core.loading import LoadedModel
 from workbench.qt.common.app_state import AppState, LensResult
 from workbench.qt.common.jobs import Job
 from workbench.qt.common.language import error_text, translated
+from workbench.qt.common.text_line import model_text_line
 from workbench.qt.lens.grid import LensGrid
 from workbench.qt.token.panel import format_prob
 
@@ -73,7 +73,7 @@ class LensPanel(QWidget):
         self._on_model_changed(state.loaded_model)
 
     def _build(self) -> None:
-        self.text_edit = QLineEdit()
+        self.text_edit = model_text_line()
         self.text_edit.setPlaceholderText(self.tr("Text to read through the layers (after a generation, its "
                                                   "prompt and answer are read by themselves)"))
         self.text_edit.returnPressed.connect(self.compute_text)
