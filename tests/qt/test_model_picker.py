@@ -170,3 +170,26 @@ def test_the_model_box_keeps_the_name_in_view_while_it_narrows_for_a_load(qtbot)
     window.model_picker.set_loading(LoadProgress("Checking the GGUF file", 0.0))
     assert line.cursorPosition() == 0  # the start, the model's name, is what says which model it is
     window.close()
+
+
+def test_load_stays_under_the_mouse_when_a_load_begins(qtbot):
+    """The progress used to be inserted beside the loaded model's name: the list narrowed and Load jumped ~400 px,
+    so a second click landed on the Dtype box."""
+    from workbench.core.loading import LoadProgress
+
+    window = MainWindow(AppState(Catalog()))
+    qtbot.addWidget(window)
+    window.setWindowState(Qt.WindowState.WindowNoState)
+    window.show()
+    qtbot.waitExposed(window)
+    window.resize(1366, 768)
+    picker = window.model_picker
+    qtbot.wait(50)
+    before = (picker.load_button.x(), picker.combo.width())
+    picker.set_loading(LoadProgress("Reading the weights", 0.4, 12.0))
+    qtbot.wait(50)
+    assert (picker.load_button.x(), picker.combo.width()) == before and picker.progress_bar.isVisibleTo(window)
+    picker.set_idle()
+    qtbot.wait(50)
+    assert (picker.load_button.x(), picker.combo.width()) == before and picker.loaded_label.isVisibleTo(window)
+    window.close()

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QMenu,
     QProgressBar,
     QPushButton,
+    QStackedWidget,
     QToolButton,
     QTreeView,
     QWidget,
@@ -185,10 +186,18 @@ class ModelPicker(QWidget):
         layout.addWidget(QLabel(self.tr("Dtype")))
         layout.addWidget(self.dtype_combo)
         layout.addWidget(self.load_button)
-        layout.addWidget(self.stage_label, 2)
-        layout.addWidget(self.progress_bar)
-        layout.addWidget(self.cancel_button)
-        layout.addWidget(self.loaded_label)  # no stretch: its whole text first, the model list the rest
+        # The load's progress takes the place of the loaded model's name, in a stack as wide as the wider of the
+        # two: inserted beside it, it narrowed the model list and moved Load under the mouse as a load began.
+        loading = QWidget()
+        loading_layout = QHBoxLayout(loading)
+        loading_layout.setContentsMargins(0, 0, 0, 0)
+        loading_layout.addWidget(self.stage_label, 1)
+        loading_layout.addWidget(self.progress_bar)
+        loading_layout.addWidget(self.cancel_button)
+        self.status_stack = QStackedWidget()
+        self.status_stack.addWidget(self.loaded_label)
+        self.status_stack.addWidget(loading)
+        layout.addWidget(self.status_stack)  # no stretch: its whole text first, the model list the rest
         self.set_idle()
         self.refresh()
 
@@ -352,10 +361,9 @@ class ModelPicker(QWidget):
                 self._duration_text(progress.seconds_left))
             self.progress_bar.setFormat("%p%" + left)
         self.progress_bar.setTextVisible(progress.fraction is not None)
-        for widget in (self.stage_label, self.progress_bar, self.cancel_button):
-            widget.setVisible(True)
+        self.status_stack.setCurrentIndex(1)
         line = self.combo.lineEdit()
-        if line is not None and not line.hasFocus():  # the box narrows for the progress: its start stays in view
+        if line is not None and not line.hasFocus():  # a long entry's start (the model's name) stays in view
             line.setCursorPosition(0)
 
     def _duration_text(self, seconds: float) -> str:
@@ -364,8 +372,7 @@ class ModelPicker(QWidget):
         return self.tr("{0} min").format(round(seconds / 60))
 
     def set_idle(self) -> None:
-        for widget in (self.stage_label, self.progress_bar, self.cancel_button):
-            widget.setVisible(False)
+        self.status_stack.setCurrentIndex(0)
 
     def show_loaded(self, loaded: LoadedModel | None) -> None:
         self.set_idle()
