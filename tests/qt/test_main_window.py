@@ -451,3 +451,19 @@ def test_prompt_characters_a_character_model_never_saw_are_counted(qtbot, make_w
     assert window.generate_button.isEnabled()  # a warning: the model reads them all the same
     set_prompt(window, "明月光")
     assert "unknown" not in window.prompt_editor.token_label.text()
+
+
+def test_remove_asks_before_a_run_is_gone_for_good(qtbot, window, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    set_prompt(window, "The quick", mode="greedy", max_new_tokens=3)
+    with qtbot.waitSignal(window.state.generation_finished, timeout=15_000):
+        window.generate()
+    panel = window.runs_panel
+    panel.list.setCurrentRow(0)
+    answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
+    monkeypatch.setattr(QMessageBox, "question", lambda *args: answers.pop(0))
+    panel.remove_button.click()
+    assert panel.list.count() == 1  # No: kept
+    panel.remove_button.click()
+    assert panel.list.count() == 0

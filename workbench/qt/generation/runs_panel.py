@@ -5,7 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.sessions import Run, export_run
@@ -32,7 +41,8 @@ class RunsPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.list = QListWidget()
-        self.list.setToolTip(self.tr("Click a run to put its prompt, settings and output back."))
+        self.list.setToolTip(self.tr("Click a run to put its prompt, settings and output back. ■: the run was "
+                                     "stopped before it ended."))
         self.list.setWordWrap(True)
         self.list.itemClicked.connect(self._choose)
         self.list.itemActivated.connect(self._choose)
@@ -106,7 +116,13 @@ class RunsPanel(QWidget):
 
     def _remove_selected(self) -> None:
         row = self.list.currentRow()
-        if row >= 0:
+        if row < 0:
+            return
+        # One click must not lose a run for good: there is no undo.
+        asked = QMessageBox.question(self, self.tr("Remove run"), self.tr(
+            "Remove the selected run from the session? It cannot be brought back (export it first to keep it)."),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
+        if asked == QMessageBox.StandardButton.Yes:
             self.list.takeItem(row)
             self.runs_edited.emit()
 

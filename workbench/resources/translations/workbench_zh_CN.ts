@@ -2974,8 +2974,8 @@ Read it (Show Details) and load only a model you trust.</source>
         <translation>{0} 词元</translation>
     </message>
     <message>
-        <source>Click a run to put its prompt, settings and output back.</source>
-        <translation>点击一次运行，恢复其提示词、设置和输出。</translation>
+        <source>Click a run to put its prompt, settings and output back. ■: the run was stopped before it ended.</source>
+        <translation>点击一次运行，即可恢复它的提示词、设置和输出。■：该运行在结束前被停止。</translation>
     </message>
     <message>
         <source>JSON…</source>
@@ -3000,6 +3000,14 @@ Read it (Show Details) and load only a model you trust.</source>
     <message>
         <source>Remove the selected run from the session.</source>
         <translation>从本次会话中移除选中的运行。</translation>
+    </message>
+    <message>
+        <source>Remove run</source>
+        <translation>移除运行</translation>
+    </message>
+    <message>
+        <source>Remove the selected run from the session? It cannot be brought back (export it first to keep it).</source>
+        <translation>要从会话中移除所选运行吗？移除后无法恢复（如需保留，请先导出）。</translation>
     </message>
     <message>
         <source>JSON (*.json)</source>
