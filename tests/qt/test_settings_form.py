@@ -207,3 +207,34 @@ def test_hand_edited_user_presets_that_cannot_be_read_are_skipped_and_the_panel_
     qtbot.addWidget(panel)
     names = [panel.preset_combo.itemData(index) for index in range(panel.preset_combo.count())]
     assert "cold" in names and "number" not in names and "hot" not in names
+
+
+def test_a_preset_named_like_a_built_in_one_is_refused_an_own_one_replaced_on_yes_and_deleted(qtbot, monkeypatch):
+    """Saving as "Greedy" did nothing without a word, an own name was replaced unasked, and none could be deleted."""
+    from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+    from workbench.qt.common.settings_store import app_settings
+    from workbench.qt.generation.decoding_panel import DecodingPanel
+
+    panel = DecodingPanel(app_settings())
+    qtbot.addWidget(panel)
+    said, answers = [], []
+    monkeypatch.setattr(QMessageBox, "information", lambda *args: said.append(args[2]))
+    monkeypatch.setattr(QMessageBox, "question", lambda *args: answers.pop(0))
+    names = iter(["Greedy", "mine", "mine"])
+    monkeypatch.setattr(QInputDialog, "getText", lambda *args: (next(names), True))
+
+    def listed() -> list:
+        return [panel.preset_combo.itemData(index) for index in range(panel.preset_combo.count())]
+
+    panel.save_preset_button.click()
+    assert said == ["“Greedy” is a built-in preset's name: choose another."] and listed().count("Greedy") == 1
+    panel.save_preset_button.click()
+    assert "mine" in listed()
+    kept = panel._user_presets()["mine"]
+    panel.form.control("temperature").setValue(1.3)
+    answers.append(QMessageBox.StandardButton.No)
+    panel.save_preset_button.click()  # "mine" again: asked, and No keeps the old one
+    assert panel._user_presets()["mine"] == kept
+    panel.delete_preset("mine")
+    assert "mine" not in listed() and "mine" not in panel._user_presets()

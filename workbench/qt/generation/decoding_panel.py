@@ -6,13 +6,14 @@ from __future__ import annotations
 import dataclasses
 import json
 
-from PySide6.QtCore import QSettings, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
     QInputDialog,
     QLabel,
+    QMenu,
     QMessageBox,
     QPushButton,
     QVBoxLayout,
@@ -46,9 +47,12 @@ class DecodingPanel(QWidget):
 
         self.preset_combo = QComboBox()
         self.preset_combo.setToolTip(
-            self.tr("Ready-made settings. Your own presets are listed after the built-in ones.")
+            self.tr("Ready-made settings. Your own presets are listed after the built-in ones; right-click to delete "
+                    "the one shown.")
         )
         self.preset_combo.activated.connect(self._apply_chosen_preset)
+        self.preset_combo.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.preset_combo.customContextMenuRequested.connect(self._offer_preset_deletion)
         self.save_preset_button = QPushButton(self.tr("Save…"))
         self.save_preset_button.setToolTip(self.tr("Save the current settings as a preset of your own."))
         self.save_preset_button.clicked.connect(self._ask_and_save_preset)
@@ -191,7 +195,33 @@ class DecodingPanel(QWidget):
     def _ask_and_save_preset(self) -> None:
         name, accepted = QInputDialog.getText(self, self.tr("Save preset"), self.tr("Name of the preset:"))
         name = name.strip()
-        if accepted and name and name not in PRESETS and not self.save_preset(name):
+        if not (accepted and name):
+            return
+        if name in PRESETS or name in {translated(built_in) for built_in in PRESETS}:  # "贪心" is Greedy too
+            QMessageBox.information(self, self.tr("Save preset"), self.tr(
+                "“{0}” is a built-in preset's name: choose another.").format(name))
+            return
+        if name in self._user_presets() and QMessageBox.question(
+                self, self.tr("Save preset"), self.tr("Replace your preset “{0}” with these settings?").format(name),
+        ) != QMessageBox.StandardButton.Yes:
+            return
+        if not self.save_preset(name):
             QMessageBox.warning(self, self.tr("Preset not kept"), self.tr(
                 "{0} cannot be written: the preset lasts until the window closes. Make the file writable, or move "
                 "the settings with WORKBENCH_CONFIG_DIR.").format(self._store.fileName()))
+
+    def delete_preset(self, name: str) -> None:
+        presets = self._user_presets()
+        presets.pop(name, None)
+        self._store.setValue(_USER_PRESETS_KEY, json.dumps(presets))
+        written(self._store)
+        self._reload_presets()
+        self._show_matching_preset(self.settings())
+
+    def _offer_preset_deletion(self, position) -> None:
+        name = self.preset_combo.currentData()
+        if name is None or name in PRESETS:  # Custom, or a built-in one: nothing of the person's to delete
+            return
+        menu = QMenu(self)
+        menu.addAction(self.tr("Delete preset “{0}”").format(name), lambda: self.delete_preset(name))
+        menu.exec(self.preset_combo.mapToGlobal(position))

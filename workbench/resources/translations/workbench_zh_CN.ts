@@ -700,8 +700,8 @@ mean surprisal {3:.2f} nats{4}</source>
 <context>
     <name>DecodingPanel</name>
     <message>
-        <source>Ready-made settings. Your own presets are listed after the built-in ones.</source>
-        <translation>现成的设置。你自己的预设列在内置预设之后。</translation>
+        <source>Ready-made settings. Your own presets are listed after the built-in ones; right-click to delete the one shown.</source>
+        <translation>现成的设置。你自己的预设列在内置预设之后；右键点击可删除当前显示的预设。</translation>
     </message>
     <message>
         <source>Save…</source>
@@ -744,12 +744,24 @@ mean surprisal {3:.2f} nats{4}</source>
         <translation>预设名称：</translation>
     </message>
     <message>
+        <source>“{0}” is a built-in preset&apos;s name: choose another.</source>
+        <translation>“{0}”是内置预设的名字：请换一个。</translation>
+    </message>
+    <message>
+        <source>Replace your preset “{0}” with these settings?</source>
+        <translation>用这些设置替换你的预设“{0}”吗？</translation>
+    </message>
+    <message>
         <source>Preset not kept</source>
         <translation>预设未能保存</translation>
     </message>
     <message>
         <source>{0} cannot be written: the preset lasts until the window closes. Make the file writable, or move the settings with WORKBENCH_CONFIG_DIR.</source>
         <translation>无法写入 {0}：该预设只保留到窗口关闭。请让该文件可写，或用 WORKBENCH_CONFIG_DIR 移动设置。</translation>
+    </message>
+    <message>
+        <source>Delete preset “{0}”</source>
+        <translation>删除预设“{0}”</translation>
     </message>
 </context>
 <context>
