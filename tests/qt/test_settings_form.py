@@ -80,6 +80,12 @@ def test_a_mode_switch_leaves_the_presets_filters_behind_and_disables_unused_kno
     assert knobs.control("temperature").isEnabled() and not knobs.control("num_beams").isEnabled()
 
 
+def test_the_seed_can_be_set_only_where_something_is_drawn(decoding_panel):
+    for mode, drawn in (("greedy", False), ("beam", False), ("sample", True)):
+        decoding_panel.mode_combo.setCurrentIndex(decoding_panel.mode_combo.findData(mode))
+        assert decoding_panel.seed_spin.isEnabled() == decoding_panel.seed_lock.isEnabled() == drawn, mode
+
+
 def test_the_panel_starts_on_what_the_cli_samples_with_and_a_mode_round_trip_changes_nothing(decoding_panel):
     assert decoding_panel.settings() == MODE_DEFAULTS["sample"]
     assert decoding_panel.preset_combo.currentData() == "Balanced"  # not "Custom"

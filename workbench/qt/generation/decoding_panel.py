@@ -138,6 +138,8 @@ class DecodingPanel(QWidget):
     def _on_changed(self, *_args) -> None:
         settings = self.settings()
         self.mode_rules.enable_knobs(settings)
+        for widget in (self.seed_spin, self.seed_lock):  # greedy and beam search draw nothing: no seed to set
+            widget.setEnabled(settings.mode == "sample")
         found = settings.problems()
         self.problems_label.setText("\n".join(f"⚠ {translated(problem)}" for problem in found))
         self.problems_label.setVisible(bool(found))
