@@ -180,3 +180,18 @@ def test_the_presets_a_compare_column_and_the_lens_rows_speak_chinese(qtbot, tmp
     assert card.settings_label.text() == "采样 T 0.7 · top-k 50 · top-p 0.9 · 重复惩罚 1.1 · 128 个词元"
     lens = drain(logit_lens(tiny_loaded, [1, 2, 3]))
     assert lens.layers[0] == "embed" and translated(lens.layers[0]) == "嵌入"
+
+
+def test_the_sample_prompts_menu_titles_speak_chinese_and_the_prompts_stay_as_the_model_reads_them(qtbot):
+    from workbench.qt.common.language import choose_language
+    from workbench.qt.generation.prompt_editor import PromptEditor, load_sample_prompts
+
+    choose_language(CHINESE)
+    editor = PromptEditor()
+    qtbot.addWidget(editor)
+    titles = [action.text() for action in editor.samples_button.menu().actions()]
+    assert "英文：法国的首都（对话）" in titles and "Capital of France (chat)" not in titles
+    assert all(sample.title_zh or sample.title.startswith("中文") for sample in load_sample_prompts())
+    actions = editor.samples_button.menu().actions()
+    next(action for action in actions if action.text().startswith("英文：法国")).trigger()
+    assert editor.prompt() == "What is the capital of France?"

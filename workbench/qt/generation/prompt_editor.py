@@ -23,6 +23,7 @@ from superqt import QToggleSwitch
 from superqt.utils import signals_blocked
 
 from workbench.core.resources import sample_prompts_file
+from workbench.qt.common.language import CHINESE, effective_language
 from workbench.qt.common.theme import warning_color
 
 
@@ -46,6 +47,10 @@ class SamplePrompt:
     prompt: str
     system_prompt: str = ""
     chat: bool = True
+    title_zh: str = ""  # the title in the Chinese interface (the prompt stays what the model reads)
+
+    def shown_title(self) -> str:
+        return self.title_zh if self.title_zh and effective_language() == CHINESE else self.title
 
 
 def load_sample_prompts(path: Path | None = None) -> list[SamplePrompt]:
@@ -90,7 +95,8 @@ class PromptEditor(QWidget):
         self.samples_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         samples_menu = QMenu(self.samples_button)
         for sample in load_sample_prompts():
-            samples_menu.addAction(sample.title).triggered.connect(lambda _=False, s=sample: self.use_sample(s))
+            samples_menu.addAction(sample.shown_title()).triggered.connect(
+                lambda _=False, s=sample: self.use_sample(s))
         self.samples_button.setMenu(samples_menu)
         self.samples_button.setEnabled(not samples_menu.isEmpty())
 
