@@ -345,6 +345,7 @@ def test_a_run_restored_from_the_runs_list_shows_its_prompts_tree(qtbot, window)
     window.restore_run(run)
     assert window.tree_dock_widget.shown_tree_id == first.id
     assert window.tree_dock_widget.selected_node_ids() == [first.root.id]  # the branch of that answer
+    assert window.shown_node == (first, first.root.id)  # so a click on one of its tokens forks it
 
 
 def test_regenerate_with_a_new_seed_draws_again_with_the_branchs_own_settings(qtbot, window):
@@ -369,7 +370,14 @@ def test_regenerate_with_a_new_seed_draws_again_with_the_branchs_own_settings(qt
 
 def test_a_token_of_an_answer_without_its_tokens_says_how_to_fork_it(qtbot, window):
     generate_root(qtbot, window)
-    window.restore_run(window.runs_panel.runs()[0])  # as after a restart: the run's text, no tokens to fork from
+    window.restore_run(window.runs_panel.runs()[0])  # made in this session: its branch keeps its tokens
+    window.open_fork_popup(0, 2, QPoint(10, 10))
+    assert window.fork_popup is not None
+    window.fork_popup.close()
+    window.fork_popup = None
+    window.trees.records.clear()  # as after a restart: the run's text, no tokens to fork from
+    window.restore_run(window.runs_panel.runs()[0])
+    assert "Show in inspector" in window.output_view.info_label.text()
     window.open_fork_popup(0, 2, QPoint(10, 10))
     assert window.fork_popup is None and "Show in inspector" in window.statusBar().currentMessage()
     window.open_fork_popup(1, 2, QPoint(10, 10))

@@ -853,8 +853,13 @@ class MainWindow(QMainWindow):
         self.runs_panel.select_run(run.id)
         tree = self.trees.tree_of(run.model_id, run.prompt, run.system_prompt, run.chat)
         node = tree.node_with_answer(run.sequences[0].text, run.seed) if tree is not None and run.sequences else None
-        if node is not None:  # the Tree dock follows to this answer's branch
+        if node is not None:  # the Tree dock follows to this answer's branch, and a click on a token forks it
+            self.shown_node = (tree, node.id)
             self.tree_dock_widget.select_node(tree, node.id)
+            if node.id not in self.trees.records:  # from an earlier session: its text only, no tokens to fork at
+                self.output_view.set_info(self.tr(
+                    "To fork this answer, right-click its branch in the Tree, “Show in inspector”: it is generated "
+                    "again, then a click on a token forks there."))
         elif tree is not None:  # or to this prompt's answers
             self.tree_dock_widget.show_tree(tree.id)
         self.state.run_restored.emit(run)
