@@ -92,3 +92,26 @@ def test_a_click_beside_a_line_or_below_the_text_finds_no_token(view, qtbot):
     assert sequence.token_at(QPoint(sequence.viewport().width() - 5, on_hello.y())) == -1  # right of "Hello⏎"
     assert sequence.token_at(on_hello + QPoint(0, start.height())) == 2  # "world", the next line
     assert sequence.token_at(on_hello + QPoint(0, 4 * start.height())) == -1  # below the last line
+
+
+def test_the_arrow_keys_select_tokens_and_enter_opens_the_menu(view, qtbot):
+    """Forking needed a mouse: the caret now selects the token it stands on, and Enter asks for its menu."""
+    from PySide6.QtCore import Qt
+
+    sequence = view.views()[0]
+    view.resize(600, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    sequence.append_tokens(tokens("The", " cat", " sat"))
+    selected, menus = [], []
+    sequence.token_clicked.connect(selected.append)
+    sequence.token_menu_requested.connect(lambda index, anchor: menus.append(index))
+    sequence.setFocus()
+    sequence.moveCursor(sequence.textCursor().MoveOperation.Start)
+    for _ in range(4):  # past "The" and the space: onto " cat"'s "c"
+        qtbot.keyClick(sequence, Qt.Key.Key_Right)
+    assert selected[-1] == 1
+    qtbot.keyClick(sequence, Qt.Key.Key_End)
+    assert selected[-1] == 2  # at the end: the last token
+    qtbot.keyClick(sequence, Qt.Key.Key_Return)
+    assert menus == [2]

@@ -13,7 +13,7 @@ import dataclasses
 import html
 
 from PySide6.QtCore import QCoreApplication, QEvent, QPoint, QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QHideEvent, QMouseEvent, QTextCharFormat, QTextCursor, QTextFormat
+from PySide6.QtGui import QColor, QHideEvent, QKeyEvent, QMouseEvent, QTextCharFormat, QTextCursor, QTextFormat
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
@@ -35,6 +35,7 @@ from workbench.qt.common.throttle import land_when_closed
 
 FLUSH_INTERVAL_MS = 33
 _TOKEN_INDEX = QTextFormat.Property.UserProperty + 1  # which token a character belongs to
+_CARET_KEYS = (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Home, Qt.Key.Key_End)
 
 
 def visible_token_text(text: str) -> str:
@@ -68,6 +69,9 @@ class SequenceView(QPlainTextEdit):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setReadOnly(True)
+        # A caret the arrow keys move: the token at it is selected, and Enter opens its menu, as a click does.
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
+                                     | Qt.TextInteractionFlag.TextSelectableByKeyboard)
         self.prefill = ""  # the answer's forced start, shown before the tokens
         self.tokens: list[RunToken] = []
         # The text as generated: the document turns a "\r" into a line break, which would change what
@@ -207,6 +211,28 @@ class SequenceView(QPlainTextEdit):
                 self.token_clicked.emit(index)
                 self._menu_token = index
                 self._menu_timer.start()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
+            index = self.token_at_caret()
+            if index >= 0:
+                self.token_clicked.emit(index)
+                self.token_menu_requested.emit(index, self.token_anchor(index))
+                return
+        super().keyPressEvent(event)
+        if event.key() in _CARET_KEYS and not self.textCursor().hasSelection():
+            index = self.token_at_caret()
+            if index >= 0:
+                self.token_clicked.emit(index)
+
+    def token_at_caret(self) -> int:
+        """The token whose text the caret stands before (or the last one, at the end), or -1 (the prefill)."""
+        position = self.textCursor().position()
+        for index, (first, end) in enumerate(self.token_spans):
+            if first <= position < end:
+                return index
+        at_end = self.token_spans and position >= self.token_spans[-1][1]
+        return len(self.token_spans) - 1 if at_end else -1
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         self._menu_timer.stop()
