@@ -31,7 +31,8 @@ def test_every_field_gets_a_control_with_its_help_and_default(qtbot, settings_cl
     qtbot.addWidget(form)
     for field in described_fields(settings_class):
         control = form.control(field.name)
-        assert control.toolTip() == field.info.help or control.parentWidget().toolTip() == field.info.help
+        tooltip = control.toolTip() or control.parentWidget().toolTip()
+        assert tooltip.startswith(field.info.help), field.name  # an order list adds how to move its rows
         # None with no special text to show it (the decoding seed) needs a panel's own control: the seed lock.
         shows_default = field.default is not None or field.info.special or field.value_type is str
         if field.default is not dataclasses.MISSING and shows_default:
@@ -244,3 +245,15 @@ def test_a_preset_named_like_a_built_in_one_is_refused_an_own_one_replaced_on_ye
     assert panel._user_presets()["mine"] == kept
     panel.delete_preset("mine")
     assert "mine" not in listed() and "mine" not in panel._user_presets()
+
+
+def test_the_sampler_order_moves_with_alt_and_the_arrow_keys(qtbot, decoding_panel):
+    """It could only be dragged, and the tooltip saying so was hidden under the setting's help."""
+    from PySide6.QtCore import Qt
+
+    listing = decoding_panel.form.control("sampler_order")
+    first, second = decoding_panel.settings().sampler_order[:2]
+    listing.setCurrentRow(0)
+    qtbot.keyClick(listing, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
+    assert decoding_panel.settings().sampler_order[:2] == (second, first)
+    assert listing.currentRow() == 1 and "Alt+Up and Alt+Down" in listing.toolTip()

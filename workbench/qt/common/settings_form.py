@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QAbstractSpinBox,
@@ -38,6 +39,23 @@ from workbench.core.settings_fields import DEVICE, FOLDER, DescribedField, descr
 from workbench.qt.common.wheel_guard import scroll_past
 
 _LARGEST_INT = 2**31 - 1  # a QSpinBox holds a C int
+
+
+class _OrderList(QListWidget):
+    """Rows in an order, rearranged by dragging, or with Alt+Up and Alt+Down on the current row."""
+
+    moved = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
+        step = {Qt.Key.Key_Up: -1, Qt.Key.Key_Down: 1}.get(event.key())
+        row = self.currentRow()
+        if step is None or event.modifiers() != Qt.KeyboardModifier.AltModifier or not 0 <= row + step < self.count():
+            super().keyPressEvent(event)
+            return
+        item = self.takeItem(row)
+        self.insertItem(row + step, item)
+        self.setCurrentRow(row + step)
+        self.moved.emit()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -148,6 +166,9 @@ class SettingsForm(QWidget):
     def _add_row(self, field: DescribedField, widget: QWidget) -> None:
         form = self._section(field.info.section)
         label_text, tooltip = self.translate(field.info.label), self.translate(field.info.help)
+        if isinstance(widget, _OrderList):  # how to use this control: the window's own, not the setting's help
+            tooltip += "\n" + QCoreApplication.translate(
+                "SettingsForm", "Drag the rows, or move the current one with Alt+Up and Alt+Down.")
         widget.setToolTip(tooltip)
         if isinstance(widget, QCheckBox):  # the box carries its own label
             widget.setText(label_text)
@@ -262,12 +283,12 @@ class SettingsForm(QWidget):
         return dataclasses.replace(control, widget=row)
 
     def _order(self, field: DescribedField) -> _Control:
-        """An order of the field's choices, rearranged by dragging the rows."""
-        listing = QListWidget()
+        """An order of the field's choices, rearranged by dragging the rows or with Alt+Up and Alt+Down."""
+        listing = _OrderList()
         listing.setDragDropMode(QAbstractItemView.DragDropMode.InternalMove)
-        listing.setToolTip(QCoreApplication.translate("SettingsForm", "Drag the rows to change the order."))
         labels = dict(field.info.choices)
         listing.model().rowsMoved.connect(self.changed)
+        listing.moved.connect(self.changed)
 
         def read() -> tuple[str, ...]:
             return tuple(listing.item(row).data(Qt.ItemDataRole.UserRole) for row in range(listing.count()))

@@ -3080,12 +3080,12 @@ Read it (Show Details) and load only a model you trust.</source>
 <context>
     <name>SettingsForm</name>
     <message>
-        <source>Folder…</source>
-        <translation>文件夹…</translation>
+        <source>Drag the rows, or move the current one with Alt+Up and Alt+Down.</source>
+        <translation>拖动各行，或用 Alt+上 和 Alt+下 移动当前行。</translation>
     </message>
     <message>
-        <source>Drag the rows to change the order.</source>
-        <translation>拖动行以调整顺序。</translation>
+        <source>Folder…</source>
+        <translation>文件夹…</translation>
     </message>
     <message>
         <source>one per line</source>
