@@ -77,14 +77,20 @@ def test_a_marked_token_stays_underlined_alone_while_tokens_stream_after_it(view
     assert (selection.cursor.selectionStart(), selection.cursor.selectionEnd()) == sequence.token_spans[4] == (18, 22)
 
 
-def test_a_click_beside_a_line_or_below_the_text_finds_no_token(view, qtbot):
-    from PySide6.QtCore import QPoint
-
+def shown_sequence(view, qtbot, *texts: str):
+    """The first sequence of ``view`` on screen, holding one token per text."""
     sequence = view.views()[0]
     view.resize(600, 300)
     view.show()
     qtbot.waitExposed(view)
-    sequence.append_tokens(tokens("Hello", "\n", "world"))
+    sequence.append_tokens(tokens(*texts))
+    return sequence
+
+
+def test_a_click_beside_a_line_or_below_the_text_finds_no_token(view, qtbot):
+    from PySide6.QtCore import QPoint
+
+    sequence = shown_sequence(view, qtbot, "Hello", "\n", "world")
     sequence.moveCursor(sequence.textCursor().MoveOperation.Start)
     start = sequence.cursorRect()
     on_hello = start.center() + QPoint(8, 0)
@@ -98,11 +104,7 @@ def test_the_arrow_keys_select_tokens_and_enter_opens_the_menu(view, qtbot):
     """Forking needed a mouse: the caret now selects the token it stands on, and Enter asks for its menu."""
     from PySide6.QtCore import Qt
 
-    sequence = view.views()[0]
-    view.resize(600, 300)
-    view.show()
-    qtbot.waitExposed(view)
-    sequence.append_tokens(tokens("The", " cat", " sat"))
+    sequence = shown_sequence(view, qtbot, "The", " cat", " sat")
     selected, menus = [], []
     sequence.token_clicked.connect(selected.append)
     sequence.token_menu_requested.connect(lambda index, anchor: menus.append(index))
