@@ -73,6 +73,8 @@ def test_vae_run_fills_curves_and_grids_then_saves_and_loads(panel, qtbot, tmp_p
     # Never saved by hand, the run's model is not lost to a quit: the next window's lab shows it again.
     again = GenLabPanel(AppState(Catalog()))
     qtbot.addWidget(again)
+    assert again.model is None  # read on a worker: building the panel does not wait for it
+    qtbot.waitUntil(lambda: again.model is not None, timeout=30_000)
     assert (again.samples_view.grid == samples).all()
     assert "The last VAE trained here (epoch 2) is back" in again.run.status_label.text()
     again.shutdown()

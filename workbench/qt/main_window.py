@@ -717,7 +717,7 @@ class MainWindow(QMainWindow):
         chat = True if request.chat is None else request.chat
         self.prompt_editor.set_contents(request.prompt, request.system_prompt, chat, prefill=answer)
         self._count_prompt_tokens()
-        self.generate(self._request_from_editor())
+        self.generate()  # as Generate would: a text too long to read, or one still counted, waits with its reason
 
     def _on_generation_started(self, live: LiveGeneration) -> None:
         request = live.request

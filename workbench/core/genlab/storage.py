@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Generator
 
 import torch
 from safetensors import SafetensorError
@@ -17,9 +18,10 @@ from workbench.core import checkpoints as shared_checkpoints
 from workbench.core import paths
 from workbench.core.atomic import atomic_directory, write_json_atomic
 from workbench.core.errors import InvalidInputError
+from workbench.core.genlab.data import ImageSet, load_digits_set
 from workbench.core.genlab.models import GenerativeModel, ModelConfig, build_model
 from workbench.core.genlab.settings import MODEL_KINDS
-from workbench.core.i18n import QT_TRANSLATE_NOOP
+from workbench.core.i18n import QT_TRANSLATE_NOOP, Text
 
 FORMAT = "workbench-genlab"
 FORMAT_VERSION = 1
@@ -123,6 +125,15 @@ def last_window_run() -> tuple[Path, dict] | None:
         return None
     _, folder, state = max(found, key=lambda saved: saved[0])
     return folder, state
+
+
+def read_model_and_digits(folder: str | Path) -> Generator[Text, None, tuple[GenerativeModel, ImageSet | None]]:
+    """The lab model in ``folder``, and the digits to reconstruct and interpolate with when it was made for their
+    size (None otherwise), as a job: reading the digits imports scikit-learn, about a second."""
+    yield QT_TRANSLATE_NOOP("StatusEvent", "Reading the lab model in {folder}").fill(folder=folder)
+    model = load_model(folder)
+    digits = load_digits_set()
+    return model, digits if model.config.image_shape == digits.image_shape else None
 
 
 def load_checkpoint(folder: str | Path, device: torch.device | str = "cpu") -> Checkpoint:

@@ -112,9 +112,10 @@ class OverviewGrid(QWidget):
 
     def _lay_out(self) -> None:
         if self.attention_map is not None:
-            fitting = max(1, (self._width + _BLOCK_GAP) // self._block_width())
-            self.blocks = min(fitting, self.attention_map.layers)
-            self.blocks = -(-self.attention_map.layers // self._rows())  # no block left empty by the rounding
+            layers = self.attention_map.layers
+            fitting = min(layers, max(1, (self._width + _BLOCK_GAP) // self._block_width()))
+            rows = -(-layers // fitting)
+            self.blocks = -(-layers // rows)  # as many as those rows fill: none left empty by the rounding
         self.setFixedSize(self.sizeHint())
         self.update()
 

@@ -34,10 +34,16 @@ from superqt.utils import signals_blocked
 
 from workbench.core import paths
 from workbench.core.errors import WorkbenchError
-from workbench.core.genlab.data import ImageSet, load_digits_set
+from workbench.core.genlab.data import ImageSet
 from workbench.core.genlab.images import interleave
 from workbench.core.genlab.models import VAE, GenerativeModel
-from workbench.core.genlab.storage import CONFIG_FILE, last_window_run, load_model, save_model, window_checkpoint_dir
+from workbench.core.genlab.storage import (
+    CONFIG_FILE,
+    last_window_run,
+    read_model_and_digits,
+    save_model,
+    window_checkpoint_dir,
+)
 from workbench.core.genlab.trainer import (
     CheckpointEvent,
     EpochEnd,
@@ -48,8 +54,10 @@ from workbench.core.genlab.trainer import (
     fixed_noise,
     train,
 )
+from workbench.core.jobs import drain
 from workbench.qt.common.app_state import AppState
 from workbench.qt.common.curves import LiveCurvesWidget, XAxis
+from workbench.qt.common.jobs import Job
 from workbench.qt.common.language import error_text, translated
 from workbench.qt.common.run_controls import RunControlsMixin
 from workbench.qt.genlab.form import GenLabForm
@@ -274,10 +282,15 @@ class GenLabPanel(RunControlsMixin, QWidget):
         self.run.set_status(self.tr("Model saved to {folder}.").format(folder=Path(folder).name), tip=str(folder))
 
     def load_model_from(self, folder: str | Path) -> None:
-        model = load_model(folder)
+        self._show_read_model(*drain(read_model_and_digits(folder)))
+        self.run.set_status(
+            self.tr("Loaded a {kind} from {folder}.").format(kind=self.model.config.kind.upper(), folder=folder)
+        )
+
+    def _show_read_model(self, model: GenerativeModel, digits: ImageSet | None) -> None:
+        """A model read from a folder on screen, with the digits it was made for (None: not the digits' size)."""
         self.model = model
-        digits = load_digits_set()
-        if model.config.image_shape == digits.image_shape:
+        if digits is not None:
             self.images = digits  # held-out digits to reconstruct and interpolate
         self.form.set_settings(
             self.form.settings().with_changes(
@@ -286,24 +299,27 @@ class GenLabPanel(RunControlsMixin, QWidget):
         )
         self._progress_kind = None  # no run made it: no epochs to count
         self._show_model_kind()  # the form's kind may have changed without a signal: the views of this kind
-        self.run.set_status(
-            self.tr("Loaded a {kind} from {folder}.").format(kind=model.config.kind.upper(), folder=folder)
-        )
 
     def _restore_last_model(self) -> None:
         """The newest lab run's model back from the checkpoint it saved as it ended or stopped (closing the window
-        stops a run): quitting loses no model; the next run of its kind replaces it."""
+        stops a run): quitting loses no model; the next run of its kind replaces it. Read on a worker: the panel
+        is built as the window starts, and the digits take about a second. A damaged checkpoint shows nothing
+        (the next run of its kind replaces it)."""
         last = last_window_run()
         if last is None:
             return
         folder, state = last
-        try:
-            self.load_model_from(folder)
-        except (WorkbenchError, OSError):
-            return  # damaged: the next run of its kind replaces it
+        self._restoring = Job(self.state.jobs, parent=self)
+        self._restoring.finished.connect(lambda read: self._show_restored(read, folder, state.get("epoch", "?")))
+        self._restoring.start(lambda _cancel: read_model_and_digits(folder))
+
+    def _show_restored(self, read: tuple[GenerativeModel, ImageSet | None], folder: Path, epoch) -> None:
+        if self.model is not None or self.is_running():  # a run started or a model was loaded meanwhile: it wins
+            return
+        self._show_read_model(*read)
         self.run.set_status(self.tr("The last {kind} trained here (epoch {epoch}) is back from its checkpoint: Save "
                                     "model… keeps it; Start trains a new one in its place.").format(
-            kind=self.model.config.kind.upper(), epoch=state.get("epoch", "?")), tip=str(folder))
+            kind=self.model.config.kind.upper(), epoch=epoch), tip=str(folder))
 
     # ----- run events -----------------------------------------------------------------
 

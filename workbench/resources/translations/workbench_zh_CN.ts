@@ -3291,6 +3291,10 @@ Read it (Show Details) and load only a model you trust.</source>
         <source>Counting the prompt&apos;s tokens…</source>
         <translation>正在统计提示的词元数…</translation>
     </message>
+    <message>
+        <source>Reading the lab model in {folder}</source>
+        <translation>正在读取 {folder} 中的实验室模型</translation>
+    </message>
 </context>
 <context>
     <name>TokenPanel</name>
