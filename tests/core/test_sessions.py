@@ -61,7 +61,8 @@ def test_no_file_gives_a_fresh_session():
 
 def test_save_and_open_round_trip():
     editor = EditorState(prompt="Once upon a time", system_prompt="You are terse.", chat=False,
-                         settings={"temperature": 1.3}, seed_locked=True, history=["a", "b"])
+                         settings={"temperature": 1.3}, seed_locked=True, history=["a", "b"],
+                         page_texts={"attention": "The cat sat", "compare": "Name a colour."})
     session = Session(editor=editor, runs=[make_run(), make_run("Second")])
     save_session(session)
     opened = open_session()

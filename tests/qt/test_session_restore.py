@@ -19,6 +19,7 @@ from workbench.qt.main_window import MainWindow
         ({"prompt": "Keep me", "system_prompt": 5}, "editor.system_prompt"),
         ({"prompt": "Keep me", "settings": {"top_k": "abc"}}, "editor.settings.top_k"),
         ({"prompt": "Keep me", "settings": {"mode": "bogus", "temperature": -3}}, "editor.settings.mode"),
+        ({"prompt": "Keep me", "page_texts": ["not", "a", "dict"]}, "editor.page_texts"),
     ],
 )
 def test_window_opens_on_a_session_with_a_bad_field(qtbot, monkeypatch, editor, reset):
@@ -62,3 +63,29 @@ def test_a_settings_file_that_cannot_be_written_is_said_at_start_and_when_a_sett
     window.banner.hide()
     window._choose_language(CHINESE)
     assert f"{ini} cannot be written: this setting will not be kept" in window.banner.label.text()
+
+
+def test_the_inspector_pages_texts_are_kept_across_restarts(qtbot):
+    """What was typed on the Attention, Lens and Compare pages comes back with the session, as the Generate
+    prompt does; a page not opened in a session keeps its saved text."""
+    saved = {"attention": "The cat sat on the mat", "lens": "Paris is the capital of", "compare": "Name a colour."}
+    session_path().write_text(json.dumps({"version": 1, "editor": {"page_texts": saved}, "runs": []}),
+                              encoding="utf-8")
+    window = MainWindow(AppState())
+    qtbot.addWidget(window)
+    panels = dict(window.panels)
+    attention, compare = panels["Attention"].build(), panels["Compare"].build()
+    assert attention.text_edit.text() == saved["attention"]
+    assert compare.prompt_edit.toPlainText() == saved["compare"]
+    attention.text_edit.setText("Edited after the restart")
+    # Saved by the autosave, as a typed prompt is: a crash before closing keeps it too.
+    qtbot.waitUntil(lambda: "Edited after the restart" in session_path().read_text(encoding="utf-8"), timeout=5000)
+    window.close()
+
+    reopened = MainWindow(AppState())
+    qtbot.addWidget(reopened)
+    panels = dict(reopened.panels)
+    assert panels["Attention"].build().text_edit.text() == "Edited after the restart"
+    assert panels["Lens"].build().text_edit.text() == saved["lens"]  # never built in between: still kept
+    assert panels["Compare"].build().prompt_edit.toPlainText() == saved["compare"]
+    reopened.close()

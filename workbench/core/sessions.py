@@ -95,6 +95,7 @@ class EditorState:
     settings: dict[str, Any] = field(default_factory=dict)  # empty = the engine's defaults
     seed_locked: bool = False
     history: list[str] = field(default_factory=list)  # most recent first
+    page_texts: dict[str, str] = field(default_factory=dict)  # the Attention, Lens and Compare inputs, by page
 
     def remember_prompt(self, prompt: str) -> None:
         if not prompt.strip():
@@ -316,6 +317,8 @@ def _read_session(data: Any) -> tuple[Session, list[str]]:
         value = editor_data[name]
         if name == "history" and isinstance(value, list):
             value = [item for item in value if isinstance(item, str)]
+        if name == "page_texts" and isinstance(value, dict):
+            value = {page: text for page, text in value.items() if isinstance(text, str)}
         if name == "settings" and isinstance(value, dict):
             value, bad_keys = _readable_settings(value)
             dropped += [f"editor.settings.{key}" for key in bad_keys]

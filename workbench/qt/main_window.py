@@ -387,6 +387,7 @@ class MainWindow(QMainWindow):
         self.tree_dock_widget.compare_requested.connect(self.compare_branches)
         self.tree_dock_widget.message.connect(self.show_status)
         self.state.catalog_changed.connect(self.model_picker.refresh)
+        self.state.page_text_edited.connect(self._schedule_autosave)
         self.state.open_model_requested.connect(self.load_model)
         self.state.jobs.slow_wait.connect(self._show_stopping)
 
@@ -459,6 +460,7 @@ class MainWindow(QMainWindow):
         self.decoding_panel.set_settings(settings, seed_locked=editor.seed_locked)
         self.prompt_editor.set_contents(editor.prompt, editor.system_prompt, editor.chat, editor.prefill)
         self.prompt_editor.set_history(editor.history)
+        self.state.saved_page_texts = dict(editor.page_texts)
         self.runs_panel.set_runs(self.session.runs)
         self.trees.set_trees(self.session.trees)
         shown = self.runs_panel.run_with_id(self.session.shown_run_id)
@@ -475,6 +477,7 @@ class MainWindow(QMainWindow):
             settings=settings_to_dict(self.decoding_panel.settings()),
             seed_locked=self.decoding_panel.seed_locked,
             history=self.session.editor.history,
+            page_texts=self.state.page_texts(),
         )
 
     def save_session_now(self) -> None:

@@ -151,6 +151,7 @@ class AttentionPanel(QWidget):
 
     def _build(self) -> None:
         self.text_edit = model_text_line()
+        self.state.keep_page_text("attention", self.text_edit)
         self.text_edit.setPlaceholderText(self.tr("Text to capture (after a generation its prompt appears here)"))
         self.text_edit.returnPressed.connect(self.capture_text)
         self.chat_check = QCheckBox(self.tr("Chat template"))

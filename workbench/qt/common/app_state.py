@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QLineEdit, QPlainTextEdit
 
 from workbench.core.catalog import Catalog
 from workbench.core.generation_data import GenerationRequest
@@ -62,6 +63,8 @@ class AppState(QObject):
     catalog_changed = Signal()
     # A panel asks the window to load a model: carries (ModelEntry, LoadSettings).
     open_model_requested = Signal(object, object)
+    # A page's own input (kept with the session: ``keep_page_text``) was edited.
+    page_text_edited = Signal()
 
     def __init__(self, catalog: Catalog | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -77,6 +80,24 @@ class AppState(QObject):
         self.editor_request: Callable[[], GenerationRequest] = lambda: GenerationRequest("")
         self.session_runs: Callable[[], list[Run]] = list
         self.load_settings: Callable[[], LoadSettings] = LoadSettings
+        # The pages' own inputs as the session saved them (the window sets these before any page is built),
+        # and the text boxes of the pages built since, which hold the newer text.
+        self.saved_page_texts: dict[str, str] = {}
+        self._page_text_boxes: dict[str, QLineEdit | QPlainTextEdit] = {}
+
+    def keep_page_text(self, page: str, box: QLineEdit | QPlainTextEdit) -> None:
+        """Keep ``box``'s text with the session under ``page``: the box gets the text saved there now, and
+        what is typed into it is saved like the Generate page's prompt."""
+        if text := self.saved_page_texts.get(page, ""):
+            box.setText(text) if isinstance(box, QLineEdit) else box.setPlainText(text)
+        self._page_text_boxes[page] = box
+        box.textChanged.connect(lambda *_: self.page_text_edited.emit())
+
+    def page_texts(self) -> dict[str, str]:
+        """Each page's input as it is now, for the session (a page not built yet keeps its saved text)."""
+        return self.saved_page_texts | {
+            page: box.text() if isinstance(box, QLineEdit) else box.toPlainText()
+            for page, box in self._page_text_boxes.items()}
 
     @property
     def live_attention(self) -> bool:

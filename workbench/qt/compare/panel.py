@@ -91,6 +91,7 @@ class ComparePanel(QWidget):
         self._schedule_paint = qthrottled(self._paint_pending, timeout=FLUSH_INTERVAL_MS, leading=False, parent=self)
         land_when_closed(self, self._schedule_paint)
         self._build()
+        state.keep_page_text("compare", self.prompt_edit)
         state.catalog_changed.connect(self._refresh_models)
         self._update_buttons()
 

@@ -74,6 +74,7 @@ class LensPanel(QWidget):
 
     def _build(self) -> None:
         self.text_edit = model_text_line()
+        self.state.keep_page_text("lens", self.text_edit)
         self.text_edit.setPlaceholderText(self.tr("Text to read through the layers (after a generation, its "
                                                   "prompt and answer are read by themselves)"))
         self.text_edit.returnPressed.connect(self.compute_text)
