@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -366,6 +367,17 @@ def test_regenerate_with_a_new_seed_draws_again_with_the_branchs_own_settings(qt
     again = tree.nodes[added.args[1]]
     assert again.settings.mode == "sample" and again.settings.temperature == 1.0  # not the greedy panel's
     assert again.seed is not None and again.seed != root.seed
+
+
+def test_regenerating_a_greedy_branch_with_its_own_settings_is_refused_with_a_reason(qtbot, window):
+    """Greedy and beam search do not draw: the same settings would only add an identical sibling."""
+    tree, root = generate_root(qtbot, window)
+    with qtbot.waitSignal(window.trees.message) as said:
+        assert not window.trees.regenerate(tree, root.id, replace(root.settings, seed=12345))
+    assert "Change a setting first" in said.args[0] and len(tree.nodes) == 1
+    with qtbot.waitSignal(window.trees.node_added, timeout=15_000):  # another setting: another answer
+        assert window.trees.regenerate(tree, root.id, replace(root.settings, repetition_penalty=1.5))
+    assert len(tree.nodes) == 2
 
 
 def test_a_token_of_an_answer_without_its_tokens_says_how_to_fork_it(qtbot, window):

@@ -100,6 +100,11 @@ class TreeKeeper(QObject):
         if not self._can_extend(tree):
             return False
         node = tree.nodes[node_id]
+        if settings.mode != "sample" and dataclasses.replace(settings, seed=None) == dataclasses.replace(
+                node.settings, seed=None):
+            self.message.emit(self.tr("Greedy and beam search do not draw: these settings give this branch's answer "
+                                      "again. Change a setting first."))
+            return False
         request = dataclasses.replace(tree.request(node), settings=settings)
         if node.parent is None:
             branch = Branch(tree.id, node.id, 0, "", None)

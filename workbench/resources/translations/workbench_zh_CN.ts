@@ -4389,6 +4389,10 @@ Forked after {1} tokens of its parent&apos;s answer. {2} tokens generated ({3});
 <context>
     <name>TreeKeeper</name>
     <message>
+        <source>Greedy and beam search do not draw: these settings give this branch&apos;s answer again. Change a setting first.</source>
+        <translation>贪心和束搜索不抽样：这些设置只会再给出这条分支的回答。请先改动一个设置。</translation>
+    </message>
+    <message>
         <source>This tree was made with {0}: load it to generate in this tree.</source>
         <translation>这棵树是用 {0} 生成的：加载该模型才能在这棵树中生成。</translation>
     </message>
