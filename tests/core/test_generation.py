@@ -364,10 +364,10 @@ def test_a_forward_set_on_a_block_itself_is_kept(tiny_loaded):
 
 
 def test_a_block_listed_twice_is_checked_once_and_unwrapped():
-    from workbench.core.generation import _checked_before_each
+    from workbench.core.model_parts import checked_before_each
 
     block, checks = torch.nn.Linear(2, 2), []
-    with _checked_before_each([block, block], lambda: checks.append(1)):
+    with checked_before_each([block, block], lambda: checks.append(1)):
         block(torch.zeros(1, 2))
     assert checks == [1] and "forward" not in block.__dict__
 

@@ -136,6 +136,39 @@ def test_stop_checkpoints_and_resume_continues_the_same_curve(corpus, tmp_path):
     assert resumed.final_val_loss == straight.final_val_loss
 
 
+@pytest.mark.parametrize("pressed", ["forward", "backward"])
+def test_stop_inside_a_step_cuts_it_short_and_resume_takes_it_again(corpus, tmp_path, monkeypatch, pressed):
+    """Stop pressed while step 7 computes (in its forward pass, or its backward pass) gives that step up at the
+    next decoder block: the checkpoint is step 6's, and the resumed curve is the uninterrupted one."""
+    changes = dict(max_iters=10, eval_interval=5, dropout=0.1, grad_accum=2)
+    run(tiny_settings(corpus, tmp_path / "straight", **changes))
+
+    control = RunControl()
+    calls = []
+    next_token_loss = trainer_module._next_token_loss
+
+    def loss_pressing_stop(model, inputs, targets):
+        calls.extend([None] if model.training else [])  # the training steps' micro-batches, not the evaluation's
+        if len(calls) == 13 and pressed == "forward":  # step 7's first micro-batch
+            control.cancel()
+        loss = next_token_loss(model, inputs, targets)
+        if len(calls) == 14 and pressed == "backward":  # step 7's last micro-batch
+            loss.register_hook(lambda grad: control.cancel())
+        return loss
+
+    monkeypatch.setattr(trainer_module, "_next_token_loss", loss_pressing_stop)
+    out = tmp_path / "stopped"
+    events, stopped = run(tiny_settings(corpus, out, **changes), control)
+    assert stopped.stopped and stopped.step == 6
+    assert isinstance(events[-1], CheckpointEvent) and events[-1].step == 6
+    assert max(event.step for event in events if isinstance(event, StepEvent)) == 6
+    monkeypatch.setattr(trainer_module, "_next_token_loss", next_token_loss)
+    run(tiny_settings(corpus, out, **changes), resume=True)
+    columns = ("step", "train_loss", "val_loss", "lr")
+    expected = [tuple(r[c] for c in columns) for r in read_metrics(tmp_path / "straight")]
+    assert [tuple(r[c] for c in columns) for r in read_metrics(out)] == expected
+
+
 def test_a_run_stopped_before_its_first_step_resumes_the_same_curve(corpus, tmp_path):
     # Nothing to keep of an optimizer that has taken no step: a resume starts it fresh, as the straight run does.
     changes = dict(max_iters=6, eval_interval=3)

@@ -76,14 +76,26 @@ def test_lora_trains_only_adapters_and_saves_merged_model_plus_adapter(settings,
     assert changed and all("proj" in name for name in changed)  # only the LoRA-wrapped linears moved
 
 
-def test_lora_resume_continues_the_same_curve(settings, tmp_path):
+def test_lora_resume_continues_the_same_curve_after_a_stop_inside_a_step(settings, tmp_path, monkeypatch):
+    """Stop pressed in step 4's backward pass gives the step up at the next decoder block of the adapted model."""
+    from workbench.core.training import trainer as trainer_module
+
     lora = replace(settings, lora=True, lora_rank=4, max_iters=6, eval_interval=3, dropout=0.1)
     run(replace(lora, out_dir=str(tmp_path / "straight")))
     control = RunControl()
-    job = train(lora, control)
-    for event in job:
-        if isinstance(event, StepEvent) and event.step == 3:
-            control.cancel()
+    next_token_loss, steps = trainer_module._next_token_loss, []
+
+    def loss_pressing_stop(model, inputs, targets):
+        loss = next_token_loss(model, inputs, targets)
+        steps.extend([None] if model.training else [])
+        if len(steps) == 4:
+            loss.register_hook(lambda grad: control.cancel())
+        return loss
+
+    monkeypatch.setattr(trainer_module, "_next_token_loss", loss_pressing_stop)
+    stepped, stopped = run(lora, control)
+    assert stopped.stopped and stopped.step == 3 and stepped[-1].step == 3
+    monkeypatch.setattr(trainer_module, "_next_token_loss", next_token_loss)
     run(lora, resume=True)
 
     def losses(folder):

@@ -15,14 +15,13 @@ Beam search reorders its hypotheses until the end, so it cannot stream: it repor
 from __future__ import annotations
 
 import contextlib
-import functools
 import math
 import queue
 import random
 import threading
 import time
 from dataclasses import dataclass, replace
-from typing import Callable, Generator, Sequence
+from typing import Generator, Sequence
 
 import torch
 from transformers import LogitsProcessorList, StoppingCriteria, StoppingCriteriaList
@@ -47,7 +46,7 @@ from workbench.core.generation_data import (
 from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import CancelToken
 from workbench.core.loading import LoadedModel
-from workbench.core.model_parts import decoder_blocks
+from workbench.core.model_parts import checked_before_each, decoder_blocks
 from workbench.core.sampler_chain import SamplerChain, TraceNumbers, chain_stages, trace_numbers, without_chain
 from workbench.core.text_stream import text_stream
 
@@ -168,7 +167,7 @@ class _StepWatcher(StoppingCriteria):
         self.first_token_time: float | None = None
 
     def interrupt_if_stopping(self) -> None:
-        """Called before every block (``_checked_before_each``): a Stop lands within one layer's work,
+        """Called before every block (``checked_before_each``): a Stop lands within one layer's work,
         prefill included, instead of waiting for the whole next token."""
         if self.cancel.cancelled or self.abandon.is_set():
             raise _Interrupted
@@ -224,31 +223,6 @@ def _model_settings_limited_to_tokens(model: torch.nn.Module):
         yield
     finally:
         model.generation_config = own
-
-
-@contextlib.contextmanager
-def _checked_before_each(blocks: Sequence[torch.nn.Module], check: Callable[[], None]):
-    """Runs ``check`` before each of ``blocks`` while the context lasts. Each block's ``forward`` is wrapped
-    rather than given a forward pre-hook: any hook sends every call of the module down ``Module``'s slow
-    path, about 7 us a block (2 % of a token of a 30-layer model when the host launches the kernels)."""
-    blocks = list(dict.fromkeys(blocks))  # a block listed twice is wrapped once
-    own: dict[torch.nn.Module, Callable | None] = {}  # a forward set on the block itself (accelerate's), or None
-    try:
-        for block in blocks:
-            own[block] = block.__dict__.get("forward")
-            block.forward = functools.partial(_checked_forward, check, block.forward)
-        yield
-    finally:
-        for block, previous in own.items():
-            if previous is None:
-                block.__dict__.pop("forward", None)
-            else:
-                block.forward = previous
-
-
-def _checked_forward(check: Callable[[], None], forward: Callable, *args, **kwargs):
-    check()
-    return forward(*args, **kwargs)
 
 
 # --------------------------------------------------------------------------- text assembly
@@ -518,7 +492,7 @@ def generate(
             try:
                 if seed is not None:
                     torch.manual_seed(seed)
-                with (torch.inference_mode(), _checked_before_each(blocks, watcher.interrupt_if_stopping),
+                with (torch.inference_mode(), checked_before_each(blocks, watcher.interrupt_if_stopping),
                       _model_settings_limited_to_tokens(model)):
                     output = model.generate(
                         input_ids=input_ids,

@@ -34,7 +34,8 @@ from workbench.core.devices import free_memory_bytes, resolve_device
 from workbench.core.errors import InvalidInputError, InvalidSettingsError, WorkbenchError, is_out_of_memory
 from workbench.core.head_scores import HeadScores, head_scores
 from workbench.core.i18n import QT_TRANSLATE_NOOP
-from workbench.core.jobs import RunControl
+from workbench.core.jobs import CancelledError, RunControl
+from workbench.core.model_parts import checked_before_each, decoder_blocks
 from workbench.core.outputs import RunFolderLock, missing_folders, prepare_output_folder, remove_made_folders
 from workbench.core.settings_fields import described_fields, field_problems, settings_from_data
 from workbench.core.text_stream import complete_text
@@ -424,13 +425,23 @@ class _Run:
                 "resume it without --fsdp.").fill(folder=checkpoint.folder))
         else:
             self.optimizer.load_state_dict(tensors["optimizer"])
-        self.generator.set_state(tensors["batch_rng"])
-        torch.set_rng_state(tensors["torch_rng"])
-        if self.device.type == "cuda" and "cuda_rng" in tensors:
-            torch.cuda.set_rng_state(tensors["cuda_rng"], self.device)
+        self._restore_randomness(tensors)
         # The metrics of steps after the checkpoint were never saved with a model: drop them.
         if self.processes.is_main:
             shutil.copyfile(checkpoint.folder / METRICS_FILE, self.out_dir / METRICS_FILE)
+
+    def _randomness(self) -> dict[str, torch.Tensor]:
+        """Where the batch and dropout streams stand: kept with a checkpoint, put back when a step is cut short."""
+        streams = {"batch_rng": self.generator.get_state(), "torch_rng": torch.get_rng_state()}
+        if self.device.type == "cuda":
+            streams["cuda_rng"] = torch.cuda.get_rng_state(self.device)
+        return streams
+
+    def _restore_randomness(self, streams: dict[str, torch.Tensor]) -> None:
+        self.generator.set_state(streams["batch_rng"])
+        torch.set_rng_state(streams["torch_rng"])
+        if self.device.type == "cuda" and "cuda_rng" in streams:
+            torch.cuda.set_rng_state(streams["cuda_rng"], self.device)
 
     # --- the loop ----------------------------------------------------------------
 
@@ -455,28 +466,50 @@ class _Run:
             return False
         return self.processes.distributed or not (self.control.cancelled or self.control.paused)
 
-    def launch_step(self, index: int) -> _LaunchedStep:
+    @property
+    def steps_cut_short(self) -> bool:
+        """Whether Stop cuts the step under way short, between micro-batches and inside each decoder block,
+        forward and backward: in one process only (under torchrun every process must finish the step the others
+        are in), on a model that is not compiled (the check would break its graph) and not queued ahead."""
+        return not (self.processes.distributed or self.settings.compile or self.launches_ahead)
+
+    def launch_step(self, index: int) -> _LaunchedStep | None:
         """Queues step ``index`` (0-based): its micro-batches, the agreement on its loss and the optimizer's
         update, which is skipped when the loss is not finite. On a GPU with the fused optimizer nothing here
-        waits for the device (``launches_ahead``); otherwise the loss is read here, before the update."""
+        waits for the device (``launches_ahead``); otherwise the loss is read here, before the update.
+        None when Stop cut the step short (``steps_cut_short``): its gradients are dropped and the batch and
+        dropout streams put back as the step found them, so a resume takes this step again exactly."""
         settings, model = self.settings, self.step_model
         launched_at = time.perf_counter()
         lr = learning_rate(settings, index)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
+        cut_short = self.steps_cut_short
+        randomness = self._randomness() if cut_short else {}
         total = torch.zeros((), device=self.device)  # summed on the device: read once per step, not per micro-batch
-        for micro_step in range(settings.grad_accum):
-            # Gradients are averaged between processes once per step, after the last micro-batch (nanoGPT).
-            last_micro_step = micro_step == settings.grad_accum - 1
-            if self.sharded:
-                self.trainable.model.set_requires_gradient_sync(last_micro_step)
-            elif self.processes.distributed:
-                model.require_backward_grad_sync = last_micro_step
-            inputs, targets = self.train_batches.sample(self.generator)
-            with _autocast(self.device, settings.bf16):
-                loss = _next_token_loss(model, inputs, targets) / settings.grad_accum
-            loss.backward()
-            total += loss.detach()
+        try:
+            # A step of a large model takes seconds on a CPU: Stop lands at the next block, forward or backward.
+            # A model without repeated blocks (the recurrent ones) is checked between micro-batches only.
+            blocks = decoder_blocks(self.trainable.model) if cut_short else []
+            with checked_before_each(blocks, self.control.raise_if_cancelled, on_the_way_back=True):
+                for micro_step in range(settings.grad_accum):
+                    if cut_short:
+                        self.control.raise_if_cancelled()
+                    # Gradients are averaged between processes once per step, after the last micro-batch (nanoGPT).
+                    last_micro_step = micro_step == settings.grad_accum - 1
+                    if self.sharded:
+                        self.trainable.model.set_requires_gradient_sync(last_micro_step)
+                    elif self.processes.distributed:
+                        model.require_backward_grad_sync = last_micro_step
+                    inputs, targets = self.train_batches.sample(self.generator)
+                    with _autocast(self.device, settings.bf16):
+                        loss = _next_token_loss(model, inputs, targets) / settings.grad_accum
+                    loss.backward()
+                    total += loss.detach()
+        except CancelledError:
+            self.optimizer.zero_grad(set_to_none=True)
+            self._restore_randomness(randomness)
+            return None
         agreement = StepAgreement(self.processes, total, self.control.cancelled)
         if self.launches_ahead:
             self.optimizer.found_inf = agreement.non_finite  # the fused update leaves weights and moments as they are
@@ -569,13 +602,7 @@ class _Run:
                 f"{self.out_dir.name} (checkpoint, step {self.step})",
                 self._description(),
             )
-        tensors = {
-            "optimizer": optimizer_state,
-            "batch_rng": self.generator.get_state(),
-            "torch_rng": torch.get_rng_state(),
-        }
-        if self.device.type == "cuda":
-            tensors["cuda_rng"] = torch.cuda.get_rng_state(self.device)
+        tensors = {"optimizer": optimizer_state, **self._randomness()}
         state = {
             "step": self.step,
             "tokens_seen": self.tokens_seen,
@@ -786,6 +813,8 @@ def _train_in_folder(run: _Run) -> Generator[TrainEvent, None, TrainResult]:
                     message = stopped.fill(step=run.step)
                     return TrainResult(str(run.out_dir), run.step, run.last_val_loss, True, message)
                 in_flight = run.launch_step(run.step)
+                if in_flight is None:  # Stop cut the step short: it is saved as the step before left it
+                    continue
             following = run.launch_step(run.step + 1) if run.may_launch_after(run.step + 1) else None
             loss, stop = in_flight.agreement.read()
             run.stop_agreed = run.stop_agreed or stop

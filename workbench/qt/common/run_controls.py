@@ -104,7 +104,7 @@ class RunController(QObject):
             return
         self.stop_requested = True
         self.control.cancel()
-        self.set_status(self.tr("Stopping: the step under way ends, then a checkpoint is saved…"))
+        self.set_status(self.tr("Stopping: saving a checkpoint…"))
         self.changed.emit()
 
     def shutdown(self) -> None:

@@ -2967,8 +2967,8 @@ Read it (Show Details) and load only a model you trust.</source>
         <translation>已在当前步之后暂停。</translation>
     </message>
     <message>
-        <source>Stopping: the step under way ends, then a checkpoint is saved…</source>
-        <translation>正在停止：先完成进行中的这一步，再保存检查点…</translation>
+        <source>Stopping: saving a checkpoint…</source>
+        <translation>正在停止：保存检查点…</translation>
     </message>
     <message>
         <source>Resume</source>
