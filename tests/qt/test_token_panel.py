@@ -176,3 +176,5 @@ def test_a_stage_that_leaves_one_token_says_so_and_the_lens_hint_wraps(qtbot, pa
     # No lens computed yet: the hint stands in for the chart, whole, on as many lines as it needs.
     assert panel.lens_hint.isVisibleTo(panel) and panel.lens_hint.wordWrap()
     assert panel.lens_hint.text().endswith("this token's column then shows here.")
+    # The lens column keeps its chart's width beside the attention row (it started squeezed to ~70 pixels).
+    assert panel.lens_hint.parentWidget().width() >= panel.lens_scroll.maximumWidth()

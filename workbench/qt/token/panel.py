@@ -47,6 +47,7 @@ from workbench.core.loading import LoadedModel
 from workbench.qt.common.app_state import AppState, LensResult, LiveGeneration
 from workbench.qt.common.export import ask_and_save
 from workbench.qt.common.jobs import Job
+from workbench.qt.common.language import translated
 from workbench.qt.token.attention_row import AttentionRowChart
 from workbench.qt.token.bars import Bar, BarChart
 from workbench.qt.token.chain import ChainRow, chain_rows
@@ -185,7 +186,10 @@ class TokenPanel(QWidget):
         lens_layout.addWidget(self.lens_scroll, 1)
         self.attention_row = AttentionRowChart()
         self.attention_row.layer_changed.connect(self._show_attention_row)
+        # The lens column keeps its chart's width: empty at the first layout, it was squeezed to ~70 pixels.
+        lens_box.setMinimumWidth(self.lens_scroll.maximumWidth())
         below = QSplitter(Qt.Orientation.Horizontal)
+        below.setChildrenCollapsible(False)
         below.addWidget(lens_box)
         below.addWidget(self.attention_row)
         below.setStretchFactor(0, 0)
@@ -408,7 +412,7 @@ class TokenPanel(QWidget):
             prob, rank = float(lens.next_token_prob[layer, column]), int(lens.next_token_rank[layer, column])
             note = self.tr("{0} · rank {1} · top “{2}” {3}").format(
                 format_prob(prob), rank + 1, top_labels[layer], format_prob(float(lens.top_probs[layer, column, 0])))
-            bars.append(Bar(name, prob, note, chosen=rank == 0, tip=note))
+            bars.append(Bar(translated(name), prob, note, chosen=rank == 0, tip=note))  # "embed": 嵌入
         title = [self.tr("Logit lens at position {0}, which predicted “{1}”").format(column, token_label),
                  self.tr("layer · its probability of “{0}” · rank · its top guess").format(token_label)]
         self.lens_chart.set_content(title, bars)
