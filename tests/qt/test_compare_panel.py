@@ -189,3 +189,19 @@ def test_a_columns_settings_start_from_a_preset_and_keep_its_seed(qtbot):
     dialog.preset_combo.setCurrentIndex(greedy)
     dialog.preset_combo.activated.emit(greedy)
     assert dialog.settings() == replace(PRESETS["Greedy"], seed=42)  # the preset exactly: nothing of sampling stays
+
+
+def test_a_trained_checkpoint_is_named_as_the_model_picker_names_it(qtbot, tiny_folder, tmp_path):
+    """Not by the English name saved in its config ("run (checkpoint, step 50)"): the picker's words, translated."""
+    from tests.qt.test_model_picker import _run
+    from workbench.core.catalog import Catalog
+
+    run = _run(tiny_folder, tmp_path / "poems", final=False, step=50, modified=2_000)
+    config = json.loads((run / "checkpoint" / "config.json").read_text(encoding="utf-8"))
+    config["workbench_name"] = "poems (checkpoint, step 50)"
+    (run / "checkpoint" / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    widget = ComparePanel(AppState(Catalog()), load=load_tiny)
+    qtbot.addWidget(widget)
+    card = widget.add_column(CompareColumn(str((run / "checkpoint").resolve()), GREEDY))
+    assert card.model_combo.currentText() == "poems — checkpoint, step 50"
+    widget.shutdown()

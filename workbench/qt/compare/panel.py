@@ -8,6 +8,7 @@ column uses them; the model the Generate page uses is never touched.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 from collections.abc import Callable
 from pathlib import Path
@@ -32,6 +33,7 @@ from superqt import QElidingLabel
 from superqt.utils import qthrottled
 
 from workbench.core.atomic import write_text_atomic
+from workbench.core.catalog import ModelEntry
 from workbench.core.comparison import (
     BITS_PER_BYTE,
     MAX_COLUMNS,
@@ -227,7 +229,7 @@ class ComparePanel(QWidget):
         if len(self.cards) >= MAX_COLUMNS:
             self._show_status(self.tr("A comparison has at most {0} columns.").format(MAX_COLUMNS), error=True)
             return None
-        card = ColumnCard(self.state.catalog.entries(), column)
+        card = ColumnCard(self._entries(), column)
         card.remove_requested.connect(self.remove_column)
         card.edited.connect(self._forget_comparison)
         self.columns_layout.insertWidget(len(self.cards), card)
@@ -309,8 +311,16 @@ class ComparePanel(QWidget):
                                        _bound(self.add_from_model, variant.entry.id))
         trained_menu.setEnabled(bool(trained_runs))
 
+    def _entries(self) -> list[ModelEntry]:
+        """The catalog's models, a trained run's named as the model picker names it, in the chosen language
+        (the name saved with a checkpoint is English: "run (checkpoint, step 300)")."""
+        names = {variant.entry.id: f"{run.name} — {variant_label(variant)}"
+                 for run in self.state.catalog.trained.runs() for variant in run.variants}
+        return [dataclasses.replace(entry, name=names.get(entry.id, entry.name))
+                for entry in self.state.catalog.entries()]
+
     def _refresh_models(self) -> None:
-        entries = self.state.catalog.entries()
+        entries = self._entries()
         for card in self.cards:
             card.set_entries(entries)
 
