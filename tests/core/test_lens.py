@@ -49,8 +49,9 @@ def _ids(loaded) -> list[int]:
     return loaded.tokenizer(TEXT)["input_ids"][:40]
 
 
-def _independent(loaded, ids: list[int], layer: int) -> tuple[np.ndarray, np.ndarray]:
-    """Next-token probabilities and ranks of one layer from output_hidden_states + final norm + head."""
+def _independent(loaded, ids: list[int], layer: int) -> tuple[np.ndarray, np.ndarray, torch.Tensor]:
+    """Next-token probabilities and ranks of one layer from output_hidden_states + final norm + head, and its
+    distribution after the last position."""
     model = loaded.model
     norm = model.model.norm if hasattr(model, "model") else model.transformer.ln_f
     with torch.no_grad():
@@ -58,7 +59,7 @@ def _independent(loaded, ids: list[int], layer: int) -> tuple[np.ndarray, np.nda
         probs = model.get_output_embeddings()(norm(hidden))[0].softmax(-1)  # (T, V)
     next_probs = probs[:-1].gather(1, torch.tensor(ids[1:])[:, None])  # (T-1, 1)
     ranks = (probs[:-1] > next_probs).sum(-1)  # (T-1,)
-    return next_probs[:, 0].numpy(), ranks.numpy()
+    return next_probs[:, 0].numpy(), ranks.numpy(), probs[-1]
 
 
 def test_last_layer_is_the_model_output(lens_model):
@@ -75,15 +76,21 @@ def test_last_layer_is_the_model_output(lens_model):
     expected_top = probs.topk(5, dim=-1)  # (T, 5)
     assert np.array_equal(lens.top_ids[-1], expected_top.indices.numpy())
     assert np.abs(lens.top_probs[-1] - expected_top.values.numpy()).max() <= 1e-5
+    # After the last position: the model's own likeliest token, which its last layer ranks first.
+    assert lens.guess_id == int(probs[-1].argmax()) and lens.guess_rank[-1] == 0
+    assert abs(lens.guess_prob[-1] - float(probs[-1].max())) <= 1e-5
 
 
 def test_middle_layer_equals_hidden_states_through_norm_and_head(lens_model):
     ids = _ids(lens_model)
     lens = drain(logit_lens(lens_model, ids))
     for layer in (0, 1):
-        probs, ranks = _independent(lens_model, ids, layer)
+        probs, ranks, after_last = _independent(lens_model, ids, layer)
         assert np.abs(lens.next_token_prob[layer, :-1] - probs).max() <= 1e-5
         assert np.array_equal(lens.next_token_rank[layer, :-1], ranks)
+        guess = after_last[lens.guess_id]
+        assert abs(lens.guess_prob[layer] - float(guess)) <= 1e-5
+        assert lens.guess_rank[layer] == int((after_last > guess).sum())
 
 
 def test_last_position_has_no_next_token(tiny_loaded):
@@ -92,7 +99,9 @@ def test_last_position_has_no_next_token(tiny_loaded):
     assert np.isnan(lens.next_token_prob[:, -1]).all() and (lens.next_token_rank[:, -1] == -1).all()
     assert not np.isnan(lens.next_token_prob[:, :-1]).any() and (lens.next_token_rank[:, :-1] >= 0).all()
     data = lens.to_json()
-    assert set(data) == {"layers", "token_ids", "next_token_prob", "next_token_rank", "top"}
+    assert set(data) == {"layers", "token_ids", "next_token_prob", "next_token_rank", "top", "guess"}
+    assert data["guess"] == {"token_id": lens.guess_id, "prob": lens.guess_prob.tolist(),
+                             "rank": lens.guess_rank.tolist()}
     assert data["token_ids"] == ids and data["layers"] == ["embed", "1", "2"]
     assert all(row[-1] is None for row in data["next_token_prob"] + data["next_token_rank"])
     assert math.isclose(data["next_token_prob"][1][3], float(lens.next_token_prob[1, 3]))
@@ -108,6 +117,8 @@ def test_chunks_give_the_same_numbers_as_one_chunk(tiny_loaded):
     np.testing.assert_allclose(chunked.top_probs, whole.top_probs, atol=1e-6)
     assert np.array_equal(chunked.next_token_rank, whole.next_token_rank)
     assert np.array_equal(chunked.top_ids, whole.top_ids)
+    np.testing.assert_allclose(chunked.guess_prob, whole.guess_prob, atol=1e-6)
+    assert np.array_equal(chunked.guess_rank, whole.guess_rank) and chunked.guess_id == whole.guess_id
 
 
 def test_cancel_stops_between_layers(tiny_loaded):

@@ -39,11 +39,16 @@ def test_the_grid_fills_with_progress(qtbot, panel, tiny_loaded):
     assert progress == [LensProgress(done, 3) for done in (1, 2, 3)]
     assert not panel.progress.isVisible() and not panel.cancel_button.isEnabled()
     expected = drain(logit_lens(tiny_loaded, tiny_loaded.tokenizer(TEXT)["input_ids"]))
-    np.testing.assert_array_equal(panel.grid.values, expected.next_token_prob[:, :-1])  # (layers, T-1)
+    # (layers, T): each position's next token, and after the last one the model's own guess
+    np.testing.assert_array_equal(panel.grid.values[:, :-1], expected.next_token_prob[:, :-1])
+    np.testing.assert_array_equal(panel.grid.values[:, -1], expected.guess_prob)
     assert panel.grid.bottom_axis.labels[0] == panel.next_labels[0]
+    assert panel.grid.bottom_axis.labels[-1] == panel.guess_label + "?"
+    assert "positions of the text above" in panel.status.text()
     viridis = pg.colormap.get("viridis").getLookupTable(nPts=8)
     panel.colour_combo.setCurrentIndex(1)  # rank, log scale
-    np.testing.assert_allclose(panel.grid.values, np.log10(expected.next_token_rank[:, :-1] + 1.0))
+    np.testing.assert_allclose(panel.grid.values[:, :-1], np.log10(expected.next_token_rank[:, :-1] + 1.0))
+    np.testing.assert_allclose(panel.grid.values[:, -1], np.log10(expected.guess_rank + 1.0))
     # The reversed map for ranks is the lens's own: every other viridis in the window stays as it was.
     np.testing.assert_array_equal(pg.colormap.get("viridis").getLookupTable(nPts=8), viridis)
 
@@ -95,3 +100,15 @@ def test_a_generation_is_read_once_the_page_was_opened_and_a_click_selects_its_t
     assert lens_page.grid.selected_column == 2
     lens_page.shutdown()
     token_page.shutdown()
+
+
+def test_the_last_column_reads_the_models_own_guess_and_selects_nothing(qtbot, panel, state):
+    panel.text_edit.setText(TEXT)
+    panel.compute_text()
+    qtbot.waitUntil(lambda: panel.lens is not None, timeout=10000)
+    last = len(panel.next_labels)
+    text = panel.hover_text(2, last)
+    assert f"the model's own guess “{panel.guess_label}”" in text
+    assert f"rank {panel.lens.guess_rank[2] + 1}" in text
+    qtbot.mouseClick(panel.grid.viewport(), Qt.MouseButton.LeftButton, pos=_column_pos(panel, 0, last))
+    assert state.selected_token is None and panel.grid.selected_column == -1

@@ -38,7 +38,9 @@ class LensProgress:
 @dataclass(frozen=True, eq=False)
 class LogitLens:
     """Each layer's next-token prediction at every position. Position i predicts token i + 1,
-    so the last position has no next token: NaN probability and rank -1 there."""
+    so the last position has no next token: NaN probability and rank -1 there. What it predicts is the
+    model's own guess (``guess_id``, its likeliest token there): each layer's probability and rank of that
+    token are ``guess_prob`` and ``guess_rank``, so the answer to a prompt can be watched forming."""
 
     layers: tuple[str, ...]  # ("embed", "1", ..., str(L))
     token_ids: tuple[int, ...]  # prompt + generated
@@ -46,6 +48,9 @@ class LogitLens:
     next_token_rank: np.ndarray  # (L+1, T) int32, 0 = the layer's likeliest token
     top_ids: np.ndarray  # (L+1, T, 5) int64
     top_probs: np.ndarray  # (L+1, T, 5) float32
+    guess_id: int  # the model's likeliest token after the last position (its last layer's top guess there)
+    guess_prob: np.ndarray  # (L+1,) float32
+    guess_rank: np.ndarray  # (L+1,) int32
 
     def to_json(self) -> dict:
         """Plain data for JSON; null where the last position has no next token."""
@@ -67,6 +72,7 @@ class LogitLens:
             "next_token_prob": probs,
             "next_token_rank": ranks,
             "top": top,
+            "guess": {"token_id": self.guess_id, "prob": self.guess_prob.tolist(), "rank": self.guess_rank.tolist()},
         }
 
 
@@ -211,6 +217,9 @@ def logit_lens(
         top_k = min(TOP_K, model_logits.shape[-1])
         top_ids = np.zeros((layers_total, count, top_k), dtype=np.int64)  # (L+1, T, k)
         top_probs = np.zeros((layers_total, count, top_k), dtype=np.float32)  # (L+1, T, k)
+        guess_id = int(model_logits.argmax())  # what the model would put after the last position
+        guess_prob = np.zeros(layers_total, dtype=np.float32)  # (L+1,)
+        guess_rank = np.zeros(layers_total, dtype=np.int32)  # (L+1,)
         for layer, residual in enumerate(stream.residuals):
             for start in range(0, count, chunk_positions):
                 cancel.raise_if_cancelled()
@@ -228,7 +237,12 @@ def logit_lens(
                         ranks = (predicted > next_probs).sum(dim=-1)  # (p,): tokens the layer found likelier
                         next_token_prob[layer, start : start + predicting] = next_probs[:, 0].cpu().numpy()
                         next_token_rank[layer, start : start + predicting] = ranks.cpu().numpy()
+                    if stop == count:  # the chunk ends at the last position: the layer's view of the guess
+                        last = probs[-1]  # (V,)
+                        guess_prob[layer] = float(last[guess_id])
+                        guess_rank[layer] = int((last > last[guess_id]).sum())
             yield LensProgress(layer + 1, layers_total)
 
     layer_names = (QT_TRANSLATE_NOOP("Lens", "embed"), *(str(layer) for layer in range(1, layers_total)))
-    return LogitLens(layer_names, tuple(token_ids), next_token_prob, next_token_rank, top_ids, top_probs)
+    return LogitLens(layer_names, tuple(token_ids), next_token_prob, next_token_rank, top_ids, top_probs,
+                     guess_id, guess_prob, guess_rank)

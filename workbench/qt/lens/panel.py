@@ -60,6 +60,7 @@ class LensPanel(QWidget):
         self._opened = False
         self._top_labels: dict[int, str] = {}  # token id -> readable text, for the hover readout
         self.next_labels: tuple[str, ...] = ()  # column i: the token at position i + 1, readable
+        self.guess_label = ""  # the last column's: the model's own guess after the text
         self.lens_job = Job(state.jobs, parent=self)
         self.lens_job.event.connect(self._on_progress)
         self.lens_job.finished.connect(self._on_lens)
@@ -100,7 +101,8 @@ class LensPanel(QWidget):
         self.colour_combo.addItem(self.tr("Probability of the real next token"), _PROBABILITY)
         self.colour_combo.addItem(self.tr("Rank of the real next token (log scale)"), _RANK)
         self.colour_combo.setToolTip(self.tr("Colour each cell by the probability the layer gives the token that "
-                                             "really came next, or by its rank among all tokens (1 = top guess)."))
+                                             "really came next, or by its rank among all tokens (1 = top guess). "
+                                             "After the last token, the token is the model's own guess."))
         self.colour_combo.currentIndexChanged.connect(self._draw)
         options_row = QHBoxLayout()
         options_row.addWidget(QLabel(self.tr("Colour by")))
@@ -108,7 +110,8 @@ class LensPanel(QWidget):
         options_row.addStretch(1)
         self.grid = LensGrid()
         self.grid.set_axis_titles(self.tr("layer (the embeddings on top)"),
-                                  self.tr("the token each position predicts (the one that came next)"))
+                                  self.tr("the token each position predicts (the one that came next; last, marked ?, "
+                                          "the model's own guess after the text)"))
         self.grid.hovered.connect(self._on_hover)
         self.grid.column_clicked.connect(self._on_column_clicked)
         self.hover_label = QElidingLabel(self._hover_hint())
@@ -174,13 +177,17 @@ class LensPanel(QWidget):
         tokenizer = self.request.loaded.tokenizer
         unique = np.unique(lens.top_ids).tolist()
         self._top_labels = dict(zip(unique, single_token_labels(tokenizer, unique)))
-        # Column i is position i, which predicts token i + 1: labelled with that token.
+        # Column i is position i, which predicts token i + 1: labelled with that token. The last position
+        # predicts the model's own guess, the answer a prompt is waiting for: its column is marked "?".
         self.next_labels = token_sequence(tokenizer, lens.token_ids).labels[1:]
-        self.grid.set_labels([translated(layer) for layer in lens.layers], self.next_labels)
+        self.guess_label = single_token_labels(tokenizer, [lens.guess_id])[0]
+        self.grid.set_labels([translated(layer) for layer in lens.layers],
+                             (*self.next_labels, self.tr("{0}?").format(self.guess_label)))
         self._draw()
         self._on_token_selected(*(self.state.selected_token or (-1, -1)))
-        self._show_status(self.tr("{0}: {1} layers × {2} positions.").format(
-            self.request.loaded.entry.name, len(lens.layers), len(lens.token_ids) - 1))
+        read = (self.tr("{0}: {1} layers × {2} positions of the last generation (prompt and answer).")
+                if self.request.from_generation else self.tr("{0}: {1} layers × {2} positions of the text above."))
+        self._show_status(read.format(self.request.loaded.entry.name, len(lens.layers), len(lens.token_ids)))
         self.state.lens_ready.emit(LensResult(self.request.loaded, lens))
 
     def _clear(self) -> None:
@@ -222,6 +229,8 @@ class LensPanel(QWidget):
         self.grid.select_column(position - 1 if following else -1)
 
     def _on_column_clicked(self, column: int) -> None:
+        if column >= len(self.next_labels):  # the model's guess after the text: no token of it to select
+            return
         if self.request is not None and self.request.from_generation:
             self.state.select_token(0, column + 1)
         else:  # typed text: its positions are not the generation's, so only this grid marks it
@@ -234,7 +243,8 @@ class LensPanel(QWidget):
         if lens is None:
             return
         if self.colour_combo.currentData() == _RANK:
-            ranks = lens.next_token_rank[:, :-1]  # (layers, T-1): the last position has no next token
+            # (layers, T): each position's next token, the last one's the model's own guess
+            ranks = np.column_stack([lens.next_token_rank[:, :-1], lens.guess_rank])
             vocabulary = max(len(self.request.loaded.tokenizer), 2)
             # A copy: pyqtgraph caches its maps (even with skipCache) and reverse() works in place,
             # which would turn every other viridis in the window upside down.
@@ -243,7 +253,8 @@ class LensPanel(QWidget):
             self.grid.set_values(np.log10(ranks + 1.0).astype(np.float32), (0.0, math.log10(vocabulary)), color_map,
                                  self.tr("log₁₀ rank"))
         else:
-            self.grid.set_values(lens.next_token_prob[:, :-1], (0.0, 1.0), pg.colormap.get("viridis"),
+            probs = np.column_stack([lens.next_token_prob[:, :-1], lens.guess_prob])  # (layers, T)
+            self.grid.set_values(probs, (0.0, 1.0), pg.colormap.get("viridis"),
                                  self.tr("probability of the next token"))
 
     def hover_text(self, layer: int, column: int) -> str:
@@ -252,6 +263,11 @@ class LensPanel(QWidget):
             f"“{self._top_labels[int(token_id)]}” {format_prob(float(prob))}"
             for token_id, prob in zip(lens.top_ids[layer, column], lens.top_probs[layer, column])
         )
+        if column == len(self.next_labels):  # after the last token
+            return self.tr("Layer {0}, after the last token → the model's own guess “{1}”: p {2}, rank {3}. "
+                           "Top 5: {4}").format(
+                translated(lens.layers[layer]), self.guess_label, format_prob(float(lens.guess_prob[layer])),
+                int(lens.guess_rank[layer]) + 1, top)
         return self.tr("Layer {0}, position {1} → next “{2}”: p {3}, rank {4}. Top 5: {5}").format(
             translated(lens.layers[layer]), column, self.next_labels[column],
             format_prob(float(lens.next_token_prob[layer, column])), int(lens.next_token_rank[layer, column]) + 1, top)

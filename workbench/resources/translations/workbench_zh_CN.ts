@@ -2110,8 +2110,24 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
         <translation>真实下一词元的排名（对数刻度）</translation>
     </message>
     <message>
-        <source>Colour each cell by the probability the layer gives the token that really came next, or by its rank among all tokens (1 = top guess).</source>
-        <translation>按该层给实际出现的下一词元的概率为每个单元格着色，或按该词元在所有词元中的排名着色（1 = 首选猜测）。</translation>
+        <source>Colour each cell by the probability the layer gives the token that really came next, or by its rank among all tokens (1 = top guess). After the last token, the token is the model&apos;s own guess.</source>
+        <translation>按该层给实际出现的下一个词元的概率，或它在所有词元中的排名（1 = 首选）为每个格子着色。最后一个词元之后，这个词元是模型自己的猜测。</translation>
+    </message>
+    <message>
+        <source>the token each position predicts (the one that came next; last, marked ?, the model&apos;s own guess after the text)</source>
+        <translation>每个位置预测的词元（实际出现的下一个词元；最后一列标有 ?，是模型自己对文本之后的猜测）</translation>
+    </message>
+    <message>
+        <source>{0}?</source>
+        <translation>{0}？</translation>
+    </message>
+    <message>
+        <source>{0}: {1} layers × {2} positions of the last generation (prompt and answer).</source>
+        <translation>{0}：{1} 层 × {2} 个位置，来自最近一次生成（提示词和回答）。</translation>
+    </message>
+    <message>
+        <source>{0}: {1} layers × {2} positions of the text above.</source>
+        <translation>{0}：{1} 层 × {2} 个位置，来自上方的文本。</translation>
     </message>
     <message>
         <source>Colour by</source>
@@ -2120,10 +2136,6 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
     <message>
         <source>layer (the embeddings on top)</source>
         <translation>层（嵌入在最上方）</translation>
-    </message>
-    <message>
-        <source>the token each position predicts (the one that came next)</source>
-        <translation>每个位置预测的词元（实际出现的下一个词元）</translation>
     </message>
     <message>
         <source>Hover over a cell for that layer&apos;s top 5; click a column to select the token it predicts.</source>
@@ -2138,10 +2150,6 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
         <translation>正在逐层读取 {0} 个词元…</translation>
     </message>
     <message>
-        <source>{0}: {1} layers × {2} positions.</source>
-        <translation>{0}：{1} 层 × {2} 个位置。</translation>
-    </message>
-    <message>
         <source>The model changed: compute the lens again.</source>
         <translation>模型已更改：请重新计算 logit 透镜。</translation>
     </message>
@@ -2152,6 +2160,10 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
     <message>
         <source>probability of the next token</source>
         <translation>下一词元的概率</translation>
+    </message>
+    <message>
+        <source>Layer {0}, after the last token → the model&apos;s own guess “{1}”: p {2}, rank {3}. Top 5: {4}</source>
+        <translation>第 {0} 层，最后一个词元之后 → 模型自己的猜测“{1}”：p {2}，排名 {3}。前 5 名：{4}</translation>
     </message>
     <message>
         <source>Layer {0}, position {1} → next “{2}”: p {3}, rank {4}. Top 5: {5}</source>
