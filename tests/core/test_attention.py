@@ -208,3 +208,12 @@ class _WordTokenizer:
 
     def convert_ids_to_tokens(self, ids):
         return [f"w{i}" for i in ids]
+
+
+def test_visible_text_marks_whitespace_but_not_the_spaces_of_a_byte_chip():
+    from workbench.core.attention_tokens import visible_text
+
+    assert visible_text(" a\tb\n") == "␣a⇥b↵" and visible_text("") == "∅"
+    # The same chip reads the same on every page (the Token page's chain wrote ⟨e5␣a5⟩, the Lens axis ⟨e5 a5⟩).
+    assert visible_text("⟨e5 a5⟩") == "⟨e5 a5⟩"
+    assert visible_text(" ⟨e8 af:请⟩ x") == "␣⟨e8 af:请⟩␣x"
