@@ -78,7 +78,10 @@ def test_three_columns_fill(qtbot, panel):
     assert panel.matrix.item(2, 0).text() == f"{comparison.matrix(BITS_PER_BYTE)[2, 0]:.3f}"
     assert len(panel.strips.strips) == 2 and all(strip.per_token for strip in panel.strips.strips)
     np.testing.assert_allclose(panel.strips.strips[0].values, 0, atol=1e-6)  # column 2 runs column 1's model
+    strips_height = panel.strips.height()
     panel._on_strip_hovered(1, 2)
+    qtbot.wait(50)  # the layout settles
+    assert panel.strips.height() == strips_height  # the three-line readout had its room: the strips stay put
     assert panel.hover_label.text() == panel.hover_text(1, 2) and "KL" in panel.hover_text(1, 2)
     assert panel.hover_text(1, 2).count("“") == 1 + 5 + 5  # the token, then both models' top 5
     # Tokens are counted from 1, as on the other strips; KL starts at the answer's 2nd token, value 2 is its 4th.

@@ -193,6 +193,8 @@ class ComparePanel(QWidget):
         self.hover_label = QLabel(self._hover_hint())
         self.hover_label.setWordWrap(True)
         self.hover_label.setTextFormat(Qt.TextFormat.RichText)
+        # The readout of a token takes three lines: kept from the start, the strips do not jump on every hover.
+        self.hover_label.setMinimumHeight(self.hover_label.fontMetrics().lineSpacing() * 3 + 4)
         strips_side = QWidget()
         strips_layout = QVBoxLayout(strips_side)
         strips_layout.setContentsMargins(0, 0, 0, 0)
