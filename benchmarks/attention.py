@@ -1,8 +1,9 @@
 """Attention benchmark on SmolLM2, ours beside a reference in the same run.
 
 1. Capture at T = 1024: time and peak extra memory (RSS) of ``capture_attention`` against
-   transformers' ``output_attentions=True`` (each in a fresh process, so one cannot reuse the
-   other's freed memory). Target: at most 1.5 GB extra.
+   transformers' ``output_attentions=True``, copied to one array layer by layer (each run in a fresh
+   process, so one cannot reuse the other's freed memory; 3 runs of each, in turn, medians).
+   Target: at most 1.5 GB extra.
 2. Redraw: time from a layer/head change in the panel to the finished repaint, against a bare
    ``ImageItem.setImage`` + repaint of the same array (same colour map), at T = 128, 512, 1024.
    The token view is left out of both: it follows on its own 10 Hz throttle.
@@ -21,6 +22,8 @@ import subprocess
 import sys
 import threading
 import time
+
+import isolated_folders  # noqa: F401  (the data and config folders: temporary ones)
 
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 if not os.environ.get("DISPLAY"):
@@ -85,9 +88,12 @@ def measure_capture(side: str, tokens: int) -> dict:
             kept = capture_attention(loaded, ids).main.weights
         else:
             with torch.no_grad():
-                attentions = loaded.model(torch.tensor([ids]), output_attentions=True).attentions
-            kept = np.stack([layer[0].numpy() for layer in attentions])  # (L, H, T, T) on the CPU, like ours
-            del attentions
+                attentions = list(loaded.model(torch.tensor([ids]), output_attentions=True).attentions)
+            first = attentions[0][0].numpy()  # (H, T, T)
+            kept = np.empty((len(attentions), *first.shape), first.dtype)  # (L, H, T, T) on the CPU, like ours
+            for layer in range(len(attentions)):  # each layer freed as it is copied: the lean way to keep them
+                kept[layer] = attentions[layer][0].numpy()
+                attentions[layer] = None
         seconds = time.perf_counter() - started
     return {"seconds": seconds, "extra_bytes": rss.peak - rss.baseline, "kept_bytes": int(kept.nbytes),
             "dtype": str(kept.dtype)}
@@ -101,8 +107,14 @@ def run_side(side: str, tokens: int) -> dict:
     return json.loads(output.strip().splitlines()[-1])
 
 
-def capture_report(tokens: int = 1024) -> None:
-    ours, reference = run_side("ours", tokens), run_side("reference", tokens)
+def capture_report(tokens: int = 1024, rounds: int = 3) -> None:
+    """Each side ``rounds`` times, in turn, each run in a fresh process; the medians count."""
+    runs: dict[str, list[dict]] = {"ours": [], "reference": []}
+    for round_index in range(rounds):
+        for side in ("ours", "reference") if round_index % 2 == 0 else ("reference", "ours"):
+            runs[side].append(run_side(side, tokens))
+    ours, reference = ({key: statistics.median(run[key] for run in side_runs) if key != "dtype" else side_runs[0][key]
+                        for key in side_runs[0]} for side_runs in runs.values())
     gb = 1024**3
     print(f"capture T={tokens}: ours {ours['seconds']:.2f} s, peak extra {ours['extra_bytes'] / gb:.2f} GB "
           f"(keeps {ours['kept_bytes'] / gb:.2f} GB {ours['dtype']}) | reference output_attentions "

@@ -1,7 +1,8 @@
 """Autosave speed: ``save_session`` on a large session, against writing the same session with the standard
 library's ``json.dumps`` of ``session_to_data`` (what it did before each run's JSON was kept), measured side by
-side in one run, in a temporary data folder. The window saves on its own thread, so this is time the window
-stands still. The last line is the ratio of the median times of the later saves; the target is at most 0.1.
+side in one run, in a temporary data folder (`isolated_folders`). The window saves on its own thread, so this
+is time the window stands still. The last line is the ratio of the median times of the later saves; the target
+is at most 0.1.
 
     python benchmarks/autosave.py [--runs 50] [--tokens 1000] [--saves 5]
 """
@@ -10,11 +11,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import tempfile
 import time
 from pathlib import Path
+
+import isolated_folders  # the data and config folders: temporary ones
 
 
 def main() -> None:
@@ -23,8 +24,7 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=1000)
     parser.add_argument("--saves", type=int, default=5)
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="workbench-autosave-"))
-    os.environ["WORKBENCH_DATA_DIR"] = str(folder)  # never the person's own session
+    folder = Path(isolated_folders.SCRATCH)
 
     from workbench.core.atomic import write_text_atomic
     from workbench.core.sessions import Run, RunSequence, RunToken, Session, save_session, session_to_data
@@ -37,7 +37,8 @@ def main() -> None:
     ours_path, reference_path = folder / "session.json", folder / "reference.json"
 
     def reference() -> None:
-        write_text_atomic(reference_path, json.dumps(session_to_data(session), indent=2, ensure_ascii=False))
+        # Compact, as the session file is: indent= sends json.dumps down its slower pure-Python encoder.
+        write_text_atomic(reference_path, json.dumps(session_to_data(session), ensure_ascii=False))
 
     times: dict[str, list[float]] = {"ours": [], "reference": []}
     for save in range(args.saves):

@@ -17,6 +17,8 @@ import threading
 import time
 from unittest import mock
 
+import isolated_folders  # noqa: F401  (the data and config folders: temporary ones)
+
 from workbench.core import generation
 from workbench.core.decoding import DecodingSettings
 from workbench.core.generation import GenerationRequest, generate

@@ -16,6 +16,7 @@ import os
 import shutil
 import sys
 
+import isolated_folders  # noqa: F401  (the data and config folders: temporary ones)
 import numpy as np
 
 if not os.environ.get("DISPLAY") and not shutil.which("Xvfb"):

@@ -18,6 +18,7 @@ import statistics
 import tempfile
 import time
 
+import isolated_folders  # noqa: F401  (the data and config folders: temporary ones)
 import torch
 from worker_thread import on_worker_thread
 

@@ -16,6 +16,7 @@ import os
 import sys
 import time
 
+import isolated_folders  # noqa: F401  (the data and config folders: temporary ones)
 import torch
 
 from workbench.core.genlab.data import load_digits_set

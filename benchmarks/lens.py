@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import statistics
 
+import isolated_folders  # noqa: F401  (the data and config folders: temporary ones)
 import numpy as np
 import torch
 from worker_thread import on_worker_thread

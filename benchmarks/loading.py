@@ -14,6 +14,8 @@ import sys
 import tempfile
 import time
 
+import isolated_folders  # noqa: F401  (the data and config folders: temporary ones)
+
 
 def timed_load(model_id: str) -> float:
     from workbench.core.loading import load_model_blocking

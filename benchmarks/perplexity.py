@@ -2,10 +2,10 @@
 blocks, measured side by side in one run. The workbench loads models with eager attention (its attention
 pages read the weights) and switches to the fused kernel (SDPA) while it reads a text; the reference is the
 plain loop a person would write: the same weights with transformers' default attention (SDPA),
-``model(input_ids=block, labels=block).loss`` per block. Both give the same loss (checked). The last line is the ratio
-workbench/reference of the median times; the target is at most 1.1.
+``model(input_ids=block, labels=block).loss`` per block. Both give the same loss (checked). The last line is the
+median of the pairs' ratios workbench/reference (one outlier then moves nothing); the target is at most 1.1.
 
-    python benchmarks/perplexity.py [--model ID] [--tokens 4096] [--block-size 512] [--pairs 3] [--threads N]
+    python benchmarks/perplexity.py [--model ID] [--tokens 2048] [--block-size 512] [--pairs 3] [--threads N]
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import math
 import statistics
 from importlib import resources
 
+import isolated_folders  # noqa: F401  (the data and config folders: temporary ones)
 import torch
 from worker_thread import on_worker_thread
 
@@ -43,7 +44,7 @@ def run_reference(model, ids: list[int], block_size: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="smollm2-135m-instruct")
-    parser.add_argument("--tokens", type=int, default=4096)
+    parser.add_argument("--tokens", type=int, default=2048)
     parser.add_argument("--block-size", type=int, default=512)
     parser.add_argument("--pairs", type=int, default=3)
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
@@ -80,7 +81,8 @@ def main() -> None:
     ours_s, theirs_s = statistics.median(times["workbench"]), statistics.median(times["reference"])
     print(f"mean loss {ours:.4f} (reference {theirs:.4f}); perplexity: median {ours_s:.2f} s; "
           f"transformers' loss per block: median {theirs_s:.2f} s")
-    print(f"ratio workbench/reference: {ours_s / theirs_s:.2f} (target <= 1.1)")
+    ratio = statistics.median(ours / ref for ours, ref in zip(times["workbench"], times["reference"]))
+    print(f"ratio workbench/reference, median of the pairs: {ratio:.2f} (target <= 1.1)")
 
 
 if __name__ == "__main__":

@@ -17,17 +17,15 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import tempfile
 import time
 
+import isolated_folders  # noqa: F401  (the data and config folders: temporary ones)
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-# The window autosaves its session and layout: into a scratch folder, never the user's own.
-_SCRATCH = tempfile.TemporaryDirectory(prefix="workbench-ui-latency-")
-os.environ["WORKBENCH_DATA_DIR"] = f"{_SCRATCH.name}/data"
-os.environ["WORKBENCH_CONFIG_DIR"] = f"{_SCRATCH.name}/config"
 
 from PySide6.QtCore import QElapsedTimer, QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+from worker_thread import on_worker_thread  # noqa: E402
 
 from workbench.core.decoding import DecodingSettings  # noqa: E402
 from workbench.core.generation import GenerationRequest, generate  # noqa: E402
@@ -77,8 +75,8 @@ def in_the_window(window, stalls: list[float] | None = None):
 def run_side(side: str, window, loaded, stalls: list[float] | None = None):
     """One generation of REQUEST: headless, or in the window on the Generate page or, for live
     attention, on the Attention page (shown, it asks the generation for each step's rows)."""
-    if side == HEADLESS:
-        return drain(generate(loaded, REQUEST))
+    if side == HEADLESS:  # on a thread of its own, as the window's generation runs
+        return on_worker_thread(lambda: drain(generate(loaded, REQUEST)))[1]
     window.pages.setCurrentIndex(ATTENTION_PAGE if side == LIVE else 0)
     assert window.state.live_attention == (side == LIVE)
     return in_the_window(window, stalls)
