@@ -157,6 +157,34 @@ def test_a_damaged_list_of_trained_models_is_read_for_what_it_holds(tmp_path):
     assert [entry.name for entry in Catalog().entries() if entry.source == TRAINED] == ["good"]
 
 
+def test_an_unreadable_list_of_trained_models_is_kept_aside_not_written_over(tmp_path, capsys):
+    from workbench.cli import models
+
+    kept_outside = _model_folder(tmp_path / "outside", "outside")
+    registry = Catalog().trained.registry
+    registry.write_text(json.dumps([str(kept_outside)])[:10])  # cut short
+    damaged = registry.read_text()
+    catalog = Catalog()
+    assert models.run(type("Args", (), {"json": False})()) == 0
+    assert "could not be read; it is kept as" in capsys.readouterr().err
+    catalog.register_trained(_model_folder(tmp_path / "new", "new"))
+    [aside] = registry.parent.glob("trained.damaged-*.json")
+    assert aside.read_text() == damaged  # the list as it was, to repair by hand
+    assert json.loads(registry.read_text()) == [str((tmp_path / "new").resolve())]
+
+
+def test_a_listed_run_that_is_away_for_a_while_is_not_forgotten(tmp_path):
+    """A run on a drive that is not mounted: not listed while it is away, listed again once it is back."""
+    away = _model_folder(tmp_path / "away", "away")
+    catalog = Catalog()
+    catalog.register_trained(away)
+    away.rename(tmp_path / "elsewhere")
+    catalog.register_trained(_model_folder(tmp_path / "other", "other"))
+    assert {entry.name for entry in catalog.entries() if entry.source == TRAINED} == {"other"}
+    (tmp_path / "elsewhere").rename(away)
+    assert {entry.name for entry in Catalog().entries() if entry.source == TRAINED} == {"away", "other"}
+
+
 def test_a_list_of_trained_models_that_cannot_be_written_leaves_the_run_be(tmp_path):
     """Registering is a convenience for the model picker: a data folder that cannot take it stops nothing."""
     from workbench.core.catalog import TrainedSource

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 
 def add_parser(subparsers) -> None:
@@ -22,6 +23,9 @@ def run(args) -> int:
 
     catalog = Catalog()
     entries = catalog.entries()  # one per training run: its final model, or its latest checkpoint
+    if catalog.trained.set_aside_as is not None:
+        print(f"note: the list of trained models could not be read; it is kept as {catalog.trained.set_aside_as} "
+              "(the runs it named outside the data folder are not listed)", file=sys.stderr)
     if args.json:
         runs = {run.entry.id: run for run in catalog.trained.runs()}
         listed = []

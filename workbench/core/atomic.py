@@ -6,6 +6,7 @@ import shutil
 import stat
 import tempfile
 import time
+import uuid
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, Iterator
@@ -78,6 +79,12 @@ def new_staging_file(final: Path) -> Path:
 def set_aside(final: Path) -> Path:
     """Where ``atomic_directory`` moves the last version of ``final`` while it renames the new one in."""
     return final.with_name(f".{final.name}.old")
+
+
+def damaged_name(path: Path) -> Path:
+    """Where a file that cannot be read is kept, beside ``path``: a name no earlier one has, even within a second."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    return path.with_name(f"{path.stem}.damaged-{stamp}-{uuid.uuid4().hex[:8]}{path.suffix}")
 
 
 def remove_stale_staging(final: Path) -> None:

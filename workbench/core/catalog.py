@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Callable
 
 from workbench.core import paths
-from workbench.core.atomic import new_staging_file, remove_stale_staging, write_json_atomic
+from workbench.core.atomic import damaged_name, new_staging_file, remove_stale_staging, write_json_atomic
 from workbench.core.checkpoints import STATE_FILE
 from workbench.core.errors import ModelNotFoundError
 from workbench.core.i18n import QT_TRANSLATE_NOOP
@@ -306,28 +306,44 @@ class TrainedSource(ModelSource):
 
     def __init__(self, registry: Path | None = None) -> None:
         self._registry = registry
+        self.set_aside_as: Path | None = None  # where an unreadable list was kept, once this source met one
 
     @property
     def registry(self) -> Path:
         return self._registry or (paths.data_dir() / "trained.json")
 
-    def registered_folders(self) -> list[Path]:
+    def _listed(self) -> list[str]:
+        """Every folder the list names, as written, there now or not (a run on a drive not mounted now comes
+        back with it). A list that cannot be read is kept beside a new one (``set_aside_as``): written over,
+        the runs it named outside the data folder would be forgotten."""
         try:
             listed = json.loads(self.registry.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return []
         except (OSError, ValueError, RecursionError):
-            listed = []
-        listed = [item for item in listed if isinstance(item, str)] if isinstance(listed, list) else []
+            listed = None
+        if isinstance(listed, list):
+            return [item for item in listed if isinstance(item, str)]
+        aside = damaged_name(self.registry)
+        try:
+            self.registry.replace(aside)
+            self.set_aside_as = aside
+        except OSError:  # a folder that cannot be written: the file stays, and no registration replaces it
+            pass
+        return []
+
+    def registered_folders(self) -> list[Path]:
         trained = paths.trained_models_dir()
         # Final models, then the checkpoints of runs (finished or stopped) below them.
         below = [p.parent for pattern in ("*/config.json", f"*/*/{STATE_FILE}") for p in trained.glob(pattern)]
         seen: dict[str, Path] = {}
-        for folder in [Path(p) for p in listed] + below:
+        for folder in [Path(p) for p in self._listed()] + below:
             if (folder / "config.json").is_file():
                 seen.setdefault(str(folder.resolve()), folder.resolve())
         return list(seen.values())
 
     def register(self, folder: Path) -> None:
-        folders = [str(p) for p in self.registered_folders()]
+        folders = self._listed()
         if str(Path(folder).resolve()) not in folders:
             folders.append(str(Path(folder).resolve()))
         try:

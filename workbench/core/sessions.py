@@ -11,7 +11,6 @@ import dataclasses
 import json
 import math
 import shutil
-import time
 import types
 import uuid
 from dataclasses import dataclass, field
@@ -20,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union, get_args, get_origin, get_type_hints
 
 from workbench.core import paths
-from workbench.core.atomic import write_text_atomic
+from workbench.core.atomic import damaged_name, write_text_atomic
 from workbench.core.errors import InvalidInputError
 from workbench.core.generation_data import surprisal
 from workbench.core.i18n import QT_TRANSLATE_NOOP
@@ -413,7 +412,7 @@ def open_session(path: Path | None = None) -> OpenedSession:
     try:
         session, dropped = _read_session(json.loads(path.read_text(encoding="utf-8")))
     except (OSError, UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: absurdly nested JSON
-        aside = _set_aside_name(path)
+        aside = damaged_name(path)
         try:
             path.replace(aside)
         except OSError:  # a folder that cannot be written: the file stays where it is, and no autosave replaces it
@@ -425,7 +424,7 @@ def open_session(path: Path | None = None) -> OpenedSession:
     if not dropped:
         return OpenedSession(session)
     # The next autosave drops those values for good: keep the file as it was beside it.
-    aside = _set_aside_name(path)
+    aside = damaged_name(path)
     try:
         shutil.copy2(path, aside)
     except OSError:  # as above
@@ -435,9 +434,3 @@ def open_session(path: Path | None = None) -> OpenedSession:
         problem=f"Some saved values could not be read and were reset ({', '.join(dropped)}); the rest of the "
         f"session was kept, and the file as it was is kept as {aside}.",
     )
-
-
-def _set_aside_name(path: Path) -> Path:
-    """A name beside ``path`` that no earlier set-aside file has, even within the same second."""
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    return path.with_name(f"{path.stem}.damaged-{stamp}-{uuid.uuid4().hex[:8]}{path.suffix}")
