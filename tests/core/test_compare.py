@@ -109,7 +109,9 @@ def test_cli_prints_the_documented_json(tiny_folder, tmp_path, capsys):
     report = json.loads(capsys.readouterr().out)
     assert [m["model"] for m in report["models"]] == [str(tiny_folder)] * 2
     for model in report["models"]:
-        assert set(model) == {"model", "token_ids", "logprobs", "mean_logprob", "bits_per_byte", "kl_to_first"}
+        assert set(model) == {"model", "token_ids", "logprobs", "mean_logprob", "bits_per_byte", "unknown_tokens",
+                              "kl_to_first"}
+        assert model["unknown_tokens"] == 0
         assert len(model["logprobs"]) == len(model["token_ids"]) - 1
     assert report["models"][1]["kl_to_first"] == pytest.approx([0.0] * len(report["models"][1]["logprobs"]))
 

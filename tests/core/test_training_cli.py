@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 
 import pytest
 import torch
+from transformers import AutoTokenizer
 
 from workbench.cli import main
 from workbench.core.errors import InvalidInputError
@@ -39,6 +41,18 @@ def test_train_then_perplexity(corpus, tmp_path, capsys):
     mean_loss = float(printed.split("mean loss:")[1].split()[0])
     shown = float(printed.split("perplexity:")[1].split()[0])
     assert shown == pytest.approx(math.exp(mean_loss), rel=1e-3)
+    assert "no token for" not in captured.err
+    # Kana the character model never saw: scored as its unknown token, which is said, not passed off as text.
+    unseen = tmp_path / "unseen.txt"
+    unseen.write_text("ひらがな the cat sat", encoding="utf-8")
+    assert main(f"perplexity --model {out} --file {unseen} --block-size 16".split()) == 0
+    assert "has no token for part of the text" in capsys.readouterr().err
+    assert main(["compare", "--model", str(out), "--model", str(out), "--text", "ひらがな the cat sat", "--json"]) == 0
+    captured = capsys.readouterr()
+    unknown = AutoTokenizer.from_pretrained(out).unk_token_id
+    for model in json.loads(captured.out)["models"]:
+        assert model["unknown_tokens"] == model["token_ids"].count(unknown) >= 4  # the four kana at least
+    assert "tokens are its unknown token, so its numbers say little about this text" in captured.err
 
 
 def test_refuses_a_non_empty_output_folder_unless_resuming(corpus, tmp_path, capsys):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from workbench.cli.options import add_device_argument, add_trust_remote_code_argument
@@ -58,6 +59,11 @@ def run(args: argparse.Namespace) -> int:
             loaded_by_id[entry.id] = load_model_blocking(entry, settings, catalog)
     models = [loaded_by_id[entry.id] for entry in entries]
     scores = drain(score_text(models, text))
+    for ref, score in zip(args.model, scores):
+        if score.unknown_tokens:
+            print(f"note: {ref} has no token for part of the text: {score.unknown_tokens} of its "
+                  f"{len(score.token_ids)} tokens are its unknown token, so its numbers say little about this text",
+                  file=sys.stderr)
     if args.json:
         report = [{**score.to_json(), "model": ref} for ref, score in zip(args.model, scores)]
         print(json.dumps({"models": report}, ensure_ascii=False))

@@ -49,4 +49,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"predicted tokens: {result.predicted_tokens} in {result.blocks} blocks of {result.block_size}")
     print(f"mean loss: {result.mean_loss:.4f}")
     print(f"perplexity: {result.perplexity:.4f}")
+    if result.unknown_tokens:
+        print(f"note: {loaded.entry.name} has no token for part of the text ({result.unknown_tokens} tokens are its "
+              "unknown token), so the perplexity says little about this text", file=sys.stderr)
     return 0

@@ -16,6 +16,7 @@ from workbench.core.errors import InvalidInputError
 from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import CancelToken
 from workbench.core.loading import LoadedModel
+from workbench.core.transformers_helpers import unknown_token_count
 
 _KL_CHUNK = 128  # positions whose two full distributions are held at once
 
@@ -33,6 +34,8 @@ class TextScore:
     # With ``score_text(top=k)``: the k likeliest next tokens at each position and their log-probabilities.
     top_ids: np.ndarray | None = None  # (T-1, k) int64
     top_logprobs: np.ndarray | None = None  # (T-1, k) float64
+    # Tokens of text the tokenizer has no token for (its <unk>): the model is scored on <unk>, not on that text.
+    unknown_tokens: int = 0
 
     @property
     def mean_logprob(self) -> float:
@@ -49,6 +52,7 @@ class TextScore:
             "logprobs": self.logprobs.tolist(),
             "mean_logprob": self.mean_logprob,
             "bits_per_byte": self.bits_per_byte,
+            "unknown_tokens": self.unknown_tokens,
         }
         if self.kl_to_first is not None:
             report["kl_to_first"] = self.kl_to_first.tolist()
@@ -167,6 +171,7 @@ def score_text(
                 tuple(offsets),
                 top_ids,
                 top_logprobs,
+                unknown_token_count(loaded.tokenizer, ids),
             )
         )
         del logits

@@ -13,7 +13,7 @@ from workbench.core.errors import InvalidInputError
 from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import CancelToken
 from workbench.core.training.tokenization import IGNORED_LABEL, encode_corpus
-from workbench.core.transformers_helpers import fused_attention, leading_special_ids
+from workbench.core.transformers_helpers import fused_attention, leading_special_ids, unknown_token_count
 
 DEFAULT_BLOCK_SIZE = 512
 # Tokens read in one forward pass: 8 blocks of the default size, fewer of longer ones (the logits grow with it,
@@ -34,6 +34,7 @@ class PerplexityResult:
     predicted_tokens: int
     blocks: int
     block_size: int
+    unknown_tokens: int = 0  # text the tokenizer has no token for: scored as its <unk>, not as that text
 
 
 def require_next_token_model(name: str, can_generate: bool) -> None:
@@ -99,7 +100,8 @@ def perplexity(
                 predicted += int((labels != IGNORED_LABEL).sum())
             yield PerplexityProgress(min(first + batch_size, len(windows)), len(windows))
     mean_loss = total_loss / predicted
-    return PerplexityResult(mean_loss, math.exp(mean_loss), predicted, len(windows), block_size)
+    return PerplexityResult(mean_loss, math.exp(mean_loss), predicted, len(windows), block_size,
+                            unknown_token_count(loaded.tokenizer, ids.numpy()))
 
 
 Labelled = tuple[torch.Tensor, torch.Tensor]  # a block's inputs and labels, as _labelled makes them
