@@ -173,6 +173,14 @@ def test_an_unreadable_list_of_trained_models_is_kept_aside_not_written_over(tmp
     assert json.loads(registry.read_text()) == [str((tmp_path / "new").resolve())]
 
 
+def test_a_checkpoint_whose_state_is_nested_absurdly_deep_lists_without_its_step(tmp_path):
+    checkpoint = _model_folder(tmp_path / "run" / "checkpoint", "run", step=5)
+    (checkpoint / "trainer_state.json").write_text("[" * 100_000)
+    Catalog().register_trained(checkpoint)
+    [run] = Catalog().trained.runs()
+    assert [variant.step for variant in run.variants] == [None]
+
+
 def test_a_listed_run_that_is_away_for_a_while_is_not_forgotten(tmp_path):
     """A run on a drive that is not mounted: not listed while it is away, listed again once it is back."""
     away = _model_folder(tmp_path / "away", "away")

@@ -128,6 +128,10 @@ def test_cli_replay_reports_matches_and_exit_status(tiny_folder, tiny_loaded, tm
     assert main(["tree", "replay", str(path)]) == 2
     err = capsys.readouterr().err
     assert "is not JSON" in err and len(err.strip().splitlines()) == 1
+    path.write_text("[" * 100_000, encoding="utf-8")  # nested beyond what the JSON reader recurses into
+    assert main(["tree", "replay", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "nested too deeply" in err and len(err.strip().splitlines()) == 1
 
 
 def test_a_branch_stopped_short_replays_to_its_own_length_and_matches(tiny_loaded):

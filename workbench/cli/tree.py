@@ -36,6 +36,8 @@ def _read_tree(path: Path):
         raise InvalidInputError(f"{path} is not UTF-8 text (byte {error.start} cannot be read).") from error
     except json.JSONDecodeError as error:
         raise InvalidInputError(f"{path} is not JSON (line {error.lineno}: {error.msg}).") from error
+    except RecursionError as error:
+        raise InvalidInputError(f"{path} is not an exported tree (its JSON is nested too deeply to read).") from error
     return GenerationTree.from_data(data)
 
 

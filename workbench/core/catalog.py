@@ -284,7 +284,7 @@ def _variant(folder: Path) -> TrainedVariant:
     try:
         state = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
         step, snapshot = state.get("step"), state.get("snapshot") is True
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError, RecursionError):
         step, snapshot = None, False
     return TrainedVariant(entry, checkpoint=True, step=step if isinstance(step, int) else None, snapshot=snapshot)
 
