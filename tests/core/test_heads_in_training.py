@@ -4,6 +4,7 @@ and from `workbench heads` for a model or for each checkpoint of a run, equal to
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -61,6 +62,23 @@ def test_the_cli_scores_each_checkpoint_of_a_run_with_its_step(trained, tmp_path
     last = load_model_blocking(checkpoints[-1].entry)
     np.testing.assert_allclose(printed[-1]["scores"]["induction"],
                                head_scores(last, last.context_length).induction, atol=1e-5)
+
+
+def test_a_damaged_checkpoint_is_skipped_with_its_reason_and_the_others_are_scored(trained, tmp_path, capsys):
+    import shutil
+
+    _, result = trained
+    copy = tmp_path / "copy"
+    shutil.copytree(result.out_dir, copy)
+    checkpoints = run_checkpoints(copy)
+    weights = Path(checkpoints[0].entry.location) / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:100])  # cut short
+    assert main(["heads", "--run", str(copy), "--device", "cpu", "--json"]) == 1
+    captured = capsys.readouterr()
+    printed = json.loads(captured.out)
+    assert [entry["step"] for entry in printed] == [checkpoint.step for checkpoint in checkpoints]
+    assert "error" in printed[0] and all("scores" in entry for entry in printed[1:])
+    assert f"step {checkpoints[0].step}: skipped: " in captured.err
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from workbench.cli.options import add_device_argument, add_trust_remote_code_argument
-from workbench.core.errors import InvalidInputError
+from workbench.core.errors import InvalidInputError, WorkbenchError
 from workbench.core.head_scores import SCORE_NAMES, HeadScores
 
 
@@ -48,16 +48,22 @@ def run(args: argparse.Namespace) -> int:
     checkpoints = run_checkpoints(folder)
     if not checkpoints:
         raise InvalidInputError(f"{folder} holds no checkpoints of a training run.")
-    steps = []
+    steps, skipped = [], 0
     for checkpoint in checkpoints:
         print(f"step {checkpoint.step}: scoring {checkpoint.entry.location}", file=sys.stderr, flush=True)
-        scores = _scores(checkpoint.entry, settings)
+        try:
+            scores = _scores(checkpoint.entry, settings)
+        except WorkbenchError as error:  # one damaged checkpoint: the others are still scored
+            print(f"step {checkpoint.step}: skipped: {error}", file=sys.stderr, flush=True)
+            steps.append({"step": checkpoint.step, "error": str(error)})
+            skipped += 1
+            continue
         steps.append({"step": checkpoint.step, **scores.to_json()})
         if not args.json:
             print(f"step {checkpoint.step}\n{_table(scores)}")
     if args.json:
         print(json.dumps(steps))
-    return 0
+    return 1 if skipped else 0
 
 
 def _scores(entry, settings) -> HeadScores:
