@@ -12,12 +12,14 @@ from pathlib import Path
 from workbench.cli import options
 from workbench.cli.interrupt import INTERRUPTED, first_ctrl_c_stops
 from workbench.core.atomic import write_text_atomic
-from workbench.core.errors import InvalidSettingsError
+from workbench.core.checkpoints import has_checkpoint
+from workbench.core.errors import InvalidInputError, InvalidSettingsError
 from workbench.core.genlab.data import load_image_set
 from workbench.core.genlab.images import interleave, tile_grid, write_png
 from workbench.core.genlab.settings import GenLabSettings
 from workbench.core.genlab.storage import checkpoint_settings, save_model
 from workbench.core.genlab.trainer import METRICS, CheckpointEvent, EpochEnd, GenLabResult, StatusEvent, train
+from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import RunControl, drain
 from workbench.core.outputs import prepare_output_folder, remove_made_folders
 from workbench.core.settings_fields import settings_from_data
@@ -49,8 +51,17 @@ def _tuned_defaults() -> dict[str, object]:
 
 def _settings(args: argparse.Namespace) -> GenLabSettings:
     """The model's tuned values (resuming: the run's own), then every flag given."""
-    saved = checkpoint_settings(Path(args.out).expanduser() / "checkpoint") if args.resume else None
-    if saved is not None:  # flags left out keep the values the run started with, as train --resume does
+    out = Path(args.out).expanduser()
+    saved = checkpoint_settings(out / "checkpoint")
+    # Said first: the lab would only find a language model's settings wanting, and its checkpoint lacking epochs.
+    if saved is not None and "max_iters" in saved:  # a language model's run counts steps, the lab's epochs
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP(
+                "Errors", "{folder} holds a language-model training run: resume it with workbench train --resume "
+                "--out {folder}, or choose another folder for the lab."
+            ).fill(folder=out)
+        )
+    if saved is not None and args.resume:  # flags left out keep the values the run started with, as train --resume does
         kind = saved.get("model") if saved.get("model") in ("vae", "gan") else "vae"
         base = settings_from_data(GenLabSettings, saved, base=GenLabSettings.for_model(kind))
     else:
@@ -100,7 +111,10 @@ def run(args: argparse.Namespace) -> int:
         remove_made_folders(made)
         raise
     if result.diverged:  # its message says what to change; the model and pictures of a good epoch stay
-        write_text_atomic(out / "metrics.csv", metrics_csv(result))
+        if has_checkpoint(out / "checkpoint"):
+            write_text_atomic(out / "metrics.csv", metrics_csv(result))
+        else:  # nothing to resume: the folder is left as it was found, so the same command runs there once fixed
+            remove_made_folders(made)
         print(f"error: {result.message}", file=sys.stderr)
         return 2
     written = _write_results(out, result, last_epoch[0] if last_epoch else None)

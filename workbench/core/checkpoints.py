@@ -88,7 +88,7 @@ def read_state(folder: str | Path) -> dict[str, Any] | None:
     None when it is missing or unreadable. Resuming reads and checks the whole checkpoint (``load_checkpoint``)."""
     try:
         state = json.loads((readable_place(folder) / STATE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python's stack
         return None
     return state if isinstance(state, dict) else None
 
@@ -166,7 +166,7 @@ def load_checkpoint(
 
     try:
         state = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, RecursionError) as error:  # RecursionError: JSON nested deeper than Python's stack
         raise damaged(STATE_FILE, _NOT_JSON) from error
     missing = [key for key in required if not isinstance(state, dict) or key not in state]
     if missing:

@@ -87,6 +87,10 @@ def image_folder_problem(folder: str | Path) -> Text | None:
             folder=folder
         )
     count = len(_image_files(folder))
+    if count == 1:
+        return QT_TRANSLATE_NOOP(
+            "Errors", "Image folder '{folder}' has 1 image file; the lab needs at least {minimum}."
+        ).fill(folder=folder, minimum=MIN_FOLDER_IMAGES)
     if count < MIN_FOLDER_IMAGES:
         return QT_TRANSLATE_NOOP(
             "Errors", "Image folder '{folder}' has {count} image files; the lab needs at least {minimum}."

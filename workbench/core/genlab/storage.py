@@ -142,5 +142,50 @@ def load_checkpoint(folder: str | Path, device: torch.device | str = "cpu") -> C
         required=("epoch", "step", "history"),
         required_tensors=("optimizers", "generator_state"),
     )
+    state = _checked_state(saved.state, saved.folder)
     model = load_model(saved.folder, device)
-    return Checkpoint(model.train(), saved.tensors["optimizers"], saved.tensors["generator_state"], saved.state)
+    return Checkpoint(model.train(), saved.tensors["optimizers"], saved.tensors["generator_state"], state)
+
+
+def _is_count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _checked_state(state: dict, folder: Path) -> dict:
+    """``state`` when every entry the trainer reads holds what a lab run saves there, else one clear
+    InvalidInputError naming the first that does not (a hand-edited or damaged file). Its ``inside_epoch`` always
+    has its batch size: checkpoints saved before it was recorded there began that epoch in the run's own."""
+    inside = state.get("inside_epoch")
+    if isinstance(inside, dict) and "batch_size" not in inside:
+        settings = state.get("settings")
+        inside = {**inside, "batch_size": settings.get("batch_size") if isinstance(settings, dict) else None}
+        state = {**state, "inside_epoch": inside}
+    history = state["history"]
+    checks = {
+        "epoch": _is_count(state["epoch"]),
+        "step": _is_count(state["step"]),
+        "history": isinstance(history, list) and all(
+            isinstance(row, dict) and _is_number(row.get("elapsed_s")) and all(map(_is_number, row.values()))
+            for row in history
+        ),
+        "inside_epoch": inside is None or (
+            isinstance(inside, dict)
+            and isinstance(inside.get("order"), list) and all(map(_is_count, inside["order"]))
+            and _is_count(inside.get("batches_done"))
+            and _is_count(inside.get("batch_size")) and inside["batch_size"] > 0
+            and isinstance(inside.get("sums"), dict) and all(map(_is_number, inside["sums"].values()))
+        ),
+    }
+    for key, valid in checks.items():
+        if not valid:
+            raise InvalidInputError(
+                QT_TRANSLATE_NOOP(
+                    "Errors", "The checkpoint in {folder} cannot be resumed: {name} is damaged (its {key} entry is "
+                    "not valid). Start a new run in another folder."
+                ).fill(folder=folder, name=shared_checkpoints.STATE_FILE, key=key)
+            )
+    return state

@@ -24,6 +24,7 @@ from workbench.core.genlab.settings import GenLabSettings
 from workbench.core.genlab.storage import load_checkpoint, save_checkpoint
 from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import CancelToken, RunControl, StatusEvent
+from workbench.core.outputs import RunFolderLock, missing_folders, remove_made_folders
 
 SAMPLE_COUNT = 64  # images in the per-epoch sample grid (8 x 8)
 RECONSTRUCTION_COUNT = 16  # held-out images shown beside their VAE reconstructions
@@ -198,15 +199,41 @@ def train(
     """Train for ``settings.epochs`` epochs (counting any resumed ones) and return the model.
 
     With ``checkpoint_dir`` the run is checkpointed every ``settings.checkpoint_every`` epochs,
-    at the end and on stop; ``resume`` continues from the checkpoint there."""
+    at the end and on stop; ``resume`` continues from the checkpoint there. The folder that holds
+    ``checkpoint_dir`` (the command line's ``--out``) is locked while the run goes on."""
     settings.validate()
     if resume and (checkpoint_dir is None or not has_checkpoint(checkpoint_dir)):
         raise InvalidSettingsError(
             QT_TRANSLATE_NOOP("Errors", "Nothing to resume: no checkpoint in '{folder}'.").fill(folder=checkpoint_dir)
         )
     device = resolve_device(settings.device)
-    with _one_cpu_thread(device):
+    with _one_cpu_thread(device), _locked_run_folder(checkpoint_dir):
         return (yield from _train(settings, control or RunControl(), device, images, checkpoint_dir, resume))
+
+
+@contextmanager
+def _locked_run_folder(checkpoint_dir: str | Path | None) -> Iterator[None]:
+    """Keep a second run, in this process or another, from checkpointing into the same place while this one does:
+    it would write over this run's checkpoint and results. The folder above the checkpoint is locked (the checkpoint
+    itself is replaced whole at each save); a folder made for the lock goes again when the run saved nothing."""
+    if checkpoint_dir is None:
+        yield
+        return
+    checkpoint_dir = Path(checkpoint_dir).expanduser()
+    run_folder = checkpoint_dir.parent
+    made = missing_folders(run_folder)
+    run_folder.mkdir(parents=True, exist_ok=True)
+    try:
+        lock = RunFolderLock(run_folder)
+    except BaseException:
+        remove_made_folders(made)
+        raise
+    try:
+        yield
+    finally:
+        lock.release()
+        if not has_checkpoint(checkpoint_dir):
+            remove_made_folders(made)
 
 
 def _train(
@@ -244,16 +271,23 @@ def _train(
         _check_same_shape(checkpoint.model.config, ModelConfig(
             settings.model, images.image_shape, settings.latent_dim, settings.hidden_dim), checkpoint_dir)
         if checkpoint.state["epoch"] >= settings.epochs:
-            raise InvalidSettingsError(
-                QT_TRANSLATE_NOOP(
+            if checkpoint.state["epoch"] == 1:  # and so 1 was asked for
+                no_epochs_left = QT_TRANSLATE_NOOP(
+                    "Errors", "The checkpoint has trained 1 epoch already, and 1 was asked for: ask for more epochs "
+                    "to go on.")
+            else:
+                no_epochs_left = QT_TRANSLATE_NOOP(
                     "Errors", "The checkpoint has trained {done} epochs already, and {epochs} were asked for: ask "
-                    "for more epochs to go on."
-                ).fill(done=checkpoint.state["epoch"], epochs=settings.epochs)
-            )
+                    "for more epochs to go on.")
+            raise InvalidSettingsError(no_epochs_left.fill(done=checkpoint.state["epoch"], epochs=settings.epochs))
         model = checkpoint.model
         history = list(checkpoint.state["history"])
         first_epoch, step = checkpoint.state["epoch"] + 1, checkpoint.state["step"]
         stopped_inside = checkpoint.state.get("inside_epoch")  # a stop cut that epoch short: go on inside it
+        if stopped_inside is not None and stopped_inside["batch_size"] != settings.batch_size:
+            yield StatusEvent(QT_TRANSLATE_NOOP(
+                "StatusEvent", "Finishing epoch {epoch} in batches of {old}, as it began; then batches of {new}").fill(
+                epoch=first_epoch, old=stopped_inside["batch_size"], new=settings.batch_size))
         generator.set_state(checkpoint.generator_state)
     else:
         model = _build_fresh(settings, images)
@@ -271,8 +305,8 @@ def _train(
     saved_path: str | None = None
 
     def checkpoint_now(epochs_done: int, inside_epoch: dict | None = None) -> CheckpointEvent | None:
-        """``inside_epoch``: where a stop cut the next epoch short (its batch order, the batches done and their
-        metric sums), so that a resume trains exactly the batches an uninterrupted run would have."""
+        """``inside_epoch``: where a stop cut the next epoch short (its batch order and batch size, the batches
+        done and their metric sums), so that a resume trains exactly the batches an uninterrupted run would have."""
         nonlocal saved_path
         if checkpoint_dir is None:
             return None
@@ -294,20 +328,23 @@ def _train(
     )
     for epoch in range(first_epoch, settings.epochs + 1):
         if stopped_inside is not None:  # the batches of the epoch a stop cut short, from the first one not done
+            # In the batch size the epoch began with: its batches done and their sums count in that size.
             order = torch.tensor(stopped_inside["order"], dtype=torch.int64, device=device)  # (N,)
             sums, first_batch = dict(stopped_inside["sums"]), stopped_inside["batches_done"]
+            batch_size = stopped_inside["batch_size"]
             stopped_inside = None
         else:
             order = torch.randperm(len(train_data), generator=generator, device=device)  # (N,)
             sums, first_batch = dict.fromkeys(METRICS[settings.model], 0.0), 0
+            batch_size = settings.batch_size
         # Drop the ragged last batch: a batch of 5 gives the GAN's discriminator a noisy, misleading step.
-        batches = order[: len(order) - len(order) % settings.batch_size].view(-1, settings.batch_size)  # (B, batch)
+        batches = order[: len(order) - len(order) % batch_size].view(-1, batch_size)  # (B, batch)
         for batch_index in range(first_batch, len(batches)):
             indices = batches[batch_index]
             if isinstance(control, RunControl):
                 control.wait_if_paused()
             if control.cancelled:
-                inside = {"order": order.tolist(), "batches_done": batch_index, "sums": sums}
+                inside = {"order": order.tolist(), "batch_size": batch_size, "batches_done": batch_index, "sums": sums}
                 event = checkpoint_now(epoch - 1, inside)
                 if event:
                     yield event
@@ -349,7 +386,9 @@ def _train(
             if event:
                 yield event
     elapsed = time.perf_counter() - started  # the whole run's, a resumed one's earlier epochs included
-    if first_epoch == 1:
+    if first_epoch == 1 and settings.epochs == 1:
+        trained = QT_TRANSLATE_NOOP("GenLabResult", "Trained 1 epoch in {seconds:.1f} s.")
+    elif first_epoch == 1:
         trained = QT_TRANSLATE_NOOP("GenLabResult", "Trained {epochs} epochs in {seconds:.1f} s.")
     else:
         trained = QT_TRANSLATE_NOOP("GenLabResult", "Trained epochs {first} to {epochs} ({seconds:.1f} s for all "

@@ -1227,6 +1227,10 @@ mean surprisal {3:.2f} nats{4}</source>
         <translation>图像文件夹“{folder}”不存在或不是文件夹。</translation>
     </message>
     <message>
+        <source>Image folder &apos;{folder}&apos; has 1 image file; the lab needs at least {minimum}.</source>
+        <translation>图像文件夹“{folder}”中只有 1 个图像文件；实验室至少需要 {minimum} 个。</translation>
+    </message>
+    <message>
         <source>Image size {size} is out of range: choose 4 to 64 pixels.</source>
         <translation>图像尺寸 {size} 超出范围：请选择 4 到 64 像素。</translation>
     </message>
@@ -1245,6 +1249,10 @@ mean surprisal {3:.2f} nats{4}</source>
     <message>
         <source>Cannot load the lab model in &apos;{folder}&apos;: {reason}</source>
         <translation>无法加载“{folder}”中的实验室模型：{reason}</translation>
+    </message>
+    <message>
+        <source>The checkpoint in {folder} cannot be resumed: {name} is damaged (its {key} entry is not valid). Start a new run in another folder.</source>
+        <translation>无法从 {folder} 中的检查点继续训练：{name} 已损坏（其中的 {key} 项无效）。请在另一个文件夹中开始新的训练。</translation>
     </message>
     <message>
         <source>latent size</source>
@@ -1273,6 +1281,10 @@ mean surprisal {3:.2f} nats{4}</source>
     <message>
         <source>The checkpoint holds a {kind}, not a {model}.</source>
         <translation>该检查点保存的是 {kind}，而不是 {model}。</translation>
+    </message>
+    <message>
+        <source>The checkpoint has trained 1 epoch already, and 1 was asked for: ask for more epochs to go on.</source>
+        <translation>该检查点已训练了 1 轮，而要求的也是 1 轮：要继续训练，请要求更多轮数。</translation>
     </message>
     <message>
         <source>The checkpoint has trained {done} epochs already, and {epochs} were asked for: ask for more epochs to go on.</source>
@@ -1594,6 +1606,10 @@ mean surprisal {3:.2f} nats{4}</source>
         <source>{path} cannot be used: {reason}.</source>
         <translation>{path} 无法使用：{reason}。</translation>
     </message>
+    <message>
+        <source>{folder} holds a language-model training run: resume it with workbench train --resume --out {folder}, or choose another folder for the lab.</source>
+        <translation>{folder} 中是一次语言模型训练：请用 workbench train --resume --out {folder} 继续它，或为实验室另选一个文件夹。</translation>
+    </message>
 </context>
 <context>
     <name>Export</name>
@@ -1829,6 +1845,10 @@ mean surprisal {3:.2f} nats{4}</source>
     <message>
         <source>Training diverged at step {step} (a loss became NaN or infinite): lower the learning rate.</source>
         <translation>训练在第 {step} 步发散（某个损失变成了 NaN 或无穷大）：请降低学习率。</translation>
+    </message>
+    <message>
+        <source>Trained 1 epoch in {seconds:.1f} s.</source>
+        <translation>已训练 1 轮，用时 {seconds:.1f} s。</translation>
     </message>
     <message>
         <source>Trained {epochs} epochs in {seconds:.1f} s.</source>
@@ -3242,6 +3262,10 @@ Read it (Show Details) and load only a model you trust.</source>
     <message>
         <source>Reading images</source>
         <translation>读取图像</translation>
+    </message>
+    <message>
+        <source>Finishing epoch {epoch} in batches of {old}, as it began; then batches of {new}</source>
+        <translation>第 {epoch} 轮按开始时的批大小 {old} 完成；之后使用批大小 {new}</translation>
     </message>
     <message>
         <source>Training a {model} on {count} images</source>
