@@ -38,6 +38,7 @@ from PySide6.QtCore import QEventLoop  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from workbench.cli.options import flag_name  # noqa: E402
+from workbench.cli.train import FLAGS as TRAIN_FLAGS  # noqa: E402
 from workbench.core.catalog import Catalog  # noqa: E402
 from workbench.core.training.settings import TrainSettings  # noqa: E402
 from workbench.core.training.trainer import METRICS_FILE  # noqa: E402
@@ -65,9 +66,12 @@ def cli_run(settings: TrainSettings) -> Measured:
     """`workbench train` with the same settings, in a process of its own (the CLI as a person runs it)."""
     command = [sys.executable, "-m", "workbench", "train"]
     for name, value in dataclasses.asdict(settings).items():
-        flag = "--out" if name == "out_dir" else flag_name(name)
+        flag = TRAIN_FLAGS.get(name, flag_name(name))
         if isinstance(value, bool):
             command += [flag] if value else []
+        elif isinstance(value, (tuple, list)):
+            for item in value:  # given once per item
+                command += [flag, str(item)]
         elif value is not None:
             command += [flag, str(value)]
     subprocess.run(command, check=True, capture_output=True, text=True)
@@ -129,6 +133,7 @@ def main() -> None:
                 best[side] = measured
         pair_ratios.append(pair["cli"].seconds / pair["window"].seconds)
     panel.shutdown()
+    panel.close()  # its throttled redraws land now, not while Python tears the widgets down
     cli_speed, window_speed = (tokens / best[side].seconds for side in ("cli", "window"))
     same = best["cli"].val_loss == best["window"].val_loss
     print(f"CLI {cli_speed:,.0f} tokens/s, validation loss {best['cli'].val_loss:.6f}; "

@@ -16,6 +16,9 @@ from workbench.cli.interrupt import INTERRUPTED, first_ctrl_c_stops
 from workbench.core.errors import InvalidSettingsError
 from workbench.core.training.settings import TrainSettings
 
+# The settings whose flag is not their name's (a probe is given once per text: --probe A --probe B).
+FLAGS = {"out_dir": "--out", "probes": "--probe"}
+
 
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
@@ -26,7 +29,7 @@ def add_parser(subparsers) -> None:
         "the model of each kept evaluation and the final model in OUT.",
     )
     options.add_settings_arguments(
-        parser, TrainSettings, flags={"out_dir": "--out", "probes": "--probe"}, optional=("corpus",)
+        parser, TrainSettings, flags=FLAGS, optional=("corpus",)
     )
     parser.add_argument(
         "--resume", action="store_true", help="continue the run checkpointed in --out (on its own corpus unless "
