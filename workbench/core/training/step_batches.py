@@ -17,7 +17,7 @@ from typing import Generator
 from workbench.core.jobs import RunControl
 from workbench.core.training.events import StepEvent, TrainEvent, TrainResult
 
-BATCH_INTERVAL_S = 0.1  # the curves redraw at 10 Hz: fresher points could not be seen
+BATCH_INTERVAL_S = 0.5  # as often as the curves redraw (curves.REDRAW_INTERVAL_MS): fresher points could not be seen
 
 
 @dataclass(frozen=True)

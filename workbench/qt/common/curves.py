@@ -1,4 +1,4 @@
-"""Live curves: named series in stacked plots that share their x axis, redrawn at ~10 Hz.
+"""Live curves: named series in stacked plots that share their x axis, redrawn at most twice a second.
 
 Appending is cheap: each series keeps its points in a numpy buffer that doubles when
 full, and a throttled redraw (superqt) draws only the series that changed. Each curve is
@@ -46,7 +46,7 @@ from workbench.qt.common.axes import WholeNumberAxis
 from workbench.qt.common.language import error_text
 from workbench.qt.common.throttle import land_when_closed
 
-REDRAW_INTERVAL_MS = 250  # at most 4 redraws a second: a redraw costs the trainer more than a smoother curve gives
+REDRAW_INTERVAL_MS = 500  # 2 redraws a second at most: on 2 cores a redraw costs the trainer more than it shows
 READOUT_INTERVAL_MS = 50  # the hover readout follows the mouse at most 20 times a second
 PLOT_MIN_HEIGHT = 140  # pixels of data area below which tick labels overlap and curves blur together
 LEGEND_COLUMNS = 4  # legend entries per row above a plot at most; more entries wrap to a new row

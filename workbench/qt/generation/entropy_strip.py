@@ -25,7 +25,7 @@ from workbench.qt.common.theme import SELECTION_COLOR
 from workbench.qt.common.throttle import land_when_closed
 from workbench.qt.generation.output_view import shown_token
 
-REDRAW_INTERVAL_MS = 250  # 4 Hz, like every live curve: on 2 cores each redraw is time the generation waits
+REDRAW_INTERVAL_MS = 250  # 4 Hz: on 2 cores each redraw is time the generation waits
 PLOT_HEIGHT = 76  # with the legend line above it, the strip stays about 100 px tall
 ENTROPY_COLOR = "#7b1fa2"
 SURPRISAL_COLOR = "#ef6c00"
