@@ -108,7 +108,7 @@ def test_a_generative_lab_run_ends_with_a_chinese_line(chinese):
     images = replace(digits, train=digits.train[:64], train_labels=digits.train_labels[:64])
     settings = GenLabSettings.for_model("vae", hidden_dim=16, batch_size=32, epochs=1, device="cpu")
     result = drain(train(settings, images=images))
-    assert result.message.startswith("Trained 1 epochs in")  # the command line's
+    assert result.message.startswith("Trained 1 epoch in")  # the command line's
     assert translated(result.message).startswith("已训练 1 轮，用时")
 
 
