@@ -65,11 +65,11 @@ def token_bytes(tokenizer, token_id: int) -> bytes:
 def visible_text(text: str) -> str:
     """Whitespace drawn as marks (␣ ↵ ⇥) and an empty piece as ∅, so every token shows. A byte chip
     (⟨e5 ba:床⟩) keeps its own spaces: ␣ there would read as a space in the text."""
-    parts = _CHIP.split(text)  # text, then each chip's hex bytes and the text after it
-    chips = [match.group(0) for match in _CHIP.finditer(text)]
-    pieces = [parts[0].translate(_VISIBLE_WHITESPACE)]
-    for chip, after in zip(chips, parts[2::2]):
-        pieces += [chip, after.translate(_VISIBLE_WHITESPACE)]
+    pieces, start = [], 0
+    for chip in _CHIP.finditer(text):
+        pieces += [text[start:chip.start()].translate(_VISIBLE_WHITESPACE), chip.group(0)]
+        start = chip.end()
+    pieces.append(text[start:].translate(_VISIBLE_WHITESPACE))
     return "".join(pieces) or "∅"
 
 

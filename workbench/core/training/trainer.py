@@ -343,6 +343,9 @@ class _Run:
             self.generator.manual_seed(own_seed)
             torch.manual_seed(own_seed)
         self.step_model = self._step_model()
+        # The blocks a Stop lands between, found once (a walk of every module): none for a recurrent model, which
+        # is checked between micro-batches only, and none where a step cannot be cut short.
+        self.stop_blocks = decoder_blocks(self.trainable.model) if self.steps_cut_short else []
         self.base_probe_log_probs = self._base_probe_log_probs(tokenizer, checkpoint) if settings.is_finetune else None
 
     @property
@@ -489,9 +492,7 @@ class _Run:
         total = torch.zeros((), device=self.device)  # summed on the device: read once per step, not per micro-batch
         try:
             # A step of a large model takes seconds on a CPU: Stop lands at the next block, forward or backward.
-            # A model without repeated blocks (the recurrent ones) is checked between micro-batches only.
-            blocks = decoder_blocks(self.trainable.model) if cut_short else []
-            with checked_before_each(blocks, self.control.raise_if_cancelled, on_the_way_back=True):
+            with checked_before_each(self.stop_blocks, self.control.raise_if_cancelled, on_the_way_back=True):
                 for micro_step in range(settings.grad_accum):
                     if cut_short:
                         self.control.raise_if_cancelled()
