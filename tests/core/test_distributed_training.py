@@ -12,7 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
+from transformers import AutoModelForCausalLM
 
+from tests.conftest import make_tiny_loaded
 from workbench.cli import main
 from workbench.core.resources import sample_corpus
 from workbench.core.training.run_history import read_metrics_csv
@@ -102,6 +105,36 @@ def test_fsdp_trains_the_same_model_as_ddp_and_its_checkpoint_resumes_in_one_pro
     )
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert read_metrics_csv(tmp_path / "fsdp" / "metrics.csv")["step"][-1] == 50
+
+
+@pytest.mark.slow
+def test_fsdp_fine_tunes_a_pretrained_model_as_ddp_does_and_saves_it_whole(tmp_path):
+    # FSDP's case: a transformers model split at its decoder layers (``_no_split_modules``), then saved
+    # gathered, so the kept folder loads in one process like any fine-tune's.
+    base = tmp_path / "base"
+    loaded = make_tiny_loaded(chat=False)
+    loaded.model.save_pretrained(base)
+    loaded.tokenizer.save_pretrained(base)
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("The capital of France is Paris. The quick brown fox jumps over the lazy dog.\n" * 40,
+                      encoding="utf-8")
+    finetune = ("--arch finetune --tokenizer pretrained --block-size 16 --batch-size 4 --lr 1e-2 --warmup-iters 0 "
+                "--max-iters 12 --eval-interval 12 --eval-iters 2 --checkpoint-interval 0 --sample-tokens 4 "
+                "--device cpu").split()
+    losses = {}
+    for name, extra in (("ddp", []), ("fsdp", ["--fsdp"])):
+        launched = _torchrun(2, "--corpus", str(corpus), "--base-model", str(base), "--out", str(tmp_path / name),
+                             *finetune, *extra)
+        assert launched.returncode == 0, launched.stderr[-3000:]
+        losses[name] = _final_val_loss(tmp_path / name)
+    assert losses["fsdp"] == pytest.approx(losses["ddp"], abs=1e-3)
+    assert losses["fsdp"] < read_metrics_csv(tmp_path / "fsdp" / "metrics.csv")["train_loss"][0]
+
+    # The final model is written into the run's folder.
+    kept = {name: AutoModelForCausalLM.from_pretrained(tmp_path / name) for name in losses}
+    for (weight_name, ddp_weight), fsdp_weight in zip(kept["ddp"].state_dict().items(),
+                                                      kept["fsdp"].state_dict().values(), strict=True):
+        torch.testing.assert_close(fsdp_weight, ddp_weight, atol=1e-4, rtol=0, msg=weight_name)
 
 
 @pytest.mark.slow
