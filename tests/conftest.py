@@ -52,7 +52,7 @@ def make_tiny_tokenizer(chat: bool = True):
     return fast
 
 
-def make_tiny_llama(tokenizer, seed: int = 0):
+def make_tiny_llama(tokenizer, seed: int = 0, layers: int = 2):
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
@@ -63,7 +63,7 @@ def make_tiny_llama(tokenizer, seed: int = 0):
         vocab_size=len(tokenizer),
         hidden_size=32,
         intermediate_size=64,
-        num_hidden_layers=2,
+        num_hidden_layers=layers,
         num_attention_heads=4,
         num_key_value_heads=2,
         max_position_embeddings=128,
@@ -80,7 +80,7 @@ def make_tiny_llama(tokenizer, seed: int = 0):
     return model
 
 
-def make_tiny_loaded(chat: bool = True, seed: int = 0):
+def make_tiny_loaded(chat: bool = True, seed: int = 0, layers: int = 2):
     """A LoadedModel around a random tiny Llama: the engine and the panels treat it like a real one."""
     import torch
 
@@ -88,7 +88,7 @@ def make_tiny_loaded(chat: bool = True, seed: int = 0):
     from workbench.core.loading import LoadedModel
 
     tokenizer = make_tiny_tokenizer(chat=chat)
-    model = make_tiny_llama(tokenizer, seed=seed)
+    model = make_tiny_llama(tokenizer, seed=seed, layers=layers)
     entry = ModelEntry(
         id="tiny-llama",
         name="Tiny random Llama",

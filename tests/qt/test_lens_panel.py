@@ -8,6 +8,7 @@ import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
+from tests.conftest import make_tiny_loaded
 from workbench.core.decoding import DecodingSettings
 from workbench.core.generation import GenerationRequest, generate
 from workbench.core.generation_data import GenerationRecord
@@ -112,3 +113,36 @@ def test_the_last_column_reads_the_models_own_guess_and_selects_nothing(qtbot, p
     assert f"rank {panel.lens.guess_rank[2] + 1}" in text
     qtbot.mouseClick(panel.grid.viewport(), Qt.MouseButton.LeftButton, pos=_column_pos(panel, 0, last))
     assert state.selected_token is None and panel.grid.selected_column == -1
+
+
+def test_a_lens_column_taller_than_its_room_shows_the_layers_where_the_token_formed(qtbot, state):
+    deep = make_tiny_loaded(chat=False, layers=24)
+    lens_page = LensPanel(state)
+    token_page = TokenPanel(state)
+    for widget in (lens_page, token_page):
+        qtbot.addWidget(widget)
+    request = GenerationRequest(prompt="The quick brown", chat=False, trace=True,
+                                settings=DecodingSettings(mode="greedy", max_new_tokens=3))
+    result = drain(generate(deep, request))
+    state.generation_finished.emit(GenerationRecord(deep, request, result))
+    lens_page.show()
+    qtbot.waitUntil(lambda: lens_page.lens is not None, timeout=10000)
+    column = 2  # in the prompt, which a random model does not foresee: its rows differ from layer to layer
+    state.select_token(0, column + 1)
+    token_page.resize(1000, 340)  # room for fewer rows than the model has layers
+    token_page.show()
+    qtbot.waitExposed(token_page)
+    scroll_bar = token_page.lens_scroll.verticalScrollBar()
+    qtbot.waitUntil(lambda: scroll_bar.value() > 0, timeout=2000)
+    # Where the last layer's top guess is the token, it formed at the first layer of that final run of rank 1;
+    # otherwise the last layer, the model's own reading, is the one to see.
+    ranks = lens_page.lens.next_token_rank[:, column]
+    forming = len(ranks) - 1
+    while ranks[-1] == 0 and forming > 0 and ranks[forming - 1] == 0:
+        forming -= 1
+    row = token_page.lens_chart.row_rect(forming)
+    shown_top = scroll_bar.value()
+    assert shown_top <= row.top() and row.bottom() <= shown_top + token_page.lens_scroll.viewport().height()
+    assert token_page.lens_title.text().startswith(f"Logit lens at position {column}")  # stays above the rows
+    lens_page.shutdown()
+    token_page.shutdown()

@@ -59,7 +59,7 @@ class BarChart(QWidget):
         height = 2 * _MARGIN + len(self.title_lines) * self._line() + 4 + len(self.bars) * self._row_height()
         return QSize(width, height)
 
-    def _row_rect(self, row: int) -> QRect:
+    def row_rect(self, row: int) -> QRect:
         top = _MARGIN + len(self.title_lines) * self._line() + 4 + row * self._row_height()
         return QRect(_MARGIN, top, self.width() - 2 * _MARGIN, self._row_height())
 
@@ -78,7 +78,7 @@ class BarChart(QWidget):
         label_width, bar_width, note_width = self._widths
         metrics = QFontMetrics(self.font())
         for row, bar in enumerate(self.bars):
-            rect = self._row_rect(row)
+            rect = self.row_rect(row)
             label_rect = QRect(rect.left(), rect.top(), label_width, rect.height())
             bar_left = label_rect.right() + _MARGIN
             bar_rect = QRect(bar_left, rect.top() + 3, max(1, round(bar_width * min(bar.length, 1.0))),
@@ -100,7 +100,7 @@ class BarChart(QWidget):
 
     def row_at(self, y: int) -> int:
         for row in range(len(self.bars)):
-            rect = self._row_rect(row)
+            rect = self.row_rect(row)
             if rect.top() <= y <= rect.bottom():
                 return row
         return -1

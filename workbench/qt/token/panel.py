@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -182,7 +182,15 @@ class TokenPanel(QWidget):
         lens_box = QWidget()
         lens_layout = QVBoxLayout(lens_box)
         lens_layout.setContentsMargins(0, 0, 0, 0)
+        # The column's title stays above its rows, which scroll when the layers outnumber the room.
+        self.lens_title = QElidingLabel()
+        bold = self.lens_title.font()
+        bold.setBold(True)
+        self.lens_title.setFont(bold)
+        self.lens_columns = QElidingLabel()
         lens_layout.addWidget(self.lens_hint)
+        lens_layout.addWidget(self.lens_title)
+        lens_layout.addWidget(self.lens_columns)
         lens_layout.addWidget(self.lens_scroll, 1)
         self.attention_row = AttentionRowChart()
         self.attention_row.layer_changed.connect(self._show_attention_row)
@@ -392,7 +400,8 @@ class TokenPanel(QWidget):
         if selected is None:
             return
         applies = self._lens_applies()
-        self.lens_scroll.setVisible(applies)
+        for shown_when_it_applies in (self.lens_title, self.lens_columns, self.lens_scroll):
+            shown_when_it_applies.setVisible(applies)
         self.lens_hint.setVisible(not applies)
         if not applies:
             self.lens_chart.set_content([], [])
@@ -413,14 +422,30 @@ class TokenPanel(QWidget):
             note = self.tr("{0} · rank {1} · top “{2}” {3}").format(
                 format_prob(prob), rank + 1, top_labels[layer], format_prob(float(lens.top_probs[layer, column, 0])))
             bars.append(Bar(translated(name), prob, note, chosen=rank == 0, tip=note))  # "embed": 嵌入
-        title = [self.tr("Logit lens at position {0}, which predicted “{1}”").format(column, token_label),
-                 self.tr("layer · its probability of “{0}” · rank · its top guess").format(token_label)]
-        self.lens_chart.set_content(title, bars)
+        self.lens_title.setText(
+            self.tr("Logit lens at position {0}, which predicted “{1}”").format(column, token_label))
+        self.lens_columns.setText(
+            self.tr("layer · its probability of “{0}” · rank · its top guess").format(token_label))
+        self.lens_chart.set_content([], bars)
+        self._reveal_forming_layer()
+
+    def _reveal_forming_layer(self) -> None:
+        """Where the rows outnumber the room, scroll to the layer from which the token stays the top guess
+        (where the answer formed) and the layers after it: the early layers of a deep model guess little."""
+        bars = self.lens_chart.bars
+        if not bars or not self.lens_scroll.isVisible():
+            return
+        forming = len(bars) - 1
+        while bars[-1].chosen and forming > 0 and bars[forming - 1].chosen:
+            forming -= 1
+        self.lens_scroll.ensureVisible(0, self.lens_chart.row_rect(len(bars) - 1).bottom(), 0, 0)
+        self.lens_scroll.ensureVisible(0, self.lens_chart.row_rect(forming).top(), 0, 0)
 
     # --- the attention row --------------------------------------------------------------------
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         super().showEvent(event)
+        QTimer.singleShot(0, self._reveal_forming_layer)  # once the page is laid out and its room is known
         self._show_attention_row()  # a capture waits until the page is seen: it costs a forward pass
 
     def _show_attention_row(self, *_) -> None:
