@@ -74,15 +74,21 @@ def test_hover_reads_the_top_5(qtbot, panel):
     assert f"rank {panel.lens.next_token_rank[1, 4] + 1}" in panel.hover_label.text()
 
 
-def test_a_generation_is_read_once_the_page_was_opened_and_a_click_selects_its_token(qtbot, state, tiny_loaded):
+def _lens_and_token_pages_after_a_generation(qtbot, state, loaded, max_new_tokens: int):
+    """Both pages, not yet shown, after a greedy generation of ``loaded`` has finished."""
     lens_page = LensPanel(state)
     token_page = TokenPanel(state)
     for widget in (lens_page, token_page):
         qtbot.addWidget(widget)
     request = GenerationRequest(prompt="The quick brown", chat=False, trace=True,
-                                settings=DecodingSettings(mode="greedy", max_new_tokens=5))
-    result = drain(generate(tiny_loaded, request))
-    state.generation_finished.emit(GenerationRecord(tiny_loaded, request, result))
+                                settings=DecodingSettings(mode="greedy", max_new_tokens=max_new_tokens))
+    result = drain(generate(loaded, request))
+    state.generation_finished.emit(GenerationRecord(loaded, request, result))
+    return lens_page, token_page, result
+
+
+def test_a_generation_is_read_once_the_page_was_opened_and_a_click_selects_its_token(qtbot, state, tiny_loaded):
+    lens_page, token_page, result = _lens_and_token_pages_after_a_generation(qtbot, state, tiny_loaded, 5)
     assert not lens_page.is_computing()  # never opened: no forward pass spent
     lens_page.resize(1000, 600)
     lens_page.show()  # opened: the waiting generation is read now
@@ -117,14 +123,7 @@ def test_the_last_column_reads_the_models_own_guess_and_selects_nothing(qtbot, p
 
 def test_a_lens_column_taller_than_its_room_shows_the_layers_where_the_token_formed(qtbot, state):
     deep = make_tiny_loaded(chat=False, layers=24)
-    lens_page = LensPanel(state)
-    token_page = TokenPanel(state)
-    for widget in (lens_page, token_page):
-        qtbot.addWidget(widget)
-    request = GenerationRequest(prompt="The quick brown", chat=False, trace=True,
-                                settings=DecodingSettings(mode="greedy", max_new_tokens=3))
-    result = drain(generate(deep, request))
-    state.generation_finished.emit(GenerationRecord(deep, request, result))
+    lens_page, token_page, _ = _lens_and_token_pages_after_a_generation(qtbot, state, deep, 3)
     lens_page.show()
     qtbot.waitUntil(lambda: lens_page.lens is not None, timeout=10000)
     column = 2  # in the prompt, which a random model does not foresee: its rows differ from layer to layer
