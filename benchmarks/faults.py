@@ -30,8 +30,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the tiny random model of the tests
 
-TINY_TRAIN = ["--n-layer", "1", "--n-head", "2", "--n-embd", "16", "--block-size", "16", "--batch-size", "4",
-              "--eval-iters", "2", "--sample-tokens", "4", "--warmup-iters", "0"]
+TINY_RUN = ["--block-size", "16", "--batch-size", "4", "--eval-iters", "2", "--sample-tokens", "4",
+            "--warmup-iters", "0"]
+TINY_TRAIN = ["--n-layer", "1", "--n-head", "2", "--n-embd", "16", *TINY_RUN]  # a fine-tune keeps its base's shape
 
 
 @dataclass
@@ -118,7 +119,7 @@ def generate_cases() -> list[Case]:
         "--top-p": ["0", "1.5", "nan"],
         "--min-p": ["-0.1", "2"],
         "--typical-p": ["0", "2"],
-        "--repetition-penalty": ["0", "-1", "inf"],
+        "--repetition-penalty": ["0", "1e-39", "-1", "inf"],
         "--no-repeat-ngram-size": ["-1"],
         "--max-new-tokens": ["0", "-5"],
         "--min-new-tokens": ["-1", "99"],
@@ -156,6 +157,7 @@ def generate_cases() -> list[Case]:
 
 def train_cases() -> list[Case]:
     base = ["train", "--corpus", "{corpus}/poems.txt", "--out", "out", "--max-iters", "2", *TINY_TRAIN]
+    finetune = [*base[:7], *TINY_RUN, "--arch", "finetune"]
     flags = {"--block-size": ["0", "-4"], "--batch-size": ["0"], "--lr": ["0", "-1", "inf"], "--n-head": ["0", "3"],
              "--n-layer": ["0"], "--max-iters": ["0"], "--dropout": ["nan", "1.5"], "--n-embd": ["0"],
              "--val-fraction": ["0", "1"], "--grad-clip": ["-1"], "--eval-interval": ["0"]}
@@ -180,7 +182,7 @@ def train_cases() -> list[Case]:
         Case("train --batch-size 3000000000", [*base, "--batch-size", "3000000000"],
              check=refused_once_started("error: One batch of 3000000000 blocks")),
         Case("fine-tune with a block longer than the base model reads",
-             [*base, "--arch", "finetune", "--base-model", "{tiny}", "--block-size", "129"],
+             [*finetune, "--base-model", "{tiny}", "--block-size", "129"],
              check=refused_once_started("error: Block size 129 is longer than")),
         Case("train on a missing corpus", [*base[:2], "nowhere.txt", *base[3:]]),
         Case("train on a Latin-1 corpus", [*base[:2], "latin1.txt", *base[3:]],
@@ -195,7 +197,11 @@ def train_cases() -> list[Case]:
         Case("train --resume with no checkpoint", [*base, "--resume"], write("out/notes.txt", "no run here")),
         Case("train --tokenizer pretrained from scratch", [*base, "--tokenizer", "pretrained"]),
         Case("train --lora from scratch", [*base, "--lora"]),
-        Case("train --arch finetune without a base", [*base, "--arch", "finetune"]),
+        Case("train --arch finetune without a base", finetune),
+        # Flags the settings would leave unused are refused, not ignored: this one would train from scratch.
+        Case("train --base-model without --arch finetune", [*base, "--base-model", "{tiny}"]),
+        Case("train --lora-rank without --lora", [*finetune, "--base-model", "{tiny}", "--lora-rank", "4"]),
+        Case("train --arch lstm --n-head", [*base, "--arch", "lstm"]),
         Case("train --arch nonsense", [*base, "--arch", "transformer-xl"]),
     ]
     return cases
@@ -213,6 +219,8 @@ def genlab_cases() -> list[Case]:
         Case("genlab --images a missing folder", [*base, "--images", "nowhere"]),
         Case("genlab --images an empty folder", [*base, "--images", "pictures"], write("pictures/readme.txt", "none")),
         Case("genlab --resume with no checkpoint", [*base, "--resume"]),
+        Case("genlab --model gan --beta", [*base, "--model", "gan", "--beta", "1"]),
+        Case("genlab --label-smoothing with a VAE", [*base, "--label-smoothing", "0.2"]),
     ]
     return cases
 

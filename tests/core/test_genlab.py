@@ -345,9 +345,14 @@ def test_cli_resume_refuses_no_epochs_left_and_says_what_it_trained(tmp_path, ca
     assert "The checkpoint holds a VAE, not a GAN." in capsys.readouterr().err
 
 
-def test_cli_refuses_an_image_size_without_images_and_a_refused_run_leaves_no_folder(tmp_path, capsys):
+def test_cli_refuses_a_flag_the_model_would_ignore_and_a_refused_run_leaves_no_folder(tmp_path, capsys):
     assert cli_main(["genlab", "--epochs", "1", "--image-size", "16", "--out", str(tmp_path / "a")]) == 2
     assert "give --images too" in capsys.readouterr().err
+    assert cli_main(["genlab", "--model", "gan", "--beta", "1", "--out", str(tmp_path / "a")]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "error: --beta is not used here: it weighs a VAE's KL term: add --model vae."]
+    assert cli_main(["genlab", "--label-smoothing", "0.2", "--out", str(tmp_path / "a")]) == 2
+    assert "error: --label-smoothing is not used here" in capsys.readouterr().err
     assert cli_main(["genlab", "--epochs", "1", "--device", "cuda:7", "--out", str(tmp_path / "b")]) == 2
     assert capsys.readouterr().err.startswith("error:")
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()

@@ -18,7 +18,7 @@ from workbench.core.training.perplexity import perplexity
 TEXT = "to be or not to be, that is the question.\n" * 40
 
 TINY = (
-    "--n-layer 1 --n-head 2 --n-embd 16 --block-size 16 --batch-size 4 "
+    "--n-layer 1 --n-embd 16 --block-size 16 --batch-size 4 "
     "--eval-iters 2 --sample-tokens 4 --warmup-iters 0"
 )
 
@@ -305,6 +305,28 @@ def test_an_empty_probe_text_is_refused_not_silently_dropped(corpus, tmp_path, c
     assert capsys.readouterr().err.splitlines() == [
         "error: A probe text is empty: give it some text, or give no probe texts at all to read the first lines of "
         "the validation text."]
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        ("--base-model tiny", "error: --base-model is not used here: it names the model to fine-tune: add --arch "
+                              "finetune."),
+        ("--arch lstm --n-head 2", "error: --n-head is not used here: recurrent models have no attention heads."),
+        ("--vocab-size 500", "error: --vocab-size is not used here: it sizes the BPE tokenizer learnt from the "
+                             "corpus: add --tokenizer bpe."),
+        ("--arch finetune --base-model tiny --n-layer 2", "error: --n-layer is not used here: a fine-tune keeps the "
+                                                          "base model's shape."),
+        ("--arch finetune --base-model tiny --lora-rank 4", "error: --lora-rank is not used here: it sizes LoRA "
+                                                            "adapters: add --lora."),
+    ],
+)
+def test_a_flag_these_settings_would_ignore_is_refused(corpus, tmp_path, capsys, flags, message):
+    # Ignored, --base-model would train from scratch the model the user meant to fine-tune.
+    out = tmp_path / "out"
+    assert main(f"train --corpus {corpus} --out {out} {flags}".split()) == 2
+    assert capsys.readouterr().err.splitlines() == [message]
     assert not out.exists()
 
 

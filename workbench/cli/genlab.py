@@ -13,7 +13,7 @@ from workbench.cli import options
 from workbench.cli.interrupt import INTERRUPTED, first_ctrl_c_stops
 from workbench.core.atomic import write_text_atomic
 from workbench.core.checkpoints import has_checkpoint
-from workbench.core.errors import InvalidInputError, InvalidSettingsError
+from workbench.core.errors import InvalidInputError
 from workbench.core.genlab.data import load_image_set
 from workbench.core.genlab.images import interleave, tile_grid, write_png
 from workbench.core.genlab.settings import GenLabSettings
@@ -83,8 +83,7 @@ def metrics_csv(result: GenLabResult) -> str:
 def run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     settings.validate()
-    if args.image_size is not None and not settings.images:
-        raise InvalidSettingsError("--image-size scales the images of --images: give --images too.")
+    options.refuse_unused_flags(settings, args)
     # Checked before training, so a run is never lost to a place it cannot be saved; a bad image
     # folder is one line before anything is written.
     images = load_image_set(settings.images, settings.image_size)

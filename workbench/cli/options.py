@@ -8,6 +8,7 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from workbench.core.errors import InvalidSettingsError
 from workbench.core.settings_fields import DEVICE, FOLDER, described_fields, settings_from_data
 
 DEVICE_HELP = "auto, cpu, cuda, cuda:N or mps (default: auto, a GPU when there is one)"
@@ -88,3 +89,13 @@ def settings_from_args(settings_class: type, args: argparse.Namespace, base: Any
         if getattr(args, field.name, None) is not None
     }
     return settings_from_data(settings_class, given, base=base)
+
+
+def refuse_unused_flags(settings: Any, args: argparse.Namespace, flags: Mapping[str, str] | None = None) -> None:
+    """One clear line for a flag given that these settings would leave unused: a run that silently
+    ignored ``--base-model`` would train from scratch what the user meant to fine-tune."""
+    for name, reason in settings.unused_settings().items():
+        given = getattr(args, name, None)
+        if given is not None and given is not False:
+            flag = (flags or {}).get(name, flag_name(name))
+            raise InvalidSettingsError(f"{flag} is not used here: {reason}.")

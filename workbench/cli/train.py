@@ -58,6 +58,7 @@ def settings_from_args(args: argparse.Namespace) -> TrainSettings:
     settings = options.settings_from_args(TrainSettings, args, base=base)
     if settings.is_finetune and args.tokenizer is None:  # fine-tuning's own tokenizer, unless one was named
         settings = dataclasses.replace(settings, tokenizer="pretrained")
+    options.refuse_unused_flags(settings, args, FLAGS)
     return _with_absolute_paths(settings, args)
 
 

@@ -122,8 +122,7 @@ class DecodingSettings(DescribedSettings):
     repetition_penalty: float = setting(
         1.0,
         label=QT_TRANSLATE_NOOP("DecodingSettings", "Repetition penalty"),
-        minimum=0,
-        exclusive_minimum=True,
+        minimum=0.01,  # seen tokens' positive scores are divided by it: near 0 they overflow to inf
         soft_minimum=0.5,
         soft_maximum=2.0,
         decimals=2,

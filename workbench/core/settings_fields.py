@@ -229,6 +229,11 @@ class DescribedSettings:
         """Rules between fields; called only when every field is valid on its own."""
         return []
 
+    def unused_settings(self) -> dict[str, str]:
+        """The fields these settings leave unused, each with what would use it (a form hides their rows,
+        a command line refuses their flags rather than ignore them); {} when every field counts."""
+        return {}
+
     def problems(self) -> list[Problem]:
         """Every reason these settings cannot be used, one sentence each; [] when valid."""
         return field_problems(self) or self.combination_problems()

@@ -158,6 +158,16 @@ class GenLabSettings(DescribedSettings):
         help=QT_TRANSLATE_NOOP("GenLabSettings", "Side in pixels that folder images are resized to."),
     )
 
+    def unused_settings(self) -> dict[str, str]:
+        unused = {}
+        if self.model != "vae":
+            unused["beta"] = "it weighs a VAE's KL term: add --model vae"
+        if self.model != "gan":
+            unused["label_smoothing"] = "it softens a GAN discriminator's targets: add --model gan"
+        if self.images in (None, "", "digits"):  # the digits come 8x8
+            unused["image_size"] = "it scales the images of --images: give --images too"
+        return unused
+
     @classmethod
     def for_model(cls, model: str, **overrides: object) -> GenLabSettings:
         """The tuned defaults of ``model`` with ``overrides`` applied (None values are ignored)."""

@@ -458,6 +458,23 @@ class TrainSettings(DescribedSettings):
     def is_finetune(self) -> bool:
         return self.arch == "finetune"
 
+    def unused_settings(self) -> dict[str, str]:
+        unused = {}
+        if self.is_finetune:
+            for name in ("n_layer", "n_head", "n_embd"):
+                unused[name] = "a fine-tune keeps the base model's shape"
+            if not self.lora:
+                unused["lora_rank"] = "it sizes LoRA adapters: add --lora"
+                unused["dropout"] = "a full fine-tune keeps the base model's own dropout (LoRA adapters use it)"
+        else:
+            unused["base_model"] = "it names the model to fine-tune: add --arch finetune"
+            unused["lora"] = unused["lora_rank"] = "LoRA adapters are for fine-tuning: add --arch finetune"
+            if self.arch in RECURRENT_ARCHITECTURES:
+                unused["n_head"] = "recurrent models have no attention heads"
+        if self.tokenizer != "bpe":
+            unused["vocab_size"] = "it sizes the BPE tokenizer learnt from the corpus: add --tokenizer bpe"
+        return unused
+
     def combination_problems(self) -> list[Problem]:
         found = []
         if not self.corpus.strip():

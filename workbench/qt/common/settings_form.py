@@ -6,7 +6,7 @@ Labels, help and sections are translated with the settings class's name as the c
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
@@ -135,9 +135,10 @@ class SettingsForm(QWidget):
                     control.write(values[name])
         self.changed.emit()
 
-    def set_row_visible(self, name: str, visible: bool) -> None:
-        form, widget = self._rows[name]
-        form.setRowVisible(widget, visible)
+    def hide_unused(self, unused: Collection[str]) -> None:
+        """Show every row but those of the settings the current values leave ``unused``."""
+        for name, (form, widget) in self._rows.items():
+            form.setRowVisible(widget, name not in unused)
 
     # --- building ---------------------------------------------------------------------
 

@@ -63,7 +63,5 @@ class GenLabForm(QWidget):
         self.set_settings(self.settings().switched_to(self.model))
 
     def _on_changed(self) -> None:
-        self.settings_form.set_row_visible("beta", self.model == "vae")
-        self.settings_form.set_row_visible("label_smoothing", self.model == "gan")
-        self.settings_form.set_row_visible("image_size", self.settings().images is not None)
+        self.settings_form.hide_unused(self.settings().unused_settings())
         self.changed.emit()

@@ -33,8 +33,6 @@ from workbench.qt.common.settings_form import SettingsForm
 PANEL_DEFAULTS = {"eval_interval": 100, "checkpoint_interval": 500}
 _OWN_ROWS = {"corpus", "out_dir"}  # edited in the form's own groups, with file pickers and statistics
 _CLI_ONLY = {"fsdp"}  # for torchrun's processes: the window trains in one
-_ONLY_FOR = {"n_head": {"gpt"}}  # fields that only some architectures use
-_NOT_FOR_FINETUNE = {"n_layer", "n_head", "n_embd"}  # the base model fixes its shape
 
 
 @dataclass(frozen=True)
@@ -79,7 +77,7 @@ class TrainingForm(QWidget):
             layout.addWidget(part)
             self._inputs.append(part)
         layout.addStretch(1)
-        self._update_visible_rows()
+        self.settings_form.hide_unused(self.settings().unused_settings())
         self.new_output_folder()
 
     # ----- building --------------------------------------------------------------------
@@ -290,22 +288,6 @@ class TrainingForm(QWidget):
         self._refresh_automatic_out_dir()
         self._on_changed()
 
-    def _update_visible_rows(self) -> None:
-        values = self.settings_form.values()
-        arch = values["arch"]
-        finetune = arch == "finetune"
-        visible = {
-            "base_model": finetune,
-            "lora": finetune,
-            "lora_rank": finetune and values["lora"],
-            "vocab_size": values["tokenizer"] == "bpe",
-            "dropout": not finetune or values["lora"],  # LoRA adapters use it; a full fine-tune does not
-        }
-        for name in _NOT_FOR_FINETUNE:
-            visible[name] = not finetune and arch in _ONLY_FOR.get(name, {arch})
-        for name, shown in visible.items():
-            self.settings_form.set_row_visible(name, shown)
-
     def _on_changed(self) -> None:
-        self._update_visible_rows()
+        self.settings_form.hide_unused(self.settings().unused_settings())
         self.changed.emit()
