@@ -161,11 +161,14 @@ def score_text(
         elif sharing[index]:
             kl = _kl(first_logits, logits)
         top_ids, top_logprobs = _top(logits, min(top, logits.shape[-1])) if top else (None, None)
+        log_probs = _token_log_probs(logits, ids)  # (T-1,)
+        if np.isnan(log_probs).any():  # -inf is a true answer: the model ruled a token of the text out
+            raise loaded.not_finite()
         scores.append(
             TextScore(
                 loaded.entry.id,
                 tuple(ids),
-                _token_log_probs(logits, ids),
+                log_probs,
                 covered,
                 kl,
                 tuple(offsets),

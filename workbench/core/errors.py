@@ -29,6 +29,16 @@ class CancelledError(WorkbenchError):
     """Work stopped because the user asked it to."""
 
 
+class NonFiniteScoresError(WorkbenchError):
+    """The model computed NaN or infinity: damaged weights, or numbers too large for its dtype."""
+
+    def __init__(self, model_name: str, dtype: str) -> None:
+        super().__init__(QT_TRANSLATE_NOOP(
+            "Errors", "{name} computed numbers that are not finite (NaN or infinity) in {dtype}: its weights may be "
+            "damaged (reinstall or retrain it), or overflow a 16-bit type (load it in float32).").fill(
+                name=model_name, dtype=dtype))
+
+
 class RemoteCodeRefusedError(ModelLoadError):
     """The model ships its own Python code, and running it was not allowed."""
 

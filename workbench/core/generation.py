@@ -135,6 +135,15 @@ class _Interrupted(Exception):
     """Raised inside the forward pass to stop it between two layers."""
 
 
+class _NotFinite(Exception):
+    """Raised by the step watcher when a row's scores hold NaN or +inf (its entropy is NaN then)."""
+
+
+def _not_finite(scores: torch.Tensor | None) -> bool:
+    """Whether ``scores`` hold NaN or +inf (-inf is a token ruled out)."""
+    return scores is not None and bool((scores.isnan() | scores.isposinf()).any())
+
+
 class _StepWatcher(StoppingCriteria):
     """Called once per step after the token is chosen: cancels within one token and
     reports the step (a ``_StepNumbers`` and the step's ``AttentionRows`` when streaming,
@@ -188,6 +197,8 @@ class _StepWatcher(StoppingCriteria):
             self.finished = torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
         chain, chosen = self.chain, input_ids[:, -1]
         numbers = _step_numbers(step, chain.raw, chain.final, chosen, ~self.finished)
+        if any(active and math.isnan(entropy) for entropy, active in zip(numbers.entropy, numbers.active)):
+            raise _NotFinite  # greedy would go on from the argmax of NaN, silently
         if chain.record:
             numbers = replace(numbers, trace=trace_numbers(chain.raw, chain.recorded, chosen))
         self.outbox.put(numbers)
@@ -530,6 +541,11 @@ def generate(
             worker.join()
         elapsed = time.perf_counter() - started
 
+    # Sampling fails on NaN probabilities before the watcher sees the step; beams carry on from them.
+    if isinstance(item.error, _NotFinite) or (item.error is not None and chain is not None and _not_finite(chain.raw)):
+        raise loaded.not_finite()
+    if beam and item.error is None and any(_not_finite(step) for step in item.output.logits):
+        raise loaded.not_finite()
     if item.error is not None and not isinstance(item.error, _Interrupted):
         if is_out_of_memory(item.error):
             raise WorkbenchError(

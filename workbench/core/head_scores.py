@@ -19,7 +19,7 @@ For a head with attention ``A`` (query x key) on that sequence:
 from __future__ import annotations
 
 from collections.abc import Generator
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from typing import Any
 
 import numpy as np
@@ -119,7 +119,11 @@ def head_scores(source, context_length: int | None, cancel: CancelToken | None =
     tokenizer = source[1] if isinstance(source, tuple) else source.tokenizer
     probe = repeated_probe(tokenizer, context_length)
     capture = capture_attention(source, probe.token_ids, cancel=cancel)
-    return scores_from_attention(capture.main.weights, probe.offset, probe.repeat)
+    scores = scores_from_attention(capture.main.weights, probe.offset, probe.repeat)
+    # A loaded model's NaN is said as such; a diverging training run's scores keep it, as its loss does.
+    if not isinstance(source, tuple) and not all(np.isfinite(part).all() for part in astuple(scores)):
+        raise source.not_finite()
+    return scores
 
 
 def head_scores_job(source, context_length: int | None, cancel: CancelToken) -> Generator[str, None, HeadScores]:

@@ -31,6 +31,7 @@ from workbench.core.errors import (
     CancelledError,
     ModelLoadError,
     ModelNotFoundError,
+    NonFiniteScoresError,
     RemoteCodeRefusedError,
     WorkbenchError,
 )
@@ -127,6 +128,10 @@ class LoadedModel:
     @property
     def can_generate(self) -> bool:
         return self.entry.can_generate and hasattr(self.model, "generate")
+
+    def not_finite(self) -> NonFiniteScoresError:
+        """The error to raise when this model's scores hold NaN or infinity."""
+        return NonFiniteScoresError(self.entry.name, str(self.dtype).removeprefix("torch."))
 
     @property
     def is_encoder_decoder(self) -> bool:

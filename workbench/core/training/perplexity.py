@@ -100,6 +100,8 @@ def perplexity(
                 predicted += int((labels != IGNORED_LABEL).sum())
             yield PerplexityProgress(min(first + batch_size, len(windows)), len(windows))
     mean_loss = total_loss / predicted
+    if math.isnan(mean_loss):  # inf is a true answer: the model ruled a token of the text out
+        raise loaded.not_finite()
     return PerplexityResult(mean_loss, math.exp(mean_loss), predicted, len(windows), block_size,
                             unknown_token_count(loaded.tokenizer, ids.numpy()))
 
