@@ -405,3 +405,25 @@ def test_the_side_by_side_strips_say_they_wait_for_the_scores_not_for_a_stream(q
     qtbot.addWidget(view)
     assert [strip.readout.text() for strip in view.findChildren(EntropyStrip)] == [
         "Drawn once both branches are scored."] * 2
+
+
+def test_two_identical_branches_are_said_to_be_the_same_not_a_mean_of_nothing(qtbot):
+    from workbench.core.tree import BranchScore, GenerationTree, TreeNode
+    from workbench.qt.common.app_state import AppState
+    from workbench.qt.tree.side_by_side import SideBySideView
+
+    tree = GenerationTree(model="m", weights_hash="h", prompt="Name a colour.")
+    for node_id in ("first", "again"):  # greedy twice: the same answer
+        tree.nodes[node_id] = TreeNode(id=node_id, parent=None, fork_position=0, prefill_ids=(), forced_text="",
+                                       forced_prob=None, settings=DecodingSettings(mode="greedy"), seed=None,
+                                       token_ids=(1, 2), logprobs=(-0.5, -0.25), text="Blue.")
+    view = SideBySideView(AppState())
+    qtbot.addWidget(view)
+    view._tree, view._compared = tree, list(tree.nodes.values())
+    view._on_scored([BranchScore(node_id, 2, (), (), ()) for node_id in tree.nodes])
+    assert view.heading.text() == "The two branches hold the same text: there is nothing to compare."
+    assert [column.totals.text() for column in view.columns] == ["After the fork: no tokens."] * 2
+    shorter = BranchScore("again", 1, (".",), (-0.25,), (0.1,))
+    view._on_scored([BranchScore("first", 2, (), (), ()), shorter])
+    assert "One branch ends where they part" in view.heading.text()
+    assert "nan" not in view.columns[0].totals.text() and "1 tokens" in view.columns[1].totals.text()

@@ -58,8 +58,11 @@ class BranchColumn(QWidget):
     def show_score(self, title: str, score: BranchScore) -> None:
         self.score = score
         self.title.setText(title)
-        totals = self.tr("After the fork: log p {0:.2f} nats in all · {1:.3f} per token · {2} tokens")
-        self.totals.setText(totals.format(score.total_logprob, score.mean_logprob, len(score.logprobs)))
+        if score.logprobs:
+            totals = self.tr("After the fork: log p {0:.2f} nats in all · {1:.3f} per token · {2} tokens")
+            self.totals.setText(totals.format(score.total_logprob, score.mean_logprob, len(score.logprobs)))
+        else:  # a mean of no tokens is no number
+            self.totals.setText(self.tr("After the fork: no tokens."))
         tokens = tuple(RunToken(text, math.exp(logprob), entropy=entropy)
                        for text, logprob, entropy in zip(score.token_texts, score.logprobs, score.entropies))
         sequence = RunSequence("".join(score.token_texts), tokens)
@@ -129,6 +132,9 @@ class SideBySideView(QWidget):
             label = node.label or one_line(added_text(self._tree, node), 60)
             column.show_score(f"<b>{name}</b> · {html.escape(edge_text(node))} · {html.escape(label)}", score)
         first, second = scores
+        if not (first.logprobs or second.logprobs):
+            self.heading.setText(self.tr("The two branches hold the same text: there is nothing to compare."))
+            return
         if not (first.logprobs and second.logprobs):
             self.heading.setText(self.tr("One branch ends where they part: there is nothing to compare."))
             return

@@ -291,6 +291,10 @@
         <source>After the fork: log p {0:.2f} nats in all · {1:.3f} per token · {2} tokens</source>
         <translation>分叉之后：log p 共 {0:.2f} nats · 每个词元 {1:.3f} · {2} 个词元</translation>
     </message>
+    <message>
+        <source>After the fork: no tokens.</source>
+        <translation>分叉之后：没有词元。</translation>
+    </message>
 </context>
 <context>
     <name>CaptureSettings</name>
@@ -3251,6 +3255,10 @@ Read it (Show Details) and load only a model you trust.</source>
     <message>
         <source>A compared branch was deleted from the Tree. Select two branches in the Tree dock and press Compare.</source>
         <translation>一个参与比较的分支已从“树”中删除。请在“树”面板中选择两个分支，然后点击“比较”。</translation>
+    </message>
+    <message>
+        <source>The two branches hold the same text: there is nothing to compare.</source>
+        <translation>两个分支的文本完全相同：没有可比较的内容。</translation>
     </message>
     <message>
         <source>One branch ends where they part: there is nothing to compare.</source>
