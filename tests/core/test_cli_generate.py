@@ -184,3 +184,35 @@ def test_non_finite_and_out_of_range_values_are_one_error_line(tmp_path, capsys,
     assert main(["generate", "--model", str(tmp_path / "nowhere"), "--prompt", "Hi", *flags]) == 2
     err = capsys.readouterr().err
     assert err.splitlines() == [message]
+
+
+@pytest.mark.parametrize("as_json", [True, False])
+def test_the_first_ctrl_c_stops_and_still_writes_the_text_so_far(tiny_loaded, as_json, capsys):
+    import os
+    import signal
+
+    from workbench.cli.generate import run_generation
+    from workbench.core.decoding import DecodingSettings
+    from workbench.core.generation import GenerationRequest
+
+    forwards = []
+
+    def press_ctrl_c_at_the_fourth_step(_module, _inputs, _output):
+        forwards.append(1)
+        if len(forwards) == 4:
+            os.kill(os.getpid(), signal.SIGINT)  # handled on the main thread, as a terminal's Ctrl+C
+
+    hook = tiny_loaded.model.register_forward_hook(press_ctrl_c_at_the_fourth_step)
+    settings = DecodingSettings(mode="sample", max_new_tokens=100, min_new_tokens=100)  # no seed: one is drawn
+    out = io.StringIO()
+    try:
+        assert run_generation(tiny_loaded, GenerationRequest("hello", settings), out, as_json) == 130
+    finally:
+        hook.remove()
+    err = capsys.readouterr().err
+    assert "stopped (Ctrl+C): what was generated until then is written above" in err
+    if as_json:
+        report = json.loads(out.getvalue())
+        assert report["stopped"] is True and 3 <= len(report["token_ids"]) < 100 and report["seed"] is not None
+    else:
+        assert out.getvalue().strip() and "seed: " in err  # the text so far, and the seed that draws it again

@@ -28,7 +28,8 @@ def test_writes_every_stage_of_every_token_as_the_engine_computes_them(tiny_fold
                                 max_new_tokens=6, seed=5, sampler_order=tuple(TOP_K_FIRST.split(",")))
     expected = drain(generate(tiny_loaded, GenerationRequest("The capital of France", settings, chat=False,
                                                              trace=True)))
-    assert set(report) == {"model", "prompt_token_ids", "settings", "seed", "tokens"}
+    assert set(report) == {"model", "prompt_token_ids", "settings", "seed", "stopped", "tokens"}
+    assert report["stopped"] is False
     assert report["seed"] == 5 and report["settings"]["sampler_order"] == TOP_K_FIRST.split(",")
     assert report["prompt_token_ids"] == list(expected.prompt_token_ids)
     for written, event in zip(report["tokens"], expected.sequences[0].tokens, strict=True):

@@ -9,6 +9,7 @@ import sys
 from typing import TextIO
 
 from workbench.cli import options
+from workbench.cli.interrupt import INTERRUPTED, first_ctrl_c_stops
 from workbench.core.decoding import MODE_DEFAULTS, PRESETS, SAMPLING_ONLY, DecodingSettings
 from workbench.core.errors import InvalidSettingsError
 from workbench.core.settings_fields import settings_to_data
@@ -141,7 +142,7 @@ class _StreamedText:
 def run_generation(loaded, request, out: TextIO, as_json: bool) -> int:
     """Generate with an already loaded model and write text (streamed) or JSON to ``out``."""
     from workbench.core.generation import TokenEvent, generate, prefill_text
-    from workbench.core.jobs import drain
+    from workbench.core.jobs import CancelToken, drain
 
     settings = request.settings
     # One sequence streams; several would interleave, and beams only exist at the end,
@@ -156,7 +157,11 @@ def run_generation(loaded, request, out: TextIO, as_json: bool) -> int:
 
     if streamed is not None:
         streamed.write_prefix(prefill_text(loaded, request))  # checks the request: a refused one writes nothing
-    result = drain(generate(loaded, request), on_event if streamed else None)
+    # The first Ctrl+C stops the engine within a layer and the text so far is still written (marked
+    # stopped in JSON, with the seed that draws it again); a second aborts at once.
+    cancel = CancelToken()
+    with first_ctrl_c_stops(cancel, announce=None):
+        result = drain(generate(loaded, request, cancel), on_event if streamed else None)
     if as_json:
         first = result.sequences[0]
         report = {
@@ -167,6 +172,7 @@ def run_generation(loaded, request, out: TextIO, as_json: bool) -> int:
             "tokens_per_s": result.tokens_per_s,
             "elapsed_s": result.elapsed_s,
             "seed": result.seed,
+            "stopped": result.stopped,
         }
         if len(result.sequences) > 1:
             report["sequences"] = [{"text": s.text, "token_ids": list(s.token_ids)} for s in result.sequences]
@@ -181,6 +187,9 @@ def run_generation(loaded, request, out: TextIO, as_json: bool) -> int:
     out.flush()
     if not as_json and settings.seed is None and result.seed is not None:  # a drawn seed: the way back to this text
         print(f"seed: {result.seed} (--seed {result.seed} gives this answer again)", file=sys.stderr)
+    if result.stopped:
+        print("stopped (Ctrl+C): what was generated until then is written above", file=sys.stderr)
+        return INTERRUPTED
     return 0
 
 

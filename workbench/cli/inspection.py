@@ -11,9 +11,11 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import sys
 from pathlib import Path
 
 from workbench.cli.generate import add_generation_arguments, load_for_generation
+from workbench.cli.interrupt import INTERRUPTED, first_ctrl_c_stops
 from workbench.core.outputs import check_output_file
 
 
@@ -35,14 +37,16 @@ def run(args: argparse.Namespace) -> int:
     from workbench.core.atomic import write_text_atomic
     from workbench.core.generation import generate
     from workbench.core.inspection import inspection_report
-    from workbench.core.jobs import drain
+    from workbench.core.jobs import CancelToken, drain
 
     out = check_output_file(args.out, ".json")  # before the load: a bad path costs nothing
     loaded, request = load_for_generation(args)
     request = dataclasses.replace(request, trace=True)
-    result = drain(generate(loaded, request))
+    cancel = CancelToken()  # the first Ctrl+C stops the generation, and its trace so far is written
+    with first_ctrl_c_stops(cancel, announce=None):
+        result = drain(generate(loaded, request, cancel))
     lens = None
-    if args.lens:
+    if args.lens and not result.stopped:  # stopped: the person wants the file now, not another pass
         from workbench.core.lens import logit_lens
 
         sequence = result.sequences[0].token_ids if result.sequences else ()
@@ -52,4 +56,8 @@ def run(args: argparse.Namespace) -> int:
     traced = sum(len(sequence.tokens) for sequence in result.sequences)
     print(f"{loaded.entry.name}: {traced} tokens traced" + (", lens computed" if lens else ""))
     print(f"wrote {out}")
+    if result.stopped:
+        print("stopped (Ctrl+C): the file holds the tokens generated until then" + (", no lens" if args.lens else ""),
+              file=sys.stderr)
+        return INTERRUPTED
     return 0

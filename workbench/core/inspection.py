@@ -49,6 +49,7 @@ def inspection_report(
         "prompt_token_ids": list(result.prompt_token_ids),
         "settings": settings_to_data(request.settings),
         "seed": result.seed,
+        "stopped": result.stopped,
         "tokens": traced[0],
     }
     if len(traced) > 1:
