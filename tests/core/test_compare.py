@@ -102,7 +102,7 @@ def test_cancel_stops_between_models(tiny_loaded):
 
 def test_cli_prints_the_documented_json(tiny_folder, tmp_path, capsys):
     text_file = tmp_path / "text.txt"
-    text_file.write_text(TEXT, encoding="utf-8")
+    text_file.write_text(TEXT, encoding="utf-8-sig")  # the byte-order mark is no text to score
     code = main(["compare", "--model", str(tiny_folder), "--model", str(tiny_folder), "--text-file", str(text_file),
                  "--device", "cpu", "--json"])
     assert code == 0
@@ -114,6 +114,8 @@ def test_cli_prints_the_documented_json(tiny_folder, tmp_path, capsys):
         assert model["unknown_tokens"] == 0
         assert len(model["logprobs"]) == len(model["token_ids"]) - 1
     assert report["models"][1]["kl_to_first"] == pytest.approx([0.0] * len(report["models"][1]["logprobs"]))
+    assert main(["compare", "--model", str(tiny_folder), "--model", str(tiny_folder), "--text", TEXT, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == report  # the file's text is the same text
 
 
 @pytest.mark.parametrize(
@@ -122,10 +124,12 @@ def test_cli_prints_the_documented_json(tiny_folder, tmp_path, capsys):
         (["--text", "Hi"], "Comparing needs at least two models"),
         (["--model", "{folder}", "--text", "   "], "The text is empty"),
         (["--model", "{folder}", "--text-file", "missing.txt"], "No such file or directory"),
+        (["--model", "{folder}", "--text-file", "blob.txt"], "blob.txt is not a text file: it has a NUL byte"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(tiny_folder, tmp_path, monkeypatch, capsys, arguments, message):
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "blob.txt").write_bytes(b"text\x00\x01")  # valid UTF-8, yet binary: refused as the corpus reader does
     arguments = [argument.format(folder=tiny_folder) for argument in arguments]
     code = main(["compare", "--model", str(tiny_folder), *arguments])
     err = capsys.readouterr().err

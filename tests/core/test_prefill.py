@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+import pytest
 import torch
 
 from tests.core.test_generation import GREEDY, PROMPT, run
@@ -57,3 +58,11 @@ def test_bad_prefill_ids_are_one_line(tiny_folder, capsys):
     code = main(["generate", "--model", str(tiny_folder), "--prompt", PROMPT, "--prefill-ids", "5,99999"])
     err = capsys.readouterr().err
     assert code == 2 and "Prefill token ids must be between 0 and" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("ids", [",", " ", "1,x"])
+def test_prefill_ids_that_name_no_token_are_refused_not_dropped(ids, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(["generate", "--prompt", PROMPT, "--prefill-ids", ids])
+    assert exited.value.code == 2
+    assert f"token ids are whole numbers separated by commas, not {ids!r}" in capsys.readouterr().err

@@ -100,6 +100,8 @@ def test_weights_hash_tells_other_weights(tiny_loaded):
         (lambda data: data["nodes"][0].update(logprobs=[float("nan")]), "logprobs must be a number"),
         (lambda data: data["nodes"][1].update(forced_prob="high"), r"nodes\[1\].forced_prob must be a number"),
         (lambda data: data["nodes"][1].update(fork_position=-1), r"nodes\[1\].fork_position must be at least 0"),
+        (lambda data: data["nodes"][1].update(fork_position=10_000), r"nodes\[1\].fork_position 10000 is past the end"),
+        (lambda data: data["nodes"][2].update(id=data["nodes"][1]["id"]), r"nodes\[2\].id '.*' is used twice"),
         (lambda data: data["nodes"][1].update(parent=7), r"nodes\[1\].parent must be str"),
         (lambda data: data.update(chat="yes"), "The tree's chat must be bool"),
         (lambda data: data["nodes"][2].update(seed=-5), r"nodes\[2\].seed must be between 0 and 4294967295"),

@@ -33,10 +33,9 @@ def add_parser(subparsers) -> None:
 def _read_text(args: argparse.Namespace) -> str:
     if args.text is not None:
         return args.text
-    try:
-        return args.text_file.read_text(encoding="utf-8")
-    except UnicodeDecodeError as error:
-        raise InvalidInputError(f"{args.text_file} is not UTF-8 text (byte {error.start} cannot be read).") from error
+    from workbench.core.training.corpus import read_utf8_text
+
+    return read_utf8_text(args.text_file)  # as perplexity and train read theirs: BOM dropped, NUL refused
 
 
 def run(args: argparse.Namespace) -> int:

@@ -34,9 +34,12 @@ def add_parser(subparsers) -> None:
 
 def _token_ids(text: str) -> tuple[int, ...]:
     try:
-        return tuple(int(item) for item in text.split(",") if item.strip())
+        ids = tuple(int(item) for item in text.split(",") if item.strip())
     except ValueError:
-        raise argparse.ArgumentTypeError(f"token ids are whole numbers separated by commas, not {text!r}") from None
+        ids = ()
+    if not ids:  # "," or "" would silently prefill nothing
+        raise argparse.ArgumentTypeError(f"token ids are whole numbers separated by commas, not {text!r}")
+    return ids
 
 
 def add_generation_arguments(parser: argparse.ArgumentParser) -> None:

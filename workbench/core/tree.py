@@ -196,6 +196,12 @@ class GenerationTree:
             )
             for index, node_data in enumerate(_typed(data["nodes"], list, "nodes")):
                 node = _node_from_data(node_data, index)
+                if node.id in tree.nodes:  # kept, the second would silently replace the first
+                    raise InvalidInputError(
+                        QT_TRANSLATE_NOOP("Errors", "The tree's nodes[{index}].id {id!r:.40} is used twice.").fill(
+                            index=index, id=node.id
+                        )
+                    )
                 tree.nodes[node.id] = node
         except KeyError as missing:
             raise InvalidInputError(
@@ -209,6 +215,15 @@ class GenerationTree:
                     "The tree is broken: it needs exactly one root, and every node's parents must lead to it.",
                 )
             )
+        for index, node in enumerate(tree.nodes.values()):
+            parent = tree.nodes.get(node.parent) if node.parent is not None else None
+            if parent is not None and node.fork_position > len(parent.answer_ids):
+                raise InvalidInputError(
+                    QT_TRANSLATE_NOOP(
+                        "Errors", "The tree's nodes[{index}].fork_position {position} is past the end of its parent's "
+                        "answer ({count} tokens)."
+                    ).fill(index=index, position=node.fork_position, count=len(parent.answer_ids))
+                )
         return tree
 
 

@@ -16,7 +16,8 @@ class Corpus:
     files: tuple[Path, ...]
 
 
-def _read_utf8(path: Path) -> str:
+def read_utf8_text(path: Path) -> str:
+    """One text file as the corpus reader reads it: UTF-8 (a byte-order mark dropped), no NUL bytes."""
     try:
         data = path.read_bytes()
     except OSError as error:
@@ -60,7 +61,7 @@ def read_corpus(path: str | Path) -> Corpus:
             )
     else:
         files = (path,)
-    texts = [_read_utf8(file) for file in files]
+    texts = [read_utf8_text(file) for file in files]
     text = "\n".join(t for t in texts if t)
     if not text.strip():
         if path.is_file():

@@ -1531,12 +1531,20 @@ mean surprisal {3:.2f} nats{4}</source>
         <translation>这不是生成分支树（其格式不是 {format}）。</translation>
     </message>
     <message>
+        <source>The tree&apos;s nodes[{index}].id {id!r:.40} is used twice.</source>
+        <translation>分支树的 nodes[{index}].id {id!r:.40} 出现了两次。</translation>
+    </message>
+    <message>
         <source>The tree has no {key}.</source>
         <translation>分支树缺少 {key}。</translation>
     </message>
     <message>
         <source>The tree is broken: it needs exactly one root, and every node&apos;s parents must lead to it.</source>
         <translation>这棵树已损坏：它需要恰好一个根，而且每个节点沿父节点都必须能回到这个根。</translation>
+    </message>
+    <message>
+        <source>The tree&apos;s nodes[{index}].fork_position {position} is past the end of its parent&apos;s answer ({count} tokens).</source>
+        <translation>分支树的 nodes[{index}].fork_position {position} 超出了其父节点回答的末尾（共 {count} 个词元）。</translation>
     </message>
     <message>
         <source>The tree&apos;s {name} must be {kind} (it is {value!r:.40}).</source>
