@@ -117,3 +117,9 @@ def test_the_arrow_keys_select_tokens_and_enter_opens_the_menu(view, qtbot):
     assert selected[-1] == 2  # at the end: the last token
     qtbot.keyClick(sequence, Qt.Key.Key_Return)
     assert menus == [2]
+
+
+def test_a_token_shows_its_whitespace_with_the_marks_the_attention_axes_use():
+    from workbench.qt.generation.output_view import visible_token_text
+
+    assert visible_token_text(" the\n") == "“␣the↵”" and visible_token_text("") == "“∅”"

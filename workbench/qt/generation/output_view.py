@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 from superqt.utils import qthrottled
 
+from workbench.core.attention_tokens import visible_text
 from workbench.core.generation_data import TokenEvent
 from workbench.core.sessions import RunSequence, RunToken
 from workbench.qt.common.theme import SELECTION_COLOR, probability_background
@@ -39,8 +40,8 @@ _CARET_KEYS = (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down
 
 
 def visible_token_text(text: str) -> str:
-    """A token as a person can read it in a tooltip: spaces and line breaks made visible."""
-    return "“" + text.replace("\n", "⏎").replace("\t", "⇥").replace(" ", "·") + "”"
+    """A token as a person can read it in a tooltip or popup: whitespace marked as on the attention axes (␣ ↵ ⇥)."""
+    return "“" + visible_text(text) + "”"
 
 
 def shown_token(token: RunToken | TokenEvent) -> str:
