@@ -63,6 +63,7 @@ def test_three_columns_fill(qtbot, panel):
     assert progress == sorted(progress)
     for card, outcome in zip(panel.cards, comparison.outcomes):
         assert card.text_view.toPlainText() == outcome.text and outcome.text
+        assert card.text_view.verticalScrollBar().value() == 0  # a finished answer is read from its start
         assert f"{outcome.stats.length} tok" in card.stats_label.text() and "tok/s" in card.stats_label.text()
     assert comparison.outcomes[1].result.seed == 3 and "seed 3" in panel.cards[1].stats_label.text()
     assert "first token" in panel.cards[0].stats_label.text() and "mean surprisal" in panel.cards[0].stats_label.text()
@@ -93,6 +94,16 @@ def test_three_columns_fill(qtbot, panel):
     panel.reference_combo.setCurrentIndex(2)
     assert [strip.other for strip in panel.strips.strips] == [0, 1]
     assert panel.export_md_button.isEnabled() and panel.run_button.isEnabled()
+
+
+def test_fewer_columns_share_the_room_up_to_a_readable_width(qtbot, panel):
+    from workbench.qt.compare.column import COLUMN_MAX_WIDTH, COLUMN_WIDTH
+
+    qtbot.waitUntil(lambda: all(card.width() >= COLUMN_WIDTH for card in panel.cards))
+    panel.remove_column(panel.cards[2])
+    panel.remove_column(panel.cards[1])
+    # One column at 1366 pixels: its settings line is no longer cut short beside empty room, nor a page wide.
+    qtbot.waitUntil(lambda: panel.cards[0].width() == COLUMN_MAX_WIDTH)
 
 
 def test_stop_ends_it_cleanly(qtbot, panel):

@@ -35,6 +35,7 @@ from workbench.qt.generation.decoding_mode import DecodingModeRules
 from workbench.qt.generation.output_view import SequenceView
 
 COLUMN_WIDTH = 330  # four columns side by side fit a 1366-pixel window; more scroll
+COLUMN_MAX_WIDTH = 2 * COLUMN_WIDTH  # fewer columns share the room, up to a line length still easy to read
 # A column has its own seed box and shows one answer: the dialog leaves those two out.
 _COLUMN_OWN = {"seed", "num_return_sequences"}
 
@@ -106,7 +107,8 @@ class ColumnCard(QFrame):
     def __init__(self, entries: list[ModelEntry], column: CompareColumn, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setFixedWidth(COLUMN_WIDTH)
+        self.setMinimumWidth(COLUMN_WIDTH)
+        self.setMaximumWidth(COLUMN_MAX_WIDTH)
         self._settings = column.settings
         self._label = column.label
         self.number_label = QLabel()
@@ -230,6 +232,9 @@ class ColumnCard(QFrame):
     def show_outcome(self, outcome: ColumnOutcome) -> None:
         [sequence] = sequences_from_result(outcome.result)
         self.text_view.show_sequence(sequence)
+        # A finished answer is read from its start (following the end while the document's layout still grows
+        # left it mid-text), as the other columns' are.
+        self.text_view.verticalScrollBar().setValue(0)
         stats = outcome.stats
         first = self.tr("first token {0:.0f} ms").format(stats.time_to_first_token_s * 1000) \
             if stats.time_to_first_token_s is not None else "–"

@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSplitter,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -114,11 +113,9 @@ class ComparePanel(QWidget):
         self.stop_button = QPushButton(self.tr("Stop"))
         self.stop_button.setToolTip(self.tr("Stop the comparison; the answers so far are kept."))
         self.stop_button.clicked.connect(self.cancel)
-        self.add_button = QToolButton()
-        self.add_button.setText(self.tr("Add column"))
+        self.add_button = QPushButton(self.tr("Add column"))  # its menu arrow beside the label, not on it
         self.add_button.setToolTip(self.tr("Add a column from the Generate page's settings, from a run in the "
                                            "history or from a model trained here."))
-        self.add_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.add_menu = QMenu(self.add_button)
         self.add_menu.aboutToShow.connect(self._fill_add_menu)
         self.add_button.setMenu(self.add_menu)
@@ -234,7 +231,7 @@ class ComparePanel(QWidget):
         card = ColumnCard(self._entries(), column)
         card.remove_requested.connect(self.remove_column)
         card.edited.connect(self._forget_comparison)
-        self.columns_layout.insertWidget(len(self.cards), card)
+        self.columns_layout.insertWidget(len(self.cards), card, 1)  # the trailing stretch takes what they leave
         self.cards.append(card)
         self._renumber()
         self._forget_comparison()

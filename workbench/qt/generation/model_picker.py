@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QStackedWidget,
-    QToolButton,
     QTreeView,
     QWidget,
 )
@@ -139,10 +138,8 @@ class ModelPicker(QWidget):
         self.combo.activated.connect(lambda _index: self.request_load())
         self.combo.currentIndexChanged.connect(self._show_name_first)
 
-        self.open_button = QToolButton()
-        self.open_button.setText(self.tr("Open"))
+        self.open_button = QPushButton(self.tr("Open"))  # its menu arrow beside the label, not on it
         self.open_button.setToolTip(self.tr("Load a model from a folder, a GGUF file or a Hugging Face hub id."))
-        self.open_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         open_menu = QMenu(self.open_button)
         open_menu.addAction(self.tr("Open folder…"), self.open_folder)
         open_menu.addAction(self.tr("Open GGUF…"), self.open_gguf)

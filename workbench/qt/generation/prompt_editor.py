@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QPlainTextEdit,
-    QToolButton,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -82,17 +82,14 @@ class PromptEditor(QWidget):
         self.chat_switch.setToolTip(self._chat_help)
         self.chat_switch.toggled.connect(self._on_chat_toggled)
 
-        self.history_button = QToolButton()
-        self.history_button.setText(self.tr("History"))
+        # Push buttons: Qt draws their menu arrow beside the label; a tool button's sat on its last letter.
+        self.history_button = QPushButton(self.tr("History"))
         self.history_button.setToolTip(self.tr("Prompts you ran recently."))
-        self.history_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.history_button.setMenu(QMenu(self.history_button))
         self.history_button.menu().aboutToShow.connect(self._fill_history_menu)
 
-        self.samples_button = QToolButton()
-        self.samples_button.setText(self.tr("Samples"))
+        self.samples_button = QPushButton(self.tr("Samples"))
         self.samples_button.setToolTip(self.tr("Example prompts to start from."))
-        self.samples_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         samples_menu = QMenu(self.samples_button)
         for sample in load_sample_prompts():
             samples_menu.addAction(sample.shown_title()).triggered.connect(
