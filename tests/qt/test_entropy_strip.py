@@ -121,3 +121,14 @@ def test_the_token_axis_counts_from_one_as_the_readout_and_fork_popup_do(strip):
     major = axis.tickValues(-0.5, 9.5, 600)[0]  # the points of tokens 1 to 10 span -0.5 to 9.5
     assert all(position + 1 == round(position + 1) and (position + 1) % major[0] == 0 for position in major[1])
     assert strip.readout_text(8).startswith("token 9 ")
+
+
+def test_a_narrow_strip_gives_its_readout_a_line_of_its_own_rather_than_cut_it(qtbot, strip):
+    strip.empty_text = "Drawn once both branches are scored."
+    strip._redraw()
+    strip.resize(450, 140)  # half a 1366-pixel output: one branch of the side-by-side view
+    qtbot.waitUntil(lambda: strip.readout.y() > strip.legend.y())
+    readout = strip.readout  # room for the whole text, not "Dr…"
+    assert readout.contentsRect().width() >= readout.fontMetrics().horizontalAdvance(readout.text())
+    strip.resize(900, 110)
+    qtbot.waitUntil(lambda: strip.readout.y() == strip.legend.y())

@@ -14,8 +14,8 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QPalette, QResizeEvent
+from PySide6.QtWidgets import QBoxLayout, QLabel, QVBoxLayout, QWidget
 from superqt import QElidingLabel
 from superqt.utils import qthrottled
 
@@ -27,6 +27,7 @@ from workbench.qt.generation.output_view import shown_token
 
 REDRAW_INTERVAL_MS = 250  # 4 Hz: on 2 cores each redraw is time the generation waits
 PLOT_HEIGHT = 76  # with the legend line above it, the strip stays about 100 px tall
+READOUT_ROOM = 340  # pixels the readout needs beside the legend (a hovered token's numbers)
 ENTROPY_COLOR = "#7b1fa2"
 SURPRISAL_COLOR = "#ef6c00"
 
@@ -68,12 +69,13 @@ class EntropyStrip(QWidget):
         legend.setToolTip(self.tr(
             "Entropy: how spread out the model's raw next-token distribution was (high: unsure). "
             "Surprisal: -log p of the token it chose (high: an unexpected pick). Click a point to select its token."))
+        self.legend = legend
         self.readout = QElidingLabel()
         self.readout.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        header = QHBoxLayout()
-        header.setContentsMargins(0, 0, 0, 0)
-        header.addWidget(legend)
-        header.addWidget(self.readout, 1)
+        self.header = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.header.setContentsMargins(0, 0, 0, 0)
+        self.header.addWidget(legend)
+        self.header.addWidget(self.readout, 1)
 
         self.plot_widget = pg.PlotWidget(axisItems={"bottom": _TokenNumberAxis("bottom")})
         self.plot_widget.setFixedHeight(PLOT_HEIGHT)
@@ -100,7 +102,7 @@ class EntropyStrip(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        layout.addLayout(header)
+        layout.addLayout(self.header)
         layout.addWidget(self.plot_widget)
 
         self._schedule_redraw = qthrottled(self._redraw, timeout=REDRAW_INTERVAL_MS, leading=False, parent=self)
@@ -147,6 +149,15 @@ class EntropyStrip(QWidget):
     def values(self) -> tuple[np.ndarray, np.ndarray]:
         """Entropy and surprisal of each token shown (NaN where unknown)."""
         return _finite([t.entropy for t in self.tokens]), _finite([t.surprisal for t in self.tokens])
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        # Narrow (a branch of the side-by-side view), the readout gets a line of its own under the legend rather
+        # than be cut to "Dr…"; the height then depends on the width alone, never on what the readout says.
+        narrow = event.size().width() < self.legend.sizeHint().width() + READOUT_ROOM
+        self.header.setDirection(QBoxLayout.Direction.TopToBottom if narrow else QBoxLayout.Direction.LeftToRight)
+        self.readout.setAlignment((Qt.AlignmentFlag.AlignLeft if narrow else Qt.AlignmentFlag.AlignRight)
+                                  | Qt.AlignmentFlag.AlignVCenter)
+        super().resizeEvent(event)
 
     def _redraw(self) -> None:
         entropy, surprisal = self.values()
