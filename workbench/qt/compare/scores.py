@@ -7,12 +7,12 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QPainter, QPaintEvent
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
+from PySide6.QtCore import QPointF, Signal
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidgetItem, QWidget
 
 from workbench.core.comparison import BITS_PER_BYTE, Comparison, Disagreement
 from workbench.qt.common.axes import WholeNumberAxis
+from workbench.qt.common.empty_hint import HintedTableWidget
 from workbench.qt.common.theme import probability_background
 
 STRIP_HEIGHT = 70
@@ -20,7 +20,7 @@ _REFERENCE_PEN = pg.mkPen((90, 90, 90), width=1)
 _OTHER_BRUSH = (215, 95, 40, 150)
 
 
-class ScoreMatrix(QTableWidget):
+class ScoreMatrix(HintedTableWidget):
     """Cell (i, j): column j's answer under column i's model; greener is likelier (for that model)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -28,15 +28,7 @@ class ScoreMatrix(QTableWidget):
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-
-    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
-        super().paintEvent(event)
-        if self.rowCount() == 0:  # before a run: say what will be here, not a blank box
-            painter = QPainter(self.viewport())
-            painter.setPen(self.palette().placeholderText().color())
-            painter.drawText(self.viewport().rect().adjusted(8, 8, -8, -8),
-                             Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
-                             self.tr("After a run: each answer scored under every column's model."))
+        self.set_empty_hint(self.tr("After a run: each answer scored under every column's model."))
 
     def show_matrix(self, comparison: Comparison, titles: list[str], names: list[str], metric: str) -> None:
         """``titles``: the columns' numbers; ``names``: their models'."""

@@ -27,7 +27,7 @@ from workbench.qt.generation.output_view import shown_token
 
 REDRAW_INTERVAL_MS = 250  # 4 Hz: on 2 cores each redraw is time the generation waits
 PLOT_HEIGHT = 76  # with the legend line above it, the strip stays about 100 px tall
-READOUT_ROOM = 340  # pixels the readout needs beside the legend (a hovered token's numbers)
+READOUT_ROOM = 300  # pixels the readout needs beside the legend (a hovered token's numbers)
 ENTROPY_COLOR = "#7b1fa2"
 SURPRISAL_COLOR = "#ef6c00"
 

@@ -8,7 +8,6 @@ from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
-    QListWidget,
     QListWidgetItem,
     QMessageBox,
     QPushButton,
@@ -18,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from workbench.core.errors import WorkbenchError
 from workbench.core.sessions import Run, export_run
+from workbench.qt.common.empty_hint import HintedListWidget
 
 
 def run_title(run: Run) -> str:
@@ -40,7 +40,9 @@ class RunsPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.list = QListWidget()
+        self.list = HintedListWidget()
+        self.list.set_empty_hint(self.tr("Every generation is kept here, a stopped one too: click one to put its "
+                                         "prompt, settings and output back."))
         self.list.setToolTip(self.tr("Click a run to put its prompt, settings and output back. ■: the run was "
                                      "stopped before it ended."))
         self.list.setWordWrap(True)

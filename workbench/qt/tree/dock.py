@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QMenu,
     QMessageBox,
     QPushButton,
-    QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -31,6 +30,7 @@ from workbench.core.atomic import write_json_atomic
 from workbench.core.generation_data import TokenEvent
 from workbench.core.tree import GenerationTree, TreeNode, weights_hash
 from workbench.qt.common.app_state import AppState
+from workbench.qt.common.empty_hint import HintedTreeWidget
 from workbench.qt.common.export import ask_and_save
 from workbench.qt.common.jobs import Job
 from workbench.qt.generation.output_view import visible_token_text
@@ -138,7 +138,9 @@ class TreeDock(QWidget):
         top.addWidget(self.selector, 1)
         top.addWidget(self.export_button)
 
-        self.view = QTreeWidget()
+        self.view = HintedTreeWidget()
+        self.view.set_empty_hint(self.tr("Each prompt grows a tree here: click a token of an answer to fork a "
+                                         "branch from it, and select two branches to compare them."))
         self.view.setHeaderLabels([self.tr("Fork"), self.tr("Tokens"), self.tr("log p (nats)"), self.tr("Branch")])
         header = self.view.headerItem()
         header.setToolTip(FORK, self.tr("The token forced where this branch left its parent, and its raw probability."))

@@ -3038,6 +3038,10 @@ Read it (Show Details) and load only a model you trust.</source>
         <translation>{0} 词元</translation>
     </message>
     <message>
+        <source>Every generation is kept here, a stopped one too: click one to put its prompt, settings and output back.</source>
+        <translation>每次生成都会保存在这里，停止的也一样：点击一条即可恢复它的提示词、设置和输出。</translation>
+    </message>
+    <message>
         <source>Click a run to put its prompt, settings and output back. ■: the run was stopped before it ended.</source>
         <translation>点击一次运行，即可恢复它的提示词、设置和输出。■：该运行在结束前被停止。</translation>
     </message>
@@ -4276,6 +4280,10 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
     <message>
         <source>Save this tree with everything needed to generate it again: model, weights hash, settings, seeds, forced tokens. `workbench tree replay FILE` checks it.</source>
         <translation>保存这棵树以及重新生成它所需的一切：模型、权重哈希、设置、种子和强制词元。可用 `workbench tree replay FILE` 进行校验。</translation>
+    </message>
+    <message>
+        <source>Each prompt grows a tree here: click a token of an answer to fork a branch from it, and select two branches to compare them.</source>
+        <translation>每个提示词在这里长成一棵树：点击回答中的某个词元即可从那里分叉出一个分支，选中两个分支即可比较它们。</translation>
     </message>
     <message>
         <source>Fork</source>
