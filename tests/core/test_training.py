@@ -70,6 +70,9 @@ def test_outputs_metrics_csv_and_a_loadable_registered_model(corpus, tmp_path):
     stats = next(e for e in events if isinstance(e, CorpusStats))
     assert stats.characters == len(TEXT) == stats.tokens  # char level: one token per character
     assert stats.train_tokens + stats.val_tokens == stats.tokens
+    # The vocabulary is each different character plus the tokens that are none: it adds up on the page.
+    assert stats.special_tokens == ("<|endoftext|>", "<unk>")
+    assert stats.vocabulary == len(set(TEXT)) + len(stats.special_tokens)
     rows = read_metrics(out)
     assert tuple(rows[0].keys()) == METRICS_COLUMNS
     assert [int(r["step"]) for r in rows] == list(range(1, 13))

@@ -451,6 +451,9 @@ def test_the_corpus_line_says_how_much_a_continued_runs_vocabulary_lacks(qtbot):
     assert "unknown" not in form.corpus_stats_label.text()
     form.show_corpus_stats(CorpusStats(1000, 1000, 40, 900, 100, unknown=160))
     assert form.corpus_stats_label.text().endswith("160 of them (16%) are unknown to the run's vocabulary.")
+    # 38 different characters, and two tokens that are no character: the vocabulary of 40 adds up.
+    form.show_corpus_stats(CorpusStats(1000, 1000, 40, 900, 100, special_tokens=("<|endoftext|>", "<unk>")))
+    assert form.corpus_stats_label.text().endswith("The vocabulary includes 2 special token(s): <|endoftext|>, <unk>.")
 
 
 @pytest.mark.parametrize("remembered", ["a list", "bad settings"])

@@ -19,6 +19,7 @@ class CorpusStats:
     train_tokens: int
     val_tokens: int
     unknown: int = 0  # tokens read as the unknown token: characters a resumed run's vocabulary never had
+    special_tokens: tuple[str, ...] = ()  # counted in the vocabulary beside the text's own (<|endoftext|>, <unk>)
 
 
 @dataclass(frozen=True)

@@ -313,6 +313,7 @@ class _Run:
             train_tokens=len(train_ids),
             val_tokens=len(val_ids),
             unknown=unknown_token_count(tokenizer, ids),
+            special_tokens=tuple(tokenizer.all_special_tokens),
         )
         yield BatchLayout(settings.batch_size, settings.grad_accum, self.processes.world_size, str(self.device))
         prefix = leading_special_ids(tokenizer)  # a base model's <bos>: empty for the tokenizers trained here

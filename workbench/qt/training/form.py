@@ -230,6 +230,10 @@ class TrainingForm(QWidget):
             "{train:,} for training, {val:,} for validation."
         ).format(characters=stats.characters, tokens=stats.tokens, vocabulary=stats.vocabulary,
                  train=stats.train_tokens, val=stats.val_tokens)
+        if stats.special_tokens:  # why a character vocabulary is larger than the different characters counted
+            names = stats.special_tokens
+            shown = ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
+            text += " " + self.tr("The vocabulary includes {0:,} special token(s): {1}.").format(len(names), shown)
         if stats.unknown:  # a run continued on another text: what its vocabulary lacks is all one token
             text += " " + self.tr("{0:,} of them ({1:.0%}) are unknown to the run's vocabulary.").format(
                 stats.unknown, stats.unknown / stats.tokens)

@@ -4124,6 +4124,10 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
         <translation>{characters:,} 个字符 → {tokens:,} 个词元，词表大小 {vocabulary:,}；{train:,} 个用于训练，{val:,} 个用于验证。</translation>
     </message>
     <message>
+        <source>The vocabulary includes {0:,} special token(s): {1}.</source>
+        <translation>词表中包含 {0:,} 个特殊词元：{1}。</translation>
+    </message>
+    <message>
         <source>{0:,} of them ({1:.0%}) are unknown to the run&apos;s vocabulary.</source>
         <translation>其中 {0:,} 个（{1:.0%}）是这次运行的词表中没有的。</translation>
     </message>
