@@ -174,7 +174,9 @@ def test_a_new_prompt_starts_a_tree_and_the_same_prompt_adds_an_answer(qtbot, wi
     dock = window.tree_dock_widget
     assert dock.selector.count() == 2 and dock.shown_tree is other_tree
     model = Path(tree.model).name  # the same prompt asked of two models makes two trees: the list tells them apart
-    assert dock.selector.itemText(1) == f"{PROMPT} · {model} · 2 branches", dock.selector.itemText(1)
+    assert dock.selector.itemText(1) == f"{PROMPT} · 2 branches · {model}", dock.selector.itemText(1)
+    list_view = dock.selector.view()  # the open list is wide enough for every entry, whatever the dock's width
+    assert list_view.minimumWidth() >= list_view.sizeHintForColumn(0)
     dock.selector.setCurrentIndex(1)
     assert dock.shown_tree is tree and dock.item(again.id) is not None
     # Another answer to the prompt stands beside the first, both under the prompt, not under the first answer.

@@ -224,9 +224,13 @@ class TreeDock(QWidget):
             branches = self.tr("{0} · 1 branch") if len(tree.nodes) == 1 else self.tr("{0} · {1} branches")
             # The model too: the same prompt asked of two models makes two trees.
             model = Path(tree.model).name or tree.model  # a folder's name, or the catalog id
-            self.selector.addItem(branches.format(f"{one_line(tree.prompt, 40)} · {model}", len(tree.nodes)), tree.id)
+            # The model last: cut first in a narrow dock, it tells trees apart less often than the prompt does.
+            self.selector.addItem(f"{branches.format(one_line(tree.prompt, 40), len(tree.nodes))} · {model}", tree.id)
             self.selector.setItemData(self.selector.count() - 1, f"{tree.prompt}\n\n{tree.model}",
                                       Qt.ItemDataRole.ToolTipRole)
+        # The open list shows every entry whole, however narrow the dock.
+        list_view = self.selector.view()
+        list_view.setMinimumWidth(list_view.sizeHintForColumn(0) + list_view.verticalScrollBar().sizeHint().width())
         self.selector.setCurrentIndex(self.selector.findData(self.shown_tree_id))
         self.selector.blockSignals(False)
 
