@@ -309,3 +309,19 @@ def test_export_waits_for_a_point_to_save(curves, qtbot):
     assert all(button.isEnabled() for button in curves.export_buttons)
     curves.clear()
     assert not any(button.isEnabled() for button in curves.export_buttons)
+
+
+def test_the_training_plots_are_never_squeezed_to_nothing(qtbot):
+    """The plots were now and then seen squeezed to 0 under the samples at 1366x768: a splitter keeps a child
+    it was once given 0 collapsed, however tall it grows. Neither the page's own sizing nor a drag can now."""
+    from workbench.qt.training.curves import TrainingCurves
+
+    curves = TrainingCurves()
+    qtbot.addWidget(curves)
+    curves.resize(1000, 620)  # under SIDE_BY_SIDE_MIN_WIDTH: the samples go under the plots
+    curves.show()
+    qtbot.waitExposed(curves)
+    plots, tabs = curves.splitter.sizes()
+    assert plots >= tabs > 0, (plots, tabs)
+    curves.splitter.setSizes([0, 620])
+    assert curves.splitter.sizes()[0] > 0

@@ -281,6 +281,8 @@ def test_the_training_samples_have_room_to_be_read(qtbot, shown_window, width, h
     assert samples.height() >= 120
     beside = panel.curves.splitter.orientation() == Qt.Orientation.Horizontal
     assert beside == (width >= 1920)
+    plots, tabs = panel.curves.splitter.sizes()
+    assert plots >= tabs, (plots, tabs)  # sized from the page's new height, never squeezed to nothing
     # The tabs that draw a heatmap get the room to read it, and keep it: the tab bar stays where the next click
     # on a tab goes.
     sizes = []

@@ -122,6 +122,7 @@ class TrainingCurves(QWidget):
         self.splitter.addWidget(self.evaluations)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
+        self.splitter.setChildrenCollapsible(False)  # a child once given 0 would stay collapsed, plots and all
         # Once a tab that draws a heatmap has been opened, the tabs keep its room: a tab bar that moved at each
         # change of tab put the next click into the tab's content instead of on a tab.
         self._heatmap_room = False
@@ -141,20 +142,22 @@ class TrainingCurves(QWidget):
                 width = event.size().width()
                 self.splitter.setSizes([width * 3 // 5, width * 2 // 5])
             else:
-                self._fit_under_plots()
+                # The event's height, not the splitter's: the layout gives the splitter its new size only after
+                # this event, and a first sizing from its old height squeezed the plots to nothing.
+                self._fit_under_plots(event.size().height())
 
     def _on_tab_changed(self) -> None:
         if not self._heatmap_room and getattr(self.evaluations.currentWidget(), "needs_room", False):
             self._heatmap_room = True
             self._fit_under_plots()
 
-    def _fit_under_plots(self) -> None:
+    def _fit_under_plots(self, height: int | None = None) -> None:
         """Under the plots, the plots keep the height they need to show whole and the samples get the rest;
         once a tab that draws a heatmap (``needs_room``: Checkpoints, Drift) is opened, the tabs take three
-        fifths, the plots scroll."""
+        fifths, the plots scroll. ``height``: the splitter's, when it is not its current one yet."""
         if self._side_by_side is not False:
             return
-        height = self.splitter.height()
+        height = self.splitter.height() if height is None else height
         if self._heatmap_room:
             tabs = height * 3 // 5
         else:
