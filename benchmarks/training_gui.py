@@ -65,7 +65,10 @@ def tang_settings(panel: TrainingPanel, steps: int) -> TrainSettings:
 def cli_run(settings: TrainSettings) -> Measured:
     """`workbench train` with the same settings, in a process of its own (the CLI as a person runs it)."""
     command = [sys.executable, "-m", "workbench", "train"]
+    unused = settings.unused_settings()  # the form hides these; the CLI refuses them
     for name, value in dataclasses.asdict(settings).items():
+        if name in unused:
+            continue
         flag = TRAIN_FLAGS.get(name, flag_name(name))
         if isinstance(value, bool):
             command += [flag] if value else []

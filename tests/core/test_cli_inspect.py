@@ -87,3 +87,28 @@ def test_every_return_sequence_is_written_with_the_models_own_probabilities(tiny
                 assert [prob for _, prob in raw["top"][:5]] == pytest.approx(expected_top.values.tolist(), abs=1e-5)
                 entropy = -(probs[position] * probs[position].log()).sum().item()
                 assert token["entropy"] == pytest.approx(entropy, abs=1e-4)
+
+
+def test_the_first_ctrl_c_during_the_lens_keeps_the_whole_generation(tiny_folder, tmp_path, monkeypatch, capsys):
+    import os
+    import signal
+
+    from workbench.core import lens
+
+    real_lens = lens.logit_lens
+
+    def ctrl_c_after_the_first_layer(*args, **kwargs):
+        job = real_lens(*args, **kwargs)
+        yield next(job)
+        os.kill(os.getpid(), signal.SIGINT)  # handled on the main thread, as a terminal's Ctrl+C
+        return (yield from job)
+
+    monkeypatch.setattr(lens, "logit_lens", ctrl_c_after_the_first_layer)
+    out = tmp_path / "trace.json"
+    code = main(["inspect", "--model", str(tiny_folder), "--prompt", "The capital of France", "--raw", "--greedy",
+                 "--max-new-tokens", "6", "--device", "cpu", "--out", str(out), "--lens"])
+    assert code == 130
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["stopped"] is False and len(report["tokens"]) == 6 and "lens" not in report
+    err = capsys.readouterr().err
+    assert "stopped (Ctrl+C) during the logit lens: the file holds the whole generation, no lens" in err

@@ -78,3 +78,10 @@ def test_the_cli_prints_one_line_and_no_json(tmp_path, capsys):
         assert "NaN" not in captured.out
         [line] = captured.err.strip().splitlines()
         assert line.startswith("error: ") and "computed numbers that are not finite" in line
+
+
+def test_the_16_bit_overflow_hint_is_given_only_for_16_bit_types():
+    for dtype in ("float16", "bfloat16"):
+        assert "load it in float32" in str(NonFiniteScoresError("M", dtype))
+    full = str(NonFiniteScoresError("M", "float32"))
+    assert full.endswith("its weights may be damaged (reinstall or retrain it).") and "16-bit" not in full

@@ -189,7 +189,8 @@ def run_generation(loaded, request, out: TextIO, as_json: bool) -> int:
             out.write(f"--- sequence {index + 1} ---\n{sequence.text}\n")
     out.flush()
     if not as_json and settings.seed is None and result.seed is not None:  # a drawn seed: the way back to this text
-        print(f"seed: {result.seed} (--seed {result.seed} gives this answer again)", file=sys.stderr)
+        further = ", and goes on past where it stopped" if result.stopped else ""
+        print(f"seed: {result.seed} (--seed {result.seed} gives this answer again{further})", file=sys.stderr)
     if result.stopped:
         print("stopped (Ctrl+C): what was generated until then is written above", file=sys.stderr)
         return INTERRUPTED

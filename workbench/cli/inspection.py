@@ -3,7 +3,8 @@
 The file: ``{"model", "prompt_token_ids", "settings", "seed", "tokens": [{"step", "token_id", "text",
 "entropy", "surprisal", "stages": [{"name", "survivors", "chosen_prob", "top": [[id, prob], ...]}]}],
 "more_sequences": [[token, ...], ...], "lens": {...}}`` (``more_sequences`` only with several return
-sequences, ``lens`` only with ``--lens``, of the first sequence; see README.md).
+sequences, ``lens`` only with ``--lens``, of the first sequence; see README.md). The first Ctrl+C stops
+the generation (``"stopped": true``, no lens) or the lens pass (no lens), writes the file and exits 130.
 """
 
 from __future__ import annotations
@@ -46,11 +47,9 @@ def run(args: argparse.Namespace) -> int:
     with first_ctrl_c_stops(cancel, announce=None):
         result = drain(generate(loaded, request, cancel))
     lens = None
+    lens_stopped = False
     if args.lens and not result.stopped:  # stopped: the person wants the file now, not another pass
-        from workbench.core.lens import logit_lens
-
-        sequence = result.sequences[0].token_ids if result.sequences else ()
-        lens = drain(logit_lens(loaded, [*result.prompt_token_ids, *sequence]))
+        lens, lens_stopped = _lens_until_ctrl_c(loaded, [*result.prompt_token_ids, *_first_sequence(result)])
     report = inspection_report(loaded.entry.name, request, result, lens)
     write_text_atomic(out, json.dumps(report, ensure_ascii=False) + "\n")
     traced = sum(len(sequence.tokens) for sequence in result.sequences)
@@ -60,4 +59,25 @@ def run(args: argparse.Namespace) -> int:
         print("stopped (Ctrl+C): the file holds the tokens generated until then" + (", no lens" if args.lens else ""),
               file=sys.stderr)
         return INTERRUPTED
+    if lens_stopped:
+        print("stopped (Ctrl+C) during the logit lens: the file holds the whole generation, no lens", file=sys.stderr)
+        return INTERRUPTED
     return 0
+
+
+def _first_sequence(result) -> tuple[int, ...]:
+    return tuple(result.sequences[0].token_ids) if result.sequences else ()
+
+
+def _lens_until_ctrl_c(loaded, token_ids: list[int]):
+    """The logit lens of ``token_ids``, or None and True when the first Ctrl+C stops its pass."""
+    from workbench.core.errors import CancelledError
+    from workbench.core.jobs import CancelToken, drain
+    from workbench.core.lens import logit_lens
+
+    cancel = CancelToken()
+    with first_ctrl_c_stops(cancel, announce=None):
+        try:
+            return drain(logit_lens(loaded, token_ids, cancel)), False
+        except CancelledError:
+            return None, True

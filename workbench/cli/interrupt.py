@@ -1,5 +1,5 @@
-"""Ctrl+C on a long command-line job (training): the first asks the job to stop, and it checkpoints and
-returns as a stopped run; a second aborts at once."""
+"""Ctrl+C on a long command-line job (training, generate, inspect, genlab): the first asks the job to stop,
+and it checkpoints or writes what it has and returns as stopped; a second aborts at once."""
 
 from __future__ import annotations
 

@@ -33,10 +33,15 @@ class NonFiniteScoresError(WorkbenchError):
     """The model computed NaN or infinity: damaged weights, or numbers too large for its dtype."""
 
     def __init__(self, model_name: str, dtype: str) -> None:
-        super().__init__(QT_TRANSLATE_NOOP(
-            "Errors", "{name} computed numbers that are not finite (NaN or infinity) in {dtype}: its weights may be "
-            "damaged (reinstall or retrain it), or overflow a 16-bit type (load it in float32).").fill(
-                name=model_name, dtype=dtype))
+        if dtype in ("float16", "bfloat16"):  # a 16-bit type's range is a likely cause beside damage
+            message = QT_TRANSLATE_NOOP(
+                "Errors", "{name} computed numbers that are not finite (NaN or infinity) in {dtype}: its weights "
+                "may be damaged (reinstall or retrain it), or overflow a 16-bit type (load it in float32).")
+        else:
+            message = QT_TRANSLATE_NOOP(
+                "Errors", "{name} computed numbers that are not finite (NaN or infinity) in {dtype}: its weights "
+                "may be damaged (reinstall or retrain it).")
+        super().__init__(message.fill(name=model_name, dtype=dtype))
 
 
 class RemoteCodeRefusedError(ModelLoadError):

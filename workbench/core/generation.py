@@ -542,7 +542,10 @@ def generate(
         elapsed = time.perf_counter() - started
 
     # Sampling fails on NaN probabilities before the watcher sees the step; beams carry on from them.
-    if isinstance(item.error, _NotFinite) or (item.error is not None and chain is not None and _not_finite(chain.raw)):
+    # Only torch's sampling error is checked against the scores: any other (out of memory, a CUDA fault)
+    # must not be masked, nor answered by more work on the device.
+    sampling_failed = isinstance(item.error, RuntimeError) and "probability tensor" in str(item.error)
+    if isinstance(item.error, _NotFinite) or (sampling_failed and chain is not None and _not_finite(chain.raw)):
         raise loaded.not_finite()
     if beam and item.error is None and any(_not_finite(step) for step in item.output.logits):
         raise loaded.not_finite()

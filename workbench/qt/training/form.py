@@ -230,7 +230,7 @@ class TrainingForm(QWidget):
             "{train:,} for training, {val:,} for validation."
         ).format(characters=stats.characters, tokens=stats.tokens, vocabulary=stats.vocabulary,
                  train=stats.train_tokens, val=stats.val_tokens)
-        if stats.special_tokens:  # why a character vocabulary is larger than the different characters counted
+        if stats.special_tokens:  # the tokens no text holds: why a character vocabulary outnumbers the characters
             names = stats.special_tokens
             shown = ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
             text += " " + self.tr("The vocabulary includes {0:,} special token(s): {1}.").format(len(names), shown)

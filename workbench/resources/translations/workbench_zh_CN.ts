@@ -1611,6 +1611,10 @@ mean surprisal {3:.2f} nats{4}</source>
         <translation>{name} 在 {dtype} 下算出了非有限的数（NaN 或无穷大）：它的权重可能已损坏（请重新安装或重新训练），或者数值超出了 16 位类型的范围（请以 float32 加载）。</translation>
     </message>
     <message>
+        <source>{name} computed numbers that are not finite (NaN or infinity) in {dtype}: its weights may be damaged (reinstall or retrain it).</source>
+        <translation>{name} 在 {dtype} 下算出了非有限的数（NaN 或无穷大）：它的权重可能已损坏（请重新安装或重新训练）。</translation>
+    </message>
+    <message>
         <source>The disk is full ({reason}): free some space, or write elsewhere, and try again. What was saved before is kept.</source>
         <translation>磁盘已满（{reason}）：请腾出空间或改写到别处，然后重试。之前保存的内容都还在。</translation>
     </message>
