@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from safetensors.torch import load_file
 from transformers import AutoModelForCausalLM
 
 from tests.conftest import make_tiny_loaded
@@ -31,9 +33,9 @@ def _train_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "workbench", "train", *args]
 
 
-def _torchrun(processes: int, *args: str, entry: tuple[str, ...] = ("-m", "workbench", "train")):
+def _torchrun(processes: int, *args: str, entry: tuple[str, ...] = ("-m", "workbench", "train"), env=None):
     launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={processes}"]
-    return subprocess.run([*launcher, *entry, *args], capture_output=True, text=True, timeout=600)
+    return subprocess.run([*launcher, *entry, *args], capture_output=True, text=True, timeout=600, env=env)
 
 
 def _final_val_loss(out) -> float:
@@ -60,6 +62,11 @@ def test_two_processes_train_like_one_with_the_same_effective_batch(tmp_path):
         steps = [int(row["step"]) for row in csv.DictReader(handle)]
     assert steps == list(range(1, 121))
     assert abs(_final_val_loss(two) - _final_val_loss(one)) < 0.05
+    # The run's layout is recorded, in its folder and in its checkpoint.
+    layout = json.loads((two / "run.json").read_text(encoding="utf-8"))
+    state = json.loads((two / "checkpoint" / "trainer_state.json").read_text(encoding="utf-8"))
+    for recorded in (layout, state):
+        assert recorded["world_size"] == 2 and recorded["effective_batch"] == 16
 
     # The checkpoint of the two-process run resumes in one process.
     resumed = subprocess.run(
@@ -69,6 +76,32 @@ def test_two_processes_train_like_one_with_the_same_effective_batch(tmp_path):
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert "effective batch: 8 blocks per step (8 per batch x 1 accumulated)" in resumed.stderr
     assert read_metrics_csv(two / "metrics.csv")["step"][-1] == 140
+    layout = json.loads((two / "run.json").read_text(encoding="utf-8"))
+    assert layout["world_size"] == 1 and layout["effective_batch"] == 8
+    assert [entry["tokens_per_step"] for entry in layout["batch_history"]] == [16 * 64, 8 * 64]
+
+
+@pytest.mark.slow
+def test_a_ddp_step_is_one_step_on_every_process_s_own_blocks(tmp_path):
+    # Each process draws its own blocks, and DDP averages the gradients: the weights after one step on two
+    # processes are those of one process stepping once on both processes' blocks together.
+    corpus = sample_corpus()
+    step = ("--n-layer 2 --n-head 2 --n-embd 64 --block-size 32 --max-iters 1 --eval-interval 1 --eval-iters 1 "
+            "--dropout 0 --warmup-iters 0 --lr 1e-2 --sample-tokens 4 --device cpu --checkpoint-interval 0").split()
+    launched_batches = str(Path(__file__).with_name("launched_batches_train.py"))
+    environment = {**os.environ, "WORKBENCH_TEST_BATCHES": str(tmp_path)}
+    two = _torchrun(2, "--corpus", str(corpus), "--out", str(tmp_path / "two"), "--batch-size", "4", *step,
+                    entry=(launched_batches,), env=environment)
+    assert two.returncode == 0, two.stderr[-3000:]
+    first, second = (torch.load(tmp_path / f"rank{rank}.pt")[0] for rank in (0, 1))  # (4, T) each
+    assert first.shape == second.shape == (4, 32) and not torch.equal(first, second)
+    one = subprocess.run([sys.executable, launched_batches, "--corpus", str(corpus), "--out", str(tmp_path / "one"),
+                          "--batch-size", "8", *step], env=environment, capture_output=True, text=True, timeout=600)
+    assert one.returncode == 0, one.stderr[-3000:]
+    weights = {name: load_file(tmp_path / name / "model.safetensors") for name in ("two", "one")}
+    assert weights["one"].keys() == weights["two"].keys()
+    for name, weight in weights["one"].items():
+        torch.testing.assert_close(weights["two"][name], weight, atol=1e-6, rtol=0, msg=name)
 
 
 @pytest.mark.slow

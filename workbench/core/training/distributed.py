@@ -124,16 +124,21 @@ class StepAgreement:
         return total / self._world_size, stops > 0
 
 
-def shard_model(model: torch.nn.Module) -> None:
+def shard_model(model: torch.nn.Module, device: torch.device, world_size: int) -> None:
     """FSDP (``fully_shard``): each decoder block, then the rest, split over the processes, so each
     holds a slice of the weights, gradients and optimizer state and gathers a block's weights only
-    while it computes. The blocks are the classes the model names in ``_no_split_modules``."""
+    while it computes. The blocks are the classes the model names in ``_no_split_modules``. Each call
+    moves its module to ``device`` whole, then keeps this process's slice: one block at a time."""
+    from torch.distributed.device_mesh import init_device_mesh
     from torch.distributed.fsdp import fully_shard
 
+    # The mesh of the training device: without one FSDP takes the machine's accelerator, which a
+    # ``--device cpu`` run on a GPU machine (gloo) cannot use.
+    mesh = init_device_mesh(device.type, (world_size,))
     block_names = set(getattr(model, "_no_split_modules", None) or ())
     for module in [module for module in model.modules() if type(module).__name__ in block_names]:
-        fully_shard(module)
-    fully_shard(model)
+        fully_shard(module, mesh=mesh)
+    fully_shard(model, mesh=mesh)
 
 
 def full_model_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:

@@ -329,7 +329,7 @@ class _Run:
         model = self._build_model(base, tokenizer, checkpoint)
         self.model_class = type(model)  # sharding makes it a subclass; saving builds a plain one
         if self.sharded:
-            shard_model(model)  # on the CPU: each process then moves only its own slice to the device
+            shard_model(model, self.device, self.processes.world_size)  # built on the CPU, sharded block by block
         self.trainable = modeling.TrainableModel(model=model.to(self.device), tokenizer=tokenizer, lora=settings.lora)
         self.optimizer = make_optimizer(model, settings, self.device, self.sharded)
         if checkpoint is not None:
@@ -351,8 +351,8 @@ class _Run:
 
     @property
     def _base_device(self) -> str:
-        """Where a base model loads: this process's device, or its CPU when it is to be sharded (each process
-        then moves only its own slice to the GPU)."""
+        """Where a base model loads: this process's device, or its CPU when it is to be sharded (sharding
+        then moves one block at a time to the GPU and keeps this process's slice of it)."""
         return "cpu" if self.sharded else str(self.device)
 
     def _step_model(self) -> torch.nn.Module:
