@@ -65,3 +65,40 @@ def test_read_run_leaves_a_row_caught_half_written(tmp_path):
     with open(tmp_path / METRICS_FILE, "a", encoding="utf-8") as handle:
         handle.write("2,2.9")
     assert [event.step for event in read_run(tmp_path).steps] == [1]
+
+
+@pytest.mark.parametrize("written", ["the trainer's lock", "run.json", "run.json and the header", "the header"])
+def test_a_run_before_its_first_step_opens_empty_and_is_followed(tmp_path, written):
+    # A torchrun job learns its vocabulary or loads its base model for minutes before its first row.
+    from dataclasses import asdict
+
+    from workbench.core.outputs import RunFolderLock
+    from workbench.core.training.settings import TrainSettings
+    from workbench.core.training.trainer import RUN_FILE
+
+    lock = RunFolderLock(tmp_path) if "lock" in written else None
+    if "run.json" in written:
+        settings = TrainSettings(corpus="poems.txt", out_dir=str(tmp_path), max_iters=7)
+        (tmp_path / RUN_FILE).write_text(json.dumps({"settings": asdict(settings)}), encoding="utf-8")
+    if "header" in written:
+        MetricsLog(tmp_path / METRICS_FILE).close()
+    follower = RunFollower(tmp_path)
+    history = read_run(tmp_path)
+    assert history.steps == () and history.evaluations == ()
+    assert (history.settings is not None and history.settings.max_iters == 7) == ("run.json" in written)
+    follower.shown_up_to(0)
+    log = MetricsLog(tmp_path / METRICS_FILE)
+    log.write(1, 3.0, None, 1e-3, 100.0, 0.1)
+    log.write(2, 2.8, None, 1e-3, 100.0, 0.2)
+    log.close()
+    assert [event.step for event in follower.poll().steps] == [1, 2]
+    if lock is not None:
+        lock.release()
+
+
+def test_an_empty_metrics_file_without_a_run_is_refused(tmp_path):
+    from workbench.core.errors import InvalidInputError
+
+    (tmp_path / METRICS_FILE).write_text("", encoding="utf-8")
+    with pytest.raises(InvalidInputError, match="not a training metrics file"):
+        read_run(tmp_path)

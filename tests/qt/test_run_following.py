@@ -17,14 +17,14 @@ import pytest
 from tests.conftest import TINY_TEXT
 from workbench.core.catalog import Catalog
 from workbench.core.training.run_history import read_metrics_csv
-from workbench.core.training.trainer import METRICS_FILE, MetricsLog
+from workbench.core.training.trainer import METRICS_FILE, RUN_FILE, MetricsLog
 from workbench.qt.common.app_state import AppState
 from workbench.qt.training.panel import TrainingPanel
 
 WRITER = textwrap.dedent("""
     import json, sys, time
     from pathlib import Path
-    from workbench.core.training.trainer import METRICS_FILE, MetricsLog
+    from workbench.core.training.trainer import METRICS_FILE, RUN_FILE, MetricsLog
 
     folder = Path(sys.argv[1])
     log, written = MetricsLog(folder / METRICS_FILE), {}
@@ -96,10 +96,12 @@ def test_a_training_run_in_another_process_is_followed_to_its_end(panel, qtbot, 
                "--eval-interval", "200", "--probe", "the quick brown fox"]
     trainer = subprocess.Popen(command, stderr=subprocess.DEVNULL)
     try:
-        qtbot.waitUntil(lambda: (out / METRICS_FILE).is_file() and (out / METRICS_FILE).stat().st_size > 80,
-                        timeout=120_000)
+        # Opened as soon as the run's folder says it has begun: before its first step, as a torchrun job
+        # learning its vocabulary is for minutes.
+        qtbot.waitUntil(lambda: (out / RUN_FILE).is_file(), timeout=120_000)
         panel.open_run(out)
-        assert panel.curves.curves.points(panel.curves.train_name)[-1, 0] < 600  # opened while it trains
+        assert "Following the run" in panel.status_label.text()
+        assert len(panel.curves.curves.points(panel.curves.train_name)) < 600  # opened while it trains
         qtbot.waitUntil(lambda: trainer.poll() is not None, timeout=300_000)
         assert trainer.returncode == 0
         qtbot.waitUntil(lambda: panel.curves.samples.topLevelItemCount() == 3, timeout=5_000)

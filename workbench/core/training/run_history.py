@@ -22,6 +22,7 @@ from workbench.core.checkpoints import STATE_FILE
 from workbench.core.errors import InvalidInputError
 from workbench.core.head_scores import HeadScores
 from workbench.core.i18n import QT_TRANSLATE_NOOP
+from workbench.core.outputs import training_in
 from workbench.core.settings_fields import settings_from_data
 from workbench.core.training.events import EvalEvent, StepEvent
 from workbench.core.training.probes import PROBES_FILE, read_probes
@@ -110,17 +111,21 @@ def token_counts(run_folder: Path) -> TokenCounts:
         return TokenCounts(())
 
 
-def _metrics_rows(path: Path) -> list[dict[str, str]]:
+def _metrics_rows(path: Path, starting: bool = False) -> list[dict[str, str]]:
     """The complete rows of a metrics.csv (a row another process is writing waits: it ends at the last line
-    break), checked to be one (InvalidInputError in one line when not)."""
+    break), checked to be one (InvalidInputError in one line when not). Only the header is none yet; with
+    ``starting`` (the run's folder says it has begun) so is an empty file."""
     try:
         text = path.read_text(encoding="utf-8")
-        rows = list(csv.DictReader(io.StringIO(text[: text.rfind("\n") + 1])))
+        reader = csv.DictReader(io.StringIO(text[: text.rfind("\n") + 1]))
+        rows = list(reader)
     except (OSError, UnicodeDecodeError) as error:
         raise InvalidInputError(
             QT_TRANSLATE_NOOP("Errors", "Cannot read {path}: {reason}.").fill(path=path, reason=str(error))
         ) from error
-    if not rows or any(column not in rows[0] for column in METRICS_COLUMNS):
+    if starting and reader.fieldnames is None:
+        return []
+    if any(column not in (reader.fieldnames or ()) for column in METRICS_COLUMNS):
         raise InvalidInputError(
             QT_TRANSLATE_NOOP("Errors", "{path} is not a training metrics file (columns {columns}).").fill(
                 path=path, columns=", ".join(METRICS_COLUMNS)
@@ -196,13 +201,19 @@ def read_run(folder: str | Path, up_to_step: int | None = None) -> RunHistory:
     """The run in ``folder`` as its events, up to ``up_to_step`` (all of it when None: a resumed run
     continues from its checkpoint's step, so the panel draws only what the resumed run keeps)."""
     folder = Path(folder)
-    if not (folder / METRICS_FILE).is_file():
+    # A run that has begun, maybe minutes before its first step (learning a vocabulary, loading a base
+    # model): a trainer here holds the folder's lock, then writes run.json and metrics.csv's header.
+    starting = (folder / RUN_FILE).is_file() or training_in(folder)
+    if (folder / METRICS_FILE).is_file():
+        rows = _metrics_rows(folder / METRICS_FILE, starting)
+    elif starting:
+        rows = []
+    else:
         raise InvalidInputError(
             QT_TRANSLATE_NOOP("Errors", "{folder} is not a training run: it has no {file}.").fill(
                 folder=folder, file=METRICS_FILE
             )
         )
-    rows = _metrics_rows(folder / METRICS_FILE)
     last = math.inf if up_to_step is None else up_to_step
     tokens = token_counts(folder)
     logs = _EvaluationLogs(folder)
