@@ -42,7 +42,7 @@ def test_whole_rows_evaluations_and_a_restart_arrive_in_order(tmp_path):
     log.close()
     lines = (tmp_path / METRICS_FILE).read_text(encoding="utf-8").splitlines(keepends=True)
     (tmp_path / METRICS_FILE).write_text("".join(lines[:3]), encoding="utf-8")
-    assert follower.poll().restarted
+    assert follower.poll().read_again
 
 
 def test_a_file_replaced_by_one_of_the_same_length_or_longer_is_a_restart(tmp_path):
@@ -55,7 +55,7 @@ def test_a_file_replaced_by_one_of_the_same_length_or_longer_is_a_restart(tmp_pa
     # A synced copy of a resumed run: other numbers in the part already read, and more rows.
     text = (tmp_path / METRICS_FILE).read_text(encoding="utf-8").replace("3.000000", "2.900000")
     (tmp_path / METRICS_FILE).write_text(text + "4,2.8,,1.0e-03,100.0,0.4\n", encoding="utf-8")
-    assert follower.poll().restarted
+    assert follower.poll().read_again
 
 
 def test_read_run_leaves_a_row_caught_half_written(tmp_path):
@@ -102,3 +102,28 @@ def test_an_empty_metrics_file_without_a_run_is_refused(tmp_path):
     (tmp_path / METRICS_FILE).write_text("", encoding="utf-8")
     with pytest.raises(InvalidInputError, match="not a training metrics file"):
         read_run(tmp_path)
+
+
+def test_an_evaluation_s_logs_arriving_after_its_row_ask_for_a_read_again(tmp_path):
+    # A folder synced file by file may bring an evaluation's metrics row before its sample.
+    log = MetricsLog(tmp_path / METRICS_FILE)
+    follower = RunFollower(tmp_path)
+    log.write(1, 3.0, 2.9, 1e-3, 100.0, 0.1)
+    [evaluation] = follower.poll().evaluations
+    assert evaluation.sample == ""
+    assert not follower.poll()
+    (tmp_path / SAMPLES_FILE).write_text(json.dumps({"step": 1, "sample": "to be"}) + "\n", encoding="utf-8")
+    assert follower.poll().read_again
+    assert read_run(tmp_path).evaluations[0].sample == "to be"  # what the reading again shows
+
+
+def test_a_run_without_some_logs_is_not_read_again_at_each_evaluation(tmp_path):
+    # A recurrent model has no head scores: its evaluations never hold them, and that is no reason to read again.
+    log = MetricsLog(tmp_path / METRICS_FILE)
+    follower = RunFollower(tmp_path)
+    for step in (1, 2, 3):
+        with open(tmp_path / SAMPLES_FILE, "a", encoding="utf-8") as samples:
+            samples.write(json.dumps({"step": step, "sample": f"sample {step}"}) + "\n")
+        log.write(step, 3.0, 2.9, 1e-3, 100.0, step / 10)
+        update = follower.poll()
+        assert not update.read_again and [event.sample for event in update.evaluations] == [f"sample {step}"]

@@ -4,10 +4,10 @@ through a mounted or synced folder): what its files gained since the last look.
 ``poll`` is cheap enough to call a few times a second: it reads only the bytes ``metrics.csv`` gained,
 and a whole step log only when an evaluation arrives. Only complete lines count, so a row caught
 half-written is read at the next poll. The trainer writes an evaluation's samples, probes and head
-scores before its metrics row, so an evaluation arrives whole. When ``metrics.csv`` shrinks, or starts
-again from an earlier step, or the bytes before the part already read change (the run was resumed from
-its checkpoint, or a synced copy replaced the file), the update says ``restarted``: read the run again
-with ``read_run``.
+scores before its metrics row, so an evaluation arrives whole, except through a folder synced file by
+file. When ``metrics.csv`` shrinks, or starts again from an earlier step, or the bytes before the part
+already read change (the run was resumed from its checkpoint, or a synced copy replaced the file), or an
+evaluation's logs arrive after its row, the update says ``read_again``: read the run with ``read_run``.
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ from pathlib import Path
 import numpy as np
 
 from workbench.core.training.events import EvalEvent, StepEvent
-from workbench.core.training.run_history import evaluation_event, run_settings, step_event, token_counts
+from workbench.core.training.probes import PROBES_FILE
+from workbench.core.training.run_history import EvaluationLogs, run_settings, step_event, token_counts
 from workbench.core.training.settings import TrainSettings
 from workbench.core.training.snapshots import snapshot_steps
-from workbench.core.training.trainer import METRICS_COLUMNS, METRICS_FILE, RUN_FILE
+from workbench.core.training.trainer import HEADS_FILE, METRICS_COLUMNS, METRICS_FILE, RUN_FILE, SAMPLES_FILE
 
 
 @dataclass(frozen=True)
@@ -32,19 +33,20 @@ class RunUpdate:
     evaluations: tuple[EvalEvent, ...] = ()
     snapshots: tuple[int, ...] | None = None  # the kept steps, when they changed
     settings: TrainSettings | None = None  # the run's settings, once when they first appear
-    restarted: bool = False  # the files were rewritten from an earlier step: read the run again
+    read_again: bool = False  # rewritten from an earlier step, or an evaluation's logs came late: read it all
 
     def __bool__(self) -> bool:
-        return bool(self.steps or self.evaluations or self.snapshots is not None or self.settings or self.restarted)
+        return bool(self.steps or self.evaluations or self.snapshots is not None or self.settings or self.read_again)
 
 
 KNOWN_TAIL_BYTES = 64  # the bytes just before the part read: the same file still, when they are unchanged
+EVALUATION_LOGS = (SAMPLES_FILE, PROBES_FILE, HEADS_FILE)
 
 
 class RunFollower:
     """What a run's folder gains. Created before the run is read (``read_run``), then told the last step
     shown (``shown_up_to``), so no row written in between is missed or shown twice. Once it says
-    ``restarted``, it says so at every look: read the run again with a new follower."""
+    ``read_again``, it says so at every look: read the run again with a new follower."""
 
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
@@ -58,6 +60,8 @@ class RunFollower:
         self._settings_known = run_settings(self.folder) is not None
         self._layout_written = self._run_file_written()
         self._token_counts = token_counts(self.folder)  # unknown until the run says its settings
+        self._incomplete: dict[int, frozenset[str]] = {}  # evaluations shown: the logs that held them then
+        self._log_sizes = self._evaluation_log_sizes()
 
     def shown_up_to(self, step: int, since_evaluation: list[float] | tuple[float, ...] = ()) -> None:
         """``step`` is the last one drawn; ``since_evaluation``, the training losses drawn after the last
@@ -90,6 +94,26 @@ class RunFollower:
         except OSError:
             return None
 
+    def _evaluation_log_sizes(self) -> tuple[int, ...]:
+        sizes = []
+        for name in EVALUATION_LOGS:
+            try:
+                sizes.append((self.folder / name).stat().st_size)
+            except OSError:
+                sizes.append(-1)
+        return tuple(sizes)
+
+    def _logs_came_late(self) -> bool:
+        """Whether a log now holds an evaluation shown without it (a synced folder brought the row first)."""
+        if not self._incomplete:
+            return False
+        sizes = self._evaluation_log_sizes()
+        if sizes == self._log_sizes:
+            return False
+        self._log_sizes = sizes
+        logs = EvaluationLogs(self.folder)
+        return any(logs.holding(step) - held for step, held in self._incomplete.items())
+
     def _size(self) -> int:
         try:
             return self._metrics.stat().st_size
@@ -99,12 +123,14 @@ class RunFollower:
     def poll(self) -> RunUpdate:
         size = self._size()
         if size < self._offset or self._bytes_before(self._offset) != self._known_tail:  # rewritten
-            return RunUpdate(restarted=True)
+            return RunUpdate(read_again=True)
+        if self._logs_came_late():
+            return RunUpdate(read_again=True)
         steps, evaluations = [], []
         if size > self._offset:
             steps, evaluations = self._events(self._new_rows(size))
             if steps is None:
-                return RunUpdate(restarted=True)
+                return RunUpdate(read_again=True)
         snapshots = tuple(snapshot_steps(self.folder))
         changed = snapshots != self._snapshots
         self._snapshots = snapshots
@@ -153,7 +179,11 @@ class RunFollower:
             self._since_eval.append(event.train_loss)
             if val_loss is not None:
                 train_mean = float(np.mean(self._since_eval))
-                evaluations.append(evaluation_event(self.folder, event, val_loss, train_mean))
+                logs = EvaluationLogs(self.folder)
+                evaluations.append(logs.event(event, val_loss, train_mean))
+                held = logs.holding(event.step)
+                if len(held) < len(EVALUATION_LOGS):  # a run without probes or heads never fills these in
+                    self._incomplete[event.step] = held
                 self._since_eval = []
         return steps, evaluations
 

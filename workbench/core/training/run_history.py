@@ -163,7 +163,7 @@ def step_event(row: dict[str, str], counts: TokenCounts) -> StepEvent:
                      float(row["elapsed_s"]))
 
 
-class _EvaluationLogs:
+class EvaluationLogs:
     """The run's samples, head scores and probes of each evaluation, read once."""
 
     def __init__(self, folder: Path) -> None:
@@ -183,6 +183,11 @@ class _EvaluationLogs:
                 grouped.setdefault(record["step"], []).append(record)
         return grouped
 
+    def holding(self, step: int) -> frozenset[str]:
+        """The logs that hold the evaluation at ``step``: some of "samples", "probes" and "heads"."""
+        found = {"samples": self.samples, "probes": self.probes, "heads": self.heads}
+        return frozenset(name for name, by_step in found.items() if step in by_step)
+
     def event(self, step: StepEvent, val_loss: float, train_mean: float) -> EvalEvent:
         """The EvalEvent of the evaluation at ``step`` (the last one written for it, when a resume repeated it)."""
         number = step.step
@@ -190,11 +195,6 @@ class _EvaluationLogs:
         sample = self.samples[number][-1]["sample"] if number in self.samples else ""
         return EvalEvent(number, val_loss, math.exp(min(val_loss, 700.0)), train_mean, sample, step.tokens_seen,
                          step.elapsed_s, scores, tuple(self.probes.get(number, ())))
-
-
-def evaluation_event(folder: Path, step: StepEvent, val_loss: float, train_mean: float) -> EvalEvent:
-    """The evaluation at ``step`` as the trainer yielded it, from the run's logs."""
-    return _EvaluationLogs(folder).event(step, val_loss, train_mean)
 
 
 def read_run(folder: str | Path, up_to_step: int | None = None) -> RunHistory:
@@ -216,7 +216,7 @@ def read_run(folder: str | Path, up_to_step: int | None = None) -> RunHistory:
         )
     last = math.inf if up_to_step is None else up_to_step
     tokens = token_counts(folder)
-    logs = _EvaluationLogs(folder)
+    logs = EvaluationLogs(folder)
     steps, evaluations, since_eval = [], [], []
     try:
         for row in rows:

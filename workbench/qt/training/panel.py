@@ -234,7 +234,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
     def _show_update(self, update: RunUpdate) -> None:
         """What the followed run's folder gained since the last look."""
         folder = self.following.folder
-        if update.restarted or (update.steps and self._resumable is not None):
+        if update.read_again or (update.steps and self._resumable is not None):
             # Resumed from its checkpoint (maybe elsewhere), or taken up again: read it again.
             self._open_again(folder)
             return
