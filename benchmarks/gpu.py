@@ -601,6 +601,7 @@ def section_training(bench: Bench) -> None:
         ("fp32 (no autocast)", {"bf16": False}, "float32", False),
         ("bf16 autocast", {"bf16": True}, "bfloat16", False),
         ("torch.compile + bf16", {"bf16": True, "compile": True}, "bfloat16", True),
+        ("torch.compile, fp32", {"bf16": False, "compile": True}, "float32", True),  # last: first to skip
     )
     for index, (name, speed, ref_dtype, compiled) in enumerate(configs):
         measures = f"core trainer vs nanoGPT-style reference, {name}: {described}, {pairs} pair(s)"
