@@ -20,11 +20,10 @@ from pathlib import Path
 import numpy as np
 
 from workbench.core.training.events import EvalEvent, StepEvent
-from workbench.core.training.probes import PROBES_FILE
 from workbench.core.training.run_history import EvaluationLogs, run_settings, step_event, token_counts
 from workbench.core.training.settings import TrainSettings
 from workbench.core.training.snapshots import snapshot_steps
-from workbench.core.training.trainer import HEADS_FILE, METRICS_COLUMNS, METRICS_FILE, RUN_FILE, SAMPLES_FILE
+from workbench.core.training.trainer import METRICS_COLUMNS, METRICS_FILE, RUN_FILE
 
 
 @dataclass(frozen=True)
@@ -40,7 +39,6 @@ class RunUpdate:
 
 
 KNOWN_TAIL_BYTES = 64  # the bytes just before the part read: the same file still, when they are unchanged
-EVALUATION_LOGS = (SAMPLES_FILE, PROBES_FILE, HEADS_FILE)
 
 
 class RunFollower:
@@ -96,7 +94,7 @@ class RunFollower:
 
     def _evaluation_log_sizes(self) -> tuple[int, ...]:
         sizes = []
-        for name in EVALUATION_LOGS:
+        for name in EvaluationLogs.FILES:
             try:
                 sizes.append((self.folder / name).stat().st_size)
             except OSError:
@@ -179,10 +177,11 @@ class RunFollower:
             self._since_eval.append(event.train_loss)
             if val_loss is not None:
                 train_mean = float(np.mean(self._since_eval))
+                self._log_sizes = self._evaluation_log_sizes()  # taken before the read: a later write is news
                 logs = EvaluationLogs(self.folder)
                 evaluations.append(logs.event(event, val_loss, train_mean))
                 held = logs.holding(event.step)
-                if len(held) < len(EVALUATION_LOGS):  # a run without probes or heads never fills these in
+                if len(held) < len(EvaluationLogs.FILES):  # a run without probes or heads never fills these in
                     self._incomplete[event.step] = held
                 self._since_eval = []
         return steps, evaluations

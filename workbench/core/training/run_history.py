@@ -166,6 +166,8 @@ def step_event(row: dict[str, str], counts: TokenCounts) -> StepEvent:
 class EvaluationLogs:
     """The run's samples, head scores and probes of each evaluation, read once."""
 
+    FILES = (SAMPLES_FILE, PROBES_FILE, HEADS_FILE)
+
     def __init__(self, folder: Path) -> None:
         self.heads = self._by_step(folder / HEADS_FILE)
         self.samples = self._by_step(folder / SAMPLES_FILE)
@@ -184,9 +186,9 @@ class EvaluationLogs:
         return grouped
 
     def holding(self, step: int) -> frozenset[str]:
-        """The logs that hold the evaluation at ``step``: some of "samples", "probes" and "heads"."""
-        found = {"samples": self.samples, "probes": self.probes, "heads": self.heads}
-        return frozenset(name for name, by_step in found.items() if step in by_step)
+        """The logs that hold the evaluation at ``step``: some of ``FILES``."""
+        by_file = zip(self.FILES, (self.samples, self.probes, self.heads), strict=True)
+        return frozenset(name for name, by_step in by_file if step in by_step)
 
     def event(self, step: StepEvent, val_loss: float, train_mean: float) -> EvalEvent:
         """The EvalEvent of the evaluation at ``step`` (the last one written for it, when a resume repeated it)."""
