@@ -18,7 +18,7 @@ def test_whole_rows_evaluations_and_a_restart_arrive_in_order(tmp_path):
     follower = RunFollower(tmp_path)
     log.write(3, 2.6, None, 1e-3, 100.0, 0.3)  # written between the follower's start and the read
     history = read_run(tmp_path)
-    follower.shown_up_to(history.steps[-1].step, [event.train_loss for event in history.steps])
+    follower.shown(history)
     assert not follower.poll()  # step 3 was read with the run: not shown twice
 
     with open(tmp_path / METRICS_FILE, "a", encoding="utf-8") as handle:
@@ -51,7 +51,7 @@ def test_a_file_replaced_by_one_of_the_same_length_or_longer_is_a_restart(tmp_pa
         log.write(step, 3.0, None, 1e-3, 100.0, step / 10)
     log.close()
     follower = RunFollower(tmp_path)
-    follower.shown_up_to(3)
+    follower.shown(read_run(tmp_path))
     # A synced copy of a resumed run: other numbers in the part already read, and more rows.
     text = (tmp_path / METRICS_FILE).read_text(encoding="utf-8").replace("3.000000", "2.900000")
     (tmp_path / METRICS_FILE).write_text(text + "4,2.8,,1.0e-03,100.0,0.4\n", encoding="utf-8")
@@ -86,7 +86,7 @@ def test_a_run_before_its_first_step_opens_empty_and_is_followed(tmp_path, writt
     history = read_run(tmp_path)
     assert history.steps == () and history.evaluations == ()
     assert (history.settings is not None and history.settings.max_iters == 7) == ("run.json" in written)
-    follower.shown_up_to(0)
+    follower.shown(history)
     log = MetricsLog(tmp_path / METRICS_FILE)
     log.write(1, 3.0, None, 1e-3, 100.0, 0.1)
     log.write(2, 2.8, None, 1e-3, 100.0, 0.2)
@@ -115,6 +115,29 @@ def test_an_evaluation_s_logs_arriving_after_its_row_ask_for_a_read_again(tmp_pa
     (tmp_path / SAMPLES_FILE).write_text(json.dumps({"step": 1, "sample": "to be"}) + "\n", encoding="utf-8")
     assert follower.poll().read_again
     assert read_run(tmp_path).evaluations[0].sample == "to be"  # what the reading again shows
+
+
+def test_an_evaluation_read_with_the_run_is_read_again_when_its_logs_arrive(tmp_path):
+    log = MetricsLog(tmp_path / METRICS_FILE)
+    log.write(1, 3.0, 2.9, 1e-3, 100.0, 0.1)  # the row came through the sync, its sample not yet
+    follower = RunFollower(tmp_path)
+    history = read_run(tmp_path)
+    assert history.evaluations[0].sample == ""
+    follower.shown(history)
+    assert not follower.poll()
+    (tmp_path / SAMPLES_FILE).write_text(json.dumps({"step": 1, "sample": "to be"}) + "\n", encoding="utf-8")
+    assert follower.poll().read_again
+
+
+def test_logs_that_arrive_between_the_follower_and_the_read_are_not_news(tmp_path):
+    log = MetricsLog(tmp_path / METRICS_FILE)
+    log.write(1, 3.0, 2.9, 1e-3, 100.0, 0.1)
+    follower = RunFollower(tmp_path)
+    (tmp_path / SAMPLES_FILE).write_text(json.dumps({"step": 1, "sample": "to be"}) + "\n", encoding="utf-8")
+    history = read_run(tmp_path)  # holds the sample already: the follower's older log sizes are no reason
+    assert history.evaluations[0].sample == "to be"
+    follower.shown(history)
+    assert not follower.poll()
 
 
 def test_a_run_without_some_logs_is_not_read_again_at_each_evaluation(tmp_path):

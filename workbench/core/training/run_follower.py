@@ -20,7 +20,13 @@ from pathlib import Path
 import numpy as np
 
 from workbench.core.training.events import EvalEvent, StepEvent
-from workbench.core.training.run_history import EvaluationLogs, run_settings, step_event, token_counts
+from workbench.core.training.run_history import (
+    EvaluationLogs,
+    RunHistory,
+    run_settings,
+    step_event,
+    token_counts,
+)
 from workbench.core.training.settings import TrainSettings
 from workbench.core.training.snapshots import snapshot_steps
 from workbench.core.training.trainer import METRICS_COLUMNS, METRICS_FILE, RUN_FILE
@@ -42,9 +48,9 @@ KNOWN_TAIL_BYTES = 64  # the bytes just before the part read: the same file stil
 
 
 class RunFollower:
-    """What a run's folder gains. Created before the run is read (``read_run``), then told the last step
-    shown (``shown_up_to``), so no row written in between is missed or shown twice. Once it says
-    ``read_again``, it says so at every look: read the run again with a new follower."""
+    """What a run's folder gains. Created before the run is read (``read_run``), then told what was shown
+    (``shown``), so no row written in between is missed or shown twice. Once it says ``read_again``, it
+    says so at every look: read the run again with a new follower."""
 
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
@@ -61,11 +67,14 @@ class RunFollower:
         self._incomplete: dict[int, frozenset[str]] = {}  # evaluations shown: the logs that held them then
         self._log_sizes = self._evaluation_log_sizes()
 
-    def shown_up_to(self, step: int, since_evaluation: list[float] | tuple[float, ...] = ()) -> None:
-        """``step`` is the last one drawn; ``since_evaluation``, the training losses drawn after the last
-        evaluation (the next evaluation's training mean includes them, as the trainer's does)."""
-        self._last_step = step
-        self._since_eval = list(since_evaluation)
+    def shown(self, history: RunHistory) -> None:
+        """``history`` (from ``read_run``) is what is drawn: the next rows come after its last step, the next
+        evaluation's training mean includes the losses after its last evaluation (as the trainer's does),
+        and its evaluations read without some logs are read again when those logs arrive."""
+        self._last_step = history.steps[-1].step if history.steps else 0
+        last_evaluation = history.evaluations[-1].step if history.evaluations else 0
+        self._since_eval = [event.train_loss for event in history.steps if event.step > last_evaluation]
+        self._incomplete = dict(history.partial_evaluations)
 
     def _bytes_before(self, offset: int) -> bytes:
         try:

@@ -13,7 +13,7 @@ import csv
 import io
 import json
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +47,9 @@ class RunHistory:
     steps: tuple[StepEvent, ...]
     evaluations: tuple[EvalEvent, ...]  # with their head scores, probes and samples where the run kept them
     snapshots: tuple[int, ...]  # the steps whose models are kept
+    # The evaluations read without some of their logs, with the logs that held them (a synced folder may
+    # bring a metrics row before its sample; a recurrent model never writes head scores).
+    partial_evaluations: dict[int, frozenset[str]] = field(default_factory=dict)
 
 
 def _float_or_nan(text: str) -> float:
@@ -219,7 +222,7 @@ def read_run(folder: str | Path, up_to_step: int | None = None) -> RunHistory:
     last = math.inf if up_to_step is None else up_to_step
     tokens = token_counts(folder)
     logs = EvaluationLogs(folder)
-    steps, evaluations, since_eval = [], [], []
+    steps, evaluations, since_eval, partial = [], [], [], {}
     try:
         for row in rows:
             event = step_event(row, tokens)
@@ -230,8 +233,11 @@ def read_run(folder: str | Path, up_to_step: int | None = None) -> RunHistory:
             if row["val_loss"].strip():
                 evaluations.append(logs.event(event, float(row["val_loss"]), float(np.mean(since_eval))))
                 since_eval = []
+                if len(held := logs.holding(event.step)) < len(EvaluationLogs.FILES):
+                    partial[event.step] = held
     except (ValueError, TypeError) as error:
         raise _not_a_number(folder / METRICS_FILE, error) from error
     found = stopped_run(folder)
     kept = tuple(step for step in snapshot_steps(folder) if step <= last)
-    return RunHistory(folder, found[0] if found else run_settings(folder), tuple(steps), tuple(evaluations), kept)
+    settings = found[0] if found else run_settings(folder)
+    return RunHistory(folder, settings, tuple(steps), tuple(evaluations), kept, partial)

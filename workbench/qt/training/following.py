@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from workbench.core.training.run_follower import RunFollower, RunUpdate
+from workbench.core.training.run_history import RunHistory
 
 POLL_INTERVAL_MS = 250  # a point shows well within a second of its write; a look costs a stat and a read
 
@@ -28,13 +29,13 @@ class RunFollowing(QObject):
         return self._follower.folder if self._follower else None
 
     def prepare(self, folder: str | Path) -> RunFollower:
-        """Call before reading the run, then ``start(step shown)``: nothing written in between is lost."""
+        """Call before reading the run, then ``start(what was shown)``: nothing written in between is lost."""
         self.stop()
         self._follower = RunFollower(folder)
         return self._follower
 
-    def start(self, shown_up_to: int, since_evaluation: list[float]) -> None:
-        self._follower.shown_up_to(shown_up_to, since_evaluation)
+    def start(self, shown: RunHistory) -> None:
+        self._follower.shown(shown)
         self._timer.start()
 
     def stop(self) -> None:

@@ -201,8 +201,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
         step = history.steps[-1].step if history.steps else 0
         if history.settings is not None:
             self._show_steps_bar(step)  # how far the run is, as while it trains
-        last_evaluation = history.evaluations[-1].step if history.evaluations else 0
-        self.following.start(step, [event.train_loss for event in history.steps if event.step > last_evaluation])
+        self.following.start(history)
         if unfinished:
             message = self.tr("The run in {folder} stopped at step {step}: Continue carries it on.")
         elif (found is None or found[1] < found[0].max_iters) and written_lately:
