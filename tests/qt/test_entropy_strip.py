@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF
+from superqt import QElidingLabel
 
 from tests.qt.test_main_window import set_prompt
 from workbench.core.sessions import RunToken, open_session, session_path
@@ -132,3 +133,19 @@ def test_a_narrow_strip_gives_its_readout_a_line_of_its_own_rather_than_cut_it(q
     assert readout.contentsRect().width() >= readout.fontMetrics().horizontalAdvance(readout.text())
     strip.resize(900, 110)
     qtbot.waitUntil(lambda: strip.readout.y() == strip.legend.y())
+
+
+def test_a_hovered_token_s_numbers_fit_a_third_of_a_laptop_screen(qtbot, strip):
+    strip.begin(1)
+    strip.add_token(0, RunToken(" somewhere", 0.03125, (), entropy=2.3456))
+    qtbot.waitUntil(lambda: points_drawn(strip) == 1, timeout=2000)
+    strip.resize(258, 150)  # one branch of three side by side at 1366 pixels
+    text = strip.readout_text(0)
+    strip.readout.setText(text)
+    qtbot.waitUntil(lambda: strip.readout.wordWrap() and strip.readout.width() > 200)
+    readout = strip.readout
+    lines = QElidingLabel.wrapText(text, readout.contentsRect().width(), readout.font())
+    assert len(lines) <= 2 and "".join(lines).replace(" ", "") == text.replace(" ", "")  # all of it, no "…"
+    assert readout.contentsRect().height() >= len(lines) * readout.fontMetrics().lineSpacing()
+    strip.resize(900, 110)
+    qtbot.waitUntil(lambda: not readout.wordWrap() and readout.y() == strip.legend.y())  # one line, beside it

@@ -28,6 +28,8 @@ from workbench.qt.generation.output_view import shown_token
 REDRAW_INTERVAL_MS = 250  # 4 Hz: on 2 cores each redraw is time the generation waits
 PLOT_HEIGHT = 76  # with the legend line above it, the strip stays about 100 px tall
 READOUT_ROOM = 300  # pixels the readout needs beside the legend (a hovered token's numbers)
+NARROW_READOUT_LINES = 2  # under the legend: a hovered token's numbers fit in two lines of a ~250-pixel column
+QWIDGETSIZE_MAX = (1 << 24) - 1  # Qt's "no maximum"
 ENTROPY_COLOR = "#7b1fa2"
 SURPRISAL_COLOR = "#ef6c00"
 
@@ -151,12 +153,21 @@ class EntropyStrip(QWidget):
         return _finite([t.entropy for t in self.tokens]), _finite([t.surprisal for t in self.tokens])
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
-        # Narrow (a branch of the side-by-side view), the readout gets a line of its own under the legend rather
-        # than be cut to "Dr…"; the height then depends on the width alone, never on what the readout says.
+        # Narrow (a branch of the side-by-side view), the readout gets two lines of its own under the legend
+        # rather than be cut to "Dr…" or "token 12 “the”: entr…"; the height then depends on the width alone,
+        # never on what the readout says.
         narrow = event.size().width() < self.legend.sizeHint().width() + READOUT_ROOM
         self.header.setDirection(QBoxLayout.Direction.TopToBottom if narrow else QBoxLayout.Direction.LeftToRight)
         self.readout.setAlignment((Qt.AlignmentFlag.AlignLeft if narrow else Qt.AlignmentFlag.AlignRight)
                                   | Qt.AlignmentFlag.AlignVCenter)
+        self.readout.setWordWrap(narrow)
+        if narrow:
+            margins = self.readout.contentsMargins()
+            self.readout.setFixedHeight(
+                NARROW_READOUT_LINES * self.readout.fontMetrics().lineSpacing() + margins.top() + margins.bottom())
+        else:
+            self.readout.setMinimumHeight(0)
+            self.readout.setMaximumHeight(QWIDGETSIZE_MAX)
         super().resizeEvent(event)
 
     def _redraw(self) -> None:
