@@ -43,6 +43,7 @@ class Case:
     check: Callable[[subprocess.CompletedProcess, Path], str | None] | None = None  # None: refused cleanly
     env: dict[str, str] = field(default_factory=dict)
     interrupt_after_s: float | None = None  # send SIGINT this long after the start
+    names: str = ""  # what the one error line must name (the damaged file, so the user knows which)
 
 
 # ----------------------------------------------------------------------------- fixtures
@@ -162,20 +163,20 @@ def train_cases() -> list[Case]:
              "--n-layer": ["0"], "--max-iters": ["0"], "--dropout": ["nan", "1.5"], "--n-embd": ["0"],
              "--val-fraction": ["0", "1"], "--grad-clip": ["-1"], "--eval-interval": ["0"]}
     cases = [Case(f"train {flag} {value}", [*base, flag, value]) for flag, values in flags.items() for value in values]
-    damages: dict[str, Callable[[Path], None]] = {
-        "an empty training_state.pt": lambda c: (c / "training_state.pt").write_bytes(b""),
-        "halved weights": lambda c: halve(c / "model.safetensors"),
-        "empty weights": lambda c: (c / "model.safetensors").write_bytes(b""),
-        "zeroed weights": lambda c: (c / "model.safetensors").write_bytes(
-            bytes((c / "model.safetensors").stat().st_size)),
-        "trainer_state.json = {}": lambda c: (c / "trainer_state.json").write_text("{}"),
-        "an empty tokenizer.json": lambda c: (c / "tokenizer.json").write_text(""),
-        "an empty config.json": lambda c: (c / "config.json").write_text(""),
-        "a missing training_state.pt": lambda c: (c / "training_state.pt").unlink(),
+    damages: dict[str, tuple[str, Callable[[Path], None]]] = {  # what: (the file damaged, how)
+        "an empty training_state.pt": ("training_state.pt", lambda c: (c / "training_state.pt").write_bytes(b"")),
+        "halved weights": ("model.safetensors", lambda c: halve(c / "model.safetensors")),
+        "empty weights": ("model.safetensors", lambda c: (c / "model.safetensors").write_bytes(b"")),
+        "zeroed weights": ("model.safetensors", lambda c: (c / "model.safetensors").write_bytes(
+            bytes((c / "model.safetensors").stat().st_size))),
+        "trainer_state.json = {}": ("trainer_state.json", lambda c: (c / "trainer_state.json").write_text("{}")),
+        "an empty tokenizer.json": ("tokenizer.json", lambda c: (c / "tokenizer.json").write_text("")),
+        "an empty config.json": ("config.json", lambda c: (c / "config.json").write_text("")),
+        "a missing training_state.pt": ("training_state.pt", lambda c: (c / "training_state.pt").unlink()),
     }
     cases += [Case(f"train --resume with {what}", ["train", "--corpus", "{corpus}/poems.txt", "--out", "run",
-                                                    "--resume", "--max-iters", "6"], copy_run(damage))
-              for what, damage in damages.items()]
+                                                    "--resume", "--max-iters", "6"], copy_run(damage), names=file)
+              for what, (file, damage) in damages.items()]
     cases += [
         # Terabytes of logits: refused before anything is allocated (granted, they would get the process killed);
         # the folder made for the run goes again, so the same command runs once the batch is lowered.
@@ -414,6 +415,8 @@ def run_case(case: Case, index: int, scratch: Path, fixtures: dict[str, Path]) -
         return case, f"stderr is not one error line: {err.strip()[-300:]!r}"
     if "Traceback" in err:
         return case, "a traceback"
+    if case.names not in lines[0]:
+        return case, f"the error does not name {case.names}: {lines[0]!r}"
     if snapshot(folder) != before:
         return case, "files were written or changed"
     return case, None
