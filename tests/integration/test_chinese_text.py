@@ -55,3 +55,22 @@ def test_generating_chinese_shows_no_replacement_character_anywhere(smollm2):
     assert all(token.label for token in tokens) and not any("\ufffd" in token.label for token in tokens)
     shown = [alternative.text for token in tokens for alternative in token.alternatives]
     assert shown and not any("\ufffd" in text for text in shown)  # a character's first bytes show as a chip
+
+
+def test_an_alternative_that_completes_a_begun_character_names_that_character(smollm2):
+    # SmolLM2 spells most Chinese characters in two or three byte tokens: where the answer has begun one, the
+    # alternatives are its possible last bytes, each shown with the character it would make.
+    settings = DecodingSettings(mode="greedy", max_new_tokens=24)
+    request = GenerationRequest(prompt="说出三种颜色。", settings=settings, trace=True)
+    tokens = drain(generate(smollm2, request)).sequences[0].tokens
+    tokenizer, pending, named = smollm2.tokenizer, [], 0
+    for token in tokens:
+        shown = {alternative.token_id: alternative.text for alternative in token.alternatives}
+        assert shown.items() <= token.trace.token_texts.items()  # the fork popup and the Token page read the same
+        for token_id, text in shown.items():
+            made = tokenizer.decode([*pending, token_id])  # independently: the bytes begun, then this token's
+            if pending and text.startswith("⟨") and "\ufffd" not in made:
+                assert text.endswith(f":{made[-1]}⟩"), (made, text)
+                named += 1
+        pending = [] if token.text else [*pending, token.token_id]
+    assert named >= 10

@@ -88,6 +88,11 @@ def byte_chip(data: bytes, character: str | None = None) -> str:
     return f"⟨{hex_bytes}:{character}⟩" if character else f"⟨{hex_bytes}⟩"
 
 
+def is_byte_chip(text: str) -> bool:
+    """Whether ``text`` is one byte chip (``⟨e5 ba⟩``, ``⟨8a:床⟩``): a token that is part of a character."""
+    return _CHIP.fullmatch(text) is not None
+
+
 def text_of_labels(labels: Sequence[str]) -> str:
     """The text a run of labels stands for: chips give back their bytes, visible marks their whitespace."""
     data, last = bytearray(), 0

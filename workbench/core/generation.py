@@ -27,7 +27,7 @@ import torch
 from transformers import LogitsProcessorList, StoppingCriteria, StoppingCriteriaList
 from transformers.generation.stopping_criteria import EosTokenCriteria, StopStringCriteria
 
-from workbench.core.attention_tokens import single_token_labels
+from workbench.core.attention_tokens import is_byte_chip, single_token_labels, token_sequence
 from workbench.core.decoding import MAX_SEED, DecodingSettings, to_generation_config
 from workbench.core.devices import free_memory_bytes
 from workbench.core.errors import InvalidInputError, InvalidSettingsError, WorkbenchError, is_out_of_memory
@@ -245,6 +245,9 @@ def _cut_at_stop_string(text: str, stop_strings: Sequence[str]) -> str:
     return text[: min(cuts)] if cuts else text
 
 
+_MAX_PENDING_TOKENS = 4  # a UTF-8 character has at most 4 bytes, so at most 4 tokens begin one
+
+
 class _SequenceBuilder:
     """Collects one sequence's tokens and events as they stream."""
 
@@ -253,16 +256,18 @@ class _SequenceBuilder:
         self.token_texts = token_texts
         self.text_stream = text_stream(token_texts.tokenizer, context_ids)
         self.events: list[TokenEvent] = []
+        self.pending_ids: tuple[int, ...] = ()  # the tokens of a character begun but not yet whole
 
     def add(
         self, numbers: _StepNumbers, row: int, step: int, alternative_texts: list[str], trace: TokenTrace | None
     ) -> TokenEvent:
         token_id = numbers.token_ids[row]
+        text = self.text_stream.add(token_id)
         event = TokenEvent(
             sequence=self.index,
             step=step,
             token_id=token_id,
-            text=self.text_stream.add(token_id),
+            text=text,
             prob=numbers.probs[row],
             filtered_prob=numbers.filtered_probs[row],
             alternatives=tuple(
@@ -279,6 +284,10 @@ class _SequenceBuilder:
             label=self.token_texts.label(token_id),
         )
         self.events.append(event)
+        if text:  # the stream gives text only once every character in it is whole
+            self.pending_ids = ()
+        elif token_id not in self.token_texts.special_ids:
+            self.pending_ids = (*self.pending_ids, token_id)[-_MAX_PENDING_TOKENS:]
         return event
 
     def result(self, stop_strings: Sequence[str], prefill_text: str) -> SequenceResult:
@@ -297,8 +306,10 @@ class _TokenTexts:
 
     def __init__(self, tokenizer) -> None:
         self.tokenizer = tokenizer
+        self.special_ids = frozenset(getattr(tokenizer, "all_special_ids", None) or ())
         self._texts: dict[int, str] = {}
         self._labels: dict[int, str] = {}
+        self._labels_after: dict[tuple[tuple[int, ...], int], str] = {}
 
     def texts(self, token_ids: Sequence[int]) -> dict[int, str]:
         """A mapping that holds every one of ``token_ids``. A token that holds only part of a character
@@ -316,6 +327,21 @@ class _TokenTexts:
         if token_id not in self._labels:
             self._labels[token_id] = single_token_labels(self.tokenizer, [token_id])[0]
         return self._labels[token_id]
+
+    def texts_after(self, pending_ids: tuple[int, ...], token_ids: Sequence[int]) -> dict[int, str]:
+        """The texts of ``token_ids`` (all in ``texts``) where they would follow ``pending_ids``, the first
+        bytes of a character (a Chinese character split across tokens): a token that completes it shows the
+        character it makes, ``⟨97:北⟩`` after ``⟨e5 8c⟩``, rather than its bare byte ``⟨97⟩``."""
+        here = {}
+        for token_id in token_ids:
+            text = self._texts[token_id]
+            if is_byte_chip(text):
+                key = (pending_ids, token_id)
+                if key not in self._labels_after:
+                    self._labels_after[key] = token_sequence(self.tokenizer, [*pending_ids, token_id]).labels[-1]
+                text = self._labels_after[key]
+            here[token_id] = text
+        return here
 
 
 def _row_trace(numbers: TraceNumbers, row: int, texts: dict[int, str], beam: bool = False) -> TokenTrace:
@@ -340,16 +366,19 @@ def _events_for_step(
     rows = [row for row, active in enumerate(numbers.active) if active]
     alternative_ids = [alt for row in rows for alt in numbers.alternative_ids[row]]
     texts = token_texts.texts(alternative_ids + _trace_ids(numbers.trace, rows))
-    return [
-        builders[row].add(
+    events = []
+    for row in rows:
+        pending = builders[row].pending_ids
+        here = texts if not pending else token_texts.texts_after(
+            pending, list(numbers.alternative_ids[row]) + _trace_ids(numbers.trace, [row]))
+        events.append(builders[row].add(
             numbers,
             row,
             numbers.step,
-            [texts[alt] for alt in numbers.alternative_ids[row]],
-            None if numbers.trace is None else _row_trace(numbers.trace, row, texts),
-        )
-        for row in rows
-    ]
+            [here[alt] for alt in numbers.alternative_ids[row]],
+            None if numbers.trace is None else _row_trace(numbers.trace, row, here),
+        ))
+    return events
 
 
 # --------------------------------------------------------------------------- the job
