@@ -299,6 +299,15 @@ def test_bars_keep_their_height_and_name_the_strongest_keys(qtbot, panel, captur
     strongest = np.argsort(-weights, kind="stable")[:3]
     labels = [(label.textItem.toPlainText(), label.pos().x()) for label in panel.token_view.bar_labels]
     assert labels == [(captured.main.keys.labels[key], key) for key in strongest]
+    # The strongest keys at both ends (the first token and the query itself often are): no label is cut by an edge.
+    row = np.zeros(len(weights), dtype=np.float32)
+    row[[0, len(row) // 2, len(row) - 1]] = (0.5, 0.1, 0.4)
+    panel.token_view.show_query(len(row) - 1, row)
+    qtbot.wait(50)
+    view = bars.getViewBox().sceneBoundingRect()
+    for label in panel.token_view.bar_labels:
+        shown = label.mapRectToScene(label.boundingRect())
+        assert view.left() - 1 <= shown.left() and shown.right() <= view.right() + 1, label.textItem.toPlainText()
 
 
 def test_the_attention_choice_shows_only_for_encoder_decoder_captures(panel, captured):

@@ -427,6 +427,16 @@ def test_the_status_says_what_is_missing_then_ready_and_the_readout_waits_for_an
     assert "Ready" not in panel.status_label.text()  # the run's own outcome stays
 
 
+def test_a_run_stopped_before_its_first_evaluation_says_it_has_none(panel, corpus, tmp_path, qtbot):
+    panel.form.set_values(corpus=str(corpus), out_dir=str(tmp_path / "run"), max_iters=5000, eval_interval=4000,
+                          **TINY_GPT)
+    panel.start_button.click()
+    qtbot.waitUntil(lambda: _steps(panel) >= 2, timeout=30_000)
+    panel.stop_button.click()
+    qtbot.waitUntil(lambda: panel.last_result is not None, timeout=30_000)
+    assert panel.curves.readout.text() == "The run ended before its first evaluation: no validation loss yet."
+
+
 def test_a_status_that_wraps_to_a_second_line_does_not_move_the_buttons(qtbot, panel):
     panel.resize(1366, 700)
     panel.show()

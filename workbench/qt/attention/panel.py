@@ -153,6 +153,8 @@ class AttentionPanel(QWidget):
         self.text_edit = model_text_line()
         self.state.keep_page_text("attention", self.text_edit)
         self.text_edit.setPlaceholderText(self.tr("Text to capture (after a generation its prompt appears here)"))
+        self.text_edit.setToolTip(self.tr("The text whose attention is captured: Enter or Capture records it. "
+                                          "After a generation, its prompt and answer are captured by themselves."))
         self.text_edit.returnPressed.connect(self.capture_text)
         self.chat_check = QCheckBox(self.tr("Chat template"))
         self.chat_check.setToolTip(self.tr("Wrap the text in the model's chat template, as a user message."))

@@ -190,6 +190,8 @@ class TokenView(QWidget):
         for label, key in zip(self.bar_labels, strongest):
             label.setText(elide(self.key_labels[key]))  # as the axis writes it, so the two can be matched
             label.setPos(float(key), float(self.weights[key]))
+            # Centred in the middle, flush left at the first key and flush right at the last: never cut by an edge.
+            label.setAnchor((float(key) / max(len(self.weights) - 1, 1), 1.0))
             label.setVisible(bool(self.weights[key] > 0))
         self.title.setText(self.tr("Where “{0}” (token {1}) looks").format(self.query_labels[query], query))
         self.strip.set_weights(query, self.weights)

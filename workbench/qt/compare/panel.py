@@ -404,8 +404,9 @@ class ComparePanel(QWidget):
         self.reference_combo.blockSignals(False)
         self._show_matrix()
         self._show_strips()
-        self._show_status(self.tr("Done: {0} answers, each scored by every column's model.").format(
-            len(comparison.outcomes)))
+        answers = len(comparison.outcomes)
+        self._show_status(self.tr("Done: 1 answer, scored by every column's model.") if answers == 1 else self.tr(
+            "Done: {0} answers, each scored by every column's model.").format(answers))
 
     def _on_ended(self) -> None:
         self._schedule_paint.flush(restart_timer=False)

@@ -78,6 +78,8 @@ class LensPanel(QWidget):
         self.state.keep_page_text("lens", self.text_edit)
         self.text_edit.setPlaceholderText(self.tr("Text to read through the layers (after a generation, its "
                                                   "prompt and answer are read by themselves)"))
+        self.text_edit.setToolTip(self.tr("The text read through the layers: Enter or Compute reads it, each "
+                                          "layer's guess at every next token."))
         self.text_edit.returnPressed.connect(self.compute_text)
         self.compute_button = QPushButton(self.tr("Compute"))
         self.compute_button.setToolTip(self.tr("Read every layer's guess at the next token for this text "

@@ -372,6 +372,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
 
     def _on_finished(self, result: TrainResult) -> None:
         self.last_result = result
+        self.curves.run_ended()
         self.state.catalog_changed.emit()
         if result.stopped and self.run.stop_requested:  # stopped by Stop (or closing), not diverged
             self._resumable = self._settings

@@ -70,6 +70,10 @@
         <translation>要捕获的文本（生成之后，其提示词会显示在这里）</translation>
     </message>
     <message>
+        <source>The text whose attention is captured: Enter or Capture records it. After a generation, its prompt and answer are captured by themselves.</source>
+        <translation>要捕获注意力的文本：按 Enter 或“捕获”即可记录。生成结束后，会自动捕获它的提示词和回答。</translation>
+    </message>
+    <message>
         <source>Chat template</source>
         <translation>对话模板</translation>
     </message>
@@ -624,6 +628,10 @@ mean surprisal {3:.2f} nats{4}</source>
     <message>
         <source>Scoring every answer under every model: {0} of {1}…</source>
         <translation>正在用每个模型为每个回答评分：{0} / {1}…</translation>
+    </message>
+    <message>
+        <source>Done: 1 answer, scored by every column&apos;s model.</source>
+        <translation>完成：1 个回答，已由每一列的模型评分。</translation>
     </message>
     <message>
         <source>Done: {0} answers, each scored by every column&apos;s model.</source>
@@ -2124,6 +2132,10 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
     <message>
         <source>Text to read through the layers (after a generation, its prompt and answer are read by themselves)</source>
         <translation>要逐层读取的文本（生成之后，会分别读取其提示词和回答）</translation>
+    </message>
+    <message>
+        <source>The text read through the layers: Enter or Compute reads it, each layer&apos;s guess at every next token.</source>
+        <translation>逐层读取的文本：按 Enter 或“计算”即可读取每一层对每个下一个词元的猜测。</translation>
     </message>
     <message>
         <source>Compute</source>
@@ -4027,6 +4039,10 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
     <message>
         <source>The validation loss and perplexity appear at the first evaluation.</source>
         <translation>验证损失和困惑度将在第一次评估时显示。</translation>
+    </message>
+    <message>
+        <source>The run ended before its first evaluation: no validation loss yet.</source>
+        <translation>训练在第一次评估之前就结束了：还没有验证损失。</translation>
     </message>
     <message>
         <source>Step {step}: validation loss {loss:.3f}, perplexity {perplexity:.2f}</source>
