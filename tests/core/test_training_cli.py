@@ -345,3 +345,30 @@ def test_a_run_continued_on_a_text_its_vocabulary_lacks_says_how_much_is_unknown
     assert main(f"train --corpus {other} --out {out} --max-iters 4 --resume".split()) == 0
     warning = next(line for line in capsys.readouterr().err.splitlines() if line.startswith("warning:"))
     assert warning.startswith("warning: 160 of the corpus's tokens (16%) are unknown to the run's vocabulary")
+
+
+@pytest.mark.parametrize("command", ["train", "genlab"])
+def test_a_reader_that_goes_away_stops_the_run_with_its_checkpoint(corpus, tmp_path, command):
+    # `workbench train ... 2>&1 | head -3`: the progress's reader closes its end after three lines.
+    import subprocess
+    import sys
+
+    from workbench.core.checkpoints import has_checkpoint
+
+    out = tmp_path / "run"
+    if command == "train":
+        # An evaluation every 5 steps writes a line: off a terminal, what tells the run its reader is gone.
+        flags = ["--corpus", str(corpus), *TINY.split(), "--max-iters", "100000", "--eval-interval", "5",
+                 "--checkpoint-interval", "100000"]
+    else:
+        flags = ["--model", "vae", "--hidden-dim", "16", "--epochs", "100000", "--checkpoint-every", "100000",
+                 "--device", "cpu"]
+    process = subprocess.Popen([sys.executable, "-m", "workbench", command, *flags, "--out", str(out)],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    lines = [process.stdout.readline() for _ in range(3)]
+    assert all(lines), lines
+    process.stdout.close()
+    assert process.wait(timeout=120) == 130  # stopped, as by Ctrl+C
+    assert has_checkpoint(out / "checkpoint")  # not the run lost and its folder removed
+    if command == "genlab":
+        assert (out / "model").is_dir() and (out / "metrics.csv").is_file()

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from workbench.cli import options
-from workbench.cli.interrupt import INTERRUPTED, first_ctrl_c_stops
+from workbench.cli.interrupt import INTERRUPTED, StopsWhenReaderGoes, first_ctrl_c_stops
 from workbench.core.atomic import write_text_atomic
 from workbench.core.checkpoints import has_checkpoint
 from workbench.core.errors import InvalidInputError
@@ -103,9 +103,10 @@ def run(args: argparse.Namespace) -> int:
 
     control = RunControl()
     job = train(settings, control, images=images, checkpoint_dir=out / "checkpoint", resume=args.resume)
+    progress = StopsWhenReaderGoes(report, control)
     try:
         with first_ctrl_c_stops(control, "stopping: writing a checkpoint (Ctrl+C again to abort at once)"):
-            result = drain(job, report)
+            result = drain(job, progress)
     except BaseException:  # refused (a device, a checkpoint) or aborted: a folder made for nothing goes
         remove_made_folders(made)
         raise
@@ -117,6 +118,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {result.message}", file=sys.stderr)
         return 2
     written = _write_results(out, result, last_epoch[0] if last_epoch else None)
+    if progress.reader_gone:  # stopped for it, as by Ctrl+C; its stdout is most often the same closed pipe
+        return INTERRUPTED
     print(result.message)
     print("wrote " + ", ".join(str(path) for path in written))
     return INTERRUPTED if result.stopped else 0

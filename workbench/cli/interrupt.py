@@ -1,12 +1,14 @@
 """Ctrl+C on a long command-line job (training, generate, inspect, genlab): the first asks the job to stop,
-and it checkpoints or writes what it has and returns as stopped; a second aborts at once."""
+and it checkpoints or writes what it has and returns as stopped; a second aborts at once. A training run
+whose progress has no reader any more (``2>&1 | head``) stops the same way."""
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 
 from workbench.core.jobs import CancelToken
 
@@ -30,3 +32,37 @@ def first_ctrl_c_stops(control: CancelToken, announce: str | None, second_aborts
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+class StopsWhenReaderGoes:
+    """A run's progress printer (to stderr) that stops the run as a first Ctrl+C does, its checkpoint written,
+    when the reader of its progress goes away (``2>&1 | head``): a closed pipe must not lose the run, as the
+    BrokenPipeError out of the printer did. From then on stderr writes to /dev/null, so the run's last lines
+    cannot fail it either."""
+
+    def __init__(self, printer: Callable[[object], None], control: CancelToken) -> None:
+        self.printer = printer
+        self.control = control
+        self.reader_gone = False
+
+    def __call__(self, event: object) -> None:
+        if not self.reader_gone:
+            with self._reader_may_go():
+                self.printer(event)
+
+    def close(self, keep: bool = True) -> None:
+        close = getattr(self.printer, "close", None)
+        if close is not None and not self.reader_gone:
+            with self._reader_may_go():
+                close(keep=keep)
+
+    @contextmanager
+    def _reader_may_go(self) -> Iterator[None]:
+        try:
+            yield
+        except BrokenPipeError:
+            self.reader_gone = True
+            self.control.cancel()
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stderr.fileno())
+            os.close(devnull)

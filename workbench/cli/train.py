@@ -12,7 +12,7 @@ import dataclasses
 import sys
 
 from workbench.cli import options
-from workbench.cli.interrupt import INTERRUPTED, first_ctrl_c_stops
+from workbench.cli.interrupt import INTERRUPTED, StopsWhenReaderGoes, first_ctrl_c_stops
 from workbench.core.errors import InvalidSettingsError
 from workbench.core.training.settings import TrainSettings
 
@@ -172,7 +172,9 @@ def run(args: argparse.Namespace) -> int:
               "unsharded (start it with torchrun --nproc-per-node N to shard)", file=sys.stderr)
     control = RunControl()
     again = "every process stops after this step" if processes.distributed else "Ctrl+C again to abort at once"
-    printer = _ProgressPrinter(settings.max_iters) if processes.is_main else _QuietPrinter()
+    printer = _QuietPrinter()
+    if processes.is_main:
+        printer = StopsWhenReaderGoes(_ProgressPrinter(settings.max_iters), control)
     # Under torchrun the processes run in sessions of their own: torchrun passes a Ctrl+C on to each (and
     # kills them after its --shutdown-timeout, 30 s by default); they agree on the step to stop after and
     # rank 0 writes the checkpoint. A second Ctrl+C aborts only a run of one process.
