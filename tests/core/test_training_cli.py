@@ -46,13 +46,23 @@ def test_train_then_perplexity(corpus, tmp_path, capsys):
     unseen = tmp_path / "unseen.txt"
     unseen.write_text("ひらがな the cat sat", encoding="utf-8")
     assert main(f"perplexity --model {out} --file {unseen} --block-size 16".split()) == 0
-    assert "has no token for part of the text" in capsys.readouterr().err
+    captured = capsys.readouterr()
+    assert "has no token for part of the text" in captured.err and " in 1 block of 16" in captured.out  # 16 tokens
+    assert main(f"perplexity --model {out} --file {unseen} --block-size 8".split()) == 0
+    assert " in 2 blocks of 8" in capsys.readouterr().out
     assert main(["compare", "--model", str(out), "--model", str(out), "--text", "ひらがな the cat sat", "--json"]) == 0
     captured = capsys.readouterr()
     unknown = AutoTokenizer.from_pretrained(out).unk_token_id
     for model in json.loads(captured.out)["models"]:
         assert model["unknown_tokens"] == model["token_ids"].count(unknown) >= 4  # the four kana at least
     assert "tokens are its unknown token, so its numbers say little about this text" in captured.err
+    for command in ("generate", "inspect"):  # a prompt it has no token for is said too, not silently read as <unk>
+        out_file = ["--out", str(tmp_path / "trace.json")] if command == "inspect" else []
+        assert main([command, "--model", str(out), "--prompt", "ひらがな the", "--max-new-tokens", "2", *out_file]) == 0
+        err = capsys.readouterr().err
+        assert "has no token for part of the prompt: 4 of its" in err and "does not read the prompt as typed" in err
+    assert main(["generate", "--model", str(out), "--prompt", "to be", "--max-new-tokens", "2"]) == 0
+    assert "no token for" not in capsys.readouterr().err
 
 
 def test_refuses_a_non_empty_output_folder_unless_resuming(corpus, tmp_path, capsys):

@@ -46,7 +46,8 @@ def run(args: argparse.Namespace) -> int:
     if on_terminal:
         print(file=sys.stderr)
     print(f"model: {loaded.entry.name}")
-    print(f"predicted tokens: {result.predicted_tokens} in {result.blocks} blocks of {result.block_size}")
+    blocks = "1 block" if result.blocks == 1 else f"{result.blocks} blocks"
+    print(f"predicted tokens: {result.predicted_tokens} in {blocks} of {result.block_size}")
     print(f"mean loss: {result.mean_loss:.4f}")
     print(f"perplexity: {result.perplexity:.4f}")
     if result.unknown_tokens:
