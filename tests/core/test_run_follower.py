@@ -150,3 +150,17 @@ def test_a_run_without_some_logs_is_not_read_again_at_each_evaluation(tmp_path):
         log.write(step, 3.0, 2.9, 1e-3, 100.0, step / 10)
         update = follower.poll()
         assert not update.read_again and [event.sample for event in update.evaluations] == [f"sample {step}"]
+
+
+def test_an_earlier_evaluation_s_logs_that_arrive_with_a_new_row_ask_for_a_read_again(tmp_path):
+    # A sync tool that writes metrics.csv and samples.jsonl in one burst: the late sample of evaluation 1 lands
+    # between the look for late logs and the read of evaluation 2's row.
+    log = MetricsLog(tmp_path / METRICS_FILE)
+    follower = RunFollower(tmp_path)
+    log.write(1, 3.0, 2.9, 1e-3, 100.0, 0.1)
+    assert follower.poll().evaluations[0].sample == ""
+    log.write(2, 2.8, 2.7, 1e-3, 100.0, 0.2)
+    samples = "".join(json.dumps({"step": step, "sample": f"sample {step}"}) + "\n" for step in (1, 2))
+    original = follower._logs_came_late
+    follower._logs_came_late = lambda: original() or (tmp_path / SAMPLES_FILE).write_text(samples, "utf-8") and False
+    assert follower.poll().read_again

@@ -118,7 +118,10 @@ class RunFollower:
         if sizes == self._log_sizes:
             return False
         self._log_sizes = sizes
-        logs = EvaluationLogs(self.folder)
+        return self._completes_an_evaluation(EvaluationLogs(self.folder))
+
+    def _completes_an_evaluation(self, logs: EvaluationLogs) -> bool:
+        """Whether ``logs`` hold more of an evaluation shown than it was shown with."""
         return any(logs.holding(step) - held for step, held in self._incomplete.items())
 
     def _size(self) -> int:
@@ -164,7 +167,8 @@ class RunFollower:
         return list(csv.DictReader(io.StringIO(text), fieldnames=METRICS_COLUMNS))
 
     def _events(self, rows: list[dict[str, str]]) -> tuple[list[StepEvent] | None, list[EvalEvent]]:
-        """The rows' events (None when the rows go back to an earlier step: the run restarted)."""
+        """The rows' events (None when the run must be read again: the rows go back to an earlier step, the run
+        restarted; or an earlier evaluation's logs arrived with this one's)."""
         written = self._run_file_written()
         if written != self._layout_written or not self._token_counts.sizes:  # a resume may change the batch
             self._layout_written, self._token_counts = written, token_counts(self.folder)
@@ -188,6 +192,8 @@ class RunFollower:
                 train_mean = float(np.mean(self._since_eval))
                 self._log_sizes = self._evaluation_log_sizes()  # taken before the read: a later write is news
                 logs = EvaluationLogs(self.folder)
+                if self._completes_an_evaluation(logs):  # an earlier one's logs came since the last look
+                    return None, []
                 evaluations.append(logs.event(event, val_loss, train_mean))
                 held = logs.holding(event.step)
                 if len(held) < len(EvaluationLogs.FILES):  # a run without probes or heads never fills these in
