@@ -357,6 +357,23 @@ def test_a_run_continued_on_a_text_its_vocabulary_lacks_says_how_much_is_unknown
     assert warning.startswith("warning: 160 of the corpus's tokens (16%) are unknown to the run's vocabulary")
 
 
+def _train_through_a_pipe(corpus, out, *flags: str, env: dict | None = None):
+    """``workbench train`` with its stdout and stderr in one pipe (``2>&1 | head``)."""
+    import subprocess
+    import sys
+
+    return subprocess.Popen([sys.executable, "-m", "workbench", "train", "--corpus", str(corpus), *TINY.split(),
+                             "--checkpoint-interval", "100000", *flags, "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+
+
+def _exit_status(process) -> int:
+    try:
+        return process.wait(timeout=120)
+    finally:
+        process.kill()  # a run that missed its reader's going trains on otherwise, for minutes
+
+
 @pytest.mark.parametrize("command", ["train", "genlab"])
 def test_a_reader_that_goes_away_stops_the_run_with_its_checkpoint(corpus, tmp_path, command):
     # `workbench train ... 2>&1 | head -3`: the progress's reader closes its end after three lines.
@@ -368,17 +385,48 @@ def test_a_reader_that_goes_away_stops_the_run_with_its_checkpoint(corpus, tmp_p
     out = tmp_path / "run"
     if command == "train":
         # An evaluation every 5 steps writes a line: off a terminal, what tells the run its reader is gone.
-        flags = ["--corpus", str(corpus), *TINY.split(), "--max-iters", "100000", "--eval-interval", "5",
-                 "--checkpoint-interval", "100000"]
+        process = _train_through_a_pipe(corpus, out, "--max-iters", "100000", "--eval-interval", "5")
     else:
         flags = ["--model", "vae", "--hidden-dim", "16", "--epochs", "100000", "--checkpoint-every", "100000",
                  "--device", "cpu"]
-    process = subprocess.Popen([sys.executable, "-m", "workbench", command, *flags, "--out", str(out)],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        process = subprocess.Popen([sys.executable, "-m", "workbench", "genlab", *flags, "--out", str(out)],
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     lines = [process.stdout.readline() for _ in range(3)]
     assert all(lines), lines
     process.stdout.close()
-    assert process.wait(timeout=120) == 130  # stopped, as by Ctrl+C
+    assert _exit_status(process) == 130  # stopped, as by Ctrl+C
     assert has_checkpoint(out / "checkpoint")  # not the run lost and its folder removed
     if command == "genlab":
         assert (out / "model").is_dir() and (out / "metrics.csv").is_file()
+
+
+def test_ctrl_c_that_also_ends_the_reader_still_checkpoints(corpus, tmp_path):
+    # `workbench train ... 2>&1 | tee log`: Ctrl+C ends tee as well, so the announcement finds no reader.
+    import signal
+    import time
+
+    from workbench.core.checkpoints import has_checkpoint
+
+    out = tmp_path / "run"
+    process = _train_through_a_pipe(corpus, out, "--max-iters", "100000", "--eval-interval", "100000")
+    assert all(process.stdout.readline() for _ in range(2))
+    deadline = time.monotonic() + 120
+    while not ((out / "metrics.csv").exists() and len((out / "metrics.csv").read_text().splitlines()) > 5):
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.2)
+    process.stdout.close()
+    process.send_signal(signal.SIGINT)
+    assert _exit_status(process) == 130
+    assert has_checkpoint(out / "checkpoint")
+
+
+def test_a_reader_gone_by_the_last_evaluation_leaves_the_finished_run_and_exits_0(corpus, tmp_path):
+    import os
+
+    out = tmp_path / "run"
+    buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+    process = _train_through_a_pipe(corpus, out, "--max-iters", "20", "--eval-interval", "20", env=buffered)
+    assert all(process.stdout.readline() for _ in range(2))  # the corpus and batch lines; then only the end writes
+    process.stdout.close()
+    assert _exit_status(process) == 0  # finished: not 120 for a final line that found no reader
+    assert (out / "model.safetensors").is_file()

@@ -75,7 +75,9 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     try:
-        return args.run(args) or 0
+        status = args.run(args) or 0
+        sys.stdout.flush()  # here, not at exit: a reader gone (`| head`) is then the quiet exit below, not status 120
+        return status
     except WorkbenchError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

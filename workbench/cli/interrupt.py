@@ -22,7 +22,10 @@ def first_ctrl_c_stops(control: CancelToken, announce: str | None, second_aborts
 
     def stop(signum, frame) -> None:
         if announce and not control.cancelled:
-            print(f"\n{announce}", file=sys.stderr)
+            try:
+                print(f"\n{announce}", file=sys.stderr)
+            except BrokenPipeError:  # Ctrl+C ended the reader too (`| tee`): raised here, it would end the run
+                silence_stderr()
         control.cancel()
         if second_aborts:
             signal.signal(signal.SIGINT, previous)
@@ -63,6 +66,11 @@ class StopsWhenReaderGoes:
         except BrokenPipeError:
             self.reader_gone = True
             self.control.cancel()
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stderr.fileno())
-            os.close(devnull)
+            silence_stderr()
+
+
+def silence_stderr() -> None:
+    """What is still written to stderr goes to /dev/null: its reader went away."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stderr.fileno())
+    os.close(devnull)

@@ -142,6 +142,8 @@ class _ProgressPrinter:
 class _QuietPrinter:
     """What the processes other than rank 0 show under torchrun: nothing (rank 0 reports the run)."""
 
+    reader_gone = False
+
     def __call__(self, event) -> None:
         pass
 
@@ -199,6 +201,8 @@ def run(args: argparse.Namespace) -> int:
     if result.diverged:  # the message says what to change
         print(f"error: {result.message}", file=sys.stderr)
         return 2
+    if printer.reader_gone:  # stopped for it, as by Ctrl+C (or done meanwhile); stdout is most often the same pipe
+        return INTERRUPTED if result.stopped else 0
     print(result.message, file=sys.stderr)
     if result.stopped:
         return INTERRUPTED
