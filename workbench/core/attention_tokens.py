@@ -18,6 +18,7 @@ from typing import Sequence
 _BYTE_FALLBACK = re.compile(r"^<0x([0-9A-Fa-f]{2})>$")  # SentencePiece byte-fallback pieces
 _VISIBLE_WHITESPACE = str.maketrans({" ": "␣", "\n": "↵", "\t": "⇥", "\r": "␍"})
 _MAX_GROUP_BYTES = 8  # a UTF-8 character is at most 4 bytes; longer undecodable runs are given up on
+_MAX_UNFINISHED_BYTES = 3  # of a character's 4 bytes at most, the ones before its last
 LABEL_CHARS = 14  # longer token labels are elided on the axes
 _NICE_STRIDES = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
 
@@ -86,6 +87,36 @@ def byte_chip(data: bytes, character: str | None = None) -> str:
     """Bytes that are not a whole character on their own, e.g. ⟨e5 ba:床⟩ (with the character they help make)."""
     hex_bytes = " ".join(f"{byte:02x}" for byte in data)
     return f"⟨{hex_bytes}:{character}⟩" if character else f"⟨{hex_bytes}⟩"
+
+
+def unfinished_character_tokens(tokenizer, token_ids: Sequence[int]) -> tuple[int, ...]:
+    """The last of ``token_ids`` that hold the first bytes of a character whose last bytes are yet to come (a
+    branch forced to a Chinese character's first token): () when the ids end on whole characters."""
+    special_ids = set(getattr(tokenizer, "all_special_ids", []) or [])
+    tail: list[tuple[int, bytes]] = []
+    for token_id in reversed([int(i) for i in token_ids][-_MAX_UNFINISHED_BYTES:]):  # a token holds a byte at least
+        if token_id in special_ids:
+            break
+        tail.insert(0, (token_id, token_bytes(tokenizer, token_id)))
+    unfinished = _unfinished_length(b"".join(data for _, data in tail))
+    pending: list[int] = []
+    while unfinished > 0 and tail:
+        token_id, data = tail.pop()
+        pending.insert(0, token_id)
+        unfinished -= len(data)
+    return tuple(pending)
+
+
+def _unfinished_length(data: bytes) -> int:
+    """How many bytes at the end of ``data`` begin a UTF-8 character without its last bytes (0: it ends whole)."""
+    for back in range(1, min(_MAX_UNFINISHED_BYTES, len(data)) + 1):
+        byte = data[-back]
+        if byte < 0x80:  # ASCII: whole
+            return 0
+        if byte >= 0xC0:  # a lead byte: its character takes 2, 3 or 4 bytes
+            needed = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return back if back < needed else 0
+    return 0  # continuation bytes only: not the start of a character these ids hold
 
 
 def is_byte_chip(text: str) -> bool:

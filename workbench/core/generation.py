@@ -27,7 +27,12 @@ import torch
 from transformers import LogitsProcessorList, StoppingCriteria, StoppingCriteriaList
 from transformers.generation.stopping_criteria import EosTokenCriteria, StopStringCriteria
 
-from workbench.core.attention_tokens import is_byte_chip, single_token_labels, token_sequence
+from workbench.core.attention_tokens import (
+    is_byte_chip,
+    single_token_labels,
+    token_sequence,
+    unfinished_character_tokens,
+)
 from workbench.core.decoding import MAX_SEED, DecodingSettings, to_generation_config
 from workbench.core.devices import free_memory_bytes
 from workbench.core.errors import InvalidInputError, InvalidSettingsError, WorkbenchError, is_out_of_memory
@@ -245,7 +250,7 @@ def _cut_at_stop_string(text: str, stop_strings: Sequence[str]) -> str:
     return text[: min(cuts)] if cuts else text
 
 
-_MAX_PENDING_TOKENS = 4  # a UTF-8 character has at most 4 bytes, so at most 4 tokens begin one
+_MAX_PENDING_TOKENS = 3  # a UTF-8 character has at most 4 bytes: at most 3 tokens leave one unfinished
 
 
 class _SequenceBuilder:
@@ -256,7 +261,8 @@ class _SequenceBuilder:
         self.token_texts = token_texts
         self.text_stream = text_stream(token_texts.tokenizer, context_ids)
         self.events: list[TokenEvent] = []
-        self.pending_ids: tuple[int, ...] = ()  # the tokens of a character begun but not yet whole
+        # The tokens of a character begun but not yet whole (a branch may be forced to a character's first token).
+        self.pending_ids = unfinished_character_tokens(token_texts.tokenizer, context_ids)
 
     def add(
         self, numbers: _StepNumbers, row: int, step: int, alternative_texts: list[str], trace: TokenTrace | None
@@ -289,6 +295,11 @@ class _SequenceBuilder:
         elif token_id not in self.token_texts.special_ids:
             self.pending_ids = (*self.pending_ids, token_id)[-_MAX_PENDING_TOKENS:]
         return event
+
+    def texts_here(self, texts: dict[int, str], token_ids: list[int]) -> dict[int, str]:
+        """``texts`` (holding ``token_ids``) as this sequence shows them at its next token: after a character's
+        first bytes, the tokens that would complete it name the character (``_TokenTexts.texts_after``)."""
+        return self.token_texts.texts_after(self.pending_ids, token_ids) if self.pending_ids else texts
 
     def result(self, stop_strings: Sequence[str], prefill_text: str) -> SequenceResult:
         token_ids = tuple(event.token_id for event in self.events)
@@ -368,9 +379,7 @@ def _events_for_step(
     texts = token_texts.texts(alternative_ids + _trace_ids(numbers.trace, rows))
     events = []
     for row in rows:
-        pending = builders[row].pending_ids
-        here = texts if not pending else token_texts.texts_after(
-            pending, list(numbers.alternative_ids[row]) + _trace_ids(numbers.trace, [row]))
+        here = builders[row].texts_here(texts, list(numbers.alternative_ids[row]) + _trace_ids(numbers.trace, [row]))
         events.append(builders[row].add(
             numbers,
             row,
@@ -624,7 +633,8 @@ def _beam_sequences(
         texts = token_texts.texts(alternative_ids + _trace_ids(raw_trace, range(steps)))
         builder = _SequenceBuilder(row, token_texts, prompt_ids[-_DECODE_CONTEXT:])
         for step in range(steps):
-            step_trace = None if raw_trace is None else _row_trace(raw_trace, step, texts, beam=True)
-            builder.add(numbers, step, step, [texts[alt] for alt in numbers.alternative_ids[step]], step_trace)
+            here = builder.texts_here(texts, list(numbers.alternative_ids[step]) + _trace_ids(raw_trace, [step]))
+            step_trace = None if raw_trace is None else _row_trace(raw_trace, step, here, beam=True)
+            builder.add(numbers, step, step, [here[alt] for alt in numbers.alternative_ids[step]], step_trace)
         sequences.append(builder.result(stop_strings, prefill_text))
     return sequences
