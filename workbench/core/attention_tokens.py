@@ -18,7 +18,7 @@ from typing import Sequence
 _BYTE_FALLBACK = re.compile(r"^<0x([0-9A-Fa-f]{2})>$")  # SentencePiece byte-fallback pieces
 _VISIBLE_WHITESPACE = str.maketrans({" ": "␣", "\n": "↵", "\t": "⇥", "\r": "␍"})
 _MAX_GROUP_BYTES = 8  # a UTF-8 character is at most 4 bytes; longer undecodable runs are given up on
-_MAX_UNFINISHED_BYTES = 3  # of a character's 4 bytes at most, the ones before its last
+MAX_UNFINISHED_BYTES = 3  # of a character's 4 bytes at most, the ones before its last
 LABEL_CHARS = 14  # longer token labels are elided on the axes
 _NICE_STRIDES = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000)
 
@@ -94,7 +94,7 @@ def unfinished_character_tokens(tokenizer, token_ids: Sequence[int]) -> tuple[in
     branch forced to a Chinese character's first token): () when the ids end on whole characters."""
     special_ids = set(getattr(tokenizer, "all_special_ids", []) or [])
     tail: list[tuple[int, bytes]] = []
-    for token_id in reversed([int(i) for i in token_ids][-_MAX_UNFINISHED_BYTES:]):  # a token holds a byte at least
+    for token_id in reversed([int(i) for i in token_ids][-MAX_UNFINISHED_BYTES:]):  # a token holds a byte at least
         if token_id in special_ids:
             break
         tail.insert(0, (token_id, token_bytes(tokenizer, token_id)))
@@ -109,7 +109,7 @@ def unfinished_character_tokens(tokenizer, token_ids: Sequence[int]) -> tuple[in
 
 def _unfinished_length(data: bytes) -> int:
     """How many bytes at the end of ``data`` begin a UTF-8 character without its last bytes (0: it ends whole)."""
-    for back in range(1, min(_MAX_UNFINISHED_BYTES, len(data)) + 1):
+    for back in range(1, min(MAX_UNFINISHED_BYTES, len(data)) + 1):
         byte = data[-back]
         if byte < 0x80:  # ASCII: whole
             return 0

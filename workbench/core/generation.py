@@ -28,6 +28,7 @@ from transformers import LogitsProcessorList, StoppingCriteria, StoppingCriteria
 from transformers.generation.stopping_criteria import EosTokenCriteria, StopStringCriteria
 
 from workbench.core.attention_tokens import (
+    MAX_UNFINISHED_BYTES,
     is_byte_chip,
     single_token_labels,
     token_sequence,
@@ -250,9 +251,6 @@ def _cut_at_stop_string(text: str, stop_strings: Sequence[str]) -> str:
     return text[: min(cuts)] if cuts else text
 
 
-_MAX_PENDING_TOKENS = 3  # a UTF-8 character has at most 4 bytes: at most 3 tokens leave one unfinished
-
-
 class _SequenceBuilder:
     """Collects one sequence's tokens and events as they stream."""
 
@@ -293,7 +291,7 @@ class _SequenceBuilder:
         if text:  # the stream gives text only once every character in it is whole
             self.pending_ids = ()
         elif token_id not in self.token_texts.special_ids:
-            self.pending_ids = (*self.pending_ids, token_id)[-_MAX_PENDING_TOKENS:]
+            self.pending_ids = (*self.pending_ids, token_id)[-MAX_UNFINISHED_BYTES:]  # a token holds a byte at least
         return event
 
     def texts_here(self, texts: dict[int, str], token_ids: list[int]) -> dict[int, str]:

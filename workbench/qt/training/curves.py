@@ -52,7 +52,6 @@ class TrainingCurves(QWidget):
         self.train_name = self.tr("train loss")
         self.val_name = self.tr("validation loss")
         self.lr_name = self.tr("learning rate")
-        self._evaluated = False  # since the run began: a run that ends without one says so
         self.curves = LiveCurvesWidget(
             (
                 XAxis("step", self.tr("Step"), whole=True),
@@ -175,11 +174,10 @@ class TrainingCurves(QWidget):
         if self._step_marker is not None:
             self._step_marker.setVisible(False)
         self.readout.setText(self.tr("The validation loss and perplexity appear at the first evaluation."))
-        self._evaluated = False
 
     def run_ended(self) -> None:
         """A run that ended before its first evaluation says so, rather than still promise one."""
-        if not self._evaluated:
+        if self.curves.latest(self.val_name) is None:  # no validation point on the live curve
             self.readout.setText(self.tr("The run ended before its first evaluation: no validation loss yet."))
 
     def add_steps(self, events: Sequence[StepEvent]) -> None:
@@ -188,7 +186,6 @@ class TrainingCurves(QWidget):
         self.curves.extend(self.lr_name, x, [event.lr for event in events])
 
     def add_eval(self, event: EvalEvent) -> None:
-        self._evaluated = True
         self.curves.append(self.val_name, (event.step, event.tokens_seen, event.elapsed_s), event.val_loss)
         self.readout.setText(
             self.tr("Step {step}: validation loss {loss:.3f}, perplexity {perplexity:.2f}").format(
