@@ -31,6 +31,7 @@ def test_writes_every_stage_of_every_token_as_the_engine_computes_them(tiny_fold
     assert set(report) == {"model", "prompt_token_ids", "settings", "seed", "stopped", "tokens"}
     assert report["stopped"] is False
     assert report["seed"] == 5 and report["settings"]["sampler_order"] == TOP_K_FIRST.split(",")
+    assert report["settings"]["top_k"] == 7 and "num_beams" not in report["settings"]  # beam search's only
     assert report["prompt_token_ids"] == list(expected.prompt_token_ids)
     for written, event in zip(report["tokens"], expected.sequences[0].tokens, strict=True):
         assert written["token_id"] == event.token_id and written["text"] == event.text
@@ -43,6 +44,18 @@ def test_writes_every_stage_of_every_token_as_the_engine_computes_them(tiny_fold
             assert stage["chosen_prob"] == pytest.approx(traced.chosen_prob)
             assert [token_id for token_id, _ in stage["top"]] == [token_id for token_id, _ in traced.top]
             assert [prob for _, prob in stage["top"]] == pytest.approx([prob for _, prob in traced.top], abs=1e-6)
+
+
+@pytest.mark.parametrize(("arguments", "used", "unused"), [
+    (["--greedy"], {"repetition_penalty", "no_repeat_ngram_size", "sampler_order"},
+     {"temperature", "top_k", "top_p", "min_p", "typical_p", "num_beams"}),
+    (["--beams", "3"], {"num_beams", "repetition_penalty"}, {"temperature", "top_k", "top_p", "min_p", "typical_p"}),
+])
+def test_the_settings_written_are_those_the_mode_uses(tiny_folder, tmp_path, arguments, used, unused):
+    """A greedy trace saying "temperature": 0.7 would claim a knob that never touched it."""
+    settings = inspect(tiny_folder, tmp_path / "trace.json", *arguments)["settings"]
+    assert used <= set(settings) and not unused & set(settings)
+    assert settings["num_beams" if "--beams" in arguments else "mode"] == (3 if "--beams" in arguments else "greedy")
 
 
 @pytest.mark.parametrize(

@@ -164,6 +164,7 @@ def test_the_exports_carry_the_same_numbers(compared):
         assert column["text"] == outcome.text and column["length"] == outcome.stats.length
         assert column["mean_surprisal"] == pytest.approx(outcome.stats.mean_surprisal)
     assert data["columns"][1]["seed"] == 7 and data["columns"][1]["settings"]["temperature"] == 1.2
+    assert "temperature" not in data["columns"][0]["settings"]  # greedy: no knob it did not use
     markdown = comparison_to_markdown(comparison)
     for value in comparison.matrix(BITS_PER_BYTE).ravel():
         assert f"{value:.4f}" in markdown

@@ -29,7 +29,6 @@ from workbench.core.errors import InvalidInputError
 from workbench.core.generation_data import GenerationRequest, GenerationResult, TokenEvent, require_prompt
 from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import CancelToken
-from workbench.core.settings_fields import settings_to_data
 
 if TYPE_CHECKING:
     from workbench.core.catalog import Catalog
@@ -418,7 +417,7 @@ def comparison_to_data(comparison: Comparison) -> dict:
                 "label": column.label,
                 "model": column.model_ref,
                 "model_name": outcome.model_name,
-                "settings": settings_to_data(column.generation_settings()),
+                "settings": column.generation_settings().applied_settings(),
                 "seed": outcome.result.seed,
                 "text": outcome.text,
                 "time_to_first_token_s": _number(outcome.stats.time_to_first_token_s),

@@ -4,10 +4,10 @@ mapped to a transformers ``GenerationConfig`` in one place (``to_generation_conf
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from workbench.core.i18n import QT_TRANSLATE_NOOP
-from workbench.core.settings_fields import DescribedSettings, Problem, setting
+from workbench.core.settings_fields import DescribedSettings, Problem, setting, settings_to_data
 from workbench.core.transformers_helpers import pad_token_id
 
 if TYPE_CHECKING:
@@ -225,6 +225,16 @@ class DecodingSettings(DescribedSettings):
             "answer, it is cut off.",
         ),
     )
+
+    def unused_settings(self) -> tuple[str, ...]:
+        """The knobs that do nothing in this mode: the sampling filters outside sampling, the beam count
+        outside beam search."""
+        return (SAMPLING_ONLY if self.mode != "sample" else ()) + (("num_beams",) if self.mode != "beam" else ())
+
+    def applied_settings(self) -> dict[str, Any]:
+        """The settings as plain data without those the mode does not use, for a report of what was run."""
+        unused = self.unused_settings()
+        return {name: value for name, value in settings_to_data(self).items() if name not in unused}
 
     def combination_problems(self) -> list[Problem]:
         found = []

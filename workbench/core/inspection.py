@@ -6,7 +6,6 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from workbench.core.generation_data import GenerationRequest, GenerationResult, StageTrace, TokenEvent
-from workbench.core.settings_fields import settings_to_data
 
 if TYPE_CHECKING:
     from workbench.core.lens import LogitLens
@@ -47,7 +46,7 @@ def inspection_report(
     report: dict[str, Any] = {
         "model": model_name,
         "prompt_token_ids": list(result.prompt_token_ids),
-        "settings": settings_to_data(request.settings),
+        "settings": request.settings.applied_settings(),
         "seed": result.seed,
         "stopped": result.stopped,
         "tokens": traced[0],

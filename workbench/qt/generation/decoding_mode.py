@@ -34,9 +34,9 @@ class DecodingModeRules(QObject):
         self._shown_mode = settings.mode
 
     def enable_knobs(self, settings: DecodingSettings) -> None:
-        for name in SAMPLING_ONLY:
-            self._knobs[name].setEnabled(settings.mode == "sample")
-        self._knobs["num_beams"].setEnabled(settings.mode == "beam")
+        unused = settings.unused_settings()
+        for name in (*SAMPLING_ONLY, "num_beams"):
+            self._knobs[name].setEnabled(name not in unused)
 
     def _mode_switched(self) -> None:
         mode = self.mode_combo.currentData()
