@@ -81,6 +81,14 @@ def test_two_processes_train_like_one_with_the_same_effective_batch(tmp_path):
     assert [entry["tokens_per_step"] for entry in layout["batch_history"]] == [16 * 64, 8 * 64]
 
 
+def test_a_mistake_is_said_once_not_by_every_process(tmp_path):
+    launched = _torchrun(2, "--corpus", str(tmp_path / "missing.txt"), "--out", str(tmp_path / "run"), "--device",
+                         "cpu")
+    assert launched.returncode != 0
+    said = [line for line in launched.stderr.splitlines() if line.startswith("error:")]
+    assert said == [f"error: Corpus not found: {tmp_path / 'missing.txt'}"], launched.stderr[-3000:]
+
+
 @pytest.mark.slow
 def test_a_ddp_step_is_one_step_on_every_process_s_own_blocks(tmp_path):
     # Each process draws its own blocks, and DDP averages the gradients: the weights after one step on two

@@ -10,11 +10,15 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+from typing import TYPE_CHECKING
 
 from workbench.cli import options
 from workbench.cli.interrupt import INTERRUPTED, StopsWhenReaderGoes, first_ctrl_c_stops
 from workbench.core.errors import InvalidSettingsError
 from workbench.core.training.settings import TrainSettings
+
+if TYPE_CHECKING:
+    from workbench.core.training.distributed import Processes
 
 # The settings whose flag is not their name's (a probe is given once per text: --probe A --probe B).
 FLAGS = {"out_dir": "--out", "probes": "--probe"}
@@ -152,17 +156,30 @@ class _QuietPrinter:
 
 
 def run(args: argparse.Namespace) -> int:
+    from workbench.core.errors import WorkbenchError
+    from workbench.core.training.distributed import launched_processes
+
+    processes = launched_processes()
+    try:
+        return _train(args, processes)
+    except (WorkbenchError, OSError):
+        if processes.local_rank != 0:
+            # The same arguments and the same files: this machine's first process meets the same mistake and
+            # says it, so torchrun's output holds it once per machine, not once per process.
+            return 2
+        raise
+
+
+def _train(args: argparse.Namespace, processes: Processes) -> int:
     from pathlib import Path
 
     from workbench.core.errors import WorkbenchError
     from workbench.core.jobs import RunControl, drain
     from workbench.core.outputs import check_output_folder
     from workbench.core.training.corpus import read_corpus
-    from workbench.core.training.distributed import launched_processes
     from workbench.core.training.trainer import train
 
     settings = settings_from_args(args)
-    processes = launched_processes()
     # Checked before the progress bar starts, so a mistake costs nothing and reads as one line.
     settings.validate()
     read_corpus(settings.corpus)  # read again by the trainer: a second read is cheap beside training
