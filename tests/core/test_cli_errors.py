@@ -27,7 +27,7 @@ def test_an_unexpected_fault_is_one_line_with_the_traceback_in_a_file(monkeypatc
         raise ValueError("The model is quantized with gguf and is not serializable\nsecond line")
 
     monkeypatch.setattr(models, "run", fail)
-    assert cli.main(["models"]) == 1
+    assert cli.main(["models"]) == cli.FAULT == 70
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("error: unexpected ValueError: The model is quantized")
     report = tmp_path / "data" / cli.FAULT_REPORT
@@ -61,7 +61,7 @@ def test_a_fault_report_that_cannot_be_written_comes_with_the_line(monkeypatch, 
         raise ValueError("a bug")
 
     monkeypatch.setattr(models, "run", fail)
-    assert cli.main(["models"]) == 1
+    assert cli.main(["models"]) == cli.FAULT == 70
     err = capsys.readouterr().err
     assert err.startswith("error: unexpected ValueError: a bug (a fault of the workbench; Traceback")
 

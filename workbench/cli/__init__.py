@@ -13,6 +13,9 @@ from workbench.core import paths
 from workbench.core.errors import WorkbenchError, plain_error
 
 FAULT_REPORT = "last-cli-fault.txt"  # in the data folder: the traceback of an unexpected failure
+# The exit status of a fault of ours: sysexits' EX_SOFTWARE, apart from 1, which `tree replay` and `heads`
+# give when their work was done and its answer is "not all" (some nodes differ, some checkpoints unreadable).
+FAULT = 70
 
 # Module names, one per command, in the order --help lists them.
 COMMANDS = (
@@ -106,4 +109,4 @@ def main(argv: list[str] | None = None) -> int:
             where = "".join(traceback.format_exception(error)).rstrip()
         print(f"error: unexpected {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''} "
               f"(a fault of the workbench; {where})", file=sys.stderr)
-        return 1
+        return FAULT

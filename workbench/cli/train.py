@@ -12,7 +12,7 @@ import dataclasses
 import sys
 from typing import TYPE_CHECKING
 
-from workbench.cli import options
+from workbench.cli import FAULT, options
 from workbench.cli.interrupt import INTERRUPTED, StopsWhenReaderGoes, first_ctrl_c_stops
 from workbench.core.errors import InvalidSettingsError
 from workbench.core.training.settings import TrainSettings
@@ -206,7 +206,7 @@ def _train(args: argparse.Namespace, processes: Processes) -> int:
                 # Most often rank 0 stopped (and says why): this process lost it in a collective.
                 first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
                 print(f"error: process {processes.rank} stopped with the run ({first_line})", file=sys.stderr)
-                return 1
+                return FAULT
             printer.close(keep=False)  # an error starts on its own line, not after a half-drawn bar
             raise
         except BaseException:  # a second Ctrl+C
