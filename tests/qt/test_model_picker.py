@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 
+import pytest
 from PySide6.QtCore import QCoreApplication, QPoint, Qt
 from PySide6.QtTest import QTest
 
@@ -193,3 +194,32 @@ def test_load_stays_under_the_mouse_when_a_load_begins(qtbot):
     qtbot.wait(50)
     assert (picker.load_button.x(), picker.combo.width()) == before and picker.loaded_label.isVisibleTo(window)
     window.close()
+
+
+@pytest.mark.parametrize("language", ["en", CHINESE])
+def test_every_stage_of_a_packaged_models_load_reads_whole_on_a_laptop_screen(qtbot, qapp, language):
+    """The stage had 120 px ("Reading the confi…") while the model list took 530 at 1366 and 1084 at 1920."""
+    from workbench.core.loading import FOLDER_LOAD_STAGES, LoadProgress
+    from workbench.qt.common.language import translated
+
+    installed = install_language(qapp, language) if language == CHINESE else []
+    window = MainWindow(AppState(Catalog()))
+    qtbot.addWidget(window)
+    window.setWindowState(Qt.WindowState.WindowNoState)
+    window.show()
+    qtbot.waitExposed(window)
+    window.resize(1366, 768)
+    picker = window.model_picker
+    try:
+        widths = set()
+        for stage in FOLDER_LOAD_STAGES:
+            picker.set_loading(LoadProgress(stage, 0.5, 3.0))
+            qtbot.wait(50)
+            text = translated(stage)
+            assert picker.stage_label.width() >= picker.stage_label.fontMetrics().horizontalAdvance(text), text
+            widths.add((picker.stage_label.width(), picker.load_button.x()))
+        assert len(widths) == 1  # one width through the load: nothing slides as the stages change
+    finally:
+        window.close()
+        for translator in installed:
+            QCoreApplication.removeTranslator(translator)

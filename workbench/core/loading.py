@@ -62,6 +62,7 @@ _READING = QT_TRANSLATE_NOOP("LoadProgress", "Reading the configuration and toke
 _WEIGHTS_LOOP = QT_TRANSLATE_NOOP("LoadProgress", "Loading weights")
 _MOVING = QT_TRANSLATE_NOOP("LoadProgress", "Moving to the device")
 _FOLDER_STAGES = {_READING: 0.23, _WEIGHTS_LOOP: 0.37, _MOVING: 0.03}
+FOLDER_LOAD_STAGES = tuple(_FOLDER_STAGES)  # what every load of a folder (a packaged model's too) shows
 _VERIFYING = QT_TRANSLATE_NOOP("LoadProgress", "Verifying cached weights")
 _CACHED_GGUF_STAGES = {_VERIFYING: 0.21, **_FOLDER_STAGES}
 _CHECKING = QT_TRANSLATE_NOOP("LoadProgress", "Checking the GGUF file")

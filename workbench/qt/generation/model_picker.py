@@ -28,9 +28,9 @@ from workbench.core.catalog import FOLDER, GGUF, HUB, PACKAGED, TRAINED, Catalog
 from workbench.core.devices import DTYPES
 from workbench.core.errors import WorkbenchError
 from workbench.core.i18n import QT_TRANSLATE_NOOP
-from workbench.core.loading import LoadedModel, LoadProgress, LoadSettings
+from workbench.core.loading import FOLDER_LOAD_STAGES, LoadedModel, LoadProgress, LoadSettings
 from workbench.qt.common.device_combo import DeviceComboBox
-from workbench.qt.common.language import error_text, translated_stage
+from workbench.qt.common.language import error_text, translated, translated_stage
 
 _SOURCES = {  # where a model comes from, as the combo box says it
     PACKAGED: QT_TRANSLATE_NOOP("ModelPicker", "packaged"),
@@ -81,6 +81,17 @@ class _WholeTextLabel(QElidingLabel):
     def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
         super().setText(text)
         self.updateGeometry()  # a new width to ask for
+
+
+class _StageLabel(QElidingLabel):
+    """Asks the row for the width of the longest stage of a folder's load, whatever it shows: the row keeps
+    one width through a load (nothing slides under the mouse as the stages change), and a packaged model's
+    stages are read whole. A longer one (a GGUF file's conversion, a model's name) is elided, whole in
+    the tooltip."""
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        widest = max(self.fontMetrics().horizontalAdvance(translated(stage)) for stage in FOLDER_LOAD_STAGES)
+        return QSize(max(self.minimumWidth(), widest + 4), super().sizeHint().height())
 
 
 _ENTRY_ID = Qt.ItemDataRole.UserRole  # where QComboBox.addItem keeps an item's data: the entry id
@@ -158,7 +169,7 @@ class ModelPicker(QWidget):
         self.load_button.clicked.connect(self.request_load)
 
         # Elided, never wider than the bar allows: a long stage name must not widen the window.
-        self.stage_label = QElidingLabel()
+        self.stage_label = _StageLabel()
         self.stage_label.setMinimumWidth(120)
         self.progress_bar = QProgressBar()
         self.progress_bar.setFixedWidth(150)
