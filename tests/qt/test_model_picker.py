@@ -120,12 +120,7 @@ def test_the_chosen_models_name_stays_in_view_and_its_place_reads_in_chinese(qtb
 
 def test_the_loaded_models_line_shows_whole_on_a_laptop_screen(qtbot):
     """The line naming the model in use asks for its whole width: the model list gives way, not the line."""
-    window = MainWindow(AppState(Catalog()))
-    qtbot.addWidget(window)
-    window.setWindowState(Qt.WindowState.WindowNoState)  # sized by the test, not by the offscreen screen
-    window.show()
-    qtbot.waitExposed(window)
-    window.resize(1366, 768)
+    window = _on_a_laptop_screen(qtbot)
     label = window.model_picker.loaded_label
     text = "SmolLM2-135M-Instruct，运行于 cpu · float32 · 513 MiB"  # the Chinese line, the longest
     label.setText(text)
@@ -173,17 +168,22 @@ def test_the_model_box_keeps_the_name_in_view_while_it_narrows_for_a_load(qtbot)
     window.close()
 
 
+def _on_a_laptop_screen(qtbot) -> MainWindow:
+    window = MainWindow(AppState(Catalog()))
+    qtbot.addWidget(window)
+    window.setWindowState(Qt.WindowState.WindowNoState)  # sized by the test, not by the offscreen screen
+    window.show()
+    qtbot.waitExposed(window)
+    window.resize(1366, 768)
+    return window
+
+
 def test_load_stays_under_the_mouse_when_a_load_begins(qtbot):
     """The progress used to be inserted beside the loaded model's name: the list narrowed and Load jumped ~400 px,
     so a second click landed on the Dtype box."""
     from workbench.core.loading import LoadProgress
 
-    window = MainWindow(AppState(Catalog()))
-    qtbot.addWidget(window)
-    window.setWindowState(Qt.WindowState.WindowNoState)
-    window.show()
-    qtbot.waitExposed(window)
-    window.resize(1366, 768)
+    window = _on_a_laptop_screen(qtbot)
     picker = window.model_picker
     qtbot.wait(50)
     before = (picker.load_button.x(), picker.combo.width())
@@ -203,12 +203,7 @@ def test_every_stage_of_a_packaged_models_load_reads_whole_on_a_laptop_screen(qt
     from workbench.qt.common.language import translated
 
     installed = install_language(qapp, language) if language == CHINESE else []
-    window = MainWindow(AppState(Catalog()))
-    qtbot.addWidget(window)
-    window.setWindowState(Qt.WindowState.WindowNoState)
-    window.show()
-    qtbot.waitExposed(window)
-    window.resize(1366, 768)
+    window = _on_a_laptop_screen(qtbot)
     picker = window.model_picker
     try:
         widths = set()
