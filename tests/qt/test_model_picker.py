@@ -118,6 +118,16 @@ def test_the_chosen_models_name_stays_in_view_and_its_place_reads_in_chinese(qtb
     window.close()
 
 
+def _on_a_laptop_screen(qtbot) -> MainWindow:
+    window = MainWindow(AppState(Catalog()))
+    qtbot.addWidget(window)
+    window.setWindowState(Qt.WindowState.WindowNoState)  # sized by the test, not by the offscreen screen
+    window.show()
+    qtbot.waitExposed(window)
+    window.resize(1366, 768)
+    return window
+
+
 def test_the_loaded_models_line_shows_whole_on_a_laptop_screen(qtbot):
     """The line naming the model in use asks for its whole width: the model list gives way, not the line."""
     window = _on_a_laptop_screen(qtbot)
@@ -166,16 +176,6 @@ def test_the_model_box_keeps_the_name_in_view_while_it_narrows_for_a_load(qtbot)
     window.model_picker.set_loading(LoadProgress("Checking the GGUF file", 0.0))
     assert line.cursorPosition() == 0  # the start, the model's name, is what says which model it is
     window.close()
-
-
-def _on_a_laptop_screen(qtbot) -> MainWindow:
-    window = MainWindow(AppState(Catalog()))
-    qtbot.addWidget(window)
-    window.setWindowState(Qt.WindowState.WindowNoState)  # sized by the test, not by the offscreen screen
-    window.show()
-    qtbot.waitExposed(window)
-    window.resize(1366, 768)
-    return window
 
 
 def test_load_stays_under_the_mouse_when_a_load_begins(qtbot):
