@@ -114,6 +114,9 @@ def test_quick_cpu_run_measures_every_section_without_qt(tmp_path, models):
     generation = [row for row in rows if row.startswith("| generation |")]
     assert len(generation) == 6 and all("same token ids" in row for row in generation), generation
     assert all("steady speed (median time between tokens) ratio" in row for row in generation), generation
+    # torch.compile trains once (fp32 on a CPU): the flag's only run in the suite, on both sides.
+    compiled = next(row for row in rows if row.startswith("| training |") and "torch.compile, fp32" in row)
+    assert "median ratio" in compiled or "torch.compile does not work here" in compiled, compiled
     # The file holds the same table, ready to paste.
     written = out.read_text(encoding="utf-8").splitlines()
     assert written[written.index("| section | measures (side by side, one run) | result | target | ok |") + 1 :] == [
@@ -122,7 +125,7 @@ def test_quick_cpu_run_measures_every_section_without_qt(tmp_path, models):
     ]
     # Nothing went to the user's folders.
     assert not list((tmp_path / "home").rglob("*generation-workbench*"))
-    assert seconds < 120, f"the quick run took {seconds:.0f} s"
+    assert seconds < 180, f"the quick run took {seconds:.0f} s"
 
 
 def test_the_carried_model_files_build_the_model_gpu_py_measures(tmp_path, tiny_loaded):
