@@ -105,6 +105,7 @@ def test_the_chosen_models_name_stays_in_view_and_its_place_reads_in_chinese(qtb
     window = MainWindow(AppState(Catalog()))
     qtbot.addWidget(window)
     picker = window.model_picker
+    assert picker.combo.lineEdit().cursorPosition() == 0  # as the window opens, before any load
     picker.combo.setCurrentIndex(picker.combo.count() - 1)
     picker.combo.setCurrentIndex(0)
     assert picker.combo.lineEdit().cursorPosition() == 0  # the start, the model's name, is in view

@@ -937,9 +937,11 @@ class MainWindow(QMainWindow):
         return self.trees.fork(tree, node_id, step, choice, self.decoding_panel.settings())
 
     def compare_branches(self, tree: GenerationTree, node_ids: list[str]) -> None:
-        if self.side_by_side_dock.isHidden():  # opened at half the column: the answer on screen stays readable
-            self.output_page.resizeDocks([self.side_by_side_dock], [self.output_page.height() // 2],
-                                         Qt.Orientation.Vertical)
+        if self.side_by_side_dock.isHidden():
+            # Half the column, so the answer on screen stays readable, or what the two strips need if more.
+            chrome = self.side_by_side_dock.minimumSizeHint().height() - self.side_by_side.minimumSizeHint().height()
+            height = max(self.output_page.height() // 2, self.side_by_side.whole_height() + chrome)
+            self.output_page.resizeDocks([self.side_by_side_dock], [height], Qt.Orientation.Vertical)
         self.side_by_side_dock.show()
         self.side_by_side_dock.raise_()
         self.side_by_side.compare(tree, node_ids)

@@ -56,21 +56,26 @@ class _TokenNumberAxis(WholeNumberAxis):
 class EntropyStrip(QWidget):
     token_clicked = Signal(int, int)  # (sequence, step) of the point clicked
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, readout_below: bool = False) -> None:
+        """``readout_below``: the hovered token's readout always has its two lines under the legend (a column
+        beside another), so the strip's height is known before it is first laid out; otherwise only when narrow."""
         super().__init__(parent)
+        self.readout_below = readout_below
         self.sequences: list[list[RunToken]] = [[]]
         self.shown = 0  # the sequence on screen: the output view's current tab
         self.selected: tuple[int, int] = (-1, -1)
         self.empty_text = self.tr("Drawn as the tokens stream.")  # what an empty strip says; a scoring view: its own
         # Translated outside the f-string: lupdate does not read calls inside one.
-        entropy, surprisal, unit = self.tr("entropy"), self.tr("surprisal"), self.tr("(nats, per token)")
+        # Short enough for a branch's column beside another on a 1280-pixel screen; the x axis numbers the tokens.
+        entropy, surprisal, unit = self.tr("entropy"), self.tr("surprisal"), self.tr("(nats)")
         legend = QLabel(
             f"<span style='color:{ENTROPY_COLOR}'>━ {html.escape(entropy)}</span>&nbsp;&nbsp;"
             f"<span style='color:{SURPRISAL_COLOR}'>● {html.escape(surprisal)}</span>&nbsp;&nbsp;"
             f"{html.escape(unit)}")
         legend.setToolTip(self.tr(
             "Entropy: how spread out the model's raw next-token distribution was (high: unsure). "
-            "Surprisal: -log p of the token it chose (high: an unexpected pick). Click a point to select its token."))
+            "Surprisal: -log p of the token it chose (high: an unexpected pick). Both in nats, one point per "
+            "generated token. Click a point to select its token."))
         self.legend = legend
         self.readout = QElidingLabel()
         self.readout.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -78,6 +83,7 @@ class EntropyStrip(QWidget):
         self.header.setContentsMargins(0, 0, 0, 0)
         self.header.addWidget(legend)
         self.header.addWidget(self.readout, 1)
+        self._place_readout(readout_below)
 
         self.plot_widget = pg.PlotWidget(axisItems={"bottom": _TokenNumberAxis("bottom")})
         self.plot_widget.setFixedHeight(PLOT_HEIGHT)
@@ -156,19 +162,21 @@ class EntropyStrip(QWidget):
         # Narrow (a branch of the side-by-side view), the readout gets two lines of its own under the legend
         # rather than be cut to "Dr…" or "token 12 “the”: entr…"; the height then depends on the width alone,
         # never on what the readout says.
-        narrow = event.size().width() < self.legend.sizeHint().width() + READOUT_ROOM
-        self.header.setDirection(QBoxLayout.Direction.TopToBottom if narrow else QBoxLayout.Direction.LeftToRight)
-        self.readout.setAlignment((Qt.AlignmentFlag.AlignLeft if narrow else Qt.AlignmentFlag.AlignRight)
+        self._place_readout(self.readout_below or event.size().width() < self.legend.sizeHint().width() + READOUT_ROOM)
+        super().resizeEvent(event)
+
+    def _place_readout(self, below: bool) -> None:
+        self.header.setDirection(QBoxLayout.Direction.TopToBottom if below else QBoxLayout.Direction.LeftToRight)
+        self.readout.setAlignment((Qt.AlignmentFlag.AlignLeft if below else Qt.AlignmentFlag.AlignRight)
                                   | Qt.AlignmentFlag.AlignVCenter)
-        self.readout.setWordWrap(narrow)
-        if narrow:
+        self.readout.setWordWrap(below)
+        if below:
             margins = self.readout.contentsMargins()
             self.readout.setFixedHeight(
                 NARROW_READOUT_LINES * self.readout.fontMetrics().lineSpacing() + margins.top() + margins.bottom())
         else:
             self.readout.setMinimumHeight(0)
             self.readout.setMaximumHeight(QWIDGETSIZE_MAX)
-        super().resizeEvent(event)
 
     def _redraw(self) -> None:
         entropy, surprisal = self.values()

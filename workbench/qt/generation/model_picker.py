@@ -295,7 +295,8 @@ class ModelPicker(QWidget):
             # QComboBox chooses rows under its root index: for a run's variant, the run is the root a moment.
             self.combo.setRootModelIndex(found[0].parent())
             self.combo.setCurrentIndex(found[0].row())
-            self.combo.setRootModelIndex(QModelIndex())
+            self.combo.setRootModelIndex(QModelIndex())  # sets the search box's text again, cursor at the end
+            self._show_name_first()
 
     def load_settings(self) -> LoadSettings:
         return LoadSettings(device=self.device_combo.currentText(), dtype=self.dtype_combo.currentText())

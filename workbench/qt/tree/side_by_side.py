@@ -9,7 +9,17 @@ import html
 import math
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+from superqt import QElidingLabel
 
 from workbench.core.sessions import RunSequence, RunToken
 from workbench.core.tree import BranchScore, GenerationTree, TreeNode, score_branches
@@ -28,36 +38,50 @@ class BranchColumn(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.score: BranchScore | None = None
-        self.title = QLabel()
-        self.title.setWordWrap(True)
+        # One line each, the whole in the tooltip: on a laptop screen the strip below needs the height.
+        self.name = QLabel()
+        self.title = QElidingLabel()
         self.totals = QLabel()
         self.totals.setWordWrap(True)  # two columns share the output's width: neither may push the page wider
+        # Two lines in a laptop's column, and asked for: the dock opens at least this tall, so the strip is whole.
+        self.totals.setMinimumHeight(2 * self.totals.fontMetrics().lineSpacing())
         self.totals.setToolTip(self.tr("Log-probabilities (nats) of the branch's tokens after the fork, forced "
                                        "ones included, as the model reads them back."))
         self.text = SequenceView()
-        self.strip = EntropyStrip()
+        # Three lines at least (it scrolls), not Qt's 70 px: on a 1280x680 screen the strip needs the height.
+        margins = 2 * (self.text.frameWidth() + round(self.text.document().documentMargin()))
+        self.text.setMinimumHeight(3 * self.text.fontMetrics().lineSpacing() + margins)
+        self.strip = EntropyStrip(readout_below=True)
         self.strip.empty_text = self.tr("Drawn once both branches are scored.")
         self.strip.show_sequences([])
         # The text and the strip mark the same token.
         self.text.token_clicked.connect(lambda step: self.strip.select_token(0, step))
         self.strip.token_clicked.connect(lambda _sequence, step: self.text.mark_token(step))
+        title_row = QHBoxLayout()
+        title_row.setSpacing(4)
+        title_row.addWidget(self.name)
+        title_row.addWidget(self.title, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
-        layout.addWidget(self.title)
+        layout.addLayout(title_row)
         layout.addWidget(self.totals)
         layout.addWidget(self.text, 1)
         layout.addWidget(self.strip)
 
     def clear(self) -> None:
         self.score = None
-        self.title.clear()
+        self.name.clear()
+        self.title.setText("")
+        self.title.setToolTip("")
         self.totals.clear()
         self.text.show_sequence(RunSequence("", ()))
         self.strip.show_sequences([])
 
-    def show_score(self, title: str, score: BranchScore) -> None:
+    def show_score(self, name: str, title: str, score: BranchScore) -> None:
         self.score = score
+        self.name.setText(f"<b>{html.escape(name)}</b>")
         self.title.setText(title)
+        self.title.setToolTip(title)
         if score.logprobs:
             totals = self.tr("After the fork: log p {0:.2f} nats in all · {1:.3f} per token · {2} tokens")
             self.totals.setText(totals.format(score.total_logprob, score.mean_logprob, len(score.logprobs)))
@@ -84,22 +108,35 @@ class SideBySideView(QWidget):
         self.busy.setFixedWidth(120)
         self.busy.setVisible(False)
         self.columns = (BranchColumn(), BranchColumn())
-        splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
         for column in self.columns:
-            splitter.addWidget(column)
+            self.splitter.addWidget(column)
+        # Where the window has not the height for both columns whole (Chinese on a 1280x680 screen), they scroll
+        # rather than squash their strips or push the window taller than the screen.
+        self.scroll = QScrollArea()
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(self.splitter)
         heading_row = QHBoxLayout()
         heading_row.addWidget(self.heading, 1)
         heading_row.addWidget(self.busy)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(heading_row)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self.scroll, 1)
         self._compared: list[TreeNode] = []
         self._tree: GenerationTree | None = None
         self._job = Job(state.jobs, parent=self)
         self._job.finished.connect(self._on_scored)
         self._job.failed.connect(self.heading.setText)
         self._job.ended.connect(lambda: self.busy.setVisible(False))
+
+    def whole_height(self) -> int:
+        """The height the view needs to show both columns whole, without scrolling."""
+        margins = self.layout().contentsMargins()
+        return (margins.top() + margins.bottom() + self.layout().spacing() + self.heading.minimumSizeHint().height()
+                + self.splitter.minimumSizeHint().height())
 
     def compare(self, tree: GenerationTree, node_ids: list[str]) -> bool:
         """Score the two nodes after the start they share, in a job; False when the tree's model is not loaded."""
@@ -130,7 +167,7 @@ class SideBySideView(QWidget):
     def _on_scored(self, scores: list[BranchScore]) -> None:
         for name, column, node, score in zip(NAMES, self.columns, self._compared, scores):
             label = node.label or one_line(added_text(self._tree, node), 60)
-            column.show_score(f"<b>{name}</b> · {html.escape(edge_text(node))} · {html.escape(label)}", score)
+            column.show_score(name, f"· {edge_text(node)} · {label}", score)
         first, second = scores
         if not (first.logprobs or second.logprobs):
             self.heading.setText(self.tr("The two branches hold the same text: there is nothing to compare."))
@@ -139,9 +176,7 @@ class SideBySideView(QWidget):
             self.heading.setText(self.tr("One branch ends where they part: there is nothing to compare."))
             return
         preferred = 0 if first.mean_logprob >= second.mean_logprob else 1
-        self.heading.setText(self.tr(
-            "The model prefers {0}: {1:.3f} against {2:.3f} nats per token after the fork "
-            "(in all {3:.2f} over {4} tokens against {5:.2f} over {6})."
-        ).format(NAMES[preferred], scores[preferred].mean_logprob, scores[1 - preferred].mean_logprob,
-                 scores[preferred].total_logprob, len(scores[preferred].logprobs),
-                 scores[1 - preferred].total_logprob, len(scores[1 - preferred].logprobs)))
+        # The totals are each column's own line: the heading keeps to one line on a laptop screen.
+        self.heading.setText(self.tr("The model prefers {0}: {1:.3f} against {2:.3f} nats per token after the fork.")
+                             .format(NAMES[preferred], scores[preferred].mean_logprob,
+                                     scores[1 - preferred].mean_logprob))

@@ -1028,20 +1028,20 @@ mean surprisal {3:.2f} nats{4}</source>
         <translation>惊奇度</translation>
     </message>
     <message>
-        <source>(nats, per token)</source>
-        <translation>（nats，每个词元）</translation>
-    </message>
-    <message>
-        <source>Entropy: how spread out the model&apos;s raw next-token distribution was (high: unsure). Surprisal: -log p of the token it chose (high: an unexpected pick). Click a point to select its token.</source>
-        <translation>熵：模型原始的下一词元分布有多分散（高：不确定）。惊奇度：所选词元的 -log p（高：出乎意料的选择）。点击某个点可选中对应词元。</translation>
-    </message>
-    <message>
         <source>This run was saved without entropies: surprisal only.</source>
         <translation>该运行保存时未包含熵：仅有惊奇度。</translation>
     </message>
     <message>
         <source>Drawn as the tokens stream.</source>
         <translation>随词元生成逐个绘出。</translation>
+    </message>
+    <message>
+        <source>(nats)</source>
+        <translation>（nats）</translation>
+    </message>
+    <message>
+        <source>Entropy: how spread out the model&apos;s raw next-token distribution was (high: unsure). Surprisal: -log p of the token it chose (high: an unexpected pick). Both in nats, one point per generated token. Click a point to select its token.</source>
+        <translation>熵：模型原始的下一词元分布有多分散（高：不确定）。惊奇度：所选词元的 -log p（高：出乎意料的选择）。两者都以 nats 为单位，每个生成的词元一个点。点击某个点可选中对应词元。</translation>
     </message>
     <message>
         <source>Hover a point to read it; click it to select the token.</source>
@@ -3293,8 +3293,8 @@ Read it (Show Details) and load only a model you trust.</source>
         <translation>其中一个分支在分叉处就结束了：没有可比较的内容。</translation>
     </message>
     <message>
-        <source>The model prefers {0}: {1:.3f} against {2:.3f} nats per token after the fork (in all {3:.2f} over {4} tokens against {5:.2f} over {6}).</source>
-        <translation>模型更偏好 {0}：分叉之后每词元 {1:.3f} nats，对方为 {2:.3f} nats（总计：{4} 个词元共 {3:.2f}，对方 {6} 个词元共 {5:.2f}）。</translation>
+        <source>The model prefers {0}: {1:.3f} against {2:.3f} nats per token after the fork.</source>
+        <translation>模型更偏好 {0}：分叉之后每词元 {1:.3f} nats，对方为 {2:.3f} nats。</translation>
     </message>
 </context>
 <context>
