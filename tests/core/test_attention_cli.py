@@ -81,6 +81,36 @@ def test_png_draws_the_matrix_in_viridis_with_the_causal_mask_grey(tmp_path):
     assert tuple(viridis(np.array(0.0))) in colours  # the colour bar's bottom
 
 
+def _drawn_as_missing(fonts, character: str) -> bool:
+    from workbench.cli import attention_png
+
+    font = fonts._font_for(character)
+    return attention_png._glyph(font, character) == attention_png._glyph(font, attention_png._NO_SUCH_CHARACTER)
+
+
+def test_each_character_of_a_label_is_drawn_by_a_font_that_has_it():
+    """Chinese labels were all boxes: the one font tried (DejaVu Sans) has no Chinese, Noto Sans CJK no ⟨⟩."""
+    from workbench.cli.attention_png import _Fonts
+
+    if _drawn_as_missing(_Fonts(12), "床"):
+        pytest.skip("no font with Chinese characters on this system")
+    fonts = _Fonts(12)
+    for character in "⟨e5 ba:床⟩前，A":
+        assert not _drawn_as_missing(fonts, character), character
+    assert fonts.missing == set()
+
+
+def test_characters_no_font_has_are_said_on_stderr(tiny_folder, tmp_path, capsys, monkeypatch):
+    from workbench.cli import attention_png
+
+    monkeypatch.setattr(attention_png, "_FONT_FILES", ())  # only Pillow's own font, which has no Chinese
+    code = main(["attention", "--model", str(tiny_folder), "--prompt", "床前明月光", "--out", str(tmp_path / "a.npz"),
+                 "--png", str(tmp_path / "a.png"), "--device", "cpu"])
+    assert code == 0 and (tmp_path / "a.png").exists()
+    err = capsys.readouterr().err
+    assert "note: no font on this system draws" in err and "床" in err and "fonts-noto-cjk" in err
+
+
 def test_png_to_a_missing_folder_is_a_workbench_error(tmp_path):
     from workbench.core.errors import WorkbenchError
 

@@ -10,6 +10,7 @@ NPZ contents: ``attentions`` float [layers, heads, T, T] (float16 when the captu
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from workbench.cli.options import add_device_argument, add_trust_remote_code_argument
@@ -96,6 +97,11 @@ def run(args: argparse.Namespace) -> int:
 
         view = f"head {head}" if isinstance(head, int) else head
         title = f"{capture.model_name} · layer {layer} · {view}"
-        write_heatmap_png(main.matrix(layer, head), main.queries.labels, main.keys.labels, png, title, main.causal)
+        missing = write_heatmap_png(main.matrix(layer, head), main.queries.labels, main.keys.labels, png, title,
+                                    main.causal)
         print(f"wrote {png}")
+        if missing:
+            print(f"note: no font on this system draws {''.join(sorted(missing)[:10])}: the image shows boxes in "
+                  "their place (install a Chinese font, such as Debian's fonts-noto-cjk); the .npz has the text",
+                  file=sys.stderr)
     return 0
