@@ -172,6 +172,8 @@ def test_modes_start_from_their_own_defaults_and_flags_given_win():
          "error: --temperature shapes sampling, and greedy decoding does not sample: leave it out, or sample instead."),
         (["--beams", "4", "--top-k", "5"],
          "error: --top-k shapes sampling, and beam search does not sample: leave it out, or sample instead."),
+        (["--greedy", "--seed", "3"],
+         "error: --seed shapes sampling, and greedy decoding does not sample: leave it out, or sample instead."),
         (["--preset", "greedy", "--min-p", "0.1"],
          "error: --min-p shapes sampling, and greedy decoding does not sample: leave it out, or sample instead."),
         # A preset is a whole way of decoding: Beam search's no-repeat 3 must not follow into greedy.
@@ -187,13 +189,17 @@ def test_non_finite_and_out_of_range_values_are_one_error_line(tmp_path, capsys,
 
 
 @pytest.mark.parametrize("as_json", [True, False])
-def test_the_first_ctrl_c_stops_and_still_writes_the_text_so_far(tiny_loaded, as_json, capsys):
+def test_the_first_ctrl_c_stops_and_still_writes_the_text_so_far(tiny_loaded, as_json, capsys, monkeypatch):
     import os
     import signal
 
     from workbench.cli.generate import run_generation
+    from workbench.core import generation
     from workbench.core.decoding import DecodingSettings
     from workbench.core.generation import GenerationRequest
+
+    # The seed drawn: one whose first tokens make visible text (some of the tiny model's make none).
+    monkeypatch.setattr(generation.random, "randint", lambda low, high: 1)
 
     forwards = []
 

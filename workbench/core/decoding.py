@@ -227,8 +227,8 @@ class DecodingSettings(DescribedSettings):
     )
 
     def unused_settings(self) -> tuple[str, ...]:
-        """The knobs that do nothing in this mode: the sampling filters outside sampling, the beam count
-        outside beam search."""
+        """The knobs that do nothing in this mode: the sampling filters and the seed outside sampling, the beam
+        count outside beam search."""
         return (SAMPLING_ONLY if self.mode != "sample" else ()) + (("num_beams",) if self.mode != "beam" else ())
 
     def applied_settings(self) -> dict[str, Any]:
@@ -275,7 +275,7 @@ class DecodingSettings(DescribedSettings):
 
 
 # The knobs that shape the random draw: greedy and beam search never draw, so these do nothing there.
-SAMPLING_ONLY = ("temperature", "top_k", "top_p", "min_p", "typical_p")
+SAMPLING_ONLY = ("temperature", "top_k", "top_p", "min_p", "typical_p", "seed")
 
 # The names are the presets' keys in saved settings: English ``Text``s, shown translated by the window.
 PRESETS: dict[str, DecodingSettings] = {

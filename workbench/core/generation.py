@@ -493,9 +493,9 @@ def generate(
     tokenizer = loaded.tokenizer
     config = to_generation_config(settings, tokenizer)
     beam = settings.mode == "beam"
-    seed = settings.seed
-    if seed is None and settings.mode == "sample":
-        seed = random.randint(0, MAX_SEED)
+    seed = None  # only a draw has one: greedy and beam search report none, whatever their settings hold
+    if settings.mode == "sample":
+        seed = random.randint(0, MAX_SEED) if settings.seed is None else settings.seed
     stop_strings = settings.stop_strings
     eos_token_ids = _eos_token_ids(loaded, config)
     # generate stops where the engine does, also when only the tokenizer names the end (models trained here)

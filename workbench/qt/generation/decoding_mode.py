@@ -7,6 +7,7 @@ import dataclasses
 from typing import Callable
 
 from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QWidget
 
 from workbench.core.decoding import SAMPLING_ONLY, DecodingSettings, with_mode
 from workbench.qt.common.settings_form import SettingsForm
@@ -19,12 +20,14 @@ class DecodingModeRules(QObject):
     values come back when the person returns to it. Knobs the mode does not use are disabled."""
 
     def __init__(self, form: SettingsForm, read: Callable[[], DecodingSettings],
-                 write: Callable[[DecodingSettings], None]) -> None:
+                 write: Callable[[DecodingSettings], None], outside_form: dict[str, QWidget] | None = None) -> None:
+        """``outside_form``: the widgets of settings the panel edits itself (the seed's row), by name."""
         super().__init__(form)
         self._read, self._write = read, write
         self.mode_combo = form.control("mode")
-        self._knobs = {name: form.control(name) for name, value in form.values().items()
-                       if isinstance(value, (int, float))}
+        edited = form.values()
+        self._knobs = {name: form.control(name) for name in (*SAMPLING_ONLY, "num_beams") if name in edited}
+        self._knobs.update(outside_form or {})
         self._shown_mode = self.mode_combo.currentData()
         self._left_in_mode: dict[str, DecodingSettings] = {}  # what each mode showed when the person left it
         self.mode_combo.currentIndexChanged.connect(self._mode_switched)
@@ -35,8 +38,8 @@ class DecodingModeRules(QObject):
 
     def enable_knobs(self, settings: DecodingSettings) -> None:
         unused = settings.unused_settings()
-        for name in (*SAMPLING_ONLY, "num_beams"):
-            self._knobs[name].setEnabled(name not in unused)
+        for name, knob in self._knobs.items():
+            knob.setEnabled(name not in unused)
 
     def _mode_switched(self) -> None:
         mode = self.mode_combo.currentData()

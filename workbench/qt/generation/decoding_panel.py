@@ -84,7 +84,8 @@ class DecodingPanel(QWidget):
         )
         self.form.changed.connect(self._on_changed)
         self.mode_rules = DecodingModeRules(
-            self.form, self.settings, lambda settings: self.set_settings(settings, seed_locked=self.seed_locked))
+            self.form, self.settings, lambda settings: self.set_settings(settings, seed_locked=self.seed_locked),
+            outside_form={"seed": seed_row})
         self.mode_combo = self.mode_rules.mode_combo
 
         layout = QVBoxLayout(self)
@@ -137,9 +138,7 @@ class DecodingPanel(QWidget):
 
     def _on_changed(self, *_args) -> None:
         settings = self.settings()
-        self.mode_rules.enable_knobs(settings)
-        for widget in (self.seed_spin, self.seed_lock):  # greedy and beam search draw nothing: no seed to set
-            widget.setEnabled(settings.mode == "sample")
+        self.mode_rules.enable_knobs(settings)  # greedy and beam search draw nothing: no seed to set either
         found = settings.problems()
         self.problems_label.setText("\n".join(f"⚠ {translated(problem)}" for problem in found))
         self.problems_label.setVisible(bool(found))
