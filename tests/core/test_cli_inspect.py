@@ -125,3 +125,31 @@ def test_the_first_ctrl_c_during_the_lens_keeps_the_whole_generation(tiny_folder
     assert report["stopped"] is False and len(report["tokens"]) == 6 and "lens" not in report
     err = capsys.readouterr().err
     assert "stopped (Ctrl+C) during the logit lens: the file holds the whole generation, no lens" in err
+
+
+def test_the_lens_of_a_model_trained_here_past_its_context_reads_its_last_window(tmp_path, capsys):
+    """Such a model generates past its context: the lens refused the whole text after the generation, and the
+    trace was lost."""
+    from workbench.core.catalog import Catalog
+    from workbench.core.lens import logit_lens
+    from workbench.core.loading import LoadSettings, load_model
+    from workbench.core.training.settings import TrainSettings
+    from workbench.core.training.trainer import train
+
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("the cat sat on the mat and the dog sat on the log. " * 40, encoding="utf-8")
+    run = tmp_path / "run"
+    drain(train(TrainSettings(corpus=str(corpus), out_dir=str(run), n_layer=1, n_head=2, n_embd=16, block_size=8,
+                              batch_size=2, max_iters=2, eval_interval=2, eval_iters=1, sample_tokens=4,
+                              device="cpu")))
+    out = tmp_path / "trace.json"
+    code = main(["inspect", "--model", str(run), "--prompt", "the cat", "--greedy", "--max-new-tokens", "12",
+                 "--device", "cpu", "--out", str(out), "--lens"])
+    assert code == 0
+    report = json.loads(out.read_text(encoding="utf-8"))
+    every = [*report["prompt_token_ids"], *(token["token_id"] for token in report["tokens"])]
+    assert len(every) == 7 + 12 and report["lens"]["token_ids"] == every[-8:]
+    assert "reads at most 8 tokens: the logit lens reads the last 8 of the 19" in capsys.readouterr().err
+    loaded = drain(load_model(Catalog().resolve(str(run)), LoadSettings(device="cpu")))
+    expected = drain(logit_lens(loaded, every[-8:]))
+    assert report["lens"] == expected.to_json()

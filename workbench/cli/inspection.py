@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     lens = None
     lens_stopped = False
     if args.lens and not result.stopped:  # stopped: the person wants the file now, not another pass
-        lens, lens_stopped = _lens_until_ctrl_c(loaded, [*result.prompt_token_ids, *_first_sequence(result)])
+        lens, lens_stopped = _lens_until_ctrl_c(loaded, _lens_window(loaded, result))
     report = inspection_report(loaded.entry.name, request, result, lens)
     write_text_atomic(out, json.dumps(report, ensure_ascii=False) + "\n")
     traced = sum(len(sequence.tokens) for sequence in result.sequences)
@@ -65,8 +65,16 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _first_sequence(result) -> tuple[int, ...]:
-    return tuple(result.sequences[0].token_ids) if result.sequences else ()
+def _lens_window(loaded, result) -> list[int]:
+    """Prompt and first answer, or their last ``context_length`` tokens: a model trained here generates past its
+    context (reading only its last tokens), and the lens reads as much as the model does."""
+    token_ids = [*result.prompt_token_ids, *(result.sequences[0].token_ids if result.sequences else ())]
+    limit = loaded.context_length
+    if limit is not None and len(token_ids) > limit:
+        print(f"note: {loaded.entry.name} reads at most {limit} tokens: the logit lens reads the last {limit} of "
+              f"the {len(token_ids)} (its token_ids say which)", file=sys.stderr)
+        return token_ids[-limit:]
+    return token_ids
 
 
 def _lens_until_ctrl_c(loaded, token_ids: list[int]):
