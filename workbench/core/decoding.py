@@ -171,8 +171,8 @@ class DecodingSettings(DescribedSettings):
         section=QT_TRANSLATE_NOOP("DecodingSettings", "Beams and answers"),
         help=QT_TRANSLATE_NOOP(
             "DecodingSettings",
-            "How many separate answers to produce from the same prompt; each gets its own tab. Each one is run "
-            "at every step, so time and memory grow with it (at most 64).",
+            "How many separate answers to produce from the same prompt (in the window, each gets its own tab). "
+            "Each one is run at every step, so time and memory grow with it (at most 64).",
         ),
     )
     num_beams: int = setting(  # used in beam mode only

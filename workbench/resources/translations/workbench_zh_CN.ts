@@ -891,10 +891,6 @@ mean surprisal {3:.2f} nats{4}</source>
         <translation>束与回答</translation>
     </message>
     <message>
-        <source>How many separate answers to produce from the same prompt; each gets its own tab. Each one is run at every step, so time and memory grow with it (at most 64).</source>
-        <translation>用同一个提示词生成多少个独立的回答；每个回答有自己的标签页。每一步都要为每个回答运行一次模型，因此时间和内存随之增长（最多 64）。</translation>
-    </message>
-    <message>
         <source>Beams</source>
         <translation>束数</translation>
     </message>
@@ -909,6 +905,10 @@ mean surprisal {3:.2f} nats{4}</source>
     <message>
         <source>Seed</source>
         <translation>种子</translation>
+    </message>
+    <message>
+        <source>How many separate answers to produce from the same prompt (in the window, each gets its own tab). Each one is run at every step, so time and memory grow with it (at most 64).</source>
+        <translation>用同一个提示词生成多少个独立的回答（在窗口中，每个回答有自己的标签页）。每一步都要为每个回答运行一次模型，因此时间和内存随之增长（最多 64）。</translation>
     </message>
     <message>
         <source>Seed and stop strings</source>
