@@ -65,6 +65,14 @@ def test_train_then_perplexity(corpus, tmp_path, capsys):
     assert "no token for" not in capsys.readouterr().err
 
 
+def test_a_warmup_longer_than_the_run_is_noted_and_the_run_goes_on(corpus, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(f"train --corpus {corpus} --out {out} --max-iters 2 --eval-interval 2 {TINY} --warmup-iters 5"
+                .split()) == 0
+    assert "note: The warmup (5 steps) lasts the whole run (2 steps): the learning rate only rises" in (
+        capsys.readouterr().err)
+
+
 def test_refuses_a_non_empty_output_folder_unless_resuming(corpus, tmp_path, capsys):
     out = tmp_path / "out"
     out.mkdir()

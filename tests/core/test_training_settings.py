@@ -52,6 +52,18 @@ def test_problems_are_human_messages(changes, fragment):
         settings.validate()
 
 
+def test_a_warmup_as_long_as_the_run_is_noted_with_the_rate_it_reaches():
+    """A 60-step run kept the default 100 warmup steps: its rate stopped at 59 % of the peak, and nothing said so."""
+    from workbench.core.training.trainer import learning_rate
+
+    short = TrainSettings(corpus="c.txt", out_dir="o", max_iters=60, warmup_iters=100, lr=1e-3)
+    (note,) = short.notes()
+    last = learning_rate(short, short.max_iters - 1)  # what the trainer sets at its last step
+    assert f"{last:.3g}" == "0.000594" and f"to {last:.3g} of 0.001, and never decays" in note
+    assert not short.problems()  # allowed: it is said, not refused
+    assert TrainSettings(corpus="c.txt", out_dir="o", max_iters=101, warmup_iters=100).notes() == []
+
+
 def test_corpus_folder_joins_txt_files_in_sorted_order(tmp_path):
     (tmp_path / "b.txt").write_text("second", encoding="utf-8")
     (tmp_path / "a.txt").write_text("first", encoding="utf-8")

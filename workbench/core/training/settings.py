@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from workbench.core.i18n import QT_TRANSLATE_NOOP
+from workbench.core.i18n import QT_TRANSLATE_NOOP, Text
 from workbench.core.settings_fields import DEVICE, FOLDER, DescribedSettings, Problem, setting, shown
 
 ARCHITECTURE_LABELS = {
@@ -474,6 +474,20 @@ class TrainSettings(DescribedSettings):
         if self.tokenizer != "bpe":
             unused["vocab_size"] = "it sizes the BPE tokenizer learnt from the corpus: add --tokenizer bpe"
         return unused
+
+    def notes(self) -> list[Text]:
+        """What the settings allow but a person rarely means, said before a run starts (it still can)."""
+        if self.warmup_iters < self.max_iters:
+            return []
+        # The schedule's last step is max_iters - 1: lr * (step + 1) / (warmup + 1) while warming up.
+        reached = self.effective_lr * self.max_iters / (self.warmup_iters + 1)
+        return [
+            QT_TRANSLATE_NOOP(
+                "SettingsNote",
+                "The warmup ({warmup} steps) lasts the whole run ({steps} steps): the learning rate only rises, to "
+                "{reached:.3g} of {lr:.3g}, and never decays. Fewer warmup steps give the usual schedule.",
+            ).fill(warmup=self.warmup_iters, steps=self.max_iters, reached=reached, lr=self.effective_lr)
+        ]
 
     def combination_problems(self) -> list[Problem]:
         found = []

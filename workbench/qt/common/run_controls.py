@@ -120,14 +120,16 @@ class RunController(QObject):
         self.status_label.setToolTip(tip)
         self.status_label.setStyleSheet(_problem_style(self.status_label) if problem else "")
 
-    def refresh(self, problems: Callable[[], list[str]]) -> None:
-        """Show the settings' ``problems`` (asked only while idle) and enable the buttons."""
+    def refresh(self, problems: Callable[[], list[str]], notes: Callable[[], list[str]] = list) -> None:
+        """Show the settings' ``problems`` and ``notes`` (asked only while idle; a note lets the run start) and
+        enable the buttons."""
         running = self.is_running()
         problems = [] if running else problems()
+        said = [*problems, *([] if running else notes())]
         if not running and self.status_label.text() in self._idle_messages:  # no run yet: what is missing, or ready
             self.set_status(self._idle_messages[not problems])
-        self.problems_label.setText("\n".join(translated(problem) for problem in problems))
-        self.problems_label.setVisible(bool(problems))
+        self.problems_label.setText("\n".join(translated(text) for text in said))
+        self.problems_label.setVisible(bool(said))
         self.start_button.setEnabled(not running and not problems)
         # While stopping, a pause would hold the run before it can save its checkpoint.
         self.pause_button.setEnabled(running and not self.stopping)

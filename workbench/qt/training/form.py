@@ -171,6 +171,10 @@ class TrainingForm(QWidget):
             **{**values, "base_model": self._base_model if finetune else None, "lora": values["lora"] and finetune},
         )
 
+    def notes(self) -> list[str]:
+        """What the settings allow but a person rarely means (the run can start)."""
+        return list(self.settings().notes())  # translated where shown, as the problems are
+
     def problems(self) -> list[str]:
         """What stops a run from starting, in words a person can act on; [] when it can start."""
         settings = self.settings()

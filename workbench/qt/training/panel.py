@@ -412,7 +412,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
 
     def _refresh_controls(self) -> None:
         running = self.is_running()
-        self.run.refresh(self.form.problems)
+        self.run.refresh(self.form.problems, self.form.notes)
         self.form.set_editable(not running)
         self.continue_button.setEnabled(not running and self._resumable is not None)
         self.continue_button.setToolTip(self.tr("Carry on the stopped run from its checkpoint, on the same curve.") + (

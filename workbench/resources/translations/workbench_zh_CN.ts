@@ -3161,6 +3161,13 @@ Read it (Show Details) and load only a model you trust.</source>
     </message>
 </context>
 <context>
+    <name>SettingsNote</name>
+    <message>
+        <source>The warmup ({warmup} steps) lasts the whole run ({steps} steps): the learning rate only rises, to {reached:.3g} of {lr:.3g}, and never decays. Fewer warmup steps give the usual schedule.</source>
+        <translation>预热（{warmup} 步）贯穿整个运行（{steps} 步）：学习率只升不降，最高只到 {reached:.3g}（设定为 {lr:.3g}），也不会衰减。减少预热步数即可得到通常的学习率曲线。</translation>
+    </message>
+</context>
+<context>
     <name>SettingsProblem</name>
     <message>
         <source>Min new tokens must be at most max new tokens ({maximum}).</source>
