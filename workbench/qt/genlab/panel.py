@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFileDialog,
     QGridLayout,
@@ -214,6 +214,8 @@ class GenLabPanel(RunControlsMixin, QWidget):
         right.addWidget(lower)
         right.setStretchFactor(0, 1)
         right.setStretchFactor(1, 1)
+        for pane in (right, lower, grids):  # no drag or early sizing may shrink a plot or the pictures to nothing
+            pane.setChildrenCollapsible(False)
 
         outer = QHBoxLayout(self)
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -225,7 +227,14 @@ class GenLabPanel(RunControlsMixin, QWidget):
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
-        if not self._fitted:  # once: later the splitter keeps its ratio, or the user's
+        self._fit_once()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        self._fit_once()
+
+    def _fit_once(self) -> None:
+        if not self._fitted and self.isVisible():  # once, shown: later the splitter keeps its ratio, or the user's
             self._fitted = True
             QTimer.singleShot(0, self, self._fit_pictures)  # after the layouts have placed the splitter
 
@@ -234,6 +243,9 @@ class GenLabPanel(RunControlsMixin, QWidget):
         (a full HD screen); else the pictures get most of it (a laptop): the first plot stays whole, the
         second scrolls. The pictures are what the lab is about."""
         height = self._right.height() - self._right.handleWidth()  # what the two share
+        if height < self._right.minimumSizeHint().height():  # not laid out yet: fit at the next resize
+            self._fitted = False
+            return
         curves = self.curve_stack.currentWidget()
         wanted = curves.unscrolled_height()
         if wanted > height * CURVES_SHARE_MAX:
