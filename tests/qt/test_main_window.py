@@ -380,6 +380,20 @@ def test_the_answer_on_screen_comes_back_at_the_next_start_beside_a_newer_prompt
     assert again.runs_panel.selected_run().id == again.shown_run_id  # the run the export buttons take
 
 
+def test_a_branch_on_screen_at_closing_leaves_no_run_highlighted_at_the_next_start(qtbot, make_window, tiny_loaded):
+    """The newest run was highlighted over an empty output: it claimed to be the answer on screen."""
+    window = make_window(tiny_loaded)
+    set_prompt(window, "The quick", mode="sample", max_new_tokens=5)
+    with qtbot.waitSignal(window.state.generation_finished, timeout=15_000):
+        window.generate()
+    tree = window.trees.trees[0]
+    window.show_node(tree, tree.root.id)  # a branch of the Tree on screen, not a run
+    window.close()
+
+    again = make_window(tiny_loaded)
+    assert again.shown_run_id == "" and again.runs_panel.selected_run() is None
+
+
 def test_the_answers_timings_show_on_the_generate_page_only(qtbot):
     window = MainWindow(AppState())
     qtbot.addWidget(window)

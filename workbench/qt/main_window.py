@@ -466,6 +466,8 @@ class MainWindow(QMainWindow):
         shown = self.runs_panel.run_with_id(self.session.shown_run_id)
         if shown is not None:  # the answer on screen when the window closed (the editor may hold a newer prompt)
             self._show_run(shown, _settings_of(shown) or MODE_DEFAULTS["sample"])
+        else:  # no run was on screen (a branch of the Tree, or nothing): none is highlighted as if it were
+            self.runs_panel.select_run("")
         self._schedule_autosave.cancel()  # nothing changed yet
 
     def _editor_state(self) -> EditorState:
