@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,17 @@ def private_user_dirs(tmp_path, monkeypatch):
     """Keep settings, sessions and trained models out of the user's real folders."""
     monkeypatch.setenv("WORKBENCH_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("WORKBENCH_CONFIG_DIR", str(tmp_path / "config"))
+
+
+def obeying_file_permissions(command: list[str]) -> list[str]:
+    """``command`` run so that file permissions bind it: as root, without the two capabilities that pass them by
+    (util-linux's setpriv). Skips the test where root has no setpriv."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return command
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("root passes file permissions by, and there is no setpriv here to drop that")
+    return [setpriv, "--bounding-set=-dac_override,-dac_read_search", *command]
 
 
 def make_tiny_tokenizer(chat: bool = True):

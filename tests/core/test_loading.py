@@ -1,10 +1,14 @@
 import json
+import shutil
+import subprocess
+import sys
 import threading
 import time
 
 import pytest
 import torch
 
+from tests.conftest import obeying_file_permissions
 from workbench.core import loading
 from workbench.core.architectures import WorkbenchGPTForCausalLM
 from workbench.core.catalog import Catalog, gguf_entry
@@ -58,6 +62,19 @@ def test_folder_with_config_but_no_weights_is_refused(tiny_folder):
         weights.unlink()
     with pytest.raises(ModelLoadError, match="could not be loaded"):
         load_model_blocking(str(tiny_folder))
+
+
+def test_a_weights_file_that_may_not_be_read_is_said_so_not_called_missing(tiny_folder, tmp_path):
+    """safetensors calls a file it may not read "No such file or directory"."""
+    folder = tmp_path / "model"
+    shutil.copytree(tiny_folder, folder)
+    (folder / "model.safetensors").chmod(0)
+    command = [sys.executable, "-m", "workbench", "generate", "--model", str(folder), "--prompt", "hi",
+               "--max-new-tokens", "1", "--device", "cpu"]
+    done = subprocess.run(obeying_file_permissions(command), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2 and done.stderr.strip().splitlines() == [
+        f"error: {folder / 'model.safetensors'} is there but may not be read (Permission denied): give yourself "
+        "read access to the model's files (chmod u+r), or copy the model where you can."], done.stderr[-2000:]
 
 
 def test_a_folder_without_a_tokenizer_says_so(tiny_folder):

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 
 import pytest
 
+from tests.conftest import obeying_file_permissions
 from workbench.core.errors import InvalidInputError
 from workbench.core.outputs import check_output_folder, prepare_output_folder, remove_made_folders
 
@@ -45,12 +48,15 @@ def test_a_busy_folder_is_refused_unless_resuming(tmp_path):
     assert (tmp_path / "notes.txt").read_text() == "keep me"
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root writes through file permissions")
 def test_a_read_only_folder_is_refused(tmp_path):
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o500)
-    with pytest.raises(InvalidInputError, match="Cannot write results in"):
-        prepare_output_folder(locked / "run")
+    attempt = ("from workbench.core.outputs import prepare_output_folder; import sys; "
+               "prepare_output_folder(sys.argv[1])")
+    done = subprocess.run(obeying_file_permissions([sys.executable, "-c", attempt, str(locked / "run")]),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0 and "InvalidInputError: Cannot write results in" in done.stderr, done.stderr[-2000:]
+    assert not (locked / "run").exists()
 
 
 def test_proc_is_refused():

@@ -633,6 +633,8 @@ def _load_folder_checked(location: str, settings: LoadSettings, dtype: torch.dty
         raise ModelLoadError(QT_TRANSLATE_NOOP(
             "Errors", "{location} has no tokenizer (tokenizer.json or tokenizer_config.json is missing): copy the "
             "tokenizer files in with the model's.").fill(location=location))
+    if folder.is_dir():
+        _check_readable(folder)
     try:
         return _load_folder(location, settings, dtype)
     except WorkbenchError:
@@ -643,6 +645,20 @@ def _load_folder_checked(location: str, settings: LoadSettings, dtype: torch.dty
                 location=location, kind=type(error).__name__, reason=_first_line(str(error))
             )
         ) from error
+
+
+def _check_readable(folder: Path) -> None:
+    """Each file of the folder can be opened: safetensors reports a file it may not read as "No such file",
+    which sends a person looking for a file that is there."""
+    for path in sorted(folder.iterdir()):
+        if path.is_file():
+            try:
+                path.open("rb").close()
+            except PermissionError as error:
+                raise ModelLoadError(QT_TRANSLATE_NOOP(
+                    "Errors", "{path} is there but may not be read ({reason}): give yourself read access to the "
+                    "model's files (chmod u+r), or copy the model where you can.").fill(
+                        path=str(path), reason=error.strerror or "permission denied")) from error
 
 
 def _first_line(text: str) -> str:

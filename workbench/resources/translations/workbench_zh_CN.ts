@@ -1391,6 +1391,10 @@ mean surprisal {3:.2f} nats{4}</source>
         <translation>无法将 {location} 加载为模型（{kind}：{reason}）。</translation>
     </message>
     <message>
+        <source>{path} is there but may not be read ({reason}): give yourself read access to the model&apos;s files (chmod u+r), or copy the model where you can.</source>
+        <translation>{path} 存在，但没有读取权限（{reason}）：请为自己加上对模型文件的读取权限（chmod u+r），或把模型复制到你能读取的位置。</translation>
+    </message>
+    <message>
         <source>{folder} is a file, not a folder: choose a folder for the results.</source>
         <translation>{folder} 是文件而不是文件夹：请为结果选择一个文件夹。</translation>
     </message>
