@@ -195,3 +195,33 @@ def test_the_sample_prompts_menu_titles_speak_chinese_and_the_prompts_stay_as_th
     actions = editor.samples_button.menu().actions()
     next(action for action in actions if action.text().startswith("英文：法国")).trigger()
     assert editor.prompt() == "What is the capital of France?"
+
+
+def _drawn_with(font, text: str) -> list[str]:
+    """The font families Qt draws ``text`` with, run by run."""
+    from PySide6.QtGui import QTextLayout
+
+    layout = QTextLayout(text, font)
+    layout.beginLayout()
+    layout.createLine()
+    layout.endLayout()
+    return [run.rawFont().familyName() for run in layout.glyphRuns()]
+
+
+def test_english_is_drawn_in_the_systems_font_and_chinese_in_a_cjk_one(qapp):
+    """Named by its alias "Sans Serif" before the CJK fallbacks, the system font lost to them: every English
+    text was drawn in Noto Sans CJK, quotation marks full-width."""
+    from workbench.qt.common.language import CJK_FONTS, ENGLISH
+
+    install_language(qapp, ENGLISH)
+    assert not set(_drawn_with(qapp.font(), "“Show in inspector” ab")) & set(CJK_FONTS)
+    installed = install_language(qapp, CHINESE)
+    try:
+        drawn = _drawn_with(qapp.font(), "床前明月光，“引号”")
+    finally:
+        install_language(qapp, ENGLISH)
+        for translator in installed:
+            QCoreApplication.removeTranslator(translator)
+    if not set(drawn) & set(CJK_FONTS):
+        pytest.skip("no CJK font on this system")
+    assert len(set(drawn)) == 1  # one font for the characters and their punctuation

@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QFontInfo
 from PySide6.QtWidgets import QApplication
 
 from workbench.core.i18n import Text
@@ -53,10 +53,11 @@ def effective_language(chosen: str | None = None) -> str:
 
 
 def install_language(app: QApplication, language: str | None = None) -> list[QTranslator]:
-    """Install the translators for ``language`` (default: the effective one) and the CJK font fallback.
+    """Install the translators for ``language`` (default: the effective one) and the interface font.
     Returns the translators, children of ``app`` so that they live as long as it."""
-    set_cjk_fallback(app)
-    if (language or effective_language()) != CHINESE:
+    language = language or effective_language()
+    set_interface_font(app, language)
+    if language != CHINESE:
         return []
     installed = []
     for folder, name in ((translations_dir(), "workbench_zh_CN"),
@@ -68,10 +69,16 @@ def install_language(app: QApplication, language: str | None = None) -> list[QTr
     return installed
 
 
-def set_cjk_fallback(app: QApplication) -> None:
+def set_interface_font(app: QApplication, language: str) -> None:
+    """The system's font first, by its real name, then the CJK fonts for the characters it lacks; in Chinese
+    the CJK fonts first, so that punctuation is Chinese too. Named by an alias ("Sans Serif", on Linux), the
+    system's font lost to the CJK fonts listed after it: all English text was drawn in Noto Sans CJK, its
+    quotation marks full-width and its lines taller."""
     font = QFont(app.font())
-    families = [family for family in font.families() if family not in CJK_FONTS] + list(CJK_FONTS)
-    font.setFamilies(families)
+    system = [family for family in font.families() if family not in CJK_FONTS]
+    font.setFamilies(system)
+    system = list(dict.fromkeys([QFontInfo(font).family(), *system]))  # the alias's font here (DejaVu Sans)
+    font.setFamilies([*CJK_FONTS, *system] if language == CHINESE else [*system, *CJK_FONTS])
     app.setFont(font)
 
 
