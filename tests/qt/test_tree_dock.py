@@ -429,3 +429,19 @@ def test_two_identical_branches_are_said_to_be_the_same_not_a_mean_of_nothing(qt
     view._on_scored([BranchScore("first", 2, (), (), ()), shorter])
     assert "One branch ends where they part" in view.heading.text()
     assert "nan" not in view.columns[0].totals.text() and "1 tokens" in view.columns[1].totals.text()
+
+
+def test_a_tree_too_long_for_the_narrow_dock_ends_in_an_ellipsis_not_mid_word(qtbot, window):
+    """It was cut at the frame: "…colours are · 3 branches · s"."""
+    from workbench.qt.common.eliding_combo import ElidingComboBox
+
+    assert isinstance(window.tree_dock_widget.selector, ElidingComboBox)
+    selector = ElidingComboBox()
+    qtbot.addWidget(selector)
+    selector.addItem("The three primary colours are · 3 branches · smollm2-135m-instruct")
+    selector.setCurrentIndex(selector.count() - 1)
+    selector.resize(240, selector.sizeHint().height())
+    shown = selector.shown_text()
+    assert shown.endswith("…") and selector.currentText().startswith(shown[:-1])
+    selector.resize(900, selector.sizeHint().height())
+    assert selector.shown_text() == selector.currentText()

@@ -15,7 +15,6 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QPoint, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QHBoxLayout,
     QInputDialog,
     QMenu,
@@ -30,6 +29,7 @@ from workbench.core.atomic import write_json_atomic
 from workbench.core.generation_data import TokenEvent
 from workbench.core.tree import GenerationTree, TreeNode, weights_hash
 from workbench.qt.common.app_state import AppState
+from workbench.qt.common.eliding_combo import ElidingComboBox
 from workbench.qt.common.empty_hint import HintedTreeWidget
 from workbench.qt.common.export import ask_and_save
 from workbench.qt.common.jobs import Job
@@ -126,7 +126,7 @@ class TreeDock(QWidget):
         self.shown_tree_id: str | None = None
         self._placeholder: QTreeWidgetItem | None = None
 
-        self.selector = QComboBox()
+        self.selector = ElidingComboBox()
         self.selector.setToolTip(self.tr("One tree per prompt, newest first."))
         self.selector.currentIndexChanged.connect(self._on_tree_picked)
         self.export_button = QPushButton(self.tr("Export JSON…"))
