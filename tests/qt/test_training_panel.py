@@ -223,10 +223,11 @@ def test_bad_settings_disable_start_with_a_message(panel, tmp_path, corpus):
 
 def test_a_warmup_longer_than_the_run_is_said_and_start_stays_enabled(panel, corpus):
     panel.form.set_values(corpus=str(corpus), max_iters=60, warmup_iters=100)
-    assert "The warmup (100 steps) lasts the whole run (60 steps)" in panel.problems_label.text()
-    assert panel.problems_label.isVisibleTo(panel) and panel.start_button.isEnabled()
+    assert "The warmup (100 steps) lasts the whole run (60 steps)" in panel.notes_label.text()
+    assert panel.notes_label.isVisibleTo(panel) and panel.start_button.isEnabled()
+    assert not panel.problems_label.isVisibleTo(panel)  # a note is not drawn as a problem
     panel.form.set_values(warmup_iters=10)
-    assert not panel.problems_label.isVisibleTo(panel)
+    assert not panel.notes_label.isVisibleTo(panel)
 
 
 def test_try_training_fills_in_the_sample_corpus(panel):

@@ -61,6 +61,9 @@ class RunController(QObject):
         self.problems_label = QLabel()
         self.problems_label.setWordWrap(True)
         self.problems_label.setStyleSheet(_problem_style(self.problems_label))
+        self.notes_label = QLabel()  # what the settings allow but rarely mean: the text's colour, not a problem's
+        self.notes_label.setWordWrap(True)
+        self.notes_label.setVisible(False)
 
     # ----- state ----------------------------------------------------------------------
 
@@ -125,11 +128,12 @@ class RunController(QObject):
         enable the buttons."""
         running = self.is_running()
         problems = [] if running else problems()
-        said = [*problems, *([] if running else notes())]
+        notes = [] if running else notes()
         if not running and self.status_label.text() in self._idle_messages:  # no run yet: what is missing, or ready
             self.set_status(self._idle_messages[not problems])
-        self.problems_label.setText("\n".join(translated(text) for text in said))
-        self.problems_label.setVisible(bool(said))
+        for label, texts in ((self.problems_label, problems), (self.notes_label, notes)):
+            label.setText("\n".join(translated(text) for text in texts))
+            label.setVisible(bool(texts))
         self.start_button.setEnabled(not running and not problems)
         # While stopping, a pause would hold the run before it can save its checkpoint.
         self.pause_button.setEnabled(running and not self.stopping)
@@ -177,6 +181,7 @@ class RunControlsMixin:
     stop_button = property(lambda self: self.run.stop_button)
     status_label = property(lambda self: self.run.status_label)
     problems_label = property(lambda self: self.run.problems_label)
+    notes_label = property(lambda self: self.run.notes_label)
 
     def is_running(self) -> bool:
         return self.run.is_running()

@@ -136,6 +136,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(scroll, 1)
         left_layout.addWidget(self.problems_label)
+        left_layout.addWidget(self.notes_label)
         left_layout.addLayout(buttons)
         left_layout.addWidget(self.progress)
         left_layout.addWidget(self.status_label)
