@@ -182,9 +182,12 @@ def test_a_new_prompt_starts_a_tree_and_the_same_prompt_adds_an_answer(qtbot, wi
     # Another answer to the prompt stands beside the first, both under the prompt, not under the first answer.
     prompt_item = dock.view.topLevelItem(0)
     assert dock.item(again.id).parent() is prompt_item and dock.item(root.id).parent() is prompt_item
-    assert dock.item(again.id).text(0) == "another answer" and dock.item(root.id).childCount() == 0
+    assert dock.item(again.id).text(0) == "answer 2" and dock.item(root.id).childCount() == 0  # numbered
     # What is listed beside a branch is what "Compare with sibling" offers.
     assert shown_siblings(tree, root) == [again] and shown_siblings(tree, again) == [root]
+    _, third = generate_root(qtbot, window)
+    dock.selector.setCurrentIndex(dock.selector.findData(tree.id))
+    assert [dock.item(answer.id).text(0) for answer in (root, again, third)] == ["answer", "answer 2", "answer 3"]
 
 
 def test_rename_collapse_and_delete(qtbot, window, monkeypatch):

@@ -93,12 +93,15 @@ def added_text(tree: GenerationTree, node: TreeNode) -> str:
     return node.text[shared:]
 
 
-def edge_text(node: TreeNode) -> str:
-    """The edge into ``node``: the token forced at its fork and its raw probability."""
+def edge_text(tree: GenerationTree, node: TreeNode) -> str:
+    """The edge into ``node``: the token forced at its fork and its raw probability; the prompt's other answers
+    are numbered in the order they were made (they were all "another answer", told apart only by their text)."""
     if node.parent is None:
         return QCoreApplication.translate("TreeDock", "answer")
     if starts_over(node.fork_position, node.forced_text):
-        return QCoreApplication.translate("TreeDock", "another answer")
+        others = [other.id for other in tree.nodes.values()
+                  if other.parent == node.parent and starts_over(other.fork_position, other.forced_text)]
+        return QCoreApplication.translate("TreeDock", "answer {0}").format(others.index(node.id) + 2)
     prob = f" {node.forced_prob:.1%}" if node.forced_prob is not None else ""
     return visible_token_text(node.forced_text) + prob
 
@@ -261,7 +264,7 @@ class TreeDock(QWidget):
     def _add_node(self, prompt_item: QTreeWidgetItem, parent_item: QTreeWidgetItem, tree: GenerationTree,
                   node: TreeNode) -> None:
         item = QTreeWidgetItem(parent_item, [
-            edge_text(node),
+            edge_text(tree, node),
             str(len(node.token_ids)),
             f"{node.cumulative_logprob:.2f}",
             node.label or one_line(added_text(tree, node)),
@@ -355,7 +358,7 @@ class TreeDock(QWidget):
         compare_menu = menu.addMenu(self.tr("Compare with sibling"))
         for sibling in siblings:
             compare_menu.addAction(
-                f"{edge_text(sibling)}  {sibling.label or one_line(added_text(tree, sibling), 40)}",
+                f"{edge_text(tree, sibling)}  {sibling.label or one_line(added_text(tree, sibling), 40)}",
                 lambda sibling_id=sibling.id: self.compare_requested.emit(tree, [node_id, sibling_id]))
         compare_menu.setEnabled(bool(siblings))
         menu.addSeparator()

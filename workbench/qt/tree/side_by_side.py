@@ -167,7 +167,7 @@ class SideBySideView(QWidget):
     def _on_scored(self, scores: list[BranchScore]) -> None:
         for name, column, node, score in zip(NAMES, self.columns, self._compared, scores):
             label = node.label or one_line(added_text(self._tree, node), 60)
-            column.show_score(name, f"· {edge_text(node)} · {label}", score)
+            column.show_score(name, f"· {edge_text(self._tree, node)} · {label}", score)
         first, second = scores
         if not (first.logprobs or second.logprobs):
             self.heading.setText(self.tr("The two branches hold the same text: there is nothing to compare."))

@@ -4301,8 +4301,8 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
         <translation>回答</translation>
     </message>
     <message>
-        <source>another answer</source>
-        <translation>另一个回答</translation>
+        <source>answer {0}</source>
+        <translation>回答 {0}</translation>
     </message>
     <message>
         <source>One tree per prompt, newest first.</source>
