@@ -219,3 +219,17 @@ def test_a_trained_checkpoint_is_named_as_the_model_picker_names_it(qtbot, tiny_
     card = widget.add_column(CompareColumn(str((run / "checkpoint").resolve()), GREEDY))
     assert card.model_combo.currentText() == "poems — checkpoint, step 50"
     widget.shutdown()
+
+
+def test_a_columns_seed_can_be_set_only_where_it_samples(qtbot):
+    """Greedy and beam search draw nothing: their seed box was enabled, and a seed there changed nothing."""
+    from workbench.qt.compare.column import ColumnCard
+
+    card = ColumnCard([], CompareColumn("tiny", replace(SAMPLED, mode="greedy"), seed=5))
+    qtbot.addWidget(card)
+    assert not card.seed_check.isEnabled() and not card.seed_spin.isEnabled()
+    card._settings = SAMPLED
+    card._show_settings()
+    assert card.seed_check.isEnabled() and card.seed_spin.isEnabled()  # checked: its seed can be edited
+    card.set_editable(False)  # while the page runs
+    assert not card.seed_check.isEnabled() and not card.seed_spin.isEnabled()

@@ -186,7 +186,6 @@ def _train(args: argparse.Namespace, processes: Processes) -> int:
     if processes.is_main:
         for note in settings.notes():
             print(f"note: {note}", file=sys.stderr)
-    if processes.is_main:
         # Only checked: the trainer makes it, and removes it again if the run is refused or ends having saved nothing.
         check_output_folder(Path(settings.out_dir), resume=args.resume, how_to_resume="--resume")
     if settings.fsdp and not processes.distributed:  # said once, so nobody waits for a sharding that never comes

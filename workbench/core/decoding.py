@@ -226,10 +226,15 @@ class DecodingSettings(DescribedSettings):
         ),
     )
 
-    def unused_settings(self) -> tuple[str, ...]:
+    def unused_settings(self) -> dict[str, str]:
         """The knobs that do nothing in this mode: the sampling filters and the seed outside sampling, the beam
         count outside beam search."""
-        return (SAMPLING_ONLY if self.mode != "sample" else ()) + (("num_beams",) if self.mode != "beam" else ())
+        unused = {}
+        if self.mode != "sample":
+            unused.update(dict.fromkeys(SAMPLING_ONLY, "only sampling draws at random"))
+        if self.mode != "beam":
+            unused["num_beams"] = "only beam search keeps beams"
+        return unused
 
     def applied_settings(self) -> dict[str, Any]:
         """The settings as plain data without those the mode does not use, for a report of what was run."""

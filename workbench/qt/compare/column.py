@@ -136,10 +136,10 @@ class ColumnCard(QFrame):
                                            "a new seed each run (shown afterwards)."))
         self.seed_spin = QLargeIntSpinBox()
         self.seed_spin.setRange(0, MAX_SEED)
-        self.seed_check.toggled.connect(self.seed_spin.setEnabled)
+        self._editable = True
         self.seed_check.setChecked(column.seed is not None)
-        self.seed_spin.setEnabled(column.seed is not None)
         self.seed_spin.setValue(column.seed or 0)
+        self.seed_check.toggled.connect(self._enable_seed)
         settings_row = QHBoxLayout()
         settings_row.addWidget(self.settings_label, 1)
         settings_row.addWidget(self.edit_button)
@@ -194,9 +194,16 @@ class ColumnCard(QFrame):
         self.number_label.setText(f"{number} · {self._label}" if self._label else str(number))
 
     def set_editable(self, editable: bool) -> None:
-        for widget in (self.model_combo, self.edit_button, self.seed_check, self.remove_button):
+        self._editable = editable
+        for widget in (self.model_combo, self.edit_button, self.remove_button):
             widget.setEnabled(editable)
-        self.seed_spin.setEnabled(editable and self.seed_check.isChecked())
+        self._enable_seed()
+
+    def _enable_seed(self) -> None:
+        # Greedy and beam search draw nothing: no seed to set, as on the Generate page.
+        drawn = self._editable and "seed" not in self._settings.unused_settings()
+        self.seed_check.setEnabled(drawn)
+        self.seed_spin.setEnabled(drawn and self.seed_check.isChecked())
 
     def edit_settings(self) -> None:
         dialog = DecodingDialog(self._settings, self)
@@ -215,6 +222,7 @@ class ColumnCard(QFrame):
         summary = settings_summary(self._settings, translated)
         self.settings_label.setText(summary)
         self.settings_label.setToolTip(summary)
+        self._enable_seed()
 
     # --- the answer --------------------------------------------------------------------
 
