@@ -76,9 +76,17 @@ def missing_linux_packages() -> list[str]:
     return [package for package, library in wanted.items() if library not in known]
 
 
-def ensure_system_libraries(allow_install: bool) -> None:
+def opens_x_window(command: str, rest: list[str]) -> bool:
+    """Whether ``command`` opens a window through Qt's xcb plugin: the app with no arguments on an X
+    display. The tests run offscreen; the CLI and the no-display demo draw nothing."""
+    return command == "app" and not rest and bool(os.environ.get("DISPLAY"))
+
+
+def ensure_system_libraries(allow_install: bool, opens_window: bool) -> None:
     """Install the system libraries Qt needs, with consent: on a terminal the person is asked; without
-    one (CI) the step runs; ``--no-system-packages`` only names them."""
+    one (CI) the step runs; ``--no-system-packages`` only names them. Not installed, they are named, and
+    the set-up stops only where what follows cannot run without them: Qt's own libraries always (QtGui
+    links them, even offscreen), the xcb ones only to open a window."""
     if platform.system() != "Linux":
         return
     missing = missing_linux_packages()
@@ -101,10 +109,16 @@ def ensure_system_libraries(allow_install: bool) -> None:
             stdout=subprocess.DEVNULL,
         )
         return
-    say(
-        f"Qt needs these system libraries, which are missing: {packages} "
-        "(Debian/Ubuntu package names; install them with your package manager, then run this again)."
-    )
+    libraries = {**QT_LIBRARIES, **QT_WINDOW_LIBRARIES}
+    named = ", ".join(f"{package} ({libraries[package]})" for package in missing)
+    if not opens_window and all(package in QT_WINDOW_LIBRARIES for package in missing):
+        say(f"Qt's window needs these system libraries, which are missing: {named} (Debian/Ubuntu package "
+            "names, then the library; install them with your package manager). Going on: what runs now "
+            "draws no window.")
+        return
+    what = "open its window" if all(package in QT_WINDOW_LIBRARIES for package in missing) else "start"
+    say(f"Qt cannot {what} without these system libraries, which are missing: {named} (Debian/Ubuntu "
+        "package names, then the library; install them with your package manager, then run this again).")
     sys.exit(1)
 
 
@@ -152,7 +166,7 @@ def main(argv: list[str]) -> int:
     command, *rest = argv
     allow_install = NO_SYSTEM_PACKAGES not in rest
     rest = [arg for arg in rest if arg != NO_SYSTEM_PACKAGES]
-    ensure_system_libraries(allow_install)
+    ensure_system_libraries(allow_install, opens_x_window(command, rest))
     python = ensure_environment()
     os.chdir(ROOT)
     if command == "app":
