@@ -88,6 +88,18 @@ def test_an_unknown_argument_points_to_its_commands_help(capsys):
         assert said == f"error: unrecognized arguments: {argv[-1]} (see workbench {command} --help)\n"
 
 
+def test_a_reader_that_goes_away_is_a_stop_not_done(tiny_folder):
+    """`generate | head -c 1`: what it printed was cut, so the status says stopped (130), with no traceback.
+    The pipe's reader is gone before the first token, so that no write can win the race."""
+    reader, writer = os.pipe()
+    os.close(reader)
+    done = subprocess.run([sys.executable, "-m", "workbench", "generate", "--model", str(tiny_folder), "--prompt",
+                           "hi", "--greedy", "--max-new-tokens", "4", "--device", "cpu"],
+                          stdout=writer, stderr=subprocess.PIPE, text=True)
+    os.close(writer)
+    assert done.returncode == 130 and done.stderr == ""
+
+
 def test_a_closed_standard_output_is_one_line_before_any_work():
     done = subprocess.run([sys.executable, "-m", "workbench", "generate", "--prompt", "hi", "--greedy"],
                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, close_fds=True,

@@ -9,6 +9,7 @@ import sys
 import traceback
 from typing import NoReturn
 
+from workbench.cli.interrupt import INTERRUPTED
 from workbench.core import paths
 from workbench.core.errors import WorkbenchError, plain_error
 
@@ -85,9 +86,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:
-        # The reader (say `| head`) went away: not an error worth a traceback.
+        # The reader (say `| head`) went away: no traceback, but not "done" either: what it printed was cut.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+        return INTERRUPTED
     except OSError as error:  # a file or folder the system refused: one line, as for any other mistake
         where = f": {error.filename}" if error.filename else ""
         print(f"error: {error.strerror or error}{where}", file=sys.stderr)
@@ -95,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         # On a terminal the ^C echo lands after streamed text: the word starts a line of its own.
         print(("\n" if sys.stderr.isatty() else "") + "interrupted", file=sys.stderr)
-        return 130
+        return INTERRUPTED
     except Exception as error:  # a fault of ours: one line here, the whole story in a file for the report
         plain = plain_error(error)  # unless it is a full disk or too little memory
         if plain is not None:
