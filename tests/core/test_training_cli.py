@@ -73,6 +73,25 @@ def test_a_warmup_longer_than_the_run_is_noted_and_the_run_goes_on(corpus, tmp_p
         capsys.readouterr().err)
 
 
+@pytest.mark.parametrize("refusal", ["--out", "--resume"])
+def test_a_refused_run_says_its_error_and_no_note(corpus, tmp_path, capsys, refusal):
+    """The warmup note would be news about a run that never starts: it comes with the run's figures, after
+    the checks (the output folder's, here, and the trainer's own: a resume with no steps left)."""
+    out = tmp_path / "out"
+    if refusal == "--out":
+        out.mkdir()
+        (out / "keep.txt").write_text("mine", encoding="utf-8")
+        flags = ""
+    else:
+        assert main(f"train --corpus {corpus} --out {out} --max-iters 2 --eval-interval 2 {TINY}".split()) == 0
+        capsys.readouterr()
+        flags = "--resume"
+    assert main(f"train --corpus {corpus} --out {out} --max-iters 2 --eval-interval 2 {TINY} --warmup-iters 5 "
+                f"{flags}".split()) == 2
+    said = capsys.readouterr().err.splitlines()
+    assert len(said) == 1 and said[0].startswith("error: "), said
+
+
 def test_refuses_a_non_empty_output_folder_unless_resuming(corpus, tmp_path, capsys):
     out = tmp_path / "out"
     out.mkdir()

@@ -86,13 +86,17 @@ def _with_absolute_paths(settings: TrainSettings, args: argparse.Namespace) -> T
 
 
 class _ProgressPrinter:
-    def __init__(self, max_iters: int) -> None:
+    """The run's progress on stderr. ``notes`` are said as the run's figures come, once the trainer's checks
+    have passed: a refused run says its one ``error:`` line and no note before it."""
+
+    def __init__(self, max_iters: int, notes: list[str]) -> None:
         from tqdm import tqdm
 
         # disable=None: drawn on a terminal only; in a log, evaluation lines (bar.write) still print.
         self.bar = tqdm(total=max_iters, unit="step", file=sys.stderr, dynamic_ncols=True, mininterval=0.5, delay=0.1,
                         disable=None)
         self.val_loss = None
+        self.notes = notes
 
     def __call__(self, event) -> None:
         from workbench.core.training import events
@@ -122,6 +126,8 @@ class _ProgressPrinter:
                 f"{event.grad_accum} accumulated{processes}) on {event.device}",
             )
         elif isinstance(event, events.CorpusStats):
+            for note in self.notes:
+                self.bar.write(file=sys.stderr, s=f"note: {note}")
             self.bar.write(
                 file=sys.stderr,
                 s=f"corpus: {event.characters} characters, {event.tokens} tokens, vocabulary {event.vocabulary}, "
@@ -184,18 +190,17 @@ def _train(args: argparse.Namespace, processes: Processes) -> int:
     settings.validate()
     read_corpus(settings.corpus)  # read again by the trainer: a second read is cheap beside training
     if processes.is_main:
-        for note in settings.notes():
-            print(f"note: {note}", file=sys.stderr)
         # Only checked: the trainer makes it, and removes it again if the run is refused or ends having saved nothing.
         check_output_folder(Path(settings.out_dir), resume=args.resume, how_to_resume="--resume")
-    if settings.fsdp and not processes.distributed:  # said once, so nobody waits for a sharding that never comes
-        print("note: --fsdp shards the model over torchrun's processes; this run is one process, so it trains "
-              "unsharded (start it with torchrun --nproc-per-node N to shard)", file=sys.stderr)
     control = RunControl()
     again = "every process stops after this step" if processes.distributed else "Ctrl+C again to abort at once"
     printer = _QuietPrinter()
     if processes.is_main:
-        printer = StopsWhenReaderGoes(_ProgressPrinter(settings.max_iters), control)
+        notes = list(settings.notes())
+        if settings.fsdp and not processes.distributed:  # so nobody waits for a sharding that never comes
+            notes.append("--fsdp shards the model over torchrun's processes; this run is one process, so it trains "
+                         "unsharded (start it with torchrun --nproc-per-node N to shard)")
+        printer = StopsWhenReaderGoes(_ProgressPrinter(settings.max_iters, notes), control)
     # Under torchrun the processes run in sessions of their own: torchrun passes a Ctrl+C on to each (and
     # kills them after its --shutdown-timeout, 30 s by default); they agree on the step to stop after and
     # rank 0 writes the checkpoint. A second Ctrl+C aborts only a run of one process.
