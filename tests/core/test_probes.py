@@ -11,10 +11,11 @@ from tests.core.conftest import TEXT
 from tests.core.test_training import run, tiny_settings
 from workbench.cli import build_parser
 from workbench.cli.train import settings_from_args
+from workbench.core.attention_tokens import single_token_labels
 from workbench.core.jobs import RunControl
 from workbench.core.loading import load_model_blocking
 from workbench.core.training.events import EvalEvent, StepEvent
-from workbench.core.training.probes import PROBES_FILE, default_probes, probe_token_ids, read_probes
+from workbench.core.training.probes import PROBES_FILE, default_probes, probe_records, probe_token_ids, read_probes
 from workbench.core.training.snapshots import snapshot_steps
 
 PROBES = ("the cat sat on the mat.", "a dog and a cat")
@@ -36,10 +37,35 @@ def test_each_evaluation_records_every_probe_as_the_kept_model_reads_it(corpus, 
         logits = loaded.model(input_ids=ids).logits[0]  # (T, V)
     assert record.loss == pytest.approx(F.cross_entropy(logits[:-1], ids[0, 1:]).item(), rel=1e-5)
     probs = logits[-1].softmax(-1)
-    assert [text for text, _ in record.top] == [loaded.tokenizer.decode([i]) for i in probs.topk(5).indices.tolist()]
+    assert [text for text, _ in record.top] == single_token_labels(loaded.tokenizer, probs.topk(5).indices.tolist())
     assert record.top[0][1] == pytest.approx(probs.max().item(), rel=1e-4)
     assert record.continuation  # greedy, up to the context's room
     assert record.drift == ()  # trained from scratch: no base to drift from
+
+
+def test_a_top_token_that_is_part_of_a_character_shows_its_bytes():
+    """Decoded alone, the pieces of a split character all read "\ufffd": three different tokens of a Tang-poem
+    fine-tune's top five looked the same. They are labelled as in every other top-k list."""
+    from tests.conftest import make_tiny_tokenizer
+
+    tokenizer = make_tiny_tokenizer()
+    pieces = tokenizer("春", add_special_tokens=False)["input_ids"]
+    assert len(pieces) > 1 and tokenizer.decode(pieces[:1]) == "\ufffd"
+
+    class Likes:  # a model whose next-token scores favour the pieces of 春, in order
+        def parameters(self):
+            yield torch.zeros(1)
+
+        def __call__(self, input_ids):
+            logits = torch.zeros(input_ids.shape[1], len(tokenizer))  # (T, V)
+            for rank, token in enumerate(pieces):
+                logits[:, token] = 10.0 - rank
+            return type("Output", (), {"logits": logits[None]})()
+
+    record, = probe_records(Likes(), tokenizer, ["a cat"], step=1, block_size=16, continuation_tokens=0)
+    labels = [label for label, _ in record.top[:len(pieces)]]
+    assert labels == single_token_labels(tokenizer, pieces) and all(label.startswith("⟨") for label in labels)
+    assert "\ufffd" not in "".join(label for label, _ in record.top)
 
 
 def test_without_probes_a_run_reads_the_first_lines_of_its_validation_text(corpus, tmp_path):

@@ -80,7 +80,7 @@ def probe_records(model, tokenizer, probes: Sequence[str], step: int, block_size
     import torch.nn.functional as F
     from transformers import GenerationConfig
 
-    from workbench.core.attention_tokens import token_sequence
+    from workbench.core.attention_tokens import single_token_labels, token_sequence
 
     device = next(model.parameters()).device
     records = []
@@ -99,8 +99,9 @@ def probe_records(model, tokenizer, probes: Sequence[str], step: int, block_size
             config = GenerationConfig(do_sample=False, max_new_tokens=room, pad_token_id=pad_token_id(tokenizer))
             output = model.generate(input_ids=inputs, attention_mask=torch.ones_like(inputs), generation_config=config)
             continuation = complete_text(tokenizer, output[0, len(ids):].tolist(), context_ids=ids)
-        top_tokens = tuple((tokenizer.decode([int(i)]), round(float(p), 6))
-                           for i, p in zip(top.indices.tolist(), top.values.tolist()))
+        # Labelled as every top-k list is: a piece of a character reads as its bytes (⟨e5 ba⟩), not as "\ufffd".
+        top_tokens = tuple(zip(single_token_labels(tokenizer, top.indices.tolist()),
+                               (round(p, 6) for p in top.values.tolist())))
         drift: tuple[float, ...] = ()
         if base_log_probs is not None and base_log_probs[index] is not None:
             base = base_log_probs[index].to(device).float()  # (T, V)
