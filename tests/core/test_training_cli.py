@@ -457,3 +457,16 @@ def test_a_reader_gone_by_the_last_evaluation_leaves_the_finished_run_and_exits_
     process.stdout.close()
     assert _exit_status(process) == 0  # finished: not 120 for a final line that found no reader
     assert (out / "model.safetensors").is_file()
+
+
+def test_a_sample_with_control_characters_stays_on_its_progress_line(capsys):
+    """A small BPE's samples hold NUL, CR and VT: on the terminal a CR sent the cursor back over the line."""
+    from workbench.cli.train import _ProgressPrinter
+    from workbench.core.training.events import EvalEvent
+
+    printer = _ProgressPrinter(max_iters=10, notes=[])
+    printer(EvalEvent(step=5, val_loss=2.0, perplexity=7.39, train_loss=2.1, sample="a\x00b\rc\x0bd\te\nf\x7f",
+                      tokens_seen=80, elapsed_s=1.0))
+    printer.close()
+    line, = capsys.readouterr().err.splitlines()
+    assert line.endswith("| a␀b␍c␋d␉e ⏎ f␡")

@@ -85,6 +85,11 @@ def _with_absolute_paths(settings: TrainSettings, args: argparse.Namespace) -> T
     return dataclasses.replace(settings, **changes)
 
 
+# A sample on the progress line: newlines as ⏎, other control characters (a small BPE's samples hold NUL,
+# CR, VT) as their pictures (␀ ␍ ␋), so that none moves the terminal's cursor or cuts the line.
+_ONE_LINE = {code: chr(0x2400 + code) for code in range(0x20)} | {0x7F: "\u2421", ord("\n"): " ⏎ "}
+
+
 class _ProgressPrinter:
     """The run's progress on stderr. ``notes`` are said as the run's figures come, once the trainer's checks
     have passed: a refused run says its one ``error:`` line and no note before it."""
@@ -113,7 +118,7 @@ class _ProgressPrinter:
             self.bar.set_postfix(postfix, refresh=False)
         elif isinstance(event, events.EvalEvent):
             self.val_loss = event.val_loss
-            sample = event.sample.replace("\n", " ⏎ ")[:100]
+            sample = event.sample.translate(_ONE_LINE)[:100]
             self.bar.write(
                 file=sys.stderr,
                 s=f"step {event.step}: val loss {event.val_loss:.4f}, perplexity {event.perplexity:.2f} | {sample}",
