@@ -126,6 +126,13 @@ def test_cli_replay_reports_matches_and_exit_status(tiny_folder, tiny_loaded, tm
     path.write_text(json.dumps(data), encoding="utf-8")
     assert main(["tree", "replay", str(path), "--device", "cpu"]) == 1
     assert "2 of 3 nodes match" in capsys.readouterr().out
+    data["weights_hash"] = "0" * 64  # made with other weights: said on stderr, the report on stdout unchanged
+    path.write_text(json.dumps(data), encoding="utf-8")
+    for as_json in ([], ["--json"]):
+        assert main(["tree", "replay", str(path), "--device", "cpu", *as_json]) == 1
+        said = capsys.readouterr()
+        assert said.err == f"note: the weights of {tiny_folder} differ from the ones the tree was made with\n"
+        assert (json.loads(said.out)["same_weights"] is False) if as_json else said.out.startswith("match ")
     path.write_text("{broken", encoding="utf-8")
     assert main(["tree", "replay", str(path)]) == 2
     err = capsys.readouterr().err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 
 from workbench.cli.options import add_device_argument, add_trust_remote_code_argument
@@ -50,6 +51,8 @@ def run_replay(args: argparse.Namespace) -> int:
     loaded = load_model_blocking(tree.model, LoadSettings(device=args.device, trust_remote_code=args.trust_remote_code))
     same_weights = weights_hash(loaded) == tree.weights_hash
     outcomes = drain(replay(loaded, tree))
+    if not same_weights:  # on stderr, as every note: stdout holds the report (JSON, with its same_weights)
+        print(f"note: the weights of {tree.model} differ from the ones the tree was made with", file=sys.stderr)
     if args.json:
         print(json.dumps({
             "model": tree.model,
@@ -58,8 +61,6 @@ def run_replay(args: argparse.Namespace) -> int:
                        "replayed_text": o.replayed_text} for o in outcomes],
         }, ensure_ascii=False))
     else:
-        if not same_weights:
-            print(f"note: the weights of {tree.model} differ from the ones the tree was made with")
         for outcome in outcomes:
             name = outcome.label or outcome.node_id
             print(f"{'match ' if outcome.matches else 'DIFFER'}  {name}")
