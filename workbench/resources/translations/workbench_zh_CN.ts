@@ -56,7 +56,7 @@
     </message>
     <message>
         <source>masked (a token cannot see later tokens)</source>
-        <translation>已屏蔽（词元无法看到后面的词元）</translation>
+        <translation>已掩码（词元无法看到后面的词元）</translation>
     </message>
 </context>
 <context>
@@ -151,7 +151,7 @@
     </message>
     <message>
         <source>Leave out the first token&apos;s column: many heads park most of their attention there (an &apos;attention sink&apos;), which washes out the colours of everything else.</source>
-        <translation>不显示第一个词元所在的列：许多头会把大部分注意力停放在那里（“注意力汇聚”），从而冲淡其余所有位置的颜色。</translation>
+        <translation>不显示第一个词元所在的列：许多头会把大部分注意力集中在那里（即“注意力汇聚”），从而冲淡其余所有位置的颜色。</translation>
     </message>
     <message>
         <source>Fit</source>
@@ -289,7 +289,7 @@
     </message>
     <message>
         <source>Drawn once both branches are scored.</source>
-        <translation>两个分支都评分后绘制。</translation>
+        <translation>两个分支都打分后绘制。</translation>
     </message>
     <message>
         <source>After the fork: log p {0:.2f} nats in all · {1:.3f} per token · {2} tokens</source>
@@ -379,7 +379,7 @@
     </message>
     <message>
         <source>Induction scores</source>
-        <translation>诱导分数</translation>
+        <translation>诱导得分</translation>
     </message>
     <message>
         <source>The tokens the model of this step finds likeliest after the probe.</source>
@@ -387,7 +387,7 @@
     </message>
     <message>
         <source>The kept evaluations of a run appear here as it trains.</source>
-        <translation>训练过程中，运行保留的评估会显示在这里。</translation>
+        <translation>训练过程中，该训练保留的评估会显示在这里。</translation>
     </message>
     <message>
         <source>Open in the window</source>
@@ -427,7 +427,7 @@
     </message>
     <message>
         <source>induction score</source>
-        <translation>诱导分数</translation>
+        <translation>诱导得分</translation>
     </message>
     <message>
         <source>Next: </source>
@@ -442,7 +442,7 @@
     <name>ColumnCard</name>
     <message>
         <source>The model this column generates with and scores with: type to search.</source>
-        <translation>此列用于生成和评分的模型：输入以搜索。</translation>
+        <translation>此列用于生成和打分的模型：输入以搜索。</translation>
     </message>
     <message>
         <source>Remove this column</source>
@@ -491,7 +491,7 @@ mean surprisal {3:.2f} nats{4}</source>
     <name>ComparePanel</name>
     <message>
         <source>Cancelled: the answers so far are kept; scoring needs every column.</source>
-        <translation>已取消：已有的回答会保留；评分需要所有列都完成。</translation>
+        <translation>已取消：已有的回答会保留；打分需要所有列都完成。</translation>
     </message>
     <message>
         <source>The prompt every column answers</source>
@@ -511,7 +511,7 @@ mean surprisal {3:.2f} nats{4}</source>
     </message>
     <message>
         <source>Generate every column in turn, then score every answer with every column&apos;s model.</source>
-        <translation>依次为每一列生成，然后用每一列的模型为每个回答评分。</translation>
+        <translation>依次为每一列生成，然后用每一列的模型为每个回答打分。</translation>
     </message>
     <message>
         <source>Stop</source>
@@ -563,7 +563,7 @@ mean surprisal {3:.2f} nats{4}</source>
     </message>
     <message>
         <source>Scored by each model</source>
-        <translation>各模型的评分</translation>
+        <translation>各模型的打分结果</translation>
     </message>
     <message>
         <source>The answer the other models are read on, and the model they are compared with.</source>
@@ -571,7 +571,7 @@ mean surprisal {3:.2f} nats{4}</source>
     </message>
     <message>
         <source>Where they disagree, on the answer of</source>
-        <translation>分歧之处，所用回答来自</translation>
+        <translation>分歧位置，基于此列的回答：</translation>
     </message>
     <message>
         <source>Hover over a strip: the two models&apos; top 5 at that token, or their bits per byte at that character.</source>
@@ -627,15 +627,15 @@ mean surprisal {3:.2f} nats{4}</source>
     </message>
     <message>
         <source>Scoring every answer under every model: {0} of {1}…</source>
-        <translation>正在用每个模型为每个回答评分：{0} / {1}…</translation>
+        <translation>正在用每个模型为每个回答打分：{0} / {1}…</translation>
     </message>
     <message>
         <source>Done: 1 answer, scored by every column&apos;s model.</source>
-        <translation>完成：1 个回答，已由每一列的模型评分。</translation>
+        <translation>完成：1 个回答，已由每一列的模型打分。</translation>
     </message>
     <message>
         <source>Done: {0} answers, each scored by every column&apos;s model.</source>
-        <translation>完成：{0} 个回答，均已由每一列的模型评分。</translation>
+        <translation>完成：{0} 个回答，均已由每一列的模型打分。</translation>
     </message>
     <message>
         <source>Bits per byte only: column(s) {0} tokenize differently from column 1, so a token is not the same unit in every row.</source>
@@ -832,7 +832,7 @@ mean surprisal {3:.2f} nats{4}</source>
     </message>
     <message>
         <source>Divides the scores before they become probabilities. Below 1 the likeliest tokens get even likelier (safer text); above 1 the distribution flattens and unlikely tokens are picked more often (wilder text).</source>
-        <translation>在分数转换为概率之前用它去除。小于 1 时，最可能的词元变得更加可能（文本更稳妥）；大于 1 时，分布变得平坦，不太可能的词元更常被选中（文本更天马行空）。</translation>
+        <translation>在分数转换为概率之前，先将分数除以该值。小于 1 时，最可能的词元变得更加可能（文本更稳妥）；大于 1 时，分布变得平坦，不太可能的词元更常被选中（文本更天马行空）。</translation>
     </message>
     <message>
         <source>How the next token is chosen from the model&apos;s probabilities. Greedy: always take the single likeliest token (same prompt, same answer). Sample: draw it at random from the filtered distribution. Beam search: follow several candidate texts at once and keep those likeliest per token.</source>
@@ -1160,7 +1160,7 @@ mean surprisal {3:.2f} nats{4}</source>
     </message>
     <message>
         <source>The text is {count} token long for {model}: scoring needs two.</source>
-        <translation>对 {model} 而言，文本只有 {count} 个词元：评分至少需要两个。</translation>
+        <translation>对 {model} 而言，文本只有 {count} 个词元：打分至少需要两个。</translation>
     </message>
     <message>
         <source>The text is {count} tokens for {model}, which reads at most {limit}: shorten it.</source>
@@ -1168,11 +1168,11 @@ mean surprisal {3:.2f} nats{4}</source>
     </message>
     <message>
         <source>The text is empty: give some text to score.</source>
-        <translation>文本为空：请提供要评分的文本。</translation>
+        <translation>文本为空：请提供要打分的文本。</translation>
     </message>
     <message>
         <source>{model} is an encoder: it cannot score the next token.</source>
-        <translation>{model} 是编码器：它无法为下一个词元评分。</translation>
+        <translation>{model} 是编码器：它无法为下一个词元打分。</translation>
     </message>
     <message>
         <source>A comparison has 1 to {maximum} columns (got {count}).</source>
@@ -1276,7 +1276,7 @@ mean surprisal {3:.2f} nats{4}</source>
     </message>
     <message>
         <source>image size</source>
-        <translation>图像大小</translation>
+        <translation>图像尺寸</translation>
     </message>
     <message>
         <source>The run in {folder} was started with {name} {was} (now {now}): resume it with the same model settings, or start a new run in another folder.</source>
@@ -1296,11 +1296,11 @@ mean surprisal {3:.2f} nats{4}</source>
     </message>
     <message>
         <source>The checkpoint has trained 1 epoch already, and 1 was asked for: ask for more epochs to go on.</source>
-        <translation>该检查点已训练了 1 轮，而要求的也是 1 轮：要继续训练，请要求更多轮数。</translation>
+        <translation>该检查点已训练了 1 轮，而这次设置的也是 1 轮：如需继续训练，请把轮数设得更大。</translation>
     </message>
     <message>
         <source>The checkpoint has trained {done} epochs already, and {epochs} were asked for: ask for more epochs to go on.</source>
-        <translation>检查点已经训练了 {done} 轮，而这次要求 {epochs} 轮：要继续，请要求更多轮数。</translation>
+        <translation>该检查点已训练了 {done} 轮，而这次设置的是 {epochs} 轮：如需继续训练，请把轮数设得更大。</translation>
     </message>
     <message>
         <source>The model reads at most {limit} tokens: too few to repeat a sequence in.</source>
@@ -1316,7 +1316,7 @@ mean surprisal {3:.2f} nats{4}</source>
     </message>
     <message>
         <source>{name} does not predict the next token with one stack of layers: no logit lens.</source>
-        <translation>{name} 并非用一叠层来预测下一个词元：无法使用 logit 透镜。</translation>
+        <translation>{name} 不是由单一的层堆叠来预测下一个词元：无法使用 logit 透镜。</translation>
     </message>
     <message>
         <source>{name} has no stack of transformer blocks to read between: it has no logit lens.</source>
@@ -1504,7 +1504,7 @@ mean surprisal {3:.2f} nats{4}</source>
     </message>
     <message>
         <source>Block size {block_size} is longer than the {limit} tokens {model} reads after its start-of-text token.</source>
-        <translation>块大小 {block_size} 超过了 {model} 在开头词元之后能读取的 {limit} 个词元。</translation>
+        <translation>块大小 {block_size} 超过了 {model} 在文本起始词元之后能读取的 {limit} 个词元。</translation>
     </message>
     <message>
         <source>The text is too short: perplexity needs at least two tokens.</source>
@@ -1520,7 +1520,7 @@ mean surprisal {3:.2f} nats{4}</source>
     </message>
     <message>
         <source>{folder} is not a training run: it has no {file}.</source>
-        <translation>{folder} 不是一次训练：其中没有 {file}。</translation>
+        <translation>{folder} 不是训练文件夹：其中没有 {file}。</translation>
     </message>
     <message>
         <source>TensorBoard events need the tensorboard package: pip install tensorboard</source>
@@ -1552,7 +1552,7 @@ mean surprisal {3:.2f} nats{4}</source>
     </message>
     <message>
         <source>The tree is broken: it needs exactly one root, and every node&apos;s parents must lead to it.</source>
-        <translation>这棵树已损坏：它需要恰好一个根，而且每个节点沿父节点都必须能回到这个根。</translation>
+        <translation>这棵分支树已损坏：它需要恰好一个根，而且每个节点沿父节点都必须能回到这个根。</translation>
     </message>
     <message>
         <source>The tree&apos;s nodes[{index}].fork_position {position} is past the end of its parent&apos;s answer ({count} tokens).</source>
@@ -1568,7 +1568,7 @@ mean surprisal {3:.2f} nats{4}</source>
     </message>
     <message>
         <source>The tree&apos;s {where} must be between 0 and {maximum} (it is {value}).</source>
-        <translation>树的 {where} 必须在 0 到 {maximum} 之间（现在是 {value}）。</translation>
+        <translation>分支树的 {where} 必须在 0 到 {maximum} 之间（当前为 {value}）。</translation>
     </message>
     <message>
         <source>The tree&apos;s {where}.settings are not valid: {problem}</source>
@@ -2001,7 +2001,7 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
     </message>
     <message>
         <source>scikit-learn digits (8x8)</source>
-        <translation>8x8 手写数字</translation>
+        <translation>scikit-learn 手写数字（8×8）</translation>
     </message>
     <message>
         <source>Leave empty for the handwritten digits, or pick a folder of images (turned gray and resized).</source>
@@ -2105,7 +2105,7 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
     <name>Launch</name>
     <message>
         <source>Generation Workbench is already open</source>
-        <translation>Generation Workbench 已经打开</translation>
+        <translation>生成工作台已经打开</translation>
     </message>
     <message>
         <source>The workbench is already open (process {0} on {1}): switch to its window. A second window would save over the first one&apos;s runs and prompt.</source>
@@ -2135,7 +2135,7 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
     </message>
     <message>
         <source>Text to read through the layers (after a generation, its prompt and answer are read by themselves)</source>
-        <translation>要逐层读取的文本（生成之后，会分别读取其提示词和回答）</translation>
+        <translation>要逐层读取的文本（生成之后，会自动读取其提示词和回答）</translation>
     </message>
     <message>
         <source>The text read through the layers: Enter or Compute reads it, each layer&apos;s guess at every next token.</source>
@@ -2298,7 +2298,7 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
     </message>
     <message>
         <source>at {x}</source>
-        <translation>位于 {x}</translation>
+        <translation>在 {x} 处</translation>
     </message>
     <message>
         <source>{0} (dashed, same colours)</source>
@@ -2568,7 +2568,7 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
     </message>
     <message>
         <source>Beam search: the answers appear when it ends (until then the best beam can still change); its progress is in the status bar.</source>
-        <translation>束搜索：结束时才显示答案（在此之前最佳的束仍可能改变）；进度见状态栏。</translation>
+        <translation>束搜索：结束时才显示回答（在此之前最佳的束仍可能改变）；进度见状态栏。</translation>
     </message>
     <message>
         <source>Generating…</source>
@@ -2628,11 +2628,11 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
     </message>
     <message>
         <source>Forks grow from the first answer: the Tree keeps that one.</source>
-        <translation>分叉只能从第一个回答长出：树保存的是那一个。</translation>
+        <translation>分叉只能从第一个回答长出：分支树保存的是那一个。</translation>
     </message>
     <message>
         <source>This answer keeps its text only: right-click its branch in the Tree, “Show in inspector”, to generate it again (exactly), then click a token to fork there.</source>
-        <translation>这个回答只保留了文本：在“树”中右键它的分支，选“在检查器中显示”，重新（精确地）生成它，然后点击一个词元即可从那里分叉。</translation>
+        <translation>这个回答只保留了文本：在分支树中右键点击它的分支，选择“在检查器中显示”，重新（精确地）生成它，然后点击一个词元即可从那里分叉。</translation>
     </message>
     <message>
         <source>Fork at token {0} {1}: write instead…</source>
@@ -2746,11 +2746,11 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
     </message>
     <message>
         <source>Where the model runs. Auto picks a GPU when there is one.</source>
-        <translation>模型运行的位置。自动（Auto）会在有 GPU 时选用 GPU。</translation>
+        <translation>模型运行的位置。auto 会在有 GPU 时选用 GPU。</translation>
     </message>
     <message>
         <source>Number format of the weights. float32 is exact and safe on a CPU; bfloat16/float16 halve the memory on a GPU. Auto picks for the device.</source>
-        <translation>权重的数值格式。float32 精确，在 CPU 上也稳妥；bfloat16/float16 在 GPU 上可让显存占用减半。自动（Auto）会根据设备选择。</translation>
+        <translation>权重的数值格式。float32 精确，在 CPU 上也稳妥；bfloat16/float16 在 GPU 上可让显存占用减半。auto 会根据设备自动选择。</translation>
     </message>
     <message>
         <source>Load</source>
@@ -2790,7 +2790,7 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
     </message>
     <message>
         <source>Trained here ({0})</source>
-        <translation>本地训练（{0}）</translation>
+        <translation>在此训练（{0}）</translation>
     </message>
     <message>
         <source>Models trained in the workbench, newest run first. Open a run to load one of its checkpoints.</source>
@@ -2868,7 +2868,7 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
     <name>OverviewGrid</name>
     <message>
         <source>Every head of every layer, each on its own colour scale (square root of weight / its maximum). Click one to open it in the heatmap.</source>
-        <translation>每一层的每个注意力头，各自使用独立的色阶（权重 / 其最大值 的平方根）。点击其中一个可在热力图中打开。</translation>
+        <translation>每一层的每个注意力头，各自使用独立的色阶（权重除以其最大值后再开平方）。点击其中一个可在热力图中打开。</translation>
     </message>
     <message>
         <source>No capture yet.</source>
@@ -2985,7 +2985,7 @@ Read it (Show Details) and load only a model you trust.</source>
 
 {files}
 
-请先阅读代码（显示详细信息），只加载你信任的模型。</translation>
+请先阅读代码（点击“显示详情...”），只加载你信任的模型。</translation>
     </message>
     <message>
         <source>Run the code and load</source>
@@ -3012,7 +3012,7 @@ Read it (Show Details) and load only a model you trust.</source>
     </message>
     <message>
         <source>Pause the run between two steps; Resume carries on exactly there.</source>
-        <translation>在两步之间暂停训练；“继续”会从该处精确接续。</translation>
+        <translation>在两步之间暂停训练；“恢复”会从该处精确接续。</translation>
     </message>
     <message>
         <source>Stop</source>
@@ -3040,7 +3040,7 @@ Read it (Show Details) and load only a model you trust.</source>
     </message>
     <message>
         <source>Resume</source>
-        <translation>继续</translation>
+        <translation>恢复</translation>
     </message>
     <message>
         <source>Stopped.</source>
@@ -3126,7 +3126,7 @@ Read it (Show Details) and load only a model you trust.</source>
     </message>
     <message>
         <source>bits per byte</source>
-        <translation>bits/字节</translation>
+        <translation>比特/字节</translation>
     </message>
     <message>
         <source>nats per token</source>
@@ -3281,7 +3281,7 @@ Read it (Show Details) and load only a model you trust.</source>
     <name>SideBySideView</name>
     <message>
         <source>Select two branches in the Tree dock and press Compare.</source>
-        <translation>在“树”面板中选择两个分支，然后点击“比较”。</translation>
+        <translation>在“分支树”面板中选择两个分支，然后点击“比较所选的两个”。</translation>
     </message>
     <message>
         <source>Load {0} to score these branches: the model reads them back.</source>
@@ -3293,7 +3293,7 @@ Read it (Show Details) and load only a model you trust.</source>
     </message>
     <message>
         <source>A compared branch was deleted from the Tree. Select two branches in the Tree dock and press Compare.</source>
-        <translation>一个参与比较的分支已从“树”中删除。请在“树”面板中选择两个分支，然后点击“比较”。</translation>
+        <translation>一个参与比较的分支已从分支树中删除。请在“分支树”面板中选择两个分支，然后点击“比较所选的两个”。</translation>
     </message>
     <message>
         <source>The two branches hold the same text: there is nothing to compare.</source>
@@ -3376,7 +3376,7 @@ Read it (Show Details) and load only a model you trust.</source>
     </message>
     <message>
         <source>Counting the prompt&apos;s tokens…</source>
-        <translation>正在统计提示的词元数…</translation>
+        <translation>正在统计提示词的词元数…</translation>
     </message>
     <message>
         <source>Reading the lab model in {folder}</source>
@@ -3395,7 +3395,7 @@ Read it (Show Details) and load only a model you trust.</source>
     </message>
     <message>
         <source>Save this page as an image.</source>
-        <translation>将此页保存为图片。</translation>
+        <translation>将此页保存为图像。</translation>
     </message>
     <message>
         <source>JSON…</source>
@@ -3433,7 +3433,7 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
     </message>
     <message>
         <source>The sampler chain exists only for generated tokens: this one was given as the start of the answer, read, not chosen. Its lens column and attention row are below.</source>
-        <translation>采样链只存在于生成的词元：这个词元是作为回答的开头给定的，被读入而不是被选出。它的透镜列和注意力行在下方。</translation>
+        <translation>采样链只存在于生成的词元：这个词元是作为回答的开头给定的，被读入而不是被选出。它的 logit 透镜列和注意力行见下方。</translation>
     </message>
     <message>
         <source>The sampler chain exists only for generated tokens: a prompt token was read, not chosen. Its lens column and attention row are below.</source>
@@ -3489,7 +3489,7 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
     </message>
     <message>
         <source>Logit lens: open the Lens page to compute it for this generation (a forward pass); this token&apos;s column then shows here.</source>
-        <translation>logit 透镜：打开 logit 透镜页为本次生成进行计算（一次前向传播）；之后此词元的列会显示在这里。</translation>
+        <translation>logit 透镜：打开“透镜”页，为本次生成进行计算（一次前向传播）；之后此词元的列会显示在这里。</translation>
     </message>
     <message>
         <source>{0} · rank {1} · top “{2}” {3}</source>
@@ -3509,7 +3509,7 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
     </message>
     <message>
         <source>Attention rows are shown for decoder-only models.</source>
-        <translation>仅对仅解码器模型显示注意力行。</translation>
+        <translation>注意力行只对纯解码器（decoder-only）模型显示。</translation>
     </message>
     <message>
         <source>Attention: captured once the generation finishes.</source>
@@ -3533,7 +3533,7 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
     </message>
     <message>
         <source>Could not write the image {0}: check the folder exists and is writable.</source>
-        <translation>无法写入图片 {0}：请检查文件夹是否存在且可写。</translation>
+        <translation>无法写入图像 {0}：请检查文件夹是否存在且可写。</translation>
     </message>
     <message>
         <source>Save the Token page as PNG</source>
@@ -3541,7 +3541,7 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
     </message>
     <message>
         <source>PNG image (*.png)</source>
-        <translation>PNG 图片 (*.png)</translation>
+        <translation>PNG 图像 (*.png)</translation>
     </message>
     <message>
         <source>Save this token&apos;s numbers as JSON</source>
@@ -4160,7 +4160,7 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
     </message>
     <message>
         <source>{0:,} of them ({1:.0%}) are unknown to the run&apos;s vocabulary.</source>
-        <translation>其中 {0:,} 个（{1:.0%}）是这次运行的词表中没有的。</translation>
+        <translation>其中 {0:,} 个（{1:.0%}）是这次训练的词表中没有的。</translation>
     </message>
     <message>
         <source>Choose a text file</source>
@@ -4211,7 +4211,7 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
     </message>
     <message>
         <source>Continue goes on in {0}; Start begins a new run.</source>
-        <translation>“继续”会在 {0} 中接着训练；“开始”会开始一次新的运行。</translation>
+        <translation>“继续”会在 {0} 中接着训练；“开始”会开始一次新的训练。</translation>
     </message>
     <message>
         <source>Carry on the stopped run from its checkpoint, on the same curve.</source>
@@ -4235,7 +4235,7 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
     </message>
     <message>
         <source>The run&apos;s folder {folder} is gone: following has stopped; what it showed stays here.</source>
-        <translation>这次运行的文件夹 {folder} 已不存在：已停止跟踪；已显示的内容保留在这里。</translation>
+        <translation>这次训练的文件夹 {folder} 已不存在：已停止跟踪；已显示的内容保留在这里。</translation>
     </message>
     <message>
         <source>previous run</source>
@@ -4478,7 +4478,7 @@ Forked after {1} tokens of its parent&apos;s answer. {2} tokens generated ({3});
     </message>
     <message>
         <source>Export tree</source>
-        <translation>导出树</translation>
+        <translation>导出分支树</translation>
     </message>
     <message>
         <source>JSON (*.json)</source>
