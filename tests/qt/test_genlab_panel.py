@@ -8,6 +8,7 @@ from PySide6.QtCore import QPoint
 from workbench.core.catalog import Catalog
 from workbench.core.errors import WorkbenchError
 from workbench.core.genlab.models import ModelConfig, build_model
+from workbench.core.genlab.settings import GenLabSettings
 from workbench.core.genlab.storage import save_model
 from workbench.qt.common.app_state import AppState
 from workbench.qt.common.curves import PLOT_MIN_HEIGHT
@@ -106,6 +107,11 @@ def test_a_loaded_gan_shows_a_gans_views_whatever_the_form_showed(panel, tmp_pat
     assert panel.form.model == "vae"
     panel.load_model_from(tmp_path / "gan")
     assert panel.form.model == "gan" and panel.curve_stack.currentWidget() is panel.curves["gan"]
+    # The form is the next GAN run's: a GAN's tuned epochs and rate (the VAE's 60 epochs at 3e-3 were left
+    # on it), the loaded model's sizes.
+    gan = GenLabSettings.for_model("gan")
+    shown = panel.form.settings()
+    assert (shown.epochs, shown.lr, shown.latent_dim, shown.hidden_dim) == (gan.epochs, gan.lr, 8, 16)
     assert not panel.reconstructions_view.isVisibleTo(panel)  # no "VAE reconstructions" pane for a GAN
     assert not panel.progress.isVisibleTo(panel)  # no run made it: no epochs to count
     assert panel.samples_view.grid is not None

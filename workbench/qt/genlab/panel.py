@@ -304,11 +304,11 @@ class GenLabPanel(RunControlsMixin, QWidget):
         self.model = model
         if digits is not None:
             self.images = digits  # held-out digits to reconstruct and interpolate
+        settings = self.form.settings()
+        if settings.model != model.config.kind:  # the kind's own epochs and rate, as choosing it in the form gives
+            settings = settings.switched_to(model.config.kind)
         self.form.set_settings(
-            self.form.settings().with_changes(
-                model=model.config.kind, latent_dim=model.config.latent_dim, hidden_dim=model.config.hidden_dim
-            )
-        )
+            settings.with_changes(latent_dim=model.config.latent_dim, hidden_dim=model.config.hidden_dim))
         self._progress_kind = None  # no run made it: no epochs to count
         self._show_model_kind()  # the form's kind may have changed without a signal: the views of this kind
 
