@@ -14,7 +14,7 @@ from PySide6.QtTest import QTest
 from workbench.core.catalog import Catalog, TrainedVariant
 from workbench.qt.common.app_state import AppState
 from workbench.qt.common.language import CHINESE, install_language
-from workbench.qt.generation.model_picker import entry_label, variant_label
+from workbench.qt.generation.model_picker import entry_label, loaded_label, variant_label
 from workbench.qt.main_window import MainWindow
 
 
@@ -117,6 +117,15 @@ def test_the_chosen_models_name_stays_in_view_and_its_place_reads_in_chinese(qtb
         for translator in installed:
             QCoreApplication.removeTranslator(translator)
     window.close()
+
+
+def test_a_small_model_trained_here_weighs_more_than_nothing(tiny_loaded, monkeypatch):
+    """A 111k-parameter GPT read "0 MiB": below 10 MiB the line gives a tenth."""
+    weights = tiny_loaded.memory_bytes()
+    assert loaded_label(tiny_loaded).endswith(f" · float32 · {weights / 2**20:.1f} MiB") and weights < 10 * 2**20
+    for size, shown in ((440_000, "0.4 MiB"), (20_000, "<0.1 MiB"), (538_000_000, "513 MiB")):
+        monkeypatch.setattr(type(tiny_loaded), "memory_bytes", lambda self, size=size: size)
+        assert loaded_label(tiny_loaded).endswith(f" · {shown}")
 
 
 def _on_a_laptop_screen(qtbot) -> MainWindow:

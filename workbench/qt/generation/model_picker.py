@@ -66,8 +66,16 @@ def loaded_label(loaded: LoadedModel | None) -> str:
     if loaded is None:
         return QCoreApplication.translate("ModelPicker", "No model loaded")
     dtype = str(loaded.dtype).removeprefix("torch.")
-    return QCoreApplication.translate("ModelPicker", "{0} on {1} · {2} · {3:.0f} MiB").format(
-        loaded.entry.name, loaded.device.type, dtype, loaded.memory_bytes() / 2**20)
+    return QCoreApplication.translate("ModelPicker", "{0} on {1} · {2} · {3} MiB").format(
+        loaded.entry.name, loaded.device.type, dtype, _mebibytes_text(loaded.memory_bytes()))
+
+
+def _mebibytes_text(size: int) -> str:
+    """Whole MiB for a real model; a tenth for one trained here (a 111k-parameter GPT is 0.4 MiB, not 0)."""
+    mebibytes = size / 2**20
+    if mebibytes >= 10:
+        return f"{mebibytes:.0f}"
+    return f"{mebibytes:.1f}" if mebibytes >= 0.05 else "<0.1"
 
 
 class _WholeTextLabel(QElidingLabel):

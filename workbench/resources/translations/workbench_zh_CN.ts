@@ -2701,10 +2701,6 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
         <translation>{0}，{1}</translation>
     </message>
     <message>
-        <source>{0} on {1} · {2} · {3:.0f} MiB</source>
-        <translation>{0}，运行于 {1} · {2} · {3:.0f} MiB</translation>
-    </message>
-    <message>
         <source>final model</source>
         <translation>最终模型</translation>
     </message>
@@ -2771,6 +2767,10 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
     <message>
         <source>No model loaded</source>
         <translation>未加载模型</translation>
+    </message>
+    <message>
+        <source>{0} on {1} · {2} · {3} MiB</source>
+        <translation>{0}，运行于 {1} · {2} · {3} MiB</translation>
     </message>
     <message>
         <source>The model in use, where it runs, and the memory its weights take.</source>
