@@ -225,3 +225,19 @@ def test_english_is_drawn_in_the_systems_font_and_chinese_in_a_cjk_one(qapp):
     if not set(drawn) & set(CJK_FONTS):
         pytest.skip("no CJK font on this system")
     assert len(set(drawn)) == 1  # one font for the characters and their punctuation
+
+
+def test_qts_file_dialog_speaks_chinese_too(qtbot, chinese, tmp_path):
+    """Qt's catalogue translates "Look in:", not the "&Look in:" its file dialog asks for: the workbench's has it."""
+    from PySide6.QtCore import QFileInfo
+    from PySide6.QtWidgets import QFileDialog, QFileIconProvider, QLabel
+
+    from workbench.qt.common.language import texts_qt_leaves_in_english
+
+    assert texts_qt_leaves_in_english() == ("查找范围(&L)：", "文件类型(&T)：", "文件夹")
+    dialog = QFileDialog(None, "", str(tmp_path))
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+    qtbot.addWidget(dialog)
+    labels = {label.objectName(): label.text() for label in dialog.findChildren(QLabel)}
+    assert labels["lookInLabel"] == "查找范围(&L)：" and labels["fileTypeLabel"] == "文件类型(&T)：", labels
+    assert QFileIconProvider().type(QFileInfo(str(tmp_path))) == "文件夹"  # the Type column of a folder

@@ -69,6 +69,15 @@ def install_language(app: QApplication, language: str | None = None) -> list[QTr
     return installed
 
 
+def texts_qt_leaves_in_english() -> tuple[str, ...]:
+    """The texts of Qt's own file dialog that its Chinese catalogue (``qtbase_zh_CN.qm``) lacks: it has "Look
+    in:" but the dialog asks for "&Look in:". Written as ``translate`` calls, so that lupdate puts them in the
+    workbench's catalogue, which Qt asks where its own has no answer. Returns them as the interface shows them."""
+    translate = QCoreApplication.translate
+    return (translate("QFileDialog", "&Look in:"), translate("QFileDialog", "Files of &type:"),
+            translate("QAbstractFileIconProvider", "Folder", "All other platforms"))
+
+
 def set_interface_font(app: QApplication, language: str) -> None:
     """The system's font first, by its real name, then the CJK fonts for the characters it lacks; in Chinese
     the CJK fonts first, so that punctuation is Chinese too. Named by an alias ("Sans Serif", on Linux), the
