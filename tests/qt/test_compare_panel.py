@@ -96,6 +96,32 @@ def test_three_columns_fill(qtbot, panel):
     assert panel.export_md_button.isEnabled() and panel.run_button.isEnabled()
 
 
+def test_six_columns_scroll_rather_than_squash_the_scores(qtbot, panel):
+    """At 1366 the matrix's six answers read "-2…" and five strips were squashed to 20 px with their ticks drawn
+    over each other: now the figures keep their width and the strips their height, and both scroll."""
+    from workbench.qt.compare.scores import STRIP_HEIGHT
+
+    for column in (CompareColumn("tiny", GREEDY), CompareColumn("tiny-5", SAMPLED, seed=1),
+                   CompareColumn("tiny", SAMPLED, seed=2)):
+        panel.add_column(column)
+    panel.run_button.click()
+    qtbot.waitUntil(lambda: panel.comparison is not None and not panel.is_running(), timeout=60000)
+    qtbot.wait(50)
+    matrix = panel.matrix
+    metrics = matrix.fontMetrics()
+    assert matrix.columnCount() == 6 and matrix.horizontalScrollBar().maximum() > 0
+    for column in range(6):
+        widest = max(metrics.horizontalAdvance(matrix.item(row, column).text()) for row in range(6))
+        assert matrix.columnWidth(column) > widest, column
+    row_label = matrix.verticalHeaderItem(0)
+    assert row_label.toolTip() == "scored by 1 · tiny" and matrix.verticalHeader().width() < matrix.width() / 2
+    assert len(panel.strips._plots) == 5 and panel.strips_scroll.verticalScrollBar().maximum() > 0
+    for plot in panel.strips._plots:
+        assert plot.height() >= STRIP_HEIGHT - 1
+        (ticks,) = plot.getAxis("left")._tickLevels
+        assert [label for _, label in ticks][0] == "0" and len(ticks) == 2
+
+
 def test_fewer_columns_share_the_room_up_to_a_readable_width(qtbot, panel):
     from workbench.qt.compare.column import COLUMN_MAX_WIDTH, COLUMN_WIDTH
 

@@ -196,7 +196,11 @@ class ComparePanel(QWidget):
         strips_layout = QVBoxLayout(strips_side)
         strips_layout.setContentsMargins(0, 0, 0, 0)
         strips_layout.addLayout(reference_row)
-        strips_layout.addWidget(self.strips, 1)
+        self.strips_scroll = QScrollArea()
+        self.strips_scroll.setWidgetResizable(True)
+        self.strips_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.strips_scroll.setWidget(self.strips)
+        strips_layout.addWidget(self.strips_scroll, 1)
         strips_layout.addWidget(self.hover_label)
 
         results = QSplitter(Qt.Orientation.Horizontal)

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Signal
+from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidgetItem, QWidget
 
 from workbench.core.comparison import BITS_PER_BYTE, Comparison, Disagreement
@@ -15,7 +15,8 @@ from workbench.qt.common.axes import WholeNumberAxis
 from workbench.qt.common.empty_hint import HintedTableWidget
 from workbench.qt.common.theme import probability_background
 
-STRIP_HEIGHT = 70
+STRIP_HEIGHT = 100  # a strip's title, two ticks of plot and its axis; more strips scroll
+ROW_LABEL_WIDTH = 190  # the matrix's row names at most, in pixels
 _REFERENCE_PEN = pg.mkPen((90, 90, 90), width=1)
 _OTHER_BRUSH = (215, 95, 40, 150)
 
@@ -26,7 +27,9 @@ class ScoreMatrix(HintedTableWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        # The answers share the width, never below a figure's: six columns scroll rather than read "-2…".
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.set_empty_hint(self.tr("After a run: each answer scored under every column's model."))
 
@@ -37,9 +40,17 @@ class ScoreMatrix(HintedTableWidget):
         self.clear()
         self.setRowCount(len(titles))
         self.setColumnCount(len(titles))
-        self.setHorizontalHeaderLabels([self.tr("answer {0}").format(title) for title in titles])
-        self.setVerticalHeaderLabels([self.tr("scored by {0} · {1}").format(title, name)
-                                      for title, name in zip(titles, names)])
+        headers = [self.tr("answer {0}").format(title) for title in titles]
+        self.setHorizontalHeaderLabels(headers)
+        metrics = self.horizontalHeader().fontMetrics()
+        self.horizontalHeader().setMinimumSectionSize(
+            max(metrics.horizontalAdvance(text) for text in [*headers, "-00.000"]) + 2 * metrics.averageCharWidth())
+        for row, (title, name) in enumerate(zip(titles, names)):
+            # A long model name ends in "…" (whole in the tooltip), so that the figures keep the table's width.
+            label = self.tr("scored by {0} · {1}").format(title, name)
+            item = QTableWidgetItem(metrics.elidedText(label, Qt.TextElideMode.ElideRight, ROW_LABEL_WIDTH))
+            item.setToolTip(label)
+            self.setVerticalHeaderItem(row, item)
         finite = values[np.isfinite(values)]
         low, high = (finite.min(), finite.max()) if finite.size else (0.0, 0.0)
         for i, row in enumerate(values):
@@ -102,13 +113,20 @@ class DisagreementStrips(pg.GraphicsLayoutWidget):
             if strip.reference_values is not None:
                 plot.plot(edges, np.nan_to_num(strip.reference_values), stepMode="center", pen=_REFERENCE_PEN)
             finite = strip.values[np.isfinite(strip.values)]
-            plot.setYRange(0, max(float(finite.max()) if finite.size else 0.0, 0.01))  # all zero: a flat strip
+            if strip.reference_values is not None:
+                finite = np.concatenate([finite, strip.reference_values[np.isfinite(strip.reference_values)]])
+            top = max(float(finite.max()) if finite.size else 0.0, 0.01)  # all zero: a flat strip
+            plot.setYRange(0, top)
+            # 0 and the top only: in a strip's height more ticks drew over each other ("0.010" on "0.005").
+            plot.getAxis("left").setTicks([[(0.0, "0"), (top, f"{top:.3g}")]])
             if strip.per_token in first_of_kind:
                 plot.setXLink(first_of_kind[strip.per_token])
             first_of_kind.setdefault(strip.per_token, plot)
             self._plots.append(plot)
         for plot in self._plots:
             plot.setMinimumHeight(STRIP_HEIGHT)
+        # The widget asks for its strips' height: in the page's scroll area they scroll, never squash.
+        self.setMinimumHeight(len(self._plots) * STRIP_HEIGHT)
 
     def _on_mouse_moved(self, position: QPointF) -> None:
         for index, plot in enumerate(self._plots):
