@@ -369,3 +369,23 @@ def test_a_long_pasted_text_reaches_the_capture_whole(qtbot, panel):
     panel.text_edit.setText("a" * 40_000)
     assert len(panel.text_edit.text()) == 40_000
 
+
+
+def test_an_axis_title_longer_than_its_axis_ends_in_an_ellipsis(qtbot):
+    """On the training page's short checkpoint pane "query: the token that looks" ran under the tabs above it."""
+    from workbench.qt.attention.heatmap import AttentionHeatmap
+
+    heatmap = AttentionHeatmap()
+    heatmap.setMinimumSize(0, 0)
+    qtbot.addWidget(heatmap)
+    heatmap.set_tokens(list("性達形迹忘。"), list("性達形迹忘。"))
+    heatmap.resize(900, 150)
+    heatmap.show()
+    axis = heatmap.left_axis
+    qtbot.waitUntil(lambda: axis.labelText != axis.title)
+    shown = QFontMetricsF(axis.label.font()).horizontalAdvance(axis.labelText)
+    assert axis.labelText.endswith("…") and shown <= axis.size().height()
+    assert axis.toolTip() == "query: the token that looks"
+    heatmap.resize(900, 600)  # room again: the whole title, no tooltip needed
+    qtbot.waitUntil(lambda: axis.labelText == axis.title)
+    assert axis.toolTip() == "" and heatmap.bottom_axis.labelText == "key: the token looked at"

@@ -39,6 +39,7 @@ class TokenAxis(pg.AxisItem):
         super().__init__(orientation)
         self.enableAutoSIPrefix(False)  # its values are token positions: a title must never read "(x0.001)"
         self.labels: tuple[str, ...] = ()
+        self.title = ""  # whole, whatever room the axis has to show it
         self.rotated = rotated
         self.upright = False  # a rotated axis whose labels all fit upright in one line's width
         self.selected = -1
@@ -53,8 +54,27 @@ class TokenAxis(pg.AxisItem):
 
     def set_title(self, title: str) -> None:
         """What the axis's tokens are, written beside their labels."""
+        self.title = title
         self.setLabel(title, color="k")
+        self._fit_title()
         self._fit_size()
+
+    def resizeEvent(self, ev=None) -> None:  # noqa: N802 (pyqtgraph's name)
+        if self.label is not None:  # pyqtgraph clears it on close, and a resize may still come
+            self._fit_title()
+        super().resizeEvent(ev)
+
+    def _fit_title(self) -> None:
+        """A title longer than its axis ends in "…", whole in the tooltip: on a short pane (the training page's
+        checkpoint attention) "query: the token that looks" ran under the tabs above it."""
+        room = self.size().height() if self.orientation in ("left", "right") else self.size().width()
+        if room <= 0:
+            return
+        shown = QFontMetricsF(self.label.font()).elidedText(self.title, Qt.TextElideMode.ElideRight, room - 8)
+        if shown != self.labelText:
+            self.labelText = shown
+            self.label.setHtml(self.labelString())
+        self.setToolTip(self.title if shown != self.title else "")
 
     def _fit_size(self) -> None:
         """Size the axis for its widest label now (pyqtgraph would only widen it after a first paint, and
