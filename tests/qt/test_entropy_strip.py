@@ -149,3 +149,17 @@ def test_a_hovered_token_s_numbers_fit_a_third_of_a_laptop_screen(qtbot, strip):
     assert readout.contentsRect().height() >= len(lines) * readout.fontMetrics().lineSpacing()
     strip.resize(900, 110)
     qtbot.waitUntil(lambda: not readout.wordWrap() and readout.y() == strip.legend.y())  # one line, beside it
+
+
+def test_a_one_token_answer_is_one_point_of_each_from_zero(strip):
+    """The model that ends the text at once: one token numbered 1 (no token 2), both numbers drawn (a line through
+    one point drew no entropy), on an axis from 0 (the point sat on the axis line at the bottom of an autoscale)."""
+    strip.add_token(0, RunToken(text="", prob=0.23, entropy=2.6))  # surprisal 1.47
+    strip._redraw()
+    (x_low, x_high), (y_low, y_high) = strip.plot.getViewBox().viewRange()
+    assert (x_low, x_high) == pytest.approx((-0.5, 0.5)) and y_low == 0 and y_high > 2.6
+    assert strip.entropy_curve.opts["symbol"] is not None and strip.entropy_curve.getData()[1].tolist() == [2.6]
+    for index in range(3):  # more tokens: the entropy is a line again
+        strip.add_token(0, RunToken(text=f" t{index}", prob=0.5, entropy=1.0))
+    strip._redraw()
+    assert strip.entropy_curve.opts["symbol"] is None

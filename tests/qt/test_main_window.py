@@ -237,6 +237,11 @@ def test_an_answer_the_model_ends_at_once_says_so(qtbot, make_window):
     assert finished.args[0].result.sequences[0].token_ids == (0,)
     assert window.output_view.sequence_text() == ""
     assert "ended the text at its first step" in window.output_view.info_label.text()
+    # Shown again from the Runs list (as after a restart, its Tree branch without tokens), it says the same,
+    # not how to fork an answer that has no token to fork at.
+    window.output_view.set_info("")
+    window.restore_run(window.runs_panel.runs()[0])
+    assert "ended the text at its first step" in window.output_view.info_label.text()
 
 
 def test_closing_during_generation_stops_every_thread_and_panel(qtbot, make_window, monkeypatch, tiny_loaded):

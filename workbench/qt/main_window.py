@@ -763,16 +763,19 @@ class MainWindow(QMainWindow):
         self._show_timings(result.time_to_first_token_s, result.tokens_per_s)
         self._show_seed(result.seed)
         self.decoding_panel.show_used_seed(result.seed)
-        if not result.stopped and all(len(sequence.token_ids) <= 1 and sequence.text == result.prefill_text
-                                      for sequence in result.sequences):
-            # An empty page alone reads as a failure: say the model chose to end (Continue on an ended answer).
-            self.output_view.set_info(self.tr("The model ended the text at its first step: this answer has no "
-                                              "new text. Change the prompt, or sample for another start."))
+        self._say_if_ended_at_first_step(run)
         self.runs_panel.add_run(run)
         self.shown_run_id = run.id
         self.show_status(self.tr("Stopped: the partial output is kept.") if result.stopped else self.tr("Done."))
         self._update_actions()
         self._schedule_autosave()
+
+    def _say_if_ended_at_first_step(self, run: Run) -> bool:
+        """An empty page alone reads as a failure: say the model chose to end (Continue on an ended answer)."""
+        if run.ended_at_first_step:
+            self.output_view.set_info(self.tr("The model ended the text at its first step: this answer has no "
+                                              "new text. Change the prompt, or sample for another start."))
+        return run.ended_at_first_step
 
     def _show_sequences(self, run: Run, token_ids: list[list[int]]) -> None:
         """A finished or restored run's output, replacing what was streamed; ``token_ids``: its ids per
@@ -861,12 +864,14 @@ class MainWindow(QMainWindow):
         if node is not None:  # the Tree dock follows to this answer's branch, and a click on a token forks it
             self.shown_node = (tree, node.id)
             self.tree_dock_widget.select_node(tree, node.id)
-            if node.id not in self.trees.records:  # from an earlier session: its text only, no tokens to fork at
-                self.output_view.set_info(self.tr(
-                    "To fork this answer, right-click its branch in the Tree, “Show in inspector”: it is generated "
-                    "again, then a click on a token forks there."))
         elif tree is not None:  # or to this prompt's answers
             self.tree_dock_widget.show_tree(tree.id)
+        # An answer the model ended at once has no token to fork at: that is what it says.
+        if not self._say_if_ended_at_first_step(run) and node is not None and node.id not in self.trees.records:
+            # From an earlier session: its text only, no tokens to fork at.
+            self.output_view.set_info(self.tr(
+                "To fork this answer, right-click its branch in the Tree, “Show in inspector”: it is generated "
+                "again, then a click on a token forks there."))
         self.state.run_restored.emit(run)
 
     # --- the tree of generations ------------------------------------------------------------

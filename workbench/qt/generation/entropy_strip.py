@@ -98,7 +98,8 @@ class EntropyStrip(QWidget):
             axis.setTextPen(text_color)
             axis.setPen(text_color)
         self.plot.getAxis("left").setWidth(32)
-        self.entropy_curve = self.plot.plot(pen=pg.mkPen(ENTROPY_COLOR, width=1.5), connect="finite")
+        self.entropy_curve = self.plot.plot(pen=pg.mkPen(ENTROPY_COLOR, width=1.5), connect="finite", symbolSize=5,
+                                            symbolPen=None, symbolBrush=ENTROPY_COLOR)
         self.surprisal_points = self.plot.plot(pen=None, symbol="o", symbolSize=5, symbolPen=None,
                                                symbolBrush=SURPRISAL_COLOR)
         self.marker = pg.InfiniteLine(angle=90, pen=pg.mkPen(SELECTION_COLOR, width=2))
@@ -181,9 +182,14 @@ class EntropyStrip(QWidget):
     def _redraw(self) -> None:
         entropy, surprisal = self.values()
         steps = np.arange(len(entropy))
+        # A line through one point draws nothing: a one-token answer's entropy is a dot of its colour.
+        self.entropy_curve.setSymbol("s" if len(steps) == 1 else None)
         self.entropy_curve.setData(steps, entropy)
         self.surprisal_points.setData(steps, surprisal)
-        self.plot.setXRange(-0.5, max(len(steps), 2) - 0.5, padding=0)
+        self.plot.setXRange(-0.5, max(len(steps), 1) - 0.5, padding=0)  # one token: one tick, not a token 2
+        finite = np.concatenate([entropy[np.isfinite(entropy)], surprisal[np.isfinite(surprisal)]])
+        # From 0, as nats are: a lone point is not drawn on the axis line as the bottom of an autoscale.
+        self.plot.setYRange(0, max(float(finite.max()) if finite.size else 0.0, 0.1) * 1.05, padding=0)
         for name in ("left", "bottom"):  # an empty strip has no ticks: there are no tokens to number yet
             self.plot.getAxis(name).setTicks(None if len(steps) else [[], []])
         self._place_marker()
