@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidgetItem, QWidget
 
 from workbench.core.comparison import BITS_PER_BYTE, Comparison, Disagreement
@@ -16,7 +17,7 @@ from workbench.qt.common.empty_hint import HintedTableWidget
 from workbench.qt.common.theme import probability_background
 
 STRIP_HEIGHT = 100  # a strip's title, two ticks of plot and its axis; more strips scroll
-ROW_LABEL_WIDTH = 190  # the matrix's row names at most, in pixels
+ROW_NAMES_MIN_WIDTH = 120  # pixels the matrix's row names keep, however many answers
 _REFERENCE_PEN = pg.mkPen((90, 90, 90), width=1)
 _OTHER_BRUSH = (215, 95, 40, 150)
 
@@ -31,6 +32,7 @@ class ScoreMatrix(HintedTableWidget):
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.verticalHeader().setTextElideMode(Qt.TextElideMode.ElideRight)
         self.set_empty_hint(self.tr("After a run: each answer scored under every column's model."))
 
     def show_matrix(self, comparison: Comparison, titles: list[str], names: list[str], metric: str) -> None:
@@ -46,11 +48,11 @@ class ScoreMatrix(HintedTableWidget):
         self.horizontalHeader().setMinimumSectionSize(
             max(metrics.horizontalAdvance(text) for text in [*headers, "-00.000"]) + 2 * metrics.averageCharWidth())
         for row, (title, name) in enumerate(zip(titles, names)):
-            # A long model name ends in "…" (whole in the tooltip), so that the figures keep the table's width.
             label = self.tr("scored by {0} · {1}").format(title, name)
-            item = QTableWidgetItem(metrics.elidedText(label, Qt.TextElideMode.ElideRight, ROW_LABEL_WIDTH))
+            item = QTableWidgetItem(label)
             item.setToolTip(label)
             self.setVerticalHeaderItem(row, item)
+        self._fit_row_names()
         finite = values[np.isfinite(values)]
         low, high = (finite.min(), finite.max()) if finite.size else (0.0, 0.0)
         for i, row in enumerate(values):
@@ -66,6 +68,18 @@ class ScoreMatrix(HintedTableWidget):
                         likely = 1.0 - likely  # fewer bits: the model found the answer likelier
                     item.setBackground(probability_background(self.palette(), likely))
                 self.setItem(i, j, item)
+
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._fit_row_names()
+
+    def _fit_row_names(self) -> None:
+        """The row names take what the answers' figures leave; a long model name then ends in "…" (whole in its
+        tooltip) rather than push the figures out of view."""
+        figures = self.columnCount() * self.horizontalHeader().minimumSectionSize()
+        room = self.width() - 2 * self.frameWidth() - self.verticalScrollBar().sizeHint().width() - figures
+        self.verticalHeader().setMaximumWidth(max(ROW_NAMES_MIN_WIDTH, room))
 
 
 def first_number(strip: Disagreement) -> int:
