@@ -162,6 +162,7 @@ class AttentionPanel(QWidget):
         self.capture_button.setToolTip(self.tr("Record the attention of every layer and head for this text."))
         self.capture_button.clicked.connect(self.capture_text)
         self.cancel_button = QPushButton(self.tr("Cancel"))
+        self.cancel_button.setToolTip(self.tr("Stop capturing this text's attention."))
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.cancel_capture)
         self.progress = QProgressBar()

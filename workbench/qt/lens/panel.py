@@ -86,6 +86,7 @@ class LensPanel(QWidget):
                                                "(one forward pass)."))
         self.compute_button.clicked.connect(self.compute_text)
         self.cancel_button = QPushButton(self.tr("Cancel"))
+        self.cancel_button.setToolTip(self.tr("Stop reading this text through the layers."))
         self.cancel_button.setEnabled(False)
         self.cancel_button.clicked.connect(self.lens_job.cancel)
         self.progress = QProgressBar()

@@ -94,6 +94,10 @@
         <translation>取消</translation>
     </message>
     <message>
+        <source>Stop capturing this text&apos;s attention.</source>
+        <translation>停止捕获这段文本的注意力。</translation>
+    </message>
+    <message>
         <source>Which attention of an encoder-decoder model to show.</source>
         <translation>要显示编码器-解码器模型的哪种注意力。</translation>
     </message>
@@ -2152,6 +2156,10 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
     <message>
         <source>Cancel</source>
         <translation>取消</translation>
+    </message>
+    <message>
+        <source>Stop reading this text through the layers.</source>
+        <translation>停止逐层读取这段文本。</translation>
     </message>
     <message>
         <source>%v of %m layers</source>
