@@ -19,6 +19,11 @@ def test_the_qt_benchmarks_help_without_a_display():
     runs = {path.name: subprocess.Popen([sys.executable, str(path), "--help"], cwd=ROOT, env=environment,
                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             for path in QT_BENCHMARKS}
-    for name, run in runs.items():
-        out, err = run.communicate(timeout=120)
-        assert run.returncode == 0 and out.startswith("usage:"), f"{name}: {run.returncode}\n{out}\n{err}"
+    try:
+        for name, run in runs.items():
+            out, err = run.communicate(timeout=120)
+            assert run.returncode == 0 and out.startswith("usage:"), f"{name}: {run.returncode}\n{out}\n{err}"
+    finally:  # a failure or a timeout leaves no process behind
+        for run in runs.values():
+            run.kill()
+            run.wait()

@@ -53,6 +53,17 @@ def make_run(prompt: str = "What is the capital of France?") -> Run:
     )
 
 
+def test_a_run_ended_at_its_first_step_has_no_new_text_and_was_not_stopped():
+    run = make_run()
+    assert not run.ended_at_first_step  # " Paris."
+    ended = replace(run, sequences=(RunSequence("", (RunToken("", 0.9, entropy=0.4),)),))  # the end of text
+    assert ended.ended_at_first_step
+    assert not replace(ended, stopped=True).ended_at_first_step  # Stop pressed at once: not the model's choice
+    prefilled = replace(ended, sequences=(RunSequence("Sure", (RunToken("", 0.9),)),), prefill_text="Sure")
+    assert prefilled.ended_at_first_step  # the given start of the answer is not new text
+    assert not replace(run, sequences=()).ended_at_first_step  # a damaged session's run with no answers at all
+
+
 def test_no_file_gives_a_fresh_session():
     opened = open_session()
     assert opened.problem is None

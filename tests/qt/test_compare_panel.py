@@ -9,8 +9,9 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtWidgets import QApplication, QFileDialog
 
 from tests.conftest import make_tiny_loaded
 from workbench.core.comparison import BITS_PER_BYTE, MEAN_LOGPROB, ColumnToken, CompareColumn
@@ -72,6 +73,8 @@ def test_three_columns_fill(qtbot, panel):
     assert panel.columns_widget.height() <= panel.columns_scroll.viewport().height()
     values = comparison.matrix(MEAN_LOGPROB)
     assert panel.matrix.rowCount() == panel.matrix.columnCount() == 3
+    header = panel.matrix.verticalHeader()  # three answers leave the row names their whole width
+    assert header.width() >= header.fontMetrics().horizontalAdvance("scored by 3 · tiny-5")
     assert [[panel.matrix.item(i, j).text() for j in range(3)] for i in range(3)] == \
         [[f"{value:.3f}" for value in row] for row in values]
     assert panel.metric_combo.isEnabled()  # one tokenizer: both measures apply
@@ -117,11 +120,30 @@ def test_six_columns_scroll_rather_than_squash_the_scores(qtbot, panel):
     # The row names take what the figures leave: six answers scroll, yet the names stay in view.
     figures = 6 * matrix.horizontalHeader().minimumSectionSize()
     assert matrix.verticalHeader().width() <= max(120, matrix.width() - figures)
+    long_name = "HuggingFaceTB/SmolLM2-135M-Instruct"
+    matrix.show_matrix(panel.comparison, panel._titles(), [long_name] * 6, MEAN_LOGPROB)
+    label = f"scored by 1 · {long_name}"
+    assert matrix.verticalHeader().width() < matrix.verticalHeader().fontMetrics().horizontalAdvance(label)
+    assert matrix.verticalHeaderItem(0).toolTip() == label  # whole, where the header ends it in "…"
     assert len(panel.strips._plots) == 5 and panel.strips_scroll.verticalScrollBar().maximum() > 0
-    for plot in panel.strips._plots:
+    for strip, plot in zip(panel.strips.strips, panel.strips._plots):
         assert plot.height() >= STRIP_HEIGHT - 1
         (ticks,) = plot.getAxis("left")._tickLevels
-        assert [label for _, label in ticks][0] == "0" and len(ticks) == 2
+        highest = float(np.nanmax(strip.values))
+        # 0 and the highest value; a flat strip (the same model) only 0, not the range's floor as if a value.
+        assert ticks == ([(0.0, "0"), (highest, f"{highest:.3g}")] if highest > 0 else [(0.0, "0")])
+    # The last strip's axis can be scrolled to: the widget asks for the layout's margins and spacing too.
+    last_axis = panel.strips._plots[-1].getAxis("bottom")
+    assert last_axis.sceneBoundingRect().bottom() <= panel.strips.height()
+    # The wheel scrolls the strips (an event the strip leaves to the scroll area); Ctrl+wheel zooms along the text.
+    plot = panel.strips._plots[0]
+    where = QPointF(panel.strips.mapFromScene(plot.vb.sceneBoundingRect().center()))
+    before = plot.vb.viewRange()[0]
+    for modifiers, zooms in ((Qt.KeyboardModifier.NoModifier, False), (Qt.KeyboardModifier.ControlModifier, True)):
+        wheel = QWheelEvent(where, panel.strips.viewport().mapToGlobal(where), QPoint(), QPoint(0, -120),
+                            Qt.MouseButton.NoButton, modifiers, Qt.ScrollPhase.NoScrollPhase, False)
+        QApplication.sendEvent(panel.strips.viewport(), wheel)
+        assert wheel.isAccepted() == zooms and (plot.vb.viewRange()[0] != before) == zooms
 
 
 def test_fewer_columns_share_the_room_up_to_a_readable_width(qtbot, panel):

@@ -86,8 +86,8 @@ class Run:
     def ended_at_first_step(self) -> bool:
         """The model chose to end the text at once: no answer has new text, and it was not stopped (an empty
         page that is no failure). The one token is the end of text."""
-        return not self.stopped and all(len(sequence.tokens) <= 1 and sequence.text == self.prefill_text
-                                        for sequence in self.sequences)
+        return bool(self.sequences) and not self.stopped and all(
+            len(sequence.tokens) <= 1 and sequence.text == self.prefill_text for sequence in self.sequences)
 
 
 @dataclass

@@ -68,9 +68,10 @@ class TokenAxis(pg.AxisItem):
         """A title longer than its axis ends in "…", whole in the tooltip: on a short pane (the training page's
         checkpoint attention) "query: the token that looks" ran under the tabs above it."""
         room = self.size().height() if self.orientation in ("left", "right") else self.size().width()
-        if room <= 0:
-            return
-        shown = QFontMetricsF(self.label.font()).elidedText(self.title, Qt.TextElideMode.ElideRight, room - 8)
+        if room <= 0:  # not laid out yet: whole until it has a size
+            shown = self.title
+        else:
+            shown = QFontMetricsF(self.label.font()).elidedText(self.title, Qt.TextElideMode.ElideRight, room - 8)
         if shown != self.labelText:
             self.labelText = shown
             self.label.setHtml(self.labelString())

@@ -88,6 +88,16 @@ def first_number(strip: Disagreement) -> int:
     return 2 if strip.per_token else 1
 
 
+class _ScrollingViewBox(pg.ViewBox):
+    """A strip's view: the wheel scrolls the strips (they sit in a scroll area), Ctrl+wheel zooms along the text."""
+
+    def wheelEvent(self, ev, axis=None) -> None:  # noqa: N802 (pyqtgraph's name)
+        if ev.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            super().wheelEvent(ev, axis)
+        else:
+            ev.ignore()
+
+
 class DisagreementStrips(pg.GraphicsLayoutWidget):
     """One strip per other column, across the reference answer. Emits ``hovered(strip, x)``
     ((-1, -1) off the strips): x is a token position (KL) or a character (surprisal)."""
@@ -110,7 +120,8 @@ class DisagreementStrips(pg.GraphicsLayoutWidget):
                           color="#666666")
         first_of_kind: dict[bool, pg.PlotItem] = {}  # token positions and characters are different axes
         for row, (strip, title, unit) in enumerate(zip(strips, titles, units)):
-            plot = self.addPlot(row=row, col=0, axisItems={"bottom": WholeNumberAxis("bottom")})
+            plot = self.addPlot(row=row, col=0, axisItems={"bottom": WholeNumberAxis("bottom")},
+                                viewBox=_ScrollingViewBox())
             plot.setMenuEnabled(False)
             plot.hideButtons()
             plot.setMouseEnabled(x=True, y=False)
@@ -129,18 +140,20 @@ class DisagreementStrips(pg.GraphicsLayoutWidget):
             finite = strip.values[np.isfinite(strip.values)]
             if strip.reference_values is not None:
                 finite = np.concatenate([finite, strip.reference_values[np.isfinite(strip.reference_values)]])
-            top = max(float(finite.max()) if finite.size else 0.0, 0.01)  # all zero: a flat strip
-            plot.setYRange(0, top)
-            # 0 and the top only: in a strip's height more ticks drew over each other ("0.010" on "0.005").
-            plot.getAxis("left").setTicks([[(0.0, "0"), (top, f"{top:.3g}")]])
+            highest = float(finite.max()) if finite.size else 0.0
+            plot.setYRange(0, max(highest, 0.01))  # all zero (the same model): a flat strip
+            # 0 and the highest value only: in a strip's height more ticks drew over each other ("0.010" on
+            # "0.005"); a flat strip's range is no value of the models', so it is not labelled.
+            plot.getAxis("left").setTicks([[(0.0, "0"), (highest, f"{highest:.3g}")] if highest > 0 else [(0.0, "0")]])
             if strip.per_token in first_of_kind:
                 plot.setXLink(first_of_kind[strip.per_token])
             first_of_kind.setdefault(strip.per_token, plot)
             self._plots.append(plot)
         for plot in self._plots:
             plot.setMinimumHeight(STRIP_HEIGHT)
-        # The widget asks for its strips' height: in the page's scroll area they scroll, never squash.
-        self.setMinimumHeight(len(self._plots) * STRIP_HEIGHT)
+        # The widget asks for its strips' height, margins and spacing included: in the page's scroll area they
+        # scroll, never squash, and the last one's axis can be scrolled to.
+        self.setMinimumHeight(math.ceil(self.ci.effectiveSizeHint(Qt.SizeHint.MinimumSize).height()) if strips else 0)
 
     def _on_mouse_moved(self, position: QPointF) -> None:
         for index, plot in enumerate(self._plots):
