@@ -35,11 +35,14 @@ class TokenAxis(pg.AxisItem):
     instead of one per word width; labels no wider than a line (a Chinese character, a letter) stay
     upright, as turning them on their side makes them hard to read."""
 
+    # Whole, whatever room the axis has to show it. A class default: pyqtgraph resizes the axis inside its
+    # __init__, before this one's own attributes are set.
+    title = ""
+
     def __init__(self, orientation: str, rotated: bool = False) -> None:
         super().__init__(orientation)
         self.enableAutoSIPrefix(False)  # its values are token positions: a title must never read "(x0.001)"
         self.labels: tuple[str, ...] = ()
-        self.title = ""  # whole, whatever room the axis has to show it
         self.rotated = rotated
         self.upright = False  # a rotated axis whose labels all fit upright in one line's width
         self.selected = -1
