@@ -257,3 +257,25 @@ def test_the_sampler_order_moves_with_alt_and_the_arrow_keys(qtbot, decoding_pan
     qtbot.keyClick(listing, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
     assert decoding_panel.settings().sampler_order[:2] == (second, first)
     assert listing.currentRow() == 1 and "Alt+Up and Alt+Down" in listing.toolTip()
+
+
+def test_a_decimal_slider_moves_with_the_keys_and_is_one_tab_stop(qtbot, decoding_panel):
+    """superqt's float slider ignored the keys: Temperature and Top-p could not be changed without a mouse. And its
+    labelled box took the focus before the slider, a Tab stop where the keys did nothing."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QAbstractSlider
+
+    decoding_panel.show()
+    qtbot.waitExposed(decoding_panel)
+    temperature = decoding_panel.form.control("temperature")
+    slider = temperature.findChild(QAbstractSlider)
+    assert temperature.focusPolicy() == Qt.FocusPolicy.NoFocus and slider.focusPolicy() & Qt.FocusPolicy.TabFocus
+    before = decoding_panel.settings().temperature
+    slider.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(slider.hasFocus)
+    qtbot.keyClick(slider, Qt.Key.Key_Right)
+    assert decoding_panel.settings().temperature == pytest.approx(before + 0.01)
+    qtbot.keyClick(slider, Qt.Key.Key_PageDown)
+    assert decoding_panel.settings().temperature == pytest.approx(before + 0.01 - slider.pageStep())
+    qtbot.keyClick(slider, Qt.Key.Key_End)
+    assert decoding_panel.settings().temperature == pytest.approx(slider.maximum())

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from superqt import QElidingLabel, QLabeledSlider
+from superqt import QElidingLabel
 from superqt.utils import qthrottled, signals_blocked
 
 from workbench.core.attention import (
@@ -61,6 +61,7 @@ from workbench.qt.common.app_state import AppState, LiveGeneration
 from workbench.qt.common.export import ask_and_save
 from workbench.qt.common.jobs import Job
 from workbench.qt.common.language import error_text
+from workbench.qt.common.sliders import LabeledSlider
 from workbench.qt.common.text_line import model_text_line
 
 _REDRAW_MS = 33  # the heatmap redraws at most ~30 times a second while a slider is dragged
@@ -182,7 +183,7 @@ class AttentionPanel(QWidget):
         self.set_label.setBuddy(self.set_combo)
         for widget in (self.set_label, self.set_combo):
             widget.setVisible(False)
-        self.layer_slider = QLabeledSlider(Qt.Orientation.Horizontal)
+        self.layer_slider = LabeledSlider(Qt.Orientation.Horizontal)
         self.layer_slider.setToolTip(self.tr("The layer to show (0 is the one nearest the input)."))
         self.layer_slider.setMinimumWidth(160)
         self.layer_slider.valueChanged.connect(self._schedule_redraw)

@@ -37,13 +37,14 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from superqt import QElidingLabel, QLabeledDoubleSlider
+from superqt import QElidingLabel
 from superqt.utils import qthrottled
 
 from workbench.core.atomic import write_bytes_atomic
 from workbench.core.errors import InvalidInputError
 from workbench.qt.common.axes import WholeNumberAxis
 from workbench.qt.common.language import error_text
+from workbench.qt.common.sliders import LabeledDoubleSlider
 from workbench.qt.common.throttle import land_when_closed
 
 REDRAW_INTERVAL_MS = 500  # 2 redraws a second at most: on 2 cores a redraw costs the trainer more than it shows
@@ -237,7 +238,7 @@ class LiveCurvesWidget(QWidget):
         bar.addWidget(self.log_y_box)
 
         smoothing_label = QLabel(self.tr("Smoothing:"))
-        self.smoothing_slider = QLabeledDoubleSlider(Qt.Orientation.Horizontal)
+        self.smoothing_slider = LabeledDoubleSlider(Qt.Orientation.Horizontal)
         self.smoothing_slider.setRange(0.0, 0.99)
         self.smoothing_slider.setDecimals(2)
         self.smoothing_slider.setValue(self._smoothing)

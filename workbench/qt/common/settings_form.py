@@ -31,11 +31,12 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from superqt import QCollapsible, QLabeledDoubleSlider, QLabeledSlider, QLargeIntSpinBox
+from superqt import QCollapsible, QLargeIntSpinBox
 from superqt.utils import signals_blocked
 
 from workbench.core.devices import available_devices
 from workbench.core.settings_fields import DEVICE, FOLDER, DescribedField, described_fields
+from workbench.qt.common.sliders import LabeledDoubleSlider, LabeledSlider
 from workbench.qt.common.wheel_guard import scroll_past
 
 _LARGEST_INT = 2**31 - 1  # a QSpinBox holds a C int
@@ -175,7 +176,7 @@ class SettingsForm(QWidget):
             widget.setText(label_text)
             row = widget
             form.addRow(row)
-        elif self._sliders and isinstance(widget, (QLabeledSlider, QLabeledDoubleSlider)):
+        elif self._sliders and isinstance(widget, (LabeledSlider, LabeledDoubleSlider)):
             row = QWidget()  # the label above the slider, so the slider gets the whole width
             row_layout = QVBoxLayout(row)
             row_layout.setContentsMargins(0, 2, 0, 2)
@@ -229,7 +230,7 @@ class SettingsForm(QWidget):
             box = QLargeIntSpinBox()  # seeds go up to 2**32 - 1, past a C int
         elif self._sliders:
             horizontal = Qt.Orientation.Horizontal
-            box = QLabeledSlider(horizontal) if whole else QLabeledDoubleSlider(horizontal)
+            box = LabeledSlider(horizontal) if whole else LabeledDoubleSlider(horizontal)
             if not whole:
                 box.setDecimals(info.decimals)
         else:

@@ -10,6 +10,7 @@ _WHEELED = (QAbstractSlider, QAbstractSpinBox, QComboBox)
 _GUARDED = "workbenchScrollPast"
 _CLICKED = "workbenchClickedInto"
 _PANEL = "workbenchWheelPanel"
+_WHEEL_ONLY = Qt.FocusPolicy.WheelFocus.value & ~Qt.FocusPolicy.StrongFocus.value  # the bit WheelFocus adds
 
 
 class _WheelGuard(QObject):
@@ -50,7 +51,9 @@ def scroll_past(widget: QWidget) -> None:
         if isinstance(editor, QScrollBar) or editor.property(_GUARDED):  # a combo's list scrolls; a form inside a panel
             continue
         if isinstance(editor, _WHEELED):
-            editor.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            # The wheel no longer gives the focus; no other way is added (a labelled slider's box takes none:
+            # the slider in it is the Tab stop).
+            editor.setFocusPolicy(Qt.FocusPolicy(editor.focusPolicy().value & ~_WHEEL_ONLY))
             editor.setProperty(_GUARDED, True)
             editor.installEventFilter(guard)
             line_edit = editor.lineEdit() if isinstance(editor, (QAbstractSpinBox, QComboBox)) else None

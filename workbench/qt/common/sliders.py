@@ -1,0 +1,41 @@
+"""superqt's labelled sliders, each one Tab stop that the keyboard moves.
+
+superqt's float slider ignores the keys a QSlider moves by (its ``triggerAction`` is a to-do): Temperature,
+Top-p and the curves' smoothing could not be changed without a mouse. And the labelled box took the focus
+itself, before its slider, so every slider was two Tab stops, the first doing nothing."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeyEvent
+from superqt import QDoubleSlider, QLabeledDoubleSlider, QLabeledSlider
+
+
+class _KeyboardDoubleSlider(QDoubleSlider):
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
+        key = event.key()
+        steps = {Qt.Key.Key_Right: self.singleStep(), Qt.Key.Key_Up: self.singleStep(),
+                 Qt.Key.Key_Left: -self.singleStep(), Qt.Key.Key_Down: -self.singleStep(),
+                 Qt.Key.Key_PageUp: self.pageStep(), Qt.Key.Key_PageDown: -self.pageStep()}
+        if key in steps:
+            self.setValue(self.value() + steps[key])  # kept within the range by setValue
+        elif key in (Qt.Key.Key_Home, Qt.Key.Key_End):
+            self.setValue(self.minimum() if key == Qt.Key.Key_Home else self.maximum())
+        else:
+            super().keyPressEvent(event)
+            return
+        event.accept()
+
+
+class LabeledSlider(QLabeledSlider):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the slider inside is the Tab stop
+
+
+class LabeledDoubleSlider(QLabeledDoubleSlider):
+    _slider_class = _KeyboardDoubleSlider
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the slider inside is the Tab stop
