@@ -486,3 +486,43 @@ def test_remove_asks_before_a_run_is_gone_for_good(qtbot, window, monkeypatch):
     assert panel.list.count() == 1  # No: kept
     panel.remove_button.click()
     assert panel.list.count() == 0
+
+
+def test_the_keyboard_starts_in_the_prompt_and_follows_into_a_page_switched_to(qtbot, monkeypatch, tiny_loaded):
+    """It started in the model list (typing searched models), and Ctrl+2... left it on the page's frame, which shows
+    no focus: the next Tab was needed to reach anything. A page still being built takes it once built."""
+    from PySide6.QtWidgets import QApplication
+
+    from workbench.qt.panels import LazyPanel
+
+    monkeypatch.setattr(main_window_module, "inspector_panels", lambda state: [
+        ("Compare", LazyPanel(state, "workbench.qt.compare.panel", "ComparePanel"))])
+    window = MainWindow(AppState())
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is window.prompt_editor.prompt_edit)
+    lazy = window.pages.widget(1).findChild(LazyPanel)
+    window.pages.setCurrentIndex(1)  # before any model: the panel is not built, nothing to take the keyboard
+    assert lazy.panel is None
+    window.use_loaded_model(tiny_loaded)  # built now, on screen: the keyboard goes into it
+    qtbot.waitUntil(lambda: lazy.panel is not None and lazy.panel.isAncestorOf(QApplication.focusWidget()))
+    window.pages.setCurrentIndex(0)
+    window.pages.setCurrentIndex(1)  # switched to once built: its first control again
+    focused = QApplication.focusWidget()
+    assert lazy.panel.isAncestorOf(focused) and focused.focusPolicy() & Qt.FocusPolicy.TabFocus
+    window.close()
+
+
+def test_tab_leaves_the_prompt_rather_than_typing_into_it(qtbot, window):
+    """A tab typed into the prompt trapped the keyboard there (and was saved with it)."""
+    from PySide6.QtWidgets import QApplication
+
+    window.show()
+    window.activateWindow()
+    prompt = window.prompt_editor.prompt_edit
+    prompt.setFocus()
+    qtbot.waitUntil(prompt.hasFocus)
+    qtbot.keyClicks(prompt, "Hello")
+    qtbot.keyClick(prompt, Qt.Key.Key_Tab)
+    assert window.prompt_editor.prompt() == "Hello" and QApplication.focusWidget() is not prompt

@@ -62,6 +62,7 @@ from workbench.core.sessions import (
 from workbench.core.tree import GenerationTree
 from workbench.qt.about import show_about
 from workbench.qt.common.app_state import AppState, LiveGeneration
+from workbench.qt.common.focus import focus_first_control, focus_is_on_a_control_in
 from workbench.qt.common.jobs import Job
 from workbench.qt.common.language import (
     LANGUAGES,
@@ -158,6 +159,9 @@ class MainWindow(QMainWindow):
         self._restore_layout()
         self._open_session()
         self._on_model_changed(self.state.loaded_model)
+        # The window opens with the keyboard in the prompt, not in the model list (first in the Tab order),
+        # where typing searches models.
+        self.prompt_editor.prompt_edit.setFocus()
 
     # --- building ---------------------------------------------------------------------
 
@@ -325,6 +329,7 @@ class MainWindow(QMainWindow):
         self.page_actions.actions()[0].setChecked(True)
         self.pages.currentChanged.connect(lambda index: self.page_actions.actions()[index].setChecked(True))
         self.pages.currentChanged.connect(self._show_generation_timings)
+        self.pages.currentChanged.connect(self._focus_into_page)
         view_menu.addSeparator()
         view_menu.addAction(self.runs_dock.toggleViewAction())
         view_menu.addAction(self.tree_dock.toggleViewAction())
@@ -826,6 +831,13 @@ class MainWindow(QMainWindow):
         for label in (self.ttft_label, self.speed_label):
             label.setVisible(self.pages.widget(page) is self.generate_page)
 
+    def _focus_into_page(self, index: int) -> None:
+        """The page switched to takes the keyboard at its first control: Qt left it on the page's frame, which shows
+        no focus. A panel still being built takes it once built (``LazyPanel``)."""
+        page = self.pages.widget(index)
+        if not focus_is_on_a_control_in(page):
+            focus_first_control(page)
+
     def _show_timings(self, ttft: float | None, tokens_per_s: float) -> None:
         self.ttft_label.setText(self.tr("first token {0:.0f} ms").format(ttft * 1000) if ttft is not None else "")
         self.speed_label.setText(self.tr("{0:.1f} tokens/s").format(tokens_per_s))
@@ -1006,6 +1018,7 @@ def _scrolling(page: QWidget) -> QScrollArea:
     """``page`` in a scroll area: a window smaller than the page needs scrolls it instead of
     growing past the screen."""
     scroll = QScrollArea()
+    scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # a page's controls take the focus, not its frame
     scroll.setFrameShape(QFrame.Shape.NoFrame)
     scroll.setWidgetResizable(True)
     scroll.setWidget(page)

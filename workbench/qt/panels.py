@@ -25,6 +25,7 @@ from workbench.core.jobs import CancelToken
 from workbench.core.loading import LoadedModel
 from workbench.core.transformers_helpers import imports_in_turn
 from workbench.qt.common.app_state import AppState
+from workbench.qt.common.focus import focus_first_control, focus_is_on_a_control_in
 from workbench.qt.common.jobs import Job
 
 BUSY_BAR_WIDTH = 240  # pixels: a bar that moves, not a page-wide stripe
@@ -90,7 +91,13 @@ class LazyPanel(QWidget):
             self.panel = panel_class(self.state, self)
             self._waiting.hide()
             self.layout().addWidget(self.panel)
+            if self.isVisible():  # its page is on screen, waiting: once the panel shows, it takes the keyboard
+                QTimer.singleShot(0, self, self._take_the_keyboard)
         return self.panel
+
+    def _take_the_keyboard(self) -> None:
+        if not focus_is_on_a_control_in(self.window()):  # not from a control the person is using meanwhile
+            focus_first_control(self.panel)
 
     def shutdown(self) -> None:
         if self.panel is not None:

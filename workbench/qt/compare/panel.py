@@ -100,6 +100,7 @@ class ComparePanel(QWidget):
 
     def _build(self) -> None:
         self.prompt_edit = QPlainTextEdit()
+        self.prompt_edit.setTabChangesFocus(True)  # as the Generate page's prompt: Tab moves on
         self.prompt_edit.setPlaceholderText(self.tr("The prompt every column answers"))
         self.prompt_edit.setFixedHeight(self.prompt_edit.fontMetrics().lineSpacing() * 3 + 14)
         self.prompt_edit.textChanged.connect(self._update_buttons)

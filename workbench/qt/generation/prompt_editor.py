@@ -105,12 +105,15 @@ class PromptEditor(QWidget):
 
         self.system_label = QLabel(self.tr("System prompt"))
         self.system_edit = ComposingTextEdit(self.tr("Optional: how the assistant should behave"))
-        self.system_edit.setTabChangesFocus(True)  # Tab moves on (the prompt itself keeps tabs, for code)
+        self.system_edit.setTabChangesFocus(True)
         self.system_edit.setToolTip(self.tr("Instructions given to a chat model before your message."))
         self.system_edit.setFixedHeight(self.fontMetrics().lineSpacing() * 3 + 12)
         self.system_edit.textChanged.connect(self.changed)
 
         self.prompt_edit = ComposingTextEdit(self.tr("Type a prompt, then press Ctrl+Enter to generate"))
+        # Tab moves on, as in the other boxes: typed into the text, it trapped the keyboard here (Shift+Tab the only
+        # way out, Ctrl+Tab being the next page). Pasted code keeps its tabs.
+        self.prompt_edit.setTabChangesFocus(True)
         self.prompt_edit.textChanged.connect(self.changed)
 
         self.prefill_edit = QLineEdit()
