@@ -526,3 +526,11 @@ def test_tab_leaves_the_prompt_rather_than_typing_into_it(qtbot, window):
     qtbot.keyClicks(prompt, "Hello")
     qtbot.keyClick(prompt, Qt.Key.Key_Tab)
     assert window.prompt_editor.prompt() == "Hello" and QApplication.focusWidget() is not prompt
+
+
+def test_enter_in_the_start_of_the_answer_generates(qtbot, window):
+    set_prompt(window, "The capital of France", mode="greedy", max_new_tokens=4)
+    qtbot.keyClicks(window.prompt_editor.prefill_edit, " Paris")
+    with qtbot.waitSignal(window.state.generation_finished, timeout=15_000) as finished:
+        qtbot.keyClick(window.prompt_editor.prefill_edit, Qt.Key.Key_Return)
+    assert finished.args[0].result.prefill_text == " Paris"

@@ -448,3 +448,19 @@ def test_a_tree_too_long_for_the_narrow_dock_ends_in_an_ellipsis_not_mid_word(qt
     assert shown.endswith("…") and selector.currentText().startswith(shown[:-1])
     selector.resize(900, selector.sizeHint().height())
     assert selector.shown_text() == selector.currentText()
+
+
+def test_the_fork_popups_search_goes_down_into_its_list_and_enter_forks_at_the_first_match(qtbot):
+    """Down in the search left the list without a current row and Enter did nothing: Tab was needed first."""
+    from workbench.qt.tree.fork_popup import Alternative, ForkPopup
+
+    choices = [Alternative(5, " the", 0.5, 0.6), Alternative(7, " three", 0.2, 0.3),
+               Alternative(9, " theory", 0.1, 0.1)]
+    popup = ForkPopup("At token 3", choices)
+    qtbot.addWidget(popup)
+    popup.search.setText("thr")  # " three" is the only match left
+    qtbot.keyClick(popup.search, Qt.Key.Key_Down)
+    assert popup.list.currentItem().data(0, Qt.ItemDataRole.UserRole).token_id == 7
+    with qtbot.waitSignal(popup.chosen) as chosen:
+        qtbot.keyClick(popup.search, Qt.Key.Key_Return)
+    assert chosen.args[0].token_ids == (7,) and chosen.args[0].raw_prob == 0.2

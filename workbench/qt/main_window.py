@@ -351,6 +351,8 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         self.generate_button.clicked.connect(lambda: self.generate())
+        # Enter in the one-line start of the answer generates, as Ctrl+Enter does (while Generate may run).
+        self.prompt_editor.prefill_edit.returnPressed.connect(self.generate_action.trigger)
         self.stop_button.clicked.connect(self.stop)
         self.regenerate_button.clicked.connect(self.regenerate)
         self.continue_button.clicked.connect(self.continue_output)

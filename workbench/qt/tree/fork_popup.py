@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QPoint, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -69,6 +69,8 @@ class ForkPopup(QFrame):
         self.search.setPlaceholderText(self.tr("Search the alternatives"))
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._filter)
+        self.search.returnPressed.connect(self._pick_first_match)
+        self.search.installEventFilter(self)  # Down goes on into the list
         self.list = QTreeWidget()
         self.list.setRootIsDecorated(False)
         self.list.setHeaderLabels([self.tr("Token"), self.tr("Raw"), self.tr("Final")])
@@ -124,6 +126,26 @@ class ForkPopup(QFrame):
         for row in range(self.list.topLevelItemCount()):
             item = self.list.topLevelItem(row)
             item.setHidden(needle not in item.data(0, Qt.ItemDataRole.UserRole).text.casefold())
+
+    def _matches(self) -> list[QTreeWidgetItem]:
+        items = (self.list.topLevelItem(row) for row in range(self.list.topLevelItemCount()))
+        return [item for item in items if not item.isHidden()]
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        # From the search, Down moves into the list at its first match, as in a completer's popup.
+        if watched is self.search and event.type() == QEvent.Type.KeyPress and event.key() == Qt.Key.Key_Down:
+            matches = self._matches()
+            if matches:
+                self.list.setCurrentItem(matches[0])
+                self.list.setFocus(Qt.FocusReason.TabFocusReason)
+                return True
+        return super().eventFilter(watched, event)
+
+    def _pick_first_match(self) -> None:
+        """Enter in the search forks at the likeliest token it still lists."""
+        matches = self._matches()
+        if matches:
+            self._pick_item(matches[0])
 
     def _pick_item(self, item: QTreeWidgetItem) -> None:
         choice: Alternative = item.data(0, Qt.ItemDataRole.UserRole)
