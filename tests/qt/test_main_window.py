@@ -534,3 +534,16 @@ def test_enter_in_the_start_of_the_answer_generates(qtbot, window):
     with qtbot.waitSignal(window.state.generation_finished, timeout=15_000) as finished:
         qtbot.keyClick(window.prompt_editor.prefill_edit, Qt.Key.Key_Return)
     assert finished.args[0].result.prefill_text == " Paris"
+
+
+def test_after_the_answer_tab_goes_to_the_runs_and_the_tree_with_no_silent_stop(qtbot, window):
+    """The entropy strip (no key does anything there) and the decoding panel's frame were Tab stops that showed
+    nothing."""
+    window.show()
+    stops, widget = [], window.output_view.views()[0]
+    while len(stops) < 3:
+        widget = widget.nextInFocusChain()
+        if widget.isVisible() and widget.isEnabled() and widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
+            stops.append(widget)
+    assert window.runs_panel.isAncestorOf(stops[0]) and window.tree_dock_widget.isAncestorOf(stops[1])
+    assert window.decoding_scroll.focusPolicy() == Qt.FocusPolicy.NoFocus

@@ -176,6 +176,7 @@ class MainWindow(QMainWindow):
         self.prompt_editor = PromptEditor()
         self.decoding_panel = DecodingPanel(self.store)
         self.decoding_scroll = QScrollArea()
+        self.decoding_scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # its controls take the focus, not its frame
         self.decoding_scroll.setWidgetResizable(True)
         self.decoding_scroll.setWidget(self.decoding_panel)
         self.decoding_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)

@@ -87,6 +87,8 @@ class EntropyStrip(QWidget):
 
         self.plot_widget = pg.PlotWidget(axisItems={"bottom": _TokenNumberAxis("bottom")})
         self.plot_widget.setFixedHeight(PLOT_HEIGHT)
+        for widget in (self.plot_widget, self.plot_widget.viewport()):  # no key does anything here: no Tab stop
+            widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.plot_widget.setBackground(self.palette().color(QPalette.ColorRole.Base))
         self.plot = self.plot_widget.getPlotItem()
         self.plot.setMenuEnabled(False)
