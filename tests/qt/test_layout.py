@@ -174,6 +174,8 @@ def test_ctrl_number_switches_between_generate_and_the_inspector_pages(make_wind
     actions = window.page_actions.actions()
     # The offscreen platform cannot deliver key presses to window shortcuts: check the bindings.
     assert [action.shortcut() for action in actions] == [QKeySequence(f"Ctrl+{n}") for n in range(1, 8)]
+    # In the open View menu each page is picked by its number, as Ctrl+number picks it anywhere.
+    assert [action.text() for action in actions] == [f"&{n} {title}" for n, title in enumerate(titles, 1)]
     for action, kind in zip(actions[1:], (AttentionPanel, TokenPanel, LensPanel, ComparePanel, TrainingPanel,
                                              GenLabPanel)):
         action.trigger()

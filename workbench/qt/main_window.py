@@ -319,8 +319,9 @@ class MainWindow(QMainWindow):
         self.page_actions = QActionGroup(self)
         for index in range(self.pages.count()):
             shortcut = f"Ctrl+{index + 1}"
-            action = self._action(self.pages.tabText(index),
-                                  lambda _checked=False, page=index: self.pages.setCurrentIndex(page),
+            # "&1 Generate": its number is the item's letter in the open menu, as Ctrl+1 is the page's shortcut.
+            label = f"&{index + 1} {self.pages.tabText(index)}" if index < 9 else self.pages.tabText(index)
+            action = self._action(label, lambda _checked=False, page=index: self.pages.setCurrentIndex(page),
                                   (shortcut,) if index < 9 else ())
             action.setCheckable(True)
             self.page_actions.addAction(action)
