@@ -25,7 +25,7 @@ from workbench.core.training.events import (
     TrainResult,
 )
 from workbench.core.training.settings import TrainSettings
-from workbench.core.training.trainer import METRICS_COLUMNS, learning_rate, train
+from workbench.core.training.trainer import METRICS_COLUMNS, train
 
 
 def tiny_settings(corpus, out, **changes) -> TrainSettings:
@@ -99,10 +99,10 @@ def test_outputs_metrics_csv_and_a_loadable_registered_model(corpus, tmp_path):
 
 def test_learning_rate_warms_up_then_decays_to_min_lr():
     settings = TrainSettings(corpus="c", out_dir="o", lr=1e-3, min_lr=1e-4, warmup_iters=10, max_iters=100)
-    assert learning_rate(settings, 0) == pytest.approx(1e-3 / 11)
-    assert learning_rate(settings, 10) == pytest.approx(1e-3)
-    assert learning_rate(settings, 55) == pytest.approx(5.5e-4)
-    assert learning_rate(settings, 100) == pytest.approx(1e-4)
+    assert settings.learning_rate(0) == pytest.approx(1e-3 / 11)
+    assert settings.learning_rate(10) == pytest.approx(1e-3)
+    assert settings.learning_rate(55) == pytest.approx(5.5e-4)
+    assert settings.learning_rate(100) == pytest.approx(1e-4)
 
 
 def test_stop_checkpoints_and_resume_continues_the_same_curve(corpus, tmp_path):

@@ -23,11 +23,10 @@ def test_defaults_follow_nanogpt_and_are_valid():
 ])
 def test_an_auto_learning_rate_suits_the_kind_of_run(changes, lr):
     """A full fine-tune at a from-scratch 1e-3 undoes the pretrained weights within a few steps."""
-    from workbench.core.training.trainer import learning_rate
 
     settings = TrainSettings(corpus="c.txt", out_dir="out", **changes)
     assert settings.effective_lr == lr and settings.effective_min_lr == pytest.approx(lr / 10)
-    assert learning_rate(settings, settings.warmup_iters) == pytest.approx(lr)  # what the optimizer is given
+    assert settings.learning_rate(settings.warmup_iters) == pytest.approx(lr)  # what the optimizer is given
 
 
 @pytest.mark.parametrize(
@@ -54,11 +53,10 @@ def test_problems_are_human_messages(changes, fragment):
 
 def test_a_warmup_as_long_as_the_run_is_noted_with_the_rate_it_reaches():
     """A 60-step run kept the default 100 warmup steps: its rate stopped at 59 % of the peak, and nothing said so."""
-    from workbench.core.training.trainer import learning_rate
 
     short = TrainSettings(corpus="c.txt", out_dir="o", max_iters=60, warmup_iters=100, lr=1e-3)
     (note,) = short.notes()
-    last = learning_rate(short, short.max_iters - 1)  # what the trainer sets at its last step
+    last = short.learning_rate(short.max_iters - 1)  # what the trainer sets at its last step
     assert f"{last:.3g}" == "0.000594" and f"to {last:.3g} of 0.001, and never decays" in note
     assert not short.problems()  # allowed: it is said, not refused
     assert TrainSettings(corpus="c.txt", out_dir="o", max_iters=101, warmup_iters=100).notes() == []

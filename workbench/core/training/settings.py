@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from workbench.core.i18n import QT_TRANSLATE_NOOP, Text
@@ -475,12 +476,22 @@ class TrainSettings(DescribedSettings):
             unused["vocab_size"] = "it sizes the BPE tokenizer learnt from the corpus: add --tokenizer bpe"
         return unused
 
+    def learning_rate(self, step: int) -> float:
+        """nanoGPT's schedule for 0-based ``step``: linear warmup, then cosine down to min_lr at max_iters."""
+        min_lr = self.effective_min_lr
+        if step < self.warmup_iters:
+            return self.effective_lr * (step + 1) / (self.warmup_iters + 1)
+        if step > self.max_iters:
+            return min_lr
+        span = max(1, self.max_iters - self.warmup_iters)
+        coefficient = 0.5 * (1.0 + math.cos(math.pi * (step - self.warmup_iters) / span))
+        return min_lr + coefficient * (self.effective_lr - min_lr)
+
     def notes(self) -> list[Text]:
         """What the settings allow but a person rarely means, said before a run starts (it still can)."""
         if self.warmup_iters < self.max_iters:
             return []
-        # The schedule's last step is max_iters - 1: lr * (step + 1) / (warmup + 1) while warming up.
-        reached = self.effective_lr * self.max_iters / (self.warmup_iters + 1)
+        reached = self.learning_rate(self.max_iters - 1)  # the trainer's last step
         return [
             QT_TRANSLATE_NOOP(
                 "SettingsNote",

@@ -101,18 +101,6 @@ MODEL_DEFINING_SETTINGS = (
 )
 
 
-def learning_rate(settings: TrainSettings, step: int) -> float:
-    """nanoGPT's schedule for 0-based ``step``: linear warmup, then cosine down to min_lr at max_iters."""
-    min_lr = settings.effective_min_lr
-    if step < settings.warmup_iters:
-        return settings.effective_lr * (step + 1) / (settings.warmup_iters + 1)
-    if step > settings.max_iters:
-        return min_lr
-    span = max(1, settings.max_iters - settings.warmup_iters)
-    coefficient = 0.5 * (1.0 + math.cos(math.pi * (step - settings.warmup_iters) / span))
-    return min_lr + coefficient * (settings.effective_lr - min_lr)
-
-
 def make_optimizer(
     model: torch.nn.Module, settings: TrainSettings, device: torch.device, sharded: bool = False
 ) -> torch.optim.AdamW:
@@ -485,7 +473,7 @@ class _Run:
         dropout streams put back as the step found them, so a resume takes this step again exactly."""
         settings, model = self.settings, self.step_model
         launched_at = time.perf_counter()
-        lr = learning_rate(settings, index)
+        lr = settings.learning_rate(index)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
         cut_short = self.steps_cut_short
