@@ -27,15 +27,17 @@ class _KeyboardDoubleSlider(QDoubleSlider):
         event.accept()
 
 
-class LabeledSlider(QLabeledSlider):
+class _OneTabStop:
+    """Mixed in before a superqt labelled slider: the slider inside is the Tab stop, not the box around it."""
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the slider inside is the Tab stop
+        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
 
-class LabeledDoubleSlider(QLabeledDoubleSlider):
+class LabeledSlider(_OneTabStop, QLabeledSlider):
+    pass
+
+
+class LabeledDoubleSlider(_OneTabStop, QLabeledDoubleSlider):
     _slider_class = _KeyboardDoubleSlider
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the slider inside is the Tab stop
