@@ -422,9 +422,26 @@ def test_beam_search_says_why_its_answer_stays_empty_until_it_ends(qtbot, window
     assert window.output_view.sequence_text() == finished.args[0].result.text
 
 
+def accelerators_are_unique(texts: list[str]) -> bool:
+    """Whether each menu text has an accelerator ("&x", not "&&") and no two share a letter."""
+    letters = [text.replace("&&", "")[text.replace("&&", "").find("&") + 1:][:1].lower() if "&" in
+               text.replace("&&", "") else "" for text in texts]
+    return "" not in letters and len(set(letters)) == len(letters)
+
+
+def test_every_menu_item_has_its_own_accelerator(window):
+    # The languages are named in their own script (中文 has no letter to press); the arrow keys reach them.
+    menus = [menu for menu in [window.menuBar(), *window.menuBar().findChildren(QMenu)]
+             if not set(menu.actions()) & set(window.language_actions.actions())]
+    assert len(menus) >= 5
+    for menu in menus:
+        texts = [action.text() for action in menu.actions() if not action.isSeparator()]
+        assert accelerators_are_unique(texts), texts
+
+
 def test_the_view_menus_colour_toggle_shows_and_follows_the_check_box(window):
     [action] = [action for menu in window.menuBar().findChildren(QMenu) for action in menu.actions()
-                if action.text() == window.output_view.colour_check.text()]
+                if action.text().replace("&", "") == window.output_view.colour_check.text()]
     assert action.isCheckable() and action.isChecked() == window.output_view.colour_check.isChecked()
     action.trigger()
     assert not action.isChecked() and not window.output_view.colour_check.isChecked()

@@ -15,7 +15,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QTextCursor
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QMessageBox
 
-from tests.qt.test_main_window import set_prompt
+from tests.qt.test_main_window import accelerators_are_unique, set_prompt
 from workbench.core.decoding import DecodingSettings
 from workbench.core.jobs import drain
 from workbench.core.sessions import session_path
@@ -203,15 +203,16 @@ def test_rename_collapse_and_delete(qtbot, window, monkeypatch):
 
     def close_the_menu() -> None:
         menu = QApplication.activePopupWidget()
-        shown.append([action.text() for action in menu.actions()])
-        enabled.update((action.text(), action.isEnabled()) for action in menu.actions())
+        shown.append([action.text() for action in menu.actions() if not action.isSeparator()])
+        enabled.update((action.text().replace("&", ""), action.isEnabled()) for action in menu.actions())
         menu.close()
 
     for _ in range(3):  # right-clicks on the fork: the menu each time, none left behind
         QTimer.singleShot(50, close_the_menu)
         dock._open_menu(dock.view.visualItemRect(dock.item(child.id)).center())
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
-    assert len(shown) == 3 and "Rename…" in shown[0] and dock.findChildren(QMenu) == []
+    assert len(shown) == 3 and "&Rename…" in shown[0] and dock.findChildren(QMenu) == []
+    assert accelerators_are_unique(shown[0])  # the keyboard reaches every item by its letter
     # A greedy branch: another seed would give it again; the current settings may not.
     assert not enabled["Regenerate (new seed)"] and enabled["Regenerate with the current settings"]
     monkeypatch.setattr(QInputDialog, "getText", lambda *args, **kwargs: ("my branch", True))
@@ -363,7 +364,7 @@ def test_regenerate_with_a_new_seed_draws_again_with_the_branchs_own_settings(qt
 
     def choose() -> None:
         menu = QApplication.activePopupWidget()
-        next(action for action in menu.actions() if action.text() == "Regenerate (new seed)").trigger()
+        next(action for action in menu.actions() if action.text() == "Regenerate (&new seed)").trigger()
         menu.close()
 
     QTimer.singleShot(50, choose)

@@ -333,16 +333,19 @@ class MainWindow(QMainWindow):
         self.pages.currentChanged.connect(self._show_generation_timings)
         self.pages.currentChanged.connect(self._focus_into_page)
         view_menu.addSeparator()
-        view_menu.addAction(self.runs_dock.toggleViewAction())
-        view_menu.addAction(self.tree_dock.toggleViewAction())
-        view_menu.addAction(self.side_by_side_dock.toggleViewAction())
-        self.unlock_action = QAction(self.tr("Unlock panels"), self)
+        # The docks' own titles carry no accelerator (their title bars would show the "&"); the menu items do.
+        # Qt sets a dock's item text again only when its title changes, which a language change does not do.
+        for dock, label in ((self.runs_dock, self.tr("&Runs")), (self.tree_dock, self.tr("&Tree")),
+                            (self.side_by_side_dock, self.tr("&Branches side by side"))):
+            dock.toggleViewAction().setText(label)
+            view_menu.addAction(dock.toggleViewAction())
+        self.unlock_action = QAction(self.tr("&Unlock panels"), self)
         self.unlock_action.setCheckable(True)
         self.unlock_action.setStatusTip(self.tr("Let panels be dragged to another side or out of the window."))
         self.unlock_action.toggled.connect(self._set_panels_unlocked)
         view_menu.addAction(self.unlock_action)
         view_menu.addSeparator()
-        colour = view_menu.addAction(self.output_view.colour_check.text())
+        colour = view_menu.addAction(self.tr("&Colour tokens by probability"))
         colour.setCheckable(True)  # the menu shows the state, and stays with the check box either way
         colour.setChecked(self.output_view.colour_check.isChecked())
         colour.toggled.connect(self.output_view.colour_check.setChecked)

@@ -341,32 +341,32 @@ class TreeDock(QWidget):
             return
         node = tree.nodes[node_id]
         menu = QMenu(self)
-        menu.addAction(self.tr("Show in inspector"), lambda: self.keeper.show_in_inspector(tree, node_id)).setToolTip(
+        menu.addAction(self.tr("Show in &inspector"), lambda: self.keeper.show_in_inspector(tree, node_id)).setToolTip(
             self.tr("Send this branch to the Attention, Token and Lens pages (a saved branch is generated again, "
                     "exactly, first)."))
-        again = menu.addAction(self.tr("Regenerate (new seed)"), lambda: self.regenerate_requested.emit(
+        again = menu.addAction(self.tr("Regenerate (&new seed)"), lambda: self.regenerate_requested.emit(
             tree, node_id, replace(node.settings, seed=None)))
         sampled = node.settings.mode == "sample"
         again.setEnabled(sampled)  # greedy and beam search give the same answer whatever the seed
         again.setToolTip(self.tr("The same settings, another draw: a sibling beside this branch.") if sampled else
                          self.tr("This branch was not sampled: another seed would give the same answer."))
-        menu.addAction(self.tr("Regenerate with the current settings"),
+        menu.addAction(self.tr("Regenerate with the current &settings"),
                        lambda: self.regenerate_requested.emit(tree, node_id, None)).setToolTip(
             self.tr("From the same fork, with the decoding settings on the left: a sibling beside this branch."))
         menu.setToolTipsVisible(True)
         siblings = shown_siblings(tree, node)
-        compare_menu = menu.addMenu(self.tr("Compare with sibling"))
+        compare_menu = menu.addMenu(self.tr("&Compare with sibling"))
         for sibling in siblings:
             compare_menu.addAction(
                 f"{edge_text(tree, sibling)}  {sibling.label or one_line(added_text(tree, sibling), 40)}",
                 lambda sibling_id=sibling.id: self.compare_requested.emit(tree, [node_id, sibling_id]))
         compare_menu.setEnabled(bool(siblings))
         menu.addSeparator()
-        menu.addAction(self.tr("Rename…"), lambda: self.rename(tree, node_id))
+        menu.addAction(self.tr("&Rename…"), lambda: self.rename(tree, node_id))
         if tree.children(node_id):
-            menu.addAction(self.tr("Expand") if node.collapsed else self.tr("Collapse"),
+            menu.addAction(self.tr("&Expand") if node.collapsed else self.tr("C&ollapse"),
                            lambda: item.setExpanded(node.collapsed))
-        menu.addAction(self.tr("Delete branch and its forks…"), lambda: self.delete(tree, node_id))
+        menu.addAction(self.tr("&Delete branch and its forks…"), lambda: self.delete(tree, node_id))
         menu.exec(self.view.viewport().mapToGlobal(pos))
         menu.deleteLater()  # owned by the dock: each right-click would otherwise leave a menu behind
 

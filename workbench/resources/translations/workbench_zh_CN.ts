@@ -2503,12 +2503,12 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <source>Unlock panels</source>
-        <translation>解锁面板</translation>
-    </message>
-    <message>
         <source>Let panels be dragged to another side or out of the window.</source>
         <translation>允许将面板拖到另一侧或拖出窗口。</translation>
+    </message>
+    <message>
+        <source>&amp;Colour tokens by probability</source>
+        <translation>按概率为词元着色(&amp;C)</translation>
     </message>
     <message>
         <source>&amp;Help</source>
@@ -2597,6 +2597,22 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
     <message>
         <source>Let the model go on from the answer: the prompt stays, and the answer so far becomes Answer starts with… (Ctrl+Shift+Enter).</source>
         <translation>让模型从回答处接着生成：提示词保持不变，已有的回答成为“回答开头为…”的内容（Ctrl+Shift+Enter）。</translation>
+    </message>
+    <message>
+        <source>&amp;Runs</source>
+        <translation>运行记录(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Tree</source>
+        <translation>分支树(&amp;T)</translation>
+    </message>
+    <message>
+        <source>&amp;Branches side by side</source>
+        <translation>分支并排对比(&amp;B)</translation>
+    </message>
+    <message>
+        <source>&amp;Unlock panels</source>
+        <translation>解锁面板(&amp;U)</translation>
     </message>
     <message>
         <source>Done.</source>
@@ -4420,16 +4436,40 @@ Forked after {1} tokens of its parent&apos;s answer. {2} tokens generated ({3});
         <translation>正在生成…</translation>
     </message>
     <message>
-        <source>Show in inspector</source>
-        <translation>在检查器中显示</translation>
+        <source>Show in &amp;inspector</source>
+        <translation>在检查器中显示(&amp;I)</translation>
+    </message>
+    <message>
+        <source>Regenerate (&amp;new seed)</source>
+        <translation>重新生成（新种子）(&amp;N)</translation>
+    </message>
+    <message>
+        <source>Regenerate with the current &amp;settings</source>
+        <translation>用当前设置重新生成(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;Compare with sibling</source>
+        <translation>与兄弟分支比较(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Rename…</source>
+        <translation>重命名(&amp;R)…</translation>
+    </message>
+    <message>
+        <source>&amp;Expand</source>
+        <translation>展开(&amp;E)</translation>
+    </message>
+    <message>
+        <source>C&amp;ollapse</source>
+        <translation>折叠(&amp;O)</translation>
+    </message>
+    <message>
+        <source>&amp;Delete branch and its forks…</source>
+        <translation>删除分支及其分叉(&amp;D)…</translation>
     </message>
     <message>
         <source>Send this branch to the Attention, Token and Lens pages (a saved branch is generated again, exactly, first).</source>
         <translation>将该分支发送到注意力、词元和透镜页面（已保存的分支会先被精确地重新生成一遍）。</translation>
-    </message>
-    <message>
-        <source>Regenerate (new seed)</source>
-        <translation>重新生成（新种子）</translation>
     </message>
     <message>
         <source>The same settings, another draw: a sibling beside this branch.</source>
@@ -4440,32 +4480,8 @@ Forked after {1} tokens of its parent&apos;s answer. {2} tokens generated ({3});
         <translation>这个分支不是采样得到的：换一个种子也会得到同样的回答。</translation>
     </message>
     <message>
-        <source>Regenerate with the current settings</source>
-        <translation>用当前设置重新生成</translation>
-    </message>
-    <message>
         <source>From the same fork, with the decoding settings on the left: a sibling beside this branch.</source>
         <translation>从同一个分叉点出发，使用左侧的解码设置：在这个分支旁边得到一个兄弟分支。</translation>
-    </message>
-    <message>
-        <source>Compare with sibling</source>
-        <translation>与兄弟分支比较</translation>
-    </message>
-    <message>
-        <source>Rename…</source>
-        <translation>重命名…</translation>
-    </message>
-    <message>
-        <source>Expand</source>
-        <translation>展开</translation>
-    </message>
-    <message>
-        <source>Collapse</source>
-        <translation>折叠</translation>
-    </message>
-    <message>
-        <source>Delete branch and its forks…</source>
-        <translation>删除分支及其分叉…</translation>
     </message>
     <message>
         <source>Rename branch</source>
