@@ -3,6 +3,8 @@ model kept at that step, and cut back to the resumed step when a run continues."
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -14,9 +16,11 @@ from workbench.cli.train import settings_from_args
 from workbench.core.attention_tokens import single_token_labels
 from workbench.core.jobs import RunControl
 from workbench.core.loading import load_model_blocking
+from workbench.core.text_stream import complete_text
 from workbench.core.training.events import EvalEvent, StepEvent
 from workbench.core.training.probes import PROBES_FILE, default_probes, probe_records, probe_token_ids, read_probes
 from workbench.core.training.snapshots import snapshot_steps
+from workbench.core.training.trainer import _Run
 
 PROBES = ("the cat sat on the mat.", "a dog and a cat")
 
@@ -41,6 +45,48 @@ def test_each_evaluation_records_every_probe_as_the_kept_model_reads_it(corpus, 
     assert record.top[0][1] == pytest.approx(probs.max().item(), rel=1e-4)
     assert record.continuation  # greedy, up to the context's room
     assert record.drift == ()  # trained from scratch: no base to drift from
+
+
+def with_filters_of_its_own(model) -> None:
+    """A base model's generation_config.json as Qwen2.5-Instruct ships one: transformers' generate fills every
+    setting its own config leaves unset from there."""
+    model.generation_config.update(repetition_penalty=1.5, no_repeat_ngram_size=2, temperature=0.7, top_p=0.8,
+                                   top_k=20)
+
+
+def next_tokens(model, ids: list[int], count: int, choose) -> list[int]:
+    """``count`` tokens after ``ids``, each chosen by ``choose`` from a fresh whole-text pass's last logits."""
+    ids = list(ids)
+    with torch.no_grad():
+        for _ in range(count):
+            ids.append(choose(model(input_ids=torch.tensor([ids])).logits[:, -1].float()))  # (1, V)
+            if ids[-1] == model.generation_config.eos_token_id:
+                break
+    return ids
+
+
+def test_a_probes_continuation_is_the_models_greedy_one_whatever_its_base_config_says(tiny_loaded):
+    model, tokenizer = tiny_loaded.model, tiny_loaded.tokenizer
+    with_filters_of_its_own(model)
+    text = "the cat sat on the mat. the cat sat"
+    record, = probe_records(model, tokenizer, [text], step=1, block_size=64, continuation_tokens=16)
+    prompt = probe_token_ids(tokenizer, text, 64)
+    greedy = next_tokens(model, prompt, 16, lambda logits: int(logits.argmax()))
+    assert record.continuation == complete_text(tokenizer, greedy[len(prompt):], context_ids=prompt)
+    assert model.generation_config.repetition_penalty == 1.5  # the model's own config is left as it was
+
+
+def test_a_training_sample_is_drawn_from_the_models_whole_distribution(tiny_loaded):
+    model, tokenizer = tiny_loaded.model, tiny_loaded.tokenizer
+    with_filters_of_its_own(model)
+    prompt = tokenizer("the cat", add_special_tokens=False)["input_ids"]
+    trainer = SimpleNamespace(trainable=SimpleNamespace(model=model, tokenizer=tokenizer), device=torch.device("cpu"),
+                              settings=SimpleNamespace(sample_tokens=24, seed=3), step=7, sharded=False,
+                              sample_prompt=torch.tensor(prompt), control=RunControl())
+    sample = _Run.sample_text(trainer)  # the method alone, on what it reads of a run
+    torch.manual_seed(3 + 7)  # the run's seed plus its step, as every evaluation's sample
+    drawn = next_tokens(model, prompt, 24, lambda logits: int(torch.multinomial(logits.softmax(-1), 1)))
+    assert sample == complete_text(tokenizer, drawn).lstrip("\ufffd")
 
 
 def test_a_top_token_that_is_part_of_a_character_shows_its_bytes():

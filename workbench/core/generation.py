@@ -14,7 +14,6 @@ Beam search reorders its hypotheses until the end, so it cannot stream: it repor
 
 from __future__ import annotations
 
-import contextlib
 import math
 import queue
 import random
@@ -55,6 +54,7 @@ from workbench.core.loading import LoadedModel
 from workbench.core.model_parts import checked_before_each, decoder_blocks
 from workbench.core.sampler_chain import SamplerChain, TraceNumbers, chain_stages, trace_numbers, without_chain
 from workbench.core.text_stream import text_stream
+from workbench.core.transformers_helpers import model_settings_limited_to_tokens
 
 ALTERNATIVES = 5  # top alternatives reported with every token
 # Prompt tokens kept as context for the first decoded pieces, so a leading space
@@ -215,31 +215,6 @@ class _StepWatcher(StoppingCriteria):
         for criteria in (self.eos_criteria, self.stop_criteria):
             if criteria is not None:
                 self.finished |= criteria(input_ids, None)
-
-
-# What ``generate`` may take from a model's own generation_config.json: its special tokens (a translation model's
-# forced first token names the target language) and cache. transformers fills every setting the request's config
-# leaves unset from there, and a filter of the model's (suppress_tokens, sequence_bias, epsilon_cutoff...) would
-# act on every token unseen: outside the chain the trace shows, and in greedy, which takes the likeliest token of
-# the model's own scores.
-_TAKEN_FROM_THE_MODEL = (
-    "bos_token_id", "eos_token_id", "pad_token_id", "decoder_start_token_id", "forced_bos_token_id",
-    "cache_implementation",
-)
-
-
-@contextlib.contextmanager
-def _model_settings_limited_to_tokens(model: torch.nn.Module):
-    """While the context lasts (the model's lock held), the model's generation config keeps only its tokens."""
-    from transformers import GenerationConfig
-
-    own = model.generation_config
-    kept = {name: getattr(own, name) for name in _TAKEN_FROM_THE_MODEL if getattr(own, name, None) is not None}
-    model.generation_config = GenerationConfig(**kept)
-    try:
-        yield
-    finally:
-        model.generation_config = own
 
 
 # --------------------------------------------------------------------------- text assembly
@@ -540,7 +515,7 @@ def generate(
                 if seed is not None:
                     torch.manual_seed(seed)
                 with (torch.inference_mode(), checked_before_each(blocks, watcher.interrupt_if_stopping),
-                      _model_settings_limited_to_tokens(model)):
+                      model_settings_limited_to_tokens(model)):
                     output = model.generate(
                         input_ids=input_ids,
                         attention_mask=torch.ones_like(input_ids),

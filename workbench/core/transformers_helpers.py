@@ -97,3 +97,32 @@ def context_length_of(model, tokenizer) -> int | None:
             return value
     limit = getattr(tokenizer, "model_max_length", None)
     return limit if isinstance(limit, int) and 0 < limit < 10**7 else None
+
+
+# What ``generate`` may take from a model's own generation_config.json: its special tokens (a translation model's
+# forced first token names the target language) and cache. transformers fills every setting the request's config
+# leaves unset from there, and a filter of the model's (a repetition penalty, suppress_tokens, a temperature...)
+# would act on every token unseen: outside the chain the trace shows, and in greedy (the engine's, a training
+# probe's), which takes the likeliest token of the model's own scores.
+_TAKEN_FROM_THE_MODEL = (
+    "bos_token_id", "eos_token_id", "pad_token_id", "decoder_start_token_id", "forced_bos_token_id",
+    "cache_implementation",
+)
+
+
+@contextmanager
+def model_settings_limited_to_tokens(model) -> Iterator[None]:
+    """While the context lasts (no other thread generating with ``model``), its generation config keeps only
+    its tokens, so a ``generate`` call does exactly what its own config says."""
+    from transformers import GenerationConfig
+
+    own = getattr(model, "generation_config", None)
+    if own is None:  # not a transformers model: nothing of its own to leak
+        yield
+        return
+    kept = {name: getattr(own, name) for name in _TAKEN_FROM_THE_MODEL if getattr(own, name, None) is not None}
+    model.generation_config = GenerationConfig(**kept)
+    try:
+        yield
+    finally:
+        model.generation_config = own

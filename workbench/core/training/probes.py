@@ -18,7 +18,7 @@ import numpy as np
 
 from workbench.core.text_stream import complete_text
 from workbench.core.training.step_log import read_step_log
-from workbench.core.transformers_helpers import leading_special_ids, pad_token_id
+from workbench.core.transformers_helpers import leading_special_ids, model_settings_limited_to_tokens, pad_token_id
 
 PROBES_FILE = "probes.jsonl"
 DEFAULT_PROBES = 3
@@ -97,7 +97,9 @@ def probe_records(model, tokenizer, probes: Sequence[str], step: int, block_size
         continuation = ""
         if room:
             config = GenerationConfig(do_sample=False, max_new_tokens=room, pad_token_id=pad_token_id(tokenizer))
-            output = model.generate(input_ids=inputs, attention_mask=torch.ones_like(inputs), generation_config=config)
+            with model_settings_limited_to_tokens(model):  # greedy: no filter of a base model's own config
+                output = model.generate(input_ids=inputs, attention_mask=torch.ones_like(inputs),
+                                        generation_config=config)
             continuation = complete_text(tokenizer, output[0, len(ids):].tolist(), context_ids=ids)
         # Labelled as every top-k list is: a piece of a character reads as its bytes (⟨e5 ba⟩), not as "\ufffd".
         top_tokens = tuple(zip(single_token_labels(tokenizer, top.indices.tolist()),

@@ -79,6 +79,7 @@ from workbench.core.training.tokenization import IGNORED_LABEL, bpe_tokenizer, c
 from workbench.core.transformers_helpers import (
     context_length_of,
     leading_special_ids,
+    model_settings_limited_to_tokens,
     pad_token_id,
     quiet_transformers,
     unknown_token_count,
@@ -553,10 +554,12 @@ class _Run:
             # synced_gpus: under FSDP every process takes part in every forward pass, even one whose sample ended
             # (so there a Stop waits for the sample: a process leaving early would leave the others waiting).
             stop = [] if self.sharded else [_StopWhenCancelled(self.control)]
-            output = self.trainable.model.generate(
-                input_ids=prompt, attention_mask=torch.ones_like(prompt), generation_config=config,
-                synced_gpus=self.sharded, stopping_criteria=StoppingCriteriaList(stop),
-            )
+            # Drawn from the model's whole distribution: no temperature or top-p of a base model's own config.
+            with model_settings_limited_to_tokens(self.trainable.model):
+                output = self.trainable.model.generate(
+                    input_ids=prompt, attention_mask=torch.ones_like(prompt), generation_config=config,
+                    synced_gpus=self.sharded, stopping_criteria=StoppingCriteriaList(stop),
+                )
         # The validation text starts where the split fell, maybe inside a character cut in byte tokens.
         return complete_text(tokenizer, output[0].tolist()).lstrip("\ufffd")
 
