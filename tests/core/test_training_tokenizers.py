@@ -48,3 +48,18 @@ def test_encode_corpus_matches_encoding_the_whole_text():
     ids = encode_corpus(tokenizer, text)
     assert ids.dtype == np.uint16
     assert ids.tolist() == tokenizer.encode(text)
+
+
+def test_a_tokenizer_that_marks_each_texts_start_encodes_the_corpus_as_one_text():
+    """A Metaspace pre-tokenizer (Llama 2, Mistral) puts "▁" before a text's first word and merges across
+    newlines: encoded in pieces, each piece would start with a "▁" the whole text does not have there."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    text = "\n".join(f"the cat sat on the mat {index % 7}" for index in range(8000))  # several 64K pieces
+    backend = Tokenizer(models.BPE(unk_token="<unk>"))
+    backend.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="first")
+    backend.train_from_iterator([text[:5000]], trainers.BpeTrainer(vocab_size=300, special_tokens=["<unk>"]))
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=backend, unk_token="<unk>")
+    assert encode_corpus(tokenizer, text).tolist() == tokenizer(text, add_special_tokens=False)["input_ids"]
+

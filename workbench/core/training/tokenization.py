@@ -50,8 +50,8 @@ def bpe_tokenizer(text: str, vocab_size: int) -> PreTrainedTokenizerFast:
 
 def _chunks(text: str, size: int = 1 << 16) -> list[str]:
     """Pieces of about ``size`` characters, cut just after a newline that sits between two
-    non-space characters: pre-tokenizers split there anyway, so encoding the pieces in a
-    parallel batch gives the same ids as encoding the whole text."""
+    non-space characters: most pre-tokenizers split there anyway (byte-level BPE, Gemma's), so
+    encoding the pieces in a parallel batch gives the same ids as encoding the whole text."""
     pieces, start = [], 0
     while start < len(text):
         end = start + size
@@ -64,10 +64,24 @@ def _chunks(text: str, size: int = 1 << 16) -> list[str]:
     return pieces
 
 
+def _cut_changes_nothing(backend, text: str, cut: int, context: int = 256) -> bool:
+    """Whether the text around ``cut`` encodes to the same ids whole as in two pieces. Not so for a Metaspace
+    pre-tokenizer (Llama 2, Mistral): each piece gets its own leading "▁", and no merge spans the newline."""
+    left, right = text[max(0, cut - context):cut], text[cut:cut + context]
+    whole = backend.encode(left + right, add_special_tokens=False).ids
+    return whole == backend.encode(left, add_special_tokens=False).ids + backend.encode(
+        right, add_special_tokens=False).ids
+
+
 def encode_corpus(tokenizer, text: str) -> np.ndarray:
-    """Token ids of the whole text as one compact array (uint16 when the vocabulary allows)."""
+    """Token ids of the whole text as one compact array (uint16 when the vocabulary allows): the ids the
+    tokenizer gives the whole text, in parallel pieces where cutting there changes no id."""
     dtype = np.uint16 if len(tokenizer) <= np.iinfo(np.uint16).max + 1 else np.int32
     backend = tokenizer.backend_tokenizer
-    encodings = backend.encode_batch(_chunks(text), add_special_tokens=False)
+    pieces = _chunks(text)
+    cuts = np.cumsum([len(piece) for piece in pieces[:-1]]).tolist()
+    if not all(_cut_changes_nothing(backend, text, cut) for cut in cuts):
+        pieces = [text]
+    encodings = backend.encode_batch(pieces, add_special_tokens=False)
     arrays = [np.asarray(encoding.ids, dtype=dtype) for encoding in encodings]
     return np.concatenate(arrays) if arrays else np.zeros(0, dtype=dtype)
