@@ -66,6 +66,22 @@ def test_sink_and_log_options_change_the_drawn_image(panel, captured):
     assert np.isclose(panel.heatmap.color_bar.levels()[1], np.log10(panel.heatmap.matrix[:, 1:].max()))
 
 
+def test_a_hidden_first_token_keeps_its_true_weight_in_the_texts_tooltip(qtbot, panel, captured):
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QToolTip
+
+    panel.sink_check.setChecked(True)
+    panel.select_query(5)
+    panel.flush_redraw()
+    true_weight = float(panel.heatmap.matrix[5, 0])
+    view, strip = panel.token_view, panel.token_view.strip
+    assert true_weight > 0 and view.weights[0] == 0 and strip.strength[0] == 0  # no bar, no colour
+    position = strip.rects[0].center()
+    strip.event(QHelpEvent(QEvent.Type.ToolTip, position, strip.mapToGlobal(position)))
+    assert QToolTip.text() == f"{strip.texts[0]!r}: {true_weight:.4f} (hidden from the bars and colours)"
+
+
 def test_hover_shows_query_key_and_weight(qtbot, panel, captured):
     labels = captured.main.queries.labels
     qtbot.mouseMove(panel.heatmap.viewport(), _cell_viewport_pos(panel, 5, 2))
@@ -83,7 +99,7 @@ def test_clicking_a_heatmap_row_or_a_text_token_shows_that_query(qtbot, panel, c
     assert panel.query == 6 and strip.query == 6
     assert np.isclose(strip.strength.max(), 1.0)  # the strongest key gets the full highlight
     np.testing.assert_allclose(panel.token_view.bars.opts["height"], captured.main.weights[0, 0, 6])
-    assert "(token 6)" in panel.token_view.title.text()
+    assert "(position 6)" in panel.token_view.title.text()
 
 
 def test_overview_is_lazy_and_a_click_opens_the_head(qtbot, panel, captured):
@@ -320,6 +336,23 @@ def test_the_hover_readout_clears_when_the_model_changes(qtbot, panel, captured)
     qtbot.waitUntil(lambda: "→" in panel.hover_label.text(), timeout=2000)
     panel.state.set_loaded_model(None)
     assert "→" not in panel.hover_label.text() and panel.heatmap.toolTip() == ""
+
+
+def test_another_model_loaded_clears_the_capture_of_the_one_before(qtbot, panel):
+    """The overview's head scores, the Token and Lens pages are the loaded model's: the old model's attention
+    must not stay beside them."""
+    from tests.conftest import make_tiny_loaded
+
+    first = make_tiny_loaded()
+    panel.state.set_loaded_model(first)
+    panel.text_edit.setText(TEXT)
+    panel.capture_text()
+    qtbot.waitUntil(lambda: panel.capture is not None and not panel.is_capturing(), timeout=10000)
+    panel.state.set_loaded_model(first)  # the same model again: nothing to clear
+    assert panel.capture is not None
+    panel.state.set_loaded_model(make_tiny_loaded(seed=7))
+    assert panel.capture is None and panel.heatmap.matrix.size == 0 and panel.overview.attention_map is None
+    assert "model changed" in panel.status.text()
 
 
 def _run_of(loaded, prompt: str, output: str):

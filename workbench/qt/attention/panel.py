@@ -124,6 +124,7 @@ class AttentionPanel(QWidget):
         self.state = state
         self.capture: AttentionCapture | None = None
         self.live: LiveAttention | None = None  # the generation streaming now, while its rows come in
+        self._capture_model: LoadedModel | None = None  # whose attention is shown or being captured
         # True when rows and columns are positions of the generation (prompt + output), which the
         # one token selection shares; text captured from the field is the panel's own.
         self.follows_generation = False
@@ -310,6 +311,7 @@ class AttentionPanel(QWidget):
 
         if not self._capture_job.start(job):
             return  # the window is closing
+        self._capture_model = request.loaded
         self.capture_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.progress.setRange(0, 0)
@@ -414,6 +416,7 @@ class AttentionPanel(QWidget):
         self._capture_job.abandon()
         self._on_capture_ended()
         self.live = LiveAttention(live.loaded, live.prompt_token_ids, live.request.settings.max_new_tokens)
+        self._capture_model = live.loaded
 
     def _on_token_streamed(self, event: TokenEvent) -> None:
         if self.live is not None and event.sequence == 0:
@@ -467,6 +470,10 @@ class AttentionPanel(QWidget):
 
     def _on_model_changed(self, loaded: LoadedModel | None) -> None:
         self._clear_hover()
+        # What is shown (or coming) is another model's: the head scores, the lens and the token page would
+        # otherwise sit beside weights no longer loaded.
+        if (self.capture is not None or self.is_capturing()) and loaded is not self._capture_model:
+            self.clear_capture(self.tr("The model changed: capture again."))
         self.capture_button.setEnabled(loaded is not None and not self.is_capturing())
         has_template = loaded is not None and loaded.has_chat_template
         self.chat_check.setEnabled(has_template)
@@ -566,9 +573,7 @@ class AttentionPanel(QWidget):
         if not 0 <= self.query < self.heatmap.matrix.shape[0]:
             return
         row = self.heatmap.matrix[self.query].astype(np.float32)  # (Tk,)
-        if self.sink_check.isChecked():
-            row[0] = np.nan
-        self.token_view.show_query(self.query, row)
+        self.token_view.show_query(self.query, row, hide_first=self.sink_check.isChecked())
         # In self-attention the token is also a key: its column shows who looks at it.
         self.heatmap.select_token(self.query, self.query if self.attention_map.name != CROSS else -1)
 

@@ -38,6 +38,7 @@ class TokenStrip(QWidget):
         self.special: tuple[bool, ...] = ()
         self.strength = np.zeros(0, dtype=np.float32)  # 0..1 per token
         self.weights = np.zeros(0, dtype=np.float32)
+        self.first_hidden = False
         self.query = -1
         self.rects: list[QRect] = []
         self._bottoms = np.zeros(0)  # bottom edge of each token, for finding the visible ones fast
@@ -52,9 +53,12 @@ class TokenStrip(QWidget):
         self.query = -1
         self._layout(force=True)
 
-    def set_weights(self, query: int, weights: np.ndarray) -> None:
-        self.query, self.weights = query, weights
-        self.strength = weights / max(float(weights.max(initial=0.0)), 1e-9)
+    def set_weights(self, query: int, weights: np.ndarray, hide_first: bool = False) -> None:
+        """``weights``: the query's true row, which the tooltips show; ``hide_first`` leaves the first token
+        uncoloured (Hide first token), so the others' colours are not all faint beside a sink."""
+        self.query, self.weights, self.first_hidden = query, weights, hide_first
+        coloured = np.concatenate([[0.0], weights[1:]]) if hide_first and len(weights) else weights
+        self.strength = coloured / max(float(coloured.max(initial=0.0)), 1e-9)
         self.update()
 
     def _layout(self, force: bool = False) -> None:
@@ -112,6 +116,8 @@ class TokenStrip(QWidget):
             index = self.token_at(event.pos())
             if index >= 0:
                 weight = f": {self.weights[index]:.4f}" if self.query >= 0 else ""
+                if weight and index == 0 and self.first_hidden:
+                    weight += " " + self.tr("(hidden from the bars and colours)")
                 QToolTip.showText(event.globalPos(), f"{self.texts[index]!r}{weight}", self)
             else:
                 QToolTip.hideText()
@@ -180,9 +186,13 @@ class TokenView(QWidget):
         for label in self.bar_labels:
             label.setVisible(False)
 
-    def show_query(self, query: int, weights: np.ndarray) -> None:
-        """``weights`` is the query's row of the current matrix (NaN where hidden)."""
-        self.query, self.weights = query, np.nan_to_num(weights.astype(np.float32), nan=0.0)
+    def show_query(self, query: int, weights: np.ndarray, hide_first: bool = False) -> None:
+        """``weights`` is the query's row of the current matrix; ``hide_first`` leaves the first token's bar out
+        (its tooltip in the text still says its weight)."""
+        weights = weights.astype(np.float32)
+        self.query, self.weights = query, weights.copy()
+        if hide_first and len(weights):
+            self.weights[0] = 0.0
         self.bars.setOpts(height=self.weights)
         peak = max(float(self.weights.max(initial=0.0)), 1e-6)
         self.bars_plot.setYRange(0, peak * 1.15, padding=0.02)  # headroom for the labels of the strongest bars
@@ -193,5 +203,5 @@ class TokenView(QWidget):
             # Centred in the middle, flush left at the first key and flush right at the last: never cut by an edge.
             label.setAnchor((float(key) / max(len(self.weights) - 1, 1), 1.0))
             label.setVisible(bool(self.weights[key] > 0))
-        self.title.setText(self.tr("Where “{0}” (token {1}) looks").format(self.query_labels[query], query))
-        self.strip.set_weights(query, self.weights)
+        self.title.setText(self.tr("Where “{0}” (position {1}) looks").format(self.query_labels[query], query))
+        self.strip.set_weights(query, weights, hide_first)
