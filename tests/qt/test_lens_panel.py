@@ -145,3 +145,23 @@ def test_a_lens_column_taller_than_its_room_shows_the_layers_where_the_token_for
     assert token_page.lens_title.text().startswith(f"Logit lens at position {column}")  # stays above the rows
     lens_page.shutdown()
     token_page.shutdown()
+
+
+def test_a_token_of_a_second_answer_says_the_lens_reads_the_first_only(qtbot, state, tiny_loaded):
+    lens_page, token_page = LensPanel(state), TokenPanel(state)
+    for widget in (lens_page, token_page):
+        qtbot.addWidget(widget)
+    request = GenerationRequest(prompt="The quick brown", chat=False, trace=True, settings=DecodingSettings(
+        mode="sample", temperature=1.5, num_return_sequences=2, max_new_tokens=5, seed=3))
+    result = drain(generate(tiny_loaded, request))
+    assert result.sequences[0].token_ids != result.sequences[1].token_ids
+    state.generation_finished.emit(GenerationRecord(tiny_loaded, request, result))
+    lens_page.show()
+    qtbot.waitUntil(lambda: lens_page.lens is not None, timeout=10000)
+    state.select_token(1, len(result.prompt_token_ids) + 2)
+    assert token_page.lens_hint.isVisibleTo(token_page)
+    assert token_page.lens_hint.text().endswith("this token is in answer 2.")
+    state.select_token(0, len(result.prompt_token_ids) + 2)  # the first answer's token: its column
+    assert len(token_page.lens_chart.bars) == len(lens_page.lens.layers)
+    lens_page.shutdown()
+    token_page.shutdown()

@@ -55,8 +55,14 @@ def test_top_k_chart_strikes_out_the_tokens_it_cut(qtbot, panel, state, record):
     expected = temperature.top[TOP_K:SHOWN_TOKENS]
     texts = event.trace.token_texts
     # Spaces drawn as ␣, except inside a byte chip such as ⟨e6 98⟩ (its own notation, as on the Lens axis).
+    # Control characters too, as their pictures (a tiny model's random picks include bytes such as 0x07).
+    marks = {" ": "␣", "\n": "↵", "\t": "⇥"}
+
+    def marked(text: str) -> str:
+        return "".join(marks.get(char, chr(0x2400 + ord(char)) if ord(char) < 0x20 else char) for char in text)
+
     assert [bar.label for bar in cut] == [
-        texts[token_id] if texts[token_id].startswith("⟨") else texts[token_id].replace(" ", "␣") or "∅"
+        texts[token_id] if texts[token_id].startswith("⟨") else marked(texts[token_id]) or "∅"
         for token_id, _ in expected]
     assert [bar.note for bar in cut] == [f"{prob:.3f}" if prob >= 0.001 else f"{prob:.1e}" for _, prob in expected]
     assert not any(bar.cut for bar in panel.stage_charts[0].bars)  # the raw model cuts nothing

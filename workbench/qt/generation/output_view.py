@@ -31,6 +31,7 @@ from superqt.utils import qthrottled
 from workbench.core.attention_tokens import visible_text
 from workbench.core.generation_data import TokenEvent
 from workbench.core.sessions import RunSequence, RunToken
+from workbench.qt.common.probabilities import percent
 from workbench.qt.common.theme import SELECTION_COLOR, probability_background
 from workbench.qt.common.throttle import land_when_closed
 
@@ -52,10 +53,10 @@ def shown_token(token: RunToken | TokenEvent) -> str:
 
 def token_tooltip(token: RunToken) -> str:
     rows = "".join(
-        f"<tr><td>{html.escape(visible_token_text(text))}</td><td align='right'>{prob:.1%}</td></tr>"
+        f"<tr><td>{html.escape(visible_token_text(text))}</td><td align='right'>{percent(prob)}</td></tr>"
         for text, prob in token.alternatives
     )
-    chosen = f"<b>{html.escape(shown_token(token))}</b> {token.prob:.1%}"
+    chosen = f"<b>{html.escape(shown_token(token))}</b> {percent(token.prob)}"
     title = QCoreApplication.translate("OutputView", "Most likely next tokens:")
     return f"{chosen}<br>{title}<table>{rows}</table>" if rows else chosen
 

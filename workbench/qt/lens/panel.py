@@ -35,9 +35,9 @@ from workbench.core.loading import LoadedModel
 from workbench.qt.common.app_state import AppState, LensResult
 from workbench.qt.common.jobs import Job
 from workbench.qt.common.language import error_text, translated
+from workbench.qt.common.probabilities import format_prob
 from workbench.qt.common.text_line import model_text_line
 from workbench.qt.lens.grid import LensGrid
-from workbench.qt.token.panel import format_prob
 
 _PROBABILITY, _RANK = "probability", "rank"
 
@@ -188,9 +188,11 @@ class LensPanel(QWidget):
                              (*self.next_labels, self.tr("{0}?").format(self.guess_label)))
         self._draw()
         self._on_token_selected(*(self.state.selected_token or (-1, -1)))
-        read = (self.tr("{0}: {1} layers × {2} positions of the last generation (prompt and answer).")
-                if self.request.from_generation else self.tr("{0}: {1} layers × {2} positions of the text above."))
-        self._show_status(read.format(self.request.loaded.entry.name, len(lens.layers), len(lens.token_ids)))
+        # The first row is the embeddings, the others the model's layers: "12 layers" is what the model has.
+        read = (self.tr("{0}: the embeddings and {1} layers × {2} positions of the last generation (prompt and "
+                        "answer).") if self.request.from_generation else
+                self.tr("{0}: the embeddings and {1} layers × {2} positions of the text above."))
+        self._show_status(read.format(self.request.loaded.entry.name, len(lens.layers) - 1, len(lens.token_ids)))
         self.state.lens_ready.emit(LensResult(self.request.loaded, lens))
 
     def _clear(self) -> None:

@@ -48,16 +48,13 @@ from workbench.qt.common.app_state import AppState, LensResult, LiveGeneration
 from workbench.qt.common.export import ask_and_save
 from workbench.qt.common.jobs import Job
 from workbench.qt.common.language import translated
+from workbench.qt.common.probabilities import format_prob
 from workbench.qt.token.attention_row import AttentionRowChart
 from workbench.qt.token.bars import Bar, BarChart
 from workbench.qt.token.chain import ChainRow, chain_rows
 
 # The settings field that holds each stage's strength, where it is not named like the stage.
 _STAGE_FIELDS = {"no_repeat_ngram": "no_repeat_ngram_size"}
-
-
-def format_prob(prob: float) -> str:
-    return f"{prob:.3f}" if prob >= 0.001 or prob == 0 else f"{prob:.1e}"
 
 
 @dataclass
@@ -408,6 +405,9 @@ class TokenPanel(QWidget):
             if selected.predictor < 0:
                 self.lens_hint.setText(self.tr("Logit lens: the first token has no position before it, "
                                                "so nothing predicted it."))
+            elif selected.sequence > 0 and self.lens_result is not None:
+                self.lens_hint.setText(self.tr("Logit lens: the Lens page reads a generation's first answer only; "
+                                               "this token is in answer {0}.").format(selected.sequence + 1))
             else:
                 self.lens_hint.setText(self.tr("Logit lens: open the Lens page to compute it for this generation "
                                                "(a forward pass); this token's column then shows here."))

@@ -33,6 +33,7 @@ from workbench.core.training.probes import ProbeRecord
 from workbench.core.training.run_history import RunHistory, read_metrics_csv
 from workbench.qt.common.curves import LiveCurvesWidget, XAxis
 from workbench.qt.common.language import error_text
+from workbench.qt.common.probabilities import percent
 from workbench.qt.common.theme import SELECTION_COLOR
 
 # Below this width the samples go under the plots: the plots' toolbar needs about 830 px, and a
@@ -238,7 +239,7 @@ class TrainingCurves(QWidget):
             self.curves.add_series(name, plot="loss", symbol="t")
             self.curves.append(name, x, record.loss)
         for record in reversed(records):  # inserted at the top: the first probe ends up first
-            top = "  ".join(f"“{visible_text(text)}” {probability:.0%}" for text, probability in record.top)
+            top = "  ".join(f"“{visible_text(text)}” {percent(probability, 0)}" for text, probability in record.top)
             drift = f"{max(record.drift):.3f}" if record.drift else "—"
             # The probe's number (its curve's name) and the start of its text: which probe the row reads.
             text = record.text.replace("\n", " ⏎ ")

@@ -26,6 +26,7 @@ from workbench.core.training.snapshots import snapshot_steps
 from workbench.qt.common.app_state import AppState
 from workbench.qt.common.jobs import Job
 from workbench.qt.common.language import translated
+from workbench.qt.common.probabilities import percent
 from workbench.qt.lens.grid import LensGrid
 
 STRIP_HEIGHT = 120  # one row of cells with its rotated token labels and colour bar
@@ -212,7 +213,7 @@ class DriftView(QWidget):
         def cells(pair: tuple[str, float] | None) -> str:
             if pair is None:
                 return "<td></td><td></td>"
-            return f"<td>“{html.escape(visible_text(pair[0]))}”</td><td align='right'>{pair[1]:.1%}</td>"
+            return f"<td>“{html.escape(visible_text(pair[0]))}”</td><td align='right'>{percent(pair[1])}</td>"
 
         rows = "".join(f"<tr>{cells(base)}<td width='12'></td>{cells(kept)}</tr>"
                        for base, kept in zip(detail.base_top, detail.kept_top))

@@ -36,6 +36,7 @@ from workbench.qt.attention.heatmap import AttentionHeatmap, DisplayOptions
 from workbench.qt.common.app_state import AppState
 from workbench.qt.common.jobs import Job
 from workbench.qt.common.language import translated
+from workbench.qt.common.probabilities import percent
 from workbench.qt.lens.grid import LensGrid
 
 SMALLEST_VIEW = 64  # pixels: the tab sits under the plots on a laptop screen (a 1280x720 one too)
@@ -239,7 +240,8 @@ class CheckpointScrubber(QWidget):
                                    [f"H{head}" for head in range(induction.shape[1])])
         self.heads_grid.set_values(induction.astype(np.float32), (0.0, 1.0), pg.colormap.get("viridis"),
                                    self.tr("induction score"))
-        self.next_tokens.setText(self.tr("Next: ") + "  ".join(f"“{text}” {p:.0%}" for text, p in reading.next_tokens))
+        self.next_tokens.setText(
+            self.tr("Next: ") + "  ".join(f"“{text}” {percent(p, 0)}" for text, p in reading.next_tokens))
         self.status.setText(self.tr("Step {0}, read on the CPU.").format(reading.step))
         self.step_shown.emit(reading.step)
 

@@ -33,6 +33,7 @@ from workbench.qt.common.eliding_combo import ElidingComboBox
 from workbench.qt.common.empty_hint import HintedTreeWidget
 from workbench.qt.common.export import ask_and_save
 from workbench.qt.common.jobs import Job
+from workbench.qt.common.probabilities import percent
 from workbench.qt.generation.output_view import visible_token_text
 from workbench.qt.tree.keeper import Branch, TreeKeeper
 
@@ -102,7 +103,7 @@ def edge_text(tree: GenerationTree, node: TreeNode) -> str:
         others = [other.id for other in tree.nodes.values()
                   if other.parent == node.parent and starts_over(other.fork_position, other.forced_text)]
         return QCoreApplication.translate("TreeDock", "answer {0}").format(others.index(node.id) + 2)
-    prob = f" {node.forced_prob:.1%}" if node.forced_prob is not None else ""
+    prob = f" {percent(node.forced_prob)}" if node.forced_prob is not None else ""
     return visible_token_text(node.forced_text) + prob
 
 

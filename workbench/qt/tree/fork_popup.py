@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.core.generation_data import TokenEvent
+from workbench.qt.common.probabilities import percent
 from workbench.qt.generation.output_view import visible_token_text
 
 
@@ -52,8 +53,8 @@ def alternatives(event: TokenEvent) -> list[Alternative]:
     everything_listed = final.survivors <= len(final.top)  # a token missing from the list was cut: 0
     return [
         Alternative(token_id, trace.token_texts.get(token_id, ""), prob,
-                    final_probs.get(token_id, 0.0 if everything_listed else None))
-        for token_id, prob in raw.top
+                    None if trace.beam else final_probs.get(token_id, 0.0 if everything_listed else None))
+        for token_id, prob in raw.top  # beam search draws from no filtered distribution: nothing to show there
     ]
 
 
@@ -76,13 +77,14 @@ class ForkPopup(QFrame):
         self.list.setHeaderLabels([self.tr("Token"), self.tr("Raw"), self.tr("Final")])
         self.list.headerItem().setToolTip(1, self.tr("The model's own probability for this token."))
         self.list.headerItem().setToolTip(2, self.tr(
-            "The probability it was drawn with, after temperature and the filters (0: filtered out)."))
+            "The probability it was drawn with, after temperature and the filters (0: filtered out; —: not "
+            "known, below the tokens recorded, or beam search, which draws from no such distribution)."))
         self.list.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.list.itemActivated.connect(self._pick_item)
         self.list.itemClicked.connect(self._pick_item)
         for choice in choices:
-            final = "—" if choice.final_prob is None else f"{choice.final_prob:.1%}"
-            item = QTreeWidgetItem([visible_token_text(choice.text), f"{choice.raw_prob:.1%}", final])
+            final = "—" if choice.final_prob is None else percent(choice.final_prob)
+            item = QTreeWidgetItem([visible_token_text(choice.text), percent(choice.raw_prob), final])
             item.setData(0, Qt.ItemDataRole.UserRole, choice)
             for column in (1, 2):
                 item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight)
