@@ -67,7 +67,8 @@ def test_last_layer_is_the_model_output(lens_model):
     progress: list[LensProgress] = []
     lens = drain(logit_lens(lens_model, ids), progress.append)
     layers = len(lens.layers)
-    assert lens.layers[0] == "embed" and lens.layers[-1] == str(layers - 1)
+    # The blocks numbered from 0, as the Attention page numbers them: the last row is the last block's output.
+    assert lens.layers[0] == "embed" and lens.layers[1] == "0" and lens.layers[-1] == str(layers - 2)
     assert progress == [LensProgress(done, layers) for done in range(1, layers + 1)]
     with torch.no_grad():
         probs = lens_model.model(torch.tensor([ids])).logits[0].softmax(-1)  # (T, V)
@@ -102,7 +103,7 @@ def test_last_position_has_no_next_token(tiny_loaded):
     assert set(data) == {"layers", "token_ids", "next_token_prob", "next_token_rank", "top", "guess"}
     assert data["guess"] == {"token_id": lens.guess_id, "prob": lens.guess_prob.tolist(),
                              "rank": lens.guess_rank.tolist()}
-    assert data["token_ids"] == ids and data["layers"] == ["embed", "1", "2"]
+    assert data["token_ids"] == ids and data["layers"] == ["embed", "0", "1"]
     assert all(row[-1] is None for row in data["next_token_prob"] + data["next_token_rank"])
     assert math.isclose(data["next_token_prob"][1][3], float(lens.next_token_prob[1, 3]))
     assert data["top"][2][0][0] == [int(lens.top_ids[2, 0, 0]), float(lens.top_probs[2, 0, 0])]

@@ -42,7 +42,9 @@ class LogitLens:
     model's own guess (``guess_id``, its likeliest token there): each layer's probability and rank of that
     token are ``guess_prob`` and ``guess_rank``, so the answer to a prompt can be watched forming."""
 
-    layers: tuple[str, ...]  # ("embed", "1", ..., str(L))
+    # ("embed", "0", ..., str(L - 1)): the embeddings, then the output of each block, numbered as the Attention
+    # page and `workbench attention --layer` number the blocks (row "3" is what block 3's attention fed into)
+    layers: tuple[str, ...]
     token_ids: tuple[int, ...]  # prompt + generated
     next_token_prob: np.ndarray  # (L+1, T) float32
     next_token_rank: np.ndarray  # (L+1, T) int32, 0 = the layer's likeliest token
@@ -243,6 +245,6 @@ def logit_lens(
                         guess_rank[layer] = int((last > last[guess_id]).sum())
             yield LensProgress(layer + 1, layers_total)
 
-    layer_names = (QT_TRANSLATE_NOOP("Lens", "embed"), *(str(layer) for layer in range(1, layers_total)))
+    layer_names = (QT_TRANSLATE_NOOP("Lens", "embed"), *(str(block) for block in range(layers_total - 1)))
     return LogitLens(layer_names, tuple(token_ids), next_token_prob, next_token_rank, top_ids, top_probs,
                      guess_id, guess_prob, guess_rank)
