@@ -214,6 +214,7 @@ def test_visible_text_marks_whitespace_but_not_the_spaces_of_a_byte_chip():
     from workbench.core.attention_tokens import visible_text
 
     assert visible_text(" a\tb\n") == "␣a⇥b↵" and visible_text("") == "∅"
+    assert visible_text("\x1d\x08\r\x7f") == "␝␈␍␡"  # control bytes, which would draw as nothing or a box
     # The same chip reads the same on every page (the Token page's chain wrote ⟨e5␣a5⟩, the Lens axis ⟨e5 a5⟩).
     assert visible_text("⟨e5 a5⟩") == "⟨e5 a5⟩"
     assert visible_text(" ⟨e8 af:请⟩ x") == "␣⟨e8 af:请⟩␣x"

@@ -16,7 +16,10 @@ from functools import lru_cache
 from typing import Sequence
 
 _BYTE_FALLBACK = re.compile(r"^<0x([0-9A-Fa-f]{2})>$")  # SentencePiece byte-fallback pieces
-_VISIBLE_WHITESPACE = str.maketrans({" ": "␣", "\n": "↵", "\t": "⇥", "\r": "␍"})
+# Whitespace and control characters drawn as marks: a control byte (0x1d, a backspace...) would otherwise show
+# as nothing or a box. The others are their Unicode pictures (␀ ␍ ␡), as `workbench train` prints them.
+_VISIBLE_WHITESPACE = str.maketrans({**{chr(code): chr(0x2400 + code) for code in range(0x20)}, "\x7f": "␡",
+                                     " ": "␣", "\n": "↵", "\t": "⇥"})
 _MAX_GROUP_BYTES = 8  # a UTF-8 character is at most 4 bytes; longer undecodable runs are given up on
 MAX_UNFINISHED_BYTES = 3  # of a character's 4 bytes at most, the ones before its last
 LABEL_CHARS = 14  # longer token labels are elided on the axes
@@ -64,8 +67,8 @@ def token_bytes(tokenizer, token_id: int) -> bytes:
 
 
 def visible_text(text: str) -> str:
-    """Whitespace drawn as marks (␣ ↵ ⇥) and an empty piece as ∅, so every token shows. A byte chip
-    (⟨e5 ba:床⟩) keeps its own spaces: ␣ there would read as a space in the text."""
+    """Whitespace and control characters drawn as marks (␣ ↵ ⇥ ␛) and an empty piece as ∅, so every token
+    shows. A byte chip (⟨e5 ba:床⟩) keeps its own spaces: ␣ there would read as a space in the text."""
     pieces, start = [], 0
     for chip in _CHIP.finditer(text):
         pieces += [text[start:chip.start()].translate(_VISIBLE_WHITESPACE), chip.group(0)]
