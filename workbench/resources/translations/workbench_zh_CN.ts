@@ -230,6 +230,10 @@
         <translation>正在跟随生成：{0} 个词元，流式输出时每个词元增加一行。</translation>
     </message>
     <message>
+        <source>The model changed: capture again.</source>
+        <translation>模型已更改：请重新捕获。</translation>
+    </message>
+    <message>
         <source>Self-attention</source>
         <translation>自注意力</translation>
     </message>
@@ -1677,8 +1681,8 @@ mean surprisal {3:.2f} nats{4}</source>
         <translation>模型自身给此词元的概率。</translation>
     </message>
     <message>
-        <source>The probability it was drawn with, after temperature and the filters (0: filtered out).</source>
-        <translation>抽取时所用的概率，即经过温度和各过滤器之后的概率（0：已被过滤）。</translation>
+        <source>The probability it was drawn with, after temperature and the filters (0: filtered out; —: not known, below the tokens recorded, or beam search, which draws from no such distribution).</source>
+        <translation>抽取时所用的概率，即经过温度和各过滤器之后的概率（0：已被过滤；—：未知，即低于所记录的词元，或为束搜索，它不从这样的分布中抽取）。</translation>
     </message>
     <message>
         <source>…or type your own text</source>
@@ -2186,14 +2190,6 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
         <translation>{0}？</translation>
     </message>
     <message>
-        <source>{0}: {1} layers × {2} positions of the last generation (prompt and answer).</source>
-        <translation>{0}：{1} 层 × {2} 个位置，来自最近一次生成（提示词和回答）。</translation>
-    </message>
-    <message>
-        <source>{0}: {1} layers × {2} positions of the text above.</source>
-        <translation>{0}：{1} 层 × {2} 个位置，来自上方的文本。</translation>
-    </message>
-    <message>
         <source>Colour by</source>
         <translation>着色依据</translation>
     </message>
@@ -2212,6 +2208,14 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
     <message>
         <source>Reading {0} tokens through every layer…</source>
         <translation>正在逐层读取 {0} 个词元…</translation>
+    </message>
+    <message>
+        <source>{0}: the embeddings and {1} layers × {2} positions of the last generation (prompt and answer).</source>
+        <translation>{0}：嵌入层和 {1} 层 × {2} 个位置，来自最近一次生成（提示词和回答）。</translation>
+    </message>
+    <message>
+        <source>{0}: the embeddings and {1} layers × {2} positions of the text above.</source>
+        <translation>{0}：嵌入层和 {1} 层 × {2} 个位置，来自上方的文本。</translation>
     </message>
     <message>
         <source>The model changed: compute the lens again.</source>
@@ -3531,6 +3535,10 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
         <translation>logit 透镜：第一个词元之前没有位置，因此没有谁预测过它。</translation>
     </message>
     <message>
+        <source>Logit lens: the Lens page reads a generation&apos;s first answer only; this token is in answer {0}.</source>
+        <translation>logit 透镜：“透镜”页只读取一次生成的第一个回答；这个词元属于回答 {0}。</translation>
+    </message>
+    <message>
         <source>Logit lens: open the Lens page to compute it for this generation (a forward pass); this token&apos;s column then shows here.</source>
         <translation>logit 透镜：打开“透镜”页，为本次生成进行计算（一次前向传播）；之后此词元的列会显示在这里。</translation>
     </message>
@@ -3596,6 +3604,13 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
     </message>
 </context>
 <context>
+    <name>TokenStrip</name>
+    <message>
+        <source>(hidden from the bars and colours)</source>
+        <translation>（已从柱状图和着色中隐藏）</translation>
+    </message>
+</context>
+<context>
     <name>TokenView</name>
     <message>
         <source>Click a query token (a heatmap row or a word below).</source>
@@ -3610,8 +3625,8 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
         <translation>权重</translation>
     </message>
     <message>
-        <source>Where “{0}” (token {1}) looks</source>
-        <translation>“{0}”（词元 {1}）关注的位置</translation>
+        <source>Where “{0}” (position {1}) looks</source>
+        <translation>“{0}”（位置 {1}）关注的位置</translation>
     </message>
 </context>
 <context>
