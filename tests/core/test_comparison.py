@@ -44,7 +44,15 @@ def _named(loaded, ref: str):
 
 
 # "tiny" and "tiny-copy" are the same weights under two names; "other" has another tokenizer.
+def short_context_loaded():
+    """A model trained here on short blocks reads few tokens (a Tang-poem run: 64)."""
+    loaded = make_tiny_loaded(seed=3)
+    loaded.model.config.max_position_embeddings = 16
+    return loaded
+
+
 FACTORIES = {
+    "short": short_context_loaded,
     "tiny": lambda: make_tiny_loaded(seed=0),
     "tiny-copy": lambda: make_tiny_loaded(seed=0),
     "tiny-5": lambda: make_tiny_loaded(seed=5),
@@ -207,3 +215,21 @@ def test_bad_requests_are_refused_before_any_load(columns, prompt, message):
     with pytest.raises(InvalidInputError, match=message):
         drain(run_comparison(columns, prompt, ModelCache(loader)))
     assert loader.loads == []
+
+
+def test_an_answer_longer_than_one_model_reads_leaves_only_that_models_cells_empty():
+    """Before, one model's refusal left the whole answer unscored by every model, and the page said "Done"."""
+    columns = (CompareColumn("tiny", DecodingSettings(mode="greedy", max_new_tokens=20, min_new_tokens=20)),
+               CompareColumn("short", DecodingSettings(mode="greedy", max_new_tokens=6, min_new_tokens=6)),
+               CompareColumn("tiny-5", GREEDY))
+    comparison = drain(run_comparison(columns, "The capital", ModelCache(CountingLoader()), chat=False))
+    (own, short, other), scored_by_short = [row[0] for row in comparison.scores], comparison.scores[1]
+    assert own is not None and other is not None and short is None
+    assert "reads at most 16" in str(comparison.problem(1, 0)) and comparison.problem(0, 0) is None
+    assert scored_by_short[1] is not None and scored_by_short[2] is not None  # the short answers it reads
+    assert comparison.disagreement(0, 2) is not None and comparison.disagreement(0, 1) is None
+    answer = comparison.outcomes[0].text
+    assert own.mean_logprob == pytest.approx(mean_logprob_by_forward_pass(make_tiny_loaded(seed=0), answer), abs=1e-5)
+    data = json.loads(comparison_to_json(comparison))
+    assert data["matrix"][MEAN_LOGPROB][1][0] is None and "reads at most 16" in data["not_scored"][1][0]
+

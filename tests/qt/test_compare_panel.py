@@ -22,12 +22,14 @@ from workbench.qt.compare.panel import ComparePanel
 
 GREEDY = DecodingSettings(mode="greedy", max_new_tokens=10, min_new_tokens=10)
 SAMPLED = DecodingSettings(mode="sample", temperature=1.2, max_new_tokens=10, min_new_tokens=10)
-SEEDS = {"tiny": 0, "tiny-5": 5}
+SEEDS = {"tiny": 0, "tiny-5": 5, "short": 3}
 
 
 def load_tiny(ref: str, cancel):
     yield LoadProgress(f"Loading {ref}")
     loaded = make_tiny_loaded(chat=False, seed=SEEDS[ref])
+    if ref == "short":  # reads 12 tokens, as a model trained here on short blocks does
+        loaded.model.config.max_position_embeddings = 12
     return replace(loaded, entry=replace(loaded.entry, id=ref, name=ref))
 
 
@@ -164,6 +166,8 @@ def test_stop_ends_it_cleanly(qtbot, panel):
     qtbot.waitUntil(lambda: not panel.is_running(), timeout=30000)
     assert "Cancelled" in panel.status.text() and panel.comparison is None
     assert panel.matrix.rowCount() == 0 and not panel.progress.isVisible()
+    # The stopped column keeps its text so far and says so; the ones after it never ran.
+    assert [card.stats_label.text() for card in panel.cards] == ["stopped: the text so far", "not run", "not run"]
     assert panel.run_button.isEnabled() and not panel.stop_button.isEnabled()
     assert all(card.model_combo.isEnabled() for card in panel.cards)
     assert panel.cache.refs == ["tiny"]  # kept for the next run
@@ -283,3 +287,23 @@ def test_a_columns_seed_can_be_set_only_where_it_samples(qtbot):
     assert card.seed_check.isEnabled() and card.seed_spin.isEnabled()  # checked: its seed can be edited
     card.set_editable(False)  # while the page runs
     assert not card.seed_check.isEnabled() and not card.seed_spin.isEnabled()
+
+
+def test_a_model_that_reads_fewer_tokens_than_an_answer_leaves_only_its_cells_empty_and_says_why(qtbot):
+    panel = ComparePanel(AppState(), load=load_tiny)
+    qtbot.addWidget(panel)
+    panel.add_column(CompareColumn("tiny", DecodingSettings(mode="greedy", max_new_tokens=16, min_new_tokens=16)))
+    panel.add_column(CompareColumn("short", DecodingSettings(mode="greedy", max_new_tokens=4, min_new_tokens=4)))
+    panel.prompt_edit.setPlainText("The capital")
+    panel.run()
+    qtbot.waitUntil(lambda: panel.comparison is not None and not panel.is_running(), timeout=30000)
+    cells = [[panel.matrix.item(i, j).text() for j in range(2)] for i in range(2)]
+    assert cells[1][0] == "–" and all(cell != "–" for cell in (cells[0][0], cells[0][1], cells[1][1]))
+    assert "reads at most 12" in panel.matrix.item(1, 0).toolTip()
+    assert "could not be taken" in panel.status.text()
+    # Column 1's answer is too long for column 2's model: no strip, and the reason instead of "add a column".
+    assert panel.strips.strips == [] and "reads at most 12" in panel.hover_label.text()
+    panel.reference_combo.setCurrentIndex(1)
+    assert len(panel.strips.strips) == 1
+    panel.shutdown()
+

@@ -96,6 +96,31 @@ def _encode(loaded: LoadedModel, text: str) -> tuple[list[int], int, list[tuple[
     return ids, covered, [(int(start), int(end)) for start, end in offsets]
 
 
+def _check_not_empty(text: str) -> None:
+    if not text.strip():
+        raise InvalidInputError(QT_TRANSLATE_NOOP("Errors", "The text is empty: give some text to score."))
+
+
+def _check_predicts_tokens(loaded: LoadedModel) -> None:
+    if not loaded.can_generate:
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP("Errors", "{model} is an encoder: it cannot score the next token.").fill(
+                model=loaded.entry.name
+            )
+        )
+
+
+def scoring_problem(loaded: LoadedModel, text: str) -> InvalidInputError | None:
+    """Why ``loaded`` cannot score ``text`` (empty; an encoder; one token, or more than its context), or None."""
+    try:
+        _check_not_empty(text)
+        _check_predicts_tokens(loaded)
+        _encode(loaded, text)
+    except InvalidInputError as problem:
+        return problem
+    return None
+
+
 def _next_token_logits(loaded: LoadedModel, ids: Sequence[int]) -> torch.Tensor:
     """(T-1, V) scores of every next token, on the model's device: one forward pass."""
     input_ids = torch.tensor([ids], device=loaded.device)  # (1, T)
@@ -135,15 +160,9 @@ def score_text(
 ) -> Generator[CompareProgress, None, list[TextScore]]:
     """Score ``text`` under every model in order; a model at a time, each under its lock.
     ``top``: also keep each position's ``top`` likeliest next tokens (for a reader comparing them)."""
-    if not text.strip():
-        raise InvalidInputError(QT_TRANSLATE_NOOP("Errors", "The text is empty: give some text to score."))
+    _check_not_empty(text)
     for loaded in models:
-        if not loaded.can_generate:
-            raise InvalidInputError(
-                QT_TRANSLATE_NOOP("Errors", "{model} is an encoder: it cannot score the next token.").fill(
-                    model=loaded.entry.name
-                )
-            )
+        _check_predicts_tokens(loaded)
     cancel = cancel or CancelToken()
     scores: list[TextScore] = []
     first_logits: torch.Tensor | None = None  # (T-1, V) kept while a later model shares the tokenizer

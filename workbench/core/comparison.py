@@ -246,10 +246,15 @@ class Comparison:
     chat: bool | None
     columns: tuple[CompareColumn, ...]
     outcomes: tuple[ColumnOutcome, ...]
-    # scores[i][j]: column j's answer under column i's model; None where the answer is too short to score.
+    # scores[i][j]: column j's answer under column i's model; None where it could not score it, and then
+    # problems[i][j] says why (one token long, or longer than the model reads).
     scores: tuple[tuple[TextScore | None, ...], ...]
     shares_tokenizer: tuple[tuple[bool, ...], ...]  # (i, j): column i's and column j's models share a tokenizer
     token_labels: dict[str, dict[int, str]]  # per model id: readable text of every token a hover can show
+    problems: tuple[tuple[InvalidInputError | None, ...], ...] = ()
+
+    def problem(self, scorer: int, text: int) -> InvalidInputError | None:
+        return self.problems[scorer][text] if self.problems else None
 
     @property
     def tokenizers_differ(self) -> bool:
@@ -323,7 +328,7 @@ def run_comparison(
 ) -> Generator[ModelLoading | ColumnStarted | ColumnToken | ColumnFinished | ScoringProgress, None, Comparison]:
     """Generate every column in turn, then score every answer under every column's model.
     Cancel raises ``CancelledError`` (between loads, within a token while generating, between scorings)."""
-    from workbench.core.compare import same_tokenizer, score_text
+    from workbench.core.compare import same_tokenizer, score_text, scoring_problem
     from workbench.core.generation import generate
 
     _validate(columns, prompt)
@@ -355,15 +360,23 @@ def run_comparison(
     column_models = [models[column.model_ref] for column in columns]
     distinct = list(models.values())
     by_model: dict[int, dict[int, TextScore]] = {id(loaded): {} for loaded in distinct}  # model -> text -> score
+    problems: dict[int, dict[int, InvalidInputError]] = {id(loaded): {} for loaded in distinct}
     for text_index, outcome in enumerate(outcomes):
         own = column_models[text_index]
         ordered = [own] + [loaded for loaded in distinct if loaded is not own]  # KL is to the first: this column's
-        try:
-            scores = yield from _tagged(score_text(ordered, outcome.text, cancel, top=TOP_TOKENS), lambda _: None)
-        except InvalidInputError:
-            scores = []  # an answer of fewer than two tokens has nothing to score
+        # A model that cannot read this answer (one token; more than its context) leaves only its own cells empty.
+        for loaded in ordered:
+            problem = scoring_problem(loaded, outcome.text)
+            if problem is not None:
+                problems[id(loaded)][text_index] = problem
+        scoring = [loaded for loaded in ordered if text_index not in problems[id(loaded)]]
+        scores = []
+        if scoring:
+            scores = yield from _tagged(score_text(scoring, outcome.text, cancel, top=TOP_TOKENS), lambda _: None)
+        if scoring and scoring[0] is not own:  # the KL would be to another column's model than this column's
+            scores = [replace(score, kl_to_first=None) for score in scores]
         cancel.raise_if_cancelled()
-        for loaded, score in zip(ordered, scores):
+        for loaded, score in zip(scoring, scores):
             by_model[id(loaded)][text_index] = score
         yield ScoringProgress(text_index + 1, len(outcomes))
 
@@ -377,6 +390,7 @@ def run_comparison(
         scores=tuple(tuple(by_model[id(scorer)].get(j) for j in range(len(outcomes))) for scorer in column_models),
         shares_tokenizer=tuple(tuple(shares[id(a), id(b)] for b in column_models) for a in column_models),
         token_labels={loaded.entry.id: _labels(loaded, by_model[id(loaded)].values()) for loaded in distinct},
+        problems=tuple(tuple(problems[id(scorer)].get(j) for j in range(len(outcomes))) for scorer in column_models),
     )
 
 
@@ -434,6 +448,8 @@ def comparison_to_data(comparison: Comparison) -> dict:
             metric: [[_number(value) for value in row] for row in comparison.matrix(metric).tolist()]
             for metric in (MEAN_LOGPROB, BITS_PER_BYTE)
         },
+        # Why a cell is null: the answer was one token, or longer than that row's model reads.
+        "not_scored": [[None if problem is None else str(problem) for problem in row] for row in comparison.problems],
     }
 
 

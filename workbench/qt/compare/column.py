@@ -148,6 +148,7 @@ class ColumnCard(QFrame):
         seed_row.addWidget(self.seed_spin, 1)
 
         self.text_view = SequenceView()
+        self.answered = False  # its answer of the last run came whole
         # Each figure named, on two lines of their own: a wrapping label would make the scrolling row of columns
         # taller than its view (QScrollArea sizes it by the label's height for some other width).
         self.stats_label = QLabel()
@@ -229,7 +230,14 @@ class ColumnCard(QFrame):
     def begin(self) -> None:
         self.text_view.clear()
         self.text_view.tokens = []
+        self.answered = False
         self.stats_label.setText(self.tr("waiting…"))
+
+    def end_unanswered(self) -> None:
+        """The run ended (Stop, a problem) before this column's answer was whole."""
+        if not self.answered:
+            self.stats_label.setText(self.tr("stopped: the text so far") if self.text_view.tokens
+                                     else self.tr("not run"))
 
     def show_status(self, text: str) -> None:
         self.stats_label.setText(text)
@@ -238,6 +246,7 @@ class ColumnCard(QFrame):
         self.text_view.append_tokens(tokens)
 
     def show_outcome(self, outcome: ColumnOutcome) -> None:
+        self.answered = True
         [sequence] = sequences_from_result(outcome.result)
         self.text_view.show_sequence(sequence)
         # A finished answer is read from its start (following the end while the document's layout still grows

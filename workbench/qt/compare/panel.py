@@ -56,7 +56,7 @@ from workbench.core.sessions import RunToken, settings_from_dict, token_from_eve
 from workbench.qt.common.app_state import AppState
 from workbench.qt.common.export import ask_and_save
 from workbench.qt.common.jobs import Job
-from workbench.qt.common.language import translated, translated_stage
+from workbench.qt.common.language import error_text, translated, translated_stage
 from workbench.qt.common.theme import warning_color
 from workbench.qt.common.throttle import land_when_closed
 from workbench.qt.compare.column import ColumnCard
@@ -410,14 +410,20 @@ class ComparePanel(QWidget):
         self._show_matrix()
         self._show_strips()
         answers = len(comparison.outcomes)
-        self._show_status(self.tr("Done: 1 answer, scored by every column's model.") if answers == 1 else self.tr(
-            "Done: {0} answers, each scored by every column's model.").format(answers))
+        unscored = sum(problem is not None for row in comparison.problems for problem in row)
+        if unscored:
+            self._show_status(self.tr("Done: {0} answer(s); {1} score(s) could not be taken (“–” in the table: "
+                                      "hover over one to see why).").format(answers, unscored))
+        else:
+            self._show_status(self.tr("Done: 1 answer, scored by every column's model.") if answers == 1 else self.tr(
+                "Done: {0} answers, each scored by every column's model.").format(answers))
 
     def _on_ended(self) -> None:
         self._schedule_paint.flush(restart_timer=False)
         for card in self._running_cards:
             if card in self.cards:
                 card.set_editable(True)
+                card.end_unanswered()
         self.progress.setVisible(False)
         self._update_buttons()
 
@@ -488,8 +494,14 @@ class ComparePanel(QWidget):
                                       "other tokenizer").format(other + 1, reference + 1))
                 units.append(self.tr("bits/byte"))
         self.strips.show_strips(strips, titles, units)
-        self.hover_label.setText(self._hover_hint() if strips else self.tr(
-            "Add a second column to see where the models disagree."))
+        if strips:
+            self.hover_label.setText(self._hover_hint())
+        elif len(comparison.outcomes) > 1:  # the reference answer could not be read by the models
+            problem = next((row[reference] for row in comparison.problems if row[reference] is not None), None)
+            self.hover_label.setText(self.tr("Column {0}'s answer is not scored by the other models: {1}").format(
+                reference + 1, error_text(problem) if problem else self.tr("no score")))
+        else:
+            self.hover_label.setText(self.tr("Add a second column to see where the models disagree."))
 
     def hover_text(self, strip_index: int, x: int) -> str:
         comparison, strip = self.comparison, self.strips.strips[strip_index]

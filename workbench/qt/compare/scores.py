@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidgetItem, 
 from workbench.core.comparison import BITS_PER_BYTE, Comparison, Disagreement
 from workbench.qt.common.axes import WholeNumberAxis
 from workbench.qt.common.empty_hint import HintedTableWidget
+from workbench.qt.common.language import error_text
 from workbench.qt.common.theme import probability_background
 
 STRIP_HEIGHT = 100  # a strip's title, two ticks of plot and its axis; more strips scroll
@@ -59,9 +60,11 @@ class ScoreMatrix(HintedTableWidget):
             for j, value in enumerate(row):
                 scored = math.isfinite(value)
                 item = QTableWidgetItem(f"{value:.3f}" if scored else "–")
+                problem = comparison.problem(i, j)
                 item.setToolTip(self.tr("Answer {0} under the model of column {1} ({2}): {3} {4}").format(
-                    titles[j], titles[i], names[i], f"{value:.4f}" if scored else self.tr("not scored (too short)"),
-                    unit))
+                    titles[j], titles[i], names[i], f"{value:.4f}", unit) if scored else self.tr(
+                    "Answer {0} is not scored by the model of column {1} ({2}): {3}").format(
+                    titles[j], titles[i], names[i], error_text(problem) if problem else self.tr("no score")))
                 if scored:
                     likely = (value - low) / (high - low) if high > low else 1.0
                     if metric == BITS_PER_BYTE:

@@ -481,6 +481,14 @@
         <translation>等待中…</translation>
     </message>
     <message>
+        <source>stopped: the text so far</source>
+        <translation>已停止：保留目前的文本</translation>
+    </message>
+    <message>
+        <source>not run</source>
+        <translation>未运行</translation>
+    </message>
+    <message>
         <source>first token {0:.0f} ms</source>
         <translation>首词元 {0:.0f} ms</translation>
     </message>
@@ -638,6 +646,10 @@ mean surprisal {3:.2f} nats{4}</source>
         <translation>正在用每个模型为每个回答打分：{0} / {1}…</translation>
     </message>
     <message>
+        <source>Done: {0} answer(s); {1} score(s) could not be taken (“–” in the table: hover over one to see why).</source>
+        <translation>完成：{0} 个回答；有 {1} 项无法打分（表中的“–”：鼠标悬停可查看原因）。</translation>
+    </message>
+    <message>
         <source>Done: 1 answer, scored by every column&apos;s model.</source>
         <translation>完成：1 个回答，已由每一列的模型打分。</translation>
     </message>
@@ -676,6 +688,14 @@ mean surprisal {3:.2f} nats{4}</source>
     <message>
         <source>bits/byte</source>
         <translation>比特/字节</translation>
+    </message>
+    <message>
+        <source>Column {0}&apos;s answer is not scored by the other models: {1}</source>
+        <translation>第 {0} 列的回答未被其他模型打分：{1}</translation>
+    </message>
+    <message>
+        <source>no score</source>
+        <translation>无分数</translation>
     </message>
     <message>
         <source>Add a second column to see where the models disagree.</source>
@@ -3192,8 +3212,12 @@ Read it (Show Details) and load only a model you trust.</source>
         <translation>回答 {0} 在第 {1} 列模型（{2}）下：{3} {4}</translation>
     </message>
     <message>
-        <source>not scored (too short)</source>
-        <translation>未打分（太短）</translation>
+        <source>Answer {0} is not scored by the model of column {1} ({2}): {3}</source>
+        <translation>回答 {0} 未被第 {1} 列的模型（{2}）打分：{3}</translation>
+    </message>
+    <message>
+        <source>no score</source>
+        <translation>无分数</translation>
     </message>
 </context>
 <context>
