@@ -16,6 +16,7 @@ import pytest
 
 from tests.conftest import TINY_TEXT
 from workbench.core.catalog import Catalog
+from workbench.core.outputs import RunFolderLock
 from workbench.core.training.run_history import read_metrics_csv
 from workbench.core.training.trainer import METRICS_FILE, RUN_FILE, MetricsLog
 from workbench.qt.common.app_state import AppState
@@ -146,20 +147,30 @@ def _run_with_a_checkpoint(tmp_path):
 
 def test_a_run_training_now_is_drawn_whole_and_cannot_be_continued_here(panel, qtbot, tmp_path):
     out = _run_with_a_checkpoint(tmp_path)
-    panel.open_run(out)  # just written: another process trains it
+    trainer = RunFolderLock(out)  # as the trainer in another process holds it
+    panel.open_run(out)
     assert panel.curves.curves.points(panel.curves.train_name)[-1, 0] == 40  # no gap after the checkpoint
     assert not panel.continue_button.isEnabled() and "Following the run" in panel.status_label.text()
     log = MetricsLog(out / METRICS_FILE)
     log.write(41, 2.0, None, 1e-3, 1000.0, 4.1)
     log.close()
     qtbot.waitUntil(lambda: panel.curves.curves.points(panel.curves.train_name)[-1, 0] == 41, timeout=5_000)
+    # The trainer is killed (its lock goes with it): the run waits for Continue from its checkpoint, here.
+    trainer.release()
+    qtbot.waitUntil(panel.continue_button.isEnabled, timeout=5_000)
+    assert "stopped at step 20" in panel.status_label.text()
+    assert panel.curves.curves.points(panel.curves.train_name)[-1, 0] == 20  # Continue redoes 21-41
 
 
-def test_a_run_left_by_a_crash_is_drawn_up_to_its_checkpoint_for_continue(panel, tmp_path):
+@pytest.mark.parametrize("written", ["just now", "an hour ago"])
+def test_a_run_left_by_a_crash_is_drawn_up_to_its_checkpoint_for_continue(panel, tmp_path, written):
+    """No process holds the run's lock: a crash, even one a moment ago (the window killed with its trainer and
+    opened again at once had waited two minutes for a run that would never write again)."""
     out = _run_with_a_checkpoint(tmp_path)
-    an_hour_ago = time.time() - 3600
-    for path in (out, out / METRICS_FILE):
-        os.utime(path, (an_hour_ago, an_hour_ago))
+    if written == "an hour ago":
+        an_hour_ago = time.time() - 3600
+        for path in (out, out / METRICS_FILE):
+            os.utime(path, (an_hour_ago, an_hour_ago))
     panel.open_run(out)
     assert panel.curves.curves.points(panel.curves.train_name)[-1, 0] == 20  # Continue redoes 21-40
     assert panel.continue_button.isEnabled() and "stopped at step 20" in panel.status_label.text()
@@ -189,8 +200,10 @@ def test_a_followed_run_whose_folder_is_deleted_stops_following_and_says_so(pane
     import shutil
 
     folder = _two_steps_written(tmp_path / "run")
+    trainer = RunFolderLock(folder)  # as the trainer in another process holds it
     panel.open_run(folder)
     assert "Following the run" in panel.status_label.text()
     shutil.rmtree(folder)
+    trainer.release()
     qtbot.waitUntil(lambda: "is gone" in panel.status_label.text(), timeout=5_000)
     assert panel.following.folder is None and len(panel.curves.curves.points(panel.curves.train_name)) == 2

@@ -163,15 +163,16 @@ def _locked_folder(folder: Path, exclusive: bool) -> int | None:
     return fd
 
 
-def training_in(folder: Path) -> bool:
-    """Whether a process (this one included) trains in ``folder`` now: it holds the folder's ``RunFolderLock``.
-    False where the system or the file system has no locks."""
+def training_in(folder: Path) -> bool | None:
+    """Whether a process (this one included) trains in ``folder`` now: it holds the folder's ``RunFolderLock``
+    (a killed one has let go). None where the system or the file system has no locks: nothing tells."""
     try:
         fd = _locked_folder(folder, exclusive=False)
     except BlockingIOError:
         return True
-    if fd is not None:
-        os.close(fd)  # and the shared lock with it
+    if fd is None:
+        return None
+    os.close(fd)  # and the shared lock with it
     return False
 
 

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from workbench.core.attention import format_bytes
 from workbench.core.errors import InvalidInputError
 from workbench.core.loading import LoadedModel
+from workbench.core.outputs import training_in
 from workbench.core.training.events import (
     CheckpointEvent,
     CorpusStats,
@@ -71,6 +72,13 @@ def _duration(seconds: float) -> str:
 # A followed run whose files are caught half-rewritten is read again this often, this many times.
 OPEN_AGAIN_INTERVAL_MS, OPEN_AGAIN_TRIES = 500, 20
 WRITTEN_LATELY_S = 120  # a run folder written this recently is taken for one that trains now
+
+
+def _trains_now(folder: Path) -> bool:
+    """Whether another process trains in the run now: it holds the folder's lock (a process killed mid-run has
+    let go); where nothing locks, a run written in the last two minutes is taken for one."""
+    held = training_in(folder)
+    return _written_lately(folder) if held is None else held
 
 
 def _written_lately(folder: Path) -> bool:
@@ -160,6 +168,8 @@ class TrainingPanel(RunControlsMixin, QWidget):
 
         self.following = RunFollowing(self)
         self.following.updated.connect(self._show_update)
+        # A killed trainer writes nothing more: its run waits for Continue from its checkpoint, here.
+        self.following.trainer_ended.connect(lambda: self._open_again(self.following.folder))
         self.following.gone.connect(lambda folder: self.run.set_status(self.tr(
             "The run's folder {folder} is gone: following has stopped; what it showed stays here.").format(
                 folder=folder)))
@@ -188,9 +198,9 @@ class TrainingPanel(RunControlsMixin, QWidget):
         self.following.prepare(folder)  # before reading: what is written meanwhile comes with the next look
         history = read_run(folder)
         last = history.steps[-1].step if history.steps else 0
-        written_lately = _written_lately(Path(folder))
+        written_now = _trains_now(Path(folder))
         # Steps past the checkpoint: written by a run that trains now, or left by one that crashed.
-        live = found is not None and last > found[1] and written_lately
+        live = found is not None and last > found[1] and written_now
         unfinished = found is not None and found[1] < found[0].max_iters and not live
         if unfinished and last > found[1]:  # a stopped run resumes from its checkpoint: draw what it keeps
             history = read_run(folder, up_to_step=found[1])
@@ -205,7 +215,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
         self.following.start(history)
         if unfinished:
             message = self.tr("The run in {folder} stopped at step {step}: Continue carries it on.")
-        elif (found is None or found[1] < found[0].max_iters) and written_lately:
+        elif (found is None or found[1] < found[0].max_iters) and written_now:
             message = self.tr("Following the run in {folder}: step {step}.")
         else:
             message = self.tr("The run in {folder}, shown up to step {step}.")
