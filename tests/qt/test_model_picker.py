@@ -94,6 +94,24 @@ def test_two_runs_are_two_collapsible_rows_newest_first_and_a_checkpoint_can_be_
     window.close()
 
 
+def test_a_loaded_step_the_run_has_since_deleted_stays_the_boxs_choice(qtbot, tiny_folder, tmp_path):
+    """A run prunes its kept steps as it goes: the box fell back to the first model listed while the step
+    loaded from there was still the model in use (and Load would have loaded the other one)."""
+    run = _run(tiny_folder, tmp_path / "going", final=False, step=50, modified=2_000)
+    window = MainWindow(AppState(Catalog()))
+    qtbot.addWidget(window)
+    picker = window.model_picker
+    entry = picker._entries[str((run / "checkpoint").resolve())]
+    with qtbot.waitSignal(window.state.model_changed, timeout=20_000):
+        window.load_model(entry, picker.load_settings())
+    shown = picker.combo.currentText()
+    shutil.rmtree(run / "checkpoint")
+    window.state.catalog_changed.emit()  # as a run says when it kept or dropped a step
+    assert picker.combo.currentData() == entry.id and picker.combo.currentText() == entry_label(entry) != ""
+    assert shown.endswith("checkpoint, step 50")
+    window.close()
+
+
 def test_a_kept_evaluation_reads_apart_from_the_checkpoint_a_run_resumes_from(tiny_loaded):
     entry = tiny_loaded.entry
     assert variant_label(TrainedVariant(entry, checkpoint=True, step=600, snapshot=True)) == "evaluation at step 600"

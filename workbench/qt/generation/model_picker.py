@@ -141,6 +141,7 @@ class ModelPicker(QWidget):
         self._entries: dict[str, ModelEntry] = {}  # every entry the list can load, by id
         self._opened: dict[str, ModelEntry] = {}  # opened by path or hub id: listed, though not in the catalog
         self._opening: str | None = None  # the id of an opened entry on its first load: unlisted again if it fails
+        self._loaded: ModelEntry | None = None  # the model in use: listed while loaded, even once its folder is gone
         self._chosen_text = ""  # what the search box said when an entry was chosen: anything else is a search
 
         self.combo = QSearchableComboBox()
@@ -225,6 +226,9 @@ class ModelPicker(QWidget):
         listed_ids = {entry.id for entry in listed}
         listed_ids.update(variant.entry.id for run in runs for variant in run.variants)
         listed += [entry for entry in self._opened.values() if entry.id not in listed_ids]
+        # A kept step the run has since pruned: still the model in use, so the box goes on naming it.
+        if self._loaded is not None and self._loaded.id not in listed_ids | {entry.id for entry in listed}:
+            listed.append(self._loaded)
         self._entries = {entry.id: entry for entry in listed}
         self.combo.clear()
         for entry in listed:
@@ -396,6 +400,7 @@ class ModelPicker(QWidget):
         self.loaded_label.setText(loaded_label(loaded))
         self.loaded_label.setToolTip(loaded_label(loaded) + "\n" + self.tr(
             "The model in use, where it runs, and the memory its weights take."))
+        self._loaded = loaded.entry if loaded is not None else None
         if loaded is not None:
             if loaded.entry.id == self._opening:
                 self._opening = None  # loaded once: it stays listed
