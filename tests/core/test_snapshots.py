@@ -51,3 +51,21 @@ def test_none_are_saved_when_both_counts_are_zero(corpus, tmp_path):
     events, _ = run(tiny_settings(corpus, tmp_path / "run", keep_last_checkpoints=0, keep_log_spaced_checkpoints=0))
     assert not any(isinstance(event, SnapshotEvent) for event in events)
     assert snapshot_steps(tmp_path / "run") == {}
+
+
+def test_a_resumed_run_drops_the_steps_kept_after_its_checkpoint(corpus, tmp_path):
+    """A crash after steps 15 and 20 were kept but before their checkpoint: the run goes on from step 10, and
+    the old 15 and 20 (another history) neither stay listed nor push its new steps out of the latest kept."""
+    import shutil
+
+    out = tmp_path / "run"
+    keep = dict(eval_interval=5, keep_last_checkpoints=2, keep_log_spaced_checkpoints=0)
+    run(tiny_settings(corpus, out, max_iters=20, **keep))
+    assert list(snapshot_steps(out)) == [15, 20]
+    run(tiny_settings(corpus, tmp_path / "short", max_iters=10, **keep))
+    shutil.rmtree(out / "checkpoint")
+    shutil.copytree(tmp_path / "short" / "checkpoint", out / "checkpoint")  # the checkpoint at step 10
+    events, _ = run(tiny_settings(corpus, out, max_iters=25, **keep), resume=True)
+    assert [event.kept for event in events if isinstance(event, SnapshotEvent)] == [(15,), (15, 20), (20, 25)]
+    assert list(snapshot_steps(out)) == [20, 25]
+

@@ -46,6 +46,15 @@ def snapshot_steps(out_dir: Path) -> dict[int, Path]:
     return dict(sorted(found.items()))
 
 
+def drop_snapshots_after(out_dir: Path, step: int) -> None:
+    """Delete the snapshots of steps after ``step``, which a run resumed from there takes again: they are of a
+    history it rewrites (a crash after they were kept, before the next checkpoint), and would pass for the
+    latest ones, listed above the run's step and keeping its new snapshots from being kept."""
+    for later_step, folder in snapshot_steps(out_dir).items():
+        if later_step > step:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def kept_steps(steps: Sequence[int], last: int, log_spaced: int) -> set[int]:
     """The ``last`` latest of ``steps``, plus, for ``log_spaced`` points spread evenly on a log
     scale from the first step to the latest, the step nearest each point (on that scale)."""

@@ -72,7 +72,7 @@ from workbench.core.training.probes import (
     probe_records,
 )
 from workbench.core.training.settings import RECURRENT_ARCHITECTURES, TrainSettings
-from workbench.core.training.snapshots import SnapshotEvent, save_snapshot, snapshot_steps
+from workbench.core.training.snapshots import SnapshotEvent, drop_snapshots_after, save_snapshot, snapshot_steps
 from workbench.core.training.step_log import StepLog
 from workbench.core.training.tensorboard import TensorBoardLog
 from workbench.core.training.tokenization import IGNORED_LABEL, bpe_tokenizer, char_tokenizer, encode_corpus
@@ -712,10 +712,13 @@ def stopped_run(out_dir: str | Path) -> tuple[TrainSettings, int] | None:
 
 class _RunFiles:
     """What rank 0 writes as the run goes: metrics.csv, the probes', heads' and samples' logs, and
-    TensorBoard events when asked. A resumed run first drops what came after its checkpoint."""
+    TensorBoard events when asked. A resumed run first drops what came after its checkpoint, the kept
+    steps' models too."""
 
     def __init__(self, run: _Run) -> None:
         resumed_step = run.step if run.resume else None
+        if resumed_step is not None:
+            drop_snapshots_after(run.out_dir, resumed_step)
         self.metrics = MetricsLog(run.out_dir / METRICS_FILE)
         self.probes = StepLog(run.out_dir / PROBES_FILE, resumed_step)
         self.heads = StepLog(run.out_dir / HEADS_FILE, resumed_step)
