@@ -465,3 +465,17 @@ def test_the_fork_popups_search_goes_down_into_its_list_and_enter_forks_at_the_f
     with qtbot.waitSignal(popup.chosen) as chosen:
         qtbot.keyClick(popup.search, Qt.Key.Key_Return)
     assert chosen.args[0].token_ids == (7,) and chosen.args[0].raw_prob == 0.2
+
+
+def test_show_in_inspector_shows_the_branch_in_the_output_too(qtbot, window):
+    """The inspector pages and the output read the same branch: the Token page showed the other branch's token
+    at the selected position while the output still showed the first."""
+    tree, root = generate_root(qtbot, window)
+    child = fork(qtbot, window, 2, ForkChoice(" x", (7,)))
+    window.show_node(tree, root.id)
+    assert window.output_view.sequence_text() == root.text
+    shown = []
+    window.state.generation_finished.connect(lambda record: shown.append(record))
+    window.tree_dock_widget._show_in_inspector(tree, child.id)
+    assert window.shown_node == (tree, child.id) and window.output_view.sequence_text() == child.text
+    assert shown and shown[-1] is window.trees.records[child.id]

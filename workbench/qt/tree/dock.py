@@ -342,7 +342,7 @@ class TreeDock(QWidget):
             return
         node = tree.nodes[node_id]
         menu = QMenu(self)
-        menu.addAction(self.tr("Show in &inspector"), lambda: self.keeper.show_in_inspector(tree, node_id)).setToolTip(
+        menu.addAction(self.tr("Show in &inspector"), lambda: self._show_in_inspector(tree, node_id)).setToolTip(
             self.tr("Send this branch to the Attention, Token and Lens pages (a saved branch is generated again, "
                     "exactly, first)."))
         again = menu.addAction(self.tr("Regenerate (&new seed)"), lambda: self.regenerate_requested.emit(
@@ -370,6 +370,12 @@ class TreeDock(QWidget):
         menu.addAction(self.tr("&Delete branch and its forks…"), lambda: self.delete(tree, node_id))
         menu.exec(self.view.viewport().mapToGlobal(pos))
         menu.deleteLater()  # owned by the dock: each right-click would otherwise leave a menu behind
+
+    def _show_in_inspector(self, tree: GenerationTree, node_id: str) -> None:
+        if node_id in self.keeper.records:  # the output too, as a click does: every view on the same branch
+            self.node_chosen.emit(tree, node_id)
+        else:  # a saved branch is generated again first, then shown
+            self.keeper.show_in_inspector(tree, node_id)
 
     def rename(self, tree: GenerationTree, node_id: str) -> None:
         label, accepted = QInputDialog.getText(self, self.tr("Rename branch"), self.tr("Label (empty: its text):"),
