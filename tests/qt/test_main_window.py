@@ -119,6 +119,7 @@ def test_a_too_long_request_is_explained_before_and_during_a_run(qtbot, window):
     set_prompt(window, "The capital of France " * 20, max_new_tokens=100)
     assert not window.generate_button.isEnabled()
     assert "reads at most 128 tokens" in window.prompt_editor.token_label.text()
+    assert window.blocked_label.text() == "Fix the prompt first: the line under it says why."  # not said twice
     # Should a request slip through anyway, the worker's error is shown and the window stays usable.
     window.generate(GenerationRequest("x " * 200, DecodingSettings(max_new_tokens=100), chat=False))
     qtbot.waitUntil(lambda: not window.generation.is_running, timeout=15_000)

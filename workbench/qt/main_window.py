@@ -670,7 +670,8 @@ class MainWindow(QMainWindow):
             return self.tr("Type a prompt to generate.")
         if not self._prompt_counted and self._is_long_prompt():  # encoding it on this thread would freeze the window
             return translated(COUNTING_TOKENS)
-        return self._prompt_problem
+        # Said in full under the prompt already: twice, a long one squeezed the prompt to two lines.
+        return self.tr("Fix the prompt first: the line under it says why.") if self._prompt_problem else ""
 
     def _generate_hint(self) -> bool:
         """True when what blocks Generate is a next step to take (no model yet, no prompt), not a problem."""

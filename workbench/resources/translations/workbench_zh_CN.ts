@@ -2595,6 +2595,10 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
         <translation>请输入提示词以开始生成。</translation>
     </message>
     <message>
+        <source>Fix the prompt first: the line under it says why.</source>
+        <translation>请先修正提示词：其下方的一行说明了原因。</translation>
+    </message>
+    <message>
         <source>Stopping…</source>
         <translation>正在停止…</translation>
     </message>
