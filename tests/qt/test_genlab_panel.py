@@ -78,6 +78,12 @@ def test_vae_run_fills_curves_and_grids_then_saves_and_loads(panel, qtbot, tmp_p
     qtbot.waitUntil(lambda: again.model is not None, timeout=30_000)
     assert (again.samples_view.grid == samples).all()
     assert "The last VAE trained here (epoch 2) is back" in again.run.status_label.text()
+    # With the run's own settings (not the VAE's 60 epochs) and its curves, one point per epoch's mean.
+    assert again.form.settings() == panel.last_result.settings
+    history = panel.last_result.history
+    restored = again.curves["vae"].points("Total")
+    assert restored[:, 0].tolist() == [row["step"] for row in history]
+    assert restored[:, -1] == pytest.approx([row["total"] for row in history])
     again.shutdown()
 
 

@@ -37,6 +37,7 @@ from workbench.core.errors import WorkbenchError
 from workbench.core.genlab.data import ImageSet
 from workbench.core.genlab.images import interleave
 from workbench.core.genlab.models import VAE, GenerativeModel
+from workbench.core.genlab.settings import GenLabSettings
 from workbench.core.genlab.storage import (
     CONFIG_FILE,
     last_window_run,
@@ -55,6 +56,7 @@ from workbench.core.genlab.trainer import (
     train,
 )
 from workbench.core.jobs import drain
+from workbench.core.settings_fields import settings_from_data
 from workbench.qt.common.app_state import AppState
 from workbench.qt.common.curves import LiveCurvesWidget, XAxis
 from workbench.qt.common.jobs import Job
@@ -322,16 +324,37 @@ class GenLabPanel(RunControlsMixin, QWidget):
             return
         folder, state = last
         self._restoring = Job(self.state.jobs, parent=self)
-        self._restoring.finished.connect(lambda read: self._show_restored(read, folder, state.get("epoch", "?")))
+        self._restoring.finished.connect(lambda read: self._show_restored(read, folder, state))
         self._restoring.start(lambda _cancel: read_model_and_digits(folder))
 
-    def _show_restored(self, read: tuple[GenerativeModel, ImageSet | None], folder: Path, epoch) -> None:
+    def _show_restored(self, read: tuple[GenerativeModel, ImageSet | None], folder: Path, state: dict) -> None:
         if self.model is not None or self.is_running():  # a run started or a model was loaded meanwhile: it wins
             return
         self._show_read_model(*read)
+        kind = self.model.config.kind
+        try:  # the run's own settings (its epochs, its rate), and its curves by epoch, as it saved them
+            settings = settings_from_data(GenLabSettings, state.get("settings") or {},
+                                          base=GenLabSettings.for_model(kind))
+        except WorkbenchError:
+            settings = None  # a checkpoint from another version: the kind's tuned values stay
+        if settings is not None and settings.model == kind:
+            self.form.set_settings(settings)
+            self._show_saved_history(kind, state.get("history"))
         self.run.set_status(self.tr("The last {kind} trained here (epoch {epoch}) is back from its checkpoint: Save "
                                     "model… keeps it; Start trains a new one in its place.").format(
-            kind=self.model.config.kind.upper(), epoch=epoch), tip=str(folder))
+            kind=kind.upper(), epoch=state.get("epoch", "?")), tip=str(folder))
+
+    def _show_saved_history(self, kind: str, history) -> None:
+        """The saved mean of each metric per epoch, drawn where the live curves drew that epoch's end."""
+        curves, names = self.curves[kind], self._series_names(kind)
+        rows = [row for row in (history if isinstance(history, list) else []) if isinstance(row, dict)
+                and isinstance(row.get("step"), int) and isinstance(row.get("epoch"), int)]  # damaged rows: skipped
+        for row in rows:
+            for name, label in names.items():
+                value = row.get(name)
+                if isinstance(value, (int, float)):
+                    curves.append(label, (row["step"], row["epoch"]), float(value))
+        curves.flush()
 
     # ----- run events -----------------------------------------------------------------
 
