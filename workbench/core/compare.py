@@ -16,7 +16,7 @@ from workbench.core.errors import InvalidInputError
 from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import CancelToken
 from workbench.core.loading import LoadedModel
-from workbench.core.transformers_helpers import unknown_token_count
+from workbench.core.transformers_helpers import fused_attention, unknown_token_count
 
 _KL_CHUNK = 128  # positions whose two full distributions are held at once
 
@@ -124,7 +124,8 @@ def scoring_problem(loaded: LoadedModel, text: str) -> InvalidInputError | None:
 def _next_token_logits(loaded: LoadedModel, ids: Sequence[int]) -> torch.Tensor:
     """(T-1, V) scores of every next token, on the model's device: one forward pass."""
     input_ids = torch.tensor([ids], device=loaded.device)  # (1, T)
-    with torch.inference_mode():
+    # Scores read no attention weights: the fused kernel (SDPA), as a model loaded without the workbench runs.
+    with torch.inference_mode(), fused_attention(loaded.model):
         return loaded.model(input_ids=input_ids).logits[0, :-1]  # (T-1, V)
 
 

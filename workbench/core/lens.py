@@ -20,6 +20,7 @@ from workbench.core.errors import InvalidInputError, InvalidSettingsError
 from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import CancelToken
 from workbench.core.model_parts import decoder_blocks
+from workbench.core.transformers_helpers import fused_attention
 
 if TYPE_CHECKING:
     import torch
@@ -200,7 +201,8 @@ def logit_lens(
         next_ids = ids[0, 1:, None]  # (T-1, 1): the token each position predicts
         stream = _ResidualStream(model, blocks, cancel)
         try:
-            with torch.inference_mode():
+            # The residual stream needs no attention weights: the fused kernel, no (T, T) scores per head.
+            with torch.inference_mode(), fused_attention(model):
                 model_logits = model(**_model_inputs(model, ids)).logits[0, -1]  # (V,)
         finally:
             stream.remove()
