@@ -301,8 +301,12 @@ def test_cancelled_load_keeps_the_previous_model_and_a_later_load_replaces_it(qt
     qtbot.waitUntil(lambda: not window.state.jobs.live(), timeout=15_000)
     assert window.state.loaded_model is tiny_loaded
 
+    cancelled = []
+    window.loader.cancelled.connect(lambda: cancelled.append(True))
     with qtbot.waitSignal(window.state.model_changed, timeout=15_000) as changed:
-        window.load_model(entry, window.model_picker.load_settings())
+        window.load_model(window.state.catalog.default_entry(), window.model_picker.load_settings())
+        window.model_picker.open_reference(str(folder))  # another model opened while the first loads: it replaces it
+        assert not cancelled and window.model_picker.combo.currentData() == entry.id  # the box keeps the choice
     assert changed.args[0].entry.id == str(folder.resolve())
     assert "tiny-folder" in window.model_picker.loaded_label.text()
     assert tiny_loaded.model.device == torch.device("meta")  # the replaced model was freed

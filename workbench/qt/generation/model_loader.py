@@ -59,7 +59,9 @@ class ModelLoader(QObject):
         return self._job.is_running
 
     def load(self, entry: ModelEntry, settings: LoadSettings) -> None:
-        self.cancel()
+        # A load still running is replaced, not cancelled: saying so would put the old model back in the box
+        # ("still using the previous model") while this one loads.
+        self._job.abandon()
         self._job.start(lambda cancel: _load_or_ask(entry, settings, cancel))
 
     def _on_finished(self, result) -> None:
