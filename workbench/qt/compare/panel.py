@@ -493,10 +493,12 @@ class ComparePanel(QWidget):
                 titles.append(self.tr("column {0} (filled) vs column {1} (line): bits per byte per character, "
                                       "other tokenizer").format(other + 1, reference + 1))
                 units.append(self.tr("bits/byte"))
-        self.strips.show_strips(strips, titles, units)
+        unread = not strips and len(comparison.outcomes) > 1  # the reference answer could not be read by the models
+        self.strips.show_strips(strips, titles, units, self.tr(
+            "No strip for this reference: the line below says why.") if unread else "")
         if strips:
             self.hover_label.setText(self._hover_hint())
-        elif len(comparison.outcomes) > 1:  # the reference answer could not be read by the models
+        elif unread:
             problem = next((row[reference] for row in comparison.problems if row[reference] is not None), None)
             self.hover_label.setText(self.tr("Column {0}'s answer is not scored by the other models: {1}").format(
                 reference + 1, error_text(problem) if problem else self.tr("no score")))

@@ -115,12 +115,14 @@ class DisagreementStrips(pg.GraphicsLayoutWidget):
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.show_strips([], [], [])
 
-    def show_strips(self, strips: list[Disagreement], titles: list[str], units: list[str]) -> None:
+    def show_strips(self, strips: list[Disagreement], titles: list[str], units: list[str],
+                    empty_text: str = "") -> None:
+        """``empty_text``: what the box says when there is no strip (before a run: what will be here)."""
         self.clear()
         self.strips, self._plots = strips, []
-        if not strips:  # before a run: say what will be here, not a blank box
-            self.addLabel(self.tr("After a run: where each answer's model parts from the reference, along its text."),
-                          color="#666666")
+        if not strips:  # not a blank box
+            self.addLabel(empty_text or self.tr("After a run: where each answer's model parts from the reference, "
+                                                "along its text."), color="#666666")
         first_of_kind: dict[bool, pg.PlotItem] = {}  # token positions and characters are different axes
         for row, (strip, title, unit) in enumerate(zip(strips, titles, units)):
             plot = self.addPlot(row=row, col=0, axisItems={"bottom": WholeNumberAxis("bottom")},

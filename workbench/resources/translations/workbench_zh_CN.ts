@@ -690,6 +690,10 @@ mean surprisal {3:.2f} nats{4}</source>
         <translation>比特/字节</translation>
     </message>
     <message>
+        <source>No strip for this reference: the line below says why.</source>
+        <translation>此参考列没有条带：下方一行说明了原因。</translation>
+    </message>
+    <message>
         <source>Column {0}&apos;s answer is not scored by the other models: {1}</source>
         <translation>第 {0} 列的回答未被其他模型打分：{1}</translation>
     </message>
