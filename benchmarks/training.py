@@ -1,22 +1,28 @@
-"""Training speed and quality against a nanoGPT-style reference, side by side in one process.
+"""Training speed and quality against a nanoGPT-style reference, each run as its own process.
 
 Builds a ~1 MB English character corpus from the Python standard library's sources
-(deterministic file order), then runs
+(deterministic file order), then runs, each in a fresh Python process timed from spawn to exit,
 
   (a) a plain-PyTorch loop written the way nanoGPT writes it (its ``model.py`` GPT:
       pre-LayerNorm, no biases, tied embeddings, SDPA flash attention; its ``train.py``
-      loop: get_batch, warmup + cosine lr, AdamW betas (0.9, 0.99) fused where available,
+      loop: get_batch, warmup + cosine lr, AdamW betas (0.9, 0.99) fused on CUDA only,
       grad clip, estimate_loss on train and val every eval_interval, a checkpoint when
       the validation loss improves), including its data preparation, and
   (b) the whole ``workbench train`` command with the issue's flags, into a temporary folder,
 
-and prints both wall times (start-up, evaluations and checkpoints included), the ratio
-ours/reference (the median of the rotations' ratios: each rotation runs every side once, in turn) and
-both final validation losses. Targets: ratio <= 1.05, |diff| <= 0.03. It also runs
-(b) with --no-head-scores and prints that ratio: what scoring the heads at each evaluation costs.
+and prints both wall times (interpreter start-up, imports, evaluations and checkpoints included, as a
+person pays them running either), the ratio ours/reference (the median of the rotations' ratios: each
+rotation runs every side once, in turn, starting with a different side) and both final validation losses.
+Targets: ratio <= 1.05, |diff| <= 0.03. It also runs (b) with --no-head-scores and prints that ratio: what
+scoring the heads at each evaluation costs.
 
-    python benchmarks/training.py                  # the full comparison: 3 rotations of 2000 iterations (~15 min)
+    python benchmarks/training.py                  # the full comparison: 4 rotations of 2000 iterations (~16 min)
     python benchmarks/training.py --max-iters 200 --repeats 1  # a quick check
+    python benchmarks/training.py --nanogpt ~/nanoGPT   # nanoGPT's own train.py runs too, as a fourth side
+
+With ``--nanogpt``, the checkout's own ``train.py`` (its shakespeare-char config, nanoGPT's CPU flags) trains on the
+same characters, prepared beforehand by its ``prepare.py`` logic, untimed: the ratio of its time to the reference's
+shows whether the reference here is as lean as the original.
 """
 
 from __future__ import annotations
@@ -25,7 +31,10 @@ import argparse
 import inspect
 import math
 import pickle
+import shutil
 import statistics
+import subprocess
+import sys
 import sysconfig
 import tempfile
 import time
@@ -173,7 +182,7 @@ class GPT(nn.Module):
             {"params": [p for p in params if p.dim() >= 2], "weight_decay": weight_decay},
             {"params": [p for p in params if p.dim() < 2], "weight_decay": 0.0},
         ]
-        fused = "fused" in inspect.signature(torch.optim.AdamW).parameters and device_type in ("cuda", "cpu")
+        fused = "fused" in inspect.signature(torch.optim.AdamW).parameters and device_type == "cuda"
         return torch.optim.AdamW(groups, lr=learning_rate, betas=betas, fused=fused or None)
 
 
@@ -192,6 +201,21 @@ def full_validation_loss(logits_of, ids: np.ndarray, block_size: int = 64, batch
             ).item()
             count += chunk[:, 1:].numel()
     return total / count
+
+
+def prepare_characters(corpus: Path, work: Path) -> list[str]:
+    """nanoGPT's data/shakespeare_char/prepare.py on ``corpus``: train.bin, val.bin and meta.pkl in ``work``."""
+    data = corpus.read_text(encoding="utf-8")
+    chars = sorted(set(data))
+    stoi = {ch: i for i, ch in enumerate(chars)}
+    n = len(data)
+    train_ids = np.array([stoi[c] for c in data[: int(n * 0.9)]], dtype=np.uint16)
+    val_ids = np.array([stoi[c] for c in data[int(n * 0.9) :]], dtype=np.uint16)
+    train_ids.tofile(work / "train.bin")
+    val_ids.tofile(work / "val.bin")
+    with open(work / "meta.pkl", "wb") as handle:
+        pickle.dump({"vocab_size": len(chars), "stoi": stoi}, handle)
+    return chars
 
 
 @dataclass(frozen=True)
@@ -216,22 +240,12 @@ def reference_run(
     dtype: str = "float32",
     compile: bool = False,
     on_first_step: Callable[[], None] | None = None,
-) -> tuple[float, Callable[[], float]]:
+) -> tuple[float, GPT]:
     """nanoGPT's prepare.py + train.py with the issue's settings; returns the last eval's
-    validation loss, and a function measuring the whole validation split (run untimed).
+    validation loss and the trained model (uncompiled).
     On a GPU, as nanoGPT: ``dtype`` "bfloat16" autocasts, ``compile`` wraps the model in torch.compile
     (evaluations too). ``on_first_step`` is called once the first step has finished."""
-    # prepare.py (shakespeare_char)
-    data = corpus.read_text(encoding="utf-8")
-    chars = sorted(set(data))
-    stoi = {ch: i for i, ch in enumerate(chars)}
-    n = len(data)
-    train_ids = np.array([stoi[c] for c in data[: int(n * 0.9)]], dtype=np.uint16)
-    val_ids = np.array([stoi[c] for c in data[int(n * 0.9) :]], dtype=np.uint16)
-    train_ids.tofile(work / "train.bin")
-    val_ids.tofile(work / "val.bin")
-    with open(work / "meta.pkl", "wb") as handle:
-        pickle.dump({"vocab_size": len(chars), "stoi": stoi}, handle)
+    chars = prepare_characters(corpus, work)
 
     # train.py
     batch_size, block_size, eval_iters, grad_clip = shape.batch_size, shape.block_size, 20, 1.0
@@ -310,54 +324,120 @@ def reference_run(
         iter_num += 1
         if iter_num > max_iters:
             break
-    raw_model.eval()
-    logits_of = lambda x: raw_model(x.to(device), x.contiguous().to(device))[0].cpu()  # noqa: E731
-    return val_loss, lambda: full_validation_loss(logits_of, val_ids)
+    return val_loss, raw_model
 
 
-# --- (b) ours: the CLI, end to end ----------------------------------------------------------
+# --- each side in its own process ----------------------------------------------------------
 
 
-def workbench_run(
-    corpus: Path, out: Path, max_iters: int, eval_interval: int, head_scores: bool = True
-) -> tuple[float, Callable[[], float]]:
-    from workbench.cli import main
+def reference_process(corpus: Path, work: Path, max_iters: int, eval_interval: int) -> None:
+    """The reference's process (``--side reference``), as ``python train.py`` would be: trains, then leaves
+    its reported loss and final weights for the parent, which measures the whole split untimed."""
+    val_loss, model = reference_run(corpus, work, max_iters, eval_interval)
+    torch.save({"val_loss": val_loss, "config": vars(model.config), "model": model.state_dict()}, work / "final.pt")
 
+
+def reference_losses(corpus: Path, work: Path) -> tuple[float, float]:
+    """(reported validation loss, whole validation split) of a finished reference process."""
+    final = torch.load(work / "final.pt")
+    return final["val_loss"], whole_split_loss(corpus, work, final["config"], final["model"])
+
+
+def whole_split_loss(corpus: Path, data: Path, config: dict, weights: dict) -> float:
+    """The whole validation split's loss of nanoGPT-shaped ``weights``, on the characters prepared in ``data``."""
+    model = GPT(GPTConfig(**{name: config[name] for name in GPTConfig.__dataclass_fields__}))
+    model.load_state_dict(weights)
+    model.eval()
+    with open(data / "meta.pkl", "rb") as handle:
+        stoi = pickle.load(handle)["stoi"]
+    text = corpus.read_text(encoding="utf-8")
+    val_ids = np.array([stoi[c] for c in text[int(len(text) * 0.9) :]], dtype=np.int64)
+    return full_validation_loss(lambda x: model(x, x.contiguous())[0], val_ids)
+
+
+def nanogpt_command(checkout: Path, max_iters: int, eval_interval: int) -> list[str]:
+    """nanoGPT's own train.py with its shakespeare-char config and the issue's CPU flags (nanoGPT's README's CPU
+    line, with 20 eval batches as the other sides), on the data prepared in the working folder's data/bench."""
+    flags = (
+        f"--dataset=bench --out_dir=out --device=cpu --compile=False --dtype=float32 --eval_iters=20 "
+        f"--log_interval=10 --eval_interval={eval_interval} --block_size=64 --batch_size=12 --n_layer=4 --n_head=4 "
+        f"--n_embd=128 --max_iters={max_iters} --lr_decay_iters={max_iters} --dropout=0.0"
+    )
+    return [sys.executable, str(checkout / "train.py"), str(checkout / "config" / "train_shakespeare_char.py"),
+            *flags.split()]
+
+
+def nanogpt_losses(corpus: Path, folder: Path, log: Path) -> tuple[float, float]:
+    """(last reported validation loss, whole validation split of its kept checkpoint) of nanoGPT's train.py."""
+    reported = [line for line in log.read_text(encoding="utf-8").splitlines() if ", val loss " in line]
+    kept = torch.load(folder / "out" / "ckpt.pt", weights_only=False)  # nanoGPT's own file: its config is a dict
+    whole = whole_split_loss(corpus, folder / "data" / "bench", kept["model_args"], kept["model"])
+    return float(reported[-1].rsplit(" ", 1)[1]), whole
+
+
+def workbench_command(corpus: Path, out: Path, max_iters: int, eval_interval: int, head_scores: bool) -> list[str]:
+    """``workbench train`` with the issue's flags, as a person types it (``python -m workbench`` is its script)."""
     flags = (
         f"train --corpus {corpus} --out {out} --arch gpt --tokenizer char --n-layer 4 --n-head 4 --n-embd 128 "
         f"--block-size 64 --batch-size 12 --lr 1e-3 --min-lr 1e-4 --warmup-iters 100 --max-iters {max_iters} "
         f"--eval-interval {eval_interval} --eval-iters 20 --dropout 0 {'' if head_scores else '--no-head-scores'}"
     )
-    status = main(flags.split())
-    if status != 0:
-        raise SystemExit(f"workbench train failed with status {status}")
-    rows = (out / "metrics.csv").read_text(encoding="utf-8").splitlines()
-    return float(rows[-1].split(",")[2]), lambda: _workbench_full_validation_loss(corpus, out)
+    return [sys.executable, "-m", "workbench", *flags.split()]
 
 
-def _workbench_full_validation_loss(corpus: Path, out: Path) -> float:
+def workbench_losses(corpus: Path, out: Path) -> tuple[float, float]:
+    """(reported validation loss, whole validation split) of a finished ``workbench train`` run."""
     from workbench.core.loading import load_model_blocking
     from workbench.core.training.tokenization import encode_corpus
 
+    rows = (out / "metrics.csv").read_text(encoding="utf-8").splitlines()
     loaded = load_model_blocking(str(out))
     ids = encode_corpus(loaded.tokenizer, corpus.read_text(encoding="utf-8"))
-    return full_validation_loss(lambda x: loaded.model(input_ids=x).logits, ids[int(len(ids) * 0.9) :])
+    whole = full_validation_loss(lambda x: loaded.model(input_ids=x).logits, ids[int(len(ids) * 0.9) :])
+    return float(rows[-1].split(",")[2]), whole
+
+
+def timed_process(command: list[str], log: Path, cwd: Path | None = None) -> float:
+    """Wall seconds from spawn to exit; the output goes to ``log`` (printed if the process fails)."""
+    started = time.perf_counter()
+    with open(log, "w", encoding="utf-8") as output:
+        status = subprocess.run(command, stdout=output, stderr=subprocess.STDOUT, cwd=cwd, check=False).returncode
+    seconds = time.perf_counter() - started
+    if status != 0:
+        raise SystemExit(f"{' '.join(command[:4])}... failed with status {status}:\n{log.read_text()[-2000:]}")
+    return seconds
 
 
 NO_HEADS = "workbench train --no-head-scores"
+NANOGPT = "nanoGPT's train.py"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--max-iters", type=int, default=2000)
     parser.add_argument(
-        "--repeats", type=int, default=3,
+        "--repeats", type=int, default=4,
         help="rotations: each side runs once per rotation, in turn; the verdict is the median of the rotations' ratios"
     )
+    parser.add_argument(
+        "--nanogpt", type=Path, metavar="CHECKOUT",
+        help="a checkout of github.com/karpathy/nanoGPT: its own train.py runs too, in each rotation, to show that "
+             "the reference here is as lean as the original"
+    )
+    parser.add_argument("--side", choices=["reference"], help=argparse.SUPPRESS)  # the reference's own process
+    parser.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.max_iters <= 100:
         parser.error("--max-iters must be above the 100 warmup iterations")
+    if args.nanogpt and not (args.nanogpt / "train.py").is_file():
+        parser.error(f"no train.py in {args.nanogpt}: give the folder of a nanoGPT checkout")
+    if args.nanogpt:
+        args.nanogpt = args.nanogpt.resolve()
     eval_interval = min(250, args.max_iters)
+    if args.side == "reference":
+        reference_process(args.corpus, args.work, args.max_iters, eval_interval)
+        return
     with tempfile.TemporaryDirectory(prefix="workbench-bench-") as folder:
         work = Path(folder)
         corpus = work / "corpus.txt"
@@ -365,29 +445,40 @@ def main() -> None:
         print(f"corpus: {corpus.stat().st_size / 1e6:.2f} MB from the Python standard library, "
               f"torch threads: {torch.get_num_threads()}")
 
-        def reference(attempt: int):
-            (work / f"ref{attempt}").mkdir()
-            return reference_run(corpus, work / f"ref{attempt}", args.max_iters, eval_interval)
+        def reference(attempt: int) -> tuple[float, float, float]:
+            folder = work / f"ref{attempt}"
+            folder.mkdir()
+            command = [sys.executable, __file__, "--side", "reference", "--corpus", str(corpus), "--work", str(folder),
+                       "--max-iters", str(args.max_iters)]
+            return timed_process(command, folder / "log.txt"), *reference_losses(corpus, folder)
 
-        def workbench(attempt: int):
-            return workbench_run(corpus, work / f"ours{attempt}", args.max_iters, eval_interval)
+        def workbench(attempt: int, head_scores: bool = True) -> tuple[float, float, float]:
+            out = work / f"{'ours' if head_scores else 'plain'}{attempt}"
+            command = workbench_command(corpus, out, args.max_iters, eval_interval, head_scores)
+            return timed_process(command, work / f"{out.name}.log"), *workbench_losses(corpus, out)
 
-        def workbench_without_head_scores(attempt: int):
-            return workbench_run(corpus, work / f"plain{attempt}", args.max_iters, eval_interval, head_scores=False)
+        def nanogpt(attempt: int) -> tuple[float, float, float]:
+            folder = work / f"nanogpt{attempt}"
+            (folder / "data" / "bench").mkdir(parents=True)
+            prepare_characters(corpus, folder / "data" / "bench")  # its prepare.py: a separate, untimed step
+            shutil.copy(args.nanogpt / "configurator.py", folder)  # train.py reads it from the working folder
+            log = folder / "log.txt"
+            took = timed_process(nanogpt_command(args.nanogpt, args.max_iters, eval_interval), log, cwd=folder)
+            return took, *nanogpt_losses(corpus, folder, log)
 
-        runs = {"reference": reference, "workbench": workbench, NO_HEADS: workbench_without_head_scores}
+        runs = {"reference": reference, "workbench": workbench, NO_HEADS: lambda a: workbench(a, head_scores=False)}
+        if args.nanogpt:
+            runs[NANOGPT] = nanogpt
         seconds: dict[str, list[float]] = {name: [] for name in runs}
         losses, full = {}, {}
         for attempt in range(args.repeats):
             # Rotate who goes first: on a shared machine, load drifts during a run.
-            order = list(runs)[attempt % 3:] + list(runs)[:attempt % 3]
+            order = list(runs)[attempt % len(runs):] + list(runs)[:attempt % len(runs)]
             for name in order:
-                started = time.perf_counter()
-                losses[name], measure_whole_split = runs[name](attempt)
-                seconds[name].append(time.perf_counter() - started)
-                full[name] = measure_whole_split()  # outside the timed part
-                print(f"{name}: {seconds[name][-1]:.1f} s, final val loss {losses[name]:.4f}, "
-                      f"whole split {full[name]:.4f}", flush=True)
+                took, losses[name], full[name] = runs[name](attempt)
+                seconds[name].append(took)
+                print(f"{name}: {took:.1f} s, final val loss {losses[name]:.4f}, whole split {full[name]:.4f}",
+                      flush=True)
     best = {name: min(times) for name, times in seconds.items()}
 
     def paired_ratio(name: str) -> float:
@@ -395,11 +486,16 @@ def main() -> None:
         return statistics.median(ours / ref for ours, ref in zip(seconds[name], seconds["reference"]))
 
     ratio = paired_ratio("workbench")
-    print(f"max_iters={args.max_iters}, rotations={args.repeats} (times: fastest of each side)")
+    print(f"max_iters={args.max_iters}, rotations={args.repeats}, each run its own process "
+          "(times: fastest of each side)")
     labels = {"reference": "reference (nanoGPT-style)", "workbench": "workbench train", NO_HEADS: NO_HEADS}
+    labels |= {NANOGPT: NANOGPT} if args.nanogpt else {}
     for name, label in labels.items():
         print(f"{label:40s} {best[name]:7.1f} s   final val loss {losses[name]:.4f}   whole val split {full[name]:.4f}")
     print(f"head scores off: time ratio ours/ref {paired_ratio(NO_HEADS):.3f} (median of the rotations)")
+    if args.nanogpt:
+        print(f"nanoGPT's own train.py / the reference: {paired_ratio(NANOGPT):.3f}; workbench train / nanoGPT's "
+              f"train.py: {statistics.median(o / n for o, n in zip(seconds['workbench'], seconds[NANOGPT])):.3f}")
     print(
         f"time ratio ours/ref: {ratio:.3f}, median of the rotations' ratios (target <= 1.05)   val loss difference: "
         f"{losses['workbench'] - losses['reference']:+.4f} as reported, "
