@@ -235,3 +235,28 @@ def test_a_gemma_file_cut_short_by_a_kill_is_assembled_again(tmp_path, monkeypat
     for thread in threads:
         thread.join()
     assert found == [str(target)] * 2 and target.read_bytes() == whole
+
+
+def test_a_marked_name_is_read_back_only_while_it_says_what_the_english_one_says(tmp_path):
+    """A person who renames a model in its config.json sees their name, not the workbench's marked one; a damaged
+    marked name falls back to the English one."""
+    from workbench.core.catalog import folder_entry
+    from workbench.core.i18n import QT_TRANSLATE_NOOP, Text, text_to_data
+
+    marked = QT_TRANSLATE_NOOP("ModelNames", "{run} (step {step})").fill(run="poems", step=6)
+    folder = tmp_path / "m"
+    folder.mkdir()
+
+    def entry_named(name, name_text):
+        config = {"model_type": "gpt2", "workbench_name": name, "workbench_name_text": name_text}
+        (folder / "config.json").write_text(json.dumps(config), encoding="utf-8")
+        return folder_entry(folder).name
+
+    read = entry_named("poems (step 6)", text_to_data(marked))
+    assert isinstance(read, Text) and read == marked
+    assert (read.context, read.template, read.values) == (marked.context, marked.template, marked.values)
+    renamed = entry_named("My favourite", text_to_data(marked))
+    assert renamed == "My favourite" and not isinstance(renamed, Text)
+    for damaged in ({"context": "ModelNames", "template": "{run} (step {step})", "values": {"run": "poems"}},
+                    {"template": 5}, [1, 2], {"context": "A", "template": "{x}", "values": {"x": [1]}}):
+        assert entry_named("poems (step 6)", damaged) == "poems (step 6)"

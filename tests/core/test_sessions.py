@@ -84,6 +84,25 @@ def test_save_and_open_round_trip():
     assert [token.entropy for token in opened.session.runs[0].sequences[0].tokens] == [0.9, 1.25]
 
 
+def test_a_trained_models_name_comes_back_as_the_marked_text_a_window_translates():
+    """A run made with "poems (checkpoint, step 50)" is listed in Chinese after a restart too; a name edited by hand
+    in the file is shown as it is."""
+    from workbench.core.i18n import Text
+    from workbench.core.training.trainer import CHECKPOINT_NAME
+
+    name = CHECKPOINT_NAME.fill(run="poems", step=50)
+    save_session(Session(runs=[replace(make_run(), model_name=name), make_run("Second")]))
+    trained, packaged = open_session().session.runs
+    assert isinstance(trained.model_name, Text) and trained.model_name == "poems (checkpoint, step 50)"
+    assert (trained.model_name.template, trained.model_name.values) == (name.template, name.values)
+    assert not isinstance(packaged.model_name, Text)
+    data = json.loads(session_path().read_text(encoding="utf-8"))
+    data["runs"][0]["model_name"] = "My poems"
+    session_path().write_text(json.dumps(data), encoding="utf-8")
+    edited = open_session().session.runs[0].model_name
+    assert edited == "My poems" and not isinstance(edited, Text)
+
+
 def test_token_labels_are_kept_and_older_runs_load_without_them():
     first_bytes = RunToken("", 0.4, (("⟨e5 ba⟩", 0.4),), entropy=2.0, label="⟨e5 ba⟩")  # a character's first bytes
     run = make_run()

@@ -97,6 +97,27 @@ def test_outputs_metrics_csv_and_a_loadable_registered_model(corpus, tmp_path):
     assert generated.sequences[0].text
 
 
+def test_the_models_a_run_keeps_carry_names_a_window_translates(corpus, tmp_path):
+    """Their names and descriptions are kept in English (the command line's) and as the marked texts they came from,
+    so a window in Chinese names "poems (checkpoint, step 12)" in Chinese too."""
+    from workbench.core.i18n import Text
+
+    out = tmp_path / "poems"
+    run(tiny_settings(corpus, out, max_iters=12, eval_interval=6, keep_last_checkpoints=2))
+    names = {entry.id: entry for entry in Catalog().trained.variant_entries()}
+    checkpoint = names[str((out / "checkpoint").resolve())]
+    assert checkpoint.name == "poems (checkpoint, step 12)"
+    assert isinstance(checkpoint.name, Text) and checkpoint.name.template == "{run} (checkpoint, step {step})"
+    assert checkpoint.name.values == {"run": "poems", "step": 12}
+    kept = [entry for entry in names.values() if entry.name.startswith("poems (step ")]
+    assert sorted(entry.name for entry in kept) == ["poems (step 12)", "poems (step 6)"]
+    assert all(entry.name.template == "{run} (step {step})" for entry in kept)
+    final = names[str(out.resolve())]
+    assert final.name == "poems" and not isinstance(final.name, Text)  # the folder's own name: nothing to translate
+    assert final.description == "GPT on corpus.txt for 12 steps, validation loss " + final.description.split()[-1]
+    assert final.description.template == "{model} on {corpus} for {steps} steps, validation loss {loss}."
+
+
 def test_learning_rate_warms_up_then_decays_to_min_lr():
     settings = TrainSettings(corpus="c", out_dir="o", lr=1e-3, min_lr=1e-4, warmup_iters=10, max_iters=100)
     assert settings.learning_rate(0) == pytest.approx(1e-3 / 11)

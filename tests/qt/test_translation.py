@@ -3,6 +3,7 @@ placeholders kept, and the window in Chinese when the zh_CN translator is instal
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import xml.etree.ElementTree as ET
@@ -241,3 +242,24 @@ def test_qts_file_dialog_speaks_chinese_too(qtbot, chinese, tmp_path):
     labels = {label.objectName(): label.text() for label in dialog.findChildren(QLabel)}
     assert labels["lookInLabel"] == "查找范围(&L)：" and labels["fileTypeLabel"] == "文件类型(&T)：", labels
     assert QFileIconProvider().type(QFileInfo(str(tmp_path))) == "文件夹"  # the Type column of a folder
+
+
+def test_a_trained_models_name_and_description_read_in_chinese(tmp_path, chinese):
+    """As the catalog reads them back from a kept model's config.json: the run's and corpus's names stay as they are."""
+    from workbench.core.catalog import folder_entry
+    from workbench.core.i18n import QT_TRANSLATE_NOOP, text_to_data
+    from workbench.core.training.trainer import CHECKPOINT_NAME
+    from workbench.qt.common.language import translated
+
+    name = CHECKPOINT_NAME.fill(run="poems", step=50)
+    what = QT_TRANSLATE_NOOP("ModelNames", "{base} fine-tuned with LoRA").fill(base="smollm2-135m-instruct")
+    trained = QT_TRANSLATE_NOOP("ModelNames", "{model} on {corpus} for {steps} steps, validation loss {loss}.")
+    description = trained.fill(model=what, corpus="tang300.txt", steps=50, loss="2.345")
+    config = {"model_type": "gpt2", "workbench_name": name, "workbench_name_text": text_to_data(name),
+              "workbench_description": description, "workbench_description_text": text_to_data(description)}
+    (tmp_path / "config.json").write_text(json.dumps(config), encoding="utf-8")
+    entry = folder_entry(tmp_path)
+    assert entry.name == "poems (checkpoint, step 50)"  # the command line's
+    assert translated(entry.name) == "poems（检查点，第 50 步）"
+    assert translated(entry.description) == ("smollm2-135m-instruct 经 LoRA 微调，在 tang300.txt 上训练 50 步，"
+                                             "验证损失 2.345。")

@@ -19,7 +19,7 @@ from workbench.core import paths
 from workbench.core.atomic import damaged_name, new_staging_file, remove_stale_staging, write_json_atomic
 from workbench.core.checkpoints import STATE_FILE
 from workbench.core.errors import ModelNotFoundError
-from workbench.core.i18n import QT_TRANSLATE_NOOP
+from workbench.core.i18n import QT_TRANSLATE_NOOP, text_from_data
 from workbench.core.outputs import training_in
 
 # Sources the loader knows how to open.
@@ -190,6 +190,14 @@ def _text(config: dict, key: str, default: str) -> str:
     return value if isinstance(value, str) and value else default
 
 
+def _marked_text(config: dict, key: str, default: str) -> str:
+    """A name or description the workbench wrote: its marked text (which a window translates) when it is there
+    and says the same as the English one, else the English one."""
+    english = _text(config, key, default)
+    marked = text_from_data(config.get(f"{key}_text"))
+    return marked if marked is not None and marked == english else english
+
+
 def _config_can_generate(config: dict) -> bool:
     """Whether the config names a generative model; a config that names no architecture (unreadable, damaged)
     is let through, so that loading it says what is wrong with it rather than calling it an encoder."""
@@ -207,13 +215,13 @@ def folder_entry(folder: Path, source: str = FOLDER) -> ModelEntry:
     config = _read_config(folder)
     return ModelEntry(
         id=str(folder),
-        name=_text(config, "workbench_name", folder.name),
+        name=_marked_text(config, "workbench_name", folder.name),
         source=source,
         architecture=_text(config, "model_type", "unknown"),
         parameters=parameters if isinstance(parameters := config.get("workbench_parameters"), int) else None,
         can_generate=_config_can_generate(config),
         installed=True,
-        description=_text(config, "workbench_description", str(folder)),
+        description=_marked_text(config, "workbench_description", str(folder)),
         location=str(folder),
     )
 

@@ -27,6 +27,39 @@ class Text(str):
         """This template with ``values`` filled in (``str.format`` names)."""
         return Text(self.context, self.template, values)
 
+    def __reduce__(self):
+        # Copied (``dataclasses.asdict`` deep-copies a run) and pickled as what makes it, not as the plain string.
+        return Text, (self.context, self.template, self.values)
+
 
 def QT_TRANSLATE_NOOP(context: str, text: str) -> Text:  # noqa: N802 (the name lupdate looks for)
     return Text(context, text)
+
+
+def text_to_data(text: str) -> str | dict[str, Any]:
+    """``text`` for a JSON file: a marked ``Text`` as its context, template and values (themselves kept the same
+    way), so a window in another language still translates it when it reads the file back; any other text as is."""
+    if not isinstance(text, Text):
+        return str(text)
+    values = {name: text_to_data(value) if isinstance(value, str) else value for name, value in text.values.items()}
+    return {"context": text.context, "template": text.template, "values": values}
+
+
+def text_from_data(data: Any) -> str | None:
+    """What ``text_to_data`` wrote, as it was; None when ``data`` is neither (a damaged or hand-edited file)."""
+    if isinstance(data, str):
+        return data
+    if not isinstance(data, dict) or not all(isinstance(data.get(key), str) for key in ("context", "template")):
+        return None
+    raw = data.get("values")
+    if not isinstance(raw, dict):
+        return None
+    values = {}
+    for name, value in raw.items():
+        values[name] = text_from_data(value) if isinstance(value, (str, dict)) else value
+        if values[name] is None:
+            return None
+    try:
+        return Text(data["context"], data["template"], values)
+    except (KeyError, IndexError, ValueError):  # a template whose names the values lack
+        return None

@@ -22,7 +22,7 @@ from workbench.core import paths
 from workbench.core.atomic import damaged_name, write_text_atomic
 from workbench.core.errors import InvalidInputError
 from workbench.core.generation_data import surprisal
-from workbench.core.i18n import QT_TRANSLATE_NOOP
+from workbench.core.i18n import QT_TRANSLATE_NOOP, Text, text_from_data, text_to_data
 from workbench.core.settings_fields import field_problems, settings_from_data, settings_to_data
 from workbench.core.tree import GenerationTree
 
@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
 SESSION_VERSION = 1
 HISTORY_LIMIT = 30  # recent prompts kept for the history menu
+MODEL_NAME_TEXT = "model_name_text"  # beside a run's model_name, when it is a marked text (a trained model's)
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,10 @@ def run_from_record(record: GenerationRecord) -> Run:
 
 
 def _run_to_data(run: Run) -> dict[str, Any]:
-    return dataclasses.asdict(run)
+    data = dataclasses.asdict(run)
+    if isinstance(run.model_name, Text):  # a trained model's name: a window in another language translates it
+        data[MODEL_NAME_TEXT] = text_to_data(run.model_name)
+    return data
 
 
 def _fits(value: Any, hint: Any) -> bool:
@@ -223,6 +227,10 @@ def _run_from_data(data: dict[str, Any]) -> tuple[Run, list[str]]:
         if name in data and name != "sequences" and not _fits(data[name], hint):
             raise ValueError(f"{name} is {data[name]!r:.40}")
     settings, bad_settings = _readable_settings(data["settings"])
+    data = dict(data)
+    marked_name = text_from_data(data.pop(MODEL_NAME_TEXT, None))
+    if marked_name is not None and marked_name == data["model_name"]:  # else a hand-edited name: the English one
+        data["model_name"] = marked_name
     sequences = tuple(
         RunSequence(
             text=str(sequence["text"]),

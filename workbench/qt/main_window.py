@@ -559,7 +559,8 @@ class MainWindow(QMainWindow):
     def use_loaded_model(self, loaded: LoadedModel) -> None:
         """Make ``loaded`` the model everyone works on, and free the one it replaces."""
         previous = self.state.loaded_model
-        self.show_status(self.tr("Loaded {0}").format(loaded.entry.name))  # before what the new model has to say
+        # Before what the new model has to say.
+        self.show_status(self.tr("Loaded {0}").format(translated(loaded.entry.name)))
         self.state.set_loaded_model(loaded)
         if previous is not None and previous is not loaded:
             _free_when_idle(previous)
@@ -589,8 +590,8 @@ class MainWindow(QMainWindow):
     def _say_if_made_with_another_model(self, run: Run, before: str = "") -> None:
         loaded = self.state.loaded_model
         if loaded is not None and loaded.entry.id != run.model_id:
-            before += self.tr("This run was made with {0}; {1} is loaded now.").format(run.model_name,
-                                                                                        loaded.entry.name)
+            before += self.tr("This run was made with {0}; {1} is loaded now.").format(
+                translated(run.model_name), translated(loaded.entry.name))
         if before:
             self.show_status(before)
 
@@ -662,7 +663,7 @@ class MainWindow(QMainWindow):
             return self.tr("Waiting for a model: pick one in the model bar.")
         if not loaded.can_generate:
             return self.tr("{0} is an encoder: it cannot generate text. Pick a generative model.").format(
-                loaded.entry.name)
+                translated(loaded.entry.name))
         problems = self.decoding_panel.problems()
         if problems:  # the first one named here: the panel's own list may be scrolled out of view
             return self.tr("Fix the decoding settings first: {0}").format(translated(problems[0]))

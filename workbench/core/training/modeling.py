@@ -25,7 +25,7 @@ from workbench.core.architectures import (
     register_architectures,
 )
 from workbench.core.errors import InvalidSettingsError
-from workbench.core.i18n import QT_TRANSLATE_NOOP
+from workbench.core.i18n import QT_TRANSLATE_NOOP, text_to_data
 from workbench.core.training.settings import RECURRENT_ARCHITECTURES, TrainSettings
 from workbench.core.transformers_helpers import leading_special_ids, models_built_in_turn
 
@@ -130,10 +130,13 @@ def model_from_state(model_class: type, config, state: dict[str, torch.Tensor]) 
 
 
 def describe(model: nn.Module, name: str, description: str) -> None:
-    """Friendly metadata that the model picker shows (read by ``catalog.folder_entry``)."""
+    """Friendly metadata that the model picker shows (read by ``catalog.folder_entry``): in English, and as
+    marked texts that a window translates into its own language."""
     config = model.config
-    config.workbench_name = name
-    config.workbench_description = description
+    config.workbench_name = str(name)
+    config.workbench_description = str(description)
+    config.workbench_name_text = text_to_data(name)
+    config.workbench_description_text = text_to_data(description)
     config.workbench_parameters = sum(p.numel() for p in {id(p): p for p in model.parameters()}.values())
 
 

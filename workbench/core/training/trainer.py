@@ -95,6 +95,9 @@ SAMPLES_FILE = "samples.jsonl"  # the sample text of each evaluation
 PROBE_SOURCE_TOKENS = 4000  # default probes come from the first lines of the validation text
 PROBE_CONTINUATION_TOKENS = 24
 SAVING_CHECKPOINT = QT_TRANSLATE_NOOP("StatusEvent", "Saving a checkpoint")  # the status while one is written
+# The names of the models a run keeps, as the model picker and the window's other lists show them.
+CHECKPOINT_NAME = QT_TRANSLATE_NOOP("ModelNames", "{run} (checkpoint, step {step})")
+SNAPSHOT_NAME = QT_TRANSLATE_NOOP("ModelNames", "{run} (step {step})")
 EVALUATING = QT_TRANSLATE_NOOP("StatusEvent", "Evaluating at step {step}: validation loss, sample, probes")
 METRICS_COLUMNS = ("step", "train_loss", "val_loss", "lr", "tokens_per_s", "elapsed_s")
 MODEL_DEFINING_SETTINGS = (
@@ -590,11 +593,8 @@ class _Run:
         if trainable is None:
             return
         if not trainable.lora:
-            modeling.describe(
-                trainable.model,
-                f"{self.out_dir.name} (checkpoint, step {self.step})",
-                self._description(),
-            )
+            modeling.describe(trainable.model, CHECKPOINT_NAME.fill(run=self.out_dir.name, step=self.step),
+                              self._description())
         tensors = {"optimizer": optimizer_state, **self._randomness()}
         state = {
             "step": self.step,
@@ -664,7 +664,8 @@ class _Run:
         trainable = self._writable()
         if trainable is None:
             return None
-        modeling.describe(trainable.model, f"{self.out_dir.name} (step {self.step})", self._description())
+        modeling.describe(trainable.model, SNAPSHOT_NAME.fill(run=self.out_dir.name, step=self.step),
+                          self._description())
         event = save_snapshot(
             self.out_dir, self.step, lambda folder: modeling.write_snapshot_files(trainable, folder),
             self.settings.keep_last_checkpoints, self.settings.keep_log_spaced_checkpoints,
@@ -674,12 +675,17 @@ class _Run:
 
     def _description(self) -> str:
         settings = self.settings
-        if settings.is_finetune:
-            what = f"{settings.base_model} fine-tuned" + (" with LoRA" if settings.lora else "")
+        if settings.lora:
+            what = QT_TRANSLATE_NOOP("ModelNames", "{base} fine-tuned with LoRA").fill(base=settings.base_model)
+        elif settings.is_finetune:
+            what = QT_TRANSLATE_NOOP("ModelNames", "{base} fine-tuned").fill(base=settings.base_model)
         else:
             what = settings.arch.upper()
-        loss = f", validation loss {self.last_val_loss:.3f}" if self.last_val_loss is not None else ""
-        return f"{what} on {Path(settings.corpus).name} for {self.step} steps{loss}."
+        values = {"model": what, "corpus": Path(settings.corpus).name, "steps": self.step}
+        if self.last_val_loss is None:
+            return QT_TRANSLATE_NOOP("ModelNames", "{model} on {corpus} for {steps} steps.").fill(**values)
+        return QT_TRANSLATE_NOOP("ModelNames", "{model} on {corpus} for {steps} steps, validation loss {loss}.").fill(
+            loss=f"{self.last_val_loss:.3f}", **values)
 
     def finish(self) -> None:
         trainable = self._writable()

@@ -11,6 +11,7 @@ from workbench.core.loading import LoadedModel
 from workbench.qt.attention.overview import OverviewGrid
 from workbench.qt.common.app_state import AppState
 from workbench.qt.common.jobs import Job
+from workbench.qt.common.language import translated
 
 
 class HeadColouring(QWidget):
@@ -54,7 +55,7 @@ class HeadColouring(QWidget):
             self.status.clear()
         elif self.scores is not None:
             self.overview.set_head_scores(getattr(self.scores, self.kind))
-            self.status.setText(self.tr("Scores of {0}.").format(loaded.entry.name) if loaded else "")
+            self.status.setText(self.tr("Scores of {0}.").format(translated(loaded.entry.name)) if loaded else "")
         elif loaded is None:
             self.status.setText(self.tr("Load a model first."))
         elif not self.job.is_running:

@@ -60,7 +60,7 @@ from workbench.qt.attention.token_view import TokenView
 from workbench.qt.common.app_state import AppState, LiveGeneration
 from workbench.qt.common.export import ask_and_save
 from workbench.qt.common.jobs import Job
-from workbench.qt.common.language import error_text
+from workbench.qt.common.language import error_text, translated
 from workbench.qt.common.sliders import LabeledSlider
 from workbench.qt.common.text_line import model_text_line
 
@@ -340,7 +340,7 @@ class AttentionPanel(QWidget):
         self._stop_live()  # the capture has the last token's row too, which no step computed
         tokens = len(capture.main.queries)
         self._show_status(self.tr("{0}: {1} tokens captured in {2:.1f} s, {3:.1f} MB kept as {4}.").format(
-            capture.model_name, tokens, capture.elapsed_s, capture.nbytes() / 2**20, capture.stored_dtype))
+            translated(capture.model_name), tokens, capture.elapsed_s, capture.nbytes() / 2**20, capture.stored_dtype))
         self.show_capture(capture)
 
     def _on_generation_finished(self, record) -> None:
@@ -361,7 +361,7 @@ class AttentionPanel(QWidget):
         loaded = self.state.loaded_model
         if loaded is None or loaded.entry.id != run.model_id:
             self.clear_capture(self.tr("This run was made with {0}: load it to see the run's attention.").format(
-                run.model_name))
+                translated(run.model_name)))
             return
         try:
             request = GenerationRequest(run.prompt, DecodingSettings(max_new_tokens=1), run.system_prompt, run.chat)

@@ -175,8 +175,8 @@ class ColumnCard(QFrame):
         self.model_combo.clear()
         for entry in entries:
             if entry.can_generate:
-                self.model_combo.addItem(entry.name, entry.id)
-                self.model_combo.setItemData(self.model_combo.count() - 1, entry.description,
+                self.model_combo.addItem(translated(entry.name), entry.id)
+                self.model_combo.setItemData(self.model_combo.count() - 1, translated(entry.description),
                                              Qt.ItemDataRole.ToolTipRole)
         if chosen and self.model_combo.findData(chosen) < 0:
             self.model_combo.addItem(chosen, chosen)  # a folder or hub id from a run

@@ -301,7 +301,7 @@ class ComparePanel(QWidget):
                     decoding += " · " + self.tr("seed {0}").format(run.seed)
             except TypeError:  # settings from another version: add_from_run says so
                 decoding = ""
-            text = " · ".join(part for part in (run.model_name, prompt, decoding) if part)
+            text = " · ".join(part for part in (translated(run.model_name), prompt, decoding) if part)
             action = runs_menu.addAction(f"{run.created[11:16]}  {text}", _bound(self.add_from_run, run))
             action.setToolTip(self.tr(
                 "A column decoding as this run did: its model, settings and seed, on this page's prompt (a branch's "

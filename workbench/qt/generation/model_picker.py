@@ -59,7 +59,7 @@ def entry_label(entry: ModelEntry) -> str:
     generates = "" if entry.can_generate else translate("ModelPicker", " · encoder only")
     source = translate("ModelPicker", _SOURCES[entry.source]) if entry.source in _SOURCES else entry.source
     where = translate("ModelPicker", "{0}, {1}").format(source, installed)  # Chinese joins them with "，"
-    return f"{entry.name} — {entry.architecture} · {_size_text(entry.parameters)} · {where}{generates}"
+    return f"{translated(entry.name)} — {entry.architecture} · {_size_text(entry.parameters)} · {where}{generates}"
 
 
 def loaded_label(loaded: LoadedModel | None) -> str:
@@ -67,7 +67,7 @@ def loaded_label(loaded: LoadedModel | None) -> str:
         return QCoreApplication.translate("ModelPicker", "No model loaded")
     dtype = str(loaded.dtype).removeprefix("torch.")
     return QCoreApplication.translate("ModelPicker", "{0} on {1} · {2} · {3} MiB").format(
-        loaded.entry.name, loaded.device.type, dtype, _mebibytes_text(loaded.memory_bytes()))
+        translated(loaded.entry.name), loaded.device.type, dtype, _mebibytes_text(loaded.memory_bytes()))
 
 
 def _mebibytes_text(size: int) -> str:
@@ -233,7 +233,7 @@ class ModelPicker(QWidget):
         self.combo.clear()
         for entry in listed:
             self.combo.addItem(entry_label(entry), entry.id)
-            self.combo.setItemData(self.combo.count() - 1, entry.description, Qt.ItemDataRole.ToolTipRole)
+            self.combo.setItemData(self.combo.count() - 1, translated(entry.description), Qt.ItemDataRole.ToolTipRole)
         if runs:
             self._add_trained_group(runs)
         self.select(chosen or next((e.id for e in self._entries.values() if e.default), ""))
@@ -246,7 +246,7 @@ class ModelPicker(QWidget):
         for run in runs:
             run_item = _TreeItem(self._run_label(run), self._run_label(run))
             run_item.setData(run.entry.id, _ENTRY_ID)
-            run_item.setToolTip(f"{run.entry.description}\n{run.folder}")
+            run_item.setToolTip(f"{translated(run.entry.description)}\n{run.folder}")
             for variant in run.variants:
                 text = self._variant_label(variant)
                 variant_item = _TreeItem(text, f"{run.name} — {text}")

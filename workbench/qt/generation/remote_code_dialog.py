@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from workbench.qt.common.language import translated
 from workbench.qt.generation.model_loader import RemoteCodeRequest
 
 _SHOWN_CHARACTERS = 20_000  # enough to read a modelling file; the rest stays on disk
@@ -30,7 +31,7 @@ def confirm_remote_code(parent: QWidget, request: RemoteCodeRequest) -> bool:
     box.setText(QCoreApplication.translate("RemoteCodeDialog",
         "{name} ships its own Python code. Loading it runs that code on this computer, with your rights:\n\n{files}\n\n"
         "Read it (Show Details) and load only a model you trust."
-    ).format(name=request.entry.name, files="\n".join(request.files)))
+    ).format(name=translated(request.entry.name), files="\n".join(request.files)))
     box.setDetailedText(_code_of(request.files))
     load = box.addButton(QCoreApplication.translate("RemoteCodeDialog", "Run the code and load"),
                          QMessageBox.ButtonRole.AcceptRole)

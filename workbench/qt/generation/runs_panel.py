@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 from workbench.core.errors import WorkbenchError
 from workbench.core.sessions import Run, export_run
 from workbench.qt.common.empty_hint import HintedListWidget
+from workbench.qt.common.language import translated
 
 
 def run_title(run: Run) -> str:
@@ -30,7 +31,7 @@ def run_title(run: Run) -> str:
             len(lengths), " + ".join(str(length) for length in lengths))
     else:
         tokens = QCoreApplication.translate("RunsPanel", "{0} tok").format(run.new_tokens)
-    return f"{run.created[11:16]}  {run.model_name}  · {tokens}{stopped}\n{prompt}"
+    return f"{run.created[11:16]}  {translated(run.model_name)}  · {tokens}{stopped}\n{prompt}"
 
 
 class RunsPanel(QWidget):

@@ -192,7 +192,8 @@ class LensPanel(QWidget):
         read = (self.tr("{0}: the embeddings and {1} layers × {2} positions of the last generation (prompt and "
                         "answer).") if self.request.from_generation else
                 self.tr("{0}: the embeddings and {1} layers × {2} positions of the text above."))
-        self._show_status(read.format(self.request.loaded.entry.name, len(lens.layers) - 1, len(lens.token_ids)))
+        name = translated(self.request.loaded.entry.name)
+        self._show_status(read.format(name, len(lens.layers) - 1, len(lens.token_ids)))
         self.state.lens_ready.emit(LensResult(self.request.loaded, lens))
 
     def _clear(self) -> None:

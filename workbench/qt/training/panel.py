@@ -419,7 +419,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
         if loaded is None or not loaded.can_generate:
             self.form.set_base_model(None)
         else:
-            self.form.set_base_model(loaded.entry.id, loaded.entry.name)
+            self.form.set_base_model(loaded.entry.id, translated(loaded.entry.name))
 
     def _refresh_controls(self) -> None:
         running = self.is_running()

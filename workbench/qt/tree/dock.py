@@ -33,6 +33,7 @@ from workbench.qt.common.eliding_combo import ElidingComboBox
 from workbench.qt.common.empty_hint import HintedTreeWidget
 from workbench.qt.common.export import ask_and_save
 from workbench.qt.common.jobs import Job
+from workbench.qt.common.language import translated
 from workbench.qt.common.probabilities import percent
 from workbench.qt.generation.output_view import visible_token_text
 from workbench.qt.tree.keeper import Branch, TreeKeeper
@@ -409,7 +410,7 @@ class TreeDock(QWidget):
             self._save(tree)
             return
         self._exporting = tree
-        self.message.emit(self.tr("Hashing the weights of {0}…").format(loaded.entry.name))
+        self.message.emit(self.tr("Hashing the weights of {0}…").format(translated(loaded.entry.name)))
         self._hash_job.start(_hash_weights(loaded))
 
     def _hashed(self, digest: str) -> None:

@@ -25,6 +25,7 @@ from workbench.core.sessions import RunSequence, RunToken
 from workbench.core.tree import BranchScore, GenerationTree, TreeNode, score_branches
 from workbench.qt.common.app_state import AppState
 from workbench.qt.common.jobs import Job
+from workbench.qt.common.language import translated
 from workbench.qt.generation.entropy_strip import EntropyStrip
 from workbench.qt.generation.output_view import SequenceView
 from workbench.qt.tree.dock import added_text, edge_text, one_line
@@ -146,7 +147,7 @@ class SideBySideView(QWidget):
                 tree.model))
             return False
         self._tree, self._compared = tree, [tree.nodes[node_id] for node_id in node_ids]
-        self.heading.setText(self.tr("Scoring both branches under {0}…").format(loaded.entry.name))
+        self.heading.setText(self.tr("Scoring both branches under {0}…").format(translated(loaded.entry.name)))
         started = self._job.start(lambda cancel: score_branches(loaded, tree, list(node_ids), cancel))
         self.busy.setVisible(started)
         return started

@@ -1816,6 +1816,14 @@ mean surprisal {3:.2f} nats{4}</source>
         <translation>打开已保存的实验室模型（或检查点文件夹），用于采样和插值。</translation>
     </message>
     <message>
+        <source>Continue</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <source>Train the model shown further, from the checkpoint its run left, up to the epochs set above (raise them to go on after a run that finished).</source>
+        <translation>从其训练留下的检查点继续训练所显示的模型，直到上面设定的轮数（训练已完成时，请先调高轮数）。</translation>
+    </message>
+    <message>
         <source>epoch %v of %m</source>
         <translation>第 %v / %m 轮</translation>
     </message>
@@ -1840,8 +1848,8 @@ mean surprisal {3:.2f} nats{4}</source>
         <translation>已从 {folder} 加载 {kind}。</translation>
     </message>
     <message>
-        <source>The last {kind} trained here (epoch {epoch}) is back from its checkpoint: Save model… keeps it; Start trains a new one in its place.</source>
-        <translation>上次在这里训练的 {kind}（第 {epoch} 轮）已从其检查点恢复：“保存模型…”可保留它；“开始”会训练一个新的来替换它。</translation>
+        <source>The last {kind} trained here (epoch {epoch}) is back from its checkpoint: Save model… keeps it; Continue trains it further; Start trains a new one in its place.</source>
+        <translation>上次在这里训练的 {kind}（第 {epoch} 轮）已从其检查点恢复：“保存模型…”可保留它；“继续”会接着训练它；“开始”会训练一个新的来替换它。</translation>
     </message>
     <message>
         <source> · paused</source>
@@ -1882,6 +1890,10 @@ mean surprisal {3:.2f} nats{4}</source>
     <message>
         <source>This model was trained on images of another size.</source>
         <translation>此模型是用另一尺寸的图像训练的。</translation>
+    </message>
+    <message>
+        <source>Train the {kind} shown further, from its checkpoint at epoch {epoch}, up to the epochs set above (raise them to go on after a run that finished).</source>
+        <translation>从第 {epoch} 轮的检查点继续训练所显示的 {kind}，直到上面设定的轮数（训练已完成时，请先调高轮数）。</translation>
     </message>
     <message>
         <source>Save model as folder</source>
@@ -2700,6 +2712,33 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
     <message>
         <source>Dismiss this message</source>
         <translation>关闭此消息</translation>
+    </message>
+</context>
+<context>
+    <name>ModelNames</name>
+    <message>
+        <source>{run} (checkpoint, step {step})</source>
+        <translation>{run}（检查点，第 {step} 步）</translation>
+    </message>
+    <message>
+        <source>{run} (step {step})</source>
+        <translation>{run}（第 {step} 步）</translation>
+    </message>
+    <message>
+        <source>{base} fine-tuned with LoRA</source>
+        <translation>{base} 经 LoRA 微调</translation>
+    </message>
+    <message>
+        <source>{base} fine-tuned</source>
+        <translation>{base} 经微调</translation>
+    </message>
+    <message>
+        <source>{model} on {corpus} for {steps} steps.</source>
+        <translation>{model}，在 {corpus} 上训练 {steps} 步。</translation>
+    </message>
+    <message>
+        <source>{model} on {corpus} for {steps} steps, validation loss {loss}.</source>
+        <translation>{model}，在 {corpus} 上训练 {steps} 步，验证损失 {loss}。</translation>
     </message>
 </context>
 <context>
