@@ -69,3 +69,21 @@ def test_a_resumed_run_drops_the_steps_kept_after_its_checkpoint(corpus, tmp_pat
     assert [event.kept for event in events if isinstance(event, SnapshotEvent)] == [(15,), (15, 20), (20, 25)]
     assert list(snapshot_steps(out)) == [20, 25]
 
+
+
+def test_a_step_that_was_opened_is_kept_whatever_the_rule(corpus, tmp_path):
+    """A tree branched from step 10, or a comparison with it, can load it again later: the run thins its kept steps
+    around it. Opening the run's other folders marks nothing."""
+    from workbench.core.checkpoints import OPENED_FILE
+
+    out = tmp_path / "run"
+    keep = dict(eval_interval=5, keep_last_checkpoints=1, keep_log_spaced_checkpoints=0)
+    run(tiny_settings(corpus, out, max_iters=10, **keep))
+    assert list(snapshot_steps(out)) == [10]
+    load_model_blocking(str(snapshot_steps(out)[10]))  # opened, as the model picker or --model opens it
+    events, _ = run(tiny_settings(corpus, out, max_iters=20, **keep), resume=True)
+    assert [event.kept for event in events if isinstance(event, SnapshotEvent)] == [(10, 15), (10, 20)]
+    assert list(snapshot_steps(out)) == [10, 20]
+    load_model_blocking(str(out / "checkpoint"))
+    load_model_blocking(str(out))
+    assert not (out / "checkpoint" / OPENED_FILE).exists() and not (out / OPENED_FILE).exists()

@@ -34,6 +34,7 @@ from workbench.core.progress import Stages
 STATE_FILE = "trainer_state.json"
 TENSORS_FILE = "training_state.pt"
 CHECKSUMS_KEY = "file_crc32"
+OPENED_FILE = "opened"  # in a model kept from an evaluation that was opened: see mark_opened
 
 # Why a checkpoint cannot be resumed, each a whole sentence for the translation.
 _NOT_JSON = QT_TRANSLATE_NOOP(
@@ -77,6 +78,24 @@ def readable_place(folder: str | Path) -> Path:
     folder = Path(folder)
     aside = set_aside(folder)
     return aside if not folder.exists() and aside.is_dir() else folder
+
+
+def mark_opened(folder: str | Path) -> None:
+    """Mark a model kept from an evaluation (a run's snapshot, ``"snapshot": true`` in its state) as opened: the
+    run's thinning of its kept models passes it over from then on, as what was made with it (a branch tree, a
+    comparison, the model in use) may need it again. Any other folder, or one that cannot be written, is left be."""
+    folder = Path(folder)
+    state = read_state(folder)
+    if not (state and state.get("snapshot") is True):
+        return
+    try:
+        (folder / OPENED_FILE).touch()
+    except OSError:
+        pass  # a read-only copy: nothing thins it
+
+
+def was_opened(folder: Path) -> bool:
+    return (folder / OPENED_FILE).is_file()
 
 
 def has_checkpoint(folder: str | Path) -> bool:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Callable, Generator, TypeVar
 from workbench.core import paths
 from workbench.core.atomic import atomic_directory
 from workbench.core.catalog import HUB, Catalog, ModelEntry
+from workbench.core.checkpoints import mark_opened
 from workbench.core.checksums import file_crc32
 from workbench.core.devices import free_device_memory, resolve_device, resolve_dtype
 from workbench.core.errors import (
@@ -612,6 +613,7 @@ def load_model(
         model, tokenizer = yield from _with_progress(lambda: _load_hub(location, settings, dtype), stages, cancel)
     else:
         stages = Stages(_FOLDER_STAGES)
+        mark_opened(location)  # a run's step opened here is kept from now on: a tree made with it may need it again
         model, tokenizer = yield from _with_progress(
             lambda: _load_folder_checked(location, settings, dtype), stages, cancel
         )

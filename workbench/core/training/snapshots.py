@@ -3,7 +3,8 @@ checkpoint, so any step can be opened, generated from and inspected while traini
 
 Keeping one per evaluation would fill the disk, so after each new one only the latest few and a
 selection spread evenly on a log scale of steps are kept: early training changes fastest, so the
-kept steps crowd there (100, 300, 1000, 3000...) as the run grows.
+kept steps crowd there (100, 300, 1000, 3000...) as the run grows. A step that was opened (loaded to
+generate from, branch or compare) is kept too: what was made with it may need it again.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workbench.core.atomic import atomic_directory
-from workbench.core.checkpoints import STATE_FILE
+from workbench.core.checkpoints import STATE_FILE, was_opened
 
 SNAPSHOT_PATTERN = re.compile(r"step-(\d+)")
 
@@ -79,7 +80,8 @@ def save_snapshot(
         write_files(staging)
         (staging / STATE_FILE).write_text(json.dumps({"step": step, "snapshot": True}), encoding="utf-8")
     saved = snapshot_steps(out_dir)
-    kept = kept_steps(list(saved), last, log_spaced) | {step}
+    opened = {old_step for old_step, old_folder in saved.items() if was_opened(old_folder)}
+    kept = kept_steps(list(saved), last, log_spaced) | {step} | opened
     for old_step, old_folder in saved.items():
         if old_step not in kept:
             shutil.rmtree(old_folder, ignore_errors=True)
