@@ -78,6 +78,7 @@ def test_vae_run_fills_curves_and_grids_then_saves_and_loads(panel, qtbot, tmp_p
     qtbot.waitUntil(lambda: again.model is not None, timeout=30_000)
     assert (again.samples_view.grid == samples).all()
     assert "The last VAE trained here (epoch 2) is back" in again.run.status_label.text()
+    assert again.continue_button.isEnabled()  # a run killed or quit is trained further from its checkpoint
     # With the run's own settings (not the VAE's 60 epochs) and its curves, one point per epoch's mean.
     assert again.form.settings() == panel.last_result.settings
     history = panel.last_result.history
@@ -106,6 +107,38 @@ def test_gan_run_pauses_resumes_and_stops(panel, qtbot):
     assert panel.curve_stack.currentWidget() is panel.curves["gan"]
     assert not panel.reconstructions_view.isVisibleTo(panel)
     assert panel.start_button.isEnabled() and not panel.stop_button.isEnabled()
+    assert panel.continue_button.isEnabled()
+
+
+def test_continue_trains_the_model_shown_further_and_its_curves_go_on(panel, qtbot, tmp_path):
+    configure(panel, "vae", epochs=1)
+    assert not panel.continue_button.isEnabled()  # nothing trained here yet
+    panel.start()
+    qtbot.waitUntil(lambda: panel.last_result is not None, timeout=RUN_TIMEOUT_MS)
+    first = panel.curves["vae"].points("Total").copy()
+    assert panel.continue_button.isEnabled()
+    panel.continue_button.click()  # 1 epoch asked, 1 done: one clear line, and nothing lost
+    qtbot.waitUntil(lambda: not panel.is_running(), timeout=RUN_TIMEOUT_MS)
+    assert "ask for more epochs" in panel.status_label.text()
+    assert panel.continue_button.isEnabled()
+
+    panel.form.epochs.setValue(2)
+    panel.last_result = None
+    panel.continue_button.click()
+    assert panel.progress.value() == 1  # it starts where the run stopped
+    qtbot.waitUntil(lambda: panel.last_result is not None, timeout=RUN_TIMEOUT_MS)
+    assert panel.last_result.epochs_done == 2 and len(panel.last_result.history) == 2
+    total = panel.curves["vae"].points("Total")
+    assert len(total) == 2 * len(first) and (total[: len(first)] == first).all()  # the same curve, carried on
+    assert total[len(first), 0] == first[-1, 0] + 1  # the next step, not a new run from 0
+    assert panel.curves["vae"]._overlays == []  # not set aside as an earlier run's
+
+    configure(panel, "gan", epochs=2)
+    assert not panel.continue_button.isEnabled()  # the checkpoint holds a VAE
+    configure(panel, "vae", epochs=3)
+    panel.save_model_to(tmp_path / "vae")
+    panel.load_model_from(tmp_path / "vae")
+    assert not panel.continue_button.isEnabled()  # the model shown is not the one the checkpoint holds
 
 
 def test_a_loaded_gan_shows_a_gans_views_whatever_the_form_showed(panel, tmp_path):

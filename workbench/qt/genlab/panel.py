@@ -79,6 +79,8 @@ class GenLabPanel(RunControlsMixin, QWidget):
         self.model: GenerativeModel | None = None  # latest snapshot, finished run or loaded model
         self.images: ImageSet | None = None  # of the last run (read on the worker) or of a loaded model
         self.last_result: GenLabResult | None = None
+        # (kind, epochs done) of the run whose checkpoint holds the model shown: Continue trains it further.
+        self._continuable: tuple[str, int] | None = None
 
         self.form = GenLabForm()
         self.form.changed.connect(self._refresh_controls)
@@ -162,10 +164,14 @@ class GenLabPanel(RunControlsMixin, QWidget):
             self.tr("Open a saved lab model (or a checkpoint folder) to sample and interpolate.")
         )
         self.load_button.clicked.connect(self._ask_load)
+        self.continue_button = QPushButton(self.tr("Continue"))
+        self.continue_button.setToolTip(self.tr(
+            "Train the model shown further, from the checkpoint its run left, up to the epochs set above (raise them "
+            "to go on after a run that finished)."))
+        self.continue_button.clicked.connect(self.continue_run)
         buttons = QGridLayout()
-        for index, button in enumerate(
-            (self.start_button, self.pause_button, self.stop_button, self.save_button, self.load_button)
-        ):
+        for index, button in enumerate((self.start_button, self.continue_button, self.pause_button, self.stop_button,
+                                        self.save_button, self.load_button)):
             buttons.addWidget(button, index // 3, index % 3)
 
         self.progress = QProgressBar()
@@ -276,14 +282,26 @@ class GenLabPanel(RunControlsMixin, QWidget):
         if self._run_count:
             curves.keep_as_overlay(self.tr("run {n}").format(n=self._run_count))
         self._run_count += 1
+        self._launch(settings, epochs_done=0, resume=False)
+
+    def continue_run(self) -> None:
+        """Train the model shown further from its run's checkpoint; its curves go on where they stopped."""
+        if self.is_running() or self.form.problems() or not self._can_continue():
+            return
+        self._launch(self.form.settings(), epochs_done=self._continuable[1], resume=True)
+
+    def _can_continue(self) -> bool:
+        return self._continuable is not None and self._continuable[0] == self.form.model
+
+    def _launch(self, settings: GenLabSettings, epochs_done: int, resume: bool) -> None:
         self._run_settings = settings
         self._progress_kind = settings.model
         self.last_result = None
         checkpoint_dir = window_checkpoint_dir(settings.model)
         self.progress.setRange(0, settings.epochs)
-        self.progress.setValue(0)
+        self.progress.setValue(epochs_done)
         self.progress.setVisible(True)
-        self.run.launch(lambda control: train(settings, control, checkpoint_dir=checkpoint_dir))
+        self.run.launch(lambda control: train(settings, control, checkpoint_dir=checkpoint_dir, resume=resume))
 
     def save_model_to(self, folder: str | Path) -> None:
         folder = Path(folder)
@@ -297,6 +315,8 @@ class GenLabPanel(RunControlsMixin, QWidget):
 
     def load_model_from(self, folder: str | Path) -> None:
         self._show_read_model(*drain(read_model_and_digits(folder)))
+        self._continuable = None  # the model shown is not the one the lab's checkpoint holds
+        self._refresh_controls()
         self.run.set_status(
             self.tr("Loaded a {kind} from {folder}.").format(kind=self.model.config.kind.upper(), folder=folder)
         )
@@ -340,9 +360,13 @@ class GenLabPanel(RunControlsMixin, QWidget):
         if settings is not None and settings.model == kind:
             self.form.set_settings(settings)
             self._show_saved_history(kind, state.get("history"))
+        epoch = state.get("epoch")
+        if isinstance(epoch, int) and not isinstance(epoch, bool) and epoch >= 0:
+            self._continuable = (kind, epoch)
+        self._refresh_controls()
         self.run.set_status(self.tr("The last {kind} trained here (epoch {epoch}) is back from its checkpoint: Save "
-                                    "model… keeps it; Start trains a new one in its place.").format(
-            kind=kind.upper(), epoch=state.get("epoch", "?")), tip=str(folder))
+                                    "model… keeps it; Continue trains it further; Start trains a new one in its "
+                                    "place.").format(kind=kind.upper(), epoch=state.get("epoch", "?")), tip=str(folder))
 
     def _show_saved_history(self, kind: str, history) -> None:
         """The saved mean of each metric per epoch, drawn where the live curves drew that epoch's end."""
@@ -388,8 +412,8 @@ class GenLabPanel(RunControlsMixin, QWidget):
             self._configure_interpolation_inputs()
         elif isinstance(event, StatusEvent):
             self.run.set_status(translated(event.message) + "…")
-        elif isinstance(event, CheckpointEvent):
-            pass  # frequent and silent: the status line keeps the training figures
+        elif isinstance(event, CheckpointEvent):  # silent: the status line keeps the training figures
+            self._continuable = (self._run_settings.model, event.epoch)  # Continue goes on from it, even after a crash
 
     def _steps_per_epoch(self) -> int:
         return len(self.images.train) // self._run_settings.batch_size
@@ -401,7 +425,10 @@ class GenLabPanel(RunControlsMixin, QWidget):
     def _on_finished(self, result: GenLabResult) -> None:
         self.last_result = result
         self.model = result.model
+        if result.checkpoint is not None:  # the checkpoint a stop wrote, also inside the first epoch
+            self._continuable = (result.settings.model, result.epochs_done)
         self.update_interpolation()
+        self._refresh_controls()
 
     # ----- views ----------------------------------------------------------------------
 
@@ -495,6 +522,12 @@ class GenLabPanel(RunControlsMixin, QWidget):
         self.form.setEnabled(not running)
         self.save_button.setEnabled(self.model is not None)
         self.load_button.setEnabled(not running)
+        self.continue_button.setEnabled(not running and self._can_continue() and not self.form.problems())
+        if self._continuable is not None:
+            self.continue_button.setToolTip(self.tr(
+                "Train the {kind} shown further, from its checkpoint at epoch {epoch}, up to the epochs set above "
+                "(raise them to go on after a run that finished).").format(
+                kind=self._continuable[0].upper(), epoch=self._continuable[1]))
 
     # ----- dialogs --------------------------------------------------------------------
 
@@ -510,7 +543,6 @@ class GenLabPanel(RunControlsMixin, QWidget):
         )
         if folder:
             self._report_errors(self.load_model_from, folder)
-            self._refresh_controls()
 
     def _report_errors(self, action, folder: str) -> None:
         try:
