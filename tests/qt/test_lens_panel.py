@@ -165,3 +165,22 @@ def test_a_token_of_a_second_answer_says_the_lens_reads_the_first_only(qtbot, st
     assert len(token_page.lens_chart.bars) == len(lens_page.lens.layers)
     lens_page.shutdown()
     token_page.shutdown()
+
+
+def test_thinned_layer_labels_keep_the_embeddings_row_and_even_layer_numbers(qtbot):
+    """Rows read "embed, 0, 1…": thinned to every 2nd, they read "embed, 2, 4…", not "embed, 1, 3…" (which looked
+    like the layer numbers skipped the even ones)."""
+    from workbench.qt.lens.grid import LensGrid
+
+    grid = LensGrid()
+    qtbot.addWidget(grid)
+    labels = ["embed", *map(str, range(30))]
+    grid.set_labels(labels, ["a", "b"])
+    axis = grid.left_axis
+    line = axis._line_height() * 1.05
+    (stride, rows), = axis.tickValues(-0.5, len(labels) - 0.5, size=len(labels) * line / 2.5)  # room for every 3rd
+    shown = axis.tickStrings(rows, 1.0, stride)
+    assert shown[0] == "embed" and stride > 1
+    assert all(int(label) % stride == 0 for label in shown[1:]) and len(shown) > 5, shown
+    (_, rows), = axis.tickValues(-0.5, len(labels) - 0.5, size=len(labels) * line * 2)  # room for all
+    assert axis.tickStrings(rows, 1.0, 1) == labels

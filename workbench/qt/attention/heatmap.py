@@ -47,6 +47,10 @@ class TokenAxis(pg.AxisItem):
         self.upright = False  # a rotated axis whose labels all fit upright in one line's width
         self.selected = -1
         self.hovered = -1
+        # Thinned labels fall on the indices ``stride_origin`` + k·stride; ``pinned`` ones show whenever they are in
+        # view (the lens labels its embeddings row, then layers 0, 2, 4…, not "embed, 1, 3…").
+        self.stride_origin = 0
+        self.pinned: frozenset[int] = frozenset()
         self._bold_font = QFont(self.font())
         self._bold_font.setBold(True)
 
@@ -115,8 +119,8 @@ class TokenAxis(pg.AxisItem):
         pixels_per_token = size / max(maxVal - minVal, 1e-9)
         needed = self._line_height() * 1.05 if (self.rotated or self.orientation in ("left", "right")) else 60
         stride = label_stride(pixels_per_token, needed)
-        start = math.ceil(first / stride) * stride
-        marked = {index for index in (self.selected, self.hovered) if first <= index <= last}
+        start = self.stride_origin + math.ceil((first - self.stride_origin) / stride) * stride
+        marked = {index for index in (self.selected, self.hovered, *self.pinned) if first <= index <= last}
         room = needed / pixels_per_token  # in tokens: how close a neighbour may sit to a marked label
         regular = [v for v in range(start, last + 1, stride) if all(abs(v - m) >= room for m in marked)]
         return [(stride, sorted(marked.union(regular)))]

@@ -26,6 +26,8 @@ class LensGrid(TokenImage):
         super().__init__(parent)
         self.plot.setMouseEnabled(x=True, y=False)  # long texts zoom and pan across; every layer stays in view
         self.column_box = self.add_selection_box()
+        self.left_axis.pinned = frozenset({0})  # the embeddings row; thinned, the layers read 0, 2, 4… as numbered
+        self.left_axis.stride_origin = 1
         self.values = np.zeros((0, 0), dtype=np.float32)  # (layers, columns) as drawn
         self.selected_column = -1
 
