@@ -430,8 +430,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.max_iters <= 100:
         parser.error("--max-iters must be above the 100 warmup iterations")
-    if args.nanogpt and not (args.nanogpt / "train.py").is_file():
-        parser.error(f"no train.py in {args.nanogpt}: give the folder of a nanoGPT checkout")
+    needed = ("train.py", "model.py", "configurator.py", "config/train_shakespeare_char.py")
+    if args.nanogpt and not all((args.nanogpt / name).is_file() for name in needed):
+        parser.error(f"{args.nanogpt} lacks one of {', '.join(needed)}: give the folder of a nanoGPT checkout")
     if args.nanogpt:
         args.nanogpt = args.nanogpt.resolve()
     eval_interval = min(250, args.max_iters)
