@@ -279,3 +279,29 @@ def test_a_decimal_slider_moves_with_the_keys_and_is_one_tab_stop(qtbot, decodin
     assert decoding_panel.settings().temperature == pytest.approx(before + 0.01 - slider.pageStep())
     qtbot.keyClick(slider, Qt.Key.Key_End)
     assert decoding_panel.settings().temperature == pytest.approx(slider.maximum())
+
+
+def test_the_slider_the_keyboard_is_on_is_ringed(qtbot):
+    """Fusion only tints a focused slider's handle: among a panel of sliders, Tab's place was lost."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QPalette
+
+    from workbench.qt.common.sliders import LabeledDoubleSlider, LabeledSlider
+
+    for kind in (LabeledDoubleSlider, LabeledSlider):
+        labelled = kind(Qt.Orientation.Horizontal)
+        qtbot.addWidget(labelled)
+        labelled.show()
+        slider = labelled._slider
+        highlight = slider.palette().color(QPalette.ColorRole.Highlight).rgb()
+
+        def ringed() -> bool:
+            image = slider.grab().toImage()
+            top = image.height() // 2 - 1  # the left edge, halfway down: away from the groove's ends and the handle
+            return image.pixelColor(1, top).rgb() == highlight
+
+        slider.clearFocus()
+        assert not ringed()
+        slider.setFocus()
+        qtbot.waitUntil(slider.hasFocus)
+        assert ringed(), kind

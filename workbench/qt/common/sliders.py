@@ -2,16 +2,36 @@
 
 superqt's float slider ignores the keys a QSlider moves by (its ``triggerAction`` is a to-do): Temperature,
 Top-p and the curves' smoothing could not be changed without a mouse. And the labelled box took the focus
-itself, before its slider, so every slider was two Tab stops, the first doing nothing."""
+itself, before its slider, so every slider was two Tab stops, the first doing nothing. And Fusion marks a focused
+slider so faintly that the keyboard's place was lost among a panel of them: a ring marks it."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QKeyEvent, QPainter, QPaintEvent, QPalette, QPen
+from PySide6.QtWidgets import QSlider
 from superqt import QDoubleSlider, QLabeledDoubleSlider, QLabeledSlider
 
 
-class _KeyboardDoubleSlider(QDoubleSlider):
+class _FocusRing:
+    """Mixed in before a slider: a ring in the selection colour while it has the keyboard focus. Fusion only tints
+    the handle's edge, too faint to find the slider the Tab key reached among a panel of them."""
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
+        super().paintEvent(event)
+        if self.hasFocus():
+            painter = QPainter(self)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(QPen(self.palette().color(QPalette.ColorRole.Highlight), 2))
+            painter.drawRoundedRect(QRectF(self.rect()).adjusted(1, 1, -1, -1), 3, 3)
+            painter.end()
+
+
+class _FocusRingSlider(_FocusRing, QSlider):
+    pass
+
+
+class _KeyboardDoubleSlider(_FocusRing, QDoubleSlider):
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
         key = event.key()
         steps = {Qt.Key.Key_Right: self.singleStep(), Qt.Key.Key_Up: self.singleStep(),
@@ -36,7 +56,7 @@ class _OneTabStop:
 
 
 class LabeledSlider(_OneTabStop, QLabeledSlider):
-    pass
+    _slider_class = _FocusRingSlider
 
 
 class LabeledDoubleSlider(_OneTabStop, QLabeledDoubleSlider):
