@@ -18,6 +18,7 @@ from workbench.qt.attention.overview import score_color
 from workbench.qt.attention.panel import AttentionPanel
 from workbench.qt.attention.token_view import BARS_MIN_HEIGHT
 from workbench.qt.common.app_state import AppState
+from workbench.qt.common.theme import SELECTION_COLOR
 
 TEXT = "The quick brown fox jumps over the lazy dog."
 
@@ -100,6 +101,24 @@ def test_clicking_a_heatmap_row_or_a_text_token_shows_that_query(qtbot, panel, c
     assert np.isclose(strip.strength.max(), 1.0)  # the strongest key gets the full highlight
     np.testing.assert_allclose(panel.token_view.bars.opts["height"], captured.main.weights[0, 0, 6])
     assert "(position 6)" in panel.token_view.title.text()
+    # The arrow keys move the query as clicks would; the heatmap is one Tab stop, ringed while it has the keys.
+    qtbot.keyClick(panel.heatmap, Qt.Key.Key_Down)
+    assert panel.query == 7 and panel.heatmap.selected[0] == 7
+    qtbot.keyClick(panel.heatmap, Qt.Key.Key_Up)
+    qtbot.keyClick(panel.heatmap, Qt.Key.Key_Left)
+    assert panel.query == 5
+    assert panel.heatmap.focusPolicy() == Qt.FocusPolicy.StrongFocus
+
+    def ringed() -> bool:
+        image = panel.heatmap.grab().toImage()
+        edge = panel.heatmap.frameWidth() + 1  # the viewport's edge, inside the view's frame
+        return image.pixelColor(edge, image.height() // 2).name() == SELECTION_COLOR.lower()
+
+    panel.heatmap.clearFocus()  # a click gave it the keys
+    assert not ringed()
+    panel.heatmap.setFocus()
+    qtbot.waitUntil(panel.heatmap.hasFocus)
+    assert ringed()
 
 
 def test_overview_is_lazy_and_a_click_opens_the_head(qtbot, panel, captured):

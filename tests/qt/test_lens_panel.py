@@ -105,6 +105,14 @@ def test_a_generation_is_read_once_the_page_was_opened_and_a_click_selects_its_t
     assert [bar.length for bar in token_page.lens_chart.bars] == pytest.approx(lens.next_token_prob[:, column])
     state.select_token(0, 3)
     assert lens_page.grid.selected_column == 2
+    # The keyboard moves along the text as clicks would, and stops before the model's own guess.
+    qtbot.keyClick(lens_page.grid, Qt.Key.Key_Right)
+    assert state.selected_token == (0, 4) and lens_page.grid.selected_column == 3
+    qtbot.keyClick(lens_page.grid, Qt.Key.Key_Left)
+    assert state.selected_token == (0, 3)
+    for _ in range(len(ids) + 2):
+        qtbot.keyClick(lens_page.grid, Qt.Key.Key_Right)
+    assert state.selected_token == (0, len(ids) - 1)  # the last token of the text, not the guess after it
     lens_page.shutdown()
     token_page.shutdown()
 

@@ -16,7 +16,19 @@ from typing import Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QFocusEvent,
+    QFont,
+    QFontMetricsF,
+    QKeyEvent,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPen,
+    QPolygonF,
+)
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsRectItem
 
 from workbench.core.attention_tokens import elide, label_stride
@@ -203,10 +215,15 @@ def mask_path(rows: int, columns: int, options: DisplayOptions) -> QPainterPath:
 class TokenImage(pg.GraphicsLayoutWidget):
     """An image of per-token values with token labels on both axes (the first row on top), a colour
     bar and outlines for the selection: the base of the attention heatmap and the lens grid. A
-    subclass handles ``_on_mouse_moved(scene_pos)`` and ``_on_mouse_clicked(event)``."""
+    subclass handles ``_on_mouse_moved(scene_pos)`` and ``_on_mouse_clicked(event)``, and
+    ``_step_selection(step)``: the arrow keys move the selected token as a click would (a ring in the
+    selection colour shows the keyboard is here)."""
+
+    _ARROWS = {Qt.Key.Key_Left: -1, Qt.Key.Key_Up: -1, Qt.Key.Key_Right: 1, Qt.Key.Key_Down: 1}
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setBackground("w")
         self.left_axis = TokenAxis("left")
         self.bottom_axis = TokenAxis("bottom", rotated=True)
@@ -232,6 +249,40 @@ class TokenImage(pg.GraphicsLayoutWidget):
         tokens)."""
         self.left_axis.set_title(rows)
         self.bottom_axis.set_title(columns)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
+        super().paintEvent(event)
+        if self.hasFocus():
+            painter = QPainter(self.viewport())
+            painter.setPen(QPen(QColor(SELECTION_COLOR), 2))
+            painter.drawRect(QRectF(self.viewport().rect()).adjusted(1, 1, -1, -1))
+            painter.end()
+
+    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt's name)
+        super().focusInEvent(event)
+        self.viewport().update()  # the ring
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 (Qt's name)
+        super().focusOutEvent(event)
+        self.viewport().update()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
+        step = self._ARROWS.get(Qt.Key(event.key()))
+        if step is not None and event.modifiers() == Qt.KeyboardModifier.NoModifier and self._step_selection(step):
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def _step_selection(self, step: int) -> bool:
+        """Select the token ``step`` (-1 or 1) from the selected one, as a click would; False when there is none."""
+        return False
+
+    @staticmethod
+    def _stepped(selected: int, step: int, count: int) -> int:
+        """The index ``step`` from ``selected`` within 0..count-1 (from nothing selected: the first or the last)."""
+        if selected < 0:
+            return 0 if step > 0 else count - 1
+        return min(max(selected + step, 0), count - 1)
 
     def add_selection_box(self) -> QGraphicsRectItem:
         """A hidden outline in the selection colour, 2 screen pixels wide at any zoom, over the image."""
@@ -384,8 +435,16 @@ class AttentionHeatmap(TokenImage):
             axis, index = label
             (self.query_clicked if axis is self.left_axis else self.key_clicked).emit(index)
 
+    def _step_selection(self, step: int) -> bool:
+        rows = len(self.query_labels)
+        if rows == 0:
+            return False
+        self.query_clicked.emit(self._stepped(self.selected[0], step, rows))
+        return True
+
     def save_png(self, path: Path) -> None:
         if not self.grab().save(str(path), "PNG"):
             from workbench.core.errors import WorkbenchError
 
-            raise WorkbenchError(f"Could not write the image {path}: check the folder exists and is writable.")
+            raise WorkbenchError(self.tr("Could not write the image {0}: check the folder exists and is writable.")
+                                 .format(path))

@@ -77,6 +77,14 @@ class LensGrid(TokenImage):
         self.bottom_axis.set_marked(self.selected_column, column)
         self.hovered.emit(layer, column)
 
+    def _step_selection(self, step: int) -> bool:
+        # The last column is the model's guess after the text, not a token of it: the keys stop before it.
+        tokens = self.values.shape[1] - 1 if self.values.size else 0
+        if tokens <= 0:
+            return False
+        self.column_clicked.emit(self._stepped(self.selected_column, step, tokens))
+        return True
+
     def _on_mouse_clicked(self, event) -> None:
         cell = self.cell_at(event.scenePos())
         if cell is not None and event.button() == Qt.MouseButton.LeftButton:

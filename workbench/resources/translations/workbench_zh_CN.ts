@@ -58,6 +58,10 @@
         <source>masked (a token cannot see later tokens)</source>
         <translation>已掩码（词元无法看到后面的词元）</translation>
     </message>
+    <message>
+        <source>Could not write the image {0}: check the folder exists and is writable.</source>
+        <translation>无法写入图像 {0}：请检查文件夹是否存在且可写。</translation>
+    </message>
 </context>
 <context>
     <name>AttentionPanel</name>
