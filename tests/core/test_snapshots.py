@@ -73,17 +73,25 @@ def test_a_resumed_run_drops_the_steps_kept_after_its_checkpoint(corpus, tmp_pat
 
 def test_a_step_that_was_opened_is_kept_whatever_the_rule(corpus, tmp_path):
     """A tree branched from step 10, or a comparison with it, can load it again later: the run thins its kept steps
-    around it. Opening the run's other folders marks nothing."""
+    around it. Reading a step to draw it (the scrubber, a command) marks nothing, nor does opening the run's other
+    folders."""
+    from workbench.core.catalog import Catalog
     from workbench.core.checkpoints import OPENED_FILE
+    from workbench.core.jobs import CancelToken, drain
+    from workbench.core.loading import open_model
+    from workbench.core.training.scrub import read_step
 
     out = tmp_path / "run"
     keep = dict(eval_interval=5, keep_last_checkpoints=1, keep_log_spaced_checkpoints=0)
     run(tiny_settings(corpus, out, max_iters=10, **keep))
     assert list(snapshot_steps(out)) == [10]
-    load_model_blocking(str(snapshot_steps(out)[10]))  # opened, as the model picker or --model opens it
+    drain(read_step(out, 10, "the cat", 16, CancelToken()))  # the scrubber reads it: the run may still thin it
+    load_model_blocking(str(snapshot_steps(out)[10]))  # as `workbench generate --model run/step-…` reads it
+    assert not (snapshot_steps(out)[10] / OPENED_FILE).exists()
+    drain(open_model(Catalog().resolve(str(snapshot_steps(out)[10]))))  # opened, as the model bar opens it
     events, _ = run(tiny_settings(corpus, out, max_iters=20, **keep), resume=True)
     assert [event.kept for event in events if isinstance(event, SnapshotEvent)] == [(10, 15), (10, 20)]
     assert list(snapshot_steps(out)) == [10, 20]
-    load_model_blocking(str(out / "checkpoint"))
-    load_model_blocking(str(out))
-    assert not (out / "checkpoint" / OPENED_FILE).exists() and not (out / OPENED_FILE).exists()
+    for folder in (out / "checkpoint", out):
+        drain(open_model(Catalog().resolve(str(folder))))
+        assert not (folder / OPENED_FILE).exists()

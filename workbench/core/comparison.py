@@ -105,10 +105,10 @@ ModelLoad = Callable[[str, CancelToken], Generator["LoadProgress", None, "Loaded
 
 
 def catalog_loader(catalog: Catalog, settings: LoadSettings) -> ModelLoad:
-    """Load a column's model reference the way the model bar would."""
-    from workbench.core.loading import load_model
+    """Load a column's model reference the way the model bar would (a run's step is marked opened, as there)."""
+    from workbench.core.loading import open_model
 
-    return lambda ref, cancel: load_model(catalog.resolve(ref), settings, cancel)
+    return lambda ref, cancel: open_model(catalog.resolve(ref), settings, cancel)
 
 
 class ModelCache:

@@ -613,7 +613,6 @@ def load_model(
         model, tokenizer = yield from _with_progress(lambda: _load_hub(location, settings, dtype), stages, cancel)
     else:
         stages = Stages(_FOLDER_STAGES)
-        mark_opened(location)  # a run's step opened here is kept from now on: a tree made with it may need it again
         model, tokenizer = yield from _with_progress(
             lambda: _load_folder_checked(location, settings, dtype), stages, cancel
         )
@@ -622,6 +621,18 @@ def load_model(
     model = model.to(device=device, dtype=dtype).eval()
     yield _progress(stages, _MOVING, 1.0)
     return LoadedModel(entry=entry, model=model, tokenizer=tokenizer, device=device, dtype=dtype)
+
+
+def open_model(
+    entry: ModelEntry, settings: LoadSettings = LoadSettings(), cancel: CancelToken | None = None
+) -> Generator[LoadProgress, None, LoadedModel]:
+    """``load_model`` for a model a person opens to work with (the window's model bar, a Compare column): a run's
+    kept step, once loaded, is marked opened, so the run's thinning keeps it (a tree or a comparison made with it
+    may need it again). Reading a step to draw it (the scrubber, the drift view, a command) marks nothing."""
+    loaded = yield from load_model(entry, settings, cancel)
+    if entry.location:  # a packaged model locates its files itself: never a run's step
+        mark_opened(entry.location)
+    return loaded
 
 
 # Any one of these in a folder is a tokenizer transformers can read (fast, or one it converts).

@@ -83,7 +83,7 @@ def save_snapshot(
     opened = {old_step for old_step, old_folder in saved.items() if was_opened(old_folder)}
     kept = kept_steps(list(saved), last, log_spaced) | {step} | opened
     for old_step, old_folder in saved.items():
-        if old_step not in kept:
+        if old_step not in kept and not was_opened(old_folder):  # asked again: the window may have just opened it
             shutil.rmtree(old_folder, ignore_errors=True)
     disk = sum(file.stat().st_size for step_kept in kept for file in saved[step_kept].rglob("*") if file.is_file())
     return SnapshotEvent(step, str(folder), tuple(sorted(kept)), disk)

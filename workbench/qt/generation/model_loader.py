@@ -13,7 +13,7 @@ from PySide6.QtCore import QObject, Signal
 
 from workbench.core.catalog import ModelEntry
 from workbench.core.errors import RemoteCodeRefusedError
-from workbench.core.loading import LoadedModel, LoadSettings, load_model
+from workbench.core.loading import LoadedModel, LoadSettings, open_model
 from workbench.qt.common.jobs import Job, JobRegistry
 
 
@@ -29,7 +29,7 @@ class RemoteCodeRequest:
 
 def _load_or_ask(entry: ModelEntry, settings: LoadSettings, cancel):
     try:
-        return (yield from load_model(entry, settings, cancel))
+        return (yield from open_model(entry, settings, cancel))
     except RemoteCodeRefusedError as refused:
         return RemoteCodeRequest(entry, settings, tuple(refused.files), str(refused))
 
