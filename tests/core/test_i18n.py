@@ -28,7 +28,8 @@ def test_a_marked_text_goes_through_json_and_comes_back_marked():
     assert _same(text_from_data(data), MESSAGE)
     assert text_to_data("plain") == "plain" and text_from_data("plain") == "plain"
     for damaged in (None, 5, [], {"context": "Errors"}, {"context": "Errors", "template": "{x}", "values": []},
-                    {"context": "Errors", "template": "{x}", "values": {}}.__class__({"context": 1, "template": "t",
-                                                                                       "values": {}}),
-                    {"context": "Errors", "template": "{x} {y}", "values": {"x": 1}}):
+                    {"context": 1, "template": "t", "values": {}},
+                    {"context": "Errors", "template": "{x} {y}", "values": {"x": 1}},
+                    {"context": "Errors", "template": "{x.real.y}", "values": {"x": 1}},  # AttributeError
+                    {"context": "Errors", "template": "{x[0]}", "values": {"x": 1}}):  # TypeError
         assert text_from_data(damaged) is None, damaged

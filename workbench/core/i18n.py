@@ -61,5 +61,5 @@ def text_from_data(data: Any) -> str | None:
             return None
     try:
         return Text(data["context"], data["template"], values)
-    except (KeyError, IndexError, ValueError):  # a template whose names the values lack
+    except Exception:  # a template its values cannot fill: names they lack, "{a.b}", "{a[0]}" of a number...
         return None
