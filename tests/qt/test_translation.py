@@ -263,3 +263,34 @@ def test_a_trained_models_name_and_description_read_in_chinese(tmp_path, chinese
     assert translated(entry.name) == "poems（检查点，第 50 步）"
     assert translated(entry.description) == ("smollm2-135m-instruct 经 LoRA 微调，在 tang300.txt 上训练 50 步，"
                                              "验证损失 2.345。")
+
+
+def test_compare_names_a_trained_model_in_chinese(qtbot, chinese):
+    """Its status line while a column answers, and the score matrix's rows and tooltips."""
+    from dataclasses import replace
+
+    from tests.conftest import make_tiny_loaded
+    from workbench.core.comparison import ColumnStarted, CompareColumn
+    from workbench.core.decoding import DecodingSettings
+    from workbench.core.loading import LoadProgress
+    from workbench.core.training.trainer import CHECKPOINT_NAME
+    from workbench.qt.common.app_state import AppState
+    from workbench.qt.compare.panel import ComparePanel
+
+    def load_trained(ref: str, cancel):
+        yield LoadProgress("Loading")
+        loaded = make_tiny_loaded(chat=False, seed=0)
+        return replace(loaded, entry=replace(loaded.entry, id=ref, name=CHECKPOINT_NAME.fill(run="poems", step=50)))
+
+    panel = ComparePanel(AppState(), load=load_trained)
+    qtbot.addWidget(panel)
+    panel.add_column(CompareColumn("poems", DecodingSettings(mode="greedy", max_new_tokens=4)))
+    statuses = []
+    panel.job.event.connect(lambda event: isinstance(event, ColumnStarted) and statuses.append(panel.status.text()))
+    panel.prompt_edit.setPlainText("床前明月光")
+    panel.run_button.click()
+    qtbot.waitUntil(lambda: panel.comparison is not None and not panel.is_running(), timeout=30000)
+    assert any("poems（检查点，第 50 步）" in status for status in statuses), statuses
+    header = panel.matrix.verticalHeaderItem(0)
+    assert "poems（检查点，第 50 步）" in header.text() and "checkpoint" not in panel.matrix.item(0, 0).toolTip()
+    panel.shutdown()

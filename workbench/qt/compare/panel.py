@@ -385,7 +385,8 @@ class ComparePanel(QWidget):
             self._show_status(self.tr("Column {0}: {1}…").format(event.column + 1, translated_stage(event.progress)))
         elif isinstance(event, ColumnStarted):
             self._running_cards[event.column].show_status(self.tr("generating…"))
-            self._show_status(self.tr("Column {0}: {1} is answering…").format(event.column + 1, event.model_name))
+            self._show_status(self.tr("Column {0}: {1} is answering…").format(event.column + 1,
+                                                                               translated(event.model_name)))
         elif isinstance(event, ColumnFinished):
             self._paint_pending()
             self._running_cards[event.column].show_outcome(event.outcome)
@@ -470,7 +471,7 @@ class ComparePanel(QWidget):
         self.metric_note.setText(note + " " + self.tr("Each answer is read alone, without the prompt, so that every "
                                                       "model reads the same text."))
         self.metric_combo.setEnabled(not forced)
-        names = [outcome.model_name for outcome in comparison.outcomes]
+        names = [translated(outcome.model_name) for outcome in comparison.outcomes]
         self.matrix.show_matrix(comparison, self._titles(), names, self.metric_combo.currentData())
 
     def _show_strips(self, *_) -> None:
