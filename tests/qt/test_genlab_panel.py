@@ -78,13 +78,15 @@ def test_vae_run_fills_curves_and_grids_then_saves_and_loads(panel, qtbot, tmp_p
     qtbot.waitUntil(lambda: again.model is not None, timeout=30_000)
     assert (again.samples_view.grid == samples).all()
     assert "The last VAE trained here (epoch 2) is back" in again.run.status_label.text()
-    assert again.continue_button.isEnabled()  # a run killed or quit is trained further from its checkpoint
     # With the run's own settings (not the VAE's 60 epochs) and its curves, one point per epoch's mean.
     assert again.form.settings() == panel.last_result.settings
     history = panel.last_result.history
     restored = again.curves["vae"].points("Total")
     assert restored[:, 0].tolist() == [row["step"] for row in history]
     assert restored[:, -1] == pytest.approx([row["total"] for row in history])
+    assert not again.continue_button.isEnabled()  # its 2 epochs are done: raise them to go on
+    again.form.epochs.setValue(3)
+    assert again.continue_button.isEnabled()  # a run killed or quit is trained further from its checkpoint
     again.shutdown()
 
 
@@ -116,21 +118,22 @@ def test_continue_trains_the_model_shown_further_and_its_curves_go_on(panel, qtb
     panel.start()
     qtbot.waitUntil(lambda: panel.last_result is not None, timeout=RUN_TIMEOUT_MS)
     first = panel.curves["vae"].points("Total").copy()
-    assert panel.continue_button.isEnabled()
-    panel.continue_button.click()  # 1 epoch asked, 1 done: one clear line, and nothing lost
-    qtbot.waitUntil(lambda: not panel.is_running(), timeout=RUN_TIMEOUT_MS)
-    assert "ask for more epochs" in panel.status_label.text()
+    assert not panel.continue_button.isEnabled()  # 1 epoch asked, 1 done: nothing to go on with
+    panel.form.epochs.setValue(2)
     assert panel.continue_button.isEnabled()
 
-    panel.form.epochs.setValue(2)
+    panel.form.settings_form.control("batch_size").setValue(128)  # epoch 2 in batches of 128: fewer steps
     panel.last_result = None
     panel.continue_button.click()
     assert panel.progress.value() == 1  # it starts where the run stopped
     qtbot.waitUntil(lambda: panel.last_result is not None, timeout=RUN_TIMEOUT_MS)
     assert panel.last_result.epochs_done == 2 and len(panel.last_result.history) == 2
     total = panel.curves["vae"].points("Total")
-    assert len(total) == 2 * len(first) and (total[: len(first)] == first).all()  # the same curve, carried on
-    assert total[len(first), 0] == first[-1, 0] + 1  # the next step, not a new run from 0
+    added = total[len(first):]
+    assert (total[: len(first)] == first).all() and len(added) == 1437 // 128  # the same curve, carried on
+    assert added[0, 0] == first[-1, 0] + 1  # the next step, not a new run from 0
+    assert first[-1, 1] == pytest.approx(1.0) and added[-1, 1] == pytest.approx(2.0)  # epochs as the run counts them
+    assert 1.0 < added[0, 1] < 1.1
     assert panel.curves["vae"]._overlays == []  # not set aside as an earlier run's
 
     configure(panel, "gan", epochs=2)

@@ -46,6 +46,7 @@ class StepMetrics:
     epoch: int  # 1-based epoch this step belongs to
     step: int  # optimizer steps so far, over the whole run
     values: dict[str, float]  # METRICS[kind] -> value for this batch
+    epoch_fraction: float = 1.0  # how much of its epoch is done with this step (batch / batches of the epoch)
 
 
 @dataclass(frozen=True)
@@ -361,7 +362,7 @@ def _train(
                 return result(epoch - 1, True, diverged.fill(step=step), diverged=True)
             for name, value in values.items():
                 sums[name] += value
-            yield StepMetrics(epoch, step, values)
+            yield StepMetrics(epoch, step, values, (batch_index + 1) / len(batches))
 
         means = {name: total / len(batches) for name, total in sums.items()}
         elapsed = time.perf_counter() - started

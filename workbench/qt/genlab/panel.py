@@ -282,6 +282,7 @@ class GenLabPanel(RunControlsMixin, QWidget):
         if self._run_count:
             curves.keep_as_overlay(self.tr("run {n}").format(n=self._run_count))
         self._run_count += 1
+        self._continuable = None  # the checkpoint is this run's from its first one on; until then, not the model shown
         self._launch(settings, epochs_done=0, resume=False)
 
     def continue_run(self) -> None:
@@ -291,7 +292,9 @@ class GenLabPanel(RunControlsMixin, QWidget):
         self._launch(self.form.settings(), epochs_done=self._continuable[1], resume=True)
 
     def _can_continue(self) -> bool:
-        return self._continuable is not None and self._continuable[0] == self.form.model
+        """The checkpoint holds the model shown, of the form's kind, and the form asks for more epochs than it has."""
+        return (self._continuable is not None and self._continuable[0] == self.form.model
+                and self.form.epochs.value() > self._continuable[1])
 
     def _launch(self, settings: GenLabSettings, epochs_done: int, resume: bool) -> None:
         self._run_settings = settings
@@ -360,6 +363,7 @@ class GenLabPanel(RunControlsMixin, QWidget):
         if settings is not None and settings.model == kind:
             self.form.set_settings(settings)
             self._show_saved_history(kind, state.get("history"))
+            self._run_count = max(self._run_count, 1)  # a new run sets these curves aside as an earlier run's
         epoch = state.get("epoch")
         if isinstance(epoch, int) and not isinstance(epoch, bool) and epoch >= 0:
             self._continuable = (kind, epoch)
@@ -385,10 +389,11 @@ class GenLabPanel(RunControlsMixin, QWidget):
     def _on_event(self, event) -> None:
         if isinstance(event, StepMetrics):
             curves = self.curves[self._run_settings.model]
-            batches = max(1, self._steps_per_epoch())
             names = self._series_names(self._run_settings.model)
+            # Epochs as the run counts them: a run continued in another batch size has other steps per epoch.
+            epochs = event.epoch - 1 + event.epoch_fraction
             for name, value in event.values.items():
-                curves.append(names[name], (event.step, event.step / batches), value)
+                curves.append(names[name], (event.step, epochs), value)
         elif isinstance(event, EpochEnd):
             first_snapshot = self.model is None
             self.model = event.snapshot
@@ -415,9 +420,6 @@ class GenLabPanel(RunControlsMixin, QWidget):
         elif isinstance(event, CheckpointEvent):  # silent: the status line keeps the training figures
             self._continuable = (self._run_settings.model, event.epoch)  # Continue goes on from it, even after a crash
 
-    def _steps_per_epoch(self) -> int:
-        return len(self.images.train) // self._run_settings.batch_size
-
     def _flush_curves(self) -> None:
         for curves in self.curves.values():
             curves.flush()
@@ -425,8 +427,6 @@ class GenLabPanel(RunControlsMixin, QWidget):
     def _on_finished(self, result: GenLabResult) -> None:
         self.last_result = result
         self.model = result.model
-        if result.checkpoint is not None:  # the checkpoint a stop wrote, also inside the first epoch
-            self._continuable = (result.settings.model, result.epochs_done)
         self.update_interpolation()
         self._refresh_controls()
 
