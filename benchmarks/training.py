@@ -368,7 +368,8 @@ def nanogpt_command(checkout: Path, max_iters: int, eval_interval: int) -> list[
 
 
 def nanogpt_losses(corpus: Path, folder: Path, log: Path) -> tuple[float, float]:
-    """(last reported validation loss, whole validation split of its kept checkpoint) of nanoGPT's train.py."""
+    """(last reported validation loss, whole validation split) of nanoGPT's train.py. The whole split is read from
+    the checkpoint it keeps, its best evaluation's (the last one's on this schedule, whose loss still falls)."""
     reported = [line for line in log.read_text(encoding="utf-8").splitlines() if ", val loss " in line]
     kept = torch.load(folder / "out" / "ckpt.pt", weights_only=False)  # nanoGPT's own file: its config is a dict
     whole = whole_split_loss(corpus, folder / "data" / "bench", kept["model_args"], kept["model"])
@@ -380,18 +381,19 @@ def workbench_command(corpus: Path, out: Path, max_iters: int, eval_interval: in
     flags = (
         f"train --corpus {corpus} --out {out} --arch gpt --tokenizer char --n-layer 4 --n-head 4 --n-embd 128 "
         f"--block-size 64 --batch-size 12 --lr 1e-3 --min-lr 1e-4 --warmup-iters 100 --max-iters {max_iters} "
-        f"--eval-interval {eval_interval} --eval-iters 20 --dropout 0 {'' if head_scores else '--no-head-scores'}"
+        f"--eval-interval {eval_interval} --eval-iters 20 --dropout 0 --device cpu "
+        f"{'' if head_scores else '--no-head-scores'}"
     )
     return [sys.executable, "-m", "workbench", *flags.split()]
 
 
 def workbench_losses(corpus: Path, out: Path) -> tuple[float, float]:
     """(reported validation loss, whole validation split) of a finished ``workbench train`` run."""
-    from workbench.core.loading import load_model_blocking
+    from workbench.core.loading import LoadSettings, load_model_blocking
     from workbench.core.training.tokenization import encode_corpus
 
     rows = (out / "metrics.csv").read_text(encoding="utf-8").splitlines()
-    loaded = load_model_blocking(str(out))
+    loaded = load_model_blocking(str(out), LoadSettings(device="cpu", dtype="float32"))  # as the reference reads
     ids = encode_corpus(loaded.tokenizer, corpus.read_text(encoding="utf-8"))
     whole = full_validation_loss(lambda x: loaded.model(input_ids=x).logits, ids[int(len(ids) * 0.9) :])
     return float(rows[-1].split(",")[2]), whole
