@@ -220,3 +220,34 @@ def test_an_image_folder_that_cannot_serve_is_said_before_start(panel, qtbot, tm
     assert "has 3 image files; the lab needs at least" in panel.run.problems_label.text()
     images.setText("")  # back to the digits: nothing in the way
     assert panel.run.start_button.isEnabled() and not panel.run.problems_label.isVisible()
+
+
+def test_continue_after_a_divergence_goes_on_from_the_last_checkpoint(panel, qtbot, monkeypatch):
+    """Diverged in epoch 4 of a run checkpointed every 2 epochs: 3 epochs were done, the checkpoint holds 2."""
+    from workbench.core.genlab import trainer as genlab_trainer
+
+    configure(panel, "vae", epochs=4)
+    panel.form.settings_form.control("checkpoint_every").setValue(2)
+    real_step, calls = genlab_trainer._VaeStep.__call__, []
+
+    def diverging_in_epoch_4(step, batch):
+        calls.append(batch)
+        values = real_step(step, batch)
+        return {name: float("nan") for name in values} if len(calls) > 3 * (1437 // 64) else values
+
+    monkeypatch.setattr(genlab_trainer._VaeStep, "__call__", diverging_in_epoch_4)
+    panel.start()
+    qtbot.waitUntil(lambda: panel.last_result is not None, timeout=RUN_TIMEOUT_MS)
+    assert panel.last_result.diverged and panel.last_result.epochs_done == 3
+    assert "epoch 2" in panel.continue_button.toolTip() and panel.continue_button.isEnabled()
+    monkeypatch.setattr(genlab_trainer._VaeStep, "__call__", real_step)
+    panel.last_result = None
+    panel.continue_button.click()
+    assert panel.progress.value() == 2  # from the checkpoint, not from the epochs the diverged run had done
+    qtbot.waitUntil(lambda: panel.last_result is not None, timeout=RUN_TIMEOUT_MS)
+    assert panel.last_result.epochs_done == 4 and not panel.last_result.diverged
+
+    panel.start()  # a new run: until its first checkpoint, the old one is not the model shown
+    assert not panel.continue_button.isEnabled()
+    panel.stop()
+    qtbot.waitUntil(lambda: not panel.is_running(), timeout=RUN_TIMEOUT_MS)
