@@ -192,3 +192,6 @@ def test_thinned_layer_labels_keep_the_embeddings_row_and_even_layer_numbers(qtb
     assert all(int(label) % stride == 0 for label in shown[1:]) and len(shown) > 5, shown
     (_, rows), = axis.tickValues(-0.5, len(labels) - 0.5, size=len(labels) * line * 2)  # room for all
     assert axis.tickStrings(rows, 1.0, 1) == labels
+    axis.set_marked(-1, 1)  # hovering layer 0, right under the embeddings row: its label is drawn alone
+    (stride, rows), = axis.tickValues(-0.5, len(labels) - 0.5, size=len(labels) * line / 2.5)
+    assert axis.tickStrings(rows, 1.0, stride)[0] == "0"

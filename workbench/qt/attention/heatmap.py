@@ -132,8 +132,11 @@ class TokenAxis(pg.AxisItem):
         needed = self._line_height() * 1.05 if (self.rotated or self.orientation in ("left", "right")) else 60
         stride = label_stride(pixels_per_token, needed)
         start = self.stride_origin + math.ceil((first - self.stride_origin) / stride) * stride
-        marked = {index for index in (self.selected, self.hovered, *self.pinned) if first <= index <= last}
         room = needed / pixels_per_token  # in tokens: how close a neighbour may sit to a marked label
+        marked = {index for index in (self.selected, self.hovered) if first <= index <= last}
+        # A pinned label gives way to a marked one it would overlap, as the regular ones do.
+        marked |= {index for index in self.pinned if first <= index <= last and all(abs(index - m) >= room
+                                                                                   for m in marked)}
         regular = [v for v in range(start, last + 1, stride) if all(abs(v - m) >= room for m in marked)]
         return [(stride, sorted(marked.union(regular)))]
 
