@@ -272,6 +272,14 @@ def test_a_trained_checkpoint_is_named_as_the_model_picker_names_it(qtbot, tiny_
     qtbot.addWidget(widget)
     card = widget.add_column(CompareColumn(str((run / "checkpoint").resolve()), GREEDY))
     assert card.model_combo.currentText() == "poems — checkpoint, step 50"
+    # A finished run's checkpoint is listed too, not only its final model: a column shows it by its name, not
+    # its folder's path, and can be moved to it.
+    finished = _run(tiny_folder, tmp_path / "odes", final=True, step=80, modified=3_000)
+    widget._refresh_models()
+    names = [card.model_combo.itemText(index) for index in range(card.model_combo.count())]
+    assert "odes — final model" in names and "odes — checkpoint, step 80" in names, names
+    other = widget.add_column(CompareColumn(str((finished / "checkpoint").resolve()), GREEDY))
+    assert other.model_combo.currentText() == "odes — checkpoint, step 80"
     widget.shutdown()
 
 

@@ -479,3 +479,16 @@ def test_show_in_inspector_shows_the_branch_in_the_output_too(qtbot, window):
     window.tree_dock_widget._show_in_inspector(tree, child.id)
     assert window.shown_node == (tree, child.id) and window.output_view.sequence_text() == child.text
     assert shown and shown[-1] is window.trees.records[child.id]
+
+
+def test_a_tree_made_with_a_runs_step_is_listed_by_its_name_not_its_folder(qtbot, window, tiny_folder, tmp_path):
+    """Its folder is "checkpoint" or "step-0000020": the list names it as the model picker does."""
+    from tests.qt.test_model_picker import _run
+
+    run = _run(tiny_folder, tmp_path / "poems", final=True, step=60, modified=2_000)
+    checkpoint = str((run / "checkpoint").resolve())
+    window.trees.set_trees([GenerationTree(model=checkpoint, weights_hash="h", prompt="床前明月光"),
+                            GenerationTree(model="smollm2-135m-instruct", weights_hash="h", prompt="Hello")])
+    dock = window.tree_dock_widget
+    texts = [dock.selector.itemText(index) for index in range(dock.selector.count())]
+    assert texts[0].endswith(" · poems — checkpoint, step 60") and texts[1].endswith(" · smollm2-135m-instruct"), texts

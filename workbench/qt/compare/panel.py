@@ -61,7 +61,7 @@ from workbench.qt.common.theme import warning_color
 from workbench.qt.common.throttle import land_when_closed
 from workbench.qt.compare.column import ColumnCard
 from workbench.qt.compare.scores import DisagreementStrips, ScoreMatrix, first_number
-from workbench.qt.generation.model_picker import variant_label
+from workbench.qt.generation.model_picker import trained_model_names, variant_label
 from workbench.qt.generation.output_view import FLUSH_INTERVAL_MS
 from workbench.qt.token.panel import format_prob
 
@@ -318,10 +318,11 @@ class ComparePanel(QWidget):
     def _entries(self) -> list[ModelEntry]:
         """The catalog's models, a trained run's named as the model picker names it, in the chosen language
         (the name saved with a checkpoint is English: "run (checkpoint, step 300)")."""
-        names = {variant.entry.id: f"{run.name} — {variant_label(variant)}"
-                 for run in self.state.catalog.trained.runs() for variant in run.variants}
-        return [dataclasses.replace(entry, name=names.get(entry.id, entry.name))
-                for entry in self.state.catalog.entries()]
+        names = trained_model_names(self.state.catalog)
+        listed = {entry.id: entry for entry in self.state.catalog.entries()}
+        for entry in self.state.catalog.trained.variant_entries():  # every step and checkpoint, as the picker lists
+            listed.setdefault(entry.id, entry)
+        return [dataclasses.replace(entry, name=names.get(entry.id, entry.name)) for entry in listed.values()]
 
     def _refresh_models(self) -> None:
         entries = self._entries()

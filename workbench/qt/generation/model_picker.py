@@ -116,6 +116,13 @@ def variant_label(variant: TrainedVariant) -> str:
     return QCoreApplication.translate("ModelPicker", "checkpoint, step {0}").format(variant.step)
 
 
+def trained_model_names(catalog: Catalog) -> dict[str, str]:
+    """Each trained run's final model and kept steps by entry id, named as the picker's field names them, in the
+    window's language ("poems — checkpoint, step 300"): the name saved with a step is the English one."""
+    return {variant.entry.id: f"{run.name} — {variant_label(variant)}"
+            for run in catalog.trained.runs() for variant in run.variants}
+
+
 class _TreeItem(QStandardItem):
     """A row whose text in the list differs from the text the combo's field shows once it is chosen:
     under its run, "checkpoint, step 300" is enough; in the field, the run's name must come first."""

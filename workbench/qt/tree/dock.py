@@ -35,6 +35,7 @@ from workbench.qt.common.export import ask_and_save
 from workbench.qt.common.jobs import Job
 from workbench.qt.common.language import translated
 from workbench.qt.common.probabilities import percent
+from workbench.qt.generation.model_picker import trained_model_names
 from workbench.qt.generation.output_view import visible_token_text
 from workbench.qt.tree.keeper import Branch, TreeKeeper
 
@@ -225,10 +226,12 @@ class TreeDock(QWidget):
             self.shown_tree_id = trees[0].id if trees else None
         self.selector.blockSignals(True)
         self.selector.clear()
+        # A run's step by its name ("poems — checkpoint, step 300"), not its folder's ("checkpoint").
+        names = trained_model_names(self.state.catalog) if any(os.sep in tree.model for tree in trees) else {}
         for tree in trees:
             branches = self.tr("{0} · 1 branch") if len(tree.nodes) == 1 else self.tr("{0} · {1} branches")
             # The model too: the same prompt asked of two models makes two trees.
-            model = Path(tree.model).name or tree.model  # a folder's name, or the catalog id
+            model = names.get(tree.model) or Path(tree.model).name or tree.model  # else a folder's name, or an id
             # The model last: cut first in a narrow dock, it tells trees apart less often than the prompt does.
             self.selector.addItem(f"{branches.format(one_line(tree.prompt, 40), len(tree.nodes))} · {model}", tree.id)
             self.selector.setItemData(self.selector.count() - 1, f"{tree.prompt}\n\n{tree.model}",
