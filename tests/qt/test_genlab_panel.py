@@ -138,6 +138,7 @@ def test_continue_trains_the_model_shown_further_and_its_curves_go_on(panel, qtb
 
     configure(panel, "gan", epochs=2)
     assert not panel.continue_button.isEnabled()  # the checkpoint holds a VAE
+    assert "VAE" not in panel.continue_button.toolTip() and "epoch 2" not in panel.continue_button.toolTip()
     configure(panel, "vae", epochs=3)
     panel.save_model_to(tmp_path / "vae")
     panel.load_model_from(tmp_path / "vae")

@@ -165,9 +165,10 @@ class GenLabPanel(RunControlsMixin, QWidget):
         )
         self.load_button.clicked.connect(self._ask_load)
         self.continue_button = QPushButton(self.tr("Continue"))
-        self.continue_button.setToolTip(self.tr(
+        self._continue_tip = self.tr(
             "Train the model shown further, from the checkpoint its run left, up to the epochs set above (raise them "
-            "to go on after a run that finished)."))
+            "to go on after a run that finished).")
+        self.continue_button.setToolTip(self._continue_tip)
         self.continue_button.clicked.connect(self.continue_run)
         buttons = QGridLayout()
         for index, button in enumerate((self.start_button, self.continue_button, self.pause_button, self.stop_button,
@@ -523,11 +524,13 @@ class GenLabPanel(RunControlsMixin, QWidget):
         self.save_button.setEnabled(self.model is not None)
         self.load_button.setEnabled(not running)
         self.continue_button.setEnabled(not running and self._can_continue() and not self.form.problems())
-        if self._continuable is not None:
+        if self._continuable is not None and self._continuable[0] == self.form.model:
             self.continue_button.setToolTip(self.tr(
                 "Train the {kind} shown further, from its checkpoint at epoch {epoch}, up to the epochs set above "
                 "(raise them to go on after a run that finished).").format(
                 kind=self._continuable[0].upper(), epoch=self._continuable[1]))
+        else:  # no checkpoint of this kind holds the model shown
+            self.continue_button.setToolTip(self._continue_tip)
 
     # ----- dialogs --------------------------------------------------------------------
 
