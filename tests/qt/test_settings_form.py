@@ -288,20 +288,18 @@ def test_the_slider_the_keyboard_is_on_is_ringed(qtbot):
 
     from workbench.qt.common.sliders import LabeledDoubleSlider, LabeledSlider
 
+    def ringed(slider) -> bool:
+        image = slider.grab().toImage()
+        middle = image.height() // 2 - 1  # the left edge, halfway down: away from the groove's ends and the handle
+        return image.pixelColor(1, middle).rgb() == slider.palette().color(QPalette.ColorRole.Highlight).rgb()
+
     for kind in (LabeledDoubleSlider, LabeledSlider):
         labelled = kind(Qt.Orientation.Horizontal)
         qtbot.addWidget(labelled)
         labelled.show()
         slider = labelled._slider
-        highlight = slider.palette().color(QPalette.ColorRole.Highlight).rgb()
-
-        def ringed() -> bool:
-            image = slider.grab().toImage()
-            top = image.height() // 2 - 1  # the left edge, halfway down: away from the groove's ends and the handle
-            return image.pixelColor(1, top).rgb() == highlight
-
         slider.clearFocus()
-        assert not ringed()
+        assert not ringed(slider)
         slider.setFocus()
         qtbot.waitUntil(slider.hasFocus)
-        assert ringed(), kind
+        assert ringed(slider), kind
