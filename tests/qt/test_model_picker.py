@@ -246,3 +246,34 @@ def test_every_stage_of_a_packaged_models_load_reads_whole_on_a_laptop_screen(qt
         window.close()
         for translator in installed:
             QCoreApplication.removeTranslator(translator)
+
+
+def test_the_model_boxs_text_ends_in_an_ellipsis_while_it_is_not_typed_into(qtbot):
+    """The chosen model's whole label ("… · packaged, installed") was cut mid-word at the box's edge."""
+    from PySide6.QtGui import QPaintEvent
+    from PySide6.QtWidgets import QLineEdit
+
+    from workbench.qt.common.eliding_combo import ElidedWhileIdle
+
+    elider = ElidedWhileIdle()
+
+    def drawn(text: str, elided: bool):
+        field = QLineEdit(text)
+        qtbot.addWidget(field)
+        field.setFrame(False)  # as in an editable combo box
+        field.resize(120, 24)
+        field.setCursorPosition(0)
+        if elided:
+            field.installEventFilter(elider)
+        return field, field.grab().toImage()
+
+    long_text = "SmolLM2-135M-Instruct — llama · 135M params · packaged, installed"
+    assert drawn(long_text, True)[1] != drawn(long_text, False)[1]  # "…" at the end instead of a cut word
+    assert drawn("Gemma 3", True)[1] == drawn("Gemma 3", False)[1]  # a text that fits is QLineEdit's own
+    field, _ = drawn(long_text, True)
+    field.show()
+    field.setFocus()
+    qtbot.waitUntil(field.hasFocus)  # typed into: QLineEdit draws the whole text, to search or edit
+    assert not elider.eventFilter(field, QPaintEvent(field.rect()))
+    field.clearFocus()
+    assert elider.eventFilter(field, QPaintEvent(field.rect()))

@@ -30,6 +30,7 @@ from workbench.core.errors import WorkbenchError
 from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.loading import FOLDER_LOAD_STAGES, LoadedModel, LoadProgress, LoadSettings
 from workbench.qt.common.device_combo import DeviceComboBox
+from workbench.qt.common.eliding_combo import ElidedWhileIdle
 from workbench.qt.common.language import error_text, translated, translated_stage
 
 _SOURCES = {  # where a model comes from, as the combo box says it
@@ -164,6 +165,8 @@ class ModelPicker(QWidget):
         self.combo.setToolTip(self.tr("Models you can load: type to search. Choosing one loads it."))
         self.combo.activated.connect(lambda _index: self.request_load())
         self.combo.currentIndexChanged.connect(self._show_name_first)
+        self._elider = ElidedWhileIdle(self)
+        self.combo.lineEdit().installEventFilter(self._elider)
 
         self.open_button = QPushButton(self.tr("Open"))  # its menu arrow beside the label, not on it
         self.open_button.setToolTip(self.tr("Load a model from a folder, a GGUF file or a Hugging Face hub id."))
