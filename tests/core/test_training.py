@@ -109,9 +109,9 @@ def test_the_models_a_run_keeps_carry_names_a_window_translates(corpus, tmp_path
     assert checkpoint.name == "poems (checkpoint, step 12)"
     assert isinstance(checkpoint.name, Text) and checkpoint.name.template == "{run} (checkpoint, step {step})"
     assert checkpoint.name.values == {"run": "poems", "step": 12}
-    kept = [entry for entry in names.values() if entry.name.startswith("poems (step ")]
-    assert sorted(entry.name for entry in kept) == ["poems (step 12)", "poems (step 6)"]
-    assert all(entry.name.template == "{run} (step {step})" for entry in kept)
+    kept = [entry for entry in names.values() if entry.name.startswith("poems (evaluation at step ")]
+    assert sorted(entry.name for entry in kept) == ["poems (evaluation at step 12)", "poems (evaluation at step 6)"]
+    assert all(entry.name.template == "{run} (evaluation at step {step})" for entry in kept)
     final = names[str(out.resolve())]
     assert final.name == "poems" and not isinstance(final.name, Text)  # the folder's own name: nothing to translate
     assert final.description == "GPT on corpus.txt for 12 steps, validation loss " + final.description.split()[-1]

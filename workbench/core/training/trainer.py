@@ -97,7 +97,7 @@ PROBE_CONTINUATION_TOKENS = 24
 SAVING_CHECKPOINT = QT_TRANSLATE_NOOP("StatusEvent", "Saving a checkpoint")  # the status while one is written
 # The names of the models a run keeps, as the model picker and the window's other lists show them.
 CHECKPOINT_NAME = QT_TRANSLATE_NOOP("ModelNames", "{run} (checkpoint, step {step})")
-SNAPSHOT_NAME = QT_TRANSLATE_NOOP("ModelNames", "{run} (step {step})")
+SNAPSHOT_NAME = QT_TRANSLATE_NOOP("ModelNames", "{run} (evaluation at step {step})")  # as the model picker says
 EVALUATING = QT_TRANSLATE_NOOP("StatusEvent", "Evaluating at step {step}: validation loss, sample, probes")
 METRICS_COLUMNS = ("step", "train_loss", "val_loss", "lr", "tokens_per_s", "elapsed_s")
 MODEL_DEFINING_SETTINGS = (

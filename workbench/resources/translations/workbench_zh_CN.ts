@@ -2725,8 +2725,8 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
         <translation>{run}（检查点，第 {step} 步）</translation>
     </message>
     <message>
-        <source>{run} (step {step})</source>
-        <translation>{run}（第 {step} 步）</translation>
+        <source>{run} (evaluation at step {step})</source>
+        <translation>{run}（第 {step} 步的评估）</translation>
     </message>
     <message>
         <source>{base} fine-tuned with LoRA</source>
