@@ -88,7 +88,10 @@ def test_a_step_that_was_opened_is_kept_whatever_the_rule(corpus, tmp_path):
     drain(read_step(out, 10, "the cat", 16, CancelToken()))  # the scrubber reads it: the run may still thin it
     load_model_blocking(str(snapshot_steps(out)[10]))  # as `workbench generate --model run/step-…` reads it
     assert not (snapshot_steps(out)[10] / OPENED_FILE).exists()
-    drain(open_model(Catalog().resolve(str(snapshot_steps(out)[10]))))  # opened, as the model bar opens it
+    step_10 = snapshot_steps(out)[10]
+    listed_at = step_10.stat().st_mtime_ns
+    drain(open_model(Catalog().resolve(str(step_10))))  # opened, as the model bar opens it
+    assert step_10.stat().st_mtime_ns == listed_at  # runs are listed by their latest change: opening is none
     events, _ = run(tiny_settings(corpus, out, max_iters=20, **keep), resume=True)
     assert [event.kept for event in events if isinstance(event, SnapshotEvent)] == [(10, 15), (10, 20)]
     assert list(snapshot_steps(out)) == [10, 20]

@@ -17,6 +17,7 @@ torch is imported inside the functions: the catalog, which the window imports at
 from __future__ import annotations
 
 import json
+import os
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,7 +90,10 @@ def mark_opened(folder: str | Path) -> None:
     if not (state and state.get("snapshot") is True):
         return
     try:
+        changed = folder.stat()
         (folder / OPENED_FILE).touch()
+        # The folder's time as it was: runs are listed by their latest change, and opening one is not a change.
+        os.utime(folder, ns=(changed.st_atime_ns, changed.st_mtime_ns))
     except OSError:
         pass  # a read-only copy: nothing thins it
 
