@@ -80,10 +80,10 @@ def save_snapshot(
         write_files(staging)
         (staging / STATE_FILE).write_text(json.dumps({"step": step, "snapshot": True}), encoding="utf-8")
     saved = snapshot_steps(out_dir)
-    opened = {old_step for old_step, old_folder in saved.items() if was_opened(old_folder)}
-    kept = kept_steps(list(saved), last, log_spaced) | {step} | opened
+    ruled = kept_steps(list(saved), last, log_spaced) | {step}
     for old_step, old_folder in saved.items():
-        if old_step not in kept and not was_opened(old_folder):  # asked again: the window may have just opened it
+        if old_step not in ruled and not was_opened(old_folder):  # asked at the last moment: it may have just opened
             shutil.rmtree(old_folder, ignore_errors=True)
+    kept = {old_step for old_step, old_folder in saved.items() if old_folder.exists()}
     disk = sum(file.stat().st_size for step_kept in kept for file in saved[step_kept].rglob("*") if file.is_file())
     return SnapshotEvent(step, str(folder), tuple(sorted(kept)), disk)
