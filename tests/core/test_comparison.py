@@ -4,6 +4,7 @@ once and freed when no column uses them, cancel stops, and the exports carry the
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from dataclasses import replace
@@ -14,6 +15,7 @@ import torch
 
 from tests.conftest import make_tiny_loaded
 from tests.core.test_compare import other_tokenizer_loaded
+from workbench.core import paths
 from workbench.core.comparison import (
     BITS_PER_BYTE,
     MEAN_LOGPROB,
@@ -28,6 +30,14 @@ from workbench.core.comparison import (
     comparison_to_markdown,
     run_comparison,
     settings_summary,
+)
+from workbench.core.comparison_store import (
+    column_to_data,
+    columns_from_data,
+    comparison_path,
+    forget_comparison,
+    open_comparison,
+    save_comparison,
 )
 from workbench.core.decoding import DecodingSettings
 from workbench.core.errors import CancelledError, InvalidInputError
@@ -107,7 +117,7 @@ def test_columns_stream_in_turn_then_are_scored(compared):
         assert stats.length == 12 and stats.tokens_per_s > 0 and stats.time_to_first_token_s is not None
         surprisals = [-math.log(token.token.prob) for token in tokens]
         assert stats.mean_surprisal == pytest.approx(sum(surprisals) / 12)
-    assert comparison.outcomes[1].result.seed == 7
+    assert comparison.outcomes[1].seed == 7
     assert settings_summary(SAMPLED) == "sample T 1.2 · top-k 50 · top-p 0.9 · exactly 12 tokens"
 
 
@@ -233,3 +243,60 @@ def test_an_answer_longer_than_one_model_reads_leaves_only_that_models_cells_emp
     data = json.loads(comparison_to_json(comparison))
     assert data["matrix"][MEAN_LOGPROB][1][0] is None and "reads at most 16" in data["not_scored"][1][0]
 
+    _assert_kept_whole(comparison)  # its problems too
+
+
+def _assert_kept_whole(comparison) -> None:
+    """What the Compare page shows of ``comparison`` reads the same after a restart: through the file and back."""
+    save_comparison(comparison)
+    kept, problem = open_comparison()
+    assert problem is None
+    assert [column_to_data(column) for column in kept.columns] == [column_to_data(c) for c in comparison.columns]
+    assert (kept.prompt, kept.system_prompt, kept.chat) == (comparison.prompt, comparison.system_prompt,
+                                                            comparison.chat)
+    for metric in (MEAN_LOGPROB, BITS_PER_BYTE):
+        np.testing.assert_array_equal(kept.matrix(metric), comparison.matrix(metric))
+    assert kept.shares_tokenizer == comparison.shares_tokenizer and kept.token_labels == comparison.token_labels
+    for saved, restored in zip(comparison.outcomes, kept.outcomes, strict=True):
+        assert restored.sequence == saved.sequence and restored.seed == saved.seed
+        assert (restored.model_id, restored.model_name) == (saved.model_id, saved.model_name)
+        np.testing.assert_equal(dataclasses.astuple(restored.stats), dataclasses.astuple(saved.stats))  # nan too
+    n = len(comparison.outcomes)
+    for reference in range(n):
+        for other in range(n):
+            problem, problem_kept = comparison.problem(other, reference), kept.problem(other, reference)
+            assert repr(problem_kept) == repr(problem)  # a marked text stays one: the window translates it
+            if problem is not None:
+                assert problem_kept.args[0].template == problem.args[0].template
+            assert kept.top_tokens(other, reference, 0) == comparison.top_tokens(other, reference, 0)
+            strip, strip_kept = comparison.disagreement(reference, other), kept.disagreement(reference, other)
+            assert (strip is None) == (strip_kept is None)
+            if strip is not None:
+                np.testing.assert_array_equal(strip_kept.values, strip.values)
+                assert strip_kept.labels == strip.labels
+
+
+def test_the_last_comparison_is_kept_whole_for_the_next_start(compared):
+    comparison, _, _ = compared
+    _assert_kept_whole(comparison)
+    assert comparison_path().parent == paths.data_dir()
+    forget_comparison()
+    assert open_comparison() == (None, None)
+
+
+def test_a_damaged_kept_comparison_is_set_aside_with_one_line(compared):
+    comparison, _, _ = compared
+    save_comparison(comparison)
+    data = json.loads(comparison_path().read_text(encoding="utf-8"))
+    data["scores"][0][0]["logprobs"].pop()  # a score no longer as long as its tokens
+    comparison_path().write_text(json.dumps(data), encoding="utf-8")
+    kept, problem = open_comparison()
+    assert kept is None and "The last comparison could not be read; its file was kept as" in problem
+    assert not comparison_path().exists() and list(comparison_path().parent.glob("comparison.damaged-*.json"))
+
+
+def test_saved_columns_read_back_and_a_damaged_one_is_left_out():
+    saved = [column_to_data(column) for column in COLUMNS]
+    damaged = [*saved, {"model": "tiny", "settings": {"temperature": -1}, "seed": None, "label": ""},
+               {"model": "tiny"}, "not a column", {**saved[0], "seed": True}]
+    assert columns_from_data(damaged) == list(COLUMNS)

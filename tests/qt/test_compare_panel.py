@@ -68,7 +68,7 @@ def test_three_columns_fill(qtbot, panel):
         assert card.text_view.toPlainText() == outcome.text and outcome.text
         assert card.text_view.verticalScrollBar().value() == 0  # a finished answer is read from its start
         assert f"{outcome.stats.length} tok" in card.stats_label.text() and "tok/s" in card.stats_label.text()
-    assert comparison.outcomes[1].result.seed == 3 and "seed 3" in panel.cards[1].stats_label.text()
+    assert comparison.outcomes[1].seed == 3 and "seed 3" in panel.cards[1].stats_label.text()
     assert "first token" in panel.cards[0].stats_label.text() and "mean surprisal" in panel.cards[0].stats_label.text()
     qtbot.wait(50)  # laid out again with the figures
     # The row of columns fits its view: with the figures under them, the cards are not cut off at the bottom.
@@ -315,3 +315,36 @@ def test_a_model_that_reads_fewer_tokens_than_an_answer_leaves_only_its_cells_em
     assert len(panel.strips.strips) == 1
     panel.shutdown()
 
+
+
+def test_the_columns_and_the_last_comparison_are_there_after_a_restart(qtbot, panel):
+    panel.run()
+    qtbot.waitUntil(lambda: panel.comparison is not None and not panel.is_running(), timeout=30000)
+    shown = panel.comparison
+    cells = [[panel.matrix.item(i, j).text() for j in range(3)] for i in range(3)]
+    stats = [card.stats_label.text() for card in panel.cards]
+    saved = panel.state.compare_columns()  # what the session keeps
+    panel.shutdown()
+
+    state = AppState()
+    state.saved_compare_columns = json.loads(json.dumps(saved))
+    again = ComparePanel(state, load=load_tiny)
+    qtbot.addWidget(again)
+    assert again.columns() == list(shown.columns)
+    assert [card.text_view.toPlainText() for card in again.cards] == [outcome.text for outcome in shown.outcomes]
+    assert [card.stats_label.text() for card in again.cards] == stats
+    assert [[again.matrix.item(i, j).text() for j in range(3)] for i in range(3)] == cells
+    assert len(again.strips.strips) == 2 and again.export_json_button.isEnabled() and again.status.text()
+    np.testing.assert_array_equal(again.strips.strips[1].values, panel.strips.strips[1].values)
+    assert again.hover_text(1, 2) == panel.hover_text(1, 2)
+
+    # A changed column makes the scores those of columns that are gone: they are not shown, nor kept.
+    with qtbot.waitSignal(state.page_input_edited):
+        again.cards[1].seed_spin.setValue(4)
+    assert again.comparison is None and not again.export_json_button.isEnabled()
+    assert state.compare_columns()[1]["seed"] == 4
+    third = ComparePanel(AppState(), load=load_tiny)
+    qtbot.addWidget(third)
+    assert third.comparison is None and third.cards == []
+    again.shutdown()
+    third.shutdown()

@@ -89,3 +89,35 @@ def test_the_inspector_pages_texts_are_kept_across_restarts(qtbot):
     assert panels["Lens"].build().text_edit.text() == saved["lens"]  # never built in between: still kept
     assert panels["Compare"].build().prompt_edit.toPlainText() == saved["compare"]
     reopened.close()
+
+
+def test_the_compare_pages_columns_are_kept_across_restarts(qtbot):
+    """Columns set up on the Compare page come back with the session (a damaged one left out), and one edited is
+    saved by the autosave; a window that never opened the page keeps them as they were."""
+    from workbench.core.comparison import CompareColumn
+    from workbench.core.comparison_store import column_to_data
+    from workbench.core.decoding import DecodingSettings
+
+    columns = [CompareColumn("smollm2-135m-instruct", DecodingSettings(mode="greedy"), label="greedy"),
+               CompareColumn("smollm2-135m-instruct", DecodingSettings(temperature=1.3), seed=11)]
+    saved = [column_to_data(columns[0]), {"model": "x", "settings": {"top_k": -5}, "seed": None, "label": ""},
+             column_to_data(columns[1])]
+    session_path().write_text(json.dumps({"version": 1, "editor": {"compare_columns": saved}, "runs": []}),
+                              encoding="utf-8")
+    window = MainWindow(AppState())
+    qtbot.addWidget(window)
+    compare = dict(window.panels)["Compare"].build()
+    assert compare.columns() == columns
+    compare.cards[1].seed_spin.setValue(12)
+    qtbot.waitUntil(lambda: '"seed": 12' in session_path().read_text(encoding="utf-8"), timeout=5000)
+    window.close()
+
+    for _ in range(2):  # windows that never build the page
+        reopened = MainWindow(AppState())
+        qtbot.addWidget(reopened)
+        reopened.close()
+    reopened = MainWindow(AppState())
+    qtbot.addWidget(reopened)
+    kept = dict(reopened.panels)["Compare"].build().columns()
+    assert [column.seed for column in kept] == [None, 12] and kept[0] == columns[0]
+    reopened.close()

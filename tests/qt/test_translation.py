@@ -294,3 +294,11 @@ def test_compare_names_a_trained_model_in_chinese(qtbot, chinese):
     header = panel.matrix.verticalHeaderItem(0)
     assert "poems（检查点，第 50 步）" in header.text() and "checkpoint" not in panel.matrix.item(0, 0).toolTip()
     panel.shutdown()
+
+
+def test_a_damaged_session_is_reported_in_chinese(make_window, chinese):
+    from workbench.core.sessions import session_path
+
+    session_path().write_text("{ not json", encoding="utf-8")
+    window = make_window()
+    assert "无法读取保存的会话，因此开始了一个新会话" in window.banner.label.text()

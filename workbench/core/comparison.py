@@ -29,6 +29,7 @@ from workbench.core.errors import InvalidInputError
 from workbench.core.generation_data import GenerationRequest, GenerationResult, TokenEvent, require_prompt
 from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import CancelToken
+from workbench.core.sessions import RunSequence, sequences_from_result
 
 if TYPE_CHECKING:
     from workbench.core.catalog import Catalog
@@ -171,14 +172,17 @@ class ColumnStats:
 
 @dataclass(frozen=True, eq=False)
 class ColumnOutcome:
+    """A column's answer as the window shows it, and is kept across restarts."""
+
     model_id: str
     model_name: str
-    result: GenerationResult
+    sequence: RunSequence
+    seed: int | None  # the seed that reproduces a sampled answer
     stats: ColumnStats
 
     @property
     def text(self) -> str:
-        return self.result.text
+        return self.sequence.text
 
 
 @dataclass(frozen=True)
@@ -353,7 +357,8 @@ def run_comparison(
             lambda event, index=index: ColumnToken(index, event) if isinstance(event, TokenEvent) else None,
         )
         cancel.raise_if_cancelled()  # a stopped column would score a partial text
-        outcome = ColumnOutcome(loaded.entry.id, loaded.entry.name, result, column_stats(result))
+        [sequence] = sequences_from_result(result)  # a column generates one answer
+        outcome = ColumnOutcome(loaded.entry.id, loaded.entry.name, sequence, result.seed, column_stats(result))
         outcomes.append(outcome)
         yield ColumnFinished(index, outcome)
 
@@ -432,7 +437,7 @@ def comparison_to_data(comparison: Comparison) -> dict:
                 "model": column.model_ref,
                 "model_name": outcome.model_name,
                 "settings": column.generation_settings().applied_settings(),
-                "seed": outcome.result.seed,
+                "seed": outcome.seed,
                 "text": outcome.text,
                 "time_to_first_token_s": _number(outcome.stats.time_to_first_token_s),
                 "tokens_per_s": _number(outcome.stats.tokens_per_s),
@@ -479,7 +484,7 @@ def comparison_to_markdown(comparison: Comparison) -> str:
     for index, (column, outcome) in enumerate(zip(comparison.columns, comparison.outcomes)):
         stats = outcome.stats
         ttft = _cell(stats.time_to_first_token_s, 3) if stats.time_to_first_token_s is not None else "–"
-        seed = "–" if outcome.result.seed is None else str(outcome.result.seed)
+        seed = "–" if outcome.seed is None else str(outcome.seed)
         lines.append(
             f"| {titles[index]} | {outcome.model_name} | {settings_summary(column.settings)} | {seed} | "
             f"{ttft} | {_cell(stats.tokens_per_s, 1)} | {stats.length} | {_cell(stats.mean_surprisal)} |"

@@ -103,6 +103,7 @@ class EditorState:
     seed_locked: bool = False
     history: list[str] = field(default_factory=list)  # most recent first
     page_texts: dict[str, str] = field(default_factory=dict)  # the Attention, Lens and Compare inputs, by page
+    compare_columns: list[dict[str, Any]] = field(default_factory=list)  # comparison_store.column_to_data's
 
     def remember_prompt(self, prompt: str) -> None:
         if not prompt.strip():
@@ -231,23 +232,25 @@ def _run_from_data(data: dict[str, Any]) -> tuple[Run, list[str]]:
     marked_name = text_from_data(data.pop(MODEL_NAME_TEXT, None))
     if marked_name is not None and marked_name == data["model_name"]:  # else a hand-edited name: the English one
         data["model_name"] = marked_name
-    sequences = tuple(
-        RunSequence(
-            text=str(sequence["text"]),
-            tokens=tuple(
-                RunToken(
-                    text=str(token["text"]),
-                    prob=_probability(token["prob"]),
-                    alternatives=tuple((str(text), _probability(prob)) for text, prob in token.get("alternatives", ())),
-                    entropy=None if token.get("entropy") is None else _entropy(token["entropy"]),
-                    label=str(token.get("label", "")),
-                )
-                for token in sequence.get("tokens", ())
-            ),
-        )
-        for sequence in data["sequences"]
-    )
+    sequences = tuple(sequence_from_data(sequence) for sequence in data["sequences"])
     return Run(**{**data, "sequences": sequences, "settings": settings}), bad_settings
+
+
+def sequence_from_data(data: dict[str, Any]) -> RunSequence:
+    """A sequence as ``dataclasses.asdict`` wrote it; raises KeyError, TypeError or ValueError when it is not one."""
+    return RunSequence(
+        text=str(data["text"]),
+        tokens=tuple(
+            RunToken(
+                text=str(token["text"]),
+                prob=_probability(token["prob"]),
+                alternatives=tuple((str(text), _probability(prob)) for text, prob in token.get("alternatives", ())),
+                entropy=None if token.get("entropy") is None else _entropy(token["entropy"]),
+                label=str(token.get("label", "")),
+            )
+            for token in data.get("tokens", ())
+        ),
+    )
 
 
 def run_to_json(run: Run) -> str:
@@ -331,6 +334,8 @@ def _read_session(data: Any) -> tuple[Session, list[str]]:
         value = editor_data[name]
         if name == "history" and isinstance(value, list):
             value = [item for item in value if isinstance(item, str)]
+        if name == "compare_columns" and isinstance(value, list):
+            value = [item for item in value if isinstance(item, dict)]  # each read by the Compare page
         if name == "page_texts" and isinstance(value, dict):
             value = {page: text for page, text in value.items() if isinstance(text, str)}
         if name == "settings" and isinstance(value, dict):
@@ -434,7 +439,10 @@ def open_session(path: Path | None = None) -> OpenedSession:
             aside = path
         return OpenedSession(
             Session(),
-            problem=f"The saved session could not be read, so a new one was started; the old file was kept as {aside}.",
+            problem=QT_TRANSLATE_NOOP(
+                "Errors",
+                "The saved session could not be read, so a new one was started; the old file was kept as {aside}.",
+            ).fill(aside=str(aside)),
         )
     if not dropped:
         return OpenedSession(session)
@@ -446,6 +454,9 @@ def open_session(path: Path | None = None) -> OpenedSession:
         aside = path
     return OpenedSession(
         session,
-        problem=f"Some saved values could not be read and were reset ({', '.join(dropped)}); the rest of the "
-        f"session was kept, and the file as it was is kept as {aside}.",
+        problem=QT_TRANSLATE_NOOP(
+            "Errors",
+            "Some saved values could not be read and were reset ({names}); the rest of the session was kept, and the "
+            "file as it was is kept as {aside}.",
+        ).fill(names=", ".join(dropped), aside=str(aside)),
     )

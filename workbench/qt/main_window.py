@@ -399,7 +399,7 @@ class MainWindow(QMainWindow):
         self.tree_dock_widget.compare_requested.connect(self.compare_branches)
         self.tree_dock_widget.message.connect(self.show_status)
         self.state.catalog_changed.connect(self.model_picker.refresh)
-        self.state.page_text_edited.connect(self._schedule_autosave)
+        self.state.page_input_edited.connect(self._schedule_autosave)
         self.state.open_model_requested.connect(self.load_model)
         self.state.jobs.slow_wait.connect(self._show_stopping)
 
@@ -454,7 +454,7 @@ class MainWindow(QMainWindow):
         opened = open_session()
         self.session = opened.session
         if opened.problem:
-            self.show_problem(opened.problem)
+            self.show_problem(translated(opened.problem))
         unwritable = [str(folder) for folder in (paths.data_dir(), paths.config_dir()) if not paths.writable(folder)]
         ini = Path(self.store.fileName())
         if paths.writable(paths.config_dir()) and ini.exists() and not (ini.is_file() and os.access(ini, os.W_OK)):
@@ -473,6 +473,7 @@ class MainWindow(QMainWindow):
         self.prompt_editor.set_contents(editor.prompt, editor.system_prompt, editor.chat, editor.prefill)
         self.prompt_editor.set_history(editor.history)
         self.state.saved_page_texts = dict(editor.page_texts)
+        self.state.saved_compare_columns = list(editor.compare_columns)
         self.runs_panel.set_runs(self.session.runs)
         self.trees.set_trees(self.session.trees)
         shown = self.runs_panel.run_with_id(self.session.shown_run_id)
@@ -492,6 +493,7 @@ class MainWindow(QMainWindow):
             seed_locked=self.decoding_panel.seed_locked,
             history=self.session.editor.history,
             page_texts=self.state.page_texts(),
+            compare_columns=self.state.compare_columns(),
         )
 
     def save_session_now(self) -> None:

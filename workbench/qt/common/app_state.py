@@ -63,8 +63,8 @@ class AppState(QObject):
     catalog_changed = Signal()
     # A panel asks the window to load a model: carries (ModelEntry, LoadSettings).
     open_model_requested = Signal(object, object)
-    # A page's own input (kept with the session: ``keep_page_text``) was edited.
-    page_text_edited = Signal()
+    # A page's own input (kept with the session: ``keep_page_text``, the Compare page's columns) was edited.
+    page_input_edited = Signal()
 
     def __init__(self, catalog: Catalog | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -84,6 +84,10 @@ class AppState(QObject):
         # and the text boxes of the pages built since, which hold the newer text.
         self.saved_page_texts: dict[str, str] = {}
         self._page_text_boxes: dict[str, QLineEdit | QPlainTextEdit] = {}
+        # The Compare page's columns as the session saved them (``column_to_data``), and, once the page is built,
+        # its columns as they are now.
+        self.saved_compare_columns: list[dict] = []
+        self.compare_columns: Callable[[], list[dict]] = lambda: self.saved_compare_columns
 
     def keep_page_text(self, page: str, box: QLineEdit | QPlainTextEdit) -> None:
         """Keep ``box``'s text with the session under ``page``: the box gets the text saved there now, and
@@ -91,7 +95,7 @@ class AppState(QObject):
         if text := self.saved_page_texts.get(page, ""):
             box.setText(text) if isinstance(box, QLineEdit) else box.setPlainText(text)
         self._page_text_boxes[page] = box
-        box.textChanged.connect(lambda *_: self.page_text_edited.emit())
+        box.textChanged.connect(lambda *_: self.page_input_edited.emit())
 
     def page_texts(self) -> dict[str, str]:
         """Each page's input as it is now, for the session (a page not built yet keeps its saved text)."""

@@ -26,7 +26,7 @@ from superqt.utils import signals_blocked
 from workbench.core.catalog import ModelEntry
 from workbench.core.comparison import ColumnOutcome, CompareColumn, settings_summary
 from workbench.core.decoding import MAX_SEED, PRESETS, DecodingSettings
-from workbench.core.sessions import RunToken, sequences_from_result
+from workbench.core.sessions import RunToken
 from workbench.core.settings_fields import described_fields
 from workbench.qt.common.language import translated
 from workbench.qt.common.settings_form import SettingsForm
@@ -140,6 +140,8 @@ class ColumnCard(QFrame):
         self.seed_check.setChecked(column.seed is not None)
         self.seed_spin.setValue(column.seed or 0)
         self.seed_check.toggled.connect(self._enable_seed)
+        self.seed_check.toggled.connect(self.edited)
+        self.seed_spin.valueChanged.connect(self.edited)
         settings_row = QHBoxLayout()
         settings_row.addWidget(self.settings_label, 1)
         settings_row.addWidget(self.edit_button)
@@ -247,14 +249,13 @@ class ColumnCard(QFrame):
 
     def show_outcome(self, outcome: ColumnOutcome) -> None:
         self.answered = True
-        [sequence] = sequences_from_result(outcome.result)
-        self.text_view.show_sequence(sequence)
+        self.text_view.show_sequence(outcome.sequence)
         # A finished answer is read from its start (following the end while the document's layout still grows
         # left it mid-text), as the other columns' are.
         self.text_view.verticalScrollBar().setValue(0)
         stats = outcome.stats
         first = self.tr("first token {0:.0f} ms").format(stats.time_to_first_token_s * 1000) \
             if stats.time_to_first_token_s is not None else "–"
-        seed = self.tr(" · seed {0}").format(outcome.result.seed) if outcome.result.seed is not None else ""
+        seed = self.tr(" · seed {0}").format(outcome.seed) if outcome.seed is not None else ""
         self.stats_label.setText(self.tr("{0} · {1:.1f} tok/s · {2} tok\nmean surprisal {3:.2f} nats{4}").format(
             first, stats.tokens_per_s, stats.length, stats.mean_surprisal, seed))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import html
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -51,6 +52,13 @@ from workbench.core.comparison import (
     comparison_to_markdown,
     run_comparison,
     settings_summary,
+)
+from workbench.core.comparison_store import (
+    column_to_data,
+    columns_from_data,
+    forget_comparison,
+    open_comparison,
+    save_comparison,
 )
 from workbench.core.sessions import RunToken, settings_from_dict, token_from_event
 from workbench.qt.common.app_state import AppState
@@ -94,7 +102,24 @@ class ComparePanel(QWidget):
         self._build()
         state.keep_page_text("compare", self.prompt_edit)
         state.catalog_changed.connect(self._refresh_models)
+        self._restore()
+        state.compare_columns = lambda: [column_to_data(column) for column in self.columns()]
         self._update_buttons()
+
+    def _restore(self) -> None:
+        """The columns the session kept, and their last comparison when it is of these columns (one edited
+        since, and not yet saved when the window closed, is of other columns)."""
+        for column in columns_from_data(self.state.saved_compare_columns):
+            self.add_column(column)
+        comparison, problem = open_comparison()
+        if problem:
+            self._show_status(translated(problem), error=True)
+        if comparison is None or [column_to_data(column) for column in comparison.columns] != [
+                column_to_data(column) for column in self.columns()]:
+            return
+        for card, outcome in zip(self.cards, comparison.outcomes):
+            card.show_outcome(outcome)
+        self._show_comparison(comparison)
 
     # --- building ---------------------------------------------------------------------
 
@@ -235,11 +260,11 @@ class ComparePanel(QWidget):
             return None
         card = ColumnCard(self._entries(), column)
         card.remove_requested.connect(self.remove_column)
-        card.edited.connect(self._forget_comparison)
+        card.edited.connect(self._on_columns_edited)
         self.columns_layout.insertWidget(len(self.cards), card, 1)  # the trailing stretch takes what they leave
         self.cards.append(card)
         self._renumber()
-        self._forget_comparison()
+        self._on_columns_edited()
         return card
 
     def remove_column(self, card: ColumnCard) -> None:
@@ -248,7 +273,11 @@ class ComparePanel(QWidget):
         card.hide()  # at once: the deletion waits for the event loop
         card.deleteLater()
         self._renumber()
+        self._on_columns_edited()
+
+    def _on_columns_edited(self) -> None:
         self._forget_comparison()
+        self.state.page_input_edited.emit()  # the session keeps the columns
 
     def _renumber(self) -> None:
         for number, card in enumerate(self.cards, start=1):
@@ -404,6 +433,16 @@ class ComparePanel(QWidget):
                 self._running_cards[column].add_tokens(tokens)
 
     def _on_finished(self, comparison: Comparison) -> None:
+        try:
+            save_comparison(comparison)
+        except OSError as error:  # shown all the same; a restart will not find it
+            self._show_comparison(comparison)
+            self._show_status(self.tr("Done, but the comparison could not be kept for the next start: {0}").format(
+                error_text(error)), error=True)
+            return
+        self._show_comparison(comparison)
+
+    def _show_comparison(self, comparison: Comparison) -> None:
         self.comparison = comparison
         self.reference_combo.blockSignals(True)
         self.reference_combo.clear()
@@ -443,6 +482,8 @@ class ComparePanel(QWidget):
         if self.comparison is None:
             return
         self.comparison = None
+        with suppress(OSError):  # a folder that cannot be written: the columns kept with the session no longer match
+            forget_comparison()
         self.matrix.setRowCount(0)
         self.matrix.setColumnCount(0)
         self.reference_combo.clear()

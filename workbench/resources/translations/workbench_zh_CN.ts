@@ -650,6 +650,10 @@ mean surprisal {3:.2f} nats{4}</source>
         <translation>正在用每个模型为每个回答打分：{0} / {1}…</translation>
     </message>
     <message>
+        <source>Done, but the comparison could not be kept for the next start: {0}</source>
+        <translation>已完成，但这次比较无法保存到下次启动：{0}</translation>
+    </message>
+    <message>
         <source>Done: {0} answer(s); {1} score(s) could not be taken (“–” in the table: hover over one to see why).</source>
         <translation>完成：{0} 个回答；有 {1} 项无法打分（表中的“–”：鼠标悬停可查看原因）。</translation>
     </message>
@@ -1487,6 +1491,14 @@ mean surprisal {3:.2f} nats{4}</source>
         <translation>无法导出到“{name}”：请使用 .json 或 .md 文件名。</translation>
     </message>
     <message>
+        <source>The saved session could not be read, so a new one was started; the old file was kept as {aside}.</source>
+        <translation>无法读取保存的会话，因此开始了一个新会话；旧文件保留为 {aside}。</translation>
+    </message>
+    <message>
+        <source>Some saved values could not be read and were reset ({names}); the rest of the session was kept, and the file as it was is kept as {aside}.</source>
+        <translation>部分保存的值无法读取，已重置（{names}）；会话的其余部分已保留，原文件保留为 {aside}。</translation>
+    </message>
+    <message>
         <source>Cannot read {path}: {reason}.</source>
         <translation>无法读取 {path}：{reason}。</translation>
     </message>
@@ -1677,6 +1689,10 @@ mean surprisal {3:.2f} nats{4}</source>
     <message>
         <source>{folder} holds a language-model training run: resume it with workbench train --resume --out {folder}, or choose another folder for the lab.</source>
         <translation>{folder} 中是一次语言模型训练：请用 workbench train --resume --out {folder} 继续它，或为实验室另选一个文件夹。</translation>
+    </message>
+    <message>
+        <source>The last comparison could not be read; its file was kept as {aside}.</source>
+        <translation>无法读取最近一次的比较；其文件保留为 {aside}。</translation>
     </message>
 </context>
 <context>
