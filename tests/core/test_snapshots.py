@@ -98,3 +98,59 @@ def test_a_step_that_was_opened_is_kept_whatever_the_rule(corpus, tmp_path):
     for folder in (out / "checkpoint", out):
         drain(open_model(Catalog().resolve(str(folder))))
         assert not (folder / OPENED_FILE).exists()
+
+
+
+def test_a_resume_checkpoint_opened_to_work_with_is_pinned_to_its_step(corpus, tmp_path, monkeypatch):
+    """The run rewrites its checkpoint when it goes on: a run or a tree made with the checkpoint of step 10 would
+    later name the model of step 20. Opened, the checkpoint loads as a kept step (the evaluation's of that step, or
+    one made of hard links to its model files), which the run never thins and which still holds step 10 after the
+    run went on."""
+    import os
+
+    from workbench.core import checkpoints
+    from workbench.core.catalog import Catalog
+    from workbench.core.checkpoints import OPENED_FILE, read_state
+    from workbench.core.jobs import drain
+    from workbench.core.loading import open_model
+
+    def logits(loaded):
+        return loaded.model(input_ids=torch.tensor([[2, 3, 4, 5]])).logits
+
+    def listed(out):
+        (trained,) = [run for run in TrainedSource().runs() if run.folder == out.resolve()]
+        return [(variant.step, variant.snapshot, variant.pinned) for variant in trained.variants if variant.checkpoint]
+
+    evaluated = tmp_path / "evaluated"  # the evaluation of step 10 kept that step already: that is what loads
+    run(tiny_settings(corpus, evaluated, max_iters=10, eval_interval=5, keep_last_checkpoints=1,
+                      keep_log_spaced_checkpoints=0))
+    opened = drain(open_model(Catalog().resolve(str(evaluated / "checkpoint"))))
+    assert opened.entry.id == str(snapshot_steps(evaluated)[10].resolve())
+
+    out = tmp_path / "run"  # no step kept: the checkpoint is pinned by a kept step of its own
+    none_kept = dict(keep_last_checkpoints=0, keep_log_spaced_checkpoints=0)
+    run(tiny_settings(corpus, out, max_iters=10, **none_kept))
+    checkpoint = out / "checkpoint"
+    changed_at = out.stat().st_mtime_ns
+    opened = drain(open_model(Catalog().resolve(str(checkpoint))))
+    assert out.stat().st_mtime_ns == changed_at  # runs are listed by their latest change: pinning is none
+    pinned = (out / "step-0000010").resolve()
+    assert opened.entry.id == str(pinned) and (pinned / OPENED_FILE).is_file()
+    assert read_state(pinned) == {"step": 10, "snapshot": True, "pinned": True}
+    assert os.path.samefile(pinned / "model.safetensors", checkpoint / "model.safetensors")  # linked, not copied
+    assert not (pinned / "training_state.pt").exists()
+    torch.testing.assert_close(logits(opened), logits(load_model_blocking(str(checkpoint))))
+    assert listed(out) == [(10, True, True)]  # the same model as the checkpoint: listed once, as its pin
+    at_step_10 = logits(opened)
+
+    run(tiny_settings(corpus, out, max_iters=20, **none_kept), resume=True)
+    assert read_state(checkpoint)["step"] == 20
+    again = drain(open_model(Catalog().resolve(str(pinned))))
+    torch.testing.assert_close(logits(again), at_step_10)
+    assert not torch.allclose(logits(load_model_blocking(str(checkpoint))), at_step_10)
+    assert listed(out) == [(20, False, False), (10, True, True)]
+
+    # The run saves a newer checkpoint while the pin links the files: they may be of two steps, so none is made.
+    monkeypatch.setattr(checkpoints, "_link_or_copy", lambda source, target: (
+        os.link(source, target), (checkpoint / "trainer_state.json").write_text('{"step": 21}')))
+    assert checkpoints.pinned_folder(checkpoint) == checkpoint and not (out / "step-0000020").exists()

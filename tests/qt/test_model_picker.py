@@ -89,8 +89,13 @@ def test_two_runs_are_two_collapsible_rows_newest_first_and_a_checkpoint_can_be_
     tree.setCurrentIndex(checkpoint)  # where the pointer rests, as a hover does
     with qtbot.waitSignal(window.state.model_changed, timeout=20_000) as changed:
         _click(tree, checkpoint)
-    assert changed.args[0].entry.location == str((older / "checkpoint").resolve())
+    # Loaded as the step it is pinned to: the run rewrites its checkpoint when it goes on.
+    assert changed.args[0].entry.location == str((older / "step-0000200").resolve())
     assert picker.combo.currentText() == "older — checkpoint, step 200"
+    older_run = model.index(1, 0, model.index(model.rowCount() - 1, 0))
+    assert [model.index(row, 0, older_run).data() for row in range(model.rowCount(older_run))] == [
+        "final model", "checkpoint, step 200"  # listed once, as its pin
+    ]
     window.close()
 
 
@@ -101,11 +106,11 @@ def test_a_loaded_step_the_run_has_since_deleted_stays_the_boxs_choice(qtbot, ti
     window = MainWindow(AppState(Catalog()))
     qtbot.addWidget(window)
     picker = window.model_picker
-    entry = picker._entries[str((run / "checkpoint").resolve())]
-    with qtbot.waitSignal(window.state.model_changed, timeout=20_000):
-        window.load_model(entry, picker.load_settings())
+    with qtbot.waitSignal(window.state.model_changed, timeout=20_000) as changed:
+        window.load_model(picker._entries[str((run / "checkpoint").resolve())], picker.load_settings())
+    entry = changed.args[0].entry  # the checkpoint's step, pinned
     shown = picker.combo.currentText()
-    shutil.rmtree(run / "checkpoint")
+    shutil.rmtree(entry.location)
     window.state.catalog_changed.emit()  # as a run says when it kept or dropped a step
     assert picker.combo.currentData() == entry.id and picker.combo.currentText() == entry_label(entry) != ""
     assert shown.endswith("checkpoint, step 50")
@@ -116,6 +121,8 @@ def test_a_kept_evaluation_reads_apart_from_the_checkpoint_a_run_resumes_from(ti
     entry = tiny_loaded.entry
     assert variant_label(TrainedVariant(entry, checkpoint=True, step=600, snapshot=True)) == "evaluation at step 600"
     assert variant_label(TrainedVariant(entry, checkpoint=True, step=612)) == "checkpoint, step 612"
+    pinned = TrainedVariant(entry, checkpoint=True, step=612, snapshot=True, pinned=True)
+    assert variant_label(pinned) == "checkpoint, step 612"  # kept once opened: no evaluation made it
 
 
 

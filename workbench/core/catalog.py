@@ -262,7 +262,8 @@ class TrainedVariant:
     entry: ModelEntry
     checkpoint: bool
     step: int | None = None  # of a checkpoint, when its state says
-    snapshot: bool = False  # the model kept from an evaluation, not the checkpoint a run resumes from
+    snapshot: bool = False  # a kept step: from an evaluation, or pinned; not the checkpoint a run resumes from
+    pinned: bool = False  # the resume checkpoint of this step, kept when it was opened (checkpoints.pinned_folder)
 
 
 @dataclass(frozen=True)
@@ -291,10 +292,11 @@ def _variant(folder: Path) -> TrainedVariant:
         return TrainedVariant(entry, checkpoint=False)
     try:
         state = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
-        step, snapshot = state.get("step"), state.get("snapshot") is True
+        step, snapshot, pinned = state.get("step"), state.get("snapshot") is True, state.get("pinned") is True
     except (OSError, ValueError, AttributeError, RecursionError):
-        step, snapshot = None, False
-    return TrainedVariant(entry, checkpoint=True, step=step if isinstance(step, int) else None, snapshot=snapshot)
+        step, snapshot, pinned = None, False, False
+    step = step if isinstance(step, int) else None
+    return TrainedVariant(entry, checkpoint=True, step=step, snapshot=snapshot, pinned=pinned)
 
 
 def run_checkpoints(run_folder: Path) -> list[TrainedVariant]:
@@ -372,6 +374,10 @@ class TrainedSource(ModelSource):
     @staticmethod
     def _run(run_folder: Path, folders: list[Path]) -> TrainedRun:
         variants = [_variant(folder) for folder in folders]
+        # A resume checkpoint pinned once opened is listed as its pin: the same model, under a name that stays it.
+        pinned = {variant.step for variant in variants if variant.pinned}
+        variants = [variant for variant in variants
+                    if not (variant.checkpoint and not variant.snapshot and variant.step in pinned)]
         # The final model first, then checkpoints from the latest step down; at one step the checkpoint
         # the run resumes from before the model kept from that evaluation.
         variants.sort(key=lambda variant: (variant.checkpoint, -(variant.step or 0), variant.snapshot))

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Generator
@@ -100,6 +101,67 @@ def mark_opened(folder: str | Path) -> None:
 
 def was_opened(folder: Path) -> bool:
     return (folder / OPENED_FILE).is_file()
+
+
+def step_folder(run_folder: str | Path, step: int) -> Path:
+    """Where a run keeps the model of ``step``: one an evaluation kept, or a checkpoint pinned (``pinned_folder``)."""
+    return Path(run_folder) / f"step-{step:07d}"
+
+
+def pinned_folder(folder: str | Path) -> Path:
+    """What to load and record for ``folder``: the folder itself, except for a run's resume checkpoint, which the
+    run rewrites when it goes on (a run or a tree made with it would name another model later). That one is
+    pinned: the run's kept model of the checkpoint's step, made of the checkpoint's model files (hard links, not
+    copies) when no evaluation kept it. Where it cannot be made (a read-only folder), ``folder`` itself."""
+    folder = Path(folder)
+    before = _state_text(folder)
+    state = _json_object(before)
+    step = state.get("step")
+    if state.get("snapshot") is True or not isinstance(step, int) or not (folder / "config.json").is_file():
+        return folder
+    kept = step_folder(folder.parent, step)
+    kept_state = read_state(kept) or {}
+    if kept_state.get("snapshot") is True and kept_state.get("step") == step:
+        return kept
+    try:
+        times = [(place, place.stat()) for place in (folder, folder.parent)]
+        with atomic_directory(kept) as staging:
+            for file in folder.iterdir():
+                if file.is_file() and file.name not in (STATE_FILE, TENSORS_FILE):
+                    _link_or_copy(file, staging / file.name)
+            if _state_text(folder) != before:  # the run saved a newer checkpoint meanwhile: its files are mixed
+                raise FileExistsError(folder)
+            pinned = {"step": step, "snapshot": True, "pinned": True}
+            (staging / STATE_FILE).write_text(json.dumps(pinned), encoding="utf-8")
+        # Runs are listed by their latest change, and pinning is none: the pin takes the checkpoint's time, and
+        # the run's folder keeps its own.
+        for place, (_, was) in zip((kept, folder.parent), times):
+            os.utime(place, ns=(was.st_atime_ns, was.st_mtime_ns))
+    except OSError:
+        return folder
+    return kept
+
+
+def _state_text(folder: Path) -> str:
+    try:
+        return (folder / STATE_FILE).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def _json_object(text: str) -> dict[str, Any]:
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)  # the checkpoint is replaced whole, never written in place: the link keeps this one
+    except OSError:  # a file system without hard links
+        shutil.copy2(source, target)
 
 
 def has_checkpoint(folder: str | Path) -> bool:

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Callable, Generator, TypeVar
 
 from workbench.core import paths
 from workbench.core.atomic import atomic_directory
-from workbench.core.catalog import HUB, Catalog, ModelEntry
-from workbench.core.checkpoints import mark_opened
+from workbench.core.catalog import HUB, Catalog, ModelEntry, folder_entry
+from workbench.core.checkpoints import mark_opened, pinned_folder
 from workbench.core.checksums import file_crc32
 from workbench.core.devices import free_device_memory, resolve_device, resolve_dtype
 from workbench.core.errors import (
@@ -628,7 +628,14 @@ def open_model(
 ) -> Generator[LoadProgress, None, LoadedModel]:
     """``load_model`` for a model a person opens to work with (the window's model bar, a Compare column): a run's
     kept step, once loaded, is marked opened, so the run's thinning keeps it (a tree or a comparison made with it
-    may need it again). Reading a step to draw it (the scrubber, the drift view, a command) marks nothing."""
+    may need it again), and a run's resume checkpoint is loaded as the kept step it is pinned to
+    (``pinned_folder``), since the run rewrites the checkpoint when it goes on. Reading a step to draw it (the
+    scrubber, the drift view, a command) marks nothing."""
+    if entry.location:
+        pinned = pinned_folder(entry.location)
+        if pinned != Path(entry.location):
+            Catalog().register_trained(pinned)  # listed with the run's other steps, wherever the run's folder is
+            entry = folder_entry(pinned, source=entry.source)
     loaded = yield from load_model(entry, settings, cancel)
     if entry.location:  # a packaged model locates its files itself: never a run's step
         mark_opened(entry.location)

@@ -4,7 +4,8 @@ checkpoint, so any step can be opened, generated from and inspected while traini
 Keeping one per evaluation would fill the disk, so after each new one only the latest few and a
 selection spread evenly on a log scale of steps are kept: early training changes fastest, so the
 kept steps crowd there (100, 300, 1000, 3000...) as the run grows. A step that was opened (loaded to
-generate from, branch or compare) is kept too: what was made with it may need it again.
+generate from, branch or compare) is kept too: what was made with it may need it again. So is the resume
+checkpoint's step once the checkpoint was opened (``checkpoints.pinned_folder``), listed here like the others.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workbench.core.atomic import atomic_directory
-from workbench.core.checkpoints import STATE_FILE, was_opened
+from workbench.core.checkpoints import STATE_FILE, step_folder, was_opened
 
 SNAPSHOT_PATTERN = re.compile(r"step-(\d+)")
 
@@ -31,10 +32,6 @@ class SnapshotEvent:
     path: str
     kept: tuple[int, ...]
     disk_bytes: int
-
-
-def snapshot_folder(out_dir: Path, step: int) -> Path:
-    return out_dir / f"step-{step:07d}"
 
 
 def snapshot_steps(out_dir: Path) -> dict[int, Path]:
@@ -75,7 +72,7 @@ def save_snapshot(
     out_dir: Path, step: int, write_files: Callable[[Path], None], last: int, log_spaced: int
 ) -> SnapshotEvent:
     """Write the snapshot of ``step`` whole (or not at all), then delete those no longer kept."""
-    folder = snapshot_folder(out_dir, step)
+    folder = step_folder(out_dir, step)
     with atomic_directory(folder) as staging:
         write_files(staging)
         (staging / STATE_FILE).write_text(json.dumps({"step": step, "snapshot": True}), encoding="utf-8")

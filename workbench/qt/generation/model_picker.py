@@ -112,7 +112,7 @@ def variant_label(variant: TrainedVariant) -> str:
         return QCoreApplication.translate("ModelPicker", "final model")
     if variant.step is None:
         return QCoreApplication.translate("ModelPicker", "checkpoint")
-    if variant.snapshot:  # kept from an evaluation; the checkpoint is where Continue resumes
+    if variant.snapshot and not variant.pinned:  # kept from an evaluation; the checkpoint is where Continue resumes
         return QCoreApplication.translate("ModelPicker", "evaluation at step {0}").format(variant.step)
     return QCoreApplication.translate("ModelPicker", "checkpoint, step {0}").format(variant.step)
 
@@ -412,6 +412,8 @@ class ModelPicker(QWidget):
             "The model in use, where it runs, and the memory its weights take."))
         self._loaded = loaded.entry if loaded is not None else None
         if loaded is not None:
+            if loaded.entry.id not in self._entries:  # a run's checkpoint loads as the step it was pinned to
+                self.refresh()
             if loaded.entry.id == self._opening:
                 self._opening = None  # loaded once: it stays listed
             self.select(loaded.entry.id)

@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
 from superqt import QElidingLabel
 
 from workbench.core.catalog import TRAINED, folder_entry
+from workbench.core.checkpoints import step_folder
 from workbench.core.devices import device_beside_training, resolve_device
 from workbench.core.loading import LoadSettings
 from workbench.core.training.scrub import StepReading, read_step
-from workbench.core.training.snapshots import snapshot_folder
 from workbench.qt.attention.heatmap import AttentionHeatmap, DisplayOptions
 from workbench.qt.common.app_state import AppState
 from workbench.qt.common.jobs import Job
@@ -163,7 +163,7 @@ class CheckpointScrubber(QWidget):
         step = self.current_step()
         if step is None or self.out_dir is None:
             return
-        folder = snapshot_folder(self.out_dir, step)
+        folder = step_folder(self.out_dir, step)
         training_on = self.training_device()
         if training_on is None:
             device, where = "auto", self.tr("on the default device")
@@ -209,7 +209,7 @@ class CheckpointScrubber(QWidget):
         if (step, probe) in self.readings:
             self._show(self.readings[(step, probe)])
             return
-        folder, block_size = snapshot_folder(self.out_dir, step), self.block_size
+        folder, block_size = step_folder(self.out_dir, step), self.block_size
         self.job.start(lambda cancel: read_step(folder, step, probe, block_size, cancel))
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
