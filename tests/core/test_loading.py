@@ -64,6 +64,26 @@ def test_folder_with_config_but_no_weights_is_refused(tiny_folder):
         load_model_blocking(str(tiny_folder))
 
 
+@pytest.mark.parametrize("damage", ["renamed", "one_missing"])
+def test_weights_missing_from_the_files_are_refused_not_made_up(tiny_folder, damage):
+    """transformers fills what the files lack with random numbers and says so in a log line only: generation,
+    perplexity and every panel then showed noise, another one at each load."""
+    from safetensors.torch import load_file, save_file
+
+    path = next(tiny_folder.glob("*.safetensors"))
+    weights = load_file(path)
+    if damage == "renamed":  # as a LoRA merge saved under the wrapper's names leaves them
+        weights = {f"base_model.model.{name}": weight for name, weight in weights.items()}
+    else:
+        del weights["model.layers.0.self_attn.q_proj.weight"]
+    save_file(weights, path, metadata={"format": "pt"})
+    with pytest.raises(ModelLoadError, match="of the model's weights are not in its files") as raised:
+        load_model_blocking(str(tiny_folder))
+    assert "\n" not in str(raised.value)
+    if damage == "one_missing":
+        assert "1 of the model's weights" in str(raised.value) and "q_proj" in str(raised.value)
+
+
 def test_a_weights_file_that_may_not_be_read_is_said_so_not_called_missing(tiny_folder, tmp_path):
     """safetensors calls a file it may not read "No such file or directory"."""
     folder = tmp_path / "model"

@@ -192,15 +192,29 @@ def _load_folder(location: str, settings: LoadSettings, dtype: torch.dtype, **hu
     config = AutoConfig.from_pretrained(location, trust_remote_code=trust, **hub_options)
     tokenizer = AutoTokenizer.from_pretrained(location, trust_remote_code=trust, **hub_options)
     with models_built_in_turn():
-        model = _auto_class(config).from_pretrained(
+        model, loading = _auto_class(config).from_pretrained(
             location,
             config=config,
             dtype=dtype,
             attn_implementation=settings.attn_implementation,
             trust_remote_code=trust,
+            output_loading_info=True,
             **hub_options,
         )
+    _refuse_missing_weights(location, loading)
     return model, tokenizer
+
+
+def _refuse_missing_weights(location: str, loading: dict) -> None:
+    """transformers fills the weights a model's files lack with random numbers and says so only in a log line
+    (a LoRA merge saved under other names, a file cut short): every number shown would be noise, and another
+    noise at each load. Weights the model itself may lack (tied to others, rebuilt on load) are not listed."""
+    missing = sorted(str(name) for name in loading.get("missing_keys") or ())  # (misshapen ones raise on load)
+    if missing:
+        shown = ", ".join(missing[:3]) + (", …" if len(missing) > 3 else "")
+        raise ModelLoadError(QT_TRANSLATE_NOOP(
+            "Errors", "{location} could not be loaded: {count} of the model's weights are not in its files "
+            "({names}); they would be random numbers.").fill(location=location, count=len(missing), names=shown))
 
 
 def remote_code_files(location: str, **hub_options) -> list[str]:

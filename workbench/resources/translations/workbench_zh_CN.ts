@@ -1387,6 +1387,10 @@ mean surprisal {3:.2f} nats{4}</source>
         <translation>{model} 在生成过程中不提供其注意力权重。</translation>
     </message>
     <message>
+        <source>{location} could not be loaded: {count} of the model&apos;s weights are not in its files ({names}); they would be random numbers.</source>
+        <translation>无法加载 {location}：模型有 {count} 个权重不在其文件中（{names}），它们将是随机数。</translation>
+    </message>
+    <message>
         <source>{location} ships its own Python code, which would run on this machine: {files}. Read it first; load with --trust-remote-code (or confirm in the window) only if you trust it.</source>
         <translation>{location} 自带 Python 代码，这些代码会在本机上运行：{files}。请先阅读这些代码；只有在信任它时，才使用 --trust-remote-code 加载（或在窗口中确认）。</translation>
     </message>
