@@ -13,7 +13,7 @@ from transformers.convert_slow_tokenizer import bytes_to_unicode
 
 from tests.conftest import make_tiny_llama, make_tiny_loaded
 from workbench.cli import main
-from workbench.core.compare import same_tokenizer, score_text
+from workbench.core.compare import same_token_space, score_text
 from workbench.core.jobs import CancelToken, drain
 
 BYTE_DECODER = {char: byte for byte, char in bytes_to_unicode().items()}
@@ -84,10 +84,42 @@ def test_kl_to_itself_is_zero_and_to_another_model_is_its_definition(tiny_loaded
 
 def test_a_different_tokenizer_gets_bits_per_byte_and_no_kl(tiny_loaded):
     other = other_tokenizer_loaded()
-    assert not same_tokenizer(tiny_loaded.tokenizer, other.tokenizer)
+    assert not same_token_space(tiny_loaded, other)
     first, second = drain(score_text([tiny_loaded, other], TEXT))
     assert second.kl_to_first is None and len(second.token_ids) != len(first.token_ids)
     assert math.isfinite(second.bits_per_byte) and "kl_to_first" not in second.to_json()
+
+
+def padded_vocabulary_loaded():
+    """The tiny model with 20 more rows of scores than its tokenizer has tokens, as the sizes of one family often
+    differ (Qwen2.5 0.5B and 7B: 151,936 and 152,064)."""
+    loaded = make_tiny_loaded(seed=5)
+    loaded.model.resize_token_embeddings(len(loaded.tokenizer) + 20)
+    return loaded
+
+
+def end_of_text_appending_loaded():
+    """The tiny model whose tokenizer appends its end of text to every text, as fine-tunes saved with
+    ``add_eos_token`` do: the same vocabulary, one more position."""
+    from tokenizers import processors
+
+    loaded = make_tiny_loaded(seed=5)
+    eos = loaded.tokenizer.eos_token
+    loaded.tokenizer.backend_tokenizer.post_processor = processors.TemplateProcessing(
+        single=f"$A {eos}", special_tokens=[(eos, loaded.tokenizer.eos_token_id)])
+    return loaded
+
+
+@pytest.mark.parametrize("other", [padded_vocabulary_loaded, end_of_text_appending_loaded])
+def test_a_shared_vocabulary_whose_positions_or_scores_differ_is_compared_per_byte(tiny_loaded, other):
+    """Both crashed the comparison with a RuntimeError on the KL's shapes, after every column was generated."""
+    other = other()
+    assert same_token_space(tiny_loaded, make_tiny_loaded(seed=5)) and not same_token_space(tiny_loaded, other)
+    first, second = drain(score_text([tiny_loaded, other], TEXT))
+    assert second.kl_to_first is None and math.isfinite(second.bits_per_byte)
+    ids = list(second.token_ids)
+    assert second.mean_logprob == pytest.approx(float(forward_log_probs(other, ids).gather(
+        1, torch.tensor(ids[1:])[:, None]).mean()), abs=1e-5)
 
 
 def test_cancel_stops_between_models(tiny_loaded):

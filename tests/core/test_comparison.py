@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from tests.conftest import make_tiny_loaded
-from tests.core.test_compare import other_tokenizer_loaded
+from tests.core.test_compare import end_of_text_appending_loaded, other_tokenizer_loaded, padded_vocabulary_loaded
 from workbench.core import paths
 from workbench.core.comparison import (
     BITS_PER_BYTE,
@@ -67,6 +67,8 @@ FACTORIES = {
     "tiny-copy": lambda: make_tiny_loaded(seed=0),
     "tiny-5": lambda: make_tiny_loaded(seed=5),
     "other": other_tokenizer_loaded,
+    "padded": padded_vocabulary_loaded,
+    "ending": end_of_text_appending_loaded,
 }
 
 
@@ -300,3 +302,12 @@ def test_saved_columns_read_back_and_a_damaged_one_is_left_out():
     damaged = [*saved, {"model": "tiny", "settings": {"temperature": -1}, "seed": None, "label": ""},
                {"model": "tiny"}, "not a column", {**saved[0], "seed": True}]
     assert columns_from_data(damaged) == list(COLUMNS)
+
+
+def test_models_of_one_vocabulary_whose_scores_do_not_line_up_are_compared_per_character():
+    columns = (CompareColumn("tiny", GREEDY), CompareColumn("padded", GREEDY), CompareColumn("ending", GREEDY))
+    comparison = drain(run_comparison(columns, PROMPT, ModelCache(CountingLoader()), chat=False))
+    assert comparison.shares_tokenizer == ((True, False, False), (False, True, False), (False, False, True))
+    assert np.all(np.isfinite(comparison.matrix(BITS_PER_BYTE)[:, 0]))  # column 1's answer read by every model
+    for other in (1, 2):
+        assert not comparison.disagreement(0, other).per_token

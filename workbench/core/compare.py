@@ -65,9 +65,25 @@ class CompareProgress:
     models_total: int
 
 
-def same_tokenizer(first, other) -> bool:
-    """The same token-to-id map and the same special tokens: positions and distributions line up."""
-    return first.get_vocab() == other.get_vocab() and first.special_tokens_map == other.special_tokens_map
+# Read by both tokenizers to see that they add the same special tokens around a text (one appends an end of text).
+_PROBE_TEXT = "Models compare: 床前明月光, 2 + 2 = 4."
+
+
+def same_token_space(first: LoadedModel, other: LoadedModel) -> bool:
+    """Whether positions and distributions line up: the same token-to-id map and special tokens, the same special
+    tokens added around a text, and as many scores per position (a padded vocabulary, as two sizes of one family
+    often have, makes the other's distribution longer)."""
+    a, b = first.tokenizer, other.tokenizer
+    return (
+        a.get_vocab() == b.get_vocab()
+        and a.special_tokens_map == b.special_tokens_map
+        and a(_PROBE_TEXT)["input_ids"] == b(_PROBE_TEXT)["input_ids"]
+        and _scores_per_position(first) == _scores_per_position(other)
+    )
+
+
+def _scores_per_position(loaded: LoadedModel) -> int | None:
+    return getattr(loaded.model.config.get_text_config(), "vocab_size", None)
 
 
 def _encode(loaded: LoadedModel, text: str) -> tuple[list[int], int, list[tuple[int, int]]]:
@@ -167,7 +183,7 @@ def score_text(
     cancel = cancel or CancelToken()
     scores: list[TextScore] = []
     first_logits: torch.Tensor | None = None  # (T-1, V) kept while a later model shares the tokenizer
-    sharing = [same_tokenizer(models[0].tokenizer, loaded.tokenizer) for loaded in models]
+    sharing = [same_token_space(models[0], loaded) for loaded in models]
     for index, loaded in enumerate(models):
         if cancel.cancelled:
             return scores
@@ -178,7 +194,7 @@ def score_text(
         if index == 0:
             kl = np.zeros(len(ids) - 1)  # a model against itself
             first_logits = logits if any(sharing[1:]) else None
-        elif sharing[index]:
+        elif sharing[index] and tuple(ids) == scores[0].token_ids:  # (a text the two could still split apart)
             kl = _kl(first_logits, logits)
         top_ids, top_logprobs = _top(logits, min(top, logits.shape[-1])) if top else (None, None)
         log_probs = _token_log_probs(logits, ids)  # (T-1,)

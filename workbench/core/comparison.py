@@ -276,7 +276,7 @@ class Comparison:
         if reference_score is None or other_score is None:
             return None
         text = self.outcomes[reference].text
-        if self.shares_tokenizer[reference][other]:
+        if self.shares_tokenizer[reference][other] and other_score.kl_to_first is not None:
             labels = self.token_labels[reference_score.model]
             return Disagreement(
                 reference,
@@ -332,7 +332,7 @@ def run_comparison(
 ) -> Generator[ModelLoading | ColumnStarted | ColumnToken | ColumnFinished | ScoringProgress, None, Comparison]:
     """Generate every column in turn, then score every answer under every column's model.
     Cancel raises ``CancelledError`` (between loads, within a token while generating, between scorings)."""
-    from workbench.core.compare import same_tokenizer, score_text, scoring_problem
+    from workbench.core.compare import same_token_space, score_text, scoring_problem
     from workbench.core.generation import generate
 
     _validate(columns, prompt)
@@ -385,7 +385,7 @@ def run_comparison(
             by_model[id(loaded)][text_index] = score
         yield ScoringProgress(text_index + 1, len(outcomes))
 
-    shares = {(id(a), id(b)): same_tokenizer(a.tokenizer, b.tokenizer) for a in distinct for b in distinct}
+    shares = {(id(a), id(b)): same_token_space(a, b) for a in distinct for b in distinct}
     return Comparison(
         prompt=prompt,
         system_prompt=system_prompt,
