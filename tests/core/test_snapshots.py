@@ -70,6 +70,29 @@ def test_a_resumed_run_drops_the_steps_kept_after_its_checkpoint(corpus, tmp_pat
     assert list(snapshot_steps(out)) == [20, 25]
 
 
+def test_a_resumed_run_keeps_an_opened_step_after_its_checkpoint(corpus, tmp_path):
+    """Step 15 was opened (a tree branched from it) before the crash: the resumed run leaves it as it was, even
+    where its own step 15 differs (here its schedule is longer), so the tree loads the model it was made with."""
+    import shutil
+
+    from workbench.core.checkpoints import mark_opened, was_opened
+
+    out = tmp_path / "run"
+    keep = dict(eval_interval=5, keep_last_checkpoints=2, keep_log_spaced_checkpoints=0)
+    run(tiny_settings(corpus, out, max_iters=20, **keep))
+    mark_opened(snapshot_steps(out)[15])
+    ids = torch.tensor([[2, 3, 4, 5]])
+    opened_logits = load_model_blocking(str(snapshot_steps(out)[15])).model(input_ids=ids).logits
+    run(tiny_settings(corpus, tmp_path / "short", max_iters=10, **keep))
+    shutil.rmtree(out / "checkpoint")
+    shutil.copytree(tmp_path / "short" / "checkpoint", out / "checkpoint")  # the checkpoint at step 10
+    events, _ = run(tiny_settings(corpus, out, max_iters=25, **keep), resume=True)
+    assert [event.kept for event in events if isinstance(event, SnapshotEvent)] == [(15,), (15, 20), (15, 20, 25)]
+    assert was_opened(snapshot_steps(out)[15])
+    again = load_model_blocking(str(snapshot_steps(out)[15])).model(input_ids=ids).logits
+    torch.testing.assert_close(again, opened_logits, rtol=0, atol=0)
+
+
 
 def test_a_step_that_was_opened_is_kept_whatever_the_rule(corpus, tmp_path):
     """A tree branched from step 10, or a comparison with it, can load it again later: the run thins its kept steps

@@ -47,9 +47,10 @@ def snapshot_steps(out_dir: Path) -> dict[int, Path]:
 def drop_snapshots_after(out_dir: Path, step: int) -> None:
     """Delete the snapshots of steps after ``step``, which a run resumed from there takes again: they are of a
     history it rewrites (a crash after they were kept, before the next checkpoint), and would pass for the
-    latest ones, listed above the run's step and keeping its new snapshots from being kept."""
+    latest ones, listed above the run's step and keeping its new snapshots from being kept. One that was opened
+    stays as it is (a tree branched from it loads it again), and the run does not keep that step of its own."""
     for later_step, folder in snapshot_steps(out_dir).items():
-        if later_step > step:
+        if later_step > step and not was_opened(folder):
             shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -73,9 +74,12 @@ def save_snapshot(
 ) -> SnapshotEvent:
     """Write the snapshot of ``step`` whole (or not at all), then delete those no longer kept."""
     folder = step_folder(out_dir, step)
-    with atomic_directory(folder) as staging:
-        write_files(staging)
-        (staging / STATE_FILE).write_text(json.dumps({"step": step, "snapshot": True}), encoding="utf-8")
+    # One opened before a resume, of the history before it (``drop_snapshots_after``), is what a tree made with it
+    # loads: a resumed run with a longer schedule reaches other weights at that step.
+    if not was_opened(folder):
+        with atomic_directory(folder) as staging:
+            write_files(staging)
+            (staging / STATE_FILE).write_text(json.dumps({"step": step, "snapshot": True}), encoding="utf-8")
     saved = snapshot_steps(out_dir)
     ruled = kept_steps(list(saved), last, log_spaced) | {step}
     for old_step, old_folder in saved.items():
