@@ -106,10 +106,17 @@ def test_a_ddp_step_is_one_step_on_every_process_s_own_blocks(tmp_path):
     one = subprocess.run([sys.executable, launched_batches, "--corpus", str(corpus), "--out", str(tmp_path / "one"),
                           "--batch-size", "8", *step], env=environment, capture_output=True, text=True, timeout=600)
     assert one.returncode == 0, one.stderr[-3000:]
+    gradients = {name: torch.load(tmp_path / f"gradients-{name}.pt") for name in ("two", "one")}
+    assert len(gradients["two"]) == len(gradients["one"])
+    for averaged, whole in zip(gradients["two"], gradients["one"]):
+        torch.testing.assert_close(averaged, whole, atol=1e-8, rtol=1e-4)
+    # AdamW's first step moves a weight by lr * g / (|g| + 1e-8): where a gradient is within rounding of that 1e-8
+    # (the processes and the lone one add in other orders), its weight moves a little differently; 27 of 270,720
+    # here, by 5e-5 at most.
     weights = {name: load_file(tmp_path / name / "model.safetensors") for name in ("two", "one")}
     assert weights["one"].keys() == weights["two"].keys()
-    for name, weight in weights["one"].items():
-        torch.testing.assert_close(weights["two"][name], weight, atol=1e-6, rtol=0, msg=name)
+    apart = sum(int(((weights["two"][name] - weight).abs() > 1e-6).sum()) for name, weight in weights["one"].items())
+    assert apart <= 1e-3 * sum(weight.numel() for weight in weights["one"].values()), apart
 
 
 @pytest.mark.slow
