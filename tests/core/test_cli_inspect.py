@@ -153,3 +153,46 @@ def test_the_lens_of_a_model_trained_here_past_its_context_reads_its_last_window
     loaded = drain(load_model(Catalog().resolve(str(run)), LoadSettings(device="cpu")))
     expected = drain(logit_lens(loaded, every[-8:]))
     assert report["lens"] == expected.to_json()
+
+
+def test_a_model_without_layers_to_read_is_refused_before_it_generates(tmp_path, capsys, monkeypatch):
+    """An LSTM trained here: the lens was refused only after the whole generation was traced, and the trace lost."""
+    from workbench.core import generation
+    from workbench.core.training.settings import TrainSettings
+    from workbench.core.training.trainer import train
+
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("the cat sat on the mat and the dog sat on the log. " * 40, encoding="utf-8")
+    run = tmp_path / "lstm"
+    drain(train(TrainSettings(corpus=str(corpus), out_dir=str(run), arch="lstm", n_layer=1, n_embd=16, block_size=8,
+                              batch_size=2, max_iters=2, eval_interval=2, eval_iters=1, sample_tokens=4,
+                              device="cpu")))
+    monkeypatch.setattr(generation, "generate", lambda *args, **kwargs: pytest.fail("generated before refusing"))
+    out = tmp_path / "trace.json"
+    code = main(["inspect", "--model", str(run), "--prompt", "the cat", "--max-new-tokens", "6", "--device", "cpu",
+                 "--out", str(out), "--lens"])
+    err = capsys.readouterr().err
+    assert code == 2 and not out.exists()
+    assert [line for line in err.splitlines() if line.startswith("error:")] == [
+        f"error: {run.name} has no stack of transformer blocks to read between: it has no logit lens."], err
+
+
+def test_a_lens_that_fails_in_its_pass_keeps_the_whole_generation(tiny_folder, tmp_path, monkeypatch, capsys):
+    from workbench.core import lens
+    from workbench.core.errors import InvalidInputError
+
+    def refused_in_the_pass(*args, **kwargs):
+        raise InvalidInputError("tiny does more between its last layer and its output than a norm: the logit lens "
+                                "cannot repeat it.")
+        yield
+
+    monkeypatch.setattr(lens, "logit_lens", refused_in_the_pass)
+    out = tmp_path / "trace.json"
+    code = main(["inspect", "--model", str(tiny_folder), "--prompt", "The capital of France", "--raw", "--greedy",
+                 "--max-new-tokens", "6", "--device", "cpu", "--out", str(out), "--lens"])
+    assert code == 2
+    report = json.loads(out.read_text(encoding="utf-8"))
+    assert len(report["tokens"]) == 6 and "lens" not in report
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    assert errors == ["error: tiny does more between its last layer and its output than a norm: the logit lens "
+                      "cannot repeat it. The file holds the whole generation, no lens."]

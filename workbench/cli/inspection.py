@@ -17,6 +17,7 @@ from pathlib import Path
 
 from workbench.cli.generate import add_generation_arguments, load_for_generation
 from workbench.cli.interrupt import INTERRUPTED, first_ctrl_c_stops
+from workbench.core.errors import WorkbenchError
 from workbench.core.outputs import check_output_file
 
 
@@ -39,17 +40,24 @@ def run(args: argparse.Namespace) -> int:
     from workbench.core.generation import generate
     from workbench.core.inspection import inspection_report
     from workbench.core.jobs import CancelToken, drain
+    from workbench.core.lens import check_lens_applies
 
     out = check_output_file(args.out, ".json")  # before the load: a bad path costs nothing
     loaded, request = load_for_generation(args)
+    if args.lens:  # before the generation: a model with no layers to read costs no wait
+        check_lens_applies(loaded)
     request = dataclasses.replace(request, trace=True)
     cancel = CancelToken()  # the first Ctrl+C stops the generation, and its trace so far is written
     with first_ctrl_c_stops(cancel, announce=None):
         result = drain(generate(loaded, request, cancel))
     lens = None
     lens_stopped = False
+    lens_problem: WorkbenchError | None = None
     if args.lens and not result.stopped:  # stopped: the person wants the file now, not another pass
-        lens, lens_stopped = _lens_until_ctrl_c(loaded, _lens_window(loaded, result))
+        try:
+            lens, lens_stopped = _lens_until_ctrl_c(loaded, _lens_window(loaded, result))
+        except WorkbenchError as problem:  # found in the lens's pass (a head that does more than a norm)
+            lens_problem = problem
     report = inspection_report(loaded.entry.name, request, result, lens)
     write_text_atomic(out, json.dumps(report, ensure_ascii=False) + "\n")
     traced = sum(len(sequence.tokens) for sequence in result.sequences)
@@ -62,6 +70,9 @@ def run(args: argparse.Namespace) -> int:
     if lens_stopped:
         print("stopped (Ctrl+C) during the logit lens: the file holds the whole generation, no lens", file=sys.stderr)
         return INTERRUPTED
+    if lens_problem is not None:
+        print(f"error: {lens_problem} The file holds the whole generation, no lens.", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -124,6 +124,22 @@ def _refuse_unless_lens_applies(loaded: LoadedModel, token_ids: list[int], chunk
                 chunk=chunk_positions
             )
         )
+    check_lens_applies(loaded)
+    if not token_ids:
+        raise InvalidInputError(QT_TRANSLATE_NOOP("Errors", "There is nothing to read: the text is empty."))
+    limit = loaded.context_length
+    if limit is not None and len(token_ids) > limit:
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP("Errors", "The text is {count} tokens long; {name} reads at most {limit}.").fill(
+                count=len(token_ids), name=name, limit=limit
+            )
+        )
+
+
+def check_lens_applies(loaded: LoadedModel) -> None:
+    """Raise InvalidInputError when ``loaded`` has no layers to read a logit lens between: known from the model
+    alone, before any slow work. (Whether its head does more than a norm shows only in a forward pass.)"""
+    name = loaded.entry.name
     if not loaded.can_generate or loaded.is_encoder_decoder or loaded.model.get_output_embeddings() is None:
         raise InvalidInputError(
             QT_TRANSLATE_NOOP(
@@ -135,15 +151,6 @@ def _refuse_unless_lens_applies(loaded: LoadedModel, token_ids: list[int], chunk
             QT_TRANSLATE_NOOP(
                 "Errors", "{name} has no stack of transformer blocks to read between: it has no logit lens."
             ).fill(name=name)
-        )
-    if not token_ids:
-        raise InvalidInputError(QT_TRANSLATE_NOOP("Errors", "There is nothing to read: the text is empty."))
-    limit = loaded.context_length
-    if limit is not None and len(token_ids) > limit:
-        raise InvalidInputError(
-            QT_TRANSLATE_NOOP("Errors", "The text is {count} tokens long; {name} reads at most {limit}.").fill(
-                count=len(token_ids), name=name, limit=limit
-            )
         )
 
 
