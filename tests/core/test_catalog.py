@@ -260,3 +260,50 @@ def test_a_marked_name_is_read_back_only_while_it_says_what_the_english_one_says
     for damaged in ({"context": "ModelNames", "template": "{run} (step {step})", "values": {"run": "poems"}},
                     {"template": 5}, [1, 2], {"context": "A", "template": "{x}", "values": {"x": [1]}}):
         assert entry_named("poems (step 6)", damaged) == "poems (step 6)"
+
+
+def test_trainers_registering_at_once_keep_each_others_runs(tmp_path):
+    """Each registration reads the list, adds one and writes it back: two trainers at once lost each other's."""
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent("""
+        import sys
+        from pathlib import Path
+        from workbench.core.catalog import Catalog
+        for index in range(60):
+            Catalog().register_trained(Path(sys.argv[1]) / f"model-{index}")
+    """)
+    processes = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path / name)]) for name in ("a", "b")]
+    assert [process.wait(timeout=120) for process in processes] == [0, 0]
+    listed = json.loads((paths.data_dir() / "trained.json").read_text(encoding="utf-8"))
+    assert len(listed) == len(set(listed)) == 120
+
+
+def test_a_step_its_run_has_deleted_leaves_the_list_at_the_next_registration(tmp_path):
+    run = tmp_path / "run"
+    for step in (100, 200):
+        (run / f"step-{step:07d}").mkdir(parents=True)
+    catalog = Catalog()
+    for folder in (run / "step-0000100", run / "step-0000200", tmp_path / "unmounted" / "run" / "step-0000300"):
+        catalog.register_trained(folder)
+    (run / "step-0000100").rmdir()  # thinned by its run
+    catalog.register_trained(run / "checkpoint")
+    listed = json.loads((paths.data_dir() / "trained.json").read_text(encoding="utf-8"))
+    assert listed == [str(run / "step-0000200"), str(tmp_path / "unmounted" / "run" / "step-0000300"),
+                      str(run / "checkpoint")]
+
+
+def test_a_run_trained_into_the_data_folder_itself_still_registers(tmp_path, monkeypatch):
+    """Its trainer holds the folder for the whole run: registering waits a moment for it, then goes on."""
+    from workbench.core import outputs
+
+    monkeypatch.setattr(outputs, "HOLD_WAIT_S", 0.1)
+    paths.data_dir().mkdir(parents=True, exist_ok=True)
+    held = outputs.RunFolderLock(paths.data_dir())
+    try:
+        Catalog().register_trained(tmp_path / "model")
+    finally:
+        held.release()
+    assert json.loads((paths.data_dir() / "trained.json").read_text(encoding="utf-8")) == [str(tmp_path / "model")]

@@ -20,7 +20,7 @@ from workbench.core.atomic import damaged_name, new_staging_file, remove_stale_s
 from workbench.core.checkpoints import STATE_FILE
 from workbench.core.errors import ModelNotFoundError
 from workbench.core.i18n import QT_TRANSLATE_NOOP, text_from_data
-from workbench.core.outputs import training_in
+from workbench.core.outputs import folder_held, training_in
 
 # Sources the loader knows how to open.
 PACKAGED = "packaged"
@@ -310,6 +310,11 @@ def run_checkpoints(run_folder: Path) -> list[TrainedVariant]:
     return sorted(by_step.values(), key=lambda variant: variant.step or 0)
 
 
+def _thinned_step(folder: Path) -> bool:
+    """A kept step its run has since deleted (the run's folder is there; a run on a drive not mounted now is not)."""
+    return folder.name.startswith("step-") and folder.parent.is_dir() and not folder.exists()
+
+
 class TrainedSource(ModelSource):
     """Models trained in the workbench: every folder registered in ``trained.json`` and every
     model folder (final model or checkpoint) below the trained-models directory, grouped by run."""
@@ -353,11 +358,13 @@ class TrainedSource(ModelSource):
         return list(seen.values())
 
     def register(self, folder: Path) -> None:
-        folders = self._listed()
-        if str(Path(folder).resolve()) not in folders:
-            folders.append(str(Path(folder).resolve()))
         try:
-            write_json_atomic(self.registry, folders)
+            self.registry.parent.mkdir(parents=True, exist_ok=True)
+            with folder_held(self.registry.parent):  # another trainer may be registering its steps now
+                folders = [listed for listed in self._listed() if not _thinned_step(Path(listed))]
+                if str(Path(folder).resolve()) not in folders:
+                    folders.append(str(Path(folder).resolve()))
+                write_json_atomic(self.registry, folders)
         except OSError:  # a data folder that cannot be written: the list is a convenience, the run goes on
             pass
 

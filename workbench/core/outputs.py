@@ -7,6 +7,8 @@ import errno
 import os
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from workbench.core import paths
@@ -138,6 +140,7 @@ def check_output_file(path: Path, suffix: str) -> Path:
 
 
 LOCK_ATTEMPTS, LOCK_RETRY_S = 10, 0.02  # a folder lock is refused only after 0.2 s of others holding it
+HOLD_WAIT_S = 5.0  # what ``folder_held`` waits for another holder
 
 
 def _locked_folder(folder: Path, exclusive: bool) -> int | None:
@@ -161,6 +164,29 @@ def _locked_folder(folder: Path, exclusive: bool) -> int | None:
         os.close(fd)
         return None
     return fd
+
+
+@contextmanager
+def folder_held(folder: Path) -> Iterator[None]:
+    """Hold ``folder`` against every other ``folder_held`` of it, in any process or thread, while a file in it is
+    read, changed and written back (two trainers registering their steps at once lost each other's). Waits up to
+    ``HOLD_WAIT_S`` for the holder, then goes on unguarded: a run trained into this very folder holds it for
+    hours (``RunFolderLock``). Where the system or the file system has no locks, nothing is guarded."""
+    fd = None
+    deadline = time.monotonic() + HOLD_WAIT_S
+    while True:
+        try:
+            fd = _locked_folder(folder, exclusive=True)
+            break
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                break
+            time.sleep(LOCK_RETRY_S)
+    try:
+        yield
+    finally:
+        if fd is not None:
+            os.close(fd)
 
 
 def training_in(folder: Path) -> bool | None:
