@@ -19,6 +19,7 @@ import queue
 import random
 import threading
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from typing import Generator, Sequence
 
@@ -52,6 +53,7 @@ from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import CancelToken
 from workbench.core.loading import LoadedModel
 from workbench.core.model_parts import checked_before_each, decoder_blocks
+from workbench.core.random_stream import process_random_stream
 from workbench.core.sampler_chain import SamplerChain, TraceNumbers, chain_stages, trace_numbers, without_chain
 from workbench.core.text_stream import text_stream
 from workbench.core.transformers_helpers import model_settings_limited_to_tokens
@@ -511,11 +513,14 @@ def generate(
             blocks = [] if beam else decoder_blocks(model)  # beams are kept whole: they stop between steps
             if attention is not None:
                 attention.attach()
+            # A draw holds the process's random stream from its seed to its last token: a run training meanwhile
+            # on another thread draws its dropout from the same one (``random_stream``).
+            drawn = process_random_stream(watcher.interrupt_if_stopping) if seed is not None else nullcontext()
             try:
-                if seed is not None:
-                    torch.manual_seed(seed)
-                with (torch.inference_mode(), checked_before_each(blocks, watcher.interrupt_if_stopping),
+                with (drawn, torch.inference_mode(), checked_before_each(blocks, watcher.interrupt_if_stopping),
                       model_settings_limited_to_tokens(model)):
+                    if seed is not None:
+                        torch.manual_seed(seed)
                     output = model.generate(
                         input_ids=input_ids,
                         attention_mask=torch.ones_like(input_ids),

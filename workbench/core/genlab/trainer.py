@@ -25,6 +25,7 @@ from workbench.core.genlab.storage import load_checkpoint, save_checkpoint
 from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import CancelToken, RunControl, StatusEvent
 from workbench.core.outputs import RunFolderLock, missing_folders, remove_made_folders
+from workbench.core.random_stream import process_random_stream
 
 SAMPLE_COUNT = 64  # images in the per-epoch sample grid (8 x 8)
 RECONSTRUCTION_COUNT = 16  # held-out images shown beside their VAE reconstructions
@@ -158,8 +159,8 @@ def _shape_text(value) -> str:
 
 def _build_fresh(settings: GenLabSettings, images: ImageSet) -> GenerativeModel:
     config = ModelConfig(settings.model, images.image_shape, settings.latent_dim, settings.hidden_dim)
-    # Seeded on a forked RNG so building a model never disturbs anyone else's random stream.
-    with torch.random.fork_rng(devices=[]):
+    # Seeded on a forked RNG so building a model never disturbs anyone else's random stream, nor is disturbed.
+    with process_random_stream(), torch.random.fork_rng(devices=[]):
         torch.manual_seed(settings.seed)
         return build_model(config)
 

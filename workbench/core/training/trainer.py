@@ -18,6 +18,8 @@ import inspect
 import math
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Generator, Sequence
@@ -37,6 +39,7 @@ from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import CancelledError, RunControl
 from workbench.core.model_parts import checked_before_each, decoder_blocks
 from workbench.core.outputs import RunFolderLock, missing_folders, prepare_output_folder, remove_made_folders
+from workbench.core.random_stream import device_streams, process_random_stream, set_device_streams
 from workbench.core.settings_fields import described_fields, field_problems, settings_from_data
 from workbench.core.text_stream import complete_text
 from workbench.core.training import modeling
@@ -316,9 +319,14 @@ class _Run:
         self.probes = settings.probes or default_probes(tokenizer.decode(val_ids[:PROBE_SOURCE_TOKENS].tolist()))
 
         yield StatusEvent(QT_TRANSLATE_NOOP("StatusEvent", "Building model"))
-        torch.manual_seed(settings.seed)
         self.generator = torch.Generator().manual_seed(settings.seed)
-        model = self._build_model(base, tokenizer, checkpoint)
+        # A new model's weights are drawn from the run's seed, whatever else runs.
+        with process_random_stream(self.control.raise_if_cancelled):
+            outside = device_streams(self.device)
+            torch.manual_seed(settings.seed)
+            model = self._build_model(base, tokenizer, checkpoint)
+            self.dropout_streams = device_streams(self.device)  # the run's own, from here on (see _own_dropout)
+            set_device_streams(outside, self.device)
         self.model_class = type(model)  # sharding makes it a subclass; saving builds a plain one
         if self.sharded:
             shard_model(model, self.device, self.processes.world_size)  # built on the CPU, sharded block by block
@@ -334,7 +342,9 @@ class _Run:
             # number of processes (rank 0 continues the saved streams).
             own_seed = settings.seed + 1_000_003 * self.processes.rank + self.step
             self.generator.manual_seed(own_seed)
-            torch.manual_seed(own_seed)
+            with process_random_stream():
+                torch.manual_seed(own_seed)
+                self.dropout_streams = device_streams(self.device)
         self.step_model = self._step_model()
         # The blocks a Stop lands between, found once (a walk of every module): none for a recurrent model, which
         # is checked between micro-batches only, and none where a step cannot be cut short.
@@ -428,16 +438,25 @@ class _Run:
 
     def _randomness(self) -> dict[str, torch.Tensor]:
         """Where the batch and dropout streams stand: kept with a checkpoint, put back when a step is cut short."""
-        streams = {"batch_rng": self.generator.get_state(), "torch_rng": torch.get_rng_state()}
-        if self.device.type == "cuda":
-            streams["cuda_rng"] = torch.cuda.get_rng_state(self.device)
-        return streams
+        return {"batch_rng": self.generator.get_state(), **self.dropout_streams}
 
     def _restore_randomness(self, streams: dict[str, torch.Tensor]) -> None:
         self.generator.set_state(streams["batch_rng"])
-        torch.set_rng_state(streams["torch_rng"])
-        if self.device.type == "cuda" and "cuda_rng" in streams:
-            torch.cuda.set_rng_state(streams["cuda_rng"], self.device)
+        kept = {name: streams[name] for name in ("torch_rng", "cuda_rng") if name in streams}
+        self.dropout_streams = {**self.dropout_streams, **kept}  # (a CPU run's checkpoint has no GPU stream)
+
+    @contextmanager
+    def _own_dropout(self) -> Iterator[None]:
+        """The run's dropout drawn from its own stream: torch's default one is the whole process's, and the window
+        samples from it while the run trains (``random_stream``)."""
+        with process_random_stream(self.control.raise_if_cancelled):  # a Stop while a generation holds it
+            outside = device_streams(self.device)
+            set_device_streams(self.dropout_streams, self.device)
+            try:
+                yield
+            finally:
+                self.dropout_streams = device_streams(self.device)
+                set_device_streams(outside, self.device)
 
     # --- the loop ----------------------------------------------------------------
 
@@ -485,7 +504,8 @@ class _Run:
         total = torch.zeros((), device=self.device)  # summed on the device: read once per step, not per micro-batch
         try:
             # A step of a large model takes seconds on a CPU: Stop lands at the next block, forward or backward.
-            with checked_before_each(self.stop_blocks, self.control.raise_if_cancelled, on_the_way_back=True):
+            with self._own_dropout(), checked_before_each(self.stop_blocks, self.control.raise_if_cancelled,
+                                                          on_the_way_back=True):
                 for micro_step in range(settings.grad_accum):
                     if cut_short:
                         self.control.raise_if_cancelled()
@@ -550,8 +570,9 @@ class _Run:
             do_sample=True, max_new_tokens=self.settings.sample_tokens, pad_token_id=pad_token_id(tokenizer), top_k=0
         )
         devices = [self.device] if self.device.type == "cuda" else []
-        # A private random stream, so sampling never shifts the training's dropout or batches.
-        with torch.random.fork_rng(devices=devices, device_type=self.device.type):
+        # A private random stream, so sampling never shifts the training's dropout or batches, nor another thread's.
+        with (process_random_stream(self.control.raise_if_cancelled),
+              torch.random.fork_rng(devices=devices, device_type=self.device.type)):
             torch.manual_seed(self.settings.seed + self.step)
             prompt = self.sample_prompt[None, :].to(self.device)  # (1, P)
             # synced_gpus: under FSDP every process takes part in every forward pass, even one whose sample ended

@@ -1,0 +1,88 @@
+"""A seeded sampling and a run training on another thread of the same process (the window does both) each get
+what their seeds promise: torch's default random stream is the whole process's, and they drew from it in turn."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import replace
+
+from tests.core.test_generation import SAMPLE, run
+from tests.core.test_training import tiny_settings
+from workbench.core.errors import CancelledError
+from workbench.core.jobs import RunControl, drain
+from workbench.core.random_stream import process_random_stream
+from workbench.core.training.events import StepEvent
+from workbench.core.training.trainer import train
+
+DROPPING = dict(dropout=0.2, eval_interval=4, sample_tokens=8)  # dropout and an evaluation sample: both draw
+
+
+def _losses(events) -> list[float]:
+    return [event.train_loss for event in events if isinstance(event, StepEvent)]
+
+
+def test_seeded_sampling_gives_the_same_text_while_a_run_trains_beside_it(tiny_loaded, corpus, tmp_path):
+    _, alone = run(tiny_loaded, SAMPLE)
+    control, steps = RunControl(), []
+    settings = tiny_settings(corpus, tmp_path / "run", max_iters=100_000, **DROPPING)
+    training = threading.Thread(target=lambda: drain(train(settings, control), steps.append))
+    training.start()
+    try:
+        while not any(isinstance(event, StepEvent) for event in steps):
+            assert training.is_alive()
+            time.sleep(0.01)
+        for _ in range(4):
+            _, beside = run(tiny_loaded, SAMPLE)
+            assert beside.sequences[0].token_ids == alone.sequences[0].token_ids
+    finally:
+        control.cancel()
+        training.join()
+
+
+def test_a_run_draws_the_same_dropout_while_sampling_runs_beside_it(tiny_loaded, corpus, tmp_path):
+    alone, _ = drain_run(tiny_settings(corpus, tmp_path / "alone", max_iters=24, **DROPPING))
+    done = threading.Event()
+
+    def sample_until_done() -> None:
+        seed = 0
+        while not done.is_set():
+            seed += 1
+            run(tiny_loaded, replace(SAMPLE, seed=seed, max_new_tokens=4))
+
+    sampling = threading.Thread(target=sample_until_done)
+    sampling.start()
+    try:
+        beside, _ = drain_run(tiny_settings(corpus, tmp_path / "beside", max_iters=24, **DROPPING))
+    finally:
+        done.set()
+        sampling.join()
+    assert _losses(beside) == _losses(alone)
+
+
+def drain_run(settings):
+    events = []
+    result = drain(train(settings, RunControl()), events.append)
+    return events, result
+
+
+def test_a_stop_while_another_holds_the_stream_stops_the_step_at_once(corpus, tmp_path):
+    """A long generation holds the stream: the run's Stop must not wait for it to end."""
+    control, events, ended = RunControl(), [], []
+
+    def training_run() -> None:
+        try:
+            drain(train(tiny_settings(corpus, tmp_path / "run", max_iters=100_000, dropout=0.2), control),
+                  events.append)
+        except CancelledError as stopped:  # stopped before its first step: as a Stop while loading ends
+            ended.append(stopped)
+
+    with process_random_stream():  # a generation that will not end soon
+        training = threading.Thread(target=training_run)
+        training.start()
+        time.sleep(1.0)  # the run waits for the stream to draw its model's first weights
+        stopped_at = time.monotonic()
+        control.cancel()
+        training.join(timeout=30)
+        assert not training.is_alive() and time.monotonic() - stopped_at < 5
+    assert len(ended) == 1 and not any(isinstance(event, StepEvent) for event in events)
