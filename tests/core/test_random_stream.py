@@ -86,3 +86,22 @@ def test_a_stop_while_another_holds_the_stream_stops_the_step_at_once(corpus, tm
         training.join(timeout=30)
         assert not training.is_alive() and time.monotonic() - stopped_at < 5
     assert len(ended) == 1 and not any(isinstance(event, StepEvent) for event in events)
+
+
+def test_a_run_without_dropout_trains_on_while_a_sampling_holds_the_stream(corpus, tmp_path):
+    """Its steps draw nothing: they need not wait for a generation to end."""
+    control, events = RunControl(), []
+    settings = tiny_settings(corpus, tmp_path / "run", max_iters=100_000, dropout=0.0, sample_tokens=0)
+    training = threading.Thread(target=lambda: drain(train(settings, control), events.append))
+    training.start()
+    try:
+        while not _losses(events):
+            assert training.is_alive()
+            time.sleep(0.01)
+        with process_random_stream():  # a generation that goes on meanwhile
+            before = len(_losses(events))
+            time.sleep(0.5)
+            assert len(_losses(events)) > before
+    finally:
+        control.cancel()
+        training.join()

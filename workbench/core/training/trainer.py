@@ -346,6 +346,7 @@ class _Run:
                 torch.manual_seed(own_seed)
                 self.dropout_streams = device_streams(self.device)
         self.step_model = self._step_model()
+        self.draws_in_steps = _draws_at_random(self.trainable.model)
         # The blocks a Stop lands between, found once (a walk of every module): none for a recurrent model, which
         # is checked between micro-batches only, and none where a step cannot be cut short.
         self.stop_blocks = decoder_blocks(self.trainable.model) if self.steps_cut_short else []
@@ -448,7 +449,11 @@ class _Run:
     @contextmanager
     def _own_dropout(self) -> Iterator[None]:
         """The run's dropout drawn from its own stream: torch's default one is the whole process's, and the window
-        samples from it while the run trains (``random_stream``)."""
+        samples from it while the run trains (``random_stream``). A model without dropout draws nothing, and does
+        not wait for a sampling to end."""
+        if not self.draws_in_steps:
+            yield
+            return
         with process_random_stream(self.control.raise_if_cancelled):  # a Stop while a generation holds it
             outside = device_streams(self.device)
             set_device_streams(self.dropout_streams, self.device)
@@ -735,6 +740,16 @@ def stopped_run(out_dir: str | Path) -> tuple[TrainSettings, int] | None:
     if field_problems(settings):  # a hand-edited state the form cannot show
         return None
     return replace(settings, out_dir=str(out_dir)), step
+
+
+def _draws_at_random(model: torch.nn.Module) -> bool:
+    """Whether a training step draws random numbers: dropout modules of its own (ours, LoRA's), or the dropout rates
+    a transformers model reads from its config in its forward pass."""
+    if any(isinstance(module, torch.nn.modules.dropout._DropoutNd) and module.p > 0 for module in model.modules()):
+        return True
+    config = getattr(model, "config", None)
+    rates = config.to_dict().items() if config is not None else ()
+    return any("dropout" in name and isinstance(rate, float) and rate > 0 for name, rate in rates)
 
 
 class _RunFiles:
