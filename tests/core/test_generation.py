@@ -212,7 +212,10 @@ def test_cancel_stops_within_one_token_and_keeps_the_partial_text(tiny_loaded):
     assert not again.stopped and len(again.sequences[0].token_ids) == 24
 
 
-def test_cancel_lands_between_layers_even_in_the_prefill(tiny_loaded):
+@pytest.mark.parametrize("settings", [GREEDY, DecodingSettings(mode="beam", num_beams=2, num_return_sequences=2,
+                                                                   max_new_tokens=24)], ids=["greedy", "beam"])
+def test_cancel_lands_between_layers_even_in_the_prefill(tiny_loaded, settings):
+    """Beam search too: it read a long prompt whole before a Stop landed (14 s for 1,200 tokens of SmolLM2)."""
     cancel = CancelToken()
     layers = tiny_loaded.model.model.layers
     later_layer_calls = []
@@ -220,11 +223,12 @@ def test_cancel_lands_between_layers_even_in_the_prefill(tiny_loaded):
     first = layers[0].register_forward_hook(lambda module, args, output: cancel.cancel())
     last = layers[-1].register_forward_hook(lambda module, args, output: later_layer_calls.append(1))
     try:
-        result = drain(generate(tiny_loaded, GenerationRequest(PROMPT, GREEDY, chat=False), cancel))
+        result = drain(generate(tiny_loaded, GenerationRequest(PROMPT, settings, chat=False), cancel))
     finally:
         first.remove()
         last.remove()
-    assert result.stopped and result.sequences[0].token_ids == ()
+    assert result.stopped and [sequence.token_ids for sequence in result.sequences] == \
+        [()] * settings.num_return_sequences
     assert later_layer_calls == []
     assert all("forward" not in layer.__dict__ for layer in layers)  # the checks are gone
     _, again = run(tiny_loaded, GREEDY)  # the engine stays usable

@@ -189,6 +189,12 @@ class _StepWatcher(StoppingCriteria):
         if self.cancel.cancelled or self.abandon.is_set():
             raise _Interrupted
 
+    def interrupt_while_reading_the_prompt(self) -> None:
+        """Beam search's check before every block: its beams are kept whole, so they stop between steps, but a
+        Stop while a long prompt is read (seconds) lands within a layer; nothing was chosen yet."""
+        if self.first_token_time is None:
+            self.interrupt_if_stopping()
+
     def __call__(self, input_ids: torch.LongTensor, scores, **kwargs) -> torch.BoolTensor:
         stopping = self.cancel.cancelled or self.abandon.is_set()
         step = input_ids.shape[1] - self.prompt_length - 1
@@ -510,14 +516,15 @@ def generate(
         started = time.perf_counter()
 
         def run_generate() -> None:
-            blocks = [] if beam else decoder_blocks(model)  # beams are kept whole: they stop between steps
+            blocks = decoder_blocks(model)
+            interrupt = watcher.interrupt_while_reading_the_prompt if beam else watcher.interrupt_if_stopping
             if attention is not None:
                 attention.attach()
             # A draw holds the process's random stream from its seed to its last token: a run training meanwhile
             # on another thread draws its dropout from the same one (``random_stream``).
             drawn = process_random_stream(watcher.interrupt_if_stopping) if seed is not None else nullcontext()
             try:
-                with (drawn, torch.inference_mode(), checked_before_each(blocks, watcher.interrupt_if_stopping),
+                with (drawn, torch.inference_mode(), checked_before_each(blocks, interrupt),
                       model_settings_limited_to_tokens(model)):
                     if seed is not None:
                         torch.manual_seed(seed)
@@ -573,7 +580,9 @@ def generate(
                 )
             )
         raise item.error
-    if beam:
+    if beam and item.output is None:  # stopped while the prompt was read: no beam has a token yet
+        sequences = [builder.result(stop_strings, answer_start) for builder in builders]
+    elif beam:
         sequences = _beam_sequences(item.output, tokenizer, prompt_ids, stop_strings, request.trace, answer_start)
     else:
         sequences = [builder.result(stop_strings, answer_start) for builder in builders]
