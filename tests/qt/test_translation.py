@@ -302,3 +302,21 @@ def test_a_damaged_session_is_reported_in_chinese(make_window, chinese):
     session_path().write_text("{ not json", encoding="utf-8")
     window = make_window()
     assert "无法读取保存的会话，因此开始了一个新会话" in window.banner.label.text()
+
+
+def test_an_image_that_cannot_be_written_is_said_in_chinese(qtbot, chinese, tmp_path):
+    """The Attention page's PNG export and the curves' said it in English in a Chinese window."""
+    from workbench.core.errors import WorkbenchError
+    from workbench.qt.attention.panel import AttentionPanel
+    from workbench.qt.common.app_state import AppState
+    from workbench.qt.common.curves import LiveCurvesWidget
+
+    panel = AttentionPanel(AppState())
+    qtbot.addWidget(panel)
+    target = tmp_path / "no-such-folder" / "attention.png"
+    with pytest.raises(WorkbenchError, match=f"无法写入图像 {target}"):
+        panel.export_png(target)
+    curves = LiveCurvesWidget()
+    qtbot.addWidget(curves)
+    with pytest.raises(WorkbenchError, match="无法将图像写入"):
+        curves.export_png(target)

@@ -602,7 +602,8 @@ class AttentionPanel(QWidget):
     def export_png(self, path: Path) -> None:
         """The current tab (heatmap with token view, or the overview) as an image."""
         if not self.tabs.currentWidget().grab().save(str(path), "PNG"):
-            raise WorkbenchError(f"Could not write the image {path}: check the folder exists and is writable.")
+            raise WorkbenchError(self.tr("Could not write the image {0}: check the folder exists and is writable.")
+                                 .format(path))
 
     def export_npz(self, path: Path) -> None:
         if self.capture is not None:

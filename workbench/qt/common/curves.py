@@ -42,6 +42,7 @@ from superqt.utils import qthrottled
 
 from workbench.core.atomic import write_bytes_atomic
 from workbench.core.errors import InvalidInputError
+from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.qt.common.axes import WholeNumberAxis
 from workbench.qt.common.language import error_text
 from workbench.qt.common.sliders import LabeledDoubleSlider
@@ -689,7 +690,8 @@ class LiveCurvesWidget(QWidget):
     def export_png(self, path: str | Path) -> None:
         self.flush()
         if not self._graphics.grab().save(str(path)):
-            raise InvalidInputError(f"Could not write an image to {path}.")
+            raise InvalidInputError(self.tr("Could not write an image to {0}: check the folder exists and is "
+                                            "writable.").format(path))
 
     def _ask_export_csv(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
@@ -734,6 +736,8 @@ def read_curves_csv(path: str | Path) -> dict[tuple[str, str], np.ndarray]:
         for row in reader:
             values = [float(cell) if cell else math.nan for cell in row[2:]]
             if len(values) != columns:
-                raise InvalidInputError(f"{path} is not a curves file: a row has {len(values)} values, not {columns}.")
+                raise InvalidInputError(QT_TRANSLATE_NOOP(
+                    "Errors", "{path} is not a curves file: a row has {count} values, not {columns}.").fill(
+                        path=path, count=len(values), columns=columns))
             grouped.setdefault((row[0], row[1]), []).append(values)
     return {key: np.asarray(rows, dtype=np.float64) for key, rows in grouped.items()}

@@ -55,7 +55,8 @@ class _JobThread(QThread):
                 runner.failed.emit(error_text(plain))
                 return
             log.exception("job failed")
-            runner.failed.emit(f"Unexpected error: {type(error).__name__}: {error}")
+            runner.failed.emit(QCoreApplication.translate("Jobs", "Unexpected error: {0}: {1}").format(
+                type(error).__name__, error))
 
 
 class JobRunner(QObject):

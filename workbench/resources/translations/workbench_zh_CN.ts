@@ -254,6 +254,10 @@
         <translation>交叉注意力</translation>
     </message>
     <message>
+        <source>Could not write the image {0}: check the folder exists and is writable.</source>
+        <translation>无法写入图像 {0}：请检查文件夹是否存在且可写。</translation>
+    </message>
+    <message>
         <source>Save view as PNG</source>
         <translation>将视图保存为 PNG</translation>
     </message>
@@ -1698,6 +1702,10 @@ mean surprisal {3:.2f} nats{4}</source>
         <source>The last comparison could not be read; its file was kept as {aside}.</source>
         <translation>无法读取最近一次的比较；其文件保留为 {aside}。</translation>
     </message>
+    <message>
+        <source>{path} is not a curves file: a row has {count} values, not {columns}.</source>
+        <translation>{path} 不是曲线文件：有一行有 {count} 个值，而不是 {columns} 个。</translation>
+    </message>
 </context>
 <context>
     <name>Export</name>
@@ -2170,6 +2178,13 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
     </message>
 </context>
 <context>
+    <name>Jobs</name>
+    <message>
+        <source>Unexpected error: {0}: {1}</source>
+        <translation>意外错误：{0}：{1}</translation>
+    </message>
+</context>
+<context>
     <name>Launch</name>
     <message>
         <source>Generation Workbench is already open</source>
@@ -2375,6 +2390,10 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
     <message>
         <source>{0} (dashed, same colours)</source>
         <translation>{0}（虚线，颜色相同）</translation>
+    </message>
+    <message>
+        <source>Could not write an image to {0}: check the folder exists and is writable.</source>
+        <translation>无法将图像写入 {0}：请检查文件夹是否存在且可写。</translation>
     </message>
     <message>
         <source>Export curves</source>
