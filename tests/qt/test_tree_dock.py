@@ -344,6 +344,30 @@ def test_a_branch_is_labelled_by_what_it_adds_from_its_fork():
     assert added_text(tree, tree.nodes["then"]) == " then red."  # not "n red.": the forced token begins it
 
 
+def test_a_continued_answers_fork_cell_is_short_and_its_tooltip_whole(qtbot, window):
+    """Continue forces the whole answer so far: the Fork column was as wide as it, and the token counts, log p
+    and branch names were pushed out of the dock, with no scroll bar to reach them."""
+    from workbench.core.tree import GenerationTree, TreeNode
+    from workbench.qt.tree.dock import FORCED_SHOWN, FORK, edge_text
+
+    answer = "The tales of dragons and knights can be very captivating indeed. Let's start with the tale."
+    tree = GenerationTree(model="m", weights_hash="h", prompt="Tell me a story.")
+    for made in (TreeNode(id="root", parent=None, fork_position=0, prefill_ids=(), forced_text="", forced_prob=None,
+                          settings=DecodingSettings(), seed=None, token_ids=(1,), logprobs=(-1.0,), text=answer),
+                 TreeNode(id="more", parent="root", fork_position=0, prefill_ids=(), forced_text=answer,
+                          forced_prob=None, settings=DecodingSettings(), seed=None, token_ids=(2,), logprobs=(-1.0,),
+                          text=answer + " It ends.")):
+        tree.nodes[made.id] = made
+    shown = edge_text(tree, tree.nodes["more"])
+    assert len(shown) == FORCED_SHOWN and shown.endswith("…") and shown.startswith("“The␣tales")
+    window.trees.set_trees([tree])
+    dock = window.tree_dock_widget
+    item = next(item for item in dock._node_items() if item.data(FORK, Qt.ItemDataRole.UserRole) == "more")
+    assert item.text(FORK) == shown and item.toolTip(FORK).startswith("“The␣tales") and "tale." in item.toolTip(FORK)
+    fork_width = dock.view.columnWidth(FORK)
+    assert fork_width < dock.view.fontMetrics().horizontalAdvance(shown) + 80
+
+
 def test_a_run_restored_from_the_runs_list_shows_its_prompts_tree(qtbot, window):
     first, _ = generate_root(qtbot, window, "The quick brown")
     second, _ = generate_root(qtbot, window, "Once upon a time")

@@ -43,6 +43,9 @@ _NODE_ID = Qt.ItemDataRole.UserRole
 FORK, TOKENS, LOGPROB, BRANCH = range(4)  # the columns: the text last, where the width to spare goes
 
 
+FORCED_SHOWN = 24  # characters of a branch's forced text in the Fork column (the tooltip has it whole)
+
+
 def one_line(text: str, limit: int = 80) -> str:
     line = " ".join(text.split())
     return line if len(line) <= limit else line[: limit - 1] + "…"
@@ -106,7 +109,9 @@ def edge_text(tree: GenerationTree, node: TreeNode) -> str:
                   if other.parent == node.parent and starts_over(other.fork_position, other.forced_text)]
         return QCoreApplication.translate("TreeDock", "answer {0}").format(others.index(node.id) + 2)
     prob = f" {percent(node.forced_prob)}" if node.forced_prob is not None else ""
-    return visible_token_text(node.forced_text) + prob
+    forced = visible_token_text(node.forced_text)
+    # Continue forces the whole answer so far: the column is sized to its text, which pushed the others away.
+    return (forced if len(forced) <= FORCED_SHOWN else forced[: FORCED_SHOWN - 1] + "…") + prob
 
 
 def _hash_weights(loaded):
@@ -278,6 +283,8 @@ class TreeDock(QWidget):
         for column in (TOKENS, LOGPROB):
             item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         item.setToolTip(BRANCH, self._node_tooltip(tree, node))
+        if len(visible_token_text(node.forced_text)) > FORCED_SHOWN:
+            item.setToolTip(FORK, visible_token_text(node.forced_text))
         for child in tree.children(node.id):
             under = prompt_item if starts_over(child.fork_position, child.forced_text) else item
             self._add_node(prompt_item, under, tree, child)
