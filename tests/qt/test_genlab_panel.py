@@ -160,6 +160,18 @@ def test_a_loaded_gan_shows_a_gans_views_whatever_the_form_showed(panel, tmp_pat
     assert panel.samples_view.grid is not None
 
 
+def test_back_on_the_vae_form_with_a_gan_at_hand_no_earlier_vaes_pictures_stay(panel, tmp_path):
+    """The samples and interpolation said "Press Start", while an earlier VAE's reconstructions stayed beside them."""
+    for kind in ("vae", "gan"):
+        save_model(tmp_path / kind, build_model(ModelConfig(kind, (8, 8), latent_dim=8, hidden_dim=16)))
+    panel.load_model_from(tmp_path / "vae")
+    assert panel.reconstructions_view.grid is not None
+    panel.load_model_from(tmp_path / "gan")
+    panel.form.model_combo.setCurrentIndex(panel.form.model_combo.findData("vae"))
+    assert panel.reconstructions_view.isVisibleTo(panel)
+    assert panel.samples_view.grid is None and panel.reconstructions_view.grid is None
+
+
 @pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
 def test_the_pictures_get_room_and_the_first_plot_shows_whole(panel, qtbot, size):
     """On a full HD screen the GAN's two plots show whole and the pictures keep two fifths; on a laptop

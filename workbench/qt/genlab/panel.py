@@ -450,7 +450,8 @@ class GenLabPanel(RunControlsMixin, QWidget):
         else:  # the other kind's pictures and figures are not this kind's
             if self.run.status_label.text():
                 self._model_status = (self.run.status_label.text(), False, self.run.status_label.toolTip())
-            for view in (self.samples_view, self.interpolation_view):
+            # The reconstructions too: an earlier VAE's stayed beside this kind's "Press Start".
+            for view in (self.samples_view, self.interpolation_view, self.reconstructions_view):
                 view.show_message(self.tr("Press Start"))
             self.run.set_status("")
 
