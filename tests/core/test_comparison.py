@@ -311,3 +311,6 @@ def test_models_of_one_vocabulary_whose_scores_do_not_line_up_are_compared_per_c
     assert np.all(np.isfinite(comparison.matrix(BITS_PER_BYTE)[:, 0]))  # column 1's answer read by every model
     for other in (1, 2):
         assert not comparison.disagreement(0, other).per_token
+    assert comparison.outcomes[2].text == ""  # the model that reads an end of text after the prompt ends at once
+    assert [str(comparison.problem(scorer, 2)) for scorer in range(3)] == [
+        "The answer is empty (the model ended the text at once): there is nothing to score."] * 3

@@ -348,3 +348,15 @@ def test_the_columns_and_the_last_comparison_are_there_after_a_restart(qtbot, pa
     assert third.comparison is None and third.cards == []
     again.shutdown()
     third.shutdown()
+
+
+def test_an_answer_the_model_ended_at_once_says_so_instead_of_an_empty_box(qtbot, panel):
+    from workbench.core.comparison import ColumnOutcome, ColumnStats
+    from workbench.core.sessions import RunSequence, RunToken
+
+    card = panel.cards[0]
+    card.show_outcome(ColumnOutcome("tiny", "tiny", RunSequence("", (RunToken("", 0.9),)), None,
+                                    ColumnStats(0.1, 10.0, 1, 0.1)))
+    assert card.text_view.toPlainText() == "" and "ended the text at its first step" in card.text_view.placeholderText()
+    card.begin()
+    assert card.text_view.placeholderText() == ""

@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from workbench.core.loading import LoadedModel, LoadProgress, LoadSettings
 
 MAX_COLUMNS = 6
+_EMPTY_ANSWER = QT_TRANSLATE_NOOP(
+    "Errors", "The answer is empty (the model ended the text at once): there is nothing to score.")
 TOP_TOKENS = 5  # alternatives kept at every scored position, for a reader comparing two models
 MEAN_LOGPROB, BITS_PER_BYTE = "mean_logprob", "bits_per_byte"
 JSON_FORMAT = "workbench-comparison/1"
@@ -371,7 +373,8 @@ def run_comparison(
         ordered = [own] + [loaded for loaded in distinct if loaded is not own]  # KL is to the first: this column's
         # A model that cannot read this answer (one token; more than its context) leaves only its own cells empty.
         for loaded in ordered:
-            problem = scoring_problem(loaded, outcome.text)
+            empty = not outcome.text.strip()  # (scoring_problem's words are for a text a person gives)
+            problem = InvalidInputError(_EMPTY_ANSWER) if empty else scoring_problem(loaded, outcome.text)
             if problem is not None:
                 problems[id(loaded)][text_index] = problem
         scoring = [loaded for loaded in ordered if text_index not in problems[id(loaded)]]

@@ -231,6 +231,7 @@ class ColumnCard(QFrame):
 
     def begin(self) -> None:
         self.text_view.clear()
+        self.text_view.setPlaceholderText("")
         self.text_view.tokens = []
         self.answered = False
         self.stats_label.setText(self.tr("waiting…"))
@@ -250,6 +251,9 @@ class ColumnCard(QFrame):
     def show_outcome(self, outcome: ColumnOutcome) -> None:
         self.answered = True
         self.text_view.show_sequence(outcome.sequence)
+        if not outcome.text.strip():  # an empty box alone reads as a failure: the model chose to end at once
+            self.text_view.setPlaceholderText(self.tr("The model ended the text at its first step: this answer has "
+                                                      "no text. Change the prompt, or sample for another start."))
         # A finished answer is read from its start (following the end while the document's layout still grows
         # left it mid-text), as the other columns' are.
         self.text_view.verticalScrollBar().setValue(0)

@@ -497,6 +497,10 @@
         <translation>未运行</translation>
     </message>
     <message>
+        <source>The model ended the text at its first step: this answer has no text. Change the prompt, or sample for another start.</source>
+        <translation>模型在第一步就结束了文本：这个回答没有文字。请修改提示词，或用采样换一个开头。</translation>
+    </message>
+    <message>
         <source>first token {0:.0f} ms</source>
         <translation>首词元 {0:.0f} ms</translation>
     </message>
@@ -1217,6 +1221,10 @@ mean surprisal {3:.2f} nats{4}</source>
     <message>
         <source>{model} is an encoder: it cannot score the next token.</source>
         <translation>{model} 是编码器：它无法为下一个词元打分。</translation>
+    </message>
+    <message>
+        <source>The answer is empty (the model ended the text at once): there is nothing to score.</source>
+        <translation>回答为空（模型立即结束了文本）：没有可打分的内容。</translation>
     </message>
     <message>
         <source>A comparison has 1 to {maximum} columns (got {count}).</source>
