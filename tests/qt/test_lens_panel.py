@@ -195,3 +195,35 @@ def test_thinned_layer_labels_keep_the_embeddings_row_and_even_layer_numbers(qtb
     axis.set_marked(-1, 1)  # hovering layer 0, right under the embeddings row: its label is drawn alone
     (stride, rows), = axis.tickValues(-0.5, len(labels) - 0.5, size=len(labels) * line / 2.5)
     assert axis.tickStrings(rows, 1.0, stride)[0] == "0"
+
+
+def test_a_model_that_generated_past_its_context_is_read_on_its_last_window(qtbot, state, tmp_path):
+    """A model trained here reads its last tokens only: the page stayed blank, saying the text was too long."""
+    from workbench.core.catalog import Catalog
+    from workbench.core.loading import LoadSettings, load_model
+    from workbench.core.training.settings import TrainSettings
+    from workbench.core.training.trainer import train
+
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("the cat sat on the mat and the dog sat on the log. " * 40, encoding="utf-8")
+    run = tmp_path / "run"
+    drain(train(TrainSettings(corpus=str(corpus), out_dir=str(run), n_layer=1, n_head=2, n_embd=16, block_size=8,
+                              batch_size=2, max_iters=2, eval_interval=2, eval_iters=1, sample_tokens=4,
+                              device="cpu")))
+    loaded = drain(load_model(Catalog().resolve(str(run)), LoadSettings(device="cpu")))
+    lens_page, _, result = _lens_and_token_pages_after_a_generation(qtbot, state, loaded, 12)
+    lens_page.resize(1000, 600)
+    lens_page.show()
+    qtbot.waitUntil(lambda: lens_page.lens is not None, timeout=10000)
+    every = result.prompt_token_ids + result.sequences[0].token_ids
+    assert len(every) > 8 and lens_page.lens.token_ids == every[-8:]
+    assert lens_page.lens.to_json() == drain(logit_lens(loaded, every[-8:])).to_json()
+    assert f"these are the last 8 of the {len(every)}" in lens_page.status.text()
+    first = len(every) - 8
+    state.select_token(0, first + 3)  # a token of the window: its predictor's column
+    assert lens_page.grid.selected_column == 2
+    state.select_token(0, 2)  # a token before the window: no column
+    assert lens_page.grid.selected_column == -1
+    qtbot.mouseClick(lens_page.grid.viewport(), Qt.MouseButton.LeftButton, pos=_column_pos(lens_page, 0, 4))
+    assert state.selected_token == (0, first + 5)
+    lens_page.shutdown()

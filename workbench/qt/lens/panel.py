@@ -47,6 +47,7 @@ class LensRequest:
     loaded: LoadedModel
     token_ids: tuple[int, ...]
     from_generation: bool  # positions are the generation's: a click selects that token everywhere
+    first_position: int = 0  # the generation's position of column 0 (its last window, for a model that reads less)
 
 
 class LensPanel(QWidget):
@@ -193,7 +194,11 @@ class LensPanel(QWidget):
                         "answer).") if self.request.from_generation else
                 self.tr("{0}: the embeddings and {1} layers × {2} positions of the text above."))
         name = translated(self.request.loaded.entry.name)
-        self._show_status(read.format(name, len(lens.layers) - 1, len(lens.token_ids)))
+        status = read.format(name, len(lens.layers) - 1, len(lens.token_ids))
+        if self.request.first_position:
+            status += " " + self.tr("It reads at most {0} tokens: these are the last {0} of the {1}.").format(
+                len(lens.token_ids), self.request.first_position + len(lens.token_ids))
+        self._show_status(status)
         self.state.lens_ready.emit(LensResult(self.request.loaded, lens))
 
     def _clear(self) -> None:
@@ -217,8 +222,11 @@ class LensPanel(QWidget):
             self._waiting_record = record
             return
         generated = record.result.sequences[0].token_ids if record.result.sequences else ()
-        self.start(LensRequest(record.loaded, tuple(record.result.prompt_token_ids) + tuple(generated),
-                               from_generation=True))
+        token_ids = tuple(record.result.prompt_token_ids) + tuple(generated)
+        # A model trained here generates past its context, reading its last tokens: the lens reads as much.
+        limit = record.loaded.context_length
+        first = max(0, len(token_ids) - limit) if limit is not None else 0
+        self.start(LensRequest(record.loaded, token_ids[first:], from_generation=True, first_position=first))
 
     def _on_model_changed(self, loaded: LoadedModel | None) -> None:
         if self.request is not None and self.request.loaded is not loaded:
@@ -232,13 +240,14 @@ class LensPanel(QWidget):
 
     def _on_token_selected(self, sequence: int, position: int) -> None:
         following = self.request is not None and self.request.from_generation and sequence == 0
-        self.grid.select_column(position - 1 if following else -1)
+        column = position - 1 - self.request.first_position if following else -1
+        self.grid.select_column(column if column >= 0 else -1)  # (a token before the window: none)
 
     def _on_column_clicked(self, column: int) -> None:
         if column >= len(self.next_labels):  # the model's guess after the text: no token of it to select
             return
         if self.request is not None and self.request.from_generation:
-            self.state.select_token(0, column + 1)
+            self.state.select_token(0, column + 1 + self.request.first_position)
         else:  # typed text: its positions are not the generation's, so only this grid marks it
             self.grid.select_column(column)
 

@@ -2301,6 +2301,10 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
         <translation>{0}：嵌入层和 {1} 层 × {2} 个位置，来自上方的文本。</translation>
     </message>
     <message>
+        <source>It reads at most {0} tokens: these are the last {0} of the {1}.</source>
+        <translation>它最多读 {0} 个词元：这里是 {1} 个词元中的最后 {0} 个。</translation>
+    </message>
+    <message>
         <source>The model changed: compute the lens again.</source>
         <translation>模型已更改：请重新计算 logit 透镜。</translation>
     </message>
