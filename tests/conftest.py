@@ -223,3 +223,21 @@ def custom_code_folder(tiny_folder, tmp_path, monkeypatch):
     marker = tmp_path / "marker"
     monkeypatch.setenv("WORKBENCH_TEST_MARKER", str(marker))
     return tiny_folder, marker
+
+
+@pytest.fixture
+def short_context_loaded(tmp_path):
+    """A GPT trained here for two steps on 8-token blocks: it generates past its context, reading its last 8."""
+    from workbench.core.catalog import Catalog
+    from workbench.core.jobs import drain
+    from workbench.core.loading import LoadSettings, load_model
+    from workbench.core.training.settings import TrainSettings
+    from workbench.core.training.trainer import train
+
+    corpus = tmp_path / "short-context-corpus.txt"
+    corpus.write_text("the cat sat on the mat and the dog sat on the log. " * 40, encoding="utf-8")
+    run = tmp_path / "short-context-run"
+    drain(train(TrainSettings(corpus=str(corpus), out_dir=str(run), n_layer=1, n_head=2, n_embd=16, block_size=8,
+                              batch_size=2, max_iters=2, eval_interval=2, eval_iters=1, sample_tokens=4,
+                              device="cpu")))
+    return drain(load_model(Catalog().resolve(str(run)), LoadSettings(device="cpu")))

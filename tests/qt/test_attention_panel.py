@@ -207,6 +207,30 @@ def test_follows_a_finished_generation_without_a_click(qtbot, panel, tiny_loaded
     assert panel.capture.main.queries.ids == result.prompt_token_ids
 
 
+def test_a_model_that_generated_past_its_context_is_captured_on_its_last_window(qtbot, panel, short_context_loaded):
+    """A model trained here reads its last tokens only: the page stayed blank, saying the text was too long."""
+    from workbench.core.decoding import DecodingSettings
+    from workbench.core.generation import GenerationRequest, generate
+    from workbench.core.generation_data import GenerationRecord
+    from workbench.core.jobs import drain
+
+    loaded = short_context_loaded
+    request = GenerationRequest(prompt="the cat", settings=DecodingSettings(mode="greedy", max_new_tokens=12))
+    result = drain(generate(loaded, request))
+    panel.state.generation_finished.emit(GenerationRecord(loaded, request, result))
+    qtbot.waitUntil(lambda: panel.capture is not None, timeout=10000)
+    every = result.prompt_token_ids + result.sequences[0].token_ids
+    first = len(every) - 8
+    assert first > 0 and panel.capture.main.queries.ids == every[-8:]
+    expected = capture_attention(loaded, list(every[-8:])).main.weights
+    np.testing.assert_allclose(panel.capture.main.weights.astype(np.float32), expected.astype(np.float32), atol=1e-3)
+    assert f"these are the last 8 of the {len(every)}" in panel.status.text()
+    panel.state.select_token(0, first + 3)
+    assert panel.query == 3
+    panel._on_token_clicked(5)
+    assert panel.state.selected_token == (0, first + 5)
+
+
 def test_a_chat_generation_is_shown_with_the_chat_switch_on(qtbot, panel, tiny_loaded):
     from workbench.core.decoding import DecodingSettings
     from workbench.core.generation import GenerationRequest, generate

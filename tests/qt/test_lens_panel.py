@@ -197,20 +197,9 @@ def test_thinned_layer_labels_keep_the_embeddings_row_and_even_layer_numbers(qtb
     assert axis.tickStrings(rows, 1.0, stride)[0] == "0"
 
 
-def test_a_model_that_generated_past_its_context_is_read_on_its_last_window(qtbot, state, tmp_path):
+def test_a_model_that_generated_past_its_context_is_read_on_its_last_window(qtbot, state, short_context_loaded):
     """A model trained here reads its last tokens only: the page stayed blank, saying the text was too long."""
-    from workbench.core.catalog import Catalog
-    from workbench.core.loading import LoadSettings, load_model
-    from workbench.core.training.settings import TrainSettings
-    from workbench.core.training.trainer import train
-
-    corpus = tmp_path / "corpus.txt"
-    corpus.write_text("the cat sat on the mat and the dog sat on the log. " * 40, encoding="utf-8")
-    run = tmp_path / "run"
-    drain(train(TrainSettings(corpus=str(corpus), out_dir=str(run), n_layer=1, n_head=2, n_embd=16, block_size=8,
-                              batch_size=2, max_iters=2, eval_interval=2, eval_iters=1, sample_tokens=4,
-                              device="cpu")))
-    loaded = drain(load_model(Catalog().resolve(str(run)), LoadSettings(device="cpu")))
+    loaded = short_context_loaded
     lens_page, _, result = _lens_and_token_pages_after_a_generation(qtbot, state, loaded, 12)
     lens_page.resize(1000, 600)
     lens_page.show()

@@ -75,6 +75,15 @@ class CaptureRequest:
     loaded: LoadedModel
     input_ids: tuple[int, ...]
     decoder_input_ids: tuple[int, ...] | None = None
+    first_position: int = 0  # the generation's position of row 0 (its last window, for a model that reads less)
+
+
+def generation_capture(loaded: LoadedModel, token_ids: tuple[int, ...]) -> CaptureRequest:
+    """A generation's prompt and answer; for a model trained here that generated past its context (it reads its
+    last tokens only), the last window of them, as it read them."""
+    limit = loaded.context_length
+    first = max(0, len(token_ids) - limit) if limit is not None else 0
+    return CaptureRequest(loaded, token_ids[first:], first_position=first)
 
 
 class LiveAttention:
@@ -128,6 +137,8 @@ class AttentionPanel(QWidget):
         # True when rows and columns are positions of the generation (prompt + output), which the
         # one token selection shares; text captured from the field is the panel's own.
         self.follows_generation = False
+        self.first_position = 0  # the generation's position of row 0 (see CaptureRequest)
+        self._capturing_first = 0
         self.query = -1
         self._capture_job = Job(state.jobs, parent=self)
         self._capture_job.event.connect(self._on_estimate)
@@ -312,6 +323,7 @@ class AttentionPanel(QWidget):
         if not self._capture_job.start(job):
             return  # the window is closing
         self._capture_model = request.loaded
+        self._capturing_first = request.first_position
         self.capture_button.setEnabled(False)
         self.cancel_button.setEnabled(True)
         self.progress.setRange(0, 0)
@@ -339,8 +351,13 @@ class AttentionPanel(QWidget):
     def _on_captured(self, capture: AttentionCapture) -> None:
         self._stop_live()  # the capture has the last token's row too, which no step computed
         tokens = len(capture.main.queries)
-        self._show_status(self.tr("{0}: {1} tokens captured in {2:.1f} s, {3:.1f} MB kept as {4}.").format(
-            translated(capture.model_name), tokens, capture.elapsed_s, capture.nbytes() / 2**20, capture.stored_dtype))
+        status = self.tr("{0}: {1} tokens captured in {2:.1f} s, {3:.1f} MB kept as {4}.").format(
+            translated(capture.model_name), tokens, capture.elapsed_s, capture.nbytes() / 2**20, capture.stored_dtype)
+        self.first_position = self._capturing_first
+        if self.first_position:
+            status += " " + self.tr("It reads at most {0} tokens: these are the last {0} of the {1}.").format(
+                tokens, self.first_position + tokens)
+        self._show_status(status)
         self.show_capture(capture)
 
     def _on_generation_finished(self, record) -> None:
@@ -353,7 +370,7 @@ class AttentionPanel(QWidget):
         if loaded.is_encoder_decoder:
             self.start_capture(CaptureRequest(loaded, prompt_ids, generated))
         else:
-            self.start_capture(CaptureRequest(loaded, prompt_ids + generated))
+            self.start_capture(generation_capture(loaded, prompt_ids + generated))
 
     def _on_run_restored(self, run: Run) -> None:
         """Show the restored run's attention: captured again on the loaded model when the run
@@ -376,7 +393,7 @@ class AttentionPanel(QWidget):
         if loaded.is_encoder_decoder:
             self.start_capture(CaptureRequest(loaded, prompt_ids, generated))
         else:
-            self.start_capture(CaptureRequest(loaded, prompt_ids + generated))
+            self.start_capture(generation_capture(loaded, prompt_ids + generated))
 
     def _show_text(self, prompt: str, chat: bool) -> None:
         """The text box and the chat switch as the captured tokens were made: Capture again gives the same."""
@@ -435,6 +452,7 @@ class AttentionPanel(QWidget):
         self._show_status(self.tr("Following the generation: {0} tokens, one more row per token as it streams.").format(
             len(capture.main.queries)))
         self.follows_generation = True
+        self.first_position = 0
         self.show_capture(capture)
         self._show_query_row()  # now, not after the token view's throttle: the row outline must not blink as it grows
 
@@ -451,14 +469,15 @@ class AttentionPanel(QWidget):
     def _selected_row(self, rows: int) -> int:
         """The selected token's row in what is shown, or -1 when it is not there."""
         selected = self.state.selected_token
-        if self.follows_generation and selected is not None and selected[0] == 0 and 0 <= selected[1] < rows:
-            return selected[1]
+        if self.follows_generation and selected is not None and selected[0] == 0:
+            row = selected[1] - self.first_position
+            return row if 0 <= row < rows else -1
         return -1
 
     def _on_token_clicked(self, position: int) -> None:
         self.select_query(position)
         if self.follows_generation:  # rows are positions of the generation's first sequence
-            self.state.select_token(0, position)
+            self.state.select_token(0, position + self.first_position)
 
     def _on_key_clicked(self, column: int) -> None:
         if self.attention_map is not None and self.attention_map.name != CROSS:  # a key is a query token too
@@ -466,7 +485,7 @@ class AttentionPanel(QWidget):
 
     def _on_token_selected(self, sequence: int, position: int) -> None:
         if self.follows_generation and sequence == 0:
-            self.select_query(position)
+            self.select_query(position - self.first_position)  # (a token before the window has no row)
 
     def _on_model_changed(self, loaded: LoadedModel | None) -> None:
         self._clear_hover()

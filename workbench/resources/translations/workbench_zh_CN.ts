@@ -226,6 +226,10 @@
         <translation>{0}：{2:.1f} 秒内捕获了 {1} 个词元，以 {4} 格式保留 {3:.1f} MB。</translation>
     </message>
     <message>
+        <source>It reads at most {0} tokens: these are the last {0} of the {1}.</source>
+        <translation>它最多读 {0} 个词元：这里是 {1} 个词元中的最后 {0} 个。</translation>
+    </message>
+    <message>
         <source>This run was made with {0}: load it to see the run&apos;s attention.</source>
         <translation>这次生成使用的是 {0}：加载该模型即可查看这次生成的注意力。</translation>
     </message>
