@@ -83,8 +83,11 @@ def test_selecting_through_the_state_updates_the_page(qtbot, panel, state, recor
     state.select_token(0, 1)  # a prompt token: no chain
     assert panel.selected.event is None and not panel.stage_charts
     assert "only for generated tokens" in panel.chain_note.text() and "a prompt token" in panel.header.text()
+    assert panel.attention_row.isVisibleTo(panel)
     state.clear_selection()
     assert panel.selected is None and "click a token" in panel.header.text()
+    # Nothing to show: no empty layer box and splitter handle floating mid-page.
+    assert not panel.attention_row.isVisibleTo(panel) and not panel.below.isVisibleTo(panel)
 
 
 def test_a_token_the_answer_was_made_to_start_with_is_said_given_not_prompt(qtbot, panel, state, tiny_loaded):

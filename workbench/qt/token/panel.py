@@ -193,7 +193,7 @@ class TokenPanel(QWidget):
         self.attention_row.layer_changed.connect(self._show_attention_row)
         # The lens column keeps its chart's width: empty at the first layout, it was squeezed to ~70 pixels.
         lens_box.setMinimumWidth(self.lens_scroll.maximumWidth())
-        below = QSplitter(Qt.Orientation.Horizontal)
+        self.below = below = QSplitter(Qt.Orientation.Horizontal)
         below.setChildrenCollapsible(False)
         below.addWidget(lens_box)
         below.addWidget(self.attention_row)
@@ -206,6 +206,7 @@ class TokenPanel(QWidget):
         layout.addWidget(self.chain_note)
         layout.addWidget(self.chain_scroll)
         layout.addWidget(below, 1)
+        layout.addStretch(0)  # takes the room while nothing is shown (``below`` hidden)
 
     def _show_status(self, text: str, error: bool = False) -> None:
         self.status.setStyleSheet("color: #b00020;" if error else "")
@@ -291,7 +292,9 @@ class TokenPanel(QWidget):
             self.lens_scroll.setVisible(False)
             self.lens_hint.setText("")
             self.attention_row.clear("")
+            self.below.setVisible(False)  # an empty layer box and splitter handle floated mid-page
             return
+        self.below.setVisible(True)
         self.header.setText(self._header_text(selected))
         self._show_chain(selected)
         self._show_lens_column()
