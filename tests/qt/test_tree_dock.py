@@ -473,6 +473,12 @@ def test_a_tree_too_long_for_the_narrow_dock_ends_in_an_ellipsis_not_mid_word(qt
     assert shown.endswith("…") and selector.currentText().startswith(shown[:-1])
     selector.resize(900, selector.sizeHint().height())
     assert selector.shown_text() == selector.currentText()
+    selector.addItem("The three primary colours and… · 3 branches · smollm2")  # a prompt the dock cut itself
+    selector.setCurrentIndex(selector.count() - 1)
+    cut = selector.fontMetrics().horizontalAdvance("The three primary colours and…")
+    for width in range(cut - 20, cut + 60, 2):  # wherever the field ends, one ellipsis
+        selector.resize(width, selector.sizeHint().height())
+        assert "……" not in selector.shown_text()
 
 
 def test_the_fork_popups_search_goes_down_into_its_list_and_enter_forks_at_the_first_match(qtbot):
