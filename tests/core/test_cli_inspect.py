@@ -102,6 +102,11 @@ def test_every_return_sequence_is_written_with_the_models_own_probabilities(tiny
                 assert token["entropy"] == pytest.approx(entropy, abs=1e-4)
 
 
+def _inspect_six_tokens_with_the_lens(model_folder, out) -> int:
+    return main(["inspect", "--model", str(model_folder), "--prompt", "The capital of France", "--raw", "--greedy",
+                 "--max-new-tokens", "6", "--device", "cpu", "--out", str(out), "--lens"])
+
+
 def test_the_first_ctrl_c_during_the_lens_keeps_the_whole_generation(tiny_folder, tmp_path, monkeypatch, capsys):
     import os
     import signal
@@ -118,8 +123,7 @@ def test_the_first_ctrl_c_during_the_lens_keeps_the_whole_generation(tiny_folder
 
     monkeypatch.setattr(lens, "logit_lens", ctrl_c_after_the_first_layer)
     out = tmp_path / "trace.json"
-    code = main(["inspect", "--model", str(tiny_folder), "--prompt", "The capital of France", "--raw", "--greedy",
-                 "--max-new-tokens", "6", "--device", "cpu", "--out", str(out), "--lens"])
+    code = _inspect_six_tokens_with_the_lens(tiny_folder, out)
     assert code == 130
     report = json.loads(out.read_text(encoding="utf-8"))
     assert report["stopped"] is False and len(report["tokens"]) == 6 and "lens" not in report
@@ -127,21 +131,13 @@ def test_the_first_ctrl_c_during_the_lens_keeps_the_whole_generation(tiny_folder
     assert "stopped (Ctrl+C) during the logit lens: the file holds the whole generation, no lens" in err
 
 
-def test_the_lens_of_a_model_trained_here_past_its_context_reads_its_last_window(tmp_path, capsys):
+def test_the_lens_of_a_model_trained_here_past_its_context_reads_its_last_window(tmp_path, capsys,
+                                                                               short_context_loaded):
     """Such a model generates past its context: the lens refused the whole text after the generation, and the
     trace was lost."""
-    from workbench.core.catalog import Catalog
     from workbench.core.lens import logit_lens
-    from workbench.core.loading import LoadSettings, load_model
-    from workbench.core.training.settings import TrainSettings
-    from workbench.core.training.trainer import train
 
-    corpus = tmp_path / "corpus.txt"
-    corpus.write_text("the cat sat on the mat and the dog sat on the log. " * 40, encoding="utf-8")
-    run = tmp_path / "run"
-    drain(train(TrainSettings(corpus=str(corpus), out_dir=str(run), n_layer=1, n_head=2, n_embd=16, block_size=8,
-                              batch_size=2, max_iters=2, eval_interval=2, eval_iters=1, sample_tokens=4,
-                              device="cpu")))
+    run = short_context_loaded.entry.location
     out = tmp_path / "trace.json"
     code = main(["inspect", "--model", str(run), "--prompt", "the cat", "--greedy", "--max-new-tokens", "12",
                  "--device", "cpu", "--out", str(out), "--lens"])
@@ -150,8 +146,7 @@ def test_the_lens_of_a_model_trained_here_past_its_context_reads_its_last_window
     every = [*report["prompt_token_ids"], *(token["token_id"] for token in report["tokens"])]
     assert len(every) == 7 + 12 and report["lens"]["token_ids"] == every[-8:]
     assert "reads at most 8 tokens: the logit lens reads the last 8 of the 19" in capsys.readouterr().err
-    loaded = drain(load_model(Catalog().resolve(str(run)), LoadSettings(device="cpu")))
-    expected = drain(logit_lens(loaded, every[-8:]))
+    expected = drain(logit_lens(short_context_loaded, every[-8:]))
     assert report["lens"] == expected.to_json()
 
 
@@ -188,8 +183,7 @@ def test_a_lens_that_fails_in_its_pass_keeps_the_whole_generation(tiny_folder, t
 
     monkeypatch.setattr(lens, "logit_lens", refused_in_the_pass)
     out = tmp_path / "trace.json"
-    code = main(["inspect", "--model", str(tiny_folder), "--prompt", "The capital of France", "--raw", "--greedy",
-                 "--max-new-tokens", "6", "--device", "cpu", "--out", str(out), "--lens"])
+    code = _inspect_six_tokens_with_the_lens(tiny_folder, out)
     assert code == 2
     report = json.loads(out.read_text(encoding="utf-8"))
     assert len(report["tokens"]) == 6 and "lens" not in report
