@@ -173,6 +173,25 @@ def test_the_loaded_models_line_shows_whole_on_a_laptop_screen(qtbot):
     window.close()
 
 
+def test_the_window_fits_a_1024_pixel_screen_with_the_whole_model_bar(qtbot):
+    """The model bar's row made the window at least 1,158 pixels wide: on a 1024-pixel screen it overflowed."""
+    from workbench.core.loading import LoadProgress
+
+    window = MainWindow(AppState(Catalog()))
+    qtbot.addWidget(window)
+    assert window.minimumSizeHint().width() <= 1024
+    window.resize(1024, 700)
+    window.show()
+    picker = window.model_picker
+    picker.set_loading(LoadProgress("Loading weights", 0.42, 12.0))
+    qtbot.waitUntil(lambda: picker.progress_bar.width() >= 80)
+    for widget in (picker.load_button, picker.cancel_button, picker.progress_bar):
+        right = widget.mapTo(window, widget.rect().topRight()).x()
+        assert widget.isVisible() and right < window.width(), widget
+    assert picker.progress_bar.width() >= 80 and "Loading weights" in picker.stage_label.toolTip()
+    window.close()
+
+
 def test_a_search_that_matches_nothing_loads_nothing_and_says_so(qtbot):
     window = MainWindow(AppState(Catalog()))
     qtbot.addWidget(window)

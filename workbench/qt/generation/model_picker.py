@@ -103,6 +103,17 @@ class _StageLabel(QElidingLabel):
         return QSize(max(self.minimumWidth(), widest + 4), super().sizeHint().height())
 
 
+class _LoadBar(QProgressBar):
+    """150 pixels where the row has room (its percentage and time left read whole), down to 80 on a 1024 px
+    screen."""
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return QSize(150, super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return QSize(80, super().minimumSizeHint().height())
+
+
 _ENTRY_ID = Qt.ItemDataRole.UserRole  # where QComboBox.addItem keeps an item's data: the entry id
 
 
@@ -160,7 +171,7 @@ class ModelPicker(QWidget):
         self.tree.viewport().installEventFilter(self)
         self.tree.expanded.connect(self._fit_popup)
         self.tree.collapsed.connect(self._fit_popup)
-        self.combo.setMinimumContentsLength(34)
+        self.combo.setMinimumContentsLength(22)  # wider wherever there is room (its stretch): 1024 px screens fit
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.combo.setToolTip(self.tr("Models you can load: type to search. Choosing one loads it."))
         self.combo.activated.connect(lambda _index: self.request_load())
@@ -189,9 +200,9 @@ class ModelPicker(QWidget):
 
         # Elided, never wider than the bar allows: a long stage name must not widen the window.
         self.stage_label = _StageLabel()
-        self.stage_label.setMinimumWidth(120)
-        self.progress_bar = QProgressBar()
-        self.progress_bar.setFixedWidth(150)
+        self.stage_label.setMinimumWidth(60)
+        self.progress_bar = _LoadBar()
+        self.progress_bar.setMaximumWidth(150)
         self.progress_bar.setTextVisible(False)
         self.cancel_button = QPushButton(self.tr("Cancel"))
         self.cancel_button.setToolTip(self.tr("Stop loading and keep the model you had."))
