@@ -105,3 +105,70 @@ def test_a_run_without_dropout_trains_on_while_a_sampling_holds_the_stream(corpu
     finally:
         control.cancel()
         training.join()
+
+
+def _stopped_while_the_stream_is_held(settings, steps_before_stop: int, lands_while_held: bool = True):
+    """Train in a thread; after ``steps_before_stop`` steps hold the stream (a long generation), then Stop: the
+    run ends while the stream is still held, or (``lands_while_held`` False) once it is let go."""
+    control, events, failures = RunControl(), [], []
+
+    def training_run() -> None:
+        try:
+            events.append(drain(train(settings, control), events.append))  # the TrainResult last
+        except BaseException as error:  # noqa: BLE001 (the test says what it was)
+            failures.append(error)
+
+    training = threading.Thread(target=training_run)
+    training.start()
+    while len(_losses(events)) < steps_before_stop:
+        assert training.is_alive(), failures
+        time.sleep(0.005)
+    with process_random_stream():
+        time.sleep(0.5)  # the run reaches what waits for the stream
+        control.cancel()
+        training.join(timeout=30 if lands_while_held else 0.5)
+        assert training.is_alive() != lands_while_held
+    training.join(timeout=30)
+    return events, failures
+
+
+def test_a_stop_at_an_evaluation_while_a_sampling_holds_the_stream_still_saves_the_run(corpus, tmp_path):
+    """The evaluation's sample waited for the stream and the Stop raised out of it: the run was thrown away."""
+    from workbench.core.checkpoints import read_state
+
+    settings = tiny_settings(corpus, tmp_path / "run", max_iters=100_000, eval_interval=8, sample_tokens=8,
+                             dropout=0.0)
+    events, failures = _stopped_while_the_stream_is_held(settings, 7)
+    assert failures == [] and events[-1].stopped and "checkpoint saved" in events[-1].message
+    assert read_state(tmp_path / "run" / "checkpoint")["step"] == len(_losses(events)) >= 7
+
+
+def test_a_step_that_cannot_be_cut_short_waits_for_the_stream_then_stops_with_a_checkpoint(corpus, tmp_path,
+                                                                                         monkeypatch):
+    """Compiled, or on a GPU queueing steps ahead: a Stop raised while it waited for the stream crashed the run."""
+    from workbench.core.checkpoints import read_state
+    from workbench.core.training import trainer
+
+    monkeypatch.setattr(trainer._Run, "steps_cut_short", property(lambda run: False))
+    settings = tiny_settings(corpus, tmp_path / "run", max_iters=100_000, dropout=0.2, sample_tokens=0)
+    events, failures = _stopped_while_the_stream_is_held(settings, 3, lands_while_held=False)
+    assert failures == [] and events[-1].stopped
+    assert read_state(tmp_path / "run" / "checkpoint")["step"] == len(_losses(events))
+
+
+def test_a_build_that_fails_leaves_the_process_stream_as_it_was(corpus, tmp_path, monkeypatch):
+    import pytest
+    import torch
+
+    from workbench.core.training import trainer
+
+    def failing_build(*args, **kwargs):
+        torch.rand(3)  # draws from the run's seed first
+        raise MemoryError("no room for the model")
+
+    monkeypatch.setattr(trainer._Run, "_build_model", failing_build)
+    torch.manual_seed(1234)
+    expected = torch.get_rng_state()
+    with pytest.raises(MemoryError):
+        drain(train(tiny_settings(corpus, tmp_path / "run"), RunControl()))
+    assert torch.equal(torch.get_rng_state(), expected)

@@ -323,10 +323,12 @@ class _Run:
         # A new model's weights are drawn from the run's seed, whatever else runs.
         with process_random_stream(self.control.raise_if_cancelled):
             outside = device_streams(self.device)
-            torch.manual_seed(settings.seed)
-            model = self._build_model(base, tokenizer, checkpoint)
-            self.dropout_streams = device_streams(self.device)  # the run's own, from here on (see _own_dropout)
-            set_device_streams(outside, self.device)
+            try:
+                torch.manual_seed(settings.seed)
+                model = self._build_model(base, tokenizer, checkpoint)
+                self.dropout_streams = device_streams(self.device)  # the run's own from here on (see _own_dropout)
+            finally:  # a failed build (a damaged checkpoint, no memory) leaves the process's stream as it was
+                set_device_streams(outside, self.device)
         self.model_class = type(model)  # sharding makes it a subclass; saving builds a plain one
         if self.sharded:
             shard_model(model, self.device, self.processes.world_size)  # built on the CPU, sharded block by block
@@ -454,7 +456,10 @@ class _Run:
         if not self.draws_in_steps:
             yield
             return
-        with process_random_stream(self.control.raise_if_cancelled):  # a Stop while a generation holds it
+        # A Stop while a generation holds the stream lands at once where a step may be cut short; elsewhere (a GPU
+        # queueing steps ahead, a compiled model) a step is whole once begun, so it waits for the stream.
+        stop = self.control.raise_if_cancelled if self.steps_cut_short else (lambda: None)
+        with process_random_stream(stop):
             outside = device_streams(self.device)
             set_device_streams(self.dropout_streams, self.device)
             try:
@@ -576,6 +581,15 @@ class _Run:
         )
         devices = [self.device] if self.device.type == "cuda" else []
         # A private random stream, so sampling never shifts the training's dropout or batches, nor another thread's.
+        try:
+            token_ids = self._sampled_ids(config, devices)
+        except CancelledError:  # a Stop while a generation held the stream: no sample, and the loop saves the run
+            return ""
+        # The validation text starts where the split fell, maybe inside a character cut in byte tokens.
+        return complete_text(tokenizer, token_ids).lstrip("\ufffd")
+
+    def _sampled_ids(self, config, devices: list[torch.device]) -> list[int]:
+        """The sample's prompt and text, drawn holding the process's random stream."""
         with (process_random_stream(self.control.raise_if_cancelled),
               torch.random.fork_rng(devices=devices, device_type=self.device.type)):
             torch.manual_seed(self.settings.seed + self.step)
@@ -589,8 +603,7 @@ class _Run:
                     input_ids=prompt, attention_mask=torch.ones_like(prompt), generation_config=config,
                     synced_gpus=self.sharded, stopping_criteria=StoppingCriteriaList(stop),
                 )
-        # The validation text starts where the split fell, maybe inside a character cut in byte tokens.
-        return complete_text(tokenizer, output[0].tolist()).lstrip("\ufffd")
+        return output[0].tolist()
 
     @property
     def joins_rank_0(self) -> bool:
