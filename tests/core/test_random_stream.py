@@ -172,3 +172,25 @@ def test_a_build_that_fails_leaves_the_process_stream_as_it_was(corpus, tmp_path
     with pytest.raises(MemoryError):
         drain(train(tiny_settings(corpus, tmp_path / "run"), RunControl()))
     assert torch.equal(torch.get_rng_state(), expected)
+
+
+def test_the_labs_stop_lands_while_a_generation_holds_the_stream(tmp_path):
+    """Its new model's weights are drawn holding the stream: its Stop waited for the generation to end."""
+    from workbench.core.genlab.settings import GenLabSettings
+    from workbench.core.genlab.trainer import train as train_lab
+
+    control, ended = RunControl(), []
+
+    def lab_run() -> None:
+        try:
+            drain(train_lab(GenLabSettings(epochs=1, device="cpu"), control, checkpoint_dir=tmp_path / "lab"))
+        except CancelledError as stopped:
+            ended.append(stopped)
+
+    with process_random_stream():
+        lab = threading.Thread(target=lab_run)
+        lab.start()
+        time.sleep(1.0)  # the lab waits for the stream to build its model
+        control.cancel()
+        lab.join(timeout=10)
+        assert not lab.is_alive() and len(ended) == 1

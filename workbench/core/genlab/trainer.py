@@ -157,10 +157,11 @@ def _shape_text(value) -> str:
     return "x".join(str(side) for side in value) if isinstance(value, tuple) else str(value)
 
 
-def _build_fresh(settings: GenLabSettings, images: ImageSet) -> GenerativeModel:
+def _build_fresh(settings: GenLabSettings, images: ImageSet, control: CancelToken) -> GenerativeModel:
     config = ModelConfig(settings.model, images.image_shape, settings.latent_dim, settings.hidden_dim)
-    # Seeded on a forked RNG so building a model never disturbs anyone else's random stream, nor is disturbed.
-    with process_random_stream(), torch.random.fork_rng(devices=[]):
+    # Seeded on a forked RNG so building a model never disturbs anyone else's random stream, nor is disturbed
+    # (a Stop while a generation holds the stream lands at once).
+    with process_random_stream(control.raise_if_cancelled), torch.random.fork_rng(devices=[]):
         torch.manual_seed(settings.seed)
         return build_model(config)
 
@@ -292,7 +293,7 @@ def _train(
                 epoch=first_epoch, old=stopped_inside["batch_size"], new=settings.batch_size))
         generator.set_state(checkpoint.generator_state)
     else:
-        model = _build_fresh(settings, images)
+        model = _build_fresh(settings, images, control)
     model.to(device).train()
     step_class = _VaeStep if settings.model == "vae" else _GanStep
     train_step = step_class(model, settings, generator)
