@@ -84,6 +84,25 @@ def test_weights_missing_from_the_files_are_refused_not_made_up(tiny_folder, dam
         assert "1 of the model's weights" in str(raised.value) and "q_proj" in str(raised.value)
 
 
+def test_an_encoder_saved_from_a_masked_lm_head_loads_without_the_pooler_it_never_had(tiny_loaded, tmp_path):
+    """roberta-base, distilroberta-base: AutoModel adds a pooler their files lack; the workbench never reads it."""
+    from transformers import BertConfig, BertForMaskedLM, BertModel
+
+    tokenizer = tiny_loaded.tokenizer
+    config = BertConfig(vocab_size=len(tokenizer), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=32, max_position_embeddings=64)
+    torch.manual_seed(0)
+    masked_lm = BertForMaskedLM(config).eval()
+    folder = tmp_path / "tiny-bert"
+    masked_lm.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    loaded = load_model_blocking(str(folder))
+    assert isinstance(loaded.model, BertModel) and not loaded.can_generate
+    ids = torch.tensor([[2, 3, 4, 5]])
+    with torch.no_grad():
+        torch.testing.assert_close(loaded.model(ids).last_hidden_state, masked_lm.bert(ids).last_hidden_state)
+
+
 def test_a_weights_file_that_may_not_be_read_is_said_so_not_called_missing(tiny_folder, tmp_path):
     """safetensors calls a file it may not read "No such file or directory"."""
     folder = tmp_path / "model"

@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import queue
+import re
 import shutil
 import threading
 from dataclasses import dataclass, field
@@ -205,11 +206,15 @@ def _load_folder(location: str, settings: LoadSettings, dtype: torch.dtype, **hu
     return model, tokenizer
 
 
+_POOLER = re.compile(r"(\w+\.)?pooler\.")  # "pooler.dense.weight", "bert.pooler.dense.bias"
+
+
 def _refuse_missing_weights(location: str, loading: dict) -> None:
     """transformers fills the weights a model's files lack with random numbers and says so only in a log line
     (a LoRA merge saved under other names, a file cut short): every number shown would be noise, and another
     noise at each load. Weights the model itself may lack (tied to others, rebuilt on load) are not listed."""
-    missing = sorted(str(name) for name in loading.get("missing_keys") or ())  # (misshapen ones raise on load)
+    # A masked-LM checkpoint (BERT, RoBERTa) has no pooler, which AutoModel adds: the workbench never reads it.
+    missing = sorted(str(name) for name in loading.get("missing_keys") or () if not _POOLER.match(str(name)))
     if missing:
         shown = ", ".join(missing[:3]) + (", …" if len(missing) > 3 else "")
         raise ModelLoadError(QT_TRANSLATE_NOOP(
