@@ -130,6 +130,7 @@ def test_a_resume_checkpoint_opened_to_work_with_is_pinned_to_its_step(corpus, t
     one made of hard links to its model files), which the run never thins and which still holds step 10 after the
     run went on."""
     import os
+    import shutil
 
     from workbench.core import checkpoints
     from workbench.core.catalog import Catalog
@@ -173,6 +174,9 @@ def test_a_resume_checkpoint_opened_to_work_with_is_pinned_to_its_step(corpus, t
     assert not torch.allclose(logits(load_model_blocking(str(checkpoint))), at_step_10)
     assert listed(out) == [(20, False, False), (10, True, True)]
 
+    pin = checkpoints.pinned_folder(checkpoint)  # opened from its first moment: the run's thinning spares it
+    assert pin == out / "step-0000020" and checkpoints.was_opened(pin)
+    shutil.rmtree(pin)
     # The run saves a newer checkpoint while the pin links the files: they may be of two steps, so none is made.
     monkeypatch.setattr(checkpoints, "_link_or_copy", lambda source, target: (
         os.link(source, target), (checkpoint / "trainer_state.json").write_text('{"step": 21}')))

@@ -133,6 +133,9 @@ def pinned_folder(folder: str | Path) -> Path:
                 raise FileExistsError(folder)
             pinned = {"step": step, "snapshot": True, "pinned": True}
             (staging / STATE_FILE).write_text(json.dumps(pinned), encoding="utf-8")
+            # Opened from its first moment: the run's thinning, at its next evaluation, would delete a step it
+            # does not keep while the pin still loads.
+            (staging / OPENED_FILE).touch()
         # Runs are listed by their latest change, and pinning is none: the pin takes the checkpoint's time, and
         # the run's folder keeps its own.
         for place, (_, was) in zip((kept, folder.parent), times):
