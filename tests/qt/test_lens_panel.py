@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 
 from tests.conftest import make_tiny_loaded
+from workbench.core.attention import capture_attention
 from workbench.core.decoding import DecodingSettings
 from workbench.core.generation import GenerationRequest, generate
 from workbench.core.generation_data import GenerationRecord
@@ -200,7 +201,7 @@ def test_thinned_layer_labels_keep_the_embeddings_row_and_even_layer_numbers(qtb
 def test_a_model_that_generated_past_its_context_is_read_on_its_last_window(qtbot, state, short_context_loaded):
     """A model trained here reads its last tokens only: the page stayed blank, saying the text was too long."""
     loaded = short_context_loaded
-    lens_page, _, result = _lens_and_token_pages_after_a_generation(qtbot, state, loaded, 12)
+    lens_page, token_page, result = _lens_and_token_pages_after_a_generation(qtbot, state, loaded, 12)
     lens_page.resize(1000, 600)
     lens_page.show()
     qtbot.waitUntil(lambda: lens_page.lens is not None, timeout=10000)
@@ -215,4 +216,21 @@ def test_a_model_that_generated_past_its_context_is_read_on_its_last_window(qtbo
     assert lens_page.grid.selected_column == -1
     qtbot.mouseClick(lens_page.grid.viewport(), Qt.MouseButton.LeftButton, pos=_column_pos(lens_page, 0, 4))
     assert state.selected_token == (0, first + 5)
+
+    # The Token page reads the same window: the token's lens column, and its attention row of the window.
+    token_page.resize(1200, 700)
+    token_page.show()
+    state.select_token(0, len(every) - 2)  # a generated token in the window
+    column = len(every) - 3 - first
+    assert [bar.length for bar in token_page.lens_chart.bars] == pytest.approx(
+        lens_page.lens.next_token_prob[:, column])
+    qtbot.waitUntil(lambda: token_page.attention_row.weights.size > 0, timeout=10000)
+    expected = capture_attention(loaded, list(every[first:])).main.weights.mean(axis=1, dtype=np.float32)
+    np.testing.assert_allclose(token_page.attention_row.weights, expected[0, column, : column + 1], atol=1e-3)
+    report = token_page.token_report()
+    assert report["lens"]["position"] == len(every) - 3 and report["attention"]["query"] == len(every) - 3
+    assert report["attention"]["key_token_ids"] == list(every[first: len(every) - 2])
+    state.select_token(0, first)  # predicted from before the window: no lens column, no attention row
+    assert not token_page.lens_scroll.isVisibleTo(token_page) and token_page.attention_row.weights.size == 0
     lens_page.shutdown()
+    token_page.shutdown()

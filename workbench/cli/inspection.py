@@ -80,12 +80,12 @@ def _lens_window(loaded, result) -> list[int]:
     """Prompt and first answer, or their last ``context_length`` tokens: a model trained here generates past its
     context (reading only its last tokens), and the lens reads as much as the model does."""
     token_ids = [*result.prompt_token_ids, *(result.sequences[0].token_ids if result.sequences else ())]
-    limit = loaded.context_length
-    if limit is not None and len(token_ids) > limit:
-        print(f"note: {loaded.entry.name} reads at most {limit} tokens: the logit lens reads the last {limit} of "
+    first = loaded.window_start(len(token_ids))
+    if first:
+        read = len(token_ids) - first
+        print(f"note: {loaded.entry.name} reads at most {read} tokens: the logit lens reads the last {read} of "
               f"the {len(token_ids)} (its token_ids say which)", file=sys.stderr)
-        return token_ids[-limit:]
-    return token_ids
+    return token_ids[first:]
 
 
 def _lens_until_ctrl_c(loaded, token_ids: list[int]):

@@ -155,6 +155,12 @@ class LoadedModel:
         generate past it; pretrained models cannot."""
         return bool(getattr(self.model.config, "slides_past_context", False))
 
+    def window_start(self, count: int) -> int:
+        """Where the model's reading of a text of ``count`` tokens starts: past its context, a model trained here
+        reads its last ``context_length`` tokens only (the lens and attention of a long generation read as much)."""
+        limit = self.context_length
+        return max(0, count - limit) if self.slides_past_context and limit is not None else 0
+
     def parameter_count(self) -> int:
         return sum(p.numel() for p in self.model.parameters())
 

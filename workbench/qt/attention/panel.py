@@ -81,8 +81,7 @@ class CaptureRequest:
 def generation_capture(loaded: LoadedModel, token_ids: tuple[int, ...]) -> CaptureRequest:
     """A generation's prompt and answer; for a model trained here that generated past its context (it reads its
     last tokens only), the last window of them, as it read them."""
-    limit = loaded.context_length
-    first = max(0, len(token_ids) - limit) if limit is not None else 0
+    first = loaded.window_start(len(token_ids))
     return CaptureRequest(loaded, token_ids[first:], first_position=first)
 
 

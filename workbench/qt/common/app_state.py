@@ -39,6 +39,7 @@ class LensResult:
 
     loaded: LoadedModel
     lens: LogitLens
+    first_position: int = 0  # the generation's position of the lens's column 0 (a long generation's last window)
 
 
 class AppState(QObject):

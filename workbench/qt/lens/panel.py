@@ -199,7 +199,7 @@ class LensPanel(QWidget):
             status += " " + self.tr("It reads at most {0} tokens: these are the last {0} of the {1}.").format(
                 len(lens.token_ids), self.request.first_position + len(lens.token_ids))
         self._show_status(status)
-        self.state.lens_ready.emit(LensResult(self.request.loaded, lens))
+        self.state.lens_ready.emit(LensResult(self.request.loaded, lens, self.request.first_position))
 
     def _clear(self) -> None:
         self.lens = self.request = None
@@ -223,9 +223,7 @@ class LensPanel(QWidget):
             return
         generated = record.result.sequences[0].token_ids if record.result.sequences else ()
         token_ids = tuple(record.result.prompt_token_ids) + tuple(generated)
-        # A model trained here generates past its context, reading its last tokens: the lens reads as much.
-        limit = record.loaded.context_length
-        first = max(0, len(token_ids) - limit) if limit is not None else 0
+        first = record.loaded.window_start(len(token_ids))  # past its context, a model trained here reads its last
         self.start(LensRequest(record.loaded, token_ids[first:], from_generation=True, first_position=first))
 
     def _on_model_changed(self, loaded: LoadedModel | None) -> None:

@@ -113,7 +113,10 @@ class TokenPanel(QWidget):
         self.lens_result: LensResult | None = None
         self.selected: _Selected | None = None
         self.head_means: dict[int, np.ndarray] = {}  # per sequence: (layers, T, T) attention, mean over heads
+        # per sequence: the position of the capture's first token (a long generation's last window, as read)
+        self.head_firsts: dict[int, int] = {}
         self._capturing_sequence: int | None = None
+        self._capturing_first = 0
         self._build()
         self._attention_job = Job(state.jobs, parent=self)
         self._attention_job.event.connect(self._on_capture_estimate)
@@ -258,7 +261,7 @@ class TokenPanel(QWidget):
     def _forget_generation(self) -> None:
         self._attention_job.abandon()
         self._capturing_sequence = None
-        self.head_means = {}
+        self.head_means, self.head_firsts = {}, {}
 
     # --- showing the selected token ---------------------------------------------------------
 
@@ -386,20 +389,24 @@ class TokenPanel(QWidget):
 
     # --- the lens column ----------------------------------------------------------------------
 
-    def _lens_applies(self) -> bool:
-        """The lens was computed by this model on a text that matches the selected token's up to
-        and including it: what the layers saw before it is then exactly this generation's."""
+    def _lens_column(self) -> int | None:
+        """The selected token's predictor's column in the lens, when the lens was computed by this model on a text
+        that matches the selected token's up to and including it (a long generation's lens reads its last window:
+        from that window's first position), so what the layers saw before it is this generation's; else None."""
         selected, result, generation = self.selected, self.lens_result, self.generation
         if selected is None or result is None or generation is None or selected.predictor < 0:
-            return False
-        end = selected.position + 1
-        return result.loaded is generation.loaded and tuple(result.lens.token_ids[:end]) == selected.token_ids[:end]
+            return None
+        first, end = result.first_position, selected.position + 1
+        column = selected.predictor - first
+        matches = tuple(result.lens.token_ids[: end - first]) == selected.token_ids[first:end]
+        return column if result.loaded is generation.loaded and column >= 0 and matches else None
 
     def _show_lens_column(self) -> None:
         selected = self.selected
         if selected is None:
             return
-        applies = self._lens_applies()
+        column = self._lens_column()
+        applies = column is not None
         for shown_when_it_applies in (self.lens_title, self.lens_columns, self.lens_scroll):
             shown_when_it_applies.setVisible(applies)
         self.lens_hint.setVisible(not applies)
@@ -415,7 +422,7 @@ class TokenPanel(QWidget):
                 self.lens_hint.setText(self.tr("Logit lens: open the Lens page to compute it for this generation "
                                                "(a forward pass); this token's column then shows here."))
             return
-        lens, column = self.lens_result.lens, selected.predictor
+        lens = self.lens_result.lens
         token_label = selected.labels[selected.position]
         top_ids = lens.top_ids[:, column, 0]  # (layers,)
         top_labels = single_token_labels(self.generation.loaded.tokenizer, top_ids.tolist())
@@ -463,26 +470,33 @@ class TokenPanel(QWidget):
         elif not generation.finished:
             self.attention_row.clear(self.tr("Attention: captured once the generation finishes."))
         elif selected.sequence in self.head_means:
-            means = self.head_means[selected.sequence]  # (layers, T, T)
+            means, first = self.head_means[selected.sequence], self.head_firsts[selected.sequence]  # (layers, T, T)
+            query = selected.predictor - first  # its row in what was captured
+            if query < 0:
+                self.attention_row.clear(self.tr("Attention: the model read this generation's last {0} tokens only; "
+                                                 "this token was predicted before them.").format(means.shape[1]))
+                return
             self.attention_row.set_layers(means.shape[0])
-            layer, query = self.attention_row.layer_spin.value(), selected.predictor
+            layer = self.attention_row.layer_spin.value()
             title = self.tr("Where position {0} looked as it predicted the next token, here “{1}” (layer {2}, "
                             "mean over heads)").format(
-                query, selected.labels[selected.position], layer)
+                selected.predictor, selected.labels[selected.position], layer)
             weights = means[layer, query, : query + 1]  # (keys,): a token sees itself and the ones before
-            self.attention_row.show_row(title, selected.labels[: query + 1], weights)
+            self.attention_row.show_row(title, selected.labels[first: first + query + 1], weights)
         elif self.isVisible() and self._capturing_sequence != selected.sequence:
             self._start_capture(selected.sequence, generation)
 
     def _start_capture(self, sequence: int, generation: _Generation) -> None:
         loaded, ids = generation.loaded, generation.token_ids(sequence)
+        first = loaded.window_start(len(ids))
+        ids = ids[first:]
 
         def job(cancel):
             capture = yield from capture_job(loaded, ids, cancel=cancel)
             return capture.main.weights.mean(axis=1, dtype=np.float32)  # (L, H, T, T) -> (L, T, T)
 
         if self._attention_job.start(job):
-            self._capturing_sequence = sequence
+            self._capturing_sequence, self._capturing_first = sequence, first
             self.attention_row.clear(self.tr("Attention: capturing…"))
 
     def _on_capture_estimate(self, estimate: CaptureEstimate) -> None:
@@ -490,6 +504,7 @@ class TokenPanel(QWidget):
 
     def _on_captured(self, means: np.ndarray) -> None:
         self.head_means[self._capturing_sequence] = means
+        self.head_firsts[self._capturing_sequence] = self._capturing_first
         self._capturing_sequence = None
         self._show_attention_row()
 
@@ -508,11 +523,11 @@ class TokenPanel(QWidget):
             "token_id": selected.token_ids[selected.position], "text": selected.labels[selected.position]}
         report: dict[str, Any] = {"sequence": selected.sequence, "position": selected.position, "token": token,
                                   "given": selected.given, "lens": None, "attention": None}
-        column = selected.predictor
-        if self._lens_applies():
+        column = self._lens_column()
+        if column is not None:
             lens = self.lens_result.lens
             report["lens"] = {
-                "position": column,
+                "position": selected.predictor,
                 "layers": list(lens.layers),
                 "token_prob": lens.next_token_prob[:, column].tolist(),
                 "token_rank": lens.next_token_rank[:, column].tolist(),
@@ -520,11 +535,12 @@ class TokenPanel(QWidget):
                         for ids, probs in zip(lens.top_ids[:, column], lens.top_probs[:, column])],
             }
         if self.attention_row.weights.size and selected.sequence in self.head_means:
+            first = self.head_firsts[selected.sequence]
             report["attention"] = {
-                "query": column,
+                "query": selected.predictor,
                 "layer": self.attention_row.layer_spin.value(),
                 "heads": "mean",
-                "key_token_ids": list(selected.token_ids[: column + 1]),
+                "key_token_ids": list(selected.token_ids[first: selected.predictor + 1]),
                 "weights": self.attention_row.weights.tolist(),
             }
         return report

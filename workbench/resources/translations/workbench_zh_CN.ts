@@ -3697,6 +3697,10 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
         <translation>注意力：生成完成后捕获。</translation>
     </message>
     <message>
+        <source>Attention: the model read this generation&apos;s last {0} tokens only; this token was predicted before them.</source>
+        <translation>注意力：模型只读了这次生成的最后 {0} 个词元；这个词元是在它们之前预测的。</translation>
+    </message>
+    <message>
         <source>Where position {0} looked as it predicted the next token, here “{1}” (layer {2}, mean over heads)</source>
         <translation>位置 {0} 在预测下一个词元（这里是“{1}”）时看向哪里（第 {2} 层，各头平均）</translation>
     </message>
