@@ -3,7 +3,7 @@ model kept at that step, and cut back to the resumed step when a run continues."
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+from types import MethodType, SimpleNamespace
 
 import pytest
 import torch
@@ -83,6 +83,7 @@ def test_a_training_sample_is_drawn_from_the_models_whole_distribution(tiny_load
     trainer = SimpleNamespace(trainable=SimpleNamespace(model=model, tokenizer=tokenizer), device=torch.device("cpu"),
                               settings=SimpleNamespace(sample_tokens=24, seed=3), step=7, sharded=False,
                               sample_prompt=torch.tensor(prompt), control=RunControl())
+    trainer._sampled_ids = MethodType(_Run._sampled_ids, trainer)
     sample = _Run.sample_text(trainer)  # the method alone, on what it reads of a run
     torch.manual_seed(3 + 7)  # the run's seed plus its step, as every evaluation's sample
     drawn = next_tokens(model, prompt, 24, lambda logits: int(torch.multinomial(logits.softmax(-1), 1)))
