@@ -114,8 +114,7 @@ def pinned_folder(folder: str | Path) -> Path:
     pinned: the run's kept model of the checkpoint's step, made of the checkpoint's model files (hard links, not
     copies) when no evaluation kept it. Where it cannot be made (a read-only folder), ``folder`` itself."""
     folder = Path(folder)
-    before = _state_text(folder)
-    state = _json_object(before)
+    state = read_state(folder) or {}
     step = state.get("step")
     if state.get("snapshot") is True or not isinstance(step, int) or not (folder / "config.json").is_file():
         return folder
@@ -124,12 +123,12 @@ def pinned_folder(folder: str | Path) -> Path:
     if kept_state.get("snapshot") is True and kept_state.get("step") == step:
         return kept
     try:
-        times = [(place, place.stat()) for place in (folder, folder.parent)]
+        checkpoint_time, run_time = folder.stat(), folder.parent.stat()
         with atomic_directory(kept) as staging:
             for file in folder.iterdir():
                 if file.is_file() and file.name not in (STATE_FILE, TENSORS_FILE):
                     _link_or_copy(file, staging / file.name)
-            if _state_text(folder) != before:  # the run saved a newer checkpoint meanwhile: its files are mixed
+            if read_state(folder) != state:  # the run saved a newer checkpoint meanwhile: its files are mixed
                 raise FileExistsError(folder)
             pinned = {"step": step, "snapshot": True, "pinned": True}
             (staging / STATE_FILE).write_text(json.dumps(pinned), encoding="utf-8")
@@ -138,26 +137,11 @@ def pinned_folder(folder: str | Path) -> Path:
             (staging / OPENED_FILE).touch()
         # Runs are listed by their latest change, and pinning is none: the pin takes the checkpoint's time, and
         # the run's folder keeps its own.
-        for place, (_, was) in zip((kept, folder.parent), times):
+        for place, was in ((kept, checkpoint_time), (folder.parent, run_time)):
             os.utime(place, ns=(was.st_atime_ns, was.st_mtime_ns))
     except OSError:
         return folder
     return kept
-
-
-def _state_text(folder: Path) -> str:
-    try:
-        return (folder / STATE_FILE).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return ""
-
-
-def _json_object(text: str) -> dict[str, Any]:
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _link_or_copy(source: Path, target: Path) -> None:

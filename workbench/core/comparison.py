@@ -372,8 +372,8 @@ def run_comparison(
         own = column_models[text_index]
         ordered = [own] + [loaded for loaded in distinct if loaded is not own]  # KL is to the first: this column's
         # A model that cannot read this answer (one token; more than its context) leaves only its own cells empty.
+        empty = not outcome.text.strip()  # (scoring_problem's words are for a text a person gives)
         for loaded in ordered:
-            empty = not outcome.text.strip()  # (scoring_problem's words are for a text a person gives)
             problem = InvalidInputError(_EMPTY_ANSWER) if empty else scoring_problem(loaded, outcome.text)
             if problem is not None:
                 problems[id(loaded)][text_index] = problem

@@ -67,10 +67,6 @@ def columns_from_data(data: Any) -> list[CompareColumn]:
 # --- the comparison ------------------------------------------------------------------
 
 
-def _array(values: Any, dtype) -> np.ndarray:
-    return np.asarray(values, dtype=dtype)
-
-
 def _score_to_data(score: TextScore | None) -> dict[str, Any] | None:
     if score is None:
         return None
@@ -94,12 +90,12 @@ def _score_from_data(data: Any) -> TextScore | None:
     score = TextScore(
         model=str(data["model"]),
         token_ids=tuple(int(token) for token in data["token_ids"]),
-        logprobs=_array(data["logprobs"], np.float64),  # (T-1,)
+        logprobs=np.asarray(data["logprobs"], dtype=np.float64),  # (T-1,)
         covered_bytes=int(data["covered_bytes"]),
-        kl_to_first=None if kl is None else _array(kl, np.float64),  # (T-1,)
+        kl_to_first=None if kl is None else np.asarray(kl, dtype=np.float64),  # (T-1,)
         offsets=tuple((int(start), int(end)) for start, end in data["offsets"]),
-        top_ids=None if top_ids is None else _array(top_ids, np.int64),  # (T-1, k)
-        top_logprobs=None if top_logprobs is None else _array(top_logprobs, np.float64),  # (T-1, k)
+        top_ids=None if top_ids is None else np.asarray(top_ids, dtype=np.int64),  # (T-1, k)
+        top_logprobs=None if top_logprobs is None else np.asarray(top_logprobs, dtype=np.float64),  # (T-1, k)
         unknown_tokens=int(data["unknown_tokens"]),
     )
     positions = len(score.token_ids) - 1

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 
 import torch
 
-_HELD = threading.RLock()  # re-entrant: one holder may hold it again (a trainer's build seeds, then samples)
+_HELD = threading.RLock()  # re-entrant: code that holds it may call code that holds it too, on its thread
 _POLL_S = 0.05
 
 
