@@ -3,7 +3,13 @@
 import numpy as np
 from transformers import AutoTokenizer
 
-from workbench.core.training.tokenization import UNKNOWN, bpe_tokenizer, char_tokenizer, encode_corpus
+from workbench.core.training.tokenization import (
+    UNKNOWN,
+    _per_character_ids,
+    bpe_tokenizer,
+    char_tokenizer,
+    encode_corpus,
+)
 
 CORPUS = "床前明月光，疑是地上霜。\n舉頭望明月，低頭思故鄉。\nThe quick brown fox  jumps\tover the lazy dog.\r\n"
 
@@ -63,3 +69,26 @@ def test_a_tokenizer_that_marks_each_texts_start_encodes_the_corpus_as_one_text(
     tokenizer = PreTrainedTokenizerFast(tokenizer_object=backend, unk_token="<unk>")
     assert encode_corpus(tokenizer, text).tolist() == tokenizer(text, add_special_tokens=False)["input_ids"]
 
+
+
+
+def test_a_character_corpus_is_looked_up_as_the_tokenizer_encodes_it(tmp_path):
+    """The per-character lookup (numpy, 10x faster than the tokenizer's own pass) gives the tokenizer's ids:
+    characters beyond the BMP, unseen ones (<unk>), whitespace of every kind, a tokenizer saved and reloaded
+    (a resumed run), a corpus several lookup chunks long. A text holding a special token's text is left to the
+    tokenizer, which takes that text as one token; so is any other kind of tokenizer."""
+    tokenizer = char_tokenizer(CORPUS + "😀")
+    tokenizer.save_pretrained(tmp_path)
+    reloaded = AutoTokenizer.from_pretrained(tmp_path)
+    text = CORPUS + "秋風 😀 never seen \u00a0\u2028!"
+    for each in (tokenizer, reloaded):
+        expected = each(text, add_special_tokens=False)["input_ids"]
+        assert each.convert_tokens_to_ids(UNKNOWN) in expected
+        assert _per_character_ids(each.backend_tokenizer, text, np.uint16, chunk=7).tolist() == expected
+        assert encode_corpus(each, text).tolist() == expected
+    with_special = "abc<|endoftext|>def<unk>"
+    assert _per_character_ids(tokenizer.backend_tokenizer, with_special, np.uint16) is None
+    assert encode_corpus(tokenizer, with_special).tolist() == tokenizer(with_special, add_special_tokens=False)[
+        "input_ids"]
+    assert encode_corpus(tokenizer, "").tolist() == []
+    assert _per_character_ids(bpe_tokenizer(CORPUS * 20, 300).backend_tokenizer, "abc", np.uint16) is None

@@ -3,12 +3,15 @@ model goes through the same generation engine as a pretrained one."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import PreTrainedTokenizerFast
 
 END_OF_TEXT = "<|endoftext|>"
 UNKNOWN = "<unk>"
+EVERY_CHARACTER = r"[\s\S]"  # the character tokenizer's split: each character alone
 IGNORED_LABEL = -100  # a target no loss counts (cross_entropy's default ignore_index): inside a <bos> prefix
 
 
@@ -28,7 +31,7 @@ def char_tokenizer(text: str) -> PreTrainedTokenizerFast:
     vocab = {END_OF_TEXT: 0, UNKNOWN: 1}
     vocab.update({char: index + 2 for index, char in enumerate(characters) if char not in vocab})
     tokenizer = Tokenizer(models.WordLevel(vocab=vocab, unk_token=UNKNOWN))
-    tokenizer.pre_tokenizer = pre_tokenizers.Split(Regex(r"[\s\S]"), behavior="isolated")  # every character alone
+    tokenizer.pre_tokenizer = pre_tokenizers.Split(Regex(EVERY_CHARACTER), behavior="isolated")
     tokenizer.decoder = decoders.Fuse()  # join characters back with nothing in between
     return _wrap(tokenizer, unk_token=UNKNOWN)
 
@@ -78,6 +81,9 @@ def encode_corpus(tokenizer, text: str) -> np.ndarray:
     tokenizer gives the whole text, in parallel pieces where cutting there changes no id."""
     dtype = np.uint16 if len(tokenizer) <= np.iinfo(np.uint16).max + 1 else np.int32
     backend = tokenizer.backend_tokenizer
+    by_character = _per_character_ids(backend, text, dtype)
+    if by_character is not None:
+        return by_character
     pieces = _chunks(text)
     cuts = np.cumsum([len(piece) for piece in pieces[:-1]]).tolist()
     if not all(_cut_changes_nothing(backend, text, cut) for cut in cuts):
@@ -85,3 +91,38 @@ def encode_corpus(tokenizer, text: str) -> np.ndarray:
     encodings = backend.encode_batch(pieces, add_special_tokens=False)
     arrays = [np.asarray(encoding.ids, dtype=dtype) for encoding in encodings]
     return np.concatenate(arrays) if arrays else np.zeros(0, dtype=dtype)
+
+
+def _per_character_ids(backend, text: str, dtype, chunk: int = 1 << 22) -> np.ndarray | None:
+    """The ids a per-character tokenizer (``char_tokenizer``'s, also as saved and reloaded) gives ``text``, looked
+    up in numpy: the tokenizer's own pass over a 1 MB corpus took 0.55 s on 2 cores and 1.35 s on a 16-core GPU
+    host, longer than a GPU's 100 training steps. None for any other tokenizer, and for a text that holds an added
+    token's text (``<|endoftext|>``), which the tokenizer reads as one token."""
+    if not isinstance(backend.model, models.WordLevel) or not isinstance(backend.pre_tokenizer, pre_tokenizers.Split):
+        return None  # said without writing out a large tokenizer (Gemma's 262K-token vocabulary) as JSON
+    spec = json.loads(backend.to_str())
+    pre_tokenizer = spec.get("pre_tokenizer") or {}
+    per_character = (
+        spec.get("normalizer") is None
+        and pre_tokenizer.get("pattern") == {"Regex": EVERY_CHARACTER}
+        and pre_tokenizer.get("behavior") == "Isolated"
+        and not pre_tokenizer.get("invert")
+    )
+    if not per_character or any(token["content"] in text for token in spec.get("added_tokens", ())):
+        return None
+    vocab = spec["model"]["vocab"]
+    characters = sorted((ord(word), index) for word, index in vocab.items() if len(word) == 1)
+    code_points = np.array([point for point, _ in characters], dtype=np.uint32)  # (C,) sorted
+    ids = np.array([index for _, index in characters], dtype=dtype)  # (C,)
+    unknown = vocab[spec["model"]["unk_token"]]
+    if not characters:
+        return np.full(len(text), unknown, dtype=dtype)
+    pieces = [np.zeros(0, dtype=dtype)]
+    for start in range(0, len(text), chunk):
+        try:
+            points = np.frombuffer(text[start:start + chunk].encode("utf-32-le"), dtype=np.uint32)  # (n,)
+        except UnicodeEncodeError:  # a lone surrogate: the tokenizer's own pass says what it makes of it
+            return None
+        where = np.searchsorted(code_points, points).clip(max=len(code_points) - 1)  # (n,)
+        pieces.append(np.where(code_points[where] == points, ids[where], unknown).astype(dtype))
+    return np.concatenate(pieces)
