@@ -16,7 +16,8 @@ Sections, cheapest and most important first (``--only`` picks some, e.g. ``--onl
    reference loop of benchmarks/training.py on one 1 MB character corpus, with nanoGPT's shakespeare-char GPU
    shape (6 layers, 6 heads, 384 wide, block 256, batch 64; lr 1e-3 -> 1e-4, warmup 100, dropout 0) for
    500 iterations, evaluations (20 batches) at 250 and 500: fp32 (no autocast), bf16 autocast, then both with
-   torch.compile; two pairs each, in turn, median ratio. TF32 stays at torch's default (off) for both
+   torch.compile; two pairs each, in turn, median ratio; before the uncompiled pairs, an untimed 10-step run of
+   each side loads the dtype's kernels, which the first timed side would pay alone. TF32 stays at torch's default (off) for both
    sides. Targets: time ratio <= 1.05, final validation losses within 0.03.
 
 Models: for each folder under ``--models`` (default .gpu-carry/models: config.json and tokenizer files of
@@ -581,6 +582,9 @@ def run_workbench(
     return drain(train(settings), on_event).final_val_loss, first[0]
 
 
+WARM_UP_ITERS = 10
+
+
 def section_training(bench: Bench) -> None:
     from training import RunShape
 
@@ -620,6 +624,14 @@ def section_training(bench: Bench) -> None:
             continue
         try:
             common = (corpus, shape, max_iters, eval_interval)
+            if not compiled:
+                # Untimed, a few steps of each side first: a dtype's first steps in the process pick and load its
+                # kernels (2.4 s for bf16 on the H200), which the first timed side would pay alone. A compiled row
+                # keeps its compilation in its first pair, as both sides compile there.
+                bench.start_even()
+                run_reference(bench, work / f"warm-ref{index}", corpus, shape, WARM_UP_ITERS, WARM_UP_ITERS,
+                              ref_dtype, False)
+                run_workbench(bench, work / f"warm-ours{index}", corpus, shape, WARM_UP_ITERS, WARM_UP_ITERS, **speed)
             ratios, steady_ratios = [], []
             for pair in range(pairs):  # single runs swing: pairs, each in the other order
                 sides = {
