@@ -194,3 +194,24 @@ def test_the_labs_stop_lands_while_a_generation_holds_the_stream(tmp_path):
         control.cancel()
         lab.join(timeout=10)
         assert not lab.is_alive() and len(ended) == 1
+
+
+def test_router_noise_and_layerdrop_count_as_draws_of_a_training_step():
+    """Dropout is not the only draw of a training step: a mixture of experts' router noise and a layer skipped at
+    random draw too, so such a run must keep its own stream as a run with dropout does."""
+    from transformers import MixtralConfig, MixtralForCausalLM, OPTConfig, OPTForCausalLM
+
+    from workbench.core.training.trainer import _draws_at_random
+
+    def mixtral(noise: float):
+        return MixtralForCausalLM(MixtralConfig(
+            hidden_size=16, intermediate_size=32, num_hidden_layers=1, num_attention_heads=2, num_key_value_heads=1,
+            vocab_size=50, num_local_experts=2, router_jitter_noise=noise))
+
+    def opt(layerdrop: float):
+        return OPTForCausalLM(OPTConfig(
+            hidden_size=16, ffn_dim=32, num_hidden_layers=1, num_attention_heads=2, vocab_size=50,
+            word_embed_proj_dim=16, dropout=0.0, attention_dropout=0.0, activation_dropout=0.0, layerdrop=layerdrop))
+
+    assert _draws_at_random(mixtral(0.1)) and _draws_at_random(opt(0.2))
+    assert not _draws_at_random(mixtral(0.0)) and not _draws_at_random(opt(0.0))

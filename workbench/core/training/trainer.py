@@ -755,14 +755,23 @@ def stopped_run(out_dir: str | Path) -> tuple[TrainSettings, int] | None:
     return replace(settings, out_dir=str(out_dir)), step
 
 
+# The config settings that make a transformers model draw in training: dropout rates, the chance to skip a layer
+# (OPT's ``layerdrop``), stochastic depth (``drop_path_rate``) and the noise a mixture of experts adds to its
+# router (Mixtral's ``router_jitter_noise``).
+_RANDOM_IN_TRAINING = ("dropout", "layerdrop", "drop_path", "jitter")
+
+
 def _draws_at_random(model: torch.nn.Module) -> bool:
-    """Whether a training step draws random numbers: dropout modules of its own (ours, LoRA's), or the dropout rates
-    a transformers model reads from its config in its forward pass."""
+    """Whether a training step draws random numbers: dropout modules of its own (ours, LoRA's), or the rates of
+    random training behaviour a transformers model reads from its config in its forward pass."""
     if any(isinstance(module, torch.nn.modules.dropout._DropoutNd) and module.p > 0 for module in model.modules()):
         return True
     config = getattr(model, "config", None)
     rates = config.to_dict().items() if config is not None else ()
-    return any("dropout" in name and isinstance(rate, float) and rate > 0 for name, rate in rates)
+    return any(
+        any(marker in name for marker in _RANDOM_IN_TRAINING) and isinstance(rate, float) and rate > 0
+        for name, rate in rates
+    )
 
 
 class _RunFiles:
