@@ -391,3 +391,52 @@ def test_running_out_of_memory_says_what_to_lower(tiny_loaded, monkeypatch, erro
         drain(generate(tiny_loaded, GenerationRequest("Hello", DecodingSettings(mode="greedy", max_new_tokens=4))))
     monkeypatch.undo()
     assert drain(generate(tiny_loaded, GenerationRequest("Hello", DecodingSettings(max_new_tokens=2)))).sequences
+
+
+def test_stop_strings_end_a_character_model_that_cannot_spell_abcdef(tmp_path):
+    """transformers' StopStringCriteria reads each token's text after the letters "abcdef"; a character model
+    trained on Chinese has none of them. Its stop strings still end greedy, sampled and beam answers where the
+    stop string first appears, as cutting the unstopped answer there gives."""
+    from workbench.core.loading import load_model_blocking
+    from workbench.core.training.settings import TrainSettings
+    from workbench.core.training.trainer import train
+
+    corpus = tmp_path / "poem.txt"
+    corpus.write_text("床前明月光，疑是地上霜。舉頭望明月，低頭思故鄉。\n" * 200, encoding="utf-8")
+    settings = TrainSettings(corpus=str(corpus), out_dir=str(tmp_path / "run"), n_layer=1, n_head=2, n_embd=32,
+                             block_size=16, batch_size=8, lr=1e-2, warmup_iters=2, max_iters=60, eval_interval=60,
+                             eval_iters=1, checkpoint_interval=0, sample_tokens=0, device="cpu")
+    drain(train(settings))
+    loaded = load_model_blocking(settings.out_dir)
+    assert "a" not in loaded.tokenizer.get_vocab()
+    for mode in (GREEDY, replace(SAMPLE, max_new_tokens=30)):
+        _, whole = run(loaded, replace(mode, max_new_tokens=30), prompt="床前")
+        answer = whole.sequences[0]
+        assert "。" in answer.text
+        cut = next(index for index in range(len(answer.token_ids))
+                   if "。" in loaded.tokenizer.decode(answer.token_ids[: index + 1]))
+        _, stopped = run(loaded, replace(mode, max_new_tokens=30, stop_strings=("。",)), prompt="床前")
+        assert stopped.sequences[0].token_ids == answer.token_ids[: cut + 1]
+        assert stopped.sequences[0].text == answer.text[: answer.text.index("。")]
+    _, beams = run(loaded, DecodingSettings(mode="beam", num_beams=2, max_new_tokens=30, stop_strings=("。",)),
+                   prompt="床前")
+    assert "。" not in beams.sequences[0].text and len(beams.sequences[0].token_ids) < 30
+
+
+def test_the_decoding_stop_criteria_decides_as_transformers_does(tiny_loaded):
+    """Where transformers' StopStringCriteria can read the vocabulary, the decoding criteria that stands in for it
+    elsewhere stops the same rows at the same steps."""
+    from transformers.generation.stopping_criteria import StopStringCriteria
+
+    from workbench.core.generation import _DecodedStopStrings
+
+    tokenizer = tiny_loaded.tokenizer
+    ids = tokenizer("The fox jumps over the lazy dog. 床前明月光，疑是地上霜。 The end.")["input_ids"]
+    stops = ["fox", "g.", "月光", "霜。", " end"]
+    theirs, ours = StopStringCriteria(tokenizer, stops), _DecodedStopStrings(tokenizer, stops)
+    decisions = []
+    for end in range(1, len(ids) + 1):
+        row = torch.tensor([ids[:end]])  # (1, end)
+        decisions.append(bool(ours(row, None)[0]))
+        assert decisions[-1] == bool(theirs(row, None)[0]), tokenizer.decode(ids[:end])
+    assert sum(decisions) >= 4  # most stop strings were met along the way

@@ -15,6 +15,7 @@ Beam search reorders its hypotheses until the end, so it cannot stream: it repor
 from __future__ import annotations
 
 import math
+import os
 import queue
 import random
 import threading
@@ -167,7 +168,7 @@ class _StepWatcher(StoppingCriteria):
         cancel: CancelToken,
         abandon: threading.Event,
         eos_token_ids: list[int],
-        stop_criteria: StopStringCriteria | None,
+        stop_criteria: StoppingCriteria | None,
     ) -> None:
         self.chain = chain
         self.attention = attention
@@ -226,6 +227,33 @@ class _StepWatcher(StoppingCriteria):
 
 
 # --------------------------------------------------------------------------- text assembly
+
+
+class _DecodedStopStrings(StoppingCriteria):
+    """Stops a row once a stop string ends within its newest token's text, as ``StopStringCriteria`` decides, found
+    by decoding the row. That criteria reads each token's text by decoding it after the letters "abcdef", which a
+    character vocabulary without one of them cannot spell (a model trained here on Chinese text)."""
+
+    def __init__(self, tokenizer, stop_strings: Sequence[str]) -> None:
+        self.tokenizer = tokenizer
+        self.stop_strings = tuple(stop_strings)
+
+    def __call__(self, input_ids: torch.LongTensor, scores, **kwargs) -> torch.BoolTensor:
+        ended = []
+        for row in input_ids.tolist():
+            text = self.tokenizer.decode(row)
+            # Where the newest token's text begins: a character it completes read as U+FFFD before it came.
+            newest = len(os.path.commonprefix([self.tokenizer.decode(row[:-1]), text]))
+            ended.append(any(text.find(stop, max(0, newest - len(stop) + 1)) >= 0 for stop in self.stop_strings))
+        return torch.tensor(ended, dtype=torch.bool, device=input_ids.device)
+
+
+def stop_string_criteria(tokenizer, stop_strings: Sequence[str]) -> StoppingCriteria:
+    """transformers' ``StopStringCriteria``, or the decoding one for a vocabulary it cannot read."""
+    try:
+        return StopStringCriteria(tokenizer, list(stop_strings))
+    except ValueError:  # "substring not found": the vocabulary cannot spell its "abcdef"
+        return _DecodedStopStrings(tokenizer, stop_strings)
 
 
 def _cut_at_stop_string(text: str, stop_strings: Sequence[str]) -> str:
@@ -490,7 +518,8 @@ def generate(
         device = loaded.device
         outbox: queue.Queue = queue.Queue()
         abandon = threading.Event()  # set when the consumer goes away early
-        stop_criteria = StopStringCriteria(tokenizer, list(stop_strings)) if stop_strings and not beam else None
+        stop_criteria = stop_string_criteria(tokenizer, stop_strings) if stop_strings else None
+        config.stop_strings = None  # given to generate as ``stop_criteria``, which it would otherwise build again
         chain = None
         if not beam:  # beams keep transformers' own processors: each beam's chain is not one token's story
             chain = SamplerChain(chain_stages(settings, len(prompt_ids), eos_token_ids, device), record=request.trace)
@@ -505,10 +534,9 @@ def generate(
             cancel=cancel,
             abandon=abandon,
             eos_token_ids=eos_token_ids,
-            stop_criteria=stop_criteria,
+            stop_criteria=None if beam else stop_criteria,
         )
         input_ids = torch.tensor([prompt_ids], dtype=torch.long, device=device)  # (1, T)
-        extra: dict = {"tokenizer": tokenizer} if stop_strings else {}
         if beam:
             # Beams are reordered every step: keep every step's distributions and
             # pick each final beam's rows at the end (beam_indices).
@@ -533,8 +561,7 @@ def generate(
                         attention_mask=torch.ones_like(input_ids),
                         generation_config=config,
                         logits_processor=LogitsProcessorList([] if beam else [chain]),
-                        stopping_criteria=StoppingCriteriaList([watcher]),
-                        **extra,
+                        stopping_criteria=StoppingCriteriaList([watcher, *([stop_criteria] if stop_criteria else [])]),
                     )
                 outbox.put(_Finished(output=output))
             except BaseException as error:  # handed to the job's thread and raised there
