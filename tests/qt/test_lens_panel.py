@@ -65,6 +65,18 @@ def test_cancel_leaves_no_half_grid(qtbot, panel, tiny_loaded):
     assert panel.compute_button.isEnabled() and not panel.progress.isVisible()
 
 
+def test_compute_waits_for_a_text(panel):
+    """An empty field has nothing to read: Compute is off until there is text, and Enter says so in the lens's
+    words (not the Attention page's "capture")."""
+    assert not panel.compute_button.isEnabled()
+    panel.text_edit.setText("   ")
+    assert not panel.compute_button.isEnabled()
+    panel.compute_text()
+    assert panel.status.text() == "The text is empty: there is nothing to read."
+    panel.text_edit.setText(TEXT)
+    assert panel.compute_button.isEnabled()
+
+
 def test_hover_reads_the_top_5(qtbot, panel):
     panel.text_edit.setText(TEXT)
     panel.compute_text()

@@ -276,7 +276,7 @@ def _decoder_start(model, decoder_input_ids: Sequence[int] | None) -> list[int]:
 
 def _check_length(model, input_ids: Sequence[int]) -> None:
     if len(input_ids) == 0:
-        raise InvalidInputError(QT_TRANSLATE_NOOP("Errors", "There is nothing to capture: the text is empty."))
+        raise InvalidInputError(QT_TRANSLATE_NOOP("Errors", "The text is empty: there is nothing to read."))
     limit = _config_value(model.config, "max_position_embeddings", "n_positions", "max_sequence_length")
     if limit is not None and len(input_ids) > limit:
         raise InvalidInputError(
@@ -511,7 +511,7 @@ def text_token_ids(loaded, text: str, chat: bool = False) -> list[int]:
     """The ids to capture for ``text``: raw, or as a user turn in the model's chat template.
     (Unlike a generation prompt: no system prompt and no room kept for new tokens.)"""
     if not text.strip():
-        raise InvalidInputError(QT_TRANSLATE_NOOP("Errors", "There is nothing to capture: the text is empty."))
+        raise InvalidInputError(QT_TRANSLATE_NOOP("Errors", "The text is empty: there is nothing to read."))
     tokenizer = loaded.tokenizer
     if not chat:
         return list(tokenizer(text)["input_ids"])

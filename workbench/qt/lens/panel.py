@@ -86,6 +86,7 @@ class LensPanel(QWidget):
         self.compute_button.setToolTip(self.tr("Read every layer's guess at the next token for this text "
                                                "(one forward pass)."))
         self.compute_button.clicked.connect(self.compute_text)
+        self.text_edit.textChanged.connect(self._refresh_compute)
         self.cancel_button = QPushButton(self.tr("Cancel"))
         self.cancel_button.setToolTip(self.tr("Stop reading this text through the layers."))
         self.cancel_button.setEnabled(False)
@@ -154,7 +155,7 @@ class LensPanel(QWidget):
             return  # the window is closing
         self._running = request
         self._clear()
-        self.compute_button.setEnabled(False)
+        self._refresh_compute()
         self.cancel_button.setEnabled(True)
         self.progress.setRange(0, 0)
         self.progress.setVisible(True)
@@ -170,8 +171,13 @@ class LensPanel(QWidget):
         self.progress.setRange(0, progress.layers_total)
         self.progress.setValue(progress.layers_done)
 
+    def _refresh_compute(self) -> None:
+        """Compute reads the field's text: it waits for a model, for the lens under way and for some text."""
+        self.compute_button.setEnabled(self.state.loaded_model is not None and not self.is_computing()
+                                       and bool(self.text_edit.text().strip()))
+
     def _on_ended(self) -> None:
-        self.compute_button.setEnabled(self.state.loaded_model is not None)
+        self._refresh_compute()
         self.cancel_button.setEnabled(False)
         self.progress.setVisible(False)
         self._running = None
@@ -234,7 +240,7 @@ class LensPanel(QWidget):
             self.lens_job.abandon()
             self._on_ended()
         self._waiting_record = None
-        self.compute_button.setEnabled(loaded is not None and not self.is_computing())
+        self._refresh_compute()
 
     def _on_token_selected(self, sequence: int, position: int) -> None:
         following = self.request is not None and self.request.from_generation and sequence == 0

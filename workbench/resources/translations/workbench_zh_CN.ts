@@ -1131,8 +1131,8 @@ mean surprisal {3:.2f} nats{4}</source>
         <translation>此编码器-解码器模型没有解码器起始词元：请给出解码器词元。</translation>
     </message>
     <message>
-        <source>There is nothing to capture: the text is empty.</source>
-        <translation>没有可捕获的内容：文本为空。</translation>
+        <source>The text is empty: there is nothing to read.</source>
+        <translation>文本为空：没有可读取的内容。</translation>
     </message>
     <message>
         <source>The text is {count} tokens long; this model reads at most {limit}.</source>
