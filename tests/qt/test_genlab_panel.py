@@ -173,20 +173,21 @@ def test_back_on_the_vae_form_with_a_gan_at_hand_no_earlier_vaes_pictures_stay(p
 
 
 @pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)])
-def test_the_pictures_get_room_and_the_first_plot_shows_whole(panel, qtbot, size):
-    """On a full HD screen the GAN's two plots show whole and the pictures keep two fifths; on a laptop
-    the pictures get most of the height, the first plot stays whole and the second scrolls."""
+def test_the_pictures_get_room_and_both_gan_plots_show_whole(panel, qtbot, size):
+    """The GAN's two plots sit side by side, so a laptop shows both whole (stacked, the second was cut in half
+    at 1366x768, its legend too) and the pictures still get most of the height."""
     panel.form.model_combo.setCurrentIndex(panel.form.model_combo.findData("gan"))
     panel.resize(*size)
     panel.show()
     curves = panel.curves["gan"]
     qtbot.waitUntil(lambda: panel._fitted and curves.height() > 0)
     qtbot.wait(20)
-    scrolled = curves._scroll.verticalScrollBar().maximum() > 0
-    assert scrolled == (size[1] < 1080)
-    loss = curves.plot("loss")
-    bottom = curves._graphics.mapFromScene(loss.sceneBoundingRect().bottomLeft())
-    assert curves._graphics.mapTo(curves._scroll.viewport(), bottom).y() <= curves._scroll.viewport().height()
+    assert curves._scroll.verticalScrollBar().maximum() == 0
+    loss, probabilities = curves.plot("loss"), curves.plot("prob")
+    for plot in (loss, probabilities):
+        bottom = curves._graphics.mapFromScene(plot.sceneBoundingRect().bottomLeft())
+        assert curves._graphics.mapTo(curves._scroll.viewport(), bottom).y() <= curves._scroll.viewport().height()
+    assert probabilities.sceneBoundingRect().left() >= loss.sceneBoundingRect().right() - 1
     assert panel.samples_view.graphics.height() >= (150 if size[1] < 1080 else 250)
     # Beside the interpolation, the GAN's sample grid has the pictures' whole height (no reconstructions).
     assert panel.samples_view.height() >= panel._lower.height() - 10

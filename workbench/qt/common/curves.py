@@ -179,6 +179,7 @@ class LiveCurvesWidget(QWidget):
         self._log_y = False
         self._smoothing = 0.6
         self._plots: dict[str, pg.PlotItem] = {}
+        self._places: list[tuple[int, int]] = []  # each plot's (row, column), in the order of ``_plots``
         self._cursor_lines: list[pg.InfiniteLine] = []
         self._series: dict[str, _Series] = {}
         self._overlays: list[_Overlay] = []
@@ -280,17 +281,24 @@ class LiveCurvesWidget(QWidget):
 
     # ----- describing the curves ---------------------------------------------------
 
-    def add_plot(self, key: str, y_label: str, stretch: int = 1) -> pg.PlotItem:
-        """A new plot below the existing ones; its x axis follows the first plot's."""
+    def add_plot(self, key: str, y_label: str, stretch: int = 1, beside: bool = False) -> pg.PlotItem:
+        """A new plot below the existing ones, or ``beside`` the last one (two short plots that a laptop's height
+        shows whole only side by side); its x axis follows the first plot's."""
         if key in self._plots:
             return self._plots[key]
-        row = 2 * len(self._plots)  # a legend row above each plot
+        if beside and self._places:
+            plot_row, column = self._places[-1]
+            column += 1
+        else:
+            plot_row, column = (self._places[-1][0] + 1 if self._places else 0), 0
+        row = 2 * plot_row  # a legend row above each plot
         # The legend sits in its own row, so curves never hide it and it never hides them.
         legend = pg.LegendItem(colCount=LEGEND_COLUMNS, labelTextColor="#333333", frame=False)
         legend.setSizePolicy(QSizePolicy.Policy.Maximum, QSizePolicy.Policy.Fixed)  # entries side by side, not spread
-        self._graphics.addItem(legend, row=row, col=0)
+        self._graphics.addItem(legend, row=row, col=column)
         self._graphics.ci.layout.setAlignment(legend, Qt.AlignmentFlag.AlignLeft)
-        plot = self._graphics.addPlot(row=row + 1, col=0, axisItems={"bottom": WholeNumberAxis(orientation="bottom")})
+        plot = self._graphics.addPlot(row=row + 1, col=column,
+                                      axisItems={"bottom": WholeNumberAxis(orientation="bottom")})
         plot.getAxis("bottom").whole = self.x_axis.whole
         plot.legend = legend  # where PlotItem.addItem puts named curves, and removeItem takes them from
         plot.setLabel("left", y_label)
@@ -311,6 +319,7 @@ class LiveCurvesWidget(QWidget):
         if self._plots:
             plot.setXLink(next(iter(self._plots.values())))
         self._plots[key] = plot
+        self._places.append((plot_row, column))
         self._label_bottom_axis()
         self._fit_minimum_height()
         return plot
@@ -322,9 +331,10 @@ class LiveCurvesWidget(QWidget):
     def _fit_legends(self) -> bool:
         """As many legend columns (up to LEGEND_COLUMNS) as fit the width, so a long overlay name wraps to a new
         row instead of running off the right edge; whether any legend changed."""
-        width = self._graphics.viewport().width() - LEGEND_MARGIN
         changed = False
-        for plot in self._plots.values():
+        for plot, (plot_row, _) in zip(self._plots.values(), self._places):
+            beside = sum(row == plot_row for row, _ in self._places)  # the plots sharing the width
+            width = self._graphics.viewport().width() / beside - LEGEND_MARGIN
             legend = plot.legend
             entries = [sample.boundingRect().width() + label.preferredWidth() + LEGEND_SPACING
                        for sample, label in legend.items]  # in the order the rows fill
@@ -490,13 +500,13 @@ class LiveCurvesWidget(QWidget):
             self._draw_overlay(overlay)
 
     def _label_bottom_axis(self) -> None:
-        """The first plot numbers its x axis too, not only the last one, which names it: the plots scroll, and
-        the last is often out of view. Those between share the numbers (a row of them each would take the
+        """The first row of plots numbers its x axis too, not only the last row, which names it: the plots scroll,
+        and the last is often out of view. Those between share the numbers (a row of them each would take the
         height a heatmap under the plots needs on a small screen)."""
-        plots = list(self._plots.values())
-        for index, plot in enumerate(plots):
-            last = index == len(plots) - 1
-            plot.getAxis("bottom").setStyle(showValues=index == 0 or last)
+        last_row = self._places[-1][0] if self._places else 0
+        for plot, (plot_row, _) in zip(self._plots.values(), self._places):
+            last = plot_row == last_row
+            plot.getAxis("bottom").setStyle(showValues=plot_row == 0 or last)
             plot.setLabel("bottom", self._x_axes[self._x_index].label if last else "")
 
     # ----- hover readout ---------------------------------------------------------------

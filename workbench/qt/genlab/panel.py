@@ -132,7 +132,7 @@ class GenLabPanel(RunControlsMixin, QWidget):
         curves.add_plot("loss", self.tr("Loss"))
         curves.add_series(self.tr("D loss"), "loss", smoothing=True)
         curves.add_series(self.tr("G loss"), "loss", smoothing=True)
-        probabilities = curves.add_plot("prob", self.tr("D output"))
+        probabilities = curves.add_plot("prob", self.tr("D output"), beside=True)  # both whole on a laptop
         probabilities.setYRange(0.0, 1.0, padding=0.02)  # a probability: the whole range tells the story
         probabilities.enableAutoRange(y=False)
         curves.add_series(self.tr("D(x) real"), "prob", smoothing=True)
