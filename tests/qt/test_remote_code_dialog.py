@@ -69,3 +69,24 @@ def test_the_dialog_names_the_files_and_shows_their_code(qtbot, custom_code_fold
     assert remote_code_dialog.confirm_remote_code(parent, request) is False  # closing the box is a no
     assert str(folder / "modeling_custom.py") in shown["text"]
     assert "class CustomForCausalLM" in shown["details"]
+
+
+def test_a_no_is_said_in_the_windows_language(qtbot, qapp, monkeypatch, custom_code_folder):
+    """The refusal's message was turned into plain text on the loading thread and lost its translation."""
+    from PySide6.QtCore import QCoreApplication
+
+    from workbench.qt.common.language import CHINESE, install_language
+
+    folder, _marker = custom_code_folder
+    monkeypatch.setattr(main_window_module, "confirm_remote_code", lambda parent, request: False)
+    installed = install_language(qapp, CHINESE)
+    try:
+        window = make_window(qtbot, monkeypatch)
+        window.load_model(folder_entry(folder), LoadSettings())
+        qtbot.waitUntil(lambda: not window.loader.is_loading and window.banner.label.text() != "", timeout=30_000)
+        assert "ships its own Python code" not in window.banner.label.text()
+        assert str(folder) in window.banner.label.text()
+        window.close()
+    finally:
+        for translator in installed:
+            QCoreApplication.removeTranslator(translator)

@@ -320,3 +320,22 @@ def test_an_image_that_cannot_be_written_is_said_in_chinese(qtbot, chinese, tmp_
     qtbot.addWidget(curves)
     with pytest.raises(WorkbenchError, match="无法将图像写入"):
         curves.export_png(target)
+
+
+def test_a_run_that_cannot_be_exported_is_said_in_chinese(qtbot, chinese, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    from workbench.core.sessions import Run, RunSequence
+    from workbench.qt.generation.runs_panel import RunsPanel
+
+    panel = RunsPanel()
+    qtbot.addWidget(panel)
+    panel.add_run(Run(model_id="m", model_name="M", prompt="p", system_prompt="", chat=False, settings={}, seed=1,
+                      sequences=(RunSequence("hi"),), prompt_tokens=1, stopped=False, time_to_first_token_s=0.1,
+                      tokens_per_s=1.0, elapsed_s=1.0))
+    panel.list.setCurrentRow(0)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(tmp_path / "run.txt"), ""))
+    said = []
+    panel.message.connect(said.append)
+    panel._export_selected(".json")
+    assert said == ["无法导出该运行：无法导出到“run.txt”：请使用 .json 或 .md 文件名。"]

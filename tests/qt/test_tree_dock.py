@@ -522,3 +522,23 @@ def test_a_tree_made_with_a_runs_step_is_listed_by_its_name_not_its_folder(qtbot
     dock = window.tree_dock_widget
     texts = [dock.selector.itemText(index) for index in range(dock.selector.count())]
     assert texts[0].endswith(" · poems — checkpoint, step 60") and texts[1].endswith(" · smollm2-135m-instruct"), texts
+
+
+def test_a_branchs_tooltip_names_its_mode_and_a_seed_only_for_a_draw(qtbot, window):
+    """It read "beam, seed None" (and "sample", untranslated): beam search draws nothing."""
+    from workbench.core.tree import GenerationTree, TreeNode
+    from workbench.qt.tree.dock import BRANCH, FORK
+
+    tree = GenerationTree(model="m", weights_hash="h", prompt="Name a colour.")
+    for node_id, parent, settings, seed in (("drawn", None, DecodingSettings(mode="sample"), 7),
+                                            ("beams", "drawn", DecodingSettings(mode="beam", num_beams=3), None),
+                                            ("greedy", "drawn", DecodingSettings(mode="greedy"), None)):
+        tree.nodes[node_id] = TreeNode(id=node_id, parent=parent, fork_position=0, prefill_ids=(), forced_text="",
+                                       forced_prob=None, settings=settings, seed=seed, token_ids=(1,),
+                                       logprobs=(-1.0,), text="Blue.")
+    window.trees.set_trees([tree])
+    tips = {item.data(FORK, Qt.ItemDataRole.UserRole): item.toolTip(BRANCH)
+            for item in window.tree_dock_widget._node_items()}
+    assert "(sampled, seed 7)" in tips["drawn"]
+    assert "(beam search, 3 beams)" in tips["beams"] and "seed" not in tips["beams"]
+    assert "(greedy)" in tips["greedy"]

@@ -15,6 +15,7 @@ from workbench.core.catalog import ModelEntry
 from workbench.core.errors import RemoteCodeRefusedError
 from workbench.core.loading import LoadedModel, LoadSettings, open_model
 from workbench.qt.common.jobs import Job, JobRegistry
+from workbench.qt.common.language import error_text
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,7 @@ def _load_or_ask(entry: ModelEntry, settings: LoadSettings, cancel):
     try:
         return (yield from open_model(entry, settings, cancel))
     except RemoteCodeRefusedError as refused:
-        return RemoteCodeRequest(entry, settings, tuple(refused.files), str(refused))
+        return RemoteCodeRequest(entry, settings, tuple(refused.files), error_text(refused))  # the window's language
 
 
 def _free(result) -> None:

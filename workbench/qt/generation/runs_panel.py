@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from workbench.core.errors import WorkbenchError
 from workbench.core.sessions import Run, export_run
 from workbench.qt.common.empty_hint import HintedListWidget
-from workbench.qt.common.language import translated
+from workbench.qt.common.language import error_text, translated
 
 
 def run_title(run: Run) -> str:
@@ -143,6 +143,6 @@ class RunsPanel(QWidget):
         try:
             export_run(run, Path(path))
         except (WorkbenchError, OSError) as error:
-            self.message.emit(self.tr("Could not export the run: {0}").format(error))
+            self.message.emit(self.tr("Could not export the run: {0}").format(error_text(error)))
         else:
             self.message.emit(self.tr("Run saved to {0}").format(path))

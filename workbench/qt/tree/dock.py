@@ -291,8 +291,11 @@ class TreeDock(QWidget):
 
     def _node_tooltip(self, tree: GenerationTree, node: TreeNode) -> str:
         settings = node.settings
-        mode = self.tr("greedy") if settings.mode == "greedy" else self.tr("{0}, seed {1}").format(
-            settings.mode, node.seed)
+        if settings.mode == "sample":
+            mode = self.tr("sampled, seed {0}").format(node.seed)
+        else:  # greedy and beam search draw nothing: no seed
+            mode = self.tr("greedy") if settings.mode == "greedy" else self.tr("beam search, {0} beams").format(
+                settings.num_beams)
         mean = node.cumulative_logprob / len(node.logprobs) if node.logprobs else 0.0
         return self.tr(
             "{0}\n\nForked after {1} tokens of its parent's answer. {2} tokens generated ({3}); "

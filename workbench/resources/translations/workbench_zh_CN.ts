@@ -4565,12 +4565,12 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
         <translation>提示词</translation>
     </message>
     <message>
-        <source>greedy</source>
-        <translation>贪心</translation>
+        <source>sampled, seed {0}</source>
+        <translation>采样，种子 {0}</translation>
     </message>
     <message>
-        <source>{0}, seed {1}</source>
-        <translation>{0}，种子 {1}</translation>
+        <source>greedy</source>
+        <translation>贪心</translation>
     </message>
     <message>
         <source>{0}
@@ -4619,6 +4619,10 @@ Forked after {1} tokens of its parent&apos;s answer. {2} tokens generated ({3});
     <message>
         <source>Send this branch to the Attention, Token and Lens pages (a saved branch is generated again, exactly, first).</source>
         <translation>将该分支发送到注意力、词元和透镜页面（已保存的分支会先被精确地重新生成一遍）。</translation>
+    </message>
+    <message>
+        <source>beam search, {0} beams</source>
+        <translation>束搜索，{0} 个束</translation>
     </message>
     <message>
         <source>The same settings, another draw: a sibling beside this branch.</source>
