@@ -542,3 +542,24 @@ def test_a_branchs_tooltip_names_its_mode_and_a_seed_only_for_a_draw(qtbot, wind
     assert "(sampled, seed 7)" in tips["drawn"]
     assert "(beam search, 3 beams)" in tips["beams"] and "seed" not in tips["beams"]
     assert "(greedy)" in tips["greedy"]
+
+
+def test_a_branch_of_a_model_unloaded_since_is_not_sent_to_the_inspector_pages(qtbot, window, tiny_loaded):
+    """Loading another model frees the one before (its weights go to the meta device): sending its branch to the
+    pages ran the freed model, and they showed "Unexpected error: RuntimeError: ... meta tensors"."""
+    from tests.conftest import make_tiny_loaded
+
+    tree, root = generate_root(qtbot, window)
+    window.use_loaded_model(make_tiny_loaded())  # the same model, loaded again: another LoadedModel
+    assert next(tiny_loaded.model.parameters()).device.type == "meta"
+    sent = []
+    window.state.generation_finished.connect(sent.append)
+    window.show_node(tree, root.id)
+    assert window.output_view.sequence_text() == root.text and not sent
+    assert "Show in inspector" in window.output_view.info_label.text()
+    # "Show in inspector" generates it again with the model loaded now, which gives the same tokens.
+    with qtbot.waitSignal(window.generation.finished, timeout=15_000):
+        assert window.trees.show_in_inspector(tree, root.id)
+    qtbot.waitUntil(lambda: bool(sent), timeout=5_000)
+    assert sent[-1].loaded is window.state.loaded_model
+    assert sent[-1].result.sequences[0].token_ids == root.token_ids

@@ -926,7 +926,12 @@ class MainWindow(QMainWindow):
             self._show_sequences(run_from_record(record), _token_ids(record))
             self._show_timings(record.result.time_to_first_token_s, record.result.tokens_per_s)
             self._show_seed(record.result.seed)
-            self.state.generation_finished.emit(record)  # the inspector pages follow the node shown
+            if record.loaded is self.state.loaded_model:
+                self.state.generation_finished.emit(record)  # the inspector pages follow the node shown
+            else:  # its model was unloaded since (its weights freed): the pages cannot read it
+                self.output_view.set_info(self.tr(
+                    "Made with a model loaded before: the inspector pages do not follow it. Right-click it in the "
+                    "Tree, “Show in inspector”, to generate it again."))
         else:
             self._show_text_only([RunSequence(tree.nodes[node_id].text)])
             self.output_view.set_info(self.tr(

@@ -116,7 +116,7 @@ class TreeKeeper(QObject):
         """Send the node's generation to the inspector panels; a saved node (no tokens kept) is generated
         again first with its own settings, seed and prefill, which gives the same tokens on this machine."""
         record = self.records.get(node_id)
-        if record is not None:
+        if record is not None and record.loaded is self.state.loaded_model:  # not a model unloaded since
             self.state.generation_finished.emit(record)
             return True
         if not self._can_extend(tree):

@@ -2750,6 +2750,10 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
         <translation>屏幕上的回答已从分支树中删除。</translation>
     </message>
     <message>
+        <source>Made with a model loaded before: the inspector pages do not follow it. Right-click it in the Tree, “Show in inspector”, to generate it again.</source>
+        <translation>由之前加载的模型生成：检查器页面不会跟随它。在分支树中右键点击它，选择“在检查器中显示”，即可重新生成。</translation>
+    </message>
+    <message>
         <source>Saved branch: text only. Right-click it in the Tree, “Show in inspector”, to generate it again.</source>
         <translation>已保存的分支：仅含文本。在分支树中右键点击它，选择“在检查器中显示”，即可重新生成。</translation>
     </message>
