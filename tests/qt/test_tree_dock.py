@@ -559,7 +559,26 @@ def test_a_branch_of_a_model_unloaded_since_is_not_sent_to_the_inspector_pages(q
     assert "Show in inspector" in window.output_view.info_label.text()
     # "Show in inspector" generates it again with the model loaded now, which gives the same tokens.
     with qtbot.waitSignal(window.generation.finished, timeout=15_000):
-        assert window.trees.show_in_inspector(tree, root.id)
+        window.tree_dock_widget._show_in_inspector(tree, root.id)  # its menu's "Show in inspector"
     qtbot.waitUntil(lambda: bool(sent), timeout=5_000)
     assert sent[-1].loaded is window.state.loaded_model
     assert sent[-1].result.sequences[0].token_ids == root.token_ids
+
+
+def test_no_other_answer_takes_the_output_while_one_streams_into_it(qtbot, window):
+    """A run or a branch picked while a generation streamed: the new tokens went on into the answer put back,
+    and Regenerate then took that answer's prompt. Now the pick is refused with a line, the output and the
+    request stay the streaming answer's."""
+    tree, root = generate_root(qtbot, window, "Name a colour.")
+    first_run = window.runs_panel.runs()[-1]
+    set_prompt(window, "Tell me a story.", mode="greedy", max_new_tokens=100, min_new_tokens=100)
+    with qtbot.waitSignal(window.state.generation_finished, timeout=30_000) as finished:
+        window.generate()
+        assert window.generation.is_running
+        window.restore_run(first_run)
+        window.show_node(tree, root.id)
+        assert "A generation is running" in window.statusBar().currentMessage()
+    answer = finished.args[0].result.sequences[0].text
+    assert window.output_view.sequence_text() == answer
+    assert window.generation.last_request.prompt == "Tell me a story."
+    assert window.shown_run_id == window.runs_panel.runs()[-1].id

@@ -857,6 +857,8 @@ class MainWindow(QMainWindow):
 
     def restore_run(self, run: Run) -> None:
         """Put a run's prompt, settings and output back, ready to run again."""
+        if self._generating_into_the_output():
+            return
         settings = _settings_of(run)
         if settings is None:
             settings = MODE_DEFAULTS["sample"]
@@ -870,6 +872,18 @@ class MainWindow(QMainWindow):
                          "draws.").format(run.seed) + " " if run.seed is not None else ""
         self._say_if_made_with_another_model(run, locked)
         self._update_actions()
+
+    def _generating_into_the_output(self) -> bool:
+        """Whether a generation streams into the output, which no other answer may take meanwhile: its tokens
+        went on into the answer put there, and Regenerate took that answer's prompt. Said, and the lists keep
+        the answer on screen selected."""
+        if not self.generation.is_running:
+            return False
+        self.show_status(self.tr("A generation is running: stop it or wait for it to show another answer."))
+        self.runs_panel.select_run(self.shown_run_id)
+        if self.shown_node is not None:
+            self.tree_dock_widget.select_node(*self.shown_node)
+        return True
 
     def _show_run(self, run: Run, settings: DecodingSettings) -> None:
         """A run's answer on screen, with its timings, ready for Regenerate and Continue with ``settings``; the
@@ -918,6 +932,8 @@ class MainWindow(QMainWindow):
 
     def show_node(self, tree: GenerationTree, node_id: str) -> None:
         """Show a node's answer: with its tokens and inspector when this session generated it, as text otherwise."""
+        if self._generating_into_the_output():
+            return
         self.shown_node = (tree, node_id)
         self.shown_run_id = ""
         self.runs_panel.select_run("")  # a highlighted run would claim to be the answer on screen
@@ -926,7 +942,7 @@ class MainWindow(QMainWindow):
             self._show_sequences(run_from_record(record), _token_ids(record))
             self._show_timings(record.result.time_to_first_token_s, record.result.tokens_per_s)
             self._show_seed(record.result.seed)
-            if record.loaded is self.state.loaded_model:
+            if self.trees.inspectable(node_id):
                 self.state.generation_finished.emit(record)  # the inspector pages follow the node shown
             else:  # its model was unloaded since (its weights freed): the pages cannot read it
                 self.output_view.set_info(self.tr(

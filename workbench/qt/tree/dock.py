@@ -386,7 +386,7 @@ class TreeDock(QWidget):
         menu.deleteLater()  # owned by the dock: each right-click would otherwise leave a menu behind
 
     def _show_in_inspector(self, tree: GenerationTree, node_id: str) -> None:
-        if node_id in self.keeper.records:  # the output too, as a click does: every view on the same branch
+        if self.keeper.inspectable(node_id):  # the output too, as a click does: every view on the same branch
             self.node_chosen.emit(tree, node_id)
         else:  # a saved branch is generated again first, then shown
             self.keeper.show_in_inspector(tree, node_id)

@@ -112,12 +112,17 @@ class TreeKeeper(QObject):
             branch = Branch(tree.id, node.parent, node.fork_position, node.forced_text, node.forced_prob)
         return self._start(request, branch)
 
+    def inspectable(self, node_id: str) -> bool:
+        """Whether the node's generation of this session can go to the inspector pages: its model is the one loaded
+        (a model unloaded since has its weights freed)."""
+        record = self.records.get(node_id)
+        return record is not None and record.loaded is self.state.loaded_model
+
     def show_in_inspector(self, tree: GenerationTree, node_id: str) -> bool:
         """Send the node's generation to the inspector panels; a saved node (no tokens kept) is generated
         again first with its own settings, seed and prefill, which gives the same tokens on this machine."""
-        record = self.records.get(node_id)
-        if record is not None and record.loaded is self.state.loaded_model:  # not a model unloaded since
-            self.state.generation_finished.emit(record)
+        if self.inspectable(node_id):
+            self.state.generation_finished.emit(self.records[node_id])
             return True
         if not self._can_extend(tree):
             return False

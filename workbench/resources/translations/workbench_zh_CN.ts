@@ -2742,6 +2742,10 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
         <translation>此运行使用的是 {0}；当前加载的是 {1}。</translation>
     </message>
     <message>
+        <source>A generation is running: stop it or wait for it to show another answer.</source>
+        <translation>正在生成：先停止或等它结束，再显示其他回答。</translation>
+    </message>
+    <message>
         <source>To fork this answer, right-click its branch in the Tree, “Show in inspector”: it is generated again, then a click on a token forks there.</source>
         <translation>要从这个回答分叉，请在分支树中右键点击它的分支，选择“在检查器中显示”：它会被重新生成，之后点击某个词元即可从那里分叉。</translation>
     </message>
