@@ -303,3 +303,21 @@ def test_the_slider_the_keyboard_is_on_is_ringed(qtbot):
         slider.setFocus()
         qtbot.waitUntil(slider.hasFocus)
         assert ringed(slider), kind
+
+
+def test_a_runs_own_values_read_back_as_they_were(qtbot):
+    """Opening a run wrote its settings into the form, which changed them without a word: a learning rate of 3e-6
+    rounded to 0.00000 read as "auto" (1e-3: the next Start trained 333 times faster), a final learning rate of 0
+    read as "auto" too, and a context of 8192 past the suggested 4096 was clamped to it."""
+    names = ["lr", "min_lr", "block_size", "max_iters", "batch_size", "n_embd"]
+    form = SettingsForm(TrainSettings, names)
+    qtbot.addWidget(form)
+    runs_own = {"lr": 3e-6, "min_lr": 0.0, "block_size": 8192, "max_iters": 2_000_000, "batch_size": 2048,
+                "n_embd": 4096}
+    form.set_values(runs_own)
+    assert form.values() == runs_own
+    form.set_values({"lr": None, "min_lr": None})
+    assert form.values()["lr"] is None and form.values()["min_lr"] is None
+    assert form.control("min_lr").text() == "auto (lr ÷ 10)"
+    form.set_value("min_lr", 0.0)
+    assert form.values()["min_lr"] == 0.0 and form.control("min_lr").text() != "auto (lr ÷ 10)"

@@ -6,6 +6,7 @@ Labels, help and sections are translated with the settings class's name as the c
 from __future__ import annotations
 
 import dataclasses
+import decimal
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
@@ -57,6 +58,12 @@ class _OrderList(QListWidget):
         self.insertItem(row + step, item)
         self.setCurrentRow(row + step)
         self.moved.emit()
+
+
+def _decimals_of(value: float, most: int = 12) -> int:
+    """The decimal places ``value`` needs to be shown exactly (3e-06: 6), at most ``most``."""
+    exponent = decimal.Decimal(repr(float(value))).as_tuple().exponent
+    return min(most, max(0, -exponent)) if isinstance(exponent, int) else 0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -242,17 +249,28 @@ class SettingsForm(QWidget):
                 box.setSpecialValueText(self.translate(info.special))
         if isinstance(box, QAbstractSpinBox):
             box.setKeyboardTracking(False)  # the finished number is checked, not each keystroke
+        step = info.step or (1 if whole else 10**-info.decimals)
+        unset = None  # the box's minimum, shown as the special text ("auto"), where it stands for None
+        if field.optional and info.special:
+            # One step below a minimum that is a value itself, which stays one (a final learning rate of 0).
+            unset = low = low if info.exclusive_minimum else low - step
         box.setRange(low, high)
-        box.setSingleStep(info.step or (1 if whole else 10**-info.decimals))
+        box.setSingleStep(step)
         box.valueChanged.connect(self.changed)
 
         def read() -> Any:
-            value = int(box.value()) if whole else round(box.value(), info.decimals)
-            # A minimum shown as special text ("auto") stands for None.
-            return None if field.optional and info.special and value == low else value
+            value = int(box.value()) if whole else round(box.value(), box.decimals())
+            return None if value == unset else value
 
         def write(value: Any) -> None:
-            box.setValue(low if value is None else value)
+            if value is None:
+                box.setValue(low)
+                return
+            if not whole:  # a run's 3e-6 was rounded to 0.00000, which read as "auto"
+                box.setDecimals(max(info.decimals, _decimals_of(value)))
+            # A value past the suggested range is the settings' own (a run's 8192-token context): kept, not clamped.
+            box.setRange(min(box.minimum(), value), max(box.maximum(), value))
+            box.setValue(value)
 
         return _Control(box, box, read, write)
 
