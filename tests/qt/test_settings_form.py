@@ -321,3 +321,18 @@ def test_a_runs_own_values_read_back_as_they_were(qtbot):
     assert form.control("min_lr").text() == "auto (lr ÷ 10)"
     form.set_value("min_lr", 0.0)
     assert form.values()["min_lr"] == 0.0 and form.control("min_lr").text() != "auto (lr ÷ 10)"
+
+
+def test_stop_strings_can_be_a_new_line_or_a_space_written_with_escapes(qtbot):
+    """The commonest stop string, a new line, could not be entered, and a typed space vanished: each line is now
+    read with escapes (\\n, \\t, \\\\) and only empty lines are dropped."""
+    form = SettingsForm(DecodingSettings, ["stop_strings"])
+    qtbot.addWidget(form)
+    edit = form.control("stop_strings")
+    edit.setPlainText("\\n\\n\n \nEND\n\nC:\\\\temp\\tx\n")
+    assert form.values()["stop_strings"] == ("\n\n", " ", "END", "C:\\temp\tx")
+    stops = ("\n", "User:", " ", "a\\b")
+    form.set_value("stop_strings", stops)
+    assert edit.toPlainText() == "\\n\nUser:\n \na\\\\b"
+    assert form.values()["stop_strings"] == stops
+    assert "\\n" in edit.placeholderText()

@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from workbench.core.i18n import QT_TRANSLATE_NOOP
-from workbench.core.settings_fields import DescribedSettings, Problem, setting, settings_to_data
+from workbench.core.settings_fields import ESCAPED, DescribedSettings, Problem, setting, settings_to_data
 from workbench.core.transformers_helpers import pad_token_id
 
 if TYPE_CHECKING:
@@ -217,6 +217,7 @@ class DecodingSettings(DescribedSettings):
     stop_strings: tuple[str, ...] = setting(
         (),
         label=QT_TRANSLATE_NOOP("DecodingSettings", "Stop strings"),
+        kind=ESCAPED,  # "\n", the commonest one, is a new line
         section=QT_TRANSLATE_NOOP("DecodingSettings", "Seed and stop strings"),
         help=QT_TRANSLATE_NOOP(
             "DecodingSettings",

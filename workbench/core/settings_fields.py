@@ -24,6 +24,7 @@ _METADATA_KEY = "setting"
 # What a text field names, for the forms and flags that offer a picker for it.
 DEVICE = "device"  # auto, cpu, cuda, cuda:N or mps
 FOLDER = "folder"  # a folder on disk
+ESCAPED = "escaped"  # texts that may hold a new line or be blank: a form writes them with escapes (\n, \t, \\)
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ class SettingInfo:
     section: str = ""
     choices: tuple[tuple[Any, str], ...] = ()  # (value, label) pairs
     special: str = ""  # what the control shows at its minimum (or when empty), which means "off" or "automatic"
-    kind: str = ""  # DEVICE or FOLDER for text that names one
+    kind: str = ""  # DEVICE or FOLDER for text that names one, ESCAPED for texts a form writes with escapes
 
     @property
     def choice_values(self) -> tuple[Any, ...]:

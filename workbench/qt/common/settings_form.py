@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import decimal
+import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
@@ -36,7 +37,7 @@ from superqt import QCollapsible, QLargeIntSpinBox
 from superqt.utils import signals_blocked
 
 from workbench.core.devices import available_devices
-from workbench.core.settings_fields import DEVICE, FOLDER, DescribedField, described_fields
+from workbench.core.settings_fields import DEVICE, ESCAPED, FOLDER, DescribedField, described_fields
 from workbench.qt.common.sliders import LabeledDoubleSlider, LabeledSlider
 from workbench.qt.common.wheel_guard import scroll_past
 
@@ -58,6 +59,20 @@ class _OrderList(QListWidget):
         self.insertItem(row + step, item)
         self.setCurrentRow(row + step)
         self.moved.emit()
+
+
+_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\t": "\\t"}
+_UNESCAPES = {"n": "\n", "t": "\t"}
+
+
+def _escaped(text: str) -> str:
+    """A text as one line of an ``ESCAPED`` field: a new line as \\n, a tab as \\t, a backslash as \\\\."""
+    return "".join(_ESCAPES.get(character, character) for character in text)
+
+
+def _unescaped(line: str) -> str:
+    """What ``_escaped`` wrote; a backslash before any other character stands for that character."""
+    return re.sub(r"\\(.)", lambda match: _UNESCAPES.get(match[1], match[1]), line)
 
 
 def _decimals_of(value: float, most: int = 12) -> int:
@@ -327,14 +342,24 @@ class SettingsForm(QWidget):
         return _Control(listing, listing, read, write)
 
     def _lines(self, field: DescribedField) -> _Control:
-        """Several texts, one per line (blank lines are dropped)."""
+        """Several texts, one per line. Blank lines are dropped; where the field's texts may hold a new line or be
+        blank (``ESCAPED``: stop strings, where "\\n" is the commonest), each line is read with escapes and only
+        empty lines are dropped."""
+        escaped = field.info.kind == ESCAPED
         edit = QPlainTextEdit()
-        edit.setPlaceholderText(QCoreApplication.translate("SettingsForm", "one per line"))
+        edit.setPlaceholderText(QCoreApplication.translate("SettingsForm", "one per line; \\n for a new line")
+                                if escaped else QCoreApplication.translate("SettingsForm", "one per line"))
         edit.setFixedHeight(edit.fontMetrics().lineSpacing() * 3 + 12)
         edit.setTabChangesFocus(True)  # a form's field: Tab moves to the next one
         edit.textChanged.connect(self.changed)
 
         def read() -> tuple[str, ...]:
-            return tuple(line for line in edit.toPlainText().split("\n") if line.strip())
+            lines = edit.toPlainText().split("\n")
+            if escaped:
+                return tuple(_unescaped(line) for line in lines if line)
+            return tuple(line for line in lines if line.strip())
 
-        return _Control(edit, edit, read, lambda value: edit.setPlainText("\n".join(value)))
+        def write(value: tuple[str, ...]) -> None:
+            edit.setPlainText("\n".join(_escaped(text) for text in value) if escaped else "\n".join(value))
+
+        return _Control(edit, edit, read, write)

@@ -3345,6 +3345,10 @@ Read it (Show Details) and load only a model you trust.</source>
         <translation>文件夹…</translation>
     </message>
     <message>
+        <source>one per line; \n for a new line</source>
+        <translation>每行一条；\n 表示换行</translation>
+    </message>
+    <message>
         <source>one per line</source>
         <translation>每行一条</translation>
     </message>
