@@ -306,3 +306,12 @@ def test_the_training_samples_have_room_to_be_read(qtbot, shown_window, width, h
         elif tab is panel.drift:
             assert tab.height() >= 200, tab.height()
     assert all(each == sizes[0] for each in sizes), sizes
+
+
+def test_on_a_small_screen_the_lists_beside_the_answer_give_it_room(qtbot, make_window):
+    """At first start the Runs and Tree docks took 400 px whatever the screen: on a 1024-pixel one the answer
+    was left about 200 px. They take at most three tenths of the window now (400 px from 1334 px up)."""
+    window = make_window()
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.runs_dock.width() <= window.width() * 3 // 10 + 10, (window.runs_dock.width(), window.width())

@@ -419,7 +419,9 @@ class MainWindow(QMainWindow):
                 if isinstance(sizes := store.value(f"window/{name}_splitter"), QByteArray):
                     splitter.restoreState(sizes)
         else:  # first start: the output gets most of the room; the prompt at most two fifths of its column
-            self.generate_page.resizeDocks([self.runs_dock], [400], Qt.Orientation.Horizontal)
+            # 400 px, or less on a small screen, where the answer, not the lists beside it, must keep its room.
+            docks_width = min(400, self.width() * 3 // 10)
+            self.generate_page.resizeDocks([self.runs_dock], [docks_width], Qt.Orientation.Horizontal)
             self.generate_page.resizeDocks([self.runs_dock, self.tree_dock], [1, 2], Qt.Orientation.Vertical)
             prompt_height = min(self.left_splitter.widget(0).sizeHint().height(), self.height() * 2 // 5)
             self.left_splitter.setSizes([prompt_height, self.height() - prompt_height])
