@@ -431,9 +431,11 @@ def test_the_decoding_stop_criteria_decides_as_transformers_does(tiny_loaded):
     from workbench.core.generation import _DecodedStopStrings
 
     tokenizer = tiny_loaded.tokenizer
-    ids = tokenizer("The fox jumps over the lazy dog. 床前明月光，疑是地上霜。 The end.")["input_ids"]
+    # A long start: the decoding criteria reads only each row's last tokens.
+    ids = tokenizer("word " * 80 + "The fox jumps over the lazy dog. 床前明月光，疑是地上霜。 The end.")["input_ids"]
     stops = ["fox", "g.", "月光", "霜。", " end"]
     theirs, ours = StopStringCriteria(tokenizer, stops), _DecodedStopStrings(tokenizer, stops)
+    assert ours.tail < len(ids)
     decisions = []
     for end in range(1, len(ids) + 1):
         row = torch.tensor([ids[:end]])  # (1, end)

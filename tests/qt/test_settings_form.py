@@ -321,6 +321,14 @@ def test_a_runs_own_values_read_back_as_they_were(qtbot):
     assert form.control("min_lr").text() == "auto (lr ÷ 10)"
     form.set_value("min_lr", 0.0)
     assert form.values()["min_lr"] == 0.0 and form.control("min_lr").text() != "auto (lr ÷ 10)"
+    # One step from 0 down is "auto", and one step up from "auto" is 0 again: no negative rates between.
+    box = form.control("min_lr")
+    box.stepDown()
+    assert form.values()["min_lr"] is None
+    box.stepUp()
+    assert form.values()["min_lr"] == 0.0
+    box.stepUp()
+    assert form.values()["min_lr"] > 0
 
 
 def test_stop_strings_can_be_a_new_line_or_a_space_written_with_escapes(qtbot):
@@ -329,10 +337,10 @@ def test_stop_strings_can_be_a_new_line_or_a_space_written_with_escapes(qtbot):
     form = SettingsForm(DecodingSettings, ["stop_strings"])
     qtbot.addWidget(form)
     edit = form.control("stop_strings")
-    edit.setPlainText("\\n\\n\n \nEND\n\nC:\\\\temp\\tx\n")
-    assert form.values()["stop_strings"] == ("\n\n", " ", "END", "C:\\temp\tx")
-    stops = ("\n", "User:", " ", "a\\b")
+    edit.setPlainText("\\n\\n\n \nEND\n\nC:\\\\temp\\tx\n\\section\n")
+    assert form.values()["stop_strings"] == ("\n\n", " ", "END", "C:\\temp\tx", "\\section")  # \s is no escape
+    stops = ("\n", "User:", " ", "a\\b", "\r\n")
     form.set_value("stop_strings", stops)
-    assert edit.toPlainText() == "\\n\nUser:\n \na\\\\b"
+    assert edit.toPlainText() == "\\n\nUser:\n \na\\\\b\n\\r\\n"
     assert form.values()["stop_strings"] == stops
     assert "\\n" in edit.placeholderText()

@@ -885,6 +885,8 @@ class MainWindow(QMainWindow):
         self.runs_panel.select_run(self.shown_run_id)
         if self.shown_node is not None:
             self.tree_dock_widget.select_node(*self.shown_node)
+        else:  # the streaming answer is no branch yet: none stays selected, so a click on it later still shows it
+            self.tree_dock_widget.deselect()
         return True
 
     def _show_run(self, run: Run, settings: DecodingSettings) -> None:

@@ -61,18 +61,19 @@ class _OrderList(QListWidget):
         self.moved.emit()
 
 
-_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\t": "\\t"}
-_UNESCAPES = {"n": "\n", "t": "\t"}
+_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_UNESCAPES = {escape[1]: character for character, escape in _ESCAPES.items()}
 
 
 def _escaped(text: str) -> str:
-    """A text as one line of an ``ESCAPED`` field: a new line as \\n, a tab as \\t, a backslash as \\\\."""
+    """A text as one line of an ``ESCAPED`` field: a new line as \\n, a return as \\r, a tab as \\t, a backslash
+    as \\\\."""
     return "".join(_ESCAPES.get(character, character) for character in text)
 
 
 def _unescaped(line: str) -> str:
-    """What ``_escaped`` wrote; a backslash before any other character stands for that character."""
-    return re.sub(r"\\(.)", lambda match: _UNESCAPES.get(match[1], match[1]), line)
+    """What ``_escaped`` wrote; any other backslash stays as typed (\\section is a stop string of its own)."""
+    return re.sub(r"\\(.)", lambda match: _UNESCAPES.get(match[1], match[0]), line)
 
 
 def _decimals_of(value: float, most: int = 12) -> int:
@@ -267,8 +268,11 @@ class SettingsForm(QWidget):
         step = info.step or (1 if whole else 10**-info.decimals)
         unset = None  # the box's minimum, shown as the special text ("auto"), where it stands for None
         if field.optional and info.special:
-            # One step below a minimum that is a value itself, which stays one (a final learning rate of 0).
+            # One step below a minimum that is a value itself, which stays one (a final learning rate of 0); the
+            # field's own step then, so one step from "auto" reaches that minimum, not negative values between.
             unset = low = low if info.exclusive_minimum else low - step
+            if isinstance(box, QDoubleSpinBox) and unset < field.info.minimum:
+                box.setStepType(QAbstractSpinBox.StepType.DefaultStepType)
         box.setRange(low, high)
         box.setSingleStep(step)
         box.valueChanged.connect(self.changed)

@@ -211,6 +211,13 @@ class TreeDock(QWidget):
             self.view.scrollToItem(item)
             self._update_buttons()
 
+    def deselect(self) -> None:
+        """No branch selected, without asking for anything to be shown: the answer on screen is none of them."""
+        self.view.blockSignals(True)
+        self.view.clearSelection()
+        self.view.blockSignals(False)
+        self._update_buttons()
+
     def item(self, node_id: str) -> QTreeWidgetItem | None:
         found = [item for item in self._node_items() if item.data(FORK, _NODE_ID) == node_id]
         return found[0] if found else None
