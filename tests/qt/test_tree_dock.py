@@ -576,8 +576,10 @@ def test_no_other_answer_takes_the_output_while_one_streams_into_it(qtbot, windo
         window.generate()
         assert window.generation.is_running
         window.restore_run(first_run)
+        window.tree_dock_widget.select_node(tree, root.id)  # as a click leaves it
         window.show_node(tree, root.id)
         assert "A generation is running" in window.statusBar().currentMessage()
+        assert window.tree_dock_widget.selected_node_ids() == []  # so a click on it later still shows it
     answer = finished.args[0].result.sequences[0].text
     assert window.output_view.sequence_text() == answer
     assert window.generation.last_request.prompt == "Tell me a story."
