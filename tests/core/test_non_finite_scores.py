@@ -85,3 +85,18 @@ def test_the_16_bit_overflow_hint_is_given_only_for_16_bit_types():
         assert "load it in float32" in str(NonFiniteScoresError("M", dtype))
     full = str(NonFiniteScoresError("M", "float32"))
     assert full.endswith("its weights may be damaged (reinstall or retrain it).") and "16-bit" not in full
+
+
+def test_a_loss_too_large_for_exp_gives_an_infinite_perplexity():
+    """A diverged model's loss passed ~709.8 nats: exp overflowed (exit 70 on the CLI), and training printed a
+    305-digit perplexity, exp of a loss clamped to 700."""
+    import math
+
+    from workbench.core.training.events import perplexity_of
+
+    loaded = make_tiny_loaded()
+    with torch.no_grad():
+        loaded.model.lm_head.weight.mul_(1e6)  # finite, huge scores: a loss of millions of nats
+    result = drain(perplexity(loaded, TEXT * 3))
+    assert result.mean_loss > 1000 and math.isfinite(result.mean_loss) and result.perplexity == math.inf
+    assert perplexity_of(700.0) == pytest.approx(math.exp(700.0)) and perplexity_of(720.0) == math.inf

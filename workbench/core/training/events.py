@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from workbench.core.checkpoints import SavingProgress
@@ -9,6 +10,12 @@ from workbench.core.head_scores import HeadScores
 from workbench.core.jobs import StatusEvent  # noqa: F401  (part of what a run reports)
 from workbench.core.training.probes import ProbeRecord
 from workbench.core.training.snapshots import SnapshotEvent  # noqa: F401  (part of what a run reports)
+
+
+def perplexity_of(loss: float) -> float:
+    """exp(loss), infinite past what a float holds (a loss over ~709.8 nats: a diverged model) rather than an
+    OverflowError or a number made up by clamping the loss."""
+    return math.exp(loss) if loss < math.log(1.7976931348623157e308) else math.inf
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from workbench.core.errors import InvalidInputError
 from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import CancelToken
+from workbench.core.training.events import perplexity_of
 from workbench.core.training.tokenization import IGNORED_LABEL, encode_corpus
 from workbench.core.transformers_helpers import fused_attention, leading_special_ids, unknown_token_count
 
@@ -102,7 +103,7 @@ def perplexity(
     mean_loss = total_loss / predicted
     if math.isnan(mean_loss):  # inf is a true answer: the model ruled a token of the text out
         raise loaded.not_finite()
-    return PerplexityResult(mean_loss, math.exp(mean_loss), predicted, len(windows), block_size,
+    return PerplexityResult(mean_loss, perplexity_of(mean_loss), predicted, len(windows), block_size,
                             unknown_token_count(loaded.tokenizer, ids.numpy()))
 
 

@@ -24,7 +24,7 @@ from workbench.core.head_scores import HeadScores
 from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.outputs import training_in
 from workbench.core.settings_fields import settings_from_data
-from workbench.core.training.events import EvalEvent, StepEvent
+from workbench.core.training.events import EvalEvent, StepEvent, perplexity_of
 from workbench.core.training.probes import PROBES_FILE, read_probes
 from workbench.core.training.settings import TrainSettings
 from workbench.core.training.snapshots import snapshot_steps
@@ -198,7 +198,7 @@ class EvaluationLogs:
         number = step.step
         scores = HeadScores.from_json(self.heads[number][-1]) if number in self.heads else None
         sample = self.samples[number][-1]["sample"] if number in self.samples else ""
-        return EvalEvent(number, val_loss, math.exp(min(val_loss, 700.0)), train_mean, sample, step.tokens_seen,
+        return EvalEvent(number, val_loss, perplexity_of(val_loss), train_mean, sample, step.tokens_seen,
                          step.elapsed_s, scores, tuple(self.probes.get(number, ())))
 
 

@@ -66,6 +66,7 @@ from workbench.core.training.events import (
     StepEvent,
     TrainEvent,
     TrainResult,
+    perplexity_of,
 )
 from workbench.core.training.probes import (
     PROBES_FILE,
@@ -911,7 +912,7 @@ def _train_in_folder(run: _Run) -> Generator[TrainEvent, None, TrainResult]:
                 run.last_val_loss = val_loss
                 train_mean = float(np.mean(run.recent_train_losses))
                 run.recent_train_losses = []
-                perplexity = math.exp(min(val_loss, 700.0))
+                perplexity = perplexity_of(val_loss)
                 eval_event = EvalEvent(run.step, val_loss, perplexity, train_mean, sample, run.tokens_seen,
                                        run.elapsed_s, scores, probes)
                 if main:
