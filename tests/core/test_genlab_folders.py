@@ -206,3 +206,15 @@ def test_counts_of_one_are_said_in_the_singular(one_epoch_run, tmp_path, capsys)
     images.mkdir()
     write_png(images / "only.png", torch.rand(8, 8).numpy())
     assert image_folder_problem(images) == f"Image folder '{images}' has 1 image file; the lab needs at least 10."
+
+
+def test_a_resume_trains_with_its_new_learning_rate(small_digits, tmp_path):
+    """Loading the optimizers' state put the saved learning rate back: --resume --lr was recorded, not trained."""
+    drain(train(quick(epochs=1), images=small_digits, checkpoint_dir=tmp_path / "run"))
+    shutil.copytree(tmp_path / "run", tmp_path / "slow")
+    same = drain(train(quick(epochs=2), images=small_digits, checkpoint_dir=tmp_path / "run", resume=True))
+    slow = drain(train(quick(epochs=2, lr=1e-9), images=small_digits, checkpoint_dir=tmp_path / "slow", resume=True))
+    first = {name: value for name, value in same.history[0].items() if name != "elapsed_s"}
+    assert {name: value for name, value in slow.history[0].items() if name != "elapsed_s"} == first
+    assert slow.history[1]["total"] != same.history[1]["total"]
+    assert abs(slow.history[1]["total"] - first["total"]) < abs(same.history[1]["total"] - first["total"])

@@ -470,3 +470,39 @@ def test_a_sample_with_control_characters_stays_on_its_progress_line(capsys):
     printer.close()
     line, = capsys.readouterr().err.splitlines()
     assert line.endswith("| a␀b␍c␋d␉e ⏎ f␡")
+
+
+
+def test_a_resume_trains_with_its_new_weight_decay_and_refuses_another_dropout(corpus, tmp_path, capsys):
+    """Loading the optimizer's state put the saved weight decay back, and the model kept its dropout: both new
+    values were recorded and not trained with."""
+    import shutil
+
+    from safetensors.torch import load_file
+
+    out, decayed = tmp_path / "out", tmp_path / "decayed"
+    assert main(f"train --corpus {corpus} --out {out} --max-iters 4 --eval-interval 4 {TINY}".split()) == 0
+    shutil.copytree(out, decayed)
+    assert main(f"train --out {out} --max-iters 6 --resume".split()) == 0
+    assert main(f"train --out {decayed} --max-iters 6 --weight-decay 50 --resume".split()) == 0
+    weights = {folder: load_file(folder / "model.safetensors") for folder in (out, decayed)}
+    assert any(not torch.equal(weights[out][name], weights[decayed][name]) for name in weights[out])
+    capsys.readouterr()
+    assert main(f"train --out {out} --max-iters 8 --dropout 0.3 --resume".split()) == 2
+    assert "resume it with the same model settings" in capsys.readouterr().err
+
+
+def test_a_folder_killed_before_its_first_checkpoint_says_what_to_do(corpus, tmp_path, capsys):
+    """After a kill -9 before the first checkpoint the folder holds run.json and curves only: a new run there was
+    refused with "resume the run that is in it", and --resume then with "There is no checkpoint to resume"."""
+    import shutil
+
+    out = tmp_path / "out"
+    assert main(f"train --corpus {corpus} --out {out} --max-iters 2 --eval-interval 2 {TINY}".split()) == 0
+    for kept in [out / "checkpoint", *out.glob("step-*")]:
+        shutil.rmtree(kept)
+    capsys.readouterr()
+    assert main(f"train --corpus {corpus} --out {out} --max-iters 2 --eval-interval 2 {TINY}".split()) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"error: {out} holds a run stopped before its first checkpoint, with nothing to resume: choose a new folder, "
+        "or delete this one to train there.")

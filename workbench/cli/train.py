@@ -188,7 +188,7 @@ def _train(args: argparse.Namespace, processes: Processes) -> int:
     from workbench.core.jobs import RunControl, drain
     from workbench.core.outputs import check_output_folder
     from workbench.core.training.corpus import read_corpus
-    from workbench.core.training.trainer import train
+    from workbench.core.training.trainer import refuse_a_run_killed_before_its_first_checkpoint, train
 
     settings = settings_from_args(args)
     # Checked before the progress bar starts, so a mistake costs nothing and reads as one line.
@@ -196,6 +196,8 @@ def _train(args: argparse.Namespace, processes: Processes) -> int:
     read_corpus(settings.corpus)  # read again by the trainer: a second read is cheap beside training
     if processes.is_main:
         # Only checked: the trainer makes it, and removes it again if the run is refused or ends having saved nothing.
+        if not args.resume:
+            refuse_a_run_killed_before_its_first_checkpoint(Path(settings.out_dir).expanduser())
         check_output_folder(Path(settings.out_dir), resume=args.resume, how_to_resume="--resume")
     control = RunControl()
     again = "every process stops after this step" if processes.distributed else "Ctrl+C again to abort at once"

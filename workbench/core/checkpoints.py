@@ -20,6 +20,8 @@ import json
 import os
 import pickle
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Generator
@@ -280,3 +282,13 @@ def _check_files(folder: Path, checksums: Any, damaged: Callable[..., InvalidInp
                     weights.keys()
             except (OSError, SafetensorError) as error:
                 raise damaged(file.name, _DAMAGED) from error
+
+
+@contextmanager
+def settings_kept(optimizer, names: tuple[str, ...] = ("lr", "weight_decay")) -> Iterator[None]:
+    """Around loading an optimizer's saved state, which puts back the learning rate and weight decay it was saved
+    with: a resumed run trains with its settings of now (a new --lr or --weight-decay), its moments as saved."""
+    kept = [{name: group[name] for name in names if name in group} for group in optimizer.param_groups]
+    yield
+    for group, values in zip(optimizer.param_groups, kept, strict=True):
+        group.update(values)

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from workbench.core.checkpoints import has_checkpoint
+from workbench.core.checkpoints import has_checkpoint, settings_kept
 from workbench.core.devices import resolve_device
 from workbench.core.errors import InvalidSettingsError
 from workbench.core.genlab.data import ImageSet, load_image_set
@@ -299,7 +299,8 @@ def _train(
     train_step = step_class(model, settings, generator)
     if checkpoint is not None:
         for name, optimizer in train_step.optimizers.items():
-            optimizer.load_state_dict(checkpoint.optimizer_states[name])
+            with settings_kept(optimizer):  # a new --lr is this run's from here on
+                optimizer.load_state_dict(checkpoint.optimizer_states[name])
 
     train_data = torch.from_numpy(np.array(images.train)).to(device)  # (N, pixels)
     shown_originals = torch.from_numpy(np.array(images.held_out[:RECONSTRUCTION_COUNT])).to(device)  # (R, pixels)

@@ -31,7 +31,14 @@ from transformers import StoppingCriteria, StoppingCriteriaList
 
 from workbench.core.atomic import write_json_atomic
 from workbench.core.catalog import Catalog
-from workbench.core.checkpoints import SavingProgress, has_checkpoint, load_checkpoint, read_state, saving_checkpoint
+from workbench.core.checkpoints import (
+    SavingProgress,
+    has_checkpoint,
+    load_checkpoint,
+    read_state,
+    saving_checkpoint,
+    settings_kept,
+)
 from workbench.core.devices import free_memory_bytes, resolve_device
 from workbench.core.errors import InvalidInputError, InvalidSettingsError, WorkbenchError, is_out_of_memory
 from workbench.core.head_scores import HeadScores, head_scores
@@ -104,8 +111,9 @@ CHECKPOINT_NAME = QT_TRANSLATE_NOOP("ModelNames", "{run} (checkpoint, step {step
 SNAPSHOT_NAME = QT_TRANSLATE_NOOP("ModelNames", "{run} (evaluation at step {step})")  # as the model picker says
 EVALUATING = QT_TRANSLATE_NOOP("StatusEvent", "Evaluating at step {step}: validation loss, sample, probes")
 METRICS_COLUMNS = ("step", "train_loss", "val_loss", "lr", "tokens_per_s", "elapsed_s")
-MODEL_DEFINING_SETTINGS = (
+MODEL_DEFINING_SETTINGS = (  # dropout too: the model keeps the rate it was built with
     "arch", "tokenizer", "base_model", "lora", "lora_rank", "n_layer", "n_head", "n_embd", "block_size", "vocab_size",
+    "dropout",
 )
 
 
@@ -242,6 +250,8 @@ class _Run:
 
     def check_out_dir(self) -> None:
         if self.processes.is_main:
+            if not self.resume:
+                refuse_a_run_killed_before_its_first_checkpoint(self.out_dir)
             self.made_folders = prepare_output_folder(self.out_dir, resume=self.resume)
             if self.settings.tensorboard:  # before the corpus and model: a wrong folder costs nothing
                 board = Path(self.settings.tensorboard).expanduser()
@@ -427,14 +437,16 @@ class _Run:
         self.recent_train_losses = list(state.get("recent_train_losses", []))
         if state.get("optimizer_by_name") and not tensors["optimizer"]:
             pass  # saved before the first step: a fresh optimizer is the same
-        elif state.get("optimizer_by_name"):
-            load_full_optimizer_state(self.trainable.model, self.optimizer, tensors["optimizer"])
-        elif self.sharded:
+        elif self.sharded and not state.get("optimizer_by_name"):
             raise InvalidSettingsError(QT_TRANSLATE_NOOP(
                 "Errors", "The checkpoint in {folder} comes from an earlier version that FSDP cannot resume: "
                 "resume it without --fsdp.").fill(folder=checkpoint.folder))
         else:
-            self.optimizer.load_state_dict(tensors["optimizer"])
+            with settings_kept(self.optimizer):
+                if state.get("optimizer_by_name"):
+                    load_full_optimizer_state(self.trainable.model, self.optimizer, tensors["optimizer"])
+                else:
+                    self.optimizer.load_state_dict(tensors["optimizer"])
         self._restore_randomness(tensors)
         # The metrics of steps after the checkpoint were never saved with a model: drop them.
         if self.processes.is_main:
@@ -734,6 +746,16 @@ class _Run:
         modeling.publish_final_model(trainable, self.out_dir, self.out_dir.name, self._description())
         Catalog().register_trained(self.out_dir)
 
+
+
+def refuse_a_run_killed_before_its_first_checkpoint(out_dir: Path) -> None:
+    """A run's folder without a checkpoint or a kept model (killed early, a power cut) is said to be one: the
+    usual refusal of a used folder points to --resume, which has nothing to take up there."""
+    if ((out_dir / RUN_FILE).is_file() and not has_checkpoint(out_dir / CHECKPOINT_FOLDER)
+            and not snapshot_steps(out_dir)):
+        raise InvalidInputError(QT_TRANSLATE_NOOP(
+            "Errors", "{folder} holds a run stopped before its first checkpoint, with nothing to resume: choose a "
+            "new folder, or delete this one to train there.").fill(folder=out_dir))
 
 
 def nothing_to_resume(out_dir: str | Path) -> InvalidSettingsError:

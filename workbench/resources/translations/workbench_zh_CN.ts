@@ -1667,6 +1667,10 @@ mean surprisal {3:.2f} nats{4}</source>
         <translation>{folder} 中的运行开始时{name}为 {was}（现在为 {now}）：请用相同的模型设置续训。</translation>
     </message>
     <message>
+        <source>{folder} holds a run stopped before its first checkpoint, with nothing to resume: choose a new folder, or delete this one to train there.</source>
+        <translation>{folder} 中的运行在第一个检查点之前就已停止，没有可继续的内容：请选择新文件夹，或删除此文件夹后在其中训练。</translation>
+    </message>
+    <message>
         <source>There is no checkpoint to resume in {folder}.</source>
         <translation>{folder} 中没有可继续的检查点。</translation>
     </message>
