@@ -506,3 +506,20 @@ def test_a_folder_killed_before_its_first_checkpoint_says_what_to_do(corpus, tmp
     assert capsys.readouterr().err.splitlines()[-1] == (
         f"error: {out} holds a run stopped before its first checkpoint, with nothing to resume: choose a new folder, "
         "or delete this one to train there.")
+
+
+def test_a_recurrent_model_trained_here_fine_tunes_whole_and_refuses_lora(corpus, tmp_path, capsys):
+    """A full fine-tune of an LSTM/GRU/RNN base died at its first evaluation (its heads were scored, it has none)
+    and its folder was removed; with --lora, peft's error came out as a fault of the workbench (exit 70)."""
+    base = tmp_path / "rnn"
+    assert main(f"train --corpus {corpus} --out {base} --arch rnn --max-iters 2 --eval-interval 2 {TINY}".split()) == 0
+    tune = (f"train --corpus {corpus} --arch finetune --base-model {base} --max-iters 2 --eval-interval 1 "
+            "--block-size 16 --batch-size 4 --eval-iters 2 --sample-tokens 4 --warmup-iters 0")
+    assert main(f"{tune} --out {tmp_path / 'whole'}".split()) == 0
+    assert (tmp_path / "whole" / "model.safetensors").is_file()
+    capsys.readouterr()
+    assert main(f"{tune} --out {tmp_path / 'lora'} --lora".split()) == 2
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"error: LoRA cannot adapt {base}: a recurrent network trained here has none of the linear layers it adapts. "
+        "Fine-tune it whole (without LoRA).")
+    assert not (tmp_path / "lora").exists()

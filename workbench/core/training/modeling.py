@@ -91,8 +91,19 @@ def load_base_model(settings: TrainSettings, device: str | None = None):
     return loaded.model, loaded.tokenizer
 
 
+def is_recurrent(model: nn.Module) -> bool:
+    """An LSTM, GRU or RNN built here, also as a fine-tune's base: it has no attention to score, and none of the
+    linear layers LoRA adapts."""
+    return isinstance(getattr(model, "config", None), WorkbenchRecurrentConfig)
+
+
 def with_lora(model: nn.Module, settings: TrainSettings) -> nn.Module:
     from peft import LoraConfig, get_peft_model
+
+    if is_recurrent(model):  # peft would fail to find a layer to adapt, deep in the run's start
+        raise InvalidSettingsError(QT_TRANSLATE_NOOP(
+            "Errors", "LoRA cannot adapt {model}: a recurrent network trained here has none of the linear layers it "
+            "adapts. Fine-tune it whole (without LoRA).").fill(model=settings.base_model))
 
     config = LoraConfig(
         r=settings.lora_rank,

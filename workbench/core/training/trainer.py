@@ -82,7 +82,7 @@ from workbench.core.training.probes import (
     probe_log_probs,
     probe_records,
 )
-from workbench.core.training.settings import RECURRENT_ARCHITECTURES, TrainSettings
+from workbench.core.training.settings import TrainSettings
 from workbench.core.training.snapshots import SnapshotEvent, drop_snapshots_after, save_snapshot, snapshot_steps
 from workbench.core.training.step_log import StepLog
 from workbench.core.training.tensorboard import TensorBoardLog
@@ -578,7 +578,7 @@ class _Run:
 
     def score_heads(self) -> HeadScores | None:
         """The heads' scores on the repeated probe, or None for a model without attention."""
-        if self.settings.arch in RECURRENT_ARCHITECTURES and not self.settings.is_finetune:
+        if modeling.is_recurrent(self.trainable.model):  # from scratch or as a fine-tune's base
             return None
         # On the model's own context, not the run's block size: the scores of a kept model are then the ones
         # `workbench heads` gives it (a fine-tune reads further than the blocks it is trained on).

@@ -1559,6 +1559,10 @@ mean surprisal {3:.2f} nats{4}</source>
         <translation>块大小 {block} 超过了 {model} 能读取的长度（{limit} 个词元）：最多用 {limit}。</translation>
     </message>
     <message>
+        <source>LoRA cannot adapt {model}: a recurrent network trained here has none of the linear layers it adapts. Fine-tune it whole (without LoRA).</source>
+        <translation>LoRA 无法适配 {model}：在此训练的循环网络没有 LoRA 所适配的线性层。请对它进行完整微调（不使用 LoRA）。</translation>
+    </message>
+    <message>
         <source>{name} is an encoder: it does not predict the next token, so it has no perplexity. Pick a generative model.</source>
         <translation>{name} 是编码器：它不预测下一个词元，因此没有困惑度。请选择一个生成式模型。</translation>
     </message>
