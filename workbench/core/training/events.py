@@ -15,7 +15,10 @@ from workbench.core.training.snapshots import SnapshotEvent  # noqa: F401  (part
 def perplexity_of(loss: float) -> float:
     """exp(loss), infinite past what a float holds (a loss over ~709.8 nats: a diverged model) rather than an
     OverflowError or a number made up by clamping the loss."""
-    return math.exp(loss) if loss < math.log(1.7976931348623157e308) else math.inf
+    try:
+        return math.exp(loss)
+    except OverflowError:
+        return math.inf
 
 
 @dataclass(frozen=True)

@@ -268,11 +268,13 @@ class SettingsForm(QWidget):
         step = info.step or (1 if whole else 10**-info.decimals)
         unset = None  # the box's minimum, shown as the special text ("auto"), where it stands for None
         if field.optional and info.special:
-            # One step below a minimum that is a value itself, which stays one (a final learning rate of 0); the
-            # field's own step then, so one step from "auto" reaches that minimum, not negative values between.
-            unset = low = low if info.exclusive_minimum else low - step
-            if isinstance(box, QDoubleSpinBox) and unset < field.info.minimum:
-                box.setStepType(QAbstractSpinBox.StepType.DefaultStepType)
+            if not info.exclusive_minimum:
+                # One step below a minimum that is a value itself, which stays one (a final learning rate of 0); the
+                # field's own step then, so one step from "auto" reaches that minimum, not negative values between.
+                low -= step
+                if isinstance(box, QDoubleSpinBox):
+                    box.setStepType(QAbstractSpinBox.StepType.DefaultStepType)
+            unset = low
         box.setRange(low, high)
         box.setSingleStep(step)
         box.valueChanged.connect(self.changed)
