@@ -5,9 +5,10 @@ Sections, cheapest and most important first (``--only`` picks some, e.g. ``--onl
 1. memory: ``torch.cuda.memory_allocated()`` before the first load; SmolLM2 loaded, 16 tokens generated,
    unloaded the app's way (``LoadedModel.unload``), then Gemma the same, then gc. Target: back within 50 MB.
 2. generation: engine streaming (probabilities + top-5 alternatives) vs raw ``model.generate``, greedy,
-   128 tokens, fp32 / bf16 / fp16, pairs alternating which goes first; median of the pairs' ratios, and
+   128 tokens, fp32 / bf16 / fp16 (``--dtypes``) loaded together, the pairs taken dtype by dtype in turn
+   (SmolLM2 6, Gemma 3 4), each pair alternating which side goes first; median of the pairs' ratios, and
    greedy parity (the same token ids). Target: ratio >= 0.95, parity. Also shown, to read through the host's
-   stalls (single runs swung ±20 % on the H100): the ratio of the median times between two tokens.
+   stalls (single runs swung from 0.6 to 1.6 on the H200): the ratio of the median times between two tokens.
 3. attention: the workbench's capture vs ``model(ids, output_attentions=True)`` (the whole eager model, each
    layer then copied to the CPU as ours keeps it) at T = 1024 and 4096: time and peak extra GPU memory
    (``max_memory_allocated`` after ``reset_peak_memory_stats``, minus what was allocated before).
@@ -16,9 +17,9 @@ Sections, cheapest and most important first (``--only`` picks some, e.g. ``--onl
    reference loop of benchmarks/training.py on one 1 MB character corpus, with nanoGPT's shakespeare-char GPU
    shape (6 layers, 6 heads, 384 wide, block 256, batch 64; lr 1e-3 -> 1e-4, warmup 100, dropout 0) for
    500 iterations, evaluations (20 batches) at 250 and 500: fp32 (no autocast), bf16 autocast, then both with
-   torch.compile; two pairs each, in turn, median ratio; before the uncompiled pairs, an untimed 10-step run of
-   each side loads the dtype's kernels, which the first timed side would pay alone. TF32 stays at torch's default (off) for both
-   sides. Targets: time ratio <= 1.05, final validation losses within 0.03.
+   torch.compile (``--training-modes``); two pairs each (``--training-pairs``), in turn, median ratio; before
+   the uncompiled pairs, an untimed 10-step run of each side loads the dtype's kernels, which the first timed
+   side would pay alone. TF32 stays at torch's default (off) for both sides. Targets: time ratio <= 1.05, final validation losses within 0.03.
 
 Models: for each folder under ``--models`` (default .gpu-carry/models: config.json and tokenizer files of
 SmolLM2-135M and Gemma 3 270M, no weights) a model of that shape with seeded random weights (initializer_range
@@ -68,6 +69,7 @@ sys.path.extend(str(wheel) for wheel in sorted((ROOT / ".gpu-carry" / "wheels").
 
 SECTIONS = ("memory", "generation", "attention", "genlab", "training")  # the longest last
 DTYPES = ("float32", "bfloat16", "float16")
+TRAINING_MODES = ("fp32", "bf16", "compile-bf16", "compile-fp32")  # fp32 first: it missed on the H100
 MODEL_ORDER = ("smollm2-135m", "gemma3-270m")  # others follow by name
 TOKENIZER_FILES = (
     "tokenizer.json",
@@ -95,6 +97,9 @@ class Bench:
     scratch: Path
     out: Path | None
     budget_s: float
+    dtypes: tuple[str, ...] = DTYPES
+    training_modes: tuple[str, ...] = TRAINING_MODES
+    training_pairs: int = 2
     started: float = field(default_factory=time.perf_counter)
 
     @property
@@ -315,7 +320,32 @@ def first_difference(a: list[int], b: list[int]) -> int:
     return next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
 
 
+def parity_text(ours: list[int], theirs: list[int]) -> str:
+    if ours == theirs:
+        return f"same token ids ({len(set(ours))} distinct)"
+    return (
+        f"DIFFERENT token ids from token {first_difference(ours, theirs)} "
+        f"(engine {ours[:6]}…, raw {theirs[:6]}…)"
+    )
+
+
+@dataclass
+class StreamingPairs:
+    """One dtype's pairs of the generation section: what each side measured, pair by pair."""
+
+    loaded: object
+    parity: str
+    same: bool
+    ratios: list[float] = field(default_factory=list)
+    steady_ratios: list[float] = field(default_factory=list)
+    engine_rates: list[float] = field(default_factory=list)
+    raw_rates: list[float] = field(default_factory=list)
+
+
 def section_generation(bench: Bench) -> None:
+    """Each model in all the chosen dtypes at once, the pairs taken dtype by dtype in turn: the host's slow
+    spells (single runs swung from 0.6 to 1.6 on the H200) then fall on every dtype alike instead of on
+    whichever dtype's pairs happened to run through them."""
     from worker_thread import on_worker_thread
 
     from workbench.core.decoding import DecodingSettings
@@ -323,62 +353,69 @@ def section_generation(bench: Bench) -> None:
     from workbench.core.loading import LoadSettings, load_model_blocking
 
     tokens = 8 if bench.quick else 128
+    settings = DecodingSettings(mode="greedy", max_new_tokens=tokens, min_new_tokens=tokens)
+    request = GenerationRequest(PROMPT, settings)
     for index, folder in enumerate(bench.models):
-        pairs = 2 if bench.quick else 4 if index == 0 else 2  # the first model (SmolLM2) is the main figure
-        for dtype in DTYPES:
-            measures = (
+        pairs = 2 if bench.quick else 6 if index == 0 else 4  # the first model (SmolLM2) is the main figure
+        measures = {
+            dtype: (
                 f"{model_name(folder)} {dtype}: engine streaming (probabilities + top-5) vs raw "
-                f"model.generate, greedy, {tokens} tokens, {pairs} pairs"
+                f"model.generate, greedy, {tokens} tokens, pairs taken with the other dtypes in turn"
             )
-            if bench.over_budget():
-                bench.row("generation", measures, "skipped: over the time budget", "", None)
-                continue
-            loaded = None
-            try:
-                loaded = load_model_blocking(str(folder), LoadSettings(device=bench.device, dtype=dtype))
-                settings = DecodingSettings(mode="greedy", max_new_tokens=tokens, min_new_tokens=tokens)
-                request = GenerationRequest(PROMPT, settings)
+            for dtype in bench.dtypes
+        }
+        if bench.over_budget():
+            for dtype in bench.dtypes:
+                bench.row("generation", measures[dtype], "skipped: over the time budget", "", None)
+            continue
+        measured: dict[str, StreamingPairs] = {}
+        try:
+            for dtype in bench.dtypes:
+                try:
+                    loaded = load_model_blocking(str(folder), LoadSettings(device=bench.device, dtype=dtype))
+                except Exception as error:
+                    bench.failed("generation", measures[dtype], error)
+                    continue
                 # The untimed first runs (allocations, kernels, caches) give the token ids for parity.
                 ours = on_worker_thread(engine_run, loaded, request)[1].token_ids
                 theirs = on_worker_thread(raw_run, loaded, request)[1].token_ids
-                parity = ours == theirs
-                ratios, steady_ratios, engine_rates, raw_rates = [], [], [], []
-                for pair in range(pairs):
+                measured[dtype] = StreamingPairs(loaded, parity_text(ours, theirs), ours == theirs)
+            done = 0
+            for pair in range(pairs):
+                if pair >= 2 and bench.over_budget():
+                    break
+                for dtype, result in measured.items():
                     rates, intervals = {}, {}
                     order = (("engine", engine_run), ("raw", raw_run))
                     for name, measure in order if pair % 2 == 0 else order[::-1]:
-                        run = on_worker_thread(measure, loaded, request)[1]
+                        run = on_worker_thread(measure, result.loaded, request)[1]
                         if len(run.token_ids) != tokens or len(run.stamps) != tokens:
-                            raise RuntimeError(f"{name} gave {len(run.token_ids)} tokens, not {tokens}")
+                            raise RuntimeError(f"{dtype} {name} gave {len(run.token_ids)} tokens, not {tokens}")
                         rates[name] = tokens / run.seconds
                         intervals[name] = median_interval(run.stamps)
-                    engine_rates.append(rates["engine"])
-                    raw_rates.append(rates["raw"])
-                    ratios.append(rates["engine"] / rates["raw"])
-                    steady_ratios.append(intervals["raw"] / intervals["engine"])
-                ratio = statistics.median(ratios)
-                same = (
-                    f"same token ids ({len(set(ours))} distinct)"
-                    if parity
-                    else (
-                        f"DIFFERENT token ids from token {first_difference(ours, theirs)} "
-                        f"(engine {ours[:6]}…, raw {theirs[:6]}…)"
-                    )
+                    result.engine_rates.append(rates["engine"])
+                    result.raw_rates.append(rates["raw"])
+                    result.ratios.append(rates["engine"] / rates["raw"])
+                    result.steady_ratios.append(intervals["raw"] / intervals["engine"])
+                done += 1
+            for dtype, result in measured.items():
+                ratio = statistics.median(result.ratios)
+                cut = "" if done == pairs else f" (the time budget ended it after {done} of {pairs} pairs)"
+                text = (
+                    f"engine {statistics.median(result.engine_rates):.1f} vs raw "
+                    f"{statistics.median(result.raw_rates):.1f} tokens/s (medians); median ratio **{ratio:.3f}** of "
+                    f"{done} pairs{cut} ({', '.join(f'{r:.2f}' for r in result.ratios)}); steady speed (median time "
+                    f"between tokens) ratio {statistics.median(result.steady_ratios):.3f} "
+                    f"({', '.join(f'{r:.2f}' for r in result.steady_ratios)}); greedy parity: {result.parity}"
                 )
-                result = (
-                    f"engine {statistics.median(engine_rates):.1f} vs raw {statistics.median(raw_rates):.1f} "
-                    f"tokens/s (medians); median ratio **{ratio:.3f}** (pairs: "
-                    f"{', '.join(f'{r:.3f}' for r in ratios)}); steady speed (median time between tokens) "
-                    f"ratio {statistics.median(steady_ratios):.3f} (pairs: "
-                    f"{', '.join(f'{r:.3f}' for r in steady_ratios)}); greedy parity: {same}"
-                )
-                ok = parity if bench.quick else parity and ratio >= 0.95
-                bench.row("generation", measures, result, "ratio ≥ 0.95, same token ids", ok)
-            except Exception as error:
-                bench.failed("generation", measures, error)
-            finally:
-                if loaded is not None:
-                    loaded.unload()
+                ok = result.same if bench.quick else result.same and ratio >= 0.95
+                bench.row("generation", measures[dtype], text, "ratio ≥ 0.95, same token ids", ok)
+        except Exception as error:
+            for dtype in measured:
+                bench.failed("generation", measures[dtype], error)
+        finally:
+            for result in measured.values():
+                result.loaded.unload()
 
 
 # --- 3. attention ---------------------------------------------------------------------------------
@@ -593,7 +630,7 @@ def section_training(bench: Bench) -> None:
         pairs = 1
     else:
         shape, max_iters, eval_interval, characters = RunShape(6, 6, 384, 256, 64, 100), 500, 250, 1_000_000
-        pairs = 2
+        pairs = bench.training_pairs
     work = bench.scratch / "training"
     work.mkdir()
     corpus = work / "corpus.txt"
@@ -602,21 +639,21 @@ def section_training(bench: Bench) -> None:
         f"{max_iters} iters, {shape.n_layer} layers, {shape.n_head} heads, {shape.n_embd} wide, block "
         f"{shape.block_size}, batch {shape.batch_size}, {corpus.stat().st_size / 1e6:.2f} MB char corpus"
     )
-    configs = (  # name, our settings, the reference's dtype and compile; fp32 first: it missed on the H100
-        ("fp32 (no autocast)", {"bf16": False}, "float32", False),
-        ("bf16 autocast", {"bf16": True}, "bfloat16", False),
-        ("torch.compile + bf16", {"bf16": True, "compile": True}, "bfloat16", True),
-        ("torch.compile, fp32", {"bf16": False, "compile": True}, "float32", True),  # last: first to skip
-    )
-    for index, (name, speed, ref_dtype, compiled) in enumerate(configs):
+    configs = {  # name, our settings, the reference's dtype and compile
+        "fp32": ("fp32 (no autocast)", {"bf16": False}, "float32", False),
+        "bf16": ("bf16 autocast", {"bf16": True}, "bfloat16", False),
+        "compile-bf16": ("torch.compile + bf16", {"bf16": True, "compile": True}, "bfloat16", True),
+        "compile-fp32": ("torch.compile, fp32", {"bf16": False, "compile": True}, "float32", True),
+    }
+    for index, (name, speed, ref_dtype, compiled) in enumerate(configs[mode] for mode in bench.training_modes):
         measures = f"core trainer vs nanoGPT-style reference, {name}: {described}, {pairs} pair(s)"
         if bench.over_budget():
             bench.row("training", measures, "skipped: over the time budget", "", None)
             continue
         # A CPU trains in fp32 either way, and compiling there is not the point; but a quick check compiles
         # once, so that the script's compile path has run before GPU time is spent on it.
-        if not bench.cuda and index > 0 and not (bench.quick and compiled and not speed["bf16"]):
-            bench.row("training", measures, "n/a on the CPU (the first row already trains in fp32 there)", "", None)
+        if not bench.cuda and (speed["bf16"] or (compiled and not bench.quick)):
+            bench.row("training", measures, "n/a on the CPU (it trains in fp32 there: the fp32 row)", "", None)
             continue
         problem = compile_problem(bench.device) if compiled else None
         if problem:
@@ -792,13 +829,33 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--budget-s", type=float, default=420.0, help="start no new measurement after this many seconds (default 420)"
     )
+    parser.add_argument(
+        "--dtypes", default=",".join(DTYPES), help=f"generation's dtypes, of {','.join(DTYPES)} (default all)"
+    )
+    parser.add_argument(
+        "--training-modes",
+        default=",".join(TRAINING_MODES),
+        help=f"training's rows, of {','.join(TRAINING_MODES)} (default all)",
+    )
+    parser.add_argument(
+        "--training-pairs", type=int, default=2, help="timed pairs per training row (default 2; --quick: 1)"
+    )
     args = parser.parse_args(argv)
-    args.only = [name.strip() for name in args.only.split(",") if name.strip()]
-    unknown = [name for name in args.only if name not in SECTIONS]
-    if unknown:
-        parser.error(f"unknown section {', '.join(unknown)}: choose from {', '.join(SECTIONS)}")
-    args.only = [name for name in SECTIONS if name in args.only]  # always in the cheap-first order
+    args.only = chosen(parser, "section", args.only, SECTIONS)
+    args.dtypes = chosen(parser, "dtype", args.dtypes, DTYPES)
+    args.training_modes = chosen(parser, "training mode", args.training_modes, TRAINING_MODES)
+    if args.training_pairs < 1:
+        parser.error("--training-pairs must be at least 1")
     return args
+
+
+def chosen(parser: argparse.ArgumentParser, what: str, given: str, known: tuple[str, ...]) -> tuple[str, ...]:
+    """The names in a comma-separated option, in ``known``'s order (sections: cheapest first)."""
+    names = [name.strip() for name in given.split(",") if name.strip()]
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        parser.error(f"unknown {what} {', '.join(unknown)}: choose from {', '.join(known)}")
+    return tuple(name for name in known if name in names)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -830,6 +887,9 @@ def main(argv: list[str] | None = None) -> int:
             scratch,
             args.out,
             args.budget_s,
+            args.dtypes,
+            args.training_modes,
+            args.training_pairs,
         )
         header(bench, args)
         for name in args.only:

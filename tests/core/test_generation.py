@@ -181,6 +181,25 @@ def test_several_sequences_stream_and_stop_separately(tiny_loaded):
     assert [list(s.token_ids) for s in result.sequences] == expected
 
 
+def test_several_sequences_end_separately_at_a_stop_string(tiny_loaded):
+    # Each row stops streaming at its own stop string while the others go on, as generate pads it.
+    settings = replace(SAMPLE, num_return_sequences=3)
+    _, full = run(tiny_loaded, settings)
+    # A letter that two rows write and the prompt does not end with (transformers reads the prompt's end too).
+    prompt_end = tiny_loaded.tokenizer.decode(full.prompt_token_ids)[-8:]
+    stop = next(letter for letter in "etaoinshrdlucmfwypvbgkjqxz"
+                if letter not in prompt_end and sum(letter in s.text for s in full.sequences) >= 2)
+    stopped = replace(settings, stop_strings=(stop,))
+    events, result = run(tiny_loaded, stopped)
+    for index, sequence in enumerate(result.sequences):
+        streamed = [event for event in events if event.sequence == index]
+        assert tuple(event.token_id for event in streamed) == sequence.token_ids
+    expected = reference_generate(tiny_loaded, stopped, seed=7, tokenizer=tiny_loaded.tokenizer)
+    assert [list(s.token_ids) for s in result.sequences] == expected
+    lengths = [len(s.token_ids) for s in result.sequences]
+    assert len(set(lengths)) > 1 and min(lengths) < len(full.sequences[0].token_ids)  # ended at different steps
+
+
 def test_beam_search_reports_progress_and_delivers_the_beams(tiny_loaded):
     settings = DecodingSettings(mode="beam", num_beams=3, num_return_sequences=2, max_new_tokens=12)
     events, result = run(tiny_loaded, settings)

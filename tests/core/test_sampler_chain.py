@@ -191,7 +191,7 @@ def test_step_numbers_of_masked_certain_and_broken_distributions():
     filtered = raw.clone()
     filtered[0, :25] = -math.inf
     chosen = torch.tensor([30, 3, 7, 0])
-    numbers = _step_numbers(0, raw, filtered, chosen, torch.ones(4, dtype=torch.bool))
+    numbers = _step_numbers(0, raw, filtered, chosen, [True, True, True, False])
     for row in (0, 1):
         expected = torch.distributions.Categorical(logits=raw[row])
         assert numbers.entropy[row] == pytest.approx(float(expected.entropy()), abs=1e-5)
@@ -202,3 +202,9 @@ def test_step_numbers_of_masked_certain_and_broken_distributions():
     assert numbers.filtered_probs[0] == pytest.approx(float(filtered[0].softmax(-1)[30]), abs=1e-6)
     assert numbers.entropy[2] == 0.0 and math.copysign(1.0, numbers.entropy[2]) == 1.0 and numbers.probs[2] == 1.0
     assert math.isnan(numbers.entropy[3]) and math.isnan(numbers.probs[3])
+    assert numbers.active == [True, True, True, False]
+    assert numbers.token_ids == chosen.tolist() and all(isinstance(i, int) for i in numbers.token_ids)
+    # Without a filter (the same tensor) the filtered numbers are the raw ones.
+    unfiltered = _step_numbers(0, raw, raw, chosen, [True] * 4)
+    assert unfiltered.filtered_probs[:3] == unfiltered.probs[:3] == numbers.probs[:3]
+    assert unfiltered.alternative_filtered_probs[:3] == unfiltered.alternative_probs[:3]

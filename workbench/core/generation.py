@@ -26,7 +26,7 @@ from typing import Generator, Sequence
 
 import torch
 from transformers import LogitsProcessorList, StoppingCriteria, StoppingCriteriaList
-from transformers.generation.stopping_criteria import EosTokenCriteria, StopStringCriteria
+from transformers.generation.stopping_criteria import StopStringCriteria
 
 from workbench.core.attention_tokens import (
     MAX_UNFINISHED_BYTES,
@@ -95,45 +95,47 @@ class _StepNumbers:
 
 
 def _step_numbers(
-    step: int, raw_logits: torch.Tensor, processed: torch.Tensor, chosen: torch.Tensor, active: torch.Tensor
+    step: int, raw_logits: torch.Tensor, processed: torch.Tensor, chosen: torch.Tensor, active: Sequence[bool]
 ) -> _StepNumbers:
     """Probabilities of the chosen tokens and the top alternatives, raw and filtered.
 
-    raw_logits, processed: (N, V); chosen, active: (N,). One transfer to the CPU per step.
+    raw_logits, processed: (N, V); chosen: (N,); active: N flags. One transfer to the CPU per step: on a GPU whose
+    host launches every kernel of a small model (SmolLM2 on an H200), each operation here costs the generation
+    about what a kernel of the model does, so they are as few as the numbers allow.
     """
     # One log-softmax per distribution (a single fused kernel each; the filtered one is the raw one when no
     # filter is active), then only the few needed entries are exponentiated: the engine's per-token cost.
     raw_log_probs = raw_logits.float().log_softmax(dim=-1)  # (N, V)
-    filtered_log_probs = raw_log_probs if processed is raw_logits else processed.float().log_softmax(dim=-1)  # (N, V)
-    # Entropy -sum(p log p): a token ruled out (log p = -inf, p = 0) adds nothing, a NaN stays NaN, and
-    # 0 - sum keeps a certain pick's entropy at +0 (not -0).
-    entropy = 0.0 - torch.linalg.vecdot(
+    # Entropy -sum(p log p), negated on the CPU: a token ruled out (log p = -inf, p = 0) adds nothing, and a NaN
+    # stays NaN.
+    sum_p_log_p = torch.linalg.vecdot(
         raw_log_probs.exp(), raw_log_probs.nan_to_num(nan=math.nan, neginf=0.0)
     )[:, None]  # (N, 1)
     _, alternative_ids = raw_log_probs.topk(ALTERNATIVES, dim=-1)  # (N, K)
     ids = torch.cat([chosen[:, None], alternative_ids], dim=1)  # (N, 1 + K): the chosen token, then the likeliest
-    packed = torch.cat(
-        [
-            ids.to(raw_log_probs.dtype),  # float32 holds token ids exactly up to 2**24
-            raw_log_probs.gather(1, ids).exp(),
-            filtered_log_probs.gather(1, ids).exp(),
-            entropy,
-            active[:, None].to(raw_log_probs.dtype),
-        ],
-        dim=1,
-    ).cpu()  # (N, 3 (1 + K) + 2): one transfer
+    columns = [
+        ids.to(raw_log_probs.dtype),  # float32 holds token ids exactly up to 2**24
+        raw_log_probs.gather(1, ids).exp(),  # (N, 1 + K)
+        sum_p_log_p,
+    ]
+    filtered = processed is not raw_logits
+    if filtered:
+        columns.insert(2, processed.float().log_softmax(dim=-1).gather(1, ids).exp())  # (N, 1 + K)
+    rows = torch.cat(columns, dim=1).tolist()  # N lists of 2 or 3 (1 + K) + 1 numbers: one transfer
     width = 1 + ALTERNATIVES
-    ids, probs, filtered = packed[:, :width].long(), packed[:, width : 2 * width], packed[:, 2 * width : 3 * width]
+    ids_of = [[int(token_id) for token_id in row[:width]] for row in rows]
+    probs_of = [row[width : 2 * width] for row in rows]
+    filtered_of = [row[2 * width : 3 * width] for row in rows] if filtered else probs_of
     return _StepNumbers(
         step=step,
-        token_ids=ids[:, 0].tolist(),
-        probs=probs[:, 0].tolist(),
-        filtered_probs=filtered[:, 0].tolist(),
-        alternative_ids=ids[:, 1:].tolist(),
-        alternative_probs=probs[:, 1:].tolist(),
-        alternative_filtered_probs=filtered[:, 1:].tolist(),
-        entropy=packed[:, -2].tolist(),
-        active=packed[:, -1].bool().tolist(),
+        token_ids=[ids[0] for ids in ids_of],
+        probs=[probs[0] for probs in probs_of],
+        filtered_probs=[probs[0] for probs in filtered_of],
+        alternative_ids=[ids[1:] for ids in ids_of],
+        alternative_probs=[probs[1:] for probs in probs_of],
+        alternative_filtered_probs=[probs[1:] for probs in filtered_of],
+        entropy=[0.0 - row[-1] for row in rows],  # 0 - sum keeps a certain pick's entropy at +0 (not -0)
+        active=list(active),
     )
 
 
@@ -177,11 +179,13 @@ class _StepWatcher(StoppingCriteria):
         self.outbox = outbox
         self.cancel = cancel
         self.abandon = abandon
-        # Our own copies of generate's end conditions tell which rows have finished,
-        # so the padding generate appends to them is never reported as tokens.
-        self.eos_criteria = EosTokenCriteria(eos_token_ids) if eos_token_ids else None
+        # Which rows have finished, so the padding generate appends to them is never reported as tokens: an end
+        # token is seen in the chosen ids the step's numbers bring to the CPU anyway, a stop string by our copy
+        # of generate's criteria.
+        self.eos_token_ids = frozenset(eos_token_ids)
         self.stop_criteria = stop_criteria
-        self.finished: torch.Tensor | None = None  # (N,) bool
+        self.finished: list[bool] | None = None  # (N,)
+        self._answers: dict[tuple[int, bool], torch.BoolTensor] = {}  # (N, stopping) -> what __call__ returns
         self.first_token_time: float | None = None
 
     def interrupt_if_stopping(self) -> None:
@@ -205,13 +209,17 @@ class _StepWatcher(StoppingCriteria):
             self._report_tokens(step, input_ids)
         else:
             self.outbox.put(BeamProgress(step=step + 1, max_steps=self.max_steps))
-        return torch.full((input_ids.shape[0],), stopping, dtype=torch.bool, device=input_ids.device)
+        key = (input_ids.shape[0], stopping)
+        if key not in self._answers:  # made once: a new device tensor every step would be one more kernel
+            self._answers[key] = torch.full(key[:1], stopping, dtype=torch.bool, device=input_ids.device)
+        return self._answers[key]
 
     def _report_tokens(self, step: int, input_ids: torch.LongTensor) -> None:
         if self.finished is None:
-            self.finished = torch.zeros(input_ids.shape[0], dtype=torch.bool, device=input_ids.device)
+            self.finished = [False] * input_ids.shape[0]
         chain, chosen = self.chain, input_ids[:, -1]
-        numbers = _step_numbers(step, chain.raw, chain.final, chosen, ~self.finished)
+        active = [not finished for finished in self.finished]
+        numbers = _step_numbers(step, chain.raw, chain.final, chosen, active)
         if any(active and math.isnan(entropy) for entropy, active in zip(numbers.entropy, numbers.active)):
             raise _NotFinite  # greedy would go on from the argmax of NaN, silently
         if chain.record:
@@ -219,11 +227,13 @@ class _StepWatcher(StoppingCriteria):
         self.outbox.put(numbers)
         if self.attention is not None:
             rows = self.attention.take(step)  # taken even when unused: a finished first row pads on
-            if rows is not None and not self.finished[0]:
+            if rows is not None and active[0]:
                 self.outbox.put(rows)
-        for criteria in (self.eos_criteria, self.stop_criteria):
-            if criteria is not None:
-                self.finished |= criteria(input_ids, None)
+        stopped = self.stop_criteria(input_ids, None).tolist() if self.stop_criteria is not None else None
+        self.finished = [
+            finished or token_id in self.eos_token_ids or (stopped is not None and stopped[row])
+            for row, (finished, token_id) in enumerate(zip(self.finished, numbers.token_ids))
+        ]
 
 
 # --------------------------------------------------------------------------- text assembly
@@ -650,7 +660,7 @@ def _beam_sequences(
         raw = torch.stack([output.logits[step][beam_rows[step]] for step in range(steps)])  # (S, V)
         processed = torch.stack([output.scores[step][beam_rows[step]] for step in range(steps)])  # (S, V)
         # Each step of this beam is one row here.
-        numbers = _step_numbers(0, raw, processed, chosen, torch.ones_like(chosen, dtype=torch.bool))
+        numbers = _step_numbers(0, raw, processed, chosen, [True] * steps)
         raw_trace = trace_numbers(raw, [], chosen) if trace else None  # the chain does not apply to beams
         alternative_ids = [alt for alternatives in numbers.alternative_ids for alt in alternatives]
         texts = token_texts.texts(alternative_ids + _trace_ids(raw_trace, range(steps)))
