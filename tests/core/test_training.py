@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import math
+import time
 from dataclasses import replace
 
 import pytest
@@ -25,6 +26,7 @@ from workbench.core.training.events import (
     TrainResult,
 )
 from workbench.core.training.settings import TrainSettings
+from workbench.core.training.step_log import read_step_log
 from workbench.core.training.trainer import METRICS_COLUMNS, train
 
 
@@ -466,10 +468,18 @@ def test_stop_ends_an_evaluations_long_sample_at_once(corpus, tmp_path):
             control.cancel()  # the evaluation of step 1 comes next
 
     settings = tiny_settings(corpus, tmp_path / "run", eval_interval=1, sample_tokens=4096)
+    started = time.perf_counter()
     result = drain(train(settings, control), watch)
+    assert time.perf_counter() - started < 30  # 4096 tokens and the probes after them would take minutes
     [evaluation] = [event for event in events if isinstance(event, EvalEvent)]
-    assert len(evaluation.sample) < 40 and result.stopped and result.step == 1
+    assert result.stopped and result.step == 1
     assert has_checkpoint(tmp_path / "run" / "checkpoint")
+    # The few tokens drawn before the Stop are not the evaluation's sample: none is kept, in the event or the log
+    # (a resumed run would show them for step 1 as the model's answer), and no probe waited for it.
+    assert evaluation.sample is None and evaluation.probes == () and evaluation.head_scores is None
+    assert not read_step_log(tmp_path / "run" / "samples.jsonl")
+    _, resumed = run(replace(settings, max_iters=2, sample_tokens=8), resume=True)
+    assert [record["step"] for record in read_step_log(tmp_path / "run" / "samples.jsonl")] == [2]
 
 
 def test_a_second_process_cannot_train_in_a_run_folder_in_use(corpus, tmp_path):

@@ -369,6 +369,16 @@ def test_saving_a_checkpoint_shows_its_percentage_and_time_left_then_the_steps_a
     assert (panel.progress.maximum(), panel.progress.value(), panel.progress.text()) == (400, 200, "200 / 400")
 
 
+def test_an_evaluation_stopped_during_its_sample_says_so_in_the_samples_list(qtbot):
+    curves = TrainingCurves()
+    qtbot.addWidget(curves)
+    curves.add_eval(EvalEvent(10, 2.0, 7.4, 2.1, "The cat\nsat", 640, 1.0))
+    curves.add_eval(EvalEvent(20, 1.9, 6.7, 2.0, None, 1280, 2.0))
+    newest, older = curves.samples.topLevelItem(0), curves.samples.topLevelItem(1)
+    assert newest.text(2) == "(stopped before the sample was done)" and newest.toolTip(2) == newest.text(2)
+    assert older.text(2) == "The cat ⏎ sat" and older.toolTip(2) == "The cat\nsat"
+
+
 def test_only_the_strong_heads_are_named_in_the_legend(qtbot):
     curves = TrainingCurves()
     qtbot.addWidget(curves)

@@ -118,10 +118,10 @@ class _ProgressPrinter:
             self.bar.set_postfix(postfix, refresh=False)
         elif isinstance(event, events.EvalEvent):
             self.val_loss = event.val_loss
-            sample = event.sample.translate(_ONE_LINE)[:100]
+            sample = "" if event.sample is None else f" | {event.sample.translate(_ONE_LINE)[:100]}"
             self.bar.write(
                 file=sys.stderr,
-                s=f"step {event.step}: val loss {event.val_loss:.4f}, perplexity {event.perplexity:.2f} | {sample}",
+                s=f"step {event.step}: val loss {event.val_loss:.4f}, perplexity {event.perplexity:.2f}{sample}",
             )
         elif isinstance(event, events.BatchLayout):
             processes = f" x {event.processes} processes" if event.processes > 1 else ""

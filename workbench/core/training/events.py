@@ -63,7 +63,7 @@ class EvalEvent:
     val_loss: float
     perplexity: float
     train_loss: float | None
-    sample: str
+    sample: str | None  # None when a Stop cut it short: none is kept
     tokens_seen: int
     elapsed_s: float
     head_scores: HeadScores | None = None  # (L, H) each; None when off or the model has no attention

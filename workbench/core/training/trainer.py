@@ -570,6 +570,11 @@ class _Run:
             with _autocast(self.device, self.settings.bf16):
                 losses.append(_next_token_loss(model, inputs, targets).item())
         sample = self.sample_text() if self.settings.sample_tokens > 0 else ""
+        if self.control.cancelled and not self.sharded:
+            # Stopped: the loop saves the run next, and probes and head scores would only hold the Stop up. (Under
+            # FSDP every process takes part in them, and a Stop reaches the processes at different moments.)
+            model.train()
+            return float(np.mean(losses)), sample, None, ()
         scores = self.score_heads() if self.settings.head_scores else None
         probes = probe_records(model, self.trainable.tokenizer, self.probes, self.step, self.settings.block_size,
                                PROBE_CONTINUATION_TOKENS, self.base_probe_log_probs)
@@ -585,7 +590,9 @@ class _Run:
         model, tokenizer = self.trainable.model, self.trainable.tokenizer
         return head_scores((model, tokenizer), context_length_of(model, tokenizer))
 
-    def sample_text(self) -> str:
+    def sample_text(self) -> str | None:
+        """The evaluation's sample, or None when a Stop cut it short: a few tokens would read as the model's
+        whole answer in the run's log."""
         from transformers import GenerationConfig
 
         tokenizer = self.trainable.tokenizer
@@ -597,7 +604,9 @@ class _Run:
         try:
             token_ids = self._sampled_ids(config, devices)
         except CancelledError:  # a Stop while a generation held the stream: no sample, and the loop saves the run
-            return ""
+            return None
+        if self.control.cancelled and not self.sharded:  # ended at the Stop (``_StopWhenCancelled``)
+            return None
         # The validation text starts where the split fell, maybe inside a character cut in byte tokens.
         return complete_text(tokenizer, token_ids).lstrip("\ufffd")
 
@@ -822,7 +831,8 @@ class _RunFiles:
         self.probes.write(asdict(record) for record in event.probes)
         if event.head_scores is not None:
             self.heads.write([{"step": event.step, **event.head_scores.to_json()}])
-        self.samples.write([{"step": event.step, "sample": event.sample}])
+        if event.sample is not None:
+            self.samples.write([{"step": event.step, "sample": event.sample}])
         if self.tensorboard:
             self.tensorboard.evaluation(event.step, event.val_loss, event.train_loss)
 

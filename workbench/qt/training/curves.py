@@ -198,11 +198,14 @@ class TrainingCurves(QWidget):
             self._add_head_scores(x, event.head_scores)
         self._add_probes(x, event.probes)
         # One wrapped paragraph per sample: the list's rows grow to fit wrapped text, not line breaks.
-        text = " ⏎ ".join(line for line in event.sample.strip().splitlines() if line.strip())
+        if event.sample is None:
+            text = self.tr("(stopped before the sample was done)")
+        else:
+            text = " ⏎ ".join(line for line in event.sample.strip().splitlines() if line.strip())
         item = QTreeWidgetItem([str(event.step), f"{event.val_loss:.3f}", text])
         for column in (0, 1):
             item.setTextAlignment(column, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight)
-        item.setToolTip(2, event.sample)
+        item.setToolTip(2, event.sample or text)
         self.samples.insertTopLevelItem(0, item)  # newest first
 
     def show_history(self, history: RunHistory) -> None:

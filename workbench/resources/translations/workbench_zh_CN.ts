@@ -4272,6 +4272,10 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
         <translation>第 {step} 步：验证损失 {loss:.3f}，困惑度 {perplexity:.2f}</translation>
     </message>
     <message>
+        <source>(stopped before the sample was done)</source>
+        <translation>（样本生成完之前已停止）</translation>
+    </message>
+    <message>
         <source>probe {0} loss</source>
         <translation>探针 {0} 损失</translation>
     </message>
