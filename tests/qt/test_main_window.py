@@ -83,6 +83,25 @@ def test_stop_cancels_mid_run_and_keeps_partial_output(qtbot, window):
     assert window.runs_panel.runs()[0].stopped
 
 
+def test_a_model_loaded_while_one_generates_frees_it_and_keeps_its_answer_from_the_inspectors(qtbot, window,
+                                                                                               tiny_loaded):
+    # The inspector pages read the model loaded now: the replaced one's answer would send them to a model being
+    # freed, and the keeper's record of it would hold its weights for the whole session.
+    set_prompt(window, "The", mode="sample", max_new_tokens=120, min_new_tokens=120)
+    window.generate()
+    qtbot.waitUntil(lambda: window.generation.streamed_tokens >= 2, timeout=15_000)
+    newer = make_tiny_loaded(seed=1)
+    window.use_loaded_model(newer)
+    inspected = []
+    window.state.generation_finished.connect(inspected.append)
+    with qtbot.waitSignal(window.generation.finished, timeout=15_000) as finished:
+        window.stop()
+    assert finished.args[0].loaded is tiny_loaded and inspected == []
+    assert window.runs_panel.runs()[0].stopped and window.state.loaded_model is newer
+    assert next(tiny_loaded.model.parameters()).device.type == "meta"  # freed once the run let go of it
+    assert next(newer.model.parameters()).device.type == "cpu"
+
+
 def test_invalid_setting_disables_generate_with_a_message(window):
     set_prompt(window, "Hello", mode="greedy", num_return_sequences=3, max_new_tokens=8)
     assert not window.generate_button.isEnabled()

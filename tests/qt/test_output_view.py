@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QTimer
 
-from workbench.core.sessions import RunToken
+from workbench.core.sessions import RunSequence, RunToken
 from workbench.qt.generation.output_view import OutputView, token_tooltip
 
 
@@ -123,3 +123,16 @@ def test_a_token_shows_its_whitespace_with_the_marks_the_attention_axes_use():
     from workbench.qt.generation.output_view import visible_token_text
 
     assert visible_token_text(" the\n") == "“␣the↵”" and visible_token_text("") == "“∅”"
+
+
+def test_answers_replaced_on_screen_are_deleted(qtbot):
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    from workbench.qt.generation.output_view import SequenceView
+
+    view = OutputView()
+    qtbot.addWidget(view)
+    for _ in range(5):  # each run shown, or each run clicked in the list
+        view.show_sequences([RunSequence("some answer " * 20)])
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    assert len(view.findChildren(SequenceView)) == view.tabs.count() == 1

@@ -776,6 +776,8 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _on_generation_finished(self, record: GenerationRecord, run: Run) -> None:
+        if record.loaded is not self.state.loaded_model:  # replaced while it generated: its lock is free now
+            _free_when_idle(record.loaded)
         result = record.result
         self._show_sequences(run, _token_ids(record))
         self._show_timings(result.time_to_first_token_s, result.tokens_per_s)

@@ -127,7 +127,10 @@ class GenerationController(QObject):
         self._end()
         record = GenerationRecord(loaded=loaded, request=request, result=result)
         self.finished.emit(record, run_from_record(record))
-        self.state.generation_finished.emit(record)
+        # A model loaded meanwhile: the answer is kept (runs, tree), but the inspector pages read the model loaded
+        # now, not the one it replaced (freed once this run has let go of it).
+        if loaded is self.state.loaded_model:
+            self.state.generation_finished.emit(record)
 
     def _on_failed(self, message: str) -> None:
         self._end()

@@ -304,8 +304,11 @@ class OutputView(QWidget):
         self._pending.clear()
         # The window's focus child, active or not (a popup may be the active window): a removed answer would
         # hand it down the focus chain, to the model combo box.
-        focused = self.window().focusWidget() in self.views()
-        self.tabs.clear()
+        old_views = self.views()
+        focused = self.window().focusWidget() in old_views
+        self.tabs.clear()  # takes the pages off the tabs but keeps them: each run would leak its answers
+        for view in old_views:
+            view.deleteLater()
         for index in range(sequences):
             view = SequenceView()
             view.colour_tokens = self.colour_check.isChecked()
