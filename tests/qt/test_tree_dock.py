@@ -410,6 +410,43 @@ def test_regenerating_a_greedy_branch_with_its_own_settings_is_refused_with_a_re
     assert len(tree.nodes) == 2
 
 
+def test_regenerate_on_a_forked_answer_draws_a_sibling_where_it_forked(qtbot, window):
+    """Ctrl+R ran the fork's request (its forced path) again and filed it as an answer from the start: the tree
+    showed it beside the root while its text began with the fork's tokens."""
+    tree, root = generate_root(qtbot, window, mode="sample", temperature=1.0)
+    child = fork(qtbot, window, 2, ForkChoice(" x", (7,)))
+    with qtbot.waitSignal(window.trees.node_added, timeout=15_000) as added:
+        window.regenerate()
+    again = tree.nodes[added.args[1]]
+    assert (again.parent, again.fork_position, again.forced_text) == (root.id, child.fork_position, " x")
+    assert again.prefill_ids == child.prefill_ids and again.seed != child.seed
+
+
+def test_a_fork_whose_tree_is_deleted_while_it_generates_does_not_bring_the_tree_back(qtbot, window):
+    tree, root = generate_root(qtbot, window)
+    window.decoding_panel.set_settings(replace(root.settings, mode="sample", max_new_tokens=100, min_new_tokens=100))
+    assert window.fork_at(2, ForkChoice(" x", (7,)))
+    qtbot.waitUntil(lambda: window.generation.streamed_tokens >= 1, timeout=15_000)
+    window.trees.delete_subtree(tree, root.id)
+    with qtbot.waitSignal(window.trees.message, timeout=15_000) as said:
+        window.stop()
+    assert window.trees.trees == [] and "kept in the Runs list only" in said.args[0]
+    assert [run.stopped for run in window.runs_panel.runs()].count(True) == 1
+    window.regenerate()  # the fork's request, whose branch is gone: said, not filed as a new tree
+    assert not window.generation.is_running and window.trees.trees == []
+
+
+def test_show_in_inspector_of_a_saved_branch_sends_it_to_the_pages_once(qtbot, window):
+    tree, root = generate_root(qtbot, window)
+    window.trees.records.clear()  # as after a restart: the node keeps its text only
+    sent = []
+    window.state.generation_finished.connect(sent.append)
+    with qtbot.waitSignal(window.trees.node_replayed, timeout=15_000):
+        window.trees.show_in_inspector(tree, root.id)
+    assert len(sent) == 1 and sent[0] is window.trees.records[root.id]
+    assert window.shown_node == (tree, root.id)
+
+
 def test_a_token_of_an_answer_without_its_tokens_says_how_to_fork_it(qtbot, window):
     generate_root(qtbot, window)
     window.restore_run(window.runs_panel.runs()[0])  # made in this session: its branch keeps its tokens

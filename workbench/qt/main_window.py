@@ -189,7 +189,8 @@ class MainWindow(QMainWindow):
         self.stop_button.setToolTip(self.tr("Stop generating and keep what was written so far (Esc)."))
         self.regenerate_button = QPushButton(self.tr("Regenerate"))
         self.regenerate_button.setToolTip(self.tr(
-            "Run the last prompt again with the current settings: a new seed, unless the seed is locked (Ctrl+R)."))
+            "Draw the answer on screen again with the current settings: a new seed, unless the seed is locked. A "
+            "branch of the Tree gets a sibling where it forked (Ctrl+R)."))
         self.continue_button = QPushButton(self.tr("Continue"))
         self.continue_button.setToolTip(self.tr(
             "Let the model go on from the answer: the prompt stays, and the answer so far becomes Answer starts "
@@ -392,7 +393,8 @@ class MainWindow(QMainWindow):
         self.trees.folding_changed.connect(self._schedule_autosave)
         self.trees.message.connect(self.show_problem)
         self.trees.node_added.connect(self._on_node_added)
-        self.trees.node_replayed.connect(self.show_node)
+        # The replay's generation went to the inspector pages as it ended: shown without sending it again.
+        self.trees.node_replayed.connect(lambda tree, node_id: self.show_node(tree, node_id, inspect=False))
         self.tree_dock_widget.node_chosen.connect(self.show_node)
         self.tree_dock_widget.regenerate_requested.connect(lambda tree, node_id, settings: self.trees.regenerate(
             tree, node_id, settings or self.decoding_panel.settings()))
@@ -728,7 +730,17 @@ class MainWindow(QMainWindow):
             self.show_status(self.tr("Stopping…"))
 
     def regenerate(self) -> None:
-        self.generation.regenerate(self.decoding_panel.settings())
+        """The answer on screen again with the decoding settings: where it is a node of a tree, a sibling where it
+        forked (a fork's request forces its path, which an answer from the start would not show)."""
+        settings = self.decoding_panel.settings()
+        shown = self.shown_node
+        if shown is not None and shown[0] in self.trees.trees and shown[1] in shown[0].nodes:
+            self.trees.regenerate(shown[0], shown[1], settings)
+        elif self.generation.last_request is not None and self.generation.last_request.prefill_ids:
+            self.show_status(self.tr("The branch of the last answer was deleted from the Tree: fork again to "
+                                     "draw another."))
+        else:
+            self.generation.regenerate(settings)
 
     def continue_output(self) -> None:
         """Go on from the answer on screen: the same prompt, system prompt and chat template, with that answer as
@@ -936,8 +948,9 @@ class MainWindow(QMainWindow):
         self.shown_node = (tree, node_id)  # the answer on screen is this node's
         self.tree_dock_widget.select_node(tree, node_id)
 
-    def show_node(self, tree: GenerationTree, node_id: str) -> None:
-        """Show a node's answer: with its tokens and inspector when this session generated it, as text otherwise."""
+    def show_node(self, tree: GenerationTree, node_id: str, inspect: bool = True) -> None:
+        """Show a node's answer: with its tokens and inspector when this session generated it (``inspect``: sent to
+        the inspector pages), as text otherwise."""
         if self._generating_into_the_output():
             return
         self.shown_node = (tree, node_id)
@@ -949,7 +962,8 @@ class MainWindow(QMainWindow):
             self._show_timings(record.result.time_to_first_token_s, record.result.tokens_per_s)
             self._show_seed(record.result.seed)
             if self.trees.inspectable(node_id):
-                self.state.generation_finished.emit(record)  # the inspector pages follow the node shown
+                if inspect:
+                    self.state.generation_finished.emit(record)  # the inspector pages follow the node shown
             else:  # its model was unloaded since (its weights freed): the pages cannot read it
                 self.output_view.set_info(self.tr(
                     "Made with a model loaded before: the inspector pages do not follow it. Right-click it in the "

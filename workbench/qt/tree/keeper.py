@@ -161,7 +161,12 @@ class TreeKeeper(QObject):
         if isinstance(purpose, Replay):
             self._replayed(tree, purpose.node_id, record)
             return
-        if isinstance(purpose, Branch) and tree is not None and purpose.parent_id in tree.nodes:
+        if isinstance(purpose, Branch):
+            if tree is None or purpose.parent_id not in tree.nodes:
+                # Filed from the editor it would start the deleted tree again, rooted at the fork's forced tokens.
+                self.message.emit(self.tr("The branch this answer grew from was deleted while it generated: the "
+                                          "answer is kept in the Runs list only."))
+                return
             node = tree.add_result(record.request, record.result, purpose.parent_id, purpose.fork_position,
                                    purpose.forced_text, purpose.forced_prob)
         else:
