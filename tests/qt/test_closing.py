@@ -190,3 +190,21 @@ def test_closing_during_training_says_it_saves_a_checkpoint(qtbot, window, tmp_p
     assert_closed_cleanly(window)
     assert "Saving checkpoint…" in messages
     assert training.last_result is not None and training.last_result.stopped
+
+
+def test_closing_while_a_panel_imports_does_not_build_it_after_the_panels_were_shut_down(qtbot, monkeypatch):
+    from workbench.qt import panels as panels_module
+
+    real_import = panels_module._import_module
+
+    def slow_import(name, cancel):
+        time.sleep(1.0)  # torch's first import on a slow machine
+        return (yield from real_import(name, cancel))
+
+    monkeypatch.setattr(panels_module, "_import_module", slow_import)
+    window = MainWindow(AppState())
+    qtbot.addWidget(window)
+    lazy = next(panel for _title, panel in window.panels if panel._class_name == "TrainingPanel")
+    lazy._start_import()  # the person opened the tab...
+    window.close()  # ...and closed the window at once
+    assert lazy.panel is None

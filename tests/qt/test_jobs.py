@@ -94,6 +94,43 @@ def test_the_latest_request_wins_and_the_abandoned_result_is_discarded(qtbot, re
     assert results == ["second"] and discarded == ["first"]
 
 
+def test_one_at_a_time_the_latest_request_waits_for_the_abandoned_run_and_the_ones_between_never_run(
+        qtbot, registry):
+    """A slider dragged across checkpoints: each load ignores cancel until it has read its file, so starting one
+    per position ran them all at once."""
+    started, results, discarded = [], [], []
+    job = Job(registry, discard=discarded.append, one_at_a_time=True)
+    job.finished.connect(results.append)
+    released = threading.Event()
+
+    def loading(name):
+        def job_factory(cancel):
+            started.append(name)
+            return returning_when(released, name)(cancel)
+        return job_factory
+
+    for name in ("first", "second", "third"):
+        assert job.start(loading(name))
+        assert job.is_running and len(registry.live(job)) == 1
+    released.set()
+    qtbot.waitUntil(lambda: bool(results), timeout=5_000)
+    assert started == ["first", "third"] and results == ["third"] and discarded == ["first"]
+    assert not job.is_running and not registry.live()
+
+
+def test_one_at_a_time_a_request_abandoned_while_it_waits_never_runs(qtbot, registry):
+    job = Job(registry, one_at_a_time=True)
+    released = threading.Event()
+    job.start(returning_when(released, "first"))
+    job.start(counting(1))
+    job.abandon()
+    assert not job.is_running
+    released.set()
+    qtbot.waitUntil(lambda: not registry.live(), timeout=5_000)
+    qtbot.wait(50)
+    assert not registry.live() and not job.is_running
+
+
 def test_cancel_keeps_the_run_current_until_it_says_how_it_ended(qtbot, registry):
     job = Job(registry)
     job.start(until_cancelled)

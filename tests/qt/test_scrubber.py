@@ -140,3 +140,75 @@ def test_a_second_run_lists_its_probes_and_the_scrubber_follows_its_newest_step(
     qtbot.waitUntil(lambda: scrubber.shown is not None and scrubber.shown.step == 40, timeout=60_000)
     assert scrubber.step_label.text() == "40" and panel.curves._step_marker.value() == 40
     assert scrubber.out_dir == tmp_path / "second"
+
+
+def test_a_new_run_clears_the_last_runs_reading(qtbot, trained, tmp_path):
+    """After Start, the old run's "Step 300, read on the CPU." and its grids stayed until the new run's first
+    snapshot, as if they were the new run's."""
+    panel, _ = trained
+    scrubber = panel.scrubber
+    panel.curves.evaluations.setCurrentWidget(scrubber)
+    qtbot.waitUntil(lambda: scrubber.shown is not None, timeout=60_000)
+    assert scrubber.next_tokens.text() and scrubber.heatmap.matrix.size
+    scrubber.set_run(tmp_path / "next-run", 16)
+    assert scrubber.heatmap.matrix.size == 0 and not scrubber.next_tokens.text() and not scrubber.step_label.text()
+    assert scrubber.status.text() == "The kept evaluations of a run appear here as it trains."
+
+
+def _one_load_at_a_time(monkeypatch) -> dict[str, int]:
+    """``load_model_blocking`` made slow and failing, counting how many run at once: a checkpoint read from disk
+    looks at no cancel meanwhile."""
+    import threading
+    import time
+
+    from workbench.core import loading
+
+    counter, lock = {"now": 0, "most": 0, "calls": 0}, threading.Lock()
+
+    def load(*args, **kwargs):
+        with lock:
+            counter["now"] += 1
+            counter["most"], counter["calls"] = max(counter["most"], counter["now"]), counter["calls"] + 1
+        time.sleep(0.5)
+        with lock:
+            counter["now"] -= 1
+        raise OSError("not a real checkpoint")
+
+    monkeypatch.setattr(loading, "load_model_blocking", load)
+    return counter
+
+
+def test_dragging_the_slider_loads_one_checkpoint_at_a_time_then_the_last(qtbot, state, tmp_path, monkeypatch):
+    counter = _one_load_at_a_time(monkeypatch)
+    scrubber = scrubber_module.CheckpointScrubber(state)
+    qtbot.addWidget(scrubber)
+    scrubber.show()
+    scrubber.set_run(tmp_path, 16)
+    scrubber.set_probes(["The capital of France"])
+    scrubber.set_steps((100, 200, 300, 400, 500, 600))
+    for index in range(6):  # a drag across the slider
+        scrubber.slider.setValue(index)
+        qtbot.wait(30)
+    qtbot.waitUntil(lambda: not state.jobs.live() and not scrubber.job.is_running, timeout=20_000)
+    scrubber.shutdown()
+    assert counter["most"] == 1 and counter["calls"] == 2  # the first position's, then the last's
+
+
+def test_clicks_along_a_drift_strip_load_the_base_once_at_a_time(qtbot, state, tmp_path, monkeypatch):
+    from workbench.core.training.probes import ProbeRecord
+    from workbench.qt.training import drift as drift_module
+
+    counter = _one_load_at_a_time(monkeypatch)
+    monkeypatch.setattr(drift_module, "snapshot_steps", lambda out_dir: {100: tmp_path})
+    view = drift_module.DriftView(state)
+    qtbot.addWidget(view)
+    view.show()
+    view.set_run(tmp_path, "some/base-model", 16)
+    view.show_records([ProbeRecord(step=100, probe=0, text="The capital", loss=1.0, continuation="", top=(),
+                                   drift=(0.1, 0.2), tokens=("The", " capital"))])
+    for position in (0, 1, 0, 1):  # clicks while the base model loads
+        view.compare_at(0, position)
+        qtbot.wait(30)
+    qtbot.waitUntil(lambda: not state.jobs.live() and not view.job.is_running, timeout=20_000)
+    view.shutdown()
+    assert counter["most"] == 1 and counter["calls"] == 2

@@ -62,7 +62,7 @@ class LazyPanel(QWidget):
         self._module, self._class_name = module, class_name
         self._import_started = False
         self._importing = Job(state.jobs, parent=self)
-        self._importing.finished.connect(lambda _module: self.build())
+        self._importing.finished.connect(self._on_imported)
         self._importing.failed.connect(self._show_import_failure)
         # A first start imports torch and its libraries here: seconds on a laptop, more on a busy one.
         self._waiting = QWidget()
@@ -94,6 +94,11 @@ class LazyPanel(QWidget):
             if self.isVisible():  # its page is on screen, waiting: once the panel shows, it takes the keyboard
                 QTimer.singleShot(0, self, self._take_the_keyboard)
         return self.panel
+
+    def _on_imported(self, _module: ModuleType) -> None:
+        # Closing delivers the import's end after the panels were shut down: a panel built then would never be.
+        if not self.state.jobs.closing:
+            self.build()
 
     def _take_the_keyboard(self) -> None:
         if not focus_is_on_a_control_in(self.window()):  # not from a control the person is using meanwhile

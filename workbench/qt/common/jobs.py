@@ -164,19 +164,25 @@ class Job(QObject):
         discard: Callable[[object], None] | None = None,
         parent: QObject | None = None,
         stopping_message: str = "",
+        one_at_a_time: bool = False,
     ) -> None:
         """``discard`` frees the result of an abandoned run that finished anyway (a loaded model).
-        ``stopping_message`` says what a slow stop waits for ("Saving checkpoint…"), for closing to show."""
+        ``stopping_message`` says what a slow stop waits for ("Saving checkpoint…"), for closing to show.
+        ``one_at_a_time``: a run starts only once the abandoned ones have ended, and of the requests made meanwhile
+        only the latest; for work that cannot stop part way (a model loading from disk), which a slider dragged
+        across its steps would otherwise start a dozen times at once."""
         super().__init__(parent)
         self.stopping_message = stopping_message
         self._registry = registry
         self._discard = discard
         self._current: JobRunner | None = None
         self._shut_down = False
+        self._one_at_a_time = one_at_a_time
+        self._waiting: tuple[JobFactory, CancelToken | None] | None = None  # the latest request, held back
 
     @property
     def is_running(self) -> bool:
-        return self._current is not None
+        return self._current is not None or self._waiting is not None
 
     @property
     def control(self) -> CancelToken | None:
@@ -189,15 +195,26 @@ class Job(QObject):
         if self._shut_down or self._registry.closing:
             return False
         self.abandon()
+        if self._one_at_a_time and self._registry.live(self):
+            self._waiting = (job_factory, control)  # started as the last abandoned run's thread ends
+            return True
         runner = JobRunner(job_factory, control, self._registry)
         runner.event.connect(self._on_event)
         runner.finished.connect(self._on_finished)
         runner.failed.connect(self._on_failed)
         runner.cancelled.connect(self._on_cancelled)
         self._registry.add(runner, self)
+        if self._one_at_a_time:
+            runner.thread_ended.connect(self._start_waiting)  # after the registry has forgotten the runner
         self._current = runner
         runner.start()
         return True
+
+    @Slot()
+    def _start_waiting(self) -> None:
+        if self._waiting is not None and not self._registry.live(self):
+            (job_factory, control), self._waiting = self._waiting, None
+            self.start(job_factory, control)
 
     def cancel(self) -> None:
         """Ask the current run to stop; how it ended still arrives (a partial result, or ``cancelled``)."""
@@ -206,6 +223,7 @@ class Job(QObject):
 
     def abandon(self) -> None:
         """Cancel the current run and forget it at once: nothing more is heard from it."""
+        self._waiting = None
         runner, self._current = self._current, None
         if runner is not None:
             runner.cancel()
@@ -214,6 +232,7 @@ class Job(QObject):
         """Refuse new runs, cancel this job's runs and wait for their threads; the current
         run's end is delivered before this returns."""
         self._shut_down = True
+        self._waiting = None
         self._registry.cancel_and_wait(self._registry.live(self))
 
     def _is_current(self) -> bool:

@@ -128,7 +128,7 @@ class DriftView(QWidget):
         layout.addWidget(self.readout)
         layout.addWidget(self.status)
 
-        self.job = Job(state.jobs, parent=self)
+        self.job = Job(state.jobs, parent=self, one_at_a_time=True)  # a checkpoint loads whole, unstoppable
         self.job.event.connect(self._show_status)
         self.job.finished.connect(self._show_detail)
         self.job.failed.connect(self.status.setText)

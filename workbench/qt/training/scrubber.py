@@ -92,7 +92,7 @@ class CheckpointScrubber(QWidget):
         self.views.addTab(self.heads_grid, self.tr("Induction scores"))
         self.next_tokens = QElidingLabel()
         self.next_tokens.setToolTip(self.tr("The tokens the model of this step finds likeliest after the probe."))
-        self.status = QElidingLabel(self.tr("The kept evaluations of a run appear here as it trains."))
+        self.status = QElidingLabel(self._idle_text())
         self.open_button = QPushButton(self.tr("Open in the window"))
         self.open_button.setToolTip(self.tr(
             "Load the model of this step as the window's model, to generate from and inspect on every page. "
@@ -114,7 +114,7 @@ class CheckpointScrubber(QWidget):
         self.state = state
         self._opening: tuple[str, int] | None = None  # where the model the window was asked to load is, its step
         state.model_changed.connect(self._on_model_changed)
-        self.job = Job(state.jobs, parent=self)
+        self.job = Job(state.jobs, parent=self, one_at_a_time=True)  # a checkpoint loads whole, unstoppable
         self.job.event.connect(self._show_status)
         self.job.finished.connect(self._on_reading)
         self.job.failed.connect(self.status.setText)
@@ -129,7 +129,17 @@ class CheckpointScrubber(QWidget):
         self.steps, self.readings, self.shown = [], {}, None
         self.probes = []  # a new run may probe the same texts: they are listed again
         self.probe_combo.clear()
+        # The last run's reading goes too: under a new run it would read as that run's step.
+        self.heatmap.clear_matrix()
+        self.lens_grid.clear_grid()
+        self.heads_grid.clear_grid()
+        self.next_tokens.setText("")  # (an eliding label keeps its text through clear())
+        self.status.setText(self._idle_text())
+        self.step_label.clear()
         self._set_enabled()
+
+    def _idle_text(self) -> str:
+        return self.tr("The kept evaluations of a run appear here as it trains.")
 
     def set_probes(self, texts: list[str]) -> None:
         if texts != self.probes:
