@@ -207,3 +207,18 @@ def test_a_followed_run_whose_folder_is_deleted_stops_following_and_says_so(pane
     trainer.release()
     qtbot.waitUntil(lambda: "is gone" in panel.status_label.text(), timeout=5_000)
     assert panel.following.folder is None and len(panel.curves.curves.points(panel.curves.train_name)) == 2
+
+
+def test_a_run_opened_while_another_is_read_again_is_not_replaced_by_the_retry(panel, qtbot, tmp_path):
+    """A followed run caught half-rewritten is read again every 500 ms: the retry put it back over a run the person
+    had opened meanwhile."""
+    from workbench.qt.training import panel as panel_module
+
+    half = tmp_path / "half"
+    half.mkdir()  # not a run (yet): its metrics.csv is being copied back
+    panel._open_again(half)
+    other = _two_steps_written(tmp_path / "other")
+    panel.open_run(other)
+    (half / METRICS_FILE).write_text((other / METRICS_FILE).read_text(encoding="utf-8"), encoding="utf-8")
+    qtbot.wait(panel_module.OPEN_AGAIN_INTERVAL_MS * 2)
+    assert panel.following.folder == other

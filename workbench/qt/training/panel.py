@@ -108,6 +108,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
         self.state = state
         self._settings: TrainSettings | None = None  # of the current or last run
         self._resumable: TrainSettings | None = None  # a stopped run that Continue picks up
+        self._reopening: Path | None = None  # a followed run caught half-rewritten, read again shortly
         self._first_step: StepEvent | None = None  # of this session of the run: the base of speed and ETA
         self.last_result: TrainResult | None = None
 
@@ -185,6 +186,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
         if self.is_running() or self.form.problems():
             return
         settings = self.form.settings()
+        self._reopening = None
         previous = Path(self._settings.out_dir).name if self._settings else self.tr("previous run")
         self.curves.start_run(previous)
         self._launch(settings, resume=False)
@@ -194,6 +196,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
         InvalidInputError (one line) when the folder is not a run."""
         if self.is_running():
             return
+        self._reopening = None
         found = stopped_run(folder)
         self.following.prepare(folder)  # before reading: what is written meanwhile comes with the next look
         history = read_run(folder)
@@ -271,13 +274,19 @@ class TrainingPanel(RunControlsMixin, QWidget):
             self.state.catalog_changed.emit()
 
     def _open_again(self, folder: Path, tries: int = OPEN_AGAIN_TRIES) -> None:
-        """Read a followed run again; a file caught half-rewritten is tried again shortly."""
+        """Read a followed run again; a file caught half-rewritten is tried again shortly, unless another run was
+        opened or started meanwhile (the retry would put this one back over it)."""
         try:
             self.open_run(folder)
-        except InvalidInputError:
+        except (InvalidInputError, OSError):
             self.following.stop()
             if tries > 1:
-                QTimer.singleShot(OPEN_AGAIN_INTERVAL_MS, lambda: self._open_again(folder, tries - 1))
+                self._reopening = Path(folder)
+                QTimer.singleShot(OPEN_AGAIN_INTERVAL_MS, self, lambda: self._retry_open(Path(folder), tries - 1))
+
+    def _retry_open(self, folder: Path, tries: int) -> None:
+        if self._reopening == folder:
+            self._open_again(folder, tries)
 
     def _training_device(self) -> str | None:
         return self._settings.device if self.is_running() and self._settings else None
