@@ -12,7 +12,7 @@ from tests.conftest import obeying_file_permissions
 from workbench.core import loading
 from workbench.core.architectures import WorkbenchGPTForCausalLM
 from workbench.core.catalog import Catalog, gguf_entry
-from workbench.core.errors import ModelLoadError, ModelNotFoundError
+from workbench.core.errors import CancelledError, ModelLoadError, ModelNotFoundError
 from workbench.core.jobs import CancelToken, drain
 from workbench.core.loading import LoadProgress, LoadSettings, load_model, load_model_blocking, relocate
 from workbench.core.training.modeling import load_checkpointed_model, new_model
@@ -313,6 +313,26 @@ def test_a_cancel_stops_the_gguf_conversion_at_the_next_tensor(fake_gguf, tiny_l
         drain(job)
     assert converted == list(range(11))
     assert not any(thread.name == "workbench-load" for thread in threading.enumerate())
+
+
+def test_a_cancel_lands_while_a_step_reports_nothing(fake_gguf, tiny_loaded, monkeypatch):
+    """Reading a GGUF file's index reports no progress for many seconds: closing the window waited 15-36 s for
+    the next report. The load ends at once; the abandoned step stops at its next report."""
+    path, _ = fake_gguf
+    cancel, inside, released = CancelToken(), threading.Event(), threading.Event()
+
+    def slow_convert(gguf_path, dtype):
+        inside.set()
+        released.wait(10)  # a library's own work, with no report
+        return tiny_loaded.model, tiny_loaded.tokenizer
+
+    monkeypatch.setattr(loading, "_convert_gguf", slow_convert)
+    threading.Thread(target=lambda: inside.wait(10) and cancel.cancel()).start()  # Cancel, once inside
+    started = time.perf_counter()
+    with pytest.raises(CancelledError):
+        drain(load_model(gguf_entry(path), cancel=cancel))
+    assert inside.is_set() and time.perf_counter() - started < 3.0
+    released.set()
 
 
 def test_a_model_built_while_another_loads_still_ties_its_output_layer(tmp_path, monkeypatch):

@@ -66,6 +66,9 @@ def test_the_model_bar_shows_the_percentage_and_the_time_left(qtbot):
     picker.set_loading(LoadProgress("Locating"))
     assert picker.progress_bar.maximum() == 0 and not picker.progress_bar.isTextVisible()
     assert picker.stage_label.text() == "Locating"
+    # A stage's start can last (a GGUF file's check, seconds): a bar that moves, not a 0% that looks stuck.
+    picker.set_loading(LoadProgress("Checking the GGUF file", 0.0, None))
+    assert picker.progress_bar.maximum() == 0 and not picker.progress_bar.isTextVisible()
     window.close()
 
 

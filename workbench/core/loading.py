@@ -453,6 +453,9 @@ def _install_progress_hooks() -> None:
     gguf_utils.get_gguf_hf_weights_map = get_gguf_hf_weights_map
 
 
+_CANCEL_POLL_S = 0.1
+
+
 def _progress(stages: Stages, stage: str, within: float = 0.0) -> LoadProgress:
     fraction, seconds_left = stages.at(stage, within)
     return LoadProgress(stage, fraction, seconds_left, first_load_only=stage in _CONVERSION_ONLY)
@@ -481,7 +484,19 @@ def _with_progress(
 
     helper = threading.Thread(target=run, name="workbench-load", daemon=True)
     helper.start()
-    while (progress := reports.get()) is not None:
+    while True:
+        try:
+            progress = reports.get(timeout=_CANCEL_POLL_S)
+        except queue.Empty:
+            # A step that reports nothing for long (reading a GGUF file's index, a library's own work): a cancel
+            # lands here all the same (closing the window waited 15-36 s), and the helper, abandoned, stops at its
+            # next report; its result is dropped.
+            if cancel.cancelled:
+                helper.join(_CANCEL_POLL_S)  # one that stops at its next report is gone before this returns
+                cancel.raise_if_cancelled()
+            continue
+        if progress is None:
+            break
         yield progress
     helper.join()
     if "error" in outcome:

@@ -393,8 +393,9 @@ class ModelPicker(QWidget):
         stage = translated_stage(progress)
         self.stage_label.setText(stage)
         self.stage_label.setToolTip(stage)
-        if progress.fraction is None:
-            self.progress_bar.setRange(0, 0)  # busy: the stage gives no fraction
+        measured = bool(progress.fraction)  # a stage's start, 0%, can last (a GGUF file's check): it moves meanwhile
+        if not measured:
+            self.progress_bar.setRange(0, 0)  # busy: nothing measured yet, or the stage gives no fraction
         else:
             self.progress_bar.setRange(0, 100)
             self.progress_bar.setValue(round(progress.fraction * 100))
@@ -402,7 +403,7 @@ class ModelPicker(QWidget):
             left = "" if progress.seconds_left is None else self.tr(" · {0} left").format(
                 self._duration_text(progress.seconds_left))
             self.progress_bar.setFormat("%p%" + left)
-        self.progress_bar.setTextVisible(progress.fraction is not None)
+        self.progress_bar.setTextVisible(measured)
         self.status_stack.setCurrentIndex(1)
         line = self.combo.lineEdit()
         if line is not None and not line.hasFocus():  # a long entry's start (the model's name) stays in view
