@@ -237,6 +237,19 @@ def test_try_training_fills_in_the_sample_corpus(panel):
     assert panel.start_button.isEnabled(), panel.problems_label.text()
 
 
+def test_an_output_folder_that_cannot_take_the_run_is_said_before_start(panel, tmp_path):
+    """A file, or a place no file can be written, passed the form: Start failed after the page had made ready."""
+    panel.form.try_button.click()
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine", encoding="utf-8")
+    panel.form.set_values(out_dir=str(a_file / "run"))
+    assert not panel.start_button.isEnabled() and "cannot write" in panel.problems_label.text().lower()
+    panel.form.set_values(out_dir=str(a_file))
+    assert not panel.start_button.isEnabled() and "is a file, not a folder" in panel.problems_label.text()
+    panel.form.set_values(out_dir=str(tmp_path / "new-run"))
+    assert panel.start_button.isEnabled(), panel.problems_label.text()
+
+
 def test_diverged_loss_stops_with_a_clear_message(panel, qtbot, corpus, tmp_path, monkeypatch):
     real_loss = trainer._next_token_loss
     calls = {"n": 0}

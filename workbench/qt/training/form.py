@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from workbench.core import paths
 from workbench.core.errors import InvalidInputError
+from workbench.core.outputs import check_output_folder
 from workbench.core.resources import sample_corpus
 from workbench.core.settings_fields import described_field, described_fields
 from workbench.core.training.corpus import read_corpus
@@ -58,6 +59,7 @@ class TrainingForm(QWidget):
         self._corpus_problem = ""
         self._base_model: str | None = None
         self._out_dir_is_automatic = True
+        self._place_checked: tuple[Path, str] | None = None  # an output folder and why it cannot be written ("")
 
         self._inputs: list[QWidget] = []  # what a running training must not change
         layout = QVBoxLayout(self)
@@ -194,7 +196,21 @@ class TrainingForm(QWidget):
             else:
                 if out_dir.is_dir() and any(out_dir.iterdir()):
                     found.append(self.tr("The output folder already has files: choose a new folder."))
+                elif problem := self._unwritable(out_dir):
+                    found.append(problem)
         return found
+
+    def _unwritable(self, out_dir: Path) -> str:
+        """Why a run could not be saved in ``out_dir`` (a file, a place files cannot be written), said before Start
+        rather than after it; checked once per folder typed (it writes a temporary file)."""
+        if self._place_checked is None or self._place_checked[0] != out_dir:
+            try:
+                check_output_folder(out_dir)
+                problem = ""
+            except InvalidInputError as error:
+                problem = error_text(error)
+            self._place_checked = (out_dir, problem)
+        return self._place_checked[1]
 
     # ----- corpus ----------------------------------------------------------------------
 
