@@ -71,6 +71,13 @@ def test_top_k_chart_strikes_out_the_tokens_it_cut(qtbot, panel, state, record):
     assert "Top-k (3)" == panel.stage_charts[2].title_lines[0]
 
 
+def test_a_generation_without_a_selected_token_asks_for_a_click_not_for_a_missing_token(panel, state, record):
+    state.clear_selection()
+    assert panel.header.text().startswith("Click a token of the answer")
+    state.select_token(0, 10_000)  # a token this generation does not have
+    assert panel.header.text().startswith("The selected token is not there (yet)")
+
+
 def test_selecting_through_the_state_updates_the_page(qtbot, panel, state, record):
     prompt = len(record.result.prompt_token_ids)
     tokens = record.result.sequences[0].tokens
@@ -85,7 +92,7 @@ def test_selecting_through_the_state_updates_the_page(qtbot, panel, state, recor
     assert "only for generated tokens" in panel.chain_note.text() and "a prompt token" in panel.header.text()
     assert panel.attention_row.isVisibleTo(panel)
     state.clear_selection()
-    assert panel.selected is None and "click a token" in panel.header.text()
+    assert panel.selected is None and "click a token" in panel.header.text().lower()
     # Nothing to show: no empty layer box and splitter handle floating mid-page.
     assert not panel.attention_row.isVisibleTo(panel) and not panel.below.isVisibleTo(panel)
 

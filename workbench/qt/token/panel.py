@@ -287,6 +287,9 @@ class TokenPanel(QWidget):
             if message is None and self.generation is None:
                 message = self.tr("Generate some text, then click a token (in the output, a heatmap or the "
                                   "lens) to see why it came out.")
+            elif message is None and self.state.selected_token is None:
+                message = self.tr("Click a token of the answer (in the output, a heatmap or the lens) to see why it "
+                                  "came out.")
             elif message is None:
                 message = self.tr("The selected token is not there (yet): click a token of this generation.")
             self.header.setText(message)

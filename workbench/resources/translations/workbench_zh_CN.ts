@@ -3615,6 +3615,10 @@ Read it (Show Details) and load only a model you trust.</source>
         <translation>先生成一段文本，再点击一个词元（在输出、热力图或 logit 透镜中），查看它是怎么来的。</translation>
     </message>
     <message>
+        <source>Click a token of the answer (in the output, a heatmap or the lens) to see why it came out.</source>
+        <translation>点击回答中的一个词元（在输出、热力图或 logit 透镜中），查看它是怎么来的。</translation>
+    </message>
+    <message>
         <source>The selected token is not there (yet): click a token of this generation.</source>
         <translation>所选词元（尚）不在此处：请点击本次生成中的一个词元。</translation>
     </message>
