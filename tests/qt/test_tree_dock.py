@@ -422,6 +422,18 @@ def test_regenerate_on_a_forked_answer_draws_a_sibling_where_it_forked(qtbot, wi
     assert again.prefill_ids == child.prefill_ids and again.seed != child.seed
 
 
+def test_a_fork_is_told_from_its_original_in_the_runs_list(qtbot, window):
+    tree, root = generate_root(qtbot, window)
+    fork(qtbot, window, 2, ForkChoice(" x", (7,)))
+    items = [window.runs_panel.list.item(index) for index in range(window.runs_panel.list.count())]
+    titles = [item.text() for item in items]
+    assert len(set(titles)) == 2  # the same time, model, length and prompt: the fork names its start
+    forked = next(item for item in items if "⟶" in item.text())
+    start = forked.data(Qt.ItemDataRole.UserRole).prefill_text  # the kept answer, then the forced token
+    assert " ".join(start.split()).endswith(forked.text().split(" ⟶ ")[1].lstrip("…"))
+    assert forked.toolTip().endswith("The answer starts with: " + start)
+
+
 def test_a_fork_whose_tree_is_deleted_while_it_generates_does_not_bring_the_tree_back(qtbot, window):
     tree, root = generate_root(qtbot, window)
     window.decoding_panel.set_settings(replace(root.settings, mode="sample", max_new_tokens=100, min_new_tokens=100))

@@ -21,9 +21,20 @@ from workbench.qt.common.empty_hint import HintedListWidget
 from workbench.qt.common.language import error_text, translated
 
 
+def _shortened(text: str, length: int, keep_end: bool = False) -> str:
+    text = " ".join(text.split())
+    if len(text) <= length:
+        return text
+    return "…" + text[-(length - 1):] if keep_end else text[: length - 1] + "…"
+
+
 def run_title(run: Run) -> str:
-    prompt = " ".join(run.prompt.split())
-    prompt = prompt if len(prompt) <= 48 else prompt[:47] + "…"
+    """Its time, model and length, then its prompt; an answer made to start with a text (a fork, Continue) ends
+    the line with that start's last words, so it is told from the answer it grew from."""
+    if run.prefill_text.strip():
+        prompt = f"{_shortened(run.prompt, 28)} ⟶ {_shortened(run.prefill_text, 20, keep_end=True)}"
+    else:
+        prompt = _shortened(run.prompt, 48)
     stopped = " ■" if run.stopped else ""
     lengths = [len(sequence.tokens) for sequence in run.sequences]
     if len(lengths) > 1:  # each answer's length, as the tabs and the tree count them, not their sum
@@ -82,7 +93,8 @@ class RunsPanel(QWidget):
     def add_run(self, run: Run) -> None:
         item = QListWidgetItem(run_title(run))
         item.setData(Qt.ItemDataRole.UserRole, run)
-        item.setToolTip(run.prompt)
+        starts = self.tr("\nThe answer starts with: {0}").format(run.prefill_text) if run.prefill_text.strip() else ""
+        item.setToolTip(run.prompt + starts)
         self.list.insertItem(0, item)  # newest on top
         self.list.setCurrentItem(item)  # the run on screen is the one the export buttons take
 

@@ -3283,6 +3283,12 @@ Read it (Show Details) and load only a model you trust.</source>
         <translation>从本次会话中移除选中的运行。</translation>
     </message>
     <message>
+        <source>
+The answer starts with: {0}</source>
+        <translation>
+回答的开头：{0}</translation>
+    </message>
+    <message>
         <source>Remove run</source>
         <translation>移除运行</translation>
     </message>
