@@ -465,3 +465,15 @@ def test_an_axis_title_longer_than_its_axis_ends_in_an_ellipsis(qtbot):
     heatmap.resize(900, 600)  # room again: the whole title, no tooltip needed
     qtbot.waitUntil(lambda: axis.labelText == axis.title)
     assert axis.toolTip() == "" and heatmap.bottom_axis.labelText == "key: the token looked at"
+
+
+def test_the_weight_chart_reads_0_to_1_before_a_query_and_its_top_label_has_room(qtbot):
+    from workbench.qt.attention.token_view import TokenView
+
+    view = TokenView()
+    qtbot.addWidget(view)
+    labels = ["The", " quick", " brown"]
+    view.set_tokens(labels, labels, [False] * 3)
+    low, high = view.bars_plot.getViewBox().viewRange()[1]
+    assert -0.05 < low <= 0 and 1 <= high < 1.05  # weights: not pyqtgraph's empty -0.5..0.5
+    assert view.bars_plot.getPlotItem().contentsMargins()[1] >= view.fontMetrics().height() // 2

@@ -155,6 +155,8 @@ class TokenView(QWidget):
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.8, brush=pg.mkBrush(*_HIGHLIGHT), pen=None)
         self.bars_plot.addItem(self.bars)
         self.bars_plot.getViewBox().setMinimumHeight(BARS_MIN_HEIGHT)
+        # Room above the view for the top tick's label, which is centred on the view's top edge (else cut in half).
+        self.bars_plot.getPlotItem().setContentsMargins(0, self.fontMetrics().height() // 2 + 2, 0, 0)
         self.bar_labels = [pg.TextItem(color="k", anchor=(0.5, 1.0)) for _ in range(LABELLED_BARS)]
         for label in self.bar_labels:
             label.setVisible(False)
@@ -183,6 +185,7 @@ class TokenView(QWidget):
         self.query = -1
         self.weights = np.zeros(len(key_labels), dtype=np.float32)
         self.bars.setOpts(x=np.arange(len(key_labels)), height=self.weights, width=0.8)
+        self.bars_plot.setYRange(0, 1, padding=0.02)  # weights, before a query is chosen: not -0.4 to 0.4
         for label in self.bar_labels:
             label.setVisible(False)
 
