@@ -476,4 +476,4 @@ def test_the_weight_chart_reads_0_to_1_before_a_query_and_its_top_label_has_room
     view.set_tokens(labels, labels, [False] * 3)
     low, high = view.bars_plot.getViewBox().viewRange()[1]
     assert -0.05 < low <= 0 and 1 <= high < 1.05  # weights: not pyqtgraph's empty -0.5..0.5
-    assert view.bars_plot.getPlotItem().contentsMargins()[1] >= view.fontMetrics().height() // 2
+    assert view.bars_plot.getPlotItem().getContentsMargins()[1] >= view.fontMetrics().height() // 2
