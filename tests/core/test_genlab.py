@@ -143,6 +143,21 @@ def test_settings_problems_are_human():
     assert GenLabSettings.for_model("gan", lr=None).lr == GenLabSettings.for_model("gan").lr
 
 
+def test_a_folder_named_digits_is_the_persons_images_not_the_builtin_digits(tmp_path, monkeypatch):
+    from workbench.core.genlab.data import load_image_set
+    from workbench.core.genlab.settings import GenLabSettings
+
+    monkeypatch.chdir(tmp_path)
+    assert len(load_image_set("digits").train) > 1000  # the word alone: scikit-learn's digits
+    rng = np.random.default_rng(0)
+    (tmp_path / "digits").mkdir()
+    for index in range(12):
+        write_png(tmp_path / "digits" / f"mine{index:02}.png", rng.random((16, 16)))
+    images = load_image_set("digits", size=8)
+    assert len(images.train) + len(images.held_out) == 12
+    assert "image_size" not in GenLabSettings(images="digits").unused_settings()  # it sizes these images
+
+
 def test_image_folder_reads_images_and_names_the_unreadable_file(tmp_path):
     rng = np.random.default_rng(0)
     for index in range(12):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from pathlib import Path
 
 import pytest
 import torch
@@ -345,12 +346,52 @@ def test_an_empty_probe_text_is_refused_not_silently_dropped(corpus, tmp_path, c
     assert not out.exists()
 
 
+def test_a_probe_of_a_single_token_is_refused_not_silently_dropped(corpus, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["train", "--corpus", str(corpus), "--out", str(out), *TINY.split(), "--max-iters", "2",
+                 "--probe", "to be or", "--probe", "q"]) == 2
+    assert capsys.readouterr().err.splitlines()[-1].startswith(
+        "error: The probe “q” is a single token for this run's tokenizer")
+    assert not out.exists()
+
+
+def test_an_empty_corpus_or_tensorboard_folder_means_none_not_the_working_folder(corpus, tmp_path, capsys,
+                                                                                  monkeypatch):
+    """"" became the working folder: a corpus of every .txt there, TensorBoard events written among them."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "--corpus", "", "--out", "o1", *TINY.split()]) == 2
+    assert capsys.readouterr().err.splitlines() == ["error: Choose a corpus: a UTF-8 text file or a folder of .txt "
+                                                    "files."]
+    assert main(["train", "--corpus", str(corpus), "--out", "o2", "--tensorboard", "", *TINY.split(),
+                 "--max-iters", "2"]) == 0
+    assert not list(tmp_path.glob("events.out.tfevents*"))
+    assert json.loads((tmp_path / "o2" / "run.json").read_text(encoding="utf-8"))["settings"]["tensorboard"] == ""
+
+
+def test_a_working_folder_whose_name_is_not_utf8_is_refused_in_one_line_before_anything_is_made(
+        corpus, tmp_path, capsys):
+    import os
+
+    folder = os.path.join(os.fsencode(tmp_path), b"caf\xe9")  # a Latin-1 name
+    os.mkdir(folder)
+    os.chdir(folder)
+    try:
+        (Path(os.fsdecode(folder)) / "corpus.txt").write_text(TEXT, encoding="utf-8")
+        assert main(["train", "--corpus", "corpus.txt", "--out", "o", *TINY.split()]) == 2
+        assert os.listdir(folder) == [b"corpus.txt"]
+    finally:
+        os.chdir(tmp_path)
+    assert "lies in a folder whose name is not UTF-8 text" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("flags", "message"),
     [
         ("--base-model tiny", "error: --base-model is not used here: it names the model to fine-tune: add --arch "
                               "finetune."),
         ("--arch lstm --n-head 2", "error: --n-head is not used here: recurrent models have no attention heads."),
+        ("--arch lstm --head-scores", "error: --head-scores is not used here: recurrent models have no attention "
+                                      "heads."),
         ("--vocab-size 500", "error: --vocab-size is not used here: it sizes the BPE tokenizer learnt from the "
                              "corpus: add --tokenizer bpe."),
         ("--arch finetune --base-model tiny --n-layer 2", "error: --n-layer is not used here: a fine-tune keeps the "

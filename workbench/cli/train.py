@@ -72,15 +72,27 @@ def _with_absolute_paths(settings: TrainSettings, args: argparse.Namespace) -> T
     stays as it is)."""
     from pathlib import Path
 
+    from workbench.core.errors import InvalidInputError
+
     def absolute(path: str) -> str:
-        return str(Path(path).expanduser().resolve())
+        resolved = str(Path(path).expanduser().resolve())
+        try:
+            resolved.encode("utf-8")
+        except UnicodeEncodeError:  # the working folder's name, not the argument (which the CLI checked)
+            shown = resolved.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            raise InvalidInputError(
+                f"{shown} lies in a folder whose name is not UTF-8 text, which the run could not record: rename "
+                "the folder, or give the path from a folder with a UTF-8 name."
+            ) from None
+        return resolved
 
     changes = {}
-    if args.corpus is not None:
+    # An empty value stays empty: "" means no events, no corpus chosen (not the working folder).
+    if args.corpus:
         changes["corpus"] = absolute(args.corpus)
-    if args.tensorboard is not None:
+    if args.tensorboard:
         changes["tensorboard"] = absolute(args.tensorboard)
-    if args.base_model is not None and Path(args.base_model).expanduser().exists():
+    if args.base_model and Path(args.base_model).expanduser().exists():
         changes["base_model"] = absolute(args.base_model)
     return dataclasses.replace(settings, **changes)
 

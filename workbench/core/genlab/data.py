@@ -10,6 +10,7 @@ import numpy as np
 
 from workbench.core import paths
 from workbench.core.errors import InvalidInputError
+from workbench.core.genlab.settings import uses_digits
 from workbench.core.i18n import QT_TRANSLATE_NOOP, Text
 
 # The split never changes, so held-out scores are comparable between runs and machines.
@@ -120,7 +121,7 @@ def load_image_folder(folder: str | Path, size: int = 8) -> ImageSet:
 
 
 def load_image_set(images: str | None, size: int = 8) -> ImageSet:
-    """``None`` or "digits" -> the digits set; anything else is a folder of images."""
-    if images in (None, "", "digits"):
+    """``None`` or "digits" -> the digits set (``uses_digits``); anything else is a folder of images."""
+    if uses_digits(images):
         return load_digits_set()
     return load_image_folder(images, size)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from pathlib import Path
 
 from workbench.core.errors import InvalidSettingsError
 from workbench.core.i18n import QT_TRANSLATE_NOOP
@@ -20,6 +21,12 @@ _MODEL_DEFAULTS: dict[str, dict[str, object]] = {
     "vae": {"epochs": 60, "latent_dim": 16, "lr": 3e-3, "beta": 0.5},
     "gan": {"epochs": 600, "latent_dim": 32, "lr": 1e-3},
 }
+
+
+def uses_digits(images: str | None) -> bool:
+    """Whether ``images`` names scikit-learn's handwritten digits: empty, or the word "digits" where no folder of
+    that name is (a folder named so is the person's images)."""
+    return images in (None, "") or (images == "digits" and not Path(images).expanduser().is_dir())
 
 
 @dataclass(frozen=True)
@@ -164,7 +171,7 @@ class GenLabSettings(DescribedSettings):
             unused["beta"] = "it weighs a VAE's KL term: add --model vae"
         if self.model != "gan":
             unused["label_smoothing"] = "it softens a GAN discriminator's targets: add --model gan"
-        if self.images in (None, "", "digits"):  # the digits come 8x8
+        if uses_digits(self.images):  # the digits come 8x8
             unused["image_size"] = "it scales the images of --images: give --images too"
         return unused
 

@@ -471,7 +471,7 @@ class TrainSettings(DescribedSettings):
             unused["base_model"] = "it names the model to fine-tune: add --arch finetune"
             unused["lora"] = unused["lora_rank"] = "LoRA adapters are for fine-tuning: add --arch finetune"
             if self.arch in RECURRENT_ARCHITECTURES:
-                unused["n_head"] = "recurrent models have no attention heads"
+                unused["n_head"] = unused["head_scores"] = "recurrent models have no attention heads"
         if self.tokenizer != "bpe":
             unused["vocab_size"] = "it sizes the BPE tokenizer learnt from the corpus: add --tokenizer bpe"
         return unused

@@ -81,6 +81,7 @@ from workbench.core.training.probes import (
     default_probes,
     probe_log_probs,
     probe_records,
+    probe_token_ids,
 )
 from workbench.core.training.settings import TrainSettings
 from workbench.core.training.snapshots import SnapshotEvent, drop_snapshots_after, save_snapshot, snapshot_steps
@@ -328,6 +329,12 @@ class _Run:
         sample_start = val_ids[: max(1, min(8, settings.block_size // 4))].tolist()
         self.sample_prompt = torch.tensor(prefix + sample_start, dtype=torch.int64)
         self.probes = settings.probes or default_probes(tokenizer.decode(val_ids[:PROBE_SOURCE_TOKENS].tolist()))
+        for probe in settings.probes:  # a probe's loss is over its next tokens: a single token has none, and no line
+            if len(probe_token_ids(tokenizer, probe, settings.block_size)) < 2:
+                raise InvalidSettingsError(QT_TRANSLATE_NOOP(
+                    "Errors", "The probe “{probe}” is a single token for this run's tokenizer: a probe is read as the "
+                    "loss of each of its tokens after the ones before, so it needs two at least. Write a longer one."
+                ).fill(probe=probe))
 
         yield StatusEvent(QT_TRANSLATE_NOOP("StatusEvent", "Building model"))
         self.generator = torch.Generator().manual_seed(settings.seed)

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from superqt.utils import signals_blocked
 
 from workbench.core.genlab.data import image_folder_problem
-from workbench.core.genlab.settings import GenLabSettings
+from workbench.core.genlab.settings import GenLabSettings, uses_digits
 from workbench.core.settings_fields import described_fields
 from workbench.qt.common.settings_form import SettingsForm
 
@@ -52,7 +52,7 @@ class GenLabForm(QWidget):
     def problems(self) -> list[str]:
         settings = self.settings()
         found: list[str] = list(settings.problems())
-        if settings.images not in (None, "", "digits"):  # a folder: listed, not read, on every edit
+        if not uses_digits(settings.images):  # a folder: listed, not read, on every edit
             problem = image_folder_problem(settings.images)
             if problem is not None:
                 found.append(problem)

@@ -1667,6 +1667,10 @@ mean surprisal {3:.2f} nats{4}</source>
         <translation>语料太短：{tokens} 个词元中 {train_tokens} 个用于训练、{val_tokens} 个用于验证，而每一部分都需要多于块大小 + 1 = {shortest} 个。{advice}</translation>
     </message>
     <message>
+        <source>The probe “{probe}” is a single token for this run&apos;s tokenizer: a probe is read as the loss of each of its tokens after the ones before, so it needs two at least. Write a longer one.</source>
+        <translation>探针“{probe}”在本次运行的分词器下只有一个词元：探针按其每个词元在前面词元之后的损失来读取，所以至少需要两个词元。请写一个更长的探针。</translation>
+    </message>
+    <message>
         <source>The run in {folder} was started with {name} {was} (now {now}): resume it with the same model settings.</source>
         <translation>{folder} 中的运行开始时{name}为 {was}（现在为 {now}）：请用相同的模型设置续训。</translation>
     </message>
