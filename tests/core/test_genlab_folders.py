@@ -171,6 +171,14 @@ def test_resuming_a_language_models_run_says_so_first(tmp_path, capsys):
             "or choose another folder for the lab.")
 
 
+def test_resuming_a_lab_run_with_train_says_which_command_resumes_it(one_epoch_run, capsys):
+    """train said "trainer_state.json lacks tokens_seen, elapsed_s" of a lab's checkpoint."""
+    assert cli_main(["train", "--resume", "--out", str(one_epoch_run)]) == 2
+    assert one_error_line(capsys) == (
+        f"error: {one_epoch_run} holds a generative lab run: resume it with workbench genlab --resume --out "
+        f"{one_epoch_run}.")
+
+
 # --- a run that saves nothing --------------------------------------------------------------------------------------
 
 

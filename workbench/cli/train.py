@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from workbench.cli import FAULT, options
 from workbench.cli.interrupt import INTERRUPTED, StopsWhenReaderGoes, first_ctrl_c_stops
 from workbench.core.errors import InvalidSettingsError
+from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.training.settings import TrainSettings
 
 if TYPE_CHECKING:
@@ -46,12 +47,18 @@ def settings_from_args(args: argparse.Namespace) -> TrainSettings:
     """The flags given; with --resume, flags left out keep the values the run was started with."""
     from pathlib import Path
 
-    from workbench.core.checkpoints import has_checkpoint, load_checkpoint
+    from workbench.core.checkpoints import has_checkpoint, load_checkpoint, read_state
+    from workbench.core.errors import InvalidInputError
     from workbench.core.settings_fields import settings_from_data
     from workbench.core.training.trainer import CHECKPOINT_FOLDER, RESUME_NEEDS, nothing_to_resume
 
     base = None
     checkpoint = Path(args.out_dir).expanduser() / CHECKPOINT_FOLDER
+    saved = (read_state(checkpoint) or {}).get("settings")
+    if args.resume and isinstance(saved, dict) and "epochs" in saved:  # the lab counts epochs, a language model steps
+        raise InvalidInputError(QT_TRANSLATE_NOOP(
+            "Errors", "{folder} holds a generative lab run: resume it with workbench genlab --resume --out {folder}."
+        ).fill(folder=Path(args.out_dir).expanduser()))
     if args.resume and has_checkpoint(checkpoint):
         # Loaded whole here, so a damaged checkpoint is named in one line before the progress bar starts.
         base = settings_from_data(TrainSettings, load_checkpoint(checkpoint, *RESUME_NEEDS).state["settings"])

@@ -1730,6 +1730,10 @@ mean surprisal {3:.2f} nats{4}</source>
         <source>{path} is not a curves file: a row has {count} values, not {columns}.</source>
         <translation>{path} 不是曲线文件：有一行有 {count} 个值，而不是 {columns} 个。</translation>
     </message>
+    <message>
+        <source>{folder} holds a generative lab run: resume it with workbench genlab --resume --out {folder}.</source>
+        <translation>{folder} 中是一次生成模型实验室的训练：请用 workbench genlab --resume --out {folder} 继续它。</translation>
+    </message>
 </context>
 <context>
     <name>Export</name>
