@@ -392,6 +392,17 @@ def test_an_evaluation_stopped_during_its_sample_says_so_in_the_samples_list(qtb
     assert older.text(2) == "The cat ⏎ sat" and older.toolTip(2) == "The cat\nsat"
 
 
+def test_an_evaluation_a_stop_cut_short_leaves_the_probes_listed(panel):
+    """It reads no probes: the scrubber's list emptied, so Continue had nothing to read at the steps kept."""
+    from workbench.core.training.probes import ProbeRecord
+
+    record = ProbeRecord(step=25, probe=0, text="The cat", loss=1.0, continuation="", top=(), drift=(0.1, 0.2),
+                         tokens=("The", " cat"))
+    panel._on_event(EvalEvent(25, 2.0, 7.4, 2.1, "sat", 640, 1.0, None, (record,)))
+    panel._on_event(EvalEvent(50, 1.9, 6.7, 2.0, None, 1280, 2.0))  # stopped during its sample
+    assert panel.scrubber.probes == ["The cat"] and panel.drift.records == [record]
+
+
 def test_only_the_strong_heads_are_named_in_the_legend(qtbot):
     curves = TrainingCurves()
     qtbot.addWidget(curves)

@@ -41,6 +41,7 @@ from workbench.core.training.events import (
     StepEvent,
     TrainResult,
 )
+from workbench.core.training.probes import ProbeRecord
 from workbench.core.training.run_follower import RunUpdate
 from workbench.core.training.run_history import RunHistory, read_run
 from workbench.core.training.settings import TrainSettings
@@ -239,7 +240,8 @@ class TrainingPanel(RunControlsMixin, QWidget):
         self.curves.start_run(previous)
         self.curves.show_history(history)
         self._set_run(history.folder, history.settings)
-        probes = history.evaluations[-1].probes if history.evaluations else ()
+        # The last evaluation that read them: one a Stop cut short read none.
+        probes = next((event.probes for event in reversed(history.evaluations) if event.probes), ())
         self.scrubber.set_probes([record.text for record in probes])
         self.scrubber.set_steps(history.snapshots if history.settings else ())
         self.drift.show_records(probes)
@@ -267,8 +269,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
             self._refresh_controls()
         for event in update.evaluations:
             self.curves.add_eval(event)
-            self.scrubber.set_probes([record.text for record in event.probes])
-            self.drift.show_records(event.probes)
+            self._show_probes(event.probes)
         if update.snapshots is not None:
             self.scrubber.set_steps(update.snapshots)
             self.state.catalog_changed.emit()
@@ -335,8 +336,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
             self._show_progress(event.steps[-1])
         elif isinstance(event, EvalEvent):
             self.curves.add_eval(event)
-            self.scrubber.set_probes([record.text for record in event.probes])
-            self.drift.show_records(event.probes)
+            self._show_probes(event.probes)
         elif isinstance(event, SavingProgress):
             self._show_saving(event)
         elif isinstance(event, CheckpointEvent):
@@ -352,6 +352,13 @@ class TrainingPanel(RunControlsMixin, QWidget):
             self.form.show_corpus_stats(event)
         elif isinstance(event, StatusEvent):
             self.run.set_status(translated(event.message) + "…")
+
+    def _show_probes(self, probes: tuple[ProbeRecord, ...]) -> None:
+        """An evaluation's probes for the scrubber and the drift view; one a Stop cut short read none, and the ones
+        before stay listed (an empty list would leave the scrubber nothing to read)."""
+        if probes:
+            self.scrubber.set_probes([record.text for record in probes])
+            self.drift.show_records(probes)
 
     def _show_steps_bar(self, step: int = 0) -> None:
         self.progress.setRange(0, self._settings.max_iters)
