@@ -482,6 +482,24 @@ def test_stop_ends_an_evaluations_long_sample_at_once(corpus, tmp_path):
     assert [record["step"] for record in read_step_log(tmp_path / "run" / "samples.jsonl")] == [2]
 
 
+def test_a_stop_during_the_last_evaluation_keeps_it_whole(corpus, tmp_path):
+    """The run finishes there and cannot be resumed to redo it: its sample, probes and head scores were lost."""
+    control = RunControl()
+    events = []
+
+    def watch(event):
+        events.append(event)
+        if isinstance(event, StepEvent) and event.step == 2:
+            control.cancel()  # the last step's evaluation comes next
+
+    settings = tiny_settings(corpus, tmp_path / "run", max_iters=2, eval_interval=2, sample_tokens=8)
+    result = drain(train(settings, control), watch)
+    [evaluation] = [event for event in events if isinstance(event, EvalEvent)]
+    assert not result.stopped and result.step == 2
+    assert evaluation.sample is not None and evaluation.probes and evaluation.head_scores is not None
+    assert [record["step"] for record in read_step_log(tmp_path / "run" / "samples.jsonl")] == [2]
+
+
 def test_a_second_process_cannot_train_in_a_run_folder_in_use(corpus, tmp_path):
     """Resumed there while it trains, a second run would write over its checkpoint: refused in one line; once
     the first has ended (or died) the folder is free. The folder itself is locked: nothing is left in it."""

@@ -329,7 +329,9 @@ class _Run:
         sample_start = val_ids[: max(1, min(8, settings.block_size // 4))].tolist()
         self.sample_prompt = torch.tensor(prefix + sample_start, dtype=torch.int64)
         self.probes = settings.probes or default_probes(tokenizer.decode(val_ids[:PROBE_SOURCE_TOKENS].tolist()))
-        for probe in settings.probes:  # a probe's loss is over its next tokens: a single token has none, and no line
+        # A probe's loss is over its next tokens: a single token has none. Said at a new run's start; a run resumed from
+        # before this was checked drops it, as it always did (its probes cannot be changed on Continue).
+        for probe in () if self.resume else settings.probes:
             if len(probe_token_ids(tokenizer, probe, settings.block_size)) < 2:
                 raise InvalidSettingsError(QT_TRANSLATE_NOOP(
                     "Errors", "The probe “{probe}” is a single token for this run's tokenizer: a probe is read as the "
@@ -577,9 +579,7 @@ class _Run:
             with _autocast(self.device, self.settings.bf16):
                 losses.append(_next_token_loss(model, inputs, targets).item())
         sample = self.sample_text() if self.settings.sample_tokens > 0 else ""
-        if self.control.cancelled and not self.sharded:
-            # Stopped: the loop saves the run next, and probes and head scores would only hold the Stop up. (Under
-            # FSDP every process takes part in them, and a Stop reaches the processes at different moments.)
+        if self.stopped_mid_evaluation:  # the loop saves the run next: probes and head scores would only hold it up
             model.train()
             return float(np.mean(losses)), sample, None, ()
         scores = self.score_heads() if self.settings.head_scores else None
@@ -587,6 +587,13 @@ class _Run:
                                PROBE_CONTINUATION_TOKENS, self.base_probe_log_probs)
         model.train()
         return float(np.mean(losses)), sample, scores, probes
+
+    @property
+    def stopped_mid_evaluation(self) -> bool:
+        """A Stop cuts this evaluation short (its sample, its probes and head scores), and the run stops after it: not
+        at the last step, which finishes the run whole and cannot be resumed to redo it, nor under FSDP, where every
+        process takes part in them and a Stop reaches the processes at different moments."""
+        return self.control.cancelled and not self.sharded and self.step < self.settings.max_iters
 
     def score_heads(self) -> HeadScores | None:
         """The heads' scores on the repeated probe, or None for a model without attention."""
@@ -612,7 +619,7 @@ class _Run:
             token_ids = self._sampled_ids(config, devices)
         except CancelledError:  # a Stop while a generation held the stream: no sample, and the loop saves the run
             return None
-        if self.control.cancelled and not self.sharded:  # ended at the Stop (``_StopWhenCancelled``)
+        if self.stopped_mid_evaluation:  # ended at the Stop (``_StopWhenCancelled``)
             return None
         # The validation text starts where the split fell, maybe inside a character cut in byte tokens.
         return complete_text(tokenizer, token_ids).lstrip("\ufffd")
@@ -625,7 +632,8 @@ class _Run:
             prompt = self.sample_prompt[None, :].to(self.device)  # (1, P)
             # synced_gpus: under FSDP every process takes part in every forward pass, even one whose sample ended
             # (so there a Stop waits for the sample: a process leaving early would leave the others waiting).
-            stop = [] if self.sharded else [_StopWhenCancelled(self.control)]
+            last = self.step >= self.settings.max_iters  # drawn whole: see ``stopped_mid_evaluation``
+            stop = [] if self.sharded or last else [_StopWhenCancelled(self.control)]
             # Drawn from the model's whole distribution: no temperature or top-p of a base model's own config.
             with model_settings_limited_to_tokens(self.trainable.model):
                 output = self.trainable.model.generate(
