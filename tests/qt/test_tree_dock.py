@@ -422,6 +422,43 @@ def test_regenerate_on_a_forked_answer_draws_a_sibling_where_it_forked(qtbot, wi
     assert again.prefill_ids == child.prefill_ids and again.seed != child.seed
 
 
+def test_regenerate_runs_the_last_prompt_on_the_model_loaded_now_and_again_when_greedy(qtbot, window):
+    """Regenerate stays the editor's: the last prompt on whichever model is loaded (to compare two models), and a
+    greedy answer runs again (the Tree's own Regenerate refuses that)."""
+    from tests.conftest import make_tiny_loaded
+
+    generate_root(qtbot, window)  # greedy
+    with qtbot.waitSignal(window.generation.finished, timeout=15_000):
+        window.regenerate()
+    other = make_tiny_loaded(seed=1)
+    other = replace(other, entry=replace(other.entry, id="other-model", name="Other"))
+    window.use_loaded_model(other)
+    with qtbot.waitSignal(window.generation.finished, timeout=15_000) as finished:
+        window.regenerate()
+    assert finished.args[0].loaded is other
+
+
+def test_regenerate_after_a_fork_that_failed_draws_that_fork_again(qtbot, window, monkeypatch):
+    from workbench.core import generation
+    from workbench.core.errors import WorkbenchError
+
+    tree, root = generate_root(qtbot, window, mode="sample", temperature=1.0)
+    real = generation.generate
+
+    def failing_once(loaded, request, cancel=None):
+        monkeypatch.setattr(generation, "generate", real)
+        raise WorkbenchError("The model ran out of memory.")
+        yield
+
+    monkeypatch.setattr(generation, "generate", failing_once)
+    with qtbot.waitSignal(window.generation.failed, timeout=15_000):
+        assert window.fork_at(2, ForkChoice(" x", (7,)))
+    with qtbot.waitSignal(window.trees.node_added, timeout=15_000) as added:
+        window.regenerate()
+    again = tree.nodes[added.args[1]]
+    assert (again.parent, again.forced_text) == (root.id, " x")
+
+
 def test_a_fork_is_told_from_its_original_in_the_runs_list(qtbot, window):
     tree, root = generate_root(qtbot, window)
     fork(qtbot, window, 2, ForkChoice(" x", (7,)))

@@ -189,8 +189,8 @@ class MainWindow(QMainWindow):
         self.stop_button.setToolTip(self.tr("Stop generating and keep what was written so far (Esc)."))
         self.regenerate_button = QPushButton(self.tr("Regenerate"))
         self.regenerate_button.setToolTip(self.tr(
-            "Draw the answer on screen again with the current settings: a new seed, unless the seed is locked. A "
-            "branch of the Tree gets a sibling where it forked (Ctrl+R)."))
+            "Run the last prompt again with the current settings: a new seed, unless the seed is locked. An answer "
+            "forked in the Tree gets a sibling where it forked (Ctrl+R)."))
         self.continue_button = QPushButton(self.tr("Continue"))
         self.continue_button.setToolTip(self.tr(
             "Let the model go on from the answer: the prompt stays, and the answer so far becomes Answer starts "
@@ -730,16 +730,11 @@ class MainWindow(QMainWindow):
             self.show_status(self.tr("Stopping…"))
 
     def regenerate(self) -> None:
-        """The answer on screen again with the decoding settings: where it is a node of a tree, a sibling where it
-        forked (a fork's request forces its path, which an answer from the start would not show)."""
-        settings = self.decoding_panel.settings()
-        shown = self.shown_node
-        if shown is not None and shown[0] in self.trees.trees and shown[1] in shown[0].nodes:
-            self.trees.regenerate(shown[0], shown[1], settings)
-        elif self.generation.last_request is not None and self.generation.last_request.prefill_ids:
-            self.show_status(self.tr("The branch of the last answer was deleted from the Tree: fork again to "
-                                     "draw another."))
-        else:
+        """The last generation again with the decoding settings, on the model loaded now; one that grew from a fork
+        draws a sibling where it forked (its request forces the fork's path, which an answer from the start would
+        not show)."""
+        settings, request = self.decoding_panel.settings(), self.generation.last_request
+        if request is not None and self.trees.regenerate_last(request, settings) is None:
             self.generation.regenerate(settings)
 
     def continue_output(self) -> None:

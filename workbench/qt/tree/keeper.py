@@ -57,7 +57,8 @@ class TreeKeeper(QObject):
         self.trees: list[GenerationTree] = []  # newest first
         self.records: dict[str, GenerationRecord] = {}  # node id -> its generation in this session (with the trace)
         self._announced: Branch | Replay | None = None  # what the next generation to start is for
-        self.running: Branch | Replay | None = None  # what the running (or last) generation is for
+        self.running: Branch | Replay | None = None  # what the running generation is for
+        self.last_started: Branch | Replay | None = None  # what the last generation started was for (Regenerate)
         state.generation_started.connect(self._on_started)
         generation.finished.connect(self._on_finished)
         generation.running_changed.connect(lambda _running: self.changed.emit())
@@ -153,7 +154,26 @@ class TreeKeeper(QObject):
         return started
 
     def _on_started(self, _live: LiveGeneration) -> None:
-        self.running = self._announced  # None: a generation from the editor
+        self.running = self.last_started = self._announced  # None: a generation from the editor
+
+    def regenerate_last(self, request: GenerationRequest, settings: DecodingSettings) -> bool | None:
+        """Regenerate (Ctrl+R) of the last generation, ``request``, when it grew from a fork (its request forces the
+        fork's path): a sibling where it forked, as its tree shows it. None for an answer from the start, which the
+        editor's way files in its prompt's tree (on whichever model is loaded now); False, said, when it cannot."""
+        if not request.prefill_ids:
+            return None
+        purpose = self.last_started
+        tree = self.tree(purpose.tree_id) if purpose is not None else None
+        if isinstance(purpose, Replay) and tree is not None and purpose.node_id in tree.nodes:
+            node = tree.nodes[purpose.node_id]
+            purpose = Branch(tree.id, node.parent, node.fork_position, node.forced_text, node.forced_prob)
+        if not isinstance(purpose, Branch) or tree is None or purpose.parent_id not in tree.nodes:
+            self.message.emit(self.tr("The branch of the last answer was deleted from the Tree: fork again to draw "
+                                      "another."))
+            return False
+        if not self._can_extend(tree):  # the forced tokens are the tree model's
+            return False
+        return self._start(dataclasses.replace(request, settings=settings), purpose)
 
     def _on_finished(self, record: GenerationRecord, _run) -> None:
         purpose, self.running = self.running, None

@@ -2542,6 +2542,10 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
         <translation>重新生成</translation>
     </message>
     <message>
+        <source>Run the last prompt again with the current settings: a new seed, unless the seed is locked. An answer forked in the Tree gets a sibling where it forked (Ctrl+R).</source>
+        <translation>用当前设置重新运行上一个提示词：除非锁定了种子，否则使用新种子。在分支树中分叉得到的回答，会在其分叉处得到一个兄弟分支（Ctrl+R）。</translation>
+    </message>
+    <message>
         <source>Continue</source>
         <translation>继续</translation>
     </message>
@@ -2690,10 +2694,6 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
         <translation>正在停止…</translation>
     </message>
     <message>
-        <source>The branch of the last answer was deleted from the Tree: fork again to draw another.</source>
-        <translation>上一个回答所在的分支已从分支树中删除：请重新分叉以再抽取一次。</translation>
-    </message>
-    <message>
         <source>Beam search: the answers appear when it ends (until then the best beam can still change); its progress is in the status bar.</source>
         <translation>束搜索：结束时才显示回答（在此之前最佳的束仍可能改变）；进度见状态栏。</translation>
     </message>
@@ -2712,10 +2712,6 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
     <message>
         <source>Stopped: the partial output is kept.</source>
         <translation>已停止：部分输出已保留。</translation>
-    </message>
-    <message>
-        <source>Draw the answer on screen again with the current settings: a new seed, unless the seed is locked. A branch of the Tree gets a sibling where it forked (Ctrl+R).</source>
-        <translation>用当前设置重新生成屏幕上的回答：除非锁定了种子，否则使用新种子。分支树中的分支会在其分叉处得到一个兄弟分支（Ctrl+R）。</translation>
     </message>
     <message>
         <source>Let the model go on from the answer: the prompt stays, and the answer so far becomes Answer starts with… (Ctrl+Shift+Enter).</source>
@@ -4740,6 +4736,10 @@ Forked after {1} tokens of its parent&apos;s answer. {2} tokens generated ({3});
     <message>
         <source>A generation is running: wait for it or stop it first.</source>
         <translation>正在生成中：请等待其完成，或先将其停止。</translation>
+    </message>
+    <message>
+        <source>The branch of the last answer was deleted from the Tree: fork again to draw another.</source>
+        <translation>上一个回答所在的分支已从分支树中删除：请重新分叉以再抽取一次。</translation>
     </message>
     <message>
         <source>The branch this answer grew from was deleted while it generated: the answer is kept in the Runs list only.</source>
