@@ -179,6 +179,21 @@ def test_resuming_a_lab_run_with_train_says_which_command_resumes_it(one_epoch_r
         f"{one_epoch_run}.")
 
 
+def test_an_image_folder_is_kept_whole_so_a_resume_elsewhere_reads_the_same_images(tmp_path, monkeypatch):
+    """Kept as typed ("digits"), a resume from another folder silently trained on scikit-learn's digits."""
+    from workbench.core.genlab.storage import checkpoint_settings
+
+    started_in = tmp_path / "A"
+    (started_in / "digits").mkdir(parents=True)
+    for index in range(12):
+        write_png(started_in / "digits" / f"mine{index:02}.png", torch.rand(8, 8).numpy())
+    monkeypatch.chdir(started_in)
+    out = tmp_path / "run"
+    flags = ["--images", "digits", "--epochs", "1", "--batch-size", "4", *SMALL, "--out", str(out)]
+    assert cli_main(["genlab", *flags]) == 0
+    assert checkpoint_settings(out / "checkpoint")["images"] == str(started_in / "digits")
+
+
 # --- a run that saves nothing --------------------------------------------------------------------------------------
 
 

@@ -378,6 +378,7 @@ def test_a_working_folder_whose_name_is_not_utf8_is_refused_in_one_line_before_a
     try:
         (Path(os.fsdecode(folder)) / "corpus.txt").write_text(TEXT, encoding="utf-8")
         assert main(["train", "--corpus", "corpus.txt", "--out", "o", *TINY.split()]) == 2
+        assert main(["train", "--corpus", str(corpus), "--out", "o", *TINY.split()]) == 2  # the run's own folder
         assert os.listdir(folder) == [b"corpus.txt"]
     finally:
         os.chdir(tmp_path)

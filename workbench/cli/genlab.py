@@ -16,7 +16,7 @@ from workbench.core.checkpoints import has_checkpoint
 from workbench.core.errors import InvalidInputError
 from workbench.core.genlab.data import load_image_set
 from workbench.core.genlab.images import interleave, tile_grid, write_png
-from workbench.core.genlab.settings import GenLabSettings
+from workbench.core.genlab.settings import GenLabSettings, uses_digits
 from workbench.core.genlab.storage import checkpoint_settings, save_model
 from workbench.core.genlab.trainer import METRICS, CheckpointEvent, EpochEnd, GenLabResult, StatusEvent, train
 from workbench.core.i18n import QT_TRANSLATE_NOOP
@@ -66,7 +66,12 @@ def _settings(args: argparse.Namespace) -> GenLabSettings:
         base = settings_from_data(GenLabSettings, saved, base=GenLabSettings.for_model(kind))
     else:
         base = GenLabSettings.for_model(args.model or "vae")
-    return options.settings_from_args(GenLabSettings, args, base=base)
+    settings = options.settings_from_args(GenLabSettings, args, base=base)
+    if not uses_digits(settings.images):
+        # Kept whole in the checkpoint: a --resume typed in another folder reads the same images (a folder named
+        # "digits" there, or none, would have meant other images, or the built-in digits).
+        settings = dataclasses.replace(settings, images=str(Path(settings.images).expanduser().resolve()))
+    return settings
 
 
 def metrics_csv(result: GenLabResult) -> str:

@@ -93,6 +93,7 @@ def _with_absolute_paths(settings: TrainSettings, args: argparse.Namespace) -> T
             ) from None
         return resolved
 
+    absolute(args.out_dir)  # the run's folder is recorded whole too (in the model list), from its first checkpoint
     changes = {}
     # An empty value stays empty: "" means no events, no corpus chosen (not the working folder).
     if args.corpus:
