@@ -237,7 +237,7 @@ def test_try_training_fills_in_the_sample_corpus(panel):
     assert panel.start_button.isEnabled(), panel.problems_label.text()
 
 
-def test_an_output_folder_that_cannot_take_the_run_is_said_before_start(panel, tmp_path):
+def test_an_output_folder_that_cannot_take_the_run_is_said_before_start(panel, tmp_path, monkeypatch):
     """A file, or a place no file can be written, passed the form: Start failed after the page had made ready."""
     panel.form.try_button.click()
     a_file = tmp_path / "notes.txt"
@@ -248,6 +248,14 @@ def test_an_output_folder_that_cannot_take_the_run_is_said_before_start(panel, t
     assert not panel.start_button.isEnabled() and "is a file, not a folder" in panel.problems_label.text()
     panel.form.set_values(out_dir=str(tmp_path / "new-run"))
     assert panel.start_button.isEnabled(), panel.problems_label.text()
+    # A place fixed outside the app is checked again a moment later, without retyping it.
+    from workbench.qt.training import form as form_module
+
+    panel.form.set_values(out_dir=str(a_file / "run"))
+    assert panel.form.problems()
+    a_file.unlink()
+    monkeypatch.setattr(form_module, "PLACE_CHECK_S", 0.0)
+    assert panel.form.problems() == []
 
 
 def test_diverged_loss_stops_with_a_clear_message(panel, qtbot, corpus, tmp_path, monkeypatch):

@@ -181,7 +181,7 @@ class _StepWatcher(StoppingCriteria):
         self.abandon = abandon
         # Which rows have finished, so the padding generate appends to them is never reported as tokens: an end
         # token is seen in the chosen ids the step's numbers bring to the CPU anyway, a stop string by our copy
-        # of generate's criteria.
+        # of generate's criteria (a second transfer a step, only when stop strings are set).
         self.eos_token_ids = frozenset(eos_token_ids)
         self.stop_criteria = stop_criteria
         self.finished: list[bool] | None = None  # (N,)

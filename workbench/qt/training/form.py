@@ -32,6 +32,7 @@ from workbench.qt.common.settings_form import SettingsForm
 
 # Small enough that a CPU run shows falling loss within seconds and samples every few seconds.
 PANEL_DEFAULTS = {"eval_interval": 100, "checkpoint_interval": 500}
+PLACE_CHECK_S = 2.0  # how long an output folder's check is trusted
 _OWN_ROWS = {"corpus", "out_dir"}  # edited in the form's own groups, with file pickers and statistics
 _CLI_ONLY = {"fsdp"}  # for torchrun's processes: the window trains in one
 
@@ -59,7 +60,8 @@ class TrainingForm(QWidget):
         self._corpus_problem = ""
         self._base_model: str | None = None
         self._out_dir_is_automatic = True
-        self._place_checked: tuple[Path, str] | None = None  # an output folder and why it cannot be written ("")
+        # An output folder, why it cannot be written ("") and when that was checked.
+        self._place_checked: tuple[Path, str, float] | None = None
 
         self._inputs: list[QWidget] = []  # what a running training must not change
         layout = QVBoxLayout(self)
@@ -202,15 +204,17 @@ class TrainingForm(QWidget):
 
     def _unwritable(self, out_dir: Path) -> str:
         """Why a run could not be saved in ``out_dir`` (a file, a place files cannot be written), said before Start
-        rather than after it; checked once per folder typed (it writes a temporary file)."""
-        if self._place_checked is None or self._place_checked[0] != out_dir:
+        rather than after it. It writes a temporary file: checked again only for another folder, or a few seconds
+        later (the person may have fixed the place meanwhile)."""
+        checked = self._place_checked
+        if checked is None or checked[0] != out_dir or time.monotonic() - checked[2] > PLACE_CHECK_S:
             try:
                 check_output_folder(out_dir)
                 problem = ""
             except InvalidInputError as error:
                 problem = error_text(error)
-            self._place_checked = (out_dir, problem)
-        return self._place_checked[1]
+            self._place_checked = checked = (out_dir, problem, time.monotonic())
+        return checked[1]
 
     # ----- corpus ----------------------------------------------------------------------
 
