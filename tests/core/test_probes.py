@@ -81,8 +81,8 @@ def test_a_training_sample_is_drawn_from_the_models_whole_distribution(tiny_load
     with_filters_of_its_own(model)
     prompt = tokenizer("the cat", add_special_tokens=False)["input_ids"]
     trainer = SimpleNamespace(trainable=SimpleNamespace(model=model, tokenizer=tokenizer), device=torch.device("cpu"),
-                              settings=SimpleNamespace(sample_tokens=24, seed=3), step=7, sharded=False,
-                              sample_prompt=torch.tensor(prompt), control=RunControl())
+                              settings=SimpleNamespace(sample_tokens=24, seed=3, max_iters=100), step=7, sharded=False,
+                              sample_prompt=torch.tensor(prompt), control=RunControl(), stopped_mid_evaluation=False)
     trainer._sampled_ids = MethodType(_Run._sampled_ids, trainer)
     sample = _Run.sample_text(trainer)  # the method alone, on what it reads of a run
     torch.manual_seed(3 + 7)  # the run's seed plus its step, as every evaluation's sample
