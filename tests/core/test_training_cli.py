@@ -66,6 +66,15 @@ def test_train_then_perplexity(corpus, tmp_path, capsys):
     assert "no token for" not in capsys.readouterr().err
 
 
+def test_attention_on_a_prompt_the_model_has_no_tokens_for_says_so(corpus, tmp_path, capsys):
+    """Every label of the capture read <unk>, without a word (generate, compare and perplexity say it)."""
+    out = tmp_path / "out"
+    assert main(f"train --corpus {corpus} --out {out} --n-head 2 --max-iters 2 {TINY}".split()) == 0
+    capsys.readouterr()
+    assert main(["attention", "--model", str(out), "--prompt", "ひらがな the", "--out", str(tmp_path / "a.npz")]) == 0
+    assert "has no token for part of the prompt: 4 of its" in capsys.readouterr().err
+
+
 def test_a_warmup_longer_than_the_run_is_noted_and_the_run_goes_on(corpus, tmp_path, capsys):
     out = tmp_path / "out"
     assert main(f"train --corpus {corpus} --out {out} --max-iters 2 --eval-interval 2 {TINY} --warmup-iters 5"

@@ -48,6 +48,7 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from workbench.cli.generate import note_unknown_tokens
     from workbench.core.attention import (
         capture_attention,
         estimate_capture,
@@ -75,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
             f"--target is the decoder's text of an encoder-decoder model, and {loaded.entry.name} is not one."
         )
     input_ids = text_token_ids(loaded, args.prompt, chat=args.chat)
+    note_unknown_tokens(loaded, input_ids)
     decoder_ids = loaded.tokenizer(args.target, add_special_tokens=False)["input_ids"] if args.target else None
     planned = estimate_capture(loaded, input_ids, decoder_ids)  # the layers and heads, before the capture's work
     asked = -1 if args.layer is None else args.layer

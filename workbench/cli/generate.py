@@ -226,7 +226,6 @@ def load_for_generation(args: argparse.Namespace):
     from workbench.core.generation import GenerationRequest, require_generator
     from workbench.core.generation_data import prompt_token_ids, require_prompt
     from workbench.core.loading import LoadSettings, load_model_blocking
-    from workbench.core.transformers_helpers import unknown_token_count
 
     # Checked before the (slow) load so that a typo costs nothing.
     settings = settings_from_args(args)
@@ -249,12 +248,19 @@ def load_for_generation(args: argparse.Namespace):
         )
     request = GenerationRequest(prompt=args.prompt, settings=settings, system_prompt=args.system, chat=args.chat,
                                 prefill=args.prefill, prefill_ids=args.prefill_ids)
-    prompt_ids = prompt_token_ids(loaded, request)
+    note_unknown_tokens(loaded, prompt_token_ids(loaded, request))
+    return loaded, request
+
+
+def note_unknown_tokens(loaded, prompt_ids: list[int]) -> None:
+    """As compare and perplexity say: the model reads something else than what was typed (a Chinese prompt to a
+    model that learnt English characters only)."""
+    from workbench.core.transformers_helpers import unknown_token_count
+
     unknown = unknown_token_count(loaded.tokenizer, prompt_ids)
-    if unknown:  # as compare and perplexity say: the model reads something else than what was typed
+    if unknown:
         print(f"note: {loaded.entry.name} has no token for part of the prompt: {unknown} of its {len(prompt_ids)} "
               "tokens are its unknown token, so it does not read the prompt as typed", file=sys.stderr)
-    return loaded, request
 
 
 def run(args: argparse.Namespace) -> int:
