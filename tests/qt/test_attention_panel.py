@@ -477,3 +477,21 @@ def test_the_weight_chart_reads_0_to_1_before_a_query_and_its_top_label_has_room
     low, high = view.bars_plot.getViewBox().viewRange()[1]
     assert -0.05 < low <= 0 and 1 <= high < 1.05  # weights: not pyqtgraph's empty -0.5..0.5
     assert view.bars_plot.getPlotItem().getContentsMargins()[1] >= view.fontMetrics().height() // 2
+
+
+def test_labels_of_neighbouring_peaks_do_not_run_into_each_other(qtbot):
+    """Two neighbouring bars both among the strongest printed "⎵named⎵by" as one run of text."""
+    from workbench.qt.attention.token_view import TokenView
+
+    view = TokenView()
+    qtbot.addWidget(view)
+    view.resize(500, 400)
+    view.show()
+    qtbot.waitExposed(view)
+    labels = [" named", " by", " the", " cat", " sat"] * 8
+    view.set_tokens(labels, labels, [False] * len(labels))
+    weights = np.full(len(labels), 0.01, dtype=np.float32)
+    weights[10], weights[11], weights[30] = 0.04, 0.039, 0.035  # two side by side, one far off
+    view.show_query(len(labels) - 1, weights)
+    shown = {label.textItem.toPlainText() for label in view.bar_labels if label.isVisible()}
+    assert shown == {labels[10], labels[30]}

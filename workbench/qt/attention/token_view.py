@@ -200,11 +200,24 @@ class TokenView(QWidget):
         peak = max(float(self.weights.max(initial=0.0)), 1e-6)
         self.bars_plot.setYRange(0, peak * 1.15, padding=0.02)  # headroom for the labels of the strongest bars
         strongest = np.argsort(-self.weights, kind="stable")[:LABELLED_BARS]
+        placed: list[tuple[float, float, float, float]] = []  # (left, right, bottom, top) in data units
+        x_per_pixel, y_per_pixel = self.bars_plot.getViewBox().viewPixelSize()
         for label, key in zip(self.bar_labels, strongest):
-            label.setText(elide(self.key_labels[key]))  # as the axis writes it, so the two can be matched
+            text = elide(self.key_labels[key])  # as the axis writes it, so the two can be matched
+            label.setText(text)
             label.setPos(float(key), float(self.weights[key]))
             # Centred in the middle, flush left at the first key and flush right at the last: never cut by an edge.
-            label.setAnchor((float(key) / max(len(self.weights) - 1, 1), 1.0))
-            label.setVisible(bool(self.weights[key] > 0))
+            anchor = float(key) / max(len(self.weights) - 1, 1)
+            label.setAnchor((anchor, 1.0))
+            metrics = QFontMetrics(label.textItem.font())
+            width, height = (metrics.horizontalAdvance(text) + 6) * x_per_pixel, (metrics.height() + 4) * y_per_pixel
+            box = (key - anchor * width, key + (1 - anchor) * width, float(self.weights[key]),
+                   float(self.weights[key]) + height)
+            # A weaker bar's label that would run into a stronger one's (neighbouring peaks) is left to the axis.
+            clear = not any(box[0] < other[1] and other[0] < box[1] and box[2] < other[3] and other[2] < box[3]
+                            for other in placed)
+            label.setVisible(bool(self.weights[key] > 0) and clear)
+            if label.isVisible():
+                placed.append(box)
         self.title.setText(self.tr("Where “{0}” (position {1}) looks").format(self.query_labels[query], query))
         self.strip.set_weights(query, weights, hide_first)
