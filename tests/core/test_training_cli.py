@@ -118,6 +118,9 @@ def test_bad_corpus_gets_one_line_error(tmp_path, capsys):
     assert main(f"train --corpus {bad} --out {tmp_path / 'out'} {TINY}".split()) == 2
     error = capsys.readouterr().err
     assert "error:" in error and "bad.txt is not UTF-8" in error and "Traceback" not in error
+    # /dev/null reads as an empty file, not as a folder of empty .txt files.
+    assert main(f"train --corpus /dev/null --out {tmp_path / 'out'} {TINY}".split()) == 2
+    assert capsys.readouterr().err.splitlines() == ["error: The text file /dev/null is empty: give one with some text."]
 
 
 def test_resume_extends_a_finished_run(corpus, tmp_path, capsys):

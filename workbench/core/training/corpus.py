@@ -64,9 +64,9 @@ def read_corpus(path: str | Path) -> Corpus:
     texts = [read_utf8_text(file) for file in files]
     text = "\n".join(t for t in texts if t)
     if not text.strip():
-        if path.is_file():
-            message = QT_TRANSLATE_NOOP("Errors", "The text file {path} is empty: give one with some text.")
-        else:
+        if path.is_dir():
             message = QT_TRANSLATE_NOOP("Errors", "The .txt files in the folder {path} are empty: give some with text.")
+        else:  # a file, or what reads as one (/dev/null)
+            message = QT_TRANSLATE_NOOP("Errors", "The text file {path} is empty: give one with some text.")
         raise InvalidInputError(message.fill(path=path))
     return Corpus(text=text, files=files)
