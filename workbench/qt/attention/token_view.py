@@ -155,6 +155,7 @@ class TokenView(QWidget):
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.8, brush=pg.mkBrush(*_HIGHLIGHT), pen=None)
         self.bars_plot.addItem(self.bars)
         self.bars_plot.getViewBox().setMinimumHeight(BARS_MIN_HEIGHT)
+        self.bars_plot.getViewBox().sigResized.connect(self._place_labels)
         # Room above the view for the top tick's label, which is centred on the view's top edge (else cut in half).
         self.bars_plot.getPlotItem().setContentsMargins(0, self.fontMetrics().height() // 2 + 2, 0, 0)
         self.bar_labels = [pg.TextItem(color="k", anchor=(0.5, 1.0)) for _ in range(LABELLED_BARS)]
@@ -199,6 +200,15 @@ class TokenView(QWidget):
         self.bars.setOpts(height=self.weights)
         peak = max(float(self.weights.max(initial=0.0)), 1e-6)
         self.bars_plot.setYRange(0, peak * 1.15, padding=0.02)  # headroom for the labels of the strongest bars
+        self._place_labels()
+        self.title.setText(self.tr("Where “{0}” (position {1}) looks").format(self.query_labels[query], query))
+        self.strip.set_weights(query, weights, hide_first)
+
+    def _place_labels(self) -> None:
+        """The strongest bars' tokens over them, each where it runs into no stronger one's; again as the chart's
+        size changes (the page may still be laid out when a query comes)."""
+        if self.query < 0:
+            return
         strongest = np.argsort(-self.weights, kind="stable")[:LABELLED_BARS]
         placed: list[tuple[float, float, float, float]] = []  # (left, right, bottom, top) in data units
         x_per_pixel, y_per_pixel = self.bars_plot.getViewBox().viewPixelSize()
@@ -210,7 +220,8 @@ class TokenView(QWidget):
             anchor = float(key) / max(len(self.weights) - 1, 1)
             label.setAnchor((anchor, 1.0))
             metrics = QFontMetrics(label.textItem.font())
-            width, height = (metrics.horizontalAdvance(text) + 6) * x_per_pixel, (metrics.height() + 4) * y_per_pixel
+            gap = metrics.horizontalAdvance("  ")  # two spaces between neighbours, as words have one
+            width, height = (metrics.horizontalAdvance(text) + gap) * x_per_pixel, (metrics.height() + 4) * y_per_pixel
             box = (key - anchor * width, key + (1 - anchor) * width, float(self.weights[key]),
                    float(self.weights[key]) + height)
             # A weaker bar's label that would run into a stronger one's (neighbouring peaks) is left to the axis.
@@ -219,5 +230,3 @@ class TokenView(QWidget):
             label.setVisible(bool(self.weights[key] > 0) and clear)
             if label.isVisible():
                 placed.append(box)
-        self.title.setText(self.tr("Where “{0}” (position {1}) looks").format(self.query_labels[query], query))
-        self.strip.set_weights(query, weights, hide_first)
