@@ -467,20 +467,9 @@ def test_an_axis_title_longer_than_its_axis_ends_in_an_ellipsis(qtbot):
     assert axis.toolTip() == "" and heatmap.bottom_axis.labelText == "key: the token looked at"
 
 
-def test_the_weight_chart_reads_0_to_1_before_a_query_and_its_top_label_has_room(qtbot):
-    from workbench.qt.attention.token_view import TokenView
-
-    view = TokenView()
-    qtbot.addWidget(view)
-    labels = ["The", " quick", " brown"]
-    view.set_tokens(labels, labels, [False] * 3)
-    low, high = view.bars_plot.getViewBox().viewRange()[1]
-    assert -0.05 < low <= 0 and 1 <= high < 1.05  # weights: not pyqtgraph's empty -0.5..0.5
-    assert view.bars_plot.getPlotItem().getContentsMargins()[1] >= view.fontMetrics().height() // 2
-
-
-def test_labels_of_neighbouring_peaks_do_not_run_into_each_other(qtbot):
-    """Two neighbouring bars both among the strongest printed "⎵named⎵by" as one run of text."""
+@pytest.fixture
+def token_view(qtbot):
+    """The page's bars and text on their own, shown at a laptop's panel size."""
     from workbench.qt.attention.token_view import TokenView
 
     view = TokenView()
@@ -488,6 +477,21 @@ def test_labels_of_neighbouring_peaks_do_not_run_into_each_other(qtbot):
     view.resize(500, 400)
     view.show()
     qtbot.waitExposed(view)
+    return view
+
+
+def test_the_weight_chart_reads_0_to_1_before_a_query_and_its_top_label_has_room(token_view):
+    view = token_view
+    labels = ["The", " quick", " brown"]
+    view.set_tokens(labels, labels, [False] * 3)
+    low, high = view.bars_plot.getViewBox().viewRange()[1]
+    assert -0.05 < low <= 0 and 1 <= high < 1.05  # weights: not pyqtgraph's empty -0.5..0.5
+    assert view.bars_plot.getPlotItem().getContentsMargins()[1] >= view.fontMetrics().height() // 2
+
+
+def test_labels_of_neighbouring_peaks_do_not_run_into_each_other(token_view):
+    """Two neighbouring bars both among the strongest printed "⎵named⎵by" as one run of text."""
+    view = token_view
     labels = [" named", " by", " the", " cat", " sat"] * 8
     view.set_tokens(labels, labels, [False] * len(labels))
     weights = np.full(len(labels), 0.01, dtype=np.float32)

@@ -579,12 +579,11 @@ class _Run:
             with _autocast(self.device, self.settings.bf16):
                 losses.append(_next_token_loss(model, inputs, targets).item())
         sample = self.sample_text() if self.settings.sample_tokens > 0 else ""
-        if self.stopped_mid_evaluation:  # the loop saves the run next: probes and head scores would only hold it up
-            model.train()
-            return float(np.mean(losses)), sample, None, ()
-        scores = self.score_heads() if self.settings.head_scores else None
-        probes = probe_records(model, self.trainable.tokenizer, self.probes, self.step, self.settings.block_size,
-                               PROBE_CONTINUATION_TOKENS, self.base_probe_log_probs)
+        scores, probes = None, ()
+        if not self.stopped_mid_evaluation:  # else the loop saves the run next: these would only hold the Stop up
+            scores = self.score_heads() if self.settings.head_scores else None
+            probes = probe_records(model, self.trainable.tokenizer, self.probes, self.step, self.settings.block_size,
+                                   PROBE_CONTINUATION_TOKENS, self.base_probe_log_probs)
         model.train()
         return float(np.mean(losses)), sample, scores, probes
 
