@@ -86,7 +86,10 @@ def test_a_mistake_is_said_once_not_by_every_process(tmp_path):
                          "cpu")
     assert launched.returncode != 0
     said = [line for line in launched.stderr.splitlines() if line.startswith("error:")]
-    assert said == [f"error: Corpus not found: {tmp_path / 'missing.txt'}"], launched.stderr[-3000:]
+    missing = tmp_path / "missing.txt"
+    assert said == [f"error: {missing} does not exist: give a text file or a folder of .txt files."], (
+        launched.stderr[-3000:]
+    )
 
 
 @pytest.mark.slow

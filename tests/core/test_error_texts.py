@@ -28,8 +28,9 @@ def test_a_missing_corpus_file(tmp_path):
         read_corpus(missing)
     message = raised.value.args[0]
     assert isinstance(message, Text) and message.context == "Errors"
-    assert message == f"Corpus not found: {missing}"
-    assert message.template == "Corpus not found: {path}" and message.values == {"path": missing}
+    template = "{path} does not exist: give a text file or a folder of .txt files."
+    assert message == template.format(path=missing)
+    assert message.template == template and message.values == {"path": missing}
 
 
 def test_a_corpus_that_is_not_utf8_keeps_the_byte_and_its_offset(tmp_path):

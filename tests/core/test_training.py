@@ -25,6 +25,7 @@ from workbench.core.training.events import (
     StepEvent,
     TrainResult,
 )
+from workbench.core.training.run_history import read_run
 from workbench.core.training.settings import TrainSettings
 from workbench.core.training.step_log import read_step_log
 from workbench.core.training.trainer import METRICS_COLUMNS, train
@@ -475,11 +476,14 @@ def test_stop_ends_an_evaluations_long_sample_at_once(corpus, tmp_path):
     assert result.stopped and result.step == 1
     assert has_checkpoint(tmp_path / "run" / "checkpoint")
     # The few tokens drawn before the Stop are not the evaluation's sample: none is kept, in the event or the log
-    # (a resumed run would show them for step 1 as the model's answer), and no probe waited for it.
+    # (a resumed run would show them for step 1 as the model's answer), and no probe waited for it. Read back,
+    # the run says so too, where an empty sample would read as the model's answer.
     assert evaluation.sample is None and evaluation.probes == () and evaluation.head_scores is None
-    assert not read_step_log(tmp_path / "run" / "samples.jsonl")
+    assert read_step_log(tmp_path / "run" / "samples.jsonl") == [{"step": 1, "sample": None}]
+    assert read_run(tmp_path / "run").evaluations[0].sample is None
     _, resumed = run(replace(settings, max_iters=2, sample_tokens=8), resume=True)
-    assert [record["step"] for record in read_step_log(tmp_path / "run" / "samples.jsonl")] == [2]
+    samples = read_step_log(tmp_path / "run" / "samples.jsonl")
+    assert [record["step"] for record in samples] == [1, 2] and samples[0]["sample"] is None
 
 
 def test_a_stop_during_the_last_evaluation_keeps_it_whole(corpus, tmp_path):
@@ -562,7 +566,6 @@ def test_a_copied_run_goes_on_in_its_copy(corpus, tmp_path):
     trained the original folder, or failed when that was gone."""
     import shutil
 
-    from workbench.core.training.run_history import read_run
     from workbench.core.training.trainer import stopped_run
 
     original = tmp_path / "original"

@@ -95,7 +95,7 @@ def test_empty_corpus_is_refused(tmp_path, content):
 
 
 def test_missing_corpus_and_folder_without_text(tmp_path):
-    with pytest.raises(InvalidInputError, match="not found"):
+    with pytest.raises(InvalidInputError, match="does not exist"):
         read_corpus(tmp_path / "nope.txt")
     with pytest.raises(InvalidInputError, match="no .txt files"):
         read_corpus(tmp_path)

@@ -137,9 +137,10 @@ def test_a_core_error_reads_in_chinese(tmp_path, chinese):
     assert translated(message) == f"{tmp_path} 不是模型文件夹：其中没有 config.json。"
     with pytest.raises(InvalidInputError) as raised:
         read_corpus(tmp_path / "missing.txt")
-    assert translated(raised.value.args[0]) == f"找不到语料：{tmp_path / 'missing.txt'}"
+    in_chinese = f"{tmp_path / 'missing.txt'} 不存在：请给出一个文本文件，或一个含 .txt 文件的文件夹。"
+    assert translated(raised.value.args[0]) == in_chinese
     # Errors a panel catches itself read the same way; an error from elsewhere keeps its own text.
-    assert error_text(raised.value) == f"找不到语料：{tmp_path / 'missing.txt'}"
+    assert error_text(raised.value) == in_chinese
     assert error_text(OSError(28, "No space left on device")) == "[Errno 28] No space left on device"
 
 

@@ -50,7 +50,11 @@ def read_corpus(path: str | Path) -> Corpus:
     """The whole corpus as one string; files of a folder are joined in sorted order."""
     path = paths.usable(Path(path).expanduser())
     if not path.exists():
-        raise InvalidInputError(QT_TRANSLATE_NOOP("Errors", "Corpus not found: {path}").fill(path=path))
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP("Errors", "{path} does not exist: give a text file or a folder of .txt files.").fill(
+                path=path
+            )
+        )
     if path.is_dir():
         files = tuple(sorted(p for p in path.rglob("*.txt") if p.is_file()))
         if not files:

@@ -197,7 +197,7 @@ class EvaluationLogs:
         """The EvalEvent of the evaluation at ``step`` (the last one written for it, when a resume repeated it)."""
         number = step.step
         scores = HeadScores.from_json(self.heads[number][-1]) if number in self.heads else None
-        sample = self.samples[number][-1]["sample"] if number in self.samples else ""
+        sample = self.samples[number][-1]["sample"] if number in self.samples else ""  # None: a Stop cut it short
         return EvalEvent(number, val_loss, perplexity_of(val_loss), train_mean, sample, step.tokens_seen,
                          step.elapsed_s, scores, tuple(self.probes.get(number, ())))
 

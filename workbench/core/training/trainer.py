@@ -845,8 +845,8 @@ class _RunFiles:
         self.probes.write(asdict(record) for record in event.probes)
         if event.head_scores is not None:
             self.heads.write([{"step": event.step, **event.head_scores.to_json()}])
-        if event.sample is not None:
-            self.samples.write([{"step": event.step, "sample": event.sample}])
+        # null for an evaluation a Stop cut short: read back, it says so (a missing line is still on its way)
+        self.samples.write([{"step": event.step, "sample": event.sample}])
         if self.tensorboard:
             self.tensorboard.evaluation(event.step, event.val_loss, event.train_loss)
 

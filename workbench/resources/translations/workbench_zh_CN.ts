@@ -1531,8 +1531,8 @@ mean surprisal {3:.2f} nats{4}</source>
         <translation>{path} 不是文本文件：偏移 {offset} 处有一个 NUL 字节。</translation>
     </message>
     <message>
-        <source>Corpus not found: {path}</source>
-        <translation>找不到语料：{path}</translation>
+        <source>{path} does not exist: give a text file or a folder of .txt files.</source>
+        <translation>{path} 不存在：请给出一个文本文件，或一个含 .txt 文件的文件夹。</translation>
     </message>
     <message>
         <source>The folder {path} has no .txt files: give a text file or a folder that holds some.</source>
