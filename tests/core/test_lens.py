@@ -56,10 +56,10 @@ def _independent(loaded, ids: list[int], layer: int) -> tuple[np.ndarray, np.nda
     norm = model.model.norm if hasattr(model, "model") else model.transformer.ln_f
     with torch.no_grad():
         hidden = model(torch.tensor([ids]), output_hidden_states=True).hidden_states[layer]  # (1, T, C)
-        probs = model.get_output_embeddings()(norm(hidden))[0].softmax(-1)  # (T, V)
-    next_probs = probs[:-1].gather(1, torch.tensor(ids[1:])[:, None])  # (T-1, 1)
-    ranks = (probs[:-1] > next_probs).sum(-1)  # (T-1,)
-    return next_probs[:, 0].numpy(), ranks.numpy(), probs[-1]
+        logits = model.get_output_embeddings()(norm(hidden))[0]  # (T, V)
+    probs, wanted = logits.softmax(-1), torch.tensor(ids[1:])[:, None]  # (T, V), (T-1, 1)
+    ranks = (logits[:-1] > logits[:-1].gather(1, wanted)).sum(-1)  # (T-1,): by logits, which never round to a tie
+    return probs[:-1].gather(1, wanted)[:, 0].numpy(), ranks.numpy(), logits[-1]
 
 
 def test_last_layer_is_the_model_output(lens_model):
@@ -90,8 +90,23 @@ def test_middle_layer_equals_hidden_states_through_norm_and_head(lens_model):
         assert np.abs(lens.next_token_prob[layer, :-1] - probs).max() <= 1e-5
         assert np.array_equal(lens.next_token_rank[layer, :-1], ranks)
         guess = after_last[lens.guess_id]
-        assert abs(lens.guess_prob[layer] - float(guess)) <= 1e-5
+        assert abs(lens.guess_prob[layer] - float(after_last.softmax(-1)[lens.guess_id])) <= 1e-5
         assert lens.guess_rank[layer] == int((after_last > guess).sum())
+
+
+def test_ranks_hold_where_probabilities_round_to_zero(tiny_loaded):
+    """A peaked layer (SmolLM2's embedding row is one) gives most tokens a probability of exactly 0 in float32:
+    counted by probability, a next token there would tie with all of them and rank far too high."""
+    with torch.no_grad():
+        tiny_loaded.model.model.norm.weight.mul_(400.0)  # logits 400 times apart: softmax underflows
+    ids = _ids(tiny_loaded)
+    lens = drain(logit_lens(tiny_loaded, ids))
+    probs, ranks, after_last = _independent(tiny_loaded, ids, 1)
+    rounded = probs == 0
+    assert rounded.sum() >= 3  # the case at hand: next tokens whose probability is 0
+    assert np.array_equal(lens.next_token_rank[1, :-1], ranks)
+    assert (lens.next_token_prob[1, :-1][rounded] == 0).all()
+    assert lens.guess_rank[1] == int((after_last > after_last[lens.guess_id]).sum())
 
 
 def test_last_position_has_no_next_token(tiny_loaded):

@@ -237,20 +237,23 @@ def logit_lens(
                 stop = min(start + chunk_positions, count)
                 predicting = max(0, min(stop, count - 1) - start)  # positions of the chunk that have a next token
                 with torch.inference_mode():
-                    # softmax, as the model's output distribution is read everywhere else (same rounding)
-                    probs = head(norm(residual[None, start:stop]))[0].float().softmax(dim=-1)  # (c, V)
-                    chunk_top = probs.topk(top_k, dim=-1)  # (c, k)
-                    top_ids[layer, start:stop] = chunk_top.indices.cpu().numpy()
-                    top_probs[layer, start:stop] = chunk_top.values.cpu().numpy()
+                    logits = head(norm(residual[None, start:stop]))[0].float()  # (c, V)
+                    # softmax, as the model's output distribution is read everywhere else (same rounding); ranks
+                    # come from the logits, where probabilities rounded to 0 would tie
+                    probs = logits.softmax(dim=-1)  # (c, V)
+                    chunk_top = logits.topk(top_k, dim=-1).indices  # (c, k)
+                    top_ids[layer, start:stop] = chunk_top.cpu().numpy()
+                    top_probs[layer, start:stop] = probs.gather(1, chunk_top).cpu().numpy()
                     if predicting:
-                        predicted = probs[:predicting]  # (p, V)
-                        next_probs = predicted.gather(1, next_ids[start : start + predicting])  # (p, 1)
-                        ranks = (predicted > next_probs).sum(dim=-1)  # (p,): tokens the layer found likelier
-                        next_token_prob[layer, start : start + predicting] = next_probs[:, 0].cpu().numpy()
+                        wanted = next_ids[start : start + predicting]  # (p, 1)
+                        predicted = logits[:predicting]  # (p, V)
+                        ranks = (predicted > predicted.gather(1, wanted)).sum(dim=-1)  # (p,): tokens found likelier
+                        next_token_prob[layer, start : start + predicting] = probs[:predicting].gather(1, wanted)[
+                            :, 0].cpu().numpy()
                         next_token_rank[layer, start : start + predicting] = ranks.cpu().numpy()
                     if stop == count:  # the chunk ends at the last position: the layer's view of the guess
-                        last = probs[-1]  # (V,)
-                        guess_prob[layer] = float(last[guess_id])
+                        last = logits[-1]  # (V,)
+                        guess_prob[layer] = float(probs[-1, guess_id])
                         guess_rank[layer] = int((last > last[guess_id]).sum())
             yield LensProgress(layer + 1, layers_total)
 
