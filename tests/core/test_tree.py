@@ -14,7 +14,7 @@ from workbench.cli import main
 from workbench.core.decoding import DecodingSettings
 from workbench.core.errors import InvalidInputError
 from workbench.core.generation import generate
-from workbench.core.generation_data import GenerationRequest
+from workbench.core.generation_data import GenerationRequest, prompt_token_ids
 from workbench.core.jobs import drain
 from workbench.core.tree import GenerationTree, replay, score_branches, shared_start, weights_hash
 
@@ -33,6 +33,38 @@ def grown_tree(loaded, model="tiny") -> GenerationTree:
     sampled_fork = tree.fork_request(child.id, 6, (child.answer_ids[6],), SEEDED)
     tree.add_result(sampled_fork, drain(generate(loaded, sampled_fork)), child.id, 6, "")
     return tree
+
+
+@pytest.mark.parametrize("cell", ["gpt", "lstm"])
+def test_branches_past_a_short_context_are_scored_as_they_were_generated(tiny_loaded, cell):
+    """A model trained here generates past its context reading its last ``block_size`` tokens: the branch scores
+    read each token from the same window, where one pass over the whole branch would fail (a GPT) or differ (an
+    LSTM, by 0.2 nats)."""
+    import torch
+
+    from tests.core.test_lens import _loaded
+    from workbench.core.architectures import (
+        WorkbenchGPTConfig,
+        WorkbenchGPTForCausalLM,
+        WorkbenchRecurrentConfig,
+        WorkbenchRecurrentForCausalLM,
+    )
+
+    torch.manual_seed(0)
+    vocab = len(tiny_loaded.tokenizer)
+    model = (WorkbenchGPTForCausalLM(WorkbenchGPTConfig(vocab_size=vocab, block_size=8, n_layer=1, n_head=2, n_embd=16))
+             if cell == "gpt" else WorkbenchRecurrentForCausalLM(
+                 WorkbenchRecurrentConfig(vocab_size=vocab, cell=cell, n_layer=1, n_embd=16, block_size=8)))
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.mul_(8.0)  # peaked distributions, so another window shows in the numbers
+    loaded = _loaded(model, tiny_loaded.tokenizer, cell)
+    tree = grown_tree(loaded, model=cell)
+    root, child, _ = tree.nodes.values()
+    assert len(prompt_token_ids(loaded, tree.request(root))) + len(root.answer_ids) > 8 + 3  # windows slide
+    root_score, child_score = drain(score_branches(loaded, tree, [root.id, child.id]))
+    assert root_score.logprobs == pytest.approx(root.logprobs[3:], abs=1e-4)
+    assert child_score.logprobs[1:] == pytest.approx(child.logprobs, abs=1e-4)
 
 
 def test_a_fork_keeps_its_parents_path_and_forced_token(tiny_loaded):
