@@ -14,6 +14,7 @@ from transformers.convert_slow_tokenizer import bytes_to_unicode
 from tests.conftest import make_tiny_llama, make_tiny_loaded
 from workbench.cli import main
 from workbench.core.compare import same_token_space, score_text
+from workbench.core.errors import InvalidInputError
 from workbench.core.jobs import CancelToken, drain
 
 BYTE_DECODER = {char: byte for byte, char in bytes_to_unicode().items()}
@@ -55,6 +56,23 @@ def test_log_probs_equal_a_plain_forward_pass_and_bits_per_byte_by_hand(tiny_loa
     covered = len(TEXT.encode("utf-8")) - len(first_piece.encode("utf-8"))
     assert score.covered_bytes == covered
     assert score.bits_per_byte == pytest.approx(-float(expected.sum()) / math.log(2) / covered, rel=1e-6)
+
+
+def test_a_model_trained_here_scores_a_text_past_its_context_from_its_last_window(short_context_loaded, tiny_loaded):
+    """It generates past its 8 tokens reading its last 8: a longer text is scored the same way, token by token from
+    its own window, not refused; a pretrained model still refuses a text longer than it reads."""
+    loaded = short_context_loaded
+    text = "the cat sat on the mat and the dog sat on the log."
+    ids = loaded.tokenizer(text)["input_ids"]
+    assert len(ids) > 12
+    [score] = drain(score_text([loaded], text))
+    with torch.inference_mode():
+        expected = [float(loaded.model(torch.tensor([ids[max(0, j - 8) : j]])).logits[0, -1].log_softmax(-1)[ids[j]])
+                    for j in range(1, len(ids))]
+    np.testing.assert_allclose(score.logprobs, expected, atol=1e-5)
+    limit = tiny_loaded.model.config.max_position_embeddings
+    with pytest.raises(InvalidInputError, match=f"which reads at most {limit}: shorten it"):
+        drain(score_text([tiny_loaded], "word " * limit * 2))
 
 
 def test_bits_per_byte_counts_the_bytes_after_a_first_token_that_is_part_of_a_character(tiny_loaded):

@@ -55,7 +55,7 @@ def _named(loaded, ref: str):
 
 # "tiny" and "tiny-copy" are the same weights under two names; "other" has another tokenizer.
 def short_context_loaded():
-    """A model trained here on short blocks reads few tokens (a Tang-poem run: 64)."""
+    """A pretrained model with a short context reads few tokens (one trained here reads past it, window by window)."""
     loaded = make_tiny_loaded(seed=3)
     loaded.model.config.max_position_embeddings = 16
     return loaded

@@ -16,6 +16,7 @@ from workbench.core.errors import InvalidInputError
 from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import CancelToken
 from workbench.core.loading import LoadedModel
+from workbench.core.reading import next_token_logits
 from workbench.core.transformers_helpers import fused_attention, unknown_token_count
 
 _KL_CHUNK = 128  # positions whose two full distributions are held at once
@@ -98,7 +99,7 @@ def _encode(loaded: LoadedModel, text: str) -> tuple[list[int], int, list[tuple[
             )
         )
     limit = getattr(loaded.model.config.get_text_config(), "max_position_embeddings", None)
-    if limit is not None and len(ids) > limit:
+    if limit is not None and len(ids) > limit and not loaded.slides_past_context:  # those read their last window
         raise InvalidInputError(
             QT_TRANSLATE_NOOP(
                 "Errors", "The text is {count} tokens for {model}, which reads at most {limit}: shorten it."
@@ -138,11 +139,10 @@ def scoring_problem(loaded: LoadedModel, text: str) -> InvalidInputError | None:
 
 
 def _next_token_logits(loaded: LoadedModel, ids: Sequence[int]) -> torch.Tensor:
-    """(T-1, V) scores of every next token, on the model's device: one forward pass."""
-    input_ids = torch.tensor([ids], device=loaded.device)  # (1, T)
+    """(T-1, V) scores of every next token, on the model's device, read as generation reads them."""
     # Scores read no attention weights: the fused kernel (SDPA), as a model loaded without the workbench runs.
     with torch.inference_mode(), fused_attention(loaded.model):
-        return loaded.model(input_ids=input_ids).logits[0, :-1]  # (T-1, V)
+        return next_token_logits(loaded, ids)  # (T-1, V)
 
 
 def _token_log_probs(logits: torch.Tensor, ids: Sequence[int]) -> np.ndarray:

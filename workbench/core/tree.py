@@ -417,23 +417,6 @@ def shared_start(tree: GenerationTree, node_ids: list[str]) -> int:
     return next((index for index in range(length) if len({answer[index] for answer in answers}) > 1), length)
 
 
-def _logits_as_generated(loaded: LoadedModel, ids: list[int], first: int, windows_at_once: int = 16):
-    """(N, V) logits predicting ``ids[first:]``, each read as the generation read it: past its context, a model
-    trained here reads only its last ``context_length`` tokens, so a token further on is predicted from its window."""
-    import torch
-
-    sequence = torch.tensor(ids, device=loaded.device)  # (T,)
-    limit = loaded.context_length if loaded.slides_past_context else None
-    if limit is None or len(ids) - 1 <= limit:
-        return loaded.model(input_ids=sequence[None]).logits[0, first - 1 : -1]  # (N, V)
-    # Tokens up to position ``limit`` see everything before them in one pass over the first window.
-    rows = [loaded.model(input_ids=sequence[None, :limit]).logits[0, first - 1 :]] if first <= limit else []
-    windows = sequence.unfold(0, limit, 1)[max(first, limit + 1) - limit : len(ids) - limit]  # (W, limit)
-    for chunk in windows.split(windows_at_once):  # window w ends just before token w + limit
-        rows.append(loaded.model(input_ids=chunk).logits[:, -1])  # (w, V)
-    return torch.cat(rows)
-
-
 def score_branches(
     loaded: LoadedModel, tree: GenerationTree, node_ids: list[str], cancel: CancelToken | None = None
 ) -> Generator[ReplayProgress, None, list[BranchScore]]:
@@ -441,6 +424,7 @@ def score_branches(
     included, so "which continuation did the model prefer" covers the whole branch."""
     import torch
 
+    from workbench.core.reading import next_token_logits
     from workbench.core.text_stream import text_stream
 
     cancel = cancel or CancelToken()
@@ -455,7 +439,7 @@ def score_branches(
         ids = context + list(node.answer_ids)
         first = len(context) + start  # position of the first scored token
         with loaded.lock, torch.inference_mode():
-            log_p = _logits_as_generated(loaded, ids, first).float().log_softmax(dim=-1)  # (N, V): predicts first + i
+            log_p = next_token_logits(loaded, ids, first).float().log_softmax(dim=-1)  # (N, V): predicts first + i
             targets = torch.tensor(ids[first:], device=log_p.device)[:, None]  # (N, 1)
             picked = log_p.gather(1, targets)[:, 0].double().cpu().tolist()
             entropies = (-(log_p.exp() * log_p).nansum(dim=-1)).double().cpu().tolist()
