@@ -49,6 +49,25 @@ def test_digits_split_is_fixed_and_scaled():
     assert np.array_equal(load_digits_set().held_out, digits.held_out)
 
 
+def test_the_digit_score_is_sklearns_own_verdict_counted(small_digits):
+    """The lab's quality figures against a logistic regression fitted here on the same split, counted by hand."""
+    from sklearn.linear_model import LogisticRegression
+
+    digits = load_digits_set()
+    reference = LogisticRegression(max_iter=3000).fit(small_digits.train, small_digits.train_labels)
+    probabilities = reference.predict_proba(digits.held_out)  # (N, 10)
+    noisy = np.clip(digits.held_out + np.random.default_rng(0).normal(0, 0.4, digits.held_out.shape), 0, 1)
+    classifier = DigitClassifier(small_digits)
+    score = classifier.score(digits.held_out)
+    assert score.count == 360
+    assert score.confident_fraction == pytest.approx((probabilities.max(axis=1) > 0.9).mean())
+    shares = np.bincount(probabilities.argmax(axis=1), minlength=10) / 360
+    np.testing.assert_allclose(score.class_fractions, shares)
+    assert score.classes_present == int((shares >= 0.03).sum()) == 10
+    same = (reference.predict(digits.held_out) == reference.predict(noisy)).mean()
+    assert classifier.agreement(digits.held_out, noisy) == pytest.approx(same) and 0.3 < same < 1
+
+
 def test_vae_losses_fall(small_digits):
     result, events = run(quick("vae", epochs=6), small_digits)
     first, last = result.history[0], result.history[-1]
