@@ -329,6 +329,9 @@ def test_cells_are_square_and_the_selected_token_is_labelled(qtbot, panel, long_
         assert axis.selected == 41
     assert panel.heatmap.selection_boxes[0].rect() == QRectF(-0.5, 40.5, 94, 1)  # row 41 outlined
     assert panel.heatmap.selection_boxes[1].rect() == QRectF(40.5, -0.5, 1, 94)  # and its column
+    # The colour bar beside the cells, where the room square cells leave over would have put it a hand away.
+    cells = panel.heatmap.image.sceneBoundingRect()
+    qtbot.waitUntil(lambda: 0 <= panel.heatmap.color_bar.sceneBoundingRect().left() - cells.right() <= 12)
 
 
 def test_fit_restores_the_whole_matrix_after_zooming(qtbot, panel, long_capture):

@@ -15,7 +15,7 @@ from typing import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -35,6 +35,7 @@ from workbench.core.attention_tokens import elide, label_stride
 from workbench.qt.common.theme import SELECTION_COLOR
 
 _EMPTY_CELL = "#e6e6e6"
+_UNCAPPED = 16777215  # QWIDGETSIZE_MAX: a graphics widget's own maximum
 LOG_FLOOR = 1e-4  # weights below this share the darkest colour on the log scale
 COLOR_MAPS = ("viridis", "inferno", "magma", "plasma", "cividis", "CET-L17")
 
@@ -326,6 +327,8 @@ class AttentionHeatmap(TokenImage):
         self.setMinimumSize(240, 240)  # below this the axis labels leave no room for the cells
         self.set_axis_titles(self.tr("query: the token that looks"), self.tr("key: the token looked at"))
         self._fitted = True  # the whole matrix in view, as ``fit`` places it: kept so through resizes
+        self._hug_later = QTimer(self, singleShot=True, interval=0)  # dies with the widget, unlike a bare single shot
+        self._hug_later.timeout.connect(self._hug_cells)
         view = self.plot.getViewBox()
         view.sigResized.connect(self._keep_fitted)
         view.sigRangeChangedManually.connect(self._zoomed)
@@ -336,12 +339,14 @@ class AttentionHeatmap(TokenImage):
         self.left_axis.set_labels(self.query_labels)
         self.bottom_axis.set_labels(self.key_labels)
         self.select_token(-1, -1)
+        self._hug_cells()
         self.fit()
 
     def fit(self) -> None:
         """The whole matrix in view with square cells (after zooming or panning), against its axes: the room
-        square cells leave over goes right of it or above it, never between the cells and their token labels
-        (centred, a wide area put the labels a hand's width from their rows)."""
+        square cells leave over goes above it (or, on a wide area, past the colour bar: ``_hug_cells``), never
+        between the cells and their token labels (centred, a wide area put the labels a hand's width from their
+        rows)."""
         self._fitted = True
         rows, columns = len(self.query_labels), len(self.key_labels)
         view = self.plot.getViewBox()
@@ -355,8 +360,24 @@ class AttentionHeatmap(TokenImage):
                            padding=0)
 
     def _keep_fitted(self) -> None:
+        self._hug_later.start()  # a width set while the layout places its items would wait
         if self._fitted:
             self.fit()
+
+    def _hug_cells(self) -> None:
+        """On an area wider than square cells fill, the plot (labels, cells, colour bar) takes only the width its
+        cells need: the colour bar stays beside the cells and the room is left over after it."""
+        rows, columns = len(self.query_labels), len(self.key_labels)
+        view = self.plot.getViewBox()
+        if rows and columns and view.height() > 0:
+            frame = self.plot.geometry().width() - view.width()  # the token labels and the colour bar, in pixels
+            wanted = math.ceil(frame + view.height() * columns / rows)
+        else:
+            wanted = _UNCAPPED
+        if self.plot.maximumWidth() != wanted:  # the capped plot's view resizes: this runs again, unchanged
+            self.plot.setMaximumWidth(wanted)
+            # The top item, capped by its plot, is given the widget's area on a resize only: given it again now.
+            self.ci.setGeometry(QRectF(self.viewport().rect()))
 
     def _zoomed(self, *_changed) -> None:
         self._fitted = False  # the person's zoom stays until Fit
