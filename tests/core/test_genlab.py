@@ -260,9 +260,9 @@ def test_switching_model_takes_its_tuned_values_and_keeps_the_rest():
 
 
 def test_cli_refuses_a_busy_or_unwritable_output_before_training(tmp_path, capsys, monkeypatch):
-    from workbench.cli import genlab as genlab_cli
+    from workbench.core.genlab import trainer
 
-    monkeypatch.setattr(genlab_cli, "train", lambda *args, **kwargs: pytest.fail("training started"))
+    monkeypatch.setattr(trainer, "train", lambda *args, **kwargs: pytest.fail("training started"))
     busy = tmp_path / "busy"
     busy.mkdir()
     (busy / "metrics.csv").write_text("an earlier run's metrics")

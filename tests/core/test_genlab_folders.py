@@ -181,7 +181,7 @@ def test_resuming_a_lab_run_with_train_says_which_command_resumes_it(one_epoch_r
 
 def test_an_image_folder_is_kept_whole_so_a_resume_elsewhere_reads_the_same_images(tmp_path, monkeypatch):
     """Kept as typed ("digits"), a resume from another folder silently trained on scikit-learn's digits."""
-    from workbench.core.genlab.storage import checkpoint_settings
+    from workbench.core.checkpoints import saved_settings
 
     started_in = tmp_path / "A"
     (started_in / "digits").mkdir(parents=True)
@@ -191,7 +191,7 @@ def test_an_image_folder_is_kept_whole_so_a_resume_elsewhere_reads_the_same_imag
     out = tmp_path / "run"
     flags = ["--images", "digits", "--epochs", "1", "--batch-size", "4", *SMALL, "--out", str(out)]
     assert cli_main(["genlab", *flags]) == 0
-    assert checkpoint_settings(out / "checkpoint")["images"] == str(started_in / "digits")
+    assert saved_settings(out / "checkpoint")["images"] == str(started_in / "digits")
 
 
 # --- a run that saves nothing --------------------------------------------------------------------------------------

@@ -8,21 +8,23 @@ import dataclasses
 import io
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from workbench.cli import options
 from workbench.cli.interrupt import INTERRUPTED, StopsWhenReaderGoes, first_ctrl_c_stops
 from workbench.core.atomic import write_text_atomic
-from workbench.core.checkpoints import has_checkpoint
+from workbench.core.checkpoints import has_checkpoint, saved_settings
 from workbench.core.errors import InvalidInputError
 from workbench.core.genlab.data import load_image_set
 from workbench.core.genlab.images import interleave, tile_grid, write_png
 from workbench.core.genlab.settings import GenLabSettings, uses_digits
-from workbench.core.genlab.storage import checkpoint_settings, save_model
-from workbench.core.genlab.trainer import METRICS, CheckpointEvent, EpochEnd, GenLabResult, StatusEvent, train
 from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import RunControl, drain
 from workbench.core.outputs import prepare_output_folder, remove_made_folders
 from workbench.core.settings_fields import settings_from_data
+
+if TYPE_CHECKING:
+    from workbench.core.genlab.trainer import EpochEnd, GenLabResult
 
 PNG_SCALE = 4  # 8x8 digits are too small to see at one screen pixel each
 
@@ -52,7 +54,7 @@ def _tuned_defaults() -> dict[str, object]:
 def _settings(args: argparse.Namespace) -> GenLabSettings:
     """The model's tuned values (resuming: the run's own), then every flag given."""
     out = Path(args.out).expanduser()
-    saved = checkpoint_settings(out / "checkpoint")
+    saved = saved_settings(out / "checkpoint")
     # Said first: the lab would only find a language model's settings wanting, and its checkpoint lacking epochs.
     if saved is not None and "max_iters" in saved:  # a language model's run counts steps, the lab's epochs
         raise InvalidInputError(
@@ -75,6 +77,8 @@ def _settings(args: argparse.Namespace) -> GenLabSettings:
 
 
 def metrics_csv(result: GenLabResult) -> str:
+    from workbench.core.genlab.trainer import METRICS
+
     text = io.StringIO()
     columns = ["epoch", "step", "elapsed_s", *METRICS[result.settings.model]]
     writer = csv.DictWriter(text, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
@@ -89,6 +93,8 @@ def run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     settings.validate()
     options.refuse_unused_flags(settings, args)
+    from workbench.core.genlab.trainer import CheckpointEvent, EpochEnd, StatusEvent, train  # torch: once it is valid
+
     # Checked before training, so a run is never lost to a place it cannot be saved; a bad image
     # folder is one line before anything is written.
     images = load_image_set(settings.images, settings.image_size)
@@ -132,6 +138,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _write_results(out: Path, result: GenLabResult, epoch: EpochEnd | None) -> list[Path]:
     """Metrics, the model and the last epoch's pictures; returns what was written."""
+    from workbench.core.genlab.storage import save_model
+
     written = [out / "metrics.csv", out / "model"]
     write_text_atomic(written[0], metrics_csv(result))
     save_model(written[1], result.model)

@@ -19,7 +19,7 @@ from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.training.settings import TrainSettings
 
 if TYPE_CHECKING:
-    from workbench.core.training.distributed import Processes
+    from workbench.core.training.processes import Processes
 
 # The settings whose flag is not their name's (a probe is given once per text: --probe A --probe B).
 FLAGS = {"out_dir": "--out", "probes": "--probe"}
@@ -47,23 +47,23 @@ def settings_from_args(args: argparse.Namespace) -> TrainSettings:
     """The flags given; with --resume, flags left out keep the values the run was started with."""
     from pathlib import Path
 
-    from workbench.core.checkpoints import has_checkpoint, load_checkpoint, read_state
-    from workbench.core.errors import InvalidInputError
-    from workbench.core.settings_fields import settings_from_data
-    from workbench.core.training.trainer import CHECKPOINT_FOLDER, RESUME_NEEDS, nothing_to_resume
-
     base = None
-    checkpoint = Path(args.out_dir).expanduser() / CHECKPOINT_FOLDER
-    saved = (read_state(checkpoint) or {}).get("settings")
-    if args.resume and isinstance(saved, dict) and "epochs" in saved:  # the lab counts epochs, a language model steps
-        raise InvalidInputError(QT_TRANSLATE_NOOP(
-            "Errors", "{folder} holds a generative lab run: resume it with workbench genlab --resume --out {folder}."
-        ).fill(folder=Path(args.out_dir).expanduser()))
-    if args.resume and has_checkpoint(checkpoint):
+    if args.resume:  # a new run's flags are checked without the trainer (torch, transformers): a mistake is quick
+        from workbench.core.checkpoints import has_checkpoint, load_checkpoint, saved_settings
+        from workbench.core.errors import InvalidInputError
+        from workbench.core.settings_fields import settings_from_data
+        from workbench.core.training.trainer import CHECKPOINT_FOLDER, RESUME_NEEDS, nothing_to_resume
+
+        checkpoint = Path(args.out_dir).expanduser() / CHECKPOINT_FOLDER
+        saved = saved_settings(checkpoint)
+        if saved is not None and "epochs" in saved:  # the lab counts epochs, a language model steps
+            raise InvalidInputError(QT_TRANSLATE_NOOP(
+                "Errors", "{folder} holds a generative lab run: resume it with workbench genlab --resume --out "
+                "{folder}.").fill(folder=Path(args.out_dir).expanduser()))
+        if not has_checkpoint(checkpoint):
+            raise nothing_to_resume(args.out_dir)
         # Loaded whole here, so a damaged checkpoint is named in one line before the progress bar starts.
         base = settings_from_data(TrainSettings, load_checkpoint(checkpoint, *RESUME_NEEDS).state["settings"])
-    elif args.resume:
-        raise nothing_to_resume(args.out_dir)
     elif args.corpus is None:
         raise InvalidSettingsError("--corpus is required: the text file or folder to train on")
     settings = options.settings_from_args(TrainSettings, args, base=base)
@@ -188,7 +188,7 @@ class _QuietPrinter:
 
 def run(args: argparse.Namespace) -> int:
     from workbench.core.errors import WorkbenchError
-    from workbench.core.training.distributed import launched_processes
+    from workbench.core.training.processes import launched_processes
 
     processes = launched_processes()
     try:
@@ -208,12 +208,14 @@ def _train(args: argparse.Namespace, processes: Processes) -> int:
     from workbench.core.jobs import RunControl, drain
     from workbench.core.outputs import check_output_folder
     from workbench.core.training.corpus import read_corpus
-    from workbench.core.training.trainer import refuse_a_run_killed_before_its_first_checkpoint, train
 
     settings = settings_from_args(args)
-    # Checked before the progress bar starts, so a mistake costs nothing and reads as one line.
+    # Checked before the progress bar starts, and before the trainer (torch, transformers) is imported, so a
+    # mistake costs nothing and reads as one line.
     settings.validate()
     read_corpus(settings.corpus)  # read again by the trainer: a second read is cheap beside training
+    from workbench.core.training.trainer import refuse_a_run_killed_before_its_first_checkpoint, train
+
     if processes.is_main:
         # Only checked: the trainer makes it, and removes it again if the run is refused or ends having saved nothing.
         if not args.resume:

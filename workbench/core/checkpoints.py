@@ -167,6 +167,14 @@ def read_state(folder: str | Path) -> dict[str, Any] | None:
     return state if isinstance(state, dict) else None
 
 
+def saved_settings(folder: str | Path) -> dict | None:
+    """The settings the run of the checkpoint in ``folder`` was started with, as saved (JSON data); None when
+    there is no checkpoint to read them from (resuming then says so)."""
+    state = read_state(Path(folder).expanduser())
+    settings = state.get("settings") if state is not None else None
+    return settings if isinstance(settings, dict) else None
+
+
 @dataclass(frozen=True)
 class SavingProgress:
     """How far the writing of a checkpoint is (0..1), with the seconds left once there is a pace."""

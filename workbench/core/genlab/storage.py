@@ -78,14 +78,6 @@ def load_model(folder: str | Path, device: torch.device | str = "cpu") -> Genera
     return model.to(device).eval()
 
 
-def checkpoint_settings(folder: str | Path) -> dict | None:
-    """The settings the run of the checkpoint in ``folder`` was started with, as saved (JSON data); None when
-    there is no checkpoint to read them from (resuming then says so)."""
-    state = shared_checkpoints.read_state(Path(folder).expanduser())
-    settings = state.get("settings") if state is not None else None
-    return settings if isinstance(settings, dict) else None
-
-
 def save_checkpoint(
     folder: str | Path,
     model: GenerativeModel,

@@ -9,41 +9,17 @@ Without those variables the run is one process and nothing here does anything.
 
 from __future__ import annotations
 
-import os
 import time
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import torch
 import torch.distributed as dist
 
+from workbench.core.training.processes import Processes
+
 GROUP_TIMEOUT = timedelta(hours=2)
 GLOO_CLEANUP_S = 0.2  # the workers need microseconds once they hold the lock: ample on a loaded machine
-
-
-@dataclass(frozen=True)
-class Processes:
-    rank: int = 0
-    local_rank: int = 0
-    world_size: int = 1
-
-    @property
-    def is_main(self) -> bool:
-        """The process that writes the run's files and reports its progress."""
-        return self.rank == 0
-
-    @property
-    def distributed(self) -> bool:
-        return self.world_size > 1
-
-
-def launched_processes() -> Processes:
-    """Which of the processes ``torchrun`` started this one is (one process when not under torchrun)."""
-    world_size = int(os.environ.get("WORLD_SIZE", "1"))
-    if world_size <= 1:
-        return Processes()
-    return Processes(int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0")), world_size)
 
 
 def process_device(processes: Processes, device: torch.device) -> torch.device:

@@ -57,7 +57,6 @@ from workbench.core.training.distributed import (
     from_main,
     full_model_state,
     full_optimizer_state,
-    launched_processes,
     load_full_optimizer_state,
     process_device,
     shard_model,
@@ -83,6 +82,7 @@ from workbench.core.training.probes import (
     probe_records,
     probe_token_ids,
 )
+from workbench.core.training.processes import launched_processes
 from workbench.core.training.settings import TrainSettings
 from workbench.core.training.snapshots import SnapshotEvent, drop_snapshots_after, save_snapshot, snapshot_steps
 from workbench.core.training.step_log import StepLog
