@@ -14,7 +14,12 @@ import pytest
 import torch
 
 from tests.conftest import make_tiny_loaded
-from tests.core.test_compare import end_of_text_appending_loaded, other_tokenizer_loaded, padded_vocabulary_loaded
+from tests.core.test_compare import (
+    bits_per_byte_by_hand,
+    end_of_text_appending_loaded,
+    other_tokenizer_loaded,
+    padded_vocabulary_loaded,
+)
 from workbench.core import paths
 from workbench.core.comparison import (
     BITS_PER_BYTE,
@@ -146,7 +151,9 @@ def test_each_cell_is_a_plain_forward_pass_over_the_answer(compared):
             expected = mean_logprob_by_forward_pass(models[column.model_ref], outcome.text)
             assert matrix[i, j] == pytest.approx(expected, abs=1e-5)
     bits = comparison.matrix(BITS_PER_BYTE)
-    assert np.all(np.isfinite(bits)) and np.all(bits > 0)
+    for i, column in enumerate(COLUMNS):
+        for j, outcome in enumerate(comparison.outcomes):
+            assert bits[i, j] == pytest.approx(bits_per_byte_by_hand(models[column.model_ref], outcome.text), rel=1e-5)
 
 
 def test_kl_of_a_model_to_itself_is_zero_and_the_hover_has_both_top_fives(compared):
@@ -158,6 +165,21 @@ def test_kl_of_a_model_to_itself_is_zero_and_the_hover_has_both_top_fives(compar
     reference_top, other_top = comparison.top_tokens(0, 0, 3), comparison.top_tokens(2, 0, 3)
     assert len(reference_top) == 5 and [label for label, _ in reference_top] == [label for label, _ in other_top]
     assert sum(prob for _, prob in reference_top) <= 1 and reference_top[0][1] >= reference_top[-1][1]
+
+
+def test_the_kl_strip_is_kl_from_the_reference_columns_model_to_the_others_on_the_reference_answer():
+    """Between two models of one tokenizer, with the second column as the reference: KL(its model || the first's)
+    per position of its own answer, by torch from both models' forward passes."""
+    columns = (CompareColumn("tiny", GREEDY), CompareColumn("tiny-5", GREEDY))
+    comparison = drain(run_comparison(columns, PROMPT, ModelCache(CountingLoader()), chat=False))
+    strip = comparison.disagreement(1, 0)
+    ids = list(comparison.scores[1][1].token_ids)
+    with torch.inference_mode():
+        p_log, q_log = (FACTORIES[ref]().model(torch.tensor([ids])).logits[0, :-1].float().log_softmax(-1)
+                        for ref in ("tiny-5", "tiny"))  # (T-1, V) each
+    expected = (p_log.exp() * (p_log - q_log)).sum(-1).double().numpy()
+    assert strip.per_token and expected.mean() > 0.01  # the two models do differ
+    np.testing.assert_allclose(strip.values, expected, atol=1e-5)
 
 
 def test_a_different_tokenizer_gets_surprisal_per_character(compared):

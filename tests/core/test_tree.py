@@ -209,5 +209,12 @@ def test_branches_scored_by_the_model_match_their_generation(tiny_loaded):
     assert math.exp(child_score.logprobs[0]) == pytest.approx(child.forced_prob, abs=1e-5)
     assert root_score.logprobs == pytest.approx(root.logprobs[3:], abs=1e-4)
     assert child_score.total_logprob == pytest.approx(sum(child_score.logprobs))
-    assert all(entropy > 0 for entropy in child_score.entropies)
+    import torch
+
+    assert not root.prefill_ids  # its request's ids are the prompt as the model read it
+    ids = prompt_token_ids(tiny_loaded, tree.request(root)) + list(child.answer_ids)
+    with torch.inference_mode():
+        logits = tiny_loaded.model(torch.tensor([ids])).logits[0, -len(child.answer_ids) + 3 - 1 : -1]  # (N, V)
+    entropies = torch.distributions.Categorical(logits=logits.float()).entropy().double().tolist()
+    assert child_score.entropies == pytest.approx(entropies, abs=1e-5)
     assert "".join(child_score.token_texts) == child.text[len(tiny_loaded.tokenizer.decode(root.answer_ids[:3])):]
