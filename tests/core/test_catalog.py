@@ -198,7 +198,13 @@ def test_a_list_of_trained_models_that_cannot_be_written_leaves_the_run_be(tmp_p
     from workbench.core.catalog import TrainedSource
 
     (tmp_path / "a-file").write_text("")
-    TrainedSource(registry=tmp_path / "a-file" / "trained.json").register(_model_folder(tmp_path / "run", "run"))
+    run = _model_folder(tmp_path / "run", "run")
+    blocked = TrainedSource(registry=tmp_path / "a-file" / "trained.json")
+    blocked.register(run)  # no error
+    assert blocked.registered_folders() == [] and (tmp_path / "a-file").read_text() == ""
+    writable = TrainedSource(registry=tmp_path / "data" / "trained.json")
+    writable.register(run)  # where it can be written, the same call lists the run
+    assert writable.registered_folders() == [run.resolve()]
 
 
 def test_a_gemma_file_cut_short_by_a_kill_is_assembled_again(tmp_path, monkeypatch):

@@ -102,3 +102,17 @@ def show_panel(qtbot):
     yield show
     for panel in panels:
         panel.shutdown()
+
+
+def wait_until_settled(count, qtbot, quiet_ms: int = 600, timeout_ms: int = 20_000) -> int:
+    """Pause acts between steps: the step under way still arrives, late on a busy machine. Wait until ``count()``
+    (the steps drawn) has not changed for ``quiet_ms`` and return it."""
+    waited, last, quiet = 0, count(), 0
+    while quiet < quiet_ms:
+        assert waited < timeout_ms, "the run did not pause"
+        qtbot.wait(100)
+        waited += 100
+        now = count()
+        quiet = quiet + 100 if now == last else 0
+        last = now
+    return last

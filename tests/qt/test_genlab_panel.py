@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QPoint
 
+from tests.qt.conftest import wait_until_settled
 from workbench.core.catalog import Catalog
 from workbench.core.errors import WorkbenchError
 from workbench.core.genlab.models import ModelConfig, build_model
@@ -97,8 +98,16 @@ def test_gan_run_pauses_resumes_and_stops(panel, qtbot):
     qtbot.waitUntil(lambda: panel.samples_view.grid is not None, timeout=RUN_TIMEOUT_MS)
     panel.toggle_pause()
     assert panel.pause_button.text() == "Resume"
+
+    def steps() -> int:
+        return len(panel.curves["gan"].points("D loss"))
+
+    paused_at = wait_until_settled(steps, qtbot)
+    qtbot.wait(1000)
+    assert steps() == paused_at  # the trainer holds
     panel.toggle_pause()
     assert panel.pause_button.text() == "Pause"
+    qtbot.waitUntil(lambda: steps() > paused_at, timeout=RUN_TIMEOUT_MS)  # and goes on
     panel.stop()
     qtbot.waitUntil(lambda: panel.last_result is not None, timeout=RUN_TIMEOUT_MS)
     assert panel.last_result.stopped and "Stopped" in panel.status_label.text()

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import TINY_TEXT
+from tests.qt.conftest import wait_until_settled
 from workbench.core.catalog import Catalog
 from workbench.core.checkpoints import SavingProgress, has_checkpoint
 from workbench.core.decoding import DecodingSettings
@@ -69,20 +70,6 @@ def _last_step(panel: TrainingPanel) -> int:
     return int(panel.curves.curves.points(panel.curves.train_name)[-1, 0])
 
 
-def _wait_until_steps_settle(panel: TrainingPanel, qtbot, quiet_ms: int = 600, timeout_ms: int = 20_000) -> int:
-    """Pause acts between steps: the step under way still arrives, late on a busy machine.
-    Wait until no new step has come for ``quiet_ms`` and return the count."""
-    waited, last, quiet = 0, _steps(panel), 0
-    while quiet < quiet_ms:
-        assert waited < timeout_ms, "the run did not pause"
-        qtbot.wait(100)
-        waited += 100
-        now = _steps(panel)
-        quiet = quiet + 100 if now == last else 0
-        last = now
-    return last
-
-
 def test_start_pause_resume_stop_and_continue(panel, qtbot, corpus, tmp_path):
     out_dir = tmp_path / "run"
     panel.form.set_values(corpus=str(corpus), out_dir=str(out_dir), max_iters=5000, eval_interval=25, **TINY_GPT)
@@ -96,7 +83,7 @@ def test_start_pause_resume_stop_and_continue(panel, qtbot, corpus, tmp_path):
 
     panel.pause_button.click()
     assert panel.pause_button.text() == "Resume"
-    paused_at = _wait_until_steps_settle(panel, qtbot)
+    paused_at = wait_until_settled(lambda: _steps(panel), qtbot)
     qtbot.wait(1000)
     assert _steps(panel) == paused_at
 
