@@ -47,21 +47,26 @@ def independent_processors(settings: DecodingSettings) -> dict:
     }
 
 
+def independent_stages(loaded, settings: DecodingSettings, ids: torch.Tensor) -> list[tuple[str, torch.Tensor]]:
+    """Each active stage's (1, V) scores after ``ids`` (1, T): a full pass, no cache, then the processors in order."""
+    processors = independent_processors(settings)
+    with torch.inference_mode():
+        scores = loaded.model(ids).logits[:, -1].float()  # (1, V)
+    stages = [("raw", scores)]
+    for name in (name for name in settings.sampler_order if name in processors):
+        scores = processors[name](ids, scores)
+        stages.append((name, scores))
+    return stages
+
+
 @pytest.mark.parametrize("settings", [FILTERED, TEMPERATURE_LAST], ids=["transformers-order", "temperature-last"])
 def test_stages_equal_transformers_processors_and_the_last_stage_reproduces_the_run(tiny_loaded, settings):
     _, result = run(tiny_loaded, settings, trace=True)
     tokens = result.sequences[0].tokens
-    processors = independent_processors(settings)
-    order = [name for name in settings.sampler_order if name in processors]
     ids = prompt_ids(tiny_loaded, settings)
     torch.manual_seed(result.seed)
     for token in tokens:
-        with torch.inference_mode():
-            scores = tiny_loaded.model(ids).logits[:, -1].float()  # (1, V): a full pass, no cache
-        stages = [("raw", scores)]
-        for name in order:
-            scores = processors[name](ids, scores)
-            stages.append((name, scores))
+        stages = independent_stages(tiny_loaded, settings, ids)
         assert [stage.name for stage in token.trace.stages] == [name for name, _ in stages]
         for recorded, (_, expected) in zip(token.trace.stages, stages):
             probs = expected.softmax(-1)[0]  # (V,)
@@ -141,10 +146,14 @@ def test_entropy_and_surprisal_are_the_raw_distributions(tiny_loaded):
 
 def test_every_return_sequence_has_its_own_trace(tiny_loaded):
     _, result = run(tiny_loaded, replace(FILTERED, num_return_sequences=3), trace=True)
-    assert len(result.sequences) == 3
-    for sequence in result.sequences:
-        for token in sequence.tokens:
-            assert token.trace is not None and token.trace.stages[-1].chosen_prob > 0
+    assert len(result.sequences) == 3 and len({sequence.token_ids for sequence in result.sequences}) > 1
+    prompt = list(result.prompt_token_ids)
+    for sequence in result.sequences:  # each against its own text: a row of another sequence would read as one
+        for step, token in enumerate(sequence.tokens):
+            ids = torch.tensor([prompt + list(sequence.token_ids[:step])])  # (1, T)
+            stages = independent_stages(tiny_loaded, FILTERED, ids)
+            for recorded, (_, expected) in zip(token.trace.stages, stages, strict=True):
+                assert recorded.chosen_prob == pytest.approx(float(expected.softmax(-1)[0, token.token_id]), abs=1e-5)
 
 
 def test_beam_search_traces_the_raw_distribution_only(tiny_loaded):
