@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 
 from workbench.core.sessions import RunSequence, RunToken
 from workbench.qt.generation.output_view import OutputView, token_tooltip
@@ -136,3 +136,34 @@ def test_answers_replaced_on_screen_are_deleted(qtbot):
         view.show_sequences([RunSequence("some answer " * 20)])
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     assert len(view.findChildren(SequenceView)) == view.tabs.count() == 1
+
+
+def test_each_token_is_tinted_by_its_probability_and_the_tint_turns_off_and_on(view):
+    from PySide6.QtGui import QTextCursor
+
+    from workbench.qt.common.theme import probability_background
+
+    view.add_token(0, RunToken("Paris", 0.95, ((" Paris", 0.95), (" Lyon", 0.03))))
+    view.add_token(0, RunToken(" banana", 0.02, ()))
+    view.flush()
+    sequence = view.views()[0]
+
+    def backgrounds():
+        found = []
+        for start, _end in sequence.token_spans:
+            cursor = QTextCursor(sequence.document())
+            cursor.setPosition(start + 1)  # the format of the character before the cursor: the token's first
+            brush = cursor.charFormat().background()
+            found.append(brush.color().name() if brush.style() != Qt.BrushStyle.NoBrush else None)
+        return found
+
+    expected = [probability_background(sequence.palette(), prob).name() for prob in (0.95, 0.02)]
+    assert backgrounds() == expected and expected[0] != expected[1]
+    assert probability_background(sequence.palette(), 0.02).hue() < probability_background(sequence.palette(),
+                                                                                              0.95).hue()  # red
+    view.colour_check.setChecked(False)
+    assert backgrounds() == [None, None] and sequence.toPlainText() == "Paris banana"
+    view.colour_check.setChecked(True)
+    assert backgrounds() == expected
+    tip = token_tooltip(sequence.tokens[0])
+    assert tip.startswith("<b>“Paris”</b> 95.0%<br>") and "<td>“␣Lyon”</td><td align='right'>3.0%</td>" in tip
