@@ -339,4 +339,4 @@ def test_a_run_that_cannot_be_exported_is_said_in_chinese(qtbot, chinese, tmp_pa
     said = []
     panel.message.connect(said.append)
     panel._export_selected(".json")
-    assert said == ["无法导出该运行：无法导出到“run.txt”：请使用 .json 或 .md 文件名。"]
+    assert said == ["无法导出到“run.txt”：请使用 .json 或 .md 文件名。"]

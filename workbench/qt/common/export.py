@@ -21,10 +21,13 @@ def ask_and_save(
     report: Callable[[str, bool], None],
 ) -> None:
     """Ask for a file name, then ``save`` there; ``report(message, is_error)`` gets one line
-    (nothing when the person closed the dialog). A failed save is a message, never a dialog."""
+    (nothing when the person closed the dialog). A failed save is a message, never a dialog. A name typed
+    without a suffix gets the default name's (not every dialog adds it)."""
     name, _ = QFileDialog.getSaveFileName(parent, title, default_name, file_filter)
     if not name:
         return
+    if not Path(name).suffix:
+        name += Path(default_name).suffix
     try:
         save(Path(name))
     except (WorkbenchError, OSError) as error:

@@ -6,7 +6,6 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
-    QFileDialog,
     QHBoxLayout,
     QListWidgetItem,
     QMessageBox,
@@ -15,10 +14,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.core.errors import WorkbenchError
 from workbench.core.sessions import Run, export_run
 from workbench.qt.common.empty_hint import HintedListWidget
-from workbench.qt.common.language import error_text, translated
+from workbench.qt.common.export import ask_and_save
+from workbench.qt.common.language import translated
 
 
 def _shortened(text: str, length: int, keep_end: bool = False) -> str:
@@ -147,14 +146,5 @@ class RunsPanel(QWidget):
             return
         kind = self.tr("JSON (*.json)") if suffix == ".json" else self.tr("Markdown (*.md)")
         default = str(Path.home() / f"run-{run.created.replace(':', '')}{suffix}")
-        path, _ = QFileDialog.getSaveFileName(self, self.tr("Export run"), default, kind)
-        if not path:
-            return
-        if not Path(path).suffix:
-            path += suffix
-        try:
-            export_run(run, Path(path))
-        except (WorkbenchError, OSError) as error:
-            self.message.emit(self.tr("Could not export the run: {0}").format(error_text(error)))
-        else:
-            self.message.emit(self.tr("Run saved to {0}").format(path))
+        ask_and_save(self, self.tr("Export run"), default, kind, lambda path: export_run(run, path),
+                     lambda text, _failed: self.message.emit(text))

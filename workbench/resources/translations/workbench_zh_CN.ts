@@ -3312,14 +3312,6 @@ The answer starts with: {0}</source>
         <source>Export run</source>
         <translation>导出运行</translation>
     </message>
-    <message>
-        <source>Could not export the run: {0}</source>
-        <translation>无法导出该运行：{0}</translation>
-    </message>
-    <message>
-        <source>Run saved to {0}</source>
-        <translation>运行已保存到 {0}</translation>
-    </message>
 </context>
 <context>
     <name>ScoreMatrix</name>
