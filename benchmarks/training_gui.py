@@ -40,8 +40,8 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from workbench.cli.options import flag_name  # noqa: E402
 from workbench.cli.train import FLAGS as TRAIN_FLAGS  # noqa: E402
 from workbench.core.catalog import Catalog  # noqa: E402
+from workbench.core.training.run_folder import METRICS_FILE  # noqa: E402
 from workbench.core.training.settings import TrainSettings  # noqa: E402
-from workbench.core.training.trainer import METRICS_FILE  # noqa: E402
 from workbench.qt.common.app_state import AppState  # noqa: E402
 from workbench.qt.training.panel import TrainingPanel  # noqa: E402
 

@@ -15,8 +15,8 @@ from workbench.core.catalog import run_checkpoints
 from workbench.core.head_scores import head_scores
 from workbench.core.loading import load_model_blocking
 from workbench.core.training.events import EvalEvent
+from workbench.core.training.run_folder import HEADS_FILE
 from workbench.core.training.step_log import read_step_log
-from workbench.core.training.trainer import HEADS_FILE
 
 
 @pytest.fixture

@@ -143,7 +143,8 @@ def test_a_resumed_run_drops_the_records_after_its_checkpoint(corpus, tmp_path):
             control.cancel()
 
     from workbench.core.jobs import drain
-    from workbench.core.training.trainer import stopped_run, train
+    from workbench.core.training.run_folder import stopped_run
+    from workbench.core.training.trainer import train
 
     drain(train(settings, control), stop_after_step_12)
     assert [record.step for record in read_probes(tmp_path / "run" / PROBES_FILE)] == [5, 10]

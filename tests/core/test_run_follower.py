@@ -6,9 +6,10 @@ import json
 
 import pytest
 
+from workbench.core.training.run_folder import METRICS_FILE, SAMPLES_FILE
 from workbench.core.training.run_follower import RunFollower
 from workbench.core.training.run_history import read_run
-from workbench.core.training.trainer import METRICS_FILE, SAMPLES_FILE, MetricsLog
+from workbench.core.training.trainer import MetricsLog
 
 
 def test_whole_rows_evaluations_and_a_restart_arrive_in_order(tmp_path):
@@ -73,8 +74,8 @@ def test_a_run_before_its_first_step_opens_empty_and_is_followed(tmp_path, writt
     from dataclasses import asdict
 
     from workbench.core.outputs import RunFolderLock
+    from workbench.core.training.run_folder import RUN_FILE
     from workbench.core.training.settings import TrainSettings
-    from workbench.core.training.trainer import RUN_FILE
 
     lock = RunFolderLock(tmp_path) if "lock" in written else None
     if "run.json" in written:

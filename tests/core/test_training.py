@@ -25,10 +25,11 @@ from workbench.core.training.events import (
     StepEvent,
     TrainResult,
 )
+from workbench.core.training.run_folder import METRICS_COLUMNS
 from workbench.core.training.run_history import read_run
 from workbench.core.training.settings import TrainSettings
 from workbench.core.training.step_log import read_step_log
-from workbench.core.training.trainer import METRICS_COLUMNS, train
+from workbench.core.training.trainer import train
 
 
 def tiny_settings(corpus, out, **changes) -> TrainSettings:
@@ -566,7 +567,7 @@ def test_a_copied_run_goes_on_in_its_copy(corpus, tmp_path):
     trained the original folder, or failed when that was gone."""
     import shutil
 
-    from workbench.core.training.trainer import stopped_run
+    from workbench.core.training.run_folder import stopped_run
 
     original = tmp_path / "original"
     control = RunControl()

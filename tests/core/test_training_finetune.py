@@ -261,8 +261,8 @@ def test_a_finetunes_head_scores_are_its_models_own_as_workbench_heads_gives_the
 
     from workbench.cli import main
     from workbench.core.head_scores import repeated_probe
+    from workbench.core.training.run_folder import HEADS_FILE
     from workbench.core.training.step_log import read_step_log
-    from workbench.core.training.trainer import HEADS_FILE
 
     _, result = run(settings)
     last = read_step_log(f"{result.out_dir}/{HEADS_FILE}")[-1]

@@ -17,15 +17,17 @@ import pytest
 from tests.conftest import TINY_TEXT
 from workbench.core.catalog import Catalog
 from workbench.core.outputs import RunFolderLock
+from workbench.core.training.run_folder import METRICS_FILE, RUN_FILE
 from workbench.core.training.run_history import read_metrics_csv
-from workbench.core.training.trainer import METRICS_FILE, RUN_FILE, MetricsLog
+from workbench.core.training.trainer import MetricsLog
 from workbench.qt.common.app_state import AppState
 from workbench.qt.training.panel import TrainingPanel
 
 WRITER = textwrap.dedent("""
     import json, sys, time
     from pathlib import Path
-    from workbench.core.training.trainer import METRICS_FILE, RUN_FILE, MetricsLog
+    from workbench.core.training.trainer import MetricsLog
+    from workbench.core.training.run_folder import METRICS_FILE, RUN_FILE
 
     folder = Path(sys.argv[1])
     log, written = MetricsLog(folder / METRICS_FILE), {}
@@ -129,8 +131,9 @@ def _run_with_a_checkpoint(tmp_path):
     """A finished 40-step run made to look like one of 1000 steps checkpointed at step 20 (so its steps 21-40
     are either being written now or were left by a crash)."""
     from workbench.core.jobs import drain
+    from workbench.core.training.run_folder import CHECKPOINT_FOLDER
     from workbench.core.training.settings import TrainSettings
-    from workbench.core.training.trainer import CHECKPOINT_FOLDER, train
+    from workbench.core.training.trainer import train
 
     corpus = tmp_path / "tiny.txt"
     corpus.write_text(TINY_TEXT * 20, encoding="utf-8")

@@ -40,17 +40,18 @@ def _read_text(args: argparse.Namespace) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from workbench.core.catalog import Catalog
-    from workbench.core.compare import score_text
     from workbench.core.jobs import drain
-    from workbench.core.loading import LoadSettings, load_model_blocking
 
     if len(args.model) < 2:
         raise InvalidInputError("Comparing needs at least two models: give --model twice or more.")
-    text = _read_text(args)  # before any load: a missing file costs nothing
+    text = _read_text(args)  # before any load (and torch): a missing file costs nothing
     if not text.strip():
         raise InvalidInputError("The text is empty: give some text to score.")
     catalog = Catalog()
     entries = [catalog.resolve(ref) for ref in args.model]
+    from workbench.core.compare import score_text
+    from workbench.core.loading import LoadSettings, load_model_blocking
+
     settings = LoadSettings(device=args.device, trust_remote_code=args.trust_remote_code)
     loaded_by_id = {}  # a model named twice (say, against itself) is loaded once
     for entry in entries:

@@ -223,11 +223,9 @@ class _ProgressLine:
 def load_for_generation(args: argparse.Namespace):
     """Check every generation flag, then load the model with a progress line: (loaded model, request)."""
     from workbench.core.catalog import Catalog
-    from workbench.core.generation import GenerationRequest, require_generator
-    from workbench.core.generation_data import prompt_token_ids, require_prompt
-    from workbench.core.loading import LoadSettings, load_model_blocking
+    from workbench.core.generation_data import GenerationRequest, prompt_token_ids, require_generator, require_prompt
 
-    # Checked before the (slow) load so that a typo costs nothing.
+    # Checked before the (slow) load, and before torch is imported, so that a typo costs nothing.
     settings = settings_from_args(args)
     settings.validate()
     catalog = Catalog()
@@ -236,6 +234,8 @@ def load_for_generation(args: argparse.Namespace):
     require_prompt(args.prompt)
     if args.system and args.chat is False:
         raise InvalidSettingsError("--system is a chat turn, and --raw completes plain text: give one of them.")
+    from workbench.core.loading import LoadSettings, load_model_blocking
+
     load_settings = LoadSettings(device=args.device, dtype=args.dtype, trust_remote_code=args.trust_remote_code)
     progress = _ProgressLine(sys.stderr)
     try:

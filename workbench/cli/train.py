@@ -52,7 +52,7 @@ def settings_from_args(args: argparse.Namespace) -> TrainSettings:
         from workbench.core.checkpoints import has_checkpoint, load_checkpoint, saved_settings
         from workbench.core.errors import InvalidInputError
         from workbench.core.settings_fields import settings_from_data
-        from workbench.core.training.trainer import CHECKPOINT_FOLDER, RESUME_NEEDS, nothing_to_resume
+        from workbench.core.training.run_folder import CHECKPOINT_FOLDER, RESUME_NEEDS, nothing_to_resume
 
         checkpoint = Path(args.out_dir).expanduser() / CHECKPOINT_FOLDER
         saved = saved_settings(checkpoint)
@@ -208,19 +208,20 @@ def _train(args: argparse.Namespace, processes: Processes) -> int:
     from workbench.core.jobs import RunControl, drain
     from workbench.core.outputs import check_output_folder
     from workbench.core.training.corpus import read_corpus
+    from workbench.core.training.run_folder import refuse_a_run_killed_before_its_first_checkpoint
 
     settings = settings_from_args(args)
     # Checked before the progress bar starts, and before the trainer (torch, transformers) is imported, so a
-    # mistake costs nothing and reads as one line.
+    # mistake (in the flags, the corpus or the output folder) costs nothing and reads as one line.
     settings.validate()
     read_corpus(settings.corpus)  # read again by the trainer: a second read is cheap beside training
-    from workbench.core.training.trainer import refuse_a_run_killed_before_its_first_checkpoint, train
-
     if processes.is_main:
         # Only checked: the trainer makes it, and removes it again if the run is refused or ends having saved nothing.
         if not args.resume:
             refuse_a_run_killed_before_its_first_checkpoint(Path(settings.out_dir).expanduser())
         check_output_folder(Path(settings.out_dir), resume=args.resume, how_to_resume="--resume")
+    from workbench.core.training.trainer import train
+
     control = RunControl()
     again = "every process stops after this step" if processes.distributed else "Ctrl+C again to abort at once"
     printer = _QuietPrinter()

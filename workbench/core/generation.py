@@ -49,6 +49,7 @@ from workbench.core.generation_data import (
     TokenTrace,
     prefill_token_ids,
     prompt_token_ids,
+    require_generator,
 )
 from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import CancelToken
@@ -63,16 +64,6 @@ ALTERNATIVES = 5  # top alternatives reported with every token
 # Prompt tokens kept as context for the first decoded pieces, so a leading space
 # ("▁Paris" in SentencePiece vocabularies) is not lost at the start of the answer.
 _DECODE_CONTEXT = 4
-
-
-def require_generator(name: str, can_generate: bool) -> None:
-    """Refuse an encoder (BERT, MiniLM) before any work is done on it."""
-    if not can_generate:
-        raise InvalidInputError(
-            QT_TRANSLATE_NOOP(
-                "Errors", "{name} is an encoder: it reads text but cannot generate it. Pick a generative model."
-            ).fill(name=name)
-        )
 
 
 # --------------------------------------------------------------------------- probabilities

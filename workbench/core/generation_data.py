@@ -157,6 +157,16 @@ def require_prompt(prompt: str) -> None:
         raise InvalidInputError(QT_TRANSLATE_NOOP("Errors", "The prompt is empty: type some text first."))
 
 
+def require_generator(name: str, can_generate: bool) -> None:
+    """Refuse an encoder (BERT, MiniLM) before any work is done on it."""
+    if not can_generate:
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP(
+                "Errors", "{name} is an encoder: it reads text but cannot generate it. Pick a generative model."
+            ).fill(name=name)
+        )
+
+
 def prefill_token_ids(loaded: LoadedModel, request: GenerationRequest) -> list[int]:
     """The tokens the answer is made to start with: the prefill text's, then the given ids."""
     tokenizer = loaded.tokenizer

@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from workbench.core.training.events import EvalEvent, StepEvent
+from workbench.core.training.run_folder import METRICS_COLUMNS, METRICS_FILE, RUN_FILE
 from workbench.core.training.run_history import (
     EvaluationLogs,
     RunHistory,
@@ -29,7 +30,6 @@ from workbench.core.training.run_history import (
 )
 from workbench.core.training.settings import TrainSettings
 from workbench.core.training.snapshots import snapshot_steps
-from workbench.core.training.trainer import METRICS_COLUMNS, METRICS_FILE, RUN_FILE
 
 
 @dataclass(frozen=True)

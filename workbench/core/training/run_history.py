@@ -26,10 +26,7 @@ from workbench.core.outputs import training_in
 from workbench.core.settings_fields import settings_from_data
 from workbench.core.training.events import EvalEvent, StepEvent, perplexity_of
 from workbench.core.training.probes import PROBES_FILE, read_probes
-from workbench.core.training.settings import TrainSettings
-from workbench.core.training.snapshots import snapshot_steps
-from workbench.core.training.step_log import read_step_log
-from workbench.core.training.trainer import (
+from workbench.core.training.run_folder import (
     CHECKPOINT_FOLDER,
     HEADS_FILE,
     METRICS_COLUMNS,
@@ -38,6 +35,9 @@ from workbench.core.training.trainer import (
     SAMPLES_FILE,
     stopped_run,
 )
+from workbench.core.training.settings import TrainSettings
+from workbench.core.training.snapshots import snapshot_steps
+from workbench.core.training.step_log import read_step_log
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Generator, Sequence
 
@@ -35,7 +35,6 @@ from workbench.core.checkpoints import (
     SavingProgress,
     has_checkpoint,
     load_checkpoint,
-    read_state,
     saving_checkpoint,
     settings_kept,
 )
@@ -47,7 +46,7 @@ from workbench.core.jobs import CancelledError, RunControl
 from workbench.core.model_parts import checked_before_each, decoder_blocks
 from workbench.core.outputs import RunFolderLock, missing_folders, prepare_output_folder, remove_made_folders
 from workbench.core.random_stream import device_streams, process_random_stream, set_device_streams
-from workbench.core.settings_fields import described_fields, field_problems, settings_from_data
+from workbench.core.settings_fields import described_fields
 from workbench.core.text_stream import complete_text
 from workbench.core.training import modeling
 from workbench.core.training.corpus import read_corpus
@@ -83,6 +82,17 @@ from workbench.core.training.probes import (
     probe_token_ids,
 )
 from workbench.core.training.processes import launched_processes
+from workbench.core.training.run_folder import (
+    CHECKPOINT_FOLDER,
+    HEADS_FILE,
+    METRICS_COLUMNS,
+    METRICS_FILE,
+    RESUME_NEEDS,
+    RUN_FILE,
+    SAMPLES_FILE,
+    nothing_to_resume,
+    refuse_a_run_killed_before_its_first_checkpoint,
+)
 from workbench.core.training.settings import TrainSettings
 from workbench.core.training.snapshots import SnapshotEvent, drop_snapshots_after, save_snapshot, snapshot_steps
 from workbench.core.training.step_log import StepLog
@@ -97,13 +107,6 @@ from workbench.core.transformers_helpers import (
     unknown_token_count,
 )
 
-CHECKPOINT_FOLDER = "checkpoint"
-# What a resume reads: keys of the checkpoint's state, then of its tensors.
-RESUME_NEEDS = (("step", "tokens_seen", "elapsed_s", "settings"), ("optimizer", "batch_rng", "torch_rng"))
-METRICS_FILE = "metrics.csv"
-RUN_FILE = "run.json"  # the run's settings and batch layout, written as it starts (what a follower reads)
-HEADS_FILE = "heads.jsonl"  # the heads' scores at each evaluation, in the format of `workbench heads --json`
-SAMPLES_FILE = "samples.jsonl"  # the sample text of each evaluation
 PROBE_SOURCE_TOKENS = 4000  # default probes come from the first lines of the validation text
 PROBE_CONTINUATION_TOKENS = 24
 SAVING_CHECKPOINT = QT_TRANSLATE_NOOP("StatusEvent", "Saving a checkpoint")  # the status while one is written
@@ -111,7 +114,6 @@ SAVING_CHECKPOINT = QT_TRANSLATE_NOOP("StatusEvent", "Saving a checkpoint")  # t
 CHECKPOINT_NAME = QT_TRANSLATE_NOOP("ModelNames", "{run} (checkpoint, step {step})")
 SNAPSHOT_NAME = QT_TRANSLATE_NOOP("ModelNames", "{run} (evaluation at step {step})")  # as the model picker says
 EVALUATING = QT_TRANSLATE_NOOP("StatusEvent", "Evaluating at step {step}: validation loss, sample, probes")
-METRICS_COLUMNS = ("step", "train_loss", "val_loss", "lr", "tokens_per_s", "elapsed_s")
 MODEL_DEFINING_SETTINGS = (  # dropout too: the model keeps the rate it was built with
     "arch", "tokenizer", "base_model", "lora", "lora_rank", "n_layer", "n_head", "n_embd", "block_size", "vocab_size",
     "dropout",
@@ -769,36 +771,6 @@ class _Run:
         modeling.publish_final_model(trainable, self.out_dir, self.out_dir.name, self._description())
         Catalog().register_trained(self.out_dir)
 
-
-
-def refuse_a_run_killed_before_its_first_checkpoint(out_dir: Path) -> None:
-    """A run's folder without a checkpoint or a kept model (killed early, a power cut) is said to be one: the
-    usual refusal of a used folder points to --resume, which has nothing to take up there."""
-    if ((out_dir / RUN_FILE).is_file() and not has_checkpoint(out_dir / CHECKPOINT_FOLDER)
-            and not snapshot_steps(out_dir)):
-        raise InvalidInputError(QT_TRANSLATE_NOOP(
-            "Errors", "{folder} holds a run stopped before its first checkpoint, with nothing to resume: choose a "
-            "new folder, or delete this one to train there.").fill(folder=out_dir))
-
-
-def nothing_to_resume(out_dir: str | Path) -> InvalidSettingsError:
-    return InvalidSettingsError(
-        QT_TRANSLATE_NOOP("Errors", "There is no checkpoint to resume in {folder}.").fill(folder=out_dir)
-    )
-
-
-def stopped_run(out_dir: str | Path) -> tuple[TrainSettings, int] | None:
-    """The settings and step of the run checkpointed in ``out_dir``, or None when there is no readable
-    checkpoint there (resuming checks the whole checkpoint; this only offers it). The settings name ``out_dir``
-    as the run's folder: a run moved, renamed or copied goes on where it is now, not where it started."""
-    state = read_state(Path(out_dir) / CHECKPOINT_FOLDER)
-    try:
-        settings, step = settings_from_data(TrainSettings, state["settings"]), int(state["step"])
-    except (KeyError, TypeError, ValueError, AttributeError):  # no state, or one without what a run needs
-        return None
-    if field_problems(settings):  # a hand-edited state the form cannot show
-        return None
-    return replace(settings, out_dir=str(out_dir)), step
 
 
 # The config settings that make a transformers model draw in training: dropout rates, the chance to skip a layer

@@ -42,11 +42,12 @@ from workbench.core.training.events import (
     TrainResult,
 )
 from workbench.core.training.probes import ProbeRecord
+from workbench.core.training.run_folder import METRICS_FILE, stopped_run
 from workbench.core.training.run_follower import RunUpdate
 from workbench.core.training.run_history import RunHistory, read_run
 from workbench.core.training.settings import TrainSettings
 from workbench.core.training.step_batches import StepBatch, batch_steps
-from workbench.core.training.trainer import METRICS_FILE, stopped_run, train
+from workbench.core.training.trainer import train
 from workbench.qt.common.app_state import AppState
 from workbench.qt.common.language import error_text, translated
 from workbench.qt.common.run_controls import RunControlsMixin

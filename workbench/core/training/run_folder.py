@@ -1,0 +1,53 @@
+"""What a training run's folder holds, and what can be told from it before any training: the names of its files,
+a run stopped there, a folder a command cannot start or resume in. No torch, so a command says a mistake at once."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from workbench.core.checkpoints import has_checkpoint, read_state
+from workbench.core.errors import InvalidInputError, InvalidSettingsError
+from workbench.core.i18n import QT_TRANSLATE_NOOP
+from workbench.core.settings_fields import field_problems, settings_from_data
+from workbench.core.training.settings import TrainSettings
+from workbench.core.training.snapshots import snapshot_steps
+
+CHECKPOINT_FOLDER = "checkpoint"
+# What a resume reads: keys of the checkpoint's state, then of its tensors.
+RESUME_NEEDS = (("step", "tokens_seen", "elapsed_s", "settings"), ("optimizer", "batch_rng", "torch_rng"))
+METRICS_FILE = "metrics.csv"
+RUN_FILE = "run.json"  # the run's settings and batch layout, written as it starts (what a follower reads)
+HEADS_FILE = "heads.jsonl"  # the heads' scores at each evaluation, in the format of `workbench heads --json`
+SAMPLES_FILE = "samples.jsonl"  # the sample text of each evaluation
+METRICS_COLUMNS = ("step", "train_loss", "val_loss", "lr", "tokens_per_s", "elapsed_s")
+
+
+def refuse_a_run_killed_before_its_first_checkpoint(out_dir: Path) -> None:
+    """A run's folder without a checkpoint or a kept model (killed early, a power cut) is said to be one: the
+    usual refusal of a used folder points to --resume, which has nothing to take up there."""
+    if ((out_dir / RUN_FILE).is_file() and not has_checkpoint(out_dir / CHECKPOINT_FOLDER)
+            and not snapshot_steps(out_dir)):
+        raise InvalidInputError(QT_TRANSLATE_NOOP(
+            "Errors", "{folder} holds a run stopped before its first checkpoint, with nothing to resume: choose a "
+            "new folder, or delete this one to train there.").fill(folder=out_dir))
+
+
+def nothing_to_resume(out_dir: str | Path) -> InvalidSettingsError:
+    return InvalidSettingsError(
+        QT_TRANSLATE_NOOP("Errors", "There is no checkpoint to resume in {folder}.").fill(folder=out_dir)
+    )
+
+
+def stopped_run(out_dir: str | Path) -> tuple[TrainSettings, int] | None:
+    """The settings and step of the run checkpointed in ``out_dir``, or None when there is no readable
+    checkpoint there (resuming checks the whole checkpoint; this only offers it). The settings name ``out_dir``
+    as the run's folder: a run moved, renamed or copied goes on where it is now, not where it started."""
+    state = read_state(Path(out_dir) / CHECKPOINT_FOLDER)
+    try:
+        settings, step = settings_from_data(TrainSettings, state["settings"]), int(state["step"])
+    except (KeyError, TypeError, ValueError, AttributeError):  # no state, or one without what a run needs
+        return None
+    if field_problems(settings):  # a hand-edited state the form cannot show
+        return None
+    return replace(settings, out_dir=str(out_dir)), step
