@@ -7,6 +7,7 @@ The choice is made here, above both, so that neither the window nor the CLI impo
 from __future__ import annotations
 
 import os
+import signal
 import sys
 
 DEMO_ARGS = ["generate", "--model", "smollm2-135m-instruct", "--prompt", "What is the capital of France?",
@@ -28,7 +29,10 @@ def main(argv: list[str] | None = None) -> int:
 
             if not argv:
                 print("No display found: running a short command-line demo instead.")
-            return cli_main(argv or DEMO_ARGS)
+            status = cli_main(argv or DEMO_ARGS)
+            # Done: a Ctrl+C from here on would land in the interpreter's shutdown, as a traceback and status 0.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            return status
         from workbench.qt.launch import launch_gui
 
         return launch_gui()

@@ -34,6 +34,58 @@ def test_an_unexpected_fault_is_one_line_with_the_traceback_in_a_file(monkeypatc
     assert str(report) in err and "Traceback" in report.read_text(encoding="utf-8")
 
 
+def test_ctrl_c_while_a_load_goes_on_in_its_thread_leaves_at_once_with_130(monkeypatch, capsys):
+    """Interrupted, a model load goes on in its thread deep in transformers; an ordinary exit would shut the
+    interpreter down under it and abort ("terminate called without an active exception", status 134)."""
+    import threading
+
+    loading = threading.Event()
+    working = threading.Thread(target=loading.wait, name="workbench-load", daemon=True)
+
+    def interrupted_load(args):
+        working.start()
+        raise KeyboardInterrupt
+
+    left = []
+    monkeypatch.setattr(models, "run", interrupted_load)
+    monkeypatch.setattr(os, "_exit", left.append)
+    try:
+        assert cli.main(["models"]) == 130
+    finally:
+        loading.set()
+    assert left == [130] and capsys.readouterr().err == "interrupted\n"
+    working.join()
+    monkeypatch.setattr(models, "run", lambda args: (_ for _ in ()).throw(KeyboardInterrupt))
+    assert cli.main(["models"]) == 130 and left == [130]  # no thread at work: an ordinary exit
+
+
+def test_a_second_ctrl_c_swallowed_by_a_callback_still_aborts_without_a_traceback(capsys, monkeypatch):
+    """Raised inside a weakref callback, a KeyboardInterrupt was printed as "Exception ignored" and lost."""
+    import signal
+    import weakref
+
+    from workbench.cli.interrupt import first_ctrl_c_stops
+    from workbench.core.jobs import CancelToken
+
+    class Held:
+        pass
+
+    def interrupted_callback(_ref):
+        raise KeyboardInterrupt  # as the second Ctrl+C's handler raises it, wherever Python is
+
+    left = []
+    monkeypatch.setattr(os, "_exit", left.append)
+    control = CancelToken()
+    with first_ctrl_c_stops(control, None):
+        signal.raise_signal(signal.SIGINT)  # the first Ctrl+C: a stop
+        assert control.cancelled
+        held = Held()
+        reference = weakref.ref(held, interrupted_callback)
+        del held  # the callback runs, and its KeyboardInterrupt cannot be raised
+    assert reference() is None and left == [130]
+    assert capsys.readouterr().err == "interrupted\n"  # no "Exception ignored", no traceback
+
+
 @pytest.mark.parametrize("error, said", [
     (RuntimeError("Error while serializing: I/O error: No space left on device (os error 28)"), "The disk is full"),
     (OSError(28, "No space left on device"), "No space left on device"),

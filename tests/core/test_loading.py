@@ -123,6 +123,17 @@ def test_a_folder_without_a_tokenizer_says_so(tiny_folder):
         load_model_blocking(str(tiny_folder))
 
 
+def test_a_tokenizer_config_without_its_vocabulary_names_the_missing_file(tiny_folder):
+    """transformers said "Couldn't instantiate the backend tokenizer from one of: " and named nothing."""
+    (tiny_folder / "tokenizer.json").unlink()
+    assert (tiny_folder / "tokenizer_config.json").is_file()
+    with pytest.raises(ModelLoadError) as refused:
+        load_model_blocking(str(tiny_folder))
+    assert str(refused.value) == (
+        f"{tiny_folder} has no tokenizer vocabulary: tokenizer.json (or another vocabulary file) is missing beside "
+        "its tokenizer_config.json. Copy the tokenizer files in with the model's.")
+
+
 @pytest.mark.parametrize(("config", "said"), [("", "is not a valid JSON file"),
                                               ('{"model_type": "nonsense"}', "model type `nonsense`")])
 def test_a_damaged_config_is_said_in_one_line_not_called_an_encoder(tiny_folder, config, said):

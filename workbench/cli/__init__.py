@@ -6,6 +6,7 @@ import argparse
 import importlib
 import os
 import sys
+import threading
 import traceback
 from typing import NoReturn
 
@@ -65,6 +66,16 @@ def _not_utf8(argv: list[str]) -> str | None:
     return None
 
 
+def leave_now_if_work_goes_on(status: int) -> None:
+    """Ends the process with ``status`` at once when a thread is still at work: a model load that Ctrl+C left
+    deep in transformers goes on in its thread, and the interpreter's shutdown would tear the native libraries
+    down under it ("terminate called without an active exception", status 134 instead of 130)."""
+    if any(thread.is_alive() for thread in threading.enumerate() if thread is not threading.main_thread()):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     bad = _not_utf8(sys.argv[1:] if argv is None else argv)
@@ -96,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         # On a terminal the ^C echo lands after streamed text: the word starts a line of its own.
         print(("\n" if sys.stderr.isatty() else "") + "interrupted", file=sys.stderr)
+        leave_now_if_work_goes_on(INTERRUPTED)
         return INTERRUPTED
     except Exception as error:  # a fault of ours: one line here, the whole story in a file for the report
         plain = plain_error(error)  # unless it is a full disk or too little memory

@@ -30,11 +30,24 @@ def first_ctrl_c_stops(control: CancelToken, announce: str | None, second_aborts
         if second_aborts:
             signal.signal(signal.SIGINT, previous)
 
+    def abort_where_it_cannot_be_raised(unraisable) -> None:
+        # The second Ctrl+C's KeyboardInterrupt, raised inside a weakref callback or a __del__, would be swallowed
+        # with a printed traceback and the run would go on; raised again from here, it is lost the same way.
+        if issubclass(unraisable.exc_type, KeyboardInterrupt):
+            print("interrupted", file=sys.stderr, flush=True)
+            sys.stdout.flush()
+            os._exit(INTERRUPTED)
+        else:
+            previous_hook(unraisable)
+
     previous = signal.signal(signal.SIGINT, stop)
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = abort_where_it_cannot_be_raised
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+        sys.unraisablehook = previous_hook
 
 
 class StopsWhenReaderGoes:

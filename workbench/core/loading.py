@@ -197,7 +197,11 @@ def _load_folder(location: str, settings: LoadSettings, dtype: torch.dtype, **hu
     # Said explicitly either way: left unset, transformers would ask on the terminal and wait.
     trust = _allowed_remote_code(location, settings, hub_options)
     config = AutoConfig.from_pretrained(location, trust_remote_code=trust, **hub_options)
-    tokenizer = AutoTokenizer.from_pretrained(location, trust_remote_code=trust, **hub_options)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(location, trust_remote_code=trust, **hub_options)
+    except (ValueError, OSError) as error:
+        _explain_a_tokenizer_without_vocabulary(location, error)
+        raise
     with models_built_in_turn():
         model, loading = _auto_class(config).from_pretrained(
             location,
@@ -210,6 +214,22 @@ def _load_folder(location: str, settings: LoadSettings, dtype: torch.dtype, **hu
         )
     _refuse_missing_weights(location, loading)
     return model, tokenizer
+
+
+# The files a tokenizer's vocabulary is in, one of which a tokenizer_config.json normally comes with.
+_VOCABULARY_FILES = ("tokenizer.json", "tokenizer.model", "vocab.json", "vocab.txt", "spiece.model",
+                     "sentencepiece.bpe.model")
+
+
+def _explain_a_tokenizer_without_vocabulary(location: str, error: Exception) -> None:
+    """A folder whose tokenizer_config.json lost its vocabulary file (say tokenizer.json, not copied along): said
+    as such, where transformers says it "couldn't instantiate the backend tokenizer from one of: " nothing."""
+    folder = Path(location)
+    if folder.is_dir() and not any((folder / name).is_file() for name in _VOCABULARY_FILES):
+        raise ModelLoadError(QT_TRANSLATE_NOOP(
+            "Errors", "{location} has no tokenizer vocabulary: tokenizer.json (or another vocabulary file) is "
+            "missing beside its tokenizer_config.json. Copy the tokenizer files in with the model's.").fill(
+                location=location)) from error
 
 
 _POOLER = re.compile(r"(\w+\.)?pooler\.")  # "pooler.dense.weight", "bert.pooler.dense.bias"
@@ -682,9 +702,9 @@ def open_model(
     return loaded
 
 
-# Any one of these in a folder is a tokenizer transformers can read (fast, or one it converts).
-_TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "tokenizer.model", "vocab.json", "vocab.txt",
-                    "spiece.model", "sentencepiece.bpe.model")
+# Any one of these in a folder is a tokenizer transformers can read (fast, or one it converts; a config alone:
+# a byte-level tokenizer such as ByT5's needs no vocabulary).
+_TOKENIZER_FILES = ("tokenizer_config.json", *_VOCABULARY_FILES)
 
 
 def _load_folder_checked(location: str, settings: LoadSettings, dtype: torch.dtype):

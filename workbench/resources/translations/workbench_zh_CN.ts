@@ -1403,6 +1403,10 @@ mean surprisal {3:.2f} nats{4}</source>
         <translation>{model} 在生成过程中不提供其注意力权重。</translation>
     </message>
     <message>
+        <source>{location} has no tokenizer vocabulary: tokenizer.json (or another vocabulary file) is missing beside its tokenizer_config.json. Copy the tokenizer files in with the model&apos;s.</source>
+        <translation>{location} 没有分词器词表：它的 tokenizer_config.json 旁缺少 tokenizer.json（或其他词表文件）。请把分词器文件与模型文件一起复制过来。</translation>
+    </message>
+    <message>
         <source>{location} could not be loaded: {count} of the model&apos;s weights are not in its files ({names}); they would be random numbers.</source>
         <translation>无法加载 {location}：模型有 {count} 个权重不在其文件中（{names}），它们将是随机数。</translation>
     </message>
