@@ -69,11 +69,12 @@ def test_hand_made_heads_score_one_on_their_own_pattern_only():
     np.testing.assert_allclose(scores.sink[0, 3], np.mean([1 / (t + 1) for t in range(1, 9)]), rtol=1e-6)
 
 
-def test_scores_on_a_real_model_equal_those_from_transformers_output_attentions(tiny_loaded):
-    scores = head_scores(tiny_loaded, tiny_loaded.context_length)
-    probe = repeated_probe(tiny_loaded.tokenizer, tiny_loaded.context_length)
-    model = tiny_loaded.model
-    model.set_attn_implementation("eager")
+def assert_scores_from_output_attentions(scores, loaded) -> None:
+    """``scores`` against the definitions, read from the model's own ``output_attentions`` on the probe."""
+    probe = repeated_probe(loaded.tokenizer, loaded.context_length)
+    model = loaded.model
+    if hasattr(model, "set_attn_implementation"):
+        model.set_attn_implementation("eager")
     with torch.inference_mode():
         outputs = model(torch.tensor([probe.token_ids]), output_attentions=True)
     attention = torch.cat(outputs.attentions).numpy()  # (L, H, T, T)
@@ -83,5 +84,11 @@ def test_scores_on_a_real_model_equal_those_from_transformers_output_attentions(
     queries = np.arange(o + 1, o + 2 * n)
     np.testing.assert_allclose(scores.previous_token, attention[:, :, queries, queries - 1].mean(-1), atol=1e-6)
     np.testing.assert_allclose(scores.sink, attention[:, :, 1:, 0].mean(-1), atol=1e-6)
+
+
+def test_scores_on_a_real_model_equal_those_from_transformers_output_attentions(tiny_loaded):
+    scores = head_scores(tiny_loaded, tiny_loaded.context_length)
+    assert_scores_from_output_attentions(scores, tiny_loaded)
+    model = tiny_loaded.model
     assert scores.to_json()["layers"] == model.config.num_hidden_layers
     assert len(scores.to_json()["scores"]["induction"][0]) == model.config.num_attention_heads

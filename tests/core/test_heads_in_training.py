@@ -9,9 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.core.test_head_scores import assert_scores_from_output_attentions
 from tests.core.test_training import run, tiny_settings
 from workbench.cli import main
 from workbench.core.catalog import run_checkpoints
+from workbench.core.checkpoints import step_folder
 from workbench.core.head_scores import head_scores
 from workbench.core.loading import load_model_blocking
 from workbench.core.training.events import EvalEvent
@@ -32,7 +34,9 @@ def test_every_evaluation_of_a_transformer_carries_its_heads_scores(trained):
     for event in evals:
         scores = event.head_scores
         assert scores.induction.shape == scores.previous_token.shape == scores.sink.shape == (2, 2)
-        assert np.all((scores.sink >= 0) & (scores.sink <= 1))
+        # The model as it was at that evaluation (kept as step-…), read through its own output_attentions.
+        kept = load_model_blocking(str(step_folder(result.out_dir, event.step)))
+        assert_scores_from_output_attentions(scores, kept)
     # heads.jsonl keeps them, in the format of `workbench heads --json` with the step.
     written = read_step_log(f"{result.out_dir}/{HEADS_FILE}")
     assert written == [{"step": event.step, **event.head_scores.to_json()} for event in evals]
