@@ -49,14 +49,18 @@ def _ids(loaded) -> list[int]:
     return loaded.tokenizer(TEXT)["input_ids"][:40]
 
 
-def _independent(loaded, ids: list[int], layer: int) -> tuple[np.ndarray, np.ndarray, torch.Tensor]:
-    """Next-token probabilities and ranks of one layer from output_hidden_states + final norm + head, and its
-    distribution after the last position."""
+def _layer_logits(loaded, ids: list[int], layer: int) -> torch.Tensor:
+    """(T, V) scores of one layer from output_hidden_states + final norm + head."""
     model = loaded.model
     norm = model.model.norm if hasattr(model, "model") else model.transformer.ln_f
     with torch.no_grad():
         hidden = model(torch.tensor([ids]), output_hidden_states=True).hidden_states[layer]  # (1, T, C)
-        logits = model.get_output_embeddings()(norm(hidden))[0]  # (T, V)
+        return model.get_output_embeddings()(norm(hidden))[0]  # (T, V)
+
+
+def _independent(loaded, ids: list[int], layer: int) -> tuple[np.ndarray, np.ndarray, torch.Tensor]:
+    """Next-token probabilities and ranks of one layer, and its scores after the last position."""
+    logits = _layer_logits(loaded, ids, layer)  # (T, V)
     probs, wanted = logits.softmax(-1), torch.tensor(ids[1:])[:, None]  # (T, V), (T-1, 1)
     ranks = (logits[:-1] > logits[:-1].gather(1, wanted)).sum(-1)  # (T-1,): by logits, which never round to a tie
     return probs[:-1].gather(1, wanted)[:, 0].numpy(), ranks.numpy(), logits[-1]
@@ -92,6 +96,9 @@ def test_middle_layer_equals_hidden_states_through_norm_and_head(lens_model):
         guess = after_last[lens.guess_id]
         assert abs(lens.guess_prob[layer] - float(after_last.softmax(-1)[lens.guess_id])) <= 1e-5
         assert lens.guess_rank[layer] == int((after_last > guess).sum())
+        top = _layer_logits(lens_model, ids, layer).softmax(-1).topk(5, dim=-1)  # (T, 5)
+        assert np.array_equal(lens.top_ids[layer], top.indices.numpy())
+        assert np.abs(lens.top_probs[layer] - top.values.numpy()).max() <= 1e-5
 
 
 def test_ranks_hold_where_probabilities_round_to_zero(tiny_loaded):
