@@ -17,11 +17,18 @@ GREEDY = DecodingSettings(mode="greedy", max_new_tokens=12)
 
 def test_greedy_chat_answer_knows_the_capital_of_france(smollm2):
     events = []
-    result = drain(generate(smollm2, GenerationRequest("What is the capital of France?", GREEDY)), events.append)
+    request = GenerationRequest("What is the capital of France?", GREEDY)
+    result = drain(generate(smollm2, request), events.append)
     answer = result.sequences[0].text
     assert "Paris" in answer
     assert "".join(event.text for event in events if isinstance(event, TokenEvent)) == answer
-    assert all(0 < event.prob <= 1 for event in events)
+    # Each streamed probability is the model's own: one pass, no cache, over the prompt and the answer.
+    prompt, answer_ids = prompt_token_ids(smollm2, request), list(result.sequences[0].token_ids)
+    with torch.inference_mode():
+        logits = smollm2.model(torch.tensor([prompt + answer_ids], device=smollm2.device)).logits[0]  # (T, V)
+    probs = logits[len(prompt) - 1 : -1].float().softmax(-1)  # (N, V)
+    expected = probs.gather(1, torch.tensor(answer_ids, device=probs.device)[:, None])[:, 0].tolist()
+    assert [event.prob for event in events if isinstance(event, TokenEvent)] == pytest.approx(expected, abs=1e-4)
 
 
 def test_greedy_equals_model_generate(smollm2):
