@@ -106,3 +106,19 @@ def test_a_text_cut_inside_a_character_leaves_that_character_out():
     assert complete_text(tokenizer, ids) == "月光 on the 霰"
     context = tokenizer("月光", add_special_tokens=False)["input_ids"]
     assert complete_text(tokenizer, ids[len(context):], context_ids=context) == " on the 霰"
+
+
+@pytest.mark.parametrize("name", ["byte-level BPE", "SentencePiece style"])  # tokens that split characters
+def test_a_context_that_ends_inside_a_character_gives_that_character_at_the_token_that_completes_it(name):
+    """A branch forced to a character's first bytes: the stream once gave the whole context's text again there."""
+    tokenizer = TOKENIZERS[name]()
+    ids = tokenizer(TEXT, add_special_tokens=False)["input_ids"]
+    whole = tokenizer.decode(ids, skip_special_tokens=True)
+    cuts = [cut for cut in range(1, len(ids)) if tokenizer.decode(ids[:cut]).endswith("\ufffd")]
+    assert cuts  # the text has contexts that end inside a character
+    for cut in cuts:
+        pieces = stream_pieces(tokenizer, ids[cut:], ids[:cut])
+        # The context's text up to its last whole character: its longest start that decodes cleanly.
+        whole_part = max(k for k in range(cut + 1) if "\ufffd" not in tokenizer.decode(ids[:k]))
+        assert "".join(pieces) == whole[len(tokenizer.decode(ids[:whole_part])) :], cut
+        assert not any("\ufffd" in piece for piece in pieces)

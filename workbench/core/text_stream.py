@@ -15,6 +15,8 @@ from typing import Protocol, Sequence
 
 from tokenizers.decoders import DecodeStream
 
+from workbench.core.attention_tokens import unfinished_character_tokens
+
 
 class TextStream(Protocol):
     def add(self, token_id: int) -> str:
@@ -53,11 +55,21 @@ class _PythonTextStream:
 
 
 def text_stream(tokenizer, context_ids: Sequence[int] = ()) -> TextStream:
-    """A stream for one sequence whose text continues after ``context_ids``."""
+    """A stream for one sequence whose text continues after ``context_ids``. A context that ends within a
+    character (a branch forced to its first bytes) starts the stream where that character begins, its bytes
+    fed in: the token that completes it gives the character, where a stream begun after them would give the
+    whole context's text again (it reads as a replacement character, which the new text does not continue)."""
+    context_ids = list(context_ids)
+    begun = len(unfinished_character_tokens(tokenizer, context_ids))
+    whole, pending = context_ids[: len(context_ids) - begun], context_ids[len(context_ids) - begun :]
     backend_tokenizer = getattr(tokenizer, "backend_tokenizer", None)
     if backend_tokenizer is not None:
-        return _LibraryTextStream(backend_tokenizer, context_ids)
-    return _PythonTextStream(tokenizer, context_ids)
+        stream: TextStream = _LibraryTextStream(backend_tokenizer, whole)
+    else:
+        stream = _PythonTextStream(tokenizer, whole)
+    for token_id in pending:
+        stream.add(token_id)  # "": the character is not whole yet
+    return stream
 
 
 def complete_text(tokenizer, ids: Sequence[int], context_ids: Sequence[int] = ()) -> str:
