@@ -142,6 +142,23 @@ def test_a_second_run_lists_its_probes_and_the_scrubber_follows_its_newest_step(
     assert scrubber.out_dir == tmp_path / "second"
 
 
+def test_a_run_whose_evaluations_read_no_probe_yet_takes_them_from_the_run_file(qtbot, trained, tmp_path):
+    """A Stop during the first evaluation keeps its step but no probe record: the tab listed the step and
+    showed nothing to read."""
+    import shutil
+
+    panel, run = trained
+    copy = tmp_path / "cut-short"
+    shutil.copytree(run, copy)
+    (copy / "probes.jsonl").write_text("", encoding="utf-8")
+    panel.curves.evaluations.setCurrentWidget(panel.scrubber)
+    panel.open_run(copy)
+    scrubber = panel.scrubber
+    assert [scrubber.probe_combo.itemText(i) for i in range(scrubber.probe_combo.count())] == [PROBE]
+    qtbot.waitUntil(lambda: scrubber.shown is not None and scrubber.shown.step == 60, timeout=60_000)
+    assert scrubber.shown.probe == PROBE
+
+
 def test_a_new_run_clears_the_last_runs_reading(qtbot, trained, tmp_path):
     """After Start, the old run's "Step 300, read on the CPU." and its grids stayed until the new run's first
     snapshot, as if they were the new run's."""

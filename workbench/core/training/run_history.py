@@ -80,6 +80,14 @@ def run_settings(run_folder: str | Path) -> TrainSettings | None:
     return replace(settings, out_dir=str(run_folder)) if settings is not None else None
 
 
+def run_probes(run_folder: str | Path) -> tuple[str, ...]:
+    """The probe texts the run in ``run_folder`` reads at each evaluation, as its ``run.json`` says them (runs of
+    earlier versions: none)."""
+    layout = _run_layout(Path(run_folder)) or {}
+    probes = layout.get("probes")
+    return tuple(probe for probe in probes if isinstance(probe, str)) if isinstance(probes, list) else ()
+
+
 @dataclass(frozen=True)
 class TokenCounts:
     """Tokens a run has learnt from after each step, all processes together: a resume may change the batch

@@ -712,6 +712,7 @@ class _Run:
             "effective_batch": self.effective_batch,
             "batch_history": self.batch_history,
             "device": str(self.device),
+            "probes": list(self.probes),  # what each evaluation reads, before one has (a Stop may cut the first short)
         }
         write_json_atomic(self.out_dir / RUN_FILE, layout)
 

@@ -31,6 +31,7 @@ from workbench.core.catalog import TRAINED, folder_entry
 from workbench.core.checkpoints import step_folder
 from workbench.core.devices import device_beside_training, resolve_device
 from workbench.core.loading import LoadSettings
+from workbench.core.training.run_history import run_probes
 from workbench.core.training.scrub import StepReading, read_step
 from workbench.qt.attention.heatmap import AttentionHeatmap, DisplayOptions
 from workbench.qt.common.app_state import AppState
@@ -149,6 +150,9 @@ class CheckpointScrubber(QWidget):
 
     def set_steps(self, steps: tuple[int, ...]) -> None:
         """The steps kept now (older ones may have been dropped by the retention rule)."""
+        if steps and not self.probes and self.out_dir is not None:
+            # No evaluation has read its probes yet (a Stop cut the first short): the run says which it reads.
+            self.set_probes(list(run_probes(self.out_dir)))
         at_end = self.slider.value() == self.slider.maximum()
         current = self.current_step()
         self.steps = sorted(steps)
