@@ -442,6 +442,11 @@ def test_a_run_opened_from_its_folder_is_drawn_as_it_was_watched(panel, qtbot, c
     assert reopened.scrubber.steps == [20, 40] and reopened.scrubber.probes == ["the quick brown fox"]
     assert not reopened.continue_button.isEnabled()  # finished: nothing to continue
     assert "shown up to step 40" in reopened.status_label.text()
+    reopened.open_run(out_dir)  # opened again: drawn again, not dashed over itself
+    panel.open_run(out_dir)  # the run this panel trained: the same
+    for shown in (reopened, panel):
+        assert shown.curves.curves.overlay_labels() == []
+        assert shown.curves.curves.points(shown.curves.train_name).shape[0] == 40
 
 
 def test_a_folder_that_is_not_a_run_is_one_line(panel, tmp_path):

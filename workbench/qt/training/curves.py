@@ -167,9 +167,13 @@ class TrainingCurves(QWidget):
             tabs = max(SAMPLES_MIN_HEIGHT, min(height * 2 // 5, height - plots))
         self.splitter.setSizes([height - tabs, tabs])
 
-    def start_run(self, previous_label: str) -> None:
-        """A new run begins: the current curves become a dimmed overlay named ``previous_label``."""
-        self.curves.keep_as_overlay(previous_label)
+    def start_run(self, previous_label: str | None) -> None:
+        """A new run begins: the current curves become a dimmed overlay named ``previous_label`` (None: the run
+        shown is drawn again, and an overlay of it would be the run over itself)."""
+        if previous_label is None:
+            self.curves.clear()
+        else:
+            self.curves.keep_as_overlay(previous_label)
         self.samples.clear()
         self.probes_table.clear()
         if self._step_marker is not None:

@@ -237,8 +237,9 @@ class TrainingPanel(RunControlsMixin, QWidget):
             QMessageBox.warning(self, self.tr("Cannot open the run"), error_text(error))
 
     def _show_history(self, history: RunHistory) -> None:
-        previous = Path(self._settings.out_dir).name if self._settings else self.tr("previous run")
-        self.curves.start_run(previous)
+        shown = Path(self._settings.out_dir).resolve() if self._settings else None
+        previous = self.tr("previous run") if shown is None else shown.name
+        self.curves.start_run(None if shown == history.folder.resolve() else previous)
         self.curves.show_history(history)
         self._set_run(history.folder, history.settings)
         # The last evaluation that read them: one a Stop cut short read none.
