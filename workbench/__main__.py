@@ -29,10 +29,7 @@ def main(argv: list[str] | None = None) -> int:
 
             if not argv:
                 print("No display found: running a short command-line demo instead.")
-            status = cli_main(argv or DEMO_ARGS)
-            # Done: a Ctrl+C from here on would land in the interpreter's shutdown, as a traceback and status 0.
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-            return status
+            return cli_main(argv or DEMO_ARGS)
         from workbench.qt.launch import launch_gui
 
         return launch_gui()
@@ -41,5 +38,13 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
+def run() -> None:
+    """The process's entry (``workbench``, ``python -m workbench``): ``main``, then exit with its status."""
+    status = main()
+    # Done: a Ctrl+C from here on would land in the interpreter's shutdown, as a traceback and status 0.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sys.exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

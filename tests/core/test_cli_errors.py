@@ -3,6 +3,7 @@ a fault of the workbench (its traceback kept in a file)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -159,3 +160,31 @@ def test_a_closed_standard_output_is_one_line_before_any_work():
     assert done.returncode == 2
     assert done.stderr == "error: standard output is closed: run it with its output going to a terminal, a file " \
                           "or a pipe\n"
+
+
+def test_a_mistake_is_said_before_torch_is_imported(tmp_path):
+    """Torch and transformers take seconds to import: a typo in a flag, a missing file or folder, an unknown
+    model is said at once (these took 2-7.5 s)."""
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("some text to train on\n", encoding="utf-8")
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    mistakes = [
+        ["generate", "--prompt", "hi", "--temperature", "inf"],
+        ["inspect", "--prompt", "hi", "--out", str(tmp_path / "trace.txt")],
+        ["train", "--corpus", str(corpus), "--out", str(tmp_path / "run"), "--block-size", "0"],
+        ["train", "--corpus", str(corpus), "--out", str(tmp_path / "a-file")],
+        ["train", "--resume", "--out", str(tmp_path / "nothing")],
+        ["genlab", "--epochs", "0", "--out", str(tmp_path / "lab")],
+        ["perplexity", "--model", "no-such-model", "--file", str(corpus)],
+        ["perplexity", "--model", "smollm2-135m-instruct", "--file", str(tmp_path / "missing.txt")],
+        ["compare", "--model", "no-such-model", "--model", "smollm2-135m-instruct", "--text", "hi"],
+    ]
+    code = ("import json, sys\nfrom workbench.cli import main\n"
+            "for argv in json.loads(sys.argv[1]):\n"
+            "    status = main(argv)\n"
+            "    print(status, 'torch' in sys.modules, flush=True)\n")
+    done = subprocess.run([sys.executable, "-c", code, json.dumps(mistakes)], capture_output=True, text=True,
+                          timeout=300, env={**os.environ, "WORKBENCH_DATA_DIR": str(tmp_path / "data"),
+                                            "WORKBENCH_CONFIG_DIR": str(tmp_path / "config")})
+    assert done.stdout.splitlines() == ["2 False"] * len(mistakes), done.stdout + done.stderr[-3000:]
+    assert done.stderr.count("error: ") == len(mistakes)

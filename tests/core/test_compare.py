@@ -62,14 +62,16 @@ def test_a_model_trained_here_scores_a_text_past_its_context_from_its_last_windo
     """It generates past its 8 tokens reading its last 8: a longer text is scored the same way, token by token from
     its own window, not refused; a pretrained model still refuses a text longer than it reads."""
     loaded = short_context_loaded
-    text = "the cat sat on the mat and the dog sat on the log."
-    ids = loaded.tokenizer(text)["input_ids"]
-    assert len(ids) > 12
-    [score] = drain(score_text([loaded], text))
-    with torch.inference_mode():
-        expected = [float(loaded.model(torch.tensor([ids[max(0, j - 8) : j]])).logits[0, -1].log_softmax(-1)[ids[j]])
-                    for j in range(1, len(ids))]
-    np.testing.assert_allclose(score.logprobs, expected, atol=1e-5)
+    long_text = "the cat sat on the mat and the dog sat on the log."
+    assert len(loaded.tokenizer(long_text)["input_ids"]) > 12
+    for length in (8, 9, 10, None):  # its context, one more (read in one pass, without the last), two more, all
+        ids = loaded.tokenizer(long_text)["input_ids"][:length]
+        [score] = drain(score_text([loaded], loaded.tokenizer.decode(ids)))
+        assert list(score.token_ids) == ids
+        with torch.inference_mode():
+            expected = [float(loaded.model(torch.tensor([ids[max(0, j - 8) : j]])).logits[0, -1].log_softmax(-1)[
+                ids[j]]) for j in range(1, len(ids))]
+        np.testing.assert_allclose(score.logprobs, expected, atol=1e-5)
     limit = tiny_loaded.model.config.max_position_embeddings
     with pytest.raises(InvalidInputError, match=f"which reads at most {limit}: shorten it"):
         drain(score_text([tiny_loaded], "word " * limit * 2))

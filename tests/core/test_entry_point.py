@@ -46,3 +46,19 @@ def test_ctrl_c_while_the_libraries_import_is_an_interruption_not_a_traceback(mo
     monkeypatch.setitem(sys.modules, "workbench.cli", Importing("workbench.cli"))
     assert entry.main(["generate", "--prompt", "hi"]) == 130
     assert capsys.readouterr().err == "interrupted\n"
+
+
+def test_the_process_entry_ignores_a_ctrl_c_once_the_command_is_done_and_main_leaves_it_be(cli_calls):
+    """After the command, a Ctrl+C would land in the interpreter's shutdown as a traceback: the process entry
+    ignores it from there. ``main`` leaves the handler as it was (a test run, a caller, its children keep Ctrl+C)."""
+    import signal
+    import subprocess
+
+    before = signal.getsignal(signal.SIGINT)
+    assert entry.main(["models", "--json"]) == 0 and signal.getsignal(signal.SIGINT) is before
+    code = ("import signal, sys, workbench.cli; from workbench import __main__ as entry\n"
+            "workbench.cli.main = lambda argv: 3\n"
+            "try:\n    entry.run()\n"
+            "except SystemExit as done:\n    print(done.code, signal.getsignal(signal.SIGINT) is signal.SIG_IGN)")
+    done = subprocess.run([sys.executable, "-c", code, "models"], capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["3", "True"], done.stderr[-2000:]

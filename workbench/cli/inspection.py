@@ -36,14 +36,14 @@ def add_parser(subparsers) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    out = check_output_file(args.out, ".json")  # before the load (and torch): a bad path costs nothing
+    loaded, request = load_for_generation(args)
     from workbench.core.atomic import write_text_atomic
     from workbench.core.generation import generate
     from workbench.core.inspection import inspection_report
     from workbench.core.jobs import CancelToken, drain
     from workbench.core.lens import check_lens_applies
 
-    out = check_output_file(args.out, ".json")  # before the load: a bad path costs nothing
-    loaded, request = load_for_generation(args)
     if args.lens:  # before the generation: a model with no layers to read costs no wait
         check_lens_applies(loaded)
     request = dataclasses.replace(request, trace=True)

@@ -18,8 +18,8 @@ def next_token_logits(loaded: LoadedModel, ids: Sequence[int], first: int = 1) -
     window (one pass over the whole text would refuse it, or read an LSTM differently); other models in one pass."""
     sequence = torch.tensor(list(ids), device=loaded.device)  # (T,)
     limit = loaded.context_length if loaded.slides_past_context else None
-    if limit is None or len(sequence) - 1 <= limit:
-        return loaded.model(input_ids=sequence[None]).logits[0, first - 1 : -1]  # (N, V)
+    if limit is None or len(sequence) - 1 <= limit:  # the last token predicts nothing: it is not read
+        return loaded.model(input_ids=sequence[None, :-1]).logits[0, first - 1 :]  # (N, V)
     # The tokens up to position ``limit`` see all that comes before them: one pass over the first window.
     rows = [loaded.model(input_ids=sequence[None, :limit]).logits[0, first - 1 :]] if first <= limit else []
     windows = sequence.unfold(0, limit, 1)[max(first, limit + 1) - limit : len(sequence) - limit]  # (W, limit)

@@ -420,8 +420,9 @@ def shared_start(tree: GenerationTree, node_ids: list[str]) -> int:
 def score_branches(
     loaded: LoadedModel, tree: GenerationTree, node_ids: list[str], cancel: CancelToken | None = None
 ) -> Generator[ReplayProgress, None, list[BranchScore]]:
-    """Score every node's answer after the start they share, one forward pass each: forced tokens
-    included, so "which continuation did the model prefer" covers the whole branch."""
+    """Score every node's answer after the start they share, read as its generation read it (one forward pass
+    each; windows past the context of a model trained here): forced tokens included, so "which continuation did
+    the model prefer" covers the whole branch."""
     import torch
 
     from workbench.core.reading import next_token_logits

@@ -576,7 +576,7 @@ class ComparePanel(QWidget):
         text = comparison_to_markdown(comparison) if suffix == ".md" else comparison_to_json(comparison)
         kind = self.tr("Markdown (*.md)") if suffix == ".md" else self.tr("JSON (*.json)")
         ask_and_save(self, self.tr("Export the comparison"), str(Path.home() / f"comparison{suffix}"), kind,
-                     lambda path: write_text_atomic(path if path.suffix else path.with_suffix(suffix), text),
+                     lambda path: write_text_atomic(path, text),
                      self._show_status)
 
     # --- lifecycle -----------------------------------------------------------------------
