@@ -315,6 +315,11 @@ def test_two_siblings_side_by_side_are_scored_by_the_model(qtbot, window):
         surprisals = [token.surprisal for token in column.strip.tokens]
         assert -sum(surprisals) == pytest.approx(score.total_logprob)
     assert "The model prefers" in view.heading.text()
+    generate_root(qtbot, window)  # another answer to the same prompt: its tree, the comparison stays
+    assert not window.side_by_side_dock.isHidden()
+    generate_root(qtbot, window, prompt="Another prompt")  # another prompt's tree: these branches are not its
+    assert window.side_by_side_dock.isHidden()
+    window.tree_dock_widget.show_tree(tree.id)
     # A compared branch deleted from the Tree takes the comparison with it: no score of a branch that is gone.
     window.trees.delete_subtree(tree, second.id)
     assert all(column.score is None and column.strip.tokens == [] for column in view.columns)

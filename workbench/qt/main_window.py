@@ -396,6 +396,9 @@ class MainWindow(QMainWindow):
         # The replay's generation went to the inspector pages as it ended: shown without sending it again.
         self.trees.node_replayed.connect(lambda tree, node_id: self.show_node(tree, node_id, inspect=False))
         self.tree_dock_widget.node_chosen.connect(self.show_node)
+        # Another prompt's tree: the branches side by side are of the tree left, under an answer they are not of.
+        self.tree_dock_widget.tree_changed.connect(
+            lambda tree_id: self.side_by_side.shows_another_tree(tree_id) and self.side_by_side_dock.hide())
         self.tree_dock_widget.regenerate_requested.connect(lambda tree, node_id, settings: self.trees.regenerate(
             tree, node_id, settings or self.decoding_panel.settings()))
         self.tree_dock_widget.compare_requested.connect(self.compare_branches)

@@ -128,6 +128,7 @@ class TreeDock(QWidget):
     # (GenerationTree, node id, DecodingSettings or None): again from its fork, with these settings or the current ones
     regenerate_requested = Signal(object, str, object)
     compare_requested = Signal(object, list)  # (GenerationTree, [node id, node id])
+    tree_changed = Signal(object)  # the id of the tree now shown (None: none)
     message = Signal(str)  # one line for the status bar
 
     def __init__(self, state: AppState, keeper: TreeKeeper, parent: QWidget | None = None) -> None:
@@ -135,6 +136,7 @@ class TreeDock(QWidget):
         self.state = state
         self.keeper = keeper
         self.shown_tree_id: str | None = None
+        self._announced_tree_id: str | None = None  # the shown tree tree_changed last said
         self._placeholder: QTreeWidgetItem | None = None
 
         self.selector = ElidingComboBox()
@@ -253,6 +255,9 @@ class TreeDock(QWidget):
         list_view.setMinimumWidth(list_view.sizeHintForColumn(0) + list_view.verticalScrollBar().sizeHint().width())
         self.selector.setCurrentIndex(self.selector.findData(self.shown_tree_id))
         self.selector.blockSignals(False)
+        if self.shown_tree_id != self._announced_tree_id:
+            self._announced_tree_id = self.shown_tree_id
+            self.tree_changed.emit(self.shown_tree_id)
 
         selected = set(self.selected_node_ids())
         self.view.blockSignals(True)

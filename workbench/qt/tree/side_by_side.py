@@ -165,6 +165,10 @@ class SideBySideView(QWidget):
         self.heading.setText(self.tr("A compared branch was deleted from the Tree. Select two branches in the Tree "
                                      "dock and press Compare."))
 
+    def shows_another_tree(self, tree_id: str | None) -> bool:
+        """Whether the branches compared are of another tree than ``tree_id`` (the Tree dock moved to it)."""
+        return self._tree is not None and self._tree.id != tree_id
+
     def _on_scored(self, scores: list[BranchScore]) -> None:
         for name, column, node, score in zip(NAMES, self.columns, self._compared, scores):
             label = node.label or one_line(added_text(self._tree, node), 60)
