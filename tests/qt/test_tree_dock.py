@@ -353,7 +353,7 @@ def test_a_continued_answers_fork_cell_is_short_and_its_tooltip_whole(qtbot, win
     """Continue forces the whole answer so far: the Fork column was as wide as it, and the token counts, log p
     and branch names were pushed out of the dock, with no scroll bar to reach them."""
     from workbench.core.tree import GenerationTree, TreeNode
-    from workbench.qt.tree.dock import FORCED_SHOWN, FORK, edge_text
+    from workbench.qt.tree.dock import FORCED_SHOWN, FORK, edge_text, forced_shown
 
     answer = "The tales of dragons and knights can be very captivating indeed. Let's start with the tale."
     tree = GenerationTree(model="m", weights_hash="h", prompt="Tell me a story.")
@@ -371,6 +371,10 @@ def test_a_continued_answers_fork_cell_is_short_and_its_tooltip_whole(qtbot, win
     assert item.text(FORK) == shown and item.toolTip(FORK).startswith("“The␣tales") and "tale." in item.toolTip(FORK)
     fork_width = dock.view.columnWidth(FORK)
     assert fork_width < dock.view.fontMetrics().horizontalAdvance(shown) + 80
+    # A Chinese answer: each character is two columns wide, so 20 of them were under the limit and twice too wide.
+    chinese = forced_shown("在这重高度，迄自认为不可能。你说明一下，")
+    assert chinese == "“在这重高度，迄自认为不…"  # 1 + 11 x 2 + 1 columns
+    assert sum(2 if "\u3000" <= char else 1 for char in chinese) == FORCED_SHOWN
 
 
 def test_a_run_restored_from_the_runs_list_shows_its_prompts_tree(qtbot, window):

@@ -9,6 +9,7 @@ placeholder under its parent. Selecting one node shows its answer; selecting two
 from __future__ import annotations
 
 import os
+import unicodedata
 from dataclasses import replace
 from pathlib import Path
 
@@ -43,7 +44,22 @@ _NODE_ID = Qt.ItemDataRole.UserRole
 FORK, TOKENS, LOGPROB, BRANCH = range(4)  # the columns: the text last, where the width to spare goes
 
 
-FORCED_SHOWN = 24  # characters of a branch's forced text in the Fork column (the tooltip has it whole)
+FORCED_SHOWN = 24  # columns of a branch's forced text in the Fork column, a CJK character two (the tooltip: whole)
+
+
+def forced_shown(text: str) -> str:
+    """A branch's forced text as the Fork column shows it: at most FORCED_SHOWN columns wide, a wide (CJK)
+    character counting two, cut with "…". Continue forces the whole answer so far, and the column is sized to
+    its text: 20 Chinese characters pushed log p and Branch out of a 1366-wide window."""
+    shown = visible_token_text(text)
+    widths = [2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in shown]
+    if sum(widths) <= FORCED_SHOWN:
+        return shown
+    kept, used = 0, 0
+    while used + widths[kept] <= FORCED_SHOWN - 1:  # room for the "…"
+        used += widths[kept]
+        kept += 1
+    return shown[:kept] + "…"
 
 
 def one_line(text: str, limit: int = 80) -> str:
@@ -109,9 +125,7 @@ def edge_text(tree: GenerationTree, node: TreeNode) -> str:
                   if other.parent == node.parent and starts_over(other.fork_position, other.forced_text)]
         return QCoreApplication.translate("TreeDock", "answer {0}").format(others.index(node.id) + 2)
     prob = f" {percent(node.forced_prob)}" if node.forced_prob is not None else ""
-    forced = visible_token_text(node.forced_text)
-    # Continue forces the whole answer so far: the column is sized to its text, which pushed the others away.
-    return (forced if len(forced) <= FORCED_SHOWN else forced[: FORCED_SHOWN - 1] + "…") + prob
+    return forced_shown(node.forced_text) + prob
 
 
 def _hash_weights(loaded):
@@ -295,7 +309,7 @@ class TreeDock(QWidget):
         for column in (TOKENS, LOGPROB):
             item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         item.setToolTip(BRANCH, self._node_tooltip(tree, node))
-        if len(visible_token_text(node.forced_text)) > FORCED_SHOWN:
+        if forced_shown(node.forced_text) != visible_token_text(node.forced_text):
             item.setToolTip(FORK, visible_token_text(node.forced_text))
         for child in tree.children(node.id):
             under = prompt_item if starts_over(child.fork_position, child.forced_text) else item
