@@ -23,7 +23,7 @@ from workbench.core.attention import (
     save_npz,
     text_token_ids,
 )
-from workbench.core.attention_tokens import text_of_labels, token_sequence
+from workbench.core.attention_tokens import labels_after, single_token_labels, text_of_labels, token_sequence
 from workbench.core.errors import CancelledError, InvalidInputError, InvalidSettingsError
 from workbench.core.jobs import CancelToken, drain
 
@@ -173,6 +173,20 @@ def test_readable_token_labels(tiny_tokenizer):
     assert any(label.startswith("⟨") and label.endswith(":床⟩") for label in tokens.labels), tokens.labels
     assert text_of_labels(tokens.labels[:-1]) == "Hello world\n床前 x"  # the labels are the text, exactly
     assert tokens.labels[-1] == "<|endoftext|>" and tokens.special[-1] and not any(tokens.special[:-1])
+
+
+def test_alternatives_after_a_begun_character_name_the_character_they_make(tiny_tokenizer):
+    """The lens's top five at a position inside a character, and its guess after an answer ending in one."""
+    ids = tiny_tokenizer("光 on the 霰", add_special_tokens=False)["input_ids"]  # 霰: unseen, its bytes split
+    last = ids[-1]
+    alone = single_token_labels(tiny_tokenizer, [last])[0]
+    assert alone.startswith("⟨") and ":" not in alone  # read alone, a byte names nothing
+    assert labels_after(tiny_tokenizer, ids[:-1], [last]) == [token_sequence(tiny_tokenizer, ids).labels[-1]]
+    assert labels_after(tiny_tokenizer, ids[:-1], [last])[0].endswith(":霰⟩")  # as the running text names it
+    assert tiny_tokenizer.decode(ids[:-1]).endswith("\ufffd")
+    whole = next(cut for cut in range(len(ids), 0, -1) if not tiny_tokenizer.decode(ids[:cut]).endswith("\ufffd")
+                 and cut < len(ids))
+    assert labels_after(tiny_tokenizer, ids[:whole], [last]) == [alone]  # after whole characters: alone
 
 
 def test_npz_and_csv_exports_reload_equal(tiny_loaded, tmp_path):

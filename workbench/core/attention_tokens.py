@@ -86,6 +86,18 @@ def single_token_labels(tokenizer, token_ids: Sequence[int]) -> list[str]:
     return [token_sequence(tokenizer, [token_id]).labels[0] for token_id in token_ids]
 
 
+def labels_after(tokenizer, context_ids: Sequence[int], token_ids: Sequence[int]) -> list[str]:
+    """Each of ``token_ids`` labelled as it would read after ``context_ids``: alone, except that where the context
+    ends within a character, a token completing it names the character it makes (``⟨97:北⟩`` after ``⟨e5 8c⟩``,
+    not the bare ``⟨97⟩``): the top-k lists of a position inside a character."""
+    alone = single_token_labels(tokenizer, token_ids)
+    pending = unfinished_character_tokens(tokenizer, context_ids)
+    if not pending:
+        return alone
+    return [token_sequence(tokenizer, [*pending, token_id]).labels[-1] if is_byte_chip(label) else label
+            for token_id, label in zip(token_ids, alone)]
+
+
 def byte_chip(data: bytes, character: str | None = None) -> str:
     """Bytes that are not a whole character on their own, e.g. ⟨e5 ba:床⟩ (with the character they help make)."""
     hex_bytes = " ".join(f"{byte:02x}" for byte in data)

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from superqt import QElidingLabel
 
 from workbench.core.attention import text_token_ids
-from workbench.core.attention_tokens import single_token_labels, token_sequence
+from workbench.core.attention_tokens import labels_after, token_sequence
 from workbench.core.errors import WorkbenchError
 from workbench.core.generation_data import GenerationRecord
 from workbench.core.lens import LensProgress, LogitLens, logit_lens
@@ -59,7 +59,7 @@ class LensPanel(QWidget):
         self._running: LensRequest | None = None
         self._waiting_record: GenerationRecord | None = None  # a generation finished before the page was opened
         self._opened = False
-        self._top_labels: dict[int, str] = {}  # token id -> readable text, for the hover readout
+        self._top_labels: dict[int, dict[int, str]] = {}  # position -> token id -> its text there (the hover)
         self.next_labels: tuple[str, ...] = ()  # column i: the token at position i + 1, readable
         self.guess_label = ""  # the last column's: the model's own guess after the text
         self.lens_job = Job(state.jobs, parent=self)
@@ -185,12 +185,12 @@ class LensPanel(QWidget):
     def _on_lens(self, lens: LogitLens) -> None:
         self.lens, self.request = lens, self._running
         tokenizer = self.request.loaded.tokenizer
-        unique = np.unique(lens.top_ids).tolist()
-        self._top_labels = dict(zip(unique, single_token_labels(tokenizer, unique)))
+        self._top_labels = {}  # by position, as the hover asks for them
         # Column i is position i, which predicts token i + 1: labelled with that token. The last position
-        # predicts the model's own guess, the answer a prompt is waiting for: its column is marked "?".
+        # predicts the model's own guess, the answer a prompt is waiting for: its column is marked "?" (after an
+        # answer that ends within a character, the guess names the character it would make).
         self.next_labels = token_sequence(tokenizer, lens.token_ids).labels[1:]
-        self.guess_label = single_token_labels(tokenizer, [lens.guess_id])[0]
+        self.guess_label = labels_after(tokenizer, lens.token_ids, [lens.guess_id])[0]
         self.grid.set_labels([translated(layer) for layer in lens.layers],
                              (*self.next_labels, self.tr("{0}?").format(self.guess_label)))
         self._draw()
@@ -276,10 +276,20 @@ class LensPanel(QWidget):
             self.grid.set_values(probs, (0.0, 1.0), pg.colormap.get("viridis"),
                                  self.tr("probability of the next token"))
 
+    def _labels_at(self, column: int, token_ids: list[int]) -> dict[int, str]:
+        """``token_ids`` as they would read after position ``column`` (a completed character named), cached."""
+        labels = self._top_labels.setdefault(column, {})
+        missing = [token_id for token_id in token_ids if token_id not in labels]
+        if missing:
+            context = self.lens.token_ids[: column + 1]
+            labels.update(zip(missing, labels_after(self.request.loaded.tokenizer, context, missing)))
+        return labels
+
     def hover_text(self, layer: int, column: int) -> str:
         lens = self.lens
+        labels = self._labels_at(column, [int(token_id) for token_id in lens.top_ids[layer, column]])
         top = " · ".join(
-            f"“{self._top_labels[int(token_id)]}” {format_prob(float(prob))}"
+            f"“{labels[int(token_id)]}” {format_prob(float(prob))}"
             for token_id, prob in zip(lens.top_ids[layer, column], lens.top_probs[layer, column])
         )
         if column == len(self.next_labels):  # after the last token
