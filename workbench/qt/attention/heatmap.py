@@ -371,7 +371,9 @@ class AttentionHeatmap(TokenImage):
         view = self.plot.getViewBox()
         if rows and columns and view.height() > 0:
             frame = self.plot.geometry().width() - view.width()  # the token labels and the colour bar, in pixels
-            wanted = math.ceil(frame + view.height() * columns / rows)
+            # The keys' title keeps its width whole under a tall matrix (many queries, few keys).
+            title = QFontMetricsF(self.bottom_axis.label.font()).horizontalAdvance(self.bottom_axis.title) + 8
+            wanted = math.ceil(frame + max(view.height() * columns / rows, title))
         else:
             wanted = _UNCAPPED
         if self.plot.maximumWidth() != wanted:  # the capped plot's view resizes: this runs again, unchanged
