@@ -93,13 +93,13 @@ def run(args: argparse.Namespace) -> int:
     settings = _settings(args)
     settings.validate()
     options.refuse_unused_flags(settings, args)
-    from workbench.core.genlab.trainer import CheckpointEvent, EpochEnd, StatusEvent, train  # torch: once it is valid
-
     # Checked before training, so a run is never lost to a place it cannot be saved; a bad image
     # folder is one line before anything is written.
     images = load_image_set(settings.images, settings.image_size)
     out = Path(args.out).expanduser()
     made = prepare_output_folder(out, resume=args.resume, how_to_resume="--resume")
+    from workbench.core.genlab.trainer import CheckpointEvent, EpochEnd, StatusEvent, train  # torch: all is checked
+
     last_epoch: list[EpochEnd] = []
 
     def report(event) -> None:
