@@ -23,7 +23,14 @@ from workbench.core.attention import (
     save_npz,
     text_token_ids,
 )
-from workbench.core.attention_tokens import labels_after, single_token_labels, text_of_labels, token_sequence
+from workbench.core.attention_tokens import (
+    labels_after,
+    labels_after_labels,
+    labels_read_together,
+    single_token_labels,
+    text_of_labels,
+    token_sequence,
+)
 from workbench.core.errors import CancelledError, InvalidInputError, InvalidSettingsError
 from workbench.core.jobs import CancelToken, drain
 
@@ -187,6 +194,19 @@ def test_alternatives_after_a_begun_character_name_the_character_they_make(tiny_
     whole = next(cut for cut in range(len(ids), 0, -1) if not tiny_tokenizer.decode(ids[:cut]).endswith("\ufffd")
                  and cut < len(ids))
     assert labels_after(tiny_tokenizer, ids[:whole], [last]) == [alone]  # after whole characters: alone
+
+
+def test_labels_kept_without_the_tokenizer_name_characters_as_the_tokenizer_does(tiny_tokenizer):
+    """Compare keeps each token's label read alone (its comparison.json has no tokenizer): its strip and its
+    top fives name the characters a split one makes, as the running text and the Token page do."""
+    ids = tiny_tokenizer("光 on the 霰 and 说 雹", add_special_tokens=False)["input_ids"]
+    alone = single_token_labels(tiny_tokenizer, ids)
+    assert labels_read_together(alone) == list(token_sequence(tiny_tokenizer, ids).labels)
+    assert any(":霰⟩" in label for label in labels_read_together(alone))
+    candidates = sorted(set(ids))
+    for cut in range(1, len(ids)):
+        assert labels_after_labels(alone[:cut], single_token_labels(tiny_tokenizer, candidates)) == labels_after(
+            tiny_tokenizer, ids[:cut], candidates), cut
 
 
 def test_npz_and_csv_exports_reload_equal(tiny_loaded, tmp_path):

@@ -160,6 +160,10 @@ def test_kl_of_a_model_to_itself_is_zero_and_the_hover_has_both_top_fives(compar
     comparison, _, _ = compared
     itself = comparison.disagreement(0, 2)  # the same weights under another name
     assert itself.per_token and itself.reference_values is None
+    from workbench.core.attention_tokens import token_sequence
+
+    ids = comparison.scores[0][0].token_ids  # labelled as the running text: a split character named
+    assert itself.labels == token_sequence(FACTORIES["tiny"]().tokenizer, ids).labels[1:]
     assert len(itself.values) == len(comparison.scores[0][0].token_ids) - 1 == len(itself.labels)
     np.testing.assert_allclose(itself.values, 0, atol=1e-6)
     reference_top, other_top = comparison.top_tokens(0, 0, 3), comparison.top_tokens(2, 0, 3)

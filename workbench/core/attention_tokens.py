@@ -139,15 +139,44 @@ def is_byte_chip(text: str) -> bool:
     return _CHIP.fullmatch(text) is not None
 
 
+def _label_bytes(label: str) -> bytes:
+    """The bytes a label stands for: chips give back their bytes, visible marks their whitespace."""
+    if label == "∅":
+        return b""
+    data, last = bytearray(), 0
+    for chip in _CHIP.finditer(label):
+        data += _unmark(label[last:chip.start()]).encode("utf-8") + bytes.fromhex(chip.group(1))
+        last = chip.end()
+    return bytes(data + _unmark(label[last:]).encode("utf-8"))
+
+
 def text_of_labels(labels: Sequence[str]) -> str:
     """The text a run of labels stands for: chips give back their bytes, visible marks their whitespace."""
-    data, last = bytearray(), 0
-    joined = "".join(label for label in labels if label != "∅")
-    for chip in _CHIP.finditer(joined):
-        data += _unmark(joined[last:chip.start()]).encode("utf-8") + bytes.fromhex(chip.group(1))
-        last = chip.end()
-    data += _unmark(joined[last:]).encode("utf-8")
-    return data.decode("utf-8", errors="replace")
+    return b"".join(_label_bytes(label) for label in labels).decode("utf-8", errors="replace")
+
+
+def labels_read_together(alone: Sequence[str]) -> list[str]:
+    """Labels of tokens read alone (``single_token_labels``), relabelled as the running text they make: the chips
+    of a character split over tokens name it (``⟨e8 af⟩`` ``⟨b4⟩`` become ``⟨e8 af:说⟩`` ``⟨b4:说⟩``), as
+    ``token_sequence`` labels them. For labels kept without their tokenizer (a comparison read back from disk)."""
+    labels = list(alone)
+    _label_by_bytes([_label_bytes(label) for label in alone], labels)
+    return labels
+
+
+def labels_after_labels(context: Sequence[str], alone: Sequence[str]) -> list[str]:
+    """``labels_after`` for labels kept without their tokenizer: each of ``alone`` as it would read after the
+    tokens labelled ``context``, a byte that completes a character begun there naming it."""
+    begun = b"".join(_label_bytes(label) for label in context[-MAX_UNFINISHED_BYTES:])
+    begun = begun[len(begun) - _unfinished_length(begun):]
+    if not begun:
+        return list(alone)
+    named = []
+    for label in alone:
+        together = ["", label]
+        _label_by_bytes([begun, _label_bytes(label)], together)
+        named.append(together[1] if is_byte_chip(label) else label)
+    return named
 
 
 def _unmark(text: str) -> str:
@@ -207,17 +236,24 @@ def token_sequence(tokenizer, token_ids: Sequence[int]) -> TokenSequence:
     special_ids = set(getattr(tokenizer, "all_special_ids", []) or [])
     special = tuple(i in special_ids for i in ids)
     byte_level = _is_byte_level(tokenizer)
-    labels = [""] * len(ids)
+    pieces = [piece if piece is not None else f"<id {token_id}>" for piece, token_id in zip(pieces, ids)]
+    labels = [_special_label(piece) if is_special else "" for piece, is_special in zip(pieces, special)]
+    _label_by_bytes([None if is_special else _piece_bytes(piece, byte_level)
+                     for piece, is_special in zip(pieces, special)], labels)
+    return TokenSequence(ids=ids, labels=tuple(labels), special=special)
+
+
+def _label_by_bytes(pieces: Sequence[bytes | None], labels: list[str]) -> None:
+    """Label each token by its bytes (None: a special token, whose label stays): tokens whose bytes decode only
+    together name the character they share."""
     group: list[tuple[int, bytes]] = []  # tokens whose bytes only decode together
-    for index, (piece, is_special) in enumerate(zip(pieces, special)):
-        piece = piece if piece is not None else f"<id {ids[index]}>"
-        if is_special:
+    for index, data in enumerate(pieces):
+        if data is None:
             if group:
                 _flush(group, labels)
-            labels[index] = _special_label(piece)
             continue
-        group.append((index, _piece_bytes(piece, byte_level)))
-        joined = b"".join(data for _, data in group)
+        group.append((index, data))
+        joined = b"".join(part for _, part in group)
         try:
             joined.decode("utf-8")
         except UnicodeDecodeError:
@@ -226,7 +262,6 @@ def token_sequence(tokenizer, token_ids: Sequence[int]) -> TokenSequence:
         _flush(group, labels)
     if group:
         _flush(group, labels)
-    return TokenSequence(ids=ids, labels=tuple(labels), special=special)
 
 
 def elide(label: str, limit: int = LABEL_CHARS) -> str:

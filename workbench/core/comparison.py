@@ -23,7 +23,12 @@ from typing import TYPE_CHECKING, Callable, Generator, Sequence
 
 import numpy as np
 
-from workbench.core.attention_tokens import single_token_labels, visible_text
+from workbench.core.attention_tokens import (
+    labels_after_labels,
+    labels_read_together,
+    single_token_labels,
+    visible_text,
+)
 from workbench.core.decoding import DecodingSettings
 from workbench.core.errors import InvalidInputError
 from workbench.core.generation_data import GenerationRequest, GenerationResult, TokenEvent, require_prompt
@@ -286,7 +291,7 @@ class Comparison:
                 True,
                 other_score.kl_to_first,
                 None,
-                tuple(labels[token_id] for token_id in reference_score.token_ids[1:]),
+                tuple(labels_read_together([labels[token_id] for token_id in reference_score.token_ids])[1:]),
             )
         return Disagreement(
             reference,
@@ -303,10 +308,10 @@ class Comparison:
         if score is None or score.top_ids is None:
             return []
         labels = self.token_labels[score.model]
-        return [
-            (labels[int(token_id)], math.exp(logprob))
-            for token_id, logprob in zip(score.top_ids[position], score.top_logprobs[position])
-        ]
+        # Inside a character the text has begun, a byte that completes it names the character it makes.
+        context = [labels[token_id] for token_id in score.token_ids[: position + 1]]
+        alone = [labels[int(token_id)] for token_id in score.top_ids[position]]
+        return list(zip(labels_after_labels(context, alone), (math.exp(p) for p in score.top_logprobs[position])))
 
 
 # --------------------------------------------------------------------------- the job
