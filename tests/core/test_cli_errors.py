@@ -165,7 +165,7 @@ def test_a_closed_standard_output_is_one_line_before_any_work():
 
 def test_a_mistake_is_said_before_torch_is_imported(tmp_path):
     """Torch and transformers take seconds to import: a typo in a flag, a missing file or folder, an unknown
-    model is said at once (these took 2-7.5 s)."""
+    model, an encoder asked for a perplexity is said at once (these took 2-7.5 s)."""
     corpus = tmp_path / "corpus.txt"
     corpus.write_text("some text to train on\n", encoding="utf-8")
     (tmp_path / "a-file").write_text("", encoding="utf-8")
@@ -177,6 +177,7 @@ def test_a_mistake_is_said_before_torch_is_imported(tmp_path):
         ["train", "--resume", "--out", str(tmp_path / "nothing")],
         ["genlab", "--epochs", "0", "--out", str(tmp_path / "lab")],
         ["perplexity", "--model", "no-such-model", "--file", str(corpus)],
+        ["perplexity", "--model", "minilm-l6", "--file", str(corpus)],  # an encoder
         ["perplexity", "--model", "smollm2-135m-instruct", "--file", str(tmp_path / "missing.txt")],
         ["compare", "--model", "no-such-model", "--model", "smollm2-135m-instruct", "--text", "hi"],
     ]

@@ -27,15 +27,16 @@ def add_parser(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from workbench.core.catalog import Catalog
+    from workbench.core.generation_data import require_next_token_model
     from workbench.core.training.corpus import read_corpus
 
-    # Everything that can be checked is checked before the (slow) load, the model and the file before torch loads.
+    # Everything that can be checked is checked before the (slow) load, and before torch is imported.
     entry = Catalog().resolve(args.model)
+    require_next_token_model(entry.name, entry.can_generate)
     text = read_corpus(args.file).text
     from workbench.core.loading import LoadSettings, load_model_blocking
-    from workbench.core.training.perplexity import perplexity, require_next_token_model
+    from workbench.core.training.perplexity import perplexity
 
-    require_next_token_model(entry.name, entry.can_generate)
     loaded = load_model_blocking(entry, LoadSettings(device=args.device, trust_remote_code=args.trust_remote_code))
 
     def progress(event) -> None:

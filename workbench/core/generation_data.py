@@ -167,6 +167,18 @@ def require_generator(name: str, can_generate: bool) -> None:
         )
 
 
+def require_next_token_model(name: str, can_generate: bool) -> None:
+    """Perplexity is a next-token measure: an encoder (BERT, MiniLM) has none."""
+    if not can_generate:
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP(
+                "Errors",
+                "{name} is an encoder: it does not predict the next token, so it has no perplexity. "
+                "Pick a generative model.",
+            ).fill(name=name)
+        )
+
+
 def prefill_token_ids(loaded: LoadedModel, request: GenerationRequest) -> list[int]:
     """The tokens the answer is made to start with: the prefill text's, then the given ids."""
     tokenizer = loaded.tokenizer

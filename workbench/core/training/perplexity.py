@@ -10,6 +10,7 @@ import torch
 import torch.nn.functional as F
 
 from workbench.core.errors import InvalidInputError
+from workbench.core.generation_data import require_next_token_model
 from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import CancelToken
 from workbench.core.training.events import perplexity_of
@@ -36,18 +37,6 @@ class PerplexityResult:
     blocks: int
     block_size: int
     unknown_tokens: int = 0  # text the tokenizer has no token for: scored as its <unk>, not as that text
-
-
-def require_next_token_model(name: str, can_generate: bool) -> None:
-    """Perplexity is a next-token measure: an encoder (BERT, MiniLM) has none."""
-    if not can_generate:
-        raise InvalidInputError(
-            QT_TRANSLATE_NOOP(
-                "Errors",
-                "{name} is an encoder: it does not predict the next token, so it has no perplexity. "
-                "Pick a generative model.",
-            ).fill(name=name)
-        )
 
 
 def perplexity(
