@@ -160,10 +160,6 @@ def test_kl_of_a_model_to_itself_is_zero_and_the_hover_has_both_top_fives(compar
     comparison, _, _ = compared
     itself = comparison.disagreement(0, 2)  # the same weights under another name
     assert itself.per_token and itself.reference_values is None
-    from workbench.core.attention_tokens import token_sequence
-
-    ids = comparison.scores[0][0].token_ids  # labelled as the running text: a split character named
-    assert itself.labels == token_sequence(FACTORIES["tiny"]().tokenizer, ids).labels[1:]
     assert len(itself.values) == len(comparison.scores[0][0].token_ids) - 1 == len(itself.labels)
     np.testing.assert_allclose(itself.values, 0, atol=1e-6)
     reference_top, other_top = comparison.top_tokens(0, 0, 3), comparison.top_tokens(2, 0, 3)
@@ -184,6 +180,32 @@ def test_the_kl_strip_is_kl_from_the_reference_columns_model_to_the_others_on_th
     expected = (p_log.exp() * (p_log - q_log)).sum(-1).double().numpy()
     assert strip.per_token and expected.mean() > 0.01  # the two models do differ
     np.testing.assert_allclose(strip.values, expected, atol=1e-5)
+
+
+def test_a_split_character_is_named_in_the_strip_and_the_top_fives(compared):
+    """Chinese in an answer: each token of a split character names it (⟨e8 af:说⟩), in the strip as in the running
+    text, and inside a begun character the top five name the character a completing byte makes."""
+    from dataclasses import replace
+
+    from workbench.core.attention_tokens import labels_after, token_sequence
+    from workbench.core.compare import score_text
+    from workbench.core.comparison import _labels
+
+    comparison, _, _ = compared
+    tiny, copy = _named(FACTORIES["tiny"](), "tiny"), _named(FACTORIES["tiny-copy"](), "tiny-copy")
+    first, second = drain(score_text([tiny, copy], "光 on the 霰 and 说", top=5))
+    scores = [list(row) for row in comparison.scores]
+    scores[0][0], scores[2][0] = first, second
+    chinese = replace(comparison, scores=tuple(tuple(row) for row in scores),
+                      token_labels={**comparison.token_labels, "tiny": _labels(tiny, [first]),
+                                    "tiny-copy": _labels(copy, [second])})
+    tokenizer, ids = tiny.tokenizer, list(first.token_ids)
+    running = token_sequence(tokenizer, ids).labels
+    assert any(":霰⟩" in label for label in running)
+    assert chinese.disagreement(0, 2).labels == running[1:]
+    for position in range(len(ids) - 1):
+        expected = labels_after(tokenizer, ids[: position + 1], [int(i) for i in first.top_ids[position]])
+        assert [label for label, _ in chinese.top_tokens(0, 0, position)] == expected, position
 
 
 def test_a_different_tokenizer_gets_surprisal_per_character(compared):
