@@ -90,12 +90,8 @@ def labels_after(tokenizer, context_ids: Sequence[int], token_ids: Sequence[int]
     """Each of ``token_ids`` labelled as it would read after ``context_ids``: alone, except that where the context
     ends within a character, a token completing it names the character it makes (``⟨97:北⟩`` after ``⟨e5 8c⟩``,
     not the bare ``⟨97⟩``): the top-k lists of a position inside a character."""
-    alone = single_token_labels(tokenizer, token_ids)
-    pending = unfinished_character_tokens(tokenizer, context_ids)
-    if not pending:
-        return alone
-    return [token_sequence(tokenizer, [*pending, token_id]).labels[-1] if is_byte_chip(label) else label
-            for token_id, label in zip(token_ids, alone)]
+    context = single_token_labels(tokenizer, list(context_ids)[-MAX_UNFINISHED_BYTES:])
+    return labels_after_labels(context, single_token_labels(tokenizer, token_ids))
 
 
 def byte_chip(data: bytes, character: str | None = None) -> str:
@@ -165,8 +161,8 @@ def labels_read_together(alone: Sequence[str]) -> list[str]:
 
 
 def labels_after_labels(context: Sequence[str], alone: Sequence[str]) -> list[str]:
-    """``labels_after`` for labels kept without their tokenizer: each of ``alone`` as it would read after the
-    tokens labelled ``context``, a byte that completes a character begun there naming it."""
+    """``labels_after`` from labels (kept without their tokenizer, as a comparison's are): each of ``alone`` as it
+    would read after the tokens labelled ``context``, a byte that completes a character begun there naming it."""
     begun = b"".join(_label_bytes(label) for label in context[-MAX_UNFINISHED_BYTES:])
     begun = begun[len(begun) - _unfinished_length(begun):]
     if not begun:
