@@ -180,6 +180,7 @@ def test_a_mistake_is_said_before_torch_is_imported(tmp_path):
         ["perplexity", "--model", "minilm-l6", "--file", str(corpus)],  # an encoder
         ["perplexity", "--model", "smollm2-135m-instruct", "--file", str(tmp_path / "missing.txt")],
         ["compare", "--model", "no-such-model", "--model", "smollm2-135m-instruct", "--text", "hi"],
+        ["compare", "--model", "smollm2-135m-instruct", "--model", "minilm-l6", "--text", "hi"],  # an encoder last
     ]
     code = ("import json, sys\nfrom workbench.cli import main\n"
             "for argv in json.loads(sys.argv[1]):\n"

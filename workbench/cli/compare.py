@@ -49,6 +49,10 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidInputError("The text is empty: give some text to score.")
     catalog = Catalog()
     entries = [catalog.resolve(ref) for ref in args.model]
+    from workbench.core.generation_data import require_scoring_model
+
+    for entry in entries:  # before any load: an encoder named last costs no other model's loading
+        require_scoring_model(entry.name, entry.can_generate)
     from workbench.core.compare import score_text
     from workbench.core.loading import LoadSettings, load_model_blocking
 

@@ -13,6 +13,7 @@ import torch
 
 from workbench.core.attention_tokens import token_bytes
 from workbench.core.errors import InvalidInputError
+from workbench.core.generation_data import require_scoring_model
 from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import CancelToken
 from workbench.core.loading import LoadedModel
@@ -118,20 +119,11 @@ def _check_not_empty(text: str) -> None:
         raise InvalidInputError(QT_TRANSLATE_NOOP("Errors", "The text is empty: give some text to score."))
 
 
-def _check_predicts_tokens(loaded: LoadedModel) -> None:
-    if not loaded.can_generate:
-        raise InvalidInputError(
-            QT_TRANSLATE_NOOP("Errors", "{model} is an encoder: it cannot score the next token.").fill(
-                model=loaded.entry.name
-            )
-        )
-
-
 def scoring_problem(loaded: LoadedModel, text: str) -> InvalidInputError | None:
     """Why ``loaded`` cannot score ``text`` (empty; an encoder; one token, or more than its context), or None."""
     try:
         _check_not_empty(text)
-        _check_predicts_tokens(loaded)
+        require_scoring_model(loaded.entry.name, loaded.can_generate)
         _encode(loaded, text)
     except InvalidInputError as problem:
         return problem
@@ -179,7 +171,7 @@ def score_text(
     ``top``: also keep each position's ``top`` likeliest next tokens (for a reader comparing them)."""
     _check_not_empty(text)
     for loaded in models:
-        _check_predicts_tokens(loaded)
+        require_scoring_model(loaded.entry.name, loaded.can_generate)
     cancel = cancel or CancelToken()
     scores: list[TextScore] = []
     first_logits: torch.Tensor | None = None  # (T-1, V) kept while a later model shares the tokenizer

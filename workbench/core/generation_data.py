@@ -179,6 +179,14 @@ def require_next_token_model(name: str, can_generate: bool) -> None:
         )
 
 
+def require_scoring_model(name: str, can_generate: bool) -> None:
+    """Scoring a text reads each token's probability given the ones before: an encoder gives none."""
+    if not can_generate:
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP("Errors", "{model} is an encoder: it cannot score the next token.").fill(model=name)
+        )
+
+
 def prefill_token_ids(loaded: LoadedModel, request: GenerationRequest) -> list[int]:
     """The tokens the answer is made to start with: the prefill text's, then the given ids."""
     tokenizer = loaded.tokenizer
