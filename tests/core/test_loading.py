@@ -14,7 +14,7 @@ from workbench.core.architectures import WorkbenchGPTForCausalLM
 from workbench.core.catalog import Catalog, gguf_entry
 from workbench.core.errors import CancelledError, ModelLoadError, ModelNotFoundError
 from workbench.core.jobs import CancelToken, drain
-from workbench.core.loading import LoadProgress, LoadSettings, load_model, load_model_blocking, relocate
+from workbench.core.loading import LoadProgress, LoadSettings, load_model, load_model_blocking
 from workbench.core.training.modeling import load_checkpointed_model, new_model
 from workbench.core.training.settings import TrainSettings
 
@@ -33,11 +33,9 @@ def test_load_folder_reports_stages_and_matches_the_saved_model(tiny_folder, tin
     assert loaded.memory_bytes() == sum(t.numel() * t.element_size() for t in tensors)
 
 
-def test_dtype_choice_and_relocate(tiny_folder):
+def test_dtype_choice(tiny_folder):
     loaded = load_model_blocking(str(tiny_folder), LoadSettings(dtype="bfloat16"))
-    assert next(loaded.model.parameters()).dtype == torch.bfloat16
-    relocate(loaded, "cpu", "float32")
-    assert loaded.dtype == torch.float32 and next(loaded.model.parameters()).dtype == torch.float32
+    assert loaded.dtype == torch.bfloat16 and next(loaded.model.parameters()).dtype == torch.bfloat16
 
 
 def test_bad_device_and_dtype_are_one_line_errors(tiny_folder):

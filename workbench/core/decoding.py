@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     from transformers import GenerationConfig
 
 DecodingMode = Literal["greedy", "sample", "beam"]
-MODES: tuple[str, ...] = ("greedy", "sample", "beam")
 # The sampler chain's stages, in the order transformers applies them (GenerationMixin._get_logits_processor).
 SAMPLER_STAGES: dict[str, str] = {
     "repetition_penalty": QT_TRANSLATE_NOOP("DecodingSettings", "Repetition penalty"),

@@ -756,15 +756,3 @@ def load_model_blocking(
     """Resolve ``ref`` (id, path or hub id) and load it on this thread."""
     entry = ref if isinstance(ref, ModelEntry) else (catalog or Catalog()).resolve(ref)
     return drain(load_model(entry, settings, cancel), on_progress)
-
-
-def relocate(loaded: LoadedModel, device: str = "auto", dtype: str = "auto") -> LoadedModel:
-    """Move a loaded model to another device/dtype in place; the old copy's memory is released."""
-    target = resolve_device(device)
-    target_dtype = resolve_dtype(dtype, target)
-    with loaded.lock:
-        old_device = loaded.device
-        loaded.model.to(device=target, dtype=target_dtype)
-        loaded.device, loaded.dtype = target, target_dtype
-    free_device_memory(old_device)
-    return loaded

@@ -313,11 +313,6 @@ def session_to_data(session: Session) -> dict[str, Any]:
     }
 
 
-def session_from_data(data: dict[str, Any]) -> Session:
-    """The session in ``data``; raises ValueError when it is not a session at all."""
-    return _read_session(data)[0]
-
-
 def _read_session(data: Any) -> tuple[Session, list[str]]:
     """The session, and the names of the fields that were unreadable and so left at their defaults."""
     if not isinstance(data, dict) or data.get("version") != SESSION_VERSION:

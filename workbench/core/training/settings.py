@@ -20,8 +20,6 @@ TOKENIZER_LABELS = {
     "bpe": QT_TRANSLATE_NOOP("TrainSettings", "Byte-level BPE"),
     "pretrained": QT_TRANSLATE_NOOP("TrainSettings", "The base model's own"),
 }
-ARCHITECTURES = tuple(ARCHITECTURE_LABELS)
-TOKENIZERS = tuple(TOKENIZER_LABELS)
 RECURRENT_ARCHITECTURES = ("lstm", "gru", "rnn")
 # What "auto" means for the learning rate: nanoGPT's for a small model from scratch; a pretrained model's
 # weights are already good, so a full fine-tune takes small steps, and LoRA's fresh adapters larger ones.

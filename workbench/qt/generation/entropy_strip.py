@@ -3,7 +3,7 @@ shown, the entropy of the raw next-token distribution (how unsure the model was)
 surprisal of the chosen token (-log p: how unexpected the pick was), both in nats, so the
 uncertain places of a long answer stand out. Clicking a point selects its token.
 
-Streamed tokens are buffered and drawn by a 4 Hz throttle, like every live curve.
+Streamed tokens are buffered and drawn by a 4 Hz throttle (the training curves redraw at 2 Hz).
 """
 
 from __future__ import annotations
