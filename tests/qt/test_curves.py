@@ -311,6 +311,22 @@ def test_export_waits_for_a_point_to_save(curves, qtbot):
     assert not any(button.isEnabled() for button in curves.export_buttons)
 
 
+def test_the_export_buttons_save_where_asked_and_say_how_it_went_in_the_readout(curves, tmp_path, monkeypatch):
+    """A failed export was a modal warning box; it is one line, as every other save of the window says it."""
+    from PySide6.QtWidgets import QFileDialog
+
+    curves.append("train loss", [1, 768, 0.05], 4.0)
+    curves.flush()
+    chosen = [str(tmp_path / "curves"), str(tmp_path / "no-such-folder" / "curves.png")]
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (chosen.pop(0), ""))
+    export_csv, export_png = curves.export_buttons
+    export_csv.click()
+    assert read_curves_csv(tmp_path / "curves.csv")[(CURRENT_RUN, "train loss")].tolist() == [[1, 768, 0.05, 4.0]]
+    assert curves.readout.text() == f"Saved {tmp_path / 'curves.csv'}"  # the suffix a name typed without one gets
+    export_png.click()
+    assert curves.readout.text().startswith(f"Could not write the image {tmp_path / 'no-such-folder'}")
+
+
 def test_the_training_plots_are_never_squeezed_to_nothing(qtbot):
     """The plots were now and then seen squeezed to 0 under the samples at 1366x768: a splitter keeps a child
     it was once given 0 collapsed, however tall it grows. Neither the page's own sizing nor a drag can now."""

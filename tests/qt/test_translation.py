@@ -319,7 +319,7 @@ def test_an_image_that_cannot_be_written_is_said_in_chinese(qtbot, chinese, tmp_
         panel.export_png(target)
     curves = LiveCurvesWidget()
     qtbot.addWidget(curves)
-    with pytest.raises(WorkbenchError, match="无法将图像写入"):
+    with pytest.raises(WorkbenchError, match=f"无法写入图像 {target}"):
         curves.export_png(target)
 
 

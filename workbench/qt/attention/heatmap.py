@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -288,6 +287,17 @@ class TokenImage(pg.GraphicsLayoutWidget):
             return 0 if step > 0 else count - 1
         return min(max(selected + step, 0), count - 1)
 
+    def cell_at(self, scene_pos: QPointF) -> tuple[int, int] | None:
+        """The (row, column) of the image cell under ``scene_pos``, or None off the image."""
+        if self.image.image is None or not self.plot.sceneBoundingRect().contains(scene_pos):
+            return None
+        point = self.plot.getViewBox().mapSceneToView(scene_pos)
+        row, column = math.floor(point.y() + 0.5), math.floor(point.x() + 0.5)
+        rows, columns = self.image.image.shape[:2]
+        if 0 <= row < rows and 0 <= column < columns:
+            return row, column
+        return None
+
     def add_selection_box(self) -> QGraphicsRectItem:
         """A hidden outline in the selection colour, 2 screen pixels wide at any zoom, over the image."""
         box = QGraphicsRectItem()
@@ -422,15 +432,6 @@ class AttentionHeatmap(TokenImage):
     def set_color_map(self, name: str) -> None:
         self.color_bar.setColorMap(pg.colormap.get(name))
 
-    def cell_at(self, scene_pos: QPointF) -> tuple[int, int] | None:
-        if not self.plot.sceneBoundingRect().contains(scene_pos):
-            return None
-        point = self.plot.getViewBox().mapSceneToView(scene_pos)
-        row, column = math.floor(point.y() + 0.5), math.floor(point.x() + 0.5)
-        if 0 <= row < self.matrix.shape[0] and 0 <= column < self.matrix.shape[1]:
-            return row, column
-        return None
-
     def hover_text(self, row: int, column: int) -> str:
         masked = self.options.causal and column > row
         shown = self.tr("masked (a token cannot see later tokens)") if masked else f"{self.matrix[row, column]:.4f}"
@@ -468,9 +469,3 @@ class AttentionHeatmap(TokenImage):
         self.query_clicked.emit(self._stepped(self.selected[0], step, rows))
         return True
 
-    def save_png(self, path: Path) -> None:
-        if not self.grab().save(str(path), "PNG"):
-            from workbench.core.errors import WorkbenchError
-
-            raise WorkbenchError(self.tr("Could not write the image {0}: check the folder exists and is writable.")
-                                 .format(path))

@@ -58,7 +58,7 @@ from workbench.qt.attention.heatmap import COLOR_MAPS, AttentionHeatmap, Display
 from workbench.qt.attention.overview import OverviewGrid
 from workbench.qt.attention.token_view import TokenView
 from workbench.qt.common.app_state import AppState, LiveGeneration
-from workbench.qt.common.export import ask_and_save
+from workbench.qt.common.export import ask_and_save, save_image
 from workbench.qt.common.jobs import Job
 from workbench.qt.common.language import error_text, translated
 from workbench.qt.common.sliders import LabeledSlider
@@ -619,9 +619,7 @@ class AttentionPanel(QWidget):
 
     def export_png(self, path: Path) -> None:
         """The current tab (heatmap with token view, or the overview) as an image."""
-        if not self.tabs.currentWidget().grab().save(str(path), "PNG"):
-            raise WorkbenchError(self.tr("Could not write the image {0}: check the folder exists and is writable.")
-                                 .format(path))
+        save_image(self.tabs.currentWidget().grab(), path)
 
     def export_npz(self, path: Path) -> None:
         if self.capture is not None:

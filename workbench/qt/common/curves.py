@@ -27,10 +27,8 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QPushButton,
     QScrollArea,
     QSizePolicy,
@@ -44,7 +42,7 @@ from workbench.core.atomic import write_bytes_atomic
 from workbench.core.errors import InvalidInputError
 from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.qt.common.axes import WholeNumberAxis
-from workbench.qt.common.language import error_text
+from workbench.qt.common.export import ask_and_save, save_image
 from workbench.qt.common.sliders import LabeledDoubleSlider
 from workbench.qt.common.throttle import land_when_closed
 
@@ -699,29 +697,19 @@ class LiveCurvesWidget(QWidget):
 
     def export_png(self, path: str | Path) -> None:
         self.flush()
-        if not self._graphics.grab().save(str(path)):
-            raise InvalidInputError(self.tr("Could not write an image to {0}: check the folder exists and is "
-                                            "writable.").format(path))
+        save_image(self._graphics.grab(), Path(path))
 
     def _ask_export_csv(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, self.tr("Export curves"), "curves.csv", self.tr("CSV files (*.csv)")
-        )
-        if path:
-            self._export_reporting_errors(self.export_csv, path)
+        ask_and_save(self, self.tr("Export curves"), "curves.csv", self.tr("CSV files (*.csv)"), self.export_csv,
+                     self._show_export_result)
 
     def _ask_export_png(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, self.tr("Export image"), "curves.png", self.tr("PNG images (*.png)")
-        )
-        if path:
-            self._export_reporting_errors(self.export_png, path)
+        ask_and_save(self, self.tr("Export image"), "curves.png", self.tr("PNG images (*.png)"), self.export_png,
+                     self._show_export_result)
 
-    def _export_reporting_errors(self, export, path: str) -> None:
-        try:
-            export(path)
-        except (OSError, InvalidInputError) as error:
-            QMessageBox.warning(self, self.tr("Export failed"), error_text(error))
+    def _show_export_result(self, message: str, is_error: bool) -> None:
+        """In the readout line, until the mouse next reads a plot: a save is no reason for a dialog."""
+        self.readout.setText(message)
 
 
 def _number(value: float) -> str:

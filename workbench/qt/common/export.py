@@ -6,10 +6,21 @@ from pathlib import Path
 from typing import Callable
 
 from PySide6.QtCore import QCoreApplication
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import QFileDialog, QWidget
 
 from workbench.core.errors import WorkbenchError
 from workbench.qt.common.language import error_text
+
+
+def save_image(image: QPixmap, path: Path) -> None:
+    """Write ``image`` (a widget's ``grab()``) to ``path`` as a PNG, or raise a message a person can act on."""
+    if not image.save(str(path), "PNG"):
+        raise WorkbenchError(
+            QCoreApplication.translate(
+                "Export", "Could not write the image {0}: check the folder exists and is writable."
+            ).format(path)
+        )
 
 
 def ask_and_save(

@@ -6,7 +6,6 @@ axes), but cells are not square: a text has many more positions than a model has
 
 from __future__ import annotations
 
-import math
 from typing import Sequence
 
 import numpy as np
@@ -61,15 +60,6 @@ class LensGrid(TokenImage):
         self.column_box.setVisible(0 <= column < columns)
         self.column_box.setRect(QRectF(column - 0.5, -0.5, 1, layers))
         self.bottom_axis.set_marked(column, self.bottom_axis.hovered)
-
-    def cell_at(self, scene_pos: QPointF) -> tuple[int, int] | None:
-        if not self.plot.sceneBoundingRect().contains(scene_pos):
-            return None
-        point = self.plot.getViewBox().mapSceneToView(scene_pos)
-        layer, column = math.floor(point.y() + 0.5), math.floor(point.x() + 0.5)
-        if 0 <= layer < self.values.shape[0] and 0 <= column < self.values.shape[1]:
-            return layer, column
-        return None
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
         layer, column = self.cell_at(scene_pos) or (-1, -1)

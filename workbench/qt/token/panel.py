@@ -45,7 +45,7 @@ from workbench.core.generation_data import (
 from workbench.core.inspection import token_json
 from workbench.core.loading import LoadedModel
 from workbench.qt.common.app_state import AppState, LensResult, LiveGeneration
-from workbench.qt.common.export import ask_and_save
+from workbench.qt.common.export import ask_and_save, save_image
 from workbench.qt.common.jobs import Job
 from workbench.qt.common.language import translated
 from workbench.qt.common.probabilities import format_prob
@@ -561,9 +561,7 @@ class TokenPanel(QWidget):
         finally:
             for widget in chrome:
                 widget.setVisible(True)
-        if not image.save(str(path), "PNG"):
-            raise WorkbenchError(self.tr("Could not write the image {0}: check the folder exists and is "
-                                         "writable.").format(path))
+        save_image(image, path)
 
     def _default_name(self, suffix: str) -> str:
         selected = self.selected

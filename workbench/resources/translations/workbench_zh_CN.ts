@@ -58,10 +58,6 @@
         <source>masked (a token cannot see later tokens)</source>
         <translation>已掩码（词元无法看到后面的词元）</translation>
     </message>
-    <message>
-        <source>Could not write the image {0}: check the folder exists and is writable.</source>
-        <translation>无法写入图像 {0}：请检查文件夹是否存在且可写。</translation>
-    </message>
 </context>
 <context>
     <name>AttentionPanel</name>
@@ -256,10 +252,6 @@
     <message>
         <source>Cross-attention</source>
         <translation>交叉注意力</translation>
-    </message>
-    <message>
-        <source>Could not write the image {0}: check the folder exists and is writable.</source>
-        <translation>无法写入图像 {0}：请检查文件夹是否存在且可写。</translation>
     </message>
     <message>
         <source>Save view as PNG</source>
@@ -1742,6 +1734,10 @@ mean surprisal {3:.2f} nats{4}</source>
 <context>
     <name>Export</name>
     <message>
+        <source>Could not write the image {0}: check the folder exists and is writable.</source>
+        <translation>无法写入图像 {0}：请检查文件夹是否存在且可写。</translation>
+    </message>
+    <message>
         <source>Saved {0}</source>
         <translation>已保存 {0}</translation>
     </message>
@@ -2428,10 +2424,6 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
         <translation>{0}（虚线，颜色相同）</translation>
     </message>
     <message>
-        <source>Could not write an image to {0}: check the folder exists and is writable.</source>
-        <translation>无法将图像写入 {0}：请检查文件夹是否存在且可写。</translation>
-    </message>
-    <message>
         <source>Export curves</source>
         <translation>导出曲线</translation>
     </message>
@@ -2446,10 +2438,6 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
     <message>
         <source>PNG images (*.png)</source>
         <translation>PNG 图像 (*.png)</translation>
-    </message>
-    <message>
-        <source>Export failed</source>
-        <translation>导出失败</translation>
     </message>
 </context>
 <context>
@@ -3749,10 +3737,6 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
     <message>
         <source>No token is selected: click a token first.</source>
         <translation>没有选中的词元：请先点击一个词元。</translation>
-    </message>
-    <message>
-        <source>Could not write the image {0}: check the folder exists and is writable.</source>
-        <translation>无法写入图像 {0}：请检查文件夹是否存在且可写。</translation>
     </message>
     <message>
         <source>Save the Token page as PNG</source>
