@@ -160,6 +160,21 @@ def test_the_model_bar_and_the_runs_list_speak_chinese(chinese):
     assert "· 12 词元" in run_title(run)
 
 
+def test_the_models_tooltips_and_a_captures_size_speak_chinese(chinese):
+    """The packaged and hub models' descriptions (the picker's tooltips) and the capture estimate in the
+    Attention page's status line were English in a Chinese window."""
+    from workbench.core.attention import CaptureEstimate
+    from workbench.core.catalog import Catalog, hub_entry
+    from workbench.qt.common.language import translated
+
+    packaged = [entry for entry in Catalog().entries() if entry.source == "packaged"]
+    descriptions = [translated(entry.description) for entry in [*packaged, hub_entry("org/model")]]
+    assert len(descriptions) == 4 and all(re.search("[\u4e00-\u9fff]", text) for text in descriptions), descriptions
+    estimate = CaptureEstimate(tokens=12, layers=30, heads=9, fp32_bytes=1 << 20, stored_bytes=1 << 19,
+                               stored_dtype="float16")
+    assert translated(estimate.describe()) == "12 个词元，30 层 × 9 个头：0.5 MB，以 float16 存储"
+
+
 def test_the_presets_a_compare_column_and_the_lens_rows_speak_chinese(qtbot, tmp_path, chinese, tiny_loaded):
     from PySide6.QtCore import QSettings
 

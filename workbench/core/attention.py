@@ -23,7 +23,7 @@ from workbench.core.atomic import write_bytes_atomic, write_text_atomic
 from workbench.core.attention_tokens import TokenSequence, token_sequence
 from workbench.core.errors import InvalidInputError, InvalidSettingsError
 from workbench.core.generation_data import chat_messages
-from workbench.core.i18n import QT_TRANSLATE_NOOP
+from workbench.core.i18n import QT_TRANSLATE_NOOP, Text
 from workbench.core.jobs import CancelToken
 from workbench.core.model_parts import attention_targets
 from workbench.core.settings_fields import DescribedSettings, setting
@@ -72,10 +72,12 @@ class CaptureEstimate:
     stored_bytes: int
     stored_dtype: str  # "float32" or "float16"
 
-    def describe(self) -> str:
-        return (
-            f"{self.tokens} tokens, {self.layers} layers × {self.heads} heads: "
-            f"{format_bytes(self.stored_bytes)} as {self.stored_dtype}"
+    def describe(self) -> Text:
+        return QT_TRANSLATE_NOOP(
+            "CaptureEstimate", "{tokens} tokens, {layers} layers × {heads} heads: {size} as {dtype}"
+        ).fill(
+            tokens=self.tokens, layers=self.layers, heads=self.heads, size=format_bytes(self.stored_bytes),
+            dtype=self.stored_dtype,
         )
 
 

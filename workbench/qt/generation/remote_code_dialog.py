@@ -20,7 +20,9 @@ def _code_of(files: tuple[str, ...]) -> str:
         try:
             text = path.read_text(encoding="utf-8", errors="replace")[:_SHOWN_CHARACTERS]
         except OSError:
-            text = "(downloaded from the hub when the model loads: not on this machine yet)"
+            text = QCoreApplication.translate(
+                "RemoteCodeDialog", "(downloaded from the hub when the model loads: not on this machine yet)"
+            )
         parts.append(f"# ---- {name}\n{text}")
     return "\n\n".join(parts)
 

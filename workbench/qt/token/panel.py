@@ -503,7 +503,7 @@ class TokenPanel(QWidget):
             self.attention_row.clear(self.tr("Attention: capturing…"))
 
     def _on_capture_estimate(self, estimate: CaptureEstimate) -> None:
-        self.attention_row.clear(self.tr("Attention: capturing {0}…").format(estimate.describe()))
+        self.attention_row.clear(self.tr("Attention: capturing {0}…").format(translated(estimate.describe())))
 
     def _on_captured(self, means: np.ndarray) -> None:
         self.head_means[self._capturing_sequence] = means

