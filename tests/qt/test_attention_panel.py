@@ -257,6 +257,44 @@ def test_a_new_request_replaces_a_running_capture(qtbot, panel, tiny_loaded):
     assert panel.capture.main.queries.ids == (5, 6, 7)
 
 
+def test_layers_an_abandoned_capture_still_reports_leave_the_new_captures_bar_alone(qtbot, panel, tiny_loaded,
+                                                                                    monkeypatch):
+    """The progress callback is called on the job's thread inside the forward pass, outside the Job's filter of
+    abandoned runs: the first capture's late layers reset the bar of the capture that replaced it."""
+    import threading
+
+    from workbench.core.attention import CaptureProgress, capture_job
+    from workbench.qt.attention import panel as panel_module
+    from workbench.qt.attention.panel import CaptureRequest
+
+    first_may_report, first_done, second_may_finish = threading.Event(), threading.Event(), threading.Event()
+
+    def capture_job_held(loaded, input_ids, *, cancel, on_progress, **kwargs):
+        if input_ids == (1, 2, 3):  # still in its forward pass when the second capture starts
+            try:
+                first_may_report.wait(10)
+                on_progress(CaptureProgress(9, 10))
+                cancel.raise_if_cancelled()
+            finally:
+                first_done.set()
+        else:
+            on_progress(CaptureProgress(1, 4))
+            second_may_finish.wait(10)
+        return (yield from capture_job(loaded, input_ids, cancel=cancel, **kwargs))
+
+    monkeypatch.setattr(panel_module, "capture_job", capture_job_held)
+    panel.start_capture(CaptureRequest(tiny_loaded, (1, 2, 3)))
+    panel.start_capture(CaptureRequest(tiny_loaded, (4, 5, 6)))
+    qtbot.waitUntil(lambda: panel.progress.maximum() == 4, timeout=10000)
+    first_may_report.set()
+    qtbot.waitUntil(first_done.is_set, timeout=10000)
+    qtbot.wait(100)  # the first capture's report, queued to the GUI thread, is delivered
+    assert (panel.progress.value(), panel.progress.maximum()) == (1, 4)
+    second_may_finish.set()
+    qtbot.waitUntil(lambda: panel.capture is not None and not panel.is_capturing(), timeout=10000)
+    assert panel.capture.main.queries.ids == (4, 5, 6)
+
+
 def test_capture_button_on_an_encoder(qtbot, tiny_tokenizer):
     from transformers import BertConfig, BertModel
 

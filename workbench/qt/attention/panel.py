@@ -51,6 +51,7 @@ from workbench.core.decoding import DecodingSettings
 from workbench.core.errors import WorkbenchError
 from workbench.core.generation import GenerationRequest, prompt_token_ids
 from workbench.core.generation_data import AttentionRows, TokenEvent, uses_chat
+from workbench.core.jobs import CancelToken
 from workbench.core.loading import LoadedModel
 from workbench.core.sessions import Run
 from workbench.qt.attention.head_colouring import HeadColouring
@@ -125,7 +126,7 @@ class LiveAttention:
 
 class AttentionPanel(QWidget):
     # Progress reported by the capture from its worker thread; Qt queues it to this thread.
-    _capture_progress = Signal(object)
+    _capture_progress = Signal(object, object)  # the run's cancel token, a CaptureProgress
 
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -316,8 +317,13 @@ class AttentionPanel(QWidget):
         """Capture on a worker thread; a capture already running is cancelled and abandoned for this one."""
 
         def job(cancel):
+            def report(progress: CaptureProgress) -> None:
+                # Called inside the forward pass, on the job's thread: the token travels with the progress, so the
+                # layers an abandoned capture still reports cannot move the bar of the capture that replaced it.
+                self._capture_progress.emit(cancel, progress)
+
             return capture_job(request.loaded, request.input_ids, decoder_input_ids=request.decoder_input_ids,
-                               cancel=cancel, on_progress=self._capture_progress.emit)
+                               cancel=cancel, on_progress=report)
 
         if not self._capture_job.start(job):
             return  # the window is closing
@@ -338,7 +344,9 @@ class AttentionPanel(QWidget):
     def _on_estimate(self, estimate: CaptureEstimate) -> None:
         self._show_status(self.tr("Capturing {0}…").format(translated(estimate.describe())))
 
-    def _on_progress(self, progress: CaptureProgress) -> None:
+    def _on_progress(self, cancel: CancelToken, progress: CaptureProgress) -> None:
+        if cancel.cancelled:
+            return
         self.progress.setRange(0, progress.layers_total)
         self.progress.setValue(progress.layers_done)
 
