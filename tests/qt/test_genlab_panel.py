@@ -26,6 +26,12 @@ def panel(qtbot):
     widget.shutdown()
 
 
+def open_model(panel: GenLabPanel, qtbot, folder) -> None:
+    """Load model… on ``folder``, as the dialog does: read on a worker, shown when it is read."""
+    panel.load_model_from(folder)
+    qtbot.waitUntil(lambda: not panel.is_opening(), timeout=10_000)
+
+
 def configure(panel: GenLabPanel, model: str, epochs: int) -> None:
     form = panel.form
     form.model_combo.setCurrentIndex(form.model_combo.findData(model))
@@ -64,7 +70,7 @@ def test_vae_run_fills_curves_and_grids_then_saves_and_loads(panel, qtbot, tmp_p
 
     panel.save_model_to(tmp_path / "vae")
     panel.samples_view.show_message("cleared")
-    panel.load_model_from(tmp_path / "vae")
+    open_model(panel, qtbot, tmp_path / "vae")
     assert (panel.samples_view.grid == samples).all()  # same weights, same fixed noise
     (tmp_path / "busy").mkdir()
     (tmp_path / "busy" / "thesis.txt").write_text("precious")
@@ -150,14 +156,14 @@ def test_continue_trains_the_model_shown_further_and_its_curves_go_on(panel, qtb
     assert "VAE" not in panel.continue_button.toolTip() and "epoch 2" not in panel.continue_button.toolTip()
     configure(panel, "vae", epochs=3)
     panel.save_model_to(tmp_path / "vae")
-    panel.load_model_from(tmp_path / "vae")
+    open_model(panel, qtbot, tmp_path / "vae")
     assert not panel.continue_button.isEnabled()  # the model shown is not the one the checkpoint holds
 
 
-def test_a_loaded_gan_shows_a_gans_views_whatever_the_form_showed(panel, tmp_path):
+def test_a_loaded_gan_shows_a_gans_views_whatever_the_form_showed(panel, qtbot, tmp_path):
     save_model(tmp_path / "gan", build_model(ModelConfig("gan", (8, 8), latent_dim=8, hidden_dim=16)))
     assert panel.form.model == "vae"
-    panel.load_model_from(tmp_path / "gan")
+    open_model(panel, qtbot, tmp_path / "gan")
     assert panel.form.model == "gan" and panel.curve_stack.currentWidget() is panel.curves["gan"]
     # The form is the next GAN run's: a GAN's tuned epochs and rate (the VAE's 60 epochs at 3e-3 were left
     # on it), the loaded model's sizes.
@@ -169,13 +175,40 @@ def test_a_loaded_gan_shows_a_gans_views_whatever_the_form_showed(panel, tmp_pat
     assert panel.samples_view.grid is not None
 
 
-def test_back_on_the_vae_form_with_a_gan_at_hand_no_earlier_vaes_pictures_stay(panel, tmp_path):
+def test_a_model_is_opened_off_the_gui_thread_and_a_folder_that_holds_none_is_one_line(panel, qtbot, tmp_path,
+                                                                                         monkeypatch):
+    """Load model… read the model and the digits (about a second) on the GUI thread, a frozen window; a failure
+    was a warning box."""
+    import threading
+
+    from workbench.core.genlab import storage
+    from workbench.qt.genlab import panel as panel_module
+
+    readers = []
+
+    def read_and_note_the_thread(folder):
+        readers.append(threading.current_thread() is threading.main_thread())
+        return (yield from storage.read_model_and_digits(folder))
+
+    monkeypatch.setattr(panel_module, "read_model_and_digits", read_and_note_the_thread)
+    save_model(tmp_path / "vae", build_model(ModelConfig("vae", (8, 8), latent_dim=8, hidden_dim=16)))
+    open_model(panel, qtbot, tmp_path / "vae")
+    assert readers == [False] and panel.model is not None and panel.model.config.kind == "vae"
+    assert panel.run.status_label.text() == f"Loaded a VAE from {tmp_path / 'vae'}."
+    shown = panel.model
+    (tmp_path / "notes").mkdir()
+    open_model(panel, qtbot, tmp_path / "notes")
+    assert panel.model is shown and panel.samples_view.grid is not None  # what was shown stays
+    assert "notes" in panel.run.status_label.text() and panel.run.status_label.styleSheet()
+
+
+def test_back_on_the_vae_form_with_a_gan_at_hand_no_earlier_vaes_pictures_stay(panel, qtbot, tmp_path):
     """The samples and interpolation said "Press Start", while an earlier VAE's reconstructions stayed beside them."""
     for kind in ("vae", "gan"):
         save_model(tmp_path / kind, build_model(ModelConfig(kind, (8, 8), latent_dim=8, hidden_dim=16)))
-    panel.load_model_from(tmp_path / "vae")
+    open_model(panel, qtbot, tmp_path / "vae")
     assert panel.reconstructions_view.grid is not None
-    panel.load_model_from(tmp_path / "gan")
+    open_model(panel, qtbot, tmp_path / "gan")
     panel.form.model_combo.setCurrentIndex(panel.form.model_combo.findData("vae"))
     assert panel.reconstructions_view.isVisibleTo(panel)
     assert panel.samples_view.grid is None and panel.reconstructions_view.grid is None

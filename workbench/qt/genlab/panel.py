@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QScrollArea,
@@ -55,7 +54,6 @@ from workbench.core.genlab.trainer import (
     fixed_noise,
     train,
 )
-from workbench.core.jobs import drain
 from workbench.core.settings_fields import settings_from_data
 from workbench.qt.common.app_state import AppState
 from workbench.qt.common.curves import LiveCurvesWidget, XAxis
@@ -112,6 +110,11 @@ class GenLabPanel(RunControlsMixin, QWidget):
         self._fitted = False  # whether the curves and the pictures have shared the page's height yet
         self.form.model_combo.currentIndexChanged.connect(self._show_model_kind)
         self._show_model_kind()
+        self._opening = Job(state.jobs, parent=self)  # a saved model opened by hand, read off the GUI thread
+        self._opening_folder = ""
+        self._opening.event.connect(lambda text: self.run.set_status(translated(text)))
+        self._opening.finished.connect(self._show_opened)
+        self._opening.failed.connect(lambda message: self.run.set_status(message, problem=True))
         self._restore_last_model()
 
     # ----- construction ----------------------------------------------------------------
@@ -318,12 +321,19 @@ class GenLabPanel(RunControlsMixin, QWidget):
         self.run.set_status(self.tr("Model saved to {folder}.").format(folder=Path(folder).name), tip=str(folder))
 
     def load_model_from(self, folder: str | Path) -> None:
-        self._show_read_model(*drain(read_model_and_digits(folder)))
+        """Open the lab model in ``folder``, read on a worker: the digits it is shown with take about a second."""
+        self._opening_folder = str(folder)
+        self._opening.start(lambda _cancel: read_model_and_digits(folder))
+
+    def is_opening(self) -> bool:
+        return self._opening.is_running
+
+    def _show_opened(self, read: tuple[GenerativeModel, ImageSet | None]) -> None:
+        self._show_read_model(*read)
         self._continuable = None  # the model shown is not the one the lab's checkpoint holds
         self._refresh_controls()
-        self.run.set_status(
-            self.tr("Loaded a {kind} from {folder}.").format(kind=self.model.config.kind.upper(), folder=folder)
-        )
+        self.run.set_status(self.tr("Loaded a {kind} from {folder}.").format(
+            kind=self.model.config.kind.upper(), folder=self._opening_folder))
 
     def _show_read_model(self, model: GenerativeModel, digits: ImageSet | None) -> None:
         """A model read from a folder on screen, with the digits it was made for (None: not the digits' size)."""
@@ -539,17 +549,14 @@ class GenLabPanel(RunControlsMixin, QWidget):
         start = str(paths.data_dir() / "genlab" / f"{self.model.config.kind}-model")
         folder = QFileDialog.getSaveFileName(self, self.tr("Save model as folder"), start)[0]
         if folder:
-            self._report_errors(self.save_model_to, folder)
+            try:
+                self.save_model_to(folder)
+            except (WorkbenchError, OSError) as error:  # one line in the status, as a failed open says it
+                self.run.set_status(error_text(error), problem=True)
 
     def _ask_load(self) -> None:
         folder = QFileDialog.getExistingDirectory(
             self, self.tr("Open a saved lab model"), str(paths.data_dir() / "genlab")
         )
         if folder:
-            self._report_errors(self.load_model_from, folder)
-
-    def _report_errors(self, action, folder: str) -> None:
-        try:
-            action(folder)
-        except (WorkbenchError, OSError) as error:
-            QMessageBox.warning(self, self.tr("Generative lab"), error_text(error))
+            self.load_model_from(folder)

@@ -1970,10 +1970,6 @@ mean surprisal {3:.2f} nats{4}</source>
         <source>Open a saved lab model</source>
         <translation>打开已保存的实验室模型</translation>
     </message>
-    <message>
-        <source>Generative lab</source>
-        <translation>生成模型实验室</translation>
-    </message>
 </context>
 <context>
     <name>GenLabResult</name>
