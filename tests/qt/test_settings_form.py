@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 
 from workbench.core.decoding import MODE_DEFAULTS, PRESETS, DecodingSettings
 from workbench.core.genlab.settings import GenLabSettings
@@ -329,6 +329,23 @@ def test_a_runs_own_values_read_back_as_they_were(qtbot):
     assert form.values()["min_lr"] == 0.0
     box.stepUp()
     assert form.values()["min_lr"] > 0
+
+
+def test_a_small_learning_rate_typed_is_kept_and_shown_with_the_decimals_it_needs(qtbot):
+    """With 5 decimals a typed 0.000002 was rounded to the box's minimum, 0, which reads as "auto": the run trained
+    at 0.001, 500 times the rate typed, without a word."""
+    form = SettingsForm(TrainSettings, ["lr", "min_lr", "dropout"])
+    qtbot.addWidget(form)
+    for name, typed, value in [("lr", "0.000002", 2e-6), ("lr", "0.0003", 3e-4), ("min_lr", "0.0000001", 1e-7)]:
+        box = form.control(name)
+        box.selectAll()
+        qtbot.keyClicks(box, typed)
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+        assert form.values()[name] == value, (name, typed)
+    assert form.control("lr").text() == "0.00030"  # its 5 decimals where they are enough
+    assert form.control("min_lr").text() == "0.0000001"
+    form.set_value("dropout", 0.1)
+    assert form.control("dropout").text() == "0.10"
 
 
 def test_stop_strings_can_be_a_new_line_or_a_space_written_with_escapes(qtbot):

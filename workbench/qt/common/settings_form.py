@@ -76,10 +76,26 @@ def _unescaped(line: str) -> str:
     return re.sub(r"\\(.)", lambda match: _UNESCAPES.get(match[1], match[0]), line)
 
 
-def _decimals_of(value: float, most: int = 12) -> int:
-    """The decimal places ``value`` needs to be shown exactly (3e-06: 6), at most ``most``."""
+_MOST_DECIMALS = 12
+
+
+def _decimals_of(value: float) -> int:
+    """The decimal places ``value`` needs to be shown exactly (3e-06: 6), at most ``_MOST_DECIMALS``."""
     exponent = decimal.Decimal(repr(float(value))).as_tuple().exponent
-    return min(most, max(0, -exponent)) if isinstance(exponent, int) else 0
+    return min(_MOST_DECIMALS, max(0, -exponent)) if isinstance(exponent, int) else 0
+
+
+class _DecimalsAsNeededSpinBox(QDoubleSpinBox):
+    """Shows ``shown`` decimals, more where a value needs them (a learning rate of 2e-06 as 0.000002), and keeps a
+    typed value to 12 places: with 5, a typed 0.000002 was rounded to the box's minimum, which reads as "auto"."""
+
+    def __init__(self, shown: int) -> None:
+        super().__init__()
+        self._shown = shown
+        self.setDecimals(_MOST_DECIMALS)
+
+    def textFromValue(self, value: float) -> str:  # noqa: N802 (Qt's name)
+        return self.locale().toString(value, "f", max(self._shown, _decimals_of(value)))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -257,9 +273,8 @@ class SettingsForm(QWidget):
             if not whole:
                 box.setDecimals(info.decimals)
         else:
-            box = QSpinBox() if whole else QDoubleSpinBox()
+            box = QSpinBox() if whole else _DecimalsAsNeededSpinBox(info.decimals)
             if not whole:
-                box.setDecimals(info.decimals)
                 box.setStepType(QAbstractSpinBox.StepType.AdaptiveDecimalStepType)
             if info.special:
                 box.setSpecialValueText(self.translate(info.special))
@@ -287,7 +302,7 @@ class SettingsForm(QWidget):
             if value is None:
                 box.setValue(low)
                 return
-            if not whole:  # a run's 3e-6 was rounded to 0.00000, which read as "auto"
+            if isinstance(box, LabeledDoubleSlider):  # a run's 3e-6 was rounded to 0.00000, which read as "auto"
                 box.setDecimals(max(info.decimals, _decimals_of(value)))
             # A value past the suggested range is the settings' own (a run's 8192-token context): kept, not clamped.
             box.setRange(min(box.minimum(), value), max(box.maximum(), value))
