@@ -85,7 +85,10 @@ def test_points_written_by_another_process_show_within_a_second(panel, qtbot, tm
     assert max(lags.values()) < 1.0, lags
     steps = panel.curves.curves.points(panel.curves.train_name)[:, 0]
     np.testing.assert_array_equal(steps, np.arange(1, 13))  # each point once, in order
-    assert "Following the run" in panel.status_label.text()
+    # The folder's name, its path as the tooltip: the whole path grew the status to three lines and moved the
+    # buttons under it at every update.
+    assert panel.status_label.text() == "Following the run in run: step 12."
+    assert panel.status_label.toolTip() == str(folder)
 
 
 @pytest.mark.slow

@@ -267,7 +267,7 @@ class TrainingPanel(RunControlsMixin, QWidget):
                 self.progress.setRange(0, self._settings.max_iters)
                 self.progress.setValue(last)
             self.run.set_status(self.tr("Following the run in {folder}: step {step}.").format(
-                folder=folder, step=last))
+                folder=folder.name, step=last), tip=str(folder))  # as ``open_run`` says it: the buttons stay put
             self._refresh_controls()
         for event in update.evaluations:
             self.curves.add_eval(event)
