@@ -387,6 +387,32 @@ def test_an_evaluation_stopped_during_its_sample_says_so_in_the_samples_list(qtb
     assert older.text(2) == "The cat ⏎ sat" and older.toolTip(2) == "The cat\nsat"
 
 
+def test_a_long_sample_wraps_onto_the_lines_it_needs_at_any_width(qtbot):
+    """QTreeView measures a row with no column width: a sample stayed one line high, cut at the column's end."""
+    from PySide6.QtCore import QRect, Qt
+
+    curves = TrainingCurves()
+    qtbot.addWidget(curves)
+    curves.samples.resize(500, 400)
+    curves.samples.show()
+    sample = "床前明月光，疑是地上霜。举头望明月，低头思故乡。 the quick brown fox jumps over the lazy dog " * 3
+    curves.add_eval(EvalEvent(10, 2.0, 7.4, 2.1, sample, 640, 1.0))
+    item = curves.samples.topLevelItem(0)
+
+    def height_needed() -> int:
+        width = curves.samples.columnWidth(2)  # no margins, broken anywhere: at most the lines it needs
+        return curves.samples.fontMetrics().boundingRect(QRect(0, 0, width, 10_000), Qt.TextFlag.TextWrapAnywhere,
+                                                         item.text(2)).height()
+
+    row_height = lambda: curves.samples.visualItemRect(item).height()  # noqa: E731
+    qtbot.waitUntil(lambda: row_height() >= height_needed(), timeout=2_000)
+    assert height_needed() >= 3 * curves.samples.fontMetrics().height()  # three lines or more at this width
+    narrow = row_height()
+    curves.samples.resize(1000, 400)  # wider: fewer lines, a lower row
+    qtbot.waitUntil(lambda: row_height() < narrow, timeout=2_000)
+    assert row_height() >= height_needed()
+
+
 def test_an_evaluation_a_stop_cut_short_leaves_the_probes_listed(panel):
     """It reads no probes: the scrubber's list emptied, so Continue had nothing to read at the steps kept."""
     from workbench.core.training.probes import ProbeRecord

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QTabWidget,
-    QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -35,6 +34,7 @@ from workbench.qt.common.curves import LiveCurvesWidget, XAxis
 from workbench.qt.common.language import error_text
 from workbench.qt.common.probabilities import percent
 from workbench.qt.common.theme import SELECTION_COLOR
+from workbench.qt.common.wrapped_rows import WrappedRowsTreeWidget
 
 # Below this width the samples go under the plots: the plots' toolbar needs about 830 px, and a
 # sample line is read comfortably in about 450.
@@ -81,11 +81,8 @@ class TrainingCurves(QWidget):
         header.addWidget(self.readout, 1)
         header.addWidget(load_button)
 
-        self.samples = QTreeWidget()
+        self.samples = WrappedRowsTreeWidget()
         self.samples.setHeaderLabels([self.tr("Step"), self.tr("Val loss"), self.tr("Sample text")])
-        self.samples.setRootIsDecorated(False)
-        self.samples.setWordWrap(True)
-        self.samples.setUniformRowHeights(False)
         self.samples.setToolTip(self.tr("What the model writes at each evaluation: watch it go from noise to words."))
         for column in (0, 1):
             self.samples.header().setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
@@ -93,13 +90,11 @@ class TrainingCurves(QWidget):
         self.samples.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # wrap, never scroll sideways
         self.samples.setMinimumHeight(SAMPLES_MIN_HEIGHT)
 
-        self.probes_table = QTreeWidget()
+        self.probes_table = WrappedRowsTreeWidget()
         self.probes_table.setHeaderLabels(
             [self.tr("Step"), self.tr("Probe"), self.tr("Loss"), self.tr("Drift"), self.tr("Greedy continuation"),
              self.tr("Next tokens")]
         )
-        self.probes_table.setRootIsDecorated(False)
-        self.probes_table.setWordWrap(True)
         self.probes_table.setToolTip(self.tr(
             "The probe texts read at each evaluation: their loss, how the model continues them (greedy) and the "
             "five tokens it finds likeliest next. Set them in the form's Probe texts; without them the run probes "
