@@ -371,25 +371,29 @@ def test_pause_holds_the_loop_until_resumed(corpus, tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("characters", "val_fraction", "advice"),
+    ("characters", "val_fraction", "said"),
     [
-        (11, 0.1, "Use more text or a smaller block size."),  # no split of the text holds two blocks
-        (100, 0.1, "Use more text, a smaller block size or a larger validation fraction."),
-        (100, 0.9, "Use more text, a smaller block size or a smaller validation fraction."),
+        # no split of the text holds two blocks
+        (11, 0.1, "The corpus is too short: 11 tokens leave 9 for training and 2 for validation, and each needs more "
+                  "than block size + 1 = 17. Use more text or a smaller block size."),
+        (100, 0.1, "The validation part of the corpus is too short: 10 of its 100 tokens, and it needs more than block "
+                   "size + 1 = 17. Use more text, a smaller block size or a larger validation fraction."),
+        (100, 0.9, "The training part of the corpus is too short: 9 of its 100 tokens, and it needs more than block "
+                   "size + 1 = 17. Use more text, a smaller block size or a smaller validation fraction."),
     ],
 )
-def test_corpus_too_short_for_the_block_size_gets_the_advice_that_helps(tmp_path, characters, val_fraction, advice):
+def test_corpus_too_short_for_the_block_size_names_the_short_part_and_the_advice_that_helps(tmp_path, characters,
+                                                                                              val_fraction, said):
     from workbench.core.errors import InvalidInputError
+    from workbench.core.training.corpus import split_problem
 
     short = tmp_path / "short.txt"
     short.write_text("abcdefghij" * (characters // 10) + "k" * (characters % 10), encoding="utf-8")
     with pytest.raises(InvalidInputError) as refused:
         run(tiny_settings(short, tmp_path / "out", val_fraction=val_fraction))
-    message = refused.value.args[0]
-    train_tokens = int(characters * (1 - val_fraction))
-    assert message == (f"The corpus is too short: {characters} tokens leave {train_tokens} for training and "
-                       f"{characters - train_tokens} for validation, and each needs more than block size + 1 = 17. "
-                       f"{advice}")
+    assert refused.value.args[0] == said
+    assert str(split_problem(characters, val_fraction, 16)) == said  # what the window's form says before Start
+    assert split_problem(1000, val_fraction, 16) is None
     assert not (tmp_path / "out").exists()
 
 

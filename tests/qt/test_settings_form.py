@@ -119,6 +119,26 @@ def test_training_form_words_the_missing_base_model_for_the_panel(qtbot, tmp_pat
     assert form.problems() == [] and form.settings().base_model == "tiny"
 
 
+def test_training_form_says_before_start_that_a_context_is_longer_than_the_validation_text(qtbot):
+    """Context length 4096 on the Tang poems let Start through; the run then refused with words that blamed both
+    parts of the corpus."""
+    from workbench.core.resources import sample_corpus
+    from workbench.qt.training.form import TrainingForm
+
+    form = TrainingForm()
+    qtbot.addWidget(form)
+    form.use_sample_corpus()
+    characters = len(sample_corpus().read_text(encoding="utf-8"))
+    val_tokens = characters - int(characters * (1 - form.settings().val_fraction))
+    assert form.problems() == []
+    form.set_values(block_size=4096)
+    assert form.problems() == [
+        f"The validation part of the corpus is too short: {val_tokens} of its {characters} tokens, and it needs more "
+        "than block size + 1 = 4097. Use more text, a smaller block size or a larger validation fraction."]
+    form.set_values(tokenizer="bpe")  # tokens unknown until the tokenizer is learnt: the run says it
+    assert form.problems() == []
+
+
 def test_the_sampler_order_is_a_list_to_drag_and_reads_back_in_its_new_order(qtbot):
     from PySide6.QtWidgets import QListWidget
 

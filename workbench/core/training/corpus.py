@@ -74,3 +74,35 @@ def read_corpus(path: str | Path) -> Corpus:
             message = QT_TRANSLATE_NOOP("Errors", "The text file {path} is empty: give one with some text.")
         raise InvalidInputError(message.fill(path=path))
     return Corpus(text=text, files=files)
+
+
+def train_token_count(tokens: int, val_fraction: float) -> int:
+    """How many of a corpus's ``tokens`` tokens, from its start, are for training; the rest are for validation."""
+    return int(tokens * (1 - val_fraction))
+
+
+def split_problem(tokens: int, val_fraction: float, block_size: int) -> InvalidInputError | None:
+    """Why a corpus of ``tokens`` tokens cannot be split for training (each part must hold more than a block and its
+    next token), naming the part that is short and only the advice that helps; None when it can."""
+    train_tokens = train_token_count(tokens, val_fraction)
+    val_tokens = tokens - train_tokens
+    shortest = block_size + 1
+    if min(train_tokens, val_tokens) > shortest:
+        return None
+    counts = {"tokens": tokens, "train_tokens": train_tokens, "val_tokens": val_tokens, "shortest": shortest}
+    if tokens <= 2 * shortest:  # no split of so few tokens holds two blocks
+        return InvalidInputError(QT_TRANSLATE_NOOP(
+            "Errors", "The corpus is too short: {tokens} tokens leave {train_tokens} for training and {val_tokens} "
+            "for validation, and each needs more than block size + 1 = {shortest}. {advice}"
+        ).fill(**counts, advice=QT_TRANSLATE_NOOP("Errors", "Use more text or a smaller block size.")))
+    if val_tokens <= shortest:
+        return InvalidInputError(QT_TRANSLATE_NOOP(
+            "Errors", "The validation part of the corpus is too short: {val_tokens} of its {tokens} tokens, and it "
+            "needs more than block size + 1 = {shortest}. Use more text, a smaller block size or a larger validation "
+            "fraction."
+        ).fill(**counts))
+    return InvalidInputError(QT_TRANSLATE_NOOP(
+        "Errors", "The training part of the corpus is too short: {train_tokens} of its {tokens} tokens, and it "
+        "needs more than block size + 1 = {shortest}. Use more text, a smaller block size or a smaller "
+        "validation fraction."
+    ).fill(**counts))

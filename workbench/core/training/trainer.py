@@ -39,7 +39,7 @@ from workbench.core.checkpoints import (
     settings_kept,
 )
 from workbench.core.devices import free_memory_bytes, resolve_device
-from workbench.core.errors import InvalidInputError, InvalidSettingsError, WorkbenchError, is_out_of_memory
+from workbench.core.errors import InvalidSettingsError, WorkbenchError, is_out_of_memory
 from workbench.core.head_scores import HeadScores, head_scores
 from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import CancelledError, RunControl
@@ -49,7 +49,7 @@ from workbench.core.random_stream import device_streams, process_random_stream, 
 from workbench.core.settings_fields import described_fields
 from workbench.core.text_stream import complete_text
 from workbench.core.training import modeling
-from workbench.core.training.corpus import read_corpus
+from workbench.core.training.corpus import read_corpus, split_problem, train_token_count
 from workbench.core.training.distributed import (
     StepAgreement,
     end_group,
@@ -296,24 +296,10 @@ class _Run:
             tokenizer = char_tokenizer(text)
         yield StatusEvent(QT_TRANSLATE_NOOP("StatusEvent", "Tokenizing corpus"))
         ids = encode_corpus(tokenizer, text)
-        split = int(len(ids) * (1 - settings.val_fraction))
+        if problem := split_problem(len(ids), settings.val_fraction, settings.block_size):
+            raise problem
+        split = train_token_count(len(ids), settings.val_fraction)
         train_ids, val_ids = ids[:split], ids[split:]
-        shortest = settings.block_size + 1
-        if min(len(train_ids), len(val_ids)) <= shortest:
-            # Only the advice that can help: no split of too few tokens holds two blocks.
-            if len(ids) <= 2 * shortest:
-                advice = QT_TRANSLATE_NOOP("Errors", "Use more text or a smaller block size.")
-            elif len(val_ids) <= shortest:
-                advice = QT_TRANSLATE_NOOP("Errors", "Use more text, a smaller block size or a larger validation "
-                                                     "fraction.")
-            else:
-                advice = QT_TRANSLATE_NOOP("Errors", "Use more text, a smaller block size or a smaller validation "
-                                                     "fraction.")
-            raise InvalidInputError(QT_TRANSLATE_NOOP(
-                "Errors", "The corpus is too short: {tokens} tokens leave {train_tokens} for training and {val_tokens} "
-                "for validation, and each needs more than block size + 1 = {shortest}. {advice}").fill(
-                tokens=len(ids), train_tokens=len(train_ids), val_tokens=len(val_ids), shortest=shortest,
-                advice=advice))
         self._check_batch_fits(len(tokenizer))  # before the run's figures: a refused run says one line
         yield CorpusStats(
             characters=len(text),

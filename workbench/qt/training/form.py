@@ -24,7 +24,7 @@ from workbench.core.errors import InvalidInputError
 from workbench.core.outputs import check_output_folder
 from workbench.core.resources import sample_corpus
 from workbench.core.settings_fields import described_field, described_fields
-from workbench.core.training.corpus import read_corpus
+from workbench.core.training.corpus import read_corpus, split_problem
 from workbench.core.training.events import CorpusStats
 from workbench.core.training.settings import TrainSettings
 from workbench.qt.common.language import error_text
@@ -59,6 +59,7 @@ class TrainingForm(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._corpus_problem = ""
+        self._corpus_preview: CorpusPreview | None = None
         self._base_model: str | None = None
         self._out_dir_is_automatic = True
         # An output folder, why it cannot be written ("") and when that was checked.
@@ -186,6 +187,10 @@ class TrainingForm(QWidget):
         found: list[str] = []
         if settings.corpus and self._corpus_problem:
             found.append(self._corpus_problem)
+        elif settings.corpus and self._corpus_preview is not None and settings.tokenizer == "char":
+            # Characters are the tokens: a split too short for the block size is known before the run reads the text.
+            if problem := split_problem(self._corpus_preview.characters, settings.val_fraction, settings.block_size):
+                found.append(error_text(problem))
         for problem in settings.problems():
             if problem.field == "base_model":  # here the base model is the one loaded in the workbench
                 found.append(self.tr("Load a model first: fine-tuning continues training the loaded model."))
@@ -231,6 +236,7 @@ class TrainingForm(QWidget):
     def _corpus_edited(self) -> None:
         path = self.corpus_edit.text().strip()
         self._corpus_problem = ""
+        self._corpus_preview = None
         if not path:
             self.corpus_stats_label.setText(self.tr("No corpus chosen yet."))
         else:
@@ -240,6 +246,7 @@ class TrainingForm(QWidget):
                 self._corpus_problem = error_text(error)
                 self.corpus_stats_label.setText(error_text(error))
             else:
+                self._corpus_preview = preview
                 self.corpus_stats_label.setText(
                     self.tr("{characters:,} characters, {distinct:,} different ones, in {files} file(s).").format(
                         characters=preview.characters, distinct=preview.distinct_characters, files=preview.files

@@ -1546,6 +1546,14 @@ mean surprisal {3:.2f} nats{4}</source>
         <translation>文本文件 {path} 为空：请给出一个有内容的文件。</translation>
     </message>
     <message>
+        <source>The validation part of the corpus is too short: {val_tokens} of its {tokens} tokens, and it needs more than block size + 1 = {shortest}. Use more text, a smaller block size or a larger validation fraction.</source>
+        <translation>语料的验证部分太短：{tokens} 个词元中只有 {val_tokens} 个，而它需要多于块大小 + 1 = {shortest} 个。请使用更多文本、更小的块大小或更大的验证比例。</translation>
+    </message>
+    <message>
+        <source>The training part of the corpus is too short: {train_tokens} of its {tokens} tokens, and it needs more than block size + 1 = {shortest}. Use more text, a smaller block size or a smaller validation fraction.</source>
+        <translation>语料的训练部分太短：{tokens} 个词元中只有 {train_tokens} 个，而它需要多于块大小 + 1 = {shortest} 个。请使用更多文本、更小的块大小或更小的验证比例。</translation>
+    </message>
+    <message>
         <source>The .txt files in the folder {path} are empty: give some with text.</source>
         <translation>文件夹 {path} 中的 .txt 文件都是空的：请给出有内容的文件。</translation>
     </message>
@@ -1656,14 +1664,6 @@ mean surprisal {3:.2f} nats{4}</source>
     <message>
         <source>Use more text or a smaller block size.</source>
         <translation>请使用更多文本，或更小的块大小。</translation>
-    </message>
-    <message>
-        <source>Use more text, a smaller block size or a larger validation fraction.</source>
-        <translation>请使用更多文本、更小的块大小或更大的验证集比例。</translation>
-    </message>
-    <message>
-        <source>Use more text, a smaller block size or a smaller validation fraction.</source>
-        <translation>请使用更多文本、更小的块大小或更小的验证集比例。</translation>
     </message>
     <message>
         <source>The corpus is too short: {tokens} tokens leave {train_tokens} for training and {val_tokens} for validation, and each needs more than block size + 1 = {shortest}. {advice}</source>
