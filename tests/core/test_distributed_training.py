@@ -240,5 +240,41 @@ def test_a_tensorboard_folder_that_cannot_be_written_is_one_line_before_training
     assert main(f"train --corpus {corpus} --out {tmp_path / 'out'} --max-iters 2 --tensorboard {blocked / 'tb'}"
                 .split()) == 2
     error = capsys.readouterr().err
-    assert "error: Cannot write TensorBoard events in" in error and "Traceback" not in error
-    assert not (tmp_path / "out" / "metrics.csv").exists()  # stopped before any training
+    assert error == f"error: Cannot write results in {blocked / 'tb'}: Not a directory.\n"
+    assert not (tmp_path / "out").exists()  # refused before anything was made
+
+
+@pytest.mark.parametrize("inside", ["checkpoint", "step-0000009", "checkpoint/tb"])
+def test_a_tensorboard_folder_inside_a_folder_the_run_replaces_is_refused(tmp_path, capsys, inside):
+    """Inside the run's checkpoint the events were deleted at each save, and the run ended with exit 0; inside a
+    kept step's model they went when the step was thinned out, and the run with them."""
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("to be or not to be, that is the question.\n" * 40, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["train", "--corpus", str(corpus), "--out", str(out), "--max-iters", "2",
+                 "--tensorboard", str(out / inside)]) == 2
+    assert capsys.readouterr().err == (
+        f"error: The TensorBoard folder {out / inside} is inside the run's {inside.split('/')[0]} folder, which the "
+        "run replaces as it saves: choose a folder outside it (the run's own folder will do).\n")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(("environment", "said"), [
+    ({"WORLD_SIZE": "abc"}, "WORLD_SIZE=abc in the environment is not one torchrun sets"),
+    ({"WORLD_SIZE": "2"}, "WORLD_SIZE is set but MASTER_ADDR is not"),
+    ({"WORLD_SIZE": "2", "MASTER_ADDR": "localhost", "MASTER_PORT": "29500"}, "WORLD_SIZE is set but RANK is not"),
+    ({"WORLD_SIZE": "2", "MASTER_ADDR": "localhost", "MASTER_PORT": "29500", "RANK": "2"},
+     "RANK=2 in the environment is not one torchrun sets"),
+])
+def test_a_torchrun_variable_left_in_the_environment_is_a_mistake_said_in_one_line(tmp_path, capsys, monkeypatch,
+                                                                                    environment, said):
+    """A stray WORLD_SIZE (a shell, a job script) was "unexpected ValueError … a fault of the workbench", exit 70."""
+    for name in ("WORLD_SIZE", "RANK", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("to be or not to be\n" * 40, encoding="utf-8")
+    assert main(["train", "--corpus", str(corpus), "--out", str(tmp_path / "out"), "--max-iters", "2"]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith(f"error: {said}") and error.count("\n") == 1, error

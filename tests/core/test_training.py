@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 import time
 from dataclasses import replace
 
@@ -20,6 +21,7 @@ from workbench.core.training.events import (
     CheckpointEvent,
     CorpusStats,
     EvalEvent,
+    RunWarning,
     SavingProgress,
     StatusEvent,
     StepEvent,
@@ -270,12 +272,40 @@ def test_a_run_diverging_after_it_kept_a_model_keeps_it_with_its_curves(corpus, 
     assert [int(row["step"]) for row in read_metrics(out)][:2] == [1, 2]  # with the curve that led to it
 
 
-def test_a_tensorboard_folder_that_cannot_be_made_leaves_no_run_folder(corpus, tmp_path):
+@pytest.mark.parametrize("where", ["plain", "plain/tb"])
+def test_a_tensorboard_folder_that_cannot_be_made_leaves_no_run_folder(corpus, tmp_path, where):
     (tmp_path / "plain").write_text("a file")
-    settings = replace(tiny_settings(corpus, tmp_path / "run"), tensorboard=str(tmp_path / "plain" / "tb"))
-    with pytest.raises(InvalidSettingsError, match="Cannot write TensorBoard events"):
+    settings = replace(tiny_settings(corpus, tmp_path / "run"), tensorboard=str(tmp_path / where))
+    said = "is a file, not a folder" if where == "plain" else "Not a directory"  # not "File exists"
+    with pytest.raises(InvalidInputError, match=said):
         run(settings)
     assert not (tmp_path / "run").exists()
+
+
+def test_tensorboard_events_that_cannot_be_written_any_more_stop_alone_and_the_run_goes_on(corpus, tmp_path,
+                                                                                          capfd):
+    """Its event folder removed mid-run (old logs cleared), the writer's thread died with a traceback and the run
+    with it, at step 2378 of a real run, with no checkpoint to resume from."""
+    import shutil
+
+    board = tmp_path / "tb"
+    settings = tiny_settings(corpus, tmp_path / "run", tensorboard=str(board), max_iters=12, eval_interval=4)
+    events = []
+
+    def clear_the_board(event) -> None:
+        events.append(event)
+        if isinstance(event, EvalEvent) and event.step == 4:
+            shutil.rmtree(board)
+
+    result = drain(train(settings, RunControl()), clear_the_board)
+    assert result.step == 12 and not result.stopped
+    warnings = [event.message for event in events if isinstance(event, RunWarning)]
+    assert len(warnings) == 1  # said once, at the first write after the folder went (the writer's thread's pace)
+    assert re.fullmatch(f"TensorBoard events in {re.escape(str(board))} stopped at step ([5-8]) \\(No such file or "
+                        "directory\\): the run goes on, and its metrics.csv holds every step.", warnings[0]), warnings
+    assert [int(row["step"]) for row in read_metrics(tmp_path / "run")] == list(range(1, 13))
+    assert (tmp_path / "run" / "checkpoint").is_dir()
+    assert "Traceback" not in capfd.readouterr().err
 
 
 @pytest.fixture

@@ -139,6 +139,26 @@ def test_training_form_says_before_start_that_a_context_is_longer_than_the_valid
     assert form.problems() == []
 
 
+def test_training_form_says_before_start_what_is_wrong_with_the_tensorboard_folder(qtbot, tmp_path):
+    """A TensorBoard "folder" that was a file let Start through, and the run then said "File exists"."""
+    from workbench.qt.training.form import TrainingForm
+
+    form = TrainingForm()
+    qtbot.addWidget(form)
+    form.use_sample_corpus()
+    out = tmp_path / "run"
+    form.set_values(out_dir=str(out))
+    (tmp_path / "events").write_text("", encoding="utf-8")
+    form.set_values(tensorboard=str(tmp_path / "events"))
+    assert form.problems() == [f"{tmp_path / 'events'} is a file, not a folder: choose a folder for the results."]
+    form.set_values(tensorboard=str(out / "checkpoint"))
+    assert form.problems() == [f"The TensorBoard folder {out / 'checkpoint'} is inside the run's checkpoint folder, "
+                               "which the run replaces as it saves: choose a folder outside it (the run's own folder "
+                               "will do)."]
+    form.set_values(tensorboard=str(out))
+    assert form.problems() == []
+
+
 def test_the_sampler_order_is_a_list_to_drag_and_reads_back_in_its_new_order(qtbot):
     from PySide6.QtWidgets import QListWidget
 

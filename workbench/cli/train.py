@@ -164,6 +164,8 @@ class _ProgressPrinter:
                                "reads each as the same <unk> token")
         elif isinstance(event, events.StatusEvent):
             self.bar.set_description_str(event.message, refresh=True)
+        elif isinstance(event, events.RunWarning):
+            self.bar.write(file=sys.stderr, s=f"warning: {event.message}")
         elif isinstance(event, events.CheckpointEvent):
             self.bar.set_description_str(f"checkpoint at step {event.step}", refresh=False)
 
@@ -208,7 +210,10 @@ def _train(args: argparse.Namespace, processes: Processes) -> int:
     from workbench.core.jobs import RunControl, drain
     from workbench.core.outputs import check_output_folder
     from workbench.core.training.corpus import read_corpus
-    from workbench.core.training.run_folder import refuse_a_run_killed_before_its_first_checkpoint
+    from workbench.core.training.run_folder import (
+        check_tensorboard_folder,
+        refuse_a_run_killed_before_its_first_checkpoint,
+    )
 
     settings = settings_from_args(args)
     # Checked before the progress bar starts, and before the trainer (torch, transformers) is imported, so a
@@ -220,6 +225,8 @@ def _train(args: argparse.Namespace, processes: Processes) -> int:
         if not args.resume:
             refuse_a_run_killed_before_its_first_checkpoint(Path(settings.out_dir).expanduser())
         check_output_folder(Path(settings.out_dir), resume=args.resume, how_to_resume="--resume")
+        if settings.tensorboard:  # here, before torchrun's processes meet: a refusal is said once, not once a process
+            check_tensorboard_folder(settings.out_dir, settings.tensorboard)
     from workbench.core.training.trainer import train
 
     control = RunControl()

@@ -28,13 +28,7 @@ def check_output_folder(folder: Path, resume: bool = False, how_to_resume: str =
     """``folder`` can take a run's results: it is a folder or can be made one where it stands, it is empty unless
     resuming, and files can be written there. Nothing is created. ``how_to_resume`` names the caller's way to
     resume (a CLI flag, a button) in the refusal of a busy folder."""
-    folder = paths.usable(Path(folder).expanduser())
-    if folder.exists() and not folder.is_dir():
-        raise InvalidInputError(
-            QT_TRANSLATE_NOOP("Errors", "{folder} is a file, not a folder: choose a folder for the results.").fill(
-                folder=folder
-            )
-        )
+    folder = _not_a_file(paths.usable(Path(folder).expanduser()))
     if resume and not folder.is_dir():
         raise InvalidInputError(
             QT_TRANSLATE_NOOP("Errors", "There is no run to resume in {folder}: the folder does not exist.").fill(
@@ -56,6 +50,26 @@ def check_output_folder(folder: Path, resume: bool = False, how_to_resume: str =
                 "{folder} already exists and is not empty: choose a new folder, or resume the run that is in it.",
             ).fill(folder=folder)
         )
+    return _writable(folder)
+
+
+def check_shared_folder(folder: Path) -> Path:
+    """``folder`` can take files beside those it holds (TensorBoard's, where several runs write theirs): it is a
+    folder or can be made one where it stands, and files can be written there. Nothing is created."""
+    return _writable(_not_a_file(paths.usable(Path(folder).expanduser())))
+
+
+def _not_a_file(folder: Path) -> Path:
+    if folder.exists() and not folder.is_dir():
+        raise InvalidInputError(
+            QT_TRANSLATE_NOOP("Errors", "{folder} is a file, not a folder: choose a folder for the results.").fill(
+                folder=folder
+            )
+        )
+    return folder
+
+
+def _writable(folder: Path) -> Path:
     standing = next(place for place in (folder, *folder.parents) if place.exists())  # where it would be made
     try:
         if not standing.is_dir():

@@ -77,6 +77,13 @@ class CheckpointEvent:
 
 
 @dataclass(frozen=True)
+class RunWarning:
+    """Something gone wrong beside the run that does not stop it (its TensorBoard events stopped)."""
+
+    message: str
+
+
+@dataclass(frozen=True)
 class TrainResult:
     out_dir: str
     step: int
@@ -88,4 +95,5 @@ class TrainResult:
 
 TrainEvent = (
     StatusEvent | CorpusStats | BatchLayout | StepEvent | EvalEvent | SavingProgress | CheckpointEvent | SnapshotEvent
+    | RunWarning
 )

@@ -3,15 +3,17 @@ a run stopped there, a folder a command cannot start or resume in. No torch, so 
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
 from workbench.core.checkpoints import has_checkpoint, read_state
 from workbench.core.errors import InvalidInputError, InvalidSettingsError
 from workbench.core.i18n import QT_TRANSLATE_NOOP
+from workbench.core.outputs import check_shared_folder
 from workbench.core.settings_fields import field_problems, settings_from_data
 from workbench.core.training.settings import TrainSettings
-from workbench.core.training.snapshots import snapshot_steps
+from workbench.core.training.snapshots import SNAPSHOT_PATTERN, snapshot_steps
 
 CHECKPOINT_FOLDER = "checkpoint"
 # What a resume reads: keys of the checkpoint's state, then of its tensors.
@@ -31,6 +33,21 @@ def refuse_a_run_killed_before_its_first_checkpoint(out_dir: Path) -> None:
         raise InvalidInputError(QT_TRANSLATE_NOOP(
             "Errors", "{folder} holds a run stopped before its first checkpoint, with nothing to resume: choose a "
             "new folder, or delete this one to train there.").fill(folder=out_dir))
+
+
+def check_tensorboard_folder(out_dir: str | Path, folder: str | Path) -> Path:
+    """``folder`` can take the TensorBoard events of the run in ``out_dir``: a folder, or one that can be made, that
+    takes files, and not inside the run's checkpoint or a kept step's model, which the run replaces or deletes (with
+    the events in them). Nothing is created."""
+    run, events = (Path(os.path.abspath(Path(place).expanduser())) for place in (out_dir, folder))
+    if events.is_relative_to(run) and events != run:
+        part = events.relative_to(run).parts[0]
+        if part == CHECKPOINT_FOLDER or SNAPSHOT_PATTERN.fullmatch(part):
+            raise InvalidInputError(QT_TRANSLATE_NOOP(
+                "Errors", "The TensorBoard folder {folder} is inside the run's {part} folder, which the run replaces "
+                "as it saves: choose a folder outside it (the run's own folder will do)."
+            ).fill(folder=folder, part=part))
+    return check_shared_folder(events)
 
 
 def nothing_to_resume(out_dir: str | Path) -> InvalidSettingsError:

@@ -39,12 +39,17 @@ from workbench.core.checkpoints import (
     settings_kept,
 )
 from workbench.core.devices import free_memory_bytes, resolve_device
-from workbench.core.errors import InvalidSettingsError, WorkbenchError, is_out_of_memory
+from workbench.core.errors import InvalidInputError, InvalidSettingsError, WorkbenchError, is_out_of_memory
 from workbench.core.head_scores import HeadScores, head_scores
-from workbench.core.i18n import QT_TRANSLATE_NOOP
+from workbench.core.i18n import QT_TRANSLATE_NOOP, Text
 from workbench.core.jobs import CancelledError, RunControl
 from workbench.core.model_parts import checked_before_each, decoder_blocks
-from workbench.core.outputs import RunFolderLock, missing_folders, prepare_output_folder, remove_made_folders
+from workbench.core.outputs import (
+    RunFolderLock,
+    missing_folders,
+    prepare_output_folder,
+    remove_made_folders,
+)
 from workbench.core.random_stream import device_streams, process_random_stream, set_device_streams
 from workbench.core.settings_fields import described_fields
 from workbench.core.text_stream import complete_text
@@ -67,6 +72,7 @@ from workbench.core.training.events import (
     CheckpointEvent,
     CorpusStats,
     EvalEvent,
+    RunWarning,
     StatusEvent,
     StepEvent,
     TrainEvent,
@@ -90,6 +96,7 @@ from workbench.core.training.run_folder import (
     RESUME_NEEDS,
     RUN_FILE,
     SAMPLES_FILE,
+    check_tensorboard_folder,
     nothing_to_resume,
     refuse_a_run_killed_before_its_first_checkpoint,
 )
@@ -258,6 +265,11 @@ class _Run:
             self.made_folders = prepare_output_folder(self.out_dir, resume=self.resume)
             if self.settings.tensorboard:  # before the corpus and model: a wrong folder costs nothing
                 board = Path(self.settings.tensorboard).expanduser()
+                try:
+                    check_tensorboard_folder(self.out_dir, board)  # a file in the way is not said as "File exists"
+                except InvalidInputError:
+                    remove_made_folders(self.made_folders)  # the run's folder too: refused, nothing is left
+                    raise
                 self.made_folders += missing_folders(board)
                 try:
                     board.mkdir(parents=True, exist_ok=True)
@@ -794,6 +806,15 @@ class _RunFiles:
         self.samples = StepLog(run.out_dir / SAMPLES_FILE, resumed_step)
         folder = run.settings.tensorboard
         self.tensorboard = TensorBoardLog(folder, resumed_step) if folder else None
+        self._said_events_stopped = False
+
+    def events_stopped(self) -> Text | None:
+        """Why the TensorBoard events stopped, the first time it is asked after they did: said once, the run goes
+        on."""
+        if self.tensorboard is None or self.tensorboard.problem is None or self._said_events_stopped:
+            return None
+        self._said_events_stopped = True
+        return self.tensorboard.problem
 
     def step(self, event: StepEvent, val_loss: float | None) -> None:
         self.metrics.write(event.step, event.train_loss, val_loss, event.lr, event.tokens_per_s, event.elapsed_s)
@@ -927,6 +948,8 @@ def _train_in_folder(run: _Run) -> Generator[TrainEvent, None, TrainResult]:
                     yield snapshot
             if main:
                 files.step(step_event, val_loss)
+                if stopped_events := files.events_stopped():
+                    yield RunWarning(stopped_events)
             interval = settings.checkpoint_interval
             if run.joins_rank_0 and interval and run.step % interval == 0 and run.step < settings.max_iters:
                 yield StatusEvent(SAVING_CHECKPOINT)  # a fine-tuned model takes seconds to write

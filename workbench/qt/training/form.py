@@ -4,6 +4,7 @@ device and output folder. It builds a ``TrainSettings`` and lists what is wrong 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from workbench.core.resources import sample_corpus
 from workbench.core.settings_fields import described_field, described_fields
 from workbench.core.training.corpus import read_corpus, split_problem
 from workbench.core.training.events import CorpusStats
+from workbench.core.training.run_folder import check_tensorboard_folder
 from workbench.core.training.settings import TrainSettings
 from workbench.qt.common.language import error_text
 from workbench.qt.common.settings_form import SettingsForm
@@ -62,8 +64,8 @@ class TrainingForm(QWidget):
         self._corpus_preview: CorpusPreview | None = None
         self._base_model: str | None = None
         self._out_dir_is_automatic = True
-        # An output folder, why it cannot be written ("") and when that was checked.
-        self._place_checked: tuple[Path, str, float] | None = None
+        # By setting (the output folder, the TensorBoard folder): where it was, why it is refused ("") and when.
+        self._places_checked: dict[str, tuple[tuple, str, float]] = {}
 
         self._inputs: list[QWidget] = []  # what a running training must not change
         layout = QVBoxLayout(self)
@@ -204,22 +206,26 @@ class TrainingForm(QWidget):
             else:
                 if out_dir.is_dir() and any(out_dir.iterdir()):
                     found.append(self.tr("The output folder already has files: choose a new folder."))
-                elif problem := self._unwritable(out_dir):
+                elif problem := self._place_problem("out_dir", (out_dir,), lambda: check_output_folder(out_dir)):
                     found.append(problem)
+        if settings.tensorboard and (problem := self._place_problem(
+                "tensorboard", (settings.out_dir, settings.tensorboard),
+                lambda: check_tensorboard_folder(settings.out_dir, settings.tensorboard))):
+            found.append(problem)
         return found
 
-    def _unwritable(self, out_dir: Path) -> str:
-        """Why a run could not be saved in ``out_dir`` (a file, a place files cannot be written), said before Start
-        rather than after it. It writes a temporary file: checked again only for another folder, or a few seconds
-        later (the person may have fixed the place meanwhile)."""
-        checked = self._place_checked
-        if checked is None or checked[0] != out_dir or time.monotonic() - checked[2] > PLACE_CHECK_S:
+    def _place_problem(self, name: str, places: tuple, check: Callable[[], object]) -> str:
+        """Why ``check`` refuses the folder of setting ``name`` at ``places`` (a file, a place files cannot be
+        written), said before Start rather than after it. A check writes a temporary file: made again only for
+        other places, or a few seconds later (the person may have fixed the place meanwhile)."""
+        checked = self._places_checked.get(name)
+        if checked is None or checked[0] != places or time.monotonic() - checked[2] > PLACE_CHECK_S:
             try:
-                check_output_folder(out_dir)
+                check()
                 problem = ""
             except InvalidInputError as error:
                 problem = error_text(error)
-            self._place_checked = checked = (out_dir, problem, time.monotonic())
+            self._places_checked[name] = checked = (places, problem, time.monotonic())
         return checked[1]
 
     # ----- corpus ----------------------------------------------------------------------

@@ -35,6 +35,7 @@ from workbench.core.training.events import (
     CheckpointEvent,
     CorpusStats,
     EvalEvent,
+    RunWarning,
     SavingProgress,
     SnapshotEvent,
     StatusEvent,
@@ -354,6 +355,8 @@ class TrainingPanel(RunControlsMixin, QWidget):
             self.form.show_corpus_stats(event)
         elif isinstance(event, StatusEvent):
             self.run.set_status(translated(event.message) + "…")
+        elif isinstance(event, RunWarning):
+            self.run.set_status(translated(event.message), problem=True)
 
     def _show_probes(self, probes: tuple[ProbeRecord, ...]) -> None:
         """An evaluation's probes for the scrubber and the drift view; one a Stop cut short read none, and the ones

@@ -1682,6 +1682,10 @@ mean surprisal {3:.2f} nats{4}</source>
         <translation>{folder} 中的运行在第一个检查点之前就已停止，没有可继续的内容：请选择新文件夹，或删除此文件夹后在其中训练。</translation>
     </message>
     <message>
+        <source>The TensorBoard folder {folder} is inside the run&apos;s {part} folder, which the run replaces as it saves: choose a folder outside it (the run&apos;s own folder will do).</source>
+        <translation>TensorBoard 文件夹 {folder} 位于本次运行的 {part} 文件夹内，而运行保存时会替换该文件夹：请选择它之外的文件夹（本次运行自己的文件夹即可）。</translation>
+    </message>
+    <message>
         <source>There is no checkpoint to resume in {folder}.</source>
         <translation>{folder} 中没有可继续的检查点。</translation>
     </message>
@@ -1736,6 +1740,14 @@ mean surprisal {3:.2f} nats{4}</source>
     <message>
         <source>{folder} holds a generative lab run: resume it with workbench genlab --resume --out {folder}.</source>
         <translation>{folder} 中是一次生成模型实验室的训练：请用 workbench genlab --resume --out {folder} 继续它。</translation>
+    </message>
+    <message>
+        <source>WORLD_SIZE is set but {name} is not: start a run of several processes with torchrun, or unset WORLD_SIZE to train in one.</source>
+        <translation>设置了 WORLD_SIZE，却没有设置 {name}：请用 torchrun 启动多进程运行，或取消设置 WORLD_SIZE 以单进程训练。</translation>
+    </message>
+    <message>
+        <source>{name}={value} in the environment is not one torchrun sets: start a run of several processes with torchrun, or unset WORLD_SIZE, RANK and LOCAL_RANK to train in one.</source>
+        <translation>环境中的 {name}={value} 不是 torchrun 会设置的值：请用 torchrun 启动多进程运行，或取消设置 WORLD_SIZE、RANK 和 LOCAL_RANK 以单进程训练。</translation>
     </message>
 </context>
 <context>
@@ -3602,6 +3614,10 @@ The answer starts with: {0}</source>
     <message>
         <source>Reading the lab model in {folder}</source>
         <translation>正在读取 {folder} 中的实验室模型</translation>
+    </message>
+    <message>
+        <source>TensorBoard events in {folder} stopped at step {step} ({reason}): the run goes on, and its metrics.csv holds every step.</source>
+        <translation>{folder} 中的 TensorBoard 事件在第 {step} 步停止写入（{reason}）：训练继续进行，其 metrics.csv 记录了每一步。</translation>
     </message>
 </context>
 <context>
