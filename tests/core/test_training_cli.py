@@ -365,6 +365,16 @@ def test_a_probe_of_a_single_token_is_refused_not_silently_dropped(corpus, tmp_p
     assert capsys.readouterr().err.splitlines()[-1].startswith(
         "error: The probe “q” is a single token for this run's tokenizer")
     assert not out.exists()
+    # Given on a resume, it was recorded, then read never, and the run's other probes with it.
+    assert main(["train", "--corpus", str(corpus), "--out", str(out), *TINY.split(), "--max-iters", "2",
+                 "--probe", "to be or"]) == 0
+    run_file = (out / "run.json").read_text(encoding="utf-8")
+    capsys.readouterr()
+    assert main(["train", "--resume", "--corpus", str(corpus), "--out", str(out), "--max-iters", "4",
+                 "--probe", "to be or", "--probe", "q"]) == 2
+    assert capsys.readouterr().err.splitlines()[-1].startswith(
+        "error: The probe “q” is a single token for this run's tokenizer")
+    assert (out / "run.json").read_text(encoding="utf-8") == run_file
 
 
 def test_an_empty_corpus_or_tensorboard_folder_means_none_not_the_working_folder(corpus, tmp_path, capsys,

@@ -329,10 +329,11 @@ class _Run:
         sample_start = val_ids[: max(1, min(8, settings.block_size // 4))].tolist()
         self.sample_prompt = torch.tensor(prefix + sample_start, dtype=torch.int64)
         self.probes = settings.probes or default_probes(tokenizer.decode(val_ids[:PROBE_SOURCE_TOKENS].tolist()))
-        # A probe's loss is over its next tokens: a single token has none. Said at a new run's start; a run resumed from
-        # before this was checked drops it, as it always did (its probes cannot be changed on Continue).
-        for probe in () if self.resume else settings.probes:
-            if len(probe_token_ids(tokenizer, probe, settings.block_size)) < 2:
+        # A probe's loss is over its next tokens: a single token has none. Said of every probe given for this run (a
+        # resume may give new ones); a probe of a run started before this was checked is dropped, as it always was.
+        started_with = checkpoint.state.get("settings", {}).get("probes", []) if checkpoint is not None else []
+        for probe in settings.probes:
+            if probe not in started_with and len(probe_token_ids(tokenizer, probe, settings.block_size)) < 2:
                 raise InvalidSettingsError(QT_TRANSLATE_NOOP(
                     "Errors", "The probe “{probe}” is a single token for this run's tokenizer: a probe is read as the "
                     "loss of each of its tokens after the ones before, so it needs two at least. Write a longer one."
