@@ -52,7 +52,12 @@ def settings_from_args(args: argparse.Namespace) -> TrainSettings:
         from workbench.core.checkpoints import has_checkpoint, load_checkpoint, saved_settings
         from workbench.core.errors import InvalidInputError
         from workbench.core.settings_fields import settings_from_data
-        from workbench.core.training.run_folder import CHECKPOINT_FOLDER, RESUME_NEEDS, nothing_to_resume
+        from workbench.core.training.run_folder import (
+            CHECKPOINT_FOLDER,
+            RESUME_NEEDS,
+            nothing_to_resume,
+            run_moved_to,
+        )
 
         checkpoint = Path(args.out_dir).expanduser() / CHECKPOINT_FOLDER
         saved = saved_settings(checkpoint)
@@ -64,6 +69,7 @@ def settings_from_args(args: argparse.Namespace) -> TrainSettings:
             raise nothing_to_resume(args.out_dir)
         # Loaded whole here, so a damaged checkpoint is named in one line before the progress bar starts.
         base = settings_from_data(TrainSettings, load_checkpoint(checkpoint, *RESUME_NEEDS).state["settings"])
+        base = run_moved_to(base, Path(args.out_dir).expanduser().resolve())
     elif args.corpus is None:
         raise InvalidSettingsError("--corpus is required: the text file or folder to train on")
     settings = options.settings_from_args(TrainSettings, args, base=base)

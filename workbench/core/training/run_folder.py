@@ -67,4 +67,16 @@ def stopped_run(out_dir: str | Path) -> tuple[TrainSettings, int] | None:
         return None
     if field_problems(settings):  # a hand-edited state the form cannot show
         return None
-    return replace(settings, out_dir=str(out_dir)), step
+    return run_moved_to(settings, out_dir), step
+
+
+def run_moved_to(settings: TrainSettings, out_dir: str | Path) -> TrainSettings:
+    """``settings`` of a run checkpointed in ``out_dir``: a run moved, renamed or copied goes on where it is now, with
+    its TensorBoard events too where they were kept in its own folder (a copy wrote into the original's, and its
+    resume hid the original's later steps there)."""
+    changes = {"out_dir": str(out_dir)}
+    if settings.tensorboard and settings.out_dir:
+        started, events = Path(settings.out_dir), Path(settings.tensorboard)
+        if events.is_relative_to(started):
+            changes["tensorboard"] = str(Path(out_dir) / events.relative_to(started))
+    return replace(settings, **changes)
