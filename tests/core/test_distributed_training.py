@@ -139,6 +139,25 @@ def test_steps_queued_ahead_under_torchrun_train_the_same_curve(tmp_path):
 
 
 @pytest.mark.slow
+def test_a_run_resumed_under_torchrun_with_as_many_processes_goes_on_along_the_same_curve(tmp_path):
+    """Rank 1 drew new batches and dropout from a fresh seed on every resume: the resumed curve left the straight
+    one at its first step (one process resumed exactly)."""
+    corpus = sample_corpus()
+    constant = ["--n-layer", "1", "--n-head", "2", "--n-embd", "32", "--block-size", "32", "--batch-size", "4",
+                "--dropout", "0.2", "--lr", "0.003", "--min-lr", "0.003", "--warmup-iters", "0", "--eval-interval",
+                "100", "--eval-iters", "1", "--sample-tokens", "4", "--device", "cpu", "--checkpoint-interval", "0"]
+    straight = _torchrun(2, "--corpus", str(corpus), "--out", str(tmp_path / "straight"), *constant,
+                         "--max-iters", "8")
+    first_half = _torchrun(2, "--corpus", str(corpus), "--out", str(tmp_path / "resumed"), *constant,
+                           "--max-iters", "4")
+    second_half = _torchrun(2, "--resume", "--out", str(tmp_path / "resumed"), "--max-iters", "8")
+    for launched in (straight, first_half, second_half):
+        assert launched.returncode == 0, launched.stderr[-3000:]
+    curves = [read_metrics_csv(tmp_path / name / "metrics.csv")["train_loss"] for name in ("straight", "resumed")]
+    np.testing.assert_array_equal(curves[1], curves[0])
+
+
+@pytest.mark.slow
 def test_fsdp_trains_the_same_model_as_ddp_and_its_checkpoint_resumes_in_one_process(tmp_path):
     corpus = sample_corpus()
     short = [*RUN.split(), "--max-iters", "40", "--eval-interval", "40", "--batch-size", "8"]

@@ -61,6 +61,15 @@ def from_main(processes: Processes, value: Any) -> Any:
     return box[0]
 
 
+def on_main(processes: Processes, value: Any) -> list[Any] | None:
+    """Every process's ``value`` (any picklable object), in rank order, on rank 0; None on the others."""
+    if not processes.distributed:
+        return [value]
+    gathered = [None] * processes.world_size if processes.is_main else None
+    dist.gather_object(value, gathered, dst=0)
+    return gathered
+
+
 def wait_for_all(processes: Processes) -> None:
     if processes.distributed:
         dist.barrier()

@@ -62,6 +62,7 @@ from workbench.core.training.distributed import (
     full_model_state,
     full_optimizer_state,
     load_full_optimizer_state,
+    on_main,
     process_device,
     shard_model,
     start_group,
@@ -254,6 +255,7 @@ class _Run:
         self.elapsed_s = 0.0
         self.last_val_loss: float | None = None
         self.recent_train_losses: list[float] = []
+        self.other_ranks_streams: list[dict[str, torch.Tensor]] = []  # ranks 1… as the last gather found them
         self.made_folders: list[Path] = []  # made for the run (its folder, TensorBoard's), removed if it saves nothing
 
     # --- setup ------------------------------------------------------------------
@@ -360,7 +362,9 @@ class _Run:
         self.batch_history = [layout for layout in self.batch_history if layout["from_step"] < self.step]
         if not self.batch_history or self.batch_history[-1]["tokens_per_step"] != self.tokens_per_step:
             self.batch_history.append({"from_step": self.step, "tokens_per_step": self.tokens_per_step})
-        if self.processes.rank > 0:
+        if self.processes.rank > 0 and (saved_streams := self._saved_streams_of_this_rank(checkpoint)):
+            self._restore_randomness(saved_streams)  # resumed with as many processes: the same curve goes on
+        elif self.processes.rank > 0:
             # Each process reads its own batches and draws its own dropout, also when resuming with another
             # number of processes (rank 0 continues the saved streams).
             own_seed = settings.seed + 1_000_003 * self.processes.rank + self.step
@@ -461,6 +465,20 @@ class _Run:
         # The metrics of steps after the checkpoint were never saved with a model: drop them.
         if self.processes.is_main:
             shutil.copyfile(checkpoint.folder / METRICS_FILE, self.out_dir / METRICS_FILE)
+
+    def gather_streams(self) -> None:
+        """Every process's batch and dropout streams to rank 0, for the checkpoint about to be written (every
+        process calls this at the same step): a resume with as many processes goes on with each one's own."""
+        gathered = on_main(self.processes, self._randomness())
+        self.other_ranks_streams = gathered[1:] if gathered is not None else []
+
+    def _saved_streams_of_this_rank(self, checkpoint) -> dict[str, torch.Tensor] | None:
+        """This process's streams as the checkpoint kept them; None when it has none for it (written by another
+        number of processes, or by an earlier version, which kept rank 0's alone)."""
+        if checkpoint is None or checkpoint.state.get("world_size") != self.processes.world_size:
+            return None
+        kept = checkpoint.tensors.get("rank_streams") or []
+        return kept[self.processes.rank - 1] if len(kept) >= self.processes.rank else None
 
     def _randomness(self) -> dict[str, torch.Tensor]:
         """Where the batch and dropout streams stand: kept with a checkpoint, put back when a step is cut short."""
@@ -671,7 +689,7 @@ class _Run:
         if not trainable.lora:
             modeling.describe(trainable.model, CHECKPOINT_NAME.fill(run=self.out_dir.name, step=self.step),
                               self._description())
-        tensors = {"optimizer": optimizer_state, **self._randomness()}
+        tensors = {"optimizer": optimizer_state, **self._randomness(), "rank_streams": self.other_ranks_streams}
         state = {
             "step": self.step,
             "tokens_seen": self.tokens_seen,
@@ -895,6 +913,7 @@ def _train_in_folder(run: _Run) -> Generator[TrainEvent, None, TrainResult]:
                 control.wait_if_paused()
                 if run.stop_agreed or (control.cancelled and not run.processes.distributed):
                     yield StatusEvent(SAVING_CHECKPOINT)
+                    run.gather_streams()
                     if run.joins_rank_0:
                         yield from run.checkpoint()
                     stopped = QT_TRANSLATE_NOOP("TrainResult", "Stopped at step {step}; checkpoint saved.")
@@ -952,9 +971,12 @@ def _train_in_folder(run: _Run) -> Generator[TrainEvent, None, TrainResult]:
                 if stopped_events := files.events_stopped():
                     yield RunWarning(stopped_events)
             interval = settings.checkpoint_interval
-            if run.joins_rank_0 and interval and run.step % interval == 0 and run.step < settings.max_iters:
-                yield StatusEvent(SAVING_CHECKPOINT)  # a fine-tuned model takes seconds to write
-                yield from run.checkpoint()
+            if interval and run.step % interval == 0 and run.step < settings.max_iters:
+                run.gather_streams()
+                if run.joins_rank_0:
+                    yield StatusEvent(SAVING_CHECKPOINT)  # a fine-tuned model takes seconds to write
+                    yield from run.checkpoint()
+        run.gather_streams()
         if run.joins_rank_0:
             yield StatusEvent(QT_TRANSLATE_NOOP("StatusEvent", "Saving the trained model"))
             yield from run.checkpoint()
