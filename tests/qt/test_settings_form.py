@@ -159,6 +159,22 @@ def test_training_form_says_before_start_what_is_wrong_with_the_tensorboard_fold
     assert form.problems() == []
 
 
+def test_an_output_folder_typed_as_a_name_alone_is_made_among_the_trained_models(qtbot, monkeypatch, tmp_path):
+    """It was made in the folder the window was started from (the home folder, or / from a desktop launcher)."""
+    from workbench.core import paths
+    from workbench.qt.training.form import TrainingForm
+
+    monkeypatch.chdir(tmp_path)
+    form = TrainingForm()
+    qtbot.addWidget(form)
+    form.use_sample_corpus()
+    form.out_dir_edit.setText("poems-2")
+    assert form.settings().out_dir == str(paths.trained_models_dir() / "poems-2")
+    form.out_dir_edit.setText(str(tmp_path / "poems-3"))  # a whole path stays as typed
+    assert form.settings().out_dir == str(tmp_path / "poems-3")
+    assert str(paths.trained_models_dir()) in form.out_dir_edit.toolTip()
+
+
 def test_the_sampler_order_is_a_list_to_drag_and_reads_back_in_its_new_order(qtbot):
     from PySide6.QtWidgets import QListWidget
 

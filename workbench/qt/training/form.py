@@ -132,7 +132,8 @@ class TrainingForm(QWidget):
         group = QGroupBox(self.settings_form.translate(out_dir.label))
         row = QHBoxLayout(group)
         self.out_dir_edit = QLineEdit()
-        self.out_dir_edit.setToolTip(self.settings_form.translate(out_dir.help))
+        self.out_dir_edit.setToolTip(self.settings_form.translate(out_dir.help) + " " + self.tr(
+            "A name without a folder is made among the trained models, in {0}.").format(paths.trained_models_dir()))
         self.out_dir_edit.textEdited.connect(self._out_dir_edited)
         browse = QPushButton(self.tr("Browse…"))
         browse.setToolTip(self.tr("Choose the output folder."))
@@ -173,9 +174,13 @@ class TrainingForm(QWidget):
     def settings(self) -> TrainSettings:
         values = self.settings_form.values()
         finetune = values["arch"] == "finetune"
+        out_dir = self.out_dir_edit.text().strip()
+        if out_dir and not Path(out_dir).expanduser().is_absolute():
+            # A name typed alone goes with the other trained models, not wherever the window happened to start.
+            out_dir = str(paths.trained_models_dir() / out_dir)
         return TrainSettings(
             corpus=self.corpus_edit.text().strip(),
-            out_dir=self.out_dir_edit.text().strip(),
+            out_dir=out_dir,
             **{**values, "base_model": self._base_model if finetune else None, "lora": values["lora"] and finetune},
         )
 

@@ -4387,6 +4387,10 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
         <translation>尚未选择语料。</translation>
     </message>
     <message>
+        <source>A name without a folder is made among the trained models, in {0}.</source>
+        <translation>只写名称（不带文件夹）时，会在已训练模型所在的 {0} 中创建。</translation>
+    </message>
+    <message>
         <source>Browse…</source>
         <translation>浏览…</translation>
     </message>
