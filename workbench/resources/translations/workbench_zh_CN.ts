@@ -2120,7 +2120,7 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
     </message>
     <message>
         <source>scikit-learn digits (8x8)</source>
-        <translation>8×8 手写数字（scikit-learn）</translation>
+        <translation>8×8 手写数字</translation>
     </message>
     <message>
         <source>Leave empty for the handwritten digits, or pick a folder of images (turned gray and resized).</source>
