@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from workbench.core.attention_tokens import token_bytes
+from workbench.core.divergence import kl_divergence
 from workbench.core.errors import InvalidInputError
 from workbench.core.generation_data import require_scoring_model
 from workbench.core.i18n import QT_TRANSLATE_NOOP
@@ -160,7 +161,7 @@ def _kl(reference: torch.Tensor, other: torch.Tensor) -> np.ndarray:
         for start in range(0, reference.shape[0], _KL_CHUNK):
             p_log = reference[start : start + _KL_CHUNK].float().log_softmax(dim=-1)  # (C, V)
             q_log = other[start : start + _KL_CHUNK].to(p_log.device).float().log_softmax(dim=-1)  # (C, V)
-            parts.append((p_log.exp() * (p_log - q_log)).sum(dim=-1).clamp_min(0))  # rounding can dip below 0
+            parts.append(kl_divergence(p_log, q_log))  # (C,)
     return torch.cat(parts).double().cpu().numpy()
 
 

@@ -48,6 +48,9 @@ class DriftReader:
     def read(self, folder: str | Path, step: int, probe: str, block_size: int, position: int,
              cancel: CancelToken) -> Generator[str, None, DriftDetail]:
         """Compare the base with the model kept at ``step`` (in ``folder``) at token ``position`` of ``probe``."""
+        import torch
+
+        from workbench.core.divergence import kl_divergence
         from workbench.core.loading import LoadSettings, load_model_blocking
 
         on_cpu = LoadSettings(device="cpu", dtype="float32")
@@ -69,8 +72,8 @@ class DriftReader:
             position=position)
         base_log_probs, base_rows = _read(base, prefix, cancel)
         kept_log_probs, kept_rows = _read(kept, prefix, cancel)
-        kl = float(np.sum(np.exp(base_log_probs) * (base_log_probs - kept_log_probs)))
-        return DriftDetail(step, probe, position, token_sequence(base.tokenizer, prefix).labels, max(kl, 0.0),
+        kl = float(kl_divergence(torch.from_numpy(base_log_probs), torch.from_numpy(kept_log_probs)))
+        return DriftDetail(step, probe, position, token_sequence(base.tokenizer, prefix).labels, kl,
                            _top(base, base_log_probs), _top(kept, kept_log_probs), base_rows, kept_rows)
 
 

@@ -81,6 +81,7 @@ def probe_records(model, tokenizer, probes: Sequence[str], step: int, block_size
     from transformers import GenerationConfig
 
     from workbench.core.attention_tokens import single_token_labels, token_sequence
+    from workbench.core.divergence import kl_divergence
 
     device = next(model.parameters()).device
     records = []
@@ -108,7 +109,7 @@ def probe_records(model, tokenizer, probes: Sequence[str], step: int, block_size
         if base_log_probs is not None and base_log_probs[index] is not None:
             base = base_log_probs[index].to(device).float()  # (T, V)
             current = logits.log_softmax(dim=-1)  # (T, V)
-            kl = (base.exp() * (base - current)).sum(dim=-1).clamp_min(0)  # (T,) rounding can dip below 0
+            kl = kl_divergence(base, current)  # (T,)
             drift = tuple(round(value, 7) for value in kl.tolist())
         records.append(ProbeRecord(step, index, text, float(np.float32(loss)), continuation, top_tokens, drift,
                                    token_sequence(tokenizer, ids).labels))
