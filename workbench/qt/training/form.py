@@ -29,7 +29,7 @@ from workbench.core.training.corpus import read_corpus, split_problem
 from workbench.core.training.events import CorpusStats
 from workbench.core.training.run_folder import check_tensorboard_folder
 from workbench.core.training.settings import TrainSettings
-from workbench.qt.common.language import error_text
+from workbench.qt.common.language import error_text, translated
 from workbench.qt.common.settings_form import SettingsForm
 
 # The window evaluates more often than the command line's 250 steps: a person watching a CPU run sees its
@@ -91,14 +91,13 @@ class TrainingForm(QWidget):
     # ----- building --------------------------------------------------------------------
 
     def _build_corpus_group(self) -> QGroupBox:
-        group = QGroupBox(self.tr("Corpus"))
+        corpus = described_field(TrainSettings, "corpus").info
+        group = QGroupBox(translated(corpus.label))
         form = QVBoxLayout(group)
         row = QHBoxLayout()
         self.corpus_edit = QLineEdit()
-        self.corpus_edit.setPlaceholderText(self.tr("A UTF-8 text file, or a folder of .txt files"))
-        self.corpus_edit.setToolTip(
-            self.tr("The text the model learns to continue. Chinese and any other language work.")
-        )
+        self.corpus_edit.setPlaceholderText(self.tr("A UTF-8 text file, or a folder of .txt files"))  # short: a laptop
+        self.corpus_edit.setToolTip(translated(corpus.help) + " " + self.tr("Chinese and any other language work."))
         self.corpus_edit.editingFinished.connect(self._corpus_edited)
         file_button = QPushButton(self.tr("File…"))
         file_button.setToolTip(self.tr("Choose one text file."))

@@ -4347,16 +4347,12 @@ raw probability {4} · rank {5} · entropy {6:.3f} nats · surprisal {7:.3f} nat
 <context>
     <name>TrainingForm</name>
     <message>
-        <source>Corpus</source>
-        <translation>语料</translation>
-    </message>
-    <message>
         <source>A UTF-8 text file, or a folder of .txt files</source>
         <translation>一个 UTF-8 文本文件，或包含 .txt 文件的文件夹</translation>
     </message>
     <message>
-        <source>The text the model learns to continue. Chinese and any other language work.</source>
-        <translation>模型要学习续写的文本。中文及其他任何语言均可。</translation>
+        <source>Chinese and any other language work.</source>
+        <translation>中文和其他任何语言都可以。</translation>
     </message>
     <message>
         <source>File…</source>
