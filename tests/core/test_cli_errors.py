@@ -171,6 +171,7 @@ def test_a_mistake_is_said_before_torch_is_imported(tmp_path):
     (tmp_path / "a-file").write_text("", encoding="utf-8")
     mistakes = [
         ["generate", "--prompt", "hi", "--temperature", "inf"],
+        ["generate", "--prompt", "hi", "--dtype", "int3"],  # LoadSettings' choices, before any model is loaded
         ["inspect", "--prompt", "hi", "--out", str(tmp_path / "trace.txt")],
         ["train", "--corpus", str(corpus), "--out", str(tmp_path / "run"), "--block-size", "0"],
         ["train", "--corpus", str(corpus), "--out", str(tmp_path / "a-file")],

@@ -75,9 +75,7 @@ def add_generation_arguments(parser: argparse.ArgumentParser) -> None:
     )
     options.add_device_argument(parser)
     options.add_trust_remote_code_argument(parser)
-    parser.add_argument("--dtype", default="auto",
-                        help="auto, float32, bfloat16 or float16 (default: auto: bfloat16 on a GPU that has it, "
-                             "else float16; float32 on the CPU)")
+    options.add_dtype_argument(parser)
 
 
 def settings_from_args(args: argparse.Namespace) -> DecodingSettings:

@@ -9,24 +9,32 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from workbench.core.errors import InvalidSettingsError
-from workbench.core.settings_fields import DEVICE, FOLDER, described_fields, settings_from_data
+from workbench.core.loading import LoadSettings
+from workbench.core.settings_fields import DEVICE, FOLDER, described_field, described_fields, settings_from_data
 
-DEVICE_HELP = "auto, cpu, cuda, cuda:N or mps (default: auto, a GPU when there is one)"
 _METAVARS = {int: "N", float: "X", str: "TEXT", DEVICE: "DEVICE", FOLDER: "DIR"}
 
 
 def add_device_argument(parser: argparse.ArgumentParser, default: str | None = "auto") -> None:
-    """``--device``; ``default=None`` leaves the choice to the command's settings."""
-    parser.add_argument("--device", default=default, help=DEVICE_HELP)
+    """``--device``, helped as ``LoadSettings`` describes it; ``default=None`` leaves the choice to the command's
+    settings."""
+    parser.add_argument("--device", default=default, metavar="DEVICE", help=_load_help("device"))
+
+
+def add_dtype_argument(parser: argparse.ArgumentParser) -> None:
+    """``--dtype``: the number format a model is loaded in, one of ``LoadSettings``' choices."""
+    parser.add_argument("--dtype", default="auto", choices=described_field(LoadSettings, "dtype").info.choice_values,
+                        help=_load_help("dtype"))
 
 
 def add_trust_remote_code_argument(parser: argparse.ArgumentParser) -> None:
     """``--trust-remote-code``: the one way a command runs Python code shipped with a model."""
-    parser.add_argument(
-        "--trust-remote-code",
-        action="store_true",
-        help="allow a model that ships its own Python code to run it (read that code first)",
-    )
+    parser.add_argument("--trust-remote-code", action="store_true", help=_load_help("trust_remote_code"))
+
+
+def _load_help(name: str) -> str:
+    info = described_field(LoadSettings, name).info
+    return f"{info.label} — {info.help}".replace("%", "%%")
 
 
 def _comma_separated(text: str) -> tuple[str, ...]:

@@ -28,7 +28,7 @@ from workbench.core.atomic import atomic_directory
 from workbench.core.catalog import HUB, Catalog, ModelEntry, folder_entry
 from workbench.core.checkpoints import mark_opened, pinned_folder
 from workbench.core.checksums import file_crc32
-from workbench.core.devices import free_device_memory, resolve_device, resolve_dtype
+from workbench.core.devices import DTYPES, free_device_memory, resolve_device, resolve_dtype
 from workbench.core.errors import (
     CancelledError,
     ModelLoadError,
@@ -40,6 +40,7 @@ from workbench.core.errors import (
 from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.jobs import CancelToken, drain
 from workbench.core.progress import Stages
+from workbench.core.settings_fields import DEVICE, setting
 from workbench.core.transformers_helpers import (
     context_length_of,
     imports_in_turn,
@@ -96,12 +97,34 @@ Result = TypeVar("Result")
 
 @dataclass(frozen=True)
 class LoadSettings:
-    device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
-    dtype: str = "auto"  # auto | float32 | bfloat16 | float16
+    device: str = setting(
+        "auto",
+        label=QT_TRANSLATE_NOOP("LoadSettings", "Device"),
+        kind=DEVICE,
+        help=QT_TRANSLATE_NOOP(
+            "LoadSettings", "Where the model runs: auto (a GPU when there is one), cpu, cuda, cuda:N or mps."
+        ),
+    )
+    dtype: str = setting(
+        "auto",
+        label=QT_TRANSLATE_NOOP("LoadSettings", "Data type"),
+        choices=("auto", *DTYPES),
+        help=QT_TRANSLATE_NOOP(
+            "LoadSettings",
+            "Number format of the weights. float32 is exact and safe on a CPU; bfloat16 and float16 halve the memory "
+            "on a GPU. Auto: bfloat16 on a GPU that has it, else float16; float32 on the CPU.",
+        ),
+    )
     # Eager attention so the attention panel can read the weights (SDPA returns none).
     attn_implementation: str = "eager"
     # Models that ship their own Python code (an ``auto_map``) load only when the person allowed it.
-    trust_remote_code: bool = False
+    trust_remote_code: bool = setting(
+        False,
+        label=QT_TRANSLATE_NOOP("LoadSettings", "Trust remote code"),
+        help=QT_TRANSLATE_NOOP(
+            "LoadSettings", "Allow a model that ships its own Python code to run it (read that code first)."
+        ),
+    )
 
 
 @dataclass(frozen=True)

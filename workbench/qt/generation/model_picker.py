@@ -25,10 +25,10 @@ from PySide6.QtWidgets import (
 from superqt import QElidingLabel, QSearchableComboBox
 
 from workbench.core.catalog import FOLDER, GGUF, HUB, PACKAGED, TRAINED, Catalog, ModelEntry, TrainedRun, TrainedVariant
-from workbench.core.devices import DTYPES
 from workbench.core.errors import WorkbenchError
 from workbench.core.i18n import QT_TRANSLATE_NOOP
 from workbench.core.loading import FOLDER_LOAD_STAGES, LoadedModel, LoadProgress, LoadSettings
+from workbench.core.settings_fields import described_field
 from workbench.qt.common.device_combo import DeviceComboBox
 from workbench.qt.common.eliding_combo import ElidedWhileIdle
 from workbench.qt.common.language import error_text, translated, translated_stage
@@ -187,13 +187,12 @@ class ModelPicker(QWidget):
         open_menu.addAction(self.tr("Hub id…"), self.open_hub_id)
         self.open_button.setMenu(open_menu)
 
+        device, dtype = (described_field(LoadSettings, name).info for name in ("device", "dtype"))
         self.device_combo = DeviceComboBox()
-        self.device_combo.setToolTip(self.tr("Where the model runs. Auto picks a GPU when there is one."))
+        self.device_combo.setToolTip(translated(device.help))
         self.dtype_combo = QComboBox()
-        self.dtype_combo.addItems(["auto", *DTYPES])
-        self.dtype_combo.setToolTip(self.tr(
-            "Number format of the weights. float32 is exact and safe on a CPU; bfloat16/float16 halve the memory "
-            "on a GPU. Auto picks for the device."))
+        self.dtype_combo.addItems(list(dtype.choice_values))
+        self.dtype_combo.setToolTip(translated(dtype.help))
         self.load_button = QPushButton(self.tr("Load"))
         self.load_button.setToolTip(self.tr("Load the chosen model with this device and number format."))
         self.load_button.clicked.connect(self.request_load)
@@ -219,10 +218,11 @@ class ModelPicker(QWidget):
         layout.addWidget(QLabel(self.tr("Model")))
         layout.addWidget(self.combo, 2)
         layout.addWidget(self.open_button)
-        layout.addWidget(QLabel(self.tr("Device")))
-        layout.addWidget(self.device_combo)
-        layout.addWidget(QLabel(self.tr("Dtype")))
-        layout.addWidget(self.dtype_combo)
+        for name, combo in (("device", self.device_combo), ("dtype", self.dtype_combo)):
+            label = QLabel(translated(described_field(LoadSettings, name).info.label))
+            label.setBuddy(combo)
+            layout.addWidget(label)
+            layout.addWidget(combo)
         layout.addWidget(self.load_button)
         # The load's progress takes the place of the loaded model's name, in a stack as wide as the wider of the
         # two: inserted beside it, it narrowed the model list and moved Load under the mouse as a load began.

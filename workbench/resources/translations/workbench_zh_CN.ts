@@ -2519,6 +2519,33 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
     </message>
 </context>
 <context>
+    <name>LoadSettings</name>
+    <message>
+        <source>Device</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <source>Where the model runs: auto (a GPU when there is one), cpu, cuda, cuda:N or mps.</source>
+        <translation>模型运行的位置：auto（有 GPU 时用 GPU）、cpu、cuda、cuda:N 或 mps。</translation>
+    </message>
+    <message>
+        <source>Data type</source>
+        <translation>数据类型</translation>
+    </message>
+    <message>
+        <source>Number format of the weights. float32 is exact and safe on a CPU; bfloat16 and float16 halve the memory on a GPU. Auto: bfloat16 on a GPU that has it, else float16; float32 on the CPU.</source>
+        <translation>权重的数字格式。float32 精确，在 CPU 上稳妥；bfloat16 和 float16 在 GPU 上内存减半。auto：GPU 支持时用 bfloat16，否则用 float16；CPU 上用 float32。</translation>
+    </message>
+    <message>
+        <source>Trust remote code</source>
+        <translation>信任远程代码</translation>
+    </message>
+    <message>
+        <source>Allow a model that ships its own Python code to run it (read that code first).</source>
+        <translation>允许自带 Python 代码的模型运行这些代码（请先阅读代码）。</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>Generation Workbench</source>
@@ -2945,14 +2972,6 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
         <translation>Hub ID…</translation>
     </message>
     <message>
-        <source>Where the model runs. Auto picks a GPU when there is one.</source>
-        <translation>模型运行的位置。auto 会在有 GPU 时选用 GPU。</translation>
-    </message>
-    <message>
-        <source>Number format of the weights. float32 is exact and safe on a CPU; bfloat16/float16 halve the memory on a GPU. Auto picks for the device.</source>
-        <translation>权重的数值格式。float32 精确，在 CPU 上也稳妥；bfloat16/float16 在 GPU 上可让显存占用减半。auto 会根据设备自动选择。</translation>
-    </message>
-    <message>
         <source>Load</source>
         <translation>加载</translation>
     </message>
@@ -2983,14 +3002,6 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
     <message>
         <source>Model</source>
         <translation>模型</translation>
-    </message>
-    <message>
-        <source>Device</source>
-        <translation>设备</translation>
-    </message>
-    <message>
-        <source>Dtype</source>
-        <translation>数据类型</translation>
     </message>
     <message>
         <source>Trained here ({0})</source>
