@@ -142,6 +142,15 @@ def test_an_unknown_argument_points_to_its_commands_help(capsys):
         assert said == f"error: unrecognized arguments: {argv[-1]} (see workbench {command} --help)\n"
 
 
+def test_a_dtype_that_is_not_a_choice_is_refused_before_any_work(capsys):
+    """--dtype took any text, refused only once the model was being loaded; its choices are LoadSettings'."""
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["generate", "--prompt", "hi", "--dtype", "int3"])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err == ("error: argument --dtype: invalid choice: 'int3' (choose from 'auto', "
+                                       "'float32', 'bfloat16', 'float16') (see workbench generate --help)\n")
+
+
 def test_a_reader_that_goes_away_is_a_stop_not_done(tiny_folder):
     """`generate | head -c 1`: what it printed was cut, so the status says stopped (130), with no traceback.
     The pipe's reader is gone before the first token, so that no write can win the race."""
@@ -171,7 +180,6 @@ def test_a_mistake_is_said_before_torch_is_imported(tmp_path):
     (tmp_path / "a-file").write_text("", encoding="utf-8")
     mistakes = [
         ["generate", "--prompt", "hi", "--temperature", "inf"],
-        ["generate", "--prompt", "hi", "--dtype", "int3"],  # LoadSettings' choices, before any model is loaded
         ["inspect", "--prompt", "hi", "--out", str(tmp_path / "trace.txt")],
         ["train", "--corpus", str(corpus), "--out", str(tmp_path / "run"), "--block-size", "0"],
         ["train", "--corpus", str(corpus), "--out", str(tmp_path / "a-file")],
