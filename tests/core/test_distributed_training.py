@@ -263,21 +263,22 @@ def test_a_tensorboard_folder_that_cannot_be_written_is_one_line_before_training
     assert not (tmp_path / "out").exists()  # refused before anything was made
 
 
-def test_a_copied_run_resumed_writes_its_events_in_its_own_folder_not_the_originals(tmp_path, capsys):
-    """The copy's resume wrote into the original's TensorBoard folder, and its purge hid the original's later steps."""
+def test_a_copied_run_resumed_writes_its_events_in_its_own_folder_not_the_originals(tmp_path, capsys, monkeypatch):
+    """The copy's resume wrote into the original's TensorBoard folder, and its purge hid the original's later steps.
+    Given as a person types them: folders relative to the working one."""
     import shutil
 
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-    corpus = tmp_path / "corpus.txt"
-    corpus.write_text("to be or not to be, that is the question.\n" * 40, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    Path("corpus.txt").write_text("to be or not to be, that is the question.\n" * 40, encoding="utf-8")
     original, copy = tmp_path / "original", tmp_path / "copy"
     tiny = "--n-layer 1 --n-head 2 --n-embd 16 --block-size 16 --batch-size 4 --eval-iters 2 --sample-tokens 4"
-    assert main(f"train --corpus {corpus} --out {original} --max-iters 4 --eval-interval 2 --tensorboard "
-                f"{original / 'tb'} {tiny}".split()) == 0
+    assert main(f"train --corpus corpus.txt --out original --max-iters 4 --eval-interval 2 --tensorboard original/tb "
+                f"{tiny}".split()) == 0
     shutil.copytree(original, copy)
     before = {path.name: path.read_bytes() for path in (original / "tb").iterdir()}
-    assert main(f"train --resume --out {copy} --max-iters 6".split()) == 0
+    assert main("train --resume --out copy --max-iters 6".split()) == 0
     assert {path.name: path.read_bytes() for path in (original / "tb").iterdir()} == before
     reader = EventAccumulator(str(copy / "tb"))
     reader.Reload()

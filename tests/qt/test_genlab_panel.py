@@ -202,6 +202,31 @@ def test_a_model_is_opened_off_the_gui_thread_and_a_folder_that_holds_none_is_on
     assert "notes" in panel.run.status_label.text() and panel.run.status_label.styleSheet()
 
 
+def test_a_run_started_while_a_model_is_read_keeps_its_form_and_pictures(panel, qtbot, tmp_path, monkeypatch):
+    """The model read after Start replaced the running VAE's form with a GAN's and said "Loaded a GAN" mid-run."""
+    import threading
+
+    from workbench.core.genlab import storage
+    from workbench.qt.genlab import panel as panel_module
+
+    may_finish = threading.Event()
+
+    def slow_read(folder):
+        may_finish.wait(10)
+        return (yield from storage.read_model_and_digits(folder))
+
+    monkeypatch.setattr(panel_module, "read_model_and_digits", slow_read)
+    save_model(tmp_path / "gan", build_model(ModelConfig("gan", (8, 8), latent_dim=8, hidden_dim=16)))
+    configure(panel, "vae", epochs=2)
+    panel.load_model_from(tmp_path / "gan")
+    panel.start_button.click()
+    may_finish.set()
+    qtbot.waitUntil(lambda: not panel.is_opening(), timeout=10_000)
+    assert panel.form.model == "vae" and "Loaded a GAN" not in panel.run.status_label.text()
+    qtbot.waitUntil(lambda: panel.last_result is not None, timeout=RUN_TIMEOUT_MS)
+    assert panel.model.config.kind == "vae"
+
+
 def test_back_on_the_vae_form_with_a_gan_at_hand_no_earlier_vaes_pictures_stay(panel, qtbot, tmp_path):
     """The samples and interpolation said "Press Start", while an earlier VAE's reconstructions stayed beside them."""
     for kind in ("vae", "gan"):

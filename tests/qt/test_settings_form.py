@@ -402,6 +402,11 @@ def test_a_small_learning_rate_typed_is_kept_and_shown_with_the_decimals_it_need
     assert form.control("min_lr").text() == "0.0000001"
     form.set_value("dropout", 0.1)
     assert form.control("dropout").text() == "0.10"
+    # The arrows step at the decimals shown (kept to 12, one step up from "auto" was a learning rate of 1e-12).
+    form.set_values({"lr": None, "dropout": 0.0})
+    form.control("lr").stepBy(1)
+    form.control("dropout").stepBy(1)
+    assert (form.values()["lr"], form.values()["dropout"]) == (0.00001, 0.01)
 
 
 def test_stop_strings_can_be_a_new_line_or_a_space_written_with_escapes(qtbot):

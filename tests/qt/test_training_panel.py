@@ -411,6 +411,12 @@ def test_a_long_sample_wraps_onto_the_lines_it_needs_at_any_width(qtbot):
     curves.samples.resize(1000, 400)  # wider: fewer lines, a lower row
     qtbot.waitUntil(lambda: row_height() < narrow, timeout=2_000)
     assert row_height() >= height_needed()
+    # A column sized to its contents is as wide as its text on one line, not wrapped to its own width (the
+    # probes' "1 · To be, or no…" was squeezed to 44 px and three lines).
+    step = curves.samples.topLevelItem(0)
+    step.setText(0, "1 · To be, or no…")
+    qtbot.waitUntil(lambda: curves.samples.columnWidth(0) > curves.samples.fontMetrics().horizontalAdvance(
+        "1 · To be, or no…"), timeout=2_000)
 
 
 def test_an_evaluation_a_stop_cut_short_leaves_the_probes_listed(panel):

@@ -99,8 +99,9 @@ def _with_absolute_paths(settings: TrainSettings, args: argparse.Namespace) -> T
             ) from None
         return resolved
 
-    absolute(args.out_dir)  # the run's folder is recorded whole too (in the model list), from its first checkpoint
-    changes = {}
+    # The run's folder is recorded whole too: in the model list, and in the checkpoint, where a copy of the run
+    # tells its own folder's TensorBoard events from elsewhere (``run_folder.run_moved_to``).
+    changes = {"out_dir": absolute(args.out_dir)}
     # An empty value stays empty: "" means no events, no corpus chosen (not the working folder).
     if args.corpus:
         changes["corpus"] = absolute(args.corpus)

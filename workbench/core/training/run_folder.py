@@ -76,7 +76,8 @@ def run_moved_to(settings: TrainSettings, out_dir: str | Path) -> TrainSettings:
     resume hid the original's later steps there)."""
     changes = {"out_dir": str(out_dir)}
     if settings.tensorboard and settings.out_dir:
-        started, events = Path(settings.out_dir), Path(settings.tensorboard)
+        # Compared whole: a run started with a relative --out recorded its TensorBoard folder made absolute.
+        started, events = (Path(place).expanduser().resolve() for place in (settings.out_dir, settings.tensorboard))
         if events.is_relative_to(started):
             changes["tensorboard"] = str(Path(out_dir) / events.relative_to(started))
     return replace(settings, **changes)

@@ -97,6 +97,15 @@ class _DecimalsAsNeededSpinBox(QDoubleSpinBox):
     def textFromValue(self, value: float) -> str:  # noqa: N802 (Qt's name)
         return self.locale().toString(value, "f", max(self._shown, _decimals_of(value)))
 
+    def stepBy(self, steps: int) -> None:  # noqa: N802 (Qt's name)
+        # Qt's adaptive step is a tenth of the value's leading digit, at least one unit of the last decimal: taken at
+        # the decimals shown, not the 12 kept (one step up from 0 or "auto" went to 1e-12).
+        self.setDecimals(max(self._shown, _decimals_of(self.value())))
+        try:
+            super().stepBy(steps)
+        finally:
+            self.setDecimals(_MOST_DECIMALS)
+
 
 @dataclasses.dataclass(frozen=True)
 class _Control:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QRect, QSize
-from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem, QTreeWidget, QWidget
+from PySide6.QtWidgets import QHeaderView, QStyledItemDelegate, QStyleOptionViewItem, QTreeWidget, QWidget
 
 
 class _ColumnWidthDelegate(QStyledItemDelegate):
@@ -15,6 +15,8 @@ class _ColumnWidthDelegate(QStyledItemDelegate):
         self._view = view
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802 (Qt's name)
+        if self._view.header().sectionResizeMode(index.column()) == QHeaderView.ResizeMode.ResizeToContents:
+            return super().sizeHint(option, index)  # its width is taken from this hint: measured at its own, unwrapped
         measured = QStyleOptionViewItem(option)
         measured.rect = QRect(0, 0, self._view.columnWidth(index.column()), 1)
         return super().sizeHint(measured, index)

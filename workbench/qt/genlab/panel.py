@@ -329,6 +329,8 @@ class GenLabPanel(RunControlsMixin, QWidget):
         return self._opening.is_running
 
     def _show_opened(self, read: tuple[GenerativeModel, ImageSet | None]) -> None:
+        if self.is_running():  # a run started while the model was read: the run's form and pictures stay
+            return
         self._show_read_model(*read)
         self._continuable = None  # the model shown is not the one the lab's checkpoint holds
         self._refresh_controls()
