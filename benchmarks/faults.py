@@ -204,6 +204,13 @@ def train_cases() -> list[Case]:
         Case("train --lora-rank without --lora", [*finetune, "--base-model", "{tiny}", "--lora-rank", "4"]),
         Case("train --arch lstm --n-head", [*base, "--arch", "lstm"]),
         Case("train --arch nonsense", [*base, "--arch", "transformer-xl"]),
+        Case("train --tensorboard a file", [*base, "--tensorboard", "events"], write("events", "a file")),
+        Case("train --tensorboard inside the run's checkpoint", [*base, "--tensorboard", "out/checkpoint"]),
+        Case("train --probe of one character", [*base, "--probe", "月"],
+             check=refused_once_started("error: The probe “月” is a single token")),
+        # A torchrun variable left in a shell or a job script: a mistake to fix, not a fault of the workbench.
+        Case("train with WORLD_SIZE=abc", base, env={"WORLD_SIZE": "abc"}),
+        Case("train with WORLD_SIZE=2 alone", base, env={"WORLD_SIZE": "2"}),
     ]
     return cases
 

@@ -1,6 +1,6 @@
 """The bad inputs and faults the issues named, through the real CLI in fresh processes.
 
-Each case comes from `benchmarks/faults.py` (the whole table of 144 runs there): it keeps its
+Each case comes from `benchmarks/faults.py` (the whole table of 149 runs there): it keeps its
 promise when it exits 2 with exactly one `error:` line on stderr (naming the damaged file, for a
 damaged checkpoint), no traceback, and the files of its folder exactly as they were (fault cases
 check their own outcome).
@@ -26,7 +26,8 @@ NAMED_IN_THE_ISSUES = (
     "generate with an empty prompt", "generate a model that ships its own code",
     "train --block-size 0", "train --batch-size 0", "train --lr 0", "train --n-head 0", "train --n-layer 0",
     "train --max-iters 0", "train on a Latin-1 corpus", "train on a binary file", "train on a missing corpus",
-    "train --out an existing file", "train --out under /proc",
+    "train --out an existing file", "train --out under /proc", "train --tensorboard inside the run's checkpoint",
+    "train with WORLD_SIZE=abc",
     "genlab --out a busy folder", "genlab --out under /proc",
     "attention --out under /proc", "attention --out under a file", "attention --out an existing folder",
     "attention --out in a missing folder", "attention --layer 99", "attention --head 99",
