@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from dataclasses import replace
 
 import pytest
@@ -146,7 +147,7 @@ def test_a_damaged_tree_is_refused_with_what_is_wrong(tiny_loaded, change, messa
         GenerationTree.from_data(data)
 
 
-def test_cli_replay_reports_matches_and_exit_status(tiny_folder, tiny_loaded, tmp_path, capsys):
+def test_cli_replay_reports_matches_and_exit_status(tiny_folder, tiny_loaded, tmp_path, capsys, monkeypatch):
     tree = grown_tree(tiny_loaded, model=str(tiny_folder))
     path = tmp_path / "tree.json"
     path.write_text(json.dumps(tree.to_data()), encoding="utf-8")
@@ -165,6 +166,13 @@ def test_cli_replay_reports_matches_and_exit_status(tiny_folder, tiny_loaded, tm
         said = capsys.readouterr()
         assert said.err == f"note: the weights of {tiny_folder} differ from the ones the tree was made with\n"
         assert (json.loads(said.out)["same_weights"] is False) if as_json else said.out.startswith("match ")
+    # On a terminal, a count of the nodes generated again: a big tree takes minutes, which were silent.
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(["tree", "replay", str(path), "--device", "cpu"]) == 1
+    assert capsys.readouterr().err.endswith(
+        "\rgenerated again: node 1/3\rgenerated again: node 2/3\rgenerated again: node 3/3\n"
+        f"note: the weights of {tiny_folder} differ from the ones the tree was made with\n")
+    monkeypatch.undo()
     path.write_text("{broken", encoding="utf-8")
     assert main(["tree", "replay", str(path)]) == 2
     err = capsys.readouterr().err

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from workbench.cli.options import add_device_argument, add_trust_remote_code_argument
+from workbench.cli.progress_line import progress_line
 from workbench.core.errors import InvalidInputError
 
 
@@ -62,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
         if entry.id not in loaded_by_id:
             loaded_by_id[entry.id] = load_model_blocking(entry, settings, catalog)
     models = [loaded_by_id[entry.id] for entry in entries]
-    scores = drain(score_text(models, text))
+    with progress_line(lambda event: f"scored: model {event.models_done}/{event.models_total}") as progress:
+        scores = drain(score_text(models, text), progress)
     for ref, score in zip(args.model, scores):
         if score.unknown_tokens:
             print(f"note: {ref} has no token for part of the text: {score.unknown_tokens} of its "

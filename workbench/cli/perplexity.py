@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from workbench.cli.options import add_device_argument, add_trust_remote_code_argument
+from workbench.cli.progress_line import progress_line
 from workbench.core.jobs import drain
 
 
@@ -39,14 +40,8 @@ def run(args: argparse.Namespace) -> int:
 
     loaded = load_model_blocking(entry, LoadSettings(device=args.device, trust_remote_code=args.trust_remote_code))
 
-    def progress(event) -> None:
-        print(f"\rblock {event.blocks_done}/{event.blocks}", end="", file=sys.stderr, flush=True)
-
-    # On a terminal only, as the other commands: in a log or a pipe, carriage returns are noise.
-    on_terminal = sys.stderr.isatty()
-    result = drain(perplexity(loaded, text, args.block_size), progress if on_terminal else None)
-    if on_terminal:
-        print(file=sys.stderr)
+    with progress_line(lambda event: f"block {event.blocks_done}/{event.blocks}") as progress:
+        result = drain(perplexity(loaded, text, args.block_size), progress)
     print(f"model: {loaded.entry.name}")
     blocks = "1 block" if result.blocks == 1 else f"{result.blocks} blocks"
     print(f"predicted tokens: {result.predicted_tokens} in {blocks} of {result.block_size}")

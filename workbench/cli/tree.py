@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from workbench.cli.options import add_device_argument, add_trust_remote_code_argument
+from workbench.cli.progress_line import progress_line
 from workbench.core.errors import InvalidInputError
 
 
@@ -50,7 +51,8 @@ def run_replay(args: argparse.Namespace) -> int:
     tree = _read_tree(args.file)  # before the load: a broken file costs nothing
     loaded = load_model_blocking(tree.model, LoadSettings(device=args.device, trust_remote_code=args.trust_remote_code))
     same_weights = weights_hash(loaded) == tree.weights_hash
-    outcomes = drain(replay(loaded, tree))
+    with progress_line(lambda event: f"generated again: node {event.nodes_done}/{event.nodes_total}") as progress:
+        outcomes = drain(replay(loaded, tree), progress)
     if not same_weights:  # on stderr, as every note: stdout holds the report (JSON, with its same_weights)
         print(f"note: the weights of {tree.model} differ from the ones the tree was made with", file=sys.stderr)
     if args.json:
