@@ -159,6 +159,18 @@ def test_modes_start_from_their_own_defaults_and_flags_given_win():
     assert _settings_for("--seed", "0").seed == 0
 
 
+def test_the_help_says_each_modes_own_default_and_lists_as_a_person_types_them(capsys):
+    """"(default: 1.1)" for the repetition penalty read as greedy's too, whose is 1.0; a list default was shown as
+    Python's ['repetition_penalty', ...], and an empty one as []."""
+    with pytest.raises(SystemExit):
+        main(["generate", "--help"])
+    said = " ".join(capsys.readouterr().out.split())  # argparse's wrapping undone
+    assert "(default: 1.1 when sampling, 1.0 with --greedy or --beams)" in said
+    assert "(default: repetition_penalty, no_repeat_ngram, min_new_tokens, temperature, top_k, top_p, min_p, " \
+           "typical_p)" in said
+    assert "[]" not in said and "['" not in said
+
+
 @pytest.mark.parametrize(
     ("flags", "message"),
     [

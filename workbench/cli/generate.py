@@ -71,11 +71,26 @@ def add_generation_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--preset", choices=tuple(_PRESETS_BY_FLAG), help="start from a preset's settings")
     options.add_settings_arguments(
         parser, DecodingSettings, exclude=("mode", "num_beams"), flags={"stop_strings": "--stop"},
-        defaults=settings_to_data(MODE_DEFAULTS["sample"]),
+        defaults=_defaults_by_mode(),
     )
     options.add_device_argument(parser)
     options.add_trust_remote_code_argument(parser)
     options.add_dtype_argument(parser)
+
+
+def _defaults_by_mode() -> dict[str, object]:
+    """The default each flag's help shows: sampling's, and where greedy and beam search start elsewhere (a
+    sampling filter they leave off), theirs too, so "(default: 1.1)" is not read as greedy's."""
+    sampling, greedy, beams = (settings_to_data(MODE_DEFAULTS[mode]) for mode in ("sample", "greedy", "beam"))
+    shown: dict[str, object] = {}
+    for name, value in sampling.items():
+        if greedy[name] == beams[name] != value:
+            shown[name] = f"{value} when sampling, {greedy[name]} with --greedy or --beams"
+        elif greedy[name] != value or beams[name] != value:
+            shown[name] = f"{value} when sampling, {greedy[name]} with --greedy, {beams[name]} with --beams"
+        else:
+            shown[name] = value
+    return shown
 
 
 def settings_from_args(args: argparse.Namespace) -> DecodingSettings:

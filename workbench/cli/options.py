@@ -65,8 +65,10 @@ def add_settings_arguments(
             continue
         info = field.info
         shown_default = field.default if defaults is None else defaults.get(field.name)
+        if isinstance(shown_default, (list, tuple)):  # its items, not a Python list; none said when empty
+            shown_default = ", ".join(map(str, shown_default))
         help_text = f"{info.label} — {info.help}"  # the label is what error messages call it
-        if shown_default not in (None, dataclasses.MISSING, (), "") and field.value_type is not bool:
+        if shown_default not in (None, dataclasses.MISSING, "") and field.value_type is not bool:
             help_text += f" (default: {shown_default})"
         options: dict[str, Any] = {"dest": field.name, "default": None, "help": help_text.replace("%", "%%")}
         if field.value_type is bool:

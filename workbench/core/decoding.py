@@ -115,7 +115,7 @@ class DecodingSettings(DescribedSettings):
         help=QT_TRANSLATE_NOOP(
             "DecodingSettings",
             "Keep tokens whose surprise is close to the average surprise of the distribution, up to this much "
-            "probability. 1 turns it off.",
+            "probability (and any tied with the last one kept). 1 turns it off.",
         ),
     )
     repetition_penalty: float = setting(

@@ -902,10 +902,6 @@ mean surprisal {3:.2f} nats{4}</source>
         <translation>舍弃概率低于最可能词元概率这一比例的所有词元：模型有把握时严格，没把握时宽松。设为 0 则关闭。</translation>
     </message>
     <message>
-        <source>Keep tokens whose surprise is close to the average surprise of the distribution, up to this much probability. 1 turns it off.</source>
-        <translation>保留惊奇度接近分布平均惊奇度的词元，直到累计概率达到该值。设为 1 则关闭。</translation>
-    </message>
-    <message>
         <source>Repetition</source>
         <translation>重复</translation>
     </message>
@@ -956,6 +952,10 @@ mean surprisal {3:.2f} nats{4}</source>
     <message>
         <source>Seed</source>
         <translation>种子</translation>
+    </message>
+    <message>
+        <source>Keep tokens whose surprise is close to the average surprise of the distribution, up to this much probability (and any tied with the last one kept). 1 turns it off.</source>
+        <translation>保留惊奇度接近分布平均惊奇度的词元，直到累计概率达到该值（与最后保留的词元并列者也保留）。设为 1 则关闭。</translation>
     </message>
     <message>
         <source>How many separate answers to produce from the same prompt (in the window, each gets its own tab). Each one is run at every step, so time and memory grow with it (at most 64).</source>
