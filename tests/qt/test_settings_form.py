@@ -85,6 +85,13 @@ def test_the_seed_can_be_set_only_where_something_is_drawn(decoding_panel):
     for mode, drawn in (("greedy", False), ("beam", False), ("sample", True)):
         decoding_panel.mode_combo.setCurrentIndex(decoding_panel.mode_combo.findData(mode))
         assert decoding_panel.seed_spin.isEnabled() == decoding_panel.seed_lock.isEnabled() == drawn, mode
+    # Its range and tooltip are the seed setting's own, as a Compare column's are.
+    from workbench.core.decoding import MAX_SEED
+    from workbench.core.settings_fields import described_field
+
+    help_text = described_field(DecodingSettings, "seed").info.help
+    assert (decoding_panel.seed_spin.minimum(), decoding_panel.seed_spin.maximum()) == (0, MAX_SEED)
+    assert decoding_panel.seed_spin.toolTip() == help_text
 
 
 def test_the_panel_starts_on_what_the_cli_samples_with_and_a_mode_round_trip_changes_nothing(decoding_panel):

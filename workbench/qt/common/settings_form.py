@@ -37,7 +37,7 @@ from superqt import QCollapsible, QLargeIntSpinBox
 from superqt.utils import signals_blocked
 
 from workbench.core.devices import available_devices
-from workbench.core.settings_fields import DEVICE, ESCAPED, FOLDER, DescribedField, described_fields
+from workbench.core.settings_fields import DEVICE, ESCAPED, FOLDER, DescribedField, described_field, described_fields
 from workbench.qt.common.sliders import LabeledDoubleSlider, LabeledSlider
 from workbench.qt.common.wheel_guard import scroll_past
 
@@ -105,6 +105,16 @@ class _DecimalsAsNeededSpinBox(QDoubleSpinBox):
             super().stepBy(steps)
         finally:
             self.setDecimals(_MOST_DECIMALS)
+
+
+def whole_number_box(settings_class: type, name: str) -> QLargeIntSpinBox:
+    """A spin box over a whole-number setting's valid range, its help as the tooltip, for a panel that lays it out
+    itself (the seed beside its lock); large: a seed goes up to 2**32 - 1, past a C int."""
+    field = described_field(settings_class, name)
+    box = QLargeIntSpinBox()
+    box.setRange(int(field.info.minimum), int(field.info.maximum))
+    box.setToolTip(QCoreApplication.translate(settings_class.__name__, field.info.help))
+    return box
 
 
 @dataclasses.dataclass(frozen=True)

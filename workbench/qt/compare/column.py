@@ -20,16 +20,16 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from superqt import QElidingLabel, QLargeIntSpinBox, QSearchableComboBox
+from superqt import QElidingLabel, QSearchableComboBox
 from superqt.utils import signals_blocked
 
 from workbench.core.catalog import ModelEntry
 from workbench.core.comparison import ColumnOutcome, CompareColumn, settings_summary
-from workbench.core.decoding import MAX_SEED, PRESETS, DecodingSettings
+from workbench.core.decoding import PRESETS, DecodingSettings
 from workbench.core.sessions import RunToken
 from workbench.core.settings_fields import described_fields
 from workbench.qt.common.language import translated
-from workbench.qt.common.settings_form import SettingsForm
+from workbench.qt.common.settings_form import SettingsForm, whole_number_box
 from workbench.qt.common.theme import warning_color
 from workbench.qt.generation.decoding_mode import DecodingModeRules
 from workbench.qt.generation.output_view import SequenceView
@@ -134,8 +134,7 @@ class ColumnCard(QFrame):
         self.seed_check = QCheckBox(self.tr("Seed"))
         self.seed_check.setToolTip(self.tr("Checked: this column samples from this seed every run. Unchecked: "
                                            "a new seed each run (shown afterwards)."))
-        self.seed_spin = QLargeIntSpinBox()
-        self.seed_spin.setRange(0, MAX_SEED)
+        self.seed_spin = whole_number_box(DecodingSettings, "seed")
         self._editable = True
         self.seed_check.setChecked(column.seed is not None)
         self.seed_spin.setValue(column.seed or 0)

@@ -19,14 +19,13 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from superqt import QLargeIntSpinBox
 from superqt.utils import signals_blocked
 
-from workbench.core.decoding import MAX_SEED, MODE_DEFAULTS, PRESETS, DecodingSettings
+from workbench.core.decoding import MODE_DEFAULTS, PRESETS, DecodingSettings
 from workbench.core.sessions import settings_from_dict, settings_to_dict
 from workbench.core.settings_fields import described_fields, field_problems
 from workbench.qt.common.language import translated
-from workbench.qt.common.settings_form import SettingsForm
+from workbench.qt.common.settings_form import SettingsForm, whole_number_box
 from workbench.qt.common.settings_store import written
 from workbench.qt.common.theme import warning_color
 from workbench.qt.common.wheel_guard import scroll_past
@@ -65,8 +64,7 @@ class DecodingPanel(QWidget):
         preset_row.addWidget(self.save_preset_button)
         preset_row.addWidget(self.reset_button)
 
-        self.seed_spin = QLargeIntSpinBox()  # seeds go up to 2**32 - 1, past a QSpinBox's C int
-        self.seed_spin.setRange(0, MAX_SEED)
+        self.seed_spin = whole_number_box(DecodingSettings, "seed")
         self.seed_lock = QCheckBox(self.tr("Lock"))
         self.seed_lock.setToolTip(self.tr("Locked: every run uses this seed. Unlocked: each run draws a new seed "
                                           "(shown here afterwards, so you can lock it to repeat a run)."))
