@@ -13,6 +13,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, QThread, QTimer
 
 from workbench.qt import main_window as main_window_module
 from workbench.qt.common.app_state import AppState
+from workbench.qt.common.plain_labels import show_labels_as_plain_text
 from workbench.qt.main_window import MainWindow
 
 _THREAD_GRACE_MS = 10_000  # after a failure, let a leaked thread end before the next test starts
@@ -24,6 +25,13 @@ def _tracking(real_start, started: dict[QObject, str]):
         real_start(self, *args)
 
     return start
+
+
+@pytest.fixture(scope="session", autouse=True)
+def labels_as_the_app_shows_them(qapp):
+    """The application-wide label rule ``launch_gui`` installs: every test's widgets show their text as the app's
+    window does."""
+    show_labels_as_plain_text(qapp)
 
 
 @pytest.fixture(autouse=True)

@@ -540,3 +540,14 @@ def test_labels_of_neighbouring_peaks_do_not_run_into_each_other(token_view):
     view.show_query(len(labels) - 1, weights)
     shown = {label.textItem.toPlainText() for label in view.bar_labels if label.isVisible()}
     assert shown == {labels[10], labels[30]}
+
+
+def test_a_token_that_looks_like_a_tag_is_written_out_in_the_title(token_view):
+    """Gemma writes tokens such as <blockquote>: Qt took the title for HTML, the token vanished and the title broke
+    over lines."""
+    labels = ["<blockquote>", "The", " wall"]
+    token_view.set_tokens(labels, labels, [False, False, False])
+    token_view.show_query(0, np.array([1.0, 0.0, 0.0]))
+    title = token_view.title
+    assert title.text() == "Where “<blockquote>” (position 0) looks"
+    assert title.textFormat() == Qt.TextFormat.PlainText

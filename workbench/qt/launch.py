@@ -13,6 +13,7 @@ def launch_gui(argv: list[str] | None = None) -> int:
 
     from workbench.core import paths
     from workbench.qt.common.language import install_language
+    from workbench.qt.common.plain_labels import show_labels_as_plain_text
     from workbench.qt.common.theme import apply_palette
     from workbench.qt.common.tooltips import wrap_long_tooltips
     from workbench.qt.main_window import MainWindow
@@ -22,6 +23,7 @@ def launch_gui(argv: list[str] | None = None) -> int:
     install_language(app)
     apply_palette(app)
     wrap_long_tooltips(app)
+    show_labels_as_plain_text(app)
     # Two windows on one session would each autosave over the other's runs and prompt. A lock whose process
     # has ended (a crash, a kill) is taken over; a data folder that cannot hold one locks nothing.
     lock = QLockFile(str(paths.data_dir() / WINDOW_LOCK))

@@ -544,7 +544,7 @@ class ComparePanel(QWidget):
         elif unread:
             problem = next((row[reference] for row in comparison.problems if row[reference] is not None), None)
             self.hover_label.setText(self.tr("Column {0}'s answer is not scored by the other models: {1}").format(
-                reference + 1, error_text(problem) if problem else self.tr("no score")))
+                reference + 1, html.escape(error_text(problem)) if problem else self.tr("no score")))
         else:
             self.hover_label.setText(self.tr("Add a second column to see where the models disagree."))
 

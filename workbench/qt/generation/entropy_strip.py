@@ -72,6 +72,7 @@ class EntropyStrip(QWidget):
             f"<span style='color:{ENTROPY_COLOR}'>━ {html.escape(entropy)}</span>&nbsp;&nbsp;"
             f"<span style='color:{SURPRISAL_COLOR}'>● {html.escape(surprisal)}</span>&nbsp;&nbsp;"
             f"{html.escape(unit)}")
+        legend.setTextFormat(Qt.TextFormat.RichText)
         legend.setToolTip(self.tr(
             "Entropy: how spread out the model's raw next-token distribution was (high: unsure). "
             "Surprisal: -log p of the token it chose (high: an unexpected pick). Both in nats, one point per "

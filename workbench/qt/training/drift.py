@@ -86,6 +86,7 @@ class DriftView(QWidget):
 
         # One table beside the grid, not above it: the tab is short on a laptop screen.
         self.tops = QLabel()
+        self.tops.setTextFormat(Qt.TextFormat.RichText)  # two tables, their tokens escaped
         self.tops.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.tops.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.tops.setToolTip(self.tr("The five likeliest next tokens after the clicked token, for each model."))

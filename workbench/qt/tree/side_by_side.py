@@ -41,6 +41,7 @@ class BranchColumn(QWidget):
         self.score: BranchScore | None = None
         # One line each, the whole in the tooltip: on a laptop screen the strip below needs the height.
         self.name = QLabel()
+        self.name.setTextFormat(Qt.TextFormat.RichText)  # the branch's letter in bold
         self.title = QElidingLabel()
         self.totals = QLabel()
         self.totals.setWordWrap(True)  # two columns share the output's width: neither may push the page wider
