@@ -33,3 +33,17 @@ def test_a_long_plain_tooltip_is_shown_wrapped_and_a_short_one_as_it_is(qtbot, q
     finally:
         qapp.removeEventFilter(wrapping)
         QToolTip.hideText()
+
+
+def test_a_tooltip_of_text_that_looks_like_html_shows_it_as_written(qtbot):
+    """A prompt, a sample or a token such as "<blockquote>" (Gemma writes them) lost its tags in the tooltips that
+    quote it, or showed nothing."""
+    from PySide6.QtGui import QTextDocument
+
+    from workbench.qt.common.tooltips import literal
+
+    assert literal("plain words") == "plain words"  # left for Qt to show (and the filter to wrap when long)
+    for text in ("<blockquote>", "Fork at “<b>”", "<blockquote><strong>长城</strong> " * 12):
+        shown = QTextDocument()
+        shown.setHtml(literal(text))
+        assert shown.toPlainText().strip() == text.strip(), text  # (the wrapping table adds a line around it)

@@ -385,6 +385,13 @@ def test_an_evaluation_stopped_during_its_sample_says_so_in_the_samples_list(qtb
     newest, older = curves.samples.topLevelItem(0), curves.samples.topLevelItem(1)
     assert newest.text(2) == "(stopped before the sample was done)" and newest.toolTip(2) == newest.text(2)
     assert older.text(2) == "The cat ⏎ sat" and older.toolTip(2) == "The cat\nsat"
+    # A sample that looks like HTML is shown as written in its tooltip too (Qt would take <b> for bold).
+    from PySide6.QtGui import QTextDocument
+
+    curves.add_eval(EvalEvent(30, 1.8, 6.0, 1.9, "<b>cat</b>", 1920, 3.0))
+    shown = QTextDocument()
+    shown.setHtml(curves.samples.topLevelItem(0).toolTip(2))
+    assert shown.toPlainText() == "<b>cat</b>"
 
 
 def test_a_long_sample_wraps_onto_the_lines_it_needs_at_any_width(qtbot):

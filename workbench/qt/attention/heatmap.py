@@ -32,6 +32,7 @@ from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsRectItem
 
 from workbench.core.attention_tokens import elide, label_stride
 from workbench.qt.common.theme import SELECTION_COLOR
+from workbench.qt.common.tooltips import literal
 
 _EMPTY_CELL = "#e6e6e6"
 _UNCAPPED = 16777215  # QWIDGETSIZE_MAX: a graphics widget's own maximum
@@ -94,7 +95,7 @@ class TokenAxis(pg.AxisItem):
         if shown != self.labelText:
             self.labelText = shown
             self.label.setHtml(self.labelString())
-        self.setToolTip(self.title if shown != self.title else "")
+        self.setToolTip(literal(self.title if shown != self.title else ""))
 
     def _fit_size(self) -> None:
         """Size the axis for its widest label now (pyqtgraph would only widen it after a first paint, and

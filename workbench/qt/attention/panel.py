@@ -64,6 +64,7 @@ from workbench.qt.common.jobs import Job
 from workbench.qt.common.language import error_text, translated
 from workbench.qt.common.sliders import LabeledSlider
 from workbench.qt.common.text_line import model_text_line
+from workbench.qt.common.tooltips import literal
 
 _REDRAW_MS = 33  # the heatmap redraws at most ~30 times a second while a slider is dragged
 _TOKEN_VIEW_MS = 100  # the token view follows at 10 Hz, so it never slows the heatmap down
@@ -621,7 +622,7 @@ class AttentionPanel(QWidget):
         if row >= 0:
             text = self.heatmap.hover_text(row, column)
             self.hover_label.setText(text)
-            self.heatmap.setToolTip(text)
+            self.heatmap.setToolTip(literal(text))
 
     # --- export -------------------------------------------------------------------------
 

@@ -45,6 +45,7 @@ from workbench.qt.common.axes import WholeNumberAxis
 from workbench.qt.common.export import ask_and_save, save_image
 from workbench.qt.common.sliders import LabeledDoubleSlider
 from workbench.qt.common.throttle import land_when_closed
+from workbench.qt.common.tooltips import literal
 
 REDRAW_INTERVAL_MS = 500  # 2 redraws a second at most: on 2 cores a redraw costs the trainer more than it shows
 READOUT_INTERVAL_MS = 50  # the hover readout follows the mouse at most 20 times a second
@@ -554,7 +555,7 @@ class LiveCurvesWidget(QWidget):
         # The hovered plot's series only: forty heads' scores after the losses left the losses unread.
         text = self.readout_at(10.0**view_x if self._log_x else view_x, hovered[0])
         self.readout.setText(text or self._readout_hint)  # a plot with no points yet: nothing to read there
-        self.readout.setToolTip(text)  # whole, where the line elides it
+        self.readout.setToolTip(literal(text))  # whole, where the line elides it
 
     def _clear_readout(self) -> None:
         self._schedule_readout.cancel()

@@ -18,6 +18,7 @@ from workbench.core.jobs import RunControl
 from workbench.qt.common.jobs import Job, JobFactory, JobRegistry
 from workbench.qt.common.language import translated
 from workbench.qt.common.theme import warning_color
+from workbench.qt.common.tooltips import literal
 
 
 def _problem_style(label: QLabel) -> str:
@@ -120,7 +121,7 @@ class RunController(QObject):
     def set_status(self, text: str, problem: bool = False, tip: str = "") -> None:
         """``tip``: what the two lines kept for the status leave out (a run's whole folder path)."""
         self.status_label.setText(text)
-        self.status_label.setToolTip(tip)
+        self.status_label.setToolTip(literal(tip))
         self.status_label.setStyleSheet(_problem_style(self.status_label) if problem else "")
 
     def refresh(self, problems: Callable[[], list[str]], notes: Callable[[], list[str]] = list) -> None:

@@ -26,6 +26,14 @@ def _too_wide(text: str) -> bool:
     return any(metrics.horizontalAdvance(line) > WRAP_WIDTH for line in text.splitlines())
 
 
+def literal(text: str) -> str:
+    """A tooltip that shows ``text`` as written. Qt takes tag-like text for HTML: a prompt, a sample or a token such
+    as "<blockquote>" lost its tags, or showed blank. Plain text stays plain (and long, is wrapped as it is shown)."""
+    if not Qt.mightBeRichText(text):
+        return text
+    return wrapped(text) if _too_wide(text) else f"<span style='white-space:pre'>{html.escape(text)}</span>"
+
+
 class WrappedToolTips(QObject):
     """Installed on the application: shows every long plain tooltip of a widget wrapped."""
 

@@ -31,6 +31,7 @@ from workbench.core.settings_fields import described_fields
 from workbench.qt.common.language import translated
 from workbench.qt.common.settings_form import SettingsForm, whole_number_box
 from workbench.qt.common.theme import warning_color
+from workbench.qt.common.tooltips import literal
 from workbench.qt.generation.decoding_mode import DecodingModeRules
 from workbench.qt.generation.output_view import SequenceView
 
@@ -223,7 +224,7 @@ class ColumnCard(QFrame):
     def _show_settings(self) -> None:
         summary = settings_summary(self._settings, translated)
         self.settings_label.setText(summary)
-        self.settings_label.setToolTip(summary)
+        self.settings_label.setToolTip(literal(summary))
         self._enable_seed()
 
     # --- the answer --------------------------------------------------------------------

@@ -16,6 +16,7 @@ from workbench.qt.common.axes import WholeNumberAxis
 from workbench.qt.common.empty_hint import HintedTableWidget
 from workbench.qt.common.language import error_text
 from workbench.qt.common.theme import probability_background
+from workbench.qt.common.tooltips import literal
 
 STRIP_HEIGHT = 100  # a strip's title, two ticks of plot and its axis; more strips scroll
 ROW_NAMES_MIN_WIDTH = 120  # pixels the matrix's row names keep, however many answers
@@ -51,7 +52,7 @@ class ScoreMatrix(HintedTableWidget):
         for row, (title, name) in enumerate(zip(titles, names)):
             label = self.tr("scored by {0} · {1}").format(title, name)
             item = QTableWidgetItem(label)
-            item.setToolTip(label)
+            item.setToolTip(literal(label))
             self.setVerticalHeaderItem(row, item)
         self._fit_row_names()
         finite = values[np.isfinite(values)]

@@ -32,6 +32,7 @@ from workbench.core.settings_fields import described_field
 from workbench.qt.common.device_combo import DeviceComboBox
 from workbench.qt.common.eliding_combo import ElidedWhileIdle
 from workbench.qt.common.language import error_text, translated, translated_stage
+from workbench.qt.common.tooltips import literal
 
 _SOURCES = {  # where a model comes from, as the combo box says it
     PACKAGED: QT_TRANSLATE_NOOP("ModelPicker", "packaged"),
@@ -272,7 +273,7 @@ class ModelPicker(QWidget):
                 text = self._variant_label(variant)
                 variant_item = _TreeItem(text, f"{run.name} — {text}")
                 variant_item.setData(variant.entry.id, _ENTRY_ID)
-                variant_item.setToolTip(variant.entry.location)
+                variant_item.setToolTip(literal(variant.entry.location))
                 run_item.appendRow(variant_item)
                 self._entries[variant.entry.id] = variant.entry
             group.appendRow(run_item)
@@ -392,7 +393,7 @@ class ModelPicker(QWidget):
     def set_loading(self, progress: LoadProgress) -> None:
         stage = translated_stage(progress)
         self.stage_label.setText(stage)
-        self.stage_label.setToolTip(stage)
+        self.stage_label.setToolTip(literal(stage))
         measured = bool(progress.fraction)  # a stage's start, 0%, can last (a GGUF file's check): it moves meanwhile
         if not measured:
             self.progress_bar.setRange(0, 0)  # busy: nothing measured yet, or the stage gives no fraction

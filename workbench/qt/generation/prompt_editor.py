@@ -25,6 +25,7 @@ from superqt.utils import signals_blocked
 from workbench.core.resources import sample_prompts_file
 from workbench.qt.common.language import CHINESE, effective_language
 from workbench.qt.common.theme import warning_color
+from workbench.qt.common.tooltips import literal
 
 
 class ComposingTextEdit(QPlainTextEdit):
@@ -207,7 +208,7 @@ class PromptEditor(QWidget):
         menu.clear()
         for prompt in self._history:
             action = menu.addAction(_menu_title(prompt))
-            action.setToolTip(prompt)
+            action.setToolTip(literal(prompt))
             action.triggered.connect(lambda _=False, p=prompt: self.set_contents(p))
         if not self._history:
             menu.addAction(self.tr("No prompts yet")).setEnabled(False)

@@ -18,6 +18,7 @@ from workbench.core.sessions import Run, export_run
 from workbench.qt.common.empty_hint import HintedListWidget
 from workbench.qt.common.export import ask_and_save
 from workbench.qt.common.language import translated
+from workbench.qt.common.tooltips import literal
 
 
 def _shortened(text: str, length: int, keep_end: bool = False) -> str:
@@ -93,7 +94,7 @@ class RunsPanel(QWidget):
         item = QListWidgetItem(run_title(run))
         item.setData(Qt.ItemDataRole.UserRole, run)
         starts = self.tr("\nThe answer starts with: {0}").format(run.prefill_text) if run.prefill_text.strip() else ""
-        item.setToolTip(run.prompt + starts)
+        item.setToolTip(literal(run.prompt + starts))
         self.list.insertItem(0, item)  # newest on top
         self.list.setCurrentItem(item)  # the run on screen is the one the export buttons take
 

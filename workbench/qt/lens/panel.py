@@ -37,6 +37,7 @@ from workbench.qt.common.jobs import Job
 from workbench.qt.common.language import error_text, translated
 from workbench.qt.common.probabilities import format_prob
 from workbench.qt.common.text_line import model_text_line
+from workbench.qt.common.tooltips import literal
 from workbench.qt.lens.grid import LensGrid
 
 _PROBABILITY, _RANK = "probability", "rank"
@@ -305,7 +306,7 @@ class LensPanel(QWidget):
         if layer >= 0 and self.lens is not None:
             text = self.hover_text(layer, column)
             self.hover_label.setText(text)
-            self.grid.setToolTip(text)
+            self.grid.setToolTip(literal(text))
 
     # --- lifecycle ------------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QHBoxLayout, QSpinBox, QVBoxLayout, QWidget
 from superqt import QElidingLabel
 
 from workbench.qt.attention.heatmap import TokenAxis
+from workbench.qt.common.tooltips import literal
 from workbench.qt.token.bars import CHOSEN_COLOR
 
 
@@ -60,7 +61,7 @@ class AttentionRowChart(QWidget):
     def show_row(self, title: str, key_labels: Sequence[str], weights: np.ndarray) -> None:
         """``weights`` (keys,): the query's attention over ``key_labels``."""
         self.title.setText(title)
-        self.title.setToolTip(title)
+        self.title.setToolTip(literal(title))
         self.weights = weights
         self.key_axis.set_labels(key_labels)
         self.key_axis.set_marked(int(np.argmax(weights)) if weights.size else -1, -1)
@@ -72,7 +73,7 @@ class AttentionRowChart(QWidget):
     def clear(self, message: str) -> None:
         """No row: ``message`` says why (or what is being done to get one)."""
         self.title.setText(message)
-        self.title.setToolTip(message)
+        self.title.setToolTip(literal(message))
         self.weights = np.zeros(0, dtype=np.float32)
         self.key_axis.set_labels([])
         self.bars.setOpts(x=[], height=[])

@@ -34,6 +34,7 @@ from workbench.qt.common.curves import LiveCurvesWidget, XAxis
 from workbench.qt.common.language import error_text
 from workbench.qt.common.probabilities import percent
 from workbench.qt.common.theme import SELECTION_COLOR
+from workbench.qt.common.tooltips import literal
 from workbench.qt.common.wrapped_rows import WrappedRowsTreeWidget
 
 # Below this width the samples go under the plots: the plots' toolbar needs about 830 px, and a
@@ -204,7 +205,7 @@ class TrainingCurves(QWidget):
         item = QTreeWidgetItem([str(event.step), f"{event.val_loss:.3f}", text])
         for column in (0, 1):
             item.setTextAlignment(column, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight)
-        item.setToolTip(2, event.sample or text)
+        item.setToolTip(2, literal(event.sample or text))
         self.samples.insertTopLevelItem(0, item)  # newest first
 
     def show_history(self, history: RunHistory) -> None:
@@ -248,10 +249,10 @@ class TrainingCurves(QWidget):
             named = f"{record.probe + 1} · {text[:PROBE_TEXT_SHOWN]}{'…' if len(text) > PROBE_TEXT_SHOWN else ''}"
             item = QTreeWidgetItem([str(record.step), named, f"{record.loss:.3f}", drift,
                                     record.continuation.replace("\n", " ⏎ "), top])
-            item.setToolTip(1, record.text)
+            item.setToolTip(1, literal(record.text))
             item.setToolTip(3, self.tr("Fine-tuning: the largest KL(base ‖ now) of the next-token distribution over "
                                        "the probe's positions, in nats: where the model moved most from its base."))
-            item.setToolTip(4, record.text + record.continuation)
+            item.setToolTip(4, literal(record.text + record.continuation))
             self.probes_table.insertTopLevelItem(0, item)  # newest first
 
     def head_name(self, layer: int, head: int) -> str:

@@ -27,6 +27,7 @@ from workbench.qt.common.app_state import AppState
 from workbench.qt.common.jobs import Job
 from workbench.qt.common.language import translated
 from workbench.qt.common.probabilities import percent
+from workbench.qt.common.tooltips import literal
 from workbench.qt.lens.grid import LensGrid
 
 STRIP_HEIGHT = 120  # one row of cells with its rotated token labels and colour bar
@@ -161,7 +162,7 @@ class DriftView(QWidget):
             drift = np.array([record.drift], dtype=np.float32)  # (1, T)
             strip.set_values(drift, (0.0, max(float(drift.max()), 1e-3)), pg.colormap.get(_DRIFT_MAP),
                              self.tr("KL, nats"))
-            strip.setToolTip(record.text)
+            strip.setToolTip(literal(record.text))
         if not self.records:
             self.header.setText(self._waiting_text)  # not the last run's step: that run is gone from here
         else:  # up to three strips in view; the comparison takes the rest

@@ -36,6 +36,7 @@ from workbench.qt.common.export import ask_and_save
 from workbench.qt.common.jobs import Job
 from workbench.qt.common.language import translated
 from workbench.qt.common.probabilities import percent
+from workbench.qt.common.tooltips import literal
 from workbench.qt.generation.model_picker import trained_model_names
 from workbench.qt.generation.output_view import visible_token_text
 from workbench.qt.tree.keeper import Branch, TreeKeeper
@@ -280,7 +281,7 @@ class TreeDock(QWidget):
         tree = self.shown_tree
         if tree is not None and tree.root is not None:
             prompt_item = QTreeWidgetItem([self.tr("Prompt"), "", "", one_line(tree.prompt)])
-            prompt_item.setToolTip(BRANCH, tree.prompt)
+            prompt_item.setToolTip(BRANCH, literal(tree.prompt))
             prompt_item.setFlags(Qt.ItemFlag.ItemIsEnabled)
             self.view.addTopLevelItem(prompt_item)
             self._add_node(prompt_item, prompt_item, tree, tree.root)
@@ -308,9 +309,9 @@ class TreeDock(QWidget):
         item.setData(FORK, _NODE_ID, node.id)
         for column in (TOKENS, LOGPROB):
             item.setTextAlignment(column, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        item.setToolTip(BRANCH, self._node_tooltip(tree, node))
+        item.setToolTip(BRANCH, literal(self._node_tooltip(tree, node)))
         if forced_shown(node.forced_text) != visible_token_text(node.forced_text):
-            item.setToolTip(FORK, visible_token_text(node.forced_text))
+            item.setToolTip(FORK, literal(visible_token_text(node.forced_text)))
         for child in tree.children(node.id):
             under = prompt_item if starts_over(child.fork_position, child.forced_text) else item
             self._add_node(prompt_item, under, tree, child)

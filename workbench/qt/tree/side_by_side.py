@@ -26,6 +26,7 @@ from workbench.core.tree import BranchScore, GenerationTree, TreeNode, score_bra
 from workbench.qt.common.app_state import AppState
 from workbench.qt.common.jobs import Job
 from workbench.qt.common.language import translated
+from workbench.qt.common.tooltips import literal
 from workbench.qt.generation.entropy_strip import EntropyStrip
 from workbench.qt.generation.output_view import SequenceView
 from workbench.qt.tree.dock import added_text, edge_text, one_line
@@ -83,7 +84,7 @@ class BranchColumn(QWidget):
         self.score = score
         self.name.setText(f"<b>{html.escape(name)}</b>")
         self.title.setText(title)
-        self.title.setToolTip(title)
+        self.title.setToolTip(literal(title))
         if score.logprobs:
             totals = self.tr("After the fork: log p {0:.2f} nats in all · {1:.3f} per token · {2} tokens")
             self.totals.setText(totals.format(score.total_logprob, score.mean_logprob, len(score.logprobs)))
