@@ -217,6 +217,11 @@ def test_continue_goes_on_from_the_answer_with_the_prompt_kept(qtbot, window):
     expected = tokenizer("The quick brown")["input_ids"] + tokenizer(output, add_special_tokens=False)["input_ids"]
     assert list(result.prompt_token_ids) == expected
     assert window.trees.trees[0].prompt == "The quick brown" and len(window.trees.trees) == 1  # the same tree
+    # A prompt typed since is not lost when Continue puts the answer's own back: it waits in History.
+    window.prompt_editor.prompt_edit.setPlainText("A new question, half written")
+    with qtbot.waitSignal(window.state.generation_finished, timeout=15_000):
+        window.continue_output()
+    assert window.session.editor.history[:2] == ["The quick brown", "A new question, half written"]
 
 
 def test_continue_after_a_chat_run_goes_on_with_the_assistant_turn(qtbot, window):

@@ -748,9 +748,17 @@ class MainWindow(QMainWindow):
         if request is None or not answer:
             return
         chat = True if request.chat is None else request.chat
+        typed = self.prompt_editor.prompt()
+        edited = bool(typed.strip()) and typed != request.prompt
+        if edited:  # the answer's own prompt goes back in the editor: the one typed since is kept, not lost
+            self.session.editor.remember_prompt(typed)
+            self.prompt_editor.set_history(self.session.editor.history)
         self.prompt_editor.set_contents(request.prompt, request.system_prompt, chat, prefill=answer)
         self._count_prompt_tokens()
         self.generate()  # as Generate would: a text too long to read, or one still counted, waits with its reason
+        if edited:
+            self.show_status(self.tr("Continue goes on from the answer shown, with its prompt; the prompt you typed is "
+                                     "in History."))
 
     def _on_generation_started(self, live: LiveGeneration) -> None:
         request = live.request

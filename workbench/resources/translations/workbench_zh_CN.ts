@@ -2728,6 +2728,10 @@ GAN：生成器学习骗过判别器，判别器负责区分真实图像与生�
         <translation>正在停止…</translation>
     </message>
     <message>
+        <source>Continue goes on from the answer shown, with its prompt; the prompt you typed is in History.</source>
+        <translation>“继续”接着当前显示的回答及其提示词生成；你输入的提示词已存入“历史”。</translation>
+    </message>
+    <message>
         <source>Beam search: the answers appear when it ends (until then the best beam can still change); its progress is in the status bar.</source>
         <translation>束搜索：结束时才显示回答（在此之前最佳的束仍可能改变）；进度见状态栏。</translation>
     </message>
