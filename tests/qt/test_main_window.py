@@ -222,6 +222,7 @@ def test_continue_goes_on_from_the_answer_with_the_prompt_kept(qtbot, window):
     with qtbot.waitSignal(window.state.generation_finished, timeout=15_000):
         window.continue_output()
     assert window.session.editor.history[:2] == ["The quick brown", "A new question, half written"]
+    assert "the prompt you typed is in History" in window.output_view.info_label.text()
 
 
 def test_continue_after_a_chat_run_goes_on_with_the_assistant_turn(qtbot, window):

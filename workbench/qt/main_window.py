@@ -140,6 +140,9 @@ class MainWindow(QMainWindow):
         self._prompt_counted = True  # the editor's text as it is now has been counted (a long one on a worker)
         self._shut_down = False
         self.prompt_length = 0  # of the generation on screen: its first generated token is at this position
+        # Said over the next answer, from its start to its end (Continue kept a typed prompt), and that answer's.
+        self._next_answer_note = ""
+        self._answer_note = ""
         # The token ids on screen, per sequence (prompt + answer); empty for a restored run, which keeps none.
         self.shown_ids: list[list[int]] = []
         self.shown_run_id = ""  # the run whose answer is on screen, shown again at the next start
@@ -753,12 +756,11 @@ class MainWindow(QMainWindow):
         if edited:  # the answer's own prompt goes back in the editor: the one typed since is kept, not lost
             self.session.editor.remember_prompt(typed)
             self.prompt_editor.set_history(self.session.editor.history)
+            self._next_answer_note = self.tr("Continue goes on from the answer shown, with its prompt; the prompt you "
+                                             "typed is in History.")
         self.prompt_editor.set_contents(request.prompt, request.system_prompt, chat, prefill=answer)
         self._count_prompt_tokens()
         self.generate()  # as Generate would: a text too long to read, or one still counted, waits with its reason
-        if edited:
-            self.show_status(self.tr("Continue goes on from the answer shown, with its prompt; the prompt you typed is "
-                                     "in History."))
 
     def _on_generation_started(self, live: LiveGeneration) -> None:
         request = live.request
@@ -773,9 +775,10 @@ class MainWindow(QMainWindow):
         self.output_view.begin(request.settings.num_return_sequences, live.prefill_text)
         self.entropy_strip.begin(request.settings.num_return_sequences)
         # Beam search streams nothing: say why the answer stays empty (the last answer's seed is not this one's).
+        self._answer_note, self._next_answer_note = self._next_answer_note, ""
         self.output_view.set_info(self.tr("Beam search: the answers appear when it ends (until then the best beam "
                                           "can still change); its progress is in the status bar.")
-                                  if request.settings.mode == "beam" else "")
+                                  if request.settings.mode == "beam" else self._answer_note)
         self._on_token_selected(*(self.state.selected_token or (-1, -1)))  # its step moved with the prompt
         self.ttft_label.clear()
         self.speed_label.clear()
@@ -801,7 +804,8 @@ class MainWindow(QMainWindow):
         self._show_timings(result.time_to_first_token_s, result.tokens_per_s)
         self._show_seed(result.seed)
         self.decoding_panel.show_used_seed(result.seed)
-        self._say_if_ended_at_first_step(run)
+        if not self._say_if_ended_at_first_step(run) and self._answer_note:
+            self.output_view.set_info(self._answer_note)  # the finished answer's views were made anew
         self.runs_panel.add_run(run)
         self.shown_run_id = run.id
         self.show_status(self.tr("Stopped: the partial output is kept.") if result.stopped else self.tr("Done."))
