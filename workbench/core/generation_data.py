@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Generator
 
 from workbench.core.decoding import DecodingSettings
 from workbench.core.errors import InvalidInputError
-from workbench.core.i18n import QT_TRANSLATE_NOOP
+from workbench.core.i18n import QT_TRANSLATE_NOOP, Text
 from workbench.core.transformers_helpers import unknown_token_count
 
 if TYPE_CHECKING:
@@ -157,34 +157,31 @@ def require_prompt(prompt: str) -> None:
         raise InvalidInputError(QT_TRANSLATE_NOOP("Errors", "The prompt is empty: type some text first."))
 
 
-def require_generator(name: str, can_generate: bool) -> None:
-    """Refuse an encoder (BERT, MiniLM) before any work is done on it."""
+def _refuse_an_encoder(can_generate: bool, why: Text) -> None:
+    """An encoder (BERT, MiniLM) refused before any work is done on it, in the words of what was asked of it."""
     if not can_generate:
-        raise InvalidInputError(
-            QT_TRANSLATE_NOOP(
-                "Errors", "{name} is an encoder: it reads text but cannot generate it. Pick a generative model."
-            ).fill(name=name)
-        )
+        raise InvalidInputError(why)
+
+
+def require_generator(name: str, can_generate: bool) -> None:
+    _refuse_an_encoder(can_generate, QT_TRANSLATE_NOOP(
+        "Errors", "{name} is an encoder: it reads text but cannot generate it. Pick a generative model."
+    ).fill(name=name))
 
 
 def require_next_token_model(name: str, can_generate: bool) -> None:
-    """Perplexity is a next-token measure: an encoder (BERT, MiniLM) has none."""
-    if not can_generate:
-        raise InvalidInputError(
-            QT_TRANSLATE_NOOP(
-                "Errors",
-                "{name} is an encoder: it does not predict the next token, so it has no perplexity. "
-                "Pick a generative model.",
-            ).fill(name=name)
-        )
+    """Perplexity is a next-token measure: an encoder has none."""
+    _refuse_an_encoder(can_generate, QT_TRANSLATE_NOOP(
+        "Errors", "{name} is an encoder: it does not predict the next token, so it has no perplexity. "
+        "Pick a generative model."
+    ).fill(name=name))
 
 
 def require_scoring_model(name: str, can_generate: bool) -> None:
     """Scoring a text reads each token's probability given the ones before: an encoder gives none."""
-    if not can_generate:
-        raise InvalidInputError(
-            QT_TRANSLATE_NOOP("Errors", "{model} is an encoder: it cannot score the next token.").fill(model=name)
-        )
+    _refuse_an_encoder(can_generate, QT_TRANSLATE_NOOP(
+        "Errors", "{model} is an encoder: it cannot score the next token."
+    ).fill(model=name))
 
 
 def prefill_token_ids(loaded: LoadedModel, request: GenerationRequest) -> list[int]:

@@ -761,6 +761,7 @@ class MainWindow(QMainWindow):
         self.prompt_editor.set_contents(request.prompt, request.system_prompt, chat, prefill=answer)
         self._count_prompt_tokens()
         self.generate()  # as Generate would: a text too long to read, or one still counted, waits with its reason
+        self._next_answer_note = ""  # taken as the answer started; one that did not start leaves none for the next
 
     def _on_generation_started(self, live: LiveGeneration) -> None:
         request = live.request

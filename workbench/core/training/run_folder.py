@@ -3,7 +3,6 @@ a run stopped there, a folder a command cannot start or resume in. No torch, so 
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -39,7 +38,7 @@ def check_tensorboard_folder(out_dir: str | Path, folder: str | Path) -> Path:
     """``folder`` can take the TensorBoard events of the run in ``out_dir``: a folder, or one that can be made, that
     takes files, and not inside the run's checkpoint or a kept step's model, which the run replaces or deletes (with
     the events in them). Nothing is created."""
-    run, events = (Path(os.path.abspath(Path(place).expanduser())) for place in (out_dir, folder))
+    run, events = (Path(place).expanduser().resolve() for place in (out_dir, folder))  # as ``run_moved_to`` reads them
     if events.is_relative_to(run) and events != run:
         part = events.relative_to(run).parts[0]
         if part == CHECKPOINT_FOLDER or SNAPSHOT_PATTERN.fullmatch(part):

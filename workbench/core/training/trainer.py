@@ -44,12 +44,7 @@ from workbench.core.head_scores import HeadScores, head_scores
 from workbench.core.i18n import QT_TRANSLATE_NOOP, Text
 from workbench.core.jobs import CancelledError, RunControl
 from workbench.core.model_parts import checked_before_each, decoder_blocks
-from workbench.core.outputs import (
-    RunFolderLock,
-    missing_folders,
-    prepare_output_folder,
-    remove_made_folders,
-)
+from workbench.core.outputs import RunFolderLock, missing_folders, prepare_output_folder, remove_made_folders
 from workbench.core.random_stream import device_streams, process_random_stream, set_device_streams
 from workbench.core.settings_fields import described_fields
 from workbench.core.text_stream import complete_text

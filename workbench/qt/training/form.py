@@ -128,10 +128,10 @@ class TrainingForm(QWidget):
 
     def _build_output_group(self) -> QGroupBox:
         out_dir = described_field(TrainSettings, "out_dir").info
-        group = QGroupBox(self.settings_form.translate(out_dir.label))
+        group = QGroupBox(translated(out_dir.label))
         row = QHBoxLayout(group)
         self.out_dir_edit = QLineEdit()
-        self.out_dir_edit.setToolTip(self.settings_form.translate(out_dir.help) + " " + self.tr(
+        self.out_dir_edit.setToolTip(translated(out_dir.help) + " " + self.tr(
             "A name without a folder is made among the trained models, in {0}.").format(paths.trained_models_dir()))
         self.out_dir_edit.textEdited.connect(self._out_dir_edited)
         browse = QPushButton(self.tr("Browse…"))
